@@ -1,0 +1,28 @@
+import type { HttpResponseInit } from '@azure/functions';
+import type { ErrorCode } from '../domain/errors';
+import { graphErrorBody } from './graphError';
+
+/** The one table from domain error codes to HTTP statuses and Graph error codes. */
+const responseFor: Record<ErrorCode, { status: number; graphCode: string }> = {
+  invalidRequest: { status: 400, graphCode: 'invalidRequest' },
+  unauthenticated: { status: 401, graphCode: 'unauthenticated' },
+  forbidden: { status: 403, graphCode: 'accessDenied' },
+  notFound: { status: 404, graphCode: 'itemNotFound' },
+  alreadyExists: { status: 409, graphCode: 'nameAlreadyExists' },
+  conflict: { status: 409, graphCode: 'conflict' },
+  concurrencyConflict: { status: 409, graphCode: 'resourceModified' },
+  dependencyUnavailable: { status: 503, graphCode: 'serviceNotAvailable' },
+};
+
+export function errorResponse(code: ErrorCode, message: string, requestId: string): HttpResponseInit {
+  const { status, graphCode } = responseFor[code];
+  return graphResponse(status, graphCode, message, requestId);
+}
+
+export function graphResponse(status: number, graphCode: string, message: string, requestId: string): HttpResponseInit {
+  return {
+    status,
+    headers: { 'request-id': requestId },
+    jsonBody: graphErrorBody(graphCode, message, requestId),
+  };
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { type Environment, parseSettings, portSetting } from './settings';
+
+/**
+ * The service's settings (DESIGN §2.2), validated once. A missing or malformed setting stops start-up with a
+ * message that names it.
+ */
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const storageConnectionString = z.string().refine(
+  (value) => value === 'UseDevelopmentStorage=true' || isAccountConnectionString(value),
+  'must be UseDevelopmentStorage=true or a storage connection string with AccountName and AccountKey, or a TableEndpoint',
+);
+
+const httpUrl = (what: string) =>
+  z.url({ protocol: /^https?$/, message: `must be an http(s) URL of ${what}` });
+
+const schema = z
+  .object({
+    AzureWebJobsStorage: storageConnectionString,
+    GRAPH_BASE_URL: httpUrl('Microsoft Graph, for example https://graph.microsoft.com').optional(),
+    GRAPH_EMULATOR_PORT: portSetting.default(7072),
+    DIRECTORY_SEED: z.string().optional(),
+    AUTH_MODE: z.enum(['easyauth', 'jwt'], { message: "must be 'easyauth' or 'jwt'" }).default('easyauth'),
+    AUTH_JWKS_URL: httpUrl('the JSON Web Key Set that signs tokens').optional(),
+    AUTH_ISSUER: z.string().optional(),
+    AUTH_AUDIENCE: z.string().optional(),
+    TENANT_ID: z.string().regex(guid, 'must be a GUID').optional(),
+    HR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters long').optional(),
+    TABLE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'must be a letter followed by at most 19 letters or digits')
+      .optional(),
+  })
+  .superRefine((settings, ctx) => {
+    if (settings.AUTH_MODE === 'jwt') {
+      for (const name of ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const) {
+        if (!settings[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when AUTH_MODE is jwt' });
+      }
+    }
+    if (settings.GRAPH_BASE_URL && !settings.TENANT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['TENANT_ID'], message: 'is required when GRAPH_BASE_URL is set' });
+    }
+  });
+
+export type Config = z.infer<typeof schema>;
+
+export function loadConfig(env: Environment): Config {
+  return parseSettings(schema, env);
+}
+
+let current: Config | undefined;
+
+/** The process's configuration, read from the environment on first use. */
+export function getConfig(): Config {
+  current ??= loadConfig(process.env);
+  return current;
+}
+
+function isAccountConnectionString(value: string): boolean {
+  const fields = new Map(
+    value
+      .split(';')
+      .filter((part) => part.includes('='))
+      .map((part) => [part.slice(0, part.indexOf('=')).trim().toLowerCase(), part.slice(part.indexOf('=') + 1)]),
+  );
+  return (fields.has('accountname') && fields.has('accountkey')) || fields.has('tableendpoint');
+}

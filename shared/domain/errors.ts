@@ -1,0 +1,26 @@
+/**
+ * Errors the service raises on purpose. Each carries a stable code; `shared/api/errorResponses.ts` is the one
+ * place that turns a code into an HTTP status and a Graph error code.
+ */
+export type ErrorCode =
+  | 'invalidRequest'
+  | 'notFound'
+  | 'alreadyExists'
+  | 'conflict'
+  | 'concurrencyConflict'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'dependencyUnavailable';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DomainError';
+  }
+}
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

@@ -1,0 +1,42 @@
+import { app, type HttpHandler, type HttpMethod, type TimerHandler } from '@azure/functions';
+
+export type RegisteredFunction =
+  | { trigger: 'http'; name: string; route: string; methods: readonly HttpMethod[]; handler: HttpHandler }
+  | { trigger: 'timer'; name: string; schedule: string; handler: TimerHandler };
+
+/**
+ * Kept on a global symbol: the local host loads the function files through package.json `main`, and must see what
+ * they registered even when its own copy of this module is a different file (compiled versus source).
+ */
+const REGISTRY = Symbol.for('portcullis.registeredFunctions');
+const registered: Map<string, RegisteredFunction> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new Map()) as Map<
+  string,
+  RegisteredFunction
+>;
+
+/**
+ * Registers an HTTP function with the Functions host and records it, so the local host serves exactly the
+ * functions Azure would. Authorization is the service's own (Easy Auth or JWT), hence `anonymous` here.
+ */
+export function registerHttp(
+  name: string,
+  options: { route: string; methods: readonly HttpMethod[]; handler: HttpHandler },
+): void {
+  record({ trigger: 'http', name, ...options });
+  app.http(name, { route: options.route, methods: [...options.methods], authLevel: 'anonymous', handler: options.handler });
+}
+
+/** Registers a timer function (6-field NCRONTAB schedule) with the Functions host and records it. */
+export function registerTimer(name: string, options: { schedule: string; handler: TimerHandler }): void {
+  record({ trigger: 'timer', name, ...options });
+  app.timer(name, { schedule: options.schedule, handler: options.handler });
+}
+
+export function registeredFunctions(): RegisteredFunction[] {
+  return [...registered.values()];
+}
+
+function record(fn: RegisteredFunction): void {
+  if (registered.has(fn.name)) throw new Error(`A function named '${fn.name}' is already registered.`);
+  registered.set(fn.name, fn);
+}

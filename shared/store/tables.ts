@@ -1,0 +1,118 @@
+import { TableClient, TableServiceClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
+import { isStatus, translateStoreError } from './storeErrors';
+
+type Entity = TableEntity<Record<string, unknown>>;
+
+/**
+ * Table clients for one storage account, created on first use. A table is created the first time it is asked
+ * for, so a fresh account (or a fresh Azurite) needs no set-up. `prefix` keeps several deployments or test runs
+ * apart in one account.
+ */
+export class Tables {
+  readonly #connectionString: string;
+  readonly #prefix: string;
+  readonly #clients = new Map<string, Promise<TableClient>>();
+  #service: TableServiceClient | undefined;
+
+  constructor(connectionString: string, prefix = '') {
+    this.#connectionString = connectionString;
+    this.#prefix = prefix;
+  }
+
+  /** The client of a table, named without the prefix: `tables.get('catalogs')`. */
+  get(name: string): Promise<TableClient> {
+    let client = this.#clients.get(name);
+    if (!client) {
+      client = this.#create(this.#prefix + name);
+      // A failed creation (storage briefly down) must not be remembered, or the table would stay unusable.
+      client.catch(() => {
+        if (this.#clients.get(name) === client) this.#clients.delete(name);
+      });
+      this.#clients.set(name, client);
+    }
+    return client;
+  }
+
+  /** Answers when storage answers a cheap call; throws otherwise. */
+  async probe(): Promise<void> {
+    await this.service().listTables().byPage({ maxPageSize: 1 }).next();
+  }
+
+  /** Deletes every table under this prefix (test clean-up). */
+  async deleteAll(): Promise<void> {
+    if (!this.#prefix) throw new Error('deleteAll needs a table prefix: it would otherwise empty the whole account.');
+    for await (const table of this.service().listTables()) {
+      if (table.name?.startsWith(this.#prefix)) await this.service().deleteTable(table.name);
+    }
+    this.#clients.clear();
+  }
+
+  service(): TableServiceClient {
+    this.#service ??= TableServiceClient.fromConnectionString(this.#connectionString, { allowInsecureConnection: true });
+    return this.#service;
+  }
+
+  async #create(tableName: string): Promise<TableClient> {
+    const client = TableClient.fromConnectionString(this.#connectionString, tableName, { allowInsecureConnection: true });
+    try {
+      await client.createTable();
+    } catch (error) {
+      if (!isStatus(error, 409)) translateStoreError(error, `table '${tableName}'`);
+    }
+    return client;
+  }
+}
+
+/** Inserts an entity that must not exist yet; an existing one is an `alreadyExists` error. */
+export async function insertEntity(table: TableClient, entity: Entity, what: string): Promise<string> {
+  try {
+    const response = await table.createEntity(entity);
+    return response.etag ?? '';
+  } catch (error) {
+    return translateStoreError(error, what);
+  }
+}
+
+/**
+ * Replaces an entity only if it is unchanged since it was read (its ETag); a change in between is a
+ * `concurrencyConflict`, a deleted entity `notFound`. Returns the new ETag.
+ */
+export async function replaceEntity(table: TableClient, entity: Entity, etag: string, what: string): Promise<string> {
+  try {
+    const response = await table.updateEntity(entity, 'Replace', { etag });
+    return response.etag ?? '';
+  } catch (error) {
+    return translateStoreError(error, what);
+  }
+}
+
+/** Reads one entity, or `undefined` when there is none. */
+export async function findEntity<T extends object>(
+  table: TableClient,
+  partitionKey: string,
+  rowKey: string,
+  what: string,
+): Promise<TableEntityResult<T> | undefined> {
+  try {
+    return await table.getEntity<T>(partitionKey, rowKey);
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined;
+    return translateStoreError(error, what);
+  }
+}
+
+/** Deletes an entity if it is unchanged since it was read; an entity already gone counts as deleted. */
+export async function deleteEntity(
+  table: TableClient,
+  partitionKey: string,
+  rowKey: string,
+  etag: string,
+  what: string,
+): Promise<void> {
+  try {
+    await table.deleteEntity(partitionKey, rowKey, { etag });
+  } catch (error) {
+    if (isStatus(error, 404)) return;
+    translateStoreError(error, what);
+  }
+}

@@ -1,0 +1,61 @@
+import { loadConfig } from '../../shared/config';
+import { SettingsError } from '../../shared/settings';
+
+const valid = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof SettingsError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected a SettingsError');
+}
+
+describe('configuration', () => {
+  it('fills the defaults of a minimal environment', () => {
+    expect(loadConfig(valid)).toMatchObject({ AUTH_MODE: 'easyauth', GRAPH_EMULATOR_PORT: 7072 });
+  });
+
+  it('treats an empty value as unset, as local.settings.json files hold ""', () => {
+    expect(loadConfig({ ...valid, AUTH_MODE: '', GRAPH_BASE_URL: '' })).toMatchObject({ AUTH_MODE: 'easyauth' });
+  });
+
+  it('accepts a full jwt configuration against a real Graph', () => {
+    const config = loadConfig({
+      AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;EndpointSuffix=core.windows.net',
+      GRAPH_BASE_URL: 'https://graph.microsoft.com',
+      TENANT_ID: '7c1a1f2e-8d3b-4c55-9a0e-1b2c3d4e5f60',
+      AUTH_MODE: 'jwt',
+      AUTH_JWKS_URL: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
+      AUTH_ISSUER: 'https://login.microsoftonline.com/7c1a1f2e-8d3b-4c55-9a0e-1b2c3d4e5f60/v2.0',
+      AUTH_AUDIENCE: 'api://portcullis',
+      HR_WEBHOOK_SECRET: 'a-long-enough-shared-secret',
+    });
+    expect(config.AUTH_MODE).toBe('jwt');
+  });
+
+  it.each([
+    ['a missing storage setting', {}, 'AzureWebJobsStorage'],
+    ['a malformed storage setting', { AzureWebJobsStorage: 'not a connection string' }, 'AzureWebJobsStorage'],
+    ['an unknown auth mode', { ...valid, AUTH_MODE: 'basic' }, "AUTH_MODE: must be 'easyauth' or 'jwt'"],
+    ['jwt mode without its JWKS URL', { ...valid, AUTH_MODE: 'jwt', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, 'AUTH_JWKS_URL: is required'],
+    ['jwt mode without issuer and audience', { ...valid, AUTH_MODE: 'jwt', AUTH_JWKS_URL: 'https://keys.example/jwks' }, 'AUTH_ISSUER: is required'],
+    ['a JWKS URL that is no URL', { ...valid, AUTH_JWKS_URL: 'keys' }, 'AUTH_JWKS_URL'],
+    ['a Graph URL that is no URL', { ...valid, GRAPH_BASE_URL: 'graph' }, 'GRAPH_BASE_URL'],
+    ['a Graph URL of another scheme', { ...valid, GRAPH_BASE_URL: 'ftp://graph.example' }, 'GRAPH_BASE_URL'],
+    ['a real Graph without a tenant id', { ...valid, GRAPH_BASE_URL: 'https://graph.microsoft.com' }, 'TENANT_ID: is required'],
+    ['a tenant id that is no GUID', { ...valid, TENANT_ID: 'contoso' }, 'TENANT_ID: must be a GUID'],
+    ['an emulator port out of range', { ...valid, GRAPH_EMULATOR_PORT: '70000' }, 'GRAPH_EMULATOR_PORT'],
+    ['an emulator port that is no number', { ...valid, GRAPH_EMULATOR_PORT: 'seven' }, 'GRAPH_EMULATOR_PORT'],
+    ['a short HR webhook secret', { ...valid, HR_WEBHOOK_SECRET: 'short' }, 'HR_WEBHOOK_SECRET: must be at least 16'],
+    ['a table prefix with symbols', { ...valid, TABLE_PREFIX: 'my-prefix' }, 'TABLE_PREFIX'],
+  ])('refuses %s, naming the setting', (_situation, env, expected) => {
+    expect(problemsOf(env as Record<string, string>).join('\n')).toContain(expected);
+  });
+
+  it('lists every problem at once', () => {
+    expect(problemsOf({ AUTH_MODE: 'x', TENANT_ID: 'y' })).toHaveLength(3);
+  });
+});

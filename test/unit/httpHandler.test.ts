@@ -1,0 +1,46 @@
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { httpHandler } from '../../shared/api/httpHandler';
+import { DomainError, type ErrorCode } from '../../shared/domain/errors';
+
+const request = () => new HttpRequest({ method: 'GET', url: 'http://localhost/api/x' });
+const context = (logged: unknown[] = []) =>
+  new InvocationContext({ invocationId: 'inv-1', functionName: 'x', logHandler: (_level, ...args) => logged.push(...args) });
+
+describe('the HTTP edge', () => {
+  it('passes a response through and adds the request id', async () => {
+    const handler = httpHandler(async () => ({ status: 201, headers: { etag: 'W/"1"' }, jsonBody: { id: 'a' } }));
+    const response = await handler(request(), context());
+    expect(response).toMatchObject({ status: 201, jsonBody: { id: 'a' }, headers: { etag: 'W/"1"', 'request-id': 'inv-1' } });
+  });
+
+  it.each<[ErrorCode, number, string]>([
+    ['invalidRequest', 400, 'invalidRequest'],
+    ['unauthenticated', 401, 'unauthenticated'],
+    ['forbidden', 403, 'accessDenied'],
+    ['notFound', 404, 'itemNotFound'],
+    ['alreadyExists', 409, 'nameAlreadyExists'],
+    ['concurrencyConflict', 409, 'resourceModified'],
+    ['dependencyUnavailable', 503, 'serviceNotAvailable'],
+  ])('answers a %s domain error with %d in Graph error shape', async (code, status, graphCode) => {
+    const handler = httpHandler(async () => {
+      throw new DomainError(code, 'explained');
+    });
+    const response = await handler(request(), context());
+    expect(response.status).toBe(status);
+    expect(response.jsonBody).toEqual({
+      error: { code: graphCode, message: 'explained', innerError: { 'request-id': 'inv-1', date: expect.any(String) } },
+    });
+  });
+
+  it('answers an unexpected error with a bare 500 and logs it in full', async () => {
+    const logged: unknown[] = [];
+    const handler = httpHandler(async () => {
+      throw new Error('secret internals');
+    });
+    const response = await handler(request(), context(logged));
+    expect(response.status).toBe(500);
+    expect(JSON.stringify(response.jsonBody)).not.toContain('secret internals');
+    expect(response.jsonBody).toMatchObject({ error: { code: 'generalException', innerError: { 'request-id': 'inv-1' } } });
+    expect(logged).toContainEqual(expect.objectContaining({ message: 'secret internals' }));
+  });
+});

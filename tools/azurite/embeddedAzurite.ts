@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+/** Azurite's well-known development account (public, the same in every Azurite). */
+const ACCOUNT = 'devstoreaccount1';
+const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/**
+ * Runs in the Azurite child: when the parent's IPC channel closes, because the parent stopped it or died, Azurite
+ * shuts down through its own SIGTERM handler, and the process ends once its servers have closed.
+ */
+const CHILD_WRAPPER = "process.on('disconnect', () => process.emit('SIGTERM')); require(process.argv[1]);";
+
+export interface EmbeddedAzuriteOptions {
+  /** A folder to keep data in across runs; in memory when absent. */
+  location?: string;
+  host?: string;
+  startTimeoutMs?: number;
+}
+
+export interface EmbeddedAzurite {
+  connectionString: string;
+  endpoints: { blob: string; queue: string; table: string };
+  stop(): Promise<void>;
+}
+
+/** Starts Azurite (blob, queue and table) as a child process on free ports, telemetry off. */
+export async function startAzurite(options: EmbeddedAzuriteOptions = {}): Promise<EmbeddedAzurite> {
+  const host = options.host ?? '127.0.0.1';
+  const args = [
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+    '--silent',
+    ...['--blobHost', host, '--queueHost', host, '--tableHost', host],
+    ...['--blobPort', '0', '--queuePort', '0', '--tablePort', '0'],
+  ];
+  if (options.location) {
+    mkdirSync(options.location, { recursive: true });
+    args.push('--location', options.location);
+  } else {
+    args.push('--inMemoryPersistence', '--extentMemoryLimit', '256');
+  }
+
+  const child = spawn(process.execPath, ['-e', CHILD_WRAPPER, require.resolve('azurite/dist/src/azurite.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
+  });
+  const endpoints = await waitForEndpoints(child, options.startTimeoutMs ?? 30_000);
+  const accountEndpoint = (base: string) => `${base}/${ACCOUNT}`;
+  return {
+    endpoints,
+    connectionString: [
+      'DefaultEndpointsProtocol=http',
+      `AccountName=${ACCOUNT}`,
+      `AccountKey=${ACCOUNT_KEY}`,
+      `BlobEndpoint=${accountEndpoint(endpoints.blob)}`,
+      `QueueEndpoint=${accountEndpoint(endpoints.queue)}`,
+      `TableEndpoint=${accountEndpoint(endpoints.table)}`,
+    ].join(';'),
+    stop: () => stopChild(child),
+  };
+}
+
+function waitForEndpoints(child: ChildProcess, timeoutMs: number): Promise<EmbeddedAzurite['endpoints']> {
+  return new Promise((resolve, reject) => {
+    const found: Partial<Record<'blob' | 'queue' | 'table', string>> = {};
+    const output: string[] = [];
+    const fail = (reason: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`Azurite did not start: ${reason}\n${output.join('\n')}`));
+    };
+    const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
+    child.once('exit', (code) => fail(`it exited with code ${code}`));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      output.push(line);
+      const match = /Azurite (Blob|Queue|Table) service is successfully listening at (\S+)/.exec(line);
+      if (!match?.[1] || !match[2]) return;
+      found[match[1].toLowerCase() as 'blob' | 'queue' | 'table'] = match[2];
+      if (found.blob && found.queue && found.table) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({ blob: found.blob, queue: found.queue, table: found.table });
+      }
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.disconnect();
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

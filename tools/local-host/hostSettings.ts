@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { type Environment, parseSettings, portSetting, SettingsError } from '../../shared/settings';
+
+/** Settings of the local host itself, beside the service's own (`shared/config.ts`). */
+const schema = z.object({
+  PORT: portSetting.default(7071),
+  HOST: z.string().default('127.0.0.1'),
+  AZURITE_LOCATION: z.string().optional(),
+  AzureWebJobsStorage: z.string().optional(),
+});
+
+export type HostSettings = z.infer<typeof schema> & {
+  /** True when the local host must start its own Azurite. */
+  embeddedStorage: boolean;
+};
+
+export function loadHostSettings(env: Environment): HostSettings {
+  const settings = parseSettings(schema, env);
+  const storage = settings.AzureWebJobsStorage;
+  return { ...settings, embeddedStorage: storage === undefined || storage === 'UseDevelopmentStorage=true' };
+}
+
+/**
+ * Copies `Values` of `local.settings.json` into the environment, as the Functions host does. A variable already
+ * set in the environment wins, so a one-off `PORT=8080 npm start` works with a settings file in place.
+ */
+export function applyLocalSettingsFile(projectRoot: string, env: NodeJS.ProcessEnv): string | undefined {
+  const path = join(projectRoot, 'local.settings.json');
+  if (!existsSync(path)) return undefined;
+  let values: unknown;
+  try {
+    values = (JSON.parse(readFileSync(path, 'utf8')) as { Values?: unknown }).Values ?? {};
+  } catch (error) {
+    throw new SettingsError([`local.settings.json: is not valid JSON (${(error as Error).message})`]);
+  }
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) {
+    throw new SettingsError(['local.settings.json: Values must be an object of setting names and strings']);
+  }
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value !== 'string') throw new SettingsError([`local.settings.json: Values.${name} must be a string`]);
+    if (env[name] === undefined) env[name] = value;
+  }
+  return path;
+}

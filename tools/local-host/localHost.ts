@@ -1,0 +1,53 @@
+import type { AddressInfo } from 'node:net';
+import type { RegisteredFunction } from '../../shared/hosting/registry';
+import { createHttpServer, httpRoute } from './httpServer';
+import type { HostLog } from './log';
+import { TimerRunner } from './timerRunner';
+
+export interface LocalHostOptions {
+  functions: readonly RegisteredFunction[];
+  port: number;
+  host: string;
+  log: HostLog;
+  /** Run timers on their schedules (default); off, they run only through the admin endpoint. */
+  schedule?: boolean;
+}
+
+export interface LocalHost {
+  url: string;
+  timers: ReadonlyMap<string, TimerRunner>;
+  stop(): Promise<void>;
+}
+
+/** Serves registered HTTP functions and runs registered timers, as the Functions host would. */
+export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const routes = [];
+  const timers = new Map<string, TimerRunner>();
+  for (const fn of options.functions) {
+    if (fn.trigger === 'http') routes.push(httpRoute(fn.name, fn.route, fn.methods, fn.handler));
+    else timers.set(fn.name, new TimerRunner(fn.name, fn.schedule, fn.handler, options.log));
+  }
+
+  const server = createHttpServer(routes, timers, options.log);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  if (options.schedule !== false) for (const timer of timers.values()) timer.start();
+
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    timers,
+    async stop() {
+      await Promise.all([...timers.values()].map((timer) => timer.stop()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
