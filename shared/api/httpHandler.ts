@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { isDomainError } from '../domain/errors';
 import { errorResponse, graphResponse } from './errorResponses';
 
@@ -8,7 +8,7 @@ export type ApiHandler = (request: HttpRequest, context: InvocationContext) => P
  * The edge every HTTP function goes through: domain errors become Graph error responses, anything unexpected is
  * logged in full and answered as a bare 500 carrying the request id, and every response carries `request-id`.
  */
-export function httpHandler(handler: ApiHandler): HttpHandler {
+export function httpHandler(handler: ApiHandler): ApiHandler {
   return async (request, context) => {
     const requestId = context.invocationId;
     try {

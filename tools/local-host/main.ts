@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       const azurite = await startAzurite({ location: hostSettings.AZURITE_LOCATION });
       cleanups.push(() => azurite.stop());
       process.env.AzureWebJobsStorage = azurite.connectionString;
+      log(`Embedded Azurite is listening: tables ${azurite.endpoints.table}, blobs ${azurite.endpoints.blob}`);
       const where = hostSettings.AZURITE_LOCATION ? `in ${hostSettings.AZURITE_LOCATION}` : 'in memory';
       storage = `embedded Azurite, ${where} (tables ${azurite.endpoints.table}, blobs ${azurite.endpoints.blob})`;
     }
@@ -42,8 +43,9 @@ async function main(): Promise<void> {
       },
     );
     cleanups.push(() => host.stop());
-    printBanner(host, functions, storage, settingsFile);
+    // Before the banner: whoever reads it may signal at once.
     stopOnSignal(stopAll);
+    printBanner(host, functions, storage, settingsFile);
   } catch (error) {
     process.stderr.write(`Portcullis did not start. ${error instanceof Error ? error.message : String(error)}\n`);
     await stopAll();

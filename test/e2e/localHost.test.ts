@@ -1,0 +1,120 @@
+import { testStorageConnectionString } from '../support/testStorage';
+import { embeddedTablePort, freePort, isListening, runHostToExit, startHost, waitUntil } from '../support/localHostProcess';
+
+const runTimer = (url: string, name: string) =>
+  fetch(`${url}/admin/functions/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"input":""}',
+  });
+
+describe('npm start, with no settings', () => {
+  it('serves health, runs timers through the admin endpoint, and leaves nothing listening after Ctrl-C', async () => {
+    const started = Date.now();
+    const host = await startHost();
+    try {
+      const health = await fetch(`${host.url}/api/health`);
+      expect(health.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(await health.json()).toMatchObject({ status: 'healthy', dependencies: { storage: { status: 'up' } } });
+      expect(health.headers.get('request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
+      expect((await runTimer(host.url, 'noSuchTimer')).status).toBe(404);
+      const sweep = await runTimer(host.url, 'expirationSweep');
+      expect(sweep.status).toBe(202);
+      expect(await sweep.json()).toMatchObject({ functionName: 'expirationSweep', status: 'Succeeded' });
+      expect(host.output()).toMatch(/Executed 'expirationSweep' \(Succeeded, Id=[0-9a-f-]{36}, Duration=\d+ms\)/);
+
+      const unknown = await fetch(`${host.url}/v1.0/nothing`);
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ error: { code: 'itemNotFound' } });
+    } finally {
+      const tablePort = embeddedTablePort(host.output());
+      expect(await host.stop('SIGINT')).toBe(0);
+      expect(await isListening(host.port)).toBe(false);
+      expect(await waitUntil(async () => !(await isListening(tablePort)), 5000)).toBe(true);
+    }
+  });
+
+  it('prints its URLs, storage and every function with its schedule', async () => {
+    const host = await startHost();
+    try {
+      const banner = host.output();
+      expect(banner).toContain(`Health:    ${host.url}/api/health`);
+      expect(banner).toMatch(/Storage:\s+embedded Azurite, in memory/);
+      for (const timer of ['autoAssignmentSweep', 'expirationSweep', 'externalUserSweep', 'reconcileSweep', 'accessReviewSweep', 'reportArchive']) {
+        expect(banner).toMatch(new RegExp(`${timer}\\s+timer\\s+\\S+ \\S+ \\S+ \\S+ \\S+ \\S+\\s+next \\d{4}-`));
+      }
+      expect(banner).not.toContain('test mode');
+    } finally {
+      expect(await host.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it('stops its Azurite even when it is killed outright', async () => {
+    const host = await startHost();
+    const tablePort = embeddedTablePort(host.output());
+    await host.stop('SIGKILL');
+    expect(await waitUntil(async () => !(await isListening(tablePort)), 10_000)).toBe(true);
+  });
+});
+
+describe('npm start, with a storage account configured', () => {
+  it('uses it and starts no Azurite of its own', async () => {
+    const host = await startHost({ AzureWebJobsStorage: testStorageConnectionString() });
+    try {
+      expect(host.output()).toMatch(/Storage:\s+the storage account in AzureWebJobsStorage/);
+      expect((await fetch(`${host.url}/api/health`)).status).toBe(200);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('answers health with 503 naming storage when storage does not answer', async () => {
+    const deadPort = await freePort();
+    const host = await startHost({
+      AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:${deadPort}/devstoreaccount1`,
+    });
+    try {
+      const health = await fetch(`${host.url}/api/health`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'unhealthy', failed: ['storage'] });
+    } finally {
+      await host.stop();
+    }
+  });
+});
+
+describe('npm start, with a bad setting', () => {
+  it.each([
+    ['AUTH_MODE', { AUTH_MODE: 'basic' }],
+    ['AUTH_JWKS_URL', { AUTH_MODE: 'jwt', AUTH_ISSUER: 'https://issuer', AUTH_AUDIENCE: 'api://p' }],
+    ['AUTH_ISSUER', { AUTH_MODE: 'jwt', AUTH_JWKS_URL: 'https://keys.example/jwks', AUTH_AUDIENCE: 'api://p' }],
+    ['AUTH_AUDIENCE', { AUTH_MODE: 'jwt', AUTH_JWKS_URL: 'https://keys.example/jwks', AUTH_ISSUER: 'https://issuer' }],
+    ['PORT', { PORT: 'seventy' }],
+    ['GRAPH_BASE_URL', { GRAPH_BASE_URL: 'graph.microsoft.com' }],
+    ['GRAPH_EMULATOR_PORT', { GRAPH_EMULATOR_PORT: '99999' }],
+    ['TENANT_ID', { TENANT_ID: 'contoso.com' }],
+    ['TENANT_ID', { GRAPH_BASE_URL: 'https://graph.microsoft.com' }],
+    ['AzureWebJobsStorage', { AzureWebJobsStorage: 'garbage' }],
+    ['HR_WEBHOOK_SECRET', { HR_WEBHOOK_SECRET: 'tooshort' }],
+    ['TABLE_PREFIX', { TABLE_PREFIX: '1abc' }],
+  ])('refuses to start, naming %s', async (setting, settings) => {
+    const { code, stderr } = await runHostToExit(settings);
+    expect(code).toBe(1);
+    expect(stderr).toContain('Portcullis did not start.');
+    expect(stderr).toContain(`${setting}:`);
+  });
+
+  it('refuses to start when PORT is taken, naming PORT, and stops the Azurite it started', async () => {
+    const first = await startHost();
+    try {
+      const { code, stdout, stderr } = await runHostToExit({ PORT: String(first.port) });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`PORT: ${first.port} is already in use`);
+      expect(await isListening(embeddedTablePort(stdout))).toBe(false);
+    } finally {
+      await first.stop();
+    }
+  });
+});
