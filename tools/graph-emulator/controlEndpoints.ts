@@ -1,0 +1,79 @@
+import { DEFAULT_FAULT_SEED, InvalidFaultRulesError, parseFaultRules } from './faults';
+import { badRequest, GraphHttpError, graphErrorBody } from './graphErrors';
+import { noContent, ok, type GraphResponse } from './responses';
+import type { EmulatorRuntime } from './runtime';
+
+type ControlHandler = (runtime: EmulatorRuntime, body: Buffer) => GraphResponse;
+
+/**
+ * The emulator's own endpoints under `/_emulator/`, for tests and benchmarks: fault rules, request counts, the
+ * outbox, and a reset. They are not Graph requests and are never counted or faulted.
+ */
+const CONTROL: Record<string, Partial<Record<string, ControlHandler>>> = {
+  faults: {
+    GET: (runtime) => ok(runtime.faults.settings()),
+    PUT: (runtime, body) => {
+      const { rules, seed } = readFaultSettings(body);
+      runtime.faults.replace(rules, seed);
+      return ok(runtime.faults.settings());
+    },
+    DELETE: (runtime) => {
+      runtime.faults.clear();
+      return noContent();
+    },
+  },
+  requests: {
+    GET: (runtime) => ok(runtime.counters.snapshot()),
+    DELETE: (runtime) => {
+      runtime.counters.reset();
+      return noContent();
+    },
+  },
+  outbox: {
+    GET: (runtime) => ok({ value: runtime.outbox.list() }),
+    DELETE: (runtime) => {
+      runtime.outbox.clear();
+      return noContent();
+    },
+  },
+  reset: {
+    POST: (runtime) => {
+      runtime.reset();
+      return noContent();
+    },
+  },
+};
+
+/** Answers `/_emulator/{name}`; `name` is the path after `/_emulator/`. */
+export function handleControl(runtime: EmulatorRuntime, method: string, name: string, body: Buffer, requestId: string): GraphResponse {
+  try {
+    const endpoint = Object.hasOwn(CONTROL, name) ? CONTROL[name] : undefined;
+    if (!endpoint) throw new GraphHttpError(404, 'itemNotFound', `No emulator endpoint /_emulator/${name}; there are ${Object.keys(CONTROL).join(', ')}.`);
+    const handler = Object.hasOwn(endpoint, method) ? endpoint[method] : undefined;
+    if (!handler) {
+      throw new GraphHttpError(405, 'methodNotAllowed', `${method} is not allowed on /_emulator/${name}.`, { Allow: Object.keys(endpoint).join(', ') });
+    }
+    return handler(runtime, body);
+  } catch (error) {
+    if (!(error instanceof GraphHttpError)) throw error;
+    return { status: error.status, headers: { ...error.headers }, body: graphErrorBody(error.code, error.message, requestId, requestId) };
+  }
+}
+
+function readFaultSettings(body: Buffer): { rules: ReturnType<typeof parseFaultRules>; seed: number } {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw badRequest('The body must be JSON: {"rules": [...], "seed": 42}.', 'BadRequest');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('The body must be {"rules": [...], "seed": 42}.', 'BadRequest');
+  const { rules, seed = DEFAULT_FAULT_SEED } = value as { rules?: unknown; seed?: unknown };
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw badRequest('The seed must be an integer.', 'BadRequest');
+  try {
+    return { rules: parseFaultRules(rules), seed };
+  } catch (error) {
+    if (error instanceof InvalidFaultRulesError) throw badRequest(error.message, 'BadRequest');
+    throw error;
+  }
+}

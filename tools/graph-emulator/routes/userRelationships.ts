@@ -1,0 +1,54 @@
+import { listCollection, type CollectionItem } from '../collections';
+import { DIRECTORY_OBJECT_TYPE, project, USER_TYPE } from '../entityTypes';
+import { badRequest, requireObjectBody, resourceNotFound } from '../graphErrors';
+import { readQueryOptions } from '../odataQuery';
+import { directoryObjectItem, USER_ODATA_TYPE } from '../representations';
+import { noContent, odataContext, ok } from '../responses';
+import { route, type Route, type RouteContext } from '../router';
+import { referencedId, requireUser } from './lookups';
+
+function getManager(context: RouteContext) {
+  const user = requireUser(context.directory, context.params.id!);
+  const options = readQueryOptions(context.query, { type: USER_TYPE, allowed: ['select'] });
+  const manager = user.managerId ? context.directory.user(user.managerId) : undefined;
+  if (!manager) throw resourceNotFound('manager');
+  return ok({
+    '@odata.context': odataContext(context.origin, 'directoryObjects', options.select, true),
+    '@odata.type': USER_ODATA_TYPE,
+    ...project(manager.properties as unknown as Record<string, unknown>, USER_TYPE, options.select),
+  });
+}
+
+function setManager(context: RouteContext) {
+  const { directory } = context;
+  const user = requireUser(directory, context.params.id!);
+  const managerId = referencedId(requireObjectBody(context.body)['@odata.id'], '@odata.id');
+  const manager = directory.user(managerId);
+  if (!manager) throw resourceNotFound(managerId);
+  if (manager === user) throw badRequest('Invalid reference: a user cannot be their own manager.');
+  directory.setManager(user, manager.properties.id);
+  return noContent();
+}
+
+function removeManager(context: RouteContext) {
+  const user = requireUser(context.directory, context.params.id!);
+  if (!user.managerId) throw resourceNotFound('manager');
+  context.directory.setManager(user, null);
+  return noContent();
+}
+
+function listSponsors(context: RouteContext) {
+  const user = requireUser(context.directory, context.params.id!);
+  const items = user.sponsorIds.flatMap((id, index): CollectionItem[] => {
+    const sponsor = context.directory.directoryObject(id);
+    return sponsor ? [directoryObjectItem(sponsor, index + 1)] : [];
+  });
+  return listCollection(context, { entitySet: 'directoryObjects', type: DIRECTORY_OBJECT_TYPE, items });
+}
+
+export const userRelationshipRoutes: readonly Route[] = [
+  route('GET', '/users/{id}/manager', getManager),
+  route('PUT', '/users/{id}/manager/$ref', setManager),
+  route('DELETE', '/users/{id}/manager/$ref', removeManager),
+  route('GET', '/users/{id}/sponsors', listSponsors),
+];
