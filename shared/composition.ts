@@ -1,20 +1,33 @@
 import { getConfig, type Config } from './config';
+import { createGraphDirectory } from './directory/createGraphDirectory';
+import type { DirectoryPort } from './directory/directoryPort';
+import type { RetryPolicy } from './directory/retryPolicy';
 import type { DependencyProbe } from './operations/checkHealth';
 import { Tables } from './store/tables';
 
 /** What the operations need, built once per worker from the configuration. */
 export interface Deps {
   tables: Tables;
+  directory: DirectoryPort;
   dependencyProbes: DependencyProbe[];
 }
 
 export function buildDeps(config: Config): Deps {
   const tables = new Tables(config.AzureWebJobsStorage, config.TABLE_PREFIX);
+  const directory = createGraphDirectory(config);
+  // Health must answer quickly: its probe tries once, where the directory's own calls wait out throttling.
+  const directoryProbe = createGraphDirectory(config, SINGLE_ATTEMPT);
   return {
     tables,
-    dependencyProbes: [{ name: 'storage', probe: () => tables.probe() }],
+    directory,
+    dependencyProbes: [
+      { name: 'storage', probe: () => tables.probe() },
+      { name: 'directory', probe: () => directoryProbe.probe() },
+    ],
   };
 }
+
+const SINGLE_ATTEMPT: RetryPolicy = { maxAttempts: 1, maxElapsedMs: 0, baseDelayMs: 0, maxDelayMs: 0 };
 
 let deps: Deps | undefined;
 

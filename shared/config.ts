@@ -21,12 +21,18 @@ const schema = z
     GRAPH_BASE_URL: httpUrl('Microsoft Graph, for example https://graph.microsoft.com').optional(),
     GRAPH_EMULATOR_PORT: portSetting.default(7072),
     DIRECTORY_SEED: z.string().optional(),
-    AUTH_MODE: z.enum(['easyauth', 'jwt'], { message: "must be 'easyauth' or 'jwt'" }).default('easyauth'),
+    // No default: trusting x-ms-client-principal is safe only behind App Service Authentication, so a deployment
+    // must say so. The local host sets easyauth when it is unset.
+    AUTH_MODE: z.enum(['easyauth', 'jwt'], { message: "must be 'easyauth' or 'jwt'" }),
     AUTH_JWKS_URL: httpUrl('the JSON Web Key Set that signs tokens').optional(),
     AUTH_ISSUER: z.string().optional(),
     AUTH_AUDIENCE: z.string().optional(),
     TENANT_ID: z.string().regex(guid, 'must be a GUID').optional(),
     HR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters long').optional(),
+    MAIL_SENDER: z.string().optional(),
+    AZURE_TENANT_ID: z.string().optional(),
+    AZURE_CLIENT_ID: z.string().optional(),
+    AZURE_CLIENT_SECRET: z.string().optional(),
     TABLE_PREFIX: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'must be a letter followed by at most 19 letters or digits')
@@ -43,10 +49,19 @@ const schema = z
     }
   });
 
-export type Config = z.infer<typeof schema>;
+export type Config = z.infer<typeof schema> & {
+  /** Where Graph is: GRAPH_BASE_URL, or the Graph emulator on GRAPH_EMULATOR_PORT when that is unset. */
+  graphBaseUrl: string;
+  usesGraphEmulator: boolean;
+};
 
 export function loadConfig(env: Environment): Config {
-  return parseSettings(schema, env);
+  const settings = parseSettings(schema, env);
+  return {
+    ...settings,
+    graphBaseUrl: (settings.GRAPH_BASE_URL ?? `http://127.0.0.1:${settings.GRAPH_EMULATOR_PORT}`).replace(/\/+$/, ''),
+    usesGraphEmulator: settings.GRAPH_BASE_URL === undefined,
+  };
 }
 
 let current: Config | undefined;

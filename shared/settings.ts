@@ -25,8 +25,9 @@ export function parseSettings<T extends z.ZodType>(schema: T, env: Environment):
   return result.data;
 }
 
+/** A TCP port; 0 asks for any free port (the host then prints the one it got). */
 export const portSetting = z.coerce
   .number({ message: 'must be a port number' })
   .int('must be a whole port number')
-  .min(1, 'must be a port number from 1 to 65535')
-  .max(65535, 'must be a port number from 1 to 65535');
+  .min(0, 'must be a port number from 0 to 65535')
+  .max(65535, 'must be a port number from 0 to 65535');

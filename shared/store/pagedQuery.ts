@@ -1,4 +1,5 @@
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import type { ODataFilter } from './odataFilter';
 import { translateStoreError } from './storeErrors';
 
 export interface Page<T> {
@@ -8,8 +9,7 @@ export interface Page<T> {
 }
 
 export interface QueryOptions {
-  /** Built with the `odata` tag of `@azure/data-tables`, never by concatenation. */
-  filter?: string;
+  filter?: ODataFilter;
   select?: string[];
   pageSize?: number;
 }

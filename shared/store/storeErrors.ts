@@ -2,22 +2,23 @@ import { RestError } from '@azure/data-tables';
 import { DomainError } from '../domain/errors';
 
 /**
- * Turns the few Table Storage failures that mean something to a caller into domain errors; anything else is
- * rethrown as it is. `what` names the thing for the message, for example "catalog 'abc'".
+ * Turns the Table Storage failures that mean something to a caller into domain errors, by the service's error code
+ * (a 404 for a missing table is not a missing entity); anything else is rethrown as it is. `what` names the
+ * thing for the message, for example "catalog 'abc'".
  */
 export function translateStoreError(error: unknown, what: string): never {
   if (error instanceof RestError) {
-    switch (error.statusCode) {
-      case 404:
+    switch (storageErrorCode(error)) {
+      case 'ResourceNotFound':
         throw new DomainError('notFound', `${what} was not found.`, { cause: error });
-      case 409:
+      case 'EntityAlreadyExists':
         throw new DomainError('alreadyExists', `${what} already exists.`, { cause: error });
-      case 412:
+      case 'UpdateConditionNotSatisfied':
         throw new DomainError('concurrencyConflict', `${what} was changed by someone else; read it again and retry.`, {
           cause: error,
         });
       default:
-        if (error.statusCode === undefined || error.statusCode >= 500) {
+        if (error.statusCode === undefined || error.statusCode >= 500 || storageErrorCode(error) === 'TableBeingDeleted') {
           throw new DomainError('dependencyUnavailable', 'Storage is unavailable; try again later.', { cause: error });
         }
     }
@@ -25,5 +26,11 @@ export function translateStoreError(error: unknown, what: string): never {
   throw error;
 }
 
-export const isStatus = (error: unknown, status: number): boolean =>
-  error instanceof RestError && error.statusCode === status;
+export const hasErrorCode = (error: unknown, code: string): boolean =>
+  error instanceof RestError && storageErrorCode(error) === code;
+
+/** Table Storage's error code (its `x-ms-error-code`); the SDK leaves `RestError.code` empty for service errors. */
+function storageErrorCode(error: RestError): string | undefined {
+  const details = error.details as { errorCode?: unknown } | undefined;
+  return typeof details?.errorCode === 'string' ? details.errorCode : error.code;
+}

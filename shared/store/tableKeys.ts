@@ -5,6 +5,9 @@ import { DomainError } from '../domain/errors';
  * in keys, and our compound keys join parts with `|`, so those characters (and `%`, the escape itself, and lone
  * surrogates) are percent-encoded: any string can be a key part, and two different part lists never collide.
  */
+/** A key value made by `tableKey`; entity operations take only these, so no raw string reaches a key. */
+export type TableKey = string & { readonly __brand: 'TableKey' };
+
 const SEPARATOR = '|';
 const MAX_KEY_LENGTH = 1024;
 const MUST_ESCAPE = /[%/\\#?|\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -23,13 +26,13 @@ export function decodeKeyPart(encoded: string): string {
 }
 
 /** A key made of one or more parts, for example `tableKey(catalogId, packageId)`. */
-export function tableKey(...parts: readonly string[]): string {
+export function tableKey(...parts: readonly string[]): TableKey {
   if (parts.length === 0) throw new DomainError('invalidRequest', 'A table key needs at least one part.');
   const key = parts.map(encodeKeyPart).join(SEPARATOR);
   if (key.length > MAX_KEY_LENGTH) {
     throw new DomainError('invalidRequest', `A key value is too long (${key.length} characters; at most ${MAX_KEY_LENGTH}).`);
   }
-  return key;
+  return key as TableKey;
 }
 
 export function splitTableKey(key: string): string[] {

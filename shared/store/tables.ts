@@ -1,7 +1,8 @@
-import { TableClient, TableServiceClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
-import { isStatus, translateStoreError } from './storeErrors';
+import { TableClient, TableServiceClient, type TableEntityResult } from '@azure/data-tables';
+import { hasErrorCode, translateStoreError } from './storeErrors';
+import type { TableKey } from './tableKeys';
 
-type Entity = TableEntity<Record<string, unknown>>;
+type Entity = { partitionKey: TableKey; rowKey: TableKey } & Record<string, unknown>;
 
 /**
  * Table clients for one storage account, created on first use. A table is created the first time it is asked
@@ -13,6 +14,7 @@ export class Tables {
   readonly #prefix: string;
   readonly #clients = new Map<string, Promise<TableClient>>();
   #service: TableServiceClient | undefined;
+  #probe: TableServiceClient | undefined;
 
   constructor(connectionString: string, prefix = '') {
     this.#connectionString = connectionString;
@@ -33,9 +35,13 @@ export class Tables {
     return client;
   }
 
-  /** Answers when storage answers a cheap call; throws otherwise. */
+  /** Answers when storage answers a cheap call; throws otherwise, at once (no retries: health must be quick). */
   async probe(): Promise<void> {
-    await this.service().listTables().byPage({ maxPageSize: 1 }).next();
+    this.#probe ??= TableServiceClient.fromConnectionString(this.#connectionString, {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    });
+    await this.#probe.listTables().byPage({ maxPageSize: 1 }).next();
   }
 
   /** Deletes every table under this prefix (test clean-up). */
@@ -57,7 +63,7 @@ export class Tables {
     try {
       await client.createTable();
     } catch (error) {
-      if (!isStatus(error, 409)) translateStoreError(error, `table '${tableName}'`);
+      if (!hasErrorCode(error, 'TableAlreadyExists')) translateStoreError(error, `table '${tableName}'`);
     }
     return client;
   }
@@ -66,8 +72,7 @@ export class Tables {
 /** Inserts an entity that must not exist yet; an existing one is an `alreadyExists` error. */
 export async function insertEntity(table: TableClient, entity: Entity, what: string): Promise<string> {
   try {
-    const response = await table.createEntity(entity);
-    return response.etag ?? '';
+    return etagOf(await table.createEntity(entity));
   } catch (error) {
     return translateStoreError(error, what);
   }
@@ -79,8 +84,7 @@ export async function insertEntity(table: TableClient, entity: Entity, what: str
  */
 export async function replaceEntity(table: TableClient, entity: Entity, etag: string, what: string): Promise<string> {
   try {
-    const response = await table.updateEntity(entity, 'Replace', { etag });
-    return response.etag ?? '';
+    return etagOf(await table.updateEntity(entity, 'Replace', { etag }));
   } catch (error) {
     return translateStoreError(error, what);
   }
@@ -89,14 +93,14 @@ export async function replaceEntity(table: TableClient, entity: Entity, etag: st
 /** Reads one entity, or `undefined` when there is none. */
 export async function findEntity<T extends object>(
   table: TableClient,
-  partitionKey: string,
-  rowKey: string,
+  partitionKey: TableKey,
+  rowKey: TableKey,
   what: string,
 ): Promise<TableEntityResult<T> | undefined> {
   try {
     return await table.getEntity<T>(partitionKey, rowKey);
   } catch (error) {
-    if (isStatus(error, 404)) return undefined;
+    if (hasErrorCode(error, 'ResourceNotFound')) return undefined;
     return translateStoreError(error, what);
   }
 }
@@ -104,15 +108,21 @@ export async function findEntity<T extends object>(
 /** Deletes an entity if it is unchanged since it was read; an entity already gone counts as deleted. */
 export async function deleteEntity(
   table: TableClient,
-  partitionKey: string,
-  rowKey: string,
+  partitionKey: TableKey,
+  rowKey: TableKey,
   etag: string,
   what: string,
 ): Promise<void> {
   try {
     await table.deleteEntity(partitionKey, rowKey, { etag });
   } catch (error) {
-    if (isStatus(error, 404)) return;
+    if (hasErrorCode(error, 'ResourceNotFound')) return;
     translateStoreError(error, what);
   }
+}
+
+/** Every successful write answers with an ETag; going on without one would make the next update unconditional. */
+function etagOf(response: { etag?: string }): string {
+  if (!response.etag) throw new Error('Table Storage answered a write without an ETag.');
+  return response.etag;
 }

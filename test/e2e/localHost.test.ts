@@ -1,5 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
+import { ACCOUNT, ACCOUNT_KEY } from '../../tools/azurite/embeddedAzurite';
 import { testStorageConnectionString } from '../support/testStorage';
-import { embeddedTablePort, freePort, isListening, runHostToExit, startHost, waitUntil } from '../support/localHostProcess';
+import { embeddedTablePort, freePort, isListening, runHostToExit, startHost, startScriptCommand, waitUntil } from '../support/localHostProcess';
 
 const runTimer = (url: string, name: string) =>
   fetch(`${url}/admin/functions/${name}`, {
@@ -16,7 +21,10 @@ describe('npm start, with no settings', () => {
       const health = await fetch(`${host.url}/api/health`);
       expect(health.status).toBe(200);
       expect(Date.now() - started).toBeLessThan(30_000);
-      expect(await health.json()).toMatchObject({ status: 'healthy', dependencies: { storage: { status: 'up' } } });
+      expect(await health.json()).toMatchObject({
+        status: 'healthy',
+        dependencies: { storage: { status: 'up' }, directory: { status: 'up' } },
+      });
       expect(health.headers.get('request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
       expect((await runTimer(host.url, 'noSuchTimer')).status).toBe(404);
@@ -28,6 +36,9 @@ describe('npm start, with no settings', () => {
       const unknown = await fetch(`${host.url}/v1.0/nothing`);
       expect(unknown.status).toBe(404);
       expect(await unknown.json()).toMatchObject({ error: { code: 'itemNotFound' } });
+      const wrongMethod = await fetch(`${host.url}/api/health`, { method: 'DELETE' });
+      expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.get('allow')).toBe('GET');
     } finally {
       const tablePort = embeddedTablePort(host.output());
       expect(await host.stop('SIGINT')).toBe(0);
@@ -42,6 +53,8 @@ describe('npm start, with no settings', () => {
       const banner = host.output();
       expect(banner).toContain(`Health:    ${host.url}/api/health`);
       expect(banner).toMatch(/Storage:\s+embedded Azurite, in memory/);
+      expect(banner).toMatch(/Directory:\s+Graph emulator at http:\/\/127\.0\.0\.1:\d+, tenant [0-9a-f-]{36} from .*demo-tenant\.json/);
+      expect(banner).toMatch(/Identity Governance Administrator\s+\S+@contoso\.com/);
       for (const timer of ['autoAssignmentSweep', 'expirationSweep', 'externalUserSweep', 'reconcileSweep', 'accessReviewSweep', 'reportArchive']) {
         expect(banner).toMatch(new RegExp(`${timer}\\s+timer\\s+\\S+ \\S+ \\S+ \\S+ \\S+ \\S+\\s+next \\d{4}-`));
       }
@@ -51,11 +64,44 @@ describe('npm start, with no settings', () => {
     }
   });
 
+  it("stops on SIGTERM sent to the start script's shell, as npm sends it", async () => {
+    const host = await startHost({}, startScriptCommand());
+    const tablePort = embeddedTablePort(host.output());
+    expect(await host.stop('SIGTERM')).toBe(0);
+    expect(await isListening(host.port)).toBe(false);
+    expect(await waitUntil(async () => !(await isListening(tablePort)), 5000)).toBe(true);
+  });
+
   it('stops its Azurite even when it is killed outright', async () => {
     const host = await startHost();
     const tablePort = embeddedTablePort(host.output());
     await host.stop('SIGKILL');
     expect(await waitUntil(async () => !(await isListening(tablePort)), 10_000)).toBe(true);
+  });
+});
+
+describe('npm start, with AZURITE_LOCATION', () => {
+  it('keeps its data in that folder across restarts', async () => {
+    const location = mkdtempSync(join(tmpdir(), 'portcullis-azurite-'));
+    const tableIn = (output: string) =>
+      new TableClient(`http://127.0.0.1:${embeddedTablePort(output)}/${ACCOUNT}`, 'keptAcrossRestarts', new AzureNamedKeyCredential(ACCOUNT, ACCOUNT_KEY), {
+        allowInsecureConnection: true,
+      });
+    const first = await startHost({ AZURITE_LOCATION: location });
+    try {
+      expect(first.output()).toContain(`embedded Azurite, in ${location}`);
+      const table = tableIn(first.output());
+      await table.createTable();
+      await table.createEntity({ partitionKey: 'p', rowKey: 'r', kept: 'yes' });
+    } finally {
+      await first.stop();
+    }
+    const second = await startHost({ AZURITE_LOCATION: location });
+    try {
+      expect((await tableIn(second.output()).getEntity<{ kept: string }>('p', 'r')).kept).toBe('yes');
+    } finally {
+      await second.stop();
+    }
   });
 });
 
@@ -99,6 +145,8 @@ describe('npm start, with a bad setting', () => {
     ['AzureWebJobsStorage', { AzureWebJobsStorage: 'garbage' }],
     ['HR_WEBHOOK_SECRET', { HR_WEBHOOK_SECRET: 'tooshort' }],
     ['TABLE_PREFIX', { TABLE_PREFIX: '1abc' }],
+    ['DIRECTORY_SEED', { DIRECTORY_SEED: '/no/such/tenant.json' }],
+    ['GRAPH_EMULATOR_FAULTS', { GRAPH_EMULATOR_FAULTS: '{"rate":' }],
   ])('refuses to start, naming %s', async (setting, settings) => {
     const { code, stderr } = await runHostToExit(settings);
     expect(code).toBe(1);

@@ -41,6 +41,7 @@ describe('local host serving registered functions', () => {
       host: '127.0.0.1',
       log: (line) => log.push(line),
       schedule: false,
+      maxBodyBytes: 1024 * 1024,
       functions: [
         http('echo', 'api/things/{id}', ['GET', 'POST'], echo),
         http('special', 'api/things/special', ['GET'], async () => ({ body: 'special' })),
@@ -125,8 +126,19 @@ describe('local host serving registered functions', () => {
   });
 
   it('refuses a body over the size limit with 413', async () => {
-    const response = await call('/api/things/1', { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024 + 1) });
+    const response = await call('/api/things/1', { method: 'POST', body: Buffer.alloc(1024 * 1024 + 1) });
     expect(response.status).toBe(413);
+  });
+
+  it('takes a path that starts with two slashes as a path, not as a host', async () => {
+    const response = await call('//api/things/x');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ params: { id: 'x' } });
+  });
+
+  it('puts request-id on the errors it answers itself', async () => {
+    const response = await call('/nowhere');
+    expect(response.headers.get('request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   describe('admin endpoint', () => {
@@ -162,5 +174,60 @@ describe('local host serving registered functions', () => {
     it('answers 405 for anything but POST', async () => {
       expect((await call('/admin/functions/slowTimer')).status).toBe(405);
     });
+
+    it.each([
+      ['no JSON content type', { 'content-type': 'text/plain' }, '{"input":""}'],
+      ['a body that is not JSON', { 'content-type': 'application/json' }, 'junk'],
+      ['a body without input', { 'content-type': 'application/json' }, '{}'],
+    ])('answers 400 to %s, and runs nothing', async (_situation, headers, body) => {
+      const before = timerRuns.length;
+      const response = await call('/admin/functions/slowTimer', { method: 'POST', headers, body });
+      expect(response.status).toBe(400);
+      expect(timerRuns.length).toBe(before);
+    });
+
+    it('refuses a request from a web page (it carries Origin), and runs nothing', async () => {
+      const before = timerRuns.length;
+      const response = await call('/admin/functions/slowTimer', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+        body: '{"input":""}',
+      });
+      expect(response.status).toBe(403);
+      expect(timerRuns.length).toBe(before);
+    });
+  });
+});
+
+describe('local host stopping', () => {
+  it('lets a request in flight finish, refuses new timer runs, and waits for the run in progress', async () => {
+    const events: string[] = [];
+    const host = await startLocalHost({
+      port: 0,
+      host: '127.0.0.1',
+      log: () => undefined,
+      schedule: false,
+      functions: [
+        http('slow', 'api/slow', ['GET'], async () => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          events.push('request done');
+          return { body: 'finished' };
+        }),
+        timer('sweep', async () => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          events.push('timer done');
+        }),
+      ],
+    });
+    const inFlight = fetch(`${host.url}/api/slow`).then((r) => r.text());
+    const running = host.timers.get('sweep')!.runNow();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await host.stop();
+    events.push('stopped');
+    expect(await inFlight).toBe('finished');
+    expect((await running)?.status).toBe('Succeeded');
+    expect(events).toEqual(expect.arrayContaining(['request done', 'timer done']));
+    expect(events.at(-1)).toBe('stopped');
+    expect(await host.timers.get('sweep')!.runNow()).toBeUndefined();
   });
 });

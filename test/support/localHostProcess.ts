@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 
@@ -15,7 +15,7 @@ export interface RunningHost {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** A free loopback port, for a process that needs a port number up front. */
+/** A loopback port nothing listens on right now (for "nothing answers there" cases). */
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -35,10 +35,20 @@ export function isListening(port: number): Promise<boolean> {
   });
 }
 
-/** Starts the compiled local host as `npm start` does, with only the given settings, on a free port. */
-export async function startHost(settings: Record<string, string> = {}): Promise<RunningHost> {
-  const port = await freePort();
-  const child = launch({ PORT: String(port), ...settings });
+/**
+ * The command `npm start` runs after building, from package.json, run by a shell as npm runs it. Signals sent to
+ * that shell must reach the host.
+ */
+export function startScriptCommand(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const afterBuild = scripts.start?.split('&&').at(-1)?.trim();
+  if (!afterBuild) throw new Error('package.json has no start script.');
+  return ['/bin/sh', '-c', afterBuild];
+}
+
+/** Starts the compiled local host as `npm start` does, with only the given settings, on free ports. */
+export async function startHost(settings: Record<string, string> = {}, command?: string[]): Promise<RunningHost> {
+  const child = launch(settings, command);
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
@@ -57,8 +67,11 @@ export async function startHost(settings: Record<string, string> = {}): Promise<
       reject(new Error(`The local host exited with ${code}:\n${output}`));
     });
   });
+  const url = /API:\s+(http:\/\/127\.0\.0\.1:(\d+))/.exec(output);
+  if (!url?.[1] || !url[2]) throw new Error(`No API URL in the banner:\n${output}`);
+  const port = Number(url[2]);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: url[1],
     port,
     process: child,
     output: () => output,
@@ -82,9 +95,11 @@ export async function runHostToExit(
   return { code, stdout, stderr };
 }
 
-function launch(settings: Record<string, string>): ChildProcess {
+function launch(settings: Record<string, string>, command = [process.execPath, MAIN]): ChildProcess {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" (npm test does) before the e2e tests.`);
-  return spawn(process.execPath, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH, ...settings }, stdio: 'pipe' });
+  // Port 0 everywhere unless a test says otherwise: parallel tests (and a developer's own npm start) never collide.
+  const env = { PATH: process.env.PATH, PORT: '0', GRAPH_EMULATOR_PORT: '0', ...settings };
+  return spawn(command[0]!, command.slice(1), { cwd: ROOT, env, stdio: 'pipe' });
 }
 
 /** The Azurite table port the host printed in its banner. */

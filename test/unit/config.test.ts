@@ -1,7 +1,7 @@
 import { loadConfig } from '../../shared/config';
 import { SettingsError } from '../../shared/settings';
 
-const valid = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+const valid = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', AUTH_MODE: 'easyauth' };
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -14,12 +14,25 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('configuration', () => {
-  it('fills the defaults of a minimal environment', () => {
-    expect(loadConfig(valid)).toMatchObject({ AUTH_MODE: 'easyauth', GRAPH_EMULATOR_PORT: 7072 });
+  it('fills the defaults of a minimal environment, with the Graph emulator as the directory', () => {
+    expect(loadConfig(valid)).toMatchObject({
+      GRAPH_EMULATOR_PORT: 7072,
+      graphBaseUrl: 'http://127.0.0.1:7072',
+      usesGraphEmulator: true,
+    });
   });
 
   it('treats an empty value as unset, as local.settings.json files hold ""', () => {
-    expect(loadConfig({ ...valid, AUTH_MODE: '', GRAPH_BASE_URL: '' })).toMatchObject({ AUTH_MODE: 'easyauth' });
+    expect(loadConfig({ ...valid, GRAPH_BASE_URL: '' })).toMatchObject({ usesGraphEmulator: true });
+  });
+
+  it('uses a configured Graph without a trailing slash', () => {
+    const config = loadConfig({ ...valid, GRAPH_BASE_URL: 'https://graph.microsoft.com/', TENANT_ID: '7c1a1f2e-8d3b-4c55-9a0e-1b2c3d4e5f60' });
+    expect(config).toMatchObject({ graphBaseUrl: 'https://graph.microsoft.com', usesGraphEmulator: false });
+  });
+
+  it('requires AUTH_MODE outside the local host, so a deployment never trusts headers by accident', () => {
+    expect(problemsOf({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' }).join('\n')).toContain('AUTH_MODE');
   });
 
   it('accepts a full jwt configuration against a real Graph', () => {
@@ -37,7 +50,7 @@ describe('configuration', () => {
   });
 
   it.each([
-    ['a missing storage setting', {}, 'AzureWebJobsStorage'],
+    ['a missing storage setting', { AUTH_MODE: 'easyauth' }, 'AzureWebJobsStorage'],
     ['a malformed storage setting', { AzureWebJobsStorage: 'not a connection string' }, 'AzureWebJobsStorage'],
     ['an unknown auth mode', { ...valid, AUTH_MODE: 'basic' }, "AUTH_MODE: must be 'easyauth' or 'jwt'"],
     ['jwt mode without its JWKS URL', { ...valid, AUTH_MODE: 'jwt', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, 'AUTH_JWKS_URL: is required'],

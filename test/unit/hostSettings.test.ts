@@ -39,7 +39,11 @@ describe('local host settings', () => {
     expect(loadHostSettings({ AzureWebJobsStorage: 'AccountName=a;AccountKey=b' }).embeddedStorage).toBe(false);
   });
 
-  it.each(['0', '65536', 'http', '80.5'])('refuses PORT=%s, naming it', (port) => {
+  it('takes PORT=0 as any free port', () => {
+    expect(loadHostSettings({ PORT: '0' }).PORT).toBe(0);
+  });
+
+  it.each(['-1', '65536', 'http', '80.5'])('refuses PORT=%s, naming it', (port) => {
     expect(() => loadHostSettings({ PORT: port })).toThrow(/PORT: must be/);
   });
 });

@@ -1,4 +1,4 @@
-import { comparePrecedence, parseRouteTemplate } from '../../tools/local-host/routeTemplate';
+import { comparePrecedence, parseRouteTemplate } from '../../shared/hosting/routeTemplate';
 
 describe('route templates', () => {
   it('matches literals case-insensitively and ignores a trailing slash', () => {

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** Azurite's well-known development account (public, the same in every Azurite). */
-const ACCOUNT = 'devstoreaccount1';
-const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const ACCOUNT = 'devstoreaccount1';
+export const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 /**
  * Runs in the Azurite child: when the parent's IPC channel closes, because the parent stopped it or died, Azurite

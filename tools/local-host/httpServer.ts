@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HttpRequest, HttpResponse, type HttpHandler, type HttpResponseInit } from '@azure/functions';
-import { graphErrorBody } from '../../shared/api/graphError';
+import { graphResponse } from '../../shared/api/errorResponses';
+import { allowedMethods, comparePrecedence, parseRouteTemplate, type RouteTemplate } from '../../shared/hosting/routeTemplate';
 import { invoke } from './invoke';
 import type { HostLog } from './log';
-import { comparePrecedence, parseRouteTemplate, type RouteTemplate } from './routeTemplate';
 import type { TimerRunner } from './timerRunner';
+import { readBody } from '../http/readBody';
 
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Azure Functions refuses request bodies over 100 MB; so does the local host by default. */
+const AZURE_MAX_BODY_BYTES = 100 * 1024 * 1024;
 
 export interface HttpRoute {
   name: string;
@@ -21,42 +23,44 @@ export function httpRoute(name: string, template: string, methods: readonly stri
 }
 
 /**
- * Serves HTTP functions with the host's request and response objects, plus the admin endpoint that runs a timer
- * now. Answers 404 and 405 in Graph's error shape.
+ * Serves HTTP functions with the host's own request and response objects, and the admin endpoint that runs a
+ * timer now. Paths no function has get 404, wrong methods 405, both in Graph's error shape.
  */
-export function createHttpServer(routes: readonly HttpRoute[], timers: ReadonlyMap<string, TimerRunner>, log: HostLog): Server {
+export function createHttpServer(
+  routes: readonly HttpRoute[],
+  timers: ReadonlyMap<string, TimerRunner>,
+  log: HostLog,
+  maxBodyBytes = AZURE_MAX_BODY_BYTES,
+): Server {
   const ordered = [...routes].sort((a, b) => comparePrecedence(a.route, b.route));
   const admin = parseRouteTemplate('admin/functions/{name}');
 
   return createServer((req, res) => {
     void (async () => {
-      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      const url = requestUrl(req);
+      if (!url) return send(res, hostError(400, 'invalidRequest', 'The request URL or Host header is malformed.'));
       const method = (req.method ?? 'GET').toUpperCase();
-      const body = await readBody(req);
-      if (body === undefined) return sendError(res, 413, 'requestTooLarge', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+      const body = await readBody(req, maxBodyBytes);
+      if (body === undefined) return send(res, hostError(413, 'requestTooLarge', `The body is larger than ${maxBodyBytes} bytes.`));
 
       const adminParams = admin.match(url.pathname);
-      if (adminParams) {
-        if (method !== 'POST') return sendError(res, 405, 'methodNotAllowed', `Use POST on ${url.pathname}.`, ['POST']);
-        return runTimer(timers, adminParams.name ?? '', res);
-      }
+      if (adminParams) return send(res, await runTimer(timers, adminParams.name ?? '', method, req, body));
 
-      const matching = ordered.flatMap((r) => {
-        const params = r.route.match(url.pathname);
-        return params ? [{ ...r, params }] : [];
-      });
-      const target = matching.find((r) => r.methods.includes(method));
+      const target = ordered
+        .filter((r) => r.methods.includes(method))
+        .map((r) => ({ ...r, params: r.route.match(url.pathname) }))
+        .find((r) => r.params !== undefined);
       if (!target) {
-        if (matching.length === 0) return sendError(res, 404, 'itemNotFound', `No resource at ${url.pathname}.`);
-        const allowed = [...new Set(matching.flatMap((r) => r.methods))];
-        return sendError(res, 405, 'methodNotAllowed', `${method} is not allowed on ${url.pathname}.`, allowed);
+        const allowed = allowedMethods(ordered, url.pathname);
+        if (allowed.length === 0) return send(res, hostError(404, 'itemNotFound', `No resource at ${url.pathname}.`));
+        return send(res, hostError(405, 'methodNotAllowed', `${method} is not allowed on ${url.pathname}.`, allowed));
       }
 
       const request = new HttpRequest({
         method,
         url: url.toString(),
         headers: flattenHeaders(req),
-        params: target.params,
+        params: target.params ?? {},
         body: { bytes: body },
       });
       const outcome = await invoke(
@@ -65,24 +69,63 @@ export function createHttpServer(routes: readonly HttpRoute[], timers: ReadonlyM
         async (context) => toResponse(await target.handler(request, context)),
         (response) => `, Status=${response.status}`,
       );
-      if (outcome.result) return send(res, outcome.result);
-      return sendError(res, 500, 'generalException', 'An unexpected error occurred.', undefined, outcome.invocationId);
+      return send(res, outcome.result ?? toResponse(graphResponse(500, 'generalException', 'An unexpected error occurred.', outcome.invocationId)));
     })().catch((error: unknown) => {
       log(`Local host failed to answer ${req.method} ${req.url}: ${String(error)}`);
-      if (!res.headersSent) sendError(res, 500, 'generalException', 'An unexpected error occurred.');
+      if (!res.headersSent) void send(res, hostError(500, 'generalException', 'An unexpected error occurred.'));
       else res.destroy();
     });
   });
 }
 
-async function runTimer(timers: ReadonlyMap<string, TimerRunner>, name: string, res: ServerResponse): Promise<void> {
+/**
+ * `POST /admin/functions/{name}` with a JSON body `{"input": ...}`, as the Functions host requires. A request from a
+ * browser page (it carries `Origin`) is refused, so no web page can start a sweep on someone's machine.
+ */
+async function runTimer(
+  timers: ReadonlyMap<string, TimerRunner>,
+  name: string,
+  method: string,
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<HttpResponse> {
+  if (method !== 'POST') return hostError(405, 'methodNotAllowed', `Use POST on /admin/functions/${name}.`, ['POST']);
+  if (req.headers.origin) return hostError(403, 'accessDenied', 'The admin endpoint does not take requests from web pages.');
+  if (!req.headers['content-type']?.toLowerCase().startsWith('application/json') || !hasInput(body)) {
+    return hostError(400, 'invalidRequest', 'Send Content-Type: application/json with a body like {"input":""}.');
+  }
   const timer = timers.get(name);
-  if (!timer) return sendError(res, 404, 'itemNotFound', `No timer function named '${name}'.`);
+  if (!timer) return hostError(404, 'itemNotFound', `No timer function named '${name}'.`);
   const outcome = await timer.runNow();
-  res.writeHead(202, { 'content-type': 'application/json' });
-  res.end(
-    JSON.stringify({ id: outcome.invocationId, functionName: name, status: outcome.status, durationMs: outcome.durationMs }),
-  );
+  if (!outcome) return hostError(503, 'serviceNotAvailable', 'The host is stopping.');
+  return new HttpResponse({
+    status: 202,
+    jsonBody: { id: outcome.invocationId, functionName: name, status: outcome.status, durationMs: outcome.durationMs },
+  });
+}
+
+function hasInput(body: Buffer): boolean {
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && 'input' in parsed;
+  } catch {
+    return false;
+  }
+}
+
+function hostError(status: number, code: string, message: string, allow?: readonly string[]): HttpResponse {
+  const response = graphResponse(status, code, message, randomUUID());
+  return new HttpResponse(allow ? { ...response, headers: { ...(response.headers as Record<string, string>), allow: allow.join(', ') } } : response);
+}
+
+/** The URL asked for; the path is taken as it is, never as a host (`//evil/x` is a path). */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    const path = req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`;
+    return new URL(`http://${req.headers.host ?? 'localhost'}${path}`);
+  } catch {
+    return undefined;
+  }
 }
 
 function toResponse(result: HttpResponseInit | HttpResponse | void): HttpResponse {
@@ -91,35 +134,12 @@ function toResponse(result: HttpResponseInit | HttpResponse | void): HttpRespons
 
 async function send(res: ServerResponse, response: HttpResponse): Promise<void> {
   const body = Buffer.from(await response.arrayBuffer());
-  const headers: Record<string, string> = Object.fromEntries(response.headers);
+  const headers: Record<string, string | string[]> = Object.fromEntries(response.headers);
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
   if (body.length > 0 || ![204, 304].includes(response.status)) headers['content-length'] = String(body.length);
   res.writeHead(response.status, headers);
   res.end(body);
-}
-
-function sendError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  allow?: readonly string[],
-  requestId: string = randomUUID(),
-): void {
-  const body = JSON.stringify(graphErrorBody(code, message, requestId));
-  res.writeHead(status, { 'content-type': 'application/json', ...(allow ? { allow: allow.join(', ') } : {}) });
-  res.end(body);
-}
-
-/** The whole body, or `undefined` once it passes the size limit. */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string> {

@@ -11,6 +11,9 @@ export interface LocalHostOptions {
   log: HostLog;
   /** Run timers on their schedules (default); off, they run only through the admin endpoint. */
   schedule?: boolean;
+  /** How long requests in flight may take to finish when the host stops. */
+  stopGraceMs?: number;
+  maxBodyBytes?: number;
 }
 
 export interface LocalHost {
@@ -28,7 +31,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     else timers.set(fn.name, new TimerRunner(fn.name, fn.schedule, fn.handler, options.log));
   }
 
-  const server = createHttpServer(routes, timers, options.log);
+  const server = createHttpServer(routes, timers, options.log, options.maxBodyBytes);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -42,12 +45,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   return {
     url: `http://${options.host}:${port}`,
     timers,
+    /**
+     * Stops scheduling and taking requests, lets requests in flight finish (within the grace period), then waits for
+     * timer runs in progress, so nothing runs after `stop` resolves and the caller can stop storage safely.
+     */
     async stop() {
-      await Promise.all([...timers.values()].map((timer) => timer.stop()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      for (const timer of timers.values()) timer.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, options.stopGraceMs ?? 5000).unref());
+      await Promise.race([closed, grace]);
+      server.closeAllConnections();
+      await Promise.all([...timers.values()].map((timer) => timer.drained()));
     },
   };
 }

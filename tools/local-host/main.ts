@@ -1,6 +1,8 @@
 import { loadConfig, getConfig } from '../../shared/config';
 import { SettingsError } from '../../shared/settings';
 import { startAzurite } from '../azurite/embeddedAzurite';
+import { startGraphEmulator } from '../graph-emulator/server';
+import { demoIdentities, loadSeed, parseFaults } from './directorySetup';
 import { applyLocalSettingsFile, loadHostSettings } from './hostSettings';
 import { findProjectRoot, loadFunctions } from './loadFunctions';
 import { startLocalHost, type LocalHost } from './localHost';
@@ -21,8 +23,13 @@ async function main(): Promise<void> {
     const root = findProjectRoot();
     const settingsFile = applyLocalSettingsFile(root, process.env);
     const hostSettings = loadHostSettings(process.env);
+    // On one's own machine, callers are whoever sets the header; in Azure, AUTH_MODE must be chosen.
+    process.env.AUTH_MODE ||= 'easyauth';
+    const emulated = process.env.GRAPH_BASE_URL ? undefined : loadSeed(process.env);
+    // The emulated tenant is the governed one unless the settings say otherwise.
+    if (emulated && !process.env.TENANT_ID) process.env.TENANT_ID = emulated.seed.tenantId;
     // Refuse bad settings before starting anything; the storage setting is checked again once it is known.
-    loadConfig({ ...process.env, AzureWebJobsStorage: hostSettings.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true' });
+    const early = loadConfig({ ...process.env, AzureWebJobsStorage: hostSettings.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true' });
 
     let storage = 'the storage account in AzureWebJobsStorage';
     if (hostSettings.embeddedStorage) {
@@ -32,6 +39,24 @@ async function main(): Promise<void> {
       log(`Embedded Azurite is listening: tables ${azurite.endpoints.table}, blobs ${azurite.endpoints.blob}`);
       const where = hostSettings.AZURITE_LOCATION ? `in ${hostSettings.AZURITE_LOCATION}` : 'in memory';
       storage = `embedded Azurite, ${where} (tables ${azurite.endpoints.table}, blobs ${azurite.endpoints.blob})`;
+    }
+    let directory = `Microsoft Graph at ${early.graphBaseUrl}`;
+    const identities: string[] = [];
+    if (emulated) {
+      const emulator = await startGraphEmulator({
+        seed: emulated.seed,
+        port: early.GRAPH_EMULATOR_PORT,
+        faults: parseFaults(process.env.GRAPH_EMULATOR_FAULTS),
+      }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE') throw new SettingsError([`GRAPH_EMULATOR_PORT: ${early.GRAPH_EMULATOR_PORT} is already in use`]);
+        throw error;
+      });
+      cleanups.push(() => emulator.stop());
+      // With GRAPH_EMULATOR_PORT=0 the emulator took a free port; the service must call that one.
+      process.env.GRAPH_EMULATOR_PORT = new URL(emulator.url).port;
+      log(`Graph emulator is listening: ${emulator.url}`);
+      directory = `Graph emulator at ${emulator.url}, tenant ${emulated.seed.tenantId} from ${emulated.path}`;
+      identities.push(...demoIdentities(emulated.seed));
     }
     getConfig();
 
@@ -45,7 +70,7 @@ async function main(): Promise<void> {
     cleanups.push(() => host.stop());
     // Before the banner: whoever reads it may signal at once.
     stopOnSignal(stopAll);
-    printBanner(host, functions, storage, settingsFile);
+    printBanner(host, functions, { storage, directory, identities }, settingsFile);
   } catch (error) {
     process.stderr.write(`Portcullis did not start. ${error instanceof Error ? error.message : String(error)}\n`);
     await stopAll();
@@ -53,14 +78,19 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Stops gracefully on the first SIGINT or SIGTERM. Signals often arrive twice at once (npm and a terminal both
+ * forward them), so only a Ctrl-C pressed again a second later forces an exit.
+ */
 function stopOnSignal(stopAll: () => Promise<void>): void {
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log(`${signal} again: exiting now.`);
+    if (stoppingSince !== undefined) {
+      if (signal !== 'SIGINT' || Date.now() - stoppingSince < 1000) return;
+      log('Ctrl-C again: exiting now.');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log(`${signal}: stopping.`);
     void stopAll().then(() => {
       log('Stopped.');
@@ -74,15 +104,17 @@ function stopOnSignal(stopAll: () => Promise<void>): void {
 function printBanner(
   host: LocalHost,
   functions: Awaited<ReturnType<typeof loadFunctions>>,
-  storage: string,
+  dependencies: { storage: string; directory: string; identities: string[] },
   settingsFile: string | undefined,
 ): void {
   const lines = [
     'Portcullis is running.',
     `  API:       ${host.url}`,
     `  Health:    ${host.url}/api/health`,
-    `  Storage:   ${storage}`,
+    `  Storage:   ${dependencies.storage}`,
+    `  Directory: ${dependencies.directory}`,
     `  Settings:  ${settingsFile ?? 'environment only (no local.settings.json)'}`,
+    ...(dependencies.identities.length > 0 ? ['  Demo identities:', ...dependencies.identities.map((i) => `    ${i}`)] : []),
     '  Functions:',
     ...functions.map((fn) =>
       fn.trigger === 'http'

@@ -15,6 +15,7 @@ export class TimerRunner {
   readonly #cron: Cron;
   #running: Promise<unknown> = Promise.resolve();
   #busy = false;
+  #stopping = false;
   #lastRun: Date | undefined;
 
   constructor(
@@ -24,6 +25,7 @@ export class TimerRunner {
     private readonly log: HostLog,
   ) {
     try {
+      assertNcrontab(schedule);
       this.#cron = new Cron(schedule, { paused: true, timezone: 'Etc/UTC', mode: '5-or-6-parts' });
     } catch (error) {
       throw new Error(`Timer '${name}': schedule '${schedule}' is not an NCRONTAB expression (${String(error)}).`);
@@ -37,27 +39,36 @@ export class TimerRunner {
         this.log(`Skipped '${this.name}' at ${due.toISOString()}: the previous run is still going.`);
         return;
       }
-      void this.#run(Date.now() - due.getTime() > PAST_DUE_AFTER_MS);
+      void this.#run(Date.now() - due.getTime() > PAST_DUE_AFTER_MS, due);
     });
     this.#cron.resume();
   }
 
-  /** Runs now (the admin endpoint), after any run in progress; resolves when this run has finished. */
-  runNow(): Promise<InvocationOutcome<void>> {
-    return this.#run(false);
+  /**
+   * Runs now (the admin endpoint), after any run in progress; resolves when this run has finished, or at once with
+   * `undefined` once the host is stopping.
+   */
+  async runNow(): Promise<InvocationOutcome<void> | undefined> {
+    if (this.#stopping) return undefined;
+    return this.#run(false, new Date());
   }
 
   nextRun(): Date | null {
     return this.#cron.nextRun();
   }
 
-  /** Stops scheduling and waits for a run in progress. */
-  async stop(): Promise<void> {
+  /** Stops scheduling and refuses runs asked for from now on; the run in progress goes on (see `drained`). */
+  stop(): void {
+    this.#stopping = true;
     this.#cron.stop();
+  }
+
+  /** Resolves when no run is in progress or waiting. */
+  async drained(): Promise<void> {
     await this.#running;
   }
 
-  #run(isPastDue: boolean): Promise<InvocationOutcome<void>> {
+  #run(isPastDue: boolean, due: Date): Promise<InvocationOutcome<void>> {
     const run = this.#running.then(async () => {
       this.#busy = true;
       try {
@@ -67,7 +78,7 @@ export class TimerRunner {
         });
       } finally {
         this.#busy = false;
-        this.#lastRun = new Date();
+        this.#lastRun = due;
       }
     });
     this.#running = run;
@@ -86,4 +97,15 @@ export class TimerRunner {
       },
     };
   }
+}
+
+/** One item of an NCRONTAB field: `*`, a number or a three-letter name, an optional range, an optional step. */
+const NCRONTAB_ITEM = /^(\*|\d+|[A-Za-z]{3})(-(\d+|[A-Za-z]{3}))?(\/\d+)?$/;
+
+/** croner also takes Quartz extensions (`L`, `W`, `#`, `?`) that Azure refuses; refuse them here too. */
+function assertNcrontab(schedule: string): void {
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== 5 && fields.length !== 6) throw new Error(`${fields.length} fields; NCRONTAB has 6 (or 5)`);
+  const bad = fields.find((field) => !field.split(',').every((item) => NCRONTAB_ITEM.test(item)));
+  if (bad !== undefined) throw new Error(`field '${bad}' is not NCRONTAB`);
 }

@@ -70,3 +70,16 @@ function decode(part: string): string {
     return part;
   }
 }
+
+export interface RoutedFunction {
+  route: RouteTemplate;
+  methods: readonly string[];
+}
+
+/**
+ * The methods allowed at a path by the given routes, or an empty list when no route has the path: the difference
+ * between 405 and 404.
+ */
+export function allowedMethods(routes: readonly RoutedFunction[], path: string): string[] {
+  return [...new Set(routes.filter((r) => r.route.match(path)).flatMap((r) => r.methods))];
+}

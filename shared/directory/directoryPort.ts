@@ -1,0 +1,152 @@
+import type { DirectoryError } from './directoryError';
+
+/**
+ * What Portcullis needs from the directory, named after the service's needs rather than Graph's paths.
+ * `GraphDirectory` implements it over Microsoft Graph; tests of the core may use plain fakes.
+ */
+export interface DirectoryUser {
+  id: string;
+  displayName: string | null;
+  userPrincipalName: string | null;
+  mail: string | null;
+  userType: 'Member' | 'Guest' | null;
+  accountEnabled: boolean | null;
+  department: string | null;
+  jobTitle: string | null;
+  companyName: string | null;
+  employeeId: string | null;
+  employeeType: string | null;
+  officeLocation: string | null;
+  city: string | null;
+  state: string | null;
+  country: string | null;
+  usageLocation: string | null;
+  employeeHireDate: string | null;
+  onPremisesExtensionAttributes: Record<string, string | null>;
+  otherMails: string[];
+  proxyAddresses: string[];
+  creationType: string | null;
+  externalUserState: string | null;
+  /** The manager's object id, when the user has one. */
+  managerId: string | null;
+}
+
+export interface DirectoryGroup {
+  id: string;
+  displayName: string;
+  description: string | null;
+  mailEnabled: boolean;
+  securityEnabled: boolean;
+  groupTypes: string[];
+}
+
+export interface AppRole {
+  id: string;
+  displayName: string;
+  value: string | null;
+  description: string | null;
+  allowedMemberTypes: string[];
+  isEnabled: boolean;
+}
+
+export interface DirectoryApplication {
+  /** The service principal's object id. */
+  id: string;
+  appId: string;
+  displayName: string;
+  appRoles: AppRole[];
+}
+
+export interface DirectorySite {
+  id: string;
+  displayName: string;
+  webUrl: string;
+}
+
+export type SiteRole = 'read' | 'write' | 'owner';
+
+export interface DirectoryObjectRef {
+  id: string;
+  type: 'user' | 'group' | 'servicePrincipal' | 'other';
+}
+
+export interface AppRoleAssignmentRef {
+  id: string;
+  principalId: string;
+  appRoleId: string;
+}
+
+/** One page of a listing; `nextPage` goes back to the same method to continue. */
+export interface DirectoryPage<T> {
+  items: T[];
+  nextPage?: string;
+}
+
+/** One page of user changes. Either `nextPage` (more of this pass) or `deltaToken` (the pass is complete). */
+export interface UserChanges {
+  changed: DirectoryUser[];
+  removedIds: string[];
+  nextPage?: string;
+  /** Keep it to ask for the changes after this pass. */
+  deltaToken?: string;
+}
+
+/** The outcome of one change for one user within a bulk change; a bulk change never throws for one user. */
+export interface ChangeOutcome {
+  userId: string;
+  outcome: 'changed' | 'unchanged' | 'failed';
+  error?: DirectoryError;
+}
+
+export interface Invitation {
+  email: string;
+  displayName?: string;
+  redirectUrl: string;
+  sendInvitationMessage?: boolean;
+}
+
+export interface Mail {
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+export interface DirectoryPort {
+  /** A user by object id or user principal name; `undefined` when there is none. */
+  getUser(idOrUserPrincipalName: string): Promise<DirectoryUser | undefined>;
+  findUserByEmployeeId(employeeId: string): Promise<DirectoryUser | undefined>;
+  getUserSponsorIds(userId: string): Promise<string[]>;
+  /** All users, a page at a time. */
+  listUsers(page?: string): Promise<DirectoryPage<DirectoryUser>>;
+  /** Users changed since `deltaToken` (all users when absent), a page at a time. Throws `resyncRequired` for a stale token. */
+  userChanges(from?: { deltaToken?: string; page?: string }): Promise<UserChanges>;
+  setAccountEnabled(userId: string, enabled: boolean): Promise<void>;
+  /** Deletes a user; a user already gone counts as deleted. */
+  deleteUser(userId: string): Promise<void>;
+  /** The ids of the directory role definitions the user holds. */
+  getDirectoryRoleIds(userId: string): Promise<string[]>;
+  inviteExternalUser(invitation: Invitation): Promise<DirectoryUser>;
+
+  getGroup(groupId: string): Promise<DirectoryGroup | undefined>;
+  listGroupMembers(groupId: string, page?: string): Promise<DirectoryPage<DirectoryObjectRef>>;
+  getGroupOwnerIds(groupId: string): Promise<string[]>;
+  /** Adds users to a group; one already a member is `unchanged`. */
+  addGroupMembers(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
+  /** Removes users from a group; one not a member is `unchanged`. */
+  removeGroupMembers(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
+
+  getApplication(servicePrincipalId: string): Promise<DirectoryApplication | undefined>;
+  listAppRoleAssignments(servicePrincipalId: string, page?: string): Promise<DirectoryPage<AppRoleAssignmentRef>>;
+  /** Grants an app role to users; one who has it already is `unchanged`. */
+  grantAppRole(servicePrincipalId: string, appRoleId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
+  /** Revokes an app role from users; one who does not have it is `unchanged`. */
+  revokeAppRole(servicePrincipalId: string, appRoleId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
+
+  getSite(siteId: string): Promise<DirectorySite | undefined>;
+  grantSiteRole(siteId: string, role: SiteRole, userId: string): Promise<ChangeOutcome>;
+  revokeSiteRole(siteId: string, role: SiteRole, userId: string): Promise<ChangeOutcome>;
+
+  sendMail(mail: Mail): Promise<void>;
+  /** Answers when the directory answers a cheap call; throws otherwise. */
+  probe(): Promise<void>;
+}

@@ -1,0 +1,197 @@
+import { DirectoryError } from '../../shared/directory/directoryError';
+import type { DirectoryPort, DirectoryUser } from '../../shared/directory/directoryPort';
+import type { ContractObjects } from '../support/contractTenant';
+
+export interface DirectoryUnderTest {
+  directory: DirectoryPort;
+  objects: ContractObjects;
+  /** Changes a user's attributes the way an administrator or HR sync would, outside Portcullis. */
+  updateUser(userId: string, attributes: Record<string, unknown>): Promise<void>;
+}
+
+async function allPages<T>(list: (page?: string) => Promise<{ items: T[]; nextPage?: string }>): Promise<T[]> {
+  const items: T[] = [];
+  let page: string | undefined;
+  do {
+    const result = await list(page);
+    items.push(...result.items);
+    page = result.nextPage;
+  } while (page);
+  return items;
+}
+
+async function fullUserPass(directory: DirectoryPort, deltaToken?: string): Promise<{ changed: DirectoryUser[]; removedIds: string[]; deltaToken: string }> {
+  const changed: DirectoryUser[] = [];
+  const removedIds: string[] = [];
+  let from: { deltaToken?: string; page?: string } = deltaToken ? { deltaToken } : {};
+  for (;;) {
+    const page = await directory.userChanges(from);
+    changed.push(...page.changed);
+    removedIds.push(...page.removedIds);
+    if (page.deltaToken) return { changed, removedIds, deltaToken: page.deltaToken };
+    from = { page: page.nextPage! };
+  }
+}
+
+/** What every DirectoryPort must do, whichever directory is behind it. */
+export function directoryContract(arrange: () => DirectoryUnderTest): void {
+  let directory: DirectoryPort;
+  let objects: ContractObjects;
+  let updateUser: DirectoryUnderTest['updateUser'];
+  beforeAll(() => ({ directory, objects, updateUser } = arrange()));
+
+  describe('users', () => {
+    it('reads a user by id and by user principal name, with the attributes rules use and the manager', async () => {
+      const byId = await directory.getUser(objects.member.id);
+      expect(byId).toMatchObject({ id: objects.member.id, department: objects.member.department, managerId: objects.member.managerId });
+      expect((await directory.getUser(objects.member.userPrincipalName))?.id).toBe(objects.member.id);
+    });
+
+    it('answers undefined for a user that does not exist', async () => {
+      expect(await directory.getUser('ffffffff-ffff-4fff-8fff-ffffffffffff')).toBeUndefined();
+    });
+
+    it('finds a user by employee id, and nobody through a quote in the id', async () => {
+      expect((await directory.findUserByEmployeeId(objects.member.employeeId))?.id).toBe(objects.member.id);
+      expect(await directory.findUserByEmployeeId(`x' or employeeId ne 'y`)).toBeUndefined();
+    });
+
+    it("reads a guest's sponsors", async () => {
+      expect(await directory.getUserSponsorIds(objects.guest.id)).toEqual([objects.guest.sponsorId]);
+    });
+
+    it("reads an administrator's directory roles", async () => {
+      expect(await directory.getDirectoryRoleIds(objects.administrator.id)).toContain(objects.administrator.roleDefinitionId);
+    });
+
+    it('lists every user once across pages', async () => {
+      const users = await allPages((page) => directory.listUsers(page));
+      const ids = users.map((u) => u.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(users.find((u) => u.id === objects.member.id)?.managerId).toBe(objects.member.managerId);
+    });
+
+    it('reports only the users changed since the last pass', async () => {
+      const first = await fullUserPass(directory);
+      expect(first.changed.some((u) => u.id === objects.member.id)).toBe(true);
+      const spare = objects.spareUserIds[0];
+      await updateUser(spare, { department: 'Contract Testing' });
+      try {
+        const second = await fullUserPass(directory, first.deltaToken);
+        expect(second.changed.find((u) => u.id === spare)?.department).toBe('Contract Testing');
+        expect(second.changed.some((u) => u.id === objects.member.id)).toBe(false);
+      } finally {
+        await updateUser(spare, { department: 'Engineering' });
+      }
+    });
+
+    it('blocks and unblocks sign-in', async () => {
+      const spare = objects.spareUserIds[1];
+      await directory.setAccountEnabled(spare, false);
+      expect((await directory.getUser(spare))?.accountEnabled).toBe(false);
+      await directory.setAccountEnabled(spare, true);
+      expect((await directory.getUser(spare))?.accountEnabled).toBe(true);
+    });
+  });
+
+  describe('groups', () => {
+    it('reads a group and its owners; undefined for one that does not exist', async () => {
+      expect(await directory.getGroup(objects.group.id)).toMatchObject({ id: objects.group.id, securityEnabled: true });
+      expect(await directory.getGroupOwnerIds(objects.group.id)).toContain(objects.group.ownerId);
+      expect(await directory.getGroup('ffffffff-ffff-4fff-8fff-ffffffffffff')).toBeUndefined();
+    });
+
+    it('adds members in bulk, counts an existing member as unchanged, and removes them again', async () => {
+      const [a, b, c] = objects.spareUserIds;
+      try {
+        expect(await directory.addGroupMembers(objects.group.id, [a, b])).toEqual([
+          { userId: a, outcome: 'changed' },
+          { userId: b, outcome: 'changed' },
+        ]);
+        const again = await directory.addGroupMembers(objects.group.id, [a, c]);
+        expect(again).toEqual(
+          expect.arrayContaining([
+            { userId: a, outcome: 'unchanged' },
+            { userId: c, outcome: 'changed' },
+          ]),
+        );
+        const members = (await allPages((page) => directory.listGroupMembers(objects.group.id, page))).map((m) => m.id);
+        expect(members).toEqual(expect.arrayContaining([a, b, c, objects.member.id]));
+      } finally {
+        const removed = await directory.removeGroupMembers(objects.group.id, [a, b, c]);
+        expect(removed.map((r) => r.outcome)).toEqual(['changed', 'changed', 'changed']);
+      }
+      expect(await directory.removeGroupMembers(objects.group.id, [a])).toEqual([{ userId: a, outcome: 'unchanged' }]);
+      const members = (await allPages((page) => directory.listGroupMembers(objects.group.id, page))).map((m) => m.id);
+      expect(members).not.toContain(a);
+    });
+
+    it('adds the users that exist when one in the same request does not', async () => {
+      const [a] = objects.spareUserIds;
+      const ghost = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
+      try {
+        const outcomes = await directory.addGroupMembers(objects.group.id, [a, ghost]);
+        expect(outcomes).toEqual(expect.arrayContaining([{ userId: a, outcome: 'changed' }]));
+        const failed = outcomes.find((o) => o.userId === ghost);
+        expect(failed?.outcome).toBe('failed');
+        expect(failed?.error).toBeInstanceOf(DirectoryError);
+        expect(failed?.error?.kind).toBe('notFound');
+      } finally {
+        await directory.removeGroupMembers(objects.group.id, [a]);
+      }
+    });
+  });
+
+  describe('applications', () => {
+    it('reads an application with its app roles', async () => {
+      const app = await directory.getApplication(objects.app.id);
+      expect(app?.appRoles.map((r) => r.id)).toContain(objects.app.appRoleId);
+    });
+
+    it('grants and revokes an app role, idempotently', async () => {
+      const [a] = objects.spareUserIds;
+      expect(await directory.grantAppRole(objects.app.id, objects.app.appRoleId, [a])).toEqual([{ userId: a, outcome: 'changed' }]);
+      expect(await directory.grantAppRole(objects.app.id, objects.app.appRoleId, [a])).toEqual([{ userId: a, outcome: 'unchanged' }]);
+      const assignments = await allPages((page) => directory.listAppRoleAssignments(objects.app.id, page));
+      expect(assignments).toContainEqual(expect.objectContaining({ principalId: a, appRoleId: objects.app.appRoleId }));
+      expect(await directory.revokeAppRole(objects.app.id, objects.app.appRoleId, [a])).toEqual([{ userId: a, outcome: 'changed' }]);
+      expect(await directory.revokeAppRole(objects.app.id, objects.app.appRoleId, [a])).toEqual([{ userId: a, outcome: 'unchanged' }]);
+    });
+
+    it('reports a role the application does not have as a permanent failure with Graph request id', async () => {
+      const [a] = objects.spareUserIds;
+      const [outcome] = await directory.grantAppRole(objects.app.id, 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee', [a]);
+      expect(outcome?.outcome).toBe('failed');
+      expect(outcome?.error?.kind).toBe('permanent');
+      expect(outcome?.error?.details.requestId).toEqual(expect.any(String));
+    });
+  });
+
+  describe('sites', () => {
+    it('reads a site, grants and revokes a site role idempotently', async () => {
+      const [a] = objects.spareUserIds;
+      expect(await directory.getSite(objects.site.id)).toMatchObject({ id: objects.site.id });
+      expect(await directory.grantSiteRole(objects.site.id, 'read', a)).toEqual({ userId: a, outcome: 'changed' });
+      expect(await directory.grantSiteRole(objects.site.id, 'read', a)).toEqual({ userId: a, outcome: 'unchanged' });
+      expect(await directory.revokeSiteRole(objects.site.id, 'read', a)).toEqual({ userId: a, outcome: 'changed' });
+      expect(await directory.revokeSiteRole(objects.site.id, 'read', a)).toEqual({ userId: a, outcome: 'unchanged' });
+    });
+  });
+
+  describe('external users', () => {
+    it('invites an external user once, blocks and deletes them', async () => {
+      const email = `contract-${Date.now()}@fabrikam.com`;
+      const guest = await directory.inviteExternalUser({ email, redirectUrl: 'https://myapps.microsoft.com' });
+      expect(guest).toMatchObject({ userType: 'Guest', mail: email });
+      expect((await directory.inviteExternalUser({ email, redirectUrl: 'https://myapps.microsoft.com' })).id).toBe(guest.id);
+      await directory.setAccountEnabled(guest.id, false);
+      await directory.deleteUser(guest.id);
+      expect(await directory.getUser(guest.id)).toBeUndefined();
+      await expect(directory.deleteUser(guest.id)).resolves.toBeUndefined();
+    });
+  });
+
+  it('answers the health probe', async () => {
+    await expect(directory.probe()).resolves.toBeUndefined();
+  });
+}

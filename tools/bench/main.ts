@@ -1,0 +1,32 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findProjectRoot } from '../local-host/loadFunctions';
+import { directoryScenario } from './directoryScenario';
+
+/**
+ * `npm run bench [scenario]`: runs the benchmarks, prints a table per scenario and writes bench-results.json.
+ * Kept out of the tests: our machines are shared, so timings vary; counts (round trips) do not.
+ */
+const scenarios: Record<string, () => Promise<object[]>> = {
+  directory: () => directoryScenario(),
+};
+
+async function main(): Promise<void> {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !(name in scenarios));
+  if (unknown.length > 0) throw new Error(`Unknown scenario ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}.`);
+  const results: Record<string, object[]> = {};
+  for (const name of asked.length > 0 ? asked : Object.keys(scenarios)) {
+    process.stdout.write(`\nScenario "${name}"\n`);
+    results[name] = await scenarios[name]!();
+    console.table(results[name]);
+  }
+  const path = join(findProjectRoot(), 'bench-results.json');
+  writeFileSync(path, `${JSON.stringify({ ranAt: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+  process.stdout.write(`\nWrote ${path}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,47 @@
+import { SettingsError } from '../../shared/settings';
+import { parseFaultRules, type FaultRule } from '../graph-emulator/faults';
+import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../graph-emulator/fixture';
+
+/** Roles worth pointing out to someone trying the demo. */
+const ROLE_NAMES: Record<string, string> = {
+  '45d8d3c5-c802-45c6-b32a-1d70b5e1e86e': 'Identity Governance Administrator',
+  '62e90394-69f5-4237-9190-012177145e10': 'Global Administrator',
+};
+
+/** The tenant fixture the emulator loads: DIRECTORY_SEED, or the demo tenant shipped in the repo. */
+export function loadSeed(env: NodeJS.ProcessEnv): { path: string; seed: TenantFixture } {
+  const path = env.DIRECTORY_SEED || demoTenantPath();
+  try {
+    return { path, seed: loadTenantFixture(path) };
+  } catch (error) {
+    throw new SettingsError([`DIRECTORY_SEED: ${(error as Error).message}`]);
+  }
+}
+
+export function parseFaults(value: string | undefined): FaultRule[] {
+  if (!value) return [];
+  try {
+    return parseFaultRules(JSON.parse(value));
+  } catch (error) {
+    throw new SettingsError([`GRAPH_EMULATOR_FAULTS: must be a JSON array of fault rules (${(error as Error).message})`]);
+  }
+}
+
+/** Who to sign in as when trying the demo: the administrators, a manager with reports, and a guest. */
+export function demoIdentities(seed: TenantFixture): string[] {
+  const users = new Map((seed.users ?? []).map((u) => [u.id, u]));
+  const describe = (id: string, what: string) => {
+    const user = users.get(id);
+    return user ? `${what.padEnd(34)} ${user.userPrincipalName} (${user.displayName}, id ${user.id})` : undefined;
+  };
+  const administrators = (seed.directoryRoleAssignments ?? []).map((a) =>
+    describe(a.principalId, ROLE_NAMES[a.roleDefinitionId] ?? `role ${a.roleDefinitionId}`),
+  );
+  const manager = (seed.users ?? []).find((u) => (seed.users ?? []).some((report) => report.manager === u.id && u.manager));
+  const guest = (seed.users ?? []).find((u) => u.userType === 'Guest');
+  return [
+    ...administrators,
+    manager && describe(manager.id, 'Manager (approves for reports)'),
+    guest && describe(guest.id, 'External user (guest)'),
+  ].filter((line): line is string => line !== undefined);
+}
