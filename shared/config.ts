@@ -33,6 +33,8 @@ const schema = z
     AZURE_TENANT_ID: z.string().optional(),
     AZURE_CLIENT_ID: z.string().optional(),
     AZURE_CLIENT_SECRET: z.string().optional(),
+    // App Service sets it on every app it runs, so it tells a deployment in Azure from a machine running npm start.
+    WEBSITE_SITE_NAME: z.string().optional(),
     TABLE_PREFIX: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'must be a letter followed by at most 19 letters or digits')
@@ -43,6 +45,13 @@ const schema = z
       for (const name of ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const) {
         if (!settings[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when AUTH_MODE is jwt' });
       }
+    }
+    if (settings.WEBSITE_SITE_NAME && !settings.GRAPH_BASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GRAPH_BASE_URL'],
+        message: 'is required when running in Azure; the Graph emulator exists only under npm start',
+      });
     }
     if (settings.GRAPH_BASE_URL && !settings.TENANT_ID) {
       ctx.addIssue({ code: 'custom', path: ['TENANT_ID'], message: 'is required when GRAPH_BASE_URL is set' });

@@ -6,19 +6,23 @@ import { GraphDirectory } from './graphDirectory';
 import { GraphTransport } from './graphTransport';
 import type { RetryPolicy } from './retryPolicy';
 
-/**
- * The directory the configuration points at. Against real Graph, tokens come from a client secret when
- * AZURE_CLIENT_SECRET is set, else from the managed identity; the emulator needs none. Retries are the transport's
- * own (they also cover requests inside `$batch`), so the client's retry handler is left out of the chain.
- */
 /** What it takes to reach Graph; the emulator needs only the URL. */
 export type GraphConnection = Pick<Config, 'graphBaseUrl' | 'usesGraphEmulator'> &
   Partial<Pick<Config, 'TENANT_ID' | 'AZURE_TENANT_ID' | 'AZURE_CLIENT_ID' | 'AZURE_CLIENT_SECRET' | 'MAIL_SENDER'>>;
 
+/** The directory the configuration points at. Only the Graph emulator grants site roles to users. */
 export function createGraphDirectory(config: GraphConnection, retry?: RetryPolicy): GraphDirectory {
-  return new GraphDirectory(createGraphTransport(config, retry), { mailSender: config.MAIL_SENDER });
+  return new GraphDirectory(createGraphTransport(config, retry), {
+    mailSender: config.MAIL_SENDER,
+    siteRoles: config.usesGraphEmulator ? 'emulated' : 'unsupported',
+  });
 }
 
+/**
+ * Calls to the configured Graph. Against real Graph, tokens come from a client secret when AZURE_CLIENT_SECRET is
+ * set, else from the managed identity; the emulator needs none. Retries are the transport's own (they also cover
+ * requests inside `$batch`), so the client's retry handler is left out of the chain.
+ */
 export function createGraphTransport(config: GraphConnection, retry?: RetryPolicy): GraphTransport {
   const middleware: Middleware[] = [];
   if (!config.usesGraphEmulator) {

@@ -2,7 +2,8 @@ import type { DirectoryError } from './directoryError';
 
 /**
  * What Portcullis needs from the directory, named after the service's needs rather than Graph's paths.
- * `GraphDirectory` implements it over Microsoft Graph; tests of the core may use plain fakes.
+ * `GraphDirectory` implements it over Microsoft Graph; tests of the core may use plain fakes. An id that cannot be
+ * one (a group id that is no GUID, say) is treated as absent by a read and refused, as permanent, by a change.
  */
 export interface DirectoryUser {
   id: string;
@@ -29,6 +30,14 @@ export interface DirectoryUser {
   externalUserState: string | null;
   /** The manager's object id, when the user has one. */
   managerId: string | null;
+}
+
+/**
+ * A user as a delta reports it. `managerId` is there only when Graph reported the manager: the new manager's id,
+ * or null once the manager was removed. Absent, the manager did not change (in a first pass: the user has none).
+ */
+export interface ChangedUser extends Omit<DirectoryUser, 'managerId'> {
+  managerId?: string | null;
 }
 
 export interface DirectoryGroup {
@@ -84,7 +93,7 @@ export interface DirectoryPage<T> {
 
 /** One page of user changes. Either `nextPage` (more of this pass) or `deltaToken` (the pass is complete). */
 export interface UserChanges {
-  changed: DirectoryUser[];
+  changed: ChangedUser[];
   removedIds: string[];
   nextPage?: string;
   /** Keep it to ask for the changes after this pass. */
@@ -123,7 +132,7 @@ export interface DirectoryPort {
   setAccountEnabled(userId: string, enabled: boolean): Promise<void>;
   /** Deletes a user; a user already gone counts as deleted. */
   deleteUser(userId: string): Promise<void>;
-  /** The ids of the directory role definitions the user holds. */
+  /** The ids of the directory role definitions the user holds across the whole tenant (not within an administrative unit). */
   getDirectoryRoleIds(userId: string): Promise<string[]>;
   inviteExternalUser(invitation: Invitation): Promise<DirectoryUser>;
 
@@ -143,6 +152,7 @@ export interface DirectoryPort {
   revokeAppRole(servicePrincipalId: string, appRoleId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
 
   getSite(siteId: string): Promise<DirectorySite | undefined>;
+  /** Grants a user a role on a site; one who has it already is `unchanged`. */
   grantSiteRole(siteId: string, role: SiteRole, userId: string): Promise<ChangeOutcome>;
   revokeSiteRole(siteId: string, role: SiteRole, userId: string): Promise<ChangeOutcome>;
 

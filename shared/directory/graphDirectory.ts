@@ -1,3 +1,4 @@
+import { invalidIdMessage, isValidId, type IdKind } from './directoryIds';
 import { DirectoryError } from './directoryError';
 import type {
   AppRoleAssignmentRef,
@@ -14,8 +15,8 @@ import type {
   SiteRole,
   UserChanges,
 } from './directoryPort';
-import { toDirectoryUser, USER_SELECT } from './graphUser';
-import { BATCH_LIMIT, outcomeError, type BatchOutcome, type BatchStep, type GraphTransport } from './graphTransport';
+import { toChangedUser, toDirectoryUser, USER_SELECT, type GraphUser } from './graphUser';
+import { outcomeError, type BatchOutcome, type BatchStep, type GraphTransport } from './graphTransport';
 
 interface Collection<T> {
   value: T[];
@@ -26,8 +27,25 @@ interface Collection<T> {
 /** An app role id Graph uses for "default access" to an application that defines no roles. */
 export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000';
 
+/** Graph takes at most 20 `members@odata.bind` in one PATCH of a group. */
+const MEMBERS_PER_PATCH = 20;
+/** The scope of a directory role assignment that holds across the whole tenant. */
+const TENANT_SCOPE = '/';
 const ALREADY_EXISTS = /already exist/i;
 const MANAGER = '$expand=manager($select=id)';
+
+export const SITE_ROLES_FOR_USERS_UNSUPPORTED =
+  'Granting SharePoint site roles to users needs the SharePoint REST API, which Portcullis does not use yet.';
+
+export interface GraphDirectoryOptions {
+  /** The mailbox notifications are sent from (MAIL_SENDER). */
+  mailSender?: string;
+  /**
+   * Real Graph grants site permissions only to applications (`unsupported`, the default); the Graph emulator also
+   * grants them to users (`emulated`).
+   */
+  siteRoles?: 'emulated' | 'unsupported';
+}
 
 /**
  * The directory over Microsoft Graph v1.0. Bulk changes go through `$batch` (group additions as PATCHes of up to 20
@@ -37,41 +55,38 @@ const MANAGER = '$expand=manager($select=id)';
 export class GraphDirectory implements DirectoryPort {
   constructor(
     private readonly graph: GraphTransport,
-    private readonly options: { mailSender?: string } = {},
+    private readonly options: GraphDirectoryOptions = {},
   ) {}
 
   async getUser(idOrUserPrincipalName: string): Promise<DirectoryUser | undefined> {
-    const user = await this.graph.find<Parameters<typeof toDirectoryUser>[0]>(
-      `/users/${encodeURIComponent(idOrUserPrincipalName)}?$select=${USER_SELECT}&${MANAGER}`,
-    );
+    if (!isValidId('userKey', idOrUserPrincipalName)) return undefined;
+    const user = await this.graph.find<GraphUser>(`/users/${encodeURIComponent(idOrUserPrincipalName)}?$select=${USER_SELECT}&${MANAGER}`);
     return user && toDirectoryUser(user);
   }
 
   async findUserByEmployeeId(employeeId: string): Promise<DirectoryUser | undefined> {
     const filter = encodeURIComponent(`employeeId eq ${odataString(employeeId)}`);
-    const users = await this.graph.get<Collection<Parameters<typeof toDirectoryUser>[0]>>(
-      `/users?$filter=${filter}&$select=${USER_SELECT}&${MANAGER}`,
-    );
+    const users = await this.graph.get<Collection<GraphUser>>(`/users?$filter=${filter}&$select=${USER_SELECT}&${MANAGER}`);
     const [user] = users.value;
     return user && toDirectoryUser(user);
   }
 
   async getUserSponsorIds(userId: string): Promise<string[]> {
-    return this.#allIds(`/users/${encodeURIComponent(userId)}/sponsors?$select=id`);
+    return this.#allIds(`/users/${readable('objectId', 'user id', userId)}/sponsors?$select=id`);
   }
 
   async listUsers(page?: string): Promise<DirectoryPage<DirectoryUser>> {
     const path = page ? this.graph.linkPath(page) : `/users?$select=${USER_SELECT}&${MANAGER}&$top=999`;
-    const users = await this.graph.get<Collection<Parameters<typeof toDirectoryUser>[0]>>(path);
+    const users = await this.graph.get<Collection<GraphUser>>(path);
     return withNextPage(users.value.map(toDirectoryUser), users['@odata.nextLink']);
   }
 
   async userChanges(from: { deltaToken?: string; page?: string } = {}): Promise<UserChanges> {
     const link = from.page ?? from.deltaToken;
     const path = link ? this.graph.linkPath(link) : `/users/delta?$select=${USER_SELECT},manager`;
-    const page = await this.graph.get<Collection<Parameters<typeof toDirectoryUser>[0] & { '@removed'?: unknown }>>(path);
+    const page = await this.graph.get<Collection<GraphUser & { '@removed'?: unknown }>>(path);
     const changes: UserChanges = {
-      changed: page.value.filter((u) => !u['@removed']).map(toDirectoryUser),
+      changed: page.value.filter((u) => !u['@removed']).map(toChangedUser),
       removedIds: page.value.filter((u) => u['@removed']).map((u) => u.id),
     };
     if (page['@odata.nextLink']) changes.nextPage = page['@odata.nextLink'];
@@ -80,23 +95,26 @@ export class GraphDirectory implements DirectoryPort {
   }
 
   async setAccountEnabled(userId: string, enabled: boolean): Promise<void> {
-    await this.graph.send('PATCH', `/users/${encodeURIComponent(userId)}`, { accountEnabled: enabled });
+    await this.graph.send('PATCH', `/users/${changeable('objectId', 'user id', userId)}`, { accountEnabled: enabled });
   }
 
   async deleteUser(userId: string): Promise<void> {
+    const user = changeable('objectId', 'user id', userId);
     try {
-      await this.graph.send('DELETE', `/users/${encodeURIComponent(userId)}`);
+      await this.graph.send('DELETE', `/users/${user}`);
     } catch (error) {
       if (!(error instanceof DirectoryError && error.kind === 'notFound')) throw error;
     }
   }
 
+  /** Only assignments across the whole tenant count: a role scoped to an administrative unit governs that unit alone. */
   async getDirectoryRoleIds(userId: string): Promise<string[]> {
+    if (!isValidId('objectId', userId)) return [];
     const filter = encodeURIComponent(`principalId eq ${odataString(userId)}`);
-    const assignments = await this.#all<{ roleDefinitionId: string }>(
-      `/roleManagement/directory/roleAssignments?$filter=${filter}&$select=roleDefinitionId`,
+    const assignments = await this.#all<{ roleDefinitionId: string; directoryScopeId?: string }>(
+      `/roleManagement/directory/roleAssignments?$filter=${filter}&$select=roleDefinitionId,directoryScopeId`,
     );
-    return [...new Set(assignments.map((a) => a.roleDefinitionId))];
+    return [...new Set(assignments.filter((a) => a.directoryScopeId === TENANT_SCOPE).map((a) => a.roleDefinitionId))];
   }
 
   async inviteExternalUser(invitation: Invitation): Promise<DirectoryUser> {
@@ -113,19 +131,30 @@ export class GraphDirectory implements DirectoryPort {
   }
 
   async getGroup(groupId: string): Promise<DirectoryGroup | undefined> {
-    return this.graph.find<DirectoryGroup>(
+    if (!isValidId('objectId', groupId)) return undefined;
+    const group = await this.graph.find<DirectoryGroup>(
       `/groups/${encodeURIComponent(groupId)}?$select=id,displayName,description,mailEnabled,securityEnabled,groupTypes`,
+    );
+    return (
+      group && {
+        id: group.id,
+        displayName: group.displayName,
+        description: group.description ?? null,
+        mailEnabled: group.mailEnabled,
+        securityEnabled: group.securityEnabled,
+        groupTypes: group.groupTypes ?? [],
+      }
     );
   }
 
   async listGroupMembers(groupId: string, page?: string): Promise<DirectoryPage<DirectoryObjectRef>> {
-    const path = page ? this.graph.linkPath(page) : `/groups/${encodeURIComponent(groupId)}/members?$select=id&$top=999`;
+    const path = page ? this.graph.linkPath(page) : `/groups/${readable('objectId', 'group id', groupId)}/members?$select=id&$top=999`;
     const members = await this.graph.get<Collection<{ id: string; '@odata.type'?: string }>>(path);
     return withNextPage(members.value.map(toObjectRef), members['@odata.nextLink']);
   }
 
   async getGroupOwnerIds(groupId: string): Promise<string[]> {
-    return this.#allIds(`/groups/${encodeURIComponent(groupId)}/owners?$select=id&$top=999`);
+    return this.#allIds(`/groups/${readable('objectId', 'group id', groupId)}/owners?$select=id&$top=999`);
   }
 
   /**
@@ -133,40 +162,42 @@ export class GraphDirectory implements DirectoryPort {
    * already a member (or does not exist), so such a chunk is retried one user at a time to tell which.
    */
   async addGroupMembers(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]> {
-    const group = `/groups/${encodeURIComponent(groupId)}`;
-    const chunks = chunk(unique(userIds), BATCH_LIMIT);
+    const group = `/groups/${changeable('objectId', 'group id', groupId)}`;
+    const { ids, outcomes } = usableUserIds(userIds);
+    const chunks = chunk(ids, MEMBERS_PER_PATCH);
+    const budget = this.graph.budget();
     const answers = await this.graph.batch(
-      chunks.map((ids) => ({
+      chunks.map((members) => ({
         method: 'PATCH',
         url: group,
-        body: { 'members@odata.bind': ids.map((id) => this.graph.directoryObjectUrl(id)) },
+        body: { 'members@odata.bind': members.map((id) => this.graph.directoryObjectUrl(id)) },
       })),
+      budget,
     );
-    const outcomes: ChangeOutcome[] = [];
     const oneByOne: string[] = [];
     for (const [index, answer] of answers.entries()) {
-      const ids = chunks[index]!;
-      if (answer.status < 300) outcomes.push(...ids.map((userId) => ({ userId, outcome: 'changed' as const })));
-      else if (ids.length > 1 && (answer.status === 404 || isAlreadyExists(answer))) oneByOne.push(...ids);
-      else outcomes.push(...ids.map((userId) => classify(userId, answer, isAlreadyExists)));
+      const members = chunks[index]!;
+      if (members.length > 1 && (answer.status === 404 || isAlreadyExists(answer))) oneByOne.push(...members);
+      else for (const userId of members) outcomes.set(userId, classify(userId, answer, isAlreadyExists));
     }
     const singles = await this.graph.batch(
       oneByOne.map((id) => ({ method: 'POST', url: `${group}/members/$ref`, body: { '@odata.id': this.graph.directoryObjectUrl(id) } })),
+      budget,
     );
-    outcomes.push(...singles.map((answer, index) => classify(oneByOne[index]!, answer, isAlreadyExists)));
-    return outcomes;
+    singles.forEach((answer, index) => outcomes.set(oneByOne[index]!, classify(oneByOne[index]!, answer, isAlreadyExists)));
+    return inOrder(userIds, outcomes);
   }
 
   async removeGroupMembers(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]> {
-    const ids = unique(userIds);
-    const group = `/groups/${encodeURIComponent(groupId)}`;
-    const answers = await this.graph.batch(
-      ids.map((id) => ({ method: 'DELETE', url: `${group}/members/${encodeURIComponent(id)}/$ref` })),
-    );
-    return answers.map((answer, index) => classify(ids[index]!, answer, isNotFound));
+    const group = `/groups/${changeable('objectId', 'group id', groupId)}`;
+    const { ids, outcomes } = usableUserIds(userIds);
+    const answers = await this.graph.batch(ids.map((id) => ({ method: 'DELETE', url: `${group}/members/${encodeURIComponent(id)}/$ref` })));
+    answers.forEach((answer, index) => outcomes.set(ids[index]!, classify(ids[index]!, answer, isNotFound)));
+    return inOrder(userIds, outcomes);
   }
 
   async getApplication(servicePrincipalId: string): Promise<DirectoryApplication | undefined> {
+    if (!isValidId('objectId', servicePrincipalId)) return undefined;
     const app = await this.graph.find<DirectoryApplication>(
       `/servicePrincipals/${encodeURIComponent(servicePrincipalId)}?$select=id,appId,displayName,appRoles`,
     );
@@ -176,7 +207,7 @@ export class GraphDirectory implements DirectoryPort {
   async listAppRoleAssignments(servicePrincipalId: string, page?: string): Promise<DirectoryPage<AppRoleAssignmentRef>> {
     const path = page
       ? this.graph.linkPath(page)
-      : `/servicePrincipals/${encodeURIComponent(servicePrincipalId)}/appRoleAssignedTo?$select=id,principalId,appRoleId&$top=999`;
+      : `/servicePrincipals/${readable('objectId', 'service principal id', servicePrincipalId)}/appRoleAssignedTo?$select=id,principalId,appRoleId&$top=999`;
     const assignments = await this.graph.get<Collection<AppRoleAssignmentRef>>(path);
     return withNextPage(
       assignments.value.map(({ id, principalId, appRoleId }) => ({ id, principalId, appRoleId })),
@@ -185,25 +216,31 @@ export class GraphDirectory implements DirectoryPort {
   }
 
   async grantAppRole(servicePrincipalId: string, appRoleId: string, userIds: readonly string[]): Promise<ChangeOutcome[]> {
-    const ids = unique(userIds);
+    const app = changeable('objectId', 'service principal id', servicePrincipalId);
+    changeable('objectId', 'app role id', appRoleId);
+    const { ids, outcomes } = usableUserIds(userIds);
     const answers = await this.graph.batch(
       ids.map((principalId) => ({
         method: 'POST',
-        url: `/servicePrincipals/${encodeURIComponent(servicePrincipalId)}/appRoleAssignedTo`,
+        url: `/servicePrincipals/${app}/appRoleAssignedTo`,
         body: { principalId, resourceId: servicePrincipalId, appRoleId },
       })),
     );
-    return answers.map((answer, index) => classify(ids[index]!, answer, isAlreadyExists));
+    answers.forEach((answer, index) => outcomes.set(ids[index]!, classify(ids[index]!, answer, isAlreadyExists)));
+    return inOrder(userIds, outcomes);
   }
 
   /** Finds each user's assignments of the role (one batch), then deletes them (another). */
   async revokeAppRole(servicePrincipalId: string, appRoleId: string, userIds: readonly string[]): Promise<ChangeOutcome[]> {
-    const ids = unique(userIds);
+    const app = changeable('objectId', 'service principal id', servicePrincipalId);
+    changeable('objectId', 'app role id', appRoleId);
+    const { ids, outcomes } = usableUserIds(userIds);
     const filter = encodeURIComponent(`resourceId eq ${servicePrincipalId}`);
+    const budget = this.graph.budget();
     const lookups = await this.graph.batch(
       ids.map((id) => ({ method: 'GET', url: `/users/${encodeURIComponent(id)}/appRoleAssignments?$filter=${filter}` })),
+      budget,
     );
-    const outcomes = new Map<string, ChangeOutcome>();
     const deletions: Array<{ userId: string; step: BatchStep }> = [];
     for (const [index, lookup] of lookups.entries()) {
       const userId = ids[index]!;
@@ -213,31 +250,31 @@ export class GraphDirectory implements DirectoryPort {
         const held = ((lookup.body as Collection<AppRoleAssignmentRef>).value ?? []).filter((a) => a.appRoleId === appRoleId);
         if (held.length === 0) outcomes.set(userId, { userId, outcome: 'unchanged' });
         for (const assignment of held) {
-          deletions.push({
-            userId,
-            step: {
-              method: 'DELETE',
-              url: `/servicePrincipals/${encodeURIComponent(servicePrincipalId)}/appRoleAssignedTo/${encodeURIComponent(assignment.id)}`,
-            },
-          });
+          deletions.push({ userId, step: { method: 'DELETE', url: `/servicePrincipals/${app}/appRoleAssignedTo/${encodeURIComponent(assignment.id)}` } });
         }
       }
     }
-    const answers = await this.graph.batch(deletions.map((d) => d.step));
+    const answers = await this.graph.batch(
+      deletions.map((d) => d.step),
+      budget,
+    );
     for (const [index, answer] of answers.entries()) {
       const { userId } = deletions[index]!;
       if (outcomes.get(userId)?.outcome !== 'failed') outcomes.set(userId, classify(userId, answer, isNotFound));
     }
-    return ids.map((userId) => outcomes.get(userId)!);
+    return inOrder(userIds, outcomes);
   }
 
   async getSite(siteId: string): Promise<DirectorySite | undefined> {
-    return this.graph.find<DirectorySite>(`/sites/${encodeURIComponent(siteId)}?$select=id,displayName,webUrl`);
+    if (!isValidId('siteId', siteId)) return undefined;
+    const site = await this.graph.find<DirectorySite>(`/sites/${encodeURIComponent(siteId)}?$select=id,displayName,webUrl`);
+    return site && { id: site.id, displayName: site.displayName, webUrl: site.webUrl };
   }
 
   async grantSiteRole(siteId: string, role: SiteRole, userId: string): Promise<ChangeOutcome> {
-    if (await this.#sitePermissionOf(siteId, role, userId)) return { userId, outcome: 'unchanged' };
-    await this.graph.send('POST', `/sites/${encodeURIComponent(siteId)}/permissions`, {
+    const site = this.#siteForUserRoles(siteId, userId);
+    if (await this.#sitePermissionOf(site, role, userId)) return { userId, outcome: 'unchanged' };
+    await this.graph.send('POST', `/sites/${site}/permissions`, {
       roles: [role],
       grantedToIdentitiesV2: [{ user: { id: userId } }],
     });
@@ -245,10 +282,11 @@ export class GraphDirectory implements DirectoryPort {
   }
 
   async revokeSiteRole(siteId: string, role: SiteRole, userId: string): Promise<ChangeOutcome> {
-    const permission = await this.#sitePermissionOf(siteId, role, userId);
+    const site = this.#siteForUserRoles(siteId, userId);
+    const permission = await this.#sitePermissionOf(site, role, userId);
     if (!permission) return { userId, outcome: 'unchanged' };
     try {
-      await this.graph.send('DELETE', `/sites/${encodeURIComponent(siteId)}/permissions/${encodeURIComponent(permission)}`);
+      await this.graph.send('DELETE', `/sites/${site}/permissions/${encodeURIComponent(permission)}`);
     } catch (error) {
       if (!(error instanceof DirectoryError && error.kind === 'notFound')) throw error;
     }
@@ -258,7 +296,7 @@ export class GraphDirectory implements DirectoryPort {
   async sendMail(mail: Mail): Promise<void> {
     const sender = this.options.mailSender;
     if (!sender) throw new DirectoryError('permanent', 'No mail sender is configured (MAIL_SENDER).');
-    await this.graph.send('POST', `/users/${encodeURIComponent(sender)}/sendMail`, {
+    await this.graph.send('POST', `/users/${changeable('userKey', 'mail sender (MAIL_SENDER)', sender)}/sendMail`, {
       message: {
         subject: mail.subject,
         body: { contentType: 'Text', content: mail.text },
@@ -272,11 +310,16 @@ export class GraphDirectory implements DirectoryPort {
     await this.graph.get('/organization?$select=id');
   }
 
-  async #sitePermissionOf(siteId: string, role: SiteRole, userId: string): Promise<string | undefined> {
-    const permissions = await this.#all<{ id: string; roles?: string[]; grantedToV2?: { user?: { id?: string } } }>(
-      `/sites/${encodeURIComponent(siteId)}/permissions`,
-    );
-    return permissions.find((p) => p.grantedToV2?.user?.id === userId && p.roles?.includes(role))?.id;
+  /** The site's path segment, once site roles for users can be granted here at all and both ids are usable. */
+  #siteForUserRoles(siteId: string, userId: string): string {
+    if (this.options.siteRoles !== 'emulated') throw new DirectoryError('permanent', SITE_ROLES_FOR_USERS_UNSUPPORTED);
+    changeable('objectId', 'user id', userId);
+    return changeable('siteId', 'site id', siteId);
+  }
+
+  async #sitePermissionOf(site: string, role: SiteRole, userId: string): Promise<string | undefined> {
+    const permissions = await this.#all<{ id: string; roles?: string[]; grantedToV2?: { user?: { id?: string } } }>(`/sites/${site}/permissions`);
+    return permissions.find((p) => p.grantedToV2?.user?.id?.toLowerCase() === userId.toLowerCase() && p.roles?.includes(role))?.id;
   }
 
   async #allIds(path: string): Promise<string[]> {
@@ -297,6 +340,33 @@ export class GraphDirectory implements DirectoryPort {
 /** A string literal for a Graph `$filter`: quotes doubled, so a value can never end the literal. */
 export const odataString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
+/** The id as a path segment for a read; an id that cannot be one names nothing, as an unknown id would. */
+function readable(kind: IdKind, what: string, id: string): string {
+  if (!isValidId(kind, id)) throw new DirectoryError('notFound', invalidIdMessage(kind, what, id));
+  return encodeURIComponent(id);
+}
+
+/** The id as a path segment for a change; an id that cannot be one is refused for good. */
+function changeable(kind: IdKind, what: string, id: string): string {
+  if (!isValidId(kind, id)) throw new DirectoryError('permanent', invalidIdMessage(kind, what, id));
+  return encodeURIComponent(id);
+}
+
+/** The distinct user ids a bulk change can send, and the outcomes of those it refuses without asking Graph. */
+function usableUserIds(userIds: readonly string[]): { ids: string[]; outcomes: Map<string, ChangeOutcome> } {
+  const ids: string[] = [];
+  const outcomes = new Map<string, ChangeOutcome>();
+  for (const userId of new Set(userIds)) {
+    if (isValidId('objectId', userId)) ids.push(userId);
+    else outcomes.set(userId, { userId, outcome: 'failed', error: new DirectoryError('permanent', invalidIdMessage('objectId', 'user id', userId)) });
+  }
+  return { ids, outcomes };
+}
+
+/** One outcome per distinct user id, in the order the ids were given. */
+const inOrder = (userIds: readonly string[], outcomes: ReadonlyMap<string, ChangeOutcome>): ChangeOutcome[] =>
+  [...new Set(userIds)].map((userId) => outcomes.get(userId)!);
+
 function classify(userId: string, answer: BatchOutcome, meansUnchanged: (answer: BatchOutcome) => boolean): ChangeOutcome {
   if (answer.status < 300) return { userId, outcome: 'changed' };
   if (meansUnchanged(answer)) return { userId, outcome: 'unchanged' };
@@ -314,8 +384,6 @@ function toObjectRef(member: { id: string; '@odata.type'?: string }): DirectoryO
 function withNextPage<T>(items: T[], nextLink: string | undefined): DirectoryPage<T> {
   return nextLink ? { items, nextPage: nextLink } : { items };
 }
-
-const unique = (ids: readonly string[]) => [...new Set(ids)];
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];

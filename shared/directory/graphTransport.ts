@@ -1,9 +1,11 @@
-import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
+import { GraphError, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { DirectoryError, directoryErrorFor, TRANSIENT_STATUSES } from './directoryError';
-import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retryPolicy';
+import { directoryErrorOfCall } from './graphCallError';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_POLICY, longestRetryAfter, retryDelayMs, type RetryPolicy } from './retryPolicy';
+import { TimeBudget } from './timeBudget';
 
 /** Graph answers at most 20 requests in one `$batch`. */
-export const BATCH_LIMIT = 20;
+export const BATCH_REQUEST_LIMIT = 20;
 
 export interface BatchStep {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -16,6 +18,11 @@ export interface BatchOutcome {
   status: number;
   body: unknown;
   headers: Record<string, string>;
+  /**
+   * Set when the request got no answer of its own: it was never sent, or its `$batch` failed as a whole. `status`
+   * is then 503 for a transient error and 500 for any other, so no caller reads it as Graph's answer.
+   */
+  error?: DirectoryError;
 }
 
 export interface GraphTransportOptions {
@@ -24,23 +31,33 @@ export interface GraphTransportOptions {
   baseUrl: string;
   retry?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 /**
  * Calls to Graph through `@microsoft/microsoft-graph-client`, with one retry discipline for single calls and for
- * the requests inside a `$batch`, and Graph errors turned into `DirectoryError`s.
+ * the requests inside a `$batch`, a timeout on every request, and Graph errors turned into `DirectoryError`s.
  */
 export class GraphTransport {
   readonly #client: Client;
   readonly #baseUrl: string;
   readonly #retry: RetryPolicy;
+  readonly #requestTimeoutMs: number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
 
   constructor(options: GraphTransportOptions) {
     this.#client = options.client;
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.#requestTimeoutMs = this.#retry.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** A time budget for one operation; pass it to every `batch` of that operation. */
+  budget(): TimeBudget {
+    return new TimeBudget(this.#retry.maxElapsedMs, this.#now);
   }
 
   /** The URL Graph expects in `@odata.id` and `members@odata.bind` for a directory object. */
@@ -49,7 +66,7 @@ export class GraphTransport {
   }
 
   get<T>(path: string): Promise<T> {
-    return this.#withRetry(() => this.#client.api(path).get() as Promise<T>);
+    return this.#withRetry(this.budget(), () => this.#request(path).get() as Promise<T>);
   }
 
   /** A GET whose 404 means "there is none". */
@@ -63,8 +80,8 @@ export class GraphTransport {
   }
 
   send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    return this.#withRetry(() => {
-      const request = this.#client.api(path);
+    return this.#withRetry(this.budget(), () => {
+      const request = this.#request(path);
       if (method === 'POST') return request.post(body) as Promise<T>;
       if (method === 'PATCH') return request.patch(body) as Promise<T>;
       return request.delete() as Promise<T>;
@@ -81,47 +98,70 @@ export class GraphTransport {
   }
 
   /**
-   * Sends any number of requests in `$batch`es of 20. Requests that fail with 429, 503 or 504 are sent again in a
-   * new batch after the longest `Retry-After` among them, within the retry policy; what still fails is returned
-   * with its status. Outcomes come back in the order of `steps`.
+   * Sends any number of requests in `$batch`es of 20. Requests Graph answers with 429, 503 or 504 are sent again in
+   * a new batch after the longest `Retry-After` among them, within the retry policy and the operation's time
+   * budget. A `$batch` that fails as a whole is retried as a single call within the same budget, and then its
+   * requests come back with its error; a request whose turn comes after the budget ran out comes back as a
+   * transient failure. Outcomes come back in the order of `steps`.
    */
-  async batch(steps: readonly BatchStep[]): Promise<BatchOutcome[]> {
+  async batch(steps: readonly BatchStep[], budget: TimeBudget = this.budget()): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = [];
     let pending = steps.map((_, index) => index);
-    const started = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      for (let first = 0; first < pending.length; first += BATCH_LIMIT) {
-        const chunk = pending.slice(first, first + BATCH_LIMIT);
-        const requests = chunk.map((index) => toBatchRequest(String(index), steps[index]!));
-        const answer = await this.send<{ responses?: BatchResponse[] }>('POST', '/$batch', { requests });
-        for (const response of answer.responses ?? []) {
-          outcomes[Number(response.id)] = { status: response.status, body: response.body, headers: lowerCaseKeys(response.headers) };
-        }
-        for (const index of chunk) {
-          outcomes[index] ??= { status: 502, body: { error: { message: 'The batch answer left this request out.' } }, headers: {} };
-        }
+    for (let round = 1; ; round++) {
+      for (let first = 0; first < pending.length; first += BATCH_REQUEST_LIMIT) {
+        const indexes = pending.slice(first, first + BATCH_REQUEST_LIMIT);
+        const answers = await this.#sendBatch(indexes, steps, budget);
+        indexes.forEach((index, position) => (outcomes[index] = answers[position]!));
       }
-      pending = pending.filter((index) => TRANSIENT_STATUSES.has(outcomes[index]!.status));
+      pending = pending.filter((index) => isAnsweredTransient(outcomes[index]!));
       if (pending.length === 0) return outcomes;
-      const longestRetryAfter = pending
-        .map((index) => outcomes[index]!.headers['retry-after'])
-        .reduce<string | undefined>((longest, value) => (Number(value ?? 0) > Number(longest ?? -1) ? value : longest), undefined);
-      const delay = retryDelayMs(this.#retry, attempt, Date.now() - started, longestRetryAfter);
+      const retryAfter = longestRetryAfter(pending.map((index) => outcomes[index]!.headers['retry-after']), this.#now);
+      const delay = retryDelayMs(this.#retry, round, budget.elapsedMs(), retryAfter, this.#now);
       if (delay === undefined) return outcomes;
       await this.#sleep(delay);
     }
   }
 
-  async #withRetry<T>(call: () => Promise<T>): Promise<T> {
-    const started = Date.now();
+  /** One `$batch` of the steps at `indexes`: each request's own answer, or the reason it got none. */
+  async #sendBatch(indexes: readonly number[], steps: readonly BatchStep[], budget: TimeBudget): Promise<BatchOutcome[]> {
+    if (!budget.allowsRequest()) {
+      const seconds = budget.totalMs / 1000;
+      const notSent = new DirectoryError('transient', `Not sent: the operation used up its time budget of ${seconds} s before this request's turn.`, {
+        status: 503,
+      });
+      return indexes.map(() => unanswered(notSent));
+    }
+    const requests = indexes.map((index) => toBatchRequest(String(index), steps[index]!));
+    let answer: { responses?: BatchResponse[] };
+    try {
+      answer = await this.#withRetry(budget, () => this.#request('/$batch').post({ requests }) as Promise<{ responses?: BatchResponse[] }>);
+    } catch (error) {
+      if (!(error instanceof DirectoryError)) throw error;
+      return indexes.map(() => unanswered(error));
+    }
+    const responses = new Map((answer.responses ?? []).map((response) => [response.id, response]));
+    const leftOut = new DirectoryError('transient', "Graph's $batch answer left this request out.", { status: 502 });
+    return indexes.map((index) => {
+      const response = responses.get(String(index));
+      return response ? { status: response.status, body: response.body, headers: lowerCaseKeys(response.headers) } : unanswered(leftOut);
+    });
+  }
+
+  /** A request with its own timeout; a fresh one for every attempt. */
+  #request(path: string): GraphRequest {
+    return this.#client.api(path).option('signal', AbortSignal.timeout(this.#requestTimeoutMs));
+  }
+
+  async #withRetry<T>(budget: TimeBudget, call: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
+        budget.requestStarted();
         return await call();
       } catch (thrown) {
-        const error = toDirectoryError(thrown);
+        const error = directoryErrorOfCall(thrown, this.#requestTimeoutMs);
         if (error.kind !== 'transient') throw error;
         const retryAfter = thrown instanceof GraphError ? thrown.headers?.get('retry-after') : undefined;
-        const delay = retryDelayMs(this.#retry, attempt, Date.now() - started, retryAfter);
+        const delay = retryDelayMs(this.#retry, attempt, budget.elapsedMs(), retryAfter, this.#now);
         if (delay === undefined) throw error;
         await this.#sleep(delay);
       }
@@ -142,8 +182,19 @@ function toBatchRequest(id: string, step: BatchStep) {
     : { id, method: step.method, url: step.url, headers: { 'Content-Type': 'application/json' }, body: step.body };
 }
 
+/**
+ * A request Graph itself answered with 429, 503 or 504: worth sending again. One whose `$batch` failed as a whole
+ * is not, as that `$batch` was already retried as a single call.
+ */
+const isAnsweredTransient = (outcome: BatchOutcome) => outcome.error === undefined && TRANSIENT_STATUSES.has(outcome.status);
+
+function unanswered(error: DirectoryError): BatchOutcome {
+  return { status: error.kind === 'transient' ? 503 : 500, body: undefined, headers: {}, error };
+}
+
 /** The error of a batch outcome, in the same terms as a single call's. */
 export function outcomeError(outcome: BatchOutcome): DirectoryError {
+  if (outcome.error) return outcome.error;
   const error = (outcome.body as { error?: { code?: string; message?: string; innerError?: { 'request-id'?: string } } })?.error;
   return directoryErrorFor(
     outcome.status,
@@ -151,14 +202,6 @@ export function outcomeError(outcome: BatchOutcome): DirectoryError {
     error?.message ?? `Graph answered ${outcome.status}.`,
     error?.innerError?.['request-id'] ?? outcome.headers['request-id'],
   );
-}
-
-function toDirectoryError(error: unknown): DirectoryError {
-  if (error instanceof DirectoryError) return error;
-  if (error instanceof GraphError) {
-    return directoryErrorFor(error.statusCode, error.code ?? undefined, error.message, error.requestId ?? undefined);
-  }
-  return new DirectoryError('transient', `Graph could not be reached: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {

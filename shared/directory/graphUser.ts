@@ -1,4 +1,4 @@
-import type { DirectoryUser } from './directoryPort';
+import type { ChangedUser, DirectoryUser } from './directoryPort';
 
 /** The user properties Portcullis reads: what rules, approvals and external-user handling use. */
 export const USER_PROPERTIES = [
@@ -28,14 +28,33 @@ export const USER_PROPERTIES = [
 
 export const USER_SELECT = USER_PROPERTIES.join(',');
 
-type GraphUser = Partial<Record<(typeof USER_PROPERTIES)[number], unknown>> & {
+type UserProperty = (typeof USER_PROPERTIES)[number];
+
+/** A user as Graph sends it: the selected properties, with the manager expanded or, in a delta, `manager@delta`. */
+export type GraphUser = Partial<Record<UserProperty, unknown>> & {
   id: string;
   manager?: { id?: string } | null;
   'manager@delta'?: Array<{ id?: string; '@removed'?: unknown }>;
 };
 
+/** A user read with `$expand=manager`, where no manager means the user has none. */
 export function toDirectoryUser(user: GraphUser): DirectoryUser {
-  const text = (name: (typeof USER_PROPERTIES)[number]) => (typeof user[name] === 'string' ? (user[name] as string) : null);
+  return { ...userAttributes(user), managerId: user.manager?.id ?? null };
+}
+
+/**
+ * A user from a delta. Graph sends `manager@delta` only when the manager changed, so without it the manager is not
+ * reported; a removed manager comes as an entry marked `@removed`, and the user then has none.
+ */
+export function toChangedUser(user: GraphUser): ChangedUser {
+  const attributes = userAttributes(user);
+  const managers = user['manager@delta'];
+  if (managers === undefined) return attributes;
+  return { ...attributes, managerId: managers.find((manager) => !manager['@removed'])?.id ?? null };
+}
+
+function userAttributes(user: GraphUser): Omit<DirectoryUser, 'managerId'> {
+  const text = (name: UserProperty) => (typeof user[name] === 'string' ? (user[name] as string) : null);
   const list = (name: 'otherMails' | 'proxyAddresses') =>
     Array.isArray(user[name]) ? (user[name] as unknown[]).filter((v): v is string => typeof v === 'string') : [];
   const userType = text('userType');
@@ -62,7 +81,5 @@ export function toDirectoryUser(user: GraphUser): DirectoryUser {
     proxyAddresses: list('proxyAddresses'),
     creationType: text('creationType'),
     externalUserState: text('externalUserState'),
-    // In a delta, a removed manager comes as an entry marked `@removed`: the user then has none.
-    managerId: user.manager?.id ?? user['manager@delta']?.find((m) => !m['@removed'])?.id ?? null,
   };
 }

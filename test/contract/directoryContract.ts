@@ -1,6 +1,12 @@
 import { DirectoryError } from '../../shared/directory/directoryError';
-import type { DirectoryPort, DirectoryUser } from '../../shared/directory/directoryPort';
+import type { ChangedUser, DirectoryPort } from '../../shared/directory/directoryPort';
 import type { ContractObjects } from '../support/contractTenant';
+
+/** What the directory behind the port can do at all, known before the suite runs. */
+export interface DirectoryAbilities {
+  /** Whether it grants SharePoint site roles to users; real Graph v1.0 grants site permissions only to applications. */
+  grantsSiteRolesToUsers: boolean;
+}
 
 export interface DirectoryUnderTest {
   directory: DirectoryPort;
@@ -20,8 +26,11 @@ async function allPages<T>(list: (page?: string) => Promise<{ items: T[]; nextPa
   return items;
 }
 
-async function fullUserPass(directory: DirectoryPort, deltaToken?: string): Promise<{ changed: DirectoryUser[]; removedIds: string[]; deltaToken: string }> {
-  const changed: DirectoryUser[] = [];
+export async function fullUserPass(
+  directory: DirectoryPort,
+  deltaToken?: string,
+): Promise<{ changed: ChangedUser[]; removedIds: string[]; deltaToken: string }> {
+  const changed: ChangedUser[] = [];
   const removedIds: string[] = [];
   let from: { deltaToken?: string; page?: string } = deltaToken ? { deltaToken } : {};
   for (;;) {
@@ -34,7 +43,7 @@ async function fullUserPass(directory: DirectoryPort, deltaToken?: string): Prom
 }
 
 /** What every DirectoryPort must do, whichever directory is behind it. */
-export function directoryContract(arrange: () => DirectoryUnderTest): void {
+export function directoryContract(arrange: () => DirectoryUnderTest, abilities: DirectoryAbilities): void {
   let directory: DirectoryPort;
   let objects: ContractObjects;
   let updateUser: DirectoryUnderTest['updateUser'];
@@ -60,8 +69,10 @@ export function directoryContract(arrange: () => DirectoryUnderTest): void {
       expect(await directory.getUserSponsorIds(objects.guest.id)).toEqual([objects.guest.sponsorId]);
     });
 
-    it("reads an administrator's directory roles", async () => {
-      expect(await directory.getDirectoryRoleIds(objects.administrator.id)).toContain(objects.administrator.roleDefinitionId);
+    it("reads an administrator's tenant-wide directory roles, leaving out a role scoped to an administrative unit", async () => {
+      const roleIds = await directory.getDirectoryRoleIds(objects.administrator.id);
+      expect(roleIds).toContain(objects.administrator.roleDefinitionId);
+      expect(roleIds).not.toContain(objects.administrator.scopedRoleDefinitionId);
     });
 
     it('lists every user once across pages', async () => {
@@ -71,17 +82,20 @@ export function directoryContract(arrange: () => DirectoryUnderTest): void {
       expect(users.find((u) => u.id === objects.member.id)?.managerId).toBe(objects.member.managerId);
     });
 
-    it('reports only the users changed since the last pass', async () => {
+    it('reports only the users changed since the last pass, without a manager where the manager did not change', async () => {
       const first = await fullUserPass(directory);
       expect(first.changed.some((u) => u.id === objects.member.id)).toBe(true);
       const spare = objects.spareUserIds[0];
+      const department = (await directory.getUser(spare))?.department ?? null;
       await updateUser(spare, { department: 'Contract Testing' });
       try {
         const second = await fullUserPass(directory, first.deltaToken);
-        expect(second.changed.find((u) => u.id === spare)?.department).toBe('Contract Testing');
+        const changed = second.changed.find((u) => u.id === spare);
+        expect(changed?.department).toBe('Contract Testing');
+        expect(changed).not.toHaveProperty('managerId');
         expect(second.changed.some((u) => u.id === objects.member.id)).toBe(false);
       } finally {
-        await updateUser(spare, { department: 'Engineering' });
+        await updateUser(spare, { department });
       }
     });
 
@@ -168,13 +182,58 @@ export function directoryContract(arrange: () => DirectoryUnderTest): void {
   });
 
   describe('sites', () => {
-    it('reads a site, grants and revokes a site role idempotently', async () => {
+    it('reads a site; undefined for one that does not exist', async () => {
+      expect(await directory.getSite(objects.site.id)).toEqual({ id: objects.site.id, displayName: expect.any(String), webUrl: expect.any(String) });
+      expect(await directory.getSite('ffffffff-ffff-4fff-8fff-ffffffffffff')).toBeUndefined();
+    });
+
+    const unsupported = abilities.grantsSiteRolesToUsers ? '' : ' (skipped: real Graph grants site permissions only to applications)';
+    (unsupported ? it.skip : it)(`grants and revokes a site role for a user, idempotently${unsupported}`, async () => {
       const [a] = objects.spareUserIds;
-      expect(await directory.getSite(objects.site.id)).toMatchObject({ id: objects.site.id });
       expect(await directory.grantSiteRole(objects.site.id, 'read', a)).toEqual({ userId: a, outcome: 'changed' });
       expect(await directory.grantSiteRole(objects.site.id, 'read', a)).toEqual({ userId: a, outcome: 'unchanged' });
       expect(await directory.revokeSiteRole(objects.site.id, 'read', a)).toEqual({ userId: a, outcome: 'changed' });
       expect(await directory.revokeSiteRole(objects.site.id, 'read', a)).toEqual({ userId: a, outcome: 'unchanged' });
+    });
+
+    if (unsupported) {
+      it('refuses to grant or revoke a site role for a user, for good, saying why', async () => {
+        const [a] = objects.spareUserIds;
+        for (const change of [() => directory.grantSiteRole(objects.site.id, 'read', a), () => directory.revokeSiteRole(objects.site.id, 'read', a)]) {
+          const error = await change().catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(DirectoryError);
+          expect(error).toMatchObject({ kind: 'permanent' });
+          expect((error as DirectoryError).message).toContain('SharePoint REST API');
+        }
+      });
+    }
+  });
+
+  describe('ids that cannot be ids', () => {
+    const malformed = ['a/b', '..', 'x?$select=id', 'x#y', 'back\\slash', ''];
+
+    it('reads nothing for them, as for an id that does not exist', async () => {
+      for (const id of malformed) {
+        expect(await directory.getUser(id)).toBeUndefined();
+        expect(await directory.getGroup(id)).toBeUndefined();
+        expect(await directory.getApplication(id)).toBeUndefined();
+        expect(await directory.getSite(id)).toBeUndefined();
+        expect(await directory.getDirectoryRoleIds(id)).toEqual([]);
+        await expect(directory.listGroupMembers(id)).rejects.toMatchObject({ kind: 'notFound' });
+      }
+      expect(await directory.getSite('not-a-host!,ffffffff-ffff-4fff-8fff-ffffffffffff,ffffffff-ffff-4fff-8fff-ffffffffffff')).toBeUndefined();
+    });
+
+    it('refuses changes naming them, for good: the whole call for a malformed group, the one user for a malformed user id', async () => {
+      const [a] = objects.spareUserIds;
+      await expect(directory.addGroupMembers('../groups', [a])).rejects.toMatchObject({ kind: 'permanent' });
+      await expect(directory.revokeAppRole(`${objects.app.id}' or true`, objects.app.appRoleId, [a])).rejects.toMatchObject({ kind: 'permanent' });
+      await expect(directory.setAccountEnabled('a/b', false)).rejects.toMatchObject({ kind: 'permanent' });
+      const outcomes = await directory.removeGroupMembers(objects.group.id, ['x/../y', a]);
+      expect(outcomes).toEqual([
+        { userId: 'x/../y', outcome: 'failed', error: expect.objectContaining({ kind: 'permanent' }) },
+        { userId: a, outcome: 'unchanged' },
+      ]);
     });
   });
 

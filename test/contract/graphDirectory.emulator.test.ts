@@ -4,15 +4,16 @@ import type { DirectoryPort } from '../../shared/directory/directoryPort';
 import type { RetryPolicy } from '../../shared/directory/retryPolicy';
 import { startGraphEmulator, type GraphEmulator } from '../../tools/graph-emulator/server';
 import { CONTRACT_FIXTURE, CONTRACT_OBJECTS } from '../support/contractTenant';
-import { directoryContract } from './directoryContract';
+import { directoryContract, fullUserPass } from './directoryContract';
 
 const FAST_RETRY: RetryPolicy = { maxAttempts: 4, maxElapsedMs: 5_000, baseDelayMs: 5, maxDelayMs: 50 };
+const STAFF = CONTRACT_FIXTURE.users!.filter((u) => u.displayName.startsWith('Staff')).map((u) => u.id);
 
 let emulator: GraphEmulator;
 let directory: DirectoryPort;
 
-function directoryOn(url: string, mailSender?: string): DirectoryPort {
-  return createGraphDirectory({ graphBaseUrl: url, usesGraphEmulator: true, MAIL_SENDER: mailSender }, FAST_RETRY);
+function directoryOn(url: string, mailSender?: string, retry: RetryPolicy = FAST_RETRY): DirectoryPort {
+  return createGraphDirectory({ graphBaseUrl: url, usesGraphEmulator: true, MAIL_SENDER: mailSender }, retry);
 }
 
 async function emulatorCall(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -25,6 +26,19 @@ async function emulatorCall(method: string, path: string, body?: unknown): Promi
   return response.status === 204 ? undefined : response.json();
 }
 
+const requestCounts = async () => (await emulatorCall('GET', '/_emulator/requests')) as { roundTrips: number; batchedRequests: number; faultsInjected: number };
+
+async function groupMemberIds(groupId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let page: string | undefined;
+  do {
+    const result = await directory.listGroupMembers(groupId, page);
+    ids.push(...result.items.map((m) => m.id));
+    page = result.nextPage;
+  } while (page);
+  return ids.sort();
+}
+
 beforeAll(async () => {
   emulator = await startGraphEmulator({ seed: CONTRACT_FIXTURE, port: 0, pageSize: 10 });
   directory = directoryOn(emulator.url, CONTRACT_OBJECTS.mailSender);
@@ -32,13 +46,16 @@ beforeAll(async () => {
 afterAll(() => emulator.stop());
 
 describe('GraphDirectory against the Graph emulator', () => {
-  directoryContract(() => ({
-    directory,
-    objects: CONTRACT_OBJECTS,
-    updateUser: async (userId, attributes) => {
-      await emulatorCall('PATCH', `/v1.0/users/${userId}`, attributes);
-    },
-  }));
+  directoryContract(
+    () => ({
+      directory,
+      objects: CONTRACT_OBJECTS,
+      updateUser: async (userId, attributes) => {
+        await emulatorCall('PATCH', `/v1.0/users/${userId}`, attributes);
+      },
+    }),
+    { grantsSiteRolesToUsers: true },
+  );
 
   describe('what only the emulator can show', () => {
     afterEach(async () => {
@@ -58,17 +75,45 @@ describe('GraphDirectory against the Graph emulator', () => {
     });
 
     it('asks for a full pass again once a delta token has gone stale', async () => {
-      let from: { page?: string } = {};
-      let deltaToken: string | undefined;
-      while (!deltaToken) {
-        const page = await directory.userChanges(from);
-        deltaToken = page.deltaToken;
-        from = { page: page.nextPage };
-      }
+      const { deltaToken } = await fullUserPass(directory);
       await emulatorCall('POST', '/_emulator/reset');
       const error = await directory.userChanges({ deltaToken }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DirectoryError);
       expect(error).toMatchObject({ kind: 'resyncRequired' });
+    });
+
+    it('reports a manager in a delta only when it changed: a new manager, nothing on a department change, null once removed', async () => {
+      const userId = CONTRACT_OBJECTS.spareUserIds[2];
+      const managerId = CONTRACT_OBJECTS.administrator.id;
+      const department = (await directory.getUser(userId))?.department ?? null;
+      const changeOf = (pass: Awaited<ReturnType<typeof fullUserPass>>) => pass.changed.find((u) => u.id === userId);
+      let pass = await fullUserPass(directory);
+      try {
+        await emulatorCall('PUT', `/v1.0/users/${userId}/manager/$ref`, { '@odata.id': `${emulator.url}/v1.0/directoryObjects/${managerId}` });
+        pass = await fullUserPass(directory, pass.deltaToken);
+        expect(changeOf(pass)?.managerId).toBe(managerId);
+
+        await emulatorCall('PATCH', `/v1.0/users/${userId}`, { department: 'Contract Testing' });
+        pass = await fullUserPass(directory, pass.deltaToken);
+        expect(changeOf(pass)?.department).toBe('Contract Testing');
+        expect(changeOf(pass)).not.toHaveProperty('managerId');
+        expect((await directory.getUser(userId))?.managerId).toBe(managerId);
+
+        await emulatorCall('DELETE', `/v1.0/users/${userId}/manager/$ref`);
+        pass = await fullUserPass(directory, pass.deltaToken);
+        expect(changeOf(pass)).toHaveProperty('managerId', null);
+      } finally {
+        await emulatorCall('PATCH', `/v1.0/users/${userId}`, { department });
+      }
+    });
+
+    it('reports a deleted user among the removed ids, and not among the changed', async () => {
+      const guest = await directory.inviteExternalUser({ email: `removed-${Date.now()}@fabrikam.com`, redirectUrl: 'https://myapps.microsoft.com' });
+      const { deltaToken } = await fullUserPass(directory);
+      await emulatorCall('DELETE', `/v1.0/users/${guest.id}`);
+      const pass = await fullUserPass(directory, deltaToken);
+      expect(pass.removedIds).toEqual([guest.id]);
+      expect(pass.changed.some((u) => u.id === guest.id)).toBe(false);
     });
 
     it('waits out throttling, honouring Retry-After, then succeeds', async () => {
@@ -79,6 +124,7 @@ describe('GraphDirectory against the Graph emulator', () => {
       await emulatorCall('DELETE', '/_emulator/requests');
       const group = await directory.getGroup(CONTRACT_OBJECTS.group.id);
       expect(group?.id).toBe(CONTRACT_OBJECTS.group.id);
+      expect((await requestCounts()).faultsInjected).toBeGreaterThan(0);
     });
 
     it('gives up on a call still throttled after the last attempt, as a transient error', async () => {
@@ -86,42 +132,61 @@ describe('GraphDirectory against the Graph emulator', () => {
       await emulatorCall('DELETE', '/_emulator/requests');
       const error = await directory.getSite(CONTRACT_OBJECTS.site.id).catch((e: unknown) => e);
       expect(error).toMatchObject({ kind: 'transient' });
-      const counts = (await emulatorCall('GET', '/_emulator/requests')) as { roundTrips: number };
-      expect(counts.roundTrips).toBe(FAST_RETRY.maxAttempts);
+      expect((await requestCounts()).roundTrips).toBe(FAST_RETRY.maxAttempts);
     });
 
-    it('applies every change of a throttled bulk addition exactly once', async () => {
-      const staff = CONTRACT_FIXTURE.users!.filter((u) => u.displayName?.startsWith('Staff')).map((u) => u.id);
+    it('abandons a request Graph does not answer within the request timeout, as transient', async () => {
+      await emulatorCall('PUT', '/_emulator/faults', { rules: [{ pathPattern: '^/v1.0/organization', status: 503, rate: 0, latencyMs: 3_000 }] });
+      const impatient = directoryOn(emulator.url, undefined, { maxAttempts: 1, maxElapsedMs: 0, baseDelayMs: 0, maxDelayMs: 0, requestTimeoutMs: 100 });
+      const started = Date.now();
+      const error = await impatient.probe().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DirectoryError);
+      expect(error).toMatchObject({ kind: 'transient' });
+      expect((error as DirectoryError).message).toBe('Graph did not answer within 100 ms.');
+      expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    it('applies every change of a throttled bulk addition exactly once, waiting the Retry-After inside the batch', async () => {
+      const before = await groupMemberIds(CONTRACT_OBJECTS.group.id);
+      // With this seed both PATCHes of the first batch are throttled, and both go through in the second.
       await emulatorCall('PUT', '/_emulator/faults', {
-        rules: [{ pathPattern: '^/v1.0/groups', status: 429, rate: 0.3, retryAfterSeconds: 0.01 }],
-        seed: 11,
+        rules: [{ pathPattern: '^/v1.0/groups', status: 429, rate: 0.5, retryAfterSeconds: 0.2 }],
+        seed: 7,
       });
+      await emulatorCall('DELETE', '/_emulator/requests');
       try {
-        const added = await directory.addGroupMembers(CONTRACT_OBJECTS.group.id, staff);
-        expect(added.filter((o) => o.outcome === 'changed')).toHaveLength(staff.length);
+        const started = Date.now();
+        const added = await directory.addGroupMembers(CONTRACT_OBJECTS.group.id, STAFF);
+        const elapsedMs = Date.now() - started;
+        expect(await requestCounts()).toMatchObject({ roundTrips: 2, batchedRequests: 4, faultsInjected: 2 });
+        expect(elapsedMs).toBeGreaterThanOrEqual(200);
+        expect(added).toEqual(STAFF.map((userId) => ({ userId, outcome: 'changed' })));
         await emulatorCall('DELETE', '/_emulator/faults');
-        const members = new Set<string>();
-        let page: string | undefined;
-        do {
-          const result = await directory.listGroupMembers(CONTRACT_OBJECTS.group.id, page);
-          result.items.forEach((m) => members.add(m.id));
-          page = result.nextPage;
-        } while (page);
-        expect(staff.every((id) => members.has(id))).toBe(true);
+        expect(await groupMemberIds(CONTRACT_OBJECTS.group.id)).toEqual([...before, ...STAFF].sort());
       } finally {
         await emulatorCall('DELETE', '/_emulator/faults');
-        const removed = await directory.removeGroupMembers(CONTRACT_OBJECTS.group.id, staff);
-        expect(removed.every((o) => o.outcome === 'changed')).toBe(true);
+        await directory.removeGroupMembers(CONTRACT_OBJECTS.group.id, STAFF);
       }
     });
 
     it('packs 30 additions into one round trip', async () => {
-      const staff = CONTRACT_FIXTURE.users!.filter((u) => u.displayName?.startsWith('Staff')).map((u) => u.id);
       await emulatorCall('DELETE', '/_emulator/requests');
-      await directory.addGroupMembers(CONTRACT_OBJECTS.group.id, staff);
-      const counts = (await emulatorCall('GET', '/_emulator/requests')) as { roundTrips: number; batchedRequests: number };
-      expect(counts).toMatchObject({ roundTrips: 1, batchedRequests: 2 });
-      await directory.removeGroupMembers(CONTRACT_OBJECTS.group.id, staff);
+      await directory.addGroupMembers(CONTRACT_OBJECTS.group.id, STAFF);
+      expect(await requestCounts()).toMatchObject({ roundTrips: 1, batchedRequests: 2 });
+      await directory.removeGroupMembers(CONTRACT_OBJECTS.group.id, STAFF);
+    });
+
+    it('asks Graph nothing about ids that cannot be ids', async () => {
+      const [a] = CONTRACT_OBJECTS.spareUserIds;
+      await emulatorCall('DELETE', '/_emulator/requests');
+      expect(await directory.getUser('../organization')).toBeUndefined();
+      expect(await directory.getGroup(`${CONTRACT_OBJECTS.group.id}/owners`)).toBeUndefined();
+      expect(await directory.getSite('contoso.sharepoint.com,x,y')).toBeUndefined();
+      await expect(directory.addGroupMembers('..', [a])).rejects.toMatchObject({ kind: 'permanent' });
+      expect(await directory.removeGroupMembers(CONTRACT_OBJECTS.group.id, ['a?b'])).toEqual([
+        { userId: 'a?b', outcome: 'failed', error: expect.objectContaining({ kind: 'permanent' }) },
+      ]);
+      expect((await requestCounts()).roundTrips).toBe(0);
     });
   });
 });

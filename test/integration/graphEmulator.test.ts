@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoTenantPath, loadTenantFixture, type FixtureUser, type TenantFixture } from '../../tools/graph-emulator/fixture';
+import { Outbox, OUTBOX_CAPACITY } from '../../tools/graph-emulator/outbox';
+import { MAX_COUNTED_ROUTES, OTHER_ROUTES, RequestCounters } from '../../tools/graph-emulator/requestCounters';
 import { startGraphEmulator, type GraphEmulator } from '../../tools/graph-emulator/server';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -26,6 +29,8 @@ const SALES_HUB = 'contoso.sharepoint.com,' + id(300) + ',' + id(301);
 const UNKNOWN = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
 const IDENTITY_GOVERNANCE_ADMINISTRATOR = '45d8d3c5-c802-45c6-b32a-1d70b5e1e86e';
 const GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';
+const USER_ADMINISTRATOR = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
+const SALES_UNIT_SCOPE = `/administrativeUnits/${id(400)}`;
 const DEFAULT_ACCESS = '00000000-0000-0000-0000-000000000000';
 
 const member = (n: number, displayName: string, login: string, extra: Partial<FixtureUser> = {}): FixtureUser => ({
@@ -93,6 +98,7 @@ const TENANT: TenantFixture = {
   directoryRoleAssignments: [
     { principalId: ADMIN, roleDefinitionId: IDENTITY_GOVERNANCE_ADMINISTRATOR },
     { principalId: LYNNE, roleDefinitionId: GLOBAL_ADMINISTRATOR },
+    { principalId: ADELE, roleDefinitionId: USER_ADMINISTRATOR, directoryScopeId: SALES_UNIT_SCOPE },
   ],
 };
 const USER_COUNT = TENANT.users!.length;
@@ -615,6 +621,13 @@ describe('directory roles and organization', () => {
     expect(full.body.value).toEqual([expect.objectContaining({ principalId: LYNNE, roleDefinitionId: GLOBAL_ADMINISTRATOR, directoryScopeId: '/' })]);
   });
 
+  it('lists a role assignment limited to an administrative unit with its scope, and filters on the scope', async () => {
+    const byPrincipal = await get(`/v1.0/roleManagement/directory/roleAssignments?$filter=${encodeURIComponent(`principalId eq '${ADELE}'`)}&$select=roleDefinitionId,directoryScopeId`);
+    expect(byPrincipal.body.value).toEqual([{ id: expect.any(String), roleDefinitionId: USER_ADMINISTRATOR, directoryScopeId: SALES_UNIT_SCOPE }]);
+    const tenantWide = await get(`/v1.0/roleManagement/directory/roleAssignments?$filter=${encodeURIComponent("directoryScopeId eq '/'")}&$select=principalId`);
+    expect(ids(tenantWide.body.value.map((a: GraphJson) => ({ id: a.principalId })))).toEqual([LYNNE, ADMIN]);
+  });
+
   it('describes the organization: tenant id, name and verified domains', async () => {
     const organization = await get('/v1.0/organization');
     expect(organization.body.value).toEqual([
@@ -782,6 +795,8 @@ describe('fault injection and request counts', () => {
       { rules: [{ pathPattern: '^/v1.0', status: 500, rate: 1 }] },
       { rules: [{ pathPattern: '^/v1.0', status: 429, rate: 2 }] },
       { rules: [{ pathPattern: '^/v1.0', status: 429, rate: 1, extra: true }] },
+      { rules: [{ pathPattern: '^/v1.0', status: 429, rate: 0, latencyMs: 60_001 }] },
+      { rules: [{ pathPattern: `^/v1.0/${'x'.repeat(200)}`, status: 429, rate: 1 }] },
       { rules: {} },
       'not json',
     ]) {
@@ -799,6 +814,40 @@ describe('fault injection and request counts', () => {
     expect((await get('/_emulator/faults')).body.rules).toEqual([]);
     expect((await get('/_emulator/outbox')).body.value).toEqual([]);
     expect((await get('/_emulator/requests')).body).toMatchObject({ roundTrips: 1, faultsInjected: 0 });
+  });
+});
+
+describe('bounds', () => {
+  it('answers a body over 4 MB with 413 and closes the connection, as the rest of the body is never read', async () => {
+    const body = Buffer.alloc(4 * 1024 * 1024 + 1, 0x20);
+    const answer = await new Promise<{ status?: number; connection?: string }>((resolve, reject) => {
+      const req = request(`${emulator.url}/v1.0/users/${MEGAN}`, { method: 'PATCH', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(answer).toEqual({ status: 413, connection: 'close' });
+  });
+
+  it('keeps the last 1,000 mails in the outbox', () => {
+    const outbox = new Outbox();
+    for (let i = 0; i <= OUTBOX_CAPACITY; i++) outbox.send({ from: 'a@contoso.com', to: ['b@contoso.com'], subject: `mail ${i}`, body: '' });
+    expect(outbox.list()).toHaveLength(OUTBOX_CAPACITY);
+    expect(outbox.list()[0]?.subject).toBe('mail 1');
+    expect(outbox.list().at(-1)?.subject).toBe(`mail ${OUTBOX_CAPACITY}`);
+  });
+
+  it('counts at most 1,000 routes, requests on any further route under one key', () => {
+    const counters = new RequestCounters();
+    for (let i = 0; i < MAX_COUNTED_ROUTES + 100; i++) counters.roundTrip(`GET /v1.0/users/user${i}@contoso.com`);
+    counters.roundTrip('GET /v1.0/users/user0@contoso.com');
+    const { byRoute, roundTrips } = counters.snapshot();
+    expect(Object.keys(byRoute)).toHaveLength(MAX_COUNTED_ROUTES);
+    expect(byRoute['GET /v1.0/users/user0@contoso.com']).toBe(2);
+    expect(byRoute[OTHER_ROUTES]).toBe(101);
+    expect(roundTrips).toBe(MAX_COUNTED_ROUTES + 101);
   });
 });
 
@@ -888,8 +937,8 @@ describe('tenant fixtures', () => {
     expect(users.filter((u) => !u.manager && u.userType !== 'Guest')).toHaveLength(1);
     expect(new Set(users.map((u) => u.department)).size).toBeGreaterThanOrEqual(8);
     expect(demo.groups).toHaveLength(10);
-    expect(demo.servicePrincipals).toHaveLength(3);
-    expect(demo.servicePrincipals!.filter((s) => (s.appRoles ?? []).length === 0)).toHaveLength(1);
+    expect(demo.servicePrincipals).toHaveLength(4);
+    expect(demo.servicePrincipals!.filter((s) => (s.appRoles ?? []).length > 0)).toHaveLength(3);
     expect(demo.sites).toHaveLength(2);
     const admin = users.find((u) => u.userPrincipalName === 'admin@contoso.com');
     expect(demo.directoryRoleAssignments).toEqual(
@@ -917,6 +966,8 @@ describe('tenant fixtures', () => {
       expect(() => loadTenantFixture(file)).toThrow(`Tenant fixture ${file}: users[${USER_COUNT}].manager`);
       writeFileSync(file, JSON.stringify({ ...TENANT, groups: [{ ...TENANT.groups![0]!, securityEnabled: 'yes' }] }));
       expect(() => loadTenantFixture(file)).toThrow('groups[0].securityEnabled must be true or false');
+      writeFileSync(file, JSON.stringify({ ...TENANT, directoryRoleAssignments: [{ principalId: ADMIN, roleDefinitionId: USER_ADMINISTRATOR, directoryScopeId: 'units' }] }));
+      expect(() => loadTenantFixture(file)).toThrow('directoryRoleAssignments[0].directoryScopeId');
       writeFileSync(file, '{ not json');
       expect(() => loadTenantFixture(file)).toThrow(`Tenant fixture ${file} is not valid JSON`);
     } finally {

@@ -10,7 +10,8 @@ export interface ContractObjects {
   /** Users in no group and with no app role or site permission; the suite adds and removes them. */
   spareUserIds: [string, string, string];
   guest: { id: string; sponsorId: string };
-  administrator: { id: string; roleDefinitionId: string };
+  /** Holds `roleDefinitionId` across the tenant, and `scopedRoleDefinitionId` only within an administrative unit. */
+  administrator: { id: string; roleDefinitionId: string; scopedRoleDefinitionId: string };
   group: { id: string; ownerId: string };
   app: { id: string; appRoleId: string };
   site: { id: string };
@@ -19,11 +20,14 @@ export interface ContractObjects {
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
+const IDENTITY_GOVERNANCE_ADMINISTRATOR = '45d8d3c5-c802-45c6-b32a-1d70b5e1e86e';
+const USER_ADMINISTRATOR = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
+
 export const CONTRACT_OBJECTS: ContractObjects = {
   member: { id: id(1), userPrincipalName: 'megan@contoso.com', employeeId: 'E1001', department: 'Sales', managerId: id(2) },
   spareUserIds: [id(3), id(4), id(5)],
   guest: { id: id(6), sponsorId: id(2) },
-  administrator: { id: id(2), roleDefinitionId: '45d8d3c5-c802-45c6-b32a-1d70b5e1e86e' },
+  administrator: { id: id(2), roleDefinitionId: IDENTITY_GOVERNANCE_ADMINISTRATOR, scopedRoleDefinitionId: USER_ADMINISTRATOR },
   group: { id: id(100), ownerId: id(2) },
   app: { id: id(200), appRoleId: id(201) },
   site: { id: 'contoso.sharepoint.com,' + id(300) + ',' + id(301) },
@@ -73,5 +77,8 @@ export const CONTRACT_FIXTURE: TenantFixture = {
     },
   ],
   sites: [{ id: CONTRACT_OBJECTS.site.id, displayName: 'Sales Hub', webUrl: 'https://contoso.sharepoint.com/sites/sales' }],
-  directoryRoleAssignments: [{ principalId: id(2), roleDefinitionId: '45d8d3c5-c802-45c6-b32a-1d70b5e1e86e' }],
+  directoryRoleAssignments: [
+    { principalId: id(2), roleDefinitionId: IDENTITY_GOVERNANCE_ADMINISTRATOR },
+    { principalId: id(2), roleDefinitionId: USER_ADMINISTRATOR, directoryScopeId: `/administrativeUnits/${id(400)}` },
+  ],
 } as TenantFixture;

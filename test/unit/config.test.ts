@@ -31,6 +31,22 @@ describe('configuration', () => {
     expect(config).toMatchObject({ graphBaseUrl: 'https://graph.microsoft.com', usesGraphEmulator: false });
   });
 
+  it('refuses to start in Azure without GRAPH_BASE_URL, as the Graph emulator exists only under npm start', () => {
+    expect(problemsOf({ ...valid, WEBSITE_SITE_NAME: 'portcullis-prod' })).toEqual([
+      'GRAPH_BASE_URL: is required when running in Azure; the Graph emulator exists only under npm start',
+    ]);
+  });
+
+  it('accepts a real Graph in Azure', () => {
+    const config = loadConfig({
+      ...valid,
+      WEBSITE_SITE_NAME: 'portcullis-prod',
+      GRAPH_BASE_URL: 'https://graph.microsoft.com',
+      TENANT_ID: '7c1a1f2e-8d3b-4c55-9a0e-1b2c3d4e5f60',
+    });
+    expect(config).toMatchObject({ graphBaseUrl: 'https://graph.microsoft.com', usesGraphEmulator: false });
+  });
+
   it('requires AUTH_MODE outside the local host, so a deployment never trusts headers by accident', () => {
     expect(problemsOf({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' }).join('\n')).toContain('AUTH_MODE');
   });

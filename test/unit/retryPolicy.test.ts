@@ -1,6 +1,4 @@
-import type { Client } from '@microsoft/microsoft-graph-client';
-import { GraphTransport } from '../../shared/directory/graphTransport';
-import { parseRetryAfterMs, retryDelayMs, type RetryPolicy } from '../../shared/directory/retryPolicy';
+import { longestRetryAfter, parseRetryAfterMs, retryDelayMs, type RetryPolicy } from '../../shared/directory/retryPolicy';
 
 const policy: RetryPolicy = { maxAttempts: 4, maxElapsedMs: 10_000, baseDelayMs: 100, maxDelayMs: 1_000 };
 const noJitter = () => 1;
@@ -30,21 +28,11 @@ describe('retry policy', () => {
   it('ignores a Retry-After it cannot read', () => {
     expect(parseRetryAfterMs('soon')).toBeUndefined();
   });
-});
 
-describe('following Graph links', () => {
-  const transport = new GraphTransport({ client: {} as Client, baseUrl: 'https://graph.microsoft.com/' });
-
-  it('keeps the path and query of an absolute link, relative to the version', () => {
-    expect(transport.linkPath('https://graph.microsoft.com/v1.0/users?$skiptoken=abc')).toBe('/users?$skiptoken=abc');
-    expect(transport.linkPath('http://127.0.0.1:7072/v1.0/users/delta?$deltatoken=x')).toBe('/users/delta?$deltatoken=x');
-  });
-
-  it('never goes to the host a link names, so a token cannot leak to it', () => {
-    expect(transport.linkPath('https://attacker.example/v1.0/users?$skiptoken=1')).toBe('/users?$skiptoken=1');
-  });
-
-  it('builds directory object URLs on the configured Graph', () => {
-    expect(transport.directoryObjectUrl('a/b')).toBe('https://graph.microsoft.com/v1.0/directoryObjects/a%2Fb');
+  it('picks the longest of several Retry-After values, comparing seconds and HTTP dates as waits', () => {
+    const now = () => Date.parse('2026-11-23T10:00:00Z');
+    expect(longestRetryAfter(['1', 'Mon, 23 Nov 2026 10:00:03 GMT', undefined, 'soon'], now)).toBe('Mon, 23 Nov 2026 10:00:03 GMT');
+    expect(longestRetryAfter(['5', 'Mon, 23 Nov 2026 10:00:03 GMT'], now)).toBe('5');
+    expect(longestRetryAfter([undefined], now)).toBeUndefined();
   });
 });

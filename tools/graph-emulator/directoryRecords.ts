@@ -100,7 +100,8 @@ export interface RoleAssignmentRecord {
   readonly id: string;
   readonly principalId: string;
   readonly roleDefinitionId: string;
-  readonly directoryScopeId: '/';
+  /** `/` for the whole tenant, or the administrative unit (or object) the role is limited to. */
+  readonly directoryScopeId: string;
 }
 
 export interface UserTombstone {

@@ -67,12 +67,13 @@ export class DirectoryState {
       this.#sites.set(site.id.toLowerCase(), { seq: this.#nextSeq(), properties: siteFromFixture(site, created), permissions: new Map() });
     }
     for (const assignment of seed.directoryRoleAssignments ?? []) {
+      const directoryScopeId = assignment.directoryScopeId ?? TENANT_SCOPE;
       this.#roleAssignments.push({
         seq: this.#nextSeq(),
-        id: roleAssignmentId(assignment.roleDefinitionId, assignment.principalId),
+        id: directoryScopeId === TENANT_SCOPE ? roleAssignmentId(assignment.roleDefinitionId, assignment.principalId) : opaqueId(),
         principalId: assignment.principalId.toLowerCase(),
         roleDefinitionId: assignment.roleDefinitionId.toLowerCase(),
-        directoryScopeId: '/',
+        directoryScopeId,
       });
     }
   }
@@ -269,6 +270,8 @@ export class DirectoryState {
     return ++this.#version;
   }
 }
+
+const TENANT_SCOPE = '/';
 
 const assignmentKey = (principalId: string, resourceId: string, appRoleId: string) =>
   `${principalId.toLowerCase()}|${resourceId.toLowerCase()}|${appRoleId.toLowerCase()}`;

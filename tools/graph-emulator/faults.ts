@@ -25,6 +25,9 @@ export interface FaultDecision {
 }
 
 export const DEFAULT_FAULT_SEED = 1;
+/** Longer waits would only hold connections open; a longer pattern is no longer a path pattern. */
+export const MAX_LATENCY_MS = 60_000;
+export const MAX_PATH_PATTERN_LENGTH = 200;
 const RULE_KEYS = ['pathPattern', 'method', 'status', 'rate', 'retryAfterSeconds', 'latencyMs'];
 const STATUSES: readonly number[] = [429, 503, 504];
 
@@ -45,6 +48,7 @@ export function parseFaultRules(value: unknown): FaultRule[] {
     if (unknown !== undefined) fail(`'${unknown}' is not a fault rule field (${RULE_KEYS.join(', ')}).`);
     const { pathPattern, method, status, rate, retryAfterSeconds, latencyMs } = fields;
     if (typeof pathPattern !== 'string') return fail('pathPattern must be a regular expression, as a string.');
+    if (pathPattern.length > MAX_PATH_PATTERN_LENGTH) fail(`pathPattern may be at most ${MAX_PATH_PATTERN_LENGTH} characters long.`);
     try {
       new RegExp(pathPattern);
     } catch (error) {
@@ -55,7 +59,7 @@ export function parseFaultRules(value: unknown): FaultRule[] {
     if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) fail('rate must be a number from 0 to 1.');
     const nonNegative = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
     if (!nonNegative(retryAfterSeconds)) fail('retryAfterSeconds must be a number of seconds, 0 or more.');
-    if (!nonNegative(latencyMs)) fail('latencyMs must be a number of milliseconds, 0 or more.');
+    if (!nonNegative(latencyMs) || (latencyMs as number) > MAX_LATENCY_MS) fail(`latencyMs must be a number of milliseconds from 0 to ${MAX_LATENCY_MS}.`);
     return { ...(fields as unknown as FaultRule), ...(typeof method === 'string' ? { method: method.toUpperCase() } : {}) };
   });
 }

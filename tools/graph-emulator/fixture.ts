@@ -77,6 +77,8 @@ export interface FixtureSite {
 export interface FixtureDirectoryRoleAssignment {
   principalId: string;
   roleDefinitionId: string;
+  /** Where the role holds: `/` (the default) for the whole tenant, or for example `/administrativeUnits/{id}`. */
+  directoryScopeId?: string;
 }
 
 /** The directory the emulator starts from (DESIGN §2.5). Every list may be empty or absent. */

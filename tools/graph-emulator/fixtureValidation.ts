@@ -43,7 +43,7 @@ const GROUP_KEYS = ['id', 'displayName', 'description', 'mailEnabled', 'security
 const SERVICE_PRINCIPAL_KEYS = ['id', 'appId', 'displayName', 'appRoles'];
 const APP_ROLE_KEYS = ['id', 'displayName', 'value', 'description', 'allowedMemberTypes', 'isEnabled'];
 const SITE_KEYS = ['id', 'displayName', 'webUrl'];
-const ROLE_ASSIGNMENT_KEYS = ['principalId', 'roleDefinitionId'];
+const ROLE_ASSIGNMENT_KEYS = ['principalId', 'roleDefinitionId', 'directoryScopeId'];
 const ROOT_KEYS = ['tenantId', 'domains', 'users', 'groups', 'servicePrincipals', 'sites', 'directoryRoleAssignments'];
 
 /**
@@ -186,6 +186,8 @@ export function validateTenantFixture(value: unknown, source: string): TenantFix
     fields.onlyKnownKeys(assignment, path, ROLE_ASSIGNMENT_KEYS);
     reference(fields.guid(assignment, 'principalId', path), `${path}.principalId`, ['user', 'group', 'servicePrincipal']);
     fields.guid(assignment, 'roleDefinitionId', path);
+    const scope = fields.optionalString(assignment, 'directoryScopeId', path);
+    if (scope !== undefined && !/^\/[^\s?#]*$/.test(scope)) fail(`${path}.directoryScopeId`, `("${scope}") is not a directory scope such as / or /administrativeUnits/{id}`);
   });
 
   return root as unknown as TenantFixture;

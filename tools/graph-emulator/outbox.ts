@@ -7,12 +7,16 @@ export interface OutboxMail {
   sentDateTime: string;
 }
 
+/** The outbox keeps the latest mails only, so a long run cannot fill the memory. */
+export const OUTBOX_CAPACITY = 1000;
+
 /** Mails in the order they were sent, for tests to read back through `/_emulator/outbox`. */
 export class Outbox {
   #mails: OutboxMail[] = [];
 
   send(mail: Omit<OutboxMail, 'sentDateTime'>): void {
     this.#mails.push({ ...mail, sentDateTime: new Date().toISOString() });
+    if (this.#mails.length > OUTBOX_CAPACITY) this.#mails.splice(0, this.#mails.length - OUTBOX_CAPACITY);
   }
 
   list(): readonly OutboxMail[] {

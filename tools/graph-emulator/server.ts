@@ -97,7 +97,10 @@ async function answer(
       body: graphErrorBody(error.code, error.message, requestId, clientRequestId ?? requestId),
     });
 
-  if (body === undefined) return fail(new GraphHttpError(413, 'RequestEntityTooLarge', `The request body is larger than ${MAX_BODY_BYTES} bytes.`));
+  if (body === undefined) {
+    // The rest of the body is never read, so the connection cannot carry another request.
+    return fail(new GraphHttpError(413, 'RequestEntityTooLarge', `The request body is larger than ${MAX_BODY_BYTES} bytes.`, { Connection: 'close' }));
+  }
   if (path.startsWith('/_emulator/')) return send(res, requestId, handleControl(runtime, method, path.slice('/_emulator/'.length), body, requestId));
   const version = /^\/v1\.0(?=\/|$)/i.exec(path);
   if (!version) {

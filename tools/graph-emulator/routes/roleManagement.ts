@@ -2,7 +2,7 @@ import { listCollection } from '../collections';
 import { ROLE_ASSIGNMENT_TYPE } from '../entityTypes';
 import { route, type Route, type RouteContext } from '../router';
 
-/** Directory role assignments, all at tenant scope (`/`), as the fixture gives them. */
+/** Directory role assignments, at tenant scope (`/`) or limited to the scope the fixture gives. */
 function listRoleAssignments(context: RouteContext) {
   const items = context.directory.roleAssignments().map((assignment) => ({
     seq: assignment.seq,
