@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { APPROVER_INFORMATION_VISIBILITIES, type ApprovalSettings, type ApprovalStage } from './assignmentPolicy';
+import { durationMillis, isoDuration } from './durations';
+import { enumIgnoringCase, flag, graphObject, list } from './graphValues';
+import { subjectSets } from './subjectSets';
+
+/** Graph: "the one, two or three elements of this collection define each of the stages of approval". */
+const MAX_STAGES = 3;
+/** Entra's default request timeout, also the beta examples' `approvalStageTimeOutInDays`. */
+const DEFAULT_AUTOMATIC_DENIAL = 'P14D';
+
+const approvalStage: z.ZodType<ApprovalStage, unknown> = graphObject('accessPackageApprovalStage', {
+  durationBeforeAutomaticDenial: isoDuration()
+    .nullish()
+    .transform((value) => value ?? DEFAULT_AUTOMATIC_DENIAL),
+  durationBeforeEscalation: isoDuration({ allowZero: true })
+    .nullish()
+    .transform((value) => value ?? 'PT0S'),
+  isApproverJustificationRequired: flag(false),
+  isEscalationEnabled: flag(false),
+  approverInformationVisibility: enumIgnoringCase(APPROVER_INFORMATION_VISIBILITIES, 'default'),
+  primaryApprovers: subjectSets('approvers'),
+  fallbackPrimaryApprovers: subjectSets('approvers'),
+  escalationApprovers: subjectSets('approvers'),
+  fallbackEscalationApprovers: subjectSets('approvers'),
+}).superRefine((stage, ctx) => {
+  // The documented two-stage example gives its second stage fallback approvers only, so those count.
+  if (stage.primaryApprovers.length === 0 && stage.fallbackPrimaryApprovers.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['primaryApprovers'], message: 'a stage needs at least one approver (primaryApprovers or fallbackPrimaryApprovers)' });
+  }
+  if (!stage.isEscalationEnabled) return;
+  if (stage.escalationApprovers.length === 0 && stage.fallbackEscalationApprovers.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['escalationApprovers'],
+      message: 'is required when isEscalationEnabled is true (or give fallbackEscalationApprovers)',
+    });
+  }
+  const escalation = durationMillis(stage.durationBeforeEscalation);
+  if (escalation === 0 || escalation >= durationMillis(stage.durationBeforeAutomaticDenial)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['durationBeforeEscalation'],
+      message: `must be more than zero and shorter than durationBeforeAutomaticDenial (${stage.durationBeforeAutomaticDenial}) when isEscalationEnabled is true`,
+    });
+  }
+});
+
+/** accessPackageAssignmentApprovalSettings: 1–3 stages when approval is required, and none when it is not. */
+export const approvalSettings: z.ZodType<ApprovalSettings, unknown> = graphObject('accessPackageAssignmentApprovalSettings', {
+  isApprovalRequiredForAdd: flag(false),
+  isApprovalRequiredForUpdate: flag(false),
+  isRequestorJustificationRequired: flag(false),
+  stages: list(approvalStage, MAX_STAGES, 'approval stages'),
+}).superRefine((settings, ctx) => {
+  const approvalRequired = settings.isApprovalRequiredForAdd || settings.isApprovalRequiredForUpdate;
+  if (approvalRequired && settings.stages.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['stages'],
+      message: 'at least one approval stage is required when isApprovalRequiredForAdd or isApprovalRequiredForUpdate is true',
+    });
+  }
+  if (!approvalRequired && settings.stages.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['stages'],
+      message: 'must be empty when no approval is required (isApprovalRequiredForAdd and isApprovalRequiredForUpdate are false)',
+    });
+  }
+});

@@ -1,0 +1,2 @@
+export * from './assignmentPolicy';
+export { parsePolicyInput } from './policyInput';

@@ -1,0 +1,83 @@
+import type { AllowedTargetScope, AssignmentPolicy, RequestorSettings, SubjectSetType } from './assignmentPolicy';
+import type { Problem } from './problems';
+import { typeOf } from './subjectSets';
+
+/** The targets each specific scope names; the other scopes name none, as their targets follow from the scope. */
+const TARGET_TYPES_BY_SCOPE: Partial<Record<AllowedTargetScope, readonly SubjectSetType[]>> = {
+  specificDirectoryUsers: ['singleUser', 'groupMembers', 'attributeRuleMembers'],
+  specificConnectedOrganizationUsers: ['connectedOrganizationMembers'],
+  specificDirectoryServicePrincipals: ['singleServicePrincipal'],
+};
+
+const REQUEST_SWITCHES = [
+  'enableTargetsToSelfAddAccess',
+  'enableTargetsToSelfUpdateAccess',
+  'enableTargetsToSelfRemoveAccess',
+  'enableOnBehalfRequestorsToAddAccess',
+  'enableOnBehalfRequestorsToUpdateAccess',
+  'enableOnBehalfRequestorsToRemoveAccess',
+] as const satisfies ReadonlyArray<keyof RequestorSettings>;
+
+/** The sections the rules read, each absent when it is itself invalid. */
+type RuleInputs = Partial<
+  Pick<AssignmentPolicy, 'allowedTargetScope' | 'specificAllowedTargets' | 'automaticRequestSettings' | 'requestApprovalSettings' | 'requestorSettings'>
+>;
+
+/**
+ * Rules that span sections of a policy. Each runs when the sections it reads are valid, so one answer lists
+ * these problems together with those of the other sections.
+ */
+export function crossSectionProblems(policy: RuleInputs): Problem[] {
+  return [...targetProblems(policy), ...automaticAssignmentProblems(policy)];
+}
+
+function targetProblems({ allowedTargetScope: scope, specificAllowedTargets: targets }: RuleInputs): Problem[] {
+  if (scope === undefined || targets === undefined) return [];
+  const fitting = TARGET_TYPES_BY_SCOPE[scope];
+  if (!fitting) {
+    return targets.length === 0
+      ? []
+      : [{ path: ['specificAllowedTargets'], message: `must be empty when allowedTargetScope is ${scope}; only the specific* scopes name their targets` }];
+  }
+  if (targets.length === 0) {
+    return [{ path: ['specificAllowedTargets'], message: `at least one target is required when allowedTargetScope is ${scope}` }];
+  }
+  return targets.flatMap((target, index): Problem[] =>
+    fitting.includes(typeOf(target))
+      ? []
+      : [
+          {
+            path: ['specificAllowedTargets', index, '@odata.type'],
+            message: `a ${typeOf(target)} target does not fit allowedTargetScope ${scope}; use ${fitting.join(', ')}`,
+          },
+        ],
+  );
+}
+
+/**
+ * Entra's auto-assignment: the policy's one membership rule decides who holds the package, so nobody requests
+ * through it and nobody approves.
+ */
+function automaticAssignmentProblems(policy: RuleInputs): Problem[] {
+  if (!policy.automaticRequestSettings?.requestAccessForAllowedTargets) return [];
+  const problems: Problem[] = [];
+  const { allowedTargetScope: scope, specificAllowedTargets: targets, requestApprovalSettings: approval, requestorSettings: requestor } = policy;
+  if (scope !== undefined && scope !== 'specificDirectoryUsers') {
+    problems.push({ path: ['allowedTargetScope'], message: `must be specificDirectoryUsers on an auto-assignment policy (got ${scope})` });
+  }
+  if (targets !== undefined && (targets.length !== 1 || targets.some((target) => typeOf(target) !== 'attributeRuleMembers'))) {
+    problems.push({
+      path: ['specificAllowedTargets'],
+      message: 'an auto-assignment policy needs exactly one attributeRuleMembers target: the membership rule that decides who is assigned',
+    });
+  }
+  if (approval && (approval.isApprovalRequiredForAdd || approval.isApprovalRequiredForUpdate || approval.stages.length > 0)) {
+    problems.push({ path: ['requestApprovalSettings'], message: 'an auto-assignment policy cannot require approval: assignments follow the rule, nobody requests them' });
+  }
+  for (const setting of REQUEST_SWITCHES) {
+    if (requestor?.[setting]) {
+      problems.push({ path: ['requestorSettings', setting], message: 'must be false on an auto-assignment policy: nobody requests access through it' });
+    }
+  }
+  return problems;
+}
