@@ -1,4 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { AdministratorRoles } from './auth/administrators';
 import { getConfig, type Config } from './config';
+import { systemClock } from './domain/clock';
+import type { EntitlementDeps } from './operations/entitlements/entitlementDeps';
+import { AuditLog } from './store/auditLog';
+import { EntitlementStore } from './store/entitlementStore';
 import { createGraphDirectory } from './directory/createGraphDirectory';
 import type { DirectoryPort } from './directory/directoryPort';
 import type { RetryPolicy } from './directory/retryPolicy';
@@ -9,6 +15,7 @@ import { Tables } from './store/tables';
 export interface Deps {
   tables: Tables;
   directory: DirectoryPort;
+  entitlements: EntitlementDeps;
   dependencyProbes: DependencyProbe[];
 }
 
@@ -17,9 +24,19 @@ export function buildDeps(config: Config): Deps {
   const directory = createGraphDirectory(config);
   // Health must answer quickly: its probe tries once, where the directory's own calls wait out throttling.
   const directoryProbe = createGraphDirectory(config, SINGLE_ATTEMPT);
+  const entitlements: EntitlementDeps = {
+    store: new EntitlementStore(tables),
+    audit: new AuditLog(tables, systemClock),
+    directory,
+    administrators: new AdministratorRoles(directory, systemClock),
+    clock: systemClock,
+    newId: randomUUID,
+    tenantId: config.TENANT_ID ?? 'default',
+  };
   return {
     tables,
     directory,
+    entitlements,
     dependencyProbes: [
       { name: 'storage', probe: () => tables.probe() },
       { name: 'directory', probe: () => directoryProbe.probe() },

@@ -13,7 +13,9 @@ export function httpHandler(handler: ApiHandler): ApiHandler {
     const requestId = context.invocationId;
     try {
       const response = await handler(request, context);
-      return { ...response, headers: { ...toRecord(response.headers), 'request-id': requestId } };
+      const clientRequestId = request.headers.get('client-request-id');
+      const echoed: Record<string, string> = clientRequestId ? { 'client-request-id': clientRequestId } : {};
+      return { ...response, headers: { ...toRecord(response.headers), 'request-id': requestId, ...echoed } };
     } catch (error) {
       if (isDomainError(error)) return errorResponse(error.code, error.message, requestId);
       context.error(`Unhandled error in ${context.functionName}:`, error);

@@ -7,3 +7,9 @@ export type ODataFilter = string & { readonly __brand: 'ODataFilter' };
 export function filter(strings: TemplateStringsArray, ...values: unknown[]): ODataFilter {
   return odata(strings, ...values) as ODataFilter;
 }
+
+/** Both filters at once; each part was built by the tag, so joining them cannot change what either means. */
+export function allOf(...filters: Array<ODataFilter | undefined>): ODataFilter | undefined {
+  const present = filters.filter((f): f is ODataFilter => f !== undefined);
+  return present.length === 0 ? undefined : (present.map((f) => `(${f})`).join(' and ') as ODataFilter);
+}

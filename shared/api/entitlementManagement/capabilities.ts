@@ -1,0 +1,66 @@
+import type { QueryCapabilities } from '../odata';
+
+/** What each collection answers to in `$filter`, `$select`, `$expand` and `$orderby` (reference §5). */
+const ordered = { orderBy: ['displayName', 'createdDateTime'], count: true };
+
+const packageExpand: QueryCapabilities['expand'] = {
+  assignmentPolicies: {},
+  resourceRoleScopes: { expand: { role: {}, scope: {} } },
+  catalog: {},
+  incompatibleAccessPackages: {},
+  incompatibleGroups: {},
+  accessPackagesIncompatibleWith: {},
+};
+
+export const CATALOGS: QueryCapabilities = {
+  ...ordered,
+  filter: { id: 'guid', displayName: 'string', description: 'string', state: 'string', catalogType: 'string', isExternallyVisible: 'boolean', createdDateTime: 'dateTime', modifiedDateTime: 'dateTime' },
+  select: ['id', 'displayName', 'description', 'catalogType', 'state', 'isExternallyVisible', 'createdDateTime', 'modifiedDateTime'],
+  expand: { accessPackages: { expand: packageExpand } },
+};
+
+export const ACCESS_PACKAGES: QueryCapabilities = {
+  ...ordered,
+  filter: { id: 'guid', displayName: 'string', description: 'string', isHidden: 'boolean', 'catalog/id': 'guid', createdDateTime: 'dateTime', modifiedDateTime: 'dateTime' },
+  select: ['id', 'displayName', 'description', 'isHidden', 'createdDateTime', 'modifiedDateTime'],
+  expand: packageExpand,
+};
+
+export const RESOURCES: QueryCapabilities = {
+  ...ordered,
+  filter: { id: 'guid', displayName: 'string', description: 'string', originId: 'string', originSystem: 'string', createdDateTime: 'dateTime' },
+  select: ['id', 'displayName', 'description', 'originId', 'originSystem', 'attributes', 'createdDateTime', 'modifiedDateTime'],
+  expand: { roles: {}, scopes: {} },
+};
+
+const resourcePart = (extra: string[]): QueryCapabilities => ({
+  orderBy: ['displayName'],
+  count: true,
+  filter: { id: 'guid', displayName: 'string', description: 'string', originId: 'string', originSystem: 'string', 'resource/id': 'guid' },
+  select: ['id', 'displayName', 'description', 'originId', 'originSystem', ...extra],
+  expand: { resource: {} },
+});
+export const RESOURCE_ROLES = resourcePart([]);
+export const RESOURCE_SCOPES = resourcePart(['isRootScope']);
+
+export const RESOURCE_REQUESTS: QueryCapabilities = {
+  orderBy: ['createdDateTime'],
+  count: true,
+  filter: { id: 'guid', requestType: 'string', state: 'string', 'catalog/id': 'guid', 'resource/id': 'guid', createdDateTime: 'dateTime' },
+  select: ['id', 'requestType', 'state', 'createdDateTime'],
+  expand: { resource: {}, catalog: {} },
+};
+
+export const ASSIGNMENT_POLICIES: QueryCapabilities = {
+  ...ordered,
+  filter: { id: 'guid', displayName: 'string', description: 'string', allowedTargetScope: 'string', 'accessPackage/id': 'guid', createdDateTime: 'dateTime', modifiedDateTime: 'dateTime' },
+  select: [
+    'id', 'displayName', 'description', 'allowedTargetScope', 'specificAllowedTargets', 'automaticRequestSettings', 'requestorSettings',
+    'requestApprovalSettings', 'reviewSettings', 'expiration', 'questions', 'createdDateTime', 'modifiedDateTime',
+  ],
+  expand: { accessPackage: {}, catalog: {} },
+};
+
+export const ROLE_SCOPES: QueryCapabilities = { count: true, select: ['id', 'createdDateTime'], expand: { role: {}, scope: {} } };
+export const REFERENCED_PACKAGES: QueryCapabilities = { ...ordered, filter: { id: 'guid', displayName: 'string' }, select: ACCESS_PACKAGES.select };
+export const REFERENCED_GROUPS: QueryCapabilities = { orderBy: ['displayName'], count: true, filter: { id: 'guid', displayName: 'string' }, select: ['id', 'displayName', 'description', 'mailEnabled', 'securityEnabled', 'groupTypes'] };

@@ -1,0 +1,113 @@
+import type { ExpandItem } from '../odata';
+import type { AccessPackage, Catalog, CatalogResource, ResourceRequest, ResourceRole, ResourceRoleScope, ResourceScope } from '../../domain/entitlements';
+import type { StoredPolicy } from '../../store/entitlementStore';
+import { findCatalog } from '../../operations/entitlements/catalogs';
+import { listAccessPackages, findAccessPackage } from '../../operations/entitlements/accessPackages';
+import { listAssignmentPolicies } from '../../operations/entitlements/assignmentPolicies';
+import { listResourceRoleScopes } from '../../operations/entitlements/resourceRoleScopes';
+import {
+  listIncompatibleGroups,
+  listIncompatiblePackages,
+  listPackagesIncompatibleWith,
+} from '../../operations/entitlements/incompatibilities';
+import type { EntitlementDeps } from '../../operations/entitlements/entitlementDeps';
+import { filter } from '../../store/odataFilter';
+import { tableKey } from '../../store/tableKeys';
+
+type Json = Record<string, unknown>;
+
+/**
+ * How each entity is shown: `filterView` is what `$filter` and `$orderby` see (navigation ids included, so
+ * `resource/id eq …` works without `$expand`); `render` is the Graph v1.0 output, with the asked `$expand`s.
+ */
+export interface EntityView<T> {
+  filterView(entity: T): Json;
+  render(deps: EntitlementDeps, entity: T, expand: readonly ExpandItem[]): Promise<Json>;
+}
+
+const expanded = (expand: readonly ExpandItem[], name: string) => expand.find((e) => e.name === name);
+
+async function withExpansions(base: Json, expand: readonly ExpandItem[], loaders: Record<string, (item: ExpandItem) => Promise<unknown>>): Promise<Json> {
+  const result: Json = { ...base };
+  for (const item of expand) {
+    const load = loaders[item.name];
+    if (load) result[item.name] = await load(item);
+  }
+  return result;
+}
+
+export const catalogView: EntityView<Catalog> = {
+  filterView: (catalog) => ({ ...catalog }),
+  render: (deps, catalog, expand) =>
+    withExpansions({ ...catalog }, expand, {
+      accessPackages: async (item) => Promise.all((await listAccessPackages(deps, catalog.id)).map((p) => packageView.render(deps, p, item.expand ?? []))),
+    }),
+};
+
+export const packageView: EntityView<AccessPackage> = {
+  filterView: ({ catalogId, ...accessPackage }) => ({ ...accessPackage, catalog: { id: catalogId } }),
+  render: (deps, { catalogId, ...accessPackage }, expand) =>
+    withExpansions({ ...accessPackage }, expand, {
+      catalog: async () => (await findCatalog(deps, catalogId)).value,
+      assignmentPolicies: async (item) => Promise.all((await listAssignmentPolicies(deps, accessPackage.id)).map((p) => policyView.render(deps, p, item.expand ?? []))),
+      resourceRoleScopes: async (item) => (await listResourceRoleScopes(deps, accessPackage.id)).map((rs) => roleScopeView(rs, item.expand ?? [])),
+      incompatibleAccessPackages: async () => (await listIncompatiblePackages(deps, accessPackage.id)).map(({ catalogId: _c, ...p }) => p),
+      incompatibleGroups: async () => (await listIncompatibleGroups(deps, accessPackage.id)).map((g) => ({ '@odata.type': '#microsoft.graph.group', ...g })),
+      accessPackagesIncompatibleWith: async () => (await listPackagesIncompatibleWith(deps, accessPackage.id)).map(({ catalogId: _c, ...p }) => p),
+    }),
+};
+
+export function roleScopeView(roleScope: ResourceRoleScope, expand: readonly ExpandItem[]): Json {
+  const view: Json = { id: roleScope.id, createdDateTime: roleScope.createdDateTime };
+  if (expanded(expand, 'role')) view.role = withoutResourceId(roleScope.role);
+  if (expanded(expand, 'scope')) view.scope = withoutResourceId(roleScope.scope);
+  return view;
+}
+
+export const policyView: EntityView<StoredPolicy> = {
+  filterView: ({ accessPackageId, ...policy }) => ({ ...policy, accessPackage: { id: accessPackageId } }),
+  render: (deps, { accessPackageId, ...policy }, expand) =>
+    withExpansions({ ...policy }, expand, {
+      accessPackage: async () => {
+        const { catalogId: _c, ...accessPackage } = (await findAccessPackage(deps, accessPackageId)).value;
+        return accessPackage;
+      },
+      catalog: async () => (await findCatalog(deps, (await findAccessPackage(deps, accessPackageId)).value.catalogId)).value,
+    }),
+};
+
+export function resourceView(catalogId: string): EntityView<CatalogResource> {
+  const partitionKey = tableKey(catalogId);
+  return {
+    filterView: (resource) => ({ ...resource }),
+    render: (deps, resource, expand) =>
+      withExpansions({ ...resource }, expand, {
+        roles: async () => (await deps.store.resourceRoles.list({ partitionKey, filter: filter`resourceId eq ${resource.id}` })).map((d) => withoutResourceId(d.value)),
+        scopes: async () => (await deps.store.resourceScopes.list({ partitionKey, filter: filter`resourceId eq ${resource.id}` })).map((d) => withoutResourceId(d.value)),
+      }),
+  };
+}
+
+/** Roles and scopes of a catalog: `resource` is a navigation, there on `$expand=resource`. */
+export function resourcePartView<T extends ResourceRole | ResourceScope>(catalogId: string): EntityView<T> {
+  return {
+    filterView: (part) => ({ ...withoutResourceId(part), resource: { id: part.resourceId } }),
+    render: (deps, part, expand) =>
+      withExpansions(withoutResourceId(part), expand, {
+        resource: async () => (await deps.store.resources.get(tableKey(catalogId), tableKey(part.resourceId)))?.value ?? null,
+      }),
+  };
+}
+
+export const resourceRequestView: EntityView<ResourceRequest> = {
+  filterView: ({ catalogId, resource, ...request }) => ({ ...request, catalog: { id: catalogId }, resource: resource ? { id: resource.id } : null }),
+  render: (deps, { catalogId, resource, ...request }, expand) =>
+    withExpansions({ ...request }, expand, {
+      resource: async () => resource,
+      catalog: async () => (await findCatalog(deps, catalogId)).value,
+    }),
+};
+
+function withoutResourceId<T extends { resourceId: string }>({ resourceId: _r, ...rest }: T): Json {
+  return rest;
+}

@@ -1,0 +1,32 @@
+import { DomainError } from '../domain/errors';
+import { AdministratorRoles, isAdministrativeApplication, READ_PERMISSION, READ_WRITE_PERMISSION } from './administrators';
+import type { Caller } from './caller';
+
+/**
+ * What a route does, for the one authorization decision. `manageResources` (adding or removing a catalog's
+ * resources) is apart because an application may not do it even with the read-write permission (DESIGN §2.4).
+ */
+export type Action = 'read' | 'write' | 'manageResources';
+
+/**
+ * The one place that decides whether a caller may do an action: 401 without a caller, 403 without the right.
+ * For now reads need any signed-in caller and writes an administrator; delegation widens the writes.
+ */
+export async function authorize(caller: Caller | undefined, action: Action, administrators: AdministratorRoles): Promise<Caller> {
+  if (!caller) throw new DomainError('unauthenticated', 'Sign in first: the request names no caller.');
+  const permissions = caller.isApplication ? caller.roles : caller.scopes;
+  if (permissions !== undefined) {
+    const granted = action === 'read' ? [READ_PERMISSION, READ_WRITE_PERMISSION] : [READ_WRITE_PERMISSION];
+    if (!granted.some((p) => permissions.includes(p))) {
+      throw new DomainError('forbidden', `This needs the ${granted.join(' or ')} permission.`);
+    }
+  }
+  if (action === 'read') return caller;
+  if (caller.isApplication) {
+    if (action === 'manageResources') throw new DomainError('forbidden', 'Applications cannot add or remove catalog resources.');
+    if (isAdministrativeApplication(caller)) return caller;
+  } else if (await administrators.isAdministrator(caller.objectId)) {
+    return caller;
+  }
+  throw new DomainError('forbidden', 'Only an administrator may do this.');
+}

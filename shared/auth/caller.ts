@@ -1,0 +1,57 @@
+import { DomainError } from '../domain/errors';
+
+/** Who is calling, from the claims DESIGN §2.4 names. */
+export interface Caller {
+  objectId: string;
+  tenantId: string | undefined;
+  /** Delegated scopes (`scp`), when the caller is a user signed in to an app; undefined when there is no `scp`. */
+  scopes: string[] | undefined;
+  /** Application permissions or app roles (`roles`). */
+  roles: string[];
+  /** An application calling as itself (`idtyp` = `app`). */
+  isApplication: boolean;
+  email: string | undefined;
+}
+
+interface ClientPrincipal {
+  claims?: Array<{ typ?: unknown; val?: unknown }>;
+  role_typ?: unknown;
+}
+
+const OBJECT_ID = ['http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid'];
+const TENANT_ID = ['http://schemas.microsoft.com/identity/claims/tenantid', 'tid'];
+const SCOPES = ['http://schemas.microsoft.com/identity/claims/scope', 'scp'];
+const EMAIL = ['email', 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'];
+
+/**
+ * The caller named by `x-ms-client-principal` (base64 JSON, as App Service Authentication sets it), or undefined
+ * when the header is absent. A header that is present but unreadable, or names no object id, is refused (401).
+ */
+export function callerFromClientPrincipal(header: string | null): Caller | undefined {
+  if (header === null) return undefined;
+  let principal: ClientPrincipal;
+  try {
+    principal = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as ClientPrincipal;
+  } catch {
+    throw new DomainError('unauthenticated', 'The x-ms-client-principal header is not base64-encoded JSON.');
+  }
+  if (typeof principal !== 'object' || principal === null || !Array.isArray(principal.claims)) {
+    throw new DomainError('unauthenticated', 'The x-ms-client-principal header has no claims.');
+  }
+  const claims = principal.claims.filter(
+    (c): c is { typ: string; val: string } => typeof c?.typ === 'string' && typeof c.val === 'string',
+  );
+  const first = (types: string[]) => claims.find((c) => types.includes(c.typ))?.val;
+  const roleType = typeof principal.role_typ === 'string' ? principal.role_typ : 'roles';
+  const objectId = first(OBJECT_ID);
+  if (!objectId) throw new DomainError('unauthenticated', 'The caller has no object id claim (oid).');
+  const scopes = first(SCOPES);
+  return {
+    objectId,
+    tenantId: first(TENANT_ID),
+    scopes: scopes === undefined ? undefined : scopes.split(' ').filter(Boolean),
+    roles: claims.filter((c) => c.typ === roleType || c.typ === 'roles').map((c) => c.val),
+    isApplication: first(['idtyp']) === 'app',
+    email: first(EMAIL),
+  };
+}

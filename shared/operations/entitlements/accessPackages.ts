@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { parseInput } from '../../api/validation';
+import { DomainError } from '../../domain/errors';
+import type { AccessPackage } from '../../domain/entitlements';
+import type { StoredDocument } from '../../store/documentTable';
+import { tableKey } from '../../store/tableKeys';
+import { findCatalog } from './catalogs';
+import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
+
+const packageFields = {
+  displayName: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
+  description: z.string().max(1024, 'must be at most 1024 characters').nullable(),
+  isHidden: z.boolean(),
+};
+const newPackage = z.object({
+  ...packageFields,
+  description: packageFields.description.optional(),
+  isHidden: packageFields.isHidden.optional(),
+  catalog: z.object({ id: z.string().min(1, 'must not be empty') }, { message: 'is required: { "id": "<catalog id>" }' }),
+});
+const packageChange = z.object(packageFields).partial().strict();
+
+export async function createAccessPackage(deps: EntitlementDeps, actor: Actor, body: Record<string, unknown>): Promise<AccessPackage> {
+  // Graph's own tutorial sends the beta `catalogId`.
+  const { catalogId, ...rest } = body;
+  const input = parseInput(newPackage, { ...rest, catalog: rest.catalog ?? (typeof catalogId === 'string' ? { id: catalogId } : undefined) }, 'access package');
+  const catalog = await findCatalog(deps, input.catalog.id);
+  const now = nowIso(deps);
+  const accessPackage: AccessPackage = {
+    id: deps.newId(),
+    displayName: input.displayName,
+    description: input.description ?? null,
+    isHidden: input.isHidden ?? false,
+    catalogId: catalog.value.id,
+    createdDateTime: now,
+    modifiedDateTime: now,
+  };
+  await deps.store.packageLocators.insert(tableKey('packages'), tableKey(accessPackage.id), { id: accessPackage.id, partitionId: catalog.value.id });
+  await deps.store.accessPackages.insert(tableKey(catalog.value.id), tableKey(accessPackage.id), accessPackage);
+  await deps.audit.record({ actorId: actor.objectId, action: 'createAccessPackage', entityType: 'accessPackage', entityId: accessPackage.id, before: null, after: accessPackage });
+  return accessPackage;
+}
+
+export async function findAccessPackage(deps: EntitlementDeps, id: string): Promise<StoredDocument<AccessPackage>> {
+  const locator = await deps.store.packageLocators.get(tableKey('packages'), tableKey(id));
+  const found = locator && (await deps.store.accessPackages.get(tableKey(locator.value.partitionId), tableKey(id)));
+  if (!found) throw new DomainError('notFound', `Access package '${id}' was not found.`);
+  return found;
+}
+
+export async function listAccessPackages(deps: EntitlementDeps, catalogId?: string): Promise<AccessPackage[]> {
+  if (catalogId !== undefined) await findCatalog(deps, catalogId);
+  const documents = await deps.store.accessPackages.list(catalogId === undefined ? {} : { partitionKey: tableKey(catalogId) });
+  return documents.map((d) => d.value);
+}
+
+export async function updateAccessPackage(deps: EntitlementDeps, actor: Actor, id: string, body: unknown): Promise<void> {
+  const change = parseInput(packageChange, body, 'access package');
+  const stored = await findAccessPackage(deps, id);
+  const updated = { ...stored.value, ...change, modifiedDateTime: nowIso(deps) };
+  await deps.store.accessPackages.replace(stored, updated);
+  await deps.audit.record({ actorId: actor.objectId, action: 'updateAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: updated });
+}
+
+/** Refused while policies exist (delete them first, as Graph's tutorial does); role scopes and incompatibilities go with it. */
+export async function deleteAccessPackage(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
+  const stored = await findAccessPackage(deps, id);
+  const packageKey = tableKey(id);
+  if ((await deps.store.policies.list({ partitionKey: packageKey })).length > 0) {
+    throw new DomainError('conflict', `Access package '${id}' still has assignment policies; delete them first.`);
+  }
+  for (const roleScope of await deps.store.roleScopes.list({ partitionKey: packageKey })) await deps.store.roleScopes.delete(roleScope);
+  for (const link of await deps.store.incompatibilities.list({ partitionKey: packageKey })) await deps.store.incompatibilities.delete(link);
+  for (const link of await deps.store.incompatibilities.list({ partitionKey: tableKey('incompatibleWith', id) })) {
+    await deps.store.incompatibilities.delete(link);
+    const forward = await deps.store.incompatibilities.get(tableKey(link.value.packageId), tableKey('accessPackage', id));
+    if (forward) await deps.store.incompatibilities.delete(forward);
+  }
+  await deps.store.accessPackages.delete(stored);
+  const locator = await deps.store.packageLocators.get(tableKey('packages'), packageKey);
+  if (locator) await deps.store.packageLocators.delete(locator);
+  await deps.audit.record({ actorId: actor.objectId, action: 'deleteAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: null });
+}

@@ -1,0 +1,67 @@
+import { DomainError, isDomainError } from '../../domain/errors';
+import { parsePolicyInput } from '../../domain/policies';
+import type { StoredDocument } from '../../store/documentTable';
+import type { StoredPolicy } from '../../store/entitlementStore';
+import { tableKey } from '../../store/tableKeys';
+import { findAccessPackage } from './accessPackages';
+import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
+
+const POLICIES = tableKey('policies');
+
+/** The package a policy names must exist; its absence is a fault of the body, so a 400 naming the field. */
+async function packageNamedBy(deps: EntitlementDeps, accessPackageId: string) {
+  try {
+    return await findAccessPackage(deps, accessPackageId);
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'notFound') {
+      throw new DomainError('invalidRequest', `Invalid policy: accessPackage.id: access package '${accessPackageId}' does not exist.`);
+    }
+    throw error;
+  }
+}
+
+export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Actor, body: unknown): Promise<StoredPolicy> {
+  const input = parsePolicyInput(body, { newId: deps.newId });
+  await packageNamedBy(deps, input.accessPackageId);
+  const now = nowIso(deps);
+  const policy: StoredPolicy = { ...input.policy, id: deps.newId(), accessPackageId: input.accessPackageId, createdDateTime: now, modifiedDateTime: now };
+  await deps.store.policyLocators.insert(POLICIES, tableKey(policy.id), { id: policy.id, partitionId: policy.accessPackageId });
+  await deps.store.policies.insert(tableKey(policy.accessPackageId), tableKey(policy.id), policy);
+  await deps.audit.record({ actorId: actor.objectId, action: 'createAssignmentPolicy', entityType: 'assignmentPolicy', entityId: policy.id, before: null, after: policy });
+  return policy;
+}
+
+export async function findAssignmentPolicy(deps: EntitlementDeps, id: string): Promise<StoredDocument<StoredPolicy>> {
+  const locator = await deps.store.policyLocators.get(POLICIES, tableKey(id));
+  const found = locator && (await deps.store.policies.get(tableKey(locator.value.partitionId), tableKey(id)));
+  if (!found) throw new DomainError('notFound', `Assignment policy '${id}' was not found.`);
+  return found;
+}
+
+/** PUT: the whole policy is replaced; it stays with its package. */
+export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Actor, id: string, body: Record<string, unknown>): Promise<StoredPolicy> {
+  if (body.id !== undefined && body.id !== id) throw new DomainError('invalidRequest', `Invalid policy: id '${String(body.id)}' does not match the URL.`);
+  const input = parsePolicyInput(body, { newId: deps.newId });
+  const stored = await findAssignmentPolicy(deps, id);
+  if (input.accessPackageId !== stored.value.accessPackageId) {
+    throw new DomainError('invalidRequest', 'Invalid policy: accessPackage.id: a policy cannot move to another access package.');
+  }
+  const replaced: StoredPolicy = { ...input.policy, id, accessPackageId: stored.value.accessPackageId, createdDateTime: stored.value.createdDateTime, modifiedDateTime: nowIso(deps) };
+  await deps.store.policies.replace(stored, replaced);
+  await deps.audit.record({ actorId: actor.objectId, action: 'replaceAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: replaced });
+  return replaced;
+}
+
+export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
+  const stored = await findAssignmentPolicy(deps, id);
+  await deps.store.policies.delete(stored);
+  const locator = await deps.store.policyLocators.get(POLICIES, tableKey(id));
+  if (locator) await deps.store.policyLocators.delete(locator);
+  await deps.audit.record({ actorId: actor.objectId, action: 'deleteAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: null });
+}
+
+export async function listAssignmentPolicies(deps: EntitlementDeps, packageId?: string): Promise<StoredPolicy[]> {
+  if (packageId !== undefined) await findAccessPackage(deps, packageId);
+  const documents = await deps.store.policies.list(packageId === undefined ? {} : { partitionKey: tableKey(packageId) });
+  return documents.map((d) => d.value);
+}

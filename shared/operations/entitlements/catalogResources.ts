@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { parseInput } from '../../api/validation';
+import { DomainError } from '../../domain/errors';
+import type { CatalogResource, OriginSystem, ResourceRequest, ResourceRole, ResourceScope } from '../../domain/entitlements';
+import { filter } from '../../store/odataFilter';
+import type { StoredDocument } from '../../store/documentTable';
+import { tableKey } from '../../store/tableKeys';
+import { findCatalog } from './catalogs';
+import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
+import { enumIgnoringCase } from './enumIgnoringCase';
+import { readResourceOrigin } from './resourceOrigins';
+
+const resourceRequest = z.object({
+  requestType: enumIgnoringCase(['adminAdd', 'adminUpdate', 'adminRemove']),
+  catalog: z.object({ id: z.string().min(1, 'must not be empty') }, { message: 'is required: { "id": "<catalog id>" }' }),
+  resource: z.object(
+    {
+      id: z.string().min(1).optional(),
+      originId: z.string().min(1, 'must not be empty').max(1024).optional(),
+      originSystem: enumIgnoringCase(['AadGroup', 'AadApplication', 'SharePointOnline']).optional(),
+    },
+    { message: 'is required: { "originId", "originSystem" }' },
+  ),
+});
+
+/** Beta bodies (Graph's own tutorial sends them): `catalogId` and `accessPackageResource`. */
+function withV1Names(body: Record<string, unknown>): Record<string, unknown> {
+  const { catalogId, accessPackageResource, ...rest } = body;
+  return {
+    ...rest,
+    catalog: rest.catalog ?? (typeof catalogId === 'string' ? { id: catalogId } : undefined),
+    resource: rest.resource ?? accessPackageResource,
+  };
+}
+
+/** Adds, refreshes or removes a catalog resource; answers the delivered request, as Graph does. */
+export async function requestResource(deps: EntitlementDeps, actor: Actor, body: Record<string, unknown>): Promise<ResourceRequest> {
+  const input = parseInput(resourceRequest, withV1Names(body), 'resource request');
+  const catalog = await findCatalog(deps, input.catalog.id);
+  const catalogKey = tableKey(catalog.value.id);
+  let resource: CatalogResource | null;
+  if (input.requestType === 'adminAdd') {
+    const { originId, originSystem } = input.resource;
+    if (!originId || !originSystem) throw new DomainError('invalidRequest', 'Invalid resource request: resource needs originId and originSystem.');
+    if (await findResourceByOrigin(deps, catalog.value.id, originSystem, originId)) {
+      throw new DomainError('alreadyExists', `${originSystem} '${originId}' is already in catalog '${catalog.value.id}'.`);
+    }
+    resource = await addResource(deps, catalog.value.id, originSystem, originId);
+  } else {
+    const stored = await locateResource(deps, catalog.value.id, input.resource);
+    if (input.requestType === 'adminUpdate') resource = await refreshResource(deps, catalog.value.id, stored);
+    else {
+      await removeResource(deps, catalog.value.id, stored);
+      resource = stored.value;
+    }
+  }
+  const request: ResourceRequest = {
+    id: deps.newId(),
+    requestType: input.requestType,
+    state: 'delivered',
+    createdDateTime: nowIso(deps),
+    catalogId: catalog.value.id,
+    resource,
+  };
+  await deps.store.resourceRequests.insert(catalogKey, tableKey(request.id), request);
+  await deps.audit.record({
+    actorId: actor.objectId,
+    action: `resourceRequest.${input.requestType}`,
+    entityType: 'catalogResource',
+    entityId: resource?.id ?? '',
+    before: input.requestType === 'adminAdd' ? null : resource,
+    after: input.requestType === 'adminRemove' ? null : resource,
+  });
+  return request;
+}
+
+async function addResource(deps: EntitlementDeps, catalogId: string, originSystem: OriginSystem, originId: string): Promise<CatalogResource> {
+  const origin = await readResourceOrigin(deps.directory, originSystem, originId);
+  const now = nowIso(deps);
+  const resource: CatalogResource = {
+    id: deps.newId(),
+    displayName: origin.displayName,
+    description: origin.description,
+    originId,
+    originSystem,
+    attributes: [],
+    createdDateTime: now,
+    modifiedDateTime: now,
+  };
+  const catalogKey = tableKey(catalogId);
+  // Roles and scope first: a resource row visible without its roles would offer nothing to grant.
+  for (const role of origin.roles) {
+    const stored: ResourceRole = { id: deps.newId(), ...role, originSystem, resourceId: resource.id };
+    await deps.store.resourceRoles.insert(catalogKey, tableKey(resource.id, stored.id), stored);
+  }
+  const scope: ResourceScope = { id: deps.newId(), ...origin.rootScope, originSystem, isRootScope: true, resourceId: resource.id };
+  await deps.store.resourceScopes.insert(catalogKey, tableKey(resource.id, scope.id), scope);
+  await deps.store.resources.insert(catalogKey, tableKey(resource.id), resource);
+  return resource;
+}
+
+/** Reloads names and roles from the directory; roles that are gone are dropped unless a package still grants them. */
+async function refreshResource(deps: EntitlementDeps, catalogId: string, stored: StoredDocument<CatalogResource>): Promise<CatalogResource> {
+  const { originSystem, originId } = stored.value;
+  const origin = await readResourceOrigin(deps.directory, originSystem, originId);
+  const catalogKey = tableKey(catalogId);
+  const roles = await rolesOf(deps, catalogId, stored.value.id);
+  const used = new Set((await roleScopesUsing(deps, stored.value.id)).map((rs) => rs.role.id));
+  for (const role of origin.roles) {
+    const existing = roles.find((r) => r.value.originId === role.originId);
+    if (existing) await deps.store.resourceRoles.replace(existing, { ...existing.value, ...role });
+    else {
+      const added: ResourceRole = { id: deps.newId(), ...role, originSystem, resourceId: stored.value.id };
+      await deps.store.resourceRoles.insert(catalogKey, tableKey(stored.value.id, added.id), added);
+    }
+  }
+  for (const role of roles) {
+    if (!origin.roles.some((r) => r.originId === role.value.originId) && !used.has(role.value.id)) {
+      await deps.store.resourceRoles.delete(role);
+    }
+  }
+  const refreshed = { ...stored.value, displayName: origin.displayName, description: origin.description, modifiedDateTime: nowIso(deps) };
+  await deps.store.resources.replace(stored, refreshed);
+  return refreshed;
+}
+
+async function removeResource(deps: EntitlementDeps, catalogId: string, stored: StoredDocument<CatalogResource>): Promise<void> {
+  const users = await roleScopesUsing(deps, stored.value.id);
+  if (users.length > 0) {
+    throw new DomainError('conflict', `Resource '${stored.value.id}' is still granted by ${users.length} access package role(s); remove them first.`);
+  }
+  await deps.store.resources.delete(stored);
+  for (const role of await rolesOf(deps, catalogId, stored.value.id)) await deps.store.resourceRoles.delete(role);
+  for (const scope of await deps.store.resourceScopes.list({ partitionKey: tableKey(catalogId), filter: filter`resourceId eq ${stored.value.id}` })) {
+    await deps.store.resourceScopes.delete(scope);
+  }
+}
+
+async function locateResource(
+  deps: EntitlementDeps,
+  catalogId: string,
+  ref: { id?: string; originId?: string; originSystem?: OriginSystem },
+): Promise<StoredDocument<CatalogResource>> {
+  const found = ref.id
+    ? await deps.store.resources.get(tableKey(catalogId), tableKey(ref.id))
+    : ref.originId && ref.originSystem
+      ? await findResourceByOrigin(deps, catalogId, ref.originSystem, ref.originId)
+      : undefined;
+  if (!found) throw new DomainError('notFound', `The resource is not in catalog '${catalogId}'.`);
+  return found;
+}
+
+async function findResourceByOrigin(deps: EntitlementDeps, catalogId: string, originSystem: OriginSystem, originId: string) {
+  const [found] = await deps.store.resources.list({
+    partitionKey: tableKey(catalogId),
+    filter: filter`originSystem eq ${originSystem} and originId eq ${originId}`,
+  });
+  return found;
+}
+
+function rolesOf(deps: EntitlementDeps, catalogId: string, resourceId: string) {
+  return deps.store.resourceRoles.list({ partitionKey: tableKey(catalogId), filter: filter`resourceId eq ${resourceId}` });
+}
+
+async function roleScopesUsing(deps: EntitlementDeps, resourceId: string) {
+  return (await deps.store.roleScopes.list({ filter: filter`resourceId eq ${resourceId}` })).map((d) => d.value);
+}
+
+export async function listCatalogResources(deps: EntitlementDeps, catalogId: string): Promise<CatalogResource[]> {
+  await findCatalog(deps, catalogId);
+  return (await deps.store.resources.list({ partitionKey: tableKey(catalogId) })).map((d) => d.value);
+}
+
+export async function listResourceRoles(deps: EntitlementDeps, catalogId: string): Promise<ResourceRole[]> {
+  await findCatalog(deps, catalogId);
+  return (await deps.store.resourceRoles.list({ partitionKey: tableKey(catalogId) })).map((d) => d.value);
+}
+
+export async function listResourceScopes(deps: EntitlementDeps, catalogId: string): Promise<ResourceScope[]> {
+  await findCatalog(deps, catalogId);
+  return (await deps.store.resourceScopes.list({ partitionKey: tableKey(catalogId) })).map((d) => d.value);
+}
+
+export async function listResourceRequests(deps: EntitlementDeps): Promise<ResourceRequest[]> {
+  return (await deps.store.resourceRequests.list()).map((d) => d.value);
+}

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { parseInput } from '../../api/validation';
+import { DomainError, isDomainError } from '../../domain/errors';
+import type { Catalog } from '../../domain/entitlements';
+import type { StoredDocument } from '../../store/documentTable';
+import { tableKey } from '../../store/tableKeys';
+import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
+import { enumIgnoringCase } from './enumIgnoringCase';
+
+const CATALOGS = tableKey('catalogs');
+
+/** The built-in catalog's id, the same on every instance, so two first starts cannot create two General catalogs. */
+export function generalCatalogId(tenantId: string): string {
+  const hex = createHash('sha256').update(`portcullis:general-catalog:${tenantId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export async function ensureGeneralCatalog(deps: EntitlementDeps): Promise<void> {
+  const id = generalCatalogId(deps.tenantId);
+  if (await deps.store.catalogs.get(CATALOGS, tableKey(id))) return;
+  const now = nowIso(deps);
+  const general: Catalog = {
+    id,
+    displayName: 'General',
+    description: 'Built-in catalog.',
+    catalogType: 'serviceDefault',
+    state: 'published',
+    isExternallyVisible: true,
+    createdDateTime: now,
+    modifiedDateTime: now,
+  };
+  try {
+    await deps.store.catalogs.insert(CATALOGS, tableKey(id), general);
+  } catch (error) {
+    if (!(isDomainError(error) && error.code === 'alreadyExists')) throw error;
+  }
+}
+
+export async function listCatalogs(deps: EntitlementDeps): Promise<Catalog[]> {
+  await ensureGeneralCatalog(deps);
+  return (await deps.store.catalogs.list({ partitionKey: CATALOGS })).map((d) => d.value);
+}
+
+export async function findCatalog(deps: EntitlementDeps, id: string): Promise<StoredDocument<Catalog>> {
+  await ensureGeneralCatalog(deps);
+  const catalog = await deps.store.catalogs.get(CATALOGS, tableKey(id));
+  if (!catalog) throw new DomainError('notFound', `Catalog '${id}' was not found.`);
+  return catalog;
+}
+
+const catalogFields = {
+  displayName: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
+  description: z.string().max(1024, 'must be at most 1024 characters').nullable(),
+  state: enumIgnoringCase(['unpublished', 'published']),
+  isExternallyVisible: z.boolean(),
+};
+const newCatalog = z.object({
+  ...catalogFields,
+  description: catalogFields.description.optional(),
+  state: catalogFields.state.optional(),
+  isExternallyVisible: catalogFields.isExternallyVisible.optional(),
+  catalogType: z.literal('userManaged', { message: "only 'userManaged' catalogs can be created" }).optional(),
+});
+const catalogChange = z
+  .object({ ...catalogFields, catalogType: z.string().optional() })
+  .partial()
+  .strict();
+
+export async function createCatalog(deps: EntitlementDeps, actor: Actor, body: unknown): Promise<Catalog> {
+  const input = parseInput(newCatalog, body, 'catalog');
+  const now = nowIso(deps);
+  const catalog: Catalog = {
+    id: deps.newId(),
+    displayName: input.displayName,
+    description: input.description ?? null,
+    catalogType: 'userManaged',
+    state: input.state ?? 'published',
+    isExternallyVisible: input.isExternallyVisible ?? true,
+    createdDateTime: now,
+    modifiedDateTime: now,
+  };
+  await deps.store.catalogs.insert(CATALOGS, tableKey(catalog.id), catalog);
+  await deps.audit.record({ actorId: actor.objectId, action: 'createCatalog', entityType: 'catalog', entityId: catalog.id, before: null, after: catalog });
+  return catalog;
+}
+
+export async function updateCatalog(deps: EntitlementDeps, actor: Actor, id: string, body: unknown): Promise<void> {
+  const change = parseInput(catalogChange, body, 'catalog');
+  const stored = await findCatalog(deps, id);
+  if (change.catalogType !== undefined && change.catalogType !== stored.value.catalogType) {
+    throw new DomainError('invalidRequest', `Invalid catalog: catalogType cannot change from '${stored.value.catalogType}'.`);
+  }
+  const { catalogType: _unchanged, ...fields } = change;
+  const updated: Catalog = { ...stored.value, ...fields, modifiedDateTime: nowIso(deps) };
+  await deps.store.catalogs.replace(stored, updated);
+  await deps.audit.record({ actorId: actor.objectId, action: 'updateCatalog', entityType: 'catalog', entityId: id, before: stored.value, after: updated });
+}
+
+/** The built-in catalog stays; a catalog with access packages must be emptied first, as in Entra. */
+export async function deleteCatalog(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
+  const stored = await findCatalog(deps, id);
+  if (stored.value.catalogType === 'serviceDefault') throw new DomainError('conflict', 'The built-in General catalog cannot be deleted.');
+  if ((await deps.store.accessPackages.list({ partitionKey: tableKey(id) })).length > 0) {
+    throw new DomainError('conflict', `Catalog '${id}' still has access packages; delete them first.`);
+  }
+  const partitionKey = tableKey(id);
+  for (const role of await deps.store.resourceRoles.list({ partitionKey })) await deps.store.resourceRoles.delete(role);
+  for (const scope of await deps.store.resourceScopes.list({ partitionKey })) await deps.store.resourceScopes.delete(scope);
+  for (const resource of await deps.store.resources.list({ partitionKey })) await deps.store.resources.delete(resource);
+  await deps.store.catalogs.delete(stored);
+  await deps.audit.record({ actorId: actor.objectId, action: 'deleteCatalog', entityType: 'catalog', entityId: id, before: stored.value, after: null });
+}

@@ -1,0 +1,23 @@
+import type { AdministratorRoles } from '../../auth/administrators';
+import type { DirectoryPort } from '../../directory/directoryPort';
+import type { Clock } from '../../domain/clock';
+import type { AuditLog } from '../../store/auditLog';
+import type { EntitlementStore } from '../../store/entitlementStore';
+
+/** What the entitlement operations need; tests pass real stores on Azurite and the Graph emulator. */
+export interface EntitlementDeps {
+  store: EntitlementStore;
+  audit: AuditLog;
+  directory: DirectoryPort;
+  administrators: AdministratorRoles;
+  clock: Clock;
+  newId: () => string;
+  tenantId: string;
+}
+
+/** The caller a change is recorded against. */
+export interface Actor {
+  objectId: string;
+}
+
+export const nowIso = (deps: Pick<EntitlementDeps, 'clock'>) => deps.clock.now().toUTC().toISO({ suppressMilliseconds: false }) ?? '';

@@ -1,0 +1,74 @@
+import { DomainError } from '../../domain/errors';
+import type { AccessPackage } from '../../domain/entitlements';
+import type { DirectoryGroup } from '../../directory/directoryPort';
+import { tableKey } from '../../store/tableKeys';
+import { findAccessPackage } from './accessPackages';
+import { type Actor, type EntitlementDeps } from './entitlementDeps';
+
+export type IncompatibleKind = 'accessPackage' | 'group';
+
+/**
+ * The id a `$ref` body points at: the last segment of `@odata.id`, which must name the expected collection
+ * (`…/accessPackages/{id}` or `…/groups/{id}`); any host is accepted, as clients send Graph's.
+ */
+export function referencedId(body: Record<string, unknown>, kind: IncompatibleKind): string {
+  const link = body['@odata.id'];
+  const collection = kind === 'group' ? 'groups' : 'accessPackages';
+  if (typeof link !== 'string') throw new DomainError('invalidRequest', 'Invalid reference: the body needs "@odata.id".');
+  const match = new RegExp(`/${collection}/([^/?#]+)$`).exec(link);
+  if (!match?.[1]) throw new DomainError('invalidRequest', `Invalid reference: "@odata.id" must end in /${collection}/{id}.`);
+  return decodeURIComponent(match[1]);
+}
+
+/** Marks a package or group incompatible with a package, in both directions so either side can be listed. */
+export async function addIncompatible(deps: EntitlementDeps, actor: Actor, packageId: string, kind: IncompatibleKind, otherId: string): Promise<void> {
+  await findAccessPackage(deps, packageId);
+  if (kind === 'accessPackage') {
+    if (otherId === packageId) throw new DomainError('invalidRequest', 'An access package cannot be incompatible with itself.');
+    await findAccessPackage(deps, otherId);
+  } else if (!(await deps.directory.getGroup(otherId))) {
+    throw new DomainError('notFound', `Group '${otherId}' was not found in the directory.`);
+  }
+  const link = { packageId, kind, otherId };
+  if (await deps.store.incompatibilities.get(tableKey(packageId), tableKey(kind, otherId))) return;
+  if (kind === 'accessPackage') await deps.store.incompatibilities.insert(tableKey('incompatibleWith', otherId), tableKey(packageId), link);
+  await deps.store.incompatibilities.insert(tableKey(packageId), tableKey(kind, otherId), link);
+  await deps.audit.record({ actorId: actor.objectId, action: `addIncompatible.${kind}`, entityType: 'accessPackage', entityId: packageId, before: null, after: link });
+}
+
+export async function removeIncompatible(deps: EntitlementDeps, actor: Actor, packageId: string, kind: IncompatibleKind, otherId: string): Promise<void> {
+  await findAccessPackage(deps, packageId);
+  const stored = await deps.store.incompatibilities.get(tableKey(packageId), tableKey(kind, otherId));
+  if (!stored) throw new DomainError('notFound', `'${otherId}' is not marked incompatible with access package '${packageId}'.`);
+  await deps.store.incompatibilities.delete(stored);
+  const reverse = kind === 'accessPackage' && (await deps.store.incompatibilities.get(tableKey('incompatibleWith', otherId), tableKey(packageId)));
+  if (reverse) await deps.store.incompatibilities.delete(reverse);
+  await deps.audit.record({ actorId: actor.objectId, action: `removeIncompatible.${kind}`, entityType: 'accessPackage', entityId: packageId, before: stored.value, after: null });
+}
+
+export async function listIncompatiblePackages(deps: EntitlementDeps, packageId: string): Promise<AccessPackage[]> {
+  return packagesOf(deps, await otherIds(deps, packageId, 'accessPackage'));
+}
+
+export async function listIncompatibleGroups(deps: EntitlementDeps, packageId: string): Promise<DirectoryGroup[]> {
+  const groups = await Promise.all((await otherIds(deps, packageId, 'group')).map((id) => deps.directory.getGroup(id)));
+  return groups.filter((g): g is DirectoryGroup => g !== undefined);
+}
+
+/** The packages that list this one as incompatible. */
+export async function listPackagesIncompatibleWith(deps: EntitlementDeps, packageId: string): Promise<AccessPackage[]> {
+  await findAccessPackage(deps, packageId);
+  const links = await deps.store.incompatibilities.list({ partitionKey: tableKey('incompatibleWith', packageId) });
+  return packagesOf(deps, links.map((l) => l.value.packageId));
+}
+
+async function otherIds(deps: EntitlementDeps, packageId: string, kind: IncompatibleKind): Promise<string[]> {
+  await findAccessPackage(deps, packageId);
+  const links = await deps.store.incompatibilities.list({ partitionKey: tableKey(packageId) });
+  return links.filter((l) => l.value.kind === kind).map((l) => l.value.otherId);
+}
+
+async function packagesOf(deps: EntitlementDeps, ids: string[]): Promise<AccessPackage[]> {
+  const found = await Promise.all(ids.map((id) => findAccessPackage(deps, id).then((d) => d.value, () => undefined)));
+  return found.filter((p): p is AccessPackage => p !== undefined);
+}

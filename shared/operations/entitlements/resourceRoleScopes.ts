@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { parseInput } from '../../api/validation';
+import { DomainError } from '../../domain/errors';
+import type { ResourceRoleScope } from '../../domain/entitlements';
+import { filter } from '../../store/odataFilter';
+import { tableKey } from '../../store/tableKeys';
+import { findAccessPackage } from './accessPackages';
+import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
+
+const reference = z.object({
+  id: z.string().min(1).optional(),
+  originId: z.string().min(1).max(1024).optional(),
+  originSystem: z.string().optional(),
+});
+const newRoleScope = z.object({
+  role: reference.extend({ resource: z.object({ id: z.string().min(1).optional(), originId: z.string().optional() }).optional() }),
+  scope: reference.optional(),
+});
+
+/**
+ * Adds a resource role to a package. The role must belong to a resource in the package's catalog; the scope
+ * defaults to the resource's root scope. The id is `<roleId>_<scopeId>`, as Graph makes it.
+ */
+export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, packageId: string, body: unknown): Promise<ResourceRoleScope> {
+  const input = parseInput(newRoleScope, body, 'resource role scope');
+  const accessPackage = await findAccessPackage(deps, packageId);
+  const catalogKey = tableKey(accessPackage.value.catalogId);
+  const roles = (await deps.store.resourceRoles.list({ partitionKey: catalogKey })).map((d) => d.value);
+  const role = roles.find((r) =>
+    input.role.id
+      ? r.id === input.role.id
+      : r.originId === input.role.originId && (!input.role.resource?.id || r.resourceId === input.role.resource.id),
+  );
+  if (!role) {
+    throw new DomainError('invalidRequest', `Invalid resource role scope: the role is not a role of a resource in catalog '${accessPackage.value.catalogId}'.`);
+  }
+  const scopes = (await deps.store.resourceScopes.list({ partitionKey: catalogKey, filter: filter`resourceId eq ${role.resourceId}` })).map((d) => d.value);
+  const scope = input.scope?.id
+    ? scopes.find((s) => s.id === input.scope?.id)
+    : input.scope?.originId
+      ? scopes.find((s) => s.originId === input.scope?.originId)
+      : scopes.find((s) => s.isRootScope);
+  if (!scope) throw new DomainError('invalidRequest', `Invalid resource role scope: the scope is not a scope of resource '${role.resourceId}'.`);
+  const roleScope: ResourceRoleScope = { id: `${role.id}_${scope.id}`, createdDateTime: nowIso(deps), role, scope };
+  await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
+  await deps.audit.record({ actorId: actor.objectId, action: 'addResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: null, after: roleScope });
+  return roleScope;
+}
+
+export async function removeResourceRoleScope(deps: EntitlementDeps, actor: Actor, packageId: string, roleScopeId: string): Promise<void> {
+  await findAccessPackage(deps, packageId);
+  const stored = await deps.store.roleScopes.get(tableKey(packageId), tableKey(roleScopeId));
+  if (!stored) throw new DomainError('notFound', `Resource role scope '${roleScopeId}' is not in access package '${packageId}'.`);
+  await deps.store.roleScopes.delete(stored);
+  await deps.audit.record({ actorId: actor.objectId, action: 'removeResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: stored.value, after: null });
+}
+
+export async function listResourceRoleScopes(deps: EntitlementDeps, packageId: string): Promise<ResourceRoleScope[]> {
+  return (await deps.store.roleScopes.list({ partitionKey: tableKey(packageId) })).map((d) => d.value);
+}

@@ -1,0 +1,74 @@
+import type { TableClient } from '@azure/data-tables';
+import { allOf, filter, type ODataFilter } from './odataFilter';
+import { queryAll } from './pagedQuery';
+import type { TableKey } from './tableKeys';
+import { deleteEntity, findEntity, insertEntity, replaceEntity } from './tables';
+
+/** A property holds at most 64 KiB (32K UTF-16 characters); documents are split into parts below that. */
+const PART_LENGTH = 30_000;
+
+export interface StoredDocument<T> {
+  partitionKey: TableKey;
+  rowKey: TableKey;
+  etag: string;
+  value: T;
+}
+
+/** Scalar copies of a document's fields, kept beside it so queries can filter on them. */
+export type IndexedFields = Record<string, string | number | boolean>;
+
+type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag: string; parts?: number };
+
+/**
+ * Documents (Graph-shaped JSON) in a table, one per entity, keyed for the reads that use them. Every change is
+ * conditional on the ETag read, so two writers never overwrite each other unseen.
+ */
+export class DocumentTable<T extends object> {
+  constructor(
+    private readonly table: () => Promise<TableClient>,
+    private readonly what: string,
+    private readonly indexed: (value: T) => IndexedFields = () => ({}),
+  ) {}
+
+  async get(partitionKey: TableKey, rowKey: TableKey): Promise<StoredDocument<T> | undefined> {
+    const row = await findEntity<Row>(await this.table(), partitionKey, rowKey, this.what);
+    return row && this.#document(row);
+  }
+
+  async list(options: { partitionKey?: TableKey; filter?: ODataFilter } = {}): Promise<StoredDocument<T>[]> {
+    const partition = options.partitionKey === undefined ? undefined : filter`PartitionKey eq ${options.partitionKey}`;
+    const documents: StoredDocument<T>[] = [];
+    for await (const row of queryAll<Row>(await this.table(), { filter: allOf(partition, options.filter) })) {
+      documents.push(this.#document(row));
+    }
+    return documents;
+  }
+
+  async insert(partitionKey: TableKey, rowKey: TableKey, value: T): Promise<StoredDocument<T>> {
+    const etag = await insertEntity(await this.table(), this.#row(partitionKey, rowKey, value), this.what);
+    return { partitionKey, rowKey, etag, value };
+  }
+
+  async replace(document: StoredDocument<T>, value: T): Promise<StoredDocument<T>> {
+    const { partitionKey, rowKey } = document;
+    const etag = await replaceEntity(await this.table(), this.#row(partitionKey, rowKey, value), document.etag, this.what);
+    return { partitionKey, rowKey, etag, value };
+  }
+
+  async delete(document: StoredDocument<T>): Promise<void> {
+    await deleteEntity(await this.table(), document.partitionKey, document.rowKey, document.etag, this.what);
+  }
+
+  #row(partitionKey: TableKey, rowKey: TableKey, value: T) {
+    const json = JSON.stringify(value);
+    const parts = Math.max(1, Math.ceil(json.length / PART_LENGTH));
+    const row: Record<string, unknown> = { partitionKey, rowKey, parts, ...this.indexed(value) };
+    for (let i = 0; i < parts; i++) row[`part${i}`] = json.slice(i * PART_LENGTH, (i + 1) * PART_LENGTH);
+    return row as { partitionKey: TableKey; rowKey: TableKey } & Record<string, unknown>;
+  }
+
+  #document(row: Row): StoredDocument<T> {
+    const json = Array.from({ length: Number(row.parts ?? 1) }, (_, i) => String(row[`part${i}`] ?? '')).join('');
+    return { partitionKey: row.partitionKey as TableKey, rowKey: row.rowKey as TableKey, etag: row.etag, value: JSON.parse(json) as T };
+  }
+}

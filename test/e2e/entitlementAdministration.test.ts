@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { TableServiceClient, TableClient } from '@azure/data-tables';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { clientPrincipal, graphClientFor } from '../support/graphCaller';
+import { startHost, type RunningHost } from '../support/localHostProcess';
+import { testStorageConnectionString } from '../support/testStorage';
+
+/** Demo tenant identities and objects (tools/graph-emulator/demo-tenant.json). */
+const TENANT = 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd';
+const ADMIN = '0ba75e63-2205-4ad7-bd66-c01f47376eb4';
+const EMPLOYEE = '94a2de50-ff54-4939-a9d6-bd800bc49874';
+const MARKETING_GROUP = '787b1186-31fd-4a9d-851d-62b5bd703358';
+const EM = '/identityGovernance/entitlementManagement';
+
+let host: RunningHost;
+let graph: Client;
+let prefix: string;
+
+beforeAll(async () => {
+  prefix = `e${randomBytes(4).toString('hex')}`;
+  host = await startHost({ AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
+  graph = graphClientFor(host.url, clientPrincipal(ADMIN, TENANT));
+});
+afterAll(async () => {
+  await host.stop();
+  const service = TableServiceClient.fromConnectionString(testStorageConnectionString(), { allowInsecureConnection: true });
+  for await (const table of service.listTables()) if (table.name?.startsWith(prefix)) await service.deleteTable(table.name);
+});
+
+/** Every row of every table of this host, with its ETag: equal snapshots mean nothing was written. */
+async function storageSnapshot(): Promise<string> {
+  const service = TableServiceClient.fromConnectionString(testStorageConnectionString(), { allowInsecureConnection: true });
+  const rows: string[] = [];
+  for await (const table of service.listTables()) {
+    if (!table.name?.startsWith(prefix)) continue;
+    const client = TableClient.fromConnectionString(testStorageConnectionString(), table.name, { allowInsecureConnection: true });
+    for await (const row of client.listEntities()) rows.push(`${table.name}/${row.partitionKey}/${row.rowKey}/${row.etag}`);
+  }
+  return rows.sort().join('\n');
+}
+
+describe("Graph's tutorial, administrator steps, through the Graph SDK", () => {
+  const state: Record<string, string> = {};
+
+  it('1.1 finds the built-in General catalog', async () => {
+    const catalogs = await graph.api(`${EM}/catalogs`).filter("(displayName eq 'General')").get();
+    expect(catalogs.value).toEqual([expect.objectContaining({ displayName: 'General', catalogType: 'serviceDefault', state: 'published' })]);
+    expect(catalogs['@odata.context']).toContain('$metadata#identityGovernance/entitlementManagement/catalogs');
+    state.catalogId = catalogs.value[0].id;
+  });
+
+  it('1.2 adds the Marketing group to the catalog', async () => {
+    const request = await graph.api(`${EM}/resourceRequests`).post({
+      requestType: 'adminAdd',
+      resource: { originId: MARKETING_GROUP, originSystem: 'AadGroup' },
+      catalog: { id: state.catalogId },
+    });
+    expect(request).toMatchObject({ requestType: 'adminAdd', state: 'delivered' });
+  });
+
+  it("1.3 finds the group's resource in the catalog", async () => {
+    const resources = await graph.api(`${EM}/catalogs/${state.catalogId}/resources`).filter(`originId eq '${MARKETING_GROUP}'`).get();
+    expect(resources.value).toEqual([expect.objectContaining({ originId: MARKETING_GROUP, originSystem: 'AadGroup', displayName: 'Marketing' })]);
+    state.resourceId = resources.value[0].id;
+  });
+
+  it("1.4 finds the resource's Member role", async () => {
+    const roles = await graph
+      .api(`${EM}/catalogs/${state.catalogId}/resourceRoles`)
+      .filter(`(originSystem eq 'AadGroup' and displayName eq 'Member' and resource/id eq '${state.resourceId}')`)
+      .expand('resource')
+      .get();
+    expect(roles.value).toEqual([expect.objectContaining({ displayName: 'Member', originId: `Member_${MARKETING_GROUP}`, resource: expect.objectContaining({ id: state.resourceId }) })]);
+    state.roleId = roles.value[0].id;
+  });
+
+  it('1.5 creates an access package', async () => {
+    const created = await graph.api(`${EM}/accessPackages`).post({ displayName: 'Marketing Campaign', description: 'Access to resources for the campaign', catalog: { id: state.catalogId } });
+    expect(created).toMatchObject({ displayName: 'Marketing Campaign', isHidden: false });
+    state.packageId = created.id;
+  });
+
+  it("1.6 adds the group's Member role to the package", async () => {
+    const roleScope = await graph.api(`${EM}/accessPackages/${state.packageId}/resourceRoleScopes`).post({
+      role: { originId: `Member_${MARKETING_GROUP}`, displayName: 'Member', originSystem: 'AadGroup', resource: { id: state.resourceId, originId: MARKETING_GROUP, originSystem: 'AadGroup' } },
+      scope: { originId: MARKETING_GROUP, originSystem: 'AadGroup' },
+    });
+    expect(roleScope.id).toMatch(new RegExp(`^${state.roleId}_`));
+  });
+
+  it('1.7 creates a policy for a specific user (v1.0 shape)', async () => {
+    const policy = await graph.api(`${EM}/assignmentPolicies`).post({
+      displayName: 'Specific users',
+      description: 'Specific users can request assignment',
+      allowedTargetScope: 'specificDirectoryUsers',
+      specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.singleUser', userId: EMPLOYEE }],
+      expiration: { type: 'afterDuration', duration: 'P30D' },
+      requestorSettings: { enableTargetsToSelfAddAccess: true },
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      accessPackage: { id: state.packageId },
+    });
+    expect(policy).toMatchObject({ displayName: 'Specific users', allowedTargetScope: 'specificDirectoryUsers', expiration: expect.objectContaining({ duration: 'P30D' }) });
+    state.policyId = policy.id;
+  });
+
+  it('reads the package back with its role scopes and policies expanded', async () => {
+    const accessPackage = await graph.api(`${EM}/accessPackages/${state.packageId}`).expand(['resourceRoleScopes($expand=role,scope)', 'assignmentPolicies']).get();
+    expect(accessPackage.resourceRoleScopes).toEqual([expect.objectContaining({ role: expect.objectContaining({ displayName: 'Member' }), scope: expect.objectContaining({ isRootScope: true }) })]);
+    expect(accessPackage.assignmentPolicies).toEqual([expect.objectContaining({ id: state.policyId })]);
+  });
+
+  it('takes the beta bodies of the tutorial too, answering in v1.0 shapes', async () => {
+    const created = await graph.api(`${EM}/accessPackages`).post({ catalogId: state.catalogId, displayName: 'Beta-shaped', description: 'From the tutorial' });
+    expect(created).toMatchObject({ displayName: 'Beta-shaped' });
+    expect(created).not.toHaveProperty('catalogId');
+    await graph.api(`${EM}/accessPackages/${created.id}`).delete();
+  });
+
+  it('recorded every change in the audit table, with the administrator as actor', async () => {
+    const audit = TableClient.fromConnectionString(testStorageConnectionString(), `${prefix}auditEvents`, { allowInsecureConnection: true });
+    const actions: string[] = [];
+    for await (const row of audit.listEntities<{ action: string; entityId: string }>()) actions.push(row.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['resourceRequest.adminAdd', 'createAccessPackage', 'addResourceRoleScope', 'createAssignmentPolicy', 'deleteAccessPackage']),
+    );
+    const created = [];
+    for await (const row of audit.listEntities<{ action: string; part0: string }>()) if (row.action === 'createAssignmentPolicy') created.push(JSON.parse(row.part0));
+    expect(created).toEqual([expect.objectContaining({ actorId: ADMIN, entityId: state.policyId, before: null, after: expect.objectContaining({ displayName: 'Specific users' }) })]);
+  });
+
+  it('cleans up in the order Graph requires: policy, then package', async () => {
+    await graph.api(`${EM}/assignmentPolicies/${state.policyId}`).delete();
+    await graph.api(`${EM}/accessPackages/${state.packageId}`).delete();
+    await expect(graph.api(`${EM}/accessPackages/${state.packageId}`).get()).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
+
+describe('bad input and unauthorized callers change nothing', () => {
+  let catalogId: string;
+  let packageId: string;
+  const admin = () => clientPrincipal(ADMIN, TENANT);
+
+  beforeAll(async () => {
+    catalogId = (await graph.api(`${EM}/catalogs`).post({ displayName: 'Fixtures' })).id;
+    packageId = (await graph.api(`${EM}/accessPackages`).post({ displayName: 'Fixture package', catalog: { id: catalogId } })).id;
+  });
+
+  const policy = (extra: Record<string, unknown>) =>
+    JSON.stringify({ displayName: 'p', allowedTargetScope: 'allMemberUsers', requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] }, accessPackage: { id: packageId }, ...extra });
+  const stage = { durationBeforeAutomaticDenial: 'P7D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.requestorManager', managerLevel: 1 }] };
+
+  const cases: Array<[string, string, string, string | undefined, number, string]> = [
+    ['malformed JSON', 'POST', '/catalogs', '{"displayName":', 400, ''],
+    ['an array body', 'POST', '/catalogs', '[]', 400, ''],
+    ['an empty body', 'POST', '/catalogs', '', 400, ''],
+    ['a number for a name', 'POST', '/catalogs', '{"displayName":42}', 400, ''],
+    ['an empty name', 'POST', '/catalogs', '{"displayName":""}', 400, ''],
+    ['an oversized name', 'POST', '/catalogs', JSON.stringify({ displayName: 'x'.repeat(300) }), 400, ''],
+    ['an unknown catalog state', 'POST', '/catalogs', '{"displayName":"c","state":"bogus"}', 400, ''],
+    ['a string for a boolean', 'POST', '/catalogs', '{"displayName":"c","isExternallyVisible":"yes"}', 400, ''],
+    ['an oversized body', 'POST', '/catalogs', JSON.stringify({ displayName: 'c', description: 'x'.repeat(2 * 1024 * 1024) }), 400, ''],
+    ['an unknown property on update', 'PATCH', '/catalogs/{catalog}', '{"colour":"blue"}', 400, ''],
+    ['a malformed $filter', 'GET', "/catalogs?$filter=displayName eq", undefined, 400, ''],
+    ['a $filter on an unknown property', 'GET', "/catalogs?$filter=colour eq 'blue'", undefined, 400, ''],
+    ['$top of zero', 'GET', '/catalogs?$top=0', undefined, 400, ''],
+    ['$top that is no number', 'GET', '/catalogs?$top=ten', undefined, 400, ''],
+    ['an unknown $expand', 'GET', '/catalogs?$expand=owners', undefined, 400, ''],
+    ['an unsupported $orderby', 'GET', '/catalogs?$orderby=description', undefined, 400, ''],
+    ['an unsupported $search', 'GET', '/catalogs?$search=x', undefined, 400, ''],
+    ['an unknown entity set', 'GET', '/unknownThings', undefined, 400, ''],
+    ["a hostile id with '", 'GET', "/catalogs/a'b", undefined, 404, ''],
+    ['a hostile id with an encoded /', 'GET', '/catalogs/a%2Fb', undefined, 404, ''],
+    ['a hostile id with an encoded #', 'GET', '/catalogs/a%23b', undefined, 404, ''],
+    ['a hostile id with an encoded ?', 'DELETE', '/accessPackages/a%3Fb', undefined, 404, ''],
+    ['an unknown resource request type', 'POST', '/resourceRequests', '{"requestType":"adminSteal","resource":{"originId":"x","originSystem":"AadGroup"},"catalog":{"id":"{catalog}"}}', 400, ''],
+    ['a resource request without a catalog', 'POST', '/resourceRequests', `{"requestType":"adminAdd","resource":{"originId":"${MARKETING_GROUP}","originSystem":"AadGroup"}}`, 400, ''],
+    ['a group that does not exist', 'POST', '/resourceRequests', '{"requestType":"adminAdd","resource":{"originId":"ffffffff-ffff-4fff-8fff-ffffffffffff","originSystem":"AadGroup"},"catalog":{"id":"{catalog}"}}', 404, ''],
+    ['an unknown origin system', 'POST', '/resourceRequests', '{"requestType":"adminAdd","resource":{"originId":"x","originSystem":"Mainframe"},"catalog":{"id":"{catalog}"}}', 400, ''],
+    ['a package without a catalog', 'POST', '/accessPackages', '{"displayName":"p"}', 400, ''],
+    ['a package in a catalog that does not exist', 'POST', '/accessPackages', '{"displayName":"p","catalog":{"id":"nope"}}', 404, ''],
+    ['a role that is not in the catalog', 'POST', '/accessPackages/{package}/resourceRoleScopes', '{"role":{"originId":"Member_x","originSystem":"AadGroup"}}', 400, ''],
+    ['more than 3 approval stages', 'POST', '/assignmentPolicies', policy({ requestApprovalSettings: { isApprovalRequiredForAdd: true, stages: [stage, stage, stage, stage] } }), 400, 'stages'],
+    ['a duration with an end date', 'POST', '/assignmentPolicies', policy({ expiration: { duration: 'P30D', endDateTime: '2030-01-01T00:00:00Z' } }), 400, 'expiration'],
+    ['an invalid duration', 'POST', '/assignmentPolicies', policy({ expiration: { type: 'afterDuration', duration: 'P-1D' } }), 400, 'duration'],
+    ['an unknown target scope', 'POST', '/assignmentPolicies', policy({ allowedTargetScope: 'everyoneOnEarth' }), 400, 'allowedTargetScope'],
+    ['a single user without a user id', 'POST', '/assignmentPolicies', policy({ allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.singleUser' }] }), 400, 'userId'],
+    ['an unknown @odata.type', 'POST', '/assignmentPolicies', policy({ allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.everyone' }] }), 400, '@odata.type'],
+    ['a policy for a package that does not exist', 'POST', '/assignmentPolicies', policy({ accessPackage: { id: 'nope' } }), 400, 'accessPackage'],
+    ['a $ref that names no package', 'POST', '/accessPackages/{package}/incompatibleAccessPackages/$ref', '{"@odata.id":"https://graph.microsoft.com/v1.0/groups/x"}', 400, ''],
+    ['an unknown external user action', 'PATCH', '/settings', '{"externalUserLifecycleAction":"banish"}', 400, ''],
+    ['a wrong method on a collection', 'DELETE', '/catalogs', undefined, 405, ''],
+  ];
+
+  it.each(cases)('answers %s with a Graph error and writes nothing', async (_situation, method, path, body, status, mentions) => {
+    const before = await storageSnapshot();
+    const response = await fetch(`${host.url}/v1.0${EM}${path.replace('{catalog}', catalogId).replace('{package}', packageId)}`, {
+      method,
+      headers: { 'x-ms-client-principal': admin(), 'content-type': 'application/json' },
+      body,
+    });
+    expect(response.status).toBe(status);
+    const error = (await response.json()) as { error: { code: string; message: string; innerError: { 'request-id': string } } };
+    expect(error.error).toEqual({ code: expect.any(String), message: expect.any(String), innerError: expect.objectContaining({ 'request-id': expect.any(String) }) });
+    expect(error.error.message).toContain(mentions);
+    expect(await storageSnapshot()).toBe(before);
+  });
+
+  it('answers a caller with no principal with 401 and writes nothing', async () => {
+    const before = await storageSnapshot();
+    const response = await fetch(`${host.url}/v1.0${EM}/catalogs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"displayName":"sneaky"}' });
+    expect(response.status).toBe(401);
+    expect(await storageSnapshot()).toBe(before);
+  });
+
+  it('answers a malformed principal with 401 and writes nothing', async () => {
+    const before = await storageSnapshot();
+    const response = await fetch(`${host.url}/v1.0${EM}/catalogs`, { method: 'POST', headers: { 'x-ms-client-principal': 'not base64 json', 'content-type': 'application/json' }, body: '{"displayName":"sneaky"}' });
+    expect(response.status).toBe(401);
+    expect(await storageSnapshot()).toBe(before);
+  });
+
+  it('answers an employee who is no administrator with 403 and writes nothing', async () => {
+    const before = await storageSnapshot();
+    const employee = graphClientFor(host.url, clientPrincipal(EMPLOYEE, TENANT));
+    await expect(employee.api(`${EM}/catalogs`).post({ displayName: 'sneaky' })).rejects.toMatchObject({ statusCode: 403 });
+    await expect(employee.api(`${EM}/catalogs/${catalogId}`).delete()).rejects.toMatchObject({ statusCode: 403 });
+    expect(await storageSnapshot()).toBe(before);
+  });
+
+  it('lets the employee read', async () => {
+    const employee = graphClientFor(host.url, clientPrincipal(EMPLOYEE, TENANT));
+    expect((await employee.api(`${EM}/catalogs/${catalogId}`).get()).displayName).toBe('Fixtures');
+  });
+});
