@@ -152,6 +152,8 @@ export interface DirectoryPort {
   revokeAppRole(servicePrincipalId: string, appRoleId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
 
   getSite(siteId: string): Promise<DirectorySite | undefined>;
+  /** A site by its URL (`https://contoso.sharepoint.com/sites/Sales`), as entitlement management names sites. */
+  getSiteByUrl(webUrl: string): Promise<DirectorySite | undefined>;
   /** Grants a user a role on a site; one who has it already is `unchanged`. */
   grantSiteRole(siteId: string, role: SiteRole, userId: string): Promise<ChangeOutcome>;
   revokeSiteRole(siteId: string, role: SiteRole, userId: string): Promise<ChangeOutcome>;

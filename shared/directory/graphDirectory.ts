@@ -271,6 +271,20 @@ export class GraphDirectory implements DirectoryPort {
     return site && { id: site.id, displayName: site.displayName, webUrl: site.webUrl };
   }
 
+  /** Graph's `/sites/{hostname}:/{server-relative-path}` form; each path segment is encoded on its own. */
+  async getSiteByUrl(webUrl: string): Promise<DirectorySite | undefined> {
+    let url: URL;
+    try {
+      url = new URL(webUrl);
+    } catch {
+      return undefined;
+    }
+    if (url.protocol !== 'https:' || !/^[a-z0-9.-]+$/i.test(url.hostname)) return undefined;
+    const path = url.pathname.split('/').filter(Boolean).map(encodeURIComponent).join('/');
+    const site = await this.graph.find<DirectorySite>(`/sites/${url.hostname}:/${path}?$select=id,displayName,webUrl`);
+    return site && { id: site.id, displayName: site.displayName, webUrl: site.webUrl };
+  }
+
   async grantSiteRole(siteId: string, role: SiteRole, userId: string): Promise<ChangeOutcome> {
     const site = this.#siteForUserRoles(siteId, userId);
     if (await this.#sitePermissionOf(site, role, userId)) return { userId, outcome: 'unchanged' };

@@ -187,6 +187,14 @@ export function directoryContract(arrange: () => DirectoryUnderTest, abilities: 
       expect(await directory.getSite('ffffffff-ffff-4fff-8fff-ffffffffffff')).toBeUndefined();
     });
 
+    it('reads a site by its URL, as entitlement management names sites; undefined for an unknown or malformed URL', async () => {
+      const site = await directory.getSite(objects.site.id);
+      expect(await directory.getSiteByUrl(site!.webUrl)).toEqual(site);
+      expect(await directory.getSiteByUrl(`${site!.webUrl}-nothing-here`)).toBeUndefined();
+      expect(await directory.getSiteByUrl('not a url')).toBeUndefined();
+      expect(await directory.getSiteByUrl('http://contoso.sharepoint.com/sites/x')).toBeUndefined();
+    });
+
     const unsupported = abilities.grantsSiteRolesToUsers ? '' : ' (skipped: real Graph grants site permissions only to applications)';
     (unsupported ? it.skip : it)(`grants and revokes a site role for a user, idempotently${unsupported}`, async () => {
       const [a] = objects.spareUserIds;

@@ -135,6 +135,130 @@ describe("Graph's tutorial, administrator steps, through the Graph SDK", () => {
   });
 });
 
+describe('administration beyond the tutorial', () => {
+  const EXPENSES_APP = '0e30277e-50b7-484f-8fda-60dc99517a7e';
+  const TRAVEL_APP = '5c9f2e71-4a8b-4d36-b1e0-93a7c6d2f845';
+  const FINANCE_GROUP = '1e036ff5-150f-47fd-9da7-e515e33a2538';
+  let catalogId: string;
+
+  const addResource = (originSystem: string, originId: string, requestType = 'adminAdd') =>
+    graph.api(`${EM}/resourceRequests`).post({ requestType, resource: { originId, originSystem }, catalog: { id: catalogId } });
+  const rolesOf = async (resourceId: string) =>
+    (await graph.api(`${EM}/catalogs/${catalogId}/resourceRoles`).filter(`resource/id eq '${resourceId}'`).orderby('displayName').get()).value as Array<{ id: string; displayName: string; originId: string }>;
+
+  beforeAll(async () => {
+    catalogId = (await graph.api(`${EM}/catalogs`).post({ displayName: 'Finance', description: 'Finance tools', state: 'Published' })).id;
+  });
+
+  it("adds an application with its app roles, one without roles as Default Access, and a site with SharePoint's groups", async () => {
+    const expenses = (await addResource('AadApplication', EXPENSES_APP)).resource ?? (await graph.api(`${EM}/catalogs/${catalogId}/resources`).filter(`originId eq '${EXPENSES_APP}'`).get()).value[0];
+    expect((await rolesOf(expenses.id)).map((r) => r.displayName)).toEqual(['Approver', 'Auditor', 'Submitter']);
+    await addResource('AadApplication', TRAVEL_APP);
+    await addResource('SharePointOnline', 'https://contoso.sharepoint.com/sites/SalesHub');
+    const resources = (await graph.api(`${EM}/catalogs/${catalogId}/resources`).expand('roles,scopes').get()).value as Array<{ originId: string; roles: Array<{ displayName: string }>; scopes: Array<{ originId: string; isRootScope: boolean }> }>;
+    const travel = resources.find((r) => r.originId === TRAVEL_APP)!;
+    expect(travel.roles.map((r) => r.displayName)).toEqual(['Default Access']);
+    const site = resources.find((r) => r.originId === 'https://contoso.sharepoint.com/sites/SalesHub')!;
+    expect(site.roles.map((r) => r.displayName).sort()).toEqual(['Members', 'Owners', 'Visitors']);
+    expect(site.scopes).toEqual([expect.objectContaining({ originId: 'https://contoso.sharepoint.com/sites/SalesHub', isRootScope: true })]);
+  });
+
+  it('refuses to add the same resource twice (409)', async () => {
+    await expect(addResource('AadApplication', EXPENSES_APP)).rejects.toMatchObject({ statusCode: 409 });
+  });
+
+  it('refreshes a resource from the directory after it changed there', async () => {
+    await addResource('AadGroup', FINANCE_GROUP);
+    await fetch(`${host.output().match(/Graph emulator at (http:\/\/127\.0\.0\.1:\d+)/)![1]}/v1.0/groups/${FINANCE_GROUP}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ displayName: 'Finance Approvers (EMEA)' }),
+    });
+    const refreshed = await addResource('AadGroup', FINANCE_GROUP, 'adminUpdate');
+    expect(refreshed).toMatchObject({ requestType: 'adminUpdate', state: 'delivered' });
+    const [resource] = (await graph.api(`${EM}/catalogs/${catalogId}/resources`).filter(`originId eq '${FINANCE_GROUP}'`).get()).value;
+    expect(resource.displayName).toBe('Finance Approvers (EMEA)');
+  });
+
+  it('refuses to remove a resource a package still grants, then removes it once the package lets go', async () => {
+    const [resource] = (await graph.api(`${EM}/catalogs/${catalogId}/resources`).filter(`originId eq '${FINANCE_GROUP}'`).get()).value;
+    const member = (await rolesOf(resource.id)).find((r) => r.displayName === 'Member')!;
+    const accessPackage = await graph.api(`${EM}/accessPackages`).post({ displayName: 'Approvers', catalog: { id: catalogId } });
+    const roleScope = await graph.api(`${EM}/accessPackages/${accessPackage.id}/resourceRoleScopes`).post({ role: { id: member.id }, scope: { originId: FINANCE_GROUP } });
+    await expect(addResource('AadGroup', FINANCE_GROUP, 'adminRemove')).rejects.toMatchObject({ statusCode: 409 });
+    await graph.api(`${EM}/accessPackages/${accessPackage.id}/resourceRoleScopes/${roleScope.id}`).delete();
+    await addResource('AadGroup', FINANCE_GROUP, 'adminRemove');
+    expect((await graph.api(`${EM}/catalogs/${catalogId}/resources`).filter(`originId eq '${FINANCE_GROUP}'`).get()).value).toEqual([]);
+    expect(await rolesOf(resource.id)).toEqual([]);
+    await graph.api(`${EM}/accessPackages/${accessPackage.id}`).delete();
+  });
+
+  it('marks packages and groups incompatible, both ways, and unmarks them', async () => {
+    const first = await graph.api(`${EM}/accessPackages`).post({ displayName: 'Requester', catalog: { id: catalogId } });
+    const second = await graph.api(`${EM}/accessPackages`).post({ displayName: 'Payer', catalog: { id: catalogId } });
+    await graph.api(`${EM}/accessPackages/${first.id}/incompatibleAccessPackages/$ref`).post({ '@odata.id': `https://graph.microsoft.com/v1.0${EM}/accessPackages/${second.id}` });
+    await graph.api(`${EM}/accessPackages/${first.id}/incompatibleGroups/$ref`).post({ '@odata.id': `https://graph.microsoft.com/v1.0/groups/${FINANCE_GROUP}` });
+    expect((await graph.api(`${EM}/accessPackages/${first.id}/incompatibleAccessPackages`).get()).value).toEqual([expect.objectContaining({ id: second.id })]);
+    expect((await graph.api(`${EM}/accessPackages/${first.id}/incompatibleGroups`).get()).value).toEqual([expect.objectContaining({ id: FINANCE_GROUP, '@odata.type': '#microsoft.graph.group' })]);
+    expect((await graph.api(`${EM}/accessPackages/${second.id}/accessPackagesIncompatibleWith`).get()).value).toEqual([expect.objectContaining({ id: first.id })]);
+    await graph.api(`${EM}/accessPackages/${first.id}/incompatibleAccessPackages/${second.id}/$ref`).delete();
+    await graph.api(`${EM}/accessPackages/${first.id}/incompatibleGroups/${FINANCE_GROUP}/$ref`).delete();
+    expect((await graph.api(`${EM}/accessPackages/${second.id}/accessPackagesIncompatibleWith`).get()).value).toEqual([]);
+    expect((await graph.api(`${EM}/accessPackages/${first.id}/incompatibleGroups`).get()).value).toEqual([]);
+    await expect(graph.api(`${EM}/accessPackages/${first.id}/incompatibleAccessPackages/$ref`).post({ '@odata.id': `x/accessPackages/${first.id}` })).rejects.toMatchObject({ statusCode: 400 });
+  });
+
+  it('replaces a policy with PUT, answering 200 with it, and refuses to delete its package until it is gone', async () => {
+    const accessPackage = await graph.api(`${EM}/accessPackages`).post({ displayName: 'Expenses', catalog: { id: catalogId } });
+    const body = { displayName: 'All employees', allowedTargetScope: 'allMemberUsers', requestorSettings: { enableTargetsToSelfAddAccess: true }, accessPackage: { id: accessPackage.id } };
+    const policy = await graph.api(`${EM}/assignmentPolicies`).post(body);
+    const replaced = await graph.api(`${EM}/assignmentPolicies/${policy.id}`).put({ ...body, id: policy.id, displayName: 'All employees, 90 days', expiration: { type: 'afterDuration', duration: 'P90D' } });
+    expect(replaced).toMatchObject({ id: policy.id, displayName: 'All employees, 90 days', expiration: { type: 'afterDuration', duration: 'P90D' } });
+    expect((await graph.api(`${EM}/assignmentPolicies/${policy.id}`).expand('accessPackage').get()).accessPackage).toMatchObject({ id: accessPackage.id });
+    await expect(graph.api(`${EM}/accessPackages/${accessPackage.id}`).delete()).rejects.toMatchObject({ statusCode: 409 });
+    await graph.api(`${EM}/assignmentPolicies/${policy.id}`).delete();
+    await graph.api(`${EM}/accessPackages/${accessPackage.id}`).delete();
+  });
+
+  it('updates and deletes a catalog, expands its packages, and keeps General', async () => {
+    const catalog = await graph.api(`${EM}/catalogs`).post({ displayName: 'Temporary' });
+    await graph.api(`${EM}/catalogs/${catalog.id}`).patch({ description: 'Short-lived', isExternallyVisible: false });
+    await graph.api(`${EM}/accessPackages`).post({ displayName: 'Inside', catalog: { id: catalog.id } });
+    const read = await graph.api(`${EM}/catalogs/${catalog.id}`).expand('accessPackages').get();
+    expect(read).toMatchObject({ description: 'Short-lived', isExternallyVisible: false, accessPackages: [expect.objectContaining({ displayName: 'Inside' })] });
+    await expect(graph.api(`${EM}/catalogs/${catalog.id}`).delete()).rejects.toMatchObject({ statusCode: 409 });
+    await graph.api(`${EM}/accessPackages/${read.accessPackages[0].id}`).delete();
+    await graph.api(`${EM}/catalogs/${catalog.id}`).delete();
+    await expect(graph.api(`${EM}/catalogs/${catalog.id}`).get()).rejects.toMatchObject({ statusCode: 404 });
+    const [general] = (await graph.api(`${EM}/catalogs`).filter("displayName eq 'General'").get()).value;
+    await expect(graph.api(`${EM}/catalogs/${general.id}`).delete()).rejects.toMatchObject({ statusCode: 409 });
+  });
+
+  it('reads and changes the settings', async () => {
+    expect(await graph.api(`${EM}/settings`).get()).toMatchObject({ externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    await graph.api(`${EM}/settings`).patch({ externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'P4D' });
+    expect(await graph.api(`${EM}/settings`).get()).toMatchObject({ externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'P4D' });
+  });
+
+  it('pages with @odata.nextLink, counts, selects and orders', async () => {
+    for (const name of ['Alpha', 'Bravo', 'Charlie']) await graph.api(`${EM}/accessPackages`).post({ displayName: `Paged ${name}`, catalog: { id: catalogId } });
+    const query = `$filter=startswith(displayName,'Paged ')&$orderby=displayName desc&$top=2&$count=true&$select=displayName`;
+    const first = (await (await fetch(`${host.url}/v1.0${EM}/accessPackages?${query}`, { headers: { 'x-ms-client-principal': clientPrincipal(ADMIN, TENANT) } })).json()) as { value: unknown[]; '@odata.count': number; '@odata.nextLink': string };
+    expect(first['@odata.count']).toBe(3);
+    expect(first.value).toEqual([{ id: expect.any(String), displayName: 'Paged Charlie' }, { id: expect.any(String), displayName: 'Paged Bravo' }]);
+    // The Graph SDK takes only https:// links as absolute, so over the local host's plain http the link is fetched as it is.
+    const second = (await (await fetch(first['@odata.nextLink'], { headers: { 'x-ms-client-principal': clientPrincipal(ADMIN, TENANT) } })).json()) as { value: Array<{ displayName: string }>; '@odata.nextLink'?: string };
+    expect(second.value.map((p) => p.displayName)).toEqual(['Paged Alpha']);
+    expect(second['@odata.nextLink']).toBeUndefined();
+  });
+
+  it('answers with request-id and echoes client-request-id', async () => {
+    const response = await fetch(`${host.url}/v1.0${EM}/catalogs/${catalogId}`, { headers: { 'x-ms-client-principal': clientPrincipal(ADMIN, TENANT), 'client-request-id': 'trace-42' } });
+    expect(response.headers.get('request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get('client-request-id')).toBe('trace-42');
+  });
+});
+
 describe('bad input and unauthorized callers change nothing', () => {
   let catalogId: string;
   let packageId: string;

@@ -7,6 +7,7 @@ import { ok, type GraphResponse } from './responses';
 import { normalizedTemplate, pathSegments, resolve, type Resolution } from './router';
 import { GRAPH_ROUTES } from './routes';
 import type { EmulatorRuntime } from './runtime';
+import { siteSegmentsByPath } from './routes/sites';
 
 /** One request to the emulated Graph, top-level or inside a `$batch`. */
 export interface GraphRequest {
@@ -133,7 +134,7 @@ export class GraphApi {
       return { kind: 'invalid', error: new GraphHttpError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.') };
     }
     if (segments.length === 0) return { kind: 'invalid', error: badRequest('Resource not found for the segment \'v1.0\'.', 'BadRequest') };
-    return { kind: 'route', resolution: resolve(GRAPH_ROUTES, method, segments) };
+    return { kind: 'route', resolution: resolve(GRAPH_ROUTES, method, siteSegmentsByPath(this.runtime.directory, segments)) };
   }
 
   /** `PATCH /v1.0/groups/{id}`: the route's template, or the path with GUIDs written `{id}` when no route matched. */

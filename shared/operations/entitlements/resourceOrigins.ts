@@ -51,7 +51,8 @@ export async function readResourceOrigin(directory: DirectoryPort, originSystem:
       };
     }
     case 'SharePointOnline': {
-      const site = await directory.getSite(originId);
+      // Entitlement management names a site by its URL; a site id is taken too.
+      const site = /^https:\/\//i.test(originId) ? await directory.getSiteByUrl(originId) : await directory.getSite(originId);
       if (!site) throw missing();
       return {
         displayName: site.displayName,

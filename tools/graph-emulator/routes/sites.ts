@@ -85,3 +85,18 @@ export const siteRoutes: readonly Route[] = [
   route('GET', '/sites/{id}/permissions/{permissionId}', getPermission),
   route('DELETE', '/sites/{id}/permissions/{permissionId}', revoke),
 ];
+
+/**
+ * Graph also addresses a site by its URL, `/sites/{hostname}:/{server-relative-path}`; those segments become the
+ * site's id here, so every site route serves both forms. A URL that names no site becomes an id no site has, so it
+ * gets the site routes' own 404, as in Graph.
+ */
+export function siteSegmentsByPath(directory: RouteContext['directory'], segments: readonly string[]): readonly string[] {
+  if (segments[0]?.toLowerCase() !== 'sites' || !segments[1]?.endsWith(':')) return segments;
+  const host = segments[1].slice(0, -1).toLowerCase();
+  const end = segments.findIndex((segment, index) => index > 1 && segment.endsWith(':'));
+  const pathSegments = segments.slice(2, end === -1 ? undefined : end + 1).map((segment, index, all) => (index === all.length - 1 && end !== -1 ? segment.slice(0, -1) : segment));
+  const webUrl = `https://${host}/${pathSegments.join('/')}`.toLowerCase().replace(/\/+$/, '');
+  const site = [...directory.sites()].find((s) => s.properties.webUrl.toLowerCase().replace(/\/+$/, '') === webUrl);
+  return ['sites', site?.properties.id ?? webUrl, ...(end === -1 ? [] : segments.slice(end + 1))];
+}
