@@ -18,20 +18,23 @@ const METHODS: HttpMethod[] = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'];
  * here, in one place, before it runs, so a caller without the right changes nothing.
  */
 export async function entitlementManagement(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  // Who is calling comes first: without a caller, the answer is 401 whatever the path.
+  const caller = callerFromRequest(request, getConfig());
+  if (!caller) throw new DomainError('unauthenticated', 'Sign in first: the request names no caller.');
   const url = new URL(request.url);
-  const match = matchRoute(ENTITLEMENT_ROUTES, request.method, pathBelowArea(url.pathname));
+  const segments = pathBelowArea(url.pathname);
+  const match = matchRoute(ENTITLEMENT_ROUTES, request.method, segments);
   if ('allowed' in match) {
     const response = graphResponse(405, 'methodNotAllowed', `${request.method} is not allowed on ${url.pathname}.`, context.invocationId);
     return { ...response, headers: { ...(response.headers as Record<string, string>), allow: match.allowed.join(', ') } };
   }
   const { entitlements } = getDeps();
-  const caller = await authorize(callerFromRequest(request, getConfig()), match.route.action, entitlements.administrators);
-  const segments = pathBelowArea(url.pathname);
+  const authorized = await authorize(caller, match.route.action, entitlements.administrators);
   return match.route.handle({
     request,
     ids: match.ids,
     query: url.searchParams,
-    caller,
+    caller: authorized,
     deps: entitlements,
     response: { serviceRoot: `${url.origin}/v1.0` },
     path: segments.map(encodeURIComponent).join('/'),

@@ -1,4 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
+import type { DirectoryErrorKind } from '../directory/directoryError';
 import type { ErrorCode } from '../domain/errors';
 import { graphErrorBody } from './graphError';
 
@@ -12,6 +13,15 @@ const responseFor: Record<ErrorCode, { status: number; graphCode: string }> = {
   conflict: { status: 409, graphCode: 'conflict' },
   concurrencyConflict: { status: 409, graphCode: 'resourceModified' },
   dependencyUnavailable: { status: 503, graphCode: 'serviceNotAvailable' },
+  dependencyFailed: { status: 502, graphCode: 'generalException' },
+};
+
+/** A directory failure that reaches the edge, in the same terms: retry later, absent, or refused. */
+export const directoryErrorCodes: Record<DirectoryErrorKind, ErrorCode> = {
+  transient: 'dependencyUnavailable',
+  notFound: 'notFound',
+  resyncRequired: 'dependencyFailed',
+  permanent: 'dependencyFailed',
 };
 
 export function errorResponse(code: ErrorCode, message: string, requestId: string): HttpResponseInit {

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { isDomainError } from '../domain/errors';
-import { errorResponse, graphResponse } from './errorResponses';
+import { DirectoryError } from '../directory/directoryError';
+import { directoryErrorCodes, errorResponse, graphResponse } from './errorResponses';
 
 export type ApiHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
@@ -10,18 +11,25 @@ export type ApiHandler = (request: HttpRequest, context: InvocationContext) => P
  */
 export function httpHandler(handler: ApiHandler): ApiHandler {
   return async (request, context) => {
-    const requestId = context.invocationId;
-    try {
-      const response = await handler(request, context);
-      const clientRequestId = request.headers.get('client-request-id');
-      const echoed: Record<string, string> = clientRequestId ? { 'client-request-id': clientRequestId } : {};
-      return { ...response, headers: { ...toRecord(response.headers), 'request-id': requestId, ...echoed } };
-    } catch (error) {
-      if (isDomainError(error)) return errorResponse(error.code, error.message, requestId);
-      context.error(`Unhandled error in ${context.functionName}:`, error);
-      return graphResponse(500, 'generalException', 'An unexpected error occurred.', requestId);
-    }
+    const clientRequestId = request.headers.get('client-request-id');
+    const response = await answer(handler, request, context);
+    const headers = { ...toRecord(response.headers), 'request-id': context.invocationId };
+    return { ...response, headers: clientRequestId ? { ...headers, 'client-request-id': clientRequestId } : headers };
   };
+}
+
+async function answer(handler: ApiHandler, request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    return await handler(request, context);
+  } catch (error) {
+    if (isDomainError(error)) return errorResponse(error.code, error.message, context.invocationId);
+    if (error instanceof DirectoryError) {
+      context.warn(`${context.functionName}: the directory failed (${error.kind}, Graph request id ${error.details.requestId ?? 'none'}): ${error.message}`);
+      return errorResponse(directoryErrorCodes[error.kind], `The directory could not complete the call: ${error.message}`, context.invocationId);
+    }
+    context.error(`Unhandled error in ${context.functionName}:`, error);
+    return graphResponse(500, 'generalException', 'An unexpected error occurred.', context.invocationId);
+  }
 }
 
 function toRecord(headers: HttpResponseInit['headers']): Record<string, string> {

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'concurrencyConflict'
   | 'unauthenticated'
   | 'forbidden'
-  | 'dependencyUnavailable';
+  | 'dependencyUnavailable'
+  | 'dependencyFailed';
 
 export class DomainError extends Error {
   constructor(

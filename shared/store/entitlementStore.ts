@@ -14,6 +14,13 @@ import type { Tables } from './tables';
 
 export type StoredPolicy = AssignmentPolicy & { id: string; accessPackageId: string; createdDateTime: string; modifiedDateTime: string };
 
+/** `packageId` marks `otherId` (a package or a group) incompatible; stored under both packages for packages. */
+export interface IncompatibilityLink {
+  packageId: string;
+  kind: 'accessPackage' | 'group';
+  otherId: string;
+}
+
 /** Where an entity lives, for ids whose partition is another entity's id. */
 export interface Locator {
   id: string;
@@ -36,7 +43,7 @@ export class EntitlementStore {
   readonly roleScopes: DocumentTable<ResourceRoleScope>;
   readonly policies: DocumentTable<StoredPolicy>;
   readonly policyLocators: DocumentTable<Locator>;
-  readonly incompatibilities: DocumentTable<{ packageId: string; kind: 'accessPackage' | 'group'; otherId: string }>;
+  readonly incompatibilities: DocumentTable<IncompatibilityLink>;
   readonly settings: DocumentTable<EntitlementSettings>;
 
   constructor(tables: Tables) {

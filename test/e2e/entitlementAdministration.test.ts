@@ -163,8 +163,15 @@ describe('administration beyond the tutorial', () => {
     expect(site.scopes).toEqual([expect.objectContaining({ originId: 'https://contoso.sharepoint.com/sites/SalesHub', isRootScope: true })]);
   });
 
-  it('refuses to add the same resource twice (409)', async () => {
+  it('refuses to add the same resource twice (409), also when the requests arrive at once', async () => {
     await expect(addResource('AadApplication', EXPENSES_APP)).rejects.toMatchObject({ statusCode: 409 });
+    const SALESFORCE = '63c7fe35-2f6d-4f84-9d1d-95e1ad61682b';
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map(() => addResource('AadApplication', SALESFORCE)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.statusCode)).toEqual([409, 409, 409]);
+    const resources = (await graph.api(`${EM}/catalogs/${catalogId}/resources`).filter(`originId eq '${SALESFORCE}'`).get()).value;
+    expect(resources).toHaveLength(1);
+    expect(await rolesOf(resources[0].id)).toHaveLength(3);
   });
 
   it('refreshes a resource from the directory after it changed there', async () => {
@@ -201,6 +208,10 @@ describe('administration beyond the tutorial', () => {
     expect((await graph.api(`${EM}/accessPackages/${first.id}/incompatibleAccessPackages`).get()).value).toEqual([expect.objectContaining({ id: second.id })]);
     expect((await graph.api(`${EM}/accessPackages/${first.id}/incompatibleGroups`).get()).value).toEqual([expect.objectContaining({ id: FINANCE_GROUP, '@odata.type': '#microsoft.graph.group' })]);
     expect((await graph.api(`${EM}/accessPackages/${second.id}/accessPackagesIncompatibleWith`).get()).value).toEqual([expect.objectContaining({ id: first.id })]);
+    const third = await graph.api(`${EM}/accessPackages`).post({ displayName: 'Auditor', catalog: { id: catalogId } });
+    await graph.api(`${EM}/accessPackages/${third.id}/incompatibleAccessPackages/$ref`).post({ '@odata.id': `https://graph.microsoft.com/v1.0${EM}/accessPackages/${second.id}` });
+    await graph.api(`${EM}/accessPackages/${third.id}`).delete();
+    expect((await graph.api(`${EM}/accessPackages/${second.id}/accessPackagesIncompatibleWith`).get()).value.map((p: { id: string }) => p.id)).toEqual([first.id]);
     await graph.api(`${EM}/accessPackages/${first.id}/incompatibleAccessPackages/${second.id}/$ref`).delete();
     await graph.api(`${EM}/accessPackages/${first.id}/incompatibleGroups/${FINANCE_GROUP}/$ref`).delete();
     expect((await graph.api(`${EM}/accessPackages/${second.id}/accessPackagesIncompatibleWith`).get()).value).toEqual([]);
@@ -222,6 +233,10 @@ describe('administration beyond the tutorial', () => {
 
   it('updates and deletes a catalog, expands its packages, and keeps General', async () => {
     const catalog = await graph.api(`${EM}/catalogs`).post({ displayName: 'Temporary' });
+    const IT_GROUP = 'b2256110-d660-413b-bd70-3b61aa80bb6c';
+    for (const requestType of ['adminAdd', 'adminRemove']) {
+      await graph.api(`${EM}/resourceRequests`).post({ requestType, resource: { originId: IT_GROUP, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
+    }
     await graph.api(`${EM}/catalogs/${catalog.id}`).patch({ description: 'Short-lived', isExternallyVisible: false });
     await graph.api(`${EM}/accessPackages`).post({ displayName: 'Inside', catalog: { id: catalog.id } });
     const read = await graph.api(`${EM}/catalogs/${catalog.id}`).expand('accessPackages').get();
@@ -230,6 +245,9 @@ describe('administration beyond the tutorial', () => {
     await graph.api(`${EM}/accessPackages/${read.accessPackages[0].id}`).delete();
     await graph.api(`${EM}/catalogs/${catalog.id}`).delete();
     await expect(graph.api(`${EM}/catalogs/${catalog.id}`).get()).rejects.toMatchObject({ statusCode: 404 });
+    // The deleted catalog's resource requests stay in the record; their catalog now shows as null.
+    const requests = (await graph.api(`${EM}/resourceRequests`).expand('catalog').get()).value as Array<{ catalog: unknown }>;
+    expect(requests.filter((r) => r.catalog === null)).toHaveLength(2);
     const [general] = (await graph.api(`${EM}/catalogs`).filter("displayName eq 'General'").get()).value;
     await expect(graph.api(`${EM}/catalogs/${general.id}`).delete()).rejects.toMatchObject({ statusCode: 409 });
   });
@@ -313,6 +331,11 @@ describe('bad input and unauthorized callers change nothing', () => {
     ['a $ref that names no package', 'POST', '/accessPackages/{package}/incompatibleAccessPackages/$ref', '{"@odata.id":"https://graph.microsoft.com/v1.0/groups/x"}', 400, ''],
     ['an unknown external user action', 'PATCH', '/settings', '{"externalUserLifecycleAction":"banish"}', 400, ''],
     ['a wrong method on a collection', 'DELETE', '/catalogs', undefined, 405, ''],
+    ['a create with an unknown $expand', 'POST', '/catalogs?$expand=bogus', '{"displayName":"c"}', 400, '$expand'],
+    ['a create with an unknown $select', 'POST', '/accessPackages?$select=nope', '{"displayName":"p","catalog":{"id":"{catalog}"}}', 400, '$select'],
+    ['a resource request with a bad $top', 'POST', `/resourceRequests?$top=abc`, `{"requestType":"adminAdd","resource":{"originId":"${MARKETING_GROUP}","originSystem":"AadGroup"},"catalog":{"id":"{catalog}"}}`, 400, '$top'],
+    ['a reference that is not validly encoded', 'POST', '/accessPackages/{package}/incompatibleAccessPackages/$ref', '{"@odata.id":"https://graph.microsoft.com/v1.0/accessPackages/%E0%A4%A"}', 400, 'encoded'],
+    ['a hostile id in a reference', 'POST', '/accessPackages/{package}/incompatibleAccessPackages/$ref', `{"@odata.id":"https://graph.microsoft.com/v1.0/accessPackages/a'%23%3F%2F"}`, 404, ''],
   ];
 
   it.each(cases)('answers %s with a Graph error and writes nothing', async (_situation, method, path, body, status, mentions) => {
@@ -327,6 +350,34 @@ describe('bad input and unauthorized callers change nothing', () => {
     expect(error.error).toEqual({ code: expect.any(String), message: expect.any(String), innerError: expect.objectContaining({ 'request-id': expect.any(String) }) });
     expect(error.error.message).toContain(mentions);
     expect(await storageSnapshot()).toBe(before);
+  });
+
+  it('answers a caller with no principal with 401, whatever the path, and writes nothing', async () => {
+    const before = await storageSnapshot();
+    for (const path of ['/unknownThings', '/catalogs/x/nothing']) {
+      const response = await fetch(`${host.url}/v1.0${EM}${path}`, { method: 'DELETE' });
+      expect(response.status).toBe(401);
+    }
+    expect(await storageSnapshot()).toBe(before);
+  });
+
+  it('answers a directory outage with 503, echoes client-request-id on errors, and writes nothing', async () => {
+    const emulator = host.output().match(/Graph emulator at (http:\/\/127\.0\.0\.1:\d+)/)![1];
+    await fetch(`${emulator}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ pathPattern: '^/v1.0/groups', status: 503, rate: 1, retryAfterSeconds: 0 }] }) });
+    try {
+      const before = await storageSnapshot();
+      const response = await fetch(`${host.url}/v1.0${EM}/resourceRequests`, {
+        method: 'POST',
+        headers: { 'x-ms-client-principal': admin(), 'content-type': 'application/json', 'client-request-id': 'trace-503' },
+        body: JSON.stringify({ requestType: 'adminAdd', resource: { originId: MARKETING_GROUP, originSystem: 'AadGroup' }, catalog: { id: catalogId } }),
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('client-request-id')).toBe('trace-503');
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('serviceNotAvailable');
+      expect(await storageSnapshot()).toBe(before);
+    } finally {
+      await fetch(`${emulator}/_emulator/faults`, { method: 'DELETE' });
+    }
   });
 
   it('answers a caller with no principal with 401 and writes nothing', async () => {

@@ -32,17 +32,20 @@ export async function listResponse<T>(
   return collectionResponse(call.response, contextPath, rendered, { nextLink: page.nextSkipToken && nextLink(call, page.nextSkipToken), count: page.count });
 }
 
-/** One entity, with `$select` and `$expand`. */
+/**
+ * One entity, with `$select` and `$expand`. The query is read before `produce` runs, so a create or replace with a
+ * bad query option is refused before it writes anything.
+ */
 export async function entityResult<T>(
   call: ApiCall,
   contextPath: string,
-  entity: T,
+  produce: () => Promise<T>,
   view: EntityView<T>,
   capabilities: QueryCapabilities,
   status = 200,
 ): Promise<HttpResponseInit> {
   const query = parseODataQuery(call.query, { select: capabilities.select, expand: capabilities.expand });
-  const rendered = await view.render(call.deps, entity, query.expand);
+  const rendered = await view.render(call.deps, await produce(), query.expand);
   return entityResponse(call.response, contextPath, selectProperties(rendered, query.select, ['id', ...query.expand.map((e) => e.name)]), status);
 }
 

@@ -1,5 +1,3 @@
-import type { AccessPackage } from '../../domain/entitlements';
-import type { DirectoryGroup } from '../../directory/directoryPort';
 import * as packages from '../../operations/entitlements/accessPackages';
 import * as policies from '../../operations/entitlements/assignmentPolicies';
 import * as resources from '../../operations/entitlements/catalogResources';
@@ -12,24 +10,18 @@ import { readJsonObject } from '../requestBody';
 import type { ApiCall, AreaRoute } from './areaRouter';
 import * as can from './capabilities';
 import { entityResult, listResponse } from './listing';
-import { catalogView, packageView, policyView, resourcePartView, resourceRequestView, resourceView, roleScopeView, type EntityView } from './views';
+import { catalogView, packageView, plainGroup, plainPackage, policyView, resourcePartView, resourceRequestView, resourceView, roleScopeView } from './views';
 
 const EM = 'identityGovernance/entitlementManagement';
 const id = (call: ApiCall, index = 0) => call.ids[index]!;
 const body = (call: ApiCall) => readJsonObject(call.request);
 
-const plainPackage: EntityView<AccessPackage> = { filterView: packageView.filterView, render: (deps, p) => packageView.render(deps, p, []) };
-const plainGroup: EntityView<DirectoryGroup> = {
-  filterView: (group) => ({ ...group }),
-  render: async (_deps, group) => ({ '@odata.type': '#microsoft.graph.group', ...group }),
-};
-
 /** The Graph v1.0 entitlement management surface served so far, each route with the action it needs. */
 export const ENTITLEMENT_ROUTES: AreaRoute[] = [
   // Catalogs
   { method: 'GET', pattern: 'catalogs', action: 'read', handle: async (c) => listResponse(c, `${EM}/catalogs`, await catalogs.listCatalogs(c.deps), catalogView, can.CATALOGS) },
-  { method: 'POST', pattern: 'catalogs', action: 'write', handle: async (c) => entityResult(c, `${EM}/catalogs`, await catalogs.createCatalog(c.deps, c.caller, await body(c)), catalogView, can.CATALOGS, 201) },
-  { method: 'GET', pattern: 'catalogs/{id}', action: 'read', handle: async (c) => entityResult(c, `${EM}/catalogs`, (await catalogs.findCatalog(c.deps, id(c))).value, catalogView, can.CATALOGS) },
+  { method: 'POST', pattern: 'catalogs', action: 'write', handle: async (c) => entityResult(c, `${EM}/catalogs`, async () => catalogs.createCatalog(c.deps, c.caller, await body(c)), catalogView, can.CATALOGS, 201) },
+  { method: 'GET', pattern: 'catalogs/{id}', action: 'read', handle: async (c) => entityResult(c, `${EM}/catalogs`, async () => (await catalogs.findCatalog(c.deps, id(c))).value, catalogView, can.CATALOGS) },
   { method: 'PATCH', pattern: 'catalogs/{id}', action: 'write', handle: async (c) => (await catalogs.updateCatalog(c.deps, c.caller, id(c), await body(c)), noContent()) },
   { method: 'DELETE', pattern: 'catalogs/{id}', action: 'write', handle: async (c) => (await catalogs.deleteCatalog(c.deps, c.caller, id(c)), noContent()) },
   { method: 'GET', pattern: 'catalogs/{id}/resources', action: 'read', handle: async (c) => listResponse(c, `${EM}/catalogs('${id(c)}')/resources`, await resources.listCatalogResources(c.deps, id(c)), resourceView(id(c)), can.RESOURCES) },
@@ -39,15 +31,15 @@ export const ENTITLEMENT_ROUTES: AreaRoute[] = [
 
   // Resource requests
   { method: 'GET', pattern: 'resourceRequests', action: 'read', handle: async (c) => listResponse(c, `${EM}/resourceRequests`, await resources.listResourceRequests(c.deps), resourceRequestView, can.RESOURCE_REQUESTS) },
-  { method: 'POST', pattern: 'resourceRequests', action: 'manageResources', handle: async (c) => entityResult(c, `${EM}/resourceRequests`, await resources.requestResource(c.deps, c.caller, await body(c)), resourceRequestView, can.RESOURCE_REQUESTS, 201) },
+  { method: 'POST', pattern: 'resourceRequests', action: 'manageResources', handle: async (c) => entityResult(c, `${EM}/resourceRequests`, async () => resources.requestResource(c.deps, c.caller, await body(c)), resourceRequestView, can.RESOURCE_REQUESTS, 201) },
 
   // Access packages
   { method: 'GET', pattern: 'accessPackages', action: 'read', handle: async (c) => listResponse(c, `${EM}/accessPackages`, await packages.listAccessPackages(c.deps), packageView, can.ACCESS_PACKAGES) },
-  { method: 'POST', pattern: 'accessPackages', action: 'write', handle: async (c) => entityResult(c, `${EM}/accessPackages`, await packages.createAccessPackage(c.deps, c.caller, await body(c)), packageView, can.ACCESS_PACKAGES, 201) },
-  { method: 'GET', pattern: 'accessPackages/{id}', action: 'read', handle: async (c) => entityResult(c, `${EM}/accessPackages`, (await packages.findAccessPackage(c.deps, id(c))).value, packageView, can.ACCESS_PACKAGES) },
+  { method: 'POST', pattern: 'accessPackages', action: 'write', handle: async (c) => entityResult(c, `${EM}/accessPackages`, async () => packages.createAccessPackage(c.deps, c.caller, await body(c)), packageView, can.ACCESS_PACKAGES, 201) },
+  { method: 'GET', pattern: 'accessPackages/{id}', action: 'read', handle: async (c) => entityResult(c, `${EM}/accessPackages`, async () => (await packages.findAccessPackage(c.deps, id(c))).value, packageView, can.ACCESS_PACKAGES) },
   { method: 'PATCH', pattern: 'accessPackages/{id}', action: 'write', handle: async (c) => (await packages.updateAccessPackage(c.deps, c.caller, id(c), await body(c)), noContent()) },
   { method: 'DELETE', pattern: 'accessPackages/{id}', action: 'write', handle: async (c) => (await packages.deleteAccessPackage(c.deps, c.caller, id(c)), noContent()) },
-  { method: 'GET', pattern: 'accessPackages/{id}/catalog', action: 'read', handle: async (c) => entityResult(c, `${EM}/catalogs`, (await catalogs.findCatalog(c.deps, (await packages.findAccessPackage(c.deps, id(c))).value.catalogId)).value, catalogView, can.CATALOGS) },
+  { method: 'GET', pattern: 'accessPackages/{id}/catalog', action: 'read', handle: async (c) => entityResult(c, `${EM}/catalogs`, async () => (await catalogs.findCatalog(c.deps, (await packages.findAccessPackage(c.deps, id(c))).value.catalogId)).value, catalogView, can.CATALOGS) },
   { method: 'GET', pattern: 'accessPackages/{id}/assignmentPolicies', action: 'read', handle: async (c) => listResponse(c, `${EM}/accessPackages('${id(c)}')/assignmentPolicies`, await policies.listAssignmentPolicies(c.deps, id(c)), policyView, can.ASSIGNMENT_POLICIES) },
   {
     method: 'GET',
@@ -76,9 +68,9 @@ export const ENTITLEMENT_ROUTES: AreaRoute[] = [
 
   // Assignment policies
   { method: 'GET', pattern: 'assignmentPolicies', action: 'read', handle: async (c) => listResponse(c, `${EM}/assignmentPolicies`, await policies.listAssignmentPolicies(c.deps), policyView, can.ASSIGNMENT_POLICIES) },
-  { method: 'POST', pattern: 'assignmentPolicies', action: 'write', handle: async (c) => entityResult(c, `${EM}/assignmentPolicies`, await policies.createAssignmentPolicy(c.deps, c.caller, await body(c)), policyView, can.ASSIGNMENT_POLICIES, 201) },
-  { method: 'GET', pattern: 'assignmentPolicies/{id}', action: 'read', handle: async (c) => entityResult(c, `${EM}/assignmentPolicies`, (await policies.findAssignmentPolicy(c.deps, id(c))).value, policyView, can.ASSIGNMENT_POLICIES) },
-  { method: 'PUT', pattern: 'assignmentPolicies/{id}', action: 'write', handle: async (c) => entityResult(c, `${EM}/assignmentPolicies`, await policies.replaceAssignmentPolicy(c.deps, c.caller, id(c), await body(c)), policyView, can.ASSIGNMENT_POLICIES) },
+  { method: 'POST', pattern: 'assignmentPolicies', action: 'write', handle: async (c) => entityResult(c, `${EM}/assignmentPolicies`, async () => policies.createAssignmentPolicy(c.deps, c.caller, await body(c)), policyView, can.ASSIGNMENT_POLICIES, 201) },
+  { method: 'GET', pattern: 'assignmentPolicies/{id}', action: 'read', handle: async (c) => entityResult(c, `${EM}/assignmentPolicies`, async () => (await policies.findAssignmentPolicy(c.deps, id(c))).value, policyView, can.ASSIGNMENT_POLICIES) },
+  { method: 'PUT', pattern: 'assignmentPolicies/{id}', action: 'write', handle: async (c) => entityResult(c, `${EM}/assignmentPolicies`, async () => policies.replaceAssignmentPolicy(c.deps, c.caller, id(c), await body(c)), policyView, can.ASSIGNMENT_POLICIES) },
   { method: 'DELETE', pattern: 'assignmentPolicies/{id}', action: 'write', handle: async (c) => (await policies.deleteAssignmentPolicy(c.deps, c.caller, id(c)), noContent()) },
 
   // Settings

@@ -1,3 +1,4 @@
+import type { DirectoryGroup } from '../../directory/directoryPort';
 import type { ExpandItem } from '../odata';
 import type { AccessPackage, Catalog, CatalogResource, ResourceRequest, ResourceRole, ResourceRoleScope, ResourceScope } from '../../domain/entitlements';
 import type { StoredPolicy } from '../../store/entitlementStore';
@@ -11,6 +12,8 @@ import {
   listPackagesIncompatibleWith,
 } from '../../operations/entitlements/incompatibilities';
 import type { EntitlementDeps } from '../../operations/entitlements/entitlementDeps';
+import { isDomainError } from '../../domain/errors';
+import type { StoredDocument } from '../../store/documentTable';
 import { filter } from '../../store/odataFilter';
 import { tableKey } from '../../store/tableKeys';
 
@@ -48,13 +51,21 @@ export const packageView: EntityView<AccessPackage> = {
   filterView: ({ catalogId, ...accessPackage }) => ({ ...accessPackage, catalog: { id: catalogId } }),
   render: (deps, { catalogId, ...accessPackage }, expand) =>
     withExpansions({ ...accessPackage }, expand, {
-      catalog: async () => (await findCatalog(deps, catalogId)).value,
+      catalog: () => orNull(findCatalog(deps, catalogId)),
       assignmentPolicies: async (item) => Promise.all((await listAssignmentPolicies(deps, accessPackage.id)).map((p) => policyView.render(deps, p, item.expand ?? []))),
       resourceRoleScopes: async (item) => (await listResourceRoleScopes(deps, accessPackage.id)).map((rs) => roleScopeView(rs, item.expand ?? [])),
-      incompatibleAccessPackages: async () => (await listIncompatiblePackages(deps, accessPackage.id)).map(({ catalogId: _c, ...p }) => p),
+      incompatibleAccessPackages: async () => (await listIncompatiblePackages(deps, accessPackage.id)).map(withoutCatalogId),
       incompatibleGroups: async () => (await listIncompatibleGroups(deps, accessPackage.id)).map((g) => ({ '@odata.type': '#microsoft.graph.group', ...g })),
-      accessPackagesIncompatibleWith: async () => (await listPackagesIncompatibleWith(deps, accessPackage.id)).map(({ catalogId: _c, ...p }) => p),
+      accessPackagesIncompatibleWith: async () => (await listPackagesIncompatibleWith(deps, accessPackage.id)).map(withoutCatalogId),
     }),
+};
+
+/** A package listed by reference (incompatibilities): its own fields only. */
+export const plainPackage: EntityView<AccessPackage> = { filterView: packageView.filterView, render: async (_deps, p) => withoutCatalogId(p) };
+
+export const plainGroup: EntityView<DirectoryGroup> = {
+  filterView: (group) => ({ ...group }),
+  render: async (_deps, group) => ({ '@odata.type': '#microsoft.graph.group', ...group }),
 };
 
 export function roleScopeView(roleScope: ResourceRoleScope, expand: readonly ExpandItem[]): Json {
@@ -69,10 +80,13 @@ export const policyView: EntityView<StoredPolicy> = {
   render: (deps, { accessPackageId, ...policy }, expand) =>
     withExpansions({ ...policy }, expand, {
       accessPackage: async () => {
-        const { catalogId: _c, ...accessPackage } = (await findAccessPackage(deps, accessPackageId)).value;
-        return accessPackage;
+        const found = await orNull(findAccessPackage(deps, accessPackageId));
+        return found && withoutCatalogId(found);
       },
-      catalog: async () => (await findCatalog(deps, (await findAccessPackage(deps, accessPackageId)).value.catalogId)).value,
+      catalog: async () => {
+        const found = await orNull(findAccessPackage(deps, accessPackageId));
+        return found && orNull(findCatalog(deps, found.catalogId));
+      },
     }),
 };
 
@@ -104,10 +118,25 @@ export const resourceRequestView: EntityView<ResourceRequest> = {
   render: (deps, { catalogId, resource, ...request }, expand) =>
     withExpansions({ ...request }, expand, {
       resource: async () => resource,
-      catalog: async () => (await findCatalog(deps, catalogId)).value,
+      catalog: () => orNull(findCatalog(deps, catalogId)),
     }),
 };
 
 function withoutResourceId<T extends { resourceId: string }>({ resourceId: _r, ...rest }: T): Json {
   return rest;
+}
+
+/** A package as Graph shows it: its catalog is a navigation, not a field. */
+export function withoutCatalogId({ catalogId: _catalog, ...accessPackage }: AccessPackage): Json {
+  return accessPackage;
+}
+
+/** A navigation whose target is gone (a catalog deleted since) shows as null, as Graph does, not as a failed list. */
+async function orNull<T>(lookup: Promise<StoredDocument<T>>): Promise<T | null> {
+  try {
+    return (await lookup).value;
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'notFound') return null;
+    throw error;
+  }
 }

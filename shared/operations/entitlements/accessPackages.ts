@@ -70,7 +70,13 @@ export async function deleteAccessPackage(deps: EntitlementDeps, actor: Actor, i
     throw new DomainError('conflict', `Access package '${id}' still has assignment policies; delete them first.`);
   }
   for (const roleScope of await deps.store.roleScopes.list({ partitionKey: packageKey })) await deps.store.roleScopes.delete(roleScope);
-  for (const link of await deps.store.incompatibilities.list({ partitionKey: packageKey })) await deps.store.incompatibilities.delete(link);
+  for (const link of await deps.store.incompatibilities.list({ partitionKey: packageKey })) {
+    if (link.value.kind === 'accessPackage') {
+      const reverse = await deps.store.incompatibilities.get(tableKey('incompatibleWith', link.value.otherId), packageKey);
+      if (reverse) await deps.store.incompatibilities.delete(reverse);
+    }
+    await deps.store.incompatibilities.delete(link);
+  }
   for (const link of await deps.store.incompatibilities.list({ partitionKey: tableKey('incompatibleWith', id) })) {
     await deps.store.incompatibilities.delete(link);
     const forward = await deps.store.incompatibilities.get(tableKey(link.value.packageId), tableKey('accessPackage', id));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseInput } from '../../api/validation';
+import { deterministicId } from '../../domain/deterministicId';
 import { DomainError } from '../../domain/errors';
 import type { CatalogResource, OriginSystem, ResourceRequest, ResourceRole, ResourceScope } from '../../domain/entitlements';
 import { filter } from '../../store/odataFilter';
@@ -7,8 +8,8 @@ import type { StoredDocument } from '../../store/documentTable';
 import { tableKey } from '../../store/tableKeys';
 import { findCatalog } from './catalogs';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
-import { enumIgnoringCase } from './enumIgnoringCase';
-import { readResourceOrigin } from './resourceOrigins';
+import { enumIgnoringCase } from '../../domain/policies/graphValues';
+import { readResourceOrigin, type ResourceOrigin } from './resourceOrigins';
 
 const resourceRequest = z.object({
   requestType: enumIgnoringCase(['adminAdd', 'adminUpdate', 'adminRemove']),
@@ -74,11 +75,15 @@ export async function requestResource(deps: EntitlementDeps, actor: Actor, body:
   return request;
 }
 
+/**
+ * The resource row goes first and its id comes from its origin: of two concurrent additions of one group, one
+ * insert fails (409). Roles and scope follow; should that fail halfway, `adminUpdate` writes what is missing.
+ */
 async function addResource(deps: EntitlementDeps, catalogId: string, originSystem: OriginSystem, originId: string): Promise<CatalogResource> {
   const origin = await readResourceOrigin(deps.directory, originSystem, originId);
   const now = nowIso(deps);
   const resource: CatalogResource = {
-    id: deps.newId(),
+    id: deterministicId('resource', catalogId, originSystem, originId.toLowerCase()),
     displayName: origin.displayName,
     description: origin.description,
     originId,
@@ -87,34 +92,33 @@ async function addResource(deps: EntitlementDeps, catalogId: string, originSyste
     createdDateTime: now,
     modifiedDateTime: now,
   };
-  const catalogKey = tableKey(catalogId);
-  // Roles and scope first: a resource row visible without its roles would offer nothing to grant.
-  for (const role of origin.roles) {
-    const stored: ResourceRole = { id: deps.newId(), ...role, originSystem, resourceId: resource.id };
-    await deps.store.resourceRoles.insert(catalogKey, tableKey(resource.id, stored.id), stored);
-  }
-  const scope: ResourceScope = { id: deps.newId(), ...origin.rootScope, originSystem, isRootScope: true, resourceId: resource.id };
-  await deps.store.resourceScopes.insert(catalogKey, tableKey(resource.id, scope.id), scope);
-  await deps.store.resources.insert(catalogKey, tableKey(resource.id), resource);
+  await deps.store.resources.insert(tableKey(catalogId), tableKey(resource.id), resource);
+  await writeRolesAndScope(deps, catalogId, resource, origin);
   return resource;
+}
+
+/** Writes the roles and root scope the directory gives a resource, keeping those already there (ids follow origin). */
+async function writeRolesAndScope(deps: EntitlementDeps, catalogId: string, resource: CatalogResource, origin: ResourceOrigin): Promise<void> {
+  const catalogKey = tableKey(catalogId);
+  const { originSystem } = resource;
+  for (const role of origin.roles) {
+    const stored: ResourceRole = { id: deterministicId('role', resource.id, role.originId), ...role, originSystem, resourceId: resource.id };
+    const existing = await deps.store.resourceRoles.get(catalogKey, tableKey(resource.id, stored.id));
+    if (existing) await deps.store.resourceRoles.replace(existing, stored);
+    else await deps.store.resourceRoles.insert(catalogKey, tableKey(resource.id, stored.id), stored);
+  }
+  const scope: ResourceScope = { id: deterministicId('scope', resource.id, origin.rootScope.originId), ...origin.rootScope, originSystem, isRootScope: true, resourceId: resource.id };
+  if (!(await deps.store.resourceScopes.get(catalogKey, tableKey(resource.id, scope.id)))) {
+    await deps.store.resourceScopes.insert(catalogKey, tableKey(resource.id, scope.id), scope);
+  }
 }
 
 /** Reloads names and roles from the directory; roles that are gone are dropped unless a package still grants them. */
 async function refreshResource(deps: EntitlementDeps, catalogId: string, stored: StoredDocument<CatalogResource>): Promise<CatalogResource> {
-  const { originSystem, originId } = stored.value;
-  const origin = await readResourceOrigin(deps.directory, originSystem, originId);
-  const catalogKey = tableKey(catalogId);
-  const roles = await rolesOf(deps, catalogId, stored.value.id);
+  const origin = await readResourceOrigin(deps.directory, stored.value.originSystem, stored.value.originId);
+  await writeRolesAndScope(deps, catalogId, stored.value, origin);
   const used = new Set((await roleScopesUsing(deps, stored.value.id)).map((rs) => rs.role.id));
-  for (const role of origin.roles) {
-    const existing = roles.find((r) => r.value.originId === role.originId);
-    if (existing) await deps.store.resourceRoles.replace(existing, { ...existing.value, ...role });
-    else {
-      const added: ResourceRole = { id: deps.newId(), ...role, originSystem, resourceId: stored.value.id };
-      await deps.store.resourceRoles.insert(catalogKey, tableKey(stored.value.id, added.id), added);
-    }
-  }
-  for (const role of roles) {
+  for (const role of await rolesOf(deps, catalogId, stored.value.id)) {
     if (!origin.roles.some((r) => r.originId === role.value.originId) && !used.has(role.value.id)) {
       await deps.store.resourceRoles.delete(role);
     }
@@ -129,11 +133,12 @@ async function removeResource(deps: EntitlementDeps, catalogId: string, stored: 
   if (users.length > 0) {
     throw new DomainError('conflict', `Resource '${stored.value.id}' is still granted by ${users.length} access package role(s); remove them first.`);
   }
-  await deps.store.resources.delete(stored);
+  // Roles and scope first, the resource last: a removal cut off halfway is finished by asking again.
   for (const role of await rolesOf(deps, catalogId, stored.value.id)) await deps.store.resourceRoles.delete(role);
   for (const scope of await deps.store.resourceScopes.list({ partitionKey: tableKey(catalogId), filter: filter`resourceId eq ${stored.value.id}` })) {
     await deps.store.resourceScopes.delete(scope);
   }
+  await deps.store.resources.delete(stored);
 }
 
 async function locateResource(

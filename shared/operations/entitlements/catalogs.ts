@@ -1,24 +1,28 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseInput } from '../../api/validation';
+import { deterministicId } from '../../domain/deterministicId';
 import { DomainError, isDomainError } from '../../domain/errors';
 import type { Catalog } from '../../domain/entitlements';
 import type { StoredDocument } from '../../store/documentTable';
 import { tableKey } from '../../store/tableKeys';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
-import { enumIgnoringCase } from './enumIgnoringCase';
+import { enumIgnoringCase } from '../../domain/policies/graphValues';
 
 const CATALOGS = tableKey('catalogs');
 
 /** The built-in catalog's id, the same on every instance, so two first starts cannot create two General catalogs. */
-export function generalCatalogId(tenantId: string): string {
-  const hex = createHash('sha256').update(`portcullis:general-catalog:${tenantId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+export const generalCatalogId = (tenantId: string): string => deterministicId('general-catalog', tenantId);
+
+/** Stores whose General catalog is known to exist, so only the first lookup of a worker reads for it. */
+const generalEnsured = new WeakSet<object>();
 
 export async function ensureGeneralCatalog(deps: EntitlementDeps): Promise<void> {
+  if (generalEnsured.has(deps.store)) return;
   const id = generalCatalogId(deps.tenantId);
-  if (await deps.store.catalogs.get(CATALOGS, tableKey(id))) return;
+  if (await deps.store.catalogs.get(CATALOGS, tableKey(id))) {
+    generalEnsured.add(deps.store);
+    return;
+  }
   const now = nowIso(deps);
   const general: Catalog = {
     id,
@@ -32,9 +36,11 @@ export async function ensureGeneralCatalog(deps: EntitlementDeps): Promise<void>
   };
   try {
     await deps.store.catalogs.insert(CATALOGS, tableKey(id), general);
+    await deps.audit.record({ actorId: 'system', action: 'createCatalog', entityType: 'catalog', entityId: id, before: null, after: general });
   } catch (error) {
     if (!(isDomainError(error) && error.code === 'alreadyExists')) throw error;
   }
+  generalEnsured.add(deps.store);
 }
 
 export async function listCatalogs(deps: EntitlementDeps): Promise<Catalog[]> {

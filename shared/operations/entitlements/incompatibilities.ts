@@ -1,7 +1,8 @@
-import { DomainError } from '../../domain/errors';
+import { DomainError, isDomainError } from '../../domain/errors';
 import type { AccessPackage } from '../../domain/entitlements';
 import type { DirectoryGroup } from '../../directory/directoryPort';
-import { tableKey } from '../../store/tableKeys';
+import type { IncompatibilityLink } from '../../store/entitlementStore';
+import { tableKey, type TableKey } from '../../store/tableKeys';
 import { findAccessPackage } from './accessPackages';
 import { type Actor, type EntitlementDeps } from './entitlementDeps';
 
@@ -17,7 +18,11 @@ export function referencedId(body: Record<string, unknown>, kind: IncompatibleKi
   if (typeof link !== 'string') throw new DomainError('invalidRequest', 'Invalid reference: the body needs "@odata.id".');
   const match = new RegExp(`/${collection}/([^/?#]+)$`).exec(link);
   if (!match?.[1]) throw new DomainError('invalidRequest', `Invalid reference: "@odata.id" must end in /${collection}/{id}.`);
-  return decodeURIComponent(match[1]);
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    throw new DomainError('invalidRequest', 'Invalid reference: the id in "@odata.id" is not validly encoded.');
+  }
 }
 
 /** Marks a package or group incompatible with a package, in both directions so either side can be listed. */
@@ -30,9 +35,9 @@ export async function addIncompatible(deps: EntitlementDeps, actor: Actor, packa
     throw new DomainError('notFound', `Group '${otherId}' was not found in the directory.`);
   }
   const link = { packageId, kind, otherId };
-  if (await deps.store.incompatibilities.get(tableKey(packageId), tableKey(kind, otherId))) return;
-  if (kind === 'accessPackage') await deps.store.incompatibilities.insert(tableKey('incompatibleWith', otherId), tableKey(packageId), link);
-  await deps.store.incompatibilities.insert(tableKey(packageId), tableKey(kind, otherId), link);
+  // Each row is written if missing, so a retry after a failure between the two completes the link.
+  if (kind === 'accessPackage') await insertIfMissing(deps, tableKey('incompatibleWith', otherId), tableKey(packageId), link);
+  if (!(await insertIfMissing(deps, tableKey(packageId), tableKey(kind, otherId), link))) return;
   await deps.audit.record({ actorId: actor.objectId, action: `addIncompatible.${kind}`, entityType: 'accessPackage', entityId: packageId, before: null, after: link });
 }
 
@@ -71,4 +76,16 @@ async function otherIds(deps: EntitlementDeps, packageId: string, kind: Incompat
 async function packagesOf(deps: EntitlementDeps, ids: string[]): Promise<AccessPackage[]> {
   const found = await Promise.all(ids.map((id) => findAccessPackage(deps, id).then((d) => d.value, () => undefined)));
   return found.filter((p): p is AccessPackage => p !== undefined);
+}
+
+/** True when this call wrote the row. */
+async function insertIfMissing(deps: EntitlementDeps, partitionKey: TableKey, rowKey: TableKey, link: IncompatibilityLink): Promise<boolean> {
+  if (await deps.store.incompatibilities.get(partitionKey, rowKey)) return false;
+  try {
+    await deps.store.incompatibilities.insert(partitionKey, rowKey, link);
+    return true;
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'alreadyExists') return false;
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@ import { parseInput } from '../../api/validation';
 import { DEFAULT_SETTINGS, type EntitlementSettings } from '../../domain/entitlements';
 import { tableKey } from '../../store/tableKeys';
 import { type Actor, type EntitlementDeps } from './entitlementDeps';
-import { enumIgnoringCase } from './enumIgnoringCase';
+import { enumIgnoringCase } from '../../domain/policies/graphValues';
 
 const KEY = tableKey('settings');
 
