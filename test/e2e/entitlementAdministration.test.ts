@@ -163,6 +163,19 @@ describe('administration beyond the tutorial', () => {
     expect(site.scopes).toEqual([expect.objectContaining({ originId: 'https://contoso.sharepoint.com/sites/SalesHub', isRootScope: true })]);
   });
 
+  it("refuses a site role named only by its origin id when two sites' groups share it, and takes it with its resource", async () => {
+    await addResource('SharePointOnline', 'https://contoso.sharepoint.com/sites/EngineeringWiki');
+    const accessPackage = await graph.api(`${EM}/accessPackages`).post({ displayName: 'Wiki readers', catalog: { id: catalogId } });
+    const ambiguous = graph.api(`${EM}/accessPackages/${accessPackage.id}/resourceRoleScopes`).post({ role: { originId: '4', originSystem: 'SharePointOnline' } });
+    await expect(ambiguous).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('ambiguous') });
+    const [wiki] = (await graph.api(`${EM}/catalogs/${catalogId}/resources`).filter(`originId eq 'https://contoso.sharepoint.com/sites/EngineeringWiki'`).get()).value;
+    const roleScope = await graph.api(`${EM}/accessPackages/${accessPackage.id}/resourceRoleScopes`).post({ role: { originId: '4', originSystem: 'SharePointOnline', resource: { id: wiki.id } } });
+    const granted = (await graph.api(`${EM}/accessPackages/${accessPackage.id}/resourceRoleScopes`).expand('role').get()).value;
+    expect(granted).toEqual([expect.objectContaining({ id: roleScope.id, role: expect.objectContaining({ displayName: 'Visitors' }) })]);
+    await graph.api(`${EM}/accessPackages/${accessPackage.id}/resourceRoleScopes/${roleScope.id}`).delete();
+    await graph.api(`${EM}/accessPackages/${accessPackage.id}`).delete();
+  });
+
   it('refuses to add the same resource twice (409), also when the requests arrive at once', async () => {
     await expect(addResource('AadApplication', EXPENSES_APP)).rejects.toMatchObject({ statusCode: 409 });
     const SALESFORCE = '63c7fe35-2f6d-4f84-9d1d-95e1ad61682b';
@@ -332,6 +345,7 @@ describe('bad input and unauthorized callers change nothing', () => {
     ['an unknown external user action', 'PATCH', '/settings', '{"externalUserLifecycleAction":"banish"}', 400, ''],
     ['a wrong method on a collection', 'DELETE', '/catalogs', undefined, 405, ''],
     ['a create with an unknown $expand', 'POST', '/catalogs?$expand=bogus', '{"displayName":"c"}', 400, '$expand'],
+    ['a query option on the settings', 'GET', '/settings?$select=colour', undefined, 400, '$select'],
     ['a create with an unknown $select', 'POST', '/accessPackages?$select=nope', '{"displayName":"p","catalog":{"id":"{catalog}"}}', 400, '$select'],
     ['a resource request with a bad $top', 'POST', `/resourceRequests?$top=abc`, `{"requestType":"adminAdd","resource":{"originId":"${MARKETING_GROUP}","originSystem":"AadGroup"},"catalog":{"id":"{catalog}"}}`, 400, '$top'],
     ['a reference that is not validly encoded', 'POST', '/accessPackages/{package}/incompatibleAccessPackages/$ref', '{"@odata.id":"https://graph.microsoft.com/v1.0/accessPackages/%E0%A4%A"}', 400, 'encoded'],

@@ -6,6 +6,7 @@ import * as incompatibilities from '../../operations/entitlements/incompatibilit
 import * as roleScopes from '../../operations/entitlements/resourceRoleScopes';
 import * as settings from '../../operations/entitlements/settings';
 import { entityResponse, noContent } from '../graphResponses';
+import { parseODataQuery } from '../odata';
 import { readJsonObject } from '../requestBody';
 import type { ApiCall, AreaRoute } from './areaRouter';
 import * as can from './capabilities';
@@ -74,7 +75,15 @@ export const ENTITLEMENT_ROUTES: AreaRoute[] = [
   { method: 'DELETE', pattern: 'assignmentPolicies/{id}', action: 'write', handle: async (c) => (await policies.deleteAssignmentPolicy(c.deps, c.caller, id(c)), noContent()) },
 
   // Settings
-  { method: 'GET', pattern: 'settings', action: 'read', handle: async (c) => entityResponse(c.response, `${EM}/settings`, { id: 'singleton', ...(await settings.getSettings(c.deps)) }) },
+  {
+    method: 'GET',
+    pattern: 'settings',
+    action: 'read',
+    handle: async (c) => {
+      parseODataQuery(c.query, {});
+      return entityResponse(c.response, `${EM}/settings`, { id: 'singleton', ...(await settings.getSettings(c.deps)) });
+    },
+  },
   { method: 'PATCH', pattern: 'settings', action: 'write', handle: async (c) => (await settings.updateSettings(c.deps, c.caller, await body(c)), noContent()) },
 ];
 

@@ -5,7 +5,11 @@ import type { AccessPackage } from '../../domain/entitlements';
 import type { StoredDocument } from '../../store/documentTable';
 import { tableKey } from '../../store/tableKeys';
 import { findCatalog } from './catalogs';
+import { undoUnlessParentRemains } from './parentCheck';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
+
+/** Locators live in a partition per id, so lookups by id spread across partitions instead of sharing one. */
+export const LOCATOR = tableKey('locator');
 
 const packageFields = {
   displayName: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
@@ -35,14 +39,18 @@ export async function createAccessPackage(deps: EntitlementDeps, actor: Actor, b
     createdDateTime: now,
     modifiedDateTime: now,
   };
-  await deps.store.packageLocators.insert(tableKey('packages'), tableKey(accessPackage.id), { id: accessPackage.id, partitionId: catalog.value.id });
+  await deps.store.packageLocators.insert(tableKey(accessPackage.id), LOCATOR, { id: accessPackage.id, partitionId: catalog.value.id });
   await deps.store.accessPackages.insert(tableKey(catalog.value.id), tableKey(accessPackage.id), accessPackage);
+  await undoUnlessParentRemains(
+    () => findCatalog(deps, catalog.value.id),
+    () => deleteStoredPackage(deps, accessPackage.id),
+  );
   await deps.audit.record({ actorId: actor.objectId, action: 'createAccessPackage', entityType: 'accessPackage', entityId: accessPackage.id, before: null, after: accessPackage });
   return accessPackage;
 }
 
 export async function findAccessPackage(deps: EntitlementDeps, id: string): Promise<StoredDocument<AccessPackage>> {
-  const locator = await deps.store.packageLocators.get(tableKey('packages'), tableKey(id));
+  const locator = await deps.store.packageLocators.get(tableKey(id), LOCATOR);
   const found = locator && (await deps.store.accessPackages.get(tableKey(locator.value.partitionId), tableKey(id)));
   if (!found) throw new DomainError('notFound', `Access package '${id}' was not found.`);
   return found;
@@ -82,8 +90,13 @@ export async function deleteAccessPackage(deps: EntitlementDeps, actor: Actor, i
     const forward = await deps.store.incompatibilities.get(tableKey(link.value.packageId), tableKey('accessPackage', id));
     if (forward) await deps.store.incompatibilities.delete(forward);
   }
-  await deps.store.accessPackages.delete(stored);
-  const locator = await deps.store.packageLocators.get(tableKey('packages'), packageKey);
-  if (locator) await deps.store.packageLocators.delete(locator);
+  await deleteStoredPackage(deps, id);
   await deps.audit.record({ actorId: actor.objectId, action: 'deleteAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: null });
+}
+
+async function deleteStoredPackage(deps: EntitlementDeps, id: string): Promise<void> {
+  const stored = await findAccessPackage(deps, id);
+  await deps.store.accessPackages.delete(stored);
+  const locator = await deps.store.packageLocators.get(tableKey(id), LOCATOR);
+  if (locator) await deps.store.packageLocators.delete(locator);
 }

@@ -3,10 +3,10 @@ import { parsePolicyInput } from '../../domain/policies';
 import type { StoredDocument } from '../../store/documentTable';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import { tableKey } from '../../store/tableKeys';
-import { findAccessPackage } from './accessPackages';
+import { findAccessPackage, LOCATOR } from './accessPackages';
+import { undoUnlessParentRemains } from './parentCheck';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
 
-const POLICIES = tableKey('policies');
 
 /** The package a policy names must exist; its absence is a fault of the body, so a 400 naming the field. */
 async function packageNamedBy(deps: EntitlementDeps, accessPackageId: string) {
@@ -25,14 +25,18 @@ export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Actor
   await packageNamedBy(deps, input.accessPackageId);
   const now = nowIso(deps);
   const policy: StoredPolicy = { ...input.policy, id: deps.newId(), accessPackageId: input.accessPackageId, createdDateTime: now, modifiedDateTime: now };
-  await deps.store.policyLocators.insert(POLICIES, tableKey(policy.id), { id: policy.id, partitionId: policy.accessPackageId });
+  await deps.store.policyLocators.insert(tableKey(policy.id), LOCATOR, { id: policy.id, partitionId: policy.accessPackageId });
   await deps.store.policies.insert(tableKey(policy.accessPackageId), tableKey(policy.id), policy);
+  await undoUnlessParentRemains(
+    () => findAccessPackage(deps, policy.accessPackageId),
+    () => deleteStoredPolicy(deps, policy.id),
+  );
   await deps.audit.record({ actorId: actor.objectId, action: 'createAssignmentPolicy', entityType: 'assignmentPolicy', entityId: policy.id, before: null, after: policy });
   return policy;
 }
 
 export async function findAssignmentPolicy(deps: EntitlementDeps, id: string): Promise<StoredDocument<StoredPolicy>> {
-  const locator = await deps.store.policyLocators.get(POLICIES, tableKey(id));
+  const locator = await deps.store.policyLocators.get(tableKey(id), LOCATOR);
   const found = locator && (await deps.store.policies.get(tableKey(locator.value.partitionId), tableKey(id)));
   if (!found) throw new DomainError('notFound', `Assignment policy '${id}' was not found.`);
   return found;
@@ -54,9 +58,7 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Acto
 
 export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findAssignmentPolicy(deps, id);
-  await deps.store.policies.delete(stored);
-  const locator = await deps.store.policyLocators.get(POLICIES, tableKey(id));
-  if (locator) await deps.store.policyLocators.delete(locator);
+  await deleteStoredPolicy(deps, id);
   await deps.audit.record({ actorId: actor.objectId, action: 'deleteAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: null });
 }
 
@@ -64,4 +66,10 @@ export async function listAssignmentPolicies(deps: EntitlementDeps, packageId?: 
   if (packageId !== undefined) await findAccessPackage(deps, packageId);
   const documents = await deps.store.policies.list(packageId === undefined ? {} : { partitionKey: tableKey(packageId) });
   return documents.map((d) => d.value);
+}
+
+async function deleteStoredPolicy(deps: EntitlementDeps, id: string): Promise<void> {
+  await deps.store.policies.delete(await findAssignmentPolicy(deps, id));
+  const locator = await deps.store.policyLocators.get(tableKey(id), LOCATOR);
+  if (locator) await deps.store.policyLocators.delete(locator);
 }

@@ -117,7 +117,7 @@ async function writeRolesAndScope(deps: EntitlementDeps, catalogId: string, reso
 async function refreshResource(deps: EntitlementDeps, catalogId: string, stored: StoredDocument<CatalogResource>): Promise<CatalogResource> {
   const origin = await readResourceOrigin(deps.directory, stored.value.originSystem, stored.value.originId);
   await writeRolesAndScope(deps, catalogId, stored.value, origin);
-  const used = new Set((await roleScopesUsing(deps, stored.value.id)).map((rs) => rs.role.id));
+  const used = new Set((await roleScopesUsing(deps, catalogId, stored.value.id)).map((rs) => rs.role.id));
   for (const role of await rolesOf(deps, catalogId, stored.value.id)) {
     if (!origin.roles.some((r) => r.originId === role.value.originId) && !used.has(role.value.id)) {
       await deps.store.resourceRoles.delete(role);
@@ -129,7 +129,7 @@ async function refreshResource(deps: EntitlementDeps, catalogId: string, stored:
 }
 
 async function removeResource(deps: EntitlementDeps, catalogId: string, stored: StoredDocument<CatalogResource>): Promise<void> {
-  const users = await roleScopesUsing(deps, stored.value.id);
+  const users = await roleScopesUsing(deps, catalogId, stored.value.id);
   if (users.length > 0) {
     throw new DomainError('conflict', `Resource '${stored.value.id}' is still granted by ${users.length} access package role(s); remove them first.`);
   }
@@ -167,8 +167,13 @@ function rolesOf(deps: EntitlementDeps, catalogId: string, resourceId: string) {
   return deps.store.resourceRoles.list({ partitionKey: tableKey(catalogId), filter: filter`resourceId eq ${resourceId}` });
 }
 
-async function roleScopesUsing(deps: EntitlementDeps, resourceId: string) {
-  return (await deps.store.roleScopes.list({ filter: filter`resourceId eq ${resourceId}` })).map((d) => d.value);
+/** The role scopes that grant a resource's roles: only packages of the resource's own catalog can hold them. */
+async function roleScopesUsing(deps: EntitlementDeps, catalogId: string, resourceId: string) {
+  const packages = await deps.store.accessPackages.list({ partitionKey: tableKey(catalogId) });
+  const found = await Promise.all(
+    packages.map((p) => deps.store.roleScopes.list({ partitionKey: tableKey(p.value.id), filter: filter`resourceId eq ${resourceId}` })),
+  );
+  return found.flat().map((d) => d.value);
 }
 
 export async function listCatalogResources(deps: EntitlementDeps, catalogId: string): Promise<CatalogResource[]> {

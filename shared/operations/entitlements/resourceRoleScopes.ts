@@ -6,6 +6,7 @@ import { filter } from '../../store/odataFilter';
 import { tableKey } from '../../store/tableKeys';
 import { findAccessPackage } from './accessPackages';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
+import { undoUnlessParentRemains } from './parentCheck';
 
 const reference = z.object({
   id: z.string().min(1).optional(),
@@ -26,11 +27,16 @@ export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, 
   const accessPackage = await findAccessPackage(deps, packageId);
   const catalogKey = tableKey(accessPackage.value.catalogId);
   const roles = (await deps.store.resourceRoles.list({ partitionKey: catalogKey })).map((d) => d.value);
-  const role = roles.find((r) =>
+  const candidates = roles.filter((r) =>
     input.role.id
       ? r.id === input.role.id
       : r.originId === input.role.originId && (!input.role.resource?.id || r.resourceId === input.role.resource.id),
   );
+  // Site groups share their origin ids ("3", "4", "5") across sites: such a role needs its resource named.
+  if (candidates.length > 1) {
+    throw new DomainError('invalidRequest', `Invalid resource role scope: role '${input.role.originId}' is ambiguous in this catalog; give role.resource.id or role.id.`);
+  }
+  const [role] = candidates;
   if (!role) {
     throw new DomainError('invalidRequest', `Invalid resource role scope: the role is not a role of a resource in catalog '${accessPackage.value.catalogId}'.`);
   }
@@ -43,6 +49,13 @@ export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, 
   if (!scope) throw new DomainError('invalidRequest', `Invalid resource role scope: the scope is not a scope of resource '${role.resourceId}'.`);
   const roleScope: ResourceRoleScope = { id: `${role.id}_${scope.id}`, createdDateTime: nowIso(deps), role, scope };
   await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
+  await undoUnlessParentRemains(
+    () => findAccessPackage(deps, packageId),
+    async () => {
+      const written = await deps.store.roleScopes.get(tableKey(packageId), tableKey(roleScope.id));
+      if (written) await deps.store.roleScopes.delete(written);
+    },
+  );
   await deps.audit.record({ actorId: actor.objectId, action: 'addResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: null, after: roleScope });
   return roleScope;
 }
