@@ -346,6 +346,7 @@ describe('bad input and unauthorized callers change nothing', () => {
     ['a wrong method on a collection', 'DELETE', '/catalogs', undefined, 405, ''],
     ['a create with an unknown $expand', 'POST', '/catalogs?$expand=bogus', '{"displayName":"c"}', 400, '$expand'],
     ['a query option on the settings', 'GET', '/settings?$select=colour', undefined, 400, '$select'],
+    ['an expansion nested deeper than Graph documents', 'GET', '/catalogs?$expand=accessPackages($expand=assignmentPolicies)', undefined, 400, '$expand'],
     ['a create with an unknown $select', 'POST', '/accessPackages?$select=nope', '{"displayName":"p","catalog":{"id":"{catalog}"}}', 400, '$select'],
     ['a resource request with a bad $top', 'POST', `/resourceRequests?$top=abc`, `{"requestType":"adminAdd","resource":{"originId":"${MARKETING_GROUP}","originSystem":"AadGroup"},"catalog":{"id":"{catalog}"}}`, 400, '$top'],
     ['a reference that is not validly encoded', 'POST', '/accessPackages/{package}/incompatibleAccessPackages/$ref', '{"@odata.id":"https://graph.microsoft.com/v1.0/accessPackages/%E0%A4%A"}', 400, 'encoded'],

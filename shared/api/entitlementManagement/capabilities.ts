@@ -16,7 +16,8 @@ export const CATALOGS: QueryCapabilities = {
   ...ordered,
   filter: { id: 'guid', displayName: 'string', description: 'string', state: 'string', catalogType: 'string', isExternallyVisible: 'boolean', createdDateTime: 'dateTime', modifiedDateTime: 'dateTime' },
   select: ['id', 'displayName', 'description', 'catalogType', 'state', 'isExternallyVisible', 'createdDateTime', 'modifiedDateTime'],
-  expand: { accessPackages: { expand: packageExpand } },
+  // Graph documents catalogs?$expand=accessPackages alone; nesting further would multiply the reads per request.
+  expand: { accessPackages: {} },
 };
 
 export const ACCESS_PACKAGES: QueryCapabilities = {

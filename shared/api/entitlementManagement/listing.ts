@@ -6,6 +6,11 @@ import type { EntityView } from './views';
 
 /** Graph's default page size for these collections. */
 const PAGE_SIZE = 100;
+/**
+ * Each expanded item costs reads of its own, so a page that expands anything holds at most this many items, and
+ * each expanded collection is cut to `EXPANDED_ITEMS_LIMIT` (views.ts): the work of one request stays bounded.
+ */
+const EXPANDED_PAGE_LIMIT = 100;
 
 /** A collection answer: `$filter`, `$orderby`, `$count`, paging, then `$expand` and `$select` on the page shown. */
 export async function listResponse<T>(
@@ -22,7 +27,8 @@ export async function listResponse<T>(
     originals.set(filterView, item);
     return filterView;
   });
-  const page = pageOf(filterViews, query, PAGE_SIZE);
+  const bounded = query.expand.length > 0 ? { ...query, top: Math.min(query.top ?? PAGE_SIZE, EXPANDED_PAGE_LIMIT) } : query;
+  const page = pageOf(filterViews, bounded, PAGE_SIZE);
   const rendered = await Promise.all(
     page.items.map(async (filterView) => {
       const entity = await view.render(call.deps, originals.get(filterView)!, query.expand);

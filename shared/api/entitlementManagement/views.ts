@@ -30,20 +30,28 @@ export interface EntityView<T> {
 
 const expanded = (expand: readonly ExpandItem[], name: string) => expand.find((e) => e.name === name);
 
+/** An expanded collection shows at most this many items (see listing.ts), as Graph caps its own expansions. */
+export const EXPANDED_ITEMS_LIMIT = 100;
+
 async function withExpansions(base: Json, expand: readonly ExpandItem[], loaders: Record<string, (item: ExpandItem) => Promise<unknown>>): Promise<Json> {
   const result: Json = { ...base };
   for (const item of expand) {
     const load = loaders[item.name];
-    if (load) result[item.name] = await load(item);
+    if (!load) continue;
+    const loaded = await load(item);
+    result[item.name] = Array.isArray(loaded) ? loaded.slice(0, EXPANDED_ITEMS_LIMIT) : loaded;
   }
   return result;
 }
+
+/** The first `EXPANDED_ITEMS_LIMIT` items, rendered: nothing past the limit costs a read. */
+const firstExpanded = <T>(items: readonly T[]) => items.slice(0, EXPANDED_ITEMS_LIMIT);
 
 export const catalogView: EntityView<Catalog> = {
   filterView: (catalog) => ({ ...catalog }),
   render: (deps, catalog, expand) =>
     withExpansions({ ...catalog }, expand, {
-      accessPackages: async (item) => Promise.all((await listAccessPackages(deps, catalog.id)).map((p) => packageView.render(deps, p, item.expand ?? []))),
+      accessPackages: async (item) => Promise.all(firstExpanded(await listAccessPackages(deps, catalog.id)).map((p) => packageView.render(deps, p, item.expand ?? []))),
     }),
 };
 
@@ -52,7 +60,7 @@ export const packageView: EntityView<AccessPackage> = {
   render: (deps, { catalogId, ...accessPackage }, expand) =>
     withExpansions({ ...accessPackage }, expand, {
       catalog: () => orNull(findCatalog(deps, catalogId)),
-      assignmentPolicies: async (item) => Promise.all((await listAssignmentPolicies(deps, accessPackage.id)).map((p) => policyView.render(deps, p, item.expand ?? []))),
+      assignmentPolicies: async (item) => Promise.all(firstExpanded(await listAssignmentPolicies(deps, accessPackage.id)).map((p) => policyView.render(deps, p, item.expand ?? []))),
       resourceRoleScopes: async (item) => (await listResourceRoleScopes(deps, accessPackage.id)).map((rs) => roleScopeView(rs, item.expand ?? [])),
       incompatibleAccessPackages: async () => (await listIncompatiblePackages(deps, accessPackage.id)).map(withoutCatalogId),
       incompatibleGroups: async () => (await listIncompatibleGroups(deps, accessPackage.id)).map((g) => ({ '@odata.type': '#microsoft.graph.group', ...g })),

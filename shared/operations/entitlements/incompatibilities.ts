@@ -55,9 +55,14 @@ export async function listIncompatiblePackages(deps: EntitlementDeps, packageId:
   return packagesOf(deps, await otherIds(deps, packageId, 'accessPackage'));
 }
 
+/** Read one at a time from the directory: a package rarely lists many groups, and Graph throttles bursts. */
 export async function listIncompatibleGroups(deps: EntitlementDeps, packageId: string): Promise<DirectoryGroup[]> {
-  const groups = await Promise.all((await otherIds(deps, packageId, 'group')).map((id) => deps.directory.getGroup(id)));
-  return groups.filter((g): g is DirectoryGroup => g !== undefined);
+  const groups: DirectoryGroup[] = [];
+  for (const id of await otherIds(deps, packageId, 'group')) {
+    const group = await deps.directory.getGroup(id);
+    if (group) groups.push(group);
+  }
+  return groups;
 }
 
 /** The packages that list this one as incompatible. */
