@@ -1,13 +1,12 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { graphResponse } from '../shared/api/errorResponses';
-import { matchRoute } from '../shared/api/entitlementManagement/areaRouter';
+import { methodNotAllowedResponse } from '../shared/api/errorResponses';
+import { matchRoute, pathBelowArea } from '../shared/api/entitlementManagement/areaRouter';
 import { ENTITLEMENT_ROUTES } from '../shared/api/entitlementManagement/routes';
 import { httpHandler } from '../shared/api/httpHandler';
-import { authorize } from '../shared/auth/authorize';
+import { authorize, requireCaller } from '../shared/auth/authorize';
 import { callerFromRequest } from '../shared/auth/callerFromRequest';
 import { getDeps } from '../shared/composition';
 import { getConfig } from '../shared/config';
-import { DomainError } from '../shared/domain/errors';
 import { registerHttp } from '../shared/hosting/registry';
 
 const AREA = 'v1.0/identityGovernance/entitlementManagement';
@@ -19,15 +18,11 @@ const METHODS: HttpMethod[] = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'];
  */
 export async function entitlementManagement(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   // Who is calling comes first: without a caller, the answer is 401 whatever the path.
-  const caller = callerFromRequest(request, getConfig());
-  if (!caller) throw new DomainError('unauthenticated', 'Sign in first: the request names no caller.');
+  const caller = requireCaller(callerFromRequest(request, getConfig()));
   const url = new URL(request.url);
-  const segments = pathBelowArea(url.pathname);
+  const segments = pathBelowArea(url.pathname, AREA);
   const match = matchRoute(ENTITLEMENT_ROUTES, request.method, segments);
-  if ('allowed' in match) {
-    const response = graphResponse(405, 'methodNotAllowed', `${request.method} is not allowed on ${url.pathname}.`, context.invocationId);
-    return { ...response, headers: { ...(response.headers as Record<string, string>), allow: match.allowed.join(', ') } };
-  }
+  if ('allowed' in match) return methodNotAllowedResponse(request.method, url.pathname, match.allowed, context.invocationId);
   const { entitlements } = getDeps();
   const authorized = await authorize(caller, match.route.action, entitlements.administrators);
   return match.route.handle({
@@ -39,22 +34,6 @@ export async function entitlementManagement(request: HttpRequest, context: Invoc
     response: { serviceRoot: `${url.origin}/v1.0` },
     path: segments.map(encodeURIComponent).join('/'),
   });
-}
-
-/** The decoded segments after the area root; each is decoded alone, so an encoded `/` stays inside its segment. */
-function pathBelowArea(pathname: string): string[] {
-  const start = pathname.toLowerCase().indexOf(`/${AREA.toLowerCase()}`);
-  const rest = pathname.slice(start + AREA.length + 1);
-  return rest
-    .split('/')
-    .filter(Boolean)
-    .map((segment) => {
-      try {
-        return decodeURIComponent(segment);
-      } catch {
-        throw new DomainError('invalidRequest', `The path segment '${segment}' is not validly encoded.`);
-      }
-    });
 }
 
 registerHttp('entitlementManagement', { route: `${AREA}/{*path}`, methods: METHODS, handler: httpHandler(entitlementManagement) });

@@ -1,5 +1,5 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { graphResponse } from '../shared/api/errorResponses';
+import { graphResponse, methodNotAllowedResponse } from '../shared/api/errorResponses';
 import { registeredFunctions, registerHttp } from '../shared/hosting/registry';
 import { allowedMethods, parseRouteTemplate, type RoutedFunction } from '../shared/hosting/routeTemplate';
 
@@ -19,8 +19,7 @@ export async function unmatchedRoute(request: HttpRequest, context: InvocationCo
   const path = new URL(request.url).pathname;
   const allowed = allowedMethods(otherRoutes, path);
   if (allowed.length === 0) return graphResponse(404, 'itemNotFound', `No resource at ${path}.`, context.invocationId);
-  const response = graphResponse(405, 'methodNotAllowed', `${request.method} is not allowed on ${path}.`, context.invocationId);
-  return { ...response, headers: { ...(response.headers as Record<string, string>), allow: allowed.join(', ') } };
+  return methodNotAllowedResponse(request.method, path, allowed, context.invocationId);
 }
 
 registerHttp('unmatchedRoute', { route: '{*path}', methods: ALL_METHODS, handler: unmatchedRoute });

@@ -36,3 +36,9 @@ export function graphResponse(status: number, graphCode: string, message: string
     jsonBody: graphErrorBody(graphCode, message, requestId),
   };
 }
+
+/** 405 with the methods the path takes in `Allow`, as every host and area answers a wrong method. */
+export function methodNotAllowedResponse(method: string, path: string, allowed: readonly string[], requestId: string): HttpResponseInit {
+  const response = graphResponse(405, 'methodNotAllowed', `${method} is not allowed on ${path}.`, requestId);
+  return { ...response, headers: { ...(response.headers as Record<string, string>), allow: allowed.join(', ') } };
+}

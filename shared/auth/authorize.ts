@@ -12,8 +12,8 @@ export type Action = 'read' | 'write' | 'manageResources';
  * The one place that decides whether a caller may do an action: 401 without a caller, 403 without the right.
  * For now reads need any signed-in caller and writes an administrator; delegation widens the writes.
  */
-export async function authorize(caller: Caller | undefined, action: Action, administrators: AdministratorRoles): Promise<Caller> {
-  if (!caller) throw new DomainError('unauthenticated', 'Sign in first: the request names no caller.');
+export async function authorize(possibleCaller: Caller | undefined, action: Action, administrators: AdministratorRoles): Promise<Caller> {
+  const caller = requireCaller(possibleCaller);
   const permissions = caller.isApplication ? caller.roles : caller.scopes;
   if (permissions !== undefined) {
     const granted = action === 'read' ? [READ_PERMISSION, READ_WRITE_PERMISSION] : [READ_WRITE_PERMISSION];
@@ -29,4 +29,10 @@ export async function authorize(caller: Caller | undefined, action: Action, admi
     return caller;
   }
   throw new DomainError('forbidden', 'Only an administrator may do this.');
+}
+
+/** The first rule of `authorize`, apart so a route can refuse an anonymous caller (401) before reading the path. */
+export function requireCaller(caller: Caller | undefined): Caller {
+  if (!caller) throw new DomainError('unauthenticated', 'Sign in first: the request names no caller.');
+  return caller;
 }

@@ -9,7 +9,10 @@ import type {
   ResourceRoleScope,
   ResourceScope,
 } from '../domain/entitlements';
-import { DocumentTable } from './documentTable';
+import { DocumentTable, type StoredDocument } from './documentTable';
+import { LocatedTable } from './locatedTable';
+import { filter, type ODataFilter } from './odataFilter';
+import { tableKey } from './tableKeys';
 import type { Tables } from './tables';
 
 export type StoredPolicy = AssignmentPolicy & { id: string; accessPackageId: string; createdDateTime: string; modifiedDateTime: string };
@@ -21,16 +24,11 @@ export interface IncompatibilityLink {
   otherId: string;
 }
 
-/** Where an entity lives, for ids whose partition is another entity's id. */
-export interface Locator {
-  id: string;
-  partitionId: string;
-}
-
 /**
  * The entitlement tables, keyed for their reads: catalogs in one partition; resources, roles, scopes, packages and
  * resource requests by catalog; role scopes, policies and incompatibilities by package. Packages and policies are
- * also found by id alone, through a locator row written before and deleted after the entity.
+ * also found by id alone (LocatedTable). A resource's roles and scopes are keyed `<resourceId>|<id>`, so they are
+ * read as a RowKey range.
  */
 export class EntitlementStore {
   readonly catalogs: DocumentTable<Catalog>;
@@ -38,27 +36,43 @@ export class EntitlementStore {
   readonly resourceRoles: DocumentTable<ResourceRole>;
   readonly resourceScopes: DocumentTable<ResourceScope>;
   readonly resourceRequests: DocumentTable<ResourceRequest>;
-  readonly accessPackages: DocumentTable<AccessPackage>;
-  readonly packageLocators: DocumentTable<Locator>;
+  readonly accessPackages: LocatedTable<AccessPackage>;
   readonly roleScopes: DocumentTable<ResourceRoleScope>;
-  readonly policies: DocumentTable<StoredPolicy>;
-  readonly policyLocators: DocumentTable<Locator>;
+  readonly policies: LocatedTable<StoredPolicy>;
   readonly incompatibilities: DocumentTable<IncompatibilityLink>;
   readonly settings: DocumentTable<EntitlementSettings>;
 
   constructor(tables: Tables) {
     const table = (name: string) => () => tables.get(name);
     this.catalogs = new DocumentTable(table('catalogs'), 'catalog');
-    this.resources = new DocumentTable(table('catalogResources'), 'resource', (r) => ({ originId: r.originId, originSystem: r.originSystem }));
-    this.resourceRoles = new DocumentTable(table('resourceRoles'), 'resource role', (r) => ({ resourceId: r.resourceId }));
-    this.resourceScopes = new DocumentTable(table('resourceScopes'), 'resource scope', (s) => ({ resourceId: s.resourceId }));
+    this.resources = new DocumentTable(table('catalogResources'), 'resource');
+    this.resourceRoles = new DocumentTable(table('resourceRoles'), 'resource role');
+    this.resourceScopes = new DocumentTable(table('resourceScopes'), 'resource scope');
     this.resourceRequests = new DocumentTable(table('resourceRequests'), 'resource request');
-    this.accessPackages = new DocumentTable(table('accessPackages'), 'access package');
-    this.packageLocators = new DocumentTable(table('accessPackageLocators'), 'access package');
+    this.accessPackages = new LocatedTable(
+      new DocumentTable(table('accessPackages'), 'access package'),
+      new DocumentTable(table('accessPackageLocators'), 'access package'),
+    );
     this.roleScopes = new DocumentTable(table('resourceRoleScopes'), 'resource role scope', (rs) => ({ resourceId: rs.role.resourceId }));
-    this.policies = new DocumentTable(table('assignmentPolicies'), 'assignment policy');
-    this.policyLocators = new DocumentTable(table('assignmentPolicyLocators'), 'assignment policy');
-    this.incompatibilities = new DocumentTable(table('incompatibilities'), 'incompatibility', (i) => ({ kind: i.kind, otherId: i.otherId }));
+    this.policies = new LocatedTable(
+      new DocumentTable(table('assignmentPolicies'), 'assignment policy'),
+      new DocumentTable(table('assignmentPolicyLocators'), 'assignment policy'),
+    );
+    this.incompatibilities = new DocumentTable(table('incompatibilities'), 'incompatibility');
     this.settings = new DocumentTable(table('settings'), 'settings');
   }
+
+  rolesOf(catalogId: string, resourceId: string): Promise<StoredDocument<ResourceRole>[]> {
+    return this.resourceRoles.list({ partitionKey: tableKey(catalogId), filter: rowKeysUnder(resourceId) });
+  }
+
+  scopesOf(catalogId: string, resourceId: string): Promise<StoredDocument<ResourceScope>[]> {
+    return this.resourceScopes.list({ partitionKey: tableKey(catalogId), filter: rowKeysUnder(resourceId) });
+  }
+}
+
+/** RowKeys `tableKey(parentId, …)`: from `<parent>|` up to `<parent>}`, the character after the separator. */
+function rowKeysUnder(parentId: string): ODataFilter {
+  const parent = tableKey(parentId);
+  return filter`RowKey gt ${`${parent}|`} and RowKey lt ${`${parent}}`}`;
 }

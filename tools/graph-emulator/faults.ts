@@ -35,6 +35,18 @@ export class InvalidFaultRulesError extends Error {
   override name = 'InvalidFaultRulesError';
 }
 
+/** The rules of the GRAPH_EMULATOR_FAULTS setting (a JSON array; unset means none), for `npm start` and the CLI alike. */
+export function parseFaultsSetting(value: string | undefined): FaultRule[] {
+  if (!value) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new InvalidFaultRulesError(`not valid JSON: ${(error as Error).message}`);
+  }
+  return parseFaultRules(parsed);
+}
+
 /** Checks fault rules given as JSON; the error names the rule and field at fault. */
 export function parseFaultRules(value: unknown): FaultRule[] {
   if (!Array.isArray(value)) throw new InvalidFaultRulesError('Fault rules must be a JSON array of rules.');

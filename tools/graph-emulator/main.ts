@@ -1,4 +1,4 @@
-import { InvalidFaultRulesError, parseFaultRules, type FaultRule } from './faults';
+import { InvalidFaultRulesError, parseFaultsSetting, type FaultRule } from './faults';
 import { demoTenantPath, loadTenantFixture } from './fixture';
 import { startGraphEmulator, type GraphEmulator } from './server';
 
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   try {
     const port = readPort(process.env.GRAPH_EMULATOR_PORT);
     const seedPath = process.env.DIRECTORY_SEED || demoTenantPath();
-    const faults = readFaults(process.env.GRAPH_EMULATOR_FAULTS);
+    const faults = faultsSetting(process.env.GRAPH_EMULATOR_FAULTS);
     const seed = loadTenantFixture(seedPath);
     emulator = await startGraphEmulator({ seed, port, faults }).catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'EADDRINUSE' ? new Error(`GRAPH_EMULATOR_PORT: ${port} is already in use.`) : error;
@@ -47,12 +47,10 @@ function readPort(value: string | undefined): number {
   return port;
 }
 
-function readFaults(value: string | undefined): FaultRule[] {
-  if (!value) return [];
+function faultsSetting(value: string | undefined): FaultRule[] {
   try {
-    return parseFaultRules(JSON.parse(value));
+    return parseFaultsSetting(value);
   } catch (error) {
-    if (error instanceof SyntaxError) throw new Error(`GRAPH_EMULATOR_FAULTS is not valid JSON: ${error.message}`);
     if (error instanceof InvalidFaultRulesError) throw new Error(`GRAPH_EMULATOR_FAULTS: ${error.message}`);
     throw error;
   }

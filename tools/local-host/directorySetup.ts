@@ -1,5 +1,5 @@
 import { SettingsError } from '../../shared/settings';
-import { parseFaultRules, type FaultRule } from '../graph-emulator/faults';
+import { InvalidFaultRulesError, parseFaultsSetting, type FaultRule } from '../graph-emulator/faults';
 import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../graph-emulator/fixture';
 
 /** Roles worth pointing out to someone trying the demo. */
@@ -19,11 +19,11 @@ export function loadSeed(env: NodeJS.ProcessEnv): { path: string; seed: TenantFi
 }
 
 export function parseFaults(value: string | undefined): FaultRule[] {
-  if (!value) return [];
   try {
-    return parseFaultRules(JSON.parse(value));
+    return parseFaultsSetting(value);
   } catch (error) {
-    throw new SettingsError([`GRAPH_EMULATOR_FAULTS: must be a JSON array of fault rules (${(error as Error).message})`]);
+    if (error instanceof InvalidFaultRulesError) throw new SettingsError([`GRAPH_EMULATOR_FAULTS: ${error.message}`]);
+    throw error;
   }
 }
 

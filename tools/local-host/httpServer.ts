@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HttpRequest, HttpResponse, type HttpHandler, type HttpResponseInit } from '@azure/functions';
-import { graphResponse } from '../../shared/api/errorResponses';
+import { graphResponse, methodNotAllowedResponse } from '../../shared/api/errorResponses';
 import { allowedMethods, comparePrecedence, parseRouteTemplate, type RouteTemplate } from '../../shared/hosting/routeTemplate';
 import { invoke } from './invoke';
 import type { HostLog } from './log';
@@ -53,7 +53,7 @@ export function createHttpServer(
       if (!target) {
         const allowed = allowedMethods(ordered, url.pathname);
         if (allowed.length === 0) return send(res, hostError(404, 'itemNotFound', `No resource at ${url.pathname}.`));
-        return send(res, hostError(405, 'methodNotAllowed', `${method} is not allowed on ${url.pathname}.`, allowed));
+        return send(res, new HttpResponse(methodNotAllowedResponse(method, url.pathname, allowed, randomUUID())));
       }
 
       const request = new HttpRequest({
@@ -89,7 +89,7 @@ async function runTimer(
   req: IncomingMessage,
   body: Buffer,
 ): Promise<HttpResponse> {
-  if (method !== 'POST') return hostError(405, 'methodNotAllowed', `Use POST on /admin/functions/${name}.`, ['POST']);
+  if (method !== 'POST') return new HttpResponse(methodNotAllowedResponse(method, `/admin/functions/${name}`, ['POST'], randomUUID()));
   if (req.headers.origin) return hostError(403, 'accessDenied', 'The admin endpoint does not take requests from web pages.');
   if (!req.headers['content-type']?.toLowerCase().startsWith('application/json') || !hasInput(body)) {
     return hostError(400, 'invalidRequest', 'Send Content-Type: application/json with a body like {"input":""}.');
@@ -113,9 +113,8 @@ function hasInput(body: Buffer): boolean {
   }
 }
 
-function hostError(status: number, code: string, message: string, allow?: readonly string[]): HttpResponse {
-  const response = graphResponse(status, code, message, randomUUID());
-  return new HttpResponse(allow ? { ...response, headers: { ...(response.headers as Record<string, string>), allow: allow.join(', ') } } : response);
+function hostError(status: number, code: string, message: string): HttpResponse {
+  return new HttpResponse(graphResponse(status, code, message, randomUUID()));
 }
 
 /** The URL asked for; the path is taken as it is, never as a host (`//evil/x` is a path). */

@@ -68,3 +68,19 @@ function matchPattern(pattern: string, segments: string[]): string[] | undefined
   }
   return ids;
 }
+
+/** The decoded segments after the area root; each is decoded alone, so an encoded `/` stays inside its segment. */
+export function pathBelowArea(pathname: string, area: string): string[] {
+  const start = pathname.toLowerCase().indexOf(`/${area.toLowerCase()}`);
+  const rest = pathname.slice(start + area.length + 1);
+  return rest
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw new DomainError('invalidRequest', `The path segment '${segment}' is not validly encoded.`);
+      }
+    });
+}

@@ -14,7 +14,6 @@ import {
 import type { EntitlementDeps } from '../../operations/entitlements/entitlementDeps';
 import { isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
-import { filter } from '../../store/odataFilter';
 import { tableKey } from '../../store/tableKeys';
 
 type Json = Record<string, unknown>;
@@ -99,13 +98,12 @@ export const policyView: EntityView<StoredPolicy> = {
 };
 
 export function resourceView(catalogId: string): EntityView<CatalogResource> {
-  const partitionKey = tableKey(catalogId);
   return {
     filterView: (resource) => ({ ...resource }),
     render: (deps, resource, expand) =>
       withExpansions({ ...resource }, expand, {
-        roles: async () => (await deps.store.resourceRoles.list({ partitionKey, filter: filter`resourceId eq ${resource.id}` })).map((d) => withoutResourceId(d.value)),
-        scopes: async () => (await deps.store.resourceScopes.list({ partitionKey, filter: filter`resourceId eq ${resource.id}` })).map((d) => withoutResourceId(d.value)),
+        roles: async () => (await deps.store.rolesOf(catalogId, resource.id)).map((d) => withoutResourceId(d.value)),
+        scopes: async () => (await deps.store.scopesOf(catalogId, resource.id)).map((d) => withoutResourceId(d.value)),
       }),
   };
 }

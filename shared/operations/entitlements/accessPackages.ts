@@ -8,9 +8,6 @@ import { findCatalog } from './catalogs';
 import { undoUnlessParentRemains } from './parentCheck';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
 
-/** Locators live in a partition per id, so lookups by id spread across partitions instead of sharing one. */
-export const LOCATOR = tableKey('locator');
-
 const packageFields = {
   displayName: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
   description: z.string().max(1024, 'must be at most 1024 characters').nullable(),
@@ -39,26 +36,24 @@ export async function createAccessPackage(deps: EntitlementDeps, actor: Actor, b
     createdDateTime: now,
     modifiedDateTime: now,
   };
-  await deps.store.packageLocators.insert(tableKey(accessPackage.id), LOCATOR, { id: accessPackage.id, partitionId: catalog.value.id });
-  await deps.store.accessPackages.insert(tableKey(catalog.value.id), tableKey(accessPackage.id), accessPackage);
+  const stored = await deps.store.accessPackages.insert(catalog.value.id, accessPackage.id, accessPackage);
   await undoUnlessParentRemains(
     () => findCatalog(deps, catalog.value.id),
-    () => deleteStoredPackage(deps, accessPackage.id),
+    () => deps.store.accessPackages.delete(stored),
   );
   await deps.audit.record({ actorId: actor.objectId, action: 'createAccessPackage', entityType: 'accessPackage', entityId: accessPackage.id, before: null, after: accessPackage });
   return accessPackage;
 }
 
 export async function findAccessPackage(deps: EntitlementDeps, id: string): Promise<StoredDocument<AccessPackage>> {
-  const locator = await deps.store.packageLocators.get(tableKey(id), LOCATOR);
-  const found = locator && (await deps.store.accessPackages.get(tableKey(locator.value.partitionId), tableKey(id)));
+  const found = await deps.store.accessPackages.find(id);
   if (!found) throw new DomainError('notFound', `Access package '${id}' was not found.`);
   return found;
 }
 
 export async function listAccessPackages(deps: EntitlementDeps, catalogId?: string): Promise<AccessPackage[]> {
   if (catalogId !== undefined) await findCatalog(deps, catalogId);
-  const documents = await deps.store.accessPackages.list(catalogId === undefined ? {} : { partitionKey: tableKey(catalogId) });
+  const documents = await deps.store.accessPackages.list({ partitionId: catalogId });
   return documents.map((d) => d.value);
 }
 
@@ -74,7 +69,7 @@ export async function updateAccessPackage(deps: EntitlementDeps, actor: Actor, i
 export async function deleteAccessPackage(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findAccessPackage(deps, id);
   const packageKey = tableKey(id);
-  if ((await deps.store.policies.list({ partitionKey: packageKey })).length > 0) {
+  if ((await deps.store.policies.list({ partitionId: id })).length > 0) {
     throw new DomainError('conflict', `Access package '${id}' still has assignment policies; delete them first.`);
   }
   for (const roleScope of await deps.store.roleScopes.list({ partitionKey: packageKey })) await deps.store.roleScopes.delete(roleScope);
@@ -90,13 +85,6 @@ export async function deleteAccessPackage(deps: EntitlementDeps, actor: Actor, i
     const forward = await deps.store.incompatibilities.get(tableKey(link.value.packageId), tableKey('accessPackage', id));
     if (forward) await deps.store.incompatibilities.delete(forward);
   }
-  await deleteStoredPackage(deps, id);
-  await deps.audit.record({ actorId: actor.objectId, action: 'deleteAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: null });
-}
-
-async function deleteStoredPackage(deps: EntitlementDeps, id: string): Promise<void> {
-  const stored = await findAccessPackage(deps, id);
   await deps.store.accessPackages.delete(stored);
-  const locator = await deps.store.packageLocators.get(tableKey(id), LOCATOR);
-  if (locator) await deps.store.packageLocators.delete(locator);
+  await deps.audit.record({ actorId: actor.objectId, action: 'deleteAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: null });
 }

@@ -2,8 +2,7 @@ import { DomainError, isDomainError } from '../../domain/errors';
 import { parsePolicyInput } from '../../domain/policies';
 import type { StoredDocument } from '../../store/documentTable';
 import type { StoredPolicy } from '../../store/entitlementStore';
-import { tableKey } from '../../store/tableKeys';
-import { findAccessPackage, LOCATOR } from './accessPackages';
+import { findAccessPackage } from './accessPackages';
 import { undoUnlessParentRemains } from './parentCheck';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
 
@@ -25,19 +24,17 @@ export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Actor
   await packageNamedBy(deps, input.accessPackageId);
   const now = nowIso(deps);
   const policy: StoredPolicy = { ...input.policy, id: deps.newId(), accessPackageId: input.accessPackageId, createdDateTime: now, modifiedDateTime: now };
-  await deps.store.policyLocators.insert(tableKey(policy.id), LOCATOR, { id: policy.id, partitionId: policy.accessPackageId });
-  await deps.store.policies.insert(tableKey(policy.accessPackageId), tableKey(policy.id), policy);
+  const stored = await deps.store.policies.insert(policy.accessPackageId, policy.id, policy);
   await undoUnlessParentRemains(
     () => findAccessPackage(deps, policy.accessPackageId),
-    () => deleteStoredPolicy(deps, policy.id),
+    () => deps.store.policies.delete(stored),
   );
   await deps.audit.record({ actorId: actor.objectId, action: 'createAssignmentPolicy', entityType: 'assignmentPolicy', entityId: policy.id, before: null, after: policy });
   return policy;
 }
 
 export async function findAssignmentPolicy(deps: EntitlementDeps, id: string): Promise<StoredDocument<StoredPolicy>> {
-  const locator = await deps.store.policyLocators.get(tableKey(id), LOCATOR);
-  const found = locator && (await deps.store.policies.get(tableKey(locator.value.partitionId), tableKey(id)));
+  const found = await deps.store.policies.find(id);
   if (!found) throw new DomainError('notFound', `Assignment policy '${id}' was not found.`);
   return found;
 }
@@ -58,18 +55,12 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Acto
 
 export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findAssignmentPolicy(deps, id);
-  await deleteStoredPolicy(deps, id);
+  await deps.store.policies.delete(stored);
   await deps.audit.record({ actorId: actor.objectId, action: 'deleteAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: null });
 }
 
 export async function listAssignmentPolicies(deps: EntitlementDeps, packageId?: string): Promise<StoredPolicy[]> {
   if (packageId !== undefined) await findAccessPackage(deps, packageId);
-  const documents = await deps.store.policies.list(packageId === undefined ? {} : { partitionKey: tableKey(packageId) });
+  const documents = await deps.store.policies.list({ partitionId: packageId });
   return documents.map((d) => d.value);
-}
-
-async function deleteStoredPolicy(deps: EntitlementDeps, id: string): Promise<void> {
-  await deps.store.policies.delete(await findAssignmentPolicy(deps, id));
-  const locator = await deps.store.policyLocators.get(tableKey(id), LOCATOR);
-  if (locator) await deps.store.policyLocators.delete(locator);
 }

@@ -83,7 +83,7 @@ async function addResource(deps: EntitlementDeps, catalogId: string, originSyste
   const origin = await readResourceOrigin(deps.directory, originSystem, originId);
   const now = nowIso(deps);
   const resource: CatalogResource = {
-    id: deterministicId('resource', catalogId, originSystem, originId.toLowerCase()),
+    id: resourceIdFor(catalogId, originSystem, originId),
     displayName: origin.displayName,
     description: origin.description,
     originId,
@@ -118,7 +118,7 @@ async function refreshResource(deps: EntitlementDeps, catalogId: string, stored:
   const origin = await readResourceOrigin(deps.directory, stored.value.originSystem, stored.value.originId);
   await writeRolesAndScope(deps, catalogId, stored.value, origin);
   const used = new Set((await roleScopesUsing(deps, catalogId, stored.value.id)).map((rs) => rs.role.id));
-  for (const role of await rolesOf(deps, catalogId, stored.value.id)) {
+  for (const role of await deps.store.rolesOf(catalogId, stored.value.id)) {
     if (!origin.roles.some((r) => r.originId === role.value.originId) && !used.has(role.value.id)) {
       await deps.store.resourceRoles.delete(role);
     }
@@ -134,10 +134,8 @@ async function removeResource(deps: EntitlementDeps, catalogId: string, stored: 
     throw new DomainError('conflict', `Resource '${stored.value.id}' is still granted by ${users.length} access package role(s); remove them first.`);
   }
   // Roles and scope first, the resource last: a removal cut off halfway is finished by asking again.
-  for (const role of await rolesOf(deps, catalogId, stored.value.id)) await deps.store.resourceRoles.delete(role);
-  for (const scope of await deps.store.resourceScopes.list({ partitionKey: tableKey(catalogId), filter: filter`resourceId eq ${stored.value.id}` })) {
-    await deps.store.resourceScopes.delete(scope);
-  }
+  for (const role of await deps.store.rolesOf(catalogId, stored.value.id)) await deps.store.resourceRoles.delete(role);
+  for (const scope of await deps.store.scopesOf(catalogId, stored.value.id)) await deps.store.resourceScopes.delete(scope);
   await deps.store.resources.delete(stored);
 }
 
@@ -155,21 +153,17 @@ async function locateResource(
   return found;
 }
 
-async function findResourceByOrigin(deps: EntitlementDeps, catalogId: string, originSystem: OriginSystem, originId: string) {
-  const [found] = await deps.store.resources.list({
-    partitionKey: tableKey(catalogId),
-    filter: filter`originSystem eq ${originSystem} and originId eq ${originId}`,
-  });
-  return found;
-}
+/** A resource's id follows from its catalog and origin, so finding it by origin is a point read. */
+const resourceIdFor = (catalogId: string, originSystem: OriginSystem, originId: string) =>
+  deterministicId('resource', catalogId, originSystem, originId.toLowerCase());
 
-function rolesOf(deps: EntitlementDeps, catalogId: string, resourceId: string) {
-  return deps.store.resourceRoles.list({ partitionKey: tableKey(catalogId), filter: filter`resourceId eq ${resourceId}` });
+function findResourceByOrigin(deps: EntitlementDeps, catalogId: string, originSystem: OriginSystem, originId: string) {
+  return deps.store.resources.get(tableKey(catalogId), tableKey(resourceIdFor(catalogId, originSystem, originId)));
 }
 
 /** The role scopes that grant a resource's roles: only packages of the resource's own catalog can hold them. */
 async function roleScopesUsing(deps: EntitlementDeps, catalogId: string, resourceId: string) {
-  const packages = await deps.store.accessPackages.list({ partitionKey: tableKey(catalogId) });
+  const packages = await deps.store.accessPackages.list({ partitionId: catalogId });
   const found = await Promise.all(
     packages.map((p) => deps.store.roleScopes.list({ partitionKey: tableKey(p.value.id), filter: filter`resourceId eq ${resourceId}` })),
   );

@@ -107,7 +107,7 @@ export async function updateCatalog(deps: EntitlementDeps, actor: Actor, id: str
 export async function deleteCatalog(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findCatalog(deps, id);
   if (stored.value.catalogType === 'serviceDefault') throw new DomainError('conflict', 'The built-in General catalog cannot be deleted.');
-  if ((await deps.store.accessPackages.list({ partitionKey: tableKey(id) })).length > 0) {
+  if ((await deps.store.accessPackages.list({ partitionId: id })).length > 0) {
     throw new DomainError('conflict', `Catalog '${id}' still has access packages; delete them first.`);
   }
   const partitionKey = tableKey(id);

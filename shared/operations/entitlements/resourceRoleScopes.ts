@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { parseInput } from '../../api/validation';
 import { DomainError } from '../../domain/errors';
 import type { ResourceRoleScope } from '../../domain/entitlements';
-import { filter } from '../../store/odataFilter';
 import { tableKey } from '../../store/tableKeys';
 import { findAccessPackage } from './accessPackages';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
@@ -40,7 +39,7 @@ export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, 
   if (!role) {
     throw new DomainError('invalidRequest', `Invalid resource role scope: the role is not a role of a resource in catalog '${accessPackage.value.catalogId}'.`);
   }
-  const scopes = (await deps.store.resourceScopes.list({ partitionKey: catalogKey, filter: filter`resourceId eq ${role.resourceId}` })).map((d) => d.value);
+  const scopes = (await deps.store.scopesOf(accessPackage.value.catalogId, role.resourceId)).map((d) => d.value);
   const scope = input.scope?.id
     ? scopes.find((s) => s.id === input.scope?.id)
     : input.scope?.originId
@@ -48,13 +47,10 @@ export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, 
       : scopes.find((s) => s.isRootScope);
   if (!scope) throw new DomainError('invalidRequest', `Invalid resource role scope: the scope is not a scope of resource '${role.resourceId}'.`);
   const roleScope: ResourceRoleScope = { id: `${role.id}_${scope.id}`, createdDateTime: nowIso(deps), role, scope };
-  await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
+  const written = await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
   await undoUnlessParentRemains(
     () => findAccessPackage(deps, packageId),
-    async () => {
-      const written = await deps.store.roleScopes.get(tableKey(packageId), tableKey(roleScope.id));
-      if (written) await deps.store.roleScopes.delete(written);
-    },
+    () => deps.store.roleScopes.delete(written),
   );
   await deps.audit.record({ actorId: actor.objectId, action: 'addResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: null, after: roleScope });
   return roleScope;
