@@ -139,10 +139,16 @@ export interface DirectoryPort {
   getGroup(groupId: string): Promise<DirectoryGroup | undefined>;
   listGroupMembers(groupId: string, page?: string): Promise<DirectoryPage<DirectoryObjectRef>>;
   getGroupOwnerIds(groupId: string): Promise<string[]>;
+  /** Which of `groupIds` the user belongs to, directly or through nested groups. */
+  memberGroupsOf(userId: string, groupIds: readonly string[]): Promise<string[]>;
   /** Adds users to a group; one already a member is `unchanged`. */
   addGroupMembers(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
   /** Removes users from a group; one not a member is `unchanged`. */
   removeGroupMembers(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
+  /** Makes users owners of a group; one who is already an owner is `unchanged`. */
+  addGroupOwners(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
+  /** Removes users from a group's owners; one who is not an owner is `unchanged`. */
+  removeGroupOwners(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
 
   getApplication(servicePrincipalId: string): Promise<DirectoryApplication | undefined>;
   listAppRoleAssignments(servicePrincipalId: string, page?: string): Promise<DirectoryPage<AppRoleAssignmentRef>>;

@@ -27,8 +27,9 @@ interface Collection<T> {
 /** An app role id Graph uses for "default access" to an application that defines no roles. */
 export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000';
 
-/** Graph takes at most 20 `members@odata.bind` in one PATCH of a group. */
+/** Graph takes at most 20 `members@odata.bind` in one PATCH of a group, and 20 ids in one checkMemberGroups. */
 const MEMBERS_PER_PATCH = 20;
+const GROUPS_PER_CHECK = 20;
 /** The scope of a directory role assignment that holds across the whole tenant. */
 const TENANT_SCOPE = '/';
 const ALREADY_EXISTS = /already exist/i;
@@ -157,6 +158,24 @@ export class GraphDirectory implements DirectoryPort {
     return this.#allIds(`/groups/${readable('objectId', 'group id', groupId)}/owners?$select=id&$top=999`);
   }
 
+  /** An id that cannot be a group is in no group; a user that does not exist belongs to none (Graph: 404). */
+  async memberGroupsOf(userId: string, groupIds: readonly string[]): Promise<string[]> {
+    if (!isValidId('objectId', userId)) return [];
+    const checkable = groupIds.filter((id) => isValidId('objectId', id));
+    const found: string[] = [];
+    try {
+      for (const ids of chunk(checkable, GROUPS_PER_CHECK)) {
+        const answer = await this.graph.send<Collection<string>>('POST', `/users/${encodeURIComponent(userId)}/checkMemberGroups`, { groupIds: ids });
+        found.push(...answer.value);
+      }
+    } catch (error) {
+      if (error instanceof DirectoryError && error.kind === 'notFound') return [];
+      throw error;
+    }
+    const asked = new Map(checkable.map((id) => [id.toLowerCase(), id]));
+    return found.flatMap((id) => asked.get(id.toLowerCase()) ?? []);
+  }
+
   /**
    * Up to 20 members per PATCH, 20 PATCHes per `$batch`. Graph refuses a whole PATCH when one user in it is
    * already a member (or does not exist), so such a chunk is retried one user at a time to tell which.
@@ -188,10 +207,29 @@ export class GraphDirectory implements DirectoryPort {
     return inOrder(userIds, outcomes);
   }
 
-  async removeGroupMembers(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]> {
+  removeGroupMembers(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]> {
+    return this.#removeReferences(groupId, 'members', userIds);
+  }
+
+  /** Graph adds owners one reference at a time: one POST per user, 20 per `$batch`. */
+  async addGroupOwners(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]> {
     const group = `/groups/${changeable('objectId', 'group id', groupId)}`;
     const { ids, outcomes } = usableUserIds(userIds);
-    const answers = await this.graph.batch(ids.map((id) => ({ method: 'DELETE', url: `${group}/members/${encodeURIComponent(id)}/$ref` })));
+    const answers = await this.graph.batch(
+      ids.map((id) => ({ method: 'POST', url: `${group}/owners/$ref`, body: { '@odata.id': this.graph.directoryObjectUrl(id) } })),
+    );
+    answers.forEach((answer, index) => outcomes.set(ids[index]!, classify(ids[index]!, answer, isAlreadyExists)));
+    return inOrder(userIds, outcomes);
+  }
+
+  removeGroupOwners(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]> {
+    return this.#removeReferences(groupId, 'owners', userIds);
+  }
+
+  async #removeReferences(groupId: string, relationship: 'members' | 'owners', userIds: readonly string[]): Promise<ChangeOutcome[]> {
+    const group = `/groups/${changeable('objectId', 'group id', groupId)}`;
+    const { ids, outcomes } = usableUserIds(userIds);
+    const answers = await this.graph.batch(ids.map((id) => ({ method: 'DELETE', url: `${group}/${relationship}/${encodeURIComponent(id)}/$ref` })));
     answers.forEach((answer, index) => outcomes.set(ids[index]!, classify(ids[index]!, answer, isNotFound)));
     return inOrder(userIds, outcomes);
   }

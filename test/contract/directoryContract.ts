@@ -140,6 +140,26 @@ export function directoryContract(arrange: () => DirectoryUnderTest, abilities: 
       expect(members).not.toContain(a);
     });
 
+    it('adds and removes owners, idempotently', async () => {
+      const [a] = objects.spareUserIds;
+      try {
+        expect(await directory.addGroupOwners(objects.group.id, [a])).toEqual([{ userId: a, outcome: 'changed' }]);
+        expect(await directory.addGroupOwners(objects.group.id, [a])).toEqual([{ userId: a, outcome: 'unchanged' }]);
+        expect(await directory.getGroupOwnerIds(objects.group.id)).toContain(a);
+      } finally {
+        expect(await directory.removeGroupOwners(objects.group.id, [a])).toEqual([{ userId: a, outcome: 'changed' }]);
+      }
+      expect(await directory.removeGroupOwners(objects.group.id, [a])).toEqual([{ userId: a, outcome: 'unchanged' }]);
+      expect(await directory.getGroupOwnerIds(objects.group.id)).not.toContain(a);
+    });
+
+    it('tells which of the given groups a user is in; none for an unknown user or group', async () => {
+      const ghost = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
+      expect(await directory.memberGroupsOf(objects.member.id, [objects.group.id, ghost])).toEqual([objects.group.id]);
+      expect(await directory.memberGroupsOf(objects.spareUserIds[0], [objects.group.id])).toEqual([]);
+      expect(await directory.memberGroupsOf(ghost, [objects.group.id])).toEqual([]);
+    });
+
     it('adds the users that exist when one in the same request does not', async () => {
       const [a] = objects.spareUserIds;
       const ghost = 'ffffffff-ffff-4fff-8fff-ffffffffffff';

@@ -188,6 +188,23 @@ export class DirectoryState {
     return this.#groups.get(id.toLowerCase());
   }
 
+  /** The ids (lower case) of the groups an object belongs to, directly or through groups that are members. */
+  groupsContaining(objectId: string): Set<string> {
+    const found = new Set<string>();
+    const pending = [objectId.toLowerCase()];
+    while (pending.length > 0) {
+      const member = pending.pop()!;
+      for (const group of this.#groups.values()) {
+        const id = group.properties.id.toLowerCase();
+        if (!found.has(id) && group.members.has(member)) {
+          found.add(id);
+          pending.push(id);
+        }
+      }
+    }
+    return found;
+  }
+
   updateGroup(group: GroupRecord, changes: Partial<GroupProperties>): void {
     group.properties = { ...group.properties, ...changes };
   }
@@ -196,9 +213,9 @@ export class DirectoryState {
     for (const id of ids) group[relationship].set(id.toLowerCase(), this.#nextSeq());
   }
 
-  /** False when the object was not a member. */
-  removeGroupMember(group: GroupRecord, id: string): boolean {
-    return group.members.delete(id.toLowerCase());
+  /** False when the object was not a member (or owner). */
+  removeGroupMember(group: GroupRecord, id: string, relationship: 'members' | 'owners' = 'members'): boolean {
+    return group[relationship].delete(id.toLowerCase());
   }
 
   servicePrincipals(): IterableIterator<ServicePrincipalRecord> {

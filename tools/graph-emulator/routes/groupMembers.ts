@@ -49,23 +49,29 @@ function listRelationship(relationship: 'members' | 'owners') {
   };
 }
 
-function addMember(context: RouteContext) {
-  const group = requireGroup(context.directory, context.params.id!);
-  const reference = requireObjectBody(context.body)['@odata.id'];
-  context.directory.addGroupMembers(group, 'members', newMemberIds(context.directory, group, 'members', [reference], '@odata.id'));
-  return noContent();
+function addReference(relationship: 'members' | 'owners') {
+  return (context: RouteContext) => {
+    const group = requireGroup(context.directory, context.params.id!);
+    const reference = requireObjectBody(context.body)['@odata.id'];
+    context.directory.addGroupMembers(group, relationship, newMemberIds(context.directory, group, relationship, [reference], '@odata.id'));
+    return noContent();
+  };
 }
 
-function removeMember(context: RouteContext) {
-  const group = requireGroup(context.directory, context.params.id!);
-  const memberId = context.params.memberId!;
-  if (!context.directory.removeGroupMember(group, memberId)) throw resourceNotFound(memberId);
-  return noContent();
+function removeReference(relationship: 'members' | 'owners') {
+  return (context: RouteContext) => {
+    const group = requireGroup(context.directory, context.params.id!);
+    const objectId = context.params.memberId!;
+    if (!context.directory.removeGroupMember(group, objectId, relationship)) throw resourceNotFound(objectId);
+    return noContent();
+  };
 }
 
 export const groupMemberRoutes: readonly Route[] = [
   route('GET', '/groups/{id}/members', listRelationship('members')),
   route('GET', '/groups/{id}/owners', listRelationship('owners')),
-  route('POST', '/groups/{id}/members/$ref', addMember),
-  route('DELETE', '/groups/{id}/members/{memberId}/$ref', removeMember),
+  route('POST', '/groups/{id}/members/$ref', addReference('members')),
+  route('DELETE', '/groups/{id}/members/{memberId}/$ref', removeReference('members')),
+  route('POST', '/groups/{id}/owners/$ref', addReference('owners')),
+  route('DELETE', '/groups/{id}/owners/{memberId}/$ref', removeReference('owners')),
 ];

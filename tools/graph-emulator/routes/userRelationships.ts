@@ -46,9 +46,23 @@ function listSponsors(context: RouteContext) {
   return listCollection(context, { entitySet: 'directoryObjects', type: DIRECTORY_OBJECT_TYPE, items });
 }
 
+/** Graph takes at most 20 group ids in one checkMemberGroups call. */
+const CHECK_MEMBER_GROUPS_LIMIT = 20;
+
+/** Which of the given groups the user belongs to, directly or through nested groups, as Graph's action answers. */
+function checkMemberGroups(context: RouteContext) {
+  const user = requireUser(context.directory, context.params.id!);
+  const groupIds = requireObjectBody(context.body).groupIds;
+  if (!Array.isArray(groupIds) || groupIds.some((id) => typeof id !== 'string')) throw badRequest('groupIds must be an array of group ids.');
+  if (groupIds.length > CHECK_MEMBER_GROUPS_LIMIT) throw badRequest(`At most ${CHECK_MEMBER_GROUPS_LIMIT} group ids may be checked at once.`);
+  const containing = context.directory.groupsContaining(user.properties.id);
+  return ok({ '@odata.context': `${context.origin}/v1.0/$metadata#Collection(Edm.String)`, value: (groupIds as string[]).filter((id) => containing.has(id.toLowerCase())) });
+}
+
 export const userRelationshipRoutes: readonly Route[] = [
   route('GET', '/users/{id}/manager', getManager),
   route('PUT', '/users/{id}/manager/$ref', setManager),
   route('DELETE', '/users/{id}/manager/$ref', removeManager),
   route('GET', '/users/{id}/sponsors', listSponsors),
+  route('POST', '/users/{id}/checkMemberGroups', checkMemberGroups),
 ];
