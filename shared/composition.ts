@@ -5,6 +5,7 @@ import { systemClock } from './domain/clock';
 import type { EntitlementDeps } from './operations/entitlements/entitlementDeps';
 import { AuditLog } from './store/auditLog';
 import { EntitlementStore } from './store/entitlementStore';
+import { GrantStore } from './store/grantStore';
 import { createGraphDirectory } from './directory/createGraphDirectory';
 import type { DirectoryPort } from './directory/directoryPort';
 import type { RetryPolicy } from './directory/retryPolicy';
@@ -26,6 +27,7 @@ export function buildDeps(config: Config): Deps {
   const directoryProbe = createGraphDirectory(config, SINGLE_ATTEMPT);
   const entitlements: EntitlementDeps = {
     store: new EntitlementStore(tables),
+    grants: new GrantStore(tables),
     audit: new AuditLog(tables, systemClock),
     directory,
     administrators: new AdministratorRoles(directory, systemClock),

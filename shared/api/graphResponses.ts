@@ -28,3 +28,4 @@ export function collectionResponse(
 }
 
 export const noContent = (): HttpResponseInit => ({ status: 204 });
+export const accepted = (): HttpResponseInit => ({ status: 202 });

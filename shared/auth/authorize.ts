@@ -5,8 +5,11 @@ import type { Caller } from './caller';
 /**
  * What a route does, for the one authorization decision. `manageResources` (adding or removing a catalog's
  * resources) is apart because an application may not do it even with the read-write permission (DESIGN §2.4).
+ * `selfService` (requesting, approving) is open to every signed-in caller as far as the route goes: what they may
+ * request or decide follows from the policies, which the operation reads, and administrator request types come
+ * back here as `write`.
  */
-export type Action = 'read' | 'write' | 'manageResources';
+export type Action = 'read' | 'write' | 'manageResources' | 'selfService';
 
 /**
  * The one place that decides whether a caller may do an action: 401 without a caller, 403 without the right.
@@ -21,7 +24,7 @@ export async function authorize(possibleCaller: Caller | undefined, action: Acti
       throw new DomainError('forbidden', `This needs the ${granted.join(' or ')} permission.`);
     }
   }
-  if (action === 'read') return caller;
+  if (action === 'read' || action === 'selfService') return caller;
   if (caller.isApplication) {
     if (action === 'manageResources') throw new DomainError('forbidden', 'Applications cannot add or remove catalog resources.');
     if (isAdministrativeApplication(caller)) return caller;

@@ -1,8 +1,8 @@
-import type { TableClient } from '@azure/data-tables';
+import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { allOf, filter, type ODataFilter } from './odataFilter';
 import { queryAll } from './pagedQuery';
 import type { TableKey } from './tableKeys';
-import { deleteEntity, findEntity, insertEntity, replaceEntity } from './tables';
+import { deleteEntity, findEntity, insertEntity, replaceEntity, writeTogether } from './tables';
 
 /** A property holds at most 64 KiB (32K UTF-16 characters); documents are split into parts below that. */
 const PART_LENGTH = 30_000;
@@ -16,6 +16,16 @@ export interface StoredDocument<T> {
 
 /** Scalar copies of a document's fields, kept beside it so queries can filter on them. */
 export type IndexedFields = Record<string, string | number | boolean>;
+
+/** A write prepared by a DocumentTable, to be done with others of the same partition by `writeDocumentsTogether`. */
+export interface DocumentWrite {
+  table: () => Promise<TableClient>;
+  partitionKey: TableKey;
+  rowKey: TableKey;
+  action: TransactionAction;
+  /** The stored document after the write; undefined for a deletion. */
+  result: (etag: string) => StoredDocument<object> | undefined;
+}
 
 type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag: string; parts?: number };
 
@@ -59,6 +69,27 @@ export class DocumentTable<T extends object> {
     await deleteEntity(await this.table(), document.partitionKey, document.rowKey, document.etag, this.what);
   }
 
+  insertion(partitionKey: TableKey, rowKey: TableKey, value: T): DocumentWrite {
+    return { table: this.table, partitionKey, rowKey, action: ['create', this.#row(partitionKey, rowKey, value)], result: (etag) => ({ partitionKey, rowKey, etag, value }) };
+  }
+
+  replacement(document: StoredDocument<T>, value: T): DocumentWrite {
+    const { partitionKey, rowKey } = document;
+    return {
+      table: this.table,
+      partitionKey,
+      rowKey,
+      action: ['update', this.#row(partitionKey, rowKey, value), 'Replace', { etag: document.etag }],
+      result: (etag) => ({ partitionKey, rowKey, etag, value }),
+    };
+  }
+
+  /** Within a transaction, the SDK deletes unconditionally: use it for rows whose content no one else changes. */
+  deletion(document: Pick<StoredDocument<T>, 'partitionKey' | 'rowKey'>): DocumentWrite {
+    const { partitionKey, rowKey } = document;
+    return { table: this.table, partitionKey, rowKey, action: ['delete', { partitionKey, rowKey }], result: () => undefined };
+  }
+
   #row(partitionKey: TableKey, rowKey: TableKey, value: T) {
     const json = JSON.stringify(value);
     const parts = Math.max(1, Math.ceil(json.length / PART_LENGTH));
@@ -71,4 +102,18 @@ export class DocumentTable<T extends object> {
     const json = Array.from({ length: Number(row.parts ?? 1) }, (_, i) => String(row[`part${i}`] ?? '')).join('');
     return { partitionKey: row.partitionKey as TableKey, rowKey: row.rowKey as TableKey, etag: row.etag, value: JSON.parse(json) as T };
   }
+}
+
+/**
+ * Does writes of one partition of one table all at once or not at all. Returns the documents as stored, in order
+ * (undefined for deletions), so a caller can go on updating them by their new ETags.
+ */
+export async function writeDocumentsTogether(writes: readonly DocumentWrite[], what: string): Promise<Array<StoredDocument<object> | undefined>> {
+  const [first] = writes;
+  if (!first) return [];
+  if (writes.some((w) => w.table !== first.table || w.partitionKey !== first.partitionKey)) {
+    throw new Error('Writes done together must share one table and one partition.');
+  }
+  const etags = await writeTogether(await first.table(), writes.map((w) => w.action), what);
+  return writes.map((write, index) => write.result(etags[index] ?? ''));
 }

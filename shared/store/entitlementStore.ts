@@ -11,7 +11,7 @@ import type {
 } from '../domain/entitlements';
 import { DocumentTable, type StoredDocument } from './documentTable';
 import { LocatedTable } from './locatedTable';
-import { filter, type ODataFilter } from './odataFilter';
+import { rowKeysUnder } from './odataFilter';
 import { tableKey } from './tableKeys';
 import type { Tables } from './tables';
 
@@ -69,10 +69,4 @@ export class EntitlementStore {
   scopesOf(catalogId: string, resourceId: string): Promise<StoredDocument<ResourceScope>[]> {
     return this.resourceScopes.list({ partitionKey: tableKey(catalogId), filter: rowKeysUnder(resourceId) });
   }
-}
-
-/** RowKeys `tableKey(parentId, …)`: from `<parent>|` up to `<parent>}`, the character after the separator. */
-function rowKeysUnder(parentId: string): ODataFilter {
-  const parent = tableKey(parentId);
-  return filter`RowKey gt ${`${parent}|`} and RowKey lt ${`${parent}}`}`;
 }

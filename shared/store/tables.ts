@@ -1,4 +1,4 @@
-import { TableClient, TableServiceClient, type TableEntityResult } from '@azure/data-tables';
+import { TableClient, TableServiceClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { hasErrorCode, translateStoreError } from './storeErrors';
 import type { TableKey } from './tableKeys';
 
@@ -118,6 +118,20 @@ export async function deleteEntity(
   } catch (error) {
     if (hasErrorCode(error, 'ResourceNotFound')) return;
     translateStoreError(error, what);
+  }
+}
+
+/**
+ * Writes several entities of one partition of one table atomically (an entity group transaction): all or none.
+ * The failure of one (an existing entity, a changed ETag) fails the whole, translated as for a single write.
+ * Returns the new ETags, in order (empty strings for deletions).
+ */
+export async function writeTogether(table: TableClient, actions: readonly TransactionAction[], what: string): Promise<string[]> {
+  try {
+    const response = await table.submitTransaction([...actions]);
+    return response.subResponses.map((sub) => sub.etag ?? '');
+  } catch (error) {
+    return translateStoreError(error, what);
   }
 }
 

@@ -14,6 +14,8 @@ const BETA_SEGMENTS: Record<string, string> = {
   accessPackageResources: 'resources',
   accessPackageResourceRoles: 'resourceRoles',
   accessPackageResourceScopes: 'resourceScopes',
+  accessPackageAssignmentRequests: 'assignmentRequests',
+  accessPackageAssignments: 'assignments',
 };
 
 export interface ApiCall {
@@ -55,18 +57,45 @@ export function matchRoute(routes: readonly AreaRoute[], method: string, pathSeg
   throw new DomainError('invalidRequest', `Resource not found for the segment '${unknown}'.`);
 }
 
+/** A bound function call as a path segment: `filterByCurrentUser(on='target')`. */
+const FUNCTION_CALL = /^([A-Za-z]+)\((.*)\)$/s;
+
+/**
+ * A pattern part `{id}` takes any segment but a `$` one or a function call; `name()` takes a call of that function
+ * and passes its arguments (`on='target'`) on as an id, for `functionArgument` to read.
+ */
 function matchPattern(pattern: string, segments: string[]): string[] | undefined {
   const parts = pattern.split('/');
   if (parts.length !== segments.length) return undefined;
   const ids: string[] = [];
   for (const [index, part] of parts.entries()) {
     const segment = segments[index]!;
+    const call = FUNCTION_CALL.exec(segment);
     if (part === '{id}') {
-      if (segment.startsWith('$')) return undefined;
+      if (segment.startsWith('$') || call) return undefined;
       ids.push(segment);
+    } else if (part.endsWith('()')) {
+      if (call?.[1]?.toLowerCase() !== part.slice(0, -2).toLowerCase()) return undefined;
+      ids.push(call[2]!);
     } else if (part !== segment) return undefined;
   }
   return ids;
+}
+
+/** The value of one argument of a bound function call, from `name='value'` pairs; one of `allowed`, any case. */
+export function functionArgument<T extends string>(args: string, name: string, allowed: readonly T[]): T {
+  const pairs = new Map(
+    args.split(',').map((pair) => {
+      const [key = '', ...rest] = pair.split('=');
+      return [key.trim().toLowerCase(), rest.join('=').trim().replace(/^'(.*)'$/s, '$1')] as const;
+    }),
+  );
+  const value = pairs.get(name.toLowerCase());
+  const known = allowed.find((a) => a.toLowerCase() === value?.toLowerCase());
+  if (!known) {
+    throw new DomainError('invalidRequest', `The function needs ${name}= one of ${allowed.map((a) => `'${a}'`).join(', ')}${value === undefined ? '' : `; got '${value}'`}.`);
+  }
+  return known;
 }
 
 /** The decoded segments after the area root; each is decoded alone, so an encoded `/` stays inside its segment. */

@@ -65,3 +65,31 @@ export const ASSIGNMENT_POLICIES: QueryCapabilities = {
 export const ROLE_SCOPES: QueryCapabilities = { count: true, select: ['id', 'createdDateTime'], expand: { role: {}, scope: {} } };
 export const REFERENCED_PACKAGES: QueryCapabilities = { ...ordered, filter: { id: 'guid', displayName: 'string' }, select: ACCESS_PACKAGES.select };
 export const REFERENCED_GROUPS: QueryCapabilities = { orderBy: ['displayName'], count: true, filter: { id: 'guid', displayName: 'string' }, select: ['id', 'displayName', 'description', 'mailEnabled', 'securityEnabled', 'groupTypes'] };
+
+const assignmentNavigations: QueryCapabilities['expand'] = { target: {}, accessPackage: {}, assignmentPolicy: {} };
+
+export const ASSIGNMENTS: QueryCapabilities = {
+  orderBy: ['expiredDateTime', 'state'],
+  count: true,
+  filter: { id: 'guid', state: 'string', status: 'string', expiredDateTime: 'dateTime', 'accessPackage/id': 'guid', 'assignmentPolicy/id': 'guid', 'target/objectId': 'guid' },
+  select: ['id', 'state', 'status', 'expiredDateTime', 'schedule', 'customExtensionCalloutInstances'],
+  expand: assignmentNavigations,
+};
+
+export const ASSIGNMENT_REQUESTS: QueryCapabilities = {
+  orderBy: ['createdDateTime', 'completedDateTime', 'state'],
+  count: true,
+  filter: {
+    id: 'guid', requestType: 'string', state: 'string', status: 'string', createdDateTime: 'dateTime', completedDateTime: 'dateTime',
+    'accessPackage/id': 'guid', 'requestor/objectId': 'guid', 'assignment/id': 'guid',
+  },
+  select: ['id', 'requestType', 'state', 'status', 'createdDateTime', 'completedDateTime', 'justification', 'answers', 'schedule', 'customExtensionCalloutInstances'],
+  expand: { accessPackage: {}, requestor: {}, assignment: { expand: assignmentNavigations } },
+};
+
+export const APPROVALS: QueryCapabilities = { count: true, select: ['id', 'stages'] };
+export const APPROVAL_STAGES: QueryCapabilities = {
+  count: true,
+  filter: { id: 'guid', reviewResult: 'string', status: 'string', assignedToMe: 'boolean' },
+  select: ['id', 'displayName', 'reviewResult', 'status', 'assignedToMe', 'justification', 'reviewedBy', 'reviewedDateTime'],
+};

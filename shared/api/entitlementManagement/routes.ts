@@ -10,6 +10,7 @@ import { parseODataQuery } from '../odata';
 import { readJsonObject } from '../requestBody';
 import type { ApiCall, AreaRoute } from './areaRouter';
 import * as can from './capabilities';
+import { GRANT_ROUTES } from './grantRoutes';
 import { entityResult, listResponse } from './listing';
 import { catalogView, packageView, plainGroup, plainPackage, policyView, resourcePartView, resourceRequestView, resourceView, roleScopeView } from './views';
 
@@ -17,7 +18,7 @@ const EM = 'identityGovernance/entitlementManagement';
 const id = (call: ApiCall, index = 0) => call.ids[index]!;
 const body = (call: ApiCall) => readJsonObject(call.request);
 
-/** The Graph v1.0 entitlement management surface served so far, each route with the action it needs. */
+/** The Graph v1.0 entitlement management surface, each route with the action it needs. */
 export const ENTITLEMENT_ROUTES: AreaRoute[] = [
   // Catalogs
   { method: 'GET', pattern: 'catalogs', action: 'read', handle: async (c) => listResponse(c, `${EM}/catalogs`, await catalogs.listCatalogs(c.deps), catalogView, can.CATALOGS) },
@@ -85,6 +86,8 @@ export const ENTITLEMENT_ROUTES: AreaRoute[] = [
     },
   },
   { method: 'PATCH', pattern: 'settings', action: 'write', handle: async (c) => (await settings.updateSettings(c.deps, c.caller, await body(c)), noContent()) },
+
+  ...GRANT_ROUTES,
 ];
 
 async function packagesRoleScopes(call: ApiCall) {

@@ -65,10 +65,16 @@ export async function updateAccessPackage(deps: EntitlementDeps, actor: Actor, i
   await deps.audit.record({ actorId: actor.objectId, action: 'updateAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: updated });
 }
 
-/** Refused while policies exist (delete them first, as Graph's tutorial does); role scopes and incompatibilities go with it. */
+/**
+ * Refused while anyone is assigned the package or policies exist (remove assignments, then policies, as Graph's
+ * tutorial does); role scopes and incompatibilities go with it.
+ */
 export async function deleteAccessPackage(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findAccessPackage(deps, id);
   const packageKey = tableKey(id);
+  if ((await deps.grants.assignmentsOfPackage(id)).some((a) => a.value.state !== 'expired')) {
+    throw new DomainError('conflict', `Access package '${id}' still has assignments; remove them first.`);
+  }
   if ((await deps.store.policies.list({ partitionId: id })).length > 0) {
     throw new DomainError('conflict', `Access package '${id}' still has assignment policies; delete them first.`);
   }

@@ -53,8 +53,11 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Acto
   return replaced;
 }
 
+/** Refused while assignments made under the policy are active: they would lose the rules that govern them. */
 export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findAssignmentPolicy(deps, id);
+  const governed = (await deps.grants.assignmentsOfPackage(stored.value.accessPackageId)).filter((a) => a.value.assignmentPolicyId === id && a.value.state !== 'expired');
+  if (governed.length > 0) throw new DomainError('conflict', `Assignment policy '${id}' still governs ${governed.length} assignment(s); remove them first.`);
   await deps.store.policies.delete(stored);
   await deps.audit.record({ actorId: actor.objectId, action: 'deleteAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: null });
 }

@@ -3,10 +3,13 @@ import type { DirectoryPort } from '../../directory/directoryPort';
 import type { Clock } from '../../domain/clock';
 import type { AuditLog } from '../../store/auditLog';
 import type { EntitlementStore } from '../../store/entitlementStore';
+import type { GrantStore } from '../../store/grantStore';
 
 /** What the entitlement operations need; tests pass real stores on Azurite and the Graph emulator. */
 export interface EntitlementDeps {
   store: EntitlementStore;
+  /** Requests, approvals and assignments. */
+  grants: GrantStore;
   audit: AuditLog;
   directory: DirectoryPort;
   administrators: AdministratorRoles;

@@ -3,6 +3,8 @@ import { parseInput } from '../../api/validation';
 import { DomainError } from '../../domain/errors';
 import type { ResourceRoleScope } from '../../domain/entitlements';
 import { tableKey } from '../../store/tableKeys';
+import { directoryRoleOf } from '../assignments/directoryRoles';
+import { deliverRoleToAssignees, withdrawRoleFromAssignees } from '../assignments/packageRoleChanges';
 import { findAccessPackage } from './accessPackages';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
 import { undoUnlessParentRemains } from './parentCheck';
@@ -53,6 +55,7 @@ export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, 
     () => deps.store.roleScopes.delete(written),
   );
   await deps.audit.record({ actorId: actor.objectId, action: 'addResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: null, after: roleScope });
+  await deliverRoleToAssignees(deps, packageId, directoryRoleOf(roleScope));
   return roleScope;
 }
 
@@ -62,6 +65,7 @@ export async function removeResourceRoleScope(deps: EntitlementDeps, actor: Acto
   if (!stored) throw new DomainError('notFound', `Resource role scope '${roleScopeId}' is not in access package '${packageId}'.`);
   await deps.store.roleScopes.delete(stored);
   await deps.audit.record({ actorId: actor.objectId, action: 'removeResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: stored.value, after: null });
+  await withdrawRoleFromAssignees(deps, packageId, directoryRoleOf(stored.value));
 }
 
 export async function listResourceRoleScopes(deps: EntitlementDeps, packageId: string): Promise<ResourceRoleScope[]> {

@@ -1,0 +1,116 @@
+import { DomainError } from '../../domain/errors';
+import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
+import { approvalView, stageView, type ApprovalStageView } from '../../domain/requests/approvalStages';
+import * as assignments from '../../operations/assignments/assignmentQueries';
+import { decideApprovalStage } from '../../operations/requests/approvalFlow';
+import { applicableRequirements } from '../../operations/requests/applicableRequirements';
+import * as actions from '../../operations/requests/requestActions';
+import * as requests from '../../operations/requests/requestQueries';
+import { submitAssignmentRequest } from '../../operations/requests/submitAssignmentRequest';
+import { accepted, collectionResponse, entityResponse, noContent } from '../graphResponses';
+import { parseODataQuery } from '../odata';
+import { readJsonObject } from '../requestBody';
+import { functionArgument, type ApiCall, type AreaRoute } from './areaRouter';
+import * as can from './capabilities';
+import { assignmentView, requestView } from './grantViews';
+import { entityResult, listResponse } from './listing';
+import type { EntityView } from './views';
+
+const EM = 'identityGovernance/entitlementManagement';
+const id = (call: ApiCall, index = 0) => call.ids[index]!;
+const body = (call: ApiCall) => readJsonObject(call.request);
+
+/** An approval (its id is the request's) with the stages started so far, as the caller sees them. */
+const approvalEntityView = (callerId: string): EntityView<AssignmentRequest> => ({
+  filterView: (r) => ({ id: r.id }),
+  render: async (_deps, r) => approvalView(r.id, r.approval ?? { stages: [] }, callerId),
+});
+
+async function stagesOf(call: ApiCall) {
+  const request = await requests.readRequest(call.deps, call.caller, id(call));
+  return (request.approval?.stages ?? []).filter((s) => s.status !== 'NotStarted').map((s) => stageView(s, call.caller.objectId));
+}
+
+const stageEntityView: EntityView<ApprovalStageView> = { filterView: (s) => ({ ...s }), render: async (_deps, s) => ({ ...s }) };
+
+/** Requests, assignments and approvals (reference §5.5–§5.7), each route with the action it needs. */
+export const GRANT_ROUTES: AreaRoute[] = [
+  // Assignment requests
+  { method: 'GET', pattern: 'assignmentRequests', action: 'read', handle: async (c) => listResponse(c, `${EM}/assignmentRequests`, await requests.listRequests(c.deps, c.caller), requestView, can.ASSIGNMENT_REQUESTS) },
+  { method: 'POST', pattern: 'assignmentRequests', action: 'selfService', handle: async (c) => entityResult(c, `${EM}/assignmentRequests`, async () => submitAssignmentRequest(c.deps, c.caller, await body(c)), requestView, can.ASSIGNMENT_REQUESTS, 201) },
+  {
+    method: 'GET',
+    pattern: 'assignmentRequests/filterByCurrentUser()',
+    action: 'read',
+    handle: async (c) => {
+      const on = functionArgument(id(c), 'on', ['target', 'createdBy', 'approver'] as const);
+      return listResponse(c, `${EM}/assignmentRequests`, await requests.requestsOfCurrentUser(c.deps, c.caller, on), requestView, can.ASSIGNMENT_REQUESTS);
+    },
+  },
+  { method: 'GET', pattern: 'assignmentRequests/{id}', action: 'read', handle: async (c) => entityResult(c, `${EM}/assignmentRequests`, () => requests.readRequest(c.deps, c.caller, id(c)), requestView, can.ASSIGNMENT_REQUESTS) },
+  { method: 'DELETE', pattern: 'assignmentRequests/{id}', action: 'write', handle: async (c) => (await actions.deleteRequest(c.deps, c.caller, id(c)), noContent()) },
+  { method: 'POST', pattern: 'assignmentRequests/{id}/cancel', action: 'selfService', handle: async (c) => (await actions.cancelRequest(c.deps, c.caller, id(c)), noContent()) },
+  { method: 'POST', pattern: 'assignmentRequests/{id}/reprocess', action: 'write', handle: async (c) => (await actions.reprocessRequest(c.deps, c.caller, id(c)), accepted()) },
+
+  // Assignments
+  { method: 'GET', pattern: 'assignments', action: 'read', handle: async (c) => listResponse(c, `${EM}/assignments`, await assignments.listAssignments(c.deps, c.caller), assignmentView, can.ASSIGNMENTS) },
+  {
+    method: 'GET',
+    pattern: 'assignments/filterByCurrentUser()',
+    action: 'read',
+    handle: async (c) => {
+      const on = functionArgument(id(c), 'on', ['target', 'createdBy'] as const);
+      return listResponse(c, `${EM}/assignments`, await assignments.assignmentsOfCurrentUser(c.deps, c.caller, on), assignmentView, can.ASSIGNMENTS);
+    },
+  },
+  { method: 'GET', pattern: 'assignments/{id}', action: 'read', handle: async (c) => entityResult(c, `${EM}/assignments`, () => assignments.readAssignment(c.deps, c.caller, id(c)), assignmentView, can.ASSIGNMENTS) },
+  { method: 'POST', pattern: 'assignments/{id}/reprocess', action: 'write', handle: async (c) => (await assignments.reprocessAssignment(c.deps, c.caller, id(c)), accepted()) },
+
+  // Approvals
+  {
+    method: 'GET',
+    pattern: 'accessPackageAssignmentApprovals/filterByCurrentUser()',
+    action: 'read',
+    handle: async (c) => {
+      functionArgument(id(c), 'on', ['approver'] as const);
+      return listResponse(c, `${EM}/accessPackageAssignmentApprovals`, await requests.requestsOfCurrentUser(c.deps, c.caller, 'approver'), approvalEntityView(c.caller.objectId), can.APPROVALS);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: 'accessPackageAssignmentApprovals/{id}',
+    action: 'read',
+    handle: async (c) => entityResult(c, `${EM}/accessPackageAssignmentApprovals`, () => requests.readRequest(c.deps, c.caller, id(c)), approvalEntityView(c.caller.objectId), can.APPROVALS),
+  },
+  {
+    method: 'GET',
+    pattern: 'accessPackageAssignmentApprovals/{id}/stages',
+    action: 'read',
+    handle: async (c) => listResponse(c, `${EM}/accessPackageAssignmentApprovals('${id(c)}')/stages`, await stagesOf(c), stageEntityView, can.APPROVAL_STAGES),
+  },
+  {
+    method: 'GET',
+    pattern: 'accessPackageAssignmentApprovals/{id}/stages/{id}',
+    action: 'read',
+    handle: async (c) => {
+      parseODataQuery(c.query, { select: can.APPROVAL_STAGES.select });
+      const stage = (await stagesOf(c)).find((s) => String(s.id).toLowerCase() === id(c, 1).toLowerCase());
+      if (!stage) throw new DomainError('notFound', `Approval stage '${id(c, 1)}' was not found in approval '${id(c)}'.`);
+      return entityResponse(c.response, `${EM}/accessPackageAssignmentApprovals('${id(c)}')/stages`, stage);
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: 'accessPackageAssignmentApprovals/{id}/stages/{id}',
+    action: 'selfService',
+    handle: async (c) => (await decideApprovalStage(c.deps, c.caller, id(c), id(c, 1), await body(c)), noContent()),
+  },
+
+  // What a requestor needs to know before asking
+  {
+    method: 'POST',
+    pattern: 'accessPackages/{id}/getApplicablePolicyRequirements',
+    action: 'selfService',
+    handle: async (c) => collectionResponse(c.response, 'Collection(microsoft.graph.accessPackageAssignmentRequestRequirements)', await applicableRequirements(c.deps, c.caller, id(c))),
+  },
+];

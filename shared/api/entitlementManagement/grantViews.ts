@@ -1,0 +1,105 @@
+import type { Assignment } from '../../domain/assignments/assignment';
+import type { AssignmentRequest, RequestSchedule } from '../../domain/requests/assignmentRequest';
+import { isDomainError } from '../../domain/errors';
+import { findAccessPackage } from '../../operations/entitlements/accessPackages';
+import { findAssignmentPolicy } from '../../operations/entitlements/assignmentPolicies';
+import type { EntitlementDeps } from '../../operations/entitlements/entitlementDeps';
+import type { ExpandItem } from '../odata';
+import { withoutCatalogId, type EntityView } from './views';
+
+type Json = Record<string, unknown>;
+
+/** entitlementManagementSchedule as Graph shows it on requests and assignments. */
+function scheduleView(schedule: RequestSchedule): Json {
+  return { startDateTime: schedule.startDateTime, expiration: schedule.expiration, recurrence: null };
+}
+
+/**
+ * accessPackageSubject: who a request or assignment is for, read from the directory. Portcullis keys subjects by
+ * the user's object id, so the subject's id is the object id.
+ */
+export async function subjectView(deps: EntitlementDeps, objectId: string): Promise<Json> {
+  const user = await deps.directory.getUser(objectId);
+  return {
+    id: objectId,
+    objectId,
+    displayName: user?.displayName ?? null,
+    email: user?.mail ?? null,
+    principalName: user?.userPrincipalName ?? null,
+    onPremisesSecurityIdentifier: null,
+    subjectType: 'user',
+    subjectLifecycle: 'notDefined',
+  };
+}
+
+async function packageOrNull(deps: EntitlementDeps, id: string): Promise<Json | null> {
+  try {
+    return withoutCatalogId((await findAccessPackage(deps, id)).value);
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'notFound') return null;
+    throw error;
+  }
+}
+
+async function policyOrNull(deps: EntitlementDeps, id: string): Promise<Json | null> {
+  try {
+    const { accessPackageId: _package, ...policy } = (await findAssignmentPolicy(deps, id)).value;
+    return policy;
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'notFound') return null;
+    throw error;
+  }
+}
+
+async function withNavigations(base: Json, expand: readonly ExpandItem[], loaders: Record<string, (item: ExpandItem) => Promise<unknown>>): Promise<Json> {
+  const result = { ...base };
+  for (const item of expand) {
+    const load = loaders[item.name];
+    if (load) result[item.name] = await load(item);
+  }
+  return result;
+}
+
+function assignmentFields(a: Assignment): Json {
+  return { id: a.id, state: a.state, status: a.status, expiredDateTime: a.expiredDateTime, schedule: scheduleView(a.schedule), customExtensionCalloutInstances: [] };
+}
+
+export const assignmentView: EntityView<Assignment> = {
+  filterView: (a) => ({ ...assignmentFields(a), accessPackage: { id: a.accessPackageId }, assignmentPolicy: { id: a.assignmentPolicyId }, target: { objectId: a.targetId } }),
+  render: (deps, a, expand) =>
+    withNavigations(assignmentFields(a), expand, {
+      target: () => subjectView(deps, a.targetId),
+      accessPackage: () => packageOrNull(deps, a.accessPackageId),
+      assignmentPolicy: () => policyOrNull(deps, a.assignmentPolicyId),
+    }),
+};
+
+function requestFields(r: AssignmentRequest): Json {
+  return {
+    id: r.id,
+    requestType: r.requestType,
+    state: r.state,
+    status: r.status,
+    createdDateTime: r.createdDateTime,
+    completedDateTime: r.completedDateTime,
+    justification: r.justification,
+    answers: r.answers,
+    schedule: scheduleView(r.schedule),
+    customExtensionCalloutInstances: [],
+  };
+}
+
+export const requestView: EntityView<AssignmentRequest> = {
+  filterView: (r) => ({ ...requestFields(r), accessPackage: { id: r.accessPackageId }, requestor: { objectId: r.requestorId }, assignment: { id: r.assignmentId } }),
+  render: (deps, r, expand) =>
+    withNavigations(requestFields(r), expand, {
+      accessPackage: () => packageOrNull(deps, r.accessPackageId),
+      requestor: () => subjectView(deps, r.requestorId),
+      assignment: async (item) => {
+        // Before approval there is no assignment yet: Graph shows what it will be.
+        const stored = r.assignmentId ? await deps.grants.findAssignment(r.assignmentId) : undefined;
+        if (!stored) return { id: r.assignmentId, targetId: r.targetId, assignmentPolicyId: r.assignmentPolicyId, accessPackageId: r.accessPackageId };
+        return assignmentView.render(deps, stored.value, item.expand ?? []);
+      },
+    }),
+};

@@ -1,0 +1,48 @@
+import type { OriginSystem } from '../entitlements';
+import type { RequestSchedule } from '../requests/assignmentRequest';
+
+export const ASSIGNMENT_STATES = ['delivering', 'partiallyDelivered', 'delivered', 'expired', 'deliveryFailed'] as const;
+export type AssignmentState = (typeof ASSIGNMENT_STATES)[number];
+
+/** A resource role in the directory, as delivery needs it: which group, app or site, and which role there. */
+export interface DirectoryRole {
+  /** The package's resource role scope this came from, `<roleId>_<scopeId>`. */
+  roleScopeId: string;
+  originSystem: OriginSystem;
+  /** The group, service principal or site id. */
+  resourceOriginId: string;
+  /** `Member_<groupId>`, `Owner_<groupId>`, an app role id, or a site group id. */
+  roleOriginId: string;
+  displayName: string;
+}
+
+export type DeliveryAction = 'add' | 'remove';
+export type OperationState = 'pending' | 'done' | 'failed';
+
+/** One directory change an assignment needs, kept with the assignment until it is applied (the outbox). */
+export interface DeliveryOperation {
+  action: DeliveryAction;
+  role: DirectoryRole;
+  state: OperationState;
+  attempts: number;
+  lastError: string | null;
+}
+
+export interface Assignment {
+  id: string;
+  state: AssignmentState;
+  status: string;
+  accessPackageId: string;
+  assignmentPolicyId: string;
+  catalogId: string;
+  targetId: string;
+  schedule: RequestSchedule;
+  expiredDateTime: string | null;
+  createdDateTime: string;
+  /** The request that created the assignment. */
+  requestId: string;
+  /** Who asked for it: the target, an administrator, or Portcullis itself. */
+  createdById: string;
+  /** Directory changes not yet applied, or applied; failed ones are retried by reprocess and reconcile. */
+  operations: DeliveryOperation[];
+}

@@ -1,0 +1,191 @@
+import type { DateTime } from 'luxon';
+import { DomainError } from '../errors';
+import type { ApprovalStage } from '../policies';
+import { describeJson } from '../policies/graphValues';
+import type { Approval, ApprovalStageRecord, AssignmentRequest, ReviewResult } from './assignmentRequest';
+
+/**
+ * The approval of a request as a pure state machine: stages run in policy order, one at a time; one approver
+ * decides a stage; Approve moves to the next stage (or approves the request after the last), Deny ends it.
+ */
+
+/** Bounds what one decision stores; a justification is a sentence or a paragraph, not a document. */
+export const MAX_JUSTIFICATION_LENGTH = 4000;
+
+/** A decision as Graph's PATCH of an approvalStage sends it, plus who is deciding. */
+export interface StageDecision {
+  stageId: string;
+  approver: { id: string; displayName: string | null };
+  reviewResult: unknown;
+  justification: unknown;
+}
+
+export interface DecisionOutcome {
+  approval: Approval;
+  outcome: 'nextStage' | 'approved' | 'denied';
+  /** With `nextStage`: the stage the caller resolves approvers for and starts. */
+  nextStageIndex?: number;
+}
+
+/** Graph's approvalStage as a caller reads it (a type, not an interface, so it passes as a plain JSON record). */
+export type ApprovalStageView = {
+  id: string;
+  displayName: null;
+  reviewResult: ReviewResult;
+  status: ApprovalStageRecord['status'];
+  assignedToMe: boolean;
+  justification: string;
+  reviewedBy: { id: string; displayName: string | null } | null;
+  reviewedDateTime: string | null;
+};
+
+export function newApproval(stages: readonly ApprovalStage[], newId: () => string): Approval {
+  return {
+    stages: stages.map((stage, index) => ({
+      id: newId(),
+      index,
+      status: 'NotStarted',
+      approverIds: [],
+      escalated: false,
+      isApproverJustificationRequired: stage.isApproverJustificationRequired,
+      reviewResult: 'NotReviewed',
+      justification: null,
+      reviewedBy: null,
+      reviewedDateTime: null,
+      startedDateTime: null,
+    })),
+  };
+}
+
+export function currentStage(approval: Approval): ApprovalStageRecord | undefined {
+  return approval.stages.find((stage) => stage.status === 'InProgress');
+}
+
+/** Makes a stage current with the approvers resolved for it now. Only a stage not started yet can start. */
+export function startStage(approval: Approval, index: number, approverIds: string[], now: DateTime): Approval {
+  const stage = stageAt(approval, index);
+  if (stage.status !== 'NotStarted') throw new DomainError('conflict', `Approval stage ${index + 1} has already started (${stage.status}).`);
+  return withStage(approval, { ...stage, status: 'InProgress', approverIds: [...approverIds], startedDateTime: iso(now) });
+}
+
+/** Closes a stage nobody decided in time. One already decided stays as it is: the decision won the race. */
+export function expireStage(approval: Approval, index: number, now: DateTime): Approval {
+  const stage = stageAt(approval, index);
+  if (stage.status !== 'InProgress') throw new DomainError('conflict', `Approval stage ${index + 1} is ${stage.status}, not in progress, so it cannot expire.`);
+  // reviewedDateTime records when the stage closed; reviewedBy stays null because nobody reviewed it.
+  return withStage(approval, { ...stage, status: 'Expired', reviewedDateTime: iso(now) });
+}
+
+/**
+ * One approver's decision on one stage. The checks run from "does it exist" through "may you" to "is it still
+ * open" and "is the body right", so a caller who is not an approver learns nothing about how the stage went.
+ */
+export function decideStage(request: AssignmentRequest, decision: StageDecision, now: DateTime): DecisionOutcome {
+  const approval = request.approval;
+  const stage = approval?.stages.find((s) => s.id === decision.stageId);
+  if (!approval || !stage) throw new DomainError('notFound', `Approval stage '${decision.stageId}' was not found in the approval of request '${request.id}'.`);
+  if (stage.status === 'NotStarted') {
+    const current = currentStage(approval);
+    const which = current ? `stage ${current.index + 1} is in progress` : 'no stage is in progress';
+    throw new DomainError('conflict', `Approval stage ${stage.index + 1} has not started yet; ${which}.`);
+  }
+  const approverId = decision.approver.id;
+  if (!stage.approverIds.includes(approverId)) throw new DomainError('forbidden', `You are not an approver of approval stage ${stage.index + 1}.`);
+  if (isOwnRequest(request, approverId)) throw new DomainError('forbidden', 'The requestor or the target of a request cannot approve it.');
+  if (stage.status === 'Completed') {
+    const by = stage.reviewedBy?.id === approverId ? 'you' : 'another approver';
+    throw new DomainError('conflict', `Approval stage ${stage.index + 1} was already decided (${stage.reviewResult}) by ${by}.`);
+  }
+  if (stage.status === 'Expired') throw new DomainError('conflict', `Approval stage ${stage.index + 1} expired before anyone decided it.`);
+  if (request.state !== 'pendingApproval') {
+    throw new DomainError('conflict', `Assignment request '${request.id}' is no longer pending approval (it is ${request.state}).`);
+  }
+  const reviewResult = parseReviewResult(decision.reviewResult);
+  const justification = parseJustification(decision.justification, stage.isApproverJustificationRequired);
+  const decided = withStage(approval, {
+    ...stage,
+    status: 'Completed',
+    reviewResult,
+    justification,
+    reviewedBy: { ...decision.approver },
+    reviewedDateTime: iso(now),
+  });
+  if (reviewResult === 'Denied') return { approval: decided, outcome: 'denied' };
+  const nextStageIndex = stage.index + 1;
+  if (decided.stages.some((s) => s.index === nextStageIndex)) return { approval: decided, outcome: 'nextStage', nextStageIndex };
+  return { approval: decided, outcome: 'approved' };
+}
+
+/** Whether the request waits for this user's decision now. */
+export function isPendingFor(request: AssignmentRequest, userId: string): boolean {
+  if (request.state !== 'pendingApproval' || !request.approval || isOwnRequest(request, userId)) return false;
+  return currentStage(request.approval)?.approverIds.includes(userId) ?? false;
+}
+
+export function stageView(stage: ApprovalStageRecord, callerId: string): ApprovalStageView {
+  return {
+    id: stage.id,
+    displayName: null,
+    reviewResult: stage.reviewResult,
+    status: stage.status,
+    assignedToMe: stage.approverIds.includes(callerId),
+    justification: stage.justification ?? '',
+    reviewedBy: stage.reviewedBy && { ...stage.reviewedBy },
+    reviewedDateTime: stage.reviewedDateTime,
+  };
+}
+
+/** Graph's approval: its id is the request's; stages not started yet are not shown, as in Entra. */
+export function approvalView(requestId: string, approval: Approval, callerId: string): { id: string; stages: ApprovalStageView[] } {
+  return { id: requestId, stages: approval.stages.filter((s) => s.status !== 'NotStarted').map((s) => stageView(s, callerId)) };
+}
+
+/** Nobody decides on their own access, even when a policy lists them (resolution already leaves them out). */
+function isOwnRequest(request: AssignmentRequest, userId: string): boolean {
+  return userId === request.requestorId || userId === request.targetId;
+}
+
+/** Graph documents `Approve` and `Deny`; the stored values `Approved` and `Denied` are taken too, in any case. */
+const REVIEW_RESULTS: ReadonlyMap<string, Exclude<ReviewResult, 'NotReviewed'>> = new Map([
+  ['approve', 'Approved'],
+  ['approved', 'Approved'],
+  ['deny', 'Denied'],
+  ['denied', 'Denied'],
+]);
+
+function parseReviewResult(value: unknown): Exclude<ReviewResult, 'NotReviewed'> {
+  const result = typeof value === 'string' ? REVIEW_RESULTS.get(value.toLowerCase()) : undefined;
+  if (!result) {
+    const got = value === undefined ? 'nothing' : describeJson(value);
+    throw new DomainError('invalidRequest', `reviewResult must be Approve or Deny (got ${got}).`);
+  }
+  return result;
+}
+
+function parseJustification(value: unknown, required: boolean): string | null {
+  if (value !== undefined && value !== null && typeof value !== 'string') {
+    throw new DomainError('invalidRequest', `justification must be a string (got ${describeJson(value)}).`);
+  }
+  const justification = value ?? null;
+  if (justification !== null && justification.length > MAX_JUSTIFICATION_LENGTH) {
+    throw new DomainError('invalidRequest', `justification must be at most ${MAX_JUSTIFICATION_LENGTH} characters (got ${justification.length}).`);
+  }
+  if (required && (justification === null || justification.trim() === '')) {
+    throw new DomainError('invalidRequest', 'justification is required: this approval stage asks approvers to justify their decision.');
+  }
+  return justification;
+}
+
+function stageAt(approval: Approval, index: number): ApprovalStageRecord {
+  const stage = approval.stages.find((s) => s.index === index);
+  if (!stage) throw new Error(`The approval has no stage ${index}; it has ${approval.stages.length}.`);
+  return stage;
+}
+
+function withStage(approval: Approval, changed: ApprovalStageRecord): Approval {
+  return { stages: approval.stages.map((s) => (s.id === changed.id ? changed : s)) };
+}
+
+function iso(now: DateTime): string {
+  return now.toUTC().toISO() ?? '';
+}

@@ -1,0 +1,57 @@
+import type { Caller } from '../../auth/caller';
+import type { Assignment } from '../../domain/assignments/assignment';
+import { additions, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
+import { DomainError } from '../../domain/errors';
+import type { StoredDocument } from '../../store/documentTable';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { isAdministrativeReader } from '../requests/requestAccess';
+import { applyOperations } from './applyOperations';
+import { rolesOfPackage } from './directoryRoles';
+
+export async function findAssignment(deps: EntitlementDeps, id: string): Promise<StoredDocument<Assignment>> {
+  const found = await deps.grants.findAssignment(id);
+  if (!found) throw new DomainError('notFound', `Assignment '${id}' was not found.`);
+  return found;
+}
+
+/** One assignment, for its target, the one who asked for it, and administrators. */
+export async function readAssignment(deps: EntitlementDeps, caller: Caller, id: string): Promise<Assignment> {
+  const { value } = await findAssignment(deps, id);
+  const me = caller.objectId.toLowerCase();
+  if (value.targetId.toLowerCase() !== me && value.createdById.toLowerCase() !== me && !(await isAdministrativeReader(deps, caller))) {
+    throw new DomainError('forbidden', `Assignment '${id}' is not yours to read.`);
+  }
+  return value;
+}
+
+/** Administrators see every assignment; anyone else their own. */
+export async function listAssignments(deps: EntitlementDeps, caller: Caller): Promise<Assignment[]> {
+  const stored = (await isAdministrativeReader(deps, caller)) ? await deps.grants.allAssignments() : await deps.grants.assignmentsOf(caller.objectId);
+  return stored.map((d) => d.value);
+}
+
+export type AssignmentFilterOn = 'target' | 'createdBy';
+
+/** filterByCurrentUser(on=…): the caller's assignments, or those made at their request (for themselves or others). */
+export async function assignmentsOfCurrentUser(deps: EntitlementDeps, caller: Caller, on: AssignmentFilterOn): Promise<Assignment[]> {
+  const me = caller.objectId.toLowerCase();
+  if (on === 'target') return (await deps.grants.assignmentsOf(caller.objectId)).map((d) => d.value);
+  const own = (await deps.grants.assignmentsOf(caller.objectId)).map((d) => d.value).filter((a) => a.createdById.toLowerCase() === me);
+  const forOthers = await Promise.all(
+    (await deps.grants.requestsMadeForOthersBy(caller.objectId)).flatMap((r) => (r.value.assignmentId && r.value.requestType.endsWith('Add') ? [deps.grants.findAssignment(r.value.assignmentId)] : [])),
+  );
+  return [...own, ...forOthers.flatMap((a) => (a ? [a.value] : []))];
+}
+
+/**
+ * POST assignments/{id}/reprocess: enforces the assignment again. Every role its package grants now is applied
+ * afresh (the directory skips what is already there), which also restores a membership removed by hand.
+ */
+export async function reprocessAssignment(deps: EntitlementDeps, caller: Caller, id: string): Promise<void> {
+  const stored = await findAssignment(deps, id);
+  if (stored.value.state === 'expired') throw new DomainError('invalidRequest', `Assignment '${id}' has ended; it cannot be reprocessed.`);
+  const operations = additions(await rolesOfPackage(deps, stored.value.accessPackageId));
+  const reopened = await deps.grants.assignments.replace(stored, { ...stored.value, operations, state: 'delivering', status: STATUS_OF_STATE.delivering });
+  const [applied] = await applyOperations(deps, [reopened]);
+  await deps.audit.record({ actorId: caller.objectId, action: 'reprocessAssignment', entityType: 'assignment', entityId: id, before: stored.value, after: applied!.value });
+}

@@ -1,0 +1,35 @@
+import type { DirectoryRole } from '../../domain/assignments/assignment';
+import { roleKey } from '../../domain/assignments/deliveryState';
+import type { ResourceRoleScope } from '../../domain/entitlements';
+import { tableKey } from '../../store/tableKeys';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import type { Assignment } from '../../domain/assignments/assignment';
+
+/**
+ * The directory role a role scope grants. A resource's root scope carries the resource's own origin id (the group
+ * or service principal id; a site's URL), which is what the directory is told.
+ */
+export function directoryRoleOf(roleScope: ResourceRoleScope): DirectoryRole {
+  return {
+    roleScopeId: roleScope.id,
+    originSystem: roleScope.role.originSystem,
+    resourceOriginId: roleScope.scope.originId,
+    roleOriginId: roleScope.role.originId,
+    displayName: roleScope.role.displayName,
+  };
+}
+
+export async function rolesOfPackage(deps: EntitlementDeps, packageId: string): Promise<DirectoryRole[]> {
+  return (await deps.store.roleScopes.list({ partitionKey: tableKey(packageId) })).map((d) => directoryRoleOf(d.value));
+}
+
+/** An assignment holds its package's roles from the moment it is written until it ends. */
+export const isActive = (assignment: Assignment): boolean => assignment.state !== 'expired';
+
+/** The role keys a target holds through its active assignments other than `exceptAssignmentId`. */
+export async function rolesHeldElsewhere(deps: EntitlementDeps, targetId: string, exceptAssignmentId: string): Promise<Set<string>> {
+  const others = (await deps.grants.assignmentsOf(targetId)).filter((a) => a.value.id !== exceptAssignmentId && isActive(a.value));
+  const packageIds = [...new Set(others.map((a) => a.value.accessPackageId))];
+  const roles = await Promise.all(packageIds.map((id) => rolesOfPackage(deps, id)));
+  return new Set(roles.flat().map(roleKey));
+}

@@ -1,0 +1,35 @@
+import type { Assignment, DirectoryRole } from '../../domain/assignments/assignment';
+import { additions, removals, roleKey } from '../../domain/assignments/deliveryState';
+import type { StoredDocument } from '../../store/documentTable';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { applyOperations } from './applyOperations';
+import { isActive, rolesHeldElsewhere } from './directoryRoles';
+
+/**
+ * A role added to a package reaches everyone assigned the package: one pending operation per assignment, saved
+ * first, then applied in bulk (one directory call for all of them).
+ */
+export async function deliverRoleToAssignees(deps: EntitlementDeps, packageId: string, role: DirectoryRole): Promise<void> {
+  const assignees = (await deps.grants.assignmentsOfPackage(packageId)).filter((a) => isActive(a.value));
+  const planned = await Promise.all(assignees.map((a) => withOperations(deps, a, additions([role]))));
+  await applyOperations(deps, planned);
+}
+
+/** A role taken out of a package is removed from its assignees, except where another assignment still grants it. */
+export async function withdrawRoleFromAssignees(deps: EntitlementDeps, packageId: string, role: DirectoryRole): Promise<void> {
+  const assignees = (await deps.grants.assignmentsOfPackage(packageId)).filter((a) => isActive(a.value));
+  const planned: StoredDocument<Assignment>[] = [];
+  for (const assignee of assignees) {
+    const heldElsewhere = await rolesHeldElsewhere(deps, assignee.value.targetId, assignee.value.id);
+    const operations = removals([role], heldElsewhere);
+    if (operations.length > 0) planned.push(await withOperations(deps, assignee, operations));
+  }
+  await applyOperations(deps, planned);
+}
+
+/** Adds operations to an assignment, replacing older ones for the same role so its history does not grow without end. */
+function withOperations(deps: EntitlementDeps, stored: StoredDocument<Assignment>, operations: Assignment['operations']): Promise<StoredDocument<Assignment>> {
+  const keys = new Set(operations.map((o) => roleKey(o.role)));
+  const kept = stored.value.operations.filter((o) => !keys.has(roleKey(o.role)));
+  return deps.grants.assignments.replace(stored, { ...stored.value, operations: [...kept, ...operations] });
+}

@@ -1,0 +1,54 @@
+import type { DirectoryUser } from '../../directory/directoryPort';
+import { DomainError } from '../../domain/errors';
+import type { RequestType } from '../../domain/requests/assignmentRequest';
+import { groupsNamedBy, isAllowedTarget, isRequestBased, selfServiceAllows, type TargetFacts } from '../../domain/requests/targetScope';
+import type { StoredPolicy } from '../../store/entitlementStore';
+import { listAssignmentPolicies } from '../entitlements/assignmentPolicies';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+
+/**
+ * The policies of a package under which `target` may ask for it themselves: request-based, open to self-service,
+ * and admitting the target. Group memberships the policies name are asked of the directory in one go.
+ */
+export async function applicablePolicies(deps: EntitlementDeps, packageId: string, target: DirectoryUser, candidates?: StoredPolicy[]): Promise<StoredPolicy[]> {
+  const policies = (candidates ?? (await listAssignmentPolicies(deps, packageId))).filter((p) => isRequestBased(p) && selfServiceAllows(p, 'userAdd'));
+  const groupIds = [...new Set(policies.flatMap(groupsNamedBy))];
+  const memberOf = new Set((groupIds.length > 0 ? await deps.directory.memberGroupsOf(target.id, groupIds) : []).map((id) => id.toLowerCase()));
+  const facts: TargetFacts = {
+    userId: target.id,
+    userType: target.userType,
+    isInGroup: (groupId) => memberOf.has(groupId.toLowerCase()),
+    connectedOrganizationId: null,
+  };
+  return policies.filter((p) => isAllowedTarget(p, facts)).sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
+}
+
+/**
+ * The policy a new assignment comes under. Named in the request, it must belong to the package; otherwise the
+ * package's only policy (administrators) or the first that admits the target (users), oldest first.
+ */
+export async function choosePolicy(
+  deps: EntitlementDeps,
+  request: { packageId: string; policyId: string | null; target: DirectoryUser; requestType: RequestType },
+): Promise<StoredPolicy> {
+  const policies = await listAssignmentPolicies(deps, request.packageId);
+  const named = request.policyId === null ? undefined : policies.find((p) => p.id.toLowerCase() === request.policyId!.toLowerCase());
+  if (request.policyId !== null && !named) {
+    throw new DomainError('invalidRequest', `Invalid assignment request: assignment.assignmentPolicyId: '${request.policyId}' is not a policy of access package '${request.packageId}'.`);
+  }
+  if (request.requestType === 'adminAdd') {
+    if (named) return named;
+    if (policies.length === 1) return policies[0]!;
+    throw new DomainError('invalidRequest', `Invalid assignment request: assignment.assignmentPolicyId is required: access package '${request.packageId}' has ${policies.length} policies.`);
+  }
+  const [chosen] = await applicablePolicies(deps, request.packageId, request.target, named ? [named] : policies);
+  if (!chosen) {
+    throw new DomainError(
+      'forbidden',
+      named
+        ? `Policy '${named.id}' does not let you request access package '${request.packageId}'.`
+        : `No policy of access package '${request.packageId}' lets you request it.`,
+    );
+  }
+  return chosen;
+}

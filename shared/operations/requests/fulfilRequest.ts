@@ -1,0 +1,125 @@
+import type { Assignment } from '../../domain/assignments/assignment';
+import { additions, removals, removalState, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
+import { DomainError } from '../../domain/errors';
+import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
+import { isScheduledStart } from '../../domain/requests/requestRequirements';
+import type { StoredDocument } from '../../store/documentTable';
+import { applyOperations } from '../assignments/applyOperations';
+import { rolesHeldElsewhere, rolesOfPackage } from '../assignments/directoryRoles';
+import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
+import { inState, saveRequestWithAssignment } from './requestWrites';
+
+/** What a request does once approved (or when it needs no approval), by its type. */
+export type RequestEffect = 'add' | 'remove' | 'update';
+
+export function effectOf(request: Pick<AssignmentRequest, 'requestType'>): RequestEffect {
+  const type = request.requestType.toLowerCase();
+  return type.endsWith('add') ? 'add' : type.endsWith('remove') ? 'remove' : 'update';
+}
+
+/**
+ * Carries out an approved request: desired state first (the assignment with its pending directory operations,
+ * saved with the request in one write), then delivery. A crash in between leaves the operations stored, for
+ * reprocess and the reconcile sweep to apply.
+ */
+export async function fulfilRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
+  switch (effectOf(stored.value)) {
+    case 'add':
+      return grantAccess(deps, stored);
+    case 'remove':
+      return removeAccess(deps, stored);
+    case 'update':
+      return updateAccess(deps, stored);
+  }
+}
+
+async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
+  const request = stored.value;
+  // A future start waits in `scheduled`, holding its claim; the expiration sweep delivers it at its start.
+  if (isScheduledStart(request.schedule, deps.clock.now())) {
+    return deps.grants.requests.replace(stored, inState(deps, request, 'scheduled'));
+  }
+  const now = nowIso(deps);
+  const assignment: Assignment = {
+    id: deps.newId(),
+    state: 'delivering',
+    status: STATUS_OF_STATE.delivering,
+    accessPackageId: request.accessPackageId,
+    assignmentPolicyId: request.assignmentPolicyId,
+    catalogId: request.catalogId,
+    targetId: request.targetId,
+    schedule: request.schedule,
+    expiredDateTime: null,
+    createdDateTime: now,
+    requestId: request.id,
+    createdById: request.requestorId,
+    operations: additions(await rolesOfPackage(deps, request.accessPackageId)),
+  };
+  await deps.grants.indexAssignment(assignment);
+  const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
+  const saved = await saveRequestWithAssignment(
+    deps,
+    { stored, value: { ...inState(deps, request, 'delivering'), assignmentId: assignment.id } },
+    { value: assignment },
+    { stored: claim, value: { packageId: request.accessPackageId, requestId: request.id, assignmentId: assignment.id } },
+  );
+  await deps.audit.record({ actorId: request.requestorId, action: 'createAssignment', entityType: 'assignment', entityId: assignment.id, before: null, after: assignment });
+  return deliver(deps, saved.request, saved.assignment, (delivered) => delivered.state as AssignmentRequest['state']);
+}
+
+async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
+  const request = stored.value;
+  const assignment = await assignmentOf(deps, request);
+  if (assignment.value.state === 'expired') throw new DomainError('invalidRequest', `Assignment '${assignment.value.id}' has already ended.`);
+  const heldElsewhere = await rolesHeldElsewhere(deps, request.targetId, assignment.value.id);
+  const ended: Assignment = {
+    ...assignment.value,
+    state: 'expired',
+    status: STATUS_OF_STATE.expired,
+    expiredDateTime: nowIso(deps),
+    // Additions not yet made are dropped, so a later retry cannot grant what was just taken away.
+    operations: removals(await rolesOfPackage(deps, request.accessPackageId), heldElsewhere),
+  };
+  const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
+  const saved = await saveRequestWithAssignment(
+    deps,
+    { stored, value: inState(deps, request, 'delivering') },
+    { stored: assignment, value: ended },
+    { stored: claim?.value.assignmentId === assignment.value.id ? claim : undefined, value: null },
+  );
+  await deps.grants.unindexAssignee(ended);
+  await deps.audit.record({ actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: ended.id, before: assignment.value, after: ended });
+  return deliver(deps, saved.request, saved.assignment, (removed) => removalState(removed.operations));
+}
+
+/** An update changes the assignment's schedule (an extension) and answers; no directory change is needed. */
+async function updateAccess(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
+  const request = stored.value;
+  const assignment = await assignmentOf(deps, request);
+  if (assignment.value.state === 'expired') throw new DomainError('invalidRequest', `Assignment '${assignment.value.id}' has already ended.`);
+  const updated: Assignment = { ...assignment.value, schedule: request.schedule };
+  const saved = await saveRequestWithAssignment(deps, { stored, value: inState(deps, request, 'delivered') }, { stored: assignment, value: updated });
+  await deps.audit.record({ actorId: request.requestorId, action: 'updateAssignment', entityType: 'assignment', entityId: updated.id, before: assignment.value, after: updated });
+  return saved.request;
+}
+
+/** Applies the assignment's operations and brings the request to the outcome. */
+export async function deliver(
+  deps: EntitlementDeps,
+  request: StoredDocument<AssignmentRequest>,
+  assignment: StoredDocument<Assignment>,
+  outcome: (assignment: Assignment) => AssignmentRequest['state'],
+  options: { retryFailed: boolean } = { retryFailed: false },
+): Promise<StoredDocument<AssignmentRequest>> {
+  const [applied] = await applyOperations(deps, [assignment], options);
+  const finished = inState(deps, request.value, outcome(applied!.value));
+  const saved = await deps.grants.requests.replace(request, finished);
+  await deps.audit.record({ actorId: request.value.requestorId, action: 'deliverRequest', entityType: 'assignmentRequest', entityId: finished.id, before: request.value, after: finished });
+  return saved;
+}
+
+async function assignmentOf(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<Assignment>> {
+  const assignment = request.assignmentId ? await deps.grants.findAssignment(request.assignmentId) : undefined;
+  if (!assignment) throw new DomainError('notFound', `Assignment '${request.assignmentId}' was not found.`);
+  return assignment;
+}

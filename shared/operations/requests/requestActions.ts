@@ -1,0 +1,68 @@
+import { DateTime } from 'luxon';
+import { authorize } from '../../auth/authorize';
+import type { Assignment } from '../../domain/assignments/assignment';
+import type { Caller } from '../../auth/caller';
+import { DomainError } from '../../domain/errors';
+import { FINAL_REQUEST_STATES, type RequestState } from '../../domain/requests/assignmentRequest';
+import { currentStage } from '../../domain/requests/approvalStages';
+import { removalState } from '../../domain/assignments/deliveryState';
+import { type EntitlementDeps } from '../entitlements/entitlementDeps';
+import { deliver, effectOf } from './fulfilRequest';
+import { findRequest } from './requestQueries';
+import { closeRequest, inState } from './requestWrites';
+
+const CANCELABLE: ReadonlySet<RequestState> = new Set(['submitted', 'pendingApproval', 'scheduled']);
+/** Graph: reprocess works "only within 14 days of the original completion"; after that, request anew. */
+const REPROCESS_WINDOW_DAYS = 14;
+
+/** POST assignmentRequests/{id}/cancel: the requestor (or an administrator) withdraws a request not yet delivered. */
+export async function cancelRequest(deps: EntitlementDeps, caller: Caller, id: string): Promise<void> {
+  const stored = await findRequest(deps, id);
+  const request = stored.value;
+  if (request.requestorId.toLowerCase() !== caller.objectId.toLowerCase()) await authorize(caller, 'write', deps.administrators);
+  if (!CANCELABLE.has(request.state)) {
+    throw new DomainError('invalidRequest', `Assignment request '${id}' is ${request.state}; only submitted, pending or scheduled requests can be canceled.`);
+  }
+  const canceled = inState(deps, request, 'canceled');
+  await closeRequest(deps, stored, canceled);
+  const stage = request.approval && currentStage(request.approval);
+  if (stage) await deps.grants.unindexApprovers(id, stage.approverIds);
+  await deps.audit.record({ actorId: caller.objectId, action: 'cancelRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: canceled });
+}
+
+/** DELETE assignmentRequests/{id}: only a finished request whose assignment (if it made one) has ended. */
+export async function deleteRequest(deps: EntitlementDeps, caller: Caller, id: string): Promise<void> {
+  const stored = await findRequest(deps, id);
+  const request = stored.value;
+  if (!FINAL_REQUEST_STATES.has(request.state)) {
+    throw new DomainError('invalidRequest', `Assignment request '${id}' is ${request.state}; only denied, canceled or completed requests can be deleted.`);
+  }
+  if (effectOf(request) === 'add' && request.assignmentId) {
+    const assignment = await deps.grants.findAssignment(request.assignmentId);
+    if (assignment && assignment.value.state !== 'expired') {
+      throw new DomainError('conflict', `Assignment request '${id}' still has an active assignment ('${request.assignmentId}'); remove it first.`);
+    }
+  }
+  await deps.grants.requests.delete(stored);
+  await deps.grants.unindexRequest(request);
+  await deps.audit.record({ actorId: caller.objectId, action: 'deleteRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: null });
+}
+
+/** POST assignmentRequests/{id}/reprocess: applies again what a partly or wholly failed delivery left undone. */
+export async function reprocessRequest(deps: EntitlementDeps, caller: Caller, id: string): Promise<void> {
+  const stored = await findRequest(deps, id);
+  const request = stored.value;
+  if (request.state !== 'deliveryFailed' && request.state !== 'partiallyDelivered') {
+    throw new DomainError('invalidRequest', `Assignment request '${id}' is ${request.state}; only deliveryFailed or partiallyDelivered requests can be reprocessed.`);
+  }
+  const completed = request.completedDateTime ? DateTime.fromISO(request.completedDateTime) : undefined;
+  if (completed && deps.clock.now().diff(completed, 'days').days > REPROCESS_WINDOW_DAYS) {
+    throw new DomainError('invalidRequest', `Assignment request '${id}' completed more than ${REPROCESS_WINDOW_DAYS} days ago; submit a new request instead.`);
+  }
+  const assignment = request.assignmentId ? await deps.grants.findAssignment(request.assignmentId) : undefined;
+  if (!assignment) throw new DomainError('notFound', `The assignment of request '${id}' was not found.`);
+  const reopened = await deps.grants.requests.replace(stored, inState(deps, request, 'delivering'));
+  const outcome = effectOf(request) === 'remove' ? (a: Assignment) => removalState(a.operations) : (a: Assignment) => a.state as RequestState;
+  await deliver(deps, reopened, assignment, outcome, { retryFailed: true });
+  await deps.audit.record({ actorId: caller.objectId, action: 'reprocessRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: null });
+}

@@ -1,0 +1,57 @@
+import type { Caller } from '../../auth/caller';
+import { DomainError } from '../../domain/errors';
+import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
+import { isPendingFor } from '../../domain/requests/approvalStages';
+import type { StoredDocument } from '../../store/documentTable';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { isAdministrativeReader } from './requestAccess';
+
+export async function findRequest(deps: EntitlementDeps, id: string): Promise<StoredDocument<AssignmentRequest>> {
+  const found = await deps.grants.findRequest(id);
+  if (!found) throw new DomainError('notFound', `Assignment request '${id}' was not found.`);
+  return found;
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** Whether the caller takes part in the request: its target, its requestor, or one of its approvers. */
+export function takesPart(request: AssignmentRequest, userId: string): boolean {
+  return (
+    same(request.targetId, userId) ||
+    same(request.requestorId, userId) ||
+    (request.approval?.stages.some((s) => s.approverIds.some((id) => same(id, userId))) ?? false)
+  );
+}
+
+/** One request, for those who take part in it and for administrators. */
+export async function readRequest(deps: EntitlementDeps, caller: Caller, id: string): Promise<AssignmentRequest> {
+  const { value } = await findRequest(deps, id);
+  if (!takesPart(value, caller.objectId) && !(await isAdministrativeReader(deps, caller))) {
+    throw new DomainError('forbidden', `You take no part in assignment request '${id}'.`);
+  }
+  return value;
+}
+
+/** Administrators see every request; anyone else the requests they take part in as target or requestor. */
+export async function listRequests(deps: EntitlementDeps, caller: Caller): Promise<AssignmentRequest[]> {
+  if (await isAdministrativeReader(deps, caller)) return (await deps.grants.allRequests()).map((d) => d.value);
+  const [own, forOthers] = await Promise.all([deps.grants.requestsOf(caller.objectId), deps.grants.requestsMadeForOthersBy(caller.objectId)]);
+  return [...own, ...forOthers].map((d) => d.value);
+}
+
+export type RequestFilterOn = 'target' | 'createdBy' | 'approver';
+
+/** filterByCurrentUser(on=…): the caller's requests as target, as creator, or awaiting their decision. */
+export async function requestsOfCurrentUser(deps: EntitlementDeps, caller: Caller, on: RequestFilterOn): Promise<AssignmentRequest[]> {
+  const me = caller.objectId;
+  switch (on) {
+    case 'target':
+      return (await deps.grants.requestsOf(me)).map((d) => d.value);
+    case 'createdBy': {
+      const own = (await deps.grants.requestsOf(me)).filter((d) => same(d.value.requestorId, me));
+      return [...own, ...(await deps.grants.requestsMadeForOthersBy(me))].map((d) => d.value);
+    }
+    case 'approver':
+      return (await deps.grants.requestsAwaiting(me)).map((d) => d.value).filter((r) => isPendingFor(r, me));
+  }
+}

@@ -1,0 +1,99 @@
+import type { Assignment } from '../../domain/assignments/assignment';
+import { DomainError, isDomainError } from '../../domain/errors';
+import type { AssignmentRequest, RequestState } from '../../domain/requests/assignmentRequest';
+import type { StoredDocument } from '../../store/documentTable';
+import { GrantStore, type PackageClaim } from '../../store/grantStore';
+import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
+
+/** Graph's free-form status for each request state, as Entra spells them. */
+export const REQUEST_STATUS: Record<RequestState, string> = {
+  submitted: 'Accepted',
+  pendingApproval: 'PendingApproval',
+  scheduled: 'Scheduled',
+  delivering: 'Delivering',
+  delivered: 'Delivered',
+  partiallyDelivered: 'PartiallyDelivered',
+  deliveryFailed: 'DeliveryFailed',
+  denied: 'Denied',
+  canceled: 'Canceled',
+};
+
+/** The request in a new state, with its status, and completed when nothing more will happen to it. */
+export function inState(deps: EntitlementDeps, request: AssignmentRequest, state: RequestState): AssignmentRequest {
+  const completes = ['delivered', 'partiallyDelivered', 'deliveryFailed', 'denied', 'canceled'].includes(state);
+  return { ...request, state, status: REQUEST_STATUS[state], completedDateTime: completes ? nowIso(deps) : null };
+}
+
+/**
+ * Writes a new request with its claim on the package, atomically. A claim already there means the target has a
+ * request open or an assignment active for the package: a 409 naming it.
+ */
+export async function insertClaimedRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest>> {
+  const { grants } = deps;
+  const target = GrantStore.targetKey(request.targetId);
+  const claim: PackageClaim = { packageId: request.accessPackageId, requestId: request.id, assignmentId: null };
+  await grants.indexRequest(request);
+  try {
+    const [stored] = await grants.together([
+      grants.requests.insertion(target, GrantStore.requestKey(request.id), request),
+      grants.claims.insertion(target, GrantStore.claimKey(request.accessPackageId), claim),
+    ]);
+    return stored as StoredDocument<AssignmentRequest>;
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, request);
+    throw error;
+  }
+}
+
+/** Writes a request that claims nothing (a removal or an update of an existing assignment). */
+export async function insertRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest>> {
+  await deps.grants.indexRequest(request);
+  return deps.grants.requests.insert(GrantStore.targetKey(request.targetId), GrantStore.requestKey(request.id), request);
+}
+
+async function duplicateRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<DomainError> {
+  const held = (await deps.grants.claimOf(request.targetId, request.accessPackageId))?.value;
+  const what = held?.assignmentId
+    ? `an active assignment ('${held.assignmentId}')`
+    : held?.requestId
+      ? `an open request ('${held.requestId}')`
+      : 'an open request or an active assignment';
+  return new DomainError('conflict', `The target already has ${what} for access package '${request.accessPackageId}'; a second request is not accepted.`);
+}
+
+/** Saves a request that ends without an assignment (denied, canceled), giving up its claim in the same write. */
+export async function closeRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>, closed: AssignmentRequest): Promise<StoredDocument<AssignmentRequest>> {
+  const { grants } = deps;
+  const claim = await grants.claimOf(closed.targetId, closed.accessPackageId);
+  const releases = claim && claim.value.requestId === closed.id && claim.value.assignmentId === null;
+  const [saved] = await grants.together([grants.requests.replacement(stored, closed), ...(releases ? [grants.claims.deletion(claim)] : [])]);
+  return saved as StoredDocument<AssignmentRequest>;
+}
+
+/** Saves a request and its assignment together (both live in the target's partition). */
+export async function saveRequestWithAssignment(
+  deps: EntitlementDeps,
+  request: { stored: StoredDocument<AssignmentRequest>; value: AssignmentRequest },
+  assignment: { stored?: StoredDocument<Assignment>; value: Assignment },
+  claim?: { stored?: StoredDocument<PackageClaim>; value: PackageClaim | null },
+): Promise<{ request: StoredDocument<AssignmentRequest>; assignment: StoredDocument<Assignment> }> {
+  const { grants } = deps;
+  const target = GrantStore.targetKey(assignment.value.targetId);
+  const claimWrites = !claim
+    ? []
+    : claim.value === null
+      ? claim.stored
+        ? [grants.claims.deletion(claim.stored)]
+        : []
+      : claim.stored
+        ? [grants.claims.replacement(claim.stored, claim.value)]
+        : [grants.claims.insertion(target, GrantStore.claimKey(claim.value.packageId), claim.value)];
+  const [savedRequest, savedAssignment] = await grants.together([
+    grants.requests.replacement(request.stored, request.value),
+    assignment.stored
+      ? grants.assignments.replacement(assignment.stored, assignment.value)
+      : grants.assignments.insertion(target, GrantStore.assignmentKey(assignment.value.id), assignment.value),
+    ...claimWrites,
+  ]);
+  return { request: savedRequest as StoredDocument<AssignmentRequest>, assignment: savedAssignment as StoredDocument<Assignment> };
+}

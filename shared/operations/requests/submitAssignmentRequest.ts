@@ -1,0 +1,170 @@
+import { authorize } from '../../auth/authorize';
+import type { Caller } from '../../auth/caller';
+import type { Assignment } from '../../domain/assignments/assignment';
+import { DomainError, isDomainError } from '../../domain/errors';
+import type { AssignmentRequest, RequestInput } from '../../domain/requests/assignmentRequest';
+import { parseRequestInput } from '../../domain/requests/requestInput';
+import { assignmentSchedule, checkAnswers, checkJustification } from '../../domain/requests/requestRequirements';
+import { selfServiceAllows } from '../../domain/requests/targetScope';
+import type { StoredDocument } from '../../store/documentTable';
+import type { StoredPolicy } from '../../store/entitlementStore';
+import { findAccessPackage } from '../entitlements/accessPackages';
+import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
+import { findCatalog } from '../entitlements/catalogs';
+import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
+import { beginApproval } from './approvalFlow';
+import { effectOf, fulfilRequest } from './fulfilRequest';
+import { choosePolicy } from './choosePolicy';
+import { checkSeparationOfDuties } from './separationOfDuties';
+import { closeRequest, inState, insertClaimedRequest, insertRequest, REQUEST_STATUS } from './requestWrites';
+
+/**
+ * POST assignmentRequests: checks the request against the package's policies, writes it (with its claim on the
+ * package, so a duplicate is refused), then starts its approval or carries it out at once, before answering.
+ */
+export async function submitAssignmentRequest(deps: EntitlementDeps, caller: Caller, body: unknown): Promise<AssignmentRequest> {
+  const input = parseRequestInput(body);
+  const byAdministrator = input.requestType.startsWith('admin');
+  if (byAdministrator) await authorize(caller, 'write', deps.administrators);
+  const request = effectOf(input) === 'add' ? await newAddition(deps, caller, input) : await newChange(deps, caller, input);
+
+  // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
+  const stored = effectOf(request) === 'add' ? await insertClaimedRequest(deps, request) : await insertRequest(deps, request);
+  await deps.audit.record({ actorId: caller.objectId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request });
+  if (request.approval !== null) await beginApproval(deps, stored);
+  else await fulfilOrUndo(deps, stored);
+  // Graph answers with the request as accepted (`submitted`); by the time a client reads it again, it has moved on.
+  return stored.value;
+}
+
+/**
+ * A request carried out at once that cannot be (its assignment ended or changed meanwhile, say by a second removal
+ * at the same moment) is closed as denied and the caller told; one of two racing requests wins.
+ */
+async function fulfilOrUndo(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
+  try {
+    return await fulfilRequest(deps, stored);
+  } catch (error) {
+    if (!isDomainError(error) || !['invalidRequest', 'notFound', 'concurrencyConflict'].includes(error.code)) throw error;
+    await closeRequest(deps, stored, inState(deps, stored.value, 'denied'));
+    if (error.code === 'concurrencyConflict') throw new DomainError('conflict', 'The assignment was changed by another request at the same time; read it again and retry.');
+    throw error;
+  }
+}
+
+async function newAddition(deps: EntitlementDeps, caller: Caller, input: RequestInput): Promise<AssignmentRequest> {
+  const packageId = input.assignment.accessPackageId!;
+  const accessPackage = await namedInBody(() => findAccessPackage(deps, packageId), 'assignment.accessPackageId');
+  const catalog = await findCatalog(deps, accessPackage.value.catalogId);
+  const byAdministrator = input.requestType === 'adminAdd';
+  if (!byAdministrator && catalog.value.state !== 'published') {
+    throw new DomainError('forbidden', `Access package '${packageId}' cannot be requested: its catalog is not published.`);
+  }
+  const targetId = input.assignment.targetId ?? caller.objectId;
+  if (!byAdministrator && targetId.toLowerCase() !== caller.objectId.toLowerCase()) {
+    throw new DomainError('forbidden', 'A userAdd request is for the caller themselves; an administrator assigns others with adminAdd.');
+  }
+  const target = await deps.directory.getUser(targetId);
+  if (!target) throw new DomainError('invalidRequest', `Invalid assignment request: assignment.targetId: user '${targetId}' does not exist in the directory.`);
+
+  const policy = await choosePolicy(deps, { packageId, policyId: input.assignment.assignmentPolicyId, target, requestType: input.requestType });
+  checkJustification(policy, input.requestType, input.justification);
+  const answers = checkAnswers(policy, input.answers);
+  const schedule = assignmentSchedule(policy, input.schedule, deps.clock.now(), { byAdministrator });
+  await checkSeparationOfDuties(deps, target.id, packageId);
+  // Administrators assign directly; approval applies to what users ask for themselves (Entra does the same).
+  const needsApproval = !byAdministrator && policy.requestApprovalSettings.isApprovalRequiredForAdd;
+  return newRequest(deps, caller, input, { policy, catalogId: catalog.value.id, targetId: target.id, assignmentId: null, answers, schedule, needsApproval });
+}
+
+/** Remove and update requests name an existing assignment. */
+async function newChange(deps: EntitlementDeps, caller: Caller, input: RequestInput): Promise<AssignmentRequest> {
+  const assignment = await assignmentNamedBy(deps, caller, input);
+  if (assignment.state === 'expired') {
+    throw new DomainError('invalidRequest', `Invalid assignment request: assignment '${assignment.id}' has already ended.`);
+  }
+  const byAdministrator = input.requestType.startsWith('admin');
+  if (!byAdministrator && assignment.targetId.toLowerCase() !== caller.objectId.toLowerCase()) {
+    throw new DomainError('forbidden', `A ${input.requestType} request changes the caller's own assignment; assignment '${assignment.id}' is someone else's.`);
+  }
+  const policy = await findAssignmentPolicy(deps, assignment.assignmentPolicyId);
+  if (!selfServiceAllows(policy.value, input.requestType)) {
+    throw new DomainError('forbidden', `The policy of assignment '${assignment.id}' does not let its target make a ${input.requestType} request.`);
+  }
+  const isUpdate = effectOf(input) === 'update';
+  if (isUpdate) checkJustification(policy.value, input.requestType, input.justification);
+  // An extension that gives no answers keeps the ones given before; new answers are checked like a new request's.
+  const answers = isUpdate && input.answers.length > 0 ? checkAnswers(policy.value, input.answers) : [];
+  const schedule = isUpdate ? assignmentSchedule(policy.value, input.schedule, deps.clock.now(), { byAdministrator }) : assignment.schedule;
+  const needsApproval = isUpdate && !byAdministrator && policy.value.requestApprovalSettings.isApprovalRequiredForUpdate;
+  return newRequest(deps, caller, input, {
+    policy: policy.value,
+    catalogId: assignment.catalogId,
+    targetId: assignment.targetId,
+    assignmentId: assignment.id,
+    answers,
+    schedule,
+    needsApproval,
+    packageId: assignment.accessPackageId,
+  });
+}
+
+async function assignmentNamedBy(deps: EntitlementDeps, caller: Caller, input: RequestInput): Promise<Assignment> {
+  const { id, accessPackageId, targetId } = input.assignment;
+  if (id) {
+    const found = await deps.grants.findAssignment(id);
+    if (!found) throw new DomainError('notFound', `Assignment '${id}' was not found.`);
+    return found.value;
+  }
+  // An update may name the package instead, like an add; the target's active assignment to it is meant.
+  const target = targetId ?? caller.objectId;
+  const claim = accessPackageId ? await deps.grants.claimOf(target, accessPackageId) : undefined;
+  const found = claim?.value.assignmentId ? await deps.grants.findAssignment(claim.value.assignmentId) : undefined;
+  if (!found) throw new DomainError('notFound', `User '${target}' has no active assignment to access package '${accessPackageId}'.`);
+  return found.value;
+}
+
+function newRequest(
+  deps: EntitlementDeps,
+  caller: Caller,
+  input: RequestInput,
+  fields: {
+    policy: StoredPolicy;
+    catalogId: string;
+    targetId: string;
+    assignmentId: string | null;
+    answers: AssignmentRequest['answers'];
+    schedule: AssignmentRequest['schedule'];
+    needsApproval: boolean;
+    packageId?: string;
+  },
+): AssignmentRequest {
+  return {
+    id: deps.newId(),
+    requestType: input.requestType,
+    state: 'submitted',
+    status: REQUEST_STATUS.submitted,
+    createdDateTime: nowIso(deps),
+    completedDateTime: null,
+    justification: input.justification,
+    answers: fields.answers,
+    schedule: fields.schedule,
+    accessPackageId: fields.packageId ?? fields.policy.accessPackageId,
+    assignmentPolicyId: fields.policy.id,
+    catalogId: fields.catalogId,
+    targetId: fields.targetId,
+    assignmentId: fields.assignmentId,
+    requestorId: caller.objectId,
+    approval: fields.needsApproval ? { stages: [] } : null,
+  };
+}
+
+/** A missing thing the body names is the body's fault: a 400 naming the field, not a 404 for the URL. */
+async function namedInBody<T>(find: () => Promise<T>, field: string): Promise<T> {
+  try {
+    return await find();
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'notFound') throw new DomainError('invalidRequest', `Invalid assignment request: ${field}: ${error.message}`);
+    throw error;
+  }
+}

@@ -1,0 +1,168 @@
+import type { Assignment } from '../domain/assignments/assignment';
+import type { AssignmentRequest } from '../domain/requests/assignmentRequest';
+import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type StoredDocument } from './documentTable';
+import { rowKeysUnder } from './odataFilter';
+import { tableKey, type TableKey } from './tableKeys';
+import type { Tables } from './tables';
+
+/**
+ * Held while a target has an open request or an active assignment for a package. Inserting it together with the
+ * request makes "one open request or assignment per target and package" hold under concurrency: the second
+ * insert fails, so two identical requests at once make one request.
+ */
+export interface PackageClaim {
+  packageId: string;
+  requestId: string | null;
+  assignmentId: string | null;
+}
+
+/** A pointer from an index partition to a request or assignment in its target's partition. */
+export interface GrantPointer {
+  id: string;
+  targetId: string;
+}
+
+type IndexKind = 'locator' | 'packageAssignee' | 'approver' | 'requestor';
+
+/**
+ * Requests, assignments and claims, kept together in their target's partition of `accessGrants`, so that what
+ * must change together (a request with its claim; an approved request with its new assignment) is written in
+ * one transaction. `grantIndex` finds them by id (locators), by package (assignees), by approver (pending
+ * decisions) and by the administrator who made them: each pointer is written before what it points to and
+ * removed after, so nothing is ever there without the way to find it; a stale pointer is skipped on read.
+ */
+export class GrantStore {
+  readonly requests: DocumentTable<AssignmentRequest>;
+  readonly assignments: DocumentTable<Assignment>;
+  readonly claims: DocumentTable<PackageClaim>;
+  readonly #index: DocumentTable<GrantPointer>;
+
+  constructor(tables: Tables) {
+    const grants = () => tables.get('accessGrants');
+    this.requests = new DocumentTable(grants, 'assignment request', (r) => ({ state: r.state, accessPackageId: r.accessPackageId }));
+    this.assignments = new DocumentTable(grants, 'assignment', (a) => ({ state: a.state, accessPackageId: a.accessPackageId }));
+    this.claims = new DocumentTable(grants, 'package claim');
+    this.#index = new DocumentTable(() => tables.get('grantIndex'), 'grant index entry');
+  }
+
+  static requestKey = (id: string) => tableKey('request', id);
+  static assignmentKey = (id: string) => tableKey('assignment', id);
+  static claimKey = (packageId: string) => tableKey('claim', packageId);
+  static targetKey = (targetId: string) => tableKey(targetId);
+
+  async findRequest(id: string): Promise<StoredDocument<AssignmentRequest> | undefined> {
+    const targetId = await this.#locate(id);
+    return targetId === undefined ? undefined : this.requests.get(GrantStore.targetKey(targetId), GrantStore.requestKey(id));
+  }
+
+  async findAssignment(id: string): Promise<StoredDocument<Assignment> | undefined> {
+    const targetId = await this.#locate(id);
+    return targetId === undefined ? undefined : this.assignments.get(GrantStore.targetKey(targetId), GrantStore.assignmentKey(id));
+  }
+
+  claimOf(targetId: string, packageId: string): Promise<StoredDocument<PackageClaim> | undefined> {
+    return this.claims.get(GrantStore.targetKey(targetId), GrantStore.claimKey(packageId));
+  }
+
+  requestsOf(targetId: string): Promise<StoredDocument<AssignmentRequest>[]> {
+    return this.requests.list({ partitionKey: GrantStore.targetKey(targetId), filter: rowKeysUnder('request') });
+  }
+
+  assignmentsOf(targetId: string): Promise<StoredDocument<Assignment>[]> {
+    return this.assignments.list({ partitionKey: GrantStore.targetKey(targetId), filter: rowKeysUnder('assignment') });
+  }
+
+  /** Every request, across targets: a scan, for administrators' unfiltered lists. */
+  allRequests(): Promise<StoredDocument<AssignmentRequest>[]> {
+    return this.requests.list({ filter: rowKeysUnder('request') });
+  }
+
+  allAssignments(): Promise<StoredDocument<Assignment>[]> {
+    return this.assignments.list({ filter: rowKeysUnder('assignment') });
+  }
+
+  /** The assignments of one package, through its assignee index: the work follows the package's assignees. */
+  async assignmentsOfPackage(packageId: string): Promise<StoredDocument<Assignment>[]> {
+    const pointers = await this.#pointers('packageAssignee', packageId);
+    const found = await Promise.all(pointers.map((p) => this.assignments.get(GrantStore.targetKey(p.targetId), GrantStore.assignmentKey(p.id))));
+    return found.filter((a): a is StoredDocument<Assignment> => a !== undefined && a.value.accessPackageId === packageId);
+  }
+
+  /** Requests waiting for a decision by this approver; pointers of decided requests are skipped. */
+  async requestsAwaiting(approverId: string): Promise<StoredDocument<AssignmentRequest>[]> {
+    return this.#requestsPointedBy('approver', approverId);
+  }
+
+  /** Requests this user made for others (their own requests are in their own partition). */
+  requestsMadeForOthersBy(requestorId: string): Promise<StoredDocument<AssignmentRequest>[]> {
+    return this.#requestsPointedBy('requestor', requestorId);
+  }
+
+  /** Writes the pointers that let a new request (and its assignment, if any) be found; before the request itself. */
+  async indexRequest(request: AssignmentRequest): Promise<void> {
+    const pointer = { id: request.id, targetId: request.targetId };
+    await this.#point('locator', request.id, pointer);
+    if (request.requestorId !== request.targetId) await this.#point('requestor', request.requestorId, pointer);
+  }
+
+  async indexAssignment(assignment: Assignment): Promise<void> {
+    const pointer = { id: assignment.id, targetId: assignment.targetId };
+    await this.#point('locator', assignment.id, pointer);
+    await this.#point('packageAssignee', assignment.accessPackageId, pointer);
+  }
+
+  async indexApprovers(request: AssignmentRequest, approverIds: readonly string[]): Promise<void> {
+    for (const approverId of approverIds) await this.#point('approver', approverId, { id: request.id, targetId: request.targetId });
+  }
+
+  async unindexApprovers(requestId: string, approverIds: readonly string[]): Promise<void> {
+    for (const approverId of approverIds) await this.#unpoint('approver', approverId, requestId);
+  }
+
+  /** An ended assignment leaves its package's assignee index: reprocessing and role changes skip it. */
+  unindexAssignee(assignment: Assignment): Promise<void> {
+    return this.#unpoint('packageAssignee', assignment.accessPackageId, assignment.id);
+  }
+
+  /** Forgets a deleted request's pointers (after the request is gone). */
+  async unindexRequest(request: AssignmentRequest): Promise<void> {
+    await this.#unpoint('requestor', request.requestorId, request.id);
+    await this.#unpoint('locator', request.id, request.id);
+  }
+
+  /** Writes of one target's partition, all or none. */
+  together(writes: readonly DocumentWrite[]): Promise<Array<StoredDocument<object> | undefined>> {
+    return writeDocumentsTogether(writes, 'assignment request');
+  }
+
+  async #locate(id: string): Promise<string | undefined> {
+    const pointer = await this.#index.get(indexKey('locator', id), tableKey(id));
+    return pointer?.value.targetId;
+  }
+
+  async #pointers(kind: IndexKind, ownerId: string): Promise<GrantPointer[]> {
+    return (await this.#index.list({ partitionKey: indexKey(kind, ownerId) })).map((d) => d.value);
+  }
+
+  async #requestsPointedBy(kind: IndexKind, ownerId: string): Promise<StoredDocument<AssignmentRequest>[]> {
+    const pointers = await this.#pointers(kind, ownerId);
+    const found = await Promise.all(pointers.map((p) => this.requests.get(GrantStore.targetKey(p.targetId), GrantStore.requestKey(p.id))));
+    return found.filter((r): r is StoredDocument<AssignmentRequest> => r !== undefined);
+  }
+
+  async #point(kind: IndexKind, ownerId: string, pointer: GrantPointer): Promise<void> {
+    await this.#index.insert(indexKey(kind, ownerId), tableKey(pointer.id), pointer).catch(ignoreExisting);
+  }
+
+  async #unpoint(kind: IndexKind, ownerId: string, id: string): Promise<void> {
+    const entry = await this.#index.get(indexKey(kind, ownerId), tableKey(id));
+    if (entry) await this.#index.delete(entry);
+  }
+}
+
+const indexKey = (kind: IndexKind, ownerId: string): TableKey => tableKey(kind, ownerId);
+
+/** Two writers pointing at the same thing at once both mean the same pointer. */
+function ignoreExisting(error: unknown): void {
+  if ((error as { code?: unknown })?.code !== 'alreadyExists') throw error;
+}
