@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectRoot } from '../local-host/loadFunctions';
 import { directoryScenario } from './directoryScenario';
+import { requestsScenario } from './requestsScenario';
 
 /**
  * `npm run bench [scenario]`: runs the benchmarks, prints a table per scenario and writes bench-results.json.
@@ -9,6 +10,7 @@ import { directoryScenario } from './directoryScenario';
  */
 const scenarios: Record<string, () => Promise<object[]>> = {
   directory: () => directoryScenario(),
+  requests: () => requestsScenario(),
 };
 
 async function main(): Promise<void> {

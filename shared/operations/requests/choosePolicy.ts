@@ -3,15 +3,19 @@ import { DomainError } from '../../domain/errors';
 import type { RequestType } from '../../domain/requests/assignmentRequest';
 import { groupsNamedBy, isAllowedTarget, isRequestBased, selfServiceAllows, type TargetFacts } from '../../domain/requests/targetScope';
 import type { StoredPolicy } from '../../store/entitlementStore';
-import { listAssignmentPolicies } from '../entitlements/assignmentPolicies';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+
+/** The package's policies; callers have found the package already, so it is not read again. */
+async function policiesOf(deps: EntitlementDeps, packageId: string): Promise<StoredPolicy[]> {
+  return (await deps.store.policies.list({ partitionId: packageId })).map((d) => d.value);
+}
 
 /**
  * The policies of a package under which `target` may ask for it themselves: request-based, open to self-service,
  * and admitting the target. Group memberships the policies name are asked of the directory in one go.
  */
 export async function applicablePolicies(deps: EntitlementDeps, packageId: string, target: DirectoryUser, candidates?: StoredPolicy[]): Promise<StoredPolicy[]> {
-  const policies = (candidates ?? (await listAssignmentPolicies(deps, packageId))).filter((p) => isRequestBased(p) && selfServiceAllows(p, 'userAdd'));
+  const policies = (candidates ?? (await policiesOf(deps, packageId))).filter((p) => isRequestBased(p) && selfServiceAllows(p, 'userAdd'));
   const groupIds = [...new Set(policies.flatMap(groupsNamedBy))];
   const memberOf = new Set((groupIds.length > 0 ? await deps.directory.memberGroupsOf(target.id, groupIds) : []).map((id) => id.toLowerCase()));
   const facts: TargetFacts = {
@@ -31,7 +35,7 @@ export async function choosePolicy(
   deps: EntitlementDeps,
   request: { packageId: string; policyId: string | null; target: DirectoryUser; requestType: RequestType },
 ): Promise<StoredPolicy> {
-  const policies = await listAssignmentPolicies(deps, request.packageId);
+  const policies = await policiesOf(deps, request.packageId);
   const named = request.policyId === null ? undefined : policies.find((p) => p.id.toLowerCase() === request.policyId!.toLowerCase());
   if (request.policyId !== null && !named) {
     throw new DomainError('invalidRequest', `Invalid assignment request: assignment.assignmentPolicyId: '${request.policyId}' is not a policy of access package '${request.packageId}'.`);

@@ -1,0 +1,282 @@
+import { ACCOUNT, ACCOUNT_KEY, startAzurite } from '../azurite/embeddedAzurite';
+import { startCountingProxy, type CountingProxy, type RoundTripCounts } from './countingProxy';
+import { startHostProcess, type HostProcess } from '../local-host/hostProcess';
+
+export interface RequestsBenchRow {
+  case: string;
+  requests: number;
+  /** From sending the POST until a GET of the request shows it delivered. */
+  p50Ms: number;
+  p95Ms: number;
+  throughputPerSecond: number;
+  /** Table Storage requests per assignment request, the GETs that read the outcome left out (see `requestCost`). */
+  tableRoundTripsPerRequest: number;
+  /** Of those, entity group transactions (`$batch`). */
+  tableTransactionsPerRequest: number;
+  designMinimumRoundTrips: number;
+  /** What one GET of a request costs in Table Storage, counted apart and left out of the figures above. */
+  tableRoundTripsPerGet: number;
+  /** GETs that found the request not yet delivered; 0 while the POST answers after delivery. */
+  extraPolls: number;
+  /** Timer runs that finished during the case; their storage requests, if any, are in the counts. */
+  timerRunsDuringCase: number;
+  allDelivered: boolean;
+}
+
+/** Demo tenant (tools/graph-emulator/demo-tenant.json): its administrator and the group every package grants. */
+const TENANT = 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd';
+const ADMIN = '0ba75e63-2205-4ad7-bd66-c01f47376eb4';
+const PROJECT_FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+const EM = '/v1.0/identityGovernance/entitlementManagement';
+
+const REQUESTS_PER_CASE = 200;
+const PACKAGES_PER_CASE = 4;
+const CONCURRENT_CLIENTS = 8;
+const POLL_INTERVAL_MS = 20;
+const POLL_TIMEOUT_MS = 30_000;
+
+/**
+ * What one request without approval cannot do with less, by the design: read the package, its policies and its
+ * role scopes (3); then write the request with its claim on the package (one transaction), the assignment with its
+ * pending directory operations (one transaction), the delivery outcome (one write) and one audit event (4).
+ */
+const DESIGN_MINIMUM_ROUND_TRIPS = 7;
+
+const FINAL_STATES = ['delivered', 'partiallyDelivered', 'deliveryFailed', 'denied', 'canceled'];
+
+interface Pair {
+  targetId: string;
+  packageId: string;
+  policyId: string;
+}
+
+interface Outcome {
+  requestId: string;
+  latencyMs: number;
+  delivered: boolean;
+  extraPolls: number;
+}
+
+/**
+ * 200 `adminAdd` requests on admin-only policies without approval (4 packages × 50 users, all granting Project
+ * Falcon's Member role), one after another and then from 8 clients at once, through the local host, with Table
+ * Storage behind a counting proxy.
+ */
+export async function requestsScenario(): Promise<RequestsBenchRow[]> {
+  const azurite = await startAzurite();
+  try {
+    const proxy = await startCountingProxy(azurite.endpoints.table);
+    try {
+      const host = await startHostProcess({
+        AzureWebJobsStorage: connectionStringThrough(proxy, azurite.endpoints),
+        TABLE_PREFIX: 'bench',
+        AUTH_MODE: 'easyauth',
+      });
+      try {
+        return await runCases(host, proxy);
+      } finally {
+        await host.stop('SIGTERM');
+      }
+    } finally {
+      await proxy.close();
+    }
+  } finally {
+    await azurite.stop();
+  }
+}
+
+/** Azurite's own connection string, but with tables reached through the proxy. */
+function connectionStringThrough(proxy: CountingProxy, endpoints: { blob: string; queue: string }): string {
+  return [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${ACCOUNT}`,
+    `AccountKey=${ACCOUNT_KEY}`,
+    `BlobEndpoint=${endpoints.blob}/${ACCOUNT}`,
+    `QueueEndpoint=${endpoints.queue}/${ACCOUNT}`,
+    `TableEndpoint=${proxy.url}/${ACCOUNT}`,
+  ].join(';');
+}
+
+async function runCases(host: HostProcess, proxy: CountingProxy): Promise<RequestsBenchRow[]> {
+  const api = apiAs(host.url, ADMIN);
+  const users = await enabledMemberUsers(emulatorOf(host), REQUESTS_PER_CASE / PACKAGES_PER_CASE);
+  const catalogId = await publishedCatalogWithGroup(api, PROJECT_FALCON);
+  const rows: RequestsBenchRow[] = [];
+  for (const clients of [1, CONCURRENT_CLIENTS]) {
+    const label = clients === 1 ? 'sequential' : `${clients} concurrent clients`;
+    const packages = await adminOnlyPackages(api, catalogId, label);
+    // Package by package, so concurrent clients ask for one package for different users, as a team onboarding would.
+    const pairs = packages.flatMap((p) => users.map((targetId) => ({ targetId, ...p })));
+    rows.push(await runCase(host, proxy, api, label, pairs, clients));
+  }
+  await checkMembership(emulatorOf(host), PROJECT_FALCON, users);
+  return rows;
+}
+
+async function runCase(host: HostProcess, proxy: CountingProxy, api: Api, label: string, pairs: Pair[], clients: number): Promise<RequestsBenchRow> {
+  const logBefore = host.output().length;
+  proxy.reset();
+  const started = performance.now();
+  const outcomes = await inParallel(pairs, clients, (pair) => requestUntilFinal(api, pair));
+  const elapsedMs = performance.now() - started;
+  const counts = proxy.counts();
+  const timerRunsDuringCase = timerRuns(host.output().slice(logBefore), host.output());
+  const extraPolls = sum(outcomes.map((o) => o.extraPolls));
+  const cost = await requestCost(api, proxy, counts, outcomes.length + extraPolls, outcomes.map((o) => o.requestId));
+  const latencies = outcomes.map((o) => o.latencyMs).sort((a, b) => a - b);
+  return {
+    case: label,
+    requests: pairs.length,
+    p50Ms: round(percentile(latencies, 0.5)),
+    p95Ms: round(percentile(latencies, 0.95)),
+    throughputPerSecond: round((pairs.length / elapsedMs) * 1000),
+    tableRoundTripsPerRequest: round(cost.roundTrips / pairs.length, 2),
+    tableTransactionsPerRequest: round(cost.transactions / pairs.length, 2),
+    designMinimumRoundTrips: DESIGN_MINIMUM_ROUND_TRIPS,
+    tableRoundTripsPerGet: round(cost.roundTripsPerGet, 2),
+    extraPolls,
+    timerRunsDuringCase,
+    allDelivered: outcomes.every((o) => o.delivered),
+  };
+}
+
+/**
+ * The storage cost of the requests alone. The GETs that read each outcome also reach storage; their cost is
+ * measured by reading every request once more afterwards and taken off for each GET sent.
+ */
+async function requestCost(
+  api: Api,
+  proxy: CountingProxy,
+  counted: RoundTripCounts,
+  getsSent: number,
+  requestIds: string[],
+): Promise<RoundTripCounts & { roundTripsPerGet: number }> {
+  proxy.reset();
+  for (const id of requestIds) await api('GET', `${EM}/assignmentRequests/${id}`);
+  const reads = proxy.counts();
+  const perGet = { roundTrips: reads.roundTrips / requestIds.length, transactions: reads.transactions / requestIds.length };
+  return {
+    roundTrips: counted.roundTrips - perGet.roundTrips * getsSent,
+    transactions: counted.transactions - perGet.transactions * getsSent,
+    roundTripsPerGet: perGet.roundTrips,
+  };
+}
+
+/** Sends one request and reads it until it is final; the time is until it is seen delivered. */
+async function requestUntilFinal(api: Api, pair: Pair): Promise<Outcome> {
+  const started = performance.now();
+  const { id } = await api('POST', `${EM}/assignmentRequests`, {
+    requestType: 'adminAdd',
+    assignment: { targetId: pair.targetId, assignmentPolicyId: pair.policyId, accessPackageId: pair.packageId },
+  });
+  for (let polls = 0; ; polls += 1) {
+    const { state } = await api('GET', `${EM}/assignmentRequests/${id}`);
+    if (FINAL_STATES.includes(state) || performance.now() - started > POLL_TIMEOUT_MS) {
+      return { requestId: id, latencyMs: performance.now() - started, delivered: state === 'delivered', extraPolls: polls };
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+}
+
+/** `clients` workers take the items in order, each one at a time; results come back in the items' order. */
+async function inParallel<T, R>(items: T[], clients: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const client = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  return results;
+}
+
+/** Timer runs the host logged in `slice`; timer names come from the banner (`<name> timer <schedule>`). */
+function timerRuns(slice: string, fullOutput: string): number {
+  const timers = [...fullOutput.matchAll(/^\s+(\S+)\s+timer\s/gm)].map((m) => m[1]);
+  return [...slice.matchAll(/Executed '([^']+)'/g)].filter((m) => timers.includes(m[1])).length;
+}
+
+async function publishedCatalogWithGroup(api: Api, groupId: string): Promise<string> {
+  const { id: catalogId } = await api('POST', `${EM}/catalogs`, { displayName: 'Bench requests', state: 'published' });
+  await api('POST', `${EM}/resourceRequests`, {
+    requestType: 'adminAdd',
+    resource: { originId: groupId, originSystem: 'AadGroup' },
+    catalog: { id: catalogId },
+  });
+  return catalogId;
+}
+
+/** Fresh packages granting the group's Member role, each with one admin-only policy without approval. */
+async function adminOnlyPackages(api: Api, catalogId: string, label: string): Promise<Array<{ packageId: string; policyId: string }>> {
+  const packages = [];
+  for (let i = 1; i <= PACKAGES_PER_CASE; i++) {
+    const displayName = `Bench ${label} ${i}`;
+    const { id: packageId } = await api('POST', `${EM}/accessPackages`, { displayName, catalog: { id: catalogId } });
+    await api('POST', `${EM}/accessPackages/${packageId}/resourceRoleScopes`, {
+      role: { originId: `Member_${PROJECT_FALCON}`, originSystem: 'AadGroup' },
+      scope: { originId: PROJECT_FALCON, originSystem: 'AadGroup' },
+    });
+    const { id: policyId } = await api('POST', `${EM}/assignmentPolicies`, {
+      displayName: `${displayName} policy`,
+      allowedTargetScope: 'notSpecified',
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'afterDuration', duration: 'P30D' },
+      accessPackage: { id: packageId },
+    });
+    packages.push({ packageId, policyId });
+  }
+  return packages;
+}
+
+async function enabledMemberUsers(emulatorUrl: string, count: number): Promise<string[]> {
+  const { value } = await json('GET', `${emulatorUrl}/v1.0/users?$select=id,userType,accountEnabled&$top=999`);
+  const users = (value as Array<{ id: string; userType: string; accountEnabled: boolean }>).filter((u) => u.userType === 'Member' && u.accountEnabled);
+  if (users.length < count) throw new Error(`The demo tenant has ${users.length} enabled member users; the scenario needs ${count}.`);
+  return users.slice(0, count).map((u) => u.id);
+}
+
+/** Every target must be a member, and once: the same role granted by 8 packages is one membership. */
+async function checkMembership(emulatorUrl: string, groupId: string, userIds: string[]): Promise<void> {
+  const { value } = await json('GET', `${emulatorUrl}/v1.0/groups/${groupId}/members?$top=999`);
+  const memberIds = (value as Array<{ id: string }>).map((m) => m.id);
+  const wrong = userIds.filter((id) => memberIds.filter((m) => m === id).length !== 1);
+  if (wrong.length > 0) throw new Error(`Not a member exactly once of group ${groupId}: ${wrong.join(', ')}.`);
+}
+
+/** One call to the API; the answer is Graph JSON, read by field name. */
+type Api = (method: string, path: string, body?: unknown) => Promise<any>;
+
+/** The API as the given user of the demo tenant, signed in as App Service Authentication would say. */
+function apiAs(apiUrl: string, objectId: string): Api {
+  const claims = [
+    { typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: objectId },
+    { typ: 'tid', val: TENANT },
+  ];
+  const principal = Buffer.from(JSON.stringify({ auth_typ: 'aad', claims, name_typ: 'name', role_typ: 'roles' })).toString('base64');
+  return (method, path, body) => json(method, `${apiUrl}${path}`, body, { 'x-ms-client-principal': principal });
+}
+
+async function json(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
+  const response = await fetch(url, {
+    method,
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] ?? 0;
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+function emulatorOf(host: HostProcess): string {
+  if (!host.emulatorUrl) throw new Error('The local host started no Graph emulator.');
+  return host.emulatorUrl;
+}
