@@ -3,7 +3,7 @@ import { registerTimer } from '../shared/hosting/registry';
 
 /** Does everything that is due by time: assignment ends, scheduled starts, approval timeouts, reminders. */
 export async function expirationSweep(_timer: Timer, context: InvocationContext): Promise<void> {
-  context.log('expirationSweep: no time-indexed work exists yet, so there is no work to do.');
+  context.log('expirationSweep: not built yet; assignment ends, scheduled starts and approval timeouts are not acted on.');
 }
 
 registerTimer('expirationSweep', { schedule: '0 * * * * *', handler: expirationSweep });

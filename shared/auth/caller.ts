@@ -47,7 +47,8 @@ export function callerFromClientPrincipal(header: string | null): Caller | undef
   if (!objectId) throw new DomainError('unauthenticated', 'The caller has no object id claim (oid).');
   const scopes = first(SCOPES);
   return {
-    objectId,
+    // Object ids are GUIDs, compared everywhere as written in lower case.
+    objectId: objectId.toLowerCase(),
     tenantId: first(TENANT_ID),
     scopes: scopes === undefined ? undefined : scopes.split(' ').filter(Boolean),
     roles: claims.filter((c) => c.typ === roleType || c.typ === 'roles').map((c) => c.val),

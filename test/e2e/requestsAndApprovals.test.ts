@@ -348,12 +348,14 @@ describe('bad input and callers without the right: a clear 4xx, and nothing stor
   let pendingId: string;
   let pendingStageId: string;
   let deliveredId: string;
+  let openPackageId: string;
 
   beforeAll(async () => {
     pkg = await packageWith('Guarded', [], selfService({ isApprovalRequiredForAdd: true, stages: [{ primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] }] }));
     pendingId = (await userAdd(as(OWEN), pkg.packageId)).id;
     pendingStageId = (await as(DEBRA).api(`${EM}/accessPackageAssignmentApprovals/${pendingId}/stages`).get()).value[0].id;
     const open = await packageWith('Open', [], selfService());
+    openPackageId = open.packageId;
     deliveredId = (await userAdd(as(OWEN), open.packageId)).id;
   });
 
@@ -377,6 +379,9 @@ describe('bad input and callers without the right: a clear 4xx, and nothing stor
     ['a user asking for someone else', OWEN, 'POST', () => 'assignmentRequests', () => ({ requestType: 'userAdd', assignment: { targetId: HANNAH, accessPackageId: pkg.packageId } }), 403],
     ['a schedule the policy does not allow', HANNAH, 'POST', () => 'assignmentRequests', () => ({ requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId }, schedule: { startDateTime: '2030-01-01T00:00:00Z' } }), 400],
     ['removing an assignment that does not exist', ADMIN, 'POST', () => 'assignmentRequests', () => ({ requestType: 'adminRemove', assignment: { id: UNKNOWN } }), 404],
+    ['a second request for a package already assigned', OWEN, 'POST', () => 'assignmentRequests', () => ({ requestType: 'userAdd', assignment: { accessPackageId: openPackageId } }), 409],
+    ['an outsider probing an approval stage that does not exist', HANNAH, 'PATCH', () => `accessPackageAssignmentApprovals/${pendingId}/stages/${UNKNOWN}`, () => ({ reviewResult: 'Approve' }), 403],
+    ['the approval of a request that needs none', OWEN, 'GET', () => `accessPackageAssignmentApprovals/${deliveredId}`, () => (undefined), 404],
     ['a decision that is neither Approve nor Deny', DEBRA, 'PATCH', () => `accessPackageAssignmentApprovals/${pendingId}/stages/${pendingStageId}`, () => ({ reviewResult: 'Maybe' }), 400],
     ['a stage that does not exist', DEBRA, 'PATCH', () => `accessPackageAssignmentApprovals/${pendingId}/stages/${UNKNOWN}`, () => ({ reviewResult: 'Approve' }), 404],
     ['canceling a delivered request', OWEN, 'POST', () => `assignmentRequests/${deliveredId}/cancel`, () => (undefined), 400],

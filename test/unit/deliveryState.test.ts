@@ -1,5 +1,5 @@
 import type { DeliveryOperation, DirectoryRole } from '../../shared/domain/assignments/assignment';
-import { additions, deliveryState, removals, removalState, roleKey } from '../../shared/domain/assignments/deliveryState';
+import { additions, deliveryState, removals, roleKey } from '../../shared/domain/assignments/deliveryState';
 
 const role = (group: string, kind = 'Member'): DirectoryRole => ({
   roleScopeId: `${kind}-${group}`,
@@ -27,7 +27,7 @@ describe('delivery state', () => {
     ['one removal failed', [op('remove', 'done'), op('remove', 'failed', 'g2')], 'partiallyDelivered'],
     ['every removal failed', [op('remove', 'failed')], 'deliveryFailed'],
   ])('a removal with %s → %s', (_name, operations, expected) => {
-    expect(removalState(operations as DeliveryOperation[])).toBe(expected);
+    expect(deliveryState(operations as DeliveryOperation[], 'remove')).toBe(expected);
   });
 
   it('plans removals only of roles nothing else holds', () => {

@@ -7,8 +7,7 @@ import { applicableRequirements } from '../../operations/requests/applicableRequ
 import * as actions from '../../operations/requests/requestActions';
 import * as requests from '../../operations/requests/requestQueries';
 import { submitAssignmentRequest } from '../../operations/requests/submitAssignmentRequest';
-import { accepted, collectionResponse, entityResponse, noContent } from '../graphResponses';
-import { parseODataQuery } from '../odata';
+import { accepted, collectionResponse, noContent } from '../graphResponses';
 import { readJsonObject } from '../requestBody';
 import { functionArgument, type ApiCall, type AreaRoute } from './areaRouter';
 import * as can from './capabilities';
@@ -26,9 +25,16 @@ const approvalEntityView = (callerId: string): EntityView<AssignmentRequest> => 
   render: async (_deps, r) => approvalView(r.id, r.approval ?? { stages: [] }, callerId),
 });
 
-async function stagesOf(call: ApiCall) {
+/** The request behind an approval; a request that needs no approval has none (404). */
+async function approvalRequest(call: ApiCall): Promise<AssignmentRequest> {
   const request = await requests.readRequest(call.deps, call.caller, id(call));
-  return (request.approval?.stages ?? []).filter((s) => s.status !== 'NotStarted').map((s) => stageView(s, call.caller.objectId));
+  if (!request.approval) throw new DomainError('notFound', `Assignment request '${id(call)}' needs no approval; there is no approval '${id(call)}'.`);
+  return request;
+}
+
+async function stagesOf(call: ApiCall) {
+  const request = await approvalRequest(call);
+  return request.approval!.stages.filter((s) => s.status !== 'NotStarted').map((s) => stageView(s, call.caller.objectId));
 }
 
 const stageEntityView: EntityView<ApprovalStageView> = { filterView: (s) => ({ ...s }), render: async (_deps, s) => ({ ...s }) };
@@ -80,7 +86,7 @@ export const GRANT_ROUTES: AreaRoute[] = [
     method: 'GET',
     pattern: 'accessPackageAssignmentApprovals/{id}',
     action: 'read',
-    handle: async (c) => entityResult(c, `${EM}/accessPackageAssignmentApprovals`, () => requests.readRequest(c.deps, c.caller, id(c)), approvalEntityView(c.caller.objectId), can.APPROVALS),
+    handle: async (c) => entityResult(c, `${EM}/accessPackageAssignmentApprovals`, () => approvalRequest(c), approvalEntityView(c.caller.objectId), can.APPROVALS),
   },
   {
     method: 'GET',
@@ -92,12 +98,18 @@ export const GRANT_ROUTES: AreaRoute[] = [
     method: 'GET',
     pattern: 'accessPackageAssignmentApprovals/{id}/stages/{id}',
     action: 'read',
-    handle: async (c) => {
-      parseODataQuery(c.query, { select: can.APPROVAL_STAGES.select });
-      const stage = (await stagesOf(c)).find((s) => String(s.id).toLowerCase() === id(c, 1).toLowerCase());
-      if (!stage) throw new DomainError('notFound', `Approval stage '${id(c, 1)}' was not found in approval '${id(c)}'.`);
-      return entityResponse(c.response, `${EM}/accessPackageAssignmentApprovals('${id(c)}')/stages`, stage);
-    },
+    handle: async (c) =>
+      entityResult(
+        c,
+        `${EM}/accessPackageAssignmentApprovals('${id(c)}')/stages`,
+        async () => {
+          const stage = (await stagesOf(c)).find((s) => s.id.toLowerCase() === id(c, 1).toLowerCase());
+          if (!stage) throw new DomainError('notFound', `Approval stage '${id(c, 1)}' was not found in approval '${id(c)}'.`);
+          return stage;
+        },
+        stageEntityView,
+        can.APPROVAL_STAGES,
+      ),
   },
   {
     method: 'PATCH',

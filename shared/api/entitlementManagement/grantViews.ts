@@ -96,10 +96,9 @@ export const requestView: EntityView<AssignmentRequest> = {
       accessPackage: () => packageOrNull(deps, r.accessPackageId),
       requestor: () => subjectView(deps, r.requestorId),
       assignment: async (item) => {
-        // Before approval there is no assignment yet: Graph shows what it will be.
+        // Before approval there is no assignment yet.
         const stored = r.assignmentId ? await deps.grants.findAssignment(r.assignmentId) : undefined;
-        if (!stored) return { id: r.assignmentId, targetId: r.targetId, assignmentPolicyId: r.assignmentPolicyId, accessPackageId: r.accessPackageId };
-        return assignmentView.render(deps, stored.value, item.expand ?? []);
+        return stored ? assignmentView.render(deps, stored.value, item.expand ?? []) : null;
       },
     }),
 };

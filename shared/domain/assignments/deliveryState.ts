@@ -1,27 +1,21 @@
-import type { AssignmentState, DeliveryOperation, DirectoryRole } from './assignment';
+import type { AssignmentState, DeliveryAction, DeliveryOperation, DirectoryRole } from './assignment';
 
 /** One key per directory role, whatever package or role scope grants it: two packages granting it hold one role. */
 export const roleKey = (role: DirectoryRole): string => `${role.originSystem}|${role.resourceOriginId}|${role.roleOriginId}`.toLowerCase();
 
-/**
- * An active assignment's state from its operations: delivered when every one is done, deliveryFailed when none
- * is and some failed, partiallyDelivered when some are done and some failed, delivering while any is pending.
- */
-export function deliveryState(operations: readonly DeliveryOperation[]): Exclude<AssignmentState, 'expired'> {
-  const adds = operations.filter((o) => o.action === 'add');
-  if (adds.some((o) => o.state === 'pending')) return 'delivering';
-  const failed = adds.filter((o) => o.state === 'failed').length;
-  if (failed === 0) return 'delivered';
-  return failed === adds.length ? 'deliveryFailed' : 'partiallyDelivered';
-}
+export type DeliveryOutcome = Exclude<AssignmentState, 'expired'>;
 
-/** How the removal of an ended assignment went, in the same terms, for the request that removed it. */
-export function removalState(operations: readonly DeliveryOperation[]): Exclude<AssignmentState, 'expired'> {
-  const removals = operations.filter((o) => o.action === 'remove');
-  if (removals.some((o) => o.state === 'pending')) return 'delivering';
-  const failed = removals.filter((o) => o.state === 'failed').length;
+/**
+ * How the operations of one kind went: delivered when every one is done, deliveryFailed when none is and some
+ * failed, partiallyDelivered when some are done and some failed, delivering while any is pending. An active
+ * assignment's state is that of its additions; the request that removed an assignment takes that of its removals.
+ */
+export function deliveryState(operations: readonly DeliveryOperation[], action: DeliveryAction = 'add'): DeliveryOutcome {
+  const relevant = operations.filter((o) => o.action === action);
+  if (relevant.some((o) => o.state === 'pending')) return 'delivering';
+  const failed = relevant.filter((o) => o.state === 'failed').length;
   if (failed === 0) return 'delivered';
-  return failed === removals.length ? 'deliveryFailed' : 'partiallyDelivered';
+  return failed === relevant.length ? 'deliveryFailed' : 'partiallyDelivered';
 }
 
 /** Graph's free-form status for a state, as Entra spells it. */

@@ -18,8 +18,8 @@ export const REQUEST_STATES = [
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
-/** States after which nothing more happens to a request (it may then be deleted). */
-export const FINAL_REQUEST_STATES: ReadonlySet<RequestState> = new Set(['delivered', 'denied', 'canceled', 'deliveryFailed', 'partiallyDelivered']);
+/** States in which processing has ended and `completedDateTime` is set; failed ones may still be reprocessed. */
+export const COMPLETED_REQUEST_STATES: ReadonlySet<RequestState> = new Set(['delivered', 'denied', 'canceled', 'deliveryFailed', 'partiallyDelivered']);
 
 /** accessPackageAnswerString: the answer to one of the policy's questions. */
 export interface Answer {

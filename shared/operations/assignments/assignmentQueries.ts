@@ -1,6 +1,6 @@
 import type { Caller } from '../../auth/caller';
 import type { Assignment } from '../../domain/assignments/assignment';
-import { additions, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
+import { additions, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { DomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -44,14 +44,18 @@ export async function assignmentsOfCurrentUser(deps: EntitlementDeps, caller: Ca
 }
 
 /**
- * POST assignments/{id}/reprocess: enforces the assignment again. Every role its package grants now is applied
- * afresh (the directory skips what is already there), which also restores a membership removed by hand.
+ * POST assignments/{id}/reprocess: enforces the assignment again. Every role its package grants now is added
+ * afresh (the directory skips what is already there), which also restores a membership removed by hand; removals
+ * still pending (a role taken out of the package) are kept and retried.
  */
 export async function reprocessAssignment(deps: EntitlementDeps, caller: Caller, id: string): Promise<void> {
   const stored = await findAssignment(deps, id);
   if (stored.value.state === 'expired') throw new DomainError('invalidRequest', `Assignment '${id}' has ended; it cannot be reprocessed.`);
-  const operations = additions(await rolesOfPackage(deps, stored.value.accessPackageId));
+  const adds = additions(await rolesOfPackage(deps, stored.value.accessPackageId));
+  const added = new Set(adds.map((o) => roleKey(o.role)));
+  const removes = stored.value.operations.filter((o) => o.action === 'remove' && o.state !== 'done' && !added.has(roleKey(o.role)));
+  const operations = [...adds, ...removes];
   const reopened = await deps.grants.assignments.replace(stored, { ...stored.value, operations, state: 'delivering', status: STATUS_OF_STATE.delivering });
-  const [applied] = await applyOperations(deps, [reopened]);
+  const [applied] = await applyOperations(deps, [reopened], { retryFailed: true });
   await deps.audit.record({ actorId: caller.objectId, action: 'reprocessAssignment', entityType: 'assignment', entityId: id, before: stored.value, after: applied!.value });
 }

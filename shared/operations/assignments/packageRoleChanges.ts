@@ -1,5 +1,6 @@
 import type { Assignment, DirectoryRole } from '../../domain/assignments/assignment';
 import { additions, removals, roleKey } from '../../domain/assignments/deliveryState';
+import { isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { applyOperations } from './applyOperations';
@@ -27,9 +28,22 @@ export async function withdrawRoleFromAssignees(deps: EntitlementDeps, packageId
   await applyOperations(deps, planned);
 }
 
-/** Adds operations to an assignment, replacing older ones for the same role so its history does not grow without end. */
-function withOperations(deps: EntitlementDeps, stored: StoredDocument<Assignment>, operations: Assignment['operations']): Promise<StoredDocument<Assignment>> {
+/**
+ * Adds operations to an assignment, replacing older ones for the same role so its history does not grow without
+ * end. A delivery saving the assignment meanwhile is no reason to fail: the operations go onto its version.
+ */
+async function withOperations(deps: EntitlementDeps, stored: StoredDocument<Assignment>, operations: Assignment['operations']): Promise<StoredDocument<Assignment>> {
   const keys = new Set(operations.map((o) => roleKey(o.role)));
-  const kept = stored.value.operations.filter((o) => !keys.has(roleKey(o.role)));
-  return deps.grants.assignments.replace(stored, { ...stored.value, operations: [...kept, ...operations] });
+  let current = stored;
+  for (;;) {
+    const kept = current.value.operations.filter((o) => !keys.has(roleKey(o.role)));
+    try {
+      return await deps.grants.assignments.replace(current, { ...current.value, operations: [...kept, ...operations] });
+    } catch (error) {
+      if (!(isDomainError(error) && error.code === 'concurrencyConflict')) throw error;
+      const reread = await deps.grants.assignments.get(current.partitionKey, current.rowKey);
+      if (!reread) throw error;
+      current = reread;
+    }
+  }
 }

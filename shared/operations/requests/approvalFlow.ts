@@ -1,13 +1,13 @@
 import type { Caller } from '../../auth/caller';
 import { DomainError, isDomainError } from '../../domain/errors';
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
-import { decideStage, newApproval, startStage } from '../../domain/requests/approvalStages';
+import { currentStage, decideStage, newApproval, startStage } from '../../domain/requests/approvalStages';
 import type { StoredDocument } from '../../store/documentTable';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
 import { type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { fulfilRequest } from './fulfilRequest';
-import { findRequest } from './requestQueries';
+import { findRequest, takesPart } from './requestQueries';
 import { closeRequest, inState } from './requestWrites';
 import { resolveApprovers } from './resolveApprovers';
 
@@ -51,6 +51,8 @@ async function enterStage(
  */
 export async function decideApprovalStage(deps: EntitlementDeps, caller: Caller, requestId: string, stageId: string, body: Record<string, unknown>): Promise<void> {
   const stored = await findRequest(deps, requestId);
+  // Someone with no part in the request learns nothing about its stages.
+  if (!takesPart(stored.value, caller.objectId)) throw new DomainError('forbidden', `You are not an approver of assignment request '${requestId}'.`);
   const approver = await deps.directory.getUser(caller.objectId);
   const decision = decideStage(
     stored.value,
@@ -59,23 +61,41 @@ export async function decideApprovalStage(deps: EntitlementDeps, caller: Caller,
   );
   const decided: AssignmentRequest = { ...stored.value, approval: decision.approval };
   const stage = stored.value.approval?.stages.find((s) => s.id === stageId);
+  let saved: StoredDocument<AssignmentRequest>;
   try {
     if (decision.outcome === 'denied') {
-      await closeRequest(deps, stored, inState(deps, decided, 'denied'));
+      saved = await closeRequest(deps, stored, inState(deps, decided, 'denied'));
     } else if (decision.outcome === 'nextStage') {
       const policy = await findAssignmentPolicy(deps, decided.assignmentPolicyId);
-      await enterStage(deps, stored, decided, decision.nextStageIndex!, policy.value);
+      saved = await enterStage(deps, stored, decided, decision.nextStageIndex!, policy.value);
     } else {
-      const approved = await deps.grants.requests.replace(stored, inState(deps, decided, 'delivering'));
-      await fulfilRequest(deps, approved);
+      saved = await deps.grants.requests.replace(stored, inState(deps, decided, 'delivering'));
     }
   } catch (error) {
     if (isDomainError(error) && error.code === 'concurrencyConflict') {
-      throw new DomainError('conflict', 'Another approver decided this stage at the same time; the first decision stands.');
+      throw new DomainError('conflict', 'The request changed while this decision was made (another approver decided first, or it was canceled); the first change stands.');
     }
     throw error;
   }
-  // The stage is decided: it leaves its approvers' lists (the winner of a race does this for both).
-  if (stage) await deps.grants.unindexApprovers(requestId, stage.approverIds);
-  await deps.audit.record({ actorId: caller.objectId, action: `decideApprovalStage.${decision.outcome}`, entityType: 'assignmentRequest', entityId: requestId, before: stored.value, after: decided });
+  // The stage is decided: it leaves the lists of its approvers, except those who also decide the next stage.
+  const next = saved.value.approval ? currentStage(saved.value.approval) : undefined;
+  if (stage) await deps.grants.unindexApprovers(requestId, stage.approverIds.filter((id) => !next?.approverIds.includes(id)));
+  await deps.audit.record({ actorId: caller.objectId, action: `decideApprovalStage.${decision.outcome}`, entityType: 'assignmentRequest', entityId: requestId, before: stored.value, after: saved.value });
+  if (decision.outcome === 'approved') await fulfilApproved(deps, saved);
+}
+
+/**
+ * Carries out an approved request. If it can no longer be (its policy or assignment is gone, or the target now
+ * holds an incompatible package), it is denied with the reason, rather than left delivering for ever.
+ */
+async function fulfilApproved(deps: EntitlementDeps, approved: StoredDocument<AssignmentRequest>): Promise<void> {
+  try {
+    await fulfilRequest(deps, approved);
+  } catch (error) {
+    if (!isDomainError(error) || !['invalidRequest', 'notFound', 'forbidden'].includes(error.code)) throw error;
+    const current = (await deps.grants.requests.get(approved.partitionKey, approved.rowKey)) ?? approved;
+    const denied = { ...inState(deps, current.value, 'denied'), status: 'FulfilmentRefused' };
+    await closeRequest(deps, current, denied);
+    await deps.audit.record({ actorId: 'system', action: 'denyRequest.unfulfillable', entityType: 'assignmentRequest', entityId: denied.id, before: current.value, after: { ...denied, reason: error.message } });
+  }
 }

@@ -1,11 +1,12 @@
 import type { Assignment } from '../../domain/assignments/assignment';
-import { additions, removals, removalState, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
+import { additions, deliveryState, removals, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { DomainError } from '../../domain/errors';
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { isScheduledStart } from '../../domain/requests/requestRequirements';
 import type { StoredDocument } from '../../store/documentTable';
 import { applyOperations } from '../assignments/applyOperations';
 import { rolesHeldElsewhere, rolesOfPackage } from '../assignments/directoryRoles';
+import { checkSeparationOfDuties } from './separationOfDuties';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { inState, saveRequestWithAssignment } from './requestWrites';
 
@@ -39,6 +40,8 @@ async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<Assignm
   if (isScheduledStart(request.schedule, deps.clock.now())) {
     return deps.grants.requests.replace(stored, inState(deps, request, 'scheduled'));
   }
+  // Checked again after approval: that may take days, and the target may have gained an incompatible package since.
+  if (request.approval) await checkSeparationOfDuties(deps, request.targetId, request.accessPackageId);
   const now = nowIso(deps);
   const assignment: Assignment = {
     id: deps.newId(),
@@ -64,7 +67,7 @@ async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<Assignm
     { stored: claim, value: { packageId: request.accessPackageId, requestId: request.id, assignmentId: assignment.id } },
   );
   await deps.audit.record({ actorId: request.requestorId, action: 'createAssignment', entityType: 'assignment', entityId: assignment.id, before: null, after: assignment });
-  return deliver(deps, saved.request, saved.assignment, (delivered) => delivered.state as AssignmentRequest['state']);
+  return deliver(deps, saved.request, saved.assignment);
 }
 
 async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
@@ -77,8 +80,9 @@ async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
     state: 'expired',
     status: STATUS_OF_STATE.expired,
     expiredDateTime: nowIso(deps),
-    // Additions not yet made are dropped, so a later retry cannot grant what was just taken away.
-    operations: removals(await rolesOfPackage(deps, request.accessPackageId), heldElsewhere),
+    // What this assignment was given (its additions), not what the package grants now; additions not yet made
+    // are dropped with the rest, so a later retry cannot grant what was just taken away.
+    operations: removals(assignment.value.operations.filter((o) => o.action === 'add').map((o) => o.role), heldElsewhere),
   };
   const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
   const saved = await saveRequestWithAssignment(
@@ -89,7 +93,7 @@ async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
   );
   await deps.grants.unindexAssignee(ended);
   await deps.audit.record({ actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: ended.id, before: assignment.value, after: ended });
-  return deliver(deps, saved.request, saved.assignment, (removed) => removalState(removed.operations));
+  return deliver(deps, saved.request, saved.assignment);
 }
 
 /** An update changes the assignment's schedule (an extension) and answers; no directory change is needed. */
@@ -103,16 +107,19 @@ async function updateAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
   return saved.request;
 }
 
-/** Applies the assignment's operations and brings the request to the outcome. */
+/**
+ * Applies the assignment's operations and brings the request to their outcome: for an addition, how its roles
+ * were added (still `delivered` if the assignment was removed meanwhile); for a removal, how they were removed.
+ */
 export async function deliver(
   deps: EntitlementDeps,
   request: StoredDocument<AssignmentRequest>,
   assignment: StoredDocument<Assignment>,
-  outcome: (assignment: Assignment) => AssignmentRequest['state'],
   options: { retryFailed: boolean } = { retryFailed: false },
 ): Promise<StoredDocument<AssignmentRequest>> {
   const [applied] = await applyOperations(deps, [assignment], options);
-  const finished = inState(deps, request.value, outcome(applied!.value));
+  const action = effectOf(request.value) === 'remove' ? 'remove' : 'add';
+  const finished = inState(deps, request.value, deliveryState(applied!.value.operations, action));
   const saved = await deps.grants.requests.replace(request, finished);
   await deps.audit.record({ actorId: request.value.requestorId, action: 'deliverRequest', entityType: 'assignmentRequest', entityId: finished.id, before: request.value, after: finished });
   return saved;

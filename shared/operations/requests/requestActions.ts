@@ -1,17 +1,17 @@
 import { DateTime } from 'luxon';
 import { authorize } from '../../auth/authorize';
-import type { Assignment } from '../../domain/assignments/assignment';
 import type { Caller } from '../../auth/caller';
 import { DomainError } from '../../domain/errors';
-import { FINAL_REQUEST_STATES, type RequestState } from '../../domain/requests/assignmentRequest';
+import type { RequestState } from '../../domain/requests/assignmentRequest';
 import { currentStage } from '../../domain/requests/approvalStages';
-import { removalState } from '../../domain/assignments/deliveryState';
 import { type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { deliver, effectOf } from './fulfilRequest';
 import { findRequest } from './requestQueries';
 import { closeRequest, inState } from './requestWrites';
 
 const CANCELABLE: ReadonlySet<RequestState> = new Set(['submitted', 'pendingApproval', 'scheduled']);
+/** Graph deletes only denied or completed requests; a failed one is kept, since reprocessing it needs it. */
+const DELETABLE: ReadonlySet<RequestState> = new Set(['delivered', 'denied', 'canceled']);
 /** Graph: reprocess works "only within 14 days of the original completion"; after that, request anew. */
 const REPROCESS_WINDOW_DAYS = 14;
 
@@ -34,8 +34,8 @@ export async function cancelRequest(deps: EntitlementDeps, caller: Caller, id: s
 export async function deleteRequest(deps: EntitlementDeps, caller: Caller, id: string): Promise<void> {
   const stored = await findRequest(deps, id);
   const request = stored.value;
-  if (!FINAL_REQUEST_STATES.has(request.state)) {
-    throw new DomainError('invalidRequest', `Assignment request '${id}' is ${request.state}; only denied, canceled or completed requests can be deleted.`);
+  if (!DELETABLE.has(request.state)) {
+    throw new DomainError('invalidRequest', `Assignment request '${id}' is ${request.state}; only delivered, denied or canceled requests can be deleted.`);
   }
   if (effectOf(request) === 'add' && request.assignmentId) {
     const assignment = await deps.grants.findAssignment(request.assignmentId);
@@ -61,8 +61,10 @@ export async function reprocessRequest(deps: EntitlementDeps, caller: Caller, id
   }
   const assignment = request.assignmentId ? await deps.grants.findAssignment(request.assignmentId) : undefined;
   if (!assignment) throw new DomainError('notFound', `The assignment of request '${id}' was not found.`);
+  if (effectOf(request) === 'add' && assignment.value.state === 'expired') {
+    throw new DomainError('invalidRequest', `The assignment of request '${id}' has ended since; nothing is left to deliver.`);
+  }
   const reopened = await deps.grants.requests.replace(stored, inState(deps, request, 'delivering'));
-  const outcome = effectOf(request) === 'remove' ? (a: Assignment) => removalState(a.operations) : (a: Assignment) => a.state as RequestState;
-  await deliver(deps, reopened, assignment, outcome, { retryFailed: true });
+  await deliver(deps, reopened, assignment, { retryFailed: true });
   await deps.audit.record({ actorId: caller.objectId, action: 'reprocessRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: null });
 }

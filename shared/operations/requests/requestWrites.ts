@@ -1,6 +1,6 @@
 import type { Assignment } from '../../domain/assignments/assignment';
 import { DomainError, isDomainError } from '../../domain/errors';
-import type { AssignmentRequest, RequestState } from '../../domain/requests/assignmentRequest';
+import { COMPLETED_REQUEST_STATES, type AssignmentRequest, type RequestState } from '../../domain/requests/assignmentRequest';
 import type { StoredDocument } from '../../store/documentTable';
 import { GrantStore, type PackageClaim } from '../../store/grantStore';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
@@ -20,8 +20,7 @@ export const REQUEST_STATUS: Record<RequestState, string> = {
 
 /** The request in a new state, with its status, and completed when nothing more will happen to it. */
 export function inState(deps: EntitlementDeps, request: AssignmentRequest, state: RequestState): AssignmentRequest {
-  const completes = ['delivered', 'partiallyDelivered', 'deliveryFailed', 'denied', 'canceled'].includes(state);
-  return { ...request, state, status: REQUEST_STATUS[state], completedDateTime: completes ? nowIso(deps) : null };
+  return { ...request, state, status: REQUEST_STATUS[state], completedDateTime: COMPLETED_REQUEST_STATES.has(state) ? nowIso(deps) : null };
 }
 
 /**
@@ -40,9 +39,26 @@ export async function insertClaimedRequest(deps: EntitlementDeps, request: Assig
     ]);
     return stored as StoredDocument<AssignmentRequest>;
   } catch (error) {
+    await deps.grants.unindexRequest(request);
     if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, request);
     throw error;
   }
+}
+
+/**
+ * Takes back a request accepted a moment ago whose processing failed before it changed: the request, its claim
+ * and its pointers go, so the caller's error is the whole story and a retry starts afresh. A request that did
+ * change (an approval started, an assignment written) stays, to be finished by reprocess or the sweeps.
+ */
+export async function withdrawUnchangedRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<void> {
+  const { grants } = deps;
+  const request = stored.value;
+  const current = await grants.requests.get(stored.partitionKey, stored.rowKey);
+  if (current?.etag !== stored.etag) return;
+  const claim = await grants.claimOf(request.targetId, request.accessPackageId);
+  const ownsClaim = claim && claim.value.requestId === request.id && claim.value.assignmentId === null;
+  await grants.together([grants.requests.deletion(stored), ...(ownsClaim ? [grants.claims.deletion(claim)] : [])]);
+  await grants.unindexRequest(request);
 }
 
 /** Writes a request that claims nothing (a removal or an update of an existing assignment). */

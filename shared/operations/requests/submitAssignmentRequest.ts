@@ -6,7 +6,6 @@ import type { AssignmentRequest, RequestInput } from '../../domain/requests/assi
 import { parseRequestInput } from '../../domain/requests/requestInput';
 import { assignmentSchedule, checkAnswers, checkJustification } from '../../domain/requests/requestRequirements';
 import { selfServiceAllows } from '../../domain/requests/targetScope';
-import type { StoredDocument } from '../../store/documentTable';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import { findAccessPackage } from '../entitlements/accessPackages';
 import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
@@ -16,7 +15,7 @@ import { beginApproval } from './approvalFlow';
 import { effectOf, fulfilRequest } from './fulfilRequest';
 import { choosePolicy } from './choosePolicy';
 import { checkSeparationOfDuties } from './separationOfDuties';
-import { closeRequest, inState, insertClaimedRequest, insertRequest, REQUEST_STATUS } from './requestWrites';
+import { insertClaimedRequest, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from './requestWrites';
 
 /**
  * POST assignmentRequests: checks the request against the package's policies, writes it (with its claim on the
@@ -31,25 +30,18 @@ export async function submitAssignmentRequest(deps: EntitlementDeps, caller: Cal
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
   const stored = effectOf(request) === 'add' ? await insertClaimedRequest(deps, request) : await insertRequest(deps, request);
   await deps.audit.record({ actorId: caller.objectId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request });
-  if (request.approval !== null) await beginApproval(deps, stored);
-  else await fulfilOrUndo(deps, stored);
-  // Graph answers with the request as accepted (`submitted`); by the time a client reads it again, it has moved on.
-  return stored.value;
-}
-
-/**
- * A request carried out at once that cannot be (its assignment ended or changed meanwhile, say by a second removal
- * at the same moment) is closed as denied and the caller told; one of two racing requests wins.
- */
-async function fulfilOrUndo(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
   try {
-    return await fulfilRequest(deps, stored);
+    if (request.approval !== null) await beginApproval(deps, stored);
+    else await fulfilRequest(deps, stored);
   } catch (error) {
-    if (!isDomainError(error) || !['invalidRequest', 'notFound', 'concurrencyConflict'].includes(error.code)) throw error;
-    await closeRequest(deps, stored, inState(deps, stored.value, 'denied'));
-    if (error.code === 'concurrencyConflict') throw new DomainError('conflict', 'The assignment was changed by another request at the same time; read it again and retry.');
+    await withdrawUnchangedRequest(deps, stored);
+    if (isDomainError(error) && error.code === 'concurrencyConflict') {
+      throw new DomainError('conflict', 'The assignment was changed by another request at the same time; read it again and retry.');
+    }
     throw error;
   }
+  // Graph answers with the request as accepted (`submitted`); by the time a client reads it again, it has moved on.
+  return stored.value;
 }
 
 async function newAddition(deps: EntitlementDeps, caller: Caller, input: RequestInput): Promise<AssignmentRequest> {
