@@ -3,6 +3,7 @@ import { TableServiceClient, TableClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
 import { startHost, type RunningHost } from '../support/localHostProcess';
+import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
 /** Demo tenant identities and objects (tools/graph-emulator/demo-tenant.json). */
@@ -26,18 +27,6 @@ afterAll(async () => {
   const service = TableServiceClient.fromConnectionString(testStorageConnectionString(), { allowInsecureConnection: true });
   for await (const table of service.listTables()) if (table.name?.startsWith(prefix)) await service.deleteTable(table.name);
 });
-
-/** Every row of every table of this host, with its ETag: equal snapshots mean nothing was written. */
-async function storageSnapshot(): Promise<string> {
-  const service = TableServiceClient.fromConnectionString(testStorageConnectionString(), { allowInsecureConnection: true });
-  const rows: string[] = [];
-  for await (const table of service.listTables()) {
-    if (!table.name?.startsWith(prefix)) continue;
-    const client = TableClient.fromConnectionString(testStorageConnectionString(), table.name, { allowInsecureConnection: true });
-    for await (const row of client.listEntities()) rows.push(`${table.name}/${row.partitionKey}/${row.rowKey}/${row.etag}`);
-  }
-  return rows.sort().join('\n');
-}
 
 describe("Graph's tutorial, administrator steps, through the Graph SDK", () => {
   const state: Record<string, string> = {};
@@ -354,7 +343,7 @@ describe('bad input and unauthorized callers change nothing', () => {
   ];
 
   it.each(cases)('answers %s with a Graph error and writes nothing', async (_situation, method, path, body, status, mentions) => {
-    const before = await storageSnapshot();
+    const before = await storageSnapshot(prefix);
     const response = await fetch(`${host.url}/v1.0${EM}${path.replace('{catalog}', catalogId).replace('{package}', packageId)}`, {
       method,
       headers: { 'x-ms-client-principal': admin(), 'content-type': 'application/json' },
@@ -364,23 +353,23 @@ describe('bad input and unauthorized callers change nothing', () => {
     const error = (await response.json()) as { error: { code: string; message: string; innerError: { 'request-id': string } } };
     expect(error.error).toEqual({ code: expect.any(String), message: expect.any(String), innerError: expect.objectContaining({ 'request-id': expect.any(String) }) });
     expect(error.error.message).toContain(mentions);
-    expect(await storageSnapshot()).toBe(before);
+    expect(await storageSnapshot(prefix)).toBe(before);
   });
 
   it('answers a caller with no principal with 401, whatever the path, and writes nothing', async () => {
-    const before = await storageSnapshot();
+    const before = await storageSnapshot(prefix);
     for (const path of ['/unknownThings', '/catalogs/x/nothing']) {
       const response = await fetch(`${host.url}/v1.0${EM}${path}`, { method: 'DELETE' });
       expect(response.status).toBe(401);
     }
-    expect(await storageSnapshot()).toBe(before);
+    expect(await storageSnapshot(prefix)).toBe(before);
   });
 
   it('answers a directory outage with 503, echoes client-request-id on errors, and writes nothing', async () => {
     const emulator = host.output().match(/Graph emulator at (http:\/\/127\.0\.0\.1:\d+)/)![1];
     await fetch(`${emulator}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ pathPattern: '^/v1.0/groups', status: 503, rate: 1, retryAfterSeconds: 0 }] }) });
     try {
-      const before = await storageSnapshot();
+      const before = await storageSnapshot(prefix);
       const response = await fetch(`${host.url}/v1.0${EM}/resourceRequests`, {
         method: 'POST',
         headers: { 'x-ms-client-principal': admin(), 'content-type': 'application/json', 'client-request-id': 'trace-503' },
@@ -389,32 +378,32 @@ describe('bad input and unauthorized callers change nothing', () => {
       expect(response.status).toBe(503);
       expect(response.headers.get('client-request-id')).toBe('trace-503');
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('serviceNotAvailable');
-      expect(await storageSnapshot()).toBe(before);
+      expect(await storageSnapshot(prefix)).toBe(before);
     } finally {
       await fetch(`${emulator}/_emulator/faults`, { method: 'DELETE' });
     }
   });
 
   it('answers a caller with no principal with 401 and writes nothing', async () => {
-    const before = await storageSnapshot();
+    const before = await storageSnapshot(prefix);
     const response = await fetch(`${host.url}/v1.0${EM}/catalogs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"displayName":"sneaky"}' });
     expect(response.status).toBe(401);
-    expect(await storageSnapshot()).toBe(before);
+    expect(await storageSnapshot(prefix)).toBe(before);
   });
 
   it('answers a malformed principal with 401 and writes nothing', async () => {
-    const before = await storageSnapshot();
+    const before = await storageSnapshot(prefix);
     const response = await fetch(`${host.url}/v1.0${EM}/catalogs`, { method: 'POST', headers: { 'x-ms-client-principal': 'not base64 json', 'content-type': 'application/json' }, body: '{"displayName":"sneaky"}' });
     expect(response.status).toBe(401);
-    expect(await storageSnapshot()).toBe(before);
+    expect(await storageSnapshot(prefix)).toBe(before);
   });
 
   it('answers an employee who is no administrator with 403 and writes nothing', async () => {
-    const before = await storageSnapshot();
+    const before = await storageSnapshot(prefix);
     const employee = graphClientFor(host.url, clientPrincipal(EMPLOYEE, TENANT));
     await expect(employee.api(`${EM}/catalogs`).post({ displayName: 'sneaky' })).rejects.toMatchObject({ statusCode: 403 });
     await expect(employee.api(`${EM}/catalogs/${catalogId}`).delete()).rejects.toMatchObject({ statusCode: 403 });
-    expect(await storageSnapshot()).toBe(before);
+    expect(await storageSnapshot(prefix)).toBe(before);
   });
 
   it('lets the employee read', async () => {

@@ -3,6 +3,7 @@ import { TableClient, TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
 import { startHost, type RunningHost } from '../support/localHostProcess';
+import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
 /** Demo tenant identities and objects (tools/graph-emulator/demo-tenant.json). */
@@ -92,17 +93,6 @@ async function activeAssignment(packageId: string, targetId: string): Promise<{ 
   return found.value[0];
 }
 
-async function storageSnapshot(): Promise<string> {
-  const service = TableServiceClient.fromConnectionString(testStorageConnectionString(), { allowInsecureConnection: true });
-  const rows: string[] = [];
-  for await (const table of service.listTables()) {
-    if (!table.name?.startsWith(prefix)) continue;
-    const client = TableClient.fromConnectionString(testStorageConnectionString(), table.name, { allowInsecureConnection: true });
-    for await (const row of client.listEntities()) rows.push(`${table.name}/${row.partitionKey}/${row.rowKey}/${row.etag}`);
-  }
-  return rows.sort().join('\n');
-}
-
 describe("Graph's tutorial, requestor steps: userAdd delivered, then adminRemove", () => {
   const state: Record<string, string> = {};
 
@@ -178,9 +168,9 @@ describe('approvals', () => {
   });
 
   it('refuses a request without the justification the policy requires (400), writing nothing', async () => {
-    const before = await storageSnapshot();
+    const before = await storageSnapshot(prefix);
     await expect(userAdd(as(MEGAN), twoStage.packageId)).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('justification') });
-    expect(await storageSnapshot()).toBe(before);
+    expect(await storageSnapshot(prefix)).toBe(before);
   });
 
   it('runs two stages in order: the manager, then a named approver who must justify', async () => {
@@ -394,7 +384,7 @@ describe('bad input and callers without the right: a clear 4xx, and nothing stor
 
   it.each(cases)('%s → %i', async (_name, caller, method, path, bodyOf, status) => {
     const body = bodyOf();
-    const before = await storageSnapshot();
+    const before = await storageSnapshot(prefix);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (caller) headers['x-ms-client-principal'] = clientPrincipal(caller, TENANT);
     const response = await fetch(`${host.url}/v1.0${EM}/${path()}`, {
@@ -405,6 +395,6 @@ describe('bad input and callers without the right: a clear 4xx, and nothing stor
     expect(response.status).toBe(status);
     const answer = (await response.json()) as { error?: { code?: string; message?: string } };
     expect(answer.error).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
-    expect(await storageSnapshot()).toBe(before);
+    expect(await storageSnapshot(prefix)).toBe(before);
   });
 });

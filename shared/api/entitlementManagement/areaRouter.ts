@@ -4,6 +4,7 @@ import type { Caller } from '../../auth/caller';
 import { DomainError } from '../../domain/errors';
 import type { EntitlementDeps } from '../../operations/entitlements/entitlementDeps';
 import type { ResponseContext } from '../graphResponses';
+import { readJsonObject } from '../requestBody';
 
 /** Beta entity-set and navigation names (reference §10) are taken as their v1.0 names. */
 const BETA_SEGMENTS: Record<string, string> = {
@@ -36,6 +37,12 @@ export interface AreaRoute {
   action: Action;
   handle: (call: ApiCall) => Promise<HttpResponseInit>;
 }
+
+/** The `index`th `{id}` of the route's path. */
+export const pathId = (call: ApiCall, index = 0): string => call.ids[index]!;
+
+/** The request body, a JSON object (400 otherwise). */
+export const requestBody = (call: ApiCall): Promise<Record<string, unknown>> => readJsonObject(call.request);
 
 export type RouteMatch = { route: AreaRoute; ids: string[] } | { allowed: string[] };
 

@@ -8,16 +8,15 @@ import * as actions from '../../operations/requests/requestActions';
 import * as requests from '../../operations/requests/requestQueries';
 import { submitAssignmentRequest } from '../../operations/requests/submitAssignmentRequest';
 import { accepted, collectionResponse, noContent } from '../graphResponses';
-import { readJsonObject } from '../requestBody';
-import { functionArgument, type ApiCall, type AreaRoute } from './areaRouter';
+import { functionArgument, pathId, requestBody, type ApiCall, type AreaRoute } from './areaRouter';
 import * as can from './capabilities';
 import { assignmentView, requestView } from './grantViews';
 import { entityResult, listResponse } from './listing';
 import type { EntityView } from './views';
 
 const EM = 'identityGovernance/entitlementManagement';
-const id = (call: ApiCall, index = 0) => call.ids[index]!;
-const body = (call: ApiCall) => readJsonObject(call.request);
+const id = pathId;
+const body = requestBody;
 
 /** An approval (its id is the request's) with the stages started so far, as the caller sees them. */
 const approvalEntityView = (callerId: string): EntityView<AssignmentRequest> => ({

@@ -7,16 +7,15 @@ import * as roleScopes from '../../operations/entitlements/resourceRoleScopes';
 import * as settings from '../../operations/entitlements/settings';
 import { entityResponse, noContent } from '../graphResponses';
 import { parseODataQuery } from '../odata';
-import { readJsonObject } from '../requestBody';
-import type { ApiCall, AreaRoute } from './areaRouter';
+import { pathId, requestBody, type ApiCall, type AreaRoute } from './areaRouter';
 import * as can from './capabilities';
 import { GRANT_ROUTES } from './grantRoutes';
 import { entityResult, listResponse } from './listing';
 import { catalogView, packageView, plainGroup, plainPackage, policyView, resourcePartView, resourceRequestView, resourceView, roleScopeView } from './views';
 
 const EM = 'identityGovernance/entitlementManagement';
-const id = (call: ApiCall, index = 0) => call.ids[index]!;
-const body = (call: ApiCall) => readJsonObject(call.request);
+const id = pathId;
+const body = requestBody;
 
 /** The Graph v1.0 entitlement management surface, each route with the action it needs. */
 export const ENTITLEMENT_ROUTES: AreaRoute[] = [

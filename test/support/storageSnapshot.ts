@@ -1,0 +1,15 @@
+import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { testStorageConnectionString } from './testStorage';
+
+/** Every row of every table under `prefix`, with its ETag: equal snapshots mean nothing was written. */
+export async function storageSnapshot(prefix: string): Promise<string> {
+  const connectionString = testStorageConnectionString();
+  const service = TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: true });
+  const rows: string[] = [];
+  for await (const table of service.listTables()) {
+    if (!table.name?.startsWith(prefix)) continue;
+    const client = TableClient.fromConnectionString(connectionString, table.name, { allowInsecureConnection: true });
+    for await (const row of client.listEntities()) rows.push(`${table.name}/${row.partitionKey}/${row.rowKey}/${row.etag}`);
+  }
+  return rows.sort().join('\n');
+}
