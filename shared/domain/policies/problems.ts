@@ -23,13 +23,18 @@ export function problemsOf(error: z.ZodError, under: JsonPath): Problem[] {
 }
 
 export function invalidPolicy(problems: readonly Problem[], aliases: readonly AliasPath[] = []): DomainError {
+  return invalidBody('policy', problems, aliases);
+}
+
+/** One 400 for everything wrong with a body (`Invalid <what>: …`), each problem at the path the caller wrote. */
+export function invalidBody(what: string, problems: readonly Problem[], aliases: readonly AliasPath[] = []): DomainError {
   const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map(({ path, message }) => {
     const shown = formatPath(asGiven(path, aliases));
     return shown === '' ? message : `${shown}: ${message}`;
   });
   const unlisted = problems.length - listed.length;
   if (unlisted > 0) listed.push(`and ${unlisted} more problem${unlisted === 1 ? '' : 's'}`);
-  return new DomainError('invalidRequest', `Invalid policy: ${listed.join('; ')}.`);
+  return new DomainError('invalidRequest', `Invalid ${what}: ${listed.join('; ')}.`);
 }
 
 function formatPath(path: JsonPath): string {

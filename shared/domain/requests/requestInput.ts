@@ -16,7 +16,7 @@ import {
   orNull,
   text,
 } from '../policies/graphValues';
-import { problemsOf, type JsonPath, type Problem } from '../policies/problems';
+import { invalidBody, problemsOf, type Problem } from '../policies/problems';
 import { CALLER_REQUEST_TYPES, type Answer, type RequestInput, type RequestSchedule } from './assignmentRequest';
 
 /** Entra's limits on what a requestor writes: justification and each answer up to 4000 characters, 50 answers. */
@@ -24,8 +24,6 @@ export const MAX_REQUEST_TEXT_LENGTH = 4000;
 const MAX_ANSWERS = 50;
 /** As long as a policy's question ids may be (questions.ts). */
 const MAX_QUESTION_ID_LENGTH = 128;
-/** Enough to fix a body in one go, short enough that a hostile body cannot make an enormous error response. */
-const MAX_LISTED_PROBLEMS = 20;
 
 type CallerRequestType = RequestInput['requestType'];
 type AssignmentReference = RequestInput['assignment'];
@@ -199,19 +197,5 @@ function assignmentProblems(type: CallerRequestType, given: AssignmentReference 
 
 /** One 400 for everything wrong with a request, each problem at the JSON path where the caller can fix it. */
 export function invalidAssignmentRequest(problems: readonly Problem[]): DomainError {
-  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map(({ path, message }) => (path.length === 0 ? message : `${formatPath(path)}: ${message}`));
-  const unlisted = problems.length - listed.length;
-  if (unlisted > 0) listed.push(`and ${unlisted} more problem${unlisted === 1 ? '' : 's'}`);
-  return new DomainError('invalidRequest', `Invalid assignment request: ${listed.join('; ')}.`);
-}
-
-function formatPath(path: JsonPath): string {
-  return path
-    .map((segment, position) => {
-      if (typeof segment === 'number') return `[${segment}]`;
-      const name = String(segment);
-      if (!/^[A-Za-z_$][\w$]*$/.test(name)) return `['${name}']`;
-      return position === 0 ? name : `.${name}`;
-    })
-    .join('');
+  return invalidBody('assignment request', problems);
 }
