@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { AdministratorRoles } from './auth/administrators';
+import { bearerTokenValidatorFor, type BearerTokenValidator } from './auth/bearerTokens';
+import type { Caller } from './auth/caller';
+import { CallerAccess } from './auth/callerAccess';
 import { getConfig, type Config } from './config';
 import { systemClock } from './domain/clock';
 import type { EntitlementDeps } from './operations/entitlements/entitlementDeps';
 import { AuditLog } from './store/auditLog';
 import { EntitlementStore } from './store/entitlementStore';
 import { GrantStore } from './store/grantStore';
+import { RoleAssignmentStore } from './store/roleAssignmentStore';
 import { createGraphDirectory } from './directory/createGraphDirectory';
 import type { DirectoryPort } from './directory/directoryPort';
 import type { RetryPolicy } from './directory/retryPolicy';
@@ -18,6 +22,8 @@ export interface Deps {
   directory: DirectoryPort;
   entitlements: EntitlementDeps;
   dependencyProbes: DependencyProbe[];
+  /** Validates `Authorization: Bearer` in jwt mode; undefined in easyauth mode. */
+  bearerTokens: BearerTokenValidator | undefined;
 }
 
 export function buildDeps(config: Config): Deps {
@@ -25,12 +31,21 @@ export function buildDeps(config: Config): Deps {
   const directory = createGraphDirectory(config);
   // Health must answer quickly: its probe tries once, where the directory's own calls wait out throttling.
   const directoryProbe = createGraphDirectory(config, SINGLE_ATTEMPT);
+  const administrators = new AdministratorRoles(directory, systemClock);
+  const roleAssignments = new RoleAssignmentStore(tables);
+  const accesses = new WeakMap<Caller, CallerAccess>();
   const entitlements: EntitlementDeps = {
     store: new EntitlementStore(tables),
     grants: new GrantStore(tables),
     audit: new AuditLog(tables, systemClock),
     directory,
-    administrators: new AdministratorRoles(directory, systemClock),
+    administrators,
+    roleAssignments,
+    accessOf: (caller) => {
+      let access = accesses.get(caller);
+      if (!access) accesses.set(caller, (access = new CallerAccess(caller, administrators, roleAssignments)));
+      return access;
+    },
     clock: systemClock,
     newId: randomUUID,
     tenantId: config.TENANT_ID ?? 'default',
@@ -43,6 +58,7 @@ export function buildDeps(config: Config): Deps {
       { name: 'storage', probe: () => tables.probe() },
       { name: 'directory', probe: () => directoryProbe.probe() },
     ],
+    bearerTokens: bearerTokenValidatorFor(config),
   };
 }
 

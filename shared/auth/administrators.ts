@@ -1,6 +1,5 @@
 import type { DirectoryPort } from '../directory/directoryPort';
 import type { Clock } from '../domain/clock';
-import type { Caller } from './caller';
 
 /** Directory roles that administer entitlement management (DESIGN §2.4). */
 export const ADMINISTRATOR_ROLE_IDS: ReadonlySet<string> = new Set([
@@ -34,6 +33,3 @@ export class AdministratorRoles {
     return isAdministrator;
   }
 }
-
-/** An application granted the read-write application permission acts as an administrator. */
-export const isAdministrativeApplication = (caller: Caller) => caller.isApplication && caller.roles.includes(READ_WRITE_PERMISSION);

@@ -13,15 +13,41 @@ export interface Caller {
   email: string | undefined;
 }
 
-interface ClientPrincipal {
-  claims?: Array<{ typ?: unknown; val?: unknown }>;
-  role_typ?: unknown;
-}
+/**
+ * Every value the caller's principal or token carries for any of the given claim types, in order. Both
+ * authentication modes describe their claims this way, so one mapping turns claims into a Caller.
+ */
+export type ClaimValues = (types: readonly string[]) => string[];
 
 const OBJECT_ID = ['http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid'];
 const TENANT_ID = ['http://schemas.microsoft.com/identity/claims/tenantid', 'tid'];
 const SCOPES = ['http://schemas.microsoft.com/identity/claims/scope', 'scp'];
 const EMAIL = ['email', 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'];
+
+/**
+ * The caller the claims describe. `roleTypes` are the claim types that carry roles (easyauth may rename them).
+ * Claims that name no object id are refused (401): nothing could be decided for such a caller.
+ */
+export function callerFromClaims(claimValues: ClaimValues, roleTypes: readonly string[] = ['roles']): Caller {
+  const first = (types: readonly string[]) => claimValues(types)[0];
+  const objectId = first(OBJECT_ID);
+  if (!objectId) throw new DomainError('unauthenticated', 'The caller has no object id claim (oid).');
+  const scopes = first(SCOPES);
+  return {
+    // Object ids are GUIDs, compared everywhere as written in lower case.
+    objectId: objectId.toLowerCase(),
+    tenantId: first(TENANT_ID),
+    scopes: scopes === undefined ? undefined : scopes.split(' ').filter(Boolean),
+    roles: claimValues(roleTypes),
+    isApplication: first(['idtyp']) === 'app',
+    email: first(EMAIL),
+  };
+}
+
+interface ClientPrincipal {
+  claims?: Array<{ typ?: unknown; val?: unknown }>;
+  role_typ?: unknown;
+}
 
 /**
  * The caller named by `x-ms-client-principal` (base64 JSON, as App Service Authentication sets it), or undefined
@@ -41,18 +67,10 @@ export function callerFromClientPrincipal(header: string | null): Caller | undef
   const claims = principal.claims.filter(
     (c): c is { typ: string; val: string } => typeof c?.typ === 'string' && typeof c.val === 'string',
   );
-  const first = (types: string[]) => claims.find((c) => types.includes(c.typ))?.val;
   const roleType = typeof principal.role_typ === 'string' ? principal.role_typ : 'roles';
-  const objectId = first(OBJECT_ID);
-  if (!objectId) throw new DomainError('unauthenticated', 'The caller has no object id claim (oid).');
-  const scopes = first(SCOPES);
-  return {
-    // Object ids are GUIDs, compared everywhere as written in lower case.
-    objectId: objectId.toLowerCase(),
-    tenantId: first(TENANT_ID),
-    scopes: scopes === undefined ? undefined : scopes.split(' ').filter(Boolean),
-    roles: claims.filter((c) => c.typ === roleType || c.typ === 'roles').map((c) => c.val),
-    isApplication: first(['idtyp']) === 'app',
-    email: first(EMAIL),
-  };
+  // The principal lists one claim per value (each role its own claim), in the order the token had them.
+  return callerFromClaims(
+    (types) => claims.filter((c) => types.includes(c.typ)).map((c) => c.val),
+    [roleType, 'roles'],
+  );
 }

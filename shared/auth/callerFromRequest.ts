@@ -1,15 +1,19 @@
 import type { HttpRequest } from '@azure/functions';
 import type { Config } from '../config';
-import { DomainError } from '../domain/errors';
+import type { BearerTokenValidator } from './bearerTokens';
 import { callerFromClientPrincipal, type Caller } from './caller';
 
 /**
- * The caller of a request in the configured mode. Bearer-token validation (`jwt`) comes with delegated
- * administration; until then that mode refuses every caller rather than trust an unchecked token.
+ * The caller of a request in the configured mode: `x-ms-client-principal` in easyauth mode, `Authorization:
+ * Bearer` in jwt mode (the other header is ignored, so neither mode can be talked into the other). Undefined when
+ * the request names no caller.
  */
-export function callerFromRequest(request: HttpRequest, config: Pick<Config, 'AUTH_MODE'>): Caller | undefined {
-  if (config.AUTH_MODE === 'jwt') {
-    throw new DomainError('unauthenticated', 'Bearer tokens are not validated by this version; run with AUTH_MODE=easyauth.');
-  }
-  return callerFromClientPrincipal(request.headers.get('x-ms-client-principal'));
+export async function callerFromRequest(
+  request: HttpRequest,
+  config: Pick<Config, 'AUTH_MODE'>,
+  bearerTokens?: BearerTokenValidator,
+): Promise<Caller | undefined> {
+  if (config.AUTH_MODE === 'easyauth') return callerFromClientPrincipal(request.headers.get('x-ms-client-principal'));
+  if (!bearerTokens) throw new Error('AUTH_MODE is jwt but no bearer token validator was given.');
+  return bearerTokens.callerFrom(request.headers.get('authorization'));
 }

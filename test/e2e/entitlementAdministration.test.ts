@@ -406,8 +406,9 @@ describe('bad input and unauthorized callers change nothing', () => {
     expect(await storageSnapshot(prefix)).toBe(before);
   });
 
-  it('lets the employee read', async () => {
+  it('shows an employee without a role no catalogs, and refuses them one (403)', async () => {
     const employee = graphClientFor(host.url, clientPrincipal(EMPLOYEE, TENANT));
-    expect((await employee.api(`${EM}/catalogs/${catalogId}`).get()).displayName).toBe('Fixtures');
+    expect((await employee.api(`${EM}/catalogs`).get()).value).toEqual([]);
+    await expect(employee.api(`${EM}/catalogs/${catalogId}`).get()).rejects.toMatchObject({ statusCode: 403 });
   });
 });

@@ -1,6 +1,9 @@
 import { DateTime } from 'luxon';
 import { AdministratorRoles } from '../../shared/auth/administrators';
-import { authorize, type Action } from '../../shared/auth/authorize';
+import { CallerAccess } from '../../shared/auth/callerAccess';
+import { permits, type Action, type Standing } from '../../shared/auth/decision';
+import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_CREATOR, CATALOG_OWNER, CATALOG_READER, catalogScope } from '../../shared/auth/entitlementRoles';
+import type { RoleAssignment, RoleAssignmentStore } from '../../shared/store/roleAssignmentStore';
 import { callerFromClientPrincipal, type Caller } from '../../shared/auth/caller';
 import type { DirectoryPort } from '../../shared/directory/directoryPort';
 import { DomainError } from '../../shared/domain/errors';
@@ -50,36 +53,84 @@ describe('the caller from x-ms-client-principal', () => {
   });
 });
 
+const owner = (catalogId: string, roleDefinitionId = CATALOG_OWNER): RoleAssignment => ({
+  id: `${roleDefinitionId}-${catalogId}`, principalId: 'x', roleDefinitionId, appScopeId: catalogScope(catalogId), directoryScopeId: '/', condition: null, createdDateTime: '',
+});
+
+function accessFor(caller: Caller, options: { administrators?: string[]; assignments?: RoleAssignment[] } = {}) {
+  const { administrators } = administratorsWith(Object.fromEntries((options.administrators ?? []).map((id) => [id, [IGA]])));
+  const roleAssignments = { ofPrincipal: async () => options.assignments ?? [] } as unknown as RoleAssignmentStore;
+  return new CallerAccess(caller, administrators, roleAssignments);
+}
+
+const NONE: Standing = { administrator: false, application: null, catalogCreator: false, catalogRoles: new Set() };
+const STANDINGS: Record<string, Standing> = {
+  'plain user': NONE,
+  administrator: { ...NONE, administrator: true },
+  'app with Read.All': { ...NONE, application: 'read' },
+  'app with ReadWrite.All': { ...NONE, application: 'readWrite' },
+  'catalog creator': { ...NONE, catalogCreator: true },
+  'catalog owner': { ...NONE, catalogRoles: new Set([CATALOG_OWNER]) },
+  'catalog reader': { ...NONE, catalogRoles: new Set([CATALOG_READER]) },
+  'access package manager': { ...NONE, catalogRoles: new Set([ACCESS_PACKAGE_MANAGER]) },
+  'assignment manager': { ...NONE, catalogRoles: new Set([ACCESS_PACKAGE_ASSIGNMENT_MANAGER]) },
+};
+const ACTIONS: Action[] = ['list', 'read', 'selfService', 'createCatalog', 'manageCatalog', 'manageResources', 'managePackages', 'manageAssignments', 'manageTenant'];
+/** Expected decisions, in ACTIONS order (reference §9 and DESIGN §2.4). */
+const MATRIX: Record<string, string> = {
+  'plain user': 'YNYNNNNNN',
+  administrator: 'YYYYYYYYY',
+  'app with Read.All': 'YYYNNNNNN',
+  'app with ReadWrite.All': 'YYYYYNYYY',
+  'catalog creator': 'YNYYNNNNN',
+  'catalog owner': 'YYYNYYYYN',
+  'catalog reader': 'YYYNNNNNN',
+  'access package manager': 'YYYNNNYYN',
+  'assignment manager': 'YYYNNNNYN',
+};
+
 describe('the authorization decision', () => {
-  it.each<Action>(['read', 'write', 'manageResources'])('refuses %s without a caller (401)', async (action) => {
-    expect(await codeOf(authorize(undefined, action, administratorsWith({}).administrators))).toBe('unauthenticated');
+  it.each(Object.keys(MATRIX))('decides every action for a %s', (kind) => {
+    const decided = ACTIONS.map((action) => (permits(action, STANDINGS[kind]!) ? 'Y' : 'N')).join('');
+    expect(decided).toBe(MATRIX[kind]);
   });
 
-  it('lets any signed-in user read, and only administrators write', async () => {
-    const { administrators } = administratorsWith({ admin: [IGA] });
-    expect(await codeOf(authorize(user('employee'), 'read', administrators))).toBe('allowed');
-    expect(await codeOf(authorize(user('employee'), 'write', administrators))).toBe('forbidden');
-    expect(await codeOf(authorize(user('admin'), 'write', administrators))).toBe('allowed');
-    expect(await codeOf(authorize(user('admin'), 'manageResources', administrators))).toBe('allowed');
+  it('takes administrators from the directory and catalog roles only in their own catalog', async () => {
+    const access = accessFor(user('u'), { assignments: [owner('c1')] });
+    expect(await access.allows('manageCatalog', 'c1')).toBe(true);
+    expect(await access.allows('manageCatalog', 'C1')).toBe(true);
+    expect(await access.allows('manageCatalog', 'c2')).toBe(false);
+    expect(await access.allows('read', 'c2')).toBe(false);
+    expect([...(await access.catalogsWithRoles())]).toEqual(['c1']);
+    expect(await accessFor(user('admin'), { administrators: ['admin'] }).allows('manageTenant')).toBe(true);
   });
 
-  it('holds a delegated caller to the scopes the token carries', async () => {
-    const { administrators } = administratorsWith({ admin: [IGA] });
-    expect(await codeOf(authorize(user('admin', ['User.Read']), 'read', administrators))).toBe('forbidden');
-    expect(await codeOf(authorize(user('admin', ['EntitlementManagement.Read.All']), 'read', administrators))).toBe('allowed');
-    expect(await codeOf(authorize(user('admin', ['EntitlementManagement.Read.All']), 'write', administrators))).toBe('forbidden');
-    expect(await codeOf(authorize(user('admin', ['EntitlementManagement.ReadWrite.All']), 'write', administrators))).toBe('allowed');
+  it('holds a delegated caller to the scopes the token carries, whatever their roles', async () => {
+    const admin = (scopes: string[]) => accessFor(user('admin', scopes), { administrators: ['admin'] });
+    expect(await admin(['User.Read']).allows('read', 'c1')).toBe(false);
+    expect(await admin(['EntitlementManagement.Read.All']).allows('read', 'c1')).toBe(true);
+    expect(await admin(['EntitlementManagement.Read.All']).allows('managePackages', 'c1')).toBe(false);
+    expect(await admin(['EntitlementManagement.Read.All']).allows('selfService')).toBe(false);
+    expect(await admin(['EntitlementManagement.ReadWrite.All']).allows('managePackages', 'c1')).toBe(true);
+    expect(await codeOf(admin(['EntitlementManagement.Read.All']).require('manageTenant'))).toBe('forbidden');
   });
 
-  it('lets an application with the read-write permission administer, except catalog resources', async () => {
-    const { administrators } = administratorsWith({});
-    expect(await codeOf(authorize(app(['EntitlementManagement.ReadWrite.All']), 'write', administrators))).toBe('allowed');
-    expect(await codeOf(authorize(app(['EntitlementManagement.ReadWrite.All']), 'manageResources', administrators))).toBe('forbidden');
-    expect(await codeOf(authorize(app(['EntitlementManagement.Read.All']), 'read', administrators))).toBe('allowed');
-    expect(await codeOf(authorize(app(['EntitlementManagement.Read.All']), 'write', administrators))).toBe('forbidden');
-    expect(await codeOf(authorize(app([]), 'read', administrators))).toBe('forbidden');
+  it('lets applications act by their permission, or by a catalog role they hold', async () => {
+    expect(await accessFor(app(['EntitlementManagement.ReadWrite.All'])).allows('managePackages', 'c1')).toBe(true);
+    expect(await accessFor(app(['EntitlementManagement.ReadWrite.All'])).allows('manageResources', 'c1')).toBe(false);
+    expect(await accessFor(app(['EntitlementManagement.Read.All'])).readsEverything()).toBe(true);
+    expect(await accessFor(app([])).allows('read', 'c1')).toBe(false);
+    expect(await accessFor(app([]), { assignments: [owner('c1')] }).allows('managePackages', 'c1')).toBe(true);
   });
 
+  it('knows a catalog creator by the tenant-wide assignment only', async () => {
+    const creator: RoleAssignment = { ...owner('x', CATALOG_CREATOR), appScopeId: '/' };
+    expect(await accessFor(user('u'), { assignments: [creator] }).allows('createCatalog')).toBe(true);
+    expect(await accessFor(user('u'), { assignments: [{ ...creator, appScopeId: catalogScope('c1') }] }).allows('createCatalog')).toBe(false);
+  });
+});
+
+describe('administrator roles', () => {
   it('reads administrator roles from the directory once per minute per user', async () => {
     const { administrators, lookups, advance } = administratorsWith({ admin: [IGA] });
     await administrators.isAdministrator('admin');

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import type { Action } from '../../auth/authorize';
 import type { Caller } from '../../auth/caller';
+import type { CallerAccess } from '../../auth/callerAccess';
+import type { Action } from '../../auth/decision';
 import { DomainError } from '../../domain/errors';
 import type { EntitlementDeps } from '../../operations/entitlements/entitlementDeps';
 import type { ResponseContext } from '../graphResponses';
@@ -25,24 +26,34 @@ export interface ApiCall {
   ids: string[];
   query: URLSearchParams;
   caller: Caller;
+  /** What the caller may do; lists use it to show only what the caller may read. */
+  access: CallerAccess;
   deps: EntitlementDeps;
   response: ResponseContext;
-  /** The path below the area root, for `@odata.nextLink`. */
+  /** The path below the version (`identityGovernance/entitlementManagement/catalogs`), for `@odata.nextLink`. */
   path: string;
 }
 
 export interface AreaRoute {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   pattern: string;
+  /** What the route does, decided before it runs; in the catalog `catalog` finds, when it concerns one. */
   action: Action;
+  catalog?: (call: ApiCall) => Promise<string | undefined>;
   handle: (call: ApiCall) => Promise<HttpResponseInit>;
 }
 
 /** The `index`th `{id}` of the route's path. */
 export const pathId = (call: ApiCall, index = 0): string => call.ids[index]!;
 
-/** The request body, a JSON object (400 otherwise). */
-export const requestBody = (call: ApiCall): Promise<Record<string, unknown>> => readJsonObject(call.request);
+const bodies = new WeakMap<ApiCall, Promise<Record<string, unknown>>>();
+
+/** The request body, a JSON object (400 otherwise); read once, so authorization and the handler can both use it. */
+export function requestBody(call: ApiCall): Promise<Record<string, unknown>> {
+  let body = bodies.get(call);
+  if (!body) bodies.set(call, (body = readJsonObject(call.request)));
+  return body;
+}
 
 export type RouteMatch = { route: AreaRoute; ids: string[] } | { allowed: string[] };
 

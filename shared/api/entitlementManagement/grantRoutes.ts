@@ -10,6 +10,7 @@ import { submitAssignmentRequest } from '../../operations/requests/submitAssignm
 import { accepted, collectionResponse, noContent } from '../graphResponses';
 import { functionArgument, pathId, requestBody, type ApiCall, type AreaRoute } from './areaRouter';
 import * as can from './capabilities';
+import { catalogOfAssignmentInPath, catalogOfRequestInPath } from './routeCatalogs';
 import { assignmentView, requestView } from './grantViews';
 import { entityResult, listResponse } from './listing';
 import type { EntityView } from './views';
@@ -41,41 +42,41 @@ const stageEntityView: EntityView<ApprovalStageView> = { filterView: (s) => ({ .
 /** Requests, assignments and approvals (reference §5.5–§5.7), each route with the action it needs. */
 export const GRANT_ROUTES: AreaRoute[] = [
   // Assignment requests
-  { method: 'GET', pattern: 'assignmentRequests', action: 'read', handle: async (c) => listResponse(c, `${EM}/assignmentRequests`, await requests.listRequests(c.deps, c.caller), requestView, can.ASSIGNMENT_REQUESTS) },
+  { method: 'GET', pattern: 'assignmentRequests', action: 'list', handle: async (c) => listResponse(c, `${EM}/assignmentRequests`, await requests.listRequests(c.deps, c.caller), requestView, can.ASSIGNMENT_REQUESTS) },
   { method: 'POST', pattern: 'assignmentRequests', action: 'selfService', handle: async (c) => entityResult(c, `${EM}/assignmentRequests`, async () => submitAssignmentRequest(c.deps, c.caller, await body(c)), requestView, can.ASSIGNMENT_REQUESTS, 201) },
   {
     method: 'GET',
     pattern: 'assignmentRequests/filterByCurrentUser()',
-    action: 'read',
+    action: 'list',
     handle: async (c) => {
       const on = functionArgument(id(c), 'on', ['target', 'createdBy', 'approver'] as const);
       return listResponse(c, `${EM}/assignmentRequests`, await requests.requestsOfCurrentUser(c.deps, c.caller, on), requestView, can.ASSIGNMENT_REQUESTS);
     },
   },
-  { method: 'GET', pattern: 'assignmentRequests/{id}', action: 'read', handle: async (c) => entityResult(c, `${EM}/assignmentRequests`, () => requests.readRequest(c.deps, c.caller, id(c)), requestView, can.ASSIGNMENT_REQUESTS) },
-  { method: 'DELETE', pattern: 'assignmentRequests/{id}', action: 'write', handle: async (c) => (await actions.deleteRequest(c.deps, c.caller, id(c)), noContent()) },
+  { method: 'GET', pattern: 'assignmentRequests/{id}', action: 'list', handle: async (c) => entityResult(c, `${EM}/assignmentRequests`, () => requests.readRequest(c.deps, c.caller, id(c)), requestView, can.ASSIGNMENT_REQUESTS) },
+  { method: 'DELETE', pattern: 'assignmentRequests/{id}', action: 'manageAssignments', catalog: catalogOfRequestInPath, handle: async (c) => (await actions.deleteRequest(c.deps, c.caller, id(c)), noContent()) },
   { method: 'POST', pattern: 'assignmentRequests/{id}/cancel', action: 'selfService', handle: async (c) => (await actions.cancelRequest(c.deps, c.caller, id(c)), noContent()) },
-  { method: 'POST', pattern: 'assignmentRequests/{id}/reprocess', action: 'write', handle: async (c) => (await actions.reprocessRequest(c.deps, c.caller, id(c)), accepted()) },
+  { method: 'POST', pattern: 'assignmentRequests/{id}/reprocess', action: 'manageAssignments', catalog: catalogOfRequestInPath, handle: async (c) => (await actions.reprocessRequest(c.deps, c.caller, id(c)), accepted()) },
 
   // Assignments
-  { method: 'GET', pattern: 'assignments', action: 'read', handle: async (c) => listResponse(c, `${EM}/assignments`, await assignments.listAssignments(c.deps, c.caller), assignmentView, can.ASSIGNMENTS) },
+  { method: 'GET', pattern: 'assignments', action: 'list', handle: async (c) => listResponse(c, `${EM}/assignments`, await assignments.listAssignments(c.deps, c.caller), assignmentView, can.ASSIGNMENTS) },
   {
     method: 'GET',
     pattern: 'assignments/filterByCurrentUser()',
-    action: 'read',
+    action: 'list',
     handle: async (c) => {
       const on = functionArgument(id(c), 'on', ['target', 'createdBy'] as const);
       return listResponse(c, `${EM}/assignments`, await assignments.assignmentsOfCurrentUser(c.deps, c.caller, on), assignmentView, can.ASSIGNMENTS);
     },
   },
-  { method: 'GET', pattern: 'assignments/{id}', action: 'read', handle: async (c) => entityResult(c, `${EM}/assignments`, () => assignments.readAssignment(c.deps, c.caller, id(c)), assignmentView, can.ASSIGNMENTS) },
-  { method: 'POST', pattern: 'assignments/{id}/reprocess', action: 'write', handle: async (c) => (await assignments.reprocessAssignment(c.deps, c.caller, id(c)), accepted()) },
+  { method: 'GET', pattern: 'assignments/{id}', action: 'list', handle: async (c) => entityResult(c, `${EM}/assignments`, () => assignments.readAssignment(c.deps, c.caller, id(c)), assignmentView, can.ASSIGNMENTS) },
+  { method: 'POST', pattern: 'assignments/{id}/reprocess', action: 'manageAssignments', catalog: catalogOfAssignmentInPath, handle: async (c) => (await assignments.reprocessAssignment(c.deps, c.caller, id(c)), accepted()) },
 
   // Approvals
   {
     method: 'GET',
     pattern: 'accessPackageAssignmentApprovals/filterByCurrentUser()',
-    action: 'read',
+    action: 'list',
     handle: async (c) => {
       functionArgument(id(c), 'on', ['approver'] as const);
       return listResponse(c, `${EM}/accessPackageAssignmentApprovals`, await requests.requestsOfCurrentUser(c.deps, c.caller, 'approver'), approvalEntityView(c.caller.objectId), can.APPROVALS);
@@ -84,19 +85,19 @@ export const GRANT_ROUTES: AreaRoute[] = [
   {
     method: 'GET',
     pattern: 'accessPackageAssignmentApprovals/{id}',
-    action: 'read',
+    action: 'list',
     handle: async (c) => entityResult(c, `${EM}/accessPackageAssignmentApprovals`, () => approvalRequest(c), approvalEntityView(c.caller.objectId), can.APPROVALS),
   },
   {
     method: 'GET',
     pattern: 'accessPackageAssignmentApprovals/{id}/stages',
-    action: 'read',
+    action: 'list',
     handle: async (c) => listResponse(c, `${EM}/accessPackageAssignmentApprovals('${id(c)}')/stages`, await stagesOf(c), stageEntityView, can.APPROVAL_STAGES),
   },
   {
     method: 'GET',
     pattern: 'accessPackageAssignmentApprovals/{id}/stages/{id}',
-    action: 'read',
+    action: 'list',
     handle: async (c) =>
       entityResult(
         c,

@@ -58,5 +58,5 @@ export async function entityResult<T>(
 function nextLink(call: ApiCall, skipToken: string): string {
   const query = new URLSearchParams(call.query);
   query.set('$skiptoken', skipToken);
-  return `${call.response.serviceRoot}/identityGovernance/entitlementManagement/${call.path}?${query.toString()}`;
+  return `${call.response.serviceRoot}/${call.path}?${query.toString()}`;
 }

@@ -4,7 +4,7 @@ import { additions, roleKey, STATUS_OF_STATE } from '../../domain/assignments/de
 import { DomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { isAdministrativeReader } from '../requests/requestAccess';
+import { grantVisibility, sees } from '../requests/requestAccess';
 import { applyOperations } from './applyOperations';
 import { rolesOfPackage } from './directoryRoles';
 
@@ -14,20 +14,23 @@ export async function findAssignment(deps: EntitlementDeps, id: string): Promise
   return found;
 }
 
-/** One assignment, for its target, the one who asked for it, and administrators. */
+/** One assignment, for its target, the one who asked for it, administrators and the role holders of its catalog. */
 export async function readAssignment(deps: EntitlementDeps, caller: Caller, id: string): Promise<Assignment> {
   const { value } = await findAssignment(deps, id);
   const me = caller.objectId.toLowerCase();
-  if (value.targetId.toLowerCase() !== me && value.createdById.toLowerCase() !== me && !(await isAdministrativeReader(deps, caller))) {
+  if (value.targetId.toLowerCase() !== me && value.createdById.toLowerCase() !== me && !sees(await grantVisibility(deps, caller), value.catalogId)) {
     throw new DomainError('forbidden', `Assignment '${id}' is not yours to read.`);
   }
   return value;
 }
 
-/** Administrators see every assignment; anyone else their own. */
+/** Administrators see every assignment, catalog role holders those of their catalogs too, anyone their own. */
 export async function listAssignments(deps: EntitlementDeps, caller: Caller): Promise<Assignment[]> {
-  const stored = (await isAdministrativeReader(deps, caller)) ? await deps.grants.allAssignments() : await deps.grants.assignmentsOf(caller.objectId);
-  return stored.map((d) => d.value);
+  const visibility = await grantVisibility(deps, caller);
+  if (visibility.everything) return (await deps.grants.allAssignments()).map((d) => d.value);
+  const [own, ofCatalogs] = await Promise.all([deps.grants.assignmentsOf(caller.objectId), visibility.catalogIds.size > 0 ? deps.grants.allAssignments() : []]);
+  const unique = new Map([...own, ...ofCatalogs.filter((a) => sees(visibility, a.value.catalogId))].map((d) => [d.value.id, d.value]));
+  return [...unique.values()];
 }
 
 export type AssignmentFilterOn = 'target' | 'createdBy';

@@ -1,3 +1,4 @@
+import type { Caller } from '../../auth/caller';
 import { z } from 'zod';
 import { parseInput } from '../../api/validation';
 import { deterministicId } from '../../domain/deterministicId';
@@ -7,7 +8,7 @@ import { filter } from '../../store/odataFilter';
 import type { StoredDocument } from '../../store/documentTable';
 import { tableKey } from '../../store/tableKeys';
 import { findCatalog } from './catalogs';
-import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
+import { type EntitlementDeps, nowIso } from './entitlementDeps';
 import { enumIgnoringCase } from '../../domain/policies/graphValues';
 import { readResourceOrigin, type ResourceOrigin } from './resourceOrigins';
 
@@ -35,7 +36,7 @@ function withV1Names(body: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Adds, refreshes or removes a catalog resource; answers the delivered request, as Graph does. */
-export async function requestResource(deps: EntitlementDeps, actor: Actor, body: Record<string, unknown>): Promise<ResourceRequest> {
+export async function requestResource(deps: EntitlementDeps, actor: Caller, body: Record<string, unknown>): Promise<ResourceRequest> {
   const input = parseInput(resourceRequest, withV1Names(body), 'resource request');
   const catalog = await findCatalog(deps, input.catalog.id);
   const catalogKey = tableKey(catalog.value.id);
@@ -43,6 +44,7 @@ export async function requestResource(deps: EntitlementDeps, actor: Actor, body:
   if (input.requestType === 'adminAdd') {
     const { originId, originSystem } = input.resource;
     if (!originId || !originSystem) throw new DomainError('invalidRequest', 'Invalid resource request: resource needs originId and originSystem.');
+    await checkOwnership(deps, actor, originSystem, originId);
     if (await findResourceByOrigin(deps, catalog.value.id, originSystem, originId)) {
       throw new DomainError('alreadyExists', `${originSystem} '${originId}' is already in catalog '${catalog.value.id}'.`);
     }
@@ -73,6 +75,17 @@ export async function requestResource(deps: EntitlementDeps, actor: Actor, body:
     after: input.requestType === 'adminRemove' ? null : resource,
   });
   return request;
+}
+
+/**
+ * Administrators add any resource; a catalog owner only a group they own in the directory, as Entra requires
+ * (its other resources need owner checks Portcullis does not make yet, so they are for administrators).
+ */
+async function checkOwnership(deps: EntitlementDeps, caller: Caller, originSystem: OriginSystem, originId: string): Promise<void> {
+  if ((await deps.accessOf(caller).standing()).administrator) return;
+  if (originSystem !== 'AadGroup') throw new DomainError('forbidden', `Only an administrator may add ${originSystem} resources; catalog owners add groups they own.`);
+  const owners = (await deps.directory.getGroupOwnerIds(originId)).map((id) => id.toLowerCase());
+  if (!owners.includes(caller.objectId)) throw new DomainError('forbidden', `You do not own group '${originId}'; only its owners or an administrator may add it to a catalog.`);
 }
 
 /**

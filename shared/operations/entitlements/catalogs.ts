@@ -1,3 +1,6 @@
+import type { Caller } from '../../auth/caller';
+import { CATALOG_OWNER, catalogScope } from '../../auth/entitlementRoles';
+import { assignRole } from '../roles/roleAssignments';
 import { z } from 'zod';
 import { parseInput } from '../../api/validation';
 import { deterministicId } from '../../domain/deterministicId';
@@ -73,7 +76,8 @@ const catalogChange = z
   .partial()
   .strict();
 
-export async function createCatalog(deps: EntitlementDeps, actor: Actor, body: unknown): Promise<Catalog> {
+/** A catalog creator who is not an administrator becomes the owner of each catalog they create, as in Entra. */
+export async function createCatalog(deps: EntitlementDeps, caller: Caller, body: unknown): Promise<Catalog> {
   const input = parseInput(newCatalog, body, 'catalog');
   const now = nowIso(deps);
   const catalog: Catalog = {
@@ -87,7 +91,11 @@ export async function createCatalog(deps: EntitlementDeps, actor: Actor, body: u
     modifiedDateTime: now,
   };
   await deps.store.catalogs.insert(CATALOGS, tableKey(catalog.id), catalog);
-  await deps.audit.record({ actorId: actor.objectId, action: 'createCatalog', entityType: 'catalog', entityId: catalog.id, before: null, after: catalog });
+  await deps.audit.record({ actorId: caller.objectId, action: 'createCatalog', entityType: 'catalog', entityId: catalog.id, before: null, after: catalog });
+  const standing = await deps.accessOf(caller).standing();
+  if (standing.catalogCreator && !standing.administrator) {
+    await assignRole(deps, caller, { principalId: caller.objectId, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(catalog.id) });
+  }
   return catalog;
 }
 

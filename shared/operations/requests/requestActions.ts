@@ -1,5 +1,4 @@
 import { DateTime } from 'luxon';
-import { authorize } from '../../auth/authorize';
 import type { Caller } from '../../auth/caller';
 import { DomainError } from '../../domain/errors';
 import type { RequestState } from '../../domain/requests/assignmentRequest';
@@ -19,7 +18,7 @@ const REPROCESS_WINDOW_DAYS = 14;
 export async function cancelRequest(deps: EntitlementDeps, caller: Caller, id: string): Promise<void> {
   const stored = await findRequest(deps, id);
   const request = stored.value;
-  if (request.requestorId.toLowerCase() !== caller.objectId.toLowerCase()) await authorize(caller, 'write', deps.administrators);
+  if (request.requestorId.toLowerCase() !== caller.objectId.toLowerCase()) await deps.accessOf(caller).require('manageAssignments', request.catalogId);
   if (!CANCELABLE.has(request.state)) {
     throw new DomainError('invalidRequest', `Assignment request '${id}' is ${request.state}; only submitted, pending or scheduled requests can be canceled.`);
   }

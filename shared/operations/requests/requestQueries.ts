@@ -4,7 +4,7 @@ import type { AssignmentRequest } from '../../domain/requests/assignmentRequest'
 import { isPendingFor } from '../../domain/requests/approvalStages';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { isAdministrativeReader } from './requestAccess';
+import { grantVisibility, sees } from './requestAccess';
 
 export async function findRequest(deps: EntitlementDeps, id: string): Promise<StoredDocument<AssignmentRequest>> {
   const found = await deps.grants.findRequest(id);
@@ -23,20 +23,29 @@ export function takesPart(request: AssignmentRequest, userId: string): boolean {
   );
 }
 
-/** One request, for those who take part in it and for administrators. */
+/** One request, for those who take part in it, administrators and the role holders of its catalog. */
 export async function readRequest(deps: EntitlementDeps, caller: Caller, id: string): Promise<AssignmentRequest> {
   const { value } = await findRequest(deps, id);
-  if (!takesPart(value, caller.objectId) && !(await isAdministrativeReader(deps, caller))) {
+  if (!takesPart(value, caller.objectId) && !sees(await grantVisibility(deps, caller), value.catalogId)) {
     throw new DomainError('forbidden', `You take no part in assignment request '${id}'.`);
   }
   return value;
 }
 
-/** Administrators see every request; anyone else the requests they take part in as target or requestor. */
+/**
+ * Administrators see every request, catalog role holders those of their catalogs too, and anyone the requests
+ * they are the target or requestor of.
+ */
 export async function listRequests(deps: EntitlementDeps, caller: Caller): Promise<AssignmentRequest[]> {
-  if (await isAdministrativeReader(deps, caller)) return (await deps.grants.allRequests()).map((d) => d.value);
-  const [own, forOthers] = await Promise.all([deps.grants.requestsOf(caller.objectId), deps.grants.requestsMadeForOthersBy(caller.objectId)]);
-  return [...own, ...forOthers].map((d) => d.value);
+  const visibility = await grantVisibility(deps, caller);
+  if (visibility.everything) return (await deps.grants.allRequests()).map((d) => d.value);
+  const [own, forOthers, ofCatalogs] = await Promise.all([
+    deps.grants.requestsOf(caller.objectId),
+    deps.grants.requestsMadeForOthersBy(caller.objectId),
+    visibility.catalogIds.size > 0 ? deps.grants.allRequests() : [],
+  ]);
+  const unique = new Map([...own, ...forOthers, ...ofCatalogs.filter((r) => sees(visibility, r.value.catalogId))].map((d) => [d.value.id, d.value]));
+  return [...unique.values()];
 }
 
 export type RequestFilterOn = 'target' | 'createdBy' | 'approver';

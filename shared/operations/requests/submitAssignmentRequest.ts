@@ -1,4 +1,3 @@
-import { authorize } from '../../auth/authorize';
 import type { Caller } from '../../auth/caller';
 import type { Assignment } from '../../domain/assignments/assignment';
 import { DomainError, isDomainError } from '../../domain/errors';
@@ -23,8 +22,6 @@ import { insertClaimedRequest, insertRequest, REQUEST_STATUS, withdrawUnchangedR
  */
 export async function submitAssignmentRequest(deps: EntitlementDeps, caller: Caller, body: unknown): Promise<AssignmentRequest> {
   const input = parseRequestInput(body);
-  const byAdministrator = input.requestType.startsWith('admin');
-  if (byAdministrator) await authorize(caller, 'write', deps.administrators);
   const request = effectOf(input) === 'add' ? await newAddition(deps, caller, input) : await newChange(deps, caller, input);
 
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
@@ -49,6 +46,7 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
   const accessPackage = await namedInBody(() => findAccessPackage(deps, packageId), 'assignment.accessPackageId');
   const catalog = await findCatalog(deps, accessPackage.value.catalogId);
   const byAdministrator = input.requestType === 'adminAdd';
+  if (byAdministrator) await deps.accessOf(caller).require('manageAssignments', catalog.value.id);
   if (!byAdministrator && catalog.value.state !== 'published') {
     throw new DomainError('forbidden', `Access package '${packageId}' cannot be requested: its catalog is not published.`);
   }
@@ -76,6 +74,7 @@ async function newChange(deps: EntitlementDeps, caller: Caller, input: RequestIn
     throw new DomainError('invalidRequest', `Invalid assignment request: assignment '${assignment.id}' has already ended.`);
   }
   const byAdministrator = input.requestType.startsWith('admin');
+  if (byAdministrator) await deps.accessOf(caller).require('manageAssignments', assignment.catalogId);
   if (!byAdministrator && assignment.targetId.toLowerCase() !== caller.objectId.toLowerCase()) {
     throw new DomainError('forbidden', `A ${input.requestType} request changes the caller's own assignment; assignment '${assignment.id}' is someone else's.`);
   }

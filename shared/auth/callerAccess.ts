@@ -1,0 +1,102 @@
+import { DomainError } from '../domain/errors';
+import type { RoleAssignment, RoleAssignmentStore } from '../store/roleAssignmentStore';
+import type { AdministratorRoles } from './administrators';
+import { READ_PERMISSION, READ_WRITE_PERMISSION } from './administrators';
+import type { Caller } from './caller';
+import { isReading, permits, type Action, type Standing } from './decision';
+import { CATALOG_CREATOR, catalogOfScope, TENANT_SCOPE, type CatalogRoleId } from './entitlementRoles';
+
+/**
+ * What one caller may do, gathered once per request (their directory roles and entitlement role assignments,
+ * each read at most once) and decided by `permits`.
+ */
+export class CallerAccess {
+  #administrator: Promise<boolean> | undefined;
+  #assignments: Promise<RoleAssignment[]> | undefined;
+
+  constructor(
+    readonly caller: Caller,
+    private readonly administrators: AdministratorRoles,
+    private readonly roleAssignments: RoleAssignmentStore,
+  ) {}
+
+  /** Whether the caller may do `action`, in `catalogId` when it concerns one catalog. */
+  async allows(action: Action, catalogId?: string): Promise<boolean> {
+    if (!this.#tokenPermits(action)) return false;
+    return permits(action, await this.standing(catalogId));
+  }
+
+  /** Refuses (403) what the caller may not do, saying what would be needed. */
+  async require(action: Action, catalogId?: string): Promise<void> {
+    if (!this.#tokenPermits(action)) {
+      throw new DomainError('forbidden', `The token does not carry ${isReading(action) ? `${READ_PERMISSION} or ` : ''}${READ_WRITE_PERMISSION}.`);
+    }
+    if (!permits(action, await this.standing(catalogId))) {
+      throw new DomainError('forbidden', `You may not ${DESCRIPTIONS[action]}${catalogId ? ` in catalog '${catalogId}'` : ''}.`);
+    }
+  }
+
+  /** Administrators and applications with a read permission read everything; others what their roles open. */
+  async readsEverything(): Promise<boolean> {
+    const standing = await this.standing();
+    return this.#tokenPermits('read') && (standing.administrator || standing.application !== null);
+  }
+
+  /** The catalogs in which the caller holds any role (and so may read). */
+  async catalogsWithRoles(): Promise<Set<string>> {
+    if (!this.#tokenPermits('read')) return new Set();
+    return new Set((await this.#ownAssignments()).flatMap((a) => catalogOfScope(a.appScopeId) ?? []));
+  }
+
+  async standing(catalogId?: string): Promise<Standing> {
+    const assignments = await this.#ownAssignments();
+    const inCatalog = catalogId?.toLowerCase();
+    return {
+      administrator: await this.#isAdministrator(),
+      application: this.#applicationPermission(),
+      catalogCreator: assignments.some((a) => a.roleDefinitionId === CATALOG_CREATOR && a.appScopeId === TENANT_SCOPE),
+      catalogRoles: new Set(
+        inCatalog === undefined ? [] : assignments.filter((a) => catalogOfScope(a.appScopeId) === inCatalog).map((a) => a.roleDefinitionId as CatalogRoleId),
+      ),
+    };
+  }
+
+  /**
+   * A delegated token (`scp`) must carry the entitlement management permission the action needs, whatever the
+   * signed-in user may do; self-service needs the read-write one, as Graph's request and approval APIs do. An
+   * application without any such permission acts only through the catalog roles it holds.
+   */
+  #tokenPermits(action: Action): boolean {
+    const { scopes, isApplication } = this.caller;
+    if (isApplication || scopes === undefined) return true;
+    return scopes.includes(READ_WRITE_PERMISSION) || (isReading(action) && scopes.includes(READ_PERMISSION));
+  }
+
+  #applicationPermission(): Standing['application'] {
+    if (!this.caller.isApplication) return null;
+    if (this.caller.roles.includes(READ_WRITE_PERMISSION)) return 'readWrite';
+    return this.caller.roles.includes(READ_PERMISSION) ? 'read' : null;
+  }
+
+  #isAdministrator(): Promise<boolean> {
+    this.#administrator ??= this.caller.isApplication ? Promise.resolve(false) : this.administrators.isAdministrator(this.caller.objectId);
+    return this.#administrator;
+  }
+
+  #ownAssignments(): Promise<RoleAssignment[]> {
+    this.#assignments ??= this.roleAssignments.ofPrincipal(this.caller.objectId);
+    return this.#assignments;
+  }
+}
+
+const DESCRIPTIONS: Record<Action, string> = {
+  list: 'list',
+  read: 'read this',
+  selfService: 'do this',
+  createCatalog: 'create catalogs (it needs the catalog creator role or an administrator)',
+  manageCatalog: "change the catalog or its role assignments (it needs the catalog's owner or an administrator)",
+  manageResources: "add or remove resources (it needs the catalog's owner or an administrator; applications never may)",
+  managePackages: 'manage access packages and policies (it needs an access package manager, the catalog owner or an administrator)',
+  manageAssignments: 'manage assignments (it needs an access package assignment manager, an access package manager, the catalog owner or an administrator)',
+  manageTenant: 'change tenant-wide settings or roles (it needs an administrator)',
+};

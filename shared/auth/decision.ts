@@ -1,0 +1,60 @@
+import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNER, type CatalogRoleId } from './entitlementRoles';
+
+/**
+ * What a route or an operation does, for the one authorization decision:
+ * - `list`: a tenant-wide list, open to every signed-in caller; the list itself holds only what the caller may read;
+ * - `read`: read something in one catalog;
+ * - `selfService`: request, decide an approval, cancel one's own request (what is allowed follows from policies);
+ * - the rest: administration, each at its level (DESIGN §2.4, reference §9).
+ */
+export type Action =
+  | 'list'
+  | 'read'
+  | 'selfService'
+  | 'createCatalog'
+  | 'manageCatalog'
+  | 'manageResources'
+  | 'managePackages'
+  | 'manageAssignments'
+  | 'manageTenant';
+
+/** What the caller is, as far as one decision in one catalog (or none) needs to know. */
+export interface Standing {
+  /** A user holding an administrator directory role. */
+  administrator: boolean;
+  /** An application's own entitlement management permission. */
+  application: 'read' | 'readWrite' | null;
+  catalogCreator: boolean;
+  /** Roles in the catalog the decision is about (none when it is about no catalog). */
+  catalogRoles: ReadonlySet<CatalogRoleId>;
+}
+
+const READING: ReadonlySet<Action> = new Set(['list', 'read']);
+export const isReading = (action: Action) => READING.has(action);
+
+/** The decision itself: pure, so the whole matrix can be tested without storage or a directory. */
+export function permits(action: Action, standing: Standing): boolean {
+  const { administrator, application, catalogCreator, catalogRoles } = standing;
+  const tenantWrite = administrator || application === 'readWrite';
+  const has = (...roles: CatalogRoleId[]) => roles.some((role) => catalogRoles.has(role));
+  switch (action) {
+    case 'list':
+    case 'selfService':
+      return true;
+    case 'read':
+      return administrator || application !== null || catalogRoles.size > 0;
+    case 'createCatalog':
+      return tenantWrite || catalogCreator;
+    case 'manageCatalog':
+      return tenantWrite || has(CATALOG_OWNER);
+    case 'manageResources':
+      // Applications never add or remove resources, even with the read-write permission (DESIGN §2.4).
+      return administrator || has(CATALOG_OWNER);
+    case 'managePackages':
+      return tenantWrite || has(CATALOG_OWNER, ACCESS_PACKAGE_MANAGER);
+    case 'manageAssignments':
+      return tenantWrite || has(CATALOG_OWNER, ACCESS_PACKAGE_MANAGER, ACCESS_PACKAGE_ASSIGNMENT_MANAGER);
+    case 'manageTenant':
+      return tenantWrite;
+  }
+}

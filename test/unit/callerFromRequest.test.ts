@@ -1,0 +1,39 @@
+import { HttpRequest } from '@azure/functions';
+import { callerFromRequest } from '../../shared/auth/callerFromRequest';
+import { DomainError } from '../../shared/domain/errors';
+
+const EASYAUTH = { AUTH_MODE: 'easyauth' } as const;
+const principal = (claims: Array<{ typ: string; val: string }>) =>
+  Buffer.from(JSON.stringify({ auth_typ: 'aad', claims, role_typ: 'roles' })).toString('base64');
+const request = (headers: Record<string, string>) => new HttpRequest({ method: 'GET', url: 'http://host/v1.0/x', headers });
+
+describe('callerFromRequest in easyauth mode', () => {
+  it('reads the caller from x-ms-client-principal and ignores any bearer token', async () => {
+    const caller = await callerFromRequest(
+      request({
+        'x-ms-client-principal': principal([
+          { typ: 'oid', val: 'U1' },
+          { typ: 'tid', val: 't1' },
+          { typ: 'scp', val: 'EntitlementManagement.Read.All' },
+          { typ: 'roles', val: 'A' },
+          { typ: 'email', val: 'u1@contoso.com' },
+        ]),
+        authorization: 'Bearer not.a.token',
+      }),
+      EASYAUTH,
+    );
+
+    expect(caller).toEqual({ objectId: 'u1', tenantId: 't1', scopes: ['EntitlementManagement.Read.All'], roles: ['A'], isApplication: false, email: 'u1@contoso.com' });
+  });
+
+  it('names no caller without the header, even with a bearer token', async () => {
+    expect(await callerFromRequest(request({ authorization: 'Bearer a.b.c' }), EASYAUTH)).toBeUndefined();
+  });
+
+  it('refuses a header that is not base64 JSON (401)', async () => {
+    const refusal = callerFromRequest(request({ 'x-ms-client-principal': '%%%' }), EASYAUTH);
+
+    await expect(refusal).rejects.toBeInstanceOf(DomainError);
+    await expect(refusal).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+});
