@@ -29,6 +29,7 @@ export class CallerAccess {
   /** Refuses (403) what the caller may not do, saying what would be needed. */
   async require(action: Action, catalogId?: string): Promise<void> {
     if (!this.#tokenPermits(action)) {
+      if (this.caller.isApplication) throw new DomainError('forbidden', 'Requests and approvals are for signed-in people; an application cannot make or decide them for itself.');
       throw new DomainError('forbidden', `The token does not carry ${isReading(action) ? `${READ_PERMISSION} or ` : ''}${READ_WRITE_PERMISSION}.`);
     }
     if (!permits(action, await this.standing(catalogId))) {
@@ -52,6 +53,7 @@ export class CallerAccess {
     const assignments = await this.#ownAssignments();
     const inCatalog = catalogId?.toLowerCase();
     return {
+      isApplication: this.caller.isApplication,
       administrator: await this.#isAdministrator(),
       application: this.#applicationPermission(),
       catalogCreator: assignments.some((a) => a.roleDefinitionId === CATALOG_CREATOR && a.appScopeId === TENANT_SCOPE),
@@ -64,11 +66,13 @@ export class CallerAccess {
   /**
    * A delegated token (`scp`) must carry the entitlement management permission the action needs, whatever the
    * signed-in user may do; self-service needs the read-write one, as Graph's request and approval APIs do. An
-   * application without any such permission acts only through the catalog roles it holds.
+   * application without any such permission acts only through the catalog roles it holds, and never self-serves.
    */
   #tokenPermits(action: Action): boolean {
     const { scopes, isApplication } = this.caller;
-    if (isApplication || scopes === undefined) return true;
+    // Requesting and approving are for people: Graph offers those APIs to delegated callers only.
+    if (isApplication) return action !== 'selfService' && action !== 'selfServiceRead';
+    if (scopes === undefined) return true;
     return scopes.includes(READ_WRITE_PERMISSION) || (isReading(action) && scopes.includes(READ_PERMISSION));
   }
 
@@ -93,6 +97,8 @@ const DESCRIPTIONS: Record<Action, string> = {
   list: 'list',
   read: 'read this',
   selfService: 'do this',
+  selfServiceRead: 'read this',
+  submitRequest: 'submit assignment requests',
   createCatalog: 'create catalogs (it needs the catalog creator role or an administrator)',
   manageCatalog: "change the catalog or its role assignments (it needs the catalog's owner or an administrator)",
   manageResources: "add or remove resources (it needs the catalog's owner or an administrator; applications never may)",

@@ -5,12 +5,17 @@ import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNE
  * - `list`: a tenant-wide list, open to every signed-in caller; the list itself holds only what the caller may read;
  * - `read`: read something in one catalog;
  * - `selfService`: request, decide an approval, cancel one's own request (what is allowed follows from policies);
+ *   `selfServiceRead` the same for what only reads (which policies would let me request this package?);
+ * - `submitRequest`: POST assignmentRequests, open at the route; the operation then decides by request type
+ *   (`selfService` for a user's own, `manageAssignments` in the package's catalog for an administrator's);
  * - the rest: administration, each at its level (DESIGN §2.4, reference §9).
  */
 export type Action =
   | 'list'
   | 'read'
   | 'selfService'
+  | 'selfServiceRead'
+  | 'submitRequest'
   | 'createCatalog'
   | 'manageCatalog'
   | 'manageResources'
@@ -20,6 +25,8 @@ export type Action =
 
 /** What the caller is, as far as one decision in one catalog (or none) needs to know. */
 export interface Standing {
+  /** An application calling as itself (it never adds or removes catalog resources, whatever its roles). */
+  isApplication: boolean;
   /** A user holding an administrator directory role. */
   administrator: boolean;
   /** An application's own entitlement management permission. */
@@ -29,17 +36,19 @@ export interface Standing {
   catalogRoles: ReadonlySet<CatalogRoleId>;
 }
 
-const READING: ReadonlySet<Action> = new Set(['list', 'read']);
+const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead']);
 export const isReading = (action: Action) => READING.has(action);
 
 /** The decision itself: pure, so the whole matrix can be tested without storage or a directory. */
 export function permits(action: Action, standing: Standing): boolean {
-  const { administrator, application, catalogCreator, catalogRoles } = standing;
+  const { isApplication, administrator, application, catalogCreator, catalogRoles } = standing;
   const tenantWrite = administrator || application === 'readWrite';
   const has = (...roles: CatalogRoleId[]) => roles.some((role) => catalogRoles.has(role));
   switch (action) {
     case 'list':
     case 'selfService':
+    case 'selfServiceRead':
+    case 'submitRequest':
       return true;
     case 'read':
       return administrator || application !== null || catalogRoles.size > 0;
@@ -49,7 +58,7 @@ export function permits(action: Action, standing: Standing): boolean {
       return tenantWrite || has(CATALOG_OWNER);
     case 'manageResources':
       // Applications never add or remove resources, even with the read-write permission (DESIGN §2.4).
-      return administrator || has(CATALOG_OWNER);
+      return !isApplication && (administrator || has(CATALOG_OWNER));
     case 'managePackages':
       return tenantWrite || has(CATALOG_OWNER, ACCESS_PACKAGE_MANAGER);
     case 'manageAssignments':

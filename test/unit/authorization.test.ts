@@ -63,12 +63,13 @@ function accessFor(caller: Caller, options: { administrators?: string[]; assignm
   return new CallerAccess(caller, administrators, roleAssignments);
 }
 
-const NONE: Standing = { administrator: false, application: null, catalogCreator: false, catalogRoles: new Set() };
+const NONE: Standing = { isApplication: false, administrator: false, application: null, catalogCreator: false, catalogRoles: new Set() };
 const STANDINGS: Record<string, Standing> = {
   'plain user': NONE,
   administrator: { ...NONE, administrator: true },
-  'app with Read.All': { ...NONE, application: 'read' },
-  'app with ReadWrite.All': { ...NONE, application: 'readWrite' },
+  'app with Read.All': { ...NONE, isApplication: true, application: 'read' },
+  'app with ReadWrite.All': { ...NONE, isApplication: true, application: 'readWrite' },
+  'app in the owner role': { ...NONE, isApplication: true, catalogRoles: new Set([CATALOG_OWNER]) },
   'catalog creator': { ...NONE, catalogCreator: true },
   'catalog owner': { ...NONE, catalogRoles: new Set([CATALOG_OWNER]) },
   'catalog reader': { ...NONE, catalogRoles: new Set([CATALOG_READER]) },
@@ -84,6 +85,7 @@ const MATRIX: Record<string, string> = {
   'app with ReadWrite.All': 'YYYYYNYYY',
   'catalog creator': 'YNYYNNNNN',
   'catalog owner': 'YYYNYYYYN',
+  'app in the owner role': 'YYYNYNYYN',
   'catalog reader': 'YYYNNNNNN',
   'access package manager': 'YYYNNNYYN',
   'assignment manager': 'YYYNNNNYN',
@@ -121,6 +123,7 @@ describe('the authorization decision', () => {
     expect(await accessFor(app(['EntitlementManagement.Read.All'])).readsEverything()).toBe(true);
     expect(await accessFor(app([])).allows('read', 'c1')).toBe(false);
     expect(await accessFor(app([]), { assignments: [owner('c1')] }).allows('managePackages', 'c1')).toBe(true);
+    expect(await accessFor(app(['EntitlementManagement.ReadWrite.All'])).allows('selfService')).toBe(false);
   });
 
   it('knows a catalog creator by the tenant-wide assignment only', async () => {

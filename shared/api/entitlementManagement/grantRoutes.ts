@@ -43,7 +43,7 @@ const stageEntityView: EntityView<ApprovalStageView> = { filterView: (s) => ({ .
 export const GRANT_ROUTES: AreaRoute[] = [
   // Assignment requests
   { method: 'GET', pattern: 'assignmentRequests', action: 'list', handle: async (c) => listResponse(c, `${EM}/assignmentRequests`, await requests.listRequests(c.deps, c.caller), requestView, can.ASSIGNMENT_REQUESTS) },
-  { method: 'POST', pattern: 'assignmentRequests', action: 'selfService', handle: async (c) => entityResult(c, `${EM}/assignmentRequests`, async () => submitAssignmentRequest(c.deps, c.caller, await body(c)), requestView, can.ASSIGNMENT_REQUESTS, 201) },
+  { method: 'POST', pattern: 'assignmentRequests', action: 'submitRequest', handle: async (c) => entityResult(c, `${EM}/assignmentRequests`, async () => submitAssignmentRequest(c.deps, c.caller, await body(c)), requestView, can.ASSIGNMENT_REQUESTS, 201) },
   {
     method: 'GET',
     pattern: 'assignmentRequests/filterByCurrentUser()',
@@ -122,7 +122,7 @@ export const GRANT_ROUTES: AreaRoute[] = [
   {
     method: 'POST',
     pattern: 'accessPackages/{id}/getApplicablePolicyRequirements',
-    action: 'selfService',
+    action: 'selfServiceRead',
     handle: async (c) => collectionResponse(c.response, 'Collection(microsoft.graph.accessPackageAssignmentRequestRequirements)', await applicableRequirements(c.deps, c.caller, id(c))),
   },
 ];

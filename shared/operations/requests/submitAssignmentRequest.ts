@@ -22,6 +22,7 @@ import { insertClaimedRequest, insertRequest, REQUEST_STATUS, withdrawUnchangedR
  */
 export async function submitAssignmentRequest(deps: EntitlementDeps, caller: Caller, body: unknown): Promise<AssignmentRequest> {
   const input = parseRequestInput(body);
+  if (!input.requestType.startsWith('admin')) await deps.accessOf(caller).require('selfService');
   const request = effectOf(input) === 'add' ? await newAddition(deps, caller, input) : await newChange(deps, caller, input);
 
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
