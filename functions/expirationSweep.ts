@@ -1,9 +1,13 @@
 import type { InvocationContext, Timer } from '@azure/functions';
+import { getDeps } from '../shared/composition';
 import { registerTimer } from '../shared/hosting/registry';
+import { sweepExpirations } from '../shared/operations/lifecycle/expirationSweep';
+import { SWEEP_BUDGET_MS } from '../shared/operations/lifecycle/sweepBudget';
 
-/** Does everything that is due by time: assignment ends, scheduled starts, approval timeouts, reminders. */
+/** Does everything that is due by time: assignment ends, scheduled starts, approval timeouts and escalations, reminders. */
 export async function expirationSweep(_timer: Timer, context: InvocationContext): Promise<void> {
-  context.log('expirationSweep: not built yet; assignment ends, scheduled starts and approval timeouts are not acted on.');
+  const result = await sweepExpirations(getDeps().entitlements, { holder: context.invocationId, budgetMs: SWEEP_BUDGET_MS });
+  context.log(`expirationSweep: ${JSON.stringify(result)}`);
 }
 
 registerTimer('expirationSweep', { schedule: '0 * * * * *', handler: expirationSweep });

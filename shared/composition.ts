@@ -8,8 +8,10 @@ import { systemClock } from './domain/clock';
 import type { EntitlementDeps } from './operations/entitlements/entitlementDeps';
 import { AuditLog } from './store/auditLog';
 import { EntitlementStore } from './store/entitlementStore';
+import { DueWorkStore } from './store/dueWork';
 import { GrantStore } from './store/grantStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
+import { SweepStates } from './store/sweepStates';
 import { createGraphDirectory } from './directory/createGraphDirectory';
 import type { DirectoryPort } from './directory/directoryPort';
 import type { RetryPolicy } from './directory/retryPolicy';
@@ -37,6 +39,10 @@ export function buildDeps(config: Config): Deps {
   const entitlements: EntitlementDeps = {
     store: new EntitlementStore(tables),
     grants: new GrantStore(tables),
+    due: new DueWorkStore(tables, 'dueWork'),
+    redeliveries: new DueWorkStore(tables, 'redeliveries'),
+    sweeps: new SweepStates(tables),
+    mailEnabled: Boolean(config.MAIL_SENDER),
     audit: new AuditLog(tables, systemClock),
     directory,
     administrators,

@@ -203,8 +203,8 @@ describe('assignmentSchedule', () => {
     ['no schedule, a policy ending on a date: until then', policyWith({ expiration: afterDateTime('2030-06-01T00:00:00Z') }), null, false, asked('2030-01-01T00:00:00Z', until('2030-06-01T00:00:00Z'))],
     ['a later start: the policy duration counts from it', custom(afterDuration('P30D')), asked('2030-01-10T00:00:00Z'), false, asked('2030-01-10T00:00:00Z', until('2030-02-09T00:00:00Z'))],
     ['a start in the past: now', custom(noExpiration), asked('2029-06-01T00:00:00Z'), false, asked('2030-01-01T00:00:00Z', noExpiration)],
-    ['a start within the clock skew: now', custom(noExpiration), asked('2030-01-01T00:04:00Z'), false, asked('2030-01-01T00:00:00Z', noExpiration)],
-    ['a start just past the clock skew: kept', custom(noExpiration), asked('2030-01-01T00:06:00Z'), false, asked('2030-01-01T00:06:00Z', noExpiration)],
+    ['a start within the clock skew: now', custom(noExpiration), asked('2030-01-01T00:00:04Z'), false, asked('2030-01-01T00:00:00Z', noExpiration)],
+    ['a start just past the clock skew: kept', custom(noExpiration), asked('2030-01-01T00:00:06Z'), false, asked('2030-01-01T00:00:06Z', noExpiration)],
     ['a shorter duration than the policy', custom(afterDuration('P30D')), asked(null, afterDuration('P7D')), false, asked('2030-01-01T00:00:00Z', until('2030-01-08T00:00:00Z'))],
     ['an earlier end than the policy', custom(afterDateTime('2030-06-01T00:00:00Z')), asked(null, until('2030-03-01T00:00:00Z')), false, asked('2030-01-01T00:00:00Z', until('2030-03-01T00:00:00Z'))],
     ['exactly the policy end', custom(afterDuration('P30D')), asked(null, until('2030-01-31T00:00:00Z')), false, asked('2030-01-01T00:00:00Z', until('2030-01-31T00:00:00Z'))],
@@ -289,8 +289,8 @@ describe('assignmentEnd and isScheduledStart', () => {
     ['no start', null, false],
     ['a start in the past', '2029-12-31T00:00:00Z', false],
     ['a start now', '2030-01-01T00:00:00Z', false],
-    ['a start within the clock skew', '2030-01-01T00:05:00Z', false],
-    ['a start past the clock skew', '2030-01-01T00:05:01Z', true],
+    ['a start within the clock skew', '2030-01-01T00:00:05Z', false],
+    ['a start past the clock skew', '2030-01-01T00:00:06Z', true],
     ['a start next month', '2030-02-01T00:00:00Z', true],
   ])('isScheduledStart with %s', (_situation, startDateTime, expected) => {
     expect(isScheduledStart({ startDateTime, expiration: noExpiration }, NOW)).toBe(expected);

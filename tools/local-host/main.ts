@@ -2,6 +2,7 @@ import { loadConfig, getConfig } from '../../shared/config';
 import { SettingsError } from '../../shared/settings';
 import { startAzurite } from '../azurite/embeddedAzurite';
 import { startGraphEmulator } from '../graph-emulator/server';
+import type { TenantFixture } from '../graph-emulator/fixture';
 import { demoIdentities, loadSeed, parseFaults } from './directorySetup';
 import { applyLocalSettingsFile, loadHostSettings } from './hostSettings';
 import { findProjectRoot, loadFunctions } from './loadFunctions';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
     const emulated = process.env.GRAPH_BASE_URL ? undefined : loadSeed(process.env);
     // The emulated tenant is the governed one unless the settings say otherwise.
     if (emulated && !process.env.TENANT_ID) process.env.TENANT_ID = emulated.seed.tenantId;
+    // Notifications are mailed from the emulated tenant's first administrator, into the emulator's outbox.
+    if (emulated && process.env.MAIL_SENDER === undefined) process.env.MAIL_SENDER = firstAdministrator(emulated.seed) ?? '';
     // Refuse bad settings before starting anything; the storage setting is checked again once it is known.
     const early = loadConfig({ ...process.env, AzureWebJobsStorage: hostSettings.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true' });
 
@@ -128,3 +131,8 @@ function printBanner(
 }
 
 void main();
+
+function firstAdministrator(seed: TenantFixture): string | undefined {
+  const [assignment] = seed.directoryRoleAssignments ?? [];
+  return seed.users?.find((user) => user.id === assignment?.principalId)?.userPrincipalName;
+}

@@ -10,6 +10,11 @@ import { invalidAssignmentRequest, MAX_REQUEST_TEXT_LENGTH } from './requestInpu
  * the policy's longest is the policy's longest, so a client that works out "30 days from now" itself is not refused.
  */
 const CLOCK_SKEW = Duration.fromObject({ minutes: 5 });
+/**
+ * A start this close to now is now. Kept short: a start a little later is only delivered by the next expiration
+ * sweep, a minute on, while a long tolerance would deliver a deliberately near start too early.
+ */
+const START_SKEW = Duration.fromObject({ seconds: 5 });
 /** Choices listed in a message; a policy may have a hundred. */
 const MAX_LISTED_CHOICES = 10;
 
@@ -112,7 +117,7 @@ export function assignmentSchedule(
     ]);
   }
   const askedStart = requested?.startDateTime ? DateTime.fromISO(requested.startDateTime, { zone: 'utc' }) : null;
-  const start = askedStart && askedStart > now.plus(CLOCK_SKEW) ? askedStart : now.toUTC();
+  const start = askedStart && askedStart > now.plus(START_SKEW) ? askedStart : now.toUTC();
   const startText = isoText(start);
   const policyEnd = assignmentEnd({ startDateTime: startText, expiration: policy.expiration });
   if (policyEnd && policyEnd <= start) {
@@ -153,7 +158,7 @@ export function assignmentEnd(schedule: RequestSchedule): DateTime | null {
 
 /** Whether the assignment is to start later, rather than now (within the clock skew). */
 export function isScheduledStart(schedule: RequestSchedule, now: DateTime): boolean {
-  return schedule.startDateTime !== null && DateTime.fromISO(schedule.startDateTime) > now.plus(CLOCK_SKEW);
+  return schedule.startDateTime !== null && DateTime.fromISO(schedule.startDateTime) > now.plus(START_SKEW);
 }
 
 /** accessPackageAssignmentRequestRequirements: what a requestor must give to request through this policy. */

@@ -5,14 +5,23 @@ import type { DirectoryPort } from '../../directory/directoryPort';
 import type { Clock } from '../../domain/clock';
 import type { AuditLog } from '../../store/auditLog';
 import type { EntitlementStore } from '../../store/entitlementStore';
+import type { DueWorkStore } from '../../store/dueWork';
 import type { GrantStore } from '../../store/grantStore';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
+import type { SweepStates } from '../../store/sweepStates';
 
 /** What the entitlement operations need; tests pass real stores on Azurite and the Graph emulator. */
 export interface EntitlementDeps {
   store: EntitlementStore;
   /** Requests, approvals and assignments. */
   grants: GrantStore;
+  /** What falls due when: assignment ends, scheduled starts, approval timeouts, reminders, redelivery. */
+  due: DueWorkStore;
+  /** Deliveries to apply again, by when (the reconcile sweep's index). */
+  redeliveries: DueWorkStore;
+  sweeps: SweepStates;
+  /** Whether notifications are mailed (MAIL_SENDER is set). */
+  mailEnabled: boolean;
   audit: AuditLog;
   directory: DirectoryPort;
   administrators: AdministratorRoles;

@@ -10,6 +10,9 @@ import { fulfilRequest } from './fulfilRequest';
 import { findRequest, takesPart } from './requestQueries';
 import { closeRequest, inState } from './requestWrites';
 import { resolveApprovers } from './resolveApprovers';
+import { planStage } from '../lifecycle/planDueWork';
+import { approvalNeeded, requestDenied } from '../notifications/messages';
+import { about, notify } from '../notifications/notify';
 
 /** Starts the first approval stage of a request that needs approval. */
 export async function beginApproval(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
@@ -36,12 +39,17 @@ async function enterStage(
     const denied = { ...inState(deps, request, 'denied'), status: 'NoApproverAvailable' };
     const saved = await closeRequest(deps, stored, denied);
     await deps.audit.record({ actorId: 'system', action: 'denyRequest.noApprover', entityType: 'assignmentRequest', entityId: request.id, before: stored.value, after: denied });
+    await notify(deps, about(request), (s) => requestDenied([request.requestorId], s, 'no approver could be found for it'));
     return saved;
   }
   await deps.grants.indexApprovers(request, approverIds);
-  const pending = { ...inState(deps, request, 'pendingApproval'), approval: startStage(request.approval!, index, approverIds, deps.clock.now()) };
+  const approval = startStage(request.approval!, index, approverIds, deps.clock.now());
+  const pending = { ...inState(deps, request, 'pendingApproval'), approval };
+  // The stage's deadlines go into the due-time index before the request shows the stage.
+  await planStage(deps, pending, approval.stages[index]!, stage!);
   const saved = await deps.grants.requests.replace(stored, pending);
   await deps.audit.record({ actorId: 'system', action: 'startApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: stored.value, after: pending });
+  await notify(deps, about(request), (s) => approvalNeeded(approverIds, s, false));
   return saved;
 }
 
@@ -81,6 +89,7 @@ export async function decideApprovalStage(deps: EntitlementDeps, caller: Caller,
   const next = saved.value.approval ? currentStage(saved.value.approval) : undefined;
   if (stage) await deps.grants.unindexApprovers(requestId, stage.approverIds.filter((id) => !next?.approverIds.includes(id)));
   await deps.audit.record({ actorId: caller.objectId, action: `decideApprovalStage.${decision.outcome}`, entityType: 'assignmentRequest', entityId: requestId, before: stored.value, after: saved.value });
+  if (decision.outcome === 'denied') await notify(deps, about(decided), (s) => requestDenied([decided.requestorId], s, 'an approver denied it'));
   if (decision.outcome === 'approved') await fulfilApproved(deps, saved);
 }
 

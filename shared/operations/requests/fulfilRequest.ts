@@ -2,7 +2,10 @@ import type { Assignment } from '../../domain/assignments/assignment';
 import { additions, deliveryState, removals, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { DomainError } from '../../domain/errors';
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
-import { isScheduledStart } from '../../domain/requests/requestRequirements';
+import { assignmentEnd, isScheduledStart } from '../../domain/requests/requestRequirements';
+import { planAssignmentEnd, planScheduledStart } from '../lifecycle/planDueWork';
+import { accessDelivered } from '../notifications/messages';
+import { about, notify } from '../notifications/notify';
 import type { StoredDocument } from '../../store/documentTable';
 import { applyOperations } from '../assignments/applyOperations';
 import { rolesHeldElsewhere, rolesOfPackage } from '../assignments/directoryRoles';
@@ -38,6 +41,7 @@ async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<Assignm
   const request = stored.value;
   // A future start waits in `scheduled`, holding its claim; the expiration sweep delivers it at its start.
   if (isScheduledStart(request.schedule, deps.clock.now())) {
+    await planScheduledStart(deps, request);
     return deps.grants.requests.replace(stored, inState(deps, request, 'scheduled'));
   }
   // Checked again after approval: that may take days, and the target may have gained an incompatible package since.
@@ -59,6 +63,7 @@ async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<Assignm
     operations: additions(await rolesOfPackage(deps, request.accessPackageId)),
   };
   await deps.grants.indexAssignment(assignment);
+  await planEnd(deps, assignment);
   const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
   const saved = await saveRequestWithAssignment(
     deps,
@@ -102,6 +107,7 @@ async function updateAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
   const assignment = await assignmentOf(deps, request);
   if (assignment.value.state === 'expired') throw new DomainError('invalidRequest', `Assignment '${assignment.value.id}' has already ended.`);
   const updated: Assignment = { ...assignment.value, schedule: request.schedule };
+  await planEnd(deps, updated);
   const saved = await saveRequestWithAssignment(deps, { stored, value: inState(deps, request, 'delivered') }, { stored: assignment, value: updated });
   await deps.audit.record({ actorId: request.requestorId, action: 'updateAssignment', entityType: 'assignment', entityId: updated.id, before: assignment.value, after: updated });
   return saved.request;
@@ -122,7 +128,18 @@ export async function deliver(
   const finished = inState(deps, request.value, deliveryState(applied!.value.operations, action));
   const saved = await deps.grants.requests.replace(request, finished);
   await deps.audit.record({ actorId: request.value.requestorId, action: 'deliverRequest', entityType: 'assignmentRequest', entityId: finished.id, before: request.value, after: finished });
+  if (action === 'add' && finished.state === 'delivered') {
+    const end = assignmentEnd(applied!.value.schedule)?.toUTC().toISO() ?? null;
+    await notify(deps, about(finished), (s) => accessDelivered([finished.targetId], s, end));
+  }
   return saved;
+}
+
+/** Plans an assignment's end and, when its policy lets the target extend it, the reminders before. */
+async function planEnd(deps: EntitlementDeps, assignment: Assignment): Promise<void> {
+  if (!assignmentEnd(assignment.schedule)) return;
+  const policy = await deps.store.policies.find(assignment.assignmentPolicyId);
+  await planAssignmentEnd(deps, assignment, policy?.value.requestorSettings.enableTargetsToSelfUpdateAccess ?? false);
 }
 
 async function assignmentOf(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<Assignment>> {

@@ -1,0 +1,127 @@
+import { DateTime } from 'luxon';
+import { currentStage, expireStage } from '../../domain/requests/approvalStages';
+import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
+import { assignmentEnd, isScheduledStart } from '../../domain/requests/requestRequirements';
+import type { DueItem } from '../../store/dueWork';
+import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
+import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
+import { accessEndingSoon, accessExpired, approvalNeeded, requestDenied } from '../notifications/messages';
+import { about, notify } from '../notifications/notify';
+import { fulfilRequest } from '../requests/fulfilRequest';
+import { closeRequest, inState, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from '../requests/requestWrites';
+import { resolveApprovers } from '../requests/resolveApprovers';
+import { sweepDueWork, type ItemOutcome, type SweepOptions, type SweepResult } from './sweepDueWork';
+
+/** Who Portcullis's own changes are recorded against. */
+export const SYSTEM_ACTOR = 'system';
+
+/**
+ * `expirationSweep`: everything due by time (DESIGN §2.7): assignments that reach their end, scheduled requests
+ * that reach their start, approval stages that time out or escalate, and reminders before an assignment ends.
+ */
+export function sweepExpirations(deps: EntitlementDeps, options: SweepOptions): Promise<SweepResult> {
+  return sweepDueWork(deps, 'expirationSweep', deps.due, (item) => HANDLERS[item.kind](deps, item), options);
+}
+
+type Handler = (deps: EntitlementDeps, item: DueItem) => Promise<ItemOutcome>;
+
+const HANDLERS: Record<DueItem['kind'], Handler> = {
+  assignmentEnd: expireAssignment,
+  scheduledStart: startScheduledRequest,
+  stageTimeout: timeOutStage,
+  stageEscalation: escalateStage,
+  expiryReminder: remindOfEnd,
+  // Redelivery has an index of its own, read by the reconcile sweep; none is ever here.
+  redelivery: async () => 'stale',
+};
+
+/**
+ * Ends an assignment whose end has come, through a `systemRemove` request as Entra records it: the roles no other
+ * assignment holds are removed, and the target is told.
+ */
+async function expireAssignment(deps: EntitlementDeps, item: DueItem): Promise<ItemOutcome> {
+  const assignment = await deps.grants.findAssignment(item.entityId);
+  const end = assignment && assignmentEnd(assignment.value.schedule);
+  if (!assignment || assignment.value.state === 'expired' || !end || end > deps.clock.now()) return 'stale';
+  const a = assignment.value;
+  const request: AssignmentRequest = {
+    id: deps.newId(),
+    requestType: 'systemRemove',
+    state: 'submitted',
+    status: REQUEST_STATUS.submitted,
+    createdDateTime: nowIso(deps),
+    completedDateTime: null,
+    justification: 'The assignment reached the end of its schedule.',
+    answers: [],
+    schedule: a.schedule,
+    accessPackageId: a.accessPackageId,
+    assignmentPolicyId: a.assignmentPolicyId,
+    catalogId: a.catalogId,
+    targetId: a.targetId,
+    assignmentId: a.id,
+    requestorId: SYSTEM_ACTOR,
+    approval: null,
+  };
+  const stored = await insertRequest(deps, request);
+  try {
+    await fulfilRequest(deps, stored);
+  } catch (error) {
+    await withdrawUnchangedRequest(deps, stored);
+    throw error;
+  }
+  await notify(deps, about(a), (s) => accessExpired([a.targetId], s));
+  return 'processed';
+}
+
+/** Delivers a request whose start has come. */
+async function startScheduledRequest(deps: EntitlementDeps, item: DueItem): Promise<ItemOutcome> {
+  const stored = await deps.grants.findRequest(item.entityId);
+  if (!stored || stored.value.state !== 'scheduled' || isScheduledStart(stored.value.schedule, deps.clock.now())) return 'stale';
+  await fulfilRequest(deps, stored);
+  return 'processed';
+}
+
+/** Denies a request whose stage nobody decided in time (its `durationBeforeAutomaticDenial`). */
+async function timeOutStage(deps: EntitlementDeps, item: DueItem): Promise<ItemOutcome> {
+  const stored = await deps.grants.findRequest(item.entityId);
+  const stage = stored?.value.state === 'pendingApproval' && stored.value.approval ? currentStage(stored.value.approval) : undefined;
+  if (!stored || !stage || stage.id !== item.detail) return 'stale';
+  const request = stored.value;
+  const denied: AssignmentRequest = { ...inState(deps, request, 'denied'), status: 'ApprovalTimedOut', approval: expireStage(request.approval!, stage.index, deps.clock.now()) };
+  await closeRequest(deps, stored, denied);
+  await deps.grants.unindexApprovers(request.id, stage.approverIds);
+  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'denyRequest.timedOut', entityType: 'assignmentRequest', entityId: request.id, before: request, after: { ...denied, reason: `Stage ${stage.index + 1} was not decided in time.` } });
+  await notify(deps, about(request), (s) => requestDenied([request.requestorId], s, 'no approver decided it in time'));
+  return 'processed';
+}
+
+/** Hands a stage to its escalation approvers (or the fallback ones) after `durationBeforeEscalation`. */
+async function escalateStage(deps: EntitlementDeps, item: DueItem): Promise<ItemOutcome> {
+  const stored = await deps.grants.findRequest(item.entityId);
+  const stage = stored?.value.state === 'pendingApproval' && stored.value.approval ? currentStage(stored.value.approval) : undefined;
+  if (!stored || !stage || stage.id !== item.detail || stage.escalated) return 'stale';
+  const request = stored.value;
+  const settings = (await findAssignmentPolicy(deps, request.assignmentPolicyId)).value.requestApprovalSettings.stages[stage.index];
+  const escalationApprovers = settings ? await resolveApprovers(deps.directory, settings, { requestorId: request.requestorId, targetId: request.targetId }, { escalation: true }) : [];
+  const added = escalationApprovers.filter((id) => !stage.approverIds.includes(id));
+  await deps.grants.indexApprovers(request, added);
+  // The first approvers may still decide; the escalation approvers join them.
+  const stages = request.approval!.stages.map((s) => (s.id === stage.id ? { ...s, approverIds: [...s.approverIds, ...added], escalated: true } : s));
+  const escalated: AssignmentRequest = { ...request, approval: { stages } };
+  await deps.grants.requests.replace(stored, escalated);
+  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'escalateApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: request, after: escalated });
+  await notify(deps, about(request), (s) => approvalNeeded(added, s, true));
+  return 'processed';
+}
+
+/** Tells the target their assignment ends soon, if it still ends then. */
+async function remindOfEnd(deps: EntitlementDeps, item: DueItem): Promise<ItemOutcome> {
+  const [days, endIso] = item.detail.split('|');
+  const assignment = await deps.grants.findAssignment(item.entityId);
+  const end = assignment && assignmentEnd(assignment.value.schedule);
+  if (!assignment || assignment.value.state === 'expired' || !end || !endIso || !end.equals(DateTime.fromISO(endIso))) return 'stale';
+  const a = assignment.value;
+  if (days === '1') await deps.grants.assignments.replace(assignment, { ...a, status: 'NearExpiry1DayNotificationTriggered' });
+  await notify(deps, about(a), (s) => accessEndingSoon([a.targetId], s, endIso));
+  return 'processed';
+}

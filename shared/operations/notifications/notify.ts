@@ -1,0 +1,39 @@
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import type { Subject } from './messages';
+
+export interface Notification {
+  /** Users, by object id; their mail (or user principal name) is read from the directory. */
+  toUserIds: readonly string[];
+  subject: string;
+  text: string;
+}
+
+/**
+ * Sends a notification about a package and a person by mail through the directory, when mail is on (MAIL_SENDER
+ * is set). A mail that cannot be sent never holds up the workflow that sent it: the failure is recorded in the
+ * audit, and the workflow goes on.
+ */
+export async function notify(deps: EntitlementDeps, about: { packageId: string; personId: string }, build: (subject: Subject) => Notification): Promise<void> {
+  if (!deps.mailEnabled) return;
+  let notification: Notification | undefined;
+  try {
+    notification = build(await subjectOf(deps, about.packageId, about.personId));
+    const users = await Promise.all(notification.toUserIds.map((id) => deps.directory.getUser(id)));
+    const to = users.flatMap((user) => user?.mail ?? user?.userPrincipalName ?? []);
+    if (to.length > 0) await deps.directory.sendMail({ to, subject: notification.subject, text: notification.text });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    await deps.audit
+      .record({ actorId: 'system', action: 'notificationFailed', entityType: 'notification', entityId: about.packageId, before: null, after: { to: notification?.toUserIds ?? [], subject: notification?.subject ?? null, reason } })
+      .catch(() => undefined);
+  }
+}
+
+/** What notifications about a request or an assignment name: its package and its target. */
+export const about = (grant: { accessPackageId: string; targetId: string }) => ({ packageId: grant.accessPackageId, personId: grant.targetId });
+
+/** The names a notification shows; a package or person gone since shows by id. */
+async function subjectOf(deps: EntitlementDeps, packageId: string, personId: string): Promise<Subject> {
+  const [accessPackage, person] = await Promise.all([deps.store.accessPackages.find(packageId), deps.directory.getUser(personId)]);
+  return { packageName: accessPackage?.value.displayName ?? packageId, personName: person?.displayName ?? personId };
+}

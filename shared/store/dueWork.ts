@@ -1,0 +1,60 @@
+import { DateTime } from 'luxon';
+import { DocumentTable, type StoredDocument } from './documentTable';
+import { filter } from './odataFilter';
+import { tableKey, type TableKey } from './tableKeys';
+import type { Tables } from './tables';
+
+/** What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work). */
+export type DueKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'redelivery';
+
+export interface DueItem {
+  kind: DueKind;
+  /** UTC ISO 8601. */
+  dueDateTime: string;
+  /** The request or assignment it is about. */
+  entityId: string;
+  /** What distinguishes two items of one kind for one entity: a stage id, a reminder's lead time. */
+  detail: string;
+}
+
+/**
+ * The due-time index: one partition per minute, so a sweep reads only the minutes that have passed since it last
+ * finished, and the rows in them: its cost follows the work that is due, not the number of assignments. Items are
+ * hints, written before or with what they are about and checked against it when they come due (an assignment
+ * extended since has a later end: its old item is simply dropped).
+ */
+export class DueWorkStore {
+  readonly #items: DocumentTable<DueItem>;
+
+  /** `table`: one index per sweep (`dueWork` for expirations, `redeliveries` for the reconcile sweep). */
+  constructor(tables: Tables, table: string) {
+    this.#items = new DocumentTable(() => tables.get(table), 'due work item');
+  }
+
+  /** Records an item; the same item twice is one item. */
+  async schedule(item: DueItem): Promise<void> {
+    await this.#items.insert(minuteOf(item.dueDateTime), rowKeyOf(item), item).catch((error: unknown) => {
+      if ((error as { code?: unknown })?.code !== 'alreadyExists') throw error;
+    });
+  }
+
+  /** Items due at or before `now`, from the minute `from` on (inclusive), oldest first. */
+  async dueBy(now: DateTime, from: string | undefined): Promise<StoredDocument<DueItem>[]> {
+    const last = minuteOf(now.toUTC().toISO()!);
+    const range = from ? filter`PartitionKey ge ${from} and PartitionKey le ${last}` : filter`PartitionKey le ${last}`;
+    const items = await this.#items.list({ filter: range });
+    const nowIso = now.toUTC().toISO()!;
+    return items.filter((d) => d.value.dueDateTime <= nowIso).sort((a, b) => a.value.dueDateTime.localeCompare(b.value.dueDateTime));
+  }
+
+  done(item: StoredDocument<DueItem>): Promise<void> {
+    return this.#items.delete(item);
+  }
+}
+
+/** The partition of a moment: its minute, `yyyyMMddHHmm`, which sorts as time does. */
+export function minuteOf(isoDateTime: string): TableKey {
+  return tableKey(DateTime.fromISO(isoDateTime, { zone: 'utc' }).toFormat('yyyyMMddHHmm'));
+}
+
+const rowKeyOf = (item: DueItem) => tableKey(item.dueDateTime, item.kind, item.entityId, item.detail);

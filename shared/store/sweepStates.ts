@@ -1,0 +1,51 @@
+import { DateTime } from 'luxon';
+import { isDomainError } from '../domain/errors';
+import { DocumentTable, type StoredDocument } from './documentTable';
+import { tableKey } from './tableKeys';
+import type { Tables } from './tables';
+
+/** One sweep's lease (who runs it, until when) and checkpoint (where the next run starts). */
+export interface SweepState {
+  holder: string | null;
+  leasedUntil: string | null;
+  checkpoint: string | null;
+}
+
+const SWEEPS = tableKey('sweeps');
+
+/**
+ * Leases for sweeps, in Table Storage: taking one is a conditional write (insert, or replace on the ETag read), so
+ * of two instances starting the same sweep at once only one runs it. A lease expires on its own, so an instance
+ * stopped mid-run (the Consumption plan stops functions after 10 minutes) does not block the next.
+ */
+export class SweepStates {
+  readonly #states: DocumentTable<SweepState>;
+
+  constructor(tables: Tables) {
+    this.#states = new DocumentTable(() => tables.get('sweepStates'), 'sweep state');
+  }
+
+  /** Takes the lease for `ttlMs`, or answers undefined when another holder has it. */
+  async acquire(sweep: string, holder: string, now: DateTime, ttlMs: number): Promise<StoredDocument<SweepState> | undefined> {
+    const leasedUntil = now.plus(ttlMs).toUTC().toISO();
+    const current = await this.#states.get(SWEEPS, tableKey(sweep));
+    try {
+      if (!current) return await this.#states.insert(SWEEPS, tableKey(sweep), { holder, leasedUntil, checkpoint: null });
+      const held = current.value.holder !== null && current.value.leasedUntil !== null && DateTime.fromISO(current.value.leasedUntil) > now;
+      if (held && current.value.holder !== holder) return undefined;
+      return await this.#states.replace(current, { ...current.value, holder, leasedUntil });
+    } catch (error) {
+      if (isDomainError(error) && (error.code === 'alreadyExists' || error.code === 'concurrencyConflict')) return undefined;
+      throw error;
+    }
+  }
+
+  /** Saves progress (and extends nothing): fails if the lease was lost meanwhile. */
+  checkpoint(state: StoredDocument<SweepState>, checkpoint: string | null): Promise<StoredDocument<SweepState>> {
+    return this.#states.replace(state, { ...state.value, checkpoint });
+  }
+
+  release(state: StoredDocument<SweepState>): Promise<StoredDocument<SweepState>> {
+    return this.#states.replace(state, { ...state.value, holder: null, leasedUntil: null });
+  }
+}
