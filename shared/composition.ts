@@ -9,6 +9,7 @@ import type { EntitlementDeps } from './operations/entitlements/entitlementDeps'
 import { AuditLog } from './store/auditLog';
 import { EntitlementStore } from './store/entitlementStore';
 import { DueWorkStore } from './store/dueWork';
+import { GrantLedger } from './store/grantLedger';
 import { GrantStore } from './store/grantStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
 import { SweepStates } from './store/sweepStates';
@@ -42,6 +43,8 @@ export function buildDeps(config: Config): Deps {
     due: new DueWorkStore(tables, 'dueWork'),
     redeliveries: new DueWorkStore(tables, 'redeliveries'),
     sweeps: new SweepStates(tables),
+    ledger: new GrantLedger(tables),
+    reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),
     audit: new AuditLog(tables, systemClock),
     directory,

@@ -30,6 +30,7 @@ const schema = z
     TENANT_ID: z.string().regex(guid, 'must be a GUID').optional(),
     HR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters long').optional(),
     MAIL_SENDER: z.string().optional(),
+    RECONCILE_REMOVES_UNGRANTED: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).optional().transform((value) => value === 'true'),
     AZURE_TENANT_ID: z.string().optional(),
     AZURE_CLIENT_ID: z.string().optional(),
     AZURE_CLIENT_SECRET: z.string().optional(),

@@ -84,6 +84,16 @@ export class DocumentTable<T extends object> {
     };
   }
 
+  /** Writes the document whether or not one is there (for rows whose whole content is their key). */
+  upsertion(partitionKey: TableKey, rowKey: TableKey, value: T): DocumentWrite {
+    return { table: this.table, partitionKey, rowKey, action: ['upsert', this.#row(partitionKey, rowKey, value), 'Replace'], result: (etag) => ({ partitionKey, rowKey, etag, value }) };
+  }
+
+  /** Writes of one partition of this table, all or none. */
+  together(writes: readonly DocumentWrite[]): Promise<Array<StoredDocument<object> | undefined>> {
+    return writeDocumentsTogether(writes, this.what);
+  }
+
   /** Within a transaction, the SDK deletes unconditionally: use it for rows whose content no one else changes. */
   deletion(document: Pick<StoredDocument<T>, 'partitionKey' | 'rowKey'>): DocumentWrite {
     const { partitionKey, rowKey } = document;

@@ -172,3 +172,40 @@ describe('expirationSweep', () => {
     for (const target of targets) expect(members).not.toContain(target);
   });
 });
+
+describe('reconcileSweep', () => {
+  const DIEGO = '67c8765c-5781-4ce8-98f0-1733d942b204'; // Diego: already in Project Falcon, added by hand, never by Portcullis
+  const JONAS = '8935b28f-afb5-454b-b80b-86486a2a1812';
+  const ELENA = '17cde531-518b-48ab-af8d-8e8e32474e22';
+
+  const removeMember = (userId: string) => fetch(`${emulator}/v1.0/groups/${FALCON_GROUP}/members/${userId}/$ref`, { method: 'DELETE' });
+
+  it('restores a member removed by hand, removes one Portcullis granted that no assignment holds, and leaves the rest alone', async () => {
+    const pkg = await packageWith('Reconciled', { allowedTargetScope: 'notSpecified', expiration: { type: 'noExpiration' } });
+    await adminAdd(ELENA, pkg);
+    await adminAdd(JONAS, pkg);
+    expect(await memberIds(FALCON_GROUP)).toEqual(expect.arrayContaining([ELENA, JONAS, DIEGO]));
+
+    // Drift: Elena removed by hand; Jonas's assignment ended while the directory refused the removal.
+    expect((await removeMember(ELENA)).status).toBe(204);
+    const jonas = (await admin.api(`${EM}/assignments`).filter(`accessPackage/id eq '${pkg.packageId}' and target/objectId eq '${JONAS}'`).get()).value[0];
+    await fetch(`${emulator}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ pathPattern: '^/v1.0/groups/.*/members/.*/\\$ref', method: 'DELETE', status: 503, rate: 1, retryAfterSeconds: 0 }] }) });
+    try {
+      await admin.api(`${EM}/assignmentRequests`).post({ requestType: 'adminRemove', assignment: { id: jonas.id } });
+    } finally {
+      await fetch(`${emulator}/_emulator/faults`, { method: 'DELETE' });
+    }
+    expect(await memberIds(FALCON_GROUP)).toContain(JONAS);
+
+    await runSweep('reconcileSweep');
+    const members = await memberIds(FALCON_GROUP);
+    expect(members).toContain(ELENA);
+    expect(members).not.toContain(JONAS);
+    expect(members).toContain(DIEGO);
+    expect(host.output()).toMatch(/reconcileSweep: \{.*"added":[1-9].*"removed":[1-9]/);
+
+    // Running it again changes nothing.
+    await runSweep('reconcileSweep');
+    expect(host.output()).toMatch(/reconcileSweep: \{[^\n]*"added":0,"removed":0/);
+  });
+});

@@ -6,7 +6,13 @@ import { DomainError, isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import { SITE_ROLES } from '../entitlements/resourceOrigins';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { planRedelivery } from '../lifecycle/planDueWork';
 
+/** After this many attempts a failed operation is left failed, with its reason, for an administrator to reprocess. */
+export const MAX_ATTEMPTS = 5;
+/** The first retry waits a minute, each next one twice as long, at most an hour. */
+const FIRST_RETRY_MS = 60_000;
+const LONGEST_RETRY_MS = 3_600_000;
 
 type Outcomes = Map<string, ChangeOutcome>;
 
@@ -31,9 +37,13 @@ export async function applyOperations(
     }
   }
   const results = new Map<string, Outcomes>();
-  for (const [key, group] of groups) results.set(key, await changeRole(deps.directory, group.role, group.action, [...group.userIds]));
+  for (const [key, group] of groups) {
+    const outcomes = await changeRole(deps.directory, group.role, group.action, [...group.userIds]);
+    results.set(key, outcomes);
+    await recordInLedger(deps, group.role, group.action, [...outcomes.values()]);
+  }
 
-  return Promise.all(
+  const saved = await Promise.all(
     assignments.map((stored) =>
       saveOutcomes(deps, stored, (op) => {
         if (!due(op)) return op;
@@ -44,6 +54,23 @@ export async function applyOperations(
       }),
     ),
   );
+  for (const assignment of saved) await planRetry(deps, assignment.value);
+  return saved;
+}
+
+/** What Portcullis changed goes into the ledger (additions) or out of it (removals, also of what was already gone). */
+async function recordInLedger(deps: EntitlementDeps, role: DirectoryRole, action: DeliveryOperation['action'], outcomes: ChangeOutcome[]): Promise<void> {
+  if (action === 'add') await deps.ledger.record(roleKey(role), outcomes.filter((o) => o.outcome === 'changed').map((o) => o.userId));
+  else await deps.ledger.forget(roleKey(role), outcomes.filter((o) => o.outcome !== 'failed').map((o) => o.userId));
+}
+
+/** A failed operation with attempts left is tried again by the reconcile sweep, later each time. */
+async function planRetry(deps: EntitlementDeps, assignment: Assignment): Promise<void> {
+  const retriable = assignment.operations.filter((o) => o.state === 'failed' && o.attempts < MAX_ATTEMPTS);
+  if (retriable.length === 0) return;
+  const attempts = Math.max(...retriable.map((o) => o.attempts));
+  const wait = Math.min(FIRST_RETRY_MS * 2 ** (attempts - 1), LONGEST_RETRY_MS);
+  await planRedelivery(deps, assignment.id, deps.clock.now().plus(wait));
 }
 
 /** Records outcomes; when the assignment changed meanwhile (another delivery), the outcomes go onto the new version. */
@@ -69,7 +96,7 @@ async function saveOutcomes(
 }
 
 /** One role change for many users; a failure of the whole call is recorded against each of them. */
-async function changeRole(directory: DirectoryPort, role: DirectoryRole, action: DeliveryOperation['action'], userIds: string[]): Promise<Outcomes> {
+export async function changeRole(directory: DirectoryPort, role: DirectoryRole, action: DeliveryOperation['action'], userIds: string[]): Promise<Outcomes> {
   let outcomes: ChangeOutcome[];
   try {
     outcomes = await callDirectory(directory, role, action, userIds);

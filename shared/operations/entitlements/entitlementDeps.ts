@@ -6,6 +6,7 @@ import type { Clock } from '../../domain/clock';
 import type { AuditLog } from '../../store/auditLog';
 import type { EntitlementStore } from '../../store/entitlementStore';
 import type { DueWorkStore } from '../../store/dueWork';
+import type { GrantLedger } from '../../store/grantLedger';
 import type { GrantStore } from '../../store/grantStore';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
@@ -20,6 +21,10 @@ export interface EntitlementDeps {
   /** Deliveries to apply again, by when (the reconcile sweep's index). */
   redeliveries: DueWorkStore;
   sweeps: SweepStates;
+  /** Who holds which role because Portcullis granted it. */
+  ledger: GrantLedger;
+  /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */
+  reconcileRemovesUngranted: boolean;
   /** Whether notifications are mailed (MAIL_SENDER is set). */
   mailEnabled: boolean;
   audit: AuditLog;

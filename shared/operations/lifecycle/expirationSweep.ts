@@ -10,7 +10,7 @@ import { about, notify } from '../notifications/notify';
 import { fulfilRequest } from '../requests/fulfilRequest';
 import { closeRequest, inState, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
-import { sweepDueWork, type ItemOutcome, type SweepOptions, type SweepResult } from './sweepDueWork';
+import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
 /** Who Portcullis's own changes are recorded against. */
 export const SYSTEM_ACTOR = 'system';
@@ -18,9 +18,12 @@ export const SYSTEM_ACTOR = 'system';
 /**
  * `expirationSweep`: everything due by time (DESIGN §2.7): assignments that reach their end, scheduled requests
  * that reach their start, approval stages that time out or escalate, and reminders before an assignment ends.
+ * Undefined when another instance is running it.
  */
-export function sweepExpirations(deps: EntitlementDeps, options: SweepOptions): Promise<SweepResult> {
-  return sweepDueWork(deps, 'expirationSweep', deps.due, (item) => HANDLERS[item.kind](deps, item), options);
+export async function sweepExpirations(deps: EntitlementDeps, options: SweepOptions): Promise<DueWorkResult | undefined> {
+  return withSweepLease(deps, 'expirationSweep', options, (checkpoint, deadline) =>
+    processDueItems(deps.due, (item) => HANDLERS[item.kind](deps, item), { from: checkpoint, now: deps.clock.now(), deadline }),
+  );
 }
 
 type Handler = (deps: EntitlementDeps, item: DueItem) => Promise<ItemOutcome>;

@@ -46,6 +46,12 @@ export async function planStage(deps: EntitlementDeps, request: AssignmentReques
   }
 }
 
+/**
+ * How long operations may stay pending before the reconcile sweep applies them: delivery normally follows within a
+ * second; pending past this, the process that stored them stopped before applying them.
+ */
+export const PENDING_GRACE_MS = 5 * 60_000;
+
 /** Failed or pending delivery of an assignment, to be applied again at `at` (the reconcile sweep). */
 export async function planRedelivery(deps: EntitlementDeps, assignmentId: string, at: DateTime): Promise<void> {
   await schedule(deps, 'redelivery', at, assignmentId, at.toUTC().toISO()!, deps.redeliveries);

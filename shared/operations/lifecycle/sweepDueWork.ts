@@ -1,20 +1,20 @@
+import type { DateTime } from 'luxon';
 import type { StoredDocument } from '../../store/documentTable';
 import { minuteOf, type DueItem, type DueWorkStore } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 
-/** What one run did; `ran` is false when another instance held the sweep's lease. */
-export interface SweepResult {
-  ran: boolean;
+/** What one pass over a due-time index did. */
+export interface DueWorkResult {
   /** Items acted on. */
   processed: number;
   /** Items no longer due when looked at (an assignment extended or removed since, a stage already decided). */
   stale: number;
   /** Items that failed (storage or the directory away, or a fault); kept for the next run. */
   failed: number;
-  /** The first few failures' messages, for the run's log. */
-  errors: string[];
   /** Items left for the next run because the time budget ran out. */
   remaining: number;
+  /** The first few failures' messages, for the run's log. */
+  errors: string[];
 }
 
 export type ItemOutcome = 'processed' | 'stale';
@@ -22,7 +22,7 @@ export type ItemOutcome = 'processed' | 'stale';
 export interface SweepOptions {
   /** Who runs it (the invocation id), for the lease. */
   holder: string;
-  /** Stop taking new items after this long; the Consumption plan stops a function at 10 minutes. */
+  /** Stop taking new work after this long; the Consumption plan stops a function at 10 minutes. */
   budgetMs: number;
 }
 
@@ -31,30 +31,40 @@ const CONCURRENCY = 8;
 const MAX_REPORTED_ERRORS = 5;
 
 /**
- * Runs a sweep over a due-time index: under a lease (one runner at a time), from its checkpoint (the minute it
- * reached last time) up to now, each item handled then deleted. A handler checks its item against the current
- * state, so a run cut off and started again, or an item seen twice, has its effect once.
+ * Runs `work` under the sweep's lease, so two instances never run one sweep at once, from its checkpoint (what
+ * the last run reached), saving the checkpoint `work` returns. Answers undefined when another instance holds it.
  */
-export async function sweepDueWork(
+export async function withSweepLease<T>(
   deps: EntitlementDeps,
   sweep: string,
+  options: SweepOptions,
+  work: (checkpoint: string | null, deadline: number) => Promise<{ checkpoint: string | null; result: T }>,
+): Promise<T | undefined> {
+  const lease = await deps.sweeps.acquire(sweep, options.holder, deps.clock.now(), options.budgetMs + 60_000);
+  if (!lease) return undefined;
+  const { checkpoint, result } = await work(lease.value.checkpoint, Date.now() + options.budgetMs);
+  await deps.sweeps.release(await deps.sweeps.checkpoint(lease, checkpoint));
+  return result;
+}
+
+/**
+ * One pass over a due-time index, from the minute `from` up to `now`: each item handled, then deleted. A handler
+ * checks its item against the current state, so a pass cut off and run again, or an item seen twice, has its
+ * effect once. Answers the minute the next pass starts from: the earliest still holding work, or now's.
+ */
+export async function processDueItems(
   index: DueWorkStore,
   handle: (item: DueItem) => Promise<ItemOutcome>,
-  options: SweepOptions,
-): Promise<SweepResult> {
-  const started = deps.clock.now();
-  const leaseMs = options.budgetMs + 60_000;
-  const lease = await deps.sweeps.acquire(sweep, options.holder, started, leaseMs);
-  const result: SweepResult = { ran: lease !== undefined, processed: 0, stale: 0, failed: 0, remaining: 0, errors: [] };
-  if (!lease) return result;
-  const items = await index.dueBy(started, lease.value.checkpoint ?? undefined);
-  const deadline = Date.now() + options.budgetMs;
+  range: { from: string | null; now: DateTime; deadline: number },
+): Promise<{ checkpoint: string; result: DueWorkResult }> {
+  const result: DueWorkResult = { processed: 0, stale: 0, failed: 0, remaining: 0, errors: [] };
+  const items = await index.dueBy(range.now, range.from ?? undefined);
   const unfinished: StoredDocument<DueItem>[] = [];
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const item = items[next++]!;
-      if (Date.now() > deadline) {
+      if (Date.now() > range.deadline) {
         unfinished.push(item);
         result.remaining++;
         continue;
@@ -71,9 +81,6 @@ export async function sweepDueWork(
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  // The next run starts at the earliest minute still holding work, or at this run's minute.
   const earliest = unfinished.map((i) => i.value.dueDateTime).sort()[0];
-  const current = await deps.sweeps.checkpoint(lease, minuteOf(earliest ?? started.toUTC().toISO()!));
-  await deps.sweeps.release(current);
-  return result;
+  return { checkpoint: minuteOf(earliest ?? range.now.toUTC().toISO()!), result };
 }

@@ -3,7 +3,7 @@ import { additions, deliveryState, removals, STATUS_OF_STATE } from '../../domai
 import { DomainError } from '../../domain/errors';
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { assignmentEnd, isScheduledStart } from '../../domain/requests/requestRequirements';
-import { planAssignmentEnd, planScheduledStart } from '../lifecycle/planDueWork';
+import { PENDING_GRACE_MS, planAssignmentEnd, planRedelivery, planScheduledStart } from '../lifecycle/planDueWork';
 import { accessDelivered } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
 import type { StoredDocument } from '../../store/documentTable';
@@ -64,6 +64,8 @@ async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<Assignm
   };
   await deps.grants.indexAssignment(assignment);
   await planEnd(deps, assignment);
+  // Should this process stop before the operations are applied, the reconcile sweep applies them.
+  await planRedelivery(deps, assignment.id, deps.clock.now().plus(PENDING_GRACE_MS));
   const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
   const saved = await saveRequestWithAssignment(
     deps,
@@ -90,6 +92,7 @@ async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
     operations: removals(assignment.value.operations.filter((o) => o.action === 'add').map((o) => o.role), heldElsewhere),
   };
   const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
+  await planRedelivery(deps, ended.id, deps.clock.now().plus(PENDING_GRACE_MS));
   const saved = await saveRequestWithAssignment(
     deps,
     { stored, value: inState(deps, request, 'delivering') },
