@@ -1,5 +1,5 @@
 import type { Assignment } from '../domain/assignments/assignment';
-import type { AssignmentRequest } from '../domain/requests/assignmentRequest';
+import { SYSTEM_ACTOR, type AssignmentRequest } from '../domain/requests/assignmentRequest';
 import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type StoredDocument } from './documentTable';
 import { rowKeysUnder } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
@@ -102,7 +102,8 @@ export class GrantStore {
   async indexRequest(request: AssignmentRequest): Promise<void> {
     const pointer = { id: request.id, targetId: request.targetId };
     await this.#point('locator', request.id, pointer);
-    if (request.requestorId !== request.targetId) await this.#point('requestor', request.requestorId, pointer);
+    // Requests Portcullis makes itself are nobody's to list as "made for others".
+    if (request.requestorId !== request.targetId && request.requestorId !== SYSTEM_ACTOR) await this.#point('requestor', request.requestorId, pointer);
   }
 
   async indexAssignment(assignment: Assignment): Promise<void> {

@@ -18,6 +18,9 @@ export const REQUEST_STATES = [
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
+/** The requestor of the requests Portcullis makes itself (`systemRemove` at an assignment's end), and their actor. */
+export const SYSTEM_ACTOR = 'system';
+
 /** States in which processing has ended and `completedDateTime` is set; failed ones may still be reprocessed. */
 export const COMPLETED_REQUEST_STATES: ReadonlySet<RequestState> = new Set(['delivered', 'denied', 'canceled', 'deliveryFailed', 'partiallyDelivered']);
 

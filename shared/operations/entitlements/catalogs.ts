@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { Caller } from '../../auth/caller';
 import { CATALOG_OWNER, catalogScope } from '../../auth/entitlementRoles';
 import { assignRole } from '../roles/roleAssignments';
@@ -39,7 +40,7 @@ export async function ensureGeneralCatalog(deps: EntitlementDeps): Promise<void>
   };
   try {
     await deps.store.catalogs.insert(CATALOGS, tableKey(id), general);
-    await deps.audit.record({ actorId: 'system', action: 'createCatalog', entityType: 'catalog', entityId: id, before: null, after: general });
+    await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'createCatalog', entityType: 'catalog', entityId: id, before: null, after: general });
   } catch (error) {
     if (!(isDomainError(error) && error.code === 'alreadyExists')) throw error;
   }

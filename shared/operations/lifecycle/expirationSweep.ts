@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { currentStage, expireStage } from '../../domain/requests/approvalStages';
-import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
+import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { assignmentEnd, isScheduledStart } from '../../domain/requests/requestRequirements';
 import type { DueItem } from '../../store/dueWork';
 import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
@@ -11,9 +11,6 @@ import { fulfilRequest } from '../requests/fulfilRequest';
 import { closeRequest, inState, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
-
-/** Who Portcullis's own changes are recorded against. */
-export const SYSTEM_ACTOR = 'system';
 
 /**
  * `expirationSweep`: everything due by time (DESIGN §2.7): assignments that reach their end, scheduled requests

@@ -4,10 +4,10 @@ import type { DirectoryPage, DirectoryPort } from '../../directory/directoryPort
 import type { DueItem } from '../../store/dueWork';
 import { applyOperations, changeRole, MAX_ATTEMPTS } from '../assignments/applyOperations';
 import { directoryRoleOf, isActive } from '../assignments/directoryRoles';
+import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { effectOf } from '../requests/fulfilRequest';
 import { inState } from '../requests/requestWrites';
-import { SYSTEM_ACTOR } from './expirationSweep';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
 export interface ReconcileResult {

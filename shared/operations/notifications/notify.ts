@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import type { Subject } from './messages';
 
@@ -24,7 +25,7 @@ export async function notify(deps: EntitlementDeps, about: { packageId: string; 
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     await deps.audit
-      .record({ actorId: 'system', action: 'notificationFailed', entityType: 'notification', entityId: about.packageId, before: null, after: { to: notification?.toUserIds ?? [], subject: notification?.subject ?? null, reason } })
+      .record({ actorId: SYSTEM_ACTOR, action: 'notificationFailed', entityType: 'notification', entityId: about.packageId, before: null, after: { to: notification?.toUserIds ?? [], subject: notification?.subject ?? null, reason } })
       .catch(() => undefined);
   }
 }

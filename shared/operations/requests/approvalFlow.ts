@@ -1,6 +1,6 @@
 import type { Caller } from '../../auth/caller';
 import { DomainError, isDomainError } from '../../domain/errors';
-import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
+import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { currentStage, decideStage, newApproval, startStage } from '../../domain/requests/approvalStages';
 import type { StoredDocument } from '../../store/documentTable';
 import type { StoredPolicy } from '../../store/entitlementStore';
@@ -38,7 +38,7 @@ async function enterStage(
   if (approverIds.length === 0) {
     const denied = { ...inState(deps, request, 'denied'), status: 'NoApproverAvailable' };
     const saved = await closeRequest(deps, stored, denied);
-    await deps.audit.record({ actorId: 'system', action: 'denyRequest.noApprover', entityType: 'assignmentRequest', entityId: request.id, before: stored.value, after: denied });
+    await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'denyRequest.noApprover', entityType: 'assignmentRequest', entityId: request.id, before: stored.value, after: denied });
     await notify(deps, about(request), (s) => requestDenied([request.requestorId], s, 'no approver could be found for it'));
     return saved;
   }
@@ -48,7 +48,7 @@ async function enterStage(
   // The stage's deadlines go into the due-time index before the request shows the stage.
   await planStage(deps, pending, approval.stages[index]!, stage!);
   const saved = await deps.grants.requests.replace(stored, pending);
-  await deps.audit.record({ actorId: 'system', action: 'startApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: stored.value, after: pending });
+  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'startApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: stored.value, after: pending });
   await notify(deps, about(request), (s) => approvalNeeded(approverIds, s, false));
   return saved;
 }
@@ -105,6 +105,6 @@ async function fulfilApproved(deps: EntitlementDeps, approved: StoredDocument<As
     const current = (await deps.grants.requests.get(approved.partitionKey, approved.rowKey)) ?? approved;
     const denied = { ...inState(deps, current.value, 'denied'), status: 'FulfilmentRefused' };
     await closeRequest(deps, current, denied);
-    await deps.audit.record({ actorId: 'system', action: 'denyRequest.unfulfillable', entityType: 'assignmentRequest', entityId: denied.id, before: current.value, after: { ...denied, reason: error.message } });
+    await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'denyRequest.unfulfillable', entityType: 'assignmentRequest', entityId: denied.id, before: current.value, after: { ...denied, reason: error.message } });
   }
 }
