@@ -8,7 +8,7 @@ import { systemClock } from './domain/clock';
 import type { EntitlementDeps } from './operations/entitlements/entitlementDeps';
 import { AuditLog } from './store/auditLog';
 import { EntitlementStore } from './store/entitlementStore';
-import { DueWorkStore } from './store/dueWork';
+import { DueWorkStore, type ExpirationKind, type RedeliveryKind } from './store/dueWork';
 import { GrantLedger } from './store/grantLedger';
 import { GrantStore } from './store/grantStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
@@ -34,18 +34,21 @@ export function buildDeps(config: Config): Deps {
   const directory = createGraphDirectory(config);
   // Health must answer quickly: its probe tries once, where the directory's own calls wait out throttling.
   const directoryProbe = createGraphDirectory(config, SINGLE_ATTEMPT);
+  // Mail is best effort and must not hold up the workflow that sends it.
+  const mailDirectory = createGraphDirectory(config, BRIEF_RETRIES);
   const administrators = new AdministratorRoles(directory, systemClock);
   const roleAssignments = new RoleAssignmentStore(tables);
   const accesses = new WeakMap<Caller, CallerAccess>();
   const entitlements: EntitlementDeps = {
     store: new EntitlementStore(tables),
     grants: new GrantStore(tables),
-    due: new DueWorkStore(tables, 'dueWork'),
-    redeliveries: new DueWorkStore(tables, 'redeliveries'),
+    due: new DueWorkStore<ExpirationKind>(tables, 'dueWork'),
+    redeliveries: new DueWorkStore<RedeliveryKind>(tables, 'redeliveries'),
     sweeps: new SweepStates(tables),
     ledger: new GrantLedger(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),
+    mailDirectory,
     audit: new AuditLog(tables, systemClock),
     directory,
     administrators,
@@ -72,6 +75,7 @@ export function buildDeps(config: Config): Deps {
 }
 
 const SINGLE_ATTEMPT: RetryPolicy = { maxAttempts: 1, maxElapsedMs: 0, baseDelayMs: 0, maxDelayMs: 0 };
+const BRIEF_RETRIES: RetryPolicy = { maxAttempts: 2, maxElapsedMs: 5_000, baseDelayMs: 500, maxDelayMs: 2_000 };
 
 let deps: Deps | undefined;
 

@@ -4,11 +4,15 @@ import { filter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
 
-/** What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work). */
-export type DueKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'redelivery';
+/**
+ * What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work).
+ * The expiration sweep's kinds share one index; redelivery, the reconcile sweep's, has its own.
+ */
+export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder';
+export type RedeliveryKind = 'redelivery';
 
-export interface DueItem {
-  kind: DueKind;
+export interface DueItem<K extends string = string> {
+  kind: K;
   /** UTC ISO 8601. */
   dueDateTime: string;
   /** The request or assignment it is about. */
@@ -23,8 +27,8 @@ export interface DueItem {
  * hints, written before or with what they are about and checked against it when they come due (an assignment
  * extended since has a later end: its old item is simply dropped).
  */
-export class DueWorkStore {
-  readonly #items: DocumentTable<DueItem>;
+export class DueWorkStore<K extends string> {
+  readonly #items: DocumentTable<DueItem<K>>;
 
   /** `table`: one index per sweep (`dueWork` for expirations, `redeliveries` for the reconcile sweep). */
   constructor(tables: Tables, table: string) {
@@ -32,14 +36,14 @@ export class DueWorkStore {
   }
 
   /** Records an item; the same item twice is one item. */
-  async schedule(item: DueItem): Promise<void> {
+  async schedule(item: DueItem<K>): Promise<void> {
     await this.#items.insert(minuteOf(item.dueDateTime), rowKeyOf(item), item).catch((error: unknown) => {
       if ((error as { code?: unknown })?.code !== 'alreadyExists') throw error;
     });
   }
 
   /** Items due at or before `now`, from the minute `from` on (inclusive), oldest first. */
-  async dueBy(now: DateTime, from: string | undefined): Promise<StoredDocument<DueItem>[]> {
+  async dueBy(now: DateTime, from: string | undefined): Promise<StoredDocument<DueItem<K>>[]> {
     const last = minuteOf(now.toUTC().toISO()!);
     const range = from ? filter`PartitionKey ge ${from} and PartitionKey le ${last}` : filter`PartitionKey le ${last}`;
     const items = await this.#items.list({ filter: range });
@@ -47,7 +51,7 @@ export class DueWorkStore {
     return items.filter((d) => d.value.dueDateTime <= nowIso).sort((a, b) => a.value.dueDateTime.localeCompare(b.value.dueDateTime));
   }
 
-  done(item: StoredDocument<DueItem>): Promise<void> {
+  done(item: StoredDocument<DueItem<K>>): Promise<void> {
     return this.#items.delete(item);
   }
 }
@@ -57,4 +61,4 @@ export function minuteOf(isoDateTime: string): TableKey {
   return tableKey(DateTime.fromISO(isoDateTime, { zone: 'utc' }).toFormat('yyyyMMddHHmm'));
 }
 
-const rowKeyOf = (item: DueItem) => tableKey(item.dueDateTime, item.kind, item.entityId, item.detail);
+const rowKeyOf = (item: DueItem<string>) => tableKey(item.dueDateTime, item.kind, item.entityId, item.detail);

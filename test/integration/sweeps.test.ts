@@ -111,6 +111,18 @@ describe('expirationSweep, cut off and resumed', () => {
     expect(await sweepExpirations(deps, { holder: 'third', budgetMs: 60_000 })).toMatchObject({ processed: 0, stale: 0 });
   });
 
+  it('removes a role two assignments of one person gave when both end in the same run', async () => {
+    const PERSON = '616273cd-d6a1-4e4f-8ca4-c608ef605abf';
+    const first = await falconPackage('Ends together A', { type: 'afterDuration', duration: 'PT1M' });
+    const second = await falconPackage('Ends together B', { type: 'afterDuration', duration: 'PT1M' });
+    await assign(PERSON, first);
+    await assign(PERSON, second);
+    expect(await members()).toContain(PERSON);
+    advance({ minutes: 2 });
+    expect(await sweepExpirations(deps, { holder: 'together', budgetMs: 60_000 })).toMatchObject({ processed: 2, failed: 0 });
+    expect(await members()).not.toContain(PERSON);
+  });
+
   it('waits out the lease of a run that stopped without releasing it, then takes over', async () => {
     expect(await deps.sweeps.acquire('expirationSweep', 'stopped run', now, 60_000)).toBeDefined();
     expect(await sweepExpirations(deps, { holder: 'next', budgetMs: 1_000 })).toBeUndefined();

@@ -30,8 +30,8 @@ describe('delivery state', () => {
     expect(deliveryState(operations as DeliveryOperation[], 'remove')).toBe(expected);
   });
 
-  it('plans removals only of roles nothing else holds', () => {
-    const planned = removals([role('g1'), role('g2'), role('g1', 'Owner')], new Set([roleKey(role('g2'))]));
+  it('plans a pending removal for each role', () => {
+    const planned = removals([role('g1'), role('g1', 'Owner')]);
     expect(planned.map((o) => o.role.roleOriginId)).toEqual(['Member_g1', 'Owner_g1']);
     expect(planned.every((o) => o.action === 'remove' && o.state === 'pending')).toBe(true);
   });

@@ -43,6 +43,8 @@ export interface Assignment {
   requestId: string;
   /** Who asked for it: the target, an administrator, or Portcullis itself. */
   createdById: string;
+  /** The request that ended it, whose outcome follows its removals. */
+  endedByRequestId?: string;
   /** Directory changes not yet applied, or applied; failed ones are retried by reprocess and reconcile. */
   operations: DeliveryOperation[];
 }

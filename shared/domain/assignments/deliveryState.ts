@@ -32,9 +32,7 @@ export function additions(roles: readonly DirectoryRole[]): DeliveryOperation[] 
   return roles.map((role) => ({ action: 'add', role, state: 'pending', attempts: 0, lastError: null }));
 }
 
-/** Operations to remove the roles that nothing else holds (`heldElsewhere`: role keys another assignment holds). */
-export function removals(roles: readonly DirectoryRole[], heldElsewhere: ReadonlySet<string>): DeliveryOperation[] {
-  return roles
-    .filter((role) => !heldElsewhere.has(roleKey(role)))
-    .map((role) => ({ action: 'remove', role, state: 'pending', attempts: 0, lastError: null }));
+/** Operations to remove the roles, one each, pending. */
+export function removals(roles: readonly DirectoryRole[]): DeliveryOperation[] {
+  return roles.map((role) => ({ action: 'remove', role, state: 'pending', attempts: 0, lastError: null }));
 }

@@ -7,6 +7,7 @@ import type { StoredDocument } from '../../store/documentTable';
 import { SITE_ROLES } from '../entitlements/resourceOrigins';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { planRedelivery } from '../lifecycle/planDueWork';
+import { rolesHeldElsewhere } from './directoryRoles';
 
 /** After this many attempts a failed operation is left failed, with its reason, for an administrator to reprocess. */
 export const MAX_ATTEMPTS = 5;
@@ -26,20 +27,30 @@ export async function applyOperations(
   assignments: readonly StoredDocument<Assignment>[],
   options: { retryFailed: boolean } = { retryFailed: false },
 ): Promise<StoredDocument<Assignment>[]> {
-  const due = (op: DeliveryOperation) => op.state === 'pending' || (options.retryFailed && op.state === 'failed');
+  const due = (op: DeliveryOperation) => op.state === 'pending' || (options.retryFailed && op.state === 'failed' && op.attempts < MAX_ATTEMPTS);
   const groups = new Map<string, { role: DirectoryRole; action: DeliveryOperation['action']; userIds: Set<string> }>();
+  const results = new Map<string, Outcomes>();
   for (const { value } of assignments) {
+    const removing = value.operations.filter((op) => due(op) && op.action === 'remove');
+    const stillHeld = removing.length > 0 ? await rolesHeldElsewhere(deps, value.targetId, value.id) : new Set<string>();
     for (const op of value.operations.filter(due)) {
       const key = `${op.action}|${roleKey(op.role)}`;
+      // Checked now, after the ending assignment was saved as ended: of two assignments of one person ending at
+      // once, the later check sees the other ended, so a role both gave is removed, and one still given is kept.
+      if (op.action === 'remove' && stillHeld.has(roleKey(op.role))) {
+        const kept = results.get(key) ?? new Map<string, ChangeOutcome>();
+        kept.set(value.targetId, { userId: value.targetId, outcome: 'unchanged' });
+        results.set(key, kept);
+        continue;
+      }
       const group = groups.get(key) ?? { role: op.role, action: op.action, userIds: new Set<string>() };
       group.userIds.add(value.targetId);
       groups.set(key, group);
     }
   }
-  const results = new Map<string, Outcomes>();
   for (const [key, group] of groups) {
     const outcomes = await changeRole(deps.directory, group.role, group.action, [...group.userIds]);
-    results.set(key, outcomes);
+    results.set(key, new Map([...(results.get(key) ?? []), ...outcomes]));
     await recordInLedger(deps, group.role, group.action, [...outcomes.values()]);
   }
 

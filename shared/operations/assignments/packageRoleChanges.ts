@@ -4,7 +4,7 @@ import { isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { applyOperations } from './applyOperations';
-import { isActive, rolesHeldElsewhere } from './directoryRoles';
+import { isActive } from './directoryRoles';
 
 /**
  * A role added to a package reaches everyone assigned the package: one pending operation per assignment, saved
@@ -19,12 +19,8 @@ export async function deliverRoleToAssignees(deps: EntitlementDeps, packageId: s
 /** A role taken out of a package is removed from its assignees, except where another assignment still grants it. */
 export async function withdrawRoleFromAssignees(deps: EntitlementDeps, packageId: string, role: DirectoryRole): Promise<void> {
   const assignees = (await deps.grants.assignmentsOfPackage(packageId)).filter((a) => isActive(a.value));
-  const planned: StoredDocument<Assignment>[] = [];
-  for (const assignee of assignees) {
-    const heldElsewhere = await rolesHeldElsewhere(deps, assignee.value.targetId, assignee.value.id);
-    const operations = removals([role], heldElsewhere);
-    if (operations.length > 0) planned.push(await withOperations(deps, assignee, operations));
-  }
+  // Whether another assignment still gives the role is decided per person when the removals are applied.
+  const planned = await Promise.all(assignees.map((a) => withOperations(deps, a, removals([role]))));
   await applyOperations(deps, planned);
 }
 

@@ -5,7 +5,7 @@ import type { DirectoryPort } from '../../directory/directoryPort';
 import type { Clock } from '../../domain/clock';
 import type { AuditLog } from '../../store/auditLog';
 import type { EntitlementStore } from '../../store/entitlementStore';
-import type { DueWorkStore } from '../../store/dueWork';
+import type { DueWorkStore, ExpirationKind, RedeliveryKind } from '../../store/dueWork';
 import type { GrantLedger } from '../../store/grantLedger';
 import type { GrantStore } from '../../store/grantStore';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
@@ -17,9 +17,9 @@ export interface EntitlementDeps {
   /** Requests, approvals and assignments. */
   grants: GrantStore;
   /** What falls due when: assignment ends, scheduled starts, approval timeouts, reminders, redelivery. */
-  due: DueWorkStore;
+  due: DueWorkStore<ExpirationKind>;
   /** Deliveries to apply again, by when (the reconcile sweep's index). */
-  redeliveries: DueWorkStore;
+  redeliveries: DueWorkStore<RedeliveryKind>;
   sweeps: SweepStates;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
@@ -27,6 +27,8 @@ export interface EntitlementDeps {
   reconcileRemovesUngranted: boolean;
   /** Whether notifications are mailed (MAIL_SENDER is set). */
   mailEnabled: boolean;
+  /** The directory notifications go through: it gives up after a few seconds, so a mail never holds up a workflow. */
+  mailDirectory: Pick<DirectoryPort, 'getUser' | 'sendMail'>;
   audit: AuditLog;
   directory: DirectoryPort;
   administrators: AdministratorRoles;

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { currentStage, expireStage } from '../../domain/requests/approvalStages';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { assignmentEnd, isScheduledStart } from '../../domain/requests/requestRequirements';
-import type { DueItem } from '../../store/dueWork';
+import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { accessEndingSoon, accessExpired, approvalNeeded, requestDenied } from '../notifications/messages';
@@ -10,6 +10,7 @@ import { about, notify } from '../notifications/notify';
 import { fulfilRequest } from '../requests/fulfilRequest';
 import { closeRequest, inState, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
+import { fulfilOrDeny } from '../requests/approvalFlow';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
 /**
@@ -23,23 +24,21 @@ export async function sweepExpirations(deps: EntitlementDeps, options: SweepOpti
   );
 }
 
-type Handler = (deps: EntitlementDeps, item: DueItem) => Promise<ItemOutcome>;
+type Handler = (deps: EntitlementDeps, item: DueItem<ExpirationKind>) => Promise<ItemOutcome>;
 
-const HANDLERS: Record<DueItem['kind'], Handler> = {
+const HANDLERS: Record<ExpirationKind, Handler> = {
   assignmentEnd: expireAssignment,
   scheduledStart: startScheduledRequest,
   stageTimeout: timeOutStage,
   stageEscalation: escalateStage,
   expiryReminder: remindOfEnd,
-  // Redelivery has an index of its own, read by the reconcile sweep; none is ever here.
-  redelivery: async () => 'stale',
 };
 
 /**
  * Ends an assignment whose end has come, through a `systemRemove` request as Entra records it: the roles no other
  * assignment holds are removed, and the target is told.
  */
-async function expireAssignment(deps: EntitlementDeps, item: DueItem): Promise<ItemOutcome> {
+async function expireAssignment(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
   const assignment = await deps.grants.findAssignment(item.entityId);
   const end = assignment && assignmentEnd(assignment.value.schedule);
   if (!assignment || assignment.value.state === 'expired' || !end || end > deps.clock.now()) return 'stale';
@@ -74,15 +73,15 @@ async function expireAssignment(deps: EntitlementDeps, item: DueItem): Promise<I
 }
 
 /** Delivers a request whose start has come. */
-async function startScheduledRequest(deps: EntitlementDeps, item: DueItem): Promise<ItemOutcome> {
+async function startScheduledRequest(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
   const stored = await deps.grants.findRequest(item.entityId);
   if (!stored || stored.value.state !== 'scheduled' || isScheduledStart(stored.value.schedule, deps.clock.now())) return 'stale';
-  await fulfilRequest(deps, stored);
+  await fulfilOrDeny(deps, stored);
   return 'processed';
 }
 
 /** Denies a request whose stage nobody decided in time (its `durationBeforeAutomaticDenial`). */
-async function timeOutStage(deps: EntitlementDeps, item: DueItem): Promise<ItemOutcome> {
+async function timeOutStage(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
   const stored = await deps.grants.findRequest(item.entityId);
   const stage = stored?.value.state === 'pendingApproval' && stored.value.approval ? currentStage(stored.value.approval) : undefined;
   if (!stored || !stage || stage.id !== item.detail) return 'stale';
@@ -96,7 +95,7 @@ async function timeOutStage(deps: EntitlementDeps, item: DueItem): Promise<ItemO
 }
 
 /** Hands a stage to its escalation approvers (or the fallback ones) after `durationBeforeEscalation`. */
-async function escalateStage(deps: EntitlementDeps, item: DueItem): Promise<ItemOutcome> {
+async function escalateStage(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
   const stored = await deps.grants.findRequest(item.entityId);
   const stage = stored?.value.state === 'pendingApproval' && stored.value.approval ? currentStage(stored.value.approval) : undefined;
   if (!stored || !stage || stage.id !== item.detail || stage.escalated) return 'stale';
@@ -115,11 +114,11 @@ async function escalateStage(deps: EntitlementDeps, item: DueItem): Promise<Item
 }
 
 /** Tells the target their assignment ends soon, if it still ends then. */
-async function remindOfEnd(deps: EntitlementDeps, item: DueItem): Promise<ItemOutcome> {
+async function remindOfEnd(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
   const [days, endIso] = item.detail.split('|');
   const assignment = await deps.grants.findAssignment(item.entityId);
   const end = assignment && assignmentEnd(assignment.value.schedule);
-  if (!assignment || assignment.value.state === 'expired' || !end || !endIso || !end.equals(DateTime.fromISO(endIso))) return 'stale';
+  if (!assignment || assignment.value.state === 'expired' || !end || !endIso || end.toMillis() !== DateTime.fromISO(endIso).toMillis()) return 'stale';
   const a = assignment.value;
   if (days === '1') await deps.grants.assignments.replace(assignment, { ...a, status: 'NearExpiry1DayNotificationTriggered' });
   await notify(deps, about(a), (s) => accessEndingSoon([a.targetId], s, endIso));

@@ -4,7 +4,7 @@ import type { ApprovalStage } from '../../domain/policies';
 import { durationMillis } from '../../domain/policies/durations';
 import type { ApprovalStageRecord, AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { assignmentEnd } from '../../domain/requests/requestRequirements';
-import type { DueItem, DueKind } from '../../store/dueWork';
+import type { DueWorkStore, ExpirationKind } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 
 /** Entra reminds the target 14 days and 1 day before an assignment they may extend ends. */
@@ -14,35 +14,36 @@ export const REMINDER_LEAD_DAYS = [14, 1] as const;
  * Writes an item of the due-time index. One due in the past (a reminder whose day has gone) is due now, so the
  * sweep, which reads from its last minute on, still finds it.
  */
-async function schedule(deps: EntitlementDeps, kind: DueKind, at: DateTime, entityId: string, detail = '', index = deps.due): Promise<void> {
+async function schedule<K extends string>(deps: EntitlementDeps, index: DueWorkStore<K>, kind: K, at: DateTime, entityId: string, detail = ''): Promise<void> {
   const now = deps.clock.now();
-  const item: DueItem = { kind, dueDateTime: (at < now ? now : at).toUTC().toISO()!, entityId, detail };
-  await index.schedule(item);
+  await index.schedule({ kind, dueDateTime: (at < now ? now : at).toUTC().toISO()!, entityId, detail });
 }
+
+const expiration = (deps: EntitlementDeps, kind: ExpirationKind, at: DateTime, entityId: string, detail = '') => schedule(deps, deps.due, kind, at, entityId, detail);
 
 /** An assignment's end, and the reminders before it when its target may extend it themselves. */
 export async function planAssignmentEnd(deps: EntitlementDeps, assignment: Assignment, extendable: boolean): Promise<void> {
   const end = assignmentEnd(assignment.schedule);
   if (!end) return;
-  await schedule(deps, 'assignmentEnd', end, assignment.id, end.toUTC().toISO()!);
+  await expiration(deps, 'assignmentEnd', end, assignment.id, end.toUTC().toISO()!);
   if (!extendable) return;
   for (const days of REMINDER_LEAD_DAYS) {
     const at = end.minus({ days });
-    if (at > deps.clock.now()) await schedule(deps, 'expiryReminder', at, assignment.id, `${days}|${end.toUTC().toISO()}`);
+    if (at > deps.clock.now()) await expiration(deps, 'expiryReminder', at, assignment.id, `${days}|${end.toUTC().toISO()}`);
   }
 }
 
 /** A request waiting for its start. */
 export async function planScheduledStart(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
-  if (request.schedule.startDateTime) await schedule(deps, 'scheduledStart', DateTime.fromISO(request.schedule.startDateTime), request.id);
+  if (request.schedule.startDateTime) await expiration(deps, 'scheduledStart', DateTime.fromISO(request.schedule.startDateTime), request.id);
 }
 
 /** A stage's automatic denial and, when the policy asks for it, its escalation. */
 export async function planStage(deps: EntitlementDeps, request: AssignmentRequest, stage: ApprovalStageRecord, settings: ApprovalStage): Promise<void> {
   const started = DateTime.fromISO(stage.startedDateTime ?? deps.clock.now().toUTC().toISO()!);
-  await schedule(deps, 'stageTimeout', started.plus({ milliseconds: durationMillis(settings.durationBeforeAutomaticDenial) }), request.id, stage.id);
+  await expiration(deps, 'stageTimeout', started.plus({ milliseconds: durationMillis(settings.durationBeforeAutomaticDenial) }), request.id, stage.id);
   if (settings.isEscalationEnabled) {
-    await schedule(deps, 'stageEscalation', started.plus({ milliseconds: durationMillis(settings.durationBeforeEscalation) }), request.id, stage.id);
+    await expiration(deps, 'stageEscalation', started.plus({ milliseconds: durationMillis(settings.durationBeforeEscalation) }), request.id, stage.id);
   }
 }
 
@@ -54,5 +55,5 @@ export const PENDING_GRACE_MS = 5 * 60_000;
 
 /** Failed or pending delivery of an assignment, to be applied again at `at` (the reconcile sweep). */
 export async function planRedelivery(deps: EntitlementDeps, assignmentId: string, at: DateTime): Promise<void> {
-  await schedule(deps, 'redelivery', at, assignmentId, at.toUTC().toISO()!, deps.redeliveries);
+  await schedule(deps, deps.redeliveries, 'redelivery', at, assignmentId);
 }

@@ -1,12 +1,11 @@
 import type { Assignment, DirectoryRole } from '../../domain/assignments/assignment';
 import { deliveryState, roleKey } from '../../domain/assignments/deliveryState';
 import type { DirectoryPage, DirectoryPort } from '../../directory/directoryPort';
-import type { DueItem } from '../../store/dueWork';
+import type { DueItem, RedeliveryKind } from '../../store/dueWork';
 import { applyOperations, changeRole, MAX_ATTEMPTS } from '../assignments/applyOperations';
 import { directoryRoleOf, isActive } from '../assignments/directoryRoles';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { effectOf } from '../requests/fulfilRequest';
 import { inState } from '../requests/requestWrites';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
@@ -22,6 +21,9 @@ export interface ReconcileResult {
   removed: number;
   /** Roles left for the next run because the time budget ran out. */
   rolesRemaining: number;
+  /** Roles that could not be compared this time (the directory away, a group deleted), with the first reasons. */
+  rolesFailed: number;
+  errors: string[];
 }
 
 interface Checkpoint {
@@ -52,14 +54,16 @@ export async function reconcile(deps: EntitlementDeps, options: SweepOptions): P
 }
 
 /** Applies an assignment's failed or pending operations again, and brings the request that made it up to date. */
-async function redeliver(deps: EntitlementDeps, item: DueItem): Promise<ItemOutcome> {
+async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): Promise<ItemOutcome> {
   const stored = await deps.grants.findAssignment(item.entityId);
   const undone = stored?.value.operations.filter((o) => o.state === 'pending' || (o.state === 'failed' && o.attempts < MAX_ATTEMPTS)) ?? [];
   if (!stored || undone.length === 0) return 'stale';
   const [applied] = await applyOperations(deps, [stored], { retryFailed: true });
-  const request = await deps.grants.findRequest(applied!.value.requestId);
-  const outcome = deliveryState(applied!.value.operations);
-  if (request && effectOf(request.value) === 'add' && isActive(applied!.value) && ['delivering', 'partiallyDelivered', 'deliveryFailed'].includes(request.value.state) && request.value.state !== outcome) {
+  // The request whose outcome this delivery is: the one that ended the assignment, or the one that made it.
+  const ended = !isActive(applied!.value);
+  const request = await deps.grants.findRequest(ended ? (applied!.value.endedByRequestId ?? '') : applied!.value.requestId);
+  const outcome = deliveryState(applied!.value.operations, ended ? 'remove' : 'add');
+  if (request && ['delivering', 'partiallyDelivered', 'deliveryFailed'].includes(request.value.state) && request.value.state !== outcome) {
     await deps.grants.requests.replace(request, inState(deps, request.value, outcome));
   }
   return 'processed';
@@ -79,7 +83,7 @@ async function rolesInUse(deps: EntitlementDeps): Promise<Array<{ key: string; r
 }
 
 async function repairDrift(deps: EntitlementDeps, after: string | null, deadline: number) {
-  const counts = { rolesChecked: 0, rolesNotCheckable: 0, added: 0, removed: 0, rolesRemaining: 0 };
+  const counts = { rolesChecked: 0, rolesNotCheckable: 0, added: 0, removed: 0, rolesRemaining: 0, rolesFailed: 0, errors: [] as string[] };
   const roles = (await rolesInUse(deps)).filter((r) => after === null || r.key > after);
   let lastRole: string | null = null;
   for (const [index, { key, role, packageIds }] of roles.entries()) {
@@ -87,16 +91,22 @@ async function repairDrift(deps: EntitlementDeps, after: string | null, deadline
       counts.rolesRemaining = roles.length - index;
       return { counts, lastRole };
     }
-    const actual = await holdersInDirectory(deps.directory, role);
-    if (!actual) counts.rolesNotCheckable++;
-    else {
-      const expected = await expectedHolders(deps, packageIds);
-      const granted = deps.reconcileRemovesUngranted ? actual : await deps.ledger.holders(key);
-      const missing = [...expected].filter((id) => !actual.has(id));
-      const extra = [...actual].filter((id) => granted.has(id) && !expected.has(id));
-      if (missing.length > 0) counts.added += await change(deps, role, 'add', missing);
-      if (extra.length > 0) counts.removed += await change(deps, role, 'remove', extra);
-      counts.rolesChecked++;
+    try {
+      const actual = await holdersInDirectory(deps.directory, role);
+      if (!actual) counts.rolesNotCheckable++;
+      else {
+        const expected = await expectedHolders(deps, packageIds);
+        const granted = deps.reconcileRemovesUngranted ? actual : await deps.ledger.holders(key);
+        const missing = [...expected].filter((id) => !actual.has(id));
+        const extra = [...actual].filter((id) => granted.has(id) && !expected.has(id));
+        if (missing.length > 0) counts.added += await change(deps, role, 'add', missing);
+        if (extra.length > 0) counts.removed += await change(deps, role, 'remove', extra);
+        counts.rolesChecked++;
+      }
+    } catch (error) {
+      // One role that cannot be compared (its group deleted, the directory away) does not stop the others.
+      counts.rolesFailed++;
+      if (counts.errors.length < 5) counts.errors.push(`${key}: ${error instanceof Error ? error.message : String(error)}`);
     }
     lastRole = key;
   }

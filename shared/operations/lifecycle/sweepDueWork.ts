@@ -26,6 +26,18 @@ export interface SweepOptions {
   budgetMs: number;
 }
 
+/**
+ * A lease outlasts the longest a run can take (the functions' timeout, host.json: 10 minutes), so no second
+ * runner starts while the first may still be working; a run stopped without releasing it delays the next by this.
+ */
+const LEASE_MS = 11 * 60_000;
+/**
+ * The next pass rereads this much before its run's minute: an item written late (a writer's clock slightly behind,
+ * a write retried) lands in a minute already passed and would otherwise never be read. Done items are deleted, so
+ * rereading costs a query over what is left.
+ */
+const LATE_WRITES_MS = 10 * 60_000;
+
 /** Items handled at once: enough to overlap storage and directory round trips, few enough not to flood either. */
 const CONCURRENCY = 8;
 const MAX_REPORTED_ERRORS = 5;
@@ -40,11 +52,17 @@ export async function withSweepLease<T>(
   options: SweepOptions,
   work: (checkpoint: string | null, deadline: number) => Promise<{ checkpoint: string | null; result: T }>,
 ): Promise<T | undefined> {
-  const lease = await deps.sweeps.acquire(sweep, options.holder, deps.clock.now(), options.budgetMs + 60_000);
+  const lease = await deps.sweeps.acquire(sweep, options.holder, deps.clock.now(), LEASE_MS);
   if (!lease) return undefined;
-  const { checkpoint, result } = await work(lease.value.checkpoint, Date.now() + options.budgetMs);
-  await deps.sweeps.release(await deps.sweeps.checkpoint(lease, checkpoint));
-  return result;
+  let checkpoint = lease.value.checkpoint;
+  try {
+    // The budget is wall-clock time this run may take, whatever the domain clock says.
+    const done = await work(checkpoint, Date.now() + options.budgetMs);
+    checkpoint = done.checkpoint;
+    return done.result;
+  } finally {
+    await deps.sweeps.release(await deps.sweeps.checkpoint(lease, checkpoint));
+  }
 }
 
 /**
@@ -52,14 +70,14 @@ export async function withSweepLease<T>(
  * checks its item against the current state, so a pass cut off and run again, or an item seen twice, has its
  * effect once. Answers the minute the next pass starts from: the earliest still holding work, or now's.
  */
-export async function processDueItems(
-  index: DueWorkStore,
-  handle: (item: DueItem) => Promise<ItemOutcome>,
+export async function processDueItems<K extends string>(
+  index: DueWorkStore<K>,
+  handle: (item: DueItem<K>) => Promise<ItemOutcome>,
   range: { from: string | null; now: DateTime; deadline: number },
 ): Promise<{ checkpoint: string; result: DueWorkResult }> {
   const result: DueWorkResult = { processed: 0, stale: 0, failed: 0, remaining: 0, errors: [] };
   const items = await index.dueBy(range.now, range.from ?? undefined);
-  const unfinished: StoredDocument<DueItem>[] = [];
+  const unfinished: StoredDocument<DueItem<K>>[] = [];
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -81,6 +99,7 @@ export async function processDueItems(
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const earliest = unfinished.map((i) => i.value.dueDateTime).sort()[0];
-  return { checkpoint: minuteOf(earliest ?? range.now.toUTC().toISO()!), result };
+  const reread = range.now.minus(LATE_WRITES_MS).toUTC().toISO()!;
+  const earliest = [reread, ...unfinished.map((i) => i.value.dueDateTime)].sort()[0]!;
+  return { checkpoint: minuteOf(earliest), result };
 }

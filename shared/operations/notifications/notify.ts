@@ -19,9 +19,9 @@ export async function notify(deps: EntitlementDeps, about: { packageId: string; 
   let notification: Notification | undefined;
   try {
     notification = build(await subjectOf(deps, about.packageId, about.personId));
-    const users = await Promise.all(notification.toUserIds.map((id) => deps.directory.getUser(id)));
+    const users = await Promise.all(notification.toUserIds.map((id) => deps.mailDirectory.getUser(id)));
     const to = users.flatMap((user) => user?.mail ?? user?.userPrincipalName ?? []);
-    if (to.length > 0) await deps.directory.sendMail({ to, subject: notification.subject, text: notification.text });
+    if (to.length > 0) await deps.mailDirectory.sendMail({ to, subject: notification.subject, text: notification.text });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     await deps.audit
@@ -35,6 +35,6 @@ export const about = (grant: { accessPackageId: string; targetId: string }) => (
 
 /** The names a notification shows; a package or person gone since shows by id. */
 async function subjectOf(deps: EntitlementDeps, packageId: string, personId: string): Promise<Subject> {
-  const [accessPackage, person] = await Promise.all([deps.store.accessPackages.find(packageId), deps.directory.getUser(personId)]);
+  const [accessPackage, person] = await Promise.all([deps.store.accessPackages.find(packageId), deps.mailDirectory.getUser(personId)]);
   return { packageName: accessPackage?.value.displayName ?? packageId, personName: person?.displayName ?? personId };
 }

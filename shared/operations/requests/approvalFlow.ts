@@ -90,14 +90,15 @@ export async function decideApprovalStage(deps: EntitlementDeps, caller: Caller,
   if (stage) await deps.grants.unindexApprovers(requestId, stage.approverIds.filter((id) => !next?.approverIds.includes(id)));
   await deps.audit.record({ actorId: caller.objectId, action: `decideApprovalStage.${decision.outcome}`, entityType: 'assignmentRequest', entityId: requestId, before: stored.value, after: saved.value });
   if (decision.outcome === 'denied') await notify(deps, about(decided), (s) => requestDenied([decided.requestorId], s, 'an approver denied it'));
-  if (decision.outcome === 'approved') await fulfilApproved(deps, saved);
+  if (decision.outcome === 'approved') await fulfilOrDeny(deps, saved);
 }
 
 /**
- * Carries out an approved request. If it can no longer be (its policy or assignment is gone, or the target now
- * holds an incompatible package), it is denied with the reason, rather than left delivering for ever.
+ * Carries out a request approved (or reaching its scheduled start) some time after it was checked. If it can no
+ * longer be (its policy or assignment is gone, or the target now holds an incompatible package), it is denied with
+ * the reason, rather than left delivering, or scheduled, for ever.
  */
-async function fulfilApproved(deps: EntitlementDeps, approved: StoredDocument<AssignmentRequest>): Promise<void> {
+export async function fulfilOrDeny(deps: EntitlementDeps, approved: StoredDocument<AssignmentRequest>): Promise<void> {
   try {
     await fulfilRequest(deps, approved);
   } catch (error) {

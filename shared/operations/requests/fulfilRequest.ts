@@ -8,7 +8,7 @@ import { accessDelivered } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
 import type { StoredDocument } from '../../store/documentTable';
 import { applyOperations } from '../assignments/applyOperations';
-import { rolesHeldElsewhere, rolesOfPackage } from '../assignments/directoryRoles';
+import { rolesOfPackage } from '../assignments/directoryRoles';
 import { checkSeparationOfDuties } from './separationOfDuties';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { inState, saveRequestWithAssignment } from './requestWrites';
@@ -81,15 +81,16 @@ async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
   const request = stored.value;
   const assignment = await assignmentOf(deps, request);
   if (assignment.value.state === 'expired') throw new DomainError('invalidRequest', `Assignment '${assignment.value.id}' has already ended.`);
-  const heldElsewhere = await rolesHeldElsewhere(deps, request.targetId, assignment.value.id);
   const ended: Assignment = {
     ...assignment.value,
     state: 'expired',
     status: STATUS_OF_STATE.expired,
     expiredDateTime: nowIso(deps),
     // What this assignment was given (its additions), not what the package grants now; additions not yet made
-    // are dropped with the rest, so a later retry cannot grant what was just taken away.
-    operations: removals(assignment.value.operations.filter((o) => o.action === 'add').map((o) => o.role), heldElsewhere),
+    // are dropped with the rest, so a later retry cannot grant what was just taken away. Roles another assignment
+    // still gives are kept when the removals are applied (applyOperations), not now.
+    operations: removals(assignment.value.operations.filter((o) => o.action === 'add').map((o) => o.role)),
+    endedByRequestId: request.id,
   };
   const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
   await planRedelivery(deps, ended.id, deps.clock.now().plus(PENDING_GRACE_MS));
