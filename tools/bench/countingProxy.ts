@@ -1,4 +1,5 @@
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { ACCOUNT, ACCOUNT_KEY } from '../azurite/embeddedAzurite';
 
 export interface RoundTripCounts {
   /** Every HTTP request the service sent to Table Storage. */
@@ -55,4 +56,16 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
       agent.destroy();
     },
   };
+}
+
+/** Azurite's own connection string, but with tables reached through the proxy. */
+export function connectionStringThrough(proxy: CountingProxy, endpoints: { blob: string; queue: string }): string {
+  return [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${ACCOUNT}`,
+    `AccountKey=${ACCOUNT_KEY}`,
+    `BlobEndpoint=${endpoints.blob}/${ACCOUNT}`,
+    `QueueEndpoint=${endpoints.queue}/${ACCOUNT}`,
+    `TableEndpoint=${proxy.url}/${ACCOUNT}`,
+  ].join(';');
 }

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectRoot } from '../local-host/loadFunctions';
 import { directoryScenario } from './directoryScenario';
+import { expirationScenario } from './expirationScenario';
 import { requestsScenario } from './requestsScenario';
 
 /**
@@ -11,6 +12,7 @@ import { requestsScenario } from './requestsScenario';
 const scenarios: Record<string, () => Promise<object[]>> = {
   directory: () => directoryScenario(),
   requests: () => requestsScenario(),
+  expiration: () => expirationScenario(),
 };
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
-import { ACCOUNT, ACCOUNT_KEY, startAzurite } from '../azurite/embeddedAzurite';
-import { startCountingProxy, type CountingProxy, type RoundTripCounts } from './countingProxy';
+import { startAzurite } from '../azurite/embeddedAzurite';
+import { connectionStringThrough, startCountingProxy, type CountingProxy, type RoundTripCounts } from './countingProxy';
 import { startHostProcess, type HostProcess } from '../local-host/hostProcess';
 
 export interface RequestsBenchRow {
@@ -85,17 +85,6 @@ export async function requestsScenario(): Promise<RequestsBenchRow[]> {
   }
 }
 
-/** Azurite's own connection string, but with tables reached through the proxy. */
-function connectionStringThrough(proxy: CountingProxy, endpoints: { blob: string; queue: string }): string {
-  return [
-    'DefaultEndpointsProtocol=http',
-    `AccountName=${ACCOUNT}`,
-    `AccountKey=${ACCOUNT_KEY}`,
-    `BlobEndpoint=${endpoints.blob}/${ACCOUNT}`,
-    `QueueEndpoint=${endpoints.queue}/${ACCOUNT}`,
-    `TableEndpoint=${proxy.url}/${ACCOUNT}`,
-  ].join(';');
-}
 
 async function runCases(host: HostProcess, proxy: CountingProxy): Promise<RequestsBenchRow[]> {
   const api = apiAs(host.url, ADMIN);
