@@ -1,16 +1,9 @@
 import { TableClient } from '@azure/data-tables';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
-import type { Caller } from '../../shared/auth/caller';
-import { buildDeps, type Deps } from '../../shared/composition';
-import { loadConfig } from '../../shared/config';
+import type { Deps } from '../../shared/composition';
 import type { Assignment, DeliveryOperation } from '../../shared/domain/assignments/assignment';
 import { roleKey } from '../../shared/domain/assignments/deliveryState';
 import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
-import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
-import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
 import { createCatalog } from '../../shared/operations/entitlements/catalogs';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
@@ -21,10 +14,30 @@ import { minuteOf, type DueItem } from '../../shared/store/dueWork';
 import { GrantStore, type GrantPointer, type PackageClaim } from '../../shared/store/grantStore';
 import { allOf, filter, rowKeysUnder } from '../../shared/store/odataFilter';
 import { splitTableKey, tableKey } from '../../shared/store/tableKeys';
-import { startAzurite, type EmbeddedAzurite } from '../azurite/embeddedAzurite';
 import type { TenantFixture } from '../graph-emulator/fixture';
 import { startGraphEmulator } from '../graph-emulator/server';
-import { connectionStringThrough, startCountingProxy, type CountingProxy } from './countingProxy';
+import {
+  ADMIN_CALLER,
+  assignmentDoc,
+  benchDeps,
+  benchTenant,
+  chunks,
+  countedRun,
+  drain,
+  emulatorCall,
+  guid,
+  inParallel,
+  memberIds,
+  packageWithPolicy,
+  progress,
+  range,
+  round,
+  tableWrites,
+  withBenchStorage,
+  type BenchStorage,
+  type PackageRef,
+} from './benchKit';
+import { connectionStringThrough } from './countingProxy';
 
 export interface ExpirationBenchRow {
   case: string;
@@ -89,28 +102,9 @@ const BUDGET_MS = 30 * 60_000;
 const FILLER_SPAN_MINUTES = 180 * 24 * 60;
 
 const TENANT = 'be000000-0000-4000-8000-0000000000e1';
-const ADMIN = 'ad000000-0000-4000-8000-000000000001';
 const GROUP = 'b0000000-0000-4000-8000-0000000000e1';
-const IDENTITY_GOVERNANCE_ADMINISTRATOR = '45d8d3c5-c802-45c6-b32a-1d70b5e1e86e';
 
-/** Created before counting starts, so a table's first use (createTable) is not counted as the sweep's work. */
-const TABLES_THE_SWEEP_USES = [
-  'sweepStates',
-  'dueWork',
-  'redeliveries',
-  'grantIndex',
-  'grantLedger',
-  'accessGrants',
-  'auditEvents',
-  'resourceRoleScopes',
-  'accessPackages',
-  'accessPackageLocators',
-  'assignmentPolicies',
-  'assignmentPolicyLocators',
-];
-
-/** Ids that say what they are: `a0000000-…` due targets, `c0000000-…` other targets, and so on. */
-const guid = (kind: string, i: number) => `${kind}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+/** Ids that say what they are (`guid`): `a0000000-…` due targets, `c0000000-…` other targets, and so on. */
 const DUE_TARGET = 'a0000000';
 const BYSTANDER = 'a1000000';
 const FILLER_TARGET = 'c0000000';
@@ -129,11 +123,6 @@ interface Layout {
   minutes: number;
   /** Minutes between two consecutive minute partitions. */
   stepMinutes: number;
-}
-
-interface PackageRef {
-  packageId: string;
-  policyId: string;
 }
 
 interface Seeded {
@@ -155,22 +144,12 @@ interface Seeded {
  * measured in the same run, before each sweep.
  */
 export async function expirationScenario(cases: readonly number[] = CASES): Promise<ExpirationBenchRow[]> {
-  const azurite = await startAzurite();
-  try {
-    const proxy = await startCountingProxy(azurite.endpoints.table);
-    const requests = countTableRequests(Number(new URL(proxy.url).port));
-    try {
-      const measured: Array<{ row: ExpirationBenchRow; sweepMs: number }> = [];
-      for (const total of cases) measured.push(await runCase(azurite, proxy, requests, layoutOf(total)));
-      const smallest = measured[0]!.sweepMs;
-      return measured.map(({ row, sweepMs }) => ({ ...row, ratioToSmallest: round(sweepMs / smallest, 2) }));
-    } finally {
-      requests.stop();
-      await proxy.close();
-    }
-  } finally {
-    await azurite.stop();
-  }
+  return withBenchStorage(async (storage) => {
+    const measured: Array<{ row: ExpirationBenchRow; sweepMs: number }> = [];
+    for (const total of cases) measured.push(await runCase(storage, layoutOf(total)));
+    const smallest = measured[0]!.sweepMs;
+    return measured.map(({ row, sweepMs }) => ({ ...row, ratioToSmallest: round(sweepMs / smallest, 2) }));
+  });
 }
 
 function layoutOf(total: number): Layout {
@@ -182,18 +161,16 @@ function layoutOf(total: number): Layout {
   return { total, fillers, targets: fillers / PER_TARGET, minutes, stepMinutes: Math.max(1, Math.floor(FILLER_SPAN_MINUTES / minutes)) };
 }
 
-async function runCase(azurite: EmbeddedAzurite, proxy: CountingProxy, requests: TableRequestCounter, layout: Layout): Promise<{ row: ExpirationBenchRow; sweepMs: number }> {
+async function runCase(storage: BenchStorage, layout: Layout): Promise<{ row: ExpirationBenchRow; sweepMs: number }> {
+  const { azurite, proxy } = storage;
   const label = `${DUE.toLocaleString('en-US')} due of ${layout.total.toLocaleString('en-US')}`;
   const prefix = `exp${layout.total}t`;
   const dueTargets = Array.from({ length: DUE }, (_, i) => guid(DUE_TARGET, i));
   const bystanders = Array.from({ length: BYSTANDERS }, (_, i) => guid(BYSTANDER, i));
   const emulator = await startGraphEmulator({ seed: tenantFixture(dueTargets, bystanders), port: 0 });
   try {
-    const settings = (storage: string) =>
-      loadConfig({ AzureWebJobsStorage: storage, TABLE_PREFIX: prefix, AUTH_MODE: 'easyauth', TENANT_ID: TENANT, GRAPH_EMULATOR_PORT: new URL(emulator.url).port });
     // Seeding, probes and checks go straight to Azurite; only the sweeps go through the counting proxy.
-    const direct = buildDeps(settings(azurite.connectionString));
-    const swept = buildDeps(settings(connectionStringThrough(proxy, azurite.endpoints)));
+    const { direct, counted: swept } = benchDeps(storage, emulator.url, prefix, TENANT);
     const problems: string[] = [];
 
     progress(`${label}: seeding`);
@@ -203,7 +180,7 @@ async function runCase(azurite: EmbeddedAzurite, proxy: CountingProxy, requests:
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     progress(`${label}: seeded in ${seedSeconds.toFixed(1)} s; checking the seed and measuring Azurite`);
     await checkSeed(direct.entitlements, layout, now, seeded, problems);
-    const membersBefore = new Set(await memberIds(direct));
+    const membersBefore = new Set(await memberIds(direct, GROUP));
     if (![...dueTargets, ...bystanders].every((id) => membersBefore.has(id))) problems.push('not every due target and bystander was a group member before the sweep');
 
     const rates = {
@@ -219,22 +196,12 @@ async function runCase(azurite: EmbeddedAzurite, proxy: CountingProxy, requests:
     if (dueBefore.length !== DUE) problems.push(`the due-time index held ${dueBefore.length} items due before the sweep, not ${DUE}`);
 
     progress(`${label}: sweeping`);
-    for (const name of TABLES_THE_SWEEP_USES) await swept.tables.get(name);
-    await emulatorCall(emulator.url, 'DELETE', '/_emulator/requests');
-    proxy.reset();
-    requests.reset();
-    const started = performance.now();
-    const result = await sweepExpirations(swept.entitlements, { holder: 'bench-expiration-1', budgetMs: BUDGET_MS });
-    const sweepMs = performance.now() - started;
+    const run = await countedRun(storage, swept, emulator.url, () => sweepExpirations(swept.entitlements, { holder: 'bench-expiration-1', budgetMs: BUDGET_MS }), problems);
+    const { result, ms: sweepMs, tableRoundTrips, tableKinds: kinds, graph } = run;
     if (!result) throw new Error('The first expirationSweep found its lease held; nothing else runs it here.');
-    const counted = proxy.counts();
-    const kinds = requests.counts();
-    const graph = (await emulatorCall(emulator.url, 'GET', '/_emulator/requests')) as { roundTrips: number };
     if (result.processed !== DUE || result.failed + result.stale + result.remaining > 0) {
       problems.push(`first sweep: ${JSON.stringify({ ...result, errors: undefined })}${result.errors.length > 0 ? `; errors: ${result.errors.join(' | ')}` : ''}`);
     }
-    const seen = kinds.pointReads + kinds.queries + kinds.inserts + kinds.replacements + kinds.deletions + kinds.transactions + kinds.other;
-    if (seen !== counted.roundTrips) problems.push(`the proxy counted ${counted.roundTrips} requests, its server events ${seen}`);
     const second = await sweepExpirations(swept.entitlements, { holder: 'bench-expiration-2', budgetMs: BUDGET_MS });
     if (!second) throw new Error('The second expirationSweep found its lease held; the first should have released it.');
 
@@ -242,13 +209,13 @@ async function runCase(azurite: EmbeddedAzurite, proxy: CountingProxy, requests:
     progress(`${label}: swept ${result.processed} in ${(sweepMs / 1000).toFixed(1)} s; Table requests per item: ${perItem}; checking`);
     const allExpired = await checkExpired(direct.entitlements, seeded, problems);
     const othersUnchanged = await checkOthersUnchanged(azurite.connectionString, `${prefix}accessGrants`, layout, seeded, problems);
-    const membersAfter = new Set(await memberIds(direct));
+    const membersAfter = new Set(await memberIds(direct, GROUP));
     const removedFromGroup = dueTargets.every((id) => !membersAfter.has(id)) && bystanders.every((id) => membersAfter.has(id)) && membersAfter.size === BYSTANDERS;
     if (!removedFromGroup) problems.push(`after the sweep the group has ${membersAfter.size} members; expected the ${BYSTANDERS} bystanders only`);
     if (second.processed !== 0 || second.failed !== 0) problems.push(`second sweep: ${JSON.stringify({ ...second, errors: undefined })}`);
 
     await direct.tables.deleteAll();
-    const writes = kinds.inserts + kinds.replacements + kinds.deletions + kinds.transactions;
+    const writes = tableWrites(kinds);
     const per = (n: number) => (result.processed > 0 ? round(n / result.processed, 2) : 0);
     return {
       sweepMs,
@@ -259,7 +226,7 @@ async function runCase(azurite: EmbeddedAzurite, proxy: CountingProxy, requests:
         seedSeconds: round(seedSeconds, 1),
         sweepSeconds: round(sweepMs / 1000, 2),
         itemsPerSecond: round((result.processed / sweepMs) * 1000, 1),
-        tableRoundTripsPerItem: per(counted.roundTrips),
+        tableRoundTripsPerItem: per(tableRoundTrips),
         tableWritesPerItem: per(writes),
         tableQueriesPerItem: per(kinds.queries),
         graphRoundTripsPerItem: per(graph.roundTrips),
@@ -295,7 +262,7 @@ async function runCase(azurite: EmbeddedAzurite, proxy: CountingProxy, requests:
  */
 async function seed(deps: Deps, layout: Layout, now: DateTime, dueTargets: string[], bystanders: string[]): Promise<Seeded> {
   const em = deps.entitlements;
-  const admin: Caller = { objectId: ADMIN, tenantId: TENANT, scopes: undefined, roles: [], isApplication: false, email: undefined };
+  const admin = ADMIN_CALLER(TENANT);
   const catalog = await createCatalog(em, admin, { displayName: 'Bench expiration', state: 'published' });
   await requestResource(em, admin, { requestType: 'adminAdd', resource: { originId: GROUP, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
   const granting = await packageWithPolicy(em, admin, catalog.id, 'Bench group access');
@@ -327,18 +294,6 @@ async function seed(deps: Deps, layout: Layout, now: DateTime, dueTargets: strin
   await em.ledger.record(roleKey(held[0]!.role), dueTargets);
   await drain(fillerWrites(deps, layout, now, seeded, start), SEED_CONCURRENCY);
   return seeded;
-}
-
-async function packageWithPolicy(deps: EntitlementDeps, admin: Caller, catalogId: string, displayName: string): Promise<PackageRef> {
-  const { id: packageId } = await createAccessPackage(deps, admin, { displayName, catalog: { id: catalogId } });
-  const { id: policyId } = await createAssignmentPolicy(deps, admin, {
-    displayName: `${displayName} policy`,
-    allowedTargetScope: 'notSpecified',
-    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
-    expiration: { type: 'afterDuration', duration: 'P365D' },
-    accessPackage: { id: packageId },
-  });
-  return { packageId, policyId };
 }
 
 /**
@@ -420,33 +375,6 @@ function* fillerWrites(deps: Deps, layout: Layout, now: DateTime, seeded: Seeded
   }
 }
 
-function assignmentDoc(f: {
-  id: string;
-  targetId: string;
-  ref: PackageRef;
-  catalogId: string;
-  requestId: string;
-  start: string;
-  end: string;
-  operations: DeliveryOperation[];
-}): Assignment {
-  return {
-    id: f.id,
-    state: 'delivered',
-    status: 'Delivered',
-    accessPackageId: f.ref.packageId,
-    assignmentPolicyId: f.ref.policyId,
-    catalogId: f.catalogId,
-    targetId: f.targetId,
-    schedule: { startDateTime: f.start, expiration: { type: 'afterDateTime', endDateTime: f.end, duration: null } },
-    expiredDateTime: null,
-    createdDateTime: f.start,
-    requestId: f.requestId,
-    createdById: ADMIN,
-    operations: f.operations,
-  };
-}
-
 /** Reads some of the seed back through the stores' own read paths, so rows written in bulk are known to be readable. */
 async function checkSeed(deps: EntitlementDeps, layout: Layout, now: DateTime, seeded: Seeded, problems: string[]): Promise<void> {
   for (const i of [0, Math.floor(layout.fillers / 2), layout.fillers - 1]) {
@@ -501,17 +429,6 @@ async function checkOthersUnchanged(connectionString: string, table: string, lay
   return ok;
 }
 
-async function memberIds(deps: Deps): Promise<string[]> {
-  const ids: string[] = [];
-  let page: string | undefined;
-  do {
-    const result = await deps.directory.listGroupMembers(GROUP, page);
-    ids.push(...result.items.map((m) => m.id));
-    page = result.nextPage;
-  } while (page);
-  return ids;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Azurite's own speed
 
@@ -539,117 +456,18 @@ async function replaceTime(connectionString: string, table: string): Promise<num
   return elapsedMs / QUERY_SAMPLE;
 }
 
-async function emulatorCall(url: string, method: string, path: string): Promise<unknown> {
-  const response = await fetch(`${url}${path}`, { method });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? undefined : response.json();
-}
-
 async function timeEach<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<number> {
   const started = performance.now();
   for (const item of items) await work(item);
   return (performance.now() - started) / items.length;
 }
 
-interface TableRequestKinds {
-  pointReads: number;
-  queries: number;
-  inserts: number;
-  replacements: number;
-  deletions: number;
-  transactions: number;
-  other: number;
-}
-
-interface TableRequestCounter {
-  counts(): TableRequestKinds;
-  reset(): void;
-  stop(): void;
-}
-
-/**
- * Sorts the requests the counting proxy on `port` receives by kind, from Node's own HTTP server events (the proxy
- * runs in this process): the proxy counts them, this says which are writes. Keyed entity paths end in
- * `(PartitionKey='…',RowKey='…')`.
- */
-function countTableRequests(port: number): TableRequestCounter {
-  const zero = (): TableRequestKinds => ({ pointReads: 0, queries: 0, inserts: 0, replacements: 0, deletions: 0, transactions: 0, other: 0 });
-  let counts = zero();
-  const listener = (message: unknown) => {
-    const { request, server } = message as { request: IncomingMessage; server: Server };
-    if ((server.address() as AddressInfo | null)?.port !== port) return;
-    const path = (request.url ?? '').split('?')[0] ?? '';
-    const keyed = path.includes('(PartitionKey=');
-    switch (request.method) {
-      case 'GET':
-        counts[keyed ? 'pointReads' : 'queries']++;
-        break;
-      case 'POST':
-        counts[path.endsWith('/$batch') ? 'transactions' : 'inserts']++;
-        break;
-      case 'PUT':
-        counts[keyed ? 'replacements' : 'other']++;
-        break;
-      case 'DELETE':
-        counts[keyed ? 'deletions' : 'other']++;
-        break;
-      default:
-        counts.other++;
-    }
-  };
-  subscribe('http.server.request.start', listener);
-  return { counts: () => ({ ...counts }), reset: () => void (counts = zero()), stop: () => void unsubscribe('http.server.request.start', listener) };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 
 function tenantFixture(dueTargets: string[], bystanders: string[]): TenantFixture {
-  const user = (id: string, name: string) => ({
-    id,
-    displayName: `Bench ${name}`,
-    userPrincipalName: `${name}@bench.example`,
-    mail: `${name}@bench.example`,
-    userType: 'Member' as const,
-    accountEnabled: true,
-  });
-  return {
-    tenantId: TENANT,
-    domains: ['bench.example'],
-    users: [user(ADMIN, 'admin'), ...dueTargets.map((id, i) => user(id, `due${i}`)), ...bystanders.map((id, i) => user(id, `bystander${i}`))],
-    groups: [{ id: GROUP, displayName: 'Bench expiration group', mailEnabled: false, securityEnabled: true, groupTypes: [], members: [...dueTargets, ...bystanders], owners: [] }],
-    directoryRoleAssignments: [{ principalId: ADMIN, roleDefinitionId: IDENTITY_GOVERNANCE_ADMINISTRATOR }],
-  };
-}
-
-
-/** `concurrency` workers take the items in order; results come back in the items' order. */
-async function inParallel<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await drain(
-    (function* () {
-      while (next < items.length) {
-        const index = next++;
-        yield async () => void (results[index] = await work(items[index]!));
-      }
-    })(),
-    concurrency,
+  return benchTenant(
+    TENANT,
+    [...dueTargets.map((id, i): [string, string] => [id, `due${i}`]), ...bystanders.map((id, i): [string, string] => [id, `bystander${i}`])],
+    [{ id: GROUP, displayName: 'Bench expiration group', mailEnabled: false, securityEnabled: true, groupTypes: [], members: [...dueTargets, ...bystanders], owners: [] }],
   );
-  return results;
 }
-
-/** Runs jobs from an iterator, `concurrency` at a time; the iterator is read only as workers free up. */
-async function drain(jobs: Iterator<() => Promise<void>>, concurrency: number): Promise<void> {
-  const worker = async () => {
-    for (let job = jobs.next(); !job.done; job = jobs.next()) await job.value();
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
-
-function* chunksOf<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
-const chunks = <T>(items: readonly T[], size: number) => [...chunksOf(items, size)];
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-const round = (value: number, digits = 1) => Number(value.toFixed(digits));
-const progress = (line: string) => process.stdout.write(`  ${line}\n`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { findProjectRoot } from '../local-host/loadFunctions';
 import { directoryScenario } from './directoryScenario';
 import { expirationScenario } from './expirationScenario';
+import { reconcileScenario } from './reconcileScenario';
 import { requestsScenario } from './requestsScenario';
 
 /**
@@ -13,6 +14,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   directory: () => directoryScenario(),
   requests: () => requestsScenario(),
   expiration: () => expirationScenario(),
+  reconcile: () => reconcileScenario(),
 };
 
 async function main(): Promise<void> {
