@@ -8,7 +8,7 @@ import type { Tables } from './tables';
  * What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work).
  * The expiration sweep's kinds share one index; redelivery, the reconcile sweep's, has its own.
  */
-export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder';
+export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'graceRemoval';
 export type RedeliveryKind = 'redelivery';
 
 export interface DueItem<K extends string = string> {

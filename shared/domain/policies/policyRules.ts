@@ -1,6 +1,7 @@
 import type { AllowedTargetScope, AssignmentPolicy, RequestorSettings, SubjectSetType } from './assignmentPolicy';
 import type { Problem } from './problems';
 import { typeOf } from './subjectSets';
+import { isRuleError, parseRule } from '../rules';
 
 /** The targets each specific scope names; the other scopes name none, as their targets follow from the scope. */
 const TARGET_TYPES_BY_SCOPE: Partial<Record<AllowedTargetScope, readonly SubjectSetType[]>> = {
@@ -28,7 +29,21 @@ type RuleInputs = Partial<
  * these problems together with those of the other sections.
  */
 export function crossSectionProblems(policy: RuleInputs): Problem[] {
-  return [...targetProblems(policy), ...automaticAssignmentProblems(policy)];
+  return [...targetProblems(policy), ...automaticAssignmentProblems(policy), ...membershipRuleProblems(policy)];
+}
+
+/** A membership rule must parse: its error, with the position in the rule and Entra's wording, is the problem. */
+function membershipRuleProblems({ specificAllowedTargets: targets }: RuleInputs): Problem[] {
+  return (targets ?? []).flatMap((target, index): Problem[] => {
+    if (target['@odata.type'] !== '#microsoft.graph.attributeRuleMembers') return [];
+    try {
+      parseRule(target.membershipRule);
+      return [];
+    } catch (error) {
+      if (!isRuleError(error)) throw error;
+      return [{ path: ['specificAllowedTargets', index, 'membershipRule'], message: error.message }];
+    }
+  });
 }
 
 function targetProblems({ allowedTargetScope: scope, specificAllowedTargets: targets }: RuleInputs): Problem[] {

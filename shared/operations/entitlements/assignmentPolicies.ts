@@ -1,3 +1,6 @@
+import type { Caller } from '../../auth/caller';
+import { automaticPolicy, isAutomatic } from '../autoAssignment/automaticPolicies';
+import { evaluatePolicyNow } from '../autoAssignment/autoAssignmentSweep';
 import { DomainError, isDomainError } from '../../domain/errors';
 import { parsePolicyInput } from '../../domain/policies';
 import type { StoredDocument } from '../../store/documentTable';
@@ -19,17 +22,40 @@ async function packageNamedBy(deps: EntitlementDeps, accessPackageId: string) {
   }
 }
 
-export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Actor, body: unknown): Promise<StoredPolicy> {
+/**
+ * Auto-assignment policies are for administrators (as in Entra), one per package, since two rules assigning the
+ * same package would fight over who holds it.
+ */
+async function checkAutomatic(deps: EntitlementDeps, caller: Caller, policy: StoredPolicy): Promise<void> {
+  if (!isAutomatic(policy)) return;
+  if (!(await deps.accessOf(caller).allows('manageTenant'))) {
+    throw new DomainError('forbidden', 'Only an administrator may create or change an auto-assignment policy.');
+  }
+  const others = (await deps.store.policies.list({ partitionId: policy.accessPackageId })).filter((p) => p.value.id !== policy.id && isAutomatic(p.value));
+  if (others.length > 0) {
+    throw new DomainError('conflict', `Access package '${policy.accessPackageId}' already has an auto-assignment policy ('${others[0]!.value.id}').`);
+  }
+}
+
+/** A new or changed auto-assignment policy is applied at once: its rule assigns within seconds, not at the next sweep. */
+async function applyNow(deps: EntitlementDeps, policy: StoredPolicy): Promise<void> {
+  const auto = await automaticPolicy(deps, policy);
+  if (auto) await evaluatePolicyNow(deps, auto);
+}
+
+export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Caller, body: unknown): Promise<StoredPolicy> {
   const input = parsePolicyInput(body, { newId: deps.newId });
   await packageNamedBy(deps, input.accessPackageId);
   const now = nowIso(deps);
   const policy: StoredPolicy = { ...input.policy, id: deps.newId(), accessPackageId: input.accessPackageId, createdDateTime: now, modifiedDateTime: now };
+  await checkAutomatic(deps, actor, policy);
   const stored = await deps.store.policies.insert(policy.accessPackageId, policy.id, policy);
   await undoUnlessParentRemains(
     () => findAccessPackage(deps, policy.accessPackageId),
     () => deps.store.policies.delete(stored),
   );
   await deps.audit.record({ actorId: actor.objectId, action: 'createAssignmentPolicy', entityType: 'assignmentPolicy', entityId: policy.id, before: null, after: policy });
+  await applyNow(deps, policy);
   return policy;
 }
 
@@ -40,7 +66,7 @@ export async function findAssignmentPolicy(deps: EntitlementDeps, id: string): P
 }
 
 /** PUT: the whole policy is replaced; it stays with its package. */
-export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Actor, id: string, body: Record<string, unknown>): Promise<StoredPolicy> {
+export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Caller, id: string, body: Record<string, unknown>): Promise<StoredPolicy> {
   if (body.id !== undefined && body.id !== id) throw new DomainError('invalidRequest', `Invalid policy: id '${String(body.id)}' does not match the URL.`);
   const input = parsePolicyInput(body, { newId: deps.newId });
   const stored = await findAssignmentPolicy(deps, id);
@@ -48,8 +74,10 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Acto
     throw new DomainError('invalidRequest', 'Invalid policy: accessPackage.id: a policy cannot move to another access package.');
   }
   const replaced: StoredPolicy = { ...input.policy, id, accessPackageId: stored.value.accessPackageId, createdDateTime: stored.value.createdDateTime, modifiedDateTime: nowIso(deps) };
+  await checkAutomatic(deps, actor, replaced);
   await deps.store.policies.replace(stored, replaced);
   await deps.audit.record({ actorId: actor.objectId, action: 'replaceAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: replaced });
+  await applyNow(deps, replaced);
   return replaced;
 }
 

@@ -11,6 +11,8 @@ import { fulfilRequest } from '../requests/fulfilRequest';
 import { closeRequest, inState, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
 import { fulfilOrDeny } from '../requests/approvalFlow';
+import { automaticPolicy, subjectOf } from '../autoAssignment/automaticPolicies';
+import { endAutomatically, heldUnder } from '../autoAssignment/automaticRequests';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
 /**
@@ -32,7 +34,23 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   stageTimeout: timeOutStage,
   stageEscalation: escalateStage,
   expiryReminder: remindOfEnd,
+  graceRemoval: removeAfterGrace,
 };
+
+/**
+ * Ends an automatic assignment whose target stopped matching its policy's rule, once the grace period is over, if
+ * they still do not match (moved back meanwhile, they keep it).
+ */
+async function removeAfterGrace(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
+  const assignment = await deps.grants.findAssignment(item.entityId);
+  const policy = await deps.store.policies.find(item.detail);
+  const auto = policy && (await automaticPolicy(deps, policy.value));
+  if (!assignment || !auto || !heldUnder(auto, assignment.value)) return 'stale';
+  const user = await deps.directory.getUser(assignment.value.targetId);
+  if (user && auto.rule.matches(await subjectOf(deps, user, auto.groupIds), { now: deps.clock.now() })) return 'stale';
+  await endAutomatically(deps, auto, assignment.value);
+  return 'processed';
+}
 
 /**
  * Ends an assignment whose end has come, through a `systemRemove` request as Entra records it: the roles no other

@@ -1,4 +1,6 @@
 import type { DirectoryUser } from '../../directory/directoryPort';
+import { compileRule, groupsReferenced } from '../../domain/rules';
+import { membershipRuleOf } from '../autoAssignment/automaticPolicies';
 import { DomainError } from '../../domain/errors';
 import type { RequestType } from '../../domain/requests/assignmentRequest';
 import { groupsNamedBy, isAllowedTarget, isRequestBased, selfServiceAllows, type TargetFacts } from '../../domain/requests/targetScope';
@@ -16,13 +18,17 @@ async function policiesOf(deps: EntitlementDeps, packageId: string): Promise<Sto
  */
 export async function applicablePolicies(deps: EntitlementDeps, packageId: string, target: DirectoryUser, candidates?: StoredPolicy[]): Promise<StoredPolicy[]> {
   const policies = (candidates ?? (await policiesOf(deps, packageId))).filter((p) => isRequestBased(p) && selfServiceAllows(p, 'userAdd'));
-  const groupIds = [...new Set(policies.flatMap(groupsNamedBy))];
+  // Rule-based targets are decided by the same evaluator as auto-assignment, each rule compiled once here.
+  const rules = new Map(policies.flatMap((p) => (membershipRuleOf(p) ? [[membershipRuleOf(p)!, compileRule(membershipRuleOf(p)!)] as const] : [])));
+  const groupIds = [...new Set([...policies.flatMap(groupsNamedBy), ...[...rules.values()].flatMap(groupsReferenced)])];
   const memberOf = new Set((groupIds.length > 0 ? await deps.directory.memberGroupsOf(target.id, groupIds) : []).map((id) => id.toLowerCase()));
+  const subject = { ...target, memberOfGroupIds: memberOf };
   const facts: TargetFacts = {
     userId: target.id,
     userType: target.userType,
     isInGroup: (groupId) => memberOf.has(groupId.toLowerCase()),
     connectedOrganizationId: null,
+    matchesRule: (rule) => rules.get(rule)?.matches(subject, { now: deps.clock.now() }) ?? false,
   };
   return policies.filter((p) => isAllowedTarget(p, facts)).sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
 }

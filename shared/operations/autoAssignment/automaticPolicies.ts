@@ -1,0 +1,63 @@
+import type { DirectoryUser } from '../../directory/directoryPort';
+import type { AttributeRuleMembers } from '../../domain/policies';
+import { compileRule, groupsReferenced, type CompiledRule } from '../../domain/rules';
+import type { RuleSubject } from '../../domain/rules/ruleSubject';
+import type { StoredPolicy } from '../../store/entitlementStore';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+
+/** An auto-assignment policy, ready to evaluate: its rule compiled once per policy version. */
+export interface AutomaticPolicy {
+  policy: StoredPolicy;
+  catalogId: string;
+  rule: CompiledRule;
+  /** Groups the rule asks about (`memberOf`), whose membership must be read for each user. */
+  groupIds: string[];
+}
+
+const compiled = new Map<string, { version: string; rule: CompiledRule }>();
+
+/** Whether a policy assigns by itself: `requestAccessForAllowedTargets` on, with its one membership rule. */
+export function isAutomatic(policy: StoredPolicy): boolean {
+  return policy.automaticRequestSettings?.requestAccessForAllowedTargets === true && membershipRuleOf(policy) !== undefined;
+}
+
+export function membershipRuleOf(policy: Pick<StoredPolicy, 'specificAllowedTargets'>): string | undefined {
+  return policy.specificAllowedTargets.find((t): t is AttributeRuleMembers => t['@odata.type'] === '#microsoft.graph.attributeRuleMembers')?.membershipRule;
+}
+
+/** A policy with its rule compiled; compiled rules are kept per policy version (its modifiedDateTime). */
+export async function automaticPolicy(deps: EntitlementDeps, policy: StoredPolicy): Promise<AutomaticPolicy | undefined> {
+  if (!isAutomatic(policy)) return undefined;
+  const accessPackage = await deps.store.accessPackages.find(policy.accessPackageId);
+  if (!accessPackage) return undefined;
+  let entry = compiled.get(policy.id);
+  if (!entry || entry.version !== policy.modifiedDateTime) {
+    entry = { version: policy.modifiedDateTime, rule: compileRule(membershipRuleOf(policy)!) };
+    compiled.set(policy.id, entry);
+  }
+  return { policy, catalogId: accessPackage.value.catalogId, rule: entry.rule, groupIds: groupsReferenced(entry.rule) };
+}
+
+/** Every auto-assignment policy of the tenant. */
+export async function automaticPolicies(deps: EntitlementDeps): Promise<AutomaticPolicy[]> {
+  const all = (await deps.store.policies.list()).map((d) => d.value).filter(isAutomatic);
+  return (await Promise.all(all.map((p) => automaticPolicy(deps, p)))).filter((p): p is AutomaticPolicy => p !== undefined);
+}
+
+/** A directory user as the rules read them, with the memberships of the groups the rules name. */
+export async function subjectOf(deps: EntitlementDeps, user: DirectoryUser, groupIds: readonly string[]): Promise<RuleSubject> {
+  const memberOf = groupIds.length > 0 ? await deps.directory.memberGroupsOf(user.id, groupIds) : [];
+  return { ...user, memberOfGroupIds: new Set(memberOf.map((id) => id.toLowerCase())) };
+}
+
+/** Every user of the directory, every page: a full evaluation. */
+export async function allDirectoryUsers(deps: EntitlementDeps): Promise<DirectoryUser[]> {
+  const users: DirectoryUser[] = [];
+  let page: string | undefined;
+  do {
+    const result = await deps.directory.listUsers(page);
+    users.push(...result.items);
+    page = result.nextPage;
+  } while (page);
+  return users;
+}

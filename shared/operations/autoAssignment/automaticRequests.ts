@@ -1,0 +1,84 @@
+import type { Assignment } from '../../domain/assignments/assignment';
+import { SYSTEM_ACTOR, type AssignmentRequest, type RequestType } from '../../domain/requests/assignmentRequest';
+import { assignmentSchedule } from '../../domain/requests/requestRequirements';
+import { isDomainError } from '../../domain/errors';
+import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
+import { fulfilRequest } from '../requests/fulfilRequest';
+import { insertClaimedRequest, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from '../requests/requestWrites';
+import { durationMillis } from '../../domain/policies/durations';
+import type { AutomaticPolicy } from './automaticPolicies';
+
+function systemRequest(deps: EntitlementDeps, auto: AutomaticPolicy, requestType: RequestType, targetId: string, assignment?: Assignment): AssignmentRequest {
+  return {
+    id: deps.newId(),
+    requestType,
+    state: 'submitted',
+    status: REQUEST_STATUS.submitted,
+    createdDateTime: nowIso(deps),
+    completedDateTime: null,
+    justification: requestType === 'adminAdd' ? 'The target matches the policy’s membership rule.' : 'The target no longer matches the policy’s membership rule.',
+    answers: [],
+    schedule: assignment?.schedule ?? assignmentSchedule(auto.policy, null, deps.clock.now(), { byAdministrator: true }),
+    accessPackageId: auto.policy.accessPackageId,
+    assignmentPolicyId: auto.policy.id,
+    catalogId: auto.catalogId,
+    targetId,
+    assignmentId: assignment?.id ?? null,
+    requestorId: SYSTEM_ACTOR,
+    approval: null,
+  };
+}
+
+/**
+ * Assigns a matching user through a system-made `adminAdd` request, delivered as any other. A user who already
+ * holds the package, or has a request open for it, keeps what they have (false).
+ */
+export async function assignAutomatically(deps: EntitlementDeps, auto: AutomaticPolicy, userId: string): Promise<boolean> {
+  let stored;
+  try {
+    stored = await insertClaimedRequest(deps, systemRequest(deps, auto, 'adminAdd', userId));
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'conflict') return false;
+    throw error;
+  }
+  try {
+    await fulfilRequest(deps, stored);
+  } catch (error) {
+    await withdrawUnchangedRequest(deps, stored);
+    throw error;
+  }
+  return true;
+}
+
+/**
+ * A user who stopped matching loses the assignment the policy gave them: after the policy's grace period (then
+ * checked again, through the due-time index), or at once without one. Answers whether it ended now.
+ */
+export async function unassignAutomatically(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): Promise<'ended' | 'planned'> {
+  const grace = auto.policy.automaticRequestSettings?.gracePeriodBeforeAccessRemoval;
+  if (grace && durationMillis(grace) > 0) {
+    const at = deps.clock.now().plus({ milliseconds: durationMillis(grace) });
+    await deps.due.schedule({ kind: 'graceRemoval', dueDateTime: at.toUTC().toISO()!, entityId: assignment.id, detail: auto.policy.id });
+    return 'planned';
+  }
+  await endAutomatically(deps, auto, assignment);
+  return 'ended';
+}
+
+/** Ends an assignment through a system-made `adminRemove` request. */
+export async function endAutomatically(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): Promise<void> {
+  const stored = await insertRequest(deps, systemRequest(deps, auto, 'adminRemove', assignment.targetId, assignment));
+  try {
+    await fulfilRequest(deps, stored);
+  } catch (error) {
+    await withdrawUnchangedRequest(deps, stored);
+    // Ended meanwhile (by an administrator, or expiry): nothing left to do.
+    if (isDomainError(error) && error.code === 'invalidRequest') return;
+    throw error;
+  }
+}
+
+/** Whether an assignment was made by this policy and still holds. */
+export const heldUnder = (auto: AutomaticPolicy, assignment: Assignment | undefined): assignment is Assignment =>
+  assignment !== undefined && assignment.assignmentPolicyId === auto.policy.id && assignment.state !== 'expired';
+

@@ -1,0 +1,73 @@
+import type { Caller } from '../../auth/caller';
+import type { DirectoryUser } from '../../directory/directoryPort';
+import { DomainError } from '../../domain/errors';
+import { compileRule, groupsReferenced } from '../../domain/rules';
+import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { allDirectoryUsers, automaticPolicy, membershipRuleOf, subjectOf } from './automaticPolicies';
+import { heldUnder } from './automaticRequests';
+
+/** How many names a preview shows of each side. */
+const SHOWN = 10;
+
+interface Side {
+  count: number;
+  first: Array<{ id: string; displayName: string | null }>;
+}
+
+export interface Preview {
+  membershipRule: string;
+  usersEvaluated: number;
+  matching: number;
+  wouldAdd: Side;
+  wouldRemove: Side;
+}
+
+/**
+ * POST /api/policies/preview (beyond Entra): who a rule would add and remove, before anyone is assigned. With a
+ * `policyId`, against that policy's current assignments (a rule given too is tried in place of the policy's);
+ * with a `membershipRule` alone, everyone it matches would be added. Changes nothing.
+ */
+export async function previewAutoAssignment(deps: EntitlementDeps, caller: Caller, body: Record<string, unknown>): Promise<Preview> {
+  const { policyId, membershipRule } = body;
+  const unknown = Object.keys(body).filter((key) => key !== 'policyId' && key !== 'membershipRule');
+  if (unknown.length > 0) throw new DomainError('invalidRequest', `Invalid preview: unknown propert${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((k) => `'${k}'`).join(', ')}; give membershipRule, policyId or both.`);
+  if (policyId !== undefined && typeof policyId !== 'string') throw new DomainError('invalidRequest', 'Invalid preview: policyId must be a string.');
+  if (membershipRule !== undefined && typeof membershipRule !== 'string') throw new DomainError('invalidRequest', 'Invalid preview: membershipRule must be a string.');
+  if (policyId === undefined && membershipRule === undefined) throw new DomainError('invalidRequest', 'Invalid preview: give membershipRule, policyId or both.');
+
+  const access = deps.accessOf(caller);
+  const policy = policyId === undefined ? undefined : (await findAssignmentPolicy(deps, policyId)).value;
+  const catalogId = policy && (await deps.store.accessPackages.find(policy.accessPackageId))?.value.catalogId;
+  if (policy) await access.require('managePackages', catalogId);
+  else await access.require('manageTenant');
+
+  const text = membershipRule ?? (policy && membershipRuleOf(policy));
+  if (text === undefined) throw new DomainError('invalidRequest', `Invalid preview: policy '${policyId}' has no membership rule; give membershipRule.`);
+  const rule = compileRule(text);
+  const groupIds = groupsReferenced(rule);
+  const users = await allDirectoryUsers(deps);
+  const now = deps.clock.now();
+  const matching: DirectoryUser[] = [];
+  for (const user of users) if (rule.matches(await subjectOf(deps, user, groupIds), { now })) matching.push(user);
+
+  const auto = policy && (await automaticPolicy(deps, policy));
+  const assigned = auto ? (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId)).map((d) => d.value).filter((a) => heldUnder(auto, a)) : [];
+  const assignedIds = new Set(assigned.map((a) => a.targetId.toLowerCase()));
+  const matchingIds = new Set(matching.map((u) => u.id.toLowerCase()));
+  const byId = new Map(users.map((u) => [u.id.toLowerCase(), u]));
+  const wouldAdd = matching.filter((u) => !assignedIds.has(u.id.toLowerCase()));
+  const wouldRemove = auto?.policy.automaticRequestSettings?.removeAccessWhenTargetLeavesAllowedTargets ? [...assignedIds].filter((id) => !matchingIds.has(id)) : [];
+  return {
+    membershipRule: text,
+    usersEvaluated: users.length,
+    matching: matching.length,
+    wouldAdd: side(wouldAdd),
+    wouldRemove: side(wouldRemove.map((id) => byId.get(id) ?? { id, displayName: null })),
+  };
+}
+
+function side(users: ReadonlyArray<{ id: string; displayName: string | null }>): Side {
+  return { count: users.length, first: users.slice(0, SHOWN).map((u) => ({ id: u.id, displayName: u.displayName })) };
+}
+
