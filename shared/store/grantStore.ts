@@ -64,6 +64,11 @@ export class GrantStore {
     return this.claims.get(GrantStore.targetKey(targetId), GrantStore.claimKey(packageId));
   }
 
+  /** Every package a target has a claim on (an open request or an active assignment), in one partition read. */
+  claimsOf(targetId: string): Promise<StoredDocument<PackageClaim>[]> {
+    return this.claims.list({ partitionKey: GrantStore.targetKey(targetId), filter: rowKeysUnder('claim') });
+  }
+
   requestsOf(targetId: string): Promise<StoredDocument<AssignmentRequest>[]> {
     return this.requests.list({ partitionKey: GrantStore.targetKey(targetId), filter: rowKeysUnder('request') });
   }

@@ -1,5 +1,6 @@
 import type { DirectoryUser } from '../../directory/directoryPort';
 import type { Assignment } from '../../domain/assignments/assignment';
+import type { PackageClaim } from '../../store/grantStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { subjectOf, type AutomaticPolicy } from './automaticPolicies';
 import { assignAutomatically, heldUnder, unassignAutomatically } from './automaticRequests';
@@ -45,9 +46,10 @@ export async function matchingUsers(deps: EntitlementDeps, policies: readonly Au
 export async function applyRules(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly DirectoryUser[], scope: 'all' | 'these'): Promise<EvaluationCounts> {
   const counts = { ...noCounts(), usersEvaluated: users.length, ruleEvaluations: users.length * policies.length };
   const matching = await matchingUsers(deps, policies, users);
+  const claims = scope === 'these' ? await claimsOfUsers(deps, users) : undefined;
   for (const auto of policies) {
     const matched = matching.get(auto.policy.id)!;
-    const assigned = scope === 'all' ? await assigneesOf(deps, auto) : await assignmentsOfUsers(deps, auto, users);
+    const assigned = claims ? await assignmentsOfUsers(deps, auto, claims) : await assigneesOf(deps, auto);
     for (const userId of matched) {
       if (!assigned.has(userId) && (await assignAutomatically(deps, auto, userId))) counts.assigned++;
     }
@@ -67,13 +69,23 @@ async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy): Promis
   return new Map(assignments.filter((a) => heldUnder(auto, a)).map((a) => [a.targetId.toLowerCase(), a]));
 }
 
-/** The same, for some users only: each user's claim on the package leads to their assignment. */
-async function assignmentsOfUsers(deps: EntitlementDeps, auto: AutomaticPolicy, users: readonly DirectoryUser[]): Promise<Map<string, Assignment>> {
-  const held = new Map<string, Assignment>();
+/** Each user's claims, by package: one partition read per changed user, whatever the number of policies. */
+async function claimsOfUsers(deps: EntitlementDeps, users: readonly DirectoryUser[]): Promise<Map<string, Map<string, PackageClaim>>> {
+  const claims = new Map<string, Map<string, PackageClaim>>();
   for (const user of users) {
-    const claim = await deps.grants.claimOf(user.id, auto.policy.accessPackageId);
-    const assignment = claim?.value.assignmentId ? (await deps.grants.findAssignment(claim.value.assignmentId))?.value : undefined;
-    if (heldUnder(auto, assignment)) held.set(user.id.toLowerCase(), assignment);
+    const own = await deps.grants.claimsOf(user.id);
+    claims.set(user.id.toLowerCase(), new Map(own.map((c) => [c.value.packageId.toLowerCase(), c.value])));
+  }
+  return claims;
+}
+
+/** The same, for some users only: a user's claim on the package leads to their assignment. */
+async function assignmentsOfUsers(deps: EntitlementDeps, auto: AutomaticPolicy, claims: Map<string, Map<string, PackageClaim>>): Promise<Map<string, Assignment>> {
+  const held = new Map<string, Assignment>();
+  for (const [userId, own] of claims) {
+    const claim = own.get(auto.policy.accessPackageId.toLowerCase());
+    const assignment = claim?.assignmentId ? (await deps.grants.findAssignment(claim.assignmentId))?.value : undefined;
+    if (heldUnder(auto, assignment)) held.set(userId, assignment);
   }
   return held;
 }
