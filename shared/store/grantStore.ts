@@ -57,7 +57,12 @@ export class GrantStore {
 
   async findAssignment(id: string): Promise<StoredDocument<Assignment> | undefined> {
     const targetId = await this.#locate(id);
-    return targetId === undefined ? undefined : this.assignments.get(GrantStore.targetKey(targetId), GrantStore.assignmentKey(id));
+    return targetId === undefined ? undefined : this.assignmentOf(targetId, id);
+  }
+
+  /** A target's assignment, by key: one read where its target is known (a claim names the assignment). */
+  assignmentOf(targetId: string, id: string): Promise<StoredDocument<Assignment> | undefined> {
+    return this.assignments.get(GrantStore.targetKey(targetId), GrantStore.assignmentKey(id));
   }
 
   claimOf(targetId: string, packageId: string): Promise<StoredDocument<PackageClaim> | undefined> {

@@ -1,113 +1,154 @@
 import { DirectoryError } from '../../directory/directoryError';
-import type { DirectoryUser } from '../../directory/directoryPort';
+import type { ChangedUser } from '../../directory/directoryPort';
+import { directReportsManager } from '../../domain/rules';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { mapConcurrently } from '../concurrently';
 import { withSweepLease, type SweepOptions } from '../lifecycle/sweepDueWork';
 import { allDirectoryUsers, automaticPolicies, type AutomaticPolicy } from './automaticPolicies';
-import { endAutomatically, heldUnder } from './automaticRequests';
-import { addCounts, applyRules, noCounts, type EvaluationCounts } from './evaluateAutoAssignments';
+import { emptyPlan, makeChanges, mergePlans, planChanges, planDeletedUsers, type EvaluationCounts } from './evaluateAutoAssignments';
 
 interface Checkpoint {
   /** Where the directory's users delta goes on from. */
   deltaToken: string | null;
   /** The version (modifiedDateTime) of each policy fully evaluated; a new or changed one is evaluated in full. */
   versions: Record<string, string>;
+  /** Users the last run left a change unmade for (time ran out, or it failed): evaluated again by the next. */
+  pendingUserIds?: string[];
 }
 
 export interface AutoAssignmentResult extends EvaluationCounts {
   mode: 'full' | 'incremental';
   policies: number;
   policiesEvaluatedInFull: number;
+  /** Users the directory reported deleted (their removals are counted in `removed`). */
   deletedUsers: number;
 }
 
 /**
+ * However long finding the changes took, a run makes changes for at least this long, so a run whose evaluation
+ * outlasts the budget still makes progress (the function's 10-minute limit leaves room for it).
+ */
+const MIN_CHANGE_WINDOW_MS = 60_000;
+/**
+ * Past this many unfinished users, the checkpoint keeps the last run's place instead of naming them all (a first
+ * run over a large tenant cut short): the next run then evaluates the same users again, in full if need be.
+ */
+const MAX_PENDING_USERS = 5_000;
+
+/**
  * `autoAssignmentSweep`: keeps auto-assignment policies' assignments in line with their rules. The first run, a
  * stale delta token, or a new or changed policy evaluate in full (every user); otherwise only the users the
- * directory reports changed since the last run (its users delta) are evaluated, so the cost follows the changes.
- * Undefined when another instance is running it.
+ * directory reports changed since the last run (its users delta), and those the last run left unfinished, are
+ * evaluated, so the cost follows the changes. Undefined when another instance runs it.
  */
 export async function sweepAutoAssignments(deps: EntitlementDeps, options: SweepOptions): Promise<AutoAssignmentResult | undefined> {
-  return withSweepLease(deps, 'autoAssignmentSweep', options, async (saved) => {
+  return withSweepLease(deps, 'autoAssignmentSweep', options, async (saved, deadline) => {
     const state: Checkpoint = saved ? (JSON.parse(saved) as Checkpoint) : { deltaToken: null, versions: {} };
     const policies = await automaticPolicies(deps);
     const versions = Object.fromEntries(policies.map((p) => [p.policy.id, p.policy.modifiedDateTime]));
-    const delta = await changesSince(deps, state.deltaToken);
-    const mode = delta.complete ? 'full' : 'incremental';
-    let counts = noCounts();
+    const needsManager = policies.some((p) => directReportsManager(p.rule) !== undefined);
+    const delta = await changesSince(deps, state.deltaToken, needsManager);
+    const users = delta.complete ? delta : await withPending(deps, delta, state.pendingUserIds ?? []);
+    let plan = emptyPlan();
     let fullPolicies = 0;
     if (delta.complete) {
       // The pass holds every user: it is the full evaluation of every policy.
-      counts = await applyRules(deps, policies, delta.changed, 'all');
+      plan = await planChanges(deps, policies, users.changed, 'all');
       fullPolicies = policies.length;
     } else {
       const changedPolicies = policies.filter((p) => state.versions[p.policy.id] !== p.policy.modifiedDateTime);
       if (changedPolicies.length > 0) {
-        counts = await applyRules(deps, changedPolicies, await allDirectoryUsers(deps), 'all');
+        plan = await planChanges(deps, changedPolicies, await allDirectoryUsers(deps), 'all');
         fullPolicies = changedPolicies.length;
       }
       const settled = policies.filter((p) => !changedPolicies.includes(p));
-      counts = addCounts(counts, await applyRules(deps, settled, delta.changed, 'these'));
+      plan = mergePlans(plan, await planChanges(deps, settled, users.changed, 'these'));
     }
-    const deletedUsers = await removeDeletedUsers(deps, policies, delta.removedIds);
-    const result: AutoAssignmentResult = { ...counts, mode, policies: policies.length, policiesEvaluatedInFull: fullPolicies, deletedUsers };
-    return { checkpoint: JSON.stringify({ deltaToken: delta.deltaToken, versions } satisfies Checkpoint), result };
+    plan = mergePlans(plan, await planDeletedUsers(deps, policies, users.removedIds));
+    const made = await makeChanges(plan, Math.max(deadline, Date.now() + MIN_CHANGE_WINDOW_MS));
+    const result: AutoAssignmentResult = {
+      ...made.counts,
+      mode: delta.complete ? 'full' : 'incremental',
+      policies: policies.length,
+      policiesEvaluatedInFull: fullPolicies,
+      deletedUsers: users.removedIds.length,
+    };
+    const next: Checkpoint = { deltaToken: delta.deltaToken, versions, pendingUserIds: made.unfinishedUserIds };
+    return { checkpoint: made.unfinishedUserIds.length > MAX_PENDING_USERS ? saved : JSON.stringify(next), result };
   });
 }
 
+/**
+ * How long changes for a new or changed policy may hold up the request that made it; what is left, the next
+ * sweep does (the policy's version is not in the sweep's checkpoint yet).
+ */
+const AT_ONCE_BUDGET_MS = 20_000;
+
 /** Evaluates one policy in full at once (a policy created or changed), so its assignments follow within seconds. */
-export async function evaluatePolicyNow(deps: EntitlementDeps, auto: AutomaticPolicy): Promise<EvaluationCounts> {
-  return applyRules(deps, [auto], await allDirectoryUsers(deps), 'all');
+export async function evaluatePolicyNow(deps: EntitlementDeps, auto: AutomaticPolicy, budgetMs = AT_ONCE_BUDGET_MS): Promise<EvaluationCounts> {
+  const plan = await planChanges(deps, [auto], await allDirectoryUsers(deps), 'all');
+  return (await makeChanges(plan, Date.now() + budgetMs)).counts;
 }
 
-interface UserChangesPass {
-  changed: DirectoryUser[];
+interface ReportedUsers {
+  changed: ChangedUser[];
   removedIds: string[];
+}
+
+interface UserChangesPass extends ReportedUsers {
   deltaToken: string;
   /** The pass started without a usable token, so it holds every user. */
   complete: boolean;
 }
 
 /** The users changed since `deltaToken`, every page; all users when there is no token or it has gone stale. */
-async function changesSince(deps: EntitlementDeps, deltaToken: string | null): Promise<UserChangesPass> {
+async function changesSince(deps: EntitlementDeps, deltaToken: string | null, needsManager: boolean): Promise<UserChangesPass> {
   try {
-    return await pass(deps, deltaToken ?? undefined);
+    return await pass(deps, deltaToken ?? undefined, needsManager);
   } catch (error) {
     if (!(deltaToken && error instanceof DirectoryError && error.kind === 'resyncRequired')) throw error;
-    return pass(deps, undefined);
+    return pass(deps, undefined, needsManager);
   }
 }
 
-async function pass(deps: EntitlementDeps, deltaToken: string | undefined): Promise<UserChangesPass> {
-  const changed: DirectoryUser[] = [];
-  const removedIds: string[] = [];
+async function pass(deps: EntitlementDeps, deltaToken: string | undefined, needsManager: boolean): Promise<UserChangesPass> {
+  // A round may report a user more than once: the last report is the user's state (null: deleted).
+  const latest = new Map<string, ChangedUser | null>();
   let from: { deltaToken?: string; page?: string } = deltaToken ? { deltaToken } : {};
   for (;;) {
     const page = await deps.directory.userChanges(from);
-    // A later pass reports the manager only when it changed: for the others it is read again, as rules may ask
-    // for it. In a first pass an absent manager means none.
-    for (const user of page.changed) {
-      if (user.managerId !== undefined) changed.push({ ...user, managerId: user.managerId });
-      else changed.push(deltaToken ? ((await deps.directory.getUser(user.id)) ?? { ...user, managerId: null }) : { ...user, managerId: null });
+    for (const user of page.changed) latest.set(user.id.toLowerCase(), user);
+    for (const id of page.removedIds) latest.set(id.toLowerCase(), null);
+    if (page.deltaToken) {
+      const reported = [...latest.values()].filter((user): user is ChangedUser => user !== null);
+      return {
+        changed: await mapConcurrently(reported, (user) => withManager(deps, user, { firstPass: deltaToken === undefined, needsManager })),
+        removedIds: [...latest].filter(([, user]) => user === null).map(([id]) => id),
+        deltaToken: page.deltaToken,
+        complete: deltaToken === undefined,
+      };
     }
-    removedIds.push(...page.removedIds);
-    if (page.deltaToken) return { changed, removedIds, deltaToken: page.deltaToken, complete: deltaToken === undefined };
     from = { page: page.nextPage! };
   }
 }
 
+/**
+ * A later pass reports the manager only when it changed: for the others it is read again when a rule asks for it
+ * (`Direct Reports for`). In a first pass an absent manager means none.
+ */
+async function withManager(deps: EntitlementDeps, user: ChangedUser, pass: { firstPass: boolean; needsManager: boolean }): Promise<ChangedUser> {
+  if (user.managerId !== undefined || pass.firstPass) return { ...user, managerId: user.managerId ?? null };
+  if (!pass.needsManager) return user;
+  return (await deps.directory.getUser(user.id)) ?? { ...user, managerId: null };
+}
 
-/** Users deleted from the directory lose what the policies gave them, without a grace period. */
-async function removeDeletedUsers(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], userIds: readonly string[]): Promise<number> {
-  let removed = 0;
-  for (const userId of userIds) {
-    for (const auto of policies) {
-      const claim = await deps.grants.claimOf(userId, auto.policy.accessPackageId);
-      const assignment = claim?.value.assignmentId ? (await deps.grants.findAssignment(claim.value.assignmentId))?.value : undefined;
-      if (heldUnder(auto, assignment)) {
-        await endAutomatically(deps, auto, assignment);
-        removed++;
-      }
-    }
-  }
-  return removed;
+/** The delta's users and those the last run left unfinished, read again; one no longer there counts as deleted. */
+async function withPending(deps: EntitlementDeps, delta: ReportedUsers, pendingIds: readonly string[]): Promise<ReportedUsers> {
+  const reported = new Set([...delta.changed.map((u) => u.id.toLowerCase()), ...delta.removedIds]);
+  const unreported = pendingIds.filter((id) => !reported.has(id.toLowerCase()));
+  const read = await mapConcurrently(unreported, (id) => deps.directory.getUser(id));
+  return {
+    changed: [...delta.changed, ...read.filter((user) => user !== undefined)],
+    removedIds: [...delta.removedIds, ...unreported.filter((_, i) => read[i] === undefined)],
+  };
 }

@@ -1,9 +1,10 @@
-import type { DirectoryUser } from '../../directory/directoryPort';
+import type { ChangedUser, DirectoryUser } from '../../directory/directoryPort';
 import type { AttributeRuleMembers } from '../../domain/policies';
 import { compileRule, groupsReferenced, type CompiledRule } from '../../domain/rules';
 import type { RuleSubject } from '../../domain/rules/ruleSubject';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { mapConcurrently } from '../concurrently';
 
 /** An auto-assignment policy, ready to evaluate: its rule compiled once per policy version. */
 export interface AutomaticPolicy {
@@ -44,10 +45,20 @@ export async function automaticPolicies(deps: EntitlementDeps): Promise<Automati
   return (await Promise.all(all.map((p) => automaticPolicy(deps, p)))).filter((p): p is AutomaticPolicy => p !== undefined);
 }
 
-/** A directory user as the rules read them, with the memberships of the groups the rules name. */
-export async function subjectOf(deps: EntitlementDeps, user: DirectoryUser, groupIds: readonly string[]): Promise<RuleSubject> {
-  const memberOf = groupIds.length > 0 ? await deps.directory.memberGroupsOf(user.id, groupIds) : [];
-  return { ...user, memberOfGroupIds: new Set(memberOf.map((id) => id.toLowerCase())) };
+/**
+ * Directory users as the rules read them, with the memberships of the groups the rules name (read a few users at
+ * once); the users themselves when no rule names a group.
+ */
+export async function subjectsOf(deps: EntitlementDeps, users: readonly ChangedUser[], groupIds: readonly string[]): Promise<readonly RuleSubject[]> {
+  if (groupIds.length === 0) return users;
+  return mapConcurrently(users, async (user) => {
+    const memberOf = await deps.directory.memberGroupsOf(user.id, groupIds);
+    return { ...user, memberOfGroupIds: new Set(memberOf.map((id) => id.toLowerCase())) };
+  });
+}
+
+export async function subjectOf(deps: EntitlementDeps, user: ChangedUser, groupIds: readonly string[]): Promise<RuleSubject> {
+  return (await subjectsOf(deps, [user], groupIds))[0]!;
 }
 
 /** Every user of the directory, every page: a full evaluation. */

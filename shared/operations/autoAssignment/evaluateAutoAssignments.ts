@@ -1,66 +1,144 @@
-import type { DirectoryUser } from '../../directory/directoryPort';
+import type { ChangedUser } from '../../directory/directoryPort';
 import type { Assignment } from '../../domain/assignments/assignment';
 import type { PackageClaim } from '../../store/grantStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { subjectOf, type AutomaticPolicy } from './automaticPolicies';
-import { assignAutomatically, heldUnder, unassignAutomatically } from './automaticRequests';
+import { mapConcurrently } from '../concurrently';
+import { workWithinBudget } from '../lifecycle/workWithinBudget';
+import { subjectsOf, type AutomaticPolicy } from './automaticPolicies';
+import { assignAutomatically, endAutomatically, heldUnder, unassignAutomatically } from './automaticRequests';
+
+type ChangeOutcome = 'assigned' | 'removed' | 'removalsPlanned' | 'unchanged';
+type Change = () => Promise<ChangeOutcome>;
+
+/** What an evaluation found to change, by user, before any of it is made. */
+export interface ChangePlan {
+  usersEvaluated: number;
+  /** Users × policies evaluated. */
+  ruleEvaluations: number;
+  byUser: Map<string, Change[]>;
+}
 
 export interface EvaluationCounts {
   usersEvaluated: number;
   ruleEvaluations: number;
   assigned: number;
+  /** Ended at once (no grace period, or the user was deleted). */
   removed: number;
+  /** Ending after the policy's grace period, through the due-time index. */
   removalsPlanned: number;
+  /** Changes not made because the run's time ran out; the next run finds them again. */
+  remaining: number;
+  /** Changes that failed; the next run tries them again. */
+  failed: number;
+  /** The first few failures, for the run's log. */
+  errors: string[];
 }
 
-export const noCounts = (): EvaluationCounts => ({ usersEvaluated: 0, ruleEvaluations: 0, assigned: 0, removed: 0, removalsPlanned: 0 });
+export const emptyPlan = (): ChangePlan => ({ usersEvaluated: 0, ruleEvaluations: 0, byUser: new Map() });
 
-export function addCounts(a: EvaluationCounts, b: EvaluationCounts): EvaluationCounts {
-  return {
-    usersEvaluated: a.usersEvaluated + b.usersEvaluated,
-    ruleEvaluations: a.ruleEvaluations + b.ruleEvaluations,
-    assigned: a.assigned + b.assigned,
-    removed: a.removed + b.removed,
-    removalsPlanned: a.removalsPlanned + b.removalsPlanned,
-  };
+export function mergePlans(a: ChangePlan, b: ChangePlan): ChangePlan {
+  const byUser = new Map(a.byUser);
+  for (const [userId, changes] of b.byUser) byUser.set(userId, [...(byUser.get(userId) ?? []), ...changes]);
+  return { usersEvaluated: a.usersEvaluated + b.usersEvaluated, ruleEvaluations: a.ruleEvaluations + b.ruleEvaluations, byUser };
 }
 
 /** Who matches each policy among `users`. Pure but for the group memberships the rules ask about. */
-export async function matchingUsers(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly DirectoryUser[]): Promise<Map<string, Set<string>>> {
+export async function matchingUsers(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[]): Promise<Map<string, Set<string>>> {
   const groupIds = [...new Set(policies.flatMap((p) => p.groupIds))];
   const now = deps.clock.now();
   const matching = new Map(policies.map((p) => [p.policy.id, new Set<string>()]));
-  for (const user of users) {
-    const subject = await subjectOf(deps, user, groupIds);
-    for (const auto of policies) if (auto.rule.matches(subject, { now })) matching.get(auto.policy.id)!.add(user.id.toLowerCase());
+  for (const subject of await subjectsOf(deps, users, groupIds)) {
+    for (const auto of policies) if (auto.rule.matches(subject, { now })) matching.get(auto.policy.id)!.add(subject.id.toLowerCase());
   }
   return matching;
 }
 
 /**
- * Makes the policies' assignments follow their rules for `users`: only the difference between who matches and who
- * is assigned becomes requests. `scope` `all`: the users are the whole directory, so an assignee not among them
- * (deleted since) is removed too, and the assignees are read from the package's index; `these`: only these users
- * changed, and each one's assignment is read by key, so the cost follows the changed users.
+ * What makes the policies' assignments follow their rules for `users`: only the difference between who matches
+ * and who is assigned. `scope` `all`: the users are the whole directory, so an assignee not among them (deleted
+ * since) is removed too, and the assignees are read from the package's index; `these`: only these users changed,
+ * and each one's assignment is read by key, so the cost follows the changed users.
  */
-export async function applyRules(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly DirectoryUser[], scope: 'all' | 'these'): Promise<EvaluationCounts> {
-  const counts = { ...noCounts(), usersEvaluated: users.length, ruleEvaluations: users.length * policies.length };
+export async function planChanges(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these'): Promise<ChangePlan> {
+  const plan: ChangePlan = { usersEvaluated: users.length, ruleEvaluations: users.length * policies.length, byUser: new Map() };
   const matching = await matchingUsers(deps, policies, users);
-  const claims = scope === 'these' ? await claimsOfUsers(deps, users) : undefined;
+  const claims = scope === 'these' ? await claimsOfUsers(deps, users.map((u) => u.id)) : undefined;
   for (const auto of policies) {
     const matched = matching.get(auto.policy.id)!;
     const assigned = claims ? await assignmentsOfUsers(deps, auto, claims) : await assigneesOf(deps, auto);
     for (const userId of matched) {
-      if (!assigned.has(userId) && (await assignAutomatically(deps, auto, userId))) counts.assigned++;
+      if (!assigned.has(userId)) addChange(plan, userId, async () => ((await assignAutomatically(deps, auto, userId)) ? 'assigned' : 'unchanged'));
     }
     if (!auto.policy.automaticRequestSettings?.removeAccessWhenTargetLeavesAllowedTargets) continue;
     for (const [userId, assignment] of assigned) {
-      if (matched.has(userId)) continue;
-      if ((await unassignAutomatically(deps, auto, assignment)) === 'ended') counts.removed++;
-      else counts.removalsPlanned++;
+      if (!matched.has(userId)) addChange(plan, userId, async () => ((await unassignAutomatically(deps, auto, assignment)) === 'ended' ? 'removed' : 'removalsPlanned'));
     }
   }
-  return counts;
+  return plan;
+}
+
+/** Users deleted from the directory lose what the policies gave them, without a grace period. */
+export async function planDeletedUsers(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], userIds: readonly string[]): Promise<ChangePlan> {
+  const plan = emptyPlan();
+  const claims = await claimsOfUsers(deps, userIds);
+  for (const auto of policies) {
+    for (const [userId, assignment] of await assignmentsOfUsers(deps, auto, claims)) {
+      addChange(plan, userId, async () => {
+        await endAutomatically(deps, auto, assignment);
+        return 'removed';
+      });
+    }
+  }
+  return plan;
+}
+
+export interface MadeChanges {
+  counts: EvaluationCounts;
+  /** Users with a change not made (time ran out) or failed: what the next run must evaluate again. */
+  unfinishedUserIds: string[];
+}
+
+/**
+ * Makes the planned changes, several users at once, until `deadline` (epoch milliseconds). One user's changes are
+ * made one after another: removing a role while another of their packages is being given it would race.
+ */
+export async function makeChanges(plan: ChangePlan, deadline: number): Promise<MadeChanges> {
+  const outcomes: Record<ChangeOutcome, number> = { assigned: 0, removed: 0, removalsPlanned: 0, unchanged: 0 };
+  let failed = 0;
+  const work = await workWithinBudget(
+    [...plan.byUser],
+    deadline,
+    async ([, changes]) => {
+      let firstError: { error: unknown } | undefined;
+      for (const change of changes) {
+        try {
+          outcomes[await change()]++;
+        } catch (error) {
+          failed++;
+          firstError ??= { error };
+        }
+      }
+      if (firstError) throw firstError.error;
+    },
+    ([userId]) => `user ${userId}`,
+  );
+  const counts: EvaluationCounts = {
+    usersEvaluated: plan.usersEvaluated,
+    ruleEvaluations: plan.ruleEvaluations,
+    assigned: outcomes.assigned,
+    removed: outcomes.removed,
+    removalsPlanned: outcomes.removalsPlanned,
+    remaining: work.remaining.reduce((sum, [, changes]) => sum + changes.length, 0),
+    failed,
+    errors: work.errors,
+  };
+  return { counts, unfinishedUserIds: [...work.failed, ...work.remaining].map(([userId]) => userId) };
+}
+
+function addChange(plan: ChangePlan, userId: string, change: Change): void {
+  const changes = plan.byUser.get(userId);
+  if (changes) changes.push(change);
+  else plan.byUser.set(userId, [change]);
 }
 
 /** The assignments a policy made that still hold, by target. */
@@ -69,23 +147,26 @@ async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy): Promis
   return new Map(assignments.filter((a) => heldUnder(auto, a)).map((a) => [a.targetId.toLowerCase(), a]));
 }
 
-/** Each user's claims, by package: one partition read per changed user, whatever the number of policies. */
-async function claimsOfUsers(deps: EntitlementDeps, users: readonly DirectoryUser[]): Promise<Map<string, Map<string, PackageClaim>>> {
-  const claims = new Map<string, Map<string, PackageClaim>>();
-  for (const user of users) {
-    const own = await deps.grants.claimsOf(user.id);
-    claims.set(user.id.toLowerCase(), new Map(own.map((c) => [c.value.packageId.toLowerCase(), c.value])));
-  }
-  return claims;
+/** Each user's claims, by package: one partition read per user, whatever the number of policies. */
+async function claimsOfUsers(deps: EntitlementDeps, userIds: readonly string[]): Promise<Map<string, Map<string, PackageClaim>>> {
+  // Targets are kept under their lower-case ids (request input and callers are normalized so).
+  const targets = userIds.map((id) => id.toLowerCase());
+  const claims = await mapConcurrently(targets, (targetId) => deps.grants.claimsOf(targetId));
+  return new Map(targets.map((targetId, i) => [targetId, new Map(claims[i]!.map((c) => [c.value.packageId.toLowerCase(), c.value]))]));
 }
 
 /** The same, for some users only: a user's claim on the package leads to their assignment. */
 async function assignmentsOfUsers(deps: EntitlementDeps, auto: AutomaticPolicy, claims: Map<string, Map<string, PackageClaim>>): Promise<Map<string, Assignment>> {
+  const packageId = auto.policy.accessPackageId.toLowerCase();
+  const claimed = [...claims].flatMap(([userId, own]) => {
+    const assignmentId = own.get(packageId)?.assignmentId;
+    return assignmentId ? [{ userId, assignmentId }] : [];
+  });
+  const assignments = await mapConcurrently(claimed, async ({ userId, assignmentId }) => (await deps.grants.assignmentOf(userId, assignmentId))?.value);
   const held = new Map<string, Assignment>();
-  for (const [userId, own] of claims) {
-    const claim = own.get(auto.policy.accessPackageId.toLowerCase());
-    const assignment = claim?.assignmentId ? (await deps.grants.findAssignment(claim.assignmentId))?.value : undefined;
+  claimed.forEach(({ userId }, i) => {
+    const assignment = assignments[i];
     if (heldUnder(auto, assignment)) held.set(userId, assignment);
-  }
+  });
   return held;
 }

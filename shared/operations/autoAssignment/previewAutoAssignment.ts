@@ -1,10 +1,9 @@
 import type { Caller } from '../../auth/caller';
-import type { DirectoryUser } from '../../directory/directoryPort';
 import { DomainError } from '../../domain/errors';
 import { compileRule, groupsReferenced } from '../../domain/rules';
 import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { allDirectoryUsers, automaticPolicy, membershipRuleOf, subjectOf } from './automaticPolicies';
+import { allDirectoryUsers, automaticPolicy, membershipRuleOf, subjectsOf } from './automaticPolicies';
 import { heldUnder } from './automaticRequests';
 
 /** How many names a preview shows of each side. */
@@ -48,8 +47,8 @@ export async function previewAutoAssignment(deps: EntitlementDeps, caller: Calle
   const groupIds = groupsReferenced(rule);
   const users = await allDirectoryUsers(deps);
   const now = deps.clock.now();
-  const matching: DirectoryUser[] = [];
-  for (const user of users) if (rule.matches(await subjectOf(deps, user, groupIds), { now })) matching.push(user);
+  const subjects = await subjectsOf(deps, users, groupIds);
+  const matching = users.filter((_, i) => rule.matches(subjects[i]!, { now }));
 
   const auto = policy && (await automaticPolicy(deps, policy));
   const assigned = auto ? (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId)).map((d) => d.value).filter((a) => heldUnder(auto, a)) : [];

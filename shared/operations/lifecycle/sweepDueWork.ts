@@ -1,7 +1,7 @@
 import type { DateTime } from 'luxon';
-import type { StoredDocument } from '../../store/documentTable';
 import { minuteOf, type DueItem, type DueWorkStore } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { workWithinBudget } from './workWithinBudget';
 
 /** What one pass over a due-time index did. */
 export interface DueWorkResult {
@@ -38,10 +38,6 @@ const LEASE_MS = 11 * 60_000;
  */
 const LATE_WRITES_MS = 10 * 60_000;
 
-/** Items handled at once: enough to overlap storage and directory round trips, few enough not to flood either. */
-const CONCURRENCY = 8;
-const MAX_REPORTED_ERRORS = 5;
-
 /**
  * Runs `work` under the sweep's lease, so two instances never run one sweep at once, from its checkpoint (what
  * the last run reached), saving the checkpoint `work` returns. Answers undefined when another instance holds it.
@@ -75,30 +71,20 @@ export async function processDueItems<K extends string>(
   handle: (item: DueItem<K>) => Promise<ItemOutcome>,
   range: { from: string | null; now: DateTime; deadline: number },
 ): Promise<{ checkpoint: string; result: DueWorkResult }> {
-  const result: DueWorkResult = { processed: 0, stale: 0, failed: 0, remaining: 0, errors: [] };
+  const outcomes: Record<ItemOutcome, number> = { processed: 0, stale: 0 };
   const items = await index.dueBy(range.now, range.from ?? undefined);
-  const unfinished: StoredDocument<DueItem<K>>[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      if (Date.now() > range.deadline) {
-        unfinished.push(item);
-        result.remaining++;
-        continue;
-      }
-      try {
-        result[await handle(item.value)]++;
-        await index.done(item);
-      } catch (error) {
-        // Kept, whatever went wrong: dropping an item could leave access that should have ended.
-        unfinished.push(item);
-        result.failed++;
-        if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push(`${item.value.kind} ${item.value.entityId}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const work = await workWithinBudget(
+    items,
+    range.deadline,
+    async (item) => {
+      outcomes[await handle(item.value)]++;
+      await index.done(item);
+    },
+    (item) => `${item.value.kind} ${item.value.entityId}`,
+  );
+  // Failed items are kept, whatever went wrong: dropping one could leave access that should have ended.
+  const unfinished = [...work.failed, ...work.remaining];
+  const result: DueWorkResult = { ...outcomes, failed: work.failed.length, remaining: work.remaining.length, errors: work.errors };
   const reread = range.now.minus(LATE_WRITES_MS).toUTC().toISO()!;
   const earliest = [reread, ...unfinished.map((i) => i.value.dueDateTime)].sort()[0]!;
   return { checkpoint: minuteOf(earliest), result };
