@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DateTime } from 'luxon';
 import type { Caller } from '../../shared/auth/caller';
 import { buildDeps } from '../../shared/composition';
 import { loadConfig } from '../../shared/config';
@@ -13,9 +14,9 @@ import { startGraphEmulator, type GraphEmulator } from '../../tools/graph-emulat
 import { testStorageConnectionString } from '../support/testStorage';
 
 /**
- * The auto-assignment sweep in-process, on Azurite and the Graph emulator's demo tenant: a run out of time keeps
- * its checkpoint and the next makes the changes, managers are read only for `Direct Reports for` rules, and a user
- * deleted from the directory loses the package at once.
+ * The auto-assignment sweep in-process, on Azurite and the Graph emulator's demo tenant, with a clock the test
+ * moves: failed changes made by the next run, managers read only for `Direct Reports for` rules, deleted users
+ * losing the package at once, and rules that read the time evaluated again as time passes.
  */
 const ADMIN: Caller = { objectId: '0ba75e63-2205-4ad7-bd66-c01f47376eb4', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const ADELE = 'e085b021-e0d4-4f2b-935a-b03d8de49eb1'; // Sales; manages four account executives and representatives
@@ -23,6 +24,7 @@ const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4'; // Marketing
 const SOFIA = '3f0279a1-abe7-420e-89e0-b9583a589e65'; // Sales, reports to Adele
 const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d'; // Sales, reports to Lee Gu
 const ZOE = '9713b936-62cb-4300-ba5f-9ccdad9a6f2d'; // Marketing
+const GRACE = '616273cd-d6a1-4e4f-8ca4-c608ef605abf'; // Sales
 
 let emulator: GraphEmulator;
 let deps: EntitlementDeps;
@@ -30,6 +32,7 @@ let tables: Tables;
 let salesPackage: string;
 let salesIds: string[];
 let run = 0;
+let now: DateTime;
 
 beforeAll(async () => {
   emulator = await startGraphEmulator({ seed: loadTenantFixture(demoTenantPath()), port: 0 });
@@ -41,7 +44,8 @@ beforeAll(async () => {
     GRAPH_EMULATOR_PORT: String(new URL(emulator.url).port),
     TENANT_ID: 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd',
   });
-  deps = buildDeps(config).entitlements;
+  now = DateTime.utc();
+  deps = { ...buildDeps(config).entitlements, clock: { now: () => now } };
   tables = new Tables(testStorageConnectionString(), prefix);
   salesIds = ((await graph('GET', `/users?$filter=department eq 'Sales'&$select=id&$top=999`)) as { value: Array<{ id: string }> }).value.map((u) => u.id);
 });
@@ -170,4 +174,20 @@ test('a user a delta round reports changed and then deleted is treated as delete
   const result = await sweep().finally(() => reporting.mockRestore());
   expect(result).toMatchObject({ mode: 'incremental', usersEvaluated: 0, deletedUsers: 1, removed: 1, assigned: 0 });
   expect(await assignees(salesPackage)).not.toContain(ZOE);
+});
+
+test('a rule that reads the time is evaluated in full again an hour on, as time alone changes who matches', async () => {
+  await graph('PATCH', `/users/${GRACE}`, { employeeHireDate: now.minus({ days: 20 }).toISO() });
+  const newHires = await autoPackage('New hires', 'user.employeeHireDate -ge system.now -minus P30D');
+  expect(await assignees(newHires)).toContain(GRACE);
+  expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 1, assigned: 0 });
+
+  now = now.plus({ minutes: 30 });
+  expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 0, usersEvaluated: 0 });
+
+  // Eleven days on, nobody changed, but Grace was hired 31 days ago.
+  now = now.plus({ days: 11 });
+  expect(await sweep()).toMatchObject({ mode: 'incremental', policiesEvaluatedInFull: 1, removed: 1 });
+  expect(await assignees(newHires)).not.toContain(GRACE);
+  expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 0 });
 });

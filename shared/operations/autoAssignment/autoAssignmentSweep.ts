@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { DirectoryError } from '../../directory/directoryError';
 import type { ChangedUser } from '../../directory/directoryPort';
 import { directReportsManager } from '../../domain/rules';
@@ -12,6 +13,8 @@ interface Checkpoint {
   deltaToken: string | null;
   /** The version (modifiedDateTime) of each policy fully evaluated; a new or changed one is evaluated in full. */
   versions: Record<string, string>;
+  /** When each policy was last evaluated in full: one whose rule reads the time is again after TIME_RULES_EVERY_MS. */
+  evaluatedInFullAt?: Record<string, string>;
   /** Users the last run left a change unmade for (time ran out, or it failed): evaluated again by the next. */
   pendingUserIds?: string[];
 }
@@ -34,48 +37,60 @@ const MIN_CHANGE_WINDOW_MS = 60_000;
  * run over a large tenant cut short): the next run then evaluates the same users again, in full if need be.
  */
 const MAX_PENDING_USERS = 5_000;
+/**
+ * How often a policy whose rule compares with `system.now` is evaluated in full, as time alone changes who matches
+ * (a hire date leaving `system.now -minus P60D`). Such rules count in days; an hour keeps the lag small for the
+ * price of one listing of the users an hour.
+ */
+const TIME_RULES_EVERY_MS = 60 * 60_000;
 
 /**
- * `autoAssignmentSweep`: keeps auto-assignment policies' assignments in line with their rules. The first run, a
- * stale delta token, or a new or changed policy evaluate in full (every user); otherwise only the users the
- * directory reports changed since the last run (its users delta), and those the last run left unfinished, are
- * evaluated, so the cost follows the changes. Undefined when another instance runs it.
+ * `autoAssignmentSweep`: keeps auto-assignment policies' assignments in line with their rules. The first run or a
+ * stale delta token evaluate every policy in full (every user), and so does a new or changed policy, or one whose
+ * rule reads the time, hourly; otherwise only the users the directory reports changed since the last run (its
+ * users delta), and those the last run left unfinished, are evaluated, so the cost follows the changes. Undefined
+ * when another instance runs it.
  */
 export async function sweepAutoAssignments(deps: EntitlementDeps, options: SweepOptions): Promise<AutoAssignmentResult | undefined> {
   return withSweepLease(deps, 'autoAssignmentSweep', options, async (saved, deadline) => {
     const state: Checkpoint = saved ? (JSON.parse(saved) as Checkpoint) : { deltaToken: null, versions: {} };
+    const now = deps.clock.now();
     const policies = await automaticPolicies(deps);
     const versions = Object.fromEntries(policies.map((p) => [p.policy.id, p.policy.modifiedDateTime]));
     const needsManager = policies.some((p) => directReportsManager(p.rule) !== undefined);
     const delta = await changesSince(deps, state.deltaToken, needsManager);
     const users = delta.complete ? delta : await withPending(deps, delta, state.pendingUserIds ?? []);
+    // The pass holds every user when it is complete: it is then the full evaluation of every policy.
+    const inFull = delta.complete ? policies : policies.filter((p) => dueInFull(p, state, now));
+    const settled = policies.filter((p) => !inFull.includes(p));
     let plan = emptyPlan();
-    let fullPolicies = 0;
-    if (delta.complete) {
-      // The pass holds every user: it is the full evaluation of every policy.
-      plan = await planChanges(deps, policies, users.changed, 'all');
-      fullPolicies = policies.length;
-    } else {
-      const changedPolicies = policies.filter((p) => state.versions[p.policy.id] !== p.policy.modifiedDateTime);
-      if (changedPolicies.length > 0) {
-        plan = await planChanges(deps, changedPolicies, await allDirectoryUsers(deps), 'all');
-        fullPolicies = changedPolicies.length;
-      }
-      const settled = policies.filter((p) => !changedPolicies.includes(p));
-      plan = mergePlans(plan, await planChanges(deps, settled, users.changed, 'these'));
-    }
+    if (inFull.length > 0) plan = await planChanges(deps, inFull, delta.complete ? users.changed : await allDirectoryUsers(deps), 'all');
+    if (settled.length > 0) plan = mergePlans(plan, await planChanges(deps, settled, users.changed, 'these'));
     plan = mergePlans(plan, await planDeletedUsers(deps, policies, users.removedIds));
     const made = await makeChanges(plan, Math.max(deadline, Date.now() + MIN_CHANGE_WINDOW_MS));
     const result: AutoAssignmentResult = {
       ...made.counts,
       mode: delta.complete ? 'full' : 'incremental',
       policies: policies.length,
-      policiesEvaluatedInFull: fullPolicies,
+      policiesEvaluatedInFull: inFull.length,
       deletedUsers: users.removedIds.length,
     };
-    const next: Checkpoint = { deltaToken: delta.deltaToken, versions, pendingUserIds: made.unfinishedUserIds };
+    const evaluatedInFullAt = Object.fromEntries(
+      policies.flatMap((p) => {
+        const at = inFull.includes(p) ? now.toUTC().toISO()! : state.evaluatedInFullAt?.[p.policy.id];
+        return at ? [[p.policy.id, at]] : [];
+      }),
+    );
+    const next: Checkpoint = { deltaToken: delta.deltaToken, versions, evaluatedInFullAt, pendingUserIds: made.unfinishedUserIds };
     return { checkpoint: made.unfinishedUserIds.length > MAX_PENDING_USERS ? saved : JSON.stringify(next), result };
   });
+}
+
+/** A new or changed policy is evaluated in full, and one whose rule reads the time when its last full evaluation is old. */
+function dueInFull(auto: AutomaticPolicy, state: Checkpoint, now: DateTime): boolean {
+  if (state.versions[auto.policy.id] !== auto.policy.modifiedDateTime) return true;
+  const last = state.evaluatedInFullAt?.[auto.policy.id];
+  return auto.readsTheTime && (!last || now.toMillis() - DateTime.fromISO(last).toMillis() >= TIME_RULES_EVERY_MS);
 }
 
 /**

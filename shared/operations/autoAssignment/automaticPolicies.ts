@@ -1,6 +1,6 @@
 import type { ChangedUser, DirectoryUser } from '../../directory/directoryPort';
 import type { AttributeRuleMembers } from '../../domain/policies';
-import { compileRule, groupsReferenced, type CompiledRule } from '../../domain/rules';
+import { compileRule, groupsReferenced, readsTheTime, type CompiledRule } from '../../domain/rules';
 import type { RuleSubject } from '../../domain/rules/ruleSubject';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -13,6 +13,8 @@ export interface AutomaticPolicy {
   rule: CompiledRule;
   /** Groups the rule asks about (`memberOf`), whose membership must be read for each user. */
   groupIds: string[];
+  /** The rule compares with `system.now`: its outcome changes as time passes, without any change to the users. */
+  readsTheTime: boolean;
 }
 
 const compiled = new Map<string, { version: string; rule: CompiledRule }>();
@@ -36,7 +38,7 @@ export async function automaticPolicy(deps: EntitlementDeps, policy: StoredPolic
     entry = { version: policy.modifiedDateTime, rule: compileRule(membershipRuleOf(policy)!) };
     compiled.set(policy.id, entry);
   }
-  return { policy, catalogId: accessPackage.value.catalogId, rule: entry.rule, groupIds: groupsReferenced(entry.rule) };
+  return { policy, catalogId: accessPackage.value.catalogId, rule: entry.rule, groupIds: groupsReferenced(entry.rule), readsTheTime: readsTheTime(entry.rule) };
 }
 
 /** Every auto-assignment policy of the tenant. */

@@ -1,5 +1,5 @@
 import type { DirectoryUser } from '../../../shared/directory/directoryPort';
-import { compileRule, directReportsManager, groupsReferenced, parseRule } from '../../../shared/domain/rules';
+import { compileRule, directReportsManager, groupsReferenced, parseRule, readsTheTime } from '../../../shared/domain/rules';
 import { MANAGER_ID, NOW, userWith } from './ruleTestKit';
 
 const SALES_GROUP = '1623F912-5E86-41C2-AF47-39DD67582B66';
@@ -29,6 +29,19 @@ describe('what a rule needs from the directory', () => {
 
   it('works on a compiled rule too', () => {
     expect(groupsReferenced(compileRule(GROUPS_RULE))).toHaveLength(2);
+  });
+
+  it.each([
+    ['user.employeeHireDate -ge system.now -minus P60D', true],
+    ['(user.department -eq "Sales") -and -not (user.employeeHireDate -le system.now -plus P1D)', true],
+    ['user.otherMails -any (_ -eq "a@contoso.com") -or (user.employeeHireDate -ge system.now)', true],
+    ['user.employeeHireDate -ge "2020-06-10T18:13:20Z"', false],
+    ['user.employeeHireDate -eq null', false],
+    ['user.department -eq "Sales"', false],
+    [GROUPS_RULE, false],
+    [`Direct Reports for "${MANAGER_ID}"`, false],
+  ])('says whether %s compares with system.now (%s)', (rule, reads) => {
+    expect(readsTheTime(parseRule(rule))).toBe(reads);
   });
 });
 
