@@ -16,7 +16,7 @@ import { testStorageConnectionString } from '../support/testStorage';
 /**
  * The auto-assignment sweep in-process, on Azurite and the Graph emulator's demo tenant, with a clock the test
  * moves: failed changes made by the next run, managers read only for `Direct Reports for` rules, deleted users
- * losing the package at once, and rules that read the time evaluated again as time passes.
+ * losing the package at once, and rules that read the time or group memberships evaluated again as time passes.
  */
 const ADMIN: Caller = { objectId: '0ba75e63-2205-4ad7-bd66-c01f47376eb4', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const ADELE = 'e085b021-e0d4-4f2b-935a-b03d8de49eb1'; // Sales; manages four account executives and representatives
@@ -25,6 +25,7 @@ const SOFIA = '3f0279a1-abe7-420e-89e0-b9583a589e65'; // Sales, reports to Adele
 const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d'; // Sales, reports to Lee Gu
 const ZOE = '9713b936-62cb-4300-ba5f-9ccdad9a6f2d'; // Marketing
 const GRACE = '616273cd-d6a1-4e4f-8ca4-c608ef605abf'; // Sales
+const LEGAL_GROUP = '993bb873-540b-442e-8a6e-83734bc9404e';
 
 let emulator: GraphEmulator;
 let deps: EntitlementDeps;
@@ -190,4 +191,18 @@ test('a rule that reads the time is evaluated in full again an hour on, as time 
   expect(await sweep()).toMatchObject({ mode: 'incremental', policiesEvaluatedInFull: 1, removed: 1 });
   expect(await assignees(newHires)).not.toContain(GRACE);
   expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 0 });
+});
+
+test('a rule on group memberships is evaluated in full again an hour on, as a new member changes the group, not the user', async () => {
+  const legal = await autoPackage('Legal', `user.memberOf -any (group.objectId -in ['${LEGAL_GROUP}'])`);
+  expect(await assignees(legal)).not.toContain(OWEN);
+  expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 1, assigned: 0 });
+  await graph('POST', `/groups/${LEGAL_GROUP}/members/$ref`, { '@odata.id': `${emulator.url}/v1.0/directoryObjects/${OWEN}` });
+
+  now = now.plus({ minutes: 30 });
+  expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 0, usersEvaluated: 0, assigned: 0 });
+  now = now.plus({ minutes: 31 });
+  // This one and the previous test's hire-date rule, both an hour past their last full evaluation.
+  expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 2, assigned: 1 });
+  expect(await assignees(legal)).toContain(OWEN);
 });

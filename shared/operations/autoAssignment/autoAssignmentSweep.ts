@@ -13,7 +13,7 @@ interface Checkpoint {
   deltaToken: string | null;
   /** The version (modifiedDateTime) of each policy fully evaluated; a new or changed one is evaluated in full. */
   versions: Record<string, string>;
-  /** When each policy was last evaluated in full: one whose rule reads the time is again after TIME_RULES_EVERY_MS. */
+  /** When each policy was last evaluated in full: one whose outcome changes unreported is again after UNREPORTED_EVERY_MS. */
   evaluatedInFullAt?: Record<string, string>;
   /** Users the last run left a change unmade for (time ran out, or it failed): evaluated again by the next. */
   pendingUserIds?: string[];
@@ -38,16 +38,16 @@ const MIN_CHANGE_WINDOW_MS = 60_000;
  */
 const MAX_PENDING_USERS = 5_000;
 /**
- * How often a policy whose rule compares with `system.now` is evaluated in full, as time alone changes who matches
- * (a hire date leaving `system.now -minus P60D`). Such rules count in days; an hour keeps the lag small for the
- * price of one listing of the users an hour.
+ * How often a policy whose outcome changes without the users delta reporting anyone is evaluated in full: a rule
+ * comparing with `system.now` (a hire date leaving `system.now -minus P60D`), or reading group memberships. Such
+ * time rules count in days; an hour keeps the lag small for the price of one listing of the users an hour.
  */
-const TIME_RULES_EVERY_MS = 60 * 60_000;
+const UNREPORTED_EVERY_MS = 60 * 60_000;
 
 /**
  * `autoAssignmentSweep`: keeps auto-assignment policies' assignments in line with their rules. The first run or a
- * stale delta token evaluate every policy in full (every user), and so does a new or changed policy, or one whose
- * rule reads the time, hourly; otherwise only the users the directory reports changed since the last run (its
+ * stale delta token evaluate every policy in full (every user), and so does a new or changed policy, or hourly one
+ * whose rule reads the time or group memberships; otherwise only the users the directory reports changed since the last run (its
  * users delta), and those the last run left unfinished, are evaluated, so the cost follows the changes. Undefined
  * when another instance runs it.
  */
@@ -86,11 +86,11 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
   });
 }
 
-/** A new or changed policy is evaluated in full, and one whose rule reads the time when its last full evaluation is old. */
+/** A new or changed policy is evaluated in full, and one whose outcome changes unreported once its last full evaluation is old. */
 function dueInFull(auto: AutomaticPolicy, state: Checkpoint, now: DateTime): boolean {
   if (state.versions[auto.policy.id] !== auto.policy.modifiedDateTime) return true;
   const last = state.evaluatedInFullAt?.[auto.policy.id];
-  return auto.readsTheTime && (!last || now.toMillis() - DateTime.fromISO(last).toMillis() >= TIME_RULES_EVERY_MS);
+  return auto.changesUnreported && (!last || now.toMillis() - DateTime.fromISO(last).toMillis() >= UNREPORTED_EVERY_MS);
 }
 
 /**

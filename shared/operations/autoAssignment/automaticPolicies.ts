@@ -13,8 +13,11 @@ export interface AutomaticPolicy {
   rule: CompiledRule;
   /** Groups the rule asks about (`memberOf`), whose membership must be read for each user. */
   groupIds: string[];
-  /** The rule compares with `system.now`: its outcome changes as time passes, without any change to the users. */
-  readsTheTime: boolean;
+  /**
+   * Who matches can change without the users delta reporting anyone: the rule compares with `system.now` (time
+   * passes) or reads group memberships (a membership changes the group, not the user).
+   */
+  changesUnreported: boolean;
 }
 
 const compiled = new Map<string, { version: string; rule: CompiledRule }>();
@@ -38,7 +41,8 @@ export async function automaticPolicy(deps: EntitlementDeps, policy: StoredPolic
     entry = { version: policy.modifiedDateTime, rule: compileRule(membershipRuleOf(policy)!) };
     compiled.set(policy.id, entry);
   }
-  return { policy, catalogId: accessPackage.value.catalogId, rule: entry.rule, groupIds: groupsReferenced(entry.rule), readsTheTime: readsTheTime(entry.rule) };
+  const groupIds = groupsReferenced(entry.rule);
+  return { policy, catalogId: accessPackage.value.catalogId, rule: entry.rule, groupIds, changesUnreported: readsTheTime(entry.rule) || groupIds.length > 0 };
 }
 
 /** Every auto-assignment policy of the tenant. */
