@@ -127,8 +127,12 @@ export interface DirectoryPort {
   getUserSponsorIds(userId: string): Promise<string[]>;
   /** All users, a page at a time. */
   listUsers(page?: string): Promise<DirectoryPage<DirectoryUser>>;
-  /** Users changed since `deltaToken` (all users when absent), a page at a time. Throws `resyncRequired` for a stale token. */
-  userChanges(from?: { deltaToken?: string; page?: string }): Promise<UserChanges>;
+  /**
+   * Users changed since `deltaToken` (all users when absent), a page at a time. Throws `resyncRequired` for a stale
+   * token. A round started with `tracking` (user properties as Graph names them, `manager` among them) reports only
+   * changes to those, and its users carry only those (the others null or empty); its tokens keep that tracking.
+   */
+  userChanges(from?: { deltaToken?: string; page?: string; tracking?: readonly string[] }): Promise<UserChanges>;
   setAccountEnabled(userId: string, enabled: boolean): Promise<void>;
   /** Deletes a user; a user already gone counts as deleted. */
   deleteUser(userId: string): Promise<void>;

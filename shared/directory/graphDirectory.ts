@@ -15,7 +15,7 @@ import type {
   SiteRole,
   UserChanges,
 } from './directoryPort';
-import { toChangedUser, toDirectoryUser, USER_SELECT, type GraphUser } from './graphUser';
+import { deltaSelect, toChangedUser, toDirectoryUser, USER_SELECT, type GraphUser } from './graphUser';
 import { outcomeError, type BatchOutcome, type BatchStep, type GraphTransport } from './graphTransport';
 
 interface Collection<T> {
@@ -82,9 +82,9 @@ export class GraphDirectory implements DirectoryPort {
     return withNextPage(users.value.map(toDirectoryUser), users['@odata.nextLink']);
   }
 
-  async userChanges(from: { deltaToken?: string; page?: string } = {}): Promise<UserChanges> {
+  async userChanges(from: { deltaToken?: string; page?: string; tracking?: readonly string[] } = {}): Promise<UserChanges> {
     const link = from.page ?? from.deltaToken;
-    const path = link ? this.graph.linkPath(link) : `/users/delta?$select=${USER_SELECT},manager`;
+    const path = link ? this.graph.linkPath(link) : `/users/delta?$select=${deltaSelect(from.tracking)}`;
     const page = await this.graph.get<Collection<GraphUser & { '@removed'?: unknown }>>(path);
     const changes: UserChanges = {
       changed: page.value.filter((u) => !u['@removed']).map(toChangedUser),

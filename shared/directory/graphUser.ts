@@ -28,6 +28,16 @@ export const USER_PROPERTIES = [
 
 export const USER_SELECT = USER_PROPERTIES.join(',');
 
+/**
+ * The `$select` of a users delta, which is what it tracks: a change to a property not selected does not report the
+ * user. Without `tracking`, every property Portcullis reads, and the manager.
+ */
+export function deltaSelect(tracking?: readonly string[]): string {
+  if (!tracking) return `${USER_SELECT},manager`;
+  const tracked = USER_PROPERTIES.filter((property) => property === 'id' || tracking.includes(property));
+  return [...tracked, ...(tracking.includes('manager') ? ['manager'] : [])].join(',');
+}
+
 type UserProperty = (typeof USER_PROPERTIES)[number];
 
 /** A user as Graph sends it: the selected properties, with the manager expanded or, in a delta, `manager@delta`. */

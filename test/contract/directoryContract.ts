@@ -29,10 +29,11 @@ async function allPages<T>(list: (page?: string) => Promise<{ items: T[]; nextPa
 export async function fullUserPass(
   directory: DirectoryPort,
   deltaToken?: string,
+  tracking?: readonly string[],
 ): Promise<{ changed: ChangedUser[]; removedIds: string[]; deltaToken: string }> {
   const changed: ChangedUser[] = [];
   const removedIds: string[] = [];
-  let from: { deltaToken?: string; page?: string } = deltaToken ? { deltaToken } : {};
+  let from: { deltaToken?: string; page?: string; tracking?: readonly string[] } = deltaToken ? { deltaToken } : { tracking };
   for (;;) {
     const page = await directory.userChanges(from);
     changed.push(...page.changed);
@@ -96,6 +97,23 @@ export function directoryContract(arrange: () => DirectoryUnderTest, abilities: 
         expect(second.changed.some((u) => u.id === objects.member.id)).toBe(false);
       } finally {
         await updateUser(spare, { department });
+      }
+    });
+
+    it('reports only changes to the properties a round tracks, with users carrying only those', async () => {
+      const spare = objects.spareUserIds[0];
+      const before = await directory.getUser(spare);
+      const first = await fullUserPass(directory, undefined, ['jobTitle']);
+      expect(first.changed.find((u) => u.id === spare)).toMatchObject({ jobTitle: before?.jobTitle ?? null, department: null });
+      await updateUser(spare, { department: 'Contract Testing' });
+      try {
+        const untracked = await fullUserPass(directory, first.deltaToken);
+        expect(untracked.changed.some((u) => u.id === spare)).toBe(false);
+        await updateUser(spare, { jobTitle: 'Contract Tester' });
+        const tracked = await fullUserPass(directory, untracked.deltaToken);
+        expect(tracked.changed.find((u) => u.id === spare)).toMatchObject({ jobTitle: 'Contract Tester', department: null });
+      } finally {
+        await updateUser(spare, { department: before?.department ?? null, jobTitle: before?.jobTitle ?? null });
       }
     });
 

@@ -88,6 +88,12 @@ async function assignees(packageId: string): Promise<string[]> {
 
 const sweep = (budgetMs = 60_000) => sweepAutoAssignments(deps, { holder: `test-${++run}`, budgetMs });
 
+/** Changes a tracked property and changes it back: the delta reports the user, whose outcome stays the same. */
+async function moveAndBack(userId: string, department: string, back: string): Promise<void> {
+  await graph('PATCH', `/users/${userId}`, { department });
+  await graph('PATCH', `/users/${userId}`, { department: back });
+}
+
 async function userReads(): Promise<number> {
   const counts = (await graph('GET', '/_emulator/requests')) as { byRoute: Record<string, number> };
   return counts.byRoute['GET /v1.0/users/{id}'] ?? 0;
@@ -132,24 +138,30 @@ test('a new policy whose changes failed at creation is completed by the next swe
 
 test('changed users are read again for their manager only when a rule is `Direct Reports for`', async () => {
   await graph('DELETE', '/_emulator/requests');
-  await graph('PATCH', `/users/${OWEN}`, { jobTitle: 'Account Executive' });
-  expect(await sweep()).toMatchObject({ mode: 'incremental', usersEvaluated: 1 });
+  await moveAndBack(OWEN, 'Marketing', 'Sales');
+  expect(await sweep()).toMatchObject({ mode: 'incremental', usersEvaluated: 1, assigned: 0, removed: 0 });
   expect(await userReads()).toBe(0);
 
   const adelesTeam = await autoPackage("Adele's team", `Direct Reports for "${ADELE}"`);
   const team = await assignees(adelesTeam);
   expect(team).toContain(SOFIA);
   expect(team).not.toContain(OWEN);
-  expect(await sweep()).toMatchObject({ mode: 'incremental', policiesEvaluatedInFull: 1, assigned: 0, removed: 0 });
+  // The delta did not track managers: a new round, holding every user, evaluates every policy.
+  expect(await sweep()).toMatchObject({ mode: 'full', policiesEvaluatedInFull: 3, assigned: 0, removed: 0 });
 
-  // Owen moves to Adele's team (the delta reports his new manager); Sofia's title changes, not her manager, so
-  // the delta does not report him: she is read again, and stays.
+  // Owen moves to Adele's team (the delta reports his new manager); Sofia changes department and back, not her
+  // manager, so the delta does not report him: she is read again, and stays.
   await graph('PUT', `/users/${OWEN}/manager/$ref`, { '@odata.id': `${emulator.url}/v1.0/users/${ADELE}` });
-  await graph('PATCH', `/users/${SOFIA}`, { jobTitle: 'Senior Account Executive' });
+  await moveAndBack(SOFIA, 'Sales', 'Marketing');
   await graph('DELETE', '/_emulator/requests');
   expect(await sweep()).toMatchObject({ mode: 'incremental', policiesEvaluatedInFull: 0, usersEvaluated: 2, assigned: 1, removed: 0 });
   expect(await assignees(adelesTeam)).toEqual([...team, OWEN].sort());
   expect(await userReads()).toBe(1);
+});
+
+test('a change no rule reads does not even reach the sweep', async () => {
+  await graph('PATCH', `/users/${OWEN}`, { jobTitle: 'Senior Account Executive', officeLocation: 'Building 7' });
+  expect(await sweep()).toMatchObject({ mode: 'incremental', usersEvaluated: 0 });
 });
 
 test('a user deleted from the directory loses the package at once', async () => {
@@ -175,13 +187,15 @@ test('a user a delta round reports changed and then deleted is treated as delete
   const result = await sweep().finally(() => reporting.mockRestore());
   expect(result).toMatchObject({ mode: 'incremental', usersEvaluated: 0, deletedUsers: 1, removed: 1, assigned: 0 });
   expect(await assignees(salesPackage)).not.toContain(ZOE);
+  await graph('DELETE', `/users/${ZOE}`);
 });
 
 test('a rule that reads the time is evaluated in full again an hour on, as time alone changes who matches', async () => {
   await graph('PATCH', `/users/${GRACE}`, { employeeHireDate: now.minus({ days: 20 }).toISO() });
   const newHires = await autoPackage('New hires', 'user.employeeHireDate -ge system.now -minus P30D');
   expect(await assignees(newHires)).toContain(GRACE);
-  expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 1, assigned: 0 });
+  // The delta did not track hire dates: a new round, holding every user.
+  expect(await sweep()).toMatchObject({ mode: 'full', assigned: 0, removed: 0 });
 
   now = now.plus({ minutes: 30 });
   expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 0, usersEvaluated: 0 });

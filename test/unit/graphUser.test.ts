@@ -1,4 +1,4 @@
-import { toChangedUser, toDirectoryUser } from '../../shared/directory/graphUser';
+import { deltaSelect, toChangedUser, toDirectoryUser, USER_SELECT } from '../../shared/directory/graphUser';
 
 describe('reading a Graph user', () => {
   it('takes the manager from an expanded manager', () => {
@@ -29,5 +29,20 @@ describe('reading a user from a delta', () => {
     const user = toChangedUser({ id: 'u1', department: 'Sales' });
     expect(user).not.toHaveProperty('managerId');
     expect(user.department).toBe('Sales');
+  });
+});
+
+describe('what a users delta tracks', () => {
+  it('tracks every property read, and the manager, unless told otherwise', () => {
+    expect(deltaSelect()).toBe(`${USER_SELECT},manager`);
+  });
+
+  it('tracks the id and the properties asked for that Portcullis reads, in its own order', () => {
+    expect(deltaSelect(['department', 'givenName', 'employeeHireDate', 'onPremisesExtensionAttributes'])).toBe('id,department,employeeHireDate,onPremisesExtensionAttributes');
+  });
+
+  it('adds the manager when asked, and tracks only the id when asked for nothing', () => {
+    expect(deltaSelect(['manager', 'jobTitle'])).toBe('id,jobTitle,manager');
+    expect(deltaSelect([])).toBe('id');
   });
 });

@@ -15,6 +15,8 @@ export interface Attribute {
   name: string;
   type: AttributeType;
   read(source: unknown): unknown;
+  /** The directory user property it reads, as Graph names it; absent for groups and for a collection's items. */
+  property?: string;
 }
 
 const user =
@@ -22,45 +24,48 @@ const user =
   (source: unknown): unknown =>
     read(source as RuleSubject);
 
-/** The reference's §3 tables, spelled as there. Names match without regard to case (its own examples vary). */
-const USER_PROPERTIES: ReadonlyArray<[string, AttributeType, (source: unknown) => unknown]> = [
-  ['accountEnabled', 'boolean', user((s) => s.accountEnabled)],
-  ['dirSyncEnabled', 'boolean', user((s) => s.onPremisesSyncEnabled)],
-  ['employeeHireDate', 'dateTime', user((s) => s.employeeHireDate)],
-  ['city', 'string', user((s) => s.city)],
-  ['country', 'string', user((s) => s.country)],
-  ['companyName', 'string', user((s) => s.companyName)],
-  ['department', 'string', user((s) => s.department)],
-  ['facsimileTelephoneNumber', 'string', user((s) => s.faxNumber)],
-  ['givenName', 'string', user((s) => s.givenName)],
-  ['jobTitle', 'string', user((s) => s.jobTitle)],
-  ['mobile', 'string', user((s) => s.mobilePhone)],
-  ['physicalDeliveryOfficeName', 'string', user((s) => s.officeLocation)],
-  ['postalCode', 'string', user((s) => s.postalCode)],
-  ['sipProxyAddress', 'string', user((s) => s.sipProxyAddress)],
-  ['state', 'string', user((s) => s.state)],
-  ['streetAddress', 'string', user((s) => s.streetAddress)],
-  ['surname', 'string', user((s) => s.surname)],
-  ['telephoneNumber', 'string', user((s) => s.businessPhones?.[0])],
-  ['displayName', 'string', user((s) => s.displayName)],
-  ['employeeId', 'string', user((s) => s.employeeId)],
-  ['userPrincipalName', 'string', user((s) => s.userPrincipalName)],
-  ['mailNickName', 'string', user((s) => s.mailNickname)],
-  ['mail', 'string', user((s) => s.mail)],
-  ['objectId', 'string', user((s) => s.id)],
-  ['onPremisesDistinguishedName', 'string', user((s) => s.onPremisesDistinguishedName)],
-  ['onPremisesSecurityIdentifier', 'string', user((s) => s.onPremisesSecurityIdentifier)],
-  ['passwordPolicies', 'string', user((s) => s.passwordPolicies)],
-  ['preferredLanguage', 'string', user((s) => s.preferredLanguage)],
-  ['usageLocation', 'string', user((s) => s.usageLocation)],
-  ['userType', 'string', user((s) => s.userType)],
-  ['otherMails', 'stringCollection', user((s) => s.otherMails)],
-  ['proxyAddresses', 'stringCollection', user((s) => s.proxyAddresses)],
-  ['assignedPlans', 'planCollection', user((s) => s.assignedPlans)],
-  ['memberOf', 'memberOf', user((s) => s.memberOfGroupIds)],
+/**
+ * The reference's §3 tables, spelled as there, with the directory property each reads (Graph's name; memberOf reads
+ * groups, not the user). Names match without regard to case (its own examples vary).
+ */
+const USER_PROPERTIES: ReadonlyArray<[string, AttributeType, string | undefined, (source: unknown) => unknown]> = [
+  ['accountEnabled', 'boolean', 'accountEnabled', user((s) => s.accountEnabled)],
+  ['dirSyncEnabled', 'boolean', 'onPremisesSyncEnabled', user((s) => s.onPremisesSyncEnabled)],
+  ['employeeHireDate', 'dateTime', 'employeeHireDate', user((s) => s.employeeHireDate)],
+  ['city', 'string', 'city', user((s) => s.city)],
+  ['country', 'string', 'country', user((s) => s.country)],
+  ['companyName', 'string', 'companyName', user((s) => s.companyName)],
+  ['department', 'string', 'department', user((s) => s.department)],
+  ['facsimileTelephoneNumber', 'string', 'faxNumber', user((s) => s.faxNumber)],
+  ['givenName', 'string', 'givenName', user((s) => s.givenName)],
+  ['jobTitle', 'string', 'jobTitle', user((s) => s.jobTitle)],
+  ['mobile', 'string', 'mobilePhone', user((s) => s.mobilePhone)],
+  ['physicalDeliveryOfficeName', 'string', 'officeLocation', user((s) => s.officeLocation)],
+  ['postalCode', 'string', 'postalCode', user((s) => s.postalCode)],
+  ['sipProxyAddress', 'string', 'sipProxyAddress', user((s) => s.sipProxyAddress)],
+  ['state', 'string', 'state', user((s) => s.state)],
+  ['streetAddress', 'string', 'streetAddress', user((s) => s.streetAddress)],
+  ['surname', 'string', 'surname', user((s) => s.surname)],
+  ['telephoneNumber', 'string', 'businessPhones', user((s) => s.businessPhones?.[0])],
+  ['displayName', 'string', 'displayName', user((s) => s.displayName)],
+  ['employeeId', 'string', 'employeeId', user((s) => s.employeeId)],
+  ['userPrincipalName', 'string', 'userPrincipalName', user((s) => s.userPrincipalName)],
+  ['mailNickName', 'string', 'mailNickname', user((s) => s.mailNickname)],
+  ['mail', 'string', 'mail', user((s) => s.mail)],
+  ['objectId', 'string', 'id', user((s) => s.id)],
+  ['onPremisesDistinguishedName', 'string', 'onPremisesDistinguishedName', user((s) => s.onPremisesDistinguishedName)],
+  ['onPremisesSecurityIdentifier', 'string', 'onPremisesSecurityIdentifier', user((s) => s.onPremisesSecurityIdentifier)],
+  ['passwordPolicies', 'string', 'passwordPolicies', user((s) => s.passwordPolicies)],
+  ['preferredLanguage', 'string', 'preferredLanguage', user((s) => s.preferredLanguage)],
+  ['usageLocation', 'string', 'usageLocation', user((s) => s.usageLocation)],
+  ['userType', 'string', 'userType', user((s) => s.userType)],
+  ['otherMails', 'stringCollection', 'otherMails', user((s) => s.otherMails)],
+  ['proxyAddresses', 'stringCollection', 'proxyAddresses', user((s) => s.proxyAddresses)],
+  ['assignedPlans', 'planCollection', 'assignedPlans', user((s) => s.assignedPlans)],
+  ['memberOf', 'memberOf', undefined, user((s) => s.memberOfGroupIds)],
 ];
 
-const BY_LOWER_NAME = new Map(USER_PROPERTIES.map(([name, type, read]) => [name.toLowerCase(), { name: `user.${name}`, type, read }]));
+const BY_LOWER_NAME = new Map(USER_PROPERTIES.map(([name, type, property, read]) => [name.toLowerCase(), { name: `user.${name}`, type, read, property }]));
 
 const EXTENSION_ATTRIBUTE = /^extensionattribute([1-9]|1[0-5])$/i;
 /** `[GUID]` is the creating application's id without hyphens (32 characters of 0-9 and A-Z per the reference). */
@@ -73,10 +78,10 @@ export function userAttribute(name: string): Attribute | undefined {
   const extensionAttribute = EXTENSION_ATTRIBUTE.exec(name);
   if (extensionAttribute) {
     const key = `extensionAttribute${extensionAttribute[1]}`;
-    return { name: `user.${key}`, type: 'string', read: user((s) => s.onPremisesExtensionAttributes?.[key]) };
+    return { name: `user.${key}`, type: 'string', read: user((s) => s.onPremisesExtensionAttributes?.[key]), property: 'onPremisesExtensionAttributes' };
   }
   if (EXTENSION_PROPERTY.test(name)) {
-    return { name: `user.${name}`, type: 'string', read: user((s) => extensionProperty(s, name)) };
+    return { name: `user.${name}`, type: 'string', read: user((s) => extensionProperty(s, name)), property: name };
   }
   return undefined;
 }

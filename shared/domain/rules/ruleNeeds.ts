@@ -18,21 +18,32 @@ export function directReportsManager(rule: ParsedRule): string | undefined {
  * user, so evaluating changed users alone would miss it.
  */
 export function readsTheTime(rule: ParsedRule): boolean {
-  return rule.kind === 'expression' && comparesWithNow(rule.expression);
+  return rule.kind === 'expression' && [...nodesOf(rule.expression)].some((node) => node.type === 'dateTime' && node.operand?.kind === 'now');
 }
 
-function comparesWithNow(expression: Expression): boolean {
+/**
+ * The directory user properties the rule reads, as Graph names them (`manager` for a Direct Reports rule): a
+ * change to any other property cannot change whether the user matches.
+ */
+export function propertiesRead(rule: ParsedRule): string[] {
+  if (rule.kind === 'directReports') return ['manager'];
+  const properties = [...nodesOf(rule.expression)].map((node) => ('attribute' in node ? node.attribute.property : undefined));
+  return [...new Set(properties.filter((property) => property !== undefined))];
+}
+
+function* nodesOf(expression: Expression): Generator<Expression> {
+  yield expression;
   switch (expression.type) {
     case 'and':
     case 'or':
-      return comparesWithNow(expression.left) || comparesWithNow(expression.right);
+      yield* nodesOf(expression.left);
+      yield* nodesOf(expression.right);
+      break;
     case 'not':
-      return comparesWithNow(expression.operand);
+      yield* nodesOf(expression.operand);
+      break;
     case 'quantified':
-      return comparesWithNow(expression.predicate);
-    case 'dateTime':
-      return expression.operand?.kind === 'now';
-    default:
-      return false;
+      yield* nodesOf(expression.predicate);
+      break;
   }
 }

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { DirectoryError } from '../../directory/directoryError';
 import type { ChangedUser } from '../../directory/directoryPort';
-import { directReportsManager } from '../../domain/rules';
+import { propertiesRead } from '../../domain/rules';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { mapConcurrently } from '../concurrently';
 import { withSweepLease, type SweepOptions } from '../lifecycle/sweepDueWork';
@@ -17,6 +17,8 @@ interface Checkpoint {
   evaluatedInFullAt?: Record<string, string>;
   /** Users the last run left a change unmade for (time ran out, or it failed): evaluated again by the next. */
   pendingUserIds?: string[];
+  /** The user properties the delta round behind `deltaToken` tracks; absent: all those the directory port reads. */
+  tracking?: string[];
 }
 
 export interface AutoAssignmentResult extends EvaluationCounts {
@@ -57,8 +59,11 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
     const now = deps.clock.now();
     const policies = await automaticPolicies(deps);
     const versions = Object.fromEntries(policies.map((p) => [p.policy.id, p.policy.modifiedDateTime]));
-    const needsManager = policies.some((p) => directReportsManager(p.rule) !== undefined);
-    const delta = await changesSince(deps, state.deltaToken, needsManager);
+    // The delta tracks only what the rules read: a user whose other properties change cannot change what they match.
+    const needed = [...new Set(policies.flatMap((p) => propertiesRead(p.rule)))].sort();
+    // A rule reading a property the round does not track needs a new round, which holds every user.
+    const tracked = !state.tracking || needed.every((property) => state.tracking!.includes(property));
+    const delta = await changesSince(deps, tracked ? state.deltaToken : null, { continued: state.tracking, fresh: needed, needsManager: needed.includes('manager') });
     const users = delta.complete ? delta : await withPending(deps, delta, state.pendingUserIds ?? []);
     // The pass holds every user when it is complete: it is then the full evaluation of every policy.
     const inFull = delta.complete ? policies : policies.filter((p) => dueInFull(p, state, now));
@@ -81,7 +86,7 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
         return at ? [[p.policy.id, at]] : [];
       }),
     );
-    const next: Checkpoint = { deltaToken: delta.deltaToken, versions, evaluatedInFullAt, pendingUserIds: made.unfinishedUserIds };
+    const next: Checkpoint = { deltaToken: delta.deltaToken, tracking: delta.tracking, versions, evaluatedInFullAt, pendingUserIds: made.unfinishedUserIds };
     return { checkpoint: made.unfinishedUserIds.length > MAX_PENDING_USERS ? saved : JSON.stringify(next), result };
   });
 }
@@ -112,24 +117,35 @@ interface ReportedUsers {
 
 interface UserChangesPass extends ReportedUsers {
   deltaToken: string;
+  /** What the round tracks (undefined: everything the port reads). */
+  tracking: string[] | undefined;
   /** The pass started without a usable token, so it holds every user. */
   complete: boolean;
 }
 
+interface Tracking {
+  /** What the round a delta token continues tracks (undefined: everything the port reads). */
+  continued: string[] | undefined;
+  /** What a new round tracks. */
+  fresh: string[];
+  needsManager: boolean;
+}
+
 /** The users changed since `deltaToken`, every page; all users when there is no token or it has gone stale. */
-async function changesSince(deps: EntitlementDeps, deltaToken: string | null, needsManager: boolean): Promise<UserChangesPass> {
+async function changesSince(deps: EntitlementDeps, deltaToken: string | null, how: Tracking): Promise<UserChangesPass> {
   try {
-    return await pass(deps, deltaToken ?? undefined, needsManager);
+    return await pass(deps, deltaToken ?? undefined, how);
   } catch (error) {
     if (!(deltaToken && error instanceof DirectoryError && error.kind === 'resyncRequired')) throw error;
-    return pass(deps, undefined, needsManager);
+    return pass(deps, undefined, how);
   }
 }
 
-async function pass(deps: EntitlementDeps, deltaToken: string | undefined, needsManager: boolean): Promise<UserChangesPass> {
+async function pass(deps: EntitlementDeps, deltaToken: string | undefined, { continued, fresh, needsManager }: Tracking): Promise<UserChangesPass> {
   // A round may report a user more than once: the last report is the user's state (null: deleted).
   const latest = new Map<string, ChangedUser | null>();
-  let from: { deltaToken?: string; page?: string } = deltaToken ? { deltaToken } : {};
+  const tracking = deltaToken ? continued : fresh;
+  let from: { deltaToken?: string; page?: string; tracking?: readonly string[] } = deltaToken ? { deltaToken } : { tracking: fresh };
   for (;;) {
     const page = await deps.directory.userChanges(from);
     for (const user of page.changed) latest.set(user.id.toLowerCase(), user);
@@ -140,6 +156,7 @@ async function pass(deps: EntitlementDeps, deltaToken: string | undefined, needs
         changed: await mapConcurrently(reported, (user) => withManager(deps, user, { firstPass: deltaToken === undefined, needsManager })),
         removedIds: [...latest].filter(([, user]) => user === null).map(([id]) => id),
         deltaToken: page.deltaToken,
+        tracking,
         complete: deltaToken === undefined,
       };
     }

@@ -1,5 +1,5 @@
 import type { DirectoryUser } from '../../../shared/directory/directoryPort';
-import { compileRule, directReportsManager, groupsReferenced, parseRule, readsTheTime } from '../../../shared/domain/rules';
+import { compileRule, directReportsManager, groupsReferenced, parseRule, propertiesRead, readsTheTime } from '../../../shared/domain/rules';
 import { MANAGER_ID, NOW, userWith } from './ruleTestKit';
 
 const SALES_GROUP = '1623F912-5E86-41C2-AF47-39DD67582B66';
@@ -42,6 +42,20 @@ describe('what a rule needs from the directory', () => {
     [`Direct Reports for "${MANAGER_ID}"`, false],
   ])('says whether %s compares with system.now (%s)', (rule, reads) => {
     expect(readsTheTime(parseRule(rule))).toBe(reads);
+  });
+
+  it.each([
+    ['user.department -eq "Sales"', ['department']],
+    ['(user.physicalDeliveryOfficeName -eq "B1") -or (user.telephoneNumber -startsWith "+33") -or (user.objectId -ne null)', ['officeLocation', 'businessPhones', 'id']],
+    ['(user.extensionAttribute3 -eq "x") -and (user.extensionAttribute7 -ne "y") -and -not (user.mobile -eq null)', ['onPremisesExtensionAttributes', 'mobilePhone']],
+    ['user.otherMails -any (_ -endsWith "@contoso.com")', ['otherMails']],
+    ['user.assignedPlans -any (assignedPlan.capabilityStatus -eq "Enabled")', ['assignedPlans']],
+    ['user.extension_c272a57b722d4eb29bfe327874ae79cb_OfficeNumber -eq "123"', ['extension_c272a57b722d4eb29bfe327874ae79cb_OfficeNumber']],
+    ['(user.dirSyncEnabled -eq true) -and (user.employeeHireDate -ge system.now -minus P1D) -and (user.department -ne "IT") -and (user.department -ne "HR")', ['onPremisesSyncEnabled', 'employeeHireDate', 'department']],
+    [GROUPS_RULE, []],
+    [`Direct Reports for "${MANAGER_ID}"`, ['manager']],
+  ])('says which directory properties %s reads', (rule, properties) => {
+    expect(propertiesRead(parseRule(rule))).toEqual(properties);
   });
 });
 
