@@ -92,8 +92,13 @@ export class GrantStore {
   }
 
   /** The assignments of one package, through its assignee index: the work follows the package's assignees. */
+  /** Who holds the package (pointers to their assignments), from its assignee index: one partition read. */
+  assigneePointers(packageId: string): Promise<GrantPointer[]> {
+    return this.#pointers('packageAssignee', packageId);
+  }
+
   async assignmentsOfPackage(packageId: string): Promise<StoredDocument<Assignment>[]> {
-    const pointers = await this.#pointers('packageAssignee', packageId);
+    const pointers = await this.assigneePointers(packageId);
     const found = await Promise.all(pointers.map((p) => this.assignments.get(GrantStore.targetKey(p.targetId), GrantStore.assignmentKey(p.id))));
     return found.filter((a): a is StoredDocument<Assignment> => a !== undefined && a.value.accessPackageId === packageId);
   }

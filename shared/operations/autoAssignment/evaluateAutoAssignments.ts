@@ -57,15 +57,15 @@ export async function matchingUsers(deps: EntitlementDeps, policies: readonly Au
  * What makes the policies' assignments follow their rules for `users`: only the difference between who matches
  * and who is assigned. `scope` `all`: the users are the whole directory, so an assignee not among them (deleted
  * since) is removed too, and the assignees are read from the package's index; `these`: only these users changed,
- * and each one's assignment is read by key, so the cost follows the changed users.
+ * and only their assignments are read, so the cost follows the changed users (see heldAmong).
  */
 export async function planChanges(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these'): Promise<ChangePlan> {
   const plan: ChangePlan = { usersEvaluated: users.length, ruleEvaluations: users.length * policies.length, byUser: new Map() };
   const matching = await matchingUsers(deps, policies, users);
-  const claims = scope === 'these' ? await claimsOfUsers(deps, users.map((u) => u.id)) : undefined;
+  const holdersOf = await heldAmong(deps, policies, users, scope);
   for (const auto of policies) {
     const matched = matching.get(auto.policy.id)!;
-    const assigned = claims ? await assignmentsOfUsers(deps, auto, claims) : await assigneesOf(deps, auto);
+    const assigned = await holdersOf(auto);
     for (const userId of matched) {
       if (!assigned.has(userId)) addChange(plan, userId, async () => ((await assignAutomatically(deps, auto, userId)) ? 'assigned' : 'unchanged'));
     }
@@ -141,9 +141,34 @@ function addChange(plan: ChangePlan, userId: string, change: Change): void {
   else plan.byUser.set(userId, [change]);
 }
 
+type HeldAssignments = (auto: AutomaticPolicy) => Promise<Map<string, Assignment>>;
+
+/**
+ * How to find, policy by policy, the assignments it made that the users hold. For a few changed users, from each
+ * one's claims (a read per user); for more users than policies, from each package's assignee index (a read per
+ * policy): whichever takes fewer reads, so the cost stays below both the changed users and the policies.
+ */
+async function heldAmong(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these'): Promise<HeldAssignments> {
+  if (scope === 'all') return (auto) => assigneesOf(deps, auto);
+  const userIds = users.map((u) => u.id.toLowerCase());
+  if (userIds.length > policies.length) {
+    const among = new Set(userIds);
+    return (auto) => assigneesAmong(deps, auto, among);
+  }
+  const claims = await claimsOfUsers(deps, userIds);
+  return (auto) => assignmentsOfUsers(deps, auto, claims);
+}
+
 /** The assignments a policy made that still hold, by target. */
 async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy): Promise<Map<string, Assignment>> {
   const assignments = (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId)).map((d) => d.value);
+  return new Map(assignments.filter((a) => heldUnder(auto, a)).map((a) => [a.targetId.toLowerCase(), a]));
+}
+
+/** The same, for some users only, through the package's assignee index: their assignments are read by key. */
+async function assigneesAmong(deps: EntitlementDeps, auto: AutomaticPolicy, userIds: ReadonlySet<string>): Promise<Map<string, Assignment>> {
+  const pointers = (await deps.grants.assigneePointers(auto.policy.accessPackageId)).filter((p) => userIds.has(p.targetId.toLowerCase()));
+  const assignments = await mapConcurrently(pointers, async (p) => (await deps.grants.assignmentOf(p.targetId, p.id))?.value);
   return new Map(assignments.filter((a) => heldUnder(auto, a)).map((a) => [a.targetId.toLowerCase(), a]));
 }
 
