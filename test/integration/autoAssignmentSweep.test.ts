@@ -1,17 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { DateTime } from 'luxon';
 import type { Caller } from '../../shared/auth/caller';
-import { buildDeps } from '../../shared/composition';
-import { loadConfig } from '../../shared/config';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
 import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
 import { createCatalog } from '../../shared/operations/entitlements/catalogs';
 import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
-import { Tables } from '../../shared/store/tables';
-import { demoTenantPath, loadTenantFixture } from '../../tools/graph-emulator/fixture';
-import { startGraphEmulator, type GraphEmulator } from '../../tools/graph-emulator/server';
-import { testStorageConnectionString } from '../support/testStorage';
+import type { GraphEmulator } from '../../tools/graph-emulator/server';
+import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
 
 /**
  * The auto-assignment sweep in-process, on Azurite and the Graph emulator's demo tenant, with a clock the test
@@ -27,33 +21,19 @@ const ZOE = '9713b936-62cb-4300-ba5f-9ccdad9a6f2d'; // Marketing
 const GRACE = '616273cd-d6a1-4e4f-8ca4-c608ef605abf'; // Sales
 const LEGAL_GROUP = '993bb873-540b-442e-8a6e-83734bc9404e';
 
+let world: InProcessOperations;
 let emulator: GraphEmulator;
 let deps: EntitlementDeps;
-let tables: Tables;
 let salesPackage: string;
 let salesIds: string[];
 let run = 0;
-let now: DateTime;
 
 beforeAll(async () => {
-  emulator = await startGraphEmulator({ seed: loadTenantFixture(demoTenantPath()), port: 0 });
-  const prefix = `u${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({
-    AzureWebJobsStorage: testStorageConnectionString(),
-    TABLE_PREFIX: prefix,
-    AUTH_MODE: 'easyauth',
-    GRAPH_EMULATOR_PORT: String(new URL(emulator.url).port),
-    TENANT_ID: 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd',
-  });
-  now = DateTime.utc();
-  deps = { ...buildDeps(config).entitlements, clock: { now: () => now } };
-  tables = new Tables(testStorageConnectionString(), prefix);
+  world = await startInProcessOperations();
+  ({ emulator, deps } = world);
   salesIds = ((await graph('GET', `/users?$filter=department eq 'Sales'&$select=id&$top=999`)) as { value: Array<{ id: string }> }).value.map((u) => u.id);
 });
-afterAll(async () => {
-  await emulator.stop();
-  await tables.deleteAll();
-});
+afterAll(() => world.stop());
 
 async function graph(method: string, path: string, body?: object): Promise<unknown> {
   const response = await fetch(`${emulator.url}${path.startsWith('/_emulator') ? '' : '/v1.0'}${path}`, {
@@ -191,17 +171,17 @@ test('a user a delta round reports changed and then deleted is treated as delete
 });
 
 test('a rule that reads the time is evaluated in full again an hour on, as time alone changes who matches', async () => {
-  await graph('PATCH', `/users/${GRACE}`, { employeeHireDate: now.minus({ days: 20 }).toISO() });
+  await graph('PATCH', `/users/${GRACE}`, { employeeHireDate: world.now().minus({ days: 20 }).toISO() });
   const newHires = await autoPackage('New hires', 'user.employeeHireDate -ge system.now -minus P30D');
   expect(await assignees(newHires)).toContain(GRACE);
   // The delta did not track hire dates: a new round, holding every user.
   expect(await sweep()).toMatchObject({ mode: 'full', assigned: 0, removed: 0 });
 
-  now = now.plus({ minutes: 30 });
+  world.advance({ minutes: 30 });
   expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 0, usersEvaluated: 0 });
 
   // Eleven days on, nobody changed, but Grace was hired 31 days ago.
-  now = now.plus({ days: 11 });
+  world.advance({ days: 11 });
   expect(await sweep()).toMatchObject({ mode: 'incremental', policiesEvaluatedInFull: 1, removed: 1 });
   expect(await assignees(newHires)).not.toContain(GRACE);
   expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 0 });
@@ -213,9 +193,9 @@ test('a rule on group memberships is evaluated in full again an hour on, as a ne
   expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 1, assigned: 0 });
   await graph('POST', `/groups/${LEGAL_GROUP}/members/$ref`, { '@odata.id': `${emulator.url}/v1.0/directoryObjects/${OWEN}` });
 
-  now = now.plus({ minutes: 30 });
+  world.advance({ minutes: 30 });
   expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 0, usersEvaluated: 0, assigned: 0 });
-  now = now.plus({ minutes: 31 });
+  world.advance({ minutes: 31 });
   // This one and the previous test's hire-date rule, both an hour past their last full evaluation.
   expect(await sweep()).toMatchObject({ policiesEvaluatedInFull: 2, assigned: 1 });
   expect(await assignees(legal)).toContain(OWEN);

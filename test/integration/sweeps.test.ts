@@ -1,8 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { DateTime } from 'luxon';
 import type { Caller } from '../../shared/auth/caller';
-import { buildDeps } from '../../shared/composition';
-import { loadConfig } from '../../shared/config';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
 import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
@@ -13,10 +9,8 @@ import { MAX_ATTEMPTS } from '../../shared/operations/assignments/applyOperation
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
-import { Tables } from '../../shared/store/tables';
-import { demoTenantPath, loadTenantFixture } from '../../tools/graph-emulator/fixture';
-import { startGraphEmulator, type GraphEmulator } from '../../tools/graph-emulator/server';
-import { testStorageConnectionString } from '../support/testStorage';
+import type { GraphEmulator } from '../../tools/graph-emulator/server';
+import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
 
 /**
  * The sweeps in-process, on Azurite and the Graph emulator, with a clock the test moves: runs cut off by their
@@ -30,30 +24,15 @@ const ENGINEERS = [
   'c10c2788-a8e1-4980-86f6-d2e1c91d6da3', 'd703d5b0-62c4-4228-9e5d-4d25c8ec9feb', 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83', '26b8e5ba-2d10-49f2-a2f5-6763d5236ac1',
 ];
 
+let world: InProcessOperations;
 let emulator: GraphEmulator;
 let deps: EntitlementDeps;
-let tables: Tables;
-let now: DateTime;
-const advance = (duration: object) => (now = now.plus(duration));
 
 beforeAll(async () => {
-  emulator = await startGraphEmulator({ seed: loadTenantFixture(demoTenantPath()), port: 0 });
-  const prefix = `s${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({
-    AzureWebJobsStorage: testStorageConnectionString(),
-    TABLE_PREFIX: prefix,
-    AUTH_MODE: 'easyauth',
-    GRAPH_EMULATOR_PORT: String(new URL(emulator.url).port),
-    TENANT_ID: 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd',
-  });
-  now = DateTime.utc();
-  deps = { ...buildDeps(config).entitlements, clock: { now: () => now } };
-  tables = new Tables(testStorageConnectionString(), prefix);
+  world = await startInProcessOperations();
+  ({ emulator, deps } = world);
 });
-afterAll(async () => {
-  await emulator.stop();
-  await tables.deleteAll();
-});
+afterAll(() => world.stop());
 
 async function faults(rules: object[]): Promise<void> {
   await fetch(`${emulator.url}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules }) });
@@ -91,7 +70,7 @@ describe('expirationSweep, cut off and resumed', () => {
   it('finishes in a second run what a run cut off by its time budget left, each effect once', async () => {
     const pkg = await falconPackage('Cut off', { type: 'afterDuration', duration: 'PT1M' });
     for (const target of ENGINEERS) await assign(target, pkg);
-    advance({ minutes: 2 });
+    world.advance({ minutes: 2 });
     await faults([{ pathPattern: '^/v1.0/\\$batch', status: 503, rate: 0, latencyMs: 300 }]);
     try {
       const first = await sweepExpirations(deps, { holder: 'first', budgetMs: 100 });
@@ -118,15 +97,15 @@ describe('expirationSweep, cut off and resumed', () => {
     await assign(PERSON, first);
     await assign(PERSON, second);
     expect(await members()).toContain(PERSON);
-    advance({ minutes: 2 });
+    world.advance({ minutes: 2 });
     expect(await sweepExpirations(deps, { holder: 'together', budgetMs: 60_000 })).toMatchObject({ processed: 2, failed: 0 });
     expect(await members()).not.toContain(PERSON);
   });
 
   it('waits out the lease of a run that stopped without releasing it, then takes over', async () => {
-    expect(await deps.sweeps.acquire('expirationSweep', 'stopped run', now, 60_000)).toBeDefined();
+    expect(await deps.sweeps.acquire('expirationSweep', 'stopped run', world.now(), 60_000)).toBeDefined();
     expect(await sweepExpirations(deps, { holder: 'next', budgetMs: 1_000 })).toBeUndefined();
-    advance({ seconds: 61 });
+    world.advance({ seconds: 61 });
     expect(await sweepExpirations(deps, { holder: 'next', budgetMs: 1_000 })).toBeDefined();
   });
 
@@ -152,7 +131,7 @@ describe('reconcileSweep, retrying failed delivery', () => {
     } finally {
       await faults([]);
     }
-    advance({ seconds: 61 });
+    world.advance({ seconds: 61 });
     const run = await reconcile(deps, { holder: 'r', budgetMs: 5_000 });
     expect(run?.redelivery.processed).toBe(1);
     expect((await deps.grants.findRequest(requestId))?.value.state).toBe('delivered');
@@ -165,7 +144,7 @@ describe('reconcileSweep, retrying failed delivery', () => {
     try {
       await assign(SECOND, pkg);
       for (let run = 0; run < MAX_ATTEMPTS + 2; run++) {
-        advance({ hours: 2 });
+        world.advance({ hours: 2 });
         await reconcile(deps, { holder: 'r', budgetMs: 10_000 });
       }
     } finally {
@@ -174,7 +153,7 @@ describe('reconcileSweep, retrying failed delivery', () => {
     const [assignment] = await assignmentsOf(pkg.packageId);
     expect(assignment).toMatchObject({ state: 'deliveryFailed' });
     expect(assignment!.operations).toEqual([expect.objectContaining({ state: 'failed', attempts: MAX_ATTEMPTS, lastError: expect.any(String) })]);
-    advance({ hours: 2 });
+    world.advance({ hours: 2 });
     expect((await reconcile(deps, { holder: 'r', budgetMs: 10_000 }))?.redelivery.processed).toBe(0);
   });
 });

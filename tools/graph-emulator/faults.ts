@@ -1,3 +1,5 @@
+import { seededRandom } from './seededRandom';
+
 /** A fault to inject: requests whose path (with `/v1.0`) matches answer `status` at `rate`, after `latencyMs`. */
 export interface FaultRule {
   /** A regular expression tested against the path, for example `^/v1.0/groups`. */
@@ -114,16 +116,4 @@ export class FaultInjector {
     }
     return fault ? { latencyMs, fault } : { latencyMs };
   }
-}
-
-/** mulberry32: a small, fast generator of numbers in [0, 1) from a 32-bit seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

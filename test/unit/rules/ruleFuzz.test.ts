@@ -1,18 +1,8 @@
 import { compileRule, isRuleError, type RuleSubject } from '../../../shared/domain/rules';
+import { seededRandom } from '../../../tools/graph-emulator/seededRandom';
 import { MANAGER_ID, NOW } from './ruleTestKit';
 
-/** mulberry32: a small seeded generator, so a failure here reproduces. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** Seeded, so a failure here reproduces. */
 const random = seededRandom(20250115);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const integer = (below: number) => Math.floor(random() * below);
