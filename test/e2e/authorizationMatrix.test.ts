@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TableServiceClient } from '@azure/data-tables';
 import { clientPrincipal } from '../support/graphCaller';
-import { startHost, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
@@ -610,7 +610,7 @@ const ROWS: Row[] = [
 
 beforeAll(async () => {
   prefix = `z${randomBytes(4).toString('hex')}`;
-  host = await startHost({ AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
+  host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
 
   const thisCatalog = (await asAdmin('POST', `${EM}/catalogs`, { displayName: 'Matrix: this', state: 'published' })).id as string;
   const otherCatalog = (await asAdmin('POST', `${EM}/catalogs`, { displayName: 'Matrix: other', state: 'published' })).id as string;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
-import { startHost, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
@@ -28,7 +28,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   prefix = `a${randomBytes(4).toString('hex')}`;
-  host = await startHost({ AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
+  host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
   admin = graphClientFor(host.url, clientPrincipal(ADMIN, TENANT));
   emulator = host.output().match(/Graph emulator at (http:\/\/127\.0\.0\.1:\d+)/)![1]!;
   await patchUser(CAMILLE, { jobTitle: 'Sales Intern' });

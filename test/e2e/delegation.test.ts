@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
-import { startHost, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
@@ -39,7 +39,7 @@ const asApp = (objectId: string, permission?: string) =>
 
 beforeAll(async () => {
   prefix = `d${randomBytes(4).toString('hex')}`;
-  host = await startHost({ AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
+  host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
 });
 afterAll(async () => {
   await host.stop();

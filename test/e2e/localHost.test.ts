@@ -64,6 +64,18 @@ describe('npm start, with no settings', () => {
     }
   });
 
+  it('leaves a timer disabled by AzureWebJobs.<name>.Disabled off its schedule, and still runs it when asked', async () => {
+    const host = await startHost({ 'AzureWebJobs.expirationSweep.Disabled': 'true' });
+    try {
+      expect(host.output()).toMatch(/expirationSweep\s+timer\s+\S+ \S+ \S+ \S+ \S+ \S+\s+disabled/);
+      expect(host.output()).toMatch(/reconcileSweep\s+timer\s+\S+ \S+ \S+ \S+ \S+ \S+\s+next \d{4}-/);
+      const run = await fetch(`${host.url}/admin/functions/expirationSweep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
+      expect(run.status).toBe(202);
+    } finally {
+      expect(await host.stop('SIGTERM')).toBe(0);
+    }
+  });
+
   it("stops on SIGTERM sent to the start script's shell, as npm sends it", async () => {
     const host = await startHost({}, startScriptCommand());
     const tablePort = embeddedTablePort(host.output());

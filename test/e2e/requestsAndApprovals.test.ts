@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
-import { startHost, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
@@ -37,7 +37,7 @@ const as = (userId: string) => graphClientFor(host.url, clientPrincipal(userId, 
 
 beforeAll(async () => {
   prefix = `r${randomBytes(4).toString('hex')}`;
-  host = await startHost({ AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
+  host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
   admin = as(ADMIN);
   emulator = host.output().match(/Graph emulator at (http:\/\/127\.0\.0\.1:\d+)/)![1]!;
   catalogId = (await admin.api(`${EM}/catalogs`).post({ displayName: 'Requests', state: 'published' })).id;

@@ -38,6 +38,15 @@ export function startScriptCommand(): string[] {
   return ['/bin/sh', '-c', afterBuild];
 }
 
+/** DESIGN's timer functions. */
+const TIMERS = ['expirationSweep', 'reconcileSweep', 'autoAssignmentSweep', 'externalUserSweep', 'accessReviewSweep', 'reportArchive'];
+
+/**
+ * App settings that keep the timers from firing on their own schedule, as under the Functions host (the admin
+ * endpoint still runs them): a test comparing storage before and after a request then sees only the request's doing.
+ */
+export const TIMERS_DISABLED: Readonly<Record<string, string>> = Object.fromEntries(TIMERS.map((name) => [`AzureWebJobs.${name}.Disabled`, 'true']));
+
 /** Starts the compiled local host as `npm start` does, with only the given settings, on free ports. */
 export const startHost = startHostProcess;
 

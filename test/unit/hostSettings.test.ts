@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SettingsError } from '../../shared/settings';
-import { applyLocalSettingsFile, loadHostSettings } from '../../tools/local-host/hostSettings';
+import { applyLocalSettingsFile, disabledFunctions, loadHostSettings } from '../../tools/local-host/hostSettings';
 
 function projectWith(settings: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-settings-'));
@@ -45,5 +45,19 @@ describe('local host settings', () => {
 
   it.each(['-1', '65536', 'http', '80.5'])('refuses PORT=%s, naming it', (port) => {
     expect(() => loadHostSettings({ PORT: port })).toThrow(/PORT: must be/);
+  });
+});
+
+describe('functions disabled by app settings', () => {
+  it('reads AzureWebJobs.<name>.Disabled set to true, in any case, and nothing else', () => {
+    const disabled = disabledFunctions({
+      'AzureWebJobs.expirationSweep.Disabled': 'true',
+      'AzureWebJobs.reconcileSweep.Disabled': ' TRUE ',
+      'AzureWebJobs.autoAssignmentSweep.Disabled': 'false',
+      'AzureWebJobs.reportArchive.Disabled': '1',
+      'AzureWebJobs.health.Enabled': 'true',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    });
+    expect([...disabled].sort()).toEqual(['expirationSweep', 'reconcileSweep']);
   });
 });

@@ -22,6 +22,18 @@ export function loadHostSettings(env: Environment): HostSettings {
   return { ...settings, embeddedStorage: storage === undefined || storage === 'UseDevelopmentStorage=true' };
 }
 
+const DISABLED_SETTING = /^AzureWebJobs\.(.+)\.Disabled$/;
+
+/** The functions the app settings disable, as the Functions host reads them: `AzureWebJobs.<name>.Disabled=true`. */
+export function disabledFunctions(env: Environment): Set<string> {
+  const names = new Set<string>();
+  for (const [key, value] of Object.entries(env)) {
+    const name = DISABLED_SETTING.exec(key)?.[1];
+    if (name && value?.trim().toLowerCase() === 'true') names.add(name);
+  }
+  return names;
+}
+
 /**
  * Copies `Values` of `local.settings.json` into the environment, as the Functions host does. A variable already
  * set in the environment wins, so a one-off `PORT=8080 npm start` works with a settings file in place.

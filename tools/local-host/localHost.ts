@@ -11,6 +11,11 @@ export interface LocalHostOptions {
   log: HostLog;
   /** Run timers on their schedules (default); off, they run only through the admin endpoint. */
   schedule?: boolean;
+  /**
+   * Functions disabled by the app setting `AzureWebJobs.<name>.Disabled=true`: as under the Functions host, their
+   * timers do not fire, and the admin endpoint still runs them.
+   */
+  disabled?: ReadonlySet<string>;
   /** How long requests in flight may take to finish when the host stops. */
   stopGraceMs?: number;
   maxBodyBytes?: number;
@@ -39,7 +44,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       resolve();
     });
   });
-  if (options.schedule !== false) for (const timer of timers.values()) timer.start();
+  if (options.schedule !== false) for (const [name, timer] of timers) if (!options.disabled?.has(name)) timer.start();
 
   const { port } = server.address() as AddressInfo;
   return {

@@ -4,7 +4,7 @@ import { startAzurite } from '../azurite/embeddedAzurite';
 import { startGraphEmulator } from '../graph-emulator/server';
 import type { TenantFixture } from '../graph-emulator/fixture';
 import { demoIdentities, loadSeed, parseFaults } from './directorySetup';
-import { applyLocalSettingsFile, loadHostSettings } from './hostSettings';
+import { applyLocalSettingsFile, disabledFunctions, loadHostSettings } from './hostSettings';
 import { findProjectRoot, loadFunctions } from './loadFunctions';
 import { startLocalHost, type LocalHost } from './localHost';
 import { consoleLog as log } from './log';
@@ -64,7 +64,8 @@ async function main(): Promise<void> {
     getConfig();
 
     const functions = await loadFunctions(root);
-    const host = await startLocalHost({ functions, port: hostSettings.PORT, host: hostSettings.HOST, log }).catch(
+    const disabled = disabledFunctions(process.env);
+    const host = await startLocalHost({ functions, port: hostSettings.PORT, host: hostSettings.HOST, log, disabled }).catch(
       (error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE') throw new SettingsError([`PORT: ${hostSettings.PORT} is already in use`]);
         throw error;
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     cleanups.push(() => host.stop());
     // Before the banner: whoever reads it may signal at once.
     stopOnSignal(stopAll);
-    printBanner(host, functions, { storage, directory, identities }, settingsFile);
+    printBanner(host, functions, { storage, directory, identities }, settingsFile, disabled);
   } catch (error) {
     process.stderr.write(`Portcullis did not start. ${error instanceof Error ? error.message : String(error)}\n`);
     await stopAll();
@@ -109,6 +110,7 @@ function printBanner(
   functions: Awaited<ReturnType<typeof loadFunctions>>,
   dependencies: { storage: string; directory: string; identities: string[] },
   settingsFile: string | undefined,
+  disabled: ReadonlySet<string>,
 ): void {
   const lines = [
     'Portcullis is running.',
@@ -122,7 +124,7 @@ function printBanner(
     ...functions.map((fn) =>
       fn.trigger === 'http'
         ? `    ${fn.name.padEnd(22)} ${fn.methods.join(',').padEnd(12)} ${host.url}/${fn.route}`
-        : `    ${fn.name.padEnd(22)} ${'timer'.padEnd(12)} ${fn.schedule.padEnd(16)} next ${host.timers.get(fn.name)?.nextRun()?.toISOString()}`,
+        : `    ${fn.name.padEnd(22)} ${'timer'.padEnd(12)} ${fn.schedule.padEnd(16)} ${disabled.has(fn.name) ? 'disabled' : `next ${host.timers.get(fn.name)?.nextRun()?.toISOString()}`}`,
     ),
     `  Run a timer now: curl -X POST ${host.url}/admin/functions/<name> -H 'content-type: application/json' -d '{"input":""}'`,
     'Press Ctrl-C to stop.',
