@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectRoot } from '../local-host/loadFunctions';
+import { autoAssignmentScenario } from './autoAssignmentScenario';
 import { directoryScenario } from './directoryScenario';
 import { expirationScenario } from './expirationScenario';
 import { reconcileScenario } from './reconcileScenario';
@@ -15,6 +16,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   requests: () => requestsScenario(),
   expiration: () => expirationScenario(),
   reconcile: () => reconcileScenario(),
+  autoAssignment: () => autoAssignmentScenario(),
 };
 
 async function main(): Promise<void> {

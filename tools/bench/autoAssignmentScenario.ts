@@ -1,0 +1,411 @@
+import { DateTime } from 'luxon';
+import type { Deps } from '../../shared/composition';
+import type { DirectoryUser } from '../../shared/directory/directoryPort';
+import { allDirectoryUsers, automaticPolicies, type AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
+import { evaluatePolicyNow, sweepAutoAssignments, type AutoAssignmentResult } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
+import { matchingUsers, type EvaluationCounts } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
+import { SWEEP_BUDGET_MS } from '../../shared/operations/lifecycle/sweepBudget';
+import { withSweepLease } from '../../shared/operations/lifecycle/sweepDueWork';
+import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
+import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
+import { createCatalog } from '../../shared/operations/entitlements/catalogs';
+import type { FixtureUser, TenantFixture } from '../graph-emulator/fixture';
+import { seededRandom } from '../graph-emulator/seededRandom';
+import { startGraphEmulator, type GraphEmulator } from '../graph-emulator/server';
+import {
+  ADMIN_CALLER,
+  benchDeps,
+  benchTenant,
+  countedRun,
+  emulatorCall,
+  guid,
+  inParallel,
+  progress,
+  range,
+  round,
+  withBenchStorage,
+  type BenchStorage,
+  type CountedRun,
+} from './benchKit';
+
+export interface AutoAssignmentBenchRow {
+  case: string;
+  users: number;
+  policies: number;
+  /** Wall time of the case. */
+  seconds: number;
+  usersEvaluated: number;
+  /** Users × policies evaluated. */
+  ruleEvaluations: number;
+  ruleEvaluationsPerSecond: number;
+  assigned: number;
+  /** Ended at once (policies without a grace period). */
+  removed: number;
+  /** Removals scheduled after the grace period (the other policies). */
+  removalsPlanned: number;
+  /** Table Storage requests of the run (counted by the proxy). */
+  tableRoundTrips: number;
+  /** Graph requests of the run (the emulator's own count). */
+  graphRoundTrips: number;
+  /** This case's wall time over the one its name says (sweep 1 unless named). */
+  ratio: number | null;
+  problems: string;
+}
+
+const USERS = 100_000;
+const POLICIES = 100;
+/** Users changed through Graph before the incremental sweep: some start matching, some stop, the rest change an attribute no rule reads. */
+const CHANGED = 1_000;
+const STARTERS = 150;
+const LEAVERS = 150;
+const PATCH_CONCURRENCY = 16;
+
+const TENANT = 'be000000-0000-4000-8000-0000000000a5';
+const PREFIX = 'auto100k';
+const USER = 'a0000000';
+
+// ---------------------------------------------------------------------------------------------------------------
+// The tenant: 100,000 users with varied attributes, the same every run
+
+const AREAS = ['Finance', 'Sales', 'Marketing', 'Engineering', 'Legal', 'People', 'Support', 'Operations', 'Research', 'Procurement'];
+const REGIONS = ['', ' EMEA', ' Americas', ' APAC', ' Platform'];
+/** 50 departments. */
+const DEPARTMENTS = REGIONS.flatMap((region) => AREAS.map((area) => `${area}${region}`));
+/** 10 countries (usage location, country) of 4 cities each. */
+const PLACES: Array<[code: string, country: string, cities: string[]]> = [
+  ['US', 'United States', ['Seattle', 'New York', 'Austin', 'Chicago']],
+  ['GB', 'United Kingdom', ['London', 'Manchester', 'Edinburgh', 'Bristol']],
+  ['DE', 'Germany', ['Berlin', 'Munich', 'Hamburg', 'Cologne']],
+  ['FR', 'France', ['Paris', 'Lyon', 'Toulouse', 'Lille']],
+  ['NL', 'Netherlands', ['Amsterdam', 'Rotterdam', 'Utrecht', 'Eindhoven']],
+  ['ES', 'Spain', ['Madrid', 'Barcelona', 'Valencia', 'Seville']],
+  ['IN', 'India', ['Bengaluru', 'Pune', 'Hyderabad', 'Chennai']],
+  ['JP', 'Japan', ['Tokyo', 'Osaka', 'Nagoya', 'Fukuoka']],
+  ['BR', 'Brazil', ['Sao Paulo', 'Rio de Janeiro', 'Curitiba', 'Recife']],
+  ['AU', 'Australia', ['Sydney', 'Melbourne', 'Brisbane', 'Perth']],
+];
+const LEVELS = ['Associate', 'Senior', 'Lead', 'Principal', 'Director', 'Intern', 'Head of', 'Staff'];
+const DISCIPLINES = ['Engineer', 'Analyst', 'Consultant', 'Designer', 'Accountant', 'Specialist'];
+/** Named by no rule: where leavers go (and where sweep 4's users go and come back from). */
+const TRANSFERS = { department: 'Transfers', city: 'Remote' };
+
+/** Rule-read attributes: what a starter copies from a user who matches. */
+const RULE_ATTRIBUTES = ['department', 'jobTitle', 'country', 'city', 'usageLocation', 'companyName', 'employeeHireDate'] as const;
+
+function userAttributes(count: number, today: DateTime): Array<Partial<FixtureUser>> {
+  const random = seededRandom(8);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  return range(count).map((i) => {
+    const [code, country, cities] = pick(PLACES);
+    return {
+      department: pick(DEPARTMENTS),
+      jobTitle: `${pick(LEVELS)} ${pick(DISCIPLINES)}`,
+      country,
+      city: pick(cities),
+      usageLocation: code,
+      companyName: random() < 0.8 ? 'Bench Corp' : 'Bench Services',
+      employeeId: `E${i.toString().padStart(6, '0')}`,
+      officeLocation: `Building ${1 + Math.floor(random() * 20)}`,
+      employeeHireDate: today.minus({ days: Math.floor(random() * 3650) }).toISODate()!,
+    };
+  });
+}
+
+function tenantFixture(ids: string[], attributes: Array<Partial<FixtureUser>>): TenantFixture {
+  const tenant = benchTenant(TENANT, ids.map((id, i): [string, string] => [id, `user${i}`]), []);
+  const byId = new Map(ids.map((id, i) => [id, attributes[i]!]));
+  return { ...tenant, users: (tenant.users ?? []).map((user) => ({ ...user, ...byId.get(user.id) })) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 100 rules of five shapes, each matching about 0.03–0.1% of the users (an assignment costs about 12 Table requests)
+
+function membershipRule(i: number): string {
+  const department = (k: number) => DEPARTMENTS[(i * 7 + k * 13) % DEPARTMENTS.length]!;
+  const place = (k: number) => PLACES[(i * 3 + k) % PLACES.length]!;
+  switch (i % 5) {
+    case 0:
+      return `(user.department -eq "${department(0)}") -and (user.country -eq "${place(0)[1]}") -and (user.companyName -eq "Bench Services")`;
+    case 1:
+      return (
+        `(user.department -in ["${department(0)}","${department(1)}"]) -and (user.jobTitle -startsWith "Principal") ` +
+        `-and (user.usageLocation -in ["${place(0)[0]}","${place(1)[0]}"])`
+      );
+    case 2:
+      return `(user.city -eq "${place(0)[2][i % 4]}") -and (user.employeeHireDate -ge system.now -minus P60D)`;
+    case 3:
+      return (
+        `((user.department -eq "${department(0)}") -and (user.jobTitle -startsWith "Lead") -and (user.country -in ["${place(1)[1]}","${place(2)[1]}","${place(3)[1]}"])) -or ` +
+        `((user.department -eq "${department(1)}") -and (user.companyName -eq "Bench Services") -and (user.country -eq "${place(0)[1]}"))`
+      );
+    default:
+      return (
+        `(user.department -eq "${department(0)}") -and (user.usageLocation -ne "${place(0)[0]}") -and (user.companyName -eq "Bench Services") ` +
+        `-and (user.employeeHireDate -le system.now -minus P2555D) -and (user.jobTitle -notContains "Intern")`
+      );
+  }
+}
+
+/** Even policies remove at once, odd ones after a grace period of 7 days. */
+const hasGracePeriod = (i: number) => i % 2 === 1;
+
+/**
+ * One catalog, and 100 packages without role scopes (delivery makes no directory call), each with its
+ * auto-assignment policy, through the operations as an administrator. `deps` must reach a directory without the
+ * bench's users: creating an automatic policy evaluates it at once, and that is timed on its own later.
+ */
+async function createPolicies(deps: Deps): Promise<void> {
+  const em = deps.entitlements;
+  const admin = ADMIN_CALLER(TENANT);
+  const catalog = await createCatalog(em, admin, { displayName: 'Bench auto-assignment', state: 'published' });
+  for (const i of range(POLICIES)) {
+    const { id: packageId } = await createAccessPackage(em, admin, { displayName: `Bench auto ${i}`, catalog: { id: catalog.id } });
+    await createAssignmentPolicy(em, admin, {
+      displayName: `Bench auto ${i} policy`,
+      allowedTargetScope: 'specificDirectoryUsers',
+      specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: membershipRule(i), description: `Rule ${i}` }],
+      automaticRequestSettings: {
+        requestAccessForAllowedTargets: true,
+        removeAccessWhenTargetLeavesAllowedTargets: true,
+        ...(hasGracePeriod(i) ? { gracePeriodBeforeAccessRemoval: 'P7D' } : {}),
+      },
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: packageId },
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The scenario
+
+/**
+ * `sweepAutoAssignments` over 100,000 users and 100 auto-assignment policies: the first run (full: every user,
+ * through the users delta), a second with nothing changed, and a third after 1,000 users changed through Graph
+ * (incremental: only those). Then the evaluation without changes to make: 1,000 users changed in a property rules
+ * read and changed back, 1,000 changed in properties no rule reads (which the delta does not track), and a full run
+ * with the checkpoint forgotten. Also the rules alone, in memory, one policy's evaluation at creation, and what one
+ * claims read costs on Azurite. Every sweep's outcome is checked against the rules evaluated in memory.
+ */
+export async function autoAssignmentScenario(): Promise<AutoAssignmentBenchRow[]> {
+  const ids = range(USERS).map((i) => guid(USER, i));
+  progress(`generating ${USERS.toLocaleString('en-US')} users`);
+  const fixture = tenantFixture(ids, userAttributes(USERS, DateTime.utc()));
+  return withBenchStorage(async (storage) => {
+    // Policies are created against a directory holding only the administrator: their evaluation at creation is
+    // then trivial, and the full sweep does all the assigning.
+    const empty = await startGraphEmulator({ seed: benchTenant(TENANT, [], []), port: 0 });
+    try {
+      progress(`creating ${POLICIES} packages with auto-assignment policies`);
+      await createPolicies(benchDeps(storage, empty.url, PREFIX, TENANT).direct);
+    } finally {
+      await empty.stop();
+    }
+    const started = performance.now();
+    const emulator = await startGraphEmulator({ seed: fixture, port: 0 });
+    progress(`emulator up with ${USERS.toLocaleString('en-US')} users in ${((performance.now() - started) / 1000).toFixed(1)} s; heap ${heapMb()} MB`);
+    try {
+      return await runCases(storage, emulator);
+    } finally {
+      await emulator.stop();
+    }
+  });
+}
+
+const heapMb = () => Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
+
+async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise<AutoAssignmentBenchRow[]> {
+  const { direct, counted } = benchDeps(storage, emulator.url, PREFIX, TENANT);
+  const problems: string[] = [];
+  const policies = await automaticPolicies(direct.entitlements);
+  if (policies.length !== POLICIES) problems.push(`${policies.length} automatic policies, not ${POLICIES}`);
+
+  let listed = performance.now();
+  const users = await allDirectoryUsers(direct.entitlements);
+  progress(`listed ${users.length.toLocaleString('en-US')} users in ${((performance.now() - listed) / 1000).toFixed(1)} s`);
+
+  // (4) The rules alone: compiled rules × users in memory.
+  progress(`evaluating ${POLICIES} rules × ${users.length.toLocaleString('en-US')} users in memory`);
+  listed = performance.now();
+  const matching = await matchingUsers(direct.entitlements, policies, users);
+  const pureMs = performance.now() - listed;
+  const expectedAssigned = [...matching.values()].reduce((sum, set) => sum + set.size, 0);
+  const sizes = [...matching.values()].map((set) => set.size);
+  progress(`rules alone in ${(pureMs / 1000).toFixed(2)} s; ${expectedAssigned} matches, ${Math.min(...sizes)}–${Math.max(...sizes)} a policy`);
+  const pure = { ...noResult(), usersEvaluated: users.length, ruleEvaluations: users.length * policies.length };
+
+  const sweep = async (n: number) => {
+    progress(`sweep ${n}`);
+    const run = await countedRun(storage, counted, emulator.url, () => sweepAutoAssignments(counted.entitlements, { holder: `bench-auto-${n}`, budgetMs: SWEEP_BUDGET_MS }), problems);
+    if (!run.result) throw new Error(`Sweep ${n} found its lease held; nothing else runs it here.`);
+    progress(`sweep ${n}: ${run.result.mode} in ${(run.ms / 1000).toFixed(1)} s; ${JSON.stringify(countsOf(run.result))}; Table ${JSON.stringify(run.tableKinds)}; Graph ${JSON.stringify(run.graph.byRoute)}; heap ${heapMb()} MB`);
+    return run as CountedRun<AutoAssignmentResult>;
+  };
+
+  // (1) Full, then nothing changed.
+  const complete = { remaining: 0, failed: 0 };
+  const full = await sweep(1);
+  expect('sweep 1', full.result, { mode: 'full', usersEvaluated: users.length, assigned: expectedAssigned, removed: 0, removalsPlanned: 0, ...complete }, problems);
+  const unchanged = await sweep(2);
+  expect('sweep 2', unchanged.result, { mode: 'incremental', usersEvaluated: 0, assigned: 0, removed: 0, removalsPlanned: 0, ...complete }, problems);
+
+  // (2) 1,000 users changed through Graph, then incremental.
+  const change = plannedChanges(users, policies, matching);
+  const { outcome: expected, inGrace } = await expectedOutcome(direct, policies, users, change);
+  progress(`patching ${change.size} users through Graph (expect ${JSON.stringify(expected)})`);
+  await patchUsers(emulator, change);
+  const incremental = await sweep(3);
+  expect('sweep 3', incremental.result, { mode: 'incremental', usersEvaluated: CHANGED, ...expected, ...complete }, problems);
+
+  // (3) The evaluation alone: 1,000 users changed in a property rules read and changed back (reported, evaluated,
+  // nothing to change); 1,000 changed in properties no rule reads (the delta does not track them); then a full run
+  // with nothing to change (the checkpoint forgotten, as after a stale delta token).
+  const untouched = users.filter((u) => !change.has(u.id)).slice(-CHANGED);
+  await patchUsers(emulator, new Map(untouched.map((u) => [u.id, { department: TRANSFERS.department }])));
+  await patchUsers(emulator, new Map(untouched.map((u) => [u.id, { department: u.department ?? '' }])));
+  const evaluatedOnly = await sweep(4);
+  expect('sweep 4', evaluatedOnly.result, { mode: 'incremental', usersEvaluated: CHANGED, assigned: 0, removed: 0, removalsPlanned: 0, ...complete }, problems);
+  await patchUsers(emulator, new Map(users.slice(0, CHANGED).map((u) => [u.id, { officeLocation: 'Building 0', employeeId: `${u.employeeId ?? ''}-moved` }])));
+  const untracked = await sweep(5);
+  expect('sweep 5', untracked.result, { mode: 'incremental', usersEvaluated: 0, assigned: 0, removed: 0, removalsPlanned: 0, ...complete }, problems);
+  await withSweepLease(direct.entitlements, 'autoAssignmentSweep', { holder: 'bench-forget', budgetMs: 0 }, async () => ({ checkpoint: null, result: undefined }));
+  const fullUnchanged = await sweep(6);
+  // Users still in their grace period have their removal planned again: the earliest item acts, later ones find
+  // the assignment ended.
+  expect('sweep 6', fullUnchanged.result, { mode: 'full', usersEvaluated: users.length, assigned: 0, removed: 0, removalsPlanned: expected.removalsPlanned, ...complete }, problems);
+
+  // One policy's evaluation at creation (or change): every user listed, one rule; nothing left to change.
+  progress('one policy evaluated at once, as at its creation');
+  const once = await countedRun(storage, counted, emulator.url, () => evaluatePolicyNow(counted.entitlements, policies[0]!), problems);
+  expect('one policy at creation', once.result, { usersEvaluated: users.length, assigned: 0, removed: 0, removalsPlanned: inGrace.get(policies[0]!.policy.id) ?? 0, ...complete }, problems);
+
+  // What one changed user's claims read costs here: Azurite answers a partition query by scanning the table.
+  const probe = await claimsReadProbe(direct, users);
+  progress(`one claims partition read: ${probe.msPerRead.toFixed(1)} ms with ${probe.tableRows.toLocaleString('en-US')} rows in accessGrants`);
+
+  await direct.tables.deleteAll();
+
+  const row = (name: string, ms: number, counts: EvaluationCounts, run?: CountedRun<unknown>, base?: CountedRun<unknown>): AutoAssignmentBenchRow => ({
+    case: name,
+    users: users.length,
+    policies: POLICIES,
+    seconds: round(ms / 1000, 2),
+    usersEvaluated: counts.usersEvaluated,
+    ruleEvaluations: counts.ruleEvaluations,
+    ruleEvaluationsPerSecond: ms > 0 ? Math.round(counts.ruleEvaluations / (ms / 1000)) : 0,
+    assigned: counts.assigned,
+    removed: counts.removed,
+    removalsPlanned: counts.removalsPlanned,
+    tableRoundTrips: run?.tableRoundTrips ?? 0,
+    graphRoundTrips: run?.graph.roundTrips ?? 0,
+    ratio: base ? round(ms / base.ms, 4) : null,
+    problems: '',
+  });
+  const rows = [
+    row('rules alone, in memory (matchingUsers)', pureMs, pure),
+    row('sweep 1: full (first run)', full.ms, full.result, full),
+    row('sweep 2: incremental, nothing changed', unchanged.ms, unchanged.result, unchanged, full),
+    row(`sweep 3: incremental, ${CHANGED.toLocaleString('en-US')} users changed (ratio: to sweep 1)`, incremental.ms, incremental.result, incremental, full),
+    row(`sweep 4: incremental, ${CHANGED.toLocaleString('en-US')} users changed and changed back (ratio: to sweep 6)`, evaluatedOnly.ms, evaluatedOnly.result, evaluatedOnly, fullUnchanged),
+    row(`sweep 5: incremental, ${CHANGED.toLocaleString('en-US')} users changed in properties no rule reads`, untracked.ms, untracked.result, untracked, full),
+    row('sweep 6: full (checkpoint forgotten), nothing to change', fullUnchanged.ms, fullUnchanged.result, fullUnchanged, full),
+    row('one policy evaluated at creation (evaluatePolicyNow)', once.ms, once.result, once),
+    {
+      ...row(`probe: ${PROBE_READS} claims partition reads, one at a time (${probe.tableRows.toLocaleString('en-US')} rows in accessGrants)`, probe.ms, noResult()),
+      tableRoundTrips: PROBE_READS,
+    },
+  ];
+  rows[0]!.problems = problems.join('; ');
+  return rows;
+}
+
+const PROBE_READS = 200;
+
+async function claimsReadProbe(deps: Deps, users: readonly DirectoryUser[]): Promise<{ ms: number; msPerRead: number; tableRows: number }> {
+  const tableRows = await countRows(deps);
+  const started = performance.now();
+  for (const user of users.slice(0, PROBE_READS)) await deps.entitlements.grants.claimsOf(user.id);
+  const ms = performance.now() - started;
+  return { ms, msPerRead: ms / PROBE_READS, tableRows };
+}
+
+async function countRows(deps: Deps): Promise<number> {
+  const table = await deps.tables.get('accessGrants');
+  let rows = 0;
+  for await (const page of table.listEntities({ queryOptions: { select: ['RowKey'] } }).byPage({ maxPageSize: 1000 })) rows += page.length;
+  return rows;
+}
+
+const noResult = (): EvaluationCounts => ({ usersEvaluated: 0, ruleEvaluations: 0, assigned: 0, removed: 0, removalsPlanned: 0, remaining: 0, failed: 0, errors: [] });
+const countsOf = ({ usersEvaluated, ruleEvaluations, assigned, removed, removalsPlanned, remaining, failed, errors }: EvaluationCounts) => ({ usersEvaluated, ruleEvaluations, assigned, removed, removalsPlanned, remaining, failed, errors });
+
+function expect(run: string, actual: Partial<AutoAssignmentResult>, wanted: Partial<AutoAssignmentResult>, problems: string[]): void {
+  const off = Object.entries(wanted).filter(([key, value]) => actual[key as keyof AutoAssignmentResult] !== value);
+  if (off.length > 0) problems.push(`${run}: ${off.map(([key, value]) => `${key} ${String(actual[key as keyof AutoAssignmentResult])}, not ${String(value)}`).join(', ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The changes
+
+type Patch = Record<string, string>;
+
+/**
+ * 1,000 distinct users: 150 matching no policy take every rule-read attribute of a user who matches one (they
+ * start matching), 150 who match one move to a department and city no rule names (they stop), and the other
+ * 700 get another job title (rules read it: a few start or stop matching, most do not).
+ */
+function plannedChanges(users: readonly DirectoryUser[], policies: readonly AutomaticPolicy[], matching: Map<string, Set<string>>): Map<string, Patch> {
+  const matched = new Set([...matching.values()].flatMap((set) => [...set]));
+  const byId = new Map(users.map((u) => [u.id.toLowerCase(), u]));
+  const random = seededRandom(21);
+  const shuffled = [...users].filter((u) => u.id !== ADMIN_CALLER(TENANT).objectId);
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  const change = new Map<string, Patch>();
+  const leavers = shuffled.filter((u) => matched.has(u.id.toLowerCase())).slice(0, LEAVERS);
+  for (const user of leavers) change.set(user.id, TRANSFERS);
+  const starters = shuffled.filter((u) => !matched.has(u.id.toLowerCase())).slice(0, STARTERS);
+  for (const [k, user] of starters.entries()) {
+    const [model] = matching.get(policies[k % policies.length]!.policy.id)!;
+    const source = byId.get(model!)!;
+    change.set(user.id, Object.fromEntries(RULE_ATTRIBUTES.map((name) => [name, String(source[name])])));
+  }
+  for (const user of shuffled) {
+    if (change.size >= CHANGED) break;
+    if (!change.has(user.id)) change.set(user.id, { jobTitle: anotherTitle(user.jobTitle, random) });
+  }
+  return change;
+}
+
+/** A job title other than `current`, so that Graph reports the change. */
+function anotherTitle(current: string | null, random: () => number): string {
+  const title = () => `${LEVELS[Math.floor(random() * LEVELS.length)]} ${DISCIPLINES[Math.floor(random() * DISCIPLINES.length)]}`;
+  let next = title();
+  while (next === current) next = title();
+  return next;
+}
+
+async function patchUsers(emulator: GraphEmulator, change: Map<string, Patch>): Promise<void> {
+  await inParallel([...change], PATCH_CONCURRENCY, ([id, patch]) => emulatorCall(emulator.url, 'PATCH', `/v1.0/users/${id}`, patch));
+}
+
+/** What an incremental sweep must do: the changed users' matches before and after, policy by policy. */
+async function expectedOutcome(deps: Deps, policies: readonly AutomaticPolicy[], users: readonly DirectoryUser[], change: Map<string, Patch>) {
+  const before = users.filter((u) => change.has(u.id));
+  const after = before.map((u) => ({ ...u, ...change.get(u.id) }));
+  const [was, is] = [await matchingUsers(deps.entitlements, policies, before), await matchingUsers(deps.entitlements, policies, after)];
+  const outcome = { assigned: 0, removed: 0, removalsPlanned: 0 };
+  const inGrace = new Map<string, number>();
+  for (const auto of policies) {
+    const [old, now] = [was.get(auto.policy.id)!, is.get(auto.policy.id)!];
+    outcome.assigned += [...now].filter((id) => !old.has(id)).length;
+    const leaving = [...old].filter((id) => !now.has(id)).length;
+    if (auto.policy.automaticRequestSettings?.gracePeriodBeforeAccessRemoval) {
+      outcome.removalsPlanned += leaving;
+      inGrace.set(auto.policy.id, leaving);
+    } else outcome.removed += leaving;
+  }
+  return { outcome, inGrace };
+}
