@@ -1,6 +1,35 @@
 import type { DirectoryError } from './directoryError';
 
 /**
+ * The user properties a DirectoryUser carries, as Graph names them: what every directory adapter reads, and so all
+ * that rules, approvals and external-user handling can see of a user.
+ */
+export const DIRECTORY_USER_PROPERTIES = [
+  'id',
+  'displayName',
+  'userPrincipalName',
+  'mail',
+  'userType',
+  'accountEnabled',
+  'department',
+  'jobTitle',
+  'companyName',
+  'employeeId',
+  'employeeType',
+  'officeLocation',
+  'city',
+  'state',
+  'country',
+  'usageLocation',
+  'employeeHireDate',
+  'onPremisesExtensionAttributes',
+  'otherMails',
+  'proxyAddresses',
+  'creationType',
+  'externalUserState',
+] as const;
+
+/**
  * What Portcullis needs from the directory, named after the service's needs rather than Graph's paths.
  * `GraphDirectory` implements it over Microsoft Graph; tests of the core may use plain fakes. An id that cannot be
  * one (a group id that is no GUID, say) is treated as absent by a read and refused, as permanent, by a change.

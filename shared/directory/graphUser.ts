@@ -1,32 +1,6 @@
-import type { ChangedUser, DirectoryUser } from './directoryPort';
+import { DIRECTORY_USER_PROPERTIES, type ChangedUser, type DirectoryUser } from './directoryPort';
 
-/** The user properties Portcullis reads: what rules, approvals and external-user handling use. */
-export const USER_PROPERTIES = [
-  'id',
-  'displayName',
-  'userPrincipalName',
-  'mail',
-  'userType',
-  'accountEnabled',
-  'department',
-  'jobTitle',
-  'companyName',
-  'employeeId',
-  'employeeType',
-  'officeLocation',
-  'city',
-  'state',
-  'country',
-  'usageLocation',
-  'employeeHireDate',
-  'onPremisesExtensionAttributes',
-  'otherMails',
-  'proxyAddresses',
-  'creationType',
-  'externalUserState',
-] as const;
-
-export const USER_SELECT = USER_PROPERTIES.join(',');
+export const USER_SELECT = DIRECTORY_USER_PROPERTIES.join(',');
 
 /**
  * The `$select` of a users delta, which is what it tracks: a change to a property not selected does not report the
@@ -34,11 +8,11 @@ export const USER_SELECT = USER_PROPERTIES.join(',');
  */
 export function deltaSelect(tracking?: readonly string[]): string {
   if (!tracking) return `${USER_SELECT},manager`;
-  const tracked = USER_PROPERTIES.filter((property) => property === 'id' || tracking.includes(property));
+  const tracked = DIRECTORY_USER_PROPERTIES.filter((property) => property === 'id' || tracking.includes(property));
   return [...tracked, ...(tracking.includes('manager') ? ['manager'] : [])].join(',');
 }
 
-type UserProperty = (typeof USER_PROPERTIES)[number];
+type UserProperty = (typeof DIRECTORY_USER_PROPERTIES)[number];
 
 /** A user as Graph sends it: the selected properties, with the manager expanded or, in a delta, `manager@delta`. */
 export type GraphUser = Partial<Record<UserProperty, unknown>> & {

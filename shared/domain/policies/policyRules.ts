@@ -1,7 +1,8 @@
 import type { AllowedTargetScope, AssignmentPolicy, RequestorSettings, SubjectSetType } from './assignmentPolicy';
 import type { Problem } from './problems';
 import { typeOf } from './subjectSets';
-import { isRuleError, parseRule } from '../rules';
+import { DIRECTORY_USER_PROPERTIES } from '../../directory/directoryPort';
+import { isRuleError, parseRule, propertiesRead } from '../rules';
 
 /** The targets each specific scope names; the other scopes name none, as their targets follow from the scope. */
 const TARGET_TYPES_BY_SCOPE: Partial<Record<AllowedTargetScope, readonly SubjectSetType[]>> = {
@@ -32,17 +33,25 @@ export function crossSectionProblems(policy: RuleInputs): Problem[] {
   return [...targetProblems(policy), ...automaticAssignmentProblems(policy), ...membershipRuleProblems(policy)];
 }
 
-/** A membership rule must parse: its error, with the position in the rule and Entra's wording, is the problem. */
+/**
+ * A membership rule must parse (its error, with the position in the rule and Entra's wording, is the problem), and
+ * read only user properties Portcullis reads from the directory: on any other the rule would quietly never match.
+ */
 function membershipRuleProblems({ specificAllowedTargets: targets }: RuleInputs): Problem[] {
   return (targets ?? []).flatMap((target, index): Problem[] => {
     if (target['@odata.type'] !== '#microsoft.graph.attributeRuleMembers') return [];
+    const path = ['specificAllowedTargets', index, 'membershipRule'];
+    let rule;
     try {
-      parseRule(target.membershipRule);
-      return [];
+      rule = parseRule(target.membershipRule);
     } catch (error) {
       if (!isRuleError(error)) throw error;
-      return [{ path: ['specificAllowedTargets', index, 'membershipRule'], message: error.message }];
+      return [{ path, message: error.message }];
     }
+    const unread = propertiesRead(rule).filter((property) => property !== 'manager' && !(DIRECTORY_USER_PROPERTIES as readonly string[]).includes(property));
+    return unread.length === 0
+      ? []
+      : [{ path, message: `reads ${unread.join(', ')}, which Portcullis does not read from the directory yet; the rule could never match on it` }];
   });
 }
 
