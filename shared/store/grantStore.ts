@@ -91,12 +91,12 @@ export class GrantStore {
     return this.assignments.list({ filter: rowKeysUnder('assignment') });
   }
 
-  /** The assignments of one package, through its assignee index: the work follows the package's assignees. */
-  /** Who holds the package (pointers to their assignments), from its assignee index: one partition read. */
+  /** Who holds the package (pointers to their assignments), from its assignee index: one partition query. */
   assigneePointers(packageId: string): Promise<GrantPointer[]> {
     return this.#pointers('packageAssignee', packageId);
   }
 
+  /** The assignments of one package, through its assignee index: the work follows the package's assignees. */
   async assignmentsOfPackage(packageId: string): Promise<StoredDocument<Assignment>[]> {
     const pointers = await this.assigneePointers(packageId);
     const found = await Promise.all(pointers.map((p) => this.assignments.get(GrantStore.targetKey(p.targetId), GrantStore.assignmentKey(p.id))));

@@ -8,11 +8,6 @@ export function groupsReferenced(rule: ParsedRule): string[] {
   return rule.kind === 'expression' && rule.expression.type === 'memberOf' ? [...rule.expression.groupIds] : [];
 }
 
-/** The manager's object id (lower case) of a `Direct Reports for "<id>"` rule, so an operation can list the reports. */
-export function directReportsManager(rule: ParsedRule): string | undefined {
-  return rule.kind === 'directReports' ? rule.managerId : undefined;
-}
-
 /**
  * Whether the rule compares with `system.now`: its outcome then changes as time passes, with no change to the
  * user, so evaluating changed users alone would miss it.

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { DirectoryError } from '../../directory/directoryError';
-import type { ChangedUser } from '../../directory/directoryPort';
+import { DIRECTORY_USER_PROPERTIES, type ChangedUser } from '../../directory/directoryPort';
 import { propertiesRead } from '../../domain/rules';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { mapConcurrently } from '../concurrently';
@@ -40,18 +40,19 @@ const MIN_CHANGE_WINDOW_MS = 60_000;
  */
 const MAX_PENDING_USERS = 5_000;
 /**
- * How often a policy whose outcome changes without the users delta reporting anyone is evaluated in full: a rule
- * comparing with `system.now` (a hire date leaving `system.now -minus P60D`), or reading group memberships. Such
- * time rules count in days; an hour keeps the lag small for the price of one listing of the users an hour.
+ * How often the policies whose outcome changes without the users delta reporting anyone are evaluated in full: rules
+ * comparing with `system.now` (a hire date leaving `system.now -minus P60D`), or reading group memberships. Time
+ * rules count in days; an hour keeps the lag small for one listing of the users an hour, plus, for memberOf rules,
+ * one membership check per user.
  */
 const UNREPORTED_EVERY_MS = 60 * 60_000;
 
 /**
- * `autoAssignmentSweep`: keeps auto-assignment policies' assignments in line with their rules. The first run or a
- * stale delta token evaluate every policy in full (every user), and so does a new or changed policy, or hourly one
- * whose rule reads the time or group memberships; otherwise only the users the directory reports changed since the last run (its
- * users delta), and those the last run left unfinished, are evaluated, so the cost follows the changes. Undefined
- * when another instance runs it.
+ * `autoAssignmentSweep`: keeps auto-assignment policies' assignments in line with their rules. The first run, a
+ * stale delta token, or a rule reading a property the delta does not track yet evaluate every policy in full (every
+ * user); so is a new or changed policy, and hourly those whose rules read the time or group memberships. Otherwise
+ * only the users the directory reports changed since the last run (its users delta), and those the last run left
+ * unfinished, are evaluated, so the cost follows the changes. Undefined when another instance runs it.
  */
 export async function sweepAutoAssignments(deps: EntitlementDeps, options: SweepOptions): Promise<AutoAssignmentResult | undefined> {
   return withSweepLease(deps, 'autoAssignmentSweep', options, async (saved, deadline) => {
@@ -60,13 +61,13 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
     const policies = await automaticPolicies(deps);
     const versions = Object.fromEntries(policies.map((p) => [p.policy.id, p.policy.modifiedDateTime]));
     // The delta tracks only what the rules read: a user whose other properties change cannot change what they match.
-    const needed = [...new Set(policies.flatMap((p) => propertiesRead(p.rule)))].sort();
+    const needed = [...new Set(policies.flatMap((p) => propertiesRead(p.rule)))].filter(isTrackable).sort();
     // A rule reading a property the round does not track needs a new round, which holds every user.
-    const tracked = !state.tracking || needed.every((property) => state.tracking!.includes(property));
+    const tracked = state.tracking !== undefined && needed.every((property) => state.tracking!.includes(property));
     const delta = await changesSince(deps, tracked ? state.deltaToken : null, { continued: state.tracking, fresh: needed, needsManager: needed.includes('manager') });
     const users = delta.complete ? delta : await withPending(deps, delta, state.pendingUserIds ?? []);
     // The pass holds every user when it is complete: it is then the full evaluation of every policy.
-    const inFull = delta.complete ? policies : policies.filter((p) => dueInFull(p, state, now));
+    const inFull = delta.complete ? policies : dueInFull(policies, state, now);
     const settled = policies.filter((p) => !inFull.includes(p));
     let plan = emptyPlan();
     if (inFull.length > 0) plan = await planChanges(deps, inFull, delta.complete ? users.changed : await allDirectoryUsers(deps), 'all');
@@ -91,12 +92,22 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
   });
 }
 
-/** A new or changed policy is evaluated in full, and one whose outcome changes unreported once its last full evaluation is old. */
-function dueInFull(auto: AutomaticPolicy, state: Checkpoint, now: DateTime): boolean {
-  if (state.versions[auto.policy.id] !== auto.policy.modifiedDateTime) return true;
-  const last = state.evaluatedInFullAt?.[auto.policy.id];
-  return auto.changesUnreported && (!last || now.toMillis() - DateTime.fromISO(last).toMillis() >= UNREPORTED_EVERY_MS);
+/**
+ * The policies to evaluate in full: new or changed ones, and, once any of them is an hour past its last full
+ * evaluation, all those whose outcome changes unreported, together, so that they share one listing of the users.
+ */
+function dueInFull(policies: readonly AutomaticPolicy[], state: Checkpoint, now: DateTime): AutomaticPolicy[] {
+  const changed = (auto: AutomaticPolicy) => state.versions[auto.policy.id] !== auto.policy.modifiedDateTime;
+  const stale = (auto: AutomaticPolicy) => {
+    const last = state.evaluatedInFullAt?.[auto.policy.id];
+    return !last || now.toMillis() - DateTime.fromISO(last).toMillis() >= UNREPORTED_EVERY_MS;
+  };
+  const unreportedDue = policies.some((p) => p.changesUnreported && !changed(p) && stale(p));
+  return policies.filter((p) => changed(p) || (unreportedDue && p.changesUnreported));
 }
+
+/** What a users delta can track: the properties the directory port reads, and the manager. */
+const isTrackable = (property: string) => property === 'manager' || (DIRECTORY_USER_PROPERTIES as readonly string[]).includes(property);
 
 /**
  * How long changes for a new or changed policy may hold up the request that made it; what is left, the next

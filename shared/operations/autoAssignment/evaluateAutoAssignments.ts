@@ -145,8 +145,9 @@ type HeldAssignments = (auto: AutomaticPolicy) => Promise<Map<string, Assignment
 
 /**
  * How to find, policy by policy, the assignments it made that the users hold. For a few changed users, from each
- * one's claims (a read per user); for more users than policies, from each package's assignee index (a read per
- * policy): whichever takes fewer reads, so the cost stays below both the changed users and the policies.
+ * one's claims (a query per user); for more users than policies, from each package's assignee index (a query per
+ * policy, a page per 1,000 assignees). The choice counts queries, not pages: a package with very many assignees
+ * makes the index path cost more than it counts.
  */
 async function heldAmong(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these'): Promise<HeldAssignments> {
   if (scope === 'all') return (auto) => assigneesOf(deps, auto);

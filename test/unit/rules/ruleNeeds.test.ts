@@ -1,5 +1,5 @@
 import type { DirectoryUser } from '../../../shared/directory/directoryPort';
-import { compileRule, directReportsManager, groupsReferenced, parseRule, propertiesRead, readsTheTime } from '../../../shared/domain/rules';
+import { compileRule, groupsReferenced, parseRule, propertiesRead, readsTheTime } from '../../../shared/domain/rules';
 import { MANAGER_ID, NOW, userWith } from './ruleTestKit';
 
 const SALES_GROUP = '1623F912-5E86-41C2-AF47-39DD67582B66';
@@ -18,12 +18,13 @@ describe('what a rule needs from the directory', () => {
   it('names no groups and no manager for an attribute rule', () => {
     const rule = parseRule('user.department -eq "Sales"');
     expect(groupsReferenced(rule)).toEqual([]);
-    expect(directReportsManager(rule)).toBeUndefined();
+    expect(propertiesRead(rule)).not.toContain('manager');
   });
 
   it('names the manager of a Direct Reports rule, written in any case', () => {
     const rule = parseRule(`direct reports FOR "${MANAGER_ID.toUpperCase()}"`);
-    expect(directReportsManager(rule)).toBe(MANAGER_ID);
+    expect(rule).toMatchObject({ kind: 'directReports', managerId: MANAGER_ID });
+    expect(propertiesRead(rule)).toEqual(['manager']);
     expect(groupsReferenced(rule)).toEqual([]);
   });
 
