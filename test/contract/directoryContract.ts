@@ -1,6 +1,7 @@
 import { DirectoryError } from '../../shared/directory/directoryError';
 import type { ChangedUser, DirectoryPort } from '../../shared/directory/directoryPort';
 import type { ContractObjects } from '../support/contractTenant';
+import { allPages } from '../../shared/directory/allPages';
 
 /** What the directory behind the port can do at all, known before the suite runs. */
 export interface DirectoryAbilities {
@@ -13,17 +14,6 @@ export interface DirectoryUnderTest {
   objects: ContractObjects;
   /** Changes a user's attributes the way an administrator or HR sync would, outside Portcullis. */
   updateUser(userId: string, attributes: Record<string, unknown>): Promise<void>;
-}
-
-async function allPages<T>(list: (page?: string) => Promise<{ items: T[]; nextPage?: string }>): Promise<T[]> {
-  const items: T[] = [];
-  let page: string | undefined;
-  do {
-    const result = await list(page);
-    items.push(...result.items);
-    page = result.nextPage;
-  } while (page);
-  return items;
 }
 
 export async function fullUserPass(

@@ -5,6 +5,7 @@ import type { RetryPolicy } from '../../shared/directory/retryPolicy';
 import { startGraphEmulator, type GraphEmulator } from '../../tools/graph-emulator/server';
 import { CONTRACT_FIXTURE, CONTRACT_OBJECTS } from '../support/contractTenant';
 import { directoryContract, fullUserPass } from './directoryContract';
+import { allPages } from '../../shared/directory/allPages';
 
 const FAST_RETRY: RetryPolicy = { maxAttempts: 4, maxElapsedMs: 5_000, baseDelayMs: 5, maxDelayMs: 50 };
 const STAFF = CONTRACT_FIXTURE.users!.filter((u) => u.displayName.startsWith('Staff')).map((u) => u.id);
@@ -29,14 +30,7 @@ async function emulatorCall(method: string, path: string, body?: unknown): Promi
 const requestCounts = async () => (await emulatorCall('GET', '/_emulator/requests')) as { roundTrips: number; batchedRequests: number; faultsInjected: number };
 
 async function groupMemberIds(groupId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let page: string | undefined;
-  do {
-    const result = await directory.listGroupMembers(groupId, page);
-    ids.push(...result.items.map((m) => m.id));
-    page = result.nextPage;
-  } while (page);
-  return ids.sort();
+  return (await allPages((page) => directory.listGroupMembers(groupId, page))).map((m) => m.id).sort();
 }
 
 beforeAll(async () => {

@@ -11,6 +11,7 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import { startAzurite, type EmbeddedAzurite } from '../azurite/embeddedAzurite';
 import type { FixtureGroup, FixtureUser, TenantFixture } from '../graph-emulator/fixture';
 import { connectionStringThrough, startCountingProxy, type CountingProxy } from './countingProxy';
+import { allPages } from '../../shared/directory/allPages';
 
 /**
  * What the in-process benchmarks over Table Storage and the Graph emulator share (expiration, reconcile): the
@@ -205,14 +206,7 @@ export function benchTenant(tenantId: string, users: Array<[id: string, name: st
 
 /** Every member id of a group, page by page, through the directory port. */
 export async function memberIds(deps: Deps, groupId: string): Promise<string[]> {
-  const ids: string[] = [];
-  let page: string | undefined;
-  do {
-    const result = await deps.directory.listGroupMembers(groupId, page);
-    ids.push(...result.items.map((m) => m.id));
-    page = result.nextPage;
-  } while (page);
-  return ids;
+  return (await allPages((page) => deps.directory.listGroupMembers(groupId, page))).map((m) => m.id);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import { createGraphDirectory } from '../../shared/directory/createGraphDirector
 import type { ChangeOutcome, DirectoryPort } from '../../shared/directory/directoryPort';
 import type { TenantFixture } from '../graph-emulator/fixture';
 import { startGraphEmulator, type GraphEmulator } from '../graph-emulator/server';
+import { allPages } from '../../shared/directory/allPages';
 
 export interface DirectoryBenchRow {
   case: string;
@@ -73,14 +74,7 @@ async function measure(
 }
 
 async function memberIds(directory: DirectoryPort): Promise<string[]> {
-  const ids: string[] = [];
-  let page: string | undefined;
-  do {
-    const result = await directory.listGroupMembers(GROUP_ID, page);
-    ids.push(...result.items.map((m) => m.id));
-    page = result.nextPage;
-  } while (page);
-  return ids;
+  return (await allPages((page) => directory.listGroupMembers(GROUP_ID, page))).map((m) => m.id);
 }
 
 async function call(emulator: GraphEmulator, method: string, path: string, body?: unknown): Promise<unknown> {

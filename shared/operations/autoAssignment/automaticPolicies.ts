@@ -1,3 +1,4 @@
+import { allPages } from '../../directory/allPages';
 import type { ChangedUser, DirectoryUser } from '../../directory/directoryPort';
 import type { AttributeRuleMembers } from '../../domain/policies';
 import { compileRule, groupsReferenced, readsTheTime, type CompiledRule } from '../../domain/rules';
@@ -68,13 +69,6 @@ export async function subjectOf(deps: EntitlementDeps, user: ChangedUser, groupI
 }
 
 /** Every user of the directory, every page: a full evaluation. */
-export async function allDirectoryUsers(deps: EntitlementDeps): Promise<DirectoryUser[]> {
-  const users: DirectoryUser[] = [];
-  let page: string | undefined;
-  do {
-    const result = await deps.directory.listUsers(page);
-    users.push(...result.items);
-    page = result.nextPage;
-  } while (page);
-  return users;
+export function allDirectoryUsers(deps: EntitlementDeps): Promise<DirectoryUser[]> {
+  return allPages((page) => deps.directory.listUsers(page));
 }

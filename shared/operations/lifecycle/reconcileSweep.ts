@@ -8,6 +8,7 @@ import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { inState } from '../requests/requestWrites';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
+import { allPages } from '../../directory/allPages';
 
 export interface ReconcileResult {
   redelivery: DueWorkResult;
@@ -150,15 +151,4 @@ async function holdersInDirectory(directory: DirectoryPort, role: DirectoryRole)
     case 'SharePointOnline':
       return undefined;
   }
-}
-
-async function allPages<T>(list: (page?: string) => Promise<DirectoryPage<T>>): Promise<T[]> {
-  const items: T[] = [];
-  let page: string | undefined;
-  do {
-    const result = await list(page);
-    items.push(...result.items);
-    page = result.nextPage;
-  } while (page);
-  return items;
 }
