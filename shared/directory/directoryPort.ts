@@ -29,6 +29,10 @@ export const DIRECTORY_USER_PROPERTIES = [
   'externalUserState',
 ] as const;
 
+/** Whether the directory port reads a user property (Graph's name), the manager included. */
+export const isReadFromDirectory = (property: string): boolean =>
+  property === 'manager' || (DIRECTORY_USER_PROPERTIES as readonly string[]).includes(property);
+
 /**
  * What Portcullis needs from the directory, named after the service's needs rather than Graph's paths.
  * `GraphDirectory` implements it over Microsoft Graph; tests of the core may use plain fakes. An id that cannot be

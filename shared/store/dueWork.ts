@@ -3,6 +3,7 @@ import { DocumentTable, type StoredDocument } from './documentTable';
 import { filter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
+import { ignoreExisting } from './storeErrors';
 
 /**
  * What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work).
@@ -37,9 +38,7 @@ export class DueWorkStore<K extends string> {
 
   /** Records an item; the same item twice is one item. */
   async schedule(item: DueItem<K>): Promise<void> {
-    await this.#items.insert(minuteOf(item.dueDateTime), rowKeyOf(item), item).catch((error: unknown) => {
-      if ((error as { code?: unknown })?.code !== 'alreadyExists') throw error;
-    });
+    await this.#items.insert(minuteOf(item.dueDateTime), rowKeyOf(item), item).catch(ignoreExisting);
   }
 
   /** Items due at or before `now`, from the minute `from` on (inclusive), oldest first. */

@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR, type AssignmentRequest } from '../domain/requests/assignm
 import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type StoredDocument } from './documentTable';
 import { rowKeysUnder } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
+import { ignoreExisting } from './storeErrors';
 import type { Tables } from './tables';
 
 /**
@@ -52,12 +53,17 @@ export class GrantStore {
 
   async findRequest(id: string): Promise<StoredDocument<AssignmentRequest> | undefined> {
     const targetId = await this.#locate(id);
-    return targetId === undefined ? undefined : this.requests.get(GrantStore.targetKey(targetId), GrantStore.requestKey(id));
+    return targetId === undefined ? undefined : this.requestOf(targetId, id);
   }
 
   async findAssignment(id: string): Promise<StoredDocument<Assignment> | undefined> {
     const targetId = await this.#locate(id);
     return targetId === undefined ? undefined : this.assignmentOf(targetId, id);
+  }
+
+  /** A target's request, by key: one read where its target is known. */
+  requestOf(targetId: string, id: string): Promise<StoredDocument<AssignmentRequest> | undefined> {
+    return this.requests.get(GrantStore.targetKey(targetId), GrantStore.requestKey(id));
   }
 
   /** A target's assignment, by key: one read where its target is known (a claim names the assignment). */
@@ -167,6 +173,7 @@ export class GrantStore {
   }
 
   async #point(kind: IndexKind, ownerId: string, pointer: GrantPointer): Promise<void> {
+    // Two writers pointing at the same thing at once both mean the same pointer.
     await this.#index.insert(indexKey(kind, ownerId), tableKey(pointer.id), pointer).catch(ignoreExisting);
   }
 
@@ -177,8 +184,3 @@ export class GrantStore {
 }
 
 const indexKey = (kind: IndexKind, ownerId: string): TableKey => tableKey(kind, ownerId);
-
-/** Two writers pointing at the same thing at once both mean the same pointer. */
-function ignoreExisting(error: unknown): void {
-  if ((error as { code?: unknown })?.code !== 'alreadyExists') throw error;
-}

@@ -1,5 +1,5 @@
 import { RestError } from '@azure/data-tables';
-import { DomainError } from '../domain/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 
 /**
  * Turns the Table Storage failures that mean something to a caller into domain errors, by the service's error code
@@ -33,4 +33,9 @@ export const hasErrorCode = (error: unknown, code: string): boolean =>
 function storageErrorCode(error: RestError): string | undefined {
   const details = error.details as { errorCode?: unknown } | undefined;
   return typeof details?.errorCode === 'string' ? details.errorCode : error.code;
+}
+
+/** For writes that may find their row written already (by a retry, or a writer doing the same): that is success. */
+export function ignoreExisting(error: unknown): void {
+  if (!(isDomainError(error) && error.code === 'alreadyExists')) throw error;
 }

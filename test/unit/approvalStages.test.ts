@@ -1,12 +1,12 @@
 import { DateTime } from 'luxon';
 import type { ApprovalStage } from '../../shared/domain/policies';
+import { MAX_REQUEST_TEXT_LENGTH } from '../../shared/domain/requests/requestInput';
 import {
   approvalView,
   currentStage,
   decideStage,
   expireStage,
   isPendingFor,
-  MAX_JUSTIFICATION_LENGTH,
   newApproval,
   type StageDecision,
   startStage,
@@ -243,7 +243,7 @@ describe('deciding a stage', () => {
 
   it.each([
     ['is not a string', 42],
-    ['is too long', 'x'.repeat(MAX_JUSTIFICATION_LENGTH + 1)],
+    ['is too long', 'x'.repeat(MAX_REQUEST_TEXT_LENGTH + 1)],
   ])('with a justification that %s is refused with 400', (_what, justification) => {
     const request = pendingRequest([policyStage()], ['alice']);
     expect(() => decideStage(request, decision(stageId(request, 0), 'alice', 'Approve', justification), LATER)).toThrow(

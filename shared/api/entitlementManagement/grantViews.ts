@@ -1,11 +1,10 @@
 import type { Assignment } from '../../domain/assignments/assignment';
 import type { AssignmentRequest, RequestSchedule } from '../../domain/requests/assignmentRequest';
-import { isDomainError } from '../../domain/errors';
 import { findAccessPackage } from '../../operations/entitlements/accessPackages';
 import { findAssignmentPolicy } from '../../operations/entitlements/assignmentPolicies';
 import type { EntitlementDeps } from '../../operations/entitlements/entitlementDeps';
 import type { ExpandItem } from '../odata';
-import { withoutCatalogId, type EntityView } from './views';
+import { orNull, withExpansions, withoutCatalogId, type EntityView } from './views';
 
 type Json = Record<string, unknown>;
 
@@ -33,31 +32,15 @@ export async function subjectView(deps: EntitlementDeps, objectId: string): Prom
 }
 
 async function packageOrNull(deps: EntitlementDeps, id: string): Promise<Json | null> {
-  try {
-    return withoutCatalogId((await findAccessPackage(deps, id)).value);
-  } catch (error) {
-    if (isDomainError(error) && error.code === 'notFound') return null;
-    throw error;
-  }
+  const found = await orNull(findAccessPackage(deps, id));
+  return found && withoutCatalogId(found);
 }
 
 async function policyOrNull(deps: EntitlementDeps, id: string): Promise<Json | null> {
-  try {
-    const { accessPackageId: _package, ...policy } = (await findAssignmentPolicy(deps, id)).value;
-    return policy;
-  } catch (error) {
-    if (isDomainError(error) && error.code === 'notFound') return null;
-    throw error;
-  }
-}
-
-async function withNavigations(base: Json, expand: readonly ExpandItem[], loaders: Record<string, (item: ExpandItem) => Promise<unknown>>): Promise<Json> {
-  const result = { ...base };
-  for (const item of expand) {
-    const load = loaders[item.name];
-    if (load) result[item.name] = await load(item);
-  }
-  return result;
+  const found = await orNull(findAssignmentPolicy(deps, id));
+  if (!found) return null;
+  const { accessPackageId: _package, ...policy } = found;
+  return policy;
 }
 
 function assignmentFields(a: Assignment): Json {
@@ -67,7 +50,7 @@ function assignmentFields(a: Assignment): Json {
 export const assignmentView: EntityView<Assignment> = {
   filterView: (a) => ({ ...assignmentFields(a), accessPackage: { id: a.accessPackageId }, assignmentPolicy: { id: a.assignmentPolicyId }, target: { objectId: a.targetId } }),
   render: (deps, a, expand) =>
-    withNavigations(assignmentFields(a), expand, {
+    withExpansions(assignmentFields(a), expand, {
       target: () => subjectView(deps, a.targetId),
       accessPackage: () => packageOrNull(deps, a.accessPackageId),
       assignmentPolicy: () => policyOrNull(deps, a.assignmentPolicyId),
@@ -92,7 +75,7 @@ function requestFields(r: AssignmentRequest): Json {
 export const requestView: EntityView<AssignmentRequest> = {
   filterView: (r) => ({ ...requestFields(r), accessPackage: { id: r.accessPackageId }, requestor: { objectId: r.requestorId }, assignment: { id: r.assignmentId } }),
   render: (deps, r, expand) =>
-    withNavigations(requestFields(r), expand, {
+    withExpansions(requestFields(r), expand, {
       accessPackage: () => packageOrNull(deps, r.accessPackageId),
       requestor: () => subjectView(deps, r.requestorId),
       assignment: async (item) => {

@@ -93,10 +93,12 @@ export const ENTITLEMENT_ROUTES: AreaRoute[] = [
   ...GRANT_ROUTES,
 ];
 
-/** Policies carry their package, not their catalog: the packages say which catalog each is in. */
+/** Policies carry their package, not their catalog: the packages say which catalog each is in, when that matters. */
 async function readablePolicies(call: ApiCall) {
+  const all = await policies.listAssignmentPolicies(call.deps);
+  if (await call.access.readsEverything()) return all;
   const catalogOfPackage = new Map((await packages.listAccessPackages(call.deps)).map((p) => [p.id, p.catalogId]));
-  return readableBy(call.access, await policies.listAssignmentPolicies(call.deps), (policy) => catalogOfPackage.get(policy.accessPackageId));
+  return readableBy(call.access, all, (policy) => catalogOfPackage.get(policy.accessPackageId));
 }
 
 async function packagesRoleScopes(call: ApiCall) {

@@ -32,7 +32,7 @@ const expanded = (expand: readonly ExpandItem[], name: string) => expand.find((e
 /** An expanded collection shows at most this many items (see listing.ts), as Graph caps its own expansions. */
 export const EXPANDED_ITEMS_LIMIT = 100;
 
-async function withExpansions(base: Json, expand: readonly ExpandItem[], loaders: Record<string, (item: ExpandItem) => Promise<unknown>>): Promise<Json> {
+export async function withExpansions(base: Json, expand: readonly ExpandItem[], loaders: Record<string, (item: ExpandItem) => Promise<unknown>>): Promise<Json> {
   const result: Json = { ...base };
   for (const item of expand) {
     const load = loaders[item.name];
@@ -138,7 +138,7 @@ export function withoutCatalogId({ catalogId: _catalog, ...accessPackage }: Acce
 }
 
 /** A navigation whose target is gone (a catalog deleted since) shows as null, as Graph does, not as a failed list. */
-async function orNull<T>(lookup: Promise<StoredDocument<T>>): Promise<T | null> {
+export async function orNull<T>(lookup: Promise<StoredDocument<T>>): Promise<T | null> {
   try {
     return (await lookup).value;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { catalogOfScope, ROLE_DEFINITIONS, type RoleDefinition } from '../../auth/entitlementRoles';
+import { catalogOfScope, ROLE_DEFINITIONS, roleDefinition, type RoleDefinition } from '../../auth/entitlementRoles';
 import { DomainError } from '../../domain/errors';
 import type { EntitlementDeps } from '../../operations/entitlements/entitlementDeps';
 import * as roles from '../../operations/roles/roleAssignments';
@@ -52,7 +52,7 @@ const assignments: EntityView<RoleAssignment> = {
     const view: Record<string, unknown> = { ...assignment };
     if (expand.some((e) => e.name === 'principal')) view.principal = await principalView(deps, assignment.principalId);
     if (expand.some((e) => e.name === 'roleDefinition')) {
-      const role = ROLE_DEFINITIONS.find((r) => r.id === assignment.roleDefinitionId);
+      const role = roleDefinition(assignment.roleDefinitionId);
       view.roleDefinition = role ? definitionView(role) : null;
     }
     return view;
@@ -90,7 +90,7 @@ export const ROLE_ROUTES: AreaRoute[] = [
         c,
         `${RBAC}/roleDefinitions`,
         async () => {
-          const role = ROLE_DEFINITIONS.find((r) => r.id === pathId(c).toLowerCase());
+          const role = roleDefinition(pathId(c));
           if (!role) throw new DomainError('notFound', `Role definition '${pathId(c)}' was not found.`);
           return role;
         },

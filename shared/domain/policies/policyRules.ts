@@ -1,7 +1,7 @@
 import type { AllowedTargetScope, AssignmentPolicy, RequestorSettings, SubjectSetType } from './assignmentPolicy';
 import type { Problem } from './problems';
 import { typeOf } from './subjectSets';
-import { DIRECTORY_USER_PROPERTIES } from '../../directory/directoryPort';
+import { isReadFromDirectory } from '../../directory/directoryPort';
 import { isRuleError, parseRule, propertiesRead } from '../rules';
 
 /** The targets each specific scope names; the other scopes name none, as their targets follow from the scope. */
@@ -48,7 +48,7 @@ function membershipRuleProblems({ specificAllowedTargets: targets }: RuleInputs)
       if (!isRuleError(error)) throw error;
       return [{ path, message: error.message }];
     }
-    const unread = propertiesRead(rule).filter((property) => property !== 'manager' && !(DIRECTORY_USER_PROPERTIES as readonly string[]).includes(property));
+    const unread = propertiesRead(rule).filter((property) => !isReadFromDirectory(property));
     return unread.length === 0
       ? []
       : [{ path, message: `reads ${unread.join(', ')}, which Portcullis does not read from the directory yet; the rule could never match on it` }];

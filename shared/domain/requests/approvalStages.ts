@@ -3,14 +3,12 @@ import { DomainError } from '../errors';
 import type { ApprovalStage } from '../policies';
 import { describeJson } from '../policies/graphValues';
 import type { Approval, ApprovalStageRecord, AssignmentRequest, ReviewResult } from './assignmentRequest';
+import { MAX_REQUEST_TEXT_LENGTH } from './requestInput';
 
 /**
  * The approval of a request as a pure state machine: stages run in policy order, one at a time; one approver
  * decides a stage; Approve moves to the next stage (or approves the request after the last), Deny ends it.
  */
-
-/** Bounds what one decision stores; a justification is a sentence or a paragraph, not a document. */
-export const MAX_JUSTIFICATION_LENGTH = 4000;
 
 /** A decision as Graph's PATCH of an approvalStage sends it, plus who is deciding. */
 export interface StageDecision {
@@ -167,8 +165,8 @@ function parseJustification(value: unknown, required: boolean): string | null {
     throw new DomainError('invalidRequest', `justification must be a string (got ${describeJson(value)}).`);
   }
   const justification = value ?? null;
-  if (justification !== null && justification.length > MAX_JUSTIFICATION_LENGTH) {
-    throw new DomainError('invalidRequest', `justification must be at most ${MAX_JUSTIFICATION_LENGTH} characters (got ${justification.length}).`);
+  if (justification !== null && justification.length > MAX_REQUEST_TEXT_LENGTH) {
+    throw new DomainError('invalidRequest', `justification must be at most ${MAX_REQUEST_TEXT_LENGTH} characters (got ${justification.length}).`);
   }
   if (required && (justification === null || justification.trim() === '')) {
     throw new DomainError('invalidRequest', 'justification is required: this approval stage asks approvers to justify their decision.');

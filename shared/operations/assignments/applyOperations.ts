@@ -7,7 +7,7 @@ import type { StoredDocument } from '../../store/documentTable';
 import { SITE_ROLES } from '../entitlements/resourceOrigins';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { planRedelivery } from '../lifecycle/planDueWork';
-import { rolesHeldElsewhere } from './directoryRoles';
+import { isGroupOwnerRole, rolesHeldElsewhere } from './directoryRoles';
 
 /** After this many attempts a failed operation is left failed, with its reason, for an administrator to reprocess. */
 export const MAX_ATTEMPTS = 5;
@@ -70,7 +70,7 @@ export async function applyOperations(
 }
 
 /** What Portcullis changed goes into the ledger (additions) or out of it (removals, also of what was already gone). */
-async function recordInLedger(deps: EntitlementDeps, role: DirectoryRole, action: DeliveryOperation['action'], outcomes: ChangeOutcome[]): Promise<void> {
+export async function recordInLedger(deps: EntitlementDeps, role: DirectoryRole, action: DeliveryOperation['action'], outcomes: ChangeOutcome[]): Promise<void> {
   if (action === 'add') await deps.ledger.record(roleKey(role), outcomes.filter((o) => o.outcome === 'changed').map((o) => o.userId));
   else await deps.ledger.forget(roleKey(role), outcomes.filter((o) => o.outcome !== 'failed').map((o) => o.userId));
 }
@@ -122,8 +122,7 @@ async function callDirectory(directory: DirectoryPort, role: DirectoryRole, acti
   const adding = action === 'add';
   switch (role.originSystem) {
     case 'AadGroup': {
-      const isOwner = role.roleOriginId.toLowerCase().startsWith('owner_');
-      if (isOwner) return adding ? directory.addGroupOwners(role.resourceOriginId, userIds) : directory.removeGroupOwners(role.resourceOriginId, userIds);
+      if (isGroupOwnerRole(role)) return adding ? directory.addGroupOwners(role.resourceOriginId, userIds) : directory.removeGroupOwners(role.resourceOriginId, userIds);
       return adding ? directory.addGroupMembers(role.resourceOriginId, userIds) : directory.removeGroupMembers(role.resourceOriginId, userIds);
     }
     case 'AadApplication':

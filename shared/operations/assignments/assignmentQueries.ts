@@ -41,7 +41,7 @@ export async function assignmentsOfCurrentUser(deps: EntitlementDeps, caller: Ca
   if (on === 'target') return (await deps.grants.assignmentsOf(caller.objectId)).map((d) => d.value);
   const own = (await deps.grants.assignmentsOf(caller.objectId)).map((d) => d.value).filter((a) => a.createdById.toLowerCase() === me);
   const forOthers = await Promise.all(
-    (await deps.grants.requestsMadeForOthersBy(caller.objectId)).flatMap((r) => (r.value.assignmentId && r.value.requestType.endsWith('Add') ? [deps.grants.findAssignment(r.value.assignmentId)] : [])),
+    (await deps.grants.requestsMadeForOthersBy(caller.objectId)).flatMap((r) => (r.value.assignmentId && r.value.requestType.endsWith('Add') ? [deps.grants.assignmentOf(r.value.targetId, r.value.assignmentId)] : [])),
   );
   return [...own, ...forOthers.flatMap((a) => (a ? [a.value] : []))];
 }

@@ -19,6 +19,9 @@ export function directoryRoleOf(roleScope: ResourceRoleScope): DirectoryRole {
   };
 }
 
+/** A group role scope grants ownership (role origin `Owner_<groupId>`) or membership (`Member_<groupId>`). */
+export const isGroupOwnerRole = (role: DirectoryRole): boolean => role.roleOriginId.toLowerCase().startsWith('owner_');
+
 export async function rolesOfPackage(deps: EntitlementDeps, packageId: string): Promise<DirectoryRole[]> {
   return (await deps.store.roleScopes.list({ partitionKey: tableKey(packageId) })).map((d) => directoryRoleOf(d.value));
 }

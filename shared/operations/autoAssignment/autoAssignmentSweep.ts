@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { DirectoryError } from '../../directory/directoryError';
-import { DIRECTORY_USER_PROPERTIES, type ChangedUser } from '../../directory/directoryPort';
+import { isReadFromDirectory, type ChangedUser } from '../../directory/directoryPort';
 import { propertiesRead } from '../../domain/rules';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { mapConcurrently } from '../concurrently';
@@ -61,7 +61,7 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
     const policies = await automaticPolicies(deps);
     const versions = Object.fromEntries(policies.map((p) => [p.policy.id, p.policy.modifiedDateTime]));
     // The delta tracks only what the rules read: a user whose other properties change cannot change what they match.
-    const needed = [...new Set(policies.flatMap((p) => propertiesRead(p.rule)))].filter(isTrackable).sort();
+    const needed = [...new Set(policies.flatMap((p) => propertiesRead(p.rule)))].filter(isReadFromDirectory).sort();
     // A rule reading a property the round does not track needs a new round, which holds every user.
     const tracked = state.tracking !== undefined && needed.every((property) => state.tracking!.includes(property));
     const delta = await changesSince(deps, tracked ? state.deltaToken : null, { continued: state.tracking, fresh: needed, needsManager: needed.includes('manager') });
@@ -106,8 +106,6 @@ function dueInFull(policies: readonly AutomaticPolicy[], state: Checkpoint, now:
   return policies.filter((p) => changed(p) || (unreportedDue && p.changesUnreported));
 }
 
-/** What a users delta can track: the properties the directory port reads, and the manager. */
-const isTrackable = (property: string) => property === 'manager' || (DIRECTORY_USER_PROPERTIES as readonly string[]).includes(property);
 
 /**
  * How long changes for a new or changed policy may hold up the request that made it; what is left, the next

@@ -161,7 +161,7 @@ async function heldAmong(deps: EntitlementDeps, policies: readonly AutomaticPoli
 }
 
 /** The assignments a policy made that still hold, by target. */
-async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy): Promise<Map<string, Assignment>> {
+export async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy): Promise<Map<string, Assignment>> {
   const assignments = (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId)).map((d) => d.value);
   return new Map(assignments.filter((a) => heldUnder(auto, a)).map((a) => [a.targetId.toLowerCase(), a]));
 }

@@ -4,7 +4,7 @@ import { compileRule, groupsReferenced } from '../../domain/rules';
 import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { allDirectoryUsers, automaticPolicy, membershipRuleOf, subjectsOf } from './automaticPolicies';
-import { heldUnder } from './automaticRequests';
+import { assigneesOf } from './evaluateAutoAssignments';
 
 /** How many names a preview shows of each side. */
 const SHOWN = 10;
@@ -51,8 +51,7 @@ export async function previewAutoAssignment(deps: EntitlementDeps, caller: Calle
   const matching = users.filter((_, i) => rule.matches(subjects[i]!, { now }));
 
   const auto = policy && (await automaticPolicy(deps, policy));
-  const assigned = auto ? (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId)).map((d) => d.value).filter((a) => heldUnder(auto, a)) : [];
-  const assignedIds = new Set(assigned.map((a) => a.targetId.toLowerCase()));
+  const assignedIds = new Set(auto ? (await assigneesOf(deps, auto)).keys() : []);
   const matchingIds = new Set(matching.map((u) => u.id.toLowerCase()));
   const byId = new Map(users.map((u) => [u.id.toLowerCase(), u]));
   const wouldAdd = matching.filter((u) => !assignedIds.has(u.id.toLowerCase()));

@@ -2,8 +2,8 @@ import type { Assignment, DirectoryRole } from '../../domain/assignments/assignm
 import { deliveryState, roleKey } from '../../domain/assignments/deliveryState';
 import type { DirectoryPage, DirectoryPort } from '../../directory/directoryPort';
 import type { DueItem, RedeliveryKind } from '../../store/dueWork';
-import { applyOperations, changeRole, MAX_ATTEMPTS } from '../assignments/applyOperations';
-import { directoryRoleOf, isActive } from '../assignments/directoryRoles';
+import { applyOperations, changeRole, MAX_ATTEMPTS, recordInLedger } from '../assignments/applyOperations';
+import { directoryRoleOf, isActive, isGroupOwnerRole } from '../assignments/directoryRoles';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { inState } from '../requests/requestWrites';
@@ -62,7 +62,7 @@ async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): 
   const [applied] = await applyOperations(deps, [stored], { retryFailed: true });
   // The request whose outcome this delivery is: the one that ended the assignment, or the one that made it.
   const ended = !isActive(applied!.value);
-  const request = await deps.grants.findRequest(ended ? (applied!.value.endedByRequestId ?? '') : applied!.value.requestId);
+  const request = await deps.grants.requestOf(applied!.value.targetId, ended ? (applied!.value.endedByRequestId ?? '') : applied!.value.requestId);
   const outcome = deliveryState(applied!.value.operations, ended ? 'remove' : 'add');
   if (request && ['delivering', 'partiallyDelivered', 'deliveryFailed'].includes(request.value.state) && request.value.state !== outcome) {
     await deps.grants.requests.replace(request, inState(deps, request.value, outcome));
@@ -118,8 +118,7 @@ async function repairDrift(deps: EntitlementDeps, after: string | null, deadline
 async function change(deps: EntitlementDeps, role: DirectoryRole, action: 'add' | 'remove', userIds: string[]): Promise<number> {
   const outcomes = [...(await changeRole(deps.directory, role, action, userIds)).values()];
   const changed = outcomes.filter((o) => o.outcome === 'changed').map((o) => o.userId);
-  if (action === 'add') await deps.ledger.record(roleKey(role), changed);
-  else await deps.ledger.forget(roleKey(role), outcomes.filter((o) => o.outcome !== 'failed').map((o) => o.userId));
+  await recordInLedger(deps, role, action, outcomes);
   if (changed.length > 0) {
     await deps.audit.record({ actorId: SYSTEM_ACTOR, action: `reconcile.${action}`, entityType: 'resourceRole', entityId: roleKey(role), before: null, after: { role, userIds: changed } });
   }
@@ -140,7 +139,7 @@ async function expectedHolders(deps: EntitlementDeps, packageIds: Set<string>): 
 async function holdersInDirectory(directory: DirectoryPort, role: DirectoryRole): Promise<Set<string> | undefined> {
   switch (role.originSystem) {
     case 'AadGroup':
-      if (role.roleOriginId.toLowerCase().startsWith('owner_')) return new Set((await directory.getGroupOwnerIds(role.resourceOriginId)).map((id) => id.toLowerCase()));
+      if (isGroupOwnerRole(role)) return new Set((await directory.getGroupOwnerIds(role.resourceOriginId)).map((id) => id.toLowerCase()));
       return new Set((await allPages((page) => directory.listGroupMembers(role.resourceOriginId, page))).filter((m) => m.type === 'user').map((m) => m.id.toLowerCase()));
     case 'AadApplication':
       return new Set(

@@ -147,7 +147,7 @@ async function planEnd(deps: EntitlementDeps, assignment: Assignment): Promise<v
 }
 
 async function assignmentOf(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<Assignment>> {
-  const assignment = request.assignmentId ? await deps.grants.findAssignment(request.assignmentId) : undefined;
+  const assignment = request.assignmentId ? await deps.grants.assignmentOf(request.targetId, request.assignmentId) : undefined;
   if (!assignment) throw new DomainError('notFound', `Assignment '${request.assignmentId}' was not found.`);
   return assignment;
 }

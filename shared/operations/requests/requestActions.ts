@@ -37,7 +37,7 @@ export async function deleteRequest(deps: EntitlementDeps, caller: Caller, id: s
     throw new DomainError('invalidRequest', `Assignment request '${id}' is ${request.state}; only delivered, denied or canceled requests can be deleted.`);
   }
   if (effectOf(request) === 'add' && request.assignmentId) {
-    const assignment = await deps.grants.findAssignment(request.assignmentId);
+    const assignment = await deps.grants.assignmentOf(request.targetId, request.assignmentId);
     if (assignment && assignment.value.state !== 'expired') {
       throw new DomainError('conflict', `Assignment request '${id}' still has an active assignment ('${request.assignmentId}'); remove it first.`);
     }
@@ -58,7 +58,7 @@ export async function reprocessRequest(deps: EntitlementDeps, caller: Caller, id
   if (completed && deps.clock.now().diff(completed, 'days').days > REPROCESS_WINDOW_DAYS) {
     throw new DomainError('invalidRequest', `Assignment request '${id}' completed more than ${REPROCESS_WINDOW_DAYS} days ago; submit a new request instead.`);
   }
-  const assignment = request.assignmentId ? await deps.grants.findAssignment(request.assignmentId) : undefined;
+  const assignment = request.assignmentId ? await deps.grants.assignmentOf(request.targetId, request.assignmentId) : undefined;
   if (!assignment) throw new DomainError('notFound', `The assignment of request '${id}' was not found.`);
   if (effectOf(request) === 'add' && assignment.value.state === 'expired') {
     throw new DomainError('invalidRequest', `The assignment of request '${id}' has ended since; nothing is left to deliver.`);

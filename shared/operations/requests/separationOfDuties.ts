@@ -15,11 +15,11 @@ export async function checkSeparationOfDuties(deps: EntitlementDeps, targetId: s
     ...declared.filter((l) => l.value.kind === 'accessPackage').map((l) => l.value.otherId),
     ...declaredByOthers.map((l) => l.value.packageId),
   ]);
-  for (const otherId of packageIds) {
-    const claim = await deps.grants.claimOf(targetId, otherId);
-    if (claim?.value.assignmentId) {
-      throw new DomainError('forbidden', `The target holds access package '${otherId}', which is incompatible with access package '${packageId}'.`);
-    }
+  if (packageIds.size > 0) {
+    // One read of the target's claims, however many packages are incompatible.
+    const held = new Set((await deps.grants.claimsOf(targetId)).filter((c) => c.value.assignmentId).map((c) => c.value.packageId.toLowerCase()));
+    const otherId = [...packageIds].find((id) => held.has(id.toLowerCase()));
+    if (otherId) throw new DomainError('forbidden', `The target holds access package '${otherId}', which is incompatible with access package '${packageId}'.`);
   }
   const groupIds = declared.filter((l) => l.value.kind === 'group').map((l) => l.value.otherId);
   const [group] = groupIds.length > 0 ? await deps.directory.memberGroupsOf(targetId, groupIds) : [];

@@ -111,7 +111,7 @@ async function assignmentNamedBy(deps: EntitlementDeps, caller: Caller, input: R
   // An update may name the package instead, like an add; the target's active assignment to it is meant.
   const target = targetId ?? caller.objectId;
   const claim = accessPackageId ? await deps.grants.claimOf(target, accessPackageId) : undefined;
-  const found = claim?.value.assignmentId ? await deps.grants.findAssignment(claim.value.assignmentId) : undefined;
+  const found = claim?.value.assignmentId ? await deps.grants.assignmentOf(target, claim.value.assignmentId) : undefined;
   if (!found) throw new DomainError('notFound', `User '${target}' has no active assignment to access package '${accessPackageId}'.`);
   return found.value;
 }

@@ -1,5 +1,6 @@
 import type { Caller } from '../../auth/caller';
-import { catalogOfScope, roleDefinition, TENANT_SCOPE } from '../../auth/entitlementRoles';
+import { catalogOfScope, catalogScope, roleDefinition, TENANT_SCOPE } from '../../auth/entitlementRoles';
+import { isObjectId } from '../../directory/directoryIds';
 import { deterministicId } from '../../domain/deterministicId';
 import { DomainError, isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
@@ -7,7 +8,6 @@ import type { RoleAssignment } from '../../store/roleAssignmentStore';
 import { findCatalog } from '../entitlements/catalogs';
 import { type Actor, type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FIELDS = new Set(['principalId', 'roleDefinitionId', 'appScopeId', 'directoryScopeId', '@odata.type']);
 
 /** The body of a new role assignment, checked: a known role, at the scope it is made for, for a GUID principal. */
@@ -16,7 +16,7 @@ export function parseRoleAssignment(body: Record<string, unknown>): Pick<RoleAss
   const unknown = Object.keys(body).filter((key) => !FIELDS.has(key));
   if (unknown.length > 0) problems.push(`unknown propert${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((k) => `'${k}'`).join(', ')}`);
   const { principalId, roleDefinitionId, appScopeId } = body;
-  if (typeof principalId !== 'string' || !GUID.test(principalId)) problems.push('principalId: must be the object id (a GUID) of a user or an application');
+  if (typeof principalId !== 'string' || !isObjectId(principalId)) problems.push('principalId: must be the object id (a GUID) of a user or an application');
   const role = typeof roleDefinitionId === 'string' ? roleDefinition(roleDefinitionId) : undefined;
   if (!role) problems.push('roleDefinitionId: must be one of the entitlement management role definitions (GET roleDefinitions)');
   if (typeof appScopeId !== 'string') problems.push("appScopeId: is required: '/' or '/AccessPackageCatalog/{catalogId}'");
@@ -25,7 +25,7 @@ export function parseRoleAssignment(body: Record<string, unknown>): Pick<RoleAss
   if (body.directoryScopeId !== undefined && body.directoryScopeId !== '/') problems.push("directoryScopeId: must be '/' (or left out)");
   if (problems.length > 0) throw new DomainError('invalidRequest', `Invalid role assignment: ${problems.join('; ')}.`);
   const catalogId = catalogOfScope(appScopeId as string);
-  return { principalId: (principalId as string).toLowerCase(), roleDefinitionId: role!.id, appScopeId: catalogId ? `/AccessPackageCatalog/${catalogId}` : TENANT_SCOPE };
+  return { principalId: (principalId as string).toLowerCase(), roleDefinitionId: role!.id, appScopeId: catalogId ? catalogScope(catalogId) : TENANT_SCOPE };
 }
 
 /** The catalog a new role assignment's body names, for authorization before anything else is checked. */
