@@ -19,7 +19,6 @@ import {
   countedRun,
   emulatorCall,
   guid,
-  inParallel,
   progress,
   range,
   round,
@@ -27,6 +26,7 @@ import {
   type BenchStorage,
   type CountedRun,
 } from './benchKit';
+import { mapConcurrently } from '../../shared/operations/concurrently';
 
 export interface AutoAssignmentBenchRow {
   case: string;
@@ -388,7 +388,7 @@ function anotherTitle(current: string | null, random: () => number): string {
 }
 
 async function patchUsers(emulator: GraphEmulator, change: Map<string, Patch>): Promise<void> {
-  await inParallel([...change], PATCH_CONCURRENCY, ([id, patch]) => emulatorCall(emulator.url, 'PATCH', `/v1.0/users/${id}`, patch));
+  await mapConcurrently([...change], ([id, patch]) => emulatorCall(emulator.url, 'PATCH', `/v1.0/users/${id}`, patch), PATCH_CONCURRENCY);
 }
 
 /** What an incremental sweep must do: the changed users' matches before and after, policy by policy. */

@@ -14,9 +14,9 @@ import { connectionStringThrough, startCountingProxy, type CountingProxy } from 
 import { allPages } from '../../shared/directory/allPages';
 
 /**
- * What the in-process benchmarks over Table Storage and the Graph emulator share (expiration, reconcile): the
- * embedded Azurite behind a counting proxy, deps built from settings as the app builds them, a counted run,
- * seeding helpers and the tenant's administrator.
+ * What the in-process benchmarks over Table Storage and the Graph emulator share (expiration, reconcile,
+ * autoAssignment): the embedded Azurite behind a counting proxy, deps built from settings as the app builds them,
+ * a counted run, seeding helpers and the tenant's administrator.
  */
 
 export const ADMIN = 'ad000000-0000-4000-8000-000000000001';
@@ -270,22 +270,6 @@ export function assignmentDoc(f: {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Small things
-
-/** `concurrency` workers take the items in order; results come back in the items' order. */
-export async function inParallel<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await drain(
-    (function* () {
-      while (next < items.length) {
-        const index = next++;
-        yield async () => void (results[index] = await work(items[index]!));
-      }
-    })(),
-    concurrency,
-  );
-  return results;
-}
 
 /** Runs jobs from an iterator, `concurrency` at a time; the iterator is read only as workers free up. */
 export async function drain(jobs: Iterator<() => Promise<void>>, concurrency: number): Promise<void> {

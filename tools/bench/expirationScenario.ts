@@ -24,9 +24,7 @@ import {
   chunks,
   countedRun,
   drain,
-  emulatorCall,
   guid,
-  inParallel,
   memberIds,
   packageWithPolicy,
   progress,
@@ -38,6 +36,7 @@ import {
   type PackageRef,
 } from './benchKit';
 import { connectionStringThrough } from './countingProxy';
+import { mapConcurrently } from '../../shared/operations/concurrently';
 
 export interface ExpirationBenchRow {
   case: string;
@@ -270,12 +269,12 @@ async function seed(deps: Deps, layout: Layout, now: DateTime, dueTargets: strin
     role: { originId: `Member_${GROUP}`, originSystem: 'AadGroup' },
     scope: { originId: GROUP, originSystem: 'AadGroup' },
   });
-  const fillerPackages = await inParallel(range(PER_TARGET), SWEEP_CONCURRENCY, (p) => packageWithPolicy(em, admin, catalog.id, `Bench filler ${p}`));
+  const fillerPackages = await mapConcurrently(range(PER_TARGET), (p) => packageWithPolicy(em, admin, catalog.id, `Bench filler ${p}`), SWEEP_CONCURRENCY);
   const start = now.minus({ days: 30 }).toISO()!;
   const seeded: Seeded = { catalogId: catalog.id, granting, fillerPackages, dueTargets, bystanders, dueAssignmentIds: [], fillerEtags: new Map() };
 
   const held: DeliveryOperation[] = [{ action: 'add', role: directoryRoleOf(roleScope), state: 'done', attempts: 1, lastError: null }];
-  await inParallel(range(DUE), SEED_CONCURRENCY, async (i) => {
+  await mapConcurrently(range(DUE), async (i) => {
     // Ended 31 to 60 minutes ago, over 30 past minutes of the index.
     const end = now.minus({ minutes: 60 - (i % 30) }).toISO()!;
     const assignment = assignmentDoc({ id: guid(DUE_ASSIGNMENT, i), targetId: dueTargets[i]!, ref: granting, catalogId: catalog.id, requestId: guid(DUE_REQUEST, i), start, end, operations: held });
@@ -288,7 +287,7 @@ async function seed(deps: Deps, layout: Layout, now: DateTime, dueTargets: strin
       em.grants.claims.insertion(target, GrantStore.claimKey(granting.packageId), claim),
     ]);
     await em.due.schedule({ kind: 'assignmentEnd', dueDateTime: end, entityId: assignment.id, detail: end });
-  });
+  }, SEED_CONCURRENCY);
 
   // Portcullis added them to the group, so its ledger of grants holds them (what a removal takes out again).
   await em.ledger.record(roleKey(held[0]!.role), dueTargets);
@@ -404,7 +403,7 @@ async function checkExpired(deps: EntitlementDeps, seeded: Seeded, problems: str
   const due = new Set(seeded.dueAssignmentIds);
   const allDue = ended.length === DUE && ended.every((d) => due.has(d.value.id) && d.value.state === 'expired' && d.value.expiredDateTime !== null);
   if (!allDue) problems.push(`${ended.length} assignments are not delivered after the sweep (${ended.filter((d) => d.value.state === 'expired' && due.has(d.value.id)).length} of them due and expired)`);
-  const claims = await inParallel(seeded.dueTargets, SEED_CONCURRENCY, (id) => deps.grants.claimOf(id, seeded.granting.packageId));
+  const claims = await mapConcurrently(seeded.dueTargets, (id) => deps.grants.claimOf(id, seeded.granting.packageId), SEED_CONCURRENCY);
   const kept = claims.filter((c) => c !== undefined).length;
   if (kept > 0) problems.push(`${kept} due targets still hold their claim on the package`);
   const stillDue = await deps.due.dueBy(DateTime.utc(), undefined);
@@ -438,7 +437,7 @@ async function writeRate(connectionString: string, table: string, concurrency: n
   await client.createTable();
   const payload = 'x'.repeat(1000);
   const started = performance.now();
-  await inParallel(range(RATE_SAMPLE), concurrency, (i) => client.createEntity({ partitionKey: `p${i % 100}`, rowKey: `r${i}`, parts: 1, part0: payload }));
+  await mapConcurrently(range(RATE_SAMPLE), (i) => client.createEntity({ partitionKey: `p${i % 100}`, rowKey: `r${i}`, parts: 1, part0: payload }), concurrency);
   const elapsedMs = performance.now() - started;
   await client.deleteTable();
   return round((RATE_SAMPLE / elapsedMs) * 1000, 0);

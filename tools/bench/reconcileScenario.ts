@@ -22,7 +22,6 @@ import {
   countedRun,
   emulatorCall,
   guid,
-  inParallel,
   memberIds,
   packageWithPolicy,
   progress,
@@ -34,6 +33,7 @@ import {
   type CountedRun,
   type PackageRef,
 } from './benchKit';
+import { mapConcurrently } from '../../shared/operations/concurrently';
 
 export interface ReconcileBenchRow {
   case: string;
@@ -241,7 +241,7 @@ async function seed(deps: Deps, people: Population): Promise<Seeded> {
   const ended = people.stale.flatMap((ids, g) =>
     ids.flatMap((targetId, k) => (k % 2 === 0 ? [endedAssignment(g * DRIFT_PER_GROUP + k, targetId, packages[g]!, catalog.id, roles[g]!, start)] : [])),
   );
-  await inParallel([...assignmentWrites(deps, active, ended)], SEED_CONCURRENCY, (write) => write());
+  await mapConcurrently([...assignmentWrites(deps, active, ended)], (write) => write(), SEED_CONCURRENCY);
   for (const [g, role] of roles.entries()) await em.ledger.record(roleKey(role), [...people.holders[g]!, ...people.stale[g]!]);
   return { packages, roles };
 }
@@ -304,7 +304,7 @@ async function drift(emulator: GraphEmulator, people: Population): Promise<void>
     ...people.removedByHand[g]!.map((id) => () => emulatorCall(emulator.url, 'DELETE', `/v1.0/groups/${group}/members/${id}/$ref`)),
     ...people.walkIns[g]!.map((id) => () => emulatorCall(emulator.url, 'POST', `/v1.0/groups/${group}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${id}` })),
   ]);
-  await inParallel(changes, SEED_CONCURRENCY, (change) => change());
+  await mapConcurrently(changes, (change) => change(), SEED_CONCURRENCY);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
+import { mapConcurrently } from '../../shared/operations/concurrently';
 import { startAzurite } from '../azurite/embeddedAzurite';
-import { connectionStringThrough, startCountingProxy, type CountingProxy, type RoundTripCounts } from './countingProxy';
 import { startHostProcess, type HostProcess } from '../local-host/hostProcess';
+import { round } from './benchKit';
+import { connectionStringThrough, startCountingProxy, type CountingProxy, type RoundTripCounts } from './countingProxy';
 
 export interface RequestsBenchRow {
   case: string;
@@ -106,7 +108,7 @@ async function runCase(host: HostProcess, proxy: CountingProxy, api: Api, label:
   const logBefore = host.output().length;
   proxy.reset();
   const started = performance.now();
-  const outcomes = await inParallel(pairs, clients, (pair) => requestUntilFinal(api, pair));
+  const outcomes = await mapConcurrently(pairs, (pair) => requestUntilFinal(api, pair), clients);
   const elapsedMs = performance.now() - started;
   const counts = proxy.counts();
   const timerRunsDuringCase = timerRuns(host.output().slice(logBefore), host.output());
@@ -165,20 +167,6 @@ async function requestUntilFinal(api: Api, pair: Pair): Promise<Outcome> {
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
-}
-
-/** `clients` workers take the items in order, each one at a time; results come back in the items' order. */
-async function inParallel<T, R>(items: T[], clients: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const client = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: clients }, client));
-  return results;
 }
 
 /** Timer runs the host logged in `slice`; timer names come from the banner (`<name> timer <schedule>`). */
@@ -263,7 +251,6 @@ function percentile(sorted: number[], fraction: number): number {
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 function emulatorOf(host: HostProcess): string {
   if (!host.emulatorUrl) throw new Error('The local host started no Graph emulator.');
