@@ -40,12 +40,8 @@ export class SweepStates {
     }
   }
 
-  /** Saves progress (and extends nothing): fails if the lease was lost meanwhile. */
-  checkpoint(state: StoredDocument<SweepState>, checkpoint: string | null): Promise<StoredDocument<SweepState>> {
-    return this.#states.replace(state, { ...state.value, checkpoint });
-  }
-
-  release(state: StoredDocument<SweepState>): Promise<StoredDocument<SweepState>> {
-    return this.#states.replace(state, { ...state.value, holder: null, leasedUntil: null });
+  /** Lets the lease go and saves where the next run starts, in one write: fails if the lease was lost meanwhile. */
+  release(state: StoredDocument<SweepState>, checkpoint: string | null): Promise<StoredDocument<SweepState>> {
+    return this.#states.replace(state, { holder: null, leasedUntil: null, checkpoint });
   }
 }

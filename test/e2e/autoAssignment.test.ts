@@ -30,7 +30,7 @@ beforeAll(async () => {
   prefix = `a${randomBytes(4).toString('hex')}`;
   host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
   admin = graphClientFor(host.url, clientPrincipal(ADMIN, TENANT));
-  emulator = host.output().match(/Graph emulator at (http:\/\/127\.0\.0\.1:\d+)/)![1]!;
+  emulator = host.emulatorUrl!;
   await patchUser(CAMILLE, { jobTitle: 'Sales Intern' });
   const sales = (await (await fetch(`${emulator}/v1.0/users?$filter=department eq 'Sales'&$select=id&$top=999`)).json()) as { value: Array<{ id: string }> };
   salesIds = sales.value.map((u) => u.id);

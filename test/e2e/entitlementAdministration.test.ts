@@ -178,7 +178,7 @@ describe('administration beyond the tutorial', () => {
 
   it('refreshes a resource from the directory after it changed there', async () => {
     await addResource('AadGroup', FINANCE_GROUP);
-    await fetch(`${host.output().match(/Graph emulator at (http:\/\/127\.0\.0\.1:\d+)/)![1]}/v1.0/groups/${FINANCE_GROUP}`, {
+    await fetch(`${host.emulatorUrl!}/v1.0/groups/${FINANCE_GROUP}`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ displayName: 'Finance Approvers (EMEA)' }),
@@ -366,7 +366,7 @@ describe('bad input and unauthorized callers change nothing', () => {
   });
 
   it('answers a directory outage with 503, echoes client-request-id on errors, and writes nothing', async () => {
-    const emulator = host.output().match(/Graph emulator at (http:\/\/127\.0\.0\.1:\d+)/)![1];
+    const emulator = host.emulatorUrl;
     await fetch(`${emulator}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ pathPattern: '^/v1.0/groups', status: 503, rate: 1, retryAfterSeconds: 0 }] }) });
     try {
       const before = await storageSnapshot(prefix);

@@ -30,7 +30,7 @@ beforeAll(async () => {
   prefix = `l${randomBytes(4).toString('hex')}`;
   host = await startHost({ AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
   admin = as(ADMIN);
-  emulator = host.output().match(/Graph emulator at (http:\/\/127\.0\.0\.1:\d+)/)![1]!;
+  emulator = host.emulatorUrl!;
   catalogId = (await admin.api(`${EM}/catalogs`).post({ displayName: 'Lifecycle' })).id;
   await admin.api(`${EM}/resourceRequests`).post({ requestType: 'adminAdd', resource: { originId: FALCON_GROUP, originSystem: 'AadGroup' }, catalog: { id: catalogId } });
 });

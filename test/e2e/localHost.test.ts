@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
 import { ACCOUNT, ACCOUNT_KEY } from '../../tools/azurite/embeddedAzurite';
 import { testStorageConnectionString } from '../support/testStorage';
-import { embeddedTablePort, freePort, isListening, runHostToExit, startHost, startScriptCommand, waitUntil } from '../support/localHostProcess';
+import { embeddedTablePort, freePort, isListening, runHostToExit, startHost, startScriptCommand, TIMERS, waitUntil } from '../support/localHostProcess';
 
 const runTimer = (url: string, name: string) =>
   fetch(`${url}/admin/functions/${name}`, {
@@ -55,7 +55,7 @@ describe('npm start, with no settings', () => {
       expect(banner).toMatch(/Storage:\s+embedded Azurite, in memory/);
       expect(banner).toMatch(/Directory:\s+Graph emulator at http:\/\/127\.0\.0\.1:\d+, tenant [0-9a-f-]{36} from .*demo-tenant\.json/);
       expect(banner).toMatch(/Identity Governance Administrator\s+\S+@contoso\.com/);
-      for (const timer of ['autoAssignmentSweep', 'expirationSweep', 'externalUserSweep', 'reconcileSweep', 'accessReviewSweep', 'reportArchive']) {
+      for (const timer of TIMERS) {
         expect(banner).toMatch(new RegExp(`${timer}\\s+timer\\s+\\S+ \\S+ \\S+ \\S+ \\S+ \\S+\\s+next \\d{4}-`));
       }
       expect(banner).not.toContain('test mode');

@@ -39,7 +39,7 @@ beforeAll(async () => {
   prefix = `r${randomBytes(4).toString('hex')}`;
   host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
   admin = as(ADMIN);
-  emulator = host.output().match(/Graph emulator at (http:\/\/127\.0\.0\.1:\d+)/)![1]!;
+  emulator = host.emulatorUrl!;
   catalogId = (await admin.api(`${EM}/catalogs`).post({ displayName: 'Requests', state: 'published' })).id;
   for (const group of [FALCON_GROUP, ENGINEERING_GROUP]) {
     await admin.api(`${EM}/resourceRequests`).post({ requestType: 'adminAdd', resource: { originId: group, originSystem: 'AadGroup' }, catalog: { id: catalogId } });

@@ -39,7 +39,7 @@ export function startScriptCommand(): string[] {
 }
 
 /** DESIGN's timer functions. */
-const TIMERS = ['expirationSweep', 'reconcileSweep', 'autoAssignmentSweep', 'externalUserSweep', 'accessReviewSweep', 'reportArchive'];
+export const TIMERS = ['expirationSweep', 'reconcileSweep', 'autoAssignmentSweep', 'externalUserSweep', 'accessReviewSweep', 'reportArchive'];
 
 /**
  * App settings that keep the timers from firing on their own schedule, as under the Functions host (the admin

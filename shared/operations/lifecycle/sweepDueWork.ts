@@ -57,7 +57,7 @@ export async function withSweepLease<T>(
     checkpoint = done.checkpoint;
     return done.result;
   } finally {
-    await deps.sweeps.release(await deps.sweeps.checkpoint(lease, checkpoint));
+    await deps.sweeps.release(lease, checkpoint);
   }
 }
 
