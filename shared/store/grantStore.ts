@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR, type AssignmentRequest } from '../domain/requests/assignm
 import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type StoredDocument } from './documentTable';
 import { rowKeysUnder } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
+import { mapConcurrently } from '../concurrently';
 import { ignoreExisting } from './storeErrors';
 import type { Tables } from './tables';
 
@@ -134,11 +135,11 @@ export class GrantStore {
   }
 
   async indexApprovers(request: AssignmentRequest, approverIds: readonly string[]): Promise<void> {
-    for (const approverId of approverIds) await this.#point('approver', approverId, { id: request.id, targetId: request.targetId });
+    await mapConcurrently(approverIds, (approverId) => this.#point('approver', approverId, { id: request.id, targetId: request.targetId }));
   }
 
   async unindexApprovers(requestId: string, approverIds: readonly string[]): Promise<void> {
-    for (const approverId of approverIds) await this.#unpoint('approver', approverId, requestId);
+    await mapConcurrently(approverIds, (approverId) => this.#unpoint('approver', approverId, requestId));
   }
 
   /** An ended assignment leaves its package's assignee index: reprocessing and role changes skip it. */

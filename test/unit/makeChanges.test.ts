@@ -1,5 +1,5 @@
 import { makeChanges, type ChangePlan } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
-import { CALLS_AT_ONCE } from '../../shared/operations/concurrently';
+import { CALLS_AT_ONCE } from '../../shared/concurrently';
 
 /** How an auto-assignment run makes what it planned: within its time, users at once, one user's changes in turn. */
 type Outcome = 'assigned' | 'removed' | 'removalsPlanned' | 'unchanged';

@@ -26,7 +26,7 @@ import {
   type BenchStorage,
   type CountedRun,
 } from './benchKit';
-import { mapConcurrently } from '../../shared/operations/concurrently';
+import { mapConcurrently } from '../../shared/concurrently';
 
 export interface AutoAssignmentBenchRow {
   case: string;

@@ -36,7 +36,7 @@ import {
   type PackageRef,
 } from './benchKit';
 import { connectionStringThrough } from './countingProxy';
-import { mapConcurrently } from '../../shared/operations/concurrently';
+import { mapConcurrently } from '../../shared/concurrently';
 
 export interface ExpirationBenchRow {
   case: string;

@@ -33,7 +33,7 @@ import {
   type CountedRun,
   type PackageRef,
 } from './benchKit';
-import { mapConcurrently } from '../../shared/operations/concurrently';
+import { mapConcurrently } from '../../shared/concurrently';
 
 export interface ReconcileBenchRow {
   case: string;

@@ -1,4 +1,4 @@
-import { mapConcurrently } from '../../shared/operations/concurrently';
+import { mapConcurrently } from '../../shared/concurrently';
 import { startAzurite } from '../azurite/embeddedAzurite';
 import { startHostProcess, type HostProcess } from '../local-host/hostProcess';
 import { round } from './benchKit';

@@ -3,7 +3,6 @@ import type { AssignmentRequest, RequestSchedule } from '../../domain/requests/a
 import { findAccessPackage } from '../../operations/entitlements/accessPackages';
 import { findAssignmentPolicy } from '../../operations/entitlements/assignmentPolicies';
 import type { EntitlementDeps } from '../../operations/entitlements/entitlementDeps';
-import type { ExpandItem } from '../odata';
 import { orNull, withExpansions, withoutCatalogId, type EntityView } from './views';
 
 type Json = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { DirectoryError } from '../../directory/directoryError';
 import { isReadFromDirectory, type ChangedUser } from '../../directory/directoryPort';
 import { propertiesRead } from '../../domain/rules';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { mapConcurrently } from '../concurrently';
+import { mapConcurrently } from '../../concurrently';
 import { withSweepLease, type SweepOptions } from '../lifecycle/sweepDueWork';
 import { allDirectoryUsers, automaticPolicies, type AutomaticPolicy } from './automaticPolicies';
 import { emptyPlan, makeChanges, mergePlans, planChanges, planDeletedUsers, type EvaluationCounts } from './evaluateAutoAssignments';

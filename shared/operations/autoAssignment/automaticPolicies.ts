@@ -5,7 +5,7 @@ import { compileRule, groupsReferenced, readsTheTime, type CompiledRule } from '
 import type { RuleSubject } from '../../domain/rules/ruleSubject';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { mapConcurrently } from '../concurrently';
+import { mapConcurrently } from '../../concurrently';
 
 /** An auto-assignment policy, ready to evaluate: its rule compiled once per policy version. */
 export interface AutomaticPolicy {
@@ -32,18 +32,26 @@ export function membershipRuleOf(policy: Pick<StoredPolicy, 'specificAllowedTarg
   return policy.specificAllowedTargets.find((t): t is AttributeRuleMembers => t['@odata.type'] === '#microsoft.graph.attributeRuleMembers')?.membershipRule;
 }
 
-/** A policy with its rule compiled; compiled rules are kept per policy version (its modifiedDateTime). */
+/** A policy's membership rule, compiled once per policy version (its modifiedDateTime); undefined without one. */
+export function compiledRuleOf(policy: StoredPolicy): CompiledRule | undefined {
+  const text = membershipRuleOf(policy);
+  if (text === undefined) return undefined;
+  let entry = compiled.get(policy.id);
+  if (!entry || entry.version !== policy.modifiedDateTime) {
+    entry = { version: policy.modifiedDateTime, rule: compileRule(text) };
+    compiled.set(policy.id, entry);
+  }
+  return entry.rule;
+}
+
+/** A policy ready to evaluate, with its rule compiled and what the rule needs. */
 export async function automaticPolicy(deps: EntitlementDeps, policy: StoredPolicy): Promise<AutomaticPolicy | undefined> {
   if (!isAutomatic(policy)) return undefined;
   const accessPackage = await deps.store.accessPackages.find(policy.accessPackageId);
   if (!accessPackage) return undefined;
-  let entry = compiled.get(policy.id);
-  if (!entry || entry.version !== policy.modifiedDateTime) {
-    entry = { version: policy.modifiedDateTime, rule: compileRule(membershipRuleOf(policy)!) };
-    compiled.set(policy.id, entry);
-  }
-  const groupIds = groupsReferenced(entry.rule);
-  return { policy, catalogId: accessPackage.value.catalogId, rule: entry.rule, groupIds, changesUnreported: readsTheTime(entry.rule) || groupIds.length > 0 };
+  const rule = compiledRuleOf(policy)!;
+  const groupIds = groupsReferenced(rule);
+  return { policy, catalogId: accessPackage.value.catalogId, rule, groupIds, changesUnreported: readsTheTime(rule) || groupIds.length > 0 };
 }
 
 /** Every auto-assignment policy of the tenant. */

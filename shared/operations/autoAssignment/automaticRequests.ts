@@ -1,32 +1,25 @@
 import type { Assignment } from '../../domain/assignments/assignment';
-import { SYSTEM_ACTOR, type AssignmentRequest, type RequestType } from '../../domain/requests/assignmentRequest';
+import type { AssignmentRequest, RequestType } from '../../domain/requests/assignmentRequest';
 import { assignmentSchedule } from '../../domain/requests/requestRequirements';
 import { isDomainError } from '../../domain/errors';
-import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { fulfilRequest } from '../requests/fulfilRequest';
-import { insertClaimedRequest, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from '../requests/requestWrites';
+import { insertClaimedRequest, withdrawUnchangedRequest } from '../requests/requestWrites';
+import { carryOut, systemRequest } from '../requests/systemRequests';
 import { durationMillis } from '../../domain/policies/durations';
 import type { AutomaticPolicy } from './automaticPolicies';
 
-function systemRequest(deps: EntitlementDeps, auto: AutomaticPolicy, requestType: RequestType, targetId: string, assignment?: Assignment): AssignmentRequest {
-  return {
-    id: deps.newId(),
+function automaticRequest(deps: EntitlementDeps, auto: AutomaticPolicy, requestType: RequestType, targetId: string, assignment?: Assignment): AssignmentRequest {
+  return systemRequest(deps, {
     requestType,
-    state: 'submitted',
-    status: REQUEST_STATUS.submitted,
-    createdDateTime: nowIso(deps),
-    completedDateTime: null,
     justification: requestType === 'adminAdd' ? 'The target matches the policy’s membership rule.' : 'The target no longer matches the policy’s membership rule.',
-    answers: [],
     schedule: assignment?.schedule ?? assignmentSchedule(auto.policy, null, deps.clock.now(), { byAdministrator: true }),
     accessPackageId: auto.policy.accessPackageId,
     assignmentPolicyId: auto.policy.id,
     catalogId: auto.catalogId,
     targetId,
     assignmentId: assignment?.id ?? null,
-    requestorId: SYSTEM_ACTOR,
-    approval: null,
-  };
+  });
 }
 
 /**
@@ -36,7 +29,7 @@ function systemRequest(deps: EntitlementDeps, auto: AutomaticPolicy, requestType
 export async function assignAutomatically(deps: EntitlementDeps, auto: AutomaticPolicy, userId: string): Promise<boolean> {
   let stored;
   try {
-    stored = await insertClaimedRequest(deps, systemRequest(deps, auto, 'adminAdd', userId));
+    stored = await insertClaimedRequest(deps, automaticRequest(deps, auto, 'adminAdd', userId));
   } catch (error) {
     if (isDomainError(error) && error.code === 'conflict') return false;
     throw error;
@@ -67,11 +60,9 @@ export async function unassignAutomatically(deps: EntitlementDeps, auto: Automat
 
 /** Ends an assignment through a system-made `adminRemove` request. */
 export async function endAutomatically(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): Promise<void> {
-  const stored = await insertRequest(deps, systemRequest(deps, auto, 'adminRemove', assignment.targetId, assignment));
   try {
-    await fulfilRequest(deps, stored);
+    await carryOut(deps, automaticRequest(deps, auto, 'adminRemove', assignment.targetId, assignment));
   } catch (error) {
-    await withdrawUnchangedRequest(deps, stored);
     // Ended meanwhile (by an administrator, or expiry): nothing left to do.
     if (isDomainError(error) && error.code === 'invalidRequest') return;
     throw error;

@@ -2,7 +2,7 @@ import type { ChangedUser } from '../../directory/directoryPort';
 import type { Assignment } from '../../domain/assignments/assignment';
 import type { PackageClaim } from '../../store/grantStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { mapConcurrently } from '../concurrently';
+import { mapConcurrently } from '../../concurrently';
 import { workWithinBudget } from '../lifecycle/workWithinBudget';
 import { subjectsOf, type AutomaticPolicy } from './automaticPolicies';
 import { assignAutomatically, endAutomatically, heldUnder, unassignAutomatically } from './automaticRequests';

@@ -4,12 +4,12 @@ import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assi
 import { assignmentEnd, isScheduledStart } from '../../domain/requests/requestRequirements';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
-import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { accessEndingSoon, accessExpired, approvalNeeded, requestDenied } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
-import { fulfilRequest } from '../requests/fulfilRequest';
-import { closeRequest, inState, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from '../requests/requestWrites';
+import { closeRequest, inState } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
+import { carryOut, systemRequest } from '../requests/systemRequests';
 import { fulfilOrDeny } from '../requests/approvalFlow';
 import { automaticPolicy, subjectOf } from '../autoAssignment/automaticPolicies';
 import { endAutomatically, heldUnder } from '../autoAssignment/automaticRequests';
@@ -61,31 +61,19 @@ async function expireAssignment(deps: EntitlementDeps, item: DueItem<ExpirationK
   const end = assignment && assignmentEnd(assignment.value.schedule);
   if (!assignment || assignment.value.state === 'expired' || !end || end > deps.clock.now()) return 'stale';
   const a = assignment.value;
-  const request: AssignmentRequest = {
-    id: deps.newId(),
-    requestType: 'systemRemove',
-    state: 'submitted',
-    status: REQUEST_STATUS.submitted,
-    createdDateTime: nowIso(deps),
-    completedDateTime: null,
-    justification: 'The assignment reached the end of its schedule.',
-    answers: [],
-    schedule: a.schedule,
-    accessPackageId: a.accessPackageId,
-    assignmentPolicyId: a.assignmentPolicyId,
-    catalogId: a.catalogId,
-    targetId: a.targetId,
-    assignmentId: a.id,
-    requestorId: SYSTEM_ACTOR,
-    approval: null,
-  };
-  const stored = await insertRequest(deps, request);
-  try {
-    await fulfilRequest(deps, stored);
-  } catch (error) {
-    await withdrawUnchangedRequest(deps, stored);
-    throw error;
-  }
+  await carryOut(
+    deps,
+    systemRequest(deps, {
+      requestType: 'systemRemove',
+      justification: 'The assignment reached the end of its schedule.',
+      schedule: a.schedule,
+      accessPackageId: a.accessPackageId,
+      assignmentPolicyId: a.assignmentPolicyId,
+      catalogId: a.catalogId,
+      targetId: a.targetId,
+      assignmentId: a.id,
+    }),
+  );
   await notify(deps, about(a), (s) => accessExpired([a.targetId], s));
   return 'processed';
 }

@@ -1,6 +1,6 @@
 import type { Assignment, DirectoryRole } from '../../domain/assignments/assignment';
 import { deliveryState, roleKey } from '../../domain/assignments/deliveryState';
-import type { DirectoryPage, DirectoryPort } from '../../directory/directoryPort';
+import type { DirectoryPort } from '../../directory/directoryPort';
 import type { DueItem, RedeliveryKind } from '../../store/dueWork';
 import { applyOperations, changeRole, MAX_ATTEMPTS, recordInLedger } from '../assignments/applyOperations';
 import { directoryRoleOf, isActive, isGroupOwnerRole } from '../assignments/directoryRoles';

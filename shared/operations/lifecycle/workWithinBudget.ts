@@ -1,4 +1,4 @@
-import { mapConcurrently } from '../concurrently';
+import { mapConcurrently } from '../../concurrently';
 
 const MAX_REPORTED_ERRORS = 5;
 

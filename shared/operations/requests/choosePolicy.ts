@@ -1,6 +1,6 @@
 import type { DirectoryUser } from '../../directory/directoryPort';
-import { compileRule, groupsReferenced } from '../../domain/rules';
-import { membershipRuleOf } from '../autoAssignment/automaticPolicies';
+import { groupsReferenced } from '../../domain/rules';
+import { compiledRuleOf, membershipRuleOf } from '../autoAssignment/automaticPolicies';
 import { DomainError } from '../../domain/errors';
 import type { RequestType } from '../../domain/requests/assignmentRequest';
 import { groupsNamedBy, isAllowedTarget, isRequestBased, selfServiceAllows, type TargetFacts } from '../../domain/requests/targetScope';
@@ -18,8 +18,11 @@ async function policiesOf(deps: EntitlementDeps, packageId: string): Promise<Sto
  */
 export async function applicablePolicies(deps: EntitlementDeps, packageId: string, target: DirectoryUser, candidates?: StoredPolicy[]): Promise<StoredPolicy[]> {
   const policies = (candidates ?? (await policiesOf(deps, packageId))).filter((p) => isRequestBased(p) && selfServiceAllows(p, 'userAdd'));
-  // Rule-based targets are decided by the same evaluator as auto-assignment, each rule compiled once here.
-  const rules = new Map(policies.flatMap((p) => (membershipRuleOf(p) ? [[membershipRuleOf(p)!, compileRule(membershipRuleOf(p)!)] as const] : [])));
+  // Rule-based targets are decided by the same evaluator as auto-assignment, with the same compiled rules.
+  const rules = new Map(policies.flatMap((p) => {
+    const rule = compiledRuleOf(p);
+    return rule ? [[membershipRuleOf(p)!, rule] as const] : [];
+  }));
   const groupIds = [...new Set([...policies.flatMap(groupsNamedBy), ...[...rules.values()].flatMap(groupsReferenced)])];
   const memberOf = new Set((groupIds.length > 0 ? await deps.directory.memberGroupsOf(target.id, groupIds) : []).map((id) => id.toLowerCase()));
   const subject = { ...target, memberOfGroupIds: memberOf };
