@@ -7,6 +7,18 @@ import { isReading, permits, type Action, type Standing } from './decision';
 import { CATALOG_CREATOR, catalogOfScope, TENANT_SCOPE, type CatalogRoleId } from './entitlementRoles';
 
 /**
+ * What of the tenant's catalogs a caller reads: all of them (administrators and applications with a read
+ * permission), or those where they hold a role. `everything` spares the catalog check when it is not needed.
+ */
+export interface Visibility {
+  everything: boolean;
+  catalogIds: ReadonlySet<string>;
+}
+
+export const sees = (visibility: Visibility, catalogId: string | undefined): boolean =>
+  visibility.everything || (catalogId !== undefined && visibility.catalogIds.has(catalogId.toLowerCase()));
+
+/**
  * What one caller may do, gathered once per request (their directory roles and entitlement role assignments,
  * each read at most once) and decided by `permits`.
  */
@@ -41,6 +53,12 @@ export class CallerAccess {
   async readsEverything(): Promise<boolean> {
     const standing = await this.standing();
     return this.#tokenPermits('read') && (standing.administrator || standing.application !== null);
+  }
+
+  /** What the caller reads of the tenant's catalogs (see Visibility). */
+  async visibility(): Promise<Visibility> {
+    if (await this.readsEverything()) return { everything: true, catalogIds: new Set() };
+    return { everything: false, catalogIds: await this.catalogsWithRoles() };
   }
 
   /** The catalogs in which the caller holds any role (and so may read). */

@@ -1,11 +1,10 @@
-import type { CallerAccess } from '../../auth/callerAccess';
+import { sees, type CallerAccess } from '../../auth/callerAccess';
 
 /**
  * What of a tenant-wide list the caller may read: all of it for administrators and applications with a read
  * permission, the items of the catalogs where they hold a role for anyone else.
  */
 export async function readableBy<T>(access: CallerAccess, items: readonly T[], catalogOf: (item: T) => string | undefined): Promise<T[]> {
-  if (await access.readsEverything()) return [...items];
-  const catalogs = await access.catalogsWithRoles();
-  return items.filter((item) => catalogs.has(catalogOf(item)?.toLowerCase() ?? ''));
+  const visibility = await access.visibility();
+  return visibility.everything ? [...items] : items.filter((item) => sees(visibility, catalogOf(item)));
 }

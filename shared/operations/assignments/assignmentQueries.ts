@@ -4,7 +4,7 @@ import { additions, roleKey, STATUS_OF_STATE } from '../../domain/assignments/de
 import { DomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { grantVisibility, sees } from '../requests/requestAccess';
+import { sees } from '../../auth/callerAccess';
 import { applyOperations } from './applyOperations';
 import { rolesOfPackage } from './directoryRoles';
 
@@ -18,7 +18,7 @@ export async function findAssignment(deps: EntitlementDeps, id: string): Promise
 export async function readAssignment(deps: EntitlementDeps, caller: Caller, id: string): Promise<Assignment> {
   const { value } = await findAssignment(deps, id);
   const me = caller.objectId.toLowerCase();
-  if (value.targetId.toLowerCase() !== me && value.createdById.toLowerCase() !== me && !sees(await grantVisibility(deps, caller), value.catalogId)) {
+  if (value.targetId.toLowerCase() !== me && value.createdById.toLowerCase() !== me && !sees(await deps.accessOf(caller).visibility(), value.catalogId)) {
     throw new DomainError('forbidden', `Assignment '${id}' is not yours to read.`);
   }
   return value;
@@ -26,7 +26,7 @@ export async function readAssignment(deps: EntitlementDeps, caller: Caller, id: 
 
 /** Administrators see every assignment, catalog role holders those of their catalogs too, anyone their own. */
 export async function listAssignments(deps: EntitlementDeps, caller: Caller): Promise<Assignment[]> {
-  const visibility = await grantVisibility(deps, caller);
+  const visibility = await deps.accessOf(caller).visibility();
   if (visibility.everything) return (await deps.grants.allAssignments()).map((d) => d.value);
   const [own, ofCatalogs] = await Promise.all([deps.grants.assignmentsOf(caller.objectId), visibility.catalogIds.size > 0 ? deps.grants.allAssignments() : []]);
   const unique = new Map([...own, ...ofCatalogs.filter((a) => sees(visibility, a.value.catalogId))].map((d) => [d.value.id, d.value]));

@@ -4,7 +4,7 @@ import type { AssignmentRequest } from '../../domain/requests/assignmentRequest'
 import { isPendingFor } from '../../domain/requests/approvalStages';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { grantVisibility, sees } from './requestAccess';
+import { sees } from '../../auth/callerAccess';
 
 export async function findRequest(deps: EntitlementDeps, id: string): Promise<StoredDocument<AssignmentRequest>> {
   const found = await deps.grants.findRequest(id);
@@ -26,7 +26,7 @@ export function takesPart(request: AssignmentRequest, userId: string): boolean {
 /** One request, for those who take part in it, administrators and the role holders of its catalog. */
 export async function readRequest(deps: EntitlementDeps, caller: Caller, id: string): Promise<AssignmentRequest> {
   const { value } = await findRequest(deps, id);
-  if (!takesPart(value, caller.objectId) && !sees(await grantVisibility(deps, caller), value.catalogId)) {
+  if (!takesPart(value, caller.objectId) && !sees(await deps.accessOf(caller).visibility(), value.catalogId)) {
     throw new DomainError('forbidden', `You take no part in assignment request '${id}'.`);
   }
   return value;
@@ -37,7 +37,7 @@ export async function readRequest(deps: EntitlementDeps, caller: Caller, id: str
  * they are the target or requestor of.
  */
 export async function listRequests(deps: EntitlementDeps, caller: Caller): Promise<AssignmentRequest[]> {
-  const visibility = await grantVisibility(deps, caller);
+  const visibility = await deps.accessOf(caller).visibility();
   if (visibility.everything) return (await deps.grants.allRequests()).map((d) => d.value);
   const [own, forOthers, ofCatalogs] = await Promise.all([
     deps.grants.requestsOf(caller.objectId),

@@ -1,4 +1,5 @@
 import type { Caller } from '../../auth/caller';
+import { sees } from '../../auth/callerAccess';
 import { catalogOfScope, catalogScope, roleDefinition, TENANT_SCOPE } from '../../auth/entitlementRoles';
 import { isObjectId } from '../../directory/directoryIds';
 import { deterministicId } from '../../domain/deterministicId';
@@ -80,11 +81,9 @@ export async function deleteRoleAssignment(deps: EntitlementDeps, actor: Actor, 
  * their own and those in the catalogs where they hold a role.
  */
 export async function listRoleAssignments(deps: EntitlementDeps, caller: Caller): Promise<RoleAssignment[]> {
-  const access = deps.accessOf(caller);
+  const visibility = await deps.accessOf(caller).visibility();
   const all = await deps.roleAssignments.all();
-  if (await access.readsEverything()) return all;
-  const catalogs = await access.catalogsWithRoles();
-  return all.filter((a) => a.principalId === caller.objectId || catalogs.has(catalogOfScope(a.appScopeId) ?? ''));
+  return visibility.everything ? all : all.filter((a) => a.principalId === caller.objectId || sees(visibility, catalogOfScope(a.appScopeId)));
 }
 
 async function inBody<T>(find: () => Promise<T>, field: string): Promise<T> {
