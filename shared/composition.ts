@@ -25,6 +25,8 @@ export interface Deps {
   directory: DirectoryPort;
   entitlements: EntitlementDeps;
   dependencyProbes: DependencyProbe[];
+  /** How many due items the sweeps parked (health shows it). */
+  parkedWork: () => Promise<number>;
   /** Validates `Authorization: Bearer` in jwt mode; undefined in easyauth mode. */
   bearerTokens: BearerTokenValidator | undefined;
 }
@@ -70,6 +72,7 @@ export function buildDeps(config: Config): Deps {
       { name: 'storage', probe: () => tables.probe() },
       { name: 'directory', probe: () => directoryProbe.probe() },
     ],
+    parkedWork: async () => (await entitlements.due.parked()).length + (await entitlements.redeliveries.parked()).length,
     bearerTokens: bearerTokenValidatorFor(config),
   };
 }

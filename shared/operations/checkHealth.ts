@@ -5,14 +5,25 @@ export interface DependencyProbe {
 }
 
 export interface HealthReport {
-  status: 'healthy' | 'unhealthy';
+  /** `degraded`: every dependency answers, but work is parked and waits for an operator. */
+  status: 'healthy' | 'degraded' | 'unhealthy';
   /** The names of the dependencies that did not answer. */
   failed: string[];
   dependencies: Record<string, { status: 'up' | 'down'; durationMs: number; error?: string }>;
+  /** Due items the sweeps gave up on after failing them too often (table `parkedWork`); null when it could not be read. */
+  parkedWork: number | null;
+}
+
+export interface HealthOptions {
+  /** How long each probe may take. */
+  timeoutMs?: number;
+  /** Counts the parked due items. */
+  parkedWork?: () => Promise<number>;
 }
 
 /** Probes every dependency at once, each bounded by `timeoutMs` so a hung dependency cannot hang the check. */
-export async function checkHealth(probes: readonly DependencyProbe[], timeoutMs = 5000): Promise<HealthReport> {
+export async function checkHealth(probes: readonly DependencyProbe[], { timeoutMs = 5000, parkedWork = async () => 0 }: HealthOptions = {}): Promise<HealthReport> {
+  const parked = withTimeout(parkedWork(), timeoutMs, 'parked work was not counted in time').catch(() => null);
   const results = await Promise.all(
     probes.map(async ({ name, probe }) => {
       const started = performance.now();
@@ -25,10 +36,12 @@ export async function checkHealth(probes: readonly DependencyProbe[], timeoutMs 
     }),
   );
   const failed = results.filter((r) => r.status === 'down').map((r) => r.name);
+  const parkedCount = await parked;
   return {
-    status: failed.length === 0 ? 'healthy' : 'unhealthy',
+    status: failed.length > 0 ? 'unhealthy' : parkedCount ? 'degraded' : 'healthy',
     failed,
     dependencies: Object.fromEntries(results.map(({ name, ...result }) => [name, result])),
+    parkedWork: parkedCount,
   };
 }
 

@@ -20,7 +20,20 @@ export interface DueItem<K extends string = string> {
   entityId: string;
   /** What distinguishes two items of one kind for one entity: a stage id, a reminder's lead time. */
   detail: string;
+  /** Runs whose handling of it failed so far (absent: none). */
+  attempts?: number;
+  /** The last failure's message. */
+  lastError?: string;
 }
+
+/** An item taken out of its index after failing too often: kept, for an operator, with where it came from. */
+export interface ParkedItem<K extends string = string> extends DueItem<K> {
+  /** The index it was taken from (`dueWork`, `redeliveries`). */
+  index: string;
+  parkedDateTime: string;
+}
+
+const MAX_ERROR_LENGTH = 1_000;
 
 /**
  * The due-time index: one partition per minute, so a sweep reads only the minutes that have passed since it last
@@ -30,10 +43,15 @@ export interface DueItem<K extends string = string> {
  */
 export class DueWorkStore<K extends string> {
   readonly #items: DocumentTable<DueItem<K>>;
+  readonly #parked: DocumentTable<ParkedItem<K>>;
 
-  /** `table`: one index per sweep (`dueWork` for expirations, `redeliveries` for the reconcile sweep). */
-  constructor(tables: Tables, table: string) {
+  /**
+   * `table`: one index per sweep (`dueWork` for expirations, `redeliveries` for the reconcile sweep). Parked items
+   * of every index share the table `parkedWork`, one partition per index.
+   */
+  constructor(tables: Tables, private readonly table: string) {
     this.#items = new DocumentTable(() => tables.get(table), 'due work item');
+    this.#parked = new DocumentTable(() => tables.get('parkedWork'), 'parked work item');
   }
 
   /** Records an item; the same item twice is one item. */
@@ -52,6 +70,28 @@ export class DueWorkStore<K extends string> {
 
   done(item: StoredDocument<DueItem<K>>): Promise<void> {
     return this.#items.delete(item);
+  }
+
+  /** Counts a failed attempt on the item, with its message; answers the item as now stored. */
+  failed(item: StoredDocument<DueItem<K>>, message: string): Promise<StoredDocument<DueItem<K>>> {
+    return this.#items.replace(item, { ...item.value, attempts: (item.value.attempts ?? 0) + 1, lastError: message.slice(0, MAX_ERROR_LENGTH) });
+  }
+
+  /**
+   * Moves the item out of the index into `parkedWork`, so sweeps no longer take it. The copy is written first: a
+   * crash between the two writes leaves it in both, and the next run that fails it parks it again (the copy is
+   * already there) and deletes it from the index.
+   */
+  async park(item: StoredDocument<DueItem<K>>, now: DateTime): Promise<ParkedItem<K>> {
+    const parked: ParkedItem<K> = { ...item.value, index: this.table, parkedDateTime: now.toUTC().toISO()! };
+    await this.#parked.insert(tableKey(this.table), item.rowKey, parked).catch(ignoreExisting);
+    await this.#items.delete(item);
+    return parked;
+  }
+
+  /** The items of this index that were parked, for an operator and the health check. */
+  async parked(): Promise<ParkedItem<K>[]> {
+    return (await this.#parked.list({ partitionKey: tableKey(this.table) })).map((d) => d.value);
   }
 }
 

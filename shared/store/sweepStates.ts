@@ -40,6 +40,19 @@ export class SweepStates {
     }
   }
 
+  /**
+   * Extends a lease this holder has, conditional on the ETag of its last write: answers undefined when another
+   * holder has taken it since (it had expired), so a runner that lost it learns so before it writes again.
+   */
+  async renew(state: StoredDocument<SweepState>, now: DateTime, ttlMs: number): Promise<StoredDocument<SweepState> | undefined> {
+    try {
+      return await this.#states.replace(state, { ...state.value, leasedUntil: now.plus(ttlMs).toUTC().toISO() });
+    } catch (error) {
+      if (isDomainError(error) && (error.code === 'concurrencyConflict' || error.code === 'notFound')) return undefined;
+      throw error;
+    }
+  }
+
   /** Lets the lease go and saves where the next run starts, in one write: fails if the lease was lost meanwhile. */
   release(state: StoredDocument<SweepState>, checkpoint: string | null): Promise<StoredDocument<SweepState>> {
     return this.#states.replace(state, { holder: null, leasedUntil: null, checkpoint });

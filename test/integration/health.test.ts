@@ -21,7 +21,7 @@ describe('health of the real dependencies', () => {
 
   it('names the directory when it does not answer', async () => {
     const config = loadConfig({ AUTH_MODE: 'easyauth', AzureWebJobsStorage: testStorageConnectionString(), GRAPH_EMULATOR_PORT: String(await freePort()) });
-    const report = await checkHealth(buildDeps(config).dependencyProbes, 5000);
+    const report = await checkHealth(buildDeps(config).dependencyProbes, { timeoutMs: 5000 });
     expect(report).toMatchObject({ status: 'unhealthy', failed: ['directory'], dependencies: { storage: { status: 'up' } } });
   });
 });

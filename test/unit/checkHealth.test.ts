@@ -17,8 +17,13 @@ describe('health check', () => {
   });
 
   it('counts a dependency that hangs as down once the timeout passes', async () => {
-    const report = await checkHealth([{ name: 'storage', probe: () => new Promise<void>(() => undefined) }], 50);
+    const report = await checkHealth([{ name: 'storage', probe: () => new Promise<void>(() => undefined) }], { timeoutMs: 50 });
     expect(report.failed).toEqual(['storage']);
     expect(report.dependencies.storage?.error).toMatch(/did not answer within 50 ms/);
+  });
+
+  it('is degraded, not unhealthy, when the dependencies answer but sweeps parked work', async () => {
+    const report = await checkHealth([{ name: 'storage', probe: async () => undefined }], { parkedWork: async () => 2 });
+    expect(report).toMatchObject({ status: 'degraded', failed: [], parkedWork: 2 });
   });
 });

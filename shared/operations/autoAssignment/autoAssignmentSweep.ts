@@ -55,7 +55,7 @@ const UNREPORTED_EVERY_MS = 60 * 60_000;
  * unfinished, are evaluated, so the cost follows the changes. Undefined when another instance runs it.
  */
 export async function sweepAutoAssignments(deps: EntitlementDeps, options: SweepOptions): Promise<AutoAssignmentResult | undefined> {
-  return withSweepLease(deps, 'autoAssignmentSweep', options, async (saved, deadline) => {
+  return withSweepLease(deps, 'autoAssignmentSweep', options, async (saved, deadline, lease) => {
     const state: Checkpoint = saved ? (JSON.parse(saved) as Checkpoint) : { deltaToken: null, versions: {} };
     const now = deps.clock.now();
     const policies = await automaticPolicies(deps);
@@ -73,7 +73,7 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
     if (inFull.length > 0) plan = await planChanges(deps, inFull, delta.complete ? users.changed : await allDirectoryUsers(deps), 'all');
     if (settled.length > 0) plan = mergePlans(plan, await planChanges(deps, settled, users.changed, 'these'));
     plan = mergePlans(plan, await planDeletedUsers(deps, policies, users.removedIds));
-    const made = await makeChanges(plan, Math.max(deadline, Date.now() + MIN_CHANGE_WINDOW_MS));
+    const made = await makeChanges(plan, Math.max(deadline, Date.now() + MIN_CHANGE_WINDOW_MS), () => lease.hold());
     const result: AutoAssignmentResult = {
       ...made.counts,
       mode: delta.complete ? 'full' : 'incremental',

@@ -101,8 +101,9 @@ export interface MadeChanges {
 /**
  * Makes the planned changes, several users at once, until `deadline` (epoch milliseconds). One user's changes are
  * made one after another: removing a role while another of their packages is being given it would race.
+ * `beforeEach` runs before each user's changes: a sweep's lease check, whose failure stops the changes.
  */
-export async function makeChanges(plan: ChangePlan, deadline: number): Promise<MadeChanges> {
+export async function makeChanges(plan: ChangePlan, deadline: number, beforeEach?: () => Promise<void>): Promise<MadeChanges> {
   const outcomes: Record<ChangeOutcome, number> = { assigned: 0, removed: 0, removalsPlanned: 0, unchanged: 0 };
   let failed = 0;
   const work = await workWithinBudget(
@@ -121,6 +122,7 @@ export async function makeChanges(plan: ChangePlan, deadline: number): Promise<M
       if (firstError) throw firstError.error;
     },
     ([userId]) => `user ${userId}`,
+    beforeEach,
   );
   const counts: EvaluationCounts = {
     usersEvaluated: plan.usersEvaluated,

@@ -21,8 +21,8 @@ import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, 
  * Undefined when another instance is running it.
  */
 export async function sweepExpirations(deps: EntitlementDeps, options: SweepOptions): Promise<DueWorkResult | undefined> {
-  return withSweepLease(deps, 'expirationSweep', options, (checkpoint, deadline) =>
-    processDueItems(deps.due, (item) => HANDLERS[item.kind](deps, item), { from: checkpoint, now: deps.clock.now(), deadline }),
+  return withSweepLease(deps, 'expirationSweep', options, (checkpoint, deadline, lease) =>
+    processDueItems(deps, deps.due, (item) => HANDLERS[item.kind](deps, item), { from: checkpoint, now: deps.clock.now(), deadline, lease }),
   );
 }
 

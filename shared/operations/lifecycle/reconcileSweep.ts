@@ -42,9 +42,10 @@ interface Checkpoint {
  * is running it.
  */
 export async function reconcile(deps: EntitlementDeps, options: SweepOptions): Promise<ReconcileResult | undefined> {
-  return withSweepLease(deps, 'reconcileSweep', options, async (saved, deadline) => {
+  return withSweepLease(deps, 'reconcileSweep', options, async (saved, deadline, lease) => {
     const position: Checkpoint = saved ? (JSON.parse(saved) as Checkpoint) : { minute: null, lastRole: null };
-    const pass = await processDueItems(deps.redeliveries, (item) => redeliver(deps, item), { from: position.minute, now: deps.clock.now(), deadline });
+    const pass = await processDueItems(deps, deps.redeliveries, (item) => redeliver(deps, item), { from: position.minute, now: deps.clock.now(), deadline, lease });
+    await lease.hold();
     const drift = await repairDrift(deps, position.lastRole, deadline);
     const result: ReconcileResult = { redelivery: pass.result, ...drift.counts };
     if (result.added + result.removed > 0 || result.redelivery.processed > 0) {

@@ -1,6 +1,9 @@
-import type { DateTime } from 'luxon';
+import { DateTime } from 'luxon';
+import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
+import type { StoredDocument } from '../../store/documentTable';
 import { minuteOf, type DueItem, type DueWorkStore } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { HeldLease, SweepLeaseLost } from './sweepLease';
 import { workWithinBudget } from './workWithinBudget';
 
 /** What one pass over a due-time index did. */
@@ -13,6 +16,8 @@ export interface DueWorkResult {
   failed: number;
   /** Items left for the next run because the time budget ran out. */
   remaining: number;
+  /** Items that failed too often and were taken out of the index into `parkedWork` this run. */
+  parked: number;
   /** The first few failures' messages, for the run's log. */
   errors: string[];
 }
@@ -29,8 +34,18 @@ export interface SweepOptions {
 /**
  * A lease outlasts the longest a run can take (the functions' timeout, host.json: 10 minutes), so no second
  * runner starts while the first may still be working; a run stopped without releasing it delays the next by this.
+ * Where there is no such timeout (a dedicated plan, the local host), a run renews it as it goes (RENEW_EVERY_MS).
  */
 const LEASE_MS = 11 * 60_000;
+/** How often a working run extends its lease: a write a minute, far inside the lease, so one slow item cannot lose it. */
+const RENEW_EVERY_MS = 60_000;
+/**
+ * An item that keeps failing is parked (taken out of its index) after this many failed runs, once it is also
+ * PARK_AFTER_MS past due: until then it holds its sweep's checkpoint, which rereads from its minute on every run.
+ * Both bounds, so an outage of the directory or of storage (every item failing for an hour) parks nothing.
+ */
+export const MAX_ITEM_ATTEMPTS = 10;
+export const PARK_AFTER_MS = 24 * 60 * 60_000;
 /**
  * The next pass rereads this much before its run's minute: an item written late (a writer's clock slightly behind,
  * a write retried) lands in a minute already passed and would otherwise never be read. Done items are deleted, so
@@ -40,47 +55,71 @@ const LATE_WRITES_MS = 10 * 60_000;
 
 /**
  * Runs `work` under the sweep's lease, so two instances never run one sweep at once, from its checkpoint (what
- * the last run reached), saving the checkpoint `work` returns. Answers undefined when another instance holds it.
+ * the last run reached), saving the checkpoint `work` returns. `work` calls `lease.hold()` before its writes, which
+ * renews the lease and throws once another runner has taken it. Answers undefined when another instance holds it,
+ * and when this run lost it midway: it then stops writing and saves no checkpoint (the other runner's stands).
  */
 export async function withSweepLease<T>(
   deps: EntitlementDeps,
   sweep: string,
   options: SweepOptions,
-  work: (checkpoint: string | null, deadline: number) => Promise<{ checkpoint: string | null; result: T }>,
+  work: (checkpoint: string | null, deadline: number, lease: HeldLease) => Promise<{ checkpoint: string | null; result: T }>,
 ): Promise<T | undefined> {
-  const lease = await deps.sweeps.acquire(sweep, options.holder, deps.clock.now(), LEASE_MS);
-  if (!lease) return undefined;
-  let checkpoint = lease.value.checkpoint;
+  const acquired = await deps.sweeps.acquire(sweep, options.holder, deps.clock.now(), LEASE_MS);
+  if (!acquired) return undefined;
+  const lease = new HeldLease(deps.sweeps, sweep, acquired, deps.clock, { ttlMs: LEASE_MS, renewEveryMs: RENEW_EVERY_MS });
+  const saved = lease.checkpoint;
+  let done: { checkpoint: string | null; result: T };
   try {
     // The budget is wall-clock time this run may take, whatever the domain clock says.
-    const done = await work(checkpoint, Date.now() + options.budgetMs);
-    checkpoint = done.checkpoint;
-    return done.result;
-  } finally {
-    await deps.sweeps.release(lease, checkpoint);
+    done = await work(saved, Date.now() + options.budgetMs, lease);
+  } catch (error) {
+    if (error instanceof SweepLeaseLost) return undefined;
+    // A failed run lets the lease go at once, keeping the checkpoint it started from.
+    await lease.release(saved).catch((releaseError: unknown) => {
+      if (!(releaseError instanceof SweepLeaseLost)) throw releaseError;
+    });
+    throw error;
   }
+  try {
+    await lease.release(done.checkpoint);
+  } catch (error) {
+    if (error instanceof SweepLeaseLost) return undefined;
+    throw error;
+  }
+  return done.result;
 }
 
 /**
- * One pass over a due-time index, from the minute `from` up to `now`: each item handled, then deleted. A handler
- * checks its item against the current state, so a pass cut off and run again, or an item seen twice, has its
- * effect once. Answers the minute the next pass starts from: the earliest still holding work, or now's.
+ * One pass over a due-time index, from the minute `from` up to `now`: each item handled, then deleted, the lease
+ * held before each. A handler checks its item against the current state, so a pass cut off and run again, or an
+ * item seen twice, has its effect once. An item that fails has its attempt counted on it, and is parked once it
+ * failed too often (MAX_ITEM_ATTEMPTS). Answers the minute the next pass starts from: the earliest still holding
+ * work, or now's.
  */
 export async function processDueItems<K extends string>(
+  deps: Pick<EntitlementDeps, 'audit'>,
   index: DueWorkStore<K>,
   handle: (item: DueItem<K>) => Promise<ItemOutcome>,
-  range: { from: string | null; now: DateTime; deadline: number },
+  range: { from: string | null; now: DateTime; deadline: number; lease: HeldLease },
 ): Promise<{ checkpoint: string; result: DueWorkResult }> {
-  const outcomes: Record<ItemOutcome, number> = { processed: 0, stale: 0 };
+  const outcomes: Record<ItemOutcome | 'parked', number> = { processed: 0, stale: 0, parked: 0 };
   const items = await index.dueBy(range.now, range.from ?? undefined);
   const work = await workWithinBudget(
     items,
     range.deadline,
     async (item) => {
-      outcomes[await handle(item.value)]++;
+      try {
+        outcomes[await handle(item.value)]++;
+      } catch (error) {
+        if (!(await parkedAfterFailure(deps, index, item, error, range))) throw error;
+        outcomes.parked++;
+        return;
+      }
       await index.done(item);
     },
     (item) => `${item.value.kind} ${item.value.entityId}`,
+    () => range.lease.hold(),
   );
   // Failed items are kept, whatever went wrong: dropping one could leave access that should have ended.
   const unfinished = [...work.failed, ...work.remaining];
@@ -88,4 +127,25 @@ export async function processDueItems<K extends string>(
   const reread = range.now.minus(LATE_WRITES_MS).toUTC().toISO()!;
   const earliest = [reread, ...unfinished.map((i) => i.value.dueDateTime)].sort()[0]!;
   return { checkpoint: minuteOf(earliest), result };
+}
+
+/**
+ * Counts the failure on the item and, past both bounds, parks it, with an audit event: it then no longer holds the
+ * sweep's checkpoint back, and waits in `parkedWork` (counted by the health check) for an operator.
+ */
+async function parkedAfterFailure<K extends string>(
+  deps: Pick<EntitlementDeps, 'audit'>,
+  index: DueWorkStore<K>,
+  item: StoredDocument<DueItem<K>>,
+  error: unknown,
+  range: { now: DateTime; lease: HeldLease },
+): Promise<boolean> {
+  const message = error instanceof Error ? error.message : String(error);
+  await range.lease.hold();
+  const counted = await index.failed(item, message);
+  const overdueMs = range.now.toMillis() - DateTime.fromISO(item.value.dueDateTime).toMillis();
+  if ((counted.value.attempts ?? 0) < MAX_ITEM_ATTEMPTS || overdueMs < PARK_AFTER_MS) return false;
+  const parked = await index.park(counted, range.now);
+  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'parkDueWork', entityType: 'dueWork', entityId: item.value.entityId, before: item.value, after: parked });
+  return true;
 }
