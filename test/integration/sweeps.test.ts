@@ -8,6 +8,7 @@ import { addResourceRoleScope } from '../../shared/operations/entitlements/resou
 import { MAX_ATTEMPTS } from '../../shared/operations/assignments/applyOperations';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
+import { reprocessRequest } from '../../shared/operations/requests/requestActions';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
@@ -155,5 +156,28 @@ describe('reconcileSweep, retrying failed delivery', () => {
     expect(assignment!.operations).toEqual([expect.objectContaining({ state: 'failed', attempts: MAX_ATTEMPTS, lastError: expect.any(String) })]);
     world.advance({ hours: 2 });
     expect((await reconcile(deps, { holder: 'r', budgetMs: 10_000 }))?.redelivery.processed).toBe(0);
+  });
+
+  it(`delivers on reprocessing the request an assignment whose operation used up its ${MAX_ATTEMPTS} attempts`, async () => {
+    const THIRD = '79c8c292-6b94-45b5-b498-82321e35049e';
+    const pkg = await falconPackage('Reprocessed after giving up', { type: 'noExpiration' });
+    await throttleGroups();
+    let requestId: string;
+    try {
+      requestId = (await assign(THIRD, pkg)).id;
+      for (let run = 0; run < MAX_ATTEMPTS + 1; run++) {
+        world.advance({ hours: 2 });
+        await reconcile(deps, { holder: 'r', budgetMs: 10_000 });
+      }
+    } finally {
+      await faults([]);
+    }
+    expect((await assignmentsOf(pkg.packageId))[0]!.operations).toEqual([expect.objectContaining({ state: 'failed', attempts: MAX_ATTEMPTS })]);
+    await reprocessRequest(deps, ADMIN, requestId);
+    expect((await deps.grants.findRequest(requestId))?.value.state).toBe('delivered');
+    const [assignment] = await assignmentsOf(pkg.packageId);
+    expect(assignment).toMatchObject({ state: 'delivered' });
+    expect(assignment!.operations).toEqual([expect.objectContaining({ state: 'done', attempts: 1, lastError: null })]);
+    expect(await members()).toContain(THIRD);
   });
 });

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Caller } from '../../auth/caller';
+import type { DeliveryOperation } from '../../domain/assignments/assignment';
 import { DomainError } from '../../domain/errors';
 import type { RequestState } from '../../domain/requests/assignmentRequest';
 import { currentStage } from '../../domain/requests/approvalStages';
@@ -63,7 +64,13 @@ export async function reprocessRequest(deps: EntitlementDeps, caller: Caller, id
   if (effectOf(request) === 'add' && assignment.value.state === 'expired') {
     throw new DomainError('invalidRequest', `The assignment of request '${id}' has ended since; nothing is left to deliver.`);
   }
+  // Asked for by an administrator, the failed operations are tried afresh, as assignments/{id}/reprocess does:
+  // MAX_ATTEMPTS bounds the sweep's own retries, not this. Reset before the request is reopened, so a crash between
+  // the two leaves the request deliveryFailed, to be reprocessed again.
+  const afresh = await deps.grants.assignments.replace(assignment, { ...assignment.value, operations: assignment.value.operations.map(triedAfresh) });
   const reopened = await deps.grants.requests.replace(stored, inState(deps, request, 'delivering'));
-  await deliver(deps, reopened, assignment, { retryFailed: true });
+  await deliver(deps, reopened, afresh, { retryFailed: true });
   await deps.audit.record({ actorId: caller.objectId, action: 'reprocessRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: null });
 }
+
+const triedAfresh = (operation: DeliveryOperation): DeliveryOperation => (operation.state === 'failed' ? { ...operation, state: 'pending', attempts: 0 } : operation);
