@@ -1,69 +1,8 @@
 import type { DirectoryError } from './directoryError';
+import type { DirectoryUser } from '../domain/directoryUser';
 
-/**
- * The user properties a DirectoryUser carries, as Graph names them: what every directory adapter reads, and so all
- * that rules, approvals and external-user handling can see of a user.
- */
-export const DIRECTORY_USER_PROPERTIES = [
-  'id',
-  'displayName',
-  'userPrincipalName',
-  'mail',
-  'userType',
-  'accountEnabled',
-  'department',
-  'jobTitle',
-  'companyName',
-  'employeeId',
-  'employeeType',
-  'officeLocation',
-  'city',
-  'state',
-  'country',
-  'usageLocation',
-  'employeeHireDate',
-  'onPremisesExtensionAttributes',
-  'otherMails',
-  'proxyAddresses',
-  'creationType',
-  'externalUserState',
-] as const;
-
-/** Whether the directory port reads a user property (Graph's name), the manager included. */
-export const isReadFromDirectory = (property: string): boolean =>
-  property === 'manager' || (DIRECTORY_USER_PROPERTIES as readonly string[]).includes(property);
-
-/**
- * What Portcullis needs from the directory, named after the service's needs rather than Graph's paths.
- * `GraphDirectory` implements it over Microsoft Graph; tests of the core may use plain fakes. An id that cannot be
- * one (a group id that is no GUID, say) is treated as absent by a read and refused, as permanent, by a change.
- */
-export interface DirectoryUser {
-  id: string;
-  displayName: string | null;
-  userPrincipalName: string | null;
-  mail: string | null;
-  userType: 'Member' | 'Guest' | null;
-  accountEnabled: boolean | null;
-  department: string | null;
-  jobTitle: string | null;
-  companyName: string | null;
-  employeeId: string | null;
-  employeeType: string | null;
-  officeLocation: string | null;
-  city: string | null;
-  state: string | null;
-  country: string | null;
-  usageLocation: string | null;
-  employeeHireDate: string | null;
-  onPremisesExtensionAttributes: Record<string, string | null>;
-  otherMails: string[];
-  proxyAddresses: string[];
-  creationType: string | null;
-  externalUserState: string | null;
-  /** The manager's object id, when the user has one. */
-  managerId: string | null;
-}
+// The user shape belongs to the domain, whose rules read it (DESIGN §1); the port hands it out.
+export { DIRECTORY_USER_PROPERTIES, isReadFromDirectory, type DirectoryUser } from '../domain/directoryUser';
 
 /**
  * A user as a delta reports it. `managerId` is there only when Graph reported the manager: the new manager's id,
@@ -153,6 +92,11 @@ export interface Mail {
   text: string;
 }
 
+/**
+ * What Portcullis needs from the directory, named after the service's needs rather than Graph's paths.
+ * `GraphDirectory` implements it over Microsoft Graph; tests of the core may use plain fakes. An id that cannot be
+ * one (a group id that is no GUID, say) is treated as absent by a read and refused, as permanent, by a change.
+ */
 export interface DirectoryPort {
   /** A user by object id or user principal name; `undefined` when there is none. */
   getUser(idOrUserPrincipalName: string): Promise<DirectoryUser | undefined>;

@@ -1,7 +1,7 @@
 import type { AllowedTargetScope, AssignmentPolicy, RequestorSettings, SubjectSetType } from './assignmentPolicy';
 import type { Problem } from './problems';
 import { typeOf } from './subjectSets';
-import { isReadFromDirectory } from '../../directory/directoryPort';
+import { isReadFromDirectory } from '../directoryUser';
 import { isRuleError, parseRule, propertiesRead } from '../rules';
 
 /** The targets each specific scope names; the other scopes name none, as their targets follow from the scope. */

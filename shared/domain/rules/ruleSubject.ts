@@ -1,5 +1,5 @@
 import type { DateTime } from 'luxon';
-import type { DirectoryUser } from '../../directory/directoryPort';
+import type { DirectoryUser } from '../directoryUser';
 
 /** One item of `user.assignedPlans`, as the rule language reads it. */
 export interface AssignedPlan {
