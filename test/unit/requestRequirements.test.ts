@@ -175,6 +175,31 @@ describe('checkAnswers', () => {
     expect(invalidRequestMessage(() => checkAnswers(strict, [answerTo('notes', 'yes, no')]))).toContain('answers[0].value: does not have the form');
   });
 
+  it('checks an answer against a pattern that backtracks catastrophically in linear time', () => {
+    const nested: AccessPackageQuestion = { ...notes, regexPattern: '(a+)+b' };
+    const strict = policyWith({ questions: [nested] });
+    const started = performance.now();
+    expect(invalidRequestMessage(() => checkAnswers(strict, [answerTo('notes', 'a'.repeat(27))]))).toContain('answers[0].value: does not have the form');
+    expect(performance.now() - started).toBeLessThan(250);
+    expect(checkAnswers(strict, [answerTo('notes', 'aaab')])).toEqual([answerTo('notes', 'aaab', 'aaab')]);
+  });
+
+  it('matches an answer pattern case-sensitively and to the end of the answer', () => {
+    const code: AccessPackageQuestion = { ...notes, regexPattern: '[A-Z]{3}' };
+    const strict = policyWith({ questions: [code] });
+    expect(checkAnswers(strict, [answerTo('notes', 'ABC')])).toEqual([answerTo('notes', 'ABC', 'ABC')]);
+    for (const answer of ['abc', 'ABC\n', 'ABCD']) {
+      expect(invalidRequestMessage(() => checkAnswers(strict, [answerTo('notes', answer)]))).toContain('answers[0].value: does not have the form');
+    }
+  });
+
+  it('refuses, naming the question, an answer to a stored pattern the matcher does not support', () => {
+    const legacy: AccessPackageQuestion = { ...notes, regexPattern: '(?=a)a' };
+    expect(invalidRequestMessage(() => checkAnswers(policyWith({ questions: [legacy] }), [answerTo('notes', 'a')]))).toContain(
+      "answers[0].value: the pattern of question 'Anything else?' is not supported (lookahead and lookbehind are not supported); an administrator must replace the policy's pattern",
+    );
+  });
+
   it('lists at most ten choices when an answer is not one of them', () => {
     const many: MultipleChoiceQuestion = { ...region, choices: Array.from({ length: 12 }, (_, index) => ({ actualValue: `c${index}`, text: `Choice ${index}`, localizations: [] })) };
     const message = invalidRequestMessage(() => checkAnswers(policyWith({ questions: [many] }), [answerTo(region.id, 'c99')]));

@@ -13,6 +13,7 @@ import {
   text,
   wholeNumber,
 } from './graphValues';
+import { answerPatternProblem } from './answerPattern';
 
 /**
  * Entra documents no limit. Every requestor answers every question on one form, so fifty is already far more than
@@ -51,12 +52,8 @@ const questionFields = {
 const regexPattern = optionalText(MAX_REGEX_LENGTH)
   .transform((pattern) => (pattern === '' ? null : pattern))
   .superRefine((pattern, ctx) => {
-    if (pattern === null) return;
-    try {
-      new RegExp(pattern);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(error as Error).message}` });
-    }
+    const problem = pattern === null ? undefined : answerPatternProblem(pattern);
+    if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${problem}` });
   });
 
 const choices = list(answerChoice, MAX_CHOICES, 'choices').superRefine((given, ctx) => {

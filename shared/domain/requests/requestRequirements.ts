@@ -4,6 +4,9 @@ import { describeJson } from '../policies/graphValues';
 import type { Problem } from '../policies/problems';
 import type { Answer, RequestSchedule, RequestType } from './assignmentRequest';
 import { invalidAssignmentRequest, MAX_REQUEST_TEXT_LENGTH } from './requestInput';
+import { compileAnswerPattern } from '../policies/answerPattern';
+import { PatternError } from '../rules/pattern/patternError';
+import type { TextPattern } from '../rules/pattern/textPattern';
 
 /**
  * How far apart the caller's clock and ours may be: a start this close to now is now, and an end this far past
@@ -75,11 +78,18 @@ function answerProblem(question: AccessPackageQuestion, value: string, earlierVa
   if (value.length > MAX_REQUEST_TEXT_LENGTH) return `must be at most ${MAX_REQUEST_TEXT_LENGTH} characters (got ${value.length})`;
   if (question['@odata.type'] === '#microsoft.graph.accessPackageTextInputQuestion') {
     if (earlierValues.length > 0) return `question ${describeJson(question.text)} takes one answer; it is answered more than once`;
-    // The administrator's pattern (checked when the policy was saved) must match the whole answer, as a form
-    // field's pattern does; the length limit above bounds the work a costly pattern can cause.
-    if (question.regexPattern !== null && !new RegExp(`^(?:${question.regexPattern})$`).test(value)) {
-      return `does not have the form question ${describeJson(question.text)} asks for (pattern ${question.regexPattern})`;
+    // The administrator's pattern must match the whole answer, as a form field's pattern does. The matcher is
+    // linear, so the length limit above bounds the work whatever the pattern.
+    if (question.regexPattern === null) return undefined;
+    let pattern: TextPattern;
+    try {
+      pattern = compileAnswerPattern(question.regexPattern);
+    } catch (error) {
+      // A policy saved before patterns were checked against this matcher may hold one it refuses.
+      if (!(error instanceof PatternError)) throw error;
+      return `the pattern of question ${describeJson(question.text)} is not supported (${error.message}); an administrator must replace the policy's pattern`;
     }
+    if (!pattern.test(value)) return `does not have the form question ${describeJson(question.text)} asks for (pattern ${question.regexPattern})`;
     return undefined;
   }
   if (!question.choices.some((choice) => choice.actualValue === value)) {

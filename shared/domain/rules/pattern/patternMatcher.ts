@@ -7,7 +7,7 @@ const SHORTHAND_TESTS: Record<Shorthand, RegExp> = {
   space: /^\s$/u,
 };
 
-/** One input character with its case variants, computed once per position. */
+/** One input character with its case variants (itself, when matching case-sensitively), computed once per position. */
 interface Position {
   char: string;
   lower: string;
@@ -16,10 +16,10 @@ interface Position {
 
 /**
  * Whether the program matches anywhere in the input (an unanchored search, like .NET's Regex.IsMatch), case
- * insensitively. A Pike VM without captures: the set of live instructions advances one character at a time and
- * each instruction is visited at most once per character, so the cost is linear in the input.
+ * insensitively unless `caseSensitive`. A Pike VM without captures: the set of live instructions advances one
+ * character at a time and each instruction is visited at most once per character, so the cost is linear in the input.
  */
-export function runProgram(program: readonly Instruction[], input: string): boolean {
+export function runProgram(program: readonly Instruction[], input: string, caseSensitive = false): boolean {
   const chars = Array.from(input);
   const walk: Walk = { program, chars, visited: new Uint32Array(program.length), generation: 1, pending: [] };
   let threads: number[] = [];
@@ -27,7 +27,7 @@ export function runProgram(program: readonly Instruction[], input: string): bool
     if (follow(walk, 0, at, threads)) return true;
     if (at === chars.length) return false;
     const char = chars[at] as string;
-    const position: Position = { char, lower: char.toLowerCase(), upper: char.toUpperCase() };
+    const position: Position = caseSensitive ? { char, lower: char, upper: char } : { char, lower: char.toLowerCase(), upper: char.toUpperCase() };
     const next: number[] = [];
     walk.generation += 1;
     for (const pc of threads) {
@@ -82,6 +82,8 @@ function holds(kind: AssertionKind, at: number, chars: readonly string[]): boole
     case 'end':
       // .NET's $ also matches before a final newline.
       return at === chars.length || (at === chars.length - 1 && chars[at] === '\n');
+    case 'inputEnd':
+      return at === chars.length;
     case 'wordBoundary':
       return isWordChar(chars[at - 1]) !== isWordChar(chars[at]);
     case 'notWordBoundary':
@@ -96,7 +98,7 @@ function isWordChar(char: string | undefined): boolean {
 function consumes(instruction: Instruction, position: Position): boolean {
   switch (instruction.op) {
     case 'char':
-      return position.lower === instruction.lower;
+      return position.lower === instruction.char;
     case 'anyButNewline':
       return position.char !== '\n';
     case 'set':

@@ -5,7 +5,8 @@ export type Shorthand = 'digit' | 'word' | 'space';
 
 export type CharTest = { kind: 'range'; from: number; to: number } | { kind: 'shorthand'; shorthand: Shorthand; negated: boolean };
 
-export type AssertionKind = 'start' | 'end' | 'wordBoundary' | 'notWordBoundary';
+/** `end` is `$` and `\Z` (also before a final newline, as in .NET); `inputEnd` is `\z`, the very end. */
+export type AssertionKind = 'start' | 'end' | 'inputEnd' | 'wordBoundary' | 'notWordBoundary';
 
 export type PatternNode =
   | { type: 'empty' }
@@ -31,7 +32,7 @@ const SHORTHANDS: Record<string, { shorthand: Shorthand; negated: boolean }> = {
   S: { shorthand: 'space', negated: true },
 };
 const CONTROL_ESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', f: '\f', v: '\v', e: '\u001b', a: '\u0007' };
-const ASSERTION_ESCAPES: Record<string, AssertionKind> = { b: 'wordBoundary', B: 'notWordBoundary', A: 'start', z: 'end', Z: 'end' };
+const ASSERTION_ESCAPES: Record<string, AssertionKind> = { b: 'wordBoundary', B: 'notWordBoundary', A: 'start', z: 'inputEnd', Z: 'end' };
 const QUANTIFIER_CHARS = new Set(['*', '+', '?']);
 
 /**
