@@ -132,6 +132,8 @@ export interface DirectoryPort {
   removeGroupOwners(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
 
   getApplication(servicePrincipalId: string): Promise<DirectoryApplication | undefined>;
+  /** The object ids of the application's owners (users, or other service principals). */
+  getApplicationOwnerIds(servicePrincipalId: string): Promise<string[]>;
   listAppRoleAssignments(servicePrincipalId: string, page?: string): Promise<DirectoryPage<AppRoleAssignmentRef>>;
   /** Grants an app role to users; one who has it already is `unchanged`. */
   grantAppRole(servicePrincipalId: string, appRoleId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;

@@ -242,6 +242,10 @@ export class GraphDirectory implements DirectoryPort {
     return app && { id: app.id, appId: app.appId, displayName: app.displayName, appRoles: app.appRoles ?? [] };
   }
 
+  async getApplicationOwnerIds(servicePrincipalId: string): Promise<string[]> {
+    return this.#allIds(`/servicePrincipals/${readable('objectId', 'service principal id', servicePrincipalId)}/owners?$select=id&$top=999`);
+  }
+
   async listAppRoleAssignments(servicePrincipalId: string, page?: string): Promise<DirectoryPage<AppRoleAssignmentRef>> {
     const path = page
       ? this.graph.linkPath(page)

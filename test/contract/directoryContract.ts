@@ -190,6 +190,10 @@ export function directoryContract(arrange: () => DirectoryUnderTest, abilities: 
       expect(app?.appRoles.map((r) => r.id)).toContain(objects.app.appRoleId);
     });
 
+    it("reads an application's owners", async () => {
+      expect(await directory.getApplicationOwnerIds(objects.app.id)).toEqual([objects.app.ownerId]);
+    });
+
     it('grants and revokes an app role, idempotently', async () => {
       const [a] = objects.spareUserIds;
       expect(await directory.grantAppRole(objects.app.id, objects.app.appRoleId, [a])).toEqual([{ userId: a, outcome: 'changed' }]);

@@ -968,6 +968,8 @@ describe('tenant fixtures', () => {
       expect(() => loadTenantFixture(file)).toThrow('groups[0].securityEnabled must be true or false');
       writeFileSync(file, JSON.stringify({ ...TENANT, directoryRoleAssignments: [{ principalId: ADMIN, roleDefinitionId: USER_ADMINISTRATOR, directoryScopeId: 'units' }] }));
       expect(() => loadTenantFixture(file)).toThrow('directoryRoleAssignments[0].directoryScopeId');
+      writeFileSync(file, JSON.stringify({ ...TENANT, servicePrincipals: [{ ...TENANT.servicePrincipals![0]!, owners: [UNKNOWN] }] }));
+      expect(() => loadTenantFixture(file)).toThrow('servicePrincipals[0].owners[0]');
       writeFileSync(file, '{ not json');
       expect(() => loadTenantFixture(file)).toThrow(`Tenant fixture ${file} is not valid JSON`);
     } finally {

@@ -13,7 +13,8 @@ export interface ContractObjects {
   /** Holds `roleDefinitionId` across the tenant, and `scopedRoleDefinitionId` only within an administrative unit. */
   administrator: { id: string; roleDefinitionId: string; scopedRoleDefinitionId: string };
   group: { id: string; ownerId: string };
-  app: { id: string; appRoleId: string };
+  /** An application (service principal) whose only owner is `ownerId`. */
+  app: { id: string; appRoleId: string; ownerId: string };
   site: { id: string };
   mailSender: string;
 }
@@ -29,7 +30,7 @@ export const CONTRACT_OBJECTS: ContractObjects = {
   guest: { id: id(6), sponsorId: id(2) },
   administrator: { id: id(2), roleDefinitionId: IDENTITY_GOVERNANCE_ADMINISTRATOR, scopedRoleDefinitionId: USER_ADMINISTRATOR },
   group: { id: id(100), ownerId: id(2) },
-  app: { id: id(200), appRoleId: id(201) },
+  app: { id: id(200), appRoleId: id(201), ownerId: id(2) },
   site: { id: 'contoso.sharepoint.com,' + id(300) + ',' + id(301) },
   mailSender: 'noreply@contoso.com',
 };
@@ -74,6 +75,7 @@ export const CONTRACT_FIXTURE: TenantFixture = {
       appId: id(210),
       displayName: 'Expense Tracker',
       appRoles: [{ id: id(201), displayName: 'Approver', value: 'Expense.Approve', description: 'Approves expenses', allowedMemberTypes: ['User'], isEnabled: true }],
+      owners: [id(2)],
     },
   ],
   sites: [{ id: CONTRACT_OBJECTS.site.id, displayName: 'Sales Hub', webUrl: 'https://contoso.sharepoint.com/sites/sales' }],

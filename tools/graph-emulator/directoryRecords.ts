@@ -70,6 +70,8 @@ export interface GroupRecord {
 export interface ServicePrincipalRecord {
   readonly seq: number;
   readonly properties: ServicePrincipalProperties;
+  /** Owner ids, each with the seq of its addition. */
+  readonly owners: Map<string, number>;
 }
 
 export interface AppRoleAssignmentRecord {

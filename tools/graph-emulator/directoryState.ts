@@ -61,7 +61,12 @@ export class DirectoryState {
     }
     for (const app of seed.servicePrincipals ?? []) {
       const properties = servicePrincipalFromFixture(app);
-      this.#servicePrincipals.set(properties.id, { seq: this.#nextSeq(), properties });
+      this.#servicePrincipals.set(properties.id, { seq: this.#nextSeq(), properties, owners: new Map() });
+    }
+    // After every service principal exists, as one may own another.
+    for (const app of seed.servicePrincipals ?? []) {
+      const record = this.#servicePrincipals.get(app.id.toLowerCase())!;
+      for (const ownerId of app.owners ?? []) record.owners.set(ownerId.toLowerCase(), this.#nextSeq());
     }
     for (const site of seed.sites ?? []) {
       this.#sites.set(site.id.toLowerCase(), { seq: this.#nextSeq(), properties: siteFromFixture(site, created), permissions: new Map() });
@@ -152,6 +157,7 @@ export class DirectoryState {
       group.members.delete(id);
       group.owners.delete(id);
     }
+    for (const app of this.#servicePrincipals.values()) app.owners.delete(id);
     for (const assignment of [...this.#appRoleAssignments.values()]) {
       if (assignment.principalId === id) this.removeAppRoleAssignment(assignment);
     }

@@ -66,6 +66,8 @@ export interface FixtureServicePrincipal {
   appId: string;
   displayName: string;
   appRoles?: FixtureAppRole[];
+  /** The application's owners (users or service principals), served at /servicePrincipals/{id}/owners. */
+  owners?: string[];
 }
 
 export interface FixtureSite {

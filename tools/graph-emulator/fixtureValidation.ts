@@ -40,7 +40,7 @@ const USER_KEYS = [
   ...USER_STRINGS,
 ];
 const GROUP_KEYS = ['id', 'displayName', 'description', 'mailEnabled', 'securityEnabled', 'groupTypes', 'members', 'owners'];
-const SERVICE_PRINCIPAL_KEYS = ['id', 'appId', 'displayName', 'appRoles'];
+const SERVICE_PRINCIPAL_KEYS = ['id', 'appId', 'displayName', 'appRoles', 'owners'];
 const APP_ROLE_KEYS = ['id', 'displayName', 'value', 'description', 'allowedMemberTypes', 'isEnabled'];
 const SITE_KEYS = ['id', 'displayName', 'webUrl'];
 const ROLE_ASSIGNMENT_KEYS = ['principalId', 'roleDefinitionId', 'directoryScopeId'];
@@ -147,6 +147,7 @@ export function validateTenantFixture(value: unknown, source: string): TenantFix
     if (appIds.has(appId)) fail(`${path}.appId`, `(${appId}) is the appId of another service principal`);
     appIds.add(appId);
     fields.string(app, 'displayName', path);
+    references(app, 'owners', path, ['user', 'servicePrincipal']);
     const roleIds = new Set<string>();
     fields.list(app, 'appRoles', path).forEach((value, j) => {
       const rolePath = `${path}.appRoles[${j}]`;

@@ -77,15 +77,24 @@ export async function requestResource(deps: EntitlementDeps, actor: Caller, body
   return request;
 }
 
+/** What a catalog owner must own to add a resource, as Entra requires: a group, or an application. */
+const OWNED_RESOURCES: Partial<Record<OriginSystem, { what: string; ownerIds: (deps: EntitlementDeps, originId: string) => Promise<string[]> }>> = {
+  AadGroup: { what: 'group', ownerIds: (deps, id) => deps.directory.getGroupOwnerIds(id) },
+  AadApplication: { what: 'application', ownerIds: (deps, id) => deps.directory.getApplicationOwnerIds(id) },
+};
+
 /**
- * Administrators add any resource; a catalog owner only a group they own in the directory, as Entra requires
- * (its other resources need owner checks Portcullis does not make yet, so they are for administrators).
+ * Administrators add any resource; a catalog owner only a group or an application they own in the directory, as
+ * Entra requires (sites need an owner check Portcullis does not make yet, so they are for administrators).
  */
 async function checkOwnership(deps: EntitlementDeps, caller: Caller, originSystem: OriginSystem, originId: string): Promise<void> {
   if ((await deps.accessOf(caller).standing()).administrator) return;
-  if (originSystem !== 'AadGroup') throw new DomainError('forbidden', `Only an administrator may add ${originSystem} resources; catalog owners add groups they own.`);
-  const owners = (await deps.directory.getGroupOwnerIds(originId)).map((id) => id.toLowerCase());
-  if (!owners.includes(caller.objectId)) throw new DomainError('forbidden', `You do not own group '${originId}'; only its owners or an administrator may add it to a catalog.`);
+  const owned = OWNED_RESOURCES[originSystem];
+  if (!owned) throw new DomainError('forbidden', `Only an administrator may add ${originSystem} resources; catalog owners add groups and applications they own.`);
+  const owners = (await owned.ownerIds(deps, originId)).map((id) => id.toLowerCase());
+  if (!owners.includes(caller.objectId.toLowerCase())) {
+    throw new DomainError('forbidden', `You do not own ${owned.what} '${originId}'; only its owners or an administrator may add it to a catalog.`);
+  }
 }
 
 /**

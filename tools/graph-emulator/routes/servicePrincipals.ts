@@ -1,7 +1,8 @@
-import { listCollection } from '../collections';
+import { listCollection, type CollectionItem } from '../collections';
 import type { ServicePrincipalRecord } from '../directoryRecords';
-import { project, SERVICE_PRINCIPAL_TYPE, type Entity } from '../entityTypes';
+import { DIRECTORY_OBJECT_TYPE, project, SERVICE_PRINCIPAL_TYPE, type Entity } from '../entityTypes';
 import { readQueryOptions } from '../odataQuery';
+import { directoryObjectItem } from '../representations';
 import { odataContext, ok } from '../responses';
 import { route, type Route, type RouteContext } from '../router';
 import { requireServicePrincipal } from './lookups';
@@ -25,7 +26,18 @@ function getServicePrincipal(context: RouteContext) {
   });
 }
 
+/** The application's owners, typed directory objects as Graph lists them (a user, or another service principal). */
+function listOwners(context: RouteContext) {
+  const app = requireServicePrincipal(context.directory, context.params.id!);
+  const items = [...app.owners].flatMap(([id, seq]): CollectionItem[] => {
+    const object = context.directory.directoryObject(id);
+    return object ? [directoryObjectItem(object, seq)] : [];
+  });
+  return listCollection(context, { entitySet: 'directoryObjects', type: DIRECTORY_OBJECT_TYPE, items });
+}
+
 export const servicePrincipalRoutes: readonly Route[] = [
   route('GET', '/servicePrincipals', listServicePrincipals),
   route('GET', '/servicePrincipals/{id}', getServicePrincipal),
+  route('GET', '/servicePrincipals/{id}/owners', listOwners),
 ];
