@@ -329,6 +329,7 @@ describe('bad input and unauthorized callers change nothing', () => {
     ['an unknown target scope', 'POST', '/assignmentPolicies', policy({ allowedTargetScope: 'everyoneOnEarth' }), 400, 'allowedTargetScope'],
     ['a single user without a user id', 'POST', '/assignmentPolicies', policy({ allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.singleUser' }] }), 400, 'userId'],
     ['an unknown @odata.type', 'POST', '/assignmentPolicies', policy({ allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.everyone' }] }), 400, '@odata.type'],
+    ['an answer pattern that needs backtracking', 'POST', '/assignmentPolicies', policy({ questions: [{ '@odata.type': '#microsoft.graph.accessPackageTextInputQuestion', text: 'Code?', regexPattern: '(?=a)a' }] }), 400, 'questions[0].regexPattern: is not a valid regular expression: lookahead'],
     ['a policy for a package that does not exist', 'POST', '/assignmentPolicies', policy({ accessPackage: { id: 'nope' } }), 400, 'accessPackage'],
     ['a $ref that names no package', 'POST', '/accessPackages/{package}/incompatibleAccessPackages/$ref', '{"@odata.id":"https://graph.microsoft.com/v1.0/groups/x"}', 400, ''],
     ['an unknown external user action', 'PATCH', '/settings', '{"externalUserLifecycleAction":"banish"}', 400, ''],
