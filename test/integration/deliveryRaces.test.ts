@@ -1,0 +1,109 @@
+import type { Assignment } from '../../shared/domain/assignments/assignment';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { requestResource } from '../../shared/operations/entitlements/catalogResources';
+import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import type { GraphEmulator } from '../../tools/graph-emulator/server';
+import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
+import { ADMIN, assign, groupMembers, groupPackage, hookedDirectory, unassign } from '../support/packageWorld';
+
+/**
+ * Changes to one person's role that race, made deterministic: the directory is hooked so that a second change
+ * happens between the first one's decision and its landing in the directory (the emulator then takes the first).
+ * Whatever lands last, the directory ends as the assignments say.
+ */
+const ENGINEERING = '509c2530-0367-4f48-a429-6461beddd096';
+const IT_ADMINISTRATORS = 'b2256110-d660-413b-bd70-3b61aa80bb6c';
+const SALES_TEAM = 'd3a71489-888c-4c0b-a3f7-b4ef51fb5227';
+const MARKETING = '787b1186-31fd-4a9d-851d-62b5bd703358';
+const PEOPLE = ['d703d5b0-62c4-4228-9e5d-4d25c8ec9feb', 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83', 'fd39265b-b32e-4ea1-9439-f75f10c01d5d'] as const;
+
+let world: InProcessOperations;
+let emulator: GraphEmulator;
+let deps: EntitlementDeps;
+
+beforeAll(async () => {
+  world = await startInProcessOperations();
+  ({ emulator, deps } = world);
+});
+afterAll(() => world.stop());
+
+const assignment = async (id: string): Promise<Assignment> => (await deps.grants.findAssignment(id))!.value;
+const activeAssignmentOf = async (targetId: string, packageId: string) =>
+  (await deps.grants.assignmentsOf(targetId)).find((a) => a.value.accessPackageId === packageId && a.value.state !== 'expired')!.value;
+
+describe('changes to one person and role that race', () => {
+  it('takes back an addition that reached the directory after its assignment ended', async () => {
+    const [person] = PEOPLE;
+    const pkg = await groupPackage(deps, 'Late addition', ENGINEERING);
+    let endRequestId = '';
+    const late = hookedDirectory(
+      deps.directory,
+      'addGroupMembers',
+      async () => {
+        // The assignment ends (and its removal is applied: nothing to remove yet) while its addition is on its way.
+        endRequestId = await unassign(deps, (await activeAssignmentOf(person, pkg.packageId)).id);
+      },
+      (groupId, userIds) => groupId === ENGINEERING && userIds.includes(person),
+    );
+
+    await assign({ ...deps, directory: late.directory }, person, pkg);
+
+    expect(late.calls).toHaveLength(1);
+    expect(await groupMembers(emulator, ENGINEERING)).not.toContain(person);
+    const ended = (await deps.grants.assignmentsOf(person)).find((a) => a.value.accessPackageId === pkg.packageId)!.value;
+    expect(ended.state).toBe('expired');
+    expect(ended.operations).toEqual([expect.objectContaining({ action: 'remove', state: 'done' })]);
+    expect((await deps.grants.findRequest(endRequestId))?.value.state).toBe('delivered');
+  });
+
+  it('gives back a role a removal took after another assignment giving it was delivered', async () => {
+    const [, person] = PEOPLE;
+    const first = await groupPackage(deps, 'Ending grant', IT_ADMINISTRATORS);
+    const second = await groupPackage(deps, 'Starting grant', IT_ADMINISTRATORS);
+    const firstId = await assign(deps, person, first);
+    let secondId = '';
+    const late = hookedDirectory(
+      deps.directory,
+      'removeGroupMembers',
+      async () => {
+        // Checked "no other assignment gives it" already; now one does, and its addition finds the person a member.
+        secondId = await assign(deps, person, second);
+      },
+      (groupId, userIds) => groupId === IT_ADMINISTRATORS && userIds.includes(person),
+    );
+
+    await unassign({ ...deps, directory: late.directory }, firstId);
+
+    expect(late.calls).toHaveLength(1);
+    expect(await groupMembers(emulator, IT_ADMINISTRATORS)).toContain(person);
+    expect(await assignment(secondId)).toMatchObject({ state: 'delivered' });
+    expect((await assignment(secondId)).operations).toEqual([expect.objectContaining({ action: 'add', state: 'done' })]);
+    expect(await assignment(firstId)).toMatchObject({ state: 'expired' });
+  });
+
+  it("takes back a package's new role that reached an assignee after the assignment ended", async () => {
+    const [, , person] = PEOPLE;
+    const pkg = await groupPackage(deps, 'New role, ended assignee', SALES_TEAM);
+    await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: MARKETING, originSystem: 'AadGroup' }, catalog: { id: pkg.catalogId } });
+    const id = await assign(deps, person, pkg);
+    const late = hookedDirectory(
+      deps.directory,
+      'addGroupMembers',
+      async () => {
+        await unassign(deps, id);
+      },
+      (groupId, userIds) => groupId === MARKETING && userIds.includes(person),
+    );
+
+    await addResourceRoleScope({ ...deps, directory: late.directory }, ADMIN, pkg.packageId, { role: { originId: `Member_${MARKETING}`, originSystem: 'AadGroup' } });
+
+    expect(late.calls).toHaveLength(1);
+    const [sales, marketing] = await Promise.all([groupMembers(emulator, SALES_TEAM), groupMembers(emulator, MARKETING)]);
+    expect(sales).not.toContain(person);
+    expect(marketing).not.toContain(person);
+    expect((await assignment(id)).operations.map((o) => [o.role.resourceOriginId, o.action, o.state]).sort()).toEqual([
+      [MARKETING, 'remove', 'done'],
+      [SALES_TEAM, 'remove', 'done'],
+    ]);
+  });
+});
