@@ -4,7 +4,7 @@ import { requestResource } from '../../shared/operations/entitlements/catalogRes
 import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, assign, groupMembers, groupPackage, hookedDirectory, unassign } from '../support/packageWorld';
+import { ADMIN, assign, groupMembers, groupPackage, hookedDirectory, packageGranting, unassign } from '../support/packageWorld';
 
 /**
  * Changes to one person's role that race, made deterministic: the directory is hooked so that a second change
@@ -15,7 +15,9 @@ const ENGINEERING = '509c2530-0367-4f48-a429-6461beddd096';
 const IT_ADMINISTRATORS = 'b2256110-d660-413b-bd70-3b61aa80bb6c';
 const SALES_TEAM = 'd3a71489-888c-4c0b-a3f7-b4ef51fb5227';
 const MARKETING = '787b1186-31fd-4a9d-851d-62b5bd703358';
-const PEOPLE = ['d703d5b0-62c4-4228-9e5d-4d25c8ec9feb', 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83', 'fd39265b-b32e-4ea1-9439-f75f10c01d5d'] as const;
+const SALES_HUB = { id: '2d049736-6cdf-484f-8fe6-d6a4caabc400', webUrl: 'https://contoso.sharepoint.com/sites/SalesHub' };
+const SITE_VISITORS = '4';
+const PEOPLE = ['d703d5b0-62c4-4228-9e5d-4d25c8ec9feb', 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83', 'fd39265b-b32e-4ea1-9439-f75f10c01d5d', 'bb9d2ebe-f476-492f-80fc-275e69b5220d'] as const;
 
 let world: InProcessOperations;
 let emulator: GraphEmulator;
@@ -26,6 +28,11 @@ beforeAll(async () => {
   ({ emulator, deps } = world);
 });
 afterAll(() => world.stop());
+
+async function siteRoles(siteId: string, userId: string): Promise<string[]> {
+  const answer = (await (await fetch(`${emulator.url}/v1.0/sites/${siteId}/permissions`)).json()) as { value: Array<{ roles?: string[]; grantedToV2?: { user?: { id?: string } } }> };
+  return answer.value.filter((p) => p.grantedToV2?.user?.id === userId).flatMap((p) => p.roles ?? []);
+}
 
 const assignment = async (id: string): Promise<Assignment> => (await deps.grants.findAssignment(id))!.value;
 const activeAssignmentOf = async (targetId: string, packageId: string) =>
@@ -105,5 +112,23 @@ describe('changes to one person and role that race', () => {
       [MARKETING, 'remove', 'done'],
       [SALES_TEAM, 'remove', 'done'],
     ]);
+  });
+
+  it('takes back a site role that reached the site after its assignment ended (no drift repair covers sites)', async () => {
+    const [, , , person] = PEOPLE;
+    const pkg = await packageGranting(deps, 'Late site role', { originId: SALES_HUB.webUrl, originSystem: 'SharePointOnline' }, SITE_VISITORS);
+    const late = hookedDirectory(
+      deps.directory,
+      'grantSiteRole',
+      async () => {
+        await unassign(deps, (await activeAssignmentOf(person, pkg.packageId)).id);
+      },
+      (_siteId, _role, userId) => userId === person,
+    );
+
+    await assign({ ...deps, directory: late.directory }, person, pkg);
+
+    expect(late.calls).toHaveLength(1);
+    expect(await siteRoles(SALES_HUB.id, person)).toEqual([]);
   });
 });

@@ -24,7 +24,7 @@ export interface TestPackage {
 export async function packageGranting(
   deps: EntitlementDeps,
   name: string,
-  resource: { originId: string; originSystem: 'AadGroup' | 'AadApplication' },
+  resource: { originId: string; originSystem: 'AadGroup' | 'AadApplication' | 'SharePointOnline' },
   roleOriginId: string,
 ): Promise<TestPackage> {
   const catalog = await createCatalog(deps, ADMIN, { displayName: name });
