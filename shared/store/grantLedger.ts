@@ -66,6 +66,15 @@ export class GrantLedger {
     return new Set((await this.#entries.list({ partitionKey: tableKey(roleKey) })).map((d) => d.value.userId));
   }
 
+  /** Forgets a role and its holders altogether: its resource is gone from the directory. */
+  async forgetRole(role: DirectoryRole): Promise<void> {
+    const key = roleKey(role);
+    await this.forget(key, [...(await this.holders(key))]);
+    const row = await this.#roles.get(ROLES_PARTITION, tableKey(key));
+    if (row) await this.#roles.delete(row);
+    this.#listed.delete(key);
+  }
+
   /** Every role Portcullis has granted to someone (a role whose holders are all gone stays listed: it is one row). */
   async roles(): Promise<DirectoryRole[]> {
     return (await this.#roles.list({ partitionKey: ROLES_PARTITION })).map((d) => d.value);

@@ -2,6 +2,7 @@ import type { Assignment } from '../../shared/domain/assignments/assignment';
 import { roleKey } from '../../shared/domain/assignments/deliveryState';
 import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
 import { MAX_ATTEMPTS } from '../../shared/operations/assignments/applyOperations';
+import { DirectoryError } from '../../shared/directory/directoryError';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { removeResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
@@ -21,6 +22,7 @@ const HR_CONFIDENTIAL = '65ce110a-2689-4e92-b29b-c6b33ac4414b';
 const LEGAL_HOLD = '993bb873-540b-442e-8a6e-83734bc9404e';
 const VPN_USERS = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
 const SALES_TEAM = 'd3a71489-888c-4c0b-a3f7-b4ef51fb5227';
+const ENGINEERING = '509c2530-0367-4f48-a429-6461beddd096';
 const EXPENSES_APP = '0e30277e-50b7-484f-8fda-60dc99517a7e';
 const EXPENSES_AUDITOR = 'de065c43-29c7-49a0-9849-8d8838794684';
 const PEOPLE = [
@@ -150,5 +152,30 @@ describe('reconcileSweep drift repair', () => {
     const holders = (await (await fetch(`${emulator.url}/v1.0/servicePrincipals/${EXPENSES_APP}/appRoleAssignedTo`)).json()) as { value: Array<{ principalId: string; appRoleId: string }> };
     expect(holders.value).toContainEqual(expect.objectContaining({ principalId: SALES_TEAM, appRoleId: EXPENSES_AUDITOR }));
     expect(holders.value).toContainEqual(expect.objectContaining({ principalId: PEOPLE[5], appRoleId: EXPENSES_AUDITOR }));
+  });
+
+  it('forgets a role no package grants whose group is gone, and marks its failed removals done', async () => {
+    const pkg = await groupPackage(deps, 'Group gone', ENGINEERING);
+    const key = roleKey(directoryRoleOf(pkg.roleScope));
+    const id = await assign(deps, PEOPLE[6], pkg);
+    await refuseDirectoryChanges(emulator);
+    await removeResourceRoleScope(deps, ADMIN, pkg.packageId, pkg.roleScope.id);
+    await setFaults(emulator, []);
+    const gone = hookedDirectory(
+      deps.directory,
+      'listGroupMembers',
+      async () => {
+        throw new DirectoryError('notFound', `Group '${ENGINEERING}' does not exist.`);
+      },
+      (groupId) => groupId === ENGINEERING,
+    );
+
+    const run = await sweep('group gone', { ...deps, directory: gone.directory });
+
+    expect(gone.calls.filter(([groupId]) => groupId === ENGINEERING)).toHaveLength(1);
+    expect(run).toMatchObject({ rolesFailed: 0 });
+    expect(opFor(await assignment(id), pkg)).toMatchObject({ action: 'remove', state: 'done' });
+    expect((await deps.ledger.roles()).map(roleKey)).not.toContain(key);
+    expect(await deps.ledger.holders(key)).toEqual(new Set());
   });
 });

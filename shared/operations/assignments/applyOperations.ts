@@ -73,10 +73,9 @@ export async function applyOperations(
     results.set(key, new Map([...(results.get(key) ?? []), ...outcomes]));
     await recordInLedger(deps, group.role, group.action, [...outcomes.values()]);
   }
-  const made = sent.filter((m) => {
-    const outcome = results.get(`${m.action}|${roleKey(m.role)}`)?.get(m.userId);
-    return outcome !== undefined && outcome.outcome !== 'failed';
-  });
+  // Only changes that changed the directory can have overtaken another: a role found already there (or already
+  // gone) was put there (or taken) by a change that lands before this one, and that change's writer checks after it.
+  const made = sent.filter((m) => results.get(`${m.action}|${roleKey(m.role)}`)?.get(m.userId)?.outcome === 'changed');
 
   const saved = await Promise.all(
     assignments.map((stored) =>

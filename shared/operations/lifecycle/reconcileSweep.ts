@@ -2,6 +2,7 @@ import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/
 import { deliveryState, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { isDomainError } from '../../domain/errors';
 import type { ChangeOutcome, DirectoryPort } from '../../directory/directoryPort';
+import { DirectoryError } from '../../directory/directoryError';
 import { mapConcurrently } from '../../concurrently';
 import type { DueItem, RedeliveryKind } from '../../store/dueWork';
 import { applyOperations, changeRole, MAX_ATTEMPTS, recordInLedger } from '../assignments/applyOperations';
@@ -106,7 +107,12 @@ async function repairDrift(deps: EntitlementDeps, after: string | null, deadline
       return { counts, lastRole };
     }
     try {
-      const actual = await holdersInDirectory(deps.directory, role);
+      const actual = await holdersInDirectory(deps.directory, role).catch(async (error: unknown) => {
+        if (!(packageIds.size === 0 && error instanceof DirectoryError && error.kind === 'notFound')) throw error;
+        // A role no package grants, whose group or application is gone: no one holds it, and it is not looked for again.
+        await forgetGoneRole(deps, role);
+        return new Set<string>();
+      });
       if (!actual) counts.rolesNotCheckable++;
       else {
         // Read in this order: a holder the ledger records was added after their assignment was written, so an
@@ -135,6 +141,12 @@ async function repairDrift(deps: EntitlementDeps, after: string | null, deadline
   }
   // A full pass done: the next run starts from the first role again.
   return { counts, lastRole: null };
+}
+
+async function forgetGoneRole(deps: EntitlementDeps, role: DirectoryRole): Promise<void> {
+  const holders = [...(await deps.ledger.holders(roleKey(role)))];
+  await confirmRemovals(deps, role, holders);
+  await deps.ledger.forgetRole(role);
 }
 
 /**
