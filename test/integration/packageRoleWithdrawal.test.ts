@@ -4,7 +4,8 @@ import { directoryRoleOf } from '../../shared/operations/assignments/directoryRo
 import { MAX_ATTEMPTS } from '../../shared/operations/assignments/applyOperations';
 import { DirectoryError } from '../../shared/directory/directoryError';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
-import { removeResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { addResourceRoleScope, removeResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { requestResource } from '../../shared/operations/entitlements/catalogResources';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
@@ -23,6 +24,8 @@ const LEGAL_HOLD = '993bb873-540b-442e-8a6e-83734bc9404e';
 const VPN_USERS = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
 const SALES_TEAM = 'd3a71489-888c-4c0b-a3f7-b4ef51fb5227';
 const ENGINEERING = '509c2530-0367-4f48-a429-6461beddd096';
+const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+const ENGINEERING_WIKI = { id: '366e180f-649b-422b-a416-9b08ea4f0468', webUrl: 'https://contoso.sharepoint.com/sites/EngineeringWiki' };
 const EXPENSES_APP = '0e30277e-50b7-484f-8fda-60dc99517a7e';
 const EXPENSES_AUDITOR = 'de065c43-29c7-49a0-9849-8d8838794684';
 const PEOPLE = [
@@ -40,6 +43,11 @@ beforeAll(async () => {
 });
 afterAll(() => world.stop());
 afterEach(() => setFaults(emulator, []));
+
+async function siteRoles(siteId: string, userId: string): Promise<string[]> {
+  const answer = (await (await fetch(`${emulator.url}/v1.0/sites/${siteId}/permissions`)).json()) as { value: Array<{ roles?: string[]; grantedToV2?: { user?: { id?: string } } }> };
+  return answer.value.filter((p) => p.grantedToV2?.user?.id === userId).flatMap((p) => p.roles ?? []);
+}
 
 const sweep = (holder: string, over: EntitlementDeps = deps) => reconcile(over, { holder, budgetMs: 60_000 });
 const assignment = async (id: string): Promise<Assignment> => (await deps.grants.findAssignment(id))!.value;
@@ -103,6 +111,29 @@ describe('a role taken out of a package', () => {
     expect((await deps.grants.findRequest(requestId))?.value.state).toBe('delivered');
     expect(await assignment(id)).toMatchObject({ state: 'expired' });
     expect(opFor(await assignment(id), pkg)).toMatchObject({ action: 'remove', state: 'done' });
+  });
+});
+
+describe('a role put into a package', () => {
+  it('reaches its assignees through the reconcile sweep when the process stopped while adding it (a site: no drift repair)', async () => {
+    const pkg = await groupPackage(deps, 'Stopped addition', FALCON);
+    const id = await assign(deps, PEOPLE[7], pkg);
+    world.advance({ minutes: 6 });
+    await sweep('delivery checked');
+    await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: ENGINEERING_WIKI.webUrl, originSystem: 'SharePointOnline' }, catalog: { id: pkg.catalogId } });
+    const stopping = hookedDirectory(deps.directory, 'grantSiteRole', async () => {
+      throw new Error('The process stopped.');
+    });
+    const visitors = { role: { originId: '4', originSystem: 'SharePointOnline' } };
+    await expect(addResourceRoleScope({ ...deps, directory: stopping.directory }, ADMIN, pkg.packageId, visitors)).rejects.toThrow('The process stopped.');
+    expect(await siteRoles(ENGINEERING_WIKI.id, PEOPLE[7])).toEqual([]);
+    world.advance({ minutes: 6 });
+
+    const run = await sweep('after the stop');
+
+    expect(run?.redelivery.failed).toBe(0);
+    expect(await siteRoles(ENGINEERING_WIKI.id, PEOPLE[7])).toEqual(['read']);
+    expect((await assignment(id)).operations.find((o) => o.role.originSystem === 'SharePointOnline')).toMatchObject({ action: 'add', state: 'done' });
   });
 });
 
