@@ -1,10 +1,10 @@
 import type { Assignment } from '../../shared/domain/assignments/assignment';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
-import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { addResourceRoleScope, removeResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, assign, groupMembers, groupPackage, hookedDirectory, packageGranting, unassign } from '../support/packageWorld';
+import { ADMIN, assign, groupMembers, groupPackage, hooked, hookedDirectory, packageGranting, unassign } from '../support/packageWorld';
 
 /**
  * Changes to one person's role that race, made deterministic: the directory is hooked so that a second change
@@ -15,9 +15,13 @@ const ENGINEERING = '509c2530-0367-4f48-a429-6461beddd096';
 const IT_ADMINISTRATORS = 'b2256110-d660-413b-bd70-3b61aa80bb6c';
 const SALES_TEAM = 'd3a71489-888c-4c0b-a3f7-b4ef51fb5227';
 const MARKETING = '787b1186-31fd-4a9d-851d-62b5bd703358';
+const FINANCE_APPROVERS = '1e036ff5-150f-47fd-9da7-e515e33a2538';
 const SALES_HUB = { id: '2d049736-6cdf-484f-8fe6-d6a4caabc400', webUrl: 'https://contoso.sharepoint.com/sites/SalesHub' };
 const SITE_VISITORS = '4';
-const PEOPLE = ['d703d5b0-62c4-4228-9e5d-4d25c8ec9feb', 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83', 'fd39265b-b32e-4ea1-9439-f75f10c01d5d', 'bb9d2ebe-f476-492f-80fc-275e69b5220d'] as const;
+const PEOPLE = [
+  'd703d5b0-62c4-4228-9e5d-4d25c8ec9feb', 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83', 'fd39265b-b32e-4ea1-9439-f75f10c01d5d', 'bb9d2ebe-f476-492f-80fc-275e69b5220d',
+  '2e3d6a63-40ed-467e-8564-f1dc632417c4',
+] as const;
 
 let world: InProcessOperations;
 let emulator: GraphEmulator;
@@ -130,5 +134,18 @@ describe('changes to one person and role that race', () => {
 
     expect(late.calls).toHaveLength(1);
     expect(await siteRoles(SALES_HUB.id, person)).toEqual([]);
+  });
+
+  it('takes back a role that left the package while a new assignment was being written, before the withdrawal could see it', async () => {
+    const [, , , , person] = PEOPLE;
+    const pkg = await groupPackage(deps, 'Role left while assigning', FINANCE_APPROVERS);
+    // The assignment's roles are read; before it is indexed (so the withdrawal's listing misses it), the role leaves.
+    const leaving = hooked(deps.grants, 'indexAssignment', () => removeResourceRoleScope(deps, ADMIN, pkg.packageId, pkg.roleScope.id));
+
+    const id = await assign({ ...deps, grants: leaving.part }, person, pkg);
+
+    expect(leaving.calls).toHaveLength(1);
+    expect(await groupMembers(emulator, FINANCE_APPROVERS)).not.toContain(person);
+    expect((await assignment(id)).operations).toEqual([expect.objectContaining({ action: 'remove', state: 'done' })]);
   });
 });

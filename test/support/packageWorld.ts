@@ -65,24 +65,28 @@ export async function setFaults(emulator: GraphEmulator, rules: object[]): Promi
 /** Every $batch call (group and app role changes) answered 503, at once. */
 export const refuseDirectoryChanges = (emulator: GraphEmulator) => setFaults(emulator, [{ pathPattern: '^/v1.0/\\$batch', status: 503, rate: 1, retryAfterSeconds: 0 }]);
 
+type Method = (...args: never[]) => unknown;
+type MethodsOf<T> = { [K in keyof T]: T[K] extends Method ? K : never }[keyof T];
+type ArgsOf<T, M extends keyof T> = T[M] extends (...args: infer A) => unknown ? A : never;
+
 /**
- * The real directory with one method hooked: `before` runs when it is called, before the call goes on (or instead,
- * when `before` throws). It runs for the calls `when` picks, once unless it says otherwise.
+ * A real part (the directory, a store) with one method hooked: `before` runs when it is called, before the call
+ * goes on (or instead, when `before` throws). It runs for the first call `when` picks; every call is recorded.
  */
-export function hookedDirectory<M extends keyof DirectoryPort>(
-  directory: DirectoryPort,
+export function hooked<T extends object, M extends MethodsOf<T>>(
+  part: T,
   method: M,
-  before: (...args: Parameters<DirectoryPort[M]>) => Promise<void>,
-  when: (...args: Parameters<DirectoryPort[M]>) => boolean = () => true,
-): { directory: DirectoryPort; calls: Array<Parameters<DirectoryPort[M]>> } {
-  const calls: Array<Parameters<DirectoryPort[M]>> = [];
+  before: (...args: ArgsOf<T, M>) => Promise<unknown>,
+  when: (...args: ArgsOf<T, M>) => boolean = () => true,
+): { part: T; calls: Array<ArgsOf<T, M>> } {
+  const calls: Array<ArgsOf<T, M>> = [];
   let armed = true;
-  const hooked = new Proxy(directory, {
+  const proxy = new Proxy(part, {
     get(target, property) {
       const value = Reflect.get(target, property) as unknown;
       if (typeof value !== 'function') return value;
       if (property !== method) return value.bind(target);
-      return async (...args: Parameters<DirectoryPort[M]>) => {
+      return async (...args: ArgsOf<T, M>) => {
         calls.push(args);
         if (armed && when(...args)) {
           armed = false;
@@ -92,5 +96,16 @@ export function hookedDirectory<M extends keyof DirectoryPort>(
       };
     },
   });
-  return { directory: hooked, calls };
+  return { part: proxy, calls };
+}
+
+/** The directory with one method hooked (see `hooked`). */
+export function hookedDirectory<M extends MethodsOf<DirectoryPort>>(
+  directory: DirectoryPort,
+  method: M,
+  before: (...args: ArgsOf<DirectoryPort, M>) => Promise<unknown>,
+  when?: (...args: ArgsOf<DirectoryPort, M>) => boolean,
+): { directory: DirectoryPort; calls: Array<ArgsOf<DirectoryPort, M>> } {
+  const { part, calls } = hooked(directory, method, before, when);
+  return { directory: part, calls };
 }

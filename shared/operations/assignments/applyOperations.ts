@@ -7,7 +7,7 @@ import type { StoredDocument } from '../../store/documentTable';
 import { SITE_ROLES } from '../entitlements/resourceOrigins';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { planRedelivery } from '../lifecycle/planDueWork';
-import { grantsElsewhere, isActive, isGroupOwnerRole, rolesHeldElsewhere } from './directoryRoles';
+import { grantsElsewhere, isActive, isGroupOwnerRole, rolesHeldElsewhere, rolesOfPackage } from './directoryRoles';
 import { withOperations } from './withOperations';
 
 /** After this many attempts a failed operation is left failed, with its reason, for an administrator to reprocess. */
@@ -110,15 +110,24 @@ interface MadeChange {
  * the desired state again and compensates. Whichever change lands last, its writer reads the desired state after
  * it landed, so the directory ends as the desired state says:
  * - an addition: the assignment as saved with the outcome (a conditional write, so it is the latest version) still
- *   gives the role, or else its removal is applied again (which keeps the role where another assignment gives it);
+ *   gives the role, and its package still grants it, or else its removal is applied again (which keeps the role
+ *   where another assignment gives it);
  * - a removal: no other active assignment gives the role now, or else that assignment's addition is applied again.
  * A compensation is an ordinary operation on the assignment it belongs to, so when it fails it is retried by the
  * reconcile sweep like any other.
  */
 async function compensate(deps: EntitlementDeps, saved: readonly StoredDocument<Assignment>[], made: readonly MadeChange[], rounds: number): Promise<void> {
+  const granted = new Map<string, Promise<Set<string>>>();
+  const grantedBy = (packageId: string) => {
+    const roles = granted.get(packageId) ?? rolesOfPackage(deps, packageId).then((r) => new Set(r.map(roleKey)));
+    granted.set(packageId, roles);
+    return roles;
+  };
   for (const assignment of saved) {
     const mine = made.filter((m) => m.assignmentId === assignment.value.id);
-    const added = mine.filter((m) => m.action === 'add' && !wantsRole(assignment.value, roleKey(m.role)));
+    const additionsMade = mine.filter((m) => m.action === 'add');
+    const stillGranted = additionsMade.length > 0 ? await grantedBy(assignment.value.accessPackageId) : new Set<string>();
+    const added = additionsMade.filter((m) => !(stillGranted.has(roleKey(m.role)) && wantsRole(assignment.value, roleKey(m.role))));
     if (added.length > 0) await reopen(deps, assignment, removals(added.map((m) => m.role)), rounds);
     const removed = mine.filter((m) => m.action === 'remove');
     if (removed.length === 0) continue;
@@ -135,9 +144,12 @@ function wantsRole(assignment: Assignment, key: string): boolean {
   return isActive(assignment) && !assignment.operations.some((o) => o.action === 'remove' && roleKey(o.role) === key);
 }
 
-/** Puts operations onto an assignment (in place of its older ones for the same roles) and applies them. */
+/**
+ * Puts operations onto an assignment (in place of its older ones for the same roles) and applies them: a removal
+ * also onto an ended assignment, an addition never (an assignment that ended meanwhile gives nothing).
+ */
 async function reopen(deps: EntitlementDeps, stored: StoredDocument<Assignment>, operations: DeliveryOperation[], rounds: number): Promise<void> {
-  const updated = await withOperations(deps, stored, operations, { evenIfEnded: true });
+  const updated = await withOperations(deps, stored, operations, { evenIfEnded: operations.every((o) => o.action === 'remove') });
   if (updated) await applyOperations(deps, [updated], { retryFailed: false, compensationRounds: rounds });
 }
 
