@@ -16,11 +16,13 @@ const IT_ADMINISTRATORS = 'b2256110-d660-413b-bd70-3b61aa80bb6c';
 const SALES_TEAM = 'd3a71489-888c-4c0b-a3f7-b4ef51fb5227';
 const MARKETING = '787b1186-31fd-4a9d-851d-62b5bd703358';
 const FINANCE_APPROVERS = '1e036ff5-150f-47fd-9da7-e515e33a2538';
+const HR_CONFIDENTIAL = '65ce110a-2689-4e92-b29b-c6b33ac4414b';
+const LEGAL_HOLD = '993bb873-540b-442e-8a6e-83734bc9404e';
 const SALES_HUB = { id: '2d049736-6cdf-484f-8fe6-d6a4caabc400', webUrl: 'https://contoso.sharepoint.com/sites/SalesHub' };
 const SITE_VISITORS = '4';
 const PEOPLE = [
   'd703d5b0-62c4-4228-9e5d-4d25c8ec9feb', 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83', 'fd39265b-b32e-4ea1-9439-f75f10c01d5d', 'bb9d2ebe-f476-492f-80fc-275e69b5220d',
-  '2e3d6a63-40ed-467e-8564-f1dc632417c4',
+  '2e3d6a63-40ed-467e-8564-f1dc632417c4', '52bd78ee-9ff2-4d16-b697-99bacbebb741',
 ] as const;
 
 let world: InProcessOperations;
@@ -147,5 +149,33 @@ describe('changes to one person and role that race', () => {
     expect(leaving.calls).toHaveLength(1);
     expect(await groupMembers(emulator, FINANCE_APPROVERS)).not.toContain(person);
     expect((await assignment(id)).operations).toEqual([expect.objectContaining({ action: 'remove', state: 'done' })]);
+  });
+
+  it("gives a package's new role to no assignment that ended while the role's operation was being written onto it", async () => {
+    const [, , , , , person] = PEOPLE;
+    const pkg = await groupPackage(deps, 'Ended while writing', HR_CONFIDENTIAL);
+    await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: LEGAL_HOLD, originSystem: 'AadGroup' }, catalog: { id: pkg.catalogId } });
+    const id = await assign(deps, person, pkg);
+    const writing = hooked(
+      deps.grants.assignments,
+      'replace',
+      () => unassign(deps, id),
+      (_stored, value) => value.operations.some((o) => o.action === 'add' && o.role.resourceOriginId === LEGAL_HOLD),
+    );
+    const grants = new Proxy(deps.grants, {
+      get(target, property) {
+        if (property === 'assignments') return writing.part;
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+    await addResourceRoleScope({ ...deps, grants }, ADMIN, pkg.packageId, { role: { originId: `Member_${LEGAL_HOLD}`, originSystem: 'AadGroup' } });
+
+    expect(writing.calls.length).toBeGreaterThanOrEqual(1);
+    expect(await groupMembers(emulator, LEGAL_HOLD)).not.toContain(person);
+    const ended = await assignment(id);
+    expect(ended.state).toBe('expired');
+    expect(ended.operations.filter((o) => o.action === 'add')).toEqual([]);
   });
 });
