@@ -36,15 +36,20 @@ export class GrantLedger {
     if (userIds.length === 0) return;
     const key = roleKey(role);
     // The role is listed before its holders are written: a holder is never recorded under a role the sweep cannot find.
-    if (!this.#listed.has(key)) {
-      await this.#roles.together([this.#roles.upsertion(ROLES_PARTITION, tableKey(key), role)]);
-      this.#listed.add(key);
-    }
+    await this.list(role);
     const partition = tableKey(key);
     for (let i = 0; i < userIds.length; i += PER_TRANSACTION) {
       const writes = userIds.slice(i, i + PER_TRANSACTION).map((userId) => this.#entries.upsertion(partition, tableKey(userId), { roleKey: key, userId }));
       await this.#entries.together(writes);
     }
+  }
+
+  /** Lists a role among those Portcullis granted (once per worker; entries older than the list are listed by the sweep). */
+  async list(role: DirectoryRole): Promise<void> {
+    const key = roleKey(role);
+    if (this.#listed.has(key)) return;
+    await this.#roles.together([this.#roles.upsertion(ROLES_PARTITION, tableKey(key), role)]);
+    this.#listed.add(key);
   }
 
   async forget(roleKey: string, userIds: readonly string[]): Promise<void> {

@@ -118,6 +118,8 @@ async function repairDrift(deps: EntitlementDeps, after: string | null, deadline
         // Read in this order: a holder the ledger records was added after their assignment was written, so an
         // assignment read after the ledger is never missed, and an addition in flight is never taken for drift.
         const recorded = [...(await deps.ledger.holders(key))];
+        // Holders recorded before the ledger listed its roles: listed now, while a package still names the role.
+        if (recorded.length > 0) await deps.ledger.list(role);
         const ledger = new Set(recorded.map((id) => id.toLowerCase()));
         const expected = await expectedHolders(deps, packageIds);
         const granted = deps.reconcileRemovesUngranted ? actual : ledger;
