@@ -1,6 +1,7 @@
 import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/assignments/assignment';
 import { additions, deliveryState, removals, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { DirectoryError } from '../../directory/directoryError';
+import { mapConcurrently } from '../../concurrently';
 import type { ChangeOutcome, DirectoryPort, SiteRole } from '../../directory/directoryPort';
 import { DomainError, isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
@@ -46,13 +47,15 @@ export async function applyOperations(
   const groups = new Map<string, { role: DirectoryRole; action: DeliveryOperation['action']; userIds: Set<string> }>();
   const results = new Map<string, Outcomes>();
   const sent: MadeChange[] = [];
-  for (const { value } of assignments) {
-    // An ended assignment gives nothing: an addition found on one (appended by a writer that raced with its end) is
-    // never applied, whatever else it holds.
-    const applicable = value.operations.filter((op) => due(op) && !(op.action === 'add' && !isActive(value)));
-    const removing = applicable.filter((op) => op.action === 'remove');
-    const stillHeld = removing.length > 0 ? await rolesHeldElsewhere(deps, value.targetId, value.id) : new Set<string>();
-    for (const op of applicable) {
+  // An ended assignment gives nothing: an addition found on one (appended by a writer that raced with its end) is
+  // never applied, whatever else it holds.
+  const applicable = (value: Assignment) => value.operations.filter((op) => due(op) && !(op.action === 'add' && !isActive(value)));
+  const held = await mapConcurrently(assignments, ({ value }) =>
+    applicable(value).some((op) => op.action === 'remove') ? rolesHeldElsewhere(deps, value.targetId, value.id) : Promise.resolve(new Set<string>()),
+  );
+  for (const [index, { value }] of assignments.entries()) {
+    const stillHeld = held[index]!;
+    for (const op of applicable(value)) {
       const key = `${op.action}|${roleKey(op.role)}`;
       // Checked now, after the ending assignment was saved as ended: of two assignments of one person ending at
       // once, the later check sees the other ended, so a role both gave is removed, and one still given is kept.
@@ -123,20 +126,20 @@ async function compensate(deps: EntitlementDeps, saved: readonly StoredDocument<
     granted.set(packageId, roles);
     return roles;
   };
-  for (const assignment of saved) {
+  await mapConcurrently(saved, async (assignment) => {
     const mine = made.filter((m) => m.assignmentId === assignment.value.id);
     const additionsMade = mine.filter((m) => m.action === 'add');
     const stillGranted = additionsMade.length > 0 ? await grantedBy(assignment.value.accessPackageId) : new Set<string>();
     const added = additionsMade.filter((m) => !(stillGranted.has(roleKey(m.role)) && wantsRole(assignment.value, roleKey(m.role))));
     if (added.length > 0) await reopen(deps, assignment, removals(added.map((m) => m.role)), rounds);
     const removed = mine.filter((m) => m.action === 'remove');
-    if (removed.length === 0) continue;
+    if (removed.length === 0) return;
     const grants = await grantsElsewhere(deps, assignment.value.targetId, assignment.value.id);
     for (const { role } of removed) {
       const granter = grants.get(roleKey(role));
       if (granter) await reopen(deps, granter, additions([role]), rounds);
     }
-  }
+  });
 }
 
 /** The assignment, as saved, gives the role: it is active and its last word on the role is not a removal. */
