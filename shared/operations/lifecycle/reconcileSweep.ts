@@ -4,6 +4,7 @@ import { isDomainError } from '../../domain/errors';
 import type { ChangeOutcome, DirectoryPort } from '../../directory/directoryPort';
 import { DirectoryError } from '../../directory/directoryError';
 import { mapConcurrently } from '../../concurrently';
+import type { StoredDocument } from '../../store/documentTable';
 import type { DueItem, RedeliveryKind } from '../../store/dueWork';
 import { applyOperations, changeRole, MAX_ATTEMPTS, recordInLedger } from '../assignments/applyOperations';
 import { directoryRoleOf, isActive, isGroupOwnerRole } from '../assignments/directoryRoles';
@@ -175,19 +176,24 @@ async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userI
   const key = roleKey(role);
   const unfinished = (op: DeliveryOperation) => op.action === 'remove' && op.state !== 'done' && roleKey(op.role) === key;
   await mapConcurrently(userIds, async (userId) => {
-    for (const stored of await deps.grants.assignmentsOf(userId)) {
-      if (!stored.value.operations.some(unfinished)) continue;
-      const operations = stored.value.operations.map((op): DeliveryOperation => (unfinished(op) ? { ...op, state: 'done', lastError: null } : op));
-      const state = isActive(stored.value) ? deliveryState(operations) : 'expired';
-      const confirmed: Assignment = { ...stored.value, operations, state, status: STATUS_OF_STATE[state] };
-      // A delivery saving the assignment meanwhile wins (a conflict): it applied the removal itself, or the next run sees it.
-      const saved = await deps.grants.assignments.replace(stored, confirmed).catch((error: unknown) => {
-        if (isDomainError(error) && error.code === 'concurrencyConflict') return undefined;
-        throw error;
-      });
-      if (!saved) continue;
-      await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'reconcile.confirmRemoval', entityType: 'assignment', entityId: confirmed.id, before: stored.value, after: confirmed });
-      await bringRequestUpToDate(deps, confirmed);
+    for (const found of await deps.grants.assignmentsOf(userId)) {
+      // Another write to the assignment meanwhile (a delivery saving its outcomes) is read again and confirmed on.
+      for (let stored: StoredDocument<Assignment> | undefined = found; stored?.value.operations.some(unfinished); ) {
+        const operations = stored.value.operations.map((op): DeliveryOperation => (unfinished(op) ? { ...op, state: 'done', lastError: null } : op));
+        const state = isActive(stored.value) ? deliveryState(operations) : 'expired';
+        const confirmed: Assignment = { ...stored.value, operations, state, status: STATUS_OF_STATE[state] };
+        const saved = await deps.grants.assignments.replace(stored, confirmed).catch((error: unknown) => {
+          if (isDomainError(error) && error.code === 'concurrencyConflict') return undefined;
+          throw error;
+        });
+        if (!saved) {
+          stored = await deps.grants.assignments.get(stored.partitionKey, stored.rowKey);
+          continue;
+        }
+        await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'reconcile.confirmRemoval', entityType: 'assignment', entityId: confirmed.id, before: stored.value, after: confirmed });
+        await bringRequestUpToDate(deps, confirmed);
+        break;
+      }
     }
   });
 }
