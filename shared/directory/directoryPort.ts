@@ -54,6 +54,8 @@ export interface DirectoryObjectRef {
 export interface AppRoleAssignmentRef {
   id: string;
   principalId: string;
+  /** `User`, `Group` or `ServicePrincipal`: an app role is held by people, groups and applications alike. */
+  principalType: string;
   appRoleId: string;
 }
 

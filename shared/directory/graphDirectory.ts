@@ -249,10 +249,10 @@ export class GraphDirectory implements DirectoryPort {
   async listAppRoleAssignments(servicePrincipalId: string, page?: string): Promise<DirectoryPage<AppRoleAssignmentRef>> {
     const path = page
       ? this.graph.linkPath(page)
-      : `/servicePrincipals/${readable('objectId', 'service principal id', servicePrincipalId)}/appRoleAssignedTo?$select=id,principalId,appRoleId&$top=999`;
+      : `/servicePrincipals/${readable('objectId', 'service principal id', servicePrincipalId)}/appRoleAssignedTo?$select=id,principalId,principalType,appRoleId&$top=999`;
     const assignments = await this.graph.get<Collection<AppRoleAssignmentRef>>(path);
     return withNextPage(
-      assignments.value.map(({ id, principalId, appRoleId }) => ({ id, principalId, appRoleId })),
+      assignments.value.map(({ id, principalId, principalType, appRoleId }) => ({ id, principalId, principalType, appRoleId })),
       assignments['@odata.nextLink'],
     );
   }

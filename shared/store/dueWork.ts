@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { DirectoryRole } from '../domain/assignments/assignment';
 import { DocumentTable, type StoredDocument } from './documentTable';
 import { filter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
@@ -10,7 +11,8 @@ import { ignoreExisting } from './storeErrors';
  * The expiration sweep's kinds share one index; redelivery, the reconcile sweep's, has its own.
  */
 export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'graceRemoval';
-export type RedeliveryKind = 'redelivery';
+/** `redelivery`: one assignment's operations; `packageRoleChange`: a role added to or taken out of a package, for its assignees. */
+export type RedeliveryKind = 'redelivery' | 'packageRoleChange';
 
 export interface DueItem<K extends string = string> {
   kind: K;
@@ -24,6 +26,8 @@ export interface DueItem<K extends string = string> {
   attempts?: number;
   /** The last failure's message. */
   lastError?: string;
+  /** The role a package role change is about: a role taken out of a package is no longer in any role scope. */
+  role?: DirectoryRole;
 }
 
 /** An item taken out of its index after failing too often: kept, for an operator, with where it came from. */

@@ -19,9 +19,9 @@ export interface InProcessOperations {
   stop(): Promise<void>;
 }
 
-/** On Azurite, under a table prefix of their own, and a Graph emulator seeded with the demo tenant. */
-export async function startInProcessOperations(): Promise<InProcessOperations> {
-  const emulator = await startGraphEmulator({ seed: loadTenantFixture(demoTenantPath()), port: 0 });
+/** On Azurite, under a table prefix of their own, and a Graph emulator seeded with the demo tenant (or `seed`). */
+export async function startInProcessOperations(seed = loadTenantFixture(demoTenantPath())): Promise<InProcessOperations> {
+  const emulator = await startGraphEmulator({ seed, port: 0 });
   const prefix = `p${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
     AzureWebJobsStorage: testStorageConnectionString(),

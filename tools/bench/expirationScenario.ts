@@ -290,7 +290,7 @@ async function seed(deps: Deps, layout: Layout, now: DateTime, dueTargets: strin
   }, SEED_CONCURRENCY);
 
   // Portcullis added them to the group, so its ledger of grants holds them (what a removal takes out again).
-  await em.ledger.record(roleKey(held[0]!.role), dueTargets);
+  await em.ledger.record(held[0]!.role, dueTargets);
   await drain(fillerWrites(deps, layout, now, seeded, start), SEED_CONCURRENCY);
   return seeded;
 }

@@ -242,7 +242,7 @@ async function seed(deps: Deps, people: Population): Promise<Seeded> {
     ids.flatMap((targetId, k) => (k % 2 === 0 ? [endedAssignment(g * DRIFT_PER_GROUP + k, targetId, packages[g]!, catalog.id, roles[g]!, start)] : [])),
   );
   await mapConcurrently([...assignmentWrites(deps, active, ended)], (write) => write(), SEED_CONCURRENCY);
-  for (const [g, role] of roles.entries()) await em.ledger.record(roleKey(role), [...people.holders[g]!, ...people.stale[g]!]);
+  for (const [g, role] of roles.entries()) await em.ledger.record(role, [...people.holders[g]!, ...people.stale[g]!]);
   return { packages, roles };
 }
 

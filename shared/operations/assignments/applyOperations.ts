@@ -1,13 +1,15 @@
 import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/assignments/assignment';
-import { deliveryState, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
+import { additions, deliveryState, removals, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { DirectoryError } from '../../directory/directoryError';
+import { mapConcurrently } from '../../concurrently';
 import type { ChangeOutcome, DirectoryPort, SiteRole } from '../../directory/directoryPort';
 import { DomainError, isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import { SITE_ROLES } from '../entitlements/resourceOrigins';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { planRedelivery } from '../lifecycle/planDueWork';
-import { isGroupOwnerRole, rolesHeldElsewhere } from './directoryRoles';
+import { grantsElsewhere, isActive, isGroupOwnerRole, rolesHeldElsewhere, rolesOfPackage } from './directoryRoles';
+import { withOperations } from './withOperations';
 
 /** After this many attempts a failed operation is left failed, with its reason, for an administrator to reprocess. */
 export const MAX_ATTEMPTS = 5;
@@ -18,22 +20,42 @@ const LONGEST_RETRY_MS = 3_600_000;
 type Outcomes = Map<string, ChangeOutcome>;
 
 /**
+ * How many rounds of compensation one application may start (see `compensate`): each round answers a change that
+ * raced with this one; one racing again with the compensation gets another round, and beyond that the reconcile
+ * sweep's drift repair (groups and app roles) has the last word.
+ */
+const COMPENSATION_ROUNDS = 3;
+
+export interface ApplyOptions {
+  retryFailed: boolean;
+  /** Rounds of compensation left; a compensation is applied with one fewer. */
+  compensationRounds?: number;
+}
+
+/**
  * Applies the pending (and, when asked, failed) operations of some assignments: the same change for many users
  * becomes one bulk directory call, each outcome is recorded on its operation, and each assignment is saved with
- * its new state. Applying twice is harmless: the directory treats a change already made as done.
+ * its new state. Applying twice is harmless: the directory treats a change already made as done. Changes that
+ * raced with another change of the same person and role are then compensated (see `compensate`).
  */
 export async function applyOperations(
   deps: EntitlementDeps,
   assignments: readonly StoredDocument<Assignment>[],
-  options: { retryFailed: boolean } = { retryFailed: false },
+  options: ApplyOptions = { retryFailed: false },
 ): Promise<StoredDocument<Assignment>[]> {
   const due = (op: DeliveryOperation) => op.state === 'pending' || (options.retryFailed && op.state === 'failed' && op.attempts < MAX_ATTEMPTS);
   const groups = new Map<string, { role: DirectoryRole; action: DeliveryOperation['action']; userIds: Set<string> }>();
   const results = new Map<string, Outcomes>();
-  for (const { value } of assignments) {
-    const removing = value.operations.filter((op) => due(op) && op.action === 'remove');
-    const stillHeld = removing.length > 0 ? await rolesHeldElsewhere(deps, value.targetId, value.id) : new Set<string>();
-    for (const op of value.operations.filter(due)) {
+  const sent: MadeChange[] = [];
+  // An ended assignment gives nothing: an addition found on one (appended by a writer that raced with its end) is
+  // never applied, whatever else it holds.
+  const applicable = (value: Assignment) => value.operations.filter((op) => due(op) && !(op.action === 'add' && !isActive(value)));
+  const held = await mapConcurrently(assignments, ({ value }) =>
+    applicable(value).some((op) => op.action === 'remove') ? rolesHeldElsewhere(deps, value.targetId, value.id) : Promise.resolve(new Set<string>()),
+  );
+  for (const [index, { value }] of assignments.entries()) {
+    const stillHeld = held[index]!;
+    for (const op of applicable(value)) {
       const key = `${op.action}|${roleKey(op.role)}`;
       // Checked now, after the ending assignment was saved as ended: of two assignments of one person ending at
       // once, the later check sees the other ended, so a role both gave is removed, and one still given is kept.
@@ -46,6 +68,7 @@ export async function applyOperations(
       const group = groups.get(key) ?? { role: op.role, action: op.action, userIds: new Set<string>() };
       group.userIds.add(value.targetId);
       groups.set(key, group);
+      sent.push({ assignmentId: value.id, userId: value.targetId, action: op.action, role: op.role });
     }
   }
   for (const [key, group] of groups) {
@@ -53,6 +76,9 @@ export async function applyOperations(
     results.set(key, new Map([...(results.get(key) ?? []), ...outcomes]));
     await recordInLedger(deps, group.role, group.action, [...outcomes.values()]);
   }
+  // Only changes that changed the directory can have overtaken another: a role found already there (or already
+  // gone) was put there (or taken) by a change that lands before this one, and that change's writer checks after it.
+  const made = sent.filter((m) => results.get(`${m.action}|${roleKey(m.role)}`)?.get(m.userId)?.outcome === 'changed');
 
   const saved = await Promise.all(
     assignments.map((stored) =>
@@ -66,12 +92,73 @@ export async function applyOperations(
     ),
   );
   for (const assignment of saved) await planRetry(deps, assignment.value);
+  const rounds = options.compensationRounds ?? COMPENSATION_ROUNDS;
+  if (rounds > 0 && made.length > 0) await compensate(deps, saved, made, rounds - 1);
   return saved;
+}
+
+interface MadeChange {
+  assignmentId: string;
+  userId: string;
+  action: DeliveryOperation['action'];
+  role: DirectoryRole;
+}
+
+/**
+ * Changes to one person's role can race: an addition can land after the assignment ended (or after the role left
+ * its package) and the removal that followed; a removal checked "no other active assignment gives it" before a new
+ * assignment giving it was written, and lands after that assignment's addition. Rather than serialise a person's
+ * changes (a lock per person, held across directory calls), every writer records the desired state first (the
+ * assignment, its end, its operations, the package's role scopes) and acts after; and here, after acting, reads
+ * the desired state again and compensates. Whichever change lands last, its writer reads the desired state after
+ * it landed, so the directory ends as the desired state says:
+ * - an addition: the assignment as saved with the outcome (a conditional write, so it is the latest version) still
+ *   gives the role, and its package still grants it, or else its removal is applied again (which keeps the role
+ *   where another assignment gives it);
+ * - a removal: no other active assignment gives the role now, or else that assignment's addition is applied again.
+ * A compensation is an ordinary operation on the assignment it belongs to, so when it fails it is retried by the
+ * reconcile sweep like any other.
+ */
+async function compensate(deps: EntitlementDeps, saved: readonly StoredDocument<Assignment>[], made: readonly MadeChange[], rounds: number): Promise<void> {
+  const granted = new Map<string, Promise<Set<string>>>();
+  const grantedBy = (packageId: string) => {
+    const roles = granted.get(packageId) ?? rolesOfPackage(deps, packageId).then((r) => new Set(r.map(roleKey)));
+    granted.set(packageId, roles);
+    return roles;
+  };
+  await mapConcurrently(saved, async (assignment) => {
+    const mine = made.filter((m) => m.assignmentId === assignment.value.id);
+    const additionsMade = mine.filter((m) => m.action === 'add');
+    const stillGranted = additionsMade.length > 0 ? await grantedBy(assignment.value.accessPackageId) : new Set<string>();
+    const added = additionsMade.filter((m) => !(stillGranted.has(roleKey(m.role)) && wantsRole(assignment.value, roleKey(m.role))));
+    if (added.length > 0) await reopen(deps, assignment, removals(added.map((m) => m.role)), rounds);
+    const removed = mine.filter((m) => m.action === 'remove');
+    if (removed.length === 0) return;
+    const grants = await grantsElsewhere(deps, assignment.value.targetId, assignment.value.id);
+    for (const { role } of removed) {
+      const granter = grants.get(roleKey(role));
+      if (granter) await reopen(deps, granter, additions([role]), rounds);
+    }
+  });
+}
+
+/** The assignment, as saved, gives the role: it is active and its last word on the role is not a removal. */
+function wantsRole(assignment: Assignment, key: string): boolean {
+  return isActive(assignment) && !assignment.operations.some((o) => o.action === 'remove' && roleKey(o.role) === key);
+}
+
+/**
+ * Puts operations onto an assignment (in place of its older ones for the same roles) and applies them: a removal
+ * also onto an ended assignment, an addition never (an assignment that ended meanwhile gives nothing).
+ */
+async function reopen(deps: EntitlementDeps, stored: StoredDocument<Assignment>, operations: DeliveryOperation[], rounds: number): Promise<void> {
+  const updated = await withOperations(deps, stored, operations, { evenIfEnded: operations.every((o) => o.action === 'remove') });
+  if (updated) await applyOperations(deps, [updated], { retryFailed: false, compensationRounds: rounds });
 }
 
 /** What Portcullis changed goes into the ledger (additions) or out of it (removals, also of what was already gone). */
 export async function recordInLedger(deps: EntitlementDeps, role: DirectoryRole, action: DeliveryOperation['action'], outcomes: ChangeOutcome[]): Promise<void> {
-  if (action === 'add') await deps.ledger.record(roleKey(role), outcomes.filter((o) => o.outcome === 'changed').map((o) => o.userId));
+  if (action === 'add') await deps.ledger.record(role, outcomes.filter((o) => o.outcome === 'changed').map((o) => o.userId));
   else await deps.ledger.forget(roleKey(role), outcomes.filter((o) => o.outcome !== 'failed').map((o) => o.userId));
 }
 

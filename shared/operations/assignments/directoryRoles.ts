@@ -4,6 +4,7 @@ import type { ResourceRoleScope } from '../../domain/entitlements';
 import { tableKey } from '../../store/tableKeys';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import type { Assignment } from '../../domain/assignments/assignment';
+import type { StoredDocument } from '../../store/documentTable';
 
 /**
  * The directory role a role scope grants. A resource's root scope carries the resource's own origin id (the group
@@ -31,8 +32,17 @@ export const isActive = (assignment: Assignment): boolean => assignment.state !=
 
 /** The role keys a target holds through its active assignments other than `exceptAssignmentId`. */
 export async function rolesHeldElsewhere(deps: EntitlementDeps, targetId: string, exceptAssignmentId: string): Promise<Set<string>> {
+  return new Set((await grantsElsewhere(deps, targetId, exceptAssignmentId)).keys());
+}
+
+/** Each role key a target holds through an active assignment other than `exceptAssignmentId`, with one such assignment. */
+export async function grantsElsewhere(deps: EntitlementDeps, targetId: string, exceptAssignmentId: string): Promise<Map<string, StoredDocument<Assignment>>> {
   const others = (await deps.grants.assignmentsOf(targetId)).filter((a) => a.value.id !== exceptAssignmentId && isActive(a.value));
   const packageIds = [...new Set(others.map((a) => a.value.accessPackageId))];
-  const roles = await Promise.all(packageIds.map((id) => rolesOfPackage(deps, id)));
-  return new Set(roles.flat().map(roleKey));
+  const rolesOf = new Map(await Promise.all(packageIds.map(async (id) => [id, await rolesOfPackage(deps, id)] as const)));
+  const grants = new Map<string, StoredDocument<Assignment>>();
+  for (const other of others) {
+    for (const role of rolesOf.get(other.value.accessPackageId) ?? []) if (!grants.has(roleKey(role))) grants.set(roleKey(role), other);
+  }
+  return grants;
 }

@@ -4,10 +4,13 @@ import { DomainError } from '../../domain/errors';
 import type { ResourceRoleScope } from '../../domain/entitlements';
 import { tableKey } from '../../store/tableKeys';
 import { directoryRoleOf } from '../assignments/directoryRoles';
-import { deliverRoleToAssignees, withdrawRoleFromAssignees } from '../assignments/packageRoleChanges';
+import { carryRoleChange, planRoleChange } from '../assignments/packageRoleChanges';
 import { findAccessPackage } from './accessPackages';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
 import { undoUnlessParentRemains } from './parentCheck';
+
+/** How long adding or removing a role scope carries the change to assignees itself; the reconcile sweep does the rest. */
+const INLINE_BUDGET_MS = 10_000;
 
 const reference = z.object({
   id: z.string().min(1).optional(),
@@ -49,13 +52,15 @@ export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, 
       : scopes.find((s) => s.isRootScope);
   if (!scope) throw new DomainError('invalidRequest', `Invalid resource role scope: the scope is not a scope of resource '${role.resourceId}'.`);
   const roleScope: ResourceRoleScope = { id: `${role.id}_${scope.id}`, createdDateTime: nowIso(deps), role, scope };
+  // Recorded before the role scope is written, so the assignees get the role even if this process stops after.
+  await planRoleChange(deps, packageId, directoryRoleOf(roleScope), 'add');
   const written = await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
   await undoUnlessParentRemains(
     () => findAccessPackage(deps, packageId),
     () => deps.store.roleScopes.delete(written),
   );
   await deps.audit.record({ actorId: actor.objectId, action: 'addResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: null, after: roleScope });
-  await deliverRoleToAssignees(deps, packageId, directoryRoleOf(roleScope));
+  await carryRoleChange(deps, packageId, directoryRoleOf(roleScope), 'add', Date.now() + INLINE_BUDGET_MS);
   return roleScope;
 }
 
@@ -63,9 +68,12 @@ export async function removeResourceRoleScope(deps: EntitlementDeps, actor: Acto
   await findAccessPackage(deps, packageId);
   const stored = await deps.store.roleScopes.get(tableKey(packageId), tableKey(roleScopeId));
   if (!stored) throw new DomainError('notFound', `Resource role scope '${roleScopeId}' is not in access package '${packageId}'.`);
+  const role = directoryRoleOf(stored.value);
+  // Recorded before the role scope goes: once it is gone, nothing else says its assignees are to lose the role.
+  await planRoleChange(deps, packageId, role, 'remove');
   await deps.store.roleScopes.delete(stored);
   await deps.audit.record({ actorId: actor.objectId, action: 'removeResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: stored.value, after: null });
-  await withdrawRoleFromAssignees(deps, packageId, directoryRoleOf(stored.value));
+  await carryRoleChange(deps, packageId, role, 'remove', Date.now() + INLINE_BUDGET_MS);
 }
 
 export async function listResourceRoleScopes(deps: EntitlementDeps, packageId: string): Promise<ResourceRoleScope[]> {

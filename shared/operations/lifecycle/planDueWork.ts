@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { Assignment } from '../../domain/assignments/assignment';
+import type { Assignment, DeliveryAction, DirectoryRole } from '../../domain/assignments/assignment';
 import type { ApprovalStage } from '../../domain/policies';
 import { durationMillis } from '../../domain/policies/durations';
 import type { ApprovalStageRecord, AssignmentRequest } from '../../domain/requests/assignmentRequest';
@@ -14,9 +14,9 @@ export const REMINDER_LEAD_DAYS = [14, 1] as const;
  * Writes an item of the due-time index. One due in the past (a reminder whose day has gone) is due now, so the
  * sweep, which reads from its last minute on, still finds it.
  */
-async function schedule<K extends string>(deps: EntitlementDeps, index: DueWorkStore<K>, kind: K, at: DateTime, entityId: string, detail = ''): Promise<void> {
+async function schedule<K extends string>(deps: EntitlementDeps, index: DueWorkStore<K>, kind: K, at: DateTime, entityId: string, detail = '', role?: DirectoryRole): Promise<void> {
   const now = deps.clock.now();
-  await index.schedule({ kind, dueDateTime: (at < now ? now : at).toUTC().toISO()!, entityId, detail });
+  await index.schedule({ kind, dueDateTime: (at < now ? now : at).toUTC().toISO()!, entityId, detail, ...(role ? { role } : {}) });
 }
 
 const expiration = (deps: EntitlementDeps, kind: ExpirationKind, at: DateTime, entityId: string, detail = '') => schedule(deps, deps.due, kind, at, entityId, detail);
@@ -56,4 +56,12 @@ export const PENDING_GRACE_MS = 5 * 60_000;
 /** Failed or pending delivery of an assignment, to be applied again at `at` (the reconcile sweep). */
 export async function planRedelivery(deps: EntitlementDeps, assignmentId: string, at: DateTime): Promise<void> {
   await schedule(deps, deps.redeliveries, 'redelivery', at, assignmentId);
+}
+
+/**
+ * A role added to or taken out of a package, to be carried to (or from) its assignees at `at`, in batches, by the
+ * reconcile sweep: the durable record of the change, written before the role scope is inserted or deleted.
+ */
+export async function planPackageRoleChange(deps: EntitlementDeps, packageId: string, role: DirectoryRole, action: DeliveryAction, at: DateTime): Promise<void> {
+  await schedule(deps, deps.redeliveries, 'packageRoleChange', at, packageId, `${action}|${role.roleScopeId}`, role);
 }

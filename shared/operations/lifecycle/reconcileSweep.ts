@@ -1,9 +1,14 @@
-import type { Assignment, DirectoryRole } from '../../domain/assignments/assignment';
-import { deliveryState, roleKey } from '../../domain/assignments/deliveryState';
-import type { DirectoryPort } from '../../directory/directoryPort';
+import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/assignments/assignment';
+import { deliveryState, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
+import { isDomainError } from '../../domain/errors';
+import type { ChangeOutcome, DirectoryPort } from '../../directory/directoryPort';
+import { DirectoryError } from '../../directory/directoryError';
+import { mapConcurrently } from '../../concurrently';
+import type { StoredDocument } from '../../store/documentTable';
 import type { DueItem, RedeliveryKind } from '../../store/dueWork';
 import { applyOperations, changeRole, MAX_ATTEMPTS, recordInLedger } from '../assignments/applyOperations';
 import { directoryRoleOf, isActive, isGroupOwnerRole } from '../assignments/directoryRoles';
+import { redrivePackageRoleChange } from '../assignments/packageRoleChanges';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { inState } from '../requests/requestWrites';
@@ -44,7 +49,8 @@ interface Checkpoint {
 export async function reconcile(deps: EntitlementDeps, options: SweepOptions): Promise<ReconcileResult | undefined> {
   return withSweepLease(deps, 'reconcileSweep', options, async (saved, deadline, lease) => {
     const position: Checkpoint = saved ? (JSON.parse(saved) as Checkpoint) : { minute: null, lastRole: null };
-    const pass = await processDueItems(deps, deps.redeliveries, (item) => redeliver(deps, item), { from: position.minute, now: deps.clock.now(), deadline, lease });
+    const handle = (item: DueItem<RedeliveryKind>) => (item.kind === 'packageRoleChange' ? redrivePackageRoleChange(deps, item, deadline) : redeliver(deps, item));
+    const pass = await processDueItems(deps, deps.redeliveries, handle, { from: position.minute, now: deps.clock.now(), deadline, lease });
     await lease.hold();
     const drift = await repairDrift(deps, position.lastRole, deadline);
     const result: ReconcileResult = { redelivery: pass.result, ...drift.counts };
@@ -61,19 +67,27 @@ async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): 
   const undone = stored?.value.operations.filter((o) => o.state === 'pending' || (o.state === 'failed' && o.attempts < MAX_ATTEMPTS)) ?? [];
   if (!stored || undone.length === 0) return 'stale';
   const [applied] = await applyOperations(deps, [stored], { retryFailed: true });
-  // The request whose outcome this delivery is: the one that ended the assignment, or the one that made it.
-  const ended = !isActive(applied!.value);
-  const request = await deps.grants.requestOf(applied!.value.targetId, ended ? (applied!.value.endedByRequestId ?? '') : applied!.value.requestId);
-  const outcome = deliveryState(applied!.value.operations, ended ? 'remove' : 'add');
-  if (request && ['delivering', 'partiallyDelivered', 'deliveryFailed'].includes(request.value.state) && request.value.state !== outcome) {
-    await deps.grants.requests.replace(request, inState(deps, request.value, outcome));
-  }
+  await bringRequestUpToDate(deps, applied!.value);
   return 'processed';
 }
 
-/** Every resource role some package grants, with the packages granting it, in role-key order. */
+/** The request whose outcome an assignment's delivery is (the one that ended it, or the one that made it) follows it. */
+async function bringRequestUpToDate(deps: EntitlementDeps, assignment: Assignment): Promise<void> {
+  const ended = !isActive(assignment);
+  const request = await deps.grants.requestOf(assignment.targetId, ended ? (assignment.endedByRequestId ?? '') : assignment.requestId);
+  const outcome = deliveryState(assignment.operations, ended ? 'remove' : 'add');
+  if (request && ['delivering', 'partiallyDelivered', 'deliveryFailed'].includes(request.value.state) && request.value.state !== outcome) {
+    await deps.grants.requests.replace(request, inState(deps, request.value, outcome));
+  }
+}
+
+/**
+ * Every resource role some package grants, with the packages granting it, and every role Portcullis has granted
+ * (the grant ledger's), also one no package grants any more (its holders are then all to lose it), in role-key order.
+ */
 async function rolesInUse(deps: EntitlementDeps): Promise<Array<{ key: string; role: DirectoryRole; packageIds: Set<string> }>> {
   const roles = new Map<string, { key: string; role: DirectoryRole; packageIds: Set<string> }>();
+  for (const role of await deps.ledger.roles()) roles.set(roleKey(role), { key: roleKey(role), role, packageIds: new Set<string>() });
   for (const stored of await deps.store.roleScopes.list()) {
     const role = directoryRoleOf(stored.value);
     const key = roleKey(role);
@@ -87,22 +101,39 @@ async function rolesInUse(deps: EntitlementDeps): Promise<Array<{ key: string; r
 async function repairDrift(deps: EntitlementDeps, after: string | null, deadline: number) {
   const counts = { rolesChecked: 0, rolesNotCheckable: 0, added: 0, removed: 0, rolesRemaining: 0, rolesFailed: 0, errors: [] as string[] };
   const roles = (await rolesInUse(deps)).filter((r) => after === null || r.key > after);
-  let lastRole: string | null = null;
+  // Cut off before its first role, a run keeps the position it started from.
+  let lastRole: string | null = after;
   for (const [index, { key, role, packageIds }] of roles.entries()) {
     if (Date.now() > deadline) {
       counts.rolesRemaining = roles.length - index;
       return { counts, lastRole };
     }
     try {
-      const actual = await holdersInDirectory(deps.directory, role);
+      const actual = await holdersInDirectory(deps.directory, role).catch(async (error: unknown) => {
+        if (!(packageIds.size === 0 && error instanceof DirectoryError && error.kind === 'notFound')) throw error;
+        // A role no package grants, whose group or application is gone: no one holds it, and it is not looked for again.
+        await forgetGoneRole(deps, role);
+        return new Set<string>();
+      });
       if (!actual) counts.rolesNotCheckable++;
       else {
+        // Read in this order: a holder the ledger records was added after their assignment was written, so an
+        // assignment read after the ledger is never missed, and an addition in flight is never taken for drift.
+        const recorded = [...(await deps.ledger.holders(key))];
+        // Holders recorded before the ledger listed its roles: listed now, while a package still names the role.
+        if (recorded.length > 0) await deps.ledger.list(role);
+        const ledger = new Set(recorded.map((id) => id.toLowerCase()));
         const expected = await expectedHolders(deps, packageIds);
-        const granted = deps.reconcileRemovesUngranted ? actual : await deps.ledger.holders(key);
+        const granted = deps.reconcileRemovesUngranted ? actual : ledger;
         const missing = [...expected].filter((id) => !actual.has(id));
         const extra = [...actual].filter((id) => granted.has(id) && !expected.has(id));
-        if (missing.length > 0) counts.added += await change(deps, role, 'add', missing);
-        if (extra.length > 0) counts.removed += await change(deps, role, 'remove', extra);
+        if (missing.length > 0) counts.added += (await change(deps, role, 'add', missing)).filter((o) => o.outcome === 'changed').length;
+        const removed = extra.length > 0 ? await change(deps, role, 'remove', extra) : [];
+        counts.removed += removed.filter((o) => o.outcome === 'changed').length;
+        // Recorded holders no assignment gives and the directory no longer has: gone, whoever removed them.
+        const gone = recorded.filter((id) => !actual.has(id.toLowerCase()) && !expected.has(id.toLowerCase()));
+        if (gone.length > 0) await deps.ledger.forget(key, gone);
+        await confirmRemovals(deps, role, [...gone, ...removed.filter((o) => o.outcome !== 'failed').map((o) => o.userId)]);
         counts.rolesChecked++;
       }
     } catch (error) {
@@ -116,14 +147,56 @@ async function repairDrift(deps: EntitlementDeps, after: string | null, deadline
   return { counts, lastRole: null };
 }
 
-async function change(deps: EntitlementDeps, role: DirectoryRole, action: 'add' | 'remove', userIds: string[]): Promise<number> {
+async function forgetGoneRole(deps: EntitlementDeps, role: DirectoryRole): Promise<void> {
+  const holders = [...(await deps.ledger.holders(roleKey(role)))];
+  await confirmRemovals(deps, role, holders);
+  await deps.ledger.forgetRole(role);
+}
+
+/**
+ * Drift repair's own changes are not compensated as deliveries are (applyOperations): it compares again on its next
+ * run, so one that raced with an assignment's start or end is put right then (groups and app roles).
+ */
+async function change(deps: EntitlementDeps, role: DirectoryRole, action: 'add' | 'remove', userIds: string[]): Promise<ChangeOutcome[]> {
   const outcomes = [...(await changeRole(deps.directory, role, action, userIds)).values()];
   const changed = outcomes.filter((o) => o.outcome === 'changed').map((o) => o.userId);
   await recordInLedger(deps, role, action, outcomes);
   if (changed.length > 0) {
     await deps.audit.record({ actorId: SYSTEM_ACTOR, action: `reconcile.${action}`, entityType: 'resourceRole', entityId: roleKey(role), before: null, after: { role, userIds: changed } });
   }
-  return changed.length;
+  return outcomes;
+}
+
+/**
+ * People drift repair removed from a role (or found without it) whom no active assignment gives it: a removal of
+ * the role still pending or failed on one of their assignments (an ended one, or one whose package lost the role)
+ * has happened, so it is marked done and the request that ended the assignment follows. Without this, a removal
+ * that ran out of attempts would leave its request deliveryFailed for good although the person is out.
+ */
+async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userIds: readonly string[]): Promise<void> {
+  const key = roleKey(role);
+  const unfinished = (op: DeliveryOperation) => op.action === 'remove' && op.state !== 'done' && roleKey(op.role) === key;
+  await mapConcurrently(userIds, async (userId) => {
+    for (const found of await deps.grants.assignmentsOf(userId)) {
+      // Another write to the assignment meanwhile (a delivery saving its outcomes) is read again and confirmed on.
+      for (let stored: StoredDocument<Assignment> | undefined = found; stored?.value.operations.some(unfinished); ) {
+        const operations = stored.value.operations.map((op): DeliveryOperation => (unfinished(op) ? { ...op, state: 'done', lastError: null } : op));
+        const state = isActive(stored.value) ? deliveryState(operations) : 'expired';
+        const confirmed: Assignment = { ...stored.value, operations, state, status: STATUS_OF_STATE[state] };
+        const saved = await deps.grants.assignments.replace(stored, confirmed).catch((error: unknown) => {
+          if (isDomainError(error) && error.code === 'concurrencyConflict') return undefined;
+          throw error;
+        });
+        if (!saved) {
+          stored = await deps.grants.assignments.get(stored.partitionKey, stored.rowKey);
+          continue;
+        }
+        await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'reconcile.confirmRemoval', entityType: 'assignment', entityId: confirmed.id, before: stored.value, after: confirmed });
+        await bringRequestUpToDate(deps, confirmed);
+        break;
+      }
+    }
+  });
 }
 
 /** The targets of the active assignments of the packages that grant a role. */
@@ -145,7 +218,8 @@ async function holdersInDirectory(directory: DirectoryPort, role: DirectoryRole)
     case 'AadApplication':
       return new Set(
         (await allPages((page) => directory.listAppRoleAssignments(role.resourceOriginId, page)))
-          .filter((a) => a.appRoleId.toLowerCase() === role.roleOriginId.toLowerCase())
+          // Only people: groups and applications holding the role are no one's assignment, and never drift.
+          .filter((a) => a.principalType === 'User' && a.appRoleId.toLowerCase() === role.roleOriginId.toLowerCase())
           .map((a) => a.principalId.toLowerCase()),
       );
     case 'SharePointOnline':

@@ -88,8 +88,9 @@ async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
     expiredDateTime: nowIso(deps),
     // What this assignment was given (its additions), not what the package grants now; additions not yet made
     // are dropped with the rest, so a later retry cannot grant what was just taken away. Roles another assignment
-    // still gives are kept when the removals are applied (applyOperations), not now.
-    operations: removals(assignment.value.operations.filter((o) => o.action === 'add').map((o) => o.role)),
+    // still gives are kept when the removals are applied (applyOperations), not now. A removal not yet done (a
+    // role taken out of the package, its withdrawal failed or pending) stays, to be applied with the others.
+    operations: removals(assignment.value.operations.filter((o) => o.action === 'add' || o.state !== 'done').map((o) => o.role)),
     endedByRequestId: request.id,
   };
   const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);

@@ -1,0 +1,65 @@
+import { mapConcurrently } from '../../shared/concurrently';
+import { roleKey } from '../../shared/domain/assignments/deliveryState';
+import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
+import { ROLE_CHANGE_BATCH } from '../../shared/operations/assignments/packageRoleChanges';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { removeResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
+import { demoTenantPath, loadTenantFixture } from '../../tools/graph-emulator/fixture';
+import type { GraphEmulator } from '../../tools/graph-emulator/server';
+import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
+import { ADMIN, assign, groupMembers, groupPackage, hookedDirectory } from '../support/packageWorld';
+
+/**
+ * A role taken out of a package with more assignees than one batch: the reconcile sweep carries it a batch at a
+ * time and, when its budget runs out, leaves the rest for its next run. In-process on Azurite and the emulator,
+ * whose demo tenant gets one batch and one more people.
+ */
+const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+const PEOPLE = Array.from({ length: ROLE_CHANGE_BATCH + 1 }, (_, n) => `0b000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
+
+let world: InProcessOperations;
+let emulator: GraphEmulator;
+let deps: EntitlementDeps;
+
+beforeAll(async () => {
+  const seed = loadTenantFixture(demoTenantPath());
+  seed.users = [...(seed.users ?? []), ...PEOPLE.map((id, n) => ({ id, displayName: `Batch person ${n}`, userPrincipalName: `batch${n}@contoso.com`, userType: 'Member' as const, accountEnabled: true }))];
+  world = await startInProcessOperations(seed);
+  ({ emulator, deps } = world);
+});
+afterAll(() => world.stop());
+
+const stillIn = async () => {
+  const members = new Set(await groupMembers(emulator, FALCON));
+  return PEOPLE.filter((id) => members.has(id)).length;
+};
+
+it('takes a role out of a package from more assignees than one batch, a batch per budget, the next run going on', async () => {
+  const pkg = await groupPackage(deps, 'Many assignees', FALCON);
+  await mapConcurrently(PEOPLE, (id) => assign(deps, id, pkg));
+  expect(await stillIn()).toBe(PEOPLE.length);
+  world.advance({ minutes: 6 });
+  await reconcile(deps, { holder: 'delivery checked', budgetMs: 60_000 });
+  const stopping = hookedDirectory(deps.directory, 'removeGroupMembers', async () => {
+    throw new Error('The process stopped.');
+  });
+  await expect(removeResourceRoleScope({ ...deps, directory: stopping.directory }, ADMIN, pkg.packageId, pkg.roleScope.id)).rejects.toThrow('The process stopped.');
+  world.advance({ minutes: 6 });
+  // The first batch's removal takes longer than the run's whole budget: the run stops after it.
+  const slow = hookedDirectory(deps.directory, 'removeGroupMembers', () => new Promise((resolve) => setTimeout(resolve, 3_500)));
+
+  const first = await reconcile({ ...deps, directory: slow.directory }, { holder: 'first', budgetMs: 3_000 });
+
+  expect(first?.redelivery).toMatchObject({ processed: 1, failed: 0 });
+  expect(slow.calls).toHaveLength(1);
+  expect(slow.calls[0]![1]).toHaveLength(ROLE_CHANGE_BATCH);
+  expect(await stillIn()).toBe(1);
+
+  const second = await reconcile(deps, { holder: 'second', budgetMs: 60_000 });
+
+  expect(second?.redelivery).toMatchObject({ processed: 1, failed: 0 });
+  expect(await stillIn()).toBe(0);
+  expect(await deps.ledger.holders(roleKey(directoryRoleOf(pkg.roleScope)))).toEqual(new Set());
+  expect(await reconcile(deps, { holder: 'third', budgetMs: 60_000 })).toMatchObject({ redelivery: { processed: 0 }, removed: 0 });
+});

@@ -1,0 +1,111 @@
+import type { Caller } from '../../shared/auth/caller';
+import type { DirectoryPort } from '../../shared/directory/directoryPort';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
+import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
+import { requestResource } from '../../shared/operations/entitlements/catalogResources';
+import { createCatalog } from '../../shared/operations/entitlements/catalogs';
+import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
+import type { ResourceRoleScope } from '../../shared/domain/entitlements';
+import type { GraphEmulator } from '../../tools/graph-emulator/server';
+
+/** Helpers for in-process tests of packages, their roles and their assignees (on Azurite and the Graph emulator). */
+export const ADMIN: Caller = { objectId: '0ba75e63-2205-4ad7-bd66-c01f47376eb4', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
+
+export interface TestPackage {
+  catalogId: string;
+  packageId: string;
+  policyId: string;
+  roleScope: ResourceRoleScope;
+}
+
+/** A package granting one role of a group or application, with an administrator-only policy without expiration. */
+export async function packageGranting(
+  deps: EntitlementDeps,
+  name: string,
+  resource: { originId: string; originSystem: 'AadGroup' | 'AadApplication' | 'SharePointOnline' },
+  roleOriginId: string,
+): Promise<TestPackage> {
+  const catalog = await createCatalog(deps, ADMIN, { displayName: name });
+  await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource, catalog: { id: catalog.id } });
+  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
+  const roleScope = await addResourceRoleScope(deps, ADMIN, accessPackage.id, { role: { originId: roleOriginId, originSystem: resource.originSystem } });
+  const policy = await createAssignmentPolicy(deps, ADMIN, {
+    displayName: name,
+    allowedTargetScope: 'notSpecified',
+    expiration: { type: 'noExpiration' },
+    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+    accessPackage: { id: accessPackage.id },
+  });
+  return { catalogId: catalog.id, packageId: accessPackage.id, policyId: policy.id, roleScope };
+}
+
+export const groupPackage = (deps: EntitlementDeps, name: string, groupId: string) => packageGranting(deps, name, { originId: groupId, originSystem: 'AadGroup' }, `Member_${groupId}`);
+
+export async function assign(deps: EntitlementDeps, targetId: string, pkg: TestPackage): Promise<string> {
+  const request = await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+  // The answer is the request as submitted; the assignment it made is on the request as stored.
+  return (await deps.grants.findRequest(request.id))!.value.assignmentId!;
+}
+
+export async function unassign(deps: EntitlementDeps, assignmentId: string): Promise<string> {
+  return (await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminRemove', assignment: { id: assignmentId } })).id;
+}
+
+export async function groupMembers(emulator: GraphEmulator, groupId: string): Promise<string[]> {
+  const answer = (await (await fetch(`${emulator.url}/v1.0/groups/${groupId}/members?$select=id&$top=999`)).json()) as { value: Array<{ id: string }> };
+  return answer.value.map((m) => m.id);
+}
+
+export async function setFaults(emulator: GraphEmulator, rules: object[]): Promise<void> {
+  await fetch(`${emulator.url}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules }) });
+}
+
+/** Every $batch call (group and app role changes) answered 503, at once. */
+export const refuseDirectoryChanges = (emulator: GraphEmulator) => setFaults(emulator, [{ pathPattern: '^/v1.0/\\$batch', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+
+type Method = (...args: never[]) => unknown;
+type MethodsOf<T> = { [K in keyof T]: T[K] extends Method ? K : never }[keyof T];
+type ArgsOf<T, M extends keyof T> = T[M] extends (...args: infer A) => unknown ? A : never;
+
+/**
+ * A real part (the directory, a store) with one method hooked: `before` runs when it is called, before the call
+ * goes on (or instead, when `before` throws). It runs for the first call `when` picks; every call is recorded.
+ */
+export function hooked<T extends object, M extends MethodsOf<T>>(
+  part: T,
+  method: M,
+  before: (...args: ArgsOf<T, M>) => Promise<unknown>,
+  when: (...args: ArgsOf<T, M>) => boolean = () => true,
+): { part: T; calls: Array<ArgsOf<T, M>> } {
+  const calls: Array<ArgsOf<T, M>> = [];
+  let armed = true;
+  const proxy = new Proxy(part, {
+    get(target, property) {
+      const value = Reflect.get(target, property) as unknown;
+      if (typeof value !== 'function') return value;
+      if (property !== method) return value.bind(target);
+      return async (...args: ArgsOf<T, M>) => {
+        calls.push(args);
+        if (armed && when(...args)) {
+          armed = false;
+          await before(...args);
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { part: proxy, calls };
+}
+
+/** The directory with one method hooked (see `hooked`). */
+export function hookedDirectory<M extends MethodsOf<DirectoryPort>>(
+  directory: DirectoryPort,
+  method: M,
+  before: (...args: ArgsOf<DirectoryPort, M>) => Promise<unknown>,
+  when?: (...args: ArgsOf<DirectoryPort, M>) => boolean,
+): { directory: DirectoryPort; calls: Array<ArgsOf<DirectoryPort, M>> } {
+  const { part, calls } = hooked(directory, method, before, when);
+  return { directory: part, calls };
+}
