@@ -9,7 +9,7 @@ import { ignoreExisting } from './storeErrors';
  * What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work).
  * The expiration sweep's kinds share one index; redelivery, the reconcile sweep's, has its own.
  */
-export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'graceRemoval';
+export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'graceRemoval' | 'requestRecovery';
 export type RedeliveryKind = 'redelivery';
 
 export interface DueItem<K extends string = string> {

@@ -4,7 +4,10 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import { createAccessPackage, deleteAccessPackage } from '../../shared/operations/entitlements/accessPackages';
 import { createAssignmentPolicy, deleteAssignmentPolicy, replaceAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
 import { createCatalog } from '../../shared/operations/entitlements/catalogs';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { decideApprovalStage } from '../../shared/operations/requests/approvalFlow';
+import { cancelRequest } from '../../shared/operations/requests/requestActions';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
 
@@ -100,5 +103,120 @@ describe('an approval follows the policy it was submitted under', () => {
 
     expect((await storedRequest(request.id))?.state).toBe('delivered');
     expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([MEGAN]);
+  });
+});
+
+/** The process stops here: this call, and every store call after it that the test names, fails. */
+const processStops = () => new Error('the process stopped');
+
+describe('every crash window of the pipeline has a repair', () => {
+  const sweep = () => sweepExpirations(deps, { holder: 'test', budgetMs: 30_000 });
+
+  it('(a) a request written, then the process stopped before carrying it out: the expiration sweep carries it out', async () => {
+    const pkg = await packageWith('Stopped before fulfilment');
+    jest.spyOn(deps.grants, 'indexAssignment').mockRejectedValue(processStops());
+    jest.spyOn(deps.grants, 'claimOf').mockRejectedValue(processStops());
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [stalled] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    expect(stalled?.value.state).toBe('submitted');
+    // It holds its claim: a second request is refused until it is carried on.
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toMatchObject({ code: 'conflict' });
+
+    world.advance({ minutes: 6 });
+    expect(await sweep()).toMatchObject({ processed: 1, failed: 0 });
+
+    expect((await storedRequest(stalled!.value.id))?.state).toBe('delivered');
+    expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([MEGAN]);
+  });
+
+  it('(a) a request needing approval, stopped before its first stage started: the sweep starts it', async () => {
+    const pkg = await packageWith('Stopped before approval', { requestApprovalSettings: approvedBy(DEBRA) });
+    jest.spyOn(deps.grants, 'indexApprovers').mockRejectedValue(processStops());
+    jest.spyOn(deps.grants, 'claimOf').mockRejectedValue(processStops());
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [stalled] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    expect(stalled?.value.state).toBe('submitted');
+
+    world.advance({ minutes: 6 });
+    await sweep();
+
+    const waiting = await storedRequest(stalled!.value.id);
+    expect(waiting?.state).toBe('pendingApproval');
+    expect(waiting?.approval?.stages[0]?.approverIds).toEqual([DEBRA]);
+    expect((await deps.grants.requestsAwaiting(DEBRA)).map((r) => r.value.id)).toContain(stalled!.value.id);
+  });
+
+  it('(a) a request approved, then the process stopped before its assignment was written: the sweep delivers it', async () => {
+    const pkg = await packageWith('Stopped after approval', { requestApprovalSettings: approvedBy(DEBRA) });
+    const request = await userAdd(LIAM, pkg.packageId);
+    const stage = (await storedRequest(request.id))!.approval!.stages[0]!;
+    jest.spyOn(deps.grants, 'indexAssignment').mockRejectedValue(processStops());
+    await expect(decideApprovalStage(deps, caller(DEBRA), request.id, stage.id, { reviewResult: 'Approve' })).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect((await storedRequest(request.id))?.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    await sweep();
+
+    expect((await storedRequest(request.id))?.state).toBe('delivered');
+    expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([LIAM]);
+  });
+
+  it("(b) a request left delivering when only its own final write was lost: the reconcile sweep completes it", async () => {
+    const pkg = await packageWith('Final write lost');
+    const replace = deps.grants.requests.replace.bind(deps.grants.requests);
+    jest.spyOn(deps.grants.requests, 'replace').mockImplementation(async (stored, value) => {
+      if (value.state === 'delivered') throw processStops();
+      return replace(stored, value);
+    });
+    await expect(adminAdd(DEBRA, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [assignment] = await activeAssignments(pkg.packageId);
+    expect(assignment?.operations.every((o) => o.state !== 'pending')).toBe(true);
+    expect((await storedRequest(assignment!.requestId))?.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ processed: 1, failed: 0 });
+
+    expect((await storedRequest(assignment!.requestId))?.state).toBe('delivered');
+  });
+
+  it('(c) an insert that committed while its answer was lost: the request stands, findable, and is carried out', async () => {
+    const pkg = await packageWith('Answer lost');
+    const together = deps.grants.together.bind(deps.grants);
+    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
+      await together(writes);
+      throw new Error('connection reset');
+    });
+
+    const request = await userAdd(MEGAN, pkg.packageId);
+
+    expect((await storedRequest(request.id))?.state).toBe('delivered');
+    expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([MEGAN]);
+  });
+
+  it('(d) a request canceled while its failed submission is being taken back: the cancel stands', async () => {
+    const pkg = await packageWith('Canceled meanwhile');
+    jest.spyOn(deps.grants, 'indexAssignment').mockRejectedValue(new Error('storage unavailable'));
+    const claimOf = deps.grants.claimOf.bind(deps.grants);
+    let canceled: string | undefined;
+    jest.spyOn(deps.grants, 'claimOf').mockImplementation(async (targetId, packageId) => {
+      if (!canceled) {
+        const [open] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+        canceled = open!.value.id;
+        await cancelRequest(deps, caller(MEGAN), canceled);
+      }
+      return claimOf(targetId, packageId);
+    });
+
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toThrow('storage unavailable');
+    jest.restoreAllMocks();
+
+    const request = await storedRequest(canceled!);
+    expect(request).toMatchObject({ state: 'canceled', status: 'Canceled' });
+    expect(await auditActions(canceled!)).toEqual(['submitRequest', 'cancelRequest']);
+    expect(await deps.grants.claimOf(MEGAN, pkg.packageId)).toBeUndefined();
   });
 });

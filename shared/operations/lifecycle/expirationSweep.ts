@@ -9,6 +9,7 @@ import { about, notify } from '../notifications/notify';
 import { closeRequest, inState } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
 import { carryOut, systemRequest } from '../requests/systemRequests';
+import { recoverRequest } from '../requests/recoverRequest';
 import { approvalSettingsOf, fulfilOrDeny } from '../requests/approvalFlow';
 import { automaticPolicy, subjectOf } from '../autoAssignment/automaticPolicies';
 import { endAutomatically, heldUnder } from '../autoAssignment/automaticRequests';
@@ -34,6 +35,7 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   stageEscalation: escalateStage,
   expiryReminder: remindOfEnd,
   graceRemoval: removeAfterGrace,
+  requestRecovery: async (deps, item) => ((await recoverRequest(deps, item.entityId)) ? 'processed' : 'stale'),
 };
 
 /**

@@ -57,3 +57,12 @@ export const PENDING_GRACE_MS = 5 * 60_000;
 export async function planRedelivery(deps: EntitlementDeps, assignmentId: string, at: DateTime): Promise<void> {
   await schedule(deps, deps.redeliveries, 'redelivery', at, assignmentId);
 }
+
+/**
+ * A request written or approved a moment ago, to be looked at again once it should have moved on: if the process
+ * carrying it out stopped first, the expiration sweep re-drives it (or ends it) rather than leave it holding its
+ * claim for ever.
+ */
+export async function planRequestRecovery(deps: EntitlementDeps, requestId: string): Promise<void> {
+  await expiration(deps, 'requestRecovery', deps.clock.now().plus(PENDING_GRACE_MS), requestId);
+}

@@ -54,20 +54,23 @@ export async function reconcile(deps: EntitlementDeps, options: SweepOptions): P
   });
 }
 
-/** Applies an assignment's failed or pending operations again, and brings the request that made it up to date. */
+/**
+ * Applies an assignment's failed or pending operations again, and brings the request that made it up to date. The
+ * request is aligned also when nothing is left to apply: a process that applied every operation and then stopped
+ * (or lost the answer of) the request's own final write left it `delivering`; this is what repairs that.
+ */
 async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): Promise<ItemOutcome> {
   const stored = await deps.grants.findAssignment(item.entityId);
-  const undone = stored?.value.operations.filter((o) => o.state === 'pending' || (o.state === 'failed' && o.attempts < MAX_ATTEMPTS)) ?? [];
-  if (!stored || undone.length === 0) return 'stale';
-  const [applied] = await applyOperations(deps, [stored], { retryFailed: true });
+  if (!stored) return 'stale';
+  const undone = stored.value.operations.filter((o) => o.state === 'pending' || (o.state === 'failed' && o.attempts < MAX_ATTEMPTS));
+  const applied = undone.length > 0 ? (await applyOperations(deps, [stored], { retryFailed: true }))[0]! : stored;
   // The request whose outcome this delivery is: the one that ended the assignment, or the one that made it.
-  const ended = !isActive(applied!.value);
-  const request = await deps.grants.requestOf(applied!.value.targetId, ended ? (applied!.value.endedByRequestId ?? '') : applied!.value.requestId);
-  const outcome = deliveryState(applied!.value.operations, ended ? 'remove' : 'add');
-  if (request && ['delivering', 'partiallyDelivered', 'deliveryFailed'].includes(request.value.state) && request.value.state !== outcome) {
-    await deps.grants.requests.replace(request, inState(deps, request.value, outcome));
-  }
-  return 'processed';
+  const ended = !isActive(applied.value);
+  const request = await deps.grants.requestOf(applied.value.targetId, ended ? (applied.value.endedByRequestId ?? '') : applied.value.requestId);
+  const outcome = deliveryState(applied.value.operations, ended ? 'remove' : 'add');
+  const behind = request && ['delivering', 'partiallyDelivered', 'deliveryFailed'].includes(request.value.state) && request.value.state !== outcome;
+  if (behind) await deps.grants.requests.replace(request, inState(deps, request.value, outcome));
+  return undone.length > 0 || behind ? 'processed' : 'stale';
 }
 
 /** Every resource role some package grants, with the packages granting it, in role-key order. */

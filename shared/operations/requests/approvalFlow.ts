@@ -10,7 +10,7 @@ import { fulfilRequest } from './fulfilRequest';
 import { findRequest, takesPart } from './requestQueries';
 import { closeRequest, inState } from './requestWrites';
 import { resolveApprovers } from './resolveApprovers';
-import { planStage } from '../lifecycle/planDueWork';
+import { planRequestRecovery, planStage } from '../lifecycle/planDueWork';
 import { approvalNeeded, requestDenied } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
 
@@ -81,6 +81,8 @@ export async function decideApprovalStage(deps: EntitlementDeps, caller: Caller,
     } else if (decision.outcome === 'nextStage') {
       saved = await enterStage(deps, stored, decided, decision.nextStageIndex!, await approvalSettingsOf(deps, decided));
     } else {
+      // Crash window: approved (delivering) but not yet carried out below; the recovery item re-drives it.
+      await planRequestRecovery(deps, requestId);
       saved = await deps.grants.requests.replace(stored, inState(deps, decided, 'delivering'));
     }
   } catch (error) {
