@@ -3,7 +3,12 @@ import type { AssignmentRequest } from '../../shared/domain/requests/assignmentR
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { createAccessPackage, deleteAccessPackage } from '../../shared/operations/entitlements/accessPackages';
 import { createAssignmentPolicy, deleteAssignmentPolicy, replaceAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
-import { createCatalog } from '../../shared/operations/entitlements/catalogs';
+import { requestResource } from '../../shared/operations/entitlements/catalogResources';
+import { createCatalog, deleteCatalog } from '../../shared/operations/entitlements/catalogs';
+import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { createRoleAssignment } from '../../shared/operations/roles/roleAssignments';
+import { CATALOG_OWNER, catalogScope } from '../../shared/auth/entitlementRoles';
+import { tableKey } from '../../shared/store/tableKeys';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { decideApprovalStage } from '../../shared/operations/requests/approvalFlow';
@@ -21,6 +26,7 @@ const ADMIN = caller('0ba75e63-2205-4ad7-bd66-c01f47376eb4'); // Global Administ
 const DEBRA = '5b08acc2-13a5-4f07-9a1b-195060c40eb7';
 const MEGAN = '94a2de50-ff54-4939-a9d6-bd800bc49874';
 const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
+const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
@@ -218,5 +224,123 @@ describe('every crash window of the pipeline has a repair', () => {
     expect(request).toMatchObject({ state: 'canceled', status: 'Canceled' });
     expect(await auditActions(canceled!)).toEqual(['submitRequest', 'cancelRequest']);
     expect(await deps.grants.claimOf(MEGAN, pkg.packageId)).toBeUndefined();
+  });
+});
+
+describe('deleting a policy and carrying out a request under it are one decision', () => {
+  it('a delete between the request and its fulfilment cancels the request (audited) and no assignment is made', async () => {
+    const pkg = await packageWith('Deleted after submission');
+    const record = deps.audit.record.bind(deps.audit);
+    jest.spyOn(deps.audit, 'record').mockImplementation(async (event) => {
+      const recorded = await record(event);
+      if (event.action === 'submitRequest') await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return recorded;
+    });
+
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toMatchObject({ code: 'invalidRequest' });
+    jest.restoreAllMocks();
+
+    const [request] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    expect(request?.value.state).toBe('canceled');
+    expect(await auditActions(request!.value.id)).toEqual(['submitRequest', 'cancelRequest']);
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await deps.grants.claimOf(MEGAN, pkg.packageId)).toBeUndefined();
+    expect(await deps.store.policies.find(pkg.policyId)).toBeUndefined();
+  });
+
+  it('a delete between the policy check and the assignment write makes the write lose', async () => {
+    const pkg = await packageWith('Deleted while assigning');
+    const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
+    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment) => {
+      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return indexAssignment(assignment);
+    });
+
+    await expect(userAdd(LIAM, pkg.packageId)).rejects.toMatchObject({ code: 'conflict' });
+    jest.restoreAllMocks();
+
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await deps.store.policies.find(pkg.policyId)).toBeUndefined();
+    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+  });
+
+  it('a delete with a request pending approval cancels it, takes it off its approver’s list, and the package can go', async () => {
+    const pkg = await packageWith('Deleted while pending', { requestApprovalSettings: approvedBy(DEBRA) });
+    const request = await userAdd(MEGAN, pkg.packageId);
+
+    await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+
+    expect((await storedRequest(request.id))?.state).toBe('canceled');
+    expect((await deps.grants.requestsAwaiting(DEBRA)).map((r) => r.value.id)).not.toContain(request.id);
+    expect(await auditActions(request.id)).toContain('cancelRequest');
+    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+    expect(await deps.store.accessPackages.find(pkg.packageId)).toBeUndefined();
+  });
+});
+
+describe('no child outlives its parent', () => {
+  it('a package created while its catalog is deleted, after the delete looked for packages, is undone', async () => {
+    const catalog = await createCatalog(deps, ADMIN, { displayName: 'Deleted with a package racing' });
+    const list = deps.store.accessPackages.list.bind(deps.store.accessPackages);
+    let racing: Promise<unknown> | undefined;
+    jest.spyOn(deps.store.accessPackages, 'list').mockImplementationOnce(async (options) => {
+      const found = await list(options);
+      racing = createAccessPackage(deps, ADMIN, { displayName: 'Orphan?', catalog: { id: catalog.id } }).catch((error: unknown) => error);
+      await racing;
+      return found;
+    });
+
+    await deleteCatalog(deps, ADMIN, catalog.id);
+
+    expect(await racing).toMatchObject({ code: 'conflict' });
+    expect((await list({})).filter((p) => p.value.catalogId === catalog.id)).toEqual([]);
+  });
+
+  it('a policy added while its package is deleted is undone', async () => {
+    const pkg = await packageWith('Deleted with a policy racing');
+    await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+    const list = deps.store.policies.list.bind(deps.store.policies);
+    let racing: Promise<unknown> | undefined;
+    jest.spyOn(deps.store.policies, 'list').mockImplementationOnce(async (options) => {
+      const found = await list(options);
+      racing = createAssignmentPolicy(deps, ADMIN, { displayName: 'Orphan?', allowedTargetScope: 'notSpecified', expiration: { type: 'noExpiration' }, accessPackage: { id: pkg.packageId } }).catch((error: unknown) => error);
+      await racing;
+      return found;
+    });
+
+    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+
+    expect(await racing).toMatchObject({ code: 'conflict' });
+    expect(await list({ partitionId: pkg.packageId })).toEqual([]);
+  });
+
+  it('a role scope added while its package is deleted is undone', async () => {
+    const pkg = await packageWith('Deleted with a role scope racing');
+    await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: FALCON_GROUP, originSystem: 'AadGroup' }, catalog: { id: pkg.catalogId } });
+    await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+    const list = deps.store.roleScopes.list.bind(deps.store.roleScopes);
+    let racing: Promise<unknown> | undefined;
+    jest.spyOn(deps.store.roleScopes, 'list').mockImplementationOnce(async (options) => {
+      const found = await list(options);
+      racing = addResourceRoleScope(deps, ADMIN, pkg.packageId, { role: { originId: `Member_${FALCON_GROUP}`, originSystem: 'AadGroup' } }).catch((error: unknown) => error);
+      await racing;
+      return found;
+    });
+
+    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+
+    expect(await racing).toMatchObject({ code: 'conflict' });
+    expect(await list({ partitionKey: tableKey(pkg.packageId) })).toEqual([]);
+  });
+
+  it("a deleted catalog's role assignments go with it, audited", async () => {
+    const catalog = await createCatalog(deps, ADMIN, { displayName: 'Deleted with its owner' });
+    const owner = await createRoleAssignment(deps, ADMIN, { principalId: DEBRA, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(catalog.id) });
+
+    await deleteCatalog(deps, ADMIN, catalog.id);
+
+    expect(await deps.roleAssignments.find(owner.id)).toBeUndefined();
+    expect((await deps.roleAssignments.ofPrincipal(DEBRA)).filter((a) => a.appScopeId === catalogScope(catalog.id))).toEqual([]);
+    expect(await auditActions(owner.id)).toEqual(['createRoleAssignment', 'deleteRoleAssignment']);
   });
 });

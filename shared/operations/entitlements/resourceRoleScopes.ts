@@ -51,6 +51,8 @@ export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, 
   const roleScope: ResourceRoleScope = { id: `${role.id}_${scope.id}`, createdDateTime: nowIso(deps), role, scope };
   const written = await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
   await undoUnlessParentRemains(
+    deps,
+    { kind: 'accessPackage', id: packageId },
     () => findAccessPackage(deps, packageId),
     () => deps.store.roleScopes.delete(written),
   );
