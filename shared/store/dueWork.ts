@@ -50,6 +50,12 @@ export class DueWorkStore<K extends string> {
     return items.filter((d) => d.value.dueDateTime <= nowIso).sort((a, b) => a.value.dueDateTime.localeCompare(b.value.dueDateTime));
   }
 
+  /** Takes back an item planned for something that was then not written after all (a refused request). */
+  async unschedule(item: DueItem<K>): Promise<void> {
+    const stored = await this.#items.get(minuteOf(item.dueDateTime), rowKeyOf(item));
+    if (stored) await this.#items.delete(stored);
+  }
+
   done(item: StoredDocument<DueItem<K>>): Promise<void> {
     return this.#items.delete(item);
   }

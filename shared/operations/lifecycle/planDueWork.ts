@@ -63,6 +63,15 @@ export async function planRedelivery(deps: EntitlementDeps, assignmentId: string
  * carrying it out stopped first, the expiration sweep re-drives it (or ends it) rather than leave it holding its
  * claim for ever.
  */
-export async function planRequestRecovery(deps: EntitlementDeps, requestId: string): Promise<void> {
-  await expiration(deps, 'requestRecovery', deps.clock.now().plus(PENDING_GRACE_MS), requestId);
+export async function planRequestRecovery(deps: EntitlementDeps, requestId: string, from = deps.clock.now()): Promise<void> {
+  await expiration(deps, 'requestRecovery', from.plus(PENDING_GRACE_MS), requestId);
+}
+
+/** A new request's recovery item counts from its creation, so that taking the request back can find it again. */
+export const planNewRequestRecovery = (deps: EntitlementDeps, request: AssignmentRequest) => planRequestRecovery(deps, request.id, DateTime.fromISO(request.createdDateTime));
+
+/** Takes back the recovery item of a new request that was refused or withdrawn: nothing of it is left. */
+export async function unplanNewRequestRecovery(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
+  const due = DateTime.fromISO(request.createdDateTime).plus(PENDING_GRACE_MS).toUTC().toISO()!;
+  await deps.due.unschedule({ kind: 'requestRecovery', dueDateTime: due, entityId: request.id, detail: '' });
 }

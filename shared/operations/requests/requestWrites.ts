@@ -4,7 +4,7 @@ import { COMPLETED_REQUEST_STATES, type AssignmentRequest, type RequestState } f
 import type { StoredDocument } from '../../store/documentTable';
 import { GrantStore, type PackageClaim } from '../../store/grantStore';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
-import { planRequestRecovery } from '../lifecycle/planDueWork';
+import { planNewRequestRecovery, unplanNewRequestRecovery } from '../lifecycle/planDueWork';
 
 /** Graph's free-form status for each request state, as Entra spells them. */
 export const REQUEST_STATUS: Record<RequestState, string> = {
@@ -42,7 +42,7 @@ export async function insertClaimedRequest(deps: EntitlementDeps, request: Assig
   } catch (error) {
     const inserted = await insertedDespite(deps, request);
     if (inserted) return inserted;
-    await deps.grants.unindexRequest(request);
+    await takeBackInsert(deps, request);
     if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, request);
     throw error;
   }
@@ -56,6 +56,7 @@ export async function insertRequest(deps: EntitlementDeps, request: AssignmentRe
   } catch (error) {
     const inserted = await insertedDespite(deps, request);
     if (inserted) return inserted;
+    await takeBackInsert(deps, request);
     throw error;
   }
 }
@@ -67,7 +68,13 @@ export async function insertRequest(deps: EntitlementDeps, request: AssignmentRe
  */
 async function prepareInsert(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
   await deps.grants.indexRequest(request);
-  await planRequestRecovery(deps, request.id);
+  await planNewRequestRecovery(deps, request);
+}
+
+/** A request refused at its insert (a duplicate) or withdrawn leaves nothing behind: not its pointers, not its recovery item. */
+async function takeBackInsert(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
+  await unplanNewRequestRecovery(deps, request);
+  await deps.grants.unindexRequest(request);
 }
 
 /**
@@ -99,7 +106,7 @@ export async function withdrawUnchangedRequest(deps: EntitlementDeps, stored: St
     throw error;
   }
   await grants.requests.delete(withdrawn);
-  await grants.unindexRequest(request);
+  await takeBackInsert(deps, request);
 }
 
 async function duplicateRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<DomainError> {
