@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { Caller } from '../../shared/auth/caller';
 import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
@@ -68,8 +69,9 @@ async function storedRequest(id: string): Promise<AssignmentRequest | undefined>
 async function activeAssignments(packageId: string) {
   return (await deps.grants.allAssignments()).map((a) => a.value).filter((a) => a.accessPackageId === packageId && a.state !== 'expired');
 }
+/** The audit log keeps its own clock (the real one): today's events. */
 async function auditActions(entityId: string): Promise<string[]> {
-  return (await deps.audit.ofDay(world.now().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === entityId).map((e) => e.action);
+  return (await deps.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === entityId).map((e) => e.action);
 }
 
 describe('ending access works from the assignment alone', () => {
@@ -87,6 +89,18 @@ describe('ending access works from the assignment alone', () => {
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
     await deleteAccessPackage(deps, ADMIN, pkg.packageId);
     expect(await deps.store.accessPackages.find(pkg.packageId)).toBeUndefined();
+  });
+  it('an assignment whose policy is gone still ends at its end, by the expiration sweep', async () => {
+    const pkg = await packageWith('Policy gone, expiring', { expiration: { type: 'afterDuration', duration: 'P1D' } });
+    await adminAdd(DEBRA, pkg);
+    await deps.store.policies.delete((await deps.store.policies.find(pkg.policyId))!);
+
+    world.advance({ days: 2 });
+    await sweepExpirations(deps, { holder: 'test', budgetMs: 30_000 });
+
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    const removals = (await deps.grants.requestsOf(DEBRA)).filter((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
+    expect(removals.map((r) => r.value.state)).toEqual(['delivered']);
   });
 });
 
