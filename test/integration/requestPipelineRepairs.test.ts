@@ -278,6 +278,17 @@ describe('deleting a policy and carrying out a request under it are one decision
     await deleteAccessPackage(deps, ADMIN, pkg.packageId);
   });
 
+  it('a refused delete (the policy still governs an assignment) cancels none of its open requests', async () => {
+    const pkg = await packageWith('Refused delete', { requestApprovalSettings: approvedBy(DEBRA) });
+    await adminAdd(LIAM, pkg);
+    const pending = await userAdd(MEGAN, pkg.packageId);
+
+    await expect(deleteAssignmentPolicy(deps, ADMIN, pkg.policyId)).rejects.toMatchObject({ code: 'conflict' });
+
+    expect((await storedRequest(pending.id))?.state).toBe('pendingApproval');
+    expect(await deps.store.policies.find(pkg.policyId)).toBeDefined();
+  });
+
   it('a delete with a request pending approval cancels it, takes it off its approver’s list, and the package can go', async () => {
     const pkg = await packageWith('Deleted while pending', { requestApprovalSettings: approvedBy(DEBRA) });
     const request = await userAdd(MEGAN, pkg.packageId);
@@ -345,6 +356,23 @@ describe('no child outlives its parent', () => {
 
     expect(await racing).toMatchObject({ code: 'conflict' });
     expect(await list({ partitionKey: tableKey(pkg.packageId) })).toEqual([]);
+  });
+
+  it('a catalog role assignment made while its catalog is deleted is undone', async () => {
+    const catalog = await createCatalog(deps, ADMIN, { displayName: 'Deleted with a role assignment racing' });
+    const list = deps.store.accessPackages.list.bind(deps.store.accessPackages);
+    let racing: Promise<unknown> | undefined;
+    jest.spyOn(deps.store.accessPackages, 'list').mockImplementationOnce(async (options) => {
+      const found = await list(options);
+      racing = createRoleAssignment(deps, ADMIN, { principalId: LIAM, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(catalog.id) }).catch((error: unknown) => error);
+      await racing;
+      return found;
+    });
+
+    await deleteCatalog(deps, ADMIN, catalog.id);
+
+    expect(await racing).toMatchObject({ code: 'conflict' });
+    expect((await deps.roleAssignments.ofPrincipal(LIAM)).filter((a) => a.appScopeId === catalogScope(catalog.id))).toEqual([]);
   });
 
   it("a deleted catalog's role assignments go with it, audited", async () => {

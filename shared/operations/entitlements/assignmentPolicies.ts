@@ -93,9 +93,15 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
 export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findAssignmentPolicy(deps, id);
   await retiring(deps, { kind: 'assignmentPolicy', id }, async () => {
+    const refuseIfGoverning = async () => {
+      const governed = (await deps.grants.assignmentsOfPackage(stored.value.accessPackageId)).filter((a) => a.value.assignmentPolicyId === id && a.value.state !== 'expired');
+      if (governed.length > 0) throw new DomainError('conflict', `Assignment policy '${id}' still governs ${governed.length} assignment(s); remove them first.`);
+    };
+    // Before canceling anything (a refused delete cancels nothing), and again after: a request carried out while
+    // the others were canceled made an assignment.
+    await refuseIfGoverning();
     await cancelRequestsUnder(deps, actor, { packageId: stored.value.accessPackageId, policyId: id }, `Assignment policy '${id}' was deleted.`);
-    const governed = (await deps.grants.assignmentsOfPackage(stored.value.accessPackageId)).filter((a) => a.value.assignmentPolicyId === id && a.value.state !== 'expired');
-    if (governed.length > 0) throw new DomainError('conflict', `Assignment policy '${id}' still governs ${governed.length} assignment(s); remove them first.`);
+    await refuseIfGoverning();
     await deps.store.policies.delete(stored);
   });
   await deps.audit.record({ actorId: actor.objectId, action: 'deleteAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: null });
