@@ -25,6 +25,9 @@ export async function submitAssignmentRequest(deps: EntitlementDeps, caller: Cal
   const request = effectOf(input) === 'add' ? await newAddition(deps, caller, input) : await newChange(deps, caller, input);
 
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
+  // Crash windows from here on: an insert whose answer is lost stands (insertedDespite); a process that stops
+  // before the request moves on leaves it to its recovery item (recoverRequest); once its assignment is written,
+  // the reconcile sweep's redelivery finishes it; a failure answered to the caller takes the request back.
   const stored = effectOf(request) === 'add' ? await insertClaimedRequest(deps, request) : await insertRequest(deps, request);
   await deps.audit.record({ actorId: caller.objectId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request });
   try {
