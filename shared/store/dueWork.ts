@@ -10,7 +10,7 @@ import { ignoreExisting } from './storeErrors';
  * What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work).
  * The expiration sweep's kinds share one index; redelivery, the reconcile sweep's, has its own.
  */
-export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'graceRemoval';
+export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'graceRemoval' | 'requestRecovery';
 /** `redelivery`: one assignment's operations; `packageRoleChange`: a role added to or taken out of a package, for its assignees. */
 export type RedeliveryKind = 'redelivery' | 'packageRoleChange';
 
@@ -70,6 +70,12 @@ export class DueWorkStore<K extends string> {
     const items = await this.#items.list({ filter: range });
     const nowIso = now.toUTC().toISO()!;
     return items.filter((d) => d.value.dueDateTime <= nowIso).sort((a, b) => a.value.dueDateTime.localeCompare(b.value.dueDateTime));
+  }
+
+  /** Takes back an item planned for something that was then not written after all (a refused request). */
+  async unschedule(item: DueItem<K>): Promise<void> {
+    const stored = await this.#items.get(minuteOf(item.dueDateTime), rowKeyOf(item));
+    if (stored) await this.#items.delete(stored);
   }
 
   done(item: StoredDocument<DueItem<K>>): Promise<void> {

@@ -24,6 +24,13 @@ export interface IncompatibilityLink {
   otherId: string;
 }
 
+/** A delete of a parent under way (see parentCheck.ts): children written meanwhile undo themselves. */
+export interface RetiringMark {
+  kind: string;
+  id: string;
+  since: string;
+}
+
 /**
  * The entitlement tables, keyed for their reads: catalogs in one partition; resources, roles, scopes, packages and
  * resource requests by catalog; role scopes, policies and incompatibilities by package. Packages and policies are
@@ -41,6 +48,7 @@ export class EntitlementStore {
   readonly policies: LocatedTable<StoredPolicy>;
   readonly incompatibilities: DocumentTable<IncompatibilityLink>;
   readonly settings: DocumentTable<EntitlementSettings>;
+  readonly retiring: DocumentTable<RetiringMark>;
 
   constructor(tables: Tables) {
     const table = (name: string) => () => tables.get(name);
@@ -60,6 +68,7 @@ export class EntitlementStore {
     );
     this.incompatibilities = new DocumentTable(table('incompatibilities'), 'incompatibility');
     this.settings = new DocumentTable(table('settings'), 'settings');
+    this.retiring = new DocumentTable(table('retiringParents'), 'deletion mark');
   }
 
   rolesOf(catalogId: string, resourceId: string): Promise<StoredDocument<ResourceRole>[]> {

@@ -1,7 +1,7 @@
 import type { Assignment } from '../domain/assignments/assignment';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../domain/requests/assignmentRequest';
 import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type StoredDocument } from './documentTable';
-import { rowKeysUnder } from './odataFilter';
+import { allOf, filter, rowKeysUnder } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
 import { mapConcurrently } from '../concurrently';
 import { ignoreExisting } from './storeErrors';
@@ -92,6 +92,14 @@ export class GrantStore {
   /** Every request, across targets: a scan, for administrators' unfiltered lists. */
   allRequests(): Promise<StoredDocument<AssignmentRequest>[]> {
     return this.requests.list({ filter: rowKeysUnder('request') });
+  }
+
+  /**
+   * The requests for a package, across targets: a scan filtered on the package, for deleting a policy or package
+   * (rare, and it must see every open request; no index of requests by package is kept for it).
+   */
+  requestsForPackage(packageId: string): Promise<StoredDocument<AssignmentRequest>[]> {
+    return this.requests.list({ filter: allOf(rowKeysUnder('request'), filter`accessPackageId eq ${packageId}`) });
   }
 
   allAssignments(): Promise<StoredDocument<Assignment>[]> {

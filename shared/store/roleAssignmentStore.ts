@@ -41,6 +41,11 @@ export class RoleAssignmentStore {
     return (await this.assignments.list()).map((d) => d.value);
   }
 
+  /** The assignments at one scope (a catalog's): a scan, for deleting the catalog. */
+  async atScope(appScopeId: string): Promise<StoredDocument<RoleAssignment>[]> {
+    return (await this.assignments.list()).filter((d) => d.value.appScopeId === appScopeId);
+  }
+
   insert(assignment: RoleAssignment): Promise<StoredDocument<RoleAssignment>> {
     return this.assignments.insert(assignment.principalId, assignment.id, assignment);
   }

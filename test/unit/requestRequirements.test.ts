@@ -287,6 +287,26 @@ describe('assignmentSchedule', () => {
     expect(invalidRequestMessage(() => assignmentSchedule(policy, requested, NOW, { byAdministrator }))).toContain(message);
   });
 
+  it('bounds an extension by the policy counted from now: a later start cannot stretch a 30-day policy', () => {
+    const thirtyDays = custom(afterDuration('P30D'));
+    expect(invalidRequestMessage(() => assignmentSchedule(thirtyDays, asked('2030-06-01T00:00:00Z'), NOW, { byAdministrator: false, extending: true }))).toContain(
+      "schedule.startDateTime: policy 'Sales access' ends its assignments at 2030-01-31T00:00:00Z, which is not after the start 2030-06-01T00:00:00Z",
+    );
+    expect(assignmentSchedule(thirtyDays, asked('2030-01-20T00:00:00Z'), NOW, { byAdministrator: false, extending: true })).toEqual(
+      asked('2030-01-20T00:00:00Z', until('2030-01-31T00:00:00Z')),
+    );
+    expect(invalidRequestMessage(() => assignmentSchedule(thirtyDays, asked('2030-01-20T00:00:00Z', afterDuration('P30D')), NOW, { byAdministrator: true, extending: true }))).toContain(
+      'lasts at most P30D from its start (until 2030-01-31T00:00:00Z)',
+    );
+  });
+
+  it('refuses a start more than a year ahead, for an administrator and under a policy without an end too', () => {
+    expect(invalidRequestMessage(() => assignmentSchedule(custom(noExpiration), asked('2031-01-02T00:00:00Z'), NOW, { byAdministrator: true }))).toContain(
+      'schedule.startDateTime: the start 2031-01-02T00:00:00Z is more than 365 days ahead; ask for a start before 2031-01-01T00:00:00Z',
+    );
+    expect(assignmentSchedule(custom(noExpiration), asked('2030-12-31T00:00:00Z'), NOW, { byAdministrator: false })).toEqual(asked('2030-12-31T00:00:00Z', noExpiration));
+  });
+
   it('refuses any request under a policy whose end date has passed', () => {
     const ended = policyWith({ expiration: afterDateTime('2029-12-31T00:00:00Z') });
     expect(invalidRequestMessage(() => assignmentSchedule(ended, null, NOW, { byAdministrator: true }))).toBe(

@@ -181,7 +181,7 @@ function stageAt(approval: Approval, index: number): ApprovalStageRecord {
 }
 
 function withStage(approval: Approval, changed: ApprovalStageRecord): Approval {
-  return { stages: approval.stages.map((s) => (s.id === changed.id ? changed : s)) };
+  return { ...approval, stages: approval.stages.map((s) => (s.id === changed.id ? changed : s)) };
 }
 
 function iso(now: DateTime): string {

@@ -1,4 +1,4 @@
-import type { ExpirationPattern } from '../policies';
+import type { ApprovalStage, ExpirationPattern } from '../policies';
 
 /** The request types a caller may send (reference §3); `system*` ones are made by Portcullis itself. */
 export const CALLER_REQUEST_TYPES = ['userAdd', 'userUpdate', 'userRemove', 'adminAdd', 'adminUpdate', 'adminRemove'] as const;
@@ -77,6 +77,11 @@ export interface ApprovalStageRecord {
 /** The approval of one request (Graph's `approval`, whose id is the request's id). */
 export interface Approval {
   stages: ApprovalStageRecord[];
+  /**
+   * The policy's stages when the request was submitted: the approval follows them even if the policy changes or
+   * goes meanwhile. Absent on requests stored before it was kept; those read their policy.
+   */
+  settings?: ApprovalStage[];
 }
 
 export interface AssignmentRequest {

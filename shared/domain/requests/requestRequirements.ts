@@ -18,6 +18,11 @@ const CLOCK_SKEW = Duration.fromObject({ minutes: 5 });
  * sweep, a minute on, while a long tolerance would deliver a deliberately near start too early.
  */
 const START_SKEW = Duration.fromObject({ seconds: 5 });
+/**
+ * How far ahead a requested start may be: access asked for now is for work coming up, not for years on. A start
+ * further out is refused, so a request cannot sit scheduled, holding its claim, for ever.
+ */
+export const MAX_START_AHEAD = Duration.fromObject({ days: 365 });
 /** Choices listed in a message; a policy may have a hundred. */
 const MAX_LISTED_CHOICES = 10;
 
@@ -113,13 +118,15 @@ function displayValueOf(question: AccessPackageQuestion, value: string): string 
  * The schedule an assignment gets: from the requested start (or now; a start in the past is now) to the policy's
  * end, or an earlier end the request asks for. Users may ask for a schedule only where the policy allows it;
  * administrators always may, within the policy's end. The end is given as a date-time, so it no longer depends
- * on when the request is carried out.
+ * on when the request is carried out. A start more than MAX_START_AHEAD away is refused. An extension
+ * (`extending`) is bounded by the policy counted from now, not from the start it asks for: moving the start out
+ * cannot stretch a 30-day policy over years.
  */
 export function assignmentSchedule(
   policy: AssignmentPolicy,
   requested: RequestSchedule | null,
   now: DateTime,
-  options: { byAdministrator: boolean },
+  options: { byAdministrator: boolean; extending?: boolean },
 ): RequestSchedule {
   if (requested && !options.byAdministrator && !policy.requestorSettings.allowCustomAssignmentSchedule) {
     throw invalidAssignmentRequest([
@@ -129,7 +136,12 @@ export function assignmentSchedule(
   const askedStart = requested?.startDateTime ? DateTime.fromISO(requested.startDateTime, { zone: 'utc' }) : null;
   const start = askedStart && askedStart > now.plus(START_SKEW) ? askedStart : now.toUTC();
   const startText = isoText(start);
-  const policyEnd = assignmentEnd({ startDateTime: startText, expiration: policy.expiration });
+  if (start > now.plus(MAX_START_AHEAD)) {
+    throw invalidAssignmentRequest([
+      { path: ['schedule', 'startDateTime'], message: `the start ${startText} is more than ${MAX_START_AHEAD.as('days')} days ahead; ask for a start before ${isoText(now.plus(MAX_START_AHEAD))}` },
+    ]);
+  }
+  const policyEnd = assignmentEnd({ startDateTime: options.extending ? isoText(now) : startText, expiration: policy.expiration });
   if (policyEnd && policyEnd <= start) {
     throw invalidAssignmentRequest([
       {
@@ -146,7 +158,7 @@ export function assignmentSchedule(
   if (askedEnd && askedEnd <= start) throw refuse(`the end ${isoText(askedEnd)} must be after the start ${startText}`);
   if (policyEnd && (!askedEnd || askedEnd > policyEnd.plus(CLOCK_SKEW))) {
     const askedFor = askedEnd ? `an end at ${isoText(askedEnd)}` : 'no end';
-    throw refuse(`asks for ${askedFor}, but under policy '${policy.displayName}' access ${describeEnd(policy, start)}; ask for an earlier end, or leave expiration out for the longest allowed`);
+    throw refuse(`asks for ${askedFor}, but under policy '${policy.displayName}' access ${describeEnd(policy, options.extending ? now.toUTC() : start)}; ask for an earlier end, or leave expiration out for the longest allowed`);
   }
   return scheduleFrom(start, askedEnd && policyEnd && policyEnd < askedEnd ? policyEnd : askedEnd);
 }

@@ -5,7 +5,8 @@ import type { AccessPackage } from '../../domain/entitlements';
 import type { StoredDocument } from '../../store/documentTable';
 import { tableKey } from '../../store/tableKeys';
 import { findCatalog } from './catalogs';
-import { undoUnlessParentRemains } from './parentCheck';
+import { retiring, undoUnlessParentRemains } from './parentCheck';
+import { cancelRequestsUnder } from '../requests/requestActions';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
 
 const packageFields = {
@@ -38,6 +39,8 @@ export async function createAccessPackage(deps: EntitlementDeps, actor: Actor, b
   };
   const stored = await deps.store.accessPackages.insert(catalog.value.id, accessPackage.id, accessPackage);
   await undoUnlessParentRemains(
+    deps,
+    { kind: 'catalog', id: catalog.value.id },
     () => findCatalog(deps, catalog.value.id),
     () => deps.store.accessPackages.delete(stored),
   );
@@ -67,17 +70,32 @@ export async function updateAccessPackage(deps: EntitlementDeps, actor: Actor, i
 
 /**
  * Refused while anyone is assigned the package or policies exist (remove assignments, then policies, as Graph's
- * tutorial does); role scopes and incompatibilities go with it.
+ * tutorial does); requests still open for it are canceled (audited); role scopes and incompatibilities go with it.
+ * The delete runs under the package's deletion mark, so a policy or role scope added meanwhile undoes itself.
  */
 export async function deleteAccessPackage(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findAccessPackage(deps, id);
+  await retiring(deps, { kind: 'accessPackage', id }, async () => {
+    const refuseIfAssigned = async () => {
+      if ((await deps.grants.assignmentsOfPackage(id)).some((a) => a.value.state !== 'expired')) {
+        throw new DomainError('conflict', `Access package '${id}' still has assignments; remove them first.`);
+      }
+    };
+    await refuseIfAssigned();
+    if ((await deps.store.policies.list({ partitionId: id })).length > 0) {
+      throw new DomainError('conflict', `Access package '${id}' still has assignment policies; delete them first.`);
+    }
+    await cancelRequestsUnder(deps, actor, { packageId: id }, `Access package '${id}' was deleted.`);
+    // Again: a request carried out while the others were canceled made an assignment.
+    await refuseIfAssigned();
+    await deletePackageParts(deps, id);
+    await deps.store.accessPackages.delete(stored);
+  });
+  await deps.audit.record({ actorId: actor.objectId, action: 'deleteAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: null });
+}
+
+async function deletePackageParts(deps: EntitlementDeps, id: string): Promise<void> {
   const packageKey = tableKey(id);
-  if ((await deps.grants.assignmentsOfPackage(id)).some((a) => a.value.state !== 'expired')) {
-    throw new DomainError('conflict', `Access package '${id}' still has assignments; remove them first.`);
-  }
-  if ((await deps.store.policies.list({ partitionId: id })).length > 0) {
-    throw new DomainError('conflict', `Access package '${id}' still has assignment policies; delete them first.`);
-  }
   for (const roleScope of await deps.store.roleScopes.list({ partitionKey: packageKey })) await deps.store.roleScopes.delete(roleScope);
   for (const link of await deps.store.incompatibilities.list({ partitionKey: packageKey })) {
     if (link.value.kind === 'accessPackage') {
@@ -91,6 +109,4 @@ export async function deleteAccessPackage(deps: EntitlementDeps, actor: Actor, i
     const forward = await deps.store.incompatibilities.get(tableKey(link.value.packageId), tableKey('accessPackage', id));
     if (forward) await deps.store.incompatibilities.delete(forward);
   }
-  await deps.store.accessPackages.delete(stored);
-  await deps.audit.record({ actorId: actor.objectId, action: 'deleteAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: null });
 }

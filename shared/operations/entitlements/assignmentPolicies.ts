@@ -6,7 +6,8 @@ import { parsePolicyInput } from '../../domain/policies';
 import type { StoredDocument } from '../../store/documentTable';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import { findAccessPackage } from './accessPackages';
-import { undoUnlessParentRemains } from './parentCheck';
+import { retiring, undoUnlessParentRemains } from './parentCheck';
+import { cancelRequestsUnder } from '../requests/requestActions';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
 
 
@@ -51,6 +52,8 @@ export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Calle
   await checkAutomatic(deps, actor, policy);
   const stored = await deps.store.policies.insert(policy.accessPackageId, policy.id, policy);
   await undoUnlessParentRemains(
+    deps,
+    { kind: 'accessPackage', id: policy.accessPackageId },
     () => findAccessPackage(deps, policy.accessPackageId),
     () => deps.store.policies.delete(stored),
   );
@@ -81,12 +84,26 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
   return replaced;
 }
 
-/** Refused while assignments made under the policy are active: they would lose the rules that govern them. */
+/**
+ * Refused while assignments made under the policy are active: they would lose the rules that govern them. Requests
+ * still open under it are canceled (audited). The delete runs under the policy's deletion mark, which a request
+ * checks before it becomes an assignment (grantAccess): a request is canceled here, or carried out there and
+ * refuses the delete, never both left standing.
+ */
 export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findAssignmentPolicy(deps, id);
-  const governed = (await deps.grants.assignmentsOfPackage(stored.value.accessPackageId)).filter((a) => a.value.assignmentPolicyId === id && a.value.state !== 'expired');
-  if (governed.length > 0) throw new DomainError('conflict', `Assignment policy '${id}' still governs ${governed.length} assignment(s); remove them first.`);
-  await deps.store.policies.delete(stored);
+  await retiring(deps, { kind: 'assignmentPolicy', id }, async () => {
+    const refuseIfGoverning = async () => {
+      const governed = (await deps.grants.assignmentsOfPackage(stored.value.accessPackageId)).filter((a) => a.value.assignmentPolicyId === id && a.value.state !== 'expired');
+      if (governed.length > 0) throw new DomainError('conflict', `Assignment policy '${id}' still governs ${governed.length} assignment(s); remove them first.`);
+    };
+    // Before canceling anything (a refused delete cancels nothing), and again after: a request carried out while
+    // the others were canceled made an assignment.
+    await refuseIfGoverning();
+    await cancelRequestsUnder(deps, actor, { packageId: stored.value.accessPackageId, policyId: id }, `Assignment policy '${id}' was deleted.`);
+    await refuseIfGoverning();
+    await deps.store.policies.delete(stored);
+  });
   await deps.audit.record({ actorId: actor.objectId, action: 'deleteAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: null });
 }
 

@@ -1,7 +1,8 @@
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { Caller } from '../../auth/caller';
 import { CATALOG_OWNER, catalogScope } from '../../auth/entitlementRoles';
-import { assignRole } from '../roles/roleAssignments';
+import { assignRole, removeRoleAssignmentsIn } from '../roles/roleAssignments';
+import { retiring } from './parentCheck';
 import { z } from 'zod';
 import { parseInput } from '../../api/validation';
 import { deterministicId } from '../../domain/deterministicId';
@@ -112,17 +113,24 @@ export async function updateCatalog(deps: EntitlementDeps, actor: Actor, id: str
   await deps.audit.record({ actorId: actor.objectId, action: 'updateCatalog', entityType: 'catalog', entityId: id, before: stored.value, after: updated });
 }
 
-/** The built-in catalog stays; a catalog with access packages must be emptied first, as in Entra. */
+/**
+ * The built-in catalog stays; a catalog with access packages must be emptied first, as in Entra. Its resources and
+ * the role assignments scoped to it go with it. The delete runs under the catalog's deletion mark, so a package
+ * or role assignment added meanwhile undoes itself.
+ */
 export async function deleteCatalog(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findCatalog(deps, id);
   if (stored.value.catalogType === 'serviceDefault') throw new DomainError('conflict', 'The built-in General catalog cannot be deleted.');
-  if ((await deps.store.accessPackages.list({ partitionId: id })).length > 0) {
-    throw new DomainError('conflict', `Catalog '${id}' still has access packages; delete them first.`);
-  }
-  const partitionKey = tableKey(id);
-  for (const role of await deps.store.resourceRoles.list({ partitionKey })) await deps.store.resourceRoles.delete(role);
-  for (const scope of await deps.store.resourceScopes.list({ partitionKey })) await deps.store.resourceScopes.delete(scope);
-  for (const resource of await deps.store.resources.list({ partitionKey })) await deps.store.resources.delete(resource);
-  await deps.store.catalogs.delete(stored);
+  await retiring(deps, { kind: 'catalog', id }, async () => {
+    if ((await deps.store.accessPackages.list({ partitionId: id })).length > 0) {
+      throw new DomainError('conflict', `Catalog '${id}' still has access packages; delete them first.`);
+    }
+    const partitionKey = tableKey(id);
+    for (const role of await deps.store.resourceRoles.list({ partitionKey })) await deps.store.resourceRoles.delete(role);
+    for (const scope of await deps.store.resourceScopes.list({ partitionKey })) await deps.store.resourceScopes.delete(scope);
+    for (const resource of await deps.store.resources.list({ partitionKey })) await deps.store.resources.delete(resource);
+    await removeRoleAssignmentsIn(deps, actor, id);
+    await deps.store.catalogs.delete(stored);
+  });
   await deps.audit.record({ actorId: actor.objectId, action: 'deleteCatalog', entityType: 'catalog', entityId: id, before: stored.value, after: null });
 }

@@ -56,6 +56,8 @@ export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, 
   await planRoleChange(deps, packageId, directoryRoleOf(roleScope), 'add');
   const written = await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
   await undoUnlessParentRemains(
+    deps,
+    { kind: 'accessPackage', id: packageId },
     () => findAccessPackage(deps, packageId),
     () => deps.store.roleScopes.delete(written),
   );

@@ -3,14 +3,14 @@ import { currentStage, expireStage } from '../../domain/requests/approvalStages'
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { assignmentEnd, isScheduledStart } from '../../domain/requests/requestRequirements';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
-import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { accessEndingSoon, accessExpired, approvalNeeded, requestDenied } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
 import { closeRequest, inState } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
 import { carryOut, systemRequest } from '../requests/systemRequests';
-import { fulfilOrDeny } from '../requests/approvalFlow';
+import { recoverRequest } from '../requests/recoverRequest';
+import { approvalSettingsOf, fulfilOrDeny } from '../requests/approvalFlow';
 import { automaticPolicy, subjectOf } from '../autoAssignment/automaticPolicies';
 import { endAutomatically, heldUnder } from '../autoAssignment/automaticRequests';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
@@ -35,6 +35,7 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   stageEscalation: escalateStage,
   expiryReminder: remindOfEnd,
   graceRemoval: removeAfterGrace,
+  requestRecovery: async (deps, item) => ((await recoverRequest(deps, item.entityId)) ? 'processed' : 'stale'),
 };
 
 /**
@@ -106,13 +107,13 @@ async function escalateStage(deps: EntitlementDeps, item: DueItem<ExpirationKind
   const stage = stored?.value.state === 'pendingApproval' && stored.value.approval ? currentStage(stored.value.approval) : undefined;
   if (!stored || !stage || stage.id !== item.detail || stage.escalated) return 'stale';
   const request = stored.value;
-  const settings = (await findAssignmentPolicy(deps, request.assignmentPolicyId)).value.requestApprovalSettings.stages[stage.index];
+  const settings = (await approvalSettingsOf(deps, request))[stage.index];
   const escalationApprovers = settings ? await resolveApprovers(deps.directory, settings, { requestorId: request.requestorId, targetId: request.targetId }, { escalation: true }) : [];
   const added = escalationApprovers.filter((id) => !stage.approverIds.includes(id));
   await deps.grants.indexApprovers(request, added);
   // The first approvers may still decide; the escalation approvers join them.
   const stages = request.approval!.stages.map((s) => (s.id === stage.id ? { ...s, approverIds: [...s.approverIds, ...added], escalated: true } : s));
-  const escalated: AssignmentRequest = { ...request, approval: { stages } };
+  const escalated: AssignmentRequest = { ...request, approval: { ...request.approval!, stages } };
   await deps.grants.requests.replace(stored, escalated);
   await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'escalateApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: request, after: escalated });
   await notify(deps, about(request), (s) => approvalNeeded(added, s, true));

@@ -65,3 +65,21 @@ export async function planRedelivery(deps: EntitlementDeps, assignmentId: string
 export async function planPackageRoleChange(deps: EntitlementDeps, packageId: string, role: DirectoryRole, action: DeliveryAction, at: DateTime): Promise<void> {
   await schedule(deps, deps.redeliveries, 'packageRoleChange', at, packageId, `${action}|${role.roleScopeId}`, role);
 }
+
+/**
+ * A request written or approved a moment ago, to be looked at again once it should have moved on: if the process
+ * carrying it out stopped first, the expiration sweep re-drives it (or ends it) rather than leave it holding its
+ * claim for ever.
+ */
+export async function planRequestRecovery(deps: EntitlementDeps, requestId: string, from = deps.clock.now()): Promise<void> {
+  await expiration(deps, 'requestRecovery', from.plus(PENDING_GRACE_MS), requestId);
+}
+
+/** A new request's recovery item counts from its creation, so that taking the request back can find it again. */
+export const planNewRequestRecovery = (deps: EntitlementDeps, request: AssignmentRequest) => planRequestRecovery(deps, request.id, DateTime.fromISO(request.createdDateTime));
+
+/** Takes back the recovery item of a new request that was refused or withdrawn: nothing of it is left. */
+export async function unplanNewRequestRecovery(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
+  const due = DateTime.fromISO(request.createdDateTime).plus(PENDING_GRACE_MS).toUTC().toISO()!;
+  await deps.due.unschedule({ kind: 'requestRecovery', dueDateTime: due, entityId: request.id, detail: '' });
+}

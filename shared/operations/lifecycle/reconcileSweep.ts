@@ -61,24 +61,32 @@ export async function reconcile(deps: EntitlementDeps, options: SweepOptions): P
   });
 }
 
-/** Applies an assignment's failed or pending operations again, and brings the request that made it up to date. */
+/**
+ * Applies an assignment's failed or pending operations again, and brings the request that made it up to date. The
+ * request is aligned also when nothing is left to apply: a process that applied every operation and then stopped
+ * (or lost the answer of) the request's own final write left it `delivering`; this is what repairs that.
+ */
 async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): Promise<ItemOutcome> {
   const stored = await deps.grants.findAssignment(item.entityId);
-  const undone = stored?.value.operations.filter((o) => o.state === 'pending' || (o.state === 'failed' && o.attempts < MAX_ATTEMPTS)) ?? [];
-  if (!stored || undone.length === 0) return 'stale';
-  const [applied] = await applyOperations(deps, [stored], { retryFailed: true });
-  await bringRequestUpToDate(deps, applied!.value);
-  return 'processed';
+  if (!stored) return 'stale';
+  const undone = stored.value.operations.filter((o) => o.state === 'pending' || (o.state === 'failed' && o.attempts < MAX_ATTEMPTS));
+  const applied = undone.length > 0 ? (await applyOperations(deps, [stored], { retryFailed: true }))[0]! : stored;
+  // Also with nothing left to apply: the request's own last write may be what a stopped process lost.
+  const behind = await bringRequestUpToDate(deps, applied.value);
+  return undone.length > 0 || behind ? 'processed' : 'stale';
 }
 
-/** The request whose outcome an assignment's delivery is (the one that ended it, or the one that made it) follows it. */
-async function bringRequestUpToDate(deps: EntitlementDeps, assignment: Assignment): Promise<void> {
+/**
+ * The request whose outcome an assignment's delivery is (the one that ended it, or the one that made it) follows
+ * it. Answers whether the request was behind.
+ */
+async function bringRequestUpToDate(deps: EntitlementDeps, assignment: Assignment): Promise<boolean> {
   const ended = !isActive(assignment);
   const request = await deps.grants.requestOf(assignment.targetId, ended ? (assignment.endedByRequestId ?? '') : assignment.requestId);
   const outcome = deliveryState(assignment.operations, ended ? 'remove' : 'add');
-  if (request && ['delivering', 'partiallyDelivered', 'deliveryFailed'].includes(request.value.state) && request.value.state !== outcome) {
-    await deps.grants.requests.replace(request, inState(deps, request.value, outcome));
-  }
+  const behind = request !== undefined && ['delivering', 'partiallyDelivered', 'deliveryFailed'].includes(request.value.state) && request.value.state !== outcome;
+  if (behind) await deps.grants.requests.replace(request, inState(deps, request.value, outcome));
+  return behind;
 }
 
 /**

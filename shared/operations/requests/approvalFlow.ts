@@ -3,22 +3,27 @@ import { DomainError, isDomainError } from '../../domain/errors';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { currentStage, decideStage, newApproval, startStage } from '../../domain/requests/approvalStages';
 import type { StoredDocument } from '../../store/documentTable';
-import type { StoredPolicy } from '../../store/entitlementStore';
+import type { ApprovalStage } from '../../domain/policies';
 import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
 import { type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { fulfilRequest } from './fulfilRequest';
 import { findRequest, takesPart } from './requestQueries';
 import { closeRequest, inState } from './requestWrites';
 import { resolveApprovers } from './resolveApprovers';
-import { planStage } from '../lifecycle/planDueWork';
+import { planRequestRecovery, planStage } from '../lifecycle/planDueWork';
 import { approvalNeeded, requestDenied } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
 
 /** Starts the first approval stage of a request that needs approval. */
 export async function beginApproval(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
-  const policy = await findAssignmentPolicy(deps, stored.value.assignmentPolicyId);
-  const approval = newApproval(policy.value.requestApprovalSettings.stages, deps.newId);
-  return enterStage(deps, stored, { ...stored.value, approval }, 0, policy.value);
+  const settings = await approvalSettingsOf(deps, stored.value);
+  const approval = { ...newApproval(settings, deps.newId), settings };
+  return enterStage(deps, stored, { ...stored.value, approval }, 0, settings);
+}
+
+/** The stages a request is approved by: those it was submitted under (older requests: its policy's now). */
+export async function approvalSettingsOf(deps: EntitlementDeps, request: AssignmentRequest): Promise<ApprovalStage[]> {
+  return request.approval?.settings ?? (await findAssignmentPolicy(deps, request.assignmentPolicyId)).value.requestApprovalSettings.stages;
 }
 
 /**
@@ -31,9 +36,9 @@ async function enterStage(
   stored: StoredDocument<AssignmentRequest>,
   request: AssignmentRequest,
   index: number,
-  policy: StoredPolicy,
+  settings: readonly ApprovalStage[],
 ): Promise<StoredDocument<AssignmentRequest>> {
-  const stage = policy.requestApprovalSettings.stages[index];
+  const stage = settings[index];
   const approverIds = stage ? await resolveApprovers(deps.directory, stage, { requestorId: request.requestorId, targetId: request.targetId }, { escalation: false }) : [];
   if (approverIds.length === 0) {
     const denied = { ...inState(deps, request, 'denied'), status: 'NoApproverAvailable' };
@@ -74,9 +79,10 @@ export async function decideApprovalStage(deps: EntitlementDeps, caller: Caller,
     if (decision.outcome === 'denied') {
       saved = await closeRequest(deps, stored, inState(deps, decided, 'denied'));
     } else if (decision.outcome === 'nextStage') {
-      const policy = await findAssignmentPolicy(deps, decided.assignmentPolicyId);
-      saved = await enterStage(deps, stored, decided, decision.nextStageIndex!, policy.value);
+      saved = await enterStage(deps, stored, decided, decision.nextStageIndex!, await approvalSettingsOf(deps, decided));
     } else {
+      // Crash window: approved (delivering) but not yet carried out below; the recovery item re-drives it.
+      await planRequestRecovery(deps, requestId);
       saved = await deps.grants.requests.replace(stored, inState(deps, decided, 'delivering'));
     }
   } catch (error) {

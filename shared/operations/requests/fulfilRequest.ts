@@ -12,6 +12,7 @@ import { rolesOfPackage } from '../assignments/directoryRoles';
 import { checkSeparationOfDuties } from './separationOfDuties';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { inState, saveRequestWithAssignment } from './requestWrites';
+import { isRetiring } from '../entitlements/parentCheck';
 
 /** What a request does once approved (or when it needs no approval), by its type. */
 export type RequestEffect = 'add' | 'remove' | 'update';
@@ -39,6 +40,7 @@ export async function fulfilRequest(deps: EntitlementDeps, stored: StoredDocumen
 
 async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
   const request = stored.value;
+  await checkPolicyStands(deps, request.assignmentPolicyId);
   // A future start waits in `scheduled`, holding its claim; the expiration sweep delivers it at its start.
   if (isScheduledStart(request.schedule, deps.clock.now())) {
     await planScheduledStart(deps, request);
@@ -145,6 +147,20 @@ async function planEnd(deps: EntitlementDeps, assignment: Assignment): Promise<v
   if (!assignmentEnd(assignment.schedule)) return;
   const policy = await deps.store.policies.find(assignment.assignmentPolicyId);
   await planAssignmentEnd(deps, assignment, policy?.value.requestorSettings.enableTargetsToSelfUpdateAccess ?? false);
+}
+
+/**
+ * A request becomes an assignment only under a policy that exists and is not being deleted. With the delete (which
+ * marks the policy, then cancels its open requests on their ETags) this makes one decision: the mark is read
+ * before the request's own conditional write below, so either this sees the mark, or the delete's cancel meets the
+ * request first (one of the two writes loses), or the delete finds the assignment and is refused. Mark first, then
+ * the policy: a delete that ends between the two reads is seen as the policy gone.
+ */
+async function checkPolicyStands(deps: EntitlementDeps, policyId: string): Promise<void> {
+  const going = await isRetiring(deps, { kind: 'assignmentPolicy', id: policyId });
+  if (going || !(await deps.store.policies.find(policyId))) {
+    throw new DomainError('invalidRequest', `Invalid assignment request: assignment policy '${policyId}' ${going ? 'is being deleted' : 'no longer exists'}; no assignment is made through it.`);
+  }
 }
 
 async function assignmentOf(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<Assignment>> {

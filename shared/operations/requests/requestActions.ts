@@ -1,10 +1,11 @@
 import { DateTime } from 'luxon';
 import type { Caller } from '../../auth/caller';
 import type { DeliveryOperation } from '../../domain/assignments/assignment';
-import { DomainError } from '../../domain/errors';
-import type { RequestState } from '../../domain/requests/assignmentRequest';
+import { DomainError, isDomainError } from '../../domain/errors';
+import { mapConcurrently } from '../../concurrently';
+import type { AssignmentRequest, RequestState } from '../../domain/requests/assignmentRequest';
 import { currentStage } from '../../domain/requests/approvalStages';
-import { type EntitlementDeps } from '../entitlements/entitlementDeps';
+import { type Actor, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { deliver, effectOf } from './fulfilRequest';
 import { findRequest } from './requestQueries';
 import { closeRequest, inState } from './requestWrites';
@@ -28,6 +29,36 @@ export async function cancelRequest(deps: EntitlementDeps, caller: Caller, id: s
   const stage = request.approval && currentStage(request.approval);
   if (stage) await deps.grants.unindexApprovers(id, stage.approverIds);
   await deps.audit.record({ actorId: caller.objectId, action: 'cancelRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: canceled });
+}
+
+/**
+ * Cancels the open requests for a package (or for one of its policies) when it is being deleted, each audited,
+ * rather than letting them fail when approved or started later. Open means holding a claim without an
+ * assignment: submitted, pending approval, scheduled, or approved and not yet carried out. Each is canceled on
+ * the ETag it was read with: a request carried out at that moment wins, and its assignment then refuses the delete.
+ */
+export async function cancelRequestsUnder(deps: EntitlementDeps, actor: Actor, scope: { packageId: string; policyId?: string }, reason: string): Promise<void> {
+  const open = (await deps.grants.requestsForPackage(scope.packageId)).filter(
+    (r) => (scope.policyId === undefined || r.value.assignmentPolicyId === scope.policyId) && isOpen(r.value),
+  );
+  await mapConcurrently(open, async (stored) => {
+    const request = stored.value;
+    const canceled = inState(deps, request, 'canceled');
+    try {
+      await closeRequest(deps, stored, canceled);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'concurrencyConflict') return;
+      throw error;
+    }
+    const stage = request.approval && currentStage(request.approval);
+    if (stage) await deps.grants.unindexApprovers(request.id, stage.approverIds);
+    await deps.audit.record({ actorId: actor.objectId, action: 'cancelRequest', entityType: 'assignmentRequest', entityId: request.id, before: request, after: { ...canceled, reason } });
+  });
+}
+
+function isOpen(request: AssignmentRequest): boolean {
+  if (effectOf(request) !== 'add') return false;
+  return CANCELABLE.has(request.state) || (request.state === 'delivering' && request.assignmentId === null);
 }
 
 /** DELETE assignmentRequests/{id}: only a finished request whose assignment (if it made one) has ended. */

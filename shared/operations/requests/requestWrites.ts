@@ -4,6 +4,7 @@ import { COMPLETED_REQUEST_STATES, type AssignmentRequest, type RequestState } f
 import type { StoredDocument } from '../../store/documentTable';
 import { GrantStore, type PackageClaim } from '../../store/grantStore';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
+import { planNewRequestRecovery, unplanNewRequestRecovery } from '../lifecycle/planDueWork';
 
 /** Graph's free-form status for each request state, as Entra spells them. */
 export const REQUEST_STATUS: Record<RequestState, string> = {
@@ -31,7 +32,7 @@ export async function insertClaimedRequest(deps: EntitlementDeps, request: Assig
   const { grants } = deps;
   const target = GrantStore.targetKey(request.targetId);
   const claim: PackageClaim = { packageId: request.accessPackageId, requestId: request.id, assignmentId: null };
-  await grants.indexRequest(request);
+  await prepareInsert(deps, request);
   try {
     const [stored] = await grants.together([
       grants.requests.insertion(target, GrantStore.requestKey(request.id), request),
@@ -39,32 +40,73 @@ export async function insertClaimedRequest(deps: EntitlementDeps, request: Assig
     ]);
     return stored as StoredDocument<AssignmentRequest>;
   } catch (error) {
-    await deps.grants.unindexRequest(request);
+    const inserted = await insertedDespite(deps, request);
+    if (inserted) return inserted;
+    await takeBackInsert(deps, request);
     if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, request);
     throw error;
   }
 }
 
+/** Writes a request that claims nothing (a removal or an update of an existing assignment). */
+export async function insertRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest>> {
+  await prepareInsert(deps, request);
+  try {
+    return await deps.grants.requests.insert(GrantStore.targetKey(request.targetId), GrantStore.requestKey(request.id), request);
+  } catch (error) {
+    const inserted = await insertedDespite(deps, request);
+    if (inserted) return inserted;
+    await takeBackInsert(deps, request);
+    throw error;
+  }
+}
+
 /**
- * Takes back a request accepted a moment ago whose processing failed before it changed: the request, its claim
- * and its pointers go, so the caller's error is the whole story and a retry starts afresh. A request that did
- * change (an approval started, an assignment written) stays, to be finished by reprocess or the sweeps.
+ * Before a request is written: its pointers (so it is never there without the way to find it), and a due item that
+ * re-drives or ends it should this process stop before it moves on (crash window: written, not yet approved or
+ * carried out, holding its claim; repaired by recoverRequest in the expiration sweep).
+ */
+async function prepareInsert(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
+  await deps.grants.indexRequest(request);
+  await planNewRequestRecovery(deps, request);
+}
+
+/** A request refused at its insert (a duplicate) or withdrawn leaves nothing behind: not its pointers, not its recovery item. */
+async function takeBackInsert(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
+  await unplanNewRequestRecovery(deps, request);
+  await deps.grants.unindexRequest(request);
+}
+
+/**
+ * A write can commit while its answer is lost (a dropped connection; the SDK's retry then sees "already exists").
+ * The request's id is new, so a request under it is this one: the insert happened. Taking it back as failed would
+ * unindex a request that exists, leaving it unfindable while its claim locks the package.
+ */
+async function insertedDespite(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest> | undefined> {
+  const found = await deps.grants.requestOf(request.targetId, request.id).catch(() => undefined);
+  return found && found.value.createdDateTime === request.createdDateTime ? found : undefined;
+}
+
+/**
+ * Takes back a request accepted a moment ago whose processing failed before it changed: its claim goes and the
+ * request with it, so the caller's error is the whole story and a retry starts afresh. A request that did change
+ * (an approval started, an assignment written, canceled meanwhile) stays, to be finished by reprocess or the
+ * sweeps. The check and the change are one decision: the request is closed on the ETag it was written with, in
+ * one transaction with its claim, so a cancel in between wins and is kept. Crash window: closed but not yet
+ * deleted leaves a canceled request, which is complete as it is.
  */
 export async function withdrawUnchangedRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<void> {
   const { grants } = deps;
   const request = stored.value;
-  const current = await grants.requests.get(stored.partitionKey, stored.rowKey);
-  if (current?.etag !== stored.etag) return;
-  const claim = await grants.claimOf(request.targetId, request.accessPackageId);
-  const ownsClaim = claim && claim.value.requestId === request.id && claim.value.assignmentId === null;
-  await grants.together([grants.requests.deletion(stored), ...(ownsClaim ? [grants.claims.deletion(claim)] : [])]);
-  await grants.unindexRequest(request);
-}
-
-/** Writes a request that claims nothing (a removal or an update of an existing assignment). */
-export async function insertRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest>> {
-  await deps.grants.indexRequest(request);
-  return deps.grants.requests.insert(GrantStore.targetKey(request.targetId), GrantStore.requestKey(request.id), request);
+  let withdrawn: StoredDocument<AssignmentRequest>;
+  try {
+    withdrawn = await closeRequest(deps, stored, { ...inState(deps, request, 'canceled'), status: 'Withdrawn' });
+  } catch (error) {
+    if (isDomainError(error) && ['concurrencyConflict', 'notFound'].includes(error.code)) return;
+    throw error;
+  }
+  await grants.requests.delete(withdrawn);
+  await takeBackInsert(deps, request);
 }
 
 async function duplicateRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<DomainError> {

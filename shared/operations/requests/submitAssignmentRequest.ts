@@ -1,13 +1,12 @@
 import type { Caller } from '../../auth/caller';
 import type { Assignment } from '../../domain/assignments/assignment';
 import { DomainError, isDomainError } from '../../domain/errors';
-import type { AssignmentRequest, RequestInput } from '../../domain/requests/assignmentRequest';
+import type { Approval, AssignmentRequest, RequestInput } from '../../domain/requests/assignmentRequest';
 import { parseRequestInput } from '../../domain/requests/requestInput';
 import { assignmentSchedule, checkAnswers, checkJustification } from '../../domain/requests/requestRequirements';
 import { selfServiceAllows } from '../../domain/requests/targetScope';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import { findAccessPackage } from '../entitlements/accessPackages';
-import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
 import { findCatalog } from '../entitlements/catalogs';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { beginApproval } from './approvalFlow';
@@ -26,6 +25,9 @@ export async function submitAssignmentRequest(deps: EntitlementDeps, caller: Cal
   const request = effectOf(input) === 'add' ? await newAddition(deps, caller, input) : await newChange(deps, caller, input);
 
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
+  // Crash windows from here on: an insert whose answer is lost stands (insertedDespite); a process that stops
+  // before the request moves on leaves it to its recovery item (recoverRequest); once its assignment is written,
+  // the reconcile sweep's redelivery finishes it; a failure answered to the caller takes the request back.
   const stored = effectOf(request) === 'add' ? await insertClaimedRequest(deps, request) : await insertRequest(deps, request);
   await deps.audit.record({ actorId: caller.objectId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request });
   try {
@@ -65,7 +67,16 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
   await checkSeparationOfDuties(deps, target.id, packageId);
   // Administrators assign directly; approval applies to what users ask for themselves (Entra does the same).
   const needsApproval = !byAdministrator && policy.requestApprovalSettings.isApprovalRequiredForAdd;
-  return newRequest(deps, caller, input, { policy, catalogId: catalog.value.id, targetId: target.id, assignmentId: null, answers, schedule, needsApproval });
+  return newRequest(deps, caller, input, {
+    policyId: policy.id,
+    catalogId: catalog.value.id,
+    targetId: target.id,
+    assignmentId: null,
+    answers,
+    schedule,
+    approval: needsApproval ? approvalUnder(policy) : null,
+    packageId,
+  });
 }
 
 /** Remove and update requests name an existing assignment. */
@@ -79,24 +90,31 @@ async function newChange(deps: EntitlementDeps, caller: Caller, input: RequestIn
   if (!byAdministrator && assignment.targetId.toLowerCase() !== caller.objectId.toLowerCase()) {
     throw new DomainError('forbidden', `A ${input.requestType} request changes the caller's own assignment; assignment '${assignment.id}' is someone else's.`);
   }
-  const policy = await findAssignmentPolicy(deps, assignment.assignmentPolicyId);
-  if (!selfServiceAllows(policy.value, input.requestType)) {
+  const isUpdate = effectOf(input) === 'update';
+  // Ending access works from the assignment alone: an administrator's removal never depends on the policy (it may
+  // be gone, and the access must still be removable), and a target may always give up what their policy, deleted
+  // since, can no longer say about self-removal.
+  const policy = isUpdate || !byAdministrator ? await deps.store.policies.find(assignment.assignmentPolicyId) : undefined;
+  if (isUpdate && !policy) throw new DomainError('invalidRequest', `Invalid assignment request: the policy of assignment '${assignment.id}' no longer exists; it cannot be extended.`);
+  if (policy && !selfServiceAllows(policy.value, input.requestType)) {
     throw new DomainError('forbidden', `The policy of assignment '${assignment.id}' does not let its target make a ${input.requestType} request.`);
   }
-  const isUpdate = effectOf(input) === 'update';
-  if (isUpdate) checkJustification(policy.value, input.requestType, input.justification);
+  if (!isUpdate) {
+    return newRequest(deps, caller, input, { policyId: assignment.assignmentPolicyId, catalogId: assignment.catalogId, targetId: assignment.targetId, assignmentId: assignment.id, answers: [], schedule: assignment.schedule, approval: null, packageId: assignment.accessPackageId });
+  }
+  checkJustification(policy!.value, input.requestType, input.justification);
   // An extension that gives no answers keeps the ones given before; new answers are checked like a new request's.
-  const answers = isUpdate && input.answers.length > 0 ? checkAnswers(policy.value, input.answers) : [];
-  const schedule = isUpdate ? assignmentSchedule(policy.value, input.schedule, deps.clock.now(), { byAdministrator }) : assignment.schedule;
-  const needsApproval = isUpdate && !byAdministrator && policy.value.requestApprovalSettings.isApprovalRequiredForUpdate;
+  const answers = input.answers.length > 0 ? checkAnswers(policy!.value, input.answers) : [];
+  const schedule = assignmentSchedule(policy!.value, input.schedule, deps.clock.now(), { byAdministrator, extending: true });
+  const needsApproval = !byAdministrator && policy!.value.requestApprovalSettings.isApprovalRequiredForUpdate;
   return newRequest(deps, caller, input, {
-    policy: policy.value,
+    policyId: assignment.assignmentPolicyId,
     catalogId: assignment.catalogId,
     targetId: assignment.targetId,
     assignmentId: assignment.id,
     answers,
     schedule,
-    needsApproval,
+    approval: needsApproval ? approvalUnder(policy!.value) : null,
     packageId: assignment.accessPackageId,
   });
 }
@@ -121,14 +139,14 @@ function newRequest(
   caller: Caller,
   input: RequestInput,
   fields: {
-    policy: StoredPolicy;
+    policyId: string;
     catalogId: string;
     targetId: string;
     assignmentId: string | null;
     answers: AssignmentRequest['answers'];
     schedule: AssignmentRequest['schedule'];
-    needsApproval: boolean;
-    packageId?: string;
+    approval: AssignmentRequest['approval'];
+    packageId: string;
   },
 ): AssignmentRequest {
   return {
@@ -141,14 +159,22 @@ function newRequest(
     justification: input.justification,
     answers: fields.answers,
     schedule: fields.schedule,
-    accessPackageId: fields.packageId ?? fields.policy.accessPackageId,
-    assignmentPolicyId: fields.policy.id,
+    accessPackageId: fields.packageId,
+    assignmentPolicyId: fields.policyId,
     catalogId: fields.catalogId,
     targetId: fields.targetId,
     assignmentId: fields.assignmentId,
     requestorId: caller.objectId,
-    approval: fields.needsApproval ? { stages: [] } : null,
+    approval: fields.approval,
   };
+}
+
+/**
+ * The approval a request needs, with the policy's stages as they are now: a policy changed while the request waits
+ * does not change how it is approved (issue 21), as in Entra, where a request keeps the policy version it was made under.
+ */
+function approvalUnder(policy: StoredPolicy): Approval {
+  return { stages: [], settings: policy.requestApprovalSettings.stages };
 }
 
 /** A missing thing the body names is the body's fault: a 400 naming the field, not a 404 for the URL. */

@@ -7,6 +7,7 @@ import { DomainError, isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import type { RoleAssignment } from '../../store/roleAssignmentStore';
 import { findCatalog } from '../entitlements/catalogs';
+import { undoUnlessParentRemains } from '../entitlements/parentCheck';
 import { type Actor, type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 
 const FIELDS = new Set(['principalId', 'roleDefinitionId', 'appScopeId', 'directoryScopeId', '@odata.type']);
@@ -54,14 +55,27 @@ export async function assignRole(deps: EntitlementDeps, actor: Actor, fields: Pi
     condition: null,
     createdDateTime: nowIso(deps),
   };
+  let stored: StoredDocument<RoleAssignment>;
   try {
-    await deps.roleAssignments.insert(assignment);
+    stored = await deps.roleAssignments.insert(assignment);
   } catch (error) {
     if (isDomainError(error) && error.code === 'alreadyExists') throw new DomainError('conflict', `The principal already holds this role at '${fields.appScopeId}' (role assignment '${assignment.id}').`);
     throw error;
   }
+  const catalogId = catalogOfScope(fields.appScopeId);
+  if (catalogId) {
+    await undoUnlessParentRemains(deps, { kind: 'catalog', id: catalogId }, () => findCatalog(deps, catalogId), () => deps.roleAssignments.delete(stored));
+  }
   await deps.audit.record({ actorId: actor.objectId, action: 'createRoleAssignment', entityType: 'roleAssignment', entityId: assignment.id, before: null, after: assignment });
   return assignment;
+}
+
+/** A deleted catalog's role assignments go with it, each audited. */
+export async function removeRoleAssignmentsIn(deps: EntitlementDeps, actor: Actor, catalogId: string): Promise<void> {
+  for (const stored of await deps.roleAssignments.atScope(catalogScope(catalogId))) {
+    await deps.roleAssignments.delete(stored);
+    await deps.audit.record({ actorId: actor.objectId, action: 'deleteRoleAssignment', entityType: 'roleAssignment', entityId: stored.value.id, before: stored.value, after: null });
+  }
 }
 
 export async function findRoleAssignment(deps: EntitlementDeps, id: string): Promise<StoredDocument<RoleAssignment>> {

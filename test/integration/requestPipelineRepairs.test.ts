@@ -1,0 +1,388 @@
+import { DateTime } from 'luxon';
+import type { Caller } from '../../shared/auth/caller';
+import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { createAccessPackage, deleteAccessPackage } from '../../shared/operations/entitlements/accessPackages';
+import { createAssignmentPolicy, deleteAssignmentPolicy, replaceAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
+import { requestResource } from '../../shared/operations/entitlements/catalogResources';
+import { createCatalog, deleteCatalog } from '../../shared/operations/entitlements/catalogs';
+import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { createRoleAssignment } from '../../shared/operations/roles/roleAssignments';
+import { CATALOG_OWNER, catalogScope } from '../../shared/auth/entitlementRoles';
+import { tableKey } from '../../shared/store/tableKeys';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
+import { decideApprovalStage } from '../../shared/operations/requests/approvalFlow';
+import { cancelRequest } from '../../shared/operations/requests/requestActions';
+import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
+import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
+
+/**
+ * The request pipeline's races and crash windows, in-process on Azurite and the Graph emulator: each crash is
+ * injected deterministically (a store call that fails, or that does its write and then fails as a lost answer
+ * would), and the test shows what repairs it.
+ */
+const caller = (objectId: string): Caller => ({ objectId, tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined });
+const ADMIN = caller('0ba75e63-2205-4ad7-bd66-c01f47376eb4'); // Global Administrator
+const DEBRA = '5b08acc2-13a5-4f07-9a1b-195060c40eb7';
+const MEGAN = '94a2de50-ff54-4939-a9d6-bd800bc49874';
+const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
+const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+
+let world: InProcessOperations;
+let deps: EntitlementDeps;
+
+beforeAll(async () => {
+  world = await startInProcessOperations();
+  ({ deps } = world);
+});
+afterAll(() => world.stop());
+afterEach(() => jest.restoreAllMocks());
+
+const selfService = { enableTargetsToSelfAddAccess: true, enableTargetsToSelfRemoveAccess: true, enableTargetsToSelfUpdateAccess: true, allowCustomAssignmentSchedule: true };
+const approvedBy = (userId: string) => ({ isApprovalRequiredForAdd: true, stages: [{ durationBeforeAutomaticDenial: 'P2D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId }] }] });
+
+/** A package without roles (delivery needs no directory call) in a catalog of its own, with one policy. */
+async function packageWith(name: string, policy: Record<string, unknown> = {}): Promise<{ catalogId: string; packageId: string; policyId: string }> {
+  const catalog = await createCatalog(deps, ADMIN, { displayName: name, state: 'published' });
+  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
+  const created = await createAssignmentPolicy(deps, ADMIN, {
+    displayName: name,
+    allowedTargetScope: 'allMemberUsers',
+    requestorSettings: selfService,
+    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+    expiration: { type: 'noExpiration' },
+    ...policy,
+    accessPackage: { id: accessPackage.id },
+  });
+  return { catalogId: catalog.id, packageId: accessPackage.id, policyId: created.id };
+}
+
+const userAdd = (userId: string, packageId: string, extra: Record<string, unknown> = {}) =>
+  submitAssignmentRequest(deps, caller(userId), { requestType: 'userAdd', assignment: { accessPackageId: packageId }, ...extra });
+const adminAdd = (targetId: string, pkg: { packageId: string; policyId: string }) =>
+  submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+
+async function storedRequest(id: string): Promise<AssignmentRequest | undefined> {
+  return (await deps.grants.findRequest(id))?.value;
+}
+async function activeAssignments(packageId: string) {
+  return (await deps.grants.allAssignments()).map((a) => a.value).filter((a) => a.accessPackageId === packageId && a.state !== 'expired');
+}
+/** The audit log keeps its own clock (the real one): today's events. */
+async function auditActions(entityId: string): Promise<string[]> {
+  return (await deps.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === entityId).map((e) => e.action);
+}
+
+describe('ending access works from the assignment alone', () => {
+  it('an administrator removes an assignment whose policy is gone, and the package can then be deleted', async () => {
+    const pkg = await packageWith('Policy gone');
+    const added = await adminAdd(LIAM, pkg);
+    const [assignment] = await activeAssignments(pkg.packageId);
+    expect(assignment?.requestId).toBe(added.id);
+    // What a userAdd racing the policy's deletion left before the delete and the claim became one decision.
+    await deps.store.policies.delete((await deps.store.policies.find(pkg.policyId))!);
+
+    const removal = await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminRemove', assignment: { id: assignment!.id } });
+
+    expect((await storedRequest(removal.id))?.state).toBe('delivered');
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+    expect(await deps.store.accessPackages.find(pkg.packageId)).toBeUndefined();
+  });
+  it('an assignment whose policy is gone still ends at its end, by the expiration sweep', async () => {
+    const pkg = await packageWith('Policy gone, expiring', { expiration: { type: 'afterDuration', duration: 'P1D' } });
+    await adminAdd(DEBRA, pkg);
+    await deps.store.policies.delete((await deps.store.policies.find(pkg.policyId))!);
+
+    world.advance({ days: 2 });
+    await sweepExpirations(deps, { holder: 'test', budgetMs: 30_000 });
+
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    const removals = (await deps.grants.requestsOf(DEBRA)).filter((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
+    expect(removals.map((r) => r.value.state)).toEqual(['delivered']);
+  });
+});
+
+describe('an approval follows the policy it was submitted under', () => {
+  it('a policy PUT while a request waits changes neither its approvers nor its stages', async () => {
+    const twoStages = (first: string, second: string) => ({ isApprovalRequiredForAdd: true, stages: [approvedBy(first).stages[0]!, approvedBy(second).stages[0]!] });
+    const pkg = await packageWith('Approval snapshot', { requestApprovalSettings: twoStages(DEBRA, DEBRA) });
+    const request = await userAdd(MEGAN, pkg.packageId);
+    const waiting = await storedRequest(request.id);
+    expect(waiting?.state).toBe('pendingApproval');
+
+    // The policy's second stage is now Liam's.
+    const { accessPackageId: _package, createdDateTime: _created, modifiedDateTime: _modified, ...policy } = (await deps.store.policies.find(pkg.policyId))!.value;
+    await replaceAssignmentPolicy(deps, ADMIN, pkg.policyId, { ...policy, requestApprovalSettings: twoStages(DEBRA, LIAM), accessPackage: { id: pkg.packageId } });
+
+    await decideApprovalStage(deps, caller(DEBRA), request.id, waiting!.approval!.stages[0]!.id, { reviewResult: 'Approve' });
+    const second = (await storedRequest(request.id))!.approval!.stages[1]!;
+    expect(second.approverIds).toEqual([DEBRA]);
+    await decideApprovalStage(deps, caller(DEBRA), request.id, second.id, { reviewResult: 'Approve' });
+
+    expect((await storedRequest(request.id))?.state).toBe('delivered');
+    expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([MEGAN]);
+  });
+});
+
+/** The process stops here: this call, and every store call after it that the test names, fails. */
+const processStops = () => new Error('the process stopped');
+
+describe('every crash window of the pipeline has a repair', () => {
+  const sweep = () => sweepExpirations(deps, { holder: 'test', budgetMs: 30_000 });
+
+  it('(a) a request written, then the process stopped before carrying it out: the expiration sweep carries it out', async () => {
+    const pkg = await packageWith('Stopped before fulfilment');
+    jest.spyOn(deps.grants, 'indexAssignment').mockRejectedValue(processStops());
+    jest.spyOn(deps.grants, 'claimOf').mockRejectedValue(processStops());
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [stalled] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    expect(stalled?.value.state).toBe('submitted');
+    // It holds its claim: a second request is refused until it is carried on.
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toMatchObject({ code: 'conflict' });
+
+    world.advance({ minutes: 6 });
+    expect(await sweep()).toMatchObject({ processed: 1, failed: 0 });
+
+    expect((await storedRequest(stalled!.value.id))?.state).toBe('delivered');
+    expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([MEGAN]);
+  });
+
+  it('(a) a request needing approval, stopped before its first stage started: the sweep starts it', async () => {
+    const pkg = await packageWith('Stopped before approval', { requestApprovalSettings: approvedBy(DEBRA) });
+    jest.spyOn(deps.grants, 'indexApprovers').mockRejectedValue(processStops());
+    jest.spyOn(deps.grants, 'claimOf').mockRejectedValue(processStops());
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [stalled] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    expect(stalled?.value.state).toBe('submitted');
+
+    world.advance({ minutes: 6 });
+    await sweep();
+
+    const waiting = await storedRequest(stalled!.value.id);
+    expect(waiting?.state).toBe('pendingApproval');
+    expect(waiting?.approval?.stages[0]?.approverIds).toEqual([DEBRA]);
+    expect((await deps.grants.requestsAwaiting(DEBRA)).map((r) => r.value.id)).toContain(stalled!.value.id);
+  });
+
+  it('(a) a request approved, then the process stopped before its assignment was written: the sweep delivers it', async () => {
+    const pkg = await packageWith('Stopped after approval', { requestApprovalSettings: approvedBy(DEBRA) });
+    const request = await userAdd(LIAM, pkg.packageId);
+    const stage = (await storedRequest(request.id))!.approval!.stages[0]!;
+    jest.spyOn(deps.grants, 'indexAssignment').mockRejectedValue(processStops());
+    await expect(decideApprovalStage(deps, caller(DEBRA), request.id, stage.id, { reviewResult: 'Approve' })).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect((await storedRequest(request.id))?.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    await sweep();
+
+    expect((await storedRequest(request.id))?.state).toBe('delivered');
+    expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([LIAM]);
+  });
+
+  it("(b) a request left delivering when only its own final write was lost: the reconcile sweep completes it", async () => {
+    const pkg = await packageWith('Final write lost');
+    const replace = deps.grants.requests.replace.bind(deps.grants.requests);
+    jest.spyOn(deps.grants.requests, 'replace').mockImplementation(async (stored, value) => {
+      if (value.state === 'delivered') throw processStops();
+      return replace(stored, value);
+    });
+    await expect(adminAdd(DEBRA, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [assignment] = await activeAssignments(pkg.packageId);
+    expect(assignment?.operations.every((o) => o.state !== 'pending')).toBe(true);
+    expect((await storedRequest(assignment!.requestId))?.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ processed: 1, failed: 0 });
+
+    expect((await storedRequest(assignment!.requestId))?.state).toBe('delivered');
+  });
+
+  it('(c) an insert that committed while its answer was lost: the request stands, findable, and is carried out', async () => {
+    const pkg = await packageWith('Answer lost');
+    const together = deps.grants.together.bind(deps.grants);
+    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
+      await together(writes);
+      throw new Error('connection reset');
+    });
+
+    const request = await userAdd(MEGAN, pkg.packageId);
+
+    expect((await storedRequest(request.id))?.state).toBe('delivered');
+    expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([MEGAN]);
+  });
+
+  it('(d) a request canceled while its failed submission is being taken back: the cancel stands', async () => {
+    const pkg = await packageWith('Canceled meanwhile');
+    jest.spyOn(deps.grants, 'indexAssignment').mockRejectedValue(new Error('storage unavailable'));
+    const claimOf = deps.grants.claimOf.bind(deps.grants);
+    let canceled: string | undefined;
+    jest.spyOn(deps.grants, 'claimOf').mockImplementation(async (targetId, packageId) => {
+      if (!canceled) {
+        const [open] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+        canceled = open!.value.id;
+        await cancelRequest(deps, caller(MEGAN), canceled);
+      }
+      return claimOf(targetId, packageId);
+    });
+
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toThrow('storage unavailable');
+    jest.restoreAllMocks();
+
+    const request = await storedRequest(canceled!);
+    expect(request).toMatchObject({ state: 'canceled', status: 'Canceled' });
+    expect(await auditActions(canceled!)).toEqual(['submitRequest', 'cancelRequest']);
+    expect(await deps.grants.claimOf(MEGAN, pkg.packageId)).toBeUndefined();
+  });
+});
+
+describe('deleting a policy and carrying out a request under it are one decision', () => {
+  it('a delete between the request and its fulfilment cancels the request (audited) and no assignment is made', async () => {
+    const pkg = await packageWith('Deleted after submission');
+    const record = deps.audit.record.bind(deps.audit);
+    jest.spyOn(deps.audit, 'record').mockImplementation(async (event) => {
+      const recorded = await record(event);
+      if (event.action === 'submitRequest') await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return recorded;
+    });
+
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toMatchObject({ code: 'invalidRequest' });
+    jest.restoreAllMocks();
+
+    const [request] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    expect(request?.value.state).toBe('canceled');
+    expect(await auditActions(request!.value.id)).toEqual(['submitRequest', 'cancelRequest']);
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await deps.grants.claimOf(MEGAN, pkg.packageId)).toBeUndefined();
+    expect(await deps.store.policies.find(pkg.policyId)).toBeUndefined();
+  });
+
+  it('a delete between the policy check and the assignment write makes the write lose', async () => {
+    const pkg = await packageWith('Deleted while assigning');
+    const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
+    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment) => {
+      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return indexAssignment(assignment);
+    });
+
+    await expect(userAdd(LIAM, pkg.packageId)).rejects.toMatchObject({ code: 'conflict' });
+    jest.restoreAllMocks();
+
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await deps.store.policies.find(pkg.policyId)).toBeUndefined();
+    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+  });
+
+  it('a refused delete (the policy still governs an assignment) cancels none of its open requests', async () => {
+    const pkg = await packageWith('Refused delete', { requestApprovalSettings: approvedBy(DEBRA) });
+    await adminAdd(LIAM, pkg);
+    const pending = await userAdd(MEGAN, pkg.packageId);
+
+    await expect(deleteAssignmentPolicy(deps, ADMIN, pkg.policyId)).rejects.toMatchObject({ code: 'conflict' });
+
+    expect((await storedRequest(pending.id))?.state).toBe('pendingApproval');
+    expect(await deps.store.policies.find(pkg.policyId)).toBeDefined();
+  });
+
+  it('a delete with a request pending approval cancels it, takes it off its approver’s list, and the package can go', async () => {
+    const pkg = await packageWith('Deleted while pending', { requestApprovalSettings: approvedBy(DEBRA) });
+    const request = await userAdd(MEGAN, pkg.packageId);
+
+    await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+
+    expect((await storedRequest(request.id))?.state).toBe('canceled');
+    expect((await deps.grants.requestsAwaiting(DEBRA)).map((r) => r.value.id)).not.toContain(request.id);
+    expect(await auditActions(request.id)).toContain('cancelRequest');
+    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+    expect(await deps.store.accessPackages.find(pkg.packageId)).toBeUndefined();
+  });
+});
+
+describe('no child outlives its parent', () => {
+  it('a package created while its catalog is deleted, after the delete looked for packages, is undone', async () => {
+    const catalog = await createCatalog(deps, ADMIN, { displayName: 'Deleted with a package racing' });
+    const list = deps.store.accessPackages.list.bind(deps.store.accessPackages);
+    let racing: Promise<unknown> | undefined;
+    jest.spyOn(deps.store.accessPackages, 'list').mockImplementationOnce(async (options) => {
+      const found = await list(options);
+      racing = createAccessPackage(deps, ADMIN, { displayName: 'Orphan?', catalog: { id: catalog.id } }).catch((error: unknown) => error);
+      await racing;
+      return found;
+    });
+
+    await deleteCatalog(deps, ADMIN, catalog.id);
+
+    expect(await racing).toMatchObject({ code: 'conflict' });
+    expect((await list({})).filter((p) => p.value.catalogId === catalog.id)).toEqual([]);
+  });
+
+  it('a policy added while its package is deleted is undone', async () => {
+    const pkg = await packageWith('Deleted with a policy racing');
+    await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+    const list = deps.store.policies.list.bind(deps.store.policies);
+    let racing: Promise<unknown> | undefined;
+    jest.spyOn(deps.store.policies, 'list').mockImplementationOnce(async (options) => {
+      const found = await list(options);
+      racing = createAssignmentPolicy(deps, ADMIN, { displayName: 'Orphan?', allowedTargetScope: 'notSpecified', expiration: { type: 'noExpiration' }, accessPackage: { id: pkg.packageId } }).catch((error: unknown) => error);
+      await racing;
+      return found;
+    });
+
+    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+
+    expect(await racing).toMatchObject({ code: 'conflict' });
+    expect(await list({ partitionId: pkg.packageId })).toEqual([]);
+  });
+
+  it('a role scope added while its package is deleted is undone', async () => {
+    const pkg = await packageWith('Deleted with a role scope racing');
+    await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: FALCON_GROUP, originSystem: 'AadGroup' }, catalog: { id: pkg.catalogId } });
+    await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+    const list = deps.store.roleScopes.list.bind(deps.store.roleScopes);
+    let racing: Promise<unknown> | undefined;
+    jest.spyOn(deps.store.roleScopes, 'list').mockImplementationOnce(async (options) => {
+      const found = await list(options);
+      racing = addResourceRoleScope(deps, ADMIN, pkg.packageId, { role: { originId: `Member_${FALCON_GROUP}`, originSystem: 'AadGroup' } }).catch((error: unknown) => error);
+      await racing;
+      return found;
+    });
+
+    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+
+    expect(await racing).toMatchObject({ code: 'conflict' });
+    expect(await list({ partitionKey: tableKey(pkg.packageId) })).toEqual([]);
+  });
+
+  it('a catalog role assignment made while its catalog is deleted is undone', async () => {
+    const catalog = await createCatalog(deps, ADMIN, { displayName: 'Deleted with a role assignment racing' });
+    const list = deps.store.accessPackages.list.bind(deps.store.accessPackages);
+    let racing: Promise<unknown> | undefined;
+    jest.spyOn(deps.store.accessPackages, 'list').mockImplementationOnce(async (options) => {
+      const found = await list(options);
+      racing = createRoleAssignment(deps, ADMIN, { principalId: LIAM, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(catalog.id) }).catch((error: unknown) => error);
+      await racing;
+      return found;
+    });
+
+    await deleteCatalog(deps, ADMIN, catalog.id);
+
+    expect(await racing).toMatchObject({ code: 'conflict' });
+    expect((await deps.roleAssignments.ofPrincipal(LIAM)).filter((a) => a.appScopeId === catalogScope(catalog.id))).toEqual([]);
+  });
+
+  it("a deleted catalog's role assignments go with it, audited", async () => {
+    const catalog = await createCatalog(deps, ADMIN, { displayName: 'Deleted with its owner' });
+    const owner = await createRoleAssignment(deps, ADMIN, { principalId: DEBRA, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(catalog.id) });
+
+    await deleteCatalog(deps, ADMIN, catalog.id);
+
+    expect(await deps.roleAssignments.find(owner.id)).toBeUndefined();
+    expect((await deps.roleAssignments.ofPrincipal(DEBRA)).filter((a) => a.appScopeId === catalogScope(catalog.id))).toEqual([]);
+    expect(await auditActions(owner.id)).toEqual(['createRoleAssignment', 'deleteRoleAssignment']);
+  });
+});
