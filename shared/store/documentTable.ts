@@ -6,6 +6,8 @@ import { deleteEntity, findEntity, insertEntity, replaceEntity, writeTogether } 
 
 /** A property holds at most 64 KiB (32K UTF-16 characters); documents are split into parts below that. */
 const PART_LENGTH = 30_000;
+/** Table Storage answers at most this many entities a page. */
+const MAX_PAGE_SIZE = 1000;
 
 export interface StoredDocument<T> {
   partitionKey: TableKey;
@@ -45,11 +47,16 @@ export class DocumentTable<T extends object> {
     return row && this.#document(row);
   }
 
-  async list(options: { partitionKey?: TableKey; filter?: ODataFilter } = {}): Promise<StoredDocument<T>[]> {
+  /** The documents matching, in key order; with `limit`, only the first that many, and no page past them is read. */
+  async list(options: { partitionKey?: TableKey; filter?: ODataFilter; limit?: number } = {}): Promise<StoredDocument<T>[]> {
     const partition = options.partitionKey === undefined ? undefined : filter`PartitionKey eq ${options.partitionKey}`;
+    const { limit } = options;
     const documents: StoredDocument<T>[] = [];
-    for await (const row of queryAll<Row>(await this.table(), { filter: allOf(partition, options.filter) })) {
+    if (limit !== undefined && limit <= 0) return documents;
+    const pageSize = limit === undefined ? undefined : Math.min(limit, MAX_PAGE_SIZE);
+    for await (const row of queryAll<Row>(await this.table(), { filter: allOf(partition, options.filter), pageSize })) {
       documents.push(this.#document(row));
+      if (documents.length === limit) break;
     }
     return documents;
   }

@@ -1,0 +1,164 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { TableServiceClient } from '@azure/data-tables';
+import { EntitlementStore } from '../../shared/store/entitlementStore';
+import { tableKey } from '../../shared/store/tableKeys';
+import { Tables } from '../../shared/store/tables';
+import { clientPrincipal } from '../support/graphCaller';
+import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
+import { storageSnapshot } from '../support/storageSnapshot';
+import { testStorageConnectionString } from '../support/testStorage';
+
+/**
+ * What one caller can make the service read, write or tell: incompatibility links across catalogs, the caps on
+ * links, approvers and request sizes, rule previews, and answers that must not tell one catalog's secrets to another.
+ */
+
+const EM = '/v1.0/identityGovernance/entitlementManagement';
+const RBAC = '/v1.0/roleManagement/entitlementManagement';
+const CATALOG_OWNER = 'ae79f266-94d4-4dab-b730-feca7e132178';
+const CATALOG_READER = '44272f93-9762-48e8-af59-1b5351b1d6b3';
+const ACCESS_PACKAGE_MANAGER = '7f480852-ebdc-47d4-87de-0d8498384a83';
+
+/** Demo tenant (tools/graph-emulator/demo-tenant.json). */
+const TENANT = 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd';
+const ADMIN = '0ba75e63-2205-4ad7-bd66-c01f47376eb4';
+const PRADEEP = 'eb7a7995-9588-432d-8242-aadbc8f429a4'; // owns catalog A
+const PATTI = '515c6123-6c88-4537-bcf3-bd58da60fb1c'; // owns catalog B
+const LEE = '428474c1-5e9e-4ba7-a6a8-6bd5a7550d23'; // manages packages in A, reads B
+const MEGAN = '94a2de50-ff54-4939-a9d6-bd800bc49874'; // her manager is Miriam
+const LEGAL_GROUP = '993bb873-540b-442e-8a6e-83734bc9404e';
+const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
+
+let host: RunningHost;
+let prefix: string;
+let store: EntitlementStore;
+const f: Record<string, string> = {};
+const catalogScope = (catalogId: string | undefined) => `/AccessPackageCatalog/${catalogId}`;
+
+interface Answer {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+async function call(userId: string, method: string, path: string, body?: unknown): Promise<Answer> {
+  const headers: Record<string, string> = { 'x-ms-client-principal': clientPrincipal(userId, TENANT) };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${host.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+async function asAdmin(method: string, path: string, body?: unknown): Promise<any> {
+  const answer = await call(ADMIN, method, path, body);
+  if (answer.status >= 300) throw new Error(`Set-up call ${method} ${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+async function emulatorCall(method: string, path: string): Promise<any> {
+  const response = await fetch(`${host.emulatorUrl}${path}`, { method });
+  return response.status === 204 ? undefined : response.json();
+}
+
+/** Graph calls on one route (`GET /v1.0/groups/{id}`) since the counters were last reset. */
+async function graphCallsTo(route: string): Promise<number> {
+  const counts = (await emulatorCall('GET', '/_emulator/requests')) as { byRoute: Record<string, number> };
+  return counts.byRoute[route] ?? 0;
+}
+
+const packageRef = (packageId: string) => ({ '@odata.id': `https://graph.microsoft.com${EM}/accessPackages/${packageId}` });
+const groupRef = (groupId: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/groups/${groupId}` });
+const newPackage = async (catalogId: string, displayName: string): Promise<string> => (await asAdmin('POST', `${EM}/accessPackages`, { displayName, catalog: { id: catalogId } })).id;
+
+/** Refused with this status in Graph's error shape, and nothing stored changed. */
+async function refusedWith(status: number, act: () => Promise<Answer>): Promise<Answer> {
+  const before = await storageSnapshot(prefix);
+  const answer = await act();
+  expect(answer.status).toBe(status);
+  expect(answer.body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+  expect(await storageSnapshot(prefix)).toBe(before);
+  return answer;
+}
+
+beforeAll(async () => {
+  prefix = `b${randomBytes(4).toString('hex')}`;
+  host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
+  store = new EntitlementStore(new Tables(testStorageConnectionString(), prefix));
+  f.catalogA = (await asAdmin('POST', `${EM}/catalogs`, { displayName: 'Bounds: A', state: 'published' })).id;
+  f.catalogB = (await asAdmin('POST', `${EM}/catalogs`, { displayName: 'Bounds: B', state: 'unpublished', description: 'Secret plans' })).id;
+  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: PRADEEP, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(f.catalogA) });
+  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: PATTI, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(f.catalogB) });
+  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: LEE, roleDefinitionId: ACCESS_PACKAGE_MANAGER, appScopeId: catalogScope(f.catalogA) });
+  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: LEE, roleDefinitionId: CATALOG_READER, appScopeId: catalogScope(f.catalogB) });
+  f.packageA = await newPackage(f.catalogA!, 'Bounds: package in A');
+  f.packageB = await newPackage(f.catalogB!, 'Bounds: package in B');
+});
+
+afterAll(async () => {
+  await host.stop();
+  const service = TableServiceClient.fromConnectionString(testStorageConnectionString(), { allowInsecureConnection: true });
+  for await (const table of service.listTables()) if (table.name?.startsWith(prefix)) await service.deleteTable(table.name);
+});
+
+describe('incompatibility links across catalogs', () => {
+  it("an owner of one catalog cannot mark another catalog's package incompatible: as if missing without read rights, 403 with them", async () => {
+    const missing = await refusedWith(404, () => call(PRADEEP, 'POST', `${EM}/accessPackages/${f.packageA}/incompatibleAccessPackages/$ref`, packageRef(randomUUID())));
+    const notYours = await refusedWith(404, () => call(PRADEEP, 'POST', `${EM}/accessPackages/${f.packageA}/incompatibleAccessPackages/$ref`, packageRef(f.packageB!)));
+    expect(notYours.body.error.message).toBe(missing.body.error.message.replace(/'[^']+'/, `'${f.packageB}'`));
+    await refusedWith(403, () => call(LEE, 'POST', `${EM}/accessPackages/${f.packageA}/incompatibleAccessPackages/$ref`, packageRef(f.packageB!)));
+    expect((await asAdmin('GET', `${EM}/accessPackages/${f.packageB}/accessPackagesIncompatibleWith`)).value).toEqual([]);
+  });
+
+  it("with rights in both catalogs the link is made, and the other package's owner may remove it", async () => {
+    const linked = await call(ADMIN, 'POST', `${EM}/accessPackages/${f.packageA}/incompatibleAccessPackages/$ref`, packageRef(f.packageB!));
+    expect(linked.status).toBe(204);
+    expect((await asAdmin('GET', `${EM}/accessPackages/${f.packageB}/accessPackagesIncompatibleWith`)).value.map((p: { id: string }) => p.id)).toEqual([f.packageA]);
+    // Owning neither side is still refused.
+    await refusedWith(403, () => call(MEGAN, 'DELETE', `${EM}/accessPackages/${f.packageA}/incompatibleAccessPackages/${f.packageB}/$ref`));
+
+    const removed = await call(PATTI, 'DELETE', `${EM}/accessPackages/${f.packageA}/incompatibleAccessPackages/${f.packageB}/$ref`);
+    expect(removed.status).toBe(204);
+    expect(await store.incompatibilities.list({ partitionKey: tableKey(f.packageA!) })).toEqual([]);
+    expect(await store.incompatibilities.list({ partitionKey: tableKey('incompatibleWith', f.packageB!) })).toEqual([]);
+  });
+});
+
+describe('incompatibilities per package are capped', () => {
+  it('a package with 100 incompatibilities refuses another with 400 naming the cap, and stores nothing', async () => {
+    const packageId = await newPackage(f.catalogA!, 'Bounds: full of incompatibilities');
+    for (let i = 0; i < 100; i++) {
+      const otherId = randomUUID();
+      await store.incompatibilities.insert(tableKey(packageId), tableKey('group', otherId), { packageId, kind: 'group', otherId });
+    }
+    const refused = await refusedWith(400, () => call(PRADEEP, 'POST', `${EM}/accessPackages/${packageId}/incompatibleGroups/$ref`, groupRef(LEGAL_GROUP)));
+    expect(refused.body.error.message).toContain('100 incompatibilities');
+  });
+
+  it('a package marked incompatible by 100 others refuses another link to it', async () => {
+    const packageId = await newPackage(f.catalogA!, 'Bounds: marked by many');
+    for (let i = 0; i < 100; i++) {
+      const otherId = randomUUID();
+      await store.incompatibilities.insert(tableKey('incompatibleWith', packageId), tableKey(otherId), { packageId: otherId, kind: 'accessPackage', otherId: packageId });
+    }
+    await refusedWith(400, () => call(PRADEEP, 'POST', `${EM}/accessPackages/${f.packageA}/incompatibleAccessPackages/$ref`, packageRef(packageId)));
+  });
+
+  it('$expand of incompatible groups reads no more links than it shows, even where more were stored before the cap', async () => {
+    const packageId = await newPackage(f.catalogA!, 'Bounds: legacy links');
+    for (let i = 0; i < 150; i++) {
+      const otherId = randomUUID();
+      await store.incompatibilities.insert(tableKey(packageId), tableKey('group', otherId), { packageId, kind: 'group', otherId });
+    }
+    await emulatorCall('DELETE', '/_emulator/requests');
+    const expanded = await call(PRADEEP, 'GET', `${EM}/accessPackages/${packageId}?$expand=incompatibleGroups`);
+    expect(expanded.status).toBe(200);
+    expect(await graphCallsTo('GET /v1.0/groups/{id}')).toBeLessThanOrEqual(100);
+  });
+
+  it('a real group link still works within the cap', async () => {
+    const added = await call(PRADEEP, 'POST', `${EM}/accessPackages/${f.packageA}/incompatibleGroups/$ref`, groupRef(VPN_GROUP));
+    expect(added.status).toBe(204);
+    const groups = await call(PRADEEP, 'GET', `${EM}/accessPackages/${f.packageA}/incompatibleGroups`);
+    expect(groups.body.value.map((g: { id: string }) => g.id)).toEqual([VPN_GROUP]);
+  });
+});
