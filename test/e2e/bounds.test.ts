@@ -162,3 +162,63 @@ describe('incompatibilities per package are capped', () => {
     expect(groups.body.value.map((g: { id: string }) => g.id)).toEqual([VPN_GROUP]);
   });
 });
+
+describe('rule previews', () => {
+  const HR_RULE = 'user.department -eq "Human Resources"';
+  const preview = (userId: string, body: unknown) => call(userId, 'POST', '/api/policies/preview', body);
+
+  beforeAll(async () => {
+    const packageId = await newPackage(f.catalogA!, 'Bounds: by rule');
+    f.rulePolicy = (
+      await asAdmin('POST', `${EM}/assignmentPolicies`, {
+        displayName: 'Sales by rule',
+        allowedTargetScope: 'specificDirectoryUsers',
+        specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: 'user.department -eq "Sales"', description: 'Sales' }],
+        automaticRequestSettings: { requestAccessForAllowedTargets: true },
+        requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+        expiration: { type: 'noExpiration' },
+        accessPackage: { id: packageId },
+      })
+    ).id;
+    const otherPackage = await newPackage(f.catalogB!, 'Bounds: by rule in B');
+    f.rulePolicyB = (
+      await asAdmin('POST', `${EM}/assignmentPolicies`, {
+        displayName: 'Legal by rule',
+        allowedTargetScope: 'specificDirectoryUsers',
+        specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: 'user.department -eq "Legal"', description: 'Legal' }],
+        automaticRequestSettings: { requestAccessForAllowedTargets: true },
+        requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+        expiration: { type: 'noExpiration' },
+        accessPackage: { id: otherPackage },
+      })
+    ).id;
+  });
+
+  it("a package manager previews their policy's own rule, and is refused any other rule with 403", async () => {
+    const own = await preview(PRADEEP, { policyId: f.rulePolicy });
+    expect(own.status).toBe(200);
+    expect(own.body.membershipRule).toBe('user.department -eq "Sales"');
+    const refused = await refusedWith(403, () => preview(PRADEEP, { policyId: f.rulePolicy, membershipRule: HR_RULE }));
+    expect(refused.body.error.code).toBe('accessDenied');
+    await refusedWith(403, () => preview(PRADEEP, { membershipRule: HR_RULE }));
+  });
+
+  it("a policy of a catalog the caller cannot read is answered as a missing one, without naming the catalog", async () => {
+    const missing = await refusedWith(404, () => preview(PRADEEP, { policyId: randomUUID() }));
+    const hidden = await refusedWith(404, () => preview(PRADEEP, { policyId: f.rulePolicyB }));
+    expect(hidden.body.error.message).not.toContain(f.catalogB);
+    expect(hidden.body.error.message.replace(f.rulePolicyB!, 'X')).toBe(missing.body.error.message.replace(/'[^']+'/, "'X'"));
+  });
+
+  it('an administrator may try any rule, a few at once, then gets 429 with Retry-After in Graph shape', async () => {
+    const answers: Answer[] = [];
+    for (let i = 0; i < 6; i++) answers.push(await preview(ADMIN, { membershipRule: HR_RULE }));
+    expect(answers.slice(0, 5).map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    const limited = answers[5]!;
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ error: { code: 'TooManyRequests', message: expect.stringContaining('try again') } });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another caller has a bucket of their own.
+    expect((await preview(PRADEEP, { policyId: f.rulePolicy })).status).toBe(200);
+  });
+});
