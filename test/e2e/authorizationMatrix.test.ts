@@ -495,6 +495,8 @@ const ROWS: Row[] = [
     body: () => ({ requestType: 'adminUpdate', assignment: { id: f.updatedAssignment } }),
     ok: 201,
     allowed: MANAGE_ASSIGNMENTS_THIS,
+    // An assignment of a catalog the caller cannot read is answered as a missing one.
+    notFoundFor: SIGNED_IN.filter((kind) => !READ_THIS.includes(kind) && !MANAGE_ASSIGNMENTS_THIS.includes(kind)),
   },
   {
     name: 'POST assignmentRequests adminRemove',
@@ -503,6 +505,8 @@ const ROWS: Row[] = [
     body: (t) => ({ requestType: 'adminRemove', assignment: { id: t.assignment } }),
     ok: 201,
     allowed: MANAGE_ASSIGNMENTS_THIS,
+    // An assignment of a catalog the caller cannot read is answered as a missing one.
+    notFoundFor: SIGNED_IN.filter((kind) => !READ_THIS.includes(kind) && !MANAGE_ASSIGNMENTS_THIS.includes(kind)),
     target: async () => {
       const user = nextTarget();
       await adminAdd(user);

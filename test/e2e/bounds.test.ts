@@ -222,3 +222,63 @@ describe('rule previews', () => {
     expect((await preview(PRADEEP, { policyId: f.rulePolicy })).status).toBe(200);
   });
 });
+
+describe('answers tell only what the caller may see', () => {
+  const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d';
+  const selfServicePolicy = (packageId: string) => ({
+    displayName: 'Anyone, no approval',
+    allowedTargetScope: 'allMemberUsers',
+    expiration: { type: 'afterDuration', duration: 'P30D' },
+    requestorSettings: { enableTargetsToSelfAddAccess: true, enableTargetsToSelfUpdateAccess: true, enableTargetsToSelfRemoveAccess: true },
+    requestApprovalSettings: { isApprovalRequiredForAdd: false, isApprovalRequiredForUpdate: false, stages: [] },
+    accessPackage: { id: packageId },
+  });
+  const request = (userId: string, body: unknown) => call(userId, 'POST', `${EM}/assignmentRequests`, body);
+  /** The message with every quoted id replaced, to compare answers about different ids. */
+  const shape = (answer: Answer) => `${answer.status} ${answer.body.error.code} ${String(answer.body.error.message).replace(/'[^']*'/g, "'…'")}`;
+
+  beforeAll(async () => {
+    f.openPackage = await newPackage(f.catalogA!, 'Bounds: open to all');
+    await asAdmin('POST', `${EM}/assignmentPolicies`, selfServicePolicy(f.openPackage));
+    const asked = await request(MEGAN, { requestType: 'userAdd', assignment: { accessPackageId: f.openPackage } });
+    expect(asked.status).toBe(201);
+    const assignments = await asAdmin('GET', `${EM}/assignments?$filter=accessPackage/id eq '${f.openPackage}' and target/objectId eq '${MEGAN}'`);
+    f.megansAssignment = assignments.value[0].id;
+    f.hiddenPackage = await newPackage(f.catalogB!, 'Bounds: in an unpublished catalog');
+    f.hiddenPolicy = (await asAdmin('POST', `${EM}/assignmentPolicies`, selfServicePolicy(f.hiddenPackage))).id;
+  });
+
+  it("a userUpdate or userRemove of someone else's assignment is answered as one of a missing assignment", async () => {
+    for (const requestType of ['userUpdate', 'userRemove']) {
+      const missing = await refusedWith(404, () => request(OWEN, { requestType, assignment: { id: randomUUID() } }));
+      const notYours = await refusedWith(404, () => request(OWEN, { requestType, assignment: { id: f.megansAssignment } }));
+      expect(shape(notYours)).toBe(shape(missing));
+    }
+    const nobodys = await refusedWith(404, () => request(OWEN, { requestType: 'userUpdate', assignment: { accessPackageId: f.openPackage, targetId: PATTI } }));
+    const megans = await refusedWith(404, () => request(OWEN, { requestType: 'userUpdate', assignment: { accessPackageId: f.openPackage, targetId: MEGAN } }));
+    expect(shape(megans)).toBe(shape(nobodys));
+  });
+
+  it("an adminRemove by someone who cannot read the assignment's catalog is answered as a missing one", async () => {
+    const missing = await refusedWith(404, () => request(PATTI, { requestType: 'adminRemove', assignment: { id: randomUUID() } }));
+    const elsewhere = await refusedWith(404, () => request(PATTI, { requestType: 'adminRemove', assignment: { id: f.megansAssignment } }));
+    expect(shape(elsewhere)).toBe(shape(missing));
+  });
+
+  it('the requirements of a package in an unpublished catalog are shown to its readers only; to others it is missing', async () => {
+    const missing = await refusedWith(404, () => call(MEGAN, 'POST', `${EM}/accessPackages/${randomUUID()}/getApplicablePolicyRequirements`));
+    const hidden = await refusedWith(404, () => call(MEGAN, 'POST', `${EM}/accessPackages/${f.hiddenPackage}/getApplicablePolicyRequirements`));
+    expect(shape(hidden)).toBe(shape(missing));
+    const reader = await call(LEE, 'POST', `${EM}/accessPackages/${f.hiddenPackage}/getApplicablePolicyRequirements`);
+    expect(reader.status).toBe(200);
+    expect(reader.body.value.map((r: { policyId: string }) => r.policyId)).toEqual([f.hiddenPolicy]);
+    // A published catalog's package still tells anyone in scope what to give.
+    const open = await call(OWEN, 'POST', `${EM}/accessPackages/${f.openPackage}/getApplicablePolicyRequirements`);
+    expect(open.body.value).toHaveLength(1);
+  });
+
+  it("a refusal does not name the catalog the thing in the path belongs to", async () => {
+    const refused = await refusedWith(403, () => call(PATTI, 'PATCH', `${EM}/accessPackages/${f.packageA}`, { description: 'mine now' }));
+    expect(refused.body.error.message).not.toContain(f.catalogA);
+  });
+});

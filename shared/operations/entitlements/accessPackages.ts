@@ -47,9 +47,12 @@ export async function createAccessPackage(deps: EntitlementDeps, actor: Actor, b
 
 export async function findAccessPackage(deps: EntitlementDeps, id: string): Promise<StoredDocument<AccessPackage>> {
   const found = await deps.store.accessPackages.find(id);
-  if (!found) throw new DomainError('notFound', `Access package '${id}' was not found.`);
+  if (!found) throw accessPackageNotFound(id);
   return found;
 }
+
+/** Also the answer about a package the caller may not see, so that it tells them nothing a missing one would not. */
+export const accessPackageNotFound = (id: string) => new DomainError('notFound', `Access package '${id}' was not found.`);
 
 export async function listAccessPackages(deps: EntitlementDeps, catalogId?: string): Promise<AccessPackage[]> {
   if (catalogId !== undefined) await findCatalog(deps, catalogId);

@@ -5,7 +5,7 @@ import type { AccessPackage } from '../../domain/entitlements';
 import type { DirectoryGroup } from '../../directory/directoryPort';
 import type { IncompatibilityLink } from '../../store/entitlementStore';
 import { tableKey, type TableKey } from '../../store/tableKeys';
-import { findAccessPackage } from './accessPackages';
+import { accessPackageNotFound, findAccessPackage } from './accessPackages';
 import { type Actor, type EntitlementDeps } from './entitlementDeps';
 
 /**
@@ -61,7 +61,7 @@ export async function addIncompatible(deps: EntitlementDeps, caller: Caller, pac
 /** A caller who cannot read the other catalog is told what a missing package tells, so the answer reveals nothing. */
 async function requireManagingOtherCatalog(deps: EntitlementDeps, caller: Caller, other: AccessPackage): Promise<void> {
   const access = deps.accessOf(caller);
-  if (!(await access.allows('read', other.catalogId))) throw new DomainError('notFound', `Access package '${other.id}' was not found.`);
+  if (!(await access.allows('read', other.catalogId))) throw accessPackageNotFound(other.id);
   await access.require('managePackages', other.catalogId);
 }
 
