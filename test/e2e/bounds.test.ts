@@ -282,3 +282,36 @@ describe('answers tell only what the caller may see', () => {
     expect(refused.body.error.message).not.toContain(f.catalogA);
   });
 });
+
+describe('approvers of a stage', () => {
+  const ZOE = '9713b936-62cb-4300-ba5f-9ccdad9a6f2d';
+  const managers = (count: number, managerLevel: number) => Array.from({ length: count }, () => ({ '@odata.type': '#microsoft.graph.requestorManager', managerLevel }));
+  const approvalPolicy = (packageId: string, stage: Record<string, unknown>) => ({
+    displayName: 'Approved by managers',
+    allowedTargetScope: 'allMemberUsers',
+    expiration: { type: 'afterDuration', duration: 'P30D' },
+    requestorSettings: { enableTargetsToSelfAddAccess: true },
+    requestApprovalSettings: { isApprovalRequiredForAdd: true, stages: [stage] },
+    accessPackage: { id: packageId },
+  });
+
+  it('a policy naming more than 25 approvers in a stage is refused with 400 naming the field, and nothing is stored', async () => {
+    const packageId = await newPackage(f.catalogA!, 'Bounds: too many approvers');
+    const refused = await refusedWith(400, () =>
+      call(PRADEEP, 'POST', `${EM}/assignmentPolicies`, approvalPolicy(packageId, { primaryApprovers: managers(500, 1), fallbackPrimaryApprovers: managers(500, 2) })),
+    );
+    expect(refused.body.error.message).toContain('requestApprovalSettings.stages[0].primaryApprovers: a stage names at most 25 approvers');
+  });
+
+  it('a userAdd whose stage names the managers many times reads the manager chain once', async () => {
+    const packageId = await newPackage(f.catalogA!, 'Bounds: repeated managers');
+    await asAdmin('POST', `${EM}/assignmentPolicies`, approvalPolicy(packageId, { primaryApprovers: [...managers(12, 1), ...managers(13, 2)] }));
+    await emulatorCall('DELETE', '/_emulator/requests');
+    const asked = await call(ZOE, 'POST', `${EM}/assignmentRequests`, { requestType: 'userAdd', assignment: { accessPackageId: packageId } });
+    expect(asked.status).toBe(201);
+    const request = await asAdmin('GET', `${EM}/assignmentRequests/${asked.body.id}`);
+    expect(request.state).toBe('pendingApproval');
+    // The target, the chain Zoe → manager → their manager read once, the two approvers' mail addresses: not one per entry.
+    expect(await graphCallsTo('GET /v1.0/users/{id}')).toBeLessThanOrEqual(6);
+  });
+});
