@@ -26,6 +26,7 @@ const PRADEEP = 'eb7a7995-9588-432d-8242-aadbc8f429a4'; // owns catalog A
 const PATTI = '515c6123-6c88-4537-bcf3-bd58da60fb1c'; // owns catalog B
 const LEE = '428474c1-5e9e-4ba7-a6a8-6bd5a7550d23'; // manages packages in A, reads B
 const MEGAN = '94a2de50-ff54-4939-a9d6-bd800bc49874'; // her manager is Miriam
+const ZOE = '9713b936-62cb-4300-ba5f-9ccdad9a6f2d';
 const LEGAL_GROUP = '993bb873-540b-442e-8a6e-83734bc9404e';
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
 
@@ -284,7 +285,6 @@ describe('answers tell only what the caller may see', () => {
 });
 
 describe('approvers of a stage', () => {
-  const ZOE = '9713b936-62cb-4300-ba5f-9ccdad9a6f2d';
   const managers = (count: number, managerLevel: number) => Array.from({ length: count }, () => ({ '@odata.type': '#microsoft.graph.requestorManager', managerLevel }));
   const approvalPolicy = (packageId: string, stage: Record<string, unknown>) => ({
     displayName: 'Approved by managers',
@@ -313,5 +313,54 @@ describe('approvers of a stage', () => {
     expect(request.state).toBe('pendingApproval');
     // The target, the chain Zoe → manager → their manager read once, the two approvers' mail addresses: not one per entry.
     expect(await graphCallsTo('GET /v1.0/users/{id}')).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('a request stays within one stored row', () => {
+  const EMILY = '2f62323b-3622-4fad-82d1-4e0a57e101e1';
+  const textQuestion = (n: number) => ({ '@odata.type': '#microsoft.graph.accessPackageTextInputQuestion', id: `q${n}`, text: `Question ${n}`, isRequired: false });
+  const askingPolicy = (packageId: string, approval: Record<string, unknown>) => ({
+    displayName: 'Asks a lot',
+    allowedTargetScope: 'allMemberUsers',
+    expiration: { type: 'afterDuration', duration: 'P30D' },
+    requestorSettings: { enableTargetsToSelfAddAccess: true },
+    requestApprovalSettings: approval,
+    questions: [1, 2, 3, 4, 5, 6].map(textQuestion),
+    accessPackage: { id: packageId },
+  });
+  const ask = (userId: string, packageId: string, extra: Record<string, unknown>) =>
+    call(userId, 'POST', `${EM}/assignmentRequests`, { requestType: 'userAdd', assignment: { accessPackageId: packageId }, ...extra });
+
+  beforeAll(async () => {
+    f.askingPackage = await newPackage(f.catalogA!, 'Bounds: asks a lot');
+    await asAdmin('POST', `${EM}/assignmentPolicies`, askingPolicy(f.askingPackage, { isApprovalRequiredForAdd: false, stages: [] }));
+    f.approvedPackage = await newPackage(f.catalogA!, 'Bounds: approved by Lee');
+    await asAdmin('POST', `${EM}/assignmentPolicies`, askingPolicy(f.approvedPackage, { isApprovalRequiredForAdd: true, stages: [{ isApproverJustificationRequired: false, primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: LEE }] }] }));
+  });
+
+  it('answers that would take more than 40,000 characters as stored are refused with 400 naming answers, storing nothing', async () => {
+    const answers = [1, 2, 3, 4, 5, 6].map((n) => ({ value: 'a'.repeat(4000), answeredQuestion: { id: `q${n}` } }));
+    const refused = await refusedWith(400, () => ask(EMILY, f.askingPackage!, { answers }));
+    expect(refused.body.error.message).toMatch(/answers: take \d+ characters as stored, more than the 40000/);
+    // Within the bound, the same questions are answered.
+    expect((await ask(EMILY, f.askingPackage!, { answers: answers.slice(0, 4) })).status).toBe(201);
+  });
+
+  it('a justification of 2,000 control characters (12,000 as stored) is refused with 400 naming justification', async () => {
+    const refused = await refusedWith(400, () => ask(ZOE, f.askingPackage!, { justification: '\u0001'.repeat(2000) }));
+    expect(refused.body.error.message).toContain('justification: takes 12000 characters as stored, more than 8000');
+  });
+
+  it("an approver's justification too large as stored is refused with 400 and decides nothing", async () => {
+    const asked = await ask(ZOE, f.approvedPackage!, {});
+    expect(asked.status).toBe(201);
+    const stages = await call(LEE, 'GET', `${EM}/accessPackageAssignmentApprovals/${asked.body.id}/stages`);
+    const stageId = stages.body.value[0].id;
+    const refused = await refusedWith(400, () =>
+      call(LEE, 'PATCH', `${EM}/accessPackageAssignmentApprovals/${asked.body.id}/stages/${stageId}`, { reviewResult: 'Approve', justification: '\u0001'.repeat(1400) }),
+    );
+    expect(refused.body.error.message).toContain('justification takes 8400 characters as stored, more than 8000');
+    const decided = await call(LEE, 'PATCH', `${EM}/accessPackageAssignmentApprovals/${asked.body.id}/stages/${stageId}`, { reviewResult: 'Approve', justification: 'ok\n'.repeat(100) });
+    expect(decided.status).toBe(204);
   });
 });

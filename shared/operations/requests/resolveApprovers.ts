@@ -2,6 +2,7 @@ import { DirectoryError } from '../../directory/directoryError';
 import type { DirectoryPort } from '../../directory/directoryPort';
 import type { ApprovalStage, SubjectSet } from '../../domain/policies';
 import { MAX_APPROVER_ENTRIES_PER_STAGE } from '../../domain/policies/approvalSettings';
+import { MAX_APPROVERS_RESOLVED, MAX_DIRECTORY_ID_LENGTH } from '../../domain/requests/requestSize';
 
 export type ApproverDirectory = Pick<DirectoryPort, 'getUser' | 'listGroupMembers' | 'getUserSponsorIds'>;
 
@@ -15,10 +16,11 @@ export interface ApproverContext {
 }
 
 /**
- * The most approvers one stage gets. A stage that names a large group would otherwise read the whole group and
- * index the request under every member; a thousand people who can each decide is plenty.
+ * The most approvers one resolution of a stage gives. A stage that names a large group would otherwise read the
+ * whole group and index the request under every member; 500 people who can each decide is plenty, and the stored
+ * request stays within one row (requestSize.ts).
  */
-export const MAX_APPROVERS_PER_STAGE = 1000;
+export const MAX_APPROVERS_PER_STAGE = MAX_APPROVERS_RESOLVED;
 
 /**
  * The user ids who may decide a stage, resolved now (a manager who changed since the request counts): the primary
@@ -152,7 +154,7 @@ class ApproverList {
   add(ids: readonly string[]): void {
     for (const id of ids) {
       if (this.isFull) return;
-      if (!this.#excluded.has(id)) this.#ids.add(id);
+      if (!this.#excluded.has(id) && id.length <= MAX_DIRECTORY_ID_LENGTH) this.#ids.add(id);
     }
   }
 }
