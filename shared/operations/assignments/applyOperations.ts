@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../../concurrently';
 import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/assignments/assignment';
 import { deliveryState, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { DirectoryError } from '../../directory/directoryError';
@@ -54,16 +55,14 @@ export async function applyOperations(
     await recordInLedger(deps, group.role, group.action, [...outcomes.values()]);
   }
 
-  const saved = await Promise.all(
-    assignments.map((stored) =>
-      saveOutcomes(deps, stored, (op) => {
-        if (!due(op)) return op;
-        const outcome = results.get(`${op.action}|${roleKey(op.role)}`)?.get(stored.value.targetId);
-        if (!outcome) return op;
-        if (outcome.outcome !== 'failed') return { ...op, state: 'done', attempts: op.attempts + 1, lastError: null };
-        return { ...op, state: 'failed', attempts: op.attempts + 1, lastError: outcome.error?.message ?? 'The directory refused the change.' };
-      }),
-    ),
+  const saved = await mapConcurrently(assignments, (stored) =>
+    saveOutcomes(deps, stored, (op) => {
+      if (!due(op)) return op;
+      const outcome = results.get(`${op.action}|${roleKey(op.role)}`)?.get(stored.value.targetId);
+      if (!outcome) return op;
+      if (outcome.outcome !== 'failed') return { ...op, state: 'done', attempts: op.attempts + 1, lastError: null };
+      return { ...op, state: 'failed', attempts: op.attempts + 1, lastError: outcome.error?.message ?? 'The directory refused the change.' };
+    }),
   );
   for (const assignment of saved) await planRetry(deps, assignment.value);
   return saved;

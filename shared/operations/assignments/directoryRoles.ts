@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../../concurrently';
 import type { DirectoryRole } from '../../domain/assignments/assignment';
 import { roleKey } from '../../domain/assignments/deliveryState';
 import type { ResourceRoleScope } from '../../domain/entitlements';
@@ -33,6 +34,6 @@ export const isActive = (assignment: Assignment): boolean => assignment.state !=
 export async function rolesHeldElsewhere(deps: EntitlementDeps, targetId: string, exceptAssignmentId: string): Promise<Set<string>> {
   const others = (await deps.grants.assignmentsOf(targetId)).filter((a) => a.value.id !== exceptAssignmentId && isActive(a.value));
   const packageIds = [...new Set(others.map((a) => a.value.accessPackageId))];
-  const roles = await Promise.all(packageIds.map((id) => rolesOfPackage(deps, id)));
+  const roles = await mapConcurrently(packageIds, (id) => rolesOfPackage(deps, id));
   return new Set(roles.flat().map(roleKey));
 }

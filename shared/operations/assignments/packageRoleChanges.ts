@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../../concurrently';
 import type { Assignment, DirectoryRole } from '../../domain/assignments/assignment';
 import { additions, removals, roleKey } from '../../domain/assignments/deliveryState';
 import { isDomainError } from '../../domain/errors';
@@ -12,7 +13,7 @@ import { isActive } from './directoryRoles';
  */
 export async function deliverRoleToAssignees(deps: EntitlementDeps, packageId: string, role: DirectoryRole): Promise<void> {
   const assignees = (await deps.grants.assignmentsOfPackage(packageId)).filter((a) => isActive(a.value));
-  const planned = await Promise.all(assignees.map((a) => withOperations(deps, a, additions([role]))));
+  const planned = await mapConcurrently(assignees, (a) => withOperations(deps, a, additions([role])));
   await applyOperations(deps, planned);
 }
 
@@ -20,7 +21,7 @@ export async function deliverRoleToAssignees(deps: EntitlementDeps, packageId: s
 export async function withdrawRoleFromAssignees(deps: EntitlementDeps, packageId: string, role: DirectoryRole): Promise<void> {
   const assignees = (await deps.grants.assignmentsOfPackage(packageId)).filter((a) => isActive(a.value));
   // Whether another assignment still gives the role is decided per person when the removals are applied.
-  const planned = await Promise.all(assignees.map((a) => withOperations(deps, a, removals([role]))));
+  const planned = await mapConcurrently(assignees, (a) => withOperations(deps, a, removals([role])));
   await applyOperations(deps, planned);
 }
 

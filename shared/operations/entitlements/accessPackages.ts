@@ -54,9 +54,10 @@ export async function findAccessPackage(deps: EntitlementDeps, id: string): Prom
 /** Also the answer about a package the caller may not see, so that it tells them nothing a missing one would not. */
 export const accessPackageNotFound = (id: string) => new DomainError('notFound', `Access package '${id}' was not found.`);
 
-export async function listAccessPackages(deps: EntitlementDeps, catalogId?: string): Promise<AccessPackage[]> {
+/** The packages of the tenant or of one catalog; with `limit`, only the first that many are read. */
+export async function listAccessPackages(deps: EntitlementDeps, catalogId?: string, limit?: number): Promise<AccessPackage[]> {
   if (catalogId !== undefined) await findCatalog(deps, catalogId);
-  const documents = await deps.store.accessPackages.list({ partitionId: catalogId });
+  const documents = await deps.store.accessPackages.list({ partitionId: catalogId, limit });
   return documents.map((d) => d.value);
 }
 
