@@ -364,3 +364,16 @@ describe('a request stays within one stored row', () => {
     expect(decided.status).toBe(204);
   });
 });
+
+describe('a package nobody may request yet', () => {
+  it("is, to a userAdd from someone who cannot read its catalog, as missing as one that does not exist", async () => {
+    const shape = (answer: Answer) => `${answer.status} ${answer.body.error.code} ${String(answer.body.error.message).replace(/'[^']*'/g, "'…'")}`;
+    const userAdd = (userId: string, accessPackageId: string) => call(userId, 'POST', `${EM}/assignmentRequests`, { requestType: 'userAdd', assignment: { accessPackageId } });
+    const missing = await refusedWith(400, () => userAdd(MEGAN, randomUUID()));
+    const unpublished = await refusedWith(400, () => userAdd(MEGAN, f.hiddenPackage!));
+    expect(shape(unpublished)).toBe(shape(missing));
+    // Its catalog's reader is told why.
+    const reader = await refusedWith(403, () => userAdd(LEE, f.hiddenPackage!));
+    expect(reader.body.error.message).toContain('its catalog is not published');
+  });
+});

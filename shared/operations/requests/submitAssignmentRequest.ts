@@ -6,7 +6,7 @@ import { parseRequestInput } from '../../domain/requests/requestInput';
 import { assignmentSchedule, checkAnswers, checkJustification } from '../../domain/requests/requestRequirements';
 import { selfServiceAllows } from '../../domain/requests/targetScope';
 import type { StoredPolicy } from '../../store/entitlementStore';
-import { findAccessPackage } from '../entitlements/accessPackages';
+import { accessPackageNotFound, findAccessPackage } from '../entitlements/accessPackages';
 import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
 import { findCatalog } from '../entitlements/catalogs';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
@@ -49,6 +49,8 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
   const byAdministrator = input.requestType === 'adminAdd';
   if (byAdministrator) await deps.accessOf(caller).require('manageAssignments', catalog.value.id);
   if (!byAdministrator && catalog.value.state !== 'published') {
+    // To anyone who cannot read its catalog, a package nobody may request yet is as missing as one that does not exist.
+    if (!(await deps.accessOf(caller).allows('read', catalog.value.id))) await namedInBody(() => Promise.reject(accessPackageNotFound(packageId)), 'assignment.accessPackageId');
     throw new DomainError('forbidden', `Access package '${packageId}' cannot be requested: its catalog is not published.`);
   }
   const targetId = input.assignment.targetId ?? caller.objectId;
