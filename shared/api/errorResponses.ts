@@ -8,6 +8,7 @@ const responseFor: Record<ErrorCode, { status: number; graphCode: string }> = {
   invalidRequest: { status: 400, graphCode: 'invalidRequest' },
   unauthenticated: { status: 401, graphCode: 'unauthenticated' },
   forbidden: { status: 403, graphCode: 'accessDenied' },
+  tooManyRequests: { status: 429, graphCode: 'TooManyRequests' },
   notFound: { status: 404, graphCode: 'itemNotFound' },
   alreadyExists: { status: 409, graphCode: 'nameAlreadyExists' },
   conflict: { status: 409, graphCode: 'conflict' },
@@ -24,9 +25,11 @@ export const directoryErrorCodes: Record<DirectoryErrorKind, ErrorCode> = {
   permanent: 'dependencyFailed',
 };
 
-export function errorResponse(code: ErrorCode, message: string, requestId: string): HttpResponseInit {
+export function errorResponse(code: ErrorCode, message: string, requestId: string, retryAfterSeconds?: number): HttpResponseInit {
   const { status, graphCode } = responseFor[code];
-  return graphResponse(status, graphCode, message, requestId);
+  const response = graphResponse(status, graphCode, message, requestId);
+  if (retryAfterSeconds === undefined) return response;
+  return { ...response, headers: { ...(response.headers as Record<string, string>), 'retry-after': String(retryAfterSeconds) } };
 }
 
 export function graphResponse(status: number, graphCode: string, message: string, requestId: string): HttpResponseInit {

@@ -22,7 +22,7 @@ async function answer(handler: ApiHandler, request: HttpRequest, context: Invoca
   try {
     return await handler(request, context);
   } catch (error) {
-    if (isDomainError(error)) return errorResponse(error.code, error.message, context.invocationId);
+    if (isDomainError(error)) return errorResponse(error.code, error.message, context.invocationId, error.retryAfterSeconds);
     if (error instanceof DirectoryError) {
       context.warn(`${context.functionName}: the directory failed (${error.kind}, Graph request id ${error.details.requestId ?? 'none'}): ${error.message}`);
       return errorResponse(directoryErrorCodes[error.kind], `The directory could not complete the call: ${error.message}`, context.invocationId);

@@ -45,7 +45,9 @@ export class CallerAccess {
       throw new DomainError('forbidden', `The token does not carry ${isReading(action) ? `${READ_PERMISSION} or ` : ''}${READ_WRITE_PERMISSION}.`);
     }
     if (!permits(action, await this.standing(catalogId))) {
-      throw new DomainError('forbidden', `You may not ${DESCRIPTIONS[action]}${catalogId ? ` in catalog '${catalogId}'` : ''}.`);
+      // The catalog is not named: found from a package, policy or request in the path, its id would tell a
+      // caller who may not read it where that thing lives.
+      throw new DomainError('forbidden', `You may not ${DESCRIPTIONS[action]}${catalogId ? ' in the catalog this concerns' : ''}.`);
     }
   }
 

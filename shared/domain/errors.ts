@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'concurrencyConflict'
   | 'unauthenticated'
   | 'forbidden'
+  | 'tooManyRequests'
   | 'dependencyUnavailable'
   | 'dependencyFailed';
 
@@ -17,11 +18,15 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(message, options);
     this.name = 'DomainError';
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
+
+  /** With `tooManyRequests`: when the caller may try again (`Retry-After`). */
+  readonly retryAfterSeconds: number | undefined;
 }
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

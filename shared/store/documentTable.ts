@@ -6,6 +6,14 @@ import { deleteEntity, findEntity, insertEntity, replaceEntity, writeTogether } 
 
 /** A property holds at most 64 KiB (32K UTF-16 characters); documents are split into parts below that. */
 const PART_LENGTH = 30_000;
+/**
+ * A row holds at most 1 MiB, strings counted as two bytes a character: 16 parts (960,000 bytes) leave room for the
+ * keys, the indexed fields and the property names. What may grow (requests: shared/domain/requests/requestSize.ts)
+ * is bounded below this before it is written; a document over it is a missing bound, refused here before writing.
+ */
+export const MAX_DOCUMENT_LENGTH = 16 * PART_LENGTH;
+/** Table Storage answers at most this many entities a page. */
+const MAX_PAGE_SIZE = 1000;
 
 export interface StoredDocument<T> {
   partitionKey: TableKey;
@@ -45,11 +53,16 @@ export class DocumentTable<T extends object> {
     return row && this.#document(row);
   }
 
-  async list(options: { partitionKey?: TableKey; filter?: ODataFilter } = {}): Promise<StoredDocument<T>[]> {
+  /** The documents matching, in key order; with `limit`, only the first that many, and no page past them is read. */
+  async list(options: { partitionKey?: TableKey; filter?: ODataFilter; limit?: number } = {}): Promise<StoredDocument<T>[]> {
     const partition = options.partitionKey === undefined ? undefined : filter`PartitionKey eq ${options.partitionKey}`;
+    const { limit } = options;
     const documents: StoredDocument<T>[] = [];
-    for await (const row of queryAll<Row>(await this.table(), { filter: allOf(partition, options.filter) })) {
+    if (limit !== undefined && limit <= 0) return documents;
+    const pageSize = limit === undefined ? undefined : Math.min(limit, MAX_PAGE_SIZE);
+    for await (const row of queryAll<Row>(await this.table(), { filter: allOf(partition, options.filter), pageSize })) {
       documents.push(this.#document(row));
+      if (documents.length === limit) break;
     }
     return documents;
   }
@@ -102,6 +115,9 @@ export class DocumentTable<T extends object> {
 
   #row(partitionKey: TableKey, rowKey: TableKey, value: T) {
     const json = JSON.stringify(value);
+    if (json.length > MAX_DOCUMENT_LENGTH) {
+      throw new Error(`The ${this.what} is ${json.length} characters as JSON, more than the ${MAX_DOCUMENT_LENGTH} a row holds; it was not written.`);
+    }
     const parts = Math.max(1, Math.ceil(json.length / PART_LENGTH));
     const row: Record<string, unknown> = { partitionKey, rowKey, parts, ...this.indexed(value) };
     for (let i = 0; i < parts; i++) row[`part${i}`] = json.slice(i * PART_LENGTH, (i + 1) * PART_LENGTH);

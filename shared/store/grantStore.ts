@@ -114,7 +114,7 @@ export class GrantStore {
   /** The assignments of one package, through its assignee index: the work follows the package's assignees. */
   async assignmentsOfPackage(packageId: string): Promise<StoredDocument<Assignment>[]> {
     const pointers = await this.assigneePointers(packageId);
-    const found = await Promise.all(pointers.map((p) => this.assignments.get(GrantStore.targetKey(p.targetId), GrantStore.assignmentKey(p.id))));
+    const found = await mapConcurrently(pointers, (p) => this.assignments.get(GrantStore.targetKey(p.targetId), GrantStore.assignmentKey(p.id)));
     return found.filter((a): a is StoredDocument<Assignment> => a !== undefined && a.value.accessPackageId === packageId);
   }
 
@@ -177,7 +177,7 @@ export class GrantStore {
 
   async #requestsPointedBy(kind: IndexKind, ownerId: string): Promise<StoredDocument<AssignmentRequest>[]> {
     const pointers = await this.#pointers(kind, ownerId);
-    const found = await Promise.all(pointers.map((p) => this.requests.get(GrantStore.targetKey(p.targetId), GrantStore.requestKey(p.id))));
+    const found = await mapConcurrently(pointers, (p) => this.requests.get(GrantStore.targetKey(p.targetId), GrantStore.requestKey(p.id)));
     return found.filter((r): r is StoredDocument<AssignmentRequest> => r !== undefined);
   }
 

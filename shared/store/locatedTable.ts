@@ -32,10 +32,10 @@ export class LocatedTable<T extends object> {
     return locator && this.documents.get(tableKey(locator.value.partitionId), tableKey(id));
   }
 
-  /** Everything, or the entities of one parent. */
-  list(options: { partitionId?: string; filter?: ODataFilter } = {}): Promise<StoredDocument<T>[]> {
-    const { partitionId, filter } = options;
-    return this.documents.list({ partitionKey: partitionId === undefined ? undefined : tableKey(partitionId), filter });
+  /** Everything, or the entities of one parent; with `limit`, the first that many only. */
+  list(options: { partitionId?: string; filter?: ODataFilter; limit?: number } = {}): Promise<StoredDocument<T>[]> {
+    const { partitionId, filter, limit } = options;
+    return this.documents.list({ partitionKey: partitionId === undefined ? undefined : tableKey(partitionId), filter, limit });
   }
 
   replace(document: StoredDocument<T>, value: T): Promise<StoredDocument<T>> {

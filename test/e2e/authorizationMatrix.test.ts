@@ -138,6 +138,8 @@ interface Row {
   /** The status of a call that is allowed. */
   ok: number;
   allowed: readonly Kind[];
+  /** Of those refused, the kinds told "not found": the call names something where they may not even read. */
+  notFoundFor?: readonly Kind[];
   /** Makes what the call works on (as the administrator); made again after a call that consumed it. */
   target?: () => Promise<Ids>;
   consumes?: boolean;
@@ -395,6 +397,32 @@ const ROWS: Row[] = [
     },
     consumes: true,
   },
+  {
+    // A link to another catalog's package needs the right to manage packages there too.
+    name: 'POST accessPackages/{id}/incompatibleAccessPackages/$ref (other catalog)',
+    method: 'POST',
+    path: (t) => `${EM}/accessPackages/${t.package}/incompatibleAccessPackages/$ref`,
+    body: () => ({ '@odata.id': `https://graph.microsoft.com${EM}/accessPackages/${f.otherPackage}` }),
+    ok: 204,
+    allowed: MANAGE_PACKAGES_THIS.filter((kind) => MANAGE_PACKAGES_OTHER.includes(kind)),
+    notFoundFor: MANAGE_PACKAGES_THIS.filter((kind) => !READ_OTHER.includes(kind)),
+    target: async () => ({ package: await newPackage(f.thisCatalog!, 'Matrix: gains a link to the other catalog') }),
+    consumes: true,
+  },
+  {
+    // Either side of a link across catalogs may remove it.
+    name: 'DELETE accessPackages/{id}/incompatibleAccessPackages/{id}/$ref (other catalog)',
+    method: 'DELETE',
+    path: (t) => `${EM}/accessPackages/${t.package}/incompatibleAccessPackages/${f.otherPackage}/$ref`,
+    ok: 204,
+    allowed: [...new Set([...MANAGE_PACKAGES_THIS, ...MANAGE_PACKAGES_OTHER])],
+    target: async () => {
+      const packageId = await newPackage(f.thisCatalog!, 'Matrix: loses a link to the other catalog');
+      await asAdmin('POST', `${EM}/accessPackages/${packageId}/incompatibleAccessPackages/$ref`, { '@odata.id': `https://graph.microsoft.com${EM}/accessPackages/${f.otherPackage}` });
+      return { package: packageId };
+    },
+    consumes: true,
+  },
   { name: 'GET accessPackages/{id}/incompatibleGroups', method: 'GET', path: () => `${EM}/accessPackages/${f.mainPackage}/incompatibleGroups`, ok: 200, allowed: READ_THIS },
   {
     name: 'POST accessPackages/{id}/incompatibleGroups/$ref',
@@ -467,6 +495,8 @@ const ROWS: Row[] = [
     body: () => ({ requestType: 'adminUpdate', assignment: { id: f.updatedAssignment } }),
     ok: 201,
     allowed: MANAGE_ASSIGNMENTS_THIS,
+    // An assignment of a catalog the caller cannot read is answered as a missing one.
+    notFoundFor: SIGNED_IN.filter((kind) => !READ_THIS.includes(kind) && !MANAGE_ASSIGNMENTS_THIS.includes(kind)),
   },
   {
     name: 'POST assignmentRequests adminRemove',
@@ -475,6 +505,8 @@ const ROWS: Row[] = [
     body: (t) => ({ requestType: 'adminRemove', assignment: { id: t.assignment } }),
     ok: 201,
     allowed: MANAGE_ASSIGNMENTS_THIS,
+    // An assignment of a catalog the caller cannot read is answered as a missing one.
+    notFoundFor: SIGNED_IN.filter((kind) => !READ_THIS.includes(kind) && !MANAGE_ASSIGNMENTS_THIS.includes(kind)),
     target: async () => {
       const user = nextTarget();
       await adminAdd(user);
@@ -700,14 +732,14 @@ describe('every route × every kind of caller', () => {
 
   const cases = ROWS.flatMap((row) =>
     KINDS.map((kind) => {
-      const expected = row.allowed.includes(kind) ? row.ok : kind === 'anonymous' ? 401 : 403;
+      const expected = row.allowed.includes(kind) ? row.ok : kind === 'anonymous' ? 401 : row.notFoundFor?.includes(kind) ? 404 : 403;
       return [`${row.name} as ${kind} → ${expected}`, kind, expected, row] as const;
     }),
   );
 
   it.each(cases)('%s', async (_title, kind, expected, row) => {
     const target = await targetOf(row);
-    const refusedWrite = row.method !== 'GET' && (expected === 401 || expected === 403);
+    const refusedWrite = row.method !== 'GET' && (expected === 401 || expected === 403 || expected === 404);
     const before = refusedWrite ? await storageSnapshot(prefix) : undefined;
     const { status, text } = await send(kind, row.method, row.path(target), row.body?.(target));
     if (status < 300 && row.consumes) targets.delete(row);

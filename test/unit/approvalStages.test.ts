@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import type { ApprovalStage } from '../../shared/domain/policies';
-import { MAX_REQUEST_TEXT_LENGTH } from '../../shared/domain/requests/requestInput';
+import { MAX_APPROVER_IDS_PER_STAGE, MAX_REQUEST_TEXT_LENGTH } from '../../shared/domain/requests/requestSize';
 import {
+  addEscalationApprovers,
   approvalView,
   currentStage,
   decideStage,
@@ -256,6 +257,23 @@ describe('deciding a stage', () => {
     const before = structuredClone(request);
     decideStage(request, decision(stageId(request, 0), 'alice', 'Approve'), LATER);
     expect(request).toEqual(before);
+  });
+});
+
+describe('an escalating stage', () => {
+  it('adds the escalation approvers not already there, marked escalated', () => {
+    const request = pendingRequest([policyStage()], ['alice', 'bob']);
+    const { approval, added } = addEscalationApprovers(request.approval!, 0, ['bob', 'carol', 'carol']);
+    expect(added).toEqual(['carol']);
+    expect(approval.stages[0]).toMatchObject({ approverIds: ['alice', 'bob', 'carol'], escalated: true });
+  });
+
+  it(`holds at most ${MAX_APPROVER_IDS_PER_STAGE} approvers, so the stored request stays bounded`, () => {
+    const first = Array.from({ length: MAX_APPROVER_IDS_PER_STAGE - 10 }, (_, i) => `first-${i}`);
+    const request = pendingRequest([policyStage()], first);
+    const { approval, added } = addEscalationApprovers(request.approval!, 0, Array.from({ length: 500 }, (_, i) => `escalation-${i}`));
+    expect(added).toHaveLength(10);
+    expect(approval.stages[0]!.approverIds).toHaveLength(MAX_APPROVER_IDS_PER_STAGE);
   });
 });
 

@@ -1,6 +1,7 @@
 import { DirectoryError } from '../../shared/directory/directoryError';
 import type { DirectoryObjectRef, DirectoryPage, DirectoryUser } from '../../shared/directory/directoryPort';
 import type { ApprovalStage, SubjectSet } from '../../shared/domain/policies';
+import { MAX_APPROVER_ENTRIES_PER_STAGE } from '../../shared/domain/policies/approvalSettings';
 import {
   type ApproverContext,
   type ApproverDirectory,
@@ -186,13 +187,53 @@ describe('resolving a stage’s approvers', () => {
 describe('a stage that names a very large group', () => {
   it(`stops at ${MAX_APPROVERS_PER_STAGE} approvers and reads no page beyond them`, async () => {
     const members = users(...Array.from({ length: 2500 }, (_, i) => `member-${i}`));
-    const large = new FakeDirectory({ requestor: null, extra: null }, { everyone: members }, {}, 999);
+    const large = new FakeDirectory({ requestor: null, extra: null }, { everyone: members }, {}, 300);
 
     const resolved = await resolveApprovers(large, stage({ primaryApprovers: [group('everyone'), single('extra')] }), SELF_REQUEST, PRIMARY);
 
     expect(resolved).toHaveLength(MAX_APPROVERS_PER_STAGE);
     expect(resolved[0]).toBe('member-0');
     expect(resolved).not.toContain('extra');
-    expect(large.groupPagesRead).toEqual(['everyone@0', 'everyone@999']);
+    expect(large.groupPagesRead).toEqual(['everyone@0', 'everyone@300']);
+  });
+});
+
+describe('a stage that names the same approvers many times (a policy saved before the cap)', () => {
+  /** Counts every directory read. */
+  class CountingDirectory extends FakeDirectory {
+    reads = 0;
+    override async getUser(id: string) {
+      this.reads += 1;
+      return super.getUser(id);
+    }
+    override async getUserSponsorIds(userId: string) {
+      this.reads += 1;
+      return super.getUserSponsorIds(userId);
+    }
+  }
+  const chain = { requestor: 'm1', m1: 'm2', m2: 'm3', m3: 'm4', m4: null, alice: null };
+
+  it('walks the manager chain once for 2 × 500 requestorManager entries, primary and fallback', async () => {
+    const directory = new CountingDirectory(chain);
+    const managers = (levels: number[]) => Array.from({ length: 500 }, (_, i) => manager(levels[i % levels.length]!));
+    // Levels 5 and 6 are above the top of the chain: the primary list resolves to nobody and the fallback is used.
+    const repeated = stage({ primaryApprovers: managers([5, 6]), fallbackPrimaryApprovers: managers([1, 2, 3, 4]) });
+
+    expect(await resolveApprovers(directory, repeated, SELF_REQUEST, PRIMARY)).toEqual(['m1', 'm2', 'm3', 'm4']);
+    // requestor → m1 → m2 → m3 → m4 (who has no manager): five reads in all.
+    expect(directory.reads).toBe(5);
+  });
+
+  it('reads a repeated user and the sponsors once, and resolves only the first distinct entries up to the cap', async () => {
+    const directory = new CountingDirectory(chain, {}, { requestor: ['alice'] });
+    const repeated = stage({ primaryApprovers: [...Array.from({ length: 300 }, () => single('alice')), ...Array.from({ length: 300 }, () => targetSponsors)] });
+
+    expect(await resolveApprovers(directory, repeated, SELF_REQUEST, PRIMARY)).toEqual(['alice']);
+    expect(directory.reads).toBe(2);
+
+    const many = new CountingDirectory(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`user-${i}`, null])));
+    const distinctUsers = stage({ primaryApprovers: Array.from({ length: 100 }, (_, i) => single(`user-${i}`)) });
+    expect(await resolveApprovers(many, distinctUsers, SELF_REQUEST, PRIMARY)).toHaveLength(MAX_APPROVER_ENTRIES_PER_STAGE);
+    expect(many.reads).toBe(MAX_APPROVER_ENTRIES_PER_STAGE);
   });
 });

@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../../concurrently';
 import type { HttpResponseInit } from '@azure/functions';
 import { collectionResponse, entityResponse } from '../graphResponses';
 import { pageOf, parseODataQuery, selectProperties, type QueryCapabilities } from '../odata';
@@ -29,12 +30,10 @@ export async function listResponse<T>(
   });
   const bounded = query.expand.length > 0 ? { ...query, top: Math.min(query.top ?? PAGE_SIZE, EXPANDED_PAGE_LIMIT) } : query;
   const page = pageOf(filterViews, bounded, PAGE_SIZE);
-  const rendered = await Promise.all(
-    page.items.map(async (filterView) => {
-      const entity = await view.render(call.deps, originals.get(filterView)!, query.expand);
-      return selectProperties(entity, query.select, ['id', ...query.expand.map((e) => e.name)]);
-    }),
-  );
+  const rendered = await mapConcurrently(page.items, async (filterView) => {
+    const entity = await view.render(call.deps, originals.get(filterView)!, query.expand);
+    return selectProperties(entity, query.select, ['id', ...query.expand.map((e) => e.name)]);
+  });
   return collectionResponse(call.response, contextPath, rendered, { nextLink: page.nextSkipToken && nextLink(call, page.nextSkipToken), count: page.count });
 }
 

@@ -32,6 +32,17 @@ export const catalogInPath: CatalogOf = async (call) => pathId(call);
 export const catalogOfPackageInPath: CatalogOf = (call) => orUndefined(() => catalogOfPackage(call, pathId(call)));
 export const catalogOfPolicyInPath: CatalogOf = (call) => orUndefined(() => catalogOfPolicy(call, pathId(call)));
 export const catalogOfRequestInPath: CatalogOf = (call) => orUndefined(async () => (await call.deps.grants.findRequest(pathId(call)))?.value.catalogId);
+/**
+ * A link between two packages (`accessPackages/{id}/incompatibleAccessPackages/{id}`) belongs to both catalogs:
+ * it is decided in the first package's catalog, or in the second's when the caller manages packages only there,
+ * so the owner of a package another catalog marked incompatible can remove the mark.
+ */
+export const catalogOfEitherLinkedPackage: CatalogOf = async (call) => {
+  const first = await catalogOfPackageInPath(call);
+  const second = await orUndefined(() => catalogOfPackage(call, pathId(call, 1)));
+  if (second === undefined || second === first || (await call.access.allows('managePackages', first))) return first;
+  return second;
+};
 export const catalogOfAssignmentInPath: CatalogOf = (call) => orUndefined(async () => (await call.deps.grants.findAssignment(pathId(call)))?.value.catalogId);
 
 /** `catalog: {id}` in the body, or the beta `catalogId`. */

@@ -9,7 +9,7 @@ import { entityResponse, noContent } from '../graphResponses';
 import { parseODataQuery } from '../odata';
 import { pathId, requestBody, type ApiCall, type AreaRoute } from './areaRouter';
 import * as can from './capabilities';
-import { catalogInBody, catalogInPath, catalogOfPackageInBody, catalogOfPackageInPath, catalogOfPolicyInPath } from './routeCatalogs';
+import { catalogInBody, catalogInPath, catalogOfEitherLinkedPackage, catalogOfPackageInBody, catalogOfPackageInPath, catalogOfPolicyInPath } from './routeCatalogs';
 import { GRANT_ROUTES } from './grantRoutes';
 import { readableBy } from './readable';
 import { entityResult, listResponse } from './listing';
@@ -65,7 +65,7 @@ export const ENTITLEMENT_ROUTES: AreaRoute[] = [
   { method: 'DELETE', pattern: 'accessPackages/{id}/resourceRoleScopes/{id}', action: 'managePackages', catalog: catalogOfPackageInPath, handle: async (c) => (await roleScopes.removeResourceRoleScope(c.deps, c.caller, id(c), id(c, 1)), noContent()) },
   { method: 'GET', pattern: 'accessPackages/{id}/incompatibleAccessPackages', action: 'read', catalog: catalogOfPackageInPath, handle: async (c) => listResponse(c, `${EM}/accessPackages('${id(c)}')/incompatibleAccessPackages`, await incompatibilities.listIncompatiblePackages(c.deps, id(c)), plainPackage, can.REFERENCED_PACKAGES) },
   { method: 'POST', pattern: 'accessPackages/{id}/incompatibleAccessPackages/$ref', action: 'managePackages', catalog: catalogOfPackageInPath, handle: async (c) => (await incompatibilities.addIncompatible(c.deps, c.caller, id(c), 'accessPackage', incompatibilities.referencedId(await body(c), 'accessPackage')), noContent()) },
-  { method: 'DELETE', pattern: 'accessPackages/{id}/incompatibleAccessPackages/{id}/$ref', action: 'managePackages', catalog: catalogOfPackageInPath, handle: async (c) => (await incompatibilities.removeIncompatible(c.deps, c.caller, id(c), 'accessPackage', id(c, 1)), noContent()) },
+  { method: 'DELETE', pattern: 'accessPackages/{id}/incompatibleAccessPackages/{id}/$ref', action: 'managePackages', catalog: catalogOfEitherLinkedPackage, handle: async (c) => (await incompatibilities.removeIncompatible(c.deps, c.caller, id(c), 'accessPackage', id(c, 1)), noContent()) },
   { method: 'GET', pattern: 'accessPackages/{id}/incompatibleGroups', action: 'read', catalog: catalogOfPackageInPath, handle: async (c) => listResponse(c, `${EM}/accessPackages('${id(c)}')/incompatibleGroups`, await incompatibilities.listIncompatibleGroups(c.deps, id(c)), plainGroup, can.REFERENCED_GROUPS) },
   { method: 'POST', pattern: 'accessPackages/{id}/incompatibleGroups/$ref', action: 'managePackages', catalog: catalogOfPackageInPath, handle: async (c) => (await incompatibilities.addIncompatible(c.deps, c.caller, id(c), 'group', incompatibilities.referencedId(await body(c), 'group')), noContent()) },
   { method: 'DELETE', pattern: 'accessPackages/{id}/incompatibleGroups/{id}/$ref', action: 'managePackages', catalog: catalogOfPackageInPath, handle: async (c) => (await incompatibilities.removeIncompatible(c.deps, c.caller, id(c), 'group', id(c, 1)), noContent()) },

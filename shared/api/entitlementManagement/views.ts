@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../../concurrently';
 import type { DirectoryGroup } from '../../directory/directoryPort';
 import type { ExpandItem } from '../odata';
 import type { AccessPackage, Catalog, CatalogResource, ResourceRequest, ResourceRole, ResourceRoleScope, ResourceScope } from '../../domain/entitlements';
@@ -43,14 +44,12 @@ export async function withExpansions(base: Json, expand: readonly ExpandItem[], 
   return result;
 }
 
-/** The first `EXPANDED_ITEMS_LIMIT` items, rendered: nothing past the limit costs a read. */
-const firstExpanded = <T>(items: readonly T[]) => items.slice(0, EXPANDED_ITEMS_LIMIT);
-
 export const catalogView: EntityView<Catalog> = {
   filterView: (catalog) => ({ ...catalog }),
   render: (deps, catalog, expand) =>
     withExpansions({ ...catalog }, expand, {
-      accessPackages: async (item) => Promise.all(firstExpanded(await listAccessPackages(deps, catalog.id)).map((p) => packageView.render(deps, p, item.expand ?? []))),
+      // Only the first EXPANDED_ITEMS_LIMIT are read and rendered: nothing past the limit costs a read.
+      accessPackages: async (item) => mapConcurrently(await listAccessPackages(deps, catalog.id, EXPANDED_ITEMS_LIMIT), (p) => packageView.render(deps, p, item.expand ?? [])),
     }),
 };
 
@@ -59,8 +58,8 @@ export const packageView: EntityView<AccessPackage> = {
   render: (deps, { catalogId, ...accessPackage }, expand) =>
     withExpansions({ ...accessPackage }, expand, {
       catalog: () => orNull(findCatalog(deps, catalogId)),
-      assignmentPolicies: async (item) => Promise.all(firstExpanded(await listAssignmentPolicies(deps, accessPackage.id)).map((p) => policyView.render(deps, p, item.expand ?? []))),
-      resourceRoleScopes: async (item) => (await listResourceRoleScopes(deps, accessPackage.id)).map((rs) => roleScopeView(rs, item.expand ?? [])),
+      assignmentPolicies: async (item) => mapConcurrently(await listAssignmentPolicies(deps, accessPackage.id, EXPANDED_ITEMS_LIMIT), (p) => policyView.render(deps, p, item.expand ?? [])),
+      resourceRoleScopes: async (item) => (await listResourceRoleScopes(deps, accessPackage.id, EXPANDED_ITEMS_LIMIT)).map((rs) => roleScopeView(rs, item.expand ?? [])),
       incompatibleAccessPackages: async () => (await listIncompatiblePackages(deps, accessPackage.id)).map(withoutCatalogId),
       incompatibleGroups: async () => (await listIncompatibleGroups(deps, accessPackage.id)).map((g) => ({ '@odata.type': '#microsoft.graph.group', ...g })),
       accessPackagesIncompatibleWith: async () => (await listPackagesIncompatibleWith(deps, accessPackage.id)).map(withoutCatalogId),

@@ -6,6 +6,12 @@ import { subjectSets } from './subjectSets';
 
 /** Graph: "the one, two or three elements of this collection define each of the stages of approval". */
 const MAX_STAGES = 3;
+/**
+ * The most approver entries one stage names, across its four lists. Each entry costs directory reads whenever the
+ * stage starts or escalates; Entra's own stages name a handful, and a group covers any number of people.
+ */
+export const MAX_APPROVER_ENTRIES_PER_STAGE = 25;
+const APPROVER_LISTS = ['primaryApprovers', 'fallbackPrimaryApprovers', 'escalationApprovers', 'fallbackEscalationApprovers'] as const;
 /** Entra's default request timeout, also the beta examples' `approvalStageTimeOutInDays`. */
 const DEFAULT_AUTOMATIC_DENIAL = 'P14D';
 
@@ -24,6 +30,18 @@ const approvalStage: z.ZodType<ApprovalStage, unknown> = graphObject('accessPack
   escalationApprovers: subjectSets('approvers'),
   fallbackEscalationApprovers: subjectSets('approvers'),
 }).superRefine((stage, ctx) => {
+  let named = 0;
+  for (const list of APPROVER_LISTS) {
+    named += stage[list].length;
+    if (named <= MAX_APPROVER_ENTRIES_PER_STAGE) continue;
+    const total = APPROVER_LISTS.reduce((sum, l) => sum + stage[l].length, 0);
+    ctx.addIssue({
+      code: 'custom',
+      path: [list],
+      message: `a stage names at most ${MAX_APPROVER_ENTRIES_PER_STAGE} approvers across primaryApprovers, fallbackPrimaryApprovers, escalationApprovers and fallbackEscalationApprovers (got ${total}); name a group for more people`,
+    });
+    break;
+  }
   // The documented two-stage example gives its second stage fallback approvers only, so those count.
   if (stage.primaryApprovers.length === 0 && stage.fallbackPrimaryApprovers.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['primaryApprovers'], message: 'a stage needs at least one approver (primaryApprovers or fallbackPrimaryApprovers)' });

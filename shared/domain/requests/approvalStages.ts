@@ -3,7 +3,7 @@ import { DomainError } from '../errors';
 import type { ApprovalStage } from '../policies';
 import { describeJson } from '../policies/graphValues';
 import type { Approval, ApprovalStageRecord, AssignmentRequest, ReviewResult } from './assignmentRequest';
-import { MAX_REQUEST_TEXT_LENGTH } from './requestInput';
+import { MAX_APPROVER_IDS_PER_STAGE, MAX_DISPLAY_NAME_LENGTH, MAX_REQUEST_TEXT_LENGTH, MAX_STORED_TEXT_LENGTH, storedLength } from './requestSize';
 
 /**
  * The approval of a request as a pure state machine: stages run in policy order, one at a time; one approver
@@ -66,6 +66,17 @@ export function startStage(approval: Approval, index: number, approverIds: strin
   return withStage(approval, { ...stage, status: 'InProgress', approverIds: [...approverIds], startedDateTime: iso(now) });
 }
 
+/**
+ * Lets a stage's escalation approvers decide beside its first ones. Those already approvers are not added again,
+ * and a stage holds at most MAX_APPROVER_IDS_PER_STAGE approvers (requestSize.ts), so later ones are left out.
+ */
+export function addEscalationApprovers(approval: Approval, index: number, escalationApproverIds: readonly string[]): { approval: Approval; added: string[] } {
+  const stage = stageAt(approval, index);
+  const room = Math.max(0, MAX_APPROVER_IDS_PER_STAGE - stage.approverIds.length);
+  const added = [...new Set(escalationApproverIds)].filter((id) => !stage.approverIds.includes(id)).slice(0, room);
+  return { approval: withStage(approval, { ...stage, approverIds: [...stage.approverIds, ...added], escalated: true }), added };
+}
+
 /** Closes a stage nobody decided in time. One already decided stays as it is: the decision won the race. */
 export function expireStage(approval: Approval, index: number, now: DateTime): Approval {
   const stage = stageAt(approval, index);
@@ -105,7 +116,7 @@ export function decideStage(request: AssignmentRequest, decision: StageDecision,
     status: 'Completed',
     reviewResult,
     justification,
-    reviewedBy: { ...decision.approver },
+    reviewedBy: { id: decision.approver.id, displayName: decision.approver.displayName?.slice(0, MAX_DISPLAY_NAME_LENGTH) ?? null },
     reviewedDateTime: iso(now),
   });
   if (reviewResult === 'Denied') return { approval: decided, outcome: 'denied' };
@@ -167,6 +178,9 @@ function parseJustification(value: unknown, required: boolean): string | null {
   const justification = value ?? null;
   if (justification !== null && justification.length > MAX_REQUEST_TEXT_LENGTH) {
     throw new DomainError('invalidRequest', `justification must be at most ${MAX_REQUEST_TEXT_LENGTH} characters (got ${justification.length}).`);
+  }
+  if (justification !== null && storedLength(justification) > MAX_STORED_TEXT_LENGTH) {
+    throw new DomainError('invalidRequest', `justification takes ${storedLength(justification)} characters as stored, more than ${MAX_STORED_TEXT_LENGTH}: it has too many quotes, line breaks or control characters.`);
   }
   if (required && (justification === null || justification.trim() === '')) {
     throw new DomainError('invalidRequest', 'justification is required: this approval stage asks approvers to justify their decision.');

@@ -18,9 +18,9 @@ import {
 } from '../policies/graphValues';
 import { invalidBody, problemsOf, type Problem } from '../policies/problems';
 import { CALLER_REQUEST_TYPES, type Answer, type RequestInput, type RequestSchedule } from './assignmentRequest';
+import { MAX_REQUEST_TEXT_LENGTH, MAX_STORED_TEXT_LENGTH, storedLength } from './requestSize';
 
-/** Entra's limits on what a requestor writes: justification and each answer up to 4000 characters, 50 answers. */
-export const MAX_REQUEST_TEXT_LENGTH = 4000;
+/** Entra's limit of 50 answers; each is up to MAX_REQUEST_TEXT_LENGTH characters. */
 const MAX_ANSWERS = 50;
 /** As long as a policy's question ids may be (questions.ts). */
 const MAX_QUESTION_ID_LENGTH = 128;
@@ -81,6 +81,11 @@ const requestText = z.string({ error: expected('a string') }).refine((value) => 
   error: (issue) => `must be at most ${MAX_REQUEST_TEXT_LENGTH} characters (got ${String((issue.input as string).length)})`,
 });
 
+/** A justification: Entra's length, and a bounded size as stored (requestSize.ts). */
+const storedText = optionalText(MAX_REQUEST_TEXT_LENGTH).refine((value) => value === null || storedLength(value) <= MAX_STORED_TEXT_LENGTH, {
+  error: (issue) => `takes ${storedLength(issue.input)} characters as stored, more than ${MAX_STORED_TEXT_LENGTH}: it has too many quotes, line breaks or control characters`,
+});
+
 /**
  * The question an answer is for. Documented examples send the whole question (its `@odata.type`, `sequence`,
  * `text`...); only its id says which one, so the rest is passed over.
@@ -131,7 +136,7 @@ export function parseRequestInput(body: unknown): RequestInput {
   const type = read(requestType, 'requestType');
   const assignment = read(orNull(assignmentReference), assignmentKey);
   const schedule = read(orNull(requestSchedule), 'schedule');
-  const justification = read(optionalText(MAX_REQUEST_TEXT_LENGTH), 'justification');
+  const justification = read(storedText, 'justification');
   const answers = read(list(answer, MAX_ANSWERS, 'answers'), 'answers');
   read(validationOnly, 'isValidationOnly');
   if (type !== undefined && assignment !== undefined) problems.push(...assignmentProblems(type, assignment, assignmentKey));

@@ -3,7 +3,8 @@ import type { AccessPackageQuestion, AssignmentPolicy, EntitlementManagementSche
 import { describeJson } from '../policies/graphValues';
 import type { Problem } from '../policies/problems';
 import type { Answer, RequestSchedule, RequestType } from './assignmentRequest';
-import { invalidAssignmentRequest, MAX_REQUEST_TEXT_LENGTH } from './requestInput';
+import { invalidAssignmentRequest } from './requestInput';
+import { MAX_REQUEST_TEXT_LENGTH, MAX_STORED_ANSWERS_LENGTH, storedLength } from './requestSize';
 import { compileAnswerPattern } from '../policies/answerPattern';
 import { PatternError } from '../rules/pattern/patternError';
 import type { TextPattern } from '../rules/pattern/textPattern';
@@ -74,6 +75,9 @@ export function checkAnswers(policy: AssignmentPolicy, answers: readonly Answer[
     if (question.isRequired && !answered.has(question)) {
       problems.push({ path: ['answers'], message: `question ${describeJson(question.text)} (id '${question.id}') is required; answer it` });
     }
+  }
+  if (problems.length === 0 && storedLength(checked) > MAX_STORED_ANSWERS_LENGTH) {
+    problems.push({ path: ['answers'], message: `take ${storedLength(checked)} characters as stored, more than the ${MAX_STORED_ANSWERS_LENGTH} a request may hold; answer more briefly` });
   }
   if (problems.length > 0) throw invalidAssignmentRequest(problems);
   return checked;

@@ -1,7 +1,7 @@
+import { mapConcurrently } from '../../concurrently';
 import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/assignments/assignment';
 import { additions, deliveryState, removals, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { DirectoryError } from '../../directory/directoryError';
-import { mapConcurrently } from '../../concurrently';
 import type { ChangeOutcome, DirectoryPort, SiteRole } from '../../directory/directoryPort';
 import { DomainError, isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
@@ -80,16 +80,14 @@ export async function applyOperations(
   // gone) was put there (or taken) by a change that lands before this one, and that change's writer checks after it.
   const made = sent.filter((m) => results.get(`${m.action}|${roleKey(m.role)}`)?.get(m.userId)?.outcome === 'changed');
 
-  const saved = await Promise.all(
-    assignments.map((stored) =>
-      saveOutcomes(deps, stored, (op) => {
-        if (!due(op)) return op;
-        const outcome = results.get(`${op.action}|${roleKey(op.role)}`)?.get(stored.value.targetId);
-        if (!outcome) return op;
-        if (outcome.outcome !== 'failed') return { ...op, state: 'done', attempts: op.attempts + 1, lastError: null };
-        return { ...op, state: 'failed', attempts: op.attempts + 1, lastError: outcome.error?.message ?? 'The directory refused the change.' };
-      }),
-    ),
+  const saved = await mapConcurrently(assignments, (stored) =>
+    saveOutcomes(deps, stored, (op) => {
+      if (!due(op)) return op;
+      const outcome = results.get(`${op.action}|${roleKey(op.role)}`)?.get(stored.value.targetId);
+      if (!outcome) return op;
+      if (outcome.outcome !== 'failed') return { ...op, state: 'done', attempts: op.attempts + 1, lastError: null };
+      return { ...op, state: 'failed', attempts: op.attempts + 1, lastError: outcome.error?.message ?? 'The directory refused the change.' };
+    }),
   );
   for (const assignment of saved) await planRetry(deps, assignment.value);
   const rounds = options.compensationRounds ?? COMPENSATION_ROUNDS;

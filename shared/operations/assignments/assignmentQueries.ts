@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../../concurrently';
 import type { Caller } from '../../auth/caller';
 import type { Assignment } from '../../domain/assignments/assignment';
 import { additions, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
@@ -40,9 +41,8 @@ export async function assignmentsOfCurrentUser(deps: EntitlementDeps, caller: Ca
   const me = caller.objectId.toLowerCase();
   if (on === 'target') return (await deps.grants.assignmentsOf(caller.objectId)).map((d) => d.value);
   const own = (await deps.grants.assignmentsOf(caller.objectId)).map((d) => d.value).filter((a) => a.createdById.toLowerCase() === me);
-  const forOthers = await Promise.all(
-    (await deps.grants.requestsMadeForOthersBy(caller.objectId)).flatMap((r) => (r.value.assignmentId && r.value.requestType.endsWith('Add') ? [deps.grants.assignmentOf(r.value.targetId, r.value.assignmentId)] : [])),
-  );
+  const additions = (await deps.grants.requestsMadeForOthersBy(caller.objectId)).flatMap((r) => (r.value.assignmentId && r.value.requestType.endsWith('Add') ? [r.value] : []));
+  const forOthers = await mapConcurrently(additions, (r) => deps.grants.assignmentOf(r.targetId, r.assignmentId!));
   return [...own, ...forOthers.flatMap((a) => (a ? [a.value] : []))];
 }
 

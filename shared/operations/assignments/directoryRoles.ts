@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../../concurrently';
 import type { DirectoryRole } from '../../domain/assignments/assignment';
 import { roleKey } from '../../domain/assignments/deliveryState';
 import type { ResourceRoleScope } from '../../domain/entitlements';
@@ -39,7 +40,7 @@ export async function rolesHeldElsewhere(deps: EntitlementDeps, targetId: string
 export async function grantsElsewhere(deps: EntitlementDeps, targetId: string, exceptAssignmentId: string): Promise<Map<string, StoredDocument<Assignment>>> {
   const others = (await deps.grants.assignmentsOf(targetId)).filter((a) => a.value.id !== exceptAssignmentId && isActive(a.value));
   const packageIds = [...new Set(others.map((a) => a.value.accessPackageId))];
-  const rolesOf = new Map(await Promise.all(packageIds.map(async (id) => [id, await rolesOfPackage(deps, id)] as const)));
+  const rolesOf = new Map(await mapConcurrently(packageIds, async (id) => [id, await rolesOfPackage(deps, id)] as const));
   const grants = new Map<string, StoredDocument<Assignment>>();
   for (const other of others) {
     for (const role of rolesOf.get(other.value.accessPackageId) ?? []) if (!grants.has(roleKey(role))) grants.set(roleKey(role), other);

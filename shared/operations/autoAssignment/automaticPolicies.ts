@@ -57,7 +57,7 @@ export async function automaticPolicy(deps: EntitlementDeps, policy: StoredPolic
 /** Every auto-assignment policy of the tenant. */
 export async function automaticPolicies(deps: EntitlementDeps): Promise<AutomaticPolicy[]> {
   const all = (await deps.store.policies.list()).map((d) => d.value).filter(isAutomatic);
-  return (await Promise.all(all.map((p) => automaticPolicy(deps, p)))).filter((p): p is AutomaticPolicy => p !== undefined);
+  return (await mapConcurrently(all, (p) => automaticPolicy(deps, p))).filter((p): p is AutomaticPolicy => p !== undefined);
 }
 
 /**

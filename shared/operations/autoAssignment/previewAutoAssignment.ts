@@ -1,10 +1,11 @@
 import type { Caller } from '../../auth/caller';
 import { DomainError } from '../../domain/errors';
 import { compileRule, groupsReferenced } from '../../domain/rules';
-import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
+import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { allDirectoryUsers, automaticPolicy, membershipRuleOf, subjectsOf } from './automaticPolicies';
 import { assigneesOf } from './evaluateAutoAssignments';
+import { withinPreviewLimits } from './previewLimits';
 
 /** How many names a preview shows of each side. */
 const SHOWN = 10;
@@ -25,7 +26,9 @@ export interface Preview {
 /**
  * POST /api/policies/preview (beyond Entra): who a rule would add and remove, before anyone is assigned. With a
  * `policyId`, against that policy's current assignments (a rule given too is tried in place of the policy's);
- * with a `membershipRule` alone, everyone it matches would be added. Changes nothing.
+ * with a `membershipRule` alone, everyone it matches would be added. Changes nothing. The policy's own rule is
+ * previewed by those who manage its package; any other rule by tenant administrators only; every preview within
+ * the caller's limits (previewLimits.ts).
  */
 export async function previewAutoAssignment(deps: EntitlementDeps, caller: Caller, body: Record<string, unknown>): Promise<Preview> {
   const { policyId, membershipRule } = body;
@@ -35,14 +38,29 @@ export async function previewAutoAssignment(deps: EntitlementDeps, caller: Calle
   if (membershipRule !== undefined && typeof membershipRule !== 'string') throw new DomainError('invalidRequest', 'Invalid preview: membershipRule must be a string.');
   if (policyId === undefined && membershipRule === undefined) throw new DomainError('invalidRequest', 'Invalid preview: give membershipRule, policyId or both.');
 
-  const access = deps.accessOf(caller);
-  const policy = policyId === undefined ? undefined : (await findAssignmentPolicy(deps, policyId)).value;
-  const catalogId = policy && (await deps.store.accessPackages.find(policy.accessPackageId))?.value.catalogId;
-  if (policy) await access.require('managePackages', catalogId);
-  else await access.require('manageTenant');
-
-  const text = membershipRule ?? (policy && membershipRuleOf(policy));
+  const policy = policyId === undefined ? undefined : await policyToPreview(deps, caller, policyId);
+  const ownRule = policy && membershipRuleOf(policy);
+  // Only a tenant administrator tries a rule of their own: any rule tells who in the whole directory matches any
+  // attribute (a confidential group's members, HR data), which a catalog's package manager must not learn.
+  if (membershipRule !== undefined && membershipRule !== ownRule) await deps.accessOf(caller).require('manageTenant');
+  const text = membershipRule ?? ownRule;
   if (text === undefined) throw new DomainError('invalidRequest', `Invalid preview: policy '${policyId}' has no membership rule; give membershipRule.`);
+  return withinPreviewLimits(caller.objectId, deps.clock, () => preview(deps, text, policy));
+}
+
+/** The policy, for those who manage its package; anyone who may not read its catalog is told it was not found. */
+async function policyToPreview(deps: EntitlementDeps, caller: Caller, policyId: string): Promise<StoredPolicy> {
+  const notFound = new DomainError('notFound', `Assignment policy '${policyId}' was not found.`);
+  const policy = (await deps.store.policies.find(policyId))?.value;
+  const catalogId = policy && (await deps.store.accessPackages.find(policy.accessPackageId))?.value.catalogId;
+  if (!policy || !catalogId) throw notFound;
+  const access = deps.accessOf(caller);
+  if (!(await access.allows('read', catalogId))) throw notFound;
+  await access.require('managePackages', catalogId);
+  return policy;
+}
+
+async function preview(deps: EntitlementDeps, text: string, policy: StoredPolicy | undefined): Promise<Preview> {
   const rule = compileRule(text);
   const groupIds = groupsReferenced(rule);
   const users = await allDirectoryUsers(deps);

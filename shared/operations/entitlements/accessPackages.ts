@@ -50,13 +50,17 @@ export async function createAccessPackage(deps: EntitlementDeps, actor: Actor, b
 
 export async function findAccessPackage(deps: EntitlementDeps, id: string): Promise<StoredDocument<AccessPackage>> {
   const found = await deps.store.accessPackages.find(id);
-  if (!found) throw new DomainError('notFound', `Access package '${id}' was not found.`);
+  if (!found) throw accessPackageNotFound(id);
   return found;
 }
 
-export async function listAccessPackages(deps: EntitlementDeps, catalogId?: string): Promise<AccessPackage[]> {
+/** Also the answer about a package the caller may not see, so that it tells them nothing a missing one would not. */
+export const accessPackageNotFound = (id: string) => new DomainError('notFound', `Access package '${id}' was not found.`);
+
+/** The packages of the tenant or of one catalog; with `limit`, only the first that many are read. */
+export async function listAccessPackages(deps: EntitlementDeps, catalogId?: string, limit?: number): Promise<AccessPackage[]> {
   if (catalogId !== undefined) await findCatalog(deps, catalogId);
-  const documents = await deps.store.accessPackages.list({ partitionId: catalogId });
+  const documents = await deps.store.accessPackages.list({ partitionId: catalogId, limit });
   return documents.map((d) => d.value);
 }
 

@@ -107,8 +107,9 @@ export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Actor
   await deps.audit.record({ actorId: actor.objectId, action: 'deleteAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: null });
 }
 
-export async function listAssignmentPolicies(deps: EntitlementDeps, packageId?: string): Promise<StoredPolicy[]> {
+/** The policies of the tenant or of one package; with `limit`, only the first that many are read. */
+export async function listAssignmentPolicies(deps: EntitlementDeps, packageId?: string, limit?: number): Promise<StoredPolicy[]> {
   if (packageId !== undefined) await findAccessPackage(deps, packageId);
-  const documents = await deps.store.policies.list({ partitionId: packageId });
+  const documents = await deps.store.policies.list({ partitionId: packageId, limit });
   return documents.map((d) => d.value);
 }

@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../../concurrently';
 import type { Caller } from '../../auth/caller';
 import { z } from 'zod';
 import { parseInput } from '../../api/validation';
@@ -186,9 +187,7 @@ function findResourceByOrigin(deps: EntitlementDeps, catalogId: string, originSy
 /** The role scopes that grant a resource's roles: only packages of the resource's own catalog can hold them. */
 async function roleScopesUsing(deps: EntitlementDeps, catalogId: string, resourceId: string) {
   const packages = await deps.store.accessPackages.list({ partitionId: catalogId });
-  const found = await Promise.all(
-    packages.map((p) => deps.store.roleScopes.list({ partitionKey: tableKey(p.value.id), filter: filter`resourceId eq ${resourceId}` })),
-  );
+  const found = await mapConcurrently(packages, (p) => deps.store.roleScopes.list({ partitionKey: tableKey(p.value.id), filter: filter`resourceId eq ${resourceId}` }));
   return found.flat().map((d) => d.value);
 }
 

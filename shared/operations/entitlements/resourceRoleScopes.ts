@@ -78,6 +78,7 @@ export async function removeResourceRoleScope(deps: EntitlementDeps, actor: Acto
   await carryRoleChange(deps, packageId, role, 'remove', Date.now() + INLINE_BUDGET_MS);
 }
 
-export async function listResourceRoleScopes(deps: EntitlementDeps, packageId: string): Promise<ResourceRoleScope[]> {
-  return (await deps.store.roleScopes.list({ partitionKey: tableKey(packageId) })).map((d) => d.value);
+/** The role scopes of a package; with `limit`, only the first that many are read. */
+export async function listResourceRoleScopes(deps: EntitlementDeps, packageId: string, limit?: number): Promise<ResourceRoleScope[]> {
+  return (await deps.store.roleScopes.list({ partitionKey: tableKey(packageId), limit })).map((d) => d.value);
 }

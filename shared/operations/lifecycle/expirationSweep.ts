@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { currentStage, expireStage } from '../../domain/requests/approvalStages';
+import { addEscalationApprovers, currentStage, expireStage } from '../../domain/requests/approvalStages';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { assignmentEnd, isScheduledStart } from '../../domain/requests/requestRequirements';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
@@ -109,11 +109,10 @@ async function escalateStage(deps: EntitlementDeps, item: DueItem<ExpirationKind
   const request = stored.value;
   const settings = (await approvalSettingsOf(deps, request))[stage.index];
   const escalationApprovers = settings ? await resolveApprovers(deps.directory, settings, { requestorId: request.requestorId, targetId: request.targetId }, { escalation: true }) : [];
-  const added = escalationApprovers.filter((id) => !stage.approverIds.includes(id));
-  await deps.grants.indexApprovers(request, added);
   // The first approvers may still decide; the escalation approvers join them.
-  const stages = request.approval!.stages.map((s) => (s.id === stage.id ? { ...s, approverIds: [...s.approverIds, ...added], escalated: true } : s));
-  const escalated: AssignmentRequest = { ...request, approval: { ...request.approval!, stages } };
+  const { approval, added } = addEscalationApprovers(request.approval!, stage.index, escalationApprovers);
+  await deps.grants.indexApprovers(request, added);
+  const escalated: AssignmentRequest = { ...request, approval };
   await deps.grants.requests.replace(stored, escalated);
   await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'escalateApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: request, after: escalated });
   await notify(deps, about(request), (s) => approvalNeeded(added, s, true));

@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../../concurrently';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import type { Subject } from './messages';
@@ -19,7 +20,7 @@ export async function notify(deps: EntitlementDeps, about: { packageId: string; 
   let notification: Notification | undefined;
   try {
     notification = build(await subjectOf(deps, about.packageId, about.personId));
-    const users = await Promise.all(notification.toUserIds.map((id) => deps.mailDirectory.getUser(id)));
+    const users = await mapConcurrently(notification.toUserIds, (id) => deps.mailDirectory.getUser(id));
     const to = users.flatMap((user) => user?.mail ?? user?.userPrincipalName ?? []);
     if (to.length > 0) await deps.mailDirectory.sendMail({ to, subject: notification.subject, text: notification.text });
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { Caller } from '../../auth/caller';
 import { policyRequirements } from '../../domain/requests/requestRequirements';
-import { findAccessPackage } from '../entitlements/accessPackages';
+import { accessPackageNotFound, findAccessPackage } from '../entitlements/accessPackages';
+import { findCatalog } from '../entitlements/catalogs';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { applicablePolicies } from './choosePolicy';
 
@@ -9,7 +10,11 @@ import { applicablePolicies } from './choosePolicy';
  * package, with what each asks (questions, justification, approval, schedule); empty when none admits them.
  */
 export async function applicableRequirements(deps: EntitlementDeps, caller: Caller, packageId: string): Promise<Array<Record<string, unknown>>> {
-  await findAccessPackage(deps, packageId);
+  const accessPackage = (await findAccessPackage(deps, packageId)).value;
+  // Nobody requests from an unpublished catalog, so its policies are shown only to those who may read it; to anyone
+  // else the package is as missing as one that does not exist.
+  const catalog = (await findCatalog(deps, accessPackage.catalogId)).value;
+  if (catalog.state !== 'published' && !(await deps.accessOf(caller).allows('read', catalog.id))) throw accessPackageNotFound(packageId);
   const user = await deps.directory.getUser(caller.objectId);
   if (!user) return [];
   return (await applicablePolicies(deps, packageId, user)).map((policy) => ({ ...policyRequirements(policy) }));

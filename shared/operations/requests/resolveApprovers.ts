@@ -1,6 +1,8 @@
 import { DirectoryError } from '../../directory/directoryError';
 import type { DirectoryPort } from '../../directory/directoryPort';
 import type { ApprovalStage, SubjectSet } from '../../domain/policies';
+import { MAX_APPROVER_ENTRIES_PER_STAGE } from '../../domain/policies/approvalSettings';
+import { MAX_APPROVERS_RESOLVED, MAX_DIRECTORY_ID_LENGTH } from '../../domain/requests/requestSize';
 
 export type ApproverDirectory = Pick<DirectoryPort, 'getUser' | 'listGroupMembers' | 'getUserSponsorIds'>;
 
@@ -14,15 +16,18 @@ export interface ApproverContext {
 }
 
 /**
- * The most approvers one stage gets. A stage that names a large group would otherwise read the whole group and
- * index the request under every member; a thousand people who can each decide is plenty.
+ * The most approvers one resolution of a stage gives. A stage that names a large group would otherwise read the
+ * whole group and index the request under every member; 500 people who can each decide is plenty, and the stored
+ * request stays within one row (requestSize.ts).
  */
-export const MAX_APPROVERS_PER_STAGE = 1000;
+export const MAX_APPROVERS_PER_STAGE = MAX_APPROVERS_RESOLVED;
 
 /**
  * The user ids who may decide a stage, resolved now (a manager who changed since the request counts): the primary
  * approvers, or the escalation approvers once escalated; the fallback list when those resolve to nobody. The
  * requestor and the target are left out everywhere, also when a group holds them. Unique, in the policy's order.
+ * Each distinct entry is resolved once, and the manager chain walked once, however often the lists name them, so a
+ * stage costs at most a few directory reads per distinct entry (policy validation caps the entries of a stage).
  */
 export async function resolveApprovers(
   directory: ApproverDirectory,
@@ -33,18 +38,100 @@ export async function resolveApprovers(
   const [approvers, fallback] = options.escalation
     ? [stage.escalationApprovers, stage.fallbackEscalationApprovers]
     : [stage.primaryApprovers, stage.fallbackPrimaryApprovers];
-  const resolved = await resolveList(directory, approvers, context);
-  return resolved.length > 0 ? resolved : resolveList(directory, fallback, context);
+  const resolver = new SubjectResolver(directory, context);
+  const resolved = await resolveList(resolver, approvers, context);
+  return resolved.length > 0 ? resolved : resolveList(resolver, fallback, context);
 }
 
-async function resolveList(directory: ApproverDirectory, subjects: readonly SubjectSet[], context: ApproverContext): Promise<string[]> {
+async function resolveList(resolver: SubjectResolver, subjects: readonly SubjectSet[], context: ApproverContext): Promise<string[]> {
   const approvers = new ApproverList([context.requestorId, context.targetId]);
-  for (const subject of subjects) {
+  for (const subject of distinct(subjects).slice(0, MAX_APPROVER_ENTRIES_PER_STAGE)) {
     if (approvers.isFull) break;
-    if (subject['@odata.type'] === '#microsoft.graph.groupMembers') await addGroupMembers(directory, subject.groupId, approvers);
-    else approvers.add(await resolveSubject(directory, subject, context));
+    if (subject['@odata.type'] === '#microsoft.graph.groupMembers') await addGroupMembers(resolver.directory, subject.groupId, approvers);
+    else approvers.add(await resolver.resolve(subject));
   }
   return approvers.ids;
+}
+
+/** The subjects without repeats (a policy saved before the cap may name one manager hundreds of times). */
+function distinct(subjects: readonly SubjectSet[]): SubjectSet[] {
+  const seen = new Set<string>();
+  return subjects.filter((subject) => {
+    const key = subjectKey(subject);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function subjectKey(subject: SubjectSet): string {
+  switch (subject['@odata.type']) {
+    case '#microsoft.graph.singleUser':
+      return `user:${subject.userId.toLowerCase()}`;
+    case '#microsoft.graph.groupMembers':
+      return `group:${subject.groupId.toLowerCase()}`;
+    case '#microsoft.graph.requestorManager':
+      return `manager:${subject.managerLevel}`;
+    default:
+      return subject['@odata.type'];
+  }
+}
+
+/**
+ * Resolves the entries of one stage's lists, each kind at most once: the primary list and its fallback share what
+ * was read, so a user or the sponsors named in both cost one read, and the manager chain is walked once.
+ */
+class SubjectResolver {
+  readonly #resolved = new Map<string, Promise<string[]>>();
+  /** The requestor's managers, nearest first, as far up as read so far; null once the chain has ended. */
+  readonly #managers: Array<string | null> = [];
+
+  constructor(
+    readonly directory: ApproverDirectory,
+    private readonly context: ApproverContext,
+  ) {}
+
+  resolve(subject: SubjectSet): Promise<string[]> {
+    const key = subjectKey(subject);
+    let resolved = this.#resolved.get(key);
+    if (!resolved) {
+      resolved = this.#resolveOnce(subject);
+      this.#resolved.set(key, resolved);
+    }
+    return resolved;
+  }
+
+  async #resolveOnce(subject: SubjectSet): Promise<string[]> {
+    const { directory, context } = this;
+    switch (subject['@odata.type']) {
+      case '#microsoft.graph.singleUser': {
+        const user = await directory.getUser(subject.userId);
+        return user ? [user.id] : [];
+      }
+      case '#microsoft.graph.requestorManager': {
+        const manager = await this.#managerAbove(subject.managerLevel);
+        return manager ? [manager] : [];
+      }
+      case '#microsoft.graph.internalSponsors':
+        return (await context.sponsorsOfConnectedOrganization?.('internal')) ?? [];
+      case '#microsoft.graph.externalSponsors':
+        return (await context.sponsorsOfConnectedOrganization?.('external')) ?? [];
+      case '#microsoft.graph.targetUserSponsors':
+        return noneIfGone(() => directory.getUserSponsorIds(context.targetId), []);
+      default:
+        // Policy validation keeps every other kind of subject out of approver lists.
+        return [];
+    }
+  }
+
+  /** The manager `levels` steps up from the requestor (1: the direct manager); none when a link is missing. */
+  async #managerAbove(levels: number): Promise<string | null> {
+    while (this.#managers.length < levels && this.#managers.at(-1) !== null) {
+      const below = this.#managers.at(-1) ?? this.context.requestorId;
+      this.#managers.push((await this.directory.getUser(below))?.managerId ?? null);
+    }
+    return this.#managers[levels - 1] ?? null;
+  }
 }
 
 /** Unique ids in the order added, without the excluded ones, up to the cap. */
@@ -67,7 +154,7 @@ class ApproverList {
   add(ids: readonly string[]): void {
     for (const id of ids) {
       if (this.isFull) return;
-      if (!this.#excluded.has(id)) this.#ids.add(id);
+      if (!this.#excluded.has(id) && id.length <= MAX_DIRECTORY_ID_LENGTH) this.#ids.add(id);
     }
   }
 }
@@ -81,37 +168,6 @@ async function addGroupMembers(directory: ApproverDirectory, groupId: string, ap
     approvers.add(members.items.filter((m) => m.type === 'user').map((m) => m.id));
     page = members.nextPage;
   } while (page && !approvers.isFull);
-}
-
-async function resolveSubject(directory: ApproverDirectory, subject: SubjectSet, context: ApproverContext): Promise<string[]> {
-  switch (subject['@odata.type']) {
-    case '#microsoft.graph.singleUser': {
-      const user = await directory.getUser(subject.userId);
-      return user ? [user.id] : [];
-    }
-    case '#microsoft.graph.requestorManager':
-      return managerAbove(directory, context.requestorId, subject.managerLevel);
-    case '#microsoft.graph.internalSponsors':
-      return (await context.sponsorsOfConnectedOrganization?.('internal')) ?? [];
-    case '#microsoft.graph.externalSponsors':
-      return (await context.sponsorsOfConnectedOrganization?.('external')) ?? [];
-    case '#microsoft.graph.targetUserSponsors':
-      return noneIfGone(() => directory.getUserSponsorIds(context.targetId), []);
-    default:
-      // Policy validation keeps every other kind of subject out of approver lists.
-      return [];
-  }
-}
-
-/** The manager `levels` steps up from the user (1: the direct manager); nobody when a link is missing. */
-async function managerAbove(directory: ApproverDirectory, userId: string, levels: number): Promise<string[]> {
-  let current = userId;
-  for (let level = 0; level < levels; level += 1) {
-    const managerId = (await directory.getUser(current))?.managerId;
-    if (!managerId) return [];
-    current = managerId;
-  }
-  return [current];
 }
 
 /** A group or user deleted since the policy named it approves nothing; any other failure is the caller's to handle. */

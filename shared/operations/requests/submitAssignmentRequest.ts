@@ -6,7 +6,7 @@ import { parseRequestInput } from '../../domain/requests/requestInput';
 import { assignmentSchedule, checkAnswers, checkJustification } from '../../domain/requests/requestRequirements';
 import { selfServiceAllows } from '../../domain/requests/targetScope';
 import type { StoredPolicy } from '../../store/entitlementStore';
-import { findAccessPackage } from '../entitlements/accessPackages';
+import { accessPackageNotFound, findAccessPackage } from '../entitlements/accessPackages';
 import { findCatalog } from '../entitlements/catalogs';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { beginApproval } from './approvalFlow';
@@ -51,6 +51,8 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
   const byAdministrator = input.requestType === 'adminAdd';
   if (byAdministrator) await deps.accessOf(caller).require('manageAssignments', catalog.value.id);
   if (!byAdministrator && catalog.value.state !== 'published') {
+    // To anyone who cannot read its catalog, a package nobody may request yet is as missing as one that does not exist.
+    if (!(await deps.accessOf(caller).allows('read', catalog.value.id))) await namedInBody(() => Promise.reject(accessPackageNotFound(packageId)), 'assignment.accessPackageId');
     throw new DomainError('forbidden', `Access package '${packageId}' cannot be requested: its catalog is not published.`);
   }
   const targetId = input.assignment.targetId ?? caller.objectId;
@@ -87,9 +89,6 @@ async function newChange(deps: EntitlementDeps, caller: Caller, input: RequestIn
   }
   const byAdministrator = input.requestType.startsWith('admin');
   if (byAdministrator) await deps.accessOf(caller).require('manageAssignments', assignment.catalogId);
-  if (!byAdministrator && assignment.targetId.toLowerCase() !== caller.objectId.toLowerCase()) {
-    throw new DomainError('forbidden', `A ${input.requestType} request changes the caller's own assignment; assignment '${assignment.id}' is someone else's.`);
-  }
   const isUpdate = effectOf(input) === 'update';
   // Ending access works from the assignment alone: an administrator's removal never depends on the policy (it may
   // be gone, and the access must still be removable), and a target may always give up what their policy, deleted
@@ -119,19 +118,24 @@ async function newChange(deps: EntitlementDeps, caller: Caller, input: RequestIn
   });
 }
 
+/**
+ * The assignment a change names, if the caller may see it: their own for a user's request, one of a catalog they
+ * read for an administrator's. Any other is answered exactly as a missing one, so the answer tells nobody who holds what.
+ */
 async function assignmentNamedBy(deps: EntitlementDeps, caller: Caller, input: RequestInput): Promise<Assignment> {
   const { id, accessPackageId, targetId } = input.assignment;
-  if (id) {
-    const found = await deps.grants.findAssignment(id);
-    if (!found) throw new DomainError('notFound', `Assignment '${id}' was not found.`);
-    return found.value;
-  }
   // An update may name the package instead, like an add; the target's active assignment to it is meant.
   const target = targetId ?? caller.objectId;
-  const claim = accessPackageId ? await deps.grants.claimOf(target, accessPackageId) : undefined;
-  const found = claim?.value.assignmentId ? await deps.grants.assignmentOf(target, claim.value.assignmentId) : undefined;
-  if (!found) throw new DomainError('notFound', `User '${target}' has no active assignment to access package '${accessPackageId}'.`);
+  const missing = id ? `Assignment '${id}' was not found.` : `User '${target}' has no active assignment to access package '${accessPackageId}'.`;
+  const found = id ? await deps.grants.findAssignment(id) : await activeAssignmentTo(deps, target, accessPackageId);
+  const visible = found && (input.requestType.startsWith('admin') ? await deps.accessOf(caller).allows('read', found.value.catalogId) : found.value.targetId.toLowerCase() === caller.objectId.toLowerCase());
+  if (!found || !visible) throw new DomainError('notFound', missing);
   return found.value;
+}
+
+async function activeAssignmentTo(deps: EntitlementDeps, targetId: string, accessPackageId: string | null) {
+  const claim = accessPackageId ? await deps.grants.claimOf(targetId, accessPackageId) : undefined;
+  return claim?.value.assignmentId ? deps.grants.assignmentOf(targetId, claim.value.assignmentId) : undefined;
 }
 
 function newRequest(
