@@ -15,6 +15,7 @@ describe('the HTTP edge', () => {
 
   it.each<[ErrorCode, number, string]>([
     ['invalidRequest', 400, 'invalidRequest'],
+    ['requestTooLarge', 413, 'requestTooLarge'],
     ['unauthenticated', 401, 'unauthenticated'],
     ['forbidden', 403, 'accessDenied'],
     ['notFound', 404, 'itemNotFound'],
