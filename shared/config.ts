@@ -15,6 +15,20 @@ const storageConnectionString = z.string().refine(
 const httpUrl = (what: string) =>
   z.url({ protocol: /^https?$/, message: `must be an http(s) URL of ${what}` });
 
+/**
+ * The key set decides which tokens are genuine, so it is fetched over https only: over http, anyone on the path could
+ * serve their own keys. http is allowed for loopback, where no network lies in between (tests serve keys there).
+ */
+const jwksUrl = httpUrl('the JSON Web Key Set that signs tokens').refine(
+  (value) => {
+    // The URL check above reports a value that is no URL; this one judges only what parses.
+    if (!URL.canParse(value)) return true;
+    const url = new URL(value);
+    return url.protocol === 'https:' || isLoopback(url.hostname);
+  },
+  'must be an https URL (http only for localhost, 127.0.0.0/8 or [::1])',
+);
+
 const schema = z
   .object({
     AzureWebJobsStorage: storageConnectionString,
@@ -24,7 +38,7 @@ const schema = z
     // No default: trusting x-ms-client-principal is safe only behind App Service Authentication, so a deployment
     // must say so. The local host sets easyauth when it is unset.
     AUTH_MODE: z.enum(['easyauth', 'jwt'], { message: "must be 'easyauth' or 'jwt'" }),
-    AUTH_JWKS_URL: httpUrl('the JSON Web Key Set that signs tokens').optional(),
+    AUTH_JWKS_URL: jwksUrl.optional(),
     AUTH_ISSUER: z.string().optional(),
     AUTH_AUDIENCE: z.string().optional(),
     TENANT_ID: z.string().regex(guid, 'must be a GUID').optional(),
@@ -90,4 +104,8 @@ function isAccountConnectionString(value: string): boolean {
       .map((part) => [part.slice(0, part.indexOf('=')).trim().toLowerCase(), part.slice(part.indexOf('=') + 1)]),
   );
   return (fields.has('accountname') && fields.has('accountkey')) || fields.has('tableendpoint');
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }

@@ -6,6 +6,8 @@ import { graphErrorBody } from './graphError';
 /** The one table from domain error codes to HTTP statuses and Graph error codes. */
 const responseFor: Record<ErrorCode, { status: number; graphCode: string }> = {
   invalidRequest: { status: 400, graphCode: 'invalidRequest' },
+  // Graph documents the status but no code for it; the local host answers an oversized body with the same one.
+  requestTooLarge: { status: 413, graphCode: 'requestTooLarge' },
   unauthenticated: { status: 401, graphCode: 'unauthenticated' },
   forbidden: { status: 403, graphCode: 'accessDenied' },
   tooManyRequests: { status: 429, graphCode: 'TooManyRequests' },

@@ -83,8 +83,33 @@ export class BearerTokenValidator {
       }
       throw error;
     }
-    return callerFromClaims(tokenClaimValues(payload));
+    return accessTokenCaller(payload);
   }
+}
+
+// Claims only an ID token carries (OpenID Connect Core §2, §3.1.3.6, §3.3.2.11); an access token has none of them.
+const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'];
+
+/**
+ * The caller an access token names. An ID token says who signed in to a client, not what that client may do here,
+ * so it is refused even when its audience is ours (a client whose id is the audience gets ID tokens for it). The
+ * refusal is 401, as Graph answers a token it cannot use (InvalidAuthenticationToken; RFC 6750 §3.1 invalid_token):
+ * 403 is for a usable token whose caller lacks a right. An access token is delegated (it has `scp`) or app-only; a
+ * token that is neither would otherwise be taken for a user with every scope.
+ */
+function accessTokenCaller(payload: JWTPayload): Caller {
+  const idTokenClaim = ID_TOKEN_CLAIMS.find((claim) => payload[claim] !== undefined);
+  if (idTokenClaim) {
+    throw new DomainError('unauthenticated', `The bearer token was refused: it is an ID token (it has "${idTokenClaim}"); send an access token.`);
+  }
+  const caller = callerFromClaims(tokenClaimValues(payload));
+  if (caller.scopes === undefined && !caller.isApplication) {
+    throw new DomainError(
+      'unauthenticated',
+      'The bearer token was refused: it is not an access token for a user (no "scp") nor for an application calling as itself ("idtyp" app, or "oid" equal to "sub").',
+    );
+  }
+  return caller;
 }
 
 /** The validator `jwt` mode needs; none in `easyauth` mode. */

@@ -8,7 +8,7 @@ export interface Caller {
   scopes: string[] | undefined;
   /** Application permissions or app roles (`roles`). */
   roles: string[];
-  /** An application calling as itself (`idtyp` = `app`). */
+  /** An application calling as itself: `idtyp` = `app`, or no `scp` and `oid` equal to `sub` (see callerFromClaims). */
   isApplication: boolean;
   email: string | undefined;
 }
@@ -22,6 +22,8 @@ export type ClaimValues = (types: readonly string[]) => string[];
 const OBJECT_ID = ['http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid'];
 const TENANT_ID = ['http://schemas.microsoft.com/identity/claims/tenantid', 'tid'];
 const SCOPES = ['http://schemas.microsoft.com/identity/claims/scope', 'scp'];
+// App Service Authentication passes `sub` on under its WS-Federation name.
+const SUBJECT = ['sub', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier'];
 const EMAIL = ['email', 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'];
 
 /**
@@ -33,13 +35,17 @@ export function callerFromClaims(claimValues: ClaimValues, roleTypes: readonly s
   const objectId = first(OBJECT_ID);
   if (!objectId) throw new DomainError('unauthenticated', 'The caller has no object id claim (oid).');
   const scopes = first(SCOPES);
+  const subject = first(SUBJECT);
   return {
     // Object ids are GUIDs, compared everywhere as written in lower case.
     objectId: objectId.toLowerCase(),
     tenantId: first(TENANT_ID),
     scopes: scopes === undefined ? undefined : scopes.split(' ').filter(Boolean),
     roles: claimValues(roleTypes),
-    isApplication: first(['idtyp']) === 'app',
+    // `idtyp` is an optional claim a tenant may not have turned on. Without it, an app-only token is the one with
+    // no delegated scopes whose subject is the caller itself: in a token for a user, `sub` is a pairwise id per
+    // application and never the user's object id (Microsoft's access token claims reference).
+    isApplication: first(['idtyp']) === 'app' || (scopes === undefined && subject !== undefined && subject.toLowerCase() === objectId.toLowerCase()),
     email: first(EMAIL),
   };
 }

@@ -41,7 +41,7 @@ export class CallerAccess {
   /** Refuses (403) what the caller may not do, saying what would be needed. */
   async require(action: Action, catalogId?: string): Promise<void> {
     if (!this.#tokenPermits(action)) {
-      if (this.caller.isApplication) throw new DomainError('forbidden', 'Requests and approvals are for signed-in people; an application cannot make or decide them for itself.');
+      if (this.caller.isApplication) throw new DomainError('forbidden', 'Requests and approvals are for signed-in people; an application cannot make, decide or list its own.');
       throw new DomainError('forbidden', `The token does not carry ${isReading(action) ? `${READ_PERMISSION} or ` : ''}${READ_WRITE_PERMISSION}.`);
     }
     if (!permits(action, await this.standing(catalogId))) {

@@ -5,7 +5,8 @@ import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNE
  * - `list`: a tenant-wide list, open to every signed-in caller; the list itself holds only what the caller may read;
  * - `read`: read something in one catalog;
  * - `selfService`: request, decide an approval, cancel one's own request (what is allowed follows from policies);
- *   `selfServiceRead` the same for what only reads (which policies would let me request this package?);
+ *   `selfServiceRead` the same for what only reads (which policies would let me request this package? my own
+ *   requests, assignments and approvals: filterByCurrentUser), so applications are refused it as they are in Graph;
  * - `submitRequest`: POST assignmentRequests, open at the route; the operation then decides by request type
  *   (`selfService` for a user's own, `manageAssignments` in the package's catalog for an administrator's);
  * - the rest: administration, each at its level (DESIGN §2.4, reference §9).

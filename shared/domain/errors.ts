@@ -4,6 +4,7 @@
  */
 export type ErrorCode =
   | 'invalidRequest'
+  | 'requestTooLarge'
   | 'notFound'
   | 'alreadyExists'
   | 'conflict'

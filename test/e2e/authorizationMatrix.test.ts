@@ -109,8 +109,9 @@ const MANAGE_PACKAGES_OTHER: readonly Kind[] = ['ownerOther', 'administrator', '
 const PARTIES_OF_PENDING: readonly Kind[] = ['requestor', 'approver', ...READ_THIS];
 /**
  * Requesting, canceling and approving are for people signed in (Graph offers those APIs to delegated callers only):
- * applications never self-serve, whatever they may manage. A request is canceled by its requestor or by a person
- * who manages the assignments of its catalog.
+ * applications never self-serve, whatever they may manage, nor ask for "their own" requests, assignments or
+ * approvals (filterByCurrentUser). A request is canceled by its requestor or by a person who manages the
+ * assignments of its catalog.
  */
 const PEOPLE: readonly Kind[] = [
   'plainUser',
@@ -514,9 +515,9 @@ const ROWS: Row[] = [
     },
     consumes: true,
   },
-  { name: "GET assignmentRequests/filterByCurrentUser(on='target')", method: 'GET', path: () => `${EM}/assignmentRequests/filterByCurrentUser(on='target')`, ok: 200, allowed: SIGNED_IN },
-  { name: "GET assignmentRequests/filterByCurrentUser(on='createdBy')", method: 'GET', path: () => `${EM}/assignmentRequests/filterByCurrentUser(on='createdBy')`, ok: 200, allowed: SIGNED_IN },
-  { name: "GET assignmentRequests/filterByCurrentUser(on='approver')", method: 'GET', path: () => `${EM}/assignmentRequests/filterByCurrentUser(on='approver')`, ok: 200, allowed: SIGNED_IN },
+  { name: "GET assignmentRequests/filterByCurrentUser(on='target')", method: 'GET', path: () => `${EM}/assignmentRequests/filterByCurrentUser(on='target')`, ok: 200, allowed: PEOPLE },
+  { name: "GET assignmentRequests/filterByCurrentUser(on='createdBy')", method: 'GET', path: () => `${EM}/assignmentRequests/filterByCurrentUser(on='createdBy')`, ok: 200, allowed: PEOPLE },
+  { name: "GET assignmentRequests/filterByCurrentUser(on='approver')", method: 'GET', path: () => `${EM}/assignmentRequests/filterByCurrentUser(on='approver')`, ok: 200, allowed: PEOPLE },
   { name: 'GET assignmentRequests/{id}', method: 'GET', path: () => `${EM}/assignmentRequests/${f.pendingRequest}`, ok: 200, allowed: PARTIES_OF_PENDING },
   {
     name: 'DELETE assignmentRequests/{id}',
@@ -553,8 +554,8 @@ const ROWS: Row[] = [
 
   // Assignments
   { name: 'GET assignments', method: 'GET', path: () => `${EM}/assignments`, ok: 200, allowed: SIGNED_IN },
-  { name: "GET assignments/filterByCurrentUser(on='target')", method: 'GET', path: () => `${EM}/assignments/filterByCurrentUser(on='target')`, ok: 200, allowed: SIGNED_IN },
-  { name: "GET assignments/filterByCurrentUser(on='createdBy')", method: 'GET', path: () => `${EM}/assignments/filterByCurrentUser(on='createdBy')`, ok: 200, allowed: SIGNED_IN },
+  { name: "GET assignments/filterByCurrentUser(on='target')", method: 'GET', path: () => `${EM}/assignments/filterByCurrentUser(on='target')`, ok: 200, allowed: PEOPLE },
+  { name: "GET assignments/filterByCurrentUser(on='createdBy')", method: 'GET', path: () => `${EM}/assignments/filterByCurrentUser(on='createdBy')`, ok: 200, allowed: PEOPLE },
   { name: "GET assignments/{id} (the requestor's)", method: 'GET', path: () => `${EM}/assignments/${f.requestorAssignment}`, ok: 200, allowed: ['requestor', ...READ_THIS] },
   { name: 'POST assignments/{id}/reprocess', method: 'POST', path: () => `${EM}/assignments/${f.requestorAssignment}/reprocess`, ok: 202, allowed: MANAGE_ASSIGNMENTS_THIS },
 
@@ -564,7 +565,7 @@ const ROWS: Row[] = [
     method: 'GET',
     path: () => `${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`,
     ok: 200,
-    allowed: SIGNED_IN,
+    allowed: PEOPLE,
   },
   { name: 'GET accessPackageAssignmentApprovals/{id}', method: 'GET', path: () => `${EM}/accessPackageAssignmentApprovals/${f.pendingRequest}`, ok: 200, allowed: PARTIES_OF_PENDING },
   { name: 'GET accessPackageAssignmentApprovals/{id}/stages', method: 'GET', path: () => `${EM}/accessPackageAssignmentApprovals/${f.pendingRequest}/stages`, ok: 200, allowed: PARTIES_OF_PENDING },

@@ -302,7 +302,7 @@ describe('bad input and unauthorized callers change nothing', () => {
     ['an oversized name', 'POST', '/catalogs', JSON.stringify({ displayName: 'x'.repeat(300) }), 400, ''],
     ['an unknown catalog state', 'POST', '/catalogs', '{"displayName":"c","state":"bogus"}', 400, ''],
     ['a string for a boolean', 'POST', '/catalogs', '{"displayName":"c","isExternallyVisible":"yes"}', 400, ''],
-    ['an oversized body', 'POST', '/catalogs', JSON.stringify({ displayName: 'c', description: 'x'.repeat(2 * 1024 * 1024) }), 400, ''],
+    ['an oversized body', 'POST', '/catalogs', JSON.stringify({ displayName: 'c', description: 'x'.repeat(2 * 1024 * 1024) }), 413, 'larger than'],
     ['an unknown property on update', 'PATCH', '/catalogs/{catalog}', '{"colour":"blue"}', 400, ''],
     ['a malformed $filter', 'GET', "/catalogs?$filter=displayName eq", undefined, 400, ''],
     ['a $filter on an unknown property', 'GET', "/catalogs?$filter=colour eq 'blue'", undefined, 400, ''],

@@ -47,7 +47,7 @@ async function signingKey(kid: string): Promise<SigningKey> {
 
 const now = () => Math.floor(Date.now() / 1000);
 
-/** The claims of a good token for this service; a test overrides what its situation changes. */
+/** The claims of a good token for this service (a user's delegated access token); a test overrides what its situation changes. */
 const claims = (overrides: JWTPayload = {}): JWTPayload => ({
   iss: ISSUER,
   aud: AUDIENCE,
@@ -55,7 +55,9 @@ const claims = (overrides: JWTPayload = {}): JWTPayload => ({
   nbf: now(),
   exp: now() + 600,
   oid: OBJECT_ID,
+  sub: 'pairwise-subject-of-the-user',
   tid: '11111111-1111-1111-1111-111111111111',
+  scp: 'EntitlementManagement.ReadWrite.All',
   ...overrides,
 });
 
@@ -111,6 +113,24 @@ describe('bearer tokens validated against a JWKS', () => {
         email: 'u1@contoso.com',
       },
     });
+  });
+
+  it('takes an app-only token without the optional idtyp claim as an application: no scp, and oid equal to sub', async () => {
+    const token = await sign(known.privateKey, known.kid, claims({ scp: undefined, sub: OBJECT_ID, roles: ['EntitlementManagement.ReadWrite.All'] }));
+
+    expect(await outcomeOf(validator, `Bearer ${token}`)).toMatchObject({ caller: { isApplication: true, scopes: undefined } });
+  });
+
+  it('refuses a token that is neither delegated (scp) nor app-only (401), instead of taking it for a user with every scope', async () => {
+    const token = await sign(known.privateKey, known.kid, claims({ scp: undefined, roles: ['Some.Role'] }));
+
+    expect(await outcomeOf(validator, `Bearer ${token}`)).toEqual({ code: 'unauthenticated', message: expect.stringMatching(/not an access token/) });
+  });
+
+  it.each([['nonce'], ['at_hash'], ['c_hash']])('refuses an ID token, known by its %s claim, even for our audience (401)', async (claim) => {
+    const idToken = await sign(known.privateKey, known.kid, claims({ scp: undefined, [claim]: 'x1y2z3', roles: ['Some.Role'], idtyp: 'app' }));
+
+    expect(await outcomeOf(validator, `Bearer ${idToken}`)).toEqual({ code: 'unauthenticated', message: expect.stringMatching(/ID token/) });
   });
 
   it('names no caller when there is no Authorization header, so the route asks to sign in', async () => {

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { HttpResponse, type HttpHandler, type HttpMethod, type TimerHandler } from '@azure/functions';
 import type { RegisteredFunction } from '../../shared/hosting/registry';
 import { startLocalHost, type LocalHost } from '../../tools/local-host/localHost';
@@ -128,6 +129,26 @@ describe('local host serving registered functions', () => {
   it('refuses a body over the size limit with 413', async () => {
     const response = await call('/api/things/1', { method: 'POST', body: Buffer.alloc(1024 * 1024 + 1) });
     expect(response.status).toBe(413);
+  });
+
+  it('refuses a body whose Content-Length is over the limit at once (413), without waiting for it, and closes the connection', async () => {
+    // The client announces 2 MiB but sends a few bytes and then waits, as a slow or hostile client may.
+    const answer = await new Promise<{ status?: number; connection?: string } | 'no answer'>((resolve, reject) => {
+      const url = new URL(`${host.url}/api/things/1`);
+      const req = httpRequest(url, { method: 'POST', headers: { 'content-length': String(2 * 1024 * 1024) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection }));
+      });
+      req.on('error', (error) => (answered ? undefined : reject(error)));
+      let answered = false;
+      req.on('response', () => (answered = true));
+      req.write('{"a":');
+      setTimeout(() => {
+        resolve('no answer');
+        req.destroy();
+      }, 2_000);
+    });
+    expect(answer).toEqual({ status: 413, connection: 'close' });
   });
 
   it('takes a path that starts with two slashes as a path, not as a host', async () => {

@@ -40,6 +40,17 @@ describe('the caller from x-ms-client-principal', () => {
     expect(callerFromClientPrincipal(principal([{ typ: 'oid', val: 'a1' }, { typ: 'idtyp', val: 'app' }]))).toMatchObject({ objectId: 'a1', isApplication: true, scopes: undefined });
   });
 
+  it('takes a principal without idtyp as an application when it has no scp and its sub is its object id', async () => {
+    const NAME_IDENTIFIER = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier';
+    const appWithoutIdtyp = callerFromClientPrincipal(principal([{ typ: 'oid', val: 'A1' }, { typ: NAME_IDENTIFIER, val: 'a1' }, { typ: 'roles', val: 'X' }]))!;
+    const userWithPairwiseSub = callerFromClientPrincipal(principal([{ typ: 'oid', val: 'u1' }, { typ: 'sub', val: 'pairwise-subject' }]))!;
+    const delegatedWithSubEqualOid = callerFromClientPrincipal(principal([{ typ: 'oid', val: 'u1' }, { typ: 'sub', val: 'u1' }, { typ: 'scp', val: 'User.Read' }]))!;
+
+    expect([appWithoutIdtyp.isApplication, userWithPairwiseSub.isApplication, delegatedWithSubEqualOid.isApplication]).toEqual([true, false, false]);
+    // What the classification is for: an application in a catalog's owner role never adds resources.
+    expect(await codeOf(accessFor(appWithoutIdtyp, { assignments: [owner('c1')] }).require('manageResources', 'c1'))).toBe('forbidden');
+  });
+
   it('is absent without the header', () => {
     expect(callerFromClientPrincipal(null)).toBeUndefined();
   });

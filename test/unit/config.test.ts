@@ -72,6 +72,8 @@ describe('configuration', () => {
     ['jwt mode without its JWKS URL', { ...valid, AUTH_MODE: 'jwt', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, 'AUTH_JWKS_URL: is required'],
     ['jwt mode without issuer and audience', { ...valid, AUTH_MODE: 'jwt', AUTH_JWKS_URL: 'https://keys.example/jwks' }, 'AUTH_ISSUER: is required'],
     ['a JWKS URL that is no URL', { ...valid, AUTH_JWKS_URL: 'keys' }, 'AUTH_JWKS_URL'],
+    ['a JWKS URL over plain http to another host', { ...valid, AUTH_JWKS_URL: 'http://login.example.com/keys' }, 'AUTH_JWKS_URL: must be an https URL'],
+    ['a JWKS URL over http to a host named like loopback', { ...valid, AUTH_JWKS_URL: 'http://127.0.0.1.evil.example/keys' }, 'AUTH_JWKS_URL: must be an https URL'],
     ['a Graph URL that is no URL', { ...valid, GRAPH_BASE_URL: 'graph' }, 'GRAPH_BASE_URL'],
     ['a Graph URL of another scheme', { ...valid, GRAPH_BASE_URL: 'ftp://graph.example' }, 'GRAPH_BASE_URL'],
     ['a real Graph without a tenant id', { ...valid, GRAPH_BASE_URL: 'https://graph.microsoft.com' }, 'TENANT_ID: is required'],
@@ -83,6 +85,13 @@ describe('configuration', () => {
   ])('refuses %s, naming the setting', (_situation, env, expected) => {
     expect(problemsOf(env as Record<string, string>).join('\n')).toContain(expected);
   });
+
+  it.each([['http://127.0.0.1:7071/keys'], ['http://localhost/keys'], ['http://[::1]:8080/keys'], ['https://login.microsoftonline.com/common/discovery/v2.0/keys']])(
+    'accepts the JWKS URL %s (https, or http on loopback only)',
+    (url) => {
+      expect(loadConfig({ ...valid, AUTH_JWKS_URL: url }).AUTH_JWKS_URL).toBe(url);
+    },
+  );
 
   it('lists every problem at once', () => {
     expect(problemsOf({ AUTH_MODE: 'x', TENANT_ID: 'y' })).toHaveLength(3);

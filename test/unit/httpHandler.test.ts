@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { httpHandler } from '../../shared/api/httpHandler';
 import { DomainError, type ErrorCode } from '../../shared/domain/errors';
@@ -15,6 +16,7 @@ describe('the HTTP edge', () => {
 
   it.each<[ErrorCode, number, string]>([
     ['invalidRequest', 400, 'invalidRequest'],
+    ['requestTooLarge', 413, 'requestTooLarge'],
     ['unauthenticated', 401, 'unauthenticated'],
     ['forbidden', 403, 'accessDenied'],
     ['notFound', 404, 'itemNotFound'],
@@ -41,6 +43,23 @@ describe('the HTTP edge', () => {
     expect(response.status).toBe(500);
     expect(JSON.stringify(response.jsonBody)).not.toContain('secret internals');
     expect(response.jsonBody).toMatchObject({ error: { code: 'generalException', innerError: { 'request-id': 'inv-1' } } });
-    expect(logged).toContainEqual(expect.objectContaining({ message: 'secret internals' }));
+    expect(logged.map((entry) => inspect(entry)).join('\n')).toContain('secret internals');
+  });
+
+  it('keeps bearer tokens, JWTs and storage keys out of what it logs for an unexpected error', async () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJvaWQiOiJ4In0.c2lnbmF0dXJlLXZhbHVl';
+    const logged: unknown[] = [];
+    const handler = httpHandler(async () => {
+      throw new Error(`request failed: {"authorization":"Bearer opaque-token-value"} id_token=${jwt}`, {
+        cause: new Error('DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=c2VjcmV0LWtleQ==;EndpointSuffix=core.windows.net'),
+      });
+    });
+
+    await handler(request(), context(logged));
+
+    const log = logged.map((entry) => (typeof entry === 'string' ? entry : inspect(entry))).join('\n');
+    expect(log).toContain('request failed');
+    expect(log).toContain('AccountName=acct');
+    for (const secret of ['opaque-token-value', jwt, 'eyJvaWQiOiJ4In0', 'c2VjcmV0LWtleQ==']) expect(log).not.toContain(secret);
   });
 });

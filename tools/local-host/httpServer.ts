@@ -40,8 +40,11 @@ export function createHttpServer(
       const url = requestUrl(req);
       if (!url) return send(res, hostError(400, 'invalidRequest', 'The request URL or Host header is malformed.'));
       const method = (req.method ?? 'GET').toUpperCase();
-      const body = await readBody(req, maxBodyBytes);
-      if (body === undefined) return send(res, hostError(413, 'requestTooLarge', `The body is larger than ${maxBodyBytes} bytes.`));
+      // A body announced or found too large is refused without reading (the rest of) it, so the connection cannot
+      // carry another request and is closed.
+      const declaredBytes = Number(req.headers['content-length'] ?? Number.NaN);
+      const body = declaredBytes > maxBodyBytes ? undefined : await readBody(req, maxBodyBytes);
+      if (body === undefined) return send(res, tooLarge(maxBodyBytes));
 
       const adminParams = admin.match(url.pathname);
       if (adminParams) return send(res, await runTimer(timers, adminParams.name ?? '', method, req, body));
@@ -111,6 +114,11 @@ function hasInput(body: Buffer): boolean {
   } catch {
     return false;
   }
+}
+
+function tooLarge(maxBodyBytes: number): HttpResponse {
+  const response = graphResponse(413, 'requestTooLarge', `The body is larger than ${maxBodyBytes} bytes.`, randomUUID());
+  return new HttpResponse({ ...response, headers: { ...(response.headers as Record<string, string>), connection: 'close' } });
 }
 
 function hostError(status: number, code: string, message: string): HttpResponse {

@@ -7,8 +7,11 @@ import type { EntitlementDeps } from '../../operations/entitlements/entitlementD
 import type { ResponseContext } from '../graphResponses';
 import { readJsonObject } from '../requestBody';
 
-/** Beta entity-set and navigation names (reference §10) are taken as their v1.0 names. */
-const BETA_SEGMENTS: Record<string, string> = {
+/**
+ * Beta entity-set and navigation names (reference §10) are taken as their v1.0 names. A Map, so that a segment such
+ * as `toString` is not found on Object's prototype.
+ */
+const BETA_SEGMENTS: ReadonlyMap<string, string> = new Map(Object.entries({
   accessPackageCatalogs: 'catalogs',
   accessPackageAssignmentPolicies: 'assignmentPolicies',
   accessPackageResourceRequests: 'resourceRequests',
@@ -18,7 +21,7 @@ const BETA_SEGMENTS: Record<string, string> = {
   accessPackageResourceScopes: 'resourceScopes',
   accessPackageAssignmentRequests: 'assignmentRequests',
   accessPackageAssignments: 'assignments',
-};
+}));
 
 export interface ApiCall {
   request: HttpRequest;
@@ -62,7 +65,7 @@ export type RouteMatch = { route: AreaRoute; ids: string[] } | { allowed: string
  * as in Graph.
  */
 export function matchRoute(routes: readonly AreaRoute[], method: string, pathSegments: readonly string[]): RouteMatch {
-  const segments = pathSegments.map((s) => BETA_SEGMENTS[s] ?? s);
+  const segments = pathSegments.map((s) => BETA_SEGMENTS.get(s) ?? s);
   const candidates = routes.flatMap((route) => {
     const ids = matchPattern(route.pattern, segments);
     return ids ? [{ route, ids }] : [];

@@ -47,7 +47,7 @@ export const GRANT_ROUTES: AreaRoute[] = [
   {
     method: 'GET',
     pattern: 'assignmentRequests/filterByCurrentUser()',
-    action: 'list',
+    action: 'selfServiceRead',
     handle: async (c) => {
       const on = functionArgument(id(c), 'on', ['target', 'createdBy', 'approver'] as const);
       return listResponse(c, `${EM}/assignmentRequests`, await requests.requestsOfCurrentUser(c.deps, c.caller, on), requestView, can.ASSIGNMENT_REQUESTS);
@@ -63,7 +63,7 @@ export const GRANT_ROUTES: AreaRoute[] = [
   {
     method: 'GET',
     pattern: 'assignments/filterByCurrentUser()',
-    action: 'list',
+    action: 'selfServiceRead',
     handle: async (c) => {
       const on = functionArgument(id(c), 'on', ['target', 'createdBy'] as const);
       return listResponse(c, `${EM}/assignments`, await assignments.assignmentsOfCurrentUser(c.deps, c.caller, on), assignmentView, can.ASSIGNMENTS);
@@ -76,7 +76,7 @@ export const GRANT_ROUTES: AreaRoute[] = [
   {
     method: 'GET',
     pattern: 'accessPackageAssignmentApprovals/filterByCurrentUser()',
-    action: 'list',
+    action: 'selfServiceRead',
     handle: async (c) => {
       functionArgument(id(c), 'on', ['approver'] as const);
       return listResponse(c, `${EM}/accessPackageAssignmentApprovals`, await requests.requestsOfCurrentUser(c.deps, c.caller, 'approver'), approvalEntityView(c.caller.objectId), can.APPROVALS);
