@@ -37,6 +37,18 @@ describe('the chaos run, for one minute', () => {
   });
 
   it('never gives a (target, package) two active assignments', () => {
-    expect(invariant('oneActiveAssignmentPerTargetAndPackage')).toMatchObject({ violations: 0 });
+    expect(invariant('oneActiveAssignmentPerTargetAndPackage')).toMatchObject({ violations: 0, examples: [] });
   });
+
+  it('leaves every governed group holding exactly the assignments\' targets and the members added by hand', () => {
+    expect(invariant('directoryMatchesAssignments')).toMatchObject({ violations: 0, examples: [] });
+  });
+
+  it('answers every call with a documented status', () => {
+    expect(invariant('documentedAnswersOnly')).toMatchObject({ violations: 0, examples: [] });
+  });
+
+  // Not asserted yet (today's code violates them; see the report printed above):
+  // noStuckRequest (requests left submitted or delivering by a kill, with nothing to move them) and
+  // auditForEveryChange (request states written without their event).
 });

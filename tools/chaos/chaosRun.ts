@@ -239,6 +239,7 @@ async function sweepUntilDone(host: HostSupervisor, tables: Tables, answers: Ans
   const settleDeadline = Date.now() + settleMs;
   let sweeps = 0;
   let rounds = 0;
+  let pendingBefore: number | undefined;
   while (rounds < MAX_FINAL_ROUNDS) {
     rounds += 1;
     for (const sweep of FINAL_SWEEPS) {
@@ -246,12 +247,15 @@ async function sweepUntilDone(host: HostSupervisor, tables: Tables, answers: Ans
       if (answer.status === 202) sweeps += 1;
     }
     const state = await readStoredState(tables);
-    if (pendingWork(state) === 0) break;
+    const pending = pendingWork(state);
     const nextRedelivery = state.dueItems
       .filter((d) => d.kind === 'redelivery')
       .map((d) => Date.parse(d.dueDateTime))
       .filter((at) => at > Date.now())
       .sort((a, b) => a - b)[0];
+    // Done, or stuck: pending work that a round did not reduce and no redelivery will move.
+    if (pending === 0 || (pending === pendingBefore && nextRedelivery === undefined)) break;
+    pendingBefore = pending;
     const wait = nextRedelivery === undefined ? ROUND_PAUSE_MS : Math.max(ROUND_PAUSE_MS, nextRedelivery - Date.now() + ROUND_PAUSE_MS);
     if (Date.now() + wait > settleDeadline) break;
     await sleep(wait);
