@@ -115,7 +115,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResults> {
     progress('Checking the invariants');
     const state = await readStoredState(tables);
     const invariants = await checkInvariants(
-      { tables, emulatorUrl: emulator.url, tenant, handAdded: generator.handAdded, acknowledged: generator.acknowledged, answers },
+      { emulatorUrl: emulator.url, tenant, handAdded: generator.handAdded, acknowledged: generator.acknowledged, answers },
       state,
     );
     const byKind = generator.operationsDone;

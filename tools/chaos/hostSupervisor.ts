@@ -40,9 +40,4 @@ export class HostSupervisor {
     this.#host = undefined;
     await host?.stop('SIGKILL');
   }
-
-  /** Everything the running host has printed. */
-  output(): string {
-    return this.#host?.output() ?? '';
-  }
 }

@@ -22,7 +22,6 @@ export interface InvariantResult {
 }
 
 export interface ChaosEvidence {
-  tables: Tables;
   emulatorUrl: string;
   tenant: ChaosTenant;
   handAdded: ReadonlyMap<string, ReadonlySet<string>>;
