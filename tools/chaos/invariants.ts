@@ -76,8 +76,10 @@ export function unfinishedRequests(state: StoredState, limit = MAX_EXAMPLES): st
 }
 
 export async function checkInvariants(evidence: ChaosEvidence, state: StoredState): Promise<InvariantResult[]> {
+  const directory = await governedMembers(evidence);
   return [
-    await directoryMatchesAssignments(evidence, state),
+    directoryMatchesAssignments(evidence, state, directory),
+    handAddedMembersKept(evidence, directory),
     oneActiveAssignmentPerTargetAndPackage(state),
     noStuckRequest(state),
     auditForEveryChange(evidence, state),
@@ -85,37 +87,54 @@ export async function checkInvariants(evidence: ChaosEvidence, state: StoredStat
   ];
 }
 
+/** The members of every governed group, as the directory has them at the end. */
+async function governedMembers(evidence: ChaosEvidence): Promise<Map<string, Set<string>>> {
+  const members = new Map<string, Set<string>>();
+  for (const groupId of evidence.tenant.governedGroups) members.set(groupId, new Set(await groupMembers(evidence.emulatorUrl, groupId)));
+  return members;
+}
+
+const byHandIn = (evidence: ChaosEvidence, groupId: string) =>
+  new Set([...(evidence.tenant.seedMembers.get(groupId) ?? []), ...(evidence.handAdded.get(groupId) ?? [])]);
+
 /**
  * A mismatch that a redelivery due later will repair (an assignment whose directory changes are still pending,
  * with its item in the index) is not a violation: it is listed apart, as `awaitingRedelivery`, when the run's
  * settling time ran out before the item fell due.
  */
-async function directoryMatchesAssignments(evidence: ChaosEvidence, state: StoredState): Promise<InvariantResult> {
+function directoryMatchesAssignments(evidence: ChaosEvidence, state: StoredState, directory: Map<string, Set<string>>): InvariantResult {
   const violations: string[] = [];
   const awaiting: string[] = [];
   const redeliveries = new Set(state.dueItems.filter((d) => d.kind === 'redelivery').map((d) => d.entityId));
-  for (const groupId of evidence.tenant.governedGroups) {
+  for (const [groupId, members] of directory) {
     const packages = new Set(state.roleScopes.filter((s) => s.roleScope.role.originId === `Member_${groupId}`).map((s) => s.packageId));
     const expected = new Set(state.assignments.filter((a) => ACTIVE(a) && packages.has(a.accessPackageId)).map((a) => a.targetId));
-    const byHand = new Set([...(evidence.tenant.seedMembers.get(groupId) ?? []), ...(evidence.handAdded.get(groupId) ?? [])]);
-    const members = new Set(await groupMembers(evidence.emulatorUrl, groupId));
+    const byHand = byHandIn(evidence, groupId);
     const repairDue = (userId: string) =>
       state.assignments.some(
         (a) => a.targetId === userId && redeliveries.has(a.id) && a.operations.some((o) => o.state !== 'done' && o.role.resourceOriginId === groupId),
       );
     const mismatch = (userId: string, what: string) => (repairDue(userId) ? awaiting : violations).push(`group ${groupId}: ${userId} ${what}`);
     for (const userId of expected) if (!members.has(userId)) mismatch(userId, 'has an active assignment granting Member but is not a member');
-    for (const userId of members) if (!expected.has(userId) && !byHand.has(userId)) mismatch(userId, 'is a member without an active assignment granting it');
-    for (const userId of byHand) if (!members.has(userId)) violations.push(`group ${groupId}: ${userId}, a member added by hand, was removed`);
+    const granted = packages.size === 0 ? ' (no package grants the role any more)' : '';
+    for (const userId of members) if (!expected.has(userId) && !byHand.has(userId)) mismatch(userId, `is a member without an active assignment granting it${granted}`);
   }
   return {
     ...result(
       'directoryMatchesAssignments',
-      'For every governed group, the members are exactly the targets of active assignments of packages granting its Member role, plus the members added by hand, who are never removed.',
+      'For every governed group, the members are exactly the targets of active assignments of packages granting its Member role, plus the members added by hand.',
       violations,
     ),
     awaitingRedelivery: awaiting.length,
   };
+}
+
+function handAddedMembersKept(evidence: ChaosEvidence, directory: Map<string, Set<string>>): InvariantResult {
+  const violations: string[] = [];
+  for (const [groupId, members] of directory) {
+    for (const userId of byHandIn(evidence, groupId)) if (!members.has(userId)) violations.push(`group ${groupId}: ${userId}, a member added by hand, was removed`);
+  }
+  return result('handAddedMembersKept', 'Members added by hand (and the seed\'s members) are never removed.', violations);
 }
 
 function oneActiveAssignmentPerTargetAndPackage(state: StoredState): InvariantResult {
