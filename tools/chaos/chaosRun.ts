@@ -248,17 +248,17 @@ async function sweepUntilDone(host: HostSupervisor, tables: Tables, answers: Ans
     }
     const state = await readStoredState(tables);
     const pending = pendingWork(state);
-    const nextRedelivery = state.dueItems
+    const lastRedelivery = state.dueItems
       .filter((d) => d.kind === 'redelivery')
       .map((d) => Date.parse(d.dueDateTime))
       .filter((at) => at > Date.now())
-      .sort((a, b) => a - b)[0];
+      .sort((a, b) => b - a)[0];
     // Done, or stuck: pending work that a round did not reduce and no redelivery will move.
-    if (pending === 0 || (pending === pendingBefore && nextRedelivery === undefined)) break;
+    if (pending === 0 || (pending === pendingBefore && lastRedelivery === undefined) || Date.now() >= settleDeadline) break;
     pendingBefore = pending;
-    const wait = nextRedelivery === undefined ? ROUND_PAUSE_MS : Math.max(ROUND_PAUSE_MS, nextRedelivery - Date.now() + ROUND_PAUSE_MS);
-    if (Date.now() + wait > settleDeadline) break;
-    await sleep(wait);
+    // Wait until every redelivery scheduled so far is due (or the settling time is up), then sweep again.
+    const untilDue = lastRedelivery === undefined ? ROUND_PAUSE_MS : lastRedelivery - Date.now() + ROUND_PAUSE_MS;
+    await sleep(Math.max(ROUND_PAUSE_MS, Math.min(untilDue, settleDeadline - Date.now())));
   }
   return { rounds, sweeps };
 }
