@@ -1,0 +1,55 @@
+import { formatResults } from '../../tools/chaos/chaosReport';
+import { runChaos, type ChaosResults } from '../../tools/chaos/chaosRun';
+
+/**
+ * The 60-second chaos run (`npm run chaos` runs it for 10 minutes): the compiled local host killed every few
+ * seconds under a seeded load, with 10% of Graph calls failing. The invariants asserted here are those today's code
+ * holds; the report printed shows the others (see tools/chaos/invariants.ts).
+ */
+describe('the chaos run, for one minute', () => {
+  let results: ChaosResults;
+
+  beforeAll(async () => {
+    // No settling: a crash's leftovers fall due 5 minutes later; mismatches they will repair are counted apart.
+    results = await runChaos({ minutes: 1, seed: 1, settleMinutes: 0 });
+    process.stdout.write(formatResults(results));
+  }, 240_000);
+
+  const invariant = (name: string) => results.invariants.find((i) => i.name === name);
+
+  it('did work: operations answered, kills survived, faults injected, sweeps run', () => {
+    expect(results.operations.total).toBeGreaterThan(0);
+    expect(Object.keys(results.answers.byStatus).some((status) => status.startsWith('2'))).toBe(true);
+    expect(results.kills.total).toBeGreaterThan(0);
+    expect(results.kills.hostStarts).toBe(results.kills.total + 2);
+    expect(results.faults.injected).toBeGreaterThan(0);
+    expect(results.sweepsRun.final).toBeGreaterThan(0);
+  });
+
+  it('checked every invariant', () => {
+    expect(results.invariants.map((i) => i.name)).toEqual([
+      'directoryMatchesAssignments',
+      'handAddedMembersKept',
+      'oneActiveAssignmentPerTargetAndPackage',
+      'noStuckRequest',
+      'auditForEveryChange',
+      'documentedAnswersOnly',
+    ]);
+  });
+
+  it('never gives a (target, package) two active assignments', () => {
+    expect(invariant('oneActiveAssignmentPerTargetAndPackage')).toMatchObject({ violations: 0, examples: [] });
+  });
+
+  it('answers every call with a documented status', () => {
+    expect(invariant('documentedAnswersOnly')).toMatchObject({ violations: 0, examples: [] });
+  });
+
+  it('never removes a member added by hand', () => {
+    expect(invariant('handAddedMembersKept')).toMatchObject({ violations: 0, examples: [] });
+  });
+
+  // Not asserted yet, as today's code violates them (see the report printed above): noStuckRequest (requests a kill
+  // left submitted or delivering, with nothing to move them), auditForEveryChange (request states written without
+  // their event) and, in some runs, directoryMatchesAssignments (members left in a group no assignment grants).
+});
