@@ -63,3 +63,29 @@ it('takes a role out of a package from more assignees than one batch, a batch pe
   expect(await deps.ledger.holders(roleKey(directoryRoleOf(pkg.roleScope)))).toEqual(new Set());
   expect(await reconcile(deps, { holder: 'third', budgetMs: 60_000 })).toMatchObject({ redelivery: { processed: 0 }, removed: 0 });
 });
+
+it('stops carrying a role change to further batches once another runner took the sweep lease', async () => {
+  const pkg = await groupPackage(deps, 'Fenced batches', FALCON);
+  await mapConcurrently(PEOPLE, (id) => assign(deps, id, pkg));
+  world.advance({ minutes: 6 });
+  await reconcile(deps, { holder: 'delivery checked', budgetMs: 60_000 });
+  const stopping = hookedDirectory(deps.directory, 'removeGroupMembers', async () => {
+    throw new Error('The process stopped.');
+  });
+  await expect(removeResourceRoleScope({ ...deps, directory: stopping.directory }, ADMIN, pkg.packageId, pkg.roleScope.id)).rejects.toThrow('The process stopped.');
+  world.advance({ minutes: 6 });
+  // While the first batch is on its way, this run pauses past its lease and another runner takes the sweep.
+  const paused = hookedDirectory(deps.directory, 'removeGroupMembers', async () => {
+    world.advance({ minutes: 12 });
+    expect(await deps.sweeps.acquire('reconcileSweep', 'intruder', world.now(), 11 * 60_000)).toBeDefined();
+  });
+
+  expect(await reconcile({ ...deps, directory: paused.directory }, { holder: 'paused', budgetMs: 60_000 })).toBeUndefined();
+
+  // The batch under way landed; the next one was not written, nor sent.
+  expect(paused.calls).toHaveLength(1);
+  expect(await stillIn()).toBe(1);
+  world.advance({ minutes: 12 });
+  expect(await reconcile(deps, { holder: 'after the intruder', budgetMs: 60_000 })).toMatchObject({ redelivery: { processed: 1, failed: 0 } });
+  expect(await stillIn()).toBe(0);
+});

@@ -49,7 +49,7 @@ interface Checkpoint {
 export async function reconcile(deps: EntitlementDeps, options: SweepOptions): Promise<ReconcileResult | undefined> {
   return withSweepLease(deps, 'reconcileSweep', options, async (saved, deadline, lease) => {
     const position: Checkpoint = saved ? (JSON.parse(saved) as Checkpoint) : { minute: null, lastRole: null };
-    const handle = (item: DueItem<RedeliveryKind>) => (item.kind === 'packageRoleChange' ? redrivePackageRoleChange(deps, item, deadline) : redeliver(deps, item));
+    const handle = (item: DueItem<RedeliveryKind>) => (item.kind === 'packageRoleChange' ? redrivePackageRoleChange(deps, item, deadline, () => lease.hold()) : redeliver(deps, item));
     const pass = await processDueItems(deps, deps.redeliveries, handle, { from: position.minute, now: deps.clock.now(), deadline, lease });
     await lease.hold();
     const drift = await repairDrift(deps, position.lastRole, deadline);
