@@ -3,8 +3,8 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
 import { addResourceRoleScope, removeResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
-import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, assign, groupMembers, groupPackage, hooked, hookedDirectory, packageGranting, unassign } from '../support/packageWorld';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { ADMIN, assign, groupMembers, groupPackage, hooked, hookedDirectory, packageGranting, siteRoles, unassign } from '../support/packageWorld';
 
 /**
  * Changes to one person's role that race, made deterministic: the directory is hooked so that a second change
@@ -29,16 +29,7 @@ let world: InProcessOperations;
 let emulator: GraphEmulator;
 let deps: EntitlementDeps;
 
-beforeAll(async () => {
-  world = await startInProcessOperations();
-  ({ emulator, deps } = world);
-});
-afterAll(() => world.stop());
-
-async function siteRoles(siteId: string, userId: string): Promise<string[]> {
-  const answer = (await (await fetch(`${emulator.url}/v1.0/sites/${siteId}/permissions`)).json()) as { value: Array<{ roles?: string[]; grantedToV2?: { user?: { id?: string } } }> };
-  return answer.value.filter((p) => p.grantedToV2?.user?.id === userId).flatMap((p) => p.roles ?? []);
-}
+inProcessOperationsForFile((started) => ({ emulator, deps } = world = started));
 
 const assignment = async (id: string): Promise<Assignment> => (await deps.grants.findAssignment(id))!.value;
 const activeAssignmentOf = async (targetId: string, packageId: string) =>
@@ -135,7 +126,7 @@ describe('changes to one person and role that race', () => {
     await assign({ ...deps, directory: late.directory }, person, pkg);
 
     expect(late.calls).toHaveLength(1);
-    expect(await siteRoles(SALES_HUB.id, person)).toEqual([]);
+    expect(await siteRoles(emulator, SALES_HUB.id, person)).toEqual([]);
   });
 
   it('takes back a role that left the package while a new assignment was being written, before the withdrawal could see it', async () => {
