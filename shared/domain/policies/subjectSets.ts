@@ -15,7 +15,7 @@ import {
 } from './graphValues';
 
 /** Entra's limit on the subjects in one list of a policy. */
-export const MAX_SUBJECT_SETS = 500;
+const MAX_SUBJECT_SETS = 500;
 export const MAX_DESCRIPTION_LENGTH = 1024;
 const MAX_MEMBERSHIP_RULE_LENGTH = 3072;
 /** Entra offers the manager and the second-level manager; a little room above that, but no unbounded chain walk. */
