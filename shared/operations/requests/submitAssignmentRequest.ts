@@ -94,7 +94,7 @@ async function newChange(deps: EntitlementDeps, caller: Caller, input: RequestIn
   // Ending access works from the assignment alone: an administrator's removal never depends on the policy (it may
   // be gone, and the access must still be removable), and a target may always give up what their policy, deleted
   // since, can no longer say about self-removal.
-  const policy = isUpdate || !byAdministrator ? await deps.store.policies.find(assignment.assignmentPolicyId) : undefined;
+  const policy = isUpdate || !byAdministrator ? await deps.store.policies.get(assignment.accessPackageId, assignment.assignmentPolicyId) : undefined;
   if (isUpdate && !policy) throw new DomainError('invalidRequest', `Invalid assignment request: the policy of assignment '${assignment.id}' no longer exists; it cannot be extended.`);
   if (policy && !selfServiceAllows(policy.value, input.requestType)) {
     throw new DomainError('forbidden', `The policy of assignment '${assignment.id}' does not let its target make a ${input.requestType} request.`);
