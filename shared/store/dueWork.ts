@@ -18,9 +18,9 @@ export interface DueItem<K extends string = string> {
   kind: K;
   /** UTC ISO 8601. */
   dueDateTime: string;
-  /** The request or assignment it is about. */
+  /** The request, assignment or (for a package role change) access package it is about. */
   entityId: string;
-  /** What distinguishes two items of one kind for one entity: a stage id, a reminder's lead time. */
+  /** What distinguishes two items of one kind for one entity: a stage id, a reminder's lead time, a role change's action and role scope. */
   detail: string;
   /** Runs whose handling of it failed so far (absent: none). */
   attempts?: number;

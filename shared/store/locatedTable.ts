@@ -32,6 +32,11 @@ export class LocatedTable<T extends object> {
     return locator && this.documents.get(tableKey(locator.value.partitionId), tableKey(id));
   }
 
+  /** The entity of a known parent: one read, where `find` reads its locator first. */
+  get(partitionId: string, id: string): Promise<StoredDocument<T> | undefined> {
+    return this.documents.get(tableKey(partitionId), tableKey(id));
+  }
+
   /** Everything, or the entities of one parent; with `limit`, the first that many only. */
   list(options: { partitionId?: string; filter?: ODataFilter; limit?: number } = {}): Promise<StoredDocument<T>[]> {
     const { partitionId, filter, limit } = options;

@@ -2,9 +2,11 @@ import type { Assignment } from '../../shared/domain/assignments/assignment';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
 import { addResourceRoleScope, removeResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
+import { tableKey } from '../../shared/store/tableKeys';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
-import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, assign, groupMembers, groupPackage, hooked, hookedDirectory, packageGranting, unassign } from '../support/packageWorld';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { ADMIN, assign, groupMembers, groupPackage, hooked, hookedDirectory, packageGranting, siteRoles, unassign } from '../support/packageWorld';
 
 /**
  * Changes to one person's role that race, made deterministic: the directory is hooked so that a second change
@@ -22,23 +24,14 @@ const SALES_HUB = { id: '2d049736-6cdf-484f-8fe6-d6a4caabc400', webUrl: 'https:/
 const SITE_VISITORS = '4';
 const PEOPLE = [
   'd703d5b0-62c4-4228-9e5d-4d25c8ec9feb', 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83', 'fd39265b-b32e-4ea1-9439-f75f10c01d5d', 'bb9d2ebe-f476-492f-80fc-275e69b5220d',
-  '2e3d6a63-40ed-467e-8564-f1dc632417c4', '52bd78ee-9ff2-4d16-b697-99bacbebb741',
+  '2e3d6a63-40ed-467e-8564-f1dc632417c4', '52bd78ee-9ff2-4d16-b697-99bacbebb741', '5043796d-4061-4823-9b39-320448410fe3',
 ] as const;
 
 let world: InProcessOperations;
 let emulator: GraphEmulator;
 let deps: EntitlementDeps;
 
-beforeAll(async () => {
-  world = await startInProcessOperations();
-  ({ emulator, deps } = world);
-});
-afterAll(() => world.stop());
-
-async function siteRoles(siteId: string, userId: string): Promise<string[]> {
-  const answer = (await (await fetch(`${emulator.url}/v1.0/sites/${siteId}/permissions`)).json()) as { value: Array<{ roles?: string[]; grantedToV2?: { user?: { id?: string } } }> };
-  return answer.value.filter((p) => p.grantedToV2?.user?.id === userId).flatMap((p) => p.roles ?? []);
-}
+inProcessOperationsForFile((started) => ({ emulator, deps } = world = started));
 
 const assignment = async (id: string): Promise<Assignment> => (await deps.grants.findAssignment(id))!.value;
 const activeAssignmentOf = async (targetId: string, packageId: string) =>
@@ -135,7 +128,7 @@ describe('changes to one person and role that race', () => {
     await assign({ ...deps, directory: late.directory }, person, pkg);
 
     expect(late.calls).toHaveLength(1);
-    expect(await siteRoles(SALES_HUB.id, person)).toEqual([]);
+    expect(await siteRoles(emulator, SALES_HUB.id, person)).toEqual([]);
   });
 
   it('takes back a role that left the package while a new assignment was being written, before the withdrawal could see it', async () => {
@@ -177,5 +170,34 @@ describe('changes to one person and role that race', () => {
     const ended = await assignment(id);
     expect(ended.state).toBe('expired');
     expect(ended.operations.filter((o) => o.action === 'add')).toEqual([]);
+  });
+  it('takes back a role given through a role scope that undid itself because its package was being deleted (a site: no drift repair)', async () => {
+    const [, , , , , , person] = PEOPLE;
+    const pkg = await groupPackage(deps, 'Role scope undone', SALES_TEAM);
+    await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: SALES_HUB.webUrl, originSystem: 'SharePointOnline' }, catalog: { id: pkg.catalogId } });
+    const mark = { partitionKey: tableKey('accessPackage'), rowKey: tableKey(pkg.packageId) };
+    // Between the role scope's write and its check of the package, a delete marks the package, and someone is
+    // assigned it: their delivery reads the new role scope and gives the site role.
+    const checking = hooked(deps.store.retiring, 'get', async () => {
+      await deps.store.retiring.insert(mark.partitionKey, mark.rowKey, { kind: 'accessPackage', id: pkg.packageId, since: world.now().toUTC().toISO()! });
+      await assign(deps, person, pkg);
+    });
+    const store = new Proxy(deps.store, {
+      get(target, property) {
+        if (property === 'retiring') return checking.part;
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+    await expect(addResourceRoleScope({ ...deps, store }, ADMIN, pkg.packageId, { role: { originId: SITE_VISITORS, originSystem: 'SharePointOnline' } })).rejects.toThrow('is being deleted');
+    // The delete is refused (the package has an assignee) and lets its mark go.
+    await deps.store.retiring.delete((await deps.store.retiring.get(mark.partitionKey, mark.rowKey))!);
+    expect(await siteRoles(emulator, SALES_HUB.id, person)).toEqual(['read']);
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'after the undone role scope', budgetMs: 60_000 });
+
+    expect(await siteRoles(emulator, SALES_HUB.id, person)).toEqual([]);
+    expect(await groupMembers(emulator, SALES_TEAM)).toContain(person);
   });
 });

@@ -35,8 +35,12 @@ const stillIn = async () => {
   return PEOPLE.filter((id) => members.has(id)).length;
 };
 
-it('takes a role out of a package from more assignees than one batch, a batch per budget, the next run going on', async () => {
-  const pkg = await groupPackage(deps, 'Many assignees', FALCON);
+/**
+ * A package granting Falcon to everyone in PEOPLE, its delivery checked, whose role was then taken out by a process
+ * that stopped before removing anyone: the withdrawal is the reconcile sweep's, and due.
+ */
+async function withdrawalLeftToTheSweep(name: string) {
+  const pkg = await groupPackage(deps, name, FALCON);
   await mapConcurrently(PEOPLE, (id) => assign(deps, id, pkg));
   expect(await stillIn()).toBe(PEOPLE.length);
   world.advance({ minutes: 6 });
@@ -46,6 +50,11 @@ it('takes a role out of a package from more assignees than one batch, a batch pe
   });
   await expect(removeResourceRoleScope({ ...deps, directory: stopping.directory }, ADMIN, pkg.packageId, pkg.roleScope.id)).rejects.toThrow('The process stopped.');
   world.advance({ minutes: 6 });
+  return pkg;
+}
+
+it('takes a role out of a package from more assignees than one batch, a batch per budget, the next run going on', async () => {
+  const pkg = await withdrawalLeftToTheSweep('Many assignees');
   // The first batch's removal takes longer than the run's whole budget: the run stops after it.
   const slow = hookedDirectory(deps.directory, 'removeGroupMembers', () => new Promise((resolve) => setTimeout(resolve, 3_500)));
 
@@ -62,4 +71,22 @@ it('takes a role out of a package from more assignees than one batch, a batch pe
   expect(await stillIn()).toBe(0);
   expect(await deps.ledger.holders(roleKey(directoryRoleOf(pkg.roleScope)))).toEqual(new Set());
   expect(await reconcile(deps, { holder: 'third', budgetMs: 60_000 })).toMatchObject({ redelivery: { processed: 0 }, removed: 0 });
+});
+
+it('stops carrying a role change to further batches once another runner took the sweep lease', async () => {
+  const pkg = await withdrawalLeftToTheSweep('Fenced batches');
+  // While the first batch is on its way, this run pauses past its lease and another runner takes the sweep.
+  const paused = hookedDirectory(deps.directory, 'removeGroupMembers', async () => {
+    world.advance({ minutes: 12 });
+    expect(await deps.sweeps.acquire('reconcileSweep', 'intruder', world.now(), 11 * 60_000)).toBeDefined();
+  });
+
+  expect(await reconcile({ ...deps, directory: paused.directory }, { holder: 'paused', budgetMs: 60_000 })).toBeUndefined();
+
+  // The batch under way landed; the next one was not written, nor sent.
+  expect(paused.calls).toHaveLength(1);
+  expect(await stillIn()).toBe(1);
+  world.advance({ minutes: 12 });
+  expect(await reconcile(deps, { holder: 'after the intruder', budgetMs: 60_000 })).toMatchObject({ redelivery: { processed: 1, failed: 0 } });
+  expect(await stillIn()).toBe(0);
 });

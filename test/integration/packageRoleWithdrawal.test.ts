@@ -8,8 +8,8 @@ import { addResourceRoleScope, removeResourceRoleScope } from '../../shared/oper
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
-import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, assign, groupMembers, groupPackage, hookedDirectory, packageGranting, refuseDirectoryChanges, setFaults, unassign, type TestPackage } from '../support/packageWorld';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { ADMIN, assign, groupMembers, groupPackage, hookedDirectory, packageGranting, refuseDirectoryChanges, setFaults, siteRoles, unassign, type TestPackage } from '../support/packageWorld';
 
 /**
  * A role taken out of a package, and the reconcile sweep's drift repair, in-process on Azurite and the Graph
@@ -37,17 +37,8 @@ let world: InProcessOperations;
 let emulator: GraphEmulator;
 let deps: EntitlementDeps;
 
-beforeAll(async () => {
-  world = await startInProcessOperations();
-  ({ emulator, deps } = world);
-});
-afterAll(() => world.stop());
+inProcessOperationsForFile((started) => ({ emulator, deps } = world = started));
 afterEach(() => setFaults(emulator, []));
-
-async function siteRoles(siteId: string, userId: string): Promise<string[]> {
-  const answer = (await (await fetch(`${emulator.url}/v1.0/sites/${siteId}/permissions`)).json()) as { value: Array<{ roles?: string[]; grantedToV2?: { user?: { id?: string } } }> };
-  return answer.value.filter((p) => p.grantedToV2?.user?.id === userId).flatMap((p) => p.roles ?? []);
-}
 
 const sweep = (holder: string, over: EntitlementDeps = deps) => reconcile(over, { holder, budgetMs: 60_000 });
 const assignment = async (id: string): Promise<Assignment> => (await deps.grants.findAssignment(id))!.value;
@@ -126,13 +117,13 @@ describe('a role put into a package', () => {
     });
     const visitors = { role: { originId: '4', originSystem: 'SharePointOnline' } };
     await expect(addResourceRoleScope({ ...deps, directory: stopping.directory }, ADMIN, pkg.packageId, visitors)).rejects.toThrow('The process stopped.');
-    expect(await siteRoles(ENGINEERING_WIKI.id, PEOPLE[7])).toEqual([]);
+    expect(await siteRoles(emulator, ENGINEERING_WIKI.id, PEOPLE[7])).toEqual([]);
     world.advance({ minutes: 6 });
 
     const run = await sweep('after the stop');
 
     expect(run?.redelivery.failed).toBe(0);
-    expect(await siteRoles(ENGINEERING_WIKI.id, PEOPLE[7])).toEqual(['read']);
+    expect(await siteRoles(emulator, ENGINEERING_WIKI.id, PEOPLE[7])).toEqual(['read']);
     expect((await assignment(id)).operations.find((o) => o.role.originSystem === 'SharePointOnline')).toMatchObject({ action: 'add', state: 'done' });
   });
 });

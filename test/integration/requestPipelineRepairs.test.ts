@@ -386,3 +386,44 @@ describe('no child outlives its parent', () => {
     expect(await auditActions(owner.id)).toEqual(['createRoleAssignment', 'deleteRoleAssignment']);
   });
 });
+
+/** The store with its policies table watched: each method called on it, in order. */
+function watchingPolicyReads(): { store: EntitlementDeps['store']; reads: string[] } {
+  const reads: string[] = [];
+  const policies = new Proxy(deps.store.policies, {
+    get(target, property) {
+      const value = Reflect.get(target, property) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        reads.push(String(property));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: new Proxy(deps.store, { get: (target, property) => (property === 'policies' ? policies : Reflect.get(target, property)) }), reads };
+}
+
+describe('what a request costs', () => {
+  it('an addition reads its policy once after the request is written, in its package, to check it stands and plan the end', async () => {
+    const pkg = await packageWith('Policy read once', { expiration: { type: 'afterDuration', duration: 'P30D' } });
+    const { store, reads } = watchingPolicyReads();
+
+    await submitAssignmentRequest({ ...deps, store }, ADMIN, { requestType: 'adminAdd', assignment: { targetId: LIAM, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+
+    // The list is choosing the policy; then one read by the package the request names, not two by id (locator, row).
+    expect(reads).toEqual(['list', 'get']);
+    expect((await deps.grants.assignmentsOfPackage(pkg.packageId)).map((a) => a.value.state)).toEqual(['delivered']);
+  });
+
+  it("a target's removal reads the assignment's policy once, in its package", async () => {
+    const pkg = await packageWith('Policy read once on removal');
+    await submitAssignmentRequest(deps, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    const [assignment] = await deps.grants.assignmentsOfPackage(pkg.packageId);
+    const { store, reads } = watchingPolicyReads();
+
+    await submitAssignmentRequest({ ...deps, store }, caller(LIAM), { requestType: 'userRemove', assignment: { id: assignment!.value.id } });
+
+    expect(reads).toEqual(['get']);
+    expect((await deps.grants.findAssignment(assignment!.value.id))?.value.state).toBe('expired');
+  });
+});

@@ -2,9 +2,11 @@ import { DateTime } from 'luxon';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { checkHealth } from '../../shared/operations/checkHealth';
 import { MAX_ITEM_ATTEMPTS, processDueItems, withSweepLease, type DueWorkResult } from '../../shared/operations/lifecycle/sweepDueWork';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { DueWorkStore, type DueItem } from '../../shared/store/dueWork';
 import type { Tables } from '../../shared/store/tables';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
+import { assign, groupMembers, groupPackage, hookedDirectory } from '../support/packageWorld';
 import { testTables } from '../support/testStorage';
 
 /**
@@ -121,5 +123,31 @@ describe('an item that always fails', () => {
       world.advance({ minutes: 5 });
     }
     expect((await index.dueBy(world.now(), undefined)).map((d) => d.value)).toEqual([expect.objectContaining({ entityId: 'outage', attempts: MAX_ITEM_ATTEMPTS + 2 })]);
+  });
+});
+
+describe('drift repair under a lease it lost', () => {
+  const MARKETING = '787b1186-31fd-4a9d-851d-62b5bd703358';
+  const PERSON = 'a30354ef-398b-4edf-a326-3c49440a9a11';
+
+  it('changes nothing in the directory once another runner took the reconcile sweep', async () => {
+    const pkg = await groupPackage(deps, 'Fenced drift', MARKETING);
+    await assign(deps, PERSON, pkg);
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'delivery checked', budgetMs: 60_000 });
+    // Drift: someone took the assignee out of the group by hand.
+    await deps.directory.removeGroupMembers(MARKETING, [PERSON]);
+    // While the run reads its first group, it pauses past its lease and another runner takes the sweep.
+    const paused = hookedDirectory(deps.directory, 'listGroupMembers', async () => {
+      world.advance({ minutes: 12 });
+      expect(await deps.sweeps.acquire('reconcileSweep', 'intruder', world.now(), 11 * 60_000)).toBeDefined();
+    });
+
+    expect(await reconcile({ ...deps, directory: paused.directory }, { holder: 'paused', budgetMs: 60_000 })).toBeUndefined();
+
+    expect(await groupMembers(world.emulator, MARKETING)).not.toContain(PERSON);
+    world.advance({ minutes: 12 });
+    expect(await reconcile(deps, { holder: 'after the intruder', budgetMs: 60_000 })).toMatchObject({ added: 1 });
+    expect(await groupMembers(world.emulator, MARKETING)).toContain(PERSON);
   });
 });

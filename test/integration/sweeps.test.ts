@@ -1,23 +1,17 @@
-import type { Caller } from '../../shared/auth/caller';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
-import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
-import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
-import { requestResource } from '../../shared/operations/entitlements/catalogResources';
-import { createCatalog } from '../../shared/operations/entitlements/catalogs';
-import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import { MAX_ATTEMPTS } from '../../shared/operations/assignments/applyOperations';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { reprocessRequest } from '../../shared/operations/requests/requestActions';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
-import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { ADMIN, groupMembers, groupPackage, setFaults } from '../support/packageWorld';
 
 /**
  * The sweeps in-process, on Azurite and the Graph emulator, with a clock the test moves: runs cut off by their
  * time budget and resumed, a lease left by a stopped run, two runs at once, retries with backoff and their bound.
  */
-const ADMIN: Caller = { objectId: '0ba75e63-2205-4ad7-bd66-c01f47376eb4', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 const ENGINEERS = [
   'a37f115c-6a44-43cc-8df2-d1aff1067dbd', 'a22fa1f7-2560-4b2f-8a7c-e6e5f89c8d33', '5043796d-4061-4823-9b39-320448410fe3', '1098d6a9-0494-4815-8587-18296e887807',
@@ -29,36 +23,12 @@ let world: InProcessOperations;
 let emulator: GraphEmulator;
 let deps: EntitlementDeps;
 
-beforeAll(async () => {
-  world = await startInProcessOperations();
-  ({ emulator, deps } = world);
-});
-afterAll(() => world.stop());
-
-async function faults(rules: object[]): Promise<void> {
-  await fetch(`${emulator.url}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules }) });
-}
-
-async function members(): Promise<string[]> {
-  const answer = (await (await fetch(`${emulator.url}/v1.0/groups/${FALCON_GROUP}/members?$select=id&$top=999`)).json()) as { value: Array<{ id: string }> };
-  return answer.value.map((m) => m.id);
-}
+inProcessOperationsForFile((started) => ({ emulator, deps } = world = started));
 
 /** A package granting Project Falcon's Member role, with an administrator-only policy of the given expiration. */
-async function falconPackage(name: string, expiration: object): Promise<{ packageId: string; policyId: string }> {
-  const catalog = await createCatalog(deps, ADMIN, { displayName: name });
-  await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: FALCON_GROUP, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
-  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
-  await addResourceRoleScope(deps, ADMIN, accessPackage.id, { role: { originId: `Member_${FALCON_GROUP}`, originSystem: 'AadGroup' } });
-  const policy = await createAssignmentPolicy(deps, ADMIN, {
-    displayName: name,
-    allowedTargetScope: 'notSpecified',
-    expiration,
-    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
-    accessPackage: { id: accessPackage.id },
-  });
-  return { packageId: accessPackage.id, policyId: policy.id };
-}
+const falconPackage = (name: string, expiration: object) => groupPackage(deps, name, FALCON_GROUP, expiration);
+const members = () => groupMembers(emulator, FALCON_GROUP);
+const faults = (rules: object[]) => setFaults(emulator, rules);
 
 const assign = (targetId: string, pkg: { packageId: string; policyId: string }) =>
   submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });

@@ -43,3 +43,16 @@ export async function startInProcessOperations(seed = loadTenantFixture(demoTena
     },
   };
 }
+
+/**
+ * A test file's operations: started before its tests (handed to `started`, which keeps what the file uses) and
+ * stopped after them.
+ */
+export function inProcessOperationsForFile(started: (world: InProcessOperations) => void, seed?: Parameters<typeof startInProcessOperations>[0]): void {
+  let world: InProcessOperations | undefined;
+  beforeAll(async () => {
+    world = await startInProcessOperations(seed);
+    started(world);
+  });
+  afterAll(() => world?.stop());
+}

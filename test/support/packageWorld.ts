@@ -20,12 +20,13 @@ export interface TestPackage {
   roleScope: ResourceRoleScope;
 }
 
-/** A package granting one role of a group or application, with an administrator-only policy without expiration. */
+/** A package granting one role of a group or application, with an administrator-only policy (by default without expiration). */
 export async function packageGranting(
   deps: EntitlementDeps,
   name: string,
   resource: { originId: string; originSystem: 'AadGroup' | 'AadApplication' | 'SharePointOnline' },
   roleOriginId: string,
+  expiration: object = { type: 'noExpiration' },
 ): Promise<TestPackage> {
   const catalog = await createCatalog(deps, ADMIN, { displayName: name });
   await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource, catalog: { id: catalog.id } });
@@ -34,14 +35,15 @@ export async function packageGranting(
   const policy = await createAssignmentPolicy(deps, ADMIN, {
     displayName: name,
     allowedTargetScope: 'notSpecified',
-    expiration: { type: 'noExpiration' },
+    expiration,
     requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
     accessPackage: { id: accessPackage.id },
   });
   return { catalogId: catalog.id, packageId: accessPackage.id, policyId: policy.id, roleScope };
 }
 
-export const groupPackage = (deps: EntitlementDeps, name: string, groupId: string) => packageGranting(deps, name, { originId: groupId, originSystem: 'AadGroup' }, `Member_${groupId}`);
+export const groupPackage = (deps: EntitlementDeps, name: string, groupId: string, expiration?: object) =>
+  packageGranting(deps, name, { originId: groupId, originSystem: 'AadGroup' }, `Member_${groupId}`, expiration);
 
 export async function assign(deps: EntitlementDeps, targetId: string, pkg: TestPackage): Promise<string> {
   const request = await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
@@ -56,6 +58,12 @@ export async function unassign(deps: EntitlementDeps, assignmentId: string): Pro
 export async function groupMembers(emulator: GraphEmulator, groupId: string): Promise<string[]> {
   const answer = (await (await fetch(`${emulator.url}/v1.0/groups/${groupId}/members?$select=id&$top=999`)).json()) as { value: Array<{ id: string }> };
   return answer.value.map((m) => m.id);
+}
+
+/** The SharePoint site roles a user holds on a site. */
+export async function siteRoles(emulator: GraphEmulator, siteId: string, userId: string): Promise<string[]> {
+  const answer = (await (await fetch(`${emulator.url}/v1.0/sites/${siteId}/permissions`)).json()) as { value: Array<{ roles?: string[]; grantedToV2?: { user?: { id?: string } } }> };
+  return answer.value.filter((p) => p.grantedToV2?.user?.id === userId).flatMap((p) => p.roles ?? []);
 }
 
 export async function setFaults(emulator: GraphEmulator, rules: object[]): Promise<void> {

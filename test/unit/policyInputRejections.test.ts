@@ -46,7 +46,7 @@ describe('parsePolicyInput: refused bodies', () => {
     ['a null body', null, 'Invalid policy: the body must be a JSON object, got null.'],
     ['an array body', [minimal], 'Invalid policy: the body must be a JSON object, got an array.'],
     ['a string body', 'policy', "Invalid policy: the body must be a JSON object, got 'policy'."],
-    ['a body over 256 KiB', { ...minimal, description: 'x'.repeat(300_000) }, 'the body is 300'],
+    ['a body over 200 KiB', { ...minimal, description: 'x'.repeat(300_000) }, 'the body is 300'],
     ['another @odata.type for the policy', { ...minimal, '@odata.type': '#microsoft.graph.accessPackage' }, "['@odata.type']: expected '#microsoft.graph.accessPackageAssignmentPolicy', got '#microsoft.graph.accessPackage'"],
     ['an unknown property', { ...minimal, frobnicate: true }, 'frobnicate: unknown property (not in accessPackageAssignmentPolicy)'],
     ['an unknown nested property', { ...minimal, requestorSettings: { enableTargetsToSelfAddAcess: true } }, "requestorSettings: unknown property 'enableTargetsToSelfAddAcess' (not in accessPackageAssignmentRequestorSettings)"],

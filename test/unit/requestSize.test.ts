@@ -1,3 +1,7 @@
+import type { ApprovalStage, SubjectSet } from '../../shared/domain/policies';
+import { MAX_APPROVER_ENTRIES_PER_STAGE } from '../../shared/domain/policies/approvalSettings';
+import { MAX_DESCRIPTION_LENGTH } from '../../shared/domain/policies/subjectSets';
+import { approvalUnder } from '../../shared/domain/requests/approvalStages';
 import type { ApprovalStageRecord, AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
 import {
   MAX_APPROVER_IDS_PER_STAGE,
@@ -44,6 +48,32 @@ function worstStage(index: number): ApprovalStageRecord {
   };
 }
 
+/** A stage of a policy whose four approver lists hold that many people each, each with the description given. */
+function policyStage(perList: readonly [number, number, number, number], description: string): ApprovalStage {
+  const approvers = (list: 0 | 1 | 2 | 3): SubjectSet[] =>
+    Array.from({ length: perList[list] }, (_, i) => ({ '@odata.type': '#microsoft.graph.singleUser', userId: id(list * 10_000 + i), description }));
+  return {
+    durationBeforeAutomaticDenial: field,
+    durationBeforeEscalation: field,
+    isApproverJustificationRequired: true,
+    isEscalationEnabled: true,
+    approverInformationVisibility: 'visible',
+    primaryApprovers: approvers(0),
+    fallbackPrimaryApprovers: approvers(1),
+    escalationApprovers: approvers(2),
+    fallbackEscalationApprovers: approvers(3),
+  };
+}
+
+/**
+ * The largest stages a policy may hold: three, each naming its most approvers, each described at the longest and
+ * worst as stored (control characters); and, saved before the cap on approvers, lists of a hundred people each.
+ */
+const WORST_POLICIES: Record<string, ApprovalStage[]> = {
+  'at the bounds of policy validation': [0, 1, 2].map(() => policyStage([MAX_APPROVER_ENTRIES_PER_STAGE, 0, 0, 0], '\u0001'.repeat(MAX_DESCRIPTION_LENGTH))),
+  'saved before the cap on approvers': [0, 1, 2].map(() => policyStage([100, 100, 100, 100], '')),
+};
+
 const worstRequest: AssignmentRequest = {
   id: id(1),
   requestType: 'userUpdate',
@@ -71,7 +101,8 @@ describe('the largest request the bounds allow', () => {
     expect(storedLength(worstText)).toBe(MAX_STORED_TEXT_LENGTH);
   });
 
-  it('fits one row twice over, as its audit event holds it before and after', () => {
+  it.each(Object.entries(WORST_POLICIES))('fits one row twice over, as its audit event holds it before and after, under a policy %s', (_, stages) => {
+    const request: AssignmentRequest = { ...worstRequest, approval: { ...approvalUnder(stages), stages: worstRequest.approval!.stages } };
     const event: AuditEvent = {
       id: id(8),
       occurredDateTime: field,
@@ -79,9 +110,9 @@ describe('the largest request the bounds allow', () => {
       action: 'denyRequest.unfulfillable',
       entityType: 'assignmentRequest',
       entityId: id(1),
-      before: worstRequest,
+      before: request,
       // A denial's reason is an error message; 10,000 characters is far more than any says.
-      after: { ...worstRequest, reason: 'x'.repeat(10_000) },
+      after: { ...request, reason: 'x'.repeat(10_000) },
     };
     expect(JSON.stringify(event).length).toBeLessThanOrEqual(MAX_DOCUMENT_LENGTH);
   });

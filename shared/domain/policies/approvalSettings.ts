@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APPROVER_INFORMATION_VISIBILITIES, type ApprovalSettings, type ApprovalStage } from './assignmentPolicy';
+import { APPROVER_INFORMATION_VISIBILITIES, type ApprovalSettings, type ApprovalStage, type SubjectSet } from './assignmentPolicy';
 import { durationMillis, isoDuration } from './durations';
 import { enumIgnoringCase, flag, graphObject, list } from './graphValues';
 import { subjectSets } from './subjectSets';
@@ -11,7 +11,7 @@ const MAX_STAGES = 3;
  * stage starts or escalates; Entra's own stages name a handful, and a group covers any number of people.
  */
 export const MAX_APPROVER_ENTRIES_PER_STAGE = 25;
-const APPROVER_LISTS = ['primaryApprovers', 'fallbackPrimaryApprovers', 'escalationApprovers', 'fallbackEscalationApprovers'] as const;
+export const APPROVER_LISTS = ['primaryApprovers', 'fallbackPrimaryApprovers', 'escalationApprovers', 'fallbackEscalationApprovers'] as const;
 /** Entra's default request timeout, also the beta examples' `approvalStageTimeOutInDays`. */
 const DEFAULT_AUTOMATIC_DENIAL = 'P14D';
 
@@ -87,3 +87,33 @@ export const approvalSettings: z.ZodType<ApprovalSettings, unknown> = graphObjec
     });
   }
 });
+
+/**
+ * The entries of one approver list that approval resolves: each distinct entry once (a policy saved before the cap
+ * may name one manager hundreds of times), the first MAX_APPROVER_ENTRIES_PER_STAGE of them.
+ */
+export function approverEntries(subjects: readonly SubjectSet[]): SubjectSet[] {
+  const seen = new Set<string>();
+  return subjects
+    .filter((subject) => {
+      const key = subjectKey(subject);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .slice(0, MAX_APPROVER_ENTRIES_PER_STAGE);
+}
+
+/** What makes two entries the same approver (the same user, group, manager level or kind of sponsor). */
+export function subjectKey(subject: SubjectSet): string {
+  switch (subject['@odata.type']) {
+    case '#microsoft.graph.singleUser':
+      return `user:${subject.userId.toLowerCase()}`;
+    case '#microsoft.graph.groupMembers':
+      return `group:${subject.groupId.toLowerCase()}`;
+    case '#microsoft.graph.requestorManager':
+      return `manager:${subject.managerLevel}`;
+    default:
+      return subject['@odata.type'];
+  }
+}

@@ -13,10 +13,11 @@ import { reviewSettings } from './reviewSettings';
 import { subjectSets } from './subjectSets';
 
 /**
- * A policy is stored as one Table Storage entity (at most 1 MiB, properties at most 64 KiB each); a quarter of
- * that leaves room for the store's own fields and for JSON growing when it is split over properties.
+ * A policy is stored as one Table Storage entity, and the audit event of its replacement holds it twice (before and
+ * after) in one (shared/store/documentTable.ts: MAX_DOCUMENT_LENGTH, 480,000 characters of JSON). 200 KiB each
+ * fits, also beside a policy stored under the earlier bound of 256 KiB.
  */
-const MAX_POLICY_BYTES = 256 * 1024;
+export const MAX_POLICY_BYTES = 200 * 1024;
 
 /** What Graph returns but nobody sets: a PUT sends back what it read, so these are passed over. */
 const READ_ONLY = new Set(['id', 'createdDateTime', 'modifiedDateTime', 'catalog', 'createdBy', 'modifiedBy']);

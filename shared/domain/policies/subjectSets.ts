@@ -16,7 +16,7 @@ import {
 
 /** Entra's limit on the subjects in one list of a policy. */
 const MAX_SUBJECT_SETS = 500;
-const MAX_DESCRIPTION_LENGTH = 1024;
+export const MAX_DESCRIPTION_LENGTH = 1024;
 const MAX_MEMBERSHIP_RULE_LENGTH = 3072;
 /** Entra offers the manager and the second-level manager; a little room above that, but no unbounded chain walk. */
 const MAX_MANAGER_LEVEL = 10;

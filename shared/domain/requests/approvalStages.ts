@@ -1,6 +1,7 @@
 import type { DateTime } from 'luxon';
 import { DomainError } from '../errors';
-import type { ApprovalStage } from '../policies';
+import type { ApprovalStage, SubjectSet } from '../policies';
+import { APPROVER_LISTS, approverEntries } from '../policies/approvalSettings';
 import { describeJson } from '../policies/graphValues';
 import type { Approval, ApprovalStageRecord, AssignmentRequest, ReviewResult } from './assignmentRequest';
 import { MAX_APPROVER_IDS_PER_STAGE, MAX_DISPLAY_NAME_LENGTH, MAX_REQUEST_TEXT_LENGTH, MAX_STORED_TEXT_LENGTH, storedLength } from './requestSize';
@@ -36,6 +37,17 @@ export type ApprovalStageView = {
   reviewedBy: { id: string; displayName: string | null } | null;
   reviewedDateTime: string | null;
 };
+
+/**
+ * The approval a request needs, with the policy's stages as they are now: a policy changed while the request waits
+ * does not change how it is approved (issue 21), as in Entra, where a request keeps the policy version it was made under.
+ * Each approver list is kept as approval resolves it (approverEntries) and without descriptions, which nothing
+ * reads: the copy stays small whatever the policy holds, and the request within its row (requestSize.ts).
+ */
+export function approvalUnder(stages: readonly ApprovalStage[]): Approval {
+  const kept = (subjects: readonly SubjectSet[]) => approverEntries(subjects).map((s): SubjectSet => ('description' in s ? { ...s, description: null } : s));
+  return { stages: [], settings: stages.map((stage) => ({ ...stage, ...Object.fromEntries(APPROVER_LISTS.map((list) => [list, kept(stage[list])])) })) };
+}
 
 export function newApproval(stages: readonly ApprovalStage[], newId: () => string): Approval {
   return {

@@ -1,7 +1,8 @@
 /**
  * The bounds that keep a stored request, and the audit event that holds it twice (before and after), within one
  * Table Storage row (shared/store/documentTable.ts: MAX_DOCUMENT_LENGTH characters of JSON). Each part a caller or
- * the directory adds is bounded here, and test/unit/requestSize.test.ts builds the largest request these allow
+ * the directory adds is bounded here (the copy of its policy's approval stages, by approvalUnder in
+ * approvalStages.ts), and test/unit/requestSize.test.ts builds the largest request these allow
  * and checks that its audit event still fits. Free text is bounded as stored: JSON writes a quote, a backslash or
  * a line break as two characters and other control characters as six.
  */

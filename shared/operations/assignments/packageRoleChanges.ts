@@ -31,6 +31,8 @@ export async function planRoleChange(deps: EntitlementDeps, packageId: string, r
  * failed one is retried through the assignment's own redelivery); one still pending is applied again. Answers
  * `stale` when the package no longer says so (the role put back in, or taken out again) or every assignee has it
  * already, `unfinished` when assignees are left. Operations are written before they are applied, so a batch cut off is finished by the next pass.
+ * `beforeBatch` runs before each batch's writes: the sweep's lease check, so a run that lost its lease writes no
+ * further batch (the runner that took over carries the change on from the item).
  */
 export async function carryRoleChange(
   deps: EntitlementDeps,
@@ -38,6 +40,7 @@ export async function carryRoleChange(
   role: DirectoryRole,
   action: DeliveryAction,
   deadline: number,
+  beforeBatch: () => Promise<void> = async () => undefined,
 ): Promise<'done' | 'unfinished' | 'stale'> {
   const key = roleKey(role);
   const granted = (await rolesOfPackage(deps, packageId)).some((r) => roleKey(r) === key);
@@ -47,6 +50,7 @@ export async function carryRoleChange(
   const operations = action === 'add' ? additions([role]) : removals([role]);
   for (let start = 0; start < assignees.length; start += ROLE_CHANGE_BATCH) {
     if (start > 0 && Date.now() > deadline) return 'unfinished';
+    await beforeBatch();
     const batch = assignees.slice(start, start + ROLE_CHANGE_BATCH);
     const planned = await mapConcurrently(batch, (a) => withOperations(deps, a, operations));
     await applyOperations(deps, planned.filter((a): a is StoredDocument<Assignment> => a !== undefined));
@@ -65,13 +69,19 @@ function needsChange(assignment: Assignment, key: string, action: DeliveryAction
   return op !== undefined && (op.action === 'add' || op.state === 'pending');
 }
 
-/** The reconcile sweep's handler of a package role change: carries it on, and leaves an item for what is left. */
-export async function redrivePackageRoleChange(deps: EntitlementDeps, item: DueItem<RedeliveryKind>, deadline: number): Promise<ItemOutcome> {
+/**
+ * The reconcile sweep's handler of a package role change: carries it on, and leaves an item for what is left.
+ * `holdLease` is asked before every write (each batch, the item left), as the sweep's fencing requires.
+ */
+export async function redrivePackageRoleChange(deps: EntitlementDeps, item: DueItem<RedeliveryKind>, deadline: number, holdLease: () => Promise<void>): Promise<ItemOutcome> {
   const action = item.detail.split('|')[0];
   if (!item.role || (action !== 'add' && action !== 'remove')) return 'stale';
-  const outcome = await carryRoleChange(deps, item.entityId, item.role, action, deadline);
+  const outcome = await carryRoleChange(deps, item.entityId, item.role, action, deadline, holdLease);
   if (outcome === 'stale') return 'stale';
   // The budget ran out: the rest is due at once, so the next run of the sweep goes on with it.
-  if (outcome === 'unfinished') await planPackageRoleChange(deps, item.entityId, item.role, action, deps.clock.now());
+  if (outcome === 'unfinished') {
+    await holdLease();
+    await planPackageRoleChange(deps, item.entityId, item.role, action, deps.clock.now());
+  }
   return 'processed';
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { parseInput } from '../../api/validation';
 import { DomainError } from '../../domain/errors';
+import type { DirectoryRole } from '../../domain/assignments/assignment';
 import type { ResourceRoleScope } from '../../domain/entitlements';
+import type { StoredDocument } from '../../store/documentTable';
 import { tableKey } from '../../store/tableKeys';
 import { directoryRoleOf } from '../assignments/directoryRoles';
 import { carryRoleChange, planRoleChange } from '../assignments/packageRoleChanges';
@@ -55,11 +57,12 @@ export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, 
   // Recorded before the role scope is written, so the assignees get the role even if this process stops after.
   await planRoleChange(deps, packageId, directoryRoleOf(roleScope), 'add');
   const written = await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
+  // Undone as a removal: a delivery that read the role scope meanwhile may have given the role to someone.
   await undoUnlessParentRemains(
     deps,
     { kind: 'accessPackage', id: packageId },
     () => findAccessPackage(deps, packageId),
-    () => deps.store.roleScopes.delete(written),
+    async () => void (await withdrawRoleScope(deps, packageId, written)),
   );
   await deps.audit.record({ actorId: actor.objectId, action: 'addResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: null, after: roleScope });
   await carryRoleChange(deps, packageId, directoryRoleOf(roleScope), 'add', Date.now() + INLINE_BUDGET_MS);
@@ -70,12 +73,20 @@ export async function removeResourceRoleScope(deps: EntitlementDeps, actor: Acto
   await findAccessPackage(deps, packageId);
   const stored = await deps.store.roleScopes.get(tableKey(packageId), tableKey(roleScopeId));
   if (!stored) throw new DomainError('notFound', `Resource role scope '${roleScopeId}' is not in access package '${packageId}'.`);
-  const role = directoryRoleOf(stored.value);
-  // Recorded before the role scope goes: once it is gone, nothing else says its assignees are to lose the role.
-  await planRoleChange(deps, packageId, role, 'remove');
-  await deps.store.roleScopes.delete(stored);
+  const role = await withdrawRoleScope(deps, packageId, stored);
   await deps.audit.record({ actorId: actor.objectId, action: 'removeResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: stored.value, after: null });
   await carryRoleChange(deps, packageId, role, 'remove', Date.now() + INLINE_BUDGET_MS);
+}
+
+/**
+ * Deletes a role scope, its removal from the package's assignees recorded first: once it is gone, nothing else says
+ * they are to lose the role. The caller carries the removal on; the reconcile sweep finishes it.
+ */
+async function withdrawRoleScope(deps: EntitlementDeps, packageId: string, stored: StoredDocument<ResourceRoleScope>): Promise<DirectoryRole> {
+  const role = directoryRoleOf(stored.value);
+  await planRoleChange(deps, packageId, role, 'remove');
+  await deps.store.roleScopes.delete(stored);
+  return role;
 }
 
 /** The role scopes of a package; with `limit`, only the first that many are read. */

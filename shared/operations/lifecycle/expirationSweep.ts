@@ -17,7 +17,8 @@ import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, 
 
 /**
  * `expirationSweep`: everything due by time (DESIGN §2.7): assignments that reach their end, scheduled requests
- * that reach their start, approval stages that time out or escalate, and reminders before an assignment ends.
+ * that reach their start, approval stages that time out or escalate, reminders before an assignment ends,
+ * removals after an auto-assignment's grace period, and requests a stopped process left behind (requestRecovery).
  * Undefined when another instance is running it.
  */
 export async function sweepExpirations(deps: EntitlementDeps, options: SweepOptions): Promise<DueWorkResult | undefined> {

@@ -13,6 +13,7 @@ import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { inState } from '../requests/requestWrites';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
+import { SweepLeaseLost, type HeldLease } from './sweepLease';
 import { allPages } from '../../directory/allPages';
 
 export interface ReconcileResult {
@@ -49,12 +50,12 @@ interface Checkpoint {
 export async function reconcile(deps: EntitlementDeps, options: SweepOptions): Promise<ReconcileResult | undefined> {
   return withSweepLease(deps, 'reconcileSweep', options, async (saved, deadline, lease) => {
     const position: Checkpoint = saved ? (JSON.parse(saved) as Checkpoint) : { minute: null, lastRole: null };
-    const handle = (item: DueItem<RedeliveryKind>) => (item.kind === 'packageRoleChange' ? redrivePackageRoleChange(deps, item, deadline) : redeliver(deps, item));
+    const handle = (item: DueItem<RedeliveryKind>) => (item.kind === 'packageRoleChange' ? redrivePackageRoleChange(deps, item, deadline, () => lease.hold()) : redeliver(deps, item));
     const pass = await processDueItems(deps, deps.redeliveries, handle, { from: position.minute, now: deps.clock.now(), deadline, lease });
-    await lease.hold();
-    const drift = await repairDrift(deps, position.lastRole, deadline);
+    const drift = await repairDrift(deps, position.lastRole, deadline, lease);
     const result: ReconcileResult = { redelivery: pass.result, ...drift.counts };
     if (result.added + result.removed > 0 || result.redelivery.processed > 0) {
+      await lease.hold();
       await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'reconcileSweep', entityType: 'sweep', entityId: 'reconcileSweep', before: null, after: result });
     }
     return { checkpoint: JSON.stringify({ minute: pass.checkpoint, lastRole: drift.lastRole }), result };
@@ -106,7 +107,11 @@ async function rolesInUse(deps: EntitlementDeps): Promise<Array<{ key: string; r
   return [...roles.values()].sort((a, b) => a.key.localeCompare(b.key));
 }
 
-async function repairDrift(deps: EntitlementDeps, after: string | null, deadline: number) {
+/**
+ * Compares each role in use with the directory, from the role after `after`. The lease is held before each role's
+ * writes, after its reads (a large group's listing can take long): a run that lost it changes nothing more.
+ */
+async function repairDrift(deps: EntitlementDeps, after: string | null, deadline: number, lease: HeldLease) {
   const counts = { rolesChecked: 0, rolesNotCheckable: 0, added: 0, removed: 0, rolesRemaining: 0, rolesFailed: 0, errors: [] as string[] };
   const roles = (await rolesInUse(deps)).filter((r) => after === null || r.key > after);
   // Cut off before its first role, a run keeps the position it started from.
@@ -120,6 +125,7 @@ async function repairDrift(deps: EntitlementDeps, after: string | null, deadline
       const actual = await holdersInDirectory(deps.directory, role).catch(async (error: unknown) => {
         if (!(packageIds.size === 0 && error instanceof DirectoryError && error.kind === 'notFound')) throw error;
         // A role no package grants, whose group or application is gone: no one holds it, and it is not looked for again.
+        await lease.hold();
         await forgetGoneRole(deps, role);
         return new Set<string>();
       });
@@ -128,10 +134,11 @@ async function repairDrift(deps: EntitlementDeps, after: string | null, deadline
         // Read in this order: a holder the ledger records was added after their assignment was written, so an
         // assignment read after the ledger is never missed, and an addition in flight is never taken for drift.
         const recorded = [...(await deps.ledger.holders(key))];
-        // Holders recorded before the ledger listed its roles: listed now, while a package still names the role.
-        if (recorded.length > 0) await deps.ledger.list(role);
         const ledger = new Set(recorded.map((id) => id.toLowerCase()));
         const expected = await expectedHolders(deps, packageIds);
+        await lease.hold();
+        // Holders recorded before the ledger listed its roles: listed now, while a package still names the role.
+        if (recorded.length > 0) await deps.ledger.list(role);
         const granted = deps.reconcileRemovesUngranted ? actual : ledger;
         const missing = [...expected].filter((id) => !actual.has(id));
         const extra = [...actual].filter((id) => granted.has(id) && !expected.has(id));
@@ -145,6 +152,7 @@ async function repairDrift(deps: EntitlementDeps, after: string | null, deadline
         counts.rolesChecked++;
       }
     } catch (error) {
+      if (error instanceof SweepLeaseLost) throw error;
       // One role that cannot be compared (its group deleted, the directory away) does not stop the others.
       counts.rolesFailed++;
       if (counts.errors.length < 5) counts.errors.push(`${key}: ${error instanceof Error ? error.message : String(error)}`);

@@ -7,6 +7,7 @@ import { PENDING_GRACE_MS, planAssignmentEnd, planRedelivery, planScheduledStart
 import { accessDelivered } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
 import type { StoredDocument } from '../../store/documentTable';
+import type { StoredPolicy } from '../../store/entitlementStore';
 import { applyOperations } from '../assignments/applyOperations';
 import { rolesOfPackage } from '../assignments/directoryRoles';
 import { checkSeparationOfDuties } from './separationOfDuties';
@@ -40,7 +41,7 @@ export async function fulfilRequest(deps: EntitlementDeps, stored: StoredDocumen
 
 async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
   const request = stored.value;
-  await checkPolicyStands(deps, request.assignmentPolicyId);
+  const policy = await policyStanding(deps, request);
   // A future start waits in `scheduled`, holding its claim; the expiration sweep delivers it at its start.
   if (isScheduledStart(request.schedule, deps.clock.now())) {
     await planScheduledStart(deps, request);
@@ -65,7 +66,7 @@ async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<Assignm
     operations: additions(await rolesOfPackage(deps, request.accessPackageId)),
   };
   await deps.grants.indexAssignment(assignment);
-  await planEnd(deps, assignment);
+  await planEnd(deps, assignment, policy);
   // Should this process stop before the operations are applied, the reconcile sweep applies them.
   await planRedelivery(deps, assignment.id, deps.clock.now().plus(PENDING_GRACE_MS));
   const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
@@ -142,11 +143,11 @@ export async function deliver(
   return saved;
 }
 
-/** Plans an assignment's end and, when its policy lets the target extend it, the reminders before. */
-async function planEnd(deps: EntitlementDeps, assignment: Assignment): Promise<void> {
+/** Plans an assignment's end and, when its policy (read here unless given) lets the target extend it, the reminders before. */
+async function planEnd(deps: EntitlementDeps, assignment: Assignment, policy?: StoredPolicy): Promise<void> {
   if (!assignmentEnd(assignment.schedule)) return;
-  const policy = await deps.store.policies.find(assignment.assignmentPolicyId);
-  await planAssignmentEnd(deps, assignment, policy?.value.requestorSettings.enableTargetsToSelfUpdateAccess ?? false);
+  const governing = policy ?? (await deps.store.policies.get(assignment.accessPackageId, assignment.assignmentPolicyId))?.value;
+  await planAssignmentEnd(deps, assignment, governing?.requestorSettings.enableTargetsToSelfUpdateAccess ?? false);
 }
 
 /**
@@ -154,13 +155,18 @@ async function planEnd(deps: EntitlementDeps, assignment: Assignment): Promise<v
  * marks the policy, then cancels its open requests on their ETags) this makes one decision: the mark is read
  * before the request's own conditional write below, so either this sees the mark, or the delete's cancel meets the
  * request first (one of the two writes loses), or the delete finds the assignment and is refused. Mark first, then
- * the policy: a delete that ends between the two reads is seen as the policy gone.
+ * the policy: a delete that ends between the two reads is seen as the policy gone. Answers the policy, which the
+ * assignment's end is then planned by.
  */
-async function checkPolicyStands(deps: EntitlementDeps, policyId: string): Promise<void> {
+async function policyStanding(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredPolicy> {
+  const policyId = request.assignmentPolicyId;
   const going = await isRetiring(deps, { kind: 'assignmentPolicy', id: policyId });
-  if (going || !(await deps.store.policies.find(policyId))) {
+  // A policy never moves to another package: it is read where the request says it lives.
+  const policy = going ? undefined : await deps.store.policies.get(request.accessPackageId, policyId);
+  if (!policy) {
     throw new DomainError('invalidRequest', `Invalid assignment request: assignment policy '${policyId}' ${going ? 'is being deleted' : 'no longer exists'}; no assignment is made through it.`);
   }
+  return policy.value;
 }
 
 async function assignmentOf(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<Assignment>> {

@@ -1,7 +1,7 @@
 import { DirectoryError } from '../../directory/directoryError';
 import type { DirectoryPort } from '../../directory/directoryPort';
 import type { ApprovalStage, SubjectSet } from '../../domain/policies';
-import { MAX_APPROVER_ENTRIES_PER_STAGE } from '../../domain/policies/approvalSettings';
+import { approverEntries, subjectKey } from '../../domain/policies/approvalSettings';
 import { MAX_APPROVERS_RESOLVED, MAX_DIRECTORY_ID_LENGTH } from '../../domain/requests/requestSize';
 
 export type ApproverDirectory = Pick<DirectoryPort, 'getUser' | 'listGroupMembers' | 'getUserSponsorIds'>;
@@ -45,36 +45,12 @@ export async function resolveApprovers(
 
 async function resolveList(resolver: SubjectResolver, subjects: readonly SubjectSet[], context: ApproverContext): Promise<string[]> {
   const approvers = new ApproverList([context.requestorId, context.targetId]);
-  for (const subject of distinct(subjects).slice(0, MAX_APPROVER_ENTRIES_PER_STAGE)) {
+  for (const subject of approverEntries(subjects)) {
     if (approvers.isFull) break;
     if (subject['@odata.type'] === '#microsoft.graph.groupMembers') await addGroupMembers(resolver.directory, subject.groupId, approvers);
     else approvers.add(await resolver.resolve(subject));
   }
   return approvers.ids;
-}
-
-/** The subjects without repeats (a policy saved before the cap may name one manager hundreds of times). */
-function distinct(subjects: readonly SubjectSet[]): SubjectSet[] {
-  const seen = new Set<string>();
-  return subjects.filter((subject) => {
-    const key = subjectKey(subject);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function subjectKey(subject: SubjectSet): string {
-  switch (subject['@odata.type']) {
-    case '#microsoft.graph.singleUser':
-      return `user:${subject.userId.toLowerCase()}`;
-    case '#microsoft.graph.groupMembers':
-      return `group:${subject.groupId.toLowerCase()}`;
-    case '#microsoft.graph.requestorManager':
-      return `manager:${subject.managerLevel}`;
-    default:
-      return subject['@odata.type'];
-  }
 }
 
 /**

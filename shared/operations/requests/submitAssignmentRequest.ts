@@ -1,7 +1,8 @@
 import type { Caller } from '../../auth/caller';
 import type { Assignment } from '../../domain/assignments/assignment';
 import { DomainError, isDomainError } from '../../domain/errors';
-import type { Approval, AssignmentRequest, RequestInput } from '../../domain/requests/assignmentRequest';
+import type { AssignmentRequest, RequestInput } from '../../domain/requests/assignmentRequest';
+import { approvalUnder } from '../../domain/requests/approvalStages';
 import { parseRequestInput } from '../../domain/requests/requestInput';
 import { assignmentSchedule, checkAnswers, checkJustification } from '../../domain/requests/requestRequirements';
 import { selfServiceAllows } from '../../domain/requests/targetScope';
@@ -76,7 +77,7 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
     assignmentId: null,
     answers,
     schedule,
-    approval: needsApproval ? approvalUnder(policy) : null,
+    approval: needsApproval ? approvalUnder(policy.requestApprovalSettings.stages) : null,
     packageId,
   });
 }
@@ -93,7 +94,7 @@ async function newChange(deps: EntitlementDeps, caller: Caller, input: RequestIn
   // Ending access works from the assignment alone: an administrator's removal never depends on the policy (it may
   // be gone, and the access must still be removable), and a target may always give up what their policy, deleted
   // since, can no longer say about self-removal.
-  const policy = isUpdate || !byAdministrator ? await deps.store.policies.find(assignment.assignmentPolicyId) : undefined;
+  const policy = isUpdate || !byAdministrator ? await deps.store.policies.get(assignment.accessPackageId, assignment.assignmentPolicyId) : undefined;
   if (isUpdate && !policy) throw new DomainError('invalidRequest', `Invalid assignment request: the policy of assignment '${assignment.id}' no longer exists; it cannot be extended.`);
   if (policy && !selfServiceAllows(policy.value, input.requestType)) {
     throw new DomainError('forbidden', `The policy of assignment '${assignment.id}' does not let its target make a ${input.requestType} request.`);
@@ -113,7 +114,7 @@ async function newChange(deps: EntitlementDeps, caller: Caller, input: RequestIn
     assignmentId: assignment.id,
     answers,
     schedule,
-    approval: needsApproval ? approvalUnder(policy!.value) : null,
+    approval: needsApproval ? approvalUnder(policy!.value.requestApprovalSettings.stages) : null,
     packageId: assignment.accessPackageId,
   });
 }
@@ -171,14 +172,6 @@ function newRequest(
     requestorId: caller.objectId,
     approval: fields.approval,
   };
-}
-
-/**
- * The approval a request needs, with the policy's stages as they are now: a policy changed while the request waits
- * does not change how it is approved (issue 21), as in Entra, where a request keeps the policy version it was made under.
- */
-function approvalUnder(policy: StoredPolicy): Approval {
-  return { stages: [], settings: policy.requestApprovalSettings.stages };
 }
 
 /** A missing thing the body names is the body's fault: a 400 naming the field, not a 404 for the URL. */
