@@ -147,8 +147,8 @@ function oneActiveAssignmentPerTargetAndPackage(state: StoredState): InvariantRe
   return result('oneActiveAssignmentPerTargetAndPackage', 'No (target, package) has two active assignments.', violations);
 }
 
-/** Due items that move a request on: its start, its stage's timeout or escalation, or its assignment's redelivery. */
-const MOVES_REQUEST = new Set(['scheduledStart', 'stageTimeout', 'stageEscalation']);
+/** Due items that move a request on: its start, its stage's timeout or escalation, its recovery, or its assignment's redelivery. */
+const MOVES_REQUEST = new Set(['scheduledStart', 'stageTimeout', 'stageEscalation', 'requestRecovery']);
 
 function noStuckRequest(state: StoredState): InvariantResult {
   const requestMovers = new Set(state.dueItems.filter((d) => MOVES_REQUEST.has(d.kind)).map((d) => d.entityId));
