@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock';
 import { DocumentTable } from './documentTable';
+import { ignoreExisting } from './storeErrors';
 import { tableKey } from './tableKeys';
 import type { Tables } from './tables';
 
@@ -15,6 +16,9 @@ export interface AuditEvent {
   before: unknown;
   after: unknown;
 }
+
+/** An event's content, before its id and time are fixed. */
+export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime'>;
 
 /**
  * Audit is data, not logs (DESIGN §1): every change appends an event, partitioned by day so reports and archives
@@ -31,11 +35,24 @@ export class AuditLog {
     }));
   }
 
-  async record(event: Omit<AuditEvent, 'id' | 'occurredDateTime'>): Promise<AuditEvent> {
-    const now = this.clock.now().toUTC();
-    const stored = { id: randomUUID(), occurredDateTime: now.toISO() ?? '', ...event };
-    await this.#events.insert(tableKey(now.toFormat('yyyy-MM-dd')), tableKey(stored.occurredDateTime, stored.id), stored);
-    return stored;
+  async record(entry: AuditEntry): Promise<AuditEvent> {
+    const event = this.event(entry);
+    await this.append(event);
+    return event;
+  }
+
+  /** An event with its id and time fixed now, to be written with the change it records (auditOutbox.ts) and appended after. */
+  event(entry: AuditEntry): AuditEvent {
+    return { id: randomUUID(), occurredDateTime: this.clock.now().toUTC().toISO() ?? '', ...entry };
+  }
+
+  /**
+   * Appends an event under keys that follow from its id and time alone, so appending it again (an outbox flushed
+   * twice, by its writer and by a repair) finds it there and is done.
+   */
+  async append(event: AuditEvent): Promise<void> {
+    const day = event.occurredDateTime.slice(0, 10);
+    await this.#events.insert(tableKey(day), tableKey(event.occurredDateTime, event.id), event).catch(ignoreExisting);
   }
 
   async ofDay(day: string): Promise<AuditEvent[]> {

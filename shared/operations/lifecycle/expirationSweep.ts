@@ -6,7 +6,7 @@ import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { accessEndingSoon, accessExpired, approvalNeeded, requestDenied } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
-import { closeRequest, inState } from '../requests/requestWrites';
+import { closeRequest, inState, replaceRequest } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
 import { carryOut, systemRequest } from '../requests/systemRequests';
 import { recoverRequest } from '../requests/recoverRequest';
@@ -95,9 +95,8 @@ async function timeOutStage(deps: EntitlementDeps, item: DueItem<ExpirationKind>
   if (!stored || !stage || stage.id !== item.detail) return 'stale';
   const request = stored.value;
   const denied: AssignmentRequest = { ...inState(deps, request, 'denied'), status: 'ApprovalTimedOut', approval: expireStage(request.approval!, stage.index, deps.clock.now()) };
-  await closeRequest(deps, stored, denied);
+  await closeRequest(deps, stored, denied, { actorId: SYSTEM_ACTOR, action: 'denyRequest.timedOut', entityType: 'assignmentRequest', entityId: request.id, before: request, after: { ...denied, reason: `Stage ${stage.index + 1} was not decided in time.` } });
   await deps.grants.unindexApprovers(request.id, stage.approverIds);
-  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'denyRequest.timedOut', entityType: 'assignmentRequest', entityId: request.id, before: request, after: { ...denied, reason: `Stage ${stage.index + 1} was not decided in time.` } });
   await notify(deps, about(request), (s) => requestDenied([request.requestorId], s, 'no approver decided it in time'));
   return 'processed';
 }
@@ -114,8 +113,7 @@ async function escalateStage(deps: EntitlementDeps, item: DueItem<ExpirationKind
   const { approval, added } = addEscalationApprovers(request.approval!, stage.index, escalationApprovers);
   await deps.grants.indexApprovers(request, added);
   const escalated: AssignmentRequest = { ...request, approval };
-  await deps.grants.requests.replace(stored, escalated);
-  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'escalateApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: request, after: escalated });
+  await replaceRequest(deps, stored, escalated, [{ actorId: SYSTEM_ACTOR, action: 'escalateApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: request, after: escalated }]);
   await notify(deps, about(request), (s) => approvalNeeded(added, s, true));
   return 'processed';
 }
