@@ -64,9 +64,10 @@ export async function reconcile(deps: EntitlementDeps, options: SweepOptions): P
 }
 
 /**
- * Applies an assignment's failed or pending operations again, and brings the request that made it up to date. The
- * request is aligned also when nothing is left to apply: a process that applied every operation and then stopped
- * (or lost the answer of) the request's own final write left it `delivering`; this is what repairs that.
+ * Applies an assignment's failed or pending operations again, and brings the requests whose outcome it is up to
+ * date. They are aligned also when nothing is left to apply: a process that applied every operation and then
+ * stopped (or lost the answer of) a request's own final write left it `delivering`; this is what repairs that,
+ * from the item planned when the assignment was made or the one planned when it was ended, whichever comes first.
  */
 async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): Promise<ItemOutcome> {
   const stored = await deps.grants.findAssignment(item.entityId);
