@@ -9,6 +9,7 @@ import { createCatalog } from '../../shared/operations/entitlements/catalogs';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { decideApprovalStage } from '../../shared/operations/requests/approvalFlow';
+import { cancelRequest } from '../../shared/operations/requests/requestActions';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import type { AuditEvent } from '../../shared/store/auditLog';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
@@ -239,5 +240,25 @@ describe('every change of the request pipeline has its audit event, whenever the
 
     expect((await eventsOf(request.id)).map((e) => e.action)).toContain('decideApprovalStage.approved');
     expect(await auditedLikeStored(request.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+  });
+
+  it("stopped after a request waiting for days was canceled, before its event: its stage's timeout item appends it", async () => {
+    const pkg = await packageWith('Stopped after cancel', {
+      requestApprovalSettings: { isApprovalRequiredForAdd: true, stages: [{ durationBeforeAutomaticDenial: 'P2D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] }] },
+    });
+    const request = await submitAssignmentRequest(deps, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    // Its recovery item has come and gone: the request was waiting, as it should.
+    world.advance({ days: 1 });
+    await sweepExpiry();
+    stopAtWrite('auditEvents', eventRow('cancelRequest'), 'before');
+    await expect(cancelRequest(deps, caller(LIAM), request.id)).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    expect((await storedRequest(request.id))?.state).toBe('canceled');
+
+    world.advance({ days: 2 });
+    await sweepExpiry();
+
+    expect(await auditedLikeStored(request.id)).toEqual({ stored: 'canceled', audited: 'canceled' });
+    expect(await deps.grants.auditOutboxOf(LIAM)).toEqual([]);
   });
 });

@@ -10,6 +10,8 @@ import { closeRequest, inState, replaceRequest } from '../requests/requestWrites
 import { resolveApprovers } from '../requests/resolveApprovers';
 import { carryOut, systemRequest } from '../requests/systemRequests';
 import { recoverRequest } from '../requests/recoverRequest';
+import { flushAuditOutbox } from '../requests/auditOutbox';
+import type { StoredDocument } from '../../store/documentTable';
 import { approvalSettingsOf, fulfilOrDeny } from '../requests/approvalFlow';
 import { automaticPolicy, subjectOf } from '../autoAssignment/automaticPolicies';
 import { endAutomatically, heldUnder } from '../autoAssignment/automaticRequests';
@@ -82,7 +84,7 @@ async function expireAssignment(deps: EntitlementDeps, item: DueItem<ExpirationK
 
 /** Delivers a request whose start has come. */
 async function startScheduledRequest(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
-  const stored = await deps.grants.findRequest(item.entityId);
+  const stored = await requestOfItem(deps, item);
   if (!stored || stored.value.state !== 'scheduled' || isScheduledStart(stored.value.schedule, deps.clock.now())) return 'stale';
   await fulfilOrDeny(deps, stored);
   return 'processed';
@@ -90,7 +92,7 @@ async function startScheduledRequest(deps: EntitlementDeps, item: DueItem<Expira
 
 /** Denies a request whose stage nobody decided in time (its `durationBeforeAutomaticDenial`). */
 async function timeOutStage(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
-  const stored = await deps.grants.findRequest(item.entityId);
+  const stored = await requestOfItem(deps, item);
   const stage = stored?.value.state === 'pendingApproval' && stored.value.approval ? currentStage(stored.value.approval) : undefined;
   if (!stored || !stage || stage.id !== item.detail) return 'stale';
   const request = stored.value;
@@ -103,7 +105,7 @@ async function timeOutStage(deps: EntitlementDeps, item: DueItem<ExpirationKind>
 
 /** Hands a stage to its escalation approvers (or the fallback ones) after `durationBeforeEscalation`. */
 async function escalateStage(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
-  const stored = await deps.grants.findRequest(item.entityId);
+  const stored = await requestOfItem(deps, item);
   const stage = stored?.value.state === 'pendingApproval' && stored.value.approval ? currentStage(stored.value.approval) : undefined;
   if (!stored || !stage || stage.id !== item.detail || stage.escalated) return 'stale';
   const request = stored.value;
@@ -116,6 +118,18 @@ async function escalateStage(deps: EntitlementDeps, item: DueItem<ExpirationKind
   await replaceRequest(deps, stored, escalated, [{ actorId: SYSTEM_ACTOR, action: 'escalateApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: request, after: escalated }]);
   await notify(deps, about(request), (s) => approvalNeeded(added, s, true));
   return 'processed';
+}
+
+/**
+ * The request an item moves on, after appending the events its target's outbox still holds (auditOutbox.ts): a
+ * request waiting (submitted, pending approval, scheduled) always has such an item due, so the event of a change
+ * made to it meanwhile (a decision, a cancel) whose process stopped before appending it is appended by this at
+ * the latest.
+ */
+async function requestOfItem(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<StoredDocument<AssignmentRequest> | undefined> {
+  const stored = await deps.grants.findRequest(item.entityId);
+  if (stored) await flushAuditOutbox(deps, stored.value.targetId);
+  return stored;
 }
 
 /** Tells the target their assignment ends soon, if it still ends then. */
