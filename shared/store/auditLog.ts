@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock';
 import { DocumentTable } from './documentTable';
 import { ignoreExisting } from './storeErrors';
@@ -26,6 +27,7 @@ export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime'>;
  */
 export class AuditLog {
   readonly #events: DocumentTable<AuditEvent>;
+  #lastTime: DateTime | undefined;
 
   constructor(tables: Tables, private readonly clock: Clock) {
     this.#events = new DocumentTable(() => tables.get('auditEvents'), 'audit event', (e) => ({
@@ -41,9 +43,16 @@ export class AuditLog {
     return event;
   }
 
-  /** An event with its id and time fixed now, to be written with the change it records (auditOutbox.ts) and appended after. */
+  /**
+   * An event with its id and time fixed now, to be written with the change it records (auditOutbox.ts) and appended
+   * after. Two changes made one after the other within a millisecond get times in that order (the log is read in
+   * time order, and a request's latest event must be its latest change).
+   */
   event(entry: AuditEntry): AuditEvent {
-    return { id: randomUUID(), occurredDateTime: this.clock.now().toUTC().toISO() ?? '', ...entry };
+    const now = this.clock.now().toUTC();
+    const at = this.#lastTime !== undefined && now <= this.#lastTime ? this.#lastTime.plus({ milliseconds: 1 }) : now;
+    this.#lastTime = at;
+    return { id: randomUUID(), occurredDateTime: at.toISO() ?? '', ...entry };
   }
 
   /**
