@@ -1,4 +1,5 @@
 import type { Assignment } from '../domain/assignments/assignment';
+import type { AuditEvent } from './auditLog';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../domain/requests/assignmentRequest';
 import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type StoredDocument } from './documentTable';
 import { allOf, filter, rowKeysUnder } from './odataFilter';
@@ -37,6 +38,8 @@ export class GrantStore {
   readonly requests: DocumentTable<AssignmentRequest>;
   readonly assignments: DocumentTable<Assignment>;
   readonly claims: DocumentTable<PackageClaim>;
+  /** Audit events written with the change they record, until appended to the audit log (auditOutbox.ts). */
+  readonly auditOutbox: DocumentTable<AuditEvent>;
   readonly #index: DocumentTable<GrantPointer>;
 
   constructor(tables: Tables) {
@@ -44,6 +47,7 @@ export class GrantStore {
     this.requests = new DocumentTable(grants, 'assignment request', (r) => ({ state: r.state, accessPackageId: r.accessPackageId }));
     this.assignments = new DocumentTable(grants, 'assignment', (a) => ({ state: a.state, accessPackageId: a.accessPackageId }));
     this.claims = new DocumentTable(grants, 'package claim');
+    this.auditOutbox = new DocumentTable(grants, 'audit outbox entry');
     this.#index = new DocumentTable(() => tables.get('grantIndex'), 'grant index entry');
   }
 
@@ -51,6 +55,7 @@ export class GrantStore {
   static assignmentKey = (id: string) => tableKey('assignment', id);
   static claimKey = (packageId: string) => tableKey('claim', packageId);
   static targetKey = (targetId: string) => tableKey(targetId);
+  static auditOutboxKey = (eventId: string) => tableKey('auditOutbox', eventId);
 
   async findRequest(id: string): Promise<StoredDocument<AssignmentRequest> | undefined> {
     const targetId = await this.#locate(id);
@@ -79,6 +84,11 @@ export class GrantStore {
   /** Every package a target has a claim on (an open request or an active assignment), in one partition read. */
   claimsOf(targetId: string): Promise<StoredDocument<PackageClaim>[]> {
     return this.claims.list({ partitionKey: GrantStore.targetKey(targetId), filter: rowKeysUnder('claim') });
+  }
+
+  /** A target's audit events not yet appended to the audit log: one partition query over a row-key range. */
+  auditOutboxOf(targetId: string): Promise<StoredDocument<AuditEvent>[]> {
+    return this.auditOutbox.list({ partitionKey: GrantStore.targetKey(targetId), filter: rowKeysUnder('auditOutbox') });
   }
 
   requestsOf(targetId: string): Promise<StoredDocument<AssignmentRequest>[]> {

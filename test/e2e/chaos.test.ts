@@ -49,7 +49,15 @@ describe('the chaos run, for one minute', () => {
     expect(invariant('handAddedMembersKept')).toMatchObject({ violations: 0, examples: [] });
   });
 
-  // Not asserted yet, as today's code violates them (see the report printed above): noStuckRequest (requests a kill
-  // left submitted or delivering, with nothing to move them), auditForEveryChange (request states written without
-  // their event) and, in some runs, directoryMatchesAssignments (members left in a group no assignment grants).
+  it('leaves no request on its way without a due item that will move it', () => {
+    expect(invariant('noStuckRequest')).toMatchObject({ violations: 0, examples: [] });
+  });
+
+  it('stores every change with its audit event', () => {
+    // Events a kill left in their partition's outbox count (they were written with the change), apart.
+    expect(invariant('auditForEveryChange')).toMatchObject({ violations: 0, examples: [] });
+  });
+
+  // Not asserted yet, as today's code violates it in some runs (see the report printed above):
+  // directoryMatchesAssignments (members left in a group no assignment grants).
 });

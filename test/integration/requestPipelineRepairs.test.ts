@@ -186,10 +186,11 @@ describe('every crash window of the pipeline has a repair', () => {
 
   it("(b) a request left delivering when only its own final write was lost: the reconcile sweep completes it", async () => {
     const pkg = await packageWith('Final write lost');
-    const replace = deps.grants.requests.replace.bind(deps.grants.requests);
-    jest.spyOn(deps.grants.requests, 'replace').mockImplementation(async (stored, value) => {
-      if (value.state === 'delivered') throw processStops();
-      return replace(stored, value);
+    // The request's final write goes with its event, in one transaction of its partition.
+    const together = deps.grants.together.bind(deps.grants);
+    jest.spyOn(deps.grants, 'together').mockImplementation(async (writes) => {
+      if (writes.some((w) => w.rowKey.startsWith('request|') && (w.action[1] as { state?: string }).state === 'delivered')) throw processStops();
+      return together(writes);
     });
     await expect(adminAdd(DEBRA, pkg)).rejects.toThrow('the process stopped');
     jest.restoreAllMocks();
@@ -244,11 +245,10 @@ describe('every crash window of the pipeline has a repair', () => {
 describe('deleting a policy and carrying out a request under it are one decision', () => {
   it('a delete between the request and its fulfilment cancels the request (audited) and no assignment is made', async () => {
     const pkg = await packageWith('Deleted after submission');
-    const record = deps.audit.record.bind(deps.audit);
-    jest.spyOn(deps.audit, 'record').mockImplementation(async (event) => {
-      const recorded = await record(event);
+    const append = deps.audit.append.bind(deps.audit);
+    jest.spyOn(deps.audit, 'append').mockImplementation(async (event) => {
+      await append(event);
       if (event.action === 'submitRequest') await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
-      return recorded;
     });
 
     await expect(userAdd(MEGAN, pkg.packageId)).rejects.toMatchObject({ code: 'invalidRequest' });

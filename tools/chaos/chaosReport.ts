@@ -13,7 +13,7 @@ export function formatResults(results: ChaosResults): string {
     `  Stored:      ${results.stored.requests} requests (${Object.entries(results.stored.requestStates).map(([s, n]) => `${s} ${n}`).join(', ')}), ${results.stored.assignments} assignments, ${results.stored.auditEvents} audit events; ${results.handAddedMembers} members added by hand`,
     ...(results.unfinished.length > 0 ? ['  Unfinished:', ...results.unfinished.map((u) => `    ${u}`)] : []),
     '  Invariants:',
-    ...results.invariants.flatMap((i) => [`    ${i.violations === 0 ? 'ok  ' : 'FAIL'} ${i.name}: ${i.violations} violation(s)${i.awaitingRedelivery ? `; ${i.awaitingRedelivery} awaiting redelivery` : ''}`, ...i.examples.map((e) => `           e.g. ${e}`)]),
+    ...results.invariants.flatMap((i) => [`    ${i.violations === 0 ? 'ok  ' : 'FAIL'} ${i.name}: ${i.violations} violation(s)${i.awaitingRedelivery ? `; ${i.awaitingRedelivery} awaiting redelivery` : ''}${i.awaitingAppend ? `; ${i.awaitingAppend} event(s) awaiting append` : ''}`, ...i.examples.map((e) => `           e.g. ${e}`)]),
   ];
   return `${lines.join('\n')}\n`;
 }

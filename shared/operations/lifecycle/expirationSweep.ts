@@ -6,10 +6,12 @@ import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { accessEndingSoon, accessExpired, approvalNeeded, requestDenied } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
-import { closeRequest, inState } from '../requests/requestWrites';
+import { closeRequest, inState, replaceRequest } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
 import { carryOut, systemRequest } from '../requests/systemRequests';
 import { recoverRequest } from '../requests/recoverRequest';
+import { flushAuditOutbox } from '../requests/auditOutbox';
+import type { StoredDocument } from '../../store/documentTable';
 import { approvalSettingsOf, fulfilOrDeny } from '../requests/approvalFlow';
 import { automaticPolicy, subjectOf } from '../autoAssignment/automaticPolicies';
 import { endAutomatically, heldUnder } from '../autoAssignment/automaticRequests';
@@ -82,7 +84,7 @@ async function expireAssignment(deps: EntitlementDeps, item: DueItem<ExpirationK
 
 /** Delivers a request whose start has come. */
 async function startScheduledRequest(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
-  const stored = await deps.grants.findRequest(item.entityId);
+  const stored = await requestOfItem(deps, item);
   if (!stored || stored.value.state !== 'scheduled' || isScheduledStart(stored.value.schedule, deps.clock.now())) return 'stale';
   await fulfilOrDeny(deps, stored);
   return 'processed';
@@ -90,21 +92,20 @@ async function startScheduledRequest(deps: EntitlementDeps, item: DueItem<Expira
 
 /** Denies a request whose stage nobody decided in time (its `durationBeforeAutomaticDenial`). */
 async function timeOutStage(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
-  const stored = await deps.grants.findRequest(item.entityId);
+  const stored = await requestOfItem(deps, item);
   const stage = stored?.value.state === 'pendingApproval' && stored.value.approval ? currentStage(stored.value.approval) : undefined;
   if (!stored || !stage || stage.id !== item.detail) return 'stale';
   const request = stored.value;
   const denied: AssignmentRequest = { ...inState(deps, request, 'denied'), status: 'ApprovalTimedOut', approval: expireStage(request.approval!, stage.index, deps.clock.now()) };
-  await closeRequest(deps, stored, denied);
+  await closeRequest(deps, stored, denied, { actorId: SYSTEM_ACTOR, action: 'denyRequest.timedOut', entityType: 'assignmentRequest', entityId: request.id, before: request, after: { ...denied, reason: `Stage ${stage.index + 1} was not decided in time.` } });
   await deps.grants.unindexApprovers(request.id, stage.approverIds);
-  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'denyRequest.timedOut', entityType: 'assignmentRequest', entityId: request.id, before: request, after: { ...denied, reason: `Stage ${stage.index + 1} was not decided in time.` } });
   await notify(deps, about(request), (s) => requestDenied([request.requestorId], s, 'no approver decided it in time'));
   return 'processed';
 }
 
 /** Hands a stage to its escalation approvers (or the fallback ones) after `durationBeforeEscalation`. */
 async function escalateStage(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
-  const stored = await deps.grants.findRequest(item.entityId);
+  const stored = await requestOfItem(deps, item);
   const stage = stored?.value.state === 'pendingApproval' && stored.value.approval ? currentStage(stored.value.approval) : undefined;
   if (!stored || !stage || stage.id !== item.detail || stage.escalated) return 'stale';
   const request = stored.value;
@@ -114,10 +115,21 @@ async function escalateStage(deps: EntitlementDeps, item: DueItem<ExpirationKind
   const { approval, added } = addEscalationApprovers(request.approval!, stage.index, escalationApprovers);
   await deps.grants.indexApprovers(request, added);
   const escalated: AssignmentRequest = { ...request, approval };
-  await deps.grants.requests.replace(stored, escalated);
-  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'escalateApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: request, after: escalated });
+  await replaceRequest(deps, stored, escalated, [{ actorId: SYSTEM_ACTOR, action: 'escalateApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: request, after: escalated }]);
   await notify(deps, about(request), (s) => approvalNeeded(added, s, true));
   return 'processed';
+}
+
+/**
+ * The request an item moves on, after appending the events its target's outbox still holds (auditOutbox.ts): a
+ * request waiting (submitted, pending approval, scheduled) always has such an item due, so the event of a change
+ * made to it meanwhile (a decision, a cancel) whose process stopped before appending it is appended by this at
+ * the latest.
+ */
+async function requestOfItem(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<StoredDocument<AssignmentRequest> | undefined> {
+  const stored = await deps.grants.findRequest(item.entityId);
+  if (stored) await flushAuditOutbox(deps, stored.value.targetId);
+  return stored;
 }
 
 /** Tells the target their assignment ends soon, if it still ends then. */

@@ -1,5 +1,5 @@
 import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/assignments/assignment';
-import { deliveryState, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
+import { deliveryState, roleKey, STATUS_OF_STATE, type DeliveryOutcome } from '../../domain/assignments/deliveryState';
 import { isDomainError } from '../../domain/errors';
 import type { ChangeOutcome, DirectoryPort } from '../../directory/directoryPort';
 import { DirectoryError } from '../../directory/directoryError';
@@ -9,9 +9,10 @@ import type { DueItem, RedeliveryKind } from '../../store/dueWork';
 import { applyOperations, changeRole, MAX_ATTEMPTS, recordInLedger } from '../assignments/applyOperations';
 import { directoryRoleOf, isActive, isGroupOwnerRole } from '../assignments/directoryRoles';
 import { redrivePackageRoleChange } from '../assignments/packageRoleChanges';
-import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
+import { SYSTEM_ACTOR, type RequestState } from '../../domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { inState } from '../requests/requestWrites';
+import { inState, replaceRequest, requestEvent } from '../requests/requestWrites';
+import { flushAuditOutbox, writeAudited } from '../requests/auditOutbox';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 import { SweepLeaseLost, type HeldLease } from './sweepLease';
 import { allPages } from '../../directory/allPages';
@@ -63,13 +64,16 @@ export async function reconcile(deps: EntitlementDeps, options: SweepOptions): P
 }
 
 /**
- * Applies an assignment's failed or pending operations again, and brings the request that made it up to date. The
- * request is aligned also when nothing is left to apply: a process that applied every operation and then stopped
- * (or lost the answer of) the request's own final write left it `delivering`; this is what repairs that.
+ * Applies an assignment's failed or pending operations again, and brings the requests whose outcome it is up to
+ * date. They are aligned also when nothing is left to apply: a process that applied every operation and then
+ * stopped (or lost the answer of) a request's own final write left it `delivering`; this is what repairs that,
+ * from the item planned when the assignment was made or the one planned when it was ended, whichever comes first.
  */
 async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): Promise<ItemOutcome> {
   const stored = await deps.grants.findAssignment(item.entityId);
   if (!stored) return 'stale';
+  // Events a stopped process wrote with its changes and did not append: this item comes due after every add and remove.
+  await flushAuditOutbox(deps, stored.value.targetId);
   const undone = stored.value.operations.filter((o) => o.state === 'pending' || (o.state === 'failed' && o.attempts < MAX_ATTEMPTS));
   const applied = undone.length > 0 ? (await applyOperations(deps, [stored], { retryFailed: true }))[0]! : stored;
   // Also with nothing left to apply: the request's own last write may be what a stopped process lost.
@@ -78,16 +82,32 @@ async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): 
 }
 
 /**
- * The request whose outcome an assignment's delivery is (the one that ended it, or the one that made it) follows
- * it. Answers whether the request was behind.
+ * The requests whose outcome an assignment's delivery is follow it: the one that made it, and once it has ended the
+ * one that ended it. Answers whether a request was behind.
  */
 async function bringRequestUpToDate(deps: EntitlementDeps, assignment: Assignment): Promise<boolean> {
-  const ended = !isActive(assignment);
-  const request = await deps.grants.requestOf(assignment.targetId, ended ? (assignment.endedByRequestId ?? '') : assignment.requestId);
-  const outcome = deliveryState(assignment.operations, ended ? 'remove' : 'add');
-  const behind = request !== undefined && ['delivering', 'partiallyDelivered', 'deliveryFailed'].includes(request.value.state) && request.value.state !== outcome;
-  if (behind) await deps.grants.requests.replace(request, inState(deps, request.value, outcome));
-  return behind;
+  const { targetId } = assignment;
+  if (isActive(assignment)) return alignRequest(deps, targetId, assignment.requestId, deliveryState(assignment.operations, 'add'), UNFINISHED_OR_FAILED);
+  // A making request still `delivering` when its assignment has ended was cut off before its own last write. It
+  // becomes `delivered`, as deliver() finishes one whose assignment was removed meanwhile: the ended assignment
+  // holds removals only (its additions, done or not, became them), so how they went is no longer known, and what
+  // its target holds now is the ending request's outcome. One that was finished (even as failed) stays as it is.
+  const made = alignRequest(deps, targetId, assignment.requestId, 'delivered', new Set(['delivering']));
+  const endedBy = assignment.endedByRequestId ? alignRequest(deps, targetId, assignment.endedByRequestId, deliveryState(assignment.operations, 'remove'), UNFINISHED_OR_FAILED) : false;
+  const [madeBehind, endedByBehind] = await Promise.all([made, endedBy]);
+  return madeBehind || endedByBehind;
+}
+
+/** A request in these states follows its assignment's delivery (a failed one, when a retry or a repair succeeds). */
+const UNFINISHED_OR_FAILED: ReadonlySet<RequestState> = new Set(['delivering', 'partiallyDelivered', 'deliveryFailed']);
+
+/** Brings a request in one of the states `from` to its assignment's outcome, with its event. */
+async function alignRequest(deps: EntitlementDeps, targetId: string, requestId: string, outcome: DeliveryOutcome, from: ReadonlySet<RequestState>): Promise<boolean> {
+  const request = await deps.grants.requestOf(targetId, requestId);
+  if (!request || !from.has(request.value.state) || request.value.state === outcome) return false;
+  const aligned = inState(deps, request.value, outcome);
+  await replaceRequest(deps, request, aligned, [{ ...requestEvent('deliverRequest', request.value, aligned), actorId: SYSTEM_ACTOR }]);
+  return true;
 }
 
 /**
@@ -199,7 +219,8 @@ async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userI
         const operations = stored.value.operations.map((op): DeliveryOperation => (unfinished(op) ? { ...op, state: 'done', lastError: null } : op));
         const state = isActive(stored.value) ? deliveryState(operations) : 'expired';
         const confirmed: Assignment = { ...stored.value, operations, state, status: STATUS_OF_STATE[state] };
-        const saved = await deps.grants.assignments.replace(stored, confirmed).catch((error: unknown) => {
+        const event = { actorId: SYSTEM_ACTOR, action: 'reconcile.confirmRemoval', entityType: 'assignment', entityId: confirmed.id, before: stored.value, after: confirmed };
+        const saved = await writeAudited(deps, [deps.grants.assignments.replacement(stored, confirmed)], [event]).catch((error: unknown) => {
           if (isDomainError(error) && error.code === 'concurrencyConflict') return undefined;
           throw error;
         });
@@ -207,7 +228,6 @@ async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userI
           stored = await deps.grants.assignments.get(stored.partitionKey, stored.rowKey);
           continue;
         }
-        await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'reconcile.confirmRemoval', entityType: 'assignment', entityId: confirmed.id, before: stored.value, after: confirmed });
         await bringRequestUpToDate(deps, confirmed);
         break;
       }

@@ -8,7 +8,8 @@ import { findAssignmentPolicy } from '../entitlements/assignmentPolicies';
 import { type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { fulfilRequest } from './fulfilRequest';
 import { findRequest, takesPart } from './requestQueries';
-import { closeRequest, inState } from './requestWrites';
+import { closeRequest, inState, replaceRequest } from './requestWrites';
+import type { AuditEntry } from '../../store/auditLog';
 import { resolveApprovers } from './resolveApprovers';
 import { planRequestRecovery, planStage } from '../lifecycle/planDueWork';
 import { approvalNeeded, requestDenied } from '../notifications/messages';
@@ -30,6 +31,7 @@ export async function approvalSettingsOf(deps: EntitlementDeps, request: Assignm
  * Makes a stage current: its approvers are resolved now (a manager changed since the request counts), written to
  * their lists before the request names them, and the request waits for them. A stage nobody can decide — no
  * approver and no fallback resolves — denies the request at once rather than leaving it pending forever.
+ * `decided` is the event of the decision that led here, if any, written with the stage's.
  */
 async function enterStage(
   deps: EntitlementDeps,
@@ -37,13 +39,19 @@ async function enterStage(
   request: AssignmentRequest,
   index: number,
   settings: readonly ApprovalStage[],
+  decided: (after: AssignmentRequest) => AuditEntry[] = () => [],
 ): Promise<StoredDocument<AssignmentRequest>> {
   const stage = settings[index];
   const approverIds = stage ? await resolveApprovers(deps.directory, stage, { requestorId: request.requestorId, targetId: request.targetId }, { escalation: false }) : [];
   if (approverIds.length === 0) {
     const denied = { ...inState(deps, request, 'denied'), status: 'NoApproverAvailable' };
-    const saved = await closeRequest(deps, stored, denied);
-    await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'denyRequest.noApprover', entityType: 'assignmentRequest', entityId: request.id, before: stored.value, after: denied });
+    const saved = await closeRequest(
+      deps,
+      stored,
+      denied,
+      ...decided(denied),
+      { actorId: SYSTEM_ACTOR, action: 'denyRequest.noApprover', entityType: 'assignmentRequest', entityId: request.id, before: stored.value, after: denied },
+    );
     await notify(deps, about(request), (s) => requestDenied([request.requestorId], s, 'no approver could be found for it'));
     return saved;
   }
@@ -52,8 +60,10 @@ async function enterStage(
   const pending = { ...inState(deps, request, 'pendingApproval'), approval };
   // The stage's deadlines go into the due-time index before the request shows the stage.
   await planStage(deps, pending, approval.stages[index]!, stage!);
-  const saved = await deps.grants.requests.replace(stored, pending);
-  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'startApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: stored.value, after: pending });
+  const saved = await replaceRequest(deps, stored, pending, [
+    ...decided(pending),
+    { actorId: SYSTEM_ACTOR, action: 'startApprovalStage', entityType: 'assignmentRequest', entityId: request.id, before: stored.value, after: pending },
+  ]);
   await notify(deps, about(request), (s) => approvalNeeded(approverIds, s, false));
   return saved;
 }
@@ -74,16 +84,26 @@ export async function decideApprovalStage(deps: EntitlementDeps, caller: Caller,
   );
   const decided: AssignmentRequest = { ...stored.value, approval: decision.approval };
   const stage = stored.value.approval?.stages.find((s) => s.id === stageId);
+  const decisionEvent = (after: AssignmentRequest): AuditEntry => ({
+    actorId: caller.objectId,
+    action: `decideApprovalStage.${decision.outcome}`,
+    entityType: 'assignmentRequest',
+    entityId: requestId,
+    before: stored.value,
+    after,
+  });
   let saved: StoredDocument<AssignmentRequest>;
   try {
     if (decision.outcome === 'denied') {
-      saved = await closeRequest(deps, stored, inState(deps, decided, 'denied'));
+      const denied = inState(deps, decided, 'denied');
+      saved = await closeRequest(deps, stored, denied, decisionEvent(denied));
     } else if (decision.outcome === 'nextStage') {
-      saved = await enterStage(deps, stored, decided, decision.nextStageIndex!, await approvalSettingsOf(deps, decided));
+      saved = await enterStage(deps, stored, decided, decision.nextStageIndex!, await approvalSettingsOf(deps, decided), (after) => [decisionEvent(after)]);
     } else {
       // Crash window: approved (delivering) but not yet carried out below; the recovery item re-drives it.
       await planRequestRecovery(deps, requestId);
-      saved = await deps.grants.requests.replace(stored, inState(deps, decided, 'delivering'));
+      const delivering = inState(deps, decided, 'delivering');
+      saved = await replaceRequest(deps, stored, delivering, [decisionEvent(delivering)]);
     }
   } catch (error) {
     if (isDomainError(error) && error.code === 'concurrencyConflict') {
@@ -94,7 +114,6 @@ export async function decideApprovalStage(deps: EntitlementDeps, caller: Caller,
   // The stage is decided: it leaves the lists of its approvers, except those who also decide the next stage.
   const next = saved.value.approval ? currentStage(saved.value.approval) : undefined;
   if (stage) await deps.grants.unindexApprovers(requestId, stage.approverIds.filter((id) => !next?.approverIds.includes(id)));
-  await deps.audit.record({ actorId: caller.objectId, action: `decideApprovalStage.${decision.outcome}`, entityType: 'assignmentRequest', entityId: requestId, before: stored.value, after: saved.value });
   if (decision.outcome === 'denied') await notify(deps, about(decided), (s) => requestDenied([decided.requestorId], s, 'an approver denied it'));
   if (decision.outcome === 'approved') await fulfilOrDeny(deps, saved);
 }
@@ -111,7 +130,6 @@ export async function fulfilOrDeny(deps: EntitlementDeps, approved: StoredDocume
     if (!isDomainError(error) || !['invalidRequest', 'notFound', 'forbidden'].includes(error.code)) throw error;
     const current = (await deps.grants.requests.get(approved.partitionKey, approved.rowKey)) ?? approved;
     const denied = { ...inState(deps, current.value, 'denied'), status: 'FulfilmentRefused' };
-    await closeRequest(deps, current, denied);
-    await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'denyRequest.unfulfillable', entityType: 'assignmentRequest', entityId: denied.id, before: current.value, after: { ...denied, reason: error.message } });
+    await closeRequest(deps, current, denied, { actorId: SYSTEM_ACTOR, action: 'denyRequest.unfulfillable', entityType: 'assignmentRequest', entityId: denied.id, before: current.value, after: { ...denied, reason: error.message } });
   }
 }

@@ -12,7 +12,7 @@ import { applyOperations } from '../assignments/applyOperations';
 import { rolesOfPackage } from '../assignments/directoryRoles';
 import { checkSeparationOfDuties } from './separationOfDuties';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
-import { inState, saveRequestWithAssignment } from './requestWrites';
+import { inState, replaceRequest, requestEvent, saveRequestWithAssignment } from './requestWrites';
 import { isRetiring } from '../entitlements/parentCheck';
 
 /** What a request does once approved (or when it needs no approval), by its type. */
@@ -45,7 +45,8 @@ async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<Assignm
   // A future start waits in `scheduled`, holding its claim; the expiration sweep delivers it at its start.
   if (isScheduledStart(request.schedule, deps.clock.now())) {
     await planScheduledStart(deps, request);
-    return deps.grants.requests.replace(stored, inState(deps, request, 'scheduled'));
+    const scheduled = inState(deps, request, 'scheduled');
+    return replaceRequest(deps, stored, scheduled, [requestEvent('scheduleRequest', request, scheduled)]);
   }
   // Checked again after approval: that may take days, and the target may have gained an incompatible package since.
   if (request.approval) await checkSeparationOfDuties(deps, request.targetId, request.accessPackageId);
@@ -70,13 +71,17 @@ async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<Assignm
   // Should this process stop before the operations are applied, the reconcile sweep applies them.
   await planRedelivery(deps, assignment.id, deps.clock.now().plus(PENDING_GRACE_MS));
   const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
+  const delivering = { ...inState(deps, request, 'delivering'), assignmentId: assignment.id };
   const saved = await saveRequestWithAssignment(
     deps,
-    { stored, value: { ...inState(deps, request, 'delivering'), assignmentId: assignment.id } },
+    { stored, value: delivering },
     { value: assignment },
+    [
+      { actorId: request.requestorId, action: 'createAssignment', entityType: 'assignment', entityId: assignment.id, before: null, after: assignment },
+      requestEvent('startDelivery', request, delivering),
+    ],
     { stored: claim, value: { packageId: request.accessPackageId, requestId: request.id, assignmentId: assignment.id } },
   );
-  await deps.audit.record({ actorId: request.requestorId, action: 'createAssignment', entityType: 'assignment', entityId: assignment.id, before: null, after: assignment });
   return deliver(deps, saved.request, saved.assignment);
 }
 
@@ -98,14 +103,18 @@ async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
   };
   const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
   await planRedelivery(deps, ended.id, deps.clock.now().plus(PENDING_GRACE_MS));
+  const delivering = inState(deps, request, 'delivering');
   const saved = await saveRequestWithAssignment(
     deps,
-    { stored, value: inState(deps, request, 'delivering') },
+    { stored, value: delivering },
     { stored: assignment, value: ended },
+    [
+      { actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: ended.id, before: assignment.value, after: ended },
+      requestEvent('startDelivery', request, delivering),
+    ],
     { stored: claim?.value.assignmentId === assignment.value.id ? claim : undefined, value: null },
   );
   await deps.grants.unindexAssignee(ended);
-  await deps.audit.record({ actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: ended.id, before: assignment.value, after: ended });
   return deliver(deps, saved.request, saved.assignment);
 }
 
@@ -116,8 +125,11 @@ async function updateAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
   if (assignment.value.state === 'expired') throw new DomainError('invalidRequest', `Assignment '${assignment.value.id}' has already ended.`);
   const updated: Assignment = { ...assignment.value, schedule: request.schedule };
   await planEnd(deps, updated);
-  const saved = await saveRequestWithAssignment(deps, { stored, value: inState(deps, request, 'delivered') }, { stored: assignment, value: updated });
-  await deps.audit.record({ actorId: request.requestorId, action: 'updateAssignment', entityType: 'assignment', entityId: updated.id, before: assignment.value, after: updated });
+  const delivered = inState(deps, request, 'delivered');
+  const saved = await saveRequestWithAssignment(deps, { stored, value: delivered }, { stored: assignment, value: updated }, [
+    { actorId: request.requestorId, action: 'updateAssignment', entityType: 'assignment', entityId: updated.id, before: assignment.value, after: updated },
+    requestEvent('deliverRequest', request, delivered),
+  ]);
   return saved.request;
 }
 
@@ -134,8 +146,7 @@ export async function deliver(
   const [applied] = await applyOperations(deps, [assignment], options);
   const action = effectOf(request.value) === 'remove' ? 'remove' : 'add';
   const finished = inState(deps, request.value, deliveryState(applied!.value.operations, action));
-  const saved = await deps.grants.requests.replace(request, finished);
-  await deps.audit.record({ actorId: request.value.requestorId, action: 'deliverRequest', entityType: 'assignmentRequest', entityId: finished.id, before: request.value, after: finished });
+  const saved = await replaceRequest(deps, request, finished, [requestEvent('deliverRequest', request.value, finished)]);
   if (action === 'add' && finished.state === 'delivered') {
     const end = assignmentEnd(applied!.value.schedule)?.toUTC().toISO() ?? null;
     await notify(deps, about(finished), (s) => accessDelivered([finished.targetId], s, end));

@@ -3,6 +3,7 @@ import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { beginApproval, fulfilOrDeny } from './approvalFlow';
 import { effectOf } from './fulfilRequest';
+import { flushAuditOutbox } from './auditOutbox';
 
 /**
  * Re-drives a request that stopped where only its own process moves it on (its `requestRecovery` item, planned
@@ -17,7 +18,10 @@ import { effectOf } from './fulfilRequest';
  */
 export async function recoverRequest(deps: EntitlementDeps, requestId: string): Promise<boolean> {
   const stored = await deps.grants.findRequest(requestId);
-  if (!stored || !(await isStalled(deps, stored))) return false;
+  if (!stored) return false;
+  // Events a stopped process wrote with its changes and did not append: this item comes due after every submit.
+  await flushAuditOutbox(deps, stored.value.targetId);
+  if (!(await isStalled(deps, stored))) return false;
   if (stored.value.state === 'submitted' && stored.value.approval !== null) await beginApproval(deps, stored);
   else await fulfilOrDeny(deps, stored);
   return true;

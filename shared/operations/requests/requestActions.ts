@@ -8,7 +8,7 @@ import { currentStage } from '../../domain/requests/approvalStages';
 import { type Actor, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { deliver, effectOf } from './fulfilRequest';
 import { findRequest } from './requestQueries';
-import { closeRequest, inState } from './requestWrites';
+import { closeRequest, inState, replaceRequest } from './requestWrites';
 
 const CANCELABLE: ReadonlySet<RequestState> = new Set(['submitted', 'pendingApproval', 'scheduled']);
 /** Graph deletes only denied or completed requests; a failed one is kept, since reprocessing it needs it. */
@@ -25,10 +25,9 @@ export async function cancelRequest(deps: EntitlementDeps, caller: Caller, id: s
     throw new DomainError('invalidRequest', `Assignment request '${id}' is ${request.state}; only submitted, pending or scheduled requests can be canceled.`);
   }
   const canceled = inState(deps, request, 'canceled');
-  await closeRequest(deps, stored, canceled);
+  await closeRequest(deps, stored, canceled, { actorId: caller.objectId, action: 'cancelRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: canceled });
   const stage = request.approval && currentStage(request.approval);
   if (stage) await deps.grants.unindexApprovers(id, stage.approverIds);
-  await deps.audit.record({ actorId: caller.objectId, action: 'cancelRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: canceled });
 }
 
 /**
@@ -45,14 +44,13 @@ export async function cancelRequestsUnder(deps: EntitlementDeps, actor: Actor, s
     const request = stored.value;
     const canceled = inState(deps, request, 'canceled');
     try {
-      await closeRequest(deps, stored, canceled);
+      await closeRequest(deps, stored, canceled, { actorId: actor.objectId, action: 'cancelRequest', entityType: 'assignmentRequest', entityId: request.id, before: request, after: { ...canceled, reason } });
     } catch (error) {
       if (isDomainError(error) && error.code === 'concurrencyConflict') return;
       throw error;
     }
     const stage = request.approval && currentStage(request.approval);
     if (stage) await deps.grants.unindexApprovers(request.id, stage.approverIds);
-    await deps.audit.record({ actorId: actor.objectId, action: 'cancelRequest', entityType: 'assignmentRequest', entityId: request.id, before: request, after: { ...canceled, reason } });
   });
 }
 
@@ -99,9 +97,9 @@ export async function reprocessRequest(deps: EntitlementDeps, caller: Caller, id
   // MAX_ATTEMPTS bounds the sweep's own retries, not this. Reset before the request is reopened, so a crash between
   // the two leaves the request deliveryFailed, to be reprocessed again.
   const afresh = await deps.grants.assignments.replace(assignment, { ...assignment.value, operations: assignment.value.operations.map(triedAfresh) });
-  const reopened = await deps.grants.requests.replace(stored, inState(deps, request, 'delivering'));
+  const delivering = inState(deps, request, 'delivering');
+  const reopened = await replaceRequest(deps, stored, delivering, [{ actorId: caller.objectId, action: 'reprocessRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: delivering }]);
   await deliver(deps, reopened, afresh, { retryFailed: true });
-  await deps.audit.record({ actorId: caller.objectId, action: 'reprocessRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: null });
 }
 
 const triedAfresh = (operation: DeliveryOperation): DeliveryOperation => (operation.state === 'failed' ? { ...operation, state: 'pending', attempts: 0 } : operation);

@@ -5,6 +5,8 @@ import type { StoredDocument } from '../../store/documentTable';
 import { GrantStore, type PackageClaim } from '../../store/grantStore';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { planNewRequestRecovery, unplanNewRequestRecovery } from '../lifecycle/planDueWork';
+import type { AuditEntry } from '../../store/auditLog';
+import { writeAudited } from './auditOutbox';
 
 /** Graph's free-form status for each request state, as Entra spells them. */
 export const REQUEST_STATUS: Record<RequestState, string> = {
@@ -24,9 +26,22 @@ export function inState(deps: EntitlementDeps, request: AssignmentRequest, state
   return { ...request, state, status: REQUEST_STATUS[state], completedDateTime: COMPLETED_REQUEST_STATES.has(state) ? nowIso(deps) : null };
 }
 
+/** A request's change of state, as its requestor's doing (Portcullis carries it out on their behalf). */
+export const requestEvent = (action: string, before: AssignmentRequest, after: AssignmentRequest): AuditEntry => ({
+  actorId: before.requestorId,
+  action,
+  entityType: 'assignmentRequest',
+  entityId: after.id,
+  before,
+  after,
+});
+
+/** The event of a request's arrival, written with it: its requestor submitted it. */
+const submitted = (request: AssignmentRequest): AuditEntry => ({ actorId: request.requestorId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request });
+
 /**
- * Writes a new request with its claim on the package, atomically. A claim already there means the target has a
- * request open or an assignment active for the package: a 409 naming it.
+ * Writes a new request with its claim on the package (and its `submitRequest` event), atomically. A claim already
+ * there means the target has a request open or an assignment active for the package: a 409 naming it.
  */
 export async function insertClaimedRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest>> {
   const { grants } = deps;
@@ -34,10 +49,11 @@ export async function insertClaimedRequest(deps: EntitlementDeps, request: Assig
   const claim: PackageClaim = { packageId: request.accessPackageId, requestId: request.id, assignmentId: null };
   await prepareInsert(deps, request);
   try {
-    const [stored] = await grants.together([
-      grants.requests.insertion(target, GrantStore.requestKey(request.id), request),
-      grants.claims.insertion(target, GrantStore.claimKey(request.accessPackageId), claim),
-    ]);
+    const [stored] = await writeAudited(
+      deps,
+      [grants.requests.insertion(target, GrantStore.requestKey(request.id), request), grants.claims.insertion(target, GrantStore.claimKey(request.accessPackageId), claim)],
+      [submitted(request)],
+    );
     return stored as StoredDocument<AssignmentRequest>;
   } catch (error) {
     const inserted = await insertedDespite(deps, request);
@@ -48,11 +64,12 @@ export async function insertClaimedRequest(deps: EntitlementDeps, request: Assig
   }
 }
 
-/** Writes a request that claims nothing (a removal or an update of an existing assignment). */
+/** Writes a request that claims nothing (a removal or an update of an existing assignment), with its event. */
 export async function insertRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest>> {
   await prepareInsert(deps, request);
   try {
-    return await deps.grants.requests.insert(GrantStore.targetKey(request.targetId), GrantStore.requestKey(request.id), request);
+    const [stored] = await writeAudited(deps, [deps.grants.requests.insertion(GrantStore.targetKey(request.targetId), GrantStore.requestKey(request.id), request)], [submitted(request)]);
+    return stored as StoredDocument<AssignmentRequest>;
   } catch (error) {
     const inserted = await insertedDespite(deps, request);
     if (inserted) return inserted;
@@ -79,7 +96,8 @@ async function takeBackInsert(deps: EntitlementDeps, request: AssignmentRequest)
 
 /**
  * A write can commit while its answer is lost (a dropped connection; the SDK's retry then sees "already exists").
- * The request's id is new, so a request under it is this one: the insert happened. Taking it back as failed would
+ * The request's id is new, so a request under it is this one: the insert happened (its event, in the outbox with
+ * it, is appended by the next flush of the target's outbox: its recovery item's). Taking it back as failed would
  * unindex a request that exists, leaving it unfindable while its claim locks the package.
  */
 async function insertedDespite(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest> | undefined> {
@@ -100,7 +118,8 @@ export async function withdrawUnchangedRequest(deps: EntitlementDeps, stored: St
   const request = stored.value;
   let withdrawn: StoredDocument<AssignmentRequest>;
   try {
-    withdrawn = await closeRequest(deps, stored, { ...inState(deps, request, 'canceled'), status: 'Withdrawn' });
+    const canceled = { ...inState(deps, request, 'canceled'), status: 'Withdrawn' };
+    withdrawn = await closeRequest(deps, stored, canceled, { actorId: request.requestorId, action: 'withdrawRequest', entityType: 'assignmentRequest', entityId: request.id, before: request, after: canceled });
   } catch (error) {
     if (isDomainError(error) && ['concurrencyConflict', 'notFound'].includes(error.code)) return;
     throw error;
@@ -119,20 +138,32 @@ async function duplicateRequest(deps: EntitlementDeps, request: AssignmentReques
   return new DomainError('conflict', `The target already has ${what} for access package '${request.accessPackageId}'; a second request is not accepted.`);
 }
 
-/** Saves a request that ends without an assignment (denied, canceled), giving up its claim in the same write. */
-export async function closeRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>, closed: AssignmentRequest): Promise<StoredDocument<AssignmentRequest>> {
+/** Saves a request that ends without an assignment (denied, canceled), giving up its claim in the same write, with its event. */
+export async function closeRequest(
+  deps: EntitlementDeps,
+  stored: StoredDocument<AssignmentRequest>,
+  closed: AssignmentRequest,
+  ...events: AuditEntry[]
+): Promise<StoredDocument<AssignmentRequest>> {
   const { grants } = deps;
   const claim = await grants.claimOf(closed.targetId, closed.accessPackageId);
   const releases = claim && claim.value.requestId === closed.id && claim.value.assignmentId === null;
-  const [saved] = await grants.together([grants.requests.replacement(stored, closed), ...(releases ? [grants.claims.deletion(claim)] : [])]);
+  const [saved] = await writeAudited(deps, [grants.requests.replacement(stored, closed), ...(releases ? [grants.claims.deletion(claim)] : [])], events);
   return saved as StoredDocument<AssignmentRequest>;
 }
 
-/** Saves a request and its assignment together (both live in the target's partition). */
+/** Saves a request's change (on the ETag it was read with) together with its events. */
+export async function replaceRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>, changed: AssignmentRequest, events: readonly AuditEntry[]): Promise<StoredDocument<AssignmentRequest>> {
+  const [saved] = await writeAudited(deps, [deps.grants.requests.replacement(stored, changed)], events);
+  return saved as StoredDocument<AssignmentRequest>;
+}
+
+/** Saves a request and its assignment together (both live in the target's partition), with their events. */
 export async function saveRequestWithAssignment(
   deps: EntitlementDeps,
   request: { stored: StoredDocument<AssignmentRequest>; value: AssignmentRequest },
   assignment: { stored?: StoredDocument<Assignment>; value: Assignment },
+  events: readonly AuditEntry[],
   claim?: { stored?: StoredDocument<PackageClaim>; value: PackageClaim | null },
 ): Promise<{ request: StoredDocument<AssignmentRequest>; assignment: StoredDocument<Assignment> }> {
   const { grants } = deps;
@@ -146,12 +177,16 @@ export async function saveRequestWithAssignment(
       : claim.stored
         ? [grants.claims.replacement(claim.stored, claim.value)]
         : [grants.claims.insertion(target, GrantStore.claimKey(claim.value.packageId), claim.value)];
-  const [savedRequest, savedAssignment] = await grants.together([
-    grants.requests.replacement(request.stored, request.value),
-    assignment.stored
-      ? grants.assignments.replacement(assignment.stored, assignment.value)
-      : grants.assignments.insertion(target, GrantStore.assignmentKey(assignment.value.id), assignment.value),
-    ...claimWrites,
-  ]);
+  const [savedRequest, savedAssignment] = await writeAudited(
+    deps,
+    [
+      grants.requests.replacement(request.stored, request.value),
+      assignment.stored
+        ? grants.assignments.replacement(assignment.stored, assignment.value)
+        : grants.assignments.insertion(target, GrantStore.assignmentKey(assignment.value.id), assignment.value),
+      ...claimWrites,
+    ],
+    events,
+  );
   return { request: savedRequest as StoredDocument<AssignmentRequest>, assignment: savedAssignment as StoredDocument<Assignment> };
 }

@@ -29,8 +29,8 @@ export async function submitAssignmentRequest(deps: EntitlementDeps, caller: Cal
   // Crash windows from here on: an insert whose answer is lost stands (insertedDespite); a process that stops
   // before the request moves on leaves it to its recovery item (recoverRequest); once its assignment is written,
   // the reconcile sweep's redelivery finishes it; a failure answered to the caller takes the request back.
+  // Its `submitRequest` event is written with it (auditOutbox.ts).
   const stored = effectOf(request) === 'add' ? await insertClaimedRequest(deps, request) : await insertRequest(deps, request);
-  await deps.audit.record({ actorId: caller.objectId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request });
   try {
     if (request.approval !== null) await beginApproval(deps, stored);
     else await fulfilRequest(deps, stored);

@@ -1,0 +1,264 @@
+import { TableClient, type TransactionAction } from '@azure/data-tables';
+import { DateTime } from 'luxon';
+import type { Caller } from '../../shared/auth/caller';
+import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
+import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
+import { createCatalog } from '../../shared/operations/entitlements/catalogs';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
+import { decideApprovalStage } from '../../shared/operations/requests/approvalFlow';
+import { cancelRequest } from '../../shared/operations/requests/requestActions';
+import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
+import type { AuditEvent } from '../../shared/store/auditLog';
+import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
+
+/**
+ * "No change may exist without its event" and "no request is left on its way", across the request pipeline's crash
+ * windows, in-process on Azurite and the Graph emulator. Each crash is injected at one precise Table Storage write:
+ * the process stops before that write, or right after it (the write done, nothing after it).
+ */
+const caller = (objectId: string): Caller => ({ objectId, tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined });
+const ADMIN = caller('0ba75e63-2205-4ad7-bd66-c01f47376eb4'); // Global Administrator
+const DEBRA = '5b08acc2-13a5-4f07-9a1b-195060c40eb7';
+const MEGAN = '94a2de50-ff54-4939-a9d6-bd800bc49874';
+const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
+
+let world: InProcessOperations;
+let deps: EntitlementDeps;
+
+beforeAll(async () => {
+  world = await startInProcessOperations();
+  ({ deps } = world);
+});
+afterAll(() => world.stop());
+afterEach(() => jest.restoreAllMocks());
+
+const selfService = { enableTargetsToSelfAddAccess: true, enableTargetsToSelfRemoveAccess: true, enableTargetsToSelfUpdateAccess: true, allowCustomAssignmentSchedule: true };
+
+/** A package without roles (delivery needs no directory call) in a catalog of its own, with one policy. */
+async function packageWith(name: string, policy: Record<string, unknown> = {}): Promise<{ packageId: string; policyId: string }> {
+  const catalog = await createCatalog(deps, ADMIN, { displayName: name, state: 'published' });
+  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
+  const created = await createAssignmentPolicy(deps, ADMIN, {
+    displayName: name,
+    allowedTargetScope: 'allMemberUsers',
+    requestorSettings: selfService,
+    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+    expiration: { type: 'noExpiration' },
+    ...policy,
+    accessPackage: { id: accessPackage.id },
+  });
+  return { packageId: accessPackage.id, policyId: created.id };
+}
+
+const adminAdd = (targetId: string, pkg: { packageId: string; policyId: string }) =>
+  submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+const adminRemove = (assignmentId: string) => submitAssignmentRequest(deps, ADMIN, { requestType: 'adminRemove', assignment: { id: assignmentId } });
+
+type Row = Record<string, unknown>;
+const PROCESS_STOPPED = 'the process stopped';
+
+/**
+ * The process stops at the first write (of any kind: insert, replace, transaction) of a row matching `at`, in a
+ * table (named without its prefix): before it (`when: 'before'`), or once it is done (`'after'`, as a kill right after the write would).
+ * Every later write fails too, as nothing runs in a stopped process; reads go on (they change nothing).
+ */
+function stopAtWrite(table: string, at: (row: Row) => boolean, when: 'before' | 'after'): void {
+  let stopped = false;
+  // A transaction builds its body through the same methods: what it calls while done is part of it.
+  let doing = false;
+  const guard = <A extends unknown[], R>(original: (this: TableClient, ...args: A) => Promise<R>, rows: (...args: A) => Row[]) =>
+    async function (this: TableClient, ...args: A): Promise<R> {
+      if (doing) return original.apply(this, args);
+      if (stopped) throw new Error(PROCESS_STOPPED);
+      const stopsHere = this.tableName.endsWith(table) && rows(...args).some(at);
+      if (stopsHere && when === 'before') stopped = true;
+      if (stopped) throw new Error(PROCESS_STOPPED);
+      doing = true;
+      try {
+        const result = await original.apply(this, args);
+        if (!stopsHere) return result;
+      } finally {
+        doing = false;
+      }
+      stopped = true;
+      throw new Error(PROCESS_STOPPED);
+    };
+  const proto = TableClient.prototype;
+  const { createEntity, updateEntity, upsertEntity, submitTransaction } = proto;
+  jest.spyOn(proto, 'createEntity').mockImplementation(guard(createEntity, (entity) => [entity as Row]));
+  jest.spyOn(proto, 'updateEntity').mockImplementation(guard(updateEntity, (entity) => [entity as Row]));
+  jest.spyOn(proto, 'upsertEntity').mockImplementation(guard(upsertEntity, (entity) => [entity as Row]));
+  jest.spyOn(proto, 'submitTransaction').mockImplementation(guard(submitTransaction, (actions: TransactionAction[]) => actions.map((a) => a[1] as Row)));
+}
+
+const requestRow = (state: string) => (row: Row) => String(row.rowKey).startsWith('request|') && row.state === state;
+const eventRow = (action: string) => (row: Row) => row.action === action;
+
+async function storedRequest(id: string): Promise<AssignmentRequest | undefined> {
+  return (await deps.grants.findRequest(id))?.value;
+}
+async function requestsOf(targetId: string, packageId: string): Promise<AssignmentRequest[]> {
+  return (await deps.grants.requestsOf(targetId)).map((r) => r.value).filter((r) => r.accessPackageId === packageId);
+}
+/** The audit log keeps its own clock (the real one): today's events about an entity, oldest first. */
+async function eventsOf(entityId: string): Promise<AuditEvent[]> {
+  const events = await deps.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'));
+  return events.filter((e) => e.entityId === entityId).sort((a, b) => a.occurredDateTime.localeCompare(b.occurredDateTime));
+}
+/** The request's state as its latest audit event with a request after it says (as the chaos run checks). */
+async function auditedState(requestId: string): Promise<string | undefined> {
+  const withState = (await eventsOf(requestId)).filter((e) => typeof e.after === 'object' && e.after !== null && 'state' in e.after);
+  return (withState.at(-1)?.after as { state?: string } | undefined)?.state;
+}
+async function auditedLikeStored(requestId: string): Promise<{ stored: string | undefined; audited: string | undefined }> {
+  return { stored: (await storedRequest(requestId))?.state, audited: await auditedState(requestId) };
+}
+
+const sweepExpiry = () => sweepExpirations(deps, { holder: 'test', budgetMs: 30_000 });
+const sweepReconcile = () => reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+
+describe('a request that made an assignment is finished once its assignment has ended (noStuckRequest)', () => {
+  it('cut off before its last write, then removed by an administrator: the redelivery makes it delivered', async () => {
+    const pkg = await packageWith('Made, cut off, removed');
+    stopAtWrite('accessGrants', requestRow('delivered'), 'before');
+    await expect(adminAdd(DEBRA, pkg)).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    const [made] = await requestsOf(DEBRA, pkg.packageId);
+    expect(made?.state).toBe('delivering');
+
+    const removal = await adminRemove(made!.assignmentId!);
+    expect((await storedRequest(removal.id))?.state).toBe('delivered');
+    world.advance({ minutes: 6 });
+    await sweepReconcile();
+
+    expect(await auditedLikeStored(made!.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+    expect(await auditedLikeStored(removal.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+  });
+
+  it('cut off before its last write, then expired: the redelivery makes it delivered', async () => {
+    const pkg = await packageWith('Made, cut off, expired', { expiration: { type: 'afterDuration', duration: 'P1D' } });
+    stopAtWrite('accessGrants', requestRow('delivered'), 'before');
+    await expect(adminAdd(MEGAN, pkg)).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    const [made] = await requestsOf(MEGAN, pkg.packageId);
+    expect(made?.state).toBe('delivering');
+
+    world.advance({ days: 2 });
+    await sweepExpiry();
+    const assignment = await deps.grants.findAssignment(made!.assignmentId!);
+    expect(assignment?.value.state).toBe('expired');
+    world.advance({ minutes: 6 });
+    await sweepReconcile();
+
+    expect(await auditedLikeStored(made!.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+    const ending = (await requestsOf(MEGAN, pkg.packageId)).find((r) => r.requestType === 'systemRemove');
+    expect(await auditedLikeStored(ending!.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+  });
+});
+
+describe('every change of the request pipeline has its audit event, whenever the process stops (auditForEveryChange)', () => {
+  it('stopped right after the request was written: its submitRequest event is appended by its recovery', async () => {
+    const pkg = await packageWith('Stopped after submit');
+    stopAtWrite('accessGrants', requestRow('submitted'), 'after');
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    const [request] = await requestsOf(LIAM, pkg.packageId);
+    expect(request?.state).toBe('submitted');
+
+    world.advance({ minutes: 6 });
+    await sweepExpiry();
+    await sweepReconcile();
+
+    expect((await eventsOf(request!.id)).map((e) => e.action)).toEqual(expect.arrayContaining(['submitRequest', 'deliverRequest']));
+    expect(await auditedLikeStored(request!.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+    expect(await deps.grants.auditOutboxOf(LIAM)).toEqual([]);
+  });
+
+  it('stopped after the assignment was written, before its createAssignment event: the redelivery appends it, and the request ends audited', async () => {
+    const pkg = await packageWith('Stopped after createAssignment');
+    stopAtWrite('auditEvents', eventRow('createAssignment'), 'before');
+    await expect(adminAdd(DEBRA, pkg)).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    const [request] = await requestsOf(DEBRA, pkg.packageId);
+    expect(request?.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    await sweepReconcile();
+
+    expect((await eventsOf(request!.assignmentId!)).map((e) => e.action)).toContain('createAssignment');
+    expect(await auditedLikeStored(request!.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+  });
+
+  it('stopped after the assignment was ended, before its endAssignment event: the redelivery appends it', async () => {
+    const pkg = await packageWith('Stopped after endAssignment');
+    const added = await adminAdd(MEGAN, pkg);
+    const assignmentId = (await storedRequest(added.id))!.assignmentId!;
+    stopAtWrite('auditEvents', eventRow('endAssignment'), 'before');
+    await expect(adminRemove(assignmentId)).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    const removal = (await requestsOf(MEGAN, pkg.packageId)).find((r) => r.requestType === 'adminRemove');
+    expect(removal?.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    await sweepReconcile();
+
+    expect((await eventsOf(assignmentId)).map((e) => e.action)).toEqual(['createAssignment', 'endAssignment']);
+    expect(await auditedLikeStored(removal!.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+    expect(await auditedLikeStored(added.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+  });
+
+  it("stopped after a delivery's final write, before its deliverRequest event: the redelivery appends it", async () => {
+    const pkg = await packageWith('Stopped after deliver');
+    stopAtWrite('auditEvents', eventRow('deliverRequest'), 'before');
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    const [request] = await requestsOf(LIAM, pkg.packageId);
+    expect(request?.state).toBe('delivered');
+
+    world.advance({ minutes: 6 });
+    await sweepReconcile();
+
+    expect(await auditedLikeStored(request!.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+  });
+
+  it('stopped after an approval was written, before its event: the recovery appends it and carries the request on', async () => {
+    const pkg = await packageWith('Stopped after approval', {
+      requestApprovalSettings: { isApprovalRequiredForAdd: true, stages: [{ durationBeforeAutomaticDenial: 'P2D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] }] },
+    });
+    const request = await submitAssignmentRequest(deps, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    const stage = (await storedRequest(request.id))!.approval!.stages[0]!;
+    stopAtWrite('auditEvents', eventRow('decideApprovalStage.approved'), 'before');
+    await expect(decideApprovalStage(deps, caller(DEBRA), request.id, stage.id, { reviewResult: 'Approve' })).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    expect((await storedRequest(request.id))?.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    await sweepExpiry();
+
+    expect((await eventsOf(request.id)).map((e) => e.action)).toContain('decideApprovalStage.approved');
+    expect(await auditedLikeStored(request.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+  });
+
+  it("stopped after a request waiting for days was canceled, before its event: its stage's timeout item appends it", async () => {
+    const pkg = await packageWith('Stopped after cancel', {
+      requestApprovalSettings: { isApprovalRequiredForAdd: true, stages: [{ durationBeforeAutomaticDenial: 'P2D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] }] },
+    });
+    const request = await submitAssignmentRequest(deps, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    // Its recovery item has come and gone: the request was waiting, as it should.
+    world.advance({ days: 1 });
+    await sweepExpiry();
+    stopAtWrite('auditEvents', eventRow('cancelRequest'), 'before');
+    await expect(cancelRequest(deps, caller(LIAM), request.id)).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    expect((await storedRequest(request.id))?.state).toBe('canceled');
+
+    world.advance({ days: 2 });
+    await sweepExpiry();
+
+    expect(await auditedLikeStored(request.id)).toEqual({ stored: 'canceled', audited: 'canceled' });
+    expect(await deps.grants.auditOutboxOf(LIAM)).toEqual([]);
+  });
+});
