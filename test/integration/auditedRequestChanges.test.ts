@@ -3,16 +3,14 @@ import { DateTime } from 'luxon';
 import type { Caller } from '../../shared/auth/caller';
 import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
-import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
-import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
-import { createCatalog } from '../../shared/operations/entitlements/catalogs';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { decideApprovalStage } from '../../shared/operations/requests/approvalFlow';
 import { cancelRequest } from '../../shared/operations/requests/requestActions';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import type { AuditEvent } from '../../shared/store/auditLog';
-import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { ADMIN, selfServicePackage } from '../support/packageWorld';
 
 /**
  * "No change may exist without its event" and "no request is left on its way", across the request pipeline's crash
@@ -20,38 +18,17 @@ import { startInProcessOperations, type InProcessOperations } from '../support/i
  * the process stops before that write, or right after it (the write done, nothing after it).
  */
 const caller = (objectId: string): Caller => ({ objectId, tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined });
-const ADMIN = caller('0ba75e63-2205-4ad7-bd66-c01f47376eb4'); // Global Administrator
 const DEBRA = '5b08acc2-13a5-4f07-9a1b-195060c40eb7';
 const MEGAN = '94a2de50-ff54-4939-a9d6-bd800bc49874';
 const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
-
-beforeAll(async () => {
-  world = await startInProcessOperations();
-  ({ deps } = world);
-});
-afterAll(() => world.stop());
+inProcessOperationsForFile((started) => ({ deps } = world = started));
 afterEach(() => jest.restoreAllMocks());
 
-const selfService = { enableTargetsToSelfAddAccess: true, enableTargetsToSelfRemoveAccess: true, enableTargetsToSelfUpdateAccess: true, allowCustomAssignmentSchedule: true };
 
-/** A package without roles (delivery needs no directory call) in a catalog of its own, with one policy. */
-async function packageWith(name: string, policy: Record<string, unknown> = {}): Promise<{ packageId: string; policyId: string }> {
-  const catalog = await createCatalog(deps, ADMIN, { displayName: name, state: 'published' });
-  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
-  const created = await createAssignmentPolicy(deps, ADMIN, {
-    displayName: name,
-    allowedTargetScope: 'allMemberUsers',
-    requestorSettings: selfService,
-    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
-    expiration: { type: 'noExpiration' },
-    ...policy,
-    accessPackage: { id: accessPackage.id },
-  });
-  return { packageId: accessPackage.id, policyId: created.id };
-}
+const packageWith = (name: string, policy: Record<string, unknown> = {}) => selfServicePackage(deps, name, policy);
 
 const adminAdd = (targetId: string, pkg: { packageId: string; policyId: string }) =>
   submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });

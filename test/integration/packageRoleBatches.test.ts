@@ -74,7 +74,7 @@ it('takes a role out of a package from more assignees than one batch, a batch pe
 });
 
 it('stops carrying a role change to further batches once another runner took the sweep lease', async () => {
-  const pkg = await withdrawalLeftToTheSweep('Fenced batches');
+  await withdrawalLeftToTheSweep('Fenced batches');
   // While the first batch is on its way, this run pauses past its lease and another runner takes the sweep.
   const paused = hookedDirectory(deps.directory, 'removeGroupMembers', async () => {
     world.advance({ minutes: 12 });

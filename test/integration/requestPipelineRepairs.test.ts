@@ -15,7 +15,8 @@ import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { decideApprovalStage } from '../../shared/operations/requests/approvalFlow';
 import { cancelRequest } from '../../shared/operations/requests/requestActions';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
-import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { ADMIN, selfServicePackage } from '../support/packageWorld';
 
 /**
  * The request pipeline's races and crash windows, in-process on Azurite and the Graph emulator: each crash is
@@ -23,7 +24,6 @@ import { startInProcessOperations, type InProcessOperations } from '../support/i
  * would), and the test shows what repairs it.
  */
 const caller = (objectId: string): Caller => ({ objectId, tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined });
-const ADMIN = caller('0ba75e63-2205-4ad7-bd66-c01f47376eb4'); // Global Administrator
 const DEBRA = '5b08acc2-13a5-4f07-9a1b-195060c40eb7';
 const MEGAN = '94a2de50-ff54-4939-a9d6-bd800bc49874';
 const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
@@ -31,32 +31,12 @@ const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
-
-beforeAll(async () => {
-  world = await startInProcessOperations();
-  ({ deps } = world);
-});
-afterAll(() => world.stop());
+inProcessOperationsForFile((started) => ({ deps } = world = started));
 afterEach(() => jest.restoreAllMocks());
 
-const selfService = { enableTargetsToSelfAddAccess: true, enableTargetsToSelfRemoveAccess: true, enableTargetsToSelfUpdateAccess: true, allowCustomAssignmentSchedule: true };
 const approvedBy = (userId: string) => ({ isApprovalRequiredForAdd: true, stages: [{ durationBeforeAutomaticDenial: 'P2D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId }] }] });
 
-/** A package without roles (delivery needs no directory call) in a catalog of its own, with one policy. */
-async function packageWith(name: string, policy: Record<string, unknown> = {}): Promise<{ catalogId: string; packageId: string; policyId: string }> {
-  const catalog = await createCatalog(deps, ADMIN, { displayName: name, state: 'published' });
-  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
-  const created = await createAssignmentPolicy(deps, ADMIN, {
-    displayName: name,
-    allowedTargetScope: 'allMemberUsers',
-    requestorSettings: selfService,
-    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
-    expiration: { type: 'noExpiration' },
-    ...policy,
-    accessPackage: { id: accessPackage.id },
-  });
-  return { catalogId: catalog.id, packageId: accessPackage.id, policyId: created.id };
-}
+const packageWith = (name: string, policy: Record<string, unknown> = {}) => selfServicePackage(deps, name, policy);
 
 const userAdd = (userId: string, packageId: string, extra: Record<string, unknown> = {}) =>
   submitAssignmentRequest(deps, caller(userId), { requestType: 'userAdd', assignment: { accessPackageId: packageId }, ...extra });

@@ -42,6 +42,28 @@ export async function packageGranting(
   return { catalogId: catalog.id, packageId: accessPackage.id, policyId: policy.id, roleScope };
 }
 
+/** What a self-service policy lets its targets do, for tests of requests. */
+export const SELF_SERVICE = { enableTargetsToSelfAddAccess: true, enableTargetsToSelfRemoveAccess: true, enableTargetsToSelfUpdateAccess: true, allowCustomAssignmentSchedule: true };
+
+/**
+ * A package without roles (delivery needs no directory call) in a published catalog of its own, with one policy
+ * open to every member for self-service (`policy` overrides its fields).
+ */
+export async function selfServicePackage(deps: EntitlementDeps, name: string, policy: Record<string, unknown> = {}): Promise<Omit<TestPackage, 'roleScope'>> {
+  const catalog = await createCatalog(deps, ADMIN, { displayName: name, state: 'published' });
+  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
+  const created = await createAssignmentPolicy(deps, ADMIN, {
+    displayName: name,
+    allowedTargetScope: 'allMemberUsers',
+    requestorSettings: SELF_SERVICE,
+    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+    expiration: { type: 'noExpiration' },
+    ...policy,
+    accessPackage: { id: accessPackage.id },
+  });
+  return { catalogId: catalog.id, packageId: accessPackage.id, policyId: created.id };
+}
+
 export const groupPackage = (deps: EntitlementDeps, name: string, groupId: string, expiration?: object) =>
   packageGranting(deps, name, { originId: groupId, originSystem: 'AadGroup' }, `Member_${groupId}`, expiration);
 

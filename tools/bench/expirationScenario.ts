@@ -2,7 +2,6 @@ import { TableClient } from '@azure/data-tables';
 import { DateTime } from 'luxon';
 import type { Deps } from '../../shared/composition';
 import type { Assignment, DeliveryOperation } from '../../shared/domain/assignments/assignment';
-import { roleKey } from '../../shared/domain/assignments/deliveryState';
 import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
 import { createCatalog } from '../../shared/operations/entitlements/catalogs';

@@ -6,7 +6,6 @@ import { approvalUnder } from '../../domain/requests/approvalStages';
 import { parseRequestInput } from '../../domain/requests/requestInput';
 import { assignmentSchedule, checkAnswers, checkJustification } from '../../domain/requests/requestRequirements';
 import { selfServiceAllows } from '../../domain/requests/targetScope';
-import type { StoredPolicy } from '../../store/entitlementStore';
 import { accessPackageNotFound, findAccessPackage } from '../entitlements/accessPackages';
 import { findCatalog } from '../entitlements/catalogs';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
