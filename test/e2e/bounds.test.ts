@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TableServiceClient } from '@azure/data-tables';
+import { ACCESS_PACKAGE_MANAGER, CATALOG_OWNER, CATALOG_READER, catalogScope } from '../../shared/auth/entitlementRoles';
 import { EntitlementStore } from '../../shared/store/entitlementStore';
 import { tableKey } from '../../shared/store/tableKeys';
 import { Tables } from '../../shared/store/tables';
@@ -15,9 +16,6 @@ import { testStorageConnectionString } from '../support/testStorage';
 
 const EM = '/v1.0/identityGovernance/entitlementManagement';
 const RBAC = '/v1.0/roleManagement/entitlementManagement';
-const CATALOG_OWNER = 'ae79f266-94d4-4dab-b730-feca7e132178';
-const CATALOG_READER = '44272f93-9762-48e8-af59-1b5351b1d6b3';
-const ACCESS_PACKAGE_MANAGER = '7f480852-ebdc-47d4-87de-0d8498384a83';
 
 /** Demo tenant (tools/graph-emulator/demo-tenant.json). */
 const TENANT = 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd';
@@ -34,7 +32,6 @@ let host: RunningHost;
 let prefix: string;
 let store: EntitlementStore;
 const f: Record<string, string> = {};
-const catalogScope = (catalogId: string | undefined) => `/AccessPackageCatalog/${catalogId}`;
 
 interface Answer {
   status: number;
@@ -87,10 +84,10 @@ beforeAll(async () => {
   store = new EntitlementStore(new Tables(testStorageConnectionString(), prefix));
   f.catalogA = (await asAdmin('POST', `${EM}/catalogs`, { displayName: 'Bounds: A', state: 'published' })).id;
   f.catalogB = (await asAdmin('POST', `${EM}/catalogs`, { displayName: 'Bounds: B', state: 'unpublished', description: 'Secret plans' })).id;
-  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: PRADEEP, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(f.catalogA) });
-  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: PATTI, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(f.catalogB) });
-  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: LEE, roleDefinitionId: ACCESS_PACKAGE_MANAGER, appScopeId: catalogScope(f.catalogA) });
-  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: LEE, roleDefinitionId: CATALOG_READER, appScopeId: catalogScope(f.catalogB) });
+  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: PRADEEP, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(f.catalogA!) });
+  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: PATTI, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(f.catalogB!) });
+  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: LEE, roleDefinitionId: ACCESS_PACKAGE_MANAGER, appScopeId: catalogScope(f.catalogA!) });
+  await asAdmin('POST', `${RBAC}/roleAssignments`, { principalId: LEE, roleDefinitionId: CATALOG_READER, appScopeId: catalogScope(f.catalogB!) });
   f.packageA = await newPackage(f.catalogA!, 'Bounds: package in A');
   f.packageB = await newPackage(f.catalogB!, 'Bounds: package in B');
 });
