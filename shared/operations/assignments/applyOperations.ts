@@ -3,7 +3,8 @@ import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/
 import { additions, deliveryState, removals, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { DirectoryError } from '../../directory/directoryError';
 import type { ChangeOutcome, DirectoryPort, SiteRole } from '../../directory/directoryPort';
-import { DomainError, isDomainError } from '../../domain/errors';
+import { DomainError } from '../../domain/errors';
+import { updateAssignment } from './updateAssignment';
 import type { StoredDocument } from '../../store/documentTable';
 import { SITE_ROLES } from '../entitlements/resourceOrigins';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -175,20 +176,13 @@ async function saveOutcomes(
   stored: StoredDocument<Assignment>,
   update: (op: DeliveryOperation) => DeliveryOperation,
 ): Promise<StoredDocument<Assignment>> {
-  let current = stored;
-  for (;;) {
-    const operations = current.value.operations.map(update);
-    const state = current.value.state === 'expired' ? 'expired' : deliveryState(operations);
-    const next: Assignment = { ...current.value, operations, state, status: STATUS_OF_STATE[state] };
-    try {
-      return await deps.grants.assignments.replace(current, next);
-    } catch (error) {
-      if (!(isDomainError(error) && error.code === 'concurrencyConflict')) throw error;
-      const reread = await deps.grants.assignments.get(current.partitionKey, current.rowKey);
-      if (!reread) throw new DomainError('notFound', `Assignment '${current.value.id}' was deleted during delivery.`);
-      current = reread;
-    }
-  }
+  const saved = await updateAssignment(deps, stored, (assignment) => {
+    const operations = assignment.operations.map(update);
+    const state = assignment.state === 'expired' ? 'expired' : deliveryState(operations);
+    return { ...assignment, operations, state, status: STATUS_OF_STATE[state] };
+  });
+  if (!saved) throw new DomainError('notFound', `Assignment '${stored.value.id}' was deleted during delivery.`);
+  return saved;
 }
 
 /** One role change for many users; a failure of the whole call is recorded against each of them. */

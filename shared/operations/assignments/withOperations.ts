@@ -1,9 +1,9 @@
 import type { Assignment, DeliveryOperation } from '../../domain/assignments/assignment';
 import { roleKey } from '../../domain/assignments/deliveryState';
-import { isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { isActive } from './directoryRoles';
+import { updateAssignment } from './updateAssignment';
 
 /**
  * Puts operations onto an assignment, replacing older ones for the same roles so its history does not grow
@@ -18,17 +18,9 @@ export async function withOperations(
   options: { evenIfEnded: boolean } = { evenIfEnded: false },
 ): Promise<StoredDocument<Assignment> | undefined> {
   const keys = new Set(operations.map((o) => roleKey(o.role)));
-  let current = stored;
-  for (;;) {
-    if (!options.evenIfEnded && !isActive(current.value)) return undefined;
-    const kept = current.value.operations.filter((o) => !keys.has(roleKey(o.role)));
-    try {
-      return await deps.grants.assignments.replace(current, { ...current.value, operations: [...kept, ...operations] });
-    } catch (error) {
-      if (!(isDomainError(error) && error.code === 'concurrencyConflict')) throw error;
-      const reread = await deps.grants.assignments.get(current.partitionKey, current.rowKey);
-      if (!reread) return undefined;
-      current = reread;
-    }
-  }
+  return updateAssignment(deps, stored, (assignment) => {
+    if (!options.evenIfEnded && !isActive(assignment)) return undefined;
+    const kept = assignment.operations.filter((o) => !keys.has(roleKey(o.role)));
+    return { ...assignment, operations: [...kept, ...operations] };
+  });
 }

@@ -1,6 +1,6 @@
 import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/assignments/assignment';
 import { deliveryState, roleKey, STATUS_OF_STATE, type DeliveryOutcome } from '../../domain/assignments/deliveryState';
-import { isDomainError } from '../../domain/errors';
+import { updateAssignment } from '../assignments/updateAssignment';
 import type { ChangeOutcome, DirectoryPort } from '../../directory/directoryPort';
 import { DirectoryError } from '../../directory/directoryError';
 import { mapConcurrently } from '../../concurrently';
@@ -215,22 +215,22 @@ async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userI
   await mapConcurrently(userIds, async (userId) => {
     for (const found of await deps.grants.assignmentsOf(userId)) {
       // Another write to the assignment meanwhile (a delivery saving its outcomes) is read again and confirmed on.
-      for (let stored: StoredDocument<Assignment> | undefined = found; stored?.value.operations.some(unfinished); ) {
-        const operations = stored.value.operations.map((op): DeliveryOperation => (unfinished(op) ? { ...op, state: 'done', lastError: null } : op));
-        const state = isActive(stored.value) ? deliveryState(operations) : 'expired';
-        const confirmed: Assignment = { ...stored.value, operations, state, status: STATUS_OF_STATE[state] };
-        const event = { actorId: SYSTEM_ACTOR, action: 'reconcile.confirmRemoval', entityType: 'assignment', entityId: confirmed.id, before: stored.value, after: confirmed };
-        const saved = await writeAudited(deps, [deps.grants.assignments.replacement(stored, confirmed)], [event]).catch((error: unknown) => {
-          if (isDomainError(error) && error.code === 'concurrencyConflict') return undefined;
-          throw error;
-        });
-        if (!saved) {
-          stored = await deps.grants.assignments.get(stored.partitionKey, stored.rowKey);
-          continue;
-        }
-        await bringRequestUpToDate(deps, confirmed);
-        break;
-      }
+      const saved = await updateAssignment(
+        deps,
+        found,
+        (assignment) => {
+          if (!assignment.operations.some(unfinished)) return undefined;
+          const operations = assignment.operations.map((op): DeliveryOperation => (unfinished(op) ? { ...op, state: 'done', lastError: null } : op));
+          const state = isActive(assignment) ? deliveryState(operations) : 'expired';
+          return { ...assignment, operations, state, status: STATUS_OF_STATE[state] };
+        },
+        async (stored, confirmed) => {
+          const event = { actorId: SYSTEM_ACTOR, action: 'reconcile.confirmRemoval', entityType: 'assignment', entityId: confirmed.id, before: stored.value, after: confirmed };
+          const [written] = await writeAudited(deps, [deps.grants.assignments.replacement(stored, confirmed)], [event]);
+          return written as StoredDocument<Assignment>;
+        },
+      );
+      if (saved) await bringRequestUpToDate(deps, saved.value);
     }
   });
 }
