@@ -1,7 +1,9 @@
 import { parseInput } from '../../api/validation';
+import { mapConcurrently } from '../../concurrently';
 import { identityKeyOf, type StoredConnectedOrganization } from '../../domain/connectedOrganizations/connectedOrganization';
 import { newOrganizationInput, organizationChangeInput } from '../../domain/connectedOrganizations/organizationInput';
 import { DomainError } from '../../domain/errors';
+import type { AssignmentPolicy } from '../../domain/policies';
 import type { StoredDocument } from '../../store/documentTable';
 import { type Actor, type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { createOrganization } from './connectedOrganizationLookup';
@@ -53,6 +55,22 @@ export async function updateConnectedOrganization(deps: EntitlementDeps, actor: 
   await deps.store.connectedOrganizations.replace(stored, updated);
   await deps.audit.record({ actorId: actor.objectId, action: 'updateConnectedOrganization', entityType: 'connectedOrganization', entityId: id, before: stored.value, after: updated });
   return updated;
+}
+
+/**
+ * The connected organizations a policy admits (`connectedOrganizationMembers`) must exist: a mistyped id would
+ * admit nobody, silently. Each distinct id is read once.
+ */
+export async function requireNamedOrganizations(deps: Pick<EntitlementDeps, 'store'>, policy: Pick<AssignmentPolicy, 'specificAllowedTargets'>): Promise<void> {
+  const named = policy.specificAllowedTargets.flatMap((target, index) =>
+    target['@odata.type'] === '#microsoft.graph.connectedOrganizationMembers' ? [{ id: target.connectedOrganizationId, index }] : [],
+  );
+  const distinct = [...new Map(named.map((n) => [n.id.toLowerCase(), n])).values()];
+  const found = await mapConcurrently(distinct, async (n) => ({ ...n, exists: (await deps.store.connectedOrganizations.get(n.id)) !== undefined }));
+  const missing = found.find((n) => !n.exists);
+  if (missing) {
+    throw new DomainError('invalidRequest', `Invalid policy: specificAllowedTargets.${missing.index}.connectedOrganizationId: connected organization '${missing.id}' does not exist.`);
+  }
 }
 
 /**
