@@ -9,6 +9,10 @@ import {
 } from '../../shared/operations/externalUsers/connectedOrganizationLookup';
 import { createConnectedOrganization, deleteConnectedOrganization } from '../../shared/operations/externalUsers/connectedOrganizations';
 import { addSponsor } from '../../shared/operations/externalUsers/organizationSponsors';
+import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
+import { createAssignmentPolicy, replaceAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
+import { createCatalog } from '../../shared/operations/entitlements/catalogs';
+import { retiring } from '../../shared/operations/entitlements/parentCheck';
 import { inProcessOperationsForFile } from '../support/inProcessOperations';
 import { ADMIN } from '../support/packageWorld';
 
@@ -93,5 +97,32 @@ describe('connected organization lookups (Azurite)', () => {
     const existing = await proposeConnectedOrganization(deps, { objectId: SYSTEM_ACTOR }, { email: 'pat@woodgrove.example' });
     expect(existing).toMatchObject({ displayName: 'Woodgrove', state: 'configured' });
     await expect(proposeConnectedOrganization(deps, { objectId: SYSTEM_ACTOR }, { email: 'no-at-sign' })).rejects.toMatchObject({ code: 'invalidRequest' });
+  });
+
+  it('a policy written while its organization is being deleted undoes itself, so no policy names a deleted organization', async () => {
+    const organization = await createConnectedOrganization(deps, ADMIN, {
+      displayName: 'Going',
+      identitySources: [{ '@odata.type': '#microsoft.graph.domainIdentitySource', domainName: 'going.example', displayName: 'G' }],
+    });
+    const catalog = await createCatalog(deps, ADMIN, { displayName: 'Race' });
+    const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: 'Race', catalog: { id: catalog.id } });
+    const policyNaming = (connectedOrganizationId: string | null) => ({
+      displayName: 'Partners',
+      allowedTargetScope: connectedOrganizationId ? 'specificConnectedOrganizationUsers' : 'notSpecified',
+      specificAllowedTargets: connectedOrganizationId ? [{ '@odata.type': '#microsoft.graph.connectedOrganizationMembers', connectedOrganizationId }] : [],
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: accessPackage.id },
+    });
+    const unrelated = await createAssignmentPolicy(deps, ADMIN, policyNaming(null));
+    // The delete has placed its mark and not yet looked for policies: the writes land in between.
+    await retiring(deps, { kind: 'connectedOrganization', id: organization.id }, async () => {
+      await expect(createAssignmentPolicy(deps, ADMIN, policyNaming(organization.id))).rejects.toMatchObject({ code: 'conflict' });
+      await expect(replaceAssignmentPolicy(deps, ADMIN, unrelated.id, { ...policyNaming(organization.id), id: unrelated.id })).rejects.toMatchObject({ code: 'conflict' });
+    });
+    const policies = (await deps.store.policies.list({ partitionId: accessPackage.id })).map((d) => d.value);
+    expect(policies).toEqual([expect.objectContaining({ id: unrelated.id, allowedTargetScope: 'notSpecified', specificAllowedTargets: [] })]);
+    await deleteConnectedOrganization(deps, ADMIN, organization.id);
+    expect(await connectedOrganizationById(deps, organization.id)).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import type { StoredPolicy } from '../../store/entitlementStore';
 import { findAccessPackage } from './accessPackages';
 import { retiring, undoUnlessParentRemains } from './parentCheck';
 import { cancelRequestsUnder } from '../requests/requestActions';
-import { requireNamedOrganizations } from '../externalUsers/connectedOrganizations';
+import { requireNamedOrganizations, undoUnlessNamedOrganizationsRemain } from '../externalUsers/connectedOrganizations';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
 
 
@@ -59,6 +59,7 @@ export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Calle
     () => findAccessPackage(deps, policy.accessPackageId),
     () => deps.store.policies.delete(stored),
   );
+  await undoUnlessNamedOrganizationsRemain(deps, policy, () => deps.store.policies.delete(stored));
   await deps.audit.record({ actorId: actor.objectId, action: 'createAssignmentPolicy', entityType: 'assignmentPolicy', entityId: policy.id, before: null, after: policy });
   await applyNow(deps, policy);
   return policy;
@@ -81,7 +82,8 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
   await requireNamedOrganizations(deps, input.policy);
   const replaced: StoredPolicy = { ...input.policy, id, accessPackageId: stored.value.accessPackageId, createdDateTime: stored.value.createdDateTime, modifiedDateTime: nowIso(deps) };
   await checkAutomatic(deps, actor, replaced);
-  await deps.store.policies.replace(stored, replaced);
+  const written = await deps.store.policies.replace(stored, replaced);
+  await undoUnlessNamedOrganizationsRemain(deps, replaced, async () => void (await deps.store.policies.replace(written, stored.value)));
   await deps.audit.record({ actorId: actor.objectId, action: 'replaceAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: replaced });
   await applyNow(deps, replaced);
   return replaced;
