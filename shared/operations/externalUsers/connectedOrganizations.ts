@@ -21,7 +21,10 @@ export async function findConnectedOrganization(deps: Pick<EntitlementDeps, 'sto
 
 /** An organization of this directory's own tenant would make its members external users of themselves. */
 function refuseOwnTenant(deps: EntitlementDeps, organization: StoredConnectedOrganization): void {
-  const own = organization.identitySources.some((source) => identityKeyOf(source).value === deps.tenantId.toLowerCase());
+  const own = organization.identitySources.some((source) => {
+    const key = identityKeyOf(source);
+    return key.kind === 'tenant' && key.value === deps.tenantId.toLowerCase();
+  });
   if (own) throw new DomainError('invalidRequest', `Invalid connected organization: identitySources: tenant '${deps.tenantId}' is this directory's own tenant.`);
 }
 
