@@ -9,6 +9,7 @@ import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNE
  *   requests, assignments and approvals: filterByCurrentUser), so applications are refused it as they are in Graph;
  * - `submitRequest`: POST assignmentRequests, open at the route; the operation then decides by request type
  *   (`selfService` for a user's own, `manageAssignments` in the package's catalog for an administrator's);
+ * - `readTenant`: read tenant-wide administration (governed guests due to be removed): administrators only;
  * - the rest: administration, each at its level (DESIGN §2.4, reference §9).
  */
 export type Action =
@@ -22,7 +23,8 @@ export type Action =
   | 'manageResources'
   | 'managePackages'
   | 'manageAssignments'
-  | 'manageTenant';
+  | 'manageTenant'
+  | 'readTenant';
 
 /** What the caller is, as far as one decision in one catalog (or none) needs to know. */
 export interface Standing {
@@ -37,7 +39,7 @@ export interface Standing {
   catalogRoles: ReadonlySet<CatalogRoleId>;
 }
 
-const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead']);
+const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead', 'readTenant']);
 export const isReading = (action: Action) => READING.has(action);
 
 /** The decision itself: pure, so the whole matrix can be tested without storage or a directory. */
@@ -66,5 +68,7 @@ export function permits(action: Action, standing: Standing): boolean {
       return tenantWrite || has(CATALOG_OWNER, ACCESS_PACKAGE_MANAGER, ACCESS_PACKAGE_ASSIGNMENT_MANAGER);
     case 'manageTenant':
       return tenantWrite;
+    case 'readTenant':
+      return administrator || application !== null;
   }
 }
