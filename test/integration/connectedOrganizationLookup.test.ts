@@ -1,3 +1,4 @@
+import { MAX_SPONSORS_PER_KIND } from '../../shared/domain/connectedOrganizations/connectedOrganization';
 import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import {
@@ -97,6 +98,30 @@ describe('connected organization lookups (Azurite)', () => {
     const existing = await proposeConnectedOrganization(deps, { objectId: SYSTEM_ACTOR }, { email: 'pat@woodgrove.example' });
     expect(existing).toMatchObject({ displayName: 'Woodgrove', state: 'configured' });
     await expect(proposeConnectedOrganization(deps, { objectId: SYSTEM_ACTOR }, { email: 'no-at-sign' })).rejects.toMatchObject({ code: 'invalidRequest' });
+  });
+
+  it('refuses a sponsor past the 100 of one kind, leaving the organization as it was', async () => {
+    const now = deps.clock.now().toUTC().toISO()!;
+    const full = Array.from({ length: MAX_SPONSORS_PER_KIND }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, type: 'user' as const }));
+    const stored = await deps.store.connectedOrganizations.insert({
+      id: deps.newId(),
+      displayName: 'Full',
+      description: null,
+      identitySources: [{ '@odata.type': '#microsoft.graph.domainIdentitySource', domainName: 'full.example', displayName: 'Full' }],
+      state: 'configured',
+      createdDateTime: now,
+      modifiedDateTime: now,
+      internalSponsors: full,
+      externalSponsors: [],
+    });
+    await expect(addSponsor(deps, ADMIN, stored.value.id, 'internal', { '@odata.id': `https://graph.microsoft.com/v1.0/users/${DEBRA}` })).rejects.toMatchObject({
+      code: 'invalidRequest',
+      message: expect.stringContaining('already has 100 internal sponsors'),
+    });
+    expect((await deps.store.connectedOrganizations.get(stored.value.id))?.etag).toBe(stored.etag);
+    // The other kind has its own 100.
+    await addSponsor(deps, ADMIN, stored.value.id, 'external', { '@odata.id': `https://graph.microsoft.com/v1.0/users/${BEN_GUEST}` });
+    expect(await sponsorsOfConnectedOrganization(deps, stored.value.id, 'external')).toEqual([{ id: BEN_GUEST, type: 'user' }]);
   });
 
   it('a policy written while its organization is being deleted undoes itself, so no policy names a deleted organization', async () => {
