@@ -124,3 +124,36 @@ describe('externalUserSweep', () => {
     expect(await usersWithMail(email)).toMatchObject([{ accountEnabled: false }]);
   });
 });
+
+describe('a request for someone by address that waits (a scheduled start)', () => {
+  it('invites them at the start; if the address has meanwhile become a user holding the package, it ends deliveryFailed saying so', async () => {
+    const email = `fay.${Date.now()}@partner.example`;
+    const start = world.now().plus({ hours: 1 }).toUTC().toISO();
+    const { id } = await submitAssignmentRequest(deps, ADMIN, {
+      requestType: 'adminAdd',
+      assignment: { target: { email }, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId },
+      schedule: { startDateTime: start },
+    });
+    expect(await stateOf(id)).toMatchObject({ state: 'scheduled' });
+    expect(await usersWithMail(email)).toEqual([]);
+
+    // Meanwhile someone invites them by hand and assigns them the package directly.
+    const invited = (await (
+      await fetch(`${world.emulator.url}/v1.0/invitations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ invitedUserEmailAddress: email, inviteRedirectUrl: 'https://myapps.microsoft.com' }),
+      })
+    ).json()) as { invitedUser: { id: string } };
+    await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: invited.invitedUser.id, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+
+    world.advance({ hours: 1, minutes: 1 });
+    await sweepExpirations(deps, SWEEP);
+
+    const request = await stateOf(id);
+    expect(request).toMatchObject({ state: 'deliveryFailed', failureReason: expect.stringContaining('already has') });
+    expect(await usersWithMail(email)).toHaveLength(1);
+    // Found, not invited by Portcullis: never governed.
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: invited.invitedUser.id, subjectLifecycle: 'notGoverned' });
+  });
+});
