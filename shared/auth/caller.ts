@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors';
+import type { ExternalIdentity } from './externalCaller';
 
 /** Who is calling, from the claims DESIGN §2.4 names. */
 export interface Caller {
@@ -11,6 +12,8 @@ export interface Caller {
   /** An application calling as itself: `idtyp` = `app`, or no `scp` and `oid` equal to `sub` (see callerFromClaims). */
   isApplication: boolean;
   email: string | undefined;
+  /** Set for a caller from another tenant than the governed one (see withHomeTenant); absent for our own. */
+  external?: ExternalIdentity;
 }
 
 /**

@@ -29,8 +29,9 @@ export async function applicablePolicies(deps: EntitlementDeps, packageId: strin
   const facts: TargetFacts = {
     userId: target.id,
     userType: target.userType,
+    outsideDirectory: false,
     isInGroup: (groupId) => memberOf.has(groupId.toLowerCase()),
-    connectedOrganizationId: null,
+    connectedOrganization: null,
     matchesRule: (rule) => rules.get(rule)?.matches(subject, { now: deps.clock.now() }) ?? false,
   };
   return policies.filter((p) => isAllowedTarget(p, facts)).sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
