@@ -9,6 +9,7 @@ import type {
   ResourceRoleScope,
   ResourceScope,
 } from '../domain/entitlements';
+import { ConnectedOrganizationStore } from './connectedOrganizationStore';
 import { DocumentTable, type StoredDocument } from './documentTable';
 import { LocatedTable } from './locatedTable';
 import { rowKeysUnder } from './odataFilter';
@@ -49,6 +50,7 @@ export class EntitlementStore {
   readonly incompatibilities: DocumentTable<IncompatibilityLink>;
   readonly settings: DocumentTable<EntitlementSettings>;
   readonly retiring: DocumentTable<RetiringMark>;
+  readonly connectedOrganizations: ConnectedOrganizationStore;
 
   constructor(tables: Tables) {
     const table = (name: string) => () => tables.get(name);
@@ -69,6 +71,7 @@ export class EntitlementStore {
     this.incompatibilities = new DocumentTable(table('incompatibilities'), 'incompatibility');
     this.settings = new DocumentTable(table('settings'), 'settings');
     this.retiring = new DocumentTable(table('retiringParents'), 'deletion mark');
+    this.connectedOrganizations = new ConnectedOrganizationStore(tables);
   }
 
   rolesOf(catalogId: string, resourceId: string): Promise<StoredDocument<ResourceRole>[]> {

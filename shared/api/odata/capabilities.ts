@@ -4,6 +4,8 @@ export type PropertyType = 'string' | 'boolean' | 'dateTime' | 'guid' | 'number'
 export interface QueryCapabilities {
   /** Filterable property paths and their types, e.g. `{ id: 'guid', 'resource/id': 'guid', displayName: 'string' }`. */
   filter?: Record<string, PropertyType>;
+  /** Collections `$filter` may test with `any` and `all` lambdas, each with what its items answer to. */
+  filterLambdas?: Record<string, LambdaCapabilities>;
   /** Selectable top-level properties. */
   select?: string[];
   /** Expandable navigation properties, each with what its nested `$select`, `$expand` and `$filter` may use. */
@@ -13,6 +15,16 @@ export interface QueryCapabilities {
   count?: boolean;
   /** The largest `$top`; 999 unless set. */
   maxTop?: number;
+}
+
+/**
+ * The items of a collection inside a lambda (`identitySources/any(s: s/tenantId eq '…')`): their filterable
+ * properties, and the derived types a path may cast to (`s/microsoft.graph.azureActiveDirectoryTenant/tenantId`),
+ * named without the namespace.
+ */
+export interface LambdaCapabilities {
+  properties: Record<string, PropertyType>;
+  castTypes?: string[];
 }
 
 export const DEFAULT_MAX_TOP = 999;

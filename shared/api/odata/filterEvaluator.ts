@@ -30,7 +30,23 @@ function holds(node: FilterNode, entity: Record<string, unknown>): boolean {
       const actual = valueOf(node.operand, entity);
       return typeof actual === 'string' && containsText(node.kind, actual.toLowerCase(), node.value.toLowerCase());
     }
+    case 'any':
+    case 'all': {
+      const collection = readPath(entity, node.collection);
+      const items = Array.isArray(collection) ? collection.filter(isObject) : [];
+      const { predicate } = node;
+      if (predicate === undefined) return items.length > 0;
+      return node.kind === 'any' ? items.some((item) => holds(predicate, item)) : items.every((item) => holds(predicate, item));
+    }
   }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** An item of a derived type: its `@odata.type` names the type, with or without `#microsoft.graph.`, in any case. */
+function isOfType(entity: Record<string, unknown>, typeName: string): boolean {
+  const declared = entity['@odata.type'];
+  return typeof declared === 'string' && declared.replace(/^#?microsoft\.graph\./i, '').toLowerCase() === typeName.toLowerCase();
 }
 
 function containsText(how: 'startswith' | 'endswith' | 'contains', text: string, part: string): boolean {
@@ -47,7 +63,7 @@ function containsText(how: 'startswith' | 'endswith' | 'contains', text: string,
 function valueOf(expression: ValueExpression, entity: Record<string, unknown>): unknown {
   switch (expression.kind) {
     case 'property':
-      return readPath(entity, expression.path);
+      return expression.cast === undefined || isOfType(entity, expression.cast) ? readPath(entity, expression.path) : undefined;
     case 'tolower':
     case 'toupper': {
       const value = valueOf(expression.operand, entity);

@@ -16,8 +16,9 @@ const DATE_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+
 /** Anything that starts like a date, so a malformed one is reported as a date-time rather than as a number. */
 const DATE_LIKE = /\d{4}-\d{2}-\d{2}[\w:.+-]*/y;
 const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.])/y;
-const WORD = /[A-Za-z_][A-Za-z0-9_]*/y;
-/** `:` has no place in the grammar; it is a token so that a lambda (`any(x: ...)`) is reported as one. */
+/** A name, also namespace-qualified (`microsoft.graph.azureActiveDirectoryTenant`, a cast in a path). */
+const WORD = /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/y;
+/** `:` separates a lambda's variable from its predicate: `any(x: ...)`. */
 const SYMBOLS = ['(', ')', ',', '/', ':'] as const;
 /** What a `+` offset becomes when the client did not percent-encode it: `...T10:00:00 01:00`. */
 const DECODED_PLUS_OFFSET = /^ \d{2}:\d{2}/;

@@ -1,6 +1,6 @@
-import type { PropertyType } from './capabilities';
+import { declaredName, type LambdaCapabilities, type PropertyType } from './capabilities';
 import { tokenizeFilter, type FilterToken } from './filterLexer';
-import type { ComparisonOperator, FilterNode, Literal, StringFunction } from './filterTree';
+import type { ComparisonOperator, FilterNode, Literal, StringFunction, ValueExpression } from './filterTree';
 import { requireString, resolveProperty, typeLiteral, type TypedOperand } from './filterTyping';
 import { invalidOption } from './invalidQuery';
 
@@ -9,6 +9,7 @@ const MAX_FILTER_DEPTH = 32;
 const COMPARISON_OPERATORS: readonly ComparisonOperator[] = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'];
 const STRING_FUNCTIONS: readonly StringFunction[] = ['startswith', 'endswith', 'contains'];
 const CASE_FUNCTIONS = ['tolower', 'toupper'] as const;
+const LAMBDA_OPERATORS: readonly string[] = ['any', 'all'];
 const OPERATOR_LIST = 'eq, ne, gt, ge, lt, le, in';
 const FUNCTION_LIST = 'startswith, endswith, contains, tolower, toupper';
 
@@ -16,11 +17,37 @@ const FUNCTION_LIST = 'startswith, endswith, contains, tolower, toupper';
  * Parses a `$filter` and checks it against the filterable properties, so nothing unknown or mistyped reaches
  * evaluation. `option` names the option in error messages (`$filter`, or one nested in an `$expand`).
  */
-export function parseFilter(text: string, filterable: Readonly<Record<string, PropertyType>>, option = '$filter'): FilterNode {
+export function parseFilter(
+  text: string,
+  filterable: Readonly<Record<string, PropertyType>>,
+  option = '$filter',
+  lambdas: Readonly<Record<string, LambdaCapabilities>> = {},
+): FilterNode {
   if (text.length > MAX_FILTER_LENGTH) throw invalidOption(option, `longer than ${MAX_FILTER_LENGTH} characters`);
   if (text.trim() === '') throw invalidOption(option, 'empty');
   const end: FilterToken = { kind: 'end', text: '', at: text.length };
-  return new FilterParser(tokenizeFilter(text, option), end, filterable, option).whole();
+  return new FilterParser(tokenizeFilter(text, option), end, { filterable }, lambdas, option).whole();
+}
+
+type WordToken = Extract<FilterToken, { kind: 'word' }>;
+
+/** What property paths may name where the parser stands: the entity's, or inside a lambda its variable's. */
+interface Scope {
+  filterable: Readonly<Record<string, PropertyType>>;
+  /** The lambda variable, inside a lambda. */
+  variable?: string;
+}
+
+const CAST_PREFIX = 'microsoft.graph.';
+
+/** Inside `any(v: …)`: `v/<property>` for each item property, and `v/microsoft.graph.<type>/<property>` for each cast. */
+function lambdaScope(variable: string, capabilities: LambdaCapabilities): Scope {
+  const filterable: Record<string, PropertyType> = {};
+  for (const [property, type] of Object.entries(capabilities.properties)) {
+    filterable[`${variable}/${property}`] = type;
+    for (const cast of capabilities.castTypes ?? []) filterable[`${variable}/${CAST_PREFIX}${cast}/${property}`] = type;
+  }
+  return { filterable, variable };
 }
 
 /** Recursive descent: `or` binds loosest, then `and`, then `not`, then comparisons and function calls. */
@@ -30,7 +57,8 @@ class FilterParser {
   constructor(
     private readonly tokens: readonly FilterToken[],
     private readonly end: FilterToken,
-    private readonly filterable: Readonly<Record<string, PropertyType>>,
+    private scope: Scope,
+    private readonly lambdas: Readonly<Record<string, LambdaCapabilities>>,
     private readonly option: string,
   ) {}
 
@@ -68,8 +96,54 @@ class FilterParser {
       this.#expectSymbol(')');
       return node;
     }
+    const lambda = this.#lambdaAhead();
+    if (lambda) return this.#lambda(lambda, depth);
     const stringFunction = STRING_FUNCTIONS.find((name) => isCall(token, this.#peek(1), name));
     return stringFunction === undefined ? this.#comparison(depth) : this.#stringFunctionCall(stringFunction, depth);
+  }
+
+  /** `a/b/any(` where the parser stands: the collection path's words and the operator. */
+  #lambdaAhead(): { path: WordToken[]; operator: WordToken } | undefined {
+    const path: WordToken[] = [];
+    for (let ahead = 0; ; ahead += 2) {
+      const token = this.#peek(ahead);
+      if (token.kind !== 'word') return undefined;
+      const next = this.#peek(ahead + 1);
+      if (isSymbol(next, '(')) return path.length > 0 && LAMBDA_OPERATORS.includes(token.text.toLowerCase()) ? { path, operator: token } : undefined;
+      if (!isSymbol(next, '/')) return undefined;
+      path.push(token);
+    }
+  }
+
+  /** `collection/any(v: predicate)`, `collection/all(v: predicate)` or `collection/any()`; lambdas do not nest. */
+  #lambda({ path, operator }: { path: WordToken[]; operator: WordToken }, depth: number): FilterNode {
+    const kind = operator.text.toLowerCase() === 'all' ? 'all' : 'any';
+    const written = path.map((word) => word.text).join('/');
+    const at = path[0]!.at;
+    if (this.scope.variable !== undefined) throw this.#fail(`lambdas cannot be nested: found '${written}/${operator.text}('`, at);
+    const names = Object.keys(this.lambdas);
+    const collection = declaredName(names, written);
+    const capabilities = collection === undefined ? undefined : this.lambdas[collection];
+    if (collection === undefined || capabilities === undefined) {
+      throw this.#fail(`'${written}' cannot be tested with ${kind} here`, at, `Collections for any and all: ${names.join(', ') || 'none'}`);
+    }
+    this.#position += path.length * 2 + 2;
+    if (kind === 'any' && this.#acceptSymbol(')')) return { kind, collection };
+    const variable = this.#peek();
+    if (variable.kind !== 'word' || variable.text.includes('.')) {
+      throw this.#fail(`expected a variable name such as 'x' in '${written}/${kind}(x: ...)' but found ${describe(variable)}`, variable.at);
+    }
+    this.#position++;
+    this.#expectSymbol(':');
+    const outer = this.scope;
+    this.scope = lambdaScope(variable.text, capabilities);
+    try {
+      const predicate = this.#disjunction(depth + 1);
+      this.#expectSymbol(')');
+      return { kind, collection, predicate };
+    } finally {
+      this.scope = outer;
+    }
   }
 
   #stringFunctionCall(name: StringFunction, depth: number): FilterNode {
@@ -144,13 +218,21 @@ class FilterParser {
         throw this.#fail(`expected a property name after '/' but found ${describe(segment)}`, segment.at);
       }
       if (isSymbol(this.#peek(1), '(')) {
-        throw this.#fail(`lambda operators (any, all) are not supported: found '${segment.text}('`, segment.at);
+        throw this.#fail(`'${segment.text}(' after a path is a lambda (any, all), a condition that cannot be used as a value`, segment.at);
       }
       this.#position++;
       segments.push(segment.text);
     }
-    const { path, type } = resolveProperty(segments.join('/'), first.at, this.filterable, this.option);
-    return { expression: { kind: 'property', path }, type, text: path, at: first.at };
+    const { path, type } = resolveProperty(segments.join('/'), first.at, this.scope.filterable, this.option);
+    return { expression: this.#propertyExpression(path), type, text: path, at: first.at };
+  }
+
+  /** Inside a lambda a path is the item's (`v/tenantId` reads `tenantId`), with the cast it names, if any. */
+  #propertyExpression(path: string): ValueExpression {
+    const { variable } = this.scope;
+    if (variable === undefined) return { kind: 'property', path };
+    const [first = '', ...rest] = path.slice(variable.length + 1).split('/');
+    return first.startsWith(CAST_PREFIX) ? { kind: 'property', path: rest.join('/'), cast: first.slice(CAST_PREFIX.length) } : { kind: 'property', path: [first, ...rest].join('/') };
   }
 
   #literalFor(operand: TypedOperand, operator: ComparisonOperator): Literal {

@@ -13,9 +13,13 @@ export type Literal =
   | { kind: 'boolean'; value: boolean }
   | { kind: 'null' };
 
-/** What a comparison reads from the entity: a declared property path such as `resource/id`, maybe case-mapped. */
+/**
+ * What a comparison reads from the entity: a declared property path such as `resource/id`, maybe case-mapped.
+ * Inside a lambda the path is the item's, and `cast` (a type name without namespace) reads it only from items of
+ * that type.
+ */
 export type ValueExpression =
-  | { kind: 'property'; path: string }
+  | { kind: 'property'; path: string; cast?: string }
   | { kind: 'tolower' | 'toupper'; operand: ValueExpression };
 
 /** A checked `$filter`: every property in it is filterable and every literal has its property's type. */
@@ -24,4 +28,6 @@ export type FilterNode =
   | { kind: 'not'; operand: FilterNode }
   | { kind: 'comparison'; operator: ComparisonOperator; left: ValueExpression; right: Literal }
   | { kind: 'in'; left: ValueExpression; values: Literal[] }
-  | { kind: StringFunction; operand: ValueExpression; value: string };
+  | { kind: StringFunction; operand: ValueExpression; value: string }
+  /** `collection/any(v: predicate)`, `collection/all(v: predicate)`; `any()` without one: the collection is not empty. */
+  | { kind: 'any' | 'all'; collection: string; predicate?: FilterNode };

@@ -22,7 +22,7 @@ export function parseODataQuery(query: URLSearchParams, capabilities: QueryCapab
   const parsed: ODataQuery = { expand: [], orderBy: [], count: false };
 
   const filter = value('$filter');
-  if (filter !== undefined) parsed.filter = parseFilter(filter, capabilities.filter ?? {});
+  if (filter !== undefined) parsed.filter = parseFilter(filter, capabilities.filter ?? {}, '$filter', capabilities.filterLambdas);
   const select = value('$select');
   if (select !== undefined) parsed.select = parseSelect(select, capabilities.select ?? []);
   const expand = value('$expand');

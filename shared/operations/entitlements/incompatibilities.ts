@@ -1,4 +1,5 @@
 import type { Caller } from '../../auth/caller';
+import { referencedObject } from '../../api/odataReference';
 import { mapConcurrently } from '../../concurrently';
 import { DomainError, isDomainError } from '../../domain/errors';
 import type { AccessPackage } from '../../domain/entitlements';
@@ -16,21 +17,9 @@ export const MAX_INCOMPATIBILITIES_PER_PACKAGE = 100;
 
 export type IncompatibleKind = 'accessPackage' | 'group';
 
-/**
- * The id a `$ref` body points at: the last segment of `@odata.id`, which must name the expected collection
- * (`…/accessPackages/{id}` or `…/groups/{id}`); any host is accepted, as clients send Graph's.
- */
+/** The id a `$ref` body points at, which must name the expected collection (`…/accessPackages/{id}` or `…/groups/{id}`). */
 export function referencedId(body: Record<string, unknown>, kind: IncompatibleKind): string {
-  const link = body['@odata.id'];
-  const collection = kind === 'group' ? 'groups' : 'accessPackages';
-  if (typeof link !== 'string') throw new DomainError('invalidRequest', 'Invalid reference: the body needs "@odata.id".');
-  const match = new RegExp(`/${collection}/([^/?#]+)$`).exec(link);
-  if (!match?.[1]) throw new DomainError('invalidRequest', `Invalid reference: "@odata.id" must end in /${collection}/{id}.`);
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    throw new DomainError('invalidRequest', 'Invalid reference: the id in "@odata.id" is not validly encoded.');
-  }
+  return referencedObject(body, [kind === 'group' ? 'groups' : 'accessPackages']).id;
 }
 
 /**
