@@ -103,6 +103,8 @@ export interface DirectoryPort {
   /** A user by object id or user principal name; `undefined` when there is none. */
   getUser(idOrUserPrincipalName: string): Promise<DirectoryUser | undefined>;
   findUserByEmployeeId(employeeId: string): Promise<DirectoryUser | undefined>;
+  /** The user an address belongs to (their `mail` or one of their `otherMails`, any letter case); `undefined` when none. */
+  findUserByEmail(email: string): Promise<DirectoryUser | undefined>;
   getUserSponsorIds(userId: string): Promise<string[]>;
   /** All users, a page at a time. */
   listUsers(page?: string): Promise<DirectoryPage<DirectoryUser>>;
@@ -117,6 +119,10 @@ export interface DirectoryPort {
   deleteUser(userId: string): Promise<void>;
   /** The ids of the directory role definitions the user holds across the whole tenant (not within an administrative unit). */
   getDirectoryRoleIds(userId: string): Promise<string[]>;
+  /**
+   * Invites a user from outside as a guest (`POST /invitations`) and answers the guest; an address that already
+   * belongs to a user answers that user. A refused invitation (a blocked domain) throws a `permanent` error.
+   */
   inviteExternalUser(invitation: Invitation): Promise<DirectoryUser>;
 
   getGroup(groupId: string): Promise<DirectoryGroup | undefined>;

@@ -72,6 +72,14 @@ export class GraphDirectory implements DirectoryPort {
     return user && toDirectoryUser(user);
   }
 
+  async findUserByEmail(email: string): Promise<DirectoryUser | undefined> {
+    const address = odataString(email.trim());
+    const filter = encodeURIComponent(`mail eq ${address} or otherMails/any(m:m eq ${address})`);
+    const users = await this.graph.get<Collection<GraphUser>>(`/users?$filter=${filter}&$select=${USER_SELECT}&${MANAGER}`);
+    const [user] = users.value;
+    return user && toDirectoryUser(user);
+  }
+
   async getUserSponsorIds(userId: string): Promise<string[]> {
     return this.#allIds(`/users/${readable('objectId', 'user id', userId)}/sponsors?$select=id`);
   }

@@ -13,6 +13,8 @@ import { ignoreExisting } from './storeErrors';
 export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'graceRemoval' | 'requestRecovery';
 /** `redelivery`: one assignment's operations; `packageRoleChange`: a role added to or taken out of a package, for its assignees. */
 export type RedeliveryKind = 'redelivery' | 'packageRoleChange';
+/** A governed guest's sign-in blocked, or their account deleted, after their last assignment ended (the external user sweep's). */
+export type ExternalUserKind = 'externalUserBlock' | 'externalUserDelete';
 
 export interface DueItem<K extends string = string> {
   kind: K;

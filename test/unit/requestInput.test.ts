@@ -9,7 +9,7 @@ const ASSIGNMENT_ID = 'a6bb6942-3ae1-4259-9908-0133aaee9377';
 const CHOICE_QUESTION_ID = '8fe745e7-80b2-490d-bd22-4e708c77288c';
 const TEXT_QUESTION_ID = '7aaa18c9-8e4f-440f-bd5a-3a7ce312cbe6';
 
-const noAssignment = { id: null, targetId: null, assignmentPolicyId: null, accessPackageId: null };
+const noAssignment = { id: null, targetId: null, target: null, assignmentPolicyId: null, accessPackageId: null };
 const userAdd = { requestType: 'userAdd', assignment: { accessPackageId: PACKAGE_ID } };
 const stringAnswer = (questionId: string, value: string, displayValue: string | null = null) => ({
   '@odata.type': '#microsoft.graph.accessPackageAnswerString' as const,
@@ -23,7 +23,7 @@ describe('parseRequestInput: the documented request bodies (v1.0 create page)', 
     [
       'example 1: an administrator assigns a user already in the directory',
       { requestType: 'adminAdd', assignment: { targetId: USER_ID, assignmentPolicyId: POLICY_ID, accessPackageId: PACKAGE_ID } },
-      { requestType: 'adminAdd', assignment: { id: null, targetId: USER_ID, assignmentPolicyId: POLICY_ID, accessPackageId: PACKAGE_ID }, schedule: null, justification: null, answers: [] },
+      { requestType: 'adminAdd', assignment: { ...noAssignment, targetId: USER_ID, assignmentPolicyId: POLICY_ID, accessPackageId: PACKAGE_ID }, schedule: null, justification: null, answers: [] },
     ],
     [
       'example 2: an administrator removes an assignment',
@@ -100,15 +100,12 @@ describe('parseRequestInput: the documented request bodies (v1.0 create page)', 
     expect(parseRequestInput(body)).toEqual(expected);
   });
 
-  it('refuses example 5 (a user not yet in the directory, by email) and says what to do instead', () => {
-    const body = {
-      requestType: 'AdminAdd',
-      accessPackageAssignment: { target: { email: 'user@contoso.com' }, assignmentPolicyId: POLICY_ID, accessPackageId: PACKAGE_ID },
-    };
-    expect(invalidRequestMessage(() => parseRequestInput(body))).toBe(
-      "Invalid assignment request: accessPackageAssignment.target: is not supported; give the user's object id in targetId " +
-        '(a user not yet in the directory, such as one named by email, must be invited first).',
-    );
+  it.each([
+    ['beta names', 'accessPackageAssignment'],
+    ['v1.0 names', 'assignment'],
+  ])('takes example 5 (a user not yet in the directory, by email) in %s', (_names, key) => {
+    const body = { requestType: 'AdminAdd', [key]: { target: { email: ' user@contoso.com ' }, assignmentPolicyId: POLICY_ID, accessPackageId: PACKAGE_ID } };
+    expect(parseRequestInput(body).assignment).toEqual({ ...noAssignment, target: { email: 'user@contoso.com', displayName: null }, assignmentPolicyId: POLICY_ID, accessPackageId: PACKAGE_ID });
   });
 });
 
@@ -135,7 +132,7 @@ describe('parseRequestInput: what each request type needs in assignment', () => 
 
   it.each<[string, unknown, string]>([
     ['userAdd without assignment', { requestType: 'userAdd' }, 'assignment: is required; userAdd requests name accessPackageId (the access package to request)'],
-    ['adminAdd with a null assignment', { requestType: 'adminAdd', assignment: null }, 'assignment: is required; adminAdd requests name accessPackageId and targetId'],
+    ['adminAdd with a null assignment', { requestType: 'adminAdd', assignment: null }, 'assignment: is required; adminAdd requests name accessPackageId and targetId or target.email'],
     ['adminRemove without assignment', { requestType: 'adminRemove' }, 'assignment: is required; adminRemove requests name id (the assignment to remove)'],
     ['beta spelling without the package', { requestType: 'userAdd', accessPackageAssignment: {} }, 'accessPackageAssignment.accessPackageId: is required for userAdd requests: the access package to assign'],
     ['userAdd without the package', { requestType: 'userAdd', assignment: { targetId: USER_ID } }, 'assignment.accessPackageId: is required for userAdd requests'],
@@ -154,7 +151,11 @@ describe('parseRequestInput: what each request type needs in assignment', () => 
     ['a package id that is not a GUID', { requestType: 'userAdd', assignment: { accessPackageId: 'Sales' } }, "assignment.accessPackageId: 'Sales' is not a GUID"],
     ['an unknown assignment property', { requestType: 'userAdd', assignment: { accessPackageId: PACKAGE_ID, catalogId: PACKAGE_ID } }, "assignment: unknown property 'catalogId' (not in accessPackageAssignment)"],
     ['an assignment that is not an object', { requestType: 'userAdd', assignment: PACKAGE_ID }, "assignment: expected an object (accessPackageAssignment), got 'a914b616"],
-    ['a target given by object id', { requestType: 'adminAdd', assignment: { target: { objectId: USER_ID }, accessPackageId: PACKAGE_ID } }, "assignment.target: is not supported; give the user's object id in targetId"],
+    ['a target given by object id', { requestType: 'adminAdd', assignment: { target: { objectId: USER_ID }, accessPackageId: PACKAGE_ID } }, "assignment.target: unknown property 'objectId' (not in accessPackageSubject)"],
+    ['a target address that is no address', { requestType: 'adminAdd', assignment: { target: { email: 'not-an-address' }, accessPackageId: PACKAGE_ID } }, 'assignment.target.email: must be an email address'],
+    ['both a target id and a target address', { requestType: 'adminAdd', assignment: { targetId: USER_ID, target: { email: 'a@fabrikam.com' }, accessPackageId: PACKAGE_ID } }, 'assignment.target: give targetId or target.email, not both'],
+    ['a target address on a userAdd', { requestType: 'userAdd', assignment: { target: { email: 'a@fabrikam.com' }, accessPackageId: PACKAGE_ID } }, 'assignment.target: must be left out of userAdd requests'],
+    ['a target address on a removal', { requestType: 'adminRemove', assignment: { id: ASSIGNMENT_ID, target: { email: 'a@fabrikam.com' } } }, 'assignment.target: must be left out of adminRemove requests'],
   ])('refuses %s', (_situation, body, message) => {
     expect(invalidRequestMessage(() => parseRequestInput(body))).toContain(message);
   });

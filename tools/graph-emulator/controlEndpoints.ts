@@ -7,7 +7,7 @@ type ControlHandler = (runtime: EmulatorRuntime, body: Buffer) => GraphResponse;
 
 /**
  * The emulator's own endpoints under `/_emulator/`, for tests and benchmarks: fault rules, request counts, the
- * outbox, and a reset. They are not Graph requests and are never counted or faulted.
+ * outbox, the invitation policy (blocked domains), and a reset. They are not Graph requests and are never counted or faulted.
  */
 const CONTROL: Record<string, Partial<Record<string, ControlHandler>>> = {
   faults: {
@@ -34,6 +34,13 @@ const CONTROL: Record<string, Partial<Record<string, ControlHandler>>> = {
     DELETE: (runtime) => {
       runtime.outbox.clear();
       return noContent();
+    },
+  },
+  invitationPolicy: {
+    GET: (runtime) => ok({ blockedDomains: runtime.directory.blockedInvitationDomains }),
+    PUT: (runtime, body) => {
+      runtime.directory.blockedInvitationDomains = readBlockedDomains(body);
+      return ok({ blockedDomains: runtime.directory.blockedInvitationDomains });
     },
   },
   reset: {
@@ -76,4 +83,21 @@ function readFaultSettings(body: Buffer): { rules: ReturnType<typeof parseFaultR
     if (error instanceof InvalidFaultRulesError) throw badRequest(error.message, 'BadRequest');
     throw error;
   }
+}
+
+const DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+const MAX_BLOCKED_DOMAINS = 1_000;
+
+function readBlockedDomains(body: Buffer): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw badRequest('The body must be JSON: {"blockedDomains": ["fabrikam.com"]}.', 'BadRequest');
+  }
+  const domains = (value as { blockedDomains?: unknown } | null)?.blockedDomains;
+  if (!Array.isArray(domains) || domains.length > MAX_BLOCKED_DOMAINS || !domains.every((d) => typeof d === 'string' && DOMAIN.test(d.toLowerCase()))) {
+    throw badRequest(`The body must be {"blockedDomains": [...]} with at most ${MAX_BLOCKED_DOMAINS} domain names.`, 'BadRequest');
+  }
+  return [...new Set(domains.map((d: string) => d.toLowerCase()))];
 }

@@ -28,6 +28,8 @@ export class DirectoryState {
   readonly organization: OrganizationProperties;
   /** The tenant's `*.onmicrosoft.com` domain, where invited guests' user principal names live. */
   readonly initialDomain: string;
+  /** The B2B collaboration policy's blocked domains (lower case): invitations to them are refused. */
+  blockedInvitationDomains: readonly string[] = [];
   readonly #users = new Map<string, UserRecord>();
   readonly #userIdsByPrincipalName = new Map<string, string>();
   readonly #tombstones: UserTombstone[] = [];

@@ -45,6 +45,8 @@ export interface RequestInput {
     /** The existing assignment, for remove and update requests. */
     id: string | null;
     targetId: string | null;
+    /** An adminAdd's target named by address instead (`target.email`): someone to invite if not in the directory. */
+    target: { email: string; displayName: string | null } | null;
     assignmentPolicyId: string | null;
     accessPackageId: string | null;
   };
@@ -99,6 +101,14 @@ export interface AssignmentRequest {
   assignmentPolicyId: string;
   catalogId: string;
   targetId: string;
+  /**
+   * The access package subject the request is for, when that person was not in the directory when it was made:
+   * `targetId` is then the subject's id until fulfilment invites them (or finds them) and refiles the request
+   * under their object id.
+   */
+  targetSubjectId?: string;
+  /** Why delivery failed, when it did for a reason a retry cannot mend (an invitation refused). */
+  failureReason?: string;
   /** The assignment the request creates, or the one it updates or removes. */
   assignmentId: string | null;
   requestorId: string;

@@ -37,29 +37,28 @@ const DECLARED = new Set(['requestType', 'assignment', 'accessPackageAssignment'
 
 const requestType = enumIgnoringCase(CALLER_REQUEST_TYPES);
 
+/** An address as Entra's invitations take it: one `@`, a dotted domain, no spaces. */
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/** The longest address SMTP allows. */
+const MAX_EMAIL_LENGTH = 254;
+
 /**
- * The assignment a request adds, updates or removes. Graph's create page also lets an administrator name a user
- * who is not yet in the directory as `target: {email}`; Portcullis does not invite users, so that is refused with
- * what to do instead rather than as an unknown property.
+ * The person an administrator assigns by address (Graph's create page, Example 5): someone who may not be in the
+ * directory yet, invited when the request is carried out.
  */
-const assignmentReference: z.ZodType<AssignmentReference, unknown> = z.preprocess(
-  (value, ctx) => {
-    if (!isJsonObject(value) || !('target' in value)) return value;
-    ctx.addIssue({
-      code: 'custom',
-      path: ['target'],
-      message: "is not supported; give the user's object id in targetId (a user not yet in the directory, such as one named by email, must be invited first)",
-    });
-    const { target: _refused, ...rest } = value;
-    return rest;
-  },
-  graphObject('accessPackageAssignment', {
-    id: orNull(guid()),
-    targetId: orNull(guid()),
-    assignmentPolicyId: orNull(guid()),
-    accessPackageId: orNull(guid()),
-  }),
-);
+const targetByEmail = graphObject('accessPackageSubject', {
+  email: text(MAX_EMAIL_LENGTH).refine((value) => EMAIL.test(value.trim()), { error: 'must be an email address, such as alice@fabrikam.com' }),
+  displayName: optionalText(MAX_REQUEST_TEXT_LENGTH),
+}).transform(({ email, displayName }) => ({ email: email.trim(), displayName }));
+
+/** The assignment a request adds, updates or removes; an addition may name its target by address (`target.email`). */
+const assignmentReference: z.ZodType<AssignmentReference, unknown> = graphObject('accessPackageAssignment', {
+  id: orNull(guid()),
+  targetId: orNull(guid()),
+  target: orNull(targetByEmail),
+  assignmentPolicyId: orNull(guid()),
+  accessPackageId: orNull(guid()),
+});
 
 /** An expiration that sets nothing, or says `notSpecified` (as Graph echoes it), asks for no end of its own. */
 const requestedExpiration = z.preprocess(
@@ -163,7 +162,7 @@ function unexpectedProperties(body: Record<string, unknown>): Problem[] {
 /** What each request type names in `assignment`, said the way a caller fixes it. */
 const NEEDED: Record<CallerRequestType, string> = {
   userAdd: 'accessPackageId (the access package to request)',
-  adminAdd: 'accessPackageId and targetId (the access package, and the user to assign)',
+  adminAdd: 'accessPackageId and targetId or target.email (the access package, and the user to assign)',
   userRemove: 'id (the assignment to remove)',
   adminRemove: 'id (the assignment to remove)',
   userUpdate: 'id (the assignment to update), or accessPackageId (the access package of your assignment)',
@@ -180,7 +179,11 @@ function assignmentProblems(type: CallerRequestType, given: AssignmentReference 
     case 'adminAdd': {
       const problems: Problem[] = [];
       if (missing('accessPackageId')) problems.push(problem('accessPackageId', `is required for ${type} requests: the access package to assign`));
-      if (type === 'adminAdd' && missing('targetId')) problems.push(problem('targetId', 'is required for adminAdd requests: the object id of the user to assign'));
+      if (type === 'adminAdd' && missing('targetId') && missing('target')) {
+        problems.push(problem('targetId', 'is required for adminAdd requests: the object id of the user to assign (or target.email, the address of someone to invite)'));
+      }
+      if (!missing('targetId') && !missing('target')) problems.push(problem('target', 'give targetId or target.email, not both'));
+      if (type === 'userAdd' && !missing('target')) problems.push(problem('target', 'must be left out of userAdd requests, which are for the caller; an administrator assigns by address with adminAdd'));
       if (!missing('id')) {
         const update = type === 'userAdd' ? 'userUpdate' : 'adminUpdate';
         problems.push(problem('id', `must be left out of ${type} requests, which make a new assignment; to change an existing one, use ${update}`));
@@ -189,9 +192,11 @@ function assignmentProblems(type: CallerRequestType, given: AssignmentReference 
     }
     case 'userRemove':
     case 'adminRemove':
+      if (!missing('target')) return [problem('target', `must be left out of ${type} requests, which name the assignment by id`)];
       return missing('id') ? [problem('id', `is required for ${type} requests: the id of the assignment to remove`)] : [];
     case 'userUpdate':
     case 'adminUpdate':
+      if (!missing('target')) return [problem('target', `must be left out of ${type} requests; name the user by targetId`)];
       if (!missing('id')) return [];
       if (missing('accessPackageId')) return [problem('id', `is required for ${type} requests, which name ${NEEDED[type]}`)];
       return type === 'adminUpdate' && missing('targetId')

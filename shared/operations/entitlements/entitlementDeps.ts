@@ -5,11 +5,12 @@ import type { DirectoryPort } from '../../directory/directoryPort';
 import type { Clock } from '../../domain/clock';
 import type { AuditLog } from '../../store/auditLog';
 import type { EntitlementStore } from '../../store/entitlementStore';
-import type { DueWorkStore, ExpirationKind, RedeliveryKind } from '../../store/dueWork';
+import type { DueWorkStore, ExpirationKind, ExternalUserKind, RedeliveryKind } from '../../store/dueWork';
 import type { GrantLedger } from '../../store/grantLedger';
 import type { GrantStore } from '../../store/grantStore';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
+import type { SubjectStore } from '../../store/subjectStore';
 
 /** What the entitlement operations need; tests pass real stores on Azurite and the Graph emulator. */
 export interface EntitlementDeps {
@@ -20,6 +21,10 @@ export interface EntitlementDeps {
   due: DueWorkStore<ExpirationKind>;
   /** Deliveries to apply again, by when (the reconcile sweep's index). */
   redeliveries: DueWorkStore<RedeliveryKind>;
+  /** Access package subjects: people requests and assignments are for before (and after) they are in the directory. */
+  subjects: SubjectStore;
+  /** Blocks and deletions of governed guests, by when (the external user sweep's index). */
+  externalUserWork: DueWorkStore<ExternalUserKind>;
   sweeps: SweepStates;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UserRecord } from '../directoryRecords';
 import type { DirectoryState } from '../directoryState';
-import { badRequest, requireObjectBody } from '../graphErrors';
+import { badRequest, GraphHttpError, requireObjectBody } from '../graphErrors';
 import { graphDateTime, opaqueId } from '../ids';
 import { created, odataContext } from '../responses';
 import { route, type Route, type RouteContext } from '../router';
@@ -33,6 +33,11 @@ function invite(context: RouteContext) {
   if (typeof sendInvitationMessage !== 'boolean') throw badRequest('The sendInvitationMessage must be true or false.', 'BadRequest');
 
   const email = address.trim();
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  if (directory.blockedInvitationDomains.includes(domain) && !directory.userByEmail(email)) {
+    // Entra refuses an invitation its B2B collaboration allow/block list forbids.
+    throw new GraphHttpError(403, 'Forbidden', `Invitations to the domain '${domain}' are blocked by the tenant's external collaboration settings.`);
+  }
   const user =
     directory.userByEmail(email) ??
     directory.user(guestPrincipalName(directory, email)) ??

@@ -1,0 +1,65 @@
+import { isDomainError } from '../../domain/errors';
+import type { AccessPackageSubject } from '../../domain/subjects/accessPackageSubject';
+import type { StoredDocument } from '../../store/documentTable';
+import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
+
+/** Who a subject is, as the caller or the administrator's request describes them. */
+export interface SubjectDescription {
+  email: string;
+  displayName?: string | null;
+  principalName?: string | null;
+  connectedOrganizationId?: string | null;
+  /** The home tenant and object id of an external caller (their token's `tid` and `oid`). */
+  homeTenantId?: string | null;
+  homeObjectId?: string | null;
+}
+
+/**
+ * The subject for a person, made on first use: found by home identity, else by address, else new. Two callers
+ * making the same person's subject at once end with one: the first lookup row written wins, and the loser reads it.
+ */
+export async function subjectFor(deps: EntitlementDeps, who: SubjectDescription): Promise<AccessPackageSubject> {
+  const found = await findSubject(deps, who);
+  if (found) return found.value;
+  const subject: AccessPackageSubject = {
+    id: deps.newId(),
+    objectId: null,
+    email: who.email.trim(),
+    displayName: who.displayName ?? null,
+    principalName: who.principalName ?? who.email.trim(),
+    subjectType: 'user',
+    connectedOrganizationId: who.connectedOrganizationId ?? null,
+    homeTenantId: who.homeTenantId?.toLowerCase() ?? null,
+    homeObjectId: who.homeObjectId?.toLowerCase() ?? null,
+    subjectLifecycle: 'notDefined',
+    invitation: null,
+    removal: null,
+    createdDateTime: nowIso(deps),
+  };
+  try {
+    await deps.subjects.insert(subject);
+  } catch (error) {
+    if (!isDomainError(error) || error.code !== 'alreadyExists') throw error;
+  }
+  // Whoever won the lookup rows owns the person.
+  return (await findSubject(deps, who))?.value ?? subject;
+}
+
+async function findSubject(deps: EntitlementDeps, who: SubjectDescription): Promise<StoredDocument<AccessPackageSubject> | undefined> {
+  const byHome = who.homeTenantId && who.homeObjectId ? await deps.subjects.byHome(who.homeTenantId, who.homeObjectId) : undefined;
+  return byHome ?? (await deps.subjects.byEmail(who.email));
+}
+
+/** The subject of an external caller, by the tenant id and object id their token carries. */
+export async function findSubjectByHome(deps: EntitlementDeps, tenantId: string, objectId: string): Promise<AccessPackageSubject | undefined> {
+  return (await deps.subjects.byHome(tenantId, objectId))?.value;
+}
+
+export async function findSubjectByEmail(deps: EntitlementDeps, email: string): Promise<AccessPackageSubject | undefined> {
+  return (await deps.subjects.byEmail(email))?.value;
+}
+
+/** The subject whose guest has this object id here (invited or found by Portcullis). */
+export async function findSubjectByObjectId(deps: EntitlementDeps, objectId: string): Promise<AccessPackageSubject | undefined> {
+  return (await deps.subjects.byObjectId(objectId))?.value;
+}
