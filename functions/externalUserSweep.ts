@@ -1,9 +1,10 @@
-import type { InvocationContext, Timer } from '@azure/functions';
 import { registerTimer } from '../shared/hosting/registry';
+import { sweepHandler } from '../shared/hosting/sweepHandler';
+import { sweepExternalUsers } from '../shared/operations/externalUsers/externalUserSweep';
 
-/** Blocks, then deletes, external users left with no assignment, per the settings. */
-export async function externalUserSweep(_timer: Timer, context: InvocationContext): Promise<void> {
-  context.log('externalUserSweep: external-user lifecycle is not built yet, so there is no work to do.');
-}
+/** Blocks, then deletes, governed external users left with no assignment, per the settings, when that falls due. */
+export const externalUserSweep = sweepHandler('externalUserSweep', sweepExternalUsers);
 
-registerTimer('externalUserSweep', { schedule: '0 0 3 * * *', handler: externalUserSweep });
+// Every five minutes: a block is due the moment the last assignment ends (and is tried then too), so a guest is
+// blocked within minutes at worst; a run with nothing due reads one empty range of its index.
+registerTimer('externalUserSweep', { schedule: '0 */5 * * * *', handler: externalUserSweep });

@@ -146,6 +146,18 @@ export class GrantStore {
     if (request.requestorId !== request.targetId && request.requestorId !== SYSTEM_ACTOR) await this.#point('requestor', request.requestorId, pointer);
   }
 
+  /**
+   * Points a request's pointers at the partition it was refiled under (an invited subject's request moving to
+   * their object id): the locator, and the requestor's list of requests made for others.
+   */
+  async relocateRequest(request: AssignmentRequest): Promise<void> {
+    const pointer = { id: request.id, targetId: request.targetId };
+    await this.#index.together([this.#index.upsertion(indexKey('locator', request.id), tableKey(request.id), pointer)]);
+    if (request.requestorId !== request.targetId && request.requestorId !== SYSTEM_ACTOR) {
+      await this.#index.together([this.#index.upsertion(indexKey('requestor', request.requestorId), tableKey(request.id), pointer)]);
+    }
+  }
+
   async indexAssignment(assignment: Assignment): Promise<void> {
     const pointer = { id: assignment.id, targetId: assignment.targetId };
     await this.#point('locator', assignment.id, pointer);

@@ -1,7 +1,7 @@
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
-import { emailDomain } from '../../domain/connectedOrganizations/connectedOrganization';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { connectedOrganizationOfDomain, sponsorsOfConnectedOrganization } from '../externalUsers/connectedOrganizationLookup';
+import { sponsorsOfConnectedOrganization } from '../externalUsers/connectedOrganizationLookup';
+import { organizationOfUser } from '../externalUsers/organizationOfUser';
 import type { ApproverContext } from './resolveApprovers';
 
 /**
@@ -21,15 +21,9 @@ export function approverContextOf(deps: EntitlementDeps, request: Pick<Assignmen
   };
 }
 
-/**
- * The connected organization a requestor comes from: the one recorded on the subject Portcullis keeps for them (an
- * external requestor, by subject id before they are invited and by guest object id after), else, for a guest of
- * the directory, the organization of their address's domain. None for the tenant's own users.
- */
+/** The requestor's connected organization; their subject is found by subject id before they are invited, by object id after. */
 async function organizationOfRequestor(deps: EntitlementDeps, requestorId: string): Promise<string | undefined> {
-  const subject = (await deps.subjects.get(requestorId)) ?? (await deps.subjects.byObjectId(requestorId));
-  if (subject?.value.connectedOrganizationId) return subject.value.connectedOrganizationId;
-  const user = await deps.directory.getUser(requestorId);
-  const domain = user?.userType === 'Guest' && user.mail ? emailDomain(user.mail) : undefined;
-  return domain ? (await connectedOrganizationOfDomain(deps, domain))?.id : undefined;
+  const subject = ((await deps.subjects.get(requestorId)) ?? (await deps.subjects.byObjectId(requestorId)))?.value;
+  const user = subject?.connectedOrganizationId ? undefined : await deps.directory.getUser(requestorId);
+  return (await organizationOfUser(deps, { subject, user }))?.id;
 }

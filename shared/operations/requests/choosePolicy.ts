@@ -1,4 +1,5 @@
 import type { DirectoryUser } from '../../directory/directoryPort';
+import type { AccessPackageSubject } from '../../domain/subjects/accessPackageSubject';
 import { groupsReferenced } from '../../domain/rules';
 import { compiledRuleOf, membershipRuleOf } from '../autoAssignment/automaticPolicies';
 import { DomainError } from '../../domain/errors';
@@ -6,6 +7,7 @@ import type { RequestType } from '../../domain/requests/assignmentRequest';
 import { groupsNamedBy, isAllowedTarget, isRequestBased, selfServiceAllows, type TargetFacts } from '../../domain/requests/targetScope';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { organizationFacts, organizationOfUser } from '../externalUsers/organizationOfUser';
 
 /** The package's policies; callers have found the package already, so it is not read again. */
 async function policiesOf(deps: EntitlementDeps, packageId: string): Promise<StoredPolicy[]> {
@@ -16,7 +18,13 @@ async function policiesOf(deps: EntitlementDeps, packageId: string): Promise<Sto
  * The policies of a package under which `target` may ask for it themselves: request-based, open to self-service,
  * and admitting the target. Group memberships the policies name are asked of the directory in one go.
  */
-export async function applicablePolicies(deps: EntitlementDeps, packageId: string, target: DirectoryUser, candidates?: StoredPolicy[]): Promise<StoredPolicy[]> {
+export async function applicablePolicies(
+  deps: EntitlementDeps,
+  packageId: string,
+  target: DirectoryUser,
+  candidates?: StoredPolicy[],
+  subject?: AccessPackageSubject,
+): Promise<StoredPolicy[]> {
   const policies = (candidates ?? (await policiesOf(deps, packageId))).filter((p) => isRequestBased(p) && selfServiceAllows(p, 'userAdd'));
   // Rule-based targets are decided by the same evaluator as auto-assignment, with the same compiled rules.
   const rules = new Map(policies.flatMap((p) => {
@@ -24,15 +32,17 @@ export async function applicablePolicies(deps: EntitlementDeps, packageId: strin
     return rule ? [[membershipRuleOf(p)!, rule] as const] : [];
   }));
   const groupIds = [...new Set([...policies.flatMap(groupsNamedBy), ...[...rules.values()].flatMap(groupsReferenced)])];
-  const memberOf = new Set((groupIds.length > 0 ? await deps.directory.memberGroupsOf(target.id, groupIds) : []).map((id) => id.toLowerCase()));
-  const subject = { ...target, memberOfGroupIds: memberOf };
+  // Someone not yet in the directory (a subject's guest-to-be) is in no group.
+  const inDirectory = !subject || subject.objectId === target.id;
+  const memberOf = new Set((groupIds.length > 0 && inDirectory ? await deps.directory.memberGroupsOf(target.id, groupIds) : []).map((id) => id.toLowerCase()));
+  const ruleSubject = { ...target, memberOfGroupIds: memberOf };
   const facts: TargetFacts = {
     userId: target.id,
     userType: target.userType,
-    outsideDirectory: false,
+    outsideDirectory: !inDirectory,
     isInGroup: (groupId) => memberOf.has(groupId.toLowerCase()),
-    connectedOrganization: null,
-    matchesRule: (rule) => rules.get(rule)?.matches(subject, { now: deps.clock.now() }) ?? false,
+    connectedOrganization: organizationFacts(await organizationOfUser(deps, { subject, user: target })),
+    matchesRule: (rule) => rules.get(rule)?.matches(ruleSubject, { now: deps.clock.now() }) ?? false,
   };
   return policies.filter((p) => isAllowedTarget(p, facts)).sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
 }
@@ -43,7 +53,7 @@ export async function applicablePolicies(deps: EntitlementDeps, packageId: strin
  */
 export async function choosePolicy(
   deps: EntitlementDeps,
-  request: { packageId: string; policyId: string | null; target: DirectoryUser; requestType: RequestType },
+  request: { packageId: string; policyId: string | null; target: DirectoryUser; subject?: AccessPackageSubject | undefined; requestType: RequestType },
 ): Promise<StoredPolicy> {
   const policies = await policiesOf(deps, request.packageId);
   const named = request.policyId === null ? undefined : policies.find((p) => p.id.toLowerCase() === request.policyId!.toLowerCase());
@@ -55,7 +65,7 @@ export async function choosePolicy(
     if (policies.length === 1) return policies[0]!;
     throw new DomainError('invalidRequest', `Invalid assignment request: assignment.assignmentPolicyId is required: access package '${request.packageId}' has ${policies.length} policies.`);
   }
-  const [chosen] = await applicablePolicies(deps, request.packageId, request.target, named ? [named] : policies);
+  const [chosen] = await applicablePolicies(deps, request.packageId, request.target, named ? [named] : policies, request.subject);
   if (!chosen) {
     throw new DomainError(
       'forbidden',

@@ -14,6 +14,8 @@ import { checkSeparationOfDuties } from './separationOfDuties';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { inState, replaceRequest, requestEvent, saveRequestWithAssignment } from './requestWrites';
 import { isRetiring } from '../entitlements/parentCheck';
+import { bindRequestTarget } from '../externalUsers/bindRequestTarget';
+import { blockAtOnce, cancelRemoval, planRemovalIfLast } from '../externalUsers/guestLifecycle';
 
 /** What a request does once approved (or when it needs no approval), by its type. */
 export type RequestEffect = 'add' | 'remove' | 'update';
@@ -39,15 +41,19 @@ export async function fulfilRequest(deps: EntitlementDeps, stored: StoredDocumen
   }
 }
 
-async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
-  const request = stored.value;
-  const policy = await policyStanding(deps, request);
+async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
+  const policy = await policyStanding(deps, submitted.value);
   // A future start waits in `scheduled`, holding its claim; the expiration sweep delivers it at its start.
-  if (isScheduledStart(request.schedule, deps.clock.now())) {
-    await planScheduledStart(deps, request);
-    const scheduled = inState(deps, request, 'scheduled');
-    return replaceRequest(deps, stored, scheduled, [requestEvent('scheduleRequest', request, scheduled)]);
+  if (isScheduledStart(submitted.value.schedule, deps.clock.now())) {
+    await planScheduledStart(deps, submitted.value);
+    const scheduled = inState(deps, submitted.value, 'scheduled');
+    return replaceRequest(deps, submitted, scheduled, [requestEvent('scheduleRequest', submitted.value, scheduled)]);
   }
+  // Someone not yet in the directory is invited now, and the request becomes their user's.
+  const bound = await bindRequestTarget(deps, submitted);
+  if (bound.kind === 'stopped') return bound.stored;
+  const stored = bound.stored;
+  const request = stored.value;
   // Checked again after approval: that may take days, and the target may have gained an incompatible package since.
   if (request.approval) await checkSeparationOfDuties(deps, request.targetId, request.accessPackageId);
   const now = nowIso(deps);
@@ -82,6 +88,9 @@ async function grantAccess(deps: EntitlementDeps, stored: StoredDocument<Assignm
     ],
     { stored: claim, value: { packageId: request.accessPackageId, requestId: request.id, assignmentId: assignment.id } },
   );
+  // A governed guest assigned again before their removal keeps their account. Should lifting the block fail, the
+  // plan stays and its deletion item, finding them assigned, cancels it then.
+  await cancelRemoval(deps, request.targetId).catch(() => undefined);
   return deliver(deps, saved.request, saved.assignment);
 }
 
@@ -103,6 +112,8 @@ async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
   };
   const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
   await planRedelivery(deps, ended.id, deps.clock.now().plus(PENDING_GRACE_MS));
+  // A governed guest's last assignment: their block and deletion are planned before the end is saved.
+  await planRemovalIfLast(deps, assignment.value);
   const delivering = inState(deps, request, 'delivering');
   const saved = await saveRequestWithAssignment(
     deps,
@@ -115,7 +126,9 @@ async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
     { stored: claim?.value.assignmentId === assignment.value.id ? claim : undefined, value: null },
   );
   await deps.grants.unindexAssignee(ended);
-  return deliver(deps, saved.request, saved.assignment);
+  const delivered = await deliver(deps, saved.request, saved.assignment);
+  await blockAtOnce(deps, ended.targetId);
+  return delivered;
 }
 
 /** An update changes the assignment's schedule (an extension) and answers; no directory change is needed. */

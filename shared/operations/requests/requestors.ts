@@ -9,6 +9,7 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { subjectTargetId } from '../../domain/subjects/accessPackageSubject';
 import { connectedOrganizationOfDomain, connectedOrganizationOfTenant } from '../externalUsers/connectedOrganizationLookup';
 import { findSubjectByHome } from '../externalUsers/subjects';
+import { organizationFacts } from '../externalUsers/organizationOfUser';
 import { applicablePolicies } from './choosePolicy';
 
 /**
@@ -51,7 +52,7 @@ export function externalFacts(requestor: Extract<Requestor, { kind: 'external' }
     userType: null,
     outsideDirectory: true,
     isInGroup: () => false,
-    connectedOrganization: organization ? { id: organization.id, configured: organization.state === 'configured' } : null,
+    connectedOrganization: organizationFacts(organization),
   };
 }
 

@@ -13,16 +13,21 @@ import { beginApproval } from './approvalFlow';
 import { effectOf, fulfilRequest } from './fulfilRequest';
 import { choosePolicy } from './choosePolicy';
 import { checkSeparationOfDuties } from './separationOfDuties';
+import type { DirectoryUser } from '../../directory/directoryPort';
+import type { AccessPackageSubject } from '../../domain/subjects/accessPackageSubject';
+import { guestToBe } from '../externalUsers/guestToBe';
+import { subjectFor } from '../externalUsers/subjects';
 import { insertClaimedRequest, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from './requestWrites';
 
 /**
  * POST assignmentRequests: checks the request against the package's policies, writes it (with its claim on the
  * package, so a duplicate is refused), then starts its approval or carries it out at once, before answering.
  */
-export async function submitAssignmentRequest(deps: EntitlementDeps, caller: Caller, body: unknown): Promise<AssignmentRequest> {
+export async function submitAssignmentRequest(deps: EntitlementDeps, caller: Caller, body: unknown, options: SubmitOptions = {}): Promise<AssignmentRequest> {
   const input = parseRequestInput(body);
-  if (!input.requestType.startsWith('admin')) await deps.accessOf(caller).require('selfService');
-  const request = effectOf(input) === 'add' ? await newAddition(deps, caller, input) : await newChange(deps, caller, input);
+  // An external caller is authorized by whoever found their subject (they are no user here to hold roles).
+  if (!input.requestType.startsWith('admin') && !options.targetSubject) await deps.accessOf(caller).require('selfService');
+  const request = effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject) : await newChange(deps, caller, input);
 
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
   // Crash windows from here on: an insert whose answer is lost stands (insertedDespite); a process that stops
@@ -44,7 +49,12 @@ export async function submitAssignmentRequest(deps: EntitlementDeps, caller: Cal
   return stored.value;
 }
 
-async function newAddition(deps: EntitlementDeps, caller: Caller, input: RequestInput): Promise<AssignmentRequest> {
+/** `targetSubject`: a userAdd by an external caller for themselves, who may not be in the directory yet. */
+export interface SubmitOptions {
+  targetSubject?: AccessPackageSubject;
+}
+
+async function newAddition(deps: EntitlementDeps, caller: Caller, input: RequestInput, targetSubject?: AccessPackageSubject): Promise<AssignmentRequest> {
   const packageId = input.assignment.accessPackageId!;
   const accessPackage = await namedInBody(() => findAccessPackage(deps, packageId), 'assignment.accessPackageId');
   const catalog = await findCatalog(deps, accessPackage.value.catalogId);
@@ -55,14 +65,9 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
     if (!(await deps.accessOf(caller).allows('read', catalog.value.id))) await namedInBody(() => Promise.reject(accessPackageNotFound(packageId)), 'assignment.accessPackageId');
     throw new DomainError('forbidden', `Access package '${packageId}' cannot be requested: its catalog is not published.`);
   }
-  const targetId = input.assignment.targetId ?? caller.objectId;
-  if (!byAdministrator && targetId.toLowerCase() !== caller.objectId.toLowerCase()) {
-    throw new DomainError('forbidden', 'A userAdd request is for the caller themselves; an administrator assigns others with adminAdd.');
-  }
-  const target = await deps.directory.getUser(targetId);
-  if (!target) throw new DomainError('invalidRequest', `Invalid assignment request: assignment.targetId: user '${targetId}' does not exist in the directory.`);
+  const { target, subject } = await targetOf(deps, caller, input, targetSubject);
 
-  const policy = await choosePolicy(deps, { packageId, policyId: input.assignment.assignmentPolicyId, target, requestType: input.requestType });
+  const policy = await choosePolicy(deps, { packageId, policyId: input.assignment.assignmentPolicyId, target, subject, requestType: input.requestType });
   checkJustification(policy, input.requestType, input.justification);
   const answers = checkAnswers(policy, input.answers);
   const schedule = assignmentSchedule(policy, input.schedule, deps.clock.now(), { byAdministrator });
@@ -73,12 +78,36 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
     policyId: policy.id,
     catalogId: catalog.value.id,
     targetId: target.id,
+    ...(subject ? { targetSubjectId: subject.id } : {}),
     assignmentId: null,
     answers,
     schedule,
     approval: needsApproval ? approvalUnder(policy.requestApprovalSettings.stages) : null,
     packageId,
   });
+}
+
+/**
+ * Who an addition is for: the caller's own user (userAdd), the user an administrator names (targetId), or someone
+ * named by address or an external caller, who may not be in the directory yet. A user the address belongs to
+ * already is assigned as any user is; anyone else is the subject Portcullis keeps for them, and the request is
+ * filed under the subject's id until it is carried out and they are invited.
+ */
+async function targetOf(deps: EntitlementDeps, caller: Caller, input: RequestInput, targetSubject?: AccessPackageSubject): Promise<{ target: DirectoryUser; subject?: AccessPackageSubject }> {
+  const byAddress = input.assignment.target;
+  if (targetSubject || byAddress) {
+    const subject = targetSubject ?? (await subjectFor(deps, { email: byAddress!.email, displayName: byAddress!.displayName }));
+    const user = subject.objectId ? await deps.directory.getUser(subject.objectId) : byAddress ? await deps.directory.findUserByEmail(byAddress.email) : undefined;
+    if (user) return { target: user, ...(targetSubject ? { subject } : {}) };
+    return { target: guestToBe(subject), subject };
+  }
+  const targetId = input.assignment.targetId ?? caller.objectId;
+  if (input.requestType !== 'adminAdd' && targetId.toLowerCase() !== caller.objectId.toLowerCase()) {
+    throw new DomainError('forbidden', 'A userAdd request is for the caller themselves; an administrator assigns others with adminAdd.');
+  }
+  const target = await deps.directory.getUser(targetId);
+  if (!target) throw new DomainError('invalidRequest', `Invalid assignment request: assignment.targetId: user '${targetId}' does not exist in the directory.`);
+  return { target };
 }
 
 /** Remove and update requests name an existing assignment. */
@@ -146,6 +175,7 @@ function newRequest(
     policyId: string;
     catalogId: string;
     targetId: string;
+    targetSubjectId?: string;
     assignmentId: string | null;
     answers: AssignmentRequest['answers'];
     schedule: AssignmentRequest['schedule'];
@@ -167,8 +197,10 @@ function newRequest(
     assignmentPolicyId: fields.policyId,
     catalogId: fields.catalogId,
     targetId: fields.targetId,
+    ...(fields.targetSubjectId ? { targetSubjectId: fields.targetSubjectId } : {}),
     assignmentId: fields.assignmentId,
-    requestorId: caller.objectId,
+    // An external caller's own request: they are its requestor under the id it is filed under.
+    requestorId: fields.targetSubjectId && input.requestType === 'userAdd' ? fields.targetId : caller.objectId,
     approval: fields.approval,
   };
 }

@@ -1,0 +1,114 @@
+import { DateTime } from 'luxon';
+import type { Assignment } from '../../domain/assignments/assignment';
+import { durationMillis } from '../../domain/policies/durations';
+import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
+import type { AccessPackageSubject, PendingRemoval } from '../../domain/subjects/accessPackageSubject';
+import type { StoredDocument } from '../../store/documentTable';
+import type { DueItem, ExternalUserKind } from '../../store/dueWork';
+import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
+import { getSettings } from '../entitlements/settings';
+import type { ItemOutcome } from '../lifecycle/sweepDueWork';
+import type { ExternalUserAction } from './activities';
+
+/**
+ * The external user lifecycle (reference graph-wave2 §1.9): a guest Portcullis invited (governed) whose last
+ * assignment ends is blocked from signing in at once and, under `blockSignInAndDelete`, deleted after
+ * `durationUntilExternalUserDeletedAfterBlocked`, per the settings at that moment (a plan keeps its dates when the
+ * settings change). Both steps are items of the external user sweep's due-time index, checked when they come due
+ * (assigned again since: nothing happens); the block is also tried at once. Ungoverned users are never touched.
+ */
+
+/** Called before an ending assignment is saved: plans the removal when it is the governed guest's last. */
+export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignment): Promise<void> {
+  const subject = await deps.subjects.byObjectId(ending.targetId);
+  if (!subject || !isGovernedGuest(subject.value, ending.targetId) || subject.value.removal) return;
+  if (await holdsAnotherAssignment(deps, ending.targetId, ending.id)) return;
+  const settings = await getSettings(deps);
+  const action = settings.externalUserLifecycleAction;
+  if (action !== 'blockSignIn' && action !== 'blockSignInAndDelete') return;
+  const now = deps.clock.now();
+  const removal: PendingRemoval = {
+    id: deps.newId(),
+    action,
+    assignmentId: ending.id,
+    accessPackageId: ending.accessPackageId,
+    blockDateTime: iso(now),
+    deleteDateTime: action === 'blockSignInAndDelete' ? iso(now.plus(durationMillis(settings.durationUntilExternalUserDeletedAfterBlocked))) : null,
+    blockedDateTime: null,
+  };
+  // The items first: a plan is never there without what carries it out.
+  await schedule(deps, 'externalUserBlock', removal.blockDateTime, subject.value.id, removal.id);
+  if (removal.deleteDateTime) await schedule(deps, 'externalUserDelete', removal.deleteDateTime, subject.value.id, removal.id);
+  await save(deps, subject, { ...subject.value, removal }, 'scheduleExternalUserRemoval');
+}
+
+/** After an ending is saved: the block is due at once, so it is done now; should this fail, the sweep does it. */
+export async function blockAtOnce(deps: EntitlementDeps, targetId: string): Promise<void> {
+  const subject = await deps.subjects.byObjectId(targetId);
+  const removal = subject?.value.removal;
+  if (!subject || !removal || removal.blockedDateTime) return;
+  await block(deps, subject).catch(() => undefined);
+}
+
+/** Called once a new assignment of the user is saved: a planned removal is cancelled, and a block lifted. */
+export async function cancelRemoval(deps: EntitlementDeps, targetId: string): Promise<void> {
+  const subject = await deps.subjects.byObjectId(targetId);
+  const removal = subject?.value.removal;
+  if (!subject || !removal || !isGovernedGuest(subject.value, targetId)) return;
+  if (removal.blockedDateTime) {
+    await deps.directory.setAccountEnabled(targetId, true);
+    await record(deps, 'unblockExternalUser', subject.value, { ...subject.value, accountEnabled: true });
+  }
+  await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+}
+
+/** `externalUserSweep`'s handler for one due item (its entity is the subject, its detail the removal plan). */
+export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<ExternalUserKind>): Promise<ItemOutcome> {
+  const subject = await deps.subjects.get(item.entityId);
+  const removal = subject?.value.removal;
+  if (!subject || !removal || removal.id !== item.detail || !subject.value.objectId) return 'stale';
+  if (await holdsAnotherAssignment(deps, subject.value.objectId, '')) {
+    await cancelRemoval(deps, subject.value.objectId);
+    return 'stale';
+  }
+  if (item.kind === 'externalUserBlock') {
+    if (removal.blockedDateTime) return 'stale';
+    await block(deps, subject);
+    return 'processed';
+  }
+  const blocked = removal.blockedDateTime ? subject : await block(deps, subject);
+  await deps.directory.deleteUser(subject.value.objectId);
+  // They are gone: a later request of theirs invites them afresh.
+  await save(deps, blocked, { ...blocked.value, objectId: null, invitation: null, subjectLifecycle: 'notDefined', removal: null }, 'deleteExternalUser');
+  return 'processed';
+}
+
+async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<StoredDocument<AccessPackageSubject>> {
+  await deps.directory.setAccountEnabled(subject.value.objectId!, false);
+  return save(deps, subject, { ...subject.value, removal: { ...subject.value.removal!, blockedDateTime: nowIso(deps) } }, 'blockExternalUser');
+}
+
+const isGovernedGuest = (subject: AccessPackageSubject, objectId: string) =>
+  subject.subjectLifecycle === 'governed' && subject.objectId?.toLowerCase() === objectId.toLowerCase();
+
+/** Whether the user holds an assignment other than `exceptId`: their claims name their active assignments (one partition read). */
+async function holdsAnotherAssignment(deps: EntitlementDeps, objectId: string, exceptId: string): Promise<boolean> {
+  const claims = await deps.grants.claimsOf(objectId);
+  return claims.some((c) => c.value.assignmentId !== null && c.value.assignmentId !== exceptId);
+}
+
+async function save(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, changed: AccessPackageSubject, action: ExternalUserAction) {
+  const saved = await deps.subjects.replace(stored, changed);
+  await record(deps, action, stored.value, changed);
+  return saved;
+}
+
+function record(deps: EntitlementDeps, action: ExternalUserAction, before: AccessPackageSubject, after: unknown) {
+  return deps.audit.record({ actorId: SYSTEM_ACTOR, action, entityType: 'accessPackageSubject', entityId: before.id, before, after });
+}
+
+async function schedule(deps: EntitlementDeps, kind: ExternalUserKind, at: string, subjectId: string, removalId: string): Promise<void> {
+  await deps.externalUserWork.schedule({ kind, dueDateTime: at, entityId: subjectId, detail: removalId });
+}
+
+const iso = (at: DateTime) => at.toUTC().toISO()!;
