@@ -96,3 +96,17 @@ export const APPROVAL_STAGES: QueryCapabilities = {
   filter: { id: 'guid', reviewResult: 'string', status: 'string', assignedToMe: 'boolean' },
   select: ['id', 'displayName', 'reviewResult', 'status', 'assignedToMe', 'justification', 'reviewedBy', 'reviewedDateTime'],
 };
+
+export const CONNECTED_ORGANIZATIONS: QueryCapabilities = {
+  ...ordered,
+  filter: { id: 'guid', displayName: 'string', description: 'string', state: 'string', createdDateTime: 'dateTime', modifiedDateTime: 'dateTime' },
+  filterLambdas: {
+    identitySources: {
+      properties: { tenantId: 'string', domainName: 'string', displayName: 'string', issuerUri: 'string' },
+      castTypes: ['azureActiveDirectoryTenant', 'domainIdentitySource', 'externalDomainFederation'],
+    },
+  },
+  select: ['id', 'displayName', 'description', 'identitySources', 'state', 'createdDateTime', 'modifiedDateTime'],
+};
+/** Sponsors are listed by reference ({@odata.type, id}), as Graph's example shows them. */
+export const SPONSORS: QueryCapabilities = { count: true, filter: { id: 'guid' } };

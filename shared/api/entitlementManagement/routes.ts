@@ -11,6 +11,7 @@ import { parseODataQuery } from '../odata';
 import { functionArgument, pathId, requestBody, type ApiCall, type AreaRoute } from './areaRouter';
 import * as can from './capabilities';
 import { catalogInBody, catalogInPath, catalogOfEitherLinkedPackage, catalogOfPackageInBody, catalogOfPackageInPath, catalogOfPolicyInPath } from './routeCatalogs';
+import { CONNECTED_ORGANIZATION_ROUTES } from './connectedOrganizationRoutes';
 import { GRANT_ROUTES } from './grantRoutes';
 import { readableBy } from './readable';
 import { entityResult, listResponse } from './listing';
@@ -109,6 +110,7 @@ export const ENTITLEMENT_ROUTES: AreaRoute[] = [
   { method: 'PATCH', pattern: 'settings', action: 'manageTenant', handle: async (c) => (await settings.updateSettings(c.deps, c.caller, await body(c)), noContent()) },
 
   ...GRANT_ROUTES,
+  ...CONNECTED_ORGANIZATION_ROUTES,
 ];
 
 /** Policies carry their package, not their catalog: the packages say which catalog each is in, when that matters. */

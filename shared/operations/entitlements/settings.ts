@@ -4,17 +4,19 @@ import { parseInput } from '../../api/validation';
 import { DEFAULT_SETTINGS, type EntitlementSettings } from '../../domain/entitlements';
 import { tableKey } from '../../store/tableKeys';
 import { type Actor, type EntitlementDeps } from './entitlementDeps';
-import { enumIgnoringCase } from '../../domain/policies/graphValues';
+import { describeJson, enumIgnoringCase } from '../../domain/policies/graphValues';
+import { durationMillis, isoDuration } from '../../domain/policies/durations';
 
 const KEY = tableKey('settings');
+const LONGEST_BEFORE_DELETION = Duration.fromObject({ days: 3650 });
 
 const settingsChange = z
   .object({
     externalUserLifecycleAction: enumIgnoringCase(['none', 'blockSignIn', 'blockSignInAndDelete']),
-    durationUntilExternalUserDeletedAfterBlocked: z.string().refine((value) => {
-      const duration = Duration.fromISO(value);
-      return duration.isValid && duration.toMillis() >= 0;
-    }, 'must be an ISO 8601 duration of zero or more, for example P30D'),
+    // Zero deletes at once (Entra's "0 days"); ten years is past any retention anyone means, and bounds the due time.
+    durationUntilExternalUserDeletedAfterBlocked: isoDuration({ allowZero: true }).refine((value) => durationMillis(value) <= LONGEST_BEFORE_DELETION.toMillis(), {
+      error: (issue) => `${describeJson(issue.input)} is longer than ${LONGEST_BEFORE_DELETION.toISO()}, the longest wait before deletion`,
+    }),
   })
   .partial()
   .strict();
