@@ -129,4 +129,5 @@ const DESCRIPTIONS: Record<Action, string> = {
   managePackages: 'manage access packages and policies (it needs an access package manager, the catalog owner or an administrator)',
   manageAssignments: 'manage assignments (it needs an access package assignment manager, an access package manager, the catalog owner or an administrator)',
   manageTenant: 'change tenant-wide settings or roles (it needs an administrator)',
+  readTenant: 'read this (it needs an administrator)',
 };

@@ -11,6 +11,7 @@ import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNE
  *   (`selfService` for a user's own, `manageAssignments` in the package's catalog for an administrator's);
  * - `readToRequest`: read one access package, open at the route; the route shows it to those who may `read` in its
  *   catalog and to those one of its policies admits as requestors (the package link of My Access);
+ * - `readTenant`: read tenant-wide administration (governed guests due to be removed): administrators only;
  * - the rest: administration, each at its level (DESIGN §2.4, reference §9).
  */
 export type Action =
@@ -25,7 +26,8 @@ export type Action =
   | 'manageResources'
   | 'managePackages'
   | 'manageAssignments'
-  | 'manageTenant';
+  | 'manageTenant'
+  | 'readTenant';
 
 /** What the caller is, as far as one decision in one catalog (or none) needs to know. */
 export interface Standing {
@@ -42,7 +44,7 @@ export interface Standing {
   external: boolean;
 }
 
-const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead', 'readToRequest']);
+const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead', 'readToRequest', 'readTenant']);
 
 /**
  * What a user from another tenant may do: request what policies open to them, read those packages and their own
@@ -79,5 +81,7 @@ export function permits(action: Action, standing: Standing): boolean {
       return tenantWrite || has(CATALOG_OWNER, ACCESS_PACKAGE_MANAGER, ACCESS_PACKAGE_ASSIGNMENT_MANAGER);
     case 'manageTenant':
       return tenantWrite;
+    case 'readTenant':
+      return administrator || application !== null;
   }
 }

@@ -288,6 +288,26 @@ export function directoryContract(arrange: () => DirectoryUnderTest, abilities: 
       expect(await directory.getUser(guest.id)).toBeUndefined();
       await expect(directory.deleteUser(guest.id)).resolves.toBeUndefined();
     });
+
+    it('invites a guest waiting for acceptance, enabled, who is then found by address in any letter case', async () => {
+      const email = `Contract-Find-${Date.now()}@Fabrikam.com`;
+      expect(await directory.findUserByEmail(email)).toBeUndefined();
+      const guest = await directory.inviteExternalUser({ email, redirectUrl: 'https://myapps.microsoft.com', sendInvitationMessage: false });
+      expect(guest).toMatchObject({ userType: 'Guest', accountEnabled: true, externalUserState: 'PendingAcceptance' });
+      expect((await directory.findUserByEmail(email.toLowerCase()))?.id).toBe(guest.id);
+      await directory.setAccountEnabled(guest.id, false);
+      expect((await directory.getUser(guest.id))?.accountEnabled).toBe(false);
+      await directory.setAccountEnabled(guest.id, true);
+      expect((await directory.getUser(guest.id))?.accountEnabled).toBe(true);
+      await directory.deleteUser(guest.id);
+      expect(await directory.findUserByEmail(email)).toBeUndefined();
+    });
+
+    it('finds a member by mail, and nobody through a quote in the address', async () => {
+      const member = await directory.getUser(objects.member.id);
+      expect((await directory.findUserByEmail(member!.mail!))?.id).toBe(objects.member.id);
+      expect(await directory.findUserByEmail(`x' or mail ne 'y@contoso.com`)).toBeUndefined();
+    });
   });
 
   it('answers the health probe', async () => {

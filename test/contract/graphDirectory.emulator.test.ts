@@ -110,6 +110,34 @@ describe('GraphDirectory against the Graph emulator', () => {
       expect(pass.changed.some((u) => u.id === guest.id)).toBe(false);
     });
 
+    it('refuses an invitation to a blocked domain for good, making nobody; still finds a user already there', async () => {
+      await emulatorCall('PUT', '/_emulator/invitationPolicy', { blockedDomains: ['blocked.example'] });
+      try {
+        const error = await directory.inviteExternalUser({ email: 'eve@blocked.example', redirectUrl: 'https://myapps.microsoft.com' }).catch((e: unknown) => e);
+        expect(error).toMatchObject({ kind: 'permanent' });
+        expect((error as Error).message).toContain('blocked.example');
+        expect(await directory.findUserByEmail('eve@blocked.example')).toBeUndefined();
+      } finally {
+        await emulatorCall('PUT', '/_emulator/invitationPolicy', { blockedDomains: [] });
+      }
+    });
+
+    it('refuses an invitation policy that is not a list of domains', async () => {
+      const response = await fetch(`${emulator.url}/_emulator/invitationPolicy`, { method: 'PUT', body: JSON.stringify({ blockedDomains: 'fabrikam.com' }) });
+      expect(response.status).toBe(400);
+      expect(await emulatorCall('GET', '/_emulator/invitationPolicy')).toEqual({ blockedDomains: [] });
+    });
+
+    it('invites through throttling on /invitations, making exactly one guest', async () => {
+      await emulatorCall('PUT', '/_emulator/faults', { rules: [{ pathPattern: '^/v1.0/invitations', method: 'POST', status: 503, rate: 0.5, retryAfterSeconds: 0.01 }], seed: 7 });
+      await emulatorCall('DELETE', '/_emulator/requests');
+      const email = `throttled-${Date.now()}@fabrikam.com`;
+      const guest = await directory.inviteExternalUser({ email, redirectUrl: 'https://myapps.microsoft.com' });
+      expect((await requestCounts()).faultsInjected).toBeGreaterThan(0);
+      const users = (await emulatorCall('GET', `/v1.0/users?$filter=${encodeURIComponent(`mail eq '${email}'`)}&$select=id`)) as { value: Array<{ id: string }> };
+      expect(users.value.map((u) => u.id)).toEqual([guest.id]);
+    });
+
     it('waits out throttling, honouring Retry-After, then succeeds', async () => {
       await emulatorCall('PUT', '/_emulator/faults', {
         rules: [{ pathPattern: '^/v1.0/groups', status: 429, rate: 0.5, retryAfterSeconds: 0.01 }],
