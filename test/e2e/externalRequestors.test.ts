@@ -250,6 +250,10 @@ describe('who from outside is admitted', () => {
       expect(await auditActions({ entityId: proposed.id })).toEqual(['createConnectedOrganization']);
       expect((await asAdmin('GET', `${EM}/assignmentRequests/${submitted.id}`)).state).toBe('pendingApproval');
 
+      // She may withdraw her own request while it waits.
+      await ok(principalOf(wendy), 'POST', `${EM}/assignmentRequests/${submitted.id}/cancel`);
+      expect((await asAdmin('GET', `${EM}/assignmentRequests/${submitted.id}`)).state).toBe('canceled');
+
       // A second requestor of the same tenant joins the same proposed organization.
       await ok(principalOf(outsider(WOODGROVE_TENANT, 'will@woodgrove.example', 'Will')), 'POST', `${EM}/assignmentRequests`, requestFor(packageId));
       expect((await asAdmin('GET', `${EM}/connectedOrganizations?$filter=displayName eq 'woodgrove.example'`)).value).toHaveLength(1);
