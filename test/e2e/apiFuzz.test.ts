@@ -130,11 +130,13 @@ const FIELDS = [
   'appScopeId', 'directoryScopeId', 'state', 'isHidden', 'allowedTargetScope', 'specificAllowedTargets', 'requestorSettings',
   'requestApprovalSettings', 'stages', 'primaryApprovers', 'expiration', 'duration', 'type', '@odata.type', '@odata.id', 'justification',
   'answers', 'schedule', 'reviewResult', 'userId', 'groupId', 'policyId', 'membershipRule', 'automaticRequestSettings', 'questions',
+  'identitySources', 'tenantId', 'domainName', 'issuerUri',
 ];
 const WORDS = [
   'adminAdd', 'userAdd', 'adminRemove', 'userRemove', 'adminUpdate', 'AadGroup', 'AadApplication', 'SharePointOnline', 'published', 'unpublished',
   'allMemberUsers', 'specificDirectoryUsers', 'notSpecified', 'allDirectoryUsers', 'afterDuration', 'noExpiration', 'P30D', 'PT-1H',
   '2026-01-01T00:00:00Z', '#microsoft.graph.singleUser', '#microsoft.graph.groupMembers', 'Approve', 'Deny', '/', 'user.department -eq "Sales"',
+  'configured', 'proposed', '#microsoft.graph.azureActiveDirectoryTenant', '#microsoft.graph.externalDomainFederation', 'contoso.com',
 ];
 const key = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FIELDS) }, fc.string({ maxLength: 10 }));
 const { value: aValue } = fc.letrec<{ value: unknown }>((tie) => ({
@@ -172,6 +174,9 @@ const TEMPLATES: Array<() => Record<string, unknown>> = [
   () => ({ '@odata.id': `https://graph.microsoft.com/v1.0${EM.slice(5)}/accessPackages/${f.packageId}` }),
   () => ({ reviewResult: 'Approve', justification: 'fuzz' }),
   () => ({ membershipRule: 'user.department -eq "Marketing"' }),
+  () => ({ displayName: 'Partner', state: 'proposed', identitySources: [{ '@odata.type': '#microsoft.graph.domainIdentitySource', domainName: 'fuzz.example', displayName: 'Fuzz' }] }),
+  () => ({ displayName: 'Tenant', identitySources: [{ '@odata.type': '#microsoft.graph.azureActiveDirectoryTenant', tenantId: OTHER_USERS[2], displayName: 'Fuzz' }] }),
+  () => ({ '@odata.id': `https://graph.microsoft.com/v1.0/users/${OTHER_USERS[0]}` }),
 ];
 /** A template as it is, or with one property taken out, replaced by any value, or added. */
 const aTemplateBody = fc
@@ -196,6 +201,7 @@ const QUERY_OPTIONS = ['$filter', '$select', '$expand', '$top', '$skip', '$order
 const QUERY_VALUES = [
   "displayName eq 'Fuzz'", "state eq 'delivered'", `target/objectId eq '${REQUESTOR}'`, "startswith(displayName,'F')", 'id eq null', "accessPackage/id eq ''",
   '10', '0', '-1', '99999999999999999999', 'true', 'catalog', 'accessPackage,target', 'resourceRoleScopes($expand=role,scope)', 'displayName desc', '*',
+  "identitySources/any(s: s/domainName eq 'fuzz.example')", "identitySources/all(s:s/microsoft.graph.azureActiveDirectoryTenant/tenantId eq '')",
 ];
 const aQuery = fc
   .array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_OPTIONS), fc.string({ maxLength: 8 })), fc.oneof(fc.constantFrom(...QUERY_VALUES), anId)), { maxLength: 3 })

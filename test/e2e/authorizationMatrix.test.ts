@@ -45,6 +45,7 @@ const ENGINEERING_GROUP = '509c2530-0367-4f48-a429-6461beddd096'; // owned by Pr
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54'; // refreshed by the resource row
 const HR_GROUP = '65ce110a-2689-4e92-b29b-c6b33ac4414b'; // removed by the resource row
 const LEGAL_GROUP = '993bb873-540b-442e-8a6e-83734bc9404e'; // marked incompatible
+const GUEST = '5d4a47ec-58ca-418c-a7e5-67e387ed23b1'; // Ben Walters, a guest: an external sponsor
 
 const KINDS = [
   'anonymous',
@@ -103,6 +104,8 @@ const MANAGE_PACKAGES_THIS: readonly Kind[] = ['ownerThis', 'packageManager', 'a
 const MANAGE_ASSIGNMENTS_THIS: readonly Kind[] = ['ownerThis', 'packageManager', 'assignmentManager', 'administrator', 'appReadWrite', 'appOwner'];
 const CREATE_CATALOGS: readonly Kind[] = ['catalogCreator', 'administrator', 'appReadWrite'];
 const MANAGE_TENANT: readonly Kind[] = ['administrator', 'appReadWrite'];
+/** What belongs to no catalog (connected organizations): administrators and applications with a permission read it. */
+const READ_TENANT_WIDE: readonly Kind[] = ['administrator', 'adminReadOnly', 'appRead', 'appReadWrite'];
 const READ_OTHER: readonly Kind[] = ['ownerOther', 'administrator', 'adminReadOnly', 'appRead', 'appReadWrite'];
 const MANAGE_PACKAGES_OTHER: readonly Kind[] = ['ownerOther', 'administrator', 'appReadWrite'];
 /** A pending request is read by those taking part in it (its requestor and target, its approver) and its catalog's readers. */
@@ -194,6 +197,15 @@ const nextTarget = spareUsers();
 const nextPrincipal = spareUsers();
 
 const catalogScope = (catalogId: string) => `/AccessPackageCatalog/${catalogId}`;
+
+const userReference = (userId: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/users/${userId}` });
+
+/** A connected organization of a domain of its own. */
+async function newOrganization(): Promise<string> {
+  const domainName = `partner${randomBytes(4).toString('hex')}.example`;
+  const created = await asAdmin('POST', `${EM}/connectedOrganizations`, { displayName: 'Matrix: partner', identitySources: [{ '@odata.type': '#microsoft.graph.domainIdentitySource', domainName, displayName: domainName }] });
+  return created.id as string;
+}
 
 const assignRole = (principalId: string, roleDefinitionId: string, appScopeId: string) =>
   asAdmin('POST', `${RBAC}/roleAssignments`, { principalId, roleDefinitionId, appScopeId });
@@ -601,6 +613,47 @@ const ROWS: Row[] = [
     allowed: PEOPLE,
   },
 
+  // Connected organizations: administrators and applications with a permission read them; administrators write.
+  { name: 'GET connectedOrganizations', method: 'GET', path: () => `${EM}/connectedOrganizations`, ok: 200, allowed: READ_TENANT_WIDE },
+  {
+    name: 'POST connectedOrganizations',
+    method: 'POST',
+    path: () => `${EM}/connectedOrganizations`,
+    body: (t) => ({ displayName: 'Matrix: partner', identitySources: [{ '@odata.type': '#microsoft.graph.domainIdentitySource', domainName: t.domain, displayName: 'Partner' }] }),
+    ok: 201,
+    allowed: MANAGE_TENANT,
+    target: async () => ({ domain: `partner${randomBytes(4).toString('hex')}.example` }),
+    consumes: true,
+  },
+  { name: 'GET connectedOrganizations/{id}', method: 'GET', path: () => `${EM}/connectedOrganizations/${f.organization}`, ok: 200, allowed: READ_TENANT_WIDE },
+  { name: 'PATCH connectedOrganizations/{id}', method: 'PATCH', path: () => `${EM}/connectedOrganizations/${f.organization}`, body: () => ({ description: 'Matrix: changed' }), ok: 202, allowed: MANAGE_TENANT },
+  {
+    name: 'DELETE connectedOrganizations/{id}',
+    method: 'DELETE',
+    path: (t) => `${EM}/connectedOrganizations/${t.organization}`,
+    ok: 204,
+    allowed: MANAGE_TENANT,
+    target: async () => ({ organization: await newOrganization() }),
+    consumes: true,
+  },
+  ...(['internal', 'external'] as const).flatMap((kind): Row[] => {
+    const sponsor = kind === 'internal' ? OWEN : GUEST;
+    const sponsors = () => `${EM}/connectedOrganizations/${f.organization}/${kind}Sponsors`;
+    return [
+      { name: `GET connectedOrganizations/{id}/${kind}Sponsors`, method: 'GET', path: sponsors, ok: 200, allowed: READ_TENANT_WIDE },
+      { name: `POST connectedOrganizations/{id}/${kind}Sponsors/$ref`, method: 'POST', path: () => `${sponsors()}/$ref`, body: () => userReference(sponsor), ok: 204, allowed: MANAGE_TENANT },
+      {
+        name: `DELETE connectedOrganizations/{id}/${kind}Sponsors/{id}/$ref`,
+        method: 'DELETE',
+        path: () => `${sponsors()}/${sponsor}/$ref`,
+        ok: 204,
+        allowed: MANAGE_TENANT,
+        target: async () => (await asAdmin('POST', `${sponsors()}/$ref`, userReference(sponsor)), {}),
+        consumes: true,
+      },
+    ];
+  }),
+
   // Role management
   { name: 'GET roleDefinitions', method: 'GET', path: () => `${RBAC}/roleDefinitions`, ok: 200, allowed: SIGNED_IN },
   { name: 'GET roleDefinitions/{id}', method: 'GET', path: () => `${RBAC}/roleDefinitions/${CATALOG_OWNER}`, ok: 200, allowed: SIGNED_IN },
@@ -680,6 +733,7 @@ beforeAll(async () => {
   f.sparePolicy = (await asAdmin('POST', `${EM}/assignmentPolicies`, adminOnlyPolicy(sparePackage))).id;
   f.referencedPackage = await newPackage(thisCatalog, 'Matrix: referenced');
   f.otherPackage = await newPackage(otherCatalog, 'Matrix: in the other catalog');
+  f.organization = await newOrganization();
 
   const pendingRequest = await requestorAsks(main.packageId);
   Object.assign(f, { pendingRequest, pendingStage: await stageOf(pendingRequest) });

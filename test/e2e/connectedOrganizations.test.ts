@@ -245,10 +245,10 @@ describe('connected organizations through the local host', () => {
   it('refuses to delete an organization a policy names (409), then deletes it once the policy is gone', async () => {
     const catalog = await asAdmin('POST', `${EM}/catalogs`, { displayName: 'Partners', isExternallyVisible: true });
     const accessPackage = await asAdmin('POST', `${EM}/accessPackages`, { displayName: 'Partner access', catalog: { id: catalog.id } });
-    const policy = await asAdmin('POST', `${EM}/assignmentPolicies`, {
+    const policyFor = (connectedOrganizationId: string) => ({
       displayName: 'Fabrikam users',
       allowedTargetScope: 'specificConnectedOrganizationUsers',
-      specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.connectedOrganizationMembers', connectedOrganizationId: ids.fabrikam }],
+      specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.connectedOrganizationMembers', connectedOrganizationId }],
       requestorSettings: { enableTargetsToSelfAddAccess: true },
       requestApprovalSettings: {
         isApprovalRequiredForAdd: true,
@@ -257,6 +257,9 @@ describe('connected organizations through the local host', () => {
       expiration: { type: 'afterDuration', duration: 'P1D' },
       accessPackage: { id: accessPackage.id },
     });
+    const missing = '00000000-0000-4000-8000-00000000cafe';
+    await refused('administrator', 'POST', `${EM}/assignmentPolicies`, policyFor(missing), 400, new RegExp(`specificAllowedTargets.0.connectedOrganizationId: connected organization '${missing}' does not exist`));
+    const policy = await asAdmin('POST', `${EM}/assignmentPolicies`, policyFor(ids.fabrikam!));
     await refused('administrator', 'DELETE', `${ORGS}/${ids.fabrikam}`, undefined, 409, new RegExp(`named by 1 assignment policy \\('${policy.id}'\\)`));
     await asAdmin('DELETE', `${EM}/assignmentPolicies/${policy.id}`);
     expect((await send('administrator', 'DELETE', `${ORGS}/${ids.fabrikam}`)).status).toBe(204);

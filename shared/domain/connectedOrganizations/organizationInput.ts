@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeJson, enumIgnoringCase, expected, graphObject, guid, isJsonObject, odataTypeName, optionalText, parseWithin, text } from '../policies/graphValues';
-import { IDENTITY_SOURCE_TYPES, type ConnectedOrganizationState, type IdentitySource, type IdentitySourceType } from './connectedOrganization';
+import { IDENTITY_SOURCE_TYPES, type IdentitySource, type IdentitySourceType } from './connectedOrganization';
 
 const MAX_DISPLAY_NAME_LENGTH = 256;
 const MAX_DESCRIPTION_LENGTH = 1024;
@@ -79,7 +79,3 @@ export const organizationChangeInput = graphObject('connectedOrganization', {
   state: state.optional(),
   identitySources: identitySources.optional(),
 });
-
-export type NewOrganizationInput = z.infer<typeof newOrganizationInput>;
-export type OrganizationChangeInput = z.infer<typeof organizationChangeInput>;
-export type { ConnectedOrganizationState };

@@ -8,6 +8,7 @@ import type { StoredPolicy } from '../../store/entitlementStore';
 import { findAccessPackage } from './accessPackages';
 import { retiring, undoUnlessParentRemains } from './parentCheck';
 import { cancelRequestsUnder } from '../requests/requestActions';
+import { requireNamedOrganizations, undoUnlessNamedOrganizationsRemain } from '../externalUsers/connectedOrganizations';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
 
 
@@ -47,6 +48,7 @@ async function applyNow(deps: EntitlementDeps, policy: StoredPolicy): Promise<vo
 export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Caller, body: unknown): Promise<StoredPolicy> {
   const input = parsePolicyInput(body, { newId: deps.newId });
   await packageNamedBy(deps, input.accessPackageId);
+  await requireNamedOrganizations(deps, input.policy);
   const now = nowIso(deps);
   const policy: StoredPolicy = { ...input.policy, id: deps.newId(), accessPackageId: input.accessPackageId, createdDateTime: now, modifiedDateTime: now };
   await checkAutomatic(deps, actor, policy);
@@ -57,6 +59,7 @@ export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Calle
     () => findAccessPackage(deps, policy.accessPackageId),
     () => deps.store.policies.delete(stored),
   );
+  await undoUnlessNamedOrganizationsRemain(deps, policy, () => deps.store.policies.delete(stored));
   await deps.audit.record({ actorId: actor.objectId, action: 'createAssignmentPolicy', entityType: 'assignmentPolicy', entityId: policy.id, before: null, after: policy });
   await applyNow(deps, policy);
   return policy;
@@ -76,9 +79,11 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
   if (input.accessPackageId !== stored.value.accessPackageId) {
     throw new DomainError('invalidRequest', 'Invalid policy: accessPackage.id: a policy cannot move to another access package.');
   }
+  await requireNamedOrganizations(deps, input.policy);
   const replaced: StoredPolicy = { ...input.policy, id, accessPackageId: stored.value.accessPackageId, createdDateTime: stored.value.createdDateTime, modifiedDateTime: nowIso(deps) };
   await checkAutomatic(deps, actor, replaced);
-  await deps.store.policies.replace(stored, replaced);
+  const written = await deps.store.policies.replace(stored, replaced);
+  await undoUnlessNamedOrganizationsRemain(deps, replaced, async () => void (await deps.store.policies.replace(written, stored.value)));
   await deps.audit.record({ actorId: actor.objectId, action: 'replaceAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: replaced });
   await applyNow(deps, replaced);
   return replaced;

@@ -5,9 +5,12 @@ import type { RetiringMark } from '../../store/entitlementStore';
 import { tableKey } from '../../store/tableKeys';
 import type { EntitlementDeps } from './entitlementDeps';
 
-/** Something children hang from: a catalog (packages, role assignments), a package (policies, role scopes), a policy (requests). */
+/**
+ * Something children hang from: a catalog (packages, role assignments), a package (policies, role scopes), a policy
+ * (requests), a connected organization (the policies that name it).
+ */
 export interface Parent {
-  kind: 'catalog' | 'accessPackage' | 'assignmentPolicy';
+  kind: 'catalog' | 'accessPackage' | 'assignmentPolicy' | 'connectedOrganization';
   id: string;
 }
 
@@ -17,7 +20,12 @@ export interface Parent {
  */
 const ABANDONED_AFTER = { minutes: 10 };
 
-const NAMES: Record<Parent['kind'], string> = { catalog: 'Catalog', accessPackage: 'Access package', assignmentPolicy: 'Assignment policy' };
+const NAMES: Record<Parent['kind'], string> = {
+  catalog: 'Catalog',
+  accessPackage: 'Access package',
+  assignmentPolicy: 'Assignment policy',
+  connectedOrganization: 'Connected organization',
+};
 
 /**
  * Deletes a parent under a mark: the delete writes the mark, then checks for children and deletes; a child's
