@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../concurrently';
 import { normalizedEmail, type AccessPackageSubject } from '../domain/subjects/accessPackageSubject';
 import { DocumentTable, type StoredDocument } from './documentTable';
 import { filter } from './odataFilter';
@@ -82,7 +83,7 @@ export class SubjectStore {
       ...(after ? { filter: filter`RowKey gt ${tableKey(after)}` } : {}),
       limit,
     });
-    const subjects = await Promise.all(rows.map((row) => this.get(row.value.subjectId)));
+    const subjects = await mapConcurrently(rows, (row) => this.get(row.value.subjectId));
     const items = subjects.flatMap((s) => (s?.value.removal ? [s.value] : []));
     return { items, ...(rows.length === limit ? { last: rows[rows.length - 1]!.value.subjectId } : {}) };
   }

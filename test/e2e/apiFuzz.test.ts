@@ -48,6 +48,7 @@ const ROUTES = [
   ...ENTITLEMENT_ROUTES.map((r) => ({ method: r.method as string, path: `${EM}/${r.pattern}` })),
   ...ROLE_ROUTES.map((r) => ({ method: r.method as string, path: `${RBAC}/${r.pattern}` })),
   { method: 'POST', path: '/api/policies/preview' },
+  { method: 'GET', path: '/api/externalUsers/pendingRemovals' },
 ];
 
 let host: RunningHost;

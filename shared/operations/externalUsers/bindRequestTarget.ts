@@ -1,4 +1,5 @@
 import { DirectoryError } from '../../directory/directoryError';
+import { isDomainError } from '../../domain/errors';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -26,13 +27,20 @@ export async function bindRequestTarget(
     const bound = await inviteSubject(deps, request.targetSubjectId!, request.id);
     return { kind: 'ready', stored: await refileRequest(deps, stored, bound.user.id) };
   } catch (error) {
+    // The address turned out to be a user who holds the package already: nothing to deliver, and no retry mends it.
+    if (isDomainError(error) && error.code === 'conflict') return { kind: 'stopped', stored: await fail(deps, stored, error.message) };
     if (!(error instanceof DirectoryError)) throw error;
     if (error.kind === 'transient') {
       await planRequestRecovery(deps, request.id);
       return { kind: 'stopped', stored };
     }
-    const failed: AssignmentRequest = { ...inState(deps, request, 'deliveryFailed'), failureReason: `The invitation was refused: ${error.message}` };
-    const saved = await closeRequest(deps, stored, failed, { actorId: SYSTEM_ACTOR, action: 'failRequest', entityType: 'assignmentRequest', entityId: request.id, before: request, after: failed });
-    return { kind: 'stopped', stored: saved };
+    return { kind: 'stopped', stored: await fail(deps, stored, `The invitation was refused: ${error.message}`) };
   }
+}
+
+/** Ends the request `deliveryFailed` with the reason, giving up its claim, with its event. */
+function fail(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>, reason: string): Promise<StoredDocument<AssignmentRequest>> {
+  const request = stored.value;
+  const failed: AssignmentRequest = { ...inState(deps, request, 'deliveryFailed'), failureReason: reason };
+  return closeRequest(deps, stored, failed, { actorId: SYSTEM_ACTOR, action: 'failRequest', entityType: 'assignmentRequest', entityId: request.id, before: request, after: failed });
 }

@@ -20,8 +20,12 @@ export interface SubjectDescription {
  */
 export async function subjectFor(deps: EntitlementDeps, who: SubjectDescription): Promise<AccessPackageSubject> {
   const found = await findSubject(deps, who);
-  if (found) return found.value;
-  const subject: AccessPackageSubject = {
+  return found ? found.value : saveSubject(deps, newSubject(deps, who), who);
+}
+
+/** A subject not yet stored: for checks made before anything is written (saveSubject stores it). */
+export function newSubject(deps: EntitlementDeps, who: SubjectDescription): AccessPackageSubject {
+  return {
     id: deps.newId(),
     objectId: null,
     email: who.email.trim(),
@@ -36,6 +40,10 @@ export async function subjectFor(deps: EntitlementDeps, who: SubjectDescription)
     removal: null,
     createdDateTime: nowIso(deps),
   };
+}
+
+/** Stores a new subject; should someone have stored the same person's meanwhile, answers theirs. */
+export async function saveSubject(deps: EntitlementDeps, subject: AccessPackageSubject, who: SubjectDescription): Promise<AccessPackageSubject> {
   try {
     await deps.subjects.insert(subject);
   } catch (error) {

@@ -16,7 +16,7 @@ import { checkSeparationOfDuties } from './separationOfDuties';
 import type { DirectoryUser } from '../../directory/directoryPort';
 import type { AccessPackageSubject } from '../../domain/subjects/accessPackageSubject';
 import { guestToBe } from '../externalUsers/guestToBe';
-import { subjectFor } from '../externalUsers/subjects';
+import { findSubjectByEmail, newSubject, saveSubject } from '../externalUsers/subjects';
 import { insertClaimedRequest, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from './requestWrites';
 
 /**
@@ -65,19 +65,22 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
     if (!(await deps.accessOf(caller).allows('read', catalog.value.id))) await namedInBody(() => Promise.reject(accessPackageNotFound(packageId)), 'assignment.accessPackageId');
     throw new DomainError('forbidden', `Access package '${packageId}' cannot be requested: its catalog is not published.`);
   }
-  const { target, subject } = await targetOf(deps, caller, input, targetSubject);
+  const { target, subject: named } = await targetOf(deps, caller, input, targetSubject);
 
-  const policy = await choosePolicy(deps, { packageId, policyId: input.assignment.assignmentPolicyId, target, subject, requestType: input.requestType });
+  const policy = await choosePolicy(deps, { packageId, policyId: input.assignment.assignmentPolicyId, target, subject: named?.subject, requestType: input.requestType });
   checkJustification(policy, input.requestType, input.justification);
   const answers = checkAnswers(policy, input.answers);
   const schedule = assignmentSchedule(policy, input.schedule, deps.clock.now(), { byAdministrator });
   await checkSeparationOfDuties(deps, target.id, packageId);
   // Administrators assign directly; approval applies to what users ask for themselves (Entra does the same).
   const needsApproval = !byAdministrator && policy.requestApprovalSettings.isApprovalRequiredForAdd;
+  // Someone new by address is stored only now that the request is known good: a refused one leaves nothing.
+  const subject = named && !named.stored ? await saveSubject(deps, named.subject, named.subject) : named?.subject;
   return newRequest(deps, caller, input, {
     policyId: policy.id,
     catalogId: catalog.value.id,
-    targetId: target.id,
+    // Not in the directory: filed under the subject (the one stored, should another request have stored it first).
+    targetId: subject && target.id === named!.subject.id ? subject.id : target.id,
     ...(subject ? { targetSubjectId: subject.id } : {}),
     assignmentId: null,
     answers,
@@ -93,13 +96,19 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
  * already is assigned as any user is; anyone else is the subject Portcullis keeps for them, and the request is
  * filed under the subject's id until it is carried out and they are invited.
  */
-async function targetOf(deps: EntitlementDeps, caller: Caller, input: RequestInput, targetSubject?: AccessPackageSubject): Promise<{ target: DirectoryUser; subject?: AccessPackageSubject }> {
+async function targetOf(
+  deps: EntitlementDeps,
+  caller: Caller,
+  input: RequestInput,
+  targetSubject?: AccessPackageSubject,
+): Promise<{ target: DirectoryUser; subject?: { subject: AccessPackageSubject; stored: boolean } }> {
   const byAddress = input.assignment.target;
   if (targetSubject || byAddress) {
-    const subject = targetSubject ?? (await subjectFor(deps, { email: byAddress!.email, displayName: byAddress!.displayName }));
+    const found = targetSubject ?? (await findSubjectByEmail(deps, byAddress!.email));
+    const subject = found ?? newSubject(deps, { email: byAddress!.email, displayName: byAddress!.displayName });
     const user = subject.objectId ? await deps.directory.getUser(subject.objectId) : byAddress ? await deps.directory.findUserByEmail(byAddress.email) : undefined;
-    if (user) return { target: user, ...(targetSubject ? { subject } : {}) };
-    return { target: guestToBe(subject), subject };
+    if (user) return { target: user, ...(targetSubject ? { subject: { subject, stored: true } } : {}) };
+    return { target: guestToBe(subject), subject: { subject, stored: found !== undefined } };
   }
   const targetId = input.assignment.targetId ?? caller.objectId;
   if (input.requestType !== 'adminAdd' && targetId.toLowerCase() !== caller.objectId.toLowerCase()) {

@@ -1,0 +1,159 @@
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { updateSettings } from '../../shared/operations/entitlements/settings';
+import { sweepExternalUsers } from '../../shared/operations/externalUsers/externalUserSweep';
+import { findSubjectByEmail } from '../../shared/operations/externalUsers/subjects';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { ADMIN, groupMembers, groupPackage, setFaults, unassign, type TestPackage } from '../support/packageWorld';
+
+/**
+ * Invitation on delivery and the external user lifecycle in-process, on Azurite and the Graph emulator, with a
+ * clock the test moves: what only time shows (a retry minutes later, a deletion days later) and the crash windows
+ * of an invitation.
+ */
+const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+const SWEEP = { holder: 'test', budgetMs: 60_000 };
+
+let world: InProcessOperations;
+let deps: EntitlementDeps;
+let pkg: TestPackage;
+inProcessOperationsForFile((started) => ({ deps } = world = started));
+beforeAll(async () => {
+  pkg = await groupPackage(deps, 'Partner access', FALCON_GROUP);
+});
+afterEach(() => setFaults(world.emulator, []));
+jest.setTimeout(60_000);
+
+async function usersWithMail(mail: string): Promise<Array<{ id: string; accountEnabled: boolean }>> {
+  const filter = encodeURIComponent(`mail eq '${mail}'`);
+  const answer = (await (await fetch(`${world.emulator.url}/v1.0/users?$filter=${filter}&$select=id,accountEnabled`)).json()) as { value: Array<{ id: string; accountEnabled: boolean }> };
+  return answer.value;
+}
+
+const addByEmail = (email: string) =>
+  submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { target: { email }, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+
+async function stateOf(requestId: string) {
+  return (await deps.grants.findRequest(requestId))!.value;
+}
+
+describe('invitation on delivery', () => {
+  it('retries an invitation Graph refused for now when its recovery item comes due, making one governed guest', async () => {
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/invitations', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    const email = `ada.${Date.now()}@partner.example`;
+    const { id } = await addByEmail(email);
+    expect(await stateOf(id)).toMatchObject({ state: 'submitted', assignmentId: null });
+    expect(await usersWithMail(email)).toEqual([]);
+
+    await setFaults(world.emulator, []);
+    world.advance({ minutes: 6 });
+    await sweepExpirations(deps, SWEEP);
+
+    const [guest] = await usersWithMail(email);
+    const request = await stateOf(id);
+    expect(request).toMatchObject({ state: 'delivered', targetId: guest!.id });
+    expect(await usersWithMail(email)).toHaveLength(1);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(guest!.id);
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: guest!.id, subjectLifecycle: 'governed' });
+    // The request is found under the guest now, and nowhere else.
+    expect((await deps.grants.requestsOf(guest!.id)).map((r) => r.value.id)).toContain(id);
+  });
+
+  it('keeps a guest whose invitation was made but whose answer was lost as governed, and invites nobody twice', async () => {
+    // The invitation succeeds; reading the guest back fails: to Portcullis, the call failed.
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'GET', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    const email = `bea.${Date.now()}@partner.example`;
+    const { id } = await addByEmail(email);
+    expect(await stateOf(id)).toMatchObject({ state: 'submitted' });
+    expect(await usersWithMail(email)).toHaveLength(1);
+
+    await setFaults(world.emulator, []);
+    world.advance({ minutes: 6 });
+    await sweepExpirations(deps, SWEEP);
+
+    const guests = await usersWithMail(email);
+    expect(guests).toHaveLength(1);
+    expect(await stateOf(id)).toMatchObject({ state: 'delivered', targetId: guests[0]!.id });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: guests[0]!.id, subjectLifecycle: 'governed' });
+  });
+});
+
+describe('externalUserSweep', () => {
+  it('deletes a blocked guest when the duration has passed, not before, and a second run does nothing', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `cy.${Date.now()}@partner.example`;
+    const { id } = await addByEmail(email);
+    const request = await stateOf(id);
+    await unassign(deps, request.assignmentId!);
+    expect(await usersWithMail(email)).toMatchObject([{ accountEnabled: false }]);
+
+    world.advance({ days: 29 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0 });
+    expect(await usersWithMail(email)).toHaveLength(1);
+
+    world.advance({ days: 1, minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 1, failed: 0 });
+    expect(await usersWithMail(email)).toEqual([]);
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: null, removal: null });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+  });
+
+  it('deletes at once with a duration of zero, and invites a removed guest afresh when they are assigned again', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `dee.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await usersWithMail(email)).toEqual([]);
+
+    const again = await stateOf((await addByEmail(email)).id);
+    const guests = await usersWithMail(email);
+    expect(guests).toMatchObject([{ accountEnabled: true }]);
+    expect(guests[0]!.id).not.toBe(first.targetId);
+    expect(again).toMatchObject({ state: 'delivered', targetId: guests[0]!.id });
+  });
+
+  it('under blockSignIn blocks and never deletes', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `eve.${Date.now()}@partner.example`;
+    const request = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, request.assignmentId!);
+    world.advance({ days: 400 });
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await usersWithMail(email)).toMatchObject([{ accountEnabled: false }]);
+  });
+});
+
+describe('a request for someone by address that waits (a scheduled start)', () => {
+  it('invites them at the start; if the address has meanwhile become a user holding the package, it ends deliveryFailed saying so', async () => {
+    const email = `fay.${Date.now()}@partner.example`;
+    const start = world.now().plus({ hours: 1 }).toUTC().toISO();
+    const { id } = await submitAssignmentRequest(deps, ADMIN, {
+      requestType: 'adminAdd',
+      assignment: { target: { email }, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId },
+      schedule: { startDateTime: start },
+    });
+    expect(await stateOf(id)).toMatchObject({ state: 'scheduled' });
+    expect(await usersWithMail(email)).toEqual([]);
+
+    // Meanwhile someone invites them by hand and assigns them the package directly.
+    const invited = (await (
+      await fetch(`${world.emulator.url}/v1.0/invitations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ invitedUserEmailAddress: email, inviteRedirectUrl: 'https://myapps.microsoft.com' }),
+      })
+    ).json()) as { invitedUser: { id: string } };
+    await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: invited.invitedUser.id, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+
+    world.advance({ hours: 1, minutes: 1 });
+    await sweepExpirations(deps, SWEEP);
+
+    const request = await stateOf(id);
+    expect(request).toMatchObject({ state: 'deliveryFailed', failureReason: expect.stringContaining('already has') });
+    expect(await usersWithMail(email)).toHaveLength(1);
+    // Found, not invited by Portcullis: never governed.
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: invited.invitedUser.id, subjectLifecycle: 'notGoverned' });
+  });
+});
