@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors';
+import type { ExternalIdentity } from './externalCaller';
 
 /** Who is calling, from the claims DESIGN §2.4 names. */
 export interface Caller {
@@ -11,6 +12,10 @@ export interface Caller {
   /** An application calling as itself: `idtyp` = `app`, or no `scp` and `oid` equal to `sub` (see callerFromClaims). */
   isApplication: boolean;
   email: string | undefined;
+  /** The `name` claim, when there is one: how an external caller is named before they are in the directory. */
+  displayName?: string;
+  /** Set for a caller from another tenant than the governed one (see withHomeTenant); absent for our own. */
+  external?: ExternalIdentity;
 }
 
 /**
@@ -24,6 +29,7 @@ const TENANT_ID = ['http://schemas.microsoft.com/identity/claims/tenantid', 'tid
 const SCOPES = ['http://schemas.microsoft.com/identity/claims/scope', 'scp'];
 // App Service Authentication passes `sub` on under its WS-Federation name.
 const SUBJECT = ['sub', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier'];
+const NAME = ['name', 'http://schemas.microsoft.com/identity/claims/displayname'];
 const EMAIL = ['email', 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'];
 
 /**
@@ -47,6 +53,7 @@ export function callerFromClaims(claimValues: ClaimValues, roleTypes: readonly s
     // application and never the user's object id (Microsoft's access token claims reference).
     isApplication: first(['idtyp']) === 'app' || (scopes === undefined && subject !== undefined && subject.toLowerCase() === objectId.toLowerCase()),
     email: first(EMAIL),
+    ...(first(NAME) ? { displayName: first(NAME) } : {}),
   };
 }
 

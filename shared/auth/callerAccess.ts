@@ -65,11 +65,13 @@ export class CallerAccess {
 
   /** The catalogs in which the caller holds any role (and so may read). */
   async catalogsWithRoles(): Promise<Set<string>> {
-    if (!this.#tokenPermits('read')) return new Set();
+    if (!this.#tokenPermits('read') || this.caller.external) return new Set();
     return new Set((await this.#ownAssignments()).flatMap((a) => catalogOfScope(a.appScopeId) ?? []));
   }
 
   async standing(catalogId?: string): Promise<Standing> {
+    // A user of another tenant holds no role here: their object id is not one of this directory's.
+    if (this.caller.external) return { isApplication: false, administrator: false, application: null, catalogCreator: false, catalogRoles: new Set(), external: true };
     const assignments = await this.#ownAssignments();
     const inCatalog = catalogId?.toLowerCase();
     return {
@@ -80,6 +82,7 @@ export class CallerAccess {
       catalogRoles: new Set(
         inCatalog === undefined ? [] : assignments.filter((a) => catalogOfScope(a.appScopeId) === inCatalog).map((a) => a.roleDefinitionId as CatalogRoleId),
       ),
+      external: false,
     };
   }
 
@@ -119,6 +122,7 @@ const DESCRIPTIONS: Record<Action, string> = {
   selfService: 'do this',
   selfServiceRead: 'read this',
   submitRequest: 'submit assignment requests',
+  readToRequest: 'read this access package',
   createCatalog: 'create catalogs (it needs the catalog creator role or an administrator)',
   manageCatalog: "change the catalog or its role assignments (it needs the catalog's owner or an administrator)",
   manageResources: "add or remove resources (it needs the catalog's owner or an administrator; applications never may)",

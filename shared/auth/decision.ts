@@ -9,6 +9,8 @@ import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNE
  *   requests, assignments and approvals: filterByCurrentUser), so applications are refused it as they are in Graph;
  * - `submitRequest`: POST assignmentRequests, open at the route; the operation then decides by request type
  *   (`selfService` for a user's own, `manageAssignments` in the package's catalog for an administrator's);
+ * - `readToRequest`: read one access package, open at the route; the route shows it to those who may `read` in its
+ *   catalog and to those one of its policies admits as requestors (the package link of My Access);
  * - `readTenant`: read tenant-wide administration (governed guests due to be removed): administrators only;
  * - the rest: administration, each at its level (DESIGN §2.4, reference §9).
  */
@@ -18,6 +20,7 @@ export type Action =
   | 'selfService'
   | 'selfServiceRead'
   | 'submitRequest'
+  | 'readToRequest'
   | 'createCatalog'
   | 'manageCatalog'
   | 'manageResources'
@@ -37,14 +40,23 @@ export interface Standing {
   catalogCreator: boolean;
   /** Roles in the catalog the decision is about (none when it is about no catalog). */
   catalogRoles: ReadonlySet<CatalogRoleId>;
+  /** A user from another tenant (DESIGN §2.4): holds no role here, whatever their token says. */
+  external: boolean;
 }
 
-const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead', 'readTenant']);
+const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead', 'readToRequest', 'readTenant']);
+
+/**
+ * What a user from another tenant may do: request what policies open to them, read those packages and their own
+ * requests and assignments. Nothing tenant-wide, no catalog, no administration.
+ */
+const EXTERNAL: ReadonlySet<Action> = new Set(['selfService', 'selfServiceRead', 'submitRequest', 'readToRequest']);
 export const isReading = (action: Action) => READING.has(action);
 
 /** The decision itself: pure, so the whole matrix can be tested without storage or a directory. */
 export function permits(action: Action, standing: Standing): boolean {
-  const { isApplication, administrator, application, catalogCreator, catalogRoles } = standing;
+  const { isApplication, administrator, application, catalogCreator, catalogRoles, external } = standing;
+  if (external) return EXTERNAL.has(action);
   const tenantWrite = administrator || application === 'readWrite';
   const has = (...roles: CatalogRoleId[]) => roles.some((role) => catalogRoles.has(role));
   switch (action) {
@@ -52,6 +64,7 @@ export function permits(action: Action, standing: Standing): boolean {
     case 'selfService':
     case 'selfServiceRead':
     case 'submitRequest':
+    case 'readToRequest':
       return true;
     case 'read':
       return administrator || application !== null || catalogRoles.size > 0;

@@ -348,7 +348,9 @@ const ROWS: Row[] = [
   { name: 'GET accessPackages', method: 'GET', path: () => `${EM}/accessPackages`, ok: 200, allowed: SIGNED_IN },
   { name: 'POST accessPackages (this catalog)', method: 'POST', path: () => `${EM}/accessPackages`, body: () => ({ displayName: 'Matrix: new', catalog: { id: f.thisCatalog } }), ok: 201, allowed: MANAGE_PACKAGES_THIS },
   { name: 'POST accessPackages (other catalog)', method: 'POST', path: () => `${EM}/accessPackages`, body: () => ({ displayName: 'Matrix: new', catalog: { id: f.otherCatalog } }), ok: 201, allowed: MANAGE_PACKAGES_OTHER },
-  { name: 'GET accessPackages/{id}', method: 'GET', path: () => `${EM}/accessPackages/${f.mainPackage}`, ok: 200, allowed: READ_THIS },
+  // A package is also read by those its policies admit as requestors (the My Access link): the package alone.
+  { name: 'GET accessPackages/{id}', method: 'GET', path: () => `${EM}/accessPackages/${f.mainPackage}`, ok: 200, allowed: [...READ_THIS, 'requestor'] },
+  { name: "GET accessPackages/filterByCurrentUser(on='allowedRequestor')", method: 'GET', path: () => `${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`, ok: 200, allowed: PEOPLE },
   { name: 'PATCH accessPackages/{id} (this catalog)', method: 'PATCH', path: () => `${EM}/accessPackages/${f.sparePackage}`, body: () => ({ description: 'Patched' }), ok: 204, allowed: MANAGE_PACKAGES_THIS },
   { name: 'PATCH accessPackages/{id} (other catalog)', method: 'PATCH', path: () => `${EM}/accessPackages/${f.otherPackage}`, body: () => ({ description: 'Patched' }), ok: 204, allowed: MANAGE_PACKAGES_OTHER },
   {

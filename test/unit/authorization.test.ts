@@ -74,7 +74,7 @@ function accessFor(caller: Caller, options: { administrators?: string[]; assignm
   return new CallerAccess(caller, administrators, roleAssignments);
 }
 
-const NONE: Standing = { isApplication: false, administrator: false, application: null, catalogCreator: false, catalogRoles: new Set() };
+const NONE: Standing = { isApplication: false, administrator: false, application: null, catalogCreator: false, catalogRoles: new Set(), external: false };
 const STANDINGS: Record<string, Standing> = {
   'plain user': NONE,
   administrator: { ...NONE, administrator: true },
@@ -135,6 +135,26 @@ describe('the authorization decision', () => {
     expect(await accessFor(app([])).allows('read', 'c1')).toBe(false);
     expect(await accessFor(app([]), { assignments: [owner('c1')] }).allows('managePackages', 'c1')).toBe(true);
     expect(await accessFor(app(['EntitlementManagement.ReadWrite.All'])).allows('selfService')).toBe(false);
+  });
+
+  it('lets a user from another tenant request, read packages to request them and their own, and nothing else', () => {
+    const external: Standing = { ...NONE, external: true };
+    const allActions: Action[] = [...ACTIONS, 'selfServiceRead', 'submitRequest', 'readToRequest'];
+    expect(allActions.filter((action) => permits(action, external))).toEqual(['selfService', 'selfServiceRead', 'submitRequest', 'readToRequest']);
+    // Whatever else the standing says: an external caller holds no role here.
+    expect(permits('read', { ...external, administrator: true, catalogRoles: new Set([CATALOG_OWNER]) })).toBe(false);
+  });
+
+  it('gives a caller from another tenant no role, even one whose object id holds roles here, and reads none', async () => {
+    const lookups: string[] = [];
+    const roleAssignments = { ofPrincipal: async (id: string) => (lookups.push(id), [owner('c1')]) } as unknown as RoleAssignmentStore;
+    const { administrators, lookups: directoryLookups } = administratorsWith({ admin: [IGA] });
+    const access = new CallerAccess({ ...user('admin'), external: { tenantId: 'other', email: 'x@fabrikam.com', domain: 'fabrikam.com' } }, administrators, roleAssignments);
+    expect(await access.allows('read', 'c1')).toBe(false);
+    expect(await access.allows('manageTenant')).toBe(false);
+    expect(await access.allows('selfService')).toBe(true);
+    expect(await access.visibility()).toEqual({ everything: false, catalogIds: new Set() });
+    expect([lookups, directoryLookups]).toEqual([[], []]);
   });
 
   it('knows a catalog creator by the tenant-wide assignment only', async () => {

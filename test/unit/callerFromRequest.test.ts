@@ -26,6 +26,19 @@ describe('callerFromRequest in easyauth mode', () => {
     expect(caller).toEqual({ objectId: 'u1', tenantId: 't1', scopes: ['EntitlementManagement.Read.All'], roles: ['A'], isApplication: false, email: 'u1@contoso.com' });
   });
 
+  it('marks a caller of another tenant than TENANT_ID external, with their email domain, and ours not', async () => {
+    const TENANT = 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd';
+    const settings = { AUTH_MODE: 'easyauth', TENANT_ID: TENANT } as const;
+    const from = (tid: string, email?: string) =>
+      callerFromRequest(request({ 'x-ms-client-principal': principal([{ typ: 'oid', val: 'U1' }, { typ: 'tid', val: tid }, ...(email ? [{ typ: 'preferred_username', val: email }] : [])]) }), settings);
+
+    expect((await from('A7E6A4AB-5E53-4B97-B2B1-4D3C6A8E53A1', 'Ben@Fabrikam.COM'))?.external).toEqual({ tenantId: 'a7e6a4ab-5e53-4b97-b2b1-4d3c6a8e53a1', email: 'ben@fabrikam.com', domain: 'fabrikam.com' });
+    expect((await from('a7e6a4ab-5e53-4b97-b2b1-4d3c6a8e53a1'))?.external).toEqual({ tenantId: 'a7e6a4ab-5e53-4b97-b2b1-4d3c6a8e53a1', email: undefined, domain: undefined });
+    expect((await from(TENANT.toUpperCase(), 'megan@contoso.com'))?.external).toBeUndefined();
+    // Without a governed tenant id there is nothing to compare with: nobody is external.
+    expect((await callerFromRequest(request({ 'x-ms-client-principal': principal([{ typ: 'oid', val: 'U1' }, { typ: 'tid', val: 'other' }]) }), EASYAUTH))?.external).toBeUndefined();
+  });
+
   it('names no caller without the header, even with a bearer token', async () => {
     expect(await callerFromRequest(request({ authorization: 'Bearer a.b.c' }), EASYAUTH)).toBeUndefined();
   });

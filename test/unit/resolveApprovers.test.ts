@@ -130,8 +130,27 @@ describe('resolving a stage’s approvers', () => {
   });
 
   it('takes connected-organization sponsors of the kind the policy names when they can be looked up', async () => {
-    const withSponsors = { ...SELF_REQUEST, sponsorsOfConnectedOrganization: async (kind: 'internal' | 'external') => (kind === 'internal' ? ['alice'] : ['bob']) };
+    const withSponsors = { ...SELF_REQUEST, sponsorsOfConnectedOrganization: async (kind: 'internal' | 'external') => [{ id: kind === 'internal' ? 'alice' : 'bob', type: 'user' as const }] };
     expect(await resolveApprovers(directory, stage({ primaryApprovers: [externalSponsors, internalSponsors] }), withSponsors, PRIMARY)).toEqual(['bob', 'alice']);
+  });
+
+  it('takes the members of a sponsor group, without the requestor, and looks the sponsors up once for both lists', async () => {
+    const lookups: string[] = [];
+    const withGroupSponsor = {
+      ...SELF_REQUEST,
+      sponsorsOfConnectedOrganization: async (kind: 'internal' | 'external') => {
+        lookups.push(kind);
+        return kind === 'internal' ? [{ id: 'approvers', type: 'group' as const }, { id: 'lead', type: 'user' as const }] : [];
+      },
+    };
+    const both = stage({ primaryApprovers: [externalSponsors], fallbackPrimaryApprovers: [internalSponsors, externalSponsors] });
+    expect(await resolveApprovers(directory, both, withGroupSponsor, PRIMARY)).toEqual(['alice', 'bob', 'carol', 'lead']);
+    expect(lookups).toEqual(['external', 'internal']);
+  });
+
+  it('falls back when the organization has no sponsor of the kind named', async () => {
+    const none = { ...SELF_REQUEST, sponsorsOfConnectedOrganization: async () => [] };
+    expect(await resolveApprovers(directory, stage({ primaryApprovers: [externalSponsors], fallbackPrimaryApprovers: [single('carol')] }), none, PRIMARY)).toEqual(['carol']);
   });
 
   it('resolves connected-organization sponsors to nobody without a way to look them up, and falls back', async () => {

@@ -48,14 +48,19 @@ function factsAbout(change: Partial<TargetFacts> & { groups?: string[] } = {}): 
   return {
     userId: USER_ID,
     userType: 'Member',
+    outsideDirectory: false,
     isInGroup: (groupId) => groups.includes(groupId),
-    connectedOrganizationId: null,
+    connectedOrganization: null,
     ...rest,
   };
 }
 const member = factsAbout();
 const guest = factsAbout({ userType: 'Guest' });
-const fabrikamGuest = factsAbout({ userType: 'Guest', connectedOrganizationId: FABRIKAM });
+const fabrikamGuest = factsAbout({ userType: 'Guest', connectedOrganization: { id: FABRIKAM, configured: true } });
+/** Callers from other tenants, not in the directory (DESIGN §2.4). */
+const fabrikamCaller = factsAbout({ userType: null, outsideDirectory: true, connectedOrganization: { id: FABRIKAM, configured: true } });
+const proposedOrganizationCaller = factsAbout({ userType: null, outsideDirectory: true, connectedOrganization: { id: WOODGROVE, configured: false } });
+const unconnectedCaller = factsAbout({ userType: null, outsideDirectory: true });
 const noUserType = factsAbout({ userType: null });
 const salesMember = factsAbout({ groups: [SALES_GROUP] });
 const inSalesByRule = factsAbout({ matchesRule: (membershipRule) => membershipRule === SALES_RULE });
@@ -88,6 +93,18 @@ describe('isAllowedTarget', () => {
     ['specificConnectedOrganizationUsers: the organization named in upper case', scoped('specificConnectedOrganizationUsers', organization(FABRIKAM.toUpperCase())), fabrikamGuest, true],
     ['specificConnectedOrganizationUsers: not a user of another organization', scoped('specificConnectedOrganizationUsers', organization(WOODGROVE)), fabrikamGuest, false],
     ['specificConnectedOrganizationUsers: not a user of no organization', scoped('specificConnectedOrganizationUsers', organization(FABRIKAM)), member, false],
+    ['allExternalUsers: a caller from another tenant', scoped('allExternalUsers'), fabrikamCaller, true],
+    ['allExternalUsers: a caller of no connected organization', scoped('allExternalUsers'), unconnectedCaller, true],
+    ['allExternalUsers: a caller of a proposed organization', scoped('allExternalUsers'), proposedOrganizationCaller, true],
+    ['allConfiguredConnectedOrganizationUsers: a caller of a configured organization', scoped('allConfiguredConnectedOrganizationUsers'), fabrikamCaller, true],
+    ['allConfiguredConnectedOrganizationUsers: not a caller of a proposed organization', scoped('allConfiguredConnectedOrganizationUsers'), proposedOrganizationCaller, false],
+    ['allConfiguredConnectedOrganizationUsers: not a caller of no connected organization', scoped('allConfiguredConnectedOrganizationUsers'), unconnectedCaller, false],
+    ['specificConnectedOrganizationUsers: a caller of the organization named', scoped('specificConnectedOrganizationUsers', organization(FABRIKAM)), fabrikamCaller, true],
+    ['specificConnectedOrganizationUsers: a caller of a proposed organization named', scoped('specificConnectedOrganizationUsers', organization(WOODGROVE)), proposedOrganizationCaller, true],
+    ['specificConnectedOrganizationUsers: not a caller of no organization', scoped('specificConnectedOrganizationUsers', organization(FABRIKAM)), unconnectedCaller, false],
+    ['allMemberUsers: not a caller from another tenant', scoped('allMemberUsers'), factsAbout({ outsideDirectory: true, connectedOrganization: { id: FABRIKAM, configured: true } }), false],
+    ['allDirectoryUsers: not a caller from another tenant', scoped('allDirectoryUsers'), fabrikamCaller, false],
+    ['specificDirectoryUsers: not a caller from another tenant, even with their object id named', scoped('specificDirectoryUsers', single(USER_ID)), fabrikamCaller, false],
     ['specificDirectoryServicePrincipals: no user', scoped('specificDirectoryServicePrincipals'), member, false],
     ['allDirectoryServicePrincipals: no user', scoped('allDirectoryServicePrincipals'), member, false],
     ['allDirectoryAgentIdentities: no user', scoped('allDirectoryAgentIdentities'), member, false],

@@ -27,6 +27,9 @@ export const ACCESS_PACKAGES: QueryCapabilities = {
   expand: packageExpand,
 };
 
+/** Packages as a requestor sees them (My Access): the package itself, nothing of its catalog, policies or resources. */
+export const REQUESTABLE_PACKAGES: QueryCapabilities = { ...ACCESS_PACKAGES, expand: {} };
+
 export const RESOURCES: QueryCapabilities = {
   ...ordered,
   filter: { id: 'guid', displayName: 'string', description: 'string', originId: 'string', originSystem: 'string', createdDateTime: 'dateTime' },

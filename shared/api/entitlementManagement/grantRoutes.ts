@@ -7,6 +7,8 @@ import { applicableRequirements } from '../../operations/requests/applicableRequ
 import * as actions from '../../operations/requests/requestActions';
 import * as requests from '../../operations/requests/requestQueries';
 import { submitAssignmentRequest } from '../../operations/requests/submitAssignmentRequest';
+import { submitExternalRequest } from '../../operations/externalUsers/externalRequests';
+import { isExternal } from '../../auth/externalCaller';
 import { accepted, collectionResponse, noContent } from '../graphResponses';
 import { functionArgument, pathId, requestBody, type ApiCall, type AreaRoute } from './areaRouter';
 import * as can from './capabilities';
@@ -39,11 +41,17 @@ async function stagesOf(call: ApiCall) {
 
 const stageEntityView: EntityView<ApprovalStageView> = { filterView: (s) => ({ ...s }), render: async (_deps, s) => ({ ...s }) };
 
+/** A request from a caller of another tenant is admitted by their connected organization, anyone else's as before. */
+async function submitAnyRequest(call: ApiCall): Promise<AssignmentRequest> {
+  const { caller } = call;
+  return isExternal(caller) ? submitExternalRequest(call.deps, caller, await body(call)) : submitAssignmentRequest(call.deps, caller, await body(call));
+}
+
 /** Requests, assignments and approvals (reference §5.5–§5.7), each route with the action it needs. */
 export const GRANT_ROUTES: AreaRoute[] = [
   // Assignment requests
   { method: 'GET', pattern: 'assignmentRequests', action: 'list', handle: async (c) => listResponse(c, `${EM}/assignmentRequests`, await requests.listRequests(c.deps, c.caller), requestView, can.ASSIGNMENT_REQUESTS) },
-  { method: 'POST', pattern: 'assignmentRequests', action: 'submitRequest', handle: async (c) => entityResult(c, `${EM}/assignmentRequests`, async () => submitAssignmentRequest(c.deps, c.caller, await body(c)), requestView, can.ASSIGNMENT_REQUESTS, 201) },
+  { method: 'POST', pattern: 'assignmentRequests', action: 'submitRequest', handle: async (c) => entityResult(c, `${EM}/assignmentRequests`, async () => submitAnyRequest(c), requestView, can.ASSIGNMENT_REQUESTS, 201) },
   {
     method: 'GET',
     pattern: 'assignmentRequests/filterByCurrentUser()',

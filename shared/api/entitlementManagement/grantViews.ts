@@ -13,20 +13,27 @@ function scheduleView(schedule: RequestSchedule): Json {
 }
 
 /**
- * accessPackageSubject: who a request or assignment is for, read from the directory. Portcullis keys subjects by
- * the user's object id, so the subject's id is the object id.
+ * accessPackageSubject: who a request or assignment is for. A user of the directory is shown from the directory,
+ * under their object id (the subject's id is the object id), governed when Portcullis invited them; someone not in
+ * it yet (an external requestor before invitation) from the subject Portcullis keeps for them, `objectId` null.
  */
-export async function subjectView(deps: EntitlementDeps, objectId: string): Promise<Json> {
-  const user = await deps.directory.getUser(objectId);
+export async function subjectView(deps: EntitlementDeps, id: string): Promise<Json> {
+  const unbound = (await deps.subjects.get(id))?.value;
+  if (unbound && !unbound.objectId) {
+    const { email, displayName, principalName, subjectType, subjectLifecycle } = unbound;
+    return { id: unbound.id, objectId: null, displayName, email, principalName, onPremisesSecurityIdentifier: null, subjectType, subjectLifecycle };
+  }
+  const user = await deps.directory.getUser(id);
+  const subject = user?.userType === 'Guest' ? (await deps.subjects.byObjectId(id))?.value : undefined;
   return {
-    id: objectId,
-    objectId,
+    id,
+    objectId: id,
     displayName: user?.displayName ?? null,
     email: user?.mail ?? null,
     principalName: user?.userPrincipalName ?? null,
     onPremisesSecurityIdentifier: null,
     subjectType: 'user',
-    subjectLifecycle: 'notDefined',
+    subjectLifecycle: subject?.subjectLifecycle ?? 'notDefined',
   };
 }
 

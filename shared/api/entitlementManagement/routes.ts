@@ -5,9 +5,10 @@ import * as catalogs from '../../operations/entitlements/catalogs';
 import * as incompatibilities from '../../operations/entitlements/incompatibilities';
 import * as roleScopes from '../../operations/entitlements/resourceRoleScopes';
 import * as settings from '../../operations/entitlements/settings';
+import * as requestable from '../../operations/requests/requestablePackages';
 import { entityResponse, noContent } from '../graphResponses';
 import { parseODataQuery } from '../odata';
-import { pathId, requestBody, type ApiCall, type AreaRoute } from './areaRouter';
+import { functionArgument, pathId, requestBody, type ApiCall, type AreaRoute } from './areaRouter';
 import * as can from './capabilities';
 import { catalogInBody, catalogInPath, catalogOfEitherLinkedPackage, catalogOfPackageInBody, catalogOfPackageInPath, catalogOfPolicyInPath } from './routeCatalogs';
 import { CONNECTED_ORGANIZATION_ROUTES } from './connectedOrganizationRoutes';
@@ -40,7 +41,24 @@ export const ENTITLEMENT_ROUTES: AreaRoute[] = [
   // Access packages
   { method: 'GET', pattern: 'accessPackages', action: 'list', handle: async (c) => listResponse(c, `${EM}/accessPackages`, await readableBy(c.access, await packages.listAccessPackages(c.deps), (p) => p.catalogId), packageView, can.ACCESS_PACKAGES) },
   { method: 'POST', pattern: 'accessPackages', action: 'managePackages', catalog: catalogInBody, handle: async (c) => entityResult(c, `${EM}/accessPackages`, async () => packages.createAccessPackage(c.deps, c.caller, await body(c)), packageView, can.ACCESS_PACKAGES, 201) },
-  { method: 'GET', pattern: 'accessPackages/{id}', action: 'read', catalog: catalogOfPackageInPath, handle: async (c) => entityResult(c, `${EM}/accessPackages`, async () => (await packages.findAccessPackage(c.deps, id(c))).value, packageView, can.ACCESS_PACKAGES) },
+  {
+    method: 'GET',
+    pattern: 'accessPackages/filterByCurrentUser()',
+    action: 'selfServiceRead',
+    handle: async (c) => {
+      functionArgument(id(c), 'on', ['allowedRequestor'] as const);
+      return listResponse(c, `${EM}/accessPackages`, await requestable.packagesRequestableBy(c.deps, c.caller), packageView, can.REQUESTABLE_PACKAGES);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: 'accessPackages/{id}',
+    action: 'readToRequest',
+    handle: async (c) => {
+      const { accessPackage, asReader } = await requestable.packageToRequest(c.deps, c.caller, id(c));
+      return entityResult(c, `${EM}/accessPackages`, async () => accessPackage, packageView, asReader ? can.ACCESS_PACKAGES : can.REQUESTABLE_PACKAGES);
+    },
+  },
   { method: 'PATCH', pattern: 'accessPackages/{id}', action: 'managePackages', catalog: catalogOfPackageInPath, handle: async (c) => (await packages.updateAccessPackage(c.deps, c.caller, id(c), await body(c)), noContent()) },
   { method: 'DELETE', pattern: 'accessPackages/{id}', action: 'managePackages', catalog: catalogOfPackageInPath, handle: async (c) => (await packages.deleteAccessPackage(c.deps, c.caller, id(c)), noContent()) },
   { method: 'GET', pattern: 'accessPackages/{id}/catalog', action: 'read', catalog: catalogOfPackageInPath, handle: async (c) => entityResult(c, `${EM}/catalogs`, async () => (await catalogs.findCatalog(c.deps, (await packages.findAccessPackage(c.deps, id(c))).value.catalogId)).value, catalogView, can.CATALOGS) },

@@ -8,9 +8,17 @@ import type { RequestType } from './assignmentRequest';
 export interface TargetFacts {
   userId: string;
   userType: 'Member' | 'Guest' | null;
+  /**
+   * A user from another tenant who is not in this directory (an external caller, DESIGN §2.4): only the scopes for
+   * users outside the organization admit them, whatever else is said of them.
+   */
+  outsideDirectory: boolean;
   isInGroup(groupId: string): boolean;
-  /** The connected organization the user comes from; null for the tenant's own users and unconnected guests. */
-  connectedOrganizationId: string | null;
+  /**
+   * The connected organization the user comes from, and whether it is `configured` (rather than `proposed`); null
+   * for the tenant's own users and users of no connected organization.
+   */
+  connectedOrganization: { id: string; configured: boolean } | null;
   /** Evaluates an attributeRuleMembers rule for the user; without it, no rule admits the user. */
   matchesRule?: (membershipRule: string) => boolean;
 }
@@ -27,24 +35,28 @@ export function groupsNamedBy(policy: AssignmentPolicy): string[] {
  * directory ids do. Service principal and agent identity scopes admit no user.
  */
 export function isAllowedTarget(policy: AssignmentPolicy, facts: TargetFacts): boolean {
+  const organization = facts.connectedOrganization;
   switch (policy.allowedTargetScope) {
     case 'allMemberUsers':
-      return facts.userType === 'Member';
+      return !facts.outsideDirectory && facts.userType === 'Member';
     // A user the operation found in the directory is in it, whatever its userType says (older accounts have none).
     case 'allDirectoryUsers':
-      return true;
+      return !facts.outsideDirectory;
+    // Every user from outside: guests here and callers from other tenants, of a connected organization or none.
     case 'allExternalUsers':
-      return facts.userType === 'Guest';
+      return facts.outsideDirectory || facts.userType === 'Guest';
+    // A proposed organization was never approved by an administrator: "all configured" does not cover its users.
     case 'allConfiguredConnectedOrganizationUsers':
-      return facts.connectedOrganizationId !== null;
+      return organization?.configured === true;
     case 'specificDirectoryUsers':
-      return policy.specificAllowedTargets.some((target) => admitsDirectoryUser(target, facts));
+      return !facts.outsideDirectory && policy.specificAllowedTargets.some((target) => admitsDirectoryUser(target, facts));
+    // Naming an organization admits its users whatever its state: a proposed one can be named on purpose.
     case 'specificConnectedOrganizationUsers':
       return policy.specificAllowedTargets.some(
         (target) =>
           target['@odata.type'] === '#microsoft.graph.connectedOrganizationMembers' &&
-          facts.connectedOrganizationId !== null &&
-          sameId(target.connectedOrganizationId, facts.connectedOrganizationId),
+          organization !== null &&
+          sameId(target.connectedOrganizationId, organization.id),
       );
     // notSpecified: a policy for direct assignment by administrators only.
     case 'notSpecified':

@@ -6,6 +6,7 @@ import { DomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { sees } from '../../auth/callerAccess';
+import { ownTargetId } from '../requests/requestors';
 import { applyOperations } from './applyOperations';
 import { rolesOfPackage } from './directoryRoles';
 
@@ -38,10 +39,12 @@ export type AssignmentFilterOn = 'target' | 'createdBy';
 
 /** filterByCurrentUser(on=…): the caller's assignments, or those made at their request (for themselves or others). */
 export async function assignmentsOfCurrentUser(deps: EntitlementDeps, caller: Caller, on: AssignmentFilterOn): Promise<Assignment[]> {
-  const me = caller.objectId.toLowerCase();
-  if (on === 'target') return (await deps.grants.assignmentsOf(caller.objectId)).map((d) => d.value);
-  const own = (await deps.grants.assignmentsOf(caller.objectId)).map((d) => d.value).filter((a) => a.createdById.toLowerCase() === me);
-  const additions = (await deps.grants.requestsMadeForOthersBy(caller.objectId)).flatMap((r) => (r.value.assignmentId && r.value.requestType.endsWith('Add') ? [r.value] : []));
+  const ownId = await ownTargetId(deps, caller);
+  if (ownId === undefined) return [];
+  const me = ownId.toLowerCase();
+  if (on === 'target') return (await deps.grants.assignmentsOf(ownId)).map((d) => d.value);
+  const own = (await deps.grants.assignmentsOf(ownId)).map((d) => d.value).filter((a) => a.createdById.toLowerCase() === me);
+  const additions = (await deps.grants.requestsMadeForOthersBy(ownId)).flatMap((r) => (r.value.assignmentId && r.value.requestType.endsWith('Add') ? [r.value] : []));
   const forOthers = await mapConcurrently(additions, (r) => deps.grants.assignmentOf(r.targetId, r.assignmentId!));
   return [...own, ...forOthers.flatMap((a) => (a ? [a.value] : []))];
 }

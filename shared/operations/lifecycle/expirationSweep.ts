@@ -8,6 +8,7 @@ import { accessEndingSoon, accessExpired, approvalNeeded, requestDenied } from '
 import { about, notify } from '../notifications/notify';
 import { closeRequest, inState, replaceRequest } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
+import { approverContextOf } from '../requests/approverContext';
 import { carryOut, systemRequest } from '../requests/systemRequests';
 import { recoverRequest } from '../requests/recoverRequest';
 import { flushAuditOutbox } from '../requests/auditOutbox';
@@ -110,7 +111,7 @@ async function escalateStage(deps: EntitlementDeps, item: DueItem<ExpirationKind
   if (!stored || !stage || stage.id !== item.detail || stage.escalated) return 'stale';
   const request = stored.value;
   const settings = (await approvalSettingsOf(deps, request))[stage.index];
-  const escalationApprovers = settings ? await resolveApprovers(deps.directory, settings, { requestorId: request.requestorId, targetId: request.targetId }, { escalation: true }) : [];
+  const escalationApprovers = settings ? await resolveApprovers(deps.directory, settings, approverContextOf(deps, request), { escalation: true }) : [];
   // The first approvers may still decide; the escalation approvers join them.
   const { approval, added } = addEscalationApprovers(request.approval!, stage.index, escalationApprovers);
   await deps.grants.indexApprovers(request, added);

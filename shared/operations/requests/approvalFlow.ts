@@ -11,6 +11,7 @@ import { findRequest, takesPart } from './requestQueries';
 import { closeRequest, inState, replaceRequest } from './requestWrites';
 import type { AuditEntry } from '../../store/auditLog';
 import { resolveApprovers } from './resolveApprovers';
+import { approverContextOf } from './approverContext';
 import { planRequestRecovery, planStage } from '../lifecycle/planDueWork';
 import { approvalNeeded, requestDenied } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
@@ -42,7 +43,7 @@ async function enterStage(
   decided: (after: AssignmentRequest) => AuditEntry[] = () => [],
 ): Promise<StoredDocument<AssignmentRequest>> {
   const stage = settings[index];
-  const approverIds = stage ? await resolveApprovers(deps.directory, stage, { requestorId: request.requestorId, targetId: request.targetId }, { escalation: false }) : [];
+  const approverIds = stage ? await resolveApprovers(deps.directory, stage, approverContextOf(deps, request), { escalation: false }) : [];
   if (approverIds.length === 0) {
     const denied = { ...inState(deps, request, 'denied'), status: 'NoApproverAvailable' };
     const saved = await closeRequest(

@@ -7,6 +7,7 @@ import type { RequestType } from '../../domain/requests/assignmentRequest';
 import { groupsNamedBy, isAllowedTarget, isRequestBased, selfServiceAllows, type TargetFacts } from '../../domain/requests/targetScope';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { organizationFacts, organizationOfUser } from '../externalUsers/organizationOfUser';
 
 /** The package's policies; callers have found the package already, so it is not read again. */
 async function policiesOf(deps: EntitlementDeps, packageId: string): Promise<StoredPolicy[]> {
@@ -38,8 +39,9 @@ export async function applicablePolicies(
   const facts: TargetFacts = {
     userId: target.id,
     userType: target.userType,
+    outsideDirectory: !inDirectory,
     isInGroup: (groupId) => memberOf.has(groupId.toLowerCase()),
-    connectedOrganizationId: subject?.connectedOrganizationId ?? null,
+    connectedOrganization: organizationFacts(await organizationOfUser(deps, { subject, user: target })),
     matchesRule: (rule) => rules.get(rule)?.matches(ruleSubject, { now: deps.clock.now() }) ?? false,
   };
   return policies.filter((p) => isAllowedTarget(p, facts)).sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));

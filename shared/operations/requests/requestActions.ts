@@ -9,6 +9,7 @@ import { type Actor, type EntitlementDeps } from '../entitlements/entitlementDep
 import { deliver, effectOf } from './fulfilRequest';
 import { findRequest } from './requestQueries';
 import { closeRequest, inState, replaceRequest } from './requestWrites';
+import { ownTargetId } from './requestors';
 
 const CANCELABLE: ReadonlySet<RequestState> = new Set(['submitted', 'pendingApproval', 'scheduled']);
 /** Graph deletes only denied or completed requests; a failed one is kept, since reprocessing it needs it. */
@@ -20,7 +21,9 @@ const REPROCESS_WINDOW_DAYS = 14;
 export async function cancelRequest(deps: EntitlementDeps, caller: Caller, id: string): Promise<void> {
   const stored = await findRequest(deps, id);
   const request = stored.value;
-  if (request.requestorId.toLowerCase() !== caller.objectId.toLowerCase()) await deps.accessOf(caller).require('manageAssignments', request.catalogId);
+  // An external requestor is known by the subject their requests are filed under (DESIGN §2.4).
+  const me = await ownTargetId(deps, caller);
+  if (me === undefined || request.requestorId.toLowerCase() !== me.toLowerCase()) await deps.accessOf(caller).require('manageAssignments', request.catalogId);
   if (!CANCELABLE.has(request.state)) {
     throw new DomainError('invalidRequest', `Assignment request '${id}' is ${request.state}; only submitted, pending or scheduled requests can be canceled.`);
   }

@@ -5,6 +5,7 @@ import { isPendingFor } from '../../domain/requests/approvalStages';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { sees } from '../../auth/callerAccess';
+import { ownTargetId } from './requestors';
 
 export async function findRequest(deps: EntitlementDeps, id: string): Promise<StoredDocument<AssignmentRequest>> {
   const found = await deps.grants.findRequest(id);
@@ -52,7 +53,8 @@ export type RequestFilterOn = 'target' | 'createdBy' | 'approver';
 
 /** filterByCurrentUser(on=…): the caller's requests as target, as creator, or awaiting their decision. */
 export async function requestsOfCurrentUser(deps: EntitlementDeps, caller: Caller, on: RequestFilterOn): Promise<AssignmentRequest[]> {
-  const me = caller.objectId;
+  const me = await ownTargetId(deps, caller);
+  if (me === undefined) return [];
   switch (on) {
     case 'target':
       return (await deps.grants.requestsOf(me)).map((d) => d.value);

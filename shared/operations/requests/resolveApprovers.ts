@@ -1,5 +1,5 @@
 import { DirectoryError } from '../../directory/directoryError';
-import type { DirectoryPort } from '../../directory/directoryPort';
+import type { DirectoryObjectRef, DirectoryPort } from '../../directory/directoryPort';
 import type { ApprovalStage, SubjectSet } from '../../domain/policies';
 import { approverEntries, subjectKey } from '../../domain/policies/approvalSettings';
 import { MAX_APPROVERS_RESOLVED, MAX_DIRECTORY_ID_LENGTH } from '../../domain/requests/requestSize';
@@ -11,8 +11,11 @@ export type SponsorKind = 'internal' | 'external';
 export interface ApproverContext {
   requestorId: string;
   targetId: string;
-  /** The sponsors of the requestor's connected organization; without it (no connected organizations yet), none. */
-  sponsorsOfConnectedOrganization?: (kind: SponsorKind) => Promise<string[]>;
+  /**
+   * The sponsors of the requestor's connected organization, users or groups (whose members then approve); without
+   * it (a requestor of no connected organization), none, and the stage falls back.
+   */
+  sponsorsOfConnectedOrganization?: (kind: SponsorKind) => Promise<DirectoryObjectRef[]>;
 }
 
 /**
@@ -47,10 +50,26 @@ async function resolveList(resolver: SubjectResolver, subjects: readonly Subject
   const approvers = new ApproverList([context.requestorId, context.targetId]);
   for (const subject of approverEntries(subjects)) {
     if (approvers.isFull) break;
+    const sponsors = SPONSOR_KINDS[subject['@odata.type']];
     if (subject['@odata.type'] === '#microsoft.graph.groupMembers') await addGroupMembers(resolver.directory, subject.groupId, approvers);
+    else if (sponsors) await addSponsors(resolver, sponsors, approvers);
     else approvers.add(await resolver.resolve(subject));
   }
   return approvers.ids;
+}
+
+const SPONSOR_KINDS: Partial<Record<SubjectSet['@odata.type'], SponsorKind>> = {
+  '#microsoft.graph.internalSponsors': 'internal',
+  '#microsoft.graph.externalSponsors': 'external',
+};
+
+/** The organization's sponsors of one kind: its sponsor users, and the members of its sponsor groups. */
+async function addSponsors(resolver: SubjectResolver, kind: SponsorKind, approvers: ApproverList): Promise<void> {
+  for (const sponsor of await resolver.sponsors(kind)) {
+    if (approvers.isFull) return;
+    if (sponsor.type === 'group') await addGroupMembers(resolver.directory, sponsor.id, approvers);
+    else if (sponsor.type === 'user') approvers.add([sponsor.id]);
+  }
 }
 
 /**
@@ -59,6 +78,7 @@ async function resolveList(resolver: SubjectResolver, subjects: readonly Subject
  */
 class SubjectResolver {
   readonly #resolved = new Map<string, Promise<string[]>>();
+  readonly #sponsors = new Map<SponsorKind, Promise<DirectoryObjectRef[]>>();
   /** The requestor's managers, nearest first, as far up as read so far; null once the chain has ended. */
   readonly #managers: Array<string | null> = [];
 
@@ -77,6 +97,16 @@ class SubjectResolver {
     return resolved;
   }
 
+  /** The connected organization's sponsors of one kind, looked up once for the primary list and its fallback. */
+  sponsors(kind: SponsorKind): Promise<DirectoryObjectRef[]> {
+    let sponsors = this.#sponsors.get(kind);
+    if (!sponsors) {
+      sponsors = this.context.sponsorsOfConnectedOrganization?.(kind) ?? Promise.resolve([]);
+      this.#sponsors.set(kind, sponsors);
+    }
+    return sponsors;
+  }
+
   async #resolveOnce(subject: SubjectSet): Promise<string[]> {
     const { directory, context } = this;
     switch (subject['@odata.type']) {
@@ -88,10 +118,6 @@ class SubjectResolver {
         const manager = await this.#managerAbove(subject.managerLevel);
         return manager ? [manager] : [];
       }
-      case '#microsoft.graph.internalSponsors':
-        return (await context.sponsorsOfConnectedOrganization?.('internal')) ?? [];
-      case '#microsoft.graph.externalSponsors':
-        return (await context.sponsorsOfConnectedOrganization?.('external')) ?? [];
       case '#microsoft.graph.targetUserSponsors':
         return noneIfGone(() => directory.getUserSponsorIds(context.targetId), []);
       default:
