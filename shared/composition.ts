@@ -11,6 +11,8 @@ import { EntitlementStore } from './store/entitlementStore';
 import { DueWorkStore, type ExpirationKind, type RedeliveryKind } from './store/dueWork';
 import { GrantLedger } from './store/grantLedger';
 import { GrantStore } from './store/grantStore';
+import { AttributeOverrideStore } from './store/attributeOverrideStore';
+import { HeldChangeStore } from './store/heldChangeStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
 import { SweepStates } from './store/sweepStates';
 import { createGraphDirectory } from './directory/createGraphDirectory';
@@ -47,6 +49,8 @@ export function buildDeps(config: Config): Deps {
     due: new DueWorkStore<ExpirationKind>(tables, 'dueWork'),
     redeliveries: new DueWorkStore<RedeliveryKind>(tables, 'redeliveries'),
     sweeps: new SweepStates(tables),
+    overrides: new AttributeOverrideStore(tables),
+    heldChanges: new HeldChangeStore(tables),
     ledger: new GrantLedger(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),

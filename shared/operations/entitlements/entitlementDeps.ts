@@ -8,6 +8,9 @@ import type { EntitlementStore } from '../../store/entitlementStore';
 import type { DueWorkStore, ExpirationKind, RedeliveryKind } from '../../store/dueWork';
 import type { GrantLedger } from '../../store/grantLedger';
 import type { GrantStore } from '../../store/grantStore';
+import type { AttributeOverrideStore } from '../../store/attributeOverrideStore';
+import type { HeldChangeStore } from '../../store/heldChangeStore';
+import type { EmployeeChange } from '../hrEvents/employeeChange';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
 
@@ -21,6 +24,10 @@ export interface EntitlementDeps {
   /** Deliveries to apply again, by when (the reconcile sweep's index). */
   redeliveries: DueWorkStore<RedeliveryKind>;
   sweeps: SweepStates;
+  /** Users' attributes as HR events give them, ahead of the directory (rules read them first). */
+  overrides: AttributeOverrideStore;
+  /** Joiner HR events waiting for the employee's account. */
+  heldChanges: HeldChangeStore<EmployeeChange>;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */
