@@ -11,6 +11,7 @@ import { EntitlementStore } from './store/entitlementStore';
 import { DueWorkStore, type ExpirationKind, type RedeliveryKind } from './store/dueWork';
 import { GrantLedger } from './store/grantLedger';
 import { GrantStore } from './store/grantStore';
+import { HrEventStore } from './store/hrEventStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
 import { SweepStates } from './store/sweepStates';
 import { createGraphDirectory } from './directory/createGraphDirectory';
@@ -47,6 +48,7 @@ export function buildDeps(config: Config): Deps {
     due: new DueWorkStore<ExpirationKind>(tables, 'dueWork'),
     redeliveries: new DueWorkStore<RedeliveryKind>(tables, 'redeliveries'),
     sweeps: new SweepStates(tables),
+    hrEvents: new HrEventStore(tables),
     ledger: new GrantLedger(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),

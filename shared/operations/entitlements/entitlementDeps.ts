@@ -8,6 +8,7 @@ import type { EntitlementStore } from '../../store/entitlementStore';
 import type { DueWorkStore, ExpirationKind, RedeliveryKind } from '../../store/dueWork';
 import type { GrantLedger } from '../../store/grantLedger';
 import type { GrantStore } from '../../store/grantStore';
+import type { HrEventStore } from '../../store/hrEventStore';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
 
@@ -21,6 +22,8 @@ export interface EntitlementDeps {
   /** Deliveries to apply again, by when (the reconcile sweep's index). */
   redeliveries: DueWorkStore<RedeliveryKind>;
   sweeps: SweepStates;
+  /** HR events by eventId, and the webhook deliveries seen (idempotency and replay refusal). */
+  hrEvents: HrEventStore;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */

@@ -1,0 +1,13 @@
+import type { HrEvent } from '../../domain/hrEvents/hrEvent';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+
+/**
+ * What an HR event does to access (issue 14 items 3–5: resolve the employee, override their attributes, re-evaluate
+ * auto-assignment, hold a joiner whose account does not exist yet). It must be safe to run twice for one event: the
+ * recovery item re-runs it when the process applying it stopped before recording the outcome. It answers what it
+ * did, which is kept on the event's record and in its `applyHrEvent` audit event.
+ */
+export type HrEventEffect = (deps: EntitlementDeps, event: HrEvent) => Promise<HrEventOutcome>;
+
+/** What applying an event did, in a form that can be stored as JSON. */
+export type HrEventOutcome = Record<string, unknown>;
