@@ -4,8 +4,11 @@ import { isDomainError } from '../domain/errors';
 import { tableKey } from './tableKeys';
 import type { Tables } from './tables';
 
-/** Where an HR event stands: waiting for its effectiveAt, applied, or failed for good. */
-export type HrEventState = 'pending' | 'scheduled' | 'applied' | 'failed';
+/**
+ * Where an HR event stands: to be applied now (`pending`) or at its effectiveAt (`scheduled`); then as its effect
+ * left it: `applied`, `held` (a joiner waiting for their account, retried by the effect itself), `failed` for good.
+ */
+export type HrEventState = 'pending' | 'scheduled' | 'applied' | 'held' | 'failed';
 
 /** An HR event as received, kept for ever under its eventId: what makes a repeat a duplicate. */
 export interface HrEventRecord {

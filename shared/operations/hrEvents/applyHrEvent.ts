@@ -2,10 +2,10 @@ import { DateTime } from 'luxon';
 import type { HrEvent } from '../../domain/hrEvents/hrEvent';
 import { isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
-import type { HrEventRecord } from '../../store/hrEventStore';
+import type { HrEventRecord, HrEventState } from '../../store/hrEventStore';
 import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import type { ItemOutcome } from '../lifecycle/sweepDueWork';
-import type { HrEventEffect } from './hrEventEffect';
+import type { HrEventEffect, HrEventOutcome } from './hrEventEffect';
 
 /** Who HR events are recorded against in the audit log: the signed webhook, not a signed-in principal. */
 export const HR_WEBHOOK_ACTOR = 'hrWebhook';
@@ -24,18 +24,21 @@ const effect: HrEventEffect = async () => {
 export async function applyStoredHrEvent(deps: EntitlementDeps, stored: StoredDocument<HrEventRecord>): Promise<void> {
   const record = stored.value;
   const outcome = await effect(deps, record.event);
-  // HR-triggered workflows (issue 15) follow here: after the effect, before the event is marked applied, so a crash
-  // in between runs both again (each must be idempotent) rather than neither.
-  await markApplied(deps, stored, outcome);
+  // HR-triggered workflows (issue 15) follow here, for an `applied` outcome: after the effect, before the event is
+  // marked, so a crash in between runs both again (each must be idempotent) rather than neither.
+  const state = outcome.status;
+  if (!(await markDone(deps, stored, state, outcome))) return;
   await deps.audit.record({
     actorId: HR_WEBHOOK_ACTOR,
-    action: 'applyHrEvent',
+    action: AUDIT_ACTIONS[state],
     entityType: 'hrEvent',
     entityId: record.event.eventId,
     before: { state: record.state, deliveryId: record.deliveryId },
-    after: { state: 'applied', deliveryId: record.deliveryId, eventType: record.event.eventType, outcome },
+    after: { state, deliveryId: record.deliveryId, eventType: record.event.eventType, outcome },
   });
 }
+
+const AUDIT_ACTIONS: Record<HrEventOutcome['status'], string> = { applied: 'applyHrEvent', held: 'holdHrEvent', failed: 'hrEventFailed' };
 
 /**
  * The expiration sweep's handler for an `hrEvent` item: applies the event unless it was applied already, or is
@@ -44,7 +47,7 @@ export async function applyStoredHrEvent(deps: EntitlementDeps, stored: StoredDo
  */
 export async function applyDueHrEvent(deps: EntitlementDeps, eventId: string): Promise<ItemOutcome> {
   const stored = await deps.hrEvents.find(eventId);
-  if (!stored || stored.value.state === 'applied' || stored.value.state === 'failed') return 'stale';
+  if (!stored || !(stored.value.state === 'pending' || stored.value.state === 'scheduled')) return 'stale';
   if (!isDue(stored.value.event, deps.clock.now())) return 'stale';
   try {
     await applyStoredHrEvent(deps, stored);
@@ -63,7 +66,7 @@ export async function recordFailure(deps: EntitlementDeps, record: HrEventRecord
   const message = error instanceof Error ? error.message : String(error);
   await deps.audit.record({
     actorId: HR_WEBHOOK_ACTOR,
-    action: 'hrEventFailed',
+    action: 'hrEventAttemptFailed',
     entityType: 'hrEvent',
     entityId: record.event.eventId,
     before: { state: record.state, deliveryId: record.deliveryId },
@@ -71,11 +74,16 @@ export async function recordFailure(deps: EntitlementDeps, record: HrEventRecord
   });
 }
 
-/** Marks the event applied; when another applier did so meanwhile (the webhook and a recovery item), that stands. */
-async function markApplied(deps: EntitlementDeps, stored: StoredDocument<HrEventRecord>, outcome: Record<string, unknown>): Promise<void> {
+/**
+ * Records how the event ended; false when another applier did so meanwhile (the webhook and a recovery item at
+ * once): theirs stands, and is the one audited.
+ */
+async function markDone(deps: EntitlementDeps, stored: StoredDocument<HrEventRecord>, state: HrEventState, outcome: HrEventOutcome): Promise<boolean> {
   try {
-    await deps.hrEvents.update(stored, { ...stored.value, state: 'applied', completedDateTime: nowIso(deps), outcome });
+    await deps.hrEvents.update(stored, { ...stored.value, state, completedDateTime: nowIso(deps), outcome });
+    return true;
   } catch (error) {
-    if (!(isDomainError(error) && error.code === 'concurrencyConflict')) throw error;
+    if (isDomainError(error) && error.code === 'concurrencyConflict') return false;
+    throw error;
   }
 }

@@ -9,5 +9,8 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
  */
 export type HrEventEffect = (deps: EntitlementDeps, event: HrEvent) => Promise<HrEventOutcome>;
 
-/** What applying an event did, in a form that can be stored as JSON. */
-export type HrEventOutcome = Record<string, unknown>;
+/**
+ * What applying an event did, stored as JSON: `applied`; `held` (a joiner whose account does not exist yet, which
+ * the effect keeps and retries itself, so the webhook is done with it); `failed` for good (nobody to apply it to).
+ */
+export type HrEventOutcome = { status: 'applied' | 'held' | 'failed' } & Record<string, unknown>;
