@@ -7,6 +7,7 @@ import { DomainError } from '../shared/domain/errors';
 import { MalformedHrEvent, parseHrEvents } from '../shared/domain/hrEvents/hrEvent';
 import { verifyWebhook } from '../shared/domain/hrEvents/webhookSignature';
 import { registerHttp } from '../shared/hosting/registry';
+import { acceptDelivery } from '../shared/operations/hrEvents/acceptDelivery';
 import { receiveHrEvents } from '../shared/operations/hrEvents/receiveHrEvents';
 
 /**
@@ -36,7 +37,7 @@ export async function hrEvents(request: HttpRequest, context: InvocationContext)
     if (error instanceof MalformedHrEvent) throw new DomainError('invalidRequest', `${error.message} No event of this call was applied.`);
     throw error;
   }
-  if (!(await deps.hrEvents.rememberDelivery(deliveryId, timestamp, deps.clock.now().toUTC().toISO()!))) {
+  if (!(await acceptDelivery(deps, verdict.delivery))) {
     throw new DomainError('conflict', `Delivery '${deliveryId}' signed at ${timestamp} was received before; a replayed delivery is refused. A sender's retry signs again with a new webhook-timestamp.`);
   }
   const statuses = await receiveHrEvents(deps, events, deliveryId);

@@ -19,7 +19,9 @@ export type ExpirationKind =
   | 'graceRemoval'
   | 'requestRecovery'
   /** An HR event to apply: at its effectiveAt, or (applied at once) as the recovery should its process stop first. */
-  | 'hrEvent';
+  | 'hrEvent'
+  /** The HR webhook deliveries signed in one minute, to forget once the signature tolerance has passed them. */
+  | 'hrDeliveryExpiry';
 /** `redelivery`: one assignment's operations; `packageRoleChange`: a role added to or taken out of a package, for its assignees. */
 export type RedeliveryKind = 'redelivery' | 'packageRoleChange';
 

@@ -59,16 +59,26 @@ export class HrEventStore {
   /**
    * Remembers a delivery by its id and timestamp; false when the same signed delivery came before (a replay). A
    * sender's own retry signs again with a new timestamp, so it is not a replay: its events are duplicates instead.
-   * Rows are partitioned by the delivery's minute, for removal once no replay of them can pass the tolerance.
+   * Rows are partitioned by the minute of the delivery's timestamp, to be forgotten together once no replay of them
+   * can pass the tolerance (`forgetDeliveries`).
    */
   async rememberDelivery(deliveryId: string, timestamp: number, receivedDateTime: string): Promise<boolean> {
-    const minute = new Date(timestamp * 1000).toISOString().slice(0, 16);
     try {
-      await this.#deliveries.insert(tableKey(minute), tableKey(deliveryId, String(timestamp)), { receivedDateTime });
+      await this.#deliveries.insert(tableKey(deliveryMinute(timestamp)), tableKey(deliveryId, String(timestamp)), { receivedDateTime });
       return true;
     } catch (error) {
       if (isDomainError(error) && error.code === 'alreadyExists') return false;
       throw error;
     }
   }
+
+  /** Forgets the deliveries signed within one minute (`deliveryMinute`); answers how many. */
+  async forgetDeliveries(minute: string): Promise<number> {
+    const rows = await this.#deliveries.list({ partitionKey: tableKey(minute) });
+    for (const row of rows) await this.#deliveries.delete(row);
+    return rows.length;
+  }
 }
+
+/** The minute a delivery timestamp (Unix seconds) falls in, `yyyy-MM-ddTHH:mm` UTC. */
+export const deliveryMinute = (timestamp: number) => new Date(timestamp * 1000).toISOString().slice(0, 16);

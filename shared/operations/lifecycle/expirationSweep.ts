@@ -42,6 +42,7 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   graceRemoval: removeAfterGrace,
   requestRecovery: async (deps, item) => ((await recoverRequest(deps, item.entityId)) ? 'processed' : 'stale'),
   hrEvent: (deps, item) => applyDueHrEvent(deps, item.entityId),
+  hrDeliveryExpiry: async (deps, item) => ((await deps.hrEvents.forgetDeliveries(item.entityId)) > 0 ? 'processed' : 'stale'),
 };
 
 /**

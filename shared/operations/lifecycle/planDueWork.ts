@@ -91,3 +91,8 @@ export async function unplanNewRequestRecovery(deps: EntitlementDeps, request: A
 export async function planHrEvent(deps: EntitlementDeps, eventId: string, at: DateTime): Promise<void> {
   await expiration(deps, 'hrEvent', at, eventId);
 }
+
+/** The deliveries signed in `minute` (`yyyy-MM-ddTHH:mm`), forgotten at `at`; planned once for all of them. */
+export async function planHrDeliveryExpiry(deps: EntitlementDeps, minute: string, at: DateTime): Promise<void> {
+  await expiration(deps, 'hrDeliveryExpiry', at, minute);
+}
