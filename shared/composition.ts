@@ -12,6 +12,8 @@ import { DueWorkStore, type ExpirationKind, type RedeliveryKind } from './store/
 import { GrantLedger } from './store/grantLedger';
 import { GrantStore } from './store/grantStore';
 import { HrEventStore } from './store/hrEventStore';
+import { AttributeOverrideStore } from './store/attributeOverrideStore';
+import { HeldChangeStore } from './store/heldChangeStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
 import { SweepStates } from './store/sweepStates';
 import { createGraphDirectory } from './directory/createGraphDirectory';
@@ -49,6 +51,8 @@ export function buildDeps(config: Config): Deps {
     redeliveries: new DueWorkStore<RedeliveryKind>(tables, 'redeliveries'),
     sweeps: new SweepStates(tables),
     hrEvents: new HrEventStore(tables),
+    overrides: new AttributeOverrideStore(tables),
+    heldChanges: new HeldChangeStore(tables),
     ledger: new GrantLedger(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),

@@ -9,6 +9,9 @@ import type { DueWorkStore, ExpirationKind, RedeliveryKind } from '../../store/d
 import type { GrantLedger } from '../../store/grantLedger';
 import type { GrantStore } from '../../store/grantStore';
 import type { HrEventStore } from '../../store/hrEventStore';
+import type { AttributeOverrideStore } from '../../store/attributeOverrideStore';
+import type { HeldChangeStore } from '../../store/heldChangeStore';
+import type { EmployeeChange } from '../hrEvents/employeeChange';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
 
@@ -24,6 +27,10 @@ export interface EntitlementDeps {
   sweeps: SweepStates;
   /** HR events by eventId, and the webhook deliveries seen (idempotency and replay refusal). */
   hrEvents: HrEventStore;
+  /** Users' attributes as HR events give them, ahead of the directory (rules read them first). */
+  overrides: AttributeOverrideStore;
+  /** Joiner HR events waiting for the employee's account. */
+  heldChanges: HeldChangeStore<EmployeeChange>;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */

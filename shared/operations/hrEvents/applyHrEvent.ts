@@ -5,31 +5,23 @@ import type { StoredDocument } from '../../store/documentTable';
 import type { HrEventRecord, HrEventState } from '../../store/hrEventStore';
 import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import type { ItemOutcome } from '../lifecycle/sweepDueWork';
-import type { HrEventEffect, HrEventOutcome } from './hrEventEffect';
-
-/** Who HR events are recorded against in the audit log: the signed webhook, not a signed-in principal. */
-export const HR_WEBHOOK_ACTOR = 'hrWebhook';
-
-// Until the effect of issue 14 items 3–5 (branch fix/hreffect) is merged, applying an event fails, so every event
-// stays pending and its recovery item retries it: nothing is lost, and nothing is pretended.
-const effect: HrEventEffect = async () => {
-  throw new Error('The HR event effect is not built yet.');
-};
+import { applyEmployeeChange, type EmployeeChangeOutcome } from './applyEmployeeChange';
+import { HR_ACTOR } from './employeeChange';
 
 /**
- * Applies a stored event: its effect, then (the one place for what follows an applied event) the event marked
- * applied with what the effect did, and audited. Both the webhook (events due at once) and the expiration sweep
+ * Applies a stored event: its effect on access (applyEmployeeChange), then (the one place for what follows an
+ * applied event) the event marked as the effect left it (applied, held, failed), and audited. Both the webhook (events due at once) and the expiration sweep
  * (events due later, and recovery) come here.
  */
 export async function applyStoredHrEvent(deps: EntitlementDeps, stored: StoredDocument<HrEventRecord>): Promise<void> {
   const record = stored.value;
-  const outcome = await effect(deps, record.event);
+  const outcome = await applyEmployeeChange(deps, record.event);
   // HR-triggered workflows (issue 15) follow here, for an `applied` outcome: after the effect, before the event is
   // marked, so a crash in between runs both again (each must be idempotent) rather than neither.
   const state = outcome.status;
   if (!(await markDone(deps, stored, state, outcome))) return;
   await deps.audit.record({
-    actorId: HR_WEBHOOK_ACTOR,
+    actorId: HR_ACTOR,
     action: AUDIT_ACTIONS[state],
     entityType: 'hrEvent',
     entityId: record.event.eventId,
@@ -38,7 +30,7 @@ export async function applyStoredHrEvent(deps: EntitlementDeps, stored: StoredDo
   });
 }
 
-const AUDIT_ACTIONS: Record<HrEventOutcome['status'], string> = { applied: 'applyHrEvent', held: 'holdHrEvent', failed: 'hrEventFailed' };
+const AUDIT_ACTIONS: Record<EmployeeChangeOutcome['status'], string> = { applied: 'applyHrEvent', held: 'holdHrEvent', failed: 'hrEventFailed' };
 
 /**
  * The expiration sweep's handler for an `hrEvent` item: applies the event unless it was applied already, or is
@@ -65,7 +57,7 @@ export const isDue = (event: HrEvent, now: DateTime): boolean => event.effective
 export async function recordFailure(deps: EntitlementDeps, record: HrEventRecord, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
   await deps.audit.record({
-    actorId: HR_WEBHOOK_ACTOR,
+    actorId: HR_ACTOR,
     action: 'hrEventAttemptFailed',
     entityType: 'hrEvent',
     entityId: record.event.eventId,
@@ -78,7 +70,7 @@ export async function recordFailure(deps: EntitlementDeps, record: HrEventRecord
  * Records how the event ended; false when another applier did so meanwhile (the webhook and a recovery item at
  * once): theirs stands, and is the one audited.
  */
-async function markDone(deps: EntitlementDeps, stored: StoredDocument<HrEventRecord>, state: HrEventState, outcome: HrEventOutcome): Promise<boolean> {
+async function markDone(deps: EntitlementDeps, stored: StoredDocument<HrEventRecord>, state: HrEventState, outcome: EmployeeChangeOutcome): Promise<boolean> {
   try {
     await deps.hrEvents.update(stored, { ...stored.value, state, completedDateTime: nowIso(deps), outcome });
     return true;

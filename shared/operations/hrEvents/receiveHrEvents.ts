@@ -3,7 +3,8 @@ import { mapConcurrently } from '../../concurrently';
 import { employeeKeyOf, type HrEvent } from '../../domain/hrEvents/hrEvent';
 import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { PENDING_GRACE_MS, planHrEvent } from '../lifecycle/planDueWork';
-import { applyStoredHrEvent, HR_WEBHOOK_ACTOR, isDue, recordFailure } from './applyHrEvent';
+import { applyStoredHrEvent, isDue, recordFailure } from './applyHrEvent';
+import { HR_ACTOR } from './employeeChange';
 
 /** What the webhook answers for each event (DESIGN §2.6). */
 export interface HrEventStatus {
@@ -38,7 +39,7 @@ async function receiveHrEvent(deps: EntitlementDeps, event: HrEvent, deliveryId:
   const now = deps.clock.now();
   const { eventId } = event;
   const audit = (action: string, after: Record<string, unknown>) =>
-    deps.audit.record({ actorId: HR_WEBHOOK_ACTOR, action, entityType: 'hrEvent', entityId: eventId, before: null, after: { deliveryId, ...after } });
+    deps.audit.record({ actorId: HR_ACTOR, action, entityType: 'hrEvent', entityId: eventId, before: null, after: { deliveryId, ...after } });
   await audit('receiveHrEvent', { event });
   const later = !isDue(event, now);
   await planHrEvent(deps, eventId, later ? DateTime.fromISO(event.effectiveAt!) : now.plus(PENDING_GRACE_MS));
