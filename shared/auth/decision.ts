@@ -10,6 +10,8 @@ import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNE
  * - `submitRequest`: POST assignmentRequests, open at the route; the operation then decides by request type
  *   (`selfService` for a user's own, `manageAssignments` in the package's catalog for an administrator's);
  * - the rest: administration, each at its level (DESIGN §2.4, reference §9).
+ * The HR webhook (`POST /api/hr/events`) is no action here: its caller is the HR system, known by the Standard
+ * Webhooks signature (functions/hrEvents.ts), and a principal's roles grant nothing there.
  */
 export type Action =
   | 'list'

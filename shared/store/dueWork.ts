@@ -18,6 +18,10 @@ export type ExpirationKind =
   | 'expiryReminder'
   | 'graceRemoval'
   | 'requestRecovery'
+  /** An HR event to apply: at its effectiveAt, or (applied at once) as the recovery should its process stop first. */
+  | 'hrEvent'
+  /** The HR webhook deliveries signed in one minute, to forget once the signature tolerance has passed them. */
+  | 'hrDeliveryExpiry'
   /** A joiner HR event held until the employee's account exists (entityId: the eventId; detail: the attempt). */
   | 'heldEmployeeChange';
 /** `redelivery`: one assignment's operations; `packageRoleChange`: a role added to or taken out of a package, for its assignees. */
