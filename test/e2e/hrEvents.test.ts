@@ -322,3 +322,20 @@ describe('POST /api/hr/events: effectiveAt', () => {
     expect(await actions(body.eventId)).toEqual(['applyHrEvent', 'receiveHrEvent', 'scheduleHrEvent']);
   });
 });
+
+describe('POST /api/hr/events without HR_WEBHOOK_SECRET', () => {
+  it('refuses every delivery with 401, however it is signed, changing nothing', async () => {
+    const unset = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
+    try {
+      const before = await storageSnapshot(prefix);
+      for (const key of [OLD_KEY, NEW_KEY]) {
+        const answer = await deliver(unset.url, { body: event(), key });
+        expect(answer.status).toBe(401);
+        expect(answer.body.error.message).toContain('no secret configured');
+      }
+      expect(await storageSnapshot(prefix)).toBe(before);
+    } finally {
+      await unset.stop();
+    }
+  });
+});
