@@ -288,6 +288,15 @@ describe('HR events change access within seconds of the 202, no timer run', () =
     expect((await auditOf(leaver.eventId)).find((e) => e.action === 'applyHrEvent')).toMatchObject({ after: { outcome: { status: 'applied', userId: OWEN, removed: 1, removalsPlanned: 1 } } });
   });
 
+  it('records a mover about nobody as failed (audited), changing no access', async () => {
+    const mover = hrEvent('mover', { userPrincipalName: 'nobody.here@contoso.com', attributes: { department: 'Research' } }, 1);
+    await accepted(mover);
+    expect((await auditOf(mover.eventId)).find((e) => e.action === 'hrEventFailed')).toMatchObject({
+      actorId: 'hrWebhook',
+      after: { state: 'failed', outcome: { status: 'failed', reason: expect.stringContaining('nobody.here@contoso.com') } },
+    });
+  });
+
   it('holds a joiner whose account does not exist yet, and gives the access once the account is created', async () => {
     const upn = `new.hire.${randomBytes(3).toString('hex')}@contoso.com`;
     const joiner = hrEvent('joiner', { userPrincipalName: upn, attributes: { department: 'Research' } }, 1);
