@@ -14,6 +14,7 @@ import { ADMIN, groupMembers, groupPackage, setFaults } from '../support/package
  */
 const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 const CAMILLE = 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83';
+const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d';
 
 let world: InProcessOperations;
 let emulator: GraphEmulator;
@@ -68,5 +69,18 @@ describe('HR events the directory could not take at once', () => {
     world.advance({ minutes: 6 });
     expect(await sweep()).toMatchObject({ processed: 0, failed: 0 });
     expect(await actionsOf('e-twice')).toEqual(['applyHrEvent', 'hrEventDuplicate', 'receiveHrEvent', 'receiveHrEvent']);
+  });
+
+  it('accepts the events whose turn comes past the call\'s time budget, and the next sweep applies them', async () => {
+    const events = [...joiner('e-late-1'), ...parseHrEvents({ ...joiner('e-late-2')[0], employee: { userId: OWEN, attributes: { department: 'Research' } } }, world.now())];
+    expect(await receiveHrEvents(deps, events, 'msg_4', Date.now() - 1)).toEqual([
+      { eventId: 'e-late-1', status: 'accepted' },
+      { eventId: 'e-late-2', status: 'accepted' },
+    ]);
+    expect((await deps.hrEvents.find('e-late-2'))!.value.state).toBe('pending');
+    expect(await groupMembers(emulator, FALCON_GROUP)).not.toContain(OWEN);
+    expect(await sweep()).toMatchObject({ failed: 0 });
+    expect((await deps.hrEvents.find('e-late-2'))!.value.state).toBe('applied');
+    expect(await groupMembers(emulator, FALCON_GROUP)).toContain(OWEN);
   });
 });
