@@ -14,10 +14,12 @@ function scheduleView(schedule: RequestSchedule): Json {
 
 /**
  * accessPackageSubject: who a request or assignment is for, read from the directory. Portcullis keys subjects by
- * the user's object id, so the subject's id is the object id.
+ * the user's object id, so the subject's id is the object id. A guest Portcullis invited is `governed` (the
+ * external user lifecycle applies to them), one it found already there `notGoverned`.
  */
 export async function subjectView(deps: EntitlementDeps, objectId: string): Promise<Json> {
-  const user = await deps.directory.getUser(objectId);
+  const [user, subject] = await Promise.all([deps.directory.getUser(objectId), deps.subjects.byObjectId(objectId)]);
+  const bound = subject?.value.objectId?.toLowerCase() === objectId.toLowerCase() ? subject.value : undefined;
   return {
     id: objectId,
     objectId,
@@ -26,7 +28,7 @@ export async function subjectView(deps: EntitlementDeps, objectId: string): Prom
     principalName: user?.userPrincipalName ?? null,
     onPremisesSecurityIdentifier: null,
     subjectType: 'user',
-    subjectLifecycle: 'notDefined',
+    subjectLifecycle: bound && bound.subjectLifecycle !== 'notDefined' ? bound.subjectLifecycle : 'notDefined',
   };
 }
 
