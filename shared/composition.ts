@@ -13,6 +13,7 @@ import { GrantLedger } from './store/grantLedger';
 import { GrantStore } from './store/grantStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
 import { SweepStates } from './store/sweepStates';
+import { WorkflowStore } from './store/workflowStore';
 import { createGraphDirectory } from './directory/createGraphDirectory';
 import type { DirectoryPort } from './directory/directoryPort';
 import type { RetryPolicy } from './directory/retryPolicy';
@@ -47,6 +48,7 @@ export function buildDeps(config: Config): Deps {
     due: new DueWorkStore<ExpirationKind>(tables, 'dueWork'),
     redeliveries: new DueWorkStore<RedeliveryKind>(tables, 'redeliveries'),
     sweeps: new SweepStates(tables),
+    workflows: new WorkflowStore(tables),
     ledger: new GrantLedger(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),

@@ -9,6 +9,8 @@ import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNE
  *   requests, assignments and approvals: filterByCurrentUser), so applications are refused it as they are in Graph;
  * - `submitRequest`: POST assignmentRequests, open at the route; the operation then decides by request type
  *   (`selfService` for a user's own, `manageAssignments` in the package's catalog for an administrator's);
+ * - `readWorkflows` / `manageWorkflows`: lifecycle workflows, read by Global Readers and workflow administrators,
+ *   changed and run by Lifecycle Workflows Administrators and Global Administrators (reference graph-wave2 §3.4);
  * - the rest: administration, each at its level (DESIGN §2.4, reference §9).
  */
 export type Action =
@@ -22,7 +24,9 @@ export type Action =
   | 'manageResources'
   | 'managePackages'
   | 'manageAssignments'
-  | 'manageTenant';
+  | 'manageTenant'
+  | 'readWorkflows'
+  | 'manageWorkflows';
 
 /** What the caller is, as far as one decision in one catalog (or none) needs to know. */
 export interface Standing {
@@ -35,9 +39,11 @@ export interface Standing {
   catalogCreator: boolean;
   /** Roles in the catalog the decision is about (none when it is about no catalog). */
   catalogRoles: ReadonlySet<CatalogRoleId>;
+  /** What the caller's directory roles or application permissions let them do with lifecycle workflows. */
+  workflowRole?: 'read' | 'write' | null;
 }
 
-const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead']);
+const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead', 'readWorkflows']);
 export const isReading = (action: Action) => READING.has(action);
 
 /** The decision itself: pure, so the whole matrix can be tested without storage or a directory. */
@@ -66,5 +72,9 @@ export function permits(action: Action, standing: Standing): boolean {
       return tenantWrite || has(CATALOG_OWNER, ACCESS_PACKAGE_MANAGER, ACCESS_PACKAGE_ASSIGNMENT_MANAGER);
     case 'manageTenant':
       return tenantWrite;
+    case 'readWorkflows':
+      return standing.workflowRole === 'read' || standing.workflowRole === 'write';
+    case 'manageWorkflows':
+      return standing.workflowRole === 'write';
   }
 }

@@ -10,7 +10,7 @@ import { ignoreExisting } from './storeErrors';
  * What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work).
  * The expiration sweep's kinds share one index; redelivery, the reconcile sweep's, has its own.
  */
-export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'graceRemoval' | 'requestRecovery';
+export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'graceRemoval' | 'requestRecovery' | 'workflowTrigger';
 /** `redelivery`: one assignment's operations; `packageRoleChange`: a role added to or taken out of a package, for its assignees. */
 export type RedeliveryKind = 'redelivery' | 'packageRoleChange';
 

@@ -10,6 +10,7 @@ import type { GrantLedger } from '../../store/grantLedger';
 import type { GrantStore } from '../../store/grantStore';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
+import type { WorkflowStore } from '../../store/workflowStore';
 
 /** What the entitlement operations need; tests pass real stores on Azurite and the Graph emulator. */
 export interface EntitlementDeps {
@@ -21,6 +22,8 @@ export interface EntitlementDeps {
   /** Deliveries to apply again, by when (the reconcile sweep's index). */
   redeliveries: DueWorkStore<RedeliveryKind>;
   sweeps: SweepStates;
+  /** Lifecycle workflows, their versions, runs and results. */
+  workflows: WorkflowStore;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */

@@ -15,6 +15,7 @@ import type { StoredDocument } from '../../store/documentTable';
 import { approvalSettingsOf, fulfilOrDeny } from '../requests/approvalFlow';
 import { automaticPolicy, subjectOf } from '../autoAssignment/automaticPolicies';
 import { endAutomatically, heldUnder } from '../autoAssignment/automaticRequests';
+import { runDueTrigger } from '../workflows/runDueTrigger';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
 /**
@@ -39,6 +40,7 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   expiryReminder: remindOfEnd,
   graceRemoval: removeAfterGrace,
   requestRecovery: async (deps, item) => ((await recoverRequest(deps, item.entityId)) ? 'processed' : 'stale'),
+  workflowTrigger: runDueTrigger,
 };
 
 /**
