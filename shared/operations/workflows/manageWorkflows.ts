@@ -55,7 +55,7 @@ export async function createWorkflow(deps: EntitlementDeps, actor: Actor, body: 
   };
   await deps.workflows.insert(workflow);
   await deps.workflows.keepVersion(workflow);
-  await deps.audit.record({ actorId: actor.objectId, action: 'Create workflow', entityType: 'workflow', entityId: workflow.id, before: null, after: workflow });
+  await deps.audit.record({ actorId: actor.objectId, action: 'createWorkflow', entityType: 'workflow', entityId: workflow.id, before: null, after: workflow });
   await planWorkflowForAllUsers(deps, workflow);
   return workflow;
 }
@@ -74,7 +74,7 @@ export async function updateWorkflow(deps: EntitlementDeps, actor: Actor, id: st
     throw new DomainError('invalidRequest', 'Invalid workflow update: isSchedulingEnabled: cannot be true for a workflow that runs on demand only.');
   }
   await deps.workflows.workflows.replace(stored, after);
-  await deps.audit.record({ actorId: actor.objectId, action: 'Update workflow', entityType: 'workflow', entityId: before.id, before, after });
+  await deps.audit.record({ actorId: actor.objectId, action: 'updateWorkflow', entityType: 'workflow', entityId: before.id, before, after });
   if (!runsOnSchedule(before) && runsOnSchedule(after)) await planWorkflowForAllUsers(deps, after);
 }
 
@@ -95,7 +95,7 @@ export async function createNewVersion(deps: EntitlementDeps, actor: Actor, id: 
   const after: Workflow = { ...before, ...withTaskIds(deps, definition), version: before.version + 1, lastModifiedDateTime: nowIso(deps), lastModifiedById: actor.objectId };
   await deps.workflows.workflows.replace(stored, after);
   await deps.workflows.keepVersion(after);
-  await deps.audit.record({ actorId: actor.objectId, action: 'Add workflow version', entityType: 'workflow', entityId: id, before, after });
+  await deps.audit.record({ actorId: actor.objectId, action: 'createWorkflowVersion', entityType: 'workflow', entityId: id, before, after });
   await planWorkflowForAllUsers(deps, after);
   return after;
 }
@@ -105,14 +105,14 @@ export async function deleteWorkflow(deps: EntitlementDeps, actor: Actor, id: st
   const stored = await findWorkflow(deps, id);
   const after: Workflow = { ...stored.value, deletedDateTime: nowIso(deps), lastModifiedById: actor.objectId };
   await deps.workflows.workflows.replace(stored, after);
-  await deps.audit.record({ actorId: actor.objectId, action: 'Delete workflow', entityType: 'workflow', entityId: id, before: stored.value, after });
+  await deps.audit.record({ actorId: actor.objectId, action: 'deleteWorkflow', entityType: 'workflow', entityId: id, before: stored.value, after });
 }
 
 export async function restoreWorkflow(deps: EntitlementDeps, actor: Actor, id: string): Promise<Workflow> {
   const stored = await findDeletedWorkflow(deps, id);
   const after: Workflow = { ...stored.value, deletedDateTime: null, lastModifiedDateTime: nowIso(deps), lastModifiedById: actor.objectId };
   await deps.workflows.workflows.replace(stored, after);
-  await deps.audit.record({ actorId: actor.objectId, action: 'Restore workflow', entityType: 'workflow', entityId: id, before: stored.value, after });
+  await deps.audit.record({ actorId: actor.objectId, action: 'restoreWorkflow', entityType: 'workflow', entityId: id, before: stored.value, after });
   await planWorkflowForAllUsers(deps, after);
   return after;
 }

@@ -18,9 +18,10 @@ export interface RunOptions {
   scheduledDateTime?: string;
 }
 
-const AUDIT_ACTIVITY: Record<ExecutionType, string> = {
-  onDemand: 'On-demand workflow execution completed',
-  scheduled: 'Scheduled workflow execution completed',
+/** Entra's activities: "On-demand workflow execution completed", "Scheduled workflow execution completed". */
+const AUDIT_ACTION: Record<ExecutionType, string> = {
+  onDemand: 'runWorkflow.onDemand',
+  scheduled: 'runWorkflow.scheduled',
 };
 
 /**
@@ -68,7 +69,7 @@ export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, sub
   await deps.workflows.runs.replace(stored, finished);
   await deps.audit.record({
     actorId: options.actorId,
-    action: AUDIT_ACTIVITY[options.type],
+    action: AUDIT_ACTION[options.type],
     entityType: 'workflow',
     entityId: workflow.id,
     before: null,

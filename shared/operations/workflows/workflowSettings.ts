@@ -35,5 +35,5 @@ export async function updateLifecycleSettings(deps: EntitlementDeps, actor: Acto
     },
   };
   await deps.workflows.saveSettings(stored, after);
-  await deps.audit.record({ actorId: actor.objectId, action: 'Update lifecycle management settings', entityType: 'lifecycleManagementSettings', entityId: 'singleton', before, after });
+  await deps.audit.record({ actorId: actor.objectId, action: 'updateLifecycleSettings', entityType: 'lifecycleManagementSettings', entityId: 'singleton', before, after });
 }
