@@ -11,6 +11,9 @@ import { EntitlementStore } from './store/entitlementStore';
 import { DueWorkStore, type ExpirationKind, type RedeliveryKind } from './store/dueWork';
 import { GrantLedger } from './store/grantLedger';
 import { GrantStore } from './store/grantStore';
+import { HrEventStore } from './store/hrEventStore';
+import { AttributeOverrideStore } from './store/attributeOverrideStore';
+import { HeldChangeStore } from './store/heldChangeStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
 import { SweepStates } from './store/sweepStates';
 import { WorkflowStore } from './store/workflowStore';
@@ -48,6 +51,9 @@ export function buildDeps(config: Config): Deps {
     due: new DueWorkStore<ExpirationKind>(tables, 'dueWork'),
     redeliveries: new DueWorkStore<RedeliveryKind>(tables, 'redeliveries'),
     sweeps: new SweepStates(tables),
+    hrEvents: new HrEventStore(tables),
+    overrides: new AttributeOverrideStore(tables),
+    heldChanges: new HeldChangeStore(tables),
     workflows: new WorkflowStore(tables),
     ledger: new GrantLedger(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,

@@ -12,6 +12,8 @@ import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNE
  * - `readWorkflows` / `manageWorkflows`: lifecycle workflows, read by Global Readers and workflow administrators,
  *   changed and run by Lifecycle Workflows Administrators and Global Administrators (reference graph-wave2 §3.4);
  * - the rest: administration, each at its level (DESIGN §2.4, reference §9).
+ * The HR webhook (`POST /api/hr/events`) is no action here: its caller is the HR system, known by the Standard
+ * Webhooks signature (functions/hrEvents.ts), and a principal's roles grant nothing there.
  */
 export type Action =
   | 'list'

@@ -48,6 +48,8 @@ const ROUTES = [
   ...ENTITLEMENT_ROUTES.map((r) => ({ method: r.method as string, path: `${EM}/${r.pattern}` })),
   ...ROLE_ROUTES.map((r) => ({ method: r.method as string, path: `${RBAC}/${r.pattern}` })),
   { method: 'POST', path: '/api/policies/preview' },
+  // Signed by the HR system, never by a principal: every caller here, the administrator too, gets 401.
+  { method: 'POST', path: '/api/hr/events' },
 ];
 
 let host: RunningHost;

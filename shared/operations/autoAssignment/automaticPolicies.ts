@@ -6,6 +6,7 @@ import type { RuleSubject } from '../../domain/rules/ruleSubject';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { mapConcurrently } from '../../concurrently';
+import { withAttributeOverrides } from './overriddenUsers';
 
 /** An auto-assignment policy, ready to evaluate: its rule compiled once per policy version. */
 export interface AutomaticPolicy {
@@ -61,12 +62,13 @@ export async function automaticPolicies(deps: EntitlementDeps): Promise<Automati
 }
 
 /**
- * Directory users as the rules read them, with the memberships of the groups the rules name (read a few users at
- * once); the users themselves when no rule names a group.
+ * Directory users as the rules read them: with their HR attribute overrides, and the memberships of the groups the
+ * rules name (read a few users at once).
  */
 export async function subjectsOf(deps: EntitlementDeps, users: readonly ChangedUser[], groupIds: readonly string[]): Promise<readonly RuleSubject[]> {
-  if (groupIds.length === 0) return users;
-  return mapConcurrently(users, async (user) => {
+  const subjects = await withAttributeOverrides(deps, users);
+  if (groupIds.length === 0) return subjects;
+  return mapConcurrently(subjects, async (user) => {
     const memberOf = await deps.directory.memberGroupsOf(user.id, groupIds);
     return { ...user, memberOfGroupIds: new Set(memberOf.map((id) => id.toLowerCase())) };
   });

@@ -8,6 +8,10 @@ import type { EntitlementStore } from '../../store/entitlementStore';
 import type { DueWorkStore, ExpirationKind, RedeliveryKind } from '../../store/dueWork';
 import type { GrantLedger } from '../../store/grantLedger';
 import type { GrantStore } from '../../store/grantStore';
+import type { HrEventStore } from '../../store/hrEventStore';
+import type { AttributeOverrideStore } from '../../store/attributeOverrideStore';
+import type { HeldChangeStore } from '../../store/heldChangeStore';
+import type { EmployeeChange } from '../hrEvents/employeeChange';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
 import type { WorkflowStore } from '../../store/workflowStore';
@@ -22,6 +26,12 @@ export interface EntitlementDeps {
   /** Deliveries to apply again, by when (the reconcile sweep's index). */
   redeliveries: DueWorkStore<RedeliveryKind>;
   sweeps: SweepStates;
+  /** HR events by eventId, and the webhook deliveries seen (idempotency and replay refusal). */
+  hrEvents: HrEventStore;
+  /** Users' attributes as HR events give them, ahead of the directory (rules read them first). */
+  overrides: AttributeOverrideStore;
+  /** Joiner HR events waiting for the employee's account. */
+  heldChanges: HeldChangeStore<EmployeeChange>;
   /** Lifecycle workflows, their versions, runs and results. */
   workflows: WorkflowStore;
   /** Who holds which role because Portcullis granted it. */
