@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { TableServiceClient } from '@azure/data-tables';
+import { TableClient, TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
+import { deliver, webhookSecret } from '../support/hrWebhook';
 import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
@@ -14,6 +15,8 @@ const SOFIA = '3f0279a1-abe7-420e-89e0-b9583a589e65'; // Sales: the new hire
 const CHLOE = 'c10c2788-a8e1-4980-86f6-d2e1c91d6da3'; // Sales: moves to Marketing
 const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4'; // Marketing: out of the joiner scope
 const EMILY = '2f62323b-3622-4fad-82d1-4e0a57e101e1'; // Marketing: the failing task's subject
+const HANNAH = 'd703d5b0-62c4-4228-9e5d-4d25c8ec9feb'; // Sales: leaves through an HR event
+const HR_KEY = randomBytes(32);
 const LEGAL_GROUP = '993bb873-540b-442e-8a6e-83734bc9404e';
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
 const EM = '/identityGovernance/entitlementManagement';
@@ -35,7 +38,7 @@ let autoPolicyId: string;
 
 beforeAll(async () => {
   prefix = `w${randomBytes(4).toString('hex')}`;
-  host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
+  host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix, HR_WEBHOOK_SECRET: webhookSecret(HR_KEY) });
   admin = graphClientFor(host.url, clientPrincipal(GLOBAL_ADMIN, TENANT));
   emulator = host.emulatorUrl!;
   const catalogId = (await admin.api(`${EM}/catalogs`).post({ displayName: 'Joiners' })).id;
@@ -257,6 +260,32 @@ describe('lifecycle workflows: the seed scenario', () => {
     expect((await admin.api(`${LW}/deletedItems/workflows`).get()).value.map((w: { id: string }) => w.id)).toEqual([leaverId]);
     await admin.api(`${LW}/deletedItems/workflows/${leaverId}/restore`).post({});
     expect((await admin.api(`${LW}/workflows/${leaverId}`).get()).deletedDateTime).toBeNull();
+  }, 60_000);
+});
+
+describe('lifecycle workflows: HR events', () => {
+  it('ends the assignments and disables the account within seconds of a signed HR leaver event', async () => {
+    await admin.api(`${LW}/workflows/${joinerId}/activate`).post({ subjects: [{ id: HANNAH }] });
+    expect(await assignmentsOf(HANNAH)).toEqual([expect.objectContaining({ state: 'delivered' })]);
+    const started = Date.now();
+    const leaving = { eventId: `leaver-${randomBytes(4).toString('hex')}`, eventType: 'leaver', occurredAt: new Date(Date.now() - 60_000).toISOString(), employee: { userId: HANNAH, attributes: {} } };
+    expect(await deliver(host.url, { body: leaving, key: HR_KEY })).toMatchObject({ status: 202 });
+    const ended = async () => (await assignmentsOf(HANNAH)).every((a) => a.state === 'expired') && !(await directoryUser(HANNAH)).accountEnabled;
+    while (!(await ended()) && Date.now() - started < 10_000) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await ended()).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await members(LEGAL_GROUP)).not.toContain(HANNAH);
+    const results = (await admin.api(`${LW}/workflows/${leaverId}/userProcessingResults`).get()).value;
+    expect(results.filter((r: { subject: { id: string } }) => r.subject.id === HANNAH)).toEqual([expect.objectContaining({ processingStatus: 'completed', workflowExecutionType: 'scheduled' })]);
+    // The same event again is a duplicate: nothing runs twice.
+    expect(await deliver(host.url, { body: leaving, key: HR_KEY })).toMatchObject({ status: 202, body: { value: [{ status: 'duplicate' }] } });
+  }, 60_000);
+
+  it('audited every workflow change and run', async () => {
+    const audit = TableClient.fromConnectionString(testStorageConnectionString(), `${prefix}auditEvents`, { allowInsecureConnection: true });
+    const actions: string[] = [];
+    for await (const row of audit.listEntities<{ action: string }>()) actions.push(row.action);
+    expect(actions).toEqual(expect.arrayContaining(['createWorkflow', 'createWorkflowVersion', 'deleteWorkflow', 'restoreWorkflow', 'runWorkflow.onDemand', 'runWorkflow.scheduled']));
   }, 60_000);
 });
 
