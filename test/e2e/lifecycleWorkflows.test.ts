@@ -16,6 +16,7 @@ const CHLOE = 'c10c2788-a8e1-4980-86f6-d2e1c91d6da3'; // Sales: moves to Marketi
 const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4'; // Marketing: out of the joiner scope
 const EMILY = '2f62323b-3622-4fad-82d1-4e0a57e101e1'; // Marketing: the failing task's subject
 const HANNAH = 'd703d5b0-62c4-4228-9e5d-4d25c8ec9feb'; // Sales: leaves through an HR event
+const MARCUS = '26b8e5ba-2d10-49f2-a2f5-6763d5236ac1'; // Sales: leaves on the leave date the directory shows
 const HR_KEY = randomBytes(32);
 const LEGAL_GROUP = '993bb873-540b-442e-8a6e-83734bc9404e';
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
@@ -261,6 +262,20 @@ describe('lifecycle workflows: the seed scenario', () => {
     await admin.api(`${LW}/deletedItems/workflows/${leaverId}/restore`).post({});
     expect((await admin.api(`${LW}/workflows/${leaverId}`).get()).deletedDateTime).toBeNull();
   }, 60_000);
+});
+
+describe('lifecycle workflows: the leave date', () => {
+  it('runs the leaver workflow when the leave date the directory shows comes', async () => {
+    await admin.api(`${LW}/workflows/${joinerId}/activate`).post({ subjects: [{ id: MARCUS }] });
+    expect(await assignmentsOf(MARCUS)).toEqual([expect.objectContaining({ state: 'delivered' })]);
+    await patchUser(MARCUS, { employeeLeaveDateTime: new Date().toISOString() });
+    await runSweep('autoAssignmentSweep');
+    await runSweep('expirationSweep');
+    expect((await assignmentsOf(MARCUS)).every((a) => a.state === 'expired')).toBe(true);
+    expect((await directoryUser(MARCUS)).accountEnabled).toBe(false);
+    const results = (await admin.api(`${LW}/workflows/${leaverId}/userProcessingResults`).get()).value;
+    expect(results.filter((r: { subject: { id: string } }) => r.subject.id === MARCUS)).toEqual([expect.objectContaining({ processingStatus: 'completed', workflowExecutionType: 'scheduled' })]);
+  }, 120_000);
 });
 
 describe('lifecycle workflows: HR events', () => {

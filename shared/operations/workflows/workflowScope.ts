@@ -32,8 +32,8 @@ const SCOPE_PROPERTIES: Readonly<Record<string, PropertyType>> = {
   ...Object.fromEntries(EXTENSION_ATTRIBUTES.map((name) => [name, 'string' as const])),
 };
 
-/** A user with the attributes an HR event brought, which count until the directory shows them. */
-export type ScopedUser = Omit<DirectoryUser, 'managerId'> & { employeeLeaveDateTime?: string | null; createdDateTime?: string | null };
+/** A user as a delta reports them (the manager aside), or with the attributes an HR event brought. */
+export type ScopedUser = Omit<DirectoryUser, 'managerId'>;
 
 const RULE_OPTION = 'executionConditions.scope.rule';
 const parsed = new Map<string, FilterNode>();
