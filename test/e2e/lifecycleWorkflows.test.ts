@@ -264,6 +264,31 @@ describe('lifecycle workflows: the seed scenario', () => {
   }, 60_000);
 });
 
+describe('lifecycle workflows: odd input to every write', () => {
+  it('answers each with a 4xx in Graph error shape and writes nothing', async () => {
+    const before = await storageSnapshot(prefix);
+    const writes: Array<[string, string]> = [
+      ['POST', `${LW}/workflows`],
+      ['PATCH', `${LW}/workflows/${joinerId}`],
+      ['POST', `${LW}/workflows/${joinerId}/createNewVersion`],
+      ['POST', `${LW}/workflows/${joinerId}/microsoft.graph.identityGovernance.activate`],
+      ['PATCH', `${LW}/settings`],
+      ['POST', `${LW}/workflows/not-a-workflow/activate`],
+      ['POST', `${LW}/deletedItems/workflows/${joinerId}/restore`],
+    ];
+    const bodies = ['null', '[]', '"text"', '{', '{"workflow":null}', '{"subjects":"all"}', '{"subjects":[{"id":"00000000-0000-0000-0000-000000000000"}]}', '{"workflowScheduleIntervalInHours":0}', '{"displayName":""}', JSON.stringify({ ...joinerBody(), tasks: [{ taskDefinitionId: 7 }] })];
+    for (const [method, path] of writes) {
+      for (const body of bodies) {
+        const response = await fetch(`${host.url}/v1.0${path}`, { method, headers: { 'content-type': 'application/json', 'x-ms-client-principal': clientPrincipal(GLOBAL_ADMIN, TENANT) }, body });
+        const answer = (await response.json()) as { error?: { code: string; message: string } };
+        expect(response.status >= 400 && response.status < 500 ? 'a 4xx' : `${response.status} for ${method} ${path} ${body}`).toBe('a 4xx');
+        expect(answer.error).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
+      }
+    }
+    expect(await storageSnapshot(prefix)).toBe(before);
+  }, 120_000);
+});
+
 describe('lifecycle workflows: the leave date', () => {
   it('runs the leaver workflow when the leave date the directory shows comes', async () => {
     await admin.api(`${LW}/workflows/${joinerId}/activate`).post({ subjects: [{ id: MARCUS }] });
