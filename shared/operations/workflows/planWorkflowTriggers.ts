@@ -112,8 +112,19 @@ function watchedValues(user: ScopedUser): Record<string, string | null> {
   return Object.fromEntries(WATCHED.map((name) => [name, view[name] === undefined || view[name] === null ? null : String(view[name])]));
 }
 
+/**
+ * Records the user's watched attributes where nothing is known of them yet (a new user, or attributes a new mover
+ * workflow watches that the delta did not track before), without counting that as a change.
+ */
 async function recordBaseline(deps: EntitlementDeps, user: ScopedUser): Promise<void> {
-  if (!(await deps.workflows.watchedOf(user.id))) await deps.workflows.recordWatched(undefined, user.id, { values: watchedValues(user), changeCount: 0 });
+  const previous = await deps.workflows.watchedOf(user.id);
+  const now = watchedValues(user);
+  if (!previous) {
+    await deps.workflows.recordWatched(undefined, user.id, { values: now, changeCount: 0 });
+    return;
+  }
+  const unknown = WATCHED.filter((name) => now[name] !== null && (previous.value.values[name] ?? null) === null);
+  if (unknown.length > 0) await deps.workflows.recordWatched(previous, user.id, { ...previous.value, values: { ...previous.value.values, ...Object.fromEntries(unknown.map((name) => [name, now[name]!])) } });
 }
 
 /** A mover workflow's run that a change planned: the workflow, and the change's occurrence. */
@@ -126,8 +137,8 @@ export interface PlannedMove {
  * Compares the user's watched attributes with those last recorded; records the new ones (on the ETag read, so of
  * two overlapping sweeps one records the change and plans it) and plans each mover workflow whose trigger
  * attributes changed and whose scope the user is in now. A user seen for the first time only gets a baseline
- * (`baseline` false: there was none). Only attributes with a value are compared: a delta leaves those it does
- * not track null (a cleared attribute is therefore not a move).
+ * (`baseline` false: there was none). Only attributes with a value, now and before, are compared: a delta leaves
+ * those it does not track null, so a cleared attribute, or a first value, is not a move.
  */
 export async function planMoves(deps: EntitlementDeps, movers: readonly Workflow[], user: ScopedUser): Promise<{ baseline: boolean; planned: PlannedMove[] }> {
   const previous = await deps.workflows.watchedOf(user.id);
@@ -136,11 +147,14 @@ export async function planMoves(deps: EntitlementDeps, movers: readonly Workflow
     await deps.workflows.recordWatched(undefined, user.id, { values: now, changeCount: 0 });
     return { baseline: false, planned: [] };
   }
-  const changed = WATCHED.filter((name) => now[name] !== null && previous.value.values[name] !== now[name]);
-  if (changed.length === 0) return { baseline: true, planned: [] };
-  const changeCount = previous.value.changeCount + 1;
-  const values = { ...previous.value.values, ...Object.fromEntries(changed.map((name) => [name, now[name]!])) };
-  if (!(await deps.workflows.recordWatched(previous, user.id, { values, changeCount }))) return { baseline: true, planned: [] };
+  const before = (name: string) => previous.value.values[name] ?? null;
+  // An attribute not known before (not tracked until now) is filled in: a first value is no move.
+  const known = WATCHED.filter((name) => now[name] !== null && before(name) !== now[name]);
+  const changed = known.filter((name) => before(name) !== null);
+  if (known.length === 0) return { baseline: true, planned: [] };
+  const changeCount = previous.value.changeCount + (changed.length > 0 ? 1 : 0);
+  const values = { ...previous.value.values, ...Object.fromEntries(known.map((name) => [name, now[name]!])) };
+  if (!(await deps.workflows.recordWatched(previous, user.id, { values, changeCount })) || changed.length === 0) return { baseline: true, planned: [] };
   const planned: PlannedMove[] = [];
   for (const workflow of movers) {
     const trigger = triggerOf(workflow)!.trigger;

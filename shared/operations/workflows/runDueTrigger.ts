@@ -5,7 +5,7 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import type { ItemOutcome } from '../lifecycle/sweepDueWork';
 import { parseItemDetail, timeOccurrence } from './planWorkflowTriggers';
 import { runWorkflow } from './runWorkflow';
-import { inScope } from './workflowScope';
+import { inScope, withHrAttributes } from './workflowScope';
 
 /**
  * `workflowTrigger` items of the expiration sweep: runs a workflow for a user whose trigger has come, if it still
@@ -17,7 +17,8 @@ export async function runDueTrigger(deps: EntitlementDeps, item: DueItem<Expirat
   const workflow = (await deps.workflows.find(item.entityId))?.value;
   if (!workflow || !runsOnSchedule(workflow)) return 'stale';
   const { userId, occurrence, fromHrEvent } = parseItemDetail(item.detail);
-  const user = await deps.directory.getUser(userId);
+  const found = await deps.directory.getUser(userId);
+  const user = found && (await withHrAttributes(deps, found));
   if (!user || !inScope(workflow, user)) return 'stale';
   const isDate = !occurrence.startsWith('change:');
   // An HR event's date may not be in the directory yet: its item stands for it.
