@@ -39,7 +39,7 @@ let autoPolicyId: string;
 
 beforeAll(async () => {
   prefix = `w${randomBytes(4).toString('hex')}`;
-  host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix, HR_WEBHOOK_SECRET: webhookSecret(HR_KEY) });
+  host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix, HR_WEBHOOK_SECRET: webhookSecret(HR_KEY), MAIL_SENDER: 'irvin.sayers@contoso.com' });
   admin = graphClientFor(host.url, clientPrincipal(GLOBAL_ADMIN, TENANT));
   emulator = host.emulatorUrl!;
   const catalogId = (await admin.api(`${EM}/catalogs`).post({ displayName: 'Joiners' })).id;
@@ -376,6 +376,29 @@ describe('lifecycle workflows: movers and failures', () => {
     expect(tasks[0].failureReason).toMatch(/does not allow direct assignment/);
     expect(await members(VPN_GROUP)).not.toContain(EMILY);
     expect(await assignmentsOf(EMILY)).toEqual([]);
+  }, 60_000);
+
+  it('mails the welcome through MAIL_SENDER, and removes one package for a mover', async () => {
+    const welcome = await admin.api(`${LW}/workflows`).post({
+      category: 'joiner',
+      displayName: 'Welcome',
+      executionConditions: { '@odata.type': `${NS}onDemandExecutionOnly` },
+      tasks: [{ displayName: 'Welcome', taskDefinitionId: '70b29d51-b59a-4773-9280-8841dfd3f2ea', arguments: [{ name: 'customSubject', value: 'Welcome aboard, {{userDisplayName}}' }] }],
+    });
+    await admin.api(`${LW}/workflows/${welcome.id}/activate`).post({ subjects: [{ id: EMILY }] });
+    const outbox = (await (await fetch(`${emulator}/_emulator/outbox`)).json()) as { value: Array<{ to: string[]; subject: string }> };
+    expect(outbox.value).toContainEqual(expect.objectContaining({ to: ['emily.braun@contoso.com'], subject: 'Welcome aboard, Emily Braun' }));
+
+    const removal = await admin.api(`${LW}/workflows`).post({
+      category: 'mover',
+      displayName: 'Leave the starter package',
+      executionConditions: { '@odata.type': `${NS}onDemandExecutionOnly` },
+      tasks: [{ displayName: 'Remove', taskDefinitionId: '4a0b64f2-c7ec-46ba-b117-18f262946c50', arguments: [{ name: 'accessPackageId', value: packageId }] }],
+    });
+    expect(await assignmentsOf(LIAM)).toEqual([expect.objectContaining({ state: 'delivered' })]);
+    await admin.api(`${LW}/workflows/${removal.id}/activate`).post({ subjects: [{ id: LIAM }] });
+    expect((await assignmentsOf(LIAM)).every((a) => a.state === 'expired')).toBe(true);
+    expect(await members(LEGAL_GROUP)).not.toContain(LIAM);
   }, 60_000);
 
   it('records a failed task and goes on with continueOnError', async () => {

@@ -1,3 +1,4 @@
+import { mapConcurrently } from '../../concurrently';
 import type { Assignment } from '../../domain/assignments/assignment';
 import { DomainError, isDomainError } from '../../domain/errors';
 import { assignmentSchedule } from '../../domain/requests/requestRequirements';
@@ -155,7 +156,7 @@ async function sendWelcomeEmail({ deps, user }: TaskContext, task: WorkflowTask)
   if (!to) throw failure('The user has no mail address.');
   const fill = (text: string) => text.replaceAll('{{userDisplayName}}', user.displayName ?? '').replaceAll('{{userGivenName}}', user.displayName?.split(' ')[0] ?? '');
   const cc = (argumentOf(task, 'cc') ?? '').split(',').map((id) => id.trim()).filter(Boolean);
-  const copied = (await Promise.all(cc.map((id) => deps.mailDirectory.getUser(id)))).flatMap((u) => u?.mail ?? u?.userPrincipalName ?? []);
+  const copied = (await mapConcurrently(cc, (id) => deps.mailDirectory.getUser(id))).flatMap((u) => u?.mail ?? u?.userPrincipalName ?? []);
   await deps.mailDirectory.sendMail({
     to: [to, ...copied],
     subject: fill(argumentOf(task, 'customSubject') ?? 'Welcome, {{userDisplayName}}'),
