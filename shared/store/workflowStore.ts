@@ -24,6 +24,8 @@ export interface WorkflowExecution {
   workflowVersion: number;
   runId: string;
   claimedDateTime: string;
+  /** Set once the user's tasks ran and their result was stored. */
+  completed?: boolean;
 }
 
 /** The values a user had of the attributes mover workflows watch, when last seen, to tell what changed. */
@@ -80,15 +82,37 @@ export class WorkflowStore {
     return (await this.versions.list({ partitionKey: tableKey(id.toLowerCase()) })).map((d) => d.value);
   }
 
-  /** Claims one occurrence for one user: true when this caller claimed it, false when it was claimed before. */
-  async claim(execution: WorkflowExecution): Promise<boolean> {
+  /**
+   * Claims one occurrence for one user: `claimed` by this caller; `done` by an earlier run that finished; `busy`
+   * with a run that has not finished (still going, or stopped). A claim whose run never finished is taken over
+   * once it is older than `abandonedBefore`, on its ETag, so of two takers one wins: the user is processed at
+   * least once, and never by two runs at a time.
+   */
+  async claim(execution: WorkflowExecution, abandonedBefore: string): Promise<'claimed' | 'done' | 'busy'> {
+    const partitionKey = tableKey(execution.workflowId);
+    const rowKey = tableKey(execution.userId, execution.occurrence);
     try {
-      await this.#executions.insert(tableKey(execution.workflowId), tableKey(execution.userId, execution.occurrence), execution);
-      return true;
+      await this.#executions.insert(partitionKey, rowKey, execution);
+      return 'claimed';
     } catch (error) {
-      if (isDomainError(error) && error.code === 'alreadyExists') return false;
+      if (!(isDomainError(error) && error.code === 'alreadyExists')) throw error;
+    }
+    const existing = await this.#executions.get(partitionKey, rowKey);
+    if (!existing || existing.value.completed) return 'done';
+    if (existing.value.claimedDateTime >= abandonedBefore) return 'busy';
+    try {
+      await this.#executions.replace(existing, execution);
+      return 'claimed';
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'concurrencyConflict') return 'busy';
       throw error;
     }
+  }
+
+  /** Marks a claimed occurrence done: nobody takes it over after this. */
+  async completeClaim(execution: WorkflowExecution): Promise<void> {
+    const stored = await this.#executions.get(tableKey(execution.workflowId), tableKey(execution.userId, execution.occurrence));
+    if (stored && stored.value.runId === execution.runId) await this.#executions.replace(stored, { ...stored.value, completed: true });
   }
 
   saveRun(run: WorkflowRun): Promise<StoredDocument<WorkflowRun>> {

@@ -1,3 +1,4 @@
+import { DomainError } from '../../domain/errors';
 import { summarizeRun, userStatus, type ExecutionType, type TaskProcessingResult, type UserProcessingResult, type WorkflowRun } from '../../domain/workflows/results';
 import type { Workflow } from '../../domain/workflows/workflow';
 import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -18,6 +19,12 @@ export interface RunOptions {
   scheduledDateTime?: string;
 }
 
+/**
+ * A claim whose run has not finished after this long was left by a process that stopped (a function is stopped at
+ * 10 minutes): another run takes it over. Tasks are idempotent, so what the stopped run did is not done twice.
+ */
+const ABANDONED_AFTER_MS = 15 * 60_000;
+
 /** Entra's activities: "On-demand workflow execution completed", "Scheduled workflow execution completed". */
 const AUDIT_ACTION: Record<ExecutionType, string> = {
   onDemand: 'runWorkflow.onDemand',
@@ -33,12 +40,20 @@ const AUDIT_ACTION: Record<ExecutionType, string> = {
 export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, subjects: readonly RunSubject[], options: RunOptions): Promise<WorkflowRun | undefined> {
   const runId = deps.newId();
   const started = nowIso(deps);
+  const abandonedBefore = deps.clock.now().minus({ milliseconds: ABANDONED_AFTER_MS }).toUTC().toISO()!;
+  const claimOf = (subject: RunSubject) => ({ workflowId: workflow.id, userId: subject.user.id.toLowerCase(), occurrence: subject.occurrence!, workflowVersion: workflow.version, runId, claimedDateTime: started });
   const claimed: RunSubject[] = [];
+  let busy = 0;
   for (const subject of subjects) {
-    if (subject.occurrence === undefined) claimed.push(subject);
-    else if (await deps.workflows.claim({ workflowId: workflow.id, userId: subject.user.id.toLowerCase(), occurrence: subject.occurrence, workflowVersion: workflow.version, runId, claimedDateTime: started })) claimed.push(subject);
+    const claim = subject.occurrence === undefined ? 'claimed' : await deps.workflows.claim(claimOf(subject), abandonedBefore);
+    if (claim === 'claimed') claimed.push(subject);
+    if (claim === 'busy') busy++;
   }
-  if (claimed.length === 0) return undefined;
+  if (claimed.length === 0) {
+    // Thrown, so whoever asked (a due item, an HR event's recovery) tries again, and takes over a stopped run.
+    if (busy > 0) throw new DomainError('conflict', `Workflow '${workflow.id}' is running for this user in another run; it is tried again later.`);
+    return undefined;
+  }
   const scheduledDateTime = options.scheduledDateTime ?? started;
   const run: WorkflowRun = {
     id: runId,
@@ -63,6 +78,7 @@ export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, sub
   for (const subject of claimed) {
     const result = await processUser(deps, workflow, subject.user, { runId, type: options.type, scheduledDateTime, reason: options.reason });
     await deps.workflows.saveUserResult(result);
+    if (subject.occurrence !== undefined) await deps.workflows.completeClaim(claimOf(subject));
     results.push(result);
   }
   const finished = summarizeRun(run, results, nowIso(deps));
