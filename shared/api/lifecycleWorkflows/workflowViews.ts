@@ -90,7 +90,7 @@ export const definitionView = plain<TaskDefinition>((definition) => ({
 
 export const runView = plain<WorkflowRun>(({ workflowId: _w, workflowVersion: _v, userIds: _u, ...run }) => ({ ...run }));
 
-function taskResultView(result: TaskProcessingResult, subjectId: string, expand: readonly { name: string }[], task?: WorkflowTask): Json {
+function taskResultView(result: TaskProcessingResult, subjectId: string, task?: WorkflowTask): Json {
   const view: Json = {
     id: result.id,
     processingStatus: result.processingStatus,
@@ -129,7 +129,7 @@ export const userResultView: EntityView<UserProcessingResult> = {
       const user = await deps.directory.getUser(result.subjectId);
       view.subject = user ? { id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName } : { id: result.subjectId };
     }
-    if (expand.some((e) => e.name === 'taskProcessingResults')) view.taskProcessingResults = result.taskProcessingResults.map((t) => taskResultView(t, result.subjectId, []));
+    if (expand.some((e) => e.name === 'taskProcessingResults')) view.taskProcessingResults = result.taskProcessingResults.map((t) => taskResultView(t, result.subjectId));
     return view;
   },
 };
@@ -139,7 +139,7 @@ export function taskResultsView(result: UserProcessingResult, version: Workflow 
   const taskOf = (t: TaskProcessingResult) => version?.tasks.find((task) => task.id === t.taskId);
   return {
     filterView: (t) => ({ id: t.id, processingStatus: t.processingStatus, task: { id: t.taskId } }),
-    render: async (_deps, t, expand) => taskResultView(t, result.subjectId, expand, taskOf(t)),
+    render: async (_deps, t) => taskResultView(t, result.subjectId, taskOf(t)),
   };
 }
 
