@@ -20,7 +20,15 @@ import { testStorageConnectionString } from '../support/testStorage';
 /** Demo tenant (tools/graph-emulator/demo-tenant.json). */
 const TENANT = 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd';
 const ADMIN = '0ba75e63-2205-4ad7-bd66-c01f47376eb4';
-const CAMILLE = 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83';
+const CAMILLE = 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83'; // Sales: joins Research, then moves back
+const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d'; // Sales: out-of-order events, then leaves
+const MARCUS = '26b8e5ba-2d10-49f2-a2f5-6763d5236ac1'; // Sales: a mover dated ahead
+const HANNAH = 'd703d5b0-62c4-4228-9e5d-4d25c8ec9feb'; // Sales: the subject of the signature and duplicate cases
+/** Given by the Research packages: one keeps access for a grace period after the rule stops matching, one has none. */
+const GRACE_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515'; // Project Falcon
+const NO_GRACE_GROUP = '993bb873-540b-442e-8a6e-83734bc9404e'; // Legal Hold Reviewers
+const RESEARCH = '(user.department -eq "Research") -and (user.accountEnabled -eq true)';
+const EM = '/identityGovernance/entitlementManagement';
 const OLD_KEY = randomBytes(32);
 const NEW_KEY = randomBytes(48);
 const STRANGER_KEY = randomBytes(32);
@@ -41,6 +49,21 @@ beforeAll(async () => {
   });
   admin = graphClientFor(host.url, clientPrincipal(ADMIN, TENANT));
   audit = new AuditLog(new Tables(testStorageConnectionString(), prefix), systemClock);
+  const catalogId = (await admin.api(`${EM}/catalogs`).post({ displayName: 'Research' })).id;
+  for (const [group, grace] of [[GRACE_GROUP, 'PT3S'], [NO_GRACE_GROUP, 'PT0S']] as const) {
+    await admin.api(`${EM}/resourceRequests`).post({ requestType: 'adminAdd', resource: { originId: group, originSystem: 'AadGroup' }, catalog: { id: catalogId } });
+    const packageId = (await admin.api(`${EM}/accessPackages`).post({ displayName: `Research ${grace}`, catalog: { id: catalogId } })).id;
+    await admin.api(`${EM}/accessPackages/${packageId}/resourceRoleScopes`).post({ role: { originId: `Member_${group}`, originSystem: 'AadGroup' }, scope: { originId: group, originSystem: 'AadGroup' } });
+    await admin.api(`${EM}/assignmentPolicies`).post({
+      displayName: `Research, grace ${grace}`,
+      allowedTargetScope: 'specificDirectoryUsers',
+      specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: RESEARCH, description: 'Research' }],
+      automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true, gracePeriodBeforeAccessRemoval: grace },
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: packageId },
+    });
+  }
 });
 afterAll(async () => {
   await host?.stop();
@@ -54,7 +77,7 @@ const event = (changes: Record<string, unknown> = {}) => ({
   eventId: `evt-${Date.now()}-${++counter}`,
   eventType: 'mover',
   occurredAt: DateTime.utc().minus({ minutes: 1 }).toISO(),
-  employee: { userId: CAMILLE, attributes: { jobTitle: 'Account Executive' } },
+  employee: { userId: HANNAH, attributes: { jobTitle: 'Sales Development Representative' } },
   ...changes,
 });
 
@@ -67,6 +90,38 @@ const actions = async (eventId: string) => (await auditOf(eventId)).map((e) => e
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => Math.floor(Date.now() / 1000);
+/** An event of `eventType` about `employee`, dated `minutesAgo` before now. */
+const hrEvent = (eventType: string, employee: Record<string, unknown>, minutesAgo = 0, changes: Record<string, unknown> = {}) =>
+  event({ eventType, occurredAt: DateTime.utc().minus({ minutes: minutesAgo, seconds: 1 }).toISO(), employee, ...changes });
+
+async function members(group: string): Promise<string[]> {
+  const answer = (await (await fetch(`${host.emulatorUrl}/v1.0/groups/${group}/members?$select=id&$top=999`)).json()) as { value: Array<{ id: string }> };
+  return answer.value.map((m) => m.id);
+}
+/** Whether `condition` holds within `ms` (polled, no timer of the service run). */
+async function within(ms: number, condition: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await sleep(100);
+  }
+  return condition();
+}
+const isMember = (group: string, user: string) => async () => (await members(group)).includes(user);
+const isNotMember = (group: string, user: string) => async () => !(await members(group)).includes(user);
+async function runSweep(name: string): Promise<void> {
+  const response = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
+  expect(response.status).toBe(202);
+}
+async function accepted(body: unknown): Promise<void> {
+  const answer = await deliver(host.url, { body, key: OLD_KEY });
+  expect(answer).toMatchObject({ status: 202, body: { value: (Array.isArray(body) ? body : [body]).map(() => ({ status: 'accepted' })) } });
+}
+/** The states of the user's assignments, by access package name. */
+async function assignmentStates(userId: string): Promise<string[]> {
+  const { value } = await admin.api(`${EM}/assignments`).filter(`target/objectId eq '${userId}'`).get();
+  return (value as Array<{ state: string }>).map((a) => a.state).sort();
+}
 
 describe('POST /api/hr/events: who may send', () => {
   it('takes a delivery signed with either secret of the rotation pair, and answers each event accepted', async () => {
@@ -176,6 +231,7 @@ describe('POST /api/hr/events: exactly once', () => {
     expect((await deliver(host.url, { body: { ...body, eventType: 'leaver' }, key: NEW_KEY })).body.value[0].status).toBe('duplicate');
     expect(await actions(body.eventId)).toEqual(expect.arrayContaining(['hrEventDuplicate', 'hrEventDuplicate', 'receiveHrEvent', 'receiveHrEvent', 'receiveHrEvent']));
     expect((await auditOf(body.eventId)).filter((e) => e.action === 'hrEventDuplicate')).toHaveLength(2);
+    expect((await actions(body.eventId)).filter((a) => a === 'applyHrEvent')).toHaveLength(1);
   });
 
   it('takes one of several simultaneous deliveries of one eventId, and answers the others duplicate', async () => {
@@ -184,6 +240,8 @@ describe('POST /api/hr/events: exactly once', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(6).fill(202));
     const statuses = answers.map((a) => a.body.value[0].status).sort();
     expect(statuses).toEqual(['accepted', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    expect((await actions(body.eventId)).filter((a) => a === 'applyHrEvent')).toHaveLength(1);
+    expect((await auditOf(body.eventId)).find((e) => e.action === 'applyHrEvent')).toMatchObject({ actorId: 'hrWebhook', after: { outcome: { status: 'applied', userId: HANNAH } } });
   });
 
   it('answers a second event of one call with the same eventId as a duplicate', async () => {
@@ -192,16 +250,101 @@ describe('POST /api/hr/events: exactly once', () => {
   });
 });
 
+describe('HR events change access within seconds of the 202, no timer run', () => {
+  it('gives a joiner the access a policy rule then matches: assignments delivered and the user in the groups', async () => {
+    const joiner = hrEvent('joiner', { userId: CAMILLE, attributes: { department: 'Research' } }, 10);
+    await accepted(joiner);
+    expect(await within(3_000, isMember(GRACE_GROUP, CAMILLE))).toBe(true);
+    expect(await within(3_000, isMember(NO_GRACE_GROUP, CAMILLE))).toBe(true);
+    expect(await assignmentStates(CAMILLE)).toEqual(['delivered', 'delivered']);
+    expect(await actions(joiner.eventId)).toEqual(['applyHrEvent', 'receiveHrEvent']);
+  });
+
+  it('takes access from a mover out of the rule: at once with PT0S, after the grace period otherwise', async () => {
+    const mover = hrEvent('mover', { userId: CAMILLE, attributes: { department: 'Sales' } }, 5);
+    await accepted(mover);
+    expect(await within(3_000, isNotMember(NO_GRACE_GROUP, CAMILLE))).toBe(true);
+    expect(await isMember(GRACE_GROUP, CAMILLE)()).toBe(true);
+    await sleep(3_500);
+    await runSweep('expirationSweep');
+    expect(await isNotMember(GRACE_GROUP, CAMILLE)()).toBe(true);
+  });
+
+  it('lets the newest event win whatever order they arrive in', async () => {
+    const older = hrEvent('mover', { userId: OWEN, attributes: { department: 'Sales' } }, 20);
+    const newer = hrEvent('mover', { userId: OWEN, attributes: { department: 'Research' } }, 10);
+    await accepted(newer);
+    expect(await within(3_000, isMember(NO_GRACE_GROUP, OWEN))).toBe(true);
+    await accepted(older);
+    await sleep(500);
+    expect(await isMember(NO_GRACE_GROUP, OWEN)()).toBe(true);
+    expect(await isMember(GRACE_GROUP, OWEN)()).toBe(true);
+  });
+
+  it('takes access from a leaver (their account counted as disabled), at once with PT0S', async () => {
+    const leaver = hrEvent('leaver', { employeeId: 'E1035' }, 1);
+    await accepted(leaver);
+    expect(await within(3_000, isNotMember(NO_GRACE_GROUP, OWEN))).toBe(true);
+    expect((await auditOf(leaver.eventId)).find((e) => e.action === 'applyHrEvent')).toMatchObject({ after: { outcome: { status: 'applied', userId: OWEN, removed: 1, removalsPlanned: 1 } } });
+  });
+
+  it('records a mover about nobody as failed (audited), changing no access', async () => {
+    const mover = hrEvent('mover', { userPrincipalName: 'nobody.here@contoso.com', attributes: { department: 'Research' } }, 1);
+    await accepted(mover);
+    expect((await auditOf(mover.eventId)).find((e) => e.action === 'hrEventFailed')).toMatchObject({
+      actorId: 'hrWebhook',
+      after: { state: 'failed', outcome: { status: 'failed', reason: expect.stringContaining('nobody.here@contoso.com') } },
+    });
+  });
+
+  it('holds a joiner whose account does not exist yet, and gives the access once the account is created', async () => {
+    const upn = `new.hire.${randomBytes(3).toString('hex')}@contoso.com`;
+    const joiner = hrEvent('joiner', { userPrincipalName: upn, attributes: { department: 'Research' } }, 1);
+    await accepted(joiner);
+    const held = (await auditOf(joiner.eventId)).find((e) => e.action === 'holdHrEvent');
+    expect(held).toMatchObject({ after: { outcome: { status: 'held', retryAt: expect.any(String) } } });
+    const created = await fetch(`${host.emulatorUrl}/v1.0/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accountEnabled: true, displayName: 'New Hire', mailNickname: upn.split('@')[0], userPrincipalName: upn, department: 'Sales', passwordProfile: { password: 'x-Pa55word!' } }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const retryAt = DateTime.fromISO((held!.after as { outcome: { retryAt: string } }).outcome.retryAt);
+    await sleep(Math.max(0, retryAt.diffNow().toMillis()) + 500);
+    await runSweep('expirationSweep');
+    expect(await within(3_000, isMember(NO_GRACE_GROUP, id))).toBe(true);
+    expect(await assignmentStates(id)).toEqual(['delivered', 'delivered']);
+  });
+});
+
 describe('POST /api/hr/events: effectiveAt', () => {
-  it('schedules an event whose effectiveAt is ahead, and the expiration sweep takes it up once it has come', async () => {
-    const body = event({ effectiveAt: DateTime.utc().plus({ seconds: 2 }).toISO() });
+  it('schedules an event whose effectiveAt is ahead, and the expiration sweep applies it once it has come', async () => {
+    const body = hrEvent('mover', { userId: MARCUS, attributes: { department: 'Research' } }, 1, { effectiveAt: DateTime.utc().plus({ seconds: 2 }).toISO() });
     expect((await deliver(host.url, { body, key: OLD_KEY })).body).toEqual({ value: [{ eventId: body.eventId, status: 'scheduled' }] });
     expect(await actions(body.eventId)).toEqual(['receiveHrEvent', 'scheduleHrEvent']);
-    await sleep(2_500);
-    const run = await fetch(`${host.url}/admin/functions/expirationSweep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
-    expect(run.status).toBe(202);
-    expect(await actions(body.eventId)).toEqual(expect.arrayContaining(['receiveHrEvent', 'scheduleHrEvent']));
-    expect((await actions(body.eventId)).length).toBeGreaterThan(2);
-    void admin;
+    await sleep(500);
+    expect(await isMember(NO_GRACE_GROUP, MARCUS)()).toBe(false);
+    await sleep(2_000);
+    await runSweep('expirationSweep');
+    expect(await isMember(NO_GRACE_GROUP, MARCUS)()).toBe(true);
+    expect(await actions(body.eventId)).toEqual(['applyHrEvent', 'receiveHrEvent', 'scheduleHrEvent']);
+  });
+});
+
+describe('POST /api/hr/events without HR_WEBHOOK_SECRET', () => {
+  it('refuses every delivery with 401, however it is signed, changing nothing', async () => {
+    const unset = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
+    try {
+      const before = await storageSnapshot(prefix);
+      for (const key of [OLD_KEY, NEW_KEY]) {
+        const answer = await deliver(unset.url, { body: event(), key });
+        expect(answer.status).toBe(401);
+        expect(answer.body.error.message).toContain('no secret configured');
+      }
+      expect(await storageSnapshot(prefix)).toBe(before);
+    } finally {
+      await unset.stop();
+    }
   });
 });
