@@ -17,6 +17,7 @@ import { AttributeOverrideStore } from './store/attributeOverrideStore';
 import { HeldChangeStore } from './store/heldChangeStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
 import { SweepStates } from './store/sweepStates';
+import { WorkflowStore } from './store/workflowStore';
 import { createGraphDirectory } from './directory/createGraphDirectory';
 import type { DirectoryPort } from './directory/directoryPort';
 import type { RetryPolicy } from './directory/retryPolicy';
@@ -56,6 +57,7 @@ export function buildDeps(config: Config): Deps {
     hrEvents: new HrEventStore(tables),
     overrides: new AttributeOverrideStore(tables),
     heldChanges: new HeldChangeStore(tables),
+    workflows: new WorkflowStore(tables),
     ledger: new GrantLedger(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),

@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors';
 import type { RoleAssignment, RoleAssignmentStore } from '../store/roleAssignmentStore';
 import type { AdministratorRoles } from './administrators';
-import { READ_PERMISSION, READ_WRITE_PERMISSION } from './administrators';
+import { READ_PERMISSION, READ_WRITE_PERMISSION, WORKFLOWS_READ_PERMISSION, WORKFLOWS_READ_WRITE_PERMISSION } from './administrators';
 import type { Caller } from './caller';
 import { isReading, permits, type Action, type Standing } from './decision';
 import { CATALOG_CREATOR, catalogOfScope, TENANT_SCOPE, type CatalogRoleId } from './entitlementRoles';
@@ -42,7 +42,8 @@ export class CallerAccess {
   async require(action: Action, catalogId?: string): Promise<void> {
     if (!this.#tokenPermits(action)) {
       if (this.caller.isApplication) throw new DomainError('forbidden', 'Requests and approvals are for signed-in people; an application cannot make, decide or list its own.');
-      throw new DomainError('forbidden', `The token does not carry ${isReading(action) ? `${READ_PERMISSION} or ` : ''}${READ_WRITE_PERMISSION}.`);
+      const [read, readWrite] = isWorkflowAction(action) ? [WORKFLOWS_READ_PERMISSION, WORKFLOWS_READ_WRITE_PERMISSION] : [READ_PERMISSION, READ_WRITE_PERMISSION];
+      throw new DomainError('forbidden', `The token does not carry ${isReading(action) ? `${read} or ` : ''}${readWrite}.`);
     }
     if (!permits(action, await this.standing(catalogId))) {
       // The catalog is not named: found from a package, policy or request in the path, its id would tell a
@@ -83,6 +84,7 @@ export class CallerAccess {
         inCatalog === undefined ? [] : assignments.filter((a) => catalogOfScope(a.appScopeId) === inCatalog).map((a) => a.roleDefinitionId as CatalogRoleId),
       ),
       external: false,
+      workflowRole: await this.#workflowRole(),
     };
   }
 
@@ -93,6 +95,10 @@ export class CallerAccess {
    */
   #tokenPermits(action: Action): boolean {
     const { scopes, isApplication } = this.caller;
+    // Lifecycle workflows have permissions of their own; the application's are its roles (#workflowRole).
+    if (isWorkflowAction(action)) {
+      return isApplication || scopes === undefined || scopes.includes(WORKFLOWS_READ_WRITE_PERMISSION) || (isReading(action) && scopes.includes(WORKFLOWS_READ_PERMISSION));
+    }
     // Requesting and approving are for people: Graph offers those APIs to delegated callers only.
     if (isApplication) return action !== 'selfService' && action !== 'selfServiceRead';
     if (scopes === undefined) return true;
@@ -103,6 +109,13 @@ export class CallerAccess {
     if (!this.caller.isApplication) return null;
     if (this.caller.roles.includes(READ_WRITE_PERMISSION)) return 'readWrite';
     return this.caller.roles.includes(READ_PERMISSION) ? 'read' : null;
+  }
+
+  /** Directory roles for a user; the LifecycleWorkflows application permissions for an application. */
+  async #workflowRole(): Promise<'read' | 'write' | null> {
+    if (!this.caller.isApplication) return this.administrators.workflowRole(this.caller.objectId);
+    if (this.caller.roles.includes(WORKFLOWS_READ_WRITE_PERMISSION)) return 'write';
+    return this.caller.roles.includes(WORKFLOWS_READ_PERMISSION) ? 'read' : null;
   }
 
   #isAdministrator(): Promise<boolean> {
@@ -130,4 +143,8 @@ const DESCRIPTIONS: Record<Action, string> = {
   manageAssignments: 'manage assignments (it needs an access package assignment manager, an access package manager, the catalog owner or an administrator)',
   manageTenant: 'change tenant-wide settings or roles (it needs an administrator)',
   readTenant: 'read this (it needs an administrator)',
+  readWorkflows: 'read lifecycle workflows (it needs a Global Reader, a Lifecycle Workflows Administrator or a Global Administrator)',
+  manageWorkflows: 'change or run lifecycle workflows (it needs a Lifecycle Workflows Administrator or a Global Administrator)',
 };
+
+const isWorkflowAction = (action: Action) => action === 'readWorkflows' || action === 'manageWorkflows';

@@ -12,6 +12,8 @@ import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNE
  * - `readToRequest`: read one access package, open at the route; the route shows it to those who may `read` in its
  *   catalog and to those one of its policies admits as requestors (the package link of My Access);
  * - `readTenant`: read tenant-wide administration (governed guests due to be removed): administrators only;
+ * - `readWorkflows` / `manageWorkflows`: lifecycle workflows, read by Global Readers and workflow administrators,
+ *   changed and run by Lifecycle Workflows Administrators and Global Administrators (reference graph-wave2 §3.4);
  * - the rest: administration, each at its level (DESIGN §2.4, reference §9).
  * The HR webhook (`POST /api/hr/events`) is no action here: its caller is the HR system, known by the Standard
  * Webhooks signature (functions/hrEvents.ts), and a principal's roles grant nothing there.
@@ -29,7 +31,9 @@ export type Action =
   | 'managePackages'
   | 'manageAssignments'
   | 'manageTenant'
-  | 'readTenant';
+  | 'readTenant'
+  | 'readWorkflows'
+  | 'manageWorkflows';
 
 /** What the caller is, as far as one decision in one catalog (or none) needs to know. */
 export interface Standing {
@@ -44,9 +48,11 @@ export interface Standing {
   catalogRoles: ReadonlySet<CatalogRoleId>;
   /** A user from another tenant (DESIGN §2.4): holds no role here, whatever their token says. */
   external: boolean;
+  /** What the caller's directory roles or application permissions let them do with lifecycle workflows. */
+  workflowRole?: 'read' | 'write' | null;
 }
 
-const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead', 'readToRequest', 'readTenant']);
+const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead', 'readToRequest', 'readTenant', 'readWorkflows']);
 
 /**
  * What a user from another tenant may do: request what policies open to them, read those packages and their own
@@ -85,5 +91,9 @@ export function permits(action: Action, standing: Standing): boolean {
       return tenantWrite;
     case 'readTenant':
       return administrator || application !== null;
+    case 'readWorkflows':
+      return standing.workflowRole === 'read' || standing.workflowRole === 'write';
+    case 'manageWorkflows':
+      return standing.workflowRole === 'write';
   }
 }

@@ -60,6 +60,8 @@ function userAttributes(user: GraphUser): Omit<DirectoryUser, 'managerId'> {
     country: text('country'),
     usageLocation: text('usageLocation'),
     employeeHireDate: text('employeeHireDate'),
+    employeeLeaveDateTime: text('employeeLeaveDateTime'),
+    createdDateTime: text('createdDateTime'),
     onPremisesExtensionAttributes: (user.onPremisesExtensionAttributes as Record<string, string | null> | null) ?? {},
     otherMails: list('otherMails'),
     proxyAddresses: list('proxyAddresses'),

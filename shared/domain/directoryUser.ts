@@ -20,6 +20,8 @@ export const DIRECTORY_USER_PROPERTIES = [
   'country',
   'usageLocation',
   'employeeHireDate',
+  'employeeLeaveDateTime',
+  'createdDateTime',
   'onPremisesExtensionAttributes',
   'otherMails',
   'proxyAddresses',
@@ -50,6 +52,9 @@ export interface DirectoryUser {
   country: string | null;
   usageLocation: string | null;
   employeeHireDate: string | null;
+  /** When the user leaves and when the account was made: what lifecycle workflows' time triggers count from. */
+  employeeLeaveDateTime?: string | null;
+  createdDateTime?: string | null;
   onPremisesExtensionAttributes: Record<string, string | null>;
   otherMails: string[];
   proxyAddresses: string[];

@@ -23,7 +23,9 @@ export type ExpirationKind =
   /** The HR webhook deliveries signed in one minute, to forget once the signature tolerance has passed them. */
   | 'hrDeliveryExpiry'
   /** A joiner HR event held until the employee's account exists (entityId: the eventId; detail: the attempt). */
-  | 'heldEmployeeChange';
+  | 'heldEmployeeChange'
+  /** A lifecycle workflow's trigger for one user (entityId: the workflow; detail: the user and the occurrence). */
+  | 'workflowTrigger';
 /** `redelivery`: one assignment's operations; `packageRoleChange`: a role added to or taken out of a package, for its assignees. */
 export type RedeliveryKind = 'redelivery' | 'packageRoleChange';
 /** A governed guest's sign-in blocked, or their account deleted, after their last assignment ended (the external user sweep's). */

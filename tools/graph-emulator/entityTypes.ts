@@ -50,6 +50,7 @@ export const USER_TYPE: EntityType = {
     country: 'string',
     usageLocation: 'string',
     employeeHireDate: 'dateTime',
+    employeeLeaveDateTime: 'dateTime',
     onPremisesExtensionAttributes: 'extensionAttributes',
     creationType: 'string',
     externalUserState: 'string',

@@ -26,6 +26,7 @@ export interface FixtureUser {
   usageLocation?: string | null;
   /** A date (`2021-03-01`) or a date and time. */
   employeeHireDate?: string | null;
+  employeeLeaveDateTime?: string | null;
   onPremisesExtensionAttributes?: ExtensionAttributes;
   manager?: string | null;
   sponsors?: string[];

@@ -30,6 +30,7 @@ const USER_KEYS = [
   'userType',
   'accountEnabled',
   'employeeHireDate',
+  'employeeLeaveDateTime',
   'onPremisesExtensionAttributes',
   'manager',
   'sponsors',
@@ -108,7 +109,7 @@ export function validateTenantFixture(value: unknown, source: string): TenantFix
     const userType = fields.optionalString(user, 'userType', path);
     if (userType !== undefined && userType !== 'Member' && userType !== 'Guest') fail(`${path}.userType`, 'must be "Member" or "Guest"');
     fields.optionalBoolean(user, 'accountEnabled', path);
-    for (const key of ['employeeHireDate', 'createdDateTime']) {
+    for (const key of ['employeeHireDate', 'employeeLeaveDateTime', 'createdDateTime']) {
       const date = fields.optionalString(user, key, path);
       if (date && !toGraphDateTime(date)) fail(`${path}.${key}`, `("${date}") is not a date (2021-03-01) or an ISO 8601 date and time`);
     }

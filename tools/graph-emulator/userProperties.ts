@@ -29,6 +29,7 @@ export interface UserProperties {
   country: string | null;
   usageLocation: string | null;
   employeeHireDate: string | null;
+  employeeLeaveDateTime: string | null;
   onPremisesExtensionAttributes: ExtensionAttributes;
   creationType: string | null;
   externalUserState: string | null;
@@ -71,6 +72,7 @@ export function userFromFixture(user: FixtureUser, createdDateTime: string): Use
     country: user.country ?? null,
     usageLocation: user.usageLocation ?? null,
     employeeHireDate: user.employeeHireDate ? (toGraphDateTime(user.employeeHireDate) ?? null) : null,
+    employeeLeaveDateTime: user.employeeLeaveDateTime ? (toGraphDateTime(user.employeeLeaveDateTime) ?? null) : null,
     onPremisesExtensionAttributes: extensionAttributes(user.onPremisesExtensionAttributes),
     creationType: user.creationType ?? null,
     externalUserState: user.externalUserState ?? null,

@@ -6,6 +6,7 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { mapConcurrently } from '../../concurrently';
 import { withSweepLease, type SweepOptions } from '../lifecycle/sweepDueWork';
 import { allDirectoryUsers, automaticPolicies, type AutomaticPolicy } from './automaticPolicies';
+import { planWorkflowsForChangedUsers, workflowUserProperties } from '../workflows/planWorkflowTriggers';
 import { emptyPlan, makeChanges, mergePlans, planChanges, planDeletedUsers, type EvaluationCounts } from './evaluateAutoAssignments';
 
 interface Checkpoint {
@@ -61,11 +62,13 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
     const policies = await automaticPolicies(deps);
     const versions = Object.fromEntries(policies.map((p) => [p.policy.id, p.policy.modifiedDateTime]));
     // The delta tracks only what the rules read: a user whose other properties change cannot change what they match.
-    const needed = [...new Set(policies.flatMap((p) => propertiesRead(p.rule)))].filter(isReadFromDirectory).sort();
+    // Lifecycle workflows plan from the same delta: it tracks what their scopes and triggers read too.
+    const needed = [...new Set([...policies.flatMap((p) => propertiesRead(p.rule)), ...(await workflowUserProperties(deps))])].filter(isReadFromDirectory).sort();
     // A rule reading a property the round does not track needs a new round, which holds every user.
     const tracked = state.tracking !== undefined && needed.every((property) => state.tracking!.includes(property));
     const delta = await changesSince(deps, tracked ? state.deltaToken : null, { continued: state.tracking, fresh: needed, needsManager: needed.includes('manager') });
     const users = delta.complete ? delta : await withPending(deps, delta, state.pendingUserIds ?? []);
+    await planWorkflowsForChangedUsers(deps, users.changed);
     // The pass holds every user when it is complete: it is then the full evaluation of every policy.
     const inFull = delta.complete ? policies : dueInFull(policies, state, now);
     const settled = policies.filter((p) => !inFull.includes(p));

@@ -15,6 +15,7 @@ import type { EmployeeChange } from '../hrEvents/employeeChange';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
 import type { SubjectStore } from '../../store/subjectStore';
+import type { WorkflowStore } from '../../store/workflowStore';
 
 /** What the entitlement operations need; tests pass real stores on Azurite and the Graph emulator. */
 export interface EntitlementDeps {
@@ -36,6 +37,8 @@ export interface EntitlementDeps {
   overrides: AttributeOverrideStore;
   /** Joiner HR events waiting for the employee's account. */
   heldChanges: HeldChangeStore<EmployeeChange>;
+  /** Lifecycle workflows, their versions, runs and results. */
+  workflows: WorkflowStore;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */

@@ -7,6 +7,7 @@ import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import type { ItemOutcome } from '../lifecycle/sweepDueWork';
 import { applyEmployeeChange, type EmployeeChangeOutcome } from './applyEmployeeChange';
 import { HR_ACTOR } from './employeeChange';
+import { runWorkflowsForHrEvent } from '../workflows/hrEventWorkflows';
 
 /**
  * Applies a stored event: its effect on access (applyEmployeeChange), then (the one place for what follows an
@@ -17,7 +18,11 @@ export async function applyStoredHrEvent(deps: EntitlementDeps, stored: StoredDo
   const record = stored.value;
   const outcome = await applyEmployeeChange(deps, record.event);
   // HR-triggered workflows (issue 15) follow here, for an `applied` outcome: after the effect, before the event is
-  // marked, so a crash in between runs both again (each must be idempotent) rather than neither.
+  // marked, so a crash in between runs both again (each must be idempotent: runs claim their occurrence) rather than neither.
+  if (outcome.status === 'applied') {
+    const { eventId, eventType, occurredAt, effectiveAt, employee } = record.event;
+    await runWorkflowsForHrEvent(deps, { eventId, eventType, occurredAt, effectiveAt, userId: outcome.userId, attributes: employee.attributes });
+  }
   const state = outcome.status;
   if (!(await markDone(deps, stored, state, outcome))) return;
   await deps.audit.record({

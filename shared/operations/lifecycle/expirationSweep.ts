@@ -18,6 +18,7 @@ import { automaticPolicy, subjectOf } from '../autoAssignment/automaticPolicies'
 import { endAutomatically, heldUnder } from '../autoAssignment/automaticRequests';
 import { applyDueHrEvent } from '../hrEvents/applyHrEvent';
 import { retryHeldEmployeeChange } from '../hrEvents/heldEmployeeChanges';
+import { runDueTrigger } from '../workflows/runDueTrigger';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
 /**
@@ -47,6 +48,7 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   hrEvent: (deps, item) => applyDueHrEvent(deps, item.entityId),
   hrDeliveryExpiry: async (deps, item) => ((await deps.hrEvents.forgetDeliveries(item.entityId)) > 0 ? 'processed' : 'stale'),
   heldEmployeeChange: retryHeldEmployeeChange,
+  workflowTrigger: runDueTrigger,
 };
 
 /**

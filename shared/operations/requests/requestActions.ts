@@ -10,6 +10,7 @@ import { deliver, effectOf } from './fulfilRequest';
 import { findRequest } from './requestQueries';
 import { closeRequest, inState, replaceRequest } from './requestWrites';
 import { ownTargetId } from './requestors';
+import type { StoredDocument } from '../../store/documentTable';
 
 const CANCELABLE: ReadonlySet<RequestState> = new Set(['submitted', 'pendingApproval', 'scheduled']);
 /** Graph deletes only denied or completed requests; a failed one is kept, since reprocessing it needs it. */
@@ -43,21 +44,29 @@ export async function cancelRequestsUnder(deps: EntitlementDeps, actor: Actor, s
   const open = (await deps.grants.requestsForPackage(scope.packageId)).filter(
     (r) => (scope.policyId === undefined || r.value.assignmentPolicyId === scope.policyId) && isOpen(r.value),
   );
-  await mapConcurrently(open, async (stored) => {
-    const request = stored.value;
-    const canceled = inState(deps, request, 'canceled');
-    try {
-      await closeRequest(deps, stored, canceled, { actorId: actor.objectId, action: 'cancelRequest', entityType: 'assignmentRequest', entityId: request.id, before: request, after: { ...canceled, reason } });
-    } catch (error) {
-      if (isDomainError(error) && error.code === 'concurrencyConflict') return;
-      throw error;
-    }
-    const stage = request.approval && currentStage(request.approval);
-    if (stage) await deps.grants.unindexApprovers(request.id, stage.approverIds);
-  });
+  await mapConcurrently(open, (stored) => cancelOpenRequest(deps, actor, stored, reason));
 }
 
-function isOpen(request: AssignmentRequest): boolean {
+/**
+ * Cancels one open request, audited with the reason, on the ETag it was read with: a request carried out at that
+ * moment wins (false).
+ */
+export async function cancelOpenRequest(deps: EntitlementDeps, actor: Actor, stored: StoredDocument<AssignmentRequest>, reason: string): Promise<boolean> {
+  const request = stored.value;
+  const canceled = inState(deps, request, 'canceled');
+  try {
+    await closeRequest(deps, stored, canceled, { actorId: actor.objectId, action: 'cancelRequest', entityType: 'assignmentRequest', entityId: request.id, before: request, after: { ...canceled, reason } });
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'concurrencyConflict') return false;
+    throw error;
+  }
+  const stage = request.approval && currentStage(request.approval);
+  if (stage) await deps.grants.unindexApprovers(request.id, stage.approverIds);
+  return true;
+}
+
+/** Whether a request is open: an addition holding its claim without an assignment yet. */
+export function isOpen(request: AssignmentRequest): boolean {
   if (effectOf(request) !== 'add') return false;
   return CANCELABLE.has(request.state) || (request.state === 'delivering' && request.assignmentId === null);
 }

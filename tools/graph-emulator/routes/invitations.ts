@@ -102,6 +102,7 @@ function invitedUser(directory: DirectoryState, email: string, displayName: stri
     country: null,
     usageLocation: null,
     employeeHireDate: null,
+    employeeLeaveDateTime: null,
     onPremisesExtensionAttributes: extensionAttributes(),
     creationType: 'Invitation',
     externalUserState: 'PendingAcceptance',

@@ -1,0 +1,81 @@
+import { DateTime } from 'luxon';
+import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
+import type { WorkflowCategory } from '../../domain/workflows/taskDefinitions';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { planMoves, scheduledWorkflows, timeOccurrence, triggerItem } from './planWorkflowTriggers';
+import { runWorkflow } from './runWorkflow';
+import { inScope, type ScopedUser } from './workflowScope';
+
+/** An HR event as the workflows need it (DESIGN §2.6), its employee resolved to a directory user id. */
+export interface HrWorkflowEvent {
+  eventId: string;
+  eventType: WorkflowCategory;
+  occurredAt: string;
+  effectiveAt?: string;
+  userId: string;
+  /** The event's attributes: they count over the directory's for this user's scope and trigger dates. */
+  attributes?: Record<string, unknown>;
+}
+
+export interface HrWorkflowOutcome {
+  /** Workflows run for the user now. */
+  ran: string[];
+  /** Workflows planned for a later time (a hire date still ahead, a future effectiveAt). */
+  scheduled: string[];
+}
+
+/** The user as the event describes them: the directory's values, overridden by the event's attributes. */
+function asEventDescribes(user: ScopedUser, event: HrWorkflowEvent): ScopedUser {
+  const known = (name: string) => name in user || name === 'employeeLeaveDateTime';
+  const plain = (value: unknown) => typeof value === 'string' || typeof value === 'boolean' || value === null;
+  const attributes = Object.fromEntries(Object.entries(event.attributes ?? {}).filter(([name, value]) => known(name) && name !== 'id' && plain(value)));
+  const merged: ScopedUser = { ...user, ...attributes };
+  const effective = event.effectiveAt ?? event.occurredAt;
+  // A leaver event without a leave date leaves when it takes effect; a joiner event without a hire date, likewise.
+  if (event.eventType === 'leaver' && !merged.employeeLeaveDateTime) merged.employeeLeaveDateTime = effective;
+  if (event.eventType === 'joiner' && !merged.employeeHireDate) merged.employeeHireDate = effective;
+  return merged;
+}
+
+/**
+ * Runs the enabled, scheduled workflows of the event's category whose scope the user matches (with the event's
+ * attributes), within seconds of the event. A time-based workflow runs at its trigger date: at once when that has
+ * come (a leave date of today), else through a due item then (a hire date next week still runs then, not now);
+ * its occurrence is the same as the directory's date would plan, so it runs once either way. A mover workflow
+ * runs for the change the event brings. Call it when the event takes effect (a future effectiveAt: then).
+ */
+export async function runWorkflowsForHrEvent(deps: EntitlementDeps, event: HrWorkflowEvent): Promise<HrWorkflowOutcome> {
+  const outcome: HrWorkflowOutcome = { ran: [], scheduled: [] };
+  const found = await deps.directory.getUser(event.userId);
+  if (!found) return outcome;
+  const user = asEventDescribes(found, event);
+  const { timeBased, movers } = await scheduledWorkflows(deps);
+  const now = deps.clock.now();
+  const reason = `hrEvent:${event.eventId}`;
+  for (const workflow of timeBased.filter((w) => w.category === event.eventType && inScope(w, user))) {
+    const occurrence = timeOccurrence(workflow, user);
+    if (!occurrence) continue;
+    if (occurrence.due > now) {
+      await deps.due.schedule(triggerItem(workflow, user.id, occurrence.occurrence, occurrence.due, now, true));
+      outcome.scheduled.push(workflow.id);
+    } else if (await runWorkflow(deps, workflow, [{ user, occurrence: occurrence.occurrence }], { type: 'scheduled', reason, actorId: SYSTEM_ACTOR })) {
+      outcome.ran.push(workflow.id);
+    }
+  }
+  if (event.eventType !== 'mover') return outcome;
+  const inScopeMovers = movers.filter((w) => inScope(w, user));
+  if (inScopeMovers.length === 0) return outcome;
+  const effective = event.effectiveAt ? DateTime.fromISO(event.effectiveAt, { zone: 'utc' }) : now;
+  if (effective.isValid && effective > now) {
+    for (const workflow of inScopeMovers) await deps.due.schedule(triggerItem(workflow, user.id, reason, effective, now, true));
+    outcome.scheduled.push(...inScopeMovers.map((w) => w.id));
+    return outcome;
+  }
+  // The change is recorded as seen, so the users delta reporting it later does not run the movers again.
+  const moves = await planMoves(deps, movers, user);
+  const toRun = moves.baseline ? moves.planned : inScopeMovers.map((workflow) => ({ workflow, occurrence: reason }));
+  for (const { workflow, occurrence } of toRun) {
+    if (await runWorkflow(deps, workflow, [{ user, occurrence }], { type: 'scheduled', reason, actorId: SYSTEM_ACTOR })) outcome.ran.push(workflow.id);
+  }
+  return outcome;
+}
