@@ -163,6 +163,7 @@ describe('adminAdd by email', () => {
     expect(outbox.value.filter((m) => m.to.includes(email) && /invited you/.test(m.subject))).toEqual([]);
     const assignment = await activeAssignmentOf(guest.id);
     expect(assignment).toMatchObject({ state: 'delivered' });
+    expect((await admin.api(`${EM}/assignments/${assignment!.id}`).expand('target').get()).target).toMatchObject({ objectId: guest.id, email, subjectLifecycle: 'governed' });
     expect((await auditEvents('inviteExternalUser')).map((e) => e.after.objectId)).toContain(guest.id);
     expect(await pendingFor(guest.id)).toBeUndefined();
 
@@ -214,8 +215,10 @@ describe('adminAdd by email', () => {
     expect(await requestOf(requestId)).toMatchObject({ state: 'delivered' });
     expect(await userCount()).toBe(users);
     expect(await memberIds(FALCON_GROUP)).toContain(BEN.id);
+    const assignment = (await activeAssignmentOf(BEN.id))!;
+    expect((await admin.api(`${EM}/assignments/${assignment.id}`).expand('target').get()).target.subjectLifecycle).not.toBe('governed');
 
-    await removeAssignment((await activeAssignmentOf(BEN.id))!.id);
+    await removeAssignment(assignment.id);
     await runSweep('externalUserSweep');
 
     expect(await memberIds(FALCON_GROUP)).not.toContain(BEN.id);

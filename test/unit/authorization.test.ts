@@ -87,19 +87,19 @@ const STANDINGS: Record<string, Standing> = {
   'access package manager': { ...NONE, catalogRoles: new Set([ACCESS_PACKAGE_MANAGER]) },
   'assignment manager': { ...NONE, catalogRoles: new Set([ACCESS_PACKAGE_ASSIGNMENT_MANAGER]) },
 };
-const ACTIONS: Action[] = ['list', 'read', 'selfService', 'createCatalog', 'manageCatalog', 'manageResources', 'managePackages', 'manageAssignments', 'manageTenant'];
+const ACTIONS: Action[] = ['list', 'read', 'selfService', 'createCatalog', 'manageCatalog', 'manageResources', 'managePackages', 'manageAssignments', 'manageTenant', 'readTenant'];
 /** Expected decisions, in ACTIONS order (reference §9 and DESIGN §2.4). */
 const MATRIX: Record<string, string> = {
-  'plain user': 'YNYNNNNNN',
-  administrator: 'YYYYYYYYY',
-  'app with Read.All': 'YYYNNNNNN',
-  'app with ReadWrite.All': 'YYYYYNYYY',
-  'catalog creator': 'YNYYNNNNN',
-  'catalog owner': 'YYYNYYYYN',
-  'app in the owner role': 'YYYNYNYYN',
-  'catalog reader': 'YYYNNNNNN',
-  'access package manager': 'YYYNNNYYN',
-  'assignment manager': 'YYYNNNNYN',
+  'plain user': 'YNYNNNNNNN',
+  administrator: 'YYYYYYYYYY',
+  'app with Read.All': 'YYYNNNNNNY',
+  'app with ReadWrite.All': 'YYYYYNYYYY',
+  'catalog creator': 'YNYYNNNNNN',
+  'catalog owner': 'YYYNYYYYNN',
+  'app in the owner role': 'YYYNYNYYNN',
+  'catalog reader': 'YYYNNNNNNN',
+  'access package manager': 'YYYNNNYYNN',
+  'assignment manager': 'YYYNNNNYNN',
 };
 
 describe('the authorization decision', () => {

@@ -13,9 +13,10 @@ function scheduleView(schedule: RequestSchedule): Json {
 }
 
 /**
- * accessPackageSubject: who a request or assignment is for. A user of the directory is shown from the directory,
- * under their object id (the subject's id is the object id), governed when Portcullis invited them; someone not in
- * it yet (an external requestor before invitation) from the subject Portcullis keeps for them, `objectId` null.
+ * accessPackageSubject: who a request or assignment is for. A user of the directory is read from the directory,
+ * under their object id (the subject's id is the object id): a guest Portcullis invited is `governed` (the external
+ * user lifecycle applies to them), one it found already there `notGoverned`. Someone not in it yet (an external
+ * requestor before invitation) is shown from the subject Portcullis keeps for them, `objectId` null.
  */
 export async function subjectView(deps: EntitlementDeps, id: string): Promise<Json> {
   const unbound = (await deps.subjects.get(id))?.value;
@@ -23,8 +24,8 @@ export async function subjectView(deps: EntitlementDeps, id: string): Promise<Js
     const { email, displayName, principalName, subjectType, subjectLifecycle } = unbound;
     return { id: unbound.id, objectId: null, displayName, email, principalName, onPremisesSecurityIdentifier: null, subjectType, subjectLifecycle };
   }
-  const user = await deps.directory.getUser(id);
-  const subject = user?.userType === 'Guest' ? (await deps.subjects.byObjectId(id))?.value : undefined;
+  const [user, subject] = await Promise.all([deps.directory.getUser(id), deps.subjects.byObjectId(id)]);
+  const bound = subject?.value.objectId?.toLowerCase() === id.toLowerCase() ? subject.value : undefined;
   return {
     id,
     objectId: id,
@@ -33,7 +34,7 @@ export async function subjectView(deps: EntitlementDeps, id: string): Promise<Js
     principalName: user?.userPrincipalName ?? null,
     onPremisesSecurityIdentifier: null,
     subjectType: 'user',
-    subjectLifecycle: subject?.subjectLifecycle ?? 'notDefined',
+    subjectLifecycle: bound && bound.subjectLifecycle !== 'notDefined' ? bound.subjectLifecycle : 'notDefined',
   };
 }
 
