@@ -12,6 +12,9 @@ import { DueWorkStore, type ExpirationKind, type ExternalUserKind, type Redelive
 import { SubjectStore } from './store/subjectStore';
 import { GrantLedger } from './store/grantLedger';
 import { GrantStore } from './store/grantStore';
+import { HrEventStore } from './store/hrEventStore';
+import { AttributeOverrideStore } from './store/attributeOverrideStore';
+import { HeldChangeStore } from './store/heldChangeStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
 import { SweepStates } from './store/sweepStates';
 import { createGraphDirectory } from './directory/createGraphDirectory';
@@ -50,6 +53,9 @@ export function buildDeps(config: Config): Deps {
     subjects: new SubjectStore(tables),
     externalUserWork: new DueWorkStore<ExternalUserKind>(tables, 'externalUserWork'),
     sweeps: new SweepStates(tables),
+    hrEvents: new HrEventStore(tables),
+    overrides: new AttributeOverrideStore(tables),
+    heldChanges: new HeldChangeStore(tables),
     ledger: new GrantLedger(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),

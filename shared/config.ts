@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseWebhookSecrets, type WebhookKey } from './domain/hrEvents/webhookSignature';
 import { type Environment, parseSettings, portSetting } from './settings';
 
 /**
@@ -42,7 +43,18 @@ const schema = z
     AUTH_ISSUER: z.string().optional(),
     AUTH_AUDIENCE: z.string().optional(),
     TENANT_ID: z.string().regex(guid, 'must be a GUID').optional(),
-    HR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters long').optional(),
+    // Space-separated `whsec_` secrets (rotation); decoded once here into keys. Unset: every HR event gets 401.
+    HR_WEBHOOK_SECRET: z
+      .string()
+      .transform((value, ctx) => {
+        try {
+          return parseWebhookSecrets(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
     MAIL_SENDER: z.string().optional(),
     RECONCILE_REMOVES_UNGRANTED: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).optional().transform((value) => value === 'true'),
     AZURE_TENANT_ID: z.string().optional(),
@@ -73,16 +85,19 @@ const schema = z
     }
   });
 
-export type Config = z.infer<typeof schema> & {
+export type Config = Omit<z.infer<typeof schema>, 'HR_WEBHOOK_SECRET'> & {
+  /** The HR webhook's signing keys, decoded from HR_WEBHOOK_SECRET; none when it is unset. */
+  hrWebhookKeys: readonly WebhookKey[];
   /** Where Graph is: GRAPH_BASE_URL, or the Graph emulator on GRAPH_EMULATOR_PORT when that is unset. */
   graphBaseUrl: string;
   usesGraphEmulator: boolean;
 };
 
 export function loadConfig(env: Environment): Config {
-  const settings = parseSettings(schema, env);
+  const { HR_WEBHOOK_SECRET, ...settings } = parseSettings(schema, env);
   return {
     ...settings,
+    hrWebhookKeys: HR_WEBHOOK_SECRET ?? [],
     graphBaseUrl: (settings.GRAPH_BASE_URL ?? `http://127.0.0.1:${settings.GRAPH_EMULATOR_PORT}`).replace(/\/+$/, ''),
     usesGraphEmulator: settings.GRAPH_BASE_URL === undefined,
   };

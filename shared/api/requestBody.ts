@@ -25,26 +25,34 @@ export const BODY_LIMITS: BodyLimits = {
  * 400, a body over the size limit a 413.
  */
 export async function readJsonObject(request: HttpRequest, limits: BodyLimits = BODY_LIMITS): Promise<Record<string, unknown>> {
-  const bytes = await readBounded(request, limits.bytes);
-  if (bytes.length === 0) throw new DomainError('invalidRequest', 'The body is empty; send a JSON object.');
+  const parsed = parseJsonBody(await readBounded(request, limits.bytes), limits, 'a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new DomainError('invalidRequest', 'The body must be a JSON object.');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Bytes already read (with `readBounded`, for a caller that needs them raw, as a signature check does) as JSON
+ * within `limits`' depth and string length; `expected` says what to send instead of an empty body.
+ */
+export function parseJsonBody(bytes: Buffer, limits: BodyLimits, expected: string): unknown {
+  if (bytes.length === 0) throw new DomainError('invalidRequest', `The body is empty; send ${expected}.`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new DomainError('invalidRequest', `The body is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new DomainError('invalidRequest', 'The body must be a JSON object.');
-  }
-  requireWithinShape(parsed, limits);
-  return parsed as Record<string, unknown>;
+  if (typeof parsed === 'object' && parsed !== null) requireWithinShape(parsed, limits);
+  return parsed;
 }
 
 /**
  * The body's bytes, refused (413) as soon as they pass `maxBytes`: by its Content-Length before reading, and by
  * counting while reading, so a body that does not say its length, or says less than it sends, is never held whole.
  */
-async function readBounded(request: HttpRequest, maxBytes: number): Promise<Buffer> {
+export async function readBounded(request: HttpRequest, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return Buffer.alloc(0);

@@ -7,6 +7,8 @@ const SECRETS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(Bearer)\s+[^\s"',;]+/gi, '$1 [redacted]'],
   // A JWS or JWE anywhere: its header is base64url JSON, so it starts with `eyJ`.
   [/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)?/g, '[redacted token]'],
+  // Standard Webhooks signing secrets (HR_WEBHOOK_SECRET).
+  [/\bwhsec_[A-Za-z0-9+/=]+/g, 'whsec_[redacted]'],
   [/\b(AccountKey|SharedAccessKey|SharedAccessSignature|sig|client_secret|client_assertion|password)=[^;&\s"']+/gi, '$1=[redacted]'],
 ];
 

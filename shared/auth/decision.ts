@@ -13,6 +13,8 @@ import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNE
  *   catalog and to those one of its policies admits as requestors (the package link of My Access);
  * - `readTenant`: read tenant-wide administration (governed guests due to be removed): administrators only;
  * - the rest: administration, each at its level (DESIGN §2.4, reference §9).
+ * The HR webhook (`POST /api/hr/events`) is no action here: its caller is the HR system, known by the Standard
+ * Webhooks signature (functions/hrEvents.ts), and a principal's roles grant nothing there.
  */
 export type Action =
   | 'list'

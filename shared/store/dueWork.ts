@@ -10,7 +10,20 @@ import { ignoreExisting } from './storeErrors';
  * What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work).
  * The expiration sweep's kinds share one index; redelivery, the reconcile sweep's, has its own.
  */
-export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'graceRemoval' | 'requestRecovery';
+export type ExpirationKind =
+  | 'assignmentEnd'
+  | 'scheduledStart'
+  | 'stageTimeout'
+  | 'stageEscalation'
+  | 'expiryReminder'
+  | 'graceRemoval'
+  | 'requestRecovery'
+  /** An HR event to apply: at its effectiveAt, or (applied at once) as the recovery should its process stop first. */
+  | 'hrEvent'
+  /** The HR webhook deliveries signed in one minute, to forget once the signature tolerance has passed them. */
+  | 'hrDeliveryExpiry'
+  /** A joiner HR event held until the employee's account exists (entityId: the eventId; detail: the attempt). */
+  | 'heldEmployeeChange';
 /** `redelivery`: one assignment's operations; `packageRoleChange`: a role added to or taken out of a package, for its assignees. */
 export type RedeliveryKind = 'redelivery' | 'packageRoleChange';
 /** A governed guest's sign-in blocked, or their account deleted, after their last assignment ended (the external user sweep's). */

@@ -280,6 +280,36 @@ describe('users', () => {
     expect(ids(sales.items)).toEqual([ADELE, MEGAN, DIEGO]);
   });
 
+  it('POST /users creates a member user as Graph does (the account HR provisioning makes), found then by employeeId and in the delta', async () => {
+    const first = await deltaRound('/v1.0/users/delta?$select=id,department');
+    const body = {
+      accountEnabled: true,
+      displayName: 'Nora New',
+      mailNickname: 'nora',
+      userPrincipalName: 'nora@contoso.com',
+      passwordProfile: { forceChangePasswordNextSignIn: true, password: 'xWwvJ]6NMw+bWH-d' },
+      department: 'Engineering',
+      employeeId: 'E777',
+    };
+
+    const answer = await call('POST', '/v1.0/users', body);
+
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ '@odata.context': expect.stringContaining('$metadata#users/$entity'), displayName: 'Nora New', userPrincipalName: 'nora@contoso.com' });
+    expect(answer.body.id).toMatch(/^[0-9a-f-]{36}$/);
+    const found = await get(`/v1.0/users?$filter=${encodeURIComponent("employeeId eq 'E777'")}&$select=id,department,accountEnabled`);
+    expect(found.body.value).toEqual([{ id: answer.body.id, department: 'Engineering', accountEnabled: true }]);
+    expect((await deltaRound(first.deltaLink)).items).toEqual([{ id: answer.body.id, department: 'Engineering' }]);
+    const again = await call('POST', '/v1.0/users', { ...body, mailNickname: 'nora2' });
+    expect(again.status).toBe(400);
+    for (const missing of ['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile']) {
+      const { [missing]: _left, ...incomplete } = { ...body, userPrincipalName: 'other@contoso.com' } as Record<string, unknown>;
+      const refused = await call('POST', '/v1.0/users', incomplete);
+      expect([refused.status, refused.body.error.message]).toEqual([400, `Invalid value specified for property '${missing}' of resource 'User'.`]);
+    }
+    expect((await get('/v1.0/users/other@contoso.com')).status).toBe(404);
+  });
+
   it('PATCH refuses an unknown property, a read-only one, a manager and a wrong type with 400, changing nothing', async () => {
     for (const body of [{ departmnet: 'Sales' }, { id: UNKNOWN }, { manager: ADELE }, { accountEnabled: 'no' }, { department: 'Sales', userType: 'Boss' }, ['x']]) {
       const answer = await call('PATCH', `/v1.0/users/${DIEGO}`, body);

@@ -53,6 +53,9 @@ async function withdrawalLeftToTheSweep(name: string) {
   return pkg;
 }
 
+// Many assignees, each through Azurite and the emulator: under a loaded 2-core machine this outlasts the default 30 s.
+const ROLE_BATCH_TEST_TIMEOUT_MS = 120_000;
+
 it('takes a role out of a package from more assignees than one batch, a batch per budget, the next run going on', async () => {
   const pkg = await withdrawalLeftToTheSweep('Many assignees');
   // The first batch's removal takes longer than the run's whole budget: the run stops after it.
@@ -71,7 +74,7 @@ it('takes a role out of a package from more assignees than one batch, a batch pe
   expect(await stillIn()).toBe(0);
   expect(await deps.ledger.holders(roleKey(directoryRoleOf(pkg.roleScope)))).toEqual(new Set());
   expect(await reconcile(deps, { holder: 'third', budgetMs: 60_000 })).toMatchObject({ redelivery: { processed: 0 }, removed: 0 });
-});
+}, ROLE_BATCH_TEST_TIMEOUT_MS);
 
 it('stops carrying a role change to further batches once another runner took the sweep lease', async () => {
   await withdrawalLeftToTheSweep('Fenced batches');
@@ -89,4 +92,4 @@ it('stops carrying a role change to further batches once another runner took the
   world.advance({ minutes: 12 });
   expect(await reconcile(deps, { holder: 'after the intruder', budgetMs: 60_000 })).toMatchObject({ redelivery: { processed: 1, failed: 0 } });
   expect(await stillIn()).toBe(0);
-});
+}, ROLE_BATCH_TEST_TIMEOUT_MS);

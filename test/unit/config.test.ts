@@ -60,9 +60,11 @@ describe('configuration', () => {
       AUTH_JWKS_URL: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
       AUTH_ISSUER: 'https://login.microsoftonline.com/7c1a1f2e-8d3b-4c55-9a0e-1b2c3d4e5f60/v2.0',
       AUTH_AUDIENCE: 'api://portcullis',
-      HR_WEBHOOK_SECRET: 'a-long-enough-shared-secret',
+      HR_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')} whsec_${Buffer.alloc(24, 2).toString('base64')}`,
     });
     expect(config.AUTH_MODE).toBe('jwt');
+    expect(config.hrWebhookKeys).toEqual([Buffer.alloc(32, 1), Buffer.alloc(24, 2)]);
+    expect(JSON.stringify(config)).not.toContain('whsec_');
   });
 
   it.each([
@@ -80,7 +82,10 @@ describe('configuration', () => {
     ['a tenant id that is no GUID', { ...valid, TENANT_ID: 'contoso' }, 'TENANT_ID: must be a GUID'],
     ['an emulator port out of range', { ...valid, GRAPH_EMULATOR_PORT: '70000' }, 'GRAPH_EMULATOR_PORT'],
     ['an emulator port that is no number', { ...valid, GRAPH_EMULATOR_PORT: 'seven' }, 'GRAPH_EMULATOR_PORT'],
-    ['a short HR webhook secret', { ...valid, HR_WEBHOOK_SECRET: 'short' }, 'HR_WEBHOOK_SECRET: must be at least 16'],
+    ['an HR webhook secret without whsec_', { ...valid, HR_WEBHOOK_SECRET: 'a-long-enough-shared-secret' }, 'HR_WEBHOOK_SECRET: the secret must start with whsec_'],
+    ['an HR webhook secret that is no base64', { ...valid, HR_WEBHOOK_SECRET: 'whsec_not*base64' }, 'HR_WEBHOOK_SECRET: the secret must be whsec_ followed by base64'],
+    ['an HR webhook key shorter than 24 bytes', { ...valid, HR_WEBHOOK_SECRET: `whsec_${Buffer.alloc(23).toString('base64')}` }, 'HR_WEBHOOK_SECRET: the secret must encode 24 to 64 bytes'],
+    ['an HR webhook key longer than 64 bytes', { ...valid, HR_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24).toString('base64')} whsec_${Buffer.alloc(65).toString('base64')}` }, 'HR_WEBHOOK_SECRET: secret 2 must encode 24 to 64 bytes'],
     ['a table prefix with symbols', { ...valid, TABLE_PREFIX: 'my-prefix' }, 'TABLE_PREFIX'],
   ])('refuses %s, naming the setting', (_situation, env, expected) => {
     expect(problemsOf(env as Record<string, string>).join('\n')).toContain(expected);

@@ -479,6 +479,20 @@ describe('parsePolicyInput: normalising what Graph also accepts', () => {
     expect(policy.notificationSettings).toEqual({ isAssignmentNotificationDisabled: true });
   });
 
+  it('takes a zero grace period before removal (PT0S, or P0D written as PT0S): access goes as soon as the target stops matching', () => {
+    for (const grace of ['PT0S', 'P0D']) {
+      const policy = parse({
+        accessPackageId: PACKAGE_ID,
+        displayName: 'No grace',
+        allowedTargetScope: 'specificDirectoryUsers',
+        specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: '(user.department -eq "Sales")' }],
+        automaticRequestSettings: { requestAccessForAllowedTargets: true, gracePeriodBeforeAccessRemoval: grace },
+      });
+
+      expect(policy.policy.automaticRequestSettings?.gracePeriodBeforeAccessRemoval).toBe('PT0S');
+    }
+  });
+
   it('does not change the body it was given', () => {
     const body = {
       accessPackageId: PACKAGE_ID,

@@ -108,7 +108,7 @@ describe('parsePolicyInput: refused bodies', () => {
     ['a duration of mixed signs', { ...minimal, expiration: { duration: 'P1DT-25H' } }, "expiration.duration: 'P1DT-25H' is not a positive ISO 8601 duration"],
     ['a number for a duration', { ...minimal, expiration: { duration: 30 } }, 'expiration.duration: expected a positive ISO 8601 duration, got number 30'],
     ['a duration over 100 years', { ...minimal, expiration: { duration: 'P36600D' } }, "expiration.duration: 'P36600D' is longer than 100 years"],
-    ['a zero grace period', { ...minimal, automaticRequestSettings: { gracePeriodBeforeAccessRemoval: 'P0D' } }, "automaticRequestSettings.gracePeriodBeforeAccessRemoval: 'P0D' is not a positive ISO 8601 duration"],
+    ['a negative grace period', { ...minimal, automaticRequestSettings: { gracePeriodBeforeAccessRemoval: 'P-1D' } }, "automaticRequestSettings.gracePeriodBeforeAccessRemoval: 'P-1D' is not an ISO 8601 duration of zero or more, such as P30D or PT4H"],
     ['a duration together with an end date', { ...minimal, expiration: { duration: 'P30D', endDateTime: '2030-01-01T00:00:00Z' } }, 'expiration: give duration or endDateTime, not both'],
     ['afterDuration without a duration', { ...minimal, expiration: { type: 'afterDuration' } }, 'expiration.duration: is required when type is afterDuration'],
     ['afterDateTime with a duration instead', { ...minimal, expiration: { type: 'afterDateTime', duration: 'P1D' } }, 'expiration.endDateTime: is required when type is afterDateTime'],

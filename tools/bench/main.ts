@@ -4,6 +4,7 @@ import { findProjectRoot } from '../local-host/loadFunctions';
 import { autoAssignmentScenario } from './autoAssignmentScenario';
 import { directoryScenario } from './directoryScenario';
 import { expirationScenario } from './expirationScenario';
+import { hrEventsScenario } from './hrEventsScenario';
 import { reconcileScenario } from './reconcileScenario';
 import { requestsScenario } from './requestsScenario';
 
@@ -17,6 +18,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   expiration: () => expirationScenario(),
   reconcile: () => reconcileScenario(),
   autoAssignment: () => autoAssignmentScenario(),
+  hrEvents: () => hrEventsScenario(),
 };
 
 async function main(): Promise<void> {

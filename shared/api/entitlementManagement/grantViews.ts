@@ -13,10 +13,10 @@ function scheduleView(schedule: RequestSchedule): Json {
 }
 
 /**
- * accessPackageSubject: who a request or assignment is for. A user of the directory is read from the directory,
- * under their object id (the subject's id is the object id): a guest Portcullis invited is `governed` (the external
- * user lifecycle applies to them), one it found already there `notGoverned`. Someone not in it yet (an external
- * requestor before invitation) is shown from the subject Portcullis keeps for them, `objectId` null.
+ * accessPackageSubject: who a request or assignment is for. A user of the directory is shown from the directory,
+ * under their object id (the subject's id is the object id): `governed` when Portcullis invited them, `notGoverned`
+ * when it found them already there. Someone not in it yet (an external requestor before invitation) is shown from
+ * the subject Portcullis keeps for them, `objectId` null.
  */
 export async function subjectView(deps: EntitlementDeps, id: string): Promise<Json> {
   const unbound = (await deps.subjects.get(id))?.value;
@@ -34,7 +34,7 @@ export async function subjectView(deps: EntitlementDeps, id: string): Promise<Js
     principalName: user?.userPrincipalName ?? null,
     onPremisesSecurityIdentifier: null,
     subjectType: 'user',
-    subjectLifecycle: bound && bound.subjectLifecycle !== 'notDefined' ? bound.subjectLifecycle : 'notDefined',
+    subjectLifecycle: bound?.subjectLifecycle ?? 'notDefined',
   };
 }
 

@@ -10,5 +10,5 @@ import { flag, graphObject, orNull } from './graphValues';
 export const automaticRequestSettings: z.ZodType<AutomaticRequestSettings, unknown> = graphObject('accessPackageAutomaticRequestSettings', {
   requestAccessForAllowedTargets: flag(false),
   removeAccessWhenTargetLeavesAllowedTargets: flag(true),
-  gracePeriodBeforeAccessRemoval: orNull(isoDuration()),
+  gracePeriodBeforeAccessRemoval: orNull(isoDuration({ allowZero: true })),
 });

@@ -65,7 +65,21 @@ const USER_PROPERTIES: ReadonlyArray<[string, AttributeType, string | undefined,
   ['memberOf', 'memberOf', undefined, user((s) => s.memberOfGroupIds)],
 ];
 
-const BY_LOWER_NAME = new Map(USER_PROPERTIES.map(([name, type, property, read]) => [name.toLowerCase(), { name: `user.${name}`, type, read, property }]));
+/**
+ * A user property as rules read it: the subject's override of it (an HR event's value, keyed by the lower-case
+ * name) when there is one, else what the directory holds. Every user property reads through this, so an override
+ * counts wherever a rule is evaluated.
+ */
+const overridable =
+  (lowerName: string, read: (source: unknown) => unknown) =>
+  (source: unknown): unknown => {
+    const overrides = (source as RuleSubject).attributeOverrides;
+    return overrides?.has(lowerName) ? overrides.get(lowerName) : read(source);
+  };
+
+const BY_LOWER_NAME = new Map(
+  USER_PROPERTIES.map(([name, type, property, read]) => [name.toLowerCase(), { name: `user.${name}`, type, read: type === 'memberOf' ? read : overridable(name.toLowerCase(), read), property }]),
+);
 
 const EXTENSION_ATTRIBUTE = /^extensionattribute([1-9]|1[0-5])$/i;
 /** `[GUID]` is the creating application's id without hyphens (32 characters of 0-9 and A-Z per the reference). */
@@ -78,10 +92,10 @@ export function userAttribute(name: string): Attribute | undefined {
   const extensionAttribute = EXTENSION_ATTRIBUTE.exec(name);
   if (extensionAttribute) {
     const key = `extensionAttribute${extensionAttribute[1]}`;
-    return { name: `user.${key}`, type: 'string', read: user((s) => s.onPremisesExtensionAttributes?.[key]), property: 'onPremisesExtensionAttributes' };
+    return { name: `user.${key}`, type: 'string', read: overridable(key.toLowerCase(), user((s) => s.onPremisesExtensionAttributes?.[key])), property: 'onPremisesExtensionAttributes' };
   }
   if (EXTENSION_PROPERTY.test(name)) {
-    return { name: `user.${name}`, type: 'string', read: user((s) => extensionProperty(s, name)), property: name };
+    return { name: `user.${name}`, type: 'string', read: overridable(name.toLowerCase(), user((s) => extensionProperty(s, name))), property: name };
   }
   return undefined;
 }

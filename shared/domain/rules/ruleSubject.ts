@@ -63,6 +63,12 @@ export interface RuleSubject extends Partial<DirectoryProperties> {
   /** Custom directory extension properties by full name, `extension_<appId>_<name>`. */
   extensionProperties?: Readonly<Record<string, unknown>>;
   memberOfGroupIds?: ReadonlySet<string>;
+  /**
+   * Values that take precedence over the directory's, by the rule's property name in lower case
+   * (`department`, `physicaldeliveryofficename`, `extensionattribute3`): an HR event's attributes until the
+   * directory shows them (shared/domain/hrEvents/attributeOverrides.ts).
+   */
+  attributeOverrides?: ReadonlyMap<string, unknown>;
 }
 
 /** What evaluation needs besides the user: the time that `system.now` stands for. */

@@ -6,6 +6,7 @@ import type { RuleSubject } from '../../domain/rules/ruleSubject';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { mapConcurrently } from '../../concurrently';
+import { withAttributeOverrides } from './overriddenUsers';
 
 /** An auto-assignment policy, ready to evaluate: its rule compiled once per policy version. */
 export interface AutomaticPolicy {
@@ -48,25 +49,40 @@ export function compiledRuleOf(policy: StoredPolicy): CompiledRule | undefined {
 export async function automaticPolicy(deps: EntitlementDeps, policy: StoredPolicy): Promise<AutomaticPolicy | undefined> {
   if (!isAutomatic(policy)) return undefined;
   const accessPackage = await deps.store.accessPackages.find(policy.accessPackageId);
-  if (!accessPackage) return undefined;
+  return accessPackage && readyToEvaluate(policy, accessPackage.value.catalogId);
+}
+
+function readyToEvaluate(policy: StoredPolicy, catalogId: string): AutomaticPolicy {
   const rule = compiledRuleOf(policy)!;
   const groupIds = groupsReferenced(rule);
-  return { policy, catalogId: accessPackage.value.catalogId, rule, groupIds, changesUnreported: readsTheTime(rule) || groupIds.length > 0 };
+  return { policy, catalogId, rule, groupIds, changesUnreported: readsTheTime(rule) || groupIds.length > 0 };
 }
+
+/**
+ * Past this many policies, their packages' catalogs come from one listing of the packages rather than a lookup
+ * (two reads) per package: an HR event evaluates one user against every policy, and must not cost 200 reads.
+ */
+const LOOKUPS_BEFORE_LISTING = 16;
 
 /** Every auto-assignment policy of the tenant. */
 export async function automaticPolicies(deps: EntitlementDeps): Promise<AutomaticPolicy[]> {
   const all = (await deps.store.policies.list()).map((d) => d.value).filter(isAutomatic);
-  return (await mapConcurrently(all, (p) => automaticPolicy(deps, p))).filter((p): p is AutomaticPolicy => p !== undefined);
+  if (all.length <= LOOKUPS_BEFORE_LISTING) return (await mapConcurrently(all, (p) => automaticPolicy(deps, p))).filter((p): p is AutomaticPolicy => p !== undefined);
+  const catalogOf = new Map((await deps.store.accessPackages.list()).map((d) => [d.value.id.toLowerCase(), d.value.catalogId]));
+  return all.flatMap((policy) => {
+    const catalogId = catalogOf.get(policy.accessPackageId.toLowerCase());
+    return catalogId === undefined ? [] : [readyToEvaluate(policy, catalogId)];
+  });
 }
 
 /**
- * Directory users as the rules read them, with the memberships of the groups the rules name (read a few users at
- * once); the users themselves when no rule names a group.
+ * Directory users as the rules read them: with their HR attribute overrides, and the memberships of the groups the
+ * rules name (read a few users at once).
  */
 export async function subjectsOf(deps: EntitlementDeps, users: readonly ChangedUser[], groupIds: readonly string[]): Promise<readonly RuleSubject[]> {
-  if (groupIds.length === 0) return users;
-  return mapConcurrently(users, async (user) => {
+  const subjects = await withAttributeOverrides(deps, users);
+  if (groupIds.length === 0) return subjects;
+  return mapConcurrently(subjects, async (user) => {
     const memberOf = await deps.directory.memberGroupsOf(user.id, groupIds);
     return { ...user, memberOfGroupIds: new Set(memberOf.map((id) => id.toLowerCase())) };
   });

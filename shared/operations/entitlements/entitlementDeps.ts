@@ -8,6 +8,10 @@ import type { EntitlementStore } from '../../store/entitlementStore';
 import type { DueWorkStore, ExpirationKind, ExternalUserKind, RedeliveryKind } from '../../store/dueWork';
 import type { GrantLedger } from '../../store/grantLedger';
 import type { GrantStore } from '../../store/grantStore';
+import type { HrEventStore } from '../../store/hrEventStore';
+import type { AttributeOverrideStore } from '../../store/attributeOverrideStore';
+import type { HeldChangeStore } from '../../store/heldChangeStore';
+import type { EmployeeChange } from '../hrEvents/employeeChange';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
 import type { SubjectStore } from '../../store/subjectStore';
@@ -26,6 +30,12 @@ export interface EntitlementDeps {
   /** Blocks and deletions of governed guests, by when (the external user sweep's index). */
   externalUserWork: DueWorkStore<ExternalUserKind>;
   sweeps: SweepStates;
+  /** HR events by eventId, and the webhook deliveries seen (idempotency and replay refusal). */
+  hrEvents: HrEventStore;
+  /** Users' attributes as HR events give them, ahead of the directory (rules read them first). */
+  overrides: AttributeOverrideStore;
+  /** Joiner HR events waiting for the employee's account. */
+  heldChanges: HeldChangeStore<EmployeeChange>;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */

@@ -16,12 +16,16 @@ import type { StoredDocument } from '../../store/documentTable';
 import { approvalSettingsOf, fulfilOrDeny } from '../requests/approvalFlow';
 import { automaticPolicy, subjectOf } from '../autoAssignment/automaticPolicies';
 import { endAutomatically, heldUnder } from '../autoAssignment/automaticRequests';
+import { applyDueHrEvent } from '../hrEvents/applyHrEvent';
+import { retryHeldEmployeeChange } from '../hrEvents/heldEmployeeChanges';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
 /**
  * `expirationSweep`: everything due by time (DESIGN §2.7): assignments that reach their end, scheduled requests
  * that reach their start, approval stages that time out or escalate, reminders before an assignment ends,
- * removals after an auto-assignment's grace period, and requests a stopped process left behind (requestRecovery).
+ * removals after an auto-assignment's grace period, requests a stopped process left behind (requestRecovery),
+ * HR events whose effectiveAt has come (or whose application at once did not finish), joiner HR events held until
+ * the account exists (heldEmployeeChange), and HR webhook deliveries past the signature tolerance.
  * Undefined when another instance is running it.
  */
 export async function sweepExpirations(deps: EntitlementDeps, options: SweepOptions): Promise<DueWorkResult | undefined> {
@@ -40,6 +44,9 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   expiryReminder: remindOfEnd,
   graceRemoval: removeAfterGrace,
   requestRecovery: async (deps, item) => ((await recoverRequest(deps, item.entityId)) ? 'processed' : 'stale'),
+  hrEvent: (deps, item) => applyDueHrEvent(deps, item.entityId),
+  hrDeliveryExpiry: async (deps, item) => ((await deps.hrEvents.forgetDeliveries(item.entityId)) > 0 ? 'processed' : 'stale'),
+  heldEmployeeChange: retryHeldEmployeeChange,
 };
 
 /**

@@ -83,3 +83,16 @@ export async function unplanNewRequestRecovery(deps: EntitlementDeps, request: A
   const due = DateTime.fromISO(request.createdDateTime).plus(PENDING_GRACE_MS).toUTC().toISO()!;
   await deps.due.unschedule({ kind: 'requestRecovery', dueDateTime: due, entityId: request.id, detail: '' });
 }
+
+/**
+ * An HR event to apply at `at`: its effectiveAt when that is ahead, otherwise a while after it is received, so that
+ * an event whose process stopped before applying it (or whose effect failed) is applied by the expiration sweep.
+ */
+export async function planHrEvent(deps: EntitlementDeps, eventId: string, at: DateTime): Promise<void> {
+  await expiration(deps, 'hrEvent', at, eventId);
+}
+
+/** The deliveries signed in `minute` (`yyyy-MM-ddTHH:mm`), forgotten at `at`; planned once for all of them. */
+export async function planHrDeliveryExpiry(deps: EntitlementDeps, minute: string, at: DateTime): Promise<void> {
+  await expiration(deps, 'hrDeliveryExpiry', at, minute);
+}

@@ -1,0 +1,35 @@
+import type { ChangedUser } from '../../directory/directoryPort';
+import { activeOverrides, settledBy, type AttributeOverrides } from '../../domain/hrEvents/attributeOverrides';
+import type { RuleSubject } from '../../domain/rules/ruleSubject';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { mapConcurrently } from '../../concurrently';
+import { HR_ACTOR } from '../hrEvents/employeeChange';
+
+/**
+ * Directory users as the rules must see them: with the attributes HR events gave them ahead of the directory
+ * (DESIGN §2.6). An override the directory now shows is settled on the way (it stops counting, and is kept only to
+ * order late events), so overrides end by themselves once provisioning catches up. Every rule evaluation of users
+ * goes through here (subjectsOf), the sweep's full and incremental ones and the at-once ones alike.
+ */
+export async function withAttributeOverrides(deps: EntitlementDeps, users: readonly ChangedUser[]): Promise<RuleSubject[]> {
+  const stored = await deps.overrides.forUsers(users.map((user) => user.id));
+  if (stored.size === 0) return [...users];
+  const now = deps.clock.now();
+  const overridden = users.filter((user) => stored.has(user.id.toLowerCase()));
+  const subjects = new Map(
+    await mapConcurrently(overridden, async (user): Promise<[string, RuleSubject]> => {
+      const own = stored.get(user.id.toLowerCase())!;
+      let overrides: AttributeOverrides | undefined = own.value;
+      if (settledBy(overrides, user, now).changed) {
+        const written = await deps.overrides.change(user.id, (current) => (current ? settledBy(current, user, now) : { next: undefined, changed: false }), own);
+        if (written) {
+          overrides = written.after;
+          await deps.audit.record({ actorId: HR_ACTOR, action: 'settleUserAttributes', entityType: 'user', entityId: user.id.toLowerCase(), before: written.before ?? null, after: written.after ?? null });
+        }
+      }
+      const active = activeOverrides(overrides, now);
+      return [user.id, active.size === 0 ? user : { ...user, attributeOverrides: active }];
+    }),
+  );
+  return users.map((user) => subjects.get(user.id) ?? user);
+}

@@ -1,0 +1,68 @@
+import { DateTime } from 'luxon';
+import { activeOverrides, settledBy, withChange, type AttributeChange, type AttributeOverrides } from '../../../shared/domain/hrEvents/attributeOverrides';
+import { compileRule } from '../../../shared/domain/rules';
+
+const NOW = DateTime.fromISO('2026-12-06T12:00:00Z', { zone: 'utc' });
+const USER = 'u1';
+
+const change = (eventId: string, occurredAt: string, attributes: AttributeChange['attributes'], effectiveAt?: string): AttributeChange => ({ eventId, occurredAt, attributes, ...(effectiveAt ? { effectiveAt } : {}) });
+const apply = (current: AttributeOverrides | undefined, c: AttributeChange, now = NOW) => withChange(current, USER, c, now).next;
+
+describe('attribute overrides (the newest event wins, attribute by attribute, for a bounded time)', () => {
+  it('keeps the newer value of an attribute whatever order the events come in, and takes the older event’s other attributes', () => {
+    const newer = change('b', '2026-12-06T11:00:00Z', { department: 'Research' });
+    const older = change('a', '2026-12-06T10:00:00Z', { department: 'Sales', jobTitle: 'Analyst' });
+
+    const oneWay = apply(apply(undefined, newer), older);
+    const otherWay = apply(apply(undefined, older), newer);
+
+    expect(Object.fromEntries(activeOverrides(oneWay, NOW))).toEqual({ department: 'Research', jobtitle: 'Analyst' });
+    expect(Object.fromEntries(activeOverrides(otherWay, NOW))).toEqual(Object.fromEntries(activeOverrides(oneWay, NOW)));
+  });
+
+  it('breaks a tie of occurredAt by eventId, so two events of one instant give one outcome in either order', () => {
+    const x = change('x', '2026-12-06T11:00:00Z', { department: 'X' });
+    const y = change('y', '2026-12-06T11:00:00Z', { department: 'Y' });
+
+    expect(activeOverrides(apply(apply(undefined, x), y), NOW).get('department')).toBe('Y');
+    expect(activeOverrides(apply(apply(undefined, y), x), NOW).get('department')).toBe('Y');
+  });
+
+  it('lasts seven days from when the event took effect (its effectiveAt when later), then no longer counts and is forgotten', () => {
+    const stored = apply(undefined, change('a', '2026-12-01T00:00:00Z', { department: 'Research' }, '2026-12-02T00:00:00Z'));
+
+    expect(activeOverrides(stored, DateTime.fromISO('2026-12-08T23:59:00Z')).get('department')).toBe('Research');
+    expect(activeOverrides(stored, DateTime.fromISO('2026-12-09T00:00:01Z')).size).toBe(0);
+    expect(withChange(stored, USER, change('b', '2026-12-08T00:00:00Z', {}), DateTime.fromISO('2026-12-09T00:00:01Z'))).toEqual({ next: undefined, changed: true });
+  });
+
+  it('never lets an event older than the lifetime override anything: its entry would be expired already', () => {
+    expect(withChange(undefined, USER, change('a', '2026-11-01T00:00:00Z', { department: 'Old' }), NOW)).toEqual({ next: undefined, changed: false });
+  });
+
+  it('settles an attribute the directory shows (text without regard to case, dates as instants), keeping it to order late events', () => {
+    const stored = apply(undefined, change('a', '2026-12-06T11:00:00Z', { department: 'Research', employeeHireDate: '2026-12-01T00:00:00.000Z', jobTitle: 'Lead' }))!;
+
+    const { next, changed } = settledBy(stored, { id: USER, department: 'research', employeeHireDate: '2026-12-01T00:00:00Z', jobTitle: null }, NOW);
+
+    expect(changed).toBe(true);
+    expect(Object.fromEntries(activeOverrides(next, NOW))).toEqual({ jobtitle: 'Lead' });
+    expect(next?.attributes.department).toMatchObject({ value: 'Research', settled: true });
+    expect(Object.fromEntries(activeOverrides(apply(next, change('z', '2026-12-06T10:00:00Z', { department: 'Sales' })), NOW))).toEqual({ jobtitle: 'Lead' });
+  });
+
+  it('does not settle an override against a directory value that is null (a property the read left out)', () => {
+    const stored = apply(undefined, change('a', '2026-12-06T11:00:00Z', { department: null }))!;
+
+    expect(settledBy(stored, { id: USER, department: null }, NOW).changed).toBe(false);
+  });
+
+  it('is what a rule reads in place of the directory’s value, extension attributes and renamed properties included', () => {
+    const rule = compileRule('(user.department -eq "Research") -and (user.extensionAttribute3 -eq "Remote") -and (user.physicalDeliveryOfficeName -eq "Oslo")');
+    const stored = apply(undefined, change('a', '2026-12-06T11:00:00Z', { department: 'Research', extensionAttribute3: 'Remote', physicalDeliveryOfficeName: 'Oslo' }));
+    const directoryUser = { id: USER, department: 'Sales', officeLocation: 'Paris', onPremisesExtensionAttributes: { extensionAttribute3: 'Office' } };
+
+    expect(rule.matches(directoryUser, { now: NOW })).toBe(false);
+    expect(rule.matches({ ...directoryUser, attributeOverrides: activeOverrides(stored, NOW) }, { now: NOW })).toBe(true);
+  });
+});
