@@ -37,12 +37,14 @@ const CALLERS = {
   plainUser: clientPrincipal(PLAIN_USER, TENANT),
   appReadWrite: clientPrincipal(APP, TENANT, [{ typ: 'idtyp', val: 'app' }, { typ: 'roles', val: READ_WRITE }]),
   appWithoutIdtyp: clientPrincipal(APP, TENANT, [{ typ: NAME_IDENTIFIER, val: APP }, { typ: 'roles', val: READ_WRITE }]),
+  /** A user of another tenant (DESIGN §2.4), who holds no role here. */
+  externalUser: clientPrincipal('c0ffee00-1234-4abc-8def-0123456789ab', '9d2b4f61-3a7c-4e8d-b5f0-1c6a8e2d4b7f', [{ typ: 'preferred_username', val: 'eve@outside.example' }]),
   anonymous: undefined,
   brokenPrincipal: Buffer.from('{"claims":"none"}').toString('base64'),
 } satisfies Record<string, string | undefined>;
 type CallerKind = keyof typeof CALLERS;
 /** Callers who may see nothing of the requestor's. */
-const STRANGERS: ReadonlySet<CallerKind> = new Set(['plainUser', 'anonymous', 'brokenPrincipal']);
+const STRANGERS: ReadonlySet<CallerKind> = new Set(['plainUser', 'externalUser', 'anonymous', 'brokenPrincipal']);
 
 const ROUTES = [
   ...ENTITLEMENT_ROUTES.map((r) => ({ method: r.method as string, path: `${EM}/${r.pattern}` })),

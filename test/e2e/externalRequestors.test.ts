@@ -16,6 +16,7 @@ import { testStorageConnectionString } from '../support/testStorage';
 const TENANT = 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd';
 const ADMIN = '0ba75e63-2205-4ad7-bd66-c01f47376eb4';
 const DEBRA = '5b08acc2-13a5-4f07-9a1b-195060c40eb7'; // a member: Fabrikam's internal sponsor
+const MEGAN = '94a2de50-ff54-4939-a9d6-bd800bc49874'; // a member without roles
 const BEN_GUEST = '5d4a47ec-58ca-418c-a7e5-67e387ed23b1'; // ben.walters@fabrikam.com, a guest: Fabrikam's external sponsor
 const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 /** Other tenants: Fabrikam is connected, Woodgrove is not (until a request proposes it), Adatum is proposed by the test. */
@@ -280,6 +281,29 @@ describe('who from outside is admitted', () => {
       // Configured, Fabrikam's users are admitted by the same policy.
       const fabrikamUser = principalOf(outsider(FABRIKAM_TENANT, 'fred@fabrikam.com', 'Fred'));
       expect((await ok(fabrikamUser, 'POST', `${EM}/accessPackages/${packageId}/getApplicablePolicyRequirements`)).value).toHaveLength(1);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('the packages a member may request', () => {
+  it(
+    'lists for a member the packages open to members only, shows one by id without its policies, and leaves out those for outsiders',
+    async () => {
+      const catalogId = await catalogWithFalcon('Mixed');
+      const forMembers = await packageFor(catalogId, 'Falcon for members of Mixed', { allowedTargetScope: 'allMemberUsers' });
+      const forOutsiders = await packageFor(catalogId, 'Falcon for outsiders of Mixed', { allowedTargetScope: 'allExternalUsers' });
+      const megan = clientPrincipal(MEGAN, TENANT);
+
+      const listed = (await ok(megan, 'GET', `${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`)).value.map((p: { id: string }) => p.id);
+      expect(listed).toContain(forMembers.packageId);
+      expect(listed).not.toContain(forOutsiders.packageId);
+      expect(await ok(megan, 'GET', `${EM}/accessPackages/${forMembers.packageId}`)).toMatchObject({ id: forMembers.packageId });
+      // A requestor reads the package alone: its policies and resources are for its catalog's readers.
+      await refusedWithoutChange(megan, 'GET', `${EM}/accessPackages/${forMembers.packageId}?$expand=assignmentPolicies`, undefined, 400);
+      await refusedWithoutChange(megan, 'GET', `${EM}/accessPackages/${forOutsiders.packageId}`, undefined, 403);
+      // A package that does not exist is refused to her as one she may not read: the answer tells nothing.
+      await refusedWithoutChange(megan, 'GET', `${EM}/accessPackages/${randomUUID()}`, undefined, 403);
     },
     TIMEOUT,
   );

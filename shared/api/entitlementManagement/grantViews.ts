@@ -13,7 +13,6 @@ function scheduleView(schedule: RequestSchedule): Json {
 }
 
 /**
-/**
  * accessPackageSubject: who a request or assignment is for. A user of the directory is shown from the directory,
  * under their object id (the subject's id is the object id): `governed` when Portcullis invited them, `notGoverned`
  * when it found them already there. Someone not in it yet (an external requestor before invitation) is shown from

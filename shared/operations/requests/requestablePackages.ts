@@ -1,7 +1,6 @@
 import type { Caller } from '../../auth/caller';
 import type { AccessPackage } from '../../domain/entitlements';
-import { accessPackageNotFound } from '../entitlements/accessPackages';
-import { listAccessPackages } from '../entitlements/accessPackages';
+import { accessPackageNotFound, listAccessPackages } from '../entitlements/accessPackages';
 import { listAssignmentPolicies } from '../entitlements/assignmentPolicies';
 import { findCatalog, listCatalogs } from '../entitlements/catalogs';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';

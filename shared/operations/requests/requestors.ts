@@ -44,7 +44,10 @@ export function catalogOpenTo(requestor: Requestor, catalog: Catalog): boolean {
   return catalog.state === 'published' && (requestor.kind !== 'external' || catalog.isExternallyVisible);
 }
 
-/** What the scope rules know about an external caller: not in the directory, of their organization or none. */
+/**
+ * What the scope rules know about an external caller: not in the directory (so no user id, group or attribute of
+ * theirs can match), of their organization or none.
+ */
 export function externalFacts(requestor: Extract<Requestor, { kind: 'external' }>): TargetFacts {
   const { organization } = requestor;
   return {
