@@ -8,7 +8,8 @@ import { systemClock } from './domain/clock';
 import type { EntitlementDeps } from './operations/entitlements/entitlementDeps';
 import { AuditLog } from './store/auditLog';
 import { EntitlementStore } from './store/entitlementStore';
-import { DueWorkStore, type ExpirationKind, type RedeliveryKind } from './store/dueWork';
+import { DueWorkStore, type ExpirationKind, type RedeliveryKind, type ReviewKind } from './store/dueWork';
+import { ReviewStore } from './store/reviewStore';
 import { GrantLedger } from './store/grantLedger';
 import { GrantStore } from './store/grantStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
@@ -46,6 +47,8 @@ export function buildDeps(config: Config): Deps {
     grants: new GrantStore(tables),
     due: new DueWorkStore<ExpirationKind>(tables, 'dueWork'),
     redeliveries: new DueWorkStore<RedeliveryKind>(tables, 'redeliveries'),
+    reviews: new ReviewStore(tables),
+    reviewDue: new DueWorkStore<ReviewKind>(tables, 'reviewWork'),
     sweeps: new SweepStates(tables),
     ledger: new GrantLedger(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
@@ -72,7 +75,7 @@ export function buildDeps(config: Config): Deps {
       { name: 'storage', probe: () => tables.probe() },
       { name: 'directory', probe: () => directoryProbe.probe() },
     ],
-    parkedWork: async () => (await entitlements.due.parked()).length + (await entitlements.redeliveries.parked()).length,
+    parkedWork: async () => (await entitlements.due.parked()).length + (await entitlements.redeliveries.parked()).length + (await entitlements.reviewDue.parked()).length,
     bearerTokens: bearerTokenValidatorFor(config),
   };
 }

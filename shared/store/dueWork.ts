@@ -13,6 +13,8 @@ import { ignoreExisting } from './storeErrors';
 export type ExpirationKind = 'assignmentEnd' | 'scheduledStart' | 'stageTimeout' | 'stageEscalation' | 'expiryReminder' | 'graceRemoval' | 'requestRecovery';
 /** `redelivery`: one assignment's operations; `packageRoleChange`: a role added to or taken out of a package, for its assignees. */
 export type RedeliveryKind = 'redelivery' | 'packageRoleChange';
+/** The access review sweep's: a policy's review occurrence opening, its midpoint reminder, and its end. */
+export type ReviewKind = 'reviewOpen' | 'reviewReminder' | 'reviewEnd';
 
 export interface DueItem<K extends string = string> {
   kind: K;

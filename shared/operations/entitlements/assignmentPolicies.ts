@@ -1,4 +1,5 @@
 import type { Caller } from '../../auth/caller';
+import { planNextReview } from '../reviews/planReviews';
 import { automaticPolicy, isAutomatic } from '../autoAssignment/automaticPolicies';
 import { evaluatePolicyNow } from '../autoAssignment/autoAssignmentSweep';
 import { DomainError, isDomainError } from '../../domain/errors';
@@ -59,6 +60,7 @@ export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Calle
   );
   await deps.audit.record({ actorId: actor.objectId, action: 'createAssignmentPolicy', entityType: 'assignmentPolicy', entityId: policy.id, before: null, after: policy });
   await applyNow(deps, policy);
+  await planNextReview(deps, policy);
   return policy;
 }
 
@@ -81,6 +83,7 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
   await deps.store.policies.replace(stored, replaced);
   await deps.audit.record({ actorId: actor.objectId, action: 'replaceAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: replaced });
   await applyNow(deps, replaced);
+  await planNextReview(deps, replaced);
   return replaced;
 }
 

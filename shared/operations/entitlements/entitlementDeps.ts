@@ -5,7 +5,8 @@ import type { DirectoryPort } from '../../directory/directoryPort';
 import type { Clock } from '../../domain/clock';
 import type { AuditLog } from '../../store/auditLog';
 import type { EntitlementStore } from '../../store/entitlementStore';
-import type { DueWorkStore, ExpirationKind, RedeliveryKind } from '../../store/dueWork';
+import type { DueWorkStore, ExpirationKind, RedeliveryKind, ReviewKind } from '../../store/dueWork';
+import type { ReviewStore } from '../../store/reviewStore';
 import type { GrantLedger } from '../../store/grantLedger';
 import type { GrantStore } from '../../store/grantStore';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
@@ -20,6 +21,10 @@ export interface EntitlementDeps {
   due: DueWorkStore<ExpirationKind>;
   /** Deliveries to apply again, by when (the reconcile sweep's index). */
   redeliveries: DueWorkStore<RedeliveryKind>;
+  /** Access reviews: their instances, decision items and reviewers' pointers. */
+  reviews: ReviewStore;
+  /** When access reviews open, remind and end (the access review sweep's index). */
+  reviewDue: DueWorkStore<ReviewKind>;
   sweeps: SweepStates;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
