@@ -42,6 +42,16 @@ export async function definitionsOfReviewer(deps: EntitlementDeps, reviewerId: s
   return found.filter((d): d is ReviewDefinition => d !== undefined);
 }
 
+/** One definition: for who reads its catalog, and for its reviewers. */
+export async function readDefinition(deps: EntitlementDeps, access: CallerAccess, definitionId: string): Promise<ReviewDefinition> {
+  const definition = await findDefinition(deps, definitionId);
+  if (!(await readsCatalog(access, definition.catalogId))) {
+    const reviews = (await pointersIn(deps, access.caller.objectId, (p) => p.definitionId === definitionId)).length > 0;
+    requireReview('read', { readsCatalog: false, reviews, isApplication: access.caller.isApplication });
+  }
+  return definition;
+}
+
 /** An instance that has opened (one still `Initializing` is nobody's yet). */
 export async function findInstance(deps: EntitlementDeps, definitionId: string, instanceId: string): Promise<StoredDocument<ReviewInstance>> {
   const stored = await deps.reviews.instance(definitionId, instanceId);
