@@ -6,6 +6,7 @@ import { directoryScenario } from './directoryScenario';
 import { expirationScenario } from './expirationScenario';
 import { reconcileScenario } from './reconcileScenario';
 import { requestsScenario } from './requestsScenario';
+import { reviewsScenario } from './reviewsScenario';
 
 /**
  * `npm run bench [scenario]`: runs the benchmarks, prints a table per scenario and writes bench-results.json.
@@ -17,6 +18,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   expiration: () => expirationScenario(),
   reconcile: () => reconcileScenario(),
   autoAssignment: () => autoAssignmentScenario(),
+  reviews: () => reviewsScenario(),
 };
 
 async function main(): Promise<void> {
