@@ -1,9 +1,8 @@
-import type { InvocationContext, Timer } from '@azure/functions';
 import { registerTimer } from '../shared/hosting/registry';
+import { sweepHandler } from '../shared/hosting/sweepHandler';
+import { sweepAccessReviews } from '../shared/operations/reviews/accessReviewSweep';
 
 /** Opens, reminds and closes access reviews of assignments, and applies their decisions. */
-export async function accessReviewSweep(_timer: Timer, context: InvocationContext): Promise<void> {
-  context.log('accessReviewSweep: access reviews are not built yet, so there is no work to do.');
-}
+export const accessReviewSweep = sweepHandler('accessReviewSweep', sweepAccessReviews);
 
-registerTimer('accessReviewSweep', { schedule: '0 5 * * * *', handler: accessReviewSweep });
+registerTimer('accessReviewSweep', { schedule: '0 */5 * * * *', handler: accessReviewSweep });

@@ -8,8 +8,9 @@ import { systemClock } from './domain/clock';
 import type { EntitlementDeps } from './operations/entitlements/entitlementDeps';
 import { AuditLog } from './store/auditLog';
 import { EntitlementStore } from './store/entitlementStore';
-import { DueWorkStore, type ExpirationKind, type ExternalUserKind, type RedeliveryKind } from './store/dueWork';
+import { DueWorkStore, type ExpirationKind, type ExternalUserKind, type RedeliveryKind, type ReviewKind } from './store/dueWork';
 import { SubjectStore } from './store/subjectStore';
+import { ReviewStore } from './store/reviewStore';
 import { GrantLedger } from './store/grantLedger';
 import { GrantStore } from './store/grantStore';
 import { HrEventStore } from './store/hrEventStore';
@@ -53,6 +54,8 @@ export function buildDeps(config: Config): Deps {
     redeliveries: new DueWorkStore<RedeliveryKind>(tables, 'redeliveries'),
     subjects: new SubjectStore(tables),
     externalUserWork: new DueWorkStore<ExternalUserKind>(tables, 'externalUserWork'),
+    reviews: new ReviewStore(tables),
+    reviewDue: new DueWorkStore<ReviewKind>(tables, 'reviewWork'),
     sweeps: new SweepStates(tables),
     hrEvents: new HrEventStore(tables),
     overrides: new AttributeOverrideStore(tables),
@@ -83,7 +86,11 @@ export function buildDeps(config: Config): Deps {
       { name: 'storage', probe: () => tables.probe() },
       { name: 'directory', probe: () => directoryProbe.probe() },
     ],
-    parkedWork: async () => (await entitlements.due.parked()).length + (await entitlements.redeliveries.parked()).length + (await entitlements.externalUserWork.parked()).length,
+    parkedWork: async () =>
+      (await entitlements.due.parked()).length +
+      (await entitlements.redeliveries.parked()).length +
+      (await entitlements.externalUserWork.parked()).length +
+      (await entitlements.reviewDue.parked()).length,
     bearerTokens: bearerTokenValidatorFor(config),
   };
 }

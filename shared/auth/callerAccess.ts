@@ -141,6 +141,7 @@ const DESCRIPTIONS: Record<Action, string> = {
   manageResources: "add or remove resources (it needs the catalog's owner or an administrator; applications never may)",
   managePackages: 'manage access packages and policies (it needs an access package manager, the catalog owner or an administrator)',
   manageAssignments: 'manage assignments (it needs an access package assignment manager, an access package manager, the catalog owner or an administrator)',
+  manageReviews: 'stop, apply, remind or reset access reviews (it needs an access package manager, the catalog owner or an administrator)',
   manageTenant: 'change tenant-wide settings or roles (it needs an administrator)',
   readTenant: 'read this (it needs an administrator)',
   readWorkflows: 'read lifecycle workflows (it needs a Global Reader, a Lifecycle Workflows Administrator or a Global Administrator)',

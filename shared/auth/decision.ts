@@ -30,6 +30,7 @@ export type Action =
   | 'manageResources'
   | 'managePackages'
   | 'manageAssignments'
+  | 'manageReviews'
   | 'manageTenant'
   | 'readTenant'
   | 'readWorkflows'
@@ -87,6 +88,9 @@ export function permits(action: Action, standing: Standing): boolean {
       return tenantWrite || has(CATALOG_OWNER, ACCESS_PACKAGE_MANAGER);
     case 'manageAssignments':
       return tenantWrite || has(CATALOG_OWNER, ACCESS_PACKAGE_MANAGER, ACCESS_PACKAGE_ASSIGNMENT_MANAGER);
+    case 'manageReviews':
+      // Stop, apply, remind, reset: the reviews of a catalog's policies are its owners' and package managers'.
+      return tenantWrite || has(CATALOG_OWNER, ACCESS_PACKAGE_MANAGER);
     case 'manageTenant':
       return tenantWrite;
     case 'readTenant':
@@ -96,4 +100,23 @@ export function permits(action: Action, standing: Standing): boolean {
     case 'manageWorkflows':
       return standing.workflowRole === 'write';
   }
+}
+
+/** What decides access to an access review's instance or decision item, beside the catalog roles. */
+export interface ReviewStanding {
+  /** The caller reads the catalog the reviewed policy is in (`read` there: administrators, catalog roles). */
+  readsCatalog: boolean;
+  /** The caller is a reviewer of the item (or, for an instance, of any of its items). */
+  reviews: boolean;
+  isApplication: boolean;
+}
+
+/**
+ * Access reviews (reference graph-wave2 §2.3): administrators and the catalog's readers read every review, and a
+ * reviewer reads what they review. Only a reviewer of an item decides it, never by role alone, and only as a person
+ * (Graph: delegated only, "the caller must be a reviewer").
+ */
+export function permitsReview(what: 'read' | 'decide', standing: ReviewStanding): boolean {
+  if (what === 'read') return standing.readsCatalog || standing.reviews;
+  return !standing.isApplication && standing.reviews;
 }

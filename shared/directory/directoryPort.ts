@@ -12,6 +12,13 @@ export interface ChangedUser extends Omit<DirectoryUser, 'managerId'> {
   managerId?: string | null;
 }
 
+export interface UserSignIn {
+  displayName: string | null;
+  userPrincipalName: string | null;
+  /** UTC ISO 8601; null when the directory does not say. */
+  lastSignInDateTime: string | null;
+}
+
 export interface DirectoryGroup {
   id: string;
   displayName: string;
@@ -106,6 +113,11 @@ export interface DirectoryPort {
   /** The user an address belongs to (their `mail` or one of their `otherMails`, any letter case); `undefined` when none. */
   findUserByEmail(email: string): Promise<DirectoryUser | undefined>;
   getUserSponsorIds(userId: string): Promise<string[]>;
+  /**
+   * Each user's names and last interactive sign-in, from Graph's `signInActivity` (null where none is recorded);
+   * users the directory does not have (gone, or an id that cannot be one) are left out. Many users at once, for reviews.
+   */
+  getLastSignIns(userIds: readonly string[]): Promise<Map<string, UserSignIn>>;
   /** All users, a page at a time. */
   listUsers(page?: string): Promise<DirectoryPage<DirectoryUser>>;
   /**

@@ -14,6 +14,7 @@ import type {
   Mail,
   SiteRole,
   UserChanges,
+  UserSignIn,
 } from './directoryPort';
 import { deltaSelect, toChangedUser, toDirectoryUser, USER_SELECT, type GraphUser } from './graphUser';
 import { outcomeError, type BatchOutcome, type BatchStep, type GraphTransport } from './graphTransport';
@@ -78,6 +79,20 @@ export class GraphDirectory implements DirectoryPort {
     const users = await this.graph.get<Collection<GraphUser>>(`/users?$filter=${filter}&$select=${USER_SELECT}&${MANAGER}`);
     const [user] = users.value;
     return user && toDirectoryUser(user);
+  }
+
+  /** One GET per user, 20 to a `$batch`: `signInActivity` comes only when `$select` names it. */
+  async getLastSignIns(userIds: readonly string[]): Promise<Map<string, UserSignIn>> {
+    const found = new Map<string, UserSignIn>();
+    const ids = [...new Set(userIds.filter((id) => isValidId('objectId', id)))];
+    const answers = await this.graph.batch(ids.map((id) => ({ method: 'GET', url: `/users/${encodeURIComponent(id)}?$select=id,displayName,userPrincipalName,signInActivity` })));
+    for (const [index, answer] of answers.entries()) {
+      if (answer.status === 404) continue;
+      if (answer.status >= 300) throw outcomeError(answer);
+      const user = answer.body as { displayName?: string | null; userPrincipalName?: string | null; signInActivity?: { lastSignInDateTime?: string | null } | null };
+      found.set(ids[index]!, { displayName: user.displayName ?? null, userPrincipalName: user.userPrincipalName ?? null, lastSignInDateTime: user.signInActivity?.lastSignInDateTime ?? null });
+    }
+    return found;
   }
 
   async getUserSponsorIds(userId: string): Promise<string[]> {

@@ -30,6 +30,8 @@ export type ExpirationKind =
 export type RedeliveryKind = 'redelivery' | 'packageRoleChange';
 /** A governed guest's sign-in blocked, or their account deleted, after their last assignment ended (the external user sweep's). */
 export type ExternalUserKind = 'externalUserBlock' | 'externalUserDelete';
+/** The access review sweep's: a policy's review occurrence opening, its midpoint reminder, and its end. */
+export type ReviewKind = 'reviewOpen' | 'reviewReminder' | 'reviewEnd';
 
 export interface DueItem<K extends string = string> {
   kind: K;

@@ -47,6 +47,15 @@ export function directoryContract(arrange: () => DirectoryUnderTest, abilities: 
       expect((await directory.getUser(objects.member.userPrincipalName))?.id).toBe(objects.member.id);
     });
 
+    it("reads users' names and last sign-ins at once, leaving out users that do not exist", async () => {
+      const missing = '00000000-0000-4000-8000-00000000dead';
+      const found = await directory.getLastSignIns([objects.member.id, missing, 'not an id']);
+      const member = found.get(objects.member.id);
+      expect(member?.userPrincipalName?.toLowerCase()).toBe(objects.member.userPrincipalName.toLowerCase());
+      expect(member?.lastSignInDateTime === null || !Number.isNaN(Date.parse(member!.lastSignInDateTime))).toBe(true);
+      expect([...found.keys()]).toEqual([objects.member.id]);
+    });
+
     it('answers undefined for a user that does not exist', async () => {
       expect(await directory.getUser('ffffffff-ffff-4fff-8fff-ffffffffffff')).toBeUndefined();
     });

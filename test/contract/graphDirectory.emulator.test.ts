@@ -56,6 +56,20 @@ describe('GraphDirectory against the Graph emulator', () => {
       await emulatorCall('DELETE', '/_emulator/faults');
     });
 
+    it('serves signInActivity only when $select names it, and reads the last sign-ins of many users in batches of 20', async () => {
+      const plain = (await emulatorCall('GET', `/v1.0/users/${CONTRACT_OBJECTS.member.id}`)) as Record<string, unknown>;
+      expect(plain).not.toHaveProperty('signInActivity');
+      const selected = (await emulatorCall('GET', `/v1.0/users/${CONTRACT_OBJECTS.member.id}?$select=id,signInActivity`)) as Record<string, unknown>;
+      expect(selected.signInActivity).toEqual({ lastSignInDateTime: '2026-11-30T08:15:00Z' });
+
+      const before = await requestCounts();
+      const found = await directory.getLastSignIns([CONTRACT_OBJECTS.member.id, ...STAFF]);
+      const after = await requestCounts();
+      expect(found.get(CONTRACT_OBJECTS.member.id)?.lastSignInDateTime).toBe('2026-11-30T08:15:00Z');
+      expect(found.get(STAFF[0]!)).toMatchObject({ lastSignInDateTime: null });
+      expect(after.roundTrips - before.roundTrips).toBe(Math.ceil((STAFF.length + 1) / 20));
+    });
+
     it('sends mail from the configured sender', async () => {
       await emulatorCall('DELETE', '/_emulator/outbox');
       await directory.sendMail({ to: ['megan@contoso.com'], subject: 'Access granted', text: 'You now have Sales Tools.' });

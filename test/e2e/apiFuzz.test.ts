@@ -3,6 +3,7 @@ import { TableServiceClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { ENTITLEMENT_ROUTES } from '../../shared/api/entitlementManagement/routes';
 import { ROLE_ROUTES } from '../../shared/api/roleManagement/roleRoutes';
+import { ACCESS_REVIEW_ROUTES } from '../../shared/api/accessReviews/reviewRoutes';
 import { clientPrincipal } from '../support/graphCaller';
 import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
@@ -49,6 +50,7 @@ const STRANGERS: ReadonlySet<CallerKind> = new Set(['plainUser', 'externalUser',
 const ROUTES = [
   ...ENTITLEMENT_ROUTES.map((r) => ({ method: r.method as string, path: `${EM}/${r.pattern}` })),
   ...ROLE_ROUTES.map((r) => ({ method: r.method as string, path: `${RBAC}/${r.pattern}` })),
+  ...ACCESS_REVIEW_ROUTES.map((r) => ({ method: r.method as string, path: `/v1.0/identityGovernance/accessReviews/${r.pattern}` })),
   { method: 'POST', path: '/api/policies/preview' },
   { method: 'GET', path: '/api/externalUsers/pendingRemovals' },
   // Signed by the HR system, never by a principal: every caller here, the administrator too, gets 401.
@@ -214,7 +216,7 @@ const aQuery = fc
 
 /** A route's path with its `{id}` and `name()` parts filled, sometimes mutated by a segment more or less. */
 const aPath = fc
-  .tuple(fc.constantFrom(...ROUTES), fc.array(aPathId, { minLength: 3, maxLength: 3 }), fc.constantFrom("on='target'", "on='createdBy'", "on='approver'", "on='everyone'", ''), fc.nat(9), anId)
+  .tuple(fc.constantFrom(...ROUTES), fc.array(aPathId, { minLength: 3, maxLength: 3 }), fc.constantFrom("on='target'", "on='createdBy'", "on='approver'", "on='reviewer'", "on='everyone'", ''), fc.nat(9), anId)
   .map(([route, ids, argument, mutation, extra]) => {
     let next = 0;
     const segments = route.path.split('/').map((part) => {

@@ -49,7 +49,7 @@ export const CONTRACT_FIXTURE: TenantFixture = {
   tenantId: 'c0c0c0c0-0000-4000-8000-000000000000',
   domains: ['contoso.com'],
   users: [
-    user(1, 'Megan Bowen', { department: 'Sales', employeeId: 'E1001', jobTitle: 'Account Manager', manager: id(2) }),
+    user(1, 'Megan Bowen', { department: 'Sales', employeeId: 'E1001', jobTitle: 'Account Manager', manager: id(2), signInActivity: { lastSignInDateTime: '2026-11-30T08:15:00Z' } }),
     user(2, 'Adele Vance', { department: 'Sales', employeeId: 'E1000', jobTitle: 'Sales Director' }),
     user(3, 'Alex Wilber', { department: 'Engineering', employeeId: 'E1002' }),
     user(4, 'Diego Siciliani', { department: 'Engineering', employeeId: 'E1003' }),

@@ -431,7 +431,7 @@ async function checkOthersUnchanged(connectionString: string, table: string, lay
 // Azurite's own speed
 
 /** Inserts of ~1 KB entities (an assignment's size) into a fresh table, `concurrency` at a time: entities per second. */
-async function writeRate(connectionString: string, table: string, concurrency: number): Promise<number> {
+export async function writeRate(connectionString: string, table: string, concurrency: number): Promise<number> {
   const client = TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true });
   await client.createTable();
   const payload = 'x'.repeat(1000);

@@ -7,6 +7,7 @@ import { expirationScenario } from './expirationScenario';
 import { hrEventsScenario } from './hrEventsScenario';
 import { reconcileScenario } from './reconcileScenario';
 import { requestsScenario } from './requestsScenario';
+import { reviewsScenario } from './reviewsScenario';
 
 /**
  * `npm run bench [scenario]`: runs the benchmarks, prints a table per scenario and writes bench-results.json.
@@ -19,6 +20,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   reconcile: () => reconcileScenario(),
   autoAssignment: () => autoAssignmentScenario(),
   hrEvents: () => hrEventsScenario(),
+  reviews: () => reviewsScenario(),
 };
 
 async function main(): Promise<void> {

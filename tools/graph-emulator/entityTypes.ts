@@ -55,6 +55,7 @@ export const USER_TYPE: EntityType = {
     creationType: 'string',
     externalUserState: 'string',
     createdDateTime: 'dateTime',
+    signInActivity: 'complex',
   },
   defaultSelect: [
     'businessPhones',

@@ -40,6 +40,8 @@ export interface FixtureUser {
   creationType?: string | null;
   externalUserState?: string | null;
   createdDateTime?: string;
+  /** The last interactive sign-in; absent or null: none recorded. */
+  signInActivity?: { lastSignInDateTime?: string | null } | null;
 }
 
 export interface FixtureGroup {

@@ -38,6 +38,7 @@ const USER_KEYS = [
   'otherMails',
   'proxyAddresses',
   'createdDateTime',
+  'signInActivity',
   ...USER_STRINGS,
 ];
 const GROUP_KEYS = ['id', 'displayName', 'description', 'mailEnabled', 'securityEnabled', 'groupTypes', 'members', 'owners'];
@@ -114,6 +115,12 @@ export function validateTenantFixture(value: unknown, source: string): TenantFix
       if (date && !toGraphDateTime(date)) fail(`${path}.${key}`, `("${date}") is not a date (2021-03-01) or an ISO 8601 date and time`);
     }
     for (const key of ['businessPhones', 'otherMails', 'proxyAddresses']) fields.strings(user, key, path);
+    if (user.signInActivity !== undefined && user.signInActivity !== null) {
+      const activity = fields.object(user.signInActivity, `${path}.signInActivity`);
+      fields.onlyKnownKeys(activity, `${path}.signInActivity`, ['lastSignInDateTime']);
+      const last = fields.optionalString(activity, 'lastSignInDateTime', `${path}.signInActivity`);
+      if (last && !toGraphDateTime(last)) fail(`${path}.signInActivity.lastSignInDateTime`, `("${last}") is not an ISO 8601 date and time`);
+    }
     if (user.onPremisesExtensionAttributes !== undefined) {
       const attributes = fields.object(user.onPremisesExtensionAttributes, `${path}.onPremisesExtensionAttributes`);
       fields.onlyKnownKeys(attributes, `${path}.onPremisesExtensionAttributes`, EXTENSION_ATTRIBUTE_NAMES);

@@ -34,10 +34,12 @@ export interface UserProperties {
   creationType: string | null;
   externalUserState: string | null;
   createdDateTime: string;
+  /** Served only when `$select` names it, as Graph does; null when no sign-in is recorded. */
+  signInActivity: { lastSignInDateTime: string | null } | null;
 }
 
 /** Set by the directory, not by PATCH. */
-const READ_ONLY = new Set(['id', 'createdDateTime', 'creationType', 'externalUserState', 'proxyAddresses']);
+const READ_ONLY = new Set(['id', 'createdDateTime', 'creationType', 'externalUserState', 'proxyAddresses', 'signInActivity']);
 const REQUIRED_STRINGS = new Set(['displayName', 'userPrincipalName']);
 const NAVIGATION = new Set(['manager', 'manager@odata.bind', 'sponsors', 'sponsors@odata.bind']);
 
@@ -77,6 +79,7 @@ export function userFromFixture(user: FixtureUser, createdDateTime: string): Use
     creationType: user.creationType ?? null,
     externalUserState: user.externalUserState ?? null,
     createdDateTime: user.createdDateTime ? (toGraphDateTime(user.createdDateTime) ?? createdDateTime) : createdDateTime,
+    signInActivity: user.signInActivity ? { lastSignInDateTime: user.signInActivity.lastSignInDateTime ? (toGraphDateTime(user.signInActivity.lastSignInDateTime) ?? null) : null } : null,
   };
 }
 

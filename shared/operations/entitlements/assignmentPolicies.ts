@@ -1,4 +1,5 @@
 import type { Caller } from '../../auth/caller';
+import { planNextReview } from '../reviews/planReviews';
 import { automaticPolicy, isAutomatic } from '../autoAssignment/automaticPolicies';
 import { evaluatePolicyNow } from '../autoAssignment/autoAssignmentSweep';
 import { DomainError, isDomainError } from '../../domain/errors';
@@ -62,6 +63,7 @@ export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Calle
   await undoUnlessNamedOrganizationsRemain(deps, policy, () => deps.store.policies.delete(stored));
   await deps.audit.record({ actorId: actor.objectId, action: 'createAssignmentPolicy', entityType: 'assignmentPolicy', entityId: policy.id, before: null, after: policy });
   await applyNow(deps, policy);
+  await planNextReview(deps, policy);
   return policy;
 }
 
@@ -86,6 +88,7 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
   await undoUnlessNamedOrganizationsRemain(deps, replaced, async () => void (await deps.store.policies.replace(written, stored.value)));
   await deps.audit.record({ actorId: actor.objectId, action: 'replaceAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: replaced });
   await applyNow(deps, replaced);
+  await planNextReview(deps, replaced);
   return replaced;
 }
 

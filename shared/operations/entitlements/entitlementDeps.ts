@@ -5,7 +5,8 @@ import type { DirectoryPort } from '../../directory/directoryPort';
 import type { Clock } from '../../domain/clock';
 import type { AuditLog } from '../../store/auditLog';
 import type { EntitlementStore } from '../../store/entitlementStore';
-import type { DueWorkStore, ExpirationKind, ExternalUserKind, RedeliveryKind } from '../../store/dueWork';
+import type { DueWorkStore, ExpirationKind, ExternalUserKind, RedeliveryKind, ReviewKind } from '../../store/dueWork';
+import type { ReviewStore } from '../../store/reviewStore';
 import type { GrantLedger } from '../../store/grantLedger';
 import type { GrantStore } from '../../store/grantStore';
 import type { HrEventStore } from '../../store/hrEventStore';
@@ -30,6 +31,10 @@ export interface EntitlementDeps {
   subjects: SubjectStore;
   /** Blocks and deletions of governed guests, by when (the external user sweep's index). */
   externalUserWork: DueWorkStore<ExternalUserKind>;
+  /** Access reviews: their instances, decision items and reviewers' pointers. */
+  reviews: ReviewStore;
+  /** When access reviews open, remind and end (the access review sweep's index). */
+  reviewDue: DueWorkStore<ReviewKind>;
   sweeps: SweepStates;
   /** HR events by eventId, and the webhook deliveries seen (idempotency and replay refusal). */
   hrEvents: HrEventStore;

@@ -14,7 +14,7 @@ export const REMINDER_LEAD_DAYS = [14, 1] as const;
  * Writes an item of the due-time index. One due in the past (a reminder whose day has gone) is due now, so the
  * sweep, which reads from its last minute on, still finds it.
  */
-async function schedule<K extends string>(deps: EntitlementDeps, index: DueWorkStore<K>, kind: K, at: DateTime, entityId: string, detail = '', role?: DirectoryRole): Promise<void> {
+export async function schedule<K extends string>(deps: EntitlementDeps, index: DueWorkStore<K>, kind: K, at: DateTime, entityId: string, detail = '', role?: DirectoryRole): Promise<void> {
   const now = deps.clock.now();
   await index.schedule({ kind, dueDateTime: (at < now ? now : at).toUTC().toISO()!, entityId, detail, ...(role ? { role } : {}) });
 }

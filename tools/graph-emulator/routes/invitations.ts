@@ -107,6 +107,7 @@ function invitedUser(directory: DirectoryState, email: string, displayName: stri
     creationType: 'Invitation',
     externalUserState: 'PendingAcceptance',
     createdDateTime: graphDateTime(new Date()),
+    signInActivity: null,
   };
 }
 

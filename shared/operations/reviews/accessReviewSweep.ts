@@ -1,0 +1,46 @@
+import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
+import type { DueItem, ReviewKind } from '../../store/dueWork';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from '../lifecycle/sweepDueWork';
+import { applyReview, completeReview } from './applyReview';
+import { openReview } from './openReview';
+import { mailReviewers } from './reviewMail';
+
+/**
+ * `accessReviewSweep` (DESIGN §2.7): opens the reviews whose occurrence has come, reminds reviewers at the
+ * midpoint, and ends reviews whose time ran out, applying their decisions. It reads only the review index's due
+ * items, under its own lease and checkpoint. Undefined when another instance is running it.
+ */
+export async function sweepAccessReviews(deps: EntitlementDeps, options: SweepOptions): Promise<DueWorkResult | undefined> {
+  return withSweepLease(deps, 'accessReviewSweep', options, (checkpoint, deadline, lease) =>
+    processDueItems(deps, deps.reviewDue, (item) => HANDLERS[item.kind](deps, item), { from: checkpoint, now: deps.clock.now(), deadline, lease }),
+  );
+}
+
+type Handler = (deps: EntitlementDeps, item: DueItem<ReviewKind>) => Promise<ItemOutcome>;
+
+const HANDLERS: Record<ReviewKind, Handler> = {
+  reviewOpen: (deps, item) => openReview(deps, item.entityId, item.detail),
+  reviewReminder: remindReviewers,
+  reviewEnd: endReview,
+};
+
+/** The midpoint reminder, while the instance is still open. */
+async function remindReviewers(deps: EntitlementDeps, item: DueItem<ReviewKind>): Promise<ItemOutcome> {
+  const stored = await deps.reviews.instance(item.detail, item.entityId);
+  if (stored?.value.status !== 'InProgress') return 'stale';
+  await mailReviewers(deps, stored.value, (await deps.reviews.decisionsOf(stored.value.id)).map((d) => d.value), 'reminder');
+  return 'processed';
+}
+
+/** The end of an instance's time; one stopped earlier is already over. */
+async function endReview(deps: EntitlementDeps, item: DueItem<ReviewKind>): Promise<ItemOutcome> {
+  const stored = await deps.reviews.instance(item.detail, item.entityId);
+  if (!stored) return 'stale';
+  if (stored.value.status === 'Completed') {
+    // Ended, but its application was cut off: take it up again.
+    await applyReview(deps, stored, SYSTEM_ACTOR);
+    return 'processed';
+  }
+  return (await completeReview(deps, stored, SYSTEM_ACTOR)) ? 'processed' : 'stale';
+}

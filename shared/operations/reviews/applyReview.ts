@@ -1,0 +1,77 @@
+import { mapConcurrently } from '../../concurrently';
+import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
+import { removesAccess, type ApplyResult, type ReviewDecision, type ReviewInstance } from '../../domain/reviews/accessReview';
+import type { StoredDocument } from '../../store/documentTable';
+import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
+import { carryOut, systemRequest } from '../requests/systemRequests';
+
+/** Items applied between two writes of their results: the writes go 100 to a transaction. */
+const ITEMS_PER_ROUND = 100;
+
+/**
+ * Ends an open instance (its time ran out, or an administrator stopped it): `Completed` on its ETag, so input
+ * closes once and a second caller finds it ended; then its decisions are applied. Answers false when it was not open.
+ */
+export async function completeReview(deps: EntitlementDeps, stored: StoredDocument<ReviewInstance>, actorId: string): Promise<boolean> {
+  if (stored.value.status !== 'InProgress') return false;
+  const completed: ReviewInstance = { ...stored.value, status: 'Completed', completedDateTime: nowIso(deps), stoppedById: actorId === SYSTEM_ACTOR ? null : actorId };
+  const written = await deps.reviews.instances.replace(stored, completed);
+  await deps.audit.record({ actorId, action: 'endAccessReview', entityType: 'accessReviewInstance', entityId: completed.id, before: stored.value, after: completed });
+  await applyReview(deps, written, actorId);
+  return true;
+}
+
+/**
+ * Applies a completed instance's decisions, item by item: a denial (or an unanswered item the policy's
+ * `expirationBehavior` removes) ends the assignment through a system removal request naming the review; the others
+ * keep it. Each item records its `applyResult`; an assignment that ended meanwhile is
+ * `AppliedSuccessfullyButObjectNotFound`. Items already applied are skipped, so a run cut off is taken up again,
+ * and one that failed (`AppliedWithUnknownFailure`) is tried again by `applyDecisions`.
+ */
+export async function applyReview(deps: EntitlementDeps, stored: StoredDocument<ReviewInstance>, actorId: string): Promise<StoredDocument<ReviewInstance>> {
+  const instance = stored.value;
+  const pending = (await deps.reviews.decisionsOf(instance.id)).filter((d) => d.value.applyResult === 'New' || d.value.applyResult === 'AppliedWithUnknownFailure');
+  // The package's assignee index holds the assignments still active: one partition read for every item kept.
+  const active = new Set((await deps.grants.assigneePointers(instance.accessPackageId)).map((p) => p.id));
+  for (let i = 0; i < pending.length; i += ITEMS_PER_ROUND) {
+    const round = pending.slice(i, i + ITEMS_PER_ROUND);
+    const results = await mapConcurrently(round, (item) => applyItem(deps, instance, item.value, active, actorId));
+    const at = nowIso(deps);
+    await deps.reviews.decisions.together(
+      round.map((item, index) => deps.reviews.decisions.replacement(item, { ...item.value, applyResult: results[index]!, appliedById: actorId, appliedDateTime: at })),
+    );
+  }
+  const applied: ReviewInstance = { ...instance, status: 'Applied', appliedDateTime: nowIso(deps) };
+  const written = await deps.reviews.instances.replace(stored, applied);
+  await deps.audit.record({ actorId, action: 'applyAccessReview', entityType: 'accessReviewInstance', entityId: instance.id, before: instance, after: { ...applied, itemsApplied: pending.length } });
+  return written;
+}
+
+async function applyItem(deps: EntitlementDeps, instance: ReviewInstance, item: ReviewDecision, active: ReadonlySet<string>, actorId: string): Promise<ApplyResult> {
+  if (!active.has(item.assignmentId)) return 'AppliedSuccessfullyButObjectNotFound';
+  if (!removesAccess(item, instance.settings)) return 'AppliedSuccessfully';
+  const assignment = await deps.grants.assignmentOf(item.principalId, item.assignmentId);
+  if (!assignment || assignment.value.state === 'expired') return 'AppliedSuccessfullyButObjectNotFound';
+  const a = assignment.value;
+  const why = item.decision === 'Deny' ? 'denied' : `not reviewed (expirationBehavior ${instance.settings.expirationBehavior})`;
+  try {
+    await carryOut(
+      deps,
+      systemRequest(deps, {
+        requestType: 'systemRemove',
+        justification: `Access review ${instance.id} of assignment policy ${instance.policyId}: ${why}.`,
+        schedule: a.schedule,
+        accessPackageId: a.accessPackageId,
+        assignmentPolicyId: a.assignmentPolicyId,
+        catalogId: a.catalogId,
+        targetId: a.targetId,
+        assignmentId: a.id,
+      }),
+    );
+  } catch (error) {
+    await deps.audit.record({ actorId, action: 'applyReviewDecision.failed', entityType: 'accessReviewDecision', entityId: item.id, before: item, after: { reason: error instanceof Error ? error.message : String(error) } });
+    return 'AppliedWithUnknownFailure';
+  }
+  await deps.audit.record({ actorId, action: 'applyReviewDecision', entityType: 'accessReviewDecision', entityId: item.id, before: item, after: { instanceId: instance.id, assignmentId: a.id, removed: true, why } });
+  return 'AppliedSuccessfully';
+}

@@ -1,0 +1,50 @@
+import type { Caller } from '../../auth/caller';
+import { DomainError } from '../../domain/errors';
+import { decided } from '../../domain/reviews/accessReview';
+import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
+import { applyReview, completeReview } from './applyReview';
+import { mailReviewers } from './reviewMail';
+import { findInstance } from './reviewQueries';
+
+/** Table Storage takes at most 100 writes in one transaction. */
+const WRITES_PER_TRANSACTION = 100;
+
+/** stop: ends an open review now and applies its decisions; later occurrences still run. */
+export async function stopReview(deps: EntitlementDeps, caller: Caller, definitionId: string, instanceId: string): Promise<void> {
+  const stored = await findInstance(deps, definitionId, instanceId);
+  if (!(await completeReview(deps, stored, caller.objectId))) throw new DomainError('conflict', `Access review instance '${instanceId}' is ${stored.value.status}, not InProgress.`);
+}
+
+/** applyDecisions: applies what a completed review has not applied yet (items whose application failed included). */
+export async function applyDecisions(deps: EntitlementDeps, caller: Caller, definitionId: string, instanceId: string): Promise<void> {
+  const stored = await findInstance(deps, definitionId, instanceId);
+  if (stored.value.status !== 'Completed' && stored.value.status !== 'Applied') throw new DomainError('conflict', `Access review instance '${instanceId}' is ${stored.value.status}: decisions are applied once it is completed.`);
+  await applyReview(deps, stored, caller.objectId);
+}
+
+/** sendReminder: mails the reviewers who still have undecided items of an open review. */
+export async function sendReminder(deps: EntitlementDeps, _caller: Caller, definitionId: string, instanceId: string): Promise<void> {
+  const stored = await findInstance(deps, definitionId, instanceId);
+  if (stored.value.status !== 'InProgress') throw new DomainError('conflict', `Access review instance '${instanceId}' is ${stored.value.status}, not InProgress.`);
+  await mailReviewers(deps, stored.value, (await deps.reviews.decisionsOf(instanceId)).map((d) => d.value), 'reminder');
+}
+
+/** resetDecisions: every item of an open review back to NotReviewed, on their ETags, with one audit event. */
+export async function resetDecisions(deps: EntitlementDeps, caller: Caller, definitionId: string, instanceId: string): Promise<void> {
+  const stored = await findInstance(deps, definitionId, instanceId);
+  if (stored.value.status !== 'InProgress') throw new DomainError('conflict', `Access review instance '${instanceId}' is ${stored.value.status}, not InProgress.`);
+  const reviewed = (await deps.reviews.decisionsOf(instanceId)).filter((d) => d.value.decision !== 'NotReviewed');
+  const at = nowIso(deps);
+  for (let i = 0; i < reviewed.length; i += WRITES_PER_TRANSACTION) {
+    const writes = reviewed.slice(i, i + WRITES_PER_TRANSACTION).map((d) => deps.reviews.decisions.replacement(d, { ...decided(d.value, 'NotReviewed', null, null, at), reviewedByDisplayName: null, reviewedByUserPrincipalName: null }));
+    await deps.reviews.decisions.together(writes);
+  }
+  await deps.audit.record({
+    actorId: caller.objectId,
+    action: 'resetReviewDecisions',
+    entityType: 'accessReviewInstance',
+    entityId: instanceId,
+    before: { decisions: reviewed.map((d) => ({ id: d.value.id, decision: d.value.decision, reviewedById: d.value.reviewedById })).slice(0, 1000) },
+    after: { reset: reviewed.length },
+  });
+}

@@ -1,0 +1,107 @@
+import { DateTime } from 'luxon';
+import { deterministicId } from '../../domain/deterministicId';
+import { isDomainError } from '../../domain/errors';
+import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
+import { recommend, type ReviewDecision, type ReviewInstance } from '../../domain/reviews/accessReview';
+import { occurrenceAt, type ReviewOccurrence } from '../../domain/reviews/reviewSchedule';
+import { mapConcurrently } from '../../concurrently';
+import type { StoredDocument } from '../../store/documentTable';
+import type { StoredPolicy } from '../../store/entitlementStore';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import type { ItemOutcome } from '../lifecycle/sweepDueWork';
+import { mailReviewers } from './reviewMail';
+import { planInstance, planNextReview } from './planReviews';
+import { reviewerResolver } from './reviewers';
+
+/** One instance per policy and occurrence: its id follows from both, so a second opening finds the first. */
+export const instanceIdOf = (policyId: string, start: DateTime) => deterministicId('accessReviewInstance', policyId, start.toUTC().toISO()!);
+const decisionIdOf = (instanceId: string, assignmentId: string) => deterministicId('accessReviewDecision', instanceId, assignmentId);
+
+/**
+ * Opens the occurrence an item names, if the policy's schedule still has it: the instance is inserted once
+ * (`Initializing`), its items written (one per assignment active now, reviewers resolved now, recommendations from
+ * sign-ins), its reminder, end and the next occurrence planned, and only then does it become `InProgress` (on its
+ * ETag), is audited and mailed. An opening cut off midway is taken up again by the next run from the start; one
+ * already `InProgress` is not opened again.
+ */
+export async function openReview(deps: EntitlementDeps, policyId: string, detail: string): Promise<ItemOutcome> {
+  const [indexText = '', startIso = ''] = detail.split('|');
+  const policy = await deps.store.policies.find(policyId);
+  const settings = policy?.value.reviewSettings;
+  const occurrence = settings ? occurrenceAt(settings, Number(indexText)) : undefined;
+  if (!policy || !occurrence || occurrence.start.toMillis() !== DateTime.fromISO(startIso).toMillis()) return 'stale';
+  const stored = await insertedOrFound(deps, await newInstance(deps, policy.value, occurrence));
+  if (stored.value.status !== 'Initializing') return 'stale';
+  const items = await decisionItems(deps, stored.value);
+  await deps.reviews.writeOpening(items);
+  await planInstance(deps, stored.value, occurrence.start, occurrence.end);
+  await planNextReview(deps, policy.value, occurrence);
+  const opened: ReviewInstance = { ...stored.value, status: 'InProgress', itemCount: items.length };
+  await deps.reviews.instances.replace(stored, opened);
+  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'startAccessReview', entityType: 'accessReviewInstance', entityId: opened.id, before: null, after: opened });
+  await mailReviewers(deps, opened, items, 'start');
+  return 'processed';
+}
+
+async function newInstance(deps: EntitlementDeps, policy: StoredPolicy, occurrence: ReviewOccurrence): Promise<ReviewInstance> {
+  const accessPackage = await deps.store.accessPackages.find(policy.accessPackageId);
+  return {
+    id: instanceIdOf(policy.id, occurrence.start),
+    definitionId: policy.id,
+    policyId: policy.id,
+    accessPackageId: policy.accessPackageId,
+    catalogId: accessPackage?.value.catalogId ?? '',
+    startDateTime: occurrence.start.toUTC().toISO()!,
+    endDateTime: occurrence.end.toUTC().toISO()!,
+    status: 'Initializing',
+    settings: policy.reviewSettings!,
+    itemCount: 0,
+    stoppedById: null,
+    completedDateTime: null,
+    appliedDateTime: null,
+  };
+}
+
+async function insertedOrFound(deps: EntitlementDeps, instance: ReviewInstance): Promise<StoredDocument<ReviewInstance>> {
+  try {
+    return await deps.reviews.insertInstance(instance);
+  } catch (error) {
+    if (!(isDomainError(error) && error.code === 'alreadyExists')) throw error;
+    const found = await deps.reviews.instance(instance.definitionId, instance.id);
+    if (!found) throw error;
+    return found;
+  }
+}
+
+/** One item per assignment of the policy active when the review opens. */
+async function decisionItems(deps: EntitlementDeps, instance: ReviewInstance): Promise<ReviewDecision[]> {
+  const assignments = (await deps.grants.assignmentsOfPackage(instance.accessPackageId))
+    .map((a) => a.value)
+    .filter((a) => a.assignmentPolicyId === instance.policyId && a.state !== 'expired');
+  const signIns = await deps.directory.getLastSignIns(assignments.map((a) => a.targetId));
+  const reviewersOf = reviewerResolver(deps.directory, instance.settings);
+  const openedAt = DateTime.fromISO(instance.startDateTime, { zone: 'utc' });
+  return mapConcurrently(assignments, async (assignment): Promise<ReviewDecision> => {
+    const user = signIns.get(assignment.targetId);
+    return {
+      id: decisionIdOf(instance.id, assignment.id),
+      instanceId: instance.id,
+      definitionId: instance.definitionId,
+      assignmentId: assignment.id,
+      principalId: assignment.targetId,
+      principalDisplayName: user?.displayName ?? null,
+      principalUserPrincipalName: user?.userPrincipalName ?? null,
+      accessPackageId: instance.accessPackageId,
+      policyId: instance.policyId,
+      reviewerIds: await reviewersOf(assignment.targetId),
+      decision: 'NotReviewed',
+      recommendation: instance.settings.isRecommendationEnabled ? recommend(user?.lastSignInDateTime, openedAt) : 'NoInfoAvailable',
+      justification: null,
+      reviewedById: null,
+      reviewedDateTime: null,
+      applyResult: 'New',
+      appliedById: null,
+      appliedDateTime: null,
+    };
+  });
+}
