@@ -57,7 +57,11 @@ const GROUP = 'b7100000';
 const EM = '/v1.0/identityGovernance/entitlementManagement';
 const POLL_MS = 25;
 const BURST_POLL_MS = 250;
-const TIMEOUT_MS = 120_000;
+/**
+ * How long a change may take to show: events a call could not apply within its time are left to the expiration
+ * sweep (a minute's timer), which takes a burst a few at a time.
+ */
+const TIMEOUT_MS = 15 * 60_000;
 const AZURITE_PROBE_WRITES = 2_000;
 const AZURITE_PROBE_CONCURRENCY = 32;
 
