@@ -59,7 +59,9 @@ export class ConnectedOrganizationStore {
       return stored as StoredDocument<StoredConnectedOrganization>;
     } catch (error) {
       if (!(isDomainError(error) && error.code === 'alreadyExists')) throw error;
-      const holder = (await Promise.all(keys.map((key) => this.findByIdentity(key)))).find((found) => found !== undefined);
+      // An organization has one identity source, so this is one read.
+      let holder: StoredDocument<StoredConnectedOrganization> | undefined;
+      for (const key of keys) holder ??= await this.findByIdentity(key);
       const named = keys.map((key) => `${key.kind} '${key.value}'`).join(', ');
       throw new DomainError('conflict', `A connected organization ${holder ? `('${holder.value.id}') ` : ''}already has ${named}.`, { cause: error });
     }

@@ -294,8 +294,8 @@ describe('external user lifecycle settings', () => {
   it.each([
     [{ externalUserLifecycleAction: 'deleteAtOnce' }, /is not one of none, blockSignIn, blockSignInAndDelete/],
     [{ durationUntilExternalUserDeletedAfterBlocked: 'P3651D' }, /longer than P3650D/],
-    [{ durationUntilExternalUserDeletedAfterBlocked: '-P1D' }, /is not a ISO 8601 duration of zero or more/],
-    [{ durationUntilExternalUserDeletedAfterBlocked: 'thirty days' }, /is not a ISO 8601 duration/],
+    [{ durationUntilExternalUserDeletedAfterBlocked: '-P1D' }, /is not an ISO 8601 duration of zero or more/],
+    [{ durationUntilExternalUserDeletedAfterBlocked: 'thirty days' }, /is not an ISO 8601 duration/],
     [{ durationUntilExternalUserDeletedAfterBlocked: null }, /durationUntilExternalUserDeletedAfterBlocked/],
   ])('refuses %j with 400, changing nothing', async (body, message) => {
     await refused('administrator', 'PATCH', SETTINGS, body, 400, message);
