@@ -3,9 +3,7 @@ import type { AssignmentRequest, RequestType } from '../../domain/requests/assig
 import { assignmentSchedule } from '../../domain/requests/requestRequirements';
 import { isDomainError } from '../../domain/errors';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { fulfilRequest } from '../requests/fulfilRequest';
-import { insertClaimedRequest, withdrawUnchangedRequest } from '../requests/requestWrites';
-import { carryOut, systemRequest } from '../requests/systemRequests';
+import { carryOut, carryOutClaimed, systemRequest } from '../requests/systemRequests';
 import { durationMillis } from '../../domain/policies/durations';
 import type { AutomaticPolicy } from './automaticPolicies';
 
@@ -26,21 +24,8 @@ function automaticRequest(deps: EntitlementDeps, auto: AutomaticPolicy, requestT
  * Assigns a matching user through a system-made `adminAdd` request, delivered as any other. A user who already
  * holds the package, or has a request open for it, keeps what they have (false).
  */
-export async function assignAutomatically(deps: EntitlementDeps, auto: AutomaticPolicy, userId: string): Promise<boolean> {
-  let stored;
-  try {
-    stored = await insertClaimedRequest(deps, automaticRequest(deps, auto, 'adminAdd', userId));
-  } catch (error) {
-    if (isDomainError(error) && error.code === 'conflict') return false;
-    throw error;
-  }
-  try {
-    await fulfilRequest(deps, stored);
-  } catch (error) {
-    await withdrawUnchangedRequest(deps, stored);
-    throw error;
-  }
-  return true;
+export function assignAutomatically(deps: EntitlementDeps, auto: AutomaticPolicy, userId: string): Promise<boolean> {
+  return carryOutClaimed(deps, automaticRequest(deps, auto, 'adminAdd', userId));
 }
 
 /**

@@ -9,7 +9,7 @@ import { about, notify } from '../notifications/notify';
 import { closeRequest, inState, replaceRequest } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
 import { approverContextOf } from '../requests/approverContext';
-import { carryOut, systemRequest } from '../requests/systemRequests';
+import { carryOut, systemRemovalOf } from '../requests/systemRequests';
 import { recoverRequest } from '../requests/recoverRequest';
 import { flushAuditOutbox } from '../requests/auditOutbox';
 import type { StoredDocument } from '../../store/documentTable';
@@ -77,16 +77,7 @@ async function expireAssignment(deps: EntitlementDeps, item: DueItem<ExpirationK
   const a = assignment.value;
   await carryOut(
     deps,
-    systemRequest(deps, {
-      requestType: 'systemRemove',
-      justification: 'The assignment reached the end of its schedule.',
-      schedule: a.schedule,
-      accessPackageId: a.accessPackageId,
-      assignmentPolicyId: a.assignmentPolicyId,
-      catalogId: a.catalogId,
-      targetId: a.targetId,
-      assignmentId: a.id,
-    }),
+    systemRemovalOf(deps, a, 'The assignment reached the end of its schedule.'),
   );
   await notify(deps, about(a), (s) => accessExpired([a.targetId], s));
   return 'processed';

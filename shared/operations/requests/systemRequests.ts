@@ -1,7 +1,10 @@
+import type { Assignment } from '../../domain/assignments/assignment';
+import { isDomainError } from '../../domain/errors';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { fulfilRequest } from './fulfilRequest';
-import { insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from './requestWrites';
+import { insertClaimedRequest, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from './requestWrites';
+import type { StoredDocument } from '../../store/documentTable';
 
 type SystemRequestFields = Pick<
   AssignmentRequest,
@@ -23,9 +26,42 @@ export function systemRequest(deps: EntitlementDeps, fields: SystemRequestFields
   };
 }
 
+/** The system's removal of one assignment, its justification saying why (an expiry, a review's decision). */
+export function systemRemovalOf(deps: EntitlementDeps, assignment: Assignment, justification: string): AssignmentRequest {
+  return systemRequest(deps, {
+    requestType: 'systemRemove',
+    justification,
+    schedule: assignment.schedule,
+    accessPackageId: assignment.accessPackageId,
+    assignmentPolicyId: assignment.assignmentPolicyId,
+    catalogId: assignment.catalogId,
+    targetId: assignment.targetId,
+    assignmentId: assignment.id,
+  });
+}
+
 /** Stores a system request and carries it out; one that fails before it changed anything is taken back. */
 export async function carryOut(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
-  const stored = await insertRequest(deps, request);
+  await fulfilOrWithdraw(deps, await insertRequest(deps, request));
+}
+
+/**
+ * Like `carryOut`, for a request that claims its target's package (an assignment made for someone): when the target
+ * already holds the package or has a request open for it, nothing is made (false).
+ */
+export async function carryOutClaimed(deps: EntitlementDeps, request: AssignmentRequest): Promise<boolean> {
+  let stored;
+  try {
+    stored = await insertClaimedRequest(deps, request);
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'conflict') return false;
+    throw error;
+  }
+  await fulfilOrWithdraw(deps, stored);
+  return true;
+}
+
+async function fulfilOrWithdraw(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<void> {
   try {
     await fulfilRequest(deps, stored);
   } catch (error) {

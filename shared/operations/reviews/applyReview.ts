@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import { removesAccess, type ApplyResult, type ReviewDecision, type ReviewInstance } from '../../domain/reviews/accessReview';
 import type { StoredDocument } from '../../store/documentTable';
 import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
-import { carryOut, systemRequest } from '../requests/systemRequests';
+import { carryOut, systemRemovalOf } from '../requests/systemRequests';
 
 /** Items applied between two writes of their results: the writes go 100 to a transaction. */
 const ITEMS_PER_ROUND = 100;
@@ -57,16 +57,7 @@ async function applyItem(deps: EntitlementDeps, instance: ReviewInstance, item: 
   try {
     await carryOut(
       deps,
-      systemRequest(deps, {
-        requestType: 'systemRemove',
-        justification: `Access review ${instance.id} of assignment policy ${instance.policyId}: ${why}.`,
-        schedule: a.schedule,
-        accessPackageId: a.accessPackageId,
-        assignmentPolicyId: a.assignmentPolicyId,
-        catalogId: a.catalogId,
-        targetId: a.targetId,
-        assignmentId: a.id,
-      }),
+      systemRemovalOf(deps, a, `Access review ${instance.id} of assignment policy ${instance.policyId}: ${why}.`),
     );
   } catch (error) {
     await deps.audit.record({ actorId, action: 'applyReviewDecision.failed', entityType: 'accessReviewDecision', entityId: item.id, before: item, after: { reason: error instanceof Error ? error.message : String(error) } });

@@ -18,11 +18,9 @@ import type { Workflow, WorkflowTask } from '../../domain/workflows/workflow';
 import { argumentOf } from '../../domain/workflows/workflowInput';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { fulfilRequest } from '../requests/fulfilRequest';
 import { cancelOpenRequest, isOpen } from '../requests/requestActions';
-import { insertClaimedRequest, withdrawUnchangedRequest } from '../requests/requestWrites';
 import { checkSeparationOfDuties } from '../requests/separationOfDuties';
-import { carryOut, systemRequest } from '../requests/systemRequests';
+import { carryOut, carryOutClaimed, systemRequest } from '../requests/systemRequests';
 import type { ScopedUser } from './workflowScope';
 
 /** What a task works on: the user, and the workflow it belongs to (named in the requests it makes). */
@@ -91,19 +89,8 @@ async function requestAccessPackage({ deps, workflow, user }: TaskContext, packa
     targetId: user.id,
     assignmentId: null,
   });
-  let stored;
-  try {
-    stored = await insertClaimedRequest(deps, request);
-  } catch (error) {
-    if (isDomainError(error) && error.code === 'conflict') return;
-    throw error;
-  }
-  try {
-    await fulfilRequest(deps, stored);
-  } catch (error) {
-    await withdrawUnchangedRequest(deps, stored);
-    throw error;
-  }
+  // A user who already holds the package, or has a request open for it, keeps what they have.
+  await carryOutClaimed(deps, request);
 }
 
 const DIRECT_ASSIGNMENT_SCOPES = new Set(['notSpecified', 'specificDirectoryUsers', 'allMemberUsers', 'allDirectoryUsers']);
