@@ -23,6 +23,8 @@ const GRADY = '764ae4d4-359e-4d02-9cb2-5c12903c3ad2'; // Finance Approvers: a re
 const REVIEWERS = '1e036ff5-150f-47fd-9da7-e515e33a2538'; // Finance Approvers
 const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 const CATALOG_OWNER = 'ae79f266-94d4-4dab-b730-feca7e132178';
+const MARKETING_GROUP = '787b1186-31fd-4a9d-851d-62b5bd703358';
+const FABRIKAM_TENANT = '7a1c2e3d-4b5f-4a6b-9c7d-8e9f0a1b2c3d';
 const REQUEST_TASK = 'c1ec1e76-f374-4375-aaa6-0bb6bd4c60be';
 const EM = '/identityGovernance/entitlementManagement';
 const RBAC = '/roleManagement/entitlementManagement';
@@ -116,8 +118,24 @@ async function entitlementManagement(): Promise<{ catalogId: string; packageId: 
     assignment: { targetId: MEGAN, accessPackageId: pkg.id, assignmentPolicyId: selfService.id },
     answers: [{ '@odata.type': '#microsoft.graph.accessPackageAnswerString', value: 'Launch', answeredQuestion: { id: (await admin.get(`${EM}/assignmentPolicies/${selfService.id}`)).questions[0].id } }],
   });
+  // A package assigned by rule: attributeRuleMembers and automaticRequestSettings.
+  const byRule = await admin.post(`${EM}/accessPackages`, { displayName: 'By rule', catalog: { id: catalog.id } });
+  await admin.post(`${EM}/assignmentPolicies`, {
+    displayName: 'Nobody by rule',
+    allowedTargetScope: 'specificDirectoryUsers',
+    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: 'user.department -eq "Nobody"', description: 'none' }],
+    automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true, gracePeriodBeforeAccessRemoval: 'P7D' },
+    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+    expiration: { type: 'noExpiration' },
+    accessPackage: { id: byRule.id },
+  });
+  await admin.post(`${EM}/accessPackages/${pkg.id}/incompatibleAccessPackages/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0${EM}/accessPackages/${byRule.id}` });
+  await admin.post(`${EM}/accessPackages/${pkg.id}/incompatibleGroups/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/groups/${MARKETING_GROUP}` });
   const domainName = `partner${randomBytes(4).toString('hex')}.example`;
   const organization = await admin.post(`${EM}/connectedOrganizations`, { displayName: 'Partner', description: 'A partner', identitySources: [{ '@odata.type': '#microsoft.graph.domainIdentitySource', domainName, displayName: domainName }] });
+  const fabrikam = await admin.post(`${EM}/connectedOrganizations`, { displayName: 'Fabrikam', identitySources: [{ '@odata.type': '#microsoft.graph.azureActiveDirectoryTenant', tenantId: FABRIKAM_TENANT, displayName: 'Fabrikam' }] });
+  await admin.post(`${EM}/connectedOrganizations/${fabrikam.id}/internalSponsors/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/users/${GRADY}` });
+  await admin.post(`${EM}/connectedOrganizations/${fabrikam.id}/internalSponsors/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/groups/${REVIEWERS}` });
 
   await answer(area, 'accessPackageCatalog', `${EM}/catalogs`);
   await answer(area, 'accessPackageCatalog', `${EM}/catalogs/${catalog.id}?$expand=accessPackages`);
@@ -139,6 +157,17 @@ async function entitlementManagement(): Promise<{ catalogId: string; packageId: 
   await answer(area, 'entitlementManagementSettings', `${EM}/settings`);
   await answer(area, 'connectedOrganization', `${EM}/connectedOrganizations`);
   await answer(area, 'connectedOrganization', `${EM}/connectedOrganizations/${organization.id}`);
+  await answer(area, 'connectedOrganization', `${EM}/connectedOrganizations/${fabrikam.id}`);
+  await answer(area, 'directoryObject', `${EM}/connectedOrganizations/${fabrikam.id}/internalSponsors`);
+  await answer(area, 'accessPackage', `${EM}/accessPackages/${pkg.id}/incompatibleAccessPackages`);
+  await answer(area, 'accessPackage', `${EM}/accessPackages/${byRule.id}/accessPackagesIncompatibleWith`);
+  await answer(area, 'group', `${EM}/accessPackages/${pkg.id}/incompatibleGroups`);
+  await answer(area, 'accessPackageCatalog', `${EM}/accessPackages/${pkg.id}/catalog`);
+  await answer(area, 'accessPackageAssignmentPolicy', `${EM}/accessPackages/${byRule.id}/assignmentPolicies`);
+  const asMegan = (path: string) => call(MEGAN, 'GET', path);
+  await answer(area, 'accessPackage', `${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`, asMegan);
+  await answer(area, 'accessPackageAssignmentRequest', `${EM}/assignmentRequests/filterByCurrentUser(on='target')`, asMegan);
+  await answer(area, 'accessPackageAssignment', `${EM}/assignments/filterByCurrentUser(on='target')`, (path) => call(OWEN, 'GET', path));
   return { catalogId: catalog.id, packageId: pkg.id, policyId: policy.id };
 }
 
@@ -147,7 +176,8 @@ async function roleManagement(catalogId: string): Promise<void> {
   await admin.post(`${RBAC}/roleAssignments`, { principalId: LIAM, roleDefinitionId: CATALOG_OWNER, appScopeId: `/AccessPackageCatalog/${catalogId}` });
   await answer(area, 'unifiedRoleDefinition', `${RBAC}/roleDefinitions`);
   await answer(area, 'unifiedRoleDefinition', `${RBAC}/roleDefinitions/${CATALOG_OWNER}`);
-  await answer(area, 'unifiedRoleAssignment', `${RBAC}/roleAssignments?$filter=${encodeURIComponent(`appScopeId eq '/AccessPackageCatalog/${catalogId}'`)}`);
+  const assignments = await answer(area, 'unifiedRoleAssignment', `${RBAC}/roleAssignments?$filter=${encodeURIComponent(`appScopeId eq '/AccessPackageCatalog/${catalogId}'`)}&$expand=principal,roleDefinition`);
+  await answer(area, 'unifiedRoleAssignment', `${RBAC}/roleAssignments/${assignments.value[0].id}`);
 }
 
 async function accessReviews(definitionId: string): Promise<void> {
@@ -163,7 +193,11 @@ async function accessReviews(definitionId: string): Promise<void> {
   await answer(area, 'accessReviewInstance', `${AR}/definitions/${definitionId}/instances/${instanceId}`);
   await answer(area, 'accessReviewInstanceDecisionItem', decisions);
   await answer(area, 'accessReviewInstanceDecisionItem', `${decisions}/${item.id}`);
-  await answer(area, 'accessReviewInstanceDecisionItem', `${AR}/decisions/filterByCurrentUser(on='reviewer')`, (path) => call(GRADY, 'GET', path));
+  const asGrady = (path: string) => call(GRADY, 'GET', path);
+  await answer(area, 'accessReviewInstanceDecisionItem', `${AR}/decisions/filterByCurrentUser(on='reviewer')`, asGrady);
+  await answer(area, 'accessReviewScheduleDefinition', `${AR}/definitions/filterByCurrentUser(on='reviewer')`, asGrady);
+  await answer(area, 'accessReviewInstance', `${AR}/definitions/${definitionId}/instances/filterByCurrentUser(on='reviewer')`, asGrady);
+  await answer(area, 'accessReviewInstanceDecisionItem', `${decisions}/filterByCurrentUser(on='reviewer')`, asGrady);
 }
 
 async function lifecycleWorkflows(packageId: string, policyId: string): Promise<void> {
@@ -197,6 +231,20 @@ async function lifecycleWorkflows(packageId: string, policyId: string): Promise<
   await answer(area, 'identityGovernance.taskDefinition', `${LW}/taskDefinitions`);
   await answer(area, 'identityGovernance.taskDefinition', `${LW}/taskDefinitions/${REQUEST_TASK}`);
   await answer(area, 'identityGovernance.lifecycleManagementSettings', `${LW}/settings`);
+  await answer(area, 'identityGovernance.workflow', `${base}?$expand=createdBy,lastModifiedBy`);
+  await answer(area, 'identityGovernance.workflowVersion', `${base}/versions/1`);
+  await answer(area, 'user', `${base}/executionScope`);
+  const leaver = await admin.post(`${LW}/workflows`, {
+    category: 'leaver',
+    displayName: 'Leavers',
+    isEnabled: false,
+    isSchedulingEnabled: false,
+    executionConditions: { '@odata.type': `${NS}onDemandExecutionOnly` },
+    tasks: [{ displayName: 'Remove all access package assignments', taskDefinitionId: '42ae2956-193d-4f39-be06-691b8ac4fa1d', arguments: [] }],
+  });
+  await call(GLOBAL_ADMIN, 'DELETE', `${LW}/workflows/${leaver.id}`);
+  await answer(area, 'identityGovernance.workflow', `${LW}/deletedItems/workflows`);
+  await answer(area, 'identityGovernance.workflow', `${LW}/deletedItems/workflows/${leaver.id}`);
 }
 
 /** Misfits by area, as `${type} ${path}` keys (array indexes dropped) with the answers they came from. */
