@@ -148,8 +148,10 @@ async function entitlementManagement(): Promise<{ catalogId: string; packageId: 
   await answer(area, 'accessPackageResourceRoleScope', `${EM}/accessPackages/${pkg.id}/resourceRoleScopes?$expand=role,scope`);
   await answer(area, 'accessPackageAssignmentPolicy', `${EM}/assignmentPolicies`);
   await answer(area, 'accessPackageAssignmentPolicy', `${EM}/assignmentPolicies/${selfService.id}?$expand=accessPackage,catalog`);
-  await answer(area, 'accessPackageAssignmentRequest', `${EM}/assignmentRequests?$expand=requestor,accessPackage`);
-  await answer(area, 'accessPackageAssignment', `${EM}/assignments?$expand=target,accessPackage,assignmentPolicy`);
+  const requests = await answer(area, 'accessPackageAssignmentRequest', `${EM}/assignmentRequests?$expand=requestor,accessPackage`);
+  await answer(area, 'accessPackageAssignmentRequest', `${EM}/assignmentRequests/${requests.value[0].id}`);
+  const assignments = await answer(area, 'accessPackageAssignment', `${EM}/assignments?$expand=target,accessPackage,assignmentPolicy`);
+  await answer(area, 'accessPackageAssignment', `${EM}/assignments/${assignments.value[0].id}`);
   const asGrady = (path: string) => call(GRADY, 'GET', path);
   const approval = (await answer(area, 'approval', `${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`, asGrady)).value[0];
   await answer(area, 'approval', `${EM}/accessPackageAssignmentApprovals/${approval.id}`, asGrady);
@@ -166,6 +168,7 @@ async function entitlementManagement(): Promise<{ catalogId: string; packageId: 
   await answer(area, 'accessPackageAssignmentPolicy', `${EM}/accessPackages/${byRule.id}/assignmentPolicies`);
   const asMegan = (path: string) => call(MEGAN, 'GET', path);
   await answer(area, 'accessPackage', `${EM}/accessPackages/filterByCurrentUser(on='allowedRequestor')`, asMegan);
+  await answer(area, 'accessPackageAssignmentRequestRequirements', `${EM}/accessPackages/${pkg.id}/getApplicablePolicyRequirements`, (path) => call(MEGAN, 'POST', path));
   await answer(area, 'accessPackageAssignmentRequest', `${EM}/assignmentRequests/filterByCurrentUser(on='target')`, asMegan);
   await answer(area, 'accessPackageAssignment', `${EM}/assignments/filterByCurrentUser(on='target')`, (path) => call(OWEN, 'GET', path));
   return { catalogId: catalog.id, packageId: pkg.id, policyId: policy.id };
@@ -198,6 +201,12 @@ async function accessReviews(definitionId: string): Promise<void> {
   await answer(area, 'accessReviewScheduleDefinition', `${AR}/definitions/filterByCurrentUser(on='reviewer')`, asGrady);
   await answer(area, 'accessReviewInstance', `${AR}/definitions/${definitionId}/instances/filterByCurrentUser(on='reviewer')`, asGrady);
   await answer(area, 'accessReviewInstanceDecisionItem', `${decisions}/filterByCurrentUser(on='reviewer')`, asGrady);
+  // Stopped: the decisions are applied (the unreviewed removed), which the instance, items and requests then show.
+  await admin.post(`${AR}/definitions/${definitionId}/instances/${instanceId}/stop`, undefined);
+  await answer(area, 'accessReviewInstance', `${AR}/definitions/${definitionId}/instances/${instanceId}`);
+  await answer(area, 'accessReviewInstanceDecisionItem', decisions);
+  await answer('entitlementManagement', 'accessPackageAssignmentRequest', `${EM}/assignmentRequests?$filter=${encodeURIComponent("requestType eq 'systemRemove'")}`);
+  await answer('entitlementManagement', 'accessPackageAssignment', `${EM}/assignments?$filter=${encodeURIComponent("state eq 'expired'")}`);
 }
 
 async function lifecycleWorkflows(packageId: string, policyId: string): Promise<void> {
