@@ -21,7 +21,7 @@ export const DECISIONS: QueryCapabilities = {
   filter: { id: 'guid', decision: 'string', recommendation: 'string', applyResult: 'string', reviewedDateTime: 'dateTime', 'principal/id': 'guid' },
   select: [
     'id', 'accessReviewId', 'decision', 'recommendation', 'justification', 'reviewedBy', 'reviewedDateTime', 'applyResult', 'appliedBy', 'appliedDateTime',
-    'principalLink', 'resourceLink', 'principal', 'resource', 'target',
+    'principalLink', 'resourceLink', 'principal', 'resource',
   ],
   orderBy: ['decision', 'reviewedDateTime', 'recommendation'],
   count: true,

@@ -151,7 +151,6 @@ export function decisionView(deps: EntitlementDeps): EntityView<ReviewDecision> 
           accessPackageId: d.accessPackageId,
           accessPackageDisplayName: definition?.accessPackageDisplayName ?? null,
         },
-        target: { '@odata.type': '#microsoft.graph.accessReviewInstanceDecisionItemUserTarget', userId: d.principalId, userDisplayName: d.principalDisplayName, userPrincipalName: d.principalUserPrincipalName },
       };
     },
   };

@@ -70,9 +70,9 @@ export const workflowView: EntityView<Workflow> = {
   },
 };
 
-/** A workflow version (workflowVersion): the workflow as it was, with its tasks. */
+/** A workflow version (workflowVersion): the workflow as it was, with its tasks; its number is versionNumber (v1.0 has no `version` here). */
 export const versionView = plain<Workflow>((workflow) => {
-  const { id: _id, deletedDateTime: _deleted, nextScheduleRunDateTime: _next, ...rest } = workflowBase(workflow);
+  const { id: _id, version: _version, deletedDateTime: _deleted, nextScheduleRunDateTime: _next, ...rest } = workflowBase(workflow);
   return { versionNumber: workflow.version, ...rest, tasks: workflow.tasks.map(taskView) };
 });
 
