@@ -12,6 +12,11 @@ export interface Caller {
   /** An application calling as itself: `idtyp` = `app`, or no `scp` and `oid` equal to `sub` (see callerFromClaims). */
   isApplication: boolean;
   email: string | undefined;
+  /**
+   * Whether the issuer says the domain of `email` belongs to the caller's tenant (the `xms_edov` optional claim).
+   * Any tenant can put any address in `email`, so an external caller's address is trusted only when this is true.
+   */
+  emailVerified?: boolean;
   /** The `name` claim, when there is one: how an external caller is named before they are in the directory. */
   displayName?: string;
   /** Set for a caller from another tenant than the governed one (see withHomeTenant); absent for our own. */
@@ -31,6 +36,7 @@ const SCOPES = ['http://schemas.microsoft.com/identity/claims/scope', 'scp'];
 const SUBJECT = ['sub', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier'];
 const NAME = ['name', 'http://schemas.microsoft.com/identity/claims/displayname'];
 const EMAIL = ['email', 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'];
+const EMAIL_DOMAIN_OWNER_VERIFIED = ['xms_edov'];
 
 /**
  * The caller the claims describe. `roleTypes` are the claim types that carry roles (easyauth may rename them).
@@ -53,6 +59,7 @@ export function callerFromClaims(claimValues: ClaimValues, roleTypes: readonly s
     // application and never the user's object id (Microsoft's access token claims reference).
     isApplication: first(['idtyp']) === 'app' || (scopes === undefined && subject !== undefined && subject.toLowerCase() === objectId.toLowerCase()),
     email: first(EMAIL),
+    emailVerified: ['true', '1'].includes(first(EMAIL_DOMAIN_OWNER_VERIFIED)?.toLowerCase() ?? ''),
     ...(first(NAME) ? { displayName: first(NAME) } : {}),
   };
 }

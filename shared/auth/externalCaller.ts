@@ -2,7 +2,8 @@ import type { Caller } from './caller';
 
 /**
  * A caller from another tenant (DESIGN §2.4): not a member of this directory, so known only by what their token
- * says. Portcullis matches them to a connected organization by `tenantId` first, then by the domain of `email`.
+ * says. Portcullis matches them to a connected organization by `tenantId` first, then by the domain of `email` when
+ * the token vouches for it.
  */
 export interface ExternalIdentity {
   /** Their home tenant (`tid`), in lower case. */
@@ -11,6 +12,8 @@ export interface ExternalIdentity {
   email: string | undefined;
   /** The domain of `email` (after the last `@`), in lower case. */
   domain: string | undefined;
+  /** Whether the token vouches for the address (see Caller.emailVerified): only then does it identify them. */
+  emailVerified: boolean;
 }
 
 /**
@@ -24,7 +27,7 @@ export function withHomeTenant(caller: Caller, governedTenantId: string | undefi
   const email = caller.email?.trim().toLowerCase() || undefined;
   const at = email?.lastIndexOf('@') ?? -1;
   const domain = email && at > 0 && at < email.length - 1 ? email.slice(at + 1) : undefined;
-  return { ...caller, external: { tenantId, email, domain } };
+  return { ...caller, external: { tenantId, email, domain, emailVerified: caller.emailVerified === true } };
 }
 
 /** Whether the caller comes from another tenant. */

@@ -40,13 +40,16 @@ interface Outsider {
   tenantId: string;
   email: string;
   name: string;
+  emailVerified: boolean;
 }
 
-const outsider = (tenantId: string, email: string, name: string): Outsider => ({ objectId: randomUUID(), tenantId, email, name });
+const outsider = (tenantId: string, email: string, name: string, emailVerified = false): Outsider => ({ objectId: randomUUID(), tenantId, email, name, emailVerified });
 const principalOf = (who: Outsider) =>
   clientPrincipal(who.objectId, who.tenantId, [
     { typ: 'preferred_username', val: who.email },
     { typ: 'name', val: who.name },
+    // The issuer vouches that the address's domain is the tenant's (the `xms_edov` optional claim).
+    ...(who.emailVerified ? [{ typ: 'xms_edov', val: 'true' }] : []),
   ]);
 
 async function send(principal: string, method: string, path: string, body?: unknown): Promise<Answer> {
@@ -281,6 +284,49 @@ describe('who from outside is admitted', () => {
       // Configured, Fabrikam's users are admitted by the same policy.
       const fabrikamUser = principalOf(outsider(FABRIKAM_TENANT, 'fred@fabrikam.com', 'Fred'));
       expect((await ok(fabrikamUser, 'POST', `${EM}/accessPackages/${packageId}/getApplicablePolicyRequirements`)).value).toHaveLength(1);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('what the address in a token cannot do (any tenant can write any address)', () => {
+  it(
+    'matches a connected organization by email domain only when the token vouches for the address',
+    async () => {
+      const catalogId = await catalogWithFalcon('Partner by domain');
+      const partner = await asAdmin('POST', `${EM}/connectedOrganizations`, {
+        displayName: 'Partner by domain',
+        identitySources: [{ '@odata.type': '#microsoft.graph.domainIdentitySource', domainName: 'partner.example', displayName: 'Partner' }],
+      });
+      const { packageId } = await packageFor(catalogId, 'Falcon for the partner', { allowedTargetScope: 'specificConnectedOrganizationUsers', specificAllowedTargets: [organizationMembers(partner.id)] });
+      const anyTenant = '2a4c6e8f-1b3d-4f5a-8c7e-9d0b2f4a6c8e';
+
+      await refusedWithoutChange(principalOf(outsider(anyTenant, 'eve@partner.example', 'Eve')), 'POST', `${EM}/assignmentRequests`, requestFor(packageId), 403);
+      const vouched = await ok(principalOf(outsider(anyTenant, 'pat@partner.example', 'Pat', true)), 'POST', `${EM}/assignmentRequests`, requestFor(packageId));
+      expect((await asAdmin('GET', `${EM}/assignmentRequests/${vouched.id}`)).state).toBe('pendingApproval');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'never makes a requestor from outside into a member who has their address: the request fails and shows the member nothing',
+    async () => {
+      const catalogId = await catalogWithFalcon('Open to anyone outside, no approval');
+      const { packageId } = await packageFor(catalogId, 'Falcon without approval', {
+        allowedTargetScope: 'allExternalUsers',
+        requestApprovalSettings: { isApprovalRequiredForAdd: false, isRequestorJustificationRequired: false, stages: [] },
+      });
+      const pretender = outsider('7c9e1a3b-5d7f-4b2a-9c4e-6f8a0b2c4d6e', 'megan.bowen@contoso.com', 'Not Megan', true);
+      const membersBefore = await groupMembers(FALCON_GROUP);
+
+      const submitted = await ok(principalOf(pretender), 'POST', `${EM}/assignmentRequests`, requestFor(packageId));
+
+      await waitUntil(async () => (await asAdmin('GET', `${EM}/assignmentRequests/${submitted.id}`)).state === 'deliveryFailed', 30_000);
+      expect(await groupMembers(FALCON_GROUP)).toEqual(membersBefore);
+      expect(await directoryUserByMail('megan.bowen@contoso.com')).toMatchObject({ id: MEGAN, userType: 'Member' });
+      expect((await ok(principalOf(pretender), 'GET', `${EM}/assignments/filterByCurrentUser(on='target')`)).value).toEqual([]);
+      const theirRequests = (await ok(principalOf(pretender), 'GET', `${EM}/assignmentRequests/filterByCurrentUser(on='target')`)).value as Array<{ id: string }>;
+      expect(theirRequests.map((r) => r.id)).toEqual([submitted.id]);
     },
     TIMEOUT,
   );

@@ -36,7 +36,7 @@ describe('the caller from x-ms-client-principal', () => {
         { typ: 'preferred_username', val: 'u1@contoso.com' },
       ]),
     );
-    expect(caller).toEqual({ objectId: 'u1', tenantId: 't1', scopes: ['EntitlementManagement.Read.All', 'User.Read'], roles: ['A', 'B'], isApplication: false, email: 'u1@contoso.com' });
+    expect(caller).toEqual({ objectId: 'u1', tenantId: 't1', scopes: ['EntitlementManagement.Read.All', 'User.Read'], roles: ['A', 'B'], isApplication: false, email: 'u1@contoso.com', emailVerified: false });
     expect(callerFromClientPrincipal(principal([{ typ: 'oid', val: 'a1' }, { typ: 'idtyp', val: 'app' }]))).toMatchObject({ objectId: 'a1', isApplication: true, scopes: undefined });
   });
 
@@ -149,7 +149,7 @@ describe('the authorization decision', () => {
     const lookups: string[] = [];
     const roleAssignments = { ofPrincipal: async (id: string) => (lookups.push(id), [owner('c1')]) } as unknown as RoleAssignmentStore;
     const { administrators, lookups: directoryLookups } = administratorsWith({ admin: [IGA] });
-    const access = new CallerAccess({ ...user('admin'), external: { tenantId: 'other', email: 'x@fabrikam.com', domain: 'fabrikam.com' } }, administrators, roleAssignments);
+    const access = new CallerAccess({ ...user('admin'), external: { tenantId: 'other', email: 'x@fabrikam.com', domain: 'fabrikam.com', emailVerified: true } }, administrators, roleAssignments);
     expect(await access.allows('read', 'c1')).toBe(false);
     expect(await access.allows('manageTenant')).toBe(false);
     expect(await access.allows('selfService')).toBe(true);

@@ -23,7 +23,7 @@ describe('callerFromRequest in easyauth mode', () => {
       EASYAUTH,
     );
 
-    expect(caller).toEqual({ objectId: 'u1', tenantId: 't1', scopes: ['EntitlementManagement.Read.All'], roles: ['A'], isApplication: false, email: 'u1@contoso.com' });
+    expect(caller).toEqual({ objectId: 'u1', tenantId: 't1', scopes: ['EntitlementManagement.Read.All'], roles: ['A'], isApplication: false, email: 'u1@contoso.com', emailVerified: false });
   });
 
   it('marks a caller of another tenant than TENANT_ID external, with their email domain, and ours not', async () => {
@@ -32,8 +32,11 @@ describe('callerFromRequest in easyauth mode', () => {
     const from = (tid: string, email?: string) =>
       callerFromRequest(request({ 'x-ms-client-principal': principal([{ typ: 'oid', val: 'U1' }, { typ: 'tid', val: tid }, ...(email ? [{ typ: 'preferred_username', val: email }] : [])]) }), settings);
 
-    expect((await from('A7E6A4AB-5E53-4B97-B2B1-4D3C6A8E53A1', 'Ben@Fabrikam.COM'))?.external).toEqual({ tenantId: 'a7e6a4ab-5e53-4b97-b2b1-4d3c6a8e53a1', email: 'ben@fabrikam.com', domain: 'fabrikam.com' });
-    expect((await from('a7e6a4ab-5e53-4b97-b2b1-4d3c6a8e53a1'))?.external).toEqual({ tenantId: 'a7e6a4ab-5e53-4b97-b2b1-4d3c6a8e53a1', email: undefined, domain: undefined });
+    expect((await from('A7E6A4AB-5E53-4B97-B2B1-4D3C6A8E53A1', 'Ben@Fabrikam.COM'))?.external).toEqual({ tenantId: 'a7e6a4ab-5e53-4b97-b2b1-4d3c6a8e53a1', email: 'ben@fabrikam.com', domain: 'fabrikam.com', emailVerified: false });
+    expect((await from('a7e6a4ab-5e53-4b97-b2b1-4d3c6a8e53a1'))?.external).toEqual({ tenantId: 'a7e6a4ab-5e53-4b97-b2b1-4d3c6a8e53a1', email: undefined, domain: undefined, emailVerified: false });
+    // Only the issuer's `xms_edov` makes the address the caller's own.
+    const vouched = principal([{ typ: 'oid', val: 'U1' }, { typ: 'tid', val: 'a7e6a4ab-5e53-4b97-b2b1-4d3c6a8e53a1' }, { typ: 'email', val: 'ben@fabrikam.com' }, { typ: 'xms_edov', val: 'true' }]);
+    expect((await callerFromRequest(request({ 'x-ms-client-principal': vouched }), settings))?.external?.emailVerified).toBe(true);
     expect((await from(TENANT.toUpperCase(), 'megan@contoso.com'))?.external).toBeUndefined();
     // Without a governed tenant id there is nothing to compare with: nobody is external.
     expect((await callerFromRequest(request({ 'x-ms-client-principal': principal([{ typ: 'oid', val: 'U1' }, { typ: 'tid', val: 'other' }]) }), EASYAUTH))?.external).toBeUndefined();

@@ -19,6 +19,11 @@ export interface AccessPackageSubject {
   /** The tenant and object id of their home identity, for an external caller (DESIGN §2.4). */
   homeTenantId: string | null;
   homeObjectId: string | null;
+  /**
+   * For an external caller's subject: whether their token vouched for the address (`xms_edov`). Only then may the
+   * subject take over a guest already in the directory with that address.
+   */
+  emailVerified?: boolean;
   /** `governed` once Portcullis invited them: only then does the external user lifecycle apply to them. */
   subjectLifecycle: 'notDefined' | 'notGoverned' | 'governed';
   /** The invitation, once one was started: `inviting` is written before POST /invitations, so a retry knows the guest is ours. */

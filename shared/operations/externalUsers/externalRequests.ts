@@ -67,6 +67,7 @@ export async function submitExternalRequest(deps: EntitlementDeps, caller: Calle
     connectedOrganizationId: organization.id,
     homeTenantId: identity.tenantId,
     homeObjectId: caller.objectId,
+    emailVerified: identity.emailVerified,
   });
   return submitAssignmentRequest(deps, caller, body, { targetSubject: subject });
 }

@@ -33,12 +33,30 @@ export async function inviteSubject(deps: EntitlementDeps, subjectId: string, re
   }
   if (!stored.value.invitation) {
     const existing = await deps.directory.findUserByEmail(stored.value.email);
-    if (existing) return bind(deps, stored, existing, false, 'bindAccessPackageSubject');
+    if (existing) {
+      refuseTakeover(stored.value, existing);
+      return bind(deps, stored, existing, false, 'bindAccessPackageSubject');
+    }
     stored = await deps.subjects.replace(stored, { ...stored.value, invitation: { state: 'inviting', requestId, startedDateTime: nowIso(deps), invitedDateTime: null } });
   }
   // `inviting`: an earlier attempt may have made the guest and lost the answer.
   const guest = (await deps.directory.findUserByEmail(stored.value.email)) ?? (await invite(deps, stored));
   return bind(deps, stored, guest, true, 'inviteExternalUser');
+}
+
+/**
+ * An external caller's address comes from their token, which any tenant can write: their subject never becomes a
+ * member of this directory, and becomes a guest already here only when the token vouched for the address. (An
+ * administrator's assignment by address has no home identity: the administrator vouches.)
+ */
+function refuseTakeover(subject: AccessPackageSubject, existing: DirectoryUser): void {
+  if (!subject.homeObjectId) return;
+  if (existing.userType !== 'Guest') {
+    throw new DomainError('conflict', `The address '${subject.email}' belongs to a member of this directory, not to someone from outside it.`);
+  }
+  if (!subject.emailVerified) {
+    throw new DomainError('conflict', `A guest with the address '${subject.email}' is already in the directory, and the requestor's sign-in does not vouch for that address (xms_edov).`);
+  }
 }
 
 async function invite(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>): Promise<DirectoryUser> {

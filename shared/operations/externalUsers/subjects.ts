@@ -1,4 +1,4 @@
-import { isDomainError } from '../../domain/errors';
+import { DomainError, isDomainError } from '../../domain/errors';
 import type { AccessPackageSubject } from '../../domain/subjects/accessPackageSubject';
 import type { StoredDocument } from '../../store/documentTable';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
@@ -12,6 +12,8 @@ export interface SubjectDescription {
   /** The home tenant and object id of an external caller (their token's `tid` and `oid`). */
   homeTenantId?: string | null;
   homeObjectId?: string | null;
+  /** Whether the external caller's token vouched for the address (see AccessPackageSubject.emailVerified). */
+  emailVerified?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export function newSubject(deps: EntitlementDeps, who: SubjectDescription): Acce
     connectedOrganizationId: who.connectedOrganizationId ?? null,
     homeTenantId: who.homeTenantId?.toLowerCase() ?? null,
     homeObjectId: who.homeObjectId?.toLowerCase() ?? null,
+    ...(who.emailVerified === undefined ? {} : { emailVerified: who.emailVerified }),
     subjectLifecycle: 'notDefined',
     invitation: null,
     removal: null,
@@ -54,8 +57,18 @@ export async function saveSubject(deps: EntitlementDeps, subject: AccessPackageS
 }
 
 async function findSubject(deps: EntitlementDeps, who: SubjectDescription): Promise<StoredDocument<AccessPackageSubject> | undefined> {
-  const byHome = who.homeTenantId && who.homeObjectId ? await deps.subjects.byHome(who.homeTenantId, who.homeObjectId) : undefined;
-  return byHome ?? (await deps.subjects.byEmail(who.email));
+  if (!(who.homeTenantId && who.homeObjectId)) return deps.subjects.byEmail(who.email);
+  const byHome = await deps.subjects.byHome(who.homeTenantId, who.homeObjectId);
+  if (byHome) return byHome;
+  const byEmail = await deps.subjects.byEmail(who.email);
+  if (!byEmail || isSameHome(byEmail.value, who) || (!byEmail.value.homeObjectId && who.emailVerified)) return byEmail;
+  // Any tenant can write any address into a token: an address another sign-in (or an administrator) already uses
+  // is taken over only by a token that vouches for it, and never from another home identity.
+  throw new DomainError('conflict', 'The address of your sign-in is already used by someone else here; sign in with an account whose address is verified, or ask an administrator.');
+}
+
+function isSameHome(subject: AccessPackageSubject, who: SubjectDescription): boolean {
+  return subject.homeTenantId === who.homeTenantId?.toLowerCase() && subject.homeObjectId === who.homeObjectId?.toLowerCase();
 }
 
 /** The subject of an external caller, by the tenant id and object id their token carries. */

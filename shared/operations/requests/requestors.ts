@@ -30,10 +30,13 @@ export async function requestorOf(deps: EntitlementDeps, caller: Caller): Promis
 
 /**
  * The connected organization of an external caller: the one with their tenant as identity source, else the one with
- * their email's domain (reference §1.2).
+ * their email's domain (reference §1.2) — only when the token vouches for the address, since any tenant can write
+ * a partner's domain into `email`.
  */
 export async function organizationOf(deps: EntitlementDeps, identity: ExternalIdentity): Promise<StoredConnectedOrganization | undefined> {
-  return (await connectedOrganizationOfTenant(deps, identity.tenantId)) ?? (identity.domain ? await connectedOrganizationOfDomain(deps, identity.domain) : undefined);
+  const byTenant = await connectedOrganizationOfTenant(deps, identity.tenantId);
+  if (byTenant || !identity.domain || !identity.emailVerified) return byTenant;
+  return connectedOrganizationOfDomain(deps, identity.domain);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { DirectoryUser } from '../../directory/directoryPort';
 import { mapConcurrently } from '../../concurrently';
 import type { Caller } from '../../auth/caller';
 import { DomainError } from '../../domain/errors';
@@ -34,7 +35,7 @@ export async function recordDecision(deps: EntitlementDeps, caller: Caller, defi
   const item = await findDecision(deps, instanceId, decisionId);
   requireReview('decide', { readsCatalog: false, reviews: item.value.reviewerIds.includes(caller.objectId), isApplication: caller.isApplication });
   requireJustification(instance.value, input);
-  await writeDecision(deps, caller, item, input.decision, input.justification);
+  await writeDecision(deps, await reviewerOf(deps, caller), item, input.decision, input.justification);
 }
 
 /**
@@ -48,14 +49,16 @@ export async function batchRecordDecisions(deps: EntitlementDeps, caller: Caller
   const items = (await callersItems(deps, caller, definitionId, instanceId)).filter(
     (i) => (!input.principalId || i.value.principalId === input.principalId) && (!input.resourceId || i.value.policyId === input.resourceId),
   );
-  await mapConcurrently(items, (item) => writeDecision(deps, caller, item, input.decision, input.justification));
+  const reviewer = await reviewerOf(deps, caller);
+  await mapConcurrently(items, (item) => writeDecision(deps, reviewer, item, input.decision, input.justification));
 }
 
 /** acceptRecommendations: each of the caller's undecided items takes its recommendation, where there is one. */
 export async function acceptRecommendations(deps: EntitlementDeps, caller: Caller, definitionId: string, instanceId: string): Promise<void> {
   await openInstance(deps, definitionId, instanceId);
   const items = (await callersItems(deps, caller, definitionId, instanceId)).filter((i) => i.value.decision === 'NotReviewed' && i.value.recommendation !== 'NoInfoAvailable');
-  await mapConcurrently(items, (item) => writeDecision(deps, caller, item, item.value.recommendation as 'Approve' | 'Deny', 'Accepted the recommendation (sign-in activity).'));
+  const reviewer = await reviewerOf(deps, caller);
+  await mapConcurrently(items, (item) => writeDecision(deps, reviewer, item, item.value.recommendation as 'Approve' | 'Deny', 'Accepted the recommendation (sign-in activity).'));
 }
 
 async function callersItems(deps: EntitlementDeps, caller: Caller, definitionId: string, instanceId: string): Promise<StoredDocument<ReviewDecision>[]> {
@@ -66,14 +69,24 @@ async function callersItems(deps: EntitlementDeps, caller: Caller, definitionId:
   return stored.filter((d): d is StoredDocument<ReviewDecision> => d !== undefined);
 }
 
+/** The reviewer as decisions show them: read from the directory once per call, however many items it decides. */
+interface Reviewer {
+  objectId: string;
+  user: DirectoryUser | undefined;
+}
+
+async function reviewerOf(deps: EntitlementDeps, caller: Caller): Promise<Reviewer> {
+  return { objectId: caller.objectId, user: await deps.directory.getUser(caller.objectId) };
+}
+
 /** Writes a decision on the item's ETag (a concurrent one gets 409), with its audit event. */
-async function writeDecision(deps: EntitlementDeps, caller: Caller, item: StoredDocument<ReviewDecision>, decision: DecisionValue, justification: string | null): Promise<void> {
-  const reviewer = decision === 'NotReviewed' ? undefined : await deps.directory.getUser(caller.objectId);
+async function writeDecision(deps: EntitlementDeps, reviewer: Reviewer, item: StoredDocument<ReviewDecision>, decision: DecisionValue, justification: string | null): Promise<void> {
+  const shown = decision === 'NotReviewed' ? undefined : reviewer.user;
   const after: ReviewDecision = {
-    ...decided(item.value, decision, justification, decision === 'NotReviewed' ? null : caller.objectId, nowIso(deps)),
-    reviewedByDisplayName: reviewer?.displayName ?? null,
-    reviewedByUserPrincipalName: reviewer?.userPrincipalName ?? null,
+    ...decided(item.value, decision, justification, decision === 'NotReviewed' ? null : reviewer.objectId, nowIso(deps)),
+    reviewedByDisplayName: shown?.displayName ?? null,
+    reviewedByUserPrincipalName: shown?.userPrincipalName ?? null,
   };
   await deps.reviews.decisions.replace(item, after);
-  await deps.audit.record({ actorId: caller.objectId, action: AUDIT_ACTIONS[decision], entityType: 'accessReviewDecision', entityId: item.value.id, before: item.value, after });
+  await deps.audit.record({ actorId: reviewer.objectId, action: AUDIT_ACTIONS[decision], entityType: 'accessReviewDecision', entityId: item.value.id, before: item.value, after });
 }
