@@ -142,12 +142,16 @@ function reasonFor(error: errors.JOSEError): string {
   return 'it is not a well-formed signed JWT.';
 }
 
-/** A token's claims: a string is one value (`scp` stays space separated), an array (`roles`) one value each. */
+/**
+ * A token's claims: a string is one value (`scp` stays space separated), an array (`roles`) one value each, a
+ * boolean (`xms_edov`) its text.
+ */
 function tokenClaimValues(payload: JWTPayload): ClaimValues {
   return (types) =>
     types.flatMap((type) => {
       const value = payload[type];
       if (typeof value === 'string') return [value];
+      if (typeof value === 'boolean') return [String(value)];
       return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
     });
 }

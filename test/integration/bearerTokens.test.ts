@@ -111,8 +111,17 @@ describe('bearer tokens validated against a JWKS', () => {
         roles: ['A', 'B'],
         isApplication: true,
         email: 'u1@contoso.com',
+        emailVerified: false,
       },
     });
+  });
+
+  it('takes the boolean xms_edov claim as the issuer vouching for the address', async () => {
+    const vouched = await sign(known.privateKey, known.kid, claims({ scp: 'User.Read', email: 'ben@fabrikam.com', xms_edov: true }));
+    const unvouched = await sign(known.privateKey, known.kid, claims({ scp: 'User.Read', email: 'ben@fabrikam.com', xms_edov: false }));
+
+    expect(await outcomeOf(validator, `Bearer ${vouched}`)).toMatchObject({ caller: { email: 'ben@fabrikam.com', emailVerified: true } });
+    expect(await outcomeOf(validator, `Bearer ${unvouched}`)).toMatchObject({ caller: { email: 'ben@fabrikam.com', emailVerified: false } });
   });
 
   it('takes an app-only token without the optional idtyp claim as an application: no scp, and oid equal to sub', async () => {
