@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
-import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, type RunningHost, runTimerNow } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 import { demoTenantPath } from '../../tools/graph-emulator/fixture';
@@ -45,10 +45,7 @@ async function call(userId: string, method: string, path: string, body?: unknown
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function runSweep(name: string): Promise<void> {
-  const response = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
-  expect(response.status).toBe(202);
-}
+const runSweep = (name: string) => runTimerNow(host, name);
 
 async function memberIds(groupId: string): Promise<string[]> {
   const members = (await (await fetch(`${emulator}/v1.0/groups/${groupId}/members?$select=id&$top=999`)).json()) as { value: Array<{ id: string }> };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
-import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, type RunningHost, runTimerNow } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
@@ -50,10 +50,7 @@ async function patchUser(id: string, changes: Record<string, unknown>): Promise<
   expect(response.status).toBe(204);
 }
 
-async function runSweep(name: string): Promise<void> {
-  const response = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
-  expect(response.status).toBe(202);
-}
+const runSweep = (name: string) => runTimerNow(host, name);
 
 async function members(): Promise<string[]> {
   const answer = (await (await fetch(`${emulator}/v1.0/groups/${LEGAL_GROUP}/members?$select=id&$top=999`)).json()) as { value: Array<{ id: string }> };

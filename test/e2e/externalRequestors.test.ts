@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { clientPrincipal } from '../support/graphCaller';
-import { startHost, TIMERS_DISABLED, waitUntil, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, waitUntil, type RunningHost, runTimerNow } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
@@ -72,11 +72,7 @@ async function ok(principal: string, method: string, path: string, body?: unknow
 const admin = clientPrincipal(ADMIN, TENANT);
 const asAdmin = (method: string, path: string, body?: unknown) => ok(admin, method, path, body);
 
-/** Runs the timer now, through the Azure Functions admin endpoint; answers once the run has finished. */
-async function runSweep(name: string): Promise<void> {
-  const response = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
-  expect(response.status).toBe(202);
-}
+const runSweep = (name: string) => runTimerNow(host, name);
 
 const emulatorGet = async (path: string): Promise<Answer> => {
   const response = await fetch(`${host.emulatorUrl}${path}`);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { odata, TableClient, TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
-import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, type RunningHost, runTimerNow } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
@@ -98,10 +98,7 @@ async function userCount(): Promise<number> {
   return ((await emulatorCall('GET', '/v1.0/users?$select=id&$top=999')) as { value: unknown[] }).value.length;
 }
 
-async function runSweep(name: string): Promise<void> {
-  const response = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
-  expect(response.status).toBe(202);
-}
+const runSweep = (name: string) => runTimerNow(host, name);
 
 const setLifecycle = (externalUserLifecycleAction: string, durationUntilExternalUserDeletedAfterBlocked: string) =>
   admin.api(`${EM}/settings`).patch({ externalUserLifecycleAction, durationUntilExternalUserDeletedAfterBlocked });

@@ -7,7 +7,7 @@ import { systemClock } from '../../shared/domain/clock';
 import { Tables } from '../../shared/store/tables';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
 import { deliver, send, signedRequest, webhookSecret } from '../support/hrWebhook';
-import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, type RunningHost, runTimerNow } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
@@ -109,10 +109,7 @@ async function within(ms: number, condition: () => Promise<boolean>): Promise<bo
 }
 const isMember = (group: string, user: string) => async () => (await members(group)).includes(user);
 const isNotMember = (group: string, user: string) => async () => !(await members(group)).includes(user);
-async function runSweep(name: string): Promise<void> {
-  const response = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
-  expect(response.status).toBe(202);
-}
+const runSweep = (name: string) => runTimerNow(host, name);
 async function accepted(body: unknown): Promise<void> {
   const answer = await deliver(host.url, { body, key: OLD_KEY });
   expect(answer).toMatchObject({ status: 202, body: { value: (Array.isArray(body) ? body : [body]).map(() => ({ status: 'accepted' })) } });

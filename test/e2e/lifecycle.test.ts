@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
-import { startHost, type RunningHost } from '../support/localHostProcess';
+import { startHost, type RunningHost, runTimerNow } from '../support/localHostProcess';
 import { testStorageConnectionString } from '../support/testStorage';
 
 /** Demo tenant (tools/graph-emulator/demo-tenant.json). */
@@ -40,11 +40,7 @@ afterAll(async () => {
   for await (const table of service.listTables()) if (table.name?.startsWith(prefix)) await service.deleteTable(table.name);
 });
 
-/** Runs the timer now, through the Azure Functions admin endpoint; answers once the run has finished. */
-async function runSweep(name: string): Promise<void> {
-  const response = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
-  expect(response.status).toBe(202);
-}
+const runSweep = (name: string) => runTimerNow(host, name);
 
 async function memberIds(groupId: string): Promise<string[]> {
   const members = (await (await fetch(`${emulator}/v1.0/groups/${groupId}/members?$select=id&$top=999`)).json()) as { value: Array<{ id: string }> };

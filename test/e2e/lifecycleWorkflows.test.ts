@@ -3,7 +3,7 @@ import { TableClient, TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
 import { deliver, webhookSecret } from '../support/hrWebhook';
-import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, type RunningHost, runTimerNow } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
@@ -86,10 +86,7 @@ async function members(groupId: string): Promise<string[]> {
   return answer.value.map((m) => m.id);
 }
 
-async function runSweep(name: string): Promise<void> {
-  const response = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
-  expect(response.status).toBe(202);
-}
+const runSweep = (name: string) => runTimerNow(host, name);
 
 async function assignmentsOf(userId: string): Promise<Array<{ state: string; accessPackageId?: string }>> {
   return (await admin.api(`${EM}/assignments`).filter(`target/objectId eq '${userId}'`).get()).value;

@@ -78,3 +78,9 @@ export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: nu
   }
   return condition();
 }
+
+/** Runs a timer now, through the Azure Functions admin endpoint; resolves once the run has finished (202). */
+export async function runTimerNow(host: RunningHost, name: string): Promise<void> {
+  const response = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
+  expect(response.status).toBe(202);
+}
