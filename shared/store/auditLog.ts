@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DateTime } from 'luxon';
+import { mapConcurrently } from '../concurrently';
 import type { Clock } from '../domain/clock';
 import { DocumentTable } from './documentTable';
-import { ignoreExisting } from './storeErrors';
-import { tableKey } from './tableKeys';
+import { filter } from './odataFilter';
+import { ignoreExisting, ignoreMissing } from './storeErrors';
+import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
 
 /** One state change: who, what, when, and the entity before and after. */
@@ -60,11 +62,41 @@ export class AuditLog {
    * twice, by its writer and by a repair) finds it there and is done.
    */
   async append(event: AuditEvent): Promise<void> {
-    const day = event.occurredDateTime.slice(0, 10);
-    await this.#events.insert(tableKey(day), tableKey(event.occurredDateTime, event.id), event).catch(ignoreExisting);
+    await this.#events.insert(AuditLog.partitionOf(event), AuditLog.rowOf(event), event).catch(ignoreExisting);
   }
 
   async ofDay(day: string): Promise<AuditEvent[]> {
     return (await this.#events.list({ partitionKey: tableKey(day) })).map((d) => d.value);
+  }
+
+  /**
+   * The events with `from <= occurredDateTime < to`, oldest first, read a partition at a time so memory stays bounded
+   * by a page, not by the range. The archive and retention read through this alone, so the partition layout can change
+   * behind it.
+   */
+  async *between(from: DateTime, to: DateTime): AsyncGenerator<AuditEvent> {
+    const start = from.toUTC().toISO() ?? '';
+    const end = to.toUTC().toISO() ?? '';
+    for (let day = from.toUTC().startOf('day'); day < to; day = day.plus({ days: 1 })) {
+      const partitionKey = tableKey(day.toFormat('yyyy-MM-dd'));
+      const range = filter`PartitionKey eq ${partitionKey} and RowKey ge ${tableKey(start)} and RowKey lt ${tableKey(end)}`;
+      for await (const document of this.#events.iterate({ filter: range })) yield document.value;
+    }
+  }
+
+  /** Deletes events that are kept elsewhere (retention after archiving); an event already gone is no error. */
+  async remove(events: readonly AuditEvent[]): Promise<void> {
+    await mapConcurrently(events, async (event) => {
+      const document = { partitionKey: AuditLog.partitionOf(event), rowKey: AuditLog.rowOf(event) };
+      await this.#events.together([this.#events.deletion(document)]).catch(ignoreMissing);
+    });
+  }
+
+  static partitionOf(event: Pick<AuditEvent, 'occurredDateTime'>): TableKey {
+    return tableKey(event.occurredDateTime.slice(0, 10));
+  }
+
+  static rowOf(event: Pick<AuditEvent, 'occurredDateTime' | 'id'>): TableKey {
+    return tableKey(event.occurredDateTime, event.id);
   }
 }

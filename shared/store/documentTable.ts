@@ -55,16 +55,23 @@ export class DocumentTable<T extends object> {
 
   /** The documents matching, in key order; with `limit`, only the first that many, and no page past them is read. */
   async list(options: { partitionKey?: TableKey; filter?: ODataFilter; limit?: number } = {}): Promise<StoredDocument<T>[]> {
-    const partition = options.partitionKey === undefined ? undefined : filter`PartitionKey eq ${options.partitionKey}`;
     const { limit } = options;
     const documents: StoredDocument<T>[] = [];
     if (limit !== undefined && limit <= 0) return documents;
-    const pageSize = limit === undefined ? undefined : Math.min(limit, MAX_PAGE_SIZE);
-    for await (const row of queryAll<Row>(await this.table(), { filter: allOf(partition, options.filter), pageSize })) {
-      documents.push(this.#document(row));
+    for await (const document of this.iterate(options)) {
+      documents.push(document);
       if (documents.length === limit) break;
     }
     return documents;
+  }
+
+  /** The documents matching, in key order, a page read at a time (for reads too large to hold at once). */
+  async *iterate(options: { partitionKey?: TableKey; filter?: ODataFilter; limit?: number } = {}): AsyncGenerator<StoredDocument<T>> {
+    const partition = options.partitionKey === undefined ? undefined : filter`PartitionKey eq ${options.partitionKey}`;
+    const pageSize = options.limit === undefined ? undefined : Math.min(options.limit, MAX_PAGE_SIZE);
+    for await (const row of queryAll<Row>(await this.table(), { filter: allOf(partition, options.filter), pageSize })) {
+      yield this.#document(row);
+    }
   }
 
   async insert(partitionKey: TableKey, rowKey: TableKey, value: T): Promise<StoredDocument<T>> {

@@ -39,3 +39,8 @@ function storageErrorCode(error: RestError): string | undefined {
 export function ignoreExisting(error: unknown): void {
   if (!(isDomainError(error) && error.code === 'alreadyExists')) throw error;
 }
+
+/** For deletions that may find their row deleted already (by a rerun, or another deleter): that is success. */
+export function ignoreMissing(error: unknown): void {
+  if (!(isDomainError(error) && error.code === 'notFound')) throw error;
+}

@@ -1,7 +1,7 @@
-import { isDomainError } from '../../domain/errors';
 import type { AuditEntry, AuditEvent } from '../../store/auditLog';
 import type { DocumentWrite, StoredDocument } from '../../store/documentTable';
 import { GrantStore } from '../../store/grantStore';
+import { ignoreMissing } from '../../store/storeErrors';
 import type { TableKey } from '../../store/tableKeys';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 
@@ -43,9 +43,7 @@ async function publish(deps: EntitlementDeps, partitionKey: TableKey, events: re
   for (const event of events) await deps.audit.append(event);
   for (let from = 0; from < events.length; from += MAX_TRANSACTION_SIZE) {
     const deletions = events.slice(from, from + MAX_TRANSACTION_SIZE).map((event) => deps.grants.auditOutbox.deletion({ partitionKey, rowKey: GrantStore.auditOutboxKey(event.id) }));
-    await deps.grants.together(deletions).catch((error: unknown) => {
-      if (!(isDomainError(error) && error.code === 'notFound')) throw error;
-    });
+    await deps.grants.together(deletions).catch(ignoreMissing);
   }
 }
 
