@@ -15,6 +15,12 @@ export const WORKFLOW_WRITER_ROLE_IDS: ReadonlySet<string> = new Set([
 export const WORKFLOW_READER_ROLE_IDS: ReadonlySet<string> = new Set([
   'f2ef992c-3afb-46b9-b7cf-a126ee74c451', // Global Reader
 ]);
+/** Directory roles that read the whole tenant's audit events and reports (DESIGN §2.4), beside the administrators. */
+export const AUDIT_READER_ROLE_IDS: ReadonlySet<string> = new Set([
+  'f2ef992c-3afb-46b9-b7cf-a126ee74c451', // Global Reader
+  '4a5d8f65-41da-4de4-8968-e035b65339cf', // Reports Reader
+]);
+export const AUDIT_READ_PERMISSION = 'AuditLog.Read.All';
 export const WORKFLOWS_READ_WRITE_PERMISSION = 'LifecycleWorkflows.ReadWrite.All';
 export const WORKFLOWS_READ_PERMISSION = 'LifecycleWorkflows.Read.All';
 
@@ -43,6 +49,11 @@ export class AdministratorRoles {
     const roles = await this.roleIds(userId);
     if (roles.some((role) => WORKFLOW_WRITER_ROLE_IDS.has(role))) return 'write';
     return roles.some((role) => WORKFLOW_READER_ROLE_IDS.has(role)) ? 'read' : null;
+  }
+
+  /** Whether the user's directory roles let them read every audit event and report of the tenant. */
+  async readsAudit(userId: string): Promise<boolean> {
+    return (await this.roleIds(userId)).some((role) => AUDIT_READER_ROLE_IDS.has(role) || ADMINISTRATOR_ROLE_IDS.has(role));
   }
 
   async roleIds(userId: string): Promise<readonly string[]> {

@@ -1,10 +1,10 @@
 import { DomainError } from '../domain/errors';
 import type { RoleAssignment, RoleAssignmentStore } from '../store/roleAssignmentStore';
 import type { AdministratorRoles } from './administrators';
-import { READ_PERMISSION, READ_WRITE_PERMISSION, WORKFLOWS_READ_PERMISSION, WORKFLOWS_READ_WRITE_PERMISSION } from './administrators';
+import { AUDIT_READ_PERMISSION, READ_PERMISSION, READ_WRITE_PERMISSION, WORKFLOWS_READ_PERMISSION, WORKFLOWS_READ_WRITE_PERMISSION } from './administrators';
 import type { Caller } from './caller';
 import { isReading, permits, type Action, type Standing } from './decision';
-import { CATALOG_CREATOR, catalogOfScope, TENANT_SCOPE, type CatalogRoleId } from './entitlementRoles';
+import { CATALOG_CREATOR, CATALOG_OWNER, CATALOG_READER, catalogOfScope, TENANT_SCOPE, type CatalogRoleId } from './entitlementRoles';
 
 /**
  * What of the tenant's catalogs a caller reads: all of them (administrators and applications with a read
@@ -64,6 +64,18 @@ export class CallerAccess {
     return { everything: false, catalogIds: await this.catalogsWithRoles() };
   }
 
+  /**
+   * Whose audit events and reports the caller reads: the whole tenant's (see `readAudit` in decision.ts), or those of
+   * the catalogs they own or read. Nothing for a caller whose token does not allow audit reads.
+   */
+  async auditVisibility(): Promise<Visibility> {
+    if (!this.#tokenPermits('readAudit') || this.caller.external) return { everything: false, catalogIds: new Set() };
+    if ((await this.standing()).auditReader) return { everything: true, catalogIds: new Set() };
+    const readerRoles: ReadonlySet<string> = new Set([CATALOG_OWNER, CATALOG_READER]);
+    const catalogIds = (await this.#ownAssignments()).filter((a) => readerRoles.has(a.roleDefinitionId)).flatMap((a) => catalogOfScope(a.appScopeId) ?? []);
+    return { everything: false, catalogIds: new Set(catalogIds) };
+  }
+
   /** The catalogs in which the caller holds any role (and so may read). */
   async catalogsWithRoles(): Promise<Set<string>> {
     if (!this.#tokenPermits('read') || this.caller.external) return new Set();
@@ -85,6 +97,7 @@ export class CallerAccess {
       ),
       external: false,
       workflowRole: await this.#workflowRole(),
+      auditReader: await this.#auditReader(),
     };
   }
 
@@ -99,6 +112,8 @@ export class CallerAccess {
     if (isWorkflowAction(action)) {
       return isApplication || scopes === undefined || scopes.includes(WORKFLOWS_READ_WRITE_PERMISSION) || (isReading(action) && scopes.includes(WORKFLOWS_READ_PERMISSION));
     }
+    // Audit reads: Graph's own permission, or an entitlement management one (reports are entitlement management's).
+    if (action === 'readAudit' && scopes?.includes(AUDIT_READ_PERMISSION)) return true;
     // Requesting and approving are for people: Graph offers those APIs to delegated callers only.
     if (isApplication) return action !== 'selfService' && action !== 'selfServiceRead';
     if (scopes === undefined) return true;
@@ -116,6 +131,12 @@ export class CallerAccess {
     if (!this.caller.isApplication) return this.administrators.workflowRole(this.caller.objectId);
     if (this.caller.roles.includes(WORKFLOWS_READ_WRITE_PERMISSION)) return 'write';
     return this.caller.roles.includes(WORKFLOWS_READ_PERMISSION) ? 'read' : null;
+  }
+
+  /** Directory roles for a user; AuditLog.Read.All (or entitlement management's read permissions) for an application. */
+  async #auditReader(): Promise<boolean> {
+    if (!this.caller.isApplication) return this.administrators.readsAudit(this.caller.objectId);
+    return [AUDIT_READ_PERMISSION, READ_PERMISSION, READ_WRITE_PERMISSION].some((permission) => this.caller.roles.includes(permission));
   }
 
   #isAdministrator(): Promise<boolean> {
@@ -146,6 +167,7 @@ const DESCRIPTIONS: Record<Action, string> = {
   readTenant: 'read this (it needs an administrator)',
   readWorkflows: 'read lifecycle workflows (it needs a Global Reader, a Lifecycle Workflows Administrator or a Global Administrator)',
   manageWorkflows: 'change or run lifecycle workflows (it needs a Lifecycle Workflows Administrator or a Global Administrator)',
+  readAudit: 'read audit events or reports (it needs a Global Reader, a Reports Reader, an administrator, or an owner or reader of the catalog)',
 };
 
 const isWorkflowAction = (action: Action) => action === 'readWorkflows' || action === 'manageWorkflows';

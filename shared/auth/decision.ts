@@ -1,4 +1,4 @@
-import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNER, type CatalogRoleId } from './entitlementRoles';
+import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNER, CATALOG_READER, type CatalogRoleId } from './entitlementRoles';
 
 /**
  * What a route or an operation does, for the one authorization decision:
@@ -14,6 +14,9 @@ import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_OWNE
  * - `readTenant`: read tenant-wide administration (governed guests due to be removed): administrators only;
  * - `readWorkflows` / `manageWorkflows`: lifecycle workflows, read by Global Readers and workflow administrators,
  *   changed and run by Lifecycle Workflows Administrators and Global Administrators (reference graph-wave2 §3.4);
+ * - `readAudit`: audit events and reports: the whole tenant's for administrators, Global Readers, Reports Readers and
+ *   applications with AuditLog.Read.All; a catalog's for its owners and readers (the operation keeps to what
+ *   `CallerAccess.auditVisibility` opens);
  * - the rest: administration, each at its level (DESIGN §2.4, reference §9).
  * The HR webhook (`POST /api/hr/events`) is no action here: its caller is the HR system, known by the Standard
  * Webhooks signature (functions/hrEvents.ts), and a principal's roles grant nothing there.
@@ -34,7 +37,8 @@ export type Action =
   | 'manageTenant'
   | 'readTenant'
   | 'readWorkflows'
-  | 'manageWorkflows';
+  | 'manageWorkflows'
+  | 'readAudit';
 
 /** What the caller is, as far as one decision in one catalog (or none) needs to know. */
 export interface Standing {
@@ -51,9 +55,11 @@ export interface Standing {
   external: boolean;
   /** What the caller's directory roles or application permissions let them do with lifecycle workflows. */
   workflowRole?: 'read' | 'write' | null;
+  /** Directory roles (Global Reader, Reports Reader, administrators) or AuditLog.Read.All: the tenant's audit and reports. */
+  auditReader?: boolean;
 }
 
-const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead', 'readToRequest', 'readTenant', 'readWorkflows']);
+const READING: ReadonlySet<Action> = new Set(['list', 'read', 'selfServiceRead', 'readToRequest', 'readTenant', 'readWorkflows', 'readAudit']);
 
 /**
  * What a user from another tenant may do: request what policies open to them, read those packages and their own
@@ -99,6 +105,8 @@ export function permits(action: Action, standing: Standing): boolean {
       return standing.workflowRole === 'read' || standing.workflowRole === 'write';
     case 'manageWorkflows':
       return standing.workflowRole === 'write';
+    case 'readAudit':
+      return administrator || standing.auditReader === true || has(CATALOG_OWNER, CATALOG_READER);
   }
 }
 

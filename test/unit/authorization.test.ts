@@ -9,6 +9,8 @@ import type { DirectoryPort } from '../../shared/directory/directoryPort';
 import { DomainError } from '../../shared/domain/errors';
 
 const IGA = '45d8d3c5-c802-45c6-b32a-1d70b5e1e86e';
+const GLOBAL_READER = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451';
+const REPORTS_READER = '4a5d8f65-41da-4de4-8968-e035b65339cf';
 const principal = (claims: Array<{ typ: string; val: string }>, extra: object = {}) =>
   Buffer.from(JSON.stringify({ auth_typ: 'aad', claims, role_typ: 'roles', ...extra })).toString('base64');
 
@@ -155,6 +157,24 @@ describe('the authorization decision', () => {
     expect(await access.allows('selfService')).toBe(true);
     expect(await access.visibility()).toEqual({ everything: false, catalogIds: new Set() });
     expect([lookups, directoryLookups]).toEqual([[], []]);
+  });
+
+  it('opens audit events and reports to tenant-wide readers, and to owners and readers for their own catalogs only', async () => {
+    const { administrators } = administratorsWith({ reader: [GLOBAL_READER], reports: [REPORTS_READER] });
+    const roleAssignments = { ofPrincipal: async () => [] } as unknown as RoleAssignmentStore;
+    for (const id of ['reader', 'reports']) expect(await new CallerAccess(user(id), administrators, roleAssignments).auditVisibility()).toEqual({ everything: true, catalogIds: new Set() });
+    expect(await accessFor(user('admin'), { administrators: ['admin'] }).auditVisibility()).toEqual({ everything: true, catalogIds: new Set() });
+
+    const catalogRoles = accessFor(user('u'), { assignments: [owner('c1'), owner('c2', CATALOG_READER), owner('c3', ACCESS_PACKAGE_MANAGER)] });
+    expect(await catalogRoles.auditVisibility()).toEqual({ everything: false, catalogIds: new Set(['c1', 'c2']) });
+    expect([await catalogRoles.allows('readAudit', 'c1'), await catalogRoles.allows('readAudit', 'c2'), await catalogRoles.allows('readAudit', 'c3')]).toEqual([true, true, false]);
+    expect(await accessFor(user('u')).allows('readAudit')).toBe(false);
+
+    expect(await accessFor(app(['AuditLog.Read.All'])).auditVisibility()).toEqual({ everything: true, catalogIds: new Set() });
+    expect(await accessFor(app([])).auditVisibility()).toEqual({ everything: false, catalogIds: new Set() });
+    // A delegated token needs an audit or entitlement management read scope, whatever the user's roles.
+    expect(await accessFor(user('admin', ['User.Read']), { administrators: ['admin'] }).allows('readAudit')).toBe(false);
+    expect(await accessFor(user('admin', ['AuditLog.Read.All']), { administrators: ['admin'] }).allows('readAudit')).toBe(true);
   });
 
   it('knows a catalog creator by the tenant-wide assignment only', async () => {
