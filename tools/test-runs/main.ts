@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { node22Binary } from './node22';
 
 /**
  * `npm test`: the whole suite on the Node that runs npm (this machine's), then again on Node 22, Azure's runtime,
@@ -46,13 +45,6 @@ async function main(): Promise<number> {
   // The closing line CI reads (test/support/summaryReporter.js), over both passes.
   process.stdout.write(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`);
   return failedPass ? 1 : 0;
-}
-
-/** The binary the `node` package installed (its preinstall fetches node-<platform>-<arch> from the registry). */
-function node22Binary(): string {
-  const manifestPath = require.resolve('node/package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { bin: { node: string } };
-  return join(dirname(manifestPath), manifest.bin.node);
 }
 
 function versionOf(node: string): string {
