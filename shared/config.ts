@@ -88,6 +88,9 @@ const schema = z
     }
   });
 
+/** Every setting the service reads (the deployment template is checked against these). */
+export const settingNames: readonly string[] = Object.keys(schema.shape);
+
 export type Config = Omit<z.infer<typeof schema>, 'HR_WEBHOOK_SECRET'> & {
   /** The HR webhook's signing keys, decoded from HR_WEBHOOK_SECRET; none when it is unset. */
   hrWebhookKeys: readonly WebhookKey[];
