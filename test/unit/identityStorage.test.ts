@@ -2,7 +2,7 @@ import { createHttpHeaders, type HttpClient, type PipelineRequest } from '@azure
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import { loadConfig } from '../../shared/config';
 import { SettingsError } from '../../shared/settings';
-import { storageConnectionFor, tableClient, tableServiceClient } from '../../shared/store/storageConnection';
+import { tableClient, tableServiceClient } from '../../shared/store/storageConnection';
 import { loadHostSettings } from '../../tools/local-host/hostSettings';
 
 const base = { AUTH_MODE: 'easyauth' };
@@ -102,12 +102,6 @@ describe('storage by identity (AzureWebJobsStorage__*), as a deployment without 
     ]);
     for (const request of wire.requests) expect(request.headers.get('authorization')).toBe('Bearer token-from-identity');
     expect(credential.scopes).toContain('https://storage.azure.com/.default');
-  });
-
-  it('builds a managed identity connection from settings without asking for a token up front', () => {
-    const connection = storageConnectionFor({ kind: 'identity', serviceUris: { blob: 'https://a.blob.core.windows.net', queue: 'https://a.queue.core.windows.net', table: 'https://a.table.core.windows.net' }, managedIdentity: { clientId } });
-    expect(typeof connection).toBe('object');
-    expect(connection).toMatchObject({ serviceUris: { table: 'https://a.table.core.windows.net' } });
   });
 
   it('makes the local host start no Azurite when the settings name an account by identity', () => {

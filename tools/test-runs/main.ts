@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { node22Binary } from './node22';
 
 /**
@@ -25,7 +27,7 @@ interface Counts {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const jest = require.resolve('jest/bin/jest.js');
+  const jest = jestBin();
   // npm puts node_modules/.bin first on PATH, and the node package links Node 22 there: npm's own Node is named here.
   const machineNode = process.env.npm_node_execpath ?? process.execPath;
   const node22 = node22Binary();
@@ -45,6 +47,13 @@ async function main(): Promise<number> {
   // The closing line CI reads (test/support/summaryReporter.js), over both passes.
   process.stdout.write(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`);
   return failedPass ? 1 : 0;
+}
+
+/** Jest's command-line entry, as its package.json names it (its exports map does not open bin/ to require). */
+function jestBin(): string {
+  const manifestPath = require.resolve('jest/package.json');
+  const { bin } = JSON.parse(readFileSync(manifestPath, 'utf8')) as { bin: string | Record<string, string> };
+  return join(dirname(manifestPath), typeof bin === 'string' ? bin : bin.jest!);
 }
 
 function versionOf(node: string): string {
