@@ -64,19 +64,26 @@ var dataRoles = {
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
-var grantees = concat(
-  [{ id: appIdentityPrincipalId, type: 'ServicePrincipal' }],
-  empty(deployerPrincipalId) ? [] : [{ id: deployerPrincipalId, type: deployerPrincipalType }]
-)
-
-resource dataRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for pair in flatten(map(grantees, g => map(items(dataRoles), r => { principal: g, roleId: r.value }))): {
+resource appDataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for role in items(dataRoles): {
     scope: account
-    name: guid(account.id, pair.principal.id, pair.roleId)
+    name: guid(account.id, appIdentityPrincipalId, role.value)
     properties: {
-      principalId: pair.principal.id
-      principalType: pair.principal.type
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', pair.roleId)
+      principalId: appIdentityPrincipalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.value)
+    }
+  }
+]
+
+resource deployerDataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for role in items(dataRoles): if (!empty(deployerPrincipalId)) {
+    scope: account
+    name: guid(account.id, deployerPrincipalId, role.value)
+    properties: {
+      principalId: deployerPrincipalId
+      principalType: deployerPrincipalType
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.value)
     }
   }
 ]
