@@ -64,6 +64,7 @@ var dataRoles = {
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
+
 resource appDataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for role in items(dataRoles): {
     scope: account
