@@ -30,10 +30,12 @@ async function main(): Promise<number> {
   const jest = jestBin();
   // npm puts node_modules/.bin first on PATH, and the node package links Node 22 there: npm's own Node is named here.
   const machineNode = process.env.npm_node_execpath ?? process.execPath;
-  const node22 = node22Binary();
   const machineVersion = versionOf(machineNode);
   const passes = [{ node: machineNode, version: machineVersion, selection: args }];
-  if (!machineVersion.startsWith('v22.')) passes.push({ node: node22, version: versionOf(node22), selection: args.length ? args : NODE_22_SELECTION });
+  if (!machineVersion.startsWith('v22.')) {
+    const node22 = node22Binary();
+    passes.push({ node: node22, version: versionOf(node22), selection: args.length ? args : NODE_22_SELECTION });
+  }
 
   const total: Counts = { passed: 0, failed: 0, skipped: 0 };
   let failedPass = false;
