@@ -64,7 +64,7 @@ describe('the deployment package (npm run package)', () => {
   it.each([
     ['this Node', process.execPath],
     ['Node 22, as Azure runs it', node22Binary()],
-  ])('loads every function on %s with only what the zip holds', async (_which, node) => {
+  ])('loads every function on %s, with only what the zip holds', async (_which, node) => {
     const { main } = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as { main: string };
     const entryPoints = await glob(main, { cwd: unpacked });
     // A fresh Node in the unpacked folder: no NODE_PATH, nothing from the repository's node_modules.
