@@ -4,7 +4,6 @@ import type { TokenCredential } from '@azure/identity';
 export class RestCallError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
     message: string,
   ) {
     super(message);
@@ -39,7 +38,7 @@ export async function callJson<T>(
   const body = (text ? JSON.parse(text) : undefined) as T;
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new RestCallError(response.status, error?.code ?? String(response.status), `${method} ${url}: ${response.status} ${error?.code ?? ''} ${error?.message ?? text}`.trim());
+    throw new RestCallError(response.status, `${method} ${url}: ${response.status} ${error?.code ?? ''} ${error?.message ?? text}`.trim());
   }
   return { status: response.status, body, etag: response.headers.get('etag') };
 }
