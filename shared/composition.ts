@@ -24,6 +24,7 @@ import type { DirectoryPort } from './directory/directoryPort';
 import type { RetryPolicy } from './directory/retryPolicy';
 import type { DependencyProbe } from './operations/checkHealth';
 import { Tables } from './store/tables';
+import { storageConnectionFor } from './store/storageConnection';
 
 /** What the operations need, built once per worker from the configuration. */
 export interface Deps {
@@ -38,7 +39,7 @@ export interface Deps {
 }
 
 export function buildDeps(config: Config): Deps {
-  const tables = new Tables(config.AzureWebJobsStorage, config.TABLE_PREFIX);
+  const tables = new Tables(storageConnectionFor(config.storage), config.TABLE_PREFIX);
   const directory = createGraphDirectory(config);
   // Health must answer quickly: its probe tries once, where the directory's own calls wait out throttling.
   const directoryProbe = createGraphDirectory(config, SINGLE_ATTEMPT);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseWebhookSecrets, type WebhookKey } from './domain/hrEvents/webhookSignature';
-import { type Environment, parseSettings, portSetting } from './settings';
+import { type Environment, parseSettings, portSetting, SettingsError } from './settings';
+import { identityStorageSchema, storageSettingsOf, type StorageSettings } from './storageSettings';
 
 /**
  * The service's settings (DESIGN §2.2), validated once. A missing or malformed setting stops start-up with a
@@ -32,7 +33,9 @@ const jwksUrl = httpUrl('the JSON Web Key Set that signs tokens').refine(
 
 const schema = z
   .object({
-    AzureWebJobsStorage: storageConnectionString,
+    // Or the identity-based form (AzureWebJobsStorage__accountName …), as a deployment without account keys has it.
+    AzureWebJobsStorage: storageConnectionString.optional(),
+    ...identityStorageSchema,
     GRAPH_BASE_URL: httpUrl('Microsoft Graph, for example https://graph.microsoft.com').optional(),
     GRAPH_EMULATOR_PORT: portSetting.default(7072),
     DIRECTORY_SEED: z.string().optional(),
@@ -85,18 +88,35 @@ const schema = z
     }
   });
 
+/** Every setting the service reads (the deployment template is checked against these). */
+export const settingNames: readonly string[] = Object.keys(schema.shape);
+
 export type Config = Omit<z.infer<typeof schema>, 'HR_WEBHOOK_SECRET'> & {
   /** The HR webhook's signing keys, decoded from HR_WEBHOOK_SECRET; none when it is unset. */
   hrWebhookKeys: readonly WebhookKey[];
   /** Where Graph is: GRAPH_BASE_URL, or the Graph emulator on GRAPH_EMULATOR_PORT when that is unset. */
   graphBaseUrl: string;
   usesGraphEmulator: boolean;
+  /** The storage account, by connection string or by identity. */
+  storage: StorageSettings;
 };
 
 export function loadConfig(env: Environment): Config {
-  const { HR_WEBHOOK_SECRET, ...settings } = parseSettings(schema, env);
+  // Which storage form is meant is judged on its own, so its problem is listed with every other one.
+  const storage = storageSettingsOf(Object.fromEntries(Object.entries(env).filter(([, value]) => value)));
+  const storageProblems = 'problem' in storage ? [`${storage.problem.path}: ${storage.problem.message}`] : [];
+  let parsed: z.infer<typeof schema>;
+  try {
+    parsed = parseSettings(schema, env);
+  } catch (error) {
+    if (error instanceof SettingsError) throw new SettingsError([...storageProblems, ...error.problems]);
+    throw error;
+  }
+  if ('problem' in storage) throw new SettingsError(storageProblems);
+  const { HR_WEBHOOK_SECRET, ...settings } = parsed;
   return {
     ...settings,
+    storage,
     hrWebhookKeys: HR_WEBHOOK_SECRET ?? [],
     graphBaseUrl: (settings.GRAPH_BASE_URL ?? `http://127.0.0.1:${settings.GRAPH_EMULATOR_PORT}`).replace(/\/+$/, ''),
     usesGraphEmulator: settings.GRAPH_BASE_URL === undefined,

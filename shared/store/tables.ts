@@ -1,4 +1,5 @@
-import { TableClient, TableServiceClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import type { TableClient, TableServiceClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { type StorageConnection, tableClient, tableServiceClient } from './storageConnection';
 import { hasErrorCode, translateStoreError } from './storeErrors';
 import type { TableKey } from './tableKeys';
 
@@ -10,14 +11,14 @@ type Entity = { partitionKey: TableKey; rowKey: TableKey } & Record<string, unkn
  * apart in one account.
  */
 export class Tables {
-  readonly #connectionString: string;
+  readonly #connection: StorageConnection;
   readonly #prefix: string;
   readonly #clients = new Map<string, Promise<TableClient>>();
   #service: TableServiceClient | undefined;
   #probe: TableServiceClient | undefined;
 
-  constructor(connectionString: string, prefix = '') {
-    this.#connectionString = connectionString;
+  constructor(connection: StorageConnection, prefix = '') {
+    this.#connection = connection;
     this.#prefix = prefix;
   }
 
@@ -37,10 +38,7 @@ export class Tables {
 
   /** Answers when storage answers a cheap call; throws otherwise, at once (no retries: health must be quick). */
   async probe(): Promise<void> {
-    this.#probe ??= TableServiceClient.fromConnectionString(this.#connectionString, {
-      allowInsecureConnection: true,
-      retryOptions: { maxRetries: 0 },
-    });
+    this.#probe ??= tableServiceClient(this.#connection, { retryOptions: { maxRetries: 0 } });
     await this.#probe.listTables().byPage({ maxPageSize: 1 }).next();
   }
 
@@ -54,12 +52,12 @@ export class Tables {
   }
 
   service(): TableServiceClient {
-    this.#service ??= TableServiceClient.fromConnectionString(this.#connectionString, { allowInsecureConnection: true });
+    this.#service ??= tableServiceClient(this.#connection);
     return this.#service;
   }
 
   async #create(tableName: string): Promise<TableClient> {
-    const client = TableClient.fromConnectionString(this.#connectionString, tableName, { allowInsecureConnection: true });
+    const client = tableClient(this.#connection, tableName);
     try {
       await client.createTable();
     } catch (error) {

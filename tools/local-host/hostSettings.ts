@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type Environment, parseSettings, portSetting, SettingsError } from '../../shared/settings';
+import { usesIdentityStorage } from '../../shared/storageSettings';
 
 /** Settings of the local host itself, beside the service's own (`shared/config.ts`). */
 const schema = z.object({
@@ -19,7 +20,9 @@ export type HostSettings = z.infer<typeof schema> & {
 export function loadHostSettings(env: Environment): HostSettings {
   const settings = parseSettings(schema, env);
   const storage = settings.AzureWebJobsStorage;
-  return { ...settings, embeddedStorage: storage === undefined || storage === 'UseDevelopmentStorage=true' };
+  // An identity-based connection (AzureWebJobsStorage__accountName …) names a real account, as a connection string does.
+  const embeddedStorage = (storage === undefined && !usesIdentityStorage(env)) || storage === 'UseDevelopmentStorage=true';
+  return { ...settings, embeddedStorage };
 }
 
 const DISABLED_SETTING = /^AzureWebJobs\.(.+)\.Disabled$/;

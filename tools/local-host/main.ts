@@ -32,7 +32,9 @@ async function main(): Promise<void> {
     // Notifications are mailed from the emulated tenant's first administrator, into the emulator's outbox.
     if (emulated && process.env.MAIL_SENDER === undefined) process.env.MAIL_SENDER = firstAdministrator(emulated.seed) ?? '';
     // Refuse bad settings before starting anything; the storage setting is checked again once it is known.
-    const early = loadConfig({ ...process.env, AzureWebJobsStorage: hostSettings.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true' });
+    const early = loadConfig(
+      hostSettings.embeddedStorage ? { ...process.env, AzureWebJobsStorage: 'UseDevelopmentStorage=true' } : process.env,
+    );
 
     let storage = 'the storage account in AzureWebJobsStorage';
     if (hostSettings.embeddedStorage) {

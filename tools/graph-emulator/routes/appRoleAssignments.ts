@@ -28,6 +28,16 @@ function listUserAssignments(context: RouteContext) {
   return listCollection(context, { entitySet: `users('${user.properties.id}')/appRoleAssignments`, type: APP_ROLE_ASSIGNMENT_TYPE, items });
 }
 
+/** The app roles a service principal holds (as a managed identity holds Microsoft Graph's application permissions). */
+function listServicePrincipalAssignments(context: RouteContext) {
+  const { directory } = context;
+  const holder = requireServicePrincipal(directory, context.params.id!);
+  const items = [...directory.appRoleAssignments()]
+    .filter((assignment) => assignment.principalId === holder.properties.id)
+    .map((assignment) => appRoleAssignmentItem(directory, assignment));
+  return listCollection(context, { entitySet: `servicePrincipals('${holder.properties.id}')/appRoleAssignments`, type: APP_ROLE_ASSIGNMENT_TYPE, items });
+}
+
 /** Assigns an app role of this application; an identical assignment that exists already is a 400, as in Graph. */
 function assign(context: RouteContext) {
   const { directory } = context;
@@ -80,4 +90,5 @@ export const appRoleAssignmentRoutes: readonly Route[] = [
   route('POST', '/servicePrincipals/{id}/appRoleAssignedTo', assign),
   route('DELETE', '/servicePrincipals/{id}/appRoleAssignedTo/{assignmentId}', unassign),
   route('GET', '/users/{id}/appRoleAssignments', listUserAssignments),
+  route('GET', '/servicePrincipals/{id}/appRoleAssignments', listServicePrincipalAssignments),
 ];

@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { glob } from 'tinyglobby';
+import { buildAppPackage } from '../../tools/deploy/appPackage';
+import { node22Binary } from '../../tools/test-runs/node22';
+
+/**
+ * `npm run package` makes the zip that Azure runs. Checked as the Functions host would take it: unpacked, with
+ * package.json's `main` glob finding every compiled function, each of which loads with only what the zip holds.
+ * Needs the compiled dist/ (npm test compiles it first).
+ */
+const root = join(__dirname, '..', '..');
+let out: string;
+let unpacked: string;
+let files: string[];
+
+beforeAll(() => {
+  out = mkdtempSync(join(tmpdir(), 'portcullis-package-'));
+  const built = buildAppPackage(root, join(out, 'deploy'));
+  const entries = unzipSync(readFileSync(built.zipPath));
+  files = Object.keys(entries);
+  unpacked = join(out, 'unpacked');
+  for (const [name, content] of Object.entries(entries)) {
+    mkdirSync(dirname(join(unpacked, name)), { recursive: true });
+    writeFileSync(join(unpacked, name), content);
+  }
+}, 120_000);
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const ownFiles = () => files.filter((name) => !name.startsWith('node_modules/'));
+
+describe('the deployment package (npm run package)', () => {
+  it('has host.json and package.json at the root, host.json unchanged', () => {
+    expect(files).toEqual(expect.arrayContaining(['host.json', 'package.json']));
+    expect(JSON.parse(readFileSync(join(unpacked, 'host.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')));
+  });
+
+  it("finds, through package.json's main glob, exactly one compiled file per function source", async () => {
+    const { main } = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as { main: string };
+    const found = (await glob(main, { cwd: unpacked })).sort();
+    const sources = readdirSync(join(root, 'functions')).filter((name) => name.endsWith('.ts'));
+    expect(found).toEqual(sources.map((name) => `dist/functions/${name.replace(/\.ts$/, '.js')}`).sort());
+  });
+
+  it('holds no sources, tests, tools, source maps or development manifest fields', () => {
+    expect(ownFiles().filter((name) => !/^dist\/(functions|shared)\/.+\.js$/.test(name) && !['host.json', 'package.json'].includes(name))).toEqual([]);
+    const manifest = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(manifest)).not.toEqual(expect.arrayContaining(['devDependencies']));
+    expect(manifest).not.toHaveProperty('scripts');
+    expect(manifest).not.toHaveProperty('devDependencies');
+  });
+
+  it('holds every production dependency and no development one', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const shipped = new Set(files.filter((name) => name.startsWith('node_modules/')).map((name) => name.split('/').slice(1, name.startsWith('node_modules/@') ? 3 : 2).join('/')));
+    for (const name of Object.keys(manifest.dependencies)) expect(shipped).toContain(name);
+    for (const name of Object.keys(manifest.devDependencies)) expect(shipped).not.toContain(name);
+  });
+
+  it.each([
+    ['this Node', process.execPath],
+    ['Node 22, as Azure runs it', node22Binary()],
+  ])('loads every function on %s, with only what the zip holds', async (_which, node) => {
+    const { main } = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as { main: string };
+    const entryPoints = await glob(main, { cwd: unpacked });
+    // A fresh Node in the unpacked folder: no NODE_PATH, nothing from the repository's node_modules.
+    const script = `for (const file of ${JSON.stringify(entryPoints)}) require('./' + file); process.stdout.write(process.version);`;
+    const result = spawnSync(node, ['-e', script], { cwd: unpacked, encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(result.stderr).not.toMatch(/Cannot find module|Error:/);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(node === process.execPath ? process.version : /^v22\./);
+  });
+});
