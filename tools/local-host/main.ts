@@ -3,7 +3,8 @@ import { SettingsError } from '../../shared/settings';
 import { startAzurite } from '../azurite/embeddedAzurite';
 import { startGraphEmulator } from '../graph-emulator/server';
 import type { TenantFixture } from '../graph-emulator/fixture';
-import { demoIdentities, loadSeed, parseFaults } from './directorySetup';
+import { enableLocalSignIn } from '../../shared/portal/localSignIn';
+import { demoIdentities, loadSeed, parseFaults, portalIdentities } from './directorySetup';
 import { applyLocalSettingsFile, disabledFunctions, loadHostSettings } from './hostSettings';
 import { findProjectRoot, loadFunctions } from './loadFunctions';
 import { startLocalHost, type LocalHost } from './localHost';
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
       log(`Graph emulator is listening: ${emulator.url}`);
       directory = `Graph emulator at ${emulator.url}, tenant ${emulated.seed.tenantId} from ${emulated.path}`;
       identities.push(...demoIdentities(emulated.seed));
+      // The portal's `?as=` sign-in exists only here, with the emulated tenant (DESIGN §2.3).
+      enableLocalSignIn({ identities: portalIdentities(emulated.seed) });
     }
     getConfig();
 
