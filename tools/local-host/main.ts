@@ -119,6 +119,7 @@ function printBanner(
     'Portcullis is running.',
     `  API:       ${host.url}`,
     `  Health:    ${host.url}/api/health`,
+    `  My Access: ${host.url}/myaccess${dependencies.identities.length > 0 ? ' (sign in as a demo identity, or add ?as=<user id or UPN>)' : ''}`,
     `  Storage:   ${dependencies.storage}`,
     `  Directory: ${dependencies.directory}`,
     `  Settings:  ${settingsFile ?? 'environment only (no local.settings.json)'}`,
