@@ -4,6 +4,7 @@ import { Approvals } from './pages/Approvals';
 import { PackagePage } from './pages/PackagePage';
 import { Packages } from './pages/Packages';
 import { Requests } from './pages/Requests';
+import { Reviews } from './pages/Reviews';
 import { SignIn } from './pages/SignIn';
 import type { PortalSettings } from './settings';
 
@@ -23,9 +24,10 @@ const NAV = [
   { path: '/requests', label: 'Request history' },
   { path: '/access', label: 'Active access' },
   { path: '/approvals', label: 'Approvals' },
+  { path: '/reviews', label: 'Access reviews' },
 ];
 
-const TITLES: Record<string, string> = { '/': 'Access packages', '/requests': 'Request history', '/access': 'Active access', '/approvals': 'Approvals' };
+const TITLES: Record<string, string> = { '/': 'Access packages', '/requests': 'Request history', '/access': 'Active access', '/approvals': 'Approvals', '/reviews': 'Access reviews' };
 
 export function App({ settings }: { settings: PortalSettings }) {
   const route = useRoute();
@@ -48,6 +50,7 @@ export function App({ settings }: { settings: PortalSettings }) {
   else if (route === '/requests') page = <Requests />;
   else if (route === '/access') page = <Access />;
   else if (route === '/approvals') page = <Approvals />;
+  else if (route === '/reviews') page = <Reviews />;
   else page = <Packages />;
   return (
     <Shell

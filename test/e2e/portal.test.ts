@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { demoTenantPath } from '../../tools/graph-emulator/fixture';
 import { launchBrowser, screenshot, seriousAxeViolations, watchedPage, type WatchedPage } from '../support/browser';
 import { clientPrincipal } from '../support/graphCaller';
-import { startHost, TIMERS_DISABLED, waitUntil, type RunningHost } from '../support/localHostProcess';
+import { runTimerNow, startHost, TIMERS_DISABLED, waitUntil, type RunningHost } from '../support/localHostProcess';
+import { testStorageConnectionString } from '../support/testStorage';
 
 /**
  * The My Access portal in real headless Chromium against the compiled local host with its Graph emulator: a
@@ -11,11 +17,13 @@ import { startHost, TIMERS_DISABLED, waitUntil, type RunningHost } from '../supp
 jest.setTimeout(120_000);
 
 const EM = '/v1.0/identityGovernance/entitlementManagement';
+const AR = '/v1.0/identityGovernance/accessReviews';
 const TENANT = 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd';
 const ADMIN = '0ba75e63-2205-4ad7-bd66-c01f47376eb4';
 const ALEX = { id: '83d8e92d-f2ad-4c0e-a683-acdf2060d7c4', upn: 'alex.wilber@contoso.com' };
 const PRADEEP = { id: 'eb7a7995-9588-432d-8242-aadbc8f429a4', upn: 'pradeep.gupta@contoso.com' };
-const OTHERS = ['b039ee16-9646-4718-8f3d-9a4de6cf02bb', '515c6123-6c88-4537-bcf3-bd58da60fb1c', '88718c96-6f3d-48f7-b4b1-b64633be40f5'];
+const [JOHANNA, PATTI, MIRIAM] = ['b039ee16-9646-4718-8f3d-9a4de6cf02bb', '515c6123-6c88-4537-bcf3-bd58da60fb1c', '88718c96-6f3d-48f7-b4b1-b64633be40f5'] as const;
+const OTHERS = [JOHANNA, PATTI, MIRIAM];
 const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 
 let host: RunningHost;
@@ -95,14 +103,24 @@ async function createWorld(): Promise<void> {
   });
 }
 
-/** True once nothing on the page is loading (evaluated in the page, hence a string). */
-const LOADED = "!document.querySelector('main .loading')";
+/** The demo tenant where Johanna signed in lately and Patti long ago (Miriam never): a review recommends all three ways. */
+function seedWithSignIns(): string {
+  const tenant = JSON.parse(readFileSync(demoTenantPath(), 'utf8')) as { users: Array<Record<string, unknown>> };
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+  for (const user of tenant.users) {
+    if (user.id === JOHANNA) user.signInActivity = { lastSignInDateTime: daysAgo(2) };
+    if (user.id === PATTI) user.signInActivity = { lastSignInDateTime: daysAgo(90) };
+  }
+  const path = join(tmpdir(), `portal-seed-${randomBytes(4).toString('hex')}.json`);
+  writeFileSync(path, JSON.stringify(tenant));
+  return path;
+}
 
 /** Opens the portal signed in as the user, at a route, and waits for the page to have loaded what it shows. */
 async function open(user: { upn: string }, route = '/'): Promise<void> {
   await page.goto(`${host.url}/myaccess?as=${encodeURIComponent(user.upn)}#${route}`);
   await page.waitForSelector('main h1');
-  await page.waitForFunction(LOADED);
+  await page.waitForSelector('main .loading', { state: 'detached' });
 }
 
 /** axe finds nothing serious or critical on the page, and a screenshot of it is kept. */
@@ -112,7 +130,8 @@ async function checkPage(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  [host, browser] = await Promise.all([startHost({ ...TIMERS_DISABLED }), launchBrowser()]);
+  const storage = { AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: `p${randomBytes(4).toString('hex')}` };
+  [host, browser] = await Promise.all([startHost({ ...storage, DIRECTORY_SEED: seedWithSignIns(), ...TIMERS_DISABLED }), launchBrowser()]);
   watched = await watchedPage(browser);
   page = watched.page;
   await createWorld();
@@ -223,7 +242,7 @@ describe('My Access in headless Chromium', () => {
     await open(ALEX, '/requests');
     await page.getByRole('button', { name: 'Cancel request for Travel booking' }).click();
     await page.waitForSelector('text=Your request for Travel booking was canceled.');
-    await page.waitForFunction(LOADED);
+    await page.waitForSelector('main .loading', { state: 'detached' });
     const travel = (await requestsOf(ALEX.id)).filter((r) => r.accessPackage.id === ids.travel).map((r) => r.state).sort();
     expect(travel).toEqual(['canceled', 'denied']);
   });
@@ -256,12 +275,56 @@ describe('My Access in headless Chromium', () => {
     }
   });
 
+  it('a reviewer decides one person with a reason, then accepts the recommendations for the rest', async () => {
+    const reviewed = await created(ADMIN, `${EM}/accessPackages`, { displayName: 'Falcon data room', catalog: { id: ids.catalog } });
+    const policy = await created(ADMIN, `${EM}/assignmentPolicies`, {
+      displayName: 'Reviewed quarterly',
+      allowedTargetScope: 'notSpecified',
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      reviewSettings: {
+        isEnabled: true,
+        expirationBehavior: 'keepAccess',
+        isRecommendationEnabled: true,
+        isReviewerJustificationRequired: true,
+        isSelfReview: false,
+        primaryReviewers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: PRADEEP.id }],
+        schedule: { startDateTime: new Date().toISOString(), expiration: { type: 'afterDuration', duration: 'P7D' }, recurrence: { pattern: { type: 'weekly', interval: 1 }, range: { type: 'noEnd' } } },
+      },
+      accessPackage: { id: reviewed },
+    });
+    for (const targetId of OTHERS) {
+      await created(ADMIN, `${EM}/assignmentRequests`, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: reviewed, assignmentPolicyId: policy } });
+    }
+    await runTimerNow(host, 'accessReviewSweep');
+    type Item = { id: string; decision: string; recommendation: string; justification: string | null; principal: { id: string; displayName: string } };
+    const items = async () => (await api<{ value: Item[] }>(PRADEEP.id, 'GET', `${AR}/decisions/filterByCurrentUser(on='reviewer')`)).json.value;
+    expect((await items()).map((i) => [i.principal.id, i.recommendation]).sort()).toEqual(
+      [[JOHANNA, 'Approve'], [PATTI, 'Deny'], [MIRIAM, 'NoInfoAvailable']].sort(),
+    );
+    const first = (await items()).find((i) => i.principal.id === MIRIAM);
+
+    await open(PRADEEP, '/reviews');
+    await page.waitForSelector('text=3 of 3 still to review');
+    await checkPage('access-reviews');
+    const card = page.getByRole('listitem').filter({ hasText: first!.principal.displayName });
+    await card.getByLabel('Reason').fill('Moved to another project');
+    await card.getByRole('button', { name: `Deny for ${first!.principal.displayName}` }).click();
+    await page.waitForSelector(`text=${first!.principal.displayName}: Denied.`);
+    await page.waitForSelector('text=2 of 3 still to review');
+    expect((await items()).find((i) => i.id === first!.id)).toMatchObject({ decision: 'Deny', justification: 'Moved to another project' });
+
+    await page.getByRole('button', { name: 'Accept recommendations' }).click();
+    await page.waitForSelector('text=were accepted');
+    const decided = Object.fromEntries((await items()).map((i) => [i.principal.id, i.decision]));
+    expect(decided).toEqual({ [JOHANNA]: 'Approve', [PATTI]: 'Deny', [MIRIAM]: 'Deny' });
+  });
+
   it('works on a narrow screen in the dark theme, with nothing serious for axe', async () => {
     const narrow = await watchedPage(browser, { colorScheme: 'dark', width: 360 });
     try {
       await narrow.page.goto(`${host.url}/myaccess?as=${encodeURIComponent(ALEX.upn)}#/requests`);
       await narrow.page.waitForSelector('main h1');
-      await narrow.page.waitForFunction(LOADED);
+      await narrow.page.waitForSelector('main .loading', { state: 'detached' });
       const background = await narrow.page.evaluate('getComputedStyle(document.body).backgroundColor');
       expect(background).not.toBe('rgb(245, 245, 245)');
       expect(await narrow.page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
+import { testStorageConnectionString } from '../support/testStorage';
 
 /**
  * How the Functions app serves /myaccess (DESIGN §2.3): security headers, hashed assets cached for a year, nothing
@@ -11,9 +13,10 @@ const TENANT = 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd';
 const ALEX = { id: '83d8e92d-f2ad-4c0e-a683-acdf2060d7c4', upn: 'alex.wilber@contoso.com' };
 
 let host: RunningHost;
+const storage = () => ({ AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: `s${randomBytes(4).toString('hex')}` });
 
 beforeAll(async () => {
-  host = await startHost({ ...TIMERS_DISABLED });
+  host = await startHost({ ...storage(), ...TIMERS_DISABLED });
 });
 
 afterAll(async () => {
@@ -116,7 +119,7 @@ describe('the local sign-in (?as=)', () => {
 
   it('does nothing when the host calls a Graph it did not start (GRAPH_BASE_URL set): no picker, no principal', async () => {
     // The first host's emulator stands in for a real tenant: this host starts no emulator of its own.
-    const other = await startHost({ ...TIMERS_DISABLED, GRAPH_BASE_URL: host.emulatorUrl!, TENANT_ID: TENANT });
+    const other = await startHost({ ...storage(), ...TIMERS_DISABLED, GRAPH_BASE_URL: host.emulatorUrl!, TENANT_ID: TENANT });
     try {
       expect(other.emulatorUrl).toBeUndefined();
       const html = await (await fetch(`${other.url}/myaccess?as=${encodeURIComponent(ALEX.upn)}`)).text();
