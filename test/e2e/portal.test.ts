@@ -24,6 +24,7 @@ const ALEX = { id: '83d8e92d-f2ad-4c0e-a683-acdf2060d7c4', upn: 'alex.wilber@con
 const PRADEEP = { id: 'eb7a7995-9588-432d-8242-aadbc8f429a4', upn: 'pradeep.gupta@contoso.com' };
 const [JOHANNA, PATTI, MIRIAM] = ['b039ee16-9646-4718-8f3d-9a4de6cf02bb', '515c6123-6c88-4537-bcf3-bd58da60fb1c', '88718c96-6f3d-48f7-b4b1-b64633be40f5'] as const;
 const OTHERS = [JOHANNA, PATTI, MIRIAM];
+const GUEST = { upn: 'ben.walters_fabrikam.com#EXT#@contoso.onmicrosoft.com' };
 const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 
 let host: RunningHost;
@@ -114,6 +115,11 @@ function seedWithSignIns(): string {
   const path = join(tmpdir(), `portal-seed-${randomBytes(4).toString('hex')}.json`);
   writeFileSync(path, JSON.stringify(tenant));
   return path;
+}
+
+async function firstQuestionId(): Promise<string> {
+  const { json } = await api<{ value: Array<{ questions: Array<{ id: string }> }> }>(JOHANNA, 'POST', `${EM}/accessPackages/${ids.sales}/getApplicablePolicyRequirements`, {});
+  return json.value[0]!.questions[0]!.id;
 }
 
 /** Opens the portal signed in as the user, at a route, and waits for the page to have loaded what it shows. */
@@ -317,6 +323,47 @@ describe('My Access in headless Chromium', () => {
     await page.waitForSelector('text=were accepted');
     const decided = Object.fromEntries((await items()).map((i) => [i.principal.id, i.decision]));
     expect(decided).toEqual({ [JOHANNA]: 'Approve', [PATTI]: 'Deny', [MIRIAM]: 'Deny' });
+  });
+
+  it("shows Graph's refusal in plain words: an approver must give the reason the stage requires", async () => {
+    const { id } = (await api<{ id: string }>(JOHANNA, 'POST', `${EM}/assignmentRequests`, {
+      requestType: 'userAdd',
+      assignment: { accessPackageId: ids.sales, assignmentPolicyId: ids.salesPolicy },
+      justification: 'Covering for Alex',
+      answers: [{ '@odata.type': '#microsoft.graph.accessPackageAnswerString', value: 'EMEA South', answeredQuestion: { id: await firstQuestionId() } }],
+    })).json;
+    await open(PRADEEP, '/approvals');
+    await page.getByRole('button', { name: "Approve Johanna Lorenz's request for Sales reports" }).click();
+    const alert = page.getByRole('alert').filter({ hasText: "Johanna Lorenz's request for Sales reports" });
+    await expect(alert.textContent()).resolves.toMatch(/That was not accepted\..*justification/i);
+    // The browser logs the refused call itself; the page logs nothing else.
+    expect(watched.takeProblems().filter((p) => !p.includes('status of 400'))).toEqual([]);
+    expect((await requestsOf(JOHANNA)).find((r) => r.id === id)?.state).toBe('pendingApproval');
+  });
+
+  it('an external user (a guest) sees only what their policies allow, and requests through the package link', async () => {
+    const partner = await created(ADMIN, `${EM}/accessPackages`, { displayName: 'Partner extranet', description: 'For our partners', catalog: { id: ids.catalog } });
+    await created(ADMIN, `${EM}/assignmentPolicies`, {
+      displayName: 'Partners',
+      allowedTargetScope: 'allExternalUsers',
+      expiration: { type: 'afterDuration', duration: 'P60D' },
+      requestorSettings: SELF_SERVICE,
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      accessPackage: { id: partner },
+    });
+    await open(GUEST);
+    expect(await page.getByRole('list', { name: 'Available access packages' }).getByRole('link').allTextContents()).toEqual(['Partner extranet']);
+
+    // A members-only package, by its link: not for them, said in plain words.
+    await open(GUEST, `/access-packages/${ids.sales}`);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/^(You are not allowed to do that\.|That could not be found\.)/);
+    expect(watched.takeProblems().filter((p) => !/status of 40[34]/.test(p))).toEqual([]);
+    await open(GUEST, `/access-packages/${partner}`);
+    await page.getByRole('button', { name: 'Submit request' }).click();
+    await page.waitForSelector('text=Your request for Partner extranet was submitted.');
+    await open(GUEST, '/access');
+    await page.getByRole('listitem').filter({ hasText: 'Partner extranet' }).waitFor();
+    await checkPage('external-user-access');
   });
 
   it('works on a narrow screen in the dark theme, with nothing serious for axe', async () => {

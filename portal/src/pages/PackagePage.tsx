@@ -1,4 +1,4 @@
-import { Loaded } from '../components';
+import { ErrorMessage, Loaded } from '../components';
 import { EM, graph, type Collection } from '../graph';
 import type { AccessPackage, Requirements } from '../types';
 import { useLoad } from '../useLoad';
@@ -14,6 +14,18 @@ export function PackagePage({ id }: { id: string }) {
     ]);
     return { accessPackage, requirements: requirements.value };
   }, [id]);
+  if (load.status === 'error') {
+    // A package the person may not request is as good as missing to them; the page still says where they are.
+    return (
+      <section aria-labelledby="package-title">
+        <p>
+          <a href="#/">← All access packages</a>
+        </p>
+        <h1 id="package-title">Access package</h1>
+        <ErrorMessage message={load.message} />
+      </section>
+    );
+  }
   return (
     <Loaded load={load} what="the access package">
       {({ accessPackage, requirements }) => (
