@@ -253,15 +253,27 @@ describe('My Access in headless Chromium', () => {
     expect(travel).toEqual(['canceled', 'denied']);
   });
 
-  it('reaches a hidden package by its link (it is not listed) and requests it', async () => {
+  it('reaches a hidden package by its link (it is not listed) and requests it for a specific period', async () => {
     await open(ALEX);
     await expect(page.getByRole('link', { name: 'Lab preview' }).count()).resolves.toBe(0);
     await open(ALEX, `/access-packages/${ids.hidden}`);
     expect(await page.textContent('h1')).toBe('Lab preview');
     await checkPage('package-by-link');
+    // A specific period, where the policy allows one: an end before the start is refused on the page.
+    const day = (daysAhead: number) => new Date(Date.now() + daysAhead * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Request for a specific period').check();
+    await page.getByLabel('Start date').fill(day(10));
+    await page.getByLabel('End date (optional)').fill(day(5));
+    await page.getByRole('button', { name: 'Submit request' }).click();
+    await page.waitForSelector('text=The end date must come after the start date.');
+    expect((await requestsOf(ALEX.id)).some((r) => r.accessPackage.id === ids.hidden)).toBe(false);
+    await page.getByLabel('End date (optional)').fill(day(60));
     await page.getByRole('button', { name: 'Submit request' }).click();
     await page.waitForSelector('text=Your request for Lab preview was submitted.');
-    expect(await waitUntil(async () => (await requestsOf(ALEX.id)).some((r) => r.accessPackage.id === ids.hidden && r.state === 'delivered'), 10_000)).toBe(true);
+    const request = (await requestsOf(ALEX.id)).find((r) => r.accessPackage.id === ids.hidden) as unknown as { schedule: { startDateTime: string; expiration: { endDateTime: string } } };
+    // Local midnight of the start day and the end of the end day: within a day of the dates picked, whatever the zone.
+    expect(Math.abs(Date.parse(request.schedule.startDateTime) - Date.parse(day(10)))).toBeLessThanOrEqual(86_400_000);
+    expect(Math.abs(Date.parse(request.schedule.expiration.endDateTime) - Date.parse(day(60)))).toBeLessThanOrEqual(2 * 86_400_000);
   });
 
   it('an approver approves three requests at once', async () => {
@@ -376,6 +388,13 @@ describe('My Access in headless Chromium', () => {
       expect(background).not.toBe('rgb(245, 245, 245)');
       expect(await narrow.page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
       expect(await seriousAxeViolations(narrow.page)).toEqual([]);
+      // By keyboard: the first Tab reaches the skip link, Enter moves to the content, the next Tab to its first control.
+      await narrow.page.keyboard.press('Tab');
+      expect(await narrow.page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+      await narrow.page.keyboard.press('Enter');
+      expect(await narrow.page.evaluate('document.activeElement.id')).toBe('main');
+      await narrow.page.keyboard.press('Tab');
+      expect(await narrow.page.evaluate('document.activeElement.textContent')).toMatch(/^(Resubmit|Cancel request)$/);
       await screenshot(narrow.page, 'request-history-narrow-dark');
       expect(narrow.takeProblems()).toEqual([]);
     } finally {

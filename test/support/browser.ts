@@ -6,7 +6,6 @@ import { chromium as playwright, type Browser, type Page } from 'playwright-core
  * @sparticuz/chromium is an ES module package whose CommonJS build is what `require` finds; its types are the ES
  * module's, which TypeScript will not let a CommonJS file import, hence the declared shape.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const chromium = require('@sparticuz/chromium') as { executablePath(): Promise<string>; args: string[] };
 
 const ROOT = join(__dirname, '..', '..');
