@@ -47,7 +47,8 @@ describe('the deployment package (npm run package)', () => {
   });
 
   it('holds no sources, tests, tools, source maps or development manifest fields', () => {
-    expect(ownFiles().filter((name) => !/^dist\/(functions|shared)\/.+\.js$/.test(name) && !['host.json', 'package.json'].includes(name))).toEqual([]);
+    const shipped = (name: string) => /^dist\/(functions|shared)\/.+\.js$/.test(name) || /^dist\/portal\/(manifest\.json|assets\/[^/]+\.(js|css))$/.test(name);
+    expect(ownFiles().filter((name) => !shipped(name) && !['host.json', 'package.json'].includes(name))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(Object.keys(manifest)).not.toEqual(expect.arrayContaining(['devDependencies']));
     expect(manifest).not.toHaveProperty('scripts');
@@ -59,6 +60,13 @@ describe('the deployment package (npm run package)', () => {
     const shipped = new Set(files.filter((name) => name.startsWith('node_modules/')).map((name) => name.split('/').slice(1, name.startsWith('node_modules/@') ? 3 : 2).join('/')));
     for (const name of Object.keys(manifest.dependencies)) expect(shipped).toContain(name);
     for (const name of Object.keys(manifest.devDependencies)) expect(shipped).not.toContain(name);
+  });
+
+  it('holds the My Access bundle the portal function serves', () => {
+    const manifest = JSON.parse(readFileSync(join(unpacked, 'dist/portal/manifest.json'), 'utf8')) as object;
+    const assets = ownFiles().filter((name) => name.startsWith('dist/portal/assets/'));
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const asset of assets) expect(JSON.stringify(manifest)).toContain(asset.split('/').pop());
   });
 
   it.each([

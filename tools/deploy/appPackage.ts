@@ -21,7 +21,9 @@ interface LockFile {
 }
 
 /** The compiled folders the functions need: their own, and the shared code (nothing under tools/ or test/). */
-const COMPILED = ['dist/functions', 'dist/shared'];
+const COMPILED = ['dist/functions', 'dist/shared', 'dist/portal'];
+/** The portal bundle is served as it is (scripts, styles, its manifest); of the compiled code only scripts go. */
+const keeps = (path: string) => statSync(path).isDirectory() || path.endsWith('.js') || (path.includes(`${sep}portal${sep}`) && !path.endsWith('.map'));
 
 export function buildAppPackage(root: string, outDir = join(root, '.deploy')): AppPackage {
   for (const folder of COMPILED) {
@@ -34,7 +36,7 @@ export function buildAppPackage(root: string, outDir = join(root, '.deploy')): A
   cpSync(join(root, 'host.json'), join(folder, 'host.json'));
   writeFileSync(join(folder, 'package.json'), `${JSON.stringify(runtimeManifest(root), null, 2)}\n`);
   for (const compiled of COMPILED) {
-    cpSync(join(root, compiled), join(folder, compiled), { recursive: true, filter: (path) => statSync(path).isDirectory() || path.endsWith('.js') });
+    cpSync(join(root, compiled), join(folder, compiled), { recursive: true, filter: keeps });
   }
   for (const dependency of productionDependencies(root)) {
     cpSync(join(root, dependency), join(folder, dependency), { recursive: true, dereference: true });

@@ -1,5 +1,6 @@
 import { SettingsError } from '../../shared/settings';
 import { InvalidFaultRulesError, parseFaultsSetting, type FaultRule } from '../graph-emulator/faults';
+import type { DemoIdentity } from '../../shared/portal/localSignIn';
 import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../graph-emulator/fixture';
 
 /** Roles worth pointing out to someone trying the demo. */
@@ -44,4 +45,25 @@ export function demoIdentities(seed: TenantFixture): string[] {
     manager && describe(manager.id, 'Manager (approves for reports)'),
     guest && describe(guest.id, 'External user (guest)'),
   ].filter((line): line is string => line !== undefined);
+}
+
+/**
+ * The people the My Access picker offers: the administrators, a manager, one of the manager's reports (someone
+ * to request as, whose requests the manager approves) and a guest.
+ */
+export function portalIdentities(seed: TenantFixture): DemoIdentity[] {
+  const users = seed.users ?? [];
+  const byId = new Map(users.map((u) => [u.id, u]));
+  const identity = (id: string | undefined, what: string): DemoIdentity | undefined => {
+    const user = id === undefined ? undefined : byId.get(id);
+    return user && { userPrincipalName: user.userPrincipalName, displayName: user.displayName, what };
+  };
+  const manager = users.find((u) => users.some((report) => report.manager === u.id) && u.manager);
+  const report = users.find((u) => manager && u.manager === manager.id);
+  return [
+    ...(seed.directoryRoleAssignments ?? []).map((a) => identity(a.principalId, ROLE_NAMES[a.roleDefinitionId] ?? 'Administrator')),
+    identity(report?.id, 'Requestor (reports to the manager)'),
+    identity(manager?.id, 'Manager (approves for reports)'),
+    identity(users.find((u) => u.userType === 'Guest')?.id, 'External user (guest)'),
+  ].filter((i): i is DemoIdentity => i !== undefined);
 }

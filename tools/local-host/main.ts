@@ -3,7 +3,8 @@ import { SettingsError } from '../../shared/settings';
 import { startAzurite } from '../azurite/embeddedAzurite';
 import { startGraphEmulator } from '../graph-emulator/server';
 import type { TenantFixture } from '../graph-emulator/fixture';
-import { demoIdentities, loadSeed, parseFaults } from './directorySetup';
+import { enableLocalSignIn } from '../../shared/portal/localSignIn';
+import { demoIdentities, loadSeed, parseFaults, portalIdentities } from './directorySetup';
 import { applyLocalSettingsFile, disabledFunctions, loadHostSettings } from './hostSettings';
 import { findProjectRoot, loadFunctions } from './loadFunctions';
 import { startLocalHost, type LocalHost } from './localHost';
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
       log(`Graph emulator is listening: ${emulator.url}`);
       directory = `Graph emulator at ${emulator.url}, tenant ${emulated.seed.tenantId} from ${emulated.path}`;
       identities.push(...demoIdentities(emulated.seed));
+      // The portal's `?as=` sign-in exists only here, with the emulated tenant (DESIGN §2.3).
+      enableLocalSignIn({ identities: portalIdentities(emulated.seed) });
     }
     getConfig();
 
@@ -118,6 +121,7 @@ function printBanner(
     'Portcullis is running.',
     `  API:       ${host.url}`,
     `  Health:    ${host.url}/api/health`,
+    `  My Access: ${host.url}/myaccess${dependencies.identities.length > 0 ? ' (sign in as a demo identity, or add ?as=<user id or UPN>)' : ''}`,
     `  Storage:   ${dependencies.storage}`,
     `  Directory: ${dependencies.directory}`,
     `  Settings:  ${settingsFile ?? 'environment only (no local.settings.json)'}`,
