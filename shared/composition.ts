@@ -24,6 +24,9 @@ import type { DirectoryPort } from './directory/directoryPort';
 import type { RetryPolicy } from './directory/retryPolicy';
 import type { DependencyProbe } from './operations/checkHealth';
 import { Tables } from './store/tables';
+import { WorkQueue } from './queues/workQueue';
+import { QUEUE_NAMES } from './queues/queueNames';
+import { poisonQueueOf } from './queues/queueMessages';
 
 /** What the operations need, built once per worker from the configuration. */
 export interface Deps {
@@ -33,6 +36,10 @@ export interface Deps {
   dependencyProbes: DependencyProbe[];
   /** How many due items the sweeps parked (health shows it). */
   parkedWork: () => Promise<number>;
+  /** The work queues the sweeps fan out to (their queue functions take the messages). */
+  queues: { expirationShards: WorkQueue };
+  /** Each work queue's poison queue, where the Functions host puts the messages it gave up on (health shows them). */
+  poisonQueues: WorkQueue[];
   /** Validates `Authorization: Bearer` in jwt mode; undefined in easyauth mode. */
   bearerTokens: BearerTokenValidator | undefined;
 }
@@ -91,6 +98,8 @@ export function buildDeps(config: Config): Deps {
       (await entitlements.redeliveries.parked()).length +
       (await entitlements.externalUserWork.parked()).length +
       (await entitlements.reviewDue.parked()).length,
+    queues: { expirationShards: new WorkQueue(config.AzureWebJobsStorage, QUEUE_NAMES.expirationShards) },
+    poisonQueues: Object.values(QUEUE_NAMES).map((name) => new WorkQueue(config.AzureWebJobsStorage, poisonQueueOf(name))),
     bearerTokens: bearerTokenValidatorFor(config),
   };
 }
