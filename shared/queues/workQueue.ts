@@ -11,11 +11,15 @@ const MAX_DELAY_SECONDS = 7 * 24 * 60 * 60;
  * queue trigger reads them (queueMessages.ts). The queue is created on first use.
  */
 export class WorkQueue {
-  readonly #client: QueueClient;
+  #queue: QueueClient | undefined;
   #created: Promise<unknown> | undefined;
 
-  constructor(connectionString: string, readonly name: string) {
-    this.#client = QueueServiceClient.fromConnectionString(connectionString, { retryOptions: { maxTries: 3 } }).getQueueClient(name);
+  constructor(private readonly connectionString: string, readonly name: string) {}
+
+  /** Made on first use: a connection string without a queue endpoint fails the calls that need one, not start-up. */
+  get #client(): QueueClient {
+    this.#queue ??= QueueServiceClient.fromConnectionString(this.connectionString, { retryOptions: { maxTries: 3 } }).getQueueClient(this.name);
+    return this.#queue;
   }
 
   /** Sends one message; `delayMs` keeps it invisible that long first (a throttled shard's Retry-After). */

@@ -31,8 +31,7 @@ const MIN_POLLING_INTERVAL_MS = 100;
  * to `<queue>-poison`.
  */
 export class QueueRunner {
-  readonly #queue: QueueClient;
-  readonly #poison: QueueClient;
+  #clients: { queue: QueueClient; poison: QueueClient } | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #holdMs: number;
   #stopping = false;
@@ -46,10 +45,27 @@ export class QueueRunner {
     private readonly handler: StorageQueueHandler,
     private readonly options: QueueRunnerOptions,
   ) {
-    const service = QueueServiceClient.fromConnectionString(options.connectionString);
-    this.#queue = service.getQueueClient(queueName);
-    this.#poison = service.getQueueClient(poisonQueueOf(queueName));
     this.#holdMs = options.holdMs ?? HOLD_MS;
+  }
+
+  /**
+   * Made when first polled, so a storage account without a queue endpoint is a polling failure (logged, retried)
+   * rather than a host that does not start. One attempt per call: the polling loop is the retry.
+   */
+  get #queue(): QueueClient {
+    return this.#connect().queue;
+  }
+
+  get #poison(): QueueClient {
+    return this.#connect().poison;
+  }
+
+  #connect(): { queue: QueueClient; poison: QueueClient } {
+    if (!this.#clients) {
+      const service = QueueServiceClient.fromConnectionString(this.options.connectionString, { retryOptions: { maxTries: 1 } });
+      this.#clients = { queue: service.getQueueClient(this.queueName), poison: service.getQueueClient(poisonQueueOf(this.queueName)) };
+    }
+    return this.#clients;
   }
 
   start(): void {
@@ -71,6 +87,8 @@ export class QueueRunner {
   async #poll(): Promise<void> {
     const { settings, log } = this.options;
     let intervalMs = MIN_POLLING_INTERVAL_MS;
+    let created = false;
+    let lastFailure: string | undefined;
     while (!this.#stopping) {
       if (this.#inFlight.size > settings.newBatchThreshold) {
         await Promise.race([...this.#inFlight]);
@@ -78,14 +96,19 @@ export class QueueRunner {
       }
       let messages: DequeuedMessageItem[] = [];
       try {
-        await this.#queue.createIfNotExists();
+        if (!created) created = Boolean(await this.#queue.createIfNotExists());
         const received = await this.#queue.receiveMessages({ numberOfMessages: settings.batchSize, visibilityTimeout: seconds(this.#holdMs) });
         messages = received.receivedMessageItems;
+        lastFailure = undefined;
       } catch (error) {
-        log(`Queue '${this.queueName}' (${this.name}): polling failed: ${String(error)}`);
+        // Once per kind of failure, not once per poll: storage away would otherwise fill the log.
+        const failure = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        if (failure !== lastFailure) log(`Queue '${this.queueName}' (${this.name}): polling failed, will retry: ${failure}`);
+        lastFailure = failure;
+        intervalMs = settings.maxPollingIntervalMs;
       }
       if (messages.length === 0) {
-        await this.#sleep(intervalMs * (0.8 + Math.random() * 0.4));
+        await this.#sleep(Math.min(settings.maxPollingIntervalMs, intervalMs * (0.8 + Math.random() * 0.4)));
         intervalMs = Math.min(settings.maxPollingIntervalMs, intervalMs * 2);
         continue;
       }
