@@ -21,11 +21,13 @@ export async function startQueueWorkers(count: number, log: HostLog): Promise<Qu
   const stop = async () => {
     await Promise.all(children.map((child) => stopChild(child)));
   };
-  try {
-    for (let n = 2; n <= count + 1; n++) children.push(await startWorker(n, log));
-  } catch (error) {
+  // All at once: each loads the functions, which takes seconds on a busy machine.
+  const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => startWorker(i + 2, log)));
+  for (const result of started) if (result.status === 'fulfilled') children.push(result.value);
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) {
     await stop();
-    throw error;
+    throw failed.reason;
   }
   return { stop };
 }
