@@ -25,6 +25,9 @@ import type { RetryPolicy } from './directory/retryPolicy';
 import type { DependencyProbe } from './operations/checkHealth';
 import { Tables } from './store/tables';
 import { storageConnectionFor } from './store/storageConnection';
+import { WorkQueue } from './queues/workQueue';
+import { QUEUE_NAMES } from './queues/queueNames';
+import { poisonQueueOf } from './queues/queueMessages';
 
 /** What the operations need, built once per worker from the configuration. */
 export interface Deps {
@@ -34,12 +37,17 @@ export interface Deps {
   dependencyProbes: DependencyProbe[];
   /** How many due items the sweeps parked (health shows it). */
   parkedWork: () => Promise<number>;
+  /** The work queues the sweeps fan out to (their queue functions take the messages). */
+  queues: { expirationShards: WorkQueue };
+  /** Each work queue's poison queue, where the Functions host puts the messages it gave up on (health shows them). */
+  poisonQueues: WorkQueue[];
   /** Validates `Authorization: Bearer` in jwt mode; undefined in easyauth mode. */
   bearerTokens: BearerTokenValidator | undefined;
 }
 
 export function buildDeps(config: Config): Deps {
-  const tables = new Tables(storageConnectionFor(config.storage), config.TABLE_PREFIX);
+  const storage = storageConnectionFor(config.storage);
+  const tables = new Tables(storage, config.TABLE_PREFIX);
   const directory = createGraphDirectory(config);
   // Health must answer quickly: its probe tries once, where the directory's own calls wait out throttling.
   const directoryProbe = createGraphDirectory(config, SINGLE_ATTEMPT);
@@ -92,6 +100,8 @@ export function buildDeps(config: Config): Deps {
       (await entitlements.redeliveries.parked()).length +
       (await entitlements.externalUserWork.parked()).length +
       (await entitlements.reviewDue.parked()).length,
+    queues: { expirationShards: new WorkQueue(storage, QUEUE_NAMES.expirationShards) },
+    poisonQueues: Object.values(QUEUE_NAMES).map((name) => new WorkQueue(storage, poisonQueueOf(name))),
     bearerTokens: bearerTokenValidatorFor(config),
   };
 }

@@ -1,8 +1,12 @@
-import { app, type HttpHandler, type HttpMethod, type TimerHandler } from '@azure/functions';
+import { app, type HttpHandler, type HttpMethod, type StorageQueueHandler, type TimerHandler } from '@azure/functions';
 
 export type RegisteredFunction =
   | { trigger: 'http'; name: string; route: string; methods: readonly HttpMethod[]; handler: HttpHandler }
-  | { trigger: 'timer'; name: string; schedule: string; handler: TimerHandler };
+  | { trigger: 'timer'; name: string; schedule: string; handler: TimerHandler }
+  | { trigger: 'queue'; name: string; queueName: string; handler: StorageQueueHandler };
+
+/** The app setting naming the storage account of queue triggers: the app's own (host.json's `extensions.queues` apply). */
+export const QUEUE_CONNECTION = 'AzureWebJobsStorage';
 
 /**
  * Kept on a global symbol: the local host loads the function files through package.json `main`, and must see what
@@ -30,6 +34,16 @@ export function registerHttp(
 export function registerTimer(name: string, options: { schedule: string; handler: TimerHandler }): void {
   record({ trigger: 'timer', name, ...options });
   app.timer(name, { schedule: options.schedule, handler: options.handler });
+}
+
+/**
+ * Registers a Storage queue-triggered function with the Functions host and records it. The handler gets the
+ * message as the Node worker decodes it (JSON parsed when it is JSON) and `triggerMetadata.dequeueCount`; a thrown
+ * error makes the host retry the message, and move it to `<queueName>-poison` after `maxDequeueCount` attempts.
+ */
+export function registerQueue(name: string, options: { queueName: string; handler: StorageQueueHandler }): void {
+  record({ trigger: 'queue', name, ...options });
+  app.storageQueue(name, { queueName: options.queueName, connection: QUEUE_CONNECTION, handler: options.handler });
 }
 
 export function registeredFunctions(): RegisteredFunction[] {

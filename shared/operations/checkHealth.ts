@@ -1,3 +1,5 @@
+import type { PoisonQueueState } from '../queues/poisonQueues';
+
 /** A dependency the service cannot work without, and a cheap call that proves it answers. */
 export interface DependencyProbe {
   name: string;
@@ -5,13 +7,18 @@ export interface DependencyProbe {
 }
 
 export interface HealthReport {
-  /** `degraded`: every dependency answers, but work is parked and waits for an operator. */
+  /** `degraded`: every dependency answers, but work is parked or poisoned and waits for an operator. */
   status: 'healthy' | 'degraded' | 'unhealthy';
   /** The names of the dependencies that did not answer. */
   failed: string[];
   dependencies: Record<string, { status: 'up' | 'down'; durationMs: number; error?: string }>;
   /** Due items the sweeps gave up on after failing them too often (table `parkedWork`); null when it could not be read. */
   parkedWork: number | null;
+  /**
+   * The poison queues (messages the Functions host gave up on after maxDequeueCount attempts), by name: depth and
+   * the oldest message's age; null when they could not be read.
+   */
+  poisonQueues: Record<string, PoisonQueueState> | null;
 }
 
 export interface HealthOptions {
@@ -19,11 +26,14 @@ export interface HealthOptions {
   timeoutMs?: number;
   /** Counts the parked due items. */
   parkedWork?: () => Promise<number>;
+  /** Reads the poison queues. */
+  poisonQueues?: () => Promise<Record<string, PoisonQueueState>>;
 }
 
 /** Probes every dependency at once, each bounded by `timeoutMs` so a hung dependency cannot hang the check. */
-export async function checkHealth(probes: readonly DependencyProbe[], { timeoutMs = 5000, parkedWork = async () => 0 }: HealthOptions = {}): Promise<HealthReport> {
+export async function checkHealth(probes: readonly DependencyProbe[], { timeoutMs = 5000, parkedWork = async () => 0, poisonQueues = async () => ({}) }: HealthOptions = {}): Promise<HealthReport> {
   const parked = withTimeout(parkedWork(), timeoutMs, 'parked work was not counted in time').catch(() => null);
+  const poisoned = withTimeout(poisonQueues(), timeoutMs, 'poison queues were not read in time').catch(() => null);
   const results = await Promise.all(
     probes.map(async ({ name, probe }) => {
       const started = performance.now();
@@ -37,11 +47,14 @@ export async function checkHealth(probes: readonly DependencyProbe[], { timeoutM
   );
   const failed = results.filter((r) => r.status === 'down').map((r) => r.name);
   const parkedCount = await parked;
+  const poison = await poisoned;
+  const poisonCount = Object.values(poison ?? {}).reduce((sum, queue) => sum + queue.depth, 0);
   return {
-    status: failed.length > 0 ? 'unhealthy' : parkedCount ? 'degraded' : 'healthy',
+    status: failed.length > 0 ? 'unhealthy' : parkedCount || poisonCount ? 'degraded' : 'healthy',
     failed,
     dependencies: Object.fromEntries(results.map(({ name, ...result }) => [name, result])),
     parkedWork: parkedCount,
+    poisonQueues: poison,
   };
 }
 

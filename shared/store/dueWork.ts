@@ -91,6 +91,15 @@ export class DueWorkStore<K extends string> {
     return items.filter((d) => d.value.dueDateTime <= nowIso).sort((a, b) => a.value.dueDateTime.localeCompare(b.value.dueDateTime));
   }
 
+  /**
+   * The items of one minute's partition from one row key to another, both included, in key order (which is due
+   * order): a shard of a fanned-out sweep (fanOutDueWork.ts). Done items are deleted, so a shard read again holds
+   * only what is left of it.
+   */
+  inRange(shard: DueRange): Promise<StoredDocument<DueItem<K>>[]> {
+    return this.#items.list({ partitionKey: tableKey(shard.minute), filter: filter`RowKey ge ${shard.fromRowKey} and RowKey le ${shard.toRowKey}` });
+  }
+
   /** Takes back an item planned for something that was then not written after all (a refused request). */
   async unschedule(item: DueItem<K>): Promise<void> {
     const stored = await this.#items.get(minuteOf(item.dueDateTime), rowKeyOf(item));
@@ -122,6 +131,13 @@ export class DueWorkStore<K extends string> {
   async parked(): Promise<ParkedItem<K>[]> {
     return (await this.#parked.list({ partitionKey: tableKey(this.table) })).map((d) => d.value);
   }
+}
+
+/** A run of items of the due-time index: a minute's partition (`yyyyMMddHHmm`) from one row key to another. */
+export interface DueRange {
+  minute: string;
+  fromRowKey: string;
+  toRowKey: string;
 }
 
 /** The partition of a moment: its minute, `yyyyMMddHHmm`, which sorts as time does. */

@@ -1,4 +1,5 @@
 import { TableClient, TableServiceClient, type TableServiceClientOptions } from '@azure/data-tables';
+import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { StorageService, StorageSettings } from '../storageSettings';
 
@@ -34,4 +35,9 @@ export function tableServiceClient(connection: StorageConnection, options: Table
 export function tableClient(connection: StorageConnection, tableName: string, options: TableServiceClientOptions = {}): TableClient {
   if (typeof connection === 'string') return TableClient.fromConnectionString(connection, tableName, { allowInsecureConnection: true, ...options });
   return new TableClient(connection.serviceUris.table, tableName, connection.credential, options);
+}
+
+export function queueServiceClient(connection: StorageConnection, options: StoragePipelineOptions = {}): QueueServiceClient {
+  if (typeof connection === 'string') return QueueServiceClient.fromConnectionString(connection, options);
+  return new QueueServiceClient(connection.serviceUris.queue, connection.credential, options);
 }

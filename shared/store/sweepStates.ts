@@ -53,6 +53,18 @@ export class SweepStates {
     }
   }
 
+  /**
+   * Removes a sweep's state once nobody holds its lease: a fanned-out sweep's shards each take a lease of their own
+   * (fanOutDueWork.ts), and a finished shard's state would otherwise stay for ever. A lease taken meanwhile stays.
+   */
+  async forget(sweep: string): Promise<void> {
+    const current = await this.#states.get(SWEEPS, tableKey(sweep));
+    if (!current || current.value.holder !== null) return;
+    await this.#states.delete(current).catch((error: unknown) => {
+      if (!(isDomainError(error) && (error.code === 'concurrencyConflict' || error.code === 'notFound'))) throw error;
+    });
+  }
+
   /** Lets the lease go and saves where the next run starts, in one write: fails if the lease was lost meanwhile. */
   release(state: StoredDocument<SweepState>, checkpoint: string | null): Promise<StoredDocument<SweepState>> {
     return this.#states.replace(state, { holder: null, leasedUntil: null, checkpoint });

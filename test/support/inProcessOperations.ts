@@ -12,6 +12,8 @@ import { testStorageConnectionString } from './testStorage';
 export interface InProcessOperations {
   emulator: GraphEmulator;
   deps: EntitlementDeps;
+  /** The table prefix of its storage. */
+  prefix: string;
   now(): DateTime;
   /** Moves the operations' clock on; answers the new time. */
   advance(duration: DurationLike): DateTime;
@@ -34,6 +36,7 @@ export async function startInProcessOperations(seed = loadTenantFixture(demoTena
   const tables = new Tables(testStorageConnectionString(), prefix);
   return {
     emulator,
+    prefix,
     deps: { ...buildDeps(config).entitlements, clock: { now: () => now } },
     now: () => now,
     advance: (duration) => (now = now.plus(duration)),

@@ -46,6 +46,15 @@ describe('local host settings', () => {
   it.each(['-1', '65536', 'http', '80.5'])('refuses PORT=%s, naming it', (port) => {
     expect(() => loadHostSettings({ PORT: port })).toThrow(/PORT: must be/);
   });
+
+  it('runs one process taking queue messages unless WORKERS says more', () => {
+    expect(loadHostSettings({}).WORKERS).toBe(1);
+    expect(loadHostSettings({ WORKERS: '4' }).WORKERS).toBe(4);
+  });
+
+  it.each(['0', '17', 'many', '2.5'])('refuses WORKERS=%s, naming it', (workers) => {
+    expect(() => loadHostSettings({ WORKERS: workers })).toThrow(/WORKERS: must be a whole number from 1 to 16/);
+  });
 });
 
 describe('functions disabled by app settings', () => {

@@ -8,6 +8,7 @@ import { hrEventsScenario } from './hrEventsScenario';
 import { reconcileScenario } from './reconcileScenario';
 import { requestsScenario } from './requestsScenario';
 import { reviewsScenario } from './reviewsScenario';
+import { scaleOutScenario } from './scaleOutScenario';
 
 /**
  * `npm run bench [scenario]`: runs the benchmarks, prints a table per scenario and writes bench-results.json.
@@ -21,6 +22,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   autoAssignment: () => autoAssignmentScenario(),
   hrEvents: () => hrEventsScenario(),
   reviews: () => reviewsScenario(),
+  scaleOut: () => scaleOutScenario(),
 };
 
 async function main(): Promise<void> {

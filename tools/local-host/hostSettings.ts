@@ -10,6 +10,9 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   AZURITE_LOCATION: z.string().optional(),
   AzureWebJobsStorage: z.string().optional(),
+  // Processes taking queue messages, standing in for instances of the app: this one (which also serves HTTP and
+  // runs the timers) and WORKERS - 1 more.
+  WORKERS: z.coerce.number({ message: 'must be a whole number from 1 to 16' }).int('must be a whole number from 1 to 16').min(1, 'must be a whole number from 1 to 16').max(16, 'must be a whole number from 1 to 16').default(1),
 });
 
 export type HostSettings = z.infer<typeof schema> & {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvocationContext, type LogLevel } from '@azure/functions';
+import { InvocationContext, type LogLevel, type TriggerMetadata } from '@azure/functions';
 import { formatArgs, type HostLog } from './log';
 
 export interface InvocationOutcome<T> {
@@ -20,11 +20,13 @@ export async function invoke<T>(
   log: HostLog,
   run: (context: InvocationContext) => Promise<T>,
   describeResult: (result: T) => string = () => '',
+  triggerMetadata?: TriggerMetadata,
 ): Promise<InvocationOutcome<T>> {
   const invocationId = randomUUID();
   const context = new InvocationContext({
     invocationId,
     functionName,
+    ...(triggerMetadata ? { triggerMetadata } : {}),
     logHandler: (level: LogLevel, ...args: unknown[]) => log(`${functionName} [${level}] (Id=${invocationId}) ${formatArgs(args)}`),
   });
   const started = performance.now();

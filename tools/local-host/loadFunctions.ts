@@ -1,15 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { glob } from 'tinyglobby';
 import { registeredFunctions, type RegisteredFunction } from '../../shared/hosting/registry';
 
-/** The folder holding the project's package.json, found from this file whether it runs compiled or not. */
-export function findProjectRoot(from = __dirname): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'host.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`No project root (package.json beside host.json) above ${from}.`);
-  }
-}
+export { findProjectRoot } from '../../shared/hosting/appRoot';
 
 /** Loads the function files named by package.json `main`, as the Functions host does, and returns what they registered. */
 export async function loadFunctions(projectRoot: string): Promise<RegisteredFunction[]> {

@@ -1,4 +1,5 @@
 import { loadConfig, getConfig } from '../../shared/config';
+import { storageConnectionFor } from '../../shared/store/storageConnection';
 import { SettingsError } from '../../shared/settings';
 import { startAzurite } from '../azurite/embeddedAzurite';
 import { startGraphEmulator } from '../graph-emulator/server';
@@ -9,6 +10,8 @@ import { applyLocalSettingsFile, disabledFunctions, loadHostSettings } from './h
 import { findProjectRoot, loadFunctions } from './loadFunctions';
 import { startLocalHost, type LocalHost } from './localHost';
 import { consoleLog as log } from './log';
+import { readQueueHostSettings } from '../../shared/hosting/queueSettings';
+import { startQueueWorkers } from './workerProcesses';
 
 /**
  * `npm start`: the whole system on one machine. Reads settings like the Functions host, starts Azurite unless a
@@ -70,16 +73,19 @@ async function main(): Promise<void> {
 
     const functions = await loadFunctions(root);
     const disabled = disabledFunctions(process.env);
-    const host = await startLocalHost({ functions, port: hostSettings.PORT, host: hostSettings.HOST, log, disabled }).catch(
+    const queues = { connection: storageConnectionFor(getConfig().storage), settings: readQueueHostSettings(root), log };
+    const host = await startLocalHost({ functions, port: hostSettings.PORT, host: hostSettings.HOST, log, disabled, queues }).catch(
       (error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE') throw new SettingsError([`PORT: ${hostSettings.PORT} is already in use`]);
         throw error;
       },
     );
     cleanups.push(() => host.stop());
+    const workers = await startQueueWorkers(hostSettings.WORKERS - 1, log);
+    cleanups.push(() => workers.stop());
     // Before the banner: whoever reads it may signal at once.
     stopOnSignal(stopAll);
-    printBanner(host, functions, { storage, directory, identities }, settingsFile, disabled);
+    printBanner(host, functions, { storage, directory, identities }, settingsFile, disabled, hostSettings.WORKERS);
   } catch (error) {
     process.stderr.write(`Portcullis did not start. ${error instanceof Error ? error.message : String(error)}\n`);
     await stopAll();
@@ -116,6 +122,7 @@ function printBanner(
   dependencies: { storage: string; directory: string; identities: string[] },
   settingsFile: string | undefined,
   disabled: ReadonlySet<string>,
+  workers: number,
 ): void {
   const lines = [
     'Portcullis is running.',
@@ -130,7 +137,9 @@ function printBanner(
     ...functions.map((fn) =>
       fn.trigger === 'http'
         ? `    ${fn.name.padEnd(22)} ${fn.methods.join(',').padEnd(12)} ${host.url}/${fn.route}`
-        : `    ${fn.name.padEnd(22)} ${'timer'.padEnd(12)} ${fn.schedule.padEnd(16)} ${disabled.has(fn.name) ? 'disabled' : `next ${host.timers.get(fn.name)?.nextRun()?.toISOString()}`}`,
+        : fn.trigger === 'queue'
+          ? `    ${fn.name.padEnd(22)} ${'queue'.padEnd(12)} ${fn.queueName.padEnd(16)} ${disabled.has(fn.name) ? 'disabled' : `${workers} worker${workers === 1 ? '' : 's'}`}`
+          : `    ${fn.name.padEnd(22)} ${'timer'.padEnd(12)} ${fn.schedule.padEnd(16)} ${disabled.has(fn.name) ? 'disabled' : `next ${host.timers.get(fn.name)?.nextRun()?.toISOString()}`}`,
     ),
     `  Run a timer now: curl -X POST ${host.url}/admin/functions/<name> -H 'content-type: application/json' -d '{"input":""}'`,
     'Press Ctrl-C to stop.',

@@ -2,7 +2,8 @@ import { DateTime } from 'luxon';
 import { addEscalationApprovers, currentStage, expireStage } from '../../domain/requests/approvalStages';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { assignmentEnd, isScheduledStart } from '../../domain/requests/requestRequirements';
-import type { DueItem, ExpirationKind } from '../../store/dueWork';
+import type { DueItem, DueRange, ExpirationKind } from '../../store/dueWork';
+import { fanOutDueWork, processShard, type FanOutResult, type ShardQueue } from './fanOutDueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { accessEndingSoon, accessExpired, approvalNeeded, requestDenied } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
@@ -33,6 +34,16 @@ export async function sweepExpirations(deps: EntitlementDeps, options: SweepOpti
   return withSweepLease(deps, 'expirationSweep', options, (checkpoint, deadline, lease) =>
     processDueItems(deps, deps.due, (item) => HANDLERS[item.kind](deps, item), { from: checkpoint, now: deps.clock.now(), deadline, lease }),
   );
+}
+
+/** The expiration sweep fanned out (fanOutDueWork.ts): its timer sends shards of what is due to `queue`. */
+export function dispatchExpirations(deps: EntitlementDeps, queue: ShardQueue, options: SweepOptions): Promise<FanOutResult | undefined> {
+  return fanOutDueWork(deps, 'expirationSweep', deps.due, queue, (item) => HANDLERS[item.kind](deps, item), options);
+}
+
+/** One shard of the expiration sweep, in its queue function: the same handlers on the items of one run of the index. */
+export function processExpirationShard(deps: EntitlementDeps, shard: DueRange, options: SweepOptions): Promise<DueWorkResult | undefined> {
+  return processShard(deps, 'expirationSweep', deps.due, shard, (item) => HANDLERS[item.kind](deps, item), options);
 }
 
 type Handler = (deps: EntitlementDeps, item: DueItem<ExpirationKind>) => Promise<ItemOutcome>;

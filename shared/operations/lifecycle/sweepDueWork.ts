@@ -103,8 +103,21 @@ export async function processDueItems<K extends string>(
   handle: (item: DueItem<K>) => Promise<ItemOutcome>,
   range: { from: string | null; now: DateTime; deadline: number; lease: HeldLease },
 ): Promise<{ checkpoint: string; result: DueWorkResult }> {
+  return processItems(deps, index, await index.dueBy(range.now, range.from ?? undefined), handle, range);
+}
+
+/**
+ * processDueItems on items already read: a pass's or a shard's (fanOutDueWork.ts). Answers the minute the next pass
+ * starts from, as processDueItems does.
+ */
+export async function processItems<K extends string>(
+  deps: Pick<EntitlementDeps, 'audit'>,
+  index: DueWorkStore<K>,
+  items: readonly StoredDocument<DueItem<K>>[],
+  handle: (item: DueItem<K>) => Promise<ItemOutcome>,
+  range: { now: DateTime; deadline: number; lease: HeldLease },
+): Promise<{ checkpoint: string; result: DueWorkResult }> {
   const outcomes: Record<ItemOutcome | 'parked', number> = { processed: 0, stale: 0, parked: 0 };
-  const items = await index.dueBy(range.now, range.from ?? undefined);
   const work = await workWithinBudget(
     items,
     range.deadline,
@@ -124,9 +137,13 @@ export async function processDueItems<K extends string>(
   // Failed items are kept, whatever went wrong: dropping one could leave access that should have ended.
   const unfinished = [...work.failed, ...work.remaining];
   const result: DueWorkResult = { ...outcomes, failed: work.failed.length, remaining: work.remaining.length, errors: work.errors };
-  const reread = range.now.minus(LATE_WRITES_MS).toUTC().toISO()!;
-  const earliest = [reread, ...unfinished.map((i) => i.value.dueDateTime)].sort()[0]!;
-  return { checkpoint: minuteOf(earliest), result };
+  return { checkpoint: nextCheckpoint(range.now, unfinished), result };
+}
+
+/** The minute the next pass reads from: the earliest of the unfinished items, or LATE_WRITES_MS before now. */
+export function nextCheckpoint(now: DateTime, unfinished: readonly StoredDocument<DueItem>[]): string {
+  const reread = now.minus(LATE_WRITES_MS).toUTC().toISO()!;
+  return minuteOf([reread, ...unfinished.map((i) => i.value.dueDateTime)].sort()[0]!);
 }
 
 /**

@@ -1,0 +1,171 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { DateTime } from 'luxon';
+import { buildDeps, type Deps } from '../../shared/composition';
+import { loadConfig } from '../../shared/config';
+import { mapConcurrently } from '../../shared/concurrently';
+import type { DeliveryOperation } from '../../shared/domain/assignments/assignment';
+import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
+import { requestResource } from '../../shared/operations/entitlements/catalogResources';
+import { createCatalog } from '../../shared/operations/entitlements/catalogs';
+import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { encodeMessage } from '../../shared/queues/queueMessages';
+import { GrantStore, type PackageClaim } from '../../shared/store/grantStore';
+import { startAzurite } from '../azurite/embeddedAzurite';
+import { startHostProcess } from '../local-host/hostProcess';
+import { ADMIN_CALLER, assignmentDoc, benchTenant, guid, memberIds, packageWithPolicy, progress, range, round } from './benchKit';
+
+export interface ScaleOutBenchRow {
+  case: string;
+  workers: number;
+  dueExpirations: number;
+  /** From the timer run (admin endpoint) until the shard queue was empty: every shard processed. */
+  seconds: number;
+  expirationsPerSecond: number;
+  /** Throughput over the one-worker run's. */
+  speedUp: number;
+  /** speedUp / workers: the issue's aim is at least 0.7. */
+  efficiency: number;
+  shards: number;
+  /** Receive + delete of 1 KB messages, one consumer, straight to the same Azurite: its own queue ceiling. */
+  azuriteQueueMessagesPerSecond: number;
+  allExpired: boolean;
+  removedFromGroup: boolean;
+  problems: string;
+}
+
+/**
+ * The expiration sweep fanned out over the `expiration-shards` queue, run by `npm start` (the local host, as a user
+ * runs it) with WORKERS 1, 2 and 4: DUE assignments ended, each removal from the group answered by the Graph
+ * emulator after 150 ms (GRAPH_EMULATOR_FAULTS latency). Per run: a fresh Azurite (in memory), the due work seeded
+ * straight into it, the timer run through the admin endpoint, then the time until every shard was processed; and
+ * Azurite's own queue rate (receive + delete, one consumer) measured in the same run.
+ * BENCH_SCALEOUT_DUE scales it (default 2,000: the issue's 10,000 takes about 25 minutes at one worker here).
+ */
+const DUE = Number(process.env.BENCH_SCALEOUT_DUE ?? 2_000);
+const WORKERS = [1, 2, 4];
+const LATENCY_MS = 150;
+const BYSTANDERS = 50;
+const TENANT = 'be000000-0000-4000-8000-0000000000f1';
+const GROUP = 'b0000000-0000-4000-8000-0000000000f1';
+const DUE_TARGET = 'a2000000';
+const BYSTANDER = 'a3000000';
+const DUE_ASSIGNMENT = 'e2000000';
+const DUE_REQUEST = 'f2000000';
+const PREFIX = 'scale';
+const TIMERS = ['expirationSweep', 'reconcileSweep', 'autoAssignmentSweep', 'externalUserSweep', 'accessReviewSweep', 'reportArchive'];
+const QUEUE_SAMPLE = 500;
+
+export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
+  const rows: ScaleOutBenchRow[] = [];
+  const dueTargets = range(DUE).map((i) => guid(DUE_TARGET, i));
+  const bystanders = range(BYSTANDERS).map((i) => guid(BYSTANDER, i));
+  const folder = mkdtempSync(join(tmpdir(), 'portcullis-scaleout-'));
+  const seedPath = join(folder, 'tenant.json');
+  const users: Array<[string, string]> = [...dueTargets.map((id, i): [string, string] => [id, `due${i}`]), ...bystanders.map((id, i): [string, string] => [id, `bystander${i}`])];
+  writeFileSync(seedPath, JSON.stringify(benchTenant(TENANT, users, [{ id: GROUP, displayName: 'Bench scale-out group', description: 'Bench', mailEnabled: false, securityEnabled: true, groupTypes: [], members: [...dueTargets, ...bystanders], owners: [] }])));
+  for (const workers of WORKERS) {
+    const label = `${DUE.toLocaleString('en-US')} due, ${workers} worker${workers === 1 ? '' : 's'}`;
+    const azurite = await startAzurite();
+    try {
+      const host = await startHostProcess({
+        AzureWebJobsStorage: azurite.connectionString,
+        TABLE_PREFIX: PREFIX,
+        DIRECTORY_SEED: seedPath,
+        GRAPH_EMULATOR_FAULTS: JSON.stringify([{ pathPattern: '^/v1.0/', status: 503, rate: 0, latencyMs: LATENCY_MS }]),
+        WORKERS: String(workers),
+        ...Object.fromEntries(TIMERS.map((name) => [`AzureWebJobs.${name}.Disabled`, 'true'])),
+      });
+      try {
+        const deps = buildDeps(loadConfig({ AzureWebJobsStorage: azurite.connectionString, TABLE_PREFIX: PREFIX, AUTH_MODE: 'easyauth', TENANT_ID: TENANT, GRAPH_EMULATOR_PORT: new URL(host.emulatorUrl!).port }));
+        progress(`${label}: seeding`);
+        const assignmentIds = await seed(deps, dueTargets);
+        const problems: string[] = [];
+        progress(`${label}: sweeping`);
+        const started = performance.now();
+        const run = await fetch(`${host.url}/admin/functions/expirationSweep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
+        if (run.status !== 202) problems.push(`the timer run answered ${run.status}`);
+        const shards = shardsSent(host.output());
+        const deadline = Date.now() + Math.max(120_000, DUE * 500);
+        while ((await deps.queues.expirationShards.depth()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+        if (Date.now() >= deadline) {
+          const log = join(folder, `host-${workers}.log`);
+          writeFileSync(log, host.output());
+          problems.push(`shards still queued after ${Math.round((deadline - started) / 1000)} s; the host's log is in ${log}`);
+        }
+        const ms = performance.now() - started;
+        progress(`${label}: ${shards} shards done in ${(ms / 1000).toFixed(1)} s; checking`);
+        const expired = await mapConcurrently(assignmentIds, async (id) => (await deps.entitlements.grants.findAssignment(id))?.value.state === 'expired');
+        const allExpired = expired.every(Boolean);
+        if (!allExpired) problems.push(`${expired.filter((e) => !e).length} assignments not expired`);
+        const members = new Set(await memberIds(deps, GROUP));
+        const removedFromGroup = members.size === BYSTANDERS && bystanders.every((id) => members.has(id));
+        if (!removedFromGroup) problems.push(`the group has ${members.size} members, not the ${BYSTANDERS} bystanders`);
+        const rate = await queueRate(azurite.connectionString);
+        const perSecond = (DUE / ms) * 1000;
+        rows.push({ case: label, workers, dueExpirations: DUE, seconds: round(ms / 1000, 1), expirationsPerSecond: round(perSecond, 1), speedUp: 1, efficiency: 1, shards, azuriteQueueMessagesPerSecond: rate, allExpired, removedFromGroup, problems: problems.join('; ') });
+      } finally {
+        await host.stop();
+      }
+    } finally {
+      await azurite.stop();
+    }
+  }
+  const base = rows[0]!.expirationsPerSecond;
+  return rows.map((row) => ({ ...row, speedUp: round(row.expirationsPerSecond / base, 2), efficiency: round(row.expirationsPerSecond / base / row.workers, 2) }));
+}
+
+/** The catalog and package through the operations; the due assignments written as the stores write them, ended half an hour ago. */
+async function seed(deps: Deps, dueTargets: readonly string[]): Promise<string[]> {
+  const em = deps.entitlements;
+  const admin = ADMIN_CALLER(TENANT);
+  const catalog = await createCatalog(em, admin, { displayName: 'Bench scale-out', state: 'published' });
+  await requestResource(em, admin, { requestType: 'adminAdd', resource: { originId: GROUP, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
+  const granting = await packageWithPolicy(em, admin, catalog.id, 'Bench scale-out access');
+  const roleScope = await addResourceRoleScope(em, admin, granting.packageId, { role: { originId: `Member_${GROUP}`, originSystem: 'AadGroup' }, scope: { originId: GROUP, originSystem: 'AadGroup' } });
+  const held: DeliveryOperation[] = [{ action: 'add', role: directoryRoleOf(roleScope), state: 'done', attempts: 1, lastError: null }];
+  const now = DateTime.utc();
+  const start = now.minus({ days: 30 }).toISO()!;
+  const ids = await mapConcurrently(range(dueTargets.length), async (i) => {
+    // Ended 31 to 35 minutes ago, over 5 minutes of the index (a shard is a run within one minute's partition).
+    const end = now.minus({ minutes: 35 - (i % 5) }).toISO()!;
+    const assignment = assignmentDoc({ id: guid(DUE_ASSIGNMENT, i), targetId: dueTargets[i]!, ref: granting, catalogId: catalog.id, requestId: guid(DUE_REQUEST, i), start, end, operations: held });
+    await em.grants.indexAssignment(assignment);
+    const target = GrantStore.targetKey(assignment.targetId);
+    const claim: PackageClaim = { packageId: granting.packageId, requestId: assignment.requestId, assignmentId: assignment.id };
+    await em.grants.together([em.grants.assignments.insertion(target, GrantStore.assignmentKey(assignment.id), assignment), em.grants.claims.insertion(target, GrantStore.claimKey(granting.packageId), claim)]);
+    await em.due.schedule({ kind: 'assignmentEnd', dueDateTime: end, entityId: assignment.id, detail: end });
+    return assignment.id;
+  }, 16);
+  await em.ledger.record(held[0]!.role, [...dueTargets]);
+  return ids;
+}
+
+/** The timer's log line says how many shards it sent. */
+function shardsSent(output: string): number {
+  const matches = [...output.matchAll(/"shardsSent":(\d+)/g)];
+  return Number(matches.at(-1)?.[1] ?? 0);
+}
+
+/** Azurite's own queue rate: QUEUE_SAMPLE messages of 1 KB sent, then received 32 at a time and deleted one by one. */
+async function queueRate(connectionString: string): Promise<number> {
+  const queue = QueueServiceClient.fromConnectionString(connectionString).getQueueClient(`ceiling${Date.now()}`);
+  await queue.create();
+  const text = encodeMessage('x'.repeat(768));
+  await mapConcurrently(range(QUEUE_SAMPLE), () => queue.sendMessage(text));
+  const started = performance.now();
+  let done = 0;
+  while (done < QUEUE_SAMPLE) {
+    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
+    for (const message of receivedMessageItems) {
+      await queue.deleteMessage(message.messageId, message.popReceipt);
+      done++;
+    }
+  }
+  const rate = (QUEUE_SAMPLE / (performance.now() - started)) * 1000;
+  await queue.delete();
+  return round(rate, 0);
+}
+
