@@ -6,6 +6,7 @@ import { directoryScenario } from './directoryScenario';
 import { expirationScenario } from './expirationScenario';
 import { hrEventsScenario } from './hrEventsScenario';
 import { reconcileScenario } from './reconcileScenario';
+import { reportsScenario } from './reportsScenario';
 import { requestsScenario } from './requestsScenario';
 import { reviewsScenario } from './reviewsScenario';
 
@@ -21,6 +22,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   autoAssignment: () => autoAssignmentScenario(),
   hrEvents: () => hrEventsScenario(),
   reviews: () => reviewsScenario(),
+  reports: () => reportsScenario(),
 };
 
 async function main(): Promise<void> {
