@@ -22,12 +22,18 @@ export interface Report<Column extends string = string> {
   page(cursor: ReportCursor | undefined, size: number): Promise<ReportPage<Column>>;
 }
 
-/** Every row from `cursor` on, page after page: for the CSV stream. */
+/**
+ * Every row from the first page on, page after page: for the CSV stream. The next page is read while the rows of this
+ * one are written out, so storage and the client overlap; at most two pages are held.
+ */
 export async function* rowsOf<Column extends string>(report: Report<Column>, first: ReportPage<Column>, size: number): AsyncGenerator<Record<Column, Cell>> {
   let page = first;
   for (;;) {
+    const next = page.cursor ? report.page(page.cursor, size) : undefined;
+    // Read now, awaited below: a failure is not left unhandled while this page's rows are written.
+    next?.catch(() => undefined);
     yield* page.rows;
-    if (!page.cursor) return;
-    page = await report.page(page.cursor, size);
+    if (!next) return;
+    page = await next;
   }
 }
