@@ -5,9 +5,10 @@ import { answerReport } from '../shared/api/reports/reportResponse';
 import type { Caller } from '../shared/auth/caller';
 import { requireCaller } from '../shared/auth/authorize';
 import { callerFromRequest } from '../shared/auth/callerFromRequest';
-import { getDeps } from '../shared/composition';
+import { getDeps, type Deps } from '../shared/composition';
 import { getConfig } from '../shared/config';
 import { registerHttp } from '../shared/hosting/registry';
+import { serviceSecret } from '../shared/store/serviceSecrets';
 import type { EntitlementDeps } from '../shared/operations/entitlements/entitlementDeps';
 import { packageAssignmentsReport } from '../shared/operations/reports/packageAssignments';
 import type { Report } from '../shared/operations/reports/report';
@@ -16,7 +17,15 @@ import { separationOfDutiesReport } from '../shared/operations/reports/separatio
 import { userAccessPackagesReport } from '../shared/operations/reports/userAccessPackages';
 import { userResourceRolesReport } from '../shared/operations/reports/userResourceRoles';
 
-let cursors: ReportCursors | undefined;
+/** The next-link signer, made once per worker from the service's key in its storage (made by the first link written). */
+let signer: ReportCursors | undefined;
+
+async function cursorsOf(deps: Deps, create: boolean): Promise<ReportCursors | undefined> {
+  if (signer) return signer;
+  const key = create ? await serviceSecret(deps.tables, 'reportCursors', true) : await serviceSecret(deps.tables, 'reportCursors', false);
+  if (key) signer = new ReportCursors(key);
+  return signer;
+}
 
 /**
  * A report route (DESIGN §2.8): the caller, then the report (which decides `readAudit` and refuses bad input), then
@@ -26,9 +35,8 @@ function reportRoute(name: string, build: (deps: EntitlementDeps, caller: Caller
   return httpHandler(async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const deps = getDeps();
     const caller = requireCaller(await callerFromRequest(request, getConfig(), deps.bearerTokens));
-    cursors ??= new ReportCursors(getConfig().AzureWebJobsStorage);
     const { args, report } = build(deps.entitlements, caller, request);
-    return answerReport(request, context, await report, { cursors, binding: JSON.stringify([caller.objectId, name, ...args]), name });
+    return answerReport(request, context, await report, { cursors: (create) => cursorsOf(deps, create), binding: JSON.stringify([caller.objectId, name, ...args]), name });
   });
 }
 

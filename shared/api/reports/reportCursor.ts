@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../../domain/errors';
 import type { ReportCursor } from '../../operations/reports/report';
 
@@ -9,15 +9,11 @@ const MAX_TOKEN_LENGTH = 4096;
  * The `$skiptoken` of a report's next link: the report's position, and an HMAC over it and what it belongs to (the
  * caller, the report and its arguments). The position holds Table Storage continuation tokens, which would let a
  * hand-made token start a read anywhere, so a token that was altered, or made for another caller or report, is
- * refused (400) before anything is read. The key is derived from the storage connection string: every instance of
- * the app has it and callers do not, so a link made by one instance is honoured by another.
+ * refused (400) before anything is read. The key is the service's own (store/serviceSecrets.ts), kept in its storage:
+ * every instance of the app has it and callers do not, so a link made by one instance is honoured by another.
  */
 export class ReportCursors {
-  readonly #key: Buffer;
-
-  constructor(secret: string) {
-    this.#key = createHash('sha256').update('portcullis report cursor\0').update(secret).digest();
-  }
+  constructor(private readonly key: Buffer) {}
 
   write(cursor: ReportCursor, binding: string): string {
     const payload = Buffer.from(JSON.stringify(cursor)).toString('base64url');
@@ -35,6 +31,6 @@ export class ReportCursors {
   }
 
   #mac(payload: string, binding: string): Buffer {
-    return createHmac('sha256', this.#key).update(binding).update('\0').update(payload).digest();
+    return createHmac('sha256', this.key).update(binding).update('\0').update(payload).digest();
   }
 }

@@ -12,7 +12,11 @@ const CSV_PAGE_SIZE = 1000;
 
 /** What a report's answer needs besides the report: the cursor signer and what the cursor is bound to. */
 export interface ReportAnswer {
-  cursors: ReportCursors;
+  /**
+   * The next-link signer; with `create` false, undefined when the service has no key yet (no link can be valid then).
+   * Made only when a link is read or written, so a refused call writes nothing.
+   */
+  cursors: (create: boolean) => Promise<ReportCursors | undefined>;
   /** The caller and the report with its arguments, so a next link serves only the call that made it. */
   binding: string;
   /** The CSV file's name, without extension. */
@@ -28,11 +32,11 @@ export async function answerReport(request: HttpRequest, context: InvocationCont
   const csv = wantsCsv(request);
   const size = csv ? CSV_PAGE_SIZE : pageSize(request.query.get('$top'));
   const token = request.query.get('$skiptoken');
-  const cursor = token === null ? undefined : answer.cursors.read(token, answer.binding);
+  const cursor = token === null ? undefined : readToken(await answer.cursors(false), token, answer.binding);
   const first = await report.page(cursor, size);
   if (csv) return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${answer.name}.csv"` }, body: csvStream(report, first, size, context) };
   const next = new URL(request.url);
-  if (first.cursor) next.searchParams.set('$skiptoken', answer.cursors.write(first.cursor, answer.binding));
+  if (first.cursor) next.searchParams.set('$skiptoken', (await answer.cursors(true))!.write(first.cursor, answer.binding));
   return { status: 200, jsonBody: { value: first.rows, ...(first.cursor ? { '@odata.nextLink': next.toString() } : {}) } };
 }
 
@@ -47,6 +51,11 @@ function csvStream(report: Report, first: Awaited<ReturnType<Report['page']>>, s
   return pipeline(Readable.from(rowsOf(report, first, size)), csv, (error) => {
     if (error) context.error(`${context.functionName}: the CSV report stopped midway: ${error.message}`);
   });
+}
+
+function readToken(cursors: ReportCursors | undefined, token: string, binding: string) {
+  if (!cursors) throw new DomainError('invalidRequest', 'Invalid $skiptoken: follow @odata.nextLink as given, or start again without it.');
+  return cursors.read(token, binding);
 }
 
 function wantsCsv(request: HttpRequest): boolean {
