@@ -12,6 +12,13 @@ export interface ChangedUser extends Omit<DirectoryUser, 'managerId'> {
   managerId?: string | null;
 }
 
+/** How a report names a user. */
+export interface UserNames {
+  displayName: string | null;
+  userPrincipalName: string | null;
+  mail: string | null;
+}
+
 export interface UserSignIn {
   displayName: string | null;
   userPrincipalName: string | null;
@@ -118,6 +125,8 @@ export interface DirectoryPort {
    * users the directory does not have (gone, or an id that cannot be one) are left out. Many users at once, for reviews.
    */
   getLastSignIns(userIds: readonly string[]): Promise<Map<string, UserSignIn>>;
+  /** Each user's names and address, many users at once (reports); users the directory does not have are left out. */
+  getUserNames(userIds: readonly string[]): Promise<Map<string, UserNames>>;
   /** All users, a page at a time. */
   listUsers(page?: string): Promise<DirectoryPage<DirectoryUser>>;
   /**

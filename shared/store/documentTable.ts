@@ -1,6 +1,6 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { allOf, filter, type ODataFilter } from './odataFilter';
-import { queryAll } from './pagedQuery';
+import { queryAll, queryPage } from './pagedQuery';
 import type { TableKey } from './tableKeys';
 import { deleteEntity, findEntity, insertEntity, replaceEntity, writeTogether } from './tables';
 
@@ -20,6 +20,12 @@ export interface StoredDocument<T> {
   rowKey: TableKey;
   etag: string;
   value: T;
+}
+
+export interface DocumentPage<T> {
+  documents: StoredDocument<T>[];
+  /** Where the next page starts; absent on the last page. */
+  continuationToken?: string;
 }
 
 /** Scalar copies of a document's fields, kept beside it so queries can filter on them. */
@@ -72,6 +78,20 @@ export class DocumentTable<T extends object> {
     for await (const row of queryAll<Row>(await this.table(), { filter: allOf(partition, options.filter), pageSize })) {
       yield this.#document(row);
     }
+  }
+
+  /**
+   * One page of the documents matching, in key order, and where the next starts (absent on the last): for readers that
+   * hand the position to a caller (a report's next link), so each page costs one query whatever the table holds.
+   */
+  async page(options: { partitionKey?: TableKey; filter?: ODataFilter; pageSize: number; continuationToken?: string }): Promise<DocumentPage<T>> {
+    const partition = options.partitionKey === undefined ? undefined : filter`PartitionKey eq ${options.partitionKey}`;
+    const { items, continuationToken } = await queryPage<Row>(await this.table(), {
+      filter: allOf(partition, options.filter),
+      pageSize: Math.min(options.pageSize, MAX_PAGE_SIZE),
+      continuationToken: options.continuationToken,
+    });
+    return { documents: items.map((row) => this.#document(row)), ...(continuationToken ? { continuationToken } : {}) };
   }
 
   async insert(partitionKey: TableKey, rowKey: TableKey, value: T): Promise<StoredDocument<T>> {

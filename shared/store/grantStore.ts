@@ -121,6 +121,12 @@ export class GrantStore {
     return this.#pointers('packageAssignee', packageId);
   }
 
+  /** A page of a package's assignee index, and where the next starts: one partition query, however large the table. */
+  async assigneePointerPage(packageId: string, pageSize: number, continuationToken?: string): Promise<{ pointers: GrantPointer[]; continuationToken?: string }> {
+    const page = await this.#index.page({ partitionKey: indexKey('packageAssignee', packageId), pageSize, continuationToken });
+    return { pointers: page.documents.map((d) => d.value), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
+  }
+
   /** The assignments of one package, through its assignee index: the work follows the package's assignees. */
   async assignmentsOfPackage(packageId: string): Promise<StoredDocument<Assignment>[]> {
     const pointers = await this.assigneePointers(packageId);

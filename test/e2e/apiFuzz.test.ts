@@ -53,6 +53,11 @@ const ROUTES = [
   ...ACCESS_REVIEW_ROUTES.map((r) => ({ method: r.method as string, path: `/v1.0/identityGovernance/accessReviews/${r.pattern}` })),
   { method: 'POST', path: '/api/policies/preview' },
   { method: 'GET', path: '/api/externalUsers/pendingRemovals' },
+  { method: 'GET', path: '/api/reports/accessPackages/{id}/assignments' },
+  { method: 'GET', path: '/api/reports/users/{id}/accessPackages' },
+  { method: 'GET', path: '/api/reports/users/{id}/resourceRoles' },
+  { method: 'GET', path: '/api/reports/separationOfDutiesViolations' },
+  { method: 'GET', path: '/api/reports/requests' },
   // Signed by the HR system, never by a principal: every caller here, the administrator too, gets 401.
   { method: 'POST', path: '/api/hr/events' },
 ];
@@ -204,11 +209,12 @@ const aBody = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.constantFrom('', '{', '[]', 'null', '{"a":1}{"b":2}', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`, JSON.stringify({ displayName: 'x'.repeat(40_000) })),
 );
-const QUERY_OPTIONS = ['$filter', '$select', '$expand', '$top', '$skip', '$orderby', '$count', '$search', '$skiptoken', '$format', 'on'];
+const QUERY_OPTIONS = ['$filter', '$select', '$expand', '$top', '$skip', '$orderby', '$count', '$search', '$skiptoken', '$format', 'on', 'format', 'from', 'to'];
 const QUERY_VALUES = [
   "displayName eq 'Fuzz'", "state eq 'delivered'", `target/objectId eq '${REQUESTOR}'`, "startswith(displayName,'F')", 'id eq null', "accessPackage/id eq ''",
   '10', '0', '-1', '99999999999999999999', 'true', 'catalog', 'accessPackage,target', 'resourceRoleScopes($expand=role,scope)', 'displayName desc', '*',
   "identitySources/any(s: s/domainName eq 'fuzz.example')", "identitySources/all(s:s/microsoft.graph.azureActiveDirectoryTenant/tenantId eq '')",
+  'csv', 'json', '2026-01-01T00:00:00Z', '2026-13-01', 'P1D',
 ];
 const aQuery = fc
   .array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_OPTIONS), fc.string({ maxLength: 8 })), fc.oneof(fc.constantFrom(...QUERY_VALUES), anId)), { maxLength: 3 })
@@ -233,7 +239,7 @@ const HEADER_VALUES = {
   'if-match': ['*', 'W/"1"', '"junk"'],
   'client-request-id': ['c0ffee', 'x'.repeat(300)],
   prefer: ['return=minimal', 'odata.maxpagesize=1'],
-  accept: ['application/xml', '*/*'],
+  accept: ['application/xml', '*/*', 'text/csv'],
   consistencylevel: ['eventual'],
   authorization: ['Bearer a.b.c', 'Basic dXNlcjpwYXNz'],
 };

@@ -130,6 +130,14 @@ const PEOPLE: readonly Kind[] = [
   'adminReadOnly',
 ];
 const CANCEL_THIS: readonly Kind[] = ['requestor', 'ownerThis', 'packageManager', 'assignmentManager', 'administrator'];
+/** Reports (readAudit): administrators, applications with a read permission, and the catalog's owners and readers. */
+const READ_AUDIT_THIS: readonly Kind[] = ['catalogReader', 'ownerThis', 'administrator', 'adminReadOnly', 'appRead', 'appReadWrite', 'appOwner'];
+const READ_AUDIT_OTHER: readonly Kind[] = ['ownerOther', 'administrator', 'adminReadOnly', 'appRead', 'appReadWrite'];
+/**
+ * Reports of no one catalog: everyone who reads some catalog's reports, each seeing their catalogs' rows; the catalog
+ * creator owns the catalog she created. A package report of a catalog the caller cannot read is not there for them.
+ */
+const READ_AUDIT_ANY: readonly Kind[] = [...READ_AUDIT_THIS, 'ownerOther', 'catalogCreator'];
 
 type Ids = Record<string, string>;
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -694,6 +702,16 @@ const ROWS: Row[] = [
     target: async () => ({ assignment: (await assignRole(nextPrincipal(), CATALOG_READER, catalogScope(f.thisCatalog!))).id as string }),
     consumes: true,
   },
+
+  // Reports (DESIGN §2.8): the whole tenant's for administrators and applications with a read permission, a catalog's
+  // for its owners and readers (rows of other catalogs left out); a package of a catalog the caller cannot read is not there.
+  { name: 'GET reports/accessPackages/{this}/assignments', method: 'GET', path: () => `/api/reports/accessPackages/${f.directPackage}/assignments`, ok: 200, allowed: READ_AUDIT_THIS, notFoundFor: ['ownerOther', 'catalogCreator'] },
+  { name: 'GET reports/accessPackages/{this}/assignments as CSV', method: 'GET', path: () => `/api/reports/accessPackages/${f.directPackage}/assignments?format=csv`, ok: 200, allowed: READ_AUDIT_THIS, notFoundFor: ['ownerOther', 'catalogCreator'] },
+  { name: 'GET reports/accessPackages/{other}/assignments', method: 'GET', path: () => `/api/reports/accessPackages/${f.otherPackage}/assignments`, ok: 200, allowed: READ_AUDIT_OTHER, notFoundFor: ['catalogReader', 'ownerThis', 'appOwner', 'catalogCreator'] },
+  { name: 'GET reports/users/{id}/accessPackages', method: 'GET', path: () => `/api/reports/users/${HANNAH}/accessPackages`, ok: 200, allowed: READ_AUDIT_ANY },
+  { name: 'GET reports/users/{id}/resourceRoles', method: 'GET', path: () => `/api/reports/users/${HANNAH}/resourceRoles`, ok: 200, allowed: READ_AUDIT_ANY },
+  { name: 'GET reports/separationOfDutiesViolations', method: 'GET', path: () => '/api/reports/separationOfDutiesViolations', ok: 200, allowed: READ_AUDIT_ANY },
+  { name: 'GET reports/requests', method: 'GET', path: () => '/api/reports/requests?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', ok: 200, allowed: READ_AUDIT_ANY },
 ];
 
 beforeAll(async () => {
@@ -712,6 +730,8 @@ beforeAll(async () => {
   await assignRole(LEE, ACCESS_PACKAGE_MANAGER, thisScope);
   await assignRole(GRADY, ASSIGNMENT_MANAGER, thisScope);
   await assignRole(CHRISTIE, CATALOG_CREATOR, '/');
+  // The catalog creator owns what she creates (as after the POST catalogs row): the report rows expect her to read its reports.
+  await send('catalogCreator', 'POST', `${EM}/catalogs`, { displayName: "Matrix: the creator's own" });
   await assignRole(TRAVEL_APP, CATALOG_OWNER, thisScope);
 
   // The package of the matrix: a role, and a policy the requestor may use and the approver decides.

@@ -6,6 +6,7 @@ import { directoryScenario } from './directoryScenario';
 import { expirationScenario } from './expirationScenario';
 import { hrEventsScenario } from './hrEventsScenario';
 import { reconcileScenario } from './reconcileScenario';
+import { reportsScenario } from './reportsScenario';
 import { requestsScenario } from './requestsScenario';
 import { reviewsScenario } from './reviewsScenario';
 import { scaleOutScenario } from './scaleOutScenario';
@@ -23,6 +24,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   hrEvents: () => hrEventsScenario(),
   reviews: () => reviewsScenario(),
   scaleOut: () => scaleOutScenario(),
+  reports: () => reportsScenario(),
 };
 
 async function main(): Promise<void> {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pipeline, Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { HttpRequest, HttpResponse, type HttpHandler, type HttpResponseInit } from '@azure/functions';
 import { graphResponse, methodNotAllowedResponse } from '../../shared/api/errorResponses';
 import { allowedMethods, comparePrecedence, parseRouteTemplate, type RouteTemplate } from '../../shared/hosting/routeTemplate';
@@ -69,10 +71,14 @@ export function createHttpServer(
       const outcome = await invoke(
         target.name,
         log,
-        async (context) => toResponse(await target.handler(request, context)),
-        (response) => `, Status=${response.status}`,
+        async (context) => {
+          const init = await target.handler(request, context);
+          return { response: toResponse(init), streamed: isStreamed(init) };
+        },
+        ({ response }) => `, Status=${response.status}`,
       );
-      return send(res, outcome.result ?? toResponse(graphResponse(500, 'generalException', 'An unexpected error occurred.', outcome.invocationId)));
+      if (outcome.result?.streamed) return stream(res, outcome.result.response);
+      return send(res, outcome.result?.response ?? toResponse(graphResponse(500, 'generalException', 'An unexpected error occurred.', outcome.invocationId)));
     })().catch((error: unknown) => {
       log(`Local host failed to answer ${req.method} ${req.url}: ${String(error)}`);
       if (!res.headersSent) void send(res, hostError(500, 'generalException', 'An unexpected error occurred.'));
@@ -147,6 +153,22 @@ async function send(res: ServerResponse, response: HttpResponse): Promise<void> 
   if (body.length > 0 || ![204, 304].includes(response.status)) headers['content-length'] = String(body.length);
   res.writeHead(response.status, headers);
   res.end(body);
+}
+
+/** A body the function hands over as a stream (a Readable, a web stream, an async iterable): sent as it comes, as Azure does. */
+function isStreamed(init: HttpResponseInit | HttpResponse | void): boolean {
+  const body = init instanceof HttpResponse || !init ? undefined : init.body;
+  return typeof body === 'object' && body !== null && (Symbol.asyncIterator in body || body instanceof ReadableStream);
+}
+
+/** Chunked, without reading the body whole: a large report is never held in memory. A failure midway cuts the response. */
+function stream(res: ServerResponse, response: HttpResponse): void {
+  const headers: Record<string, string> = Object.fromEntries(response.headers);
+  res.writeHead(response.status, headers);
+  if (!response.body) return void res.end();
+  pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), res, (error) => {
+    if (error) res.destroy(error);
+  });
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string> {
