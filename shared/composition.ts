@@ -18,6 +18,7 @@ import { AttributeOverrideStore } from './store/attributeOverrideStore';
 import { HeldChangeStore } from './store/heldChangeStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
 import { SweepStates } from './store/sweepStates';
+import { GroupDeltaLinks } from './store/groupDeltaLinks';
 import { WorkflowStore } from './store/workflowStore';
 import { createGraphDirectory } from './directory/createGraphDirectory';
 import type { DirectoryPort } from './directory/directoryPort';
@@ -62,6 +63,7 @@ export function buildDeps(config: Config): Deps {
     heldChanges: new HeldChangeStore(tables),
     workflows: new WorkflowStore(tables),
     ledger: new GrantLedger(tables),
+    groupDeltaLinks: new GroupDeltaLinks(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),
     mailDirectory,

@@ -15,6 +15,7 @@ import type { HeldChangeStore } from '../../store/heldChangeStore';
 import type { EmployeeChange } from '../hrEvents/employeeChange';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
+import type { GroupDeltaLinks } from '../../store/groupDeltaLinks';
 import type { SubjectStore } from '../../store/subjectStore';
 import type { WorkflowStore } from '../../store/workflowStore';
 
@@ -46,6 +47,8 @@ export interface EntitlementDeps {
   workflows: WorkflowStore;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
+  /** The reconcile sweep's groups delta links, one per set of governed groups. */
+  groupDeltaLinks: GroupDeltaLinks;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */
   reconcileRemovesUngranted: boolean;
   /** Whether notifications are mailed (MAIL_SENDER is set). */
