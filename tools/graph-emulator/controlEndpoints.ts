@@ -46,7 +46,7 @@ const CONTROL: Record<string, Partial<Record<string, ControlHandler>>> = {
   deltaTokens: {
     // Expires every groups delta token issued so far, as Graph does after a while: the next use is a 410.
     DELETE: (runtime) => {
-      runtime.directory.deltaTokensValidFrom = runtime.directory.version + 1;
+      runtime.directory.deltaTokenGeneration++;
       return noContent();
     },
   },

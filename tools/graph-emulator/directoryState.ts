@@ -49,8 +49,8 @@ export class DirectoryState {
   readonly #roleAssignments: RoleAssignmentRecord[] = [];
   /** Every change of a group's members or owners after the seed, for the groups delta (which reads the state now). */
   readonly #membershipChanges: MembershipChange[] = [];
-  /** Groups delta tokens from before this version are stale (`/_emulator/deltaTokens` DELETE expires them all). */
-  deltaTokensValidFrom = 0;
+  /** Groups delta tokens of an earlier generation are stale (`/_emulator/deltaTokens` DELETE expires them all). */
+  deltaTokenGeneration = 0;
   #seeded = false;
   #sequence = 0;
   #version = 0;

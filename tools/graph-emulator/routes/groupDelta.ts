@@ -13,6 +13,8 @@ const ID_EQUALS = /^\s*id\s+eq\s+'([0-9a-fA-F-]{36})'\s*$/;
 /** What a groups delta carries from one call to the next, inside `$skiptoken` (a round being paged) or `$deltatoken`. */
 interface GroupDeltaState {
   epoch: string;
+  /** The directory's token generation when the token was made: an older one has expired. */
+  generation: number;
   /** Changes after this directory version belong to the round (0: the first round, which lists the state). */
   from: number;
   /** The groups filtered to (lower case), or null for every group. */
@@ -54,12 +56,12 @@ function groupDelta(context: RouteContext): GraphResponse {
     if (query.has('$select') || query.has('$filter')) throw badRequest('$select and $filter cannot be combined with a token; they are carried in it.', 'BadRequest');
     const token = decode(skip ?? delta!);
     const paging = skip !== undefined;
-    if (!token || token.epoch !== directory.epoch || (token.from > 0 && token.from < directory.deltaTokensValidFrom) || paging !== (token.upto !== undefined)) {
+    if (!token || token.epoch !== directory.epoch || token.generation !== directory.deltaTokenGeneration || paging !== (token.upto !== undefined)) {
       throw resyncRequired(context);
     }
     state = paging ? token : { ...token, upto: directory.version, afterKey: '' };
   } else {
-    state = { epoch: directory.epoch, from: 0, groupIds: readFilter(query.get('$filter')), select: readSelect(query.get('$select')), upto: directory.version, afterKey: '' };
+    state = { epoch: directory.epoch, generation: directory.deltaTokenGeneration, from: 0, groupIds: readFilter(query.get('$filter')), select: readSelect(query.get('$select')), upto: directory.version, afterKey: '' };
   }
   const entries = roundEntries(directory, state).filter((e) => e.key > state.afterKey!);
   const page: Entry[] = [];
@@ -72,7 +74,7 @@ function groupDelta(context: RouteContext): GraphResponse {
   const more = page.length < entries.length;
   const link = more
     ? { '@odata.nextLink': linkWith(context, '$skiptoken', encode({ ...state, afterKey: page.at(-1)!.key }), false) }
-    : { '@odata.deltaLink': linkWith(context, '$deltatoken', encode({ epoch: state.epoch, from: state.upto!, groupIds: state.groupIds, select: state.select }), false) };
+    : { '@odata.deltaLink': linkWith(context, '$deltatoken', encode({ epoch: state.epoch, generation: state.generation, from: state.upto!, groupIds: state.groupIds, select: state.select }), false) };
   return ok({ '@odata.context': odataContext(context.origin, 'groups', state.select), ...link, value: render(directory, page) });
 }
 
@@ -138,6 +140,7 @@ function decode(token: string): GroupDeltaState | undefined {
     const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<GroupDeltaState>;
     const ok =
       typeof value.epoch === 'string' &&
+      Number.isInteger(value.generation) &&
       Number.isInteger(value.from) &&
       (value.groupIds === null || (Array.isArray(value.groupIds) && value.groupIds.every((id) => typeof id === 'string'))) &&
       Array.isArray(value.select) &&
