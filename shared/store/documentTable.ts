@@ -1,6 +1,6 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { allOf, filter, type ODataFilter } from './odataFilter';
-import { queryAll } from './pagedQuery';
+import { queryAll, queryPage } from './pagedQuery';
 import type { TableKey } from './tableKeys';
 import { deleteEntity, findEntity, insertEntity, replaceEntity, writeTogether } from './tables';
 
@@ -63,6 +63,21 @@ export class DocumentTable<T extends object> {
       if (documents.length === limit) break;
     }
     return documents;
+  }
+
+  /**
+   * One page of the documents matching, in key order, and the storage's continuation token of the next: what a
+   * listing pages on, so each page costs one query however many rows the table holds. The page may hold fewer
+   * than `pageSize` (Table Storage stops at partition boundaries and after 5 seconds) and still have a next.
+   */
+  async page(options: { partitionKey?: TableKey; filter?: ODataFilter; pageSize: number; continuationToken?: string }): Promise<{ items: StoredDocument<T>[]; continuationToken?: string }> {
+    const partition = options.partitionKey === undefined ? undefined : filter`PartitionKey eq ${options.partitionKey}`;
+    const page = await queryPage<Row>(await this.table(), {
+      filter: allOf(partition, options.filter),
+      pageSize: Math.min(options.pageSize, MAX_PAGE_SIZE),
+      continuationToken: options.continuationToken,
+    });
+    return { items: page.items.map((row) => this.#document(row)), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
   }
 
   /** The documents matching, in key order, a page read at a time (for reads too large to hold at once). */

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectRoot } from '../local-host/loadFunctions';
 import { autoAssignmentScenario } from './autoAssignmentScenario';
+import { deltaScenario } from './deltaScenario';
 import { directoryScenario } from './directoryScenario';
 import { expirationScenario } from './expirationScenario';
 import { hrEventsScenario } from './hrEventsScenario';
@@ -21,6 +22,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   autoAssignment: () => autoAssignmentScenario(),
   hrEvents: () => hrEventsScenario(),
   reviews: () => reviewsScenario(),
+  reconcileDelta: () => deltaScenario(),
 };
 
 async function main(): Promise<void> {

@@ -16,6 +16,7 @@ import type { EmployeeChange } from '../hrEvents/employeeChange';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
 import type { GroupDeltaLinks } from '../../store/groupDeltaLinks';
+import type { ListTokenKey } from '../../store/listTokenKey';
 import type { SubjectStore } from '../../store/subjectStore';
 import type { WorkflowStore } from '../../store/workflowStore';
 
@@ -49,6 +50,8 @@ export interface EntitlementDeps {
   ledger: GrantLedger;
   /** The reconcile sweep's groups delta links, one per set of governed groups. */
   groupDeltaLinks: GroupDeltaLinks;
+  /** The key that signs administrators' list continuation tokens. */
+  listTokenKey: ListTokenKey;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */
   reconcileRemovesUngranted: boolean;
   /** Whether notifications are mailed (MAIL_SENDER is set). */
