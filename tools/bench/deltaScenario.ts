@@ -60,7 +60,10 @@ export async function deltaScenario(): Promise<DeltaBenchRow[]> {
         ['full comparison, no drift (every pass before)', full, ''],
         ['quiet pass again', quietAgain, '≤ 1%'],
       ];
-      for (const [name, run] of rows) progress(`${name}: Table ${run.tableRoundTrips}, Graph ${run.graph.roundTrips} in ${(run.ms / 1000).toFixed(2)} s`);
+      for (const [name, run] of rows) {
+        const { redelivery, rolesChecked } = run.result ?? {};
+        progress(`${name}: Table ${JSON.stringify(run.tableKinds)}, Graph ${JSON.stringify(run.graph.byRoute)} in ${(run.ms / 1000).toFixed(2)} s; redelivery ${JSON.stringify(redelivery)}, roles ${rolesChecked}`);
+      }
       return rows.map(([name, run, target]) => ({
         case: name,
         assignments: ASSIGNMENTS,
