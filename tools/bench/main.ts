@@ -6,6 +6,7 @@ import { deltaScenario } from './deltaScenario';
 import { directoryScenario } from './directoryScenario';
 import { expirationScenario } from './expirationScenario';
 import { hrEventsScenario } from './hrEventsScenario';
+import { listScenario } from './listScenario';
 import { reconcileScenario } from './reconcileScenario';
 import { requestsScenario } from './requestsScenario';
 import { reviewsScenario } from './reviewsScenario';
@@ -23,6 +24,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   hrEvents: () => hrEventsScenario(),
   reviews: () => reviewsScenario(),
   reconcileDelta: () => deltaScenario(),
+  lists: () => listScenario(),
 };
 
 async function main(): Promise<void> {
