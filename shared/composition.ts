@@ -18,6 +18,8 @@ import { AttributeOverrideStore } from './store/attributeOverrideStore';
 import { HeldChangeStore } from './store/heldChangeStore';
 import { RoleAssignmentStore } from './store/roleAssignmentStore';
 import { SweepStates } from './store/sweepStates';
+import { GroupDeltaLinks } from './store/groupDeltaLinks';
+import { ListTokenKey } from './store/listTokenKey';
 import { WorkflowStore } from './store/workflowStore';
 import { createGraphDirectory } from './directory/createGraphDirectory';
 import type { DirectoryPort } from './directory/directoryPort';
@@ -71,6 +73,8 @@ export function buildDeps(config: Config): Deps {
     heldChanges: new HeldChangeStore(tables),
     workflows: new WorkflowStore(tables),
     ledger: new GrantLedger(tables),
+    groupDeltaLinks: new GroupDeltaLinks(tables),
+    listTokenKey: new ListTokenKey(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),
     mailDirectory,

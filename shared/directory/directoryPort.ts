@@ -88,6 +88,28 @@ export interface UserChanges {
   deltaToken?: string;
 }
 
+export type GroupRelationship = 'members' | 'owners';
+
+/** One line of a groups delta round: an object that is (or, `removed`, is no longer) a member or owner of a group. */
+export interface GroupMembershipLine {
+  groupId: string;
+  relationship: GroupRelationship;
+  member: DirectoryObjectRef;
+  removed: boolean;
+}
+
+/**
+ * One whole round of the groups delta, every page read. A first round lists each group asked for that exists, with
+ * all its members and owners; a later round only the lines that changed since the round its link came from.
+ */
+export interface GroupMembershipRound {
+  /** The groups the round named (lower case): in a first round, every one asked for that the directory has. */
+  groupIds: string[];
+  lines: GroupMembershipLine[];
+  /** Keep it to ask for the changes after this round. */
+  deltaLink: string;
+}
+
 /** The outcome of one change for one user within a bulk change; a bulk change never throws for one user. */
 export interface ChangeOutcome {
   userId: string;
@@ -149,6 +171,11 @@ export interface DirectoryPort {
   getGroup(groupId: string): Promise<DirectoryGroup | undefined>;
   listGroupMembers(groupId: string, page?: string): Promise<DirectoryPage<DirectoryObjectRef>>;
   getGroupOwnerIds(groupId: string): Promise<string[]>;
+  /**
+   * The groups delta tracking members and owners: a first round for `groupIds` (at most 50), or the round after
+   * `deltaLink`. Pages are followed to the deltaLink. Throws `resyncRequired` when the link has expired.
+   */
+  groupMembershipChanges(from: { groupIds: readonly string[] } | { deltaLink: string }): Promise<GroupMembershipRound>;
   /** Which of `groupIds` the user belongs to, directly or through nested groups. */
   memberGroupsOf(userId: string, groupIds: readonly string[]): Promise<string[]>;
   /** Adds users to a group; one already a member is `unchanged`. */

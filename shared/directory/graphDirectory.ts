@@ -10,6 +10,9 @@ import type {
   DirectoryPort,
   DirectorySite,
   DirectoryUser,
+  GroupMembershipLine,
+  GroupMembershipRound,
+  GroupRelationship,
   Invitation,
   Mail,
   SiteRole,
@@ -32,6 +35,8 @@ export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000';
 /** Graph takes at most 20 `members@odata.bind` in one PATCH of a group, and 20 ids in one checkMemberGroups. */
 const MEMBERS_PER_PATCH = 20;
 const GROUPS_PER_CHECK = 20;
+/** Graph's groups delta filters to at most 50 groups. */
+export const GROUPS_PER_DELTA = 50;
 /** The scope of a directory role assignment that holds across the whole tenant. */
 const TENANT_SCOPE = '/';
 const ALREADY_EXISTS = /already exist/i;
@@ -194,6 +199,36 @@ export class GraphDirectory implements DirectoryPort {
 
   async getGroupOwnerIds(groupId: string): Promise<string[]> {
     return this.#allIds(`/groups/${readable('objectId', 'group id', groupId)}/owners?$select=id&$top=999`);
+  }
+
+  /**
+   * `GET /groups/delta?$select=members,owners&$filter=id eq '…' or …`, then its `@odata.nextLink`s to the
+   * `@odata.deltaLink`. A large group's members come over several pages, the group once on each.
+   */
+  async groupMembershipChanges(from: { groupIds: readonly string[] } | { deltaLink: string }): Promise<GroupMembershipRound> {
+    let path: string;
+    if ('deltaLink' in from) path = this.graph.linkPath(from.deltaLink);
+    else {
+      if (from.groupIds.length === 0 || from.groupIds.length > GROUPS_PER_DELTA) throw new RangeError(`A groups delta names 1 to ${GROUPS_PER_DELTA} groups, not ${from.groupIds.length}.`);
+      // An id that cannot be a group names nothing: notFound, as for a read of it.
+      const filter = from.groupIds.map((id) => `id eq ${odataString(decodeURIComponent(readable('objectId', 'group id', id)))}`).join(' or ');
+      path = `/groups/delta?$select=members,owners&$filter=${encodeURIComponent(filter)}`;
+    }
+    const groupIds = new Set<string>();
+    const lines: GroupMembershipLine[] = [];
+    for (;;) {
+      const page = await this.graph.get<Collection<GraphDeltaGroup>>(path);
+      for (const group of page.value) {
+        const groupId = group.id.toLowerCase();
+        groupIds.add(groupId);
+        for (const relationship of ['members', 'owners'] as const) {
+          for (const line of group[`${relationship}@delta`] ?? []) lines.push(toMembershipLine(groupId, relationship, line));
+        }
+      }
+      if (page['@odata.deltaLink']) return { groupIds: [...groupIds], lines, deltaLink: page['@odata.deltaLink'] };
+      if (!page['@odata.nextLink']) throw new DirectoryError('transient', 'A groups delta page came with neither a nextLink nor a deltaLink.');
+      path = this.graph.linkPath(page['@odata.nextLink']);
+    }
   }
 
   /** An id that cannot be a group is in no group; a user that does not exist belongs to none (Graph: 404). */
@@ -473,6 +508,19 @@ const isNotFound = (answer: BatchOutcome) => answer.status === 404;
 function toObjectRef(member: { id: string; '@odata.type'?: string }): DirectoryObjectRef {
   const type = member['@odata.type']?.replace('#microsoft.graph.', '');
   return { id: member.id, type: type === 'user' || type === 'group' || type === 'servicePrincipal' ? type : 'other' };
+}
+
+/** A group as a delta round names it: its id, and the lines of the relationships tracked. */
+interface GraphDeltaGroup {
+  id: string;
+  'members@delta'?: DeltaLine[];
+  'owners@delta'?: DeltaLine[];
+}
+
+type DeltaLine = { id: string; '@odata.type'?: string; '@removed'?: unknown };
+
+function toMembershipLine(groupId: string, relationship: GroupRelationship, line: DeltaLine): GroupMembershipLine {
+  return { groupId, relationship, member: toObjectRef(line), removed: line['@removed'] !== undefined };
 }
 
 function withNextPage<T>(items: T[], nextLink: string | undefined): DirectoryPage<T> {

@@ -1,6 +1,6 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { allOf, filter, type ODataFilter } from './odataFilter';
-import { queryAll, queryPage } from './pagedQuery';
+import { queryAll, queryPage, type Page } from './pagedQuery';
 import type { TableKey } from './tableKeys';
 import { deleteEntity, findEntity, insertEntity, replaceEntity, writeTogether } from './tables';
 
@@ -20,12 +20,6 @@ export interface StoredDocument<T> {
   rowKey: TableKey;
   etag: string;
   value: T;
-}
-
-export interface DocumentPage<T> {
-  documents: StoredDocument<T>[];
-  /** Where the next page starts; absent on the last page. */
-  continuationToken?: string;
 }
 
 /** Scalar copies of a document's fields, kept beside it so queries can filter on them. */
@@ -71,6 +65,21 @@ export class DocumentTable<T extends object> {
     return documents;
   }
 
+  /**
+   * One page of the documents matching, in key order, and the storage's continuation token of the next: what a
+   * listing pages on, so each page costs one query however many rows the table holds. The page may hold fewer
+   * than `pageSize` (Table Storage stops at partition boundaries and after 5 seconds) and still have a next.
+   */
+  async page(options: { partitionKey?: TableKey; filter?: ODataFilter; pageSize: number; continuationToken?: string }): Promise<Page<StoredDocument<T>>> {
+    const partition = options.partitionKey === undefined ? undefined : filter`PartitionKey eq ${options.partitionKey}`;
+    const page = await queryPage<Row>(await this.table(), {
+      filter: allOf(partition, options.filter),
+      pageSize: Math.min(options.pageSize, MAX_PAGE_SIZE),
+      continuationToken: options.continuationToken,
+    });
+    return { items: page.items.map((row) => this.#document(row)), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
+  }
+
   /** The documents matching, in key order, a page read at a time (for reads too large to hold at once). */
   async *iterate(options: { partitionKey?: TableKey; filter?: ODataFilter; limit?: number } = {}): AsyncGenerator<StoredDocument<T>> {
     const partition = options.partitionKey === undefined ? undefined : filter`PartitionKey eq ${options.partitionKey}`;
@@ -78,20 +87,6 @@ export class DocumentTable<T extends object> {
     for await (const row of queryAll<Row>(await this.table(), { filter: allOf(partition, options.filter), pageSize })) {
       yield this.#document(row);
     }
-  }
-
-  /**
-   * One page of the documents matching, in key order, and where the next starts (absent on the last): for readers that
-   * hand the position to a caller (a report's next link), so each page costs one query whatever the table holds.
-   */
-  async page(options: { partitionKey?: TableKey; filter?: ODataFilter; pageSize: number; continuationToken?: string }): Promise<DocumentPage<T>> {
-    const partition = options.partitionKey === undefined ? undefined : filter`PartitionKey eq ${options.partitionKey}`;
-    const { items, continuationToken } = await queryPage<Row>(await this.table(), {
-      filter: allOf(partition, options.filter),
-      pageSize: Math.min(options.pageSize, MAX_PAGE_SIZE),
-      continuationToken: options.continuationToken,
-    });
-    return { documents: items.map((row) => this.#document(row)), ...(continuationToken ? { continuationToken } : {}) };
   }
 
   async insert(partitionKey: TableKey, rowKey: TableKey, value: T): Promise<StoredDocument<T>> {

@@ -1,16 +1,22 @@
 import type { DirectoryRole } from '../domain/assignments/assignment';
 import { roleKey } from '../domain/assignments/deliveryState';
-import { DocumentTable } from './documentTable';
+import { mapConcurrently } from '../concurrently';
+import { isDomainError } from '../domain/errors';
+import { DocumentTable, type StoredDocument } from './documentTable';
 import { tableKey } from './tableKeys';
 import type { Tables } from './tables';
 
-interface LedgerEntry {
+export interface LedgerEntry {
   roleKey: string;
   userId: string;
 }
 
 /** Entity group transactions hold at most 100 entities. */
 const PER_TRANSACTION = 100;
+/** Beyond this many users, reading the role's whole partition is cheaper than a read each. */
+const POINT_READS_AT_MOST = 8;
+/** The partition of flagged holders (see `flag`); role keys always hold `|`, so no role's partition is named this. */
+const FLAGGED_PARTITION = tableKey('flagged');
 /** The partition listing every role ever recorded; role keys always hold `|`, so none can be named this. */
 const ROLES_PARTITION = tableKey('roles');
 
@@ -69,6 +75,43 @@ export class GrantLedger {
 
   async holders(roleKey: string): Promise<Set<string>> {
     return new Set((await this.#entries.list({ partitionKey: tableKey(roleKey) })).map((d) => d.value.userId));
+  }
+
+  /**
+   * Which of `userIds` the ledger records for a role, as recorded: a read by key each for a few, the role's partition
+   * for more (one query answers up to 1,000), whichever costs fewer round trips.
+   */
+  async holdersAmong(roleKey: string, userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length > POINT_READS_AT_MOST) {
+      const wanted = new Set(userIds.map((id) => id.toLowerCase()));
+      return [...(await this.holders(roleKey))].filter((id) => wanted.has(id.toLowerCase()));
+    }
+    const partition = tableKey(roleKey);
+    const found = await mapConcurrently(userIds, (userId) => this.#entries.get(partition, tableKey(userId)));
+    return found.flatMap((entry) => (entry ? [entry.value.userId] : []));
+  }
+
+  /**
+   * Marks holders whose change of a role the directory refused until delivery gave up: the groups delta never shows
+   * such drift (nothing changed there), so the reconcile sweep compares their role in full on its next run.
+   */
+  async flag(role: DirectoryRole, userIds: readonly string[]): Promise<void> {
+    const key = roleKey(role);
+    const writes = userIds.map((userId) => this.#entries.upsertion(FLAGGED_PARTITION, tableKey(key, userId), { roleKey: key, userId }));
+    for (let i = 0; i < writes.length; i += PER_TRANSACTION) await this.#entries.together(writes.slice(i, i + PER_TRANSACTION));
+  }
+
+  /** Every flag not yet cleared, in one query (usually empty). */
+  flagged(): Promise<Array<StoredDocument<LedgerEntry>>> {
+    return this.#entries.list({ partitionKey: FLAGGED_PARTITION });
+  }
+
+  /** Clears flags read before a comparison of their role (a flag written since stays). */
+  async unflag(flags: ReadonlyArray<StoredDocument<LedgerEntry>>): Promise<void> {
+    for (const flag of flags) await this.#entries.delete(flag).catch((error: unknown) => {
+        // Gone already, or flagged again since (another give-up): either way not this one to clear.
+        if (!(isDomainError(error) && (error.code === 'notFound' || error.code === 'concurrencyConflict'))) throw error;
+      });
   }
 
   /** Forgets a role and its holders altogether: its resource is gone from the directory. */

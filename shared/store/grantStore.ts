@@ -2,7 +2,7 @@ import type { Assignment } from '../domain/assignments/assignment';
 import type { AuditEvent } from './auditLog';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../domain/requests/assignmentRequest';
 import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type StoredDocument } from './documentTable';
-import { allOf, filter, rowKeysUnder } from './odataFilter';
+import { allOf, filter, rowKeysUnder, type ODataFilter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
 import { mapConcurrently } from '../concurrently';
 import { ignoreExisting } from './storeErrors';
@@ -44,8 +44,9 @@ export class GrantStore {
 
   constructor(tables: Tables) {
     const grants = () => tables.get('accessGrants');
-    this.requests = new DocumentTable(grants, 'assignment request', (r) => ({ state: r.state, accessPackageId: r.accessPackageId }));
-    this.assignments = new DocumentTable(grants, 'assignment', (a) => ({ state: a.state, accessPackageId: a.accessPackageId }));
+    // Columns beside the document, so administrators' lists filter in the storage query (listedBy).
+    this.requests = new DocumentTable(grants, 'assignment request', (r) => ({ state: r.state, accessPackageId: r.accessPackageId, requestorId: r.requestorId }));
+    this.assignments = new DocumentTable(grants, 'assignment', (a) => ({ state: a.state, accessPackageId: a.accessPackageId, assignmentPolicyId: a.assignmentPolicyId }));
     this.claims = new DocumentTable(grants, 'package claim');
     this.auditOutbox = new DocumentTable(grants, 'audit outbox entry');
     this.#index = new DocumentTable(() => tables.get('grantIndex'), 'grant index entry');
@@ -116,6 +117,19 @@ export class GrantStore {
     return this.assignments.list({ filter: rowKeysUnder('assignment') });
   }
 
+  /**
+   * One page of every assignment (or request), in key order, narrowed by `where` in the storage query itself: the
+   * target by its partition, the other columns by the query's filter; the next page goes on from the storage's
+   * continuation token, so a page costs one query whatever the table holds.
+   */
+  pageAssignments(where: ListedBy, pageSize: number, continuationToken?: string) {
+    return this.assignments.page({ ...listedBy('assignment', where), pageSize, continuationToken });
+  }
+
+  pageRequests(where: ListedBy, pageSize: number, continuationToken?: string) {
+    return this.requests.page({ ...listedBy('request', where), pageSize, continuationToken });
+  }
+
   /** Who holds the package (pointers to their assignments), from its assignee index: one partition query. */
   assigneePointers(packageId: string): Promise<GrantPointer[]> {
     return this.#pointers('packageAssignee', packageId);
@@ -124,7 +138,7 @@ export class GrantStore {
   /** A page of a package's assignee index, and where the next starts: one partition query, however large the table. */
   async assigneePointerPage(packageId: string, pageSize: number, continuationToken?: string): Promise<{ pointers: GrantPointer[]; continuationToken?: string }> {
     const page = await this.#index.page({ partitionKey: indexKey('packageAssignee', packageId), pageSize, continuationToken });
-    return { pointers: page.documents.map((d) => d.value), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
+    return { pointers: page.items.map((d) => d.value), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
   }
 
   /** The assignments of one package, through its assignee index: the work follows the package's assignees. */
@@ -221,3 +235,26 @@ export class GrantStore {
 }
 
 const indexKey = (kind: IndexKind, ownerId: string): TableKey => tableKey(kind, ownerId);
+
+/** What an administrator's list is narrowed by (each an equality); the stored columns written with every document. */
+export interface ListedBy {
+  targetId?: string;
+  accessPackageId?: string;
+  assignmentPolicyId?: string;
+  requestorId?: string;
+  state?: string;
+}
+
+function listedBy(kind: 'assignment' | 'request', where: ListedBy): { partitionKey?: TableKey; filter: ODataFilter } {
+  const { targetId, accessPackageId, assignmentPolicyId, requestorId, state } = where;
+  return {
+    ...(targetId === undefined ? {} : { partitionKey: GrantStore.targetKey(targetId) }),
+    filter: allOf(
+      rowKeysUnder(kind),
+      accessPackageId === undefined ? undefined : filter`accessPackageId eq ${accessPackageId}`,
+      assignmentPolicyId === undefined ? undefined : filter`assignmentPolicyId eq ${assignmentPolicyId}`,
+      requestorId === undefined ? undefined : filter`requestorId eq ${requestorId}`,
+      state === undefined ? undefined : filter`state eq ${state}`,
+    )!,
+  };
+}

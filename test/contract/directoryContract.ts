@@ -170,6 +170,29 @@ export function directoryContract(arrange: () => DirectoryUnderTest, abilities: 
       expect(await directory.getGroupOwnerIds(objects.group.id)).not.toContain(a);
     });
 
+    it("follows a group's members and owners with the groups delta: every one first, then only the changes, removals marked", async () => {
+      const [a] = objects.spareUserIds;
+      const groupId = objects.group.id.toLowerCase();
+      const line = (relationship: string, id: string, removed: boolean) => ({ groupId, relationship, member: { id: id.toLowerCase(), type: 'user' }, removed });
+      const lower = (round: { lines: Array<{ member: { id: string } }> }) => round.lines.map((l) => ({ ...l, member: { ...l.member, id: l.member.id.toLowerCase() } }));
+      const first = await directory.groupMembershipChanges({ groupIds: [objects.group.id] });
+      expect(first.groupIds).toEqual([groupId]);
+      expect(lower(first)).toEqual(expect.arrayContaining([line('members', objects.member.id, false), line('owners', objects.group.ownerId, false)]));
+      expect(lower(first)).not.toContainEqual(line('members', a, false));
+      await directory.addGroupMembers(objects.group.id, [a]);
+      let second;
+      try {
+        second = await directory.groupMembershipChanges({ deltaLink: first.deltaLink });
+        expect(lower(second)).toEqual([line('members', a, false)]);
+      } finally {
+        await directory.removeGroupMembers(objects.group.id, [a]);
+      }
+      const third = await directory.groupMembershipChanges({ deltaLink: second.deltaLink });
+      expect(lower(third)).toEqual([line('members', a, true)]);
+      const quiet = await directory.groupMembershipChanges({ deltaLink: third.deltaLink });
+      expect(quiet.lines).toEqual([]);
+    });
+
     it('tells which of the given groups a user is in; none for an unknown user or group', async () => {
       const ghost = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
       expect(await directory.memberGroupsOf(objects.member.id, [objects.group.id, ghost])).toEqual([objects.group.id]);

@@ -82,6 +82,50 @@ describe('GraphDirectory against the Graph emulator', () => {
       expect(error).toMatchObject({ kind: 'permanent' });
     });
 
+    it("reads a groups delta round across pages, a large group's members continuing on the next, each group once per page", async () => {
+      const groupId = CONTRACT_OBJECTS.group.id.toLowerCase();
+      const before = await groupMemberIds(groupId);
+      await directory.addGroupMembers(groupId, STAFF);
+      try {
+        const counts = await requestCounts();
+        const round = await directory.groupMembershipChanges({ groupIds: [groupId] });
+        const pages = (await requestCounts()).roundTrips - counts.roundTrips;
+        const members = round.lines.filter((l) => l.relationship === 'members').map((l) => l.member.id).sort();
+        expect(members).toEqual(await groupMemberIds(groupId));
+        // Page size 10: members and owners, 10 lines a page.
+        expect(pages).toBe(Math.ceil(round.lines.length / 10));
+        expect(pages).toBeGreaterThan(1);
+      } finally {
+        await directory.removeGroupMembers(groupId, STAFF);
+      }
+      expect(await groupMemberIds(groupId)).toEqual(before);
+    });
+
+    it('reports a deleted member of a group as removed, and asks for a new round once the groups delta token expired', async () => {
+      const groupId = CONTRACT_OBJECTS.group.id;
+      const guest = await directory.inviteExternalUser({ email: `member-gone-${Date.now()}@fabrikam.com`, redirectUrl: 'https://myapps.microsoft.com' });
+      await directory.addGroupMembers(groupId, [guest.id]);
+      const { deltaLink } = await directory.groupMembershipChanges({ groupIds: [groupId] });
+      await directory.deleteUser(guest.id);
+      const after = await directory.groupMembershipChanges({ deltaLink });
+      expect(after.lines).toEqual([{ groupId: groupId.toLowerCase(), relationship: 'members', member: { id: guest.id.toLowerCase(), type: 'user' }, removed: true }]);
+
+      await emulatorCall('DELETE', '/_emulator/deltaTokens');
+      const error = await directory.groupMembershipChanges({ deltaLink: after.deltaLink }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DirectoryError);
+      expect(error).toMatchObject({ kind: 'resyncRequired' });
+      expect((await directory.groupMembershipChanges({ groupIds: [groupId] })).groupIds).toEqual([groupId.toLowerCase()]);
+    });
+
+    it('refuses a groups delta over more than 50 groups, and the emulator any filter but id equalities', async () => {
+      const ids = Array.from({ length: 51 }, (_, i) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`);
+      await expect(directory.groupMembershipChanges({ groupIds: ids })).rejects.toThrow(RangeError);
+      const response = await fetch(`${emulator.url}/v1.0/groups/delta?$select=members&$filter=${encodeURIComponent("displayName eq 'x'")}`);
+      expect(response.status).toBe(400);
+      const over = await fetch(`${emulator.url}/v1.0/groups/delta?$select=members&$filter=${encodeURIComponent(ids.map((id) => `id eq '${id}'`).join(' or '))}`);
+      expect(over.status).toBe(400);
+    });
+
     it('asks for a full pass again once a delta token has gone stale', async () => {
       const { deltaToken } = await fullUserPass(directory);
       await emulatorCall('POST', '/_emulator/reset');

@@ -2,7 +2,7 @@ import type { Assignment } from '../../shared/domain/assignments/assignment';
 import { roleKey } from '../../shared/domain/assignments/deliveryState';
 import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
 import { MAX_ATTEMPTS } from '../../shared/operations/assignments/applyOperations';
-import { DirectoryError } from '../../shared/directory/directoryError';
+import type { DirectoryPort } from '../../shared/directory/directoryPort';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { addResourceRoleScope, removeResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
@@ -183,18 +183,23 @@ describe('reconcileSweep drift repair', () => {
     await refuseDirectoryChanges(emulator);
     await removeResourceRoleScope(deps, ADMIN, pkg.packageId, pkg.roleScope.id);
     await setFaults(emulator, []);
-    const gone = hookedDirectory(
-      deps.directory,
-      'listGroupMembers',
-      async () => {
-        throw new DirectoryError('notFound', `Group '${ENGINEERING}' does not exist.`);
+    // The directory no longer has the group: a groups delta naming it leaves it out.
+    const asked: string[][] = [];
+    const gone = new Proxy(deps.directory, {
+      get(target, property) {
+        const value = Reflect.get(target, property) as unknown;
+        if (property !== 'groupMembershipChanges') return typeof value === 'function' ? value.bind(target) : value;
+        return async (from: Parameters<DirectoryPort['groupMembershipChanges']>[0]) => {
+          if ('groupIds' in from) asked.push([...from.groupIds]);
+          const round = await target.groupMembershipChanges(from);
+          return { ...round, groupIds: round.groupIds.filter((id) => id !== ENGINEERING), lines: round.lines.filter((l) => l.groupId !== ENGINEERING) };
+        };
       },
-      (groupId) => groupId === ENGINEERING,
-    );
+    });
 
-    const run = await sweep('group gone', { ...deps, directory: gone.directory });
+    const run = await sweep('group gone', { ...deps, directory: gone });
 
-    expect(gone.calls.filter(([groupId]) => groupId === ENGINEERING)).toHaveLength(1);
+    expect(asked.filter((ids) => ids.includes(ENGINEERING))).toHaveLength(1);
     expect(run).toMatchObject({ rolesFailed: 0 });
     expect(opFor(await assignment(id), pkg)).toMatchObject({ action: 'remove', state: 'done' });
     expect((await deps.ledger.roles()).map(roleKey)).not.toContain(key);

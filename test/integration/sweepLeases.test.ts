@@ -137,8 +137,8 @@ describe('drift repair under a lease it lost', () => {
     await reconcile(deps, { holder: 'delivery checked', budgetMs: 60_000 });
     // Drift: someone took the assignee out of the group by hand.
     await deps.directory.removeGroupMembers(MARKETING, [PERSON]);
-    // While the run reads its first group, it pauses past its lease and another runner takes the sweep.
-    const paused = hookedDirectory(deps.directory, 'listGroupMembers', async () => {
+    // While the run reads its groups' changes, it pauses past its lease and another runner takes the sweep.
+    const paused = hookedDirectory(deps.directory, 'groupMembershipChanges', async () => {
       world.advance({ minutes: 12 });
       expect(await deps.sweeps.acquire('reconcileSweep', 'intruder', world.now(), 11 * 60_000)).toBeDefined();
     });

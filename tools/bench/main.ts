@@ -2,9 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectRoot } from '../local-host/loadFunctions';
 import { autoAssignmentScenario } from './autoAssignmentScenario';
+import { deltaScenario } from './deltaScenario';
 import { directoryScenario } from './directoryScenario';
 import { expirationScenario } from './expirationScenario';
 import { hrEventsScenario } from './hrEventsScenario';
+import { listScenario } from './listScenario';
 import { reconcileScenario } from './reconcileScenario';
 import { reportsScenario } from './reportsScenario';
 import { requestsScenario } from './requestsScenario';
@@ -25,6 +27,8 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   reviews: () => reviewsScenario(),
   scaleOut: () => scaleOutScenario(),
   reports: () => reportsScenario(),
+  reconcileDelta: () => deltaScenario(),
+  lists: () => listScenario(),
 };
 
 async function main(): Promise<void> {

@@ -66,7 +66,7 @@ export interface ReconcileBenchRow {
 
 const GROUPS = 4;
 const HOLDERS_PER_GROUP = 2_500;
-const ASSIGNMENTS = GROUPS * HOLDERS_PER_GROUP;
+export const ASSIGNMENTS = GROUPS * HOLDERS_PER_GROUP;
 /** Per group, of each kind of drift: members removed by hand, members added by hand, stale members. */
 const DRIFT_PER_GROUP = 25;
 const DRIFT = GROUPS * DRIFT_PER_GROUP;
@@ -92,7 +92,7 @@ const ENDED_REQUEST = 'f1000000';
 const ENDING_REQUEST = 'f2000000';
 
 /** Who is where: group g's assignees, and its members of each kind of drift. */
-interface Population {
+export interface Population {
   groups: string[];
   holders: string[][];
   /** Assignees the administrator removes by hand: every 100th. */
@@ -127,7 +127,7 @@ export async function reconcileScenario(): Promise<ReconcileBenchRow[]> {
   });
 }
 
-function population(): Population {
+export function population(): Population {
   const perGroup = (kind: string, size: number) => range(GROUPS).map((g) => range(size).map((k) => guid(kind, g * size + k)));
   const holders = perGroup(HOLDER, HOLDERS_PER_GROUP);
   return {
@@ -139,7 +139,7 @@ function population(): Population {
   };
 }
 
-function tenantFixture(people: Population): TenantFixture {
+export function tenantFixture(people: Population): TenantFixture {
   const named = (ids: string[][], name: string) => ids.flat().map((id, i): [string, string] => [id, `${name}${i}`]);
   return benchTenant(
     TENANT,
@@ -214,7 +214,7 @@ async function runCase(storage: BenchStorage, emulator: GraphEmulator, people: P
  * of half the stale members are written as removeAccess leaves them, their removal failed for good (no
  * redelivery left). The ledger records every group member, as delivery did when it added them.
  */
-async function seed(deps: Deps, people: Population): Promise<Seeded> {
+export async function seed(deps: Deps, people: Population): Promise<Seeded> {
   const em = deps.entitlements;
   const admin = ADMIN_CALLER(TENANT);
   const catalog = await createCatalog(em, admin, { displayName: 'Bench reconcile', state: 'published' });
@@ -299,7 +299,7 @@ async function checkSeed(deps: Deps, people: Population, seeded: Seeded, problem
 }
 
 /** By hand, through Graph as an administrator would: 25 assignees out of each group, 25 walk-ins into it. */
-async function drift(emulator: GraphEmulator, people: Population): Promise<void> {
+export async function drift(emulator: GraphEmulator, people: Population): Promise<void> {
   const changes = people.groups.flatMap((group, g) => [
     ...people.removedByHand[g]!.map((id) => () => emulatorCall(emulator.url, 'DELETE', `/v1.0/groups/${group}/members/${id}/$ref`)),
     ...people.walkIns[g]!.map((id) => () => emulatorCall(emulator.url, 'POST', `/v1.0/groups/${group}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${id}` })),

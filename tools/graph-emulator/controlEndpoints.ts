@@ -43,6 +43,13 @@ const CONTROL: Record<string, Partial<Record<string, ControlHandler>>> = {
       return ok({ blockedDomains: runtime.directory.blockedInvitationDomains });
     },
   },
+  deltaTokens: {
+    // Expires every groups delta token issued so far, as Graph does after a while: the next use is a 410.
+    DELETE: (runtime) => {
+      runtime.directory.deltaTokenGeneration++;
+      return noContent();
+    },
+  },
   reset: {
     POST: (runtime) => {
       runtime.reset();

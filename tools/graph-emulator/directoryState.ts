@@ -17,6 +17,14 @@ import { groupFromFixture, organizationFromFixture, servicePrincipalFromFixture,
 import { graphDateTime, opaqueId, roleAssignmentId } from './ids';
 import { userFromFixture, type UserProperties } from './userProperties';
 
+/** One member or owner added to or removed from a group; the groups delta reports the state it left. */
+export interface MembershipChange {
+  version: number;
+  groupId: string;
+  relationship: 'members' | 'owners';
+  memberId: string;
+}
+
 /**
  * The emulated directory in memory. Ids are kept in lower case and looked up case-insensitively, as Graph does.
  * Every change of a user bumps the directory's version and stamps the changed properties with it, so a delta
@@ -39,6 +47,11 @@ export class DirectoryState {
   readonly #appRoleAssignmentIdsByKey = new Map<string, string>();
   readonly #sites = new Map<string, SiteRecord>();
   readonly #roleAssignments: RoleAssignmentRecord[] = [];
+  /** Every change of a group's members or owners after the seed, for the groups delta (which reads the state now). */
+  readonly #membershipChanges: MembershipChange[] = [];
+  /** Groups delta tokens of an earlier generation are stale (`/_emulator/deltaTokens` DELETE expires them all). */
+  deltaTokenGeneration = 0;
+  #seeded = false;
   #sequence = 0;
   #version = 0;
 
@@ -83,6 +96,7 @@ export class DirectoryState {
         directoryScopeId,
       });
     }
+    this.#seeded = true;
   }
 
   /** The version of the last change to a user. */
@@ -156,8 +170,7 @@ export class DirectoryState {
   deleteUser(user: UserRecord): void {
     const id = user.properties.id;
     for (const group of this.#groups.values()) {
-      group.members.delete(id);
-      group.owners.delete(id);
+      for (const relationship of ['members', 'owners'] as const) this.removeGroupMember(group, id, relationship);
     }
     for (const app of this.#servicePrincipals.values()) app.owners.delete(id);
     for (const assignment of [...this.#appRoleAssignments.values()]) {
@@ -218,12 +231,27 @@ export class DirectoryState {
   }
 
   addGroupMembers(group: GroupRecord, relationship: 'members' | 'owners', ids: readonly string[]): void {
-    for (const id of ids) group[relationship].set(id.toLowerCase(), this.#nextSeq());
+    for (const id of ids) {
+      group[relationship].set(id.toLowerCase(), this.#nextSeq());
+      this.#logMembership(group, relationship, id);
+    }
   }
 
   /** False when the object was not a member (or owner). */
   removeGroupMember(group: GroupRecord, id: string, relationship: 'members' | 'owners' = 'members'): boolean {
-    return group[relationship].delete(id.toLowerCase());
+    const removed = group[relationship].delete(id.toLowerCase());
+    if (removed) this.#logMembership(group, relationship, id);
+    return removed;
+  }
+
+  /** Membership changes with a version in (after, upto], oldest first. */
+  membershipChanges(after: number, upto: number): MembershipChange[] {
+    return this.#membershipChanges.filter((c) => c.version > after && c.version <= upto);
+  }
+
+  /** The seed's members are the state a first delta round lists, not changes. */
+  #logMembership(group: GroupRecord, relationship: 'members' | 'owners', memberId: string): void {
+    if (this.#seeded) this.#membershipChanges.push({ version: this.#nextVersion(), groupId: group.properties.id.toLowerCase(), relationship, memberId: memberId.toLowerCase() });
   }
 
   servicePrincipals(): IterableIterator<ServicePrincipalRecord> {

@@ -1,3 +1,4 @@
+import { servedListResponse, type ServedPaths } from './servedListing';
 import { DomainError } from '../../domain/errors';
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { approvalView, stageView, type ApprovalStageView } from '../../domain/requests/approvalStages';
@@ -47,10 +48,21 @@ async function submitAnyRequest(call: ApiCall): Promise<AssignmentRequest> {
   return isExternal(caller) ? submitExternalRequest(call.deps, caller, await body(call)) : submitAssignmentRequest(call.deps, caller, await body(call));
 }
 
+/** The `$filter` paths administrators' lists of assignments and requests serve in the storage query (servedListing.ts). */
+const ASSIGNMENT_PATHS: ServedPaths = { 'target/objectId': 'targetId', 'accessPackage/id': 'accessPackageId', 'assignmentPolicy/id': 'assignmentPolicyId', state: 'state' };
+const REQUEST_PATHS: ServedPaths = { 'accessPackage/id': 'accessPackageId', 'requestor/objectId': 'requestorId', state: 'state' };
+
 /** Requests, assignments and approvals (reference §5.5–§5.7), each route with the action it needs. */
 export const GRANT_ROUTES: AreaRoute[] = [
   // Assignment requests
-  { method: 'GET', pattern: 'assignmentRequests', action: 'list', handle: async (c) => listResponse(c, `${EM}/assignmentRequests`, await requests.listRequests(c.deps, c.caller), requestView, can.ASSIGNMENT_REQUESTS) },
+  {
+    method: 'GET',
+    pattern: 'assignmentRequests',
+    action: 'list',
+    handle: async (c) =>
+      (await servedListResponse(c, `${EM}/assignmentRequests`, requestView, can.ASSIGNMENT_REQUESTS, REQUEST_PATHS, (w, n, t) => c.deps.grants.pageRequests(w, n, t))) ??
+      listResponse(c, `${EM}/assignmentRequests`, await requests.listRequests(c.deps, c.caller), requestView, can.ASSIGNMENT_REQUESTS),
+  },
   { method: 'POST', pattern: 'assignmentRequests', action: 'submitRequest', handle: async (c) => entityResult(c, `${EM}/assignmentRequests`, async () => submitAnyRequest(c), requestView, can.ASSIGNMENT_REQUESTS, 201) },
   {
     method: 'GET',
@@ -67,7 +79,14 @@ export const GRANT_ROUTES: AreaRoute[] = [
   { method: 'POST', pattern: 'assignmentRequests/{id}/reprocess', action: 'manageAssignments', catalog: catalogOfRequestInPath, handle: async (c) => (await actions.reprocessRequest(c.deps, c.caller, id(c)), accepted()) },
 
   // Assignments
-  { method: 'GET', pattern: 'assignments', action: 'list', handle: async (c) => listResponse(c, `${EM}/assignments`, await assignments.listAssignments(c.deps, c.caller), assignmentView, can.ASSIGNMENTS) },
+  {
+    method: 'GET',
+    pattern: 'assignments',
+    action: 'list',
+    handle: async (c) =>
+      (await servedListResponse(c, `${EM}/assignments`, assignmentView, can.ASSIGNMENTS, ASSIGNMENT_PATHS, (w, n, t) => c.deps.grants.pageAssignments(w, n, t))) ??
+      listResponse(c, `${EM}/assignments`, await assignments.listAssignments(c.deps, c.caller), assignmentView, can.ASSIGNMENTS),
+  },
   {
     method: 'GET',
     pattern: 'assignments/filterByCurrentUser()',

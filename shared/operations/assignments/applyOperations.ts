@@ -91,6 +91,7 @@ export async function applyOperations(
     }),
   );
   for (const assignment of saved) await planRetry(deps, assignment.value);
+  for (const assignment of saved) await flagGivenUp(deps, assignment.value);
   const rounds = options.compensationRounds ?? COMPENSATION_ROUNDS;
   if (rounds > 0 && made.length > 0) await compensate(deps, saved, made, rounds - 1);
   return saved;
@@ -168,6 +169,16 @@ async function planRetry(deps: EntitlementDeps, assignment: Assignment): Promise
   const attempts = Math.max(...retriable.map((o) => o.attempts));
   const wait = Math.min(FIRST_RETRY_MS * 2 ** (attempts - 1), LONGEST_RETRY_MS);
   await planRedelivery(deps, assignment.id, deps.clock.now().plus(wait));
+}
+
+/**
+ * A group role change the directory refused until the attempts ran out leaves drift the groups delta never shows:
+ * the holder is flagged, so the reconcile sweep compares the role in full on its next run (groupDrift.ts).
+ */
+async function flagGivenUp(deps: EntitlementDeps, assignment: Assignment): Promise<void> {
+  for (const op of assignment.operations) {
+    if (op.state === 'failed' && op.attempts >= MAX_ATTEMPTS && op.role.originSystem === 'AadGroup') await deps.ledger.flag(op.role, [assignment.targetId]);
+  }
 }
 
 /** Records outcomes; when the assignment changed meanwhile (another delivery), the outcomes go onto the new version. */

@@ -15,6 +15,8 @@ import type { HeldChangeStore } from '../../store/heldChangeStore';
 import type { EmployeeChange } from '../hrEvents/employeeChange';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
+import type { GroupDeltaLinks } from '../../store/groupDeltaLinks';
+import type { ListTokenKey } from '../../store/listTokenKey';
 import type { SubjectStore } from '../../store/subjectStore';
 import type { WorkflowStore } from '../../store/workflowStore';
 
@@ -46,6 +48,10 @@ export interface EntitlementDeps {
   workflows: WorkflowStore;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
+  /** The reconcile sweep's groups delta links, one per set of governed groups. */
+  groupDeltaLinks: GroupDeltaLinks;
+  /** The key that signs administrators' list continuation tokens. */
+  listTokenKey: ListTokenKey;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */
   reconcileRemovesUngranted: boolean;
   /** Whether notifications are mailed (MAIL_SENDER is set). */

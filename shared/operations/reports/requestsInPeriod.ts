@@ -47,7 +47,7 @@ export async function requestsInPeriodReport(deps: EntitlementDeps, caller: Call
     columns: REQUEST_COLUMNS,
     async page(cursor, size) {
       const page = await deps.grants.requests.page({ filter: rowKeysUnder('request'), pageSize: size, continuationToken: cursor?.requests });
-      const rows = page.documents
+      const rows = page.items
         .map((d) => d.value)
         .filter((r) => sees(visibility, r.catalogId) && within(period, r.createdDateTime))
         .map(

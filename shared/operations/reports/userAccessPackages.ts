@@ -21,7 +21,7 @@ export async function userAccessPackagesReport(deps: EntitlementDeps, caller: Ca
     columns: ASSIGNMENT_COLUMNS,
     async page(cursor, size) {
       const page = await deps.grants.assignments.page({ partitionKey: GrantStore.targetKey(target), filter: rowKeysUnder('assignment'), pageSize: size, continuationToken: cursor?.assignments });
-      const assignments = page.documents.map((d) => d.value).filter((a) => sees(visibility, a.catalogId));
+      const assignments = page.items.map((d) => d.value).filter((a) => sees(visibility, a.catalogId));
       const [packages, nameOf] = await Promise.all([packagesById(deps, assignments.map((a) => a.accessPackageId)), namesOf(deps, [target])]);
       return {
         rows: assignments.map((a) => assignmentRow(a, packages.get(a.accessPackageId), nameOf(a.targetId))),

@@ -28,7 +28,7 @@ export async function userResourceRolesReport(deps: EntitlementDeps, caller: Cal
     columns: RESOURCE_ROLE_COLUMNS,
     async page(cursor, size) {
       const page = await deps.grants.assignments.page({ partitionKey: GrantStore.targetKey(target), filter: rowKeysUnder('assignment'), pageSize: size, continuationToken: cursor?.assignments });
-      const assignments = page.documents.map((d) => d.value).filter((a) => isActive(a) && sees(visibility, a.catalogId));
+      const assignments = page.items.map((d) => d.value).filter((a) => isActive(a) && sees(visibility, a.catalogId));
       const packageIds = [...new Set(assignments.map((a) => a.accessPackageId))];
       const [packages, roleScopes] = await Promise.all([
         packagesById(deps, packageIds),

@@ -1,5 +1,6 @@
 import type { Route } from '../router';
 import { appRoleAssignmentRoutes } from './appRoleAssignments';
+import { groupDeltaRoutes } from './groupDelta';
 import { groupMemberRoutes } from './groupMembers';
 import { groupRoutes } from './groups';
 import { invitationRoutes } from './invitations';
@@ -12,7 +13,7 @@ import { userDeltaRoutes } from './userDelta';
 import { userRelationshipRoutes } from './userRelationships';
 import { userRoutes } from './users';
 
-/** Every Graph route the emulator serves. `/users/delta` comes before `/users/{id}`, which would also match it. */
+/** Every Graph route the emulator serves. `/users/delta` comes before `/users/{id}`, which would also match it (and `/groups/delta` before `/groups/{id}`). */
 export const GRAPH_ROUTES: readonly Route[] = [
   ...userDeltaRoutes,
   ...userRoutes,
@@ -20,6 +21,7 @@ export const GRAPH_ROUTES: readonly Route[] = [
   ...sendMailRoutes,
   ...appRoleAssignmentRoutes,
   ...servicePrincipalRoutes,
+  ...groupDeltaRoutes,
   ...groupRoutes,
   ...groupMemberRoutes,
   ...siteRoutes,

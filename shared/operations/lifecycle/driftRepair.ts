@@ -1,0 +1,166 @@
+import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/assignments/assignment';
+import { deliveryState, roleKey, STATUS_OF_STATE, type DeliveryOutcome } from '../../domain/assignments/deliveryState';
+import { updateAssignment } from '../assignments/updateAssignment';
+import type { ChangeOutcome } from '../../directory/directoryPort';
+import { mapConcurrently } from '../../concurrently';
+import type { StoredDocument } from '../../store/documentTable';
+import { changeRole, recordInLedger } from '../assignments/applyOperations';
+import { isActive } from '../assignments/directoryRoles';
+import { SYSTEM_ACTOR, type RequestState } from '../../domain/requests/assignmentRequest';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { inState, replaceRequest, requestEvent } from '../requests/requestWrites';
+import { writeAudited } from '../requests/auditOutbox';
+import type { HeldLease } from './sweepLease';
+
+/** What one comparison of a role's holders changed: counts, and each holder it set (user id, lower case: now holds it). */
+export interface HolderRepair {
+  added: number;
+  removed: number;
+  /** Changes the directory refused: the role is compared again. */
+  failed: number;
+  /** The holders drift repair added (true) or removed (false), as the directory now has them. */
+  set: Map<string, boolean>;
+}
+
+/**
+ * Compares a role's holders in the directory (`actual`, user ids in lower case) with what the assignments and the
+ * ledger say, and repairs the difference: adds what assignments give and the directory lacks, removes what
+ * Portcullis granted (or, with RECONCILE_REMOVES_UNGRANTED, anyone) that no assignment gives. With `only`, just
+ * those users are compared (a delta's changed members); `actual` then holds those of them who hold the role.
+ * The directory is read first, then the ledger, then the assignments: a holder the ledger records was added after
+ * their assignment was written, so an assignment read after the ledger is never missed, and an addition in flight
+ * is never taken for drift. The lease is held before the writes.
+ */
+export async function compareHolders(
+  deps: EntitlementDeps,
+  role: DirectoryRole,
+  packageIds: ReadonlySet<string>,
+  actual: ReadonlySet<string>,
+  lease: HeldLease,
+  only?: ReadonlySet<string>,
+): Promise<HolderRepair> {
+  const key = roleKey(role);
+  const recorded = only ? await deps.ledger.holdersAmong(key, [...only]) : [...(await deps.ledger.holders(key))];
+  const ledger = new Set(recorded.map((id) => id.toLowerCase()));
+  const expected = only ? await expectedAmong(deps, packageIds, only) : await expectedHolders(deps, packageIds);
+  await lease.hold();
+  // Holders recorded before the ledger listed its roles: listed now, while a package still names the role.
+  if (recorded.length > 0) await deps.ledger.list(role);
+  const granted = deps.reconcileRemovesUngranted ? actual : ledger;
+  const missing = [...expected].filter((id) => !actual.has(id));
+  const extra = [...actual].filter((id) => granted.has(id) && !expected.has(id));
+  const set = new Map<string, boolean>();
+  const added = missing.length > 0 ? await change(deps, role, 'add', missing) : [];
+  const removed = extra.length > 0 ? await change(deps, role, 'remove', extra) : [];
+  for (const o of added) if (o.outcome !== 'failed') set.set(o.userId.toLowerCase(), true);
+  for (const o of removed) if (o.outcome !== 'failed') set.set(o.userId.toLowerCase(), false);
+  // Recorded holders no assignment gives and the directory no longer has: gone, whoever removed them.
+  const gone = recorded.filter((id) => !actual.has(id.toLowerCase()) && !expected.has(id.toLowerCase()));
+  if (gone.length > 0) await deps.ledger.forget(key, gone);
+  await confirmRemovals(deps, role, [...gone, ...removed.filter((o) => o.outcome !== 'failed').map((o) => o.userId)]);
+  const changed = (outcomes: ChangeOutcome[]) => outcomes.filter((o) => o.outcome === 'changed').length;
+  const failed = [...added, ...removed].filter((o) => o.outcome === 'failed').length;
+  return { added: changed(added), removed: changed(removed), failed, set };
+}
+
+/**
+ * The requests whose outcome an assignment's delivery is follow it: the one that made it, and once it has ended the
+ * one that ended it. Answers whether a request was behind.
+ */
+export async function bringRequestUpToDate(deps: EntitlementDeps, assignment: Assignment): Promise<boolean> {
+  const { targetId } = assignment;
+  if (isActive(assignment)) return alignRequest(deps, targetId, assignment.requestId, deliveryState(assignment.operations, 'add'), UNFINISHED_OR_FAILED);
+  // A making request still `delivering` when its assignment has ended was cut off before its own last write. It
+  // becomes `delivered`, as deliver() finishes one whose assignment was removed meanwhile: the ended assignment
+  // holds removals only (its additions, done or not, became them), so how they went is no longer known, and what
+  // its target holds now is the ending request's outcome. One that was finished (even as failed) stays as it is.
+  const made = alignRequest(deps, targetId, assignment.requestId, 'delivered', new Set(['delivering']));
+  const endedBy = assignment.endedByRequestId ? alignRequest(deps, targetId, assignment.endedByRequestId, deliveryState(assignment.operations, 'remove'), UNFINISHED_OR_FAILED) : false;
+  const [madeBehind, endedByBehind] = await Promise.all([made, endedBy]);
+  return madeBehind || endedByBehind;
+}
+
+/** A request in these states follows its assignment's delivery (a failed one, when a retry or a repair succeeds). */
+const UNFINISHED_OR_FAILED: ReadonlySet<RequestState> = new Set(['delivering', 'partiallyDelivered', 'deliveryFailed']);
+
+/** Brings a request in one of the states `from` to its assignment's outcome, with its event. */
+async function alignRequest(deps: EntitlementDeps, targetId: string, requestId: string, outcome: DeliveryOutcome, from: ReadonlySet<RequestState>): Promise<boolean> {
+  const request = await deps.grants.requestOf(targetId, requestId);
+  if (!request || !from.has(request.value.state) || request.value.state === outcome) return false;
+  const aligned = inState(deps, request.value, outcome);
+  await replaceRequest(deps, request, aligned, [{ ...requestEvent('deliverRequest', request.value, aligned), actorId: SYSTEM_ACTOR }]);
+  return true;
+}
+
+export async function forgetGoneRole(deps: EntitlementDeps, role: DirectoryRole): Promise<void> {
+  const holders = [...(await deps.ledger.holders(roleKey(role)))];
+  await confirmRemovals(deps, role, holders);
+  await deps.ledger.forgetRole(role);
+}
+
+/**
+ * Drift repair's own changes are not compensated as deliveries are (applyOperations): it compares again on its next
+ * run, so one that raced with an assignment's start or end is put right then (groups and app roles).
+ */
+async function change(deps: EntitlementDeps, role: DirectoryRole, action: 'add' | 'remove', userIds: string[]): Promise<ChangeOutcome[]> {
+  const outcomes = [...(await changeRole(deps.directory, role, action, userIds)).values()];
+  const changed = outcomes.filter((o) => o.outcome === 'changed').map((o) => o.userId);
+  await recordInLedger(deps, role, action, outcomes);
+  if (changed.length > 0) {
+    await deps.audit.record({ actorId: SYSTEM_ACTOR, action: `reconcile.${action}`, entityType: 'resourceRole', entityId: roleKey(role), before: null, after: { role, userIds: changed } });
+  }
+  return outcomes;
+}
+
+/**
+ * People drift repair removed from a role (or found without it) whom no active assignment gives it: a removal of
+ * the role still pending or failed on one of their assignments (an ended one, or one whose package lost the role)
+ * has happened, so it is marked done and the request that ended the assignment follows. Without this, a removal
+ * that ran out of attempts would leave its request deliveryFailed for good although the person is out.
+ */
+async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userIds: readonly string[]): Promise<void> {
+  const key = roleKey(role);
+  const unfinished = (op: DeliveryOperation) => op.action === 'remove' && op.state !== 'done' && roleKey(op.role) === key;
+  await mapConcurrently(userIds, async (userId) => {
+    for (const found of await deps.grants.assignmentsOf(userId)) {
+      // Another write to the assignment meanwhile (a delivery saving its outcomes) is read again and confirmed on.
+      const saved = await updateAssignment(
+        deps,
+        found,
+        (assignment) => {
+          if (!assignment.operations.some(unfinished)) return undefined;
+          const operations = assignment.operations.map((op): DeliveryOperation => (unfinished(op) ? { ...op, state: 'done', lastError: null } : op));
+          const state = isActive(assignment) ? deliveryState(operations) : 'expired';
+          return { ...assignment, operations, state, status: STATUS_OF_STATE[state] };
+        },
+        async (stored, confirmed) => {
+          const event = { actorId: SYSTEM_ACTOR, action: 'reconcile.confirmRemoval', entityType: 'assignment', entityId: confirmed.id, before: stored.value, after: confirmed };
+          const [written] = await writeAudited(deps, [deps.grants.assignments.replacement(stored, confirmed)], [event]);
+          return written as StoredDocument<Assignment>;
+        },
+      );
+      if (saved) await bringRequestUpToDate(deps, saved.value);
+    }
+  });
+}
+
+/** The targets of the active assignments of the packages that grant a role. */
+async function expectedHolders(deps: EntitlementDeps, packageIds: ReadonlySet<string>): Promise<Set<string>> {
+  const holders = new Set<string>();
+  for (const packageId of packageIds) {
+    const assignments: Assignment[] = (await deps.grants.assignmentsOfPackage(packageId)).map((d) => d.value);
+    for (const assignment of assignments.filter(isActive)) holders.add(assignment.targetId.toLowerCase());
+  }
+  return holders;
+}
+
+
+/** Which of `userIds` (lower case) an active assignment of one of the packages gives the role: a partition query each. */
+async function expectedAmong(deps: EntitlementDeps, packageIds: ReadonlySet<string>, userIds: ReadonlySet<string>): Promise<Set<string>> {
+  const holders = new Set<string>();
+  await mapConcurrently([...userIds], async (userId) => {
+    const assignments = (await deps.grants.assignmentsOf(userId)).map((d) => d.value);
+    if (assignments.some((a) => isActive(a) && packageIds.has(a.accessPackageId))) holders.add(userId.toLowerCase());
+  });
+  return holders;
+}
