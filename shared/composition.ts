@@ -24,6 +24,9 @@ import type { DirectoryPort } from './directory/directoryPort';
 import type { RetryPolicy } from './directory/retryPolicy';
 import type { DependencyProbe } from './operations/checkHealth';
 import { Tables } from './store/tables';
+import { ArchiveContainer } from './store/archiveContainer';
+import { archiveContainerName } from './domain/archive/archiveLayout';
+import { MAX_FILE_BYTES, type ArchiveSettings } from './operations/archive/archiveDeps';
 
 /** What the operations need, built once per worker from the configuration. */
 export interface Deps {
@@ -35,6 +38,8 @@ export interface Deps {
   parkedWork: () => Promise<number>;
   /** Validates `Authorization: Bearer` in jwt mode; undefined in easyauth mode. */
   bearerTokens: BearerTokenValidator | undefined;
+  /** The audit archive's container and settings (reportArchive). */
+  archive: ArchiveSettings;
 }
 
 export function buildDeps(config: Config): Deps {
@@ -92,6 +97,13 @@ export function buildDeps(config: Config): Deps {
       (await entitlements.externalUserWork.parked()).length +
       (await entitlements.reviewDue.parked()).length,
     bearerTokens: bearerTokenValidatorFor(config),
+    archive: {
+      container: new ArchiveContainer(config.AzureWebJobsStorage, archiveContainerName(config.TABLE_PREFIX)),
+      signingKey: config.archiveSigningKey,
+      settleSeconds: config.ARCHIVE_SETTLE_SECONDS,
+      retentionDays: config.AUDIT_RETENTION_DAYS,
+      maxFileBytes: MAX_FILE_BYTES,
+    },
   };
 }
 

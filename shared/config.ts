@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { signingKeyFromPem, type SigningKey } from './domain/archive/digestSigning';
 import { parseWebhookSecrets, type WebhookKey } from './domain/hrEvents/webhookSignature';
 import { type Environment, parseSettings, portSetting } from './settings';
 
@@ -55,6 +56,21 @@ const schema = z
         }
       })
       .optional(),
+    // The Ed25519 key that signs archive digests, read once here. Unset: the local host makes one; in Azure the archive
+    // run refuses, naming it (the rest of the service runs).
+    ARCHIVE_SIGNING_KEY: z
+      .string()
+      .transform((value, ctx) => {
+        try {
+          return signingKeyFromPem(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    ARCHIVE_SETTLE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int('must be whole seconds').min(0, 'must be 0 or more').max(3600, 'must be at most 3600 (an hour)').default(120),
+    AUDIT_RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).int('must be whole days').min(0, 'must be 0 (keep forever) or more').default(90),
     MAIL_SENDER: z.string().optional(),
     RECONCILE_REMOVES_UNGRANTED: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).optional().transform((value) => value === 'true'),
     AZURE_TENANT_ID: z.string().optional(),
@@ -85,7 +101,9 @@ const schema = z
     }
   });
 
-export type Config = Omit<z.infer<typeof schema>, 'HR_WEBHOOK_SECRET'> & {
+export type Config = Omit<z.infer<typeof schema>, 'HR_WEBHOOK_SECRET' | 'ARCHIVE_SIGNING_KEY'> & {
+  /** The archive's signing key, read from ARCHIVE_SIGNING_KEY; undefined when it is unset. */
+  archiveSigningKey: SigningKey | undefined;
   /** The HR webhook's signing keys, decoded from HR_WEBHOOK_SECRET; none when it is unset. */
   hrWebhookKeys: readonly WebhookKey[];
   /** Where Graph is: GRAPH_BASE_URL, or the Graph emulator on GRAPH_EMULATOR_PORT when that is unset. */
@@ -94,9 +112,10 @@ export type Config = Omit<z.infer<typeof schema>, 'HR_WEBHOOK_SECRET'> & {
 };
 
 export function loadConfig(env: Environment): Config {
-  const { HR_WEBHOOK_SECRET, ...settings } = parseSettings(schema, env);
+  const { HR_WEBHOOK_SECRET, ARCHIVE_SIGNING_KEY, ...settings } = parseSettings(schema, env);
   return {
     ...settings,
+    archiveSigningKey: ARCHIVE_SIGNING_KEY,
     hrWebhookKeys: HR_WEBHOOK_SECRET ?? [],
     graphBaseUrl: (settings.GRAPH_BASE_URL ?? `http://127.0.0.1:${settings.GRAPH_EMULATOR_PORT}`).replace(/\/+$/, ''),
     usesGraphEmulator: settings.GRAPH_BASE_URL === undefined,

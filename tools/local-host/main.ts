@@ -3,6 +3,7 @@ import { SettingsError } from '../../shared/settings';
 import { startAzurite } from '../azurite/embeddedAzurite';
 import { startGraphEmulator } from '../graph-emulator/server';
 import type { TenantFixture } from '../graph-emulator/fixture';
+import { useLocalArchiveKey } from './archiveKey';
 import { demoIdentities, loadSeed, parseFaults } from './directorySetup';
 import { applyLocalSettingsFile, disabledFunctions, loadHostSettings } from './hostSettings';
 import { findProjectRoot, loadFunctions } from './loadFunctions';
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
     if (emulated && !process.env.TENANT_ID) process.env.TENANT_ID = emulated.seed.tenantId;
     // Notifications are mailed from the emulated tenant's first administrator, into the emulator's outbox.
     if (emulated && process.env.MAIL_SENDER === undefined) process.env.MAIL_SENDER = firstAdministrator(emulated.seed) ?? '';
+    // Archive digests are signed; on one's own machine with a key kept beside the project.
+    useLocalArchiveKey(root, process.env);
     // Refuse bad settings before starting anything; the storage setting is checked again once it is known.
     const early = loadConfig({ ...process.env, AzureWebJobsStorage: hostSettings.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true' });
 
