@@ -84,13 +84,14 @@ export async function archiveAuditLog(deps: ArchiveDeps, options: SweepOptions):
 }
 
 /**
- * Where the first run starts: the hour of the oldest event, or, with none, the last closed hour (so even an empty log
- * gets its first digest).
+ * Where the first run starts: the hour of the oldest event, or the last closed hour when that is older (so the first
+ * run writes a digest also when the log is empty, or holds only events of the hour still open).
  */
 async function startingPoint(deps: ArchiveDeps, closedUntil: DateTime): Promise<Checkpoint> {
   let start = windowAt(closedUntil.minus({ hours: 1 })).start;
   for await (const event of deps.audit.between(ORIGIN, closedUntil)) {
-    start = windowAt(DateTime.fromISO(event.occurredDateTime)).start;
+    const oldest = windowAt(DateTime.fromISO(event.occurredDateTime)).start;
+    if (oldest < start) start = oldest;
     break;
   }
   const at = isoOf(start);
