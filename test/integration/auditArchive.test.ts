@@ -3,7 +3,9 @@ import { DateTime } from 'luxon';
 import { newSigningKeyPem, sha256Hex, signingKeyFromPem, signText } from '../../shared/domain/archive/digestSigning';
 import { stringToSign, type Digest } from '../../shared/domain/archive/archiveLayout';
 import { archiveAuditLog } from '../../shared/operations/archive/archiveAuditLog';
+import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
 import type { AuditEvent } from '../../shared/store/auditLog';
+import { GrantStore } from '../../shared/store/grantStore';
 import { verifyArchive } from '../../tools/verify-archive/verifyArchive';
 import { archiveWorld, type ArchiveWorld } from '../support/archiveWorld';
 
@@ -224,6 +226,57 @@ describe('retention after archiving (AUDIT_RETENTION_DAYS=1)', () => {
     expect(await run(world)).toMatchObject({ hoursArchived: 1, eventsRemoved: 1, unarchivedKept: 1 });
 
     expect(await hotIds()).toEqual(['late', 'younger']);
+    expect((await verify(world)).ok).toBe(true);
+  });
+});
+
+describe('retention of completed requests (AUDIT_RETENTION_DAYS=1)', () => {
+  const world = archiveWorld({ retentionDays: 1 });
+  afterAll(() => world.cleanUp());
+
+  const request = (id: string, state: AssignmentRequest['state'], completedDateTime: string | null): AssignmentRequest => ({
+    id,
+    requestType: 'userAdd',
+    state,
+    status: state,
+    createdDateTime: '2026-03-01T10:00:00.000Z',
+    completedDateTime,
+    justification: null,
+    answers: [],
+    schedule: { startDateTime: null, expiration: null },
+    accessPackageId: 'package',
+    assignmentPolicyId: 'policy',
+    catalogId: 'catalog',
+    targetId: 'target',
+    assignmentId: null,
+    requestorId: 'target',
+    approval: null,
+  });
+  async function store(value: AssignmentRequest, at: string): Promise<void> {
+    await world.deps.grants.indexRequest(value);
+    await world.deps.grants.requests.insert(GrantStore.targetKey(value.targetId), GrantStore.requestKey(value.id), value);
+    world.setNow(at);
+    await world.deps.audit.record({ actorId: 'target', action: 'denyRequest', entityType: 'assignmentRequest', entityId: value.id, before: null, after: value });
+  }
+
+  it('archives a request completed more than a day ago into its hour\'s requests file, then removes it; an open one stays', async () => {
+    const denied = request('denied-request', 'denied', '2026-03-01T10:20:00.000Z');
+    await store(denied, '2026-03-01T10:20:00.000Z');
+    await store(request('open-request', 'pendingApproval', null), '2026-03-01T10:25:00.000Z');
+    world.setNow('2026-03-02T11:03:00.000Z');
+
+    expect(await run(world)).toMatchObject({ requestsArchived: 1, requestsRemoved: 1, eventsRemoved: 2 });
+
+    expect(await world.deps.grants.findRequest('denied-request')).toBeUndefined();
+    expect(await world.deps.grants.findRequest('open-request')).toBeDefined();
+    const archived = (await world.container.get('audit/2026/03/02/10/requests-0001.jsonl'))!.bytes.toString();
+    expect(JSON.parse(archived)).toEqual(denied);
+    const digest = JSON.parse((await world.container.get('digests/2026/03/02/10.json'))!.bytes.toString()) as Digest;
+    expect(digest.files.map((f) => [f.path, f.kind, f.count])).toEqual([['audit/2026/03/02/10/requests-0001.jsonl', 'requests', 1]]);
+    // The removal is audited, one event per request, in the hour the run happened.
+    const events: AuditEvent[] = [];
+    for await (const e of world.deps.audit.between(DateTime.fromISO('2026-03-02T11:00:00Z'), DateTime.fromISO('2026-03-02T12:00:00Z'))) events.push(e);
+    expect(events.map((e) => [e.action, e.entityId, e.after])).toEqual([['deleteRequest', 'denied-request', null]]);
     expect((await verify(world)).ok).toBe(true);
   });
 });
