@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectRoot } from '../local-host/loadFunctions';
+import { archiveScenario } from './archiveScenario';
 import { autoAssignmentScenario } from './autoAssignmentScenario';
 import { directoryScenario } from './directoryScenario';
 import { expirationScenario } from './expirationScenario';
@@ -21,6 +22,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   autoAssignment: () => autoAssignmentScenario(),
   hrEvents: () => hrEventsScenario(),
   reviews: () => reviewsScenario(),
+  archive: () => archiveScenario(),
 };
 
 async function main(): Promise<void> {
