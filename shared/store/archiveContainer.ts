@@ -11,11 +11,21 @@ export interface ArchiveBlob {
  * name: the archive's names and bytes follow from the hour they cover, so writing one again writes the same thing.
  */
 export class ArchiveContainer {
-  readonly #client: ContainerClient;
+  #containerClient: ContainerClient | undefined;
   #created: Promise<unknown> | undefined;
 
-  constructor(connectionString: string, readonly name: string) {
-    this.#client = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(name);
+  constructor(
+    private readonly connectionString: string,
+    readonly name: string,
+  ) {}
+
+  /**
+   * Made on first use: a connection string may name only a table endpoint (the service runs on it), and the blob
+   * client refuses such a string at once; only the archive then fails, saying why.
+   */
+  get #client(): ContainerClient {
+    this.#containerClient ??= BlobServiceClient.fromConnectionString(this.connectionString).getContainerClient(this.name);
+    return this.#containerClient;
   }
 
   async put(path: string, bytes: Buffer, metadata: Record<string, string> = {}): Promise<void> {
