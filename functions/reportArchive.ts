@@ -1,9 +1,18 @@
 import type { InvocationContext, Timer } from '@azure/functions';
+import { getDeps } from '../shared/composition';
 import { registerTimer } from '../shared/hosting/registry';
+import { archiveAuditLog } from '../shared/operations/archive/archiveAuditLog';
+import { SWEEP_BUDGET_MS } from '../shared/operations/lifecycle/sweepBudget';
 
-/** Exports audit events and reports to blob storage and enforces retention of the hot tables. */
+/**
+ * Archives the audit log's closed hours to the blob container `audit-archive` with signed, chained digests, then
+ * enforces retention of the hot tables (DESIGN §2.7, §2.8). Hourly, a few minutes past the hour: the hour just closed
+ * has settled by then (ARCHIVE_SETTLE_SECONDS, default 2 minutes).
+ */
 export async function reportArchive(_timer: Timer, context: InvocationContext): Promise<void> {
-  context.log('reportArchive: the archive is not built yet, so there is nothing to do.');
+  const deps = getDeps();
+  const result = await archiveAuditLog({ ...deps.entitlements, archive: deps.archive }, { holder: context.invocationId, budgetMs: SWEEP_BUDGET_MS });
+  context.log(result ? `reportArchive: ${JSON.stringify(result)}` : 'reportArchive: another instance is running it.');
 }
 
-registerTimer('reportArchive', { schedule: '0 30 2 * * *', handler: reportArchive });
+registerTimer('reportArchive', { schedule: '0 5 * * * *', handler: reportArchive });

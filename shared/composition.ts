@@ -30,6 +30,9 @@ import { storageConnectionFor } from './store/storageConnection';
 import { WorkQueue } from './queues/workQueue';
 import { QUEUE_NAMES } from './queues/queueNames';
 import { poisonQueueOf } from './queues/queueMessages';
+import { ArchiveContainer } from './store/archiveContainer';
+import { archiveContainerName } from './domain/archive/archiveLayout';
+import { MAX_FILE_BYTES, type ArchiveSettings } from './operations/archive/archiveDeps';
 
 /** What the operations need, built once per worker from the configuration. */
 export interface Deps {
@@ -45,6 +48,8 @@ export interface Deps {
   poisonQueues: WorkQueue[];
   /** Validates `Authorization: Bearer` in jwt mode; undefined in easyauth mode. */
   bearerTokens: BearerTokenValidator | undefined;
+  /** The audit archive's container and settings (reportArchive). */
+  archive: ArchiveSettings;
 }
 
 export function buildDeps(config: Config): Deps {
@@ -107,6 +112,13 @@ export function buildDeps(config: Config): Deps {
     queues: { expirationShards: new WorkQueue(storage, QUEUE_NAMES.expirationShards) },
     poisonQueues: Object.values(QUEUE_NAMES).map((name) => new WorkQueue(storage, poisonQueueOf(name))),
     bearerTokens: bearerTokenValidatorFor(config),
+    archive: {
+      container: new ArchiveContainer(storage, archiveContainerName(config.TABLE_PREFIX)),
+      signingKey: config.archiveSigningKey,
+      settleSeconds: config.ARCHIVE_SETTLE_SECONDS,
+      retentionDays: config.AUDIT_RETENTION_DAYS,
+      maxFileBytes: MAX_FILE_BYTES,
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { signingKeyFromPem, type SigningKey } from './domain/archive/digestSigning';
 import { parseWebhookSecrets, type WebhookKey } from './domain/hrEvents/webhookSignature';
 import { type Environment, parseSettings, portSetting, SettingsError } from './settings';
 import { identityStorageSchema, storageSettingsOf, type StorageSettings } from './storageSettings';
@@ -58,6 +59,21 @@ const schema = z
         }
       })
       .optional(),
+    // The Ed25519 key that signs archive digests, read once here. Unset: the local host makes one; in Azure the archive
+    // run refuses, naming it (the rest of the service runs).
+    ARCHIVE_SIGNING_KEY: z
+      .string()
+      .transform((value, ctx) => {
+        try {
+          return signingKeyFromPem(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    ARCHIVE_SETTLE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int('must be whole seconds').min(0, 'must be 0 or more').max(3600, 'must be at most 3600 (an hour)').default(120),
+    AUDIT_RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).int('must be whole days').min(0, 'must be 0 (keep forever) or more').default(90),
     MAIL_SENDER: z.string().optional(),
     RECONCILE_REMOVES_UNGRANTED: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).optional().transform((value) => value === 'true'),
     AZURE_TENANT_ID: z.string().optional(),
@@ -91,7 +107,9 @@ const schema = z
 /** Every setting the service reads (the deployment template is checked against these). */
 export const settingNames: readonly string[] = Object.keys(schema.shape);
 
-export type Config = Omit<z.infer<typeof schema>, 'HR_WEBHOOK_SECRET'> & {
+export type Config = Omit<z.infer<typeof schema>, 'HR_WEBHOOK_SECRET' | 'ARCHIVE_SIGNING_KEY'> & {
+  /** The archive's signing key, read from ARCHIVE_SIGNING_KEY; undefined when it is unset. */
+  archiveSigningKey: SigningKey | undefined;
   /** The HR webhook's signing keys, decoded from HR_WEBHOOK_SECRET; none when it is unset. */
   hrWebhookKeys: readonly WebhookKey[];
   /** Where Graph is: GRAPH_BASE_URL, or the Graph emulator on GRAPH_EMULATOR_PORT when that is unset. */
@@ -113,10 +131,11 @@ export function loadConfig(env: Environment): Config {
     throw error;
   }
   if ('problem' in storage) throw new SettingsError(storageProblems);
-  const { HR_WEBHOOK_SECRET, ...settings } = parsed;
+  const { HR_WEBHOOK_SECRET, ARCHIVE_SIGNING_KEY, ...settings } = parsed;
   return {
     ...settings,
     storage,
+    archiveSigningKey: ARCHIVE_SIGNING_KEY,
     hrWebhookKeys: HR_WEBHOOK_SECRET ?? [],
     graphBaseUrl: (settings.GRAPH_BASE_URL ?? `http://127.0.0.1:${settings.GRAPH_EMULATOR_PORT}`).replace(/\/+$/, ''),
     usesGraphEmulator: settings.GRAPH_BASE_URL === undefined,

@@ -5,6 +5,7 @@ import type { Clock } from '../domain/clock';
 import { DocumentTable } from './documentTable';
 import { filter } from './odataFilter';
 import { ignoreExisting, ignoreMissing } from './storeErrors';
+import { AuditSequencer, type AuditSequence } from './auditSequence';
 import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
 
@@ -18,10 +19,12 @@ export interface AuditEvent {
   entityId: string;
   before: unknown;
   after: unknown;
+  /** Its place in its writer's sequence (auditSequence.ts); absent on events written before it was kept. */
+  sequence?: AuditSequence;
 }
 
 /** An event's content, before its id and time are fixed. */
-export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime'>;
+export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime' | 'sequence'>;
 
 /**
  * Audit is data, not logs (DESIGN §1): every change appends an event, partitioned by day so reports and archives
@@ -30,6 +33,7 @@ export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime'>;
 export class AuditLog {
   readonly #events: DocumentTable<AuditEvent>;
   #lastTime: DateTime | undefined;
+  readonly #sequencer = new AuditSequencer();
 
   constructor(tables: Tables, private readonly clock: Clock) {
     this.#events = new DocumentTable(() => tables.get('auditEvents'), 'audit event', (e) => ({
@@ -54,7 +58,7 @@ export class AuditLog {
     const now = this.clock.now().toUTC();
     const at = this.#lastTime !== undefined && now <= this.#lastTime ? this.#lastTime.plus({ milliseconds: 1 }) : now;
     this.#lastTime = at;
-    return { id: randomUUID(), occurredDateTime: at.toISO() ?? '', ...entry };
+    return { id: randomUUID(), occurredDateTime: at.toISO() ?? '', ...entry, sequence: this.#sequencer.next() };
   }
 
   /**
@@ -63,6 +67,7 @@ export class AuditLog {
    */
   async append(event: AuditEvent): Promise<void> {
     await this.#events.insert(AuditLog.partitionOf(event), AuditLog.rowOf(event), event).catch(ignoreExisting);
+    this.#sequencer.appended(event.sequence);
   }
 
   async ofDay(day: string): Promise<AuditEvent[]> {

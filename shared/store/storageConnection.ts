@@ -1,4 +1,5 @@
 import { TableClient, TableServiceClient, type TableServiceClientOptions } from '@azure/data-tables';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { StorageService, StorageSettings } from '../storageSettings';
@@ -40,4 +41,9 @@ export function tableClient(connection: StorageConnection, tableName: string, op
 export function queueServiceClient(connection: StorageConnection, options: StoragePipelineOptions = {}): QueueServiceClient {
   if (typeof connection === 'string') return QueueServiceClient.fromConnectionString(connection, options);
   return new QueueServiceClient(connection.serviceUris.queue, connection.credential, options);
+}
+
+export function blobServiceClient(connection: StorageConnection): BlobServiceClient {
+  if (typeof connection === 'string') return BlobServiceClient.fromConnectionString(connection);
+  return new BlobServiceClient(connection.serviceUris.blob, connection.credential);
 }

@@ -65,6 +65,11 @@ export class SweepStates {
     });
   }
 
+  /** Saves where the next run starts while keeping the lease (a run that checkpoints as it goes); fails if the lease was lost. */
+  save(state: StoredDocument<SweepState>, checkpoint: string | null): Promise<StoredDocument<SweepState>> {
+    return this.#states.replace(state, { ...state.value, checkpoint });
+  }
+
   /** Lets the lease go and saves where the next run starts, in one write: fails if the lease was lost meanwhile. */
   release(state: StoredDocument<SweepState>, checkpoint: string | null): Promise<StoredDocument<SweepState>> {
     return this.#states.replace(state, { holder: null, leasedUntil: null, checkpoint });

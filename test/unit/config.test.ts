@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { loadConfig } from '../../shared/config';
 import { SettingsError } from '../../shared/settings';
 
@@ -100,5 +101,25 @@ describe('configuration', () => {
 
   it('lists every problem at once', () => {
     expect(problemsOf({ AUTH_MODE: 'x', TENANT_ID: 'y' })).toHaveLength(3);
+  });
+});
+
+describe('the archive settings', () => {
+  it('defaults to a 120-second settle and 90 days of retention, with no signing key', () => {
+    expect(loadConfig(valid)).toMatchObject({ ARCHIVE_SETTLE_SECONDS: 120, AUDIT_RETENTION_DAYS: 90, archiveSigningKey: undefined });
+  });
+
+  it('reads an Ed25519 PEM key, also with its newlines written as \\n, and names its fingerprint', () => {
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const key = loadConfig({ ...valid, ARCHIVE_SIGNING_KEY: pem.replace(/\n/g, '\\n'), AUDIT_RETENTION_DAYS: '0' });
+    expect(key.archiveSigningKey?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(key.AUDIT_RETENTION_DAYS).toBe(0);
+  });
+
+  it('refuses a key that is not Ed25519, a key that is no key, and settle or retention that are not whole numbers', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(problemsOf({ ...valid, ARCHIVE_SIGNING_KEY: rsa })).toEqual(['ARCHIVE_SIGNING_KEY: must be an Ed25519 key, not rsa']);
+    expect(problemsOf({ ...valid, ARCHIVE_SIGNING_KEY: 'secret' })).toEqual(['ARCHIVE_SIGNING_KEY: must be a PEM private key (-----BEGIN PRIVATE KEY-----)']);
+    expect(problemsOf({ ...valid, ARCHIVE_SETTLE_SECONDS: '-1', AUDIT_RETENTION_DAYS: '1.5' })).toEqual(['ARCHIVE_SETTLE_SECONDS: must be 0 or more', 'AUDIT_RETENTION_DAYS: must be whole days']);
   });
 });

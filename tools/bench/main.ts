@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectRoot } from '../local-host/loadFunctions';
+import { archiveScenario } from './archiveScenario';
 import { autoAssignmentScenario } from './autoAssignmentScenario';
 import { deltaScenario } from './deltaScenario';
 import { directoryScenario } from './directoryScenario';
@@ -29,6 +30,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   reports: () => reportsScenario(),
   reconcileDelta: () => deltaScenario(),
   lists: () => listScenario(),
+  archive: () => archiveScenario(),
 };
 
 async function main(): Promise<void> {

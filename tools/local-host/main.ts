@@ -6,6 +6,7 @@ import { startGraphEmulator } from '../graph-emulator/server';
 import type { TenantFixture } from '../graph-emulator/fixture';
 import { enableLocalSignIn } from '../../shared/portal/localSignIn';
 import { demoIdentities, loadSeed, parseFaults, portalIdentities } from './directorySetup';
+import { useLocalArchiveKey } from './archiveKey';
 import { applyLocalSettingsFile, disabledFunctions, loadHostSettings } from './hostSettings';
 import { findProjectRoot, loadFunctions } from './loadFunctions';
 import { startLocalHost, type LocalHost } from './localHost';
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
     if (emulated && !process.env.TENANT_ID) process.env.TENANT_ID = emulated.seed.tenantId;
     // Notifications are mailed from the emulated tenant's first administrator, into the emulator's outbox.
     if (emulated && process.env.MAIL_SENDER === undefined) process.env.MAIL_SENDER = firstAdministrator(emulated.seed) ?? '';
+    // Archive digests are signed; on one's own machine with a key kept beside the project.
+    useLocalArchiveKey(root, process.env);
     // Refuse bad settings before starting anything; the storage setting is checked again once it is known.
     const early = loadConfig(
       hostSettings.embeddedStorage ? { ...process.env, AzureWebJobsStorage: 'UseDevelopmentStorage=true' } : process.env,

@@ -60,7 +60,7 @@ const LATE_WRITES_MS = 10 * 60_000;
  * and when this run lost it midway: it then stops writing and saves no checkpoint (the other runner's stands).
  */
 export async function withSweepLease<T>(
-  deps: EntitlementDeps,
+  deps: Pick<EntitlementDeps, 'sweeps' | 'clock'>,
   sweep: string,
   options: SweepOptions,
   work: (checkpoint: string | null, deadline: number, lease: HeldLease) => Promise<{ checkpoint: string | null; result: T }>,
@@ -75,8 +75,8 @@ export async function withSweepLease<T>(
     done = await work(saved, Date.now() + options.budgetMs, lease);
   } catch (error) {
     if (error instanceof SweepLeaseLost) return undefined;
-    // A failed run lets the lease go at once, keeping the checkpoint it started from.
-    await lease.release(saved).catch((releaseError: unknown) => {
+    // A failed run lets the lease go at once, keeping the checkpoint it started from (or the last it saved as it went).
+    await lease.release(lease.checkpoint).catch((releaseError: unknown) => {
       if (!(releaseError instanceof SweepLeaseLost)) throw releaseError;
     });
     throw error;

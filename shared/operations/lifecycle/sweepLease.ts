@@ -51,6 +51,23 @@ export class HeldLease {
   }
 
   /**
+   * Saves the checkpoint and keeps the lease, so a run cut off after this resumes from here (a run that checkpoints
+   * each unit of work it finishes). Conditional on the lease's ETag, as every write of it.
+   */
+  async save(checkpoint: string | null): Promise<void> {
+    await this.hold();
+    try {
+      this.#state = await this.sweeps.save(this.#state, checkpoint);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'concurrencyConflict') {
+        this.#lost = true;
+        throw new SweepLeaseLost(this.sweep);
+      }
+      throw error;
+    }
+  }
+
+  /**
    * Saves the checkpoint and lets the lease go in one conditional write: a run that lost its lease saves nothing
    * (the write fails on the ETag), so its checkpoint never overwrites the one of the runner that took over.
    */

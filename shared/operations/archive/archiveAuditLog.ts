@@ -1,0 +1,99 @@
+import { DateTime } from 'luxon';
+import { isoOf, windowAt, type DigestLink } from '../../domain/archive/archiveLayout';
+import { withSweepLease, type SweepOptions } from '../lifecycle/sweepDueWork';
+import type { ArchiveDeps } from './archiveDeps';
+import { archiveWindow } from './archiveWindow';
+import { requestsDue, retain } from './auditRetention';
+
+export interface ArchiveResult {
+  /** Hours archived this run, each with its digest. */
+  hoursArchived: number;
+  eventsArchived: number;
+  requestsArchived: number;
+  files: number;
+  eventsRemoved: number;
+  requestsRemoved: number;
+  unarchivedKept: number;
+  /** Closed hours left for the next run because the time budget ran out. */
+  hoursRemaining: number;
+  /** Where the archive stands: every event before this is archived. */
+  archivedUntil: string;
+}
+
+/**
+ * Where the run stands, saved after each hour: hours before `archivedUntil` have their digest; retention has run for
+ * those before `retainedUntil` (at most the last hour archived is left to it); `previous` is the chain's last link.
+ */
+interface Checkpoint {
+  archivedUntil: string;
+  retainedUntil: string;
+  previous: DigestLink | null;
+}
+
+/**
+ * No event is older than this: the first run looks for the oldest event from here (a query per day, once ever), so
+ * events written before the archive existed are archived too.
+ */
+const ORIGIN = DateTime.fromISO('2025-01-01T00:00:00Z', { zone: 'utc' });
+
+/**
+ * `reportArchive` (DESIGN §2.7, §2.8): archives every closed hour of the audit log, oldest first, one digest per
+ * hour, chained and signed, then applies retention. An hour is closed once its end is ARCHIVE_SETTLE_SECONDS past,
+ * so events still being appended wait. Runs hourly, so each run normally archives the hour just closed.
+ *
+ * "A digest every run, even when nothing was archived" and "an hour archived twice writes the same bytes" are
+ * reconciled by giving every hour a digest of its own, empty or not, named and timed by the hour alone: a run that
+ * finds no hour closed since the last one (run twice within an hour) writes nothing, and a run that was cut off
+ * writes the hour it was in again, byte for byte. Leased (one runner at a time) and checkpointed after each hour.
+ * Undefined when another instance holds the lease.
+ */
+export async function archiveAuditLog(deps: ArchiveDeps, options: SweepOptions): Promise<ArchiveResult | undefined> {
+  const key = deps.archive.signingKey;
+  if (!key) throw new Error('ARCHIVE_SIGNING_KEY is not set: the archive cannot sign its digests, so nothing is archived or removed.');
+  return withSweepLease(deps, 'reportArchive', options, async (saved, deadline, lease) => {
+    const hold = () => lease.hold();
+    const closedUntil = deps.clock.now().toUTC().minus({ seconds: deps.archive.settleSeconds });
+    let position: Checkpoint = saved ? (JSON.parse(saved) as Checkpoint) : await startingPoint(deps, closedUntil);
+    const result: ArchiveResult = { hoursArchived: 0, eventsArchived: 0, requestsArchived: 0, files: 0, eventsRemoved: 0, requestsRemoved: 0, unarchivedKept: 0, hoursRemaining: 0, archivedUntil: position.archivedUntil };
+    for (;;) {
+      if (position.retainedUntil < position.archivedUntil) {
+        const counts = await retain(deps, windowAt(DateTime.fromISO(position.archivedUntil).minus({ hours: 1 })), hold);
+        result.eventsRemoved += counts.eventsRemoved;
+        result.requestsRemoved += counts.requestsRemoved;
+        result.unarchivedKept += counts.unarchivedKept;
+        position = { ...position, retainedUntil: position.archivedUntil };
+        await lease.save(JSON.stringify(position));
+      }
+      const window = windowAt(DateTime.fromISO(position.archivedUntil));
+      if (window.end > closedUntil) break;
+      if (Date.now() > deadline) {
+        result.hoursRemaining = Math.floor(closedUntil.diff(window.start, 'hours').hours);
+        break;
+      }
+      const archived = await archiveWindow(deps, key, window, position.previous, hold, (w) => requestsDue(deps, w));
+      result.hoursArchived++;
+      result.eventsArchived += archived.events;
+      result.requestsArchived += archived.requests;
+      result.files += archived.files;
+      position = { ...position, archivedUntil: isoOf(window.end), previous: archived.link };
+      await lease.save(JSON.stringify(position));
+    }
+    result.archivedUntil = position.archivedUntil;
+    return { checkpoint: JSON.stringify(position), result };
+  });
+}
+
+/**
+ * Where the first run starts: the hour of the oldest event, or the last closed hour when that is older (so the first
+ * run writes a digest also when the log is empty, or holds only events of the hour still open).
+ */
+async function startingPoint(deps: ArchiveDeps, closedUntil: DateTime): Promise<Checkpoint> {
+  let start = windowAt(closedUntil.minus({ hours: 1 })).start;
+  for await (const event of deps.audit.between(ORIGIN, closedUntil)) {
+    const oldest = windowAt(DateTime.fromISO(event.occurredDateTime)).start;
+    if (oldest < start) start = oldest;
+    break;
+  }
+  const at = isoOf(start);
+  return { archivedUntil: at, retainedUntil: at, previous: null };
+}

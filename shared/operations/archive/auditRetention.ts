@@ -1,0 +1,114 @@
+import { DateTime } from 'luxon';
+import { windowAt, type ArchiveWindow } from '../../domain/archive/archiveLayout';
+import { isDomainError } from '../../domain/errors';
+import { SYSTEM_ACTOR, type AssignmentRequest, type RequestState } from '../../domain/requests/assignmentRequest';
+import type { AuditEvent } from '../../store/auditLog';
+import type { StoredDocument } from '../../store/documentTable';
+import { effectOf } from '../requests/fulfilRequest';
+import { readArchivedFile } from './archiveFiles';
+import type { ArchiveDeps } from './archiveDeps';
+import { readDigest } from './archiveWindow';
+
+/** The requests retention removes: finished, as DELETE assignmentRequests/{id} allows (requestActions.ts). */
+const REMOVABLE: ReadonlySet<RequestState> = new Set(['delivered', 'denied', 'canceled']);
+/**
+ * A request's completion and the event recording it are stamped a moment apart, and may fall either side of an
+ * hour: a request found through its hour's events counts as old enough when it completed up to this much after.
+ */
+const COMPLETION_SLACK_MS = 5 * 60_000;
+/** How many events are removed at a time. */
+const REMOVE_BATCH = 100;
+
+export interface RetentionCounts {
+  eventsRemoved: number;
+  /** Events in an hour past retention that its archive does not hold (appended after the hour was archived): kept. */
+  unarchivedKept: number;
+  requestsRemoved: number;
+}
+
+/** The hour whose events leave the hot table when `window` is archived: the one `retentionDays` before it. */
+export const retiredWindow = (deps: ArchiveDeps, window: ArchiveWindow) => windowAt(window.start.minus({ days: deps.archive.retentionDays }));
+
+/**
+ * The completed requests that leave the hot table with `window`'s run, for its requests files. They are found
+ * through the events of the hour retention retires with it (a request's completion is an event of that hour), so no
+ * run scans every request; the order is that of their first event there, so the same hour gives the same list. A
+ * request that made an assignment still active stays (as DELETE assignmentRequests/{id} refuses it too).
+ */
+export async function* requestsDue(deps: ArchiveDeps, window: ArchiveWindow): AsyncGenerator<StoredDocument<AssignmentRequest>> {
+  if (deps.archive.retentionDays <= 0) return;
+  const retired = retiredWindow(deps, window);
+  const cutoff = retired.end.plus(COMPLETION_SLACK_MS);
+  const seen = new Set<string>();
+  for await (const event of deps.audit.between(retired.start, retired.end)) {
+    if (event.entityType !== 'assignmentRequest' || seen.has(event.entityId)) continue;
+    seen.add(event.entityId);
+    const stored = await deps.grants.findRequest(event.entityId);
+    if (stored && (await isRemovable(deps, stored.value, cutoff))) yield stored;
+  }
+}
+
+async function isRemovable(deps: ArchiveDeps, request: AssignmentRequest, cutoff: DateTime): Promise<boolean> {
+  if (!REMOVABLE.has(request.state) || request.completedDateTime === null) return false;
+  if (DateTime.fromISO(request.completedDateTime) >= cutoff) return false;
+  if (effectOf(request) !== 'add' || !request.assignmentId) return true;
+  const assignment = await deps.grants.assignmentOf(request.targetId, request.assignmentId);
+  return !assignment || assignment.value.state === 'expired';
+}
+
+/**
+ * Retention after `window` is archived: the requests its digest archived leave the hot table (each only if unchanged
+ * since, with an audit event), then the events of the hour it retires, each only if that hour's archive holds it
+ * (files checked against their digest first): an event appended late, after its hour was archived, is kept.
+ */
+export async function retain(deps: ArchiveDeps, window: ArchiveWindow, hold: () => Promise<void>): Promise<RetentionCounts> {
+  const counts: RetentionCounts = { eventsRemoved: 0, unarchivedKept: 0, requestsRemoved: 0 };
+  if (deps.archive.retentionDays <= 0) return counts;
+  const digest = await readDigest(deps, window);
+  if (!digest) throw new Error(`The digest of ${window.start.toISO()} is not in the archive; retention waits for it.`);
+  for (const file of digest.files.filter((f) => f.kind === 'requests')) {
+    for (const archived of await readArchivedFile<AssignmentRequest>(deps.archive.container, file)) {
+      if (await removeRequest(deps, archived, hold)) counts.requestsRemoved++;
+    }
+  }
+  const retired = retiredWindow(deps, window);
+  const retiredDigest = await readDigest(deps, retired);
+  if (!retiredDigest) return counts;
+  const archivedIds = new Set<string>();
+  for (const file of retiredDigest.files.filter((f) => f.kind === 'events')) {
+    for (const event of await readArchivedFile<AuditEvent>(deps.archive.container, file)) archivedIds.add(event.id);
+  }
+  let batch: AuditEvent[] = [];
+  const removeBatch = async () => {
+    await hold();
+    await deps.audit.remove(batch);
+    counts.eventsRemoved += batch.length;
+    batch = [];
+  };
+  for await (const event of deps.audit.between(retired.start, retired.end)) {
+    if (!archivedIds.has(event.id)) {
+      counts.unarchivedKept++;
+      continue;
+    }
+    batch.push(event);
+    if (batch.length === REMOVE_BATCH) await removeBatch();
+  }
+  if (batch.length > 0) await removeBatch();
+  return counts;
+}
+
+/** Removes a request the archive holds, if it is still as archived (on its ETag): its pointers go after it. */
+async function removeRequest(deps: ArchiveDeps, archived: AssignmentRequest, hold: () => Promise<void>): Promise<boolean> {
+  const stored = await deps.grants.findRequest(archived.id);
+  if (!stored || JSON.stringify(stored.value) !== JSON.stringify(archived)) return false;
+  await hold();
+  try {
+    await deps.grants.requests.delete(stored);
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'concurrencyConflict') return false;
+    throw error;
+  }
+  await deps.grants.unindexRequest(archived);
+  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'deleteRequest', entityType: 'assignmentRequest', entityId: archived.id, before: archived, after: null });
+  return true;
+}

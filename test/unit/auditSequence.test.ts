@@ -1,0 +1,55 @@
+import type { AuditEvent } from '../../shared/store/auditLog';
+import { AuditSequencer, type AuditSequence } from '../../shared/store/auditSequence';
+import { sequenceHoles, SequenceTally } from '../../tools/verify-archive/sequenceCheck';
+
+/** A writer's sequence and the verifier's judgement of its holes (pure: no storage). */
+const eventWith = (sequence: AuditSequence, at: string): AuditEvent => ({ id: `e${sequence.number}`, occurredDateTime: at, actorId: 'a', action: 'x', entityType: 'note', entityId: 'n', before: null, after: null, sequence });
+
+function judge(events: AuditEvent[]) {
+  const tally = new SequenceTally();
+  for (const event of events) tally.add(event);
+  return sequenceHoles(tally);
+}
+
+describe('an audit writer sequence', () => {
+  it('lists in its next event a number built and never appended, so the verifier takes it for burned, not lost', () => {
+    const writer = new AuditSequencer();
+    const first = writer.next();
+    writer.appended(first);
+    writer.next(); // its change failed: never appended
+    const third = writer.next();
+    writer.appended(third);
+    expect(third.unwritten).toEqual([2]);
+    expect(judge([eventWith(first, 't1'), eventWith(third, 't3')]).problems).toEqual([]);
+  });
+
+  it('stops listing a number once an appended event has listed it', () => {
+    const writer = new AuditSequencer();
+    writer.next();
+    const second = writer.next();
+    writer.appended(second);
+    expect(second.unwritten).toEqual([1]);
+    expect(writer.next().unwritten).toBeUndefined();
+  });
+
+  it('lists a number in flight at once, and it is no hole when its event arrives after all', () => {
+    const writer = new AuditSequencer();
+    const slow = writer.next();
+    const fast = writer.next();
+    writer.appended(fast);
+    writer.appended(slow);
+    expect(fast.unwritten).toEqual([1]);
+    expect(judge([eventWith(slow, 't1'), eventWith(fast, 't2')])).toMatchObject({ problems: [], summary: '2 events from 1 writers checked, 0 holes, 0 numbers vouched for as never written' });
+  });
+
+  it('reports an appended event that is missing, as a range with the events around it', () => {
+    const writer = new AuditSequencer();
+    const events = [1, 2, 3, 4, 5].map((n) => {
+      const sequence = writer.next();
+      writer.appended(sequence);
+      return eventWith(sequence, `t${n}`);
+    });
+    const { problems } = judge([events[0]!, events[3]!, events[4]!]);
+    expect(problems).toEqual([`writer ${writer.writer} is missing numbers 2-3 (events after t1, before t4)`]);
+  });
+});
