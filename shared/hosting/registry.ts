@@ -1,4 +1,5 @@
 import { app, type HttpHandler, type HttpMethod, type TimerHandler } from '@azure/functions';
+import { withAuditScope } from '../auditScope';
 
 export type RegisteredFunction =
   | { trigger: 'http'; name: string; route: string; methods: readonly HttpMethod[]; handler: HttpHandler }
@@ -22,14 +23,17 @@ export function registerHttp(
   name: string,
   options: { route: string; methods: readonly HttpMethod[]; handler: HttpHandler },
 ): void {
-  record({ trigger: 'http', name, ...options });
-  app.http(name, { route: options.route, methods: [...options.methods], authLevel: 'anonymous', handler: options.handler });
+  // Every event of one request shares its correlation id: the invocation's.
+  const handler: HttpHandler = (request, context) => withAuditScope(context.invocationId, () => options.handler(request, context));
+  record({ trigger: 'http', name, ...options, handler });
+  app.http(name, { route: options.route, methods: [...options.methods], authLevel: 'anonymous', handler });
 }
 
 /** Registers a timer function (6-field NCRONTAB schedule) with the Functions host and records it. */
 export function registerTimer(name: string, options: { schedule: string; handler: TimerHandler }): void {
-  record({ trigger: 'timer', name, ...options });
-  app.timer(name, { schedule: options.schedule, handler: options.handler });
+  const handler: TimerHandler = (timer, context) => withAuditScope(context.invocationId, () => options.handler(timer, context));
+  record({ trigger: 'timer', name, ...options, handler });
+  app.timer(name, { schedule: options.schedule, handler });
 }
 
 export function registeredFunctions(): RegisteredFunction[] {
