@@ -38,6 +38,37 @@ export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime' | 'correlati
   catalogId?: string | null;
 };
 
+/**
+ * Where a change recorded ahead of time (auditedChange.ts) shows once made: a document, and whether it then exists,
+ * is gone, or differs from the event's `before`. Tables are named as `tables.get` takes them.
+ */
+export interface AuditProbe {
+  table: AuditedTable;
+  partitionKey: TableKey;
+  rowKey: TableKey;
+  shows: 'present' | 'absent' | 'changed';
+}
+export type AuditedTable =
+  | 'catalogs'
+  | 'catalogResources'
+  | 'resourceRequests'
+  | 'resourceRoles'
+  | 'resourceScopes'
+  | 'accessPackages'
+  | 'assignmentPolicies'
+  | 'resourceRoleScopes'
+  | 'incompatibilities'
+  | 'settings'
+  | 'roleAssignments'
+  | 'connectedOrganizations'
+  | 'accessGrants'
+  | 'accessReviews'
+  | 'workflows'
+  | 'hrEvents'
+  | 'heldEmployeeChanges'
+  | 'attributeOverrides'
+  | 'accessPackageSubjects';
+
 /** What a read of the log may be narrowed to by the table itself (the fields kept beside each event). */
 export interface AuditSelection {
   /** `from <= occurredDateTime`. */
@@ -74,7 +105,7 @@ export class AuditLog {
   readonly #events: DocumentTable<AuditEvent>;
   #lastTime: DateTime | undefined;
 
-  constructor(tables: Tables, private readonly clock: Clock) {
+  constructor(private readonly tables: Tables, private readonly clock: Clock) {
     this.#events = new DocumentTable(() => tables.get('auditEvents'), 'audit event', (e) => ({
       entityType: e.entityType,
       entityId: e.entityId,
@@ -191,6 +222,12 @@ export class AuditLog {
     const at = { id, occurredDateTime: occurredAt.toUTC().toISO() ?? '' };
     const found = await this.#events.get(AuditLog.partitionOf(at), AuditLog.rowOf(at));
     return found?.value.id === id ? found.value : undefined;
+  }
+
+  /** The document a probe names, as stored now (undefined when there is none). */
+  async documentAt(probe: AuditProbe): Promise<unknown> {
+    const table = new DocumentTable<object>(() => this.tables.get(probe.table), 'audited document');
+    return (await table.get(probe.partitionKey, probe.rowKey))?.value;
   }
 
   static partitionOf(event: Pick<AuditEvent, 'occurredDateTime' | 'id'>): TableKey {
