@@ -129,6 +129,9 @@ const PEOPLE: readonly Kind[] = [
   'administrator',
   'adminReadOnly',
 ];
+/** Audit events: the tenant's for administrators and applications with a read permission; a catalog's for its owners and readers. */
+const AUDIT_READERS: readonly Kind[] = ['catalogReader', 'ownerThis', 'ownerOther', 'administrator', 'adminReadOnly', 'appRead', 'appReadWrite', 'appOwner'];
+const AUDIT_THIS: readonly Kind[] = AUDIT_READERS.filter((k) => k !== 'ownerOther');
 const CANCEL_THIS: readonly Kind[] = ['requestor', 'ownerThis', 'packageManager', 'assignmentManager', 'administrator'];
 
 type Ids = Record<string, string>;
@@ -653,6 +656,22 @@ const ROWS: Row[] = [
       },
     ];
   }),
+
+  // Audit log
+  { name: 'GET auditLogs/directoryAudits', method: 'GET', path: () => '/v1.0/auditLogs/directoryAudits?$top=5', ok: 200, allowed: AUDIT_READERS },
+  {
+    name: 'GET auditLogs/directoryAudits/{id} (an event of this catalog)',
+    method: 'GET',
+    path: (t) => `/v1.0/auditLogs/directoryAudits/${t.event}`,
+    ok: 200,
+    allowed: AUDIT_THIS,
+    notFoundFor: ['ownerOther'],
+    target: async () => {
+      const filter = encodeURIComponent(`targetResources/any(t: t/id eq '${f.thisCatalog}')`);
+      const found = await asAdmin<{ value: Array<{ id: string }> }>('GET', `/v1.0/auditLogs/directoryAudits?$filter=${filter}&$top=1`);
+      return { event: found.value[0]!.id };
+    },
+  },
 
   // Role management
   { name: 'GET roleDefinitions', method: 'GET', path: () => `${RBAC}/roleDefinitions`, ok: 200, allowed: SIGNED_IN },
