@@ -20,7 +20,7 @@ export const AUDIT_SETTLE_MINUTES = 15;
  * stopped before its writes leaves an item the sweep drops. A change that answers UNCHANGED did nothing and has no
  * event. Answers what `change` answers.
  */
-export async function audited<R>(deps: EntitlementDeps, entry: AuditEntry, probe: AuditProbe, change: () => Promise<R>): Promise<R> {
+export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>, entry: AuditEntry, probe: AuditProbe, change: () => Promise<R>): Promise<R> {
   const event = deps.audit.event(entry);
   const item: DueItem<ExpirationKind> = {
     kind: 'auditEvent',
