@@ -21,7 +21,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   autoAssignment: () => autoAssignmentScenario(),
   hrEvents: () => hrEventsScenario(),
   reviews: () => reviewsScenario(),
-  audit: () => import('./auditScenario').then((m) => m.auditScenario()),
+  audit: () => import('./auditScenario.js').then((m) => m.auditScenario()),
 };
 
 async function main(): Promise<void> {
