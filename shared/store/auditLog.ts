@@ -47,6 +47,8 @@ export interface AuditProbe {
   partitionKey: TableKey;
   rowKey: TableKey;
   shows: 'present' | 'absent' | 'changed';
+  /** For `changed`, when the event's `before` is not the document's (a summary of many): the document as it was. */
+  was?: unknown;
 }
 export type AuditedTable =
   | 'catalogs'

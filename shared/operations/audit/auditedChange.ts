@@ -62,7 +62,7 @@ export async function completeAuditEvent(deps: EntitlementDeps, item: DueItem<Ex
 export function changeShows(probe: AuditProbe, event: Pick<AuditEvent, 'before'>, current: unknown): boolean {
   if (probe.shows === 'absent') return current === undefined;
   if (probe.shows === 'present') return current !== undefined;
-  return current !== undefined && JSON.stringify(current) !== JSON.stringify(event.before);
+  return current !== undefined && JSON.stringify(current) !== JSON.stringify('was' in probe ? probe.was : event.before);
 }
 
 /** The probe of a document by its keys. */
