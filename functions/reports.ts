@@ -1,14 +1,12 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { httpHandler } from '../shared/api/httpHandler';
-import { ReportCursors } from '../shared/api/reports/reportCursor';
 import { answerReport } from '../shared/api/reports/reportResponse';
 import type { Caller } from '../shared/auth/caller';
 import { requireCaller } from '../shared/auth/authorize';
 import { callerFromRequest } from '../shared/auth/callerFromRequest';
-import { getDeps, type Deps } from '../shared/composition';
+import { getDeps } from '../shared/composition';
 import { getConfig } from '../shared/config';
 import { registerHttp } from '../shared/hosting/registry';
-import { serviceSecret } from '../shared/store/serviceSecrets';
 import type { EntitlementDeps } from '../shared/operations/entitlements/entitlementDeps';
 import { packageAssignmentsReport } from '../shared/operations/reports/packageAssignments';
 import type { Report } from '../shared/operations/reports/report';
@@ -16,16 +14,6 @@ import { requestsInPeriodReport } from '../shared/operations/reports/requestsInP
 import { separationOfDutiesReport } from '../shared/operations/reports/separationOfDutiesViolations';
 import { userAccessPackagesReport } from '../shared/operations/reports/userAccessPackages';
 import { userResourceRolesReport } from '../shared/operations/reports/userResourceRoles';
-
-/** The next-link signer, made once per worker from the service's key in its storage (made by the first link written). */
-let signer: ReportCursors | undefined;
-
-async function cursorsOf(deps: Deps, create: boolean): Promise<ReportCursors | undefined> {
-  if (signer) return signer;
-  const key = create ? await serviceSecret(deps.tables, 'reportCursors', true) : await serviceSecret(deps.tables, 'reportCursors', false);
-  if (key) signer = new ReportCursors(key);
-  return signer;
-}
 
 /**
  * A report route (DESIGN §2.8): the caller, then the report (which decides `readAudit` and refuses bad input), then
@@ -36,7 +24,7 @@ function reportRoute(name: string, build: (deps: EntitlementDeps, caller: Caller
     const deps = getDeps();
     const caller = requireCaller(await callerFromRequest(request, getConfig(), deps.bearerTokens));
     const { args, report } = build(deps.entitlements, caller, request);
-    return answerReport(request, context, await report, { cursors: (create) => cursorsOf(deps, create), binding: JSON.stringify([caller.objectId, name, ...args]), name });
+    return answerReport(request, context, await report, { tokenKey: () => deps.entitlements.listTokenKey.key(), binding: JSON.stringify([caller.objectId, name, ...args]), name });
   });
 }
 

@@ -1,4 +1,5 @@
 import { app, type HttpHandler, type HttpMethod, type StorageQueueHandler, type TimerHandler } from '@azure/functions';
+import { withAuditScope } from '../auditScope';
 
 export type RegisteredFunction =
   | { trigger: 'http'; name: string; route: string; methods: readonly HttpMethod[]; handler: HttpHandler }
@@ -26,14 +27,17 @@ export function registerHttp(
   name: string,
   options: { route: string; methods: readonly HttpMethod[]; handler: HttpHandler },
 ): void {
-  record({ trigger: 'http', name, ...options });
-  app.http(name, { route: options.route, methods: [...options.methods], authLevel: 'anonymous', handler: options.handler });
+  // Every event of one request shares its correlation id: the invocation's.
+  const handler: HttpHandler = (request, context) => withAuditScope(context.invocationId, () => options.handler(request, context));
+  record({ trigger: 'http', name, ...options, handler });
+  app.http(name, { route: options.route, methods: [...options.methods], authLevel: 'anonymous', handler });
 }
 
 /** Registers a timer function (6-field NCRONTAB schedule) with the Functions host and records it. */
 export function registerTimer(name: string, options: { schedule: string; handler: TimerHandler }): void {
-  record({ trigger: 'timer', name, ...options });
-  app.timer(name, { schedule: options.schedule, handler: options.handler });
+  const handler: TimerHandler = (timer, context) => withAuditScope(context.invocationId, () => options.handler(timer, context));
+  record({ trigger: 'timer', name, ...options, handler });
+  app.timer(name, { schedule: options.schedule, handler });
 }
 
 /**
@@ -42,8 +46,9 @@ export function registerTimer(name: string, options: { schedule: string; handler
  * error makes the host retry the message, and move it to `<queueName>-poison` after `maxDequeueCount` attempts.
  */
 export function registerQueue(name: string, options: { queueName: string; handler: StorageQueueHandler }): void {
-  record({ trigger: 'queue', name, ...options });
-  app.storageQueue(name, { queueName: options.queueName, connection: QUEUE_CONNECTION, handler: options.handler });
+  const handler: StorageQueueHandler = (message, context) => withAuditScope(context.invocationId, () => options.handler(message, context));
+  record({ trigger: 'queue', name, ...options, handler });
+  app.storageQueue(name, { queueName: options.queueName, connection: QUEUE_CONNECTION, handler });
 }
 
 export function registeredFunctions(): RegisteredFunction[] {

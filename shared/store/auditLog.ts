@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { DateTime } from 'luxon';
+import { DateTime } from 'luxon';
+import { currentAuditScope, type Initiator } from '../auditScope';
 import { mapConcurrently } from '../concurrently';
 import type { Clock } from '../domain/clock';
-import { DocumentTable } from './documentTable';
-import { filter } from './odataFilter';
+import { DocumentTable, type StoredDocument } from './documentTable';
+import { allOf, filter, type ODataFilter } from './odataFilter';
 import { ignoreExisting, ignoreMissing } from './storeErrors';
 import { AuditSequencer, type AuditSequence } from './auditSequence';
 import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
+
+export type { Initiator } from '../auditScope';
 
 /** One state change: who, what, when, and the entity before and after. */
 export interface AuditEvent {
@@ -19,27 +22,104 @@ export interface AuditEvent {
   entityId: string;
   before: unknown;
   after: unknown;
+  /** Shared by every event of one HTTP request or one timer run. */
+  correlationId: string;
+  initiator: Initiator;
+  result: AuditResult;
+  /** The catalog the change concerns, so the catalog's owners and readers can be shown it; null when none. */
+  catalogId: string | null;
   /** Its place in its writer's sequence (auditSequence.ts); absent on events written before it was kept. */
   sequence?: AuditSequence;
 }
 
-/** An event's content, before its id and time are fixed. */
-export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime' | 'sequence'>;
+export type AuditResult = 'success' | 'failure';
+
+/** An event's content, before its id, time and context are fixed. */
+export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime' | 'correlationId' | 'initiator' | 'result' | 'catalogId' | 'sequence'> & {
+  result?: AuditResult;
+  /** Set when neither the entity (a catalog) nor its before/after (their `catalogId`) says which catalog it is in. */
+  catalogId?: string | null;
+};
 
 /**
- * Audit is data, not logs (DESIGN §1): every change appends an event, partitioned by day so reports and archives
- * read a day at a time, ordered by time within it.
+ * Where a change recorded ahead of time (auditedChange.ts) shows once made: a document, and whether it then exists,
+ * is gone, or differs from the event's `before`. Tables are named as `tables.get` takes them.
  */
+export interface AuditProbe {
+  table: AuditedTable;
+  partitionKey: TableKey;
+  rowKey: TableKey;
+  shows: 'present' | 'absent' | 'changed';
+  /** For `changed`, when the event's `before` is not the document's (a summary of many): the document as it was. */
+  was?: unknown;
+}
+export type AuditedTable =
+  | 'catalogs'
+  | 'catalogResources'
+  | 'resourceRequests'
+  | 'resourceRoles'
+  | 'resourceScopes'
+  | 'accessPackages'
+  | 'assignmentPolicies'
+  | 'resourceRoleScopes'
+  | 'incompatibilities'
+  | 'settings'
+  | 'roleAssignments'
+  | 'connectedOrganizations'
+  | 'accessGrants'
+  | 'accessReviews'
+  | 'workflows'
+  | 'hrEvents'
+  | 'heldEmployeeChanges'
+  | 'attributeOverrides'
+  | 'accessPackageSubjects';
+
+/** What a read of the log may be narrowed to by the table itself (the fields kept beside each event). */
+export interface AuditSelection {
+  /** `from <= occurredDateTime`. */
+  from?: DateTime;
+  /** `occurredDateTime < to`. */
+  to?: DateTime;
+  correlationId?: string;
+  initiatorId?: string;
+  /** Only events of these catalogs (a catalog owner's view). */
+  catalogIds?: readonly string[];
+}
+
+/** Where a newest-first read stopped: the last event's position, opaque to callers. */
+export type AuditCursor = string;
+
+/**
+ * Partitions (issue 19 item 6). One partition per day took every event of a burst, and a partition serves about
+ * 2,000 entities/s. Events are now spread over SHARDS partitions per minute by a hash of their id, so a burst is
+ * served by SHARDS partitions at once (8 × 2,000/s, close to the account's own 20,000 entities/s), and a minute's
+ * partition holds at most what one partition can take in a minute.
+ *
+ * Keys run newest first: PartitionKey `<shard>|<inverted minute>`, RowKey `<inverted millisecond>|<id>`. Within
+ * one shard, PartitionKey and RowKey then sort the same way, so one range query per shard reads a time range
+ * newest first across minutes without visiting empty ones: the API's default order (`activityDateTime desc`) is
+ * SHARDS queries merged, each resumed at the cursor, whatever the table's size. Oldest first (`between`, for the
+ * archive) walks each shard's non-empty minutes (one one-row query each) and reads them oldest minute first, a
+ * minute in memory at a time.
+ */
+export const AUDIT_SHARDS = 8;
+const MAX_MINUTE = 99_999_999;
+const MAX_MILLIS = 9_999_999_999_999;
+
 export class AuditLog {
   readonly #events: DocumentTable<AuditEvent>;
   #lastTime: DateTime | undefined;
   readonly #sequencer = new AuditSequencer();
 
-  constructor(tables: Tables, private readonly clock: Clock) {
+  constructor(private readonly tables: Tables, private readonly clock: Clock) {
     this.#events = new DocumentTable(() => tables.get('auditEvents'), 'audit event', (e) => ({
       entityType: e.entityType,
       entityId: e.entityId,
       action: e.action,
+      occurredDateTime: e.occurredDateTime,
+      correlationId: e.correlationId ?? '',
+      initiatorId: e.initiator?.id ?? e.actorId,
+      catalogId: e.catalogId ?? '',
     }));
   }
 
@@ -50,15 +130,26 @@ export class AuditLog {
   }
 
   /**
-   * An event with its id and time fixed now, to be written with the change it records (auditOutbox.ts) and appended
-   * after. Two changes made one after the other within a millisecond get times in that order (the log is read in
-   * time order, and a request's latest event must be its latest change).
+   * An event with its id, time and context fixed now, to be written with the change it records (auditOutbox.ts,
+   * auditedChange.ts) and appended after. Two changes made one after the other within a millisecond get times in that
+   * order (the log is read in time order, and a request's latest event must be its latest change).
    */
   event(entry: AuditEntry): AuditEvent {
     const now = this.clock.now().toUTC();
     const at = this.#lastTime !== undefined && now <= this.#lastTime ? this.#lastTime.plus({ milliseconds: 1 }) : now;
     this.#lastTime = at;
-    return { id: randomUUID(), occurredDateTime: at.toISO() ?? '', ...entry, sequence: this.#sequencer.next() };
+    const scope = currentAuditScope();
+    const { result, catalogId, ...content } = entry;
+    return {
+      id: randomUUID(),
+      occurredDateTime: at.toISO() ?? '',
+      ...content,
+      correlationId: scope?.correlationId ?? randomUUID(),
+      initiator: scope?.initiator?.id === entry.actorId ? scope.initiator : initiatorOf(entry.actorId),
+      result: result ?? 'success',
+      catalogId: catalogId !== undefined ? catalogId : catalogOf(entry),
+      sequence: this.#sequencer.next(),
+    };
   }
 
   /**
@@ -70,22 +161,78 @@ export class AuditLog {
     this.#sequencer.appended(event.sequence);
   }
 
+  /**
+   * Appends many events (a bulk source's, a benchmark's seed), one transaction per partition and hundred: events
+   * spread over the shards still share their shard's partition within a minute, so a burst of N costs about
+   * N/100 + SHARDS writes, not N. An event already there fails its batch, which is then appended one by one.
+   */
+  async appendAll(events: readonly AuditEvent[]): Promise<void> {
+    const byPartition = new Map<string, AuditEvent[]>();
+    for (const event of events) byPartition.set(AuditLog.partitionOf(event), [...(byPartition.get(AuditLog.partitionOf(event)) ?? []), event]);
+    const batches = [...byPartition.values()].flatMap((group) => Array.from({ length: Math.ceil(group.length / 100) }, (_, i) => group.slice(i * 100, (i + 1) * 100)));
+    await mapConcurrently(batches, async (batch) => {
+      try {
+        await this.#events.together(batch.map((event) => this.#events.insertion(AuditLog.partitionOf(event), AuditLog.rowOf(event), event)));
+        for (const event of batch) this.#sequencer.appended(event.sequence);
+      } catch {
+        for (const event of batch) await this.append(event);
+      }
+    });
+  }
+
+  /** One UTC day's events, oldest first. */
   async ofDay(day: string): Promise<AuditEvent[]> {
-    return (await this.#events.list({ partitionKey: tableKey(day) })).map((d) => d.value);
+    const start = DateTime.fromISO(day, { zone: 'utc' }).startOf('day');
+    const events: AuditEvent[] = [];
+    for await (const event of this.between(start, start.plus({ days: 1 }))) events.push(event);
+    return events;
   }
 
   /**
-   * The events with `from <= occurredDateTime < to`, oldest first, read a partition at a time so memory stays bounded
-   * by a page, not by the range. The archive and retention read through this alone, so the partition layout can change
-   * behind it.
+   * The events with `from <= occurredDateTime < to`, oldest first, a minute of events in memory at a time (a minute
+   * holds at most what SHARDS partitions take in one), never the whole range. The archive and retention read through
+   * this alone, so the partition layout can change behind it.
    */
   async *between(from: DateTime, to: DateTime): AsyncGenerator<AuditEvent> {
+    if (to <= from) return;
     const start = from.toUTC().toISO() ?? '';
     const end = to.toUTC().toISO() ?? '';
-    for (let day = from.toUTC().startOf('day'); day < to; day = day.plus({ days: 1 })) {
-      const partitionKey = tableKey(day.toFormat('yyyy-MM-dd'));
-      const range = filter`PartitionKey eq ${partitionKey} and RowKey ge ${tableKey(start)} and RowKey lt ${tableKey(end)}`;
-      for await (const document of this.#events.iterate({ filter: range })) yield document.value;
+    const minutes = await mapConcurrently(shards(), (shard) => this.#busyMinutes(shard, from, to));
+    const byMinute = new Map<string, number[]>();
+    minutes.forEach((list, shard) => list.forEach((minute) => byMinute.set(minute, [...(byMinute.get(minute) ?? []), shard])));
+    // Inverted minutes: the largest is the oldest.
+    for (const minute of [...byMinute.keys()].sort().reverse()) {
+      const parts = await mapConcurrently(byMinute.get(minute)!, (shard) => this.#events.list({ partitionKey: tableKey(String(shard), minute) }));
+      const events = parts
+        .flat()
+        .map((d) => d.value)
+        .filter((e) => e.occurredDateTime >= start && e.occurredDateTime < end)
+        .sort(oldestFirst);
+      yield* events;
+    }
+  }
+
+  /**
+   * The events selected, newest first, after `cursor` when given: SHARDS range queries merged, each read a page of
+   * about `pageSize` at a time, so a page of the API costs the same round trips at any size of the table. Answers
+   * each event with the cursor that resumes after it.
+   */
+  async *newestFirst(selection: AuditSelection, pageSize: number, cursor?: AuditCursor): AsyncGenerator<{ event: AuditEvent; cursor: AuditCursor }> {
+    const readers = shards().map((shard) => this.#events.iterate({ filter: this.#shardRange(shard, selection, cursor), limit: pageSize }));
+    try {
+      const heads = await Promise.all(readers.map((r) => r.next()));
+      for (;;) {
+        let newest = -1;
+        heads.forEach((head, i) => {
+          if (!head.done && (newest < 0 || head.value.rowKey < (heads[newest]!.value as StoredDocument<AuditEvent>).rowKey)) newest = i;
+        });
+        if (newest < 0) return;
+        const document = heads[newest]!.value as StoredDocument<AuditEvent>;
+        yield { event: document.value, cursor: document.rowKey };
+        heads[newest] = await readers[newest]!.next();
+      }
+    } finally {
+      await Promise.all(readers.map((r) => r.return(undefined)));
     }
   }
 
@@ -97,11 +244,90 @@ export class AuditLog {
     });
   }
 
-  static partitionOf(event: Pick<AuditEvent, 'occurredDateTime'>): TableKey {
-    return tableKey(event.occurredDateTime.slice(0, 10));
+  /** One event, by its id and time (both are in its keys, so this is one point read). */
+  async find(id: string, occurredAt: DateTime): Promise<AuditEvent | undefined> {
+    const at = { id, occurredDateTime: occurredAt.toUTC().toISO() ?? '' };
+    const found = await this.#events.get(AuditLog.partitionOf(at), AuditLog.rowOf(at));
+    return found?.value.id === id ? found.value : undefined;
+  }
+
+  /** The document a probe names, as stored now (undefined when there is none). */
+  async documentAt(probe: AuditProbe): Promise<unknown> {
+    const table = new DocumentTable<object>(() => this.tables.get(probe.table), 'audited document');
+    return (await table.get(probe.partitionKey, probe.rowKey))?.value;
+  }
+
+  static partitionOf(event: Pick<AuditEvent, 'occurredDateTime' | 'id'>): TableKey {
+    return tableKey(String(shardOf(event.id)), invertedMinute(DateTime.fromISO(event.occurredDateTime, { zone: 'utc' })));
   }
 
   static rowOf(event: Pick<AuditEvent, 'occurredDateTime' | 'id'>): TableKey {
-    return tableKey(event.occurredDateTime, event.id);
+    return tableKey(invertedMillis(DateTime.fromISO(event.occurredDateTime, { zone: 'utc' })), event.id);
   }
+
+  /** The minutes (inverted) of `[from, to)` in which the shard has events: one one-row query per such minute. */
+  async #busyMinutes(shard: number, from: DateTime, to: DateTime): Promise<string[]> {
+    const minutes: string[] = [];
+    const newest = tableKey(String(shard), invertedMinute(to.minus({ milliseconds: 1 })));
+    const oldest = tableKey(String(shard), invertedMinute(from));
+    for (;;) {
+      const last = minutes.at(-1);
+      const range = last === undefined ? filter`PartitionKey ge ${newest} and PartitionKey le ${oldest}` : filter`PartitionKey gt ${tableKey(String(shard), last)} and PartitionKey le ${oldest}`;
+      const [found] = await this.#events.list({ filter: range, limit: 1 });
+      if (!found) return minutes;
+      minutes.push(found.partitionKey.slice(found.partitionKey.indexOf('|') + 1));
+    }
+  }
+
+  #shardRange(shard: number, selection: AuditSelection, cursor: AuditCursor | undefined): ODataFilter {
+    const newest = tableKey(String(shard), selection.to ? invertedMinute(selection.to.minus({ milliseconds: 1 })) : '0');
+    const oldest = tableKey(String(shard), selection.from ? invertedMinute(selection.from) : '9');
+    const partitions = filter`PartitionKey ge ${newest} and PartitionKey le ${oldest}`;
+    // `occurredDateTime` is kept beside the document: the ISO strings compare as the times do.
+    const from = selection.from && filter`occurredDateTime ge ${selection.from.toUTC().toISO()}`;
+    const to = selection.to && filter`occurredDateTime lt ${selection.to.toUTC().toISO()}`;
+    const after = cursor === undefined ? undefined : filter`RowKey gt ${cursor}`;
+    const correlation = selection.correlationId === undefined ? undefined : filter`correlationId eq ${selection.correlationId}`;
+    const initiator = selection.initiatorId === undefined ? undefined : filter`initiatorId eq ${selection.initiatorId}`;
+    const catalogs = selection.catalogIds === undefined ? undefined : anyCatalog(selection.catalogIds);
+    return allOf(partitions, from, to, after, correlation, initiator, catalogs)!;
+  }
+}
+
+/** `catalogId` is one of these; no catalog at all matches nothing. */
+function anyCatalog(ids: readonly string[]): ODataFilter {
+  if (ids.length === 0) return filter`catalogId eq ${'\u0000none'}`;
+  return ids.map((id) => `(${filter`catalogId eq ${id}`})`).join(' or ') as ODataFilter;
+}
+
+const shards = () => Array.from({ length: AUDIT_SHARDS }, (_, i) => i);
+
+/** FNV-1a of the id: any id (not only a random UUID) spreads evenly, and always to the same shard. */
+function shardOf(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % AUDIT_SHARDS;
+}
+
+const invertedMinute = (at: DateTime) => String(MAX_MINUTE - Math.floor(at.toMillis() / 60_000)).padStart(8, '0');
+const invertedMillis = (at: DateTime) => String(MAX_MILLIS - at.toMillis()).padStart(13, '0');
+
+const oldestFirst = (a: AuditEvent, b: AuditEvent) => a.occurredDateTime.localeCompare(b.occurredDateTime) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/** Portcullis itself (`system`) and the HR webhook (`hrWebhook`) act as applications; anyone else named is a user. */
+function initiatorOf(actorId: string): Initiator {
+  return APPLICATION_ACTORS.has(actorId) ? { kind: 'app', id: actorId, displayName: APPLICATION_ACTORS.get(actorId)! } : { kind: 'user', id: actorId };
+}
+const APPLICATION_ACTORS = new Map([
+  ['system', 'Portcullis'],
+  ['hrWebhook', 'Portcullis HR events'],
+]);
+
+/** The catalog a change is in: the catalog itself, or the `catalogId` its entity carries (packages, requests, assignments). */
+function catalogOf(entry: AuditEntry): string | null {
+  if (entry.entityType === 'catalog') return entry.entityId;
+  for (const side of [entry.after, entry.before]) {
+    if (typeof side === 'object' && side !== null && 'catalogId' in side && typeof side.catalogId === 'string') return side.catalogId;
+  }
+  return null;
 }

@@ -12,6 +12,8 @@ interface IdentityClaim {
 
 const PARTITION = tableKey('connectedOrganizations');
 const organizationKey = (id: string): TableKey => tableKey('organization', id.toLowerCase());
+/** Where an organization's row is (for the audit of its creation: auditedChange.ts). */
+export const organizationRow = (id: string) => ({ partitionKey: PARTITION, rowKey: organizationKey(id) });
 const claimKey = (key: IdentityKey): TableKey => tableKey(key.kind, key.value);
 
 /**

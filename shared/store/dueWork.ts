@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { DirectoryRole } from '../domain/assignments/assignment';
+import type { AuditEvent, AuditProbe } from './auditLog';
 import { DocumentTable, type StoredDocument } from './documentTable';
 import { filter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
@@ -25,7 +26,9 @@ export type ExpirationKind =
   /** A joiner HR event held until the employee's account exists (entityId: the eventId; detail: the attempt). */
   | 'heldEmployeeChange'
   /** A lifecycle workflow's trigger for one user (entityId: the workflow; detail: the user and the occurrence). */
-  | 'workflowTrigger';
+  | 'workflowTrigger'
+  /** An audit event written ahead of its change (entityId: the event's id), appended if the change shows (auditedChange.ts). */
+  | 'auditEvent';
 /** `redelivery`: one assignment's operations; `packageRoleChange`: a role added to or taken out of a package, for its assignees. */
 export type RedeliveryKind = 'redelivery' | 'packageRoleChange';
 /** A governed guest's sign-in blocked, or their account deleted, after their last assignment ended (the external user sweep's). */
@@ -47,6 +50,8 @@ export interface DueItem<K extends string = string> {
   lastError?: string;
   /** The role a package role change is about: a role taken out of a package is no longer in any role scope. */
   role?: DirectoryRole;
+  /** For `auditEvent`: the event, and where its change shows. */
+  audit?: { event: AuditEvent; probe: AuditProbe };
 }
 
 /** An item taken out of its index after failing too often: kept, for an operator, with where it came from. */

@@ -13,7 +13,7 @@ const SECRETS = tableKey('secrets');
 const LIST_TOKEN_KEY = tableKey('listTokenKey');
 
 /**
- * The key that signs list continuation tokens: 32 random bytes made by the first worker that needs them and kept in
+ * The key that signs every skip token (api/skipTokens.ts: lists, the audit log, reports): 32 random bytes made by the first worker that needs them and kept in
  * the app's own storage (sweep states table), so every instance of a deployment signs and checks alike, and no
  * setting has to be managed. Whoever can read the storage account can forge a token, and could read the data anyway.
  */

@@ -69,6 +69,12 @@ export class WorkflowStore {
     return (await this.workflows.list({ partitionKey: WORKFLOWS })).map((d) => d.value);
   }
 
+  /** Where a workflow's row and the settings' row are (for the audit of their creation: auditedChange.ts). */
+  static workflowRow(id: string) {
+    return { partitionKey: WORKFLOWS, rowKey: tableKey(id) };
+  }
+  static readonly settingsRow = { partitionKey: SETTINGS, rowKey: SETTINGS };
+
   insert(workflow: Workflow): Promise<StoredDocument<Workflow>> {
     return this.workflows.insert(WORKFLOWS, tableKey(workflow.id), workflow);
   }

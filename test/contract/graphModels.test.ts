@@ -253,6 +253,14 @@ async function lifecycleWorkflows(packageId: string, policyId: string): Promise<
   await answer(area, 'identityGovernance.workflow', `${LW}/deletedItems/workflows/${leaver.id}`);
 }
 
+async function auditLogs(): Promise<void> {
+  const area = 'auditLogs';
+  // Events of every kind made above: requests, administration, reviews (Policy), workflows, a catalog owner's role.
+  const all = await answer(area, 'directoryAudit', '/auditLogs/directoryAudits?$top=999');
+  await answer(area, 'directoryAudit', `/auditLogs/directoryAudits/${all.value[0].id}`);
+  await answer(area, 'directoryAudit', `/auditLogs/directoryAudits?$filter=${encodeURIComponent("startswith(activityDisplayName, 'Create')")}&$select=id,activityDisplayName,initiatedBy,targetResources`);
+}
+
 /** Misfits by area, as `${type} ${path}` keys (array indexes dropped) with the answers they came from. */
 const misfits: Record<string, Record<string, string[]>> = {};
 const seenExceptions = new Set<string>();
@@ -264,6 +272,7 @@ beforeAll(async () => {
   await roleManagement(catalogId);
   await accessReviews(policyId);
   await lifecycleWorkflows(packageId, policyId);
+  await auditLogs();
 
   const areaOf = new Map<GraphModelCase, string>();
   for (const [area, cases] of Object.entries(answers)) for (const c of cases) areaOf.set(c, area);
@@ -291,7 +300,7 @@ afterAll(async () => {
 });
 
 describe("answers fit Microsoft's generated Graph v1.0 models", () => {
-  it.each(['entitlementManagement', 'roleManagement', 'accessReviews', 'lifecycleWorkflows'])('%s: every answer read, nothing unmodelled or dropped', (area) => {
+  it.each(['entitlementManagement', 'roleManagement', 'accessReviews', 'lifecycleWorkflows', 'auditLogs'])('%s: every answer read, nothing unmodelled or dropped', (area) => {
     expect(answers[area]?.length ?? 0).toBeGreaterThan(0);
     expect(misfits[area] ?? {}).toEqual({});
   });

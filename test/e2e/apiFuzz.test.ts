@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { ENTITLEMENT_ROUTES } from '../../shared/api/entitlementManagement/routes';
 import { ROLE_ROUTES } from '../../shared/api/roleManagement/roleRoutes';
 import { ACCESS_REVIEW_ROUTES } from '../../shared/api/accessReviews/reviewRoutes';
+import { AUDIT_ROUTES } from '../../shared/api/auditLogs/auditRoutes';
 import { clientPrincipal } from '../support/graphCaller';
 import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
@@ -51,6 +52,7 @@ const ROUTES = [
   ...ENTITLEMENT_ROUTES.map((r) => ({ method: r.method as string, path: `${EM}/${r.pattern}` })),
   ...ROLE_ROUTES.map((r) => ({ method: r.method as string, path: `${RBAC}/${r.pattern}` })),
   ...ACCESS_REVIEW_ROUTES.map((r) => ({ method: r.method as string, path: `/v1.0/identityGovernance/accessReviews/${r.pattern}` })),
+  ...AUDIT_ROUTES.map((r) => ({ method: r.method as string, path: `/v1.0/auditLogs/${r.pattern}` })),
   { method: 'POST', path: '/api/policies/preview' },
   { method: 'GET', path: '/api/externalUsers/pendingRemovals' },
   { method: 'GET', path: '/api/reports/accessPackages/{id}/assignments' },
@@ -215,6 +217,7 @@ const QUERY_VALUES = [
   '10', '0', '-1', '99999999999999999999', 'true', 'catalog', 'accessPackage,target', 'resourceRoleScopes($expand=role,scope)', 'displayName desc', '*',
   "identitySources/any(s: s/domainName eq 'fuzz.example')", "identitySources/all(s:s/microsoft.graph.azureActiveDirectoryTenant/tenantId eq '')",
   'csv', 'json', '2026-01-01T00:00:00Z', '2026-13-01', 'P1D',
+  "activityDateTime ge 2026-01-01T00:00:00Z", "startswith(activityDisplayName,'Create')", "targetResources/any(t: t/id eq 'x')", 'activityDateTime desc',
 ];
 const aQuery = fc
   .array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_OPTIONS), fc.string({ maxLength: 8 })), fc.oneof(fc.constantFrom(...QUERY_VALUES), anId)), { maxLength: 3 })

@@ -129,6 +129,12 @@ const PEOPLE: readonly Kind[] = [
   'administrator',
   'adminReadOnly',
 ];
+/**
+ * Audit events: the tenant's for administrators and applications with a read permission; a catalog's for its owners
+ * and readers. The catalog creator owns the catalog it made in the set-up (as in Entra), so it reads that one's.
+ */
+const AUDIT_READERS: readonly Kind[] = ['catalogReader', 'ownerThis', 'ownerOther', 'catalogCreator', 'administrator', 'adminReadOnly', 'appRead', 'appReadWrite', 'appOwner'];
+const AUDIT_THIS: readonly Kind[] = AUDIT_READERS.filter((k) => k !== 'ownerOther' && k !== 'catalogCreator');
 const CANCEL_THIS: readonly Kind[] = ['requestor', 'ownerThis', 'packageManager', 'assignmentManager', 'administrator'];
 /** Reports (readAudit): administrators, applications with a read permission, and the catalog's owners and readers. */
 const READ_AUDIT_THIS: readonly Kind[] = ['catalogReader', 'ownerThis', 'administrator', 'adminReadOnly', 'appRead', 'appReadWrite', 'appOwner'];
@@ -662,6 +668,22 @@ const ROWS: Row[] = [
     ];
   }),
 
+  // Audit log
+  { name: 'GET auditLogs/directoryAudits', method: 'GET', path: () => '/v1.0/auditLogs/directoryAudits?$top=5', ok: 200, allowed: AUDIT_READERS },
+  {
+    name: 'GET auditLogs/directoryAudits/{id} (an event of this catalog)',
+    method: 'GET',
+    path: (t) => `/v1.0/auditLogs/directoryAudits/${t.event}`,
+    ok: 200,
+    allowed: AUDIT_THIS,
+    notFoundFor: ['ownerOther', 'catalogCreator'],
+    target: async () => {
+      const filter = encodeURIComponent(`targetResources/any(t: t/id eq '${f.thisCatalog}')`);
+      const found = await asAdmin<{ value: Array<{ id: string }> }>('GET', `/v1.0/auditLogs/directoryAudits?$filter=${filter}&$top=1`);
+      return { event: found.value[0]!.id };
+    },
+  },
+
   // Role management
   { name: 'GET roleDefinitions', method: 'GET', path: () => `${RBAC}/roleDefinitions`, ok: 200, allowed: SIGNED_IN },
   { name: 'GET roleDefinitions/{id}', method: 'GET', path: () => `${RBAC}/roleDefinitions/${CATALOG_OWNER}`, ok: 200, allowed: SIGNED_IN },
@@ -762,6 +784,9 @@ beforeAll(async () => {
   const updated = nextTarget();
   await adminAdd(updated);
   f.updatedAssignment = await activeAssignment(directPackage, updated);
+  // The catalog creator's own catalog (it becomes its owner), made here so no row depends on an earlier one's.
+  const made = await send('catalogCreator', 'POST', `${EM}/catalogs`, { displayName: "Matrix: the creator's" });
+  if (made.status !== 201) throw new Error(`Set-up: the catalog creator could not create a catalog: ${made.status} ${made.text}`);
 }, 60_000);
 
 afterAll(async () => {

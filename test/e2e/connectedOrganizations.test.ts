@@ -91,12 +91,13 @@ async function refused(caller: Caller, method: string, path: string, body: unkno
 
 async function auditActions(): Promise<Array<{ action: string; entityId: string; actorId: string }>> {
   const audit = TableClient.fromConnectionString(testStorageConnectionString(), `${prefix}auditEvents`, { allowInsecureConnection: true });
-  const events: Array<{ action: string; entityId: string; actorId: string }> = [];
+  const events: Array<{ action: string; entityId: string; actorId: string; at: string }> = [];
   for await (const row of audit.listEntities<{ part0: string }>()) {
-    const event = JSON.parse(row.part0) as { action: string; entityId: string; actorId: string; entityType: string };
-    if (event.entityType === 'connectedOrganization') events.push({ action: event.action, entityId: event.entityId, actorId: event.actorId });
+    const event = JSON.parse(row.part0) as { action: string; entityId: string; actorId: string; entityType: string; occurredDateTime: string };
+    if (event.entityType === 'connectedOrganization') events.push({ action: event.action, entityId: event.entityId, actorId: event.actorId, at: event.occurredDateTime });
   }
-  return events;
+  // The table's key order is not time order (events are spread over partitions): order them by time.
+  return events.sort((a, b) => a.at.localeCompare(b.at)).map(({ at: _at, ...event }) => event);
 }
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { AuditSequencer, type AuditSequence } from '../../shared/store/auditSequ
 import { sequenceHoles, SequenceTally } from '../../tools/verify-archive/sequenceCheck';
 
 /** A writer's sequence and the verifier's judgement of its holes (pure: no storage). */
-const eventWith = (sequence: AuditSequence, at: string): AuditEvent => ({ id: `e${sequence.number}`, occurredDateTime: at, actorId: 'a', action: 'x', entityType: 'note', entityId: 'n', before: null, after: null, sequence });
+const eventWith = (sequence: AuditSequence, at: string): AuditEvent => ({ id: `e${sequence.number}`, occurredDateTime: at, actorId: 'a', action: 'x', entityType: 'note', entityId: 'n', before: null, after: null, correlationId: 'c', initiator: { kind: 'user', id: 'a' }, result: 'success', catalogId: null, sequence });
 
 function judge(events: AuditEvent[]) {
   const tally = new SequenceTally();

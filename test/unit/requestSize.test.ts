@@ -113,6 +113,10 @@ describe('the largest request the bounds allow', () => {
       before: request,
       // A denial's reason is an error message; 10,000 characters is far more than any says.
       after: { ...request, reason: 'x'.repeat(10_000) },
+      correlationId: id(10),
+      initiator: { kind: 'user', id: id(9), displayName: field },
+      result: 'success',
+      catalogId: id(11),
     };
     expect(JSON.stringify(event).length).toBeLessThanOrEqual(MAX_DOCUMENT_LENGTH);
   });

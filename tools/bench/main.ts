@@ -31,6 +31,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   reconcileDelta: () => deltaScenario(),
   lists: () => listScenario(),
   archive: () => archiveScenario(),
+  audit: () => import('./auditScenario.js').then((m) => m.auditScenario()),
 };
 
 async function main(): Promise<void> {

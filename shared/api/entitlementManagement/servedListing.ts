@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
 import { mapConcurrently } from '../../concurrently';
 import type { StoredDocument } from '../../store/documentTable';
@@ -6,6 +6,7 @@ import type { ListedBy } from '../../store/grantStore';
 import { collectionResponse } from '../graphResponses';
 import { parseODataQuery, selectProperties, type FilterNode, type QueryCapabilities } from '../odata';
 import { invalidOption } from '../odata/invalidQuery';
+import { readSkipToken, writeSkipToken } from '../skipTokens';
 import type { ApiCall } from './areaRouter';
 import type { EntityView } from './views';
 
@@ -20,7 +21,6 @@ const PAGE_SIZE = 100;
 const EXPANDED_PAGE_LIMIT = 100;
 /** Storage queries one response makes at most to fill its page (Table Storage may answer short or empty pages). */
 const QUERIES_PER_PAGE = 5;
-const MAC_LENGTH = 22;
 
 /**
  * An administrator's list served by the storage query itself: no `$orderby` (the order is the store's key order,
@@ -44,7 +44,7 @@ export async function servedListResponse<T>(
   if (!where || !(await call.deps.accessOf(call.caller).visibility()).everything) return undefined;
   const key = await call.deps.listTokenKey.key();
   const binding = fingerprint(where);
-  let continuation = query.skipToken === undefined ? undefined : readToken(key, query.skipToken, binding);
+  let continuation = query.skipToken === undefined ? undefined : readContinuation(key, query.skipToken, binding);
   const pageSize = query.expand.length > 0 ? Math.min(query.top ?? PAGE_SIZE, EXPANDED_PAGE_LIMIT) : (query.top ?? PAGE_SIZE);
   const items: T[] = [];
   for (let n = 0; n < QUERIES_PER_PAGE && items.length < pageSize; n++) {
@@ -55,7 +55,7 @@ export async function servedListResponse<T>(
   }
   const rendered = await mapConcurrently(items, async (item) => selectProperties(await view.render(call.deps, item, query.expand), query.select, ['id', ...query.expand.map((e) => e.name)]));
   const count = query.count ? await countAll(where, page) : undefined;
-  const nextLink = continuation === undefined ? undefined : linkWith(call, writeToken(key, continuation, binding));
+  const nextLink = continuation === undefined ? undefined : linkWith(call, writeSkipToken(key, continuation, binding));
   return collectionResponse(call.response, contextPath, rendered, { nextLink, count });
 }
 
@@ -91,24 +91,10 @@ const fingerprint = (where: ListedBy) =>
     .digest('base64url')
     .slice(0, 16);
 
-const mac = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest('base64url').slice(0, MAC_LENGTH);
-
-function writeToken(key: Buffer, continuation: string, binding: string): string {
-  const payload = Buffer.from(JSON.stringify({ c: continuation, q: binding })).toString('base64url');
-  return `${payload}.${mac(key, payload)}`;
-}
-
-/** The storage continuation in a token this deployment signed for this filter; anything else is a 400. */
-function readToken(key: Buffer, token: string, binding: string): string {
-  const [payload, signature, ...rest] = token.split('.');
-  const expected = payload === undefined ? '' : mac(key, payload);
-  const signed = rest.length === 0 && signature !== undefined && signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
-  if (!signed) throw invalidOption('$skiptoken', 'not a token this service issued; request the first page again without $skiptoken');
-  const { c, q } = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as { c?: unknown; q?: unknown };
-  if (q !== binding || typeof c !== 'string') {
-    throw invalidOption('$skiptoken', 'the token belongs to a different query; follow @odata.nextLink as given, or start again without $skiptoken');
-  }
-  return c;
+function readContinuation(key: Buffer, token: string, binding: string): string {
+  const position = readSkipToken(key, token, binding);
+  if (typeof position !== 'string') throw invalidOption('$skiptoken', 'not a token of this list; request the first page again without $skiptoken');
+  return position;
 }
 
 function linkWith(call: ApiCall, skipToken: string): string {

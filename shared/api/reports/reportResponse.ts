@@ -3,20 +3,18 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { stringify } from 'csv-stringify';
 import { DomainError } from '../../domain/errors';
 import { rowsOf, type Report } from '../../operations/reports/report';
-import type { ReportCursors } from './reportCursor';
+import type { ReportCursor } from '../../operations/reports/report';
+import { readSkipToken, writeSkipToken } from '../skipTokens';
 
 export const DEFAULT_PAGE_SIZE = 200;
 export const MAX_PAGE_SIZE = 1000;
 /** What a CSV stream reads at a time: Table Storage's largest page. */
 const CSV_PAGE_SIZE = 1000;
 
-/** What a report's answer needs besides the report: the cursor signer and what the cursor is bound to. */
+/** What a report's answer needs besides the report: the key that signs next links and what a link is bound to. */
 export interface ReportAnswer {
-  /**
-   * The next-link signer; with `create` false, undefined when the service has no key yet (no link can be valid then).
-   * Made only when a link is read or written, so a refused call writes nothing.
-   */
-  cursors: (create: boolean) => Promise<ReportCursors | undefined>;
+  /** The deployment's skip-token key (store/listTokenKey.ts). */
+  tokenKey: () => Promise<Buffer>;
   /** The caller and the report with its arguments, so a next link serves only the call that made it. */
   binding: string;
   /** The CSV file's name, without extension. */
@@ -32,11 +30,11 @@ export async function answerReport(request: HttpRequest, context: InvocationCont
   const csv = wantsCsv(request);
   const size = csv ? CSV_PAGE_SIZE : pageSize(request.query.get('$top'));
   const token = request.query.get('$skiptoken');
-  const cursor = token === null ? undefined : readToken(await answer.cursors(false), token, answer.binding);
+  const cursor = token === null ? undefined : (readSkipToken(await answer.tokenKey(), token, answer.binding) as ReportCursor);
   const first = await report.page(cursor, size);
   if (csv) return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${answer.name}.csv"` }, body: csvStream(report, first, size, context) };
   const next = new URL(request.url);
-  if (first.cursor) next.searchParams.set('$skiptoken', (await answer.cursors(true))!.write(first.cursor, answer.binding));
+  if (first.cursor) next.searchParams.set('$skiptoken', writeSkipToken(await answer.tokenKey(), first.cursor, answer.binding));
   return { status: 200, jsonBody: { value: first.rows, ...(first.cursor ? { '@odata.nextLink': next.toString() } : {}) } };
 }
 
@@ -51,11 +49,6 @@ function csvStream(report: Report, first: Awaited<ReturnType<Report['page']>>, s
   return pipeline(Readable.from(rowsOf(report, first, size)), csv, (error) => {
     if (error) context.error(`${context.functionName}: the CSV report stopped midway: ${error.message}`);
   });
-}
-
-function readToken(cursors: ReportCursors | undefined, token: string, binding: string) {
-  if (!cursors) throw new DomainError('invalidRequest', 'Invalid $skiptoken: follow @odata.nextLink as given, or start again without it.');
-  return cursors.read(token, binding);
 }
 
 function wantsCsv(request: HttpRequest): boolean {

@@ -1,3 +1,4 @@
+import { writeAudited } from '../requests/auditOutbox';
 import { mapConcurrently } from '../../concurrently';
 import type { Caller } from '../../auth/caller';
 import type { Assignment } from '../../domain/assignments/assignment';
@@ -61,7 +62,9 @@ export async function reprocessAssignment(deps: EntitlementDeps, caller: Caller,
   const added = new Set(adds.map((o) => roleKey(o.role)));
   const removes = stored.value.operations.filter((o) => o.action === 'remove' && o.state !== 'done' && !added.has(roleKey(o.role)));
   const operations = [...adds, ...removes];
-  const reopened = await deps.grants.assignments.replace(stored, { ...stored.value, operations, state: 'delivering', status: STATUS_OF_STATE.delivering });
-  const [applied] = await applyOperations(deps, [reopened], { retryFailed: true });
-  await deps.audit.record({ actorId: caller.objectId, action: 'reprocessAssignment', entityType: 'assignment', entityId: id, before: stored.value, after: applied!.value });
+  const delivering = { ...stored.value, operations, state: 'delivering' as const, status: STATUS_OF_STATE.delivering };
+  // The event goes with the reopened assignment, in its partition's transaction (auditOutbox.ts).
+  const entry = { actorId: caller.objectId, action: 'reprocessAssignment', entityType: 'assignment', entityId: id, before: stored.value, after: delivering };
+  const [reopened] = await writeAudited(deps, [deps.grants.assignments.replacement(stored, delivering)], [entry]);
+  await applyOperations(deps, [reopened as typeof stored], { retryFailed: true });
 }

@@ -3,11 +3,13 @@ import { parseInput } from '../../api/validation';
 import { DomainError } from '../../domain/errors';
 import type { AccessPackage } from '../../domain/entitlements';
 import type { StoredDocument } from '../../store/documentTable';
+import type { IncompatibilityLink } from '../../store/entitlementStore';
 import { tableKey } from '../../store/tableKeys';
 import { findCatalog } from './catalogs';
 import { retiring, undoUnlessParentRemains } from './parentCheck';
 import { cancelRequestsUnder } from '../requests/requestActions';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
+import { audited, shownIn } from '../audit/auditedChange';
 
 const packageFields = {
   displayName: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
@@ -37,14 +39,16 @@ export async function createAccessPackage(deps: EntitlementDeps, actor: Actor, b
     createdDateTime: now,
     modifiedDateTime: now,
   };
-  const stored = await deps.store.accessPackages.insert(catalog.value.id, accessPackage.id, accessPackage);
-  await undoUnlessParentRemains(
-    deps,
-    { kind: 'catalog', id: catalog.value.id },
-    () => findCatalog(deps, catalog.value.id),
-    () => deps.store.accessPackages.delete(stored),
-  );
-  await deps.audit.record({ actorId: actor.objectId, action: 'createAccessPackage', entityType: 'accessPackage', entityId: accessPackage.id, before: null, after: accessPackage });
+  const entry = { actorId: actor.objectId, action: 'createAccessPackage', entityType: 'accessPackage', entityId: accessPackage.id, before: null, after: accessPackage };
+  await audited(deps, entry, shownIn('accessPackages', { partitionKey: tableKey(catalog.value.id), rowKey: tableKey(accessPackage.id) }, 'present'), async () => {
+    const stored = await deps.store.accessPackages.insert(catalog.value.id, accessPackage.id, accessPackage);
+    await undoUnlessParentRemains(
+      deps,
+      { kind: 'catalog', id: catalog.value.id },
+      () => findCatalog(deps, catalog.value.id),
+      () => deps.store.accessPackages.delete(stored),
+    );
+  });
   return accessPackage;
 }
 
@@ -68,8 +72,8 @@ export async function updateAccessPackage(deps: EntitlementDeps, actor: Actor, i
   const change = parseInput(packageChange, body, 'access package');
   const stored = await findAccessPackage(deps, id);
   const updated = { ...stored.value, ...change, modifiedDateTime: nowIso(deps) };
-  await deps.store.accessPackages.replace(stored, updated);
-  await deps.audit.record({ actorId: actor.objectId, action: 'updateAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: updated });
+  const entry = { actorId: actor.objectId, action: 'updateAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: updated };
+  await audited(deps, entry, shownIn('accessPackages', stored, 'changed'), () => deps.store.accessPackages.replace(stored, updated));
 }
 
 /**
@@ -92,25 +96,32 @@ export async function deleteAccessPackage(deps: EntitlementDeps, actor: Actor, i
     await cancelRequestsUnder(deps, actor, { packageId: id }, `Access package '${id}' was deleted.`);
     // Again: a request carried out while the others were canceled made an assignment.
     await refuseIfAssigned();
-    await deletePackageParts(deps, id);
-    await deps.store.accessPackages.delete(stored);
+    await deletePackageParts(deps, actor, stored.value);
+    const entry = { actorId: actor.objectId, action: 'deleteAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: null };
+    await audited(deps, entry, shownIn('accessPackages', stored, 'absent'), () => deps.store.accessPackages.delete(stored));
   });
-  await deps.audit.record({ actorId: actor.objectId, action: 'deleteAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: null });
 }
 
-async function deletePackageParts(deps: EntitlementDeps, id: string): Promise<void> {
+/** What goes with a package: its role scopes and incompatibilities, each deletion audited on its own. */
+async function deletePackageParts(deps: EntitlementDeps, actor: Actor, accessPackage: AccessPackage): Promise<void> {
+  const id = accessPackage.id;
   const packageKey = tableKey(id);
-  for (const roleScope of await deps.store.roleScopes.list({ partitionKey: packageKey })) await deps.store.roleScopes.delete(roleScope);
+  const gone = (action: string, entityId: string, before: unknown) => ({ actorId: actor.objectId, action, entityType: 'accessPackage', entityId, before, after: null, catalogId: accessPackage.catalogId });
+  for (const roleScope of await deps.store.roleScopes.list({ partitionKey: packageKey })) {
+    await audited(deps, gone('removeResourceRoleScope', id, roleScope.value), shownIn('resourceRoleScopes', roleScope, 'absent'), () => deps.store.roleScopes.delete(roleScope));
+  }
+  const removeLink = (link: StoredDocument<IncompatibilityLink>) =>
+    audited(deps, gone(`removeIncompatible.${link.value.kind}`, link.value.packageId, link.value), shownIn('incompatibilities', link, 'absent'), () => deps.store.incompatibilities.delete(link));
   for (const link of await deps.store.incompatibilities.list({ partitionKey: packageKey })) {
     if (link.value.kind === 'accessPackage') {
       const reverse = await deps.store.incompatibilities.get(tableKey('incompatibleWith', link.value.otherId), packageKey);
       if (reverse) await deps.store.incompatibilities.delete(reverse);
     }
-    await deps.store.incompatibilities.delete(link);
+    await removeLink(link);
   }
   for (const link of await deps.store.incompatibilities.list({ partitionKey: tableKey('incompatibleWith', id) })) {
     await deps.store.incompatibilities.delete(link);
     const forward = await deps.store.incompatibilities.get(tableKey(link.value.packageId), tableKey('accessPackage', id));
-    if (forward) await deps.store.incompatibilities.delete(forward);
+    if (forward) await removeLink(forward);
   }
 }

@@ -1,4 +1,6 @@
 import type { Caller } from '../../auth/caller';
+import { audited, shownIn } from '../audit/auditedChange';
+import { tableKey } from '../../store/tableKeys';
 import { planNextReview } from '../reviews/planReviews';
 import { automaticPolicy, isAutomatic } from '../autoAssignment/automaticPolicies';
 import { evaluatePolicyNow } from '../autoAssignment/autoAssignmentSweep';
@@ -48,20 +50,22 @@ async function applyNow(deps: EntitlementDeps, policy: StoredPolicy): Promise<vo
 
 export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Caller, body: unknown): Promise<StoredPolicy> {
   const input = parsePolicyInput(body, { newId: deps.newId });
-  await packageNamedBy(deps, input.accessPackageId);
+  const accessPackage = await packageNamedBy(deps, input.accessPackageId);
   await requireNamedOrganizations(deps, input.policy);
   const now = nowIso(deps);
   const policy: StoredPolicy = { ...input.policy, id: deps.newId(), accessPackageId: input.accessPackageId, createdDateTime: now, modifiedDateTime: now };
   await checkAutomatic(deps, actor, policy);
-  const stored = await deps.store.policies.insert(policy.accessPackageId, policy.id, policy);
-  await undoUnlessParentRemains(
-    deps,
-    { kind: 'accessPackage', id: policy.accessPackageId },
-    () => findAccessPackage(deps, policy.accessPackageId),
-    () => deps.store.policies.delete(stored),
-  );
-  await undoUnlessNamedOrganizationsRemain(deps, policy, () => deps.store.policies.delete(stored));
-  await deps.audit.record({ actorId: actor.objectId, action: 'createAssignmentPolicy', entityType: 'assignmentPolicy', entityId: policy.id, before: null, after: policy });
+  const entry = { actorId: actor.objectId, action: 'createAssignmentPolicy', entityType: 'assignmentPolicy', entityId: policy.id, before: null, after: policy, catalogId: accessPackage.value.catalogId };
+  await audited(deps, entry, shownIn('assignmentPolicies', { partitionKey: tableKey(policy.accessPackageId), rowKey: tableKey(policy.id) }, 'present'), async () => {
+    const stored = await deps.store.policies.insert(policy.accessPackageId, policy.id, policy);
+    await undoUnlessParentRemains(
+      deps,
+      { kind: 'accessPackage', id: policy.accessPackageId },
+      () => findAccessPackage(deps, policy.accessPackageId),
+      () => deps.store.policies.delete(stored),
+    );
+    await undoUnlessNamedOrganizationsRemain(deps, policy, () => deps.store.policies.delete(stored));
+  });
   await applyNow(deps, policy);
   await planNextReview(deps, policy);
   return policy;
@@ -84,9 +88,11 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
   await requireNamedOrganizations(deps, input.policy);
   const replaced: StoredPolicy = { ...input.policy, id, accessPackageId: stored.value.accessPackageId, createdDateTime: stored.value.createdDateTime, modifiedDateTime: nowIso(deps) };
   await checkAutomatic(deps, actor, replaced);
-  const written = await deps.store.policies.replace(stored, replaced);
-  await undoUnlessNamedOrganizationsRemain(deps, replaced, async () => void (await deps.store.policies.replace(written, stored.value)));
-  await deps.audit.record({ actorId: actor.objectId, action: 'replaceAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: replaced });
+  const entry = { actorId: actor.objectId, action: 'replaceAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: replaced, catalogId: await catalogOfPackage(deps, replaced.accessPackageId) };
+  await audited(deps, entry, shownIn('assignmentPolicies', stored, 'changed'), async () => {
+    const written = await deps.store.policies.replace(stored, replaced);
+    await undoUnlessNamedOrganizationsRemain(deps, replaced, async () => void (await deps.store.policies.replace(written, stored.value)));
+  });
   await applyNow(deps, replaced);
   await planNextReview(deps, replaced);
   return replaced;
@@ -110,9 +116,14 @@ export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Actor
     await refuseIfGoverning();
     await cancelRequestsUnder(deps, actor, { packageId: stored.value.accessPackageId, policyId: id }, `Assignment policy '${id}' was deleted.`);
     await refuseIfGoverning();
-    await deps.store.policies.delete(stored);
+    const entry = { actorId: actor.objectId, action: 'deleteAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: null, catalogId: await catalogOfPackage(deps, stored.value.accessPackageId) };
+    await audited(deps, entry, shownIn('assignmentPolicies', stored, 'absent'), () => deps.store.policies.delete(stored));
   });
-  await deps.audit.record({ actorId: actor.objectId, action: 'deleteAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: null });
+}
+
+/** A policy's events are its package's catalog's (its owners and readers see them). */
+async function catalogOfPackage(deps: EntitlementDeps, packageId: string): Promise<string | null> {
+  return (await deps.store.accessPackages.find(packageId))?.value.catalogId ?? null;
 }
 
 /** The policies of the tenant or of one package; with `limit`, only the first that many are read. */

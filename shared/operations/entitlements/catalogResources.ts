@@ -1,4 +1,5 @@
 import { mapConcurrently } from '../../concurrently';
+import { audited, shownIn } from '../audit/auditedChange';
 import type { Caller } from '../../auth/caller';
 import { z } from 'zod';
 import { parseInput } from '../../api/validation';
@@ -41,7 +42,11 @@ export async function requestResource(deps: EntitlementDeps, actor: Caller, body
   const input = parseInput(resourceRequest, withV1Names(body), 'resource request');
   const catalog = await findCatalog(deps, input.catalog.id);
   const catalogKey = tableKey(catalog.value.id);
-  let resource: CatalogResource | null;
+  const requestId = deps.newId();
+  const createdDateTime = nowIso(deps);
+  const requestOf = (resource: CatalogResource | null): ResourceRequest => ({ id: requestId, requestType: input.requestType, state: 'delivered', createdDateTime, catalogId: catalog.value.id, resource });
+  const event = (resource: Pick<CatalogResource, 'id'>, before: unknown, after: unknown) => ({ actorId: actor.objectId, action: `resourceRequest.${input.requestType}`, entityType: 'catalogResource', entityId: resource.id, before, after });
+  let request: ResourceRequest;
   if (input.requestType === 'adminAdd') {
     const { originId, originSystem } = input.resource;
     if (!originId || !originSystem) throw new DomainError('invalidRequest', 'Invalid resource request: resource needs originId and originSystem.');
@@ -49,32 +54,25 @@ export async function requestResource(deps: EntitlementDeps, actor: Caller, body
     if (await findResourceByOrigin(deps, catalog.value.id, originSystem, originId)) {
       throw new DomainError('alreadyExists', `${originSystem} '${originId}' is already in catalog '${catalog.value.id}'.`);
     }
-    resource = await addResource(deps, catalog.value.id, originSystem, originId);
+    // The resource's id follows from its origin, so where it will show is known before it is read from the directory.
+    const id = resourceIdFor(catalog.value.id, originSystem, originId);
+    const added = { id, originId, originSystem, catalogId: catalog.value.id };
+    request = await audited(deps, event(added, null, added), shownIn('catalogResources', { partitionKey: catalogKey, rowKey: tableKey(id) }, 'present'), async () => {
+      const made = requestOf(await addResource(deps, catalog.value.id, originSystem, originId));
+      await deps.store.resourceRequests.insert(catalogKey, tableKey(made.id), made);
+      return made;
+    });
   } else {
     const stored = await locateResource(deps, catalog.value.id, input.resource);
-    if (input.requestType === 'adminUpdate') resource = await refreshResource(deps, catalog.value.id, stored);
-    else {
-      await removeResource(deps, catalog.value.id, stored);
-      resource = stored.value;
-    }
+    const removing = input.requestType === 'adminRemove';
+    const shows = removing ? shownIn('catalogResources', stored, 'absent') : shownIn('resourceRequests', { partitionKey: catalogKey, rowKey: tableKey(requestId) }, 'present');
+    request = await audited(deps, event(stored.value, stored.value, removing ? null : stored.value), shows, async () => {
+      const resource = removing ? (await removeResource(deps, catalog.value.id, stored), stored.value) : await refreshResource(deps, catalog.value.id, stored);
+      const made = requestOf(resource);
+      await deps.store.resourceRequests.insert(catalogKey, tableKey(made.id), made);
+      return made;
+    });
   }
-  const request: ResourceRequest = {
-    id: deps.newId(),
-    requestType: input.requestType,
-    state: 'delivered',
-    createdDateTime: nowIso(deps),
-    catalogId: catalog.value.id,
-    resource,
-  };
-  await deps.store.resourceRequests.insert(catalogKey, tableKey(request.id), request);
-  await deps.audit.record({
-    actorId: actor.objectId,
-    action: `resourceRequest.${input.requestType}`,
-    entityType: 'catalogResource',
-    entityId: resource?.id ?? '',
-    before: input.requestType === 'adminAdd' ? null : resource,
-    after: input.requestType === 'adminRemove' ? null : resource,
-  });
   return request;
 }
 

@@ -3,6 +3,7 @@ import type { Caller } from '../../auth/caller';
 import { CATALOG_OWNER, catalogScope } from '../../auth/entitlementRoles';
 import { assignRole, removeRoleAssignmentsIn } from '../roles/roleAssignments';
 import { retiring } from './parentCheck';
+import { audited, shownIn } from '../audit/auditedChange';
 import { z } from 'zod';
 import { parseInput } from '../../api/validation';
 import { deterministicId } from '../../domain/deterministicId';
@@ -40,8 +41,8 @@ export async function ensureGeneralCatalog(deps: EntitlementDeps): Promise<void>
     modifiedDateTime: now,
   };
   try {
-    await deps.store.catalogs.insert(CATALOGS, tableKey(id), general);
-    await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'createCatalog', entityType: 'catalog', entityId: id, before: null, after: general });
+    const entry = { actorId: SYSTEM_ACTOR, action: 'createCatalog', entityType: 'catalog', entityId: id, before: null, after: general };
+    await audited(deps, entry, shownIn('catalogs', { partitionKey: CATALOGS, rowKey: tableKey(id) }, 'present'), () => deps.store.catalogs.insert(CATALOGS, tableKey(id), general));
   } catch (error) {
     if (!(isDomainError(error) && error.code === 'alreadyExists')) throw error;
   }
@@ -92,8 +93,8 @@ export async function createCatalog(deps: EntitlementDeps, caller: Caller, body:
     createdDateTime: now,
     modifiedDateTime: now,
   };
-  await deps.store.catalogs.insert(CATALOGS, tableKey(catalog.id), catalog);
-  await deps.audit.record({ actorId: caller.objectId, action: 'createCatalog', entityType: 'catalog', entityId: catalog.id, before: null, after: catalog });
+  const entry = { actorId: caller.objectId, action: 'createCatalog', entityType: 'catalog', entityId: catalog.id, before: null, after: catalog };
+  await audited(deps, entry, shownIn('catalogs', { partitionKey: CATALOGS, rowKey: tableKey(catalog.id) }, 'present'), () => deps.store.catalogs.insert(CATALOGS, tableKey(catalog.id), catalog));
   const standing = await deps.accessOf(caller).standing();
   if (standing.catalogCreator && !standing.administrator) {
     await assignRole(deps, caller, { principalId: caller.objectId, roleDefinitionId: CATALOG_OWNER, appScopeId: catalogScope(catalog.id) });
@@ -109,8 +110,8 @@ export async function updateCatalog(deps: EntitlementDeps, actor: Actor, id: str
   }
   const { catalogType: _unchanged, ...fields } = change;
   const updated: Catalog = { ...stored.value, ...fields, modifiedDateTime: nowIso(deps) };
-  await deps.store.catalogs.replace(stored, updated);
-  await deps.audit.record({ actorId: actor.objectId, action: 'updateCatalog', entityType: 'catalog', entityId: id, before: stored.value, after: updated });
+  const entry = { actorId: actor.objectId, action: 'updateCatalog', entityType: 'catalog', entityId: id, before: stored.value, after: updated };
+  await audited(deps, entry, shownIn('catalogs', stored, 'changed'), () => deps.store.catalogs.replace(stored, updated));
 }
 
 /**
@@ -125,12 +126,20 @@ export async function deleteCatalog(deps: EntitlementDeps, actor: Actor, id: str
     if ((await deps.store.accessPackages.list({ partitionId: id })).length > 0) {
       throw new DomainError('conflict', `Catalog '${id}' still has access packages; delete them first.`);
     }
+    // What goes with the catalog is audited one by one, each part as its own change.
     const partitionKey = tableKey(id);
-    for (const role of await deps.store.resourceRoles.list({ partitionKey })) await deps.store.resourceRoles.delete(role);
-    for (const scope of await deps.store.resourceScopes.list({ partitionKey })) await deps.store.resourceScopes.delete(scope);
-    for (const resource of await deps.store.resources.list({ partitionKey })) await deps.store.resources.delete(resource);
+    const gone = (entityType: string, document: StoredDocument<{ id: string }>) => ({ actorId: actor.objectId, action: 'deleteCatalogPart', entityType, entityId: document.value.id, before: document.value, after: null, catalogId: id });
+    for (const role of await deps.store.resourceRoles.list({ partitionKey })) {
+      await audited(deps, gone('resourceRole', role), shownIn('resourceRoles', role, 'absent'), () => deps.store.resourceRoles.delete(role));
+    }
+    for (const scope of await deps.store.resourceScopes.list({ partitionKey })) {
+      await audited(deps, gone('resourceScope', scope), shownIn('resourceScopes', scope, 'absent'), () => deps.store.resourceScopes.delete(scope));
+    }
+    for (const resource of await deps.store.resources.list({ partitionKey })) {
+      await audited(deps, { ...gone('resource', resource), action: 'removeCatalogResource' }, shownIn('catalogResources', resource, 'absent'), () => deps.store.resources.delete(resource));
+    }
     await removeRoleAssignmentsIn(deps, actor, id);
-    await deps.store.catalogs.delete(stored);
+    const entry = { actorId: actor.objectId, action: 'deleteCatalog', entityType: 'catalog', entityId: id, before: stored.value, after: null };
+    await audited(deps, entry, shownIn('catalogs', stored, 'absent'), () => deps.store.catalogs.delete(stored));
   });
-  await deps.audit.record({ actorId: actor.objectId, action: 'deleteCatalog', entityType: 'catalog', entityId: id, before: stored.value, after: null });
 }

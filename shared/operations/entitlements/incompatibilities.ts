@@ -8,6 +8,7 @@ import type { IncompatibilityLink } from '../../store/entitlementStore';
 import { tableKey, type TableKey } from '../../store/tableKeys';
 import { accessPackageNotFound, findAccessPackage } from './accessPackages';
 import { type Actor, type EntitlementDeps } from './entitlementDeps';
+import { audited, shownIn, UNCHANGED } from '../audit/auditedChange';
 
 /**
  * The most links one package has on each side (what it marks incompatible, and what marks it): every list and
@@ -43,8 +44,10 @@ export async function addIncompatible(deps: EntitlementDeps, caller: Caller, pac
   // Each row is written if missing, so a retry after a failure between the two completes the link. Two additions
   // at once may both pass the cap check and end one link over it; the cap bounds reads, and one over is harmless.
   if (kind === 'accessPackage') await insertIfMissing(deps, tableKey('incompatibleWith', otherId), tableKey(packageId), link);
-  if (!(await insertIfMissing(deps, tableKey(packageId), tableKey(kind, otherId), link))) return;
-  await deps.audit.record({ actorId: caller.objectId, action: `addIncompatible.${kind}`, entityType: 'accessPackage', entityId: packageId, before: null, after: link });
+  const entry = { actorId: caller.objectId, action: `addIncompatible.${kind}`, entityType: 'accessPackage', entityId: packageId, before: null, after: link, catalogId: accessPackage.catalogId };
+  await audited(deps, entry, shownIn('incompatibilities', { partitionKey: tableKey(packageId), rowKey: tableKey(kind, otherId) }, 'present'), async () =>
+    (await insertIfMissing(deps, tableKey(packageId), tableKey(kind, otherId), link)) ? undefined : UNCHANGED,
+  );
 }
 
 /** A caller who cannot read the other catalog is told what a missing package tells, so the answer reveals nothing. */
@@ -61,13 +64,13 @@ async function refuseBeyondCap(deps: EntitlementDeps, partitionKey: TableKey, wh
 }
 
 export async function removeIncompatible(deps: EntitlementDeps, actor: Actor, packageId: string, kind: IncompatibleKind, otherId: string): Promise<void> {
-  await findAccessPackage(deps, packageId);
+  const accessPackage = (await findAccessPackage(deps, packageId)).value;
   const stored = await deps.store.incompatibilities.get(tableKey(packageId), tableKey(kind, otherId));
   if (!stored) throw new DomainError('notFound', `'${otherId}' is not marked incompatible with access package '${packageId}'.`);
-  await deps.store.incompatibilities.delete(stored);
+  const entry = { actorId: actor.objectId, action: `removeIncompatible.${kind}`, entityType: 'accessPackage', entityId: packageId, before: stored.value, after: null, catalogId: accessPackage.catalogId };
+  await audited(deps, entry, shownIn('incompatibilities', stored, 'absent'), () => deps.store.incompatibilities.delete(stored));
   const reverse = kind === 'accessPackage' && (await deps.store.incompatibilities.get(tableKey('incompatibleWith', otherId), tableKey(packageId)));
   if (reverse) await deps.store.incompatibilities.delete(reverse);
-  await deps.audit.record({ actorId: actor.objectId, action: `removeIncompatible.${kind}`, entityType: 'accessPackage', entityId: packageId, before: stored.value, after: null });
 }
 
 export async function listIncompatiblePackages(deps: EntitlementDeps, packageId: string): Promise<AccessPackage[]> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { audited, shownIn } from '../audit/auditedChange';
 import { parseInput } from '../../api/validation';
 import { DomainError } from '../../domain/errors';
 import type { DirectoryRole } from '../../domain/assignments/assignment';
@@ -56,25 +57,27 @@ export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, 
   const roleScope: ResourceRoleScope = { id: `${role.id}_${scope.id}`, createdDateTime: nowIso(deps), role, scope };
   // Recorded before the role scope is written, so the assignees get the role even if this process stops after.
   await planRoleChange(deps, packageId, directoryRoleOf(roleScope), 'add');
-  const written = await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
-  // Undone as a removal: a delivery that read the role scope meanwhile may have given the role to someone.
-  await undoUnlessParentRemains(
-    deps,
-    { kind: 'accessPackage', id: packageId },
-    () => findAccessPackage(deps, packageId),
-    async () => void (await withdrawRoleScope(deps, packageId, written)),
-  );
-  await deps.audit.record({ actorId: actor.objectId, action: 'addResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: null, after: roleScope });
+  const entry = { actorId: actor.objectId, action: 'addResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: null, after: roleScope, catalogId: accessPackage.value.catalogId };
+  await audited(deps, entry, shownIn('resourceRoleScopes', { partitionKey: tableKey(packageId), rowKey: tableKey(roleScope.id) }, 'present'), async () => {
+    const written = await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
+    // Undone as a removal: a delivery that read the role scope meanwhile may have given the role to someone.
+    await undoUnlessParentRemains(
+      deps,
+      { kind: 'accessPackage', id: packageId },
+      () => findAccessPackage(deps, packageId),
+      async () => void (await withdrawRoleScope(deps, packageId, written)),
+    );
+  });
   await carryRoleChange(deps, packageId, directoryRoleOf(roleScope), 'add', Date.now() + INLINE_BUDGET_MS);
   return roleScope;
 }
 
 export async function removeResourceRoleScope(deps: EntitlementDeps, actor: Actor, packageId: string, roleScopeId: string): Promise<void> {
-  await findAccessPackage(deps, packageId);
+  const accessPackage = await findAccessPackage(deps, packageId);
   const stored = await deps.store.roleScopes.get(tableKey(packageId), tableKey(roleScopeId));
   if (!stored) throw new DomainError('notFound', `Resource role scope '${roleScopeId}' is not in access package '${packageId}'.`);
-  const role = await withdrawRoleScope(deps, packageId, stored);
-  await deps.audit.record({ actorId: actor.objectId, action: 'removeResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: stored.value, after: null });
+  const entry = { actorId: actor.objectId, action: 'removeResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: stored.value, after: null, catalogId: accessPackage.value.catalogId };
+  const role = await audited(deps, entry, shownIn('resourceRoleScopes', stored, 'absent'), () => withdrawRoleScope(deps, packageId, stored));
   await carryRoleChange(deps, packageId, role, 'remove', Date.now() + INLINE_BUDGET_MS);
 }
 

@@ -1,4 +1,5 @@
 import { Duration } from 'luxon';
+import { audited, shownIn } from '../audit/auditedChange';
 import { z } from 'zod';
 import { parseInput } from '../../api/validation';
 import { DEFAULT_SETTINGS, type EntitlementSettings } from '../../domain/entitlements';
@@ -30,7 +31,9 @@ export async function updateSettings(deps: EntitlementDeps, actor: Actor, body: 
   const stored = await deps.store.settings.get(KEY, KEY);
   const before = stored?.value ?? DEFAULT_SETTINGS;
   const after: EntitlementSettings = { ...before, ...change };
-  if (stored) await deps.store.settings.replace(stored, after);
-  else await deps.store.settings.insert(KEY, KEY, after);
-  await deps.audit.record({ actorId: actor.objectId, action: 'updateSettings', entityType: 'settings', entityId: 'singleton', before, after });
+  const entry = { actorId: actor.objectId, action: 'updateSettings', entityType: 'settings', entityId: 'singleton', before, after };
+  await audited(deps, entry, shownIn('settings', { partitionKey: KEY, rowKey: KEY }, stored ? 'changed' : 'present'), async () => {
+    if (stored) await deps.store.settings.replace(stored, after);
+    else await deps.store.settings.insert(KEY, KEY, after);
+  });
 }

@@ -1,3 +1,5 @@
+import { audited, shownIn } from '../audit/auditedChange';
+import { organizationRow } from '../../store/connectedOrganizationStore';
 import {
   emailDomain,
   sponsorsOf,
@@ -10,7 +12,7 @@ import { DomainError, isDomainError } from '../../domain/errors';
 import { type Actor, type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 
 /** What the lookups need: the stores, and for a proposed organization the audit, clock and ids. */
-export type OrganizationDeps = Pick<EntitlementDeps, 'store' | 'audit' | 'clock' | 'newId' | 'tenantId'>;
+export type OrganizationDeps = Pick<EntitlementDeps, 'store' | 'audit' | 'due' | 'clock' | 'newId' | 'tenantId'>;
 
 /**
  * How the rest of Portcullis finds connected organizations: by id, by the tenant an external caller signs in from,
@@ -84,14 +86,7 @@ export async function proposeConnectedOrganization(deps: OrganizationDeps, actor
 }
 
 /** Stores a new organization (409 when its tenant or domain is taken) and records its creation. */
-export async function createOrganization(deps: Pick<OrganizationDeps, 'store' | 'audit'>, actor: Actor, organization: StoredConnectedOrganization): Promise<void> {
-  await deps.store.connectedOrganizations.insert(organization);
-  await deps.audit.record({
-    actorId: actor.objectId,
-    action: 'createConnectedOrganization',
-    entityType: 'connectedOrganization',
-    entityId: organization.id,
-    before: null,
-    after: organization,
-  });
+export async function createOrganization(deps: Pick<OrganizationDeps, 'store' | 'audit' | 'due' | 'clock'>, actor: Actor, organization: StoredConnectedOrganization): Promise<void> {
+  const entry = { actorId: actor.objectId, action: 'createConnectedOrganization', entityType: 'connectedOrganization', entityId: organization.id, before: null, after: organization };
+  await audited(deps, entry, shownIn('connectedOrganizations', organizationRow(organization.id), 'present'), () => deps.store.connectedOrganizations.insert(organization));
 }

@@ -1,4 +1,5 @@
 import { parseInput } from '../../api/validation';
+import { audited, shownIn } from '../audit/auditedChange';
 import { mapConcurrently } from '../../concurrently';
 import { identityKeyOf, type StoredConnectedOrganization } from '../../domain/connectedOrganizations/connectedOrganization';
 import { newOrganizationInput, organizationChangeInput } from '../../domain/connectedOrganizations/organizationInput';
@@ -56,8 +57,8 @@ export async function updateConnectedOrganization(deps: EntitlementDeps, actor: 
     throw new DomainError('invalidRequest', 'Invalid connected organization: identitySources cannot be changed; create another connected organization instead.');
   }
   const updated: StoredConnectedOrganization = { ...stored.value, ...definedOnly(fields), modifiedDateTime: nowIso(deps) };
-  await deps.store.connectedOrganizations.replace(stored, updated);
-  await deps.audit.record({ actorId: actor.objectId, action: 'updateConnectedOrganization', entityType: 'connectedOrganization', entityId: id, before: stored.value, after: updated });
+  const entry = { actorId: actor.objectId, action: 'updateConnectedOrganization', entityType: 'connectedOrganization', entityId: id, before: stored.value, after: updated };
+  await audited(deps, entry, shownIn('connectedOrganizations', stored, 'changed'), () => deps.store.connectedOrganizations.replace(stored, updated));
   return updated;
 }
 
@@ -100,9 +101,9 @@ export async function deleteConnectedOrganization(deps: EntitlementDeps, actor: 
     if (naming.length > 0) {
       throw new DomainError('conflict', `Connected organization '${id}' is named by ${naming.length} assignment polic${naming.length === 1 ? 'y' : 'ies'} ('${naming[0]}'${naming.length > 1 ? ', …' : ''}); change them first.`);
     }
-    await deps.store.connectedOrganizations.delete(stored);
+    const entry = { actorId: actor.objectId, action: 'deleteConnectedOrganization', entityType: 'connectedOrganization', entityId: id, before: stored.value, after: null };
+    await audited(deps, entry, shownIn('connectedOrganizations', stored, 'absent'), () => deps.store.connectedOrganizations.delete(stored));
   });
-  await deps.audit.record({ actorId: actor.objectId, action: 'deleteConnectedOrganization', entityType: 'connectedOrganization', entityId: id, before: stored.value, after: null });
 }
 
 /** The ids of the policies whose allowed requestors include the organization's members. */

@@ -1,4 +1,5 @@
 import { referencedObject } from '../../api/odataReference';
+import { audited, shownIn } from '../audit/auditedChange';
 import { MAX_SPONSORS_PER_KIND, sponsorsOf, type Sponsor, type SponsorKind, type StoredConnectedOrganization } from '../../domain/connectedOrganizations/connectedOrganization';
 import { DomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
@@ -56,8 +57,8 @@ async function saveSponsors(
     ...(kind === 'internal' ? { internalSponsors: sponsors } : { externalSponsors: sponsors }),
     modifiedDateTime: nowIso(deps),
   };
-  await deps.store.connectedOrganizations.replace(stored, updated);
-  await deps.audit.record({ actorId: actor.objectId, action, entityType: 'connectedOrganization', entityId: stored.value.id, before: stored.value, after: updated });
+  const entry = { actorId: actor.objectId, action, entityType: 'connectedOrganization', entityId: stored.value.id, before: stored.value, after: updated };
+  await audited(deps, entry, shownIn('connectedOrganizations', stored, 'changed'), () => deps.store.connectedOrganizations.replace(stored, updated));
 }
 
 async function directoryObjectFor(deps: EntitlementDeps, reference: { collection: (typeof SPONSOR_COLLECTIONS)[number]; id: string }, kind: SponsorKind): Promise<Sponsor> {

@@ -20,6 +20,7 @@ import { endAutomatically, heldUnder } from '../autoAssignment/automaticRequests
 import { applyDueHrEvent } from '../hrEvents/applyHrEvent';
 import { retryHeldEmployeeChange } from '../hrEvents/heldEmployeeChanges';
 import { runDueTrigger } from '../workflows/runDueTrigger';
+import { completeAuditEvent } from '../audit/auditedChange';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
 /**
@@ -60,6 +61,7 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   hrDeliveryExpiry: async (deps, item) => ((await deps.hrEvents.forgetDeliveries(item.entityId)) > 0 ? 'processed' : 'stale'),
   heldEmployeeChange: retryHeldEmployeeChange,
   workflowTrigger: runDueTrigger,
+  auditEvent: completeAuditEvent,
 };
 
 /**

@@ -1,3 +1,4 @@
+import { audited, shownIn } from '../audit/auditedChange';
 import { DateTime } from 'luxon';
 import type { Caller } from '../../auth/caller';
 import type { DeliveryOperation } from '../../domain/assignments/assignment';
@@ -84,9 +85,9 @@ export async function deleteRequest(deps: EntitlementDeps, caller: Caller, id: s
       throw new DomainError('conflict', `Assignment request '${id}' still has an active assignment ('${request.assignmentId}'); remove it first.`);
     }
   }
-  await deps.grants.requests.delete(stored);
+  const entry = { actorId: caller.objectId, action: 'deleteRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: null };
+  await audited(deps, entry, shownIn('accessGrants', stored, 'absent'), () => deps.grants.requests.delete(stored));
   await deps.grants.unindexRequest(request);
-  await deps.audit.record({ actorId: caller.objectId, action: 'deleteRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: null });
 }
 
 /** POST assignmentRequests/{id}/reprocess: applies again what a partly or wholly failed delivery left undone. */

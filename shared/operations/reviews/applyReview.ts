@@ -1,3 +1,4 @@
+import { audited, shownIn } from '../audit/auditedChange';
 import { mapConcurrently } from '../../concurrently';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import { removesAccess, type ApplyResult, type ReviewDecision, type ReviewInstance } from '../../domain/reviews/accessReview';
@@ -15,8 +16,8 @@ const ITEMS_PER_ROUND = 100;
 export async function completeReview(deps: EntitlementDeps, stored: StoredDocument<ReviewInstance>, actorId: string): Promise<boolean> {
   if (stored.value.status !== 'InProgress') return false;
   const completed: ReviewInstance = { ...stored.value, status: 'Completed', completedDateTime: nowIso(deps), stoppedById: actorId === SYSTEM_ACTOR ? null : actorId };
-  const written = await deps.reviews.instances.replace(stored, completed);
-  await deps.audit.record({ actorId, action: 'endAccessReview', entityType: 'accessReviewInstance', entityId: completed.id, before: stored.value, after: completed });
+  const entry = { actorId, action: 'endAccessReview', entityType: 'accessReviewInstance', entityId: completed.id, before: stored.value, after: completed };
+  const written = await audited(deps, entry, shownIn('accessReviews', stored, 'changed'), () => deps.reviews.instances.replace(stored, completed));
   await applyReview(deps, written, actorId);
   return true;
 }

@@ -1,3 +1,4 @@
+import { audited, shownIn } from '../audit/auditedChange';
 import type { Caller } from '../../auth/caller';
 import { DomainError } from '../../domain/errors';
 import { decided } from '../../domain/reviews/accessReview';
@@ -35,16 +36,24 @@ export async function resetDecisions(deps: EntitlementDeps, caller: Caller, defi
   if (stored.value.status !== 'InProgress') throw new DomainError('conflict', `Access review instance '${instanceId}' is ${stored.value.status}, not InProgress.`);
   const reviewed = (await deps.reviews.decisionsOf(instanceId)).filter((d) => d.value.decision !== 'NotReviewed');
   const at = nowIso(deps);
-  for (let i = 0; i < reviewed.length; i += WRITES_PER_TRANSACTION) {
-    const writes = reviewed.slice(i, i + WRITES_PER_TRANSACTION).map((d) => deps.reviews.decisions.replacement(d, { ...decided(d.value, 'NotReviewed', null, null, at), reviewedByDisplayName: null, reviewedByUserPrincipalName: null }));
-    await deps.reviews.decisions.together(writes);
-  }
-  await deps.audit.record({
+  const entry = {
     actorId: caller.objectId,
     action: 'resetReviewDecisions',
     entityType: 'accessReviewInstance',
     entityId: instanceId,
     before: { decisions: reviewed.map((d) => ({ id: d.value.id, decision: d.value.decision, reviewedById: d.value.reviewedById })).slice(0, 1000) },
     after: { reset: reviewed.length },
+  };
+  const [first] = reviewed;
+  if (!first) {
+    await deps.audit.record(entry);
+    return;
+  }
+  // Written ahead; it shows once the first item is reset (the rest follow in the same run, or the reset is called again).
+  await audited(deps, entry, { ...shownIn('accessReviews', first, 'changed'), was: first.value }, async () => {
+    for (let i = 0; i < reviewed.length; i += WRITES_PER_TRANSACTION) {
+      const writes = reviewed.slice(i, i + WRITES_PER_TRANSACTION).map((d) => deps.reviews.decisions.replacement(d, { ...decided(d.value, 'NotReviewed', null, null, at), reviewedByDisplayName: null, reviewedByUserPrincipalName: null }));
+      await deps.reviews.decisions.together(writes);
+    }
   });
 }

@@ -1,3 +1,4 @@
+import { audited, shownIn } from '../audit/auditedChange';
 import { DateTime } from 'luxon';
 import { deterministicId } from '../../domain/deterministicId';
 import { isDomainError } from '../../domain/errors';
@@ -37,8 +38,8 @@ export async function openReview(deps: EntitlementDeps, policyId: string, detail
   await planInstance(deps, stored.value, occurrence.start, occurrence.end);
   await planNextReview(deps, policy.value, occurrence);
   const opened: ReviewInstance = { ...stored.value, status: 'InProgress', itemCount: items.length };
-  await deps.reviews.instances.replace(stored, opened);
-  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'startAccessReview', entityType: 'accessReviewInstance', entityId: opened.id, before: null, after: opened });
+  const entry = { actorId: SYSTEM_ACTOR, action: 'startAccessReview', entityType: 'accessReviewInstance', entityId: opened.id, before: stored.value, after: opened };
+  await audited(deps, entry, shownIn('accessReviews', stored, 'changed'), () => deps.reviews.instances.replace(stored, opened));
   await mailReviewers(deps, opened, items, 'start');
   return 'processed';
 }

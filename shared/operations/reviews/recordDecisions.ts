@@ -1,3 +1,4 @@
+import { audited, shownIn } from '../audit/auditedChange';
 import type { DirectoryUser } from '../../directory/directoryPort';
 import { mapConcurrently } from '../../concurrently';
 import type { Caller } from '../../auth/caller';
@@ -87,6 +88,6 @@ async function writeDecision(deps: EntitlementDeps, reviewer: Reviewer, item: St
     reviewedByDisplayName: shown?.displayName ?? null,
     reviewedByUserPrincipalName: shown?.userPrincipalName ?? null,
   };
-  await deps.reviews.decisions.replace(item, after);
-  await deps.audit.record({ actorId: reviewer.objectId, action: AUDIT_ACTIONS[decision], entityType: 'accessReviewDecision', entityId: item.value.id, before: item.value, after });
+  const entry = { actorId: reviewer.objectId, action: AUDIT_ACTIONS[decision], entityType: 'accessReviewDecision', entityId: item.value.id, before: item.value, after };
+  await audited(deps, entry, shownIn('accessReviews', item, 'changed'), () => deps.reviews.decisions.replace(item, after));
 }

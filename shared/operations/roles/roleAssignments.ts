@@ -1,4 +1,6 @@
 import type { Caller } from '../../auth/caller';
+import { audited, shownIn } from '../audit/auditedChange';
+import { tableKey } from '../../store/tableKeys';
 import { sees } from '../../auth/callerAccess';
 import { catalogOfScope, catalogScope, roleDefinition, TENANT_SCOPE } from '../../auth/entitlementRoles';
 import { isObjectId } from '../../directory/directoryIds';
@@ -55,27 +57,26 @@ export async function assignRole(deps: EntitlementDeps, actor: Actor, fields: Pi
     condition: null,
     createdDateTime: nowIso(deps),
   };
-  let stored: StoredDocument<RoleAssignment>;
-  try {
-    stored = await deps.roleAssignments.insert(assignment);
-  } catch (error) {
-    if (isDomainError(error) && error.code === 'alreadyExists') throw new DomainError('conflict', `The principal already holds this role at '${fields.appScopeId}' (role assignment '${assignment.id}').`);
-    throw error;
-  }
   const catalogId = catalogOfScope(fields.appScopeId);
-  if (catalogId) {
-    await undoUnlessParentRemains(deps, { kind: 'catalog', id: catalogId }, () => findCatalog(deps, catalogId), () => deps.roleAssignments.delete(stored));
-  }
-  await deps.audit.record({ actorId: actor.objectId, action: 'createRoleAssignment', entityType: 'roleAssignment', entityId: assignment.id, before: null, after: assignment });
+  const entry = { actorId: actor.objectId, action: 'createRoleAssignment', entityType: 'roleAssignment', entityId: assignment.id, before: null, after: assignment, catalogId: catalogId ?? null };
+  await audited(deps, entry, shownIn('roleAssignments', { partitionKey: tableKey(assignment.principalId), rowKey: tableKey(assignment.id) }, 'present'), async () => {
+    let stored: StoredDocument<RoleAssignment>;
+    try {
+      stored = await deps.roleAssignments.insert(assignment);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'alreadyExists') throw new DomainError('conflict', `The principal already holds this role at '${fields.appScopeId}' (role assignment '${assignment.id}').`);
+      throw error;
+    }
+    if (catalogId) {
+      await undoUnlessParentRemains(deps, { kind: 'catalog', id: catalogId }, () => findCatalog(deps, catalogId), () => deps.roleAssignments.delete(stored));
+    }
+  });
   return assignment;
 }
 
 /** A deleted catalog's role assignments go with it, each audited. */
 export async function removeRoleAssignmentsIn(deps: EntitlementDeps, actor: Actor, catalogId: string): Promise<void> {
-  for (const stored of await deps.roleAssignments.atScope(catalogScope(catalogId))) {
-    await deps.roleAssignments.delete(stored);
-    await deps.audit.record({ actorId: actor.objectId, action: 'deleteRoleAssignment', entityType: 'roleAssignment', entityId: stored.value.id, before: stored.value, after: null });
-  }
+  for (const stored of await deps.roleAssignments.atScope(catalogScope(catalogId))) await removeRoleAssignment(deps, actor, stored);
 }
 
 export async function findRoleAssignment(deps: EntitlementDeps, id: string): Promise<StoredDocument<RoleAssignment>> {
@@ -85,9 +86,12 @@ export async function findRoleAssignment(deps: EntitlementDeps, id: string): Pro
 }
 
 export async function deleteRoleAssignment(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
-  const stored = await findRoleAssignment(deps, id);
-  await deps.roleAssignments.delete(stored);
-  await deps.audit.record({ actorId: actor.objectId, action: 'deleteRoleAssignment', entityType: 'roleAssignment', entityId: id, before: stored.value, after: null });
+  await removeRoleAssignment(deps, actor, await findRoleAssignment(deps, id));
+}
+
+function removeRoleAssignment(deps: EntitlementDeps, actor: Actor, stored: StoredDocument<RoleAssignment>): Promise<void> {
+  const entry = { actorId: actor.objectId, action: 'deleteRoleAssignment', entityType: 'roleAssignment', entityId: stored.value.id, before: stored.value, after: null, catalogId: catalogOfScope(stored.value.appScopeId) ?? null };
+  return audited(deps, entry, shownIn('roleAssignments', stored, 'absent'), () => deps.roleAssignments.delete(stored));
 }
 
 /**

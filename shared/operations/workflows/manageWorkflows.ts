@@ -1,3 +1,5 @@
+import { audited, shownIn } from '../audit/auditedChange';
+import { WorkflowStore } from '../../store/workflowStore';
 import { DomainError } from '../../domain/errors';
 import { runsOnSchedule, type Workflow, type WorkflowDefinition } from '../../domain/workflows/workflow';
 import { parseWorkflowDefinition, parseWorkflowPatch } from '../../domain/workflows/workflowInput';
@@ -53,9 +55,11 @@ export async function createWorkflow(deps: EntitlementDeps, actor: Actor, body: 
     createdById: actor.objectId,
     lastModifiedById: actor.objectId,
   };
-  await deps.workflows.insert(workflow);
-  await deps.workflows.keepVersion(workflow);
-  await deps.audit.record({ actorId: actor.objectId, action: 'createWorkflow', entityType: 'workflow', entityId: workflow.id, before: null, after: workflow });
+  const entry = { actorId: actor.objectId, action: 'createWorkflow', entityType: 'workflow', entityId: workflow.id, before: null, after: workflow };
+  await audited(deps, entry, shownIn('workflows', WorkflowStore.workflowRow(workflow.id), 'present'), async () => {
+    await deps.workflows.insert(workflow);
+    await deps.workflows.keepVersion(workflow);
+  });
   await planWorkflowForAllUsers(deps, workflow);
   return workflow;
 }
@@ -73,8 +77,8 @@ export async function updateWorkflow(deps: EntitlementDeps, actor: Actor, id: st
   if (after.isSchedulingEnabled && after.executionConditions['@odata.type'].endsWith('onDemandExecutionOnly')) {
     throw new DomainError('invalidRequest', 'Invalid workflow update: isSchedulingEnabled: cannot be true for a workflow that runs on demand only.');
   }
-  await deps.workflows.workflows.replace(stored, after);
-  await deps.audit.record({ actorId: actor.objectId, action: 'updateWorkflow', entityType: 'workflow', entityId: before.id, before, after });
+  const entry = { actorId: actor.objectId, action: 'updateWorkflow', entityType: 'workflow', entityId: before.id, before, after };
+  await audited(deps, entry, shownIn('workflows', stored, 'changed'), () => deps.workflows.workflows.replace(stored, after));
   if (!runsOnSchedule(before) && runsOnSchedule(after)) await planWorkflowForAllUsers(deps, after);
 }
 
@@ -93,9 +97,11 @@ export async function createNewVersion(deps: EntitlementDeps, actor: Actor, id: 
     throw new DomainError('invalidRequest', `Invalid new version: category: a ${before.category} workflow stays one (create another workflow instead).`);
   }
   const after: Workflow = { ...before, ...withTaskIds(deps, definition), version: before.version + 1, lastModifiedDateTime: nowIso(deps), lastModifiedById: actor.objectId };
-  await deps.workflows.workflows.replace(stored, after);
-  await deps.workflows.keepVersion(after);
-  await deps.audit.record({ actorId: actor.objectId, action: 'createWorkflowVersion', entityType: 'workflow', entityId: id, before, after });
+  const entry = { actorId: actor.objectId, action: 'createWorkflowVersion', entityType: 'workflow', entityId: id, before, after };
+  await audited(deps, entry, shownIn('workflows', stored, 'changed'), async () => {
+    await deps.workflows.workflows.replace(stored, after);
+    await deps.workflows.keepVersion(after);
+  });
   await planWorkflowForAllUsers(deps, after);
   return after;
 }
@@ -104,15 +110,15 @@ export async function createNewVersion(deps: EntitlementDeps, actor: Actor, id: 
 export async function deleteWorkflow(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findWorkflow(deps, id);
   const after: Workflow = { ...stored.value, deletedDateTime: nowIso(deps), lastModifiedById: actor.objectId };
-  await deps.workflows.workflows.replace(stored, after);
-  await deps.audit.record({ actorId: actor.objectId, action: 'deleteWorkflow', entityType: 'workflow', entityId: id, before: stored.value, after });
+  const entry = { actorId: actor.objectId, action: 'deleteWorkflow', entityType: 'workflow', entityId: id, before: stored.value, after };
+  await audited(deps, entry, shownIn('workflows', stored, 'changed'), () => deps.workflows.workflows.replace(stored, after));
 }
 
 export async function restoreWorkflow(deps: EntitlementDeps, actor: Actor, id: string): Promise<Workflow> {
   const stored = await findDeletedWorkflow(deps, id);
   const after: Workflow = { ...stored.value, deletedDateTime: null, lastModifiedDateTime: nowIso(deps), lastModifiedById: actor.objectId };
-  await deps.workflows.workflows.replace(stored, after);
-  await deps.audit.record({ actorId: actor.objectId, action: 'restoreWorkflow', entityType: 'workflow', entityId: id, before: stored.value, after });
+  const entry = { actorId: actor.objectId, action: 'restoreWorkflow', entityType: 'workflow', entityId: id, before: stored.value, after };
+  await audited(deps, entry, shownIn('workflows', stored, 'changed'), () => deps.workflows.workflows.replace(stored, after));
   await planWorkflowForAllUsers(deps, after);
   return after;
 }

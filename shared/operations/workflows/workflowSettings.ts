@@ -1,3 +1,5 @@
+import { audited, shownIn } from '../audit/auditedChange';
+import { WorkflowStore } from '../../store/workflowStore';
 import { DomainError } from '../../domain/errors';
 import type { LifecycleSettings } from '../../store/workflowStore';
 import type { Actor, EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -34,6 +36,6 @@ export async function updateLifecycleSettings(deps: EntitlementDeps, actor: Acto
       useCompanyBranding: (email?.useCompanyBranding as boolean | undefined) ?? before.emailSettings.useCompanyBranding,
     },
   };
-  await deps.workflows.saveSettings(stored, after);
-  await deps.audit.record({ actorId: actor.objectId, action: 'updateLifecycleSettings', entityType: 'lifecycleManagementSettings', entityId: 'singleton', before, after });
+  const entry = { actorId: actor.objectId, action: 'updateLifecycleSettings', entityType: 'lifecycleManagementSettings', entityId: 'singleton', before, after };
+  await audited(deps, entry, shownIn('workflows', WorkflowStore.settingsRow, stored ? 'changed' : 'present'), () => deps.workflows.saveSettings(stored, after));
 }

@@ -1,0 +1,71 @@
+import type { AuditedTable, AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
+import type { TableKey } from '../../store/tableKeys';
+import type { DueItem, ExpirationKind } from '../../store/dueWork';
+import type { ItemOutcome } from '../lifecycle/sweepDueWork';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+
+/**
+ * How long a change may take between its event written ahead and its own writes: far longer than an HTTP call runs
+ * (230 s at most on Azure) or a single change of a sweep takes. Only after this does the sweep decide for it.
+ */
+export const AUDIT_SETTLE_MINUTES = 15;
+
+/**
+ * "No change may exist without its event" (DESIGN §1) where the change's table cannot hold the event in the same
+ * transaction (the administrative entities: catalogs, packages, policies, roles, organizations, settings,
+ * workflows, reviews, HR state). The event is written ahead, into the expiration sweep's due-time index, with where
+ * the change will show; then the change is made; then the event is appended and its write-ahead item deleted. A
+ * process stopped after the change leaves the item: when it falls due, the sweep looks where the change would show
+ * and appends the event if it is there (completeAuditEvent). A change that failed takes its item back; one that
+ * stopped before its writes leaves an item the sweep drops. A change that answers UNCHANGED did nothing and has no
+ * event. Answers what `change` answers.
+ */
+export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>, entry: AuditEntry, probe: AuditProbe, change: () => Promise<R>): Promise<R> {
+  const event = deps.audit.event(entry);
+  const item: DueItem<ExpirationKind> = {
+    kind: 'auditEvent',
+    dueDateTime: deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES }).toUTC().toISO()!,
+    entityId: event.id,
+    detail: '',
+    audit: { event, probe },
+  };
+  await deps.due.schedule(item);
+  let result: R;
+  try {
+    result = await change();
+  } catch (error) {
+    // Nothing was changed (or the sweep will find it so): the event goes; should this fail, the sweep drops it.
+    await deps.due.unschedule(item).catch(() => undefined);
+    throw error;
+  }
+  if (result !== UNCHANGED) await deps.audit.append(event);
+  await deps.due.unschedule(item);
+  return result;
+}
+
+/** What a change answers when it found nothing to do (already so): no event then. */
+export const UNCHANGED = Symbol('unchanged');
+
+/** The expiration sweep's handler of a write-ahead event: appended if its change shows, dropped if not. */
+export async function completeAuditEvent(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
+  if (!item.audit) return 'stale';
+  const { event, probe } = item.audit;
+  if (!changeShows(probe, event, await deps.audit.documentAt(probe))) return 'stale';
+  await deps.audit.append(event);
+  return 'processed';
+}
+
+/**
+ * Whether the document as it is now shows the change: created (there), deleted (gone), or changed (no longer what
+ * the event saw before it; a later change on top of it also counts, that later change having read this one).
+ */
+export function changeShows(probe: AuditProbe, event: Pick<AuditEvent, 'before'>, current: unknown): boolean {
+  if (probe.shows === 'absent') return current === undefined;
+  if (probe.shows === 'present') return current !== undefined;
+  return current !== undefined && JSON.stringify(current) !== JSON.stringify('was' in probe ? probe.was : event.before);
+}
+
+/** The probe of a document by its keys. */
+export function shownIn(table: AuditedTable, document: { partitionKey: TableKey; rowKey: TableKey }, shows: AuditProbe['shows']): AuditProbe {
+  return { table, partitionKey: document.partitionKey, rowKey: document.rowKey, shows };
+}

@@ -1,0 +1,63 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { activityOf, KNOWN_ACTIONS } from '../../shared/api/auditLogs/activities';
+import { changeShows } from '../../shared/operations/audit/auditedChange';
+import type { AuditEvent, AuditProbe } from '../../shared/store/auditLog';
+import { tableKey } from '../../shared/store/tableKeys';
+
+const files = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : name.endsWith('.ts') ? [join(dir, name)] : []));
+
+/**
+ * Every action written in the operations, as a literal (`action: 'createCatalog'`, `requestEvent('startDelivery'`,
+ * the values of the AUDIT_ACTIONS tables and sponsor actions) or as a template whose variants are listed here.
+ */
+function emittedActions(): Set<string> {
+  const found = new Set<string>();
+  for (const file of files(join(__dirname, '..', '..', 'shared', 'operations'))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/action: '([A-Za-z.]+)'|requestEvent\('([A-Za-z]+)'|(?:add|remove|applied|held|failed|Approve|Deny|DontKnow|NotReviewed|onDemand|scheduled): '([a-z][A-Za-z.]+)'|audit\('([A-Za-z]+)'/g)) {
+      found.add((m[1] ?? m[2] ?? m[3] ?? m[4])!);
+    }
+  }
+  // Type annotations, not actions.
+  for (const notAnAction of ['add', 'blockSignIn']) found.delete(notAnAction);
+  const templates = ['addIncompatible.accessPackage', 'addIncompatible.group', 'removeIncompatible.accessPackage', 'removeIncompatible.group', 'decideApprovalStage.approved', 'decideApprovalStage.denied', 'decideApprovalStage.nextStage', 'reconcile.add', 'reconcile.remove', 'resourceRequest.adminAdd', 'resourceRequest.adminUpdate', 'resourceRequest.adminRemove'];
+  return new Set([...found, ...templates]);
+}
+
+const event = (action: string, after: unknown = null, before: unknown = null): AuditEvent => ({
+  id: 'e', occurredDateTime: '2026-01-01T00:00:00.000Z', actorId: 'a', action, entityType: 't', entityId: 'x', before, after,
+  correlationId: 'c', initiator: { kind: 'user', id: 'a' }, result: 'success', catalogId: null,
+});
+
+describe("audit events shown under Entra's activity names", () => {
+  it('has a row for every action the operations write', () => {
+    const emitted = emittedActions();
+    expect(emitted.size).toBeGreaterThan(60);
+    expect([...emitted].filter((action) => !KNOWN_ACTIONS.includes(action))).toEqual([]);
+  });
+
+  it('names a request by its type and a delivery by its outcome, as the request trail in Entra reads', () => {
+    expect(activityOf(event('submitRequest', { requestType: 'userAdd' })).displayName).toBe('User requests access package assignment');
+    expect(activityOf(event('submitRequest', { requestType: 'adminAdd' })).displayName).toBe('Administrator directly assigns user to access package');
+    expect(activityOf(event('startDelivery', { requestType: 'userAdd' }, { state: 'submitted' })).displayName).toBe('Auto approve access package assignment request');
+    expect(activityOf(event('startDelivery', { requestType: 'userAdd' }, { state: 'pendingApproval' })).displayName).toBe('Ready to fulfill access package assignment request');
+    expect(activityOf(event('deliverRequest', { requestType: 'adminRemove', state: 'delivered' })).displayName).toBe('Remove access package assignment');
+    expect(activityOf(event('deliverRequest', { requestType: 'userAdd', state: 'partiallyDelivered' })).displayName).toBe('Partially fulfill access package assignment request');
+    expect(activityOf(event('createAccessPackage'))).toEqual({ displayName: 'Create access package', operationType: 'Add', category: 'EntitlementManagement', service: 'Entitlement Management' });
+  });
+});
+
+describe('whether a change written ahead shows', () => {
+  const probe = (shows: AuditProbe['shows'], extra: Partial<AuditProbe> = {}): AuditProbe => ({ table: 'catalogs', partitionKey: tableKey('p'), rowKey: tableKey('r'), shows, ...extra });
+  it('takes a creation as made once the document is there, a deletion once it is gone, a change once it differs from before', () => {
+    expect(changeShows(probe('present'), { before: null }, undefined)).toBe(false);
+    expect(changeShows(probe('present'), { before: null }, { id: 1 })).toBe(true);
+    expect(changeShows(probe('absent'), { before: { id: 1 } }, { id: 1 })).toBe(false);
+    expect(changeShows(probe('absent'), { before: { id: 1 } }, undefined)).toBe(true);
+    expect(changeShows(probe('changed'), { before: { v: 1 } }, { v: 1 })).toBe(false);
+    expect(changeShows(probe('changed'), { before: { v: 1 } }, { v: 2 })).toBe(true);
+    expect(changeShows(probe('changed'), { before: { v: 1 } }, undefined)).toBe(false);
+    expect(changeShows(probe('changed', { was: { v: 3 } }), { before: { summary: true } }, { v: 3 })).toBe(false);
+  });
+});
