@@ -220,7 +220,8 @@ export class AuditLog {
   async *newestFirst(selection: AuditSelection, pageSize: number, cursor?: AuditCursor): AsyncGenerator<{ event: AuditEvent; cursor: AuditCursor }> {
     const readers = shards().map((shard) => this.#events.iterate({ filter: this.#shardRange(shard, selection, cursor), limit: pageSize }));
     try {
-      const heads = await Promise.all(readers.map((r) => r.next()));
+      // One reader per shard: AUDIT_SHARDS of them, a fixed few.
+      const heads = await mapConcurrently(readers, (r) => r.next(), AUDIT_SHARDS);
       for (;;) {
         let newest = -1;
         heads.forEach((head, i) => {
@@ -232,7 +233,7 @@ export class AuditLog {
         heads[newest] = await readers[newest]!.next();
       }
     } finally {
-      await Promise.all(readers.map((r) => r.return(undefined)));
+      await mapConcurrently(readers, (r) => r.return(undefined), AUDIT_SHARDS);
     }
   }
 

@@ -131,6 +131,11 @@ async function normalizedRows(prefix: string): Promise<string[]> {
     for await (const row of client.listEntities()) {
       const { etag: _etag, timestamp: _timestamp, ...rest } = row as Record<string, unknown>;
       const name = table.name.slice(prefix.length);
+      // An audit event's keys follow from the wall clock and its id, and its sequence from the process that wrote it.
+      if (name === 'auditEvents') {
+        const { sequence: _sequence, ...event } = JSON.parse(String(rest.part0)) as Record<string, unknown>;
+        Object.assign(rest, { part0: JSON.stringify(event), partitionKey: '<time>', rowKey: '<time>' });
+      }
       let text = `${name} ${JSON.stringify(rest, Object.keys(rest).sort())}`.replace(UUID, (id) => (SEED_IDS.has(id.toLowerCase()) ? id : '<id>'));
       // Audit events carry the wall clock's time (the log's own clock), not the test's.
       if (name === 'auditEvents') text = text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, '<wall time>');

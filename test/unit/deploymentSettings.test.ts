@@ -38,6 +38,7 @@ const NOT_DEPLOYED: Record<string, string> = {
   PORT: 'the local host only; Azure Functions serves HTTP itself',
   HOST: 'the local host only',
   AZURITE_LOCATION: 'embedded Azurite only',
+  WORKERS: 'the local host only; Azure scales the instances itself',
   FUNCTIONS_WORKER_RUNTIME: 'Flex Consumption takes the runtime from functionAppConfig and refuses this setting',
   AZURE_TENANT_ID: 'client-secret sign-in outside Azure; the managed identity needs no tenant setting',
   AZURE_CLIENT_SECRET: 'client-secret sign-in outside Azure; the managed identity has no secret',
