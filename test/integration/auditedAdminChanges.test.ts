@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
 import { createAccessPackage, deleteAccessPackage } from '../../shared/operations/entitlements/accessPackages';
 import { createCatalog } from '../../shared/operations/entitlements/catalogs';
+import { requestResource, resourceIdFor } from '../../shared/operations/entitlements/catalogResources';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { addIncompatible } from '../../shared/operations/entitlements/incompatibilities';
@@ -20,6 +21,7 @@ let deps: EntitlementDeps;
 inProcessOperationsForFile((started) => ({ deps } = world = started));
 afterEach(() => jest.restoreAllMocks());
 
+const MARKETING = '787b1186-31fd-4a9d-851d-62b5bd703358';
 const eventRow = (action: string) => (row: Row) => row.action === action;
 const sweep = () => sweepExpirations(deps, { holder: 'test', budgetMs: 60_000 });
 
@@ -95,6 +97,19 @@ describe('administrative changes and their audit events, across a stopped proces
     expect(await eventsOf(a.id)).toEqual(['createAccessPackage', 'addIncompatible.accessPackage']);
     world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
     expect(await sweep()).toMatchObject({ processed: 0, failed: 0 });
+  });
+
+  it('a change that fails after its first write keeps its event: what shows decides, not the error', async () => {
+    const catalogId = await catalog();
+    jest.spyOn(deps.store.resourceRequests, 'insert').mockRejectedValueOnce(new Error('transient storage error'));
+    const body = { requestType: 'adminAdd', catalog: { id: catalogId }, resource: { originId: MARKETING, originSystem: 'AadGroup' } };
+    await expect(requestResource(deps, ADMIN, body)).rejects.toThrow('transient storage error');
+    const resourceId = resourceIdFor(catalogId, 'AadGroup', MARKETING);
+
+    expect(await eventsOf(resourceId)).toEqual(['resourceRequest.adminAdd']);
+    world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+    expect(await sweep()).toMatchObject({ processed: 0, failed: 0 });
+    expect(await eventsOf(resourceId)).toEqual(['resourceRequest.adminAdd']);
   });
 
   it('every event carries who made it, the catalog it is in, and one correlation id per call', async () => {

@@ -179,7 +179,11 @@ export class QueueRunner {
 
   /** Copies the message, as it was sent, to the poison queue, then deletes it here (a crash between: it is copied again). */
   async #moveToPoison(message: DequeuedMessageItem, popReceipt: string): Promise<void> {
-    this.#poisonCreated ??= this.#poison.createIfNotExists();
+    // A failed creation is tried again by the next message, not remembered for ever.
+    this.#poisonCreated ??= this.#poison.createIfNotExists().catch((error: unknown) => {
+      this.#poisonCreated = undefined;
+      throw error;
+    });
     await this.#poisonCreated;
     await this.#poison.sendMessage(message.messageText);
     await this.#queue.deleteMessage(message.messageId, popReceipt);

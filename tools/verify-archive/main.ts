@@ -3,6 +3,8 @@ import type { KeyObject } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { archiveContainerName } from '../../shared/domain/archive/archiveLayout';
 import { publicKeyFromPem } from '../../shared/domain/archive/digestSigning';
+import { storageSettingsOf } from '../../shared/storageSettings';
+import { storageConnectionFor, type StorageConnection } from '../../shared/store/storageConnection';
 import { ArchiveContainer } from '../../shared/store/archiveContainer';
 import { localArchiveKeyPath } from '../local-host/archiveKey';
 import { applyLocalSettingsFile } from '../local-host/hostSettings';
@@ -36,13 +38,24 @@ async function main(): Promise<number> {
   }
   const root = findProjectRoot();
   applyLocalSettingsFile(root, process.env);
-  const connectionString = values['connection-string'] ?? process.env.AzureWebJobsStorage;
-  if (!connectionString) throw new UsageError('no storage account: set AzureWebJobsStorage or pass --connection-string.');
   const publicKey = findPublicKey(values['public-key'], root);
-  const container = new ArchiveContainer(connectionString, values.container ?? archiveContainerName(process.env.TABLE_PREFIX || undefined));
+  const container = new ArchiveContainer(storageOf(values['connection-string']), values.container ?? archiveContainerName(process.env.TABLE_PREFIX || undefined));
   const report = await verifyArchive(container, publicKey, { events: values.events });
   process.stdout.write(`${report.lines.join('\n')}\n`);
   return report.ok ? 0 : 1;
+}
+
+/**
+ * `--connection-string`, else the app's own storage settings: AzureWebJobsStorage, or the identity-based
+ * AzureWebJobsStorage__* form (a deployed account allows no keys; the reader's Azure sign-in then reads it).
+ */
+function storageOf(given: string | undefined): StorageConnection {
+  if (given) return given;
+  const named = Object.fromEntries(Object.entries(process.env).filter(([name, value]) => value && name.startsWith('AzureWebJobsStorage')));
+  if (Object.keys(named).length === 0) throw new UsageError('no storage account: set AzureWebJobsStorage (or AzureWebJobsStorage__accountName) or pass --connection-string.');
+  const settings = storageSettingsOf(named);
+  if ('problem' in settings) throw new UsageError(`${settings.problem.path}: ${settings.problem.message}`);
+  return storageConnectionFor(settings);
 }
 
 function findPublicKey(file: string | undefined, root: string): KeyObject {

@@ -34,13 +34,19 @@ export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | '
   try {
     result = await change();
   } catch (error) {
-    // Nothing was changed (or the sweep will find it so): the event goes; should this fail, the sweep drops it.
-    await deps.due.unschedule(item).catch(() => undefined);
+    // A change of several writes may have made some before it failed (or made its first one and lost the answer):
+    // what shows now decides. Should that look fail too, the item stays and the sweep decides the same way later.
+    await settleFailedChange(deps, item, event, probe).catch(() => undefined);
     throw error;
   }
   if (result !== UNCHANGED) await deps.audit.append(event);
   await deps.due.unschedule(item);
   return result;
+}
+
+async function settleFailedChange(deps: Pick<EntitlementDeps, 'audit' | 'due'>, item: DueItem<ExpirationKind>, event: AuditEvent, probe: AuditProbe): Promise<void> {
+  if (changeShows(probe, event, await deps.audit.documentAt(probe))) await deps.audit.append(event);
+  await deps.due.unschedule(item);
 }
 
 /** What a change answers when it found nothing to do (already so): no event then. */

@@ -175,7 +175,7 @@ async function locateResource(
 }
 
 /** A resource's id follows from its catalog and origin, so finding it by origin is a point read. */
-const resourceIdFor = (catalogId: string, originSystem: OriginSystem, originId: string) =>
+export const resourceIdFor = (catalogId: string, originSystem: OriginSystem, originId: string) =>
   deterministicId('resource', catalogId, originSystem, originId.toLowerCase());
 
 function findResourceByOrigin(deps: EntitlementDeps, catalogId: string, originSystem: OriginSystem, originId: string) {
