@@ -69,6 +69,7 @@ export type AuditedTable =
   | 'accessGrants'
   | 'accessReviews'
   | 'workflows'
+  | 'workflowRuns'
   | 'hrEvents'
   | 'heldEmployeeChanges'
   | 'attributeOverrides'
