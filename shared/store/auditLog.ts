@@ -73,7 +73,8 @@ export type AuditedTable =
   | 'hrEvents'
   | 'heldEmployeeChanges'
   | 'attributeOverrides'
-  | 'accessPackageSubjects';
+  | 'accessPackageSubjects'
+  | 'parkedWork';
 
 /** What a read of the log may be narrowed to by the table itself (the fields kept beside each event). */
 export interface AuditSelection {
