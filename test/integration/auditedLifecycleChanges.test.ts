@@ -10,7 +10,11 @@ import { submitAssignmentRequest } from '../../shared/operations/requests/submit
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { runWorkflow } from '../../shared/operations/workflows/runWorkflow';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, groupPackage, unassign } from '../support/packageWorld';
+import { ADMIN, assign, groupPackage, unassign } from '../support/packageWorld';
+import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
+import { sweepAccessReviews } from '../../shared/operations/reviews/accessReviewSweep';
+import { recordDecision } from '../../shared/operations/reviews/recordDecisions';
+import { completeReview } from '../../shared/operations/reviews/applyReview';
 import { PROCESS_STOPPED, stopAtWrite, type Row } from '../support/stopAtWrite';
 
 /**
@@ -24,6 +28,7 @@ const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6',
 const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
 const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d';
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
+const MARKETING = '787b1186-31fd-4a9d-851d-62b5bd703358';
 const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 const NS = '#microsoft.graph.identityGovernance.';
 
@@ -125,5 +130,40 @@ describe('lifecycle changes and their audit events, across a stopped process', (
     await settledSweep();
 
     expect(await eventsOf(workflow.id, 'runWorkflow.onDemand')).toEqual(['runWorkflow.onDemand']);
+  });
+
+  it('a review decision applied just before the process stopped gets its applyReviewDecision event from the sweep', async () => {
+    const pkg = await groupPackage(deps, `Reviewed ${Date.now()}`, MARKETING);
+    const policy = await createAssignmentPolicy(deps, ADMIN, {
+      displayName: 'Self-reviewed',
+      allowedTargetScope: 'notSpecified',
+      expiration: { type: 'noExpiration' },
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      accessPackage: { id: pkg.packageId },
+      reviewSettings: {
+        isEnabled: true,
+        expirationBehavior: 'keepAccess',
+        isRecommendationEnabled: false,
+        isReviewerJustificationRequired: false,
+        isSelfReview: true,
+        primaryReviewers: [],
+        schedule: { startDateTime: world.now().toISO(), expiration: { type: 'afterDuration', duration: 'P1D' }, recurrence: { pattern: { type: 'weekly', interval: 1 }, range: { type: 'noEnd' } } },
+      },
+    });
+    await assign(deps, OWEN, { ...pkg, policyId: policy.id });
+    await sweepAccessReviews(deps, { holder: 'test', budgetMs: 60_000 });
+    const [instance] = await deps.reviews.instancesOf(policy.id);
+    const [item] = (await deps.reviews.decisionsOf(instance!.value.id)).map((d) => d.value);
+    const person = { ...GLOBAL_ADMIN, objectId: OWEN };
+    await recordDecision(deps, person, policy.id, instance!.value.id, item!.id, { decision: 'Deny' });
+    stopAtWrite('auditEvents', eventRow('applyReviewDecision'), 'before');
+    await expect(completeReview(deps, (await deps.reviews.instancesOf(policy.id))[0]!, ADMIN.objectId)).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    expect((await deps.reviews.decisionsOf(instance!.value.id))[0]!.value.applyResult).toBe('AppliedSuccessfully');
+    expect(await eventsOf(item!.id, 'applyReviewDecision')).toEqual([]);
+
+    await settledSweep();
+
+    expect(await eventsOf(item!.id, 'applyReviewDecision')).toEqual(['applyReviewDecision']);
   });
 });
