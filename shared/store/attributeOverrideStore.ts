@@ -1,4 +1,5 @@
 import type { AttributeOverrides } from '../domain/hrEvents/attributeOverrides';
+import type { AuditProbe } from './auditLog';
 import { isDomainError } from '../domain/errors';
 import { mapConcurrently } from '../concurrently';
 import { DocumentTable, type StoredDocument } from './documentTable';
@@ -7,6 +8,18 @@ import type { Tables } from './tables';
 
 /** What a change of one user's overrides decides, from what is stored (undefined: none). */
 export type OverrideDecision = (current: AttributeOverrides | undefined) => { next: AttributeOverrides | undefined; changed: boolean };
+
+/** What one change of a user's overrides found and wrote. */
+export interface OverrideChange {
+  before: AttributeOverrides | undefined;
+  after: AttributeOverrides | undefined;
+}
+
+/**
+ * Runs one attempt's `write` of `change`, which shows at `probe` once made: its caller's audit goes around it
+ * (auditedChange.ts), so each attempt's event is written ahead of it with that attempt's before and after.
+ */
+export type OverrideWrite = (change: OverrideChange, probe: AuditProbe, write: () => Promise<void>) => Promise<void>;
 
 /**
  * Past this many users, their overrides are read by listing the table (one query a page) rather than one read per
@@ -45,16 +58,21 @@ export class AttributeOverrideStore {
    * on a conflict, reads again and decides again. Answers what was there before and what is there now, or
    * undefined when nothing changed.
    */
-  async change(userId: string, decide: OverrideDecision, known?: StoredDocument<AttributeOverrides>): Promise<{ before: AttributeOverrides | undefined; after: AttributeOverrides | undefined } | undefined> {
+  async change(userId: string, decide: OverrideDecision, known?: StoredDocument<AttributeOverrides>, around: OverrideWrite = (_, __, write) => write()): Promise<OverrideChange | undefined> {
     let current = known === undefined ? await this.find(userId) : known;
     for (;;) {
       const { next, changed } = decide(current?.value);
       if (!changed) return undefined;
+      const [partitionKey, rowKey] = keysOf(userId);
+      const shows = !next ? 'absent' : current ? 'changed' : 'present';
+      const written = { before: current?.value, after: next };
       try {
-        if (!current && next) await this.#rows.insert(...keysOf(userId), next);
-        else if (current && next) await this.#rows.replace(current, next);
-        else if (current) await this.#rows.delete(current);
-        return { before: current?.value, after: next };
+        await around(written, { table: 'attributeOverrides', partitionKey, rowKey, shows }, async () => {
+          if (!current && next) await this.#rows.insert(partitionKey, rowKey, next);
+          else if (current && next) await this.#rows.replace(current, next);
+          else if (current) await this.#rows.delete(current);
+        });
+        return written;
       } catch (error) {
         if (!(isDomainError(error) && ['concurrencyConflict', 'alreadyExists', 'notFound'].includes(error.code))) throw error;
         current = await this.find(userId);

@@ -69,10 +69,12 @@ export type AuditedTable =
   | 'accessGrants'
   | 'accessReviews'
   | 'workflows'
+  | 'workflowRuns'
   | 'hrEvents'
   | 'heldEmployeeChanges'
   | 'attributeOverrides'
-  | 'accessPackageSubjects';
+  | 'accessPackageSubjects'
+  | 'parkedWork';
 
 /** What a read of the log may be narrowed to by the table itself (the fields kept beside each event). */
 export interface AuditSelection {

@@ -126,10 +126,18 @@ export class DueWorkStore<K extends string> {
    * already there) and deletes it from the index.
    */
   async park(item: StoredDocument<DueItem<K>>, now: DateTime): Promise<ParkedItem<K>> {
-    const parked: ParkedItem<K> = { ...item.value, index: this.table, parkedDateTime: now.toUTC().toISO()! };
+    const parked = this.parkedOf(item, now);
     await this.#parked.insert(tableKey(this.table), item.rowKey, parked).catch(ignoreExisting);
     await this.#items.delete(item);
     return parked;
+  }
+
+  /** The copy `park` writes, and where (its event is written ahead of it, probing there). */
+  parkedOf(item: StoredDocument<DueItem<K>>, now: DateTime): ParkedItem<K> {
+    return { ...item.value, index: this.table, parkedDateTime: now.toUTC().toISO()! };
+  }
+  parkedRow(item: StoredDocument<DueItem<K>>): { partitionKey: TableKey; rowKey: TableKey } {
+    return { partitionKey: tableKey(this.table), rowKey: item.rowKey };
   }
 
   /** The items of this index that were parked, for an operator and the health check. */

@@ -1,6 +1,6 @@
 import { DocumentTable, type StoredDocument } from './documentTable';
 import { ignoreExisting } from './storeErrors';
-import { tableKey } from './tableKeys';
+import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
 
 /** An HR event waiting for its employee's account to appear in the directory. */
@@ -33,6 +33,12 @@ export class HeldChangeStore<E extends object> {
 
   replace(stored: StoredDocument<HeldChange<E>>, held: HeldChange<E>): Promise<StoredDocument<HeldChange<E>>> {
     return this.#rows.replace(stored, held);
+  }
+
+  /** Where the held event of `eventId` is (or will be) stored. */
+  static rowOf(eventId: string): { partitionKey: TableKey; rowKey: TableKey } {
+    const [partitionKey, rowKey] = keysOf(eventId);
+    return { partitionKey, rowKey };
   }
 
   release(stored: StoredDocument<HeldChange<E>>): Promise<void> {

@@ -4,6 +4,7 @@ import type { RuleSubject } from '../../domain/rules/ruleSubject';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { mapConcurrently } from '../../concurrently';
 import { HR_ACTOR } from '../hrEvents/employeeChange';
+import { audited } from '../audit/auditedChange';
 
 /**
  * Directory users as the rules must see them: with the attributes HR events gave them ahead of the directory
@@ -21,11 +22,10 @@ export async function withAttributeOverrides(deps: EntitlementDeps, users: reado
       const own = stored.get(user.id.toLowerCase())!;
       let overrides: AttributeOverrides | undefined = own.value;
       if (settledBy(overrides, user, now).changed) {
-        const written = await deps.overrides.change(user.id, (current) => (current ? settledBy(current, user, now) : { next: undefined, changed: false }), own);
-        if (written) {
-          overrides = written.after;
-          await deps.audit.record({ actorId: HR_ACTOR, action: 'settleUserAttributes', entityType: 'user', entityId: user.id.toLowerCase(), before: written.before ?? null, after: written.after ?? null });
-        }
+        const written = await deps.overrides.change(user.id, (current) => (current ? settledBy(current, user, now) : { next: undefined, changed: false }), own, (change, probe, write) =>
+          audited(deps, { actorId: HR_ACTOR, action: 'settleUserAttributes', entityType: 'user', entityId: user.id.toLowerCase(), before: change.before ?? null, after: change.after ?? null }, probe, write),
+        );
+        if (written) overrides = written.after;
       }
       const active = activeOverrides(overrides, now);
       return [user.id, active.size === 0 ? user : { ...user, attributeOverrides: active }];

@@ -4,6 +4,7 @@ import { durationMillis } from '../../domain/policies/durations';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { AccessPackageSubject, PendingRemoval } from '../../domain/subjects/accessPackageSubject';
 import type { StoredDocument } from '../../store/documentTable';
+import { audited, shownIn } from '../audit/auditedChange';
 import type { DueItem, ExternalUserKind } from '../../store/dueWork';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { getSettings } from '../entitlements/settings';
@@ -57,6 +58,7 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string): Pr
   if (!subject || !removal || !isGovernedGuest(subject.value, targetId)) return;
   if (removal.blockedDateTime) {
     await deps.directory.setAccountEnabled(targetId, true);
+    // A change in the directory only, none of our tables: nothing stored to lose its event. The save below is audited.
     await record(deps, 'unblockExternalUser', subject.value, { ...subject.value, accountEnabled: true });
   }
   await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
@@ -97,14 +99,15 @@ async function holdsAnotherAssignment(deps: EntitlementDeps, objectId: string, e
   return claims.some((c) => c.value.assignmentId !== null && c.value.assignmentId !== exceptId);
 }
 
-async function save(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, changed: AccessPackageSubject, action: ExternalUserAction) {
-  const saved = await deps.subjects.replace(stored, changed);
-  await record(deps, action, stored.value, changed);
-  return saved;
+/** The subject's new state, with its event written ahead (auditedChange.ts): a stop after the write leaves it to the sweep. */
+function save(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, changed: AccessPackageSubject, action: ExternalUserAction) {
+  return audited(deps, entryOf(action, stored.value, changed), shownIn('accessPackageSubjects', stored, 'changed'), () => deps.subjects.replace(stored, changed));
 }
 
+const entryOf = (action: ExternalUserAction, before: AccessPackageSubject, after: unknown) => ({ actorId: SYSTEM_ACTOR, action, entityType: 'accessPackageSubject', entityId: before.id, before, after });
+
 function record(deps: EntitlementDeps, action: ExternalUserAction, before: AccessPackageSubject, after: unknown) {
-  return deps.audit.record({ actorId: SYSTEM_ACTOR, action, entityType: 'accessPackageSubject', entityId: before.id, before, after });
+  return deps.audit.record(entryOf(action, before, after));
 }
 
 async function schedule(deps: EntitlementDeps, kind: ExternalUserKind, at: string, subjectId: string, removalId: string): Promise<void> {

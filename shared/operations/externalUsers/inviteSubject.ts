@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { AccessPackageSubject } from '../../domain/subjects/accessPackageSubject';
 import { DomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
+import { audited, shownIn } from '../audit/auditedChange';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import type { ExternalUserAction } from './activities';
 
@@ -71,8 +72,7 @@ async function invite(deps: EntitlementDeps, stored: StoredDocument<AccessPackag
   } catch (error) {
     if (error instanceof DirectoryError && error.kind === 'permanent') {
       // Nothing was made: the next request for them starts from the address again.
-      await deps.subjects.replace(stored, { ...subject, invitation: null });
-      await record(deps, 'inviteExternalUser', subject, { ...subject, invitation: null, refused: error.message });
+      await save(deps, stored, { ...subject, invitation: null }, 'inviteExternalUser', { refused: error.message });
     }
     throw error;
   }
@@ -88,8 +88,7 @@ async function bind(deps: EntitlementDeps, stored: StoredDocument<AccessPackageS
     subjectLifecycle: invited ? 'governed' : 'notGoverned',
     invitation: invited && stored.value.invitation ? { ...stored.value.invitation, state: 'invited', invitedDateTime: now } : stored.value.invitation,
   };
-  await deps.subjects.replace(stored, bound);
-  await record(deps, action, stored.value, bound);
+  await save(deps, stored, bound, action);
   return { user, governed: invited };
 }
 
@@ -99,6 +98,11 @@ async function subjectNamed(deps: EntitlementDeps, subjectId: string): Promise<S
   return stored;
 }
 
-function record(deps: EntitlementDeps, action: ExternalUserAction, before: AccessPackageSubject, after: unknown) {
-  return deps.audit.record({ actorId: SYSTEM_ACTOR, action, entityType: 'accessPackageSubject', entityId: before.id, before, after });
+/**
+ * The subject's new state, with its event (the state, and `noted` beside it) written ahead (auditedChange.ts): a
+ * process stopped after the write leaves the event to the expiration sweep.
+ */
+function save(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, changed: AccessPackageSubject, action: ExternalUserAction, noted: object = {}) {
+  const entry = { actorId: SYSTEM_ACTOR, action, entityType: 'accessPackageSubject', entityId: stored.value.id, before: stored.value, after: { ...changed, ...noted } };
+  return audited(deps, entry, shownIn('accessPackageSubjects', stored, 'changed'), () => deps.subjects.replace(stored, changed));
 }

@@ -8,6 +8,7 @@ import type { ItemOutcome } from '../lifecycle/sweepDueWork';
 import { applyEmployeeChange, type EmployeeChangeOutcome } from './applyEmployeeChange';
 import { HR_ACTOR } from './employeeChange';
 import { runWorkflowsForHrEvent } from '../workflows/hrEventWorkflows';
+import { audited, shownIn, UNCHANGED } from '../audit/auditedChange';
 
 /**
  * Applies a stored event: its effect on access (applyEmployeeChange), then (the one place for what follows an
@@ -24,15 +25,16 @@ export async function applyStoredHrEvent(deps: EntitlementDeps, stored: StoredDo
     await runWorkflowsForHrEvent(deps, { eventId, eventType, occurredAt, effectiveAt, userId: outcome.userId, attributes: employee.attributes });
   }
   const state = outcome.status;
-  if (!(await markDone(deps, stored, state, outcome))) return;
-  await deps.audit.record({
+  const entry = {
     actorId: HR_ACTOR,
     action: AUDIT_ACTIONS[state],
     entityType: 'hrEvent',
     entityId: record.event.eventId,
     before: { state: record.state, deliveryId: record.deliveryId },
     after: { state, deliveryId: record.deliveryId, eventType: record.event.eventType, outcome },
-  });
+  };
+  // The event records the record's new state: written ahead, so a stop after the mark leaves it to the sweep.
+  await audited(deps, entry, { ...shownIn('hrEvents', stored, 'changed'), was: record }, async () => ((await markDone(deps, stored, state, outcome)) ? undefined : UNCHANGED));
 }
 
 const AUDIT_ACTIONS: Record<EmployeeChangeOutcome['status'], string> = { applied: 'applyHrEvent', held: 'holdHrEvent', failed: 'hrEventFailed' };
@@ -58,7 +60,10 @@ export async function applyDueHrEvent(deps: EntitlementDeps, eventId: string): P
 /** Whether an event takes effect now (it has no effectiveAt, or that has come). */
 export const isDue = (event: HrEvent, now: DateTime): boolean => event.effectiveAt === undefined || DateTime.fromISO(event.effectiveAt) <= now;
 
-/** Audits an attempt that failed; the event stays pending, and its due item retries it. */
+/**
+ * Audits an attempt that failed; the event stays pending, and its due item retries it. It records no stored change
+ * (the record is left as it was), so there is nothing to write it ahead of.
+ */
 export async function recordFailure(deps: EntitlementDeps, record: HrEventRecord, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
   await deps.audit.record({

@@ -1,6 +1,7 @@
 import type { DirectoryPort, DirectoryUser } from '../../directory/directoryPort';
 import { withChange, takesEffectAt, type AttributeValue } from '../../domain/hrEvents/attributeOverrides';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { audited } from '../audit/auditedChange';
 import { automaticPolicies } from '../autoAssignment/automaticPolicies';
 import { makeChanges, planChanges } from '../autoAssignment/evaluateAutoAssignments';
 import { HR_ACTOR, type EmployeeChange, type EmployeeChangeOutcome, type EmployeeKey } from './employeeChange';
@@ -34,10 +35,12 @@ export function overriddenAttributes(event: EmployeeChange): Record<string, Attr
 export async function applyToUser(deps: EntitlementDeps, event: EmployeeChange, user: DirectoryUser): Promise<EmployeeChangeOutcome> {
   const userId = user.id.toLowerCase();
   const change = { eventId: event.eventId, occurredAt: event.occurredAt, effectiveAt: event.effectiveAt, attributes: overriddenAttributes(event) };
-  const written = await deps.overrides.change(userId, (current) => withChange(current, userId, change, deps.clock.now()));
-  if (written) {
-    await deps.audit.record({ actorId: HR_ACTOR, action: 'overrideUserAttributes', entityType: 'user', entityId: userId, before: written.before ?? null, after: { ...written.after, eventId: event.eventId } });
-  }
+  await deps.overrides.change(
+    userId,
+    (current) => withChange(current, userId, change, deps.clock.now()),
+    undefined,
+    (written, probe, write) => audited(deps, { actorId: HR_ACTOR, action: 'overrideUserAttributes', entityType: 'user', entityId: userId, before: written.before ?? null, after: { ...written.after, eventId: event.eventId } }, probe, write),
+  );
   const policies = await automaticPolicies(deps);
   const plan = await planChanges(deps, policies, [user], 'these');
   const { counts } = await makeChanges(plan, Date.now() + CHANGE_BUDGET_MS);

@@ -1,6 +1,8 @@
 import { Duration, type DateTime } from 'luxon';
 import { takesEffectAt } from '../../domain/hrEvents/attributeOverrides';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
+import { HeldChangeStore } from '../../store/heldChangeStore';
+import { audited, shownIn } from '../audit/auditedChange';
 import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import type { ItemOutcome } from '../lifecycle/sweepDueWork';
 import { describeKey, HR_ACTOR, type EmployeeChange, type EmployeeChangeOutcome } from './employeeChange';
@@ -27,9 +29,11 @@ export async function holdEmployeeChange(deps: EntitlementDeps, event: EmployeeC
   const now = deps.clock.now();
   if (now >= holdDeadline(event)) return { status: 'failed', reason: `No user has ${describeKey(event.employee)}, ${HOLD_LIMIT.toISO()} after the event took effect.` };
   const retryAt = retryTime(now, 0);
-  await deps.heldChanges.hold(event.eventId, { event, heldDateTime: nowIso(deps), attempts: 0 });
-  await deps.due.schedule({ kind: 'heldEmployeeChange', dueDateTime: retryAt, entityId: event.eventId, detail: '0' });
-  await deps.audit.record({ actorId: HR_ACTOR, action: 'holdEmployeeChange', entityType: 'hrEvent', entityId: event.eventId, before: null, after: { reason: `No user has ${describeKey(event.employee)} yet`, retryAt } });
+  const entry = { actorId: HR_ACTOR, action: 'holdEmployeeChange', entityType: 'hrEvent', entityId: event.eventId, before: null, after: { reason: `No user has ${describeKey(event.employee)} yet`, retryAt } };
+  await audited(deps, entry, shownIn('heldEmployeeChanges', HeldChangeStore.rowOf(event.eventId), 'present'), async () => {
+    await deps.heldChanges.hold(event.eventId, { event, heldDateTime: nowIso(deps), attempts: 0 });
+    await deps.due.schedule({ kind: 'heldEmployeeChange', dueDateTime: retryAt, entityId: event.eventId, detail: '0' });
+  });
   return { status: 'held', retryAt };
 }
 
@@ -46,14 +50,14 @@ export async function retryHeldEmployeeChange(deps: EntitlementDeps, item: DueIt
   const now = deps.clock.now();
   if (user) {
     const outcome = await applyToUser(deps, event, user);
-    await deps.heldChanges.release(stored);
-    await deps.audit.record({ actorId: HR_ACTOR, action: 'applyHeldEmployeeChange', entityType: 'hrEvent', entityId: event.eventId, before: stored.value, after: outcome });
+    const entry = { actorId: HR_ACTOR, action: 'applyHeldEmployeeChange', entityType: 'hrEvent', entityId: event.eventId, before: stored.value, after: outcome };
+    await audited(deps, entry, shownIn('heldEmployeeChanges', stored, 'absent'), () => deps.heldChanges.release(stored));
     return 'processed';
   }
   if (now >= holdDeadline(event)) {
-    await deps.heldChanges.release(stored);
     const outcome: EmployeeChangeOutcome = { status: 'failed', reason: `No user has ${describeKey(event.employee)}, ${HOLD_LIMIT.toISO()} after the event took effect.` };
-    await deps.audit.record({ actorId: HR_ACTOR, action: 'employeeChangeFailed', entityType: 'hrEvent', entityId: event.eventId, before: stored.value, after: outcome });
+    const entry = { actorId: HR_ACTOR, action: 'employeeChangeFailed', entityType: 'hrEvent', entityId: event.eventId, before: stored.value, after: outcome };
+    await audited(deps, entry, shownIn('heldEmployeeChanges', stored, 'absent'), () => deps.heldChanges.release(stored));
     return 'processed';
   }
   const attempts = stored.value.attempts + 1;

@@ -107,6 +107,8 @@ async function change(deps: EntitlementDeps, role: DirectoryRole, action: 'add' 
   const changed = outcomes.filter((o) => o.outcome === 'changed').map((o) => o.userId);
   await recordInLedger(deps, role, action, outcomes);
   if (changed.length > 0) {
+    // The change is the directory's (Graph), not in our tables: nothing stored to lose its event. The ledger only
+    // follows the directory, and a stop before this leaves drift the next compare finds and repairs (and audits).
     await deps.audit.record({ actorId: SYSTEM_ACTOR, action: `reconcile.${action}`, entityType: 'resourceRole', entityId: roleKey(role), before: null, after: { role, userIds: changed } });
   }
   return outcomes;

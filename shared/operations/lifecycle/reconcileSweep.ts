@@ -56,6 +56,7 @@ export async function reconcile(deps: EntitlementDeps, options: SweepOptions): P
     const result: ReconcileResult = { redelivery: pass.result, ...drift.counts };
     if (result.added + result.removed > 0 || result.redelivery.processed > 0) {
       await lease.hold();
+      // A summary of changes audited on their own (deliveries, repairs): it records no stored change to lose.
       await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'reconcileSweep', entityType: 'sweep', entityId: 'reconcileSweep', before: null, after: result });
     }
     return { checkpoint: JSON.stringify({ minute: pass.checkpoint, lastRole: drift.lastRole }), result };

@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { StoredDocument } from '../../store/documentTable';
 import { minuteOf, type DueItem, type DueWorkStore } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { audited, shownIn } from '../audit/auditedChange';
 import { HeldLease, SweepLeaseLost } from './sweepLease';
 import { workWithinBudget } from './workWithinBudget';
 
@@ -98,7 +99,7 @@ export async function withSweepLease<T>(
  * work, or now's.
  */
 export async function processDueItems<K extends string>(
-  deps: Pick<EntitlementDeps, 'audit'>,
+  deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>,
   index: DueWorkStore<K>,
   handle: (item: DueItem<K>) => Promise<ItemOutcome>,
   range: { from: string | null; now: DateTime; deadline: number; lease: HeldLease },
@@ -111,7 +112,7 @@ export async function processDueItems<K extends string>(
  * starts from, as processDueItems does.
  */
 export async function processItems<K extends string>(
-  deps: Pick<EntitlementDeps, 'audit'>,
+  deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>,
   index: DueWorkStore<K>,
   items: readonly StoredDocument<DueItem<K>>[],
   handle: (item: DueItem<K>) => Promise<ItemOutcome>,
@@ -151,7 +152,7 @@ export function nextCheckpoint(now: DateTime, unfinished: readonly StoredDocumen
  * sweep's checkpoint back, and waits in `parkedWork` (counted by the health check) for an operator.
  */
 async function parkedAfterFailure<K extends string>(
-  deps: Pick<EntitlementDeps, 'audit'>,
+  deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>,
   index: DueWorkStore<K>,
   item: StoredDocument<DueItem<K>>,
   error: unknown,
@@ -162,7 +163,7 @@ async function parkedAfterFailure<K extends string>(
   const counted = await index.failed(item, message);
   const overdueMs = range.now.toMillis() - DateTime.fromISO(item.value.dueDateTime).toMillis();
   if ((counted.value.attempts ?? 0) < MAX_ITEM_ATTEMPTS || overdueMs < PARK_AFTER_MS) return false;
-  const parked = await index.park(counted, range.now);
-  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'parkDueWork', entityType: 'dueWork', entityId: item.value.entityId, before: item.value, after: parked });
+  const entry = { actorId: SYSTEM_ACTOR, action: 'parkDueWork', entityType: 'dueWork', entityId: item.value.entityId, before: item.value, after: index.parkedOf(counted, range.now) };
+  await audited(deps, entry, shownIn('parkedWork', index.parkedRow(counted), 'present'), () => index.park(counted, range.now));
   return true;
 }

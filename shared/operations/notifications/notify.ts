@@ -25,6 +25,7 @@ export async function notify(deps: EntitlementDeps, about: { packageId: string; 
     if (to.length > 0) await deps.mailDirectory.sendMail({ to, subject: notification.subject, text: notification.text });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    // A mail not sent changes none of our tables: the event is all there is, nothing to write it ahead of.
     await deps.audit
       .record({ actorId: SYSTEM_ACTOR, action: 'notificationFailed', entityType: 'notification', entityId: about.packageId, before: null, after: { to: notification?.toUserIds ?? [], subject: notification?.subject ?? null, reason } })
       .catch(() => undefined);

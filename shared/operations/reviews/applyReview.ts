@@ -2,6 +2,7 @@ import { audited, shownIn } from '../audit/auditedChange';
 import { mapConcurrently } from '../../concurrently';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import { removesAccess, type ApplyResult, type ReviewDecision, type ReviewInstance } from '../../domain/reviews/accessReview';
+import type { AuditEntry } from '../../store/auditLog';
 import type { StoredDocument } from '../../store/documentTable';
 import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { carryOut, systemRemovalOf } from '../requests/systemRequests';
@@ -38,32 +39,45 @@ export async function applyReview(deps: EntitlementDeps, stored: StoredDocument<
     const round = pending.slice(i, i + ITEMS_PER_ROUND);
     const results = await mapConcurrently(round, (item) => applyItem(deps, instance, item.value, active, actorId));
     const at = nowIso(deps);
-    await deps.reviews.decisions.together(
-      round.map((item, index) => deps.reviews.decisions.replacement(item, { ...item.value, applyResult: results[index]!, appliedById: actorId, appliedDateTime: at })),
-    );
+    const write = () =>
+      deps.reviews.decisions.together(
+        round.map((item, index) => deps.reviews.decisions.replacement(item, { ...item.value, applyResult: results[index]!.result, appliedById: actorId, appliedDateTime: at })),
+      );
+    // Each item's event records its decision applied, which shows in its row: all are written ahead of the round's
+    // one transaction, and appended after it.
+    const events = round.flatMap((item, index) => {
+      const entry = results[index]!.entry;
+      return entry ? [{ entry, probe: shownIn('accessReviews', item, 'changed') }] : [];
+    });
+    await events.reduce<() => Promise<unknown>>((change, { entry, probe }) => () => audited(deps, entry, probe, change), write)();
   }
   const applied: ReviewInstance = { ...instance, status: 'Applied', appliedDateTime: nowIso(deps) };
-  const written = await deps.reviews.instances.replace(stored, applied);
-  await deps.audit.record({ actorId, action: 'applyAccessReview', entityType: 'accessReviewInstance', entityId: instance.id, before: instance, after: { ...applied, itemsApplied: pending.length } });
-  return written;
+  const entry = { actorId, action: 'applyAccessReview', entityType: 'accessReviewInstance', entityId: instance.id, before: instance, after: { ...applied, itemsApplied: pending.length } };
+  return audited(deps, entry, shownIn('accessReviews', stored, 'changed'), () => deps.reviews.instances.replace(stored, applied));
 }
 
-async function applyItem(deps: EntitlementDeps, instance: ReviewInstance, item: ReviewDecision, active: ReadonlySet<string>, actorId: string): Promise<ApplyResult> {
-  if (!active.has(item.assignmentId)) return 'AppliedSuccessfullyButObjectNotFound';
-  if (!removesAccess(item, instance.settings)) return 'AppliedSuccessfully';
+/** An item's result, and the event that records it (none when it kept access, or its assignment had gone). */
+interface AppliedItem {
+  result: ApplyResult;
+  entry?: AuditEntry;
+}
+
+async function applyItem(deps: EntitlementDeps, instance: ReviewInstance, item: ReviewDecision, active: ReadonlySet<string>, actorId: string): Promise<AppliedItem> {
+  if (!active.has(item.assignmentId)) return { result: 'AppliedSuccessfullyButObjectNotFound' };
+  if (!removesAccess(item, instance.settings)) return { result: 'AppliedSuccessfully' };
   const assignment = await deps.grants.assignmentOf(item.principalId, item.assignmentId);
-  if (!assignment || assignment.value.state === 'expired') return 'AppliedSuccessfullyButObjectNotFound';
+  if (!assignment || assignment.value.state === 'expired') return { result: 'AppliedSuccessfullyButObjectNotFound' };
   const a = assignment.value;
   const why = item.decision === 'Deny' ? 'denied' : `not reviewed (expirationBehavior ${instance.settings.expirationBehavior})`;
+  // The removal's own request is audited in its target's partition (auditOutbox.ts); these events record the decision.
   try {
     await carryOut(
       deps,
       systemRemovalOf(deps, a, `Access review ${instance.id} of assignment policy ${instance.policyId}: ${why}.`),
     );
   } catch (error) {
-    await deps.audit.record({ actorId, action: 'applyReviewDecision.failed', entityType: 'accessReviewDecision', entityId: item.id, before: item, after: { reason: error instanceof Error ? error.message : String(error) } });
-    return 'AppliedWithUnknownFailure';
+    const entry = { actorId, action: 'applyReviewDecision.failed', entityType: 'accessReviewDecision', entityId: item.id, before: item, after: { reason: error instanceof Error ? error.message : String(error) } };
+    return { result: 'AppliedWithUnknownFailure', entry };
   }
-  await deps.audit.record({ actorId, action: 'applyReviewDecision', entityType: 'accessReviewDecision', entityId: item.id, before: item, after: { instanceId: instance.id, assignmentId: a.id, removed: true, why } });
-  return 'AppliedSuccessfully';
+  return { result: 'AppliedSuccessfully', entry: { actorId, action: 'applyReviewDecision', entityType: 'accessReviewDecision', entityId: item.id, before: item, after: { instanceId: instance.id, assignmentId: a.id, removed: true, why } } };
 }

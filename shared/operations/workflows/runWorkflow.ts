@@ -2,6 +2,7 @@ import { DomainError } from '../../domain/errors';
 import { summarizeRun, userStatus, type ExecutionType, type TaskProcessingResult, type UserProcessingResult, type WorkflowRun } from '../../domain/workflows/results';
 import type { Workflow } from '../../domain/workflows/workflow';
 import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
+import { audited, shownIn } from '../audit/auditedChange';
 import { runTask } from './workflowTasks';
 import type { ScopedUser } from './workflowScope';
 
@@ -82,15 +83,16 @@ export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, sub
     results.push(result);
   }
   const finished = summarizeRun(run, results, nowIso(deps));
-  await deps.workflows.runs.replace(stored, finished);
-  await deps.audit.record({
+  const entry = {
     actorId: options.actorId,
     action: AUDIT_ACTION[options.type],
     entityType: 'workflow',
     entityId: workflow.id,
     before: null,
     after: { runId, workflowVersion: workflow.version, reason: options.reason, users: results.map((r) => ({ id: r.subjectId, processingStatus: r.processingStatus })) },
-  });
+  };
+  // The run's summary is the change the event records: it shows once the run no longer reads as started.
+  await audited(deps, entry, { ...shownIn('workflowRuns', stored, 'changed'), was: stored.value }, () => deps.workflows.runs.replace(stored, finished));
   return finished;
 }
 
