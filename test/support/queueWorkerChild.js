@@ -7,4 +7,4 @@ const settings = { batchSize: 1, newBatchThreshold: 0, maxDequeueCount: 5, visib
 new QueueRunner('hangingFunction', queueName, async (payload) => {
   process.stdout.write(`holding ${JSON.stringify(payload)}\n`);
   await new Promise(() => undefined);
-}, { connectionString, settings, log: () => undefined, holdMs }).start();
+}, { connection: connectionString, settings, log: () => undefined, holdMs }).start();
