@@ -5,6 +5,7 @@ import type { ArchiveDeps } from '../../shared/operations/archive/archiveDeps';
 import { ArchiveContainer } from '../../shared/store/archiveContainer';
 import { blobServiceClient } from '../../shared/store/storageConnection';
 import { AuditLog } from '../../shared/store/auditLog';
+import { DueWorkStore, type ExpirationKind } from '../../shared/store/dueWork';
 import { GrantStore } from '../../shared/store/grantStore';
 import { SweepStates } from '../../shared/store/sweepStates';
 import type { Tables } from '../../shared/store/tables';
@@ -65,6 +66,7 @@ export function archiveWorld(settings: { retentionDays?: number; maxFileBytes?: 
     sweeps: new SweepStates(tables),
     clock,
     grants: new GrantStore(tables),
+    due: new DueWorkStore<ExpirationKind>(tables, 'dueWork'),
     archive: { container, signingKey: key, settleSeconds: 120, retentionDays: settings.retentionDays ?? 0, maxFileBytes: settings.maxFileBytes ?? 4096 },
   };
   return {

@@ -7,6 +7,7 @@ import { MAX_FILE_BYTES, type ArchiveDeps } from '../../shared/operations/archiv
 import { ArchiveContainer } from '../../shared/store/archiveContainer';
 import { AuditLog, type AuditEvent } from '../../shared/store/auditLog';
 import { DocumentTable, writeDocumentsTogether } from '../../shared/store/documentTable';
+import { DueWorkStore, type ExpirationKind } from '../../shared/store/dueWork';
 import { GrantStore } from '../../shared/store/grantStore';
 import { SweepStates } from '../../shared/store/sweepStates';
 import { Tables } from '../../shared/store/tables';
@@ -94,6 +95,7 @@ export async function archiveScenario(): Promise<ArchiveBenchRow[]> {
       sweeps: new SweepStates(tables),
       clock,
       grants: new GrantStore(tables),
+      due: new DueWorkStore<ExpirationKind>(tables, 'dueWork'),
       archive: { container, signingKey: key, settleSeconds: 120, retentionDays: 0, maxFileBytes: MAX_FILE_BYTES },
     };
     // A first run before any event: the one-time search for the oldest event, and the chain's first digest.

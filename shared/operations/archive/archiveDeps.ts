@@ -16,7 +16,7 @@ export interface ArchiveSettings {
 }
 
 /** What the archive run reads and writes. */
-export type ArchiveDeps = Pick<EntitlementDeps, 'audit' | 'sweeps' | 'clock' | 'grants'> & { archive: ArchiveSettings };
+export type ArchiveDeps = Pick<EntitlementDeps, 'audit' | 'sweeps' | 'clock' | 'grants' | 'due'> & { archive: ArchiveSettings };
 
 /** 4 MiB: an hour of a busy tenant splits into a few files, and a run holds one file's bytes at a time. */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;

@@ -1,3 +1,4 @@
+import { audited, shownIn, UNCHANGED } from '../audit/auditedChange';
 import { DateTime } from 'luxon';
 import { windowAt, type ArchiveWindow } from '../../domain/archive/archiveLayout';
 import { isDomainError } from '../../domain/errors';
@@ -102,13 +103,17 @@ async function removeRequest(deps: ArchiveDeps, archived: AssignmentRequest, hol
   const stored = await deps.grants.findRequest(archived.id);
   if (!stored || JSON.stringify(stored.value) !== JSON.stringify(archived)) return false;
   await hold();
-  try {
-    await deps.grants.requests.delete(stored);
-  } catch (error) {
-    if (isDomainError(error) && error.code === 'concurrencyConflict') return false;
-    throw error;
-  }
+  const entry = { actorId: SYSTEM_ACTOR, action: 'deleteRequest', entityType: 'assignmentRequest', entityId: archived.id, before: archived, after: null };
+  const removed = await audited(deps, entry, shownIn('accessGrants', stored, 'absent'), async () => {
+    try {
+      await deps.grants.requests.delete(stored);
+      return true;
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'concurrencyConflict') return UNCHANGED;
+      throw error;
+    }
+  });
+  if (removed === UNCHANGED) return false;
   await deps.grants.unindexRequest(archived);
-  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'deleteRequest', entityType: 'assignmentRequest', entityId: archived.id, before: archived, after: null });
   return true;
 }
