@@ -1,4 +1,3 @@
-import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DateTime } from 'luxon';
 import { buildDeps } from '../../shared/composition';
@@ -11,6 +10,7 @@ import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../too
 import { QueueRunner } from '../../tools/local-host/queueRunner';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, groupMembers, groupPackage } from '../support/packageWorld';
+import { rowsUnder } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
 /**
@@ -122,25 +122,19 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 /** Every row under the prefix, its table named without the prefix, ETag and Timestamp left out, ids made at run time as `<id>`. */
 async function normalizedRows(prefix: string): Promise<string[]> {
-  const connectionString = testStorageConnectionString();
-  const service = TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: true });
   const rows: string[] = [];
-  for await (const table of service.listTables()) {
-    if (!table.name?.startsWith(prefix)) continue;
-    const client = TableClient.fromConnectionString(connectionString, table.name, { allowInsecureConnection: true });
-    for await (const row of client.listEntities()) {
-      const { etag: _etag, timestamp: _timestamp, ...rest } = row as Record<string, unknown>;
-      const name = table.name.slice(prefix.length);
-      // An audit event's keys follow from the wall clock and its id, and its sequence from the process that wrote it.
-      if (name === 'auditEvents') {
-        const { sequence: _sequence, ...event } = JSON.parse(String(rest.part0)) as Record<string, unknown>;
-        Object.assign(rest, { part0: JSON.stringify(event), partitionKey: '<time>', rowKey: '<time>' });
-      }
-      let text = `${name} ${JSON.stringify(rest, Object.keys(rest).sort())}`.replace(UUID, (id) => (SEED_IDS.has(id.toLowerCase()) ? id : '<id>'));
-      // Audit events carry the wall clock's time (the log's own clock), not the test's.
-      if (name === 'auditEvents') text = text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, '<wall time>');
-      rows.push(text);
+  for await (const { table, row } of rowsUnder(prefix)) {
+    const { etag: _etag, timestamp: _timestamp, ...rest } = row;
+    const name = table.slice(prefix.length);
+    // An audit event's keys follow from the wall clock and its id, and its sequence from the process that wrote it.
+    if (name === 'auditEvents') {
+      const { sequence: _sequence, ...event } = JSON.parse(String(rest.part0)) as Record<string, unknown>;
+      Object.assign(rest, { part0: JSON.stringify(event), partitionKey: '<time>', rowKey: '<time>' });
     }
+    let text = `${name} ${JSON.stringify(rest, Object.keys(rest).sort())}`.replace(UUID, (id) => (SEED_IDS.has(id.toLowerCase()) ? id : '<id>'));
+    // Audit events carry the wall clock's time (the log's own clock), not the test's.
+    if (name === 'auditEvents') text = text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, '<wall time>');
+    rows.push(text);
   }
   return rows.sort();
 }

@@ -1,15 +1,20 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { testStorageConnectionString } from './testStorage';
 
-/** Every row of every table under `prefix`, with its ETag: equal snapshots mean nothing was written. */
-export async function storageSnapshot(prefix: string): Promise<string> {
+/** Every row of every table under `prefix`, with the table's full name. */
+export async function* rowsUnder(prefix: string): AsyncGenerator<{ table: string; row: Record<string, unknown> & { partitionKey?: string; rowKey?: string; etag: string } }> {
   const connectionString = testStorageConnectionString();
   const service = TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: true });
-  const rows: string[] = [];
   for await (const table of service.listTables()) {
     if (!table.name?.startsWith(prefix)) continue;
     const client = TableClient.fromConnectionString(connectionString, table.name, { allowInsecureConnection: true });
-    for await (const row of client.listEntities()) rows.push(`${table.name}/${row.partitionKey}/${row.rowKey}/${row.etag}`);
+    for await (const row of client.listEntities()) yield { table: table.name, row };
   }
+}
+
+/** Every row of every table under `prefix`, with its ETag: equal snapshots mean nothing was written. */
+export async function storageSnapshot(prefix: string): Promise<string> {
+  const rows: string[] = [];
+  for await (const { table, row } of rowsUnder(prefix)) rows.push(`${table}/${row.partitionKey}/${row.rowKey}/${row.etag}`);
   return rows.sort().join('\n');
 }

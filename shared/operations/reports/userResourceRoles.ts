@@ -1,16 +1,13 @@
 import type { Caller } from '../../auth/caller';
-import { sees } from '../../auth/callerAccess';
 import { mapConcurrently } from '../../concurrently';
 import type { ResourceRoleScope } from '../../domain/entitlements';
-import { GrantStore } from '../../store/grantStore';
-import { rowKeysUnder } from '../../store/odataFilter';
 import { tableKey } from '../../store/tableKeys';
 import { isActive } from '../assignments/directoryRoles';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { packagesById } from './packagesById';
 import type { Cell, Report } from './report';
 import { reportScope } from './reportScope';
-import { reportedUserId } from './userAccessPackages';
+import { reportedUserId, userAssignmentsPage } from './userAssignments';
 
 export const RESOURCE_ROLE_COLUMNS = ['resourceOriginId', 'resourceDisplayName', 'roleDisplayName', 'accessPackageId', 'accessPackageDisplayName', 'assignmentId'] as const;
 export type ResourceRoleColumn = (typeof RESOURCE_ROLE_COLUMNS)[number];
@@ -27,8 +24,8 @@ export async function userResourceRolesReport(deps: EntitlementDeps, caller: Cal
   return {
     columns: RESOURCE_ROLE_COLUMNS,
     async page(cursor, size) {
-      const page = await deps.grants.assignments.page({ partitionKey: GrantStore.targetKey(target), filter: rowKeysUnder('assignment'), pageSize: size, continuationToken: cursor?.assignments });
-      const assignments = page.items.map((d) => d.value).filter((a) => isActive(a) && sees(visibility, a.catalogId));
+      const page = await userAssignmentsPage(deps, target, visibility, size, cursor);
+      const assignments = page.assignments.filter(isActive);
       const packageIds = [...new Set(assignments.map((a) => a.accessPackageId))];
       const [packages, roleScopes] = await Promise.all([
         packagesById(deps, packageIds),
@@ -48,7 +45,7 @@ export async function userResourceRolesReport(deps: EntitlementDeps, caller: Cal
           }),
         ),
       );
-      return { rows, ...(page.continuationToken ? { cursor: { assignments: page.continuationToken } } : {}) };
+      return { rows, ...(page.cursor ? { cursor: page.cursor } : {}) };
     },
   };
 }
