@@ -26,10 +26,13 @@ export function systemRequest(deps: EntitlementDeps, fields: SystemRequestFields
   };
 }
 
-/** The system's removal of one assignment, its justification saying why (an expiry, a review's decision). */
-export function systemRemovalOf(deps: EntitlementDeps, assignment: Assignment, justification: string): AssignmentRequest {
+/**
+ * The system's removal of one assignment, its justification saying why (an expiry, a review's decision); a workflow
+ * task removes as an administrator would (`adminRemove`), on the workflow's authority.
+ */
+export function systemRemovalOf(deps: EntitlementDeps, assignment: Assignment, justification: string, requestType: 'systemRemove' | 'adminRemove' = 'systemRemove'): AssignmentRequest {
   return systemRequest(deps, {
-    requestType: 'systemRemove',
+    requestType,
     justification,
     schedule: assignment.schedule,
     accessPackageId: assignment.accessPackageId,

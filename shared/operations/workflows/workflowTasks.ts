@@ -20,7 +20,7 @@ import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { cancelOpenRequest, isOpen } from '../requests/requestActions';
 import { checkSeparationOfDuties } from '../requests/separationOfDuties';
-import { carryOut, carryOutClaimed, systemRequest } from '../requests/systemRequests';
+import { carryOut, carryOutClaimed, systemRemovalOf, systemRequest } from '../requests/systemRequests';
 import type { ScopedUser } from './workflowScope';
 
 /** What a task works on: the user, and the workflow it belongs to (named in the requests it makes). */
@@ -104,19 +104,7 @@ async function removeAssignments({ deps, workflow, user }: TaskContext, which: (
   const held = (await deps.grants.assignmentsOf(user.id)).map((d) => d.value).filter((a) => a.state !== 'expired' && which(a));
   for (const assignment of held) {
     try {
-      await carryOut(
-        deps,
-        systemRequest(deps, {
-          requestType: 'adminRemove',
-          justification: justification(workflow),
-          schedule: assignment.schedule,
-          accessPackageId: assignment.accessPackageId,
-          assignmentPolicyId: assignment.assignmentPolicyId,
-          catalogId: assignment.catalogId,
-          targetId: assignment.targetId,
-          assignmentId: assignment.id,
-        }),
-      );
+      await carryOut(deps, systemRemovalOf(deps, assignment, justification(workflow), 'adminRemove'));
     } catch (error) {
       // Ended meanwhile (expiry, an administrator): nothing left to do.
       if (!(isDomainError(error) && error.code === 'invalidRequest')) throw error;
