@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Access } from './pages/Access';
+import { ApprovalHistory } from './pages/ApprovalHistory';
 import { Approvals } from './pages/Approvals';
+import { ExpiredAccess } from './pages/ExpiredAccess';
 import { PackagePage } from './pages/PackagePage';
 import { Packages } from './pages/Packages';
 import { Requests } from './pages/Requests';
@@ -27,7 +29,15 @@ const NAV = [
   { path: '/reviews', label: 'Access reviews' },
 ];
 
-const TITLES: Record<string, string> = { '/': 'Access packages', '/requests': 'Request history', '/access': 'Active access', '/approvals': 'Approvals', '/reviews': 'Access reviews' };
+const TITLES: Record<string, string> = {
+  '/': 'Access packages',
+  '/requests': 'Request history',
+  '/access': 'Active access',
+  '/approvals': 'Approvals',
+  '/approvals/history': 'Approval history',
+  '/access/expired': 'Expired access',
+  '/reviews': 'Access reviews',
+};
 
 export function App({ settings }: { settings: PortalSettings }) {
   const route = useRoute();
@@ -49,7 +59,9 @@ export function App({ settings }: { settings: PortalSettings }) {
   if (packageId) page = <PackagePage id={decodeURIComponent(packageId)} />;
   else if (route === '/requests') page = <Requests />;
   else if (route === '/access') page = <Access />;
+  else if (route === '/access/expired') page = <ExpiredAccess />;
   else if (route === '/approvals') page = <Approvals />;
+  else if (route === '/approvals/history') page = <ApprovalHistory />;
   else if (route === '/reviews') page = <Reviews />;
   else page = <Packages />;
   return (
@@ -59,7 +71,7 @@ export function App({ settings }: { settings: PortalSettings }) {
           <ul>
             {NAV.map((item) => (
               <li key={item.path}>
-                <a href={`#${item.path}`} aria-current={route === item.path ? 'page' : undefined}>
+                <a href={`#${item.path}`} aria-current={route === item.path ? 'page' : item.path !== '/' && route.startsWith(`${item.path}/`) ? 'true' : undefined}>
                   {item.label}
                 </a>
               </li>
