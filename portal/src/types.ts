@@ -94,3 +94,16 @@ export interface Approval {
   id: string;
   stages: ApprovalStage[];
 }
+
+/** One of the signed-in person's direct reports (`/api/myAccess/directReports`). */
+export interface DirectReport {
+  id: string;
+  displayName: string | null;
+  userPrincipalName: string | null;
+  mail: string | null;
+}
+
+/** A package the person's peers hold (`/api/myAccess/suggestedAccessPackages`). */
+export interface SuggestedPackage extends AccessPackage {
+  peersWithAccess: number;
+}
