@@ -40,7 +40,7 @@ export function ExpiredAccess() {
                     </dl>
                     {a.accessPackage && (
                       <div class="actions">
-                        <a class="button" href={`#/access-packages/${a.accessPackage.id}`} aria-label={`Request ${name} again`}>
+                        <a class="button" href={`#/access-packages/${a.accessPackage.id}`} aria-label={`Request again: ${name}`}>
                           Request again
                         </a>
                       </div>
