@@ -189,6 +189,18 @@ describe('a request on behalf of a direct report (policy onBehalfRequestors)', (
     expect(await storageSnapshot(prefix)).toBe(before);
   });
 
+  it("the package's link opens for a manager whom only a request on behalf lets ask for it, and for nobody else", async () => {
+    const { packageId } = await packageWith('Only for Alex', {
+      allowedTargetScope: 'specificDirectoryUsers',
+      specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.singleUser', userId: ALEX }],
+      ...managerMay,
+    });
+    expect((await ok(PRADEEP, 'POST', `${EM}/accessPackages/${packageId}/getApplicablePolicyRequirements`, {})).value).toEqual([]);
+    expect((await ok(PRADEEP, 'GET', `${EM}/accessPackages/${packageId}`)).displayName).toBe('Only for Alex');
+    expect((await ok(PRADEEP, 'POST', `${EM}/accessPackages/${packageId}/getApplicablePolicyRequirements`, { subject: { objectId: ALEX } })).value).toHaveLength(1);
+    expect((await call(LYNNE, 'GET', `${EM}/accessPackages/${packageId}`)).status).toBe(403);
+  });
+
   it('a subject that is not an object id, or an unknown property, is a 400 naming it', async () => {
     const { packageId } = await packageWith('Bad subject', managerMay);
     const before = await storageSnapshot(prefix);
