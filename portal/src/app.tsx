@@ -1,11 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Access } from './pages/Access';
+import { ApprovalHistory } from './pages/ApprovalHistory';
 import { Approvals } from './pages/Approvals';
+import { ExpiredAccess } from './pages/ExpiredAccess';
 import { PackagePage } from './pages/PackagePage';
 import { Packages } from './pages/Packages';
 import { Requests } from './pages/Requests';
 import { Reviews } from './pages/Reviews';
 import { SignIn } from './pages/SignIn';
+import { SuggestedPackages } from './pages/SuggestedPackages';
 import type { PortalSettings } from './settings';
 
 /** Hash routes, so a package link (`#/access-packages/{id}`) works under any host path. */
@@ -19,15 +22,25 @@ function useRoute(): string {
   return hash.replace(/^#/, '') || '/';
 }
 
+/** The sections, each with the routes of its other views (shown as tabs on its pages). */
 const NAV = [
-  { path: '/', label: 'Access packages' },
-  { path: '/requests', label: 'Request history' },
-  { path: '/access', label: 'Active access' },
-  { path: '/approvals', label: 'Approvals' },
-  { path: '/reviews', label: 'Access reviews' },
+  { path: '/', label: 'Access packages', views: ['/suggested'] },
+  { path: '/requests', label: 'Request history', views: [] },
+  { path: '/access', label: 'Active access', views: ['/access/expired'] },
+  { path: '/approvals', label: 'Approvals', views: ['/approvals/history'] },
+  { path: '/reviews', label: 'Access reviews', views: [] },
 ];
 
-const TITLES: Record<string, string> = { '/': 'Access packages', '/requests': 'Request history', '/access': 'Active access', '/approvals': 'Approvals', '/reviews': 'Access reviews' };
+const TITLES: Record<string, string> = {
+  '/': 'Access packages',
+  '/requests': 'Request history',
+  '/access': 'Active access',
+  '/approvals': 'Approvals',
+  '/approvals/history': 'Approval history',
+  '/access/expired': 'Expired access',
+  '/suggested': 'Suggested access packages',
+  '/reviews': 'Access reviews',
+};
 
 export function App({ settings }: { settings: PortalSettings }) {
   const route = useRoute();
@@ -49,7 +62,10 @@ export function App({ settings }: { settings: PortalSettings }) {
   if (packageId) page = <PackagePage id={decodeURIComponent(packageId)} />;
   else if (route === '/requests') page = <Requests />;
   else if (route === '/access') page = <Access />;
+  else if (route === '/access/expired') page = <ExpiredAccess />;
+  else if (route === '/suggested') page = <SuggestedPackages />;
   else if (route === '/approvals') page = <Approvals />;
+  else if (route === '/approvals/history') page = <ApprovalHistory />;
   else if (route === '/reviews') page = <Reviews />;
   else page = <Packages />;
   return (
@@ -59,7 +75,7 @@ export function App({ settings }: { settings: PortalSettings }) {
           <ul>
             {NAV.map((item) => (
               <li key={item.path}>
-                <a href={`#${item.path}`} aria-current={route === item.path ? 'page' : undefined}>
+                <a href={`#${item.path}`} aria-current={route === item.path ? 'page' : item.views.includes(route) ? 'true' : undefined}>
                   {item.label}
                 </a>
               </li>

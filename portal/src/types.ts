@@ -36,7 +36,8 @@ export interface Requirements {
 export interface Answer {
   value: string;
   displayValue?: string;
-  answeredQuestion: { id: string };
+  /** The question, as its policy asks it; only its id when the question has gone since. */
+  answeredQuestion: { id: string; text?: string };
 }
 
 export interface Subject {
@@ -64,6 +65,7 @@ export interface Assignment {
   id: string;
   state: string;
   status: string;
+  expiredDateTime?: string | null;
   schedule: { startDateTime: string | null; expiration: Expiration | null };
   accessPackage?: AccessPackage | null;
   assignmentPolicy?: {
@@ -81,11 +83,27 @@ export interface ApprovalStage {
   status: string;
   assignedToMe: boolean;
   justification: string;
-  reviewedBy: { displayName?: string | null } | null;
+  reviewedBy: { id?: string; displayName?: string | null } | null;
   reviewedDateTime: string | null;
+  /** When the stage is denied if nobody decides it, and when it escalates (instance annotations, approvalStages.ts). */
+  '@portcullis.expirationDateTime'?: string;
+  '@portcullis.escalationDateTime'?: string;
 }
 
 export interface Approval {
   id: string;
   stages: ApprovalStage[];
+}
+
+/** One of the signed-in person's direct reports (`/api/myAccess/directReports`). */
+export interface DirectReport {
+  id: string;
+  displayName: string | null;
+  userPrincipalName: string | null;
+  mail: string | null;
+}
+
+/** A package the person's peers hold (`/api/myAccess/suggestedAccessPackages`). */
+export interface SuggestedPackage extends AccessPackage {
+  peersWithAccess: number;
 }

@@ -142,6 +142,8 @@ export interface DirectoryPort {
   /** The user an address belongs to (their `mail` or one of their `otherMails`, any letter case); `undefined` when none. */
   findUserByEmail(email: string): Promise<DirectoryUser | undefined>;
   getUserSponsorIds(userId: string): Promise<string[]>;
+  /** The users whose manager the user is (Graph's `directReports`), with their names; other kinds of object are left out. */
+  getDirectReports(userId: string): Promise<Array<{ id: string } & UserNames>>;
   /**
    * Each user's names and last interactive sign-in, from Graph's `signInActivity` (null where none is recorded);
    * users the directory does not have (gone, or an id that cannot be one) are left out. Many users at once, for reviews.

@@ -119,6 +119,14 @@ export class GraphDirectory implements DirectoryPort {
     return this.#allIds(`/users/${readable('objectId', 'user id', userId)}/sponsors?$select=id`);
   }
 
+  async getDirectReports(userId: string): Promise<Array<{ id: string } & UserNames>> {
+    type Report = { '@odata.type'?: string; id: string; displayName?: string | null; userPrincipalName?: string | null; mail?: string | null };
+    const reports = await this.#all<Report>(`/users/${readable('objectId', 'user id', userId)}/directReports?$select=id,displayName,userPrincipalName,mail`);
+    return reports
+      .filter((r) => r['@odata.type'] === undefined || r['@odata.type'] === '#microsoft.graph.user')
+      .map((r) => ({ id: r.id, displayName: r.displayName ?? null, userPrincipalName: r.userPrincipalName ?? null, mail: r.mail ?? null }));
+  }
+
   async listUsers(page?: string): Promise<DirectoryPage<DirectoryUser>> {
     const path = page ? this.graph.linkPath(page) : `/users?$select=${USER_SELECT}&${MANAGER}&$top=999`;
     const users = await this.graph.get<Collection<GraphUser>>(path);

@@ -25,13 +25,13 @@ export interface GrantPointer {
   targetId: string;
 }
 
-type IndexKind = 'locator' | 'packageAssignee' | 'approver' | 'requestor';
+type IndexKind = 'locator' | 'packageAssignee' | 'approver' | 'requestor' | 'decider';
 
 /**
  * Requests, assignments and claims, kept together in their target's partition of `accessGrants`, so that what
  * must change together (a request with its claim; an approved request with its new assignment) is written in
  * one transaction. `grantIndex` finds them by id (locators), by package (assignees), by approver (pending
- * decisions) and by the administrator who made them: each pointer is written before what it points to and
+ * decisions), by the approvers who decided them (an approver's history) and by the administrator who made them: each pointer is written before what it points to and
  * removed after, so nothing is ever there without the way to find it; a stale pointer is skipped on read.
  */
 export class GrantStore {
@@ -153,6 +153,19 @@ export class GrantStore {
     return this.#requestsPointedBy('approver', approverId);
   }
 
+  /**
+   * Requests this approver decided a stage of. The pointer is written before the decision is saved, so a decision
+   * that lost its race leaves a pointer to a request someone else decided: callers check `reviewedBy`.
+   */
+  requestsDecidedBy(approverId: string): Promise<StoredDocument<AssignmentRequest>[]> {
+    return this.#requestsPointedBy('decider', approverId);
+  }
+
+  /** Puts a request in an approver's history; before their decision is saved (see requestsDecidedBy). */
+  indexDecision(request: AssignmentRequest, approverId: string): Promise<void> {
+    return this.#point('decider', approverId, { id: request.id, targetId: request.targetId });
+  }
+
   /** Requests this user made for others (their own requests are in their own partition). */
   requestsMadeForOthersBy(requestorId: string): Promise<StoredDocument<AssignmentRequest>[]> {
     return this.#requestsPointedBy('requestor', requestorId);
@@ -168,7 +181,7 @@ export class GrantStore {
 
   /**
    * Points a request's pointers at the partition it was refiled under (an invited subject's request moving to
-   * their object id): the locator, and the requestor's list of requests made for others.
+   * their object id): the locator, the requestor's list of requests made for others, and its deciders' histories.
    */
   async relocateRequest(request: AssignmentRequest): Promise<void> {
     const pointer = { id: request.id, targetId: request.targetId };
@@ -176,6 +189,7 @@ export class GrantStore {
     if (request.requestorId !== request.targetId && request.requestorId !== SYSTEM_ACTOR) {
       await this.#index.together([this.#index.upsertion(indexKey('requestor', request.requestorId), tableKey(request.id), pointer)]);
     }
+    await mapConcurrently(decidersOf(request), (approverId) => this.#index.together([this.#index.upsertion(indexKey('decider', approverId), tableKey(request.id), pointer)]));
   }
 
   async indexAssignment(assignment: Assignment): Promise<void> {
@@ -200,6 +214,7 @@ export class GrantStore {
   /** Forgets a deleted request's pointers (after the request is gone). */
   async unindexRequest(request: AssignmentRequest): Promise<void> {
     await this.#unpoint('requestor', request.requestorId, request.id);
+    await mapConcurrently(decidersOf(request), (approverId) => this.#unpoint('decider', approverId, request.id));
     await this.#unpoint('locator', request.id, request.id);
   }
 
@@ -235,6 +250,9 @@ export class GrantStore {
 }
 
 const indexKey = (kind: IndexKind, ownerId: string): TableKey => tableKey(kind, ownerId);
+
+/** The approvers who decided a stage of the request, each once. */
+const decidersOf = (request: AssignmentRequest): string[] => [...new Set((request.approval?.stages ?? []).flatMap((s) => (s.reviewedBy ? [s.reviewedBy.id] : [])))];
 
 /** What an administrator's list is narrowed by (each an equality); the stored columns written with every document. */
 export interface ListedBy {

@@ -60,6 +60,8 @@ const ROUTES = [
   { method: 'GET', path: '/api/reports/users/{id}/resourceRoles' },
   { method: 'GET', path: '/api/reports/separationOfDutiesViolations' },
   { method: 'GET', path: '/api/reports/requests' },
+  { method: 'GET', path: '/api/myAccess/directReports' },
+  { method: 'GET', path: '/api/myAccess/suggestedAccessPackages' },
   // Signed by the HR system, never by a principal: every caller here, the administrator too, gets 401.
   { method: 'POST', path: '/api/hr/events' },
 ];

@@ -734,6 +734,10 @@ const ROWS: Row[] = [
   { name: 'GET reports/users/{id}/resourceRoles', method: 'GET', path: () => `/api/reports/users/${HANNAH}/resourceRoles`, ok: 200, allowed: READ_AUDIT_ANY },
   { name: 'GET reports/separationOfDutiesViolations', method: 'GET', path: () => '/api/reports/separationOfDutiesViolations', ok: 200, allowed: READ_AUDIT_ANY },
   { name: 'GET reports/requests', method: 'GET', path: () => '/api/reports/requests?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', ok: 200, allowed: READ_AUDIT_ANY },
+
+  // What My Access shows beside Graph's API: self-service reads, for people and not for applications.
+  { name: 'GET myAccess/directReports', method: 'GET', path: () => '/api/myAccess/directReports', ok: 200, allowed: PEOPLE },
+  { name: 'GET myAccess/suggestedAccessPackages', method: 'GET', path: () => '/api/myAccess/suggestedAccessPackages', ok: 200, allowed: PEOPLE },
 ];
 
 beforeAll(async () => {

@@ -198,6 +198,12 @@ describe('My Access in headless Chromium', () => {
     await expect(card.textContent()).resolves.toEqual(expect.stringContaining('I cover the northern accounts'));
     await expect(card.textContent()).resolves.toEqual(expect.stringContaining('EMEA North'));
     await expect(card.textContent()).resolves.toEqual(expect.stringContaining('East'));
+    // Each answer under its question, and when the stage expires (the policy's P7D from its start).
+    await expect(card.locator('dt:text-is("Which region do you cover?") + dd').textContent()).resolves.toBe('EMEA North');
+    await expect(card.locator('dt:text-is("Which team?") + dd').textContent()).resolves.toBe('East');
+    const expires = await card.locator('dt:text-is("Expires") + dd').textContent();
+    const inAWeek = await page.evaluate(() => new Date(Date.now() + 7 * 86_400_000).toLocaleString(undefined, { dateStyle: 'medium' }));
+    expect(expires).toContain(inAWeek);
     await checkPage('approvals');
     await card.getByLabel('Reason').fill('Confirmed with the sales lead');
     await card.getByRole('button', { name: "Approve Alex Wilber's request for Sales reports" }).click();
@@ -376,6 +382,80 @@ describe('My Access in headless Chromium', () => {
     await open(GUEST, '/access');
     await page.getByRole('listitem').filter({ hasText: 'Partner extranet' }).waitFor();
     await checkPage('external-user-access');
+  });
+
+  it("the approver's History shows what they decided: the decision, by whom, when and why", async () => {
+    await open(PRADEEP, '/approvals/history');
+    const approved = page.getByRole('listitem').filter({ hasText: 'Alex Wilber requested Sales reports' });
+    await expect(approved.textContent()).resolves.toEqual(expect.stringContaining('Approved by Pradeep Gupta'));
+    await expect(approved.textContent()).resolves.toEqual(expect.stringContaining('Confirmed with the sales lead'));
+    await expect(approved.locator('dt:text-is("Which region do you cover?") + dd').textContent()).resolves.toBe('EMEA North');
+    const denied = page.getByRole('listitem').filter({ hasText: 'Alex Wilber requested Travel booking' }).filter({ hasText: 'Denied by Pradeep Gupta' });
+    await expect(denied.first().textContent()).resolves.toEqual(expect.stringContaining('Use the video call instead'));
+    // The three approved at once are there too; what still waits is not.
+    await expect(page.getByRole('listitem').filter({ hasText: 'requested Travel booking' }).filter({ hasText: 'Approved by Pradeep Gupta' }).count()).resolves.toBe(3);
+    await expect(page.getByRole('listitem').filter({ hasText: 'Johanna Lorenz requested Sales reports' }).count()).resolves.toBe(0);
+    await checkPage('approval-history');
+  });
+
+  it('a manager requests a package for a direct report; the request is the report\'s, made by the manager', async () => {
+    const team = await created(ADMIN, `${EM}/accessPackages`, { displayName: 'Team onboarding', description: 'Starter kit for new team members', catalog: { id: ids.catalog } });
+    await created(ADMIN, `${EM}/assignmentPolicies`, {
+      displayName: 'Managers request for their teams',
+      allowedTargetScope: 'allMemberUsers',
+      expiration: { type: 'afterDuration', duration: 'P30D' },
+      requestorSettings: { ...SELF_SERVICE, enableOnBehalfRequestorsToAddAccess: true, onBehalfRequestors: [{ '@odata.type': '#microsoft.graph.targetManager', managerLevel: 1 }] },
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, isRequestorJustificationRequired: true, stages: [] },
+      accessPackage: { id: team },
+    });
+    await open(PRADEEP, `/access-packages/${team}`);
+    await page.getByLabel('Request for', { exact: true }).selectOption({ label: 'Alex Wilber (direct report)' });
+    await page.getByLabel('Business justification (required)').fill('Alex joins the onboarding squad');
+    await checkPage('request-for-direct-report');
+    await page.getByRole('button', { name: 'Submit request' }).click();
+    await page.waitForSelector('text=Your request for Team onboarding for Alex Wilber was submitted.');
+    const request = (await requestsOf(ALEX.id)).find((r) => r.accessPackage.id === team);
+    expect(request).toMatchObject({ requestType: 'userAdd', justification: 'Alex joins the onboarding squad' });
+    const { json } = await api<{ requestor: { objectId: string } }>(ADMIN, 'GET', `${EM}/assignmentRequests/${request!.id}?$expand=requestor`);
+    expect(json.requestor.objectId).toBe(PRADEEP.id);
+    expect((await requestsOf(PRADEEP.id)).some((r) => r.accessPackage.id === team)).toBe(false);
+  });
+
+  it('the Expired view lists access that ended, with a link to request it again', async () => {
+    const old = await created(ADMIN, `${EM}/accessPackages`, { displayName: 'Old project', description: 'The project that ended', catalog: { id: ids.catalog } });
+    const policy = await created(ADMIN, `${EM}/assignmentPolicies`, {
+      displayName: 'Old project members',
+      allowedTargetScope: 'allMemberUsers',
+      expiration: { type: 'afterDuration', duration: 'P30D' },
+      requestorSettings: SELF_SERVICE,
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      accessPackage: { id: old },
+    });
+    await created(ADMIN, `${EM}/assignmentRequests`, { requestType: 'adminAdd', assignment: { targetId: ALEX.id, accessPackageId: old, assignmentPolicyId: policy } });
+    type Assigned = { id: string; state: string; accessPackage: { id: string } };
+    const assignments = async () => (await api<{ value: Assigned[] }>(ALEX.id, 'GET', `${EM}/assignments/filterByCurrentUser(on='target')?$expand=accessPackage`)).json.value.filter((a) => a.accessPackage.id === old);
+    const [assignment] = await assignments();
+    await created(ADMIN, `${EM}/assignmentRequests`, { requestType: 'adminRemove', assignment: { id: assignment!.id } });
+    expect(await waitUntil(async () => (await assignments()).every((a) => a.state === 'expired'), 10_000)).toBe(true);
+
+    await open(ALEX, '/access/expired');
+    const card = page.getByRole('listitem').filter({ hasText: 'Old project' });
+    await expect(card.textContent()).resolves.toEqual(expect.stringContaining('Ended'));
+    await checkPage('expired-access');
+    await card.getByRole('link', { name: 'Request again: Old project' }).click();
+    await page.waitForSelector('h1:text("Old project")');
+    await page.waitForSelector('h2:text("Request access")');
+  });
+
+  it('the Suggested view offers what a peer (same manager) holds and the requestor may request', async () => {
+    // Johanna, who shares Alex's manager, holds Travel booking (approved at once above); Alex does not.
+    await open(ALEX, '/suggested');
+    const card = page.getByRole('listitem').filter({ hasText: 'Travel booking' });
+    await expect(card.textContent()).resolves.toEqual(expect.stringContaining('1 of your peers has it.'));
+    await expect(page.getByRole('link', { name: 'Lab preview' }).count()).resolves.toBe(0);
+    await checkPage('suggested');
+    await card.getByRole('link', { name: 'Travel booking' }).click();
+    await page.waitForSelector('h1:text("Travel booking")');
   });
 
   it('works on a narrow screen in the dark theme, with nothing serious for axe', async () => {

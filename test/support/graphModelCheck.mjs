@@ -18,7 +18,9 @@ function modelFactory(type) {
   return create;
 }
 
-const isAnnotation = (key) => key.startsWith('@odata.') || key.includes('@odata.');
+// OData's own annotations, and Portcullis's instance annotations for what Graph's types have no property for
+// (approvalStages.ts DUE_ANNOTATIONS): Graph clients pass over instance annotations they do not know.
+const isAnnotation = (key) => key.startsWith('@odata.') || key.includes('@odata.') || key.startsWith('@portcullis.');
 
 /** Properties the model did not know: kiota keeps them in each parsed object's additionalData. */
 function unmodelled(parsed, path, found) {

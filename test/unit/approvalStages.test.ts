@@ -6,11 +6,13 @@ import {
   approvalView,
   currentStage,
   decideStage,
+  DUE_ANNOTATIONS,
   expireStage,
   isPendingFor,
   newApproval,
   type StageDecision,
   startStage,
+  stageDueTimes,
   stageView,
 } from '../../shared/domain/requests/approvalStages';
 import type { Approval, AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
@@ -348,5 +350,32 @@ describe('the Graph view of a stage', () => {
         },
       ],
     });
+  });
+});
+
+describe('stageDueTimes: when a stage in progress is denied or escalated if nobody decides it', () => {
+  const escalating = (): ApprovalStage => ({ ...policyStage(), durationBeforeAutomaticDenial: 'P7D', isEscalationEnabled: true, durationBeforeEscalation: 'PT36H' });
+  const withSettings = (stages: ApprovalStage[]): Approval => ({ ...pendingRequest(stages, ['approver']).approval!, settings: stages });
+
+  it('adds the automatic denial and, while escalation is on and pending, the escalation to the stage start', () => {
+    const approval = withSettings([escalating()]);
+    expect(stageDueTimes(approval.stages[0]!, approval)).toEqual({
+      [DUE_ANNOTATIONS.expiration]: '2026-03-08T09:00:00.000Z',
+      [DUE_ANNOTATIONS.escalation]: '2026-03-02T21:00:00.000Z',
+    });
+    const escalated = addEscalationApprovers(approval, 0, ['boss']).approval;
+    expect(stageDueTimes(escalated.stages[0]!, { ...escalated, settings: approval.settings })).toEqual({ [DUE_ANNOTATIONS.expiration]: '2026-03-08T09:00:00.000Z' });
+  });
+
+  it('gives nothing for a stage no longer in progress, nor for a request stored without its stage settings', () => {
+    const approval = withSettings([policyStage()]);
+    const expired = expireStage(approval, 0, LATER);
+    expect(stageDueTimes(expired.stages[0]!, { ...expired, settings: approval.settings })).toEqual({});
+    expect(stageDueTimes(approval.stages[0]!, { stages: approval.stages })).toEqual({});
+  });
+
+  it('shows in the approval view, beside the Graph properties', () => {
+    const approval = withSettings([policyStage()]);
+    expect(approvalView('request-1', approval, 'approver').stages[0]).toMatchObject({ status: 'InProgress', assignedToMe: true, [DUE_ANNOTATIONS.expiration]: '2026-03-15T09:00:00.000Z' });
   });
 });

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { Empty, ErrorMessage, Loaded, Notice } from '../components';
+import { AccessTabs, Empty, ErrorMessage, Loaded, Notice } from '../components';
 import { describeEnd, describeState, formatDate } from '../format';
 import { EM, graph, graphAll } from '../graph';
 import type { Assignment } from '../types';
@@ -41,6 +41,7 @@ export function Access() {
   return (
     <section aria-labelledby="access-title">
       <h1 id="access-title">Active access</h1>
+      <AccessTabs current="/access" />
       {message && (message.kind === 'ok' ? <Notice>{message.text}</Notice> : <ErrorMessage message={message.text} />)}
       <Loaded load={load} what="your access">
         {(assignments) =>

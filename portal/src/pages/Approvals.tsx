@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { Empty, ErrorMessage, Loaded, Notice } from '../components';
+import { AnswerFacts, ApprovalTabs, Empty, ErrorMessage, Loaded, Notice } from '../components';
 import { describeEnd, formatDate } from '../format';
 import { EM, graph, graphAll } from '../graph';
 import type { Approval, ApprovalStage, AssignmentRequest } from '../types';
@@ -58,6 +58,7 @@ export function Approvals() {
   return (
     <section aria-labelledby="approvals-title">
       <h1 id="approvals-title">Approvals</h1>
+      <ApprovalTabs current="/approvals" />
       {messages.map((m, i) => (m.kind === 'ok' ? <Notice key={i}>{m.text}</Notice> : <ErrorMessage key={i} message={m.text} />))}
       <Loaded load={load} what="requests waiting for you">
         {(pending) => {
@@ -114,18 +115,21 @@ export function Approvals() {
                         <dd>{p.stage.displayName ?? `Stage ${p.stageNumber}`}</dd>
                         <dt>Submitted</dt>
                         <dd>{formatDate(r.createdDateTime)}</dd>
+                        <dt>Expires</dt>
+                        <dd>{formatDate(p.stage['@portcullis.expirationDateTime'])}</dd>
+                        {p.stage['@portcullis.escalationDateTime'] && (
+                          <>
+                            <dt>Escalates</dt>
+                            <dd>{formatDate(p.stage['@portcullis.escalationDateTime'])}</dd>
+                          </>
+                        )}
                         <dt>Access asked for</dt>
                         <dd>
                           From {formatDate(r.schedule?.startDateTime)} · {describeEnd(r.schedule?.expiration)}
                         </dd>
                         <dt>Justification</dt>
                         <dd>{r.justification || '—'}</dd>
-                        {r.answers.map((a) => (
-                          <>
-                            <dt>Answer</dt>
-                            <dd>{a.displayValue ?? a.value}</dd>
-                          </>
-                        ))}
+                        <AnswerFacts answers={r.answers} />
                       </dl>
                       <label for={reasonId}>Reason</label>
                       <textarea id={reasonId} rows={2} value={reasons[r.id] ?? ''} onInput={(e) => setReasons({ ...reasons, [r.id]: e.currentTarget.value })} />

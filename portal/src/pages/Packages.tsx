@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { Empty, Loaded } from '../components';
+import { Empty, Loaded, PackageTabs } from '../components';
 import { EM, graphAll } from '../graph';
 import type { AccessPackage } from '../types';
 import { useLoad } from '../useLoad';
@@ -12,6 +12,7 @@ export function Packages() {
     <section aria-labelledby="packages-title">
       <h1 id="packages-title">Access packages</h1>
       <p class="lead">Request access to what you need for your work.</p>
+      <PackageTabs current="/" />
       <div class="search">
         <label for="package-search">Search access packages</label>
         <input id="package-search" type="search" value={query} placeholder="Name or description" onInput={(e) => setQuery(e.currentTarget.value)} />

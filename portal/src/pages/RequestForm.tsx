@@ -2,7 +2,7 @@ import { useRef, useState } from 'preact/hooks';
 import { ErrorMessage, Notice } from '../components';
 import { describeEnd } from '../format';
 import { EM, graph } from '../graph';
-import type { AccessPackage, AssignmentRequest, Question, Requirements } from '../types';
+import type { AccessPackage, AssignmentRequest, DirectReport, Question, Requirements } from '../types';
 
 type Errors = Record<string, string>;
 
@@ -11,9 +11,10 @@ const isChoice = (q: Question) => q['@odata.type'].endsWith('MultipleChoiceQuest
 /**
  * The request form the package's applicable policies ask for: the policy when several apply, the justification,
  * the questions, and a specific period where the policy allows one. What is required is checked here first, so a
- * request that would be refused is never sent.
+ * request that would be refused is never sent. With `target`, the request is for that direct report (a userAdd
+ * naming them, Graph's create page, Example 9).
  */
-export function RequestForm({ accessPackage, requirements }: { accessPackage: AccessPackage; requirements: Requirements[] }) {
+export function RequestForm({ accessPackage, requirements, target }: { accessPackage: AccessPackage; requirements: Requirements[]; target?: DirectReport | undefined }) {
   const [policyId, setPolicyId] = useState(requirements[0]!.policyId);
   const policy = requirements.find((r) => r.policyId === policyId) ?? requirements[0]!;
   const [justification, setJustification] = useState('');
@@ -54,7 +55,7 @@ export function RequestForm({ accessPackage, requirements }: { accessPackage: Ac
     try {
       const body: Record<string, unknown> = {
         requestType: 'userAdd',
-        assignment: { accessPackageId: accessPackage.id, assignmentPolicyId: policy.policyId },
+        assignment: { accessPackageId: accessPackage.id, assignmentPolicyId: policy.policyId, ...(target ? { targetId: target.id } : {}) },
         ...(justification.trim() ? { justification: justification.trim() } : {}),
         answers: policy.questions
           .filter((q) => answers[q.id]?.trim())
@@ -77,7 +78,8 @@ export function RequestForm({ accessPackage, requirements }: { accessPackage: Ac
   if (sent) {
     return (
       <Notice>
-        Your request for {accessPackage.displayName} was submitted
+        Your request for {accessPackage.displayName}
+        {target ? ` for ${target.displayName ?? 'your direct report'}` : ''} was submitted
         {policy.isApprovalRequiredForAdd ? ' and waits for approval' : ''}. Follow it in <a href="#/requests">Request history</a>.
       </Notice>
     );

@@ -1,7 +1,7 @@
 import { servedListResponse, type ServedPaths } from './servedListing';
 import { DomainError } from '../../domain/errors';
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
-import { approvalView, stageView, type ApprovalStageView } from '../../domain/requests/approvalStages';
+import { approvalView, stageDueTimes, stageView, type ApprovalStageView } from '../../domain/requests/approvalStages';
 import * as assignments from '../../operations/assignments/assignmentQueries';
 import { decideApprovalStage } from '../../operations/requests/approvalFlow';
 import { applicableRequirements } from '../../operations/requests/applicableRequirements';
@@ -11,6 +11,8 @@ import { submitAssignmentRequest } from '../../operations/requests/submitAssignm
 import { submitExternalRequest } from '../../operations/externalUsers/externalRequests';
 import { isExternal } from '../../auth/externalCaller';
 import { accepted, collectionResponse, noContent } from '../graphResponses';
+import { BODY_LIMITS, parseJsonBody, readBounded } from '../requestBody';
+import { isJsonObject } from '../../domain/policies/graphValues';
 import { functionArgument, pathId, requestBody, type ApiCall, type AreaRoute } from './areaRouter';
 import * as can from './capabilities';
 import { catalogOfAssignmentInPath, catalogOfRequestInPath } from './routeCatalogs';
@@ -37,10 +39,19 @@ async function approvalRequest(call: ApiCall): Promise<AssignmentRequest> {
 
 async function stagesOf(call: ApiCall) {
   const request = await approvalRequest(call);
-  return request.approval!.stages.filter((s) => s.status !== 'NotStarted').map((s) => stageView(s, call.caller.objectId));
+  return request.approval!.stages.filter((s) => s.status !== 'NotStarted').map((s) => ({ ...stageView(s, call.caller.objectId), ...stageDueTimes(s, request.approval!) }));
 }
 
 const stageEntityView: EntityView<ApprovalStageView> = { filterView: (s) => ({ ...s }), render: async (_deps, s) => ({ ...s }) };
+
+/** A body that may be left out (Graph's actions without parameters): undefined when empty. */
+async function optionalBody(call: ApiCall): Promise<Record<string, unknown> | undefined> {
+  const bytes = await readBounded(call.request, BODY_LIMITS.bytes);
+  if (bytes.length === 0) return undefined;
+  const parsed = parseJsonBody(bytes, BODY_LIMITS, 'a JSON object');
+  if (!isJsonObject(parsed)) throw new DomainError('invalidRequest', 'The body must be a JSON object.');
+  return parsed;
+}
 
 /** A request from a caller of another tenant is admitted by their connected organization, anyone else's as before. */
 async function submitAnyRequest(call: ApiCall): Promise<AssignmentRequest> {
@@ -106,7 +117,7 @@ export const GRANT_ROUTES: AreaRoute[] = [
     action: 'selfServiceRead',
     handle: async (c) => {
       functionArgument(id(c), 'on', ['approver'] as const);
-      return listResponse(c, `${EM}/accessPackageAssignmentApprovals`, await requests.requestsOfCurrentUser(c.deps, c.caller, 'approver'), approvalEntityView(c.caller.objectId), can.APPROVALS);
+      return listResponse(c, `${EM}/accessPackageAssignmentApprovals`, await requests.approvalsOfCurrentUser(c.deps, c.caller), approvalEntityView(c.caller.objectId), can.APPROVALS);
     },
   },
   {
@@ -150,6 +161,7 @@ export const GRANT_ROUTES: AreaRoute[] = [
     method: 'POST',
     pattern: 'accessPackages/{id}/getApplicablePolicyRequirements',
     action: 'selfServiceRead',
-    handle: async (c) => collectionResponse(c.response, 'Collection(microsoft.graph.accessPackageAssignmentRequestRequirements)', await applicableRequirements(c.deps, c.caller, id(c))),
+    handle: async (c) =>
+      collectionResponse(c.response, 'Collection(microsoft.graph.accessPackageAssignmentRequestRequirements)', await applicableRequirements(c.deps, c.caller, id(c), await optionalBody(c))),
   },
 ];

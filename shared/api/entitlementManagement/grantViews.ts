@@ -79,10 +79,21 @@ function requestFields(r: AssignmentRequest): Json {
   };
 }
 
+/**
+ * The answers with the questions they answer, as Graph shows `answeredQuestion` (text, localizations, choices), so
+ * an approver reads each answer beside its question. The request keeps only the question's id; the text is its
+ * policy's now, and an answer whose question has gone since keeps just the id.
+ */
+async function answersWithQuestions(deps: EntitlementDeps, r: AssignmentRequest): Promise<Json[]> {
+  if (r.answers.length === 0) return [];
+  const questions = (await deps.store.policies.get(r.accessPackageId, r.assignmentPolicyId))?.value.questions ?? [];
+  return r.answers.map((answer) => ({ ...answer, answeredQuestion: questions.find((q) => q.id === answer.answeredQuestion.id) ?? answer.answeredQuestion }));
+}
+
 export const requestView: EntityView<AssignmentRequest> = {
   filterView: (r) => ({ ...requestFields(r), accessPackage: { id: r.accessPackageId }, requestor: { objectId: r.requestorId }, assignment: { id: r.assignmentId } }),
-  render: (deps, r, expand) =>
-    withExpansions(requestFields(r), expand, {
+  render: async (deps, r, expand) =>
+    withExpansions({ ...requestFields(r), answers: await answersWithQuestions(deps, r) }, expand, {
       accessPackage: () => packageOrNull(deps, r.accessPackageId),
       requestor: () => subjectView(deps, r.requestorId),
       assignment: async (item) => {

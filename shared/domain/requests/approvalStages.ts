@@ -3,6 +3,7 @@ import { DomainError } from '../errors';
 import type { ApprovalStage, SubjectSet } from '../policies';
 import { APPROVER_LISTS, approverEntries } from '../policies/approvalSettings';
 import { describeJson } from '../policies/graphValues';
+import { durationMillis } from '../policies/durations';
 import type { Approval, ApprovalStageRecord, AssignmentRequest, ReviewResult } from './assignmentRequest';
 import { MAX_APPROVER_IDS_PER_STAGE, MAX_DISPLAY_NAME_LENGTH, MAX_REQUEST_TEXT_LENGTH, MAX_STORED_TEXT_LENGTH, storedLength } from './requestSize';
 
@@ -158,7 +159,28 @@ export function stageView(stage: ApprovalStageRecord, callerId: string): Approva
 
 /** Graph's approval: its id is the request's; stages not started yet are not shown, as in Entra. */
 export function approvalView(requestId: string, approval: Approval, callerId: string): { id: string; stages: ApprovalStageView[] } {
-  return { id: requestId, stages: approval.stages.filter((s) => s.status !== 'NotStarted').map((s) => stageView(s, callerId)) };
+  return { id: requestId, stages: approval.stages.filter((s) => s.status !== 'NotStarted').map((s) => ({ ...stageView(s, callerId), ...stageDueTimes(s, approval) })) };
+}
+
+/** The instance annotations (OData JSON format §20) that say when an open stage is due; see stageDueTimes. */
+export const DUE_ANNOTATIONS = { expiration: '@portcullis.expirationDateTime', escalation: '@portcullis.escalationDateTime' } as const;
+
+/**
+ * When a stage in progress is due, which Graph's approvalStage has no property for (My Access shows it as
+ * "expires"): its automatic denial, and its escalation while escalation is on and has not happened yet. Sent as
+ * instance annotations, which Graph clients pass over. Computed from the stage's start and the stages the request
+ * was submitted under, as the expiration sweep's due times are (planStage); a request stored before those were kept
+ * with it has none.
+ */
+export function stageDueTimes(stage: ApprovalStageRecord, approval: Approval): Record<string, string> {
+  const settings = approval.settings?.[stage.index];
+  if (stage.status !== 'InProgress' || !settings || !stage.startedDateTime) return {};
+  const started = Date.parse(stage.startedDateTime);
+  const at = (duration: string) => new Date(started + durationMillis(duration)).toISOString();
+  return {
+    [DUE_ANNOTATIONS.expiration]: at(settings.durationBeforeAutomaticDenial),
+    ...(settings.isEscalationEnabled && !stage.escalated ? { [DUE_ANNOTATIONS.escalation]: at(settings.durationBeforeEscalation) } : {}),
+  };
 }
 
 /** Nobody decides on their own access, even when a policy lists them (resolution already leaves them out). */

@@ -93,6 +93,8 @@ export async function decideApprovalStage(deps: EntitlementDeps, caller: Caller,
     before: stored.value,
     after,
   });
+  // The approver's history points at the request before it shows their decision (GrantStore.requestsDecidedBy).
+  await deps.grants.indexDecision(stored.value, caller.objectId);
   let saved: StoredDocument<AssignmentRequest>;
   try {
     if (decision.outcome === 'denied') {

@@ -8,6 +8,7 @@ import { groupsNamedBy, isAllowedTarget, isRequestBased, selfServiceAllows, type
 import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { organizationFacts, organizationOfUser } from '../externalUsers/organizationOfUser';
+import { policiesOpenOnBehalf } from './onBehalfRequestors';
 
 /** The package's policies; callers have found the package already, so it is not read again. */
 async function policiesOf(deps: EntitlementDeps, packageId: string): Promise<StoredPolicy[]> {
@@ -17,6 +18,7 @@ async function policiesOf(deps: EntitlementDeps, packageId: string): Promise<Sto
 /**
  * The policies of a package under which `target` may ask for it themselves: request-based, open to self-service,
  * and admitting the target. Group memberships the policies name are asked of the directory in one go.
+ * `onBehalfBy`: someone else asks for the target, under the policies that let them (onBehalfRequestors.ts).
  */
 export async function applicablePolicies(
   deps: EntitlementDeps,
@@ -24,8 +26,10 @@ export async function applicablePolicies(
   target: DirectoryUser,
   candidates?: StoredPolicy[],
   subject?: AccessPackageSubject,
+  onBehalfBy?: string,
 ): Promise<StoredPolicy[]> {
-  const policies = (candidates ?? (await policiesOf(deps, packageId))).filter((p) => isRequestBased(p) && selfServiceAllows(p, 'userAdd'));
+  const all = candidates ?? (await policiesOf(deps, packageId));
+  const policies = onBehalfBy ? await policiesOpenOnBehalf(deps, onBehalfBy, target, all) : all.filter((p) => isRequestBased(p) && selfServiceAllows(p, 'userAdd'));
   // Rule-based targets are decided by the same evaluator as auto-assignment, with the same compiled rules.
   const rules = new Map(policies.flatMap((p) => {
     const rule = compiledRuleOf(p);
@@ -53,7 +57,7 @@ export async function applicablePolicies(
  */
 export async function choosePolicy(
   deps: EntitlementDeps,
-  request: { packageId: string; policyId: string | null; target: DirectoryUser; subject?: AccessPackageSubject | undefined; requestType: RequestType },
+  request: { packageId: string; policyId: string | null; target: DirectoryUser; subject?: AccessPackageSubject | undefined; requestType: RequestType; onBehalfBy?: string | undefined },
 ): Promise<StoredPolicy> {
   const policies = await policiesOf(deps, request.packageId);
   const named = request.policyId === null ? undefined : policies.find((p) => p.id.toLowerCase() === request.policyId!.toLowerCase());
@@ -65,13 +69,14 @@ export async function choosePolicy(
     if (policies.length === 1) return policies[0]!;
     throw new DomainError('invalidRequest', `Invalid assignment request: assignment.assignmentPolicyId is required: access package '${request.packageId}' has ${policies.length} policies.`);
   }
-  const [chosen] = await applicablePolicies(deps, request.packageId, request.target, named ? [named] : policies, request.subject);
+  const [chosen] = await applicablePolicies(deps, request.packageId, request.target, named ? [named] : policies, request.subject, request.onBehalfBy);
   if (!chosen) {
+    const forWhom = request.onBehalfBy ? ` for user '${request.target.id}'` : '';
     throw new DomainError(
       'forbidden',
       named
-        ? `Policy '${named.id}' does not let you request access package '${request.packageId}'.`
-        : `No policy of access package '${request.packageId}' lets you request it.`,
+        ? `Policy '${named.id}' does not let you request access package '${request.packageId}'${forWhom}.`
+        : `No policy of access package '${request.packageId}' lets you request it${forWhom}.`,
     );
   }
   return chosen;

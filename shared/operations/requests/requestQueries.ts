@@ -66,3 +66,17 @@ export async function requestsOfCurrentUser(deps: EntitlementDeps, caller: Calle
       return (await deps.grants.requestsAwaiting(me)).map((d) => d.value).filter((r) => isPendingFor(r, me));
   }
 }
+
+/**
+ * approval filterByCurrentUser(on='approver'): the approvals the caller is "in the scope of being an approver" of
+ * (Graph's words), that is those waiting for their decision now and those in which they decided a stage, newest
+ * first. Unlike assignmentRequests filterByCurrentUser(on='approver'), which Graph documents as pending only.
+ */
+export async function approvalsOfCurrentUser(deps: EntitlementDeps, caller: Caller): Promise<AssignmentRequest[]> {
+  const me = await ownTargetId(deps, caller);
+  if (me === undefined) return [];
+  const [pending, decided] = await Promise.all([requestsOfCurrentUser(deps, caller, 'approver'), deps.grants.requestsDecidedBy(me)]);
+  const decidedByMe = decided.map((d) => d.value).filter((r) => r.approval?.stages.some((s) => s.reviewedBy !== null && same(s.reviewedBy.id, me)));
+  const unique = new Map([...pending, ...decidedByMe].map((r) => [r.id, r]));
+  return [...unique.values()].sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
+}

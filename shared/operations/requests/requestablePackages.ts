@@ -5,6 +5,8 @@ import { listAssignmentPolicies } from '../entitlements/assignmentPolicies';
 import { findCatalog, listCatalogs } from '../entitlements/catalogs';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { catalogOpenTo, policiesAdmitting, requestorOf } from './requestors';
+import { applicablePolicies } from './choosePolicy';
+import type { StoredPolicy } from '../../store/entitlementStore';
 
 /**
  * accessPackages/filterByCurrentUser(on='allowedRequestor'): the packages the caller may request, as My Access lists
@@ -46,5 +48,24 @@ export async function packageToRequest(deps: EntitlementDeps, caller: Caller, pa
 async function mayRequest(deps: EntitlementDeps, caller: Caller, accessPackage: AccessPackage): Promise<boolean> {
   const requestor = await requestorOf(deps, caller);
   if (requestor.kind === 'unknown' || !catalogOpenTo(requestor, (await findCatalog(deps, accessPackage.catalogId)).value)) return false;
-  return (await policiesAdmitting(deps, requestor, await listAssignmentPolicies(deps, accessPackage.id))).length > 0;
+  const policies = await listAssignmentPolicies(deps, accessPackage.id);
+  if ((await policiesAdmitting(deps, requestor, policies)).length > 0) return true;
+  return requestor.kind === 'directoryUser' && mayRequestForAReport(deps, requestor.user.id, accessPackage.id, policies);
+}
+
+/** How many of a manager's direct reports are tried when only a request on behalf would open a package to them. */
+const REPORTS_TRIED = 20;
+
+/**
+ * Whether the user may request the package for one of their direct reports (a policy lets managers, or them, ask on
+ * behalf), so that its link opens for them although no policy admits them: looked at only when a policy of the
+ * package allows requests on behalf at all, and for their first REPORTS_TRIED reports.
+ */
+async function mayRequestForAReport(deps: EntitlementDeps, userId: string, packageId: string, policies: StoredPolicy[]): Promise<boolean> {
+  if (!policies.some((p) => p.requestorSettings.enableOnBehalfRequestorsToAddAccess)) return false;
+  for (const report of (await deps.directory.getDirectReports(userId)).slice(0, REPORTS_TRIED)) {
+    const user = await deps.directory.getUser(report.id);
+    if (user && (await applicablePolicies(deps, packageId, user, policies, undefined, userId)).length > 0) return true;
+  }
+  return false;
 }

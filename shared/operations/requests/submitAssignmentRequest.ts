@@ -66,8 +66,10 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
     throw new DomainError('forbidden', `Access package '${packageId}' cannot be requested: its catalog is not published.`);
   }
   const { target, subject: named } = await targetOf(deps, caller, input, targetSubject);
+  // A userAdd for someone else: a manager (or another on-behalf requestor) asking for them (Graph's Example 9).
+  const onBehalfBy = !byAdministrator && target.id.toLowerCase() !== caller.objectId.toLowerCase() && !named ? caller.objectId : undefined;
 
-  const policy = await choosePolicy(deps, { packageId, policyId: input.assignment.assignmentPolicyId, target, subject: named?.subject, requestType: input.requestType });
+  const policy = await choosePolicy(deps, { packageId, policyId: input.assignment.assignmentPolicyId, target, subject: named?.subject, requestType: input.requestType, onBehalfBy });
   checkJustification(policy, input.requestType, input.justification);
   const answers = checkAnswers(policy, input.answers);
   const schedule = assignmentSchedule(policy, input.schedule, deps.clock.now(), { byAdministrator });
@@ -110,9 +112,10 @@ async function targetOf(
     if (user) return { target: user, ...(targetSubject ? { subject: { subject, stored: true } } : {}) };
     return { target: guestToBe(subject), subject: { subject, stored: found !== undefined } };
   }
+  // A userAdd naming someone else is a request on their behalf, which the policy decides (choosePolicy).
   const targetId = input.assignment.targetId ?? caller.objectId;
-  if (input.requestType !== 'adminAdd' && targetId.toLowerCase() !== caller.objectId.toLowerCase()) {
-    throw new DomainError('forbidden', 'A userAdd request is for the caller themselves; an administrator assigns others with adminAdd.');
+  if (input.requestType !== 'adminAdd' && targetId.toLowerCase() !== caller.objectId.toLowerCase() && caller.external) {
+    throw new DomainError('forbidden', 'A caller from another organization requests access for themselves only.');
   }
   const target = await deps.directory.getUser(targetId);
   if (!target) throw new DomainError('invalidRequest', `Invalid assignment request: assignment.targetId: user '${targetId}' does not exist in the directory.`);

@@ -46,6 +46,16 @@ function listSponsors(context: RouteContext) {
   return listCollection(context, { entitySet: 'directoryObjects', type: DIRECTORY_OBJECT_TYPE, items });
 }
 
+/** The users whose manager the user is, as Graph's `directReports` (directory objects, users here). */
+function listDirectReports(context: RouteContext) {
+  const user = requireUser(context.directory, context.params.id!);
+  const items = [...context.directory.users()].flatMap((other): CollectionItem[] => {
+    const report = other.managerId === user.properties.id.toLowerCase() ? context.directory.directoryObject(other.properties.id) : undefined;
+    return report ? [directoryObjectItem(report, other.seq)] : [];
+  });
+  return listCollection(context, { entitySet: 'directoryObjects', type: DIRECTORY_OBJECT_TYPE, items });
+}
+
 /** Graph takes at most 20 group ids in one checkMemberGroups call. */
 const CHECK_MEMBER_GROUPS_LIMIT = 20;
 
@@ -64,5 +74,6 @@ export const userRelationshipRoutes: readonly Route[] = [
   route('PUT', '/users/{id}/manager/$ref', setManager),
   route('DELETE', '/users/{id}/manager/$ref', removeManager),
   route('GET', '/users/{id}/sponsors', listSponsors),
+  route('GET', '/users/{id}/directReports', listDirectReports),
   route('POST', '/users/{id}/checkMemberGroups', checkMemberGroups),
 ];
