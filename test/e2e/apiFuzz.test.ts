@@ -292,5 +292,5 @@ describe('API fuzzing', () => {
       }),
       { numRuns: RUNS, seed, endOnFailure: true },
     );
-  }, 60_000 + RUNS * 400);
+  }, 60_000 + RUNS * 800);
 });
