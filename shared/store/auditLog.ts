@@ -7,6 +7,7 @@ import { DocumentTable, type StoredDocument } from './documentTable';
 import { allOf, filter, type ODataFilter } from './odataFilter';
 import { ignoreExisting, ignoreMissing } from './storeErrors';
 import { AuditSequencer, type AuditSequence } from './auditSequence';
+import { newestFirstAcrossShards, type AuditPosition } from './auditShardReads';
 import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
 
@@ -88,8 +89,7 @@ export interface AuditSelection {
   catalogIds?: readonly string[];
 }
 
-/** Where a newest-first read stopped: the last event's position, opaque to callers. */
-export type AuditCursor = string;
+export type { AuditPosition } from './auditShardReads';
 
 /**
  * Partitions (issue 19 item 6). One partition per day took every event of a burst, and a partition serves about
@@ -215,28 +215,21 @@ export class AuditLog {
   }
 
   /**
-   * The events selected, newest first, after `cursor` when given: SHARDS range queries merged, each read a page of
-   * about `pageSize` at a time, so a page of the API costs the same round trips at any size of the table. Answers
-   * each event with the cursor that resumes after it.
+   * The events selected, newest first, from `position` on: SHARDS range queries merged, each reading pages of about
+   * `pageSize` with at most `maxQueriesPerShard` storage queries, so a page of the API costs a bounded number of
+   * round trips at any size of the table, however little the table's filter matches. Answers each event with the
+   * position that resumes after it; ends with undefined at the end of the log, or with the position reached when a
+   * shard ran out of queries (newestFirstAcrossShards).
    */
-  async *newestFirst(selection: AuditSelection, pageSize: number, cursor?: AuditCursor): AsyncGenerator<{ event: AuditEvent; cursor: AuditCursor }> {
-    const readers = shards().map((shard) => this.#events.iterate({ filter: this.#shardRange(shard, selection, cursor), limit: pageSize }));
-    try {
-      // One reader per shard: AUDIT_SHARDS of them, a fixed few.
-      const heads = await mapConcurrently(readers, (r) => r.next(), AUDIT_SHARDS);
-      for (;;) {
-        let newest = -1;
-        heads.forEach((head, i) => {
-          if (!head.done && (newest < 0 || head.value.rowKey < (heads[newest]!.value as StoredDocument<AuditEvent>).rowKey)) newest = i;
-        });
-        if (newest < 0) return;
-        const document = heads[newest]!.value as StoredDocument<AuditEvent>;
-        yield { event: document.value, cursor: document.rowKey };
-        heads[newest] = await readers[newest]!.next();
-      }
-    } finally {
-      await mapConcurrently(readers, (r) => r.return(undefined), AUDIT_SHARDS);
-    }
+  newestFirst(
+    selection: AuditSelection,
+    pageSize: number,
+    maxQueriesPerShard: number,
+    position?: AuditPosition,
+  ): AsyncGenerator<{ event: AuditEvent; position: AuditPosition }, AuditPosition | undefined> {
+    const query = (shard: number, after: string | undefined, continuationToken: string | undefined) =>
+      this.#events.page({ filter: this.#shardRange(shard, selection, after), pageSize, continuationToken });
+    return eventsOf(newestFirstAcrossShards(AUDIT_SHARDS, position, query, maxQueriesPerShard));
   }
 
   /** Deletes events that are kept elsewhere (retention after archiving); an event already gone is no error. */
@@ -282,18 +275,20 @@ export class AuditLog {
     }
   }
 
-  #shardRange(shard: number, selection: AuditSelection, cursor: AuditCursor | undefined): ODataFilter {
-    const newest = tableKey(String(shard), selection.to ? invertedMinute(selection.to.minus({ milliseconds: 1 })) : '0');
+  #shardRange(shard: number, selection: AuditSelection, after: string | undefined): ODataFilter {
+    // The newest partition that can hold a match: the range's end, or the minute of the row to resume after.
+    const newestMinute = [selection.to ? invertedMinute(selection.to.minus({ milliseconds: 1 })) : '0', after === undefined ? '0' : minuteOfRow(after)].sort().at(-1)!;
+    const newest = tableKey(String(shard), newestMinute);
     const oldest = tableKey(String(shard), selection.from ? invertedMinute(selection.from) : '9');
     const partitions = filter`PartitionKey ge ${newest} and PartitionKey le ${oldest}`;
     // `occurredDateTime` is kept beside the document: the ISO strings compare as the times do.
     const from = selection.from && filter`occurredDateTime ge ${selection.from.toUTC().toISO()}`;
     const to = selection.to && filter`occurredDateTime lt ${selection.to.toUTC().toISO()}`;
-    const after = cursor === undefined ? undefined : filter`RowKey gt ${cursor}`;
+    const resume = after === undefined ? undefined : filter`RowKey gt ${after}`;
     const correlation = selection.correlationId === undefined ? undefined : filter`correlationId eq ${selection.correlationId}`;
     const initiator = selection.initiatorId === undefined ? undefined : filter`initiatorId eq ${selection.initiatorId}`;
     const catalogs = selection.catalogIds === undefined ? undefined : anyCatalog(selection.catalogIds);
-    return allOf(partitions, from, to, after, correlation, initiator, catalogs)!;
+    return allOf(partitions, from, to, resume, correlation, initiator, catalogs)!;
   }
 }
 
@@ -314,6 +309,18 @@ function shardOf(id: string): number {
 
 const invertedMinute = (at: DateTime) => String(MAX_MINUTE - Math.floor(at.toMillis() / 60_000)).padStart(8, '0');
 const invertedMillis = (at: DateTime) => String(MAX_MILLIS - at.toMillis()).padStart(13, '0');
+/** The inverted minute of a RowKey's time (`<inverted ms>|<id>`): its partition's, in the same shard. */
+const minuteOfRow = (rowKey: string) => invertedMinute(DateTime.fromMillis(MAX_MILLIS - Number(rowKey.slice(0, 13)), { zone: 'utc' }));
+
+async function* eventsOf(
+  documents: AsyncGenerator<{ document: StoredDocument<AuditEvent>; position: AuditPosition }, AuditPosition | undefined>,
+): AsyncGenerator<{ event: AuditEvent; position: AuditPosition }, AuditPosition | undefined> {
+  for (;;) {
+    const step = await documents.next();
+    if (step.done) return step.value;
+    yield { event: step.value.document.value, position: step.value.position };
+  }
+}
 
 const oldestFirst = (a: AuditEvent, b: AuditEvent) => a.occurredDateTime.localeCompare(b.occurredDateTime) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
