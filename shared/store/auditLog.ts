@@ -31,12 +31,18 @@ export interface AuditEvent {
   catalogId: string | null;
   /** Its place in its writer's sequence (auditSequence.ts); absent on events written before it was kept. */
   sequence?: AuditSequence;
+  /**
+   * Set on an event appended after its own hour had ended (a change written ahead and completed by the sweep, an
+   * outbox repaired): the hour (its start, ISO) during which it was appended, whose digest archives it as a late
+   * event. Its own hour's archive leaves it out, so the event is archived once, whenever its hour is archived.
+   */
+  archiveHour?: string;
 }
 
 export type AuditResult = 'success' | 'failure';
 
 /** An event's content, before its id, time and context are fixed. */
-export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime' | 'correlationId' | 'initiator' | 'result' | 'catalogId' | 'sequence'> & {
+export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime' | 'correlationId' | 'initiator' | 'result' | 'catalogId' | 'sequence' | 'archiveHour'> & {
   result?: AuditResult;
   /** Set when neither the entity (a catalog) nor its before/after (their `catalogId`) says which catalog it is in. */
   catalogId?: string | null;
@@ -108,8 +114,12 @@ export const AUDIT_SHARDS = 8;
 const MAX_MINUTE = 99_999_999;
 const MAX_MILLIS = 9_999_999_999_999;
 
+/** Where a late event is, listed under the hour that archives it (AuditEvent.archiveHour). */
+type LateEventMark = Pick<AuditEvent, 'id' | 'occurredDateTime'>;
+
 export class AuditLog {
   readonly #events: DocumentTable<AuditEvent>;
+  readonly #late: DocumentTable<LateEventMark>;
   #lastTime: DateTime | undefined;
   readonly #sequencer = new AuditSequencer();
 
@@ -123,6 +133,7 @@ export class AuditLog {
       initiatorId: e.initiator?.id ?? e.actorId,
       catalogId: e.catalogId ?? '',
     }));
+    this.#late = new DocumentTable(() => tables.get('auditLateEvents'), 'late audit event');
   }
 
   async record(entry: AuditEntry): Promise<AuditEvent> {
@@ -156,21 +167,33 @@ export class AuditLog {
 
   /**
    * Appends an event under keys that follow from its id and time alone, so appending it again (an outbox flushed
-   * twice, by its writer and by a repair) finds it there and is done.
+   * twice, by its writer and by a repair) finds it there and is done. An event whose hour has ended is late: its
+   * own hour may be archived already. It is stored with the hour it is appended in (`archiveHour`), and listed
+   * under that hour first, so that hour's digest archives it (a listing without its event is passed over there).
    */
   async append(event: AuditEvent): Promise<void> {
-    await this.#events.insert(AuditLog.partitionOf(event), AuditLog.rowOf(event), event).catch(ignoreExisting);
+    const stored = this.#asAppendedNow(event);
+    if (stored.archiveHour !== undefined) {
+      const mark = { id: event.id, occurredDateTime: event.occurredDateTime };
+      await this.#late.insert(tableKey(stored.archiveHour), AuditLog.rowOf(event), mark).catch(ignoreExisting);
+    }
+    await this.#events.insert(AuditLog.partitionOf(event), AuditLog.rowOf(event), stored).catch(ignoreExisting);
     this.#sequencer.appended(event.sequence);
   }
 
   /**
    * Appends many events (a bulk source's, a benchmark's seed), one transaction per partition and hundred: events
    * spread over the shards still share their shard's partition within a minute, so a burst of N costs about
-   * N/100 + SHARDS writes, not N. An event already there fails its batch, which is then appended one by one.
+   * N/100 + SHARDS writes, not N. An event already there fails its batch, which is then appended one by one; late
+   * events (append) are appended one by one.
    */
   async appendAll(events: readonly AuditEvent[]): Promise<void> {
     const byPartition = new Map<string, AuditEvent[]>();
-    for (const event of events) byPartition.set(AuditLog.partitionOf(event), [...(byPartition.get(AuditLog.partitionOf(event)) ?? []), event]);
+    const late: AuditEvent[] = [];
+    for (const event of events) {
+      if (this.#asAppendedNow(event).archiveHour !== undefined) late.push(event);
+      else byPartition.set(AuditLog.partitionOf(event), [...(byPartition.get(AuditLog.partitionOf(event)) ?? []), event]);
+    }
     const batches = [...byPartition.values()].flatMap((group) => Array.from({ length: Math.ceil(group.length / 100) }, (_, i) => group.slice(i * 100, (i + 1) * 100)));
     await mapConcurrently(batches, async (batch) => {
       try {
@@ -180,6 +203,35 @@ export class AuditLog {
         for (const event of batch) await this.append(event);
       }
     });
+    await mapConcurrently(late, (event) => this.append(event));
+  }
+
+  /**
+   * The late events archived with the hour starting at `hour`: those appended during it after their own hour had
+   * ended, oldest first (as an hour's events are). Only their listings are held in memory, not the events.
+   */
+  async *appendedLate(hour: DateTime): AsyncGenerator<AuditEvent> {
+    const archiveHour = hourOf(hour);
+    // RowKeys run newest first: reversed, oldest first, ties as `between` orders them.
+    const marks = (await this.#late.list({ partitionKey: tableKey(archiveHour) })).reverse();
+    for (const mark of marks) {
+      const event = await this.find(mark.value.id, DateTime.fromISO(mark.value.occurredDateTime, { zone: 'utc' }));
+      if (event?.archiveHour === archiveHour) yield event;
+    }
+  }
+
+  /** Forgets the listings of the late events archived with `hour` (retention, once they have left the hot table). */
+  async forgetLate(hour: DateTime): Promise<void> {
+    const marks = await this.#late.list({ partitionKey: tableKey(hourOf(hour)) });
+    for (let i = 0; i < marks.length; i += 100) await this.#late.together(marks.slice(i, i + 100).map((mark) => this.#late.deletion(mark)));
+  }
+
+  /** The event as appended now: with the hour it is appended in when its own hour is over (late). */
+  #asAppendedNow(event: AuditEvent): AuditEvent {
+    if (event.archiveHour !== undefined) return event;
+    const now = this.clock.now().toUTC();
+    const ownHourEnd = DateTime.fromISO(event.occurredDateTime, { zone: 'utc' }).startOf('hour').plus({ hours: 1 });
+    return now >= ownHourEnd ? { ...event, archiveHour: hourOf(now) } : event;
   }
 
   /** One UTC day's events, oldest first. */
@@ -307,6 +359,8 @@ function shardOf(id: string): number {
   return hash % AUDIT_SHARDS;
 }
 
+/** An hour as `archiveHour` names it: its start, UTC, with milliseconds (as the archive writes times). */
+const hourOf = (at: DateTime) => at.toUTC().startOf('hour').toISO({ suppressMilliseconds: false }) ?? '';
 const invertedMinute = (at: DateTime) => String(MAX_MINUTE - Math.floor(at.toMillis() / 60_000)).padStart(8, '0');
 const invertedMillis = (at: DateTime) => String(MAX_MILLIS - at.toMillis()).padStart(13, '0');
 /** The inverted minute of a RowKey's time (`<inverted ms>|<id>`): its partition's, in the same shard. */

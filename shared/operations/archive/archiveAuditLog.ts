@@ -9,6 +9,8 @@ export interface ArchiveResult {
   /** Hours archived this run, each with its digest. */
   hoursArchived: number;
   eventsArchived: number;
+  /** Of those, events of hours archived before, appended late: archived in the late files of the hour appended in. */
+  lateEventsArchived: number;
   requestsArchived: number;
   files: number;
   eventsRemoved: number;
@@ -54,7 +56,7 @@ export async function archiveAuditLog(deps: ArchiveDeps, options: SweepOptions):
     const hold = () => lease.hold();
     const closedUntil = deps.clock.now().toUTC().minus({ seconds: deps.archive.settleSeconds });
     let position: Checkpoint = saved ? (JSON.parse(saved) as Checkpoint) : await startingPoint(deps, closedUntil);
-    const result: ArchiveResult = { hoursArchived: 0, eventsArchived: 0, requestsArchived: 0, files: 0, eventsRemoved: 0, requestsRemoved: 0, unarchivedKept: 0, hoursRemaining: 0, archivedUntil: position.archivedUntil };
+    const result: ArchiveResult = { hoursArchived: 0, eventsArchived: 0, lateEventsArchived: 0, requestsArchived: 0, files: 0, eventsRemoved: 0, requestsRemoved: 0, unarchivedKept: 0, hoursRemaining: 0, archivedUntil: position.archivedUntil };
     for (;;) {
       if (position.retainedUntil < position.archivedUntil) {
         const counts = await retain(deps, windowAt(DateTime.fromISO(position.archivedUntil).minus({ hours: 1 })), hold);
@@ -72,7 +74,8 @@ export async function archiveAuditLog(deps: ArchiveDeps, options: SweepOptions):
       }
       const archived = await archiveWindow(deps, key, window, position.previous, hold, (w) => requestsDue(deps, w));
       result.hoursArchived++;
-      result.eventsArchived += archived.events;
+      result.eventsArchived += archived.events + archived.lateEvents;
+      result.lateEventsArchived += archived.lateEvents;
       result.requestsArchived += archived.requests;
       result.files += archived.files;
       position = { ...position, archivedUntil: isoOf(window.end), previous: archived.link };

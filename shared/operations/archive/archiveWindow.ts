@@ -9,12 +9,15 @@ import type { ArchiveDeps } from './archiveDeps';
 export interface ArchivedWindow {
   link: DigestLink;
   events: number;
+  /** Events of earlier hours appended during this one (its late files). */
+  lateEvents: number;
   requests: number;
   files: number;
 }
 
 /**
- * Archives one closed hour: its events into event files, the completed requests that leave the hot table with this
+ * Archives one closed hour: its events into event files (but those appended after it ended: they are archived with
+ * the hour they were appended in), the events of earlier hours appended during it into late files, the completed requests that leave the hot table with this
  * hour's run into requests files, then the hour's digest, signed and chained to `previous`. Everything written
  * follows from the hour and the stored data (no "now" anywhere), and Ed25519 signatures are deterministic, so an
  * hour archived again (a run cut off and resumed) writes the same bytes under the same names.
@@ -33,10 +36,17 @@ export async function archiveWindow(
   let oldest: EventMark | null = null;
   let newest: EventMark | null = null;
   for await (const event of deps.audit.between(window.start, window.end)) {
+    if (event.archiveHour !== undefined) continue;
     await events.add(event);
     count++;
     oldest ??= markOf(event);
     newest = markOf(event);
+  }
+  const late = new ArchiveFileWriter(container, window, 'late', maxFileBytes, hold);
+  let lateCount = 0;
+  for await (const event of deps.audit.appendedLate(window.start)) {
+    await late.add(event);
+    lateCount++;
   }
   const requests = new ArchiveFileWriter(container, window, 'requests', maxFileBytes, hold);
   let requestCount = 0;
@@ -44,7 +54,7 @@ export async function archiveWindow(
     await requests.add(request.value);
     requestCount++;
   }
-  const files: DigestFile[] = [...(await events.close()), ...(await requests.close())];
+  const files: DigestFile[] = [...(await events.close()), ...(await late.close()), ...(await requests.close())];
   const digest: Digest = {
     digestVersion: 1,
     container: container.name,
@@ -67,7 +77,7 @@ export async function archiveWindow(
   const signature = signText(key, stringToSign(digest, hashValue));
   await hold();
   await container.put(digest.digestPath, bytes, { [SIGNATURE_METADATA]: signature });
-  return { link: { path: digest.digestPath, hashValue, signature }, events: count, requests: requestCount, files: files.length };
+  return { link: { path: digest.digestPath, hashValue, signature }, events: count, lateEvents: lateCount, requests: requestCount, files: files.length };
 }
 
 const markOf = (event: AuditEvent): EventMark => ({ id: event.id, occurredDateTime: event.occurredDateTime });
