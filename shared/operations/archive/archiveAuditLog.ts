@@ -52,8 +52,10 @@ export interface ArchiveMode {
 const ORIGIN = DateTime.fromISO('2025-01-01T00:00:00Z', { zone: 'utc' });
 
 /**
- * One archive run, under the archive's lease (runArchive.ts runs it until no shard's files wait). `reportArchive` (DESIGN §2.7, §2.8): archives every closed hour of the audit log, oldest first, one digest per
- * hour, chained and signed, then applies retention. An hour is closed once its end is ARCHIVE_SETTLE_SECONDS past,
+ * One run of `reportArchive` (DESIGN §2.7, §2.8; runArchive.ts repeats it while a shard's files wait): archives
+ * every closed hour of the audit log, oldest first, one digest per hour, chained and signed, then applies retention.
+ * With a queue, three or more due hours are first sent to archive shards (archiveShards.ts), and the chain waits at
+ * each for its shard's files. An hour is closed once its end is ARCHIVE_SETTLE_SECONDS past,
  * so events still being appended wait. Runs hourly, so each run normally archives the hour just closed.
  *
  * "A digest every run, even when nothing was archived" and "an hour archived twice writes the same bytes" are
