@@ -43,7 +43,7 @@ export interface Deps {
   /** How many due items the sweeps parked (health shows it). */
   parkedWork: () => Promise<number>;
   /** The work queues the sweeps fan out to (their queue functions take the messages). */
-  queues: { expirationShards: WorkQueue };
+  queues: { expirationShards: WorkQueue; archiveHours: WorkQueue };
   /** Each work queue's poison queue, where the Functions host puts the messages it gave up on (health shows them). */
   poisonQueues: WorkQueue[];
   /** Validates `Authorization: Bearer` in jwt mode; undefined in easyauth mode. */
@@ -109,7 +109,7 @@ export function buildDeps(config: Config): Deps {
       (await entitlements.redeliveries.parked()).length +
       (await entitlements.externalUserWork.parked()).length +
       (await entitlements.reviewDue.parked()).length,
-    queues: { expirationShards: new WorkQueue(storage, QUEUE_NAMES.expirationShards) },
+    queues: { expirationShards: new WorkQueue(storage, QUEUE_NAMES.expirationShards), archiveHours: new WorkQueue(storage, QUEUE_NAMES.archiveHours) },
     poisonQueues: Object.values(QUEUE_NAMES).map((name) => new WorkQueue(storage, poisonQueueOf(name))),
     bearerTokens: bearerTokenValidatorFor(config),
     archive: {

@@ -5,4 +5,6 @@
 export const QUEUE_NAMES = {
   /** Shards of the expiration sweep's due work (functions/expirationShard.ts). */
   expirationShards: 'expiration-shards',
+  /** Hours of the audit log to archive, sent by `reportArchive` when several are due (functions/archiveHour.ts). */
+  archiveHours: 'archive-hours',
 } as const;

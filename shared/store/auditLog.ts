@@ -7,6 +7,7 @@ import { DocumentTable, type StoredDocument } from './documentTable';
 import { allOf, filter, type ODataFilter } from './odataFilter';
 import { ignoreExisting, ignoreMissing } from './storeErrors';
 import { AuditSequencer, type AuditSequence } from './auditSequence';
+import { newestFirstAcrossShards, type AuditPosition } from './auditShardReads';
 import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
 
@@ -30,12 +31,18 @@ export interface AuditEvent {
   catalogId: string | null;
   /** Its place in its writer's sequence (auditSequence.ts); absent on events written before it was kept. */
   sequence?: AuditSequence;
+  /**
+   * Set on an event appended after its own hour had ended (a change written ahead and completed by the sweep, an
+   * outbox repaired): the hour (its start, ISO) during which it was appended, whose digest archives it as a late
+   * event. Its own hour's archive leaves it out, so the event is archived once, whenever its hour is archived.
+   */
+  archiveHour?: string;
 }
 
 export type AuditResult = 'success' | 'failure';
 
 /** An event's content, before its id, time and context are fixed. */
-export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime' | 'correlationId' | 'initiator' | 'result' | 'catalogId' | 'sequence'> & {
+export type AuditEntry = Omit<AuditEvent, 'id' | 'occurredDateTime' | 'correlationId' | 'initiator' | 'result' | 'catalogId' | 'sequence' | 'archiveHour'> & {
   result?: AuditResult;
   /** Set when neither the entity (a catalog) nor its before/after (their `catalogId`) says which catalog it is in. */
   catalogId?: string | null;
@@ -88,8 +95,7 @@ export interface AuditSelection {
   catalogIds?: readonly string[];
 }
 
-/** Where a newest-first read stopped: the last event's position, opaque to callers. */
-export type AuditCursor = string;
+export type { AuditPosition } from './auditShardReads';
 
 /**
  * Partitions (issue 19 item 6). One partition per day took every event of a burst, and a partition serves about
@@ -108,8 +114,12 @@ export const AUDIT_SHARDS = 8;
 const MAX_MINUTE = 99_999_999;
 const MAX_MILLIS = 9_999_999_999_999;
 
+/** Where a late event is, listed under the hour that archives it (AuditEvent.archiveHour). */
+type LateEventMark = Pick<AuditEvent, 'id' | 'occurredDateTime'>;
+
 export class AuditLog {
   readonly #events: DocumentTable<AuditEvent>;
+  readonly #late: DocumentTable<LateEventMark>;
   #lastTime: DateTime | undefined;
   readonly #sequencer = new AuditSequencer();
 
@@ -123,6 +133,7 @@ export class AuditLog {
       initiatorId: e.initiator?.id ?? e.actorId,
       catalogId: e.catalogId ?? '',
     }));
+    this.#late = new DocumentTable(() => tables.get('auditLateEvents'), 'late audit event');
   }
 
   async record(entry: AuditEntry): Promise<AuditEvent> {
@@ -156,21 +167,33 @@ export class AuditLog {
 
   /**
    * Appends an event under keys that follow from its id and time alone, so appending it again (an outbox flushed
-   * twice, by its writer and by a repair) finds it there and is done.
+   * twice, by its writer and by a repair) finds it there and is done. An event whose hour has ended is late: its
+   * own hour may be archived already. It is stored with the hour it is appended in (`archiveHour`), and listed
+   * under that hour first, so that hour's digest archives it (a listing without its event is passed over there).
    */
   async append(event: AuditEvent): Promise<void> {
-    await this.#events.insert(AuditLog.partitionOf(event), AuditLog.rowOf(event), event).catch(ignoreExisting);
+    const stored = this.#asAppendedNow(event);
+    if (stored.archiveHour !== undefined) {
+      const mark = { id: event.id, occurredDateTime: event.occurredDateTime };
+      await this.#late.insert(tableKey(stored.archiveHour), AuditLog.rowOf(event), mark).catch(ignoreExisting);
+    }
+    await this.#events.insert(AuditLog.partitionOf(event), AuditLog.rowOf(event), stored).catch(ignoreExisting);
     this.#sequencer.appended(event.sequence);
   }
 
   /**
    * Appends many events (a bulk source's, a benchmark's seed), one transaction per partition and hundred: events
    * spread over the shards still share their shard's partition within a minute, so a burst of N costs about
-   * N/100 + SHARDS writes, not N. An event already there fails its batch, which is then appended one by one.
+   * N/100 + SHARDS writes, not N. An event already there fails its batch, which is then appended one by one; late
+   * events (append) are appended one by one.
    */
   async appendAll(events: readonly AuditEvent[]): Promise<void> {
     const byPartition = new Map<string, AuditEvent[]>();
-    for (const event of events) byPartition.set(AuditLog.partitionOf(event), [...(byPartition.get(AuditLog.partitionOf(event)) ?? []), event]);
+    const late: AuditEvent[] = [];
+    for (const event of events) {
+      if (this.#asAppendedNow(event).archiveHour !== undefined) late.push(event);
+      else byPartition.set(AuditLog.partitionOf(event), [...(byPartition.get(AuditLog.partitionOf(event)) ?? []), event]);
+    }
     const batches = [...byPartition.values()].flatMap((group) => Array.from({ length: Math.ceil(group.length / 100) }, (_, i) => group.slice(i * 100, (i + 1) * 100)));
     await mapConcurrently(batches, async (batch) => {
       try {
@@ -180,6 +203,35 @@ export class AuditLog {
         for (const event of batch) await this.append(event);
       }
     });
+    await mapConcurrently(late, (event) => this.append(event));
+  }
+
+  /**
+   * The late events archived with the hour starting at `hour`: those appended during it after their own hour had
+   * ended, oldest first (as an hour's events are). Only their listings are held in memory, not the events.
+   */
+  async *appendedLate(hour: DateTime): AsyncGenerator<AuditEvent> {
+    const archiveHour = hourOf(hour);
+    // RowKeys run newest first: reversed, oldest first, ties as `between` orders them.
+    const marks = (await this.#late.list({ partitionKey: tableKey(archiveHour) })).reverse();
+    for (const mark of marks) {
+      const event = await this.find(mark.value.id, DateTime.fromISO(mark.value.occurredDateTime, { zone: 'utc' }));
+      if (event?.archiveHour === archiveHour) yield event;
+    }
+  }
+
+  /** Forgets the listings of the late events archived with `hour` (retention, once they have left the hot table). */
+  async forgetLate(hour: DateTime): Promise<void> {
+    const marks = await this.#late.list({ partitionKey: tableKey(hourOf(hour)) });
+    for (let i = 0; i < marks.length; i += 100) await this.#late.together(marks.slice(i, i + 100).map((mark) => this.#late.deletion(mark)));
+  }
+
+  /** The event as appended now: with the hour it is appended in when its own hour is over (late). */
+  #asAppendedNow(event: AuditEvent): AuditEvent {
+    if (event.archiveHour !== undefined) return event;
+    const now = this.clock.now().toUTC();
+    const ownHourEnd = DateTime.fromISO(event.occurredDateTime, { zone: 'utc' }).startOf('hour').plus({ hours: 1 });
+    return now >= ownHourEnd ? { ...event, archiveHour: hourOf(now) } : event;
   }
 
   /** One UTC day's events, oldest first. */
@@ -215,28 +267,21 @@ export class AuditLog {
   }
 
   /**
-   * The events selected, newest first, after `cursor` when given: SHARDS range queries merged, each read a page of
-   * about `pageSize` at a time, so a page of the API costs the same round trips at any size of the table. Answers
-   * each event with the cursor that resumes after it.
+   * The events selected, newest first, from `position` on: SHARDS range queries merged, each reading pages of about
+   * `pageSize` with at most `maxQueriesPerShard` storage queries, so a page of the API costs a bounded number of
+   * round trips at any size of the table, however little the table's filter matches. Answers each event with the
+   * position that resumes after it; ends with undefined at the end of the log, or with the position reached when a
+   * shard ran out of queries (newestFirstAcrossShards).
    */
-  async *newestFirst(selection: AuditSelection, pageSize: number, cursor?: AuditCursor): AsyncGenerator<{ event: AuditEvent; cursor: AuditCursor }> {
-    const readers = shards().map((shard) => this.#events.iterate({ filter: this.#shardRange(shard, selection, cursor), limit: pageSize }));
-    try {
-      // One reader per shard: AUDIT_SHARDS of them, a fixed few.
-      const heads = await mapConcurrently(readers, (r) => r.next(), AUDIT_SHARDS);
-      for (;;) {
-        let newest = -1;
-        heads.forEach((head, i) => {
-          if (!head.done && (newest < 0 || head.value.rowKey < (heads[newest]!.value as StoredDocument<AuditEvent>).rowKey)) newest = i;
-        });
-        if (newest < 0) return;
-        const document = heads[newest]!.value as StoredDocument<AuditEvent>;
-        yield { event: document.value, cursor: document.rowKey };
-        heads[newest] = await readers[newest]!.next();
-      }
-    } finally {
-      await mapConcurrently(readers, (r) => r.return(undefined), AUDIT_SHARDS);
-    }
+  newestFirst(
+    selection: AuditSelection,
+    pageSize: number,
+    maxQueriesPerShard: number,
+    position?: AuditPosition,
+  ): AsyncGenerator<{ event: AuditEvent; position: AuditPosition }, AuditPosition | undefined> {
+    const query = (shard: number, after: string | undefined, continuationToken: string | undefined) =>
+      this.#events.page({ filter: this.#shardRange(shard, selection, after), pageSize, continuationToken });
+    return eventsOf(newestFirstAcrossShards(AUDIT_SHARDS, position, query, maxQueriesPerShard));
   }
 
   /** Deletes events that are kept elsewhere (retention after archiving); an event already gone is no error. */
@@ -282,18 +327,20 @@ export class AuditLog {
     }
   }
 
-  #shardRange(shard: number, selection: AuditSelection, cursor: AuditCursor | undefined): ODataFilter {
-    const newest = tableKey(String(shard), selection.to ? invertedMinute(selection.to.minus({ milliseconds: 1 })) : '0');
+  #shardRange(shard: number, selection: AuditSelection, after: string | undefined): ODataFilter {
+    // The newest partition that can hold a match: the range's end, or the minute of the row to resume after.
+    const newestMinute = [selection.to ? invertedMinute(selection.to.minus({ milliseconds: 1 })) : '0', after === undefined ? '0' : minuteOfRow(after)].sort().at(-1)!;
+    const newest = tableKey(String(shard), newestMinute);
     const oldest = tableKey(String(shard), selection.from ? invertedMinute(selection.from) : '9');
     const partitions = filter`PartitionKey ge ${newest} and PartitionKey le ${oldest}`;
     // `occurredDateTime` is kept beside the document: the ISO strings compare as the times do.
     const from = selection.from && filter`occurredDateTime ge ${selection.from.toUTC().toISO()}`;
     const to = selection.to && filter`occurredDateTime lt ${selection.to.toUTC().toISO()}`;
-    const after = cursor === undefined ? undefined : filter`RowKey gt ${cursor}`;
+    const resume = after === undefined ? undefined : filter`RowKey gt ${after}`;
     const correlation = selection.correlationId === undefined ? undefined : filter`correlationId eq ${selection.correlationId}`;
     const initiator = selection.initiatorId === undefined ? undefined : filter`initiatorId eq ${selection.initiatorId}`;
     const catalogs = selection.catalogIds === undefined ? undefined : anyCatalog(selection.catalogIds);
-    return allOf(partitions, from, to, after, correlation, initiator, catalogs)!;
+    return allOf(partitions, from, to, resume, correlation, initiator, catalogs)!;
   }
 }
 
@@ -312,8 +359,22 @@ function shardOf(id: string): number {
   return hash % AUDIT_SHARDS;
 }
 
+/** An hour as `archiveHour` names it: its start, UTC, with milliseconds (as the archive writes times). */
+const hourOf = (at: DateTime) => at.toUTC().startOf('hour').toISO({ suppressMilliseconds: false }) ?? '';
 const invertedMinute = (at: DateTime) => String(MAX_MINUTE - Math.floor(at.toMillis() / 60_000)).padStart(8, '0');
 const invertedMillis = (at: DateTime) => String(MAX_MILLIS - at.toMillis()).padStart(13, '0');
+/** The inverted minute of a RowKey's time (`<inverted ms>|<id>`): its partition's, in the same shard. */
+const minuteOfRow = (rowKey: string) => invertedMinute(DateTime.fromMillis(MAX_MILLIS - Number(rowKey.slice(0, 13)), { zone: 'utc' }));
+
+async function* eventsOf(
+  documents: AsyncGenerator<{ document: StoredDocument<AuditEvent>; position: AuditPosition }, AuditPosition | undefined>,
+): AsyncGenerator<{ event: AuditEvent; position: AuditPosition }, AuditPosition | undefined> {
+  for (;;) {
+    const step = await documents.next();
+    if (step.done) return step.value;
+    yield { event: step.value.document.value, position: step.value.position };
+  }
+}
 
 const oldestFirst = (a: AuditEvent, b: AuditEvent) => a.occurredDateTime.localeCompare(b.occurredDateTime) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 

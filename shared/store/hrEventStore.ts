@@ -37,10 +37,16 @@ export class HrEventStore {
     this.#deliveries = new DocumentTable(() => tables.get('hrDeliveries'), 'HR webhook delivery');
   }
 
+  /** Where an event's record is kept (an audited change's probe names it). */
+  static keysOf(eventId: string) {
+    return { partitionKey: tableKey(eventId), rowKey: tableKey('event') };
+  }
+
   /** Records the event; undefined when its eventId was recorded before (a duplicate, which is then left alone). */
   async claim(record: HrEventRecord): Promise<StoredDocument<HrEventRecord> | undefined> {
     try {
-      return await this.#events.insert(tableKey(record.event.eventId), tableKey('event'), record);
+      const { partitionKey, rowKey } = HrEventStore.keysOf(record.event.eventId);
+      return await this.#events.insert(partitionKey, rowKey, record);
     } catch (error) {
       if (isDomainError(error) && error.code === 'alreadyExists') return undefined;
       throw error;
@@ -48,7 +54,8 @@ export class HrEventStore {
   }
 
   find(eventId: string): Promise<StoredDocument<HrEventRecord> | undefined> {
-    return this.#events.get(tableKey(eventId), tableKey('event'));
+    const { partitionKey, rowKey } = HrEventStore.keysOf(eventId);
+    return this.#events.get(partitionKey, rowKey);
   }
 
   /** Saves a new state of a record read before; a concurrency conflict if someone else saved one meanwhile. */

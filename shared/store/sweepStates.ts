@@ -65,6 +65,11 @@ export class SweepStates {
     });
   }
 
+  /** Where a sweep's next run starts, read without taking its lease (null when it has none). */
+  async checkpointOf(sweep: string): Promise<string | null> {
+    return (await this.#states.get(SWEEPS, tableKey(sweep)))?.value.checkpoint ?? null;
+  }
+
   /** Saves where the next run starts while keeping the lease (a run that checkpoints as it goes); fails if the lease was lost. */
   save(state: StoredDocument<SweepState>, checkpoint: string | null): Promise<StoredDocument<SweepState>> {
     return this.#states.replace(state, { ...state.value, checkpoint });

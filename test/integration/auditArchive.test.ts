@@ -219,22 +219,44 @@ describe('retention after archiving (AUDIT_RETENTION_DAYS=1)', () => {
     return ids;
   };
 
-  it('removes archived events older than a day from the hot table, and keeps one that was appended after its hour was archived', async () => {
+  it('removes archived events older than a day from the hot table; one appended late leaves with the hour that archived it', async () => {
     await record(world, '2026-03-01T10:10:00.000Z', 'archived');
     await record(world, '2026-03-01T11:10:00.000Z', 'younger');
     world.setNow('2026-03-01T11:03:00.000Z');
     await run(world);
-    // Appended late into hour 10, which is archived already: the archive does not hold it.
+    // Appended late into hour 10, which is archived already: hour 11 archives it (its late file).
     const late = world.deps.audit.event({ actorId: 'admin', action: 'createNote', entityType: 'note', entityId: 'late', before: null, after: null });
     await world.deps.audit.append({ ...late, occurredDateTime: '2026-03-01T10:30:00.000Z' });
 
     world.setNow('2026-03-02T10:59:00.000Z');
-    expect(await run(world)).toMatchObject({ eventsRemoved: 0 });
+    expect(await run(world)).toMatchObject({ eventsRemoved: 0, lateEventsArchived: 1 });
     world.setNow('2026-03-02T11:03:00.000Z');
-    expect(await run(world)).toMatchObject({ hoursArchived: 1, eventsRemoved: 1, unarchivedKept: 1 });
-
+    expect(await run(world)).toMatchObject({ hoursArchived: 1, eventsRemoved: 1, unarchivedKept: 0 });
     expect(await hotIds()).toEqual(['late', 'younger']);
-    expect((await verify(world)).ok).toBe(true);
+
+    // Hour 11 retires: its own event and the late one its late file holds.
+    world.setNow('2026-03-02T12:03:00.000Z');
+    expect(await run(world)).toMatchObject({ hoursArchived: 1, eventsRemoved: 2, unarchivedKept: 0 });
+    expect(await hotIds()).toEqual([]);
+    expect((await verify(world, true)).ok).toBe(true);
+  });
+
+  it('keeps a late event whose archive file does not match its digest, and removes nothing of that hour', async () => {
+    await record(world, '2026-03-03T10:10:00.000Z', 'own');
+    world.setNow('2026-03-03T11:01:00.000Z');
+    const late = world.deps.audit.event({ actorId: 'admin', action: 'createNote', entityType: 'note', entityId: 'late-tampered', before: null, after: null });
+    await world.deps.audit.append({ ...late, occurredDateTime: '2026-03-03T10:40:00.000Z' });
+    await record(world, '2026-03-03T11:30:00.000Z', 'own-of-eleven');
+    world.setNow('2026-03-03T12:03:00.000Z');
+    expect(await run(world)).toMatchObject({ lateEventsArchived: 1 });
+    await world.container.overwrite('audit/2026/03/03/11/late-0001.jsonl', Buffer.from('{}\n'));
+    world.setNow('2026-03-04T11:03:00.000Z');
+    await run(world);
+    world.setNow('2026-03-04T12:03:00.000Z');
+    await expect(run(world)).rejects.toThrow("does not match its digest's hash");
+    const hot: string[] = [];
+    for await (const e of world.deps.audit.between(DateTime.fromISO('2026-03-03T00:00:00Z'), DateTime.fromISO('2026-03-04T00:00:00Z'))) hot.push(e.entityId);
+    expect(hot).toEqual(['late-tampered', 'own-of-eleven']);
   });
 });
 
@@ -286,5 +308,46 @@ describe('retention of completed requests (AUDIT_RETENTION_DAYS=1)', () => {
     for await (const e of world.deps.audit.between(DateTime.fromISO('2026-03-02T11:00:00Z'), DateTime.fromISO('2026-03-02T12:00:00Z'))) events.push(e);
     expect(events.map((e) => [e.action, e.entityId, e.after])).toEqual([['deleteRequest', 'denied-request', null]]);
     expect((await verify(world)).ok).toBe(true);
+  });
+});
+
+describe('late events: appended after their hour was archived (written ahead and completed later, an outbox repaired)', () => {
+  const world = archiveWorld({ maxFileBytes: 1500 });
+  afterAll(() => world.cleanUp());
+
+  it('archives them once, in the late file of the hour they were appended in; the chain verifies with no hole and reruns byte for byte', async () => {
+    await record(world, '2026-03-01T10:10:00.000Z', 'on-time');
+    // Written ahead at 10:55 (auditedChange.ts); the process stops before appending it.
+    world.setNow('2026-03-01T10:55:00.000Z');
+    const ahead = world.deps.audit.event({ actorId: 'admin', action: 'createNote', entityType: 'note', entityId: 'written-ahead', before: null, after: null });
+    world.setNow('2026-03-01T11:03:00.000Z');
+    expect(await run(world)).toMatchObject({ hoursArchived: 1, eventsArchived: 1, lateEventsArchived: 0 });
+    // 15 minutes later the expiration sweep finds the change and appends the event (completeAuditEvent).
+    world.setNow('2026-03-01T11:10:00.000Z');
+    await world.deps.audit.append(ahead);
+    await record(world, '2026-03-01T11:20:00.000Z', 'next');
+    world.setNow('2026-03-01T12:03:00.000Z');
+    expect(await run(world)).toMatchObject({ hoursArchived: 1, eventsArchived: 2, lateEventsArchived: 1 });
+
+    const names: string[] = [];
+    for await (const name of world.container.names()) names.push(name);
+    expect(names).toEqual(['audit/2026/03/01/10/events-0001.jsonl', 'audit/2026/03/01/11/events-0001.jsonl', 'audit/2026/03/01/11/late-0001.jsonl', 'digests/2026/03/01/10.json', 'digests/2026/03/01/11.json']);
+    const lines = (path: string) => world.container.get(path).then((blob) => blob!.bytes.toString().trim().split('\n').map((line) => JSON.parse(line) as AuditEvent));
+    expect((await lines('audit/2026/03/01/10/events-0001.jsonl')).map((e) => e.entityId)).toEqual(['on-time']);
+    expect((await lines('audit/2026/03/01/11/late-0001.jsonl')).map((e) => [e.entityId, e.occurredDateTime, e.archiveHour])).toEqual([['written-ahead', '2026-03-01T10:55:00.000Z', '2026-03-01T11:00:00.000Z']]);
+    const eleven = JSON.parse((await world.container.get('digests/2026/03/01/11.json'))!.bytes.toString()) as Digest;
+    expect(eleven.files.map((f) => [f.kind, f.count])).toEqual([['events', 1], ['late', 1]]);
+
+    const report = await verify(world, true);
+    expect(report.lines.at(-1)).toBe('2/2 digest files valid, 3/3 event files valid, 0 sequence holes');
+    expect(report.ok).toBe(true);
+
+    // Archived again from scratch: the same bytes.
+    const first = await world.container.snapshot();
+    await world.container.clear();
+    world.forgetCheckpoint();
+    world.setNow('2026-03-01T12:30:00.000Z');
+    expect(await run(world, 'again')).toMatchObject({ hoursArchived: 2, lateEventsArchived: 1 });
+    expect(await world.container.snapshot()).toEqual(first);
   });
 });

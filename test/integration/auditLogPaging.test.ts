@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { withAuditScope } from '../../shared/auditScope';
 import { listAuditEvents } from '../../shared/operations/audit/listAuditEvents';
-import { AUDIT_SHARDS, AuditLog, type AuditEvent, type AuditSelection } from '../../shared/store/auditLog';
+import { AUDIT_SHARDS, AuditLog, type AuditEvent, type AuditPosition, type AuditSelection } from '../../shared/store/auditLog';
 import type { Tables } from '../../shared/store/tables';
 import { testTables } from '../support/testStorage';
 
@@ -31,7 +31,7 @@ describe('audit log pages, newest first (Azurite)', () => {
   async function allPages(selection: AuditSelection, top: number, matches: (e: AuditEvent) => boolean = () => true): Promise<{ ids: string[]; pages: number }> {
     const ids: string[] = [];
     let pages = 0;
-    let cursor: string | undefined;
+    let cursor: AuditPosition | undefined;
     do {
       const page = await listAuditEvents({ audit }, selection, matches, top, cursor);
       ids.push(...page.events.map((e) => e.entityId));

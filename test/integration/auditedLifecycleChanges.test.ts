@@ -4,6 +4,7 @@ import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChang
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { updateSettings } from '../../shared/operations/entitlements/settings';
 import { applyStoredHrEvent } from '../../shared/operations/hrEvents/applyHrEvent';
+import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
 import type { HrEvent } from '../../shared/domain/hrEvents/hrEvent';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
@@ -73,6 +74,21 @@ describe('lifecycle changes and their audit events, across a stopped process', (
     await settledSweep();
 
     expect(await eventsOf(stored.value.event.eventId)).toEqual(['applyHrEvent']);
+  });
+
+  it('an HR event scheduled just before the process stopped gets its scheduleHrEvent event from the sweep', async () => {
+    const eventId = `scheduled-${Date.now()}`;
+    const effectiveAt = world.now().plus({ days: 2 }).toUTC().toISO()!;
+    const event = { eventId, eventType: 'mover', occurredAt: world.now().toUTC().toISO()!, effectiveAt, employee: { userId: LIAM, attributes: { officeLocation: 'Room 9' } } } as HrEvent;
+    stopAtWrite('auditEvents', eventRow('scheduleHrEvent'), 'before');
+    await expect(receiveHrEvents(deps, [event], 'delivery-scheduled')).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    expect((await deps.hrEvents.find(eventId))!.value.state).toBe('scheduled');
+    expect(await eventsOf(eventId, 'scheduleHrEvent')).toEqual([]);
+
+    await settledSweep();
+
+    expect(await eventsOf(eventId, 'scheduleHrEvent')).toEqual(['scheduleHrEvent']);
   });
 
   it('an HR event whose mark the process never wrote leaves no applyHrEvent event', async () => {

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { buildDeps } from '../../shared/composition';
 import { loadConfig } from '../../shared/config';
 import { listAuditEvents } from '../../shared/operations/audit/listAuditEvents';
-import type { AuditEvent, AuditSelection } from '../../shared/store/auditLog';
+import type { AuditEvent, AuditPosition, AuditSelection } from '../../shared/store/auditLog';
 import { connectionStringThrough } from './countingProxy';
 import { chunks, progress, range, round, withBenchStorage, type BenchStorage } from './benchKit';
 import { writeRate } from './expirationScenario';
@@ -46,7 +46,7 @@ export async function auditScenario(): Promise<object[]> {
         ['first', {}, undefined],
         [`after ${size / 2}`, {}, deep],
         ['one correlation id', { correlationId: correlation }, undefined],
-      ] as Array<[string, AuditSelection, string | undefined]>) {
+      ] as Array<[string, AuditSelection, AuditPosition | undefined]>) {
         rows.push({ events: size, page, ...(await measure(storage, counted.entitlements, selection, cursor)) });
       }
     }
@@ -98,13 +98,13 @@ async function seed(audit: ReturnType<typeof buildDeps>['entitlements']['audit']
 }
 
 /** The position after the first `skip` events, newest first (the cursor a client's token would carry). */
-async function cursorAfter(deps: ReturnType<typeof buildDeps>['entitlements'], skip: number): Promise<string> {
-  let cursor: string | undefined;
+async function cursorAfter(deps: ReturnType<typeof buildDeps>['entitlements'], skip: number): Promise<AuditPosition> {
+  let cursor: AuditPosition | undefined;
   for (let read = 0; read < skip; read += 1_000) cursor = (await listAuditEvents(deps, {}, () => true, 1_000, cursor)).next;
   return cursor!;
 }
 
-async function measure(storage: BenchStorage, deps: ReturnType<typeof buildDeps>['entitlements'], selection: AuditSelection, cursor: string | undefined) {
+async function measure(storage: BenchStorage, deps: ReturnType<typeof buildDeps>['entitlements'], selection: AuditSelection, cursor: AuditPosition | undefined) {
   await listAuditEvents(deps, selection, () => true, PAGE, cursor); // warm: tables created, connections open
   storage.proxy.reset();
   const started = performance.now();

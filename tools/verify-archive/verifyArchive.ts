@@ -138,7 +138,7 @@ async function checkFile(container: ArchiveContainer, file: DigestFile, tally: S
   }
   counts.files.valid++;
   lines.push(`${file.path}: valid`);
-  if (!tally || file.kind !== 'events') return;
+  if (!tally || file.kind === 'requests') return;
   for (const line of blob.bytes.toString('utf8').split('\n')) {
     if (line.length > 0) tally.add(JSON.parse(line) as AuditEvent);
   }

@@ -1,6 +1,7 @@
 import { DomainError } from '../../domain/errors';
 import { listAuditEvents } from '../../operations/audit/listAuditEvents';
-import type { AuditCursor, AuditEvent, AuditSelection } from '../../store/auditLog';
+import { z } from 'zod';
+import { AUDIT_SHARDS, type AuditEvent, type AuditPosition, type AuditSelection } from '../../store/auditLog';
 import { pathId, type ApiCall, type AreaRoute } from '../entitlementManagement/areaRouter';
 import { collectionResponse, entityResponse } from '../graphResponses';
 import { matchesFilter, parseODataQuery, selectProperties, type ODataQuery, type QueryCapabilities } from '../odata';
@@ -53,8 +54,8 @@ async function listDirectoryAudits(call: ApiCall) {
   const scope = await visibleTo(call);
   const selection: AuditSelection = { ...selectionOf(query.filter), ...scope };
   const top = query.top ?? PAGE_SIZE;
-  const cursor = query.skipToken === undefined ? undefined : await readAuditCursor(call, query.skipToken, query);
-  const page = await listAuditEvents(call.deps, selection, (event) => sees(scope, event) && matchesFilter(query.filter, directoryAuditOf(event)), top, cursor);
+  const position = query.skipToken === undefined ? undefined : await readAuditPosition(call, query.skipToken, query);
+  const page = await listAuditEvents(call.deps, selection, (event) => sees(scope, event) && matchesFilter(query.filter, directoryAuditOf(event)), top, position);
   const value = page.events.map((event) => selectProperties(directoryAuditOf(event), query.select, ['id']));
   return collectionResponse(call.response, SET, value, { nextLink: page.next && nextLink(call, writeSkipToken(await call.deps.listTokenKey.key(), page.next, positionBinding(query))) });
 }
@@ -87,8 +88,14 @@ export const AUDIT_ROUTES: AreaRoute[] = [
 /** Filter and order decide where a position leads; `$top` and `$select` do not. */
 const positionBinding = (query: ODataQuery) => JSON.stringify(['auditLog', query.filter ?? null, query.orderBy]);
 
-async function readAuditCursor(call: ApiCall, token: string, query: ODataQuery): Promise<AuditCursor> {
-  const position = readSkipToken(await call.deps.listTokenKey.key(), token, positionBinding(query));
-  if (typeof position !== 'string') throw invalidOption('$skiptoken', 'not a token of the audit log; request the first page again without $skiptoken');
-  return position;
+/** A RowKey of the log (`<inverted ms>|<id>`): the position a shard resumes after. */
+const rowKey = z.string().regex(/^\d{13}\|/).max(1024);
+const shardPosition = z.union([z.literal('done'), z.object({ after: rowKey.optional(), continuation: z.string().max(2048).optional() }).strict()]);
+/** Each shard's position; a token of an earlier release holds one RowKey, where every shard resumes. */
+const auditPosition = z.union([z.array(shardPosition).length(AUDIT_SHARDS), rowKey.transform((after) => Array.from({ length: AUDIT_SHARDS }, () => ({ after })))]);
+
+async function readAuditPosition(call: ApiCall, token: string, query: ODataQuery): Promise<AuditPosition> {
+  const position = auditPosition.safeParse(readSkipToken(await call.deps.listTokenKey.key(), token, positionBinding(query)));
+  if (!position.success) throw invalidOption('$skiptoken', 'not a token of the audit log; request the first page again without $skiptoken');
+  return position.data;
 }

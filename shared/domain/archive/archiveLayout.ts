@@ -4,6 +4,8 @@ import { DateTime } from 'luxon';
  * Where the archive keeps what (DESIGN §2.8), in the blob container `audit-archive`. Every name follows from the hour
  * it covers, so archiving an hour again writes the same names:
  *   audit/2026/12/06/19/events-0001.jsonl    the events of 19:00–20:00 UTC, one JSON object a line, oldest first
+ *   audit/2026/12/06/19/late-0001.jsonl      events of earlier hours appended during 19:00–20:00, after their hour
+ *                                            ended (AuditEvent.archiveHour): archived late, as CloudTrail backfills
  *   audit/2026/12/06/19/requests-0001.jsonl  completed requests that leave the hot table in that hour's run
  *   digests/2026/12/06/19.json               the hour's digest: the files above with their SHA-256, chained and signed
  */
@@ -15,7 +17,7 @@ export const SIGNATURE_ALGORITHM = 'Ed25519';
 /** The blob metadata key holding a digest's detached signature (base64), as CloudTrail keeps its in S3 metadata. */
 export const SIGNATURE_METADATA = 'signature';
 
-export type ArchiveFileKind = 'events' | 'requests';
+export type ArchiveFileKind = 'events' | 'late' | 'requests';
 
 /** An event named by a digest: its first or last. */
 export interface EventMark {

@@ -22,7 +22,7 @@ const REMOVE_BATCH = 100;
 
 export interface RetentionCounts {
   eventsRemoved: number;
-  /** Events in an hour past retention that its archive does not hold (appended after the hour was archived): kept. */
+  /** Events in an hour past retention that no archive holds (appended late before late events were archived): kept. */
   unarchivedKept: number;
   requestsRemoved: number;
 }
@@ -60,7 +60,9 @@ async function isRemovable(deps: ArchiveDeps, request: AssignmentRequest, cutoff
 /**
  * Retention after `window` is archived: the requests its digest archived leave the hot table (each only if unchanged
  * since, with an audit event), then the events of the hour it retires, each only if that hour's archive holds it
- * (files checked against their digest first): an event appended late, after its hour was archived, is kept.
+ * (files checked against their digest first), and the late events that hour's late files hold. An event appended
+ * late is kept until the hour it was appended in retires; one appended late before late events were archived
+ * (no `archiveHour`) is in no archive and is kept (`unarchivedKept`).
  */
 export async function retain(deps: ArchiveDeps, window: ArchiveWindow, hold: () => Promise<void>): Promise<RetentionCounts> {
   const counts: RetentionCounts = { eventsRemoved: 0, unarchivedKept: 0, requestsRemoved: 0 };
@@ -75,6 +77,10 @@ export async function retain(deps: ArchiveDeps, window: ArchiveWindow, hold: () 
   const retired = retiredWindow(deps, window);
   const retiredDigest = await readDigest(deps, retired);
   if (!retiredDigest) return counts;
+  // The late events this hour archived (their own hours older still) leave as its late files hold them; read (and
+  // checked) before anything is removed. Late events are the few a crash or a repair left behind.
+  const late: AuditEvent[] = [];
+  for (const file of retiredDigest.files.filter((f) => f.kind === 'late')) late.push(...(await readArchivedFile<AuditEvent>(deps.archive.container, file)));
   const archivedIds = new Set<string>();
   for (const file of retiredDigest.files.filter((f) => f.kind === 'events')) {
     for (const event of await readArchivedFile<AuditEvent>(deps.archive.container, file)) archivedIds.add(event.id);
@@ -88,13 +94,19 @@ export async function retain(deps: ArchiveDeps, window: ArchiveWindow, hold: () 
   };
   for await (const event of deps.audit.between(retired.start, retired.end)) {
     if (!archivedIds.has(event.id)) {
-      counts.unarchivedKept++;
+      // Appended late (archiveHour): the hour it was appended in archived it, and removes it when it retires.
+      if (event.archiveHour === undefined) counts.unarchivedKept++;
       continue;
     }
     batch.push(event);
     if (batch.length === REMOVE_BATCH) await removeBatch();
   }
+  for (const event of late) {
+    batch.push(event);
+    if (batch.length === REMOVE_BATCH) await removeBatch();
+  }
   if (batch.length > 0) await removeBatch();
+  await deps.audit.forgetLate(retired.start);
   return counts;
 }
 

@@ -5,6 +5,8 @@ import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { PENDING_GRACE_MS, planHrEvent } from '../lifecycle/planDueWork';
 import { applyStoredHrEvent, isDue, recordFailure } from './applyHrEvent';
 import { HR_ACTOR } from './employeeChange';
+import { audited, shownIn, UNCHANGED } from '../audit/auditedChange';
+import { HrEventStore } from '../../store/hrEventStore';
 
 /** What the webhook answers for each event (DESIGN §2.6). */
 export interface HrEventStatus {
@@ -51,15 +53,16 @@ async function receiveHrEvent(deps: EntitlementDeps, event: HrEvent, deliveryId:
   await audit('receiveHrEvent', { event });
   const later = !isDue(event, now);
   await planHrEvent(deps, eventId, later ? DateTime.fromISO(event.effectiveAt!) : deferred ? now : now.plus(PENDING_GRACE_MS));
-  const stored = await deps.hrEvents.claim({ event, deliveryId, receivedDateTime: nowIso(deps), state: later ? 'scheduled' : 'pending' });
-  if (!stored) {
+  const record = { event, deliveryId, receivedDateTime: nowIso(deps), state: later ? ('scheduled' as const) : ('pending' as const) };
+  const claim = async () => (await deps.hrEvents.claim(record)) ?? UNCHANGED;
+  // A scheduled event's record is stored with its event written ahead (auditedChange.ts): no record without it.
+  const schedule = { actorId: HR_ACTOR, action: 'scheduleHrEvent', entityType: 'hrEvent', entityId: eventId, before: null, after: { deliveryId, eventType: event.eventType, effectiveAt: event.effectiveAt } };
+  const stored = later ? await audited(deps, schedule, shownIn('hrEvents', HrEventStore.keysOf(eventId), 'present'), claim) : await claim();
+  if (stored === UNCHANGED) {
     await audit('hrEventDuplicate', { eventType: event.eventType });
     return { eventId, status: 'duplicate' };
   }
-  if (later) {
-    await audit('scheduleHrEvent', { eventType: event.eventType, effectiveAt: event.effectiveAt });
-    return { eventId, status: 'scheduled' };
-  }
+  if (later) return { eventId, status: 'scheduled' };
   if (deferred) return { eventId, status: 'accepted' };
   try {
     await applyStoredHrEvent(deps, stored);
