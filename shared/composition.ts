@@ -28,6 +28,7 @@ import type { DependencyProbe } from './operations/checkHealth';
 import { Tables } from './store/tables';
 import { storageConnectionFor } from './store/storageConnection';
 import { WorkQueue } from './queues/workQueue';
+import { ReconcileShards } from './store/reconcileShards';
 import { QUEUE_NAMES } from './queues/queueNames';
 import { poisonQueueOf } from './queues/queueMessages';
 import { ArchiveContainer } from './store/archiveContainer';
@@ -43,7 +44,7 @@ export interface Deps {
   /** How many due items the sweeps parked (health shows it). */
   parkedWork: () => Promise<number>;
   /** The work queues the sweeps fan out to (their queue functions take the messages). */
-  queues: { expirationShards: WorkQueue };
+  queues: { expirationShards: WorkQueue; reviewOpeningShards: WorkQueue; reconcileShards: WorkQueue };
   /** Each work queue's poison queue, where the Functions host puts the messages it gave up on (health shows them). */
   poisonQueues: WorkQueue[];
   /** Validates `Authorization: Bearer` in jwt mode; undefined in easyauth mode. */
@@ -79,6 +80,7 @@ export function buildDeps(config: Config): Deps {
     workflows: new WorkflowStore(tables),
     ledger: new GrantLedger(tables),
     groupDeltaLinks: new GroupDeltaLinks(tables),
+    reconcileShards: new ReconcileShards(tables),
     listTokenKey: new ListTokenKey(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),
@@ -109,7 +111,11 @@ export function buildDeps(config: Config): Deps {
       (await entitlements.redeliveries.parked()).length +
       (await entitlements.externalUserWork.parked()).length +
       (await entitlements.reviewDue.parked()).length,
-    queues: { expirationShards: new WorkQueue(storage, QUEUE_NAMES.expirationShards) },
+    queues: {
+      expirationShards: new WorkQueue(storage, QUEUE_NAMES.expirationShards),
+      reviewOpeningShards: new WorkQueue(storage, QUEUE_NAMES.reviewOpeningShards),
+      reconcileShards: new WorkQueue(storage, QUEUE_NAMES.reconcileShards),
+    },
     poisonQueues: Object.values(QUEUE_NAMES).map((name) => new WorkQueue(storage, poisonQueueOf(name))),
     bearerTokens: bearerTokenValidatorFor(config),
     archive: {

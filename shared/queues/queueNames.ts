@@ -5,4 +5,8 @@
 export const QUEUE_NAMES = {
   /** Shards of the expiration sweep's due work (functions/expirationShard.ts). */
   expirationShards: 'expiration-shards',
+  /** Shards of a large access review's opening (functions/reviewOpeningShard.ts). */
+  reviewOpeningShards: 'review-opening-shards',
+  /** Roles and group sets the reconcile sweep compares in full (functions/reconcileShard.ts). */
+  reconcileShards: 'reconcile-shards',
 } as const;
