@@ -34,11 +34,13 @@ export async function drainWithWorkers(world: InProcessOperations, queue: WorkQu
   return byWorker;
 }
 
+/** A groups delta link names its emulator's port and the emulator's own epoch in its token. */
+const DELTA_LINK = /http:\/\/127\.0\.0\.1:\d+\/v1\.0\/groups\/delta\?\$deltatoken=[A-Za-z0-9_-]+/g;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 /**
  * Every row under the prefix, its table named without the prefix, ETag and Timestamp left out, ids made at run time
- * (not in `knownIds`) as `<id>`; audit events without their time keys, writer sequence and wall-clock times.
+ * (not in `knownIds`) as `<id>`, delta links as `<delta link>`; audit events without their time keys, writer sequence and wall-clock times.
  */
 export async function normalizedRows(prefix: string, knownIds: ReadonlySet<string>): Promise<string[]> {
   const rows: string[] = [];
@@ -51,7 +53,7 @@ export async function normalizedRows(prefix: string, knownIds: ReadonlySet<strin
       for (let i = 1; i < parts.length; i++) delete rest[`part${i}`];
       Object.assign(rest, { part0: JSON.stringify(event), parts: 1, partitionKey: '<time>', rowKey: '<time>' });
     }
-    let text = `${name} ${JSON.stringify(rest, Object.keys(rest).sort())}`.replace(UUID, (id) => (knownIds.has(id.toLowerCase()) ? id : '<id>'));
+    let text = `${name} ${JSON.stringify(rest, Object.keys(rest).sort())}`.replace(UUID, (id) => (knownIds.has(id.toLowerCase()) ? id : '<id>')).replace(DELTA_LINK, '<delta link>');
     if (name === 'auditEvents') text = text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, '<wall time>');
     rows.push(text);
   }
