@@ -56,10 +56,10 @@ export async function openReviewInShards(deps: EntitlementDeps, queue: ReviewSha
   } else {
     const unwritten = plan.filter((s) => !s.value.done);
     if (unwritten.length === 0) {
-      await finishOnce(deps, opening, options);
-      return 'processed';
-    }
-    if ((await queue.depth()) === 0) await queue.sendAll(unwritten.map((s) => messageOf(policyId, detail, s.value.index)));
+      // Every shard written, and the shard that was last did not finish (stopped): finished here. While a shard
+      // holds the opening's lease finishing it, the next look sees whether it did.
+      if (await finishOnce(deps, opening, options)) return 'processed';
+    } else if ((await queue.depth()) === 0) await queue.sendAll(unwritten.map((s) => messageOf(policyId, detail, s.value.index)));
   }
   await schedule(deps, deps.reviewDue, 'reviewOpen', deps.clock.now().plus({ minutes: OPENING_CHECK_MINUTES }), policyId, detail);
   return 'processed';
