@@ -26,9 +26,10 @@ import type { DirectoryPort } from './directory/directoryPort';
 import type { RetryPolicy } from './directory/retryPolicy';
 import type { DependencyProbe } from './operations/checkHealth';
 import { Tables } from './store/tables';
-import { storageConnectionFor } from './store/storageConnection';
+import { storageConnectionFor, type StorageConnection } from './store/storageConnection';
 import { WorkQueue } from './queues/workQueue';
-import { QUEUE_NAMES } from './queues/queueNames';
+import { ReconcileShards } from './store/reconcileShards';
+import { QUEUE_NAMES, type QueueKey } from './queues/queueNames';
 import { poisonQueueOf } from './queues/queueMessages';
 import { ArchiveContainer } from './store/archiveContainer';
 import { archiveContainerName } from './domain/archive/archiveLayout';
@@ -43,7 +44,7 @@ export interface Deps {
   /** How many due items the sweeps parked (health shows it). */
   parkedWork: () => Promise<number>;
   /** The work queues the sweeps fan out to (their queue functions take the messages). */
-  queues: { expirationShards: WorkQueue; archiveHours: WorkQueue };
+  queues: Record<QueueKey, WorkQueue>;
   /** Each work queue's poison queue, where the Functions host puts the messages it gave up on (health shows them). */
   poisonQueues: WorkQueue[];
   /** Validates `Authorization: Bearer` in jwt mode; undefined in easyauth mode. */
@@ -79,6 +80,7 @@ export function buildDeps(config: Config): Deps {
     workflows: new WorkflowStore(tables),
     ledger: new GrantLedger(tables),
     groupDeltaLinks: new GroupDeltaLinks(tables),
+    reconcileShards: new ReconcileShards(tables),
     listTokenKey: new ListTokenKey(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),
@@ -109,7 +111,7 @@ export function buildDeps(config: Config): Deps {
       (await entitlements.redeliveries.parked()).length +
       (await entitlements.externalUserWork.parked()).length +
       (await entitlements.reviewDue.parked()).length,
-    queues: { expirationShards: new WorkQueue(storage, QUEUE_NAMES.expirationShards), archiveHours: new WorkQueue(storage, QUEUE_NAMES.archiveHours) },
+    queues: workQueues(storage),
     poisonQueues: Object.values(QUEUE_NAMES).map((name) => new WorkQueue(storage, poisonQueueOf(name))),
     bearerTokens: bearerTokenValidatorFor(config),
     archive: {
@@ -130,4 +132,10 @@ let deps: Deps | undefined;
 export function getDeps(): Deps {
   deps ??= buildDeps(getConfig());
   return deps;
+}
+
+/** One WorkQueue per work queue the app has (QUEUE_NAMES), by its key. */
+function workQueues(storage: StorageConnection): Record<QueueKey, WorkQueue> {
+  const entries = Object.entries(QUEUE_NAMES).map(([key, name]) => [key, new WorkQueue(storage, name)] as const);
+  return Object.fromEntries(entries) as Record<QueueKey, WorkQueue>;
 }

@@ -7,4 +7,11 @@ export const QUEUE_NAMES = {
   expirationShards: 'expiration-shards',
   /** Hours of the audit log to archive, sent by `reportArchive` when several are due (functions/archiveHour.ts). */
   archiveHours: 'archive-hours',
+  /** Shards of a large access review's opening (functions/reviewOpeningShard.ts). */
+  reviewOpeningShards: 'review-opening-shards',
+  /** Roles and group sets the reconcile sweep compares in full (functions/reconcileShard.ts). */
+  reconcileShards: 'reconcile-shards',
 } as const;
+
+/** A work queue by its role in the app (`deps.queues.<key>`). */
+export type QueueKey = keyof typeof QUEUE_NAMES;

@@ -141,9 +141,19 @@ export class GrantStore {
     return { pointers: page.items.map((d) => d.value), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
   }
 
-  /** The assignments of one package, through its assignee index: the work follows the package's assignees. */
-  async assignmentsOfPackage(packageId: string): Promise<StoredDocument<Assignment>[]> {
-    const pointers = await this.assigneePointers(packageId);
+  /** The row keys of a package's assignee index, in key order: where a fanned-out review opening cuts its shards. */
+  async assigneeRowKeys(packageId: string): Promise<string[]> {
+    return (await this.#index.list({ partitionKey: indexKey('packageAssignee', packageId) })).map((d) => d.rowKey);
+  }
+
+  /**
+   * The assignments of one package, through its assignee index: the work follows the package's assignees. With
+   * `range`, only the index's run of row keys from `fromRowKey` to `toRowKey` (one shard of a review's opening).
+   */
+  async assignmentsOfPackage(packageId: string, range?: { fromRowKey: string; toRowKey: string }): Promise<StoredDocument<Assignment>[]> {
+    const pointers = range
+      ? (await this.#index.list({ partitionKey: indexKey('packageAssignee', packageId), filter: filter`RowKey ge ${range.fromRowKey} and RowKey le ${range.toRowKey}` })).map((d) => d.value)
+      : await this.assigneePointers(packageId);
     const found = await mapConcurrently(pointers, (p) => this.assignments.get(GrantStore.targetKey(p.targetId), GrantStore.assignmentKey(p.id)));
     return found.filter((a): a is StoredDocument<Assignment> => a !== undefined && a.value.accessPackageId === packageId);
   }

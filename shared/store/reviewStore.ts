@@ -11,6 +11,20 @@ export interface ReviewerPointer {
   decisionId: string;
 }
 
+/**
+ * One shard of a large review's opening (openReviewInShards.ts): a run of the package's assignee index, and whether
+ * its decision items are written (with how many).
+ */
+export interface OpeningShard {
+  definitionId: string;
+  instanceId: string;
+  index: number;
+  fromRowKey: string;
+  toRowKey: string;
+  done: boolean;
+  itemCount: number;
+}
+
 /** Table Storage takes at most 100 writes in one transaction. */
 const WRITES_PER_TRANSACTION = 100;
 
@@ -23,17 +37,36 @@ export class ReviewStore {
   readonly instances: DocumentTable<ReviewInstance>;
   readonly decisions: DocumentTable<ReviewDecision>;
   readonly #reviewers: DocumentTable<ReviewerPointer>;
+  readonly openingShards: DocumentTable<OpeningShard>;
 
   constructor(tables: Tables) {
     const table = () => tables.get('accessReviews');
     this.instances = new DocumentTable(table, 'access review instance', (i) => ({ status: i.status }));
     this.decisions = new DocumentTable(table, 'access review decision');
     this.#reviewers = new DocumentTable(table, 'access review reviewer pointer');
+    this.openingShards = new DocumentTable(table, 'access review opening shard');
   }
 
   static instancesKey = (definitionId: string) => tableKey('instances', definitionId);
   static decisionsKey = (instanceId: string) => tableKey('decisions', instanceId);
   static reviewerKey = (reviewerId: string) => tableKey('reviewer', reviewerId);
+  static openingKey = (instanceId: string) => tableKey('opening', instanceId);
+  static shardKey = (index: number) => tableKey(String(index).padStart(6, '0'));
+
+  /** An opening instance's shards, in order; none before its opening was cut into shards. */
+  openingPlan(instanceId: string): Promise<StoredDocument<OpeningShard>[]> {
+    return this.openingShards.list({ partitionKey: ReviewStore.openingKey(instanceId) });
+  }
+
+  openingShard(instanceId: string, index: number): Promise<StoredDocument<OpeningShard> | undefined> {
+    return this.openingShards.get(ReviewStore.openingKey(instanceId), ReviewStore.shardKey(index));
+  }
+
+  /** Writes an opening's shards, 100 to a transaction (one partition); upserts, as only the sweep's lease holder plans. */
+  async writeOpeningPlan(shards: readonly OpeningShard[]): Promise<void> {
+    const writes = shards.map((shard) => this.openingShards.upsertion(ReviewStore.openingKey(shard.instanceId), ReviewStore.shardKey(shard.index), shard));
+    for (let i = 0; i < writes.length; i += WRITES_PER_TRANSACTION) await this.openingShards.together(writes.slice(i, i + WRITES_PER_TRANSACTION));
+  }
 
   instance(definitionId: string, instanceId: string): Promise<StoredDocument<ReviewInstance> | undefined> {
     return this.instances.get(ReviewStore.instancesKey(definitionId), tableKey(instanceId));

@@ -7,7 +7,11 @@ import { createCatalog } from '../../shared/operations/entitlements/catalogs';
 import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
 import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
 import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
-import { sweepAccessReviews } from '../../shared/operations/reviews/accessReviewSweep';
+import { loadavg } from 'node:os';
+import { dispatchAccessReviews } from '../../shared/operations/reviews/accessReviewSweep';
+import { openReviewShard, reviewOpeningMessage } from '../../shared/operations/reviews/openReviewInShards';
+import { WorkQueue } from '../../shared/queues/workQueue';
+import { QueueRunner } from '../local-host/queueRunner';
 import { stopReview } from '../../shared/operations/reviews/manageReview';
 import { writeDocumentsTogether, DocumentTable, type DocumentWrite } from '../../shared/store/documentTable';
 import { GrantStore, type GrantPointer, type PackageClaim } from '../../shared/store/grantStore';
@@ -18,11 +22,21 @@ import { writeRate } from './expirationScenario';
 
 export interface ReviewsBenchRow {
   case: string;
+  /** Queue workers taking the opening's shards (in-process runners of the local dispatcher, one Node process). */
+  workers: number;
   assignments: number;
   denials: number;
   seedSeconds: number;
-  /** accessReviewSweep opening the review: items, reviewers (a group), recommendations (sign-ins), mail. */
+  /**
+   * accessReviewSweep opening the review as its timer does (dispatchAccessReviews): shards sent to the
+   * review-opening-shards queue, then every shard's items, reviewers (a group), recommendations (sign-ins), mail,
+   * until the instance is InProgress.
+   */
   openSeconds: number;
+  /** Opening throughput over the first case's (its worker count's), same machine, same run. */
+  openSpeedUp: number;
+  /** The machine's 1-minute load average when the opening started (2 cores shared: timings are noisy). */
+  loadAverage1m: number;
   openItemsPerSecond: number;
   openTableRoundTripsPerItem: number;
   openTableWritesPerItem: number;
@@ -50,14 +64,19 @@ const REVIEWERS = 3;
 const SEED_CONCURRENCY = 16;
 const TRANSACTION_LIMIT = 100;
 
-/** Sizes: REVIEWS_BENCH_ASSIGNMENTS (default 10,000) and REVIEWS_BENCH_DENIALS (default 1,000). */
-function sizes(): { assignments: number; denials: number } {
+/**
+ * Sizes: REVIEWS_BENCH_ASSIGNMENTS (default 10,000), REVIEWS_BENCH_DENIALS (default 1,000), and
+ * REVIEWS_BENCH_WORKERS, the worker counts to open with, one case each (default `1,2`).
+ */
+function sizes(): { assignments: number; denials: number; workers: number[] } {
   const assignments = Number(process.env.REVIEWS_BENCH_ASSIGNMENTS ?? 10_000);
   const denials = Number(process.env.REVIEWS_BENCH_DENIALS ?? 1_000);
+  const workers = (process.env.REVIEWS_BENCH_WORKERS ?? '1,2').split(',').map(Number);
   if (!Number.isInteger(assignments) || !Number.isInteger(denials) || assignments < 1 || denials < 0 || denials > assignments) {
     throw new Error('REVIEWS_BENCH_ASSIGNMENTS and REVIEWS_BENCH_DENIALS must be whole numbers, denials at most assignments.');
   }
-  return { assignments, denials };
+  if (workers.length === 0 || workers.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) throw new Error('REVIEWS_BENCH_WORKERS must list whole numbers from 1 to 16, separated by commas.');
+  return { assignments, denials, workers };
 }
 
 /**
@@ -67,12 +86,16 @@ function sizes(): { assignments: number; denials: number } {
  * by the emulator), beside Azurite's own write rate measured in the same run.
  */
 export async function reviewsScenario(): Promise<ReviewsBenchRow[]> {
-  const { assignments, denials } = sizes();
-  return withBenchStorage(async (storage) => [await runCase(storage, assignments, denials)]);
+  const { assignments, denials, workers } = sizes();
+  return withBenchStorage(async (storage) => {
+    const rows: ReviewsBenchRow[] = [];
+    for (const count of workers) rows.push(await runCase(storage, assignments, denials, count, rows[0]));
+    return rows;
+  });
 }
 
-async function runCase(storage: BenchStorage, n: number, denials: number): Promise<ReviewsBenchRow> {
-  const label = `review of ${n.toLocaleString('en-US')}, ${denials.toLocaleString('en-US')} denied`;
+async function runCase(storage: BenchStorage, n: number, denials: number, workers: number, first?: ReviewsBenchRow): Promise<ReviewsBenchRow> {
+  const label = `review of ${n.toLocaleString('en-US')}, ${denials.toLocaleString('en-US')} denied, ${workers} worker${workers === 1 ? '' : 's'}`;
   const targets = range(n).map((i) => guid(TARGET, i));
   const reviewers = range(REVIEWERS).map((i) => guid(REVIEWER, i));
   const recent = DateTime.utc().minus({ days: 3 }).toISO()!;
@@ -84,7 +107,7 @@ async function runCase(storage: BenchStorage, n: number, denials: number): Promi
   for (const user of tenant.users ?? []) if (targets.indexOf(user.id) % 2 === 0) user.signInActivity = { lastSignInDateTime: recent };
   const emulator = await startGraphEmulator({ seed: tenant, port: 0 });
   try {
-    const { direct, counted } = benchDeps(storage, emulator.url, `rev${n}t`, TENANT);
+    const { direct, counted } = benchDeps(storage, emulator.url, `rev${n}w${workers}t`, TENANT);
     const problems: string[] = [];
     progress(`${label}: seeding`);
     const seedStarted = performance.now();
@@ -93,7 +116,8 @@ async function runCase(storage: BenchStorage, n: number, denials: number): Promi
     progress(`${label}: seeded in ${seedSeconds.toFixed(1)} s; measuring Azurite, then opening`);
     const azuriteRate = await writeRate(storage.azurite.connectionString, `rev${n}scratch`, 8);
 
-    const open = await countedRun(storage, counted, emulator.url, () => sweepAccessReviews(counted.entitlements, { holder: 'bench', budgetMs: 60 * 60_000 }), problems);
+    const loadAverage1m = round(loadavg()[0]!, 1);
+    const open = await countedRun(storage, counted, emulator.url, () => openFannedOut(storage, counted, `rev${n}w${workers}`, workers), problems);
     const [instance] = (await direct.entitlements.reviews.instancesOf(ref.policyId)).map((d) => d.value);
     const items = instance ? await direct.entitlements.reviews.decisionsOf(instance.id) : [];
     const recommended = items.filter((d) => d.value.recommendation === (targets.indexOf(d.value.principalId) % 2 === 0 ? 'Approve' : 'NoInfoAvailable')).length;
@@ -120,7 +144,10 @@ async function runCase(storage: BenchStorage, n: number, denials: number): Promi
       assignments: n,
       denials,
       seedSeconds: round(seedSeconds),
+      workers,
       openSeconds: round(open.ms / 1000),
+      openSpeedUp: first ? round(first.openSeconds / (open.ms / 1000), 2) : 1,
+      loadAverage1m,
       openItemsPerSecond: round(n / (open.ms / 1000), 0),
       openTableRoundTripsPerItem: per(open.tableRoundTrips, n),
       openTableWritesPerItem: per(tableWrites(open.tableKinds), n),
@@ -189,4 +216,24 @@ async function seed(deps: Deps, targets: string[]): Promise<PackageRef> {
   );
   await em.ledger.record(held[0]!.role, targets);
   return ref;
+}
+
+/**
+ * The sweep's timer run (shards sent), then `workers` queue runners taking the shards until the queue is empty
+ * (the last shard opens the instance). In one process: the workers share its event loop, as the local host's
+ * WORKERS do not.
+ */
+async function openFannedOut(storage: BenchStorage, deps: Deps, queueName: string, workers: number): Promise<void> {
+  const queue = new WorkQueue(storage.azurite.connectionString, queueName);
+  await dispatchAccessReviews(deps.entitlements, queue, { holder: 'bench', budgetMs: 60 * 60_000 });
+  const runners = range(workers).map((i) => {
+    const runner = new QueueRunner(`reviewOpeningShard${i}`, queueName, async (payload, context) => {
+      await openReviewShard(deps.entitlements, reviewOpeningMessage.parse(payload), { holder: context.invocationId, budgetMs: 60 * 60_000 });
+    }, { connection: storage.azurite.connectionString, settings: { batchSize: 1, newBatchThreshold: 0, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100, messageEncoding: 'base64' }, log: () => undefined });
+    runner.start();
+    return runner;
+  });
+  while ((await queue.depth()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const runner of runners) runner.stop();
+  await Promise.all(runners.map((runner) => runner.drained()));
 }

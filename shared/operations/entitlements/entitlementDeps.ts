@@ -16,6 +16,7 @@ import type { EmployeeChange } from '../hrEvents/employeeChange';
 import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
 import type { GroupDeltaLinks } from '../../store/groupDeltaLinks';
+import type { ReconcileShards } from '../../store/reconcileShards';
 import type { ListTokenKey } from '../../store/listTokenKey';
 import type { SubjectStore } from '../../store/subjectStore';
 import type { WorkflowStore } from '../../store/workflowStore';
@@ -50,6 +51,8 @@ export interface EntitlementDeps {
   ledger: GrantLedger;
   /** The reconcile sweep's groups delta links, one per set of governed groups. */
   groupDeltaLinks: GroupDeltaLinks;
+  /** The reconcile sweep's full-comparison shards sent and not yet compared (reconcileFanOut.ts). */
+  reconcileShards: ReconcileShards;
   /** The key that signs administrators' list continuation tokens. */
   listTokenKey: ListTokenKey;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */

@@ -4,6 +4,8 @@ import type { DirectoryRole } from '../../domain/assignments/assignment';
 import { DirectoryError } from '../../directory/directoryError';
 import { isValidId } from '../../directory/directoryIds';
 import type { GroupMembershipLine, GroupMembershipRound, GroupRelationship } from '../../directory/directoryPort';
+import type { StoredDocument } from '../../store/documentTable';
+import type { LedgerEntry } from '../../store/grantLedger';
 import type { GroupDeltaLink } from '../../store/groupDeltaLinks';
 import { isGroupOwnerRole } from '../assignments/directoryRoles';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -33,7 +35,7 @@ const GROUPS_PER_SET = 50;
 /** Rounds read right after a repair, to take the repair's own changes off the next pass's hands. */
 const FOLLOW_UP_ROUNDS = 3;
 
-interface GroupSet {
+export interface GroupSet {
   /** A digest of the set's role keys: a role added to or gone from its groups makes it a new set, compared in full. */
   key: string;
   groupIds: string[];
@@ -58,8 +60,7 @@ interface Compared {
  * compared in full on the next run; anything else (a ledger row left behind) waits for the daily full comparison.
  */
 export async function followGroupRoles(deps: EntitlementDeps, roles: readonly RoleInUse[], deadline: number, lease: HeldLease, counts: DriftCounts): Promise<void> {
-  const sets = groupSets(roles.filter((r) => isValidId('objectId', r.role.resourceOriginId)));
-  for (const role of roles.filter((r) => !isValidId('objectId', r.role.resourceOriginId))) await groupGone(deps, role, lease, counts);
+  const sets = await governedGroupSets(deps, roles, lease, counts);
   const links = await deps.groupDeltaLinks.all();
   const flags = await deps.ledger.flagged();
   for (const [index, set] of sets.entries()) {
@@ -68,17 +69,45 @@ export async function followGroupRoles(deps: EntitlementDeps, roles: readonly Ro
       counts.rolesRemaining += sets.slice(index).reduce((n, s) => n + s.roles.length, 0);
       break;
     }
-    try {
-      const keys = new Set(set.roles.map((r) => r.key));
-      const setFlags = flags.filter((f) => keys.has(f.value.roleKey));
-      if (await followSet(deps, set, links.get(set.key)?.value, setFlags.length > 0, lease, counts)) await deps.ledger.unflag(setFlags);
-    } catch (error) {
-      if (error instanceof SweepLeaseLost) throw error;
-      // One set that cannot be followed (the directory away) does not stop the others; its link stays as it was.
-      counts.rolesFailed += set.roles.length;
-      if (counts.errors.length < 5) counts.errors.push(`groups ${set.groupIds.join(', ')}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    await followGroupSet(deps, set, links.get(set.key)?.value, flags, lease, counts);
   }
+  await forgetLinksOfGoneSets(deps, links, sets, lease);
+}
+
+/**
+ * The sets of the governed groups' roles, 50 groups each; a role whose group id cannot be a group's is taken as
+ * gone (groupGone) here.
+ */
+export async function governedGroupSets(deps: EntitlementDeps, roles: readonly RoleInUse[], lease: HeldLease, counts: DriftCounts): Promise<GroupSet[]> {
+  for (const role of roles.filter((r) => !isValidId('objectId', r.role.resourceOriginId))) await groupGone(deps, role, lease, counts);
+  return groupSets(roles.filter((r) => isValidId('objectId', r.role.resourceOriginId)));
+}
+
+/**
+ * Follows one set (followSet), clearing its roles' flags once a full comparison settled it. A set that cannot be
+ * followed (the directory away) is counted as failed; its link stays as it was, so the next run takes it up.
+ */
+export async function followGroupSet(
+  deps: EntitlementDeps,
+  set: GroupSet,
+  link: GroupDeltaLink | undefined,
+  flags: ReadonlyArray<StoredDocument<LedgerEntry>>,
+  lease: HeldLease,
+  counts: DriftCounts,
+): Promise<void> {
+  try {
+    const keys = new Set(set.roles.map((r) => r.key));
+    const setFlags = flags.filter((f) => keys.has(f.value.roleKey));
+    if (await followSet(deps, set, link, setFlags.length > 0, lease, counts)) await deps.ledger.unflag(setFlags);
+  } catch (error) {
+    if (error instanceof SweepLeaseLost) throw error;
+    counts.rolesFailed += set.roles.length;
+    if (counts.errors.length < 5) counts.errors.push(`groups ${set.groupIds.join(', ')}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The links of sets no longer governed (a group's roles gone from every package, a set cut differently) go. */
+export async function forgetLinksOfGoneSets(deps: EntitlementDeps, links: ReadonlyMap<string, StoredDocument<GroupDeltaLink>>, sets: readonly GroupSet[], lease: HeldLease): Promise<void> {
   const current = new Set(sets.map((s) => s.key));
   const stale = [...links.entries()].filter(([key]) => !current.has(key));
   if (stale.length > 0) await lease.hold();
@@ -179,7 +208,7 @@ async function groupGone(deps: EntitlementDeps, role: RoleInUse, lease: HeldLeas
 }
 
 /** Sets of up to 50 groups, in group id order, each with the roles of its groups. */
-function groupSets(roles: readonly RoleInUse[]): GroupSet[] {
+export function groupSets(roles: readonly RoleInUse[]): GroupSet[] {
   const byGroup = new Map<string, RoleInUse[]>();
   for (const role of roles) {
     const groupId = role.role.resourceOriginId.toLowerCase();

@@ -32,7 +32,7 @@ export interface ReconcileResult {
   errors: string[];
 }
 
-interface Checkpoint {
+export interface ReconcileCheckpoint {
   /** Where the redelivery index is read from next. */
   minute: string | null;
   /** The last application role compared, in role-key order; the next run goes on after it. */
@@ -49,18 +49,26 @@ interface Checkpoint {
  */
 export async function reconcile(deps: EntitlementDeps, options: SweepOptions): Promise<ReconcileResult | undefined> {
   return withSweepLease(deps, 'reconcileSweep', options, async (saved, deadline, lease) => {
-    const position: Checkpoint = saved ? (JSON.parse(saved) as Checkpoint) : { minute: null, lastRole: null };
-    const handle = (item: DueItem<RedeliveryKind>) => (item.kind === 'packageRoleChange' ? redrivePackageRoleChange(deps, item, deadline, () => lease.hold()) : redeliver(deps, item));
-    const pass = await processDueItems(deps, deps.redeliveries, handle, { from: position.minute, now: deps.clock.now(), deadline, lease });
+    const position: ReconcileCheckpoint = saved ? (JSON.parse(saved) as ReconcileCheckpoint) : { minute: null, lastRole: null };
+    const pass = await redeliveryPass(deps, position.minute, deadline, lease);
     const drift = await repairDrift(deps, position.lastRole, deadline, lease);
     const result: ReconcileResult = { redelivery: pass.result, ...drift.counts };
-    if (result.added + result.removed > 0 || result.redelivery.processed > 0) {
-      await lease.hold();
-      // A summary of changes audited on their own (deliveries, repairs): it records no stored change to lose.
-      await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'reconcileSweep', entityType: 'sweep', entityId: 'reconcileSweep', before: null, after: result });
-    }
+    await recordSummary(deps, lease, result, result.added + result.removed > 0 || result.redelivery.processed > 0);
     return { checkpoint: JSON.stringify({ minute: pass.checkpoint, lastRole: drift.lastRole }), result };
   });
+}
+
+/** The redelivery index read from `from` up to now: each failed or pending delivery applied again. */
+export function redeliveryPass(deps: EntitlementDeps, from: string | null, deadline: number, lease: HeldLease) {
+  const handle = (item: DueItem<RedeliveryKind>) => (item.kind === 'packageRoleChange' ? redrivePackageRoleChange(deps, item, deadline, () => lease.hold()) : redeliver(deps, item));
+  return processDueItems(deps, deps.redeliveries, handle, { from, now: deps.clock.now(), deadline, lease });
+}
+
+/** A summary of changes audited on their own (deliveries, repairs), when it changed something: it records no stored change to lose. */
+export async function recordSummary(deps: EntitlementDeps, lease: HeldLease, result: object, changed: boolean): Promise<void> {
+  if (!changed) return;
+  await lease.hold();
+  await deps.audit.record({ actorId: SYSTEM_ACTOR, action: 'reconcileSweep', entityType: 'sweep', entityId: 'reconcileSweep', before: null, after: result });
 }
 
 /**
@@ -85,7 +93,7 @@ async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): 
  * Every resource role some package grants, with the packages granting it, and every role Portcullis has granted
  * (the grant ledger's), also one no package grants any more (its holders are then all to lose it), in role-key order.
  */
-async function rolesInUse(deps: EntitlementDeps): Promise<RoleInUse[]> {
+export async function rolesInUse(deps: EntitlementDeps): Promise<RoleInUse[]> {
   const roles = new Map<string, RoleInUse>();
   for (const role of await deps.ledger.roles()) roles.set(roleKey(role), { key: roleKey(role), role, packageIds: new Set<string>() });
   for (const stored of await deps.store.roleScopes.list()) {
@@ -111,37 +119,48 @@ async function repairDrift(deps: EntitlementDeps, after: string | null, deadline
   const roles = inUse.filter((r) => r.role.originSystem !== 'AadGroup' && (after === null || r.key > after));
   // Cut off before its first role, a run keeps the position it started from.
   let lastRole: string | null = after;
-  for (const [index, { key, role, packageIds }] of roles.entries()) {
+  for (const [index, role] of roles.entries()) {
     if (Date.now() > deadline) {
       counts.rolesRemaining += roles.length - index;
       return { counts, lastRole };
     }
-    try {
-      const actual = await holdersInDirectory(deps.directory, role).catch(async (error: unknown) => {
-        if (!(packageIds.size === 0 && error instanceof DirectoryError && error.kind === 'notFound')) throw error;
-        // A role no package grants, whose application is gone: no one holds it, and it is not looked for again.
-        await lease.hold();
-        await forgetGoneRole(deps, role);
-        return new Set<string>();
-      });
-      if (!actual) counts.rolesNotCheckable++;
-      else {
-        const repair = await compareHolders(deps, role, packageIds, actual, lease);
-        counts.added += repair.added;
-        counts.removed += repair.removed;
-        counts.rolesChecked++;
-      }
-    } catch (error) {
-      if (error instanceof SweepLeaseLost) throw error;
-      // One role that cannot be compared (its application deleted, the directory away) does not stop the others.
-      counts.rolesFailed++;
-      if (counts.errors.length < 5) counts.errors.push(`${key}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    lastRole = key;
+    await compareAppRole(deps, role, lease, counts);
+    lastRole = role.key;
   }
   // A full pass done: the next run starts from the first role again.
   return { counts, lastRole: null };
 }
+
+/**
+ * Compares one application role's holders in full with what the assignments and the ledger say, and repairs the
+ * difference. A role that cannot be compared (its application deleted, the directory away) is counted as failed.
+ */
+export async function compareAppRole(deps: EntitlementDeps, { key, role, packageIds }: RoleInUse, lease: HeldLease, counts: AppRoleCounts): Promise<void> {
+  try {
+    const actual = await holdersInDirectory(deps.directory, role).catch(async (error: unknown) => {
+      if (!(packageIds.size === 0 && error instanceof DirectoryError && error.kind === 'notFound')) throw error;
+      // A role no package grants, whose application is gone: no one holds it, and it is not looked for again.
+      await lease.hold();
+      await forgetGoneRole(deps, role);
+      return new Set<string>();
+    });
+    if (!actual) counts.rolesNotCheckable++;
+    else {
+      const repair = await compareHolders(deps, role, packageIds, actual, lease);
+      counts.added += repair.added;
+      counts.removed += repair.removed;
+      counts.rolesChecked++;
+    }
+  } catch (error) {
+    if (error instanceof SweepLeaseLost) throw error;
+    // One role that cannot be compared does not stop the others.
+    counts.rolesFailed++;
+    if (counts.errors.length < 5) counts.errors.push(`${key}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** What comparing roles counts (ReconcileResult's drift part). */
+export type AppRoleCounts = Omit<ReconcileResult, 'redelivery'>;
 
 /** Who holds a role in the directory (user object ids, lower case); undefined where it cannot be listed. */
 async function holdersInDirectory(directory: DirectoryPort, role: DirectoryRole): Promise<Set<string> | undefined> {

@@ -4,6 +4,7 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from '../lifecycle/sweepDueWork';
 import { applyReview, completeReview } from './applyReview';
 import { openReview } from './openReview';
+import { openReviewInShards, type ReviewShardQueue } from './openReviewInShards';
 import { mailReviewers } from './reviewMail';
 
 /**
@@ -12,18 +13,25 @@ import { mailReviewers } from './reviewMail';
  * items, under its own lease and checkpoint. Undefined when another instance is running it.
  */
 export async function sweepAccessReviews(deps: EntitlementDeps, options: SweepOptions): Promise<DueWorkResult | undefined> {
+  return sweepWith(deps, options, (item) => openReview(deps, item.entityId, item.detail));
+}
+
+/**
+ * The sweep as its timer runs it: a large review's opening fans out in shards over `queue`
+ * (openReviewInShards.ts); everything else as sweepAccessReviews does it.
+ */
+export async function dispatchAccessReviews(deps: EntitlementDeps, queue: ReviewShardQueue, options: SweepOptions): Promise<DueWorkResult | undefined> {
+  return sweepWith(deps, options, (item) => openReviewInShards(deps, queue, item.entityId, item.detail, options));
+}
+
+function sweepWith(deps: EntitlementDeps, options: SweepOptions, open: (item: DueItem<ReviewKind>) => Promise<ItemOutcome>): Promise<DueWorkResult | undefined> {
+  const handlers: Record<ReviewKind, Handler> = { reviewOpen: (_deps, item) => open(item), reviewReminder: remindReviewers, reviewEnd: endReview };
   return withSweepLease(deps, 'accessReviewSweep', options, (checkpoint, deadline, lease) =>
-    processDueItems(deps, deps.reviewDue, (item) => HANDLERS[item.kind](deps, item), { from: checkpoint, now: deps.clock.now(), deadline, lease }),
+    processDueItems(deps, deps.reviewDue, (item) => handlers[item.kind](deps, item), { from: checkpoint, now: deps.clock.now(), deadline, lease }),
   );
 }
 
 type Handler = (deps: EntitlementDeps, item: DueItem<ReviewKind>) => Promise<ItemOutcome>;
-
-const HANDLERS: Record<ReviewKind, Handler> = {
-  reviewOpen: (deps, item) => openReview(deps, item.entityId, item.detail),
-  reviewReminder: remindReviewers,
-  reviewEnd: endReview,
-};
 
 /** The midpoint reminder, while the instance is still open. */
 async function remindReviewers(deps: EntitlementDeps, item: DueItem<ReviewKind>): Promise<ItemOutcome> {

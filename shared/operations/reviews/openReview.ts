@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import { recommend, type ReviewDecision, type ReviewInstance } from '../../domain/reviews/accessReview';
 import { occurrenceAt, type ReviewOccurrence } from '../../domain/reviews/reviewSchedule';
 import { mapConcurrently } from '../../concurrently';
+import type { Assignment } from '../../domain/assignments/assignment';
 import type { StoredDocument } from '../../store/documentTable';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -26,22 +27,51 @@ const decisionIdOf = (instanceId: string, assignmentId: string) => deterministic
  * already `InProgress` is not opened again.
  */
 export async function openReview(deps: EntitlementDeps, policyId: string, detail: string): Promise<ItemOutcome> {
+  const opening = await openingInstance(deps, policyId, detail);
+  if (!opening) return 'stale';
+  await openAtOnce(deps, opening);
+  return 'processed';
+}
+
+/** Every item of an opening written by this run, then the opening finished. */
+export async function openAtOnce(deps: EntitlementDeps, opening: Opening): Promise<void> {
+  const items = await decisionItems(deps, opening.stored.value, await deps.grants.assignmentsOfPackage(opening.stored.value.accessPackageId));
+  await deps.reviews.writeOpening(items);
+  await finishOpening(deps, opening, items);
+}
+
+/** An occurrence being opened: its policy, its place in the schedule, and its instance, still `Initializing`. */
+export interface Opening {
+  policy: StoredPolicy;
+  occurrence: ReviewOccurrence;
+  stored: StoredDocument<ReviewInstance>;
+}
+
+/**
+ * The instance of the occurrence an item names (`index|start`), inserted `Initializing` the first time; undefined
+ * when the policy's schedule no longer has the occurrence, or its instance has opened already.
+ */
+export async function openingInstance(deps: EntitlementDeps, policyId: string, detail: string): Promise<Opening | undefined> {
   const [indexText = '', startIso = ''] = detail.split('|');
   const policy = await deps.store.policies.find(policyId);
   const settings = policy?.value.reviewSettings;
   const occurrence = settings ? occurrenceAt(settings, Number(indexText)) : undefined;
-  if (!policy || !occurrence || occurrence.start.toMillis() !== DateTime.fromISO(startIso).toMillis()) return 'stale';
+  if (!policy || !occurrence || occurrence.start.toMillis() !== DateTime.fromISO(startIso).toMillis()) return undefined;
   const stored = await insertedOrFound(deps, await newInstance(deps, policy.value, occurrence));
-  if (stored.value.status !== 'Initializing') return 'stale';
-  const items = await decisionItems(deps, stored.value);
-  await deps.reviews.writeOpening(items);
+  return stored.value.status === 'Initializing' ? { policy: policy.value, occurrence, stored } : undefined;
+}
+
+/**
+ * Once every item is written: the instance's reminder, end and the next occurrence planned, and only then does it
+ * become `InProgress` (on its ETag), audited, and its reviewers mailed.
+ */
+export async function finishOpening(deps: EntitlementDeps, { policy, occurrence, stored }: Opening, items: readonly ReviewDecision[]): Promise<void> {
   await planInstance(deps, stored.value, occurrence.start, occurrence.end);
-  await planNextReview(deps, policy.value, occurrence);
+  await planNextReview(deps, policy, occurrence);
   const opened: ReviewInstance = { ...stored.value, status: 'InProgress', itemCount: items.length };
   const entry = { actorId: SYSTEM_ACTOR, action: 'startAccessReview', entityType: 'accessReviewInstance', entityId: opened.id, before: stored.value, after: opened };
   await audited(deps, entry, shownIn('accessReviews', stored, 'changed'), () => deps.reviews.instances.replace(stored, opened));
   await mailReviewers(deps, opened, items, 'start');
-  return 'processed';
 }
 
 async function newInstance(deps: EntitlementDeps, policy: StoredPolicy, occurrence: ReviewOccurrence): Promise<ReviewInstance> {
@@ -74,11 +104,9 @@ async function insertedOrFound(deps: EntitlementDeps, instance: ReviewInstance):
   }
 }
 
-/** One item per assignment of the policy active when the review opens. */
-async function decisionItems(deps: EntitlementDeps, instance: ReviewInstance): Promise<ReviewDecision[]> {
-  const assignments = (await deps.grants.assignmentsOfPackage(instance.accessPackageId))
-    .map((a) => a.value)
-    .filter((a) => a.assignmentPolicyId === instance.policyId && a.state !== 'expired');
+/** One item per assignment (of `assignments`) of the instance's policy active when the review opens. */
+export async function decisionItems(deps: EntitlementDeps, instance: ReviewInstance, ofPackage: readonly StoredDocument<Assignment>[]): Promise<ReviewDecision[]> {
+  const assignments = ofPackage.map((a) => a.value).filter((a) => a.assignmentPolicyId === instance.policyId && a.state !== 'expired');
   const signIns = await deps.directory.getLastSignIns(assignments.map((a) => a.targetId));
   const reviewersOf = reviewerResolver(deps.directory, instance.settings);
   const openedAt = DateTime.fromISO(instance.startDateTime, { zone: 'utc' });
