@@ -76,7 +76,7 @@ const TIMERS = ['expirationSweep', 'reconcileSweep', 'autoAssignmentSweep', 'ext
 const QUEUE_SAMPLE = 500;
 /** The largest GRAPH_WRITE_BUDGET accepts: far above what the throughput runs write. */
 const THROUGHPUT_BUDGET = '18000/10';
-const BUDGET = { writes: 300, seconds: 30 };
+const BUDGET = { writes: 100, seconds: 10 };
 const BUDGET_DUE = Math.min(Number(process.env.BENCH_SCALEOUT_BUDGET_DUE ?? 600), Number(process.env.BENCH_SCALEOUT_DUE ?? 2_000));
 const BUDGET_WORKERS = 4;
 const SAMPLE_MS = 500;
