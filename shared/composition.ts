@@ -24,6 +24,8 @@ import { WorkflowStore } from './store/workflowStore';
 import { createGraphDirectory } from './directory/createGraphDirectory';
 import type { DirectoryPort } from './directory/directoryPort';
 import type { RetryPolicy } from './directory/retryPolicy';
+import { WriteTokens } from './directory/writeTokens';
+import { WriteBudgetStore } from './store/writeBudgetStore';
 import type { DependencyProbe } from './operations/checkHealth';
 import { Tables } from './store/tables';
 import { storageConnectionFor, type StorageConnection } from './store/storageConnection';
@@ -56,11 +58,13 @@ export interface Deps {
 export function buildDeps(config: Config): Deps {
   const storage = storageConnectionFor(config.storage);
   const tables = new Tables(storage, config.TABLE_PREFIX);
-  const directory = createGraphDirectory(config);
+  // Every instance's directory writes draw on one tenant-wide budget (GRAPH_WRITE_BUDGET), mail included.
+  const writeTokens = new WriteTokens(new WriteBudgetStore(tables, config.GRAPH_WRITE_BUDGET));
+  const directory = createGraphDirectory(config, undefined, writeTokens);
   // Health must answer quickly: its probe tries once, where the directory's own calls wait out throttling.
   const directoryProbe = createGraphDirectory(config, SINGLE_ATTEMPT);
   // Mail is best effort and must not hold up the workflow that sends it.
-  const mailDirectory = createGraphDirectory(config, BRIEF_RETRIES);
+  const mailDirectory = createGraphDirectory(config, BRIEF_RETRIES, writeTokens);
   const administrators = new AdministratorRoles(directory, systemClock);
   const roleAssignments = new RoleAssignmentStore(tables);
   const accesses = new WeakMap<Caller, CallerAccess>();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { signingKeyFromPem, type SigningKey } from './domain/archive/digestSigning';
 import { parseWebhookSecrets, type WebhookKey } from './domain/hrEvents/webhookSignature';
+import { DEFAULT_WRITE_BUDGET, WRITE_BUDGET_FORM } from './domain/writeBudget';
 import { type Environment, parseSettings, portSetting, SettingsError } from './settings';
 import { identityStorageSchema, storageSettingsOf, type StorageSettings } from './storageSettings';
 
@@ -74,6 +75,21 @@ const schema = z
       .optional(),
     ARCHIVE_SETTLE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int('must be whole seconds').min(0, 'must be 0 or more').max(3600, 'must be at most 3600 (an hour)').default(120),
     AUDIT_RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).int('must be whole days').min(0, 'must be 0 (keep forever) or more').default(90),
+    // Directory writes per window, shared by every instance (shared/domain/writeBudget.ts); read once here.
+    GRAPH_WRITE_BUDGET: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined) return DEFAULT_WRITE_BUDGET;
+        const match = WRITE_BUDGET_FORM.exec(value.trim());
+        const writes = Number(match?.[1]);
+        const seconds = Number(match?.[2]);
+        if (!match || writes < 100 || writes > 18_000 || seconds < 10 || seconds > 3_600) {
+          ctx.addIssue({ code: 'custom', message: "must be '<writes>/<seconds>' with 100 to 18000 writes per 10 to 3600 seconds, for example '2700/150'" });
+          return z.NEVER;
+        }
+        return { writes, windowMs: seconds * 1000 };
+      }),
     MAIL_SENDER: z.string().optional(),
     RECONCILE_REMOVES_UNGRANTED: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).optional().transform((value) => value === 'true'),
     AZURE_TENANT_ID: z.string().optional(),

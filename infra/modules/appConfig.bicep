@@ -15,6 +15,7 @@ param authIdentifierUri string
 param mailSender string
 @allowed(['true', 'false'])
 param reconcileRemovesUngranted string
+param graphWriteBudget string
 param tablePrefix string
 param archiveSettleSeconds int
 param auditRetentionDays int
@@ -48,6 +49,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AUDIT_RETENTION_DAYS: string(auditRetentionDays)
     MAIL_SENDER: mailSender
     RECONCILE_REMOVES_UNGRANTED: reconcileRemovesUngranted
+    GRAPH_WRITE_BUDGET: graphWriteBudget
     TABLE_PREFIX: tablePrefix
     OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID: identityClientId
     WEBSITE_AUTH_AAD_ALLOWED_TENANTS: tenantId

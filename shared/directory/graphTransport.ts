@@ -1,8 +1,10 @@
 import { GraphError, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { DirectoryError, directoryErrorFor, TRANSIENT_STATUSES } from './directoryError';
 import { directoryErrorOfCall } from './graphCallError';
-import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_POLICY, longestRetryAfter, retryDelayMs, type RetryPolicy } from './retryPolicy';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_POLICY, longestRetryAfter, parseRetryAfterMs, retryDelayMs, type RetryPolicy } from './retryPolicy';
+import { deferredCall, defersThrottling, deferUntil } from './throttleDeferral';
 import { TimeBudget } from './timeBudget';
+import type { WriteTokens } from './writeTokens';
 
 /** Graph answers at most 20 requests in one `$batch`. */
 export const BATCH_REQUEST_LIMIT = 20;
@@ -32,11 +34,21 @@ export interface GraphTransportOptions {
   retry?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** The tenant-wide budget of directory writes every instance shares; without it, writes are not budgeted. */
+  writeTokens?: WriteTokens;
 }
+
+/** A queue function waits this long at most for write tokens; a longer wait defers its message instead. */
+const LONGEST_DEFERRING_WAIT_MS = 1_000;
+/** What a queue function waits for when Graph throttles without saying how long (Graph advises backing off). */
+const UNSAID_RETRY_AFTER_MS = 5_000;
 
 /**
  * Calls to Graph through `@microsoft/microsoft-graph-client`, with one retry discipline for single calls and for
  * the requests inside a `$batch`, a timeout on every request, and Graph errors turned into `DirectoryError`s.
+ * Every write (any method but GET, each one inside a `$batch` too) first takes a token of the tenant-wide write
+ * budget. In a queue function (throttleDeferral.ts) a 429, or a budget spent for longer than a moment, is not
+ * waited out: the call throws GraphThrottled, and the function's message comes back after the wait.
  */
 export class GraphTransport {
   readonly #client: Client;
@@ -45,6 +57,7 @@ export class GraphTransport {
   readonly #requestTimeoutMs: number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
+  readonly #writeTokens: WriteTokens | undefined;
 
   constructor(options: GraphTransportOptions) {
     this.#client = options.client;
@@ -53,6 +66,7 @@ export class GraphTransport {
     this.#requestTimeoutMs = this.#retry.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#now = options.now ?? Date.now;
+    this.#writeTokens = options.writeTokens;
   }
 
   /** A time budget for one operation; pass it to every `batch` of that operation. */
@@ -80,12 +94,16 @@ export class GraphTransport {
   }
 
   send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    return this.#withRetry(this.budget(), () => {
-      const request = this.#request(path);
-      if (method === 'POST') return request.post(body) as Promise<T>;
-      if (method === 'PATCH') return request.patch(body) as Promise<T>;
-      return request.delete() as Promise<T>;
-    });
+    return this.#withRetry(
+      this.budget(),
+      () => {
+        const request = this.#request(path);
+        if (method === 'POST') return request.post(body) as Promise<T>;
+        if (method === 'PATCH') return request.patch(body) as Promise<T>;
+        return request.delete() as Promise<T>;
+      },
+      1,
+    );
   }
 
   /**
@@ -114,6 +132,7 @@ export class GraphTransport {
         indexes.forEach((index, position) => (outcomes[index] = answers[position]!));
       }
       pending = pending.filter((index) => isAnsweredTransient(outcomes[index]!));
+      if (defersThrottling()) pending = this.#deferThrottled(pending, outcomes);
       if (pending.length === 0) return outcomes;
       const retryAfter = longestRetryAfter(pending.map((index) => outcomes[index]!.headers['retry-after']), this.#now);
       const delay = retryDelayMs(this.#retry, round, budget.elapsedMs(), retryAfter, this.#now);
@@ -122,8 +141,23 @@ export class GraphTransport {
     }
   }
 
+  /**
+   * In a queue function, the requests Graph answered 429 are not sent again here: the invocation is deferred until
+   * the longest Retry-After among them, and they come back as GraphThrottled. The others still pending are left.
+   */
+  #deferThrottled(pending: readonly number[], outcomes: BatchOutcome[]): number[] {
+    const throttled = pending.filter((index) => outcomes[index]!.status === 429);
+    if (throttled.length === 0) return [...pending];
+    const asked = parseRetryAfterMs(longestRetryAfter(throttled.map((index) => outcomes[index]!.headers['retry-after']), this.#now), this.#now);
+    const deferred = deferUntil(this.#now() + (asked ?? UNSAID_RETRY_AFTER_MS), `Graph answered 429 to ${throttled.length} request(s) of a $batch.`);
+    for (const index of throttled) outcomes[index] = unanswered(deferred);
+    return pending.filter((index) => !throttled.includes(index));
+  }
+
   /** One `$batch` of the steps at `indexes`: each request's own answer, or the reason it got none. */
   async #sendBatch(indexes: readonly number[], steps: readonly BatchStep[], budget: TimeBudget): Promise<BatchOutcome[]> {
+    const deferred = deferredCall();
+    if (deferred) return indexes.map(() => unanswered(deferred));
     if (!budget.allowsRequest()) {
       const seconds = budget.totalMs / 1000;
       const notSent = new DirectoryError('transient', `Not sent: the operation used up its time budget of ${seconds} s before this request's turn.`, {
@@ -132,9 +166,10 @@ export class GraphTransport {
       return indexes.map(() => unanswered(notSent));
     }
     const requests = indexes.map((index) => toBatchRequest(String(index), steps[index]!));
+    const writes = indexes.filter((index) => steps[index]!.method !== 'GET').length;
     let answer: { responses?: BatchResponse[] };
     try {
-      answer = await this.#withRetry(budget, () => this.#request('/$batch').post({ requests }) as Promise<{ responses?: BatchResponse[] }>);
+      answer = await this.#withRetry(budget, () => this.#request('/$batch').post({ requests }) as Promise<{ responses?: BatchResponse[] }>, writes);
     } catch (error) {
       if (!(error instanceof DirectoryError)) throw error;
       return indexes.map(() => unanswered(error));
@@ -152,8 +187,15 @@ export class GraphTransport {
     return this.#client.api(path).option('signal', AbortSignal.timeout(this.#requestTimeoutMs));
   }
 
-  async #withRetry<T>(budget: TimeBudget, call: () => Promise<T>): Promise<T> {
+  /**
+   * One call, with its retries; `writes` is how many directory writes each attempt makes (a `$batch` envelope
+   * itself is none), each taken from the write budget before the attempt.
+   */
+  async #withRetry<T>(budget: TimeBudget, call: () => Promise<T>, writes = 0): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const deferred = deferredCall();
+      if (deferred) throw deferred;
+      await this.#takeWriteTokens(writes, budget);
       try {
         budget.requestStarted();
         return await call();
@@ -161,10 +203,37 @@ export class GraphTransport {
         const error = directoryErrorOfCall(thrown, this.#requestTimeoutMs);
         if (error.kind !== 'transient') throw error;
         const retryAfter = thrown instanceof GraphError ? thrown.headers?.get('retry-after') : undefined;
+        if (error.details.status === 429 && defersThrottling()) {
+          throw deferUntil(this.#now() + (parseRetryAfterMs(retryAfter, this.#now) ?? UNSAID_RETRY_AFTER_MS), error.message);
+        }
         const delay = retryDelayMs(this.#retry, attempt, budget.elapsedMs(), retryAfter, this.#now);
         if (delay === undefined) throw error;
         await this.#sleep(delay);
       }
+    }
+  }
+
+  /**
+   * Takes `count` tokens of the write budget, waiting for them within the operation's time budget; in a queue
+   * function, a wait longer than a moment defers the invocation instead.
+   */
+  async #takeWriteTokens(count: number, budget: TimeBudget): Promise<void> {
+    if (!this.#writeTokens || count === 0) return;
+    for (;;) {
+      let waitMs: number;
+      try {
+        waitMs = await this.#writeTokens.take(count);
+      } catch (error) {
+        throw new DirectoryError('transient', `The Graph write budget could not be read from storage: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (waitMs === 0) return;
+      if (defersThrottling() && waitMs > LONGEST_DEFERRING_WAIT_MS) {
+        throw deferUntil(this.#now() + waitMs, `the tenant's Graph write budget refills in ${waitMs} ms.`);
+      }
+      if (!defersThrottling() && budget.elapsedMs() + waitMs > budget.totalMs) {
+        throw new DirectoryError('transient', `The tenant's Graph write budget is spent; it refills in ${waitMs} ms, past this operation's time budget.`, { status: 429 });
+      }
+      await this.#sleep(waitMs);
     }
   }
 }

@@ -2,6 +2,7 @@ import type { InvocationContext, StorageQueueHandler } from '@azure/functions';
 import type { z } from 'zod';
 import { getDeps, type Deps } from '../composition';
 import { SYSTEM_ACTOR } from '../domain/requests/assignmentRequest';
+import { isDeferred } from '../directory/throttleDeferral';
 import { poisonQueueOf } from '../queues/queueMessages';
 import { findProjectRoot } from './appRoot';
 import { readQueueHostSettings } from './queueSettings';
@@ -29,7 +30,8 @@ export function queueHandler<T>(
     } catch (error) {
       const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
       maxDequeueCount ??= readQueueHostSettings(findProjectRoot()).maxDequeueCount;
-      if (dequeueCount >= maxDequeueCount) {
+      // Deferred by Graph's throttling, the message is sent again (deferringQueueHandler.ts), not given up.
+      if (dequeueCount >= maxDequeueCount && !isDeferred()) {
         await deps.entitlements.audit
           .record({
             actorId: SYSTEM_ACTOR,

@@ -1,5 +1,9 @@
 import { app, type HttpHandler, type HttpMethod, type StorageQueueHandler, type TimerHandler } from '@azure/functions';
 import { withAuditScope } from '../auditScope';
+import { getConfig } from '../config';
+import { WorkQueue } from '../queues/workQueue';
+import { storageConnectionFor } from '../store/storageConnection';
+import { deferringThrottling } from './deferringQueueHandler';
 
 export type RegisteredFunction =
   | { trigger: 'http'; name: string; route: string; methods: readonly HttpMethod[]; handler: HttpHandler }
@@ -44,9 +48,12 @@ export function registerTimer(name: string, options: { schedule: string; handler
  * Registers a Storage queue-triggered function with the Functions host and records it. The handler gets the
  * message as the Node worker decodes it (JSON parsed when it is JSON) and `triggerMetadata.dequeueCount`; a thrown
  * error makes the host retry the message, and move it to `<queueName>-poison` after `maxDequeueCount` attempts.
+ * Throttled by Graph, the message is sent again after the wait instead (deferringQueueHandler.ts).
  */
 export function registerQueue(name: string, options: { queueName: string; handler: StorageQueueHandler }): void {
-  const handler: StorageQueueHandler = (message, context) => withAuditScope(context.invocationId, () => options.handler(message, context));
+  let requeue: WorkQueue | undefined;
+  const deferring = deferringThrottling(options.handler, () => (requeue ??= new WorkQueue(storageConnectionFor(getConfig().storage), options.queueName)));
+  const handler: StorageQueueHandler = (message, context) => withAuditScope(context.invocationId, () => deferring(message, context));
   record({ trigger: 'queue', name, ...options, handler });
   app.storageQueue(name, { queueName: options.queueName, connection: QUEUE_CONNECTION, handler });
 }

@@ -99,6 +99,15 @@ describe('configuration', () => {
     },
   );
 
+  it('reads GRAPH_WRITE_BUDGET as writes per seconds, defaulting to 90% of Graph\'s 3,000 writes per 150 s', () => {
+    expect(loadConfig(valid).GRAPH_WRITE_BUDGET).toEqual({ writes: 2700, windowMs: 150_000 });
+    expect(loadConfig({ ...valid, GRAPH_WRITE_BUDGET: '600/60' }).GRAPH_WRITE_BUDGET).toEqual({ writes: 600, windowMs: 60_000 });
+  });
+
+  it.each(['3000', '3000/0', '50/150', '20000/150', 'lots/150', '300/5', '-300/150'])('refuses GRAPH_WRITE_BUDGET %s, naming it', (value) => {
+    expect(problemsOf({ ...valid, GRAPH_WRITE_BUDGET: value })).toEqual([expect.stringMatching(/^GRAPH_WRITE_BUDGET: must be '<writes>\/<seconds>'/)]);
+  });
+
   it('lists every problem at once', () => {
     expect(problemsOf({ AUTH_MODE: 'x', TENANT_ID: 'y' })).toHaveLength(3);
   });

@@ -4,6 +4,8 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import { DirectoryError } from '../../shared/directory/directoryError';
 import { GraphTransport, outcomeError, type BatchStep } from '../../shared/directory/graphTransport';
 import type { RetryPolicy } from '../../shared/directory/retryPolicy';
+import { GraphThrottled, withThrottleDeferral } from '../../shared/directory/throttleDeferral';
+import type { WriteTokens } from '../../shared/directory/writeTokens';
 import { fakeGraphClient, type FakeCall } from '../support/fakeGraphClient';
 
 /** A clock that only moves when the transport sleeps or a fake request takes time. */
@@ -209,5 +211,56 @@ describe('following Graph links', () => {
 
   it('builds directory object URLs on the configured Graph', () => {
     expect(transport.directoryObjectUrl('a/b')).toBe('https://graph.microsoft.com/v1.0/directoryObjects/a%2Fb');
+  });
+});
+
+describe('GraphTransport in a queue function (throttling deferred)', () => {
+  it('does not wait out a 429 inside a batch: the request comes back GraphThrottled, and later calls are not sent', async () => {
+    const clock = fakeTime();
+    const { client, calls } = fakeGraphClient(async () => answered({ id: '0', status: 204 }, { id: '1', status: 429, headers: { 'Retry-After': '7' } }));
+    const transport = new GraphTransport({ client, baseUrl: 'https://graph.microsoft.com', retry: policy, ...clock });
+
+    const { outcome, resumeAtMs } = await withThrottleDeferral(async () => {
+      const outcomes = await transport.batch(patches(2));
+      const later = await transport.send('DELETE', '/groups/g/members/u/$ref').catch((error: unknown) => error);
+      return { outcomes, later };
+    });
+
+    const { outcomes, later } = (outcome as { value: { outcomes: Array<{ status: number; error?: unknown }>; later: unknown } }).value;
+    expect(outcomes[0]!.status).toBe(204);
+    expect(outcomes[1]!.error).toBeInstanceOf(GraphThrottled);
+    expect(later).toBeInstanceOf(GraphThrottled);
+    expect(resumeAtMs).toBe(clock.time.now + 7000);
+    expect(clock.time.sleeps).toEqual([]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('defers a single write Graph answered 429 by its Retry-After', async () => {
+    const clock = fakeTime();
+    const { client } = fakeGraphClient(async () => {
+      const error = new GraphError(429, 'Too many requests');
+      error.headers = new Headers({ 'Retry-After': '3' });
+      throw error;
+    });
+    const transport = new GraphTransport({ client, baseUrl: 'https://graph.microsoft.com', retry: policy, ...clock });
+    const { outcome, resumeAtMs } = await withThrottleDeferral(() => transport.send('POST', '/groups/g/members/$ref', {}));
+    expect((outcome as { error: unknown }).error).toBeInstanceOf(GraphThrottled);
+    expect(resumeAtMs).toBe(clock.time.now + 3000);
+    expect(clock.time.sleeps).toEqual([]);
+  });
+
+  it('waits briefly for write tokens, and defers when the budget refills later than a second', async () => {
+    const clock = fakeTime();
+    const waits = [300, 0, 5000];
+    const tokens = { take: async () => waits.shift() ?? 0 } as unknown as WriteTokens;
+    const { client, calls } = fakeGraphClient(async (call) => allNoContent(call));
+    const transport = new GraphTransport({ client, baseUrl: 'https://graph.microsoft.com', retry: policy, ...clock, writeTokens: tokens });
+    const { outcome, resumeAtMs } = await withThrottleDeferral(async () => [await transport.batch(patches(2)), await transport.batch(patches(2))]);
+    const [first, second] = (outcome as { value: Array<Array<{ status: number; error?: unknown }>> }).value;
+    expect(first!.map((o) => o.status)).toEqual([204, 204]);
+    expect(second!.every((o) => o.error instanceof GraphThrottled)).toBe(true);
+    expect(clock.time.sleeps).toEqual([300]);
+    expect(resumeAtMs).toBe(clock.time.now + 5000);
+    expect(calls).toHaveLength(1);
   });
 });

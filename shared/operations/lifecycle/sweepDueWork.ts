@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
+import { deferredCall, GraphThrottled } from '../../directory/throttleDeferral';
 import type { StoredDocument } from '../../store/documentTable';
 import { minuteOf, type DueItem, type DueWorkStore } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -126,6 +127,8 @@ export async function processItems<K extends string>(
       try {
         outcomes[await handle(item.value)]++;
       } catch (error) {
+        // Deferred, not failed: the item waits for its message to come back, without an attempt counted.
+        if (error instanceof GraphThrottled) throw error;
         if (!(await parkedAfterFailure(deps, index, item, error, range))) throw error;
         outcomes.parked++;
         return;
@@ -133,7 +136,12 @@ export async function processItems<K extends string>(
       await index.done(item);
     },
     (item) => `${item.value.kind} ${item.value.entityId}`,
-    () => range.lease.hold(),
+    async () => {
+      // A queue function Graph throttled starts no more items: its message comes back after the wait for them.
+      const deferred = deferredCall();
+      if (deferred) throw deferred;
+      await range.lease.hold();
+    },
   );
   // Failed items are kept, whatever went wrong: dropping one could leave access that should have ended.
   const unfinished = [...work.failed, ...work.remaining];
