@@ -207,17 +207,19 @@ async function processBatches<K extends string>(
       if (error instanceof SweepLeaseLost) throw error;
       return chunk.map(() => (error instanceof Error ? error : new Error(String(error))));
     });
-    const done: Array<StoredDocument<DueItem<K>>> = [];
+    const done: Array<{ item: StoredDocument<DueItem<K>>; outcome: ItemOutcome }> = [];
     for (const [i, answer] of answers.entries()) {
       if (answer instanceof Error) await failed(chunk[i]!, answer);
-      else {
-        outcomes[answer]++;
-        done.push(chunk[i]!);
-      }
+      else done.push({ item: chunk[i]!, outcome: answer });
     }
-    await index.unscheduleAll(done.map((item) => item.value)).catch(async (error: unknown) => {
-      for (const item of done) await failed(item, error);
-    });
+    try {
+      await index.unscheduleAll(done.map(({ item }) => item.value));
+    } catch (error) {
+      // Left in the index, they are looked at again next run (and found done: stale).
+      for (const { item } of done) await failed(item, error);
+      continue;
+    }
+    for (const { outcome } of done) outcomes[outcome]++;
   }
   return work;
 }
