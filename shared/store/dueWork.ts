@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { DirectoryRole } from '../domain/assignments/assignment';
 import type { AuditEvent, AuditProbe } from './auditLog';
-import { DocumentTable, type StoredDocument } from './documentTable';
+import { DocumentTable, type DocumentWrite, type StoredDocument } from './documentTable';
 import { filter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
@@ -48,6 +48,8 @@ export interface DueItem<K extends string = string> {
   attempts?: number;
   /** The last failure's message. */
   lastError?: string;
+  /** For an assignment's end: its target, so the sweep reads the assignment by key, without its locator. */
+  targetId?: string;
   /** The role a package role change is about: a role taken out of a package is no longer in any role scope. */
   role?: DirectoryRole;
   /** For `auditEvent`: the event, and where its change shows. */
@@ -62,6 +64,8 @@ export interface ParkedItem<K extends string = string> extends DueItem<K> {
 }
 
 const MAX_ERROR_LENGTH = 1_000;
+/** Table Storage's limit on the operations of one transaction. */
+const TRANSACTION_LIMIT = 100;
 
 /**
  * The due-time index: one partition per minute, so a sweep reads only the minutes that have passed since it last
@@ -85,6 +89,32 @@ export class DueWorkStore<K extends string> {
   /** Records an item; the same item twice is one item. */
   async schedule(item: DueItem<K>): Promise<void> {
     await this.#items.insert(minuteOf(item.dueDateTime), rowKeyOf(item), item).catch(ignoreExisting);
+  }
+
+  /**
+   * Records many items: one transaction per minute's partition and hundred (a batch of the sweep plans its items
+   * together). An item already there fails its transaction, whose items are then recorded one by one.
+   */
+  async scheduleAll(items: readonly DueItem<K>[]): Promise<void> {
+    await this.#together(items, (item) => this.#items.insertion(minuteOf(item.dueDateTime), rowKeyOf(item), item), (item) => this.schedule(item));
+  }
+
+  /** Takes back many items (done, or planned for what no longer needs them), as scheduleAll writes them; one missing is skipped. */
+  async unscheduleAll(items: readonly DueItem<K>[]): Promise<void> {
+    await this.#together(items, (item) => this.#items.deletion({ partitionKey: minuteOf(item.dueDateTime), rowKey: rowKeyOf(item) }), (item) => this.unschedule(item));
+  }
+
+  async #together(items: readonly DueItem<K>[], write: (item: DueItem<K>) => DocumentWrite, alone: (item: DueItem<K>) => Promise<void>): Promise<void> {
+    const byMinute = new Map<string, DueItem<K>[]>();
+    for (const item of items) byMinute.set(minuteOf(item.dueDateTime), [...(byMinute.get(minuteOf(item.dueDateTime)) ?? []), item]);
+    const batches = [...byMinute.values()].flatMap((group) => Array.from({ length: Math.ceil(group.length / TRANSACTION_LIMIT) }, (_, i) => group.slice(i * TRANSACTION_LIMIT, (i + 1) * TRANSACTION_LIMIT)));
+    for (const batch of batches) {
+      try {
+        await this.#items.together(batch.map(write));
+      } catch {
+        for (const item of batch) await alone(item);
+      }
+    }
   }
 
   /** Items due at or before `now`, from the minute `from` on (inclusive), oldest first. */

@@ -221,6 +221,23 @@ export class GrantStore {
     return this.#unpoint('packageAssignee', assignment.accessPackageId, assignment.id);
   }
 
+  /**
+   * unindexAssignee for many: the pointers of one package share its partition, so one transaction per package and
+   * hundred; a pointer already gone fails its transaction, whose pointers are then removed one by one.
+   */
+  async unindexAssignees(assignments: readonly Assignment[]): Promise<void> {
+    const byPackage = new Map<string, Assignment[]>();
+    for (const a of assignments) byPackage.set(a.accessPackageId, [...(byPackage.get(a.accessPackageId) ?? []), a]);
+    for (const [packageId, ended] of byPackage) {
+      for (let i = 0; i < ended.length; i += 100) {
+        const run = ended.slice(i, i + 100);
+        await this.#index
+          .together(run.map((a) => this.#index.deletion({ partitionKey: indexKey('packageAssignee', packageId), rowKey: tableKey(a.id) })))
+          .catch(() => mapConcurrently(run, (a) => this.unindexAssignee(a)));
+      }
+    }
+  }
+
   /** Forgets a deleted request's pointers (after the request is gone). */
   async unindexRequest(request: AssignmentRequest): Promise<void> {
     await this.#unpoint('requestor', request.requestorId, request.id);

@@ -38,13 +38,13 @@ const assignmentsOf = async (packageId: string) => (await deps.grants.allAssignm
 const systemRemovals = async () => (await deps.grants.allRequests()).filter((r) => r.value.requestType === 'systemRemove').length;
 
 describe('expirationSweep, cut off and resumed', () => {
-  it('finishes in a second run what a run cut off by its time budget left, each effect once', async () => {
+  it('finishes in a second run what a run cut off by its time budget (between batches of 4) left, each effect once', async () => {
     const pkg = await falconPackage('Cut off', { type: 'afterDuration', duration: 'PT1M' });
     for (const target of ENGINEERS) await assign(target, pkg);
     world.advance({ minutes: 2 });
     await faults([{ pathPattern: '^/v1.0/\\$batch', status: 503, rate: 0, latencyMs: 300 }]);
     try {
-      const first = await sweepExpirations(deps, { holder: 'first', budgetMs: 100 });
+      const first = await sweepExpirations(deps, { holder: 'first', budgetMs: 100, batchSize: 4 });
       expect(first).toMatchObject({ failed: 0 });
       expect(first!.processed).toBeGreaterThan(0);
       expect(first!.remaining).toBeGreaterThan(0);

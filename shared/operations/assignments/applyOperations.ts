@@ -9,7 +9,7 @@ import type { StoredDocument } from '../../store/documentTable';
 import { SITE_ROLES } from '../entitlements/resourceOrigins';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { planRedelivery } from '../lifecycle/planDueWork';
-import { grantsElsewhere, isActive, isGroupOwnerRole, rolesHeldElsewhere, rolesOfPackage } from './directoryRoles';
+import { grantsElsewhere, isActive, isGroupOwnerRole, rolesOfPackage, type GrantsElsewhere } from './directoryRoles';
 import { withOperations } from './withOperations';
 
 /** After this many attempts a failed operation is left failed, with its reason, for an administrator to reprocess. */
@@ -31,6 +31,18 @@ export interface ApplyOptions {
   retryFailed: boolean;
   /** Rounds of compensation left; a compensation is applied with one fewer. */
   compensationRounds?: number;
+  /**
+   * Where the roles a target holds through its other assignments are looked up (before a removal, and again after
+   * it): by default the target's assignments (one partition query); a batch of removals passes a lookup by point
+   * reads (claimedGrants.ts).
+   */
+  grantsElsewhere?: GrantsElsewhere;
+}
+
+/** What the directory answered for each change of one pass, and the changes that changed it. */
+export interface DirectoryPass {
+  results: Map<string, Outcomes>;
+  made: MadeChange[];
 }
 
 /**
@@ -44,15 +56,30 @@ export async function applyOperations(
   assignments: readonly StoredDocument<Assignment>[],
   options: ApplyOptions = { retryFailed: false },
 ): Promise<StoredDocument<Assignment>[]> {
-  const due = (op: DeliveryOperation) => op.state === 'pending' || (options.retryFailed && op.state === 'failed' && op.attempts < MAX_ATTEMPTS);
+  const pass = await changeDirectory(deps, assignments, options);
+  const saved = await mapConcurrently(assignments, (stored) => saveOutcomes(deps, stored, withOutcomes(pass, stored.value.targetId, options)));
+  await afterOutcomes(deps, saved, pass, options);
+  return saved;
+}
+
+const isDue = (options: ApplyOptions) => (op: DeliveryOperation) => op.state === 'pending' || (options.retryFailed && op.state === 'failed' && op.attempts < MAX_ATTEMPTS);
+
+/**
+ * The directory side of applyOperations: the operations due, grouped by role and action into bulk directory calls
+ * (a removal of a role the target still holds through another assignment is kept, not sent), and the grant ledger
+ * told. Nothing is saved on the assignments: withOutcomes says what to save.
+ */
+export async function changeDirectory(deps: EntitlementDeps, assignments: readonly StoredDocument<Assignment>[], options: ApplyOptions): Promise<DirectoryPass> {
+  const due = isDue(options);
+  const lookUp = options.grantsElsewhere ?? ((targetId, exceptId) => grantsElsewhere(deps, targetId, exceptId));
   const groups = new Map<string, { role: DirectoryRole; action: DeliveryOperation['action']; userIds: Set<string> }>();
   const results = new Map<string, Outcomes>();
   const sent: MadeChange[] = [];
   // An ended assignment gives nothing: an addition found on one (appended by a writer that raced with its end) is
   // never applied, whatever else it holds.
   const applicable = (value: Assignment) => value.operations.filter((op) => due(op) && !(op.action === 'add' && !isActive(value)));
-  const held = await mapConcurrently(assignments, ({ value }) =>
-    applicable(value).some((op) => op.action === 'remove') ? rolesHeldElsewhere(deps, value.targetId, value.id) : Promise.resolve(new Set<string>()),
+  const held = await mapConcurrently(assignments, async ({ value }) =>
+    applicable(value).some((op) => op.action === 'remove') ? new Set((await lookUp(value.targetId, value.id)).keys()) : new Set<string>(),
   );
   for (const [index, { value }] of assignments.entries()) {
     const stillHeld = held[index]!;
@@ -80,24 +107,31 @@ export async function applyOperations(
   // Only changes that changed the directory can have overtaken another: a role found already there (or already
   // gone) was put there (or taken) by a change that lands before this one, and that change's writer checks after it.
   const made = sent.filter((m) => results.get(`${m.action}|${roleKey(m.role)}`)?.get(m.userId)?.outcome === 'changed');
+  return { results, made };
+}
 
-  const saved = await mapConcurrently(assignments, (stored) =>
-    saveOutcomes(deps, stored, (op) => {
-      if (!due(op)) return op;
-      const outcome = results.get(`${op.action}|${roleKey(op.role)}`)?.get(stored.value.targetId);
-      if (!outcome) return op;
-      if (outcome.outcome !== 'failed') return { ...op, state: 'done', attempts: op.attempts + 1, lastError: null };
-      return { ...op, state: 'failed', attempts: op.attempts + 1, lastError: outcome.error?.message ?? 'The directory refused the change.' };
-    }),
-  );
+/** An assignment's operation as the pass left it: done, or failed with the directory's reason (an attempt counted). */
+export function withOutcomes(pass: DirectoryPass, targetId: string, options: ApplyOptions): (op: DeliveryOperation) => DeliveryOperation {
+  const due = isDue(options);
+  return (op) => {
+    if (!due(op)) return op;
+    const outcome = pass.results.get(`${op.action}|${roleKey(op.role)}`)?.get(targetId);
+    if (!outcome) return op;
+    if (outcome.outcome !== 'failed') return { ...op, state: 'done', attempts: op.attempts + 1, lastError: null };
+    return { ...op, state: 'failed', attempts: op.attempts + 1, lastError: outcome.error?.message ?? 'The directory refused the change.' };
+  };
+}
+
+/** Once the outcomes are saved: retries planned, given-up group changes flagged, raced changes compensated. */
+export async function afterOutcomes(deps: EntitlementDeps, saved: readonly StoredDocument<Assignment>[], pass: DirectoryPass, options: ApplyOptions): Promise<void> {
   for (const assignment of saved) await planRetry(deps, assignment.value);
   for (const assignment of saved) await flagGivenUp(deps, assignment.value);
   const rounds = options.compensationRounds ?? COMPENSATION_ROUNDS;
-  if (rounds > 0 && made.length > 0) await compensate(deps, saved, made, rounds - 1);
-  return saved;
+  const lookUp = options.grantsElsewhere ?? ((targetId, exceptId) => grantsElsewhere(deps, targetId, exceptId));
+  if (rounds > 0 && pass.made.length > 0) await compensate(deps, saved, pass.made, rounds - 1, lookUp);
 }
 
-interface MadeChange {
+export interface MadeChange {
   assignmentId: string;
   userId: string;
   action: DeliveryOperation['action'];
@@ -119,7 +153,7 @@ interface MadeChange {
  * A compensation is an ordinary operation on the assignment it belongs to, so when it fails it is retried by the
  * reconcile sweep like any other.
  */
-async function compensate(deps: EntitlementDeps, saved: readonly StoredDocument<Assignment>[], made: readonly MadeChange[], rounds: number): Promise<void> {
+async function compensate(deps: EntitlementDeps, saved: readonly StoredDocument<Assignment>[], made: readonly MadeChange[], rounds: number, lookUp: GrantsElsewhere): Promise<void> {
   const granted = new Map<string, Promise<Set<string>>>();
   const grantedBy = (packageId: string) => {
     const roles = granted.get(packageId) ?? rolesOfPackage(deps, packageId).then((r) => new Set(r.map(roleKey)));
@@ -134,7 +168,7 @@ async function compensate(deps: EntitlementDeps, saved: readonly StoredDocument<
     if (added.length > 0) await reopen(deps, assignment, removals(added.map((m) => m.role)), rounds);
     const removed = mine.filter((m) => m.action === 'remove');
     if (removed.length === 0) return;
-    const grants = await grantsElsewhere(deps, assignment.value.targetId, assignment.value.id);
+    const grants = await lookUp(assignment.value.targetId, assignment.value.id);
     for (const { role } of removed) {
       const granter = grants.get(roleKey(role));
       if (granter) await reopen(deps, granter, additions([role]), rounds);

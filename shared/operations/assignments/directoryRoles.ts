@@ -31,12 +31,10 @@ export async function rolesOfPackage(deps: EntitlementDeps, packageId: string): 
 /** An assignment holds its package's roles from the moment it is written until it ends. */
 export const isActive = (assignment: Assignment): boolean => assignment.state !== 'expired';
 
-/** The role keys a target holds through its active assignments other than `exceptAssignmentId`. */
-export async function rolesHeldElsewhere(deps: EntitlementDeps, targetId: string, exceptAssignmentId: string): Promise<Set<string>> {
-  return new Set((await grantsElsewhere(deps, targetId, exceptAssignmentId)).keys());
-}
-
 /** Each role key a target holds through an active assignment other than `exceptAssignmentId`, with one such assignment. */
+export type GrantsElsewhere = (targetId: string, exceptAssignmentId: string) => Promise<Map<string, StoredDocument<Assignment>>>;
+
+/** GrantsElsewhere from the target's assignments: one query of their partition. */
 export async function grantsElsewhere(deps: EntitlementDeps, targetId: string, exceptAssignmentId: string): Promise<Map<string, StoredDocument<Assignment>>> {
   const others = (await deps.grants.assignmentsOf(targetId)).filter((a) => a.value.id !== exceptAssignmentId && isActive(a.value));
   const packageIds = [...new Set(others.map((a) => a.value.accessPackageId))];

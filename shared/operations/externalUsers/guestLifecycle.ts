@@ -43,6 +43,15 @@ export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignmen
   await save(deps, subject, { ...subject.value, removal }, 'scheduleExternalUserRemoval');
 }
 
+/**
+ * Whether ending an assignment of the target may plan or carry out their removal (planRemovalIfLast, blockAtOnce):
+ * they are a governed guest, or a removal of theirs is planned and not yet blocked. One read by key.
+ */
+export async function endingTouchesGuest(deps: EntitlementDeps, targetId: string): Promise<boolean> {
+  const subject = await deps.subjects.byObjectId(targetId);
+  return subject !== undefined && (isGovernedGuest(subject.value, targetId) || (subject.value.removal != null && !subject.value.removal.blockedDateTime));
+}
+
 /** After an ending is saved: the block is due at once, so it is done now; should this fail, the sweep does it. */
 export async function blockAtOnce(deps: EntitlementDeps, targetId: string): Promise<void> {
   const subject = await deps.subjects.byObjectId(targetId);

@@ -5,12 +5,12 @@ import { assignmentEnd, isScheduledStart } from '../../domain/requests/requestRe
 import type { DueItem, DueRange, ExpirationKind } from '../../store/dueWork';
 import { fanOutDueWork, processShard, type FanOutResult, type ShardQueue } from './fanOutDueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { accessEndingSoon, accessExpired, approvalNeeded, requestDenied } from '../notifications/messages';
+import { accessEndingSoon, approvalNeeded, requestDenied } from '../notifications/messages';
+import { expirationBatch, expireAssignment } from './expireAssignments';
 import { about, notify } from '../notifications/notify';
 import { closeRequest, inState, replaceRequest } from '../requests/requestWrites';
 import { resolveApprovers } from '../requests/resolveApprovers';
 import { approverContextOf } from '../requests/approverContext';
-import { carryOut, systemRemovalOf } from '../requests/systemRequests';
 import { recoverRequest } from '../requests/recoverRequest';
 import { flushAuditOutbox } from '../requests/auditOutbox';
 import type { StoredDocument } from '../../store/documentTable';
@@ -33,18 +33,18 @@ import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, 
  */
 export async function sweepExpirations(deps: EntitlementDeps, options: SweepOptions): Promise<DueWorkResult | undefined> {
   return withSweepLease(deps, 'expirationSweep', options, (checkpoint, deadline, lease) =>
-    processDueItems(deps, deps.due, (item) => HANDLERS[item.kind](deps, item), { from: checkpoint, now: deps.clock.now(), deadline, lease }),
+    processDueItems(deps, deps.due, (item) => HANDLERS[item.kind](deps, item), { from: checkpoint, now: deps.clock.now(), deadline, lease }, expirationBatch(deps, options.batchSize)),
   );
 }
 
 /** The expiration sweep fanned out (fanOutDueWork.ts): its timer sends shards of what is due to `queue`. */
 export function dispatchExpirations(deps: EntitlementDeps, queue: ShardQueue, options: SweepOptions): Promise<FanOutResult | undefined> {
-  return fanOutDueWork(deps, 'expirationSweep', deps.due, queue, (item) => HANDLERS[item.kind](deps, item), options);
+  return fanOutDueWork(deps, 'expirationSweep', deps.due, queue, (item) => HANDLERS[item.kind](deps, item), options, expirationBatch(deps, options.batchSize));
 }
 
 /** One shard of the expiration sweep, in its queue function: the same handlers on the items of one run of the index. */
 export function processExpirationShard(deps: EntitlementDeps, shard: DueRange, options: SweepOptions): Promise<DueWorkResult | undefined> {
-  return processShard(deps, 'expirationSweep', deps.due, shard, (item) => HANDLERS[item.kind](deps, item), options);
+  return processShard(deps, 'expirationSweep', deps.due, shard, (item) => HANDLERS[item.kind](deps, item), options, expirationBatch(deps, options.batchSize));
 }
 
 type Handler = (deps: EntitlementDeps, item: DueItem<ExpirationKind>) => Promise<ItemOutcome>;
@@ -76,23 +76,6 @@ async function removeAfterGrace(deps: EntitlementDeps, item: DueItem<ExpirationK
   const user = await deps.directory.getUser(assignment.value.targetId);
   if (user && auto.rule.matches(await subjectOf(deps, user, auto.groupIds), { now: deps.clock.now() })) return 'stale';
   await endAutomatically(deps, auto, assignment.value);
-  return 'processed';
-}
-
-/**
- * Ends an assignment whose end has come, through a `systemRemove` request as Entra records it: the roles no other
- * assignment holds are removed, and the target is told.
- */
-async function expireAssignment(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
-  const assignment = await deps.grants.findAssignment(item.entityId);
-  const end = assignment && assignmentEnd(assignment.value.schedule);
-  if (!assignment || assignment.value.state === 'expired' || !end || end > deps.clock.now()) return 'stale';
-  const a = assignment.value;
-  await carryOut(
-    deps,
-    systemRemovalOf(deps, a, 'The assignment reached the end of its schedule.'),
-  );
-  await notify(deps, about(a), (s) => accessExpired([a.targetId], s));
   return 'processed';
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { StoredDocument } from '../../store/documentTable';
 import type { DueItem, DueRange, DueWorkStore } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { nextCheckpoint, processItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
+import { nextCheckpoint, processItems, withSweepLease, type BatchHandler, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
 /**
  * Items per shard: a shard is one queue message, handled by one function invocation (the sweep's concurrency of 8
@@ -45,6 +45,7 @@ export async function fanOutDueWork<K extends string>(
   queue: ShardQueue,
   handle: (item: DueItem<K>) => Promise<ItemOutcome>,
   options: SweepOptions,
+  batch?: BatchHandler<K>,
 ): Promise<FanOutResult | undefined> {
   return withSweepLease<FanOutResult>(deps, sweep, options, async (checkpoint, deadline, lease) => {
     const pendingShards = await queue.depth();
@@ -52,7 +53,7 @@ export async function fanOutDueWork<K extends string>(
     const now = deps.clock.now();
     const items = await index.dueBy(now, checkpoint ?? undefined);
     if (items.length <= SHARD_SIZE) {
-      const pass = await processItems(deps, index, items, handle, { now, deadline, lease });
+      const pass = await processItems(deps, index, items, handle, { now, deadline, lease }, batch);
       return { checkpoint: pass.checkpoint, result: { pendingShards, shardsSent: 0, itemsSent: 0, inline: pass.result } };
     }
     const shards = cutIntoShards(items);
@@ -75,13 +76,14 @@ export async function processShard<K extends string>(
   shard: DueRange,
   handle: (item: DueItem<K>) => Promise<ItemOutcome>,
   options: SweepOptions,
+  batch?: BatchHandler<K>,
 ): Promise<DueWorkResult | undefined> {
   const name = `${sweep}.shard.${shard.minute}.${shard.fromRowKey}`;
   const result = await withSweepLease(deps, name, options, async (_checkpoint, deadline, lease) => {
     const now = deps.clock.now();
     const nowIso = now.toUTC().toISO()!;
     const items = (await index.inRange(shard)).filter((item) => item.value.dueDateTime <= nowIso);
-    const pass = await processItems(deps, index, items, handle, { now, deadline, lease });
+    const pass = await processItems(deps, index, items, handle, { now, deadline, lease }, batch);
     return { checkpoint: null, result: pass.result };
   });
   if (result) await deps.sweeps.forget(name);

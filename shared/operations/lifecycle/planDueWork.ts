@@ -4,7 +4,7 @@ import type { ApprovalStage } from '../../domain/policies';
 import { durationMillis } from '../../domain/policies/durations';
 import type { ApprovalStageRecord, AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { assignmentEnd } from '../../domain/requests/requestRequirements';
-import type { DueWorkStore, ExpirationKind } from '../../store/dueWork';
+import type { DueItem, DueWorkStore, ExpirationKind } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 
 /** Entra reminds the target 14 days and 1 day before an assignment they may extend ends. */
@@ -15,8 +15,13 @@ export const REMINDER_LEAD_DAYS = [14, 1] as const;
  * sweep, which reads from its last minute on, still finds it.
  */
 export async function schedule<K extends string>(deps: EntitlementDeps, index: DueWorkStore<K>, kind: K, at: DateTime, entityId: string, detail = '', role?: DirectoryRole): Promise<void> {
+  await index.schedule(dueItem(deps, kind, at, entityId, detail, role ? { role } : {}));
+}
+
+/** The item `schedule` writes (due now when `at` has passed), for writing many at once (DueWorkStore.scheduleAll). */
+export function dueItem<K extends string>(deps: EntitlementDeps, kind: K, at: DateTime, entityId: string, detail = '', extra: Pick<DueItem<K>, 'role' | 'targetId'> = {}): DueItem<K> {
   const now = deps.clock.now();
-  await index.schedule({ kind, dueDateTime: (at < now ? now : at).toUTC().toISO()!, entityId, detail, ...(role ? { role } : {}) });
+  return { kind, dueDateTime: (at < now ? now : at).toUTC().toISO()!, entityId, detail, ...extra };
 }
 
 const expiration = (deps: EntitlementDeps, kind: ExpirationKind, at: DateTime, entityId: string, detail = '') => schedule(deps, deps.due, kind, at, entityId, detail);
@@ -25,7 +30,8 @@ const expiration = (deps: EntitlementDeps, kind: ExpirationKind, at: DateTime, e
 export async function planAssignmentEnd(deps: EntitlementDeps, assignment: Assignment, extendable: boolean): Promise<void> {
   const end = assignmentEnd(assignment.schedule);
   if (!end) return;
-  await expiration(deps, 'assignmentEnd', end, assignment.id, end.toUTC().toISO()!);
+  // Its target goes with it: the sweep then reads the assignment by key (expireAssignments.ts).
+  await deps.due.schedule(dueItem(deps, 'assignmentEnd', end, assignment.id, end.toUTC().toISO()!, { targetId: assignment.targetId }));
   if (!extendable) return;
   for (const days of REMINDER_LEAD_DAYS) {
     const at = end.minus({ days });

@@ -6,7 +6,7 @@ import { minuteOf, type DueItem, type DueWorkStore } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { audited, shownIn } from '../audit/auditedChange';
 import { HeldLease, SweepLeaseLost } from './sweepLease';
-import { workWithinBudget } from './workWithinBudget';
+import { workWithinBudget, type BudgetedWork } from './workWithinBudget';
 
 /** What one pass over a due-time index did. */
 export interface DueWorkResult {
@@ -31,6 +31,8 @@ export interface SweepOptions {
   holder: string;
   /** Stop taking new work after this long; the Consumption plan stops a function at 10 minutes. */
   budgetMs: number;
+  /** Items handled together by a batch handler (BATCH_SIZE when absent); a run is cut off between batches. */
+  batchSize?: number;
 }
 
 /**
@@ -104,13 +106,33 @@ export async function processDueItems<K extends string>(
   index: DueWorkStore<K>,
   handle: (item: DueItem<K>) => Promise<ItemOutcome>,
   range: { from: string | null; now: DateTime; deadline: number; lease: HeldLease },
+  batch?: BatchHandler<K>,
 ): Promise<{ checkpoint: string; result: DueWorkResult }> {
-  return processItems(deps, index, await index.dueBy(range.now, range.from ?? undefined), handle, range);
+  return processItems(deps, index, await index.dueBy(range.now, range.from ?? undefined), handle, range, batch);
 }
 
 /**
- * processDueItems on items already read: a pass's or a shard's (fanOutDueWork.ts). Answers the minute the next pass
- * starts from, as processDueItems does.
+ * Kinds of item handled many at once (an assignment's end: expireAssignments.ts), so that what they change in the
+ * directory goes out in bulk calls. `handle` answers each item's outcome, or the error that stopped it (the item's
+ * own: one item's failure leaves the others done); it calls `hold` (the lease check) before its writes.
+ */
+export interface BatchHandler<K extends string> {
+  kinds: ReadonlySet<K>;
+  /** Items per batch. */
+  size: number;
+  handle(items: readonly DueItem<K>[], hold: () => Promise<void>): Promise<Array<ItemOutcome | Error>>;
+}
+
+/**
+ * Items per batch: a `$batch` takes 20 directory requests, so 100 removals of a role are 5 round trips; a shard
+ * (SHARD_SIZE, 50) is one batch.
+ */
+export const BATCH_SIZE = 100;
+
+/**
+ * processDueItems on items already read: a pass's or a shard's (fanOutDueWork.ts). Items of the batch's kinds go
+ * through it a batch at a time, beside the others. Answers the minute the next pass starts from, as
+ * processDueItems does.
  */
 export async function processItems<K extends string>(
   deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>,
@@ -118,35 +140,105 @@ export async function processItems<K extends string>(
   items: readonly StoredDocument<DueItem<K>>[],
   handle: (item: DueItem<K>) => Promise<ItemOutcome>,
   range: { now: DateTime; deadline: number; lease: HeldLease },
+  batch?: BatchHandler<K>,
 ): Promise<{ checkpoint: string; result: DueWorkResult }> {
   const outcomes: Record<ItemOutcome | 'parked', number> = { processed: 0, stale: 0, parked: 0 };
-  const work = await workWithinBudget(
-    items,
-    range.deadline,
-    async (item) => {
-      try {
-        outcomes[await handle(item.value)]++;
-      } catch (error) {
-        // Deferred, not failed: the item waits for its message to come back, without an attempt counted.
-        if (error instanceof GraphThrottled) throw error;
-        if (!(await parkedAfterFailure(deps, index, item, error, range))) throw error;
-        outcomes.parked++;
-        return;
-      }
-      await index.done(item);
-    },
-    (item) => `${item.value.kind} ${item.value.entityId}`,
-    async () => {
-      // A queue function Graph throttled starts no more items: its message comes back after the wait for them.
-      const deferred = deferredCall();
-      if (deferred) throw deferred;
-      await range.lease.hold();
-    },
+  const batched = batch ? items.filter((item) => batch.kinds.has(item.value.kind)) : [];
+  const single = batch ? items.filter((item) => !batch.kinds.has(item.value.kind)) : items;
+  const failedItem = async (item: StoredDocument<DueItem<K>>, error: unknown): Promise<boolean> => {
+    if (!(await parkedAfterFailure(deps, index, item, error, range))) return false;
+    outcomes.parked++;
+    return true;
+  };
+  // A queue function Graph throttled starts no more items: its message comes back after the wait for them.
+  const beforeNextItem = async (): Promise<void> => {
+    const deferred = deferredCall();
+    if (deferred) throw deferred;
+    await range.lease.hold();
+  };
+  // Both run to their end before either's error is thrown: nothing of this pass may go on after it returns.
+  const [work, batches] = await bothSettled(
+    workWithinBudget(
+      single,
+      range.deadline,
+      async (item) => {
+        try {
+          outcomes[await handle(item.value)]++;
+        } catch (error) {
+          // Deferred, not failed: the item waits for its message to come back, without an attempt counted.
+          if (error instanceof GraphThrottled) throw error;
+          if (!(await failedItem(item, error))) throw error;
+          return;
+        }
+        await index.done(item);
+      },
+      describe,
+      beforeNextItem,
+    ),
+    batch ? processBatches(index, batched, batch, { ...range, beforeNextBatch: beforeNextItem }, outcomes, failedItem) : Promise.resolve({ failed: [], remaining: [], errors: [] }),
   );
   // Failed items are kept, whatever went wrong: dropping one could leave access that should have ended.
-  const unfinished = [...work.failed, ...work.remaining];
-  const result: DueWorkResult = { ...outcomes, failed: work.failed.length, remaining: work.remaining.length, errors: work.errors };
+  const unfinished = [...work.failed, ...work.remaining, ...batches.failed, ...batches.remaining];
+  const result: DueWorkResult = {
+    ...outcomes,
+    failed: work.failed.length + batches.failed.length,
+    remaining: work.remaining.length + batches.remaining.length,
+    errors: [...work.errors, ...batches.errors].slice(0, MAX_REPORTED_ERRORS),
+  };
   return { checkpoint: nextCheckpoint(range.now, unfinished), result };
+}
+
+const MAX_REPORTED_ERRORS = 5;
+
+async function bothSettled<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
+}
+const describe = (item: StoredDocument<DueItem>) => `${item.value.kind} ${item.value.entityId}`;
+
+/** The batched items, a batch at a time until the deadline; done ones deleted together, failed ones counted (or parked). */
+async function processBatches<K extends string>(
+  index: DueWorkStore<K>,
+  items: readonly StoredDocument<DueItem<K>>[],
+  batch: BatchHandler<K>,
+  range: { deadline: number; lease: HeldLease; beforeNextBatch: () => Promise<void> },
+  outcomes: Record<ItemOutcome, number>,
+  failedItem: (item: StoredDocument<DueItem<K>>, error: unknown) => Promise<boolean>,
+): Promise<BudgetedWork<StoredDocument<DueItem<K>>>> {
+  const work: BudgetedWork<StoredDocument<DueItem<K>>> = { failed: [], remaining: [], errors: [] };
+  const failed = async (item: StoredDocument<DueItem<K>>, error: unknown) => {
+    if (await failedItem(item, error)) return;
+    work.failed.push(item);
+    if (work.errors.length < MAX_REPORTED_ERRORS) work.errors.push(`${describe(item)}: ${error instanceof Error ? error.message : String(error)}`);
+  };
+  for (let start = 0; start < items.length; start += batch.size) {
+    const chunk = items.slice(start, start + batch.size);
+    if (Date.now() > range.deadline) {
+      work.remaining.push(...chunk);
+      continue;
+    }
+    await range.beforeNextBatch();
+    const answers = await batch.handle(chunk.map((item) => item.value), () => range.lease.hold()).catch((error: unknown) => {
+      if (error instanceof SweepLeaseLost || error instanceof GraphThrottled) throw error;
+      return chunk.map(() => (error instanceof Error ? error : new Error(String(error))));
+    });
+    const done: Array<{ item: StoredDocument<DueItem<K>>; outcome: ItemOutcome }> = [];
+    for (const [i, answer] of answers.entries()) {
+      if (answer instanceof Error) await failed(chunk[i]!, answer);
+      else done.push({ item: chunk[i]!, outcome: answer });
+    }
+    try {
+      await index.unscheduleAll(done.map(({ item }) => item.value));
+    } catch (error) {
+      // Left in the index, they are looked at again next run (and found done: stale).
+      for (const { item } of done) await failed(item, error);
+      continue;
+    }
+    for (const { outcome } of done) outcomes[outcome]++;
+  }
+  return work;
 }
 
 /** The minute the next pass reads from: the earliest of the unfinished items, or LATE_WRITES_MS before now. */

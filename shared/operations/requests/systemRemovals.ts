@@ -1,0 +1,217 @@
+import { mapConcurrently } from '../../concurrently';
+import type { Assignment, DeliveryOperation } from '../../domain/assignments/assignment';
+import { deliveryState, removals, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
+import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
+import type { AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
+import type { StoredDocument } from '../../store/documentTable';
+import type { DueItem, ExpirationKind } from '../../store/dueWork';
+import { GrantStore, type PackageClaim } from '../../store/grantStore';
+import { afterOutcomes, changeDirectory, withOutcomes, type ApplyOptions } from '../assignments/applyOperations';
+import { claimedGrants, claimKeyOf, packagesGranting } from '../assignments/claimedGrants';
+import { shownIn, AUDIT_SETTLE_MINUTES, changeShows } from '../audit/auditedChange';
+import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
+import { dueItem, PENDING_GRACE_MS } from '../lifecycle/planDueWork';
+import { systemRemovalOf } from './systemRequests';
+import { inState, requestEvent } from './requestWrites';
+
+/** An assignment to end, with its target's claim on its package as read (undefined: none). */
+export interface Ending {
+  assignment: StoredDocument<Assignment>;
+  claim: StoredDocument<PackageClaim> | undefined;
+}
+
+/**
+ * The system's removal of many assignments at once (a batch of the expiration sweep): what `carryOut` of a
+ * `systemRemove` does for one (systemRequests.ts, fulfilRequest.ts), with each step taken for all of them before
+ * the next, so that the directory changes go out as bulk calls (a `$batch` of 20) and writes that share a partition
+ * (due items, audit events, the grant ledger, the package assignee index) go in transactions:
+ * 1. each request's pointer, then every redelivery item (the reconcile sweep's, should this stop before the end);
+ * 2. one transaction per target: the request (already `delivering`), the assignment ended with its removals pending,
+ *    its claim released; then the assignees' pointers, per package;
+ * 3. the removals of all, by role, in bulk directory calls (applyOperations' changeDirectory), a role the target
+ *    holds through another assignment kept (looked up by claims, claimedGrants.ts); the grant ledger told;
+ * 4. one transaction per target: the outcomes on the assignment and the request delivered (or not); then retries
+ *    planned and raced changes compensated as delivery does.
+ * Every event is written ahead (auditedChange.ts), all in a few transactions of the due-time index, and appended
+ * once its change is made; a process stopped midway leaves them to the sweep, which appends those whose change
+ * shows, and the redelivery items (5 minutes on) to the reconcile sweep, which finishes the removals and the
+ * requests. The request is written `delivering` with its assignment's end, so it never waits `submitted` and
+ * needs no recovery item. One assignment's failure (a write, the directory refusing one user) is its own: the
+ * others go on. `hold` (the sweep's lease check) runs before each step's writes. Answers, for each ending, undefined when carried out (a directory change that failed is then
+ * retried by the reconcile sweep, as delivery does), or the error that stopped it.
+ */
+export async function carryOutRemovals(
+  deps: EntitlementDeps,
+  endings: readonly Ending[],
+  justification: string,
+  hold: () => Promise<void> = async () => undefined,
+): Promise<Array<Error | undefined>> {
+  const errors: Array<Error | undefined> = endings.map(() => undefined);
+  const fail = (index: number) => (error: unknown) => void (errors[index] = error instanceof Error ? error : new Error(String(error)));
+  const written: WriteAhead[] = [];
+
+  // 1. Pointers and redelivery items, before what they find and repair.
+  const removing = endings.map(({ assignment }) => ({ request: systemRemovalOf(deps, assignment.value, justification), assignment }));
+  await hold();
+  await mapConcurrently([...removing.keys()], (index) => deps.grants.indexRequest(removing[index]!.request).catch(fail(index)));
+  const redeliveries = removing.map(({ assignment }) => dueItem(deps, 'redelivery' as const, deps.clock.now().plus(PENDING_GRACE_MS), assignment.value.id));
+  await deps.redeliveries.scheduleAll(redeliveries);
+
+  // 2. The ends, their events written ahead all at once.
+  const ends = removing.flatMap(({ request, assignment }, index) => (errors[index] ? [] : [{ ...endOf(deps, request, assignment, endings[index]!.claim), index }]));
+  const endsAhead = await writeAhead(deps, written, ends.flatMap((e) => e.events));
+  const ended = await mapConcurrently([...ends.keys()], async (n) => {
+    const end = ends[n]!;
+    try {
+      return { ...(await end.save()), index: end.index };
+    } catch (error) {
+      fail(end.index)(error);
+      // Written despite the error (its answer lost), it is finished by its redelivery; otherwise its pointer goes.
+      const stored = await deps.grants.requestOf(end.request.targetId, end.request.id).catch(() => undefined);
+      if (!stored) {
+        for (const ahead of endsAhead.slice(n * EVENTS_OF_AN_END, (n + 1) * EVENTS_OF_AN_END)) ahead.dropped = true;
+        await deps.grants.unindexRequest(end.request).catch(() => undefined);
+      }
+      return undefined;
+    }
+  });
+  const live = ended.filter((e) => e !== undefined);
+  await deps.grants.unindexAssignees(live.map((e) => e.assignment.value));
+
+  // 3. The directory: every removal of the batch, by role.
+  const roles = live.flatMap((e) => e.assignment.value.operations.map((o) => o.role));
+  const granting = await packagesGranting(deps, roles);
+  const asked = new Map(live.map((e) => [e.assignment.value.id, e.assignment.value.operations.map((o) => o.role)]));
+  // Right after the ends were saved, each claim is as its transaction left it: not read again.
+  const known = new Map(live.map((e) => [claimKeyOf(e.request.value.targetId, e.request.value.accessPackageId), e.claimAfter] as const));
+  const options: ApplyOptions = { retryFailed: false, grantsElsewhere: claimedGrants(deps, granting, asked, known) };
+  let pass;
+  try {
+    pass = await changeDirectory(deps, live.map((e) => e.assignment), options);
+  } catch (error) {
+    // The ends are saved with their removals pending: the redelivery items carry them out.
+    for (const e of live) fail(e.index)(error);
+    await appendWrittenAhead(deps, written);
+    return errors;
+  }
+
+  // 4. The outcomes, their events written ahead all at once.
+  await hold();
+  const outcomes = live.map((e) => outcomeOf(deps, e, withOutcomes(pass, e.request.value.targetId, options)));
+  const outcomesAhead = await writeAhead(deps, written, outcomes.map((o) => o.event));
+  const saved = await mapConcurrently([...outcomes.keys()], async (n) => {
+    const outcome = outcomes[n]!;
+    const index = live[n]!.index;
+    try {
+      return { assignment: await outcome.save(), index };
+    } catch (error) {
+      fail(index)(error);
+      // Not saved (another writer changed the assignment meanwhile): its redelivery item finishes it, with an event
+      // of its own; this one's is appended only if the write went through after all (its answer lost).
+      const [entry, probe] = outcome.event;
+      if (!changeShows(probe, entry, await deps.audit.documentAt(probe).catch(() => undefined))) outcomesAhead[n]!.dropped = true;
+      return undefined;
+    }
+  });
+  const delivered = saved.filter((s) => s !== undefined);
+  await appendWrittenAhead(deps, written);
+  // Done: nothing left for the redelivery item (a removal that failed keeps it, and gets its own retry too).
+  await deps.redeliveries.unscheduleAll(delivered.filter((s) => s.assignment.value.operations.every((o) => o.state === 'done')).map((s) => redeliveries[s.index]!));
+  // Compensation looks again after the directory changed, so it reads every claim afresh.
+  await afterOutcomes(deps, delivered.map((s) => s.assignment), pass, { retryFailed: false, grantsElsewhere: claimedGrants(deps, granting, asked) });
+  return errors;
+}
+
+interface Ended {
+  request: StoredDocument<AssignmentRequest>;
+  assignment: StoredDocument<Assignment>;
+  /** The claim on the package as the end left it. */
+  claimAfter: PackageClaim | null;
+}
+
+/** The events of an end, in order. */
+const EVENTS_OF_AN_END = 3;
+
+/** Step 2 for one: the request, the end and the claim's release, to be saved in one transaction of the target's partition. */
+function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: StoredDocument<Assignment>, claim: StoredDocument<PackageClaim> | undefined) {
+  const { grants } = deps;
+  const before = assignment.value;
+  const endedValue: Assignment = {
+    ...before,
+    state: 'expired',
+    status: STATUS_OF_STATE.expired,
+    expiredDateTime: nowIso(deps),
+    // As removeAccess (fulfilRequest.ts): what it was given, and removals not yet done.
+    operations: removals(before.operations.filter((o) => o.action === 'add' || o.state !== 'done').map((o) => o.role)),
+    endedByRequestId: request.id,
+  };
+  const delivering = inState(deps, request, 'delivering');
+  const target = GrantStore.targetKey(request.targetId);
+  const requestRow = { partitionKey: target, rowKey: GrantStore.requestKey(request.id) };
+  const releases = claim?.value.assignmentId === before.id;
+  const events: Array<readonly [AuditEntry, AuditProbe]> = [
+    [{ actorId: request.requestorId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request }, shownIn('accessGrants', requestRow, 'present')],
+    [{ actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: before.id, before, after: endedValue }, shownIn('accessGrants', assignment, 'changed')],
+    [requestEvent('startDelivery', request, delivering), shownIn('accessGrants', requestRow, 'present')],
+  ];
+  const save = async (): Promise<Ended> => {
+    const [savedRequest, savedAssignment] = await grants.together([
+      grants.requests.insertion(target, requestRow.rowKey, delivering),
+      grants.assignments.replacement(assignment, endedValue),
+      ...(releases ? [grants.claims.deletion(claim)] : []),
+    ]);
+    return {
+      request: savedRequest as StoredDocument<AssignmentRequest>,
+      assignment: savedAssignment as StoredDocument<Assignment>,
+      claimAfter: releases || !claim ? null : claim.value,
+    };
+  };
+  return { request, events, save };
+}
+
+/** Step 4 for one: the assignment's outcomes and the request's end, to be saved in one transaction on the ETags step 2 left. */
+function outcomeOf(deps: EntitlementDeps, ended: Ended, outcome: (op: DeliveryOperation) => DeliveryOperation) {
+  const { grants } = deps;
+  const assignment: Assignment = { ...ended.assignment.value, operations: ended.assignment.value.operations.map(outcome) };
+  const finished = inState(deps, ended.request.value, deliveryState(assignment.operations, 'remove'));
+  const probe: AuditProbe = { ...shownIn('accessGrants', ended.request, 'changed'), was: ended.request.value };
+  const event = [requestEvent('deliverRequest', ended.request.value, finished), probe] as const;
+  const save = async (): Promise<StoredDocument<Assignment>> => {
+    const [, savedAssignment] = await grants.together([grants.requests.replacement(ended.request, finished), grants.assignments.replacement(ended.assignment, assignment)]);
+    return savedAssignment as StoredDocument<Assignment>;
+  };
+  return { event, save };
+}
+
+interface WriteAhead {
+  item: DueItem<ExpirationKind>;
+  event: AuditEvent;
+  /** Its change was not made: the item is taken back, the event not appended. */
+  dropped?: boolean;
+}
+
+/** Writes events ahead of their changes (auditedChange.ts's `audited`, for many): due items, one transaction per minute. */
+async function writeAhead(deps: EntitlementDeps, written: WriteAhead[], entries: ReadonlyArray<readonly [AuditEntry, AuditProbe]>): Promise<WriteAhead[]> {
+  const settle = deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES });
+  const ahead = entries.map(([entry, probe]) => {
+    const event = deps.audit.event(entry);
+    const item: DueItem<ExpirationKind> = { ...dueItem(deps, 'auditEvent' as const, settle, event.id), audit: { event, probe } };
+    return { item, event };
+  });
+  await deps.due.scheduleAll(ahead.map((a) => a.item));
+  written.push(...ahead);
+  return ahead;
+}
+
+/**
+ * Appends the events written ahead whose changes were made, then takes their items back. Should the append fail,
+ * the items stay: the sweep appends each event whose change shows (completeAuditEvent).
+ */
+async function appendWrittenAhead(deps: EntitlementDeps, written: readonly WriteAhead[]): Promise<void> {
+  try {
+    await deps.audit.appendAll(written.filter((w) => !w.dropped).map((w) => w.event));
+  } catch {
+    return;
+  }
+  await deps.due.unscheduleAll(written.map((w) => w.item)).catch(() => undefined);
+}
