@@ -5,7 +5,9 @@ import { DocumentTable, type StoredDocument } from './documentTable';
 import { filter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
-import { ignoreExisting } from './storeErrors';
+import { ignoreExisting, ignoreMissing } from './storeErrors';
+import { transactionsOf } from './transactionsOf';
+import { mapConcurrently } from '../concurrently';
 
 /**
  * What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work).
@@ -85,6 +87,28 @@ export class DueWorkStore<K extends string> {
   /** Records an item; the same item twice is one item. */
   async schedule(item: DueItem<K>): Promise<void> {
     await this.#items.insert(minuteOf(item.dueDateTime), rowKeyOf(item), item).catch(ignoreExisting);
+  }
+
+  /**
+   * Records many items (a bulk write's: assignInBulk.ts), each minute's in transactions of a hundred; an item already
+   * there fails its batch, which is then written one by one.
+   */
+  async scheduleAll(items: readonly DueItem<K>[]): Promise<void> {
+    await mapConcurrently(transactionsOf(items, (item) => minuteOf(item.dueDateTime)), async (batch) => {
+      try {
+        await this.#items.together(batch.map((item) => this.#items.insertion(minuteOf(item.dueDateTime), rowKeyOf(item), item)));
+      } catch {
+        for (const item of batch) await this.schedule(item);
+      }
+    });
+  }
+
+  /** Takes back many items scheduleAll wrote (their work done); one already gone fails its batch, then done one by one. */
+  async unscheduleAll(items: readonly DueItem<K>[]): Promise<void> {
+    const deletion = (item: DueItem<K>) => this.#items.deletion({ partitionKey: minuteOf(item.dueDateTime), rowKey: rowKeyOf(item) });
+    await mapConcurrently(transactionsOf(items, (item) => minuteOf(item.dueDateTime)), (batch) =>
+      this.#items.together(batch.map(deletion)).catch(() => mapConcurrently(batch, (item) => this.#items.together([deletion(item)]).catch(ignoreMissing))),
+    );
   }
 
   /** Items due at or before `now`, from the minute `from` on (inclusive), oldest first. */

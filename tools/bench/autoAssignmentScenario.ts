@@ -52,8 +52,9 @@ export interface AutoAssignmentBenchRow {
   problems: string;
 }
 
-const USERS = 100_000;
-const POLICIES = 100;
+/** Sizes: `AUTO_BENCH_USERS` and `AUTO_BENCH_POLICIES` make them smaller for a quick run (the figures reported are at the defaults). */
+const USERS = Number(process.env.AUTO_BENCH_USERS ?? 100_000);
+const POLICIES = Number(process.env.AUTO_BENCH_POLICIES ?? 100);
 /** Users changed through Graph before the incremental sweep: some start matching, some stop, the rest change an attribute no rule reads. */
 const CHANGED = 1_000;
 const STARTERS = 150;
@@ -368,7 +369,8 @@ function plannedChanges(users: readonly DirectoryUser[], policies: readonly Auto
   for (const user of leavers) change.set(user.id, TRANSFERS);
   const starters = shuffled.filter((u) => !matched.has(u.id.toLowerCase())).slice(0, STARTERS);
   for (const [k, user] of starters.entries()) {
-    const [model] = matching.get(policies[k % policies.length]!.policy.id)!;
+    const models = policies.map((p) => matching.get(p.policy.id)!).filter((set) => set.size > 0);
+    const [model] = models[k % models.length]!;
     const source = byId.get(model!)!;
     change.set(user.id, Object.fromEntries(RULE_ATTRIBUTES.map((name) => [name, String(source[name])])));
   }
