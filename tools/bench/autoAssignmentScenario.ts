@@ -252,6 +252,8 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
   // (1) Full, then nothing changed.
   const complete = { remaining: 0, failed: 0 };
   const full = await sweep(1);
+  // The machine is shared: the load while the full run ran says how far its time is from an idle machine's.
+  const loadAtFull = loadavg().map((n) => n.toFixed(1)).join(' ');
   expect('sweep 1', full.result, { mode: 'full', usersEvaluated: users.length, assigned: expectedAssigned, removed: 0, removalsPlanned: 0, ...complete }, problems);
   const unchanged = await sweep(2);
   expect('sweep 2', unchanged.result, { mode: 'incremental', usersEvaluated: 0, assigned: 0, removed: 0, removalsPlanned: 0, ...complete }, problems);
@@ -322,12 +324,15 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
       ...row('sweep 1: full (first run)', full.ms, full.result, full),
       target:
         `≤ 2 Table RT per assignment: ${perAssignment.toFixed(2)} ${met(perAssignment <= 2)}; ` +
-        `≤ 30 s: ${(full.ms / 1000).toFixed(1)} s ${met(full.ms <= 30_000)}${atSize}, load ${load}`,
+        `≤ 30 s: ${(full.ms / 1000).toFixed(1)} s ${met(full.ms <= 30_000 && full.result.remaining === 0)}${atSize}, load ${loadAtFull}` +
+        (full.result.remaining > 0 ? `; it did not finish (${full.result.remaining} left to the next run)` : ''),
     },
     row('sweep 2: incremental, nothing changed', unchanged.ms, unchanged.result, unchanged, full),
     {
       ...row(`sweep 3: incremental, ${CHANGED.toLocaleString('en-US')} users changed (ratio: to sweep 1)`, incremental.ms, incremental.result, incremental, full),
-      target: `≤ 5% of sweep 1: ${((incremental.ms / full.ms) * 100).toFixed(1)}% ${met(incremental.ms <= full.ms * 0.05)}`,
+      target:
+        `≤ 5% of sweep 1: ${((incremental.ms / full.ms) * 100).toFixed(1)}% ` +
+        (full.result.remaining > 0 ? '(not comparable: sweep 1 did not finish)' : met(incremental.ms <= full.ms * 0.05)),
     },
     row(`sweep 4: incremental, ${CHANGED.toLocaleString('en-US')} users changed and changed back (ratio: to sweep 6)`, evaluatedOnly.ms, evaluatedOnly.result, evaluatedOnly, fullUnchanged),
     row(`sweep 5: incremental, ${CHANGED.toLocaleString('en-US')} users changed in properties no rule reads`, untracked.ms, untracked.result, untracked, full),
