@@ -130,7 +130,7 @@ async function grantsFor(deps: EntitlementDeps, wanted: readonly Addition[], out
     const found = roles[index]!;
     if ('error' in found) return void (outcomes[index] = { kind: 'failed', error: found.error });
     if (isScheduledStart(made.schedule, deps.clock.now())) return void (outcomes[index] = { kind: 'failed', error: new Error('An automatic assignment starts at once.') });
-    if (grants.length % GRANTS_PER_ID_GROUP === 0) nextId = newIdGroup();
+    if (grants.length > 0 && grants.length % GRANTS_PER_ID_GROUP === 0) nextId = newIdGroup();
     const request = { ...made, id: nextId() };
     const created = newAssignment(deps, request, additions(found), nextId());
     const delivering = { ...inState(deps, request, 'delivering'), assignmentId: created.id };
