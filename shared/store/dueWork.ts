@@ -5,7 +5,9 @@ import { DocumentTable, type DocumentWrite, type StoredDocument } from './docume
 import { filter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
-import { ignoreExisting } from './storeErrors';
+import { ignoreExisting, ignoreMissing } from './storeErrors';
+import { transactionsOf } from './transactionsOf';
+import { mapConcurrently } from '../concurrently';
 
 /**
  * What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work).
@@ -92,29 +94,26 @@ export class DueWorkStore<K extends string> {
   }
 
   /**
-   * Records many items: one transaction per minute's partition and hundred (a batch of the sweep plans its items
-   * together). An item already there fails its transaction, whose items are then recorded one by one.
+   * Records many items (a bulk write's, assignInBulk.ts; a batch of expirations planning its items together), each
+   * minute's in transactions of a hundred; an item already
+   * there fails its batch, which is then written one by one.
    */
   async scheduleAll(items: readonly DueItem<K>[]): Promise<void> {
-    await this.#together(items, (item) => this.#items.insertion(minuteOf(item.dueDateTime), rowKeyOf(item), item), (item) => this.schedule(item));
-  }
-
-  /** Takes back many items (done, or planned for what no longer needs them), as scheduleAll writes them; one missing is skipped. */
-  async unscheduleAll(items: readonly DueItem<K>[]): Promise<void> {
-    await this.#together(items, (item) => this.#items.deletion({ partitionKey: minuteOf(item.dueDateTime), rowKey: rowKeyOf(item) }), (item) => this.unschedule(item));
-  }
-
-  async #together(items: readonly DueItem<K>[], write: (item: DueItem<K>) => DocumentWrite, alone: (item: DueItem<K>) => Promise<void>): Promise<void> {
-    const byMinute = new Map<string, DueItem<K>[]>();
-    for (const item of items) byMinute.set(minuteOf(item.dueDateTime), [...(byMinute.get(minuteOf(item.dueDateTime)) ?? []), item]);
-    const batches = [...byMinute.values()].flatMap((group) => Array.from({ length: Math.ceil(group.length / TRANSACTION_LIMIT) }, (_, i) => group.slice(i * TRANSACTION_LIMIT, (i + 1) * TRANSACTION_LIMIT)));
-    for (const batch of batches) {
+    await mapConcurrently(transactionsOf(items, (item) => minuteOf(item.dueDateTime)), async (batch) => {
       try {
-        await this.#items.together(batch.map(write));
+        await this.#items.together(batch.map((item) => this.#items.insertion(minuteOf(item.dueDateTime), rowKeyOf(item), item)));
       } catch {
-        for (const item of batch) await alone(item);
+        for (const item of batch) await this.schedule(item);
       }
-    }
+    });
+  }
+
+  /** Takes back many items scheduleAll wrote (their work done); one already gone fails its batch, then done one by one. */
+  async unscheduleAll(items: readonly DueItem<K>[]): Promise<void> {
+    const deletion = (item: DueItem<K>) => this.#items.deletion({ partitionKey: minuteOf(item.dueDateTime), rowKey: rowKeyOf(item) });
+    await mapConcurrently(transactionsOf(items, (item) => minuteOf(item.dueDateTime)), (batch) =>
+      this.#items.together(batch.map(deletion)).catch(() => mapConcurrently(batch, (item) => this.#items.together([deletion(item)]).catch(ignoreMissing))),
+    );
   }
 
   /** Items due at or before `now`, from the minute `from` on (inclusive), oldest first. */

@@ -5,8 +5,10 @@ import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type StoredD
 import { allOf, filter, rowKeysUnder, type ODataFilter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
 import { mapConcurrently } from '../concurrently';
-import { ignoreExisting } from './storeErrors';
+import { ignoreExisting, ignoreMissing } from './storeErrors';
 import type { Tables } from './tables';
+import { locatorGroupOf } from './groupedIds';
+import { transactionsOf } from './transactionsOf';
 
 /**
  * Held while a target has an open request or an active assignment for a package. Inserting it together with the
@@ -245,6 +247,38 @@ export class GrantStore {
     await this.#unpoint('locator', request.id, request.id);
   }
 
+  /**
+   * The pointers of many new requests and assignments at once (a bulk write: assignInBulk.ts), before what they
+   * point to, as indexRequest and indexAssignment write them one by one: each partition's in transactions of a
+   * hundred. Locators of ids made together share their group's partition (groupedIds.ts); assignees, their
+   * package's. Upserts: a bulk write run again writes the same pointers.
+   */
+  async indexInBulk(requests: readonly AssignmentRequest[], assignments: readonly Assignment[]): Promise<void> {
+    await this.#inBulk(this.#bulkPointers(requests, assignments), (p) => this.#index.upsertion(p.partitionKey, tableKey(p.pointer.id), p.pointer));
+  }
+
+  /** Takes back what indexInBulk wrote for requests and assignments that were not written after all. */
+  async unindexInBulk(requests: readonly AssignmentRequest[], assignments: readonly Assignment[]): Promise<void> {
+    await this.#inBulk(this.#bulkPointers(requests, assignments), (p) => this.#index.deletion({ partitionKey: p.partitionKey, rowKey: tableKey(p.pointer.id) }));
+  }
+
+  #bulkPointers(requests: readonly AssignmentRequest[], assignments: readonly Assignment[]): Array<{ partitionKey: TableKey; pointer: GrantPointer }> {
+    const requestors = requests.filter((r) => r.requestorId !== r.targetId && r.requestorId !== SYSTEM_ACTOR);
+    return [
+      ...[...requests, ...assignments].map((g) => ({ partitionKey: indexKey('locator', g.id), pointer: { id: g.id, targetId: g.targetId } })),
+      ...requestors.map((r) => ({ partitionKey: indexKey('requestor', r.requestorId), pointer: { id: r.id, targetId: r.targetId } })),
+      ...assignments.map((a) => ({ partitionKey: indexKey('packageAssignee', a.accessPackageId), pointer: { id: a.id, targetId: a.targetId } })),
+    ];
+  }
+
+  async #inBulk<P extends { partitionKey: TableKey }>(items: readonly P[], write: (item: P) => DocumentWrite): Promise<void> {
+    const batches = transactionsOf(items, (item) => item.partitionKey);
+    // A deletion of a pointer already gone fails its batch: the others of it are then deleted one by one.
+    await mapConcurrently(batches, (batch) =>
+      this.#index.together(batch.map(write)).catch(() => mapConcurrently(batch, (item) => this.#index.together([write(item)]).catch(ignoreMissing))),
+    );
+  }
+
   /** Writes of one target's partition, all or none. */
   together(writes: readonly DocumentWrite[]): Promise<Array<StoredDocument<object> | undefined>> {
     return writeDocumentsTogether(writes, 'assignment request');
@@ -276,7 +310,11 @@ export class GrantStore {
   }
 }
 
-const indexKey = (kind: IndexKind, ownerId: string): TableKey => tableKey(kind, ownerId);
+/** A locator's partition: its id's own, or, for ids made together (groupedIds.ts), their group's. */
+const indexKey = (kind: IndexKind, ownerId: string): TableKey => {
+  const group = kind === 'locator' ? locatorGroupOf(ownerId) : undefined;
+  return group === undefined ? tableKey(kind, ownerId) : tableKey('locatorGroup', group);
+};
 
 /** The approvers who decided a stage of the request, each once. */
 const decidersOf = (request: AssignmentRequest): string[] => [...new Set((request.approval?.stages ?? []).flatMap((s) => (s.reviewedBy ? [s.reviewedBy.id] : [])))];

@@ -90,10 +90,11 @@ test('a new policy assigns at once, and the first sweep, a full one, finds nothi
 test('a change that fails is made by the next run, while the delta moves on', async () => {
   await graph('PATCH', `/users/${LIAM}`, { department: 'Sales' });
   await graph('PATCH', `/users/${SOFIA}`, { department: 'Marketing' });
-  const indexRequest = deps.grants.indexRequest.bind(deps.grants);
-  const failing = jest.spyOn(deps.grants, 'indexRequest').mockImplementation(async (request) => {
-    if (request.targetId === LIAM) throw new Error('storage unavailable');
-    return indexRequest(request);
+  // Additions are written in bulk (assignInBulk), their pointers first: failing there fails Liam's.
+  const indexInBulk = deps.grants.indexInBulk.bind(deps.grants);
+  const failing = jest.spyOn(deps.grants, 'indexInBulk').mockImplementation(async (requests, assignments) => {
+    if (requests.some((request) => request.targetId === LIAM)) throw new Error('storage unavailable');
+    return indexInBulk(requests, assignments);
   });
   const first = await sweep().finally(() => failing.mockRestore());
   expect(first).toMatchObject({ mode: 'incremental', usersEvaluated: 2, assigned: 0, removed: 1, failed: 1, errors: [`user ${LIAM}: storage unavailable`] });
@@ -108,7 +109,7 @@ test('a change that fails is made by the next run, while the delta moves on', as
 
 test('a new policy whose changes failed at creation is completed by the next sweep', async () => {
   const marketing = ((await graph('GET', `/users?$filter=department eq 'Marketing'&$select=id&$top=999`)) as { value: Array<{ id: string }> }).value.map((u) => u.id);
-  const failing = jest.spyOn(deps.grants, 'indexRequest').mockRejectedValue(new Error('storage unavailable'));
+  const failing = jest.spyOn(deps.grants, 'indexInBulk').mockRejectedValue(new Error('storage unavailable'));
   const marketingPackage = await autoPackage('Marketing', '(user.department -eq "Marketing")').finally(() => failing.mockRestore());
   expect(await assignees(marketingPackage)).toEqual([]);
 

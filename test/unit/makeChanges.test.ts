@@ -1,14 +1,17 @@
 import { makeChanges, type ChangePlan } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
 import { CALLS_AT_ONCE } from '../../shared/concurrently';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 
 /** How an auto-assignment run makes what it planned: within its time, users at once, one user's changes in turn. */
 type Outcome = 'assigned' | 'removed' | 'removalsPlanned' | 'unchanged';
 
+/** These plans hold no additions, the only changes that reach storage through deps (assignInBulk). */
+const NO_DEPS = {} as EntitlementDeps;
 const later = () => Date.now() + 60_000;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 function planOf(byUser: Record<string, Array<() => Promise<Outcome>>>): ChangePlan {
-  return { usersEvaluated: Object.keys(byUser).length, ruleEvaluations: 3 * Object.keys(byUser).length, byUser: new Map(Object.entries(byUser)) };
+  return { usersEvaluated: Object.keys(byUser).length, ruleEvaluations: 3 * Object.keys(byUser).length, additions: [], byUser: new Map(Object.entries(byUser)) };
 }
 
 test('each outcome is counted, and the evaluation counts are passed on', async () => {
@@ -16,7 +19,7 @@ test('each outcome is counted, and the evaluation counts are passed on', async (
     a: [async () => 'assigned', async () => 'removalsPlanned'],
     b: [async () => 'removed', async () => 'unchanged'],
   });
-  expect(await makeChanges(plan, later())).toEqual({
+  expect(await makeChanges(NO_DEPS, plan, later())).toEqual({
     unfinishedUserIds: [],
     counts: {
       usersEvaluated: 2,
@@ -42,7 +45,7 @@ test('a failing change is counted and named; the user’s other changes and othe
     ],
     b: [async () => (made.push('b1'), 'assigned')],
   });
-  const { counts, unfinishedUserIds } = await makeChanges(plan, later());
+  const { counts, unfinishedUserIds } = await makeChanges(NO_DEPS, plan, later());
   expect(counts).toMatchObject({ assigned: 2, failed: 1, remaining: 0, errors: ['user a: storage unavailable'] });
   expect(unfinishedUserIds).toEqual(['a']);
   expect(made.sort()).toEqual(['a2', 'b1']);
@@ -51,7 +54,7 @@ test('a failing change is counted and named; the user’s other changes and othe
 test('past the deadline nothing is started, and every change is left for the next run', async () => {
   let started = 0;
   const change = async (): Promise<Outcome> => (started++, 'assigned');
-  const { counts, unfinishedUserIds } = await makeChanges(planOf({ a: [change, change], b: [change] }), Date.now() - 1);
+  const { counts, unfinishedUserIds } = await makeChanges(NO_DEPS, planOf({ a: [change, change], b: [change] }), Date.now() - 1);
   expect(counts).toMatchObject({ assigned: 0, remaining: 3, failed: 0 });
   expect(unfinishedUserIds.sort()).toEqual(['a', 'b']);
   expect(started).toBe(0);
@@ -72,7 +75,7 @@ test('users are changed at once, but one user’s changes never overlap', async 
     return 'assigned';
   };
   const users = Array.from({ length: 20 }, (_, i) => `user${i}`);
-  const { counts } = await makeChanges(planOf(Object.fromEntries(users.map((u) => [u, [change(u), change(u), change(u)]]))), later());
+  const { counts } = await makeChanges(NO_DEPS, planOf(Object.fromEntries(users.map((u) => [u, [change(u), change(u), change(u)]]))), later());
   expect(counts.assigned).toBe(60);
   expect(most).toBe(CALLS_AT_ONCE);
 });

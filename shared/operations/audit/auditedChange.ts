@@ -22,13 +22,7 @@ export const AUDIT_SETTLE_MINUTES = 15;
  */
 export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>, entry: AuditEntry, probe: AuditProbe, change: () => Promise<R>): Promise<R> {
   const event = deps.audit.event(entry);
-  const item: DueItem<ExpirationKind> = {
-    kind: 'auditEvent',
-    dueDateTime: deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES }).toUTC().toISO()!,
-    entityId: event.id,
-    detail: '',
-    audit: { event, probe },
-  };
+  const item = writeAheadItem(deps, event, probe);
   await deps.due.schedule(item);
   let result: R;
   try {
@@ -42,6 +36,11 @@ export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | '
   if (result !== UNCHANGED) await deps.audit.append(event);
   await deps.due.unschedule(item);
   return result;
+}
+
+/** The due item that holds an event written ahead of its change, until the change shows and the event is appended. */
+export function writeAheadItem(deps: Pick<EntitlementDeps, 'clock'>, event: AuditEvent, probe: AuditProbe): DueItem<ExpirationKind> {
+  return { kind: 'auditEvent', dueDateTime: deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES }).toUTC().toISO()!, entityId: event.id, detail: '', audit: { event, probe } };
 }
 
 async function settleFailedChange(deps: Pick<EntitlementDeps, 'audit' | 'due'>, item: DueItem<ExpirationKind>, event: AuditEvent, probe: AuditProbe): Promise<void> {

@@ -76,7 +76,7 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
     if (inFull.length > 0) plan = await planChanges(deps, inFull, delta.complete ? users.changed : await allDirectoryUsers(deps), 'all');
     if (settled.length > 0) plan = mergePlans(plan, await planChanges(deps, settled, users.changed, 'these'));
     plan = mergePlans(plan, await planDeletedUsers(deps, policies, users.removedIds));
-    const made = await makeChanges(plan, Math.max(deadline, Date.now() + MIN_CHANGE_WINDOW_MS), () => lease.hold());
+    const made = await makeChanges(deps, plan, Math.max(deadline, Date.now() + MIN_CHANGE_WINDOW_MS), () => lease.hold());
     const result: AutoAssignmentResult = {
       ...made.counts,
       mode: delta.complete ? 'full' : 'incremental',
@@ -119,7 +119,7 @@ const AT_ONCE_BUDGET_MS = 20_000;
 /** Evaluates one policy in full at once (a policy created or changed), so its assignments follow within seconds. */
 export async function evaluatePolicyNow(deps: EntitlementDeps, auto: AutomaticPolicy, budgetMs = AT_ONCE_BUDGET_MS): Promise<EvaluationCounts> {
   const plan = await planChanges(deps, [auto], await allDirectoryUsers(deps), 'all');
-  return (await makeChanges(plan, Date.now() + budgetMs)).counts;
+  return (await makeChanges(deps, plan, Date.now() + budgetMs)).counts;
 }
 
 interface ReportedUsers {

@@ -3,11 +3,12 @@ import type { AssignmentRequest, RequestType } from '../../domain/requests/assig
 import { assignmentSchedule } from '../../domain/requests/requestRequirements';
 import { isDomainError } from '../../domain/errors';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { carryOut, carryOutClaimed, systemRequest } from '../requests/systemRequests';
+import { carryOut, systemRequest } from '../requests/systemRequests';
 import { durationMillis } from '../../domain/policies/durations';
 import type { AutomaticPolicy } from './automaticPolicies';
 
-function automaticRequest(deps: EntitlementDeps, auto: AutomaticPolicy, requestType: RequestType, targetId: string, assignment?: Assignment): AssignmentRequest {
+/** The system-made request a policy's rule makes for `targetId`: an `adminAdd`, or an `adminRemove` of `assignment`. */
+export function automaticRequest(deps: EntitlementDeps, auto: AutomaticPolicy, requestType: RequestType, targetId: string, assignment?: Assignment): AssignmentRequest {
   return systemRequest(deps, {
     requestType,
     justification: requestType === 'adminAdd' ? 'The target matches the policy’s membership rule.' : 'The target no longer matches the policy’s membership rule.',
@@ -18,14 +19,6 @@ function automaticRequest(deps: EntitlementDeps, auto: AutomaticPolicy, requestT
     targetId,
     assignmentId: assignment?.id ?? null,
   });
-}
-
-/**
- * Assigns a matching user through a system-made `adminAdd` request, delivered as any other. A user who already
- * holds the package, or has a request open for it, keeps what they have (false).
- */
-export function assignAutomatically(deps: EntitlementDeps, auto: AutomaticPolicy, userId: string): Promise<boolean> {
-  return carryOutClaimed(deps, automaticRequest(deps, auto, 'adminAdd', userId));
 }
 
 /**

@@ -5,16 +5,20 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { mapConcurrently } from '../../concurrently';
 import { workWithinBudget } from '../lifecycle/workWithinBudget';
 import { subjectsOf, type AutomaticPolicy } from './automaticPolicies';
-import { assignAutomatically, endAutomatically, heldUnder, unassignAutomatically } from './automaticRequests';
+import { endAutomatically, heldUnder, unassignAutomatically } from './automaticRequests';
+import { assignInBulk, type Addition } from './assignInBulk';
 
 type ChangeOutcome = 'assigned' | 'removed' | 'removalsPlanned' | 'unchanged';
 type Change = () => Promise<ChangeOutcome>;
 
-/** What an evaluation found to change, by user, before any of it is made. */
+/** What an evaluation found to change, before any of it is made. */
 export interface ChangePlan {
   usersEvaluated: number;
   /** Users × policies evaluated. */
   ruleEvaluations: number;
+  /** Users a policy now gives its package: made in bulk (assignInBulk), before the other changes. */
+  additions: Addition[];
+  /** The other changes (removals), by user. */
   byUser: Map<string, Change[]>;
 }
 
@@ -34,12 +38,12 @@ export interface EvaluationCounts {
   errors: string[];
 }
 
-export const emptyPlan = (): ChangePlan => ({ usersEvaluated: 0, ruleEvaluations: 0, byUser: new Map() });
+export const emptyPlan = (): ChangePlan => ({ usersEvaluated: 0, ruleEvaluations: 0, additions: [], byUser: new Map() });
 
 export function mergePlans(a: ChangePlan, b: ChangePlan): ChangePlan {
   const byUser = new Map(a.byUser);
   for (const [userId, changes] of b.byUser) byUser.set(userId, [...(byUser.get(userId) ?? []), ...changes]);
-  return { usersEvaluated: a.usersEvaluated + b.usersEvaluated, ruleEvaluations: a.ruleEvaluations + b.ruleEvaluations, byUser };
+  return { usersEvaluated: a.usersEvaluated + b.usersEvaluated, ruleEvaluations: a.ruleEvaluations + b.ruleEvaluations, additions: [...a.additions, ...b.additions], byUser };
 }
 
 /** Who matches each policy among `users`. Pure but for the group memberships the rules ask about. */
@@ -60,14 +64,14 @@ export async function matchingUsers(deps: EntitlementDeps, policies: readonly Au
  * and only their assignments are read, so the cost follows the changed users (see heldAmong).
  */
 export async function planChanges(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these'): Promise<ChangePlan> {
-  const plan: ChangePlan = { usersEvaluated: users.length, ruleEvaluations: users.length * policies.length, byUser: new Map() };
+  const plan: ChangePlan = { usersEvaluated: users.length, ruleEvaluations: users.length * policies.length, additions: [], byUser: new Map() };
   const matching = await matchingUsers(deps, policies, users);
   const holdersOf = await heldAmong(deps, policies, users, scope);
   for (const auto of policies) {
     const matched = matching.get(auto.policy.id)!;
     const assigned = await holdersOf(auto);
     for (const userId of matched) {
-      if (!assigned.has(userId)) addChange(plan, userId, async () => ((await assignAutomatically(deps, auto, userId)) ? 'assigned' : 'unchanged'));
+      if (!assigned.has(userId)) plan.additions.push({ auto, userId });
     }
     if (!auto.policy.automaticRequestSettings?.removeAccessWhenTargetLeavesAllowedTargets) continue;
     for (const [userId, assignment] of assigned) {
@@ -98,14 +102,22 @@ export interface MadeChanges {
   unfinishedUserIds: string[];
 }
 
+/** Additions made in one bulk write: enough to fill its transactions, few enough to stop soon at the deadline. */
+const ADDITIONS_PER_BULK = 1_000;
+const MAX_REPORTED_ERRORS = 5;
+
 /**
- * Makes the planned changes, several users at once, until `deadline` (epoch milliseconds). One user's changes are
- * made one after another: removing a role while another of their packages is being given it would race.
- * `beforeEach` runs before each user's changes: a sweep's lease check, whose failure stops the changes.
+ * Makes the planned changes until `deadline` (epoch milliseconds): first the additions, in bulk (assignInBulk: about
+ * one Table round trip each), then the other changes, several users at once. One user's other changes are made one
+ * after another, after their additions: removing a role while another of their packages is being given it would
+ * race. `beforeEach` runs before each bulk write and each user's changes: a sweep's lease check, whose failure
+ * stops the changes.
  */
-export async function makeChanges(plan: ChangePlan, deadline: number, beforeEach?: () => Promise<void>): Promise<MadeChanges> {
+export async function makeChanges(deps: EntitlementDeps, plan: ChangePlan, deadline: number, beforeEach: () => Promise<void> = async () => undefined): Promise<MadeChanges> {
   const outcomes: Record<ChangeOutcome, number> = { assigned: 0, removed: 0, removalsPlanned: 0, unchanged: 0 };
-  let failed = 0;
+  const bulk = await makeAdditions(deps, plan.additions, deadline, beforeEach);
+  outcomes.assigned = bulk.assigned;
+  let failed = bulk.failed.length;
   const work = await workWithinBudget(
     [...plan.byUser],
     deadline,
@@ -130,11 +142,39 @@ export async function makeChanges(plan: ChangePlan, deadline: number, beforeEach
     assigned: outcomes.assigned,
     removed: outcomes.removed,
     removalsPlanned: outcomes.removalsPlanned,
-    remaining: work.remaining.reduce((sum, [, changes]) => sum + changes.length, 0),
+    remaining: bulk.remaining.length + work.remaining.reduce((sum, [, changes]) => sum + changes.length, 0),
     failed,
-    errors: work.errors,
+    errors: [...bulk.errors, ...work.errors].slice(0, MAX_REPORTED_ERRORS),
   };
-  return { counts, unfinishedUserIds: [...work.failed, ...work.remaining].map(([userId]) => userId) };
+  const unfinished = [...bulk.failed, ...bulk.remaining].map((a) => a.userId);
+  return { counts, unfinishedUserIds: [...new Set([...unfinished, ...[...work.failed, ...work.remaining].map(([userId]) => userId)])] };
+}
+
+/** The additions, a bulk write at a time until the deadline; what fails or is not reached is left for the next run. */
+async function makeAdditions(deps: EntitlementDeps, additions: readonly Addition[], deadline: number, beforeEach: () => Promise<void>) {
+  const made = { assigned: 0, failed: [] as Addition[], remaining: [] as Addition[], errors: [] as string[] };
+  for (let from = 0; from < additions.length; from += ADDITIONS_PER_BULK) {
+    const batch = additions.slice(from, from + ADDITIONS_PER_BULK);
+    if (Date.now() > deadline) {
+      made.remaining.push(...additions.slice(from));
+      break;
+    }
+    await beforeEach();
+    let outcomes;
+    try {
+      outcomes = await assignInBulk(deps, batch);
+    } catch (error) {
+      outcomes = batch.map(() => ({ kind: 'failed' as const, error }));
+    }
+    outcomes.forEach((outcome, i) => {
+      if (outcome.kind === 'assigned') made.assigned++;
+      if (outcome.kind !== 'failed') return;
+      made.failed.push(batch[i]!);
+      const reason = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+      if (made.errors.length < MAX_REPORTED_ERRORS) made.errors.push(`user ${batch[i]!.userId}: ${reason}`);
+    });
+  }
+  return made;
 }
 
 function addChange(plan: ChangePlan, userId: string, change: Change): void {

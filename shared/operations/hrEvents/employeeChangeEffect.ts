@@ -43,7 +43,7 @@ export async function applyToUser(deps: EntitlementDeps, event: EmployeeChange, 
   );
   const policies = await automaticPolicies(deps);
   const plan = await planChanges(deps, policies, [user], 'these');
-  const { counts } = await makeChanges(plan, Date.now() + CHANGE_BUDGET_MS);
+  const { counts } = await makeChanges(deps, plan, Date.now() + CHANGE_BUDGET_MS);
   if (counts.failed > 0 || counts.remaining > 0) {
     throw new Error(`Access of user ${userId} after HR event '${event.eventId}' is not all changed yet (${counts.failed} failed, ${counts.remaining} left): ${counts.errors.join('; ')}`);
   }

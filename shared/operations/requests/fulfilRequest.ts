@@ -13,6 +13,7 @@ import { rolesOfPackage } from '../assignments/directoryRoles';
 import { checkSeparationOfDuties } from './separationOfDuties';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { inState, replaceRequest, requestEvent, saveRequestWithAssignment } from './requestWrites';
+import { assignmentCreated, newAssignment } from './newAssignment';
 import { isRetiring } from '../entitlements/parentCheck';
 import { bindRequestTarget } from '../externalUsers/bindRequestTarget';
 import { blockAtOnce, cancelRemoval, planRemovalIfLast } from '../externalUsers/guestLifecycle';
@@ -56,22 +57,7 @@ async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<Assi
   const request = stored.value;
   // Checked again after approval: that may take days, and the target may have gained an incompatible package since.
   if (request.approval) await checkSeparationOfDuties(deps, request.targetId, request.accessPackageId);
-  const now = nowIso(deps);
-  const assignment: Assignment = {
-    id: deps.newId(),
-    state: 'delivering',
-    status: STATUS_OF_STATE.delivering,
-    accessPackageId: request.accessPackageId,
-    assignmentPolicyId: request.assignmentPolicyId,
-    catalogId: request.catalogId,
-    targetId: request.targetId,
-    schedule: request.schedule,
-    expiredDateTime: null,
-    createdDateTime: now,
-    requestId: request.id,
-    createdById: request.requestorId,
-    operations: additions(await rolesOfPackage(deps, request.accessPackageId)),
-  };
+  const assignment = newAssignment(deps, request, additions(await rolesOfPackage(deps, request.accessPackageId)));
   await deps.grants.indexAssignment(assignment);
   await planEnd(deps, assignment, policy);
   // Should this process stop before the operations are applied, the reconcile sweep applies them.
@@ -83,7 +69,7 @@ async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<Assi
     { stored, value: delivering },
     { value: assignment },
     [
-      { actorId: request.requestorId, action: 'createAssignment', entityType: 'assignment', entityId: assignment.id, before: null, after: assignment },
+      assignmentCreated(request, assignment),
       requestEvent('startDelivery', request, delivering),
     ],
     { stored: claim, value: { packageId: request.accessPackageId, requestId: request.id, assignmentId: assignment.id } },
@@ -168,7 +154,7 @@ export async function deliver(
 }
 
 /** Plans an assignment's end and, when its policy (read here unless given) lets the target extend it, the reminders before. */
-async function planEnd(deps: EntitlementDeps, assignment: Assignment, policy?: StoredPolicy): Promise<void> {
+export async function planEnd(deps: EntitlementDeps, assignment: Assignment, policy?: StoredPolicy): Promise<void> {
   if (!assignmentEnd(assignment.schedule)) return;
   const governing = policy ?? (await deps.store.policies.get(assignment.accessPackageId, assignment.assignmentPolicyId))?.value;
   await planAssignmentEnd(deps, assignment, governing?.requestorSettings.enableTargetsToSelfUpdateAccess ?? false);
@@ -182,7 +168,7 @@ async function planEnd(deps: EntitlementDeps, assignment: Assignment, policy?: S
  * the policy: a delete that ends between the two reads is seen as the policy gone. Answers the policy, which the
  * assignment's end is then planned by.
  */
-async function policyStanding(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredPolicy> {
+export async function policyStanding(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredPolicy> {
   const policyId = request.assignmentPolicyId;
   const going = await isRetiring(deps, { kind: 'assignmentPolicy', id: policyId });
   // A policy never moves to another package: it is read where the request says it lives.

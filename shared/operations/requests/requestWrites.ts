@@ -37,7 +37,7 @@ export const requestEvent = (action: string, before: AssignmentRequest, after: A
 });
 
 /** The event of a request's arrival, written with it: its requestor submitted it. */
-const submitted = (request: AssignmentRequest): AuditEntry => ({ actorId: request.requestorId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request });
+export const submitted = (request: AssignmentRequest): AuditEntry => ({ actorId: request.requestorId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request });
 
 /**
  * Writes a new request with its claim on the package (and its `submitRequest` event), atomically. A claim already

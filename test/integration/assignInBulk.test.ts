@@ -1,0 +1,143 @@
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
+import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
+import { requestResource } from '../../shared/operations/entitlements/catalogResources';
+import { createCatalog } from '../../shared/operations/entitlements/catalogs';
+import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { automaticPolicies, type AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
+import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
+import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
+import type { GraphEmulator } from '../../tools/graph-emulator/server';
+import { ADMIN, groupMembers } from '../support/packageWorld';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { PROCESS_STOPPED, stopAtWrite, type Row } from '../support/stopAtWrite';
+
+/**
+ * Auto-assignment's bulk path (assignInBulk) on Azurite and the Graph emulator: what it writes is what the request
+ * pipeline writes (a delivered system request found by id, its assignment, their events), roles go to the directory
+ * in one call per role, and a process stopped in the middle leaves nothing made twice and no change without its event.
+ */
+const USERS = [
+  'e085b021-e0d4-4f2b-935a-b03d8de49eb1',
+  '2e3d6a63-40ed-467e-8564-f1dc632417c4',
+  '3f0279a1-abe7-420e-89e0-b9583a589e65',
+  'bb9d2ebe-f476-492f-80fc-275e69b5220d',
+];
+const LEGAL_GROUP = '993bb873-540b-442e-8a6e-83734bc9404e';
+
+let world: InProcessOperations;
+let deps: EntitlementDeps;
+let emulator: GraphEmulator;
+inProcessOperationsForFile((started) => {
+  world = started;
+  ({ deps, emulator } = started);
+});
+
+/** An auto-assignment policy whose rule matches nobody (so its creation assigns no one): the test names the users. */
+async function autoPolicy(name: string, groupId?: string): Promise<AutomaticPolicy> {
+  const catalog = await createCatalog(deps, ADMIN, { displayName: name, state: 'published' });
+  if (groupId) await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: groupId, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
+  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
+  if (groupId) await addResourceRoleScope(deps, ADMIN, accessPackage.id, { role: { originId: `Member_${groupId}`, originSystem: 'AadGroup' } });
+  const policy = await createAssignmentPolicy(deps, ADMIN, {
+    displayName: name,
+    allowedTargetScope: 'specificDirectoryUsers',
+    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: '(user.department -eq "Nobody here")' }],
+    automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true },
+    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+    expiration: { type: 'noExpiration' },
+    accessPackage: { id: accessPackage.id },
+  });
+  return (await automaticPolicies(deps)).find((auto) => auto.policy.id === policy.id)!;
+}
+
+const additionsOf = (auto: AutomaticPolicy, users = USERS) => users.map((userId) => ({ auto, userId }));
+
+async function assignmentsOf(auto: AutomaticPolicy) {
+  return (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId)).map((d) => d.value);
+}
+
+async function eventsOf(entityId: string): Promise<string[]> {
+  const events = [];
+  for await (const event of deps.audit.between(world.now().minus({ days: 1 }), world.now().plus({ days: 1 }))) events.push(event);
+  return events.filter((e) => e.entityId === entityId).map((e) => e.action);
+}
+
+/** Every target holds one assignment of the package, through a delivered system request, each with its four events once. */
+async function expectMadeOnceWithEvents(auto: AutomaticPolicy): Promise<void> {
+  const assignments = await assignmentsOf(auto);
+  expect(assignments.map((a) => a.targetId).sort()).toEqual([...USERS].sort());
+  for (const assignment of assignments) {
+    const request = (await deps.grants.findRequest(assignment.requestId!))!.value;
+    expect(request).toMatchObject({ requestType: 'adminAdd', requestorId: SYSTEM_ACTOR, state: 'delivered', status: 'Delivered', assignmentId: assignment.id });
+    expect((await deps.grants.findAssignment(assignment.id))?.value.state).toBe('delivered');
+    expect((await deps.grants.claimOf(assignment.targetId, auto.policy.accessPackageId))?.value).toMatchObject({ requestId: request.id, assignmentId: assignment.id });
+    expect(await eventsOf(request.id)).toEqual(['submitRequest', 'startDelivery', 'deliverRequest']);
+    expect(await eventsOf(assignment.id)).toEqual(['createAssignment']);
+  }
+}
+
+const expirationSweep = () => sweepExpirations(deps, { holder: 'test', budgetMs: 60_000 });
+const requestRow = (row: Row) => String(row.rowKey).startsWith('request|');
+
+test('assignments made in bulk are what the pipeline makes: a delivered system request found by id, and their events', async () => {
+  const auto = await autoPolicy('Bulk, no roles');
+
+  expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
+
+  await expectMadeOnceWithEvents(auto);
+  // Nothing is left written ahead: the expiration sweep, past the settle time, finds no event to complete.
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ processed: 0, failed: 0 });
+  // The users hold the package now: a second bulk write makes nothing.
+  expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'unchanged' })));
+  expect(await assignmentsOf(auto)).toHaveLength(USERS.length);
+});
+
+test('a group role goes to every new holder in one directory call, and the requests end delivered with their event', async () => {
+  const auto = await autoPolicy('Bulk, a group', LEGAL_GROUP);
+  await fetch(`${emulator.url}/_emulator/requests`, { method: 'DELETE' });
+
+  expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
+
+  expect(await groupMembers(emulator, LEGAL_GROUP)).toEqual(expect.arrayContaining(USERS));
+  const counts = (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as { byRoute: Record<string, number> };
+  // Members are added 20 to a PATCH of the group (members@odata.bind): the four in one.
+  expect(counts.byRoute['PATCH /v1.0/groups/{id}']).toBe(1);
+  await expectMadeOnceWithEvents(auto);
+});
+
+test('a process stopped before any grant is written makes nothing; run again, each assignment is made once, the stale events dropped', async () => {
+  const auto = await autoPolicy('Bulk, stopped before');
+  stopAtWrite('accessGrants', requestRow, 'before');
+  await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
+  jest.restoreAllMocks();
+  expect(await assignmentsOf(auto)).toEqual([]);
+
+  expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
+
+  // The stopped run's events were written ahead for requests never written: past the settle time they are dropped.
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+});
+
+test('a process stopped right after grants were written: run again, the rest are made, and the sweep appends the written ones’ events', async () => {
+  const auto = await autoPolicy('Bulk, stopped after');
+  stopAtWrite('accessGrants', requestRow, 'after');
+  await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
+  jest.restoreAllMocks();
+  const written = await assignmentsOf(auto);
+  expect(written.length).toBeGreaterThan(0);
+  for (const assignment of written) expect(await eventsOf(assignment.id)).toEqual([]);
+
+  const again = await assignInBulk(deps, additionsOf(auto));
+  expect(again.filter((o) => o.kind === 'unchanged')).toHaveLength(written.length);
+  expect(again.filter((o) => o.kind === 'assigned')).toHaveLength(USERS.length - written.length);
+
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+});
