@@ -134,16 +134,17 @@ export class AuditLog {
   /**
    * An event with its id, time and context fixed now, to be written with the change it records (auditOutbox.ts,
    * auditedChange.ts) and appended after. Two changes made one after the other within a millisecond get times in that
-   * order (the log is read in time order, and a request's latest event must be its latest change).
+   * order (the log is read in time order, and a request's latest event must be its latest change). With `near`, the
+   * event goes to that event's shard, so the two share a partition (within a minute) and can be appended together.
    */
-  event(entry: AuditEntry): AuditEvent {
+  event(entry: AuditEntry, near?: Pick<AuditEvent, 'id'>): AuditEvent {
     const now = this.clock.now().toUTC();
     const at = this.#lastTime !== undefined && now <= this.#lastTime ? this.#lastTime.plus({ milliseconds: 1 }) : now;
     this.#lastTime = at;
     const scope = currentAuditScope();
     const { result, catalogId, ...content } = entry;
     return {
-      id: randomUUID(),
+      id: near === undefined ? randomUUID() : idInShard(shardOf(near.id)),
       occurredDateTime: at.toISO() ?? '',
       ...content,
       correlationId: scope?.correlationId ?? randomUUID(),
@@ -310,6 +311,14 @@ function shardOf(id: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
   return hash % AUDIT_SHARDS;
+}
+
+/** A random id in the given shard: one in AUDIT_SHARDS random ids is, so a few tries find one. */
+function idInShard(shard: number): string {
+  for (;;) {
+    const id = randomUUID();
+    if (shardOf(id) === shard) return id;
+  }
 }
 
 const invertedMinute = (at: DateTime) => String(MAX_MINUTE - Math.floor(at.toMillis() / 60_000)).padStart(8, '0');

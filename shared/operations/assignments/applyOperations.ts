@@ -4,7 +4,7 @@ import { additions, deliveryState, removals, roleKey, STATUS_OF_STATE } from '..
 import { DirectoryError } from '../../directory/directoryError';
 import type { ChangeOutcome, DirectoryPort, SiteRole } from '../../directory/directoryPort';
 import { DomainError } from '../../domain/errors';
-import { updateAssignment } from './updateAssignment';
+import { updateAssignment, type SaveAssignment } from './updateAssignment';
 import type { StoredDocument } from '../../store/documentTable';
 import { SITE_ROLES } from '../entitlements/resourceOrigins';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -31,6 +31,8 @@ export interface ApplyOptions {
   retryFailed: boolean;
   /** Rounds of compensation left; a compensation is applied with one fewer. */
   compensationRounds?: number;
+  /** How an assignment's outcomes are saved, when with more than itself (a request's outcome, in one transaction). */
+  save?: SaveAssignment;
 }
 
 /**
@@ -82,7 +84,7 @@ export async function applyOperations(
   const made = sent.filter((m) => results.get(`${m.action}|${roleKey(m.role)}`)?.get(m.userId)?.outcome === 'changed');
 
   const saved = await mapConcurrently(assignments, (stored) =>
-    saveOutcomes(deps, stored, (op) => {
+    saveOutcomes(deps, stored, options.save, (op) => {
       if (!due(op)) return op;
       const outcome = results.get(`${op.action}|${roleKey(op.role)}`)?.get(stored.value.targetId);
       if (!outcome) return op;
@@ -185,13 +187,19 @@ async function flagGivenUp(deps: EntitlementDeps, assignment: Assignment): Promi
 async function saveOutcomes(
   deps: EntitlementDeps,
   stored: StoredDocument<Assignment>,
+  save: SaveAssignment | undefined,
   update: (op: DeliveryOperation) => DeliveryOperation,
 ): Promise<StoredDocument<Assignment>> {
-  const saved = await updateAssignment(deps, stored, (assignment) => {
-    const operations = assignment.operations.map(update);
-    const state = assignment.state === 'expired' ? 'expired' : deliveryState(operations);
-    return { ...assignment, operations, state, status: STATUS_OF_STATE[state] };
-  });
+  const saved = await updateAssignment(
+    deps,
+    stored,
+    (assignment) => {
+      const operations = assignment.operations.map(update);
+      const state = assignment.state === 'expired' ? 'expired' : deliveryState(operations);
+      return { ...assignment, operations, state, status: STATUS_OF_STATE[state] };
+    },
+    save,
+  );
   if (!saved) throw new DomainError('notFound', `Assignment '${stored.value.id}' was deleted during delivery.`);
   return saved;
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuditEntry, AuditEvent } from '../../store/auditLog';
 import type { DocumentWrite, StoredDocument } from '../../store/documentTable';
 import { GrantStore } from '../../store/grantStore';
@@ -16,11 +17,51 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 export async function writeAudited(deps: EntitlementDeps, writes: readonly DocumentWrite[], entries: readonly AuditEntry[]): Promise<Array<StoredDocument<object> | undefined>> {
   const [first] = writes;
   if (!first) return [];
-  const events = entries.map((entry) => deps.audit.event(entry));
+  const pending = deferred.getStore();
+  // The events of one pipeline share an audit partition, so that they are appended in one transaction.
+  const events: AuditEvent[] = [];
+  for (const entry of entries) events.push(deps.audit.event(entry, pending ? (pending[0]?.event ?? events[0]) : undefined));
   const outbox = events.map((event) => deps.grants.auditOutbox.insertion(first.partitionKey, GrantStore.auditOutboxKey(event.id), event));
   const saved = await deps.grants.together([...writes, ...outbox]);
-  await publish(deps, first.partitionKey, events);
+  if (pending) pending.push(...events.map((event) => ({ partitionKey: first.partitionKey, event })));
+  else await publish(deps, first.partitionKey, events);
   return saved.slice(0, writes.length);
+}
+
+/** Events written to the outbox inside `publishingOnceAfter`, in the order written, not yet appended. */
+type PendingEvents = Array<{ partitionKey: TableKey; event: AuditEvent }>;
+const deferred = new AsyncLocalStorage<PendingEvents>();
+
+/**
+ * Runs one pipeline (a request from its arrival to its outcome) with the events of its writes appended once, after
+ * it, instead of after each write: one audit transaction and one outbox clean-up for the whole pipeline rather than
+ * an append and a clean-up per write. What the outbox guarantees is unchanged: each event is in the transaction of
+ * its change, so a process stopped before the end leaves its rows for the repairs to flush (flushAuditOutbox), and
+ * the events become readable a moment later than their changes, never missing. A failed pipeline's events are
+ * appended too (their changes were made); should that fail, its rows wait for the repairs, and the pipeline's own
+ * error is what the caller sees. Inside another such run, its events join the outer one's.
+ */
+export async function publishingOnceAfter<R>(deps: EntitlementDeps, work: () => Promise<R>): Promise<R> {
+  if (deferred.getStore()) return work();
+  const pending: PendingEvents = [];
+  let result: R;
+  try {
+    result = await deferred.run(pending, work);
+  } catch (error) {
+    await publishPending(deps, pending).catch(() => undefined);
+    throw error;
+  }
+  await publishPending(deps, pending);
+  return result;
+}
+
+/** Appends the events (one transaction per audit partition, normally one), then deletes their rows, per target. */
+async function publishPending(deps: EntitlementDeps, pending: PendingEvents): Promise<void> {
+  if (pending.length === 0) return;
+  await deps.audit.appendAll(pending.map((p) => p.event));
+  const byTarget = new Map<TableKey, AuditEvent[]>();
+  for (const { partitionKey, event } of pending) byTarget.set(partitionKey, [...(byTarget.get(partitionKey) ?? []), event]);
+  for (const [partitionKey, events] of byTarget) await deleteOutboxRows(deps, partitionKey, events);
 }
 
 /** Appends what a stopped process left in a target's outbox: one partition query, and nothing more when it is empty. */
@@ -41,6 +82,10 @@ export async function flushAuditOutbox(deps: EntitlementDeps, targetId: string):
 async function publish(deps: EntitlementDeps, partitionKey: TableKey, events: readonly AuditEvent[]): Promise<void> {
   if (events.length === 0) return;
   for (const event of events) await deps.audit.append(event);
+  await deleteOutboxRows(deps, partitionKey, events);
+}
+
+async function deleteOutboxRows(deps: EntitlementDeps, partitionKey: TableKey, events: readonly AuditEvent[]): Promise<void> {
   for (let from = 0; from < events.length; from += MAX_TRANSACTION_SIZE) {
     const deletions = events.slice(from, from + MAX_TRANSACTION_SIZE).map((event) => deps.grants.auditOutbox.deletion({ partitionKey, rowKey: GrantStore.auditOutboxKey(event.id) }));
     await deps.grants.together(deletions).catch(ignoreMissing);
