@@ -145,16 +145,17 @@ export class AuditLog {
   /**
    * An event with its id, time and context fixed now, to be written with the change it records (auditOutbox.ts,
    * auditedChange.ts) and appended after. Two changes made one after the other within a millisecond get times in that
-   * order (the log is read in time order, and a request's latest event must be its latest change).
+   * order (the log is read in time order, and a request's latest event must be its latest change). With `near`, the
+   * event goes to that event's shard, so the two share a partition (within a minute) and can be appended together.
    */
-  event(entry: AuditEntry): AuditEvent {
+  event(entry: AuditEntry, near?: Pick<AuditEvent, 'id'>): AuditEvent {
     const now = this.clock.now().toUTC();
     const at = this.#lastTime !== undefined && now <= this.#lastTime ? this.#lastTime.plus({ milliseconds: 1 }) : now;
     this.#lastTime = at;
     const scope = currentAuditScope();
     const { result, catalogId, ...content } = entry;
     return {
-      id: randomUUID(),
+      id: near === undefined ? randomUUID() : idInShard(shardOf(near.id)),
       occurredDateTime: at.toISO() ?? '',
       ...content,
       correlationId: scope?.correlationId ?? randomUUID(),
@@ -361,6 +362,15 @@ function shardOf(id: string): number {
 
 /** An hour as `archiveHour` names it: its start, UTC, with milliseconds (as the archive writes times). */
 const hourOf = (at: DateTime) => at.toUTC().startOf('hour').toISO({ suppressMilliseconds: false }) ?? '';
+
+/** A random id in the given shard: one in AUDIT_SHARDS random ids is, so a few tries find one. */
+function idInShard(shard: number): string {
+  for (;;) {
+    const id = randomUUID();
+    if (shardOf(id) === shard) return id;
+  }
+}
+
 const invertedMinute = (at: DateTime) => String(MAX_MINUTE - Math.floor(at.toMillis() / 60_000)).padStart(8, '0');
 const invertedMillis = (at: DateTime) => String(MAX_MILLIS - at.toMillis()).padStart(13, '0');
 /** The inverted minute of a RowKey's time (`<inverted ms>|<id>`): its partition's, in the same shard. */

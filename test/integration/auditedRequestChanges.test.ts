@@ -9,7 +9,7 @@ import { cancelRequest } from '../../shared/operations/requests/requestActions';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import type { AuditEvent } from '../../shared/store/auditLog';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, selfServicePackage } from '../support/packageWorld';
+import { ADMIN, groupPackage, selfServicePackage } from '../support/packageWorld';
 import { PROCESS_STOPPED, stopAtWrite, type Row } from '../support/stopAtWrite';
 
 /**
@@ -119,7 +119,9 @@ describe('every change of the request pipeline has its audit event, whenever the
 
   it('stopped after the assignment was written, before its createAssignment event: the redelivery appends it, and the request ends audited', async () => {
     const pkg = await packageWith('Stopped after createAssignment');
-    stopAtWrite('auditEvents', eventRow('createAssignment'), 'before');
+    // The pipeline's events are appended once, at its end (publishingOnceAfter): stopping right after the assignment's
+    // write is stopping before its createAssignment event is appended.
+    stopAtWrite('accessGrants', requestRow('delivering'), 'after');
     await expect(adminAdd(DEBRA, pkg)).rejects.toThrow(PROCESS_STOPPED);
     jest.restoreAllMocks();
     const [request] = await requestsOf(DEBRA, pkg.packageId);
@@ -136,7 +138,8 @@ describe('every change of the request pipeline has its audit event, whenever the
     const pkg = await packageWith('Stopped after endAssignment');
     const added = await adminAdd(MEGAN, pkg);
     const assignmentId = (await storedRequest(added.id))!.assignmentId!;
-    stopAtWrite('auditEvents', eventRow('endAssignment'), 'before');
+    // Right after the assignment's end is written, before its endAssignment event is appended (at the pipeline's end).
+    stopAtWrite('accessGrants', requestRow('delivering'), 'after');
     await expect(adminRemove(assignmentId)).rejects.toThrow(PROCESS_STOPPED);
     jest.restoreAllMocks();
     const removal = (await requestsOf(MEGAN, pkg.packageId)).find((r) => r.requestType === 'adminRemove');
@@ -201,4 +204,26 @@ describe('every change of the request pipeline has its audit event, whenever the
     expect(await auditedLikeStored(request.id)).toEqual({ stored: 'canceled', audited: 'canceled' });
     expect(await deps.grants.auditOutboxOf(LIAM)).toEqual([]);
   });
+});
+
+describe("a pipeline's events are appended together at its end, and never long after their changes", () => {
+  it('a delivery held up by the directory does not hold back the events already written', async () => {
+    const pkg = await groupPackage(deps, 'Held up by the directory', '5fdd3a16-8a61-49a7-936c-d61319c06515');
+    const addGroupMembers = deps.directory.addGroupMembers.bind(deps.directory);
+    let seenDuringDelivery: string[] = [];
+    jest.spyOn(deps.directory, 'addGroupMembers').mockImplementationOnce(async (groupId, userIds) => {
+      // Longer than the pipeline waits before appending what it has (APPEND_WITHIN_MS, 10 s).
+      await new Promise((resolve) => setTimeout(resolve, 11_000));
+      const request = (await requestsOf(LIAM, pkg.packageId))[0]!;
+      seenDuringDelivery = [...(await eventsOf(request.id)), ...(await eventsOf(request.assignmentId!))].map((e) => e.action);
+      return addGroupMembers(groupId, userIds);
+    });
+
+    const submitted = await adminAdd(LIAM, pkg);
+
+    expect(seenDuringDelivery).toEqual(expect.arrayContaining(['submitRequest', 'startDelivery', 'createAssignment']));
+    expect(seenDuringDelivery).not.toContain('deliverRequest');
+    expect(await auditedLikeStored(submitted.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+    expect(await deps.grants.auditOutboxOf(LIAM)).toEqual([]);
+  }, 30_000);
 });

@@ -225,10 +225,12 @@ describe('every crash window of the pipeline has a repair', () => {
 describe('deleting a policy and carrying out a request under it are one decision', () => {
   it('a delete between the request and its fulfilment cancels the request (audited) and no assignment is made', async () => {
     const pkg = await packageWith('Deleted after submission');
-    const append = deps.audit.append.bind(deps.audit);
-    jest.spyOn(deps.audit, 'append').mockImplementation(async (event) => {
-      await append(event);
-      if (event.action === 'submitRequest') await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+    // The first write of the target's partition is the request's (with its claim): the delete runs right after it.
+    const together = deps.grants.together.bind(deps.grants);
+    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
+      const saved = await together(writes);
+      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return saved;
     });
 
     await expect(userAdd(MEGAN, pkg.packageId)).rejects.toMatchObject({ code: 'invalidRequest' });

@@ -12,6 +12,11 @@ export interface CountingProxy {
   /** Base URL of the proxy; append the account (`/devstoreaccount1`) to use it as a TableEndpoint. */
   url: string;
   counts(): RoundTripCounts;
+  /**
+   * The same requests by route: method, table and the first part of the key that says what the row is (a
+   * transaction listed with the operations inside it), so a benchmark can say where its round trips go.
+   */
+  routes(): Record<string, number>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -26,10 +31,19 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
   // Kept-alive upstream connections: the proxy should add as little latency as it can.
   const agent = new Agent({ keepAlive: true });
   let counts: RoundTripCounts = { roundTrips: 0, transactions: 0 };
+  let routes = new Map<string, number>();
 
   const forward = (incoming: IncomingMessage, outgoing: ServerResponse) => {
     counts.roundTrips += 1;
-    if (new URL(incoming.url ?? '/', target).pathname.endsWith('/$batch')) counts.transactions += 1;
+    const path = decodeURIComponent(new URL(incoming.url ?? '/', target).pathname);
+    if (path.endsWith('/$batch')) {
+      counts.transactions += 1;
+      const body: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => body.push(chunk));
+      incoming.on('end', () => tally(routes, `$batch[${batchOperations(Buffer.concat(body).toString('utf8'))}]`));
+    } else {
+      tally(routes, `${incoming.method} ${routeOf(path, incoming.url ?? '')}`);
+    }
     const upstreamRequest = request(
       { agent, hostname: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
       (answer) => {
@@ -47,8 +61,10 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
   return {
     url: `http://127.0.0.1:${port}`,
     counts: () => ({ ...counts }),
+    routes: () => Object.fromEntries([...routes].sort((a, b) => b[1] - a[1])),
     reset: () => {
       counts = { roundTrips: 0, transactions: 0 };
+      routes = new Map();
     },
     close: async () => {
       server.closeAllConnections();
@@ -68,4 +84,41 @@ export function connectionStringThrough(proxy: CountingProxy, endpoints: { blob:
     `QueueEndpoint=${endpoints.queue}/${ACCOUNT}`,
     `TableEndpoint=${proxy.url}/${ACCOUNT}`,
   ].join(';');
+}
+
+const tally = (routes: Map<string, number>, route: string) => routes.set(route, (routes.get(route) ?? 0) + 1);
+
+/** `table(kind)`: the table, and the first part of the entity's key that names a kind of row (`request`, `claim`, `locator`). */
+function routeOf(path: string, url: string): string {
+  const keyed = /\/([^/(]+)\(PartitionKey='([^']*)',RowKey='([^']*)'\)$/.exec(path);
+  if (keyed) return `${keyed[1]}(${kindOf(keyed[2]!, keyed[3]!)})`;
+  const table = path.split('/').pop() ?? '';
+  const query = decodeURIComponent(new URL(url, 'http://x').search);
+  const partition = /PartitionKey eq '([^'|]*)/.exec(query)?.[1];
+  return `${table}${query ? ` query${partition && !/^[0-9a-f-]{36}$/.test(partition) ? `(${partition.replace(/^\d+$/, 'minute')})` : ''}` : ''}`;
+}
+
+/** The row's kind: a key part that is a word, not an id or a time. */
+function kindOf(partitionKey: string, rowKey: string): string {
+  const word = (key: string) => key.split('|').find((part) => /^[A-Za-z][A-Za-z]+$/.test(part));
+  return word(rowKey) ?? word(partitionKey) ?? '';
+}
+
+/** The operations of a transaction's body, as `METHOD table(kind)`, joined. */
+function batchOperations(body: string): string {
+  const operations: string[] = [];
+  const lines = body.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const request = /^(POST|PUT|PATCH|MERGE|DELETE) (\S+) HTTP/.exec(lines[i]!);
+    if (!request) continue;
+    const path = decodeURIComponent(new URL(request[2]!).pathname);
+    let route = routeOf(path, request[2]!);
+    if (request[1] === 'POST') {
+      const json = lines.slice(i + 1).find((line) => line.startsWith('{')) ?? '{}';
+      const { PartitionKey = '', RowKey = '' } = JSON.parse(json) as { PartitionKey?: string; RowKey?: string };
+      route = `${route}(${kindOf(PartitionKey, RowKey)})`;
+    }
+    operations.push(`${request[1]} ${route}`);
+  }
+  return operations.join(', ');
 }

@@ -1,7 +1,8 @@
 import { mapConcurrently } from '../../shared/concurrently';
 import { startAzurite } from '../azurite/embeddedAzurite';
 import { startHostProcess, type HostProcess } from '../local-host/hostProcess';
-import { round } from './benchKit';
+import { progress, round } from './benchKit';
+import { writeRate } from './expirationScenario';
 import { connectionStringThrough, startCountingProxy, type CountingProxy, type RoundTripCounts } from './countingProxy';
 
 export interface RequestsBenchRow {
@@ -13,6 +14,8 @@ export interface RequestsBenchRow {
   throughputPerSecond: number;
   /** Table Storage requests per assignment request, the GETs that read the outcome left out (see `requestCost`). */
   tableRoundTripsPerRequest: number;
+  /** Issue 19 item 1: a request without approval in at most this many. */
+  targetRoundTrips: string;
   /** Of those, entity group transactions (`$batch`). */
   tableTransactionsPerRequest: number;
   designMinimumRoundTrips: number;
@@ -23,6 +26,9 @@ export interface RequestsBenchRow {
   /** Timer runs that finished during the case; their storage requests, if any, are in the counts. */
   timerRunsDuringCase: number;
   allDelivered: boolean;
+  /** Azurite's own rate of single ~1 KB inserts in this run (one client, then 8 at once), to read the times against. */
+  azuriteWritesPerSecond: number;
+  azuriteWritesPerSecond8: number;
 }
 
 /** Demo tenant (tools/graph-emulator/demo-tenant.json): its administrator and the group every package grants. */
@@ -31,8 +37,9 @@ const ADMIN = '0ba75e63-2205-4ad7-bd66-c01f47376eb4';
 const PROJECT_FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 const EM = '/v1.0/identityGovernance/entitlementManagement';
 
-const REQUESTS_PER_CASE = 200;
 const PACKAGES_PER_CASE = 4;
+/** `REQUESTS_BENCH_SIZE`: requests a case (rounded down to a multiple of the packages); 200 unless told. */
+const REQUESTS_PER_CASE = Math.max(PACKAGES_PER_CASE, Math.floor(Number(process.env.REQUESTS_BENCH_SIZE ?? 200) / PACKAGES_PER_CASE) * PACKAGES_PER_CASE);
 const CONCURRENT_CLIENTS = 8;
 const POLL_INTERVAL_MS = 20;
 const POLL_TIMEOUT_MS = 30_000;
@@ -43,6 +50,7 @@ const POLL_TIMEOUT_MS = 30_000;
  * pending directory operations (one transaction), the delivery outcome (one write) and one audit event (4).
  */
 const DESIGN_MINIMUM_ROUND_TRIPS = 7;
+const TARGET_ROUND_TRIPS = 10;
 
 const FINAL_STATES = ['delivered', 'partiallyDelivered', 'deliveryFailed', 'denied', 'canceled'];
 
@@ -75,7 +83,15 @@ export async function requestsScenario(): Promise<RequestsBenchRow[]> {
         AUTH_MODE: 'easyauth',
       });
       try {
-        return await runCases(host, proxy);
+        const rows = await runCases(host, proxy);
+        // Measured straight to Azurite (not through the proxy), after the cases, in the same run.
+        const azuriteWritesPerSecond = await writeRate(azurite.connectionString, `rqrate${Date.now().toString(36)}`, 1);
+        const azuriteWritesPerSecond8 = await writeRate(azurite.connectionString, `rqrate8${Date.now().toString(36)}`, CONCURRENT_CLIENTS);
+        for (const row of rows) {
+          progress(`${row.case}: Table RT per request: ${row.tableRoundTripsPerRequest} (target ≤ ${TARGET_ROUND_TRIPS}); p50 ${row.p50Ms} ms, p95 ${row.p95Ms} ms`);
+        }
+        progress(`Azurite's own single inserts: ${azuriteWritesPerSecond}/s one at a time, ${azuriteWritesPerSecond8}/s ${CONCURRENT_CLIENTS} at once`);
+        return rows.map((row) => ({ ...row, azuriteWritesPerSecond, azuriteWritesPerSecond8 }));
       } finally {
         await host.stop('SIGTERM');
       }
@@ -88,11 +104,14 @@ export async function requestsScenario(): Promise<RequestsBenchRow[]> {
 }
 
 
-async function runCases(host: HostProcess, proxy: CountingProxy): Promise<RequestsBenchRow[]> {
+/** A case's figures; Azurite's own rates are added to each once measured. */
+type CaseRow = Omit<RequestsBenchRow, 'azuriteWritesPerSecond' | 'azuriteWritesPerSecond8'>;
+
+async function runCases(host: HostProcess, proxy: CountingProxy): Promise<CaseRow[]> {
   const api = apiAs(host.url, ADMIN);
   const users = await enabledMemberUsers(emulatorOf(host), REQUESTS_PER_CASE / PACKAGES_PER_CASE);
   const catalogId = await publishedCatalogWithGroup(api, PROJECT_FALCON);
-  const rows: RequestsBenchRow[] = [];
+  const rows: CaseRow[] = [];
   for (const clients of [1, CONCURRENT_CLIENTS]) {
     const label = clients === 1 ? 'sequential' : `${clients} concurrent clients`;
     const packages = await adminOnlyPackages(api, catalogId, label);
@@ -104,13 +123,14 @@ async function runCases(host: HostProcess, proxy: CountingProxy): Promise<Reques
   return rows;
 }
 
-async function runCase(host: HostProcess, proxy: CountingProxy, api: Api, label: string, pairs: Pair[], clients: number): Promise<RequestsBenchRow> {
+async function runCase(host: HostProcess, proxy: CountingProxy, api: Api, label: string, pairs: Pair[], clients: number): Promise<CaseRow> {
   const logBefore = host.output().length;
   proxy.reset();
   const started = performance.now();
   const outcomes = await mapConcurrently(pairs, (pair) => requestUntilFinal(api, pair), clients);
   const elapsedMs = performance.now() - started;
   const counts = proxy.counts();
+  printRoutes(label, proxy.routes(), pairs.length);
   const timerRunsDuringCase = timerRuns(host.output().slice(logBefore), host.output());
   const extraPolls = sum(outcomes.map((o) => o.extraPolls));
   const cost = await requestCost(api, proxy, counts, outcomes.length + extraPolls, outcomes.map((o) => o.requestId));
@@ -122,6 +142,7 @@ async function runCase(host: HostProcess, proxy: CountingProxy, api: Api, label:
     p95Ms: round(percentile(latencies, 0.95)),
     throughputPerSecond: round((pairs.length / elapsedMs) * 1000),
     tableRoundTripsPerRequest: round(cost.roundTrips / pairs.length, 2),
+    targetRoundTrips: `≤ ${TARGET_ROUND_TRIPS}`,
     tableTransactionsPerRequest: round(cost.transactions / pairs.length, 2),
     designMinimumRoundTrips: DESIGN_MINIMUM_ROUND_TRIPS,
     tableRoundTripsPerGet: round(cost.roundTripsPerGet, 2),
@@ -151,6 +172,12 @@ async function requestCost(
     transactions: counted.transactions - perGet.transactions * getsSent,
     roundTripsPerGet: perGet.roundTrips,
   };
+}
+
+/** Where a case's round trips went, per request (the GETs that poll the outcome included). */
+function printRoutes(label: string, routes: Record<string, number>, requests: number): void {
+  progress(`${label}: Table round trips per request by route (the polling GETs included)`);
+  for (const [route, count] of Object.entries(routes)) progress(`  ${round(count / requests, 2)}  ${route}`);
 }
 
 /** Sends one request and reads it until it is final; the time is until it is seen delivered. */

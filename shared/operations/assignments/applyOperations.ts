@@ -4,7 +4,7 @@ import { additions, deliveryState, removals, roleKey, STATUS_OF_STATE } from '..
 import { DirectoryError } from '../../directory/directoryError';
 import type { ChangeOutcome, DirectoryPort, SiteRole } from '../../directory/directoryPort';
 import { DomainError } from '../../domain/errors';
-import { updateAssignment } from './updateAssignment';
+import { updateAssignment, type SaveAssignment } from './updateAssignment';
 import type { StoredDocument } from '../../store/documentTable';
 import { SITE_ROLES } from '../entitlements/resourceOrigins';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -37,6 +37,8 @@ export interface ApplyOptions {
    * reads (claimedGrants.ts).
    */
   grantsElsewhere?: GrantsElsewhere;
+  /** How an assignment's outcomes are saved, when with more than itself (a request's outcome, in one transaction). */
+  save?: SaveAssignment;
 }
 
 /** What the directory answered for each change of one pass, and the changes that changed it. */
@@ -57,7 +59,7 @@ export async function applyOperations(
   options: ApplyOptions = { retryFailed: false },
 ): Promise<StoredDocument<Assignment>[]> {
   const pass = await changeDirectory(deps, assignments, options);
-  const saved = await mapConcurrently(assignments, (stored) => saveOutcomes(deps, stored, withOutcomes(pass, stored.value.targetId, options)));
+  const saved = await mapConcurrently(assignments, (stored) => saveOutcomes(deps, stored, options.save, withOutcomes(pass, stored.value.targetId, options)));
   await afterOutcomes(deps, saved, pass, options);
   return saved;
 }
@@ -219,13 +221,19 @@ async function flagGivenUp(deps: EntitlementDeps, assignment: Assignment): Promi
 async function saveOutcomes(
   deps: EntitlementDeps,
   stored: StoredDocument<Assignment>,
+  save: SaveAssignment | undefined,
   update: (op: DeliveryOperation) => DeliveryOperation,
 ): Promise<StoredDocument<Assignment>> {
-  const saved = await updateAssignment(deps, stored, (assignment) => {
-    const operations = assignment.operations.map(update);
-    const state = assignment.state === 'expired' ? 'expired' : deliveryState(operations);
-    return { ...assignment, operations, state, status: STATUS_OF_STATE[state] };
-  });
+  const saved = await updateAssignment(
+    deps,
+    stored,
+    (assignment) => {
+      const operations = assignment.operations.map(update);
+      const state = assignment.state === 'expired' ? 'expired' : deliveryState(operations);
+      return { ...assignment, operations, state, status: STATUS_OF_STATE[state] };
+    },
+    save,
+  );
   if (!saved) throw new DomainError('notFound', `Assignment '${stored.value.id}' was deleted during delivery.`);
   return saved;
 }

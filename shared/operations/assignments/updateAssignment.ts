@@ -3,7 +3,8 @@ import { isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 
-type Save = (stored: StoredDocument<Assignment>, next: Assignment) => Promise<StoredDocument<Assignment>>;
+/** Writes `next` over `stored` on its ETag (a concurrencyConflict when it changed), answering it as stored. */
+export type SaveAssignment = (stored: StoredDocument<Assignment>, next: Assignment) => Promise<StoredDocument<Assignment>>;
 
 /**
  * Read-modify-write of an assignment on its ETag. `change` is applied to the version given and, when another write
@@ -15,7 +16,7 @@ export async function updateAssignment(
   deps: EntitlementDeps,
   stored: StoredDocument<Assignment>,
   change: (assignment: Assignment) => Assignment | undefined,
-  save: Save = (current, next) => deps.grants.assignments.replace(current, next),
+  save: SaveAssignment = (current, next) => deps.grants.assignments.replace(current, next),
 ): Promise<StoredDocument<Assignment> | undefined> {
   for (let current: StoredDocument<Assignment> | undefined = stored; current; ) {
     const next = change(current.value);

@@ -15,11 +15,15 @@ export interface Notification {
  * is set). A mail that cannot be sent never holds up the workflow that sent it: the failure is recorded in the
  * audit, and the workflow goes on.
  */
-export async function notify(deps: EntitlementDeps, about: { packageId: string; personId: string }, build: (subject: Subject) => Notification): Promise<void> {
+export async function notify(
+  deps: EntitlementDeps,
+  about: { packageId: string; personId: string; packageName?: string | undefined },
+  build: (subject: Subject) => Notification,
+): Promise<void> {
   if (!deps.mailEnabled) return;
   let notification: Notification | undefined;
   try {
-    notification = build(await subjectOf(deps, about.packageId, about.personId));
+    notification = build(await subjectOf(deps, about.packageId, about.personId, about.packageName));
     const users = await mapConcurrently(notification.toUserIds, (id) => deps.mailDirectory.getUser(id));
     const to = users.flatMap((user) => user?.mail ?? user?.userPrincipalName ?? []);
     if (to.length > 0) await deps.mailDirectory.sendMail({ to, subject: notification.subject, text: notification.text });
@@ -35,8 +39,11 @@ export async function notify(deps: EntitlementDeps, about: { packageId: string; 
 /** What notifications about a request or an assignment name: its package and its target. */
 export const about = (grant: { accessPackageId: string; targetId: string }) => ({ packageId: grant.accessPackageId, personId: grant.targetId });
 
-/** The names a notification shows; a package or person gone since shows by id. */
-async function subjectOf(deps: EntitlementDeps, packageId: string, personId: string): Promise<Subject> {
-  const [accessPackage, person] = await Promise.all([deps.store.accessPackages.find(packageId), deps.mailDirectory.getUser(personId)]);
-  return { packageName: accessPackage?.value.displayName ?? packageId, personName: person?.displayName ?? personId };
+/** The names a notification shows (the package's read here unless known); a package or person gone since shows by id. */
+async function subjectOf(deps: EntitlementDeps, packageId: string, personId: string, knownPackageName?: string): Promise<Subject> {
+  const [packageName, person] = await Promise.all([
+    knownPackageName ?? deps.store.accessPackages.find(packageId).then((found) => found?.value.displayName),
+    deps.mailDirectory.getUser(personId),
+  ]);
+  return { packageName: packageName ?? packageId, personName: person?.displayName ?? personId };
 }

@@ -8,6 +8,7 @@ import { accessDelivered } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
 import type { StoredDocument } from '../../store/documentTable';
 import type { StoredPolicy } from '../../store/entitlementStore';
+import type { PackageClaim } from '../../store/grantStore';
 import { applyOperations } from '../assignments/applyOperations';
 import { rolesOfPackage } from '../assignments/directoryRoles';
 import { checkSeparationOfDuties } from './separationOfDuties';
@@ -31,10 +32,10 @@ export function effectOf(request: Pick<AssignmentRequest, 'requestType'>): Reque
  * saved with the request in one write), then delivery. A crash in between leaves the operations stored, for
  * reprocess and the reconcile sweep to apply.
  */
-export async function fulfilRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
+export async function fulfilRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>, known: KnownFacts = {}): Promise<StoredDocument<AssignmentRequest>> {
   switch (effectOf(stored.value)) {
     case 'add':
-      return grantAccess(deps, stored);
+      return grantAccess(deps, stored, known);
     case 'remove':
       return removeAccess(deps, stored);
     case 'update':
@@ -42,7 +43,16 @@ export async function fulfilRequest(deps: EntitlementDeps, stored: StoredDocumen
   }
 }
 
-async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
+/**
+ * What the pipeline has read or written already when it carries a request out at once (its submit), so that it is
+ * not read again: the claim as written with the request (replaced on that ETag), the package's name (for the mail).
+ */
+export interface KnownFacts {
+  claim?: StoredDocument<PackageClaim> | undefined;
+  packageName?: string | undefined;
+}
+
+async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<AssignmentRequest>, known: KnownFacts): Promise<StoredDocument<AssignmentRequest>> {
   const policy = await policyStanding(deps, submitted.value);
   // A future start waits in `scheduled`, holding its claim; the expiration sweep delivers it at its start.
   if (isScheduledStart(submitted.value.schedule, deps.clock.now())) {
@@ -62,7 +72,9 @@ async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<Assi
   await planEnd(deps, assignment, policy);
   // Should this process stop before the operations are applied, the reconcile sweep applies them.
   await planRedelivery(deps, assignment.id, deps.clock.now().plus(PENDING_GRACE_MS));
-  const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
+  // The claim written with the request, unless the request was refiled since (an invited subject's, now their user's).
+  const carried = known.claim?.partitionKey === stored.partitionKey ? known.claim : undefined;
+  const claim = carried ?? (await deps.grants.claimOf(request.targetId, request.accessPackageId));
   const delivering = { ...inState(deps, request, 'delivering'), assignmentId: assignment.id };
   const saved = await saveRequestWithAssignment(
     deps,
@@ -77,7 +89,7 @@ async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<Assi
   // A governed guest assigned again before their removal keeps their account. Should lifting the block fail, the
   // plan stays and its deletion item, finding them assigned, cancels it then.
   await cancelRemoval(deps, request.targetId).catch(() => undefined);
-  return deliver(deps, saved.request, saved.assignment);
+  return deliver(deps, saved.request, saved.assignment, { retryFailed: false, packageName: known.packageName });
 }
 
 async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
@@ -135,20 +147,32 @@ async function updateAccess(deps: EntitlementDeps, stored: StoredDocument<Assign
 /**
  * Applies the assignment's operations and brings the request to their outcome: for an addition, how its roles
  * were added (still `delivered` if the assignment was removed meanwhile); for a removal, how they were removed.
+ * The outcomes on the assignment and the request's outcome are one transaction (both are in the target's
+ * partition); should the assignment have changed meanwhile, its outcomes go onto the new version, and the request's
+ * is saved after, on its own. `packageName`: the package's name when already read (for the mail).
  */
 export async function deliver(
   deps: EntitlementDeps,
   request: StoredDocument<AssignmentRequest>,
   assignment: StoredDocument<Assignment>,
-  options: { retryFailed: boolean } = { retryFailed: false },
+  options: { retryFailed: boolean; packageName?: string | undefined } = { retryFailed: false },
 ): Promise<StoredDocument<AssignmentRequest>> {
-  const [applied] = await applyOperations(deps, [assignment], options);
   const action = effectOf(request.value) === 'remove' ? 'remove' : 'add';
-  const finished = inState(deps, request.value, deliveryState(applied!.value.operations, action));
-  const saved = await replaceRequest(deps, request, finished, [requestEvent('deliverRequest', request.value, finished)]);
+  const outcomeOf = (operations: Assignment['operations']) => inState(deps, request.value, deliveryState(operations, action));
+  let saved: StoredDocument<AssignmentRequest> | undefined;
+  const saveWithOutcome = async (current: StoredDocument<Assignment>, next: Assignment): Promise<StoredDocument<Assignment>> => {
+    if (current !== assignment) return deps.grants.assignments.replace(current, next);
+    const finished = outcomeOf(next.operations);
+    const written = await saveRequestWithAssignment(deps, { stored: request, value: finished }, { stored: current, value: next }, [requestEvent('deliverRequest', request.value, finished)]);
+    saved = written.request;
+    return written.assignment;
+  };
+  const [applied] = await applyOperations(deps, [assignment], { retryFailed: options.retryFailed, save: saveWithOutcome });
+  const finished = saved?.value ?? outcomeOf(applied!.value.operations);
+  saved ??= await replaceRequest(deps, request, finished, [requestEvent('deliverRequest', request.value, finished)]);
   if (action === 'add' && finished.state === 'delivered') {
     const end = assignmentEnd(applied!.value.schedule)?.toUTC().toISO() ?? null;
-    await notify(deps, about(finished), (s) => accessDelivered([finished.targetId], s, end));
+    await notify(deps, { ...about(finished), packageName: options.packageName }, (s) => accessDelivered([finished.targetId], s, end));
   }
   return saved;
 }

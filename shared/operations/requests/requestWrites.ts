@@ -44,20 +44,31 @@ export const submitted = (request: AssignmentRequest): AuditEntry => ({ actorId:
  * there means the target has a request open or an assignment active for the package: a 409 naming it.
  */
 export async function insertClaimedRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest>> {
+  return (await writeClaimedRequest(deps, request)).request;
+}
+
+/**
+ * `insertClaimedRequest`, answering the claim as written too, so that carrying the request out replaces it on that
+ * ETag instead of reading it again. The claim is unknown (undefined) when the write's answer was lost.
+ */
+export async function writeClaimedRequest(
+  deps: EntitlementDeps,
+  request: AssignmentRequest,
+): Promise<{ request: StoredDocument<AssignmentRequest>; claim?: StoredDocument<PackageClaim> }> {
   const { grants } = deps;
   const target = GrantStore.targetKey(request.targetId);
   const claim: PackageClaim = { packageId: request.accessPackageId, requestId: request.id, assignmentId: null };
   await prepareInsert(deps, request);
   try {
-    const [stored] = await writeAudited(
+    const [stored, claimed] = await writeAudited(
       deps,
       [grants.requests.insertion(target, GrantStore.requestKey(request.id), request), grants.claims.insertion(target, GrantStore.claimKey(request.accessPackageId), claim)],
       [submitted(request)],
     );
-    return stored as StoredDocument<AssignmentRequest>;
+    return { request: stored as StoredDocument<AssignmentRequest>, claim: claimed as StoredDocument<PackageClaim> };
   } catch (error) {
     const inserted = await insertedDespite(deps, request);
-    if (inserted) return inserted;
+    if (inserted) return { request: inserted };
     await takeBackInsert(deps, request);
     if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, request);
     throw error;

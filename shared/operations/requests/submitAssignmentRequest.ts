@@ -17,27 +17,32 @@ import type { DirectoryUser } from '../../directory/directoryPort';
 import type { AccessPackageSubject } from '../../domain/subjects/accessPackageSubject';
 import { guestToBe } from '../externalUsers/guestToBe';
 import { findSubjectByEmail, newSubject, saveSubject } from '../externalUsers/subjects';
-import { insertClaimedRequest, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from './requestWrites';
+import { insertRequest, REQUEST_STATUS, withdrawUnchangedRequest, writeClaimedRequest } from './requestWrites';
+import { publishingOnceAfter } from './auditOutbox';
 
 /**
  * POST assignmentRequests: checks the request against the package's policies, writes it (with its claim on the
  * package, so a duplicate is refused), then starts its approval or carries it out at once, before answering.
  */
-export async function submitAssignmentRequest(deps: EntitlementDeps, caller: Caller, body: unknown, options: SubmitOptions = {}): Promise<AssignmentRequest> {
+export function submitAssignmentRequest(deps: EntitlementDeps, caller: Caller, body: unknown, options: SubmitOptions = {}): Promise<AssignmentRequest> {
+  return publishingOnceAfter(deps, () => submit(deps, caller, body, options));
+}
+
+async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, options: SubmitOptions): Promise<AssignmentRequest> {
   const input = parseRequestInput(body);
   // An external caller is authorized by whoever found their subject (they are no user here to hold roles).
   if (!input.requestType.startsWith('admin') && !options.targetSubject) await deps.accessOf(caller).require('selfService');
-  const request = effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject) : await newChange(deps, caller, input);
+  const { request, packageName } = effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject) : { request: await newChange(deps, caller, input), packageName: undefined };
 
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
   // Crash windows from here on: an insert whose answer is lost stands (insertedDespite); a process that stops
   // before the request moves on leaves it to its recovery item (recoverRequest); once its assignment is written,
   // the reconcile sweep's redelivery finishes it; a failure answered to the caller takes the request back.
   // Its `submitRequest` event is written with it (auditOutbox.ts).
-  const stored = effectOf(request) === 'add' ? await insertClaimedRequest(deps, request) : await insertRequest(deps, request);
+  const { request: stored, claim } = effectOf(request) === 'add' ? await writeClaimedRequest(deps, request) : { request: await insertRequest(deps, request), claim: undefined };
   try {
     if (request.approval !== null) await beginApproval(deps, stored);
-    else await fulfilRequest(deps, stored);
+    else await fulfilRequest(deps, stored, { claim, packageName });
   } catch (error) {
     await withdrawUnchangedRequest(deps, stored);
     if (isDomainError(error) && error.code === 'concurrencyConflict') {
@@ -54,15 +59,17 @@ export interface SubmitOptions {
   targetSubject?: AccessPackageSubject;
 }
 
-async function newAddition(deps: EntitlementDeps, caller: Caller, input: RequestInput, targetSubject?: AccessPackageSubject): Promise<AssignmentRequest> {
+/** A new addition, with the name of its package (read here, and carried on so that nothing reads it again). */
+async function newAddition(deps: EntitlementDeps, caller: Caller, input: RequestInput, targetSubject?: AccessPackageSubject): Promise<{ request: AssignmentRequest; packageName: string }> {
   const packageId = input.assignment.accessPackageId!;
   const accessPackage = await namedInBody(() => findAccessPackage(deps, packageId), 'assignment.accessPackageId');
-  const catalog = await findCatalog(deps, accessPackage.value.catalogId);
+  const catalogId = accessPackage.value.catalogId;
   const byAdministrator = input.requestType === 'adminAdd';
-  if (byAdministrator) await deps.accessOf(caller).require('manageAssignments', catalog.value.id);
-  if (!byAdministrator && catalog.value.state !== 'published') {
+  if (byAdministrator) await deps.accessOf(caller).require('manageAssignments', catalogId);
+  // Only a user's request needs the catalog itself (is it published?); an administrator's needs its id alone.
+  if (!byAdministrator && (await findCatalog(deps, catalogId)).value.state !== 'published') {
     // To anyone who cannot read its catalog, a package nobody may request yet is as missing as one that does not exist.
-    if (!(await deps.accessOf(caller).allows('read', catalog.value.id))) await namedInBody(() => Promise.reject(accessPackageNotFound(packageId)), 'assignment.accessPackageId');
+    if (!(await deps.accessOf(caller).allows('read', catalogId))) await namedInBody(() => Promise.reject(accessPackageNotFound(packageId)), 'assignment.accessPackageId');
     throw new DomainError('forbidden', `Access package '${packageId}' cannot be requested: its catalog is not published.`);
   }
   const { target, subject: named } = await targetOf(deps, caller, input, targetSubject);
@@ -78,9 +85,9 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
   const needsApproval = !byAdministrator && policy.requestApprovalSettings.isApprovalRequiredForAdd;
   // Someone new by address is stored only now that the request is known good: a refused one leaves nothing.
   const subject = named && !named.stored ? await saveSubject(deps, named.subject, named.subject) : named?.subject;
-  return newRequest(deps, caller, input, {
+  const request = newRequest(deps, caller, input, {
     policyId: policy.id,
-    catalogId: catalog.value.id,
+    catalogId,
     // Not in the directory: filed under the subject (the one stored, should another request have stored it first).
     targetId: subject && target.id === named!.subject.id ? subject.id : target.id,
     ...(subject ? { targetSubjectId: subject.id } : {}),
@@ -90,6 +97,7 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
     approval: needsApproval ? approvalUnder(policy.requestApprovalSettings.stages) : null,
     packageId,
   });
+  return { request, packageName: accessPackage.value.displayName };
 }
 
 /**

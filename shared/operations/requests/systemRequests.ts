@@ -2,8 +2,9 @@ import type { Assignment } from '../../domain/assignments/assignment';
 import { isDomainError } from '../../domain/errors';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
-import { fulfilRequest } from './fulfilRequest';
-import { insertClaimedRequest, insertRequest, REQUEST_STATUS, withdrawUnchangedRequest } from './requestWrites';
+import { fulfilRequest, type KnownFacts } from './fulfilRequest';
+import { publishingOnceAfter } from './auditOutbox';
+import { insertRequest, REQUEST_STATUS, withdrawUnchangedRequest, writeClaimedRequest } from './requestWrites';
 import type { StoredDocument } from '../../store/documentTable';
 
 type SystemRequestFields = Pick<
@@ -44,29 +45,31 @@ export function systemRemovalOf(deps: EntitlementDeps, assignment: Assignment, j
 }
 
 /** Stores a system request and carries it out; one that fails before it changed anything is taken back. */
-export async function carryOut(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
-  await fulfilOrWithdraw(deps, await insertRequest(deps, request));
+export function carryOut(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
+  return publishingOnceAfter(deps, async () => fulfilOrWithdraw(deps, await insertRequest(deps, request)));
 }
 
 /**
  * Like `carryOut`, for a request that claims its target's package (an assignment made for someone): when the target
  * already holds the package or has a request open for it, nothing is made (false).
  */
-export async function carryOutClaimed(deps: EntitlementDeps, request: AssignmentRequest): Promise<boolean> {
-  let stored;
-  try {
-    stored = await insertClaimedRequest(deps, request);
-  } catch (error) {
-    if (isDomainError(error) && error.code === 'conflict') return false;
-    throw error;
-  }
-  await fulfilOrWithdraw(deps, stored);
-  return true;
+export function carryOutClaimed(deps: EntitlementDeps, request: AssignmentRequest): Promise<boolean> {
+  return publishingOnceAfter(deps, async () => {
+    let written;
+    try {
+      written = await writeClaimedRequest(deps, request);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'conflict') return false;
+      throw error;
+    }
+    await fulfilOrWithdraw(deps, written.request, { claim: written.claim });
+    return true;
+  });
 }
 
-async function fulfilOrWithdraw(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<void> {
+async function fulfilOrWithdraw(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>, known: KnownFacts = {}): Promise<void> {
   try {
-    await fulfilRequest(deps, stored);
+    await fulfilRequest(deps, stored, known);
   } catch (error) {
     await withdrawUnchangedRequest(deps, stored);
     throw error;
