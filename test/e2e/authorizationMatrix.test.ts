@@ -679,8 +679,14 @@ const ROWS: Row[] = [
     notFoundFor: ['ownerOther', 'catalogCreator'],
     target: async () => {
       const filter = encodeURIComponent(`targetResources/any(t: t/id eq '${f.thisCatalog}')`);
-      const found = await asAdmin<{ value: Array<{ id: string }> }>('GET', `/v1.0/auditLogs/directoryAudits?$filter=${filter}&$top=1`);
-      return { event: found.value[0]!.id };
+      // A page may come back empty with a nextLink (a page reads a bounded part of the log): follow it.
+      let path: string | undefined = `/v1.0/auditLogs/directoryAudits?$filter=${filter}&$top=1`;
+      while (path) {
+        const found: { value: Array<{ id: string }>; '@odata.nextLink'?: string } = await asAdmin('GET', path);
+        if (found.value[0]) return { event: found.value[0].id };
+        path = found['@odata.nextLink'] ? new URL(found['@odata.nextLink']).pathname + new URL(found['@odata.nextLink']).search : undefined;
+      }
+      throw new Error('no audit event of this catalog');
     },
   },
 

@@ -47,6 +47,9 @@ export async function normalizedRows(prefix: string, knownIds: ReadonlySet<strin
   for await (const { table, row } of rowsUnder(prefix)) {
     const { etag: _etag, timestamp: _timestamp, ...rest } = row;
     const name = table.slice(prefix.length);
+    // The Graph write budget's bucket is the rate limiter's own state, counted by the wall clock, not the sweep's outcome.
+    if (name === 'graphWriteBudget') continue;
+    // An audit event's keys follow from the wall clock and its id, and its sequence from the process that wrote it.
     if (name === 'auditEvents') {
       const parts = Array.from({ length: Number(rest.parts ?? 1) }, (_, i) => String(rest[`part${i}`] ?? ''));
       const { sequence: _sequence, ...event } = JSON.parse(parts.join('')) as Record<string, unknown>;

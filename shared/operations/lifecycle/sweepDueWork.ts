@@ -238,6 +238,10 @@ async function processBatches<K extends string>(
     }
     for (const { outcome } of done) outcomes[outcome]++;
   }
+  // Graph asked this invocation to wait: its batches are saved (removals it refused are failed deliveries, redelivered
+  // on their schedule), and its message comes back after the wait rather than another invocation calling Graph now.
+  const deferred = deferredCall();
+  if (deferred) throw deferred;
   return work;
 }
 
