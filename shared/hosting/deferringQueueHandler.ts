@@ -1,5 +1,5 @@
 import type { StorageQueueHandler } from '@azure/functions';
-import { withThrottleDeferral } from '../directory/throttleDeferral';
+import { GraphThrottled, withThrottleDeferral } from '../directory/throttleDeferral';
 
 /** Where a deferred message is sent again: its own queue (WorkQueue.send). */
 export interface Requeue {
@@ -17,7 +17,8 @@ export interface Requeue {
 export function deferringThrottling(handler: StorageQueueHandler, requeue: () => Requeue): StorageQueueHandler {
   return async (message, context) => {
     const { outcome, resumeAtMs } = await withThrottleDeferral(async () => handler(message, context));
-    if (resumeAtMs === undefined) {
+    // Another failure on the way is a failure: the message is retried, and poisoned at last, as any other.
+    if (resumeAtMs === undefined || ('error' in outcome && !(outcome.error instanceof GraphThrottled))) {
       if ('error' in outcome) throw outcome.error;
       return outcome.value;
     }

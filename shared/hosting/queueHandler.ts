@@ -2,7 +2,7 @@ import type { InvocationContext, StorageQueueHandler } from '@azure/functions';
 import type { z } from 'zod';
 import { getDeps, type Deps } from '../composition';
 import { SYSTEM_ACTOR } from '../domain/requests/assignmentRequest';
-import { isDeferred } from '../directory/throttleDeferral';
+import { GraphThrottled } from '../directory/throttleDeferral';
 import { poisonQueueOf } from '../queues/queueMessages';
 import { findProjectRoot } from './appRoot';
 import { readQueueHostSettings } from './queueSettings';
@@ -31,7 +31,7 @@ export function queueHandler<T>(
       const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
       maxDequeueCount ??= readQueueHostSettings(findProjectRoot()).maxDequeueCount;
       // Deferred by Graph's throttling, the message is sent again (deferringQueueHandler.ts), not given up.
-      if (dequeueCount >= maxDequeueCount && !isDeferred()) {
+      if (dequeueCount >= maxDequeueCount && !(error instanceof GraphThrottled)) {
         await deps.entitlements.audit
           .record({
             actorId: SYSTEM_ACTOR,

@@ -9,7 +9,7 @@ import type { DueItem, ExpirationKind, RedeliveryKind } from '../../store/dueWor
 import { GrantStore } from '../../store/grantStore';
 import { newIdGroup } from '../../store/groupedIds';
 import { MAX_TRANSACTION_SIZE, transactionsOf } from '../../store/transactionsOf';
-import { mapConcurrently } from '../../concurrently';
+import { allSettled, mapConcurrently } from '../../concurrently';
 import { applyOperations } from '../assignments/applyOperations';
 import { rolesOfPackage } from '../assignments/directoryRoles';
 import { shownIn, writeAheadItem } from '../audit/auditedChange';
@@ -72,14 +72,15 @@ export async function assignInBulk(deps: EntitlementDeps, wanted: readonly Addit
   if (grants.length === 0) return outcomes;
 
   const aheadOf = new Map(grants.map((g) => [g, g.events.map((event) => writeAheadItem(deps, event, requestRow(g)))]));
-  const redeliveries = grants.filter((g) => g.assignment.operations.length > 0).map((g) => redeliveryItem(deps, g.assignment));
-  await Promise.all([
+  // Kept to take back exactly what was planned: an item's key holds the time it was built at.
+  const redeliveryOf = new Map(grants.filter((g) => g.assignment.operations.length > 0).map((g) => [g, redeliveryItem(deps, g.assignment)]));
+  await allSettled([
     deps.grants.indexInBulk(
       grants.map((g) => g.request),
       grants.map((g) => g.assignment),
     ),
     deps.due.scheduleAll([...aheadOf.values()].flat()),
-    deps.redeliveries.scheduleAll(redeliveries),
+    deps.redeliveries.scheduleAll([...redeliveryOf.values()]),
     mapConcurrently(
       grants.filter((g) => assignmentEnd(g.assignment.schedule)),
       (g) => planEnd(deps, g.assignment),
@@ -88,13 +89,13 @@ export async function assignInBulk(deps: EntitlementDeps, wanted: readonly Addit
 
   const written = await writeByTarget(deps, grants, outcomes);
   const refused = grants.filter((g) => !written.has(g));
-  await Promise.all([
+  await allSettled([
     deps.grants.unindexInBulk(
       refused.map((g) => g.request),
       refused.map((g) => g.assignment),
     ),
     deps.due.unscheduleAll(refused.flatMap((g) => aheadOf.get(g)!)),
-    deps.redeliveries.unscheduleAll(refused.filter((g) => g.assignment.operations.length > 0).map((g) => redeliveryItem(deps, g.assignment))),
+    deps.redeliveries.unscheduleAll(refused.flatMap((g) => redeliveryOf.get(g) ?? [])),
   ]);
 
   const delivered = await deliverRoles(deps, [...written.values()]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deferredCall } from '../../directory/throttleDeferral';
 import type { WorkQueue } from '../../queues/workQueue';
 import type { ReconcileShard } from '../../store/reconcileShards';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -87,6 +88,9 @@ export async function processReconcileShard(deps: EntitlementDeps, message: Reco
       const [links, flags] = await Promise.all([deps.groupDeltaLinks.all(), deps.ledger.flagged()]);
       for (const set of groupSets(roles)) await followGroupSet(deps, set, links.get(set.key)?.value, flags, lease, counts);
     }
+    // Graph asked this invocation to wait: roles it could not compare stay in the shard for its message's return.
+    const deferred = deferredCall();
+    if (deferred) throw deferred;
     await lease.hold();
     await deps.reconcileShards.done(stored);
     return { checkpoint: null, result: counts };

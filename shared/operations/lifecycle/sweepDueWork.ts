@@ -7,6 +7,7 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { audited, shownIn } from '../audit/auditedChange';
 import { HeldLease, SweepLeaseLost } from './sweepLease';
 import { workWithinBudget, type BudgetedWork } from './workWithinBudget';
+import { allSettled } from '../../concurrently';
 
 /** What one pass over a due-time index did. */
 export interface DueWorkResult {
@@ -157,7 +158,7 @@ export async function processItems<K extends string>(
     await range.lease.hold();
   };
   // Both run to their end before either's error is thrown: nothing of this pass may go on after it returns.
-  const [work, batches] = await bothSettled(
+  const [work, batches] = await allSettled([
     workWithinBudget(
       single,
       range.deadline,
@@ -176,7 +177,7 @@ export async function processItems<K extends string>(
       beforeNextItem,
     ),
     batch ? processBatches(index, batched, batch, { ...range, beforeNextBatch: beforeNextItem }, outcomes, failedItem) : Promise.resolve({ failed: [], remaining: [], errors: [] }),
-  );
+  ]);
   // Failed items are kept, whatever went wrong: dropping one could leave access that should have ended.
   const unfinished = [...work.failed, ...work.remaining, ...batches.failed, ...batches.remaining];
   const result: DueWorkResult = {
@@ -189,13 +190,6 @@ export async function processItems<K extends string>(
 }
 
 const MAX_REPORTED_ERRORS = 5;
-
-async function bothSettled<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
-  const [a, b] = await Promise.allSettled([first, second]);
-  if (a.status === 'rejected') throw a.reason;
-  if (b.status === 'rejected') throw b.reason;
-  return [a.value, b.value];
-}
 const describe = (item: StoredDocument<DueItem>) => `${item.value.kind} ${item.value.entityId}`;
 
 /** The batched items, a batch at a time until the deadline; done ones deleted together, failed ones counted (or parked). */
@@ -226,7 +220,9 @@ async function processBatches<K extends string>(
     });
     const done: Array<{ item: StoredDocument<DueItem<K>>; outcome: ItemOutcome }> = [];
     for (const [i, answer] of answers.entries()) {
-      if (answer instanceof Error) await failed(chunk[i]!, answer);
+      // Deferred, not failed: the item waits for its message to come back, without an attempt counted.
+      if (answer instanceof GraphThrottled) work.remaining.push(chunk[i]!);
+      else if (answer instanceof Error) await failed(chunk[i]!, answer);
       else done.push({ item: chunk[i]!, outcome: answer });
     }
     try {
