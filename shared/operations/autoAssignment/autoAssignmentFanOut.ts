@@ -36,7 +36,7 @@ export type AutoAssignmentShardMessage = z.infer<typeof autoAssignmentShardMessa
  * range runs from the last id of the one before (excluded) to its own last (the first and last open-ended), so
  * the ranges cover every id once, assignees the directory no longer lists included. None when they fit in one.
  */
-export function cutIntoShards(policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], usersPerShard = USERS_PER_SHARD): AutoAssignmentShard<EvaluationCounts>[] {
+export function cutIntoShards(policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], usersPerShard = USERS_PER_SHARD): ShardToSend[] {
   if (users.length <= usersPerShard) return [];
   const run = randomUUID();
   const policyIds = policies.map((p) => p.policy.id);
@@ -56,19 +56,21 @@ export function cutIntoShards(policies: readonly AutomaticPolicy[], users: reado
   }
   const lastIdOf = (shard: readonly ChangedUser[]) => shard[shard.length - 1]!.id.toLowerCase();
   return runs.map((shardUsers, index) => ({
-    run,
-    index,
-    policyIds,
-    after: index === 0 ? null : lastIdOf(runs[index - 1]!),
-    upTo: index === runs.length - 1 ? null : lastIdOf(shardUsers),
+    shard: { run, index, policyIds, after: index === 0 ? null : lastIdOf(runs[index - 1]!), upTo: index === runs.length - 1 ? null : lastIdOf(shardUsers) },
     users: shardUsers,
   }));
 }
 
+/** A shard as the timer cuts it: the shard, and its users. */
+export interface ShardToSend {
+  shard: AutoAssignmentShard<EvaluationCounts>;
+  users: ChangedUser[];
+}
+
 /** Writes a run's shards (replacing any earlier run's) and sends one message per shard. */
-export async function sendShards(deps: EntitlementDeps, queue: AutoAssignmentShardQueue, shards: readonly AutoAssignmentShard<EvaluationCounts>[]): Promise<void> {
+export async function sendShards(deps: EntitlementDeps, queue: AutoAssignmentShardQueue, shards: readonly ShardToSend[]): Promise<void> {
   await deps.autoAssignmentShards.replaceAll(shards);
-  await queue.sendAll(shards.map(messageOf));
+  await queue.sendAll(shards.map(({ shard }) => messageOf(shard)));
 }
 
 /** Where a fanned-out run stands, as the sweep's timer finds it. */
@@ -112,7 +114,8 @@ export async function processAutoAssignmentShard(deps: EntitlementDeps, message:
   const result = await withSweepLease(deps, name, options, async (_checkpoint, deadline, lease) => {
     const stored = await deps.autoAssignmentShards.get(message.run, message.shard);
     if (!stored || stored.value.done) return { checkpoint: null, result: noCounts() };
-    const { policyIds, users, after, upTo } = stored.value;
+    const { policyIds, after, upTo } = stored.value;
+    const users = await deps.autoAssignmentShards.usersOf(stored.value);
     const wanted = new Set(policyIds);
     const policies = (await automaticPolicies(deps)).filter((p) => wanted.has(p.policy.id));
     const plan = await planChanges(deps, policies, users, { after, upTo });

@@ -110,7 +110,7 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
       await lease.hold();
       await sendShards(deps, fanOut!.queue, shards);
       result.shards = { sent: shards.length, pending: shards.length };
-      const waiting: Checkpoint = { ...state, fanOut: { run: shards[0]!.run, shards: shards.length, mode: result.mode, next } };
+      const waiting: Checkpoint = { ...state, fanOut: { run: shards[0]!.shard.run, shards: shards.length, mode: result.mode, next } };
       return { checkpoint: JSON.stringify(waiting), result };
     }
     return { checkpoint: made.unfinishedUserIds.length > MAX_PENDING_USERS ? saved : JSON.stringify(next), result };
