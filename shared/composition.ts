@@ -31,6 +31,7 @@ import { Tables } from './store/tables';
 import { storageConnectionFor, type StorageConnection } from './store/storageConnection';
 import { WorkQueue } from './queues/workQueue';
 import { ReconcileShards } from './store/reconcileShards';
+import { AutoAssignmentShards } from './store/autoAssignmentShards';
 import { QUEUE_NAMES, type QueueKey } from './queues/queueNames';
 import { poisonQueueOf } from './queues/queueMessages';
 import { ArchiveContainer } from './store/archiveContainer';
@@ -85,6 +86,7 @@ export function buildDeps(config: Config): Deps {
     ledger: new GrantLedger(tables),
     groupDeltaLinks: new GroupDeltaLinks(tables),
     reconcileShards: new ReconcileShards(tables),
+    autoAssignmentShards: new AutoAssignmentShards(tables),
     listTokenKey: new ListTokenKey(tables),
     reconcileRemovesUngranted: config.RECONCILE_REMOVES_UNGRANTED,
     mailEnabled: Boolean(config.MAIL_SENDER),

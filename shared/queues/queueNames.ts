@@ -11,6 +11,8 @@ export const QUEUE_NAMES = {
   reviewOpeningShards: 'review-opening-shards',
   /** Roles and group sets the reconcile sweep compares in full (functions/reconcileShard.ts). */
   reconcileShards: 'reconcile-shards',
+  /** Runs of users the auto-assignment sweep evaluates in full (functions/autoAssignmentShard.ts). */
+  autoAssignmentShards: 'auto-assignment-shards',
 } as const;
 
 /** A work queue by its role in the app (`deps.queues.<key>`). */

@@ -3,7 +3,7 @@ import type { AuditEvent } from './auditLog';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../domain/requests/assignmentRequest';
 import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type StoredDocument } from './documentTable';
 import { allOf, filter, rowKeysUnder, type ODataFilter } from './odataFilter';
-import { tableKey, type TableKey } from './tableKeys';
+import { splitTableKey, tableKey, type TableKey } from './tableKeys';
 import { mapConcurrently } from '../concurrently';
 import { ignoreExisting, ignoreMissing } from './storeErrors';
 import type { Tables } from './tables';
@@ -87,6 +87,17 @@ export class GrantStore {
   /** Every package a target has a claim on (an open request or an active assignment), in one partition read. */
   claimsOf(targetId: string): Promise<StoredDocument<PackageClaim>[]> {
     return this.claims.list({ partitionKey: GrantStore.targetKey(targetId), filter: rowKeysUnder('claim') });
+  }
+
+  /**
+   * The claims of every target whose id is after `after` and up to `upTo` (null: open on that side): one query over
+   * that run of partitions, whatever the packages hold. Ids compare lower-cased, as targets are kept.
+   */
+  async claimsOfTargetsIn(range: { after: string | null; upTo: string | null }): Promise<Array<{ targetId: string; claim: PackageClaim }>> {
+    const after = range.after === null ? undefined : filter`PartitionKey gt ${GrantStore.targetKey(range.after.toLowerCase())}`;
+    const upTo = range.upTo === null ? undefined : filter`PartitionKey le ${GrantStore.targetKey(range.upTo.toLowerCase())}`;
+    const claims = await this.claims.list({ filter: allOf(after, upTo, rowKeysUnder('claim')) });
+    return claims.map((d) => ({ targetId: splitTableKey(d.partitionKey)[0]!, claim: d.value }));
   }
 
   /** A target's audit events not yet appended to the audit log: one partition query over a row-key range. */

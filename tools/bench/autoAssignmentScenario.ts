@@ -6,6 +6,8 @@ import { evaluatePolicyNow, sweepAutoAssignments, type AutoAssignmentResult } fr
 import { matchingUsers, type EvaluationCounts } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
 import { SWEEP_BUDGET_MS } from '../../shared/operations/lifecycle/sweepBudget';
 import { withSweepLease } from '../../shared/operations/lifecycle/sweepDueWork';
+import { processAutoAssignmentShard } from '../../shared/operations/autoAssignment/autoAssignmentFanOut';
+import { WorkQueue } from '../../shared/queues/workQueue';
 import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
 import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
 import { createCatalog } from '../../shared/operations/entitlements/catalogs';
@@ -283,6 +285,32 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
   // the assignment ended.
   expect('sweep 6', fullUnchanged.result, { mode: 'full', usersEvaluated: users.length, assigned: 0, removed: 0, removalsPlanned: expected.removalsPlanned, ...complete }, problems);
 
+  // (5) The same full evaluation fanned out: the timer's run (shards sent), every shard in turn in-process (as
+  // one worker takes them), and the timer's next run, which finds them done and saves the checkpoint.
+  await withSweepLease(direct.entitlements, 'autoAssignmentSweep', { holder: 'bench-forget-2', budgetMs: 0 }, async () => ({ checkpoint: null, result: undefined }));
+  const queue = new WorkQueue(storage.azurite.connectionString, `autoshards${Date.now().toString(36)}`);
+  const fanOutSweep = async (n: number) => {
+    const run = await countedRun(storage, counted, emulator.url, () => sweepAutoAssignments(counted.entitlements, { holder: `bench-fan-${n}`, budgetMs: SWEEP_BUDGET_MS }, { queue }), problems);
+    if (!run.result) throw new Error(`Sweep ${n} found its lease held; nothing else runs it here.`);
+    return run as CountedRun<AutoAssignmentResult>;
+  };
+  progress('sweep 7: full, fanned out (the timer)');
+  const fanTimer = await fanOutSweep(7);
+  const shards = await direct.entitlements.autoAssignmentShards.all();
+  progress(`sweep 7: ${shards.length} shards sent; processing them in turn`);
+  const fanShards = await countedRun(storage, counted, emulator.url, async () => {
+    const total = noResult();
+    for (const { value } of shards) {
+      const counts = await processAutoAssignmentShard(counted.entitlements, { run: value.run, shard: value.index }, { holder: `bench-shard-${value.index}`, budgetMs: SWEEP_BUDGET_MS });
+      for (const key of ['usersEvaluated', 'ruleEvaluations', 'assigned', 'removed', 'removalsPlanned', 'remaining', 'failed'] as const) total[key] += counts?.[key] ?? 0;
+    }
+    return total;
+  }, problems);
+  expect('sweep 7 shards', fanShards.result, { usersEvaluated: users.length, assigned: 0, removed: 0, removalsPlanned: expected.removalsPlanned, ...complete }, problems);
+  const fanCommit = await fanOutSweep(8);
+  expect('sweep 8 (fan-out done)', fanCommit.result, { usersEvaluated: users.length, assigned: 0, removed: 0, ...complete }, problems);
+  progress(`sweep 7: timer ${fanTimer.tableRoundTrips} Table RT, shards ${fanShards.tableRoundTrips} Table RT in ${(fanShards.ms / 1000).toFixed(1)} s, commit ${fanCommit.tableRoundTrips} Table RT`);
+
   // One policy's evaluation at creation (or change): every user listed, one rule; nothing left to change.
   progress('one policy evaluated at once, as at its creation');
   const once = await countedRun(storage, counted, emulator.url, () => evaluatePolicyNow(counted.entitlements, policies[0]!), problems);
@@ -337,6 +365,13 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
     row(`sweep 4: incremental, ${CHANGED.toLocaleString('en-US')} users changed and changed back (ratio: to sweep 6)`, evaluatedOnly.ms, evaluatedOnly.result, evaluatedOnly, fullUnchanged),
     row(`sweep 5: incremental, ${CHANGED.toLocaleString('en-US')} users changed in properties no rule reads`, untracked.ms, untracked.result, untracked, full),
     row('sweep 6: full (checkpoint forgotten), nothing to change', fullUnchanged.ms, fullUnchanged.result, fullUnchanged, full),
+    { ...row(`sweep 7: the same, fanned out: the timer (${shards.length} shards sent; ratio: to sweep 6)`, fanTimer.ms, fanTimer.result, fanTimer, fullUnchanged), target: 'the timer stays small: listing and sending only' },
+    {
+      ...row(`sweep 7: its ${shards.length} shards, one after another (ratio: to sweep 6)`, fanShards.ms, fanShards.result, fanShards, fullUnchanged),
+      target: `per shard: ${(fanShards.tableRoundTrips / Math.max(1, shards.length)).toFixed(1)} Table RT, ${(fanShards.ms / Math.max(1, shards.length) / 1000).toFixed(2)} s; N instances take N shards at once`,
+    },
+    // Its result carries the shards' counts; the row shows the run's own work.
+    { ...row('sweep 8: the timer finds every shard done, saves the checkpoint', fanCommit.ms, noResult(), fanCommit, fullUnchanged), target: `reports the shards' counts: ${fanCommit.result.usersEvaluated} users evaluated` },
     row('one policy evaluated at creation (evaluatePolicyNow)', once.ms, once.result, once),
     { ...row("Azurite's own write rate (1 KB inserts, 8 writers), this run", 0, noResult()), target: `${azuriteWrites} inserts/s; load average ${load} on ${availableParallelism()} cores` },
     {

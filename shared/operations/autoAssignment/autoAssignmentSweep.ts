@@ -8,6 +8,7 @@ import { withSweepLease, type SweepOptions } from '../lifecycle/sweepDueWork';
 import { allDirectoryUsers, automaticPolicies, type AutomaticPolicy } from './automaticPolicies';
 import { planWorkflowsForChangedUsers, workflowUserProperties } from '../workflows/planWorkflowTriggers';
 import { emptyPlan, makeChanges, mergePlans, planChanges, planDeletedUsers, type EvaluationCounts } from './evaluateAutoAssignments';
+import { cutIntoShards, followShards, noCounts, sendShards, type AutoAssignmentFanOut } from './autoAssignmentFanOut';
 
 interface Checkpoint {
   /** Where the directory's users delta goes on from. */
@@ -20,6 +21,11 @@ interface Checkpoint {
   pendingUserIds?: string[];
   /** The user properties the delta round behind `deltaToken` tracks; absent: all those the directory port reads. */
   tracking?: string[];
+  /**
+   * A full evaluation fanned out and not yet done: its run, how many shards it sent, and the checkpoint that
+   * stands once every shard is done. Until then the rest of this checkpoint stands and no run evaluates anything.
+   */
+  fanOut?: { run: string; shards: number; mode: AutoAssignmentResult['mode']; next: Checkpoint };
 }
 
 export interface AutoAssignmentResult extends EvaluationCounts {
@@ -28,6 +34,11 @@ export interface AutoAssignmentResult extends EvaluationCounts {
   policiesEvaluatedInFull: number;
   /** Users the directory reported deleted (their removals are counted in `removed`). */
   deletedUsers: number;
+  /**
+   * When the full evaluation fans out: the shards this run sent (first or again, lost ones) and those still out.
+   * The counts of a fanned-out evaluation are those of the run that finds every shard done.
+   */
+  shards?: { sent: number; pending: number };
 }
 
 /**
@@ -55,9 +66,10 @@ const UNREPORTED_EVERY_MS = 60 * 60_000;
  * only the users the directory reports changed since the last run (its users delta), and those the last run left
  * unfinished, are evaluated, so the cost follows the changes. Undefined when another instance runs it.
  */
-export async function sweepAutoAssignments(deps: EntitlementDeps, options: SweepOptions): Promise<AutoAssignmentResult | undefined> {
+export async function sweepAutoAssignments(deps: EntitlementDeps, options: SweepOptions, fanOut?: AutoAssignmentFanOut): Promise<AutoAssignmentResult | undefined> {
   return withSweepLease(deps, 'autoAssignmentSweep', options, async (saved, deadline, lease) => {
     const state: Checkpoint = saved ? (JSON.parse(saved) as Checkpoint) : { deltaToken: null, versions: {} };
+    if (state.fanOut) return followFanOut(deps, fanOut, state, state.fanOut, () => lease.hold());
     const now = deps.clock.now();
     const policies = await automaticPolicies(deps);
     const versions = Object.fromEntries(policies.map((p) => [p.policy.id, p.policy.modifiedDateTime]));
@@ -73,7 +85,10 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
     const inFull = delta.complete ? policies : dueInFull(policies, state, now);
     const settled = policies.filter((p) => !inFull.includes(p));
     let plan = emptyPlan();
-    if (inFull.length > 0) plan = await planChanges(deps, inFull, delta.complete ? users.changed : await allDirectoryUsers(deps), 'all');
+    const everyone = inFull.length === 0 ? [] : delta.complete ? users.changed : await allDirectoryUsers(deps);
+    // Fanned out, the full evaluation is the shards' (autoAssignmentFanOut.ts); what is left here is small.
+    const shards = fanOut ? cutIntoShards(inFull, everyone, fanOut.usersPerShard) : [];
+    if (inFull.length > 0 && shards.length === 0) plan = await planChanges(deps, inFull, everyone, 'all');
     if (settled.length > 0) plan = mergePlans(plan, await planChanges(deps, settled, users.changed, 'these'));
     plan = mergePlans(plan, await planDeletedUsers(deps, policies, users.removedIds));
     const made = await makeChanges(deps, plan, Math.max(deadline, Date.now() + MIN_CHANGE_WINDOW_MS), () => lease.hold());
@@ -91,8 +106,41 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
       }),
     );
     const next: Checkpoint = { deltaToken: delta.deltaToken, tracking: delta.tracking, versions, evaluatedInFullAt, pendingUserIds: made.unfinishedUserIds };
+    if (shards.length > 0) {
+      await lease.hold();
+      await sendShards(deps, fanOut!.queue, shards);
+      result.shards = { sent: shards.length, pending: shards.length };
+      const waiting: Checkpoint = { ...state, fanOut: { run: shards[0]!.shard.run, shards: shards.length, mode: result.mode, next } };
+      return { checkpoint: JSON.stringify(waiting), result };
+    }
     return { checkpoint: made.unfinishedUserIds.length > MAX_PENDING_USERS ? saved : JSON.stringify(next), result };
   });
+}
+
+/**
+ * A run while a fanned-out evaluation is out: nothing is evaluated (the delta token would report changes the
+ * shards' older view of the users could then undo), lost shards are sent again, and once every shard is done the
+ * checkpoint behind the evaluation stands (its delta token, versions, and the users left unfinished by any shard);
+ * past MAX_PENDING_USERS unfinished, or with shards gone missing, the one before it stands, so the next run
+ * evaluates in full again.
+ */
+async function followFanOut(
+  deps: EntitlementDeps,
+  fanOut: AutoAssignmentFanOut | undefined,
+  state: Checkpoint,
+  out: NonNullable<Checkpoint['fanOut']>,
+  hold: () => Promise<void>,
+): Promise<{ checkpoint: string; result: AutoAssignmentResult }> {
+  const { fanOut: _out, ...before } = state;
+  const followed = fanOut ? await followShards(deps, fanOut.queue, { id: out.run, shards: out.shards }, hold) : ({ kind: 'lost' } as const);
+  const counts = followed.kind === 'done' ? followed.counts : noCounts();
+  const result: AutoAssignmentResult = { ...counts, mode: out.mode, policies: Object.keys(out.next.versions).length, policiesEvaluatedInFull: 0, deletedUsers: 0 };
+  if (followed.kind === 'out') return { checkpoint: JSON.stringify(state), result: { ...result, shards: { sent: followed.resent, pending: followed.pending } } };
+  result.shards = { sent: 0, pending: 0 };
+  if (followed.kind === 'lost') return { checkpoint: JSON.stringify(before), result };
+  const pendingUserIds = [...new Set([...(out.next.pendingUserIds ?? []), ...followed.unfinishedUserIds])];
+  const next: Checkpoint = { ...out.next, pendingUserIds };
+  return { checkpoint: JSON.stringify(pendingUserIds.length > MAX_PENDING_USERS ? before : next), result };
 }
 
 /**

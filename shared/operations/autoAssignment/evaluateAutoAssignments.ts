@@ -57,13 +57,21 @@ export async function matchingUsers(deps: EntitlementDeps, policies: readonly Au
   return matching;
 }
 
+/** The directory's users whose ids are after `after` and up to `upTo` (null: open on that side), lower-cased. */
+export interface UserIdRange {
+  after: string | null;
+  upTo: string | null;
+}
+
 /**
  * What makes the policies' assignments follow their rules for `users`: only the difference between who matches
  * and who is assigned. `scope` `all`: the users are the whole directory, so an assignee not among them (deleted
  * since) is removed too, and the assignees are read from the package's index; `these`: only these users changed,
- * and only their assignments are read, so the cost follows the changed users (see heldAmong).
+ * and only their assignments are read, so the cost follows the changed users (see heldAmong); a UserIdRange: the
+ * users are all the directory holds in that range (a shard of a full evaluation), so an assignee in the range not
+ * among them is removed too, as with `all`, and the assignments are read from the range's claims.
  */
-export async function planChanges(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these'): Promise<ChangePlan> {
+export async function planChanges(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these' | UserIdRange): Promise<ChangePlan> {
   const plan: ChangePlan = { usersEvaluated: users.length, ruleEvaluations: users.length * policies.length, additions: [], byUser: new Map() };
   const matching = await matchingUsers(deps, policies, users);
   const holdersOf = await heldAmong(deps, policies, users, scope);
@@ -191,8 +199,9 @@ type HeldAssignments = (auto: AutomaticPolicy) => Promise<Map<string, Assignment
  * policy, a page per 1,000 assignees). The choice counts queries, not pages: a package with very many assignees
  * makes the index path cost more than it counts.
  */
-async function heldAmong(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these'): Promise<HeldAssignments> {
+async function heldAmong(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these' | UserIdRange): Promise<HeldAssignments> {
   if (scope === 'all') return (auto) => assigneesOf(deps, auto);
+  if (scope !== 'these') return claimsInRange(deps, scope);
   const userIds = users.map((u) => u.id.toLowerCase());
   if (userIds.length > policies.length) {
     const among = new Set(userIds);
@@ -221,6 +230,20 @@ async function claimsOfUsers(deps: EntitlementDeps, userIds: readonly string[]):
   const targets = userIds.map((id) => id.toLowerCase());
   const claims = await mapConcurrently(targets, (targetId) => deps.grants.claimsOf(targetId));
   return new Map(targets.map((targetId, i) => [targetId, new Map(claims[i]!.map((c) => [c.value.packageId.toLowerCase(), c.value]))]));
+}
+
+/**
+ * Assignments of a range of users, from their claims: one query over the range's partitions, so a shard's cost
+ * follows its users, not the size of the packages (reading each package's whole assignee index per shard would).
+ */
+async function claimsInRange(deps: EntitlementDeps, range: UserIdRange): Promise<HeldAssignments> {
+  const claims = new Map<string, Map<string, PackageClaim>>();
+  for (const { targetId, claim } of await deps.grants.claimsOfTargetsIn(range)) {
+    const own = claims.get(targetId) ?? new Map<string, PackageClaim>();
+    own.set(claim.packageId.toLowerCase(), claim);
+    claims.set(targetId, own);
+  }
+  return (auto) => assignmentsOfUsers(deps, auto, claims);
 }
 
 /** The same, for some users only: a user's claim on the package leads to their assignment. */

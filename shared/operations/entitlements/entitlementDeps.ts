@@ -17,6 +17,8 @@ import type { RoleAssignmentStore } from '../../store/roleAssignmentStore';
 import type { SweepStates } from '../../store/sweepStates';
 import type { GroupDeltaLinks } from '../../store/groupDeltaLinks';
 import type { ReconcileShards } from '../../store/reconcileShards';
+import type { AutoAssignmentShards } from '../../store/autoAssignmentShards';
+import type { EvaluationCounts } from '../autoAssignment/evaluateAutoAssignments';
 import type { ListTokenKey } from '../../store/listTokenKey';
 import type { SubjectStore } from '../../store/subjectStore';
 import type { WorkflowStore } from '../../store/workflowStore';
@@ -53,6 +55,8 @@ export interface EntitlementDeps {
   groupDeltaLinks: GroupDeltaLinks;
   /** The reconcile sweep's full-comparison shards sent and not yet compared (reconcileFanOut.ts). */
   reconcileShards: ReconcileShards;
+  /** The auto-assignment sweep's full-evaluation shards sent and not yet seen done (autoAssignmentFanOut.ts). */
+  autoAssignmentShards: AutoAssignmentShards<EvaluationCounts>;
   /** The key that signs administrators' list continuation tokens. */
   listTokenKey: ListTokenKey;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */

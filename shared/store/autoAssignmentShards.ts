@@ -1,0 +1,83 @@
+import type { ChangedUser } from '../directory/directoryPort';
+import { mapConcurrently } from '../concurrently';
+import { DocumentTable, type DocumentWrite, type StoredDocument } from './documentTable';
+import { rowKeysUnder } from './odataFilter';
+import { tableKey } from './tableKeys';
+import type { Tables } from './tables';
+
+/**
+ * One shard of the auto-assignment sweep's full evaluation: a run of the directory's users by id, covering the ids
+ * after `after` up to `upTo` (null: open on that side), so the shards of a run cover every id once, those of
+ * assignees the directory no longer lists included. Its users, as the directory listed them, are kept in a row of
+ * their own beside it (usersOf): the timer reads the shards often, their users never; 1,000 users outgrow a message.
+ */
+export interface AutoAssignmentShard<Counts extends object = object> {
+  run: string;
+  index: number;
+  /** The policies evaluated in full, by id. */
+  policyIds: string[];
+  after: string | null;
+  upTo: string | null;
+  /** Set once its changes are made: what they were (the sweep's counts), and the users whose changes were not. */
+  done?: { counts: Counts; unfinishedUserIds: string[] };
+}
+
+/**
+ * One partition of the sweep states table: a run's shards are listed in one query (their users' rows left out by
+ * the row-key range), and each shard is written with its users in one transaction (a row of users may near 1 MiB,
+ * a transaction holds at most 4 MiB, so shards are not written several to a transaction).
+ */
+const SHARDS = tableKey('autoAssignmentShards');
+const WRITES_PER_TRANSACTION = 100;
+
+/**
+ * The shards of the auto-assignment sweep's fanned-out full evaluation (autoAssignmentFanOut.ts): written before
+ * their messages, marked done by their queue function (their users dropped), removed once the sweep sees them all done.
+ */
+export class AutoAssignmentShards<Counts extends object = object> {
+  readonly #shards: DocumentTable<AutoAssignmentShard<Counts>>;
+  readonly #users: DocumentTable<ChangedUser[]>;
+
+  constructor(tables: Tables) {
+    // One table function for both, so their rows can be written together.
+    const table = () => tables.get('sweepStates');
+    this.#shards = new DocumentTable(table, 'auto-assignment shard');
+    this.#users = new DocumentTable(table, 'auto-assignment shard users');
+  }
+
+  get(run: string, index: number): Promise<StoredDocument<AutoAssignmentShard<Counts>> | undefined> {
+    return this.#shards.get(SHARDS, shardKey(run, index));
+  }
+
+  async usersOf(shard: AutoAssignmentShard<Counts>): Promise<ChangedUser[]> {
+    return (await this.#users.get(SHARDS, usersKey(shard)))?.value ?? [];
+  }
+
+  /** Every stored shard, of every run, without their users (one partition query). */
+  all(): Promise<StoredDocument<AutoAssignmentShard<Counts>>[]> {
+    return this.#shards.list({ partitionKey: SHARDS, filter: rowKeysUnder('shard') });
+  }
+
+  /** Makes the stored shards exactly these: a new run's, those of an earlier run (abandoned) removed. */
+  async replaceAll(shards: ReadonlyArray<{ shard: AutoAssignmentShard<Counts>; users: readonly ChangedUser[] }>): Promise<void> {
+    await this.removeAll(await this.all());
+    await mapConcurrently(shards, ({ shard, users }) =>
+      this.#shards.together([this.#shards.upsertion(SHARDS, shardKey(shard.run, shard.index), shard), this.#users.upsertion(SHARDS, usersKey(shard), [...users])]),
+    );
+  }
+
+  /** Marks a shard done and drops its users, together; fails on a concurrent change of the shard (ETag). */
+  async markDone(shard: StoredDocument<AutoAssignmentShard<Counts>>, done: NonNullable<AutoAssignmentShard<Counts>['done']>): Promise<void> {
+    await this.#shards.together([this.#shards.replacement(shard, { ...shard.value, done }), this.#users.upsertion(SHARDS, usersKey(shard.value), [])]);
+  }
+
+  /** Removes shards and their users' rows (every shard has one: they are written together). */
+  async removeAll(shards: readonly StoredDocument<AutoAssignmentShard<Counts>>[]): Promise<void> {
+    const writes: DocumentWrite[] = shards.flatMap((d) => [this.#shards.deletion(d), this.#users.deletion({ partitionKey: SHARDS, rowKey: usersKey(d.value) })]);
+    for (let i = 0; i < writes.length; i += WRITES_PER_TRANSACTION) await this.#shards.together(writes.slice(i, i + WRITES_PER_TRANSACTION));
+  }
+}
+
+/** Zero-padded index, so a run's shards list in order. */
+const shardKey = (run: string, index: number) => tableKey('shard', run, String(index).padStart(6, '0'));
+const usersKey = (shard: Pick<AutoAssignmentShard, 'run' | 'index'>) => tableKey('users', shard.run, String(shard.index).padStart(6, '0'));
