@@ -3,9 +3,9 @@ import { archiveAuditLog } from '../../shared/operations/archive/archiveAuditLog
 import { archiveHourMessage, FAN_OUT_HOURS } from '../../shared/operations/archive/archiveShards';
 import { processArchiveHour, runArchive } from '../../shared/operations/archive/runArchive';
 import { WorkQueue } from '../../shared/queues/workQueue';
-import { QueueRunner } from '../../tools/local-host/queueRunner';
 import { verifyArchive } from '../../tools/verify-archive/verifyArchive';
 import { archiveWorld } from '../support/archiveWorld';
+import { drainQueue } from '../support/fanOutWorkers';
 import { testStorageConnectionString } from '../support/testStorage';
 
 /**
@@ -43,20 +43,8 @@ describe('the archive fanned out over a queue (Azurite)', () => {
   async function fannedOut(workers: number): Promise<{ byWorker: number[]; sent: number }> {
     const queue = new WorkQueue(testStorageConnectionString(), `arch${randomBytes(6).toString('hex')}`);
     const timer = await runArchive(world.deps, options(), { queue });
-    const byWorker = Array.from({ length: workers }, () => 0);
-    const runners = byWorker.map((_, n) => {
-      const deps = { ...world.deps };
-      const runner = new QueueRunner(`archiveHour${n}`, queue.name, async (payload, context) => {
-        await processArchiveHour(deps, archiveHourMessage.parse(payload), { holder: context.invocationId, budgetMs: 60_000 });
-        byWorker[n]!++;
-      }, { connection: testStorageConnectionString(), settings: { batchSize: 1, newBatchThreshold: 0, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 200, messageEncoding: 'base64' }, log: () => undefined });
-      runner.start();
-      return runner;
-    });
-    const deadline = Date.now() + 120_000;
-    while ((await queue.depth()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-    for (const runner of runners) runner.stop();
-    await Promise.all(runners.map((runner) => runner.drained()));
+    const deps = Array.from({ length: workers }, () => ({ ...world.deps }));
+    const byWorker = await drainQueue(queue, deps, (workerDeps, payload, holder) => processArchiveHour(workerDeps, archiveHourMessage.parse(payload), { holder, budgetMs: 60_000 }));
     return { byWorker, sent: timer?.hoursSent ?? 0 };
   }
 

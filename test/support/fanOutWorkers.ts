@@ -17,9 +17,13 @@ export const testQueue = (prefix: string) => new WorkQueue(testStorageConnection
  */
 export async function drainWithWorkers(world: InProcessOperations, queue: WorkQueue, workers: number, handle: (deps: EntitlementDeps, payload: unknown, holder: string) => Promise<unknown>): Promise<number[]> {
   const config = loadConfig({ AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: world.prefix, AUTH_MODE: 'easyauth', GRAPH_EMULATOR_PORT: new URL(world.emulator.url).port, TENANT_ID: 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd' });
-  const byWorker = Array.from({ length: workers }, () => 0);
-  const runners = byWorker.map((_, n) => {
-    const deps = { ...buildDeps(config).entitlements, clock: world.deps.clock };
+  return drainQueue(queue, Array.from({ length: workers }, () => ({ ...buildDeps(config).entitlements, clock: world.deps.clock })), handle);
+}
+
+/** One queue runner per deps given (one worker each), with the local dispatcher, until the queue is empty. */
+export async function drainQueue<D>(queue: WorkQueue, depsOfWorkers: readonly D[], handle: (deps: D, payload: unknown, holder: string) => Promise<unknown>): Promise<number[]> {
+  const byWorker = depsOfWorkers.map(() => 0);
+  const runners = depsOfWorkers.map((deps, n) => {
     const runner = new QueueRunner(`worker${n}`, queue.name, async (payload, context) => {
       await handle(deps, payload, context.invocationId);
       byWorker[n]!++;
