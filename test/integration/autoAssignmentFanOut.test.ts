@@ -2,11 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { DateTime } from 'luxon';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
-import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
-import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
-import { requestResource } from '../../shared/operations/entitlements/catalogResources';
-import { createCatalog } from '../../shared/operations/entitlements/catalogs';
-import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import { autoAssignmentShardMessage, processAutoAssignmentShard } from '../../shared/operations/autoAssignment/autoAssignmentFanOut';
 import { sweepAutoAssignments, type AutoAssignmentResult } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
 import type { EvaluationCounts } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
@@ -16,7 +11,7 @@ import { demoTenantPath, loadTenantFixture } from '../../tools/graph-emulator/fi
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
 import { drainWithWorkers, normalizedRows, testQueue } from '../support/fanOutWorkers';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, groupMembers } from '../support/packageWorld';
+import { ADMIN, autoGroupPackage, groupMembers } from '../support/packageWorld';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
@@ -54,23 +49,6 @@ const handleShard = (deps: EntitlementDeps, payload: unknown, holder: string) =>
 async function graph(emulator: GraphEmulator, method: string, path: string, body?: object): Promise<void> {
   const response = await fetch(`${emulator.url}/v1.0${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-}
-
-/** A package granting membership of `groupId`, with an auto-assignment policy of `rule` that removes leavers. */
-async function autoGroupPackage(deps: EntitlementDeps, name: string, groupId: string, rule: string): Promise<void> {
-  const catalog = await createCatalog(deps, ADMIN, { displayName: name });
-  await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: groupId, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
-  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
-  await addResourceRoleScope(deps, ADMIN, accessPackage.id, { role: { originId: `Member_${groupId}`, originSystem: 'AadGroup' } });
-  await createAssignmentPolicy(deps, ADMIN, {
-    displayName: name,
-    allowedTargetScope: 'specificDirectoryUsers',
-    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: rule }],
-    automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true },
-    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
-    expiration: { type: 'noExpiration' },
-    accessPackage: { id: accessPackage.id },
-  });
 }
 
 /** The same packages and directory changes in a world of its own, its clock at `startAt` when given. */

@@ -1,16 +1,11 @@
 import { DateTime } from 'luxon';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
-import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
-import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
-import { requestResource } from '../../shared/operations/entitlements/catalogResources';
-import { createCatalog } from '../../shared/operations/entitlements/catalogs';
-import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { applyEmployeeChange, type EmployeeChange } from '../../shared/operations/hrEvents/applyEmployeeChange';
 import { activeOverrides } from '../../shared/domain/hrEvents/attributeOverrides';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
-import { ADMIN, groupMembers } from '../support/packageWorld';
+import { ADMIN, autoGroupPackage, groupMembers } from '../support/packageWorld';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
 
 /**
@@ -36,28 +31,11 @@ beforeAll(async () => {
   world = await startInProcessOperations();
   ({ emulator, deps } = world);
   // Research (an hour's grace), Analysts (no grace: PT0S), active Auditors (leavers lose it at once).
-  await autoGroupPackage('Research', HR_CONFIDENTIAL, '(user.department -eq "Research")', 'PT1H');
-  await autoGroupPackage('Analysts', LEGAL_HOLD, '(user.jobTitle -eq "Data Analyst")', 'PT0S');
-  await autoGroupPackage('Auditors', IT_ADMINS, '(user.accountEnabled -eq true) -and (user.department -eq "Audit")', 'PT0S');
+  await autoGroupPackage(deps, 'Research', HR_CONFIDENTIAL, '(user.department -eq "Research")', 'PT1H');
+  await autoGroupPackage(deps, 'Analysts', LEGAL_HOLD, '(user.jobTitle -eq "Data Analyst")', 'PT0S');
+  await autoGroupPackage(deps, 'Auditors', IT_ADMINS, '(user.accountEnabled -eq true) -and (user.department -eq "Audit")', 'PT0S');
 });
 afterAll(() => world.stop());
-
-/** A package granting membership of a group, with an auto-assignment policy of `rule` and that grace period. */
-async function autoGroupPackage(name: string, groupId: string, rule: string, grace: string): Promise<void> {
-  const catalog = await createCatalog(deps, ADMIN, { displayName: name });
-  await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: groupId, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
-  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
-  await addResourceRoleScope(deps, ADMIN, accessPackage.id, { role: { originId: `Member_${groupId}`, originSystem: 'AadGroup' } });
-  await createAssignmentPolicy(deps, ADMIN, {
-    displayName: name,
-    allowedTargetScope: 'specificDirectoryUsers',
-    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: rule }],
-    automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true, gracePeriodBeforeAccessRemoval: grace },
-    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
-    expiration: { type: 'noExpiration' },
-    accessPackage: { id: accessPackage.id },
-  });
-}
 
 /** An event about `employee`, occurred `minutesAgo` before the test's now. */
 function hrEvent(eventType: EmployeeChange['eventType'], employee: EmployeeChange['employee'], minutesAgo = 0): EmployeeChange {

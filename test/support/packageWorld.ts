@@ -67,6 +67,26 @@ export async function selfServicePackage(deps: EntitlementDeps, name: string, po
 export const groupPackage = (deps: EntitlementDeps, name: string, groupId: string, expiration?: object) =>
   packageGranting(deps, name, { originId: groupId, originSystem: 'AadGroup' }, `Member_${groupId}`, expiration);
 
+/**
+ * A package granting membership of `groupId`, with an auto-assignment policy of `rule` that removes leavers after
+ * `grace` (none when left out).
+ */
+export async function autoGroupPackage(deps: EntitlementDeps, name: string, groupId: string, rule: string, grace?: string): Promise<void> {
+  const catalog = await createCatalog(deps, ADMIN, { displayName: name });
+  await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: groupId, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
+  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
+  await addResourceRoleScope(deps, ADMIN, accessPackage.id, { role: { originId: `Member_${groupId}`, originSystem: 'AadGroup' } });
+  await createAssignmentPolicy(deps, ADMIN, {
+    displayName: name,
+    allowedTargetScope: 'specificDirectoryUsers',
+    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: rule }],
+    automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true, ...(grace ? { gracePeriodBeforeAccessRemoval: grace } : {}) },
+    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+    expiration: { type: 'noExpiration' },
+    accessPackage: { id: accessPackage.id },
+  });
+}
+
 export async function assign(deps: EntitlementDeps, targetId: string, pkg: TestPackage): Promise<string> {
   const request = await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
   // The answer is the request as submitted; the assignment it made is on the request as stored.
