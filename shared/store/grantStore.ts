@@ -47,8 +47,8 @@ export class GrantStore {
   constructor(tables: Tables) {
     const grants = () => tables.get('accessGrants');
     // Columns beside the document, so administrators' lists filter in the storage query (listedBy).
-    this.requests = new DocumentTable(grants, 'assignment request', (r) => ({ state: r.state, accessPackageId: r.accessPackageId, requestorId: r.requestorId }));
-    this.assignments = new DocumentTable(grants, 'assignment', (a) => ({ state: a.state, accessPackageId: a.accessPackageId, assignmentPolicyId: a.assignmentPolicyId }));
+    this.requests = new DocumentTable(grants, 'assignment request', (r) => ({ state: r.state, accessPackageId: r.accessPackageId, catalogId: r.catalogId, requestorId: r.requestorId }));
+    this.assignments = new DocumentTable(grants, 'assignment', (a) => ({ state: a.state, accessPackageId: a.accessPackageId, catalogId: a.catalogId, assignmentPolicyId: a.assignmentPolicyId }));
     this.claims = new DocumentTable(grants, 'package claim');
     this.auditOutbox = new DocumentTable(grants, 'audit outbox entry');
     this.#index = new DocumentTable(() => tables.get('grantIndex'), 'grant index entry');
@@ -334,18 +334,20 @@ const decidersOf = (request: AssignmentRequest): string[] => [...new Set((reques
 export interface ListedBy {
   targetId?: string;
   accessPackageId?: string;
+  catalogId?: string;
   assignmentPolicyId?: string;
   requestorId?: string;
   state?: string;
 }
 
 function listedBy(kind: 'assignment' | 'request', where: ListedBy): { partitionKey?: TableKey; filter: ODataFilter } {
-  const { targetId, accessPackageId, assignmentPolicyId, requestorId, state } = where;
+  const { targetId, accessPackageId, catalogId, assignmentPolicyId, requestorId, state } = where;
   return {
     ...(targetId === undefined ? {} : { partitionKey: GrantStore.targetKey(targetId) }),
     filter: allOf(
       rowKeysUnder(kind),
       accessPackageId === undefined ? undefined : filter`accessPackageId eq ${accessPackageId}`,
+      catalogId === undefined ? undefined : filter`catalogId eq ${catalogId}`,
       assignmentPolicyId === undefined ? undefined : filter`assignmentPolicyId eq ${assignmentPolicyId}`,
       requestorId === undefined ? undefined : filter`requestorId eq ${requestorId}`,
       state === undefined ? undefined : filter`state eq ${state}`,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TableServiceClient } from '@azure/data-tables';
+import { CATALOG_OWNER } from '../../shared/auth/entitlementRoles';
 import { clientPrincipal } from '../support/graphCaller';
 import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
@@ -8,7 +9,8 @@ import { testStorageConnectionString } from '../support/testStorage';
 /**
  * Administrators' lists of assignments and requests served by the storage query, through the local host: `$top`
  * pages follow Table Storage's continuation in a signed `$skiptoken`, filters on package, policy, target and state
- * narrow the query, a changed or foreign token is a 400 that changes nothing, and `$count` counts every match.
+ * narrow the query, a changed or foreign token is a 400 that changes nothing, and `$count` counts every match; a
+ * catalog role holder is served a list narrowed to a catalog of theirs.
  */
 const TENANT = 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd';
 const ADMIN = '0ba75e63-2205-4ad7-bd66-c01f47376eb4';
@@ -17,6 +19,7 @@ const EM = '/v1.0/identityGovernance/entitlementManagement';
 
 let host: RunningHost;
 let prefix: string;
+let catalogId: string;
 const packages: Array<{ packageId: string; policyId: string }> = [];
 
 async function call(method: string, path: string, body?: unknown, as = ADMIN): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -29,15 +32,22 @@ async function call(method: string, path: string, body?: unknown, as = ADMIN): P
   return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
+async function packageWithPolicy(inCatalog: string, name: string): Promise<{ packageId: string; policyId: string }> {
+  const packageId = (await call('POST', `${EM}/accessPackages`, { displayName: name, catalog: { id: inCatalog } })).json.id as string;
+  const policy = { displayName: `${name} policy`, allowedTargetScope: 'notSpecified', expiration: { type: 'noExpiration' }, requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] }, accessPackage: { id: packageId } };
+  const policyId = (await call('POST', `${EM}/assignmentPolicies`, policy)).json.id as string;
+  return { packageId, policyId };
+}
+
 const ids = (json: Record<string, unknown>) => (json.value as Array<{ id: string }>).map((v) => v.id);
 
 /** Every page of a list, following nextLink; the ids in order. */
-async function allPagesOf(path: string): Promise<{ ids: string[]; pages: number }> {
+async function allPagesOf(path: string, as = ADMIN): Promise<{ ids: string[]; pages: number }> {
   const found: string[] = [];
   let next: string | undefined = path;
   let pages = 0;
   while (next) {
-    const { status, json } = await call('GET', next);
+    const { status, json } = await call('GET', next, undefined, as);
     expect(status).toBe(200);
     found.push(...ids(json));
     next = json['@odata.nextLink'] as string | undefined;
@@ -49,12 +59,9 @@ async function allPagesOf(path: string): Promise<{ ids: string[]; pages: number 
 beforeAll(async () => {
   prefix = `s${randomBytes(4).toString('hex')}`;
   host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
-  const catalogId = (await call('POST', `${EM}/catalogs`, { displayName: 'Served lists', state: 'published' })).json.id as string;
+  catalogId = (await call('POST', `${EM}/catalogs`, { displayName: 'Served lists', state: 'published' })).json.id as string;
   for (const name of ['Served A', 'Served B']) {
-    const packageId = (await call('POST', `${EM}/accessPackages`, { displayName: name, catalog: { id: catalogId } })).json.id as string;
-    const policy = { displayName: `${name} policy`, allowedTargetScope: 'notSpecified', expiration: { type: 'noExpiration' }, requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] }, accessPackage: { id: packageId } };
-    const policyId = (await call('POST', `${EM}/assignmentPolicies`, policy)).json.id as string;
-    packages.push({ packageId, policyId });
+    packages.push(await packageWithPolicy(catalogId, name));
   }
   // Five people in package A, two of them in package B as well.
   for (const [i, person] of PEOPLE.entries()) {
@@ -112,5 +119,30 @@ describe("administrators' lists served by the storage query", () => {
     const { status, json } = await call('GET', `${EM}/assignments?$top=10`, undefined, PEOPLE[0]);
     expect(status).toBe(200);
     expect(ids(json)).toHaveLength(2);
+  });
+
+  it("serves a catalog owner a list narrowed to their catalog, and keeps another catalog's to what they may see", async () => {
+    // A second catalog owned by PEOPLE[3], who holds package A of the first catalog only.
+    const owner = PEOPLE[3]!;
+    const ownCatalog = (await call('POST', `${EM}/catalogs`, { displayName: 'Served lists, owned', state: 'published' })).json.id as string;
+    const c = await packageWithPolicy(ownCatalog, 'Served C');
+    for (const person of [PEOPLE[0]!, PEOPLE[4]!]) {
+      const { status } = await call('POST', `${EM}/assignmentRequests`, { requestType: 'adminAdd', assignment: { targetId: person, accessPackageId: c.packageId, assignmentPolicyId: c.policyId } });
+      expect(status).toBe(201);
+    }
+    const roleAssignment = { principalId: owner, roleDefinitionId: CATALOG_OWNER, appScopeId: `/AccessPackageCatalog/${ownCatalog}`, directoryScopeId: '/' };
+    expect((await call('POST', '/v1.0/roleManagement/entitlementManagement/roleAssignments', roleAssignment)).status).toBe(201);
+
+    const asOwner = (path: string) => allPagesOf(path, owner);
+    const ofOwnCatalog = await asOwner(`${EM}/assignments?$filter=accessPackage/catalog/id eq '${ownCatalog}'&$top=1`);
+    expect(ofOwnCatalog.ids).toHaveLength(2);
+    expect(ofOwnCatalog.pages).toBeGreaterThanOrEqual(2);
+    // Served by the storage query: its token is a signed continuation (payload.signature), not an offset in a scan.
+    const firstPage = await call('GET', `${EM}/assignments?$filter=accessPackage/catalog/id eq '${ownCatalog}'&$top=1`, undefined, owner);
+    expect(new URL(firstPage.json['@odata.nextLink'] as string).searchParams.get('$skiptoken')).toMatch(/^[\w-]+\.[\w-]+$/);
+    expect((await asOwner(`${EM}/assignmentRequests?$filter=accessPackage/catalog/id eq '${ownCatalog}'`)).ids).toHaveLength(2);
+    // Of the first catalog, only their own assignment; the administrator sees all seven of it.
+    expect((await asOwner(`${EM}/assignments?$filter=accessPackage/catalog/id eq '${catalogId}'`)).ids).toHaveLength(1);
+    expect((await allPagesOf(`${EM}/assignments?$filter=accessPackage/catalog/id eq '${catalogId}'&$top=3`)).ids).toHaveLength(7);
   });
 });

@@ -74,7 +74,7 @@ const assignmentNavigations: QueryCapabilities['expand'] = { target: {}, accessP
 export const ASSIGNMENTS: QueryCapabilities = {
   orderBy: ['expiredDateTime', 'state'],
   count: true,
-  filter: { id: 'guid', state: 'string', status: 'string', expiredDateTime: 'dateTime', 'accessPackage/id': 'guid', 'assignmentPolicy/id': 'guid', 'target/objectId': 'guid' },
+  filter: { id: 'guid', state: 'string', status: 'string', expiredDateTime: 'dateTime', 'accessPackage/id': 'guid', 'accessPackage/catalog/id': 'guid', 'assignmentPolicy/id': 'guid', 'target/objectId': 'guid' },
   select: ['id', 'state', 'status', 'expiredDateTime', 'schedule', 'customExtensionCalloutInstances'],
   expand: assignmentNavigations,
 };
@@ -84,7 +84,7 @@ export const ASSIGNMENT_REQUESTS: QueryCapabilities = {
   count: true,
   filter: {
     id: 'guid', requestType: 'string', state: 'string', status: 'string', createdDateTime: 'dateTime', completedDateTime: 'dateTime',
-    'accessPackage/id': 'guid', 'requestor/objectId': 'guid', 'assignment/id': 'guid',
+    'accessPackage/id': 'guid', 'accessPackage/catalog/id': 'guid', 'requestor/objectId': 'guid', 'assignment/id': 'guid',
   },
   select: ['id', 'requestType', 'state', 'status', 'createdDateTime', 'completedDateTime', 'justification', 'answers', 'schedule', 'customExtensionCalloutInstances'],
   expand: { accessPackage: {}, requestor: {}, assignment: { expand: assignmentNavigations } },

@@ -60,8 +60,8 @@ async function submitAnyRequest(call: ApiCall): Promise<AssignmentRequest> {
 }
 
 /** The `$filter` paths administrators' lists of assignments and requests serve in the storage query (servedListing.ts). */
-const ASSIGNMENT_PATHS: ServedPaths = { 'target/objectId': 'targetId', 'accessPackage/id': 'accessPackageId', 'assignmentPolicy/id': 'assignmentPolicyId', state: 'state' };
-const REQUEST_PATHS: ServedPaths = { 'accessPackage/id': 'accessPackageId', 'requestor/objectId': 'requestorId', state: 'state' };
+const ASSIGNMENT_PATHS: ServedPaths = { 'target/objectId': 'targetId', 'accessPackage/id': 'accessPackageId', 'accessPackage/catalog/id': 'catalogId', 'assignmentPolicy/id': 'assignmentPolicyId', state: 'state' };
+const REQUEST_PATHS: ServedPaths = { 'accessPackage/id': 'accessPackageId', 'accessPackage/catalog/id': 'catalogId', 'requestor/objectId': 'requestorId', state: 'state' };
 
 /** Requests, assignments and approvals (reference §5.5–§5.7), each route with the action it needs. */
 export const GRANT_ROUTES: AreaRoute[] = [

@@ -55,7 +55,7 @@ function assignmentFields(a: Assignment): Json {
 }
 
 export const assignmentView: EntityView<Assignment> = {
-  filterView: (a) => ({ ...assignmentFields(a), accessPackage: { id: a.accessPackageId }, assignmentPolicy: { id: a.assignmentPolicyId }, target: { objectId: a.targetId } }),
+  filterView: (a) => ({ ...assignmentFields(a), accessPackage: { id: a.accessPackageId, catalog: { id: a.catalogId } }, assignmentPolicy: { id: a.assignmentPolicyId }, target: { objectId: a.targetId } }),
   render: (deps, a, expand) =>
     withExpansions(assignmentFields(a), expand, {
       target: () => subjectView(deps, a.targetId),
@@ -91,7 +91,7 @@ async function answersWithQuestions(deps: EntitlementDeps, r: AssignmentRequest)
 }
 
 export const requestView: EntityView<AssignmentRequest> = {
-  filterView: (r) => ({ ...requestFields(r), accessPackage: { id: r.accessPackageId }, requestor: { objectId: r.requestorId }, assignment: { id: r.assignmentId } }),
+  filterView: (r) => ({ ...requestFields(r), accessPackage: { id: r.accessPackageId, catalog: { id: r.catalogId } }, requestor: { objectId: r.requestorId }, assignment: { id: r.assignmentId } }),
   render: async (deps, r, expand) =>
     withExpansions({ ...requestFields(r), answers: await answersWithQuestions(deps, r) }, expand, {
       accessPackage: () => packageOrNull(deps, r.accessPackageId),

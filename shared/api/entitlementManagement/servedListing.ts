@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
+import { sees, type Visibility } from '../../auth/callerAccess';
 import { mapConcurrently } from '../../concurrently';
 import type { StoredDocument } from '../../store/documentTable';
 import type { ListedBy } from '../../store/grantStore';
@@ -28,8 +29,8 @@ const QUERIES_PER_PAGE = 5;
  * page comes from one storage query (a few when the store answers short pages) and `$skiptoken` carries the
  * storage's continuation token, signed (HMAC-SHA256 with the deployment's list token key) and bound to the filter,
  * so each page costs the same whatever the table holds. `$count=true` counts by reading every matching row: a scan.
- * Answers undefined when the query is not one it serves (or the caller is not an administrator): the caller then
- * lists as before.
+ * Answers undefined when the query is not one it serves (or not to this caller: servesCaller): the caller then lists
+ * as before.
  */
 export async function servedListResponse<T>(
   call: ApiCall,
@@ -41,7 +42,7 @@ export async function servedListResponse<T>(
 ): Promise<HttpResponseInit | undefined> {
   const query = parseODataQuery(call.query, capabilities);
   const where = query.orderBy.length === 0 ? servedBy(query.filter, paths) : undefined;
-  if (!where || !(await call.deps.accessOf(call.caller).visibility()).everything) return undefined;
+  if (!where || !servesCaller(await call.deps.accessOf(call.caller).visibility(), where)) return undefined;
   const key = await call.deps.listTokenKey.key();
   const binding = fingerprint(where);
   let continuation = query.skipToken === undefined ? undefined : readContinuation(key, query.skipToken, binding);
@@ -58,6 +59,13 @@ export async function servedListResponse<T>(
   const nextLink = continuation === undefined ? undefined : linkWith(call, writeSkipToken(key, continuation, binding));
   return collectionResponse(call.response, contextPath, rendered, { nextLink, count });
 }
+
+/**
+ * Administrators are served any list; a catalog role holder one narrowed to a catalog of theirs, which then holds
+ * all the caller may see of it (their own assignments in it among them). Graph makes such callers name an access
+ * package instead and page every package in turn.
+ */
+const servesCaller = (visibility: Visibility, where: ListedBy): boolean => visibility.everything || (where.catalogId !== undefined && sees(visibility, where.catalogId));
 
 /** The equalities of a filter on served paths, or undefined when it holds anything else. */
 function servedBy(filter: FilterNode | undefined, paths: ServedPaths): ListedBy | undefined {
