@@ -13,13 +13,13 @@ import { testStorageConnectionString } from '../support/testStorage';
 
 /**
  * The expiration sweep's shards (ten items each: the sweep's `shardSize`), taken by the local host's queue runner
- * while Graph throttles the group removals (429, Retry-After 4 s): a throttled shard's invocation starts no further
+ * while Graph throttles the group removals (429, Retry-After 5 s): a throttled shard's invocation starts no further
  * batch and ends at once, its message comes back after the Retry-After, and its items left are then done; the
  * removals Graph refused in a batch under way are failed deliveries that the reconcile sweep redelivers; nothing
  * ends in the poison queue, and the next timer run finds nothing left.
  */
 const DUE = 12;
-const RETRY_AFTER_SECONDS = 4;
+const RETRY_AFTER_SECONDS = 5;
 const options = () => ({ holder: randomUUID(), budgetMs: 60_000, shardSize: 10 });
 const GROUP = '509c2530-0367-4f48-a429-6461beddd096';
 const USERS = Array.from({ length: DUE }, (_, n) => `e1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
