@@ -32,11 +32,11 @@ export interface FanOutResult {
  * A sweep's timer run when its work fans out (DESIGN §1, scale out on the platform): under the sweep's lease, it
  * reads what is due from its checkpoint and cuts it into shards of SHARD_SIZE items (or `options.shardSize`; a run
  * of one minute's partition of the due-time index), sent to `queue`, whose function processes them on as many
- * instances as Azure gives it (processShard). Work that fits in one shard it does itself, as the single-runner sweep does. While
- * shards of an earlier run are queued or in flight it sends nothing: they hold that work, and what became due
- * since waits behind them. The checkpoint stays at the earliest item sent, so items a shard did not finish (failed,
- * lost with a poisoned shard) are read and sent again once the queue is empty. Undefined when another instance
- * runs the timer.
+ * instances as Azure gives it (processShard). Work that fits in one shard it does itself, as the single-runner
+ * sweep does. While shards of an earlier run are queued or in flight it sends nothing: they hold that work, and
+ * what became due since waits behind them. The checkpoint stays at the earliest item sent, so items a shard did
+ * not finish (failed, lost with a poisoned shard) are read and sent again once the queue is empty. Undefined when
+ * another instance runs the timer.
  */
 export async function fanOutDueWork<K extends string>(
   deps: EntitlementDeps,
