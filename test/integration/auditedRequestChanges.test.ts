@@ -30,8 +30,8 @@ afterEach(() => jest.restoreAllMocks());
 
 const packageWith = (name: string, policy: Record<string, unknown> = {}) => selfServicePackage(deps, name, policy);
 
-const adminAdd = (targetId: string, pkg: { packageId: string; policyId: string }) =>
-  submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+const adminAdd = (targetId: string, pkg: { packageId: string; policyId: string }, on: EntitlementDeps = deps) =>
+  submitAssignmentRequest(on, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
 const adminRemove = (assignmentId: string) => submitAssignmentRequest(deps, ADMIN, { requestType: 'adminRemove', assignment: { id: assignmentId } });
 
 const requestRow = (state: string) => (row: Row) => String(row.rowKey).startsWith('request|') && row.state === state;
@@ -207,19 +207,22 @@ describe('every change of the request pipeline has its audit event, whenever the
 });
 
 describe("a pipeline's events are appended together at its end, and never long after their changes", () => {
+  /** How late the pipeline appends its events (the deps' auditAppendWithinMs) in this test. */
+  const APPEND_WITHIN_MS = 500;
+
   it('a delivery held up by the directory does not hold back the events already written', async () => {
     const pkg = await groupPackage(deps, 'Held up by the directory', '5fdd3a16-8a61-49a7-936c-d61319c06515');
     const addGroupMembers = deps.directory.addGroupMembers.bind(deps.directory);
     let seenDuringDelivery: string[] = [];
     jest.spyOn(deps.directory, 'addGroupMembers').mockImplementationOnce(async (groupId, userIds) => {
-      // Longer than the pipeline waits before appending what it has (APPEND_WITHIN_MS, 10 s).
-      await new Promise((resolve) => setTimeout(resolve, 11_000));
+      // Well past the time the pipeline waits before appending what it has (here APPEND_WITHIN_MS; 10 s unless set).
+      await new Promise((resolve) => setTimeout(resolve, 4 * APPEND_WITHIN_MS));
       const request = (await requestsOf(LIAM, pkg.packageId))[0]!;
       seenDuringDelivery = [...(await eventsOf(request.id)), ...(await eventsOf(request.assignmentId!))].map((e) => e.action);
       return addGroupMembers(groupId, userIds);
     });
 
-    const submitted = await adminAdd(LIAM, pkg);
+    const submitted = await adminAdd(LIAM, pkg, { ...deps, auditAppendWithinMs: APPEND_WITHIN_MS });
 
     expect(seenDuringDelivery).toEqual(expect.arrayContaining(['submitRequest', 'startDelivery', 'createAssignment']));
     expect(seenDuringDelivery).not.toContain('deliverRequest');

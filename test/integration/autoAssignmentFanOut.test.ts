@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QueueServiceClient } from '@azure/storage-queue';
-import type { DateTime } from 'luxon';
+import { DateTime } from 'luxon';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { autoAssignmentShardMessage, processAutoAssignmentShard } from '../../shared/operations/autoAssignment/autoAssignmentFanOut';
 import { sweepAutoAssignments, type AutoAssignmentResult } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
@@ -80,8 +80,8 @@ async function outcomeOf(world: InProcessOperations, startedAt: DateTime, runs: 
 }
 
 /** The sweep as it ran before fan-out: the whole evaluation in the timer. */
-async function inline(): Promise<Outcome> {
-  const { world, startedAt } = await arrange();
+async function inline(startAt: DateTime): Promise<Outcome> {
+  const { world, startedAt } = await arrange(startAt);
   return outcomeOf(world, startedAt, [await sweepAutoAssignments(world.deps, options())], []);
 }
 
@@ -122,12 +122,25 @@ let three: Outcome;
 let stopped: Outcome;
 let lost: Outcome & { resent: AutoAssignmentResult | undefined };
 
+/** A shard's message lost: the next sweep, finding the queue empty and the shard not done, sends it again. */
+async function withLostShard(startAt: DateTime): Promise<Outcome & { resent: AutoAssignmentResult | undefined }> {
+  let resent: AutoAssignmentResult | undefined;
+  const outcome = await fannedOut(2, startAt, async (world, queue) => {
+    await loseOneMessage(queue);
+    await drainWithWorkers(world, queue, 2, handleShard);
+    // The queue empty and a shard not done: the next sweep sends it again.
+    resent = await sweepAutoAssignments(world.deps, options(), { queue, usersPerShard: USERS_PER_SHARD });
+  });
+  return { ...outcome, resent };
+}
+
 beforeAll(async () => {
-  alone = await inline();
-  one = await fannedOut(1, alone.startedAt);
-  three = await fannedOut(3, alone.startedAt);
+  // Each world has its own tables, queue and emulator, and all start at the same time: they run at once.
+  const startAt = DateTime.utc();
+  [alone, one, three, lost] = await Promise.all([inline(startAt), fannedOut(1, startAt), fannedOut(3, startAt), withLostShard(startAt)]);
   // A shard's changes made but not marked done (the worker stopped): its message, back, evaluates it again.
-  // The workers have deps of their own (drainWithWorkers): the store's prototype is where they all meet.
+  // The workers have deps of their own (drainWithWorkers): the store's prototype is where they all meet, so this
+  // world runs after the others.
   const markDone = AutoAssignmentShards.prototype.markDone;
   let stoppedOnce = false;
   const stopping = jest.spyOn(AutoAssignmentShards.prototype, 'markDone').mockImplementation(async function (this: AutoAssignmentShards, shard, done) {
@@ -137,18 +150,8 @@ beforeAll(async () => {
     }
     return markDone.call(this, shard, done);
   });
-  stopped = await fannedOut(2, alone.startedAt).finally(() => stopping.mockRestore());
+  stopped = await fannedOut(2, startAt).finally(() => stopping.mockRestore());
   expect(stoppedOnce).toBe(true);
-  lost = await (async () => {
-    let resent: AutoAssignmentResult | undefined;
-    const outcome = await fannedOut(2, alone.startedAt, async (world, queue) => {
-      await loseOneMessage(queue);
-      await drainWithWorkers(world, queue, 2, handleShard);
-      // The queue empty and a shard not done: the next sweep sends it again.
-      resent = await sweepAutoAssignments(world.deps, options(), { queue, usersPerShard: USERS_PER_SHARD });
-    });
-    return { ...outcome, resent };
-  })();
 }, 300_000);
 
 describe('the auto-assignment full evaluation fanned out over a queue', () => {

@@ -14,13 +14,14 @@ import { normalizedRows } from '../support/fanOutWorkers';
 import { testStorageConnectionString } from '../support/testStorage';
 
 /**
- * The expiration sweep fanned out: 60 assignments have reached their end, and each left a request recovery item
- * due too (written with the request, stale by now): its timer cuts the 120 due items into shards of one minute's
- * partition each (50 and 10, twice) on a queue, and the shards are taken by one worker, or by three workers at once
- * (each with deps of its own, as instances have).
- * Both leave the same storage and the same directory, and a second timer run finds nothing left to do.
+ * The expiration sweep fanned out: 12 assignments have reached their end, and each left a request recovery item
+ * due too (written with the request, stale by now): its timer cuts the 24 due items into shards of one minute's
+ * partition each, ten items to a shard (the sweep's `shardSize`; SHARD_SIZE unless set): 10 and 2, twice, on a
+ * queue, and the shards are taken by one worker, or by three workers at once (each with deps of its own, as
+ * instances have). Both leave the same storage and the same directory, and a second timer run finds nothing left to do.
  */
-const DUE = 60;
+const DUE = 12;
+const ITEMS_PER_SHARD = 10;
 const GROUP = '509c2530-0367-4f48-a429-6461beddd096';
 const EXTRA_USERS = Array.from({ length: DUE }, (_, n) => `e0000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 
@@ -44,6 +45,8 @@ afterAll(async () => {
   for (const world of worlds) await world.stop();
 });
 
+const options = () => ({ holder: randomUUID(), budgetMs: 60_000, shardSize: ITEMS_PER_SHARD });
+
 /** One world: the same tenant and assignments, the clock at `startAt`; the shards taken by `workers` runners. */
 async function expireWith(workers: number, startAt?: DateTime): Promise<Outcome> {
   const world = await startInProcessOperations(seed());
@@ -56,7 +59,7 @@ async function expireWith(workers: number, startAt?: DateTime): Promise<Outcome>
   world.advance({ hours: 2 });
 
   const queue = new WorkQueue(testStorageConnectionString(), `fan${randomBytes(6).toString('hex')}`);
-  const firstRun = await dispatchExpirations(world.deps, queue, { holder: randomUUID(), budgetMs: 60_000 });
+  const firstRun = await dispatchExpirations(world.deps, queue, options());
 
   const config = loadConfig({ AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: world.prefix, AUTH_MODE: 'easyauth', GRAPH_EMULATOR_PORT: new URL(world.emulator.url).port, TENANT_ID: 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd' });
   const byWorker = Array.from({ length: workers }, () => 0);
@@ -75,7 +78,7 @@ async function expireWith(workers: number, startAt?: DateTime): Promise<Outcome>
   for (const runner of runners) runner.stop();
   await Promise.all(runners.map((runner) => runner.drained()));
 
-  const secondRun = await dispatchExpirations(world.deps, queue, { holder: randomUUID(), budgetMs: 60_000 });
+  const secondRun = await dispatchExpirations(world.deps, queue, options());
   return { startedAt, prefix: world.prefix, firstRun, secondRun, members: (await groupMembers(world.emulator, GROUP)).sort(), byWorker };
 }
 
@@ -89,7 +92,7 @@ beforeAll(async () => {
 }, 240_000);
 
 describe('the expiration sweep fanned out over a queue', () => {
-  it('sends the due work as shards of the due-time index, at most SHARD_SIZE items each', () => {
+  it('sends the due work as shards of the due-time index, at most shardSize items each (SHARD_SIZE unless set)', () => {
     expect(SHARD_SIZE).toBe(50);
     expect(one.firstRun).toEqual({ pendingShards: 0, shardsSent: 4, itemsSent: 2 * DUE });
     expect(three.firstRun).toEqual({ pendingShards: 0, shardsSent: 4, itemsSent: 2 * DUE });

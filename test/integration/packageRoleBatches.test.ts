@@ -1,7 +1,6 @@
 import { mapConcurrently } from '../../shared/concurrently';
 import { roleKey } from '../../shared/domain/assignments/deliveryState';
 import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
-import { ROLE_CHANGE_BATCH } from '../../shared/operations/assignments/packageRoleChanges';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { removeResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
@@ -13,10 +12,15 @@ import { ADMIN, assign, groupMembers, groupPackage, hookedDirectory } from '../s
 /**
  * A role taken out of a package with more assignees than one batch: the reconcile sweep carries it a batch at a
  * time and, when its budget runs out, leaves the rest for its next run. In-process on Azurite and the emulator,
- * whose demo tenant gets one batch and one more people.
+ * whose demo tenant gets one batch and one more people; a batch is five assignees here (the sweep's
+ * `roleChangeBatch`; ROLE_CHANGE_BATCH unless set), so that a few people make two batches.
  */
 const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
-const PEOPLE = Array.from({ length: ROLE_CHANGE_BATCH + 1 }, (_, n) => `0b000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
+const BATCH = 5;
+const PEOPLE = Array.from({ length: BATCH + 1 }, (_, n) => `0b000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
+
+/** The reconcile sweep's options: its role changes carried BATCH assignees at a time. */
+const sweepOptions = (holder: string, budgetMs = 60_000) => ({ holder, budgetMs, roleChangeBatch: BATCH });
 
 let world: InProcessOperations;
 let emulator: GraphEmulator;
@@ -44,7 +48,7 @@ async function withdrawalLeftToTheSweep(name: string) {
   await mapConcurrently(PEOPLE, (id) => assign(deps, id, pkg));
   expect(await stillIn()).toBe(PEOPLE.length);
   world.advance({ minutes: 6 });
-  await reconcile(deps, { holder: 'delivery checked', budgetMs: 60_000 });
+  await reconcile(deps, sweepOptions('delivery checked'));
   const stopping = hookedDirectory(deps.directory, 'removeGroupMembers', async () => {
     throw new Error('The process stopped.');
   });
@@ -61,19 +65,19 @@ it('takes a role out of a package from more assignees than one batch, a batch pe
   // The first batch's removal takes longer than the run's whole budget: the run stops after it.
   const slow = hookedDirectory(deps.directory, 'removeGroupMembers', () => new Promise((resolve) => setTimeout(resolve, 3_500)));
 
-  const first = await reconcile({ ...deps, directory: slow.directory }, { holder: 'first', budgetMs: 3_000 });
+  const first = await reconcile({ ...deps, directory: slow.directory }, sweepOptions('first', 3_000));
 
   expect(first?.redelivery).toMatchObject({ processed: 1, failed: 0 });
   expect(slow.calls).toHaveLength(1);
-  expect(slow.calls[0]![1]).toHaveLength(ROLE_CHANGE_BATCH);
+  expect(slow.calls[0]![1]).toHaveLength(BATCH);
   expect(await stillIn()).toBe(1);
 
-  const second = await reconcile(deps, { holder: 'second', budgetMs: 60_000 });
+  const second = await reconcile(deps, sweepOptions('second'));
 
   expect(second?.redelivery).toMatchObject({ processed: 1, failed: 0 });
   expect(await stillIn()).toBe(0);
   expect(await deps.ledger.holders(roleKey(directoryRoleOf(pkg.roleScope)))).toEqual(new Set());
-  expect(await reconcile(deps, { holder: 'third', budgetMs: 60_000 })).toMatchObject({ redelivery: { processed: 0 }, removed: 0 });
+  expect(await reconcile(deps, sweepOptions('third'))).toMatchObject({ redelivery: { processed: 0 }, removed: 0 });
 }, ROLE_BATCH_TEST_TIMEOUT_MS);
 
 it('stops carrying a role change to further batches once another runner took the sweep lease', async () => {
@@ -84,12 +88,12 @@ it('stops carrying a role change to further batches once another runner took the
     expect(await deps.sweeps.acquire('reconcileSweep', 'intruder', world.now(), 11 * 60_000)).toBeDefined();
   });
 
-  expect(await reconcile({ ...deps, directory: paused.directory }, { holder: 'paused', budgetMs: 60_000 })).toBeUndefined();
+  expect(await reconcile({ ...deps, directory: paused.directory }, sweepOptions('paused'))).toBeUndefined();
 
   // The batch under way landed; the next one was not written, nor sent.
   expect(paused.calls).toHaveLength(1);
   expect(await stillIn()).toBe(1);
   world.advance({ minutes: 12 });
-  expect(await reconcile(deps, { holder: 'after the intruder', budgetMs: 60_000 })).toMatchObject({ redelivery: { processed: 1, failed: 0 } });
+  expect(await reconcile(deps, sweepOptions('after the intruder'))).toMatchObject({ redelivery: { processed: 1, failed: 0 } });
   expect(await stillIn()).toBe(0);
 }, ROLE_BATCH_TEST_TIMEOUT_MS);

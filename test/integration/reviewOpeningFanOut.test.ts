@@ -13,13 +13,14 @@ import { ADMIN, assign, groupPackage, type TestPackage } from '../support/packag
 import { testStorageConnectionString } from '../support/testStorage';
 
 /**
- * A weekly access review of 210 assignees opened fanned out: the sweep cuts its package's assignee index into three
- * shards (100, 100, 10) on a queue, and the instance stays `Initializing` (not found by Graph clients) until the
- * last shard's items are written. The shards are taken by one worker, or by three at once (each with deps of its
- * own, as instances have): both leave the same storage. A shard handled again changes nothing; a shard lost leaves
- * the opening to the sweep's next look, which sends it again.
+ * A weekly access review of 21 assignees opened fanned out, ten to a shard (the sweep's `shardSize`; 100 unless
+ * set): the sweep cuts its package's assignee index into three shards (10, 10, 1) on a queue, and the instance stays
+ * `Initializing` (not found by Graph clients) until the last shard's items are written. The shards are taken by one
+ * worker, or by three at once (each with deps of its own, as instances have): both leave the same storage. A shard
+ * handled again changes nothing; a shard lost leaves the opening to the sweep's next look, which sends it again.
  */
-const ASSIGNEES = 210;
+const ASSIGNEES = 21;
+const SHARD_SIZE = 10;
 const MARKETING = '787b1186-31fd-4a9d-851d-62b5bd703358';
 const DEBRA = '5b08acc2-13a5-4f07-9a1b-195060c40eb7';
 const EXTRA_USERS = Array.from({ length: ASSIGNEES }, (_, n) => `e1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
@@ -46,7 +47,7 @@ afterAll(async () => {
   for (const world of worlds) await world.stop();
 });
 
-const options = () => ({ holder: randomUUID(), budgetMs: 60_000 });
+const options = () => ({ holder: randomUUID(), budgetMs: 60_000, shardSize: SHARD_SIZE });
 const handleShard = (deps: Parameters<typeof openReviewShard>[0], payload: unknown, holder: string) => openReviewShard(deps, reviewOpeningMessage.parse(payload), { holder, budgetMs: 60_000 });
 
 async function openWith(workers: number, startAt?: DateTime): Promise<World> {
@@ -103,7 +104,7 @@ describe('an access review opening fanned out over a queue', () => {
       expect(outcome.firstRun).toMatchObject({ processed: 1, failed: 0 });
       expect(outcome.statusWhileOpening).toBe('Initializing');
       const plan = (await outcome.world.deps.reviews.openingPlan((await instancesOf(outcome))[0]!.id)).map((s) => [s.value.done, s.value.itemCount]);
-      expect(plan).toEqual([[true, 100], [true, 100], [true, 10]]);
+      expect(plan).toEqual([[true, SHARD_SIZE], [true, SHARD_SIZE], [true, 1]]);
     }
     expect(three.byWorker.reduce((a, b) => a + b)).toBe(3);
     expect(three.byWorker.filter((n) => n > 0).length).toBeGreaterThan(1);

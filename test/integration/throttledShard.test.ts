@@ -12,13 +12,15 @@ import { assign, groupMembers, groupPackage, setFaults } from '../support/packag
 import { testStorageConnectionString } from '../support/testStorage';
 
 /**
- * The expiration sweep's shards, taken by the local host's queue runner while Graph throttles the group removals
- * (429, Retry-After 10 s): a throttled shard's invocation starts no further batch and ends at once, its message
- * comes back after the Retry-After, and its items left are then done; the removals Graph refused in a batch under
- * way are failed deliveries that the reconcile sweep redelivers; nothing ends in the poison queue, and the next
- * timer run finds nothing left.
+ * The expiration sweep's shards (ten items each: the sweep's `shardSize`), taken by the local host's queue runner
+ * while Graph throttles the group removals (429, Retry-After 5 s): a throttled shard's invocation starts no further
+ * batch and ends at once, its message comes back after the Retry-After, and its items left are then done; the
+ * removals Graph refused in a batch under way are failed deliveries that the reconcile sweep redelivers; nothing
+ * ends in the poison queue, and the next timer run finds nothing left.
  */
-const DUE = 60;
+const DUE = 12;
+const RETRY_AFTER_SECONDS = 5;
+const options = () => ({ holder: randomUUID(), budgetMs: 60_000, shardSize: 10 });
 const GROUP = '509c2530-0367-4f48-a429-6461beddd096';
 const USERS = Array.from({ length: DUE }, (_, n) => `e1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 
@@ -44,9 +46,9 @@ it('defers a throttled shard by the Retry-After, then finishes its items, with n
   for (const userId of USERS) await assign(world.deps, userId, pkg);
   world.advance({ hours: 2 });
   const queue = new WorkQueue(testStorageConnectionString(), `thr${randomBytes(6).toString('hex')}`);
-  const sent = await dispatchExpirations(world.deps, queue, { holder: randomUUID(), budgetMs: 60_000 });
-  expect(sent).toMatchObject({ shardsSent: expect.any(Number), itemsSent: 2 * DUE });
-  await setFaults(world.emulator, [{ pathPattern: '/members/', method: 'DELETE', status: 429, rate: 1, retryAfterSeconds: 10 }]);
+  const sent = await dispatchExpirations(world.deps, queue, options());
+  expect(sent).toMatchObject({ shardsSent: 4, itemsSent: 2 * DUE });
+  await setFaults(world.emulator, [{ pathPattern: '/members/', method: 'DELETE', status: 429, rate: 1, retryAfterSeconds: RETRY_AFTER_SECONDS }]);
 
   const invocations: Invocation[] = [];
   const handler = deferringThrottling(async (payload) => {
@@ -78,8 +80,9 @@ it('defers a throttled shard by the Retry-After, then finishes its items, with n
   const deferred = invocations.filter((i) => i.deferredUntil !== undefined);
   expect(deferred.length).toBeGreaterThan(0);
   for (const first of deferred) {
-    // It did not wait out the 10 s in the function (it finished the items under way), and its shard came back only after them.
-    expect(first.endedAt - first.startedAt).toBeLessThan(8_000);
+    // It did not wait out the Retry-After in the function (it finished the items under way and ended before the
+    // time Graph named), and its shard came back only after it.
+    expect(first.endedAt).toBeLessThan(first.deferredUntil!);
     const again = invocations.find((i) => i.shard === first.shard && i.startedAt > first.endedAt);
     expect(again).toBeDefined();
     expect(again!.startedAt).toBeGreaterThanOrEqual(first.deferredUntil! - 100);
@@ -98,7 +101,7 @@ it('defers a throttled shard by the Retry-After, then finishes its items, with n
     expect(assignment?.value.state).toBe('expired');
     if (stillMembers.has(userId)) expect(plannedIds.has(assignment!.value.id)).toBe(true);
   }
-  const next = await dispatchExpirations(world.deps, queue, { holder: randomUUID(), budgetMs: 60_000 });
+  const next = await dispatchExpirations(world.deps, queue, options());
   expect(next).toMatchObject({ pendingShards: 0, shardsSent: 0, inline: { processed: 0, failed: 0, remaining: 0 } });
   // The redeliveries then take the rest out of the group.
   world.advance({ minutes: 2 });

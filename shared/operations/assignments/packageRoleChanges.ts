@@ -41,6 +41,7 @@ export async function carryRoleChange(
   action: DeliveryAction,
   deadline: number,
   beforeBatch: () => Promise<void> = async () => undefined,
+  batchSize = ROLE_CHANGE_BATCH,
 ): Promise<'done' | 'unfinished' | 'stale'> {
   const key = roleKey(role);
   const granted = (await rolesOfPackage(deps, packageId)).some((r) => roleKey(r) === key);
@@ -48,10 +49,10 @@ export async function carryRoleChange(
   const assignees = (await deps.grants.assignmentsOfPackage(packageId)).filter((a) => isActive(a.value) && needsChange(a.value, key, action));
   if (assignees.length === 0) return 'stale';
   const operations = action === 'add' ? additions([role]) : removals([role]);
-  for (let start = 0; start < assignees.length; start += ROLE_CHANGE_BATCH) {
+  for (let start = 0; start < assignees.length; start += batchSize) {
     if (start > 0 && Date.now() > deadline) return 'unfinished';
     await beforeBatch();
-    const batch = assignees.slice(start, start + ROLE_CHANGE_BATCH);
+    const batch = assignees.slice(start, start + batchSize);
     const planned = await mapConcurrently(batch, (a) => withOperations(deps, a, operations));
     await applyOperations(deps, planned.filter((a): a is StoredDocument<Assignment> => a !== undefined));
   }
@@ -73,10 +74,10 @@ function needsChange(assignment: Assignment, key: string, action: DeliveryAction
  * The reconcile sweep's handler of a package role change: carries it on, and leaves an item for what is left.
  * `holdLease` is asked before every write (each batch, the item left), as the sweep's fencing requires.
  */
-export async function redrivePackageRoleChange(deps: EntitlementDeps, item: DueItem<RedeliveryKind>, deadline: number, holdLease: () => Promise<void>): Promise<ItemOutcome> {
+export async function redrivePackageRoleChange(deps: EntitlementDeps, item: DueItem<RedeliveryKind>, deadline: number, holdLease: () => Promise<void>, batchSize?: number): Promise<ItemOutcome> {
   const action = item.detail.split('|')[0];
   if (!item.role || (action !== 'add' && action !== 'remove')) return 'stale';
-  const outcome = await carryRoleChange(deps, item.entityId, item.role, action, deadline, holdLease);
+  const outcome = await carryRoleChange(deps, item.entityId, item.role, action, deadline, holdLease, batchSize);
   if (outcome === 'stale') return 'stale';
   // The budget ran out: the rest is due at once, so the next run of the sweep goes on with it.
   if (outcome === 'unfinished') {

@@ -61,6 +61,11 @@ export interface EntitlementDeps {
   listTokenKey: ListTokenKey;
   /** Whether the reconcile sweep also removes members Portcullis did not grant (RECONCILE_REMOVES_UNGRANTED). */
   reconcileRemovesUngranted: boolean;
+  /**
+   * How late a running pipeline's events may be appended after their changes (auditOutbox.ts: APPEND_WITHIN_MS,
+   * 10 s, when absent). Tests set it low, so that a pipeline held up shows it without waiting 10 s.
+   */
+  auditAppendWithinMs?: number;
   /** Whether notifications are mailed (MAIL_SENDER is set). */
   mailEnabled: boolean;
   /** The directory notifications go through: it gives up after a few seconds, so a mail never holds up a workflow. */

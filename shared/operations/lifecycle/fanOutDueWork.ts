@@ -30,13 +30,13 @@ export interface FanOutResult {
 
 /**
  * A sweep's timer run when its work fans out (DESIGN §1, scale out on the platform): under the sweep's lease, it
- * reads what is due from its checkpoint and cuts it into shards of SHARD_SIZE items (a run of one minute's
- * partition of the due-time index), sent to `queue`, whose function processes them on as many instances as Azure
- * gives it (processShard). Work that fits in one shard it does itself, as the single-runner sweep does. While
- * shards of an earlier run are queued or in flight it sends nothing: they hold that work, and what became due
- * since waits behind them. The checkpoint stays at the earliest item sent, so items a shard did not finish (failed,
- * lost with a poisoned shard) are read and sent again once the queue is empty. Undefined when another instance
- * runs the timer.
+ * reads what is due from its checkpoint and cuts it into shards of SHARD_SIZE items (or `options.shardSize`; a run
+ * of one minute's partition of the due-time index), sent to `queue`, whose function processes them on as many
+ * instances as Azure gives it (processShard). Work that fits in one shard it does itself, as the single-runner
+ * sweep does. While shards of an earlier run are queued or in flight it sends nothing: they hold that work, and
+ * what became due since waits behind them. The checkpoint stays at the earliest item sent, so items a shard did
+ * not finish (failed, lost with a poisoned shard) are read and sent again once the queue is empty. Undefined when
+ * another instance runs the timer.
  */
 export async function fanOutDueWork<K extends string>(
   deps: EntitlementDeps,
@@ -52,11 +52,12 @@ export async function fanOutDueWork<K extends string>(
     if (pendingShards > 0) return { checkpoint, result: { pendingShards, shardsSent: 0, itemsSent: 0 } };
     const now = deps.clock.now();
     const items = await index.dueBy(now, checkpoint ?? undefined);
-    if (items.length <= SHARD_SIZE) {
+    const shardSize = options.shardSize ?? SHARD_SIZE;
+    if (items.length <= shardSize) {
       const pass = await processItems(deps, index, items, handle, { now, deadline, lease }, batch);
       return { checkpoint: pass.checkpoint, result: { pendingShards, shardsSent: 0, itemsSent: 0, inline: pass.result } };
     }
-    const shards = cutIntoShards(items);
+    const shards = cutIntoShards(items, shardSize);
     await lease.hold();
     await queue.sendAll(shards);
     return { checkpoint: nextCheckpoint(now, items), result: { pendingShards, shardsSent: shards.length, itemsSent: items.length } };

@@ -38,7 +38,7 @@ export interface ReconcileFanOutResult {
 export async function dispatchReconcile(deps: EntitlementDeps, queue: ReconcileShardQueue, options: SweepOptions): Promise<ReconcileFanOutResult | undefined> {
   return withSweepLease<ReconcileFanOutResult>(deps, 'reconcileSweep', options, async (saved, deadline, lease) => {
     const position: ReconcileCheckpoint = saved ? (JSON.parse(saved) as ReconcileCheckpoint) : { minute: null, lastRole: null };
-    const pass = await redeliveryPass(deps, position.minute, deadline, lease);
+    const pass = await redeliveryPass(deps, position.minute, deadline, lease, options.roleChangeBatch);
     const compared: AppRoleCounts = { rolesChecked: 0, rolesNotCheckable: 0, added: 0, removed: 0, rolesRemaining: 0, rolesFailed: 0, errors: [] };
     const result: ReconcileFanOutResult = { redelivery: pass.result, pendingShards: await queue.depth(), shardsSent: 0, compared };
     if (result.pendingShards === 0) {

@@ -50,7 +50,7 @@ export interface ReconcileCheckpoint {
 export async function reconcile(deps: EntitlementDeps, options: SweepOptions): Promise<ReconcileResult | undefined> {
   return withSweepLease(deps, 'reconcileSweep', options, async (saved, deadline, lease) => {
     const position: ReconcileCheckpoint = saved ? (JSON.parse(saved) as ReconcileCheckpoint) : { minute: null, lastRole: null };
-    const pass = await redeliveryPass(deps, position.minute, deadline, lease);
+    const pass = await redeliveryPass(deps, position.minute, deadline, lease, options.roleChangeBatch);
     const drift = await repairDrift(deps, position.lastRole, deadline, lease);
     const result: ReconcileResult = { redelivery: pass.result, ...drift.counts };
     await recordSummary(deps, lease, result, result.added + result.removed > 0 || result.redelivery.processed > 0);
@@ -58,9 +58,12 @@ export async function reconcile(deps: EntitlementDeps, options: SweepOptions): P
   });
 }
 
-/** The redelivery index read from `from` up to now: each failed or pending delivery applied again. */
-export function redeliveryPass(deps: EntitlementDeps, from: string | null, deadline: number, lease: HeldLease) {
-  const handle = (item: DueItem<RedeliveryKind>) => (item.kind === 'packageRoleChange' ? redrivePackageRoleChange(deps, item, deadline, () => lease.hold()) : redeliver(deps, item));
+/**
+ * The redelivery index read from `from` up to now: each failed or pending delivery applied again, and package role
+ * changes carried on `roleChangeBatch` assignees at a time.
+ */
+export function redeliveryPass(deps: EntitlementDeps, from: string | null, deadline: number, lease: HeldLease, roleChangeBatch?: number) {
+  const handle = (item: DueItem<RedeliveryKind>) => (item.kind === 'packageRoleChange' ? redrivePackageRoleChange(deps, item, deadline, () => lease.hold(), roleChangeBatch) : redeliver(deps, item));
   return processDueItems(deps, deps.redeliveries, handle, { from, now: deps.clock.now(), deadline, lease });
 }
 

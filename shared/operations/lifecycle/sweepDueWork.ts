@@ -34,6 +34,13 @@ export interface SweepOptions {
   budgetMs: number;
   /** Items handled together by a batch handler (BATCH_SIZE when absent); a run is cut off between batches. */
   batchSize?: number;
+  /**
+   * Items per shard when the sweep fans its work out over a queue (the sweep's own size when absent: SHARD_SIZE,
+   * REVIEW_SHARD_SIZE). Tests set it low, so that a few dozen items make several shards.
+   */
+  shardSize?: number;
+  /** Assignees a package role change reaches at a time, in the reconcile sweep (ROLE_CHANGE_BATCH when absent). */
+  roleChangeBatch?: number;
 }
 
 /**

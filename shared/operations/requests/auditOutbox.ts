@@ -49,14 +49,14 @@ const APPEND_WITHIN_MS = 10_000;
  * than an append and a clean-up per write. What the outbox guarantees is unchanged: each event is in the transaction
  * of its change, so a process stopped before the end leaves its rows for the repairs to flush (flushAuditOutbox).
  * The events become readable a moment after their changes, never missing; a pipeline that runs long appends what it
- * has every APPEND_WITHIN_MS. A failed pipeline's events are appended too (their changes were made); should that
- * fail, its rows wait for the repairs, and the pipeline's own error is what the caller sees. Inside another such
- * run, its events join the outer one's.
+ * has every APPEND_WITHIN_MS (or `deps.auditAppendWithinMs`). A failed pipeline's events are appended too (their
+ * changes were made); should that fail, its rows wait for the repairs, and the pipeline's own error is what the
+ * caller sees. Inside another such run, its events join the outer one's.
  */
 export async function publishingOnceAfter<R>(deps: EntitlementDeps, work: () => Promise<R>): Promise<R> {
   if (deferred.getStore()) return work();
   const pending: PendingEvents = { events: [], appending: Promise.resolve() };
-  const timer = setInterval(() => void appendNew(deps, pending).catch(() => undefined), APPEND_WITHIN_MS);
+  const timer = setInterval(() => void appendNew(deps, pending).catch(() => undefined), deps.auditAppendWithinMs ?? APPEND_WITHIN_MS);
   timer.unref();
   let result: R;
   try {

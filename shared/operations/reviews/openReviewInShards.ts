@@ -33,11 +33,11 @@ export type ReviewOpeningMessage = z.infer<typeof reviewOpeningMessage>;
 
 /**
  * The sweep's `reviewOpen` item when openings fan out (DESIGN §1, scale out on the platform). A review of at most
- * REVIEW_SHARD_SIZE assignees is opened by the sweep itself. A larger one is cut into runs of its package's
- * assignee index, written as the opening's plan, and sent as shard messages; the instance stays `Initializing`
- * (invisible to Graph clients and reviewers) until the last shard's items are written, and that shard finishes it
- * (`InProgress`, planned, audited, mailed). The item is planned again OPENING_CHECK_MINUTES later, so a lost shard
- * or a finisher that stopped only delays the opening.
+ * REVIEW_SHARD_SIZE (or `options.shardSize`) assignees is opened by the sweep itself. A larger one is cut into runs
+ * of its package's assignee index, written as the opening's plan, and sent as shard messages; the instance stays
+ * `Initializing` (invisible to Graph clients and reviewers) until the last shard's items are written, and that shard
+ * finishes it (`InProgress`, planned, audited, mailed). The item is planned again OPENING_CHECK_MINUTES later, so a
+ * lost shard or a finisher that stopped only delays the opening.
  */
 export async function openReviewInShards(deps: EntitlementDeps, queue: ReviewShardQueue, policyId: string, detail: string, options: SweepOptions): Promise<ItemOutcome> {
   const opening = await openingInstance(deps, policyId, detail);
@@ -46,11 +46,12 @@ export async function openReviewInShards(deps: EntitlementDeps, queue: ReviewSha
   const plan = await deps.reviews.openingPlan(instance.id);
   if (plan.length === 0) {
     const keys = await deps.grants.assigneeRowKeys(instance.accessPackageId);
-    if (keys.length <= REVIEW_SHARD_SIZE) {
+    const shardSize = options.shardSize ?? REVIEW_SHARD_SIZE;
+    if (keys.length <= shardSize) {
       await openAtOnce(deps, opening);
       return 'processed';
     }
-    const shards = cutIntoRuns(keys).map((run, index): OpeningShard => ({ definitionId: instance.definitionId, instanceId: instance.id, index, ...run, done: false, itemCount: 0 }));
+    const shards = cutIntoRuns(keys, shardSize).map((run, index): OpeningShard => ({ definitionId: instance.definitionId, instanceId: instance.id, index, ...run, done: false, itemCount: 0 }));
     await deps.reviews.writeOpeningPlan(shards);
     await queue.sendAll(shards.map((s) => messageOf(policyId, detail, s.index)));
   } else {
@@ -120,11 +121,11 @@ async function finishOnce(deps: EntitlementDeps, opening: Opening, options: Swee
 
 const messageOf = (policyId: string, detail: string, shard: number): ReviewOpeningMessage => ({ policyId, detail, shard });
 
-/** Index row keys (in key order) cut into runs of at most REVIEW_SHARD_SIZE. */
-function cutIntoRuns(keys: readonly string[]): Array<{ fromRowKey: string; toRowKey: string }> {
+/** Index row keys (in key order) cut into runs of at most `size`. */
+function cutIntoRuns(keys: readonly string[], size: number): Array<{ fromRowKey: string; toRowKey: string }> {
   const runs: Array<{ fromRowKey: string; toRowKey: string }> = [];
-  for (let start = 0; start < keys.length; start += REVIEW_SHARD_SIZE) {
-    const run = keys.slice(start, start + REVIEW_SHARD_SIZE);
+  for (let start = 0; start < keys.length; start += size) {
+    const run = keys.slice(start, start + size);
     runs.push({ fromRowKey: run[0]!, toRowKey: run[run.length - 1]! });
   }
   return runs;
