@@ -25,6 +25,24 @@ export interface IncompatibilityLink {
   otherId: string;
 }
 
+/**
+ * What the request pipeline reads of a package, kept as one row (operations/entitlements/packageConfiguration.ts):
+ * the package, its policies, its role scopes and what is incompatible with it (both directions). `changing`: the
+ * writers changing any of these now (id → since when); while one is, there is no snapshot.
+ */
+export interface PackageConfiguration {
+  changing: Record<string, string>;
+  snapshot: PackageSnapshot | null;
+}
+
+export interface PackageSnapshot {
+  accessPackage: AccessPackage;
+  policies: StoredPolicy[];
+  roleScopes: ResourceRoleScope[];
+  incompatiblePackageIds: string[];
+  incompatibleGroupIds: string[];
+}
+
 /** A delete of a parent under way (see parentCheck.ts): children written meanwhile undo themselves. */
 export interface RetiringMark {
   kind: string;
@@ -50,6 +68,8 @@ export class EntitlementStore {
   readonly incompatibilities: DocumentTable<IncompatibilityLink>;
   readonly settings: DocumentTable<EntitlementSettings>;
   readonly retiring: DocumentTable<RetiringMark>;
+  /** One row per package, in its own partition (keyed by the package's id). */
+  readonly packageConfigurations: DocumentTable<PackageConfiguration>;
   readonly connectedOrganizations: ConnectedOrganizationStore;
 
   constructor(tables: Tables) {
@@ -71,6 +91,7 @@ export class EntitlementStore {
     this.incompatibilities = new DocumentTable(table('incompatibilities'), 'incompatibility');
     this.settings = new DocumentTable(table('settings'), 'settings');
     this.retiring = new DocumentTable(table('retiringParents'), 'deletion mark');
+    this.packageConfigurations = new DocumentTable(table('packageConfigurations'), 'package configuration');
     this.connectedOrganizations = new ConnectedOrganizationStore(tables);
   }
 

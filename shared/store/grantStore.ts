@@ -195,9 +195,20 @@ export class GrantStore {
   }
 
   /** Writes the pointers that let a new request (and its assignment, if any) be found; before the request itself. */
-  async indexRequest(request: AssignmentRequest): Promise<void> {
+  /**
+   * `assignmentId`: the assignment the request is to become at once, its id of the request's id group
+   * (groupedIds.ts): both locators share the group's partition, so they are written in one transaction, and
+   * indexAssignment is then told the locator is there.
+   */
+  async indexRequest(request: AssignmentRequest, assignmentId?: string): Promise<void> {
     const pointer = { id: request.id, targetId: request.targetId };
-    await this.#point('locator', request.id, pointer);
+    if (assignmentId !== undefined && indexKey('locator', assignmentId) === indexKey('locator', request.id)) {
+      // Upserts: the same pointers written again (a retry) mean the same.
+      await this.#index.together([request.id, assignmentId].map((id) => this.#index.upsertion(indexKey('locator', id), tableKey(id), { id, targetId: request.targetId })));
+    } else {
+      await this.#point('locator', request.id, pointer);
+      if (assignmentId !== undefined) await this.#point('locator', assignmentId, { id: assignmentId, targetId: request.targetId });
+    }
     // Requests Portcullis makes itself are nobody's to list as "made for others".
     if (request.requestorId !== request.targetId && request.requestorId !== SYSTEM_ACTOR) await this.#point('requestor', request.requestorId, pointer);
   }
@@ -215,9 +226,10 @@ export class GrantStore {
     await mapConcurrently(decidersOf(request), (approverId) => this.#index.together([this.#index.upsertion(indexKey('decider', approverId), tableKey(request.id), pointer)]));
   }
 
-  async indexAssignment(assignment: Assignment): Promise<void> {
+  /** `locatorWritten`: its locator was written with its request's (indexRequest). */
+  async indexAssignment(assignment: Assignment, options: { locatorWritten?: boolean } = {}): Promise<void> {
     const pointer = { id: assignment.id, targetId: assignment.targetId };
-    await this.#point('locator', assignment.id, pointer);
+    if (!options.locatorWritten) await this.#point('locator', assignment.id, pointer);
     await this.#point('packageAssignee', assignment.accessPackageId, pointer);
   }
 
@@ -251,10 +263,11 @@ export class GrantStore {
     }
   }
 
-  /** Forgets a deleted request's pointers (after the request is gone). */
-  async unindexRequest(request: AssignmentRequest): Promise<void> {
+  /** Forgets a deleted request's pointers (after the request is gone), and the locator written for its assignment-to-be. */
+  async unindexRequest(request: AssignmentRequest, assignmentId?: string): Promise<void> {
     await this.#unpoint('requestor', request.requestorId, request.id);
     await mapConcurrently(decidersOf(request), (approverId) => this.#unpoint('decider', approverId, request.id));
+    if (assignmentId !== undefined) await this.#unpoint('locator', assignmentId, assignmentId);
     await this.#unpoint('locator', request.id, request.id);
   }
 

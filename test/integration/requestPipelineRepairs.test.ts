@@ -386,15 +386,22 @@ function watchingPolicyReads(): { store: EntitlementDeps['store']; reads: string
 }
 
 describe('what a request costs', () => {
-  it('an addition reads its policy once after the request is written, in its package, to check it stands and plan the end', async () => {
+  it("an addition reads its package's policies from the package's configuration; without it kept, once from the policies table, and keeps it", async () => {
     const pkg = await packageWith('Policy read once', { expiration: { type: 'afterDuration', duration: 'P30D' } });
     const { store, reads } = watchingPolicyReads();
+    const adminAddAs = (targetId: string) => submitAssignmentRequest({ ...deps, store }, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
 
-    await submitAssignmentRequest({ ...deps, store }, ADMIN, { requestType: 'adminAdd', assignment: { targetId: LIAM, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+    // Creating the package and its policy kept its configuration: choosing the policy and checking it stands (after
+    // the request is written) read that one row, not the policies table.
+    await adminAddAs(LIAM);
+    expect(reads).toEqual([]);
 
-    // The list is choosing the policy; then one read by the package the request names, not two by id (locator, row).
-    expect(reads).toEqual(['list', 'get']);
-    expect((await deps.grants.assignmentsOfPackage(pkg.packageId)).map((a) => a.value.state)).toEqual(['delivered']);
+    // A package whose configuration is not kept (written by an older version): the list chooses the policy, and the
+    // configuration is kept from that read, so the check after the request is written reads it, not the policy.
+    await deps.store.packageConfigurations.delete((await deps.store.packageConfigurations.get(tableKey(pkg.packageId), tableKey('configuration')))!);
+    await adminAddAs(DEBRA);
+    expect(reads).toEqual(['list']);
+    expect((await deps.grants.assignmentsOfPackage(pkg.packageId)).map((a) => a.value.state)).toEqual(['delivered', 'delivered']);
   });
 
   it("a target's removal reads the assignment's policy once, in its package", async () => {

@@ -6,6 +6,7 @@ import type { StoredDocument } from '../../store/documentTable';
 import type { IncompatibilityLink } from '../../store/entitlementStore';
 import { tableKey } from '../../store/tableKeys';
 import { findCatalog } from './catalogs';
+import { changingPackageConfiguration } from './packageConfiguration';
 import { retiring, undoUnlessParentRemains } from './parentCheck';
 import { cancelRequestsUnder } from '../requests/requestActions';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
@@ -40,15 +41,18 @@ export async function createAccessPackage(deps: EntitlementDeps, actor: Actor, b
     modifiedDateTime: now,
   };
   const entry = { actorId: actor.objectId, action: 'createAccessPackage', entityType: 'accessPackage', entityId: accessPackage.id, before: null, after: accessPackage };
-  await audited(deps, entry, shownIn('accessPackages', { partitionKey: tableKey(catalog.value.id), rowKey: tableKey(accessPackage.id) }, 'present'), async () => {
-    const stored = await deps.store.accessPackages.insert(catalog.value.id, accessPackage.id, accessPackage);
-    await undoUnlessParentRemains(
-      deps,
-      { kind: 'catalog', id: catalog.value.id },
-      () => findCatalog(deps, catalog.value.id),
-      () => deps.store.accessPackages.delete(stored),
-    );
-  });
+  // Under the configuration's protocol too: a request reading the package before it is undone keeps no snapshot of it.
+  await changingPackageConfiguration(deps, [accessPackage.id], () =>
+    audited(deps, entry, shownIn('accessPackages', { partitionKey: tableKey(catalog.value.id), rowKey: tableKey(accessPackage.id) }, 'present'), async () => {
+      const stored = await deps.store.accessPackages.insert(catalog.value.id, accessPackage.id, accessPackage);
+      await undoUnlessParentRemains(
+        deps,
+        { kind: 'catalog', id: catalog.value.id },
+        () => findCatalog(deps, catalog.value.id),
+        () => deps.store.accessPackages.delete(stored),
+      );
+    }),
+  );
   return accessPackage;
 }
 
@@ -73,7 +77,7 @@ export async function updateAccessPackage(deps: EntitlementDeps, actor: Actor, i
   const stored = await findAccessPackage(deps, id);
   const updated = { ...stored.value, ...change, modifiedDateTime: nowIso(deps) };
   const entry = { actorId: actor.objectId, action: 'updateAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: updated };
-  await audited(deps, entry, shownIn('accessPackages', stored, 'changed'), () => deps.store.accessPackages.replace(stored, updated));
+  await changingPackageConfiguration(deps, [id], () => audited(deps, entry, shownIn('accessPackages', stored, 'changed'), () => deps.store.accessPackages.replace(stored, updated)));
 }
 
 /**
@@ -96,9 +100,11 @@ export async function deleteAccessPackage(deps: EntitlementDeps, actor: Actor, i
     await cancelRequestsUnder(deps, actor, { packageId: id }, `Access package '${id}' was deleted.`);
     // Again: a request carried out while the others were canceled made an assignment.
     await refuseIfAssigned();
-    await deletePackageParts(deps, actor, stored.value);
     const entry = { actorId: actor.objectId, action: 'deleteAccessPackage', entityType: 'accessPackage', entityId: id, before: stored.value, after: null };
-    await audited(deps, entry, shownIn('accessPackages', stored, 'absent'), () => deps.store.accessPackages.delete(stored));
+    await changingPackageConfiguration(deps, [id], async () => {
+      await deletePackageParts(deps, actor, stored.value);
+      await audited(deps, entry, shownIn('accessPackages', stored, 'absent'), () => deps.store.accessPackages.delete(stored));
+    });
   });
 }
 
@@ -112,16 +118,21 @@ async function deletePackageParts(deps: EntitlementDeps, actor: Actor, accessPac
   }
   const removeLink = (link: StoredDocument<IncompatibilityLink>) =>
     audited(deps, gone(`removeIncompatible.${link.value.kind}`, link.value.packageId, link.value), shownIn('incompatibilities', link, 'absent'), () => deps.store.incompatibilities.delete(link));
+  // A link between two packages is in the other's configuration too (packageConfiguration.ts).
   for (const link of await deps.store.incompatibilities.list({ partitionKey: packageKey })) {
-    if (link.value.kind === 'accessPackage') {
-      const reverse = await deps.store.incompatibilities.get(tableKey('incompatibleWith', link.value.otherId), packageKey);
-      if (reverse) await deps.store.incompatibilities.delete(reverse);
-    }
-    await removeLink(link);
+    await changingPackageConfiguration(deps, link.value.kind === 'accessPackage' ? [link.value.otherId] : [], async () => {
+      if (link.value.kind === 'accessPackage') {
+        const reverse = await deps.store.incompatibilities.get(tableKey('incompatibleWith', link.value.otherId), packageKey);
+        if (reverse) await deps.store.incompatibilities.delete(reverse);
+      }
+      await removeLink(link);
+    });
   }
   for (const link of await deps.store.incompatibilities.list({ partitionKey: tableKey('incompatibleWith', id) })) {
-    await deps.store.incompatibilities.delete(link);
-    const forward = await deps.store.incompatibilities.get(tableKey(link.value.packageId), tableKey('accessPackage', id));
-    if (forward) await removeLink(forward);
+    await changingPackageConfiguration(deps, [link.value.packageId], async () => {
+      await deps.store.incompatibilities.delete(link);
+      const forward = await deps.store.incompatibilities.get(tableKey(link.value.packageId), tableKey('accessPackage', id));
+      if (forward) await removeLink(forward);
+    });
   }
 }

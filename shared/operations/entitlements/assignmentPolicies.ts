@@ -13,6 +13,7 @@ import { retiring, undoUnlessParentRemains } from './parentCheck';
 import { cancelRequestsUnder } from '../requests/requestActions';
 import { requireNamedOrganizations, undoUnlessNamedOrganizationsRemain } from '../externalUsers/connectedOrganizations';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
+import { changingPackageConfiguration } from './packageConfiguration';
 
 
 /** The package a policy names must exist; its absence is a fault of the body, so a 400 naming the field. */
@@ -56,16 +57,18 @@ export async function createAssignmentPolicy(deps: EntitlementDeps, actor: Calle
   const policy: StoredPolicy = { ...input.policy, id: deps.newId(), accessPackageId: input.accessPackageId, createdDateTime: now, modifiedDateTime: now };
   await checkAutomatic(deps, actor, policy);
   const entry = { actorId: actor.objectId, action: 'createAssignmentPolicy', entityType: 'assignmentPolicy', entityId: policy.id, before: null, after: policy, catalogId: accessPackage.value.catalogId };
-  await audited(deps, entry, shownIn('assignmentPolicies', { partitionKey: tableKey(policy.accessPackageId), rowKey: tableKey(policy.id) }, 'present'), async () => {
-    const stored = await deps.store.policies.insert(policy.accessPackageId, policy.id, policy);
-    await undoUnlessParentRemains(
-      deps,
-      { kind: 'accessPackage', id: policy.accessPackageId },
-      () => findAccessPackage(deps, policy.accessPackageId),
-      () => deps.store.policies.delete(stored),
-    );
-    await undoUnlessNamedOrganizationsRemain(deps, policy, () => deps.store.policies.delete(stored));
-  });
+  await changingPackageConfiguration(deps, [policy.accessPackageId], () =>
+    audited(deps, entry, shownIn('assignmentPolicies', { partitionKey: tableKey(policy.accessPackageId), rowKey: tableKey(policy.id) }, 'present'), async () => {
+      const stored = await deps.store.policies.insert(policy.accessPackageId, policy.id, policy);
+      await undoUnlessParentRemains(
+        deps,
+        { kind: 'accessPackage', id: policy.accessPackageId },
+        () => findAccessPackage(deps, policy.accessPackageId),
+        () => deps.store.policies.delete(stored),
+      );
+      await undoUnlessNamedOrganizationsRemain(deps, policy, () => deps.store.policies.delete(stored));
+    }),
+  );
   await applyNow(deps, policy);
   await planNextReview(deps, policy);
   return policy;
@@ -89,10 +92,12 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
   const replaced: StoredPolicy = { ...input.policy, id, accessPackageId: stored.value.accessPackageId, createdDateTime: stored.value.createdDateTime, modifiedDateTime: nowIso(deps) };
   await checkAutomatic(deps, actor, replaced);
   const entry = { actorId: actor.objectId, action: 'replaceAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: replaced, catalogId: await catalogOfPackage(deps, replaced.accessPackageId) };
-  await audited(deps, entry, shownIn('assignmentPolicies', stored, 'changed'), async () => {
-    const written = await deps.store.policies.replace(stored, replaced);
-    await undoUnlessNamedOrganizationsRemain(deps, replaced, async () => void (await deps.store.policies.replace(written, stored.value)));
-  });
+  await changingPackageConfiguration(deps, [replaced.accessPackageId], () =>
+    audited(deps, entry, shownIn('assignmentPolicies', stored, 'changed'), async () => {
+      const written = await deps.store.policies.replace(stored, replaced);
+      await undoUnlessNamedOrganizationsRemain(deps, replaced, async () => void (await deps.store.policies.replace(written, stored.value)));
+    }),
+  );
   await applyNow(deps, replaced);
   await planNextReview(deps, replaced);
   return replaced;
@@ -106,6 +111,13 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
  */
 export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findAssignmentPolicy(deps, id);
+  // The package's configuration is taken away before the mark and kept again once the policy is gone: a request
+  // that finds it kept knows the policy is not being deleted (fulfilRequest.ts, policyStanding).
+  await changingPackageConfiguration(deps, [stored.value.accessPackageId], () => deleteUnderMark(deps, actor, stored));
+}
+
+async function deleteUnderMark(deps: EntitlementDeps, actor: Actor, stored: StoredDocument<StoredPolicy>): Promise<void> {
+  const id = stored.value.id;
   await retiring(deps, { kind: 'assignmentPolicy', id }, async () => {
     const refuseIfGoverning = async () => {
       const governed = (await deps.grants.assignmentsOfPackage(stored.value.accessPackageId)).filter((a) => a.value.assignmentPolicyId === id && a.value.state !== 'expired');

@@ -9,6 +9,7 @@ import { tableKey, type TableKey } from '../../store/tableKeys';
 import { accessPackageNotFound, findAccessPackage } from './accessPackages';
 import { type Actor, type EntitlementDeps } from './entitlementDeps';
 import { audited, shownIn, UNCHANGED } from '../audit/auditedChange';
+import { changingPackageConfiguration } from './packageConfiguration';
 
 /**
  * The most links one package has on each side (what it marks incompatible, and what marks it): every list and
@@ -43,12 +44,17 @@ export async function addIncompatible(deps: EntitlementDeps, caller: Caller, pac
   if (kind === 'accessPackage') await refuseBeyondCap(deps, tableKey('incompatibleWith', otherId), `Access package '${otherId}' is already listed by`);
   // Each row is written if missing, so a retry after a failure between the two completes the link. Two additions
   // at once may both pass the cap check and end one link over it; the cap bounds reads, and one over is harmless.
-  if (kind === 'accessPackage') await insertIfMissing(deps, tableKey('incompatibleWith', otherId), tableKey(packageId), link);
   const entry = { actorId: caller.objectId, action: `addIncompatible.${kind}`, entityType: 'accessPackage', entityId: packageId, before: null, after: link, catalogId: accessPackage.catalogId };
-  await audited(deps, entry, shownIn('incompatibilities', { partitionKey: tableKey(packageId), rowKey: tableKey(kind, otherId) }, 'present'), async () =>
-    (await insertIfMissing(deps, tableKey(packageId), tableKey(kind, otherId), link)) ? undefined : UNCHANGED,
-  );
+  await changingPackageConfiguration(deps, packagesOfLink(packageId, kind, otherId), async () => {
+    if (kind === 'accessPackage') await insertIfMissing(deps, tableKey('incompatibleWith', otherId), tableKey(packageId), link);
+    await audited(deps, entry, shownIn('incompatibilities', { partitionKey: tableKey(packageId), rowKey: tableKey(kind, otherId) }, 'present'), async () =>
+      (await insertIfMissing(deps, tableKey(packageId), tableKey(kind, otherId), link)) ? undefined : UNCHANGED,
+    );
+  });
 }
+
+/** The packages whose configuration a link changes (packageConfiguration.ts): both, when it links two packages. */
+const packagesOfLink = (packageId: string, kind: IncompatibleKind, otherId: string) => (kind === 'accessPackage' ? [packageId, otherId] : [packageId]);
 
 /** A caller who cannot read the other catalog is told what a missing package tells, so the answer reveals nothing. */
 async function requireManagingOtherCatalog(deps: EntitlementDeps, caller: Caller, other: AccessPackage): Promise<void> {
@@ -68,9 +74,11 @@ export async function removeIncompatible(deps: EntitlementDeps, actor: Actor, pa
   const stored = await deps.store.incompatibilities.get(tableKey(packageId), tableKey(kind, otherId));
   if (!stored) throw new DomainError('notFound', `'${otherId}' is not marked incompatible with access package '${packageId}'.`);
   const entry = { actorId: actor.objectId, action: `removeIncompatible.${kind}`, entityType: 'accessPackage', entityId: packageId, before: stored.value, after: null, catalogId: accessPackage.catalogId };
-  await audited(deps, entry, shownIn('incompatibilities', stored, 'absent'), () => deps.store.incompatibilities.delete(stored));
-  const reverse = kind === 'accessPackage' && (await deps.store.incompatibilities.get(tableKey('incompatibleWith', otherId), tableKey(packageId)));
-  if (reverse) await deps.store.incompatibilities.delete(reverse);
+  await changingPackageConfiguration(deps, packagesOfLink(packageId, kind, otherId), async () => {
+    await audited(deps, entry, shownIn('incompatibilities', stored, 'absent'), () => deps.store.incompatibilities.delete(stored));
+    const reverse = kind === 'accessPackage' && (await deps.store.incompatibilities.get(tableKey('incompatibleWith', otherId), tableKey(packageId)));
+    if (reverse) await deps.store.incompatibilities.delete(reverse);
+  });
 }
 
 export async function listIncompatiblePackages(deps: EntitlementDeps, packageId: string): Promise<AccessPackage[]> {

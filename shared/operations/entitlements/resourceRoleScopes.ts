@@ -11,6 +11,7 @@ import { carryRoleChange, planRoleChange } from '../assignments/packageRoleChang
 import { findAccessPackage } from './accessPackages';
 import { type Actor, type EntitlementDeps, nowIso } from './entitlementDeps';
 import { undoUnlessParentRemains } from './parentCheck';
+import { changingPackageConfiguration } from './packageConfiguration';
 
 /** How long adding or removing a role scope carries the change to assignees itself; the reconcile sweep does the rest. */
 const INLINE_BUDGET_MS = 10_000;
@@ -58,16 +59,18 @@ export async function addResourceRoleScope(deps: EntitlementDeps, actor: Actor, 
   // Recorded before the role scope is written, so the assignees get the role even if this process stops after.
   await planRoleChange(deps, packageId, directoryRoleOf(roleScope), 'add');
   const entry = { actorId: actor.objectId, action: 'addResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: null, after: roleScope, catalogId: accessPackage.value.catalogId };
-  await audited(deps, entry, shownIn('resourceRoleScopes', { partitionKey: tableKey(packageId), rowKey: tableKey(roleScope.id) }, 'present'), async () => {
-    const written = await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
-    // Undone as a removal: a delivery that read the role scope meanwhile may have given the role to someone.
-    await undoUnlessParentRemains(
-      deps,
-      { kind: 'accessPackage', id: packageId },
-      () => findAccessPackage(deps, packageId),
-      async () => void (await withdrawRoleScope(deps, packageId, written)),
-    );
-  });
+  await changingPackageConfiguration(deps, [packageId], () =>
+    audited(deps, entry, shownIn('resourceRoleScopes', { partitionKey: tableKey(packageId), rowKey: tableKey(roleScope.id) }, 'present'), async () => {
+      const written = await deps.store.roleScopes.insert(tableKey(packageId), tableKey(roleScope.id), roleScope);
+      // Undone as a removal: a delivery that read the role scope meanwhile may have given the role to someone.
+      await undoUnlessParentRemains(
+        deps,
+        { kind: 'accessPackage', id: packageId },
+        () => findAccessPackage(deps, packageId),
+        async () => void (await withdrawRoleScope(deps, packageId, written)),
+      );
+    }),
+  );
   await carryRoleChange(deps, packageId, directoryRoleOf(roleScope), 'add', Date.now() + INLINE_BUDGET_MS);
   return roleScope;
 }
@@ -77,7 +80,7 @@ export async function removeResourceRoleScope(deps: EntitlementDeps, actor: Acto
   const stored = await deps.store.roleScopes.get(tableKey(packageId), tableKey(roleScopeId));
   if (!stored) throw new DomainError('notFound', `Resource role scope '${roleScopeId}' is not in access package '${packageId}'.`);
   const entry = { actorId: actor.objectId, action: 'removeResourceRoleScope', entityType: 'accessPackage', entityId: packageId, before: stored.value, after: null, catalogId: accessPackage.value.catalogId };
-  const role = await audited(deps, entry, shownIn('resourceRoleScopes', stored, 'absent'), () => withdrawRoleScope(deps, packageId, stored));
+  const role = await changingPackageConfiguration(deps, [packageId], () => audited(deps, entry, shownIn('resourceRoleScopes', stored, 'absent'), () => withdrawRoleScope(deps, packageId, stored)));
   await carryRoleChange(deps, packageId, role, 'remove', Date.now() + INLINE_BUDGET_MS);
 }
 

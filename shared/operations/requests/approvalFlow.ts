@@ -9,6 +9,7 @@ import { type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { fulfilRequest } from './fulfilRequest';
 import { findRequest, takesPart } from './requestQueries';
 import { closeRequest, inState, replaceRequest } from './requestWrites';
+import { publishingOnceAfter } from './auditOutbox';
 import type { AuditEntry } from '../../store/auditLog';
 import { resolveApprovers } from './resolveApprovers';
 import { approverContextOf } from './approverContext';
@@ -71,9 +72,14 @@ async function enterStage(
 
 /**
  * PATCH accessPackageAssignmentApprovals/{id}/stages/{id}: one approver's decision. The request is saved on the
- * ETag it was read with, so of two decisions at once one wins and the other gets 409.
+ * ETag it was read with, so of two decisions at once one wins and the other gets 409. The decision and what it
+ * carries out (an approval's delivery) are one pipeline: their events are appended together at its end (auditOutbox.ts).
  */
-export async function decideApprovalStage(deps: EntitlementDeps, caller: Caller, requestId: string, stageId: string, body: Record<string, unknown>): Promise<void> {
+export function decideApprovalStage(deps: EntitlementDeps, caller: Caller, requestId: string, stageId: string, body: Record<string, unknown>): Promise<void> {
+  return publishingOnceAfter(deps, () => decide(deps, caller, requestId, stageId, body));
+}
+
+async function decide(deps: EntitlementDeps, caller: Caller, requestId: string, stageId: string, body: Record<string, unknown>): Promise<void> {
   const stored = await findRequest(deps, requestId);
   // Someone with no part in the request learns nothing about its stages.
   if (!takesPart(stored.value, caller.objectId)) throw new DomainError('forbidden', `You are not an approver of assignment request '${requestId}'.`);

@@ -53,13 +53,14 @@ export async function applicablePolicies(
 
 /**
  * The policy a new assignment comes under. Named in the request, it must belong to the package; otherwise the
- * package's only policy (administrators) or the first that admits the target (users), oldest first.
+ * package's only policy (administrators) or the first that admits the target (users), oldest first. `policies`:
+ * the package's, when read already (its configuration, packageConfiguration.ts).
  */
 export async function choosePolicy(
   deps: EntitlementDeps,
-  request: { packageId: string; policyId: string | null; target: DirectoryUser; subject?: AccessPackageSubject | undefined; requestType: RequestType; onBehalfBy?: string | undefined },
+  request: { packageId: string; policyId: string | null; target: DirectoryUser; subject?: AccessPackageSubject | undefined; requestType: RequestType; onBehalfBy?: string | undefined; policies?: StoredPolicy[] },
 ): Promise<StoredPolicy> {
-  const policies = await policiesOf(deps, request.packageId);
+  const policies = request.policies ?? (await policiesOf(deps, request.packageId));
   const named = request.policyId === null ? undefined : policies.find((p) => p.id.toLowerCase() === request.policyId!.toLowerCase());
   if (request.policyId !== null && !named) {
     throw new DomainError('invalidRequest', `Invalid assignment request: assignment.assignmentPolicyId: '${request.policyId}' is not a policy of access package '${request.packageId}'.`);

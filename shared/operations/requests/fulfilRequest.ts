@@ -7,15 +7,16 @@ import { PENDING_GRACE_MS, planAssignmentEnd, planRedelivery, planScheduledStart
 import { accessDelivered } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
 import type { StoredDocument } from '../../store/documentTable';
-import type { StoredPolicy } from '../../store/entitlementStore';
+import type { PackageSnapshot, StoredPolicy } from '../../store/entitlementStore';
 import type { PackageClaim } from '../../store/grantStore';
 import { applyOperations } from '../assignments/applyOperations';
-import { rolesOfPackage } from '../assignments/directoryRoles';
+import { directoryRoleOf, rolesOfPackage } from '../assignments/directoryRoles';
 import { checkSeparationOfDuties } from './separationOfDuties';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { inState, replaceRequest, requestEvent, saveRequestWithAssignment } from './requestWrites';
 import { assignmentCreated, newAssignment } from './newAssignment';
 import { isRetiring } from '../entitlements/parentCheck';
+import { keptPackageConfiguration } from '../entitlements/packageConfiguration';
 import { bindRequestTarget } from '../externalUsers/bindRequestTarget';
 import { blockAtOnce, cancelRemoval, planRemovalIfLast } from '../externalUsers/guestLifecycle';
 
@@ -45,11 +46,14 @@ export async function fulfilRequest(deps: EntitlementDeps, stored: StoredDocumen
 
 /**
  * What the pipeline has read or written already when it carries a request out at once (its submit), so that it is
- * not read again: the claim as written with the request (replaced on that ETag), the package's name (for the mail).
+ * not read again: the claim as written with the request (replaced on that ETag), the package's configuration as
+ * the submit read it (its role scopes, its name for the mail; packageConfiguration.ts).
  */
 export interface KnownFacts {
   claim?: StoredDocument<PackageClaim> | undefined;
-  packageName?: string | undefined;
+  configuration?: PackageSnapshot | undefined;
+  /** The id of the assignment-to-be whose locator was written with the request's (writeClaimedRequest). */
+  assignmentId?: string | undefined;
 }
 
 async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<AssignmentRequest>, known: KnownFacts): Promise<StoredDocument<AssignmentRequest>> {
@@ -67,13 +71,19 @@ async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<Assi
   const request = stored.value;
   // Checked again after approval: that may take days, and the target may have gained an incompatible package since.
   if (request.approval) await checkSeparationOfDuties(deps, request.targetId, request.accessPackageId);
-  const assignment = newAssignment(deps, request, additions(await rolesOfPackage(deps, request.accessPackageId)));
-  await deps.grants.indexAssignment(assignment);
+  // The roles as the package's configuration held them at the submit, a moment ago: a role put in since is carried
+  // to the package's assignees (this one among them: indexed below) by its package role change, as it is today.
+  const roles = known.configuration ? known.configuration.roleScopes.map(directoryRoleOf) : await rolesOfPackage(deps, request.accessPackageId);
+  // The id planned at the submit, whose locator points into this partition, unless the request was refiled since.
+  const refiled = stored.partitionKey !== submitted.partitionKey;
+  const plannedId = refiled ? undefined : known.assignmentId;
+  const assignment = newAssignment(deps, request, additions(roles), plannedId);
+  await deps.grants.indexAssignment(assignment, { locatorWritten: plannedId !== undefined });
   await planEnd(deps, assignment, policy);
   // Should this process stop before the operations are applied, the reconcile sweep applies them.
   await planRedelivery(deps, assignment.id, deps.clock.now().plus(PENDING_GRACE_MS));
   // The claim written with the request, unless the request was refiled since (an invited subject's, now their user's).
-  const carried = known.claim?.partitionKey === stored.partitionKey ? known.claim : undefined;
+  const carried = refiled ? undefined : known.claim;
   const claim = carried ?? (await deps.grants.claimOf(request.targetId, request.accessPackageId));
   const delivering = { ...inState(deps, request, 'delivering'), assignmentId: assignment.id };
   const saved = await saveRequestWithAssignment(
@@ -89,7 +99,7 @@ async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<Assi
   // A governed guest assigned again before their removal keeps their account. Should lifting the block fail, the
   // plan stays and its deletion item, finding them assigned, cancels it then.
   await cancelRemoval(deps, request.targetId).catch(() => undefined);
-  return deliver(deps, saved.request, saved.assignment, { retryFailed: false, packageName: known.packageName });
+  return deliver(deps, saved.request, saved.assignment, { retryFailed: false, packageName: known.configuration?.accessPackage.displayName });
 }
 
 async function removeAccess(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<StoredDocument<AssignmentRequest>> {
@@ -191,16 +201,22 @@ export async function planEnd(deps: EntitlementDeps, assignment: Assignment, pol
  * request first (one of the two writes loses), or the delete finds the assignment and is refused. Mark first, then
  * the policy: a delete that ends between the two reads is seen as the policy gone. Answers the policy, which the
  * assignment's end is then planned by.
+ *
+ * One read instead of two when the package's configuration is kept: the delete takes the snapshot away before it
+ * places its mark and writes it again (without the policy) only once the policy is gone (packageConfiguration.ts),
+ * so a snapshot read here that lists the policy is as good as no mark and the policy there; one that does not list
+ * it, as the policy gone.
  */
 export async function policyStanding(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredPolicy> {
   const policyId = request.assignmentPolicyId;
-  const going = await isRetiring(deps, { kind: 'assignmentPolicy', id: policyId });
+  const kept = await keptPackageConfiguration(deps, request.accessPackageId);
+  const going = kept ? false : await isRetiring(deps, { kind: 'assignmentPolicy', id: policyId });
   // A policy never moves to another package: it is read where the request says it lives.
-  const policy = going ? undefined : await deps.store.policies.get(request.accessPackageId, policyId);
+  const policy = kept ? kept.policies.find((p) => p.id.toLowerCase() === policyId.toLowerCase()) : going ? undefined : (await deps.store.policies.get(request.accessPackageId, policyId))?.value;
   if (!policy) {
     throw new DomainError('invalidRequest', `Invalid assignment request: assignment policy '${policyId}' ${going ? 'is being deleted' : 'no longer exists'}; no assignment is made through it.`);
   }
-  return policy.value;
+  return policy;
 }
 
 async function assignmentOf(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<Assignment>> {

@@ -3,7 +3,7 @@ import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { beginApproval, fulfilOrDeny } from './approvalFlow';
 import { effectOf } from './fulfilRequest';
-import { flushAuditOutbox } from './auditOutbox';
+import { flushAuditOutbox, publishingOnceAfter } from './auditOutbox';
 
 /**
  * Re-drives a request that stopped where only its own process moves it on (its `requestRecovery` item, planned
@@ -14,9 +14,13 @@ import { flushAuditOutbox } from './auditOutbox';
  *   addition without an assignment, a removal whose assignment it has not ended; an update, applied again).
  * It is carried on as it would have been; if it can no longer be, it is denied with the reason (fulfilOrDeny).
  * A request whose assignment is written is the reconcile sweep's (redelivery), not this. Answers whether anything
- * was done.
+ * was done. What it carries on is one pipeline: its events are appended together at its end (auditOutbox.ts).
  */
-export async function recoverRequest(deps: EntitlementDeps, requestId: string): Promise<boolean> {
+export function recoverRequest(deps: EntitlementDeps, requestId: string): Promise<boolean> {
+  return publishingOnceAfter(deps, () => recover(deps, requestId));
+}
+
+async function recover(deps: EntitlementDeps, requestId: string): Promise<boolean> {
   const stored = await deps.grants.findRequest(requestId);
   if (!stored) return false;
   // Events a stopped process wrote with its changes and did not append: this item comes due after every submit.

@@ -10,6 +10,7 @@ import { type Actor, type EntitlementDeps } from '../entitlements/entitlementDep
 import { deliver, effectOf } from './fulfilRequest';
 import { findRequest } from './requestQueries';
 import { closeRequest, inState, replaceRequest } from './requestWrites';
+import { publishingOnceAfter } from './auditOutbox';
 import { ownTargetId } from './requestors';
 import type { StoredDocument } from '../../store/documentTable';
 
@@ -90,8 +91,15 @@ export async function deleteRequest(deps: EntitlementDeps, caller: Caller, id: s
   await deps.grants.unindexRequest(request);
 }
 
-/** POST assignmentRequests/{id}/reprocess: applies again what a partly or wholly failed delivery left undone. */
-export async function reprocessRequest(deps: EntitlementDeps, caller: Caller, id: string): Promise<void> {
+/**
+ * POST assignmentRequests/{id}/reprocess: applies again what a partly or wholly failed delivery left undone, as one
+ * pipeline (its events appended together at its end, auditOutbox.ts).
+ */
+export function reprocessRequest(deps: EntitlementDeps, caller: Caller, id: string): Promise<void> {
+  return publishingOnceAfter(deps, () => reprocess(deps, caller, id));
+}
+
+async function reprocess(deps: EntitlementDeps, caller: Caller, id: string): Promise<void> {
   const stored = await findRequest(deps, id);
   const request = stored.value;
   if (request.state !== 'deliveryFailed' && request.state !== 'partiallyDelivered') {

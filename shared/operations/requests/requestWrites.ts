@@ -50,15 +50,17 @@ export async function insertClaimedRequest(deps: EntitlementDeps, request: Assig
 /**
  * `insertClaimedRequest`, answering the claim as written too, so that carrying the request out replaces it on that
  * ETag instead of reading it again. The claim is unknown (undefined) when the write's answer was lost.
+ * `assignmentId`: the assignment the request is to become at once, whose locator is written with the request's.
  */
 export async function writeClaimedRequest(
   deps: EntitlementDeps,
   request: AssignmentRequest,
+  assignmentId?: string,
 ): Promise<{ request: StoredDocument<AssignmentRequest>; claim?: StoredDocument<PackageClaim> }> {
   const { grants } = deps;
   const target = GrantStore.targetKey(request.targetId);
   const claim: PackageClaim = { packageId: request.accessPackageId, requestId: request.id, assignmentId: null };
-  await prepareInsert(deps, request);
+  await prepareInsert(deps, request, assignmentId);
   try {
     const [stored, claimed] = await writeAudited(
       deps,
@@ -69,7 +71,7 @@ export async function writeClaimedRequest(
   } catch (error) {
     const inserted = await insertedDespite(deps, request);
     if (inserted) return { request: inserted };
-    await takeBackInsert(deps, request);
+    await takeBackInsert(deps, request, assignmentId);
     if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, request);
     throw error;
   }
@@ -94,15 +96,15 @@ export async function insertRequest(deps: EntitlementDeps, request: AssignmentRe
  * re-drives or ends it should this process stop before it moves on (crash window: written, not yet approved or
  * carried out, holding its claim; repaired by recoverRequest in the expiration sweep).
  */
-async function prepareInsert(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
-  await deps.grants.indexRequest(request);
+async function prepareInsert(deps: EntitlementDeps, request: AssignmentRequest, assignmentId?: string): Promise<void> {
+  await deps.grants.indexRequest(request, assignmentId);
   await planNewRequestRecovery(deps, request);
 }
 
 /** A request refused at its insert (a duplicate) or withdrawn leaves nothing behind: not its pointers, not its recovery item. */
-async function takeBackInsert(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
+async function takeBackInsert(deps: EntitlementDeps, request: AssignmentRequest, assignmentId?: string): Promise<void> {
   await unplanNewRequestRecovery(deps, request);
-  await deps.grants.unindexRequest(request);
+  await deps.grants.unindexRequest(request, assignmentId);
 }
 
 /**
@@ -122,9 +124,10 @@ async function insertedDespite(deps: EntitlementDeps, request: AssignmentRequest
  * (an approval started, an assignment written, canceled meanwhile) stays, to be finished by reprocess or the
  * sweeps. The check and the change are one decision: the request is closed on the ETag it was written with, in
  * one transaction with its claim, so a cancel in between wins and is kept. Crash window: closed but not yet
- * deleted leaves a canceled request, which is complete as it is.
+ * deleted leaves a canceled request, which is complete as it is. `assignmentId`: as writeClaimedRequest's (its
+ * locator goes too: unchanged, the request has not become it).
  */
-export async function withdrawUnchangedRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<void> {
+export async function withdrawUnchangedRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>, assignmentId?: string): Promise<void> {
   const { grants } = deps;
   const request = stored.value;
   let withdrawn: StoredDocument<AssignmentRequest>;
@@ -136,7 +139,7 @@ export async function withdrawUnchangedRequest(deps: EntitlementDeps, stored: St
     throw error;
   }
   await grants.requests.delete(withdrawn);
-  await takeBackInsert(deps, request);
+  await takeBackInsert(deps, request, assignmentId);
 }
 
 async function duplicateRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<DomainError> {

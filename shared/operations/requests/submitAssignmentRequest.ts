@@ -4,9 +4,12 @@ import { DomainError, isDomainError } from '../../domain/errors';
 import type { AssignmentRequest, RequestInput } from '../../domain/requests/assignmentRequest';
 import { approvalUnder } from '../../domain/requests/approvalStages';
 import { parseRequestInput } from '../../domain/requests/requestInput';
-import { assignmentSchedule, checkAnswers, checkJustification } from '../../domain/requests/requestRequirements';
+import { assignmentSchedule, checkAnswers, checkJustification, isScheduledStart } from '../../domain/requests/requestRequirements';
+import { newIdGroup } from '../../store/groupedIds';
 import { selfServiceAllows } from '../../domain/requests/targetScope';
-import { accessPackageNotFound, findAccessPackage } from '../entitlements/accessPackages';
+import { accessPackageNotFound } from '../entitlements/accessPackages';
+import { packageConfigurationOf } from '../entitlements/packageConfiguration';
+import type { PackageSnapshot } from '../../store/entitlementStore';
 import { findCatalog } from '../entitlements/catalogs';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { beginApproval } from './approvalFlow';
@@ -32,19 +35,19 @@ async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, opti
   const input = parseRequestInput(body);
   // An external caller is authorized by whoever found their subject (they are no user here to hold roles).
   if (!input.requestType.startsWith('admin') && !options.targetSubject) await deps.accessOf(caller).require('selfService');
-  const { request, packageName } = effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject) : { request: await newChange(deps, caller, input), packageName: undefined };
+  const { request, configuration, assignmentId } = effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject) : { request: await newChange(deps, caller, input) };
 
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
   // Crash windows from here on: an insert whose answer is lost stands (insertedDespite); a process that stops
   // before the request moves on leaves it to its recovery item (recoverRequest); once its assignment is written,
   // the reconcile sweep's redelivery finishes it; a failure answered to the caller takes the request back.
   // Its `submitRequest` event is written with it (auditOutbox.ts).
-  const { request: stored, claim } = effectOf(request) === 'add' ? await writeClaimedRequest(deps, request) : { request: await insertRequest(deps, request), claim: undefined };
+  const { request: stored, claim } = effectOf(request) === 'add' ? await writeClaimedRequest(deps, request, assignmentId) : { request: await insertRequest(deps, request), claim: undefined };
   try {
     if (request.approval !== null) await beginApproval(deps, stored);
-    else await fulfilRequest(deps, stored, { claim, packageName });
+    else await fulfilRequest(deps, stored, { claim, configuration, assignmentId });
   } catch (error) {
-    await withdrawUnchangedRequest(deps, stored);
+    await withdrawUnchangedRequest(deps, stored, assignmentId);
     if (isDomainError(error) && error.code === 'concurrencyConflict') {
       throw new DomainError('conflict', 'The assignment was changed by another request at the same time; read it again and retry.');
     }
@@ -59,11 +62,23 @@ export interface SubmitOptions {
   targetSubject?: AccessPackageSubject;
 }
 
-/** A new addition, with the name of its package (read here, and carried on so that nothing reads it again). */
-async function newAddition(deps: EntitlementDeps, caller: Caller, input: RequestInput, targetSubject?: AccessPackageSubject): Promise<{ request: AssignmentRequest; packageName: string }> {
+/**
+ * A new addition, with its package's configuration (the package, its policies, role scopes and incompatibilities:
+ * one read, packageConfiguration.ts), carried on so that carrying the request out does not read them again.
+ */
+async function newAddition(
+  deps: EntitlementDeps,
+  caller: Caller,
+  input: RequestInput,
+  targetSubject?: AccessPackageSubject,
+): Promise<{ request: AssignmentRequest; configuration: PackageSnapshot; assignmentId?: string }> {
   const packageId = input.assignment.accessPackageId!;
-  const accessPackage = await namedInBody(() => findAccessPackage(deps, packageId), 'assignment.accessPackageId');
-  const catalogId = accessPackage.value.catalogId;
+  const configuration = await namedInBody(async () => {
+    const found = await packageConfigurationOf(deps, packageId);
+    if (!found) throw accessPackageNotFound(packageId);
+    return found;
+  }, 'assignment.accessPackageId');
+  const catalogId = configuration.accessPackage.catalogId;
   const byAdministrator = input.requestType === 'adminAdd';
   if (byAdministrator) await deps.accessOf(caller).require('manageAssignments', catalogId);
   // Only a user's request needs the catalog itself (is it published?); an administrator's needs its id alone.
@@ -76,16 +91,20 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
   // A userAdd for someone else: a manager (or another on-behalf requestor) asking for them (Graph's Example 9).
   const onBehalfBy = !byAdministrator && target.id.toLowerCase() !== caller.objectId.toLowerCase() && !named ? caller.objectId : undefined;
 
-  const policy = await choosePolicy(deps, { packageId, policyId: input.assignment.assignmentPolicyId, target, subject: named?.subject, requestType: input.requestType, onBehalfBy });
+  const policy = await choosePolicy(deps, { packageId, policyId: input.assignment.assignmentPolicyId, target, subject: named?.subject, requestType: input.requestType, onBehalfBy, policies: configuration.policies });
   checkJustification(policy, input.requestType, input.justification);
   const answers = checkAnswers(policy, input.answers);
   const schedule = assignmentSchedule(policy, input.schedule, deps.clock.now(), { byAdministrator });
-  await checkSeparationOfDuties(deps, target.id, packageId);
+  await checkSeparationOfDuties(deps, target.id, packageId, configuration);
   // Administrators assign directly; approval applies to what users ask for themselves (Entra does the same).
   const needsApproval = !byAdministrator && policy.requestApprovalSettings.isApprovalRequiredForAdd;
   // Someone new by address is stored only now that the request is known good: a refused one leaves nothing.
   const subject = named && !named.stored ? await saveSubject(deps, named.subject, named.subject) : named?.subject;
+  // Carried out at once (no approval, no later start, a user already in the directory): the request and the
+  // assignment it becomes get ids of one group, so that their locators are written in one transaction (groupedIds.ts).
+  const ids = !needsApproval && !subject && !isScheduledStart(schedule, deps.clock.now()) ? newIdGroup() : undefined;
   const request = newRequest(deps, caller, input, {
+    id: ids?.(),
     policyId: policy.id,
     catalogId,
     // Not in the directory: filed under the subject (the one stored, should another request have stored it first).
@@ -97,7 +116,7 @@ async function newAddition(deps: EntitlementDeps, caller: Caller, input: Request
     approval: needsApproval ? approvalUnder(policy.requestApprovalSettings.stages) : null,
     packageId,
   });
-  return { request, packageName: accessPackage.value.displayName };
+  return { request, configuration, ...(ids ? { assignmentId: ids() } : {}) };
 }
 
 /**
@@ -192,6 +211,8 @@ function newRequest(
   caller: Caller,
   input: RequestInput,
   fields: {
+    /** Unless the request's id is made here. */
+    id?: string | undefined;
     policyId: string;
     catalogId: string;
     targetId: string;
@@ -204,7 +225,7 @@ function newRequest(
   },
 ): AssignmentRequest {
   return {
-    id: deps.newId(),
+    id: fields.id ?? deps.newId(),
     requestType: input.requestType,
     state: 'submitted',
     status: REQUEST_STATUS.submitted,

@@ -1,0 +1,139 @@
+import { DateTime } from 'luxon';
+import { isDomainError } from '../../domain/errors';
+import type { StoredDocument } from '../../store/documentTable';
+import type { PackageConfiguration, PackageSnapshot } from '../../store/entitlementStore';
+import { tableKey } from '../../store/tableKeys';
+import type { EntitlementDeps } from './entitlementDeps';
+
+/**
+ * A package's configuration (the package, its policies, its role scopes, what is incompatible with it) read as one
+ * row by the request pipeline, instead of six reads of four tables (issue 19 item 1). Not a cache with a lifetime:
+ * every operation that changes one of these runs inside `changingPackageConfiguration`, which takes the snapshot
+ * away before the change and writes it again after, so a snapshot that is there is what the tables say now.
+ *
+ * The protocol, on the one row (conditional writes on its ETag):
+ * - a writer adds itself to `changing` and drops the snapshot, then changes the tables, then takes itself out; the
+ *   last writer out (none other in `changing`) reads the tables and writes the snapshot, on the ETag it read
+ *   before reading them, so a writer that came in meanwhile makes that write fail and writes its own after;
+ * - a reader that finds no snapshot reads the tables (as before this row existed: rows of older versions, a
+ *   package never read since) and, when no writer is in `changing`, writes what it read on the ETag it read first:
+ *   a writer that came in meanwhile makes that fail.
+ * So a snapshot is only ever written from reads made after every change begun before them had ended. Crash window:
+ * a writer that stops leaves itself in `changing`, and readers read the tables until its entry is abandoned (an
+ * Azure Functions invocation ends within 10 minutes, host.json `functionTimeout`); then one is written again.
+ */
+const ABANDONED_AFTER = { minutes: 10 };
+const ROW = tableKey('configuration');
+
+/** The package's configuration as the tables say now; undefined when the package does not exist. */
+export async function packageConfigurationOf(deps: EntitlementDeps, packageId: string): Promise<PackageSnapshot | undefined> {
+  const stored = await deps.store.packageConfigurations.get(tableKey(packageId), ROW);
+  if (stored?.value.snapshot) return stored.value.snapshot;
+  const snapshot = await readSnapshot(deps, packageId);
+  if (snapshot && liveWriters(deps, stored).length === 0) await keep(deps, packageId, stored, snapshot).catch(() => undefined);
+  return snapshot;
+}
+
+/**
+ * The snapshot as kept, without reading the tables when there is none: one read. A snapshot there means no change
+ * of the package's configuration is under way now (a policy's delete included: it runs inside
+ * `changingPackageConfiguration` from before its deletion mark to after the policy is gone).
+ */
+export async function keptPackageConfiguration(deps: EntitlementDeps, packageId: string): Promise<PackageSnapshot | undefined> {
+  return (await deps.store.packageConfigurations.get(tableKey(packageId), ROW))?.value.snapshot ?? undefined;
+}
+
+/**
+ * Runs a change of what the configuration of these packages holds (a policy, a role scope, an incompatibility,
+ * the package itself), with their snapshots taken away before it and written again after (see above). Should
+ * writing the snapshot fail afterwards, the package is read from the tables until a reader writes it.
+ */
+export async function changingPackageConfiguration<T>(deps: EntitlementDeps, packageIds: readonly string[], work: () => Promise<T>): Promise<T> {
+  const writer = deps.newId();
+  const ids = [...new Set(packageIds)];
+  for (const id of ids) await markChanging(deps, id, writer);
+  try {
+    return await work();
+  } finally {
+    for (const id of ids) await finishChange(deps, id, writer).catch(() => undefined);
+  }
+}
+
+/** How many times a write of the row is tried again after another writer's changed it first. */
+const ATTEMPTS = 10;
+
+async function markChanging(deps: EntitlementDeps, packageId: string, writer: string): Promise<void> {
+  const { packageConfigurations } = deps.store;
+  for (let attempt = 1; ; attempt++) {
+    const stored = await packageConfigurations.get(tableKey(packageId), ROW);
+    const changing = Object.fromEntries([...liveWriters(deps, stored), [writer, deps.clock.now().toUTC().toISO()!]]);
+    try {
+      await (stored ? packageConfigurations.replace(stored, { changing, snapshot: null }) : packageConfigurations.insert(tableKey(packageId), ROW, { changing, snapshot: null }));
+      return;
+    } catch (error) {
+      if (!isRace(error) || attempt >= ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function finishChange(deps: EntitlementDeps, packageId: string, writer: string): Promise<void> {
+  const { packageConfigurations } = deps.store;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const stored = await packageConfigurations.get(tableKey(packageId), ROW);
+    if (!stored) return;
+    const others = liveWriters(deps, stored).filter(([id]) => id !== writer);
+    try {
+      if (others.length > 0) await packageConfigurations.replace(stored, { changing: Object.fromEntries(others), snapshot: null });
+      else {
+        const snapshot = await readSnapshot(deps, packageId);
+        // A package deleted leaves no row behind.
+        if (snapshot) await keep(deps, packageId, stored, snapshot);
+        else await packageConfigurations.delete(stored);
+      }
+      return;
+    } catch (error) {
+      if (!isRace(error)) throw error;
+    }
+  }
+}
+
+/** Writes the snapshot on the row's ETag (or as a new row); one too large to keep leaves the row without one. */
+async function keep(deps: EntitlementDeps, packageId: string, stored: StoredDocument<PackageConfiguration> | undefined, snapshot: PackageSnapshot): Promise<void> {
+  const { packageConfigurations } = deps.store;
+  const write = (value: PackageConfiguration) => (stored ? packageConfigurations.replace(stored, value) : packageConfigurations.insert(tableKey(packageId), ROW, value));
+  try {
+    await write({ changing: {}, snapshot });
+  } catch (error) {
+    if (isRace(error)) throw error;
+    await write({ changing: {}, snapshot: null });
+  }
+}
+
+/** The tables' answer: six reads (the package's locator and row, policies, role scopes, incompatibilities both ways). */
+async function readSnapshot(deps: EntitlementDeps, packageId: string): Promise<PackageSnapshot | undefined> {
+  const { store } = deps;
+  const accessPackage = await store.accessPackages.find(packageId);
+  if (!accessPackage) return undefined;
+  const [policies, roleScopes, declared, declaredByOthers] = await Promise.all([
+    store.policies.list({ partitionId: packageId }),
+    store.roleScopes.list({ partitionKey: tableKey(packageId) }),
+    store.incompatibilities.list({ partitionKey: tableKey(packageId) }),
+    store.incompatibilities.list({ partitionKey: tableKey('incompatibleWith', packageId) }),
+  ]);
+  return {
+    accessPackage: accessPackage.value,
+    policies: policies.map((d) => d.value),
+    roleScopes: roleScopes.map((d) => d.value),
+    incompatiblePackageIds: [...new Set([...declared.filter((l) => l.value.kind === 'accessPackage').map((l) => l.value.otherId), ...declaredByOthers.map((l) => l.value.packageId)])],
+    incompatibleGroupIds: declared.filter((l) => l.value.kind === 'group').map((l) => l.value.otherId),
+  };
+}
+
+/** The writers in the row's `changing` that are not abandoned. */
+function liveWriters(deps: EntitlementDeps, stored: StoredDocument<PackageConfiguration> | undefined): Array<[string, string]> {
+  const oldest = deps.clock.now().minus(ABANDONED_AFTER);
+  return Object.entries(stored?.value.changing ?? {}).filter(([, since]) => DateTime.fromISO(since) >= oldest);
+}
+
+/** Another writer of the row came first (its ETag changed, or it was inserted meanwhile). */
+const isRace = (error: unknown) => isDomainError(error) && ['concurrencyConflict', 'alreadyExists', 'notFound'].includes(error.code);
