@@ -44,7 +44,8 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 /**
  * Every row under the prefix, its table named without the prefix, ETag and Timestamp left out, ids made at run time
- * (not in `knownIds`) as `<id>`, delta links as `<delta link>`; audit events without their time keys, writer sequence and wall-clock times.
+ * (not in `knownIds`) as `<id>`, delta links as `<delta link>`; audit events without their time keys, writer sequence,
+ * lateness and wall-clock times.
  */
 export async function normalizedRows(prefix: string, knownIds: ReadonlySet<string>): Promise<string[]> {
   const rows: string[] = [];
@@ -53,10 +54,13 @@ export async function normalizedRows(prefix: string, knownIds: ReadonlySet<strin
     const name = table.slice(prefix.length);
     // The Graph write budget's bucket is the rate limiter's own state, counted by the wall clock, not the sweep's outcome.
     if (name === 'graphWriteBudget') continue;
+    // Whether an event is late (appended after its hour ended) follows from where the wall clock's hour fell in the
+    // run, not from the sweep: its listing and its archive hour are left out.
+    if (name === 'auditLateEvents') continue;
     // An audit event's keys follow from the wall clock and its id, and its sequence from the process that wrote it.
     if (name === 'auditEvents') {
       const parts = Array.from({ length: Number(rest.parts ?? 1) }, (_, i) => String(rest[`part${i}`] ?? ''));
-      const { sequence: _sequence, ...event } = JSON.parse(parts.join('')) as Record<string, unknown>;
+      const { sequence: _sequence, archiveHour: _archiveHour, ...event } = JSON.parse(parts.join('')) as Record<string, unknown>;
       for (let i = 1; i < parts.length; i++) delete rest[`part${i}`];
       Object.assign(rest, { part0: JSON.stringify(event), parts: 1, partitionKey: '<time>', rowKey: '<time>' });
     }
