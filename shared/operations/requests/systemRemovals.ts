@@ -6,6 +6,7 @@ import type { AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
 import type { StoredDocument } from '../../store/documentTable';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import { GrantStore, type PackageClaim } from '../../store/grantStore';
+import { locatorGroupOf } from '../../store/groupedIds';
 import { afterOutcomes, changeDirectory, withOutcomes, type ApplyOptions } from '../assignments/applyOperations';
 import { claimedGrants, claimKeyOf, packagesGranting } from '../assignments/claimedGrants';
 import { shownIn, AUDIT_SETTLE_MINUTES, changeShows } from '../audit/auditedChange';
@@ -18,6 +19,8 @@ import { inState, requestEvent } from './requestWrites';
 export interface Ending {
   assignment: StoredDocument<Assignment>;
   claim: StoredDocument<PackageClaim> | undefined;
+  /** The request that ends it, when not the system's own `systemRemove` (an auto-assignment's `adminRemove`). */
+  request?: AssignmentRequest;
 }
 
 /**
@@ -51,9 +54,13 @@ export async function carryOutRemovals(
   const written: WriteAhead[] = [];
 
   // 1. Pointers and redelivery items, before what they find and repair.
-  const removing = endings.map(({ assignment }) => ({ request: systemRemovalOf(deps, assignment.value, justification), assignment }));
+  const removing = endings.map(({ assignment, request }) => ({ request: request ?? systemRemovalOf(deps, assignment.value, justification), assignment }));
   await hold();
-  await mapConcurrently([...removing.keys()], (index) => deps.grants.indexRequest(removing[index]!.request).catch(fail(index)));
+  // Requests whose ids share a group (groupedIds.ts) share their locators' partition: a hundred to a transaction.
+  const grouped = (index: number) => locatorGroupOf(removing[index]!.request.id) !== undefined;
+  const indexes = [...removing.keys()];
+  await deps.grants.indexInBulk(indexes.filter(grouped).map((index) => removing[index]!.request), []).catch((error: unknown) => indexes.filter(grouped).forEach((index) => fail(index)(error)));
+  await mapConcurrently(indexes.filter((index) => !grouped(index)), (index) => deps.grants.indexRequest(removing[index]!.request).catch(fail(index)));
   const redeliveries = removing.map(({ assignment }) => dueItem(deps, 'redelivery' as const, deps.clock.now().plus(PENDING_GRACE_MS), assignment.value.id));
   await deps.redeliveries.scheduleAll(redeliveries);
 
