@@ -40,14 +40,16 @@ const USERS = Array.from({ length: 20 }, (_, n) => `c0000000-0000-4000-8000-${St
 const HELD_ELSEWHERE = USERS[1]!;
 
 /**
- * Per removal, at most: the target's external-user subject (a governed guest goes through the pipeline) and their
- * claim on the package (read by key); the request's locator (a hundred to a transaction: ids in groups); the end
- * (request, assignment ended, claim released: one transaction); who else gives the group's membership, once the
- * directory changed (the compensation's check: the other granting package's claim, by key); the outcome (request
- * and assignment: one transaction). Shared by the batch: the role scopes, the redelivery items, the events written
- * ahead and appended, the package's assignee pointers, the grant ledger: about one more each.
+ * Per removal (measured 7.9 here): the target's external-user subject (a governed guest goes through the pipeline)
+ * and their claim on the package, read by key (2); the end (request, assignment ended, claim released) and the
+ * outcome (request and assignment), one transaction each (2); who else gives the group's membership, from the
+ * claims of the two packages granting it, by key: before the directory change the other package's (the own claim
+ * is as the end left it), after it both (the compensation's check) (3). Shared by the batch, about one in all: the
+ * request locators (ids in groups: a hundred to a transaction), the redelivery items, the events written ahead,
+ * appended and taken back, the package's assignee pointers, the role scopes, the grant ledger. Without roles (the
+ * benchmark's packages) the last 3 go.
  */
-const TABLE_ROUND_TRIPS_PER_REMOVAL = 7;
+const TABLE_ROUND_TRIPS_PER_REMOVAL = 8;
 
 function seed(): TenantFixture {
   const fixture = loadTenantFixture(demoTenantPath());
@@ -150,7 +152,7 @@ test(`automatic assignments end in bulk in at most ${TABLE_ROUND_TRIPS_PER_REMOV
 
   // Over the bound, the failure shows where the round trips went.
   const perRemoval = roundTrips / rest.length;
-  expect(perRemoval <= TABLE_ROUND_TRIPS_PER_REMOVAL ? perRemoval : { perRemoval, byRoute: proxy.routes() }).toBeLessThanOrEqual(TABLE_ROUND_TRIPS_PER_REMOVAL);
+  expect(perRemoval <= TABLE_ROUND_TRIPS_PER_REMOVAL ? 'within the bound' : JSON.stringify({ perRemoval, byRoute: proxy.routes() })).toBe('within the bound');
   // 18 members removed (not the one holding it elsewhere), 20 to a $batch: nothing else went to Graph.
   expect(graph.roundTrips).toBe(1);
   expect(graph.byRoute['DELETE /v1.0/groups/{id}/members/{id}/$ref']).toBe(rest.length - 1);
@@ -174,23 +176,41 @@ test(`automatic assignments end in bulk in at most ${TABLE_ROUND_TRIPS_PER_REMOV
   for (const ended of rest.slice(0, 2)) await expectEndedOnceWithEvents(auto, ended.assignment);
 }, 180_000);
 
-test('a process stopped right after the first end was written: run again, the rest end, the stopped one is finished by the sweeps, none twice', async () => {
-  const auto = await autoPolicy('Bulk removals, stopped', STOPPED_GROUP);
-  const removals = await assigned(auto, USERS.slice(0, 6));
-  // The end's transaction writes the removal's request (`request|…`) beside the assignment it ends.
-  const endWritten = (row: Row) => String(row.rowKey).startsWith('request|') && row.requestType === 'adminRemove';
-  stopAtWrite('accessGrants', endWritten, 'after');
+/** The end's transaction writes the removal's request (`request|…`, an `adminRemove`) beside the assignment it ends. */
+const endWritten = (row: Row) => String(row.rowKey).startsWith('request|') && String(row.part0).includes('"requestType":"adminRemove"');
+
+test('a process stopped after the events were written ahead but before any end: run again, each ends once, the stale events dropped', async () => {
+  const auto = await autoPolicy('Bulk removals, stopped before', STOPPED_GROUP);
+  const users = USERS.slice(0, 6);
+  const removals = await assigned(auto, users);
+  stopAtWrite('accessGrants', endWritten, 'before');
   // Whatever the stopped process answers (every write after the stop fails), what counts is what it left.
   await removeInBulk(deps, removals).catch(() => undefined);
   jest.restoreAllMocks();
-  const left = await removalsOf(auto, USERS.slice(0, 6));
-  expect(left.length).toBeLessThan(removals.length);
-  expect(await removeInBulk(deps, left)).toEqual(left.map(() => ({ kind: 'removed' })));
+  expect(await removalsOf(auto, users)).toHaveLength(removals.length);
 
-  // The stopped one's directory removal is its redelivery item's (5 minutes on), its events the expiration sweep's.
+  expect(await removeInBulk(deps, await removalsOf(auto, users))).toEqual(removals.map(() => ({ kind: 'removed' })));
+  // The stopped run's events (written ahead for ends it never made) are dropped by the sweep past the settle time.
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  expect(await groupMembers(world.emulator, STOPPED_GROUP)).toEqual(expect.not.arrayContaining(users));
+  for (const { assignment } of removals) await expectEndedOnceWithEvents(auto, assignment);
+}, 180_000);
+
+test('a process stopped right after an end was written: the redelivery item and the sweep finish it, nothing is ended twice', async () => {
+  const auto = await autoPolicy('Bulk removals, stopped after', STOPPED_GROUP);
+  const users = USERS.slice(6, 7);
+  const removals = await assigned(auto, users);
+  stopAtWrite('accessGrants', endWritten, 'after');
+  await removeInBulk(deps, removals).catch(() => undefined);
+  jest.restoreAllMocks();
+  expect(await removalsOf(auto, users)).toEqual([]);
+  expect(await groupMembers(world.emulator, STOPPED_GROUP)).toEqual(expect.arrayContaining(users));
+
+  // Its directory removal is its redelivery item's (5 minutes on), its events the expiration sweep's.
   world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
   await reconcile(deps, { holder: 'test', budgetMs: 60_000 });
   expect(await expirationSweep()).toMatchObject({ failed: 0 });
-  expect(await groupMembers(world.emulator, STOPPED_GROUP)).toEqual(expect.not.arrayContaining(USERS.slice(0, 6)));
+  expect(await groupMembers(world.emulator, STOPPED_GROUP)).toEqual(expect.not.arrayContaining(users));
   for (const { assignment } of removals) await expectEndedOnceWithEvents(auto, assignment);
 }, 180_000);

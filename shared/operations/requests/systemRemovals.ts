@@ -158,7 +158,8 @@ function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: St
   const releases = claim?.value.assignmentId === before.id;
   const events: Array<readonly [AuditEntry, AuditProbe]> = [
     [{ actorId: request.requestorId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request }, shownIn('accessGrants', requestRow, 'present')],
-    [{ actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: before.id, before, after: endedValue }, shownIn('accessGrants', assignment, 'changed')],
+    // Shown by the request, written with the end: a later end of the assignment (this one stopped before it) is not this one's.
+    [{ actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: before.id, before, after: endedValue }, shownIn('accessGrants', requestRow, 'present')],
     [requestEvent('startDelivery', request, delivering), shownIn('accessGrants', requestRow, 'present')],
   ];
   const save = async (): Promise<Ended> => {
