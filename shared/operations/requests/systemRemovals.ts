@@ -24,7 +24,8 @@ export interface Ending {
 }
 
 /**
- * The system's removal of many assignments at once (a batch of the expiration sweep): what `carryOut` of a
+ * The system's removal of many assignments at once (a batch of the expiration sweep; auto-assignment's removals,
+ * removeInBulk.ts, each with its own request): what `carryOut` of a
  * `systemRemove` does for one (systemRequests.ts, fulfilRequest.ts), with each step taken for all of them before
  * the next, so that the directory changes go out as bulk calls (a `$batch` of 20) and writes that share a partition
  * (due items, audit events, the grant ledger, the package assignee index) go in transactions:
