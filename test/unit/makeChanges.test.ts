@@ -5,13 +5,13 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 /** How an auto-assignment run makes what it planned: within its time, users at once, one user's changes in turn. */
 type Outcome = 'assigned' | 'removed' | 'removalsPlanned' | 'unchanged';
 
-/** These plans hold no additions, the only changes that reach storage through deps (assignInBulk). */
+/** These plans hold no additions or removals, the only changes that reach storage through deps (assignInBulk, removeInBulk). */
 const NO_DEPS = {} as EntitlementDeps;
 const later = () => Date.now() + 60_000;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 function planOf(byUser: Record<string, Array<() => Promise<Outcome>>>): ChangePlan {
-  return { usersEvaluated: Object.keys(byUser).length, ruleEvaluations: 3 * Object.keys(byUser).length, additions: [], byUser: new Map(Object.entries(byUser)) };
+  return { usersEvaluated: Object.keys(byUser).length, ruleEvaluations: 3 * Object.keys(byUser).length, additions: [], removals: [], byUser: new Map(Object.entries(byUser)) };
 }
 
 test('each outcome is counted, and the evaluation counts are passed on', async () => {

@@ -21,19 +21,19 @@ export function automaticRequest(deps: EntitlementDeps, auto: AutomaticPolicy, r
   });
 }
 
-/**
- * A user who stopped matching loses the assignment the policy gave them: after the policy's grace period (then
- * checked again, through the due-time index), or at once without one. Answers whether it ended now.
- */
-export async function unassignAutomatically(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): Promise<'ended' | 'planned'> {
+/** The policy's grace period before a user who stopped matching loses its assignment, in milliseconds (0: none). */
+export function gracePeriodMs(auto: AutomaticPolicy): number {
   const grace = auto.policy.automaticRequestSettings?.gracePeriodBeforeAccessRemoval;
-  if (grace && durationMillis(grace) > 0) {
-    const at = deps.clock.now().plus({ milliseconds: durationMillis(grace) });
-    await deps.due.schedule({ kind: 'graceRemoval', dueDateTime: at.toUTC().toISO()!, entityId: assignment.id, detail: auto.policy.id });
-    return 'planned';
-  }
-  await endAutomatically(deps, auto, assignment);
-  return 'ended';
+  return grace ? durationMillis(grace) : 0;
+}
+
+/**
+ * A user who stopped matching loses the assignment the policy gave them after its grace period: checked again then,
+ * through the due-time index (removeAfterGrace). Without one they lose it at once (removeInBulk.ts).
+ */
+export async function planRemovalAfterGrace(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): Promise<void> {
+  const at = deps.clock.now().plus({ milliseconds: gracePeriodMs(auto) });
+  await deps.due.schedule({ kind: 'graceRemoval', dueDateTime: at.toUTC().toISO()!, entityId: assignment.id, detail: auto.policy.id });
 }
 
 /** Ends an assignment through a system-made `adminRemove` request. */

@@ -1,12 +1,14 @@
 import type { ChangedUser } from '../../directory/directoryPort';
 import type { Assignment } from '../../domain/assignments/assignment';
+import type { StoredDocument } from '../../store/documentTable';
 import type { PackageClaim } from '../../store/grantStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { mapConcurrently } from '../../concurrently';
 import { workWithinBudget } from '../lifecycle/workWithinBudget';
 import { subjectsOf, type AutomaticPolicy } from './automaticPolicies';
-import { endAutomatically, heldUnder, unassignAutomatically } from './automaticRequests';
+import { gracePeriodMs, heldUnder, planRemovalAfterGrace } from './automaticRequests';
 import { assignInBulk, type Addition } from './assignInBulk';
+import { removeInBulk, type Removal } from './removeInBulk';
 
 type ChangeOutcome = 'assigned' | 'removed' | 'removalsPlanned' | 'unchanged';
 type Change = () => Promise<ChangeOutcome>;
@@ -18,7 +20,9 @@ export interface ChangePlan {
   ruleEvaluations: number;
   /** Users a policy now gives its package: made in bulk (assignInBulk), before the other changes. */
   additions: Addition[];
-  /** The other changes (removals), by user. */
+  /** Users who lose a policy's package now: ended in bulk (removeInBulk), after the additions. */
+  removals: Removal[];
+  /** The other changes (removals planned after a grace period), by user. */
   byUser: Map<string, Change[]>;
 }
 
@@ -38,12 +42,12 @@ export interface EvaluationCounts {
   errors: string[];
 }
 
-export const emptyPlan = (): ChangePlan => ({ usersEvaluated: 0, ruleEvaluations: 0, additions: [], byUser: new Map() });
+export const emptyPlan = (): ChangePlan => ({ usersEvaluated: 0, ruleEvaluations: 0, additions: [], removals: [], byUser: new Map() });
 
 export function mergePlans(a: ChangePlan, b: ChangePlan): ChangePlan {
   const byUser = new Map(a.byUser);
   for (const [userId, changes] of b.byUser) byUser.set(userId, [...(byUser.get(userId) ?? []), ...changes]);
-  return { usersEvaluated: a.usersEvaluated + b.usersEvaluated, ruleEvaluations: a.ruleEvaluations + b.ruleEvaluations, additions: [...a.additions, ...b.additions], byUser };
+  return { usersEvaluated: a.usersEvaluated + b.usersEvaluated, ruleEvaluations: a.ruleEvaluations + b.ruleEvaluations, additions: [...a.additions, ...b.additions], removals: [...a.removals, ...b.removals], byUser };
 }
 
 /** Who matches each policy among `users`. Pure but for the group memberships the rules ask about. */
@@ -72,7 +76,7 @@ export interface UserIdRange {
  * among them is removed too, as with `all`, and the assignments are read from the range's claims.
  */
 export async function planChanges(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these' | UserIdRange): Promise<ChangePlan> {
-  const plan: ChangePlan = { usersEvaluated: users.length, ruleEvaluations: users.length * policies.length, additions: [], byUser: new Map() };
+  const plan: ChangePlan = { usersEvaluated: users.length, ruleEvaluations: users.length * policies.length, additions: [], removals: [], byUser: new Map() };
   const matching = await matchingUsers(deps, policies, users);
   const holdersOf = await heldAmong(deps, policies, users, scope);
   for (const auto of policies) {
@@ -82,8 +86,11 @@ export async function planChanges(deps: EntitlementDeps, policies: readonly Auto
       if (!assigned.has(userId)) plan.additions.push({ auto, userId });
     }
     if (!auto.policy.automaticRequestSettings?.removeAccessWhenTargetLeavesAllowedTargets) continue;
+    const graceful = gracePeriodMs(auto) > 0;
     for (const [userId, assignment] of assigned) {
-      if (!matched.has(userId)) addChange(plan, userId, async () => ((await unassignAutomatically(deps, auto, assignment)) === 'ended' ? 'removed' : 'removalsPlanned'));
+      if (matched.has(userId)) continue;
+      if (!graceful) plan.removals.push({ auto, userId, assignment });
+      else addChange(plan, userId, async () => (await planRemovalAfterGrace(deps, auto, assignment.value), 'removalsPlanned'));
     }
   }
   return plan;
@@ -94,12 +101,7 @@ export async function planDeletedUsers(deps: EntitlementDeps, policies: readonly
   const plan = emptyPlan();
   const claims = await claimsOfUsers(deps, userIds);
   for (const auto of policies) {
-    for (const [userId, assignment] of await assignmentsOfUsers(deps, auto, claims)) {
-      addChange(plan, userId, async () => {
-        await endAutomatically(deps, auto, assignment);
-        return 'removed';
-      });
-    }
+    for (const [userId, assignment] of await assignmentsOfUsers(deps, auto, claims)) plan.removals.push({ auto, userId, assignment });
   }
   return plan;
 }
@@ -112,20 +114,24 @@ export interface MadeChanges {
 
 /** Additions made in one bulk write: enough to fill its transactions, few enough to stop soon at the deadline. */
 const ADDITIONS_PER_BULK = 1_000;
+/** Removals made in one bulk write: each costs a few times an addition, so fewer to a write. */
+const REMOVALS_PER_BULK = 250;
 const MAX_REPORTED_ERRORS = 5;
 
 /**
  * Makes the planned changes until `deadline` (epoch milliseconds): first the additions, in bulk (assignInBulk: about
- * one Table round trip each), then the other changes, several users at once. One user's other changes are made one
- * after another, after their additions: removing a role while another of their packages is being given it would
- * race. `beforeEach` runs before each bulk write and each user's changes: a sweep's lease check, whose failure
- * stops the changes.
+ * one Table round trip each), then the removals, in bulk (removeInBulk), then the other changes, several users at
+ * once. Removals come after all additions: removing a role while another of the user's packages is being given it
+ * would race. `beforeEach` runs before each bulk write (and each step of a removal's) and each user's changes: a
+ * sweep's lease check, whose failure stops the changes.
  */
 export async function makeChanges(deps: EntitlementDeps, plan: ChangePlan, deadline: number, beforeEach: () => Promise<void> = async () => undefined): Promise<MadeChanges> {
   const outcomes: Record<ChangeOutcome, number> = { assigned: 0, removed: 0, removalsPlanned: 0, unchanged: 0 };
-  const bulk = await makeAdditions(deps, plan.additions, deadline, beforeEach);
-  outcomes.assigned = bulk.assigned;
-  let failed = bulk.failed.length;
+  const bulk = await inBulk(plan.additions, ADDITIONS_PER_BULK, deadline, beforeEach, (batch) => assignInBulk(deps, batch));
+  const ended = await inBulk(plan.removals, REMOVALS_PER_BULK, deadline, beforeEach, (batch) => removeInBulk(deps, batch, beforeEach));
+  outcomes.assigned = bulk.made;
+  outcomes.removed = ended.made;
+  let failed = bulk.failed.length + ended.failed.length;
   const work = await workWithinBudget(
     [...plan.byUser],
     deadline,
@@ -150,32 +156,38 @@ export async function makeChanges(deps: EntitlementDeps, plan: ChangePlan, deadl
     assigned: outcomes.assigned,
     removed: outcomes.removed,
     removalsPlanned: outcomes.removalsPlanned,
-    remaining: bulk.remaining.length + work.remaining.reduce((sum, [, changes]) => sum + changes.length, 0),
+    remaining: bulk.remaining.length + ended.remaining.length + work.remaining.reduce((sum, [, changes]) => sum + changes.length, 0),
     failed,
-    errors: [...bulk.errors, ...work.errors].slice(0, MAX_REPORTED_ERRORS),
+    errors: [...bulk.errors, ...ended.errors, ...work.errors].slice(0, MAX_REPORTED_ERRORS),
   };
-  const unfinished = [...bulk.failed, ...bulk.remaining].map((a) => a.userId);
+  const unfinished = [...bulk.failed, ...bulk.remaining, ...ended.failed, ...ended.remaining].map((a) => a.userId);
   return { counts, unfinishedUserIds: [...new Set([...unfinished, ...[...work.failed, ...work.remaining].map(([userId]) => userId)])] };
 }
 
-/** The additions, a bulk write at a time until the deadline; what fails or is not reached is left for the next run. */
-async function makeAdditions(deps: EntitlementDeps, additions: readonly Addition[], deadline: number, beforeEach: () => Promise<void>) {
-  const made = { assigned: 0, failed: [] as Addition[], remaining: [] as Addition[], errors: [] as string[] };
-  for (let from = 0; from < additions.length; from += ADDITIONS_PER_BULK) {
-    const batch = additions.slice(from, from + ADDITIONS_PER_BULK);
+/** Changes made a bulk write at a time until the deadline (assignInBulk, removeInBulk); what fails or is not reached is left for the next run. */
+async function inBulk<C extends { userId: string }>(
+  changes: readonly C[],
+  perBulk: number,
+  deadline: number,
+  beforeEach: () => Promise<void>,
+  write: (batch: C[]) => Promise<Array<{ kind: string; error?: unknown }>>,
+) {
+  const made = { made: 0, failed: [] as C[], remaining: [] as C[], errors: [] as string[] };
+  for (let from = 0; from < changes.length; from += perBulk) {
+    const batch = changes.slice(from, from + perBulk);
     if (Date.now() > deadline) {
-      made.remaining.push(...additions.slice(from));
+      made.remaining.push(...changes.slice(from));
       break;
     }
     await beforeEach();
     let outcomes;
     try {
-      outcomes = await assignInBulk(deps, batch);
+      outcomes = await write(batch);
     } catch (error) {
       outcomes = batch.map(() => ({ kind: 'failed' as const, error }));
     }
     outcomes.forEach((outcome, i) => {
-      if (outcome.kind === 'assigned') made.assigned++;
+      if (outcome.kind === 'assigned' || outcome.kind === 'removed') made.made++;
       if (outcome.kind !== 'failed') return;
       made.failed.push(batch[i]!);
       const reason = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
@@ -191,7 +203,7 @@ function addChange(plan: ChangePlan, userId: string, change: Change): void {
   else plan.byUser.set(userId, [change]);
 }
 
-type HeldAssignments = (auto: AutomaticPolicy) => Promise<Map<string, Assignment>>;
+type HeldAssignments = (auto: AutomaticPolicy) => Promise<Map<string, StoredDocument<Assignment>>>;
 
 /**
  * How to find, policy by policy, the assignments it made that the users hold. For a few changed users, from each
@@ -212,16 +224,20 @@ async function heldAmong(deps: EntitlementDeps, policies: readonly AutomaticPoli
 }
 
 /** The assignments a policy made that still hold, by target. */
-export async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy): Promise<Map<string, Assignment>> {
-  const assignments = (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId)).map((d) => d.value);
-  return new Map(assignments.filter((a) => heldUnder(auto, a)).map((a) => [a.targetId.toLowerCase(), a]));
+export async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy): Promise<Map<string, StoredDocument<Assignment>>> {
+  return heldBy(auto, await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId));
 }
 
 /** The same, for some users only, through the package's assignee index: their assignments are read by key. */
-async function assigneesAmong(deps: EntitlementDeps, auto: AutomaticPolicy, userIds: ReadonlySet<string>): Promise<Map<string, Assignment>> {
+async function assigneesAmong(deps: EntitlementDeps, auto: AutomaticPolicy, userIds: ReadonlySet<string>): Promise<Map<string, StoredDocument<Assignment>>> {
   const pointers = (await deps.grants.assigneePointers(auto.policy.accessPackageId)).filter((p) => userIds.has(p.targetId.toLowerCase()));
-  const assignments = await mapConcurrently(pointers, async (p) => (await deps.grants.assignmentOf(p.targetId, p.id))?.value);
-  return new Map(assignments.filter((a) => heldUnder(auto, a)).map((a) => [a.targetId.toLowerCase(), a]));
+  return heldBy(auto, await mapConcurrently(pointers, (p) => deps.grants.assignmentOf(p.targetId, p.id)));
+}
+
+/** Those of `assignments` the policy made that still hold, by target. */
+function heldBy(auto: AutomaticPolicy, assignments: ReadonlyArray<StoredDocument<Assignment> | undefined>): Map<string, StoredDocument<Assignment>> {
+  const held = assignments.filter((a): a is StoredDocument<Assignment> => a !== undefined && heldUnder(auto, a.value));
+  return new Map(held.map((a) => [a.value.targetId.toLowerCase(), a]));
 }
 
 /** Each user's claims, by package: one partition read per user, whatever the number of policies. */
@@ -247,17 +263,17 @@ async function claimsInRange(deps: EntitlementDeps, range: UserIdRange): Promise
 }
 
 /** The same, for some users only: a user's claim on the package leads to their assignment. */
-async function assignmentsOfUsers(deps: EntitlementDeps, auto: AutomaticPolicy, claims: Map<string, Map<string, PackageClaim>>): Promise<Map<string, Assignment>> {
+async function assignmentsOfUsers(deps: EntitlementDeps, auto: AutomaticPolicy, claims: Map<string, Map<string, PackageClaim>>): Promise<Map<string, StoredDocument<Assignment>>> {
   const packageId = auto.policy.accessPackageId.toLowerCase();
   const claimed = [...claims].flatMap(([userId, own]) => {
     const assignmentId = own.get(packageId)?.assignmentId;
     return assignmentId ? [{ userId, assignmentId }] : [];
   });
-  const assignments = await mapConcurrently(claimed, async ({ userId, assignmentId }) => (await deps.grants.assignmentOf(userId, assignmentId))?.value);
-  const held = new Map<string, Assignment>();
+  const assignments = await mapConcurrently(claimed, ({ userId, assignmentId }) => deps.grants.assignmentOf(userId, assignmentId));
+  const held = new Map<string, StoredDocument<Assignment>>();
   claimed.forEach(({ userId }, i) => {
     const assignment = assignments[i];
-    if (heldUnder(auto, assignment)) held.set(userId, assignment);
+    if (assignment && heldUnder(auto, assignment.value)) held.set(userId, assignment);
   });
   return held;
 }

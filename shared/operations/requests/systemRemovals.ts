@@ -6,6 +6,7 @@ import type { AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
 import type { StoredDocument } from '../../store/documentTable';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import { GrantStore, type PackageClaim } from '../../store/grantStore';
+import { locatorGroupOf } from '../../store/groupedIds';
 import { afterOutcomes, changeDirectory, withOutcomes, type ApplyOptions } from '../assignments/applyOperations';
 import { claimedGrants, claimKeyOf, packagesGranting } from '../assignments/claimedGrants';
 import { shownIn, AUDIT_SETTLE_MINUTES, changeShows } from '../audit/auditedChange';
@@ -18,10 +19,13 @@ import { inState, requestEvent } from './requestWrites';
 export interface Ending {
   assignment: StoredDocument<Assignment>;
   claim: StoredDocument<PackageClaim> | undefined;
+  /** The request that ends it, when not the system's own `systemRemove` (an auto-assignment's `adminRemove`). */
+  request?: AssignmentRequest;
 }
 
 /**
- * The system's removal of many assignments at once (a batch of the expiration sweep): what `carryOut` of a
+ * The system's removal of many assignments at once (a batch of the expiration sweep; auto-assignment's removals,
+ * removeInBulk.ts, each with its own request): what `carryOut` of a
  * `systemRemove` does for one (systemRequests.ts, fulfilRequest.ts), with each step taken for all of them before
  * the next, so that the directory changes go out as bulk calls (a `$batch` of 20) and writes that share a partition
  * (due items, audit events, the grant ledger, the package assignee index) go in transactions:
@@ -51,9 +55,13 @@ export async function carryOutRemovals(
   const written: WriteAhead[] = [];
 
   // 1. Pointers and redelivery items, before what they find and repair.
-  const removing = endings.map(({ assignment }) => ({ request: systemRemovalOf(deps, assignment.value, justification), assignment }));
+  const removing = endings.map(({ assignment, request }) => ({ request: request ?? systemRemovalOf(deps, assignment.value, justification), assignment }));
   await hold();
-  await mapConcurrently([...removing.keys()], (index) => deps.grants.indexRequest(removing[index]!.request).catch(fail(index)));
+  // Requests whose ids share a group (groupedIds.ts) share their locators' partition: a hundred to a transaction.
+  const grouped = (index: number) => locatorGroupOf(removing[index]!.request.id) !== undefined;
+  const indexes = [...removing.keys()];
+  await deps.grants.indexInBulk(indexes.filter(grouped).map((index) => removing[index]!.request), []).catch((error: unknown) => indexes.filter(grouped).forEach((index) => fail(index)(error)));
+  await mapConcurrently(indexes.filter((index) => !grouped(index)), (index) => deps.grants.indexRequest(removing[index]!.request).catch(fail(index)));
   const redeliveries = removing.map(({ assignment }) => dueItem(deps, 'redelivery' as const, deps.clock.now().plus(PENDING_GRACE_MS), assignment.value.id));
   await deps.redeliveries.scheduleAll(redeliveries);
 
@@ -151,7 +159,8 @@ function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: St
   const releases = claim?.value.assignmentId === before.id;
   const events: Array<readonly [AuditEntry, AuditProbe]> = [
     [{ actorId: request.requestorId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request }, shownIn('accessGrants', requestRow, 'present')],
-    [{ actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: before.id, before, after: endedValue }, shownIn('accessGrants', assignment, 'changed')],
+    // Shown by the request, written with the end: a later end of the assignment (this one stopped before it) is not this one's.
+    [{ actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: before.id, before, after: endedValue }, shownIn('accessGrants', requestRow, 'present')],
     [requestEvent('startDelivery', request, delivering), shownIn('accessGrants', requestRow, 'present')],
   ];
   const save = async (): Promise<Ended> => {
