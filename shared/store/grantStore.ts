@@ -143,6 +143,17 @@ export class GrantStore {
     return this.requests.page({ ...listedBy('request', where), pageSize, continuationToken });
   }
 
+  /**
+   * A page of one package's active assignments read from their own rows, by the package and state columns stored
+   * beside each: one query a page and no read per row. The storage goes over every target's assignment rows on the
+   * way, so this pays where the package holds many of them (the package report's large case, packageAssignments.ts);
+   * every assignment row has carried both columns since it was first written.
+   */
+  pageActiveAssignmentsOfPackage(packageId: string, pageSize: number, continuationToken?: string) {
+    const active = allOf(rowKeysUnder('assignment'), filter`accessPackageId eq ${packageId}`, filter`state ne ${'expired'}`)!;
+    return this.assignments.page({ filter: active, pageSize, continuationToken });
+  }
+
   /** Who holds the package (pointers to their assignments), from its assignee index: one partition query. */
   assigneePointers(packageId: string): Promise<GrantPointer[]> {
     return this.#pointers('packageAssignee', packageId);
