@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TableServiceClient } from '@azure/data-tables';
+import { mapConcurrently } from '../../shared/concurrently';
 import { clientPrincipal } from '../support/graphCaller';
 import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
@@ -289,11 +290,13 @@ async function activeAssignment(packageId: string, targetId: string): Promise<st
 async function catalogLikeThis(): Promise<Ids> {
   const catalog = (await asAdmin('POST', `${EM}/catalogs`, { displayName: 'Matrix: to delete', state: 'published' })).id as string;
   const scope = catalogScope(catalog);
-  await assignRole(ADELE, CATALOG_READER, scope);
-  await assignRole(PRADEEP, CATALOG_OWNER, scope);
-  await assignRole(LEE, ACCESS_PACKAGE_MANAGER, scope);
-  await assignRole(GRADY, ASSIGNMENT_MANAGER, scope);
-  await assignRole(TRAVEL_APP, CATALOG_OWNER, scope);
+  await Promise.all([
+    assignRole(ADELE, CATALOG_READER, scope),
+    assignRole(PRADEEP, CATALOG_OWNER, scope),
+    assignRole(LEE, ACCESS_PACKAGE_MANAGER, scope),
+    assignRole(GRADY, ASSIGNMENT_MANAGER, scope),
+    assignRole(TRAVEL_APP, CATALOG_OWNER, scope),
+  ]);
   return { catalog };
 }
 
@@ -750,53 +753,70 @@ beforeAll(async () => {
   prefix = `z${randomBytes(4).toString('hex')}`;
   host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
 
-  const thisCatalog = (await asAdmin('POST', `${EM}/catalogs`, { displayName: 'Matrix: this', state: 'published' })).id as string;
-  const otherCatalog = (await asAdmin('POST', `${EM}/catalogs`, { displayName: 'Matrix: other', state: 'published' })).id as string;
+  // What does not depend on each other is made at once.
+  const publishedCatalog = async (displayName: string) => (await asAdmin('POST', `${EM}/catalogs`, { displayName, state: 'published' })).id as string;
+  const [thisCatalog, otherCatalog] = await Promise.all([publishedCatalog('Matrix: this'), publishedCatalog('Matrix: other')]);
   Object.assign(f, { thisCatalog, otherCatalog });
-  for (const group of [FALCON_GROUP, VPN_GROUP]) await asAdmin('POST', `${EM}/resourceRequests`, resourceRequest('adminAdd', thisCatalog, group));
-
   const thisScope = catalogScope(thisCatalog);
-  f.readerRoleAssignment = (await assignRole(ADELE, CATALOG_READER, thisScope)).id;
-  await assignRole(PRADEEP, CATALOG_OWNER, thisScope);
-  await assignRole(PATTI, CATALOG_OWNER, catalogScope(otherCatalog));
-  await assignRole(LEE, ACCESS_PACKAGE_MANAGER, thisScope);
-  await assignRole(GRADY, ASSIGNMENT_MANAGER, thisScope);
-  await assignRole(CHRISTIE, CATALOG_CREATOR, '/');
-  // The catalog creator owns what she creates (as after the POST catalogs row): the report rows expect her to read its reports.
-  await send('catalogCreator', 'POST', `${EM}/catalogs`, { displayName: "Matrix: the creator's own" });
-  await assignRole(TRAVEL_APP, CATALOG_OWNER, thisScope);
+  const [readerRole] = await Promise.all([
+    assignRole(ADELE, CATALOG_READER, thisScope),
+    assignRole(PRADEEP, CATALOG_OWNER, thisScope),
+    assignRole(PATTI, CATALOG_OWNER, catalogScope(otherCatalog)),
+    assignRole(LEE, ACCESS_PACKAGE_MANAGER, thisScope),
+    assignRole(GRADY, ASSIGNMENT_MANAGER, thisScope),
+    assignRole(CHRISTIE, CATALOG_CREATOR, '/'),
+    assignRole(TRAVEL_APP, CATALOG_OWNER, thisScope),
+    ...[FALCON_GROUP, VPN_GROUP].map((group) => asAdmin('POST', `${EM}/resourceRequests`, resourceRequest('adminAdd', thisCatalog, group))),
+  ]);
+  f.readerRoleAssignment = readerRole.id;
 
-  // The package of the matrix: a role, and a policy the requestor may use and the approver decides.
-  const main = await selfServicePackage(thisCatalog, 'Matrix: main');
-  await asAdmin('POST', `${EM}/accessPackages/${main.packageId}/resourceRoleScopes`, falconMember);
-  Object.assign(f, { mainPackage: main.packageId, mainPolicy: main.policyId });
-  // The same policy on packages whose requests the rows consume, so that each row has its own.
-  f.userAddPackage = (await selfServicePackage(thisCatalog, 'Matrix: userAdd')).packageId;
-  f.cancelPackage = (await selfServicePackage(thisCatalog, 'Matrix: cancel')).packageId;
-  f.deletePackage = (await selfServicePackage(thisCatalog, 'Matrix: delete request')).packageId;
-  f.decidePackage = (await selfServicePackage(thisCatalog, 'Matrix: decide')).packageId;
+  const [main, userAdd, cancel, deleted, decide, directPackage, sparePackage, referencedPackage, otherPackage, organization] = await Promise.all([
+    // The package of the matrix: a role, and a policy the requestor may use and the approver decides.
+    selfServicePackage(thisCatalog, 'Matrix: main'),
+    // The same policy on packages whose requests the rows consume, so that each row has its own.
+    selfServicePackage(thisCatalog, 'Matrix: userAdd'),
+    selfServicePackage(thisCatalog, 'Matrix: cancel'),
+    selfServicePackage(thisCatalog, 'Matrix: delete request'),
+    selfServicePackage(thisCatalog, 'Matrix: decide'),
+    newPackage(thisCatalog, 'Matrix: direct'),
+    newPackage(thisCatalog, 'Matrix: spare'),
+    newPackage(thisCatalog, 'Matrix: referenced'),
+    newPackage(otherCatalog, 'Matrix: in the other catalog'),
+    newOrganization(),
+    // The catalog creator owns what she creates (as after the POST catalogs row): the report rows expect her to read its reports.
+    send('catalogCreator', 'POST', `${EM}/catalogs`, { displayName: "Matrix: the creator's own" }),
+  ]);
+  Object.assign(f, { mainPackage: main.packageId, mainPolicy: main.policyId, userAddPackage: userAdd.packageId, cancelPackage: cancel.packageId });
+  Object.assign(f, { deletePackage: deleted.packageId, decidePackage: decide.packageId, directPackage, sparePackage, referencedPackage, otherPackage, organization });
   // Direct assignment, granting the role too.
-  const directPackage = await newPackage(thisCatalog, 'Matrix: direct');
-  await asAdmin('POST', `${EM}/accessPackages/${directPackage}/resourceRoleScopes`, falconMember);
-  f.directPackage = directPackage;
-  f.directPolicy = (await asAdmin('POST', `${EM}/assignmentPolicies`, adminOnlyPolicy(directPackage))).id;
-  const sparePackage = await newPackage(thisCatalog, 'Matrix: spare');
-  f.sparePackage = sparePackage;
-  f.sparePolicy = (await asAdmin('POST', `${EM}/assignmentPolicies`, adminOnlyPolicy(sparePackage))).id;
-  f.referencedPackage = await newPackage(thisCatalog, 'Matrix: referenced');
-  f.otherPackage = await newPackage(otherCatalog, 'Matrix: in the other catalog');
-  f.organization = await newOrganization();
+  const [, , directPolicy, sparePolicy] = await Promise.all([
+    asAdmin('POST', `${EM}/accessPackages/${main.packageId}/resourceRoleScopes`, falconMember),
+    asAdmin('POST', `${EM}/accessPackages/${directPackage}/resourceRoleScopes`, falconMember),
+    asAdmin('POST', `${EM}/assignmentPolicies`, adminOnlyPolicy(directPackage)),
+    asAdmin('POST', `${EM}/assignmentPolicies`, adminOnlyPolicy(sparePackage)),
+  ]);
+  Object.assign(f, { directPolicy: directPolicy.id, sparePolicy: sparePolicy.id });
 
-  const pendingRequest = await requestorAsks(main.packageId);
-  Object.assign(f, { pendingRequest, pendingStage: await stageOf(pendingRequest) });
-  await adminAdd(HANNAH);
-  f.requestorAssignment = await activeAssignment(directPackage, HANNAH);
   const updated = nextTarget();
-  await adminAdd(updated);
-  f.updatedAssignment = await activeAssignment(directPackage, updated);
-  // The catalog creator's own catalog (it becomes its owner), made here so no row depends on an earlier one's.
-  const made = await send('catalogCreator', 'POST', `${EM}/catalogs`, { displayName: "Matrix: the creator's" });
-  if (made.status !== 201) throw new Error(`Set-up: the catalog creator could not create a catalog: ${made.status} ${made.text}`);
+  await Promise.all([
+    (async () => {
+      const pendingRequest = await requestorAsks(main.packageId);
+      Object.assign(f, { pendingRequest, pendingStage: await stageOf(pendingRequest) });
+    })(),
+    (async () => {
+      await adminAdd(HANNAH);
+      f.requestorAssignment = await activeAssignment(directPackage, HANNAH);
+    })(),
+    (async () => {
+      await adminAdd(updated);
+      f.updatedAssignment = await activeAssignment(directPackage, updated);
+    })(),
+    (async () => {
+      // The catalog creator's own catalog (it becomes its owner), made here so no row depends on an earlier one's.
+      const made = await send('catalogCreator', 'POST', `${EM}/catalogs`, { displayName: "Matrix: the creator's" });
+      if (made.status !== 201) throw new Error(`Set-up: the catalog creator could not create a catalog: ${made.status} ${made.text}`);
+    })(),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -831,32 +851,69 @@ describe('lists hold only what the caller may read', () => {
 });
 
 describe('every route × every kind of caller', () => {
-  const targets = new Map<Row, Ids>();
-  const targetOf = async (row: Row): Promise<Ids> => {
-    if (!row.target) return {};
-    let target = targets.get(row);
-    if (!target) {
-      target = await row.target();
-      targets.set(row, target);
+  const expectedOf = (row: Row, kind: Kind): number =>
+    row.allowed.includes(kind) ? row.ok : kind === 'anonymous' ? 401 : row.notFoundFor?.includes(kind) ? 404 : 403;
+  const isRefusal = (status: number) => status === 401 || status === 403 || status === 404;
+
+  interface RowOutcome {
+    answers: Map<Kind, { status: number; text: string }>;
+    /** Storage before and after the row's refused writes, made together with nothing else running. */
+    refusedWrites?: { before: string; after: string };
+  }
+
+  /**
+   * A row's calls, made when its first case runs (rows run one after another, in order). The refused writes go at
+   * once between one snapshot before and one after: any of them writing makes every one of the row's refused cases
+   * fail. The allowed writes follow one by one, each on a target of its own when the last one consumed it; reads go
+   * at once.
+   */
+  async function runRow(row: Row): Promise<RowOutcome> {
+    let target = row.target ? await row.target() : {};
+    const answers = new Map<Kind, { status: number; text: string }>();
+    const call = async (kind: Kind) => {
+      const answer = await send(kind, row.method, row.path(target), row.body?.(target));
+      answers.set(kind, answer);
+      return answer;
+    };
+    if (row.method === 'GET') {
+      await mapConcurrently(KINDS, call);
+      return { answers };
     }
-    return target;
+    const refused = KINDS.filter((kind) => isRefusal(expectedOf(row, kind)));
+    const before = await storageSnapshot(prefix);
+    const refusedAnswers = await mapConcurrently(refused, call);
+    const after = await storageSnapshot(prefix);
+    let consumed = row.consumes === true && refusedAnswers.some((answer) => answer.status < 300);
+    for (const kind of KINDS.filter((k) => !refused.includes(k))) {
+      if (consumed && row.target) target = await row.target();
+      const { status } = await call(kind);
+      consumed = row.consumes === true && status < 300;
+    }
+    return { answers, refusedWrites: { before, after } };
+  }
+
+  const outcomes = new Map<Row, Promise<RowOutcome>>();
+  const outcomeOf = (row: Row): Promise<RowOutcome> => {
+    let outcome = outcomes.get(row);
+    if (!outcome) {
+      outcome = runRow(row);
+      outcomes.set(row, outcome);
+    }
+    return outcome;
   };
 
   const cases = ROWS.flatMap((row) =>
     KINDS.map((kind) => {
-      const expected = row.allowed.includes(kind) ? row.ok : kind === 'anonymous' ? 401 : row.notFoundFor?.includes(kind) ? 404 : 403;
+      const expected = expectedOf(row, kind);
       return [`${row.name} as ${kind} → ${expected}`, kind, expected, row] as const;
     }),
   );
 
   it.each(cases)('%s', async (_title, kind, expected, row) => {
-    const target = await targetOf(row);
-    const refusedWrite = row.method !== 'GET' && (expected === 401 || expected === 403 || expected === 404);
-    const before = refusedWrite ? await storageSnapshot(prefix) : undefined;
-    const { status, text } = await send(kind, row.method, row.path(target), row.body?.(target));
-    if (status < 300 && row.consumes) targets.delete(row);
+    const { answers, refusedWrites } = await outcomeOf(row);
+    const { status, text } = answers.get(kind)!;
     expect({ status, body: text.slice(0, 400) }).toMatchObject({ status: expected });
     if (status >= 400) expect(JSON.parse(text)).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
-    if (before !== undefined) expect(await storageSnapshot(prefix)).toBe(before);
+    if (row.method !== 'GET' && isRefusal(expected)) expect(refusedWrites!.after).toBe(refusedWrites!.before);
   });
 });

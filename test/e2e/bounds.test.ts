@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TableServiceClient } from '@azure/data-tables';
 import { ACCESS_PACKAGE_MANAGER, CATALOG_OWNER, CATALOG_READER, catalogScope } from '../../shared/auth/entitlementRoles';
+import { mapConcurrently } from '../../shared/concurrently';
 import { EntitlementStore } from '../../shared/store/entitlementStore';
 import { tableKey } from '../../shared/store/tableKeys';
 import { Tables } from '../../shared/store/tables';
@@ -32,6 +33,7 @@ let host: RunningHost;
 let prefix: string;
 let store: EntitlementStore;
 const f: Record<string, string> = {};
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 interface Answer {
   status: number;
@@ -124,29 +126,29 @@ describe('incompatibility links across catalogs', () => {
 describe('incompatibilities per package are capped', () => {
   it('a package with 100 incompatibilities refuses another with 400 naming the cap, and stores nothing', async () => {
     const packageId = await newPackage(f.catalogA!, 'Bounds: full of incompatibilities');
-    for (let i = 0; i < 100; i++) {
+    await mapConcurrently(range(100), async () => {
       const otherId = randomUUID();
       await store.incompatibilities.insert(tableKey(packageId), tableKey('group', otherId), { packageId, kind: 'group', otherId });
-    }
+    });
     const refused = await refusedWith(400, () => call(PRADEEP, 'POST', `${EM}/accessPackages/${packageId}/incompatibleGroups/$ref`, groupRef(LEGAL_GROUP)));
     expect(refused.body.error.message).toContain('100 incompatibilities');
   });
 
   it('a package marked incompatible by 100 others refuses another link to it', async () => {
     const packageId = await newPackage(f.catalogA!, 'Bounds: marked by many');
-    for (let i = 0; i < 100; i++) {
+    await mapConcurrently(range(100), async () => {
       const otherId = randomUUID();
       await store.incompatibilities.insert(tableKey('incompatibleWith', packageId), tableKey(otherId), { packageId: otherId, kind: 'accessPackage', otherId: packageId });
-    }
+    });
     await refusedWith(400, () => call(PRADEEP, 'POST', `${EM}/accessPackages/${f.packageA}/incompatibleAccessPackages/$ref`, packageRef(packageId)));
   });
 
   it('$expand of incompatible groups reads no more links than it shows, even where more were stored before the cap', async () => {
     const packageId = await newPackage(f.catalogA!, 'Bounds: legacy links');
-    for (let i = 0; i < 150; i++) {
+    await mapConcurrently(range(150), async () => {
       const otherId = randomUUID();
       await store.incompatibilities.insert(tableKey(packageId), tableKey('group', otherId), { packageId, kind: 'group', otherId });
-    }
+    });
     await emulatorCall('DELETE', '/_emulator/requests');
     const expanded = await call(PRADEEP, 'GET', `${EM}/accessPackages/${packageId}?$expand=incompatibleGroups`);
     expect(expanded.status).toBe(200);
