@@ -147,7 +147,7 @@ async function deliveredGuest(requestId: string, email: string): Promise<GraphUs
 
 describe('adminAdd by email', () => {
   it('invites a guest (no invitation mail), puts them in the group as governed; the end blocks them at once and externalUserSweep deletes them after the duration', async () => {
-    await setLifecycle('blockSignInAndDelete', 'PT2S');
+    await setLifecycle('blockSignInAndDelete', 'PT3S');
     const email = `nina.${prefix}@partner.example`;
     await emulatorCall('DELETE', '/_emulator/outbox');
 
@@ -165,7 +165,7 @@ describe('adminAdd by email', () => {
     expect(await pendingFor(guest.id)).toBeUndefined();
 
     await removeAssignment(assignment!.id);
-    // At once, while the two seconds before the deletion run.
+    // At once, while the three seconds before the deletion run.
     await runSweep('externalUserSweep');
     expect(await userById(guest.id)).toBeDefined(); // not yet due
 

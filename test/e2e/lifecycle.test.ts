@@ -75,12 +75,12 @@ const stageApprovals = (approvers: Record<string, unknown>) => ({
 describe('expirationSweep', () => {
   it('removes an assignment that ends in seconds from its group, keeps a role held through a second package, and says so', async () => {
     const [shortLived, lasting] = await Promise.all([
-      packageWith('Three seconds', { allowedTargetScope: 'notSpecified', expiration: { type: 'afterDuration', duration: 'PT3S' } }),
+      packageWith('Four seconds', { allowedTargetScope: 'notSpecified', expiration: { type: 'afterDuration', duration: 'PT4S' } }),
       packageWith('Lasting', { allowedTargetScope: 'notSpecified', expiration: { type: 'noExpiration' } }),
     ]);
     await adminAdd(HANNAH, lasting);
     await adminAdd(HANNAH, shortLived);
-    // Owen's last: the sweep just after checks that his three seconds have not yet run out.
+    // Owen's last: the sweep just after checks that his four seconds have not yet run out.
     await adminAdd(OWEN, shortLived);
     expect(await memberIds(FALCON_GROUP)).toEqual(expect.arrayContaining([OWEN, HANNAH]));
 
@@ -96,7 +96,7 @@ describe('expirationSweep', () => {
     const removals = (await admin.api(`${EM}/assignmentRequests`).filter("requestType eq 'systemRemove'").get()).value;
     expect(removals).toHaveLength(2);
     expect(removals.every((r: { state: string }) => r.state === 'delivered')).toBe(true);
-    expect((await outbox()).map((m) => m.subject)).toContain('Access ended: Three seconds');
+    expect((await outbox()).map((m) => m.subject)).toContain('Access ended: Four seconds');
 
     // A second run finds nothing left to do.
     await runSweep('expirationSweep');
@@ -143,7 +143,7 @@ describe('expirationSweep', () => {
       requestorSettings: { enableTargetsToSelfAddAccess: true, allowCustomAssignmentSchedule: true },
       expiration: { type: 'afterDuration', duration: 'P1D' },
     });
-    const startDateTime = new Date(Date.now() + 3_000).toISOString();
+    const startDateTime = new Date(Date.now() + 4_000).toISOString();
     const { id } = await as(CHRISTIE).api(`${EM}/assignmentRequests`).post({ requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId }, schedule: { startDateTime } });
     expect(await requestOf(id)).toMatchObject({ state: 'scheduled' });
     await runSweep('expirationSweep');
