@@ -156,7 +156,7 @@ describe('governing access for users outside the organization (the seed scenario
       // The administrator connects Fabrikam, with an internal and an external sponsor.
       const fabrikam = await connectFabrikam();
       expect((await asAdmin('GET', `${EM}/connectedOrganizations/${fabrikam.id}/externalSponsors`)).value).toEqual([expect.objectContaining({ id: BEN_GUEST })]);
-      await asAdmin('PATCH', `${EM}/settings`, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'PT1S' });
+      await asAdmin('PATCH', `${EM}/settings`, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'PT3S' });
 
       // A package for Fabrikam's users, approved by Fabrikam's external sponsors, for a day at most.
       const catalogId = await catalogWithFalcon('Partners');
@@ -210,7 +210,7 @@ describe('governing access for users outside the organization (the seed scenario
       const asRosaGuest = clientPrincipal(guest.id, TENANT);
       expect((await ok(asRosaGuest, 'GET', `${EM}/assignments/filterByCurrentUser(on='target')`)).value.map((a: { id: string }) => a.id)).toEqual([mine.value[0].id]);
 
-      // Her period ends: the guest leaves the group and is blocked at once, then deleted after PT1S.
+      // Her period ends: the guest leaves the group and is blocked at once, then deleted after PT3S.
       const herState = async () => (await ok(asRosa, 'GET', `${EM}/assignments/filterByCurrentUser(on='target')`)).value[0].state;
       expect(await waitUntil(async () => (await runSweep('expirationSweep'), (await herState()) === 'expired'), 15_000)).toBe(true);
       expect(await groupMembers(FALCON_GROUP)).not.toContain(guest.id);

@@ -143,7 +143,7 @@ describe('expirationSweep', () => {
       requestorSettings: { enableTargetsToSelfAddAccess: true, allowCustomAssignmentSchedule: true },
       expiration: { type: 'afterDuration', duration: 'P1D' },
     });
-    const startDateTime = new Date(Date.now() + 4_000).toISOString();
+    const startDateTime = new Date(Date.now() + 8_000).toISOString();
     const { id } = await as(CHRISTIE).api(`${EM}/assignmentRequests`).post({ requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId }, schedule: { startDateTime } });
     expect(await requestOf(id)).toMatchObject({ state: 'scheduled' });
     await runSweep('expirationSweep');
