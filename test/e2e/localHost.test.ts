@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
 import { ACCOUNT, ACCOUNT_KEY } from '../../tools/azurite/embeddedAzurite';
 import { testStorageConnectionString } from '../support/testStorage';
-import { embeddedTablePort, freePort, isListening, runHostToExit, startHost, startScriptCommand, TIMERS, waitUntil } from '../support/localHostProcess';
+import { embeddedTablePort, freePort, isListening, runHostToExit, startHost as startHostAlone, startScriptCommand, TIMERS, waitUntil } from '../support/localHostProcess';
 
 /**
  * Every test starts hosts of its own (on free ports, each with its own embedded Azurite unless told otherwise), so
  * they run at once; a start-up shares the machine with the others, hence the longer timeout.
  */
 jest.setTimeout(90_000);
+/** A host started beside up to four others may take longer than one alone. */
+const startHost = (settings: Record<string, string> = {}, command?: string[]) => startHostAlone(settings, command, 60_000);
 
 const runTimer = (url: string, name: string) =>
   fetch(`${url}/admin/functions/${name}`, {
