@@ -82,6 +82,7 @@ export function buildDeps(config: Config): Deps {
     hrEvents: new HrEventStore(tables),
     overrides: new AttributeOverrideStore(tables),
     heldChanges: new HeldChangeStore(tables),
+    heldJoinerFirstRetrySeconds: config.HR_JOINER_RETRY_SECONDS,
     workflows: new WorkflowStore(tables),
     ledger: new GrantLedger(tables),
     groupDeltaLinks: new GroupDeltaLinks(tables),

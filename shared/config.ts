@@ -74,6 +74,8 @@ const schema = z
       })
       .optional(),
     ARCHIVE_SETTLE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int('must be whole seconds').min(0, 'must be 0 or more').max(3600, 'must be at most 3600 (an hour)').default(120),
+    // A joiner HR event whose account does not exist yet is retried after this long, then twice as long each time.
+    HR_JOINER_RETRY_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int('must be whole seconds').min(1, 'must be 1 or more').max(3600, 'must be at most 3600 (an hour)').default(60),
     AUDIT_RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).int('must be whole days').min(0, 'must be 0 (keep forever) or more').default(90),
     // Directory writes per window, shared by every instance (shared/domain/writeBudget.ts); read once here.
     GRAPH_WRITE_BUDGET: z

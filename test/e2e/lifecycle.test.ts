@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
-import { startHost, type RunningHost, runTimerNow } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, type RunningHost, runTimerNow, waitUntil } from '../support/localHostProcess';
 import { testStorageConnectionString } from '../support/testStorage';
 
 /** Demo tenant (tools/graph-emulator/demo-tenant.json). */
@@ -28,7 +28,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   prefix = `l${randomBytes(4).toString('hex')}`;
-  host = await startHost({ AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
+  // Timers off: what falls due is done when a test runs a sweep, never by a timer in between.
+  host = await startHost({ ...TIMERS_DISABLED, AzureWebJobsStorage: testStorageConnectionString(), TABLE_PREFIX: prefix });
   admin = as(ADMIN);
   emulator = host.emulatorUrl!;
   catalogId = (await admin.api(`${EM}/catalogs`).post({ displayName: 'Lifecycle' })).id;
@@ -41,6 +42,8 @@ afterAll(async () => {
 });
 
 const runSweep = (name: string) => runTimerNow(host, name);
+/** Runs the expiration sweep until `condition` holds (what falls due is done by a sweep only, not by time alone). */
+const sweepUntil = (condition: () => Promise<boolean>) => waitUntil(async () => (await runSweep('expirationSweep'), condition()), 15_000);
 
 async function memberIds(groupId: string): Promise<string[]> {
   const members = (await (await fetch(`${emulator}/v1.0/groups/${groupId}/members?$select=id&$top=999`)).json()) as { value: Array<{ id: string }> };
@@ -71,17 +74,19 @@ const stageApprovals = (approvers: Record<string, unknown>) => ({
 
 describe('expirationSweep', () => {
   it('removes an assignment that ends in seconds from its group, keeps a role held through a second package, and says so', async () => {
-    const shortLived = await packageWith('Five seconds', { allowedTargetScope: 'notSpecified', expiration: { type: 'afterDuration', duration: 'PT5S' } });
-    const lasting = await packageWith('Lasting', { allowedTargetScope: 'notSpecified', expiration: { type: 'noExpiration' } });
-    await adminAdd(OWEN, shortLived);
-    await adminAdd(HANNAH, shortLived);
+    const [shortLived, lasting] = await Promise.all([
+      packageWith('Four seconds', { allowedTargetScope: 'notSpecified', expiration: { type: 'afterDuration', duration: 'PT4S' } }),
+      packageWith('Lasting', { allowedTargetScope: 'notSpecified', expiration: { type: 'noExpiration' } }),
+    ]);
     await adminAdd(HANNAH, lasting);
+    await adminAdd(HANNAH, shortLived);
+    // Owen's last: the sweep just after checks that his four seconds have not yet run out.
+    await adminAdd(OWEN, shortLived);
     expect(await memberIds(FALCON_GROUP)).toEqual(expect.arrayContaining([OWEN, HANNAH]));
 
     await runSweep('expirationSweep');
     expect(await memberIds(FALCON_GROUP)).toContain(OWEN); // not yet due
-    await sleep(6_000);
-    await runSweep('expirationSweep');
+    expect(await sweepUntil(async () => !(await memberIds(FALCON_GROUP)).includes(OWEN))).toBe(true);
 
     const members = await memberIds(FALCON_GROUP);
     expect(members).not.toContain(OWEN);
@@ -91,20 +96,19 @@ describe('expirationSweep', () => {
     const removals = (await admin.api(`${EM}/assignmentRequests`).filter("requestType eq 'systemRemove'").get()).value;
     expect(removals).toHaveLength(2);
     expect(removals.every((r: { state: string }) => r.state === 'delivered')).toBe(true);
-    expect((await outbox()).map((m) => m.subject)).toContain('Access ended: Five seconds');
+    expect((await outbox()).map((m) => m.subject)).toContain('Access ended: Four seconds');
 
     // A second run finds nothing left to do.
     await runSweep('expirationSweep');
     expect((await admin.api(`${EM}/assignmentRequests`).filter("requestType eq 'systemRemove'").get()).value).toHaveLength(2);
   });
 
-  it('denies a request whose stage is not decided within PT3S', async () => {
-    const pkg = await packageWith('Quick decision', stageApprovals({ durationBeforeAutomaticDenial: 'PT3S', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] }));
+  it('denies a request whose stage is not decided within PT1S', async () => {
+    const pkg = await packageWith('Quick decision', stageApprovals({ durationBeforeAutomaticDenial: 'PT1S', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] }));
     const { id } = await as(SOFIA).api(`${EM}/assignmentRequests`).post({ requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
     expect(await requestOf(id)).toMatchObject({ state: 'pendingApproval' });
     expect((await outbox()).map((m) => m.subject)).toContain('Approval needed: Quick decision for Sofia Rossi');
-    await sleep(4_000);
-    await runSweep('expirationSweep');
+    expect(await sweepUntil(async () => (await requestOf(id)).state !== 'pendingApproval')).toBe(true);
     expect(await requestOf(id)).toMatchObject({ state: 'denied', status: 'ApprovalTimedOut' });
     const [stage] = (await as(SOFIA).api(`${EM}/accessPackageAssignmentApprovals/${id}/stages`).get()).value;
     expect(stage).toMatchObject({ status: 'Expired', reviewResult: 'NotReviewed' });
@@ -117,7 +121,7 @@ describe('expirationSweep', () => {
       stageApprovals({
         durationBeforeAutomaticDenial: 'PT60S',
         isEscalationEnabled: true,
-        durationBeforeEscalation: 'PT2S',
+        durationBeforeEscalation: 'PT1S',
         primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }],
         escalationApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: CHRISTIE }],
       }),
@@ -125,9 +129,7 @@ describe('expirationSweep', () => {
     const { id } = await as(MEGAN).api(`${EM}/assignmentRequests`).post({ requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
     const pendingFor = async (userId: string) => (await as(userId).api(`${EM}/accessPackageAssignmentApprovals/filterByCurrentUser(on='approver')`).get()).value.map((a: { id: string }) => a.id);
     expect(await pendingFor(CHRISTIE)).not.toContain(id);
-    await sleep(3_000);
-    await runSweep('expirationSweep');
-    expect(await pendingFor(CHRISTIE)).toContain(id);
+    expect(await sweepUntil(async () => (await pendingFor(CHRISTIE)).includes(id))).toBe(true);
     expect(await pendingFor(DEBRA)).toContain(id);
     expect((await outbox()).map((m) => m.subject)).toContain('Escalated: approval needed: Escalating for Megan Bowen');
     const [stage] = (await as(CHRISTIE).api(`${EM}/accessPackageAssignmentApprovals/${id}/stages`).get()).value;
@@ -147,17 +149,18 @@ describe('expirationSweep', () => {
     await runSweep('expirationSweep');
     expect(await requestOf(id)).toMatchObject({ state: 'scheduled' });
     expect(await memberIds(FALCON_GROUP)).not.toContain(CHRISTIE);
-    await sleep(Math.max(0, Date.parse(startDateTime) - Date.now()) + 1_000);
-    await runSweep('expirationSweep');
+    await sleep(Math.max(0, Date.parse(startDateTime) - Date.now()));
+    expect(await sweepUntil(async () => (await requestOf(id)).state !== 'scheduled')).toBe(true);
     expect(await requestOf(id)).toMatchObject({ state: 'delivered' });
     expect(await memberIds(FALCON_GROUP)).toContain(CHRISTIE);
   });
 
   it('does the work once when two sweeps run at the same time', async () => {
-    const pkg = await packageWith('Racing sweeps', { allowedTargetScope: 'notSpecified', expiration: { type: 'afterDuration', duration: 'PT2S' } });
+    const pkg = await packageWith('Racing sweeps', { allowedTargetScope: 'notSpecified', expiration: { type: 'afterDuration', duration: 'PT1S' } });
     const targets = ['a22fa1f7-2560-4b2f-8a7c-e6e5f89c8d33', '5043796d-4061-4823-9b39-320448410fe3', '1098d6a9-0494-4815-8587-18296e887807', '8935b28f-afb5-454b-b80b-86486a2a1812'];
-    for (const target of targets) await adminAdd(target, pkg);
-    await sleep(3_000);
+    await Promise.all(targets.map((target) => adminAdd(target, pkg)));
+    // Every assignment began before this point, so each has ended once its second is over.
+    await sleep(1_200);
     await Promise.all([runSweep('expirationSweep'), runSweep('expirationSweep')]);
     await runSweep('expirationSweep');
     const removals = (await admin.api(`${EM}/assignmentRequests`).filter("requestType eq 'systemRemove'").get()).value as Array<{ id: string }>;

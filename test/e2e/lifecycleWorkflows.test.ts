@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import type { Client } from '@microsoft/microsoft-graph-client';
+import { mapConcurrently } from '../../shared/concurrently';
 import { clientPrincipal, graphClientFor } from '../support/graphCaller';
 import { deliver, webhookSecret } from '../support/hrWebhook';
 import { startHost, TIMERS_DISABLED, type RunningHost, runTimerNow } from '../support/localHostProcess';
@@ -43,27 +44,33 @@ beforeAll(async () => {
   admin = graphClientFor(host.url, clientPrincipal(GLOBAL_ADMIN, TENANT));
   emulator = host.emulatorUrl!;
   const catalogId = (await admin.api(`${EM}/catalogs`).post({ displayName: 'Joiners' })).id;
-  await admin.api(`${EM}/resourceRequests`).post({ requestType: 'adminAdd', resource: { originId: LEGAL_GROUP, originSystem: 'AadGroup' }, catalog: { id: catalogId } });
-  packageId = (await admin.api(`${EM}/accessPackages`).post({ displayName: 'Sales starter', catalog: { id: catalogId } })).id;
-  await admin.api(`${EM}/accessPackages/${packageId}/resourceRoleScopes`).post({ role: { originId: `Member_${LEGAL_GROUP}`, originSystem: 'AadGroup' }, scope: { originId: LEGAL_GROUP, originSystem: 'AadGroup' } });
-  policyId = (await admin.api(`${EM}/assignmentPolicies`).post({
-    displayName: 'Direct assignment',
-    allowedTargetScope: 'notSpecified',
-    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
-    expiration: { type: 'noExpiration' },
-    accessPackage: { id: packageId },
-  })).id;
+  // The two packages are made side by side.
+  const starter = async () => {
+    await admin.api(`${EM}/resourceRequests`).post({ requestType: 'adminAdd', resource: { originId: LEGAL_GROUP, originSystem: 'AadGroup' }, catalog: { id: catalogId } });
+    packageId = (await admin.api(`${EM}/accessPackages`).post({ displayName: 'Sales starter', catalog: { id: catalogId } })).id;
+    await admin.api(`${EM}/accessPackages/${packageId}/resourceRoleScopes`).post({ role: { originId: `Member_${LEGAL_GROUP}`, originSystem: 'AadGroup' }, scope: { originId: LEGAL_GROUP, originSystem: 'AadGroup' } });
+    policyId = (await admin.api(`${EM}/assignmentPolicies`).post({
+      displayName: 'Direct assignment',
+      allowedTargetScope: 'notSpecified',
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: packageId },
+    })).id;
+  };
   // A package whose only policy assigns by rule: a workflow may not assign it directly.
-  autoPackageId = (await admin.api(`${EM}/accessPackages`).post({ displayName: 'By rule only', catalog: { id: catalogId } })).id;
-  autoPolicyId = (await admin.api(`${EM}/assignmentPolicies`).post({
-    displayName: 'Nobody by rule',
-    allowedTargetScope: 'specificDirectoryUsers',
-    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: 'user.department -eq "Nobody"', description: 'none' }],
-    automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true },
-    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
-    expiration: { type: 'noExpiration' },
-    accessPackage: { id: autoPackageId },
-  })).id;
+  const byRuleOnly = async () => {
+    autoPackageId = (await admin.api(`${EM}/accessPackages`).post({ displayName: 'By rule only', catalog: { id: catalogId } })).id;
+    autoPolicyId = (await admin.api(`${EM}/assignmentPolicies`).post({
+      displayName: 'Nobody by rule',
+      allowedTargetScope: 'specificDirectoryUsers',
+      specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: 'user.department -eq "Nobody"', description: 'none' }],
+      automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true },
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: autoPackageId },
+    })).id;
+  };
+  await Promise.all([starter(), byRuleOnly()]);
 }, 120_000);
 
 afterAll(async () => {
@@ -274,14 +281,14 @@ describe('lifecycle workflows: odd input to every write', () => {
       ['POST', `${LW}/deletedItems/workflows/${joinerId}/restore`],
     ];
     const bodies = ['null', '[]', '"text"', '{', '{"workflow":null}', '{"subjects":"all"}', '{"subjects":[{"id":"00000000-0000-0000-0000-000000000000"}]}', '{"workflowScheduleIntervalInHours":0}', '{"displayName":""}', JSON.stringify({ ...joinerBody(), tasks: [{ taskDefinitionId: 7 }] })];
-    for (const [method, path] of writes) {
-      for (const body of bodies) {
-        const response = await fetch(`${host.url}/v1.0${path}`, { method, headers: { 'content-type': 'application/json', 'x-ms-client-principal': clientPrincipal(GLOBAL_ADMIN, TENANT) }, body });
-        const answer = (await response.json()) as { error?: { code: string; message: string } };
-        expect(response.status >= 400 && response.status < 500 ? 'a 4xx' : `${response.status} for ${method} ${path} ${body}`).toBe('a 4xx');
-        expect(answer.error).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
-      }
-    }
+    // Each call on its own: none may write, so they go at once (a few at a time), and storage is compared after all.
+    const calls = writes.flatMap(([method, path]) => bodies.map((body) => ({ method, path, body })));
+    await mapConcurrently(calls, async ({ method, path, body }) => {
+      const response = await fetch(`${host.url}/v1.0${path}`, { method, headers: { 'content-type': 'application/json', 'x-ms-client-principal': clientPrincipal(GLOBAL_ADMIN, TENANT) }, body });
+      const answer = (await response.json()) as { error?: { code: string; message: string } };
+      expect(response.status >= 400 && response.status < 500 ? 'a 4xx' : `${response.status} for ${method} ${path} ${body}`).toBe('a 4xx');
+      expect(answer.error).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
+    });
     expect(await storageSnapshot(prefix)).toBe(before);
   }, 120_000);
 });

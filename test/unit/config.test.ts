@@ -132,3 +132,13 @@ describe('the archive settings', () => {
     expect(problemsOf({ ...valid, ARCHIVE_SETTLE_SECONDS: '-1', AUDIT_RETENTION_DAYS: '1.5' })).toEqual(['ARCHIVE_SETTLE_SECONDS: must be 0 or more', 'AUDIT_RETENTION_DAYS: must be whole days']);
   });
 });
+
+describe('the held joiner retry', () => {
+  it('defaults to a minute and takes whole seconds from 1 to 3600', () => {
+    expect(loadConfig(valid).HR_JOINER_RETRY_SECONDS).toBe(60);
+    expect(loadConfig({ ...valid, HR_JOINER_RETRY_SECONDS: '2' }).HR_JOINER_RETRY_SECONDS).toBe(2);
+    expect(problemsOf({ ...valid, HR_JOINER_RETRY_SECONDS: '0' })).toEqual(['HR_JOINER_RETRY_SECONDS: must be 1 or more']);
+    expect(problemsOf({ ...valid, HR_JOINER_RETRY_SECONDS: '1.5' })).toEqual(['HR_JOINER_RETRY_SECONDS: must be whole seconds']);
+    expect(problemsOf({ ...valid, HR_JOINER_RETRY_SECONDS: '3601' })).toEqual(['HR_JOINER_RETRY_SECONDS: must be at most 3600 (an hour)']);
+  });
+});

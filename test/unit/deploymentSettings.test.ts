@@ -43,6 +43,7 @@ const NOT_DEPLOYED: Record<string, string> = {
   AZURE_TENANT_ID: 'client-secret sign-in outside Azure; the managed identity needs no tenant setting',
   AZURE_CLIENT_SECRET: 'client-secret sign-in outside Azure; the managed identity has no secret',
   WEBSITE_SITE_NAME: 'App Service sets it on every app',
+  HR_JOINER_RETRY_SECONDS: 'its default (a minute) is the one to run with; tests shorten it',
 };
 
 /** Settings the template sets that the platform reads, not the app. */

@@ -24,6 +24,8 @@ export interface ChaosOptions {
    * after they were stored); what is still waiting after that is reported as awaiting redelivery.
    */
   settleMinutes: number;
+  /** How often the host is killed: every `min` to `min + spread` ms; KILL_INTERVAL_MS unless told (a short run kills more often). */
+  killInterval?: KillInterval;
   /** Progress lines; silent when absent. */
   progress?: (line: string) => void;
 }
@@ -45,10 +47,15 @@ export interface ChaosResults {
   invariants: InvariantResult[];
 }
 
+export interface KillInterval {
+  min: number;
+  spread: number;
+}
+
 const TABLE_PREFIX = 'chaos';
 const WORKERS = 4;
 /** A kill comes every 3 to 8 seconds. */
-const KILL_INTERVAL_MS = { min: 3000, spread: 5000 };
+const KILL_INTERVAL_MS: KillInterval = { min: 3000, spread: 5000 };
 /** How long a kill aimed at a sweep waits for one to be running. */
 const SWEEP_WAIT_MS = 2000;
 const SWEEP_INTERVAL_MS = { min: 500, spread: 1500 };
@@ -100,7 +107,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResults> {
     await call(answers, 'faults', emulator.url, 'PUT', '/_emulator/faults', { rules: faultRules(), seed: options.seed });
     progress(`Load with faults and kills for ${options.minutes} minute(s), seed ${options.seed}`);
 
-    const underLoad = await loadWithKills(host, generator, random, options.minutes * 60_000, progress);
+    const underLoad = await loadWithKills(host, generator, random, options.minutes * 60_000, options.killInterval ?? KILL_INTERVAL_MS, progress);
     const graph = (await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as { roundTrips: number; faultsInjected: number };
     await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
 
@@ -161,6 +168,7 @@ async function loadWithKills(
   generator: LoadGenerator,
   random: () => number,
   durationMs: number,
+  killInterval: KillInterval,
   progress: (line: string) => void,
 ): Promise<LoadOutcome> {
   const deadline = Date.now() + durationMs;
@@ -201,7 +209,7 @@ async function loadWithKills(
   };
   const killer = async () => {
     while (Date.now() < deadline) {
-      await sleep(Math.min(KILL_INTERVAL_MS.min + random() * KILL_INTERVAL_MS.spread, Math.max(0, deadline - Date.now())));
+      await sleep(Math.min(killInterval.min + random() * killInterval.spread, Math.max(0, deadline - Date.now())));
       if (Date.now() >= deadline) return;
       if (random() < 0.5) {
         // Aimed at a sweep: wait (boundedly) for one to run, then kill a moment into it.

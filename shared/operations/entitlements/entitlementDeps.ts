@@ -47,6 +47,8 @@ export interface EntitlementDeps {
   overrides: AttributeOverrideStore;
   /** Joiner HR events waiting for the employee's account. */
   heldChanges: HeldChangeStore<EmployeeChange>;
+  /** HR_JOINER_RETRY_SECONDS: how long a held joiner waits for its first retry; unset, a minute (FIRST_RETRY_SECONDS). */
+  heldJoinerFirstRetrySeconds?: number;
   /** Lifecycle workflows, their versions, runs and results. */
   workflows: WorkflowStore;
   /** Who holds which role because Portcullis granted it. */

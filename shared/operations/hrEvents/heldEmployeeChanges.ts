@@ -13,14 +13,18 @@ import { applyToUser, findEmployee } from './employeeChangeEffect';
  * minutes), but an account that has not come a week after the hire took effect is not coming.
  */
 export const HOLD_LIMIT = Duration.fromObject({ days: 7 });
-/** The first retry comes after a minute, each next after twice as long, at most an hour apart. */
-const FIRST_RETRY = Duration.fromObject({ minutes: 1 });
+/**
+ * The first retry comes after a minute (HR_JOINER_RETRY_SECONDS, through deps.heldJoinerFirstRetrySeconds), each
+ * next after twice as long, at most an hour apart.
+ */
+const FIRST_RETRY_SECONDS = 60;
 const LONGEST_WAIT = Duration.fromObject({ hours: 1 });
 
 const holdDeadline = (event: EmployeeChange) => takesEffectAt(event).plus(HOLD_LIMIT);
 
-function retryTime(now: DateTime, attempts: number): string {
-  const wait = Math.min(FIRST_RETRY.toMillis() * 2 ** attempts, LONGEST_WAIT.toMillis());
+function retryTime(deps: EntitlementDeps, now: DateTime, attempts: number): string {
+  const firstRetryMs = (deps.heldJoinerFirstRetrySeconds ?? FIRST_RETRY_SECONDS) * 1000;
+  const wait = Math.min(firstRetryMs * 2 ** attempts, LONGEST_WAIT.toMillis());
   return now.plus({ milliseconds: wait }).toUTC().toISO()!;
 }
 
@@ -28,7 +32,7 @@ function retryTime(now: DateTime, attempts: number): string {
 export async function holdEmployeeChange(deps: EntitlementDeps, event: EmployeeChange): Promise<EmployeeChangeOutcome> {
   const now = deps.clock.now();
   if (now >= holdDeadline(event)) return { status: 'failed', reason: `No user has ${describeKey(event.employee)}, ${HOLD_LIMIT.toISO()} after the event took effect.` };
-  const retryAt = retryTime(now, 0);
+  const retryAt = retryTime(deps, now, 0);
   const entry = { actorId: HR_ACTOR, action: 'holdEmployeeChange', entityType: 'hrEvent', entityId: event.eventId, before: null, after: { reason: `No user has ${describeKey(event.employee)} yet`, retryAt } };
   await audited(deps, entry, shownIn('heldEmployeeChanges', HeldChangeStore.rowOf(event.eventId), 'present'), async () => {
     await deps.heldChanges.hold(event.eventId, { event, heldDateTime: nowIso(deps), attempts: 0 });
@@ -63,7 +67,7 @@ export async function retryHeldEmployeeChange(deps: EntitlementDeps, item: DueIt
   const attempts = stored.value.attempts + 1;
   // The next item first: a stop between the two writes leaves this attempt's item to run again, which finds the
   // count unchanged and schedules the same next item.
-  await deps.due.schedule({ kind: 'heldEmployeeChange', dueDateTime: retryTime(now, attempts), entityId: event.eventId, detail: String(attempts) });
+  await deps.due.schedule({ kind: 'heldEmployeeChange', dueDateTime: retryTime(deps, now, attempts), entityId: event.eventId, detail: String(attempts) });
   await deps.heldChanges.replace(stored, { ...stored.value, attempts });
   return 'processed';
 }
