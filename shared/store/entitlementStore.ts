@@ -33,6 +33,8 @@ export interface IncompatibilityLink {
 export interface PackageConfiguration {
   changing: Record<string, string>;
   snapshot: PackageSnapshot | null;
+  /** When the snapshot was read from the tables (ISO); it serves for SNAPSHOT_LIFETIME after (packageConfiguration.ts). */
+  keptAt?: string;
 }
 
 export interface PackageSnapshot {

@@ -21,14 +21,20 @@ import type { EntitlementDeps } from './entitlementDeps';
  * So a snapshot is only ever written from reads made after every change begun before them had ended. Crash window:
  * a writer that stops leaves itself in `changing`, and readers read the tables until its entry is abandoned (an
  * Azure Functions invocation ends within 10 minutes, host.json `functionTimeout`); then one is written again.
+ * The row of a deleted package stays, without a snapshot (a tombstone): were it deleted, a reader that found no row
+ * before the package's last change could insert what it read then, and nothing would take it away again.
+ * A snapshot serves for SNAPSHOT_LIFETIME only, then is read again from the tables: what changed them outside this
+ * protocol (an instance of a version before it, still running while a new one is deployed) shows within that time.
  */
 const ABANDONED_AFTER = { minutes: 10 };
+const SNAPSHOT_LIFETIME = { minutes: 5 };
 const ROW = tableKey('configuration');
 
 /** The package's configuration as the tables say now; undefined when the package does not exist. */
 export async function packageConfigurationOf(deps: EntitlementDeps, packageId: string): Promise<PackageSnapshot | undefined> {
   const stored = await deps.store.packageConfigurations.get(tableKey(packageId), ROW);
-  if (stored?.value.snapshot) return stored.value.snapshot;
+  const kept = current(deps, stored);
+  if (kept) return kept;
   const snapshot = await readSnapshot(deps, packageId);
   if (snapshot && liveWriters(deps, stored).length === 0) await keep(deps, packageId, stored, snapshot).catch(() => undefined);
   return snapshot;
@@ -40,7 +46,14 @@ export async function packageConfigurationOf(deps: EntitlementDeps, packageId: s
  * `changingPackageConfiguration` from before its deletion mark to after the policy is gone).
  */
 export async function keptPackageConfiguration(deps: EntitlementDeps, packageId: string): Promise<PackageSnapshot | undefined> {
-  return (await deps.store.packageConfigurations.get(tableKey(packageId), ROW))?.value.snapshot ?? undefined;
+  return current(deps, await deps.store.packageConfigurations.get(tableKey(packageId), ROW));
+}
+
+/** The row's snapshot while it serves (SNAPSHOT_LIFETIME). */
+function current(deps: EntitlementDeps, stored: StoredDocument<PackageConfiguration> | undefined): PackageSnapshot | undefined {
+  const { snapshot, keptAt } = stored?.value ?? {};
+  if (!snapshot || keptAt === undefined) return undefined;
+  return DateTime.fromISO(keptAt) > deps.clock.now().minus(SNAPSHOT_LIFETIME) ? snapshot : undefined;
 }
 
 /**
@@ -86,9 +99,9 @@ async function finishChange(deps: EntitlementDeps, packageId: string, writer: st
       if (others.length > 0) await packageConfigurations.replace(stored, { changing: Object.fromEntries(others), snapshot: null });
       else {
         const snapshot = await readSnapshot(deps, packageId);
-        // A package deleted leaves no row behind.
+        // A package deleted leaves its row without a snapshot (a tombstone; see above).
         if (snapshot) await keep(deps, packageId, stored, snapshot);
-        else await packageConfigurations.delete(stored);
+        else await packageConfigurations.replace(stored, { changing: {}, snapshot: null });
       }
       return;
     } catch (error) {
@@ -97,14 +110,18 @@ async function finishChange(deps: EntitlementDeps, packageId: string, writer: st
   }
 }
 
-/** Writes the snapshot on the row's ETag (or as a new row); one too large to keep leaves the row without one. */
+/**
+ * Writes the snapshot on the row's ETag (or as a new row); one too large to keep leaves the row without one, written
+ * only when that changes the row (else every reader of such a package would write it, and writers lose their races).
+ */
 async function keep(deps: EntitlementDeps, packageId: string, stored: StoredDocument<PackageConfiguration> | undefined, snapshot: PackageSnapshot): Promise<void> {
   const { packageConfigurations } = deps.store;
   const write = (value: PackageConfiguration) => (stored ? packageConfigurations.replace(stored, value) : packageConfigurations.insert(tableKey(packageId), ROW, value));
   try {
-    await write({ changing: {}, snapshot });
+    await write({ changing: {}, snapshot, keptAt: deps.clock.now().toUTC().toISO()! });
   } catch (error) {
     if (isRace(error)) throw error;
+    if (stored && stored.value.snapshot === null && Object.keys(stored.value.changing).length === 0) return;
     await write({ changing: {}, snapshot: null });
   }
 }

@@ -8,6 +8,7 @@ import type { AssignmentRequest, RequestState } from '../../domain/requests/assi
 import { currentStage } from '../../domain/requests/approvalStages';
 import { type Actor, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { deliver, effectOf } from './fulfilRequest';
+import { PENDING_GRACE_MS, planRedelivery } from '../lifecycle/planDueWork';
 import { findRequest } from './requestQueries';
 import { closeRequest, inState, replaceRequest } from './requestWrites';
 import { publishingOnceAfter } from './auditOutbox';
@@ -118,6 +119,9 @@ async function reprocess(deps: EntitlementDeps, caller: Caller, id: string): Pro
   // MAX_ATTEMPTS bounds the sweep's own retries, not this. Reset before the request is reopened, so a crash between
   // the two leaves the request deliveryFailed, to be reprocessed again.
   const afresh = await deps.grants.assignments.replace(assignment, { ...assignment.value, operations: assignment.value.operations.map(triedAfresh) });
+  // Its events are appended at the pipeline's end, after the delivery: should the process stop in between, this
+  // item brings the request up to date and appends them (the failed delivery's own items may be used up).
+  await planRedelivery(deps, assignment.value.id, deps.clock.now().plus(PENDING_GRACE_MS));
   const delivering = inState(deps, request, 'delivering');
   const reopened = await replaceRequest(deps, stored, delivering, [{ actorId: caller.objectId, action: 'reprocessRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: delivering }]);
   await deliver(deps, reopened, afresh, { retryFailed: true });
