@@ -190,7 +190,7 @@ async function seed(deps: Deps, dueTargets: readonly string[]): Promise<string[]
     const target = GrantStore.targetKey(assignment.targetId);
     const claim: PackageClaim = { packageId: granting.packageId, requestId: assignment.requestId, assignmentId: assignment.id };
     await em.grants.together([em.grants.assignments.insertion(target, GrantStore.assignmentKey(assignment.id), assignment), em.grants.claims.insertion(target, GrantStore.claimKey(granting.packageId), claim)]);
-    await em.due.schedule({ kind: 'assignmentEnd', dueDateTime: end, entityId: assignment.id, detail: end });
+    await em.due.schedule({ kind: 'assignmentEnd', dueDateTime: end, entityId: assignment.id, detail: end, targetId: assignment.targetId });
     return assignment.id;
   }, 16);
   await em.ledger.record(held[0]!.role, [...dueTargets]);

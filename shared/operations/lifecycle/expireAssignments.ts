@@ -4,7 +4,8 @@ import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { endingTouchesGuest } from '../externalUsers/guestLifecycle';
 import { accessExpired } from '../notifications/messages';
-import { about, notify } from '../notifications/notify';
+import { about, notify, notifyAll } from '../notifications/notify';
+import type { Subject } from '../notifications/messages';
 import { carryOutRemovals, type Ending } from '../requests/systemRemovals';
 import { carryOut, systemRemovalOf } from '../requests/systemRequests';
 import { BATCH_SIZE, type BatchHandler, type ItemOutcome } from './sweepDueWork';
@@ -51,7 +52,9 @@ export function expirationBatch(deps: EntitlementDeps, size = BATCH_SIZE): Batch
       const endings = answers.flatMap((a) => (typeof a === 'object' && !(a instanceof Error) ? [a] : []));
       const errors = await carryOutRemovals(deps, endings, REASON, hold);
       const outcomes = new Map(endings.map((e, i) => [e, errors[i] ?? ('processed' as const)]));
-      await mapConcurrently(endings.filter((e) => !errors[endings.indexOf(e)]), ({ assignment: { value: a } }) => notify(deps, about(a), (s) => accessExpired([a.targetId], s)));
+      // Told together: the mails of a batch go out in a few `$batch`es, not one call (and one budget take) each.
+      const told = endings.filter((_, i) => !errors[i]).map(({ assignment: { value: a } }) => ({ about: about(a), build: (s: Subject) => accessExpired([a.targetId], s) }));
+      await notifyAll(deps, told);
       return answers.map((a) => (typeof a === 'object' && !(a instanceof Error) ? outcomes.get(a)! : a));
     },
   };
