@@ -1,4 +1,7 @@
 import { mapConcurrently } from '../../concurrently';
+import type { Assignment } from '../../domain/assignments/assignment';
+import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
+import type { StoredDocument } from '../../store/documentTable';
 import { assignmentEnd } from '../../domain/requests/requestRequirements';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -64,6 +67,20 @@ async function endingOf(deps: EntitlementDeps, item: DueItem<ExpirationKind>): P
   const byKey = item.targetId ? await deps.grants.assignmentOf(item.targetId, item.entityId) : undefined;
   const assignment = byKey ?? (await deps.grants.findAssignment(item.entityId));
   const end = assignment && assignmentEnd(assignment.value.schedule);
-  if (!assignment || assignment.value.state === 'expired' || !end || end > deps.clock.now()) return 'stale';
-  return { assignment, claim: await deps.grants.claimOf(assignment.value.targetId, assignment.value.accessPackageId) };
+  if (!assignment || !end || end > deps.clock.now()) return 'stale';
+  if (assignment.value.state !== 'expired') return { assignment, claim: await deps.grants.claimOf(assignment.value.targetId, assignment.value.accessPackageId) };
+  const endedBy = await unfinishedEnd(deps, assignment.value);
+  return endedBy ? { assignment, claim: await deps.grants.claimOf(assignment.value.targetId, assignment.value.accessPackageId), endedBy } : 'stale';
+}
+
+/**
+ * The system removal that ended this assignment at its end and has not carried out its removals yet: Graph deferred
+ * them (429, in a queue function, whose message brings the item back after the wait), or the run stopped before
+ * them. The item finishes it, sooner than its redelivery item would. Anything else (an administrator's removal in
+ * flight, an end delivered) is not this item's to finish.
+ */
+async function unfinishedEnd(deps: EntitlementDeps, assignment: Assignment): Promise<StoredDocument<AssignmentRequest> | undefined> {
+  if (!assignment.endedByRequestId || !assignment.operations.some((o) => o.action === 'remove' && o.state === 'pending')) return undefined;
+  const request = await deps.grants.requestOf(assignment.targetId, assignment.endedByRequestId);
+  return request?.value.requestType === 'systemRemove' && request.value.state === 'delivering' ? request : undefined;
 }
