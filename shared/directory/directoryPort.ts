@@ -206,6 +206,8 @@ export interface DirectoryPort {
   revokeSiteRole(siteId: string, role: SiteRole, userId: string): Promise<ChangeOutcome>;
 
   sendMail(mail: Mail): Promise<void>;
+  /** Many mails at once (20 to a `$batch`): for each, undefined when sent, else why not. One refused never stops the others. */
+  sendMails(mails: readonly Mail[]): Promise<Array<DirectoryError | undefined>>;
   /** Answers when the directory answers a cheap call; throws otherwise. */
   probe(): Promise<void>;
 }

@@ -431,16 +431,20 @@ export class GraphDirectory implements DirectoryPort {
   }
 
   async sendMail(mail: Mail): Promise<void> {
+    await this.graph.send('POST', this.#sendMailPath(), sendMailBody(mail));
+  }
+
+  /** One POST per mail, 20 to a `$batch`: the write budget's tokens are taken per `$batch`, not per mail. */
+  async sendMails(mails: readonly Mail[]): Promise<Array<DirectoryError | undefined>> {
+    const path = this.#sendMailPath();
+    const answers = await this.graph.batch(mails.map((mail) => ({ method: 'POST', url: path, body: sendMailBody(mail) })));
+    return answers.map((answer) => (answer.status >= 300 ? outcomeError(answer) : undefined));
+  }
+
+  #sendMailPath(): string {
     const sender = this.options.mailSender;
     if (!sender) throw new DirectoryError('permanent', 'No mail sender is configured (MAIL_SENDER).');
-    await this.graph.send('POST', `/users/${changeable('userKey', 'mail sender (MAIL_SENDER)', sender)}/sendMail`, {
-      message: {
-        subject: mail.subject,
-        body: { contentType: 'Text', content: mail.text },
-        toRecipients: mail.to.map((address) => ({ emailAddress: { address } })),
-      },
-      saveToSentItems: false,
-    });
+    return `/users/${changeable('userKey', 'mail sender (MAIL_SENDER)', sender)}/sendMail`;
   }
 
   async probe(): Promise<void> {
@@ -508,6 +512,14 @@ function classify(userId: string, answer: BatchOutcome, meansUnchanged: (answer:
   if (answer.status < 300) return { userId, outcome: 'changed' };
   if (meansUnchanged(answer)) return { userId, outcome: 'unchanged' };
   return { userId, outcome: 'failed', error: outcomeError(answer) };
+}
+
+/** Graph's sendMail body: plain text, not kept in the sender's Sent Items. */
+function sendMailBody(mail: Mail) {
+  return {
+    message: { subject: mail.subject, body: { contentType: 'Text', content: mail.text }, toRecipients: mail.to.map((address) => ({ emailAddress: { address } })) },
+    saveToSentItems: false,
+  };
 }
 
 const isAlreadyExists = (answer: BatchOutcome) => answer.status === 400 && ALREADY_EXISTS.test(outcomeError(answer).message);

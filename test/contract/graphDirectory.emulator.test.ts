@@ -77,6 +77,19 @@ describe('GraphDirectory against the Graph emulator', () => {
       expect(outbox.value).toEqual([expect.objectContaining({ subject: 'Access granted', to: ['megan@contoso.com'] })]);
     });
 
+    it('sends many mails in one $batch, each with its own outcome: one refused leaves the others sent', async () => {
+      await emulatorCall('DELETE', '/_emulator/outbox');
+      const counts = await requestCounts();
+      const mails = Array.from({ length: 20 }, (_, n) => ({ to: [`user${n}@contoso.com`], subject: `Access ended ${n}`, text: 'Your access ended.' }));
+      const refused = { to: ['not an address'], subject: 'Refused', text: 't' };
+      const errors = await directory.sendMails([...mails, refused]);
+      expect((await requestCounts()).roundTrips - counts.roundTrips).toBe(2);
+      expect(errors.slice(0, 20)).toEqual(mails.map(() => undefined));
+      const outbox = (await emulatorCall('GET', '/_emulator/outbox')) as { value: Array<{ subject: string; to: string[] }> };
+      expect(outbox.value.map((m) => m.subject).sort()).toEqual(mails.map((m) => m.subject).sort());
+      expect(errors[20]).toMatchObject({ kind: 'permanent' });
+    });
+
     it('refuses to send mail without a configured sender', async () => {
       const error = await directoryOn(emulator.url).sendMail({ to: ['x@contoso.com'], subject: 's', text: 't' }).catch((e: unknown) => e);
       expect(error).toMatchObject({ kind: 'permanent' });

@@ -1,6 +1,7 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { DateTime } from 'luxon';
 import { buildDeps, type Deps } from '../../shared/composition';
@@ -14,6 +15,7 @@ import { addResourceRoleScope } from '../../shared/operations/entitlements/resou
 import { encodeMessage } from '../../shared/queues/queueMessages';
 import { GrantStore, type PackageClaim } from '../../shared/store/grantStore';
 import { startAzurite } from '../azurite/embeddedAzurite';
+import { connectionStringThrough, startCountingProxy } from './countingProxy';
 import { startHostProcess } from '../local-host/hostProcess';
 import { ADMIN_CALLER, assignmentDoc, benchTenant, guid, memberIds, packageWithPolicy, progress, range, round } from './benchKit';
 
@@ -24,6 +26,14 @@ export interface ScaleOutBenchRow {
   /** From the timer run (admin endpoint) until the shard queue was empty: every shard processed. */
   seconds: number;
   expirationsPerSecond: number;
+  /** Wall time per expiration of one worker: seconds × workers / due (8 items at once within a shard). */
+  msPerItemPerWorker: number;
+  /** Table Storage requests of the whole fan-out (timer and shards; counted by the proxy the host's tables go through) per expiration. */
+  tableRoundTripsPerItem: number;
+  /** Graph round trips (the emulator's count; a `$batch` is one) per 1,000 expirations: removals and mail, 20 to a `$batch`. */
+  graphRoundTripsPer1000: number;
+  /** The machine's 1-minute load average when the case's timer run started (other runs share the 2 cores). */
+  loadAverage: number;
   /** Throughput over the one-worker run's. */
   speedUp: number;
   /** speedUp / workers: the issue's aim is at least 0.7. */
@@ -98,9 +108,11 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
   for (const { workers, due, budget, sampled } of cases) {
     const label = `${due.toLocaleString('en-US')} due, ${workers} worker${workers === 1 ? '' : 's'}${sampled ? `, budget ${budget} s` : ''}`;
     const azurite = await startAzurite();
+    // The host's tables go through the counting proxy (its queues and blobs straight to Azurite).
+    const proxy = await startCountingProxy(azurite.endpoints.table);
     try {
       const host = await startHostProcess({
-        AzureWebJobsStorage: azurite.connectionString,
+        AzureWebJobsStorage: connectionStringThrough(proxy, azurite.endpoints),
         TABLE_PREFIX: PREFIX,
         DIRECTORY_SEED: seedPath,
         GRAPH_EMULATOR_FAULTS: JSON.stringify([{ pathPattern: '^/v1.0/', status: 503, rate: 0, latencyMs: LATENCY_MS }]),
@@ -115,6 +127,9 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
         const assignmentIds = await seed(deps, expiring);
         const problems: string[] = [];
         progress(`${label}: sweeping`);
+        await fetch(`${host.emulatorUrl}/_emulator/requests`, { method: 'DELETE' });
+        proxy.reset();
+        const loadAverage = round(loadavg()[0]!, 1);
         const sampler = sampled ? sampleWrites(host.emulatorUrl!) : undefined;
         const started = performance.now();
         const run = await fetch(`${host.url}/admin/functions/expirationSweep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
@@ -128,6 +143,8 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
           problems.push(`shards still queued after ${Math.round((deadline - started) / 1000)} s; the host's log is in ${log}`);
         }
         const ms = performance.now() - started;
+        const tableRoundTrips = proxy.counts().roundTrips;
+        const graphRoundTrips = ((await (await fetch(`${host.emulatorUrl}/_emulator/requests`)).json()) as { roundTrips: number }).roundTrips;
         const maxWritesPerWindow = sampler ? maxInWindow(await sampler.stop(), BUDGET.seconds * 1000) : null;
         progress(`${label}: ${shards} shards done in ${(ms / 1000).toFixed(1)} s; checking`);
         const expired = await mapConcurrently(assignmentIds, async (id) => (await deps.entitlements.grants.findAssignment(id))?.value.state === 'expired');
@@ -145,6 +162,10 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
           dueExpirations: due,
           seconds: round(ms / 1000, 1),
           expirationsPerSecond: round(perSecond, 1),
+          msPerItemPerWorker: round((ms * workers) / due, 0),
+          tableRoundTripsPerItem: round(tableRoundTrips / due, 2),
+          graphRoundTripsPer1000: round((graphRoundTrips / due) * 1000, 0),
+          loadAverage,
           speedUp: 1,
           efficiency: 1,
           speedUpTarget: sampled ? 'n/a' : `>= ${round(0.7 * workers, 1)}`,
@@ -162,6 +183,7 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
         await host.stop();
       }
     } finally {
+      await proxy.close();
       await azurite.stop();
     }
   }
@@ -190,7 +212,7 @@ async function seed(deps: Deps, dueTargets: readonly string[]): Promise<string[]
     const target = GrantStore.targetKey(assignment.targetId);
     const claim: PackageClaim = { packageId: granting.packageId, requestId: assignment.requestId, assignmentId: assignment.id };
     await em.grants.together([em.grants.assignments.insertion(target, GrantStore.assignmentKey(assignment.id), assignment), em.grants.claims.insertion(target, GrantStore.claimKey(granting.packageId), claim)]);
-    await em.due.schedule({ kind: 'assignmentEnd', dueDateTime: end, entityId: assignment.id, detail: end });
+    await em.due.schedule({ kind: 'assignmentEnd', dueDateTime: end, entityId: assignment.id, detail: end, targetId: assignment.targetId });
     return assignment.id;
   }, 16);
   await em.ledger.record(held[0]!.role, [...dueTargets]);

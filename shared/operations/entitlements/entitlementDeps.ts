@@ -71,7 +71,7 @@ export interface EntitlementDeps {
   /** Whether notifications are mailed (MAIL_SENDER is set). */
   mailEnabled: boolean;
   /** The directory notifications go through: it gives up after a few seconds, so a mail never holds up a workflow. */
-  mailDirectory: Pick<DirectoryPort, 'getUser' | 'sendMail'>;
+  mailDirectory: Pick<DirectoryPort, 'getUser' | 'getUserNames' | 'sendMail' | 'sendMails'>;
   audit: AuditLog;
   directory: DirectoryPort;
   administrators: AdministratorRoles;

@@ -1,10 +1,14 @@
 import { mapConcurrently } from '../../concurrently';
+import type { Assignment } from '../../domain/assignments/assignment';
+import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
+import type { StoredDocument } from '../../store/documentTable';
 import { assignmentEnd } from '../../domain/requests/requestRequirements';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { endingTouchesGuest } from '../externalUsers/guestLifecycle';
 import { accessExpired } from '../notifications/messages';
-import { about, notify } from '../notifications/notify';
+import { about, notify, notifyAll } from '../notifications/notify';
+import type { Subject } from '../notifications/messages';
 import { carryOutRemovals, type Ending } from '../requests/systemRemovals';
 import { carryOut, systemRemovalOf } from '../requests/systemRequests';
 import { BATCH_SIZE, type BatchHandler, type ItemOutcome } from './sweepDueWork';
@@ -51,7 +55,9 @@ export function expirationBatch(deps: EntitlementDeps, size = BATCH_SIZE): Batch
       const endings = answers.flatMap((a) => (typeof a === 'object' && !(a instanceof Error) ? [a] : []));
       const errors = await carryOutRemovals(deps, endings, REASON, hold);
       const outcomes = new Map(endings.map((e, i) => [e, errors[i] ?? ('processed' as const)]));
-      await mapConcurrently(endings.filter((e) => !errors[endings.indexOf(e)]), ({ assignment: { value: a } }) => notify(deps, about(a), (s) => accessExpired([a.targetId], s)));
+      // Told together: the mails of a batch go out in a few `$batch`es, not one call (and one budget take) each.
+      const told = endings.filter((_, i) => !errors[i]).map(({ assignment: { value: a } }) => ({ about: about(a), build: (s: Subject) => accessExpired([a.targetId], s) }));
+      await notifyAll(deps, told);
       return answers.map((a) => (typeof a === 'object' && !(a instanceof Error) ? outcomes.get(a)! : a));
     },
   };
@@ -61,6 +67,20 @@ async function endingOf(deps: EntitlementDeps, item: DueItem<ExpirationKind>): P
   const byKey = item.targetId ? await deps.grants.assignmentOf(item.targetId, item.entityId) : undefined;
   const assignment = byKey ?? (await deps.grants.findAssignment(item.entityId));
   const end = assignment && assignmentEnd(assignment.value.schedule);
-  if (!assignment || assignment.value.state === 'expired' || !end || end > deps.clock.now()) return 'stale';
-  return { assignment, claim: await deps.grants.claimOf(assignment.value.targetId, assignment.value.accessPackageId) };
+  if (!assignment || !end || end > deps.clock.now()) return 'stale';
+  if (assignment.value.state !== 'expired') return { assignment, claim: await deps.grants.claimOf(assignment.value.targetId, assignment.value.accessPackageId) };
+  const endedBy = await unfinishedEnd(deps, assignment.value);
+  return endedBy ? { assignment, claim: await deps.grants.claimOf(assignment.value.targetId, assignment.value.accessPackageId), endedBy } : 'stale';
+}
+
+/**
+ * The system removal that ended this assignment at its end and has not carried out its removals yet: Graph deferred
+ * them (429, in a queue function, whose message brings the item back after the wait), or the run stopped before
+ * them. The item finishes it, sooner than its redelivery item would. Anything else (an administrator's removal in
+ * flight, an end delivered) is not this item's to finish.
+ */
+async function unfinishedEnd(deps: EntitlementDeps, assignment: Assignment): Promise<StoredDocument<AssignmentRequest> | undefined> {
+  if (!assignment.endedByRequestId || !assignment.operations.some((o) => o.action === 'remove' && o.state === 'pending')) return undefined;
+  const request = await deps.grants.requestOf(assignment.targetId, assignment.endedByRequestId);
+  return request?.value.requestType === 'systemRemove' && request.value.state === 'delivering' ? request : undefined;
 }

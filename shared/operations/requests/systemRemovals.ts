@@ -1,13 +1,14 @@
 import { mapConcurrently } from '../../concurrently';
 import type { Assignment, DeliveryOperation } from '../../domain/assignments/assignment';
-import { deliveryState, removals, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
+import { deliveryState, removals, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import type { AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
 import type { StoredDocument } from '../../store/documentTable';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import { GrantStore, type PackageClaim } from '../../store/grantStore';
 import { locatorGroupOf } from '../../store/groupedIds';
-import { afterOutcomes, changeDirectory, withOutcomes, type ApplyOptions } from '../assignments/applyOperations';
+import { afterOutcomes, changeDirectory, withOutcomes, type ApplyOptions, type DirectoryPass } from '../assignments/applyOperations';
+import { GraphThrottled } from '../../directory/throttleDeferral';
 import { claimedGrants, claimKeyOf, packagesGranting } from '../assignments/claimedGrants';
 import { shownIn, AUDIT_SETTLE_MINUTES, changeShows } from '../audit/auditedChange';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
@@ -21,6 +22,11 @@ export interface Ending {
   claim: StoredDocument<PackageClaim> | undefined;
   /** The request that ends it, when not the system's own `systemRemove` (an auto-assignment's `adminRemove`). */
   request?: AssignmentRequest;
+  /**
+   * Set when an earlier run saved this end (its request, still `delivering`) and its removals did not go out:
+   * Graph deferred them (429 in a queue function), or that run stopped. It joins the batch at step 3.
+   */
+  endedBy?: StoredDocument<AssignmentRequest>;
 }
 
 /**
@@ -54,19 +60,19 @@ export async function carryOutRemovals(
   const fail = (index: number) => (error: unknown) => void (errors[index] = error instanceof Error ? error : new Error(String(error)));
   const written: WriteAhead[] = [];
 
-  // 1. Pointers and redelivery items, before what they find and repair.
+  // 1. Pointers and redelivery items, before what they find and repair (an end saved earlier has its own).
+  const fresh = [...endings.keys()].filter((index) => !endings[index]!.endedBy);
   const removing = endings.map(({ assignment, request }) => ({ request: request ?? systemRemovalOf(deps, assignment.value, justification), assignment }));
   await hold();
   // Requests whose ids share a group (groupedIds.ts) share their locators' partition: a hundred to a transaction.
   const grouped = (index: number) => locatorGroupOf(removing[index]!.request.id) !== undefined;
-  const indexes = [...removing.keys()];
-  await deps.grants.indexInBulk(indexes.filter(grouped).map((index) => removing[index]!.request), []).catch((error: unknown) => indexes.filter(grouped).forEach((index) => fail(index)(error)));
-  await mapConcurrently(indexes.filter((index) => !grouped(index)), (index) => deps.grants.indexRequest(removing[index]!.request).catch(fail(index)));
+  await deps.grants.indexInBulk(fresh.filter(grouped).map((index) => removing[index]!.request), []).catch((error: unknown) => fresh.filter(grouped).forEach((index) => fail(index)(error)));
+  await mapConcurrently(fresh.filter((index) => !grouped(index)), (index) => deps.grants.indexRequest(removing[index]!.request).catch(fail(index)));
   const redeliveries = removing.map(({ assignment }) => dueItem(deps, 'redelivery' as const, deps.clock.now().plus(PENDING_GRACE_MS), assignment.value.id));
-  await deps.redeliveries.scheduleAll(redeliveries);
+  await deps.redeliveries.scheduleAll(fresh.map((index) => redeliveries[index]!));
 
   // 2. The ends, their events written ahead all at once.
-  const ends = removing.flatMap(({ request, assignment }, index) => (errors[index] ? [] : [{ ...endOf(deps, request, assignment, endings[index]!.claim), index }]));
+  const ends = fresh.flatMap((index) => (errors[index] ? [] : [{ ...endOf(deps, removing[index]!.request, removing[index]!.assignment, endings[index]!.claim), index }]));
   const endsAhead = await writeAhead(deps, written, ends.flatMap((e) => e.events));
   const ended = await mapConcurrently([...ends.keys()], async (n) => {
     const end = ends[n]!;
@@ -83,8 +89,11 @@ export async function carryOutRemovals(
       return undefined;
     }
   });
-  const live = ended.filter((e) => e !== undefined);
-  await deps.grants.unindexAssignees(live.map((e) => e.assignment.value));
+  await deps.grants.unindexAssignees(ended.flatMap((e) => (e ? [e.assignment.value] : [])));
+  const resumed = endings.flatMap(({ assignment, claim, endedBy }, index) =>
+    endedBy ? [{ request: endedBy, assignment, claimAfter: claim?.value ?? null, index }] : [],
+  );
+  const live = [...ended.filter((e) => e !== undefined), ...resumed];
 
   // 3. The directory: every removal of the batch, by role.
   const roles = live.flatMap((e) => e.assignment.value.operations.map((o) => o.role));
@@ -103,13 +112,19 @@ export async function carryOutRemovals(
     return errors;
   }
 
+  // Removals Graph deferred (429 in a queue function) are not failed deliveries: their ends stay saved with the
+  // removals pending, as step 2 left them, and their items come back with the invocation's message after the wait.
+  const deferred = live.filter((e) => throttledRemoval(pass, e.assignment.value));
+  for (const e of deferred) fail(e.index)(throttledRemoval(pass, e.assignment.value));
+  const settled = live.filter((e) => !deferred.includes(e));
+
   // 4. The outcomes, their events written ahead all at once.
   await hold();
-  const outcomes = live.map((e) => outcomeOf(deps, e, withOutcomes(pass, e.request.value.targetId, options)));
+  const outcomes = settled.map((e) => outcomeOf(deps, e, withOutcomes(pass, e.request.value.targetId, options)));
   const outcomesAhead = await writeAhead(deps, written, outcomes.map((o) => o.event));
   const saved = await mapConcurrently([...outcomes.keys()], async (n) => {
     const outcome = outcomes[n]!;
-    const index = live[n]!.index;
+    const index = settled[n]!.index;
     try {
       return { assignment: await outcome.save(), index };
     } catch (error) {
@@ -124,10 +139,22 @@ export async function carryOutRemovals(
   const delivered = saved.filter((s) => s !== undefined);
   await appendWrittenAhead(deps, written);
   // Done: nothing left for the redelivery item (a removal that failed keeps it, and gets its own retry too).
-  await deps.redeliveries.unscheduleAll(delivered.filter((s) => s.assignment.value.operations.every((o) => o.state === 'done')).map((s) => redeliveries[s.index]!));
+  // (An end saved by an earlier run keeps that run's item, which finds it done.)
+  await deps.redeliveries.unscheduleAll(
+    delivered.filter((s) => !endings[s.index]!.endedBy && s.assignment.value.operations.every((o) => o.state === 'done')).map((s) => redeliveries[s.index]!),
+  );
   // Compensation looks again after the directory changed, so it reads every claim afresh.
   await afterOutcomes(deps, delivered.map((s) => s.assignment), pass, { retryFailed: false, grantsElsewhere: claimedGrants(deps, granting, asked) });
   return errors;
+}
+
+/** The deferral Graph answered for one of the assignment's removals in this pass, if it did. */
+function throttledRemoval(pass: DirectoryPass, assignment: Assignment): GraphThrottled | undefined {
+  for (const op of assignment.operations) {
+    const error = pass.results.get(`${op.action}|${roleKey(op.role)}`)?.get(assignment.targetId)?.error;
+    if (error instanceof GraphThrottled) return error;
+  }
+  return undefined;
 }
 
 interface Ended {
