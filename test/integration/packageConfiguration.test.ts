@@ -1,4 +1,5 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { deleteAccessPackage } from '../../shared/operations/entitlements/accessPackages';
 import { deleteAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
 import { addIncompatible } from '../../shared/operations/entitlements/incompatibilities';
 import { changingPackageConfiguration, keptPackageConfiguration, packageConfigurationOf } from '../../shared/operations/entitlements/packageConfiguration';
@@ -87,4 +88,33 @@ it("a request written while its policy's delete is under way finds no kept confi
   expect(during).toMatchObject({ code: 'invalidRequest', message: expect.stringContaining('is being deleted') });
   expect((await deps.grants.assignmentsOfPackage(pkg.packageId)).filter((a) => a.value.state !== 'expired')).toEqual([]);
   expect((await keptPackageConfiguration(deps, pkg.packageId))?.policies).toEqual([]);
+});
+
+it("a deleted package's row stays without a snapshot, so a reader that read the package before cannot put one back", async () => {
+  const pkg = await selfServicePackage(deps, 'Deleted under a reader');
+  // As a package written before configurations were kept: no row, so the reader would insert one.
+  await deps.store.packageConfigurations.delete((await configurationRow(pkg.packageId))!);
+  // While the reader reads the tables, the policy and then the package are deleted.
+  const racing = hooked(deps.store.roleScopes, 'list', async () => {
+    await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+  });
+
+  const read = await packageConfigurationOf({ ...deps, store: storeWith({ roleScopes: racing.part }) }, pkg.packageId);
+
+  expect(read?.policies.map((p) => p.id)).toEqual([pkg.policyId]);
+  expect((await configurationRow(pkg.packageId))?.value).toMatchObject({ snapshot: null, changing: {} });
+  expect(await keptPackageConfiguration(deps, pkg.packageId)).toBeUndefined();
+  await expect(adminAdd(deps, LIAM, pkg)).rejects.toMatchObject({ code: 'invalidRequest' });
+});
+
+it('a snapshot serves 5 minutes, then is read from the tables again (what changed them outside the protocol shows)', async () => {
+  const pkg = await selfServicePackage(deps, 'Snapshot aged');
+  await packageConfigurationOf(deps, pkg.packageId);
+  expect(await keptPackageConfiguration(deps, pkg.packageId)).toBeDefined();
+
+  world.advance({ minutes: 6 });
+  expect(await keptPackageConfiguration(deps, pkg.packageId)).toBeUndefined();
+  expect((await packageConfigurationOf(deps, pkg.packageId))?.policies.map((p) => p.id)).toEqual([pkg.policyId]);
+  expect((await keptPackageConfiguration(deps, pkg.packageId))?.policies.map((p) => p.id)).toEqual([pkg.policyId]);
 });

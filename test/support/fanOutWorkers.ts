@@ -41,11 +41,13 @@ export async function drainQueue<D>(queue: WorkQueue, depsOfWorkers: readonly D[
 /** A groups delta link names its emulator's port and the emulator's own epoch in its token. */
 const DELTA_LINK = /http:\/\/127\.0\.0\.1:\d+\/v1\.0\/groups\/delta\?\$deltatoken=[A-Za-z0-9_-]+/g;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/** The partition of locators of ids made together (store/groupedIds.ts): the group's first 8 hex digits, made at run time. */
+const LOCATOR_GROUP = /locatorGroup(\W{1,3})[0-9a-f]{8}\b/g;
 
 /**
  * Every row under the prefix, its table named without the prefix, ETag and Timestamp left out, ids made at run time
- * (not in `knownIds`) as `<id>`, delta links as `<delta link>`; audit events without their time keys, writer sequence,
- * lateness and wall-clock times.
+ * (not in `knownIds`) as `<id>`, delta links as `<delta link>`, groups of ids made together as `<group>`; audit
+ * events without their time keys, writer sequence, lateness and wall-clock times.
  */
 export async function normalizedRows(prefix: string, knownIds: ReadonlySet<string>): Promise<string[]> {
   const rows: string[] = [];
@@ -64,7 +66,7 @@ export async function normalizedRows(prefix: string, knownIds: ReadonlySet<strin
       for (let i = 1; i < parts.length; i++) delete rest[`part${i}`];
       Object.assign(rest, { part0: JSON.stringify(event), parts: 1, partitionKey: '<time>', rowKey: '<time>' });
     }
-    let text = `${name} ${JSON.stringify(rest, Object.keys(rest).sort())}`.replace(UUID, (id) => (knownIds.has(id.toLowerCase()) ? id : '<id>')).replace(DELTA_LINK, '<delta link>');
+    let text = `${name} ${JSON.stringify(rest, Object.keys(rest).sort())}`.replace(UUID, (id) => (knownIds.has(id.toLowerCase()) ? id : '<id>')).replace(DELTA_LINK, '<delta link>').replace(LOCATOR_GROUP, 'locatorGroup$1<group>');
     if (name === 'auditEvents') text = text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, '<wall time>');
     rows.push(text);
   }
