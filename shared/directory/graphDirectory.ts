@@ -434,7 +434,7 @@ export class GraphDirectory implements DirectoryPort {
     await this.graph.send('POST', this.#sendMailPath(), sendMailBody(mail));
   }
 
-  /** One POST per mail, 20 to a `$batch`: the write budget's tokens are taken per `$batch`, not per mail. */
+  /** One POST per mail, 20 to a `$batch`: the write budget's tokens (one per mail) are taken in one take per `$batch`. */
   async sendMails(mails: readonly Mail[]): Promise<Array<DirectoryError | undefined>> {
     const path = this.#sendMailPath();
     const answers = await this.graph.batch(mails.map((mail) => ({ method: 'POST', url: path, body: sendMailBody(mail) })));

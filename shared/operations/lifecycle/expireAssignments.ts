@@ -76,11 +76,12 @@ async function endingOf(deps: EntitlementDeps, item: DueItem<ExpirationKind>): P
 /**
  * The system removal that ended this assignment at its end and has not carried out its removals yet: Graph deferred
  * them (429, in a queue function, whose message brings the item back after the wait), or the run stopped before
- * them. The item finishes it, sooner than its redelivery item would. Anything else (an administrator's removal in
- * flight, an end delivered) is not this item's to finish.
+ * them. The item finishes it, sooner than its redelivery item would. Anything else (an administrator's removal or a
+ * review's in flight, an end delivered) is not this item's to finish.
  */
 async function unfinishedEnd(deps: EntitlementDeps, assignment: Assignment): Promise<StoredDocument<AssignmentRequest> | undefined> {
   if (!assignment.endedByRequestId || !assignment.operations.some((o) => o.action === 'remove' && o.state === 'pending')) return undefined;
   const request = await deps.grants.requestOf(assignment.targetId, assignment.endedByRequestId);
-  return request?.value.requestType === 'systemRemove' && request.value.state === 'delivering' ? request : undefined;
+  // Its own reason tells the sweep's end from another system removal (an access review's denial) in flight.
+  return request?.value.requestType === 'systemRemove' && request.value.justification === REASON && request.value.state === 'delivering' ? request : undefined;
 }

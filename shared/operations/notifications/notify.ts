@@ -51,6 +51,7 @@ export interface NotificationOf {
 export async function notifyAll(deps: EntitlementDeps, notes: readonly NotificationOf[]): Promise<void> {
   if (!deps.mailEnabled || notes.length === 0) return;
   let built: Notification[] = [];
+  let sent = false;
   const failed = (note: NotificationOf, notification: Notification | undefined, reason: string) =>
     deps.audit
       .record({ actorId: SYSTEM_ACTOR, action: 'notificationFailed', entityType: 'notification', entityId: note.about.packageId, before: null, after: { to: notification?.toUserIds ?? [], subject: notification?.subject ?? null, reason } })
@@ -68,12 +69,16 @@ export async function notifyAll(deps: EntitlementDeps, notes: readonly Notificat
     const recipients = unread.length > 0 ? new Map([...people, ...(await deps.mailDirectory.getUserNames(unread))]) : people;
     const mails = built.map((n) => ({ to: n.toUserIds.flatMap((id) => recipients.get(id)?.mail ?? recipients.get(id)?.userPrincipalName ?? []), subject: n.subject, text: n.text }));
     const sending = [...mails.keys()].filter((i) => mails[i]!.to.length > 0);
+    sent = true;
     const errors = await deps.mailDirectory.sendMails(sending.map((i) => mails[i]!));
     await mapConcurrently(
       sending.filter((_, n) => errors[n]),
       (i) => failed(notes[i]!, built[i], errors[sending.indexOf(i)]!.message),
     );
   } catch (error) {
+    // A read that failed before anything was sent (a name not answered) is one person's: each mail is tried alone,
+    // so it costs that mail, not the batch's. Once sent, nothing is tried again (a mail twice is worse than none).
+    if (!sent) return void (await mapConcurrently(notes, (note) => notify(deps, note.about, note.build)));
     const reason = error instanceof Error ? error.message : String(error);
     await mapConcurrently([...notes.keys()], (i) => failed(notes[i]!, built[i], reason));
   }
