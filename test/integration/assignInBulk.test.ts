@@ -1,16 +1,11 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
-import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
-import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
-import { requestResource } from '../../shared/operations/entitlements/catalogResources';
-import { createCatalog } from '../../shared/operations/entitlements/catalogs';
-import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
-import { automaticPolicies, type AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
+import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
 import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
-import { ADMIN, groupMembers } from '../support/packageWorld';
+import { automaticPolicyMatchingNobody, groupMembers } from '../support/packageWorld';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { PROCESS_STOPPED, stopAtWrite, type Row } from '../support/stopAtWrite';
 
@@ -34,24 +29,6 @@ inProcessOperationsForFile((started) => {
   world = started;
   ({ deps, emulator } = started);
 });
-
-/** An auto-assignment policy whose rule matches nobody (so its creation assigns no one): the test names the users. */
-async function autoPolicy(name: string, groupId?: string): Promise<AutomaticPolicy> {
-  const catalog = await createCatalog(deps, ADMIN, { displayName: name, state: 'published' });
-  if (groupId) await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: groupId, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
-  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
-  if (groupId) await addResourceRoleScope(deps, ADMIN, accessPackage.id, { role: { originId: `Member_${groupId}`, originSystem: 'AadGroup' } });
-  const policy = await createAssignmentPolicy(deps, ADMIN, {
-    displayName: name,
-    allowedTargetScope: 'specificDirectoryUsers',
-    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: '(user.department -eq "Nobody here")' }],
-    automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true },
-    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
-    expiration: { type: 'noExpiration' },
-    accessPackage: { id: accessPackage.id },
-  });
-  return (await automaticPolicies(deps)).find((auto) => auto.policy.id === policy.id)!;
-}
 
 const additionsOf = (auto: AutomaticPolicy, users = USERS) => users.map((userId) => ({ auto, userId }));
 
@@ -83,7 +60,7 @@ const expirationSweep = () => sweepExpirations(deps, { holder: 'test', budgetMs:
 const requestRow = (row: Row) => String(row.rowKey).startsWith('request|');
 
 test('assignments made in bulk are what the pipeline makes: a delivered system request found by id, and their events', async () => {
-  const auto = await autoPolicy('Bulk, no roles');
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, no roles');
 
   expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
 
@@ -97,7 +74,7 @@ test('assignments made in bulk are what the pipeline makes: a delivered system r
 });
 
 test('a group role goes to every new holder in one directory call, and the requests end delivered with their event', async () => {
-  const auto = await autoPolicy('Bulk, a group', LEGAL_GROUP);
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, a group', LEGAL_GROUP);
   await fetch(`${emulator.url}/_emulator/requests`, { method: 'DELETE' });
 
   expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
@@ -110,7 +87,7 @@ test('a group role goes to every new holder in one directory call, and the reque
 });
 
 test('a process stopped before any grant is written makes nothing; run again, each assignment is made once, the stale events dropped', async () => {
-  const auto = await autoPolicy('Bulk, stopped before');
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, stopped before');
   stopAtWrite('accessGrants', requestRow, 'before');
   await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
   jest.restoreAllMocks();
@@ -125,7 +102,7 @@ test('a process stopped before any grant is written makes nothing; run again, ea
 });
 
 test('a process stopped right after grants were written: run again, the rest are made, and the sweep appends the written ones’ events', async () => {
-  const auto = await autoPolicy('Bulk, stopped after');
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, stopped after');
   stopAtWrite('accessGrants', requestRow, 'after');
   await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
   jest.restoreAllMocks();

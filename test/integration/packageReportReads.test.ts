@@ -1,15 +1,13 @@
-import { buildDeps } from '../../shared/composition';
 import { mapConcurrently } from '../../shared/concurrently';
-import { loadConfig } from '../../shared/config';
 import type { Assignment } from '../../shared/domain/assignments/assignment';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { packageAssignmentsReport } from '../../shared/operations/reports/packageAssignments';
 import type { Report, ReportCursor } from '../../shared/operations/reports/report';
 import { GrantStore } from '../../shared/store/grantStore';
-import { startCountingProxy, type CountingProxy } from '../../tools/bench/countingProxy';
+import type { CountingProxy } from '../../tools/bench/countingProxy';
+import { countedOperationsForFile } from '../support/countedOperations';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { ADMIN, selfServicePackage } from '../support/packageWorld';
-import { testStorageConnectionString } from '../support/testStorage';
 
 /**
  * What a page of the package assignments report reads from Table Storage, counted by the benchmark's proxy: a package
@@ -24,20 +22,7 @@ inProcessOperationsForFile((started) => (world = started));
 
 let proxy: CountingProxy;
 let counted: EntitlementDeps;
-beforeAll(async () => {
-  const direct = testStorageConnectionString();
-  const tableEndpoint = /TableEndpoint=([^;]+)/.exec(direct)![1]!;
-  proxy = await startCountingProxy(new URL(tableEndpoint).origin);
-  const config = loadConfig({
-    AzureWebJobsStorage: direct.replace(tableEndpoint, `${proxy.url}${new URL(tableEndpoint).pathname}`),
-    TABLE_PREFIX: world.prefix,
-    AUTH_MODE: 'easyauth',
-    GRAPH_EMULATOR_PORT: String(new URL(world.emulator.url).port),
-    TENANT_ID: 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd',
-  });
-  counted = { ...buildDeps(config).entitlements, clock: world.deps.clock };
-});
-afterAll(() => proxy.close());
+countedOperationsForFile(() => world, (started) => ({ proxy, deps: counted } = started));
 
 const idOf = (prefix: string, i: number) => `${prefix}-0000-4000-8000-${String(i).padStart(12, '0')}`;
 

@@ -1,15 +1,8 @@
 import { DateTime } from 'luxon';
-import { buildDeps } from '../../shared/composition';
-import { loadConfig } from '../../shared/config';
 import type { Assignment } from '../../shared/domain/assignments/assignment';
 import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
-import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
-import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
-import { requestResource } from '../../shared/operations/entitlements/catalogResources';
-import { createCatalog } from '../../shared/operations/entitlements/catalogs';
-import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
-import { automaticPolicies, type AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
+import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
 import { removeInBulk, type Removal } from '../../shared/operations/autoAssignment/removeInBulk';
 import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
@@ -20,11 +13,11 @@ import { directoryRoleOf } from '../../shared/operations/assignments/directoryRo
 import { PENDING_GRACE_MS } from '../../shared/operations/lifecycle/planDueWork';
 import type { StoredDocument } from '../../shared/store/documentTable';
 import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../tools/graph-emulator/fixture';
-import { startCountingProxy, type CountingProxy } from '../../tools/bench/countingProxy';
-import { ADMIN, assign, groupMembers, groupPackage } from '../support/packageWorld';
+import type { CountingProxy } from '../../tools/bench/countingProxy';
+import { automaticPolicyMatchingNobody, assign, groupMembers, groupPackage } from '../support/packageWorld';
+import { countedOperationsForFile } from '../support/countedOperations';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { stopAtWrite, type Row } from '../support/stopAtWrite';
-import { testStorageConnectionString } from '../support/testStorage';
 
 /**
  * Auto-assignment's bulk removals (removeInBulk.ts, through the expiration sweep's carryOutRemovals) on Azurite and
@@ -68,38 +61,7 @@ inProcessOperationsForFile((started) => {
 
 let proxy: CountingProxy;
 let counted: EntitlementDeps;
-beforeAll(async () => {
-  const direct = testStorageConnectionString();
-  const tableEndpoint = /TableEndpoint=([^;]+)/.exec(direct)![1]!;
-  proxy = await startCountingProxy(new URL(tableEndpoint).origin);
-  const config = loadConfig({
-    AzureWebJobsStorage: direct.replace(tableEndpoint, `${proxy.url}${new URL(tableEndpoint).pathname}`),
-    TABLE_PREFIX: world.prefix,
-    AUTH_MODE: 'easyauth',
-    GRAPH_EMULATOR_PORT: String(new URL(world.emulator.url).port),
-    TENANT_ID: 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd',
-  });
-  counted = { ...buildDeps(config).entitlements, clock: { now: () => world.now() } };
-});
-afterAll(() => proxy.close());
-
-/** An auto-assignment policy (granting the group's membership, if any) whose rule matches nobody: the test names its users. */
-async function autoPolicy(name: string, groupId?: string): Promise<AutomaticPolicy> {
-  const catalog = await createCatalog(deps, ADMIN, { displayName: name, state: 'published' });
-  if (groupId) await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: groupId, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
-  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
-  if (groupId) await addResourceRoleScope(deps, ADMIN, accessPackage.id, { role: { originId: `Member_${groupId}`, originSystem: 'AadGroup' } });
-  const policy = await createAssignmentPolicy(deps, ADMIN, {
-    displayName: name,
-    allowedTargetScope: 'specificDirectoryUsers',
-    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: '(user.department -eq "Nobody here")' }],
-    automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true },
-    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
-    expiration: { type: 'noExpiration' },
-    accessPackage: { id: accessPackage.id },
-  });
-  return (await automaticPolicies(deps)).find((auto) => auto.policy.id === policy.id)!;
-}
+countedOperationsForFile(() => world, (started) => ({ proxy, deps: counted } = started));
 
 /** The policy's users assigned (in bulk), as the removals to make of them. */
 async function assigned(auto: AutomaticPolicy, users: readonly string[]): Promise<Removal[]> {
@@ -136,7 +98,7 @@ async function expectEndedOnceWithEvents(auto: AutomaticPolicy, ended: StoredDoc
 const expirationSweep = () => sweepExpirations(deps, { holder: 'test', budgetMs: 60_000 });
 
 test(`automatic assignments end in bulk in at most ${TABLE_ROUND_TRIPS_PER_REMOVAL} Table round trips each, the group's removals in one Graph round trip, as the pipeline ends them`, async () => {
-  const auto = await autoPolicy('Bulk removals', ROUNDS_GROUP);
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals', ROUNDS_GROUP);
   const other = await groupPackage(deps, 'The same group, by an administrator', ROUNDS_GROUP);
   const [first, ...rest] = await assigned(auto, USERS);
   await assign(deps, HELD_ELSEWHERE, other);
@@ -179,7 +141,7 @@ test(`automatic assignments end in bulk in at most ${TABLE_ROUND_TRIPS_PER_REMOV
 }, 180_000);
 
 test(`without roles to remove (the benchmark's packages), at most ${TABLE_ROUND_TRIPS_PER_REMOVAL_WITHOUT_ROLES} Table round trips each, and no Graph call`, async () => {
-  const auto = await autoPolicy('Bulk removals, no roles');
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals, no roles');
   const [first, ...removals] = await assigned(auto, USERS);
   // Not counted: a fresh process's first writes create its tables (when this test runs alone).
   expect(await removeInBulk(counted, [first!])).toEqual([{ kind: 'removed' }]);
@@ -200,7 +162,7 @@ test(`without roles to remove (the benchmark's packages), at most ${TABLE_ROUND_
 const endWritten = (row: Row) => String(row.rowKey).startsWith('request|') && String(row.part0).includes('"requestType":"adminRemove"');
 
 test('a process stopped after the events were written ahead but before any end: run again, each ends once, the stale events dropped', async () => {
-  const auto = await autoPolicy('Bulk removals, stopped before', STOPPED_GROUP);
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals, stopped before', STOPPED_GROUP);
   const users = USERS.slice(0, 6);
   const removals = await assigned(auto, users);
   stopAtWrite('accessGrants', endWritten, 'before');
@@ -218,7 +180,7 @@ test('a process stopped after the events were written ahead but before any end: 
 }, 180_000);
 
 test('a process stopped right after an end was written: the redelivery item and the sweep finish it, nothing is ended twice', async () => {
-  const auto = await autoPolicy('Bulk removals, stopped after', STOPPED_GROUP);
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals, stopped after', STOPPED_GROUP);
   const users = USERS.slice(6, 7);
   const removals = await assigned(auto, users);
   stopAtWrite('accessGrants', endWritten, 'after');

@@ -1,11 +1,9 @@
-import { buildDeps } from '../../shared/composition';
-import { loadConfig } from '../../shared/config';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
-import { startCountingProxy, type CountingProxy } from '../../tools/bench/countingProxy';
+import type { CountingProxy } from '../../tools/bench/countingProxy';
+import { countedOperationsForFile } from '../support/countedOperations';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { ADMIN, groupPackage, groupMembers, type TestPackage } from '../support/packageWorld';
-import { testStorageConnectionString } from '../support/testStorage';
 
 /**
  * What one `adminAdd` without approval costs in Table Storage round trips (issue 19 item 1), counted by the
@@ -41,22 +39,7 @@ inProcessOperationsForFile((started) => (world = started));
 
 let proxy: CountingProxy;
 let counted: EntitlementDeps;
-beforeAll(async () => {
-  const direct = testStorageConnectionString();
-  const tableEndpoint = /TableEndpoint=([^;]+)/.exec(direct)![1]!;
-  const account = new URL(tableEndpoint).pathname;
-  proxy = await startCountingProxy(new URL(tableEndpoint).origin);
-  const config = loadConfig({
-    AzureWebJobsStorage: direct.replace(tableEndpoint, `${proxy.url}${account}`),
-    TABLE_PREFIX: world.prefix,
-    AUTH_MODE: 'easyauth',
-    GRAPH_EMULATOR_PORT: String(new URL(world.emulator.url).port),
-    TENANT_ID: 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd',
-    MAIL_SENDER: ADMIN.objectId,
-  });
-  counted = { ...buildDeps(config).entitlements, clock: { now: () => world.now() } };
-});
-afterAll(() => proxy.close());
+countedOperationsForFile(() => world, (started) => ({ proxy, deps: counted } = started), { MAIL_SENDER: ADMIN.objectId });
 
 const adminAdd = (deps: EntitlementDeps, targetId: string, pkg: TestPackage) =>
   submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });

@@ -7,6 +7,7 @@ import { requestResource } from '../../shared/operations/entitlements/catalogRes
 import { createCatalog } from '../../shared/operations/entitlements/catalogs';
 import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
+import { automaticPolicies, type AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import type { ResourceRoleScope } from '../../shared/domain/entitlements';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
 
@@ -158,4 +159,22 @@ export function hookedDirectory<M extends MethodsOf<DirectoryPort>>(
 ): { directory: DirectoryPort; calls: Array<ArgsOf<DirectoryPort, M>> } {
   const { part, calls } = hooked(directory, method, before, when);
   return { directory: part, calls };
+}
+
+/** An auto-assignment policy (granting the group's membership, if any) whose rule matches nobody, so its creation assigns no one: the test names its users. */
+export async function automaticPolicyMatchingNobody(deps: EntitlementDeps, name: string, groupId?: string): Promise<AutomaticPolicy> {
+  const catalog = await createCatalog(deps, ADMIN, { displayName: name, state: 'published' });
+  if (groupId) await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: groupId, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
+  const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
+  if (groupId) await addResourceRoleScope(deps, ADMIN, accessPackage.id, { role: { originId: `Member_${groupId}`, originSystem: 'AadGroup' } });
+  const policy = await createAssignmentPolicy(deps, ADMIN, {
+    displayName: name,
+    allowedTargetScope: 'specificDirectoryUsers',
+    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: '(user.department -eq "Nobody here")' }],
+    automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true },
+    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+    expiration: { type: 'noExpiration' },
+    accessPackage: { id: accessPackage.id },
+  });
+  return (await automaticPolicies(deps)).find((auto) => auto.policy.id === policy.id)!;
 }
