@@ -7,6 +7,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   testTimeout: 30000,
-  maxWorkers: 2,
+  // Suites spend much of their time waiting on other processes (the local host, Azurite, the Graph emulator,
+  // Chromium): three at once keep two cores busy (a clean-clone run: 366 s of Jest against 544 s with two).
+  maxWorkers: 3,
   reporters: ['default', '<rootDir>/test/support/summaryReporter.js'],
 };

@@ -59,6 +59,9 @@ export async function normalizedRows(prefix: string, knownIds: ReadonlySet<strin
     // Whether an event is late (appended after its hour ended) follows from where the wall clock's hour fell in the
     // run, not from the sweep: its listing and its archive hour are left out.
     if (name === 'auditLateEvents') continue;
+    // A package's configuration is a copy of rows compared in their own tables, its lists in the order of ids made
+    // at run time.
+    if (name === 'packageConfigurations') continue;
     // An audit event's keys follow from the wall clock and its id, and its sequence from the process that wrote it.
     if (name === 'auditEvents') {
       const parts = Array.from({ length: Number(rest.parts ?? 1) }, (_, i) => String(rest[`part${i}`] ?? ''));
