@@ -185,32 +185,36 @@ function* writes(deps: Deps, assignments: Assignment[]): Generator<() => Promise
  */
 async function azuriteRates(deps: Deps, ref: PackageRef, targets: string[]): Promise<{ queryEntitiesPerSecond: number; assignmentQueryRowsPerSecond: number; pointReadsPerSecond: number }> {
   const grants = deps.entitlements.grants;
-  let entities = 0;
-  let continuationToken: string | undefined;
-  const scanStarted = performance.now();
-  do {
-    const page = await grants.assigneePointerPage(ref.packageId, 1000, continuationToken);
-    entities += page.pointers.length;
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
-  const scanSeconds = (performance.now() - scanStarted) / 1000;
-  let rows = 0;
-  const rowsStarted = performance.now();
-  do {
-    const page = await grants.pageActiveAssignmentsOfPackage(ref.packageId, 1000, continuationToken);
-    rows += page.items.length;
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
-  const rowsSeconds = (performance.now() - rowsStarted) / 1000;
+  const scan = await pagesPerSecond(async (token) => {
+    const page = await grants.assigneePointerPage(ref.packageId, 1000, token);
+    return { count: page.pointers.length, continuationToken: page.continuationToken };
+  });
+  const rows = await pagesPerSecond(async (token) => {
+    const page = await grants.pageActiveAssignmentsOfPackage(ref.packageId, 1000, token);
+    return { count: page.items.length, continuationToken: page.continuationToken };
+  });
   const sample = range(Math.min(RATE_SAMPLE, targets.length)).map((k) => Math.floor((k * targets.length) / Math.min(RATE_SAMPLE, targets.length)));
   const readStarted = performance.now();
   await mapConcurrently(sample, (i) => grants.assignmentOf(targets[i]!, guid(ASSIGNMENT, i)), RATE_CONCURRENCY);
   const readSeconds = (performance.now() - readStarted) / 1000;
   return {
-    queryEntitiesPerSecond: Math.round(entities / scanSeconds),
-    assignmentQueryRowsPerSecond: Math.round(rows / rowsSeconds),
+    queryEntitiesPerSecond: scan,
+    assignmentQueryRowsPerSecond: rows,
     pointReadsPerSecond: Math.round(sample.length / readSeconds),
   };
+}
+
+/** Reads every page a query gives, in turn, and answers the entities read per second. */
+async function pagesPerSecond(page: (continuationToken: string | undefined) => Promise<{ count: number; continuationToken?: string | undefined }>): Promise<number> {
+  let count = 0;
+  let continuationToken: string | undefined;
+  const started = performance.now();
+  do {
+    const read = await page(continuationToken);
+    count += read.count;
+    continuationToken = read.continuationToken;
+  } while (continuationToken);
+  return Math.round(count / ((performance.now() - started) / 1000));
 }
 
 /** Reads the CSV as it streams, keeping only counts. */
