@@ -1,5 +1,7 @@
+import { DateTime } from 'luxon';
 import type { AuditedTable, AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
 import type { TableKey } from '../../store/tableKeys';
+import { markingWrites, type Writers } from '../../store/writerMarks';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import type { ItemOutcome } from '../lifecycle/sweepDueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -26,7 +28,8 @@ export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | '
   await deps.due.schedule(item);
   let result: R;
   try {
-    result = await change();
+    // Its mark on what it writes tells the sweep, should this process stop, whether the change that shows is this one.
+    result = await markingWrites({ eventId: event.id, at: event.occurredDateTime }, change);
   } catch (error) {
     // A change of several writes may have made some before it failed (or made its first one and lost the answer):
     // what shows now decides. Should that look fail too, the item stays and the sweep decides the same way later.
@@ -44,7 +47,7 @@ export function writeAheadItem(deps: Pick<EntitlementDeps, 'clock'>, event: Audi
 }
 
 async function settleFailedChange(deps: Pick<EntitlementDeps, 'audit' | 'due'>, item: DueItem<ExpirationKind>, event: AuditEvent, probe: AuditProbe): Promise<void> {
-  if (changeShows(probe, event, await deps.audit.documentAt(probe))) await deps.audit.append(event);
+  if (await shows(deps, probe, event)) await deps.audit.append(event);
   await deps.due.unschedule(item);
 }
 
@@ -55,19 +58,41 @@ export const UNCHANGED = Symbol('unchanged');
 export async function completeAuditEvent(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
   if (!item.audit) return 'stale';
   const { event, probe } = item.audit;
-  if (!changeShows(probe, event, await deps.audit.documentAt(probe))) return 'stale';
+  if (!(await shows(deps, probe, event))) return 'stale';
   await deps.audit.append(event);
   return 'processed';
 }
 
+/** Whether the change of an event written ahead shows where its probe looks: the document and its writers, one read. */
+async function shows(deps: Pick<EntitlementDeps, 'audit'>, probe: AuditProbe, event: AuditEvent): Promise<boolean> {
+  const { document, writers } = await deps.audit.writtenAt(probe);
+  return changeShows(probe, event, document, writers);
+}
+
 /**
  * Whether the document as it is now shows the change: created (there), deleted (gone), or changed (no longer what
- * the event saw before it; a later change on top of it also counts, that later change having read this one).
+ * the event saw before it; a later change on top of it also counts, that later change having read this one). With
+ * the document's audited writers (writerMarks.ts), a created or changed document that provably does not carry this
+ * change does not show it, whatever its content: another writer's change after this process stopped before its own.
  */
-export function changeShows(probe: AuditProbe, event: Pick<AuditEvent, 'before'>, current: unknown): boolean {
+export function changeShows(probe: AuditProbe, event: Pick<AuditEvent, 'before'> & Partial<Pick<AuditEvent, 'id' | 'occurredDateTime'>>, current: unknown, writers?: Writers): boolean {
   if (probe.shows === 'absent') return current === undefined;
+  const written = writers && event.id !== undefined && event.occurredDateTime !== undefined ? writtenBy(writers, { id: event.id, occurredDateTime: event.occurredDateTime }) : 'unknown';
+  if (written !== 'unknown') return written === 'yes' && current !== undefined;
   if (probe.shows === 'present') return current !== undefined;
   return current !== undefined && JSON.stringify(current) !== JSON.stringify('was' in probe ? probe.was : event.before);
+}
+
+/**
+ * Whether the writers show this event's change: `yes`, its mark is there; `no`, their marks go back to a write
+ * before this change can have been made (begun more than the settle time before its event was written ahead: a write
+ * that began after it, even one that reset the marks, shows a later `since`), and its mark is not among them;
+ * `unknown` otherwise (the marks begin too late to tell), when what the document holds decides, as without marks.
+ */
+export function writtenBy(writers: Writers, event: Pick<AuditEvent, 'id' | 'occurredDateTime'>): 'yes' | 'no' | 'unknown' {
+  if (writers.marks.some((m) => m.eventId === event.id)) return 'yes';
+  const since = DateTime.fromISO(writers.since, { zone: 'utc' });
+  return since.isValid && since <= DateTime.fromISO(event.occurredDateTime, { zone: 'utc' }).minus({ minutes: AUDIT_SETTLE_MINUTES }) ? 'no' : 'unknown';
 }
 
 /** The probe of a document by its keys. */

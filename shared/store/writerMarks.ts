@@ -1,0 +1,39 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** An audited change's mark on what it writes: its event's id, and when the event was written ahead. */
+export interface WriterMark {
+  eventId: string;
+  at: string;
+}
+
+/**
+ * The audited writers of a document, newest first, since `since`: every audited change that replaced it from then on
+ * left its mark here (a replacement carries the marks it read forward). A document that carries them tells the
+ * expiration sweep whether a change written ahead is the one that shows (auditedChange.ts), where its content alone
+ * cannot tell that change from another writer's. No marks: written by none, or before marks were kept.
+ */
+export interface Writers {
+  since: string;
+  marks: WriterMark[];
+}
+
+/** Marks kept a document: the oldest leave first, `since` moving to the oldest kept, so what is said stays true. */
+const MARKS_KEPT = 16;
+
+const marking = new AsyncLocalStorage<WriterMark>();
+
+/** Runs an audited change with its mark on every document it writes. */
+export const markingWrites = <R>(mark: WriterMark, change: () => Promise<R>): Promise<R> => marking.run(mark, change);
+
+/**
+ * A document's writers once written now, after `previous` (its writers as read; undefined for a new document, or one
+ * read without them). An unmarked replacement keeps the marks; a marked write without the marks before it starts
+ * them afresh, since its own mark's time.
+ */
+export function writersAfter(previous: Writers | undefined): Writers | undefined {
+  const mark = marking.getStore();
+  if (!mark) return previous;
+  const marks = [mark, ...(previous?.marks ?? [])].slice(0, MARKS_KEPT);
+  const since = previous && marks.length === (previous.marks.length + 1) ? previous.since : marks.at(-1)!.at;
+  return { since, marks };
+}
