@@ -20,10 +20,11 @@ export interface Writers {
 /** Marks kept a document: the oldest leave first, `since` moving to the oldest kept, so what is said stays true. */
 const MARKS_KEPT = 16;
 
-const marking = new AsyncLocalStorage<WriterMark>();
+/** The marks of the audited changes running (one inside another: each's), as the audit scope is carried (auditScope.ts). */
+const marking = new AsyncLocalStorage<readonly WriterMark[]>();
 
-/** Runs an audited change with its mark on every document it writes. */
-export const markingWrites = <R>(mark: WriterMark, change: () => Promise<R>): Promise<R> => marking.run(mark, change);
+/** Runs an audited change with its mark (and those of the changes it runs within) on every document it writes. */
+export const markingWrites = <R>(mark: WriterMark, change: () => Promise<R>): Promise<R> => marking.run([mark, ...(marking.getStore() ?? [])], change);
 
 /**
  * A document's writers once written now, after `previous` (its writers as read; undefined for a new document, or one
@@ -31,9 +32,10 @@ export const markingWrites = <R>(mark: WriterMark, change: () => Promise<R>): Pr
  * them afresh, since its own mark's time.
  */
 export function writersAfter(previous: Writers | undefined): Writers | undefined {
-  const mark = marking.getStore();
-  if (!mark) return previous;
-  const marks = [mark, ...(previous?.marks ?? [])].slice(0, MARKS_KEPT);
-  const since = previous && marks.length === (previous.marks.length + 1) ? previous.since : marks.at(-1)!.at;
+  const running = marking.getStore() ?? [];
+  if (running.length === 0) return previous;
+  const before = (previous?.marks ?? []).filter((m) => !running.some((r) => r.eventId === m.eventId));
+  const marks = [...running, ...before].slice(0, MARKS_KEPT);
+  const since = previous && marks.length === running.length + before.length ? previous.since : marks.reduce((oldest, m) => (m.at < oldest ? m.at : oldest), marks[0]!.at);
   return { since, marks };
 }
