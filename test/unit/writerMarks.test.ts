@@ -4,11 +4,11 @@ import { markingWrites, writersAfter, type Writers } from '../../shared/store/wr
 const mark = (eventId: string, at: string) => ({ eventId, at });
 
 describe("a document's audited writers, carried forward by each write", () => {
-  it('starts them at a marked write, keeps them through an unmarked one, and adds each later mark in front', async () => {
+  it('starts them at a marked write, adds each later mark in front, and drops them at an unmarked write', async () => {
     expect(writersAfter(undefined)).toBeUndefined();
     const first = await markingWrites(mark('a', '2026-12-07T10:00:00.000Z'), async () => writersAfter(undefined));
     expect(first).toEqual({ since: '2026-12-07T10:00:00.000Z', marks: [mark('a', '2026-12-07T10:00:00.000Z')] });
-    expect(writersAfter(first)).toBe(first);
+    expect(writersAfter(first)).toBeUndefined();
     const second = await markingWrites(mark('b', '2026-12-07T11:00:00.000Z'), async () => writersAfter(first));
     expect(second).toEqual({ since: '2026-12-07T10:00:00.000Z', marks: [mark('b', '2026-12-07T11:00:00.000Z'), mark('a', '2026-12-07T10:00:00.000Z')] });
   });
