@@ -1,3 +1,4 @@
+import type { DateTime } from 'luxon';
 import type { Assignment } from '../../domain/assignments/assignment';
 import type { StoredDocument } from '../../store/documentTable';
 import { newIdGroup } from '../../store/groupedIds';
@@ -35,7 +36,7 @@ const REQUESTS_PER_ID_GROUP = MAX_TRANSACTION_SIZE;
 export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Removal[], hold: () => Promise<void> = async () => undefined): Promise<RemovalOutcome[]> {
   const outcomes: RemovalOutcome[] = wanted.map(() => ({ kind: 'removed' }));
   const fail = (index: number) => (error: unknown) => void (outcomes[index] = { kind: 'failed', error });
-  const requestId = groupedIds();
+  const requestId = groupedIds(deps.clock.now());
   const guests = new Map<string, number[]>();
   const endings: Array<Ending & { index: number }> = [];
   await mapConcurrently([...wanted.keys()], async (index) => {
@@ -59,11 +60,11 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
 }
 
 /** Ids in groups of a hundred (groupedIds.ts): the locators of a hundred requests are one transaction. */
-function groupedIds(): () => string {
-  let next = newIdGroup();
+function groupedIds(at: DateTime): () => string {
+  let next = newIdGroup(at);
   let made = 0;
   return () => {
-    if (made > 0 && made % REQUESTS_PER_ID_GROUP === 0) next = newIdGroup();
+    if (made > 0 && made % REQUESTS_PER_ID_GROUP === 0) next = newIdGroup(at);
     made++;
     return next();
   };
