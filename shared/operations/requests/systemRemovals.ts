@@ -143,8 +143,11 @@ export async function carryOutRemovals(
   await deps.redeliveries.unscheduleAll(
     delivered.filter((s) => !endings[s.index]!.endedBy && s.assignment.value.operations.every((o) => o.state === 'done')).map((s) => redeliveries[s.index]!),
   );
-  // Compensation looks again after the directory changed, so it reads every claim afresh.
-  await afterOutcomes(deps, delivered.map((s) => s.assignment), pass, { retryFailed: false, grantsElsewhere: claimedGrants(deps, granting, asked) });
+  // Compensation looks again after the directory changed, so it reads every claim afresh. A deferred end is looked
+  // at too, as an immediate one: a removal of its that went out before Graph said 429 (another role's) may have taken
+  // a role an assignment made meanwhile gives; when its item comes back that role is found given elsewhere and kept,
+  // so nothing else would give it back before drift repair.
+  await afterOutcomes(deps, [...delivered.map((s) => s.assignment), ...deferred.map((e) => e.assignment)], pass, { retryFailed: false, grantsElsewhere: claimedGrants(deps, granting, asked) });
   return errors;
 }
 
