@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MAX_TRANSACTION_SIZE } from './transactionsOf';
 
 /**
  * Ids made together for a bulk write (assignInBulk.ts), so that their locators share a partition: one index write
@@ -19,4 +20,18 @@ export function newIdGroup(): () => string {
 /** The group of an id made by newIdGroup (its first 8 hex digits); undefined for any other id. */
 export function locatorGroupOf(id: string): string | undefined {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id) ? id.slice(0, 8) : undefined;
+}
+
+/**
+ * Ids for many writes made together (a batch of removals), a new group every hundred: the locators of a hundred
+ * requests are one transaction.
+ */
+export function idsInGroups(): () => string {
+  let next = newIdGroup();
+  let made = 0;
+  return () => {
+    if (made > 0 && made % MAX_TRANSACTION_SIZE === 0) next = newIdGroup();
+    made++;
+    return next();
+  };
 }

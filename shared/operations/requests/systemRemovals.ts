@@ -6,7 +6,7 @@ import type { AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
 import type { StoredDocument } from '../../store/documentTable';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import { GrantStore, type PackageClaim } from '../../store/grantStore';
-import { locatorGroupOf } from '../../store/groupedIds';
+import { idsInGroups, locatorGroupOf } from '../../store/groupedIds';
 import { afterOutcomes, changeDirectory, withOutcomes, type ApplyOptions, type DirectoryPass } from '../assignments/applyOperations';
 import { GraphThrottled } from '../../directory/throttleDeferral';
 import { claimedGrants, claimKeyOf, packagesGranting } from '../assignments/claimedGrants';
@@ -62,7 +62,9 @@ export async function carryOutRemovals(
 
   // 1. Pointers and redelivery items, before what they find and repair (an end saved earlier has its own).
   const fresh = [...endings.keys()].filter((index) => !endings[index]!.endedBy);
-  const removing = endings.map(({ assignment, request }) => ({ request: request ?? systemRemovalOf(deps, assignment.value, justification), assignment }));
+  // The system's own requests get ids in groups (groupedIds.ts), so that their locators go in a few transactions.
+  const requestId = idsInGroups();
+  const removing = endings.map(({ assignment, request }) => ({ request: request ?? { ...systemRemovalOf(deps, assignment.value, justification), id: requestId() }, assignment }));
   await hold();
   // Requests whose ids share a group (groupedIds.ts) share their locators' partition: a hundred to a transaction.
   const grouped = (index: number) => locatorGroupOf(removing[index]!.request.id) !== undefined;
