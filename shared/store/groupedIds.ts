@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DateTime } from 'luxon';
+import { MAX_TRANSACTION_SIZE } from './transactionsOf';
 
 /**
  * Ids made together, so that their locators share a partition: one index write per hundred ids instead of one per
@@ -47,3 +48,18 @@ const hourDigits = (millis: number) => Math.max(0, Math.floor(millis / HOUR_MS))
  * requests report of a period finds it (GrantStore.requestPointersCreatedIn).
  */
 export const newRequestId = (at: DateTime): string => newIdGroup(at)();
+
+/**
+ * Ids for many writes made together (a batch of removals), a new group every hundred, made at the time of its first
+ * id (so that a request's group is of the hour it was made in): the locators of a hundred requests are one
+ * transaction.
+ */
+export function idsInGroups(now: () => DateTime): () => string {
+  let next = newIdGroup(now());
+  let made = 0;
+  return () => {
+    if (made > 0 && made % MAX_TRANSACTION_SIZE === 0) next = newIdGroup(now());
+    made++;
+    return next();
+  };
+}
