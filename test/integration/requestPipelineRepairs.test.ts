@@ -132,6 +132,9 @@ describe('every crash window of the pipeline has a repair', () => {
 
   it('(a) stopped before its policy check, the policy deleted just before the write: the redelivery undoes the assignment, nothing applied', async () => {
     const pkg = await groupPackage(deps, 'Stopped, policy gone', FALCON_GROUP);
+    // Its role's package role change (due 5 minutes after the role was put in) done first: it has no assignee yet.
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
     const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
     const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
     jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {

@@ -32,7 +32,7 @@ const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
  * assignments are read once more (the authorization). What stands between this and the issue's 10 is in the notes
  * of this change (requests-rt2).
  */
-const ROUND_TRIPS_PER_REQUEST = 17;
+const ROUND_TRIPS_PER_REQUEST = 15;
 
 let world: InProcessOperations;
 inProcessOperationsForFile((started) => (world = started));

@@ -13,6 +13,7 @@ import { isRetiring } from '../entitlements/parentCheck';
 import { deliver, planEnd, policyStanding } from './fulfilRequest';
 import { newAssignment } from './newAssignment';
 import { inState, insertRequestWithAssignment } from './requestWrites';
+import { carryOut, systemRemovalOf } from './systemRequests';
 
 /**
  * A request carried out at once (no approval, no later start, a user in the directory: its id and its
@@ -91,10 +92,12 @@ export async function policyCheckOfNeverApplied(deps: EntitlementDeps, stored: S
 }
 
 /**
- * Undoes an addition whose policy was found gone after its write, before anything reached the directory: the
- * assignment ends with nothing to remove, the request is refused as fulfilOrDeny refuses one (kept, with the
- * reason), and the claim is released, in one transaction on the ETags written, with their events. A change in
- * between (a delivery begun, a removal) makes it lose: what changed it then decides.
+ * Undoes an addition whose policy was found gone after its write: the assignment ends with nothing to remove, the
+ * request is refused as fulfilOrDeny refuses one (kept, with the reason), and the claim is released, in one
+ * transaction on the ETags written, with their events. That it wins means nothing was applied: operations are
+ * written to the assignment before anyone applies them. Should it lose (a role put into the package was carried to
+ * this assignee meanwhile, or a removal came), the assignment, if still active, is ended as any other is, by a
+ * system removal that takes away whatever it was given.
  */
 async function undoUnstanding(
   deps: EntitlementDeps,
@@ -107,14 +110,20 @@ async function undoUnstanding(
   const ended: Assignment = { ...written.assignment.value, state: 'expired', status: STATUS_OF_STATE.expired, expiredDateTime: nowIso(deps), operations: [] };
   const claim = await grants.claimOf(request.targetId, request.accessPackageId);
   const releases = claim?.value.assignmentId === ended.id;
-  await writeAudited(
-    deps,
-    [grants.requests.replacement(written.request, denied), grants.assignments.replacement(written.assignment, ended), ...(releases ? [grants.claims.deletion(claim)] : [])],
-    [
-      { actorId: SYSTEM_ACTOR, action: 'endAssignment', entityType: 'assignment', entityId: ended.id, before: written.assignment.value, after: ended },
-      { actorId: SYSTEM_ACTOR, action: 'denyRequest.unfulfillable', entityType: 'assignmentRequest', entityId: denied.id, before: request, after: { ...denied, reason } },
-    ],
-  );
+  try {
+    await writeAudited(
+      deps,
+      [grants.requests.replacement(written.request, denied), grants.assignments.replacement(written.assignment, ended), ...(releases ? [grants.claims.deletion(claim)] : [])],
+      [
+        { actorId: SYSTEM_ACTOR, action: 'endAssignment', entityType: 'assignment', entityId: ended.id, before: written.assignment.value, after: ended },
+        { actorId: SYSTEM_ACTOR, action: 'denyRequest.unfulfillable', entityType: 'assignmentRequest', entityId: denied.id, before: request, after: { ...denied, reason } },
+      ],
+    );
+  } catch (error) {
+    if (!isDomainError(error) || error.code !== 'concurrencyConflict') throw error;
+    const current = await grants.assignmentOf(ended.targetId, ended.id);
+    if (current && current.value.state !== 'expired') await carryOut(deps, systemRemovalOf(deps, current.value, reason));
+    return;
+  }
   await grants.unindexAssignee(ended);
 }
-
