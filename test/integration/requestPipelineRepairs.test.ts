@@ -18,6 +18,8 @@ import { submitAssignmentRequest } from '../../shared/operations/requests/submit
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { ADMIN, groupMembers, groupPackage, selfServicePackage } from '../support/packageWorld';
 import { stopAtWrite } from '../support/stopAtWrite';
+import { carryRoleChange } from '../../shared/operations/assignments/packageRoleChanges';
+import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
 
 /**
  * The request pipeline's races and crash windows, in-process on Azurite and the Graph emulator: each crash is
@@ -291,6 +293,32 @@ describe('deleting a policy and carrying out a request under it are one decision
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
     expect(await deps.store.policies.find(pkg.policyId)).toBeUndefined();
     await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+  });
+
+  it('a role carried to the assignment between its write and the check that finds the policy gone: the undo loses, and a system removal takes the role away', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, role carried meanwhile', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
+    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {
+      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return indexAssignment(assignment, options);
+    });
+    // Right after the write, the package's role change (a role put in) reaches the new assignee and applies it.
+    const together = deps.grants.together.bind(deps.grants);
+    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
+      const saved = await together(writes);
+      await carryRoleChange(deps, pkg.packageId, directoryRoleOf(pkg.roleScope), 'add', Date.now() + 30_000);
+      expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(LIAM);
+      return saved;
+    });
+
+    await expect(adminAdd(LIAM, pkg)).rejects.toMatchObject({ code: 'invalidRequest' });
+    jest.restoreAllMocks();
+
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+    const removal = (await deps.grants.requestsOf(LIAM)).find((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
+    expect(removal?.value.state).toBe('delivered');
   });
 
   it('a refused delete (the policy still governs an assignment) cancels none of its open requests', async () => {
