@@ -7,10 +7,10 @@ import type { PackageSnapshot, StoredPolicy } from '../../store/entitlementStore
 import { directoryRoleOf } from '../assignments/directoryRoles';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { cancelRemoval } from '../externalUsers/guestLifecycle';
-import { PENDING_GRACE_MS, planRedelivery } from '../lifecycle/planDueWork';
+import { assignmentEndItems, dueItem, PENDING_GRACE_MS, planRedelivery } from '../lifecycle/planDueWork';
 import { writeAudited } from './auditOutbox';
 import { isRetiring } from '../entitlements/parentCheck';
-import { deliver, planEnd, policyStanding } from './fulfilRequest';
+import { deliver, policyStanding } from './fulfilRequest';
 import { newAssignment } from './newAssignment';
 import { inState, insertRequestWithAssignment } from './requestWrites';
 import { carryOut, systemRemovalOf } from './systemRequests';
@@ -41,11 +41,20 @@ export async function carryOutAtOnce(
   const roles = facts.configuration.roleScopes.map(directoryRoleOf);
   const delivering = { ...inState(deps, request, 'delivering'), assignmentId: facts.assignmentId };
   const assignment = newAssignment(deps, request, additions(roles), facts.assignmentId);
+  const ends = assignmentEndItems(deps, assignment, facts.policy.requestorSettings.enableTargetsToSelfUpdateAccess);
+  const redelivery = dueItem(deps, 'redelivery', deps.clock.now().plus(PENDING_GRACE_MS), assignment.id);
   await deps.grants.indexRequest(request, assignment.id);
   await deps.grants.indexAssignment(assignment, { locatorWritten: true });
-  await planEnd(deps, assignment, facts.policy);
-  await planRedelivery(deps, assignment.id, deps.clock.now().plus(PENDING_GRACE_MS));
-  const written = await insertRequestWithAssignment(deps, request, delivering, assignment);
+  for (const item of ends) await deps.due.schedule(item);
+  await deps.redeliveries.schedule(redelivery);
+  // A refused write (a duplicate: the claim is there) leaves nothing behind.
+  const takeBack = async () => {
+    await deps.redeliveries.unscheduleAll([redelivery]);
+    await deps.due.unscheduleAll(ends);
+    await deps.grants.unindexAssignee(assignment);
+    await deps.grants.unindexRequest(request, assignment.id);
+  };
+  const written = await insertRequestWithAssignment(deps, request, delivering, assignment, takeBack);
   try {
     await policyStanding(deps, request);
   } catch (error) {

@@ -79,14 +79,16 @@ export async function writeClaimedRequest(
 /**
  * Writes a new request already carried out (`delivering`, its assignment made) with its assignment and its claim
  * naming both, in one transaction of the target's partition, with the request's three events (submitted, the
- * assignment created, delivery started). Its pointers are written before (indexRequest, indexAssignment), as for
- * any request; a refused or failed write takes them back. A write whose answer was lost stands (insertedDespite).
+ * assignment created, delivery started). What finds and finishes them is written before (pointers, due items);
+ * a refused or failed write runs `takeBack`, so that it leaves nothing. A write whose answer was lost stands
+ * (insertedDespite).
  */
 export async function insertRequestWithAssignment(
   deps: EntitlementDeps,
   submittedRequest: AssignmentRequest,
   delivering: AssignmentRequest,
   assignment: Assignment,
+  takeBack: () => Promise<void>,
 ): Promise<{ request: StoredDocument<AssignmentRequest>; assignment: StoredDocument<Assignment> }> {
   const { grants } = deps;
   const target = GrantStore.targetKey(delivering.targetId);
@@ -104,10 +106,9 @@ export async function insertRequestWithAssignment(
     return { request: request as StoredDocument<AssignmentRequest>, assignment: made as StoredDocument<Assignment> };
   } catch (error) {
     const inserted = await insertedDespite(deps, delivering);
-    const made = inserted && (await grants.assignmentOf(delivering.targetId, assignment.id).catch(() => undefined));
-    if (inserted && made) return { request: inserted, assignment: made };
-    await grants.unindexAssignee(assignment);
-    await grants.unindexRequest(submittedRequest, assignment.id);
+    // One transaction: the request there means its assignment is too.
+    if (inserted) return { request: inserted, assignment: (await grants.assignmentOf(delivering.targetId, assignment.id))! };
+    await takeBack();
     if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, submittedRequest);
     throw error;
   }
