@@ -43,10 +43,13 @@ export async function carryOutAtOnce(
   const assignment = newAssignment(deps, request, additions(roles), facts.assignmentId);
   const ends = assignmentEndItems(deps, assignment, facts.policy.requestorSettings.enableTargetsToSelfUpdateAccess);
   const redelivery = dueItem(deps, 'redelivery', deps.clock.now().plus(PENDING_GRACE_MS), assignment.id);
-  await deps.grants.indexRequest(request, assignment.id);
-  await deps.grants.indexAssignment(assignment, { locatorWritten: true });
-  for (const item of ends) await deps.due.schedule(item);
-  await deps.redeliveries.schedule(redelivery);
+  // Independent of one another (other partitions and tables), and all before the write: written at once.
+  await Promise.all([
+    deps.grants.indexRequest(request, assignment.id),
+    deps.grants.indexAssignment(assignment, { locatorWritten: true }),
+    ...ends.map((item) => deps.due.schedule(item)),
+    deps.redeliveries.schedule(redelivery),
+  ]);
   // A refused write (a duplicate: the claim is there) leaves nothing behind.
   const takeBack = async () => {
     await deps.redeliveries.unscheduleAll([redelivery]);
