@@ -38,7 +38,7 @@ async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, opti
   if (!input.requestType.startsWith('admin') && !options.targetSubject) await deps.accessOf(caller).require('selfService');
   const { request, configuration, policy, assignmentId } = effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject) : { request: await newChange(deps, caller, input) };
   // Carried out at once: written with its assignment in one transaction (carryOutAtOnce.ts).
-  if (assignmentId !== undefined) return carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, assignmentId });
+  if (assignmentId !== undefined) return retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, assignmentId }));
 
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
   // Crash windows from here on: an insert whose answer is lost stands (insertedDespite); a process that stops
@@ -46,18 +46,29 @@ async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, opti
   // the reconcile sweep's redelivery finishes it; a failure answered to the caller takes the request back.
   // Its `submitRequest` event is written with it (auditOutbox.ts).
   const { request: stored, claim } = effectOf(request) === 'add' ? await writeClaimedRequest(deps, request) : { request: await insertRequest(deps, request), claim: undefined };
+  await retryableConflicts(async () => {
+    try {
+      if (request.approval !== null) await beginApproval(deps, stored);
+      else await fulfilRequest(deps, stored, { claim, configuration });
+    } catch (error) {
+      await withdrawUnchangedRequest(deps, stored);
+      throw error;
+    }
+  });
+  // Graph answers with the request as accepted (`submitted`); by the time a client reads it again, it has moved on.
+  return stored.value;
+}
+
+/** A change lost to another made at the same moment is answered as a conflict the caller may retry. */
+async function retryableConflicts<T>(work: () => Promise<T>): Promise<T> {
   try {
-    if (request.approval !== null) await beginApproval(deps, stored);
-    else await fulfilRequest(deps, stored, { claim, configuration });
+    return await work();
   } catch (error) {
-    await withdrawUnchangedRequest(deps, stored);
     if (isDomainError(error) && error.code === 'concurrencyConflict') {
       throw new DomainError('conflict', 'The assignment was changed by another request at the same time; read it again and retry.');
     }
     throw error;
   }
-  // Graph answers with the request as accepted (`submitted`); by the time a client reads it again, it has moved on.
-  return stored.value;
 }
 
 /** `targetSubject`: a userAdd by an external caller for themselves, who may not be in the directory yet. */
