@@ -32,12 +32,15 @@ const RETURNER = USERS[3]!;
 /** Planning: the due items of one minute, a hundred to a transaction (20 here: one). */
 const TABLE_ROUND_TRIPS_TO_PLAN = 1;
 /**
- * Per removal when due (measured 5.3 here): the item's assignment by key (1), the end and the outcome, one
- * transaction each (2), the guest check and the claim, read by key (2); the policy once a batch, the due items read
- * and deleted, and what carryOutRemovals shares by the batch (locators, redelivery items, events written ahead),
- * about one in all. The group's removals go to Graph in one `$batch`, the users are read in one `$batch`.
+ * Per removal when due (measured 7.7 here, with a group role): the item's assignment by key (1); the target's
+ * external-user subject (a governed guest goes through the pipeline) and their claim on the package, by key (2);
+ * the end (request, assignment ended, claim released) and the outcome (request and assignment), one transaction each
+ * (2); the claim read again by the compensation's check after the directory change (1). Shared by the batch, under
+ * two in all: the policy, read once; the due items, read and deleted; what carryOutRemovals shares (request
+ * locators, redelivery items, events written ahead, appended and taken back, assignee pointers, ledger). The users
+ * are read in one Graph `$batch`, the group's removals go in one.
  */
-const TABLE_ROUND_TRIPS_PER_GRACE_REMOVAL = 6;
+const TABLE_ROUND_TRIPS_PER_GRACE_REMOVAL = 8;
 
 function seed(): TenantFixture {
   const fixture = loadTenantFixture(demoTenantPath());
@@ -97,14 +100,15 @@ const expirationSweep = (on = deps) => sweepExpirations(on, { holder: 'test', bu
 test(`grace removals are planned in bulk and, when due, ended in batches in at most ${TABLE_ROUND_TRIPS_PER_GRACE_REMOVAL} Table round trips each; a user who matches again keeps it`, async () => {
   const auto = await automaticPolicyMatchingNobody(deps, 'Grace removals', GRACE_GROUP, 'PT1H');
   // A fresh process creates its tables on its first writes: a first user's plan and removal, not counted.
-  const [first] = await assignedThenPlanned(auto, USERS.slice(0, 1), deps);
+  const [first] = await assignedThenPlanned(auto, USERS.slice(0, 1), counted);
   world.advance({ hours: 1, minutes: 1 });
-  expect(await expirationSweep()).toMatchObject({ processed: 1, failed: 0 });
+  expect(await expirationSweep(counted)).toMatchObject({ processed: 1, failed: 0 });
   await expectEndedOnceWithEvents(auto, first!);
 
   const users = USERS.slice(1);
   const planned = await assignedThenPlanned(auto, users, counted);
-  expect(proxy.counts().roundTrips).toBeLessThanOrEqual(TABLE_ROUND_TRIPS_TO_PLAN);
+  const toPlan = proxy.counts().roundTrips;
+  expect(toPlan <= TABLE_ROUND_TRIPS_TO_PLAN ? 'within the bound' : JSON.stringify({ toPlan, byRoute: proxy.routes() })).toBe('within the bound');
   expect(await groupMembers(world.emulator, GRACE_GROUP)).toEqual(expect.arrayContaining(users));
 
   // Within the grace period nothing is due; the returner moves into the rule's department meanwhile.
