@@ -1,4 +1,4 @@
-import type { DateTime } from 'luxon';
+import { DateTime } from 'luxon';
 import type { Assignment } from '../../domain/assignments/assignment';
 import type { StoredDocument } from '../../store/documentTable';
 import { newIdGroup } from '../../store/groupedIds';
@@ -36,7 +36,7 @@ const REQUESTS_PER_ID_GROUP = MAX_TRANSACTION_SIZE;
 export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Removal[], hold: () => Promise<void> = async () => undefined): Promise<RemovalOutcome[]> {
   const outcomes: RemovalOutcome[] = wanted.map(() => ({ kind: 'removed' }));
   const fail = (index: number) => (error: unknown) => void (outcomes[index] = { kind: 'failed', error });
-  const requestId = groupedIds(deps.clock.now());
+  const requestId = groupedIds();
   const guests = new Map<string, number[]>();
   const endings: Array<Ending & { index: number }> = [];
   await mapConcurrently([...wanted.keys()], async (index) => {
@@ -44,7 +44,8 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
     try {
       if (await endingTouchesGuest(deps, userId)) return void guests.set(userId, [...(guests.get(userId) ?? []), index]);
       const claim = await deps.grants.claimOf(userId, assignment.value.accessPackageId);
-      endings.push({ index, assignment, claim, request: { ...automaticRequest(deps, auto, 'adminRemove', userId, assignment.value), id: requestId() } });
+      const request = automaticRequest(deps, auto, 'adminRemove', userId, assignment.value);
+      endings.push({ index, assignment, claim, request: { ...request, id: requestId(DateTime.fromISO(request.createdDateTime, { zone: 'utc' })) } });
     } catch (error) {
       fail(index)(error);
     }
@@ -59,12 +60,18 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
   return outcomes;
 }
 
-/** Ids in groups of a hundred (groupedIds.ts): the locators of a hundred requests are one transaction. */
-function groupedIds(at: DateTime): () => string {
-  let next = newIdGroup(at);
+/**
+ * Ids in groups of a hundred (groupedIds.ts): the locators of a hundred requests are one transaction. `at`: the
+ * request's createdDateTime; a new group starts with each hour too, so every id's group is of its request's hour
+ * however long the run (the requests report finds a request by its group's hour).
+ */
+function groupedIds(): (at: DateTime) => string {
+  let next: (() => string) | undefined;
+  let hour: number | undefined;
   let made = 0;
-  return () => {
-    if (made > 0 && made % REQUESTS_PER_ID_GROUP === 0) next = newIdGroup(at);
+  return (at) => {
+    const atHour = at.startOf('hour').toMillis();
+    if (next === undefined || made % REQUESTS_PER_ID_GROUP === 0 || atHour !== hour) [next, hour, made] = [newIdGroup(at), atHour, 0];
     made++;
     return next();
   };
