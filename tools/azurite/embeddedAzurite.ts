@@ -19,7 +19,7 @@ export interface EmbeddedAzuriteOptions {
   host?: string;
   startTimeoutMs?: number;
   /**
-   * Inserts find an existing row by the RowKey index until `stockLookups()` (keyLookupsForSeeding.ts): for seeding a
+   * Inserts find an existing row by the narrower key index until `stockLookups()` (keyLookupsForSeeding.ts): for seeding a
    * partition of many thousand rows, which stock Azurite slows quadratically. Compiled code only (a preload).
    */
   keyLookupsForSeeding?: boolean;
