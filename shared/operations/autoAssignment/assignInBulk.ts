@@ -121,12 +121,12 @@ async function grantsFor(deps: EntitlementDeps, wanted: readonly Addition[], out
   const rolesOf = await standingPolicies(deps, requests);
   const roles = await mapConcurrently(requests, (request) => rolesOf(request).catch((error: unknown) => ({ error })));
   const grants: Grant[] = [];
-  let nextId = newIdGroup();
+  let nextId = newIdGroup(deps.clock.now());
   requests.forEach((made, index) => {
     const found = roles[index]!;
     if ('error' in found) return void (outcomes[index] = { kind: 'failed', error: found.error });
     if (isScheduledStart(made.schedule, deps.clock.now())) return void (outcomes[index] = { kind: 'failed', error: new Error('An automatic assignment starts at once.') });
-    if (grants.length > 0 && grants.length % GRANTS_PER_ID_GROUP === 0) nextId = newIdGroup();
+    if (grants.length > 0 && grants.length % GRANTS_PER_ID_GROUP === 0) nextId = newIdGroup(deps.clock.now());
     const request = { ...made, id: nextId() };
     const created = newAssignment(deps, request, additions(found), nextId());
     const delivering = { ...inState(deps, request, 'delivering'), assignmentId: created.id };
