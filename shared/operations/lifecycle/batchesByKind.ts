@@ -1,4 +1,5 @@
 import { deferredCall } from '../../directory/throttleDeferral';
+import type { DueItem } from '../../store/dueWork';
 import type { BatchHandler, ItemOutcome } from './sweepDueWork';
 import { SweepLeaseLost } from './sweepLease';
 
@@ -25,7 +26,7 @@ export function batchesByKind<K extends string>(handlers: ReadonlyArray<BatchHan
   };
 }
 
-async function handlerAnswers<K extends string>(handler: BatchHandler<K>, items: Parameters<BatchHandler<K>['handle']>[0], hold: () => Promise<void>): Promise<Array<ItemOutcome | Error>> {
+async function handlerAnswers<K extends string>(handler: BatchHandler<K>, items: readonly DueItem<K>[], hold: () => Promise<void>): Promise<Array<ItemOutcome | Error>> {
   const deferred = deferredCall();
   if (deferred) return items.map(() => deferred);
   try {
