@@ -1,7 +1,6 @@
 import type { Assignment } from '../../domain/assignments/assignment';
 import type { StoredDocument } from '../../store/documentTable';
-import { newIdGroup } from '../../store/groupedIds';
-import { MAX_TRANSACTION_SIZE } from '../../store/transactionsOf';
+import { idsInGroups } from '../../store/groupedIds';
 import { mapConcurrently } from '../../concurrently';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { endingTouchesGuest } from '../externalUsers/guestLifecycle';
@@ -19,9 +18,6 @@ export interface Removal {
 
 export type RemovalOutcome = { kind: 'removed' } | { kind: 'failed'; error: unknown };
 
-/** The locators of a hundred requests share a partition (groupedIds.ts): one transaction. */
-const REQUESTS_PER_ID_GROUP = MAX_TRANSACTION_SIZE;
-
 /**
  * Ends many automatic assignments at once with the documents, events and guarantees of the request pipeline's
  * removal (a system-made `adminRemove`, carried out at once: automaticRequests.ts endAutomatically): the
@@ -35,7 +31,7 @@ const REQUESTS_PER_ID_GROUP = MAX_TRANSACTION_SIZE;
 export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Removal[], hold: () => Promise<void> = async () => undefined): Promise<RemovalOutcome[]> {
   const outcomes: RemovalOutcome[] = wanted.map(() => ({ kind: 'removed' }));
   const fail = (index: number) => (error: unknown) => void (outcomes[index] = { kind: 'failed', error });
-  const requestId = groupedIds();
+  const requestId = idsInGroups(() => deps.clock.now());
   const guests = new Map<string, number[]>();
   const endings: Array<Ending & { index: number }> = [];
   await mapConcurrently([...wanted.keys()], async (index) => {
@@ -56,15 +52,4 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
     for (const index of indexes) await endAutomatically(deps, wanted[index]!.auto, wanted[index]!.assignment.value).catch(fail(index));
   });
   return outcomes;
-}
-
-/** Ids in groups of a hundred (groupedIds.ts): the locators of a hundred requests are one transaction. */
-function groupedIds(): () => string {
-  let next = newIdGroup();
-  let made = 0;
-  return () => {
-    if (made > 0 && made % REQUESTS_PER_ID_GROUP === 0) next = newIdGroup();
-    made++;
-    return next();
-  };
 }

@@ -208,6 +208,11 @@ export async function policyStanding(deps: EntitlementDeps, request: AssignmentR
   const going = kept ? false : await isRetiring(deps, { kind: 'assignmentPolicy', id: policyId });
   // A policy never moves to another package: it is read where the request says it lives.
   const policy = kept ? kept.policies.find((p) => p.id.toLowerCase() === policyId.toLowerCase()) : going ? undefined : (await deps.store.policies.get(request.accessPackageId, policyId))?.value;
+  return standing(policyId, policy, going);
+}
+
+/** The policy as read (policyStanding; many at once: autoAssignment/standingPolicies.ts), or why nothing is made through it. */
+export function standing(policyId: string, policy: StoredPolicy | undefined, going: boolean): StoredPolicy {
   if (!policy) {
     throw new DomainError('invalidRequest', `Invalid assignment request: assignment policy '${policyId}' ${going ? 'is being deleted' : 'no longer exists'}; no assignment is made through it.`);
   }

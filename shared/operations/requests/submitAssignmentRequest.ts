@@ -5,7 +5,7 @@ import type { AssignmentRequest, RequestInput } from '../../domain/requests/assi
 import { approvalUnder } from '../../domain/requests/approvalStages';
 import { parseRequestInput } from '../../domain/requests/requestInput';
 import { assignmentSchedule, checkAnswers, checkJustification, isScheduledStart } from '../../domain/requests/requestRequirements';
-import { newIdGroup } from '../../store/groupedIds';
+import { newIdGroup, newRequestId } from '../../store/groupedIds';
 import { selfServiceAllows } from '../../domain/requests/targetScope';
 import { accessPackageNotFound } from '../entitlements/accessPackages';
 import { packageConfigurationOf } from '../entitlements/packageConfiguration';
@@ -116,7 +116,7 @@ async function newAddition(
   const subject = named && !named.stored ? await saveSubject(deps, named.subject, named.subject) : named?.subject;
   // Carried out at once (no approval, no later start, a user already in the directory): the request and the
   // assignment it becomes get ids of one group, so that their locators are written in one transaction (groupedIds.ts).
-  const ids = !needsApproval && !subject && !isScheduledStart(schedule, deps.clock.now()) ? newIdGroup() : undefined;
+  const ids = !needsApproval && !subject && !isScheduledStart(schedule, deps.clock.now()) ? newIdGroup(deps.clock.now()) : undefined;
   const request = newRequest(deps, caller, input, {
     id: ids?.(),
     policyId: policy.id,
@@ -239,7 +239,7 @@ function newRequest(
   },
 ): AssignmentRequest {
   return {
-    id: fields.id ?? deps.newId(),
+    id: fields.id ?? newRequestId(deps.clock.now()),
     requestType: input.requestType,
     state: 'submitted',
     status: REQUEST_STATUS.submitted,
