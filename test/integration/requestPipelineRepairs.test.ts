@@ -321,6 +321,68 @@ describe('deleting a policy and carrying out a request under it are one decision
     expect(removal?.value.state).toBe('delivered');
   });
 
+  /** Sets up the race of the test above: the policy deleted before the write, a role carried to the assignee after it. */
+  function roleCarriedAfterTheWrite(pkg: Awaited<ReturnType<typeof groupPackage>>, afterCarried: () => void = () => undefined) {
+    const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
+    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {
+      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return indexAssignment(assignment, options);
+    });
+    const together = deps.grants.together.bind(deps.grants);
+    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
+      const saved = await together(writes);
+      await carryRoleChange(deps, pkg.packageId, directoryRoleOf(pkg.roleScope), 'add', Date.now() + 30_000);
+      expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(LIAM);
+      afterCarried();
+      return saved;
+    });
+  }
+
+  it('the undo loses, and the system removal loses once to another write on the assignment: it is read again and the removal made', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, removal raced', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    roleCarriedAfterTheWrite(pkg, () => {
+      // The undo reads the claim first; the removal reads it between its read of the assignment and its write, when
+      // another write (the sweep saving an outcome) changes the assignment.
+      const claimOf = deps.grants.claimOf.bind(deps.grants);
+      jest
+        .spyOn(deps.grants, 'claimOf')
+        .mockImplementationOnce(claimOf)
+        .mockImplementationOnce(async (targetId, packageId) => {
+          const [assignment] = (await deps.grants.assignmentsOf(LIAM)).filter((a) => a.value.accessPackageId === pkg.packageId && a.value.state !== 'expired');
+          await deps.grants.together([deps.grants.assignments.replacement(assignment!, { ...assignment!.value })]);
+          return claimOf(targetId, packageId);
+        });
+    });
+
+    await expect(adminAdd(LIAM, pkg)).rejects.toMatchObject({ code: 'invalidRequest' });
+    jest.restoreAllMocks();
+
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+  });
+
+  it('the undo loses, and the process stops before the system removal: the redelivery ends the assignment and takes the role away', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, stopped after the lost undo', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    roleCarriedAfterTheWrite(pkg, () => jest.spyOn(deps.grants, 'assignmentOf').mockRejectedValueOnce(processStops()));
+
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [made] = await activeAssignments(pkg.packageId);
+    expect(made?.operations.every((o) => o.attempts > 0)).toBe(true);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(LIAM);
+    expect((await storedRequest(made!.requestId))?.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ failed: 0 });
+
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+    const removal = (await deps.grants.requestsOf(LIAM)).find((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
+    expect(removal?.value.state).toBe('delivered');
+  });
+
   it('a refused delete (the policy still governs an assignment) cancels none of its open requests', async () => {
     const pkg = await packageWith('Refused delete', { requestApprovalSettings: approvedBy(DEBRA) });
     await adminAdd(LIAM, pkg);
