@@ -227,6 +227,29 @@ describe('every crash window of the pipeline has a repair', () => {
     expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([MEGAN]);
   });
 
+  it('(c) a write carried out at once that failed without an answer and committed after the pipeline looked: its redelivery finds and delivers it', async () => {
+    const pkg = await groupPackage(deps, 'Committed late', FALCON_GROUP);
+    const together = deps.grants.together.bind(deps.grants);
+    let late: Parameters<typeof together>[0] | undefined;
+    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
+      late = writes;
+      throw new Error('timed out');
+    });
+    await expect(adminAdd(MEGAN, pkg)).rejects.toThrow('timed out');
+    jest.restoreAllMocks();
+    // The transaction the storage was still working on when the client gave up.
+    await together(late!);
+    const [landed] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    expect(landed?.value.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+
+    expect((await storedRequest(landed!.value.id))?.state).toBe('delivered');
+    expect((await activeAssignments(pkg.packageId)).map((a) => [a.targetId, a.state])).toEqual([[MEGAN, 'delivered']]);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(MEGAN);
+  });
+
   it('(d) a request canceled while its failed submission is being taken back: the cancel stands', async () => {
     // Taken back: a request whose approval could not begin (one carried out at once is written with its assignment).
     const pkg = await packageWith('Canceled meanwhile', { requestApprovalSettings: approvedBy(DEBRA) });
