@@ -227,6 +227,29 @@ describe('every crash window of the pipeline has a repair', () => {
     expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([MEGAN]);
   });
 
+  it('(c) a write carried out at once that failed without an answer and committed after the pipeline looked: its redelivery finds and delivers it', async () => {
+    const pkg = await groupPackage(deps, 'Committed late', FALCON_GROUP);
+    const together = deps.grants.together.bind(deps.grants);
+    let late: Parameters<typeof together>[0] | undefined;
+    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
+      late = writes;
+      throw new Error('timed out');
+    });
+    await expect(adminAdd(MEGAN, pkg)).rejects.toThrow('timed out');
+    jest.restoreAllMocks();
+    // The transaction the storage was still working on when the client gave up.
+    await together(late!);
+    const [landed] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    expect(landed?.value.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+
+    expect((await storedRequest(landed!.value.id))?.state).toBe('delivered');
+    expect((await activeAssignments(pkg.packageId)).map((a) => [a.targetId, a.state])).toEqual([[MEGAN, 'delivered']]);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(MEGAN);
+  });
+
   it('(d) a request canceled while its failed submission is being taken back: the cancel stands', async () => {
     // Taken back: a request whose approval could not begin (one carried out at once is written with its assignment).
     const pkg = await packageWith('Canceled meanwhile', { requestApprovalSettings: approvedBy(DEBRA) });
@@ -314,6 +337,68 @@ describe('deleting a policy and carrying out a request under it are one decision
 
     await expect(adminAdd(LIAM, pkg)).rejects.toMatchObject({ code: 'invalidRequest' });
     jest.restoreAllMocks();
+
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+    const removal = (await deps.grants.requestsOf(LIAM)).find((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
+    expect(removal?.value.state).toBe('delivered');
+  });
+
+  /** Sets up the race of the test above: the policy deleted before the write, a role carried to the assignee after it. */
+  function roleCarriedAfterTheWrite(pkg: Awaited<ReturnType<typeof groupPackage>>, afterCarried: () => void = () => undefined) {
+    const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
+    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {
+      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return indexAssignment(assignment, options);
+    });
+    const together = deps.grants.together.bind(deps.grants);
+    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
+      const saved = await together(writes);
+      await carryRoleChange(deps, pkg.packageId, directoryRoleOf(pkg.roleScope), 'add', Date.now() + 30_000);
+      expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(LIAM);
+      afterCarried();
+      return saved;
+    });
+  }
+
+  it('the undo loses, and the system removal loses once to another write on the assignment: it is read again and the removal made', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, removal raced', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    roleCarriedAfterTheWrite(pkg, () => {
+      // The undo reads the claim first; the removal reads it between its read of the assignment and its write, when
+      // another write (the sweep saving an outcome) changes the assignment.
+      const claimOf = deps.grants.claimOf.bind(deps.grants);
+      jest
+        .spyOn(deps.grants, 'claimOf')
+        .mockImplementationOnce(claimOf)
+        .mockImplementationOnce(async (targetId, packageId) => {
+          const [assignment] = (await deps.grants.assignmentsOf(LIAM)).filter((a) => a.value.accessPackageId === pkg.packageId && a.value.state !== 'expired');
+          await deps.grants.together([deps.grants.assignments.replacement(assignment!, { ...assignment!.value })]);
+          return claimOf(targetId, packageId);
+        });
+    });
+
+    await expect(adminAdd(LIAM, pkg)).rejects.toMatchObject({ code: 'invalidRequest' });
+    jest.restoreAllMocks();
+
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+  });
+
+  it('the undo loses, and the process stops before the system removal: the redelivery ends the assignment and takes the role away', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, stopped after the lost undo', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    roleCarriedAfterTheWrite(pkg, () => jest.spyOn(deps.grants, 'assignmentOf').mockRejectedValueOnce(processStops()));
+
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [made] = await activeAssignments(pkg.packageId);
+    expect(made?.operations.every((o) => o.attempts > 0)).toBe(true);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(LIAM);
+    expect((await storedRequest(made!.requestId))?.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ failed: 0 });
 
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);

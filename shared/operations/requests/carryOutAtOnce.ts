@@ -4,7 +4,7 @@ import { isDomainError } from '../../domain/errors';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import type { StoredDocument } from '../../store/documentTable';
 import type { PackageSnapshot, StoredPolicy } from '../../store/entitlementStore';
-import { directoryRoleOf } from '../assignments/directoryRoles';
+import { directoryRoleOf, isActive } from '../assignments/directoryRoles';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { cancelRemoval } from '../externalUsers/guestLifecycle';
 import { assignmentEndItems, dueItem, PENDING_GRACE_MS, planRedelivery } from '../lifecycle/planDueWork';
@@ -75,18 +75,24 @@ export async function carryOutAtOnce(
  * An assignment nothing of which was applied yet (every operation an addition still pending, never tried): the
  * state a request carried out at once leaves between its write and its policy's check.
  */
-export function neverApplied(assignment: Assignment): boolean {
+function neverApplied(assignment: Assignment): boolean {
   return assignment.state === 'delivering' && assignment.operations.every((o) => o.action === 'add' && o.state === 'pending' && o.attempts === 0);
 }
 
 /**
- * The redelivery's check of an assignment never applied (its process may have stopped before checking its
- * policy). A policy gone means nothing was applied: had that process's check passed, the delete would have begun
- * after it, found this active assignment and been refused; so the assignment is undone ('undone'). A delete under
- * way (its mark) is not decided yet: it may still be refused by this very assignment, which a process past its
- * check may have begun to apply; the redelivery is then planned again, for after the mark is gone ('deferred').
+ * The redelivery's check of an active assignment whose making request is still `delivering`: its process may have
+ * stopped before checking its policy, or found it gone and lost the undo (something changed the assignment
+ * meanwhile) and then not ended it (stopped, or lost that removal too). The request stays `delivering` until this
+ * check has passed or ended the assignment, so every redelivery of it comes here; it costs a read of the request
+ * (and of the configuration while it is `delivering`). A policy gone ends the assignment ('ended'): a delete refuses
+ * while an assignment is under its policy, so one found gone was deleted before this assignment's write, or its
+ * process saw it gone. Never applied, it is undone with nothing to take away (undoUnstanding); applied (a role
+ * carried to it meanwhile), a system removal takes away what it was given. A delete under way (its mark) is not
+ * decided yet: it may still be refused by this very assignment, which a process past its check may have begun to
+ * apply; the redelivery is then planned again, for after the mark is gone ('deferred').
  */
-export async function policyCheckOfNeverApplied(deps: EntitlementDeps, stored: StoredDocument<Assignment>): Promise<'standing' | 'undone' | 'deferred'> {
+export async function policyCheckOfDelivering(deps: EntitlementDeps, stored: StoredDocument<Assignment>): Promise<'standing' | 'ended' | 'deferred'> {
+  if (!isActive(stored.value)) return 'standing';
   const request = await deps.grants.requestOf(stored.value.targetId, stored.value.requestId);
   if (!request || request.value.state !== 'delivering') return 'standing';
   try {
@@ -98,8 +104,9 @@ export async function policyCheckOfNeverApplied(deps: EntitlementDeps, stored: S
       await planRedelivery(deps, stored.value.id, deps.clock.now().plus(PENDING_GRACE_MS));
       return 'deferred';
     }
-    await undoUnstanding(deps, { request, assignment: stored }, error.message);
-    return 'undone';
+    if (neverApplied(stored.value)) await undoUnstanding(deps, { request, assignment: stored }, error.message);
+    else await removeUnstanding(deps, stored.value, error.message);
+    return 'ended';
   }
 }
 
@@ -132,10 +139,32 @@ async function undoUnstanding(
       ],
     );
   } catch (error) {
-    if (!isDomainError(error) || error.code !== 'concurrencyConflict') throw error;
-    const current = await grants.assignmentOf(ended.targetId, ended.id);
-    if (current && current.value.state !== 'expired') await carryOut(deps, systemRemovalOf(deps, current.value, reason));
+    if (!isConflict(error)) throw error;
+    await removeUnstanding(deps, ended, reason);
     return;
   }
   await grants.unindexAssignee(ended);
 }
+
+/**
+ * Ends an assignment whose policy is gone by a system removal, which takes away whatever it was given. Another
+ * write to the assignment meanwhile (the reconcile sweep saving an outcome on it) makes the removal lose: it is read
+ * again and tried again, a few times. Should it still lose (or this process stop), its making request is still
+ * `delivering`, and its redelivery ends it (policyCheckOfDelivering).
+ */
+async function removeUnstanding(deps: EntitlementDeps, assignment: Pick<Assignment, 'targetId' | 'id'>, reason: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await deps.grants.assignmentOf(assignment.targetId, assignment.id);
+    if (!current || !isActive(current.value)) return;
+    try {
+      await carryOut(deps, systemRemovalOf(deps, current.value, reason));
+      return;
+    } catch (error) {
+      if (attempt >= REMOVAL_ATTEMPTS || !isConflict(error)) throw error;
+    }
+  }
+}
+
+const REMOVAL_ATTEMPTS = 3;
+
+const isConflict = (error: unknown) => isDomainError(error) && error.code === 'concurrencyConflict';

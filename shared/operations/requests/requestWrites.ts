@@ -80,7 +80,7 @@ export async function writeClaimedRequest(
  * Writes a new request already carried out (`delivering`, its assignment made) with its assignment and its claim
  * naming both, in one transaction of the target's partition, with the request's three events (submitted, the
  * assignment created, delivery started). What finds and finishes them is written before (pointers, due items);
- * a refused or failed write runs `takeBack`, so that it leaves nothing. A write whose answer was lost stands
+ * a refused write runs `takeBack`, so that it leaves nothing. A write whose answer was lost stands
  * (insertedDespite).
  */
 export async function insertRequestWithAssignment(
@@ -108,8 +108,13 @@ export async function insertRequestWithAssignment(
     const inserted = await insertedDespite(deps, delivering);
     // One transaction: the request there means its assignment is too.
     if (inserted) return { request: inserted, assignment: (await grants.assignmentOf(delivering.targetId, assignment.id))! };
+    // Taken back only when the write was refused: a failure without an answer (a timeout, storage away) may still
+    // commit after that read, and then its pointers and due items are what find and finish it (a redelivery, an
+    // end). Should it never commit, they point at nothing and are skipped.
+    const refused = isDomainError(error) && (error.code === 'alreadyExists' || error.code === 'concurrencyConflict');
+    if (!refused) throw error;
     await takeBack();
-    if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, submittedRequest);
+    if (error.code === 'alreadyExists') throw await duplicateRequest(deps, submittedRequest);
     throw error;
   }
 }
