@@ -96,6 +96,17 @@ async function expectEndedOnceWithEvents(auto: AutomaticPolicy, ended: StoredDoc
   expect((await eventsOf(assignment.id)).sort()).toEqual(['createAssignment', 'endAssignment']);
 }
 
+/**
+ * The round trips counted, less the creation of a table first written in the window (`POST Tables`: once a process,
+ * whoever writes first, so not a removal's cost; which tables that is varies with the minute's audit shards).
+ */
+function roundTripsLessTableCreations(): number {
+  const creations = Object.entries(proxy.routes())
+    .filter(([route]) => route === 'POST Tables')
+    .reduce((sum, [, count]) => sum + count, 0);
+  return proxy.counts().roundTrips - creations;
+}
+
 const expirationSweep = () => sweepExpirations(deps, { holder: 'test', budgetMs: 60_000 });
 
 test(`automatic assignments end in bulk in at most ${TABLE_ROUND_TRIPS_PER_REMOVAL} Table round trips each, the group's removals in one Graph round trip, as the pipeline ends them`, async () => {
@@ -112,11 +123,10 @@ test(`automatic assignments end in bulk in at most ${TABLE_ROUND_TRIPS_PER_REMOV
   proxy.reset();
   await fetch(`${world.emulator.url}/_emulator/requests`, { method: 'DELETE' });
   expect(await removeInBulk(counted, rest)).toEqual(rest.map(() => ({ kind: 'removed' })));
-  const { roundTrips } = proxy.counts();
   const graph = await emulatorRequests();
 
   // Over the bound, the failure shows where the round trips went.
-  const perRemoval = roundTrips / rest.length;
+  const perRemoval = roundTripsLessTableCreations() / rest.length;
   expect(perRemoval <= TABLE_ROUND_TRIPS_PER_REMOVAL ? 'within the bound' : JSON.stringify({ perRemoval, byRoute: proxy.routes() })).toBe('within the bound');
   // 18 members removed (not the one holding it elsewhere), 20 to a $batch: nothing else went to Graph.
   expect(graph.roundTrips).toBe(1);
@@ -149,7 +159,7 @@ test(`without roles to remove (the benchmark's packages), at most ${TABLE_ROUND_
   proxy.reset();
   await fetch(`${world.emulator.url}/_emulator/requests`, { method: 'DELETE' });
   expect(await removeInBulk(counted, removals)).toEqual(removals.map(() => ({ kind: 'removed' })));
-  const perRemoval = proxy.counts().roundTrips / removals.length;
+  const perRemoval = roundTripsLessTableCreations() / removals.length;
   expect(perRemoval <= TABLE_ROUND_TRIPS_PER_REMOVAL_WITHOUT_ROLES ? 'within the bound' : JSON.stringify({ perRemoval, byRoute: proxy.routes() })).toBe('within the bound');
   expect((await emulatorRequests()).roundTrips).toBe(0);
   for (const { assignment } of removals) {
