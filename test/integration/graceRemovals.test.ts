@@ -11,7 +11,7 @@ import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChang
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import type { StoredDocument } from '../../shared/store/documentTable';
-import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../tools/graph-emulator/fixture';
+import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
 import { automaticPolicyMatchingNobody, groupMembers, setFaults } from '../support/packageWorld';
 import { countedOperationsForFile } from '../support/countedOperations';
@@ -45,11 +45,7 @@ const TABLE_ROUND_TRIPS_TO_PLAN = 1;
  */
 const TABLE_ROUND_TRIPS_PER_GRACE_REMOVAL = 8;
 
-function seed(): TenantFixture {
-  const fixture = loadTenantFixture(demoTenantPath());
-  const users = USERS.map((id, n) => ({ id, displayName: `Mover ${n}`, userPrincipalName: `mover${n}@contoso.com`, mail: `mover${n}@contoso.com`, userType: 'Member' as const, accountEnabled: true }));
-  return { ...fixture, users: [...(fixture.users ?? []), ...users] };
-}
+const seed = () => demoTenantWithMembers(USERS, 'Mover');
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;

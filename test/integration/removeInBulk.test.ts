@@ -12,7 +12,7 @@ import { roleKey } from '../../shared/domain/assignments/deliveryState';
 import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
 import { PENDING_GRACE_MS } from '../../shared/operations/lifecycle/planDueWork';
 import type { StoredDocument } from '../../shared/store/documentTable';
-import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../tools/graph-emulator/fixture';
+import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
 import { automaticPolicyMatchingNobody, assign, groupMembers, groupPackage } from '../support/packageWorld';
 import { countedOperationsForFile } from '../support/countedOperations';
@@ -47,11 +47,7 @@ const TABLE_ROUND_TRIPS_PER_REMOVAL = 8;
 /** Without roles (measured 4.8 here): the first 4 above, and the batch's share. */
 const TABLE_ROUND_TRIPS_PER_REMOVAL_WITHOUT_ROLES = 5;
 
-function seed(): TenantFixture {
-  const fixture = loadTenantFixture(demoTenantPath());
-  const users = USERS.map((id, n) => ({ id, displayName: `Leaver ${n}`, userPrincipalName: `leaver${n}@contoso.com`, mail: `leaver${n}@contoso.com`, userType: 'Member' as const, accountEnabled: true }));
-  return { ...fixture, users: [...(fixture.users ?? []), ...users] };
-}
+const seed = () => demoTenantWithMembers(USERS, 'Leaver');
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
