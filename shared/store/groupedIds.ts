@@ -59,7 +59,7 @@ export function idsInGroups(): (at: DateTime) => string {
   let hour: number | undefined;
   let made = 0;
   return (at) => {
-    const atHour = at.startOf('hour').toMillis();
+    const atHour = Math.floor(at.toMillis() / HOUR_MS);
     if (next === undefined || made === MAX_TRANSACTION_SIZE || atHour !== hour) [next, hour, made] = [newIdGroup(at), atHour, 0];
     made++;
     return next();
