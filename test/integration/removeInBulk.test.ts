@@ -220,3 +220,16 @@ test("a long run's requests each have an id of their own createdDateTime's hour,
   }
   expect(hours.size).toBeGreaterThan(1);
 }, 180_000);
+
+test('a user losing several packages in one batch has their guest standing read once, not per removal', async () => {
+  const policies = [await automaticPolicyMatchingNobody(deps, 'Two losses, first'), await automaticPolicyMatchingNobody(deps, 'Two losses, second')];
+  const users = USERS.slice(0, 10);
+  const removals: Removal[] = [];
+  for (const auto of policies) removals.push(...(await assigned(auto, users)));
+  proxy.reset();
+  expect(await removeInBulk(counted, removals)).toEqual(removals.map(() => ({ kind: 'removed' })));
+  // The subject lookup by object id (endingTouchesGuest): one per user.
+  const lookups = Object.entries(proxy.routes()).filter(([route]) => /^GET \S*\(object\)$/.test(route));
+  expect(lookups.reduce((sum, [, n]) => sum + n, 0)).toBe(users.length);
+  for (const { assignment } of removals) expect((await deps.grants.findAssignment(assignment.value.id))!.value).toMatchObject({ state: 'expired' });
+}, 180_000);

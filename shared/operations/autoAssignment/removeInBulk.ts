@@ -35,10 +35,17 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
   const requestId = idsInGroups();
   const guests = new Map<string, number[]>();
   const endings: Array<Ending & { index: number }> = [];
+  // A user who loses several packages in the batch (one who left many rules' reach) is looked up once.
+  const checked = new Map<string, Promise<boolean>>();
+  const touchesGuest = (userId: string) => {
+    const key = userId.toLowerCase();
+    if (!checked.has(key)) checked.set(key, endingTouchesGuest(deps, userId));
+    return checked.get(key)!;
+  };
   await mapConcurrently([...wanted.keys()], async (index) => {
     const { auto, userId, assignment } = wanted[index]!;
     try {
-      if (await endingTouchesGuest(deps, userId)) return void guests.set(userId, [...(guests.get(userId) ?? []), index]);
+      if (await touchesGuest(userId)) return void guests.set(userId, [...(guests.get(userId) ?? []), index]);
       const claim = await deps.grants.claimOf(userId, assignment.value.accessPackageId);
       const request = automaticRequest(deps, auto, 'adminRemove', userId, assignment.value);
       endings.push({ index, assignment, claim, request: { ...request, id: requestId(DateTime.fromISO(request.createdDateTime, { zone: 'utc' })) } });
