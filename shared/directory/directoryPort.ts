@@ -149,6 +149,11 @@ export interface DirectoryPort {
    * users the directory does not have (gone, or an id that cannot be one) are left out. Many users at once, for reviews.
    */
   getLastSignIns(userIds: readonly string[]): Promise<Map<string, UserSignIn>>;
+  /**
+   * Users by object id, many at once (as getUser reads one), by lower-cased id; users the directory does not have are
+   * left out. The expiration sweep's grace-period removals check a batch of users against their rules with it.
+   */
+  getUsers(userIds: readonly string[]): Promise<Map<string, DirectoryUser>>;
   /** Each user's names and address, many users at once (reports); users the directory does not have are left out. */
   getUserNames(userIds: readonly string[]): Promise<Map<string, UserNames>>;
   /** All users, a page at a time. */

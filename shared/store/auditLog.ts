@@ -3,7 +3,8 @@ import { DateTime } from 'luxon';
 import { currentAuditScope, type Initiator } from '../auditScope';
 import { mapConcurrently } from '../concurrently';
 import type { Clock } from '../domain/clock';
-import { DocumentTable, type StoredDocument } from './documentTable';
+import { DocumentTable, writersOf, type StoredDocument } from './documentTable';
+import type { Writers } from './writerMarks';
 import { allOf, filter, type ODataFilter } from './odataFilter';
 import { ignoreExisting, ignoreMissing } from './storeErrors';
 import { AuditSequencer, type AuditSequence } from './auditSequence';
@@ -302,8 +303,15 @@ export class AuditLog {
 
   /** The document a probe names, as stored now (undefined when there is none). */
   async documentAt(probe: AuditProbe): Promise<unknown> {
+    return (await this.writtenAt(probe)).document;
+  }
+
+  /** documentAt, with the audited writers the document carries (writerMarks.ts): the same one read. */
+  async writtenAt(probe: AuditProbe): Promise<{ document: unknown; writers?: Writers }> {
     const table = new DocumentTable<object>(() => this.tables.get(probe.table), 'audited document');
-    return (await table.get(probe.partitionKey, probe.rowKey))?.value;
+    const stored = await table.get(probe.partitionKey, probe.rowKey);
+    const writers = stored && writersOf(stored);
+    return { document: stored?.value, ...(writers ? { writers } : {}) };
   }
 
   static partitionOf(event: Pick<AuditEvent, 'occurredDateTime' | 'id'>): TableKey {

@@ -3,6 +3,7 @@ import { allOf, filter, type ODataFilter } from './odataFilter';
 import { queryAll, queryPage, type Page } from './pagedQuery';
 import type { TableKey } from './tableKeys';
 import { deleteEntity, findEntity, insertEntity, replaceEntity, writeTogether } from './tables';
+import { writersAfter, type Writers } from './writerMarks';
 
 /** A property holds at most 64 KiB (32K UTF-16 characters); documents are split into parts below that. */
 const PART_LENGTH = 30_000;
@@ -35,7 +36,18 @@ export interface DocumentWrite {
   result: (etag: string) => StoredDocument<object> | undefined;
 }
 
-type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag: string; parts?: number };
+type Row = Record<string, unknown> & { partitionKey: string; rowKey: string; etag: string; parts?: number; writers?: string };
+
+/** The writers of each document read or written (writerMarks.ts), beside it, so a replacement carries them forward. */
+const writersOfDocument = new WeakMap<object, Writers>();
+
+/** The audited writers a document carried when read (writerMarks.ts); undefined when it carries none. */
+export const writersOf = (document: StoredDocument<unknown>): Writers | undefined => writersOfDocument.get(document);
+
+function known<D extends object>(document: D, writers: Writers | undefined): D {
+  if (writers) writersOfDocument.set(document, writers);
+  return document;
+}
 
 /**
  * Documents (Graph-shaped JSON) in a table, one per entity, keyed for the reads that use them. Every change is
@@ -90,14 +102,16 @@ export class DocumentTable<T extends object> {
   }
 
   async insert(partitionKey: TableKey, rowKey: TableKey, value: T): Promise<StoredDocument<T>> {
-    const etag = await insertEntity(await this.table(), this.#row(partitionKey, rowKey, value), this.what);
-    return { partitionKey, rowKey, etag, value };
+    const writers = writersAfter(undefined);
+    const etag = await insertEntity(await this.table(), this.#row(partitionKey, rowKey, value, writers), this.what);
+    return known({ partitionKey, rowKey, etag, value }, writers);
   }
 
   async replace(document: StoredDocument<T>, value: T): Promise<StoredDocument<T>> {
     const { partitionKey, rowKey } = document;
-    const etag = await replaceEntity(await this.table(), this.#row(partitionKey, rowKey, value), document.etag, this.what);
-    return { partitionKey, rowKey, etag, value };
+    const writers = writersAfter(writersOf(document));
+    const etag = await replaceEntity(await this.table(), this.#row(partitionKey, rowKey, value, writers), document.etag, this.what);
+    return known({ partitionKey, rowKey, etag, value }, writers);
   }
 
   async delete(document: StoredDocument<T>): Promise<void> {
@@ -105,23 +119,33 @@ export class DocumentTable<T extends object> {
   }
 
   insertion(partitionKey: TableKey, rowKey: TableKey, value: T): DocumentWrite {
-    return { table: this.table, partitionKey, rowKey, action: ['create', this.#row(partitionKey, rowKey, value)], result: (etag) => ({ partitionKey, rowKey, etag, value }) };
+    const writers = writersAfter(undefined);
+    return { table: this.table, partitionKey, rowKey, action: ['create', this.#row(partitionKey, rowKey, value, writers)], result: (etag) => known({ partitionKey, rowKey, etag, value }, writers) };
   }
 
   replacement(document: StoredDocument<T>, value: T): DocumentWrite {
     const { partitionKey, rowKey } = document;
+    const writers = writersAfter(writersOf(document));
     return {
       table: this.table,
       partitionKey,
       rowKey,
-      action: ['update', this.#row(partitionKey, rowKey, value), 'Replace', { etag: document.etag }],
-      result: (etag) => ({ partitionKey, rowKey, etag, value }),
+      action: ['update', this.#row(partitionKey, rowKey, value, writers), 'Replace', { etag: document.etag }],
+      result: (etag) => known({ partitionKey, rowKey, etag, value }, writers),
     };
   }
 
   /** Writes the document whether or not one is there (for rows whose whole content is their key). */
   upsertion(partitionKey: TableKey, rowKey: TableKey, value: T): DocumentWrite {
-    return { table: this.table, partitionKey, rowKey, action: ['upsert', this.#row(partitionKey, rowKey, value), 'Replace'], result: (etag) => ({ partitionKey, rowKey, etag, value }) };
+    // The marks of a document written over unread are not known: a marked upsert starts them afresh.
+    const writers = writersAfter(undefined);
+    return {
+      table: this.table,
+      partitionKey,
+      rowKey,
+      action: ['upsert', this.#row(partitionKey, rowKey, value, writers), 'Replace'],
+      result: (etag) => known({ partitionKey, rowKey, etag, value }, writers),
+    };
   }
 
   /** Writes of one partition of this table, all or none. */
@@ -135,7 +159,7 @@ export class DocumentTable<T extends object> {
     return { table: this.table, partitionKey, rowKey, action: ['delete', { partitionKey, rowKey }], result: () => undefined };
   }
 
-  #row(partitionKey: TableKey, rowKey: TableKey, value: T) {
+  #row(partitionKey: TableKey, rowKey: TableKey, value: T, writers: Writers | undefined) {
     const json = JSON.stringify(value);
     if (json.length > MAX_DOCUMENT_LENGTH) {
       throw new Error(`The ${this.what} is ${json.length} characters as JSON, more than the ${MAX_DOCUMENT_LENGTH} a row holds; it was not written.`);
@@ -143,12 +167,14 @@ export class DocumentTable<T extends object> {
     const parts = Math.max(1, Math.ceil(json.length / PART_LENGTH));
     const row: Record<string, unknown> = { partitionKey, rowKey, parts, ...this.indexed(value) };
     for (let i = 0; i < parts; i++) row[`part${i}`] = json.slice(i * PART_LENGTH, (i + 1) * PART_LENGTH);
+    if (writers) row.writers = JSON.stringify(writers);
     return row as { partitionKey: TableKey; rowKey: TableKey } & Record<string, unknown>;
   }
 
   #document(row: Row): StoredDocument<T> {
     const json = Array.from({ length: Number(row.parts ?? 1) }, (_, i) => String(row[`part${i}`] ?? '')).join('');
-    return { partitionKey: row.partitionKey as TableKey, rowKey: row.rowKey as TableKey, etag: row.etag, value: JSON.parse(json) as T };
+    const document = { partitionKey: row.partitionKey as TableKey, rowKey: row.rowKey as TableKey, etag: row.etag, value: JSON.parse(json) as T };
+    return known(document, typeof row.writers === 'string' ? (JSON.parse(row.writers) as Writers) : undefined);
   }
 }
 

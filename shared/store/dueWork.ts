@@ -55,7 +55,8 @@ export interface DueItem<K extends string = string> {
   /** The role a package role change is about: a role taken out of a package is no longer in any role scope. */
   role?: DirectoryRole;
   /** For `auditEvent`: the event, and where its change shows. */
-  audit?: { event: AuditEvent; probe: AuditProbe };
+  /** `markedAt`: set when the change marks what it writes (writerMarks.ts): the time its marks bear. */
+  audit?: { event: AuditEvent; probe: AuditProbe; markedAt?: string };
 }
 
 /** An item taken out of its index after failing too often: kept, for an operator, with where it came from. */

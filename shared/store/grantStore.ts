@@ -1,14 +1,16 @@
+import type { DateTime } from 'luxon';
 import type { Assignment } from '../domain/assignments/assignment';
 import type { AuditEvent } from './auditLog';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../domain/requests/assignmentRequest';
-import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type StoredDocument } from './documentTable';
+import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type IndexedFields, type StoredDocument } from './documentTable';
 import { allOf, filter, rowKeysUnder, type ODataFilter } from './odataFilter';
 import { splitTableKey, tableKey, type TableKey } from './tableKeys';
 import { mapConcurrently } from '../concurrently';
 import { ignoreExisting, ignoreMissing } from './storeErrors';
 import type { Tables } from './tables';
-import { locatorGroupOf } from './groupedIds';
+import { groupsMadeIn, locatorGroupOf } from './groupedIds';
 import { transactionsOf } from './transactionsOf';
+import { RequestsIndexedSince } from './requestsIndexedSince';
 
 /**
  * Held while a target has an open request or an active assignment for a package. Inserting it together with the
@@ -25,7 +27,12 @@ export interface PackageClaim {
 export interface GrantPointer {
   id: string;
   targetId: string;
+  /** A request's locator only: when the request was made, so the requests report of a period reads only it. */
+  createdDateTime?: string;
 }
+
+/** A request's pointer: where it is, and (for the report by time) when it was made. */
+const requestPointer = (request: AssignmentRequest): GrantPointer => ({ id: request.id, targetId: request.targetId, createdDateTime: request.createdDateTime });
 
 type IndexKind = 'locator' | 'packageAssignee' | 'approver' | 'requestor' | 'decider';
 
@@ -43,6 +50,8 @@ export class GrantStore {
   /** Audit events written with the change they record, until appended to the audit log (auditOutbox.ts). */
   readonly auditOutbox: DocumentTable<AuditEvent>;
   readonly #index: DocumentTable<GrantPointer>;
+  /** Since when every request's locator is found by time (the requests report's choice of reading). */
+  readonly requestsIndexedSince: RequestsIndexedSince;
 
   constructor(tables: Tables) {
     const grants = () => tables.get('accessGrants');
@@ -51,7 +60,20 @@ export class GrantStore {
     this.assignments = new DocumentTable(grants, 'assignment', (a) => ({ state: a.state, accessPackageId: a.accessPackageId, catalogId: a.catalogId, assignmentPolicyId: a.assignmentPolicyId }));
     this.claims = new DocumentTable(grants, 'package claim');
     this.auditOutbox = new DocumentTable(grants, 'audit outbox entry');
-    this.#index = new DocumentTable(() => tables.get('grantIndex'), 'grant index entry');
+    // A request locator's creation time beside it, so the requests report's query narrows to its period in storage.
+    const grantIndex = () => tables.get('grantIndex');
+    this.requestsIndexedSince = new RequestsIndexedSince(grantIndex);
+    // Recorded before this process writes any locator, once (a failure is not remembered: the next use tries again).
+    let recorded: Promise<void> | undefined;
+    const recordedFirst = async () => {
+      recorded ??= this.requestsIndexedSince.record().catch((error: unknown) => {
+        recorded = undefined;
+        throw error;
+      });
+      await recorded;
+      return grantIndex();
+    };
+    this.#index = new DocumentTable(recordedFirst, 'grant index entry', (p): IndexedFields => (p.createdDateTime === undefined ? {} : { createdDateTime: p.createdDateTime }));
   }
 
   static requestKey = (id: string) => tableKey('request', id);
@@ -182,6 +204,26 @@ export class GrantStore {
     return found.filter((a): a is StoredDocument<Assignment> => a !== undefined && a.value.accessPackageId === packageId);
   }
 
+  /**
+   * A page of the locators of requests made in [from, to), and where the next starts: one query over the run of
+   * locator partitions of the groups made in that period (groupedIds.ts groupsMadeIn), narrowed in storage to the
+   * locators made in it, so its cost follows the requests of the period, not all requests kept. Requests with ids of
+   * no group (made before request ids carried their hour) are not found here.
+   */
+  async requestPointersCreatedIn(from: DateTime, to: DateTime, pageSize: number, continuationToken?: string): Promise<{ pointers: GrantPointer[]; continuationToken?: string }> {
+    const groups = groupsMadeIn(from, to);
+    const [start, end] = [from, to].map((t) => t.toUTC().toISO({ suppressMilliseconds: false })!);
+    const page = await this.#index.page({
+      filter: allOf(
+        filter`PartitionKey ge ${tableKey('locatorGroup', groups.first)} and PartitionKey lt ${tableKey('locatorGroup', groups.after)}`,
+        filter`createdDateTime ge ${start} and createdDateTime lt ${end}`,
+      )!,
+      pageSize,
+      continuationToken,
+    });
+    return { pointers: page.items.map((d) => d.value), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
+  }
+
   /** Requests waiting for a decision by this approver; pointers of decided requests are skipped. */
   async requestsAwaiting(approverId: string): Promise<StoredDocument<AssignmentRequest>[]> {
     return this.#requestsPointedBy('approver', approverId);
@@ -212,10 +254,12 @@ export class GrantStore {
    * indexAssignment is then told the locator is there.
    */
   async indexRequest(request: AssignmentRequest, assignmentId?: string): Promise<void> {
-    const pointer = { id: request.id, targetId: request.targetId };
+    const pointer = requestPointer(request);
     if (assignmentId !== undefined && indexKey('locator', assignmentId) === indexKey('locator', request.id)) {
       // Upserts: the same pointers written again (a retry) mean the same.
-      await this.#index.together([request.id, assignmentId].map((id) => this.#index.upsertion(indexKey('locator', id), tableKey(id), { id, targetId: request.targetId })));
+      await this.#index.together(
+        [pointer, { id: assignmentId, targetId: request.targetId }].map((p) => this.#index.upsertion(indexKey('locator', p.id), tableKey(p.id), p)),
+      );
     } else {
       await this.#point('locator', request.id, pointer);
       if (assignmentId !== undefined) await this.#point('locator', assignmentId, { id: assignmentId, targetId: request.targetId });
@@ -229,7 +273,7 @@ export class GrantStore {
    * their object id): the locator, the requestor's list of requests made for others, and its deciders' histories.
    */
   async relocateRequest(request: AssignmentRequest): Promise<void> {
-    const pointer = { id: request.id, targetId: request.targetId };
+    const pointer = requestPointer(request);
     await this.#index.together([this.#index.upsertion(indexKey('locator', request.id), tableKey(request.id), pointer)]);
     if (request.requestorId !== request.targetId && request.requestorId !== SYSTEM_ACTOR) {
       await this.#index.together([this.#index.upsertion(indexKey('requestor', request.requestorId), tableKey(request.id), pointer)]);
@@ -300,7 +344,8 @@ export class GrantStore {
   #bulkPointers(requests: readonly AssignmentRequest[], assignments: readonly Assignment[]): Array<{ partitionKey: TableKey; pointer: GrantPointer }> {
     const requestors = requests.filter((r) => r.requestorId !== r.targetId && r.requestorId !== SYSTEM_ACTOR);
     return [
-      ...[...requests, ...assignments].map((g) => ({ partitionKey: indexKey('locator', g.id), pointer: { id: g.id, targetId: g.targetId } })),
+      ...requests.map((r) => ({ partitionKey: indexKey('locator', r.id), pointer: requestPointer(r) })),
+      ...assignments.map((a) => ({ partitionKey: indexKey('locator', a.id), pointer: { id: a.id, targetId: a.targetId } })),
       ...requestors.map((r) => ({ partitionKey: indexKey('requestor', r.requestorId), pointer: { id: r.id, targetId: r.targetId } })),
       ...assignments.map((a) => ({ partitionKey: indexKey('packageAssignee', a.accessPackageId), pointer: { id: a.id, targetId: a.targetId } })),
     ];

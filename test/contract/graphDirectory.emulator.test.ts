@@ -70,6 +70,17 @@ describe('GraphDirectory against the Graph emulator', () => {
       expect(after.roundTrips - before.roundTrips).toBe(Math.ceil((STAFF.length + 1) / 20));
     });
 
+    it('reads many users at once as getUser reads one, 20 to a $batch, leaving out those it does not have', async () => {
+      const missing = '00000000-0000-4000-8000-00000000dead';
+      const before = await requestCounts();
+      const found = await directory.getUsers([CONTRACT_OBJECTS.member.id.toUpperCase(), ...STAFF, missing, 'not an id']);
+      const after = await requestCounts();
+      expect(after.roundTrips - before.roundTrips).toBe(Math.ceil((STAFF.length + 2) / 20));
+      expect(found.size).toBe(STAFF.length + 1);
+      expect(found.has(missing)).toBe(false);
+      for (const id of [CONTRACT_OBJECTS.member.id, ...STAFF]) expect(found.get(id.toLowerCase())).toEqual(await directory.getUser(id));
+    });
+
     it('sends mail from the configured sender', async () => {
       await emulatorCall('DELETE', '/_emulator/outbox');
       await directory.sendMail({ to: ['megan@contoso.com'], subject: 'Access granted', text: 'You now have Sales Tools.' });

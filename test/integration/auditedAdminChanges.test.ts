@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
-import { createAccessPackage, deleteAccessPackage } from '../../shared/operations/entitlements/accessPackages';
+import { createAccessPackage, deleteAccessPackage, updateAccessPackage } from '../../shared/operations/entitlements/accessPackages';
 import { createCatalog } from '../../shared/operations/entitlements/catalogs';
 import { requestResource, resourceIdFor } from '../../shared/operations/entitlements/catalogResources';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
@@ -84,6 +84,48 @@ describe('administrative changes and their audit events, across a stopped proces
     const created = [];
     for await (const event of deps.audit.between(world.now().minus({ days: 1 }), world.now().plus({ days: 1 }))) if (event.action === 'createAccessPackage' && event.catalogId === catalogId) created.push(event);
     expect(created).toEqual([]);
+  });
+
+  /** The events of a package's updates, by the name each gave it. */
+  async function updatesOf(packageId: string): Promise<unknown[]> {
+    const names = [];
+    for await (const event of deps.audit.between(world.now().minus({ days: 1 }), world.now().plus({ days: 1 }))) {
+      if (event.entityId === packageId && event.action === 'updateAccessPackage') names.push((event.after as { displayName: string }).displayName);
+    }
+    return names;
+  }
+
+  it("a change stopped before its write, then another writer's change of the same document: the sweep drops the stopped one's event (the document carries the other's mark, not its own)", async () => {
+    const catalogId = await catalog();
+    const made = await createAccessPackage(deps, ADMIN, { displayName: 'Marked', catalog: { id: catalogId } });
+    world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+    stopAtWrite('accessPackages', (row) => String(row.part0 ?? '').includes('Never made'), 'before');
+    await expect(updateAccessPackage(deps, ADMIN, made.id, { displayName: 'Never made' })).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    await updateAccessPackage(deps, ADMIN, made.id, { displayName: 'Made by another writer' });
+
+    world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+    const result = await sweep();
+
+    expect(await updatesOf(made.id)).toEqual(['Made by another writer']);
+    expect(result).toMatchObject({ processed: 0, failed: 0 });
+    expect(result!.stale).toBeGreaterThanOrEqual(1);
+    expect((await deps.store.accessPackages.find(made.id))?.value.displayName).toBe('Made by another writer');
+  });
+
+  it("a change made just before the process stopped, then another writer's change on top of it: the sweep still appends the stopped one's event (its mark is carried forward)", async () => {
+    const catalogId = await catalog();
+    const made = await createAccessPackage(deps, ADMIN, { displayName: 'Marked twice', catalog: { id: catalogId } });
+    world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+    stopAtWrite('auditEvents', (row) => row.action === 'updateAccessPackage' && String(row.part0 ?? '').includes('Made, then stopped'), 'before');
+    await expect(updateAccessPackage(deps, ADMIN, made.id, { displayName: 'Made, then stopped' })).rejects.toThrow(PROCESS_STOPPED);
+    jest.restoreAllMocks();
+    await updateAccessPackage(deps, ADMIN, made.id, { displayName: 'Made on top of it' });
+
+    world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+    expect(await sweep()).toMatchObject({ processed: 1, failed: 0 });
+
+    expect(((await updatesOf(made.id)) as string[]).sort()).toEqual(['Made on top of it', 'Made, then stopped']);
   });
 
   it('a change that fails takes its write-ahead event back, and one that finds nothing to do records none', async () => {

@@ -100,27 +100,28 @@ describe('a request that made an assignment is finished once its assignment has 
 });
 
 describe('every change of the request pipeline has its audit event, whenever the process stops (auditForEveryChange)', () => {
-  it('stopped right after the request was written: its submitRequest event is appended by its recovery', async () => {
-    const pkg = await packageWith('Stopped after submit');
+  it('stopped right after a request needing approval was written: its submitRequest event is appended by its recovery, which starts its approval', async () => {
+    const pkg = await packageWith('Stopped after submit', {
+      requestApprovalSettings: { isApprovalRequiredForAdd: true, stages: [{ durationBeforeAutomaticDenial: 'P2D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] }] },
+    });
     stopAtWrite('accessGrants', requestRow('submitted'), 'after');
-    await expect(adminAdd(LIAM, pkg)).rejects.toThrow(PROCESS_STOPPED);
+    await expect(submitAssignmentRequest(deps, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } })).rejects.toThrow(PROCESS_STOPPED);
     jest.restoreAllMocks();
     const [request] = await requestsOf(LIAM, pkg.packageId);
     expect(request?.state).toBe('submitted');
 
     world.advance({ minutes: 6 });
     await sweepExpiry();
-    await sweepReconcile();
 
-    expect((await eventsOf(request!.id)).map((e) => e.action)).toEqual(expect.arrayContaining(['submitRequest', 'deliverRequest']));
-    expect(await auditedLikeStored(request!.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+    expect((await eventsOf(request!.id)).map((e) => e.action)).toEqual(expect.arrayContaining(['submitRequest']));
+    expect(await auditedLikeStored(request!.id)).toEqual({ stored: 'pendingApproval', audited: 'pendingApproval' });
     expect(await deps.grants.auditOutboxOf(LIAM)).toEqual([]);
   });
 
-  it('stopped after the assignment was written, before its createAssignment event: the redelivery appends it, and the request ends audited', async () => {
+  it('stopped right after a request carried out at once was written with its assignment, before their events: the redelivery appends them, and the request ends audited', async () => {
     const pkg = await packageWith('Stopped after createAssignment');
-    // The pipeline's events are appended once, at its end (publishingOnceAfter): stopping right after the assignment's
-    // write is stopping before its createAssignment event is appended.
+    // The request, its assignment and its claim are one write (carryOutAtOnce.ts), and the pipeline's events are
+    // appended once, at its end (publishingOnceAfter): stopping right after that write is stopping before them.
     stopAtWrite('accessGrants', requestRow('delivering'), 'after');
     await expect(adminAdd(DEBRA, pkg)).rejects.toThrow(PROCESS_STOPPED);
     jest.restoreAllMocks();
@@ -131,7 +132,9 @@ describe('every change of the request pipeline has its audit event, whenever the
     await sweepReconcile();
 
     expect((await eventsOf(request!.assignmentId!)).map((e) => e.action)).toContain('createAssignment');
+    expect((await eventsOf(request!.id)).map((e) => e.action)).toEqual(expect.arrayContaining(['submitRequest', 'startDelivery', 'deliverRequest']));
     expect(await auditedLikeStored(request!.id)).toEqual({ stored: 'delivered', audited: 'delivered' });
+    expect(await deps.grants.auditOutboxOf(DEBRA)).toEqual([]);
   });
 
   it('stopped after the assignment was ended, before its endAssignment event: the redelivery appends it', async () => {

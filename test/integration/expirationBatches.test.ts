@@ -6,6 +6,7 @@ import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../tools/graph-emulator/fixture';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, groupMembers, groupPackage, setFaults } from '../support/packageWorld';
+import { locatorGroupOf } from '../../shared/store/groupedIds';
 
 /**
  * The expiration sweep ends assignments in batches (expireAssignments.ts, systemRemovals.ts): the removals of a
@@ -68,6 +69,9 @@ describe('the expiration sweep ends assignments in batches', () => {
       expect(await deps.grants.claimOf(stored!.value.targetId, pkg.packageId)).toBeUndefined();
     }
     expect(await deps.grants.assigneePointers(pkg.packageId)).toEqual([]);
+    // The shard's requests share one id group: their locators were written in one transaction, not 45.
+    const idGroups = new Set(assignments.map((stored) => locatorGroupOf(stored!.value.endedByRequestId!)));
+    expect([...idGroups]).toEqual([expect.any(String)]);
 
     const events = await auditEventsSince(startedAt);
     for (const stored of assignments) {

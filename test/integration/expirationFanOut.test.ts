@@ -14,14 +14,13 @@ import { normalizedRows } from '../support/fanOutWorkers';
 import { testStorageConnectionString } from '../support/testStorage';
 
 /**
- * The expiration sweep fanned out: 12 assignments have reached their end, and each left a request recovery item
- * due too (written with the request, stale by now): its timer cuts the 24 due items into shards of one minute's
- * partition each, ten items to a shard (the sweep's `shardSize`; SHARD_SIZE unless set): 10 and 2, twice, on a
- * queue, and the shards are taken by one worker, or by three workers at once (each with deps of its own, as
+ * The expiration sweep fanned out: 12 assignments have reached their end (their requests, carried out at once, left
+ * no recovery item: carryOutAtOnce.ts): its timer cuts the 12 due items of that minute's partition into shards,
+ * three items to a shard (the sweep's `shardSize`; SHARD_SIZE unless set): four shards on a queue, and the shards are taken by one worker, or by three workers at once (each with deps of its own, as
  * instances have). Both leave the same storage and the same directory, and a second timer run finds nothing left to do.
  */
 const DUE = 12;
-const ITEMS_PER_SHARD = 10;
+const ITEMS_PER_SHARD = 3;
 const GROUP = '509c2530-0367-4f48-a429-6461beddd096';
 const EXTRA_USERS = Array.from({ length: DUE }, (_, n) => `e0000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 
@@ -94,8 +93,8 @@ beforeAll(async () => {
 describe('the expiration sweep fanned out over a queue', () => {
   it('sends the due work as shards of the due-time index, at most shardSize items each (SHARD_SIZE unless set)', () => {
     expect(SHARD_SIZE).toBe(50);
-    expect(one.firstRun).toEqual({ pendingShards: 0, shardsSent: 4, itemsSent: 2 * DUE });
-    expect(three.firstRun).toEqual({ pendingShards: 0, shardsSent: 4, itemsSent: 2 * DUE });
+    expect(one.firstRun).toEqual({ pendingShards: 0, shardsSent: 4, itemsSent: DUE });
+    expect(three.firstRun).toEqual({ pendingShards: 0, shardsSent: 4, itemsSent: DUE });
   });
 
   it('spreads the shards over the three workers, and the next timer run finds nothing left', () => {

@@ -18,6 +18,7 @@ import { automaticPolicyMatchingNobody, assign, groupMembers, groupPackage } fro
 import { countedOperationsForFile } from '../support/countedOperations';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { stopAtWrite, type Row } from '../support/stopAtWrite';
+import { locatorGroupOf } from '../../shared/store/groupedIds';
 
 /**
  * Auto-assignment's bulk removals (removeInBulk.ts, through the expiration sweep's carryOutRemovals) on Azurite and
@@ -195,4 +196,21 @@ test('a process stopped right after an end was written: the redelivery item and 
   expect(await expirationSweep()).toMatchObject({ failed: 0 });
   expect(await groupMembers(world.emulator, STOPPED_GROUP)).toEqual(expect.not.arrayContaining(users));
   for (const { assignment } of removals) await expectEndedOnceWithEvents(auto, assignment);
+}, 180_000);
+
+test("a long run's requests each have an id of their own createdDateTime's hour, where the requests report finds them", async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals, a long run');
+  const removals = await assigned(auto, USERS.slice(0, 8));
+  // Every look at the clock a quarter of an hour later: the run spans hours.
+  let at = world.now();
+  const slow: EntitlementDeps = { ...deps, clock: { now: () => (at = at.plus({ minutes: 15 })) } };
+  expect(await removeInBulk(slow, removals)).toEqual(removals.map(() => ({ kind: 'removed' })));
+  const hours = new Set<number>();
+  for (const { assignment } of removals) {
+    const request = (await deps.grants.findRequest((await deps.grants.findAssignment(assignment.value.id))!.value.endedByRequestId!))!.value;
+    const createdHour = Math.floor(DateTime.fromISO(request.createdDateTime).toMillis() / 3_600_000);
+    expect(parseInt(locatorGroupOf(request.id)!.slice(0, 6), 16)).toBe(createdHour);
+    hours.add(createdHour);
+  }
+  expect(hours.size).toBeGreaterThan(1);
 }, 180_000);

@@ -16,7 +16,10 @@ import { decideApprovalStage } from '../../shared/operations/requests/approvalFl
 import { cancelRequest } from '../../shared/operations/requests/requestActions';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, selfServicePackage } from '../support/packageWorld';
+import { ADMIN, groupMembers, groupPackage, selfServicePackage } from '../support/packageWorld';
+import { stopAtWrite } from '../support/stopAtWrite';
+import { carryRoleChange } from '../../shared/operations/assignments/packageRoleChanges';
+import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
 
 /**
  * The request pipeline's races and crash windows, in-process on Azurite and the Graph emulator: each crash is
@@ -112,22 +115,48 @@ const processStops = () => new Error('the process stopped');
 describe('every crash window of the pipeline has a repair', () => {
   const sweep = () => sweepExpirations(deps, { holder: 'test', budgetMs: 30_000 });
 
-  it('(a) a request written, then the process stopped before carrying it out: the expiration sweep carries it out', async () => {
+  it('(a) a request carried out at once, written with its assignment, then the process stopped before its policy check: the reconcile sweep delivers it', async () => {
     const pkg = await packageWith('Stopped before fulfilment');
-    jest.spyOn(deps.grants, 'indexAssignment').mockRejectedValue(processStops());
-    jest.spyOn(deps.grants, 'claimOf').mockRejectedValue(processStops());
+    stopAtWrite('accessGrants', (row) => String(row.rowKey).startsWith('assignment|'), 'after');
     await expect(userAdd(MEGAN, pkg.packageId)).rejects.toThrow('the process stopped');
     jest.restoreAllMocks();
     const [stalled] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
-    expect(stalled?.value.state).toBe('submitted');
+    expect(stalled?.value.state).toBe('delivering');
     // It holds its claim: a second request is refused until it is carried on.
     await expect(userAdd(MEGAN, pkg.packageId)).rejects.toMatchObject({ code: 'conflict' });
 
     world.advance({ minutes: 6 });
-    expect(await sweep()).toMatchObject({ processed: 1, failed: 0 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ processed: 1, failed: 0 });
 
     expect((await storedRequest(stalled!.value.id))?.state).toBe('delivered');
     expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([MEGAN]);
+  });
+
+  it('(a) stopped before its policy check, the policy deleted just before the write: the redelivery undoes the assignment, nothing applied', async () => {
+    const pkg = await groupPackage(deps, 'Stopped, policy gone', FALCON_GROUP);
+    // Its role's package role change (due 5 minutes after the role was put in) done first: it has no assignee yet.
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
+    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {
+      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return indexAssignment(assignment, options);
+    });
+    stopAtWrite('accessGrants', (row) => String(row.rowKey).startsWith('assignment|'), 'after');
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [stalled] = (await deps.grants.requestsOf(LIAM)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    expect(stalled?.value.state).toBe('delivering');
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ processed: 1, failed: 0 });
+
+    expect(await storedRequest(stalled!.value.id)).toMatchObject({ state: 'denied', status: 'FulfilmentRefused' });
+    expect(await auditActions(stalled!.value.assignmentId!)).toEqual(['createAssignment', 'endAssignment']);
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await deps.grants.claimOf(LIAM, pkg.packageId)).toBeUndefined();
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
   it('(a) a request needing approval, stopped before its first stage started: the sweep starts it', async () => {
@@ -199,8 +228,9 @@ describe('every crash window of the pipeline has a repair', () => {
   });
 
   it('(d) a request canceled while its failed submission is being taken back: the cancel stands', async () => {
-    const pkg = await packageWith('Canceled meanwhile');
-    jest.spyOn(deps.grants, 'indexAssignment').mockRejectedValue(new Error('storage unavailable'));
+    // Taken back: a request whose approval could not begin (one carried out at once is written with its assignment).
+    const pkg = await packageWith('Canceled meanwhile', { requestApprovalSettings: approvedBy(DEBRA) });
+    jest.spyOn(deps.grants, 'indexApprovers').mockRejectedValue(new Error('storage unavailable'));
     const claimOf = deps.grants.claimOf.bind(deps.grants);
     let canceled: string | undefined;
     jest.spyOn(deps.grants, 'claimOf').mockImplementation(async (targetId, packageId) => {
@@ -223,41 +253,72 @@ describe('every crash window of the pipeline has a repair', () => {
 });
 
 describe('deleting a policy and carrying out a request under it are one decision', () => {
-  it('a delete between the request and its fulfilment cancels the request (audited) and no assignment is made', async () => {
+  it('a delete right after the request is written with its assignment is refused: the assignment governs, and is delivered', async () => {
     const pkg = await packageWith('Deleted after submission');
-    // The first write of the target's partition is the request's (with its claim): the delete runs right after it.
+    // The first write of the target's partition is the request's, with its assignment and claim: the delete runs right after it.
     const together = deps.grants.together.bind(deps.grants);
+    let deleted: unknown;
     jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
       const saved = await together(writes);
-      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      deleted = await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId).catch((error: unknown) => error);
       return saved;
     });
 
-    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toMatchObject({ code: 'invalidRequest' });
+    const request = await userAdd(MEGAN, pkg.packageId);
     jest.restoreAllMocks();
 
-    const [request] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
-    expect(request?.value.state).toBe('canceled');
-    expect(await auditActions(request!.value.id)).toEqual(['submitRequest', 'cancelRequest']);
-    expect(await activeAssignments(pkg.packageId)).toEqual([]);
-    expect(await deps.grants.claimOf(MEGAN, pkg.packageId)).toBeUndefined();
-    expect(await deps.store.policies.find(pkg.policyId)).toBeUndefined();
+    expect(deleted).toMatchObject({ code: 'conflict' });
+    expect((await storedRequest(request.id))?.state).toBe('delivered');
+    expect((await activeAssignments(pkg.packageId)).map((a) => a.targetId)).toEqual([MEGAN]);
+    expect(await deps.store.policies.find(pkg.policyId)).toBeDefined();
   });
 
-  it('a delete between the policy check and the assignment write makes the write lose', async () => {
-    const pkg = await packageWith('Deleted while assigning');
+  it('a delete just before the request and its assignment are written: the check after the write undoes them, before any directory change', async () => {
+    const pkg = await groupPackage(deps, 'Deleted while assigning', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
     const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
-    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment) => {
+    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {
       await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
-      return indexAssignment(assignment);
+      return indexAssignment(assignment, options);
     });
 
-    await expect(userAdd(LIAM, pkg.packageId)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(adminAdd(LIAM, pkg)).rejects.toMatchObject({ code: 'invalidRequest', message: expect.stringContaining('no longer exists') });
+    jest.restoreAllMocks();
+
+    const [request] = (await deps.grants.requestsOf(LIAM)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    expect(request?.value).toMatchObject({ state: 'denied', status: 'FulfilmentRefused' });
+    expect(await auditActions(request!.value.id)).toEqual(['submitRequest', 'startDelivery', 'denyRequest.unfulfillable']);
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await deps.grants.claimOf(LIAM, pkg.packageId)).toBeUndefined();
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+    expect(await deps.store.policies.find(pkg.policyId)).toBeUndefined();
+    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+  });
+
+  it('a role carried to the assignment between its write and the check that finds the policy gone: the undo loses, and a system removal takes the role away', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, role carried meanwhile', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
+    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {
+      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return indexAssignment(assignment, options);
+    });
+    // Right after the write, the package's role change (a role put in) reaches the new assignee and applies it.
+    const together = deps.grants.together.bind(deps.grants);
+    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
+      const saved = await together(writes);
+      await carryRoleChange(deps, pkg.packageId, directoryRoleOf(pkg.roleScope), 'add', Date.now() + 30_000);
+      expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(LIAM);
+      return saved;
+    });
+
+    await expect(adminAdd(LIAM, pkg)).rejects.toMatchObject({ code: 'invalidRequest' });
     jest.restoreAllMocks();
 
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
-    expect(await deps.store.policies.find(pkg.policyId)).toBeUndefined();
-    await deleteAccessPackage(deps, ADMIN, pkg.packageId);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+    const removal = (await deps.grants.requestsOf(LIAM)).find((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
+    expect(removal?.value.state).toBe('delivered');
   });
 
   it('a refused delete (the policy still governs an assignment) cancels none of its open requests', async () => {

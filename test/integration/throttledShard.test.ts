@@ -48,7 +48,8 @@ it('defers a throttled shard by the Retry-After, then finishes its items, with n
   world.advance({ hours: 2 });
   const queue = new WorkQueue(testStorageConnectionString(), `thr${randomBytes(6).toString('hex')}`);
   const sent = await dispatchExpirations(world.deps, queue, options());
-  expect(sent).toMatchObject({ shardsSent: 4, itemsSent: 2 * DUE });
+  // The assignments' ends (a request carried out at once plans no recovery item: carryOutAtOnce.ts).
+  expect(sent).toMatchObject({ shardsSent: 2, itemsSent: DUE });
   await setFaults(world.emulator, [{ pathPattern: '/members/', method: 'DELETE', status: 429, rate: 1, retryAfterSeconds: RETRY_AFTER_SECONDS }]);
 
   const invocations: Invocation[] = [];

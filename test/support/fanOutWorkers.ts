@@ -45,14 +45,15 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const LOCATOR_GROUP = /locatorGroup(\W{1,3})[0-9a-f]{8}\b/g;
 
 /**
- * Every row under the prefix, its table named without the prefix, ETag and Timestamp left out, ids made at run time
+ * Every row under the prefix, its table named without the prefix, ETag, Timestamp and writer marks left out, ids made at run time
  * (not in `knownIds`) as `<id>`, delta links as `<delta link>`, groups of ids made together as `<group>`; audit
  * events without their time keys, writer sequence, lateness and wall-clock times.
  */
 export async function normalizedRows(prefix: string, knownIds: ReadonlySet<string>): Promise<string[]> {
   const rows: string[] = [];
   for await (const { table, row } of rowsUnder(prefix)) {
-    const { etag: _etag, timestamp: _timestamp, ...rest } = row;
+    // A row's audited writers (store/writerMarks.ts) are the writes' bookkeeping, as its ETag is: event ids and times of the run.
+    const { etag: _etag, timestamp: _timestamp, writers: _writers, ...rest } = row;
     const name = table.slice(prefix.length);
     // The Graph write budget's bucket is the rate limiter's own state, counted by the wall clock, not the sweep's outcome.
     if (name === 'graphWriteBudget') continue;

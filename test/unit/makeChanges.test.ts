@@ -1,81 +1,85 @@
+import { DateTime } from 'luxon';
 import { makeChanges, type ChangePlan } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
-import { CALLS_AT_ONCE } from '../../shared/concurrently';
+import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
+import type { Removal } from '../../shared/operations/autoAssignment/removeInBulk';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import type { Assignment } from '../../shared/domain/assignments/assignment';
+import type { StoredDocument } from '../../shared/store/documentTable';
+import type { DueItem } from '../../shared/store/dueWork';
 
-/** How an auto-assignment run makes what it planned: within its time, users at once, one user's changes in turn. */
-type Outcome = 'assigned' | 'removed' | 'removalsPlanned' | 'unchanged';
-
-/** These plans hold no additions or removals, the only changes that reach storage through deps (assignInBulk, removeInBulk). */
-const NO_DEPS = {} as EntitlementDeps;
+/**
+ * How an auto-assignment run plans the removals after a grace period: within its time, in bulk writes of the
+ * due-time index (a thousand to a write), each item naming its target so the sweep reads the assignment by key.
+ * (Additions and removals made at once have integration tests of their own: assignInBulk, removeInBulk.)
+ */
+const NOW = DateTime.fromISO('2026-03-02T09:00:00Z');
 const later = () => Date.now() + 60_000;
-const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
-function planOf(byUser: Record<string, Array<() => Promise<Outcome>>>): ChangePlan {
-  return { usersEvaluated: Object.keys(byUser).length, ruleEvaluations: 3 * Object.keys(byUser).length, additions: [], removals: [], byUser: new Map(Object.entries(byUser)) };
+/** An automatic policy with an hour's grace period; only what planning reads of it. */
+const AUTO = { policy: { id: 'policy-1', accessPackageId: 'package-1', automaticRequestSettings: { gracePeriodBeforeAccessRemoval: 'PT1H' } } } as unknown as AutomaticPolicy;
+
+function planned(count: number): Removal[] {
+  return Array.from({ length: count }, (_, n) => {
+    const assignment = { value: { id: `assignment-${n}`, targetId: `user-${n}` } } as StoredDocument<Assignment>;
+    return { auto: AUTO, userId: `user-${n}`, assignment };
+  });
 }
 
-test('each outcome is counted, and the evaluation counts are passed on', async () => {
-  const plan = planOf({
-    a: [async () => 'assigned', async () => 'removalsPlanned'],
-    b: [async () => 'removed', async () => 'unchanged'],
-  });
-  expect(await makeChanges(NO_DEPS, plan, later())).toEqual({
-    unfinishedUserIds: [],
-    counts: {
-      usersEvaluated: 2,
-      ruleEvaluations: 6,
-      assigned: 1,
-      removed: 1,
-      removalsPlanned: 1,
-      remaining: 0,
-      failed: 0,
-      errors: [],
-    },
-  });
-});
+const planOf = (plannedRemovals: Removal[]): ChangePlan => ({ usersEvaluated: plannedRemovals.length, ruleEvaluations: 3 * plannedRemovals.length, additions: [], removals: [], plannedRemovals });
 
-test('a failing change is counted and named; the user’s other changes and other users’ are still made', async () => {
-  const made: string[] = [];
-  const plan = planOf({
-    a: [
-      async () => {
-        throw new Error('storage unavailable');
+/** Deps whose due-time index records what is scheduled, a write at a time (failing the writes `failing` names). */
+function dueIndex(failing: (write: number) => boolean = () => false) {
+  const writes: DueItem[][] = [];
+  const deps = {
+    clock: { now: () => NOW },
+    due: {
+      scheduleAll: async (items: DueItem[]) => {
+        if (failing(writes.length)) {
+          writes.push([]);
+          throw new Error('storage unavailable');
+        }
+        writes.push([...items]);
       },
-      async () => (made.push('a2'), 'assigned'),
-    ],
-    b: [async () => (made.push('b1'), 'assigned')],
+    },
+  } as unknown as EntitlementDeps;
+  return { deps, writes };
+}
+
+test('each planned removal is a due item at the end of the grace period, naming its target; the evaluation counts are passed on', async () => {
+  const { deps, writes } = dueIndex();
+  expect(await makeChanges(deps, planOf(planned(2)), later())).toEqual({
+    unfinishedUserIds: [],
+    counts: { usersEvaluated: 2, ruleEvaluations: 6, assigned: 0, removed: 0, removalsPlanned: 2, remaining: 0, failed: 0, errors: [] },
   });
-  const { counts, unfinishedUserIds } = await makeChanges(NO_DEPS, plan, later());
-  expect(counts).toMatchObject({ assigned: 2, failed: 1, remaining: 0, errors: ['user a: storage unavailable'] });
-  expect(unfinishedUserIds).toEqual(['a']);
-  expect(made.sort()).toEqual(['a2', 'b1']);
+  expect(writes).toEqual([
+    [0, 1].map((n) => ({ kind: 'graceRemoval', dueDateTime: '2026-03-02T10:00:00.000Z', entityId: `assignment-${n}`, detail: 'policy-1', targetId: `user-${n}` })),
+  ]);
 });
 
-test('past the deadline nothing is started, and every change is left for the next run', async () => {
-  let started = 0;
-  const change = async (): Promise<Outcome> => (started++, 'assigned');
-  const { counts, unfinishedUserIds } = await makeChanges(NO_DEPS, planOf({ a: [change, change], b: [change] }), Date.now() - 1);
-  expect(counts).toMatchObject({ assigned: 0, remaining: 3, failed: 0 });
-  expect(unfinishedUserIds.sort()).toEqual(['a', 'b']);
-  expect(started).toBe(0);
+test('planned a thousand to a write; a write that fails is counted and named, its users left for the next run, the others written', async () => {
+  const { deps, writes } = dueIndex((write) => write === 1);
+  const { counts, unfinishedUserIds } = await makeChanges(deps, planOf(planned(2_500)), later());
+  expect(writes.map((w) => w.length)).toEqual([1_000, 0, 500]);
+  expect(counts).toMatchObject({ removalsPlanned: 1_500, failed: 1_000, remaining: 0 });
+  expect(counts.errors).toEqual(['user user-1000: storage unavailable', 'user user-1001: storage unavailable', 'user user-1002: storage unavailable', 'user user-1003: storage unavailable', 'user user-1004: storage unavailable']);
+  expect(unfinishedUserIds).toHaveLength(1_000);
+  expect(unfinishedUserIds[0]).toBe('user-1000');
 });
 
-test('users are changed at once, but one user’s changes never overlap', async () => {
-  let running = 0;
-  let most = 0;
-  const runningFor = new Map<string, number>();
-  const change = (user: string) => async (): Promise<Outcome> => {
-    running++;
-    runningFor.set(user, (runningFor.get(user) ?? 0) + 1);
-    most = Math.max(most, running);
-    expect(runningFor.get(user)).toBe(1);
-    await tick();
-    runningFor.set(user, runningFor.get(user)! - 1);
-    running--;
-    return 'assigned';
+test('past the deadline nothing is written, and every planned removal is left for the next run', async () => {
+  const { deps, writes } = dueIndex();
+  const { counts, unfinishedUserIds } = await makeChanges(deps, planOf(planned(3)), Date.now() - 1);
+  expect(counts).toMatchObject({ removalsPlanned: 0, remaining: 3, failed: 0 });
+  expect(unfinishedUserIds.sort()).toEqual(['user-0', 'user-1', 'user-2']);
+  expect(writes).toEqual([]);
+});
+
+test('a sweep whose lease is lost stops before the next write', async () => {
+  const { deps, writes } = dueIndex();
+  let checks = 0;
+  const hold = async () => {
+    if (++checks > 1) throw new Error('lease lost');
   };
-  const users = Array.from({ length: 20 }, (_, i) => `user${i}`);
-  const { counts } = await makeChanges(NO_DEPS, planOf(Object.fromEntries(users.map((u) => [u, [change(u), change(u), change(u)]]))), later());
-  expect(counts.assigned).toBe(60);
-  expect(most).toBe(CALLS_AT_ONCE);
+  await expect(makeChanges(deps, planOf(planned(1_500)), later(), hold)).rejects.toThrow('lease lost');
+  expect(writes.map((w) => w.length)).toEqual([1_000]);
 });

@@ -17,6 +17,7 @@ import { GrantStore, type PackageClaim } from '../../shared/store/grantStore';
 import { startAzurite } from '../azurite/embeddedAzurite';
 import { connectionStringThrough, startCountingProxy } from './countingProxy';
 import { startHostProcess } from '../local-host/hostProcess';
+import { cpuMsOfTree } from './processCpu';
 import { ADMIN_CALLER, assignmentDoc, benchTenant, guid, memberIds, packageWithPolicy, progress, range, round } from './benchKit';
 
 export interface ScaleOutBenchRow {
@@ -32,6 +33,15 @@ export interface ScaleOutBenchRow {
   tableRoundTripsPerItem: number;
   /** Graph round trips (the emulator's count; a `$batch` is one) per 1,000 expirations: removals and mail, 20 to a `$batch`. */
   graphRoundTripsPer1000: number;
+  /**
+   * CPU time per expiration of the host and its worker processes (the functions, the Graph emulator) and of Azurite,
+   * from /proc, over the same span as `seconds`: what the work costs, whatever the machine's load. Flat across
+   * workers means the work per item does not grow with them; the wall time is then the machine's share of cores.
+   */
+  hostCpuMsPerItem: number | null;
+  azuriteCpuMsPerItem: number | null;
+  /** (host + Azurite CPU) / wall time: how many cores the case kept busy on average. */
+  coresBusy: number | null;
   /** The machine's 1-minute load average when the case's timer run started (other runs share the 2 cores). */
   loadAverage: number;
   /** Throughput over the one-worker run's. */
@@ -39,6 +49,13 @@ export interface ScaleOutBenchRow {
   /** speedUp / workers: the issue's aim is at least 0.7. */
   efficiency: number;
   shards: number;
+  /** Mean wall time of one shard's invocation (the host's `Executed` lines): grows with workers when they contend. */
+  msPerShard: number;
+  /**
+   * 1 − (time the workers spent in shard invocations) / (workers × seconds): the share of the workers' time spent
+   * waiting for a message (polling back-off, the tail when fewer shards than workers are left, the timer's run).
+   */
+  workerIdleShare: number;
   /** Receive + delete of 1 KB messages, one consumer, straight to the same Azurite: its own queue ceiling. */
   azuriteQueueMessagesPerSecond: number;
   /** The aim beside the speed-up: at least 0.7 × workers (the budget case has none). */
@@ -83,6 +100,12 @@ const DUE_ASSIGNMENT = 'e2000000';
 const DUE_REQUEST = 'f2000000';
 const PREFIX = 'scale';
 const TIMERS = ['expirationSweep', 'reconcileSweep', 'autoAssignmentSweep', 'externalUserSweep', 'accessReviewSweep', 'reportArchive'];
+/**
+ * The other queue functions, off as well: on the Flex Consumption plan each queue function scales on instances of
+ * its own (scaleout-and-deploy.md §1.5), so an instance taking expiration shards does not poll the idle queues of
+ * the others; here they would (every 2 s, per worker and queue) and share Azurite with the shards.
+ */
+const OTHER_QUEUE_FUNCTIONS = ['archiveHour', 'autoAssignmentShard', 'reconcileShard', 'reviewOpeningShard'];
 const QUEUE_SAMPLE = 500;
 /** The largest GRAPH_WRITE_BUDGET accepts: far above what the throughput runs write. */
 const THROUGHPUT_BUDGET = '18000/10';
@@ -118,7 +141,7 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
         GRAPH_EMULATOR_FAULTS: JSON.stringify([{ pathPattern: '^/v1.0/', status: 503, rate: 0, latencyMs: LATENCY_MS }]),
         GRAPH_WRITE_BUDGET: budget,
         WORKERS: String(workers),
-        ...Object.fromEntries(TIMERS.map((name) => [`AzureWebJobs.${name}.Disabled`, 'true'])),
+        ...Object.fromEntries([...TIMERS, ...OTHER_QUEUE_FUNCTIONS].map((name) => [`AzureWebJobs.${name}.Disabled`, 'true'])),
       }, undefined, HOST_START_MS);
       try {
         const deps = buildDeps(loadConfig({ AzureWebJobsStorage: azurite.connectionString, TABLE_PREFIX: PREFIX, AUTH_MODE: 'easyauth', TENANT_ID: TENANT, GRAPH_EMULATOR_PORT: new URL(host.emulatorUrl!).port }));
@@ -131,7 +154,9 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
         proxy.reset();
         const loadAverage = round(loadavg()[0]!, 1);
         const sampler = sampled ? sampleWrites(host.emulatorUrl!) : undefined;
+        const cpuBefore = [cpuMsOfTree(host.process.pid), cpuMsOfTree(azurite.pid)];
         const started = performance.now();
+        const logBefore = host.output().length;
         const run = await fetch(`${host.url}/admin/functions/expirationSweep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
         if (run.status !== 202) problems.push(`the timer run answered ${run.status}`);
         const shards = shardsSent(host.output());
@@ -143,8 +168,12 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
           problems.push(`shards still queued after ${Math.round((deadline - started) / 1000)} s; the host's log is in ${log}`);
         }
         const ms = performance.now() - started;
+        const cpuUsed = (after: number | undefined, before: number | undefined) => (after === undefined || before === undefined ? null : after - before);
+        const hostCpuMs = cpuUsed(cpuMsOfTree(host.process.pid), cpuBefore[0]);
+        const azuriteCpuMs = cpuUsed(cpuMsOfTree(azurite.pid), cpuBefore[1]);
         const tableRoundTrips = proxy.counts().roundTrips;
         const graphRoundTrips = ((await (await fetch(`${host.emulatorUrl}/_emulator/requests`)).json()) as { roundTrips: number }).roundTrips;
+        const shardMs = shardDurations(host.output().slice(logBefore));
         const maxWritesPerWindow = sampler ? maxInWindow(await sampler.stop(), BUDGET.seconds * 1000) : null;
         progress(`${label}: ${shards} shards done in ${(ms / 1000).toFixed(1)} s; checking`);
         const expired = await mapConcurrently(assignmentIds, async (id) => (await deps.entitlements.grants.findAssignment(id))?.value.state === 'expired');
@@ -165,11 +194,16 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
           msPerItemPerWorker: round((ms * workers) / due, 0),
           tableRoundTripsPerItem: round(tableRoundTrips / due, 2),
           graphRoundTripsPer1000: round((graphRoundTrips / due) * 1000, 0),
+          hostCpuMsPerItem: hostCpuMs === null ? null : round(hostCpuMs / due, 1),
+          azuriteCpuMsPerItem: azuriteCpuMs === null ? null : round(azuriteCpuMs / due, 1),
+          coresBusy: hostCpuMs === null || azuriteCpuMs === null ? null : round((hostCpuMs + azuriteCpuMs) / ms, 2),
           loadAverage,
           speedUp: 1,
           efficiency: 1,
           speedUpTarget: sampled ? 'n/a' : `>= ${round(0.7 * workers, 1)}`,
           shards,
+          msPerShard: shardMs.length === 0 ? 0 : round(shardMs.reduce((sum, d) => sum + d, 0) / shardMs.length, 0),
+          workerIdleShare: round(Math.max(0, 1 - shardMs.reduce((sum, d) => sum + d, 0) / (workers * ms)), 2),
           azuriteQueueMessagesPerSecond: rate,
           writeBudget: budget,
           maxWritesPerWindow,
@@ -256,6 +290,11 @@ function maxInWindow(samples: ReadonlyArray<[number, number]>, windowMs: number)
     for (let j = i + 1; j < samples.length && samples[j]![0] - samples[i]![0] <= spanMs; j++) most = Math.max(most, samples[j]![1] - samples[i]![1]);
   }
   return most;
+}
+
+/** The durations of the shard invocations the host (and its worker processes) logged, in ms. */
+function shardDurations(output: string): number[] {
+  return [...output.matchAll(/Executed 'expirationShard' \([^)]*Duration=(\d+)ms\)/g)].map((match) => Number(match[1]));
 }
 
 /** The timer's log line says how many shards it sent. */

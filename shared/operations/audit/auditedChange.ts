@@ -1,5 +1,7 @@
+import { DateTime } from 'luxon';
 import type { AuditedTable, AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
 import type { TableKey } from '../../store/tableKeys';
+import { markingWrites, type WriterMark, type Writers } from '../../store/writerMarks';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import type { ItemOutcome } from '../lifecycle/sweepDueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -22,11 +24,13 @@ export const AUDIT_SETTLE_MINUTES = 15;
  */
 export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>, entry: AuditEntry, probe: AuditProbe, change: () => Promise<R>): Promise<R> {
   const event = deps.audit.event(entry);
-  const item = writeAheadItem(deps, event, probe);
+  const mark = { eventId: event.id, at: deps.clock.now().toUTC().toISO()! };
+  const item = writeAheadItem(deps, event, probe, mark.at);
   await deps.due.schedule(item);
   let result: R;
   try {
-    result = await change();
+    // Its mark on what it writes tells the sweep, should this process stop, whether the change that shows is this one.
+    result = await markingWrites(mark, deps.clock, change);
   } catch (error) {
     // A change of several writes may have made some before it failed (or made its first one and lost the answer):
     // what shows now decides. Should that look fail too, the item stays and the sweep decides the same way later.
@@ -39,12 +43,14 @@ export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | '
 }
 
 /** The due item that holds an event written ahead of its change, until the change shows and the event is appended. */
-export function writeAheadItem(deps: Pick<EntitlementDeps, 'clock'>, event: AuditEvent, probe: AuditProbe): DueItem<ExpirationKind> {
-  return { kind: 'auditEvent', dueDateTime: deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES }).toUTC().toISO()!, entityId: event.id, detail: '', audit: { event, probe } };
+/** `markedAt`: the change marks what it writes (writerMarks.ts), its marks bearing this time; absent, it does not. */
+export function writeAheadItem(deps: Pick<EntitlementDeps, 'clock'>, event: AuditEvent, probe: AuditProbe, markedAt?: string): DueItem<ExpirationKind> {
+  const audit = { event, probe, ...(markedAt === undefined ? {} : { markedAt }) };
+  return { kind: 'auditEvent', dueDateTime: deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES }).toUTC().toISO()!, entityId: event.id, detail: '', audit };
 }
 
 async function settleFailedChange(deps: Pick<EntitlementDeps, 'audit' | 'due'>, item: DueItem<ExpirationKind>, event: AuditEvent, probe: AuditProbe): Promise<void> {
-  if (changeShows(probe, event, await deps.audit.documentAt(probe))) await deps.audit.append(event);
+  if (await shows(deps, item, probe, event)) await deps.audit.append(event);
   await deps.due.unschedule(item);
 }
 
@@ -55,19 +61,43 @@ export const UNCHANGED = Symbol('unchanged');
 export async function completeAuditEvent(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
   if (!item.audit) return 'stale';
   const { event, probe } = item.audit;
-  if (!changeShows(probe, event, await deps.audit.documentAt(probe))) return 'stale';
+  if (!(await shows(deps, item, probe, event))) return 'stale';
   await deps.audit.append(event);
   return 'processed';
 }
 
+/** Whether the change of an event written ahead shows where its probe looks: the document and its writers, one read. */
+async function shows(deps: Pick<EntitlementDeps, 'audit'>, item: DueItem<ExpirationKind>, probe: AuditProbe, event: AuditEvent): Promise<boolean> {
+  const { document, writers } = await deps.audit.writtenAt(probe);
+  // Only a change that marked its writes can be told apart by the marks: another's writes carry none of its own.
+  const markedAt = item.audit?.markedAt;
+  return changeShows(probe, event, document, writers && markedAt !== undefined ? { writers, mark: { eventId: event.id, at: markedAt } } : undefined);
+}
+
 /**
  * Whether the document as it is now shows the change: created (there), deleted (gone), or changed (no longer what
- * the event saw before it; a later change on top of it also counts, that later change having read this one).
+ * the event saw before it; a later change on top of it also counts, that later change having read this one). With
+ * the document's audited writers (writerMarks.ts), a created or changed document that provably does not carry this
+ * change does not show it, whatever its content: another writer's change after this process stopped before its own.
  */
-export function changeShows(probe: AuditProbe, event: Pick<AuditEvent, 'before'>, current: unknown): boolean {
+export function changeShows(probe: AuditProbe, event: Pick<AuditEvent, 'before'>, current: unknown, marked?: { writers: Writers; mark: WriterMark }): boolean {
   if (probe.shows === 'absent') return current === undefined;
+  const written = marked ? writtenBy(marked.writers, marked.mark) : 'unknown';
+  if (written !== 'unknown') return written === 'yes' && current !== undefined;
   if (probe.shows === 'present') return current !== undefined;
   return current !== undefined && JSON.stringify(current) !== JSON.stringify('was' in probe ? probe.was : event.before);
+}
+
+/**
+ * Whether the writers show this event's change: `yes`, its mark is there; `no`, their marks go back to a write
+ * before this change can have been made (begun more than the settle time before its event was written ahead: a write
+ * that began after it, even one that reset the marks, shows a later `since`), and its mark is not among them;
+ * `unknown` otherwise (the marks begin too late to tell), when what the document holds decides, as without marks.
+ */
+export function writtenBy(writers: Writers, mark: WriterMark): 'yes' | 'no' | 'unknown' {
+  if (writers.marks.some((m) => m.eventId === mark.eventId)) return 'yes';
+  const since = DateTime.fromISO(writers.since, { zone: 'utc' });
+  return since.isValid && since <= DateTime.fromISO(mark.at, { zone: 'utc' }).minus({ minutes: AUDIT_SETTLE_MINUTES }) ? 'no' : 'unknown';
 }
 
 /** The probe of a document by its keys. */

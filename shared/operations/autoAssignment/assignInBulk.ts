@@ -1,4 +1,4 @@
-import type { Assignment, DirectoryRole } from '../../domain/assignments/assignment';
+import type { Assignment } from '../../domain/assignments/assignment';
 import { additions, deliveryState, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { isDomainError } from '../../domain/errors';
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
@@ -11,18 +11,18 @@ import { newIdGroup } from '../../store/groupedIds';
 import { MAX_TRANSACTION_SIZE, transactionsOf } from '../../store/transactionsOf';
 import { allSettled, mapConcurrently } from '../../concurrently';
 import { applyOperations } from '../assignments/applyOperations';
-import { rolesOfPackage } from '../assignments/directoryRoles';
 import { shownIn, writeAheadItem } from '../audit/auditedChange';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { cancelRemoval } from '../externalUsers/guestLifecycle';
 import { PENDING_GRACE_MS } from '../lifecycle/planDueWork';
 import { accessDelivered } from '../notifications/messages';
 import { about, notify } from '../notifications/notify';
-import { planEnd, policyStanding } from '../requests/fulfilRequest';
+import { planEnd } from '../requests/fulfilRequest';
 import { assignmentCreated, newAssignment } from '../requests/newAssignment';
 import { inState, requestEvent, submitted } from '../requests/requestWrites';
 import type { AutomaticPolicy } from './automaticPolicies';
 import { automaticRequest } from './automaticRequests';
+import { standingPolicies } from './standingPolicies';
 
 /** A user a policy's rule now gives the policy's package. */
 export interface Addition {
@@ -117,21 +117,16 @@ export async function assignInBulk(deps: EntitlementDeps, wanted: readonly Addit
  * does not stand fail; one with a future start (the pipeline's `scheduled`) is not made here and fails too.
  */
 async function grantsFor(deps: EntitlementDeps, wanted: readonly Addition[], outcomes: AdditionOutcome[]): Promise<Grant[]> {
-  const policies = new Map<string, Promise<DirectoryRole[]>>();
-  const rolesOf = (request: AssignmentRequest) => {
-    const found = policies.get(request.assignmentPolicyId) ?? policyStanding(deps, request).then(() => rolesOfPackage(deps, request.accessPackageId));
-    policies.set(request.assignmentPolicyId, found);
-    return found;
-  };
   const requests = wanted.map(({ auto, userId }) => automaticRequest(deps, auto, 'adminAdd', userId));
+  const rolesOf = await standingPolicies(deps, requests);
   const roles = await mapConcurrently(requests, (request) => rolesOf(request).catch((error: unknown) => ({ error })));
   const grants: Grant[] = [];
-  let nextId = newIdGroup();
+  let nextId = newIdGroup(deps.clock.now());
   requests.forEach((made, index) => {
     const found = roles[index]!;
     if ('error' in found) return void (outcomes[index] = { kind: 'failed', error: found.error });
     if (isScheduledStart(made.schedule, deps.clock.now())) return void (outcomes[index] = { kind: 'failed', error: new Error('An automatic assignment starts at once.') });
-    if (grants.length > 0 && grants.length % GRANTS_PER_ID_GROUP === 0) nextId = newIdGroup();
+    if (grants.length > 0 && grants.length % GRANTS_PER_ID_GROUP === 0) nextId = newIdGroup(deps.clock.now());
     const request = { ...made, id: nextId() };
     const created = newAssignment(deps, request, additions(found), nextId());
     const delivering = { ...inState(deps, request, 'delivering'), assignmentId: created.id };

@@ -5,6 +5,7 @@ import { isDomainError } from '../../domain/errors';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { carryOut, systemRequest } from '../requests/systemRequests';
 import { durationMillis } from '../../domain/policies/durations';
+import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import type { AutomaticPolicy } from './automaticPolicies';
 
 /** The system-made request a policy's rule makes for `targetId`: an `adminAdd`, or an `adminRemove` of `assignment`. */
@@ -28,12 +29,14 @@ export function gracePeriodMs(auto: AutomaticPolicy): number {
 }
 
 /**
- * A user who stopped matching loses the assignment the policy gave them after its grace period: checked again then,
- * through the due-time index (removeAfterGrace). Without one they lose it at once (removeInBulk.ts).
+ * The due item of a grace period's removal: a user who stopped matching loses the assignment the policy gave them
+ * once it is over, checked again then (graceRemovals.ts: who matches again keeps it). Planned in bulk by
+ * makeChanges; without a grace period they lose it at once (removeInBulk.ts). Its target lets the sweep read the
+ * assignment by key.
  */
-export async function planRemovalAfterGrace(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): Promise<void> {
+export function graceRemovalItem(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): DueItem<ExpirationKind> {
   const at = deps.clock.now().plus({ milliseconds: gracePeriodMs(auto) });
-  await deps.due.schedule({ kind: 'graceRemoval', dueDateTime: at.toUTC().toISO()!, entityId: assignment.id, detail: auto.policy.id });
+  return { kind: 'graceRemoval', dueDateTime: at.toUTC().toISO()!, entityId: assignment.id, detail: auto.policy.id, targetId: assignment.targetId };
 }
 
 /** Ends an assignment through a system-made `adminRemove` request. */

@@ -4,14 +4,10 @@ import type { StoredDocument } from '../../store/documentTable';
 import type { PackageClaim } from '../../store/grantStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { mapConcurrently } from '../../concurrently';
-import { workWithinBudget } from '../lifecycle/workWithinBudget';
 import { subjectsOf, type AutomaticPolicy } from './automaticPolicies';
-import { gracePeriodMs, heldUnder, planRemovalAfterGrace } from './automaticRequests';
+import { gracePeriodMs, graceRemovalItem, heldUnder } from './automaticRequests';
 import { assignInBulk, type Addition } from './assignInBulk';
 import { removeInBulk, type Removal } from './removeInBulk';
-
-type ChangeOutcome = 'assigned' | 'removed' | 'removalsPlanned' | 'unchanged';
-type Change = () => Promise<ChangeOutcome>;
 
 /** What an evaluation found to change, before any of it is made. */
 export interface ChangePlan {
@@ -22,8 +18,8 @@ export interface ChangePlan {
   additions: Addition[];
   /** Users who lose a policy's package now: ended in bulk (removeInBulk), after the additions. */
   removals: Removal[];
-  /** The other changes (removals planned after a grace period), by user. */
-  byUser: Map<string, Change[]>;
+  /** Users who lose a policy's package after its grace period: their due items written in bulk, last. */
+  plannedRemovals: Removal[];
 }
 
 export interface EvaluationCounts {
@@ -42,12 +38,16 @@ export interface EvaluationCounts {
   errors: string[];
 }
 
-export const emptyPlan = (): ChangePlan => ({ usersEvaluated: 0, ruleEvaluations: 0, additions: [], removals: [], byUser: new Map() });
+export const emptyPlan = (): ChangePlan => ({ usersEvaluated: 0, ruleEvaluations: 0, additions: [], removals: [], plannedRemovals: [] });
 
 export function mergePlans(a: ChangePlan, b: ChangePlan): ChangePlan {
-  const byUser = new Map(a.byUser);
-  for (const [userId, changes] of b.byUser) byUser.set(userId, [...(byUser.get(userId) ?? []), ...changes]);
-  return { usersEvaluated: a.usersEvaluated + b.usersEvaluated, ruleEvaluations: a.ruleEvaluations + b.ruleEvaluations, additions: [...a.additions, ...b.additions], removals: [...a.removals, ...b.removals], byUser };
+  return {
+    usersEvaluated: a.usersEvaluated + b.usersEvaluated,
+    ruleEvaluations: a.ruleEvaluations + b.ruleEvaluations,
+    additions: [...a.additions, ...b.additions],
+    removals: [...a.removals, ...b.removals],
+    plannedRemovals: [...a.plannedRemovals, ...b.plannedRemovals],
+  };
 }
 
 /** Who matches each policy among `users`. Pure but for the group memberships the rules ask about. */
@@ -76,7 +76,7 @@ export interface UserIdRange {
  * among them is removed too, as with `all`, and the assignments are read from the range's claims.
  */
 export async function planChanges(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these' | UserIdRange): Promise<ChangePlan> {
-  const plan: ChangePlan = { usersEvaluated: users.length, ruleEvaluations: users.length * policies.length, additions: [], removals: [], byUser: new Map() };
+  const plan: ChangePlan = { usersEvaluated: users.length, ruleEvaluations: users.length * policies.length, additions: [], removals: [], plannedRemovals: [] };
   const matching = await matchingUsers(deps, policies, users);
   const holdersOf = await heldAmong(deps, policies, users, scope);
   for (const auto of policies) {
@@ -89,8 +89,7 @@ export async function planChanges(deps: EntitlementDeps, policies: readonly Auto
     const graceful = gracePeriodMs(auto) > 0;
     for (const [userId, assignment] of assigned) {
       if (matched.has(userId)) continue;
-      if (!graceful) plan.removals.push({ auto, userId, assignment });
-      else addChange(plan, userId, async () => (await planRemovalAfterGrace(deps, auto, assignment.value), 'removalsPlanned'));
+      (graceful ? plan.plannedRemovals : plan.removals).push({ auto, userId, assignment });
     }
   }
   return plan;
@@ -116,55 +115,44 @@ export interface MadeChanges {
 const ADDITIONS_PER_BULK = 1_000;
 /** Removals made in one bulk write: each costs a few times an addition, so fewer to a write. */
 const REMOVALS_PER_BULK = 250;
+/** Grace periods' removals planned in one bulk write: due items, a hundred to a transaction per minute. */
+const PLANS_PER_BULK = 1_000;
 const MAX_REPORTED_ERRORS = 5;
 
 /**
  * Makes the planned changes until `deadline` (epoch milliseconds): first the additions, in bulk (assignInBulk: about
- * one Table round trip each), then the removals, in bulk (removeInBulk), then the other changes, several users at
- * once. Removals come after all additions: removing a role while another of the user's packages is being given it
- * would race. `beforeEach` runs before each bulk write (and each step of a removal's) and each user's changes: a
- * sweep's lease check, whose failure stops the changes.
+ * one Table round trip each), then the removals, in bulk (removeInBulk), then the grace periods' removals, planned in
+ * bulk (their due items, a hundred to a transaction: the expiration sweep checks and ends them when due). Removals
+ * come after all additions: removing a role while another of the user's packages is being given it would race.
+ * `beforeEach` runs before each bulk write (and each step of a removal's): a sweep's lease check, whose failure
+ * stops the changes.
  */
 export async function makeChanges(deps: EntitlementDeps, plan: ChangePlan, deadline: number, beforeEach: () => Promise<void> = async () => undefined): Promise<MadeChanges> {
-  const outcomes: Record<ChangeOutcome, number> = { assigned: 0, removed: 0, removalsPlanned: 0, unchanged: 0 };
-  const bulk = await inBulk(plan.additions, ADDITIONS_PER_BULK, deadline, beforeEach, (batch) => assignInBulk(deps, batch));
+  const added = await inBulk(plan.additions, ADDITIONS_PER_BULK, deadline, beforeEach, (batch) => assignInBulk(deps, batch));
   const ended = await inBulk(plan.removals, REMOVALS_PER_BULK, deadline, beforeEach, (batch) => removeInBulk(deps, batch, beforeEach));
-  outcomes.assigned = bulk.made;
-  outcomes.removed = ended.made;
-  let failed = bulk.failed.length + ended.failed.length;
-  const work = await workWithinBudget(
-    [...plan.byUser],
-    deadline,
-    async ([, changes]) => {
-      let firstError: { error: unknown } | undefined;
-      for (const change of changes) {
-        try {
-          outcomes[await change()]++;
-        } catch (error) {
-          failed++;
-          firstError ??= { error };
-        }
-      }
-      if (firstError) throw firstError.error;
-    },
-    ([userId]) => `user ${userId}`,
-    beforeEach,
-  );
+  const planned = await inBulk(plan.plannedRemovals, PLANS_PER_BULK, deadline, beforeEach, async (batch) => {
+    await deps.due.scheduleAll(batch.map(({ auto, assignment }) => graceRemovalItem(deps, auto, assignment.value)));
+    return batch.map(() => ({ kind: 'planned' }));
+  });
+  const all = [added, ended, planned];
   const counts: EvaluationCounts = {
     usersEvaluated: plan.usersEvaluated,
     ruleEvaluations: plan.ruleEvaluations,
-    assigned: outcomes.assigned,
-    removed: outcomes.removed,
-    removalsPlanned: outcomes.removalsPlanned,
-    remaining: bulk.remaining.length + ended.remaining.length + work.remaining.reduce((sum, [, changes]) => sum + changes.length, 0),
-    failed,
-    errors: [...bulk.errors, ...ended.errors, ...work.errors].slice(0, MAX_REPORTED_ERRORS),
+    assigned: added.made,
+    removed: ended.made,
+    removalsPlanned: planned.made,
+    remaining: all.reduce((sum, a) => sum + a.remaining.length, 0),
+    failed: all.reduce((sum, a) => sum + a.failed.length, 0),
+    errors: all.flatMap((a) => a.errors).slice(0, MAX_REPORTED_ERRORS),
   };
-  const unfinished = [...bulk.failed, ...bulk.remaining, ...ended.failed, ...ended.remaining].map((a) => a.userId);
-  return { counts, unfinishedUserIds: [...new Set([...unfinished, ...[...work.failed, ...work.remaining].map(([userId]) => userId)])] };
+  return { counts, unfinishedUserIds: [...new Set(all.flatMap((a) => [...a.failed, ...a.remaining].map((c) => c.userId)))] };
 }
 
-/** Changes made a bulk write at a time until the deadline (assignInBulk, removeInBulk); what fails or is not reached is left for the next run. */
+/**
+ * Changes made a bulk write at a time until the deadline (assignInBulk, removeInBulk, grace plans); what fails or is
+ * not reached is left for the next run. A write's answer per change: made (`assigned`, `removed`, `planned`),
+ * `unchanged`, or `failed`.
+ */
 async function inBulk<C extends { userId: string }>(
   changes: readonly C[],
   perBulk: number,
@@ -187,7 +175,7 @@ async function inBulk<C extends { userId: string }>(
       outcomes = batch.map(() => ({ kind: 'failed' as const, error }));
     }
     outcomes.forEach((outcome, i) => {
-      if (outcome.kind === 'assigned' || outcome.kind === 'removed') made.made++;
+      if (outcome.kind === 'assigned' || outcome.kind === 'removed' || outcome.kind === 'planned') made.made++;
       if (outcome.kind !== 'failed') return;
       made.failed.push(batch[i]!);
       const reason = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
@@ -195,12 +183,6 @@ async function inBulk<C extends { userId: string }>(
     });
   }
   return made;
-}
-
-function addChange(plan: ChangePlan, userId: string, change: Change): void {
-  const changes = plan.byUser.get(userId);
-  if (changes) changes.push(change);
-  else plan.byUser.set(userId, [change]);
 }
 
 type HeldAssignments = (auto: AutomaticPolicy) => Promise<Map<string, StoredDocument<Assignment>>>;

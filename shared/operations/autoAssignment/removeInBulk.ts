@@ -1,7 +1,7 @@
+import { DateTime } from 'luxon';
 import type { Assignment } from '../../domain/assignments/assignment';
 import type { StoredDocument } from '../../store/documentTable';
-import { newIdGroup } from '../../store/groupedIds';
-import { MAX_TRANSACTION_SIZE } from '../../store/transactionsOf';
+import { idsInGroups } from '../../store/groupedIds';
 import { mapConcurrently } from '../../concurrently';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { endingTouchesGuest } from '../externalUsers/guestLifecycle';
@@ -19,9 +19,6 @@ export interface Removal {
 
 export type RemovalOutcome = { kind: 'removed' } | { kind: 'failed'; error: unknown };
 
-/** The locators of a hundred requests share a partition (groupedIds.ts): one transaction. */
-const REQUESTS_PER_ID_GROUP = MAX_TRANSACTION_SIZE;
-
 /**
  * Ends many automatic assignments at once with the documents, events and guarantees of the request pipeline's
  * removal (a system-made `adminRemove`, carried out at once: automaticRequests.ts endAutomatically): the
@@ -35,7 +32,7 @@ const REQUESTS_PER_ID_GROUP = MAX_TRANSACTION_SIZE;
 export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Removal[], hold: () => Promise<void> = async () => undefined): Promise<RemovalOutcome[]> {
   const outcomes: RemovalOutcome[] = wanted.map(() => ({ kind: 'removed' }));
   const fail = (index: number) => (error: unknown) => void (outcomes[index] = { kind: 'failed', error });
-  const requestId = groupedIds();
+  const requestId = idsInGroups();
   const guests = new Map<string, number[]>();
   const endings: Array<Ending & { index: number }> = [];
   await mapConcurrently([...wanted.keys()], async (index) => {
@@ -43,7 +40,8 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
     try {
       if (await endingTouchesGuest(deps, userId)) return void guests.set(userId, [...(guests.get(userId) ?? []), index]);
       const claim = await deps.grants.claimOf(userId, assignment.value.accessPackageId);
-      endings.push({ index, assignment, claim, request: { ...automaticRequest(deps, auto, 'adminRemove', userId, assignment.value), id: requestId() } });
+      const request = automaticRequest(deps, auto, 'adminRemove', userId, assignment.value);
+      endings.push({ index, assignment, claim, request: { ...request, id: requestId(DateTime.fromISO(request.createdDateTime, { zone: 'utc' })) } });
     } catch (error) {
       fail(index)(error);
     }
@@ -56,15 +54,4 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
     for (const index of indexes) await endAutomatically(deps, wanted[index]!.auto, wanted[index]!.assignment.value).catch(fail(index));
   });
   return outcomes;
-}
-
-/** Ids in groups of a hundred (groupedIds.ts): the locators of a hundred requests are one transaction. */
-function groupedIds(): () => string {
-  let next = newIdGroup();
-  let made = 0;
-  return () => {
-    if (made > 0 && made % REQUESTS_PER_ID_GROUP === 0) next = newIdGroup();
-    made++;
-    return next();
-  };
 }

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { isDomainError } from '../../domain/errors';
 import type { StoredDocument } from '../../store/documentTable';
 import type { PackageConfiguration, PackageSnapshot } from '../../store/entitlementStore';
+import { filter } from '../../store/odataFilter';
 import { tableKey } from '../../store/tableKeys';
 import type { EntitlementDeps } from './entitlementDeps';
 
@@ -47,6 +48,16 @@ export async function packageConfigurationOf(deps: EntitlementDeps, packageId: s
  */
 export async function keptPackageConfiguration(deps: EntitlementDeps, packageId: string): Promise<PackageSnapshot | undefined> {
   return current(deps, await deps.store.packageConfigurations.get(tableKey(packageId), ROW));
+}
+
+/** Every package's snapshot as kept (keptPackageConfiguration for all, in one listing), by lower-cased package id. */
+export async function keptPackageConfigurations(deps: EntitlementDeps): Promise<Map<string, PackageSnapshot>> {
+  const kept = new Map<string, PackageSnapshot>();
+  for (const stored of await deps.store.packageConfigurations.list({ filter: filter`RowKey eq ${ROW}` })) {
+    const snapshot = current(deps, stored);
+    if (snapshot) kept.set(snapshot.accessPackage.id.toLowerCase(), snapshot);
+  }
+  return kept;
 }
 
 /** The row's snapshot while it serves (SNAPSHOT_LIFETIME). */

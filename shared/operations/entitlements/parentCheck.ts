@@ -51,6 +51,12 @@ export async function isRetiring(deps: EntitlementDeps, parent: Parent): Promise
   return mark !== undefined && !isAbandoned(deps, mark.value);
 }
 
+/** The parents of a kind whose delete is under way (isRetiring for all, in one read of the kind's marks), lower-cased. */
+export async function retiringIds(deps: EntitlementDeps, kind: Parent['kind']): Promise<Set<string>> {
+  const marks = await deps.store.retiring.list({ partitionKey: tableKey(kind) });
+  return new Set(marks.filter((mark) => !isAbandoned(deps, mark.value)).map((mark) => mark.value.id.toLowerCase()));
+}
+
 /**
  * Creating a child checks its parent, then writes; the parent may be deleted in between. Checking again after the
  * write, parent and mark, and undoing the child if the parent is gone or going, means no child outlives its parent.

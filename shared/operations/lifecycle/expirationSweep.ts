@@ -15,13 +15,13 @@ import { recoverRequest } from '../requests/recoverRequest';
 import { flushAuditOutbox } from '../requests/auditOutbox';
 import type { StoredDocument } from '../../store/documentTable';
 import { approvalSettingsOf, fulfilOrDeny } from '../requests/approvalFlow';
-import { automaticPolicy, subjectOf } from '../autoAssignment/automaticPolicies';
-import { endAutomatically, heldUnder } from '../autoAssignment/automaticRequests';
+import { graceRemovalBatch } from '../autoAssignment/graceRemovals';
+import { batchesByKind } from './batchesByKind';
 import { applyDueHrEvent } from '../hrEvents/applyHrEvent';
 import { retryHeldEmployeeChange } from '../hrEvents/heldEmployeeChanges';
 import { runDueTrigger } from '../workflows/runDueTrigger';
 import { completeAuditEvent } from '../audit/auditedChange';
-import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
+import { processDueItems, withSweepLease, type BatchHandler, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
 /**
  * `expirationSweep`: everything due by time (DESIGN §2.7): assignments that reach their end, scheduled requests
@@ -33,18 +33,27 @@ import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, 
  */
 export async function sweepExpirations(deps: EntitlementDeps, options: SweepOptions): Promise<DueWorkResult | undefined> {
   return withSweepLease(deps, 'expirationSweep', options, (checkpoint, deadline, lease) =>
-    processDueItems(deps, deps.due, (item) => HANDLERS[item.kind](deps, item), { from: checkpoint, now: deps.clock.now(), deadline, lease }, expirationBatch(deps, options.batchSize)),
+    processDueItems(deps, deps.due, (item) => HANDLERS[item.kind](deps, item), { from: checkpoint, now: deps.clock.now(), deadline, lease }, removalBatches(deps, options.batchSize)),
   );
 }
 
 /** The expiration sweep fanned out (fanOutDueWork.ts): its timer sends shards of what is due to `queue`. */
 export function dispatchExpirations(deps: EntitlementDeps, queue: ShardQueue, options: SweepOptions): Promise<FanOutResult | undefined> {
-  return fanOutDueWork(deps, 'expirationSweep', deps.due, queue, (item) => HANDLERS[item.kind](deps, item), options, expirationBatch(deps, options.batchSize));
+  return fanOutDueWork(deps, 'expirationSweep', deps.due, queue, (item) => HANDLERS[item.kind](deps, item), options, removalBatches(deps, options.batchSize));
 }
 
 /** One shard of the expiration sweep, in its queue function: the same handlers on the items of one run of the index. */
 export function processExpirationShard(deps: EntitlementDeps, shard: DueRange, options: SweepOptions): Promise<DueWorkResult | undefined> {
-  return processShard(deps, 'expirationSweep', deps.due, shard, (item) => HANDLERS[item.kind](deps, item), options, expirationBatch(deps, options.batchSize));
+  return processShard(deps, 'expirationSweep', deps.due, shard, (item) => HANDLERS[item.kind](deps, item), options, removalBatches(deps, options.batchSize));
+}
+
+/**
+ * What the sweep removes many at once, so that the directory's removals go out in bulk calls: assignments whose end
+ * has come (expirationBatch) and auto-assignments whose grace period is over (graceRemovalBatch), both through
+ * carryOutRemovals (systemRemovals.ts).
+ */
+function removalBatches(deps: EntitlementDeps, size: number | undefined): BatchHandler<ExpirationKind> {
+  return batchesByKind([expirationBatch(deps, size), graceRemovalBatch(deps, size)]);
 }
 
 type Handler = (deps: EntitlementDeps, item: DueItem<ExpirationKind>) => Promise<ItemOutcome>;
@@ -55,7 +64,8 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   stageTimeout: timeOutStage,
   stageEscalation: escalateStage,
   expiryReminder: remindOfEnd,
-  graceRemoval: removeAfterGrace,
+  // Handled in batches (removalBatches); one alone is a batch of one.
+  graceRemoval: async (deps, item) => unwrap((await graceRemovalBatch(deps).handle([item], async () => undefined))[0]!),
   requestRecovery: async (deps, item) => ((await recoverRequest(deps, item.entityId)) ? 'processed' : 'stale'),
   hrEvent: (deps, item) => applyDueHrEvent(deps, item.entityId),
   hrDeliveryExpiry: async (deps, item) => ((await deps.hrEvents.forgetDeliveries(item.entityId)) > 0 ? 'processed' : 'stale'),
@@ -64,19 +74,10 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   auditEvent: completeAuditEvent,
 };
 
-/**
- * Ends an automatic assignment whose target stopped matching its policy's rule, once the grace period is over, if
- * they still do not match (moved back meanwhile, they keep it).
- */
-async function removeAfterGrace(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
-  const assignment = await deps.grants.findAssignment(item.entityId);
-  const policy = await deps.store.policies.find(item.detail);
-  const auto = policy && (await automaticPolicy(deps, policy.value));
-  if (!assignment || !auto || !heldUnder(auto, assignment.value)) return 'stale';
-  const user = await deps.directory.getUser(assignment.value.targetId);
-  if (user && auto.rule.matches(await subjectOf(deps, user, auto.groupIds), { now: deps.clock.now() })) return 'stale';
-  await endAutomatically(deps, auto, assignment.value);
-  return 'processed';
+/** A batch's answer for one item as a handler's: its error thrown. */
+function unwrap(answer: ItemOutcome | Error): ItemOutcome {
+  if (answer instanceof Error) throw answer;
+  return answer;
 }
 
 /** Delivers a request whose start has come. */

@@ -28,15 +28,21 @@ const expiration = (deps: EntitlementDeps, kind: ExpirationKind, at: DateTime, e
 
 /** An assignment's end, and the reminders before it when its target may extend it themselves. */
 export async function planAssignmentEnd(deps: EntitlementDeps, assignment: Assignment, extendable: boolean): Promise<void> {
+  for (const item of assignmentEndItems(deps, assignment, extendable)) await deps.due.schedule(item);
+}
+
+/** The items planAssignmentEnd writes, for a caller that may have to take them back (carryOutAtOnce.ts). */
+export function assignmentEndItems(deps: EntitlementDeps, assignment: Assignment, extendable: boolean): DueItem<ExpirationKind>[] {
   const end = assignmentEnd(assignment.schedule);
-  if (!end) return;
+  if (!end) return [];
   // Its target goes with it: the sweep then reads the assignment by key (expireAssignments.ts).
-  await deps.due.schedule(dueItem(deps, 'assignmentEnd', end, assignment.id, end.toUTC().toISO()!, { targetId: assignment.targetId }));
-  if (!extendable) return;
+  const items: DueItem<ExpirationKind>[] = [dueItem(deps, 'assignmentEnd', end, assignment.id, end.toUTC().toISO()!, { targetId: assignment.targetId })];
+  if (!extendable) return items;
   for (const days of REMINDER_LEAD_DAYS) {
     const at = end.minus({ days });
-    if (at > deps.clock.now()) await expiration(deps, 'expiryReminder', at, assignment.id, `${days}|${end.toUTC().toISO()}`);
+    if (at > deps.clock.now()) items.push(dueItem(deps, 'expiryReminder', at, assignment.id, `${days}|${end.toUTC().toISO()}`));
   }
+  return items;
 }
 
 /** A request waiting for its start. */

@@ -9,6 +9,7 @@ import { redrivePackageRoleChange } from '../assignments/packageRoleChanges';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { flushAuditOutbox } from '../requests/auditOutbox';
+import { neverApplied, policyCheckOfNeverApplied } from '../requests/carryOutAtOnce';
 import { processDueItems, withSweepLease, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 import { SweepLeaseLost, type HeldLease } from './sweepLease';
 import { allPages } from '../../directory/allPages';
@@ -85,6 +86,8 @@ async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): 
   if (!stored) return 'stale';
   // Events a stopped process wrote with its changes and did not append: this item comes due after every add and remove.
   await flushAuditOutbox(deps, stored.value.targetId);
+  // Never applied: maybe a request carried out at once whose process stopped before checking its policy (carryOutAtOnce.ts).
+  if (neverApplied(stored.value) && (await policyCheckOfNeverApplied(deps, stored)) !== 'standing') return 'processed';
   const undone = stored.value.operations.filter((o) => o.state === 'pending' || (o.state === 'failed' && o.attempts < MAX_ATTEMPTS));
   const applied = undone.length > 0 ? (await applyOperations(deps, [stored], { retryFailed: true }))[0]! : stored;
   // Also with nothing left to apply: the request's own last write may be what a stopped process lost.

@@ -52,8 +52,6 @@ export async function fulfilRequest(deps: EntitlementDeps, stored: StoredDocumen
 export interface KnownFacts {
   claim?: StoredDocument<PackageClaim> | undefined;
   configuration?: PackageSnapshot | undefined;
-  /** The id of the assignment-to-be whose locator was written with the request's (writeClaimedRequest). */
-  assignmentId?: string | undefined;
 }
 
 async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<AssignmentRequest>, known: KnownFacts): Promise<StoredDocument<AssignmentRequest>> {
@@ -74,16 +72,13 @@ async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<Assi
   // The roles as the package's configuration held them at the submit, a moment ago: a role put in since is carried
   // to the package's assignees (this one among them: indexed below) by its package role change, as it is today.
   const roles = known.configuration ? known.configuration.roleScopes.map(directoryRoleOf) : await rolesOfPackage(deps, request.accessPackageId);
-  // The id planned at the submit, whose locator points into this partition, unless the request was refiled since.
-  const refiled = stored.partitionKey !== submitted.partitionKey;
-  const plannedId = refiled ? undefined : known.assignmentId;
-  const assignment = newAssignment(deps, request, additions(roles), plannedId);
-  await deps.grants.indexAssignment(assignment, { locatorWritten: plannedId !== undefined });
+  const assignment = newAssignment(deps, request, additions(roles));
+  await deps.grants.indexAssignment(assignment);
   await planEnd(deps, assignment, policy);
   // Should this process stop before the operations are applied, the reconcile sweep applies them.
   await planRedelivery(deps, assignment.id, deps.clock.now().plus(PENDING_GRACE_MS));
   // The claim written with the request, unless the request was refiled since (an invited subject's, now their user's).
-  const carried = refiled ? undefined : known.claim;
+  const carried = stored.partitionKey !== submitted.partitionKey ? undefined : known.claim;
   const claim = carried ?? (await deps.grants.claimOf(request.targetId, request.accessPackageId));
   const delivering = { ...inState(deps, request, 'delivering'), assignmentId: assignment.id };
   const saved = await saveRequestWithAssignment(
@@ -213,6 +208,11 @@ export async function policyStanding(deps: EntitlementDeps, request: AssignmentR
   const going = kept ? false : await isRetiring(deps, { kind: 'assignmentPolicy', id: policyId });
   // A policy never moves to another package: it is read where the request says it lives.
   const policy = kept ? kept.policies.find((p) => p.id.toLowerCase() === policyId.toLowerCase()) : going ? undefined : (await deps.store.policies.get(request.accessPackageId, policyId))?.value;
+  return standing(policyId, policy, going);
+}
+
+/** The policy as read (policyStanding; many at once: autoAssignment/standingPolicies.ts), or why nothing is made through it. */
+export function standing(policyId: string, policy: StoredPolicy | undefined, going: boolean): StoredPolicy {
   if (!policy) {
     throw new DomainError('invalidRequest', `Invalid assignment request: assignment policy '${policyId}' ${going ? 'is being deleted' : 'no longer exists'}; no assignment is made through it.`);
   }

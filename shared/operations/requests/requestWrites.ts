@@ -7,6 +7,7 @@ import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { planNewRequestRecovery, unplanNewRequestRecovery } from '../lifecycle/planDueWork';
 import type { AuditEntry } from '../../store/auditLog';
 import { writeAudited } from './auditOutbox';
+import { assignmentCreated } from './newAssignment';
 
 /** Graph's free-form status for each request state, as Entra spells them. */
 export const REQUEST_STATUS: Record<RequestState, string> = {
@@ -50,17 +51,15 @@ export async function insertClaimedRequest(deps: EntitlementDeps, request: Assig
 /**
  * `insertClaimedRequest`, answering the claim as written too, so that carrying the request out replaces it on that
  * ETag instead of reading it again. The claim is unknown (undefined) when the write's answer was lost.
- * `assignmentId`: the assignment the request is to become at once, whose locator is written with the request's.
  */
 export async function writeClaimedRequest(
   deps: EntitlementDeps,
   request: AssignmentRequest,
-  assignmentId?: string,
 ): Promise<{ request: StoredDocument<AssignmentRequest>; claim?: StoredDocument<PackageClaim> }> {
   const { grants } = deps;
   const target = GrantStore.targetKey(request.targetId);
   const claim: PackageClaim = { packageId: request.accessPackageId, requestId: request.id, assignmentId: null };
-  await prepareInsert(deps, request, assignmentId);
+  await prepareInsert(deps, request);
   try {
     const [stored, claimed] = await writeAudited(
       deps,
@@ -71,8 +70,46 @@ export async function writeClaimedRequest(
   } catch (error) {
     const inserted = await insertedDespite(deps, request);
     if (inserted) return { request: inserted };
-    await takeBackInsert(deps, request, assignmentId);
+    await takeBackInsert(deps, request);
     if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, request);
+    throw error;
+  }
+}
+
+/**
+ * Writes a new request already carried out (`delivering`, its assignment made) with its assignment and its claim
+ * naming both, in one transaction of the target's partition, with the request's three events (submitted, the
+ * assignment created, delivery started). What finds and finishes them is written before (pointers, due items);
+ * a refused or failed write runs `takeBack`, so that it leaves nothing. A write whose answer was lost stands
+ * (insertedDespite).
+ */
+export async function insertRequestWithAssignment(
+  deps: EntitlementDeps,
+  submittedRequest: AssignmentRequest,
+  delivering: AssignmentRequest,
+  assignment: Assignment,
+  takeBack: () => Promise<void>,
+): Promise<{ request: StoredDocument<AssignmentRequest>; assignment: StoredDocument<Assignment> }> {
+  const { grants } = deps;
+  const target = GrantStore.targetKey(delivering.targetId);
+  const claim: PackageClaim = { packageId: delivering.accessPackageId, requestId: delivering.id, assignmentId: assignment.id };
+  try {
+    const [request, made] = await writeAudited(
+      deps,
+      [
+        grants.requests.insertion(target, GrantStore.requestKey(delivering.id), delivering),
+        grants.assignments.insertion(target, GrantStore.assignmentKey(assignment.id), assignment),
+        grants.claims.insertion(target, GrantStore.claimKey(delivering.accessPackageId), claim),
+      ],
+      [submitted(submittedRequest), assignmentCreated(submittedRequest, assignment), requestEvent('startDelivery', submittedRequest, delivering)],
+    );
+    return { request: request as StoredDocument<AssignmentRequest>, assignment: made as StoredDocument<Assignment> };
+  } catch (error) {
+    const inserted = await insertedDespite(deps, delivering);
+    // One transaction: the request there means its assignment is too.
+    if (inserted) return { request: inserted, assignment: (await grants.assignmentOf(delivering.targetId, assignment.id))! };
+    await takeBack();
+    if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, submittedRequest);
     throw error;
   }
 }
@@ -96,15 +133,15 @@ export async function insertRequest(deps: EntitlementDeps, request: AssignmentRe
  * re-drives or ends it should this process stop before it moves on (crash window: written, not yet approved or
  * carried out, holding its claim; repaired by recoverRequest in the expiration sweep).
  */
-async function prepareInsert(deps: EntitlementDeps, request: AssignmentRequest, assignmentId?: string): Promise<void> {
-  await deps.grants.indexRequest(request, assignmentId);
+async function prepareInsert(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
+  await deps.grants.indexRequest(request);
   await planNewRequestRecovery(deps, request);
 }
 
 /** A request refused at its insert (a duplicate) or withdrawn leaves nothing behind: not its pointers, not its recovery item. */
-async function takeBackInsert(deps: EntitlementDeps, request: AssignmentRequest, assignmentId?: string): Promise<void> {
+async function takeBackInsert(deps: EntitlementDeps, request: AssignmentRequest): Promise<void> {
   await unplanNewRequestRecovery(deps, request);
-  await deps.grants.unindexRequest(request, assignmentId);
+  await deps.grants.unindexRequest(request);
 }
 
 /**
@@ -124,10 +161,9 @@ async function insertedDespite(deps: EntitlementDeps, request: AssignmentRequest
  * (an approval started, an assignment written, canceled meanwhile) stays, to be finished by reprocess or the
  * sweeps. The check and the change are one decision: the request is closed on the ETag it was written with, in
  * one transaction with its claim, so a cancel in between wins and is kept. Crash window: closed but not yet
- * deleted leaves a canceled request, which is complete as it is. `assignmentId`: as writeClaimedRequest's (its
- * locator goes too: unchanged, the request has not become it).
+ * deleted leaves a canceled request, which is complete as it is.
  */
-export async function withdrawUnchangedRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>, assignmentId?: string): Promise<void> {
+export async function withdrawUnchangedRequest(deps: EntitlementDeps, stored: StoredDocument<AssignmentRequest>): Promise<void> {
   const { grants } = deps;
   const request = stored.value;
   let withdrawn: StoredDocument<AssignmentRequest>;
@@ -139,7 +175,7 @@ export async function withdrawUnchangedRequest(deps: EntitlementDeps, stored: St
     throw error;
   }
   await grants.requests.delete(withdrawn);
-  await takeBackInsert(deps, request, assignmentId);
+  await takeBackInsert(deps, request);
 }
 
 async function duplicateRequest(deps: EntitlementDeps, request: AssignmentRequest): Promise<DomainError> {

@@ -5,11 +5,11 @@ import type { AssignmentRequest, RequestInput } from '../../domain/requests/assi
 import { approvalUnder } from '../../domain/requests/approvalStages';
 import { parseRequestInput } from '../../domain/requests/requestInput';
 import { assignmentSchedule, checkAnswers, checkJustification, isScheduledStart } from '../../domain/requests/requestRequirements';
-import { newIdGroup } from '../../store/groupedIds';
+import { newIdGroup, newRequestId } from '../../store/groupedIds';
 import { selfServiceAllows } from '../../domain/requests/targetScope';
 import { accessPackageNotFound } from '../entitlements/accessPackages';
 import { packageConfigurationOf } from '../entitlements/packageConfiguration';
-import type { PackageSnapshot } from '../../store/entitlementStore';
+import type { PackageSnapshot, StoredPolicy } from '../../store/entitlementStore';
 import { findCatalog } from '../entitlements/catalogs';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { beginApproval } from './approvalFlow';
@@ -22,6 +22,7 @@ import { guestToBe } from '../externalUsers/guestToBe';
 import { findSubjectByEmail, newSubject, saveSubject } from '../externalUsers/subjects';
 import { insertRequest, REQUEST_STATUS, withdrawUnchangedRequest, writeClaimedRequest } from './requestWrites';
 import { publishingOnceAfter } from './auditOutbox';
+import { carryOutAtOnce } from './carryOutAtOnce';
 
 /**
  * POST assignmentRequests: checks the request against the package's policies, writes it (with its claim on the
@@ -35,26 +36,39 @@ async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, opti
   const input = parseRequestInput(body);
   // An external caller is authorized by whoever found their subject (they are no user here to hold roles).
   if (!input.requestType.startsWith('admin') && !options.targetSubject) await deps.accessOf(caller).require('selfService');
-  const { request, configuration, assignmentId } = effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject) : { request: await newChange(deps, caller, input) };
+  const { request, configuration, policy, assignmentId } = effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject) : { request: await newChange(deps, caller, input) };
+  // Carried out at once: written with its assignment in one transaction (carryOutAtOnce.ts).
+  if (assignmentId !== undefined) return retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, assignmentId }));
 
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
   // Crash windows from here on: an insert whose answer is lost stands (insertedDespite); a process that stops
   // before the request moves on leaves it to its recovery item (recoverRequest); once its assignment is written,
   // the reconcile sweep's redelivery finishes it; a failure answered to the caller takes the request back.
   // Its `submitRequest` event is written with it (auditOutbox.ts).
-  const { request: stored, claim } = effectOf(request) === 'add' ? await writeClaimedRequest(deps, request, assignmentId) : { request: await insertRequest(deps, request), claim: undefined };
+  const { request: stored, claim } = effectOf(request) === 'add' ? await writeClaimedRequest(deps, request) : { request: await insertRequest(deps, request), claim: undefined };
+  await retryableConflicts(async () => {
+    try {
+      if (request.approval !== null) await beginApproval(deps, stored);
+      else await fulfilRequest(deps, stored, { claim, configuration });
+    } catch (error) {
+      await withdrawUnchangedRequest(deps, stored);
+      throw error;
+    }
+  });
+  // Graph answers with the request as accepted (`submitted`); by the time a client reads it again, it has moved on.
+  return stored.value;
+}
+
+/** A change lost to another made at the same moment is answered as a conflict the caller may retry. */
+async function retryableConflicts<T>(work: () => Promise<T>): Promise<T> {
   try {
-    if (request.approval !== null) await beginApproval(deps, stored);
-    else await fulfilRequest(deps, stored, { claim, configuration, assignmentId });
+    return await work();
   } catch (error) {
-    await withdrawUnchangedRequest(deps, stored, assignmentId);
     if (isDomainError(error) && error.code === 'concurrencyConflict') {
       throw new DomainError('conflict', 'The assignment was changed by another request at the same time; read it again and retry.');
     }
     throw error;
   }
-  // Graph answers with the request as accepted (`submitted`); by the time a client reads it again, it has moved on.
-  return stored.value;
 }
 
 /** `targetSubject`: a userAdd by an external caller for themselves, who may not be in the directory yet. */
@@ -71,7 +85,7 @@ async function newAddition(
   caller: Caller,
   input: RequestInput,
   targetSubject?: AccessPackageSubject,
-): Promise<{ request: AssignmentRequest; configuration: PackageSnapshot; assignmentId?: string }> {
+): Promise<{ request: AssignmentRequest; configuration: PackageSnapshot; policy: StoredPolicy; assignmentId?: string }> {
   const packageId = input.assignment.accessPackageId!;
   const configuration = await namedInBody(async () => {
     const found = await packageConfigurationOf(deps, packageId);
@@ -102,7 +116,7 @@ async function newAddition(
   const subject = named && !named.stored ? await saveSubject(deps, named.subject, named.subject) : named?.subject;
   // Carried out at once (no approval, no later start, a user already in the directory): the request and the
   // assignment it becomes get ids of one group, so that their locators are written in one transaction (groupedIds.ts).
-  const ids = !needsApproval && !subject && !isScheduledStart(schedule, deps.clock.now()) ? newIdGroup() : undefined;
+  const ids = !needsApproval && !subject && !isScheduledStart(schedule, deps.clock.now()) ? newIdGroup(deps.clock.now()) : undefined;
   const request = newRequest(deps, caller, input, {
     id: ids?.(),
     policyId: policy.id,
@@ -116,7 +130,7 @@ async function newAddition(
     approval: needsApproval ? approvalUnder(policy.requestApprovalSettings.stages) : null,
     packageId,
   });
-  return { request, configuration, ...(ids ? { assignmentId: ids() } : {}) };
+  return { request, configuration, policy, ...(ids ? { assignmentId: ids() } : {}) };
 }
 
 /**
@@ -225,7 +239,7 @@ function newRequest(
   },
 ): AssignmentRequest {
   return {
-    id: fields.id ?? deps.newId(),
+    id: fields.id ?? newRequestId(deps.clock.now()),
     requestType: input.requestType,
     state: 'submitted',
     status: REQUEST_STATUS.submitted,

@@ -6,7 +6,7 @@ import type { AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
 import type { StoredDocument } from '../../store/documentTable';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import { GrantStore, type PackageClaim } from '../../store/grantStore';
-import { locatorGroupOf } from '../../store/groupedIds';
+import { idsInGroups, locatorGroupOf } from '../../store/groupedIds';
 import { afterOutcomes, changeDirectory, withOutcomes, type ApplyOptions, type DirectoryPass } from '../assignments/applyOperations';
 import { GraphThrottled } from '../../directory/throttleDeferral';
 import { claimedGrants, claimKeyOf, packagesGranting } from '../assignments/claimedGrants';
@@ -62,7 +62,9 @@ export async function carryOutRemovals(
 
   // 1. Pointers and redelivery items, before what they find and repair (an end saved earlier has its own).
   const fresh = [...endings.keys()].filter((index) => !endings[index]!.endedBy);
-  const removing = endings.map(({ assignment, request }) => ({ request: request ?? systemRemovalOf(deps, assignment.value, justification), assignment }));
+  // The system's own requests get ids in groups (groupedIds.ts), so that their locators go in a few transactions.
+  const requestId = idsInGroups();
+  const removing = endings.map(({ assignment, request }) => ({ request: request ?? { ...systemRemovalOf(deps, assignment.value, justification), id: requestId(deps.clock.now()) }, assignment }));
   await hold();
   // Requests whose ids share a group (groupedIds.ts) share their locators' partition: a hundred to a transaction.
   const grouped = (index: number) => locatorGroupOf(removing[index]!.request.id) !== undefined;
@@ -143,8 +145,11 @@ export async function carryOutRemovals(
   await deps.redeliveries.unscheduleAll(
     delivered.filter((s) => !endings[s.index]!.endedBy && s.assignment.value.operations.every((o) => o.state === 'done')).map((s) => redeliveries[s.index]!),
   );
-  // Compensation looks again after the directory changed, so it reads every claim afresh.
-  await afterOutcomes(deps, delivered.map((s) => s.assignment), pass, { retryFailed: false, grantsElsewhere: claimedGrants(deps, granting, asked) });
+  // Compensation looks again after the directory changed, so it reads every claim afresh. A deferred end is looked
+  // at too, as an immediate one: a removal of its that went out before Graph said 429 (another role's) may have taken
+  // a role an assignment made meanwhile gives; when its item comes back that role is found given elsewhere and kept,
+  // so nothing else would give it back before drift repair.
+  await afterOutcomes(deps, [...delivered.map((s) => s.assignment), ...deferred.map((e) => e.assignment)], pass, { retryFailed: false, grantsElsewhere: claimedGrants(deps, granting, asked) });
   return errors;
 }
 

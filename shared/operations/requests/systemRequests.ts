@@ -6,6 +6,7 @@ import { fulfilRequest, type KnownFacts } from './fulfilRequest';
 import { publishingOnceAfter } from './auditOutbox';
 import { insertRequest, REQUEST_STATUS, withdrawUnchangedRequest, writeClaimedRequest } from './requestWrites';
 import type { StoredDocument } from '../../store/documentTable';
+import { newRequestId } from '../../store/groupedIds';
 
 type SystemRequestFields = Pick<
   AssignmentRequest,
@@ -15,7 +16,7 @@ type SystemRequestFields = Pick<
 /** A request Portcullis makes itself (requestor `system`: an expiry, an auto-assignment), submitted now. */
 export function systemRequest(deps: EntitlementDeps, fields: SystemRequestFields): AssignmentRequest {
   return {
-    id: deps.newId(),
+    id: newRequestId(deps.clock.now()),
     state: 'submitted',
     status: REQUEST_STATUS.submitted,
     createdDateTime: nowIso(deps),

@@ -1,0 +1,91 @@
+import type { Assignment } from '../../domain/assignments/assignment';
+import type { StoredDocument } from '../../store/documentTable';
+import type { DueItem, ExpirationKind } from '../../store/dueWork';
+import { mapConcurrently } from '../../concurrently';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { BATCH_SIZE, type BatchHandler, type ItemOutcome } from '../lifecycle/sweepDueWork';
+import { automaticPolicy, subjectsOf, type AutomaticPolicy } from './automaticPolicies';
+import { heldUnder } from './automaticRequests';
+import { removeInBulk, type Removal } from './removeInBulk';
+
+/**
+ * The expiration sweep's removals after an auto-assignment's grace period (graceRemovalItem), many at once: each
+ * item's assignment read by key (its target named by the item), each policy read once a batch, the users read
+ * together (20 to a `$batch`) and checked against their policy's rule again, so that a user who matches again (moved
+ * back meanwhile) keeps the assignment; the others end in bulk, as the sweep's removals without a grace period do
+ * (removeInBulk.ts: a system-made `adminRemove` each, with the pipeline's events and guarantees; a governed guest's
+ * through the pipeline). An assignment ended or changed meanwhile, a policy deleted or no longer automatic, or a
+ * second item for the same assignment in the batch: stale.
+ */
+export function graceRemovalBatch(deps: EntitlementDeps, size = BATCH_SIZE): BatchHandler<ExpirationKind> {
+  return {
+    kinds: new Set<ExpirationKind>(['graceRemoval']),
+    size,
+    handle: async (items, hold) => {
+      const policyOf = policiesOnce(deps);
+      const seen = new Set<string>();
+      const answers: Array<ItemOutcome | Error | Removal> = await mapConcurrently(items, async (item) => {
+        try {
+          const [assignment, auto] = await Promise.all([assignmentOf(deps, item), policyOf(item.detail)]);
+          if (!assignment || !auto || !heldUnder(auto, assignment.value) || seen.has(assignment.value.id)) return 'stale';
+          seen.add(assignment.value.id);
+          return { auto, userId: assignment.value.targetId, assignment };
+        } catch (error) {
+          return asError(error);
+        }
+      });
+      const held = answers.filter(isRemoval);
+      let stillMatching: Set<Removal>;
+      try {
+        stillMatching = await matchingAgain(deps, held);
+      } catch (error) {
+        return answers.map((a) => (isRemoval(a) ? asError(error) : a));
+      }
+      const removals = held.filter((r) => !stillMatching.has(r));
+      const outcomes = await removeInBulk(deps, removals, hold);
+      const outcomeOf = new Map(removals.map((r, i) => [r, outcomes[i]!]));
+      return answers.map((a) => {
+        if (!isRemoval(a)) return a;
+        const outcome = outcomeOf.get(a);
+        if (!outcome) return 'stale';
+        return outcome.kind === 'removed' ? 'processed' : asError(outcome.error);
+      });
+    },
+  };
+}
+
+/** The removals whose users match their policy's rule again (a user gone from the directory matches none). */
+async function matchingAgain(deps: EntitlementDeps, held: readonly Removal[]): Promise<Set<Removal>> {
+  if (held.length === 0) return new Set();
+  const users = await deps.directory.getUsers(held.map((r) => r.userId));
+  const present = [...users.values()];
+  // One membership check per user, for the groups any of the batch's rules reads (a rule reads only its own).
+  const groupIds = [...new Set(held.flatMap((r) => r.auto.groupIds))];
+  const subjects = new Map((await subjectsOf(deps, present, groupIds)).map((s) => [s.id.toLowerCase(), s]));
+  const now = deps.clock.now();
+  return new Set(held.filter((r) => {
+    const subject = subjects.get(r.userId.toLowerCase());
+    return subject !== undefined && r.auto.rule.matches(subject, { now });
+  }));
+}
+
+/** The assignment an item is about: by key, its target named by the item (an item planned before it was: by its locator). */
+async function assignmentOf(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<StoredDocument<Assignment> | undefined> {
+  return item.targetId ? deps.grants.assignmentOf(item.targetId, item.entityId) : deps.grants.findAssignment(item.entityId);
+}
+
+/** Each policy of a batch read and compiled once, however many of its items the batch holds. */
+function policiesOnce(deps: EntitlementDeps): (policyId: string) => Promise<AutomaticPolicy | undefined> {
+  const read = new Map<string, Promise<AutomaticPolicy | undefined>>();
+  return (policyId) => {
+    let auto = read.get(policyId);
+    if (!auto) {
+      auto = deps.store.policies.find(policyId).then((policy) => policy && automaticPolicy(deps, policy.value));
+      read.set(policyId, auto);
+    }
+    return auto;
+  };
+}
+
+const isRemoval = (answer: ItemOutcome | Error | Removal): answer is Removal => typeof answer === 'object' && !(answer instanceof Error);
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

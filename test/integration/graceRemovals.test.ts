@@ -1,0 +1,170 @@
+import { DateTime } from 'luxon';
+import type { Assignment } from '../../shared/domain/assignments/assignment';
+import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
+import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
+import { makeChanges, planChanges } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
+import { removeInBulk } from '../../shared/operations/autoAssignment/removeInBulk';
+import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
+import type { StoredDocument } from '../../shared/store/documentTable';
+import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../tools/graph-emulator/fixture';
+import type { CountingProxy } from '../../tools/bench/countingProxy';
+import { automaticPolicyMatchingNobody, groupMembers } from '../support/packageWorld';
+import { countedOperationsForFile } from '../support/countedOperations';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { stopAtWrite, type Row } from '../support/stopAtWrite';
+
+/**
+ * Auto-assignment's removals after a grace period, in bulk, on Azurite and the Graph emulator: planned by the
+ * sweep's makeChanges as due items a hundred to a transaction; when due, checked again and ended by the expiration
+ * sweep in batches (graceRemovals.ts → removeInBulk → carryOutRemovals), a user who matches again keeping the
+ * assignment. Round trips counted by the benchmark's proxy, so that a read or write added per removal fails here.
+ */
+const GRACE_GROUP = '509c2530-0367-4f48-a429-6461beddd096';
+const STOPPED_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+const USERS = Array.from({ length: 20 }, (_, n) => `d0000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
+/** Moves into the rule's department during the grace period: keeps the assignment. */
+const RETURNER = USERS[3]!;
+
+/** Planning: the due items of one minute, a hundred to a transaction (20 here: one). */
+const TABLE_ROUND_TRIPS_TO_PLAN = 1;
+/**
+ * Per removal when due (measured 7.7 here, with a group role): the item's assignment by key (1); the target's
+ * external-user subject (a governed guest goes through the pipeline) and their claim on the package, by key (2);
+ * the end (request, assignment ended, claim released) and the outcome (request and assignment), one transaction each
+ * (2); the claim read again by the compensation's check after the directory change (1). Shared by the batch, under
+ * two in all: the policy, read once; the due items, read and deleted; what carryOutRemovals shares (request
+ * locators, redelivery items, events written ahead, appended and taken back, assignee pointers, ledger). The users
+ * are read in one Graph `$batch`, the group's removals go in one.
+ */
+const TABLE_ROUND_TRIPS_PER_GRACE_REMOVAL = 8;
+
+function seed(): TenantFixture {
+  const fixture = loadTenantFixture(demoTenantPath());
+  const users = USERS.map((id, n) => ({ id, displayName: `Mover ${n}`, userPrincipalName: `mover${n}@contoso.com`, mail: `mover${n}@contoso.com`, userType: 'Member' as const, accountEnabled: true }));
+  return { ...fixture, users: [...(fixture.users ?? []), ...users] };
+}
+
+let world: InProcessOperations;
+let deps: EntitlementDeps;
+inProcessOperationsForFile((started) => {
+  world = started;
+  deps = started.deps;
+}, seed());
+
+let proxy: CountingProxy;
+let counted: EntitlementDeps;
+countedOperationsForFile(() => world, (started) => ({ proxy, deps: counted } = started));
+
+const emulatorRequests = async () => (await (await fetch(`${world.emulator.url}/_emulator/requests`)).json()) as { roundTrips: number; byRoute: Record<string, number> };
+
+async function moveTo(userId: string, department: string): Promise<void> {
+  const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ department }) });
+  expect(response.ok).toBe(true);
+}
+
+async function eventsOf(entityId: string): Promise<string[]> {
+  const events = [];
+  for await (const event of deps.audit.between(world.now().minus({ days: 1 }), DateTime.utc().plus({ days: 2 }))) events.push(event);
+  return events.filter((e) => e.entityId === entityId).map((e) => e.action);
+}
+
+/** Ended through a delivered system `adminRemove`, with the pipeline's events once each; the claim gone. */
+async function expectEndedOnceWithEvents(auto: AutomaticPolicy, ended: StoredDocument<Assignment>): Promise<void> {
+  const assignment = (await deps.grants.findAssignment(ended.value.id))!.value;
+  expect(assignment).toMatchObject({ state: 'expired', operations: [{ action: 'remove', state: 'done' }] });
+  const request = (await deps.grants.findRequest(assignment.endedByRequestId!))!.value;
+  expect(request).toMatchObject({ requestType: 'adminRemove', requestorId: SYSTEM_ACTOR, state: 'delivered', assignmentId: assignment.id, assignmentPolicyId: auto.policy.id });
+  expect(await deps.grants.claimOf(assignment.targetId, auto.policy.accessPackageId)).toBeUndefined();
+  expect((await eventsOf(request.id)).sort()).toEqual(['deliverRequest', 'startDelivery', 'submitRequest']);
+  expect((await eventsOf(assignment.id)).sort()).toEqual(['createAssignment', 'endAssignment']);
+}
+
+/** The users assigned under the policy (in bulk), then evaluated: none matches, so each one's removal is planned. */
+async function assignedThenPlanned(auto: AutomaticPolicy, users: readonly string[], planWith: EntitlementDeps): Promise<Array<StoredDocument<Assignment>>> {
+  expect(await assignInBulk(deps, users.map((userId) => ({ auto, userId })))).toEqual(users.map(() => ({ kind: 'assigned' })));
+  const directoryUsers = await Promise.all(users.map(async (id) => (await deps.directory.getUser(id))!));
+  const plan = await planChanges(deps, [auto], directoryUsers, 'these');
+  expect(plan.plannedRemovals).toHaveLength(users.length);
+  expect(plan.removals).toEqual([]);
+  proxy.reset();
+  expect((await makeChanges(planWith, plan, Date.now() + 60_000)).counts).toMatchObject({ removalsPlanned: users.length, failed: 0, remaining: 0 });
+  return plan.plannedRemovals.map((p) => p.assignment);
+}
+
+const expirationSweep = (on = deps) => sweepExpirations(on, { holder: 'test', budgetMs: 60_000 });
+
+test(`grace removals are planned in bulk and, when due, ended in batches in at most ${TABLE_ROUND_TRIPS_PER_GRACE_REMOVAL} Table round trips each; a user who matches again keeps it`, async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Grace removals', GRACE_GROUP, 'PT1H');
+  // A fresh process creates its tables on its first writes: a first user's plan and removal, not counted.
+  const [first] = await assignedThenPlanned(auto, USERS.slice(0, 1), counted);
+  world.advance({ hours: 1, minutes: 1 });
+  expect(await expirationSweep(counted)).toMatchObject({ processed: 1, failed: 0 });
+  await expectEndedOnceWithEvents(auto, first!);
+
+  const users = USERS.slice(1);
+  const planned = await assignedThenPlanned(auto, users, counted);
+  const toPlan = proxy.counts().roundTrips;
+  expect(toPlan <= TABLE_ROUND_TRIPS_TO_PLAN ? 'within the bound' : JSON.stringify({ toPlan, byRoute: proxy.routes() })).toBe('within the bound');
+  expect(await groupMembers(world.emulator, GRACE_GROUP)).toEqual(expect.arrayContaining(users));
+
+  // Within the grace period nothing is due; the returner moves into the rule's department meanwhile.
+  world.advance({ minutes: 30 });
+  expect(await expirationSweep()).toMatchObject({ processed: 0, stale: 0 });
+  await moveTo(RETURNER, 'Nobody here');
+  world.advance({ minutes: 31 });
+  proxy.reset();
+  await fetch(`${world.emulator.url}/_emulator/requests`, { method: 'DELETE' });
+  expect(await expirationSweep(counted)).toMatchObject({ processed: users.length - 1, stale: 1, failed: 0 });
+  const perRemoval = proxy.counts().roundTrips / (users.length - 1);
+  expect(perRemoval <= TABLE_ROUND_TRIPS_PER_GRACE_REMOVAL ? 'within the bound' : JSON.stringify({ perRemoval, byRoute: proxy.routes() })).toBe('within the bound');
+  // The users read in one `$batch` and the group's 18 removals in one: 20 to a `$batch`.
+  const graph = await emulatorRequests();
+  expect(graph.byRoute['DELETE /v1.0/groups/{id}/members/{id}/$ref']).toBe(users.length - 1);
+  expect(graph.roundTrips).toBe(2);
+
+  const members = await groupMembers(world.emulator, GRACE_GROUP);
+  for (const userId of users) (userId === RETURNER ? expect(members) : expect(members).not).toContain(userId);
+  for (const assignment of planned) {
+    if (assignment.value.targetId === RETURNER) expect((await deps.grants.findAssignment(assignment.value.id))!.value.state).not.toBe('expired');
+    else await expectEndedOnceWithEvents(auto, assignment);
+  }
+  // Nothing is left written ahead.
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ processed: 0, failed: 0 });
+}, 180_000);
+
+test('a user gone from the directory when the grace period ends loses it too; an item for an assignment ended meanwhile is stale', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Grace removals, gone', undefined, 'PT1H');
+  const [gone, endedMeanwhile] = await assignedThenPlanned(auto, USERS.slice(10, 12), deps);
+  const response = await fetch(`${world.emulator.url}/v1.0/users/${gone!.value.targetId}`, { method: 'DELETE' });
+  expect(response.ok).toBe(true);
+  // Ended by another removal before the grace period is over.
+  expect(await removeInBulk(deps, [{ auto, userId: endedMeanwhile!.value.targetId, assignment: (await deps.grants.findAssignment(endedMeanwhile!.value.id))! }])).toEqual([{ kind: 'removed' }]);
+  world.advance({ hours: 1, minutes: 1 });
+  expect(await expirationSweep()).toMatchObject({ processed: 1, stale: 1, failed: 0 });
+  expect((await deps.grants.findAssignment(gone!.value.id))!.value.state).toBe('expired');
+}, 180_000);
+
+/** The end's transaction writes the removal's request (`request|…`, an `adminRemove`) beside the assignment it ends. */
+const endWritten = (row: Row) => String(row.rowKey).startsWith('request|') && String(row.part0).includes('"requestType":"adminRemove"');
+
+test('a sweep stopped right after a grace removal was written: the redelivery item and the next sweeps finish it, once', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Grace removals, stopped', STOPPED_GROUP, 'PT1H');
+  const planned = await assignedThenPlanned(auto, USERS.slice(13, 15), deps);
+  world.advance({ hours: 1, minutes: 1 });
+  stopAtWrite('accessGrants', endWritten, 'after');
+  await expirationSweep().catch(() => undefined);
+  jest.restoreAllMocks();
+
+  // Its directory removals are the redelivery items' (5 minutes on), its events and its items the next sweeps'.
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  await reconcile(deps, { holder: 'test', budgetMs: 60_000 });
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  expect(await expirationSweep()).toMatchObject({ processed: 0, failed: 0 });
+  expect(await groupMembers(world.emulator, STOPPED_GROUP)).toEqual(expect.not.arrayContaining(USERS.slice(13, 15)));
+  for (const assignment of planned) await expectEndedOnceWithEvents(auto, assignment);
+}, 180_000);
