@@ -55,6 +55,11 @@ const HEAP_SAMPLE_MS = 2_000;
  * the download, a report held in memory fails the run and a streamed one passes.
  */
 const HOST_HEAP_CAP_MB = process.env.PORTCULLIS_BENCH_HOST_HEAP_MB;
+/**
+ * PORTCULLIS_BENCH_REPORT_READ_KBPS makes the bench a slow client: a host that ignored backpressure would hold the
+ * part of the report the client has not read yet (Buffers: arrayBuffers in the samples).
+ */
+const READ_KBPS = Number(process.env.PORTCULLIS_BENCH_REPORT_READ_KBPS ?? 0);
 
 export interface ReportsBenchRow {
   case: string;
@@ -71,7 +76,11 @@ export interface ReportsBenchRow {
   hostHeapAfterMb: number;
   heapGrowthMb: number;
   heapSamples: number;
+  /** The host's Buffers (arrayBuffers) after collection: before the download and the most during it. */
+  hostBuffersBeforeMb: number;
+  hostBuffersMaxDuringMb: number;
   hostHeapCapMb: string;
+  clientReadKbps: string;
   tableRoundTrips: number;
   tableQueries: number;
   tablePointReads: number;
@@ -131,7 +140,7 @@ async function runCase(storage: BenchStorage, host: HostProcess, targets: string
 
   const pid = host.process.pid!;
   const heapBefore = await heapAfterGc(host);
-  progress(`host heap after gc before the download: ${mb(heapBefore)} MB`);
+  progress(`host heap after gc before the download: ${mb(heapBefore.heapUsed)} MB, buffers ${mb(heapBefore.arrayBuffers)} MB`);
   const rssBefore = statusKb(pid, 'VmRSS');
   const peakReset = resetPeak(pid);
   const sampler = peakSampler(pid);
@@ -147,7 +156,8 @@ async function runCase(storage: BenchStorage, host: HostProcess, targets: string
   const sampledPeak = sampler.stop();
   const during = await heapDuring.stop();
   const heapAfter = await heapAfterGc(host);
-  const heapMax = Math.max(heapBefore, ...during.map((s) => s.heapUsed));
+  const heapMax = Math.max(heapBefore.heapUsed, ...during.map((s) => s.heapUsed));
+  const buffersMax = Math.max(heapBefore.arrayBuffers, ...during.map((s) => s.arrayBuffers));
   const peak = peakReset ? Math.max(statusKb(pid, 'VmHWM'), sampledPeak) : sampledPeak;
   const kinds = storage.requests.counts();
   const graph = (await emulatorCall(host.emulatorUrl!, 'GET', '/_emulator/requests')) as EmulatorRequestCounts;
@@ -162,12 +172,15 @@ async function runCase(storage: BenchStorage, host: HostProcess, targets: string
     hostRssBeforeMb: round(rssBefore / 1024),
     hostPeakRssMb: round(peak / 1024),
     peakGrowthMb: round((peak - rssBefore) / 1024),
-    hostHeapBeforeMb: mb(heapBefore),
+    hostHeapBeforeMb: mb(heapBefore.heapUsed),
     hostHeapMaxDuringMb: mb(heapMax),
-    hostHeapAfterMb: mb(heapAfter),
-    heapGrowthMb: mb(heapMax - heapBefore),
+    hostHeapAfterMb: mb(heapAfter.heapUsed),
+    heapGrowthMb: mb(heapMax - heapBefore.heapUsed),
     heapSamples: during.length,
+    hostBuffersBeforeMb: mb(heapBefore.arrayBuffers),
+    hostBuffersMaxDuringMb: mb(buffersMax),
     hostHeapCapMb: HOST_HEAP_CAP_MB ?? 'none',
+    clientReadKbps: READ_KBPS > 0 ? String(READ_KBPS) : 'unlimited',
     tableRoundTrips: storage.proxy.counts().roundTrips,
     tableQueries: kinds.queries,
     tablePointReads: kinds.pointReads,
@@ -282,6 +295,7 @@ async function download(url: string, principal: string, received: { lines: numbe
     bytes += chunk.length;
     for (const byte of chunk) if (byte === 0x0a) lines++;
     received.lines = lines;
+    if (READ_KBPS > 0) await new Promise((resolve) => setTimeout(resolve, (chunk.length / 1024 / READ_KBPS) * 1000));
   }
   return { bytes, lines };
 }
@@ -322,14 +336,19 @@ function hostCommand(): string[] {
 
 const mb = (bytes: number) => round(bytes / 1024 / 1024);
 
+interface HeapSample {
+  heapUsed: number;
+  arrayBuffers: number;
+}
+
 /** Asks the host for its heap in use after a full collection (SIGUSR2 to heapAfterGc.ts) and waits for the answer. */
-async function heapAfterGc(host: HostProcess): Promise<number> {
+async function heapAfterGc(host: HostProcess): Promise<HeapSample> {
   const seen = host.output().split(HEAP_SAMPLE_MARKER).length;
   host.process.kill('SIGUSR2');
   for (const deadline = performance.now() + 60_000; performance.now() < deadline; ) {
     const parts = host.output().split(HEAP_SAMPLE_MARKER);
-    const answer = parts.length > seen ? /^ (\d+) /.exec(parts[seen]!) : null;
-    if (answer) return Number(answer[1]);
+    const answer = parts.length > seen ? /^ (\d+) (\d+) (\d+)/.exec(parts[seen]!) : null;
+    if (answer) return { heapUsed: Number(answer[1]), arrayBuffers: Number(answer[3]) };
     if (parts.length > seen && parts[seen]!.startsWith(' unavailable')) throw new Error('The host has no gc(): it was not started with --expose-gc.');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -337,16 +356,16 @@ async function heapAfterGc(host: HostProcess): Promise<number> {
 }
 
 /** Samples the host's heap after collection every HEAP_SAMPLE_MS until stopped, each with the CSV lines received by then. */
-function heapSeries(host: HostProcess, received: { lines: number }): { stop(): Promise<Array<{ lines: number; heapUsed: number }>> } {
-  const samples: Array<{ lines: number; heapUsed: number }> = [];
+function heapSeries(host: HostProcess, received: { lines: number }): { stop(): Promise<Array<{ lines: number } & HeapSample>> } {
+  const samples: Array<{ lines: number } & HeapSample> = [];
   let running = true;
   const loop = (async () => {
     while (running) {
       await new Promise((resolve) => setTimeout(resolve, HEAP_SAMPLE_MS));
       if (!running) break;
-      const heapUsed = await heapAfterGc(host);
-      samples.push({ lines: received.lines, heapUsed });
-      progress(`heap after gc at ${received.lines.toLocaleString('en-US')} lines: ${mb(heapUsed)} MB`);
+      const sample = await heapAfterGc(host);
+      samples.push({ lines: received.lines, ...sample });
+      progress(`heap after gc at ${received.lines.toLocaleString('en-US')} lines: ${mb(sample.heapUsed)} MB, buffers ${mb(sample.arrayBuffers)} MB`);
     }
   })();
   return {
