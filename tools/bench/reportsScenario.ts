@@ -55,11 +55,6 @@ const HEAP_SAMPLE_MS = 2_000;
  * the download, a report held in memory fails the run and a streamed one passes.
  */
 const HOST_HEAP_CAP_MB = process.env.PORTCULLIS_BENCH_HOST_HEAP_MB;
-/**
- * PORTCULLIS_BENCH_REPORT_READ_KBPS makes the bench a slow client: a host that ignored backpressure would hold the
- * part of the report the client has not read yet (Buffers: arrayBuffers in the samples).
- */
-const READ_KBPS = Number(process.env.PORTCULLIS_BENCH_REPORT_READ_KBPS ?? 0);
 
 export interface ReportsBenchRow {
   case: string;
@@ -80,7 +75,6 @@ export interface ReportsBenchRow {
   hostBuffersBeforeMb: number;
   hostBuffersMaxDuringMb: number;
   hostHeapCapMb: string;
-  clientReadKbps: string;
   tableRoundTrips: number;
   tableQueries: number;
   tablePointReads: number;
@@ -180,7 +174,6 @@ async function runCase(storage: BenchStorage, host: HostProcess, targets: string
     hostBuffersBeforeMb: mb(heapBefore.arrayBuffers),
     hostBuffersMaxDuringMb: mb(buffersMax),
     hostHeapCapMb: HOST_HEAP_CAP_MB ?? 'none',
-    clientReadKbps: READ_KBPS > 0 ? String(READ_KBPS) : 'unlimited',
     tableRoundTrips: storage.proxy.counts().roundTrips,
     tableQueries: kinds.queries,
     tablePointReads: kinds.pointReads,
@@ -295,7 +288,6 @@ async function download(url: string, principal: string, received: { lines: numbe
     bytes += chunk.length;
     for (const byte of chunk) if (byte === 0x0a) lines++;
     received.lines = lines;
-    if (READ_KBPS > 0) await new Promise((resolve) => setTimeout(resolve, (chunk.length / 1024 / READ_KBPS) * 1000));
   }
   return { bytes, lines };
 }
