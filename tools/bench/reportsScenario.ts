@@ -9,7 +9,7 @@ import { createCatalog } from '../../shared/operations/entitlements/catalogs';
 import { DocumentTable, writeDocumentsTogether } from '../../shared/store/documentTable';
 import { GrantStore, type GrantPointer, type PackageClaim } from '../../shared/store/grantStore';
 import { tableKey } from '../../shared/store/tableKeys';
-import { startHostProcess, type HostProcess } from '../local-host/hostProcess';
+import { compiledHostMain, startHostProcess, type HostProcess } from '../local-host/hostProcess';
 import {
   ADMIN,
   ADMIN_CALLER,
@@ -30,6 +30,7 @@ import {
   type PackageRef,
 } from './benchKit';
 import { connectionStringThrough } from './countingProxy';
+import { HEAP_SAMPLE_MARKER } from './heapAfterGc';
 
 const TENANT = 'be000000-0000-4000-8000-0000000000a1';
 const PREFIX = 'benchreports';
@@ -47,6 +48,13 @@ const RATE_SAMPLE = 2_000;
 const RATE_CONCURRENCY = 32;
 /** The host seeds its emulator with every target at start: on the loaded machine (load 28) that took over 3 minutes. */
 const HOST_START_MS = 600_000;
+/** The host's heap after a full collection is sampled this often during the download (each collection pauses it). */
+const HEAP_SAMPLE_MS = 2_000;
+/**
+ * PORTCULLIS_BENCH_HOST_HEAP_MB caps the host's V8 old space (`--max-old-space-size`): set just above its heap before
+ * the download, a report held in memory fails the run and a streamed one passes.
+ */
+const HOST_HEAP_CAP_MB = process.env.PORTCULLIS_BENCH_HOST_HEAP_MB;
 
 export interface ReportsBenchRow {
   case: string;
@@ -57,6 +65,16 @@ export interface ReportsBenchRow {
   hostRssBeforeMb: number;
   hostPeakRssMb: number;
   peakGrowthMb: number;
+  /** The host's heap in use after a full collection (heapAfterGc.ts): before the download, the most during it, after it. */
+  hostHeapBeforeMb: number;
+  hostHeapMaxDuringMb: number;
+  hostHeapAfterMb: number;
+  heapGrowthMb: number;
+  heapSamples: number;
+  /** The host's Buffers (arrayBuffers) after collection: before the download and the most during it. */
+  hostBuffersBeforeMb: number;
+  hostBuffersMaxDuringMb: number;
+  hostHeapCapMb: string;
   tableRoundTrips: number;
   tableQueries: number;
   tablePointReads: number;
@@ -87,7 +105,7 @@ export async function reportsScenario(): Promise<ReportsBenchRow[]> {
       TABLE_PREFIX: PREFIX,
       DIRECTORY_SEED: seedPath,
       ...Object.fromEntries(['expirationSweep', 'reconcileSweep', 'autoAssignmentSweep', 'externalUserSweep', 'accessReviewSweep', 'reportArchive'].map((n) => [`AzureWebJobs.${n}.Disabled`, 'true'])),
-    }, undefined, HOST_START_MS);
+    }, hostCommand(), HOST_START_MS);
     try {
       return [await runCase(storage, host, targets)];
     } finally {
@@ -115,6 +133,8 @@ async function runCase(storage: BenchStorage, host: HostProcess, targets: string
   await fetch(`${host.url}${path}?$top=1`, { headers: { 'x-ms-client-principal': principal } }).then((r) => r.text());
 
   const pid = host.process.pid!;
+  const heapBefore = await heapAfterGc(host);
+  progress(`host heap after gc before the download: ${mb(heapBefore.heapUsed)} MB, buffers ${mb(heapBefore.arrayBuffers)} MB`);
   const rssBefore = statusKb(pid, 'VmRSS');
   const peakReset = resetPeak(pid);
   const sampler = peakSampler(pid);
@@ -123,9 +143,15 @@ async function runCase(storage: BenchStorage, host: HostProcess, targets: string
   storage.requests.reset();
   progress('downloading the CSV report');
   const started = performance.now();
-  const { bytes, lines } = await download(`${host.url}${path}`, principal);
+  const received = { lines: 0 };
+  const heapDuring = heapSeries(host, received);
+  const { bytes, lines } = await download(`${host.url}${path}`, principal, received);
   const seconds = (performance.now() - started) / 1000;
   const sampledPeak = sampler.stop();
+  const during = await heapDuring.stop();
+  const heapAfter = await heapAfterGc(host);
+  const heapMax = Math.max(heapBefore.heapUsed, ...during.map((s) => s.heapUsed));
+  const buffersMax = Math.max(heapBefore.arrayBuffers, ...during.map((s) => s.arrayBuffers));
   const peak = peakReset ? Math.max(statusKb(pid, 'VmHWM'), sampledPeak) : sampledPeak;
   const kinds = storage.requests.counts();
   const graph = (await emulatorCall(host.emulatorUrl!, 'GET', '/_emulator/requests')) as EmulatorRequestCounts;
@@ -140,6 +166,14 @@ async function runCase(storage: BenchStorage, host: HostProcess, targets: string
     hostRssBeforeMb: round(rssBefore / 1024),
     hostPeakRssMb: round(peak / 1024),
     peakGrowthMb: round((peak - rssBefore) / 1024),
+    hostHeapBeforeMb: mb(heapBefore.heapUsed),
+    hostHeapMaxDuringMb: mb(heapMax),
+    hostHeapAfterMb: mb(heapAfter.heapUsed),
+    heapGrowthMb: mb(heapMax - heapBefore.heapUsed),
+    heapSamples: during.length,
+    hostBuffersBeforeMb: mb(heapBefore.arrayBuffers),
+    hostBuffersMaxDuringMb: mb(buffersMax),
+    hostHeapCapMb: HOST_HEAP_CAP_MB ?? 'none',
     tableRoundTrips: storage.proxy.counts().roundTrips,
     tableQueries: kinds.queries,
     tablePointReads: kinds.pointReads,
@@ -244,8 +278,8 @@ async function pagesPerSecond(page: (continuationToken: string | undefined) => P
   return Math.round(count / ((performance.now() - started) / 1000));
 }
 
-/** Reads the CSV as it streams, keeping only counts. */
-async function download(url: string, principal: string): Promise<{ bytes: number; lines: number }> {
+/** Reads the CSV as it streams, keeping only counts; `received.lines` follows the download for the heap samples. */
+async function download(url: string, principal: string, received: { lines: number }): Promise<{ bytes: number; lines: number }> {
   const response = await fetch(url, { headers: { 'x-ms-client-principal': principal, accept: 'text/csv' } });
   if (response.status !== 200 || !response.body) throw new Error(`The report answered ${response.status}: ${await response.text()}`);
   let bytes = 0;
@@ -253,6 +287,7 @@ async function download(url: string, principal: string): Promise<{ bytes: number
   for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
     bytes += chunk.length;
     for (const byte of chunk) if (byte === 0x0a) lines++;
+    received.lines = lines;
   }
   return { bytes, lines };
 }
@@ -281,6 +316,55 @@ function peakSampler(pid: number): { stop(): number } {
     stop() {
       clearInterval(timer);
       return Math.max(peak, statusKb(pid, 'VmRSS'));
+    },
+  };
+}
+
+/** The compiled local host with the heap sampler preloaded and, when asked, its old space capped. */
+function hostCommand(): string[] {
+  const cap = HOST_HEAP_CAP_MB ? [`--max-old-space-size=${HOST_HEAP_CAP_MB}`] : [];
+  return [process.execPath, '--expose-gc', ...cap, '-r', join(__dirname, 'heapAfterGc.js'), compiledHostMain()];
+}
+
+const mb = (bytes: number) => round(bytes / 1024 / 1024);
+
+interface HeapSample {
+  heapUsed: number;
+  arrayBuffers: number;
+}
+
+/** Asks the host for its heap in use after a full collection (SIGUSR2 to heapAfterGc.ts) and waits for the answer. */
+async function heapAfterGc(host: HostProcess): Promise<HeapSample> {
+  const seen = host.output().split(HEAP_SAMPLE_MARKER).length;
+  host.process.kill('SIGUSR2');
+  for (const deadline = performance.now() + 60_000; performance.now() < deadline; ) {
+    const parts = host.output().split(HEAP_SAMPLE_MARKER);
+    const answer = parts.length > seen ? /^ (\d+) (\d+) (\d+)/.exec(parts[seen]!) : null;
+    if (answer) return { heapUsed: Number(answer[1]), arrayBuffers: Number(answer[3]) };
+    if (parts.length > seen && parts[seen]!.startsWith(' unavailable')) throw new Error('The host has no gc(): it was not started with --expose-gc.');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('The host did not report its heap within 60 s.');
+}
+
+/** Samples the host's heap after collection every HEAP_SAMPLE_MS until stopped, each with the CSV lines received by then. */
+function heapSeries(host: HostProcess, received: { lines: number }): { stop(): Promise<Array<{ lines: number } & HeapSample>> } {
+  const samples: Array<{ lines: number } & HeapSample> = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await new Promise((resolve) => setTimeout(resolve, HEAP_SAMPLE_MS));
+      if (!running) break;
+      const sample = await heapAfterGc(host);
+      samples.push({ lines: received.lines, ...sample });
+      progress(`heap after gc at ${received.lines.toLocaleString('en-US')} lines: ${mb(sample.heapUsed)} MB, buffers ${mb(sample.arrayBuffers)} MB`);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return samples;
     },
   };
 }

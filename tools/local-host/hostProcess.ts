@@ -20,7 +20,7 @@ const STARTED = 'Press Ctrl-C to stop.';
 const START_TIMEOUT_MS = 30_000;
 
 /** The compiled local host: `npm start` without the build. */
-function compiledHostMain(): string {
+export function compiledHostMain(): string {
   return join(findProjectRoot(), 'dist', 'tools', 'local-host', 'main.js');
 }
 
