@@ -63,6 +63,8 @@ export async function normalizedRows(prefix: string, knownIds: ReadonlySet<strin
     // A package's configuration is a copy of rows compared in their own tables, its lists in the order of ids made
     // at run time.
     if (name === 'packageConfigurations') continue;
+    // When this version first wrote to the store (store/requestsIndexedSince.ts): the wall clock at the run's start.
+    if (name === 'grantIndex' && rest.partitionKey === 'requestsIndexedSince') continue;
     // An audit event's keys follow from the wall clock and its id, and its sequence from the process that wrote it.
     if (name === 'auditEvents') {
       const parts = Array.from({ length: Number(rest.parts ?? 1) }, (_, i) => String(rest[`part${i}`] ?? ''));
