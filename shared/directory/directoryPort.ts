@@ -130,6 +130,13 @@ export interface Mail {
   text: string;
 }
 
+/** What getUsers read, by lower-cased id. */
+export interface UsersRead {
+  found: Map<string, DirectoryUser>;
+  /** Users Graph answered with an error of their own, each with it. */
+  failed: Map<string, DirectoryError>;
+}
+
 /**
  * What Portcullis needs from the directory, named after the service's needs rather than Graph's paths.
  * `GraphDirectory` implements it over Microsoft Graph; tests of the core may use plain fakes. An id that cannot be
@@ -150,10 +157,12 @@ export interface DirectoryPort {
    */
   getLastSignIns(userIds: readonly string[]): Promise<Map<string, UserSignIn>>;
   /**
-   * Users by object id, many at once (as getUser reads one), by lower-cased id; users the directory does not have are
-   * left out. The expiration sweep's grace-period removals check a batch of users against their rules with it.
+   * Users by object id, many at once (as getUser reads one), by lower-cased id; users the directory does not have
+   * are in neither map. A user Graph answered with an error of their own (a 403, a 400, a 5xx past the retries) is
+   * `failed`, the others still read. Throttling is the tenant's, not one user's: a 429 throws, as getUser's would.
+   * The expiration sweep's grace-period removals check a batch of users against their rules with it.
    */
-  getUsers(userIds: readonly string[]): Promise<Map<string, DirectoryUser>>;
+  getUsers(userIds: readonly string[]): Promise<UsersRead>;
   /** Each user's names and address, many users at once (reports); users the directory does not have are left out. */
   getUserNames(userIds: readonly string[]): Promise<Map<string, UserNames>>;
   /** All users, a page at a time. */
@@ -185,6 +194,11 @@ export interface DirectoryPort {
   groupMembershipChanges(from: { groupIds: readonly string[] } | { deltaLink: string }): Promise<GroupMembershipRound>;
   /** Which of `groupIds` the user belongs to, directly or through nested groups. */
   memberGroupsOf(userId: string, groupIds: readonly string[]): Promise<string[]>;
+  /**
+   * memberGroupsOf for a user just read from the directory: Graph's 404 (the user gone since, or a group it could not
+   * find) throws `notFound` instead of reading as "in none", so that it cannot pass for a user who left the groups.
+   */
+  memberGroupsOfExisting(userId: string, groupIds: readonly string[]): Promise<string[]>;
   /** Adds users to a group; one already a member is `unchanged`. */
   addGroupMembers(groupId: string, userIds: readonly string[]): Promise<ChangeOutcome[]>;
   /** Removes users from a group; one not a member is `unchanged`. */

@@ -1,5 +1,6 @@
 import { invalidIdMessage, isValidId, type IdKind } from './directoryIds';
 import { DirectoryError } from './directoryError';
+import { GraphThrottled } from './throttleDeferral';
 import type {
   AppRoleAssignmentRef,
   ChangeOutcome,
@@ -19,6 +20,7 @@ import type {
   UserChanges,
   UserNames,
   UserSignIn,
+  UsersRead,
 } from './directoryPort';
 import { deltaSelect, toChangedUser, toDirectoryUser, USER_SELECT, type GraphUser } from './graphUser';
 import { outcomeError, type BatchOutcome, type BatchStep, type GraphTransport } from './graphTransport';
@@ -101,17 +103,19 @@ export class GraphDirectory implements DirectoryPort {
     return found;
   }
 
-  /** One GET per user (getUser's), 20 to a `$batch`. */
-  async getUsers(userIds: readonly string[]): Promise<Map<string, DirectoryUser>> {
-    const found = new Map<string, DirectoryUser>();
+  /** One GET per user (getUser's), 20 to a `$batch`; each user's error is theirs, throttling the whole read's. */
+  async getUsers(userIds: readonly string[]): Promise<UsersRead> {
+    const read: UsersRead = { found: new Map(), failed: new Map() };
     const ids = [...new Set(userIds.filter((id) => isValidId('objectId', id)).map((id) => id.toLowerCase()))];
     const answers = await this.graph.batch(ids.map((id) => ({ method: 'GET', url: `/users/${encodeURIComponent(id)}?$select=${USER_SELECT}&${MANAGER}` })));
+    const throttled = answers.find((answer) => answer.status === 429 || answer.error instanceof GraphThrottled);
+    if (throttled) throw outcomeError(throttled);
     for (const [index, answer] of answers.entries()) {
       if (answer.status === 404) continue;
-      if (answer.status >= 300) throw outcomeError(answer);
-      found.set(ids[index]!, toDirectoryUser(answer.body as GraphUser));
+      if (answer.status >= 300) read.failed.set(ids[index]!, outcomeError(answer));
+      else read.found.set(ids[index]!, toDirectoryUser(answer.body as GraphUser));
     }
-    return found;
+    return read;
   }
 
   /** One GET per user, 20 to a `$batch`, selecting only the names: a report's page of users in a few round trips. */
@@ -255,16 +259,22 @@ export class GraphDirectory implements DirectoryPort {
   /** An id that cannot be a group is in no group; a user that does not exist belongs to none (Graph: 404). */
   async memberGroupsOf(userId: string, groupIds: readonly string[]): Promise<string[]> {
     if (!isValidId('objectId', userId)) return [];
-    const checkable = groupIds.filter((id) => isValidId('objectId', id));
-    const found: string[] = [];
     try {
-      for (const ids of chunk(checkable, GROUPS_PER_CHECK)) {
-        const answer = await this.graph.send<Collection<string>>('POST', `/users/${encodeURIComponent(userId)}/checkMemberGroups`, { groupIds: ids });
-        found.push(...answer.value);
-      }
+      return await this.memberGroupsOfExisting(userId, groupIds);
     } catch (error) {
       if (error instanceof DirectoryError && error.kind === 'notFound') return [];
       throw error;
+    }
+  }
+
+  /** checkMemberGroups, 20 groups a call; an id that cannot be a group is in no group. */
+  async memberGroupsOfExisting(userId: string, groupIds: readonly string[]): Promise<string[]> {
+    const user = readable('objectId', 'user id', userId);
+    const checkable = groupIds.filter((id) => isValidId('objectId', id));
+    const found: string[] = [];
+    for (const ids of chunk(checkable, GROUPS_PER_CHECK)) {
+      const answer = await this.graph.send<Collection<string>>('POST', `/users/${user}/checkMemberGroups`, { groupIds: ids });
+      found.push(...answer.value);
     }
     const asked = new Map(checkable.map((id) => [id.toLowerCase(), id]));
     return found.flatMap((id) => asked.get(id.toLowerCase()) ?? []);

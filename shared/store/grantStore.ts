@@ -10,6 +10,7 @@ import { ignoreExisting, ignoreMissing } from './storeErrors';
 import type { Tables } from './tables';
 import { groupsMadeIn, locatorGroupOf } from './groupedIds';
 import { transactionsOf } from './transactionsOf';
+import { RequestsIndexedSince } from './requestsIndexedSince';
 
 /**
  * Held while a target has an open request or an active assignment for a package. Inserting it together with the
@@ -49,6 +50,8 @@ export class GrantStore {
   /** Audit events written with the change they record, until appended to the audit log (auditOutbox.ts). */
   readonly auditOutbox: DocumentTable<AuditEvent>;
   readonly #index: DocumentTable<GrantPointer>;
+  /** Since when every request's locator is found by time (the requests report's choice of reading). */
+  readonly requestsIndexedSince: RequestsIndexedSince;
 
   constructor(tables: Tables) {
     const grants = () => tables.get('accessGrants');
@@ -58,7 +61,19 @@ export class GrantStore {
     this.claims = new DocumentTable(grants, 'package claim');
     this.auditOutbox = new DocumentTable(grants, 'audit outbox entry');
     // A request locator's creation time beside it, so the requests report's query narrows to its period in storage.
-    this.#index = new DocumentTable(() => tables.get('grantIndex'), 'grant index entry', (p): IndexedFields => (p.createdDateTime === undefined ? {} : { createdDateTime: p.createdDateTime }));
+    const grantIndex = () => tables.get('grantIndex');
+    this.requestsIndexedSince = new RequestsIndexedSince(grantIndex);
+    // Recorded before this process writes any locator, once (a failure is not remembered: the next use tries again).
+    let recorded: Promise<void> | undefined;
+    const recordedFirst = async () => {
+      recorded ??= this.requestsIndexedSince.record().catch((error: unknown) => {
+        recorded = undefined;
+        throw error;
+      });
+      await recorded;
+      return grantIndex();
+    };
+    this.#index = new DocumentTable(recordedFirst, 'grant index entry', (p): IndexedFields => (p.createdDateTime === undefined ? {} : { createdDateTime: p.createdDateTime }));
   }
 
   static requestKey = (id: string) => tableKey('request', id);

@@ -50,15 +50,17 @@ const hourDigits = (millis: number) => Math.max(0, Math.floor(millis / HOUR_MS))
 export const newRequestId = (at: DateTime): string => newIdGroup(at)();
 
 /**
- * Ids for many writes made together (a batch of removals), a new group every hundred, made at the time of its first
- * id (so that a request's group is of the hour it was made in): the locators of a hundred requests are one
- * transaction.
+ * Ids for many writes made together (a batch of removals), a new group every hundred ids and with every new hour:
+ * the locators of a hundred requests are one transaction, and every id's group is of the hour its request was made
+ * in (`at`, its createdDateTime), however long the run (the requests report finds a request by its group's hour).
  */
-export function idsInGroups(now: () => DateTime): () => string {
-  let next = newIdGroup(now());
+export function idsInGroups(): (at: DateTime) => string {
+  let next: (() => string) | undefined;
+  let hour: number | undefined;
   let made = 0;
-  return () => {
-    if (made > 0 && made % MAX_TRANSACTION_SIZE === 0) next = newIdGroup(now());
+  return (at) => {
+    const atHour = at.startOf('hour').toMillis();
+    if (next === undefined || made === MAX_TRANSACTION_SIZE || atHour !== hour) [next, hour, made] = [newIdGroup(at), atHour, 0];
     made++;
     return next();
   };

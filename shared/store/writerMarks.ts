@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Clock } from '../domain/clock';
 
 /** An audited change's mark on what it writes: its event's id, and when the event was written ahead. */
 export interface WriterMark {
@@ -18,26 +19,32 @@ export interface Writers {
   marks: WriterMark[];
 }
 
-/** Marks kept a document: the oldest leave first, `since` moving to the oldest kept, so what is said stays true. */
+/** Marks kept a document: the oldest leave first, `since` moving to that write, so what is said stays true. */
 const MARKS_KEPT = 16;
 
-/** The marks of the audited changes running (one inside another: each's), as the audit scope is carried (auditScope.ts). */
-const marking = new AsyncLocalStorage<readonly WriterMark[]>();
+/**
+ * The marks of the audited changes running (one inside another: each's), as the audit scope is carried
+ * (auditScope.ts), and the clock of the innermost, which dates a write that starts the marks afresh.
+ */
+const marking = new AsyncLocalStorage<{ marks: readonly WriterMark[]; clock: Clock }>();
 
 /** Runs an audited change with its mark (and those of the changes it runs within) on every document it writes. */
-export const markingWrites = <R>(mark: WriterMark, change: () => Promise<R>): Promise<R> => marking.run([mark, ...(marking.getStore() ?? [])], change);
+export const markingWrites = <R>(mark: WriterMark, clock: Clock, change: () => Promise<R>): Promise<R> =>
+  marking.run({ marks: [mark, ...(marking.getStore()?.marks ?? [])], clock }, change);
 
 /**
  * A document's writers once written now, after `previous` (its writers as read; undefined for a new document, or one
- * read without them). A marked write adds its marks in front, or starts them afresh, since its own mark's time,
- * without the marks before it. An unmarked write leaves none: a write made for an audited change outside its mark
- * (prepared before it ran) must not pass for another writer's.
+ * read without them). A marked write adds its marks in front, or, where the marks before it are not all kept (none
+ * read, or more than MARKS_KEPT), starts them afresh since now: the time of this write, not its changes' (a change
+ * begun long before, writing after an unmarked write, must not make the marks claim the time in between, when another
+ * change may have written and lost its mark to that unmarked write). An unmarked write leaves none: a write made for
+ * an audited change outside its mark (prepared before it ran) must not pass for another writer's.
  */
 export function writersAfter(previous: Writers | undefined): Writers | undefined {
-  const running = marking.getStore() ?? [];
-  if (running.length === 0) return undefined;
-  const before = (previous?.marks ?? []).filter((m) => !running.some((r) => r.eventId === m.eventId));
-  const marks = [...running, ...before].slice(0, MARKS_KEPT);
-  const since = previous && marks.length === running.length + before.length ? previous.since : marks.reduce((oldest, m) => (m.at < oldest ? m.at : oldest), marks[0]!.at);
+  const running = marking.getStore();
+  if (running === undefined) return undefined;
+  const before = (previous?.marks ?? []).filter((m) => !running.marks.some((r) => r.eventId === m.eventId));
+  const marks = [...running.marks, ...before].slice(0, MARKS_KEPT);
+  const since = previous && marks.length === running.marks.length + before.length ? previous.since : running.clock.now().toUTC().toISO()!;
   return { since, marks };
 }

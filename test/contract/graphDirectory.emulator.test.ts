@@ -76,9 +76,29 @@ describe('GraphDirectory against the Graph emulator', () => {
       const found = await directory.getUsers([CONTRACT_OBJECTS.member.id.toUpperCase(), ...STAFF, missing, 'not an id']);
       const after = await requestCounts();
       expect(after.roundTrips - before.roundTrips).toBe(Math.ceil((STAFF.length + 2) / 20));
-      expect(found.size).toBe(STAFF.length + 1);
-      expect(found.has(missing)).toBe(false);
-      for (const id of [CONTRACT_OBJECTS.member.id, ...STAFF]) expect(found.get(id.toLowerCase())).toEqual(await directory.getUser(id));
+      expect(found.found.size).toBe(STAFF.length + 1);
+      expect(found.found.has(missing)).toBe(false);
+      expect(found.failed.size).toBe(0);
+      for (const id of [CONTRACT_OBJECTS.member.id, ...STAFF]) expect(found.found.get(id.toLowerCase())).toEqual(await directory.getUser(id));
+    });
+
+    it("answers a user Graph keeps failing with that user's error, the others read; throttling throws", async () => {
+      const [failing, ...others] = STAFF;
+      await emulatorCall('PUT', '/_emulator/faults', { rules: [{ pathPattern: `^/v1.0/users/${failing}$`, status: 503, rate: 1, retryAfterSeconds: 0 }] });
+      const read = await directory.getUsers([failing!, ...others]);
+      expect([...read.failed.keys()]).toEqual([failing!.toLowerCase()]);
+      expect(read.failed.get(failing!.toLowerCase())).toMatchObject({ kind: 'transient' });
+      expect([...read.found.keys()].sort()).toEqual(others.map((id) => id.toLowerCase()).sort());
+
+      await emulatorCall('PUT', '/_emulator/faults', { rules: [{ pathPattern: `^/v1.0/users/${failing}$`, status: 429, rate: 1, retryAfterSeconds: 0 }] });
+      await expect(directory.getUsers([failing!, ...others])).rejects.toMatchObject({ kind: 'transient', details: { status: 429 } });
+    });
+
+    it('reads a 404 of a membership check as an error for a user just read, as "in none" otherwise', async () => {
+      const ghost = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
+      expect(await directory.memberGroupsOfExisting(CONTRACT_OBJECTS.member.id, [CONTRACT_OBJECTS.group.id])).toEqual([CONTRACT_OBJECTS.group.id]);
+      await expect(directory.memberGroupsOfExisting(ghost, [CONTRACT_OBJECTS.group.id])).rejects.toMatchObject({ kind: 'notFound' });
+      expect(await directory.memberGroupsOf(ghost, [CONTRACT_OBJECTS.group.id])).toEqual([]);
     });
 
     it('sends mail from the configured sender', async () => {

@@ -3,7 +3,7 @@ import type { AuditEvent } from '../../shared/store/auditLog';
 import { processExpirationShard, sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { cutIntoShards } from '../../shared/operations/lifecycle/fanOutDueWork';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
-import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../tools/graph-emulator/fixture';
+import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, groupMembers, groupPackage, setFaults } from '../support/packageWorld';
 import { locatorGroupOf } from '../../shared/store/groupedIds';
@@ -19,11 +19,7 @@ const SHARD_USERS = Array.from({ length: 45 }, (_, n) => `b0000000-0000-4000-800
 const FAILING_USERS = Array.from({ length: 6 }, (_, n) => `b1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 const REFUSED = FAILING_USERS[2]!;
 
-function seed(): TenantFixture {
-  const fixture = loadTenantFixture(demoTenantPath());
-  const users = [...SHARD_USERS, ...FAILING_USERS].map((id, n) => ({ id, displayName: `Batch ${n}`, userPrincipalName: `batch${n}@contoso.com`, mail: `batch${n}@contoso.com`, userType: 'Member' as const, accountEnabled: true }));
-  return { ...fixture, users: [...(fixture.users ?? []), ...users] };
-}
+const seed = () => demoTenantWithMembers([...SHARD_USERS, ...FAILING_USERS], 'Batch');
 
 let world: InProcessOperations;
 inProcessOperationsForFile((started) => (world = started), seed());

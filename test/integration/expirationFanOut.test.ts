@@ -6,7 +6,8 @@ import { mapConcurrently } from '../../shared/concurrently';
 import { dispatchExpirations, processExpirationShard } from '../../shared/operations/lifecycle/expirationSweep';
 import { dueRangeMessage, SHARD_SIZE } from '../../shared/operations/lifecycle/fanOutDueWork';
 import { WorkQueue } from '../../shared/queues/workQueue';
-import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../tools/graph-emulator/fixture';
+import { demoTenantPath, loadTenantFixture } from '../../tools/graph-emulator/fixture';
+import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
 import { QueueRunner } from '../../tools/local-host/queueRunner';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, groupMembers, groupPackage } from '../support/packageWorld';
@@ -24,11 +25,7 @@ const ITEMS_PER_SHARD = 3;
 const GROUP = '509c2530-0367-4f48-a429-6461beddd096';
 const EXTRA_USERS = Array.from({ length: DUE }, (_, n) => `e0000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 
-function seed(): TenantFixture {
-  const fixture = loadTenantFixture(demoTenantPath());
-  const users = EXTRA_USERS.map((id, n) => ({ id, displayName: `Fan Out ${n}`, userPrincipalName: `fan.out${n}@contoso.com`, mail: `fan.out${n}@contoso.com`, userType: 'Member' as const, accountEnabled: true }));
-  return { ...fixture, users: [...(fixture.users ?? []), ...users] };
-}
+const seed = () => demoTenantWithMembers(EXTRA_USERS, 'Fan Out');
 
 interface Outcome {
   startedAt: DateTime;

@@ -4,15 +4,16 @@ import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
+import { DEFAULT_RETRY_POLICY } from '../../shared/directory/retryPolicy';
 import { makeChanges, planChanges } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
 import { removeInBulk } from '../../shared/operations/autoAssignment/removeInBulk';
 import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import type { StoredDocument } from '../../shared/store/documentTable';
-import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../tools/graph-emulator/fixture';
+import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
-import { automaticPolicyMatchingNobody, groupMembers } from '../support/packageWorld';
+import { automaticPolicyMatchingNobody, groupMembers, setFaults } from '../support/packageWorld';
 import { countedOperationsForFile } from '../support/countedOperations';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { stopAtWrite, type Row } from '../support/stopAtWrite';
@@ -25,6 +26,8 @@ import { stopAtWrite, type Row } from '../support/stopAtWrite';
  */
 const GRACE_GROUP = '509c2530-0367-4f48-a429-6461beddd096';
 const STOPPED_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+/** Legal Hold Reviewers: none of the test's users is in it. */
+const RULE_GROUP = '993bb873-540b-442e-8a6e-83734bc9404e';
 const USERS = Array.from({ length: 20 }, (_, n) => `d0000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 /** Moves into the rule's department during the grace period: keeps the assignment. */
 const RETURNER = USERS[3]!;
@@ -42,11 +45,7 @@ const TABLE_ROUND_TRIPS_TO_PLAN = 1;
  */
 const TABLE_ROUND_TRIPS_PER_GRACE_REMOVAL = 8;
 
-function seed(): TenantFixture {
-  const fixture = loadTenantFixture(demoTenantPath());
-  const users = USERS.map((id, n) => ({ id, displayName: `Mover ${n}`, userPrincipalName: `mover${n}@contoso.com`, mail: `mover${n}@contoso.com`, userType: 'Member' as const, accountEnabled: true }));
-  return { ...fixture, users: [...(fixture.users ?? []), ...users] };
-}
+const seed = () => demoTenantWithMembers(USERS, 'Mover');
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
@@ -167,4 +166,38 @@ test('a sweep stopped right after a grace removal was written: the redelivery it
   expect(await expirationSweep()).toMatchObject({ processed: 0, failed: 0 });
   expect(await groupMembers(world.emulator, STOPPED_GROUP)).toEqual(expect.not.arrayContaining(USERS.slice(13, 15)));
   for (const assignment of planned) await expectEndedOnceWithEvents(auto, assignment);
+}, 180_000);
+
+test("one user's directory error fails that user's grace removal alone; each user is checked against their own policies' groups", async () => {
+  const byGroup = await automaticPolicyMatchingNobody(deps, 'Grace removals, group rule', undefined, 'PT1H', `user.memberOf -any (group.objectId -in ['${RULE_GROUP}'])`);
+  const byDepartment = await automaticPolicyMatchingNobody(deps, 'Grace removals, department rule', undefined, 'PT1H');
+  const [unreadable, unchecked, ...fine] = USERS.slice(4, 8);
+  const planned = [...(await assignedThenPlanned(byGroup, [unreadable!, unchecked!, ...fine], deps)), ...(await assignedThenPlanned(byDepartment, [USERS[8]!], deps))];
+  const endedOf = async () => {
+    const ended = [];
+    for (const a of planned) if ((await deps.grants.findAssignment(a.value.id))!.value.state === 'expired') ended.push(a.value.targetId);
+    return ended.sort();
+  };
+  // Graph keeps failing one user's read and another's membership check (503s, past the retries).
+  await setFaults(world.emulator, [
+    { pathPattern: `^/v1.0/users/${unreadable}$`, status: 503, rate: 1, retryAfterSeconds: 0 },
+    { pathPattern: `^/v1.0/users/${unchecked}/checkMemberGroups$`, status: 503, rate: 1, retryAfterSeconds: 0 },
+  ]);
+  world.advance({ hours: 1, minutes: 1 });
+  await fetch(`${world.emulator.url}/_emulator/requests`, { method: 'DELETE' });
+  try {
+    expect(await expirationSweep()).toMatchObject({ processed: 3, failed: 2, parked: 0 });
+  } finally {
+    await setFaults(world.emulator, []);
+  }
+  expect(await endedOf()).toEqual([...fine, USERS[8]!].sort());
+  // Memberships are checked for the group rule's users only (not the department rule's), the unreadable one not at
+  // all: the two fine ones once each, the faulted one on every attempt the retry policy allows.
+  expect((await emulatorRequests()).byRoute['POST /v1.0/users/{id}/checkMemberGroups']).toBe(fine.length + DEFAULT_RETRY_POLICY.maxAttempts);
+
+  // The failed ones are kept and done by the next run.
+  await fetch(`${world.emulator.url}/_emulator/requests`, { method: 'DELETE' });
+  expect(await expirationSweep()).toMatchObject({ processed: 2, failed: 0 });
+  expect((await emulatorRequests()).byRoute['POST /v1.0/users/{id}/checkMemberGroups']).toBe(2);
+  expect(await endedOf()).toEqual(planned.map((a) => a.value.targetId).sort());
 }, 180_000);

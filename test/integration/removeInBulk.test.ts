@@ -12,12 +12,13 @@ import { roleKey } from '../../shared/domain/assignments/deliveryState';
 import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
 import { PENDING_GRACE_MS } from '../../shared/operations/lifecycle/planDueWork';
 import type { StoredDocument } from '../../shared/store/documentTable';
-import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../tools/graph-emulator/fixture';
+import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
 import { automaticPolicyMatchingNobody, assign, groupMembers, groupPackage } from '../support/packageWorld';
 import { countedOperationsForFile } from '../support/countedOperations';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { stopAtWrite, type Row } from '../support/stopAtWrite';
+import { locatorGroupOf } from '../../shared/store/groupedIds';
 
 /**
  * Auto-assignment's bulk removals (removeInBulk.ts, through the expiration sweep's carryOutRemovals) on Azurite and
@@ -46,11 +47,7 @@ const TABLE_ROUND_TRIPS_PER_REMOVAL = 8;
 /** Without roles (measured 4.8 here): the first 4 above, and the batch's share. */
 const TABLE_ROUND_TRIPS_PER_REMOVAL_WITHOUT_ROLES = 5;
 
-function seed(): TenantFixture {
-  const fixture = loadTenantFixture(demoTenantPath());
-  const users = USERS.map((id, n) => ({ id, displayName: `Leaver ${n}`, userPrincipalName: `leaver${n}@contoso.com`, mail: `leaver${n}@contoso.com`, userType: 'Member' as const, accountEnabled: true }));
-  return { ...fixture, users: [...(fixture.users ?? []), ...users] };
-}
+const seed = () => demoTenantWithMembers(USERS, 'Leaver');
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
@@ -95,6 +92,17 @@ async function expectEndedOnceWithEvents(auto: AutomaticPolicy, ended: StoredDoc
   expect((await eventsOf(assignment.id)).sort()).toEqual(['createAssignment', 'endAssignment']);
 }
 
+/**
+ * The round trips counted, less the creation of a table first written in the window (`POST Tables`: once a process,
+ * whoever writes first, so not a removal's cost; which tables that is varies with the minute's audit shards).
+ */
+function roundTripsLessTableCreations(): number {
+  const creations = Object.entries(proxy.routes())
+    .filter(([route]) => route === 'POST Tables')
+    .reduce((sum, [, count]) => sum + count, 0);
+  return proxy.counts().roundTrips - creations;
+}
+
 const expirationSweep = () => sweepExpirations(deps, { holder: 'test', budgetMs: 60_000 });
 
 test(`automatic assignments end in bulk in at most ${TABLE_ROUND_TRIPS_PER_REMOVAL} Table round trips each, the group's removals in one Graph round trip, as the pipeline ends them`, async () => {
@@ -111,11 +119,10 @@ test(`automatic assignments end in bulk in at most ${TABLE_ROUND_TRIPS_PER_REMOV
   proxy.reset();
   await fetch(`${world.emulator.url}/_emulator/requests`, { method: 'DELETE' });
   expect(await removeInBulk(counted, rest)).toEqual(rest.map(() => ({ kind: 'removed' })));
-  const { roundTrips } = proxy.counts();
   const graph = await emulatorRequests();
 
   // Over the bound, the failure shows where the round trips went.
-  const perRemoval = roundTrips / rest.length;
+  const perRemoval = roundTripsLessTableCreations() / rest.length;
   expect(perRemoval <= TABLE_ROUND_TRIPS_PER_REMOVAL ? 'within the bound' : JSON.stringify({ perRemoval, byRoute: proxy.routes() })).toBe('within the bound');
   // 18 members removed (not the one holding it elsewhere), 20 to a $batch: nothing else went to Graph.
   expect(graph.roundTrips).toBe(1);
@@ -148,7 +155,7 @@ test(`without roles to remove (the benchmark's packages), at most ${TABLE_ROUND_
   proxy.reset();
   await fetch(`${world.emulator.url}/_emulator/requests`, { method: 'DELETE' });
   expect(await removeInBulk(counted, removals)).toEqual(removals.map(() => ({ kind: 'removed' })));
-  const perRemoval = proxy.counts().roundTrips / removals.length;
+  const perRemoval = roundTripsLessTableCreations() / removals.length;
   expect(perRemoval <= TABLE_ROUND_TRIPS_PER_REMOVAL_WITHOUT_ROLES ? 'within the bound' : JSON.stringify({ perRemoval, byRoute: proxy.routes() })).toBe('within the bound');
   expect((await emulatorRequests()).roundTrips).toBe(0);
   for (const { assignment } of removals) {
@@ -195,4 +202,21 @@ test('a process stopped right after an end was written: the redelivery item and 
   expect(await expirationSweep()).toMatchObject({ failed: 0 });
   expect(await groupMembers(world.emulator, STOPPED_GROUP)).toEqual(expect.not.arrayContaining(users));
   for (const { assignment } of removals) await expectEndedOnceWithEvents(auto, assignment);
+}, 180_000);
+
+test("a long run's requests each have an id of their own createdDateTime's hour, where the requests report finds them", async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals, a long run');
+  const removals = await assigned(auto, USERS.slice(0, 8));
+  // Every look at the clock a quarter of an hour later: the run spans hours.
+  let at = world.now();
+  const slow: EntitlementDeps = { ...deps, clock: { now: () => (at = at.plus({ minutes: 15 })) } };
+  expect(await removeInBulk(slow, removals)).toEqual(removals.map(() => ({ kind: 'removed' })));
+  const hours = new Set<number>();
+  for (const { assignment } of removals) {
+    const request = (await deps.grants.findRequest((await deps.grants.findAssignment(assignment.value.id))!.value.endedByRequestId!))!.value;
+    const createdHour = Math.floor(DateTime.fromISO(request.createdDateTime).toMillis() / 3_600_000);
+    expect(parseInt(locatorGroupOf(request.id)!.slice(0, 6), 16)).toBe(createdHour);
+    hours.add(createdHour);
+  }
+  expect(hours.size).toBeGreaterThan(1);
 }, 180_000);

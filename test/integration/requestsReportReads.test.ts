@@ -4,7 +4,7 @@ import { mapConcurrently } from '../../shared/concurrently';
 import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { Report, ReportCursor } from '../../shared/operations/reports/report';
-import { REQUESTS_INDEXED_SINCE, requestsInPeriodReport } from '../../shared/operations/reports/requestsInPeriod';
+import { OLD_BUILDS_OVERLAP, requestsInPeriodReport } from '../../shared/operations/reports/requestsInPeriod';
 import { GrantStore } from '../../shared/store/grantStore';
 import { newRequestId } from '../../shared/store/groupedIds';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
@@ -16,7 +16,8 @@ import { ADMIN } from '../support/packageWorld';
  * What the requests report of a period reads from Table Storage, counted by the benchmark's proxy: the locators of
  * the period's requests (request ids carry the hour they were made in, so their locators lie in time order) in one
  * query a page, and each of those requests by its key; the requests of other hours, and of the same hours outside
- * the period, are not read at all. A period before request ids carried their hour is read the old way.
+ * the period, are not read at all. A period starting before this build first wrote to the store (less its overlap
+ * with an older one) is read the old way, so requests made by an older build are in it too.
  */
 const PAGE = 10;
 
@@ -78,15 +79,27 @@ it("reads a period's requests through their locators, one query a page and one r
   expect(read).toMatchObject({ pages: 3, indexQueries: 3, grantQueries: 0, grantPointReads: 26 });
 }, 120_000);
 
-it('reads a period that starts before request ids carried their hour the old way, every request a page at a time, and still finds its requests', async () => {
-  const before = REQUESTS_INDEXED_SINCE.minus({ days: 3 });
-  // Made as before: a random id, its locator its own.
-  const old = await madeAt(before, randomUUID());
-  const recent = await madeAt(REQUESTS_INDEXED_SINCE.plus({ hours: 1 }));
+it('reads a period that starts before this build first wrote to the store the old way, every request a page at a time, so requests an older build made are in it', async () => {
+  // After the day ids began to carry their hour in code, but made by an older build: a random id, its locator its own
+  // and without createdDateTime's place in time.
+  const olderBuild = DateTime.fromISO('2026-12-07T01:00:00Z', { zone: 'utc' });
+  const old = await madeAt(olderBuild, randomUUID());
+  const recent = await madeAt(world.now());
+  const since = (await world.deps.grants.requestsIndexedSince.read())!;
+  expect(since > olderBuild).toBe(true);
 
-  const read = await readAll(await requestsInPeriodReport(counted, ADMIN, iso(before.minus({ hours: 1 })), iso(REQUESTS_INDEXED_SINCE.plus({ hours: 2 }))));
+  const read = await readAll(await requestsInPeriodReport(counted, ADMIN, iso(olderBuild.minus({ hours: 1 })), iso(world.now().plus({ hours: 2 }))));
 
   expect(read.ids).toEqual(expect.arrayContaining([old.id, recent.id]));
   expect(read.indexQueries).toBe(0);
   expect(read.grantQueries).toBeGreaterThanOrEqual(1);
+  // The same period starting once this build alone makes requests is read by time; the older build's request is not in it.
+  const later = await readAll(await requestsInPeriodReport(counted, ADMIN, iso(since.plus(OLD_BUILDS_OVERLAP)), iso(since.plus({ days: 3 }))));
+  expect(later.grantQueries).toBe(0);
+  expect(later.indexQueries).toBeGreaterThanOrEqual(1);
 }, 120_000);
+
+it('refuses a skip token of the earlier by-time reading, which could miss requests, asking to start again', async () => {
+  const report = await requestsInPeriodReport(counted, ADMIN, iso(world.now()), iso(world.now().plus({ hours: 1 })));
+  await expect(report.page({ created: 'x' }, PAGE)).rejects.toMatchObject({ code: 'invalidRequest', message: expect.stringContaining('start the report again') });
+});

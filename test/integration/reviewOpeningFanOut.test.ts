@@ -6,7 +6,8 @@ import { dispatchAccessReviews } from '../../shared/operations/reviews/accessRev
 import { OPENING_CHECK_MINUTES, openReviewShard, REVIEW_SHARD_SIZE, reviewOpeningMessage } from '../../shared/operations/reviews/openReviewInShards';
 import { findInstance } from '../../shared/operations/reviews/reviewQueries';
 import type { WorkQueue } from '../../shared/queues/workQueue';
-import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../tools/graph-emulator/fixture';
+import { demoTenantPath, loadTenantFixture } from '../../tools/graph-emulator/fixture';
+import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
 import { drainWithWorkers, normalizedRows, testQueue } from '../support/fanOutWorkers';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
 import { ADMIN, assign, groupPackage, type TestPackage } from '../support/packageWorld';
@@ -25,11 +26,7 @@ const MARKETING = '787b1186-31fd-4a9d-851d-62b5bd703358';
 const DEBRA = '5b08acc2-13a5-4f07-9a1b-195060c40eb7';
 const EXTRA_USERS = Array.from({ length: ASSIGNEES }, (_, n) => `e1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 
-function seed(): TenantFixture {
-  const fixture = loadTenantFixture(demoTenantPath());
-  const users = EXTRA_USERS.map((id, n) => ({ id, displayName: `Reviewed ${n}`, userPrincipalName: `reviewed${n}@contoso.com`, mail: `reviewed${n}@contoso.com`, userType: 'Member' as const, accountEnabled: true }));
-  return { ...fixture, users: [...(fixture.users ?? []), ...users] };
-}
+const seed = () => demoTenantWithMembers(EXTRA_USERS, 'Reviewed');
 
 interface World {
   world: InProcessOperations;

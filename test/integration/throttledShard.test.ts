@@ -5,7 +5,7 @@ import { dispatchExpirations, processExpirationShard } from '../../shared/operat
 import { dueRangeMessage } from '../../shared/operations/lifecycle/fanOutDueWork';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { WorkQueue } from '../../shared/queues/workQueue';
-import { demoTenantPath, loadTenantFixture, type TenantFixture } from '../../tools/graph-emulator/fixture';
+import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
 import { QueueRunner } from '../../tools/local-host/queueRunner';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, groupMembers, groupPackage, setFaults } from '../support/packageWorld';
@@ -25,11 +25,7 @@ const options = () => ({ holder: randomUUID(), budgetMs: 60_000, shardSize: 10 }
 const GROUP = '509c2530-0367-4f48-a429-6461beddd096';
 const USERS = Array.from({ length: DUE }, (_, n) => `e1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 
-function seed(): TenantFixture {
-  const fixture = loadTenantFixture(demoTenantPath());
-  const users = USERS.map((id, n) => ({ id, displayName: `Throttled ${n}`, userPrincipalName: `throttled${n}@contoso.com`, mail: `throttled${n}@contoso.com`, userType: 'Member' as const, accountEnabled: true }));
-  return { ...fixture, users: [...(fixture.users ?? []), ...users] };
-}
+const seed = () => demoTenantWithMembers(USERS, 'Throttled');
 
 let world: InProcessOperations;
 afterAll(() => world?.stop());

@@ -161,12 +161,15 @@ export function hookedDirectory<M extends MethodsOf<DirectoryPort>>(
   return { directory: part, calls };
 }
 
+/** The rule of automaticPolicyMatchingNobody, unless given another: the demo tenant has no such department. */
+const NOBODY_RULE = '(user.department -eq "Nobody here")';
+
 /**
  * An auto-assignment policy (granting the group's membership, if any) whose rule matches nobody (but a user of the
  * department `Nobody here`), so its creation assigns no one: the test names its users. Leavers lose it after
  * `grace` (at once when left out).
  */
-export async function automaticPolicyMatchingNobody(deps: EntitlementDeps, name: string, groupId?: string, grace?: string): Promise<AutomaticPolicy> {
+export async function automaticPolicyMatchingNobody(deps: EntitlementDeps, name: string, groupId?: string, grace?: string, membershipRule = NOBODY_RULE): Promise<AutomaticPolicy> {
   const catalog = await createCatalog(deps, ADMIN, { displayName: name, state: 'published' });
   if (groupId) await requestResource(deps, ADMIN, { requestType: 'adminAdd', resource: { originId: groupId, originSystem: 'AadGroup' }, catalog: { id: catalog.id } });
   const accessPackage = await createAccessPackage(deps, ADMIN, { displayName: name, catalog: { id: catalog.id } });
@@ -174,7 +177,7 @@ export async function automaticPolicyMatchingNobody(deps: EntitlementDeps, name:
   const policy = await createAssignmentPolicy(deps, ADMIN, {
     displayName: name,
     allowedTargetScope: 'specificDirectoryUsers',
-    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule: '(user.department -eq "Nobody here")' }],
+    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule }],
     automaticRequestSettings: { requestAccessForAllowedTargets: true, removeAccessWhenTargetLeavesAllowedTargets: true, ...(grace ? { gracePeriodBeforeAccessRemoval: grace } : {}) },
     requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
     expiration: { type: 'noExpiration' },

@@ -1,32 +1,50 @@
+import { DateTime } from 'luxon';
 import { writtenBy } from '../../shared/operations/audit/auditedChange';
 import { markingWrites, writersAfter, type Writers } from '../../shared/store/writerMarks';
 
 const mark = (eventId: string, at: string) => ({ eventId, at });
+/** A clock that answers `at`: when the write is made. */
+const clockAt = (at: string) => ({ now: () => DateTime.fromISO(at, { zone: 'utc' }) });
 
 describe("a document's audited writers, carried forward by each write", () => {
   it('starts them at a marked write, adds each later mark in front, and drops them at an unmarked write', async () => {
     expect(writersAfter(undefined)).toBeUndefined();
-    const first = await markingWrites(mark('a', '2026-12-07T10:00:00.000Z'), async () => writersAfter(undefined));
+    const first = await markingWrites(mark('a', '2026-12-07T10:00:00.000Z'), clockAt('2026-12-07T10:00:00.000Z'), async () => writersAfter(undefined));
     expect(first).toEqual({ since: '2026-12-07T10:00:00.000Z', marks: [mark('a', '2026-12-07T10:00:00.000Z')] });
     expect(writersAfter(first)).toBeUndefined();
-    const second = await markingWrites(mark('b', '2026-12-07T11:00:00.000Z'), async () => writersAfter(first));
+    const second = await markingWrites(mark('b', '2026-12-07T11:00:00.000Z'), clockAt('2026-12-07T11:00:00.000Z'), async () => writersAfter(first));
     expect(second).toEqual({ since: '2026-12-07T10:00:00.000Z', marks: [mark('b', '2026-12-07T11:00:00.000Z'), mark('a', '2026-12-07T10:00:00.000Z')] });
   });
 
   it("marks a change run inside another with both, and a write of the same change twice with its mark once", async () => {
-    const written = await markingWrites(mark('outer', '2026-12-07T10:00:00.000Z'), () =>
-      markingWrites(mark('inner', '2026-12-07T10:01:00.000Z'), async () => writersAfter(writersAfter(undefined))),
+    const written = await markingWrites(mark('outer', '2026-12-07T10:00:00.000Z'), clockAt('2026-12-07T10:01:00.000Z'), () =>
+      markingWrites(mark('inner', '2026-12-07T10:01:00.000Z'), clockAt('2026-12-07T10:02:00.000Z'), async () => writersAfter(writersAfter(undefined))),
     );
     expect(written!.marks.map((m) => m.eventId)).toEqual(['inner', 'outer']);
-    expect(written!.since).toBe('2026-12-07T10:00:00.000Z');
+    // Since the first write (the second carries it forward).
+    expect(written!.since).toBe('2026-12-07T10:02:00.000Z');
   });
 
-  it('keeps the newest sixteen marks, moving `since` to the oldest kept, so a change whose mark left is not taken as absent', async () => {
+  it('keeps the newest sixteen marks, moving `since` to the write that dropped one, so a change whose mark left is not taken as absent', async () => {
     let writers: Writers | undefined;
-    for (let i = 0; i < 20; i++) writers = await markingWrites(mark(`e${i}`, `2026-12-07T10:${String(i).padStart(2, '0')}:00.000Z`), async () => writersAfter(writers));
+    for (let i = 0; i < 20; i++) {
+      const at = `2026-12-07T10:${String(i).padStart(2, '0')}:00.000Z`;
+      writers = await markingWrites(mark(`e${i}`, at), clockAt(at.replace(':00.000Z', ':30.000Z')), async () => writersAfter(writers));
+    }
     expect(writers!.marks).toHaveLength(16);
-    expect(writers!.since).toBe('2026-12-07T10:04:00.000Z');
+    expect(writers!.since).toBe('2026-12-07T10:19:30.000Z');
     expect(writtenBy(writers!, mark('e1', '2026-12-07T10:01:00.000Z'))).toBe('unknown');
+  });
+
+  it("starts them afresh at the time of the write, not of a long-running change's start, so a change whose mark an unmarked write dropped is not taken as absent", async () => {
+    const c = mark('c', '2026-12-07T10:30:00.000Z');
+    const byC = await markingWrites(c, clockAt('2026-12-07T10:30:01.000Z'), async () => writersAfter(undefined));
+    const unmarked = writersAfter(byC);
+    expect(unmarked).toBeUndefined();
+    // D began at 10:00, more than the settle time before C, and writes at 10:40, after the unmarked write.
+    const byD = await markingWrites(mark('d', '2026-12-07T10:00:00.000Z'), clockAt('2026-12-07T10:40:00.000Z'), async () => writersAfter(unmarked));
+    expect(byD).toEqual({ since: '2026-12-07T10:40:00.000Z', marks: [mark('d', '2026-12-07T10:00:00.000Z')] });
+    expect(writtenBy(byD!, c)).toBe('unknown');
   });
 });
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { SEEDING_LOOKUPS_ENV, STOCK_LOOKUPS } from './keyLookupsForSeeding';
 
 /** Azurite's well-known development account (public, the same in every Azurite). */
 export const ACCOUNT = 'devstoreaccount1';
@@ -17,6 +18,11 @@ export interface EmbeddedAzuriteOptions {
   location?: string;
   host?: string;
   startTimeoutMs?: number;
+  /**
+   * Inserts find an existing row by the narrower key index until `stockLookups()` (keyLookupsForSeeding.ts): for seeding a
+   * partition of many thousand rows, which stock Azurite slows quadratically. Compiled code only (a preload).
+   */
+  keyLookupsForSeeding?: boolean;
 }
 
 export interface EmbeddedAzurite {
@@ -25,6 +31,8 @@ export interface EmbeddedAzurite {
   /** Its process, for a benchmark that measures the CPU time Azurite used. */
   pid: number | undefined;
   stop(): Promise<void>;
+  /** Ends `keyLookupsForSeeding`: Azurite runs stock code from then on. Resolves at once without that option. */
+  stockLookups(): Promise<void>;
 }
 
 /** Starts Azurite (blob, queue and table) as a child process on free ports, telemetry off. */
@@ -44,9 +52,12 @@ export async function startAzurite(options: EmbeddedAzuriteOptions = {}): Promis
     args.push('--inMemoryPersistence', '--extentMemoryLimit', '256');
   }
 
-  const child = spawn(process.execPath, ['-e', CHILD_WRAPPER, require.resolve('azurite/dist/src/azurite.js'), ...args], {
+  const seeding = options.keyLookupsForSeeding === true;
+  const preload = seeding ? ['-r', require.resolve('./keyLookupsForSeeding')] : [];
+  const child = spawn(process.execPath, [...preload, '-e', CHILD_WRAPPER, require.resolve('azurite/dist/src/azurite.js'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
+    env: seeding ? { ...process.env, [SEEDING_LOOKUPS_ENV]: '1' } : process.env,
   });
   const endpoints = await waitForEndpoints(child, options.startTimeoutMs ?? 30_000);
   const accountEndpoint = (base: string) => `${base}/${ACCOUNT}`;
@@ -62,6 +73,7 @@ export async function startAzurite(options: EmbeddedAzuriteOptions = {}): Promis
     ].join(';'),
     pid: child.pid,
     stop: () => stopChild(child),
+    stockLookups: () => (seeding ? stockLookups(child) : Promise.resolve()),
   };
 }
 
@@ -88,6 +100,18 @@ function waitForEndpoints(child: ChildProcess, timeoutMs: number): Promise<Embed
         resolve({ blob: found.blob, queue: found.queue, table: found.table });
       }
     });
+  });
+}
+
+function stockLookups(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    const acknowledged = (message: unknown) => {
+      if (message !== STOCK_LOOKUPS) return;
+      child.off('message', acknowledged);
+      resolve();
+    };
+    child.on('message', acknowledged);
+    child.send(STOCK_LOOKUPS);
   });
 }
 

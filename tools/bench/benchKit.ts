@@ -8,7 +8,7 @@ import type { Assignment, DeliveryOperation } from '../../shared/domain/assignme
 import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
 import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
-import { startAzurite, type EmbeddedAzurite } from '../azurite/embeddedAzurite';
+import { startAzurite, type EmbeddedAzurite, type EmbeddedAzuriteOptions } from '../azurite/embeddedAzurite';
 import type { FixtureGroup, FixtureUser, TenantFixture } from '../graph-emulator/fixture';
 import { connectionStringThrough, startCountingProxy, type CountingProxy } from './countingProxy';
 import { allPages } from '../../shared/directory/allPages';
@@ -52,8 +52,8 @@ export interface BenchStorage {
 }
 
 /** An embedded Azurite (in memory) with a counting proxy in front of its tables, for the length of `run`. */
-export async function withBenchStorage<T>(run: (storage: BenchStorage) => Promise<T>): Promise<T> {
-  const azurite = await startAzurite();
+export async function withBenchStorage<T>(run: (storage: BenchStorage) => Promise<T>, azuriteOptions: EmbeddedAzuriteOptions = {}): Promise<T> {
+  const azurite = await startAzurite(azuriteOptions);
   try {
     const proxy = await startCountingProxy(azurite.endpoints.table);
     const requests = countTableRequests(Number(new URL(proxy.url).port));

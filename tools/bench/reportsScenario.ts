@@ -40,6 +40,8 @@ const REQUEST = 'b7200000';
 const ROWS = Number(process.env.PORTCULLIS_BENCH_REPORT_ROWS ?? 100_000);
 const SEED_CONCURRENCY = 16;
 const TRANSACTION_LIMIT = 100;
+/** Seeding prints its rate every this many rows. */
+const SEED_BLOCK = 5_000;
 /** Point reads timed for Azurite's own rate, at the report's concurrency (packageAssignments.ts READS_AT_ONCE). */
 const RATE_SAMPLE = 2_000;
 const RATE_CONCURRENCY = 32;
@@ -92,7 +94,7 @@ export async function reportsScenario(): Promise<ReportsBenchRow[]> {
       await host.stop();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, { keyLookupsForSeeding: true });
 }
 
 async function runCase(storage: BenchStorage, host: HostProcess, targets: string[]): Promise<ReportsBenchRow> {
@@ -101,6 +103,7 @@ async function runCase(storage: BenchStorage, host: HostProcess, targets: string
   progress(`${ROWS.toLocaleString('en-US')} assignments: seeding through the store classes`);
   const seedStarted = performance.now();
   const ref = await seed(direct, targets);
+  await storage.azurite.stockLookups();
   progress(`seeded in ${round((performance.now() - seedStarted) / 1000)} s; measuring Azurite's read rates`);
   const rates = await azuriteRates(direct, ref, targets);
 
@@ -163,19 +166,43 @@ async function seed(deps: Deps, targets: string[]): Promise<PackageRef> {
   return ref;
 }
 
+/**
+ * The package's assignee index first, then the assignments, each timed by blocks of 5,000 rows. Stock Azurite checks
+ * every insert against the rows of its partition (LokiTableMetadataStore.insertTableEntity's findOne narrows by
+ * PartitionKey alone, then scans), so the index, one partition of ROWS pointers, cost more per row as it grew (340
+ * rows/s at 5,000, 23 at 25,000: about 80 minutes for 100,000); Azurite is started with keyLookupsForSeeding for
+ * the seed, and runs stock code for everything measured after it.
+ */
 function* writes(deps: Deps, assignments: Assignment[]): Generator<() => Promise<void>> {
   const grants = deps.entitlements.grants;
   const index = new DocumentTable<GrantPointer>(() => deps.tables.get('grantIndex'), 'grant index entry');
+  const pointersDone = blockTimer('assignee index pointers (one partition, 100 a transaction)');
+  for (const chunk of chunks(assignments, TRANSACTION_LIMIT)) {
+    const pointers = chunk.map((a) => index.insertion(tableKey('packageAssignee', a.accessPackageId), tableKey(a.id), { id: a.id, targetId: a.targetId }));
+    yield async () => pointersDone(await writeDocumentsTogether(pointers, 'grant index entry').then(() => chunk.length));
+  }
+  const assignmentsDone = blockTimer('assignments with their claims (a partition and a transaction each)');
   for (const a of assignments) {
     const claim: PackageClaim = { packageId: a.accessPackageId, requestId: a.requestId, assignmentId: a.id };
     const target = GrantStore.targetKey(a.targetId);
     yield async () =>
-      void (await grants.together([grants.assignments.insertion(target, GrantStore.assignmentKey(a.id), a), grants.claims.insertion(target, GrantStore.claimKey(a.accessPackageId), claim)]));
+      assignmentsDone(await grants.together([grants.assignments.insertion(target, GrantStore.assignmentKey(a.id), a), grants.claims.insertion(target, GrantStore.claimKey(a.accessPackageId), claim)]).then(() => 1));
   }
-  for (const chunk of chunks(assignments, TRANSACTION_LIMIT)) {
-    const pointers = chunk.map((a) => index.insertion(tableKey('packageAssignee', a.accessPackageId), tableKey(a.id), { id: a.id, targetId: a.targetId }));
-    yield async () => void (await writeDocumentsTogether(pointers, 'grant index entry'));
-  }
+}
+
+/** Counts rows written and prints the rate since the last line each time another SEED_BLOCK rows are written. */
+function blockTimer(what: string): (rows: number) => void {
+  let written = 0;
+  let printed = 0;
+  let printedAt = performance.now();
+  return (rows) => {
+    written += rows;
+    if (written - printed < SEED_BLOCK) return;
+    const now = performance.now();
+    progress(`${what}: ${written.toLocaleString('en-US')} written, ${Math.round((written - printed) / ((now - printedAt) / 1000))} rows/s since ${printed.toLocaleString('en-US')}`);
+    printed = written;
+    printedAt = now;
+  };
 }
 
 /**

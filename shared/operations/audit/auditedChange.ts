@@ -30,7 +30,7 @@ export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | '
   let result: R;
   try {
     // Its mark on what it writes tells the sweep, should this process stop, whether the change that shows is this one.
-    result = await markingWrites(mark, change);
+    result = await markingWrites(mark, deps.clock, change);
   } catch (error) {
     // A change of several writes may have made some before it failed (or made its first one and lost the answer):
     // what shows now decides. Should that look fail too, the item stays and the sweep decides the same way later.

@@ -4,7 +4,8 @@ import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import { mapConcurrently } from '../../concurrently';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { BATCH_SIZE, type BatchHandler, type ItemOutcome } from '../lifecycle/sweepDueWork';
-import { automaticPolicy, subjectsOf, type AutomaticPolicy } from './automaticPolicies';
+import { automaticPolicy, type AutomaticPolicy } from './automaticPolicies';
+import { withAttributeOverrides } from './overriddenUsers';
 import { heldUnder } from './automaticRequests';
 import { removeInBulk, type Removal } from './removeInBulk';
 
@@ -35,38 +36,58 @@ export function graceRemovalBatch(deps: EntitlementDeps, size = BATCH_SIZE): Bat
         }
       });
       const held = answers.filter(isRemoval);
-      let stillMatching: Set<Removal>;
+      let checked: Map<Removal, boolean | Error>;
       try {
-        stillMatching = await matchingAgain(deps, held);
+        checked = await matchingAgain(deps, held);
       } catch (error) {
+        // What stopped the check of everyone: Graph throttling the users' read (GraphThrottled: the batch waits), storage.
         return answers.map((a) => (isRemoval(a) ? asError(error) : a));
       }
-      const removals = held.filter((r) => !stillMatching.has(r));
+      const removals = held.filter((r) => checked.get(r) === false);
       const outcomes = await removeInBulk(deps, removals, hold);
       const outcomeOf = new Map(removals.map((r, i) => [r, outcomes[i]!]));
       return answers.map((a) => {
         if (!isRemoval(a)) return a;
-        const outcome = outcomeOf.get(a);
-        if (!outcome) return 'stale';
+        const check = checked.get(a)!;
+        if (check instanceof Error) return check;
+        if (check) return 'stale';
+        const outcome = outcomeOf.get(a)!;
         return outcome.kind === 'removed' ? 'processed' : asError(outcome.error);
       });
     },
   };
 }
 
-/** The removals whose users match their policy's rule again (a user gone from the directory matches none). */
-async function matchingAgain(deps: EntitlementDeps, held: readonly Removal[]): Promise<Set<Removal>> {
-  if (held.length === 0) return new Set();
-  const users = await deps.directory.getUsers(held.map((r) => r.userId));
-  const present = [...users.values()];
-  // One membership check per user, for the groups any of the batch's rules reads (a rule reads only its own).
-  const groupIds = [...new Set(held.flatMap((r) => r.auto.groupIds))];
-  const subjects = new Map((await subjectsOf(deps, present, groupIds)).map((s) => [s.id.toLowerCase(), s]));
+/**
+ * Whether each removal's user matches their policy's rule again (a user gone from the directory matches none), or
+ * the error that kept that user from being checked: one user's error fails their removals alone, as the removals
+ * one by one did. Each user's memberships are read once, for the groups of their own removals' rules only; the user
+ * was just read, so a 404 of that check is an error, not "in no group".
+ */
+async function matchingAgain(deps: EntitlementDeps, held: readonly Removal[]): Promise<Map<Removal, boolean | Error>> {
+  const checked = new Map<Removal, boolean | Error>();
+  if (held.length === 0) return checked;
+  const byUser = new Map<string, Removal[]>();
+  for (const r of held) byUser.set(r.userId.toLowerCase(), [...(byUser.get(r.userId.toLowerCase()) ?? []), r]);
+  const read = await deps.directory.getUsers([...byUser.keys()]);
+  const ids = [...read.found.keys()];
+  const subjects = await withAttributeOverrides(deps, [...read.found.values()]);
   const now = deps.clock.now();
-  return new Set(held.filter((r) => {
-    const subject = subjects.get(r.userId.toLowerCase());
-    return subject !== undefined && r.auto.rule.matches(subject, { now });
-  }));
+  await mapConcurrently([...ids.keys()], async (n) => {
+    const removals = byUser.get(ids[n]!)!;
+    const groupIds = [...new Set(removals.flatMap((r) => r.auto.groupIds))];
+    try {
+      const user = subjects[n]!;
+      const subject = groupIds.length === 0 ? user : { ...user, memberOfGroupIds: new Set((await deps.directory.memberGroupsOfExisting(user.id, groupIds)).map((id) => id.toLowerCase())) };
+      for (const r of removals) checked.set(r, r.auto.rule.matches(subject, { now }));
+    } catch (error) {
+      for (const r of removals) checked.set(r, asError(error));
+    }
+  });
+  for (const [userId, removals] of byUser) {
+    for (const r of removals) if (!checked.has(r)) checked.set(r, read.failed.get(userId) ?? false);
+  }
+  return checked;
 }
 
 /** The assignment an item is about: by key, its target named by the item (an item planned before it was: by its locator). */

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { Assignment } from '../../domain/assignments/assignment';
 import type { StoredDocument } from '../../store/documentTable';
 import { idsInGroups } from '../../store/groupedIds';
@@ -31,7 +32,7 @@ export type RemovalOutcome = { kind: 'removed' } | { kind: 'failed'; error: unkn
 export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Removal[], hold: () => Promise<void> = async () => undefined): Promise<RemovalOutcome[]> {
   const outcomes: RemovalOutcome[] = wanted.map(() => ({ kind: 'removed' }));
   const fail = (index: number) => (error: unknown) => void (outcomes[index] = { kind: 'failed', error });
-  const requestId = idsInGroups(() => deps.clock.now());
+  const requestId = idsInGroups();
   const guests = new Map<string, number[]>();
   const endings: Array<Ending & { index: number }> = [];
   await mapConcurrently([...wanted.keys()], async (index) => {
@@ -39,7 +40,8 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
     try {
       if (await endingTouchesGuest(deps, userId)) return void guests.set(userId, [...(guests.get(userId) ?? []), index]);
       const claim = await deps.grants.claimOf(userId, assignment.value.accessPackageId);
-      endings.push({ index, assignment, claim, request: { ...automaticRequest(deps, auto, 'adminRemove', userId, assignment.value), id: requestId() } });
+      const request = automaticRequest(deps, auto, 'adminRemove', userId, assignment.value);
+      endings.push({ index, assignment, claim, request: { ...request, id: requestId(DateTime.fromISO(request.createdDateTime, { zone: 'utc' })) } });
     } catch (error) {
       fail(index)(error);
     }

@@ -6,7 +6,7 @@ import { DomainError } from '../../domain/errors';
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import { rowKeysUnder } from '../../store/odataFilter';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import type { Cell, Report } from './report';
+import type { Cell, Report, ReportPage } from './report';
 import { reportScope } from './reportScope';
 
 export const REQUEST_COLUMNS = ['requestId', 'requestType', 'state', 'status', 'accessPackageId', 'targetObjectId', 'requestorId', 'createdDateTime', 'completedDateTime'] as const;
@@ -37,45 +37,48 @@ function instant(name: string, text: string | null): DateTime {
 }
 
 /**
- * Request ids have carried the hour they were made in since this day (groupedIds.ts newRequestId), so their
- * locators are found by time from it on. A period starting earlier is read the old way, by every request; no
- * deployment holds requests from before it, so that path only serves periods in which nothing can be indexed.
+ * How long a build that made requests the old way (ids not carrying their hour, locators without createdDateTime)
+ * may still make them after this one first wrote to the grant index: a deployment's overlap, old instances finishing
+ * their executions (at most functionTimeout, 10 minutes, host.json) while new ones start. An hour, well above it.
  */
-export const REQUESTS_INDEXED_SINCE = DateTime.fromISO('2026-12-07T00:00:00Z', { zone: 'utc' });
+export const OLD_BUILDS_OVERLAP = { hours: 1 };
 
 /**
- * `GET /api/reports/requests?from=&to=`: the requests created in [from, to). A page reads the locators of the
- * period's requests (GrantStore.requestPointersCreatedIn: one query over that period's locator partitions) and each
- * request by its key, so its cost follows the requests of the period, not all requests kept. A locator whose request
- * is not there (written before a request that was then refused, or left by a stopped process) is skipped.
+ * `GET /api/reports/requests?from=&to=`: the requests created in [from, to). A period starting once every request is
+ * made by this build (the store's RequestsIndexedSince, plus OLD_BUILDS_OVERLAP) is read by time: a page reads the
+ * locators of the period's requests (GrantStore.requestPointersCreatedIn: one query over that period's locator
+ * partitions) and each request by its key, so its cost follows the requests of the period, not all requests kept. A
+ * locator whose request is not there (written before a request that was then refused, or left by a stopped process)
+ * is skipped. Any other period, or a store no process of this build has written to yet, is read the old way, every
+ * target's requests: complete whichever build made them. The first page reads the start once; the next pages follow
+ * their cursor's way.
  */
 export async function requestsInPeriodReport(deps: EntitlementDeps, caller: Caller, from: string | null, to: string | null): Promise<Report<RequestColumn>> {
   const visibility = await reportScope(deps, caller);
   const period = readPeriod(from, to);
   const shown = (r: AssignmentRequest) => sees(visibility, r.catalogId) && within(period, r.createdDateTime);
-  if (period.from < REQUESTS_INDEXED_SINCE) return everyRequestReport(deps, shown);
-  return {
-    columns: REQUEST_COLUMNS,
-    async page(cursor, size) {
-      const page = await deps.grants.requestPointersCreatedIn(period.from, period.to, size, cursor?.created);
-      const found = await mapConcurrently(page.pointers, (p) => deps.grants.requestOf(p.targetId, p.id));
-      const rows = found.flatMap((d) => (d && shown(d.value) ? [rowOf(d.value)] : []));
-      return { rows, ...(page.continuationToken ? { cursor: { created: page.continuationToken } } : {}) };
-    },
+  const byTime = async (size: number, continuationToken?: string): Promise<ReportPage<RequestColumn>> => {
+    const page = await deps.grants.requestPointersCreatedIn(period.from, period.to, size, continuationToken);
+    const found = await mapConcurrently(page.pointers, (p) => deps.grants.requestOf(p.targetId, p.id));
+    const rows = found.flatMap((d) => (d && shown(d.value) ? [rowOf(d.value)] : []));
+    return { rows, ...(page.continuationToken ? { cursor: { byTime: page.continuationToken } } : {}) };
   };
-}
-
-/**
- * A period before REQUESTS_INDEXED_SINCE: every target's requests, one query a page, those of the period kept. A page
- * costs the same whatever the table holds, though a narrow period of a large table may take many pages, some empty.
- */
-function everyRequestReport(deps: EntitlementDeps, shown: (r: AssignmentRequest) => boolean): Report<RequestColumn> {
+  // Every target's requests, one query a page, those of the period kept: a page costs the same whatever the table
+  // holds, though a narrow period of a large table may take many pages, some empty.
+  const everyRequest = async (size: number, continuationToken?: string): Promise<ReportPage<RequestColumn>> => {
+    const page = await deps.grants.requests.page({ filter: rowKeysUnder('request'), pageSize: size, continuationToken });
+    const rows = page.items.flatMap((d) => (shown(d.value) ? [rowOf(d.value)] : []));
+    return { rows, ...(page.continuationToken ? { cursor: { requests: page.continuationToken } } : {}) };
+  };
   return {
     columns: REQUEST_COLUMNS,
     async page(cursor, size) {
-      const page = await deps.grants.requests.page({ filter: rowKeysUnder('request'), pageSize: size, continuationToken: cursor?.requests });
-      const rows = page.items.flatMap((d) => (shown(d.value) ? [rowOf(d.value)] : []));
-      return { rows, ...(page.continuationToken ? { cursor: { requests: page.continuationToken } } : {}) };
+      if (cursor?.byTime !== undefined) return byTime(size, cursor.byTime);
+      if (cursor?.requests !== undefined) return everyRequest(size, cursor.requests);
+      // A `created` cursor: the earlier version's by-time reading, chosen by a date alone, which could miss requests.
+      if (cursor !== undefined) throw new DomainError('invalidRequest', 'This $skiptoken was made by an earlier version of the report: start the report again.');
+      const since = await deps.grants.requestsIndexedSince.read();
+      return since !== undefined && period.from >= since.plus(OLD_BUILDS_OVERLAP) ? byTime(size) : everyRequest(size);
     },
   };
 }

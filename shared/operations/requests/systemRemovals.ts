@@ -63,8 +63,8 @@ export async function carryOutRemovals(
   // 1. Pointers and redelivery items, before what they find and repair (an end saved earlier has its own).
   const fresh = [...endings.keys()].filter((index) => !endings[index]!.endedBy);
   // The system's own requests get ids in groups (groupedIds.ts), so that their locators go in a few transactions.
-  const requestId = idsInGroups(() => deps.clock.now());
-  const removing = endings.map(({ assignment, request }) => ({ request: request ?? { ...systemRemovalOf(deps, assignment.value, justification), id: requestId() }, assignment }));
+  const requestId = idsInGroups();
+  const removing = endings.map(({ assignment, request }) => ({ request: request ?? { ...systemRemovalOf(deps, assignment.value, justification), id: requestId(deps.clock.now()) }, assignment }));
   await hold();
   // Requests whose ids share a group (groupedIds.ts) share their locators' partition: a hundred to a transaction.
   const grouped = (index: number) => locatorGroupOf(removing[index]!.request.id) !== undefined;

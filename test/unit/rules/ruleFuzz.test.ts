@@ -108,15 +108,21 @@ function randomUser(): RuleSubject {
   };
 }
 
+const cpuMillis = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 describe('fuzzing the rule language', () => {
   it('throws nothing but RuleError on 5,000 random and mutated rules, and each parse and evaluation is quick', () => {
     const unexpected: Array<{ rule: string; error: unknown }> = [];
     let accepted = 0;
     let slowest = { rule: '', millis: 0 };
-    const started = performance.now();
+    // CPU time of this process, not wall time: the suite shares the machine with others, and waiting is not slowness.
+    const started = cpuMillis();
     for (let round = 0; round < 5000; round += 1) {
       const rule = randomRule();
-      const caseStarted = performance.now();
+      const caseStarted = cpuMillis();
       try {
         const compiled = compileRule(rule);
         accepted += 1;
@@ -124,10 +130,10 @@ describe('fuzzing the rule language', () => {
       } catch (error) {
         if (!isRuleError(error)) unexpected.push({ rule, error });
       }
-      const millis = performance.now() - caseStarted;
+      const millis = cpuMillis() - caseStarted;
       if (millis > slowest.millis) slowest = { rule, millis };
     }
-    const total = performance.now() - started;
+    const total = cpuMillis() - started;
 
     expect(unexpected.slice(0, 5)).toEqual([]);
     expect(accepted).toBeGreaterThan(500);
