@@ -69,7 +69,7 @@ export async function writeClaimedRequest(
     return { request: stored as StoredDocument<AssignmentRequest>, claim: claimed as StoredDocument<PackageClaim> };
   } catch (error) {
     const inserted = await insertedDespite(deps, request);
-    if (inserted === 'unknown') throw error;
+    if (inserted === 'unknown') throw unconfirmed(error);
     if (inserted) return { request: inserted };
     await takeBackInsert(deps, request);
     if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, request);
@@ -108,7 +108,7 @@ export async function insertRequestWithAssignment(
   } catch (error) {
     const inserted = await insertedDespite(deps, delivering);
     // Not known whether it landed: nothing is taken back (the kept redelivery item finds whatever did).
-    if (inserted === 'unknown') throw error;
+    if (inserted === 'unknown') throw unconfirmed(error);
     // One transaction: the request there means its assignment is too.
     if (inserted) return { request: inserted, assignment: (await grants.assignmentOf(delivering.targetId, assignment.id))! };
     // Taken back only when the write was refused: a failure without an answer (a timeout, storage away) may still
@@ -130,7 +130,7 @@ export async function insertRequest(deps: EntitlementDeps, request: AssignmentRe
     return stored as StoredDocument<AssignmentRequest>;
   } catch (error) {
     const inserted = await insertedDespite(deps, request);
-    if (inserted === 'unknown') throw error;
+    if (inserted === 'unknown') throw unconfirmed(error);
     if (inserted) return inserted;
     await takeBackInsert(deps, request);
     throw error;
@@ -160,6 +160,10 @@ async function takeBackInsert(deps: EntitlementDeps, request: AssignmentRequest)
  * unindex a request that exists, leaving it unfindable while its claim locks the package. Should that read fail too,
  * the answer is 'unknown', and nothing may be taken back: what was written before the insert finds whatever landed.
  */
+/** The answer when a write's outcome is not known: retryable (a retry finds the claim, or writes afresh). */
+const unconfirmed = (cause: unknown) =>
+  new DomainError('dependencyUnavailable', 'Storage did not confirm whether the request was written; if it was, it is carried out.', { cause });
+
 async function insertedDespite(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest> | undefined | 'unknown'> {
   let found: StoredDocument<AssignmentRequest> | undefined;
   try {
