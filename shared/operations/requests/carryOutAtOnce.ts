@@ -10,7 +10,7 @@ import { cancelRemoval } from '../externalUsers/guestLifecycle';
 import { assignmentEndItems, dueItem, PENDING_GRACE_MS, planRedelivery } from '../lifecycle/planDueWork';
 import { writeAudited } from './auditOutbox';
 import { isRetiring } from '../entitlements/parentCheck';
-import { deliver, policyStanding } from './fulfilRequest';
+import { deliver, notStanding, policyState } from './fulfilRequest';
 import { newAssignment } from './newAssignment';
 import { inState, insertRequestWithAssignment } from './requestWrites';
 import { carryOut, systemRemovalOf } from './systemRequests';
@@ -58,11 +58,13 @@ export async function carryOutAtOnce(
     await deps.grants.unindexRequest(request, assignment.id);
   };
   const written = await insertRequestWithAssignment(deps, request, delivering, assignment, takeBack);
-  try {
-    await policyStanding(deps, request);
-  } catch (error) {
-    if (isDomainError(error)) await undoUnstanding(deps, written, error.message);
-    throw error;
+  // Only an answer undoes: a read that fails (storage away) is thrown as it is (503, to be tried again), and the
+  // redelivery item written before checks the policy later.
+  const found = await policyState(deps, request);
+  if (found.state !== 'standing') {
+    const unstanding = notStanding(request.assignmentPolicyId, found.state === 'beingDeleted');
+    await undoUnstanding(deps, written, unstanding.message);
+    throw unstanding;
   }
   // A governed guest assigned again before their removal keeps their account. Should lifting the block fail, the
   // plan stays and its deletion item, finding them assigned, cancels it then.
@@ -89,25 +91,34 @@ function neverApplied(assignment: Assignment): boolean {
  * process saw it gone. Never applied, it is undone with nothing to take away (undoUnstanding); applied (a role
  * carried to it meanwhile), a system removal takes away what it was given. A delete under way (its mark) is not
  * decided yet: it may still be refused by this very assignment, which a process past its check may have begun to
- * apply; the redelivery is then planned again, for after the mark is gone ('deferred').
+ * apply; the redelivery is then planned again, for after the mark is gone ('deferred'), and so it is when the
+ * policy's own row, read again, is there after all (surelyGone). Only answers decide: a read that fails is thrown,
+ * and the item is tried again; never is an assignment ended on storage being away.
  */
 export async function policyCheckOfDelivering(deps: EntitlementDeps, stored: StoredDocument<Assignment>): Promise<'standing' | 'ended' | 'deferred'> {
   if (!isActive(stored.value)) return 'standing';
   const request = await deps.grants.requestOf(stored.value.targetId, stored.value.requestId);
   if (!request || request.value.state !== 'delivering') return 'standing';
-  try {
-    await policyStanding(deps, request.value);
-    return 'standing';
-  } catch (error) {
-    if (!isDomainError(error)) throw error;
-    if (await isRetiring(deps, { kind: 'assignmentPolicy', id: stored.value.assignmentPolicyId })) {
-      await planRedelivery(deps, stored.value.id, deps.clock.now().plus(PENDING_GRACE_MS));
-      return 'deferred';
-    }
-    if (neverApplied(stored.value)) await undoUnstanding(deps, { request, assignment: stored }, error.message);
-    else await removeUnstanding(deps, stored.value, error.message);
-    return 'ended';
+  const found = await policyState(deps, request.value);
+  if (found.state === 'standing') return 'standing';
+  if (found.state === 'beingDeleted' || !(await surelyGone(deps, stored.value))) {
+    await planRedelivery(deps, stored.value.id, deps.clock.now().plus(PENDING_GRACE_MS));
+    return 'deferred';
   }
+  const reason = notStanding(request.value.assignmentPolicyId, false).message;
+  if (neverApplied(stored.value)) await undoUnstanding(deps, { request, assignment: stored }, reason);
+  else await removeUnstanding(deps, stored.value, reason);
+  return 'ended';
+}
+
+/**
+ * Before an assignment is ended for its policy gone, the policy's own row is read, and its mark: the first answer
+ * may have come from the package's snapshot, or a delete may have been refused (its mark gone, the policy kept)
+ * since. Gone means no row and no mark; a read that fails is thrown (the item is tried again).
+ */
+async function surelyGone(deps: EntitlementDeps, assignment: Assignment): Promise<boolean> {
+  const policy = await deps.store.policies.get(assignment.accessPackageId, assignment.assignmentPolicyId);
+  return policy === undefined && !(await isRetiring(deps, { kind: 'assignmentPolicy', id: assignment.assignmentPolicyId }));
 }
 
 /**

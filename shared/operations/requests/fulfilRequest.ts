@@ -203,20 +203,35 @@ export async function planEnd(deps: EntitlementDeps, assignment: Assignment, pol
  * it, as the policy gone.
  */
 export async function policyStanding(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredPolicy> {
+  const found = await policyState(deps, request);
+  return standing(request.assignmentPolicyId, found.policy, found.state === 'beingDeleted');
+}
+
+/**
+ * policyStanding's answer as one of three (for those that act on a policy not standing, carryOutAtOnce.ts): a read
+ * that fails (storage away) is no answer and is thrown as it is, never taken for the policy gone.
+ */
+export type PolicyState = { state: 'standing'; policy: StoredPolicy } | { state: 'gone' | 'beingDeleted'; policy?: undefined };
+
+export async function policyState(deps: EntitlementDeps, request: AssignmentRequest): Promise<PolicyState> {
   const policyId = request.assignmentPolicyId;
   const kept = await keptPackageConfiguration(deps, request.accessPackageId);
   const going = kept ? false : await isRetiring(deps, { kind: 'assignmentPolicy', id: policyId });
+  if (going) return { state: 'beingDeleted' };
   // A policy never moves to another package: it is read where the request says it lives.
-  const policy = kept ? kept.policies.find((p) => p.id.toLowerCase() === policyId.toLowerCase()) : going ? undefined : (await deps.store.policies.get(request.accessPackageId, policyId))?.value;
-  return standing(policyId, policy, going);
+  const policy = kept ? kept.policies.find((p) => p.id.toLowerCase() === policyId.toLowerCase()) : (await deps.store.policies.get(request.accessPackageId, policyId))?.value;
+  return policy ? { state: 'standing', policy } : { state: 'gone' };
 }
 
 /** The policy as read (policyStanding; many at once: autoAssignment/standingPolicies.ts), or why nothing is made through it. */
 export function standing(policyId: string, policy: StoredPolicy | undefined, going: boolean): StoredPolicy {
-  if (!policy) {
-    throw new DomainError('invalidRequest', `Invalid assignment request: assignment policy '${policyId}' ${going ? 'is being deleted' : 'no longer exists'}; no assignment is made through it.`);
-  }
+  if (!policy) throw notStanding(policyId, going);
   return policy;
+}
+
+/** Why nothing is made through a policy gone, or being deleted. */
+export function notStanding(policyId: string, going: boolean): DomainError {
+  return new DomainError('invalidRequest', `Invalid assignment request: assignment policy '${policyId}' ${going ? 'is being deleted' : 'no longer exists'}; no assignment is made through it.`);
 }
 
 async function assignmentOf(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<Assignment>> {

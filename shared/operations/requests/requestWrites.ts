@@ -69,6 +69,7 @@ export async function writeClaimedRequest(
     return { request: stored as StoredDocument<AssignmentRequest>, claim: claimed as StoredDocument<PackageClaim> };
   } catch (error) {
     const inserted = await insertedDespite(deps, request);
+    if (inserted === 'unknown') throw unconfirmed(error);
     if (inserted) return { request: inserted };
     await takeBackInsert(deps, request);
     if (isDomainError(error) && error.code === 'alreadyExists') throw await duplicateRequest(deps, request);
@@ -106,6 +107,8 @@ export async function insertRequestWithAssignment(
     return { request: request as StoredDocument<AssignmentRequest>, assignment: made as StoredDocument<Assignment> };
   } catch (error) {
     const inserted = await insertedDespite(deps, delivering);
+    // Not known whether it landed: nothing is taken back (the kept redelivery item finds whatever did).
+    if (inserted === 'unknown') throw unconfirmed(error);
     // One transaction: the request there means its assignment is too.
     if (inserted) return { request: inserted, assignment: (await grants.assignmentOf(delivering.targetId, assignment.id))! };
     // Taken back only when the write was refused: a failure without an answer (a timeout, storage away) may still
@@ -127,6 +130,7 @@ export async function insertRequest(deps: EntitlementDeps, request: AssignmentRe
     return stored as StoredDocument<AssignmentRequest>;
   } catch (error) {
     const inserted = await insertedDespite(deps, request);
+    if (inserted === 'unknown') throw unconfirmed(error);
     if (inserted) return inserted;
     await takeBackInsert(deps, request);
     throw error;
@@ -153,10 +157,20 @@ async function takeBackInsert(deps: EntitlementDeps, request: AssignmentRequest)
  * A write can commit while its answer is lost (a dropped connection; the SDK's retry then sees "already exists").
  * The request's id is new, so a request under it is this one: the insert happened (its event, in the outbox with
  * it, is appended by the next flush of the target's outbox: its recovery item's). Taking it back as failed would
- * unindex a request that exists, leaving it unfindable while its claim locks the package.
+ * unindex a request that exists, leaving it unfindable while its claim locks the package. Should that read fail too,
+ * the answer is 'unknown', and nothing may be taken back: what was written before the insert finds whatever landed.
  */
-async function insertedDespite(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest> | undefined> {
-  const found = await deps.grants.requestOf(request.targetId, request.id).catch(() => undefined);
+/** The answer when a write's outcome is not known: retryable (a retry finds the claim, or writes afresh). */
+const unconfirmed = (cause: unknown) =>
+  new DomainError('dependencyUnavailable', 'Storage did not confirm whether the request was written; if it was, it is carried out.', { cause });
+
+async function insertedDespite(deps: EntitlementDeps, request: AssignmentRequest): Promise<StoredDocument<AssignmentRequest> | undefined | 'unknown'> {
+  let found: StoredDocument<AssignmentRequest> | undefined;
+  try {
+    found = await deps.grants.requestOf(request.targetId, request.id);
+  } catch {
+    return 'unknown';
+  }
   return found && found.value.createdDateTime === request.createdDateTime ? found : undefined;
 }
 
