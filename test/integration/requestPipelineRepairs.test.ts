@@ -321,19 +321,8 @@ describe('deleting a policy and carrying out a request under it are one decision
   it('a role carried to the assignment between its write and the check that finds the policy gone: the undo loses, and a system removal takes the role away', async () => {
     const pkg = await groupPackage(deps, 'Deleted, role carried meanwhile', FALCON_GROUP);
     const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
-    const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
-    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {
-      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
-      return indexAssignment(assignment, options);
-    });
     // Right after the write, the package's role change (a role put in) reaches the new assignee and applies it.
-    const together = deps.grants.together.bind(deps.grants);
-    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
-      const saved = await together(writes);
-      await carryRoleChange(deps, pkg.packageId, directoryRoleOf(pkg.roleScope), 'add', Date.now() + 30_000);
-      expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(LIAM);
-      return saved;
-    });
+    roleCarriedAfterTheWrite(pkg);
 
     await expect(adminAdd(LIAM, pkg)).rejects.toMatchObject({ code: 'invalidRequest' });
     jest.restoreAllMocks();

@@ -8,7 +8,6 @@ import { SWEEP_BUDGET_MS } from '../../shared/operations/lifecycle/sweepBudget';
 import { withSweepLease } from '../../shared/operations/lifecycle/sweepDueWork';
 import { autoAssignmentShardMessage, processAutoAssignmentShard } from '../../shared/operations/autoAssignment/autoAssignmentFanOut';
 import { WorkQueue } from '../../shared/queues/workQueue';
-import { QueueRunner } from '../local-host/queueRunner';
 import { createAccessPackage } from '../../shared/operations/entitlements/accessPackages';
 import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
 import { createCatalog } from '../../shared/operations/entitlements/catalogs';
@@ -25,6 +24,7 @@ import {
   progress,
   range,
   round,
+  runQueueUntilEmpty,
   withBenchStorage,
   type BenchStorage,
   type CountedRun,
@@ -405,16 +405,9 @@ async function fannedOutSweep(storage: BenchStorage, deps: Deps, queueName: stri
     return result;
   };
   const sent = await timer('bench-fan-first');
-  const runners = range(workers).map((i) => {
-    const runner = new QueueRunner(`autoAssignmentShard${i}`, queueName, async (payload, context) => {
-      await processAutoAssignmentShard(deps.entitlements, autoAssignmentShardMessage.parse(payload), { holder: context.invocationId, budgetMs: SWEEP_BUDGET_MS });
-    }, { connection: storage.azurite.connectionString, settings: { batchSize: 1, newBatchThreshold: 0, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100, messageEncoding: 'base64' }, log: () => undefined });
-    runner.start();
-    return runner;
+  await runQueueUntilEmpty(storage, queue, 'autoAssignmentShard', workers, async (payload, context) => {
+    await processAutoAssignmentShard(deps.entitlements, autoAssignmentShardMessage.parse(payload), { holder: context.invocationId, budgetMs: SWEEP_BUDGET_MS });
   });
-  while ((await queue.depth()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-  for (const runner of runners) runner.stop();
-  await Promise.all(runners.map((runner) => runner.drained()));
   const done = await timer('bench-fan-first-done');
   if (done.shards?.pending) throw new Error(`${done.shards.pending} shards not done after the queue emptied.`);
   const sum = (key: 'usersEvaluated' | 'ruleEvaluations' | 'assigned' | 'removed' | 'removalsPlanned' | 'remaining' | 'failed') => sent[key] + done[key];

@@ -1,4 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { StorageQueueHandler } from '@azure/functions';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Caller } from '../../shared/auth/caller';
@@ -12,6 +13,8 @@ import { startAzurite, type EmbeddedAzurite, type EmbeddedAzuriteOptions } from 
 import type { FixtureGroup, FixtureUser, TenantFixture } from '../graph-emulator/fixture';
 import { connectionStringThrough, startCountingProxy, type CountingProxy } from './countingProxy';
 import { allPages } from '../../shared/directory/allPages';
+import type { WorkQueue } from '../../shared/queues/workQueue';
+import { QueueRunner } from '../local-host/queueRunner';
 
 /**
  * What the in-process benchmarks over Table Storage and the Graph emulator share (expiration, reconcile,
@@ -286,3 +289,17 @@ export const chunks = <T>(items: readonly T[], size: number) => [...chunksOf(ite
 export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 export const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 export const progress = (line: string) => process.stdout.write(`  ${line}\n`);
+
+/**
+ * `workers` in-process queue runners (the local host's, one message at a time, polling every 100 ms) taking a
+ * queue's messages until it is empty, then stopped and drained: N instances of a queue function, as the benches
+ * stand them in.
+ */
+export async function runQueueUntilEmpty(storage: BenchStorage, queue: WorkQueue, name: string, workers: number, handler: StorageQueueHandler): Promise<void> {
+  const settings = { batchSize: 1, newBatchThreshold: 0, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100, messageEncoding: 'base64' } as const;
+  const runners = Array.from({ length: workers }, (_, i) => new QueueRunner(`${name}${i}`, queue.name, handler, { connection: storage.azurite.connectionString, settings, log: () => undefined }));
+  for (const runner of runners) runner.start();
+  while ((await queue.depth()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const runner of runners) runner.stop();
+  await Promise.all(runners.map((runner) => runner.drained()));
+}

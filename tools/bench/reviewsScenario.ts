@@ -11,13 +11,12 @@ import { loadavg } from 'node:os';
 import { dispatchAccessReviews } from '../../shared/operations/reviews/accessReviewSweep';
 import { openReviewShard, reviewOpeningMessage } from '../../shared/operations/reviews/openReviewInShards';
 import { WorkQueue } from '../../shared/queues/workQueue';
-import { QueueRunner } from '../local-host/queueRunner';
 import { stopReview } from '../../shared/operations/reviews/manageReview';
 import { writeDocumentsTogether, DocumentTable, type DocumentWrite } from '../../shared/store/documentTable';
 import { GrantStore, type GrantPointer, type PackageClaim } from '../../shared/store/grantStore';
 import { tableKey } from '../../shared/store/tableKeys';
 import { startGraphEmulator } from '../graph-emulator/server';
-import { ADMIN_CALLER, assignmentDoc, benchDeps, benchTenant, chunks, countedRun, drain, guid, memberIds, progress, range, round, tableWrites, withBenchStorage, type BenchStorage, type PackageRef } from './benchKit';
+import { ADMIN_CALLER, assignmentDoc, benchDeps, benchTenant, chunks, countedRun, drain, guid, memberIds, progress, range, round, runQueueUntilEmpty, tableWrites, withBenchStorage, type BenchStorage, type PackageRef } from './benchKit';
 import { writeRate } from './expirationScenario';
 
 export interface ReviewsBenchRow {
@@ -226,14 +225,7 @@ async function seed(deps: Deps, targets: string[]): Promise<PackageRef> {
 async function openFannedOut(storage: BenchStorage, deps: Deps, queueName: string, workers: number): Promise<void> {
   const queue = new WorkQueue(storage.azurite.connectionString, queueName);
   await dispatchAccessReviews(deps.entitlements, queue, { holder: 'bench', budgetMs: 60 * 60_000 });
-  const runners = range(workers).map((i) => {
-    const runner = new QueueRunner(`reviewOpeningShard${i}`, queueName, async (payload, context) => {
-      await openReviewShard(deps.entitlements, reviewOpeningMessage.parse(payload), { holder: context.invocationId, budgetMs: 60 * 60_000 });
-    }, { connection: storage.azurite.connectionString, settings: { batchSize: 1, newBatchThreshold: 0, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100, messageEncoding: 'base64' }, log: () => undefined });
-    runner.start();
-    return runner;
+  await runQueueUntilEmpty(storage, queue, 'reviewOpeningShard', workers, async (payload, context) => {
+    await openReviewShard(deps.entitlements, reviewOpeningMessage.parse(payload), { holder: context.invocationId, budgetMs: 60 * 60_000 });
   });
-  while ((await queue.depth()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-  for (const runner of runners) runner.stop();
-  await Promise.all(runners.map((runner) => runner.drained()));
 }
