@@ -1,6 +1,5 @@
 import { DateTime } from 'luxon';
 import type { Assignment } from '../../shared/domain/assignments/assignment';
-import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
@@ -12,6 +11,7 @@ import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSw
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import type { StoredDocument } from '../../shared/store/documentTable';
 import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
+import { expectEndedBySystemRemoval } from '../support/endedBySystemRemoval';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
 import { automaticPolicyMatchingNobody, groupMembers, setFaults } from '../support/packageWorld';
 import { countedOperationsForFile } from '../support/countedOperations';
@@ -65,22 +65,8 @@ async function moveTo(userId: string, department: string): Promise<void> {
   expect(response.ok).toBe(true);
 }
 
-async function eventsOf(entityId: string): Promise<string[]> {
-  const events = [];
-  for await (const event of deps.audit.between(world.now().minus({ days: 1 }), DateTime.utc().plus({ days: 2 }))) events.push(event);
-  return events.filter((e) => e.entityId === entityId).map((e) => e.action);
-}
-
 /** Ended through a delivered system `adminRemove`, with the pipeline's events once each; the claim gone. */
-async function expectEndedOnceWithEvents(auto: AutomaticPolicy, ended: StoredDocument<Assignment>): Promise<void> {
-  const assignment = (await deps.grants.findAssignment(ended.value.id))!.value;
-  expect(assignment).toMatchObject({ state: 'expired', operations: [{ action: 'remove', state: 'done' }] });
-  const request = (await deps.grants.findRequest(assignment.endedByRequestId!))!.value;
-  expect(request).toMatchObject({ requestType: 'adminRemove', requestorId: SYSTEM_ACTOR, state: 'delivered', assignmentId: assignment.id, assignmentPolicyId: auto.policy.id });
-  expect(await deps.grants.claimOf(assignment.targetId, auto.policy.accessPackageId)).toBeUndefined();
-  expect((await eventsOf(request.id)).sort()).toEqual(['deliverRequest', 'startDelivery', 'submitRequest']);
-  expect((await eventsOf(assignment.id)).sort()).toEqual(['createAssignment', 'endAssignment']);
-}
+const expectEndedOnceWithEvents = (auto: AutomaticPolicy, ended: StoredDocument<Assignment>) => expectEndedBySystemRemoval(deps, world.now(), auto, ended);
 
 /** The users assigned under the policy (in bulk), then evaluated: none matches, so each one's removal is planned. */
 async function assignedThenPlanned(auto: AutomaticPolicy, users: readonly string[], planWith: EntitlementDeps): Promise<Array<StoredDocument<Assignment>>> {

@@ -1,6 +1,5 @@
 import { DateTime } from 'luxon';
 import type { Assignment } from '../../shared/domain/assignments/assignment';
-import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
@@ -13,6 +12,7 @@ import { directoryRoleOf } from '../../shared/operations/assignments/directoryRo
 import { PENDING_GRACE_MS } from '../../shared/operations/lifecycle/planDueWork';
 import type { StoredDocument } from '../../shared/store/documentTable';
 import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
+import { expectEndedBySystemRemoval } from '../support/endedBySystemRemoval';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
 import { automaticPolicyMatchingNobody, assign, groupMembers, groupPackage } from '../support/packageWorld';
 import { countedOperationsForFile } from '../support/countedOperations';
@@ -75,23 +75,8 @@ async function removalsOf(auto: AutomaticPolicy, users: readonly string[]): Prom
 
 const emulatorRequests = async () => (await (await fetch(`${world.emulator.url}/_emulator/requests`)).json()) as { roundTrips: number; byRoute: Record<string, number> };
 
-async function eventsOf(entityId: string): Promise<string[]> {
-  const events = [];
-  for await (const event of deps.audit.between(world.now().minus({ days: 1 }), DateTime.utc().plus({ days: 1 }))) events.push(event);
-  return events.filter((e) => e.entityId === entityId).map((e) => e.action);
-}
-
-/** Ended through a delivered system `adminRemove`, with the pipeline's events once each; claim and assignee pointer gone. */
-async function expectEndedOnceWithEvents(auto: AutomaticPolicy, ended: StoredDocument<Assignment>): Promise<void> {
-  const assignment = (await deps.grants.findAssignment(ended.value.id))!.value;
-  expect(assignment).toMatchObject({ state: 'expired', operations: [{ action: 'remove', state: 'done' }] });
-  const request = (await deps.grants.findRequest(assignment.endedByRequestId!))!.value;
-  expect(request).toMatchObject({ requestType: 'adminRemove', requestorId: SYSTEM_ACTOR, state: 'delivered', assignmentId: assignment.id, assignmentPolicyId: auto.policy.id });
-  expect(await deps.grants.claimOf(assignment.targetId, auto.policy.accessPackageId)).toBeUndefined();
-  // (In the order appended: a stopped process's are appended by the sweep after the ones made since.)
-  expect((await eventsOf(request.id)).sort()).toEqual(['deliverRequest', 'startDelivery', 'submitRequest']);
-  expect((await eventsOf(assignment.id)).sort()).toEqual(['createAssignment', 'endAssignment']);
-}
+/** Ended through a delivered system `adminRemove`, with the pipeline's events once each; the claim gone. */
+const expectEndedOnceWithEvents = (auto: AutomaticPolicy, ended: StoredDocument<Assignment>) => expectEndedBySystemRemoval(deps, world.now(), auto, ended);
 
 /**
  * The round trips counted, less the creation of a table first written in the window (`POST Tables`: once a process,
