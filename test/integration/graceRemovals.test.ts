@@ -4,6 +4,7 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
 import { DEFAULT_RETRY_POLICY } from '../../shared/directory/retryPolicy';
+import { GraphThrottled, withThrottleDeferral } from '../../shared/directory/throttleDeferral';
 import { makeChanges, planChanges } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
 import { removeInBulk } from '../../shared/operations/autoAssignment/removeInBulk';
 import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
@@ -26,6 +27,8 @@ import { stopAtWrite, type Row } from '../support/stopAtWrite';
  */
 const GRACE_GROUP = '509c2530-0367-4f48-a429-6461beddd096';
 const STOPPED_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+/** Sales Team: its removal is the one Graph throttles. */
+const THROTTLED_GROUP = 'd3a71489-888c-4c0b-a3f7-b4ef51fb5227';
 /** Legal Hold Reviewers: none of the test's users is in it. */
 const RULE_GROUP = '993bb873-540b-442e-8a6e-83734bc9404e';
 const USERS = Array.from({ length: 20 }, (_, n) => `d0000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
@@ -186,4 +189,32 @@ test("one user's directory error fails that user's grace removal alone; each use
   expect(await expirationSweep()).toMatchObject({ processed: 2, failed: 0 });
   expect((await emulatorRequests()).byRoute['POST /v1.0/users/{id}/checkMemberGroups']).toBe(2);
   expect(await endedOf()).toEqual(planned.map((a) => a.value.targetId).sort());
+}, 180_000);
+
+test('a grace removal Graph deferred (429) is finished by its own item when it comes back: membership removed, request delivered', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Grace removals, throttled', THROTTLED_GROUP, 'PT1H');
+  const [planned] = await assignedThenPlanned(auto, USERS.slice(15, 16), deps);
+  const userId = planned!.value.targetId;
+  world.advance({ hours: 1, minutes: 1 });
+
+  // As a queue function runs the sweep's shard: Graph's 429 on the removal defers the invocation.
+  await setFaults(world.emulator, [{ pathPattern: `/groups/${THROTTLED_GROUP}/members/`, method: 'DELETE', status: 429, rate: 1, retryAfterSeconds: 5 }]);
+  let deferred;
+  try {
+    deferred = await withThrottleDeferral(() => expirationSweep());
+  } finally {
+    await setFaults(world.emulator, []);
+  }
+  expect('error' in deferred.outcome && deferred.outcome.error).toBeInstanceOf(GraphThrottled);
+  const saved = (await deps.grants.findAssignment(planned!.value.id))!.value;
+  expect(saved).toMatchObject({ state: 'expired', operations: [{ action: 'remove', state: 'pending' }] });
+  expect((await deps.grants.requestOf(userId, saved.endedByRequestId!))?.value.state).toBe('delivering');
+  expect(await groupMembers(world.emulator, THROTTLED_GROUP)).toContain(userId);
+
+  // The shard's message comes back after the Retry-After: the item finishes the saved end, well before its redelivery.
+  world.advance({ seconds: 10 });
+  const resumed = await withThrottleDeferral(() => expirationSweep());
+  expect(resumed).toMatchObject({ outcome: { value: { processed: 1, stale: 0, failed: 0 } }, resumeAtMs: undefined });
+  expect(await groupMembers(world.emulator, THROTTLED_GROUP)).not.toContain(userId);
+  await expectEndedOnceWithEvents(auto, planned!);
 }, 180_000);

@@ -6,13 +6,17 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { carryOut, systemRequest } from '../requests/systemRequests';
 import { durationMillis } from '../../domain/policies/durations';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
+import type { OwnEnd } from '../requests/unfinishedEnd';
 import type { AutomaticPolicy } from './automaticPolicies';
+
+/** A policy's removal of a user who no longer matches its rule: how its request reads (unfinishedEnd.ts tells it by this). */
+export const AUTOMATIC_REMOVAL: OwnEnd = { requestType: 'adminRemove', justification: 'The target no longer matches the policy’s membership rule.' };
 
 /** The system-made request a policy's rule makes for `targetId`: an `adminAdd`, or an `adminRemove` of `assignment`. */
 export function automaticRequest(deps: EntitlementDeps, auto: AutomaticPolicy, requestType: RequestType, targetId: string, assignment?: Assignment): AssignmentRequest {
   return systemRequest(deps, {
     requestType,
-    justification: requestType === 'adminAdd' ? 'The target matches the policy’s membership rule.' : 'The target no longer matches the policy’s membership rule.',
+    justification: requestType === 'adminAdd' ? 'The target matches the policy’s membership rule.' : AUTOMATIC_REMOVAL.justification,
     schedule: assignment?.schedule ?? assignmentSchedule(auto.policy, null, deps.clock.now(), { byAdministrator: true }),
     accessPackageId: auto.policy.accessPackageId,
     assignmentPolicyId: auto.policy.id,

@@ -6,7 +6,8 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { BATCH_SIZE, type BatchHandler, type ItemOutcome } from '../lifecycle/sweepDueWork';
 import { automaticPolicy, type AutomaticPolicy } from './automaticPolicies';
 import { withAttributeOverrides } from './overriddenUsers';
-import { heldUnder } from './automaticRequests';
+import { unfinishedEnd } from '../requests/unfinishedEnd';
+import { AUTOMATIC_REMOVAL, heldUnder } from './automaticRequests';
 import { removeInBulk, type Removal } from './removeInBulk';
 
 /**
@@ -15,8 +16,9 @@ import { removeInBulk, type Removal } from './removeInBulk';
  * together (20 to a `$batch`) and checked against their policy's rule again, so that a user who matches again (moved
  * back meanwhile) keeps the assignment; the others end in bulk, as the sweep's removals without a grace period do
  * (removeInBulk.ts: a system-made `adminRemove` each, with the pipeline's events and guarantees; a governed guest's
- * through the pipeline). An assignment ended or changed meanwhile, a policy deleted or no longer automatic, or a
- * second item for the same assignment in the batch: stale.
+ * through the pipeline). An end this item saved in an earlier run whose removals Graph deferred (429) or that run
+ * did not reach is finished (unfinishedEnd.ts), as the expiration's is. An assignment ended otherwise or changed
+ * meanwhile, a policy deleted or no longer automatic, or a second item for the same assignment in the batch: stale.
  */
 export function graceRemovalBatch(deps: EntitlementDeps, size = BATCH_SIZE): BatchHandler<ExpirationKind> {
   return {
@@ -28,14 +30,19 @@ export function graceRemovalBatch(deps: EntitlementDeps, size = BATCH_SIZE): Bat
       const answers: Array<ItemOutcome | Error | Removal> = await mapConcurrently(items, async (item) => {
         try {
           const [assignment, auto] = await Promise.all([assignmentOf(deps, item), policyOf(item.detail)]);
-          if (!assignment || !auto || !heldUnder(auto, assignment.value) || seen.has(assignment.value.id)) return 'stale';
+          if (!assignment || !auto || seen.has(assignment.value.id)) return 'stale';
           seen.add(assignment.value.id);
-          return { auto, userId: assignment.value.targetId, assignment };
+          const removal: Removal = { auto, userId: assignment.value.targetId, assignment };
+          if (heldUnder(auto, assignment.value)) return removal;
+          // Ended by an earlier run of this item, its removals deferred (Graph's 429) or stopped: finished now.
+          const endedBy = await unfinishedEnd(deps, assignment.value, AUTOMATIC_REMOVAL);
+          return endedBy ? { ...removal, endedBy } : 'stale';
         } catch (error) {
           return asError(error);
         }
       });
-      const held = answers.filter(isRemoval);
+      // A saved end is not checked again: the user lost the assignment when it was saved.
+      const held = answers.filter(isRemoval).filter((r) => !r.endedBy);
       let checked: Map<Removal, boolean | Error>;
       try {
         checked = await matchingAgain(deps, held);
@@ -43,12 +50,12 @@ export function graceRemovalBatch(deps: EntitlementDeps, size = BATCH_SIZE): Bat
         // What stopped the check of everyone: Graph throttling the users' read (GraphThrottled: the batch waits), storage.
         return answers.map((a) => (isRemoval(a) ? asError(error) : a));
       }
-      const removals = held.filter((r) => checked.get(r) === false);
+      const removals = answers.filter(isRemoval).filter((r) => r.endedBy || checked.get(r) === false);
       const outcomes = await removeInBulk(deps, removals, hold);
       const outcomeOf = new Map(removals.map((r, i) => [r, outcomes[i]!]));
       return answers.map((a) => {
         if (!isRemoval(a)) return a;
-        const check = checked.get(a)!;
+        const check = a.endedBy ? false : checked.get(a)!;
         if (check instanceof Error) return check;
         if (check) return 'stale';
         const outcome = outcomeOf.get(a)!;
