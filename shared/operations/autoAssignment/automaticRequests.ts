@@ -39,8 +39,12 @@ export function gracePeriodMs(auto: AutomaticPolicy): number {
  * assignment by key.
  */
 export function graceRemovalItem(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): DueItem<ExpirationKind> {
-  const at = deps.clock.now().plus({ milliseconds: gracePeriodMs(auto) });
-  return { kind: 'graceRemoval', dueDateTime: at.toUTC().toISO()!, entityId: assignment.id, detail: auto.policy.id, targetId: assignment.targetId };
+  return graceRemovalDueAt(assignment, deps.clock.now().plus({ milliseconds: gracePeriodMs(auto) }).toUTC().toISO()!);
+}
+
+/** The grace removal of `assignment` due at `dueDateTime` (the one it records as planned: to take it back). */
+export function graceRemovalDueAt(assignment: Assignment, dueDateTime: string): DueItem<ExpirationKind> {
+  return { kind: 'graceRemoval', dueDateTime, entityId: assignment.id, detail: assignment.assignmentPolicyId, targetId: assignment.targetId };
 }
 
 /** Ends an assignment through a system-made `adminRemove` request. */
