@@ -9,7 +9,8 @@ import type { DueItem } from '../../shared/store/dueWork';
 
 /**
  * How an auto-assignment run plans the removals after a grace period: within its time, in bulk writes of the
- * due-time index (a thousand to a write), each item naming its target so the sweep reads the assignment by key.
+ * due-time index (a thousand to a write), each item naming its target so the sweep reads the assignment by key,
+ * then each assignment marked with its item's time (so that matching again can take the item back).
  * (Additions and removals made at once have integration tests of their own: assignInBulk, removeInBulk.)
  */
 const NOW = DateTime.fromISO('2026-03-02T09:00:00Z');
@@ -20,17 +21,22 @@ const AUTO = { policy: { id: 'policy-1', accessPackageId: 'package-1', automatic
 
 function planned(count: number): Removal[] {
   return Array.from({ length: count }, (_, n) => {
-    const assignment = { value: { id: `assignment-${n}`, targetId: `user-${n}` } } as StoredDocument<Assignment>;
+    const assignment = { value: { id: `assignment-${n}`, targetId: `user-${n}`, assignmentPolicyId: 'policy-1' } } as StoredDocument<Assignment>;
     return { auto: AUTO, userId: `user-${n}`, assignment };
   });
 }
 
-const planOf = (plannedRemovals: Removal[]): ChangePlan => ({ usersEvaluated: plannedRemovals.length, ruleEvaluations: 3 * plannedRemovals.length, additions: [], removals: [], plannedRemovals });
+const planOf = (plannedRemovals: Removal[]): ChangePlan => ({ usersEvaluated: plannedRemovals.length, ruleEvaluations: 3 * plannedRemovals.length, additions: [], removals: [], plannedRemovals, regained: [] });
 
-/** Deps whose due-time index records what is scheduled, a write at a time (failing the writes `failing` names). */
+/**
+ * Deps whose due-time index records what is scheduled, a write at a time (failing the writes `failing` names), and
+ * whose assignments record the marks written.
+ */
 function dueIndex(failing: (write: number) => boolean = () => false) {
   const writes: DueItem[][] = [];
+  const marks = new Map<string, string | undefined>();
   const deps = {
+    grants: { assignments: { replace: async (_: StoredDocument<Assignment>, value: Assignment) => void marks.set(value.id, value.graceRemovalDueDateTime) } },
     clock: { now: () => NOW },
     due: {
       scheduleAll: async (items: DueItem[]) => {
@@ -42,11 +48,11 @@ function dueIndex(failing: (write: number) => boolean = () => false) {
       },
     },
   } as unknown as EntitlementDeps;
-  return { deps, writes };
+  return { deps, writes, marks };
 }
 
-test('each planned removal is a due item at the end of the grace period, naming its target; the evaluation counts are passed on', async () => {
-  const { deps, writes } = dueIndex();
+test('each planned removal is a due item at the end of the grace period, naming its target, its time marked on the assignment; the evaluation counts are passed on', async () => {
+  const { deps, writes, marks } = dueIndex();
   expect(await makeChanges(deps, planOf(planned(2)), later())).toEqual({
     unfinishedUserIds: [],
     counts: { usersEvaluated: 2, ruleEvaluations: 6, assigned: 0, removed: 0, removalsPlanned: 2, remaining: 0, failed: 0, errors: [] },
@@ -54,12 +60,16 @@ test('each planned removal is a due item at the end of the grace period, naming 
   expect(writes).toEqual([
     [0, 1].map((n) => ({ kind: 'graceRemoval', dueDateTime: '2026-03-02T10:00:00.000Z', entityId: `assignment-${n}`, detail: 'policy-1', targetId: `user-${n}` })),
   ]);
+  expect([...marks]).toEqual([0, 1].map((n) => [`assignment-${n}`, '2026-03-02T10:00:00.000Z']));
 });
 
 test('planned a thousand to a write; a write that fails is counted and named, its users left for the next run, the others written', async () => {
-  const { deps, writes } = dueIndex((write) => write === 1);
+  const { deps, writes, marks } = dueIndex((write) => write === 1);
   const { counts, unfinishedUserIds } = await makeChanges(deps, planOf(planned(2_500)), later());
   expect(writes.map((w) => w.length)).toEqual([1_000, 0, 500]);
+  // No mark without its item.
+  expect(marks.size).toBe(1_500);
+  expect(marks.has('assignment-1000')).toBe(false);
   expect(counts).toMatchObject({ removalsPlanned: 1_500, failed: 1_000, remaining: 0 });
   expect(counts.errors).toEqual(['user user-1000: storage unavailable', 'user user-1001: storage unavailable', 'user user-1002: storage unavailable', 'user user-1003: storage unavailable', 'user user-1004: storage unavailable']);
   expect(unfinishedUserIds).toHaveLength(1_000);

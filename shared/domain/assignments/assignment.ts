@@ -45,6 +45,13 @@ export interface Assignment {
   createdById: string;
   /** The request that ended it, whose outcome follows its removals. */
   endedByRequestId?: string;
+  /**
+   * While an auto-assignment policy's grace period runs for its target (they stopped matching its rule): when the
+   * removal is due, the time of its due item (graceRemovalItem). The evaluation that finds them matching again takes
+   * the item back and this with it, so that a later stop starts a grace period of its own; an item due at another
+   * time is an earlier stop's, and stale.
+   */
+  graceRemovalDueDateTime?: string;
   /** Directory changes not yet applied, or applied; failed ones are retried by reprocess and reconcile. */
   operations: DeliveryOperation[];
 }

@@ -6,13 +6,17 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { carryOut, systemRequest } from '../requests/systemRequests';
 import { durationMillis } from '../../domain/policies/durations';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
+import type { OwnEnd } from '../requests/unfinishedEnd';
 import type { AutomaticPolicy } from './automaticPolicies';
+
+/** A policy's removal of a user who no longer matches its rule: how its request reads (unfinishedEnd.ts tells it by this). */
+export const AUTOMATIC_REMOVAL: OwnEnd = { requestType: 'adminRemove', justification: 'The target no longer matches the policy’s membership rule.' };
 
 /** The system-made request a policy's rule makes for `targetId`: an `adminAdd`, or an `adminRemove` of `assignment`. */
 export function automaticRequest(deps: EntitlementDeps, auto: AutomaticPolicy, requestType: RequestType, targetId: string, assignment?: Assignment): AssignmentRequest {
   return systemRequest(deps, {
     requestType,
-    justification: requestType === 'adminAdd' ? 'The target matches the policy’s membership rule.' : 'The target no longer matches the policy’s membership rule.',
+    justification: requestType === 'adminAdd' ? 'The target matches the policy’s membership rule.' : AUTOMATIC_REMOVAL.justification,
     schedule: assignment?.schedule ?? assignmentSchedule(auto.policy, null, deps.clock.now(), { byAdministrator: true }),
     accessPackageId: auto.policy.accessPackageId,
     assignmentPolicyId: auto.policy.id,
@@ -35,8 +39,12 @@ export function gracePeriodMs(auto: AutomaticPolicy): number {
  * assignment by key.
  */
 export function graceRemovalItem(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): DueItem<ExpirationKind> {
-  const at = deps.clock.now().plus({ milliseconds: gracePeriodMs(auto) });
-  return { kind: 'graceRemoval', dueDateTime: at.toUTC().toISO()!, entityId: assignment.id, detail: auto.policy.id, targetId: assignment.targetId };
+  return graceRemovalDueAt(assignment, deps.clock.now().plus({ milliseconds: gracePeriodMs(auto) }).toUTC().toISO()!);
+}
+
+/** The grace removal of `assignment` due at `dueDateTime` (the one it records as planned: to take it back). */
+export function graceRemovalDueAt(assignment: Assignment, dueDateTime: string): DueItem<ExpirationKind> {
+  return { kind: 'graceRemoval', dueDateTime, entityId: assignment.id, detail: assignment.assignmentPolicyId, targetId: assignment.targetId };
 }
 
 /** Ends an assignment through a system-made `adminRemove` request. */

@@ -5,7 +5,8 @@ import type { PackageClaim } from '../../store/grantStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { mapConcurrently } from '../../concurrently';
 import { subjectsOf, type AutomaticPolicy } from './automaticPolicies';
-import { gracePeriodMs, graceRemovalItem, heldUnder } from './automaticRequests';
+import { gracePeriodMs, heldUnder } from './automaticRequests';
+import { graceRemovalPending, planGraceRemovals, takeBackGraceRemovals } from './graceRemovalPlans';
 import { assignInBulk, type Addition } from './assignInBulk';
 import { removeInBulk, type Removal } from './removeInBulk';
 
@@ -20,6 +21,8 @@ export interface ChangePlan {
   removals: Removal[];
   /** Users who lose a policy's package after its grace period: their due items written in bulk, last. */
   plannedRemovals: Removal[];
+  /** Users who match a policy again while its grace period runs: their planned removal taken back. */
+  regained: Removal[];
 }
 
 export interface EvaluationCounts {
@@ -38,7 +41,7 @@ export interface EvaluationCounts {
   errors: string[];
 }
 
-export const emptyPlan = (): ChangePlan => ({ usersEvaluated: 0, ruleEvaluations: 0, additions: [], removals: [], plannedRemovals: [] });
+export const emptyPlan = (): ChangePlan => ({ usersEvaluated: 0, ruleEvaluations: 0, additions: [], removals: [], plannedRemovals: [], regained: [] });
 
 export function mergePlans(a: ChangePlan, b: ChangePlan): ChangePlan {
   return {
@@ -47,6 +50,7 @@ export function mergePlans(a: ChangePlan, b: ChangePlan): ChangePlan {
     additions: [...a.additions, ...b.additions],
     removals: [...a.removals, ...b.removals],
     plannedRemovals: [...a.plannedRemovals, ...b.plannedRemovals],
+    regained: [...a.regained, ...b.regained],
   };
 }
 
@@ -76,7 +80,7 @@ export interface UserIdRange {
  * among them is removed too, as with `all`, and the assignments are read from the range's claims.
  */
 export async function planChanges(deps: EntitlementDeps, policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], scope: 'all' | 'these' | UserIdRange): Promise<ChangePlan> {
-  const plan: ChangePlan = { usersEvaluated: users.length, ruleEvaluations: users.length * policies.length, additions: [], removals: [], plannedRemovals: [] };
+  const plan: ChangePlan = { ...emptyPlan(), usersEvaluated: users.length, ruleEvaluations: users.length * policies.length };
   const matching = await matchingUsers(deps, policies, users);
   const holdersOf = await heldAmong(deps, policies, users, scope);
   for (const auto of policies) {
@@ -85,11 +89,15 @@ export async function planChanges(deps: EntitlementDeps, policies: readonly Auto
     for (const userId of matched) {
       if (!assigned.has(userId)) plan.additions.push({ auto, userId });
     }
-    if (!auto.policy.automaticRequestSettings?.removeAccessWhenTargetLeavesAllowedTargets) continue;
+    const removes = auto.policy.automaticRequestSettings?.removeAccessWhenTargetLeavesAllowedTargets === true;
     const graceful = gracePeriodMs(auto) > 0;
     for (const [userId, assignment] of assigned) {
-      if (matched.has(userId)) continue;
-      (graceful ? plan.plannedRemovals : plan.removals).push({ auto, userId, assignment });
+      const change = { auto, userId, assignment };
+      if (matched.has(userId)) {
+        // Matching again while the grace period runs: the removal is taken back, and a later stop starts a new one.
+        if (assignment.value.graceRemovalDueDateTime) plan.regained.push(change);
+      } else if (removes && !graceful) plan.removals.push(change);
+      else if (removes && !graceRemovalPending(deps, auto, assignment.value)) plan.plannedRemovals.push(change);
     }
   }
   return plan;
@@ -122,7 +130,8 @@ const MAX_REPORTED_ERRORS = 5;
 /**
  * Makes the planned changes until `deadline` (epoch milliseconds): first the additions, in bulk (assignInBulk: about
  * one Table round trip each), then the removals, in bulk (removeInBulk), then the grace periods' removals, planned in
- * bulk (their due items, a hundred to a transaction: the expiration sweep checks and ends them when due). Removals
+ * bulk (their due items, a hundred to a transaction: the expiration sweep checks and ends them when due; each
+ * assignment marked with its item's time, graceRemovalPlans.ts), and those of users who match again taken back. Removals
  * come after all additions: removing a role while another of the user's packages is being given it would race.
  * `beforeEach` runs before each bulk write (and each step of a removal's): a sweep's lease check, whose failure
  * stops the changes.
@@ -130,11 +139,9 @@ const MAX_REPORTED_ERRORS = 5;
 export async function makeChanges(deps: EntitlementDeps, plan: ChangePlan, deadline: number, beforeEach: () => Promise<void> = async () => undefined): Promise<MadeChanges> {
   const added = await inBulk(plan.additions, ADDITIONS_PER_BULK, deadline, beforeEach, (batch) => assignInBulk(deps, batch));
   const ended = await inBulk(plan.removals, REMOVALS_PER_BULK, deadline, beforeEach, (batch) => removeInBulk(deps, batch, beforeEach));
-  const planned = await inBulk(plan.plannedRemovals, PLANS_PER_BULK, deadline, beforeEach, async (batch) => {
-    await deps.due.scheduleAll(batch.map(({ auto, assignment }) => graceRemovalItem(deps, auto, assignment.value)));
-    return batch.map(() => ({ kind: 'planned' }));
-  });
-  const all = [added, ended, planned];
+  const planned = await inBulk(plan.plannedRemovals, PLANS_PER_BULK, deadline, beforeEach, (batch) => planGraceRemovals(deps, batch));
+  const regained = await inBulk(plan.regained, PLANS_PER_BULK, deadline, beforeEach, (batch) => takeBackGraceRemovals(deps, batch));
+  const all = [added, ended, planned, regained];
   const counts: EvaluationCounts = {
     usersEvaluated: plan.usersEvaluated,
     ruleEvaluations: plan.ruleEvaluations,

@@ -6,8 +6,10 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { BATCH_SIZE, type BatchHandler, type ItemOutcome } from '../lifecycle/sweepDueWork';
 import { automaticPolicy, type AutomaticPolicy } from './automaticPolicies';
 import { withAttributeOverrides } from './overriddenUsers';
-import { heldUnder } from './automaticRequests';
+import { unfinishedEnd } from '../requests/unfinishedEnd';
+import { AUTOMATIC_REMOVAL, heldUnder } from './automaticRequests';
 import { removeInBulk, type Removal } from './removeInBulk';
+import { withoutGraceRemoval } from './graceRemovalPlans';
 
 /**
  * The expiration sweep's removals after an auto-assignment's grace period (graceRemovalItem), many at once: each
@@ -15,8 +17,10 @@ import { removeInBulk, type Removal } from './removeInBulk';
  * together (20 to a `$batch`) and checked against their policy's rule again, so that a user who matches again (moved
  * back meanwhile) keeps the assignment; the others end in bulk, as the sweep's removals without a grace period do
  * (removeInBulk.ts: a system-made `adminRemove` each, with the pipeline's events and guarantees; a governed guest's
- * through the pipeline). An assignment ended or changed meanwhile, a policy deleted or no longer automatic, or a
- * second item for the same assignment in the batch: stale.
+ * through the pipeline). An end this item saved in an earlier run whose removals Graph deferred (429) or that run
+ * did not reach is finished (unfinishedEnd.ts), as the expiration's is. An assignment ended otherwise or changed
+ * meanwhile, a policy deleted or no longer automatic, an earlier stop's item (plannedBy), or a second item for the
+ * same assignment in the batch: stale. A user who matches again keeps the assignment, its removal no longer planned.
  */
 export function graceRemovalBatch(deps: EntitlementDeps, size = BATCH_SIZE): BatchHandler<ExpirationKind> {
   return {
@@ -28,14 +32,19 @@ export function graceRemovalBatch(deps: EntitlementDeps, size = BATCH_SIZE): Bat
       const answers: Array<ItemOutcome | Error | Removal> = await mapConcurrently(items, async (item) => {
         try {
           const [assignment, auto] = await Promise.all([assignmentOf(deps, item), policyOf(item.detail)]);
-          if (!assignment || !auto || !heldUnder(auto, assignment.value) || seen.has(assignment.value.id)) return 'stale';
+          if (!assignment || !auto || !plannedBy(item, assignment.value) || seen.has(assignment.value.id)) return 'stale';
           seen.add(assignment.value.id);
-          return { auto, userId: assignment.value.targetId, assignment };
+          const removal: Removal = { auto, userId: assignment.value.targetId, assignment };
+          if (heldUnder(auto, assignment.value)) return removal;
+          // Ended by an earlier run of this item, its removals deferred (Graph's 429) or stopped: finished now.
+          const endedBy = await unfinishedEnd(deps, assignment.value, AUTOMATIC_REMOVAL);
+          return endedBy ? { ...removal, endedBy } : 'stale';
         } catch (error) {
           return asError(error);
         }
       });
-      const held = answers.filter(isRemoval);
+      // A saved end is not checked again: the user lost the assignment when it was saved.
+      const held = answers.filter(isRemoval).filter((r) => !r.endedBy);
       let checked: Map<Removal, boolean | Error>;
       try {
         checked = await matchingAgain(deps, held);
@@ -43,14 +52,15 @@ export function graceRemovalBatch(deps: EntitlementDeps, size = BATCH_SIZE): Bat
         // What stopped the check of everyone: Graph throttling the users' read (GraphThrottled: the batch waits), storage.
         return answers.map((a) => (isRemoval(a) ? asError(error) : a));
       }
-      const removals = held.filter((r) => checked.get(r) === false);
+      const removals = answers.filter(isRemoval).filter((r) => r.endedBy || checked.get(r) === false);
       const outcomes = await removeInBulk(deps, removals, hold);
       const outcomeOf = new Map(removals.map((r, i) => [r, outcomes[i]!]));
+      const kept = await keptAgain(deps, held.filter((r) => checked.get(r) === true), hold);
       return answers.map((a) => {
         if (!isRemoval(a)) return a;
-        const check = checked.get(a)!;
+        const check = a.endedBy ? false : checked.get(a)!;
         if (check instanceof Error) return check;
-        if (check) return 'stale';
+        if (check) return kept.get(a) ?? 'stale';
         const outcome = outcomeOf.get(a)!;
         return outcome.kind === 'removed' ? 'processed' : asError(outcome.error);
       });
@@ -89,6 +99,28 @@ async function matchingAgain(deps: EntitlementDeps, held: readonly Removal[]): P
   }
   return checked;
 }
+
+/**
+ * Users who match again when their grace period ends keep the assignment, its removal no longer planned: the mark
+ * goes (one write each), so that their next stop plans one again. Answers the error of a mark not taken away (the
+ * item is kept, and tried again).
+ */
+async function keptAgain(deps: EntitlementDeps, kept: readonly Removal[], hold: () => Promise<void>): Promise<Map<Removal, Error>> {
+  const errors = new Map<Removal, Error>();
+  const marked = kept.filter((r) => r.assignment.value.graceRemovalDueDateTime !== undefined);
+  if (marked.length === 0) return errors;
+  await hold();
+  await mapConcurrently(marked, (r) => deps.grants.assignments.replace(r.assignment, withoutGraceRemoval(r.assignment.value)).catch((error: unknown) => void errors.set(r, asError(error))));
+  return errors;
+}
+
+/**
+ * Whether the item is the grace removal the assignment records as planned: one due at another time is an earlier
+ * stop's (the user matched again since, and their latest stop has an item of its own). An assignment with none
+ * recorded: the item was planned before they were, and acts as it did then.
+ */
+const plannedBy = (item: DueItem<ExpirationKind>, assignment: Assignment): boolean =>
+  assignment.graceRemovalDueDateTime === undefined || assignment.graceRemovalDueDateTime === item.dueDateTime;
 
 /** The assignment an item is about: by key, its target named by the item (an item planned before it was: by its locator). */
 async function assignmentOf(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<StoredDocument<Assignment> | undefined> {

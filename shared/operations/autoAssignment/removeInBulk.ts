@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Assignment } from '../../domain/assignments/assignment';
+import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import type { StoredDocument } from '../../store/documentTable';
 import { idsInGroups } from '../../store/groupedIds';
 import { mapConcurrently } from '../../concurrently';
@@ -15,6 +16,11 @@ export interface Removal {
   userId: string;
   /** Their assignment under the policy as the evaluation read it: changed since, its end is refused (the next run looks again). */
   assignment: StoredDocument<Assignment>;
+  /**
+   * The removal an earlier run saved (its request still `delivering`) whose directory changes did not go out: Graph
+   * deferred them, or that run stopped (unfinishedEnd.ts). Only those are carried out now.
+   */
+  endedBy?: StoredDocument<AssignmentRequest>;
 }
 
 export type RemovalOutcome = { kind: 'removed' } | { kind: 'failed'; error: unknown };
@@ -43,10 +49,13 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
     return checked.get(key)!;
   };
   await mapConcurrently([...wanted.keys()], async (index) => {
-    const { auto, userId, assignment } = wanted[index]!;
+    const { auto, userId, assignment, endedBy } = wanted[index]!;
     try {
+      const claimOf = () => deps.grants.claimOf(userId, assignment.value.accessPackageId);
+      // A saved end is finished as it is: a guest's block was planned before it was saved (fulfilRequest.ts).
+      if (endedBy) return void endings.push({ index, assignment, claim: await claimOf(), request: endedBy.value, endedBy });
       if (await touchesGuest(userId)) return void guests.set(userId, [...(guests.get(userId) ?? []), index]);
-      const claim = await deps.grants.claimOf(userId, assignment.value.accessPackageId);
+      const claim = await claimOf();
       const request = automaticRequest(deps, auto, 'adminRemove', userId, assignment.value);
       endings.push({ index, assignment, claim, request: { ...request, id: requestId(DateTime.fromISO(request.createdDateTime, { zone: 'utc' })) } });
     } catch (error) {

@@ -1,7 +1,4 @@
 import { mapConcurrently } from '../../concurrently';
-import type { Assignment } from '../../domain/assignments/assignment';
-import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
-import type { StoredDocument } from '../../store/documentTable';
 import { assignmentEnd } from '../../domain/requests/requestRequirements';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -11,6 +8,7 @@ import { about, notify, notifyAll } from '../notifications/notify';
 import type { Subject } from '../notifications/messages';
 import { carryOutRemovals, type Ending } from '../requests/systemRemovals';
 import { carryOut, systemRemovalOf } from '../requests/systemRequests';
+import { unfinishedEnd } from '../requests/unfinishedEnd';
 import { BATCH_SIZE, type BatchHandler, type ItemOutcome } from './sweepDueWork';
 
 const REASON = 'The assignment reached the end of its schedule.';
@@ -69,19 +67,7 @@ async function endingOf(deps: EntitlementDeps, item: DueItem<ExpirationKind>): P
   const end = assignment && assignmentEnd(assignment.value.schedule);
   if (!assignment || !end || end > deps.clock.now()) return 'stale';
   if (assignment.value.state !== 'expired') return { assignment, claim: await deps.grants.claimOf(assignment.value.targetId, assignment.value.accessPackageId) };
-  const endedBy = await unfinishedEnd(deps, assignment.value);
+  // Saved by an earlier run of this item, its removals deferred or stopped: finished here.
+  const endedBy = await unfinishedEnd(deps, assignment.value, { requestType: 'systemRemove', justification: REASON });
   return endedBy ? { assignment, claim: await deps.grants.claimOf(assignment.value.targetId, assignment.value.accessPackageId), endedBy } : 'stale';
-}
-
-/**
- * The system removal that ended this assignment at its end and has not carried out its removals yet: Graph deferred
- * them (429, in a queue function, whose message brings the item back after the wait), or the run stopped before
- * them. The item finishes it, sooner than its redelivery item would. Anything else (an administrator's removal or a
- * review's in flight, an end delivered) is not this item's to finish.
- */
-async function unfinishedEnd(deps: EntitlementDeps, assignment: Assignment): Promise<StoredDocument<AssignmentRequest> | undefined> {
-  if (!assignment.endedByRequestId || !assignment.operations.some((o) => o.action === 'remove' && o.state === 'pending')) return undefined;
-  const request = await deps.grants.requestOf(assignment.targetId, assignment.endedByRequestId);
-  // Its own reason tells the sweep's end from another system removal (an access review's denial) in flight.
-  return request?.value.requestType === 'systemRemove' && request.value.justification === REASON && request.value.state === 'delivering' ? request : undefined;
 }
