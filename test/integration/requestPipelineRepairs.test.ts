@@ -416,9 +416,12 @@ describe('deleting a policy and carrying out a request under it are one decision
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
 
+    // Its redeliveries (the write's, and the removal's) find it ended; its making request follows.
     world.advance({ minutes: 6 });
-    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ failed: 0 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect((await storedRequest(made!.requestId))?.state).toBe('delivered');
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
   it('a refused delete (the policy still governs an assignment) cancels none of its open requests', async () => {
