@@ -69,7 +69,10 @@ export async function carryOutAtOnce(
   // A governed guest assigned again before their removal keeps their account. Should lifting the block fail, the
   // plan stays and its deletion item, finding them assigned, cancels it then.
   await cancelRemoval(deps, request.targetId).catch(() => undefined);
-  await deliver(deps, written.request, written.assignment, { retryFailed: false, packageName: facts.configuration.accessPackage.displayName });
+  // What the package granted at the check, read after the write, spares the compensation its read of the role
+  // scopes after the directory change (applyOperations.ts, compensate).
+  const grantedAfterWrite = found.kept ? { packageId: written.assignment.value.accessPackageId, roles: found.kept.roleScopes.map(directoryRoleOf) } : undefined;
+  await deliver(deps, written.request, written.assignment, { retryFailed: false, packageName: facts.configuration.accessPackage.displayName, grantedAfterWrite });
   return request;
 }
 
