@@ -173,7 +173,9 @@ export interface MadeChange {
  * the assignees (packageRoleChanges.ts, through their pointers) reads them after this assignment was written and
  * puts the removal onto it: before this delivery saved its outcome (which then lands on the removal, and the
  * assignment as saved no longer gives the role: compensated here), or after it (the removal then lands after this
- * addition). A role taken out before that read is not in it: compensated here.
+ * addition). A role taken out before that read is not in it: compensated here. (An instance of an earlier version,
+ * which changes the tables without dropping the snapshot, is caught up by the role change's own item, planned
+ * before the role scope is deleted: the reconcile sweep carries the removal to every assignee then.)
  */
 async function compensate(
   deps: EntitlementDeps,
