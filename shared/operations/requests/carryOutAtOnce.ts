@@ -85,10 +85,11 @@ function neverApplied(assignment: Assignment): boolean {
 }
 
 /**
- * The redelivery's check of an active assignment whose making request is still `delivering`: its process may have
- * stopped before checking its policy, or found it gone and lost the undo (something changed the assignment
- * meanwhile) and then not ended it (stopped, or lost that removal too). The request stays `delivering` until this
- * check has passed or ended the assignment, so every redelivery of it comes here; it costs a read of the request
+ * The check of an active assignment whose making request is still `delivering`, by its redelivery and by whatever
+ * else would finish that request (drift repair, driftRepair.ts alignRequest): its process may have stopped before
+ * checking its policy, or found it gone and lost the undo (something changed the assignment meanwhile) and then not
+ * ended it (stopped, or lost that removal too). The request stays `delivering` until this check has passed or ended
+ * the assignment, so every redelivery of it comes here; it costs a read of the request
  * (and of the configuration while it is `delivering`). A policy gone ends the assignment ('ended'): a delete refuses
  * while an assignment is under its policy, so one found gone was deleted before this assignment's write, or its
  * process saw it gone. Never applied, it is undone with nothing to take away (undoUnstanding); applied (a role
