@@ -35,7 +35,7 @@ export class CallerAccess {
   /** Whether the caller may do `action`, in `catalogId` when it concerns one catalog. */
   async allows(action: Action, catalogId?: string): Promise<boolean> {
     if (!this.#tokenPermits(action)) return false;
-    return permits(action, await this.standing(catalogId));
+    return this.#permits(action, catalogId);
   }
 
   /** Refuses (403) what the caller may not do, saying what would be needed. */
@@ -45,7 +45,7 @@ export class CallerAccess {
       const [read, readWrite] = isWorkflowAction(action) ? [WORKFLOWS_READ_PERMISSION, WORKFLOWS_READ_WRITE_PERMISSION] : [READ_PERMISSION, READ_WRITE_PERMISSION];
       throw new DomainError('forbidden', `The token does not carry ${isReading(action) ? `${read} or ` : ''}${readWrite}.`);
     }
-    if (!permits(action, await this.standing(catalogId))) {
+    if (!(await this.#permits(action, catalogId))) {
       // The catalog is not named: found from a package, policy or request in the path, its id would tell a
       // caller who may not read it where that thing lives.
       throw new DomainError('forbidden', `You may not ${DESCRIPTIONS[action]}${catalogId ? ' in the catalog this concerns' : ''}.`);
@@ -54,7 +54,7 @@ export class CallerAccess {
 
   /** Administrators and applications with a read permission read everything; others what their roles open. */
   async readsEverything(): Promise<boolean> {
-    const standing = await this.standing();
+    const standing = await this.#standingWithoutRoleAssignments();
     return this.#tokenPermits('read') && (standing.administrator || standing.application !== null);
   }
 
@@ -83,18 +83,38 @@ export class CallerAccess {
   }
 
   async standing(catalogId?: string): Promise<Standing> {
-    // A user of another tenant holds no role here: their object id is not one of this directory's.
-    if (this.caller.external) return { isApplication: false, administrator: false, application: null, catalogCreator: false, catalogRoles: new Set(), external: true };
+    const standing = await this.#standingWithoutRoleAssignments();
+    if (standing.external) return standing;
     const assignments = await this.#ownAssignments();
     const inCatalog = catalogId?.toLowerCase();
     return {
-      isApplication: this.caller.isApplication,
-      administrator: await this.#isAdministrator(),
-      application: this.#applicationPermission(),
+      ...standing,
       catalogCreator: assignments.some((a) => a.roleDefinitionId === CATALOG_CREATOR && a.appScopeId === TENANT_SCOPE),
       catalogRoles: new Set(
         inCatalog === undefined ? [] : assignments.filter((a) => catalogOfScope(a.appScopeId) === inCatalog).map((a) => a.roleDefinitionId as CatalogRoleId),
       ),
+    };
+  }
+
+  /**
+   * Role assignments only ever add to what a caller may do (`permits` grants on any of them, denies on none), so
+   * when the directory roles and the application's permissions suffice (an administrator; self-service), the
+   * caller's role assignments are not read: a Table round trip less for each such call (issue 19 item 1).
+   */
+  async #permits(action: Action, catalogId?: string): Promise<boolean> {
+    return permits(action, await this.#standingWithoutRoleAssignments()) || permits(action, await this.standing(catalogId));
+  }
+
+  /** The caller's standing from their directory roles and their token, as if they held no role assignment. */
+  async #standingWithoutRoleAssignments(): Promise<Standing> {
+    // A user of another tenant holds no role here: their object id is not one of this directory's.
+    if (this.caller.external) return { isApplication: false, administrator: false, application: null, catalogCreator: false, catalogRoles: new Set(), external: true };
+    return {
+      isApplication: this.caller.isApplication,
+      administrator: await this.#isAdministrator(),
+      application: this.#applicationPermission(),
+      catalogCreator: false,
+      catalogRoles: new Set(),
       external: false,
       workflowRole: await this.#workflowRole(),
       auditReader: await this.#auditReader(),

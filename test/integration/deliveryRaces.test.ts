@@ -144,6 +144,20 @@ describe('changes to one person and role that race', () => {
     expect((await assignment(id)).operations).toEqual([expect.objectContaining({ action: 'remove', state: 'done' })]);
   });
 
+  it("takes back a role that left the package after a new assignment's policy check, before its addition landed", async () => {
+    const [, , , , , person] = PEOPLE;
+    const pkg = await groupPackage(deps, 'Role left after the check', FINANCE_APPROVERS);
+    // The assignment is written and its policy checked (the package's roles read with it); as its addition is sent,
+    // the role leaves the package, and its withdrawal reaches the assignment before the addition lands.
+    const leaving = hookedDirectory(deps.directory, 'addGroupMembers', () => removeResourceRoleScope(deps, ADMIN, pkg.packageId, pkg.roleScope.id));
+
+    const id = await assign({ ...deps, directory: leaving.directory }, person, pkg);
+
+    expect(leaving.calls.length).toBeGreaterThanOrEqual(1);
+    expect(await groupMembers(emulator, FINANCE_APPROVERS)).not.toContain(person);
+    expect((await assignment(id)).operations).toEqual([expect.objectContaining({ action: 'remove', state: 'done' })]);
+  });
+
   it("gives a package's new role to no assignment that ended while the role's operation was being written onto it", async () => {
     const [, , , , , person] = PEOPLE;
     const pkg = await groupPackage(deps, 'Ended while writing', HR_CONFIDENTIAL);

@@ -6,7 +6,7 @@ import { createAccessPackage, deleteAccessPackage } from '../../shared/operation
 import { createAssignmentPolicy, deleteAssignmentPolicy, replaceAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
 import { createCatalog, deleteCatalog } from '../../shared/operations/entitlements/catalogs';
-import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { addResourceRoleScope, removeResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import { createRoleAssignment } from '../../shared/operations/roles/roleAssignments';
 import { CATALOG_OWNER, catalogScope } from '../../shared/auth/entitlementRoles';
 import { tableKey } from '../../shared/store/tableKeys';
@@ -16,7 +16,7 @@ import { decideApprovalStage } from '../../shared/operations/requests/approvalFl
 import { cancelRequest } from '../../shared/operations/requests/requestActions';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, groupMembers, groupPackage, selfServicePackage } from '../support/packageWorld';
+import { ADMIN, groupMembers, groupPackage, refuseDirectoryChanges, selfServicePackage, setFaults } from '../support/packageWorld';
 import { stopAtWrite } from '../support/stopAtWrite';
 import { carryRoleChange } from '../../shared/operations/assignments/packageRoleChanges';
 import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
@@ -393,6 +393,35 @@ describe('deleting a policy and carrying out a request under it are one decision
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
     const removal = (await deps.grants.requestsOf(LIAM)).find((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
     expect(removal?.value.state).toBe('delivered');
+  });
+
+  it('stopped before the check, the policy gone: drift repair confirming a removal on the assignment checks its policy before finishing its request', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, stopped, removal confirmed by drift', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    // The role reaches the new assignee right after the write; the process stops before the policy check.
+    roleCarriedAfterTheWrite(pkg, () => jest.spyOn(deps.store.packageConfigurations, 'get').mockRejectedValueOnce(processStops()));
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [made] = await activeAssignments(pkg.packageId);
+    expect((await storedRequest(made!.requestId))?.state).toBe('delivering');
+    // The role taken out of the package, its removal from the assignee refused by the directory: left failed.
+    await refuseDirectoryChanges(world.emulator);
+    await removeResourceRoleScope(deps, ADMIN, pkg.packageId, pkg.roleScope.id);
+    await setFaults(world.emulator, []);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(LIAM);
+
+    // Before the redelivery is due, drift repair removes what no package grants and confirms the removal on the
+    // assignment: the request it would finish is still `delivering`, so its policy is checked first.
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+
+    // Its redeliveries (the write's, and the removal's) find it ended; its making request follows.
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect((await storedRequest(made!.requestId))?.state).toBe('delivered');
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
   it('a refused delete (the policy still governs an assignment) cancels none of its open requests', async () => {

@@ -177,6 +177,25 @@ describe('the authorization decision', () => {
     expect(await accessFor(user('admin', ['AuditLog.Read.All']), { administrators: ['admin'] }).allows('readAudit')).toBe(true);
   });
 
+  it('reads the role assignments only when the directory roles and the token do not suffice', async () => {
+    const read: string[] = [];
+    const roleAssignments = { ofPrincipal: async (id: string) => (read.push(id), id === 'owner' ? [owner('c1')] : []) } as unknown as RoleAssignmentStore;
+    const { administrators } = administratorsWith({ admin: [IGA] });
+    const access = (id: string) => new CallerAccess(user(id), administrators, roleAssignments);
+
+    // An administrator's request, its read-back, their lists; anyone's self-service: no role assignment read.
+    await access('admin').require('manageAssignments', 'c1');
+    expect(await access('admin').allows('read', 'c1')).toBe(true);
+    expect(await access('admin').readsEverything()).toBe(true);
+    await access('someone').require('selfService');
+    expect(read).toEqual([]);
+
+    // A catalog role is still found, and its absence still refuses.
+    await access('owner').require('manageAssignments', 'c1');
+    expect(await codeOf(access('someone').require('manageAssignments', 'c1'))).toBe('forbidden');
+    expect(read).toEqual(['owner', 'someone']);
+  });
+
   it('knows a catalog creator by the tenant-wide assignment only', async () => {
     const creator: RoleAssignment = { ...owner('x', CATALOG_CREATOR), appScopeId: '/' };
     expect(await accessFor(user('u'), { assignments: [creator] }).allows('createCatalog')).toBe(true);

@@ -39,6 +39,18 @@ export interface ApplyOptions {
   grantsElsewhere?: GrantsElsewhere;
   /** How an assignment's outcomes are saved, when with more than itself (a request's outcome, in one transaction). */
   save?: SaveAssignment;
+  /**
+   * A package's roles as read after its assignment was written, from a snapshot kept while no change of the
+   * package was under way (a request carried out at once: its policy check), used by `compensate` instead of
+   * reading them again after the change.
+   */
+  grantedAfterWrite?: PackageRoles;
+}
+
+/** The roles one package grants, as read at one moment. */
+export interface PackageRoles {
+  packageId: string;
+  roles: readonly DirectoryRole[];
 }
 
 /** What the directory answered for each change of one pass, and the changes that changed it. */
@@ -130,7 +142,7 @@ export async function afterOutcomes(deps: EntitlementDeps, saved: readonly Store
   for (const assignment of saved) await flagGivenUp(deps, assignment.value);
   const rounds = options.compensationRounds ?? COMPENSATION_ROUNDS;
   const lookUp = options.grantsElsewhere ?? ((targetId, exceptId) => grantsElsewhere(deps, targetId, exceptId));
-  if (rounds > 0 && pass.made.length > 0) await compensate(deps, saved, pass.made, rounds - 1, lookUp);
+  if (rounds > 0 && pass.made.length > 0) await compensate(deps, saved, pass.made, rounds - 1, lookUp, options.grantedAfterWrite);
 }
 
 export interface MadeChange {
@@ -154,9 +166,27 @@ export interface MadeChange {
  * - a removal: no other active assignment gives the role now, or else that assignment's addition is applied again.
  * A compensation is an ordinary operation on the assignment it belongs to, so when it fails it is retried by the
  * reconcile sweep like any other.
+ *
+ * `afterWrite`: the package's roles read after the assignment was written, from its kept snapshot (which shows no
+ * change of the package under way), stand in for the read after the addition. A role taken out of the package
+ * after that read is taken out by a change that began after it (it drops the snapshot first), so its carrying to
+ * the assignees (packageRoleChanges.ts, through their pointers) reads them after this assignment was written and
+ * puts the removal onto it: before this delivery saved its outcome (which then lands on the removal, and the
+ * assignment as saved no longer gives the role: compensated here), or after it (the removal then lands after this
+ * addition). A role taken out before that read is not in it: compensated here. (An instance of an earlier version,
+ * which changes the tables without dropping the snapshot, is caught up by the role change's own item, planned
+ * before the role scope is deleted: the reconcile sweep carries the removal to every assignee then.)
  */
-async function compensate(deps: EntitlementDeps, saved: readonly StoredDocument<Assignment>[], made: readonly MadeChange[], rounds: number, lookUp: GrantsElsewhere): Promise<void> {
+async function compensate(
+  deps: EntitlementDeps,
+  saved: readonly StoredDocument<Assignment>[],
+  made: readonly MadeChange[],
+  rounds: number,
+  lookUp: GrantsElsewhere,
+  afterWrite?: PackageRoles,
+): Promise<void> {
   const granted = new Map<string, Promise<Set<string>>>();
+  if (afterWrite) granted.set(afterWrite.packageId, Promise.resolve(new Set(afterWrite.roles.map(roleKey))));
   const grantedBy = (packageId: string) => {
     const roles = granted.get(packageId) ?? rolesOfPackage(deps, packageId).then((r) => new Set(r.map(roleKey)));
     granted.set(packageId, roles);

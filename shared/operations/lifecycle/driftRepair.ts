@@ -10,6 +10,7 @@ import { SYSTEM_ACTOR, type RequestState } from '../../domain/requests/assignmen
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { inState, replaceRequest, requestEvent } from '../requests/requestWrites';
 import { writeAudited } from '../requests/auditOutbox';
+import { policyCheckOfDelivering } from '../requests/carryOutAtOnce';
 import type { HeldLease } from './sweepLease';
 
 /** What one comparison of a role's holders changed: counts, and each holder it set (user id, lower case: now holds it). */
@@ -67,9 +68,10 @@ export async function compareHolders(
  * The requests whose outcome an assignment's delivery is follow it: the one that made it, and once it has ended the
  * one that ended it. Answers whether a request was behind.
  */
-export async function bringRequestUpToDate(deps: EntitlementDeps, assignment: Assignment): Promise<boolean> {
+export async function bringRequestUpToDate(deps: EntitlementDeps, stored: StoredDocument<Assignment>): Promise<boolean> {
+  const assignment = stored.value;
   const { targetId } = assignment;
-  if (isActive(assignment)) return alignRequest(deps, targetId, assignment.requestId, deliveryState(assignment.operations, 'add'), UNFINISHED_OR_FAILED);
+  if (isActive(assignment)) return alignRequest(deps, targetId, assignment.requestId, deliveryState(assignment.operations, 'add'), UNFINISHED_OR_FAILED, stored);
   // A making request still `delivering` when its assignment has ended was cut off before its own last write. It
   // becomes `delivered`, as deliver() finishes one whose assignment was removed meanwhile: the ended assignment
   // holds removals only (its additions, done or not, became them), so how they went is no longer known, and what
@@ -83,10 +85,24 @@ export async function bringRequestUpToDate(deps: EntitlementDeps, assignment: As
 /** A request in these states follows its assignment's delivery (a failed one, when a retry or a repair succeeds). */
 const UNFINISHED_OR_FAILED: ReadonlySet<RequestState> = new Set(['delivering', 'partiallyDelivered', 'deliveryFailed']);
 
-/** Brings a request in one of the states `from` to its assignment's outcome, with its event. */
-async function alignRequest(deps: EntitlementDeps, targetId: string, requestId: string, outcome: DeliveryOutcome, from: ReadonlySet<RequestState>): Promise<boolean> {
+/**
+ * Brings a request in one of the states `from` to its assignment's outcome, with its event. `made`: the active
+ * assignment the request made. Still `delivering`, that request may be one carried out at once whose process
+ * stopped before checking its policy (carryOutAtOnce.ts): it is finished only once that check has passed, or an
+ * assignment under a policy deleted before its write would stand as delivered for ever (nothing checks a
+ * finished request again); a check that ended or deferred the assignment leaves the request to what it planned.
+ */
+async function alignRequest(
+  deps: EntitlementDeps,
+  targetId: string,
+  requestId: string,
+  outcome: DeliveryOutcome,
+  from: ReadonlySet<RequestState>,
+  made?: StoredDocument<Assignment>,
+): Promise<boolean> {
   const request = await deps.grants.requestOf(targetId, requestId);
   if (!request || !from.has(request.value.state) || request.value.state === outcome) return false;
+  if (made && request.value.state === 'delivering' && (await policyCheckOfDelivering(deps, made)) !== 'standing') return true;
   const aligned = inState(deps, request.value, outcome);
   await replaceRequest(deps, request, aligned, [{ ...requestEvent('deliverRequest', request.value, aligned), actorId: SYSTEM_ACTOR }]);
   return true;
@@ -141,7 +157,7 @@ async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userI
           return written as StoredDocument<Assignment>;
         },
       );
-      if (saved) await bringRequestUpToDate(deps, saved.value);
+      if (saved) await bringRequestUpToDate(deps, saved);
     }
   });
 }

@@ -92,7 +92,7 @@ async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): 
   const undone = stored.value.operations.filter((o) => o.state === 'pending' || (o.state === 'failed' && o.attempts < MAX_ATTEMPTS));
   const applied = undone.length > 0 ? (await applyOperations(deps, [stored], { retryFailed: true }))[0]! : stored;
   // Also with nothing left to apply: the request's own last write may be what a stopped process lost.
-  const behind = await bringRequestUpToDate(deps, applied.value);
+  const behind = await bringRequestUpToDate(deps, applied);
   return undone.length > 0 || behind ? 'processed' : 'stale';
 }
 

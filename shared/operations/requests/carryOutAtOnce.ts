@@ -69,7 +69,10 @@ export async function carryOutAtOnce(
   // A governed guest assigned again before their removal keeps their account. Should lifting the block fail, the
   // plan stays and its deletion item, finding them assigned, cancels it then.
   await cancelRemoval(deps, request.targetId).catch(() => undefined);
-  await deliver(deps, written.request, written.assignment, { retryFailed: false, packageName: facts.configuration.accessPackage.displayName });
+  // What the package granted at the check, read after the write, spares the compensation its read of the role
+  // scopes after the directory change (applyOperations.ts, compensate).
+  const grantedAfterWrite = found.kept ? { packageId: written.assignment.value.accessPackageId, roles: found.kept.roleScopes.map(directoryRoleOf) } : undefined;
+  await deliver(deps, written.request, written.assignment, { retryFailed: false, packageName: facts.configuration.accessPackage.displayName, grantedAfterWrite });
   return request;
 }
 
@@ -82,10 +85,11 @@ function neverApplied(assignment: Assignment): boolean {
 }
 
 /**
- * The redelivery's check of an active assignment whose making request is still `delivering`: its process may have
- * stopped before checking its policy, or found it gone and lost the undo (something changed the assignment
- * meanwhile) and then not ended it (stopped, or lost that removal too). The request stays `delivering` until this
- * check has passed or ended the assignment, so every redelivery of it comes here; it costs a read of the request
+ * The check of an active assignment whose making request is still `delivering`, by its redelivery and by whatever
+ * else would finish that request (drift repair, driftRepair.ts alignRequest): its process may have stopped before
+ * checking its policy, or found it gone and lost the undo (something changed the assignment meanwhile) and then not
+ * ended it (stopped, or lost that removal too). The request stays `delivering` until this check has passed or ended
+ * the assignment, so every redelivery of it comes here; it costs a read of the request
  * (and of the configuration while it is `delivering`). A policy gone ends the assignment ('ended'): a delete refuses
  * while an assignment is under its policy, so one found gone was deleted before this assignment's write, or its
  * process saw it gone. Never applied, it is undone with nothing to take away (undoUnstanding); applied (a role

@@ -9,7 +9,7 @@ import { about, notify } from '../notifications/notify';
 import type { StoredDocument } from '../../store/documentTable';
 import type { PackageSnapshot, StoredPolicy } from '../../store/entitlementStore';
 import type { PackageClaim } from '../../store/grantStore';
-import { applyOperations } from '../assignments/applyOperations';
+import { applyOperations, type PackageRoles } from '../assignments/applyOperations';
 import { directoryRoleOf, rolesOfPackage } from '../assignments/directoryRoles';
 import { checkSeparationOfDuties } from './separationOfDuties';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
@@ -160,7 +160,7 @@ export async function deliver(
   deps: EntitlementDeps,
   request: StoredDocument<AssignmentRequest>,
   assignment: StoredDocument<Assignment>,
-  options: { retryFailed: boolean; packageName?: string | undefined } = { retryFailed: false },
+  options: { retryFailed: boolean; packageName?: string | undefined; grantedAfterWrite?: PackageRoles | undefined } = { retryFailed: false },
 ): Promise<StoredDocument<AssignmentRequest>> {
   const action = effectOf(request.value) === 'remove' ? 'remove' : 'add';
   const outcomeOf = (operations: Assignment['operations']) => inState(deps, request.value, deliveryState(operations, action));
@@ -172,7 +172,8 @@ export async function deliver(
     saved = written.request;
     return written.assignment;
   };
-  const [applied] = await applyOperations(deps, [assignment], { retryFailed: options.retryFailed, save: saveWithOutcome });
+  const grantedAfterWrite = options.grantedAfterWrite ? { grantedAfterWrite: options.grantedAfterWrite } : {};
+  const [applied] = await applyOperations(deps, [assignment], { retryFailed: options.retryFailed, save: saveWithOutcome, ...grantedAfterWrite });
   const finished = saved?.value ?? outcomeOf(applied!.value.operations);
   saved ??= await replaceRequest(deps, request, finished, [requestEvent('deliverRequest', request.value, finished)]);
   if (action === 'add' && finished.state === 'delivered') {
@@ -211,7 +212,7 @@ export async function policyStanding(deps: EntitlementDeps, request: AssignmentR
  * policyStanding's answer as one of three (for those that act on a policy not standing, carryOutAtOnce.ts): a read
  * that fails (storage away) is no answer and is thrown as it is, never taken for the policy gone.
  */
-export type PolicyState = { state: 'standing'; policy: StoredPolicy } | { state: 'gone' | 'beingDeleted'; policy?: undefined };
+export type PolicyState = { state: 'standing'; policy: StoredPolicy; kept?: PackageSnapshot } | { state: 'gone' | 'beingDeleted'; policy?: undefined };
 
 export async function policyState(deps: EntitlementDeps, request: AssignmentRequest): Promise<PolicyState> {
   const policyId = request.assignmentPolicyId;
@@ -220,7 +221,9 @@ export async function policyState(deps: EntitlementDeps, request: AssignmentRequ
   if (going) return { state: 'beingDeleted' };
   // A policy never moves to another package: it is read where the request says it lives.
   const policy = kept ? kept.policies.find((p) => p.id.toLowerCase() === policyId.toLowerCase()) : (await deps.store.policies.get(request.accessPackageId, policyId))?.value;
-  return policy ? { state: 'standing', policy } : { state: 'gone' };
+  // The snapshot it was read from, when kept: what the package granted at that moment (carryOutAtOnce.ts).
+  if (!policy) return { state: 'gone' };
+  return kept ? { state: 'standing', policy, kept } : { state: 'standing', policy };
 }
 
 /** The policy as read (policyStanding; many at once: autoAssignment/standingPolicies.ts), or why nothing is made through it. */
