@@ -16,7 +16,8 @@ interface ListedRound {
 /**
  * Rounds listed per directory, so that paging a round finds its place by a binary search instead of scanning and
  * sorting the whole tenant on every page (a listing of 100,000 users was quadratic: 1,001 pages × 100,000 users).
- * A few rounds at a time are kept (one per `$select` being paged, at most); a reset makes a new directory.
+ * The last few rounds paged are kept, each by its first and last version and its `$select`; a reset makes a new
+ * directory, and with it no rounds.
  */
 const listedRounds = new WeakMap<DirectoryState, Map<string, ListedRound>>();
 const ROUNDS_KEPT = 8;
