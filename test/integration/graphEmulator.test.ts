@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoTenantPath, loadTenantFixture, type FixtureUser, type TenantFixture } from '../../tools/graph-emulator/fixture';
+import { DirectoryState } from '../../tools/graph-emulator/directoryState';
 import { Outbox, OUTBOX_CAPACITY } from '../../tools/graph-emulator/outbox';
 import { MAX_COUNTED_ROUTES, OTHER_ROUTES, RequestCounters } from '../../tools/graph-emulator/requestCounters';
 import { startGraphEmulator, type GraphEmulator } from '../../tools/graph-emulator/server';
@@ -407,6 +408,33 @@ describe('users delta', () => {
     expect(latest.body['@odata.deltaLink']).toContain('$deltatoken=');
     await call('PATCH', `/v1.0/users/${MEGAN}`, { department: 'Marketing' });
     expect((await deltaRound(latest.body['@odata.deltaLink'])).items).toEqual([{ id: MEGAN, department: 'Marketing' }]);
+  });
+
+  it('pages a round from one listing of the directory, not one a page (a listing of 100,000 users was quadratic)', async () => {
+    const listings = jest.spyOn(DirectoryState.prototype, 'users');
+    try {
+      const first = await deltaRound('/v1.0/users/delta?$select=displayName');
+      expect(first.pages).toBe(Math.ceil(USER_COUNT / 4));
+      expect(ids(first.items)).toEqual(ids(TENANT.users!));
+      expect(listings).toHaveBeenCalledTimes(1);
+    } finally {
+      listings.mockRestore();
+    }
+  });
+
+  it('a user changed or deleted while a round is paged leaves the rest of the round; the next round reports it', async () => {
+    const page = await get('/v1.0/users/delta?$select=department');
+    expect(page.body.value.map((u: { id: string }) => u.id)).toEqual([LYNNE, ADELE, MEGAN, ALEX]);
+    await call('PATCH', `/v1.0/users/${DIEGO}`, { department: 'Sales' });
+    await call('DELETE', `/v1.0/users/${LIAM}`);
+    await call('PATCH', `/v1.0/users/${LYNNE}`, { department: 'Board' });
+    const rest = await deltaRound(page.body['@odata.nextLink']);
+    expect(rest.items.map((u) => u.id)).toEqual([ETHAN, PAT, ADMIN]);
+    expect((await deltaRound(rest.deltaLink)).items).toEqual([
+      { id: DIEGO, department: 'Sales' },
+      { id: LIAM, '@removed': { reason: 'deleted' } },
+      { id: LYNNE, department: 'Board' },
+    ]);
   });
 
   it('answers a delta token from before a reset, or a garbage one, with 410 resyncRequired and a fresh delta URL in Location', async () => {

@@ -1,6 +1,5 @@
 import { linkWith } from '../collections';
 import { decodeDeltaToken, encodeDeltaToken, type DeltaRoundState } from '../deltaTokens';
-import type { UserRecord } from '../directoryRecords';
 import type { DirectoryState } from '../directoryState';
 import { project, USER_TYPE, type Entity } from '../entityTypes';
 import { badRequest, GraphHttpError } from '../graphErrors';
@@ -8,8 +7,7 @@ import { readQueryOptions } from '../odataQuery';
 import { USER_ODATA_TYPE } from '../representations';
 import { odataContext, ok, type GraphResponse } from '../responses';
 import { route, type Route, type RouteContext } from '../router';
-
-type Change = { version: number; user: UserRecord } | { version: number; removedId: string };
+import { nextChanges, type UserDeltaChange } from '../userDeltaChanges';
 
 /**
  * `GET /users/delta`: a round of pages listing the users changed after the round's starting version (all users in
@@ -33,7 +31,7 @@ function userDelta(context: RouteContext): GraphResponse {
     if (token?.epoch !== directory.epoch || token.upto === undefined || token.after === undefined) throw resyncRequired(context, token?.select);
     round = token as DeltaRoundState;
   } else if (options.deltaToken === 'latest') {
-    return deltaPage(context, [], { epoch: directory.epoch, from: directory.version, select, pageSize, upto: directory.version, after: 0 });
+    return deltaPage(context, { page: [], more: false }, { epoch: directory.epoch, from: directory.version, select, pageSize, upto: directory.version, after: 0 });
   } else if (options.deltaToken !== undefined) {
     const token = decodeDeltaToken(options.deltaToken);
     if (token?.epoch !== directory.epoch || token.from === undefined || token.upto !== undefined) throw resyncRequired(context, token?.select);
@@ -48,14 +46,13 @@ function userDelta(context: RouteContext): GraphResponse {
   } else {
     round = { epoch: directory.epoch, from: 0, select, pageSize, upto: directory.version, after: 0 };
   }
-  return deltaPage(context, changesInRound(directory, round), round);
+  return deltaPage(context, nextChanges(directory, round), round);
 }
 
-function deltaPage(context: RouteContext, changes: readonly Change[], round: DeltaRoundState): GraphResponse {
-  const page = changes.slice(0, round.pageSize);
+function deltaPage(context: RouteContext, { page, more }: { page: readonly UserDeltaChange[]; more: boolean }, round: DeltaRoundState): GraphResponse {
   const last = page.at(-1);
   const link =
-    changes.length > round.pageSize && last
+    more && last
       ? { '@odata.nextLink': linkWith(context, '$skiptoken', encodeDeltaToken({ ...round, after: last.version }), false) }
       : {
           '@odata.deltaLink': linkWith(
@@ -72,24 +69,7 @@ function deltaPage(context: RouteContext, changes: readonly Change[], round: Del
   });
 }
 
-/** The round's changes not yet returned, in the order they happened. */
-function changesInRound(directory: DirectoryState, round: DeltaRoundState): Change[] {
-  const inRound = (version: number) => version > round.from && version <= round.upto && version > round.after;
-  const tracked = round.select ? round.select.filter((name) => name !== 'id') : [...Object.keys(USER_TYPE.properties)];
-  const changes: Change[] = [];
-  for (const user of directory.users()) {
-    const version = Math.max(...tracked.map((name) => user.changedAt.get(name) ?? 0), user.changedAt.get('id') ?? 0);
-    if (inRound(version)) changes.push({ version, user });
-  }
-  if (round.from > 0) {
-    for (const tombstone of directory.tombstones()) {
-      if (inRound(tombstone.deletedAt)) changes.push({ version: tombstone.deletedAt, removedId: tombstone.id });
-    }
-  }
-  return changes.sort((a, b) => a.version - b.version);
-}
-
-function renderChange(directory: DirectoryState, change: Change, round: DeltaRoundState): Record<string, unknown> {
+function renderChange(directory: DirectoryState, change: UserDeltaChange, round: DeltaRoundState): Record<string, unknown> {
   if ('removedId' in change) return { id: change.removedId, '@removed': { reason: 'deleted' } };
   const { user } = change;
   const select = round.select?.filter((name) => name !== 'manager');
