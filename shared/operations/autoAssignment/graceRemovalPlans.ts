@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Assignment } from '../../domain/assignments/assignment';
+import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import type { AutomaticPolicy } from './automaticPolicies';
 import { gracePeriodMs, graceRemovalDueAt, graceRemovalItem, heldUnder } from './automaticRequests';
@@ -12,7 +13,7 @@ type PlanOutcome = { kind: 'planned' | 'takenBack' | 'unchanged' } | { kind: 'fa
  * How long past its time a grace removal's item may still be waiting to act: the expiration sweep runs every 5
  * minutes, and a batch Graph throttles waits some minutes more. A mark overdue by more has lost its item (taken back
  * without its mark, or parked after failing too often), so it no longer counts as pending: the removal is planned
- * again, due at once, and a lost item can never keep the user from losing the assignment.
+ * again, due at once (plannedItem), and a lost item can never keep the user from losing the assignment.
  */
 const OVERDUE_MARK_MS = 60 * 60_000;
 
@@ -23,10 +24,18 @@ const OVERDUE_MARK_MS = 60 * 60_000;
  */
 export function graceRemovalPending(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): boolean {
   const due = assignment.graceRemovalDueDateTime;
-  if (due === undefined) return false;
-  const at = DateTime.fromISO(due);
-  const now = deps.clock.now();
-  return at <= now.plus({ milliseconds: gracePeriodMs(auto) }) && at > now.minus({ milliseconds: OVERDUE_MARK_MS });
+  return due !== undefined && DateTime.fromISO(due) <= deps.clock.now().plus({ milliseconds: gracePeriodMs(auto) }) && !longOverdue(deps, due);
+}
+
+const longOverdue = (deps: EntitlementDeps, due: string) => DateTime.fromISO(due) <= deps.clock.now().minus({ milliseconds: OVERDUE_MARK_MS });
+
+/**
+ * The item of a removal planned now: a grace period on; at once for a user whose mark is long overdue (no evaluation
+ * saw them matching since that stop, so their grace period is over: only its item was lost).
+ */
+function plannedItem(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): DueItem<ExpirationKind> {
+  const mark = assignment.graceRemovalDueDateTime;
+  return mark !== undefined && longOverdue(deps, mark) ? graceRemovalDueAt(assignment, deps.clock.now().toUTC().toISO()!) : graceRemovalItem(deps, auto, assignment);
 }
 
 /**
@@ -38,7 +47,7 @@ export function graceRemovalPending(deps: EntitlementDeps, auto: AutomaticPolicy
  * assignment ended, is left as it is (the item written for them is stale: not the one the assignment records).
  */
 export async function planGraceRemovals(deps: EntitlementDeps, batch: readonly Removal[]): Promise<PlanOutcome[]> {
-  const items = batch.map(({ auto, assignment }) => graceRemovalItem(deps, auto, assignment.value));
+  const items = batch.map(({ auto, assignment }) => plannedItem(deps, auto, assignment.value));
   const changes = batch.map(({ auto, assignment }, n) => ({
     assignment,
     mark: items[n]!.dueDateTime,
