@@ -111,7 +111,7 @@ describe('auto-assignment by a membership rule', () => {
     const assignments = await admin.api(`${EM}/assignments`).filter(`assignmentPolicy/id eq '${policyId}'`).expand('target').get();
     expect(assignments.value.length).toBeGreaterThan(0);
     expect(JSON.stringify(assignments.value)).not.toContain('graceRemovalDueDateTime');
-    const updates = await admin.api('/auditLogs/directoryAudits').filter("activityDisplayName eq 'Update access package assignment'").get();
+    const updates = await admin.api('/auditLogs/directoryAudits').filter("activityDisplayName eq 'Update access package assignment request'").get();
     const planned = updates.value.filter((e: { additionalDetails: Array<{ key: string; value: string }> }) => e.additionalDetails.some((d) => d.key === 'action' && d.value === 'autoAssignment.planGraceRemoval'));
     expect(planned).toHaveLength(1);
     expect(planned[0]).toMatchObject({ initiatedBy: { app: expect.anything() }, operationType: 'Update', result: 'success' });
