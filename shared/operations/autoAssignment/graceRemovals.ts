@@ -113,8 +113,13 @@ async function keptAgain(deps: EntitlementDeps, kept: readonly Removal[], dueOf:
   const marked = kept.filter((r) => r.assignment.value.graceRemovalDueDateTime === dueOf.get(r));
   if (marked.length === 0) return errors;
   await hold();
-  const outcomes = await clearGraceMarks(deps, marked.map((r) => ({ assignment: r.assignment, due: dueOf.get(r)! })));
-  outcomes.forEach((outcome, n) => outcome instanceof Error && errors.set(marked[n]!, outcome));
+  try {
+    const outcomes = await clearGraceMarks(deps, marked.map((r) => ({ assignment: r.assignment, due: dueOf.get(r)! })));
+    outcomes.forEach((outcome, n) => outcome instanceof Error && errors.set(marked[n]!, outcome));
+  } catch (error) {
+    // Their events not written or appended: those items alone are tried again, not the batch's removals.
+    for (const r of marked) errors.set(r, asError(error));
+  }
   return errors;
 }
 
