@@ -52,6 +52,11 @@ export interface DueItem<K extends string = string> {
   lastError?: string;
   /** For an assignment's end: its target, so the sweep reads the assignment by key, without its locator. */
   targetId?: string;
+  /**
+   * For a grace removal: its assignment records its time (graceRemovalDueDateTime) while it is the one planned.
+   * Absent on one planned before assignments recorded it, which acts at its own time whatever they record.
+   */
+  marked?: true;
   /** The role a package role change is about: a role taken out of a package is no longer in any role scope. */
   role?: DirectoryRole;
   /** For `auditEvent`: the event, and where its change shows. */

@@ -1,0 +1,198 @@
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
+import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
+import { graceRemovalItem } from '../../shared/operations/autoAssignment/automaticRequests';
+import { makeChanges, planChanges } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
+import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
+import { automaticPolicyMatchingNobody } from '../support/packageWorld';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { stopAtWrite, type Row } from '../support/stopAtWrite';
+import { GrantStore } from '../../shared/store/grantStore';
+
+/**
+ * The grace mark (an assignment's graceRemovalDueDateTime, the time of its planned removal's item), on Azurite and
+ * the Graph emulator: whatever order its writes stop or race in, a user who stops matching loses the assignment a
+ * grace period after their latest stop, never later; items planned before marks were still act; every mark written
+ * or cleared has its event.
+ */
+const USERS = Array.from({ length: 8 }, (_, n) => `d1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
+
+let world: InProcessOperations;
+let deps: EntitlementDeps;
+inProcessOperationsForFile((started) => {
+  world = started;
+  deps = started.deps;
+}, demoTenantWithMembers(USERS, 'Marked'));
+
+async function moveTo(userId: string, department: string): Promise<void> {
+  const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ department }) });
+  expect(response.ok).toBe(true);
+}
+
+const planFor = async (auto: AutomaticPolicy, userId: string) => planChanges(deps, [auto], [(await deps.directory.getUser(userId))!], 'these');
+const evaluate = async (auto: AutomaticPolicy, userId: string) => (await makeChanges(deps, await planFor(auto, userId), Date.now() + 60_000)).counts;
+const sweep = () => sweepExpirations(deps, { holder: 'test', budgetMs: 60_000 });
+const assignmentOf = async (userId: string) => (await deps.grants.assignmentsOf(userId))[0]!;
+const stateOf = async (userId: string) => (await assignmentOf(userId)).value.state;
+
+/** Assigned under a policy with an hour's grace period, then found not matching: its removal planned (at T1 + 1 h). */
+async function assignedAndStopped(name: string, userId: string): Promise<AutomaticPolicy> {
+  const auto = await automaticPolicyMatchingNobody(deps, name, undefined, 'PT1H');
+  expect(await assignInBulk(deps, [{ auto, userId }])).toEqual([{ kind: 'assigned' }]);
+  expect(await evaluate(auto, userId)).toMatchObject({ removalsPlanned: 1, failed: 0 });
+  return auto;
+}
+
+/** The assignment's write that clears its grace mark. */
+const markCleared = (assignmentId: string) => (row: Row) => row.rowKey === GrantStore.assignmentKey(assignmentId) && !String(row.part0 ?? '').includes('graceRemovalDueDateTime');
+
+test('a take-back that races another write to the assignment is made on what that write left; the next stop is removed a grace period later', async () => {
+  const userId = USERS[0]!;
+  const auto = await assignedAndStopped('Marks, raced', userId);
+  // Matches again at T1 + 20 min; another writer (a delivery's outcome, reconcile, reprocess) rewrites the assignment
+  // between the evaluation's read and its take-back.
+  world.advance({ minutes: 20 });
+  await moveTo(userId, 'Nobody here');
+  const plan = await planFor(auto, userId);
+  expect(plan.regained).toHaveLength(1);
+  const read = plan.regained[0]!.assignment;
+  await deps.grants.assignments.replace(read, { ...read.value });
+  expect((await makeChanges(deps, plan, Date.now() + 60_000)).counts).toMatchObject({ failed: 0 });
+  expect((await assignmentOf(userId)).value.graceRemovalDueDateTime).toBeUndefined();
+
+  // Stops again at T1 + 40 min: a grace period of its own, removed at T1 + 1 h 40 min.
+  world.advance({ minutes: 20 });
+  await moveTo(userId, 'Elsewhere');
+  expect(await evaluate(auto, userId)).toMatchObject({ removalsPlanned: 1, failed: 0 });
+  world.advance({ minutes: 21 });
+  expect(await sweep()).toMatchObject({ processed: 0, failed: 0 });
+  expect(await stateOf(userId)).not.toBe('expired');
+  world.advance({ minutes: 40 });
+  expect(await sweep()).toMatchObject({ processed: 1, failed: 0 });
+  expect(await stateOf(userId)).toBe('expired');
+}, 180_000);
+
+test('a take-back stopped before its mark was cleared keeps the item: a stop before it is due is removed when it is', async () => {
+  const userId = USERS[1]!;
+  const auto = await assignedAndStopped('Marks, take-back stopped', userId);
+  world.advance({ minutes: 20 });
+  await moveTo(userId, 'Nobody here');
+  stopAtWrite('accessGrants', markCleared((await assignmentOf(userId)).value.id), 'before');
+  try {
+    expect((await evaluate(auto, userId)).failed).toBe(1);
+  } finally {
+    jest.restoreAllMocks();
+  }
+  // Stops again at T1 + 40 min: the first stop's removal still stands (its mark and its item), due at T1 + 1 h.
+  world.advance({ minutes: 20 });
+  await moveTo(userId, 'Elsewhere');
+  expect(await evaluate(auto, userId)).toMatchObject({ removalsPlanned: 0, failed: 0 });
+  world.advance({ minutes: 21 });
+  expect(await sweep()).toMatchObject({ processed: 1, failed: 0 });
+  expect(await stateOf(userId)).toBe('expired');
+}, 180_000);
+
+test('a mark whose item is gone (parked, or taken back without its mark) keeps no one: once long overdue, the removal is planned again', async () => {
+  const userId = USERS[2]!;
+  const auto = await assignedAndStopped('Marks, item lost', userId);
+  const marked = await assignmentOf(userId);
+  await deps.due.unscheduleAll([graceRemovalItem(deps, auto, marked.value)]);
+  // Within the sweep's lag the mark still counts as pending; past it, an evaluation plans the removal, due at once
+  // (the grace period of that stop is over).
+  world.advance({ hours: 1, minutes: 30 });
+  expect(await evaluate(auto, userId)).toMatchObject({ removalsPlanned: 0 });
+  world.advance({ hours: 1 });
+  expect(await evaluate(auto, userId)).toMatchObject({ removalsPlanned: 1, failed: 0 });
+  world.advance({ minutes: 1 });
+  expect(await sweep()).toMatchObject({ processed: 1, failed: 0 });
+  expect(await stateOf(userId)).toBe('expired');
+}, 180_000);
+
+test('an item planned before marks were (rolling upgrade) acts at its own time, though a new evaluation plans a later one', async () => {
+  const userId = USERS[3]!;
+  const auto = await automaticPolicyMatchingNobody(deps, 'Marks, upgrade', undefined, 'PT1H');
+  expect(await assignInBulk(deps, [{ auto, userId }])).toEqual([{ kind: 'assigned' }]);
+  // The previous version planned it at T1 (due T1 + 1 h), unmarked, and marked no assignment.
+  const { marked: _marked, ...unmarked } = graceRemovalItem(deps, auto, (await assignmentOf(userId)).value);
+  await deps.due.scheduleAll([unmarked]);
+  world.advance({ minutes: 30 });
+  expect(await evaluate(auto, userId)).toMatchObject({ removalsPlanned: 1, failed: 0 });
+  world.advance({ minutes: 31 });
+  expect(await sweep()).toMatchObject({ processed: 1, failed: 0 });
+  expect(await stateOf(userId)).toBe('expired');
+  // The new evaluation's item finds the assignment ended.
+  world.advance({ minutes: 30 });
+  expect(await sweep()).toMatchObject({ processed: 0, stale: 1, failed: 0 });
+}, 180_000);
+
+test('every mark written or cleared has its event, naming the mark alone; none is left written ahead', async () => {
+  const userId = USERS[4]!;
+  const auto = await assignedAndStopped('Marks, audited', userId);
+  const { value: assignment } = await assignmentOf(userId);
+  const due = assignment.graceRemovalDueDateTime!;
+  const planDay = world.now().toUTC().toFormat('yyyy-MM-dd');
+  world.advance({ minutes: 20 });
+  await moveTo(userId, 'Nobody here');
+  expect(await evaluate(auto, userId)).toMatchObject({ failed: 0 });
+  const days = [...new Set([planDay, world.now().toUTC().toFormat('yyyy-MM-dd')])];
+  const events = (await Promise.all(days.map((day) => deps.audit.ofDay(day)))).flat().filter((e) => e.entityId === assignment.id && e.action.startsWith('autoAssignment.'));
+  expect(events).toEqual([
+    expect.objectContaining({ action: 'autoAssignment.planGraceRemoval', actorId: 'system', entityType: 'assignment', catalogId: assignment.catalogId, before: {}, after: { graceRemovalDueDateTime: due } }),
+    expect.objectContaining({ action: 'autoAssignment.cancelGraceRemoval', actorId: 'system', entityType: 'assignment', catalogId: assignment.catalogId, before: { graceRemovalDueDateTime: due }, after: {} }),
+  ]);
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await sweep()).toMatchObject({ processed: 0, failed: 0 });
+}, 180_000);
+
+test('a kept user whose mark write races another write still has it cleared, so that their next stop is planned', async () => {
+  const userId = USERS[5]!;
+  const auto = await assignedAndStopped('Marks, kept raced', userId);
+  // Matches again with no evaluation in between; when the removal is due, another write lands between its read of
+  // the assignment and the clearing of its mark.
+  await moveTo(userId, 'Nobody here');
+  world.advance({ hours: 1, minutes: 1 });
+  const replace = deps.grants.assignments.replace.bind(deps.grants.assignments);
+  let raced = false;
+  jest.spyOn(deps.grants.assignments, 'replace').mockImplementation(async (stored, next) => {
+    if (!raced && stored.value.targetId === userId) {
+      raced = true;
+      await replace(stored, { ...stored.value });
+    }
+    return replace(stored, next);
+  });
+  try {
+    expect(await sweep()).toMatchObject({ processed: 0, stale: 1, failed: 0 });
+  } finally {
+    jest.restoreAllMocks();
+  }
+  expect(raced).toBe(true);
+  expect((await assignmentOf(userId)).value.graceRemovalDueDateTime).toBeUndefined();
+  await moveTo(userId, 'Elsewhere');
+  expect(await evaluate(auto, userId)).toMatchObject({ removalsPlanned: 1, failed: 0 });
+}, 180_000);
+
+test("a kept user's mark whose event cannot be appended fails that item alone: the batch's removals are made", async () => {
+  const [kept, removed] = [USERS[6]!, USERS[7]!];
+  const auto = await automaticPolicyMatchingNobody(deps, 'Marks, event not appended', undefined, 'PT1H');
+  expect(await assignInBulk(deps, [kept, removed].map((userId) => ({ auto, userId })))).toEqual([{ kind: 'assigned' }, { kind: 'assigned' }]);
+  expect((await makeChanges(deps, await planChanges(deps, [auto], await Promise.all([kept, removed].map(async (id) => (await deps.directory.getUser(id))!)), 'these'), Date.now() + 60_000)).counts).toMatchObject({ removalsPlanned: 2, failed: 0 });
+  await moveTo(kept, 'Nobody here');
+  world.advance({ hours: 1, minutes: 1 });
+  const appendAll = deps.audit.appendAll.bind(deps.audit);
+  jest.spyOn(deps.audit, 'appendAll').mockImplementation(async (events) => {
+    if (events.some((e) => e.action === 'autoAssignment.cancelGraceRemoval')) throw new Error('audit log unavailable');
+    return appendAll(events);
+  });
+  try {
+    // (The earlier tests' last items fall due in this sweep too.)
+    expect(await sweep()).toMatchObject({ failed: 1 });
+  } finally {
+    jest.restoreAllMocks();
+  }
+  expect(await stateOf(removed)).toBe('expired');
+  // The kept user's item, tried again, finds the mark cleared (its event appended by the sweep once settled).
+  expect(await sweep()).toMatchObject({ failed: 0 });
+  expect(await stateOf(kept)).not.toBe('expired');
+}, 180_000);
