@@ -1,4 +1,4 @@
-import { bucketShape } from '../../shared/domain/writeBudget';
+import { bucketShape, LONGEST_CHUNK_WAIT_MS } from '../../shared/domain/writeBudget';
 import { isDomainError } from '../../shared/domain/errors';
 import { DocumentTable } from '../../shared/store/documentTable';
 import { WriteBudgetStore } from '../../shared/store/writeBudgetStore';
@@ -48,13 +48,18 @@ describe('the shared Graph write budget', () => {
     expect(takes).toBeGreaterThan(instances.length);
   });
 
-  it('answers how long until the tokens needed are there, once the bucket is empty', async () => {
+  it('answers how long until the tokens needed are there, once the bucket is empty, or a chunk within a second', async () => {
     const store = new WriteBudgetStore(testTables(), LIMITS);
     let now = 1_000_000;
     expect(await store.take(SHAPE.capacity, SHAPE.capacity, () => now)).toEqual({ granted: SHAPE.capacity });
-    const empty = await store.take(10, 20, () => now);
+    const empty = await store.take(10, 10, () => now);
     expect(empty).toEqual({ granted: 0, waitMs: Math.ceil(10 / SHAPE.refillPerMs) });
     now += (empty as { waitMs: number }).waitMs;
-    expect(await store.take(10, 20, () => now)).toEqual({ granted: 10 });
+    expect(await store.take(10, 10, () => now)).toEqual({ granted: 10 });
+    // 10 tokens refill in 667 ms, 20 in 1,334: told to come back after a second, the taker gets 15.
+    const forChunk = await store.take(10, 20, () => now);
+    expect(forChunk).toEqual({ granted: 0, waitMs: LONGEST_CHUNK_WAIT_MS });
+    now += LONGEST_CHUNK_WAIT_MS;
+    expect(await store.take(10, 20, () => now)).toEqual({ granted: Math.floor(LONGEST_CHUNK_WAIT_MS * SHAPE.refillPerMs) });
   });
 });
