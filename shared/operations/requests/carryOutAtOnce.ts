@@ -70,7 +70,7 @@ export async function carryOutAtOnce(
   // plan stays and its deletion item, finding them assigned, cancels it then.
   await cancelRemoval(deps, request.targetId).catch(() => undefined);
   // What the package granted at the check, read after the write, spares the compensation its read of the role
-  // scopes after the directory change (applyOperations.ts, compensate).
+  // scopes after the directory change when it lists every role added (applyOperations.ts, compensate).
   const grantedAfterWrite = found.kept ? { packageId: written.assignment.value.accessPackageId, roles: found.kept.roleScopes.map(directoryRoleOf) } : undefined;
   await deliver(deps, written.request, written.assignment, { retryFailed: false, packageName: facts.configuration.accessPackage.displayName, grantedAfterWrite });
   return request;
