@@ -58,7 +58,7 @@ export async function compareHolders(
   // Recorded holders no assignment gives and the directory no longer has: gone, whoever removed them.
   const gone = recorded.filter((id) => !actual.has(id.toLowerCase()) && !expected.has(id.toLowerCase()));
   if (gone.length > 0) await deps.ledger.forget(key, gone);
-  await confirmRemovals(deps, role, [...gone, ...removed.filter((o) => o.outcome !== 'failed').map((o) => o.userId)]);
+  await confirmRemovals(deps, role, [...gone, ...removed.filter((o) => o.outcome !== 'failed').map((o) => o.userId)], lease);
   const changed = (outcomes: ChangeOutcome[]) => outcomes.filter((o) => o.outcome === 'changed').length;
   const failed = [...added, ...removed].filter((o) => o.outcome === 'failed').length;
   return { added: changed(added), removed: changed(removed), failed, set };
@@ -108,9 +108,9 @@ async function alignRequest(
   return true;
 }
 
-export async function forgetGoneRole(deps: EntitlementDeps, role: DirectoryRole): Promise<void> {
+export async function forgetGoneRole(deps: EntitlementDeps, role: DirectoryRole, lease: HeldLease): Promise<void> {
   const holders = [...(await deps.ledger.holders(roleKey(role)))];
-  await confirmRemovals(deps, role, holders);
+  await confirmRemovals(deps, role, holders, lease);
   await deps.ledger.forgetRole(role);
 }
 
@@ -134,13 +134,16 @@ async function change(deps: EntitlementDeps, role: DirectoryRole, action: 'add' 
  * People drift repair removed from a role (or found without it) whom no active assignment gives it: a removal of
  * the role still pending or failed on one of their assignments (an ended one, or one whose package lost the role)
  * has happened, so it is marked done and the request that ended the assignment follows. Without this, a removal
- * that ran out of attempts would leave its request deliveryFailed for good although the person is out.
+ * that ran out of attempts would leave its request deliveryFailed for good although the person is out. The lease is
+ * held before each assignment's writes: the directory changes before may have taken long, and finishing a request
+ * still `delivering` may check its policy and end its assignment (a system removal, with its own directory changes).
  */
-async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userIds: readonly string[]): Promise<void> {
+async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userIds: readonly string[], lease: HeldLease): Promise<void> {
   const key = roleKey(role);
   const unfinished = (op: DeliveryOperation) => op.action === 'remove' && op.state !== 'done' && roleKey(op.role) === key;
   await mapConcurrently(userIds, async (userId) => {
     for (const found of await deps.grants.assignmentsOf(userId)) {
+      await lease.hold();
       // Another write to the assignment meanwhile (a delivery saving its outcomes) is read again and confirmed on.
       const saved = await updateAssignment(
         deps,

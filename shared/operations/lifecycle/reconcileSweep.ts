@@ -148,7 +148,7 @@ export async function compareAppRole(deps: EntitlementDeps, { key, role, package
       if (!(packageIds.size === 0 && error instanceof DirectoryError && error.kind === 'notFound')) throw error;
       // A role no package grants, whose application is gone: no one holds it, and it is not looked for again.
       await lease.hold();
-      await forgetGoneRole(deps, role);
+      await forgetGoneRole(deps, role, lease);
       return new Set<string>();
     });
     if (!actual) counts.rolesNotCheckable++;
