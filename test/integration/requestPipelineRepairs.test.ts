@@ -612,6 +612,23 @@ describe('what a request costs', () => {
     expect((await deps.grants.assignmentsOfPackage(pkg.packageId)).map((a) => a.value.state)).toEqual(['delivered', 'delivered']);
   });
 
+  it('the redelivery of a request stopped before its policy check checks it once: one read of its configuration, one of the request before it is finished', async () => {
+    const pkg = await packageWith('Stopped, checked once');
+    stopAtWrite('accessGrants', (row) => String(row.rowKey).startsWith('assignment|'), 'after');
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [stalled] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    const requestReads = jest.spyOn(deps.grants, 'requestOf');
+    const configurationReads = jest.spyOn(deps.store.packageConfigurations, 'get');
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ processed: 1, failed: 0 });
+
+    expect(requestReads.mock.calls.filter(([, requestId]) => requestId === stalled!.value.id)).toHaveLength(2);
+    expect(configurationReads.mock.calls.filter(([partitionKey]) => partitionKey === tableKey(pkg.packageId))).toHaveLength(1);
+    expect((await storedRequest(stalled!.value.id))?.state).toBe('delivered');
+  });
+
   it("a target's removal reads the assignment's policy once, in its package", async () => {
     const pkg = await packageWith('Policy read once on removal');
     await submitAssignmentRequest(deps, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });

@@ -66,12 +66,14 @@ export async function compareHolders(
 
 /**
  * The requests whose outcome an assignment's delivery is follow it: the one that made it, and once it has ended the
- * one that ended it. Answers whether a request was behind.
+ * one that ended it. Answers whether a request was behind. `policyChecked`: the making request's policy was checked
+ * already (the redelivery checks it before applying anything), so it is not checked again here.
  */
-export async function bringRequestUpToDate(deps: EntitlementDeps, stored: StoredDocument<Assignment>): Promise<boolean> {
+export async function bringRequestUpToDate(deps: EntitlementDeps, stored: StoredDocument<Assignment>, options: { policyChecked?: boolean } = {}): Promise<boolean> {
   const assignment = stored.value;
   const { targetId } = assignment;
-  if (isActive(assignment)) return alignRequest(deps, targetId, assignment.requestId, deliveryState(assignment.operations, 'add'), UNFINISHED_OR_FAILED, stored);
+  const toCheck = options.policyChecked ? undefined : stored;
+  if (isActive(assignment)) return alignRequest(deps, targetId, assignment.requestId, deliveryState(assignment.operations, 'add'), UNFINISHED_OR_FAILED, toCheck);
   // A making request still `delivering` when its assignment has ended was cut off before its own last write. It
   // becomes `delivered`, as deliver() finishes one whose assignment was removed meanwhile: the ended assignment
   // holds removals only (its additions, done or not, became them), so how they went is no longer known, and what
@@ -87,10 +89,11 @@ const UNFINISHED_OR_FAILED: ReadonlySet<RequestState> = new Set(['delivering', '
 
 /**
  * Brings a request in one of the states `from` to its assignment's outcome, with its event. `made`: the active
- * assignment the request made. Still `delivering`, that request may be one carried out at once whose process
- * stopped before checking its policy (carryOutAtOnce.ts): it is finished only once that check has passed, or an
- * assignment under a policy deleted before its write would stand as delivered for ever (nothing checks a
- * finished request again); a check that ended or deferred the assignment leaves the request to what it planned.
+ * assignment the request made, when its policy is still to be checked. Still `delivering`, that request may be one
+ * carried out at once whose process stopped before checking its policy (carryOutAtOnce.ts): it is finished only once
+ * that check has passed, or an assignment under a policy deleted before its write would stand as delivered for ever
+ * (nothing checks a finished request again); a check that ended or deferred the assignment leaves the request to what
+ * it planned.
  */
 async function alignRequest(
   deps: EntitlementDeps,
@@ -102,7 +105,7 @@ async function alignRequest(
 ): Promise<boolean> {
   const request = await deps.grants.requestOf(targetId, requestId);
   if (!request || !from.has(request.value.state) || request.value.state === outcome) return false;
-  if (made && request.value.state === 'delivering' && (await policyCheckOfDelivering(deps, made)) !== 'standing') return true;
+  if (made && request.value.state === 'delivering' && (await policyCheckOfDelivering(deps, made, request)) !== 'standing') return true;
   const aligned = inState(deps, request.value, outcome);
   await replaceRequest(deps, request, aligned, [{ ...requestEvent('deliverRequest', request.value, aligned), actorId: SYSTEM_ACTOR }]);
   return true;
