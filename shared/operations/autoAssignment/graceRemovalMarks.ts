@@ -11,6 +11,8 @@ import { shownIn, writeAheadItem } from '../audit/auditedChange';
 /** The audit actions of an assignment's grace mark (graceRemovalDueDateTime): written with its plan, or cleared. */
 export const PLAN_GRACE_REMOVAL = 'autoAssignment.planGraceRemoval';
 export const CANCEL_GRACE_REMOVAL = 'autoAssignment.cancelGraceRemoval';
+/** The field a mark is (its event's before and after hold it alone; its write-ahead probe looks at it alone). */
+const MARK = 'graceRemovalDueDateTime' satisfies keyof Assignment;
 
 /** One assignment's grace mark to write (`mark` undefined: to clear), if it `applies` to the assignment as it is then. */
 export interface MarkChange {
@@ -28,8 +30,10 @@ export type MarkOutcome = 'written' | 'unchanged' | Error;
  * with `alongside` (a plan's grace items: written before their marks); then one write per assignment through
  * updateAssignment, so that another write meanwhile (a delivery's outcome, reconcile, reprocess) is read again and
  * the change applied on it, if it still applies; then the events of the marks written, appended together, and the
- * items written ahead taken back. The event records the mark alone (before and after: `graceRemovalDueDateTime`, or
- * nothing), so its `modifiedProperties` name what changed and nothing else, whatever another write changed meanwhile.
+ * items written ahead taken back (those of marks not written first). The event records the mark alone (before and
+ * after: `graceRemovalDueDateTime`, or nothing), so its `modifiedProperties` name what changed and nothing else,
+ * whatever another write changed meanwhile; its probe looks at the mark alone, so that another write's change is not
+ * taken for this one's. Answers each mark's outcome once written, even if its event was left to the sweep.
  */
 export async function writeGraceMarks(
   deps: EntitlementDeps,
@@ -40,7 +44,7 @@ export async function writeGraceMarks(
   // One audit shard for the batch's events, so that they are appended in one transaction.
   const events: AuditEvent[] = [];
   for (const change of changes) events.push(deps.audit.event(markEntry(action, change), events[0]));
-  const ahead = changes.map((c, n) => writeAheadItem(deps, events[n]!, { ...shownIn('accessGrants', c.assignment, 'changed'), was: c.assignment.value }));
+  const ahead = changes.map((c, n) => writeAheadItem(deps, events[n]!, { ...shownIn('accessGrants', c.assignment, 'changed'), field: MARK }));
   await deps.due.scheduleAll([...alongside, ...ahead]);
   const outcomes = await mapConcurrently(changes, async (c): Promise<MarkOutcome> => {
     try {
@@ -50,8 +54,17 @@ export async function writeGraceMarks(
       return error instanceof Error ? error : new Error(String(error));
     }
   });
-  await deps.audit.appendAll(events.filter((_, n) => outcomes[n] === 'written'));
-  await deps.due.unscheduleAll(ahead);
+  const written = (_: unknown, n: number) => outcomes[n] === 'written';
+  try {
+    // The events of marks that did not apply go first, so that none is left to be appended for a mark another write
+    // set. A failed write's stays, as audited() leaves it to what shows: its answer may have been lost after the write.
+    await deps.due.unscheduleAll(ahead.filter((_, n) => outcomes[n] === 'unchanged'));
+    await deps.audit.appendAll(events.filter(written));
+    await deps.due.unscheduleAll(ahead.filter(written));
+  } catch {
+    // The marks stand as written: the events still written ahead are the retry (the expiration sweep appends those
+    // whose mark shows, once settled), so the caller goes on with the outcomes (a take-back, to its items).
+  }
   return outcomes;
 }
 
