@@ -207,6 +207,34 @@ test("a kept user's mark whose event cannot be appended is cleared all the same,
   expect(await eventsOf(keptAssignment.id, 'autoAssignment.cancelGraceRemoval')).toHaveLength(1);
 }, 180_000);
 
+test('a removal still retrying over an hour past its time stays pending (nothing replanned, its attempts kept); parked, it is planned again at once', async () => {
+  const userId = USERS[8]!;
+  const auto = await assignedAndStopped('Marks, retrying', userId);
+  const { value: marked } = await assignmentOf(userId);
+  const mark = marked.graceRemovalDueDateTime!;
+  const itemOf = async () => (await deps.due.dueBy(world.now(), undefined)).find((d) => d.value.kind === 'graceRemoval' && d.value.entityId === marked.id);
+  jest.spyOn(deps.directory, 'getUsers').mockRejectedValue(new Error('Graph unavailable'));
+  try {
+    world.advance({ hours: 1, minutes: 1 });
+    expect(await sweep()).toMatchObject({ failed: 1 });
+    world.advance({ hours: 1, minutes: 5 });
+    expect(await sweep()).toMatchObject({ failed: 1 });
+  } finally {
+    jest.restoreAllMocks();
+  }
+  // The hourly full evaluation (or a delta change) sees the user still not matching, the mark over an hour overdue:
+  // its item is still in the index, retrying, so the removal is pending.
+  expect(await evaluate(auto, userId)).toMatchObject({ removalsPlanned: 0, failed: 0 });
+  expect((await assignmentOf(userId)).value.graceRemovalDueDateTime).toBe(mark);
+  expect((await itemOf())?.value).toMatchObject({ dueDateTime: mark, attempts: 2 });
+  // Parked after failing too often, the item is gone from the index: the next evaluation plans it again, due at once.
+  await deps.due.park((await itemOf())!, world.now());
+  expect(await evaluate(auto, userId)).toMatchObject({ removalsPlanned: 1, failed: 0 });
+  world.advance({ minutes: 1 });
+  expect(await sweep()).toMatchObject({ processed: 1, failed: 0 });
+  expect(await stateOf(userId)).toBe('expired');
+}, 180_000);
+
 test('a plan that lost its race (unchanged) and stopped before its write-ahead event was taken back leaves no event for a mark it never wrote', async () => {
   const userId = USERS[9]!;
   const auto = await automaticPolicyMatchingNobody(deps, 'Marks, unchanged then stopped', undefined, 'PT1H');
