@@ -18,7 +18,7 @@ import { GrantStore } from '../../shared/store/grantStore';
  * grace period after their latest stop, never later; items planned before marks were still act; every mark written
  * or cleared has its event.
  */
-const USERS = Array.from({ length: 13 }, (_, n) => `d1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
+const USERS = Array.from({ length: 14 }, (_, n) => `d1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
@@ -299,4 +299,27 @@ test("a take-back whose events cannot be appended still takes back the items of 
   world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
   await sweep();
   expect((await eventsOf(marked.id, 'autoAssignment.cancelGraceRemoval')).map((e) => e.before)).toEqual([{ graceRemovalDueDateTime: marked.graceRemovalDueDateTime }]);
+}, 180_000);
+
+test('a mark written whose answer was lost has its event all the same, and the next evaluation finds it planned', async () => {
+  const userId = USERS[13]!;
+  const auto = await automaticPolicyMatchingNobody(deps, 'Marks, answer lost', undefined, 'PT1H');
+  expect(await assignInBulk(deps, [{ auto, userId }])).toEqual([{ kind: 'assigned' }]);
+  const { value: assignment } = await assignmentOf(userId);
+  const replace = deps.grants.assignments.replace.bind(deps.grants.assignments);
+  jest.spyOn(deps.grants.assignments, 'replace').mockImplementation(async (stored, next) => {
+    await replace(stored, next);
+    throw new Error('connection reset');
+  });
+  try {
+    expect(await evaluate(auto, userId)).toMatchObject({ removalsPlanned: 0, failed: 1 });
+  } finally {
+    jest.restoreAllMocks();
+  }
+  const mark = (await assignmentOf(userId)).value.graceRemovalDueDateTime;
+  expect(mark).toBeDefined();
+  expect(await evaluate(auto, userId)).toMatchObject({ removalsPlanned: 0, failed: 0 });
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  await sweep();
+  expect((await eventsOf(assignment.id, 'autoAssignment.planGraceRemoval')).map((e) => e.after)).toEqual([{ graceRemovalDueDateTime: mark }]);
 }, 180_000);
