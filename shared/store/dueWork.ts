@@ -140,6 +140,11 @@ export class DueWorkStore<K extends string> {
     return this.#items.list({ partitionKey: tableKey(shard.minute), filter: filter`RowKey ge ${shard.fromRowKey} and RowKey le ${shard.toRowKey}` });
   }
 
+  /** Whether the item is in the index (not done, taken back or parked): one point read. */
+  async holds(item: DueItem<K>): Promise<boolean> {
+    return (await this.#items.get(minuteOf(item.dueDateTime), rowKeyOf(item))) !== undefined;
+  }
+
   /** Takes back an item planned for something that was then not written after all (a refused request). */
   async unschedule(item: DueItem<K>): Promise<void> {
     const stored = await this.#items.get(minuteOf(item.dueDateTime), rowKeyOf(item));

@@ -10,28 +10,35 @@ import type { Removal } from './removeInBulk';
 type PlanOutcome = { kind: 'planned' | 'takenBack' | 'unchanged' } | { kind: 'failed'; error: unknown };
 
 /**
- * How long past its time a grace removal's item may still be waiting to act: the expiration sweep runs every 5
- * minutes, and a batch Graph throttles waits some minutes more. A mark overdue by more has lost its item (taken back
- * without its mark, or parked after failing too often), so it no longer counts as pending: the removal is planned
- * again, due at once (plannedItem), and a lost item can never keep the user from losing the assignment.
+ * How long past its time a grace removal's item may still be waiting to act, as a matter of course: the expiration
+ * sweep runs every 5 minutes, and a batch Graph throttles waits some minutes more. A mark overdue by more is looked
+ * up (one point read of its item, only then): an item still in the index is retrying (the sweep retries for a day
+ * before parking it, PARK_AFTER_MS), so the removal is still pending and nothing is written; an item gone (taken back
+ * without its mark, or parked after failing too often) no longer keeps the user: the removal is planned again, due at
+ * once (plannedItem), so a lost item can never keep the user from losing the assignment.
  */
 const OVERDUE_MARK_MS = 60 * 60_000;
 
 /**
  * Whether the user's grace period already runs, its removal due no later than a stop now would make it due: they
  * stopped matching before and were not seen matching since, so it is not planned again (which would only put it off;
- * a grace period shortened since plans the earlier removal). A mark long overdue is not pending (OVERDUE_MARK_MS).
+ * a grace period shortened since plans the earlier removal). A mark long overdue is pending while its item is in the
+ * index (OVERDUE_MARK_MS).
  */
-export function graceRemovalPending(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): boolean {
+export async function graceRemovalPending(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): Promise<boolean> {
   const due = assignment.graceRemovalDueDateTime;
-  return due !== undefined && DateTime.fromISO(due) <= deps.clock.now().plus({ milliseconds: gracePeriodMs(auto) }) && !longOverdue(deps, due);
+  if (due === undefined || !dueWithinGrace(deps, auto, due)) return false;
+  return !longOverdue(deps, due) || deps.due.holds(graceRemovalDueAt(assignment, due));
 }
+
+const dueWithinGrace = (deps: EntitlementDeps, auto: AutomaticPolicy, due: string) => DateTime.fromISO(due) <= deps.clock.now().plus({ milliseconds: gracePeriodMs(auto) });
 
 const longOverdue = (deps: EntitlementDeps, due: string) => DateTime.fromISO(due) <= deps.clock.now().minus({ milliseconds: OVERDUE_MARK_MS });
 
 /**
- * The item of a removal planned now: a grace period on; at once for a user whose mark is long overdue (no evaluation
- * saw them matching since that stop, so their grace period is over: only its item was lost).
+ * The item of a removal planned now: a grace period on; at once for a user whose mark is long overdue (planned only
+ * once its item is gone, graceRemovalPending: no evaluation saw them matching since that stop, so their grace period
+ * is over).
  */
 function plannedItem(deps: EntitlementDeps, auto: AutomaticPolicy, assignment: Assignment): DueItem<ExpirationKind> {
   const mark = assignment.graceRemovalDueDateTime;
@@ -51,9 +58,18 @@ export async function planGraceRemovals(deps: EntitlementDeps, batch: readonly R
   const changes = batch.map(({ auto, assignment }, n) => ({
     assignment,
     mark: items[n]!.dueDateTime,
-    applies: (now: Assignment) => heldUnder(auto, now) && !graceRemovalPending(deps, auto, now),
+    applies: (now: Assignment) => heldUnder(auto, now) && !markedSince(deps, auto, assignment.value, now),
   }));
   return (await writeGraceMarks(deps, PLAN_GRACE_REMOVAL, changes, items)).map((o) => outcomeOf(o, 'planned'));
+}
+
+/**
+ * Whether another evaluation planned the removal since this one read the assignment (its mark, pending, differs from
+ * the one read, which graceRemovalPending found not pending): that plan stands.
+ */
+function markedSince(deps: EntitlementDeps, auto: AutomaticPolicy, read: Assignment, now: Assignment): boolean {
+  const due = now.graceRemovalDueDateTime;
+  return due !== undefined && due !== read.graceRemovalDueDateTime && dueWithinGrace(deps, auto, due) && !longOverdue(deps, due);
 }
 
 /**

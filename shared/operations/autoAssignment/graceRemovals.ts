@@ -117,7 +117,7 @@ async function keptAgain(deps: EntitlementDeps, kept: readonly Removal[], dueOf:
     const outcomes = await clearGraceMarks(deps, marked.map((r) => ({ assignment: r.assignment, due: dueOf.get(r)! })));
     outcomes.forEach((outcome, n) => outcome instanceof Error && errors.set(marked[n]!, outcome));
   } catch (error) {
-    // Their events not written or appended: those items alone are tried again, not the batch's removals.
+    // Their events not written ahead (nothing cleared): those items alone are tried again, not the batch's removals.
     for (const r of marked) errors.set(r, asError(error));
   }
   return errors;
