@@ -12,14 +12,15 @@ export const CHUNK = LARGEST_WRITE;
  * This instance's share of the tenant-wide write budget: it takes a chunk of tokens from the shared bucket per
  * round trip and spends them on its writes, dropping any left after CHUNK_LIFETIME_MS or too few for the next write (the bucket's shape counts on
  * that). Takes are made one at a time, so the instance's concurrent writers do not each go to the table. Once the
- * shared bucket answers "wait", every writer of the instance waits until then without asking it again: the
- * bucket's wait is for a chunk, so the first to ask after it brings back tokens for the others too.
+ * shared bucket answers "wait", every writer of the instance needing as many tokens or more waits until then
+ * without asking it again: the bucket's wait is for a chunk, so the first to ask after it brings back tokens for
+ * the others too. A writer needing fewer asks the bucket itself, as that wait may be longer than its own.
  */
 export class WriteTokens {
   #tokens = 0;
   #expiresAt = 0;
-  /** Until when the shared bucket said to wait (by this instance's clock). */
-  #refillsAt = 0;
+  /** The shared bucket's last "wait": until when (by this instance's clock), how long, and for how many tokens. */
+  #told: { untilMs: number; waitMs: number; need: number } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -42,12 +43,15 @@ export class WriteTokens {
     }
     // Too few left: they are dropped rather than given the new chunk's lifetime, which they did not start with.
     this.#tokens = 0;
-    const untilRefilled = this.#refillsAt - this.now();
-    if (untilRefilled > 0) return untilRefilled;
+    const told = this.#told;
+    const untilTold = told ? told.untilMs - this.now() : 0;
+    // A wait for more tokens than this writer needs is not its own; one longer than the bucket said means this
+    // instance's clock stepped back since, so the wait no longer says anything.
+    if (told && count >= told.need && untilTold > 0 && untilTold <= told.waitMs) return untilTold;
     const taken = await this.source.take(count, Math.max(CHUNK, count), this.now);
     if (taken.granted === 0) {
       const waitMs = 'waitMs' in taken ? taken.waitMs : 1;
-      this.#refillsAt = this.now() + waitMs;
+      this.#told = { untilMs: this.now() + waitMs, waitMs, need: count };
       return waitMs;
     }
     this.#tokens = taken.granted - count;

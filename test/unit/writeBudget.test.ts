@@ -143,6 +143,40 @@ describe("an instance's share of the write budget", () => {
     expect(clock.now()).toBeLessThanOrEqual(writers / SHAPE.refillPerMs + LONGEST_CHUNK_WAIT_MS);
   });
 
+  it("does not make a writer wait out another's wait for more tokens than it needs", async () => {
+    let now = 0;
+    const shared = bucket({ tokens: 0, updatedMs: 0 });
+    const tokens = new WriteTokens(shared, () => now);
+    // A full `$batch` on an empty bucket waits for its 20 tokens, longer than a queue function waits in place.
+    expect(await tokens.take(LARGEST_WRITE)).toBeGreaterThan(LONGEST_CHUNK_WAIT_MS);
+    now = 100;
+    // The bucket holds 1.6 tokens by now: a single write gets one at once.
+    expect(await tokens.take(1)).toBe(0);
+    expect(shared.calls).toBe(2);
+  });
+
+  it("makes writers needing as many tokens or more wait out the instance's last wait without asking again", async () => {
+    let now = 0;
+    const shared = bucket({ tokens: 0, updatedMs: 0 });
+    const tokens = new WriteTokens(shared, () => now);
+    const waitMs = await tokens.take(1);
+    now = 100;
+    expect(await tokens.take(1)).toBe(waitMs - 100);
+    expect(await tokens.take(LARGEST_WRITE)).toBe(waitMs - 100);
+    expect(shared.calls).toBe(1);
+  });
+
+  it("asks the shared budget again when the instance's clock steps back during a wait", async () => {
+    let now = 200_000;
+    const shared = bucket({ tokens: 0, updatedMs: now });
+    const tokens = new WriteTokens(shared, () => now);
+    expect(await tokens.take(1)).toBe(LONGEST_CHUNK_WAIT_MS);
+    now -= 60_000;
+    // The bucket refills nothing for a clock behind, so it is a chunk's wait again, not the 61 s left by this clock.
+    expect(await tokens.take(1)).toBe(LONGEST_CHUNK_WAIT_MS);
+    expect(shared.calls).toBe(2);
+  });
+
   it('goes to the shared budget once for many concurrent writers of one instance', async () => {
     const shared = source([{ granted: 20 }]);
     const tokens = new WriteTokens(shared, () => 0);
