@@ -1,4 +1,4 @@
-import { CHUNK_LIFETIME_MS, LARGEST_WRITE } from '../domain/writeBudget';
+import { CHUNK_LIFETIME_MS, LARGEST_WRITE, LONGEST_CHUNK_WAIT_MS } from '../domain/writeBudget';
 
 /** The shared budget's store, as the transport needs it (WriteBudgetStore). */
 export interface WriteBudgetSource {
@@ -7,6 +7,12 @@ export interface WriteBudgetSource {
 
 /** Tokens taken from the shared budget per round trip to it: one `$batch` worth, so the budget costs a Table round trip per about 20 writes. */
 export const CHUNK = LARGEST_WRITE;
+
+/**
+ * A chunk's wait is cut by up to this share of it, at random, so instances told to wait at about the same time do
+ * not come back in the same order each time: the first back takes the refill, and the others would starve.
+ */
+const CHUNK_WAIT_SPREAD = 0.2;
 
 /**
  * This instance's share of the tenant-wide write budget: it takes a chunk of tokens from the shared bucket per
@@ -26,6 +32,7 @@ export class WriteTokens {
   constructor(
     private readonly source: WriteBudgetSource,
     private readonly now: () => number = Date.now,
+    private readonly random: () => number = Math.random,
   ) {}
 
   /** Takes `count` tokens: answers 0 when taken, else how long (ms) until the shared budget has them. */
@@ -50,12 +57,17 @@ export class WriteTokens {
     if (told && count >= told.need && untilTold > 0 && untilTold <= told.waitMs) return untilTold;
     const taken = await this.source.take(count, Math.max(CHUNK, count), this.now);
     if (taken.granted === 0) {
-      const waitMs = 'waitMs' in taken ? taken.waitMs : 1;
+      const waitMs = this.#spread('waitMs' in taken ? taken.waitMs : 1);
       this.#told = { untilMs: this.now() + waitMs, waitMs, need: count };
       return waitMs;
     }
     this.#tokens = taken.granted - count;
     this.#expiresAt = this.now() + CHUNK_LIFETIME_MS;
     return 0;
+  }
+
+  /** A wait longer than a chunk's is for this writer's own tokens, and coming back sooner would find them missing. */
+  #spread(waitMs: number): number {
+    return waitMs > LONGEST_CHUNK_WAIT_MS ? waitMs : waitMs - Math.floor(waitMs * CHUNK_WAIT_SPREAD * this.random());
   }
 }
