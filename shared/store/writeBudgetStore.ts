@@ -27,7 +27,7 @@ export class WriteBudgetStore {
     this.#shape = bucketShape(limits);
   }
 
-  /** Takes at least `need` and at most `want` tokens, or none with the wait until `need` are there. */
+  /** Takes at least `need` and at most `want` tokens, or none with when to ask again (takeTokens says how long). */
   async take(need: number, want: number, nowMs: () => number = Date.now): Promise<Take> {
     for (let conflict = 0; ; conflict++) {
       const saved = this.#last ?? (await this.#buckets.get(BUDGET, TENANT));

@@ -106,6 +106,11 @@ describe("an instance's share of the write budget", () => {
     return { calls, take: async (need, want) => (calls.push([need, want]), grants.shift() ?? { granted: 0, waitMs: 99 }) };
   }
 
+  /** Park and Miller's minimal generator: numbers in (0, 1) that are the same each run, for random waits. */
+  function seeded(seed: number): () => number {
+    return () => (seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647;
+  }
+
   it('takes a chunk per round trip and spends it locally until it runs out or expires', async () => {
     let now = 0;
     const shared = source([{ granted: 20 }, { granted: 20 }, { granted: 20 }]);
@@ -127,7 +132,7 @@ describe("an instance's share of the write budget", () => {
   it('goes to a spent shared budget about once per chunk for many waiting writers, not once per writer and wait', async () => {
     const clock = virtualClock();
     const shared = bucket({ tokens: 0, updatedMs: 0 });
-    const tokens = new WriteTokens(shared, clock.now);
+    const tokens = new WriteTokens(shared, clock.now, seeded(1));
     const writers = 100;
     const writer = async () => {
       for (let waitMs = await tokens.take(1); waitMs > 0; waitMs = await tokens.take(1)) await clock.sleep(waitMs);
@@ -141,6 +146,65 @@ describe("an instance's share of the write budget", () => {
     expect(shared.calls).toBeLessThanOrEqual(2 * chunks + 2);
     // As fast as the bucket refills: waiting for chunks costs the writers at most one chunk's wait.
     expect(clock.now()).toBeLessThanOrEqual(writers / SHAPE.refillPerMs + LONGEST_CHUNK_WAIT_MS);
+  });
+
+  it("does not make a writer wait out another's wait for more tokens than it needs", async () => {
+    let now = 0;
+    const shared = bucket({ tokens: 0, updatedMs: 0 });
+    const tokens = new WriteTokens(shared, () => now);
+    // A full `$batch` on an empty bucket waits for its 20 tokens, longer than a queue function waits in place.
+    expect(await tokens.take(LARGEST_WRITE)).toBeGreaterThan(LONGEST_CHUNK_WAIT_MS);
+    now = 100;
+    // The bucket holds 1.6 tokens by now: a single write gets one at once.
+    expect(await tokens.take(1)).toBe(0);
+    expect(shared.calls).toBe(2);
+  });
+
+  it("makes writers needing as many tokens or more wait out the instance's last wait without asking again", async () => {
+    let now = 0;
+    const shared = bucket({ tokens: 0, updatedMs: 0 });
+    const tokens = new WriteTokens(shared, () => now);
+    const waitMs = await tokens.take(1);
+    now = 100;
+    expect(await tokens.take(1)).toBe(waitMs - 100);
+    expect(await tokens.take(LARGEST_WRITE)).toBe(waitMs - 100);
+    expect(shared.calls).toBe(1);
+  });
+
+  it("asks the shared budget again when the instance's clock steps back during a wait", async () => {
+    let now = 200_000;
+    const shared = bucket({ tokens: 0, updatedMs: now });
+    const tokens = new WriteTokens(shared, () => now);
+    expect(await tokens.take(1)).toBeLessThanOrEqual(LONGEST_CHUNK_WAIT_MS);
+    now -= 60_000;
+    // The bucket refills nothing for a clock behind, so it is a chunk's wait again, not the 61 s left by this clock.
+    expect(await tokens.take(1)).toBeLessThanOrEqual(LONGEST_CHUNK_WAIT_MS);
+    expect(shared.calls).toBe(2);
+  });
+
+  it("comes back up to a fifth sooner than a chunk's wait, at random, but waits in full for its own tokens", async () => {
+    const waits = (random: number, waitMs: number) =>
+      new WriteTokens(source([{ granted: 0, waitMs }]), () => 0, () => random).take(1);
+    expect(await waits(0, LONGEST_CHUNK_WAIT_MS)).toBe(LONGEST_CHUNK_WAIT_MS);
+    expect(await waits(0.999, LONGEST_CHUNK_WAIT_MS)).toBe(801);
+    expect(await waits(0.999, LONGEST_CHUNK_WAIT_MS + 1)).toBe(LONGEST_CHUNK_WAIT_MS + 1);
+  });
+
+  it('shares a spent budget between instances that each have a backlog, not only with the first to ask', async () => {
+    let now = 0;
+    const shared = bucket({ tokens: 0, updatedMs: 0 });
+    const instances = [1, 2].map((seed, i) => ({ tokens: new WriteTokens(shared, () => now, seeded(seed)), asksAt: i, written: 0 }));
+    // Each instance writes as soon as it has a token, and comes back 3 ms (a table round trip) after a wait.
+    while (now < 60_000) {
+      const next = instances.reduce((a, b) => (b.asksAt < a.asksAt ? b : a));
+      now = next.asksAt;
+      const waitMs = await next.tokens.take(1);
+      if (waitMs === 0) next.written++;
+      else next.asksAt = now + waitMs + 3;
+    }
+    // Without random waits, the second to ask is back just after the first each time, to find the refill gone: it
+    // wrote nothing.
+    for (const { written } of instances) expect(written).toBeGreaterThan(shared.granted / 5);
   });
 
   it('goes to the shared budget once for many concurrent writers of one instance', async () => {
