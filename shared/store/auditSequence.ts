@@ -25,9 +25,11 @@ export interface AuditSequence {
 }
 
 /** At most this many unwritten numbers or runs are carried (a writer whose every write fails must not grow its events). */
-const MAX_UNWRITTEN = 100;
+export const MAX_UNWRITTEN = 100;
+/** At most this many numbers an event vouches for in all, one by one and in runs: the verifier refuses more. */
+export const MAX_VOUCHED = 10_000;
 /** At most this many numbers are kept open: what a writer listing runs of them can still vouch for. */
-const MAX_OPEN = 10_000;
+const MAX_OPEN = MAX_VOUCHED;
 
 /** One writer's counter, and the numbers it built and has not seen appended or vouched for in an appended event. */
 export class AuditSequencer {
@@ -68,4 +70,15 @@ function runsOf(numbers: Iterable<number>): Array<[number, number]> {
     else runs.push([number, number]);
   }
   return runs;
+}
+
+/** Runs sorted and joined where they overlap or touch. */
+export function merged(runs: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  const joined: Array<[number, number]> = [];
+  for (const [first, last] of [...runs].sort((a, b) => a[0] - b[0])) {
+    const previous = joined.at(-1);
+    if (previous && first <= previous[1] + 1) previous[1] = Math.max(previous[1], last);
+    else joined.push([first, last]);
+  }
+  return joined;
 }
