@@ -43,12 +43,15 @@ describe('an audit writer sequence', () => {
   });
 
   it('vouches for a bulk write whose thousand events were none appended, in runs, with its next event or next batch', () => {
-    const bulk = (writer: AuditSequencer, appended: boolean) =>
-      Array.from({ length: 1000 }, () => writer.next()).flatMap((sequence, n) => {
+    const bulk = (writer: AuditSequencer, appended: boolean) => {
+      const built = Array.from({ length: 1000 }, () => writer.next());
+      if (!appended) writer.burned(built);
+      return built.flatMap((sequence, n) => {
         if (!appended) return [];
         writer.appended(sequence);
         return [eventWith(sequence, `t${n}`)];
       });
+    };
     const single = new AuditSequencer();
     bulk(single, false);
     const next = single.next();
@@ -58,6 +61,42 @@ describe('an audit writer sequence', () => {
     const batches = new AuditSequencer();
     bulk(batches, false);
     expect(judge(bulk(batches, true)).problems).toEqual([]);
+  });
+
+  it('lists numbers in flight one by one, the newest 100, never in runs: a bulk batch deleted all but its last shows its hole', () => {
+    const writer = new AuditSequencer();
+    const batch = Array.from({ length: 1000 }, () => writer.next());
+    for (const sequence of batch) writer.appended(sequence);
+    const last = batch[999]!;
+    expect(last.unwrittenRuns).toBeUndefined();
+    expect(last.unwritten).toEqual(Array.from({ length: 100 }, (_, i) => 900 + i));
+    expect(judge([eventWith(last, 't')])).toMatchObject({
+      problems: [`writer ${writer.writer} is missing numbers 1-899 (events from its start, before t)`],
+      summary: '1 events from 1 writers checked, 1 holes, 100 numbers vouched for as never written',
+    });
+  });
+
+  it('lists in runs only the numbers given up, until an appended event has listed them, and at most 100 runs', () => {
+    const writer = new AuditSequencer();
+    const built = Array.from({ length: 400 }, () => writer.next());
+    // Every other one given up: 200 runs of one, the 100 newest kept.
+    writer.burned(built.filter((s) => s.number % 2 === 0));
+    const next = writer.next();
+    expect(next.unwrittenRuns).toEqual(Array.from({ length: 100 }, (_, i) => [202 + 2 * i, 202 + 2 * i]));
+    expect(next.unwritten).toHaveLength(100);
+    writer.appended(next);
+    expect(writer.next().unwrittenRuns).toBeUndefined();
+  });
+
+  it('keeps at most 9,900 numbers given up, so that its events stay within what the verifier takes', () => {
+    const writer = new AuditSequencer();
+    for (let batch = 0; batch < 12; batch++) writer.burned(Array.from({ length: 1000 }, () => writer.next()));
+    const next = writer.next();
+    expect(next.unwrittenRuns).toEqual([[2101, 12000]]);
+    expect(judge([eventWith(next, 't')])).toMatchObject({
+      problems: [`writer ${writer.writer} is missing numbers 1-2100 (events from its start, before t)`],
+      summary: '1 events from 1 writers checked, 1 holes, 9900 numbers vouched for as never written',
+    });
   });
 
   it('reports an event whose runs reach its own number or beyond, and trusts none of what it lists', () => {
