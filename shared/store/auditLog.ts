@@ -190,6 +190,14 @@ export class AuditLog {
   }
 
   /**
+   * Events built here (`event`) and given up: their change was not made and their write-ahead item is taken back, so
+   * they will never be appended. Later events list their numbers in runs (auditSequence.ts).
+   */
+  burned(events: readonly AuditEvent[]): void {
+    this.#sequencer.burned(events.map((event) => event.sequence));
+  }
+
+  /**
    * Appends many events (a bulk source's, a benchmark's seed), one transaction per partition and hundred: events
    * spread over the shards still share their shard's partition within a minute, so a burst of N costs about
    * N/100 + SHARDS writes, not N. An event already there fails its batch, which is then appended one by one; late

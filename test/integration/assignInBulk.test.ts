@@ -73,6 +73,19 @@ test('assignments made in bulk are what the pipeline makes: a delivered system r
   expect(await assignmentsOf(auto)).toHaveLength(USERS.length);
 });
 
+test('a bulk write none of whose additions was made gives its events up: the next event lists their numbers as a run', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, then all unchanged');
+  expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
+  const entry = { actorId: 'test', action: 'note', entityType: 'note', entityId: 'n', before: null, after: null };
+  // Built and never appended nor given up: in flight, so listed one by one.
+  const inFlight = deps.audit.event(entry).sequence!;
+  expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'unchanged' })));
+  const next = deps.audit.event(entry).sequence!;
+  // Four events per grant (no roles to deliver): submitted, created, started, delivered.
+  expect(next.unwrittenRuns).toContainEqual([inFlight.number + 1, inFlight.number + 4 * USERS.length]);
+  expect(next.unwritten).toContain(inFlight.number);
+});
+
 test('a group role goes to every new holder in one directory call, and the requests end delivered with their event', async () => {
   const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, a group', LEGAL_GROUP);
   await fetch(`${emulator.url}/_emulator/requests`, { method: 'DELETE' });

@@ -11,6 +11,7 @@ import { automaticPolicyMatchingNobody } from '../support/packageWorld';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { stopAtWrite, type Row } from '../support/stopAtWrite';
 import { GrantStore } from '../../shared/store/grantStore';
+import { PLAN_GRACE_REMOVAL, writeGraceMarks } from '../../shared/operations/autoAssignment/graceRemovalMarks';
 
 /**
  * The grace mark (an assignment's graceRemovalDueDateTime, the time of its planned removal's item), on Azurite and
@@ -18,7 +19,7 @@ import { GrantStore } from '../../shared/store/grantStore';
  * grace period after their latest stop, never later; items planned before marks were still act; every mark written
  * or cleared has its event.
  */
-const USERS = Array.from({ length: 14 }, (_, n) => `d1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
+const USERS = Array.from({ length: 16 }, (_, n) => `d1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
@@ -323,3 +324,18 @@ test('a mark written whose answer was lost has its event all the same, and the n
   await sweep();
   expect((await eventsOf(assignment.id, 'autoAssignment.planGraceRemoval')).map((e) => e.after)).toEqual([{ graceRemovalDueDateTime: mark }]);
 }, 180_000);
+
+test('marks that no longer apply give their events up: the next event lists their numbers as a run, not one in flight', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Marks, none applies', undefined, 'PT1H');
+  const users = [USERS[14]!, USERS[15]!];
+  expect(await assignInBulk(deps, users.map((userId) => ({ auto, userId })))).toEqual(users.map(() => ({ kind: 'assigned' })));
+  const assignments = await Promise.all(users.map(assignmentOf));
+  const entry = { actorId: 'test', action: 'note', entityType: 'note', entityId: 'n', before: null, after: null };
+  // Built and never appended nor given up: in flight, so listed one by one.
+  const inFlight = deps.audit.event(entry).sequence!;
+  const changes = assignments.map((assignment) => ({ assignment, mark: '2030-01-01T00:00:00.000Z', applies: () => false }));
+  expect(await writeGraceMarks(deps, PLAN_GRACE_REMOVAL, changes)).toEqual(['unchanged', 'unchanged']);
+  const next = deps.audit.event(entry).sequence!;
+  expect(next.unwrittenRuns).toContainEqual([inFlight.number + 1, inFlight.number + 2]);
+  expect(next.unwritten).toContain(inFlight.number);
+});

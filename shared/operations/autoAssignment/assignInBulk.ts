@@ -97,6 +97,7 @@ export async function assignInBulk(deps: EntitlementDeps, wanted: readonly Addit
     deps.due.unscheduleAll(refused.flatMap((g) => aheadOf.get(g)!)),
     deps.redeliveries.unscheduleAll(refused.flatMap((g) => redeliveryOf.get(g) ?? [])),
   ]);
+  deps.audit.burned(refused.flatMap((g) => g.events));
 
   const delivered = await deliverRoles(deps, [...written.values()]);
   await deps.audit.appendAll([...written.keys()].flatMap((g) => [...g.events, ...(delivered.get(g)?.event ? [delivered.get(g)!.event!] : [])]));
@@ -238,6 +239,7 @@ async function deliverRoles(deps: EntitlementDeps, written: readonly Written[]):
     } catch {
       // Changed meanwhile (canceled, removed): what changed it has its own events; this delivery's is dropped.
       await deps.due.unscheduleAll([item]);
+      deps.audit.burned([event]);
       done.set(w.grant, { request: w.request.value });
     }
   });

@@ -63,6 +63,8 @@ export async function writeGraceMarks(
     const shows = await mapConcurrently([...outcomes.keys()], async (n) => outcomes[n] === 'written' || (outcomes[n] instanceof Error && changeShows(probes[n]!, events[n]!, await deps.audit.documentAt(probes[n]!))));
     await deps.audit.appendAll(events.filter((_, n) => shows[n]));
     await deps.due.unscheduleAll(ahead.filter((_, n) => outcomes[n] !== 'unchanged'));
+    // The events of marks not written (that did not apply, or failed and do not show) are given up: their items are gone.
+    deps.audit.burned(events.filter((_, n) => !shows[n]));
   } catch {
     // The marks stand as written: the events still written ahead are the retry (the expiration sweep appends those
     // whose mark shows, once settled), so the caller goes on with the outcomes (a take-back, to its items).
