@@ -25,8 +25,7 @@ const FALCON_IDS = ['eb7a7995-9588-432d-8242-aadbc8f429a4', '515c6123-6c88-4537-
  * The path's round trips (41 when this pin was set), by what they are for:
  * - the webhook's bookkeeping (5): the delivery's expiry item and its row (a replay refused), the event's received
  *   event (audit log), its recovery item and its record (a duplicate refused);
- * - the attribute override (6): read, written with its event written ahead (item, write, append, the item read
- *   and deleted);
+ * - the attribute override (5): read, written with its event written ahead (item, write, append, item deleted);
  * - the evaluation (6): the policies, their packages (locator and row), the user's override again, their claims,
  *   the workflows;
  * - the assignment (assignInBulk.ts, 17): the policy standing and its package's roles (2 reads), the pointers (2
@@ -35,9 +34,9 @@ const FALCON_IDS = ['eb7a7995-9588-432d-8242-aadbc8f429a4', '515c6123-6c88-4537-
  *   written ahead, the request's outcome, the events appended (a transaction per audit partition: 3) and their
  *   items deleted, the pending guest removals read;
  * - the mail's package name (2: its locator and its row);
- * - the event marked applied (5): its event written ahead, the record, the append, the item read and deleted.
+ * - the event marked applied (4): its event written ahead, the record, the append, the item deleted.
  */
-const ROUND_TRIPS_PER_EVENT = 41;
+const ROUND_TRIPS_PER_EVENT = 39;
 
 let world: InProcessOperations;
 inProcessOperationsForFile((started) => (world = started));
