@@ -26,17 +26,17 @@ const FALCON_IDS = ['eb7a7995-9588-432d-8242-aadbc8f429a4', '515c6123-6c88-4537-
  * - the webhook's bookkeeping (5): the delivery's expiry item and its row (a replay refused), the event's received
  *   event (audit log), its recovery item and its record (a duplicate refused);
  * - the attribute override (5): read, written with its event written ahead (item, write, append, item deleted);
- * - the evaluation (6): the policies, their packages (locator and row), the user's override again, their claims,
+ * - the evaluation (6): the policies, their packages (locator and row; the mail names the package as read here),
+ *   the user's override again, their claims,
  *   the workflows;
  * - the assignment (assignInBulk.ts, 14): the policy standing and its package's roles (the package's configuration), the pointers (2
  *   transactions), the events written ahead, the redelivery item, request, claim and assignment (one transaction),
  *   the grant ledger, the compensation's read of the role scopes, the assignment's outcome, the delivery's event
  *   written ahead, the request's outcome, the events appended (one transaction: one audit partition) and their
  *   items deleted, the pending guest removals read;
- * - the mail's package name (2: its locator and its row);
  * - the event marked applied (4): its event written ahead, the record, the append, the item deleted.
  */
-const ROUND_TRIPS_PER_EVENT = 36;
+const ROUND_TRIPS_PER_EVENT = 34;
 
 let world: InProcessOperations;
 inProcessOperationsForFile((started) => (world = started));

@@ -106,7 +106,7 @@ export async function assignInBulk(deps: EntitlementDeps, wanted: readonly Addit
     const request = delivered.get(g)?.request ?? g.request;
     if (request.state !== 'delivered') return;
     const end = assignmentEnd(g.assignment.schedule)?.toUTC().toISO() ?? null;
-    await notify(deps, about(request), (s) => accessDelivered([request.targetId], s, end));
+    await notify(deps, { ...about(request), packageName: wanted[g.index]!.auto.packageName }, (s) => accessDelivered([request.targetId], s, end));
   });
   return outcomes;
 }
