@@ -4,6 +4,7 @@ import { directoryErrorOfCall } from './graphCallError';
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_POLICY, longestRetryAfter, parseRetryAfterMs, retryDelayMs, type RetryPolicy } from './retryPolicy';
 import { deferredCall, defersThrottling, deferUntil } from './throttleDeferral';
 import { TimeBudget } from './timeBudget';
+import { LONGEST_CHUNK_WAIT_MS } from '../domain/writeBudget';
 import type { WriteTokens } from './writeTokens';
 
 /** Graph answers at most 20 requests in one `$batch`. */
@@ -38,8 +39,11 @@ export interface GraphTransportOptions {
   writeTokens?: WriteTokens;
 }
 
-/** A queue function waits this long at most for write tokens; a longer wait defers its message instead. */
-const LONGEST_DEFERRING_WAIT_MS = 1_000;
+/**
+ * A queue function waits this long at most for write tokens; a longer wait defers its message instead. As long as
+ * a wait for a whole chunk may be, so only a budget with no token for its own writes within it defers.
+ */
+const LONGEST_DEFERRING_WAIT_MS = LONGEST_CHUNK_WAIT_MS;
 /** What a queue function waits for when Graph throttles without saying how long (Graph advises backing off). */
 const UNSAID_RETRY_AFTER_MS = 5_000;
 

@@ -11,11 +11,15 @@ export const CHUNK = LARGEST_WRITE;
 /**
  * This instance's share of the tenant-wide write budget: it takes a chunk of tokens from the shared bucket per
  * round trip and spends them on its writes, dropping any left after CHUNK_LIFETIME_MS or too few for the next write (the bucket's shape counts on
- * that). Takes are made one at a time, so the instance's concurrent writers do not each go to the table.
+ * that). Takes are made one at a time, so the instance's concurrent writers do not each go to the table. Once the
+ * shared bucket answers "wait", every writer of the instance waits until then without asking it again: the
+ * bucket's wait is for a chunk, so the first to ask after it brings back tokens for the others too.
  */
 export class WriteTokens {
   #tokens = 0;
   #expiresAt = 0;
+  /** Until when the shared bucket said to wait (by this instance's clock). */
+  #refillsAt = 0;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -38,8 +42,14 @@ export class WriteTokens {
     }
     // Too few left: they are dropped rather than given the new chunk's lifetime, which they did not start with.
     this.#tokens = 0;
+    const untilRefilled = this.#refillsAt - this.now();
+    if (untilRefilled > 0) return untilRefilled;
     const taken = await this.source.take(count, Math.max(CHUNK, count), this.now);
-    if (taken.granted === 0) return 'waitMs' in taken ? taken.waitMs : 1;
+    if (taken.granted === 0) {
+      const waitMs = 'waitMs' in taken ? taken.waitMs : 1;
+      this.#refillsAt = this.now() + waitMs;
+      return waitMs;
+    }
     this.#tokens = taken.granted - count;
     this.#expiresAt = this.now() + CHUNK_LIFETIME_MS;
     return 0;

@@ -38,17 +38,29 @@ export function bucketShape(limits: WriteBudgetLimits): BucketShape {
   return { capacity, refillPerMs: (limits.writes - capacity) / (limits.windowMs + CHUNK_LIFETIME_MS) };
 }
 
+/**
+ * The longest a writer on a spent bucket waits for `want` tokens rather than for the `need` it must have: coming
+ * back to a chunk instead of to the next token spares the bucket's row a round trip per token. No longer than a
+ * queue function waits in place (graphTransport.ts), so this wait alone never defers one.
+ */
+export const LONGEST_CHUNK_WAIT_MS = 1_000;
+
 export type TakeOutcome = { granted: number; state: WriteBucketState } | { granted: 0; waitMs: number };
 
 /**
  * Takes between `need` and `want` tokens from the bucket as it is at `nowMs`: as many as it holds, up to `want`,
- * or none when it holds fewer than `need` (then `waitMs` says when it will). A clock behind the last writer's
- * refills nothing, so an instance whose clock runs ahead cannot be caught up by one behind.
+ * or none when it holds fewer than `need`. Then `waitMs` says when it holds `want`, or LONGEST_CHUNK_WAIT_MS if
+ * that is sooner, but never before it holds `need`. The wait only says when to ask again; what is granted is
+ * still only what the bucket holds, so its shape's bound is kept. A clock behind the last writer's refills
+ * nothing, so an instance whose clock runs ahead cannot be caught up by one behind.
  */
 export function takeTokens(saved: WriteBucketState | undefined, shape: BucketShape, need: number, want: number, nowMs: number): TakeOutcome {
   const at = saved ? Math.max(nowMs, saved.updatedMs) : nowMs;
   const tokens = saved ? Math.min(shape.capacity, saved.tokens + (at - saved.updatedMs) * shape.refillPerMs) : shape.capacity;
-  if (tokens < need) return { granted: 0, waitMs: Math.max(1, Math.ceil((need - tokens) / shape.refillPerMs)) };
+  if (tokens < need) {
+    const untilHolding = (count: number) => Math.ceil((count - tokens) / shape.refillPerMs);
+    return { granted: 0, waitMs: Math.max(1, untilHolding(need), Math.min(untilHolding(want), LONGEST_CHUNK_WAIT_MS)) };
+  }
   const granted = Math.min(want, Math.floor(tokens));
   return { granted, state: { tokens: tokens - granted, updatedMs: at } };
 }

@@ -60,6 +60,12 @@ export interface AuditProbe {
   shows: 'present' | 'absent' | 'changed';
   /** For `changed`, when the event's `before` is not the document's (a summary of many): the document as it was. */
   was?: unknown;
+  /**
+   * For `changed`, when the change is one field of the document (the event's `before` and `after` hold it alone):
+   * the change shows while the document holds the field as `after` has it (absent when `after` has it not), whatever
+   * else another write changed meanwhile.
+   */
+  field?: string;
 }
 export type AuditedTable =
   | 'catalogs'

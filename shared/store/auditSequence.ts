@@ -12,15 +12,22 @@ import { randomBytes } from 'node:crypto';
  * listed while it was in flight and that was then appended and deleted is taken for burned; numbers after a writer's
  * last archived event cannot be checked (nobody vouches for them); the table is not signed, so someone able to
  * rewrite it can rewrite the numbers too. It catches loss and plain deletion, not a forger with the storage key.
+ *
+ * `unwrittenRuns` lists runs of such numbers, first and last (a bulk write's batch whose changes were all unchanged or
+ * failed burns a thousand at once): listed one by one, the 100 an event carries could not vouch for them before the
+ * writer's next events, or its next batch, pushed them out, and the verifier reported them as holes.
  */
 export interface AuditSequence {
   writer: string;
   number: number;
   unwritten?: number[];
+  unwrittenRuns?: Array<[number, number]>;
 }
 
-/** At most this many unwritten numbers are carried (a writer whose every write fails must not grow its events). */
+/** At most this many unwritten numbers or runs are carried (a writer whose every write fails must not grow its events). */
 const MAX_UNWRITTEN = 100;
+/** At most this many numbers are kept open: what a writer listing runs of them can still vouch for. */
+const MAX_OPEN = 10_000;
 
 /** One writer's counter, and the numbers it built and has not seen appended or vouched for in an appended event. */
 export class AuditSequencer {
@@ -30,16 +37,35 @@ export class AuditSequencer {
 
   next(): AuditSequence {
     const number = this.#next++;
-    const unwritten = [...this.#open].slice(-MAX_UNWRITTEN);
+    const runs = runsOf(this.#open).slice(-MAX_UNWRITTEN);
     this.#open.add(number);
-    if (this.#open.size > MAX_UNWRITTEN * 10) this.#open.delete(this.#open.values().next().value!);
-    return unwritten.length > 0 ? { writer: this.writer, number, unwritten } : { writer: this.writer, number };
+    if (this.#open.size > MAX_OPEN) this.#open.delete(this.#open.values().next().value!);
+    const unwritten = runs.filter(([first, last]) => first === last).map(([first]) => first);
+    const unwrittenRuns = runs.filter(([first, last]) => first !== last);
+    return { writer: this.writer, number, ...(unwritten.length > 0 ? { unwritten } : {}), ...(unwrittenRuns.length > 0 ? { unwrittenRuns } : {}) };
   }
 
   /** An event of this writer is in the log: its number is accounted for, and so are those it listed as unwritten. */
   appended(sequence: AuditSequence | undefined): void {
     if (sequence?.writer !== this.writer) return;
     this.#open.delete(sequence.number);
-    for (const number of sequence.unwritten ?? []) this.#open.delete(number);
+    for (const number of unwrittenIn(sequence)) this.#open.delete(number);
   }
+}
+
+/** Every number an event lists as unwritten: one by one, and in runs. */
+export function* unwrittenIn(sequence: AuditSequence): Generator<number> {
+  yield* sequence.unwritten ?? [];
+  for (const [first, last] of sequence.unwrittenRuns ?? []) for (let number = first; number <= last; number++) yield number;
+}
+
+/** Runs of consecutive numbers, first and last, in the order given (ascending: numbers are opened in order). */
+function runsOf(numbers: Iterable<number>): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const number of numbers) {
+    const last = runs.at(-1);
+    if (last && last[1] === number - 1) last[1] = number;
+    else runs.push([number, number]);
+  }
+  return runs;
 }

@@ -52,6 +52,11 @@ export interface DueItem<K extends string = string> {
   lastError?: string;
   /** For an assignment's end: its target, so the sweep reads the assignment by key, without its locator. */
   targetId?: string;
+  /**
+   * For a grace removal: its assignment records its time (graceRemovalDueDateTime) while it is the one planned.
+   * Absent on one planned before assignments recorded it, which acts at its own time whatever they record.
+   */
+  marked?: true;
   /** The role a package role change is about: a role taken out of a package is no longer in any role scope. */
   role?: DirectoryRole;
   /** For `auditEvent`: the event, and where its change shows. */
@@ -133,6 +138,11 @@ export class DueWorkStore<K extends string> {
    */
   inRange(shard: DueRange): Promise<StoredDocument<DueItem<K>>[]> {
     return this.#items.list({ partitionKey: tableKey(shard.minute), filter: filter`RowKey ge ${shard.fromRowKey} and RowKey le ${shard.toRowKey}` });
+  }
+
+  /** Whether the item is in the index (not done, taken back or parked): one point read. */
+  async holds(item: DueItem<K>): Promise<boolean> {
+    return (await this.#items.get(minuteOf(item.dueDateTime), rowKeyOf(item))) !== undefined;
   }
 
   /** Takes back an item planned for something that was then not written after all (a refused request). */

@@ -107,6 +107,17 @@ describe('auto-assignment by a membership rule', () => {
     await runSweep('autoAssignmentSweep');
     expect(await members()).toContain(LIAM);
     expect(await members()).toContain(ADELE); // within the grace period
+    // The assignment's grace mark is internal: not in Graph's assignment, only in its event's modifiedProperties.
+    const assignments = await admin.api(`${EM}/assignments`).filter(`assignmentPolicy/id eq '${policyId}'`).expand('target').get();
+    expect(assignments.value.length).toBeGreaterThan(0);
+    expect(JSON.stringify(assignments.value)).not.toContain('graceRemovalDueDateTime');
+    const updates = await admin.api('/auditLogs/directoryAudits').filter("activityDisplayName eq 'Update access package assignment request'").get();
+    const planned = updates.value.filter((e: { additionalDetails: Array<{ key: string; value: string }> }) => e.additionalDetails.some((d) => d.key === 'action' && d.value === 'autoAssignment.planGraceRemoval'));
+    expect(planned).toHaveLength(1);
+    expect(planned[0]).toMatchObject({ initiatedBy: { app: expect.anything() }, operationType: 'Update', result: 'success' });
+    expect(planned[0].targetResources).toEqual([
+      expect.objectContaining({ type: 'assignment', modifiedProperties: [{ displayName: 'graceRemovalDueDateTime', oldValue: null, newValue: expect.stringMatching(/^"\d{4}-.*Z"$/) }] }),
+    ]);
     await sleep(4_000);
     await runSweep('expirationSweep');
     expect(await members()).not.toContain(ADELE);

@@ -158,6 +158,23 @@ describe('changes to one person and role that race', () => {
     expect((await assignment(id)).operations).toEqual([expect.objectContaining({ action: 'remove', state: 'done' })]);
   });
 
+  it('keeps a role that left the package before a new assignment was written and came back before its compensation', async () => {
+    const [, , , , , , person] = PEOPLE;
+    const pkg = await groupPackage(deps, 'Role left and came back', FINANCE_APPROVERS);
+    expect(await groupMembers(emulator, FINANCE_APPROVERS)).not.toContain(person);
+    // The role leaves before the assignment is written (its withdrawal finds no assignment; the policy check's
+    // snapshot lacks the role), and comes back once the addition has landed (its ledger record), before the
+    // compensation: the package grants it again, so the compensation must not take it away.
+    const leaving = hooked(deps.grants, 'indexAssignment', () => removeResourceRoleScope(deps, ADMIN, pkg.packageId, pkg.roleScope.id));
+    const back = hooked(deps.ledger, 'record', () => addResourceRoleScope(deps, ADMIN, pkg.packageId, { role: { originId: `Member_${FINANCE_APPROVERS}`, originSystem: 'AadGroup' } }));
+
+    const id = await assign({ ...deps, grants: leaving.part, ledger: back.part }, person, pkg);
+
+    expect([leaving.calls.length, back.calls.length]).toEqual([1, 1]);
+    expect(await groupMembers(emulator, FINANCE_APPROVERS)).toContain(person);
+    expect((await assignment(id)).operations).toEqual([expect.objectContaining({ action: 'add', state: 'done' })]);
+  });
+
   it("gives a package's new role to no assignment that ended while the role's operation was being written onto it", async () => {
     const [, , , , , person] = PEOPLE;
     const pkg = await groupPackage(deps, 'Ended while writing', HR_CONFIDENTIAL);

@@ -424,6 +424,50 @@ describe('deleting a policy and carrying out a request under it are one decision
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
+  it('drift repair that lost its lease after its directory change neither confirms the removal nor checks the policy: the next runner does', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, stopped, drift lease lost', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    roleCarriedAfterTheWrite(pkg, () => jest.spyOn(deps.store.packageConfigurations, 'get').mockRejectedValueOnce(processStops()));
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [made] = await activeAssignments(pkg.packageId);
+    await refuseDirectoryChanges(world.emulator);
+    await removeResourceRoleScope(deps, ADMIN, pkg.packageId, pkg.roleScope.id);
+    await setFaults(world.emulator, []);
+    // Drift repair takes LIAM out of the group; then its runner pauses past its lease, and another takes it.
+    const forget = deps.ledger.forget.bind(deps.ledger);
+    let paused = false;
+    jest.spyOn(deps.ledger, 'forget').mockImplementation(async (key, userIds) => {
+      await forget(key, userIds);
+      if (paused || !userIds.includes(LIAM)) return;
+      paused = true;
+      world.advance({ minutes: 12 });
+      expect(await deps.sweeps.acquire('reconcileSweep', 'another runner', world.now(), 11 * 60_000)).toBeDefined();
+    });
+
+    expect(await reconcile(deps, { holder: 'test', budgetMs: 30_000 })).toBeUndefined();
+    jest.restoreAllMocks();
+
+    // Nothing written after the lease was lost: the removal is not confirmed, the request not finished, the
+    // assignment not ended (its policy not checked).
+    expect(paused).toBe(true);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+    const [still] = await activeAssignments(pkg.packageId);
+    expect(still?.id).toBe(made!.id);
+    expect(still?.operations).toEqual([expect.objectContaining({ action: 'remove', state: 'failed' })]);
+    expect((await storedRequest(made!.requestId))?.state).toBe('delivering');
+
+    // Once the other runner's lease has run out, a run's redelivery checks the policy and ends the assignment; the
+    // removal's redelivery then finds it ended, and its making request follows.
+    world.advance({ minutes: 12 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+    expect((await storedRequest(made!.requestId))?.state).toBe('delivered');
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+  });
+
   it('a refused delete (the policy still governs an assignment) cancels none of its open requests', async () => {
     const pkg = await packageWith('Refused delete', { requestApprovalSettings: approvedBy(DEBRA) });
     await adminAdd(LIAM, pkg);
@@ -566,6 +610,23 @@ describe('what a request costs', () => {
     await adminAddAs(DEBRA);
     expect(reads).toEqual(['list']);
     expect((await deps.grants.assignmentsOfPackage(pkg.packageId)).map((a) => a.value.state)).toEqual(['delivered', 'delivered']);
+  });
+
+  it('the redelivery of a request stopped before its policy check checks it once: one read of its configuration, one of the request before it is finished', async () => {
+    const pkg = await packageWith('Stopped, checked once');
+    stopAtWrite('accessGrants', (row) => String(row.rowKey).startsWith('assignment|'), 'after');
+    await expect(userAdd(MEGAN, pkg.packageId)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [stalled] = (await deps.grants.requestsOf(MEGAN)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    const requestReads = jest.spyOn(deps.grants, 'requestOf');
+    const configurationReads = jest.spyOn(deps.store.packageConfigurations, 'get');
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ processed: 1, failed: 0 });
+
+    expect(requestReads.mock.calls.filter(([, requestId]) => requestId === stalled!.value.id)).toHaveLength(2);
+    expect(configurationReads.mock.calls.filter(([partitionKey]) => partitionKey === tableKey(pkg.packageId))).toHaveLength(1);
+    expect((await storedRequest(stalled!.value.id))?.state).toBe('delivered');
   });
 
   it("a target's removal reads the assignment's policy once, in its package", async () => {

@@ -22,15 +22,16 @@ const ADELE = 'e085b021-e0d4-4f2b-935a-b03d8de49eb1';
  * after its third), by what they are for:
  * - reads (3): the package's configuration (the package, its policies, role scopes and incompatibilities kept as one
  *   row, packageConfiguration.ts), at the submit and again after the request is written (its policy still stands:
- *   carryOutAtOnce.ts, write-then-check; the role scopes of that same read stand in for the compensation's read
- *   after the directory changed, applyOperations.ts); the target's external-user subject (a pending removal to cancel);
+ *   carryOutAtOnce.ts, write-then-check; the role scopes of that same read confirm the roles added in place of the
+ *   compensation's read after the directory changed, applyOperations.ts); the target's external-user subject (a
+ *   pending removal to cancel);
  * - writes (10): the locators of the request and of its assignment (one transaction: ids of one group), the
  *   requestor's pointer, the assignee pointer, the assignment's end, the redelivery item, the request with its
  *   assignment and its claim (one transaction: carryOutAtOnce.ts), the grant ledger (the directory changed), the
  *   outcome with the assignment's outcomes, and the pipeline's audit events with their outbox clean-up (2).
  * That is 13. The Graph write budget (graphWriteBudget) takes a chunk of tokens in one more when its last one has
  * expired, and the audit events take one transaction more when the pipeline crosses a minute (their partition's):
- * so the fewest of the requests measured holds the bound, and their mean one more. Over HTTP an administrator's
+ * so all the requests measured but one at most hold the bound, and their mean one more. Over HTTP an administrator's
  * authorization reads nothing more from Table Storage (callerAccess.ts). What stands between this and the issue's
  * 10 is in the notes of this change (req10b).
  */
@@ -46,7 +47,7 @@ countedOperationsForFile(() => world, (started) => ({ proxy, deps: counted } = s
 const adminAdd = (deps: EntitlementDeps, targetId: string, pkg: TestPackage) =>
   submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
 
-it(`an adminAdd without approval takes ${ROUND_TRIPS_PER_REQUEST} Table round trips (one more on average at most), from its arrival to its outcome and its audit events`, async () => {
+it(`an adminAdd without approval takes ${ROUND_TRIPS_PER_REQUEST} Table round trips (all but one request at most; one more on average at most), from its arrival to its outcome and its audit events`, async () => {
   const pkg = await groupPackage(world.deps, 'Round trips', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
   // The first request of a fresh process creates its tables and records the role in the grant ledger: not counted.
   await adminAdd(counted, DEBRA, pkg);
@@ -59,10 +60,10 @@ it(`an adminAdd without approval takes ${ROUND_TRIPS_PER_REQUEST} Table round tr
     expect((await world.deps.grants.findRequest(request.id))?.value.state).toBe('delivered');
     expect(await world.deps.grants.auditOutboxOf(target)).toEqual([]);
   }
-  const fewest = Math.min(...measured.map((m) => m.roundTrips));
+  const over = measured.filter((m) => m.roundTrips > ROUND_TRIPS_PER_REQUEST);
   const mean = measured.reduce((sum, m) => sum + m.roundTrips, 0) / measured.length;
   // Over the bound, the failure shows where the round trips went.
-  expect(fewest <= ROUND_TRIPS_PER_REQUEST ? fewest : measured).toBeLessThanOrEqual(ROUND_TRIPS_PER_REQUEST);
+  expect(over.length <= 1 ? over.length : measured).toBeLessThanOrEqual(1);
   expect(mean <= ROUND_TRIPS_PER_REQUEST + 1 ? mean : measured).toBeLessThanOrEqual(ROUND_TRIPS_PER_REQUEST + 1);
   expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(expect.arrayContaining([DEBRA, MEGAN, LIAM, ADELE]));
 });

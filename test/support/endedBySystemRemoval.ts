@@ -8,9 +8,10 @@ import type { StoredDocument } from '../../shared/store/documentTable';
 /**
  * An automatic assignment ended through a delivered system `adminRemove`, with the pipeline's events once each (in
  * any order: a stopped process's are appended by the sweep after the ones made since) and its claim gone. `now`: the
- * test's clock, the events being looked for from a day before it.
+ * test's clock, the events being looked for from a day before it. `marks`: the assignment's other events, those of its
+ * grace periods' marks (planned, taken back).
  */
-export async function expectEndedBySystemRemoval(deps: EntitlementDeps, now: DateTime, auto: AutomaticPolicy, ended: StoredDocument<Assignment>): Promise<void> {
+export async function expectEndedBySystemRemoval(deps: EntitlementDeps, now: DateTime, auto: AutomaticPolicy, ended: StoredDocument<Assignment>, marks: readonly string[] = []): Promise<void> {
   const assignment = (await deps.grants.findAssignment(ended.value.id))!.value;
   expect(assignment).toMatchObject({ state: 'expired', operations: [{ action: 'remove', state: 'done' }] });
   const request = (await deps.grants.findRequest(assignment.endedByRequestId!))!.value;
@@ -19,5 +20,5 @@ export async function expectEndedBySystemRemoval(deps: EntitlementDeps, now: Dat
   const actions = new Map<string, string[]>();
   for await (const event of deps.audit.between(now.minus({ days: 1 }), DateTime.utc().plus({ days: 2 }))) actions.set(event.entityId, [...(actions.get(event.entityId) ?? []), event.action]);
   expect((actions.get(request.id) ?? []).sort()).toEqual(['deliverRequest', 'startDelivery', 'submitRequest']);
-  expect((actions.get(assignment.id) ?? []).sort()).toEqual(['createAssignment', 'endAssignment']);
+  expect((actions.get(assignment.id) ?? []).sort()).toEqual(['createAssignment', 'endAssignment', ...marks].sort());
 }

@@ -51,13 +51,23 @@ describe("audit events shown under Entra's activity names", () => {
 describe('whether a change written ahead shows', () => {
   const probe = (shows: AuditProbe['shows'], extra: Partial<AuditProbe> = {}): AuditProbe => ({ table: 'catalogs', partitionKey: tableKey('p'), rowKey: tableKey('r'), shows, ...extra });
   it('takes a creation as made once the document is there, a deletion once it is gone, a change once it differs from before', () => {
-    expect(changeShows(probe('present'), { before: null }, undefined)).toBe(false);
-    expect(changeShows(probe('present'), { before: null }, { id: 1 })).toBe(true);
-    expect(changeShows(probe('absent'), { before: { id: 1 } }, { id: 1 })).toBe(false);
-    expect(changeShows(probe('absent'), { before: { id: 1 } }, undefined)).toBe(true);
-    expect(changeShows(probe('changed'), { before: { v: 1 } }, { v: 1 })).toBe(false);
-    expect(changeShows(probe('changed'), { before: { v: 1 } }, { v: 2 })).toBe(true);
-    expect(changeShows(probe('changed'), { before: { v: 1 } }, undefined)).toBe(false);
-    expect(changeShows(probe('changed', { was: { v: 3 } }), { before: { summary: true } }, { v: 3 })).toBe(false);
+    expect(changeShows(probe('present'), { before: null, after: null }, undefined)).toBe(false);
+    expect(changeShows(probe('present'), { before: null, after: null }, { id: 1 })).toBe(true);
+    expect(changeShows(probe('absent'), { before: { id: 1 }, after: null }, { id: 1 })).toBe(false);
+    expect(changeShows(probe('absent'), { before: { id: 1 }, after: null }, undefined)).toBe(true);
+    expect(changeShows(probe('changed'), { before: { v: 1 }, after: null }, { v: 1 })).toBe(false);
+    expect(changeShows(probe('changed'), { before: { v: 1 }, after: null }, { v: 2 })).toBe(true);
+    expect(changeShows(probe('changed'), { before: { v: 1 }, after: null }, undefined)).toBe(false);
+    expect(changeShows(probe('changed', { was: { v: 3 } }), { before: { summary: true }, after: null }, { v: 3 })).toBe(false);
+  });
+  it('takes a change of one field as made while the document holds that field as the event has it after', () => {
+    const field = probe('changed', { field: 'mark' });
+    const planned = { before: {}, after: { mark: 't2' } };
+    expect(changeShows(field, planned, { mark: 't2', other: 1 })).toBe(true);
+    // Another write's mark (or another field changed, the mark not written): not this change.
+    expect(changeShows(field, planned, { mark: 't3' })).toBe(false);
+    expect(changeShows(field, planned, { other: 2 })).toBe(false);
+    expect(changeShows(field, { before: { mark: 't2' }, after: {} }, { other: 2 })).toBe(true);
+    expect(changeShows(field, planned, undefined)).toBe(false);
   });
 });

@@ -42,6 +42,24 @@ describe('an audit writer sequence', () => {
     expect(judge([eventWith(slow, 't1'), eventWith(fast, 't2')])).toMatchObject({ problems: [], summary: '2 events from 1 writers checked, 0 holes, 0 numbers vouched for as never written' });
   });
 
+  it('vouches for a bulk write whose thousand events were none appended, in runs, with its next event or next batch', () => {
+    const bulk = (writer: AuditSequencer, appended: boolean) =>
+      Array.from({ length: 1000 }, () => writer.next()).flatMap((sequence, n) => {
+        if (!appended) return [];
+        writer.appended(sequence);
+        return [eventWith(sequence, `t${n}`)];
+      });
+    const single = new AuditSequencer();
+    bulk(single, false);
+    const next = single.next();
+    single.appended(next);
+    expect(next.unwrittenRuns).toEqual([[1, 1000]]);
+    expect(judge([eventWith(next, 't')])).toMatchObject({ problems: [], summary: '1 events from 1 writers checked, 0 holes, 1000 numbers vouched for as never written' });
+    const batches = new AuditSequencer();
+    bulk(batches, false);
+    expect(judge(bulk(batches, true)).problems).toEqual([]);
+  });
+
   it('reports an appended event that is missing, as a range with the events around it', () => {
     const writer = new AuditSequencer();
     const events = [1, 2, 3, 4, 5].map((n) => {

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { AdministratorRoles } from '../../shared/auth/administrators';
+import { AdministratorRoles, AUDIT_READ_PERMISSION, READ_PERMISSION, READ_WRITE_PERMISSION, WORKFLOWS_READ_PERMISSION, WORKFLOWS_READ_WRITE_PERMISSION } from '../../shared/auth/administrators';
 import { CallerAccess } from '../../shared/auth/callerAccess';
 import { permits, type Action, type Standing } from '../../shared/auth/decision';
 import { ACCESS_PACKAGE_ASSIGNMENT_MANAGER, ACCESS_PACKAGE_MANAGER, CATALOG_CREATOR, CATALOG_OWNER, CATALOG_READER, catalogScope } from '../../shared/auth/entitlementRoles';
@@ -11,6 +11,8 @@ import { DomainError } from '../../shared/domain/errors';
 const IGA = '45d8d3c5-c802-45c6-b32a-1d70b5e1e86e';
 const GLOBAL_READER = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451';
 const REPORTS_READER = '4a5d8f65-41da-4de4-8968-e035b65339cf';
+const GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';
+const LIFECYCLE_WORKFLOWS_ADMINISTRATOR = '59d46f88-662b-457b-bceb-5c3809e5908f';
 const principal = (claims: Array<{ typ: string; val: string }>, extra: object = {}) =>
   Buffer.from(JSON.stringify({ auth_typ: 'aad', claims, role_typ: 'roles', ...extra })).toString('base64');
 
@@ -75,6 +77,12 @@ function accessFor(caller: Caller, options: { administrators?: string[]; assignm
   const roleAssignments = { ofPrincipal: async () => options.assignments ?? [] } as unknown as RoleAssignmentStore;
   return new CallerAccess(caller, administrators, roleAssignments);
 }
+
+/** Every action: a Record over Action, so that an action added later fails to compile here until it is listed. */
+const ALL_ACTIONS = Object.keys({
+  list: 0, read: 0, selfService: 0, selfServiceRead: 0, submitRequest: 0, readToRequest: 0, createCatalog: 0, manageCatalog: 0, manageResources: 0,
+  managePackages: 0, manageAssignments: 0, manageReviews: 0, manageTenant: 0, readTenant: 0, readWorkflows: 0, manageWorkflows: 0, readAudit: 0,
+} satisfies Record<Action, 0>) as Action[];
 
 const NONE: Standing = { isApplication: false, administrator: false, application: null, catalogCreator: false, catalogRoles: new Set(), external: false };
 const STANDINGS: Record<string, Standing> = {
@@ -194,6 +202,44 @@ describe('the authorization decision', () => {
     await access('owner').require('manageAssignments', 'c1');
     expect(await codeOf(access('someone').require('manageAssignments', 'c1'))).toBe('forbidden');
     expect(read).toEqual(['owner', 'someone']);
+  });
+
+  it('decides as if it always read the role assignments, for every caller, role assignments, action and catalog', async () => {
+    // Every directory role and application permission the standing is made of, in every combination; every
+    // catalog role in one catalog, with and without the tenant-wide catalog creator; every action, in that catalog,
+    // in another and in none. Expected: the decision on the standing with the role assignments read (`standing`).
+    const subsets = <T>(items: readonly T[]): T[][] => items.reduce<T[][]>((all, item) => [...all, ...all.map((some) => [...some, item])], [[]]);
+    const directoryRoles = [IGA, GLOBAL_ADMINISTRATOR, LIFECYCLE_WORKFLOWS_ADMINISTRATOR, GLOBAL_READER, REPORTS_READER];
+    const permissions = [READ_PERMISSION, READ_WRITE_PERMISSION, WORKFLOWS_READ_PERMISSION, WORKFLOWS_READ_WRITE_PERMISSION, AUDIT_READ_PERMISSION];
+    const external = { tenantId: 'other', email: 'x@fabrikam.com', domain: 'fabrikam.com', emailVerified: true };
+    const callers: Array<{ caller: Caller; roles: string[] }> = [
+      ...subsets(directoryRoles).map((roles) => ({ caller: user('u'), roles })),
+      ...subsets(permissions).map((roles) => ({ caller: app(roles), roles: [] })),
+      { caller: { ...user('u'), external }, roles: [IGA] },
+    ];
+    const creator: RoleAssignment = { ...owner('x', CATALOG_CREATOR), appScopeId: '/' };
+    const assignmentSets = subsets([CATALOG_OWNER, CATALOG_READER, ACCESS_PACKAGE_MANAGER, ACCESS_PACKAGE_ASSIGNMENT_MANAGER].map((role) => owner('c1', role)))
+      .flatMap((set) => [set, [...set, creator]]);
+    const differing: string[] = [];
+    let decisions = 0;
+    for (const { caller, roles } of callers) {
+      for (const assignments of assignmentSets) {
+        const { administrators } = administratorsWith({ [caller.objectId]: roles });
+        const roleAssignments = { ofPrincipal: async () => assignments } as unknown as RoleAssignmentStore;
+        const lazily = new CallerAccess(caller, administrators, roleAssignments);
+        const always = new CallerAccess(caller, administrators, roleAssignments);
+        for (const action of ALL_ACTIONS) {
+          for (const catalogId of ['c1', 'c2', undefined]) {
+            // Applications never self-serve, whatever their standing: the token's gate, before the standing.
+            const expected = !(caller.isApplication && action.startsWith('selfService')) && permits(action, await always.standing(catalogId));
+            decisions++;
+            if ((await lazily.allows(action, catalogId)) !== expected) differing.push(`${action} in ${catalogId} for ${JSON.stringify({ caller, roles, assignments })}`);
+          }
+        }
+      }
+    }
+    expect(differing.slice(0, 3)).toEqual([]);
+    expect(decisions).toBe(65 * 32 * ALL_ACTIONS.length * 3);
   });
 
   it('knows a catalog creator by the tenant-wide assignment only', async () => {

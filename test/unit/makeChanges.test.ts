@@ -6,6 +6,7 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import type { Assignment } from '../../shared/domain/assignments/assignment';
 import type { StoredDocument } from '../../shared/store/documentTable';
 import type { DueItem } from '../../shared/store/dueWork';
+import type { AuditEntry } from '../../shared/store/auditLog';
 
 /**
  * How an auto-assignment run plans the removals after a grace period: within its time, in bulk writes of the
@@ -21,7 +22,7 @@ const AUTO = { policy: { id: 'policy-1', accessPackageId: 'package-1', automatic
 
 function planned(count: number): Removal[] {
   return Array.from({ length: count }, (_, n) => {
-    const assignment = { value: { id: `assignment-${n}`, targetId: `user-${n}`, assignmentPolicyId: 'policy-1' } } as StoredDocument<Assignment>;
+    const assignment = { value: { id: `assignment-${n}`, targetId: `user-${n}`, assignmentPolicyId: 'policy-1', state: 'delivered' } } as StoredDocument<Assignment>;
     return { auto: AUTO, userId: `user-${n}`, assignment };
   });
 }
@@ -29,38 +30,48 @@ function planned(count: number): Removal[] {
 const planOf = (plannedRemovals: Removal[]): ChangePlan => ({ usersEvaluated: plannedRemovals.length, ruleEvaluations: 3 * plannedRemovals.length, additions: [], removals: [], plannedRemovals, regained: [] });
 
 /**
- * Deps whose due-time index records what is scheduled, a write at a time (failing the writes `failing` names), and
- * whose assignments record the marks written.
+ * Deps whose due-time index records the grace items scheduled, a write at a time (failing the writes `failing`
+ * names), whose assignments record the marks written, and whose audit log records the events appended.
  */
 function dueIndex(failing: (write: number) => boolean = () => false) {
   const writes: DueItem[][] = [];
   const marks = new Map<string, string | undefined>();
+  const appended: AuditEntry[] = [];
+  let events = 0;
   const deps = {
-    grants: { assignments: { replace: async (_: StoredDocument<Assignment>, value: Assignment) => void marks.set(value.id, value.graceRemovalDueDateTime) } },
+    grants: { assignments: { replace: async (stored: StoredDocument<Assignment>, value: Assignment) => (marks.set(value.id, value.graceRemovalDueDateTime), { ...stored, value }) } },
     clock: { now: () => NOW },
+    audit: { event: (entry: AuditEntry) => ({ ...entry, id: `event-${++events}` }), appendAll: async (written: AuditEntry[]) => void appended.push(...written) },
     due: {
       scheduleAll: async (items: DueItem[]) => {
         if (failing(writes.length)) {
           writes.push([]);
           throw new Error('storage unavailable');
         }
-        writes.push([...items]);
+        writes.push(items.filter((item) => item.kind === 'graceRemoval'));
       },
+      unscheduleAll: async () => undefined,
     },
   } as unknown as EntitlementDeps;
-  return { deps, writes, marks };
+  return { deps, writes, marks, appended };
 }
 
 test('each planned removal is a due item at the end of the grace period, naming its target, its time marked on the assignment; the evaluation counts are passed on', async () => {
-  const { deps, writes, marks } = dueIndex();
+  const { deps, writes, marks, appended } = dueIndex();
   expect(await makeChanges(deps, planOf(planned(2)), later())).toEqual({
     unfinishedUserIds: [],
     counts: { usersEvaluated: 2, ruleEvaluations: 6, assigned: 0, removed: 0, removalsPlanned: 2, remaining: 0, failed: 0, errors: [] },
   });
   expect(writes).toEqual([
-    [0, 1].map((n) => ({ kind: 'graceRemoval', dueDateTime: '2026-03-02T10:00:00.000Z', entityId: `assignment-${n}`, detail: 'policy-1', targetId: `user-${n}` })),
+    [0, 1].map((n) => ({ kind: 'graceRemoval', dueDateTime: '2026-03-02T10:00:00.000Z', entityId: `assignment-${n}`, detail: 'policy-1', targetId: `user-${n}`, marked: true })),
   ]);
   expect([...marks]).toEqual([0, 1].map((n) => [`assignment-${n}`, '2026-03-02T10:00:00.000Z']));
+  // Each mark with its event, naming the mark alone.
+  expect(appended).toEqual(
+    [0, 1].map((n) =>
+      expect.objectContaining({ action: 'autoAssignment.planGraceRemoval', entityType: 'assignment', entityId: `assignment-${n}`, before: {}, after: { graceRemovalDueDateTime: '2026-03-02T10:00:00.000Z' } }),
+    ),
+  );
 });
 
 test('planned a thousand to a write; a write that fails is counted and named, its users left for the next run, the others written', async () => {

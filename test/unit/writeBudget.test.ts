@@ -1,5 +1,5 @@
-import { bucketShape, CHUNK_LIFETIME_MS, LARGEST_WRITE, takeTokens, type WriteBucketState } from '../../shared/domain/writeBudget';
-import { WriteTokens, type WriteBudgetSource } from '../../shared/directory/writeTokens';
+import { bucketShape, CHUNK_LIFETIME_MS, LARGEST_WRITE, LONGEST_CHUNK_WAIT_MS, takeTokens, type WriteBucketState } from '../../shared/domain/writeBudget';
+import { CHUNK, WriteTokens, type WriteBudgetSource } from '../../shared/directory/writeTokens';
 
 const LIMITS = { writes: 2700, windowMs: 150_000 };
 const SHAPE = bucketShape(LIMITS);
@@ -22,6 +22,18 @@ describe('the tenant write budget as a token bucket', () => {
 
   it('grants fewer than wanted when the bucket holds at least what is needed', () => {
     expect(takeTokens({ tokens: 7.9, updatedMs: 1000 }, SHAPE, 3, 20, 1000)).toEqual({ granted: 7, state: { tokens: expect.closeTo(0.9, 6), updatedMs: 1000 } });
+  });
+
+  it('says to come back when it holds a chunk, within a second, but never before it holds what is needed', () => {
+    const empty: WriteBucketState = { tokens: 0, updatedMs: 0 };
+    // 20 tokens refill in 1.25 s, 1 in 63 ms: the writer comes back after a second, to 16 tokens rather than 1.
+    expect(Math.ceil(20 / SHAPE.refillPerMs)).toBeGreaterThan(LONGEST_CHUNK_WAIT_MS);
+    expect(takeTokens(empty, SHAPE, 1, 20, 0)).toEqual({ granted: 0, waitMs: LONGEST_CHUNK_WAIT_MS });
+    expect(takeTokens({ tokens: 19.5, updatedMs: 0 }, SHAPE, 20, 20, 0)).toEqual({ granted: 0, waitMs: Math.ceil(0.5 / SHAPE.refillPerMs) });
+    expect(takeTokens({ tokens: 0.5, updatedMs: 0 }, SHAPE, 1, 10, 0)).toEqual({ granted: 0, waitMs: Math.ceil(9.5 / SHAPE.refillPerMs) });
+    // A budget whose one token takes longer than a second: the wait is for that token, as a queue function's deferral needs.
+    const slow = bucketShape({ writes: 100, windowMs: 300_000 });
+    expect(takeTokens(empty, slow, 1, 20, 0)).toEqual({ granted: 0, waitMs: Math.ceil(1 / slow.refillPerMs) });
   });
 
   it('refills nothing for a clock behind the last writer, and never above capacity', () => {
@@ -50,6 +62,45 @@ describe('the tenant write budget as a token bucket', () => {
 });
 
 describe("an instance's share of the write budget", () => {
+  /** The shared bucket as the store keeps it, in memory, counting the takes that reach it. */
+  function bucket(state: WriteBucketState): WriteBudgetSource & { calls: number; granted: number } {
+    const shared = {
+      calls: 0,
+      granted: 0,
+      take: async (need: number, want: number, nowMs: () => number = Date.now) => {
+        shared.calls++;
+        const outcome = takeTokens(state, SHAPE, need, want, nowMs());
+        if (!('state' in outcome)) return outcome;
+        state = outcome.state;
+        shared.granted += outcome.granted;
+        return { granted: outcome.granted };
+      },
+    };
+    return shared;
+  }
+
+  /** A clock that moves only to wake the earliest sleeper, once everything awake has settled. */
+  function virtualClock() {
+    let now = 0;
+    const sleepers: Array<{ at: number; wake: () => void }> = [];
+    const settled = () => new Promise((resolve) => setImmediate(resolve));
+    return {
+      now: () => now,
+      sleep: (ms: number) => new Promise<void>((wake) => sleepers.push({ at: now + ms, wake })),
+      async run(work: Promise<unknown>): Promise<void> {
+        let done = false;
+        void work.then(() => (done = true));
+        for (await settled(); !done; await settled()) {
+          sleepers.sort((a, b) => a.at - b.at);
+          const next = sleepers.shift();
+          if (!next) throw new Error('Nothing left to wake, and the work is not done.');
+          now = next.at;
+          next.wake();
+        }
+      },
+    };
+  }
+
   function source(grants: Array<{ granted: number } | { granted: 0; waitMs: number }>): WriteBudgetSource & { calls: Array<[number, number]> } {
     const calls: Array<[number, number]> = [];
     return { calls, take: async (need, want) => (calls.push([need, want]), grants.shift() ?? { granted: 0, waitMs: 99 }) };
@@ -71,6 +122,25 @@ describe("an instance's share of the write budget", () => {
   it('answers the wait the shared budget gives when it has too few tokens', async () => {
     const tokens = new WriteTokens(source([{ granted: 0, waitMs: 1234 }]), () => 0);
     expect(await tokens.take(20)).toBe(1234);
+  });
+
+  it('goes to a spent shared budget about once per chunk for many waiting writers, not once per writer and wait', async () => {
+    const clock = virtualClock();
+    const shared = bucket({ tokens: 0, updatedMs: 0 });
+    const tokens = new WriteTokens(shared, clock.now);
+    const writers = 100;
+    const writer = async () => {
+      for (let waitMs = await tokens.take(1); waitMs > 0; waitMs = await tokens.take(1)) await clock.sleep(waitMs);
+    };
+    await clock.run(Promise.all(Array.from({ length: writers }, writer)));
+    // Every writer wrote, on tokens the bucket gave; only the last chunk's rest went unspent.
+    expect(shared.granted).toBeGreaterThanOrEqual(writers);
+    expect(shared.granted - writers).toBeLessThan(CHUNK);
+    // A second of refill is 16 tokens: a take that brings them, and one that is told to wait, per 16 writes.
+    const chunks = Math.ceil(writers / Math.floor(LONGEST_CHUNK_WAIT_MS * SHAPE.refillPerMs));
+    expect(shared.calls).toBeLessThanOrEqual(2 * chunks + 2);
+    // As fast as the bucket refills: waiting for chunks costs the writers at most one chunk's wait.
+    expect(clock.now()).toBeLessThanOrEqual(writers / SHAPE.refillPerMs + LONGEST_CHUNK_WAIT_MS);
   });
 
   it('goes to the shared budget once for many concurrent writers of one instance', async () => {

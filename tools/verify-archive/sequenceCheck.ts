@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../../shared/store/auditLog';
+import { unwrittenIn } from '../../shared/store/auditSequence';
 
 interface WriterTally {
   numbers: Set<number>;
@@ -25,7 +26,7 @@ export class SequenceTally {
     if (!writer) this.writers.set(sequence.writer, (writer = { numbers: new Set(), unwritten: new Set(), times: new Map() }));
     writer.numbers.add(sequence.number);
     writer.times.set(sequence.number, event.occurredDateTime);
-    for (const number of sequence.unwritten ?? []) writer.unwritten.add(number);
+    for (const number of unwrittenIn(sequence)) writer.unwritten.add(number);
   }
 }
 

@@ -41,6 +41,10 @@ const ACTIVITIES: Record<string, Activity | ((event: AuditEvent) => Activity)> =
   deliverRequest: (event) => delivered(stateOf(event.after), isRemoval(event.after)),
   endAssignment: em('Remove access package assignment', 'Unassign'),
   updateAssignment: em('Extend access package assignment', 'Update'),
+  // A removal after an auto-assignment policy's grace period marked on the assignment, or taken back (the user
+  // matches again): bookkeeping of the assignment, shown as Entra's generic update (as reprocessAssignment is).
+  'autoAssignment.planGraceRemoval': em('Update access package assignment request', 'Update'),
+  'autoAssignment.cancelGraceRemoval': em('Update access package assignment request', 'Update'),
   cancelRequest: em('Cancel access package assignment request', 'Update'),
   withdrawRequest: em('Cancel access package assignment request', 'Update'),
   deleteRequest: em('Delete access package assignment request', 'Delete'),

@@ -49,7 +49,8 @@ export interface Assignment {
    * While an auto-assignment policy's grace period runs for its target (they stopped matching its rule): when the
    * removal is due, the time of its due item (graceRemovalItem). The evaluation that finds them matching again takes
    * the item back and this with it, so that a later stop starts a grace period of its own; an item due at another
-   * time is an earlier stop's, and stale.
+   * time is an earlier stop's, and stale. Internal: not in Graph's assignment; written and cleared with events of
+   * their own (graceRemovalMarks.ts).
    */
   graceRemovalDueDateTime?: string;
   /** Directory changes not yet applied, or applied; failed ones are retried by reprocess and reconcile. */

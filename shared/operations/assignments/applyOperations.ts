@@ -41,8 +41,8 @@ export interface ApplyOptions {
   save?: SaveAssignment;
   /**
    * A package's roles as read after its assignment was written, from a snapshot kept while no change of the
-   * package was under way (a request carried out at once: its policy check), used by `compensate` instead of
-   * reading them again after the change.
+   * package was under way (a request carried out at once: its policy check): when it lists every role added,
+   * `compensate` takes it instead of reading them again after the change.
    */
   grantedAfterWrite?: PackageRoles;
 }
@@ -168,14 +168,15 @@ export interface MadeChange {
  * reconcile sweep like any other.
  *
  * `afterWrite`: the package's roles read after the assignment was written, from its kept snapshot (which shows no
- * change of the package under way), stand in for the read after the addition. A role taken out of the package
- * after that read is taken out by a change that began after it (it drops the snapshot first), so its carrying to
- * the assignees (packageRoleChanges.ts, through their pointers) reads them after this assignment was written and
- * puts the removal onto it: before this delivery saved its outcome (which then lands on the removal, and the
- * assignment as saved no longer gives the role: compensated here), or after it (the removal then lands after this
- * addition). A role taken out before that read is not in it: compensated here. (An instance of an earlier version,
- * which changes the tables without dropping the snapshot, is caught up by the role change's own item, planned
- * before the role scope is deleted: the reconcile sweep carries the removal to every assignee then.)
+ * change of the package under way), confirm the roles it lists in place of the read after the addition. A role
+ * taken out of the package after that read is taken out by a change that began after it (it drops the snapshot
+ * first), so its carrying to the assignees (packageRoleChanges.ts, through their pointers) reads them after this
+ * assignment was written and puts the removal onto it: before this delivery saved its outcome (which then lands on
+ * the removal, and the assignment as saved no longer gives the role: compensated here), or after it (the removal
+ * then lands after this addition). A role the snapshot lacks only confirms nothing: it may have been put back into
+ * the package since, so the package's roles are read again before anything is taken away. (An instance of an
+ * earlier version, which changes the tables without dropping the snapshot, is caught up by the role change's own
+ * item, planned before the role scope is deleted: the reconcile sweep carries the removal to every assignee then.)
  */
 async function compensate(
   deps: EntitlementDeps,
@@ -186,8 +187,9 @@ async function compensate(
   afterWrite?: PackageRoles,
 ): Promise<void> {
   const granted = new Map<string, Promise<Set<string>>>();
-  if (afterWrite) granted.set(afterWrite.packageId, Promise.resolve(new Set(afterWrite.roles.map(roleKey))));
-  const grantedBy = (packageId: string) => {
+  const confirmed = afterWrite && { packageId: afterWrite.packageId, roles: new Set(afterWrite.roles.map(roleKey)) };
+  const grantedBy = async (packageId: string, additionsMade: readonly MadeChange[]) => {
+    if (confirmed?.packageId === packageId && additionsMade.every((m) => confirmed.roles.has(roleKey(m.role)))) return confirmed.roles;
     const roles = granted.get(packageId) ?? rolesOfPackage(deps, packageId).then((r) => new Set(r.map(roleKey)));
     granted.set(packageId, roles);
     return roles;
@@ -195,7 +197,7 @@ async function compensate(
   await mapConcurrently(saved, async (assignment) => {
     const mine = made.filter((m) => m.assignmentId === assignment.value.id);
     const additionsMade = mine.filter((m) => m.action === 'add');
-    const stillGranted = additionsMade.length > 0 ? await grantedBy(assignment.value.accessPackageId) : new Set<string>();
+    const stillGranted = additionsMade.length > 0 ? await grantedBy(assignment.value.accessPackageId, additionsMade) : new Set<string>();
     const added = additionsMade.filter((m) => !(stillGranted.has(roleKey(m.role)) && wantsRole(assignment.value, roleKey(m.role))));
     if (added.length > 0) await reopen(deps, assignment, removals(added.map((m) => m.role)), rounds);
     const removed = mine.filter((m) => m.action === 'remove');

@@ -81,13 +81,16 @@ async function shows(deps: Pick<EntitlementDeps, 'audit'>, item: DueItem<Expirat
  * the document's audited writers (writerMarks.ts), a created or changed document that provably does not carry this
  * change does not show it, whatever its content: another writer's change after this process stopped before its own.
  */
-export function changeShows(probe: AuditProbe, event: Pick<AuditEvent, 'before'>, current: unknown, marked?: { writers: Writers; mark: WriterMark }): boolean {
+export function changeShows(probe: AuditProbe, event: Pick<AuditEvent, 'before' | 'after'>, current: unknown, marked?: { writers: Writers; mark: WriterMark }): boolean {
   if (probe.shows === 'absent') return current === undefined;
   const written = marked ? writtenBy(marked.writers, marked.mark) : 'unknown';
   if (written !== 'unknown') return written === 'yes' && current !== undefined;
   if (probe.shows === 'present') return current !== undefined;
+  if (probe.field !== undefined) return current !== undefined && JSON.stringify(fieldOf(current, probe.field)) === JSON.stringify(fieldOf(event.after, probe.field));
   return current !== undefined && JSON.stringify(current) !== JSON.stringify('was' in probe ? probe.was : event.before);
 }
+
+const fieldOf = (document: unknown, field: string): unknown => (typeof document === 'object' && document !== null ? (document as Record<string, unknown>)[field] : undefined);
 
 /**
  * Whether the writers show this event's change: `yes`, its mark is there; `no`, their marks go back to a write

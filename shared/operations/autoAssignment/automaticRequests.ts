@@ -44,7 +44,7 @@ export function graceRemovalItem(deps: EntitlementDeps, auto: AutomaticPolicy, a
 
 /** The grace removal of `assignment` due at `dueDateTime` (the one it records as planned: to take it back). */
 export function graceRemovalDueAt(assignment: Assignment, dueDateTime: string): DueItem<ExpirationKind> {
-  return { kind: 'graceRemoval', dueDateTime, entityId: assignment.id, detail: assignment.assignmentPolicyId, targetId: assignment.targetId };
+  return { kind: 'graceRemoval', dueDateTime, entityId: assignment.id, detail: assignment.assignmentPolicyId, targetId: assignment.targetId, marked: true };
 }
 
 /** Ends an assignment through a system-made `adminRemove` request. */

@@ -9,7 +9,7 @@ import { withAttributeOverrides } from './overriddenUsers';
 import { unfinishedEnd } from '../requests/unfinishedEnd';
 import { AUTOMATIC_REMOVAL, heldUnder } from './automaticRequests';
 import { removeInBulk, type Removal } from './removeInBulk';
-import { withoutGraceRemoval } from './graceRemovalPlans';
+import { clearGraceMarks } from './graceRemovalPlans';
 
 /**
  * The expiration sweep's removals after an auto-assignment's grace period (graceRemovalItem), many at once: each
@@ -29,12 +29,14 @@ export function graceRemovalBatch(deps: EntitlementDeps, size = BATCH_SIZE): Bat
     handle: async (items, hold) => {
       const policyOf = policiesOnce(deps);
       const seen = new Set<string>();
+      const dueOf = new Map<Removal, string>();
       const answers: Array<ItemOutcome | Error | Removal> = await mapConcurrently(items, async (item) => {
         try {
           const [assignment, auto] = await Promise.all([assignmentOf(deps, item), policyOf(item.detail)]);
           if (!assignment || !auto || !plannedBy(item, assignment.value) || seen.has(assignment.value.id)) return 'stale';
           seen.add(assignment.value.id);
           const removal: Removal = { auto, userId: assignment.value.targetId, assignment };
+          dueOf.set(removal, item.dueDateTime);
           if (heldUnder(auto, assignment.value)) return removal;
           // Ended by an earlier run of this item, its removals deferred (Graph's 429) or stopped: finished now.
           const endedBy = await unfinishedEnd(deps, assignment.value, AUTOMATIC_REMOVAL);
@@ -55,7 +57,7 @@ export function graceRemovalBatch(deps: EntitlementDeps, size = BATCH_SIZE): Bat
       const removals = answers.filter(isRemoval).filter((r) => r.endedBy || checked.get(r) === false);
       const outcomes = await removeInBulk(deps, removals, hold);
       const outcomeOf = new Map(removals.map((r, i) => [r, outcomes[i]!]));
-      const kept = await keptAgain(deps, held.filter((r) => checked.get(r) === true), hold);
+      const kept = await keptAgain(deps, held.filter((r) => checked.get(r) === true), dueOf, hold);
       return answers.map((a) => {
         if (!isRemoval(a)) return a;
         const check = a.endedBy ? false : checked.get(a)!;
@@ -102,25 +104,33 @@ async function matchingAgain(deps: EntitlementDeps, held: readonly Removal[]): P
 
 /**
  * Users who match again when their grace period ends keep the assignment, its removal no longer planned: the mark
- * goes (one write each), so that their next stop plans one again. Answers the error of a mark not taken away (the
- * item is kept, and tried again).
+ * of this item goes (one write each, audited), so that their next stop plans one again; a mark of another item (a
+ * later stop's, with an item planned before marks were) stays. Answers the error of a mark not taken away (the item
+ * is kept, and tried again).
  */
-async function keptAgain(deps: EntitlementDeps, kept: readonly Removal[], hold: () => Promise<void>): Promise<Map<Removal, Error>> {
+async function keptAgain(deps: EntitlementDeps, kept: readonly Removal[], dueOf: ReadonlyMap<Removal, string>, hold: () => Promise<void>): Promise<Map<Removal, Error>> {
   const errors = new Map<Removal, Error>();
-  const marked = kept.filter((r) => r.assignment.value.graceRemovalDueDateTime !== undefined);
+  const marked = kept.filter((r) => r.assignment.value.graceRemovalDueDateTime === dueOf.get(r));
   if (marked.length === 0) return errors;
   await hold();
-  await mapConcurrently(marked, (r) => deps.grants.assignments.replace(r.assignment, withoutGraceRemoval(r.assignment.value)).catch((error: unknown) => void errors.set(r, asError(error))));
+  try {
+    const outcomes = await clearGraceMarks(deps, marked.map((r) => ({ assignment: r.assignment, due: dueOf.get(r)! })));
+    outcomes.forEach((outcome, n) => outcome instanceof Error && errors.set(marked[n]!, outcome));
+  } catch (error) {
+    // Their events not written ahead (nothing cleared): those items alone are tried again, not the batch's removals.
+    for (const r of marked) errors.set(r, asError(error));
+  }
   return errors;
 }
 
 /**
  * Whether the item is the grace removal the assignment records as planned: one due at another time is an earlier
  * stop's (the user matched again since, and their latest stop has an item of its own). An assignment with none
- * recorded: the item was planned before they were, and acts as it did then.
+ * recorded (its item planned before they were, or the mark taken back before its item), or an item planned before
+ * marks were (not `marked`: a rolling upgrade): the item acts at its own time, checking the rule then.
  */
 const plannedBy = (item: DueItem<ExpirationKind>, assignment: Assignment): boolean =>
-  assignment.graceRemovalDueDateTime === undefined || assignment.graceRemovalDueDateTime === item.dueDateTime;
+  !item.marked || assignment.graceRemovalDueDateTime === undefined || assignment.graceRemovalDueDateTime === item.dueDateTime;
 
 /** The assignment an item is about: by key, its target named by the item (an item planned before it was: by its locator). */
 async function assignmentOf(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<StoredDocument<Assignment> | undefined> {

@@ -58,7 +58,7 @@ export async function compareHolders(
   // Recorded holders no assignment gives and the directory no longer has: gone, whoever removed them.
   const gone = recorded.filter((id) => !actual.has(id.toLowerCase()) && !expected.has(id.toLowerCase()));
   if (gone.length > 0) await deps.ledger.forget(key, gone);
-  await confirmRemovals(deps, role, [...gone, ...removed.filter((o) => o.outcome !== 'failed').map((o) => o.userId)]);
+  await confirmRemovals(deps, role, [...gone, ...removed.filter((o) => o.outcome !== 'failed').map((o) => o.userId)], lease);
   const changed = (outcomes: ChangeOutcome[]) => outcomes.filter((o) => o.outcome === 'changed').length;
   const failed = [...added, ...removed].filter((o) => o.outcome === 'failed').length;
   return { added: changed(added), removed: changed(removed), failed, set };
@@ -66,12 +66,14 @@ export async function compareHolders(
 
 /**
  * The requests whose outcome an assignment's delivery is follow it: the one that made it, and once it has ended the
- * one that ended it. Answers whether a request was behind.
+ * one that ended it. Answers whether a request was behind. `policyChecked`: the making request's policy was checked
+ * already (the redelivery checks it before applying anything), so it is not checked again here.
  */
-export async function bringRequestUpToDate(deps: EntitlementDeps, stored: StoredDocument<Assignment>): Promise<boolean> {
+export async function bringRequestUpToDate(deps: EntitlementDeps, stored: StoredDocument<Assignment>, options: { policyChecked?: boolean } = {}): Promise<boolean> {
   const assignment = stored.value;
   const { targetId } = assignment;
-  if (isActive(assignment)) return alignRequest(deps, targetId, assignment.requestId, deliveryState(assignment.operations, 'add'), UNFINISHED_OR_FAILED, stored);
+  const toCheck = options.policyChecked ? undefined : stored;
+  if (isActive(assignment)) return alignRequest(deps, targetId, assignment.requestId, deliveryState(assignment.operations, 'add'), UNFINISHED_OR_FAILED, toCheck);
   // A making request still `delivering` when its assignment has ended was cut off before its own last write. It
   // becomes `delivered`, as deliver() finishes one whose assignment was removed meanwhile: the ended assignment
   // holds removals only (its additions, done or not, became them), so how they went is no longer known, and what
@@ -87,10 +89,11 @@ const UNFINISHED_OR_FAILED: ReadonlySet<RequestState> = new Set(['delivering', '
 
 /**
  * Brings a request in one of the states `from` to its assignment's outcome, with its event. `made`: the active
- * assignment the request made. Still `delivering`, that request may be one carried out at once whose process
- * stopped before checking its policy (carryOutAtOnce.ts): it is finished only once that check has passed, or an
- * assignment under a policy deleted before its write would stand as delivered for ever (nothing checks a
- * finished request again); a check that ended or deferred the assignment leaves the request to what it planned.
+ * assignment the request made, when its policy is still to be checked. Still `delivering`, that request may be one
+ * carried out at once whose process stopped before checking its policy (carryOutAtOnce.ts): it is finished only once
+ * that check has passed, or an assignment under a policy deleted before its write would stand as delivered for ever
+ * (nothing checks a finished request again); a check that ended or deferred the assignment leaves the request to what
+ * it planned.
  */
 async function alignRequest(
   deps: EntitlementDeps,
@@ -102,15 +105,15 @@ async function alignRequest(
 ): Promise<boolean> {
   const request = await deps.grants.requestOf(targetId, requestId);
   if (!request || !from.has(request.value.state) || request.value.state === outcome) return false;
-  if (made && request.value.state === 'delivering' && (await policyCheckOfDelivering(deps, made)) !== 'standing') return true;
+  if (made && request.value.state === 'delivering' && (await policyCheckOfDelivering(deps, made, request)) !== 'standing') return true;
   const aligned = inState(deps, request.value, outcome);
   await replaceRequest(deps, request, aligned, [{ ...requestEvent('deliverRequest', request.value, aligned), actorId: SYSTEM_ACTOR }]);
   return true;
 }
 
-export async function forgetGoneRole(deps: EntitlementDeps, role: DirectoryRole): Promise<void> {
+export async function forgetGoneRole(deps: EntitlementDeps, role: DirectoryRole, lease: HeldLease): Promise<void> {
   const holders = [...(await deps.ledger.holders(roleKey(role)))];
-  await confirmRemovals(deps, role, holders);
+  await confirmRemovals(deps, role, holders, lease);
   await deps.ledger.forgetRole(role);
 }
 
@@ -134,13 +137,16 @@ async function change(deps: EntitlementDeps, role: DirectoryRole, action: 'add' 
  * People drift repair removed from a role (or found without it) whom no active assignment gives it: a removal of
  * the role still pending or failed on one of their assignments (an ended one, or one whose package lost the role)
  * has happened, so it is marked done and the request that ended the assignment follows. Without this, a removal
- * that ran out of attempts would leave its request deliveryFailed for good although the person is out.
+ * that ran out of attempts would leave its request deliveryFailed for good although the person is out. The lease is
+ * held before each assignment's writes: the directory changes before may have taken long, and finishing a request
+ * still `delivering` may check its policy and end its assignment (a system removal, with its own directory changes).
  */
-async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userIds: readonly string[]): Promise<void> {
+async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userIds: readonly string[], lease: HeldLease): Promise<void> {
   const key = roleKey(role);
   const unfinished = (op: DeliveryOperation) => op.action === 'remove' && op.state !== 'done' && roleKey(op.role) === key;
   await mapConcurrently(userIds, async (userId) => {
     for (const found of await deps.grants.assignmentsOf(userId)) {
+      await lease.hold();
       // Another write to the assignment meanwhile (a delivery saving its outcomes) is read again and confirmed on.
       const saved = await updateAssignment(
         deps,

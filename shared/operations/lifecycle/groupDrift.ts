@@ -200,7 +200,7 @@ async function compareChanged(deps: EntitlementDeps, set: GroupSet, lines: reado
 async function groupGone(deps: EntitlementDeps, role: RoleInUse, lease: HeldLease, counts: DriftCounts): Promise<void> {
   if (role.packageIds.size === 0) {
     await lease.hold();
-    await forgetGoneRole(deps, role.role);
+    await forgetGoneRole(deps, role.role, lease);
     return;
   }
   counts.rolesFailed++;

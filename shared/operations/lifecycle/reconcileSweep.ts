@@ -91,8 +91,9 @@ async function redeliver(deps: EntitlementDeps, item: DueItem<RedeliveryKind>): 
   if ((await policyCheckOfDelivering(deps, stored)) !== 'standing') return 'processed';
   const undone = stored.value.operations.filter((o) => o.state === 'pending' || (o.state === 'failed' && o.attempts < MAX_ATTEMPTS));
   const applied = undone.length > 0 ? (await applyOperations(deps, [stored], { retryFailed: true }))[0]! : stored;
-  // Also with nothing left to apply: the request's own last write may be what a stopped process lost.
-  const behind = await bringRequestUpToDate(deps, applied);
+  // Also with nothing left to apply: the request's own last write may be what a stopped process lost. Its policy
+  // was checked above: a check that found it standing has decided (carryOutAtOnce.ts, write-then-check).
+  const behind = await bringRequestUpToDate(deps, applied, { policyChecked: true });
   return undone.length > 0 || behind ? 'processed' : 'stale';
 }
 
@@ -148,7 +149,7 @@ export async function compareAppRole(deps: EntitlementDeps, { key, role, package
       if (!(packageIds.size === 0 && error instanceof DirectoryError && error.kind === 'notFound')) throw error;
       // A role no package grants, whose application is gone: no one holds it, and it is not looked for again.
       await lease.hold();
-      await forgetGoneRole(deps, role);
+      await forgetGoneRole(deps, role, lease);
       return new Set<string>();
     });
     if (!actual) counts.rolesNotCheckable++;

@@ -70,7 +70,7 @@ export async function carryOutAtOnce(
   // plan stays and its deletion item, finding them assigned, cancels it then.
   await cancelRemoval(deps, request.targetId).catch(() => undefined);
   // What the package granted at the check, read after the write, spares the compensation its read of the role
-  // scopes after the directory change (applyOperations.ts, compensate).
+  // scopes after the directory change when it lists every role added (applyOperations.ts, compensate).
   const grantedAfterWrite = found.kept ? { packageId: written.assignment.value.accessPackageId, roles: found.kept.roleScopes.map(directoryRoleOf) } : undefined;
   await deliver(deps, written.request, written.assignment, { retryFailed: false, packageName: facts.configuration.accessPackage.displayName, grantedAfterWrite });
   return request;
@@ -85,23 +85,27 @@ function neverApplied(assignment: Assignment): boolean {
 }
 
 /**
- * The check of an active assignment whose making request is still `delivering`, by its redelivery and by whatever
- * else would finish that request (drift repair, driftRepair.ts alignRequest): its process may have stopped before
- * checking its policy, or found it gone and lost the undo (something changed the assignment meanwhile) and then not
- * ended it (stopped, or lost that removal too). The request stays `delivering` until this check has passed or ended
- * the assignment, so every redelivery of it comes here; it costs a read of the request
- * (and of the configuration while it is `delivering`). A policy gone ends the assignment ('ended'): a delete refuses
- * while an assignment is under its policy, so one found gone was deleted before this assignment's write, or its
- * process saw it gone. Never applied, it is undone with nothing to take away (undoUnstanding); applied (a role
- * carried to it meanwhile), a system removal takes away what it was given. A delete under way (its mark) is not
- * decided yet: it may still be refused by this very assignment, which a process past its check may have begun to
- * apply; the redelivery is then planned again, for after the mark is gone ('deferred'), and so it is when the
- * policy's own row, read again, is there after all (surelyGone). Only answers decide: a read that fails is thrown,
- * and the item is tried again; never is an assignment ended on storage being away.
+ * The check of an active assignment whose making request is still `delivering`, by its redelivery and by whatever else
+ * would finish that request (drift repair, driftRepair.ts alignRequest): its process may have stopped before checking
+ * its policy, or found it gone and lost the undo (something changed the assignment meanwhile) and then not ended it
+ * (stopped, or lost that removal too). The request stays `delivering` until this check has passed or ended the
+ * assignment, so every redelivery of it comes here; it costs a read of the request (none when the caller has just read
+ * it: `read`) and of the configuration while it is `delivering`. A policy gone ends the assignment ('ended'): a delete
+ * refuses while an assignment is under its policy, so one found gone was deleted before this assignment's write, or its
+ * process saw it gone. Never applied, it is undone with nothing to take away (undoUnstanding); applied (a role carried
+ * to it meanwhile), a system removal takes away what it was given. A delete under way (its mark) is not decided yet: it
+ * may still be refused by this very assignment, which a process past its check may have begun to apply; the redelivery
+ * is then planned again, for after the mark is gone ('deferred'), and so it is when the policy's own row, read again,
+ * is there after all (surelyGone). Only answers decide: a read that fails is thrown, and the item is tried again; never
+ * is an assignment ended on storage being away.
  */
-export async function policyCheckOfDelivering(deps: EntitlementDeps, stored: StoredDocument<Assignment>): Promise<'standing' | 'ended' | 'deferred'> {
+export async function policyCheckOfDelivering(
+  deps: EntitlementDeps,
+  stored: StoredDocument<Assignment>,
+  read?: StoredDocument<AssignmentRequest>,
+): Promise<'standing' | 'ended' | 'deferred'> {
   if (!isActive(stored.value)) return 'standing';
-  const request = await deps.grants.requestOf(stored.value.targetId, stored.value.requestId);
+  const request = read ?? (await deps.grants.requestOf(stored.value.targetId, stored.value.requestId));
   if (!request || request.value.state !== 'delivering') return 'standing';
   const found = await policyState(deps, request.value);
   if (found.state === 'standing') return 'standing';
