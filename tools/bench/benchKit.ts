@@ -290,6 +290,12 @@ export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 export const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 export const progress = (line: string) => process.stdout.write(`  ${line}\n`);
 
+/** Where a case's Table round trips went (the counting proxy's routes), per unit of work, under a heading. */
+export function printRoutes(heading: string, routes: Record<string, number>, units: number): void {
+  progress(heading);
+  for (const [route, count] of Object.entries(routes)) progress(`  ${round(count / units, 2)}  ${route}`);
+}
+
 /**
  * `workers` in-process queue runners (the local host's, one message at a time, polling every 100 ms) taking a
  * queue's messages until it is empty, then stopped and drained: N instances of a queue function, as the benches

@@ -9,7 +9,7 @@ import { startAzurite, type EmbeddedAzurite } from '../azurite/embeddedAzurite';
 import type { FixtureGroup } from '../graph-emulator/fixture';
 import { startHostProcess, type HostProcess } from '../local-host/hostProcess';
 import { mapConcurrently } from '../../shared/concurrently';
-import { ADMIN, benchTenant, chunks, emulatorCall, guid, progress, range, round, type EmulatorRequestCounts } from './benchKit';
+import { ADMIN, benchTenant, chunks, emulatorCall, guid, printRoutes, progress, range, round, type EmulatorRequestCounts } from './benchKit';
 import { connectionStringThrough, startCountingProxy, type CountingProxy } from './countingProxy';
 
 export interface HrEventsBenchRow {
@@ -224,7 +224,10 @@ async function steadyCase(bench: Bench): Promise<HrEventsBenchRow> {
       }),
     );
   });
-  return row(bench, `(a) steady ${rate}/s for ${seconds} s`, events, events, counted, polls.count, 'POST /v1.0/users/{id}/checkMemberGroups');
+  const label = `(a) steady ${rate}/s for ${seconds} s`;
+  printRoutes(`${label}: Table round trips per event by route`, counted.tableRoutes, events);
+  printRoutes(`${label}: Graph round trips per event by route (the polls included)`, counted.graph.byRoute, events);
+  return row(bench, label, events, events, counted, polls.count, 'POST /v1.0/users/{id}/checkMemberGroups');
 }
 
 /** (b) A burst: every event sent at once in calls of up to `perCall`; then every group read until all show. */
@@ -246,7 +249,10 @@ async function burstCase(bench: Bench): Promise<HrEventsBenchRow> {
     const seen = await untilAllMembers(bench.host, bench.ids, indexes, policies, polls);
     return acks.flatMap(({ events, ackAt }) => events.map((i) => ({ sentAt, ackAt, seenAt: seen.get(i) ?? Number.NaN })));
   });
-  return row(bench, `(b) burst of ${burst} (${perCall} a call)`, burst, calls.length, counted, polls.count, 'GET /v1.0/groups/{id}/members');
+  const label = `(b) burst of ${burst} (${perCall} a call)`;
+  printRoutes(`${label}: Table round trips per event by route`, counted.tableRoutes, burst);
+  printRoutes(`${label}: Graph round trips per event by route (the polls included)`, counted.graph.byRoute, burst);
+  return row(bench, label, burst, calls.length, counted, polls.count, 'GET /v1.0/groups/{id}/members');
 }
 
 interface CountedCase {
@@ -254,6 +260,7 @@ interface CountedCase {
   ms: number;
   tableRoundTrips: number;
   tableTransactions: number;
+  tableRoutes: Record<string, number>;
   graph: EmulatorRequestCounts;
   timerRuns: number;
 }
@@ -269,7 +276,7 @@ async function countedCase(bench: Bench, work: () => Promise<Sent[]>): Promise<C
   const tables = bench.proxy.counts();
   const graph = (await emulatorCall(emulator, 'GET', '/_emulator/requests')) as EmulatorRequestCounts;
   const timerRuns = [...bench.host.output().slice(logBefore).matchAll(/Executed '(\w+Sweep|reportArchive)'/g)].length;
-  return { sent, ms, tableRoundTrips: tables.roundTrips, tableTransactions: tables.transactions, graph, timerRuns };
+  return { sent, ms, tableRoundTrips: tables.roundTrips, tableTransactions: tables.transactions, tableRoutes: bench.proxy.routes(), graph, timerRuns };
 }
 
 function row(bench: Bench, label: string, events: number, calls: number, counted: CountedCase, polls: number, pollRoute: string): HrEventsBenchRow {

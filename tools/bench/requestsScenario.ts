@@ -1,7 +1,7 @@
 import { mapConcurrently } from '../../shared/concurrently';
 import { startAzurite } from '../azurite/embeddedAzurite';
 import { startHostProcess, type HostProcess } from '../local-host/hostProcess';
-import { progress, round } from './benchKit';
+import { printRoutes, progress, round } from './benchKit';
 import { writeRate } from './expirationScenario';
 import { connectionStringThrough, startCountingProxy, type CountingProxy, type RoundTripCounts } from './countingProxy';
 
@@ -143,7 +143,7 @@ async function runCase(host: HostProcess, proxy: CountingProxy, api: Api, label:
   const outcomes = await mapConcurrently(pairs, (pair) => requestUntilFinal(api, pair), clients);
   const elapsedMs = performance.now() - started;
   const counts = proxy.counts();
-  printRoutes(label, proxy.routes(), pairs.length);
+  printRoutes(`${label}: Table round trips per request by route (the polling GETs included)`, proxy.routes(), pairs.length);
   const timerRunsDuringCase = timerRuns(host.output().slice(logBefore), host.output());
   const extraPolls = sum(outcomes.map((o) => o.extraPolls));
   const cost = await requestCost(api, proxy, counts, outcomes.length + extraPolls, outcomes.map((o) => o.requestId));
@@ -189,12 +189,6 @@ async function requestCost(
     transactions: counted.transactions - perGet.transactions * getsSent,
     roundTripsPerGet: perGet.roundTrips,
   };
-}
-
-/** Where a case's round trips went, per request (the GETs that poll the outcome included). */
-function printRoutes(label: string, routes: Record<string, number>, requests: number): void {
-  progress(`${label}: Table round trips per request by route (the polling GETs included)`);
-  for (const [route, count] of Object.entries(routes)) progress(`  ${round(count / requests, 2)}  ${route}`);
 }
 
 /** Sends one request and reads it until it is final; the time is until it is seen delivered. */

@@ -38,7 +38,8 @@ export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | '
     throw error;
   }
   if (result !== UNCHANGED) await deps.audit.append(event);
-  await deps.due.unschedule(item);
+  // Deleted by its keys, unread: one round trip.
+  await deps.due.unscheduleAll([item]);
   return result;
 }
 

@@ -107,7 +107,7 @@ export async function assignInBulk(deps: EntitlementDeps, wanted: readonly Addit
     const request = delivered.get(g)?.request ?? g.request;
     if (request.state !== 'delivered') return;
     const end = assignmentEnd(g.assignment.schedule)?.toUTC().toISO() ?? null;
-    await notify(deps, about(request), (s) => accessDelivered([request.targetId], s, end));
+    await notify(deps, { ...about(request), packageName: wanted[g.index]!.auto.packageName }, (s) => accessDelivered([request.targetId], s, end));
   });
   return outcomes;
 }
@@ -133,15 +133,25 @@ async function grantsFor(deps: EntitlementDeps, wanted: readonly Addition[], out
     const delivering = { ...inState(deps, request, 'delivering'), assignmentId: created.id };
     const entries: AuditEntry[] = [submitted(request), assignmentCreated(request, created), requestEvent('startDelivery', request, delivering)];
     if (created.operations.length > 0) {
-      grants.push({ index, request: delivering, assignment: created, events: entries.map((e) => deps.audit.event(e)) });
+      grants.push({ index, request: delivering, assignment: created, events: eventsTogether(deps, entries) });
       return;
     }
     // Nothing to deliver: as applyOperations leaves it, and the request delivered.
     const finished = inState(deps, delivering, 'delivered');
     const assignment = { ...created, state: deliveryState(created.operations), status: STATUS_OF_STATE[deliveryState(created.operations)] };
-    grants.push({ index, request: finished, assignment, events: [...entries, requestEvent('deliverRequest', delivering, finished)].map((e) => deps.audit.event(e)) });
+    grants.push({ index, request: finished, assignment, events: eventsTogether(deps, [...entries, requestEvent('deliverRequest', delivering, finished)]) });
   });
   return grants;
+}
+
+/**
+ * A grant's events in one audit partition (its first event's shard, within a minute), as the pipeline's are
+ * (auditOutbox.ts): appended in one transaction, not one per shard they would fall in apart.
+ */
+function eventsTogether(deps: EntitlementDeps, entries: readonly AuditEntry[]): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  for (const entry of entries) events.push(deps.audit.event(entry, events[0]));
+  return events;
 }
 
 /**
@@ -228,7 +238,7 @@ async function deliverRoles(deps: EntitlementDeps, written: readonly Written[]):
   );
   const finished = delivering.map((w, i) => {
     const request = inState(deps, w.request.value, deliveryState(applied[i]!.value.operations, 'add'));
-    const event = deps.audit.event(requestEvent('deliverRequest', w.request.value, request));
+    const event = deps.audit.event(requestEvent('deliverRequest', w.request.value, request), w.grant.events[0]);
     return { w, request, event, item: writeAheadItem(deps, event, { ...requestRow(w.grant), shows: 'changed' }) };
   });
   await deps.due.scheduleAll(finished.map((f) => f.item));

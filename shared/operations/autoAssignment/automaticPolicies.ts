@@ -12,6 +12,8 @@ import { withAttributeOverrides } from './overriddenUsers';
 export interface AutomaticPolicy {
   policy: StoredPolicy;
   catalogId: string;
+  /** Its package's name as read with the policy: what the mail of an assignment it makes names. */
+  packageName: string;
   rule: CompiledRule;
   /** Groups the rule asks about (`memberOf`), whose membership must be read for each user. */
   groupIds: string[];
@@ -49,13 +51,14 @@ export function compiledRuleOf(policy: StoredPolicy): CompiledRule | undefined {
 export async function automaticPolicy(deps: EntitlementDeps, policy: StoredPolicy): Promise<AutomaticPolicy | undefined> {
   if (!isAutomatic(policy)) return undefined;
   const accessPackage = await deps.store.accessPackages.find(policy.accessPackageId);
-  return accessPackage && readyToEvaluate(policy, accessPackage.value.catalogId);
+  return accessPackage && readyToEvaluate(policy, accessPackage.value);
 }
 
-function readyToEvaluate(policy: StoredPolicy, catalogId: string): AutomaticPolicy {
+function readyToEvaluate(policy: StoredPolicy, accessPackage: { catalogId: string; displayName: string }): AutomaticPolicy {
   const rule = compiledRuleOf(policy)!;
   const groupIds = groupsReferenced(rule);
-  return { policy, catalogId, rule, groupIds, changesUnreported: readsTheTime(rule) || groupIds.length > 0 };
+  const { catalogId, displayName: packageName } = accessPackage;
+  return { policy, catalogId, packageName, rule, groupIds, changesUnreported: readsTheTime(rule) || groupIds.length > 0 };
 }
 
 /**
@@ -68,10 +71,10 @@ const LOOKUPS_BEFORE_LISTING = 16;
 export async function automaticPolicies(deps: EntitlementDeps): Promise<AutomaticPolicy[]> {
   const all = (await deps.store.policies.list()).map((d) => d.value).filter(isAutomatic);
   if (all.length <= LOOKUPS_BEFORE_LISTING) return (await mapConcurrently(all, (p) => automaticPolicy(deps, p))).filter((p): p is AutomaticPolicy => p !== undefined);
-  const catalogOf = new Map((await deps.store.accessPackages.list()).map((d) => [d.value.id.toLowerCase(), d.value.catalogId]));
+  const packageOf = new Map((await deps.store.accessPackages.list()).map((d) => [d.value.id.toLowerCase(), d.value]));
   return all.flatMap((policy) => {
-    const catalogId = catalogOf.get(policy.accessPackageId.toLowerCase());
-    return catalogId === undefined ? [] : [readyToEvaluate(policy, catalogId)];
+    const accessPackage = packageOf.get(policy.accessPackageId.toLowerCase());
+    return accessPackage === undefined ? [] : [readyToEvaluate(policy, accessPackage)];
   });
 }
 

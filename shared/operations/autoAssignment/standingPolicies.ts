@@ -5,7 +5,7 @@ import { directoryRoleOf, rolesOfPackage } from '../assignments/directoryRoles';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { keptPackageConfigurations } from '../entitlements/packageConfiguration';
 import { retiringIds } from '../entitlements/parentCheck';
-import { policyStanding, standing } from '../requests/fulfilRequest';
+import { notStanding, policyState, standing } from '../requests/fulfilRequest';
 
 /** Past this many policies in one bulk write, listings (four, whatever the number) rather than lookups (up to four a policy). */
 const LOOKUPS_BEFORE_LISTING = 16;
@@ -42,13 +42,20 @@ export async function standingPolicies(deps: EntitlementDeps, requests: readonly
   };
 }
 
-/** Each policy's standing and its package's roles read by key, once (the pipeline's reads). */
+/**
+ * Each policy's standing and its package's roles read by key, once (the pipeline's reads). The roles come from the
+ * package's configuration when the standing was read from it (a snapshot there is what the tables say now:
+ * packageConfiguration.ts), so only a package without one costs a read of its role scopes.
+ */
 function byLookups(deps: EntitlementDeps): RolesIfStanding {
   const read = new Map<string, Promise<DirectoryRole[]>>();
   return (request) => {
     let roles = read.get(request.assignmentPolicyId);
     if (!roles) {
-      roles = policyStanding(deps, request).then(() => rolesOfPackage(deps, request.accessPackageId));
+      roles = policyState(deps, request).then((found) => {
+        if (found.state !== 'standing') throw notStanding(request.assignmentPolicyId, found.state === 'beingDeleted');
+        return found.kept ? found.kept.roleScopes.map(directoryRoleOf) : rolesOfPackage(deps, request.accessPackageId);
+      });
       read.set(request.assignmentPolicyId, roles);
     }
     return roles;

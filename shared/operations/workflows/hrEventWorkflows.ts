@@ -46,10 +46,12 @@ function asEventDescribes(user: ScopedUser, event: HrWorkflowEvent): ScopedUser 
  */
 export async function runWorkflowsForHrEvent(deps: EntitlementDeps, event: HrWorkflowEvent): Promise<HrWorkflowOutcome> {
   const outcome: HrWorkflowOutcome = { ran: [], scheduled: [] };
+  const { timeBased, movers } = await scheduledWorkflows(deps);
+  // The user is read only when a workflow may run for the event: most events have none, and spare the directory call.
+  if (!timeBased.some((w) => w.category === event.eventType) && !(event.eventType === 'mover' && movers.length > 0)) return outcome;
   const found = await deps.directory.getUser(event.userId);
   if (!found) return outcome;
   const user = asEventDescribes(found, event);
-  const { timeBased, movers } = await scheduledWorkflows(deps);
   const now = deps.clock.now();
   const reason = `hrEvent:${event.eventId}`;
   for (const workflow of timeBased.filter((w) => w.category === event.eventType && inScope(w, user))) {
