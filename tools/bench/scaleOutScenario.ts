@@ -15,9 +15,9 @@ import { addResourceRoleScope } from '../../shared/operations/entitlements/resou
 import { encodeMessage } from '../../shared/queues/queueMessages';
 import { GrantStore, type PackageClaim } from '../../shared/store/grantStore';
 import { startAzurite } from '../azurite/embeddedAzurite';
-import { connectionStringThrough, startCountingProxy } from './countingProxy';
+import { connectionStringThrough, startCountingProxy, type RouteTiming } from './countingProxy';
 import { startHostProcess } from '../local-host/hostProcess';
-import { cpuMsOfTree } from './processCpu';
+import { cpuMsOfTree, machineBusyMs, runQueueWaitMsOfTree } from './processCpu';
 import { ADMIN_CALLER, assignmentDoc, benchTenant, guid, memberIds, packageWithPolicy, progress, range, round } from './benchKit';
 
 export interface ScaleOutBenchRow {
@@ -42,6 +42,18 @@ export interface ScaleOutBenchRow {
   azuriteCpuMsPerItem: number | null;
   /** (host + Azurite CPU) / wall time: how many cores the case kept busy on average. */
   coresBusy: number | null;
+  /**
+   * The whole machine's busy CPU / wall time (every process, other runs included; 2 means both cores were taken):
+   * a low coresBusy beside a machine near its cores says the case was starved, not idle.
+   */
+  machineCoresBusy: number | null;
+  /**
+   * Per expiration, how long the main threads (where the JavaScript runs) of the host and its workers, and of
+   * Azurite, waited for a core while ready to run (/proc schedstat): time the work stood still because other
+   * processes held the cores. Near their CPU ms per item or above it, the machine's load, not the code, sets the pace.
+   */
+  hostRunQueueMsPerItem: number | null;
+  azuriteRunQueueMsPerItem: number | null;
   /** The machine's 1-minute load average when the case's timer run started (other runs share the 2 cores). */
   loadAverage: number;
   /** Throughput over the one-worker run's. */
@@ -155,6 +167,7 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
         const loadAverage = round(loadavg()[0]!, 1);
         const sampler = sampled ? sampleWrites(host.emulatorUrl!) : undefined;
         const cpuBefore = [cpuMsOfTree(host.process.pid), cpuMsOfTree(azurite.pid)];
+        const waitBefore = [runQueueWaitMsOfTree(host.process.pid), runQueueWaitMsOfTree(azurite.pid), machineBusyMs()];
         const started = performance.now();
         const logBefore = host.output().length;
         const run = await fetch(`${host.url}/admin/functions/expirationSweep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
@@ -171,11 +184,13 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
         const cpuUsed = (after: number | undefined, before: number | undefined) => (after === undefined || before === undefined ? null : after - before);
         const hostCpuMs = cpuUsed(cpuMsOfTree(host.process.pid), cpuBefore[0]);
         const azuriteCpuMs = cpuUsed(cpuMsOfTree(azurite.pid), cpuBefore[1]);
+        const [hostWaitMs, azuriteWaitMs, machineMs] = [runQueueWaitMsOfTree(host.process.pid), runQueueWaitMsOfTree(azurite.pid), machineBusyMs()].map((after, i) => cpuUsed(after, waitBefore[i])) as [number | null, number | null, number | null];
         const tableRoundTrips = proxy.counts().roundTrips;
         const graphRoundTrips = ((await (await fetch(`${host.emulatorUrl}/_emulator/requests`)).json()) as { roundTrips: number }).roundTrips;
         const shardMs = shardDurations(host.output().slice(logBefore));
         const maxWritesPerWindow = sampler ? maxInWindow(await sampler.stop(), BUDGET.seconds * 1000) : null;
         progress(`${label}: ${shards} shards done in ${(ms / 1000).toFixed(1)} s; checking`);
+        printTimings(label, proxy.timings());
         const expired = await mapConcurrently(assignmentIds, async (id) => (await deps.entitlements.grants.findAssignment(id))?.value.state === 'expired');
         const allExpired = expired.every(Boolean);
         if (!allExpired) problems.push(`${expired.filter((e) => !e).length} assignments not expired`);
@@ -197,6 +212,9 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
           hostCpuMsPerItem: hostCpuMs === null ? null : round(hostCpuMs / due, 1),
           azuriteCpuMsPerItem: azuriteCpuMs === null ? null : round(azuriteCpuMs / due, 1),
           coresBusy: hostCpuMs === null || azuriteCpuMs === null ? null : round((hostCpuMs + azuriteCpuMs) / ms, 2),
+          machineCoresBusy: machineMs === null ? null : round(machineMs / ms, 2),
+          hostRunQueueMsPerItem: hostWaitMs === null ? null : round(hostWaitMs / due, 1),
+          azuriteRunQueueMsPerItem: azuriteWaitMs === null ? null : round(azuriteWaitMs / due, 1),
           loadAverage,
           speedUp: 1,
           efficiency: 1,
@@ -251,6 +269,25 @@ async function seed(deps: Deps, dueTargets: readonly string[]): Promise<string[]
   }, 16);
   await em.ledger.record(held[0]!.role, [...dueTargets]);
   return ids;
+}
+
+const SHOWN_ROUTES = 15;
+
+/** A transaction's operations counted (`$batch[20 × POST auditEvents()]`) rather than listed one by one. */
+function shortened(route: string): string {
+  const inside = /^\$batch\[(.*)\]$/.exec(route)?.[1];
+  if (inside === undefined) return route;
+  const counts = new Map<string, number>();
+  for (const operation of inside.split(', ')) counts.set(operation, (counts.get(operation) ?? 0) + 1);
+  return `$batch[${[...counts].map(([operation, n]) => `${n} × ${operation}`).join(', ')}]`;
+}
+
+/** Where the Table round trips' time went, by route: a route whose mean grows with the workers is what they wait on. */
+function printTimings(label: string, timings: Record<string, RouteTiming>): void {
+  progress(`${label}: Table round trips by route, most time first (count, mean ms, max ms, most in flight, answered 4xx/5xx)`);
+  for (const [route, { count, meanMs, maxMs, maxInFlight, failed }] of Object.entries(timings).slice(0, SHOWN_ROUTES)) {
+    progress(`  ${count}  ${meanMs}  ${maxMs}  ${maxInFlight}  ${failed}  ${shortened(route)}`);
+  }
 }
 
 /** The emulator's count of directory writes, every SAMPLE_MS until stopped: [ms since start, writes so far]. */
