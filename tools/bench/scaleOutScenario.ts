@@ -61,6 +61,13 @@ export interface ScaleOutBenchRow {
   /** speedUp / workers: the issue's aim is at least 0.7. */
   efficiency: number;
   shards: number;
+  /** Shard invocations the host logged: more than `shards` when a message was handled again. */
+  shardInvocations: number;
+  /**
+   * From the end of the last shard invocation until the queue was found empty: near the polling interval normally;
+   * minutes when a message stayed held (invisible) with no worker on it until its hold ran out.
+   */
+  tailSeconds: number;
   /** Mean wall time of one shard's invocation (the host's `Executed` lines): grows with workers when they contend. */
   msPerShard: number;
   /**
@@ -125,6 +132,8 @@ const BUDGET = { writes: 100, seconds: 10 };
 const BUDGET_DUE = Math.min(Number(process.env.BENCH_SCALEOUT_BUDGET_DUE ?? 600), Number(process.env.BENCH_SCALEOUT_DUE ?? 2_000));
 const BUDGET_WORKERS = 4;
 const SAMPLE_MS = 500;
+/** Longer than the queue's polling back-off (maxPollingInterval, 2 s) and the bench's own 250 ms depth checks. */
+const STALL_SECONDS = 10;
 /** Starting the host and its worker processes on a loaded 2-core machine can take longer than the usual 30 s. */
 const HOST_START_MS = 180_000;
 
@@ -175,12 +184,11 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
         const shards = shardsSent(host.output());
         const deadline = Date.now() + Math.max(120_000, due * (sampled ? 1_000 : 500));
         while ((await deps.queues.expirationShards.depth()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
-        if (Date.now() >= deadline) {
-          const log = join(folder, `host-${workers}${sampled ? '-budget' : ''}.log`);
-          writeFileSync(log, host.output());
-          problems.push(`shards still queued after ${Math.round((deadline - started) / 1000)} s; the host's log is in ${log}`);
-        }
+        // Kept for every case, so a slow one can be read afterwards.
+        const hostLog = join(folder, `host-${workers}${sampled ? '-budget' : ''}.log`);
+        if (Date.now() >= deadline) problems.push(`shards still queued after ${Math.round((deadline - started) / 1000)} s; the host's log is in ${hostLog}`);
         const ms = performance.now() - started;
+        const emptiedAt = Date.now();
         const cpuUsed = (after: number | undefined, before: number | undefined) => (after === undefined || before === undefined ? null : after - before);
         const hostCpuMs = cpuUsed(cpuMsOfTree(host.process.pid), cpuBefore[0]);
         const azuriteCpuMs = cpuUsed(cpuMsOfTree(azurite.pid), cpuBefore[1]);
@@ -188,6 +196,9 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
         const tableRoundTrips = proxy.counts().roundTrips;
         const graphRoundTrips = ((await (await fetch(`${host.emulatorUrl}/_emulator/requests`)).json()) as { roundTrips: number }).roundTrips;
         const shardMs = shardDurations(host.output().slice(logBefore));
+        const tailSeconds = round((emptiedAt - lastShardEnd(host.output().slice(logBefore), emptiedAt)) / 1000, 1);
+        writeFileSync(hostLog, host.output());
+        if (tailSeconds > STALL_SECONDS) problems.push(`the queue emptied ${tailSeconds} s after the last shard ended (a message held with no worker on it); the host's log is in ${hostLog}`);
         const maxWritesPerWindow = sampler ? maxInWindow(await sampler.stop(), BUDGET.seconds * 1000) : null;
         progress(`${label}: ${shards} shards done in ${(ms / 1000).toFixed(1)} s; checking`);
         printTimings(label, proxy.timings());
@@ -220,6 +231,8 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
           efficiency: 1,
           speedUpTarget: sampled ? 'n/a' : `>= ${round(0.7 * workers, 1)}`,
           shards,
+          shardInvocations: shardMs.length,
+          tailSeconds,
           msPerShard: shardMs.length === 0 ? 0 : round(shardMs.reduce((sum, d) => sum + d, 0) / shardMs.length, 0),
           workerIdleShare: round(Math.max(0, 1 - shardMs.reduce((sum, d) => sum + d, 0) / (workers * ms)), 2),
           azuriteQueueMessagesPerSecond: rate,
@@ -332,6 +345,12 @@ function maxInWindow(samples: ReadonlyArray<[number, number]>, windowMs: number)
 /** The durations of the shard invocations the host (and its worker processes) logged, in ms. */
 function shardDurations(output: string): number[] {
   return [...output.matchAll(/Executed 'expirationShard' \([^)]*Duration=(\d+)ms\)/g)].map((match) => Number(match[1]));
+}
+
+/** When the last shard invocation the host logged ended (its line's timestamp), in ms since the epoch; `none` if there was none. */
+function lastShardEnd(output: string, none: number): number {
+  const ends = [...output.matchAll(/\[(\d{4}-\d\d-\d\dT[\d:.]+Z)\] Executed 'expirationShard'/g)].map((match) => Date.parse(match[1]!));
+  return ends.length === 0 ? none : Math.max(...ends);
 }
 
 /** The timer's log line says how many shards it sent. */
