@@ -8,6 +8,17 @@ export interface RoundTripCounts {
   transactions: number;
 }
 
+/** How long one route's requests took, from the first byte the proxy got to the last it sent back. */
+export interface RouteTiming {
+  count: number;
+  meanMs: number;
+  maxMs: number;
+  /** The most requests of any route in flight through the proxy at once while one of these started. */
+  maxInFlight: number;
+  /** Answered 400 or above: 412 for an ETag that changed meanwhile (a hot row), 404 for a read of nothing. */
+  failed: number;
+}
+
 export interface CountingProxy {
   /** Base URL of the proxy; append the account (`/devstoreaccount1`) to use it as a TableEndpoint. */
   url: string;
@@ -17,6 +28,8 @@ export interface CountingProxy {
    * transaction listed with the operations inside it), so a benchmark can say where its round trips go.
    */
   routes(): Record<string, number>;
+  /** The same routes with their latency, slowest total first: which requests a slow run waits on. */
+  timings(): Record<string, RouteTiming>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -32,18 +45,33 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
   const agent = new Agent({ keepAlive: true });
   let counts: RoundTripCounts = { roundTrips: 0, transactions: 0 };
   let routes = new Map<string, number>();
+  let timings = new Map<string, { count: number; totalMs: number; maxMs: number; maxInFlight: number; failed: number }>();
+  let inFlight = 0;
 
   const forward = (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    const started = performance.now();
+    const concurrent = ++inFlight;
     counts.roundTrips += 1;
     const path = decodeURIComponent(new URL(incoming.url ?? '/', target).pathname);
+    let route = `${incoming.method} ${routeOf(path, incoming.url ?? '')}`;
     if (path.endsWith('/$batch')) {
       counts.transactions += 1;
       const body: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => body.push(chunk));
-      incoming.on('end', () => tally(routes, `$batch[${batchOperations(Buffer.concat(body).toString('utf8'))}]`));
+      incoming.on('end', () => {
+        route = `$batch[${batchOperations(Buffer.concat(body).toString('utf8'))}]`;
+        tally(routes, route);
+      });
     } else {
-      tally(routes, `${incoming.method} ${routeOf(path, incoming.url ?? '')}`);
+      tally(routes, route);
     }
+    outgoing.on('close', () => {
+      inFlight -= 1;
+      const ms = performance.now() - started;
+      const t = timings.get(route) ?? { count: 0, totalMs: 0, maxMs: 0, maxInFlight: 0, failed: 0 };
+      const failed = outgoing.statusCode >= 400 ? 1 : 0;
+      timings.set(route, { count: t.count + 1, totalMs: t.totalMs + ms, maxMs: Math.max(t.maxMs, ms), maxInFlight: Math.max(t.maxInFlight, concurrent), failed: t.failed + failed });
+    });
     const upstreamRequest = request(
       { agent, hostname: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
       (answer) => {
@@ -62,9 +90,16 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
     url: `http://127.0.0.1:${port}`,
     counts: () => ({ ...counts }),
     routes: () => Object.fromEntries([...routes].sort((a, b) => b[1] - a[1])),
+    timings: () =>
+      Object.fromEntries(
+        [...timings]
+          .sort((a, b) => b[1].totalMs - a[1].totalMs)
+          .map(([route, { count, totalMs, maxMs, maxInFlight, failed }]) => [route, { count, meanMs: Math.round((totalMs / count) * 10) / 10, maxMs: Math.round(maxMs), maxInFlight, failed }]),
+      ),
     reset: () => {
       counts = { roundTrips: 0, transactions: 0 };
       routes = new Map();
+      timings = new Map();
     },
     close: async () => {
       server.closeAllConnections();

@@ -15,9 +15,9 @@ import { addResourceRoleScope } from '../../shared/operations/entitlements/resou
 import { encodeMessage } from '../../shared/queues/queueMessages';
 import { GrantStore, type PackageClaim } from '../../shared/store/grantStore';
 import { startAzurite } from '../azurite/embeddedAzurite';
-import { connectionStringThrough, startCountingProxy } from './countingProxy';
+import { connectionStringThrough, startCountingProxy, type RouteTiming } from './countingProxy';
 import { startHostProcess } from '../local-host/hostProcess';
-import { cpuMsOfTree } from './processCpu';
+import { cpuMsOfTree, machineBusyMs, runQueueWaitMsOfTree } from './processCpu';
 import { ADMIN_CALLER, assignmentDoc, benchTenant, guid, memberIds, packageWithPolicy, progress, range, round } from './benchKit';
 
 export interface ScaleOutBenchRow {
@@ -42,6 +42,18 @@ export interface ScaleOutBenchRow {
   azuriteCpuMsPerItem: number | null;
   /** (host + Azurite CPU) / wall time: how many cores the case kept busy on average. */
   coresBusy: number | null;
+  /**
+   * The whole machine's busy CPU / wall time (every process, other runs included; 2 means both cores were taken):
+   * a low coresBusy beside a machine near its cores says the case was starved, not idle.
+   */
+  machineCoresBusy: number | null;
+  /**
+   * Per expiration, how long the main threads (where the JavaScript runs) of the host and its workers, and of
+   * Azurite, waited for a core while ready to run (/proc schedstat): time the work stood still because other
+   * processes held the cores. Near their CPU ms per item or above it, the machine's load, not the code, sets the pace.
+   */
+  hostRunQueueMsPerItem: number | null;
+  azuriteRunQueueMsPerItem: number | null;
   /** The machine's 1-minute load average when the case's timer run started (other runs share the 2 cores). */
   loadAverage: number;
   /** Throughput over the one-worker run's. */
@@ -49,6 +61,13 @@ export interface ScaleOutBenchRow {
   /** speedUp / workers: the issue's aim is at least 0.7. */
   efficiency: number;
   shards: number;
+  /** Shard invocations the host logged: more than `shards` when a message was handled again. */
+  shardInvocations: number;
+  /**
+   * From the end of the last shard invocation until the queue was found empty: near the polling interval normally;
+   * minutes when a message stayed held (invisible) with no worker on it until its hold ran out.
+   */
+  tailSeconds: number;
   /** Mean wall time of one shard's invocation (the host's `Executed` lines): grows with workers when they contend. */
   msPerShard: number;
   /**
@@ -89,7 +108,8 @@ export interface ScaleOutBenchRow {
  * sampled as it runs, to show that all instances together never write more per window than the budget.
  */
 const DUE = Number(process.env.BENCH_SCALEOUT_DUE ?? 2_000);
-const WORKERS = [1, 2, 4];
+/** BENCH_SCALEOUT_WORKERS picks the cases (`4` alone, to look at one); the speed-up is over the first. */
+const WORKERS = (process.env.BENCH_SCALEOUT_WORKERS ?? '1,2,4').split(',').map(Number);
 const LATENCY_MS = 150;
 const BYSTANDERS = 50;
 const TENANT = 'be000000-0000-4000-8000-0000000000f1';
@@ -113,6 +133,8 @@ const BUDGET = { writes: 100, seconds: 10 };
 const BUDGET_DUE = Math.min(Number(process.env.BENCH_SCALEOUT_BUDGET_DUE ?? 600), Number(process.env.BENCH_SCALEOUT_DUE ?? 2_000));
 const BUDGET_WORKERS = 4;
 const SAMPLE_MS = 500;
+/** Longer than the queue's polling back-off (maxPollingInterval, 2 s) and the bench's own 250 ms depth checks. */
+const STALL_SECONDS = 10;
 /** Starting the host and its worker processes on a loaded 2-core machine can take longer than the usual 30 s. */
 const HOST_START_MS = 180_000;
 
@@ -155,6 +177,7 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
         const loadAverage = round(loadavg()[0]!, 1);
         const sampler = sampled ? sampleWrites(host.emulatorUrl!) : undefined;
         const cpuBefore = [cpuMsOfTree(host.process.pid), cpuMsOfTree(azurite.pid)];
+        const waitBefore = [runQueueWaitMsOfTree(host.process.pid), runQueueWaitMsOfTree(azurite.pid), machineBusyMs()];
         const started = performance.now();
         const logBefore = host.output().length;
         const run = await fetch(`${host.url}/admin/functions/expirationSweep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":""}' });
@@ -162,20 +185,24 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
         const shards = shardsSent(host.output());
         const deadline = Date.now() + Math.max(120_000, due * (sampled ? 1_000 : 500));
         while ((await deps.queues.expirationShards.depth()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
-        if (Date.now() >= deadline) {
-          const log = join(folder, `host-${workers}${sampled ? '-budget' : ''}.log`);
-          writeFileSync(log, host.output());
-          problems.push(`shards still queued after ${Math.round((deadline - started) / 1000)} s; the host's log is in ${log}`);
-        }
+        // Kept for every case, so a slow one can be read afterwards.
+        const hostLog = join(folder, `host-${workers}${sampled ? '-budget' : ''}.log`);
+        if (Date.now() >= deadline) problems.push(`shards still queued after ${Math.round((deadline - started) / 1000)} s; the host's log is in ${hostLog}`);
         const ms = performance.now() - started;
+        const emptiedAt = Date.now();
         const cpuUsed = (after: number | undefined, before: number | undefined) => (after === undefined || before === undefined ? null : after - before);
         const hostCpuMs = cpuUsed(cpuMsOfTree(host.process.pid), cpuBefore[0]);
         const azuriteCpuMs = cpuUsed(cpuMsOfTree(azurite.pid), cpuBefore[1]);
+        const [hostWaitMs, azuriteWaitMs, machineMs] = [runQueueWaitMsOfTree(host.process.pid), runQueueWaitMsOfTree(azurite.pid), machineBusyMs()].map((after, i) => cpuUsed(after, waitBefore[i])) as [number | null, number | null, number | null];
         const tableRoundTrips = proxy.counts().roundTrips;
         const graphRoundTrips = ((await (await fetch(`${host.emulatorUrl}/_emulator/requests`)).json()) as { roundTrips: number }).roundTrips;
         const shardMs = shardDurations(host.output().slice(logBefore));
+        const tailSeconds = round((emptiedAt - lastShardEnd(host.output().slice(logBefore), emptiedAt)) / 1000, 1);
+        writeFileSync(hostLog, host.output());
+        if (tailSeconds > STALL_SECONDS) problems.push(`the queue emptied ${tailSeconds} s after the last shard ended (a message held with no worker on it); the host's log is in ${hostLog}`);
         const maxWritesPerWindow = sampler ? maxInWindow(await sampler.stop(), BUDGET.seconds * 1000) : null;
         progress(`${label}: ${shards} shards done in ${(ms / 1000).toFixed(1)} s; checking`);
+        printTimings(label, proxy.timings());
         const expired = await mapConcurrently(assignmentIds, async (id) => (await deps.entitlements.grants.findAssignment(id))?.value.state === 'expired');
         const allExpired = expired.every(Boolean);
         if (!allExpired) problems.push(`${expired.filter((e) => !e).length} assignments not expired`);
@@ -197,11 +224,16 @@ export async function scaleOutScenario(): Promise<ScaleOutBenchRow[]> {
           hostCpuMsPerItem: hostCpuMs === null ? null : round(hostCpuMs / due, 1),
           azuriteCpuMsPerItem: azuriteCpuMs === null ? null : round(azuriteCpuMs / due, 1),
           coresBusy: hostCpuMs === null || azuriteCpuMs === null ? null : round((hostCpuMs + azuriteCpuMs) / ms, 2),
+          machineCoresBusy: machineMs === null ? null : round(machineMs / ms, 2),
+          hostRunQueueMsPerItem: hostWaitMs === null ? null : round(hostWaitMs / due, 1),
+          azuriteRunQueueMsPerItem: azuriteWaitMs === null ? null : round(azuriteWaitMs / due, 1),
           loadAverage,
           speedUp: 1,
           efficiency: 1,
           speedUpTarget: sampled ? 'n/a' : `>= ${round(0.7 * workers, 1)}`,
           shards,
+          shardInvocations: shardMs.length,
+          tailSeconds,
           msPerShard: shardMs.length === 0 ? 0 : round(shardMs.reduce((sum, d) => sum + d, 0) / shardMs.length, 0),
           workerIdleShare: round(Math.max(0, 1 - shardMs.reduce((sum, d) => sum + d, 0) / (workers * ms)), 2),
           azuriteQueueMessagesPerSecond: rate,
@@ -253,6 +285,25 @@ async function seed(deps: Deps, dueTargets: readonly string[]): Promise<string[]
   return ids;
 }
 
+const SHOWN_ROUTES = 15;
+
+/** A transaction's operations counted (`$batch[20 × POST auditEvents()]`) rather than listed one by one. */
+function shortened(route: string): string {
+  const inside = /^\$batch\[(.*)\]$/.exec(route)?.[1];
+  if (inside === undefined) return route;
+  const counts = new Map<string, number>();
+  for (const operation of inside.split(', ')) counts.set(operation, (counts.get(operation) ?? 0) + 1);
+  return `$batch[${[...counts].map(([operation, n]) => `${n} × ${operation}`).join(', ')}]`;
+}
+
+/** Where the Table round trips' time went, by route: a route whose mean grows with the workers is what they wait on. */
+function printTimings(label: string, timings: Record<string, RouteTiming>): void {
+  progress(`${label}: Table round trips by route, most time first (count, mean ms, max ms, most in flight, answered 4xx/5xx)`);
+  for (const [route, { count, meanMs, maxMs, maxInFlight, failed }] of Object.entries(timings).slice(0, SHOWN_ROUTES)) {
+    progress(`  ${count}  ${meanMs}  ${maxMs}  ${maxInFlight}  ${failed}  ${shortened(route)}`);
+  }
+}
+
 /** The emulator's count of directory writes, every SAMPLE_MS until stopped: [ms since start, writes so far]. */
 function sampleWrites(emulatorUrl: string): { stop(): Promise<Array<[number, number]>> } {
   const samples: Array<[number, number]> = [];
@@ -295,6 +346,12 @@ function maxInWindow(samples: ReadonlyArray<[number, number]>, windowMs: number)
 /** The durations of the shard invocations the host (and its worker processes) logged, in ms. */
 function shardDurations(output: string): number[] {
   return [...output.matchAll(/Executed 'expirationShard' \([^)]*Duration=(\d+)ms\)/g)].map((match) => Number(match[1]));
+}
+
+/** When the last shard invocation the host logged ended (its line's timestamp), in ms since the epoch; `none` if there was none. */
+function lastShardEnd(output: string, none: number): number {
+  const ends = [...output.matchAll(/\[(\d{4}-\d\d-\d\dT[\d:.]+Z)\] Executed 'expirationShard'/g)].map((match) => Date.parse(match[1]!));
+  return ends.length === 0 ? none : Math.max(...ends);
 }
 
 /** The timer's log line says how many shards it sent. */
