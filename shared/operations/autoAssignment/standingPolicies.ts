@@ -45,7 +45,9 @@ export async function standingPolicies(deps: EntitlementDeps, requests: readonly
 /**
  * Each policy's standing and its package's roles read by key, once (the pipeline's reads). The roles come from the
  * package's configuration when the standing was read from it (a snapshot there is what the tables say now:
- * packageConfiguration.ts), so only a package without one costs a read of its role scopes.
+ * packageConfiguration.ts), so only a package without one costs a read of its role scopes. Read before the grants
+ * are written, they must never stand in for the roles read after the write that spare a compensation's read
+ * (`grantedAfterWrite`, carryOutAtOnce.ts): bulk delivery reads the role scopes again after it (assignInBulk.ts).
  */
 function byLookups(deps: EntitlementDeps): RolesIfStanding {
   const read = new Map<string, Promise<DirectoryRole[]>>();
