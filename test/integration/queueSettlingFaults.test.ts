@@ -35,14 +35,14 @@ function once(method: string): (requestMethod: string, url: string) => boolean {
   };
 }
 
-async function runThroughProxy(faults: ProxyFaults, handler: (payload: unknown, context: InvocationContext) => Promise<void>): Promise<QueueClient> {
+async function runThroughProxy(faults: ProxyFaults, handler: (payload: unknown, context: InvocationContext) => Promise<void>, holdMs = HOLD_MS): Promise<QueueClient> {
   const name = `q${randomBytes(6).toString('hex')}`;
   await new WorkQueue(testStorageConnectionString(), name).send({ n: 1 });
   const direct = testStorageConnectionString();
   const queueEndpoint = /QueueEndpoint=([^;]+)/.exec(direct)![1]!;
   proxy = await startCountingProxy(new URL(queueEndpoint).origin, faults);
   const connection = direct.replace(queueEndpoint, `${proxy.url}${new URL(queueEndpoint).pathname}`);
-  runner = new QueueRunner('testQueueFunction', name, handler, { connection, settings: SETTINGS, log: (line) => logs.push(line), holdMs: HOLD_MS });
+  runner = new QueueRunner('testQueueFunction', name, handler, { connection, settings: SETTINGS, log: (line) => logs.push(line), holdMs });
   runner.start();
   return QueueServiceClient.fromConnectionString(direct).getQueueClient(name);
 }
@@ -88,5 +88,17 @@ describe('the local queue dispatcher when storage fails once after an invocation
     });
     await until(async () => (await count(queue)) === 0);
     expect(dequeueCounts).toEqual([1, 2]);
+  });
+
+  it('extends the hold on a long-running message although the first renewal never reached storage', async () => {
+    let handled = 0;
+    // A 2 s hold renewed every second over a 3 s run: the first PUT is the first renewal.
+    const queue = await runThroughProxy({ dropRequest: once('PUT') }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      handled++;
+    }, 2_000);
+    await until(async () => (await count(queue)) === 0);
+    expect(handled).toBe(1);
+    expect(runnerFailures()).toEqual([]);
   });
 });
