@@ -35,11 +35,23 @@ export interface CountingProxy {
 }
 
 /**
+ * Faults a test injects, chosen by the request's method and path with query (`DELETE /devstoreaccount1/q/messages/…`).
+ * Each cuts the client's connection, as a reset or a timed-out connection does.
+ */
+export interface ProxyFaults {
+  /** Cut the connection before forwarding: storage never saw the request (not counted either). */
+  dropRequest?(method: string, url: string): boolean;
+  /** Forward the request, then cut the connection instead of answering: storage did it, the client cannot know. */
+  loseAnswer?(method: string, url: string): boolean;
+}
+
+/**
  * An HTTP proxy in front of one upstream (Azurite's table endpoint) that forwards every request unchanged and
  * counts it, so a benchmark measures the storage round trips the service really makes instead of guessing them.
- * Shared Key signatures cover the path and headers, not the host, so forwarding keeps them valid.
+ * Shared Key signatures cover the path and headers, not the host, so forwarding keeps them valid. In front of
+ * another endpoint (queues) it also serves tests that need a request to fail (`faults`).
  */
-export async function startCountingProxy(upstream: string): Promise<CountingProxy> {
+export async function startCountingProxy(upstream: string, faults: ProxyFaults = {}): Promise<CountingProxy> {
   const target = new URL(upstream);
   // Kept-alive upstream connections: the proxy should add as little latency as it can.
   const agent = new Agent({ keepAlive: true });
@@ -49,6 +61,12 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
   let inFlight = 0;
 
   const forward = (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    const [method, url] = [incoming.method ?? '', incoming.url ?? '/'];
+    if (faults.dropRequest?.(method, url)) {
+      incoming.socket.destroy();
+      return;
+    }
+    const loseAnswer = faults.loseAnswer?.(method, url) ?? false;
     const started = performance.now();
     const concurrent = ++inFlight;
     counts.roundTrips += 1;
@@ -75,6 +93,10 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
     const upstreamRequest = request(
       { agent, hostname: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
       (answer) => {
+        if (loseAnswer) {
+          answer.resume().on('end', () => incoming.socket.destroy());
+          return;
+        }
         outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(outgoing);
       },

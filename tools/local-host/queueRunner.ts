@@ -1,5 +1,5 @@
 import type { StorageQueueHandler } from '@azure/functions';
-import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
+import { RestError, type DequeuedMessageItem, type QueueClient } from '@azure/storage-queue';
 import type { QueueHostSettings } from '../../shared/hosting/queueSettings';
 import { decodeMessageText, payloadOf, poisonQueueOf } from '../../shared/queues/queueMessages';
 import { queueServiceClient, type StorageConnection } from '../../shared/store/storageConnection';
@@ -32,7 +32,7 @@ const MIN_POLLING_INTERVAL_MS = 100;
  * to `<queue>-poison`.
  */
 export class QueueRunner {
-  #clients: { queue: QueueClient; poison: QueueClient } | undefined;
+  #clients: { polling: QueueClient; queue: QueueClient; poison: QueueClient } | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #holdMs: number;
   #stopping = false;
@@ -51,7 +51,17 @@ export class QueueRunner {
 
   /**
    * Made when first polled, so a storage account without a queue endpoint is a polling failure (logged, retried)
-   * rather than a host that does not start. One attempt per call: the polling loop is the retry.
+   * rather than a host that does not start. One attempt per poll: the polling loop is the retry.
+   */
+  get #polling(): QueueClient {
+    return this.#connect().polling;
+  }
+
+  /**
+   * For what follows a poll: the hold's renewal, the delete on success, the failure's visibility and the poison
+   * move. Nothing retries these if they fail once, and a message left behind stays held until its hold runs out
+   * (10 minutes), so they retry transient failures (a reset connection, a 500 or 503) with the SDK's default policy,
+   * as the Functions host's own storage calls do.
    */
   get #queue(): QueueClient {
     return this.#connect().queue;
@@ -61,10 +71,15 @@ export class QueueRunner {
     return this.#connect().poison;
   }
 
-  #connect(): { queue: QueueClient; poison: QueueClient } {
+  #connect(): { polling: QueueClient; queue: QueueClient; poison: QueueClient } {
     if (!this.#clients) {
-      const service = queueServiceClient(this.options.connection, { retryOptions: { maxTries: 1 } });
-      this.#clients = { queue: service.getQueueClient(this.queueName), poison: service.getQueueClient(poisonQueueOf(this.queueName)) };
+      const once = queueServiceClient(this.options.connection, { retryOptions: { maxTries: 1 } });
+      const retrying = queueServiceClient(this.options.connection);
+      this.#clients = {
+        polling: once.getQueueClient(this.queueName),
+        queue: retrying.getQueueClient(this.queueName),
+        poison: retrying.getQueueClient(poisonQueueOf(this.queueName)),
+      };
     }
     return this.#clients;
   }
@@ -97,8 +112,8 @@ export class QueueRunner {
       }
       let messages: DequeuedMessageItem[] = [];
       try {
-        if (!created) created = Boolean(await this.#queue.createIfNotExists());
-        const received = await this.#queue.receiveMessages({ numberOfMessages: settings.batchSize, visibilityTimeout: seconds(this.#holdMs) });
+        if (!created) created = Boolean(await this.#polling.createIfNotExists());
+        const received = await this.#polling.receiveMessages({ numberOfMessages: settings.batchSize, visibilityTimeout: seconds(this.#holdMs) });
         messages = received.receivedMessageItems;
         lastFailure = undefined;
       } catch (error) {
@@ -143,7 +158,7 @@ export class QueueRunner {
     });
     const popReceipt = await hold.release();
     if (outcome.status === 'Succeeded') {
-      await this.#queue.deleteMessage(message.messageId, popReceipt);
+      await this.#delete(message.messageId, popReceipt);
     } else if (message.dequeueCount >= settings.maxDequeueCount) {
       log(`Queue '${this.queueName}' (${this.name}): message ${message.messageId} failed ${message.dequeueCount} times; moving it to '${poisonQueueOf(this.queueName)}'.`);
       await this.#moveToPoison(message, popReceipt);
@@ -186,7 +201,20 @@ export class QueueRunner {
     });
     await this.#poisonCreated;
     await this.#poison.sendMessage(message.messageText);
-    await this.#queue.deleteMessage(message.messageId, popReceipt);
+    await this.#delete(message.messageId, popReceipt);
+  }
+
+  /**
+   * Deletes the message unless it is gone already (404: a retry whose first try did delete it) or another instance
+   * holds it now (400 PopReceiptMismatch: it will delete it), as the Functions host's queue processor does.
+   */
+  async #delete(messageId: string, popReceipt: string): Promise<void> {
+    try {
+      await this.#queue.deleteMessage(messageId, popReceipt);
+    } catch (error) {
+      if (isNotFound(error) || isPopReceiptMismatch(error)) return;
+      throw error;
+    }
   }
 
   #sleep(ms: number): Promise<void> {
@@ -203,3 +231,7 @@ export class QueueRunner {
 
 /** Storage takes visibility in whole seconds; the hold is at least 1 s (Get Messages' minimum). */
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
+
+const isNotFound = (error: unknown) => error instanceof RestError && error.statusCode === 404;
+const isPopReceiptMismatch = (error: unknown) =>
+  error instanceof RestError && error.statusCode === 400 && (error.details as { errorCode?: string } | undefined)?.errorCode === 'PopReceiptMismatch';
