@@ -62,10 +62,13 @@ export class AuditSequencer {
 
   /**
    * Events of this writer given up: never to be appended (their change not made, their write-ahead item taken back).
-   * Their numbers are listed in runs from now on, until an appended event has listed them.
+   * Their numbers are listed in runs from now on, until an appended event has listed them. Numbers no longer open are
+   * taken too: a bulk write builds a batch's thousands of events before it gives any up, and the open set keeps only
+   * the newest MAX_OPEN.
    */
   burned(sequences: ReadonlyArray<AuditSequence | undefined>): void {
-    const numbers = sequences.filter((s) => s?.writer === this.writer && this.#open.delete(s.number)).map((s) => s!.number);
+    const numbers = sequences.filter((s) => s?.writer === this.writer && s.number < this.#next).map((s) => s!.number);
+    for (const number of numbers) this.#open.delete(number);
     if (numbers.length === 0) return;
     this.#burned = merged([...this.#burned, ...numbers.map((n): [number, number] => [n, n])]);
     // Too many given up and never listed by an appended event: the oldest are forgotten (and reported as holes).

@@ -88,6 +88,14 @@ describe('an audit writer sequence', () => {
     expect(writer.next().unwrittenRuns).toBeUndefined();
   });
 
+  it('vouches for a bulk batch given up whole though it built more events than it keeps open (3,000 for 1,000 grants)', () => {
+    const writer = new AuditSequencer();
+    writer.burned(Array.from({ length: 3000 }, () => writer.next()));
+    const next = writer.next();
+    expect(next.unwrittenRuns).toEqual([[1, 3000]]);
+    expect(judge([eventWith(next, 't')])).toMatchObject({ problems: [] });
+  });
+
   it('keeps at most 9,900 numbers given up, so that its events stay within what the verifier takes', () => {
     const writer = new AuditSequencer();
     for (let batch = 0; batch < 12; batch++) writer.burned(Array.from({ length: 1000 }, () => writer.next()));
