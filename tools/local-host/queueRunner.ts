@@ -212,7 +212,13 @@ export class QueueRunner {
     try {
       await this.#queue.deleteMessage(messageId, popReceipt);
     } catch (error) {
-      if (isNotFound(error) || isPopReceiptMismatch(error)) return;
+      if (isNotFound(error)) return;
+      if (isPopReceiptMismatch(error)) {
+        // Ours no longer (a renewal whose answer was lost leaves a stale receipt): it comes back after its hold and
+        // runs again, which its idempotent handler makes harmless; said, as the Functions host says it.
+        this.options.log(`Queue '${this.queueName}' (${this.name}): message ${messageId} could not be deleted: its pop receipt is no longer current; it will be processed again.`);
+        return;
+      }
       throw error;
     }
   }
