@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { TableClient } from '@azure/data-tables';
 import { startCountingProxy, type CountingProxy } from '../../tools/bench/countingProxy';
 import { testStorageConnectionString } from '../support/testStorage';
@@ -49,7 +50,18 @@ test('times each route and counts the answers that failed, a lost ETag race amon
 });
 
 test('counts requests in flight at once, and reset forgets the timings', async () => {
+  // A request held open (half its body sent) while the upserts go through, so they are in flight beside it however
+  // fast storage answers them.
+  const held = request(`${proxy.url}/devstoreaccount1/held`, { method: 'PUT', headers: { 'content-length': '2' } });
+  const heldAnswered = new Promise<void>((resolve) => {
+    held.on('response', (answer) => answer.resume().on('end', resolve));
+    held.on('error', () => resolve());
+  });
+  held.write('x');
+  while (proxy.counts().roundTrips === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   await Promise.all(Array.from({ length: 6 }, (_, i) => table.upsertEntity({ partitionKey: '2', rowKey: `0${i}` })));
+  held.end('x');
+  await heldAnswered;
   const timing = proxy.timings()[`PATCH ${table.tableName}()`]!;
   expect(timing.count).toBe(6);
   expect(timing.maxInFlight).toBeGreaterThan(1);
