@@ -3,13 +3,14 @@ import { DateTime } from 'luxon';
 import { currentAuditScope, type Initiator } from '../auditScope';
 import { mapConcurrently } from '../concurrently';
 import type { Clock } from '../domain/clock';
-import { DocumentTable, writersOf, type StoredDocument } from './documentTable';
+import { DocumentTable, writersOf, type DocumentWrite, type StoredDocument } from './documentTable';
 import type { Writers } from './writerMarks';
 import { allOf, filter, type ODataFilter } from './odataFilter';
 import { ignoreExisting, ignoreMissing } from './storeErrors';
 import { AuditSequencer, type AuditSequence } from './auditSequence';
 import { newestFirstAcrossShards, type AuditPosition } from './auditShardReads';
 import { tableKey, type TableKey } from './tableKeys';
+import { MAX_TRANSACTION_SIZE, transactionsOf } from './transactionsOf';
 import type { Tables } from './tables';
 
 export type { Initiator } from '../auditScope';
@@ -200,20 +201,31 @@ export class AuditLog {
   /**
    * Appends many events (a bulk source's, a benchmark's seed), one transaction per partition and hundred: events
    * spread over the shards still share their shard's partition within a minute, so a burst of N costs about
-   * N/100 + SHARDS writes, not N. An event already there fails its batch, which is then appended one by one; late
-   * events (append) are appended one by one.
+   * N/100 + SHARDS writes, not N. Large events cut a batch sooner, under Table Storage's 4 MiB a transaction
+   * (transactionsOf.ts). An event already there fails its batch, which is then appended one by one; late events
+   * (append) are appended one by one.
    */
   async appendAll(events: readonly AuditEvent[]): Promise<void> {
-    const byPartition = new Map<string, AuditEvent[]>();
     const late: AuditEvent[] = [];
-    for (const event of events) {
-      if (this.#asAppendedNow(event).archiveHour !== undefined) late.push(event);
-      else byPartition.set(AuditLog.partitionOf(event), [...(byPartition.get(AuditLog.partitionOf(event)) ?? []), event]);
-    }
-    const batches = [...byPartition.values()].flatMap((group) => Array.from({ length: Math.ceil(group.length / 100) }, (_, i) => group.slice(i * 100, (i + 1) * 100)));
+    const onTime: AuditEvent[] = [];
+    for (const event of events) (this.#asAppendedNow(event).archiveHour !== undefined ? late : onTime).push(event);
+    const writes = new Map<AuditEvent, DocumentWrite>();
+    const insertion = (event: AuditEvent) => this.#events.insertion(AuditLog.partitionOf(event), AuditLog.rowOf(event), event);
+    // Each row built once, measured as the store sends it. One too large to write is refused in its batch, and
+    // appended alone it reports why.
+    const bytesOf = (event: AuditEvent) => {
+      try {
+        const write = insertion(event);
+        writes.set(event, write);
+        return Buffer.byteLength(JSON.stringify(write.action[1]));
+      } catch {
+        return 0;
+      }
+    };
+    const batches = transactionsOf(onTime, AuditLog.partitionOf, MAX_TRANSACTION_SIZE, bytesOf);
     await mapConcurrently(batches, async (batch) => {
       try {
-        await this.#events.together(batch.map((event) => this.#events.insertion(AuditLog.partitionOf(event), AuditLog.rowOf(event), event)));
+        await this.#events.together(batch.map((event) => writes.get(event) ?? insertion(event)));
         for (const event of batch) this.#sequencer.appended(event.sequence);
       } catch {
         for (const event of batch) await this.append(event);

@@ -1,14 +1,29 @@
 /** Table Storage's limit on the operations of one transaction. */
 export const MAX_TRANSACTION_SIZE = 100;
+/**
+ * Table Storage refuses a transaction whose body passes 4 MiB: its items' bytes are kept under 3.5 MiB, leaving room
+ * for what the body adds around each operation (its multipart headers and request line).
+ */
+export const MAX_TRANSACTION_BYTES = 3.5 * 1024 * 1024;
 
-/** Items cut into transactions: grouped by partition, at most MAX_TRANSACTION_SIZE to each. */
-export function transactionsOf<T>(items: readonly T[], partitionOf: (item: T) => string, size = MAX_TRANSACTION_SIZE): T[][] {
-  const byPartition = new Map<string, T[]>();
+/**
+ * Items cut into transactions: grouped by partition, at most `size` to each and, when `bytesOf` tells an item's
+ * size as written, at most MAX_TRANSACTION_BYTES (an item larger than that alone goes in one of its own).
+ */
+export function transactionsOf<T>(items: readonly T[], partitionOf: (item: T) => string, size = MAX_TRANSACTION_SIZE, bytesOf?: (item: T) => number): T[][] {
+  const open = new Map<string, { items: T[]; bytes: number }>();
+  const batches: T[][] = [];
   for (const item of items) {
     const key = partitionOf(item);
-    const group = byPartition.get(key);
-    if (group) group.push(item);
-    else byPartition.set(key, [item]);
+    const bytes = bytesOf?.(item) ?? 0;
+    let batch = open.get(key);
+    if (!batch || batch.items.length >= size || (batch.items.length > 0 && batch.bytes + bytes > MAX_TRANSACTION_BYTES)) {
+      batch = { items: [], bytes: 0 };
+      open.set(key, batch);
+      batches.push(batch.items);
+    }
+    batch.items.push(item);
+    batch.bytes += bytes;
   }
-  return [...byPartition.values()].flatMap((group) => Array.from({ length: Math.ceil(group.length / size) }, (_, i) => group.slice(i * size, (i + 1) * size)));
+  return batches;
 }

@@ -131,3 +131,27 @@ test('a process stopped right after grants were written: run again, the rest are
   expect(await expirationSweep()).toMatchObject({ failed: 0 });
   await expectMadeOnceWithEvents(auto);
 });
+
+test('a grant whose write committed but whose answer was lost to another error is written: indexed, delivered, its events appended', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, answer lost', LEGAL_GROUP);
+  const { together } = deps.grants;
+  let lost = false;
+  // The first target's transaction lands, then its answer is lost (the SDK's retries ran out on a later try).
+  jest.spyOn(deps.grants, 'together').mockImplementation(async function (this: typeof deps.grants, writes) {
+    const saved = await together.call(this, writes);
+    if (lost) return saved;
+    lost = true;
+    throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+  });
+
+  expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
+  jest.restoreAllMocks();
+
+  expect(lost).toBe(true);
+  expect(await groupMembers(emulator, LEGAL_GROUP)).toEqual(expect.arrayContaining(USERS));
+  await expectMadeOnceWithEvents(auto);
+  // Nothing was taken back nor left written ahead: past the settle time the sweep has no event to complete.
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ processed: 0, failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+});

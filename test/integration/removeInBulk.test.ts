@@ -219,3 +219,19 @@ test('a user losing several packages in one batch has their guest standing read 
   expect(lookups.reduce((sum, [, n]) => sum + n, 0)).toBe(users.length);
   for (const { assignment } of removals) expect((await deps.grants.findAssignment(assignment.value.id))!.value).toMatchObject({ state: 'expired' });
 }, 180_000);
+
+test('an end given up (its assignment changed meanwhile) gives its events up: the next event lists their numbers as a run', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals, changed meanwhile');
+  const users = USERS.slice(7, 8);
+  const [removal] = await assigned(auto, users);
+  // Another writer changes the assignment: the end, saved on the ETag read, is refused and its events dropped.
+  await deps.grants.assignments.replace(removal!.assignment, { ...removal!.assignment.value });
+  const entry = { actorId: 'test', action: 'note', entityType: 'note', entityId: 'n', before: null, after: null };
+  const inFlight = deps.audit.event(entry).sequence!;
+
+  expect(await removeInBulk(deps, [removal!])).toEqual([{ kind: 'failed', error: expect.anything() }]);
+
+  // Three events per end (submitted, ended, started), never appended: given up, so listed as a run.
+  const next = deps.audit.event(entry).sequence!;
+  expect(next.unwrittenRuns).toContainEqual([inFlight.number + 1, inFlight.number + 3]);
+});

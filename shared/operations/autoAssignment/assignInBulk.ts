@@ -202,14 +202,17 @@ async function writeTogether(deps: EntitlementDeps, grants: readonly Grant[], wr
 }
 
 /**
- * Why a grant was not written: a claim already there is a user who holds the package or has a request open for it
- * (`unchanged`), unless it is this grant's own (the write committed and its answer was lost: then it is written).
+ * Why a grant was not written. The claim is read whatever the error: this grant's own claim means the write
+ * committed and its answer was lost (a retry refused as a duplicate, or retries run out after a try that landed),
+ * so it is written. Otherwise a duplicate is a user who holds the package or has a request open for it
+ * (`unchanged`), and any other error, or a claim that cannot be read after one, `failed`.
  */
 async function refusal(deps: EntitlementDeps, grant: Grant, error: unknown, written: Map<Grant, Written>): Promise<AdditionOutcome> {
-  if (!(isDomainError(error) && error.code === 'alreadyExists')) return { kind: 'failed', error };
+  const duplicate = isDomainError(error) && error.code === 'alreadyExists';
   const { request } = grant;
-  const claim = await deps.grants.claimOf(request.targetId, request.accessPackageId);
-  if (claim?.value.requestId !== request.id) return { kind: 'unchanged' };
+  const reading = deps.grants.claimOf(request.targetId, request.accessPackageId);
+  const claim = duplicate ? await reading : await reading.catch(() => undefined);
+  if (claim?.value.requestId !== request.id) return duplicate ? { kind: 'unchanged' } : { kind: 'failed', error };
   const [stored, assignment] = await Promise.all([deps.grants.requestOf(request.targetId, request.id), deps.grants.assignmentOf(request.targetId, grant.assignment.id)]);
   if (!stored || !assignment) return { kind: 'failed', error };
   written.set(grant, { grant, request: stored, assignment });

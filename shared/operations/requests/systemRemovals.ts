@@ -245,14 +245,17 @@ async function writeAhead(deps: EntitlementDeps, written: WriteAhead[], entries:
 }
 
 /**
- * Appends the events written ahead whose changes were made, then takes their items back. Should the append fail,
- * the items stay: the sweep appends each event whose change shows (completeAuditEvent).
+ * Appends the events written ahead whose changes were made, then takes their items back and gives the dropped
+ * events' numbers up (burned: the writer's next event lists them, so the verifier does not take them for deleted).
+ * Should the append or the taking back fail, the items stay: the sweep appends each event whose change shows
+ * (completeAuditEvent), so no number is given up.
  */
 async function appendWrittenAhead(deps: EntitlementDeps, written: readonly WriteAhead[]): Promise<void> {
   try {
     await deps.audit.appendAll(written.filter((w) => !w.dropped).map((w) => w.event));
+    await deps.due.unscheduleAll(written.map((w) => w.item));
   } catch {
     return;
   }
-  await deps.due.unscheduleAll(written.map((w) => w.item)).catch(() => undefined);
+  deps.audit.burned(written.filter((w) => w.dropped).map((w) => w.event));
 }
