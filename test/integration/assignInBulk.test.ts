@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
@@ -175,5 +176,26 @@ test('a delivery whose write landed but was answered 412 (a retry of it) is told
   await expectMadeOnceWithEvents(auto);
   world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
   await expirationSweep();
+  await expectMadeOnceWithEvents(auto);
+});
+
+test('a delivery whose write failed where its writer mark cannot tell (the last write unmarked) is left to the sweep, which appends its event once', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, delivery uncertain', LEGAL_GROUP);
+  const replace = deps.grants.requests.replace.bind(deps.grants.requests);
+  // Run outside the delivery's mark: the write lands as an unmarked write would leave it, then its answer is lost.
+  const unmarked = AsyncResource.bind((write: () => Promise<unknown>) => write());
+  jest.spyOn(deps.grants.requests, 'replace').mockImplementationOnce(async (stored, next) => {
+    await unmarked(() => replace(stored, next));
+    throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+  });
+  const burned = jest.spyOn(deps.audit, 'burned');
+  try {
+    expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
+    expect(burned.mock.calls.flat(2)).toEqual([]);
+  } finally {
+    jest.restoreAllMocks();
+  }
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ processed: 1, failed: 0 });
   await expectMadeOnceWithEvents(auto);
 });
