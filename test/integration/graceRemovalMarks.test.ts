@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { DateTime } from 'luxon';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
@@ -361,6 +362,33 @@ test('a mark whose write landed but was answered 412 (a retry of it) is told wri
     jest.restoreAllMocks();
   }
   expect((await deps.grants.findAssignment(assignment.value.id))?.value.graceRemovalDueDateTime).toBe(mark);
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  await sweep();
+  await sweep();
+  expect((await eventsOf(assignment.value.id, PLAN_GRACE_REMOVAL)).map((e) => e.after)).toEqual([{ graceRemovalDueDateTime: mark }]);
+}, 180_000);
+
+test('a mark whose write failed where its writer mark cannot tell (the last write unmarked) is left to the sweep, which appends its event once', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Marks, 412 uncertain', undefined, 'PT1H');
+  expect(await assignInBulk(deps, [{ auto, userId: USERS[1]! }])).toEqual([{ kind: 'assigned' }]);
+  const assignment = (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId))[0]!;
+  const mark = '2030-01-02T00:00:00.000Z';
+  const replace = deps.grants.assignments.replace.bind(deps.grants.assignments);
+  // Run outside the mark's write: it lands as an unmarked write would leave it, then the retry is refused.
+  const unmarked = AsyncResource.bind((write: () => Promise<unknown>) => write());
+  jest.spyOn(deps.grants.assignments, 'replace').mockImplementationOnce(async (stored, next) => {
+    await unmarked(() => replace(stored, next));
+    throw new DomainError('concurrencyConflict', 'The entity was changed meanwhile.');
+  });
+  const burned = jest.spyOn(deps.audit, 'burned');
+  try {
+    const changes = [{ assignment, mark, applies: (a: { graceRemovalDueDateTime?: string }) => a.graceRemovalDueDateTime !== mark }];
+    expect(await writeGraceMarks(deps, PLAN_GRACE_REMOVAL, changes)).toEqual(['unchanged']);
+    expect(burned.mock.calls.flat(2)).toEqual([]);
+  } finally {
+    jest.restoreAllMocks();
+  }
+  expect(await eventsOf(assignment.value.id, PLAN_GRACE_REMOVAL)).toEqual([]);
   world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
   await sweep();
   await sweep();
