@@ -69,8 +69,8 @@ export async function writeGraceMarks(
       const change = (assignment: Assignment) => (c.applies(assignment) ? withGraceMark(assignment, c.mark) : undefined);
       if (await markingWrites(marks[n]!, deps.clock, () => updateAssignment(deps, c.assignment, change, save))) return 'written';
       if (!refused) return 'unchanged';
-      // What was read again may be this mark's own write, its answer lost.
-      const landed = await refusedWriteLanded(deps, probes[n]!, marks[n]!);
+      // What was read again may be this mark's own write, its answer lost (unreadable now: the sweep decides).
+      const landed = await refusedWriteLanded(deps, probes[n]!, marks[n]!).catch(() => 'unknown' as const);
       if (landed === 'unknown') uncertain.add(n);
       return landed === 'yes' ? 'written' : 'unchanged';
     } catch (error) {
