@@ -1,9 +1,11 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
 import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
+import { DomainError } from '../../shared/domain/errors';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
 import { automaticPolicyMatchingNobody, groupMembers } from '../support/packageWorld';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
@@ -153,5 +155,47 @@ test('a grant whose write committed but whose answer was lost to another error i
   // Nothing was taken back nor left written ahead: past the settle time the sweep has no event to complete.
   world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
   expect(await expirationSweep()).toMatchObject({ processed: 0, failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+});
+
+test('a delivery whose write landed but was answered 412 (a retry of it) is told made by its writer mark: its event appended once, none given up', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, delivery answered 412', LEGAL_GROUP);
+  const replace = deps.grants.requests.replace.bind(deps.grants.requests);
+  // The first request's delivered state lands; the SDK's retry of it is refused on the ETag the first try changed.
+  jest.spyOn(deps.grants.requests, 'replace').mockImplementationOnce(async (stored, next) => {
+    await replace(stored, next);
+    throw new DomainError('concurrencyConflict', 'The entity was changed meanwhile.');
+  });
+  const burned = jest.spyOn(deps.audit, 'burned');
+  try {
+    expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
+    expect(burned.mock.calls.flat(2)).toEqual([]);
+  } finally {
+    jest.restoreAllMocks();
+  }
+  await expectMadeOnceWithEvents(auto);
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  await expirationSweep();
+  await expectMadeOnceWithEvents(auto);
+});
+
+test('a delivery whose write failed where its writer mark cannot tell (the last write unmarked) is left to the sweep, which appends its event once', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, delivery uncertain', LEGAL_GROUP);
+  const replace = deps.grants.requests.replace.bind(deps.grants.requests);
+  // Run outside the delivery's mark: the write lands as an unmarked write would leave it, then its answer is lost.
+  const unmarked = AsyncResource.bind((write: () => Promise<unknown>) => write());
+  jest.spyOn(deps.grants.requests, 'replace').mockImplementationOnce(async (stored, next) => {
+    await unmarked(() => replace(stored, next));
+    throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+  });
+  const burned = jest.spyOn(deps.audit, 'burned');
+  try {
+    expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
+    expect(burned.mock.calls.flat(2)).toEqual([]);
+  } finally {
+    jest.restoreAllMocks();
+  }
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ processed: 1, failed: 0 });
   await expectMadeOnceWithEvents(auto);
 });

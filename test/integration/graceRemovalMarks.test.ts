@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { DateTime } from 'luxon';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
@@ -11,6 +12,7 @@ import { automaticPolicyMatchingNobody } from '../support/packageWorld';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { stopAtWrite, type Row } from '../support/stopAtWrite';
 import { GrantStore } from '../../shared/store/grantStore';
+import { DomainError } from '../../shared/domain/errors';
 import { PLAN_GRACE_REMOVAL, writeGraceMarks } from '../../shared/operations/autoAssignment/graceRemovalMarks';
 
 /**
@@ -339,3 +341,56 @@ test('marks that no longer apply give their events up: the next event lists thei
   expect(next.unwrittenRuns).toContainEqual([inFlight.number + 1, inFlight.number + 2]);
   expect(next.unwritten).toContain(inFlight.number);
 });
+
+test('a mark whose write landed but was answered 412 (a retry of it) is told written by its writer mark, not given up: its event appended once', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Marks, 412 after landing', undefined, 'PT1H');
+  expect(await assignInBulk(deps, [{ auto, userId: USERS[0]! }])).toEqual([{ kind: 'assigned' }]);
+  const assignment = (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId))[0]!;
+  const mark = '2030-01-01T00:00:00.000Z';
+  const replace = deps.grants.assignments.replace.bind(deps.grants.assignments);
+  // The write lands; the SDK's retry of it is refused on the ETag the first try changed.
+  jest.spyOn(deps.grants.assignments, 'replace').mockImplementationOnce(async (stored, next) => {
+    await replace(stored, next);
+    throw new DomainError('concurrencyConflict', 'The entity was changed meanwhile.');
+  });
+  const burned = jest.spyOn(deps.audit, 'burned');
+  try {
+    const changes = [{ assignment, mark, applies: (a: { graceRemovalDueDateTime?: string }) => a.graceRemovalDueDateTime !== mark }];
+    expect(await writeGraceMarks(deps, PLAN_GRACE_REMOVAL, changes)).toEqual(['written']);
+    expect(burned.mock.calls.flat(2)).toEqual([]);
+  } finally {
+    jest.restoreAllMocks();
+  }
+  expect((await deps.grants.findAssignment(assignment.value.id))?.value.graceRemovalDueDateTime).toBe(mark);
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  await sweep();
+  await sweep();
+  expect((await eventsOf(assignment.value.id, PLAN_GRACE_REMOVAL)).map((e) => e.after)).toEqual([{ graceRemovalDueDateTime: mark }]);
+}, 180_000);
+
+test('a mark whose write failed where its writer mark cannot tell (the last write unmarked) is left to the sweep, which appends its event once', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Marks, 412 uncertain', undefined, 'PT1H');
+  expect(await assignInBulk(deps, [{ auto, userId: USERS[1]! }])).toEqual([{ kind: 'assigned' }]);
+  const assignment = (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId))[0]!;
+  const mark = '2030-01-02T00:00:00.000Z';
+  const replace = deps.grants.assignments.replace.bind(deps.grants.assignments);
+  // Run outside the mark's write: it lands as an unmarked write would leave it, then the retry is refused.
+  const unmarked = AsyncResource.bind((write: () => Promise<unknown>) => write());
+  jest.spyOn(deps.grants.assignments, 'replace').mockImplementationOnce(async (stored, next) => {
+    await unmarked(() => replace(stored, next));
+    throw new DomainError('concurrencyConflict', 'The entity was changed meanwhile.');
+  });
+  const burned = jest.spyOn(deps.audit, 'burned');
+  try {
+    const changes = [{ assignment, mark, applies: (a: { graceRemovalDueDateTime?: string }) => a.graceRemovalDueDateTime !== mark }];
+    expect(await writeGraceMarks(deps, PLAN_GRACE_REMOVAL, changes)).toEqual(['unchanged']);
+    expect(burned.mock.calls.flat(2)).toEqual([]);
+  } finally {
+    jest.restoreAllMocks();
+  }
+  expect(await eventsOf(assignment.value.id, PLAN_GRACE_REMOVAL)).toEqual([]);
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  await sweep();
+  await sweep();
+  expect((await eventsOf(assignment.value.id, PLAN_GRACE_REMOVAL)).map((e) => e.after)).toEqual([{ graceRemovalDueDateTime: mark }]);
+}, 180_000);

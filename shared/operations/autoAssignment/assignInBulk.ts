@@ -12,6 +12,8 @@ import { MAX_TRANSACTION_SIZE, transactionsOf } from '../../store/transactionsOf
 import { allSettled, mapConcurrently } from '../../concurrently';
 import { applyOperations } from '../assignments/applyOperations';
 import { shownIn, writeAheadItem } from '../audit/auditedChange';
+import { refusedWriteLanded } from '../audit/refusedWrite';
+import { markingWrites } from '../../store/writerMarks';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { cancelRemoval } from '../externalUsers/guestLifecycle';
 import { PENDING_GRACE_MS } from '../lifecycle/planDueWork';
@@ -62,7 +64,8 @@ interface Grant {
  *    and those refused are `unchanged`, their write-ahead taken back. A rerun finds the assignments through the
  *    package's assignee index, and the claims refuse a second one: nothing is made twice.
  * 4. Roles delivered in bulk (applyOperations: one directory call per role for all its new holders), then each
- *    such request brought to its outcome, its event written ahead likewise.
+ *    such request brought to its outcome, its event written ahead likewise (a write that failed but landed, told by
+ *    its writer mark, counts as made; one that cannot be told is left to the sweep).
  * 5. The events appended (a hundred to a transaction) and their write-ahead items deleted.
  * Answers each addition's outcome, in order.
  */
@@ -239,21 +242,30 @@ async function deliverRoles(deps: EntitlementDeps, written: readonly Written[]):
     deps,
     delivering.map((w) => w.assignment),
   );
+  // Each write marked with its event (writerMarks.ts), so that one that failed can be told landed or not; its probe
+  // looks at the state alone, so that another write's change (a cancel) is not taken for this delivery.
+  const at = deps.clock.now().toUTC().toISO()!;
   const finished = delivering.map((w, i) => {
     const request = inState(deps, w.request.value, deliveryState(applied[i]!.value.operations, 'add'));
     const event = deps.audit.event(requestEvent('deliverRequest', w.request.value, request), w.grant.events[0]);
-    return { w, request, event, item: writeAheadItem(deps, event, { ...requestRow(w.grant), shows: 'changed' }) };
+    const probe = { ...requestRow(w.grant), shows: 'changed' as const, field: 'state' };
+    return { w, request, event, probe, mark: { eventId: event.id, at }, item: writeAheadItem(deps, event, probe, at) };
   });
   await deps.due.scheduleAll(finished.map((f) => f.item));
-  await mapConcurrently(finished, async ({ w, request, event, item }) => {
+  await mapConcurrently(finished, async ({ w, request, event, probe, mark, item }) => {
     try {
-      await deps.grants.requests.replace(w.request, request);
+      await markingWrites(mark, deps.clock, () => deps.grants.requests.replace(w.request, request));
       done.set(w.grant, { request, event, item });
     } catch {
-      // Changed meanwhile (canceled, removed): what changed it has its own events; this delivery's is dropped.
+      // Refused on its ETag, or failed otherwise: it may have landed, its answer lost (the SDK's retry refused).
+      const landed = await refusedWriteLanded(deps, probe, mark).catch(() => 'unknown' as const);
+      if (landed === 'yes') return void done.set(w.grant, { request, event, item });
+      done.set(w.grant, { request: w.request.value });
+      // Where the marks cannot tell, the item is left: the expiration sweep appends the event if the state shows.
+      if (landed === 'unknown') return;
+      // Changed meanwhile (canceled, removed), this write not made: what changed it has its own events; this one's is dropped.
       await deps.due.unscheduleAll([item]);
       deps.audit.burned([event]);
-      done.set(w.grant, { request: w.request.value });
     }
   });
   return done;
