@@ -1,15 +1,14 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
 import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
-import { DomainError } from '../../shared/domain/errors';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
 import { automaticPolicyMatchingNobody, groupMembers } from '../support/packageWorld';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { PROCESS_STOPPED, stopAtWrite, type Row } from '../support/stopAtWrite';
+import { nextReplaceLandsThenFails, retryRefused } from '../support/lostAnswer';
 
 /**
  * Auto-assignment's bulk path (assignInBulk) on Azurite and the Graph emulator: what it writes is what the request
@@ -160,12 +159,8 @@ test('a grant whose write committed but whose answer was lost to another error i
 
 test('a delivery whose write landed but was answered 412 (a retry of it) is told made by its writer mark: its event appended once, none given up', async () => {
   const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, delivery answered 412', LEGAL_GROUP);
-  const replace = deps.grants.requests.replace.bind(deps.grants.requests);
   // The first request's delivered state lands; the SDK's retry of it is refused on the ETag the first try changed.
-  jest.spyOn(deps.grants.requests, 'replace').mockImplementationOnce(async (stored, next) => {
-    await replace(stored, next);
-    throw new DomainError('concurrencyConflict', 'The entity was changed meanwhile.');
-  });
+  nextReplaceLandsThenFails(deps.grants.requests, retryRefused());
   const burned = jest.spyOn(deps.audit, 'burned');
   try {
     expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
@@ -181,13 +176,8 @@ test('a delivery whose write landed but was answered 412 (a retry of it) is told
 
 test('a delivery whose write failed where its writer mark cannot tell (the last write unmarked) is left to the sweep, which appends its event once', async () => {
   const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, delivery uncertain', LEGAL_GROUP);
-  const replace = deps.grants.requests.replace.bind(deps.grants.requests);
-  // Run outside the delivery's mark: the write lands as an unmarked write would leave it, then its answer is lost.
-  const unmarked = AsyncResource.bind((write: () => Promise<unknown>) => write());
-  jest.spyOn(deps.grants.requests, 'replace').mockImplementationOnce(async (stored, next) => {
-    await unmarked(() => replace(stored, next));
-    throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-  });
+  // Outside the delivery's mark: the write lands as an unmarked write would leave it, then its answer is lost.
+  nextReplaceLandsThenFails(deps.grants.requests, Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), { unmarked: true });
   const burned = jest.spyOn(deps.audit, 'burned');
   try {
     expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));

@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import { DateTime } from 'luxon';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
@@ -11,8 +10,8 @@ import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
 import { automaticPolicyMatchingNobody } from '../support/packageWorld';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { stopAtWrite, type Row } from '../support/stopAtWrite';
+import { nextReplaceLandsThenFails, retryRefused } from '../support/lostAnswer';
 import { GrantStore } from '../../shared/store/grantStore';
-import { DomainError } from '../../shared/domain/errors';
 import { PLAN_GRACE_REMOVAL, writeGraceMarks } from '../../shared/operations/autoAssignment/graceRemovalMarks';
 
 /**
@@ -347,12 +346,8 @@ test('a mark whose write landed but was answered 412 (a retry of it) is told wri
   expect(await assignInBulk(deps, [{ auto, userId: USERS[0]! }])).toEqual([{ kind: 'assigned' }]);
   const assignment = (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId))[0]!;
   const mark = '2030-01-01T00:00:00.000Z';
-  const replace = deps.grants.assignments.replace.bind(deps.grants.assignments);
   // The write lands; the SDK's retry of it is refused on the ETag the first try changed.
-  jest.spyOn(deps.grants.assignments, 'replace').mockImplementationOnce(async (stored, next) => {
-    await replace(stored, next);
-    throw new DomainError('concurrencyConflict', 'The entity was changed meanwhile.');
-  });
+  nextReplaceLandsThenFails(deps.grants.assignments, retryRefused());
   const burned = jest.spyOn(deps.audit, 'burned');
   try {
     const changes = [{ assignment, mark, applies: (a: { graceRemovalDueDateTime?: string }) => a.graceRemovalDueDateTime !== mark }];
@@ -373,13 +368,8 @@ test('a mark whose write failed where its writer mark cannot tell (the last writ
   expect(await assignInBulk(deps, [{ auto, userId: USERS[1]! }])).toEqual([{ kind: 'assigned' }]);
   const assignment = (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId))[0]!;
   const mark = '2030-01-02T00:00:00.000Z';
-  const replace = deps.grants.assignments.replace.bind(deps.grants.assignments);
-  // Run outside the mark's write: it lands as an unmarked write would leave it, then the retry is refused.
-  const unmarked = AsyncResource.bind((write: () => Promise<unknown>) => write());
-  jest.spyOn(deps.grants.assignments, 'replace').mockImplementationOnce(async (stored, next) => {
-    await unmarked(() => replace(stored, next));
-    throw new DomainError('concurrencyConflict', 'The entity was changed meanwhile.');
-  });
+  // Outside the mark's write: it lands as an unmarked write would leave it, then the retry is refused.
+  nextReplaceLandsThenFails(deps.grants.assignments, retryRefused(), { unmarked: true });
   const burned = jest.spyOn(deps.audit, 'burned');
   try {
     const changes = [{ assignment, mark, applies: (a: { graceRemovalDueDateTime?: string }) => a.graceRemovalDueDateTime !== mark }];
