@@ -5,6 +5,9 @@ import { assignmentEnd } from '../../shared/domain/requests/requestRequirements'
 import { createAssignmentPolicy, deleteAssignmentPolicy, replaceAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
+import { requestResource } from '../../shared/operations/entitlements/catalogResources';
+import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { changingPackageConfiguration } from '../../shared/operations/entitlements/packageConfiguration';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
 import { countedOperationsForFile } from '../support/countedOperations';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
@@ -19,6 +22,7 @@ import { ADMIN, assign, groupMembers, groupPackage, selfServicePackage, unassign
  */
 const caller = (objectId: string): Caller => ({ objectId, tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined });
 const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
 const DEBRA = '5b08acc2-13a5-4f07-9a1b-195060c40eb7';
 const MEGAN = '94a2de50-ff54-4939-a9d6-bd800bc49874';
 const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
@@ -107,6 +111,48 @@ describe('a request decided from the configuration remembered follows a change m
     const undone = await requestsOf(MEGAN, pkg.packageId);
     expect(undone).toHaveLength(1);
     await expectUndone(undone[0]!);
+  });
+
+  it("a role put into the package: the assignment made gives it too, without waiting for the role change's item", async () => {
+    const pkg = await groupPackage(changer, 'Now two roles', FALCON_GROUP);
+    await adminAdd(requester, DEBRA, pkg);
+    await requestResource(changer, ADMIN, { requestType: 'adminAdd', resource: { originId: VPN_GROUP, originSystem: 'AadGroup' }, catalog: { id: pkg.catalogId } });
+    await addResourceRoleScope(changer, ADMIN, pkg.packageId, { role: { originId: `Member_${VPN_GROUP}`, originSystem: 'AadGroup' } });
+
+    const answer = await adminAdd(requester, MEGAN, pkg);
+
+    const [assignment] = await activeAssignmentsOf(MEGAN, pkg.packageId);
+    expect(assignment?.requestId).toBe(answer.id);
+    expect(assignment!.operations.map((o) => [o.action, o.state])).toEqual([['add', 'done'], ['add', 'done']]);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(MEGAN);
+    expect(await groupMembers(world.emulator, VPN_GROUP)).toContain(MEGAN);
+    await expectUndone((await requestsOf(MEGAN, pkg.packageId)).find((r) => r.id !== answer.id)!);
+  });
+
+  it('a change under way at the check (no snapshot kept): decided again from the tables as they are then', async () => {
+    const pkg = await groupPackage(changer, 'Under way', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+
+    // The other instance's change has begun (the snapshot taken away) and written the policy, not ended yet.
+    const answer = await changingPackageConfiguration(changer, [pkg.packageId], async () => {
+      const stored = (await changer.store.policies.find(pkg.policyId))!;
+      await changer.store.policies.replace(stored, { ...stored.value, expiration: { type: 'afterDuration', duration: 'P7D', endDateTime: null } });
+      return adminAdd(requester, MEGAN, pkg);
+    });
+
+    const [assignment] = await activeAssignmentsOf(MEGAN, pkg.packageId);
+    expect(assignment?.requestId).toBe(answer.id);
+    expect(daysFromNow(assignmentEnd(assignment!.schedule))).toBe(7);
+    await expectUndone((await requestsOf(MEGAN, pkg.packageId)).find((r) => r.id !== answer.id)!);
+  });
+
+  it('a change under way at the check that changes nothing of the request: it goes on', async () => {
+    const pkg = await groupPackage(changer, 'Under way, alike', FALCON_GROUP);
+    await adminAdd(requester, DEBRA, pkg);
+
+    const answer = await changingPackageConfiguration(changer, [pkg.packageId], () => adminAdd(requester, MEGAN, pkg));
+
+    expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => [r.id, r.state])).toEqual([[answer.id, 'delivered']]);
   });
 
   it('a change that decides the request alike (another policy added): it goes on, without a read more or an undo', async () => {
