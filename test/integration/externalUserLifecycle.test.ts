@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { updateSettings } from '../../shared/operations/entitlements/settings';
 import { sweepExternalUsers } from '../../shared/operations/externalUsers/externalUserSweep';
@@ -122,6 +123,80 @@ describe('externalUserSweep', () => {
     world.advance({ days: 400 });
     await sweepExternalUsers(deps, SWEEP);
     expect(await usersWithMail(email)).toMatchObject([{ accountEnabled: false }]);
+  });
+});
+
+describe('a governed guest an administrator converts to a Member', () => {
+  /** What an administrator does in the portal: the directory alone changes; Portcullis keeps its subject governed. */
+  async function convertToMember(userId: string, accountEnabled?: boolean): Promise<void> {
+    const changes = { userType: 'Member', ...(accountEnabled === undefined ? {} : { accountEnabled }) };
+    const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
+    expect(response.status).toBe(204);
+  }
+
+  async function userById(userId: string): Promise<{ userType: string; accountEnabled: boolean } | undefined> {
+    const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=id,userType,accountEnabled`);
+    return response.status === 404 ? undefined : ((await response.json()) as { userType: string; accountEnabled: boolean });
+  }
+
+  /** The subject's recorded removal actions (the log keeps the real time: read around both clocks). */
+  async function removalEvents(subjectId: string): Promise<string[]> {
+    const [from, to] = [world.now(), DateTime.utc()].sort((a, b) => a.toMillis() - b.toMillis()) as [DateTime, DateTime];
+    const actions: string[] = [];
+    for await (const event of deps.audit.between(from.minus({ days: 1 }), to.plus({ days: 1 }))) if (event.entityId === subjectId) actions.push(event.action);
+    return actions.filter((action) => /ExternalUser/.test(action));
+  }
+
+  it('is not deleted when the deletion comes due: the plan is cancelled, with its event, and the account left as it is', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `gus.${Date.now()}@partner.example`;
+    const request = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, request.assignmentId!);
+    expect(await userById(request.targetId)).toMatchObject({ accountEnabled: false });
+    await convertToMember(request.targetId);
+
+    world.advance({ days: 30, minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+
+    expect(await userById(request.targetId)).toMatchObject({ userType: 'Member', accountEnabled: false });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: request.targetId, removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['scheduleExternalUserRemoval', 'blockExternalUser', 'cancelExternalUserRemoval']));
+    expect(await removalEvents(subject!.id)).not.toContain('deleteExternalUser');
+  });
+
+  it('is not blocked by a block item still to be done (the block at once failed): the plan is cancelled', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `hal.${Date.now()}@partner.example`;
+    const request = await stateOf((await addByEmail(email)).id);
+    // The block at once fails: its item is left to the sweep.
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    await unassign(deps, request.assignmentId!);
+    await setFaults(world.emulator, []);
+    expect(await userById(request.targetId)).toMatchObject({ accountEnabled: true });
+    await convertToMember(request.targetId);
+
+    world.advance({ minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(request.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toContain('cancelExternalUserRemoval');
+    expect(await removalEvents(subject!.id)).not.toContain('blockExternalUser');
+  });
+
+  it('converted while still assigned, is not blocked when their last assignment ends', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `ida.${Date.now()}@partner.example`;
+    const request = await stateOf((await addByEmail(email)).id);
+    await convertToMember(request.targetId);
+
+    await unassign(deps, request.assignmentId!);
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(request.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: request.targetId, removal: null });
   });
 });
 

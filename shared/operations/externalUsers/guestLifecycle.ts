@@ -16,7 +16,8 @@ import type { ExternalUserAction } from './activities';
  * assignment ends is blocked from signing in at once and, under `blockSignInAndDelete`, deleted after
  * `durationUntilExternalUserDeletedAfterBlocked`, per the settings at that moment (a plan keeps its dates when the
  * settings change). Both steps are items of the external user sweep's due-time index, checked when they come due
- * (assigned again since: nothing happens); the block is also tried at once. Ungoverned users are never touched.
+ * (assigned again since: nothing happens); the block is also tried at once. Ungoverned users are never touched, nor
+ * a guest the directory says is a Member by the time of a block or deletion (converted to internal: cancelledAsMember).
  */
 
 /** Called before an ending assignment is saved: plans the removal when it is the governed guest's last. */
@@ -57,7 +58,10 @@ export async function blockAtOnce(deps: EntitlementDeps, targetId: string): Prom
   const subject = await deps.subjects.byObjectId(targetId);
   const removal = subject?.value.removal;
   if (!subject || !removal || removal.blockedDateTime) return;
-  await block(deps, subject).catch(() => undefined);
+  const blockUnlessMember = async () => {
+    if (!(await cancelledAsMember(deps, subject))) await block(deps, subject);
+  };
+  await blockUnlessMember().catch(() => undefined);
 }
 
 /** Called once a new assignment of the user is saved: a planned removal is cancelled, and a block lifted. */
@@ -82,8 +86,9 @@ export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<Exter
     await cancelRemoval(deps, subject.value.objectId);
     return 'stale';
   }
+  if (item.kind === 'externalUserBlock' && removal.blockedDateTime) return 'stale';
+  if (await cancelledAsMember(deps, subject)) return 'stale';
   if (item.kind === 'externalUserBlock') {
-    if (removal.blockedDateTime) return 'stale';
     await block(deps, subject);
     return 'processed';
   }
@@ -92,6 +97,20 @@ export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<Exter
   // They are gone: a later request of theirs invites them afresh.
   await save(deps, blocked, { ...blocked.value, objectId: null, invitation: null, subjectLifecycle: 'notDefined', removal: null }, 'deleteExternalUser');
   return 'processed';
+}
+
+/**
+ * Whether the directory says the subject's user is a Member now (an administrator converted the guest to internal):
+ * then the removal is not a guest's any more, and is cancelled, with its event. The account is left as it is (a
+ * block already made stays: whoever converted them decides). One Graph GET before each block or deletion, which
+ * are rare. A user type the directory does not say goes on as a guest's; a user the directory no longer has goes
+ * on too: the deletion counts them as deleted (deleteUser), and a block fails as it did (its item is tried again).
+ */
+async function cancelledAsMember(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<boolean> {
+  const user = await deps.directory.getUser(subject.value.objectId!);
+  if (user?.userType !== 'Member') return false;
+  await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+  return true;
 }
 
 async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<StoredDocument<AccessPackageSubject>> {
