@@ -198,6 +198,41 @@ describe('a governed guest an administrator converts to a Member', () => {
     expect(await userById(request.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
     expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: request.targetId, removal: null });
   });
+
+  it('converted and enabled again after their block, assigned again as a Member: their pending deletion never deletes them', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `jo.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await convertToMember(first.targetId, true);
+
+    // An enabled Member: the request does not read their subject, so the plan stays for the sweep to cancel.
+    const again = await stateOf((await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: first.targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } })).id);
+    expect(again).toMatchObject({ state: 'delivered' });
+    expect((await findSubjectByEmail(deps, email))?.removal).toMatchObject({ deleteDateTime: expect.any(String) });
+    await unassign(deps, again.assignmentId!);
+    world.advance({ days: 30, minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: first.targetId, removal: null });
+  });
+
+  it('converted after their block and left disabled, assigned again: the request reads their subject and unblocks them', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `kim.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await convertToMember(first.targetId);
+
+    const again = await stateOf((await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: first.targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } })).id);
+
+    expect(again).toMatchObject({ state: 'delivered' });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['unblockExternalUser', 'cancelExternalUserRemoval']));
+  });
 });
 
 describe('a request for someone by address that waits (a scheduled start)', () => {

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { DirectoryUser } from '../../directory/directoryPort';
 import type { Assignment } from '../../domain/assignments/assignment';
 import { durationMillis } from '../../domain/policies/durations';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
@@ -64,8 +65,20 @@ export async function blockAtOnce(deps: EntitlementDeps, targetId: string): Prom
   await blockUnlessMember().catch(() => undefined);
 }
 
-/** Called once a new assignment of the user is saved: a planned removal is cancelled, and a block lifted. */
-export async function cancelRemoval(deps: EntitlementDeps, targetId: string): Promise<void> {
+/** What the directory said of a new assignment's target when its request was submitted (submitAssignmentRequest.ts). */
+export type TargetAsRead = Pick<DirectoryUser, 'userType' | 'accountEnabled'>;
+
+/**
+ * Called once a new assignment of the user is saved: a planned removal is cancelled, and a block lifted. Its read of
+ * the subject is spared when the directory said at the submit, a moment ago, that the target is an enabled Member
+ * (`asRead`; issue 19 item 1). That is sound because a removal does two things only, and neither can reach such a
+ * user: a block to lift (a blocked account is disabled, so a blocked guest converted to a member is read and unblocked
+ * here as ever), and a block or deletion still to come, which is refused for a user the directory then says is a
+ * Member (cancelledAsMember, before every block and deletion: the plan is cancelled then, with its event). A guest, a
+ * disabled account, a user type the directory did not say, someone not in the directory: read as ever.
+ */
+export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asRead?: TargetAsRead): Promise<void> {
+  if (asRead?.userType === 'Member' && asRead.accountEnabled === true) return;
   const subject = await deps.subjects.byObjectId(targetId);
   const removal = subject?.value.removal;
   if (!subject || !removal || !isGovernedGuest(subject.value, targetId)) return;
