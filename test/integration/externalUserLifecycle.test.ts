@@ -129,7 +129,10 @@ describe('externalUserSweep', () => {
 describe('a governed guest an administrator converts to a Member', () => {
   /** What an administrator does in the portal: the directory alone changes; Portcullis keeps its subject governed. */
   async function convertToMember(userId: string, accountEnabled?: boolean): Promise<void> {
-    const changes = { userType: 'Member', ...(accountEnabled === undefined ? {} : { accountEnabled }) };
+    await changeUser(userId, { userType: 'Member', ...(accountEnabled === undefined ? {} : { accountEnabled }) });
+  }
+
+  async function changeUser(userId: string, changes: object): Promise<void> {
     const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
     expect(response.status).toBe(204);
   }
@@ -216,6 +219,51 @@ describe('a governed guest an administrator converts to a Member', () => {
 
     expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
     expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: first.targetId, removal: null });
+  });
+
+  it('converted and enabled, assigned again, then made a Guest again: their next last ending plans a removal afresh (blocked at once, deleted after the full duration)', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `lee.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    const earlier = (await findSubjectByEmail(deps, email))!.removal!;
+    await convertToMember(first.targetId, true);
+    const again = await stateOf((await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: first.targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } })).id);
+    await changeUser(first.targetId, { userType: 'Guest' });
+
+    world.advance({ days: 10 });
+    await unassign(deps, again.assignmentId!);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    const removal = (await findSubjectByEmail(deps, email))!.removal!;
+    expect(removal).toMatchObject({ assignmentId: again.assignmentId, blockedDateTime: expect.any(String) });
+    expect(removal.id).not.toBe(earlier.id);
+    expect(Date.parse(removal.deleteDateTime!)).toBeGreaterThan(Date.parse(earlier.deleteDateTime!));
+    // The earlier plan's deletion comes due first, and finds itself replaced.
+    world.advance({ days: 20, minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await userById(first.targetId)).toBeDefined();
+    world.advance({ days: 10 });
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await userById(first.targetId)).toBeUndefined();
+  });
+
+  it('converted and enabled, assigned again, then made a Guest again: under none since, their next last ending cancels the earlier plan', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `max.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await convertToMember(first.targetId, true);
+    const again = await stateOf((await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: first.targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } })).id);
+    await changeUser(first.targetId, { userType: 'Guest' });
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+
+    await unassign(deps, again.assignmentId!);
+    world.advance({ days: 30, minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
   });
 
   it('converted after their block and left disabled, assigned again: the request reads their subject and unblocks them', async () => {

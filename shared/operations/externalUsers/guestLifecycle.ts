@@ -21,14 +21,22 @@ import type { ExternalUserAction } from './activities';
  * a guest the directory says is a Member by the time of a block or deletion (converted to internal: cancelledAsMember).
  */
 
-/** Called before an ending assignment is saved: plans the removal when it is the governed guest's last. */
+/**
+ * Called before an ending assignment is saved: plans the removal when it is the governed guest's last. A plan made by
+ * another ending is void: the user was assigned since (a request for someone the directory said was an enabled
+ * Member leaves it, cancelRemoval), so this ending plans afresh, as if that assignment had cancelled it.
+ */
 export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignment): Promise<void> {
   const subject = await deps.subjects.byObjectId(ending.targetId);
-  if (!subject || !isGovernedGuest(subject.value, ending.targetId) || subject.value.removal) return;
+  const earlier = subject?.value.removal;
+  if (!subject || !isGovernedGuest(subject.value, ending.targetId) || earlier?.assignmentId === ending.id) return;
   if (await holdsAnotherAssignment(deps, ending.targetId, ending.id)) return;
   const settings = await getSettings(deps);
   const action = settings.externalUserLifecycleAction;
-  if (action !== 'blockSignIn' && action !== 'blockSignInAndDelete') return;
+  if (action !== 'blockSignIn' && action !== 'blockSignInAndDelete') {
+    if (earlier) await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+    return;
+  }
   const now = deps.clock.now();
   const removal: PendingRemoval = {
     id: deps.newId(),
@@ -39,7 +47,7 @@ export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignmen
     deleteDateTime: action === 'blockSignInAndDelete' ? iso(now.plus(durationMillis(settings.durationUntilExternalUserDeletedAfterBlocked))) : null,
     blockedDateTime: null,
   };
-  // The items first: a plan is never there without what carries it out.
+  // The items first: a plan is never there without what carries it out (an earlier plan's find it replaced: stale).
   await schedule(deps, 'externalUserBlock', removal.blockDateTime, subject.value.id, removal.id);
   if (removal.deleteDateTime) await schedule(deps, 'externalUserDelete', removal.deleteDateTime, subject.value.id, removal.id);
   await save(deps, subject, { ...subject.value, removal }, 'scheduleExternalUserRemoval');
