@@ -35,6 +35,9 @@ async function usersWithMail(mail: string): Promise<Array<{ id: string; accountE
 const addByEmail = (email: string) =>
   submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { target: { email }, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
 
+const addById = (targetId: string) =>
+  submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+
 async function stateOf(requestId: string) {
   return (await deps.grants.findRequest(requestId))!.value;
 }
@@ -210,7 +213,7 @@ describe('a governed guest an administrator converts to a Member', () => {
     await convertToMember(first.targetId, true);
 
     // An enabled Member: the request does not read their subject, so the plan stays for the sweep to cancel.
-    const again = await stateOf((await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: first.targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } })).id);
+    const again = await stateOf((await addById(first.targetId)).id);
     expect(again).toMatchObject({ state: 'delivered' });
     expect((await findSubjectByEmail(deps, email))?.removal).toMatchObject({ deleteDateTime: expect.any(String) });
     await unassign(deps, again.assignmentId!);
@@ -228,7 +231,7 @@ describe('a governed guest an administrator converts to a Member', () => {
     await unassign(deps, first.assignmentId!);
     const earlier = (await findSubjectByEmail(deps, email))!.removal!;
     await convertToMember(first.targetId, true);
-    const again = await stateOf((await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: first.targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } })).id);
+    const again = await stateOf((await addById(first.targetId)).id);
     await changeUser(first.targetId, { userType: 'Guest' });
 
     world.advance({ days: 10 });
@@ -254,7 +257,7 @@ describe('a governed guest an administrator converts to a Member', () => {
     const first = await stateOf((await addByEmail(email)).id);
     await unassign(deps, first.assignmentId!);
     await convertToMember(first.targetId, true);
-    const again = await stateOf((await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: first.targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } })).id);
+    const again = await stateOf((await addById(first.targetId)).id);
     await changeUser(first.targetId, { userType: 'Guest' });
     await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
 
@@ -273,7 +276,7 @@ describe('a governed guest an administrator converts to a Member', () => {
     await unassign(deps, first.assignmentId!);
     await convertToMember(first.targetId);
 
-    const again = await stateOf((await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: first.targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } })).id);
+    const again = await stateOf((await addById(first.targetId)).id);
 
     expect(again).toMatchObject({ state: 'delivered' });
     expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
