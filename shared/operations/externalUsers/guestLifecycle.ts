@@ -82,8 +82,10 @@ export type TargetAsRead = Pick<DirectoryUser, 'userType' | 'accountEnabled'>;
  * (`asRead`; issue 19 item 1). That is sound because a removal does two things only, and neither can reach such a
  * user: a block to lift (a blocked account is disabled, so a blocked guest converted to a member is read and unblocked
  * here as ever), and a block or deletion still to come, which is refused for a user the directory then says is a
- * Member (cancelledAsMember, before every block and deletion: the plan is cancelled then, with its event). A guest, a
- * disabled account, a user type the directory did not say, someone not in the directory: read as ever.
+ * Member (cancelledAsMember, before every block and deletion: the plan is cancelled then, with its event); should
+ * they be a Guest again by their next last ending, that ending plans afresh (planRemovalIfLast). A guest, a disabled
+ * account, a user type the directory did not say, someone not in the directory: read as ever. Until it comes due, a
+ * plan left so is still listed (pendingRemovals.ts).
  */
 export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asRead?: TargetAsRead): Promise<void> {
   if (asRead?.userType === 'Member' && asRead.accountEnabled === true) return;
