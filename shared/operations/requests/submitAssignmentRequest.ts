@@ -36,9 +36,9 @@ async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, opti
   const input = parseRequestInput(body);
   // An external caller is authorized by whoever found their subject (they are no user here to hold roles).
   if (!input.requestType.startsWith('admin') && !options.targetSubject) await deps.accessOf(caller).require('selfService');
-  const { request, configuration, policy, assignmentId } = effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject) : { request: await newChange(deps, caller, input) };
+  const { request, configuration, policy, target, assignmentId } = effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject) : { request: await newChange(deps, caller, input) };
   // Carried out at once: written with its assignment in one transaction (carryOutAtOnce.ts).
-  if (assignmentId !== undefined) return retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, assignmentId }));
+  if (assignmentId !== undefined) return retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, target: target!, assignmentId }));
 
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
   // Crash windows from here on: an insert whose answer is lost stands (insertedDespite); a process that stops
@@ -49,7 +49,7 @@ async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, opti
   await retryableConflicts(async () => {
     try {
       if (request.approval !== null) await beginApproval(deps, stored);
-      else await fulfilRequest(deps, stored, { claim, configuration });
+      else await fulfilRequest(deps, stored, { claim, configuration, target });
     } catch (error) {
       await withdrawUnchangedRequest(deps, stored);
       throw error;
@@ -78,14 +78,15 @@ export interface SubmitOptions {
 
 /**
  * A new addition, with its package's configuration (the package, its policies, role scopes and incompatibilities:
- * one read, packageConfiguration.ts), carried on so that carrying the request out does not read them again.
+ * one read, packageConfiguration.ts) and its target as the directory has them, carried on so that carrying the
+ * request out does not read them again.
  */
 async function newAddition(
   deps: EntitlementDeps,
   caller: Caller,
   input: RequestInput,
   targetSubject?: AccessPackageSubject,
-): Promise<{ request: AssignmentRequest; configuration: PackageSnapshot; policy: StoredPolicy; assignmentId?: string }> {
+): Promise<{ request: AssignmentRequest; configuration: PackageSnapshot; policy: StoredPolicy; target: DirectoryUser; assignmentId?: string }> {
   const packageId = input.assignment.accessPackageId!;
   const configuration = await namedInBody(async () => {
     const found = await packageConfigurationOf(deps, packageId);
@@ -130,7 +131,7 @@ async function newAddition(
     approval: needsApproval ? approvalUnder(policy.requestApprovalSettings.stages) : null,
     packageId,
   });
-  return { request, configuration, policy, ...(ids ? { assignmentId: ids() } : {}) };
+  return { request, configuration, policy, target, ...(ids ? { assignmentId: ids() } : {}) };
 }
 
 /**
