@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { updateSettings } from '../../shared/operations/entitlements/settings';
 import { sweepExternalUsers } from '../../shared/operations/externalUsers/externalUserSweep';
@@ -33,6 +34,9 @@ async function usersWithMail(mail: string): Promise<Array<{ id: string; accountE
 
 const addByEmail = (email: string) =>
   submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { target: { email }, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+
+const addById = (targetId: string) =>
+  submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
 
 async function stateOf(requestId: string) {
   return (await deps.grants.findRequest(requestId))!.value;
@@ -122,6 +126,163 @@ describe('externalUserSweep', () => {
     world.advance({ days: 400 });
     await sweepExternalUsers(deps, SWEEP);
     expect(await usersWithMail(email)).toMatchObject([{ accountEnabled: false }]);
+  });
+});
+
+describe('a governed guest an administrator converts to a Member', () => {
+  /** What an administrator does in the portal: the directory alone changes; Portcullis keeps its subject governed. */
+  async function convertToMember(userId: string, accountEnabled?: boolean): Promise<void> {
+    await changeUser(userId, { userType: 'Member', ...(accountEnabled === undefined ? {} : { accountEnabled }) });
+  }
+
+  async function changeUser(userId: string, changes: object): Promise<void> {
+    const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
+    expect(response.status).toBe(204);
+  }
+
+  async function userById(userId: string): Promise<{ userType: string; accountEnabled: boolean } | undefined> {
+    const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=id,userType,accountEnabled`);
+    return response.status === 404 ? undefined : ((await response.json()) as { userType: string; accountEnabled: boolean });
+  }
+
+  /** The subject's recorded removal actions (the log keeps the real time: read around both clocks). */
+  async function removalEvents(subjectId: string): Promise<string[]> {
+    const [from, to] = [world.now(), DateTime.utc()].sort((a, b) => a.toMillis() - b.toMillis()) as [DateTime, DateTime];
+    const actions: string[] = [];
+    for await (const event of deps.audit.between(from.minus({ days: 1 }), to.plus({ days: 1 }))) if (event.entityId === subjectId) actions.push(event.action);
+    return actions.filter((action) => /ExternalUser/.test(action));
+  }
+
+  it('is not deleted when the deletion comes due: the plan is cancelled, with its event, and the account left as it is', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `gus.${Date.now()}@partner.example`;
+    const request = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, request.assignmentId!);
+    expect(await userById(request.targetId)).toMatchObject({ accountEnabled: false });
+    await convertToMember(request.targetId);
+
+    world.advance({ days: 30, minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+
+    expect(await userById(request.targetId)).toMatchObject({ userType: 'Member', accountEnabled: false });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: request.targetId, removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['scheduleExternalUserRemoval', 'blockExternalUser', 'cancelExternalUserRemoval']));
+    expect(await removalEvents(subject!.id)).not.toContain('deleteExternalUser');
+  });
+
+  it('is not blocked by a block item still to be done (the block at once failed): the plan is cancelled', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `hal.${Date.now()}@partner.example`;
+    const request = await stateOf((await addByEmail(email)).id);
+    // The block at once fails: its item is left to the sweep.
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    await unassign(deps, request.assignmentId!);
+    await setFaults(world.emulator, []);
+    expect(await userById(request.targetId)).toMatchObject({ accountEnabled: true });
+    await convertToMember(request.targetId);
+
+    world.advance({ minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(request.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toContain('cancelExternalUserRemoval');
+    expect(await removalEvents(subject!.id)).not.toContain('blockExternalUser');
+  });
+
+  it('converted while still assigned, is not blocked when their last assignment ends', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `ida.${Date.now()}@partner.example`;
+    const request = await stateOf((await addByEmail(email)).id);
+    await convertToMember(request.targetId);
+
+    await unassign(deps, request.assignmentId!);
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(request.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: request.targetId, removal: null });
+  });
+
+  it('converted and enabled again after their block, assigned again as a Member: their pending deletion never deletes them', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `jo.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await convertToMember(first.targetId, true);
+
+    // An enabled Member: the request does not read their subject, so the plan stays for the sweep to cancel.
+    const again = await stateOf((await addById(first.targetId)).id);
+    expect(again).toMatchObject({ state: 'delivered' });
+    expect((await findSubjectByEmail(deps, email))?.removal).toMatchObject({ deleteDateTime: expect.any(String) });
+    await unassign(deps, again.assignmentId!);
+    world.advance({ days: 30, minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: first.targetId, removal: null });
+  });
+
+  it('converted and enabled, assigned again, then made a Guest again: their next last ending plans a removal afresh (blocked at once, deleted after the full duration)', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `lee.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    const earlier = (await findSubjectByEmail(deps, email))!.removal!;
+    await convertToMember(first.targetId, true);
+    const again = await stateOf((await addById(first.targetId)).id);
+    await changeUser(first.targetId, { userType: 'Guest' });
+
+    world.advance({ days: 10 });
+    await unassign(deps, again.assignmentId!);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    const removal = (await findSubjectByEmail(deps, email))!.removal!;
+    expect(removal).toMatchObject({ assignmentId: again.assignmentId, blockedDateTime: expect.any(String) });
+    expect(removal.id).not.toBe(earlier.id);
+    expect(Date.parse(removal.deleteDateTime!)).toBeGreaterThan(Date.parse(earlier.deleteDateTime!));
+    // The earlier plan's deletion comes due first, and finds itself replaced.
+    world.advance({ days: 20, minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await userById(first.targetId)).toBeDefined();
+    world.advance({ days: 10 });
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await userById(first.targetId)).toBeUndefined();
+  });
+
+  it('converted and enabled, assigned again, then made a Guest again: under none since, their next last ending cancels the earlier plan', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `max.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await convertToMember(first.targetId, true);
+    const again = await stateOf((await addById(first.targetId)).id);
+    await changeUser(first.targetId, { userType: 'Guest' });
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+
+    await unassign(deps, again.assignmentId!);
+    world.advance({ days: 30, minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
+  });
+
+  it('converted after their block and left disabled, assigned again: the request reads their subject and unblocks them', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `kim.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await convertToMember(first.targetId);
+
+    const again = await stateOf((await addById(first.targetId)).id);
+
+    expect(again).toMatchObject({ state: 'delivered' });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['unblockExternalUser', 'cancelExternalUserRemoval']));
   });
 });
 

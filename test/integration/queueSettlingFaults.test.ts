@@ -9,8 +9,9 @@ import { testStorageConnectionString } from '../support/testStorage';
 
 /**
  * The local queue dispatcher when a storage call after an invocation fails once (its queue traffic through a proxy
- * that cuts one connection): the delete on success and the failure's visibility are tried again at once, so the
- * message is not left held for the whole hold (a minute here, 10 minutes in the host), and it is handled once.
+ * that cuts one connection, or leaves it without an answer): the delete on success and the failure's visibility are
+ * tried again at once, so the message is not left held for the whole hold (a minute here, 10 minutes in the host),
+ * and it is handled once.
  */
 const SETTINGS: QueueHostSettings = { batchSize: 1, newBatchThreshold: 0, maxDequeueCount: 5, visibilityTimeoutMs: 1000, maxPollingIntervalMs: 300, messageEncoding: 'base64' };
 const HOLD_MS = 60_000;
@@ -20,8 +21,9 @@ let runner: QueueRunner | undefined;
 
 afterEach(async () => {
   runner?.stop();
-  await runner?.drained();
+  // Closed first, so that a call it left without an answer fails rather than holding the runner (should it stall).
   await proxy?.close();
+  await runner?.drained();
   [runner, proxy] = [undefined, undefined];
   logs.length = 0;
 });
@@ -35,14 +37,19 @@ function once(method: string): (requestMethod: string, url: string) => boolean {
   };
 }
 
-async function runThroughProxy(faults: ProxyFaults, handler: (payload: unknown, context: InvocationContext) => Promise<void>, holdMs = HOLD_MS): Promise<QueueClient> {
+/** `messages`: how many to send, `{ n: 1 }` and on. */
+async function runThroughProxy(
+  faults: ProxyFaults,
+  handler: (payload: unknown, context: InvocationContext) => Promise<void>,
+  { holdMs = HOLD_MS, storageTimeoutMs, messages = 1 }: { holdMs?: number; storageTimeoutMs?: number; messages?: number } = {},
+): Promise<QueueClient> {
   const name = `q${randomBytes(6).toString('hex')}`;
-  await new WorkQueue(testStorageConnectionString(), name).send({ n: 1 });
+  for (let n = 1; n <= messages; n++) await new WorkQueue(testStorageConnectionString(), name).send({ n });
   const direct = testStorageConnectionString();
   const queueEndpoint = /QueueEndpoint=([^;]+)/.exec(direct)![1]!;
   proxy = await startCountingProxy(new URL(queueEndpoint).origin, faults);
   const connection = direct.replace(queueEndpoint, `${proxy.url}${new URL(queueEndpoint).pathname}`);
-  runner = new QueueRunner('testQueueFunction', name, handler, { connection, settings: SETTINGS, log: (line) => logs.push(line), holdMs });
+  runner = new QueueRunner('testQueueFunction', name, handler, { connection, settings: SETTINGS, log: (line) => logs.push(line), holdMs, ...(storageTimeoutMs === undefined ? {} : { storageTimeoutMs }) });
   runner.start();
   return QueueServiceClient.fromConnectionString(direct).getQueueClient(name);
 }
@@ -67,6 +74,20 @@ describe('the local queue dispatcher when storage fails once after an invocation
     const queue = await runThroughProxy({ dropRequest: once('DELETE') }, async () => void handled++);
     await until(async () => (await count(queue)) === 0);
     expect(handled).toBe(1);
+    expect(runnerFailures()).toEqual([]);
+  });
+
+  it('gives up a delete that never answers after the storage timeout and makes it again: the worker goes on to the next message, each run once', async () => {
+    const handled: unknown[] = [];
+    const hold = once('DELETE');
+    let held = false;
+    // One message at a time (batchSize 1): a worker stalled on the first one's delete would never take the second.
+    const queue = await runThroughProxy({ holdRequest: (method, url) => hold(method, url) && (held = true) }, async (payload) => void handled.push(payload), { storageTimeoutMs: 1_000, messages: 2 });
+    // Well within the hold (a minute), after which a stalled worker's message would come back anyway.
+    await until(async () => (await count(queue)) === 0, 8_000);
+    expect(held).toBe(true);
+    expect(handled).toEqual(expect.arrayContaining([{ n: 1 }, { n: 2 }]));
+    expect(handled).toHaveLength(2);
     expect(runnerFailures()).toEqual([]);
   });
 
@@ -96,7 +117,7 @@ describe('the local queue dispatcher when storage fails once after an invocation
     const queue = await runThroughProxy({ dropRequest: once('PUT') }, async () => {
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       handled++;
-    }, 2_000);
+    }, { holdMs: 2_000 });
     await until(async () => (await count(queue)) === 0);
     expect(handled).toBe(1);
     expect(runnerFailures()).toEqual([]);

@@ -35,14 +35,16 @@ export interface CountingProxy {
 }
 
 /**
- * Faults a test injects, chosen by the request's method and path with query (`DELETE /devstoreaccount1/q/messages/…`).
- * Each cuts the client's connection, as a reset or a timed-out connection does.
+ * Faults a test injects, chosen by the request's method and path with query (`DELETE /devstoreaccount1/q/messages/…`):
+ * the client's connection cut, as a reset connection is, or left without an answer, as a connection that hangs is.
  */
 export interface ProxyFaults {
   /** Cut the connection before forwarding: storage never saw the request (not counted either). */
   dropRequest?(method: string, url: string): boolean;
   /** Forward the request, then cut the connection instead of answering: storage did it, the client cannot know. */
   loseAnswer?(method: string, url: string): boolean;
+  /** Neither forward nor answer: the connection stays open and silent until the client gives up (or the proxy closes). */
+  holdRequest?(method: string, url: string): boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function startCountingProxy(upstream: string, faults: ProxyFaults =
       incoming.socket.destroy();
       return;
     }
+    if (faults.holdRequest?.(method, url)) return;
     const loseAnswer = faults.loseAnswer?.(method, url) ?? false;
     const started = performance.now();
     const concurrent = ++inFlight;

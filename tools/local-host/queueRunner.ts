@@ -3,6 +3,7 @@ import { RestError, type DequeuedMessageItem, type QueueClient } from '@azure/st
 import type { QueueHostSettings } from '../../shared/hosting/queueSettings';
 import { decodeMessageText, payloadOf, poisonQueueOf } from '../../shared/queues/queueMessages';
 import { queueServiceClient, type StorageConnection } from '../../shared/store/storageConnection';
+import { answeredWithin } from './answeredWithin';
 import { invoke } from './invoke';
 import type { HostLog } from './log';
 
@@ -16,12 +17,25 @@ export interface QueueRunnerOptions {
    * holds it 10 minutes. A test makes it short to see a message come back after its worker was killed.
    */
   holdMs?: number;
+  /**
+   * How long one storage call (a poll, a delete, a visibility update, a renewal, a step of the poison move) may go
+   * unanswered before it is given up and made again: STORAGE_TIMEOUT_MS. A test makes it short.
+   */
+  storageTimeoutMs?: number;
 }
 
 /** The Functions host's queue listener holds a message this long, renewing it on a timer while the function runs. */
 const HOLD_MS = 10 * 60_000;
 /** The first wait after an empty poll; it doubles (randomized) up to maxPollingInterval, and resets on a message. */
 const MIN_POLLING_INTERVAL_MS = 100;
+/**
+ * How long a storage call may go unanswered, the SDK's own retries included: the longest the Queue service works on
+ * one try (its server timeout's maximum, which the SDK asks for). A call with no answer by then has a connection that
+ * never answers, which would otherwise stall its worker for ever.
+ */
+const STORAGE_TIMEOUT_MS = 30_000;
+/** How often a call after a poll is made when it does not answer in time: as often as the SDK's policy tries by default. */
+const TRIES = 4;
 
 /**
  * Runs one queue-triggered function as the Functions host's queue listener does: polls with a random exponential
@@ -35,6 +49,7 @@ export class QueueRunner {
   #clients: { polling: QueueClient; queue: QueueClient; poison: QueueClient } | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #holdMs: number;
+  readonly #storageTimeoutMs: number;
   #stopping = false;
   #loop: Promise<void> = Promise.resolve();
   #wake: (() => void) | undefined;
@@ -47,11 +62,13 @@ export class QueueRunner {
     private readonly options: QueueRunnerOptions,
   ) {
     this.#holdMs = options.holdMs ?? HOLD_MS;
+    this.#storageTimeoutMs = options.storageTimeoutMs ?? STORAGE_TIMEOUT_MS;
   }
 
   /**
    * Made when first polled, so a storage account without a queue endpoint is a polling failure (logged, retried)
-   * rather than a host that does not start. One attempt per poll: the polling loop is the retry.
+   * rather than a host that does not start. One attempt per poll, unanswered given up as any failure: the polling
+   * loop is the retry.
    */
   get #polling(): QueueClient {
     return this.#connect().polling;
@@ -61,7 +78,7 @@ export class QueueRunner {
    * For what follows a poll: the hold's renewal, the delete on success, the failure's visibility and the poison
    * move. Nothing retries these if they fail once, and a message left behind stays held until its hold runs out
    * (10 minutes), so they retry transient failures (a reset connection, a 500 or 503) with the SDK's default policy,
-   * as the Functions host's own storage calls do.
+   * as the Functions host's own storage calls do; a call that does not answer in time is made again (#settling).
    */
   get #queue(): QueueClient {
     return this.#connect().queue;
@@ -112,8 +129,9 @@ export class QueueRunner {
       }
       let messages: DequeuedMessageItem[] = [];
       try {
-        if (!created) created = Boolean(await this.#polling.createIfNotExists());
-        const received = await this.#polling.receiveMessages({ numberOfMessages: settings.batchSize, visibilityTimeout: seconds(this.#holdMs) });
+        if (!created) created = Boolean(await answeredWithin(this.#storageTimeoutMs, 1, (abortSignal) => this.#polling.createIfNotExists({ abortSignal })));
+        const receive = { numberOfMessages: settings.batchSize, visibilityTimeout: seconds(this.#holdMs) };
+        const received = await answeredWithin(this.#storageTimeoutMs, 1, (abortSignal) => this.#polling.receiveMessages({ ...receive, abortSignal }));
         messages = received.receivedMessageItems;
         lastFailure = undefined;
       } catch (error) {
@@ -163,8 +181,13 @@ export class QueueRunner {
       log(`Queue '${this.queueName}' (${this.name}): message ${message.messageId} failed ${message.dequeueCount} times; moving it to '${poisonQueueOf(this.queueName)}'.`);
       await this.#moveToPoison(message, popReceipt);
     } else {
-      await this.#queue.updateMessage(message.messageId, popReceipt, undefined, seconds(settings.visibilityTimeoutMs));
+      await this.#settling((abortSignal) => this.#queue.updateMessage(message.messageId, popReceipt, undefined, seconds(settings.visibilityTimeoutMs), { abortSignal }));
     }
+  }
+
+  /** A storage call after a poll: one that does not answer in time is made again, up to TRIES in all (answeredWithin.ts). */
+  #settling<T>(call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return answeredWithin(this.#storageTimeoutMs, TRIES, call);
   }
 
   /**
@@ -177,7 +200,8 @@ export class QueueRunner {
     const timer = setInterval(() => {
       renewal = renewal.then(async () => {
         try {
-          popReceipt = (await this.#queue.updateMessage(message.messageId, popReceipt, undefined, seconds(this.#holdMs))).popReceipt!;
+          const renewed = await this.#settling((abortSignal) => this.#queue.updateMessage(message.messageId, popReceipt, undefined, seconds(this.#holdMs), { abortSignal }));
+          popReceipt = renewed.popReceipt!;
         } catch (error) {
           this.options.log(`Queue '${this.queueName}' (${this.name}): could not extend the hold on message ${message.messageId}: ${String(error)}`);
         }
@@ -195,12 +219,12 @@ export class QueueRunner {
   /** Copies the message, as it was sent, to the poison queue, then deletes it here (a crash between: it is copied again). */
   async #moveToPoison(message: DequeuedMessageItem, popReceipt: string): Promise<void> {
     // A failed creation is tried again by the next message, not remembered for ever.
-    this.#poisonCreated ??= this.#poison.createIfNotExists().catch((error: unknown) => {
+    this.#poisonCreated ??= this.#settling((abortSignal) => this.#poison.createIfNotExists({ abortSignal })).catch((error: unknown) => {
       this.#poisonCreated = undefined;
       throw error;
     });
     await this.#poisonCreated;
-    await this.#poison.sendMessage(message.messageText);
+    await this.#settling((abortSignal) => this.#poison.sendMessage(message.messageText, { abortSignal }));
     await this.#delete(message.messageId, popReceipt);
   }
 
@@ -210,7 +234,7 @@ export class QueueRunner {
    */
   async #delete(messageId: string, popReceipt: string): Promise<void> {
     try {
-      await this.#queue.deleteMessage(messageId, popReceipt);
+      await this.#settling((abortSignal) => this.#queue.deleteMessage(messageId, popReceipt, { abortSignal }));
     } catch (error) {
       if (isNotFound(error)) return;
       if (isPopReceiptMismatch(error)) {

@@ -34,7 +34,7 @@ export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | '
   } catch (error) {
     // A change of several writes may have made some before it failed (or made its first one and lost the answer):
     // what shows now decides. Should that look fail too, the item stays and the sweep decides the same way later.
-    await settleFailedChange(deps, item, event, probe).catch(() => undefined);
+    await settleFailedChange(deps, item).catch(() => undefined);
     throw error;
   }
   if (result !== UNCHANGED) await deps.audit.append(event);
@@ -43,15 +43,20 @@ export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | '
   return result;
 }
 
+/** A due item that holds an event written ahead, with where its change shows. */
+export type WriteAheadItem = DueItem<ExpirationKind> & { audit: NonNullable<DueItem<ExpirationKind>['audit']> };
+
 /** The due item that holds an event written ahead of its change, until the change shows and the event is appended. */
 /** `markedAt`: the change marks what it writes (writerMarks.ts), its marks bearing this time; absent, it does not. */
-export function writeAheadItem(deps: Pick<EntitlementDeps, 'clock'>, event: AuditEvent, probe: AuditProbe, markedAt?: string): DueItem<ExpirationKind> {
+export function writeAheadItem(deps: Pick<EntitlementDeps, 'clock'>, event: AuditEvent, probe: AuditProbe, markedAt?: string): WriteAheadItem {
   const audit = { event, probe, ...(markedAt === undefined ? {} : { markedAt }) };
   return { kind: 'auditEvent', dueDateTime: deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES }).toUTC().toISO()!, entityId: event.id, detail: '', audit };
 }
 
-async function settleFailedChange(deps: Pick<EntitlementDeps, 'audit' | 'due'>, item: DueItem<ExpirationKind>, event: AuditEvent, probe: AuditProbe): Promise<void> {
-  if (await shows(deps, item, probe, event)) await deps.audit.append(event);
+async function settleFailedChange(deps: Pick<EntitlementDeps, 'audit' | 'due'>, item: WriteAheadItem): Promise<void> {
+  const made = await failedChangeMade(deps, item);
+  if (made === 'unknown') return;
+  if (made === 'yes') await deps.audit.append(item.audit.event);
   await deps.due.unschedule(item);
 }
 
@@ -65,6 +70,20 @@ export async function completeAuditEvent(deps: EntitlementDeps, item: DueItem<Ex
   if (!(await shows(deps, item, probe, event))) return 'stale';
   await deps.audit.append(event);
   return 'processed';
+}
+
+/**
+ * Whether the change of an event written ahead (its item, as writeAheadItem builds it) was made all the same after
+ * its write failed (its answer lost): `yes` or `no` as its probe shows now; `unknown` when that read fails too (storage
+ * away). Then nothing may be decided: the event is neither appended nor given up, and its item is left for the sweep
+ * (completeAuditEvent), which asks the same once settled.
+ */
+export async function failedChangeMade(deps: Pick<EntitlementDeps, 'audit'>, item: WriteAheadItem): Promise<'yes' | 'no' | 'unknown'> {
+  try {
+    return (await shows(deps, item, item.audit.probe, item.audit.event)) ? 'yes' : 'no';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Whether the change of an event written ahead shows where its probe looks: the document and its writers, one read. */

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { DirectoryUser } from '../../directory/directoryPort';
 import type { Assignment } from '../../domain/assignments/assignment';
 import { durationMillis } from '../../domain/policies/durations';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
@@ -16,17 +17,26 @@ import type { ExternalUserAction } from './activities';
  * assignment ends is blocked from signing in at once and, under `blockSignInAndDelete`, deleted after
  * `durationUntilExternalUserDeletedAfterBlocked`, per the settings at that moment (a plan keeps its dates when the
  * settings change). Both steps are items of the external user sweep's due-time index, checked when they come due
- * (assigned again since: nothing happens); the block is also tried at once. Ungoverned users are never touched.
+ * (assigned again since: nothing happens); the block is also tried at once. Ungoverned users are never touched, nor
+ * a guest the directory says is a Member by the time of a block or deletion (converted to internal: cancelledAsMember).
  */
 
-/** Called before an ending assignment is saved: plans the removal when it is the governed guest's last. */
+/**
+ * Called before an ending assignment is saved: plans the removal when it is the governed guest's last. A plan made by
+ * another ending is void: the user was assigned since (a request for someone the directory said was an enabled
+ * Member leaves it, cancelRemoval), so this ending plans afresh, as if that assignment had cancelled it.
+ */
 export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignment): Promise<void> {
   const subject = await deps.subjects.byObjectId(ending.targetId);
-  if (!subject || !isGovernedGuest(subject.value, ending.targetId) || subject.value.removal) return;
+  const earlier = subject?.value.removal;
+  if (!subject || !isGovernedGuest(subject.value, ending.targetId) || earlier?.assignmentId === ending.id) return;
   if (await holdsAnotherAssignment(deps, ending.targetId, ending.id)) return;
   const settings = await getSettings(deps);
   const action = settings.externalUserLifecycleAction;
-  if (action !== 'blockSignIn' && action !== 'blockSignInAndDelete') return;
+  if (action !== 'blockSignIn' && action !== 'blockSignInAndDelete') {
+    if (earlier) await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+    return;
+  }
   const now = deps.clock.now();
   const removal: PendingRemoval = {
     id: deps.newId(),
@@ -37,7 +47,7 @@ export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignmen
     deleteDateTime: action === 'blockSignInAndDelete' ? iso(now.plus(durationMillis(settings.durationUntilExternalUserDeletedAfterBlocked))) : null,
     blockedDateTime: null,
   };
-  // The items first: a plan is never there without what carries it out.
+  // The items first: a plan is never there without what carries it out (an earlier plan's find it replaced: stale).
   await schedule(deps, 'externalUserBlock', removal.blockDateTime, subject.value.id, removal.id);
   if (removal.deleteDateTime) await schedule(deps, 'externalUserDelete', removal.deleteDateTime, subject.value.id, removal.id);
   await save(deps, subject, { ...subject.value, removal }, 'scheduleExternalUserRemoval');
@@ -57,11 +67,28 @@ export async function blockAtOnce(deps: EntitlementDeps, targetId: string): Prom
   const subject = await deps.subjects.byObjectId(targetId);
   const removal = subject?.value.removal;
   if (!subject || !removal || removal.blockedDateTime) return;
-  await block(deps, subject).catch(() => undefined);
+  const blockUnlessMember = async () => {
+    if (!(await cancelledAsMember(deps, subject))) await block(deps, subject);
+  };
+  await blockUnlessMember().catch(() => undefined);
 }
 
-/** Called once a new assignment of the user is saved: a planned removal is cancelled, and a block lifted. */
-export async function cancelRemoval(deps: EntitlementDeps, targetId: string): Promise<void> {
+/** What the directory said of a new assignment's target when its request was submitted (submitAssignmentRequest.ts). */
+export type TargetAsRead = Pick<DirectoryUser, 'userType' | 'accountEnabled'>;
+
+/**
+ * Called once a new assignment of the user is saved: a planned removal is cancelled, and a block lifted. Its read of
+ * the subject is spared when the directory said at the submit, a moment ago, that the target is an enabled Member
+ * (`asRead`; issue 19 item 1). That is sound because a removal does two things only, and neither can reach such a
+ * user: a block to lift (a blocked account is disabled, so a blocked guest converted to a member is read and unblocked
+ * here as ever), and a block or deletion still to come, which is refused for a user the directory then says is a
+ * Member (cancelledAsMember, before every block and deletion: the plan is cancelled then, with its event); should
+ * they be a Guest again by their next last ending, that ending plans afresh (planRemovalIfLast). A guest, a disabled
+ * account, a user type the directory did not say, someone not in the directory: read as ever. Until it comes due, a
+ * plan left so is still listed (pendingRemovals.ts).
+ */
+export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asRead?: TargetAsRead): Promise<void> {
+  if (asRead?.userType === 'Member' && asRead.accountEnabled === true) return;
   const subject = await deps.subjects.byObjectId(targetId);
   const removal = subject?.value.removal;
   if (!subject || !removal || !isGovernedGuest(subject.value, targetId)) return;
@@ -82,8 +109,9 @@ export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<Exter
     await cancelRemoval(deps, subject.value.objectId);
     return 'stale';
   }
+  if (item.kind === 'externalUserBlock' && removal.blockedDateTime) return 'stale';
+  if (await cancelledAsMember(deps, subject)) return 'stale';
   if (item.kind === 'externalUserBlock') {
-    if (removal.blockedDateTime) return 'stale';
     await block(deps, subject);
     return 'processed';
   }
@@ -92,6 +120,20 @@ export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<Exter
   // They are gone: a later request of theirs invites them afresh.
   await save(deps, blocked, { ...blocked.value, objectId: null, invitation: null, subjectLifecycle: 'notDefined', removal: null }, 'deleteExternalUser');
   return 'processed';
+}
+
+/**
+ * Whether the directory says the subject's user is a Member now (an administrator converted the guest to internal):
+ * then the removal is not a guest's any more, and is cancelled, with its event. The account is left as it is (a
+ * block already made stays: whoever converted them decides). One Graph GET before each block or deletion, which
+ * are rare. A user type the directory does not say goes on as a guest's; a user the directory no longer has goes
+ * on too: the deletion counts them as deleted (deleteUser), and a block fails as it did (its item is tried again).
+ */
+async function cancelledAsMember(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<boolean> {
+  const user = await deps.directory.getUser(subject.value.objectId!);
+  if (user?.userType !== 'Member') return false;
+  await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+  return true;
 }
 
 async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<StoredDocument<AccessPackageSubject>> {

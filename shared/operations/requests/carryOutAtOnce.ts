@@ -7,7 +7,7 @@ import type { StoredDocument } from '../../store/documentTable';
 import type { PackageSnapshot, StoredPolicy } from '../../store/entitlementStore';
 import { directoryRoleOf, isActive } from '../assignments/directoryRoles';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
-import { cancelRemoval } from '../externalUsers/guestLifecycle';
+import { cancelRemoval, type TargetAsRead } from '../externalUsers/guestLifecycle';
 import { assignmentEndItems, dueItem, PENDING_GRACE_MS, planRedelivery } from '../lifecycle/planDueWork';
 import { writeAudited } from './auditOutbox';
 import { isRetiring } from '../entitlements/parentCheck';
@@ -43,7 +43,13 @@ import { carryOut, systemRemovalOf } from './systemRequests';
 export async function carryOutAtOnce(
   deps: EntitlementDeps,
   request: AssignmentRequest,
-  facts: { configuration: PackageSnapshot; policy: StoredPolicy; assignmentId: string; decidesAlike?: ((now: PackageSnapshot | undefined) => Promise<boolean>) | undefined },
+  facts: {
+    configuration: PackageSnapshot;
+    policy: StoredPolicy;
+    target: TargetAsRead;
+    assignmentId: string;
+    decidesAlike?: ((now: PackageSnapshot | undefined) => Promise<boolean>) | undefined;
+  },
 ): Promise<AssignmentRequest | 'configurationChanged'> {
   // The roles as the configuration held them a moment ago: one put in since reaches this assignee by its package
   // role change (planned before the role scope is written), as for any assignment.
@@ -83,8 +89,8 @@ export async function carryOutAtOnce(
     throw unstanding;
   }
   // A governed guest assigned again before their removal keeps their account. Should lifting the block fail, the
-  // plan stays and its deletion item, finding them assigned, cancels it then.
-  await cancelRemoval(deps, request.targetId).catch(() => undefined);
+  // plan stays and its deletion item, finding them assigned, cancels it then. An enabled member has none to cancel.
+  await cancelRemoval(deps, request.targetId, facts.target).catch(() => undefined);
   // What the package granted at the check, read after the write, spares the compensation its read of the role
   // scopes after the directory change when it lists every role added (applyOperations.ts, compensate).
   const grantedAfterWrite = found.kept ? { packageId: written.assignment.value.accessPackageId, roles: found.kept.roleScopes.map(directoryRoleOf) } : undefined;

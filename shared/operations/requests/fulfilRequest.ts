@@ -18,7 +18,7 @@ import { assignmentCreated, newAssignment } from './newAssignment';
 import { isRetiring } from '../entitlements/parentCheck';
 import { keptPackageConfiguration } from '../entitlements/packageConfiguration';
 import { bindRequestTarget } from '../externalUsers/bindRequestTarget';
-import { blockAtOnce, cancelRemoval, planRemovalIfLast } from '../externalUsers/guestLifecycle';
+import { blockAtOnce, cancelRemoval, planRemovalIfLast, type TargetAsRead } from '../externalUsers/guestLifecycle';
 
 /** What a request does once approved (or when it needs no approval), by its type. */
 export type RequestEffect = 'add' | 'remove' | 'update';
@@ -47,11 +47,13 @@ export async function fulfilRequest(deps: EntitlementDeps, stored: StoredDocumen
 /**
  * What the pipeline has read or written already when it carries a request out at once (its submit), so that it is
  * not read again: the claim as written with the request (replaced on that ETag), the package's configuration as
- * the submit read it (its role scopes, its name for the mail; packageConfiguration.ts).
+ * the submit read it (its role scopes, its name for the mail; packageConfiguration.ts), the target as the directory
+ * had them (an enabled member has no removal to cancel: guestLifecycle.ts cancelRemoval).
  */
 export interface KnownFacts {
   claim?: StoredDocument<PackageClaim> | undefined;
   configuration?: PackageSnapshot | undefined;
+  target?: TargetAsRead | undefined;
 }
 
 async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<AssignmentRequest>, known: KnownFacts): Promise<StoredDocument<AssignmentRequest>> {
@@ -78,8 +80,8 @@ async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<Assi
   // Should this process stop before the operations are applied, the reconcile sweep applies them.
   await planRedelivery(deps, assignment.id, deps.clock.now().plus(PENDING_GRACE_MS));
   // The claim written with the request, unless the request was refiled since (an invited subject's, now their user's).
-  const carried = stored.partitionKey !== submitted.partitionKey ? undefined : known.claim;
-  const claim = carried ?? (await deps.grants.claimOf(request.targetId, request.accessPackageId));
+  const refiled = stored.partitionKey !== submitted.partitionKey;
+  const claim = (refiled ? undefined : known.claim) ?? (await deps.grants.claimOf(request.targetId, request.accessPackageId));
   const delivering = { ...inState(deps, request, 'delivering'), assignmentId: assignment.id };
   const saved = await saveRequestWithAssignment(
     deps,
@@ -93,7 +95,7 @@ async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<Assi
   );
   // A governed guest assigned again before their removal keeps their account. Should lifting the block fail, the
   // plan stays and its deletion item, finding them assigned, cancels it then.
-  await cancelRemoval(deps, request.targetId).catch(() => undefined);
+  await cancelRemoval(deps, request.targetId, refiled ? undefined : known.target).catch(() => undefined);
   return deliver(deps, saved.request, saved.assignment, { retryFailed: false, packageName: known.configuration?.accessPackage.displayName });
 }
 

@@ -11,6 +11,7 @@ import type { PackageSnapshot, StoredPolicy } from '../../store/entitlementStore
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { beginApproval } from './approvalFlow';
 import { effectOf, fulfilRequest } from './fulfilRequest';
+import type { DirectoryUser } from '../../directory/directoryPort';
 import type { AccessPackageSubject } from '../../domain/subjects/accessPackageSubject';
 import { saveSubject } from '../externalUsers/subjects';
 import { insertRequest, REQUEST_STATUS, withdrawUnchangedRequest, writeClaimedRequest } from './requestWrites';
@@ -31,11 +32,11 @@ async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, opti
   const input = parseRequestInput(body);
   // An external caller is authorized by whoever found their subject (they are no user here to hold roles).
   if (!input.requestType.startsWith('admin') && !options.targetSubject) await deps.accessOf(caller).require('selfService');
-  const { request, configuration, policy, assignmentId, decidesAlike } =
+  const { request, configuration, policy, target, assignmentId, decidesAlike } =
     effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject, recall) : { request: await newChange(deps, caller, input) };
   // Carried out at once: written with its assignment in one transaction (carryOutAtOnce.ts).
   if (assignmentId !== undefined) {
-    const carried = await retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, assignmentId, decidesAlike }));
+    const carried = await retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, target: target!, assignmentId, decidesAlike }));
     // Decided from a remembered configuration that the one read after the write decides otherwise: undone, and
     // submitted once more, from the configuration read now, so the caller gets the answer it gives (as before the memory).
     return carried === 'configurationChanged' ? submit(deps, caller, body, options, false) : carried;
@@ -50,7 +51,7 @@ async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, opti
   await retryableConflicts(async () => {
     try {
       if (request.approval !== null) await beginApproval(deps, stored);
-      else await fulfilRequest(deps, stored, { claim, configuration });
+      else await fulfilRequest(deps, stored, { claim, configuration, target });
     } catch (error) {
       await withdrawUnchangedRequest(deps, stored);
       throw error;
@@ -79,8 +80,9 @@ export interface SubmitOptions {
 
 /**
  * A new addition, with its package's configuration (the package, its policies, role scopes and incompatibilities:
- * one read, packageConfiguration.ts), carried on so that carrying the request out does not read them again; and, when
- * decided from the configuration remembered, how to tell whether the one read after its write decides it alike.
+ * one read, packageConfiguration.ts) and its target as the directory has them, carried on so that carrying the
+ * request out does not read them again; and, when decided from the configuration remembered, how to tell whether the
+ * one read after its write decides it alike.
  */
 async function newAddition(
   deps: EntitlementDeps,
@@ -88,7 +90,14 @@ async function newAddition(
   input: RequestInput,
   targetSubject: AccessPackageSubject | undefined,
   recall: boolean,
-): Promise<{ request: AssignmentRequest; configuration: PackageSnapshot; policy: StoredPolicy; assignmentId?: string; decidesAlike?: (now: PackageSnapshot | undefined) => Promise<boolean> }> {
+): Promise<{
+  request: AssignmentRequest;
+  configuration: PackageSnapshot;
+  policy: StoredPolicy;
+  target: DirectoryUser;
+  assignmentId?: string;
+  decidesAlike?: (now: PackageSnapshot | undefined) => Promise<boolean>;
+}> {
   const decision = await decisionOf(deps, caller, input, targetSubject, recall);
   const { configuration, policy, target, named } = decision;
   // Someone new by address is stored only now that the request is known good: a refused one leaves nothing.
@@ -110,7 +119,7 @@ async function newAddition(
     packageId: input.assignment.accessPackageId!,
   });
   const decidesAlike = decision.recalled ? (now: PackageSnapshot | undefined) => decidedAlike(deps, caller, input, decision, now) : undefined;
-  return { request, configuration, policy, ...(ids ? { assignmentId: ids(), ...(decidesAlike ? { decidesAlike } : {}) } : {}) };
+  return { request, configuration, policy, target, ...(ids ? { assignmentId: ids(), ...(decidesAlike ? { decidesAlike } : {}) } : {}) };
 }
 
 /** Remove and update requests name an existing assignment. */

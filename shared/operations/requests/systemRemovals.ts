@@ -4,13 +4,12 @@ import { deliveryState, removals, roleKey, STATUS_OF_STATE } from '../../domain/
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import type { AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
 import type { StoredDocument } from '../../store/documentTable';
-import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import { GrantStore, type PackageClaim } from '../../store/grantStore';
 import { idsInGroups, locatorGroupOf } from '../../store/groupedIds';
 import { afterOutcomes, changeDirectory, withOutcomes, type ApplyOptions, type DirectoryPass } from '../assignments/applyOperations';
 import { GraphThrottled } from '../../directory/throttleDeferral';
 import { claimedGrants, claimKeyOf, packagesGranting } from '../assignments/claimedGrants';
-import { shownIn, AUDIT_SETTLE_MINUTES, changeShows } from '../audit/auditedChange';
+import { shownIn, AUDIT_SETTLE_MINUTES, failedChangeMade, type WriteAheadItem } from '../audit/auditedChange';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { dueItem, PENDING_GRACE_MS } from '../lifecycle/planDueWork';
 import { systemRemovalOf } from './systemRequests';
@@ -82,12 +81,13 @@ export async function carryOutRemovals(
       return { ...(await end.save()), index: end.index };
     } catch (error) {
       fail(end.index)(error);
-      // Written despite the error (its answer lost), it is finished by its redelivery; otherwise its pointer goes.
-      const stored = await deps.grants.requestOf(end.request.targetId, end.request.id).catch(() => undefined);
-      if (!stored) {
-        for (const ahead of endsAhead.slice(n * EVENTS_OF_AN_END, (n + 1) * EVENTS_OF_AN_END)) ahead.dropped = true;
-        await deps.grants.unindexRequest(end.request).catch(() => undefined);
-      }
+      // Written despite the error (its answer lost), it is finished by its redelivery; not written, its pointer goes.
+      // Should the read that tells fail too, its pointer stays (a stale one is skipped on read) and the sweep decides
+      // for its events. They share their probe: the request's row.
+      const aheadOfIt = endsAhead.slice(n * EVENTS_OF_AN_END, (n + 1) * EVENTS_OF_AN_END);
+      const made = await failedChangeMade(deps, aheadOfIt[0]!.item);
+      for (const ahead of aheadOfIt) ahead.made = made;
+      if (made === 'no') await deps.grants.unindexRequest(end.request).catch(() => undefined);
       return undefined;
     }
   });
@@ -133,8 +133,7 @@ export async function carryOutRemovals(
       fail(index)(error);
       // Not saved (another writer changed the assignment meanwhile): its redelivery item finishes it, with an event
       // of its own; this one's is appended only if the write went through after all (its answer lost).
-      const [entry, probe] = outcome.event;
-      if (!changeShows(probe, entry, await deps.audit.documentAt(probe).catch(() => undefined))) outcomesAhead[n]!.dropped = true;
+      outcomesAhead[n]!.made = await failedChangeMade(deps, outcomesAhead[n]!.item);
       return undefined;
     }
   });
@@ -225,10 +224,14 @@ function outcomeOf(deps: EntitlementDeps, ended: Ended, outcome: (op: DeliveryOp
 }
 
 interface WriteAhead {
-  item: DueItem<ExpirationKind>;
+  item: WriteAheadItem;
   event: AuditEvent;
-  /** Its change was not made: the item is taken back, the event not appended. */
-  dropped?: boolean;
+  /**
+   * Set when its change failed, as what shows after (failedChangeMade) tells: `yes`, made all the same (its answer
+   * lost), appended; `no`, not made, its item taken back and the event dropped; `unknown`, neither: its item is left to
+   * the sweep, which appends the event if its change shows once settled, or drops it. Unset: made, appended.
+   */
+  made?: 'yes' | 'no' | 'unknown';
 }
 
 /** Writes events ahead of their changes (auditedChange.ts's `audited`, for many): due items, one transaction per minute. */
@@ -236,7 +239,7 @@ async function writeAhead(deps: EntitlementDeps, written: WriteAhead[], entries:
   const settle = deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES });
   const ahead = entries.map(([entry, probe]) => {
     const event = deps.audit.event(entry);
-    const item: DueItem<ExpirationKind> = { ...dueItem(deps, 'auditEvent' as const, settle, event.id), audit: { event, probe } };
+    const item: WriteAheadItem = { ...dueItem(deps, 'auditEvent' as const, settle, event.id), audit: { event, probe } };
     return { item, event };
   });
   await deps.due.scheduleAll(ahead.map((a) => a.item));
@@ -247,15 +250,16 @@ async function writeAhead(deps: EntitlementDeps, written: WriteAhead[], entries:
 /**
  * Appends the events written ahead whose changes were made, then takes their items back and gives the dropped
  * events' numbers up (burned: the writer's next event lists them, so the verifier does not take them for deleted).
- * Should the append or the taking back fail, the items stay: the sweep appends each event whose change shows
- * (completeAuditEvent), so no number is given up.
+ * The items of events whose change is unknown stay, their numbers neither appended nor given up: the sweep decides
+ * (completeAuditEvent). Should the append or the taking back fail, all the items stay: the sweep appends each event
+ * whose change shows, so no number is given up.
  */
 async function appendWrittenAhead(deps: EntitlementDeps, written: readonly WriteAhead[]): Promise<void> {
   try {
-    await deps.audit.appendAll(written.filter((w) => !w.dropped).map((w) => w.event));
-    await deps.due.unscheduleAll(written.map((w) => w.item));
+    await deps.audit.appendAll(written.filter((w) => w.made === undefined || w.made === 'yes').map((w) => w.event));
+    await deps.due.unscheduleAll(written.filter((w) => w.made !== 'unknown').map((w) => w.item));
   } catch {
     return;
   }
-  deps.audit.burned(written.filter((w) => w.dropped).map((w) => w.event));
+  deps.audit.burned(written.filter((w) => w.made === 'no').map((w) => w.event));
 }
