@@ -281,7 +281,7 @@ export class GrantStore {
     const groups = rows.filter((d) => isGroup(d.rowKey)).map((d) => splitTableKey(d.rowKey)[1]!);
     const requestor = requestorId.toLowerCase();
     const located = await mapConcurrently(groups, (group) => this.#index.list({ partitionKey: tableKey('locatorGroup', group), filter: filter`requestorId eq ${requestor}` }));
-    // By id, the locators last: a request refiled since an earlier version pointed at it is where its locator says.
+    // By id: a refiled request is found both ways (relocateRequest), each leading to where it is now.
     const pointers = new Map([...rows.filter((d) => !isGroup(d.rowKey)), ...located.flat()].map((d) => [d.value.id, d.value]));
     return this.#requestsAt([...pointers.values()]);
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../shared/auth/caller';
 import type { Assignment } from '../../shared/domain/assignments/assignment';
 import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
@@ -6,7 +7,7 @@ import { listRequests, requestsOfCurrentUser } from '../../shared/operations/req
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import { DocumentTable } from '../../shared/store/documentTable';
 import { GrantStore, type GrantPointer } from '../../shared/store/grantStore';
-import { locatorGroupOf, newRequestId } from '../../shared/store/groupedIds';
+import { locatorGroupOf, newIdGroup, newRequestId } from '../../shared/store/groupedIds';
 import { tableKey } from '../../shared/store/tableKeys';
 import { Tables } from '../../shared/store/tables';
 import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
@@ -103,4 +104,41 @@ it("leads an earlier version, listing the requestor's partition as pointers duri
   expect(rows.length).toBeGreaterThan(1);
   const found = await Promise.all(rows.map((d) => world.deps.grants.requestOf(d.value.targetId, d.value.id)));
   expect(found.flatMap((r) => (r ? [r.value.id] : []))).toEqual([earlier.id]);
+});
+
+describe('in the store: requests refiled and written in bulk', () => {
+  const requestor = randomUUID();
+  const made = (targetId: string, id = newRequestId(world.now(), requestor)): AssignmentRequest => ({ ...earlier, id, targetId, requestorId: requestor });
+  const write = (request: AssignmentRequest) => world.deps.grants.requests.insert(GrantStore.targetKey(request.targetId), GrantStore.requestKey(request.id), request);
+  const listed = async () => (await world.deps.grants.requestsMadeForOthersBy(requestor)).map((d) => ({ id: d.value.id, targetId: d.value.targetId })).sort((a, b) => a.id.localeCompare(b.id));
+
+  it('finds a refiled request once, where it was refiled, whether this version or an earlier one indexed it, the copy it left not yet deleted', async () => {
+    const subjectId = randomUUID();
+    const indexed = made(subjectId);
+    await world.deps.grants.indexRequest(indexed);
+    await write(indexed);
+    // An earlier version's: a random group, a locator naming no requestor, a pointer to where it was filed.
+    const older = made(subjectId, newRequestId(world.now()));
+    const index = grantIndex();
+    await index.insert(tableKey('locatorGroup', locatorGroupOf(older.id)!), tableKey(older.id), { id: older.id, targetId: subjectId, createdDateTime: older.createdDateTime });
+    await index.insert(tableKey('requestor', requestor), tableKey(older.id), { id: older.id, targetId: subjectId });
+    await write(older);
+
+    for (const request of [indexed, older]) {
+      const moved = { ...request, targetId: ALEX };
+      await write(moved);
+      await world.deps.grants.relocateRequest(moved);
+    }
+    expect(await listed()).toEqual([indexed, older].map((r) => ({ id: r.id, targetId: ALEX })).sort((a, b) => a.id.localeCompare(b.id)));
+  });
+
+  it('finds requests for others indexed in bulk, and none of those whose pointers were taken back', async () => {
+    const before = await listed();
+    const next = newIdGroup(world.now().plus({ hours: 1 }), requestor);
+    const [kept, takenBack] = [made(JOHANNA, next()), made(ALEX, next())];
+    await world.deps.grants.indexInBulk([kept, takenBack], []);
+    await world.deps.grants.unindexInBulk([takenBack], []);
+    await Promise.all([kept, takenBack].map(write));
+    expect(await listed()).toEqual([...before, { id: kept.id, targetId: JOHANNA }].sort((a, b) => a.id.localeCompare(b.id)));
+  });
 });
