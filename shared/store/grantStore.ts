@@ -55,8 +55,10 @@ type IndexKind = 'locator' | 'packageAssignee' | 'approver' | 'requestor' | 'dec
  * Requests, assignments and claims, kept together in their target's partition of `accessGrants`, so that what
  * must change together (a request with its claim; an approved request with its new assignment) is written in
  * one transaction. `grantIndex` finds them by id (locators), by package (assignees), by approver (pending
- * decisions), by the approvers who decided them (an approver's history) and by the administrator who made them: each pointer is written before what it points to and
- * removed after, so nothing is ever there without the way to find it; a stale pointer is skipped on read.
+ * decisions), by the approvers who decided them (an approver's history) and by who made them for others (their
+ * record of each locator group they made such requests in, whose locators name them): each pointer is written
+ * before what it points to and removed after, so nothing is ever there without the way to find it (a requestor's
+ * record of a group stays: other requests of the group may need it); a stale pointer is skipped on read.
  */
 export class GrantStore {
   readonly requests: DocumentTable<AssignmentRequest>;
