@@ -295,13 +295,18 @@ export class GrantStore {
    * indexAssignment is then told the locator is there.
    */
   async indexRequest(request: AssignmentRequest, assignmentId?: string): Promise<void> {
-    // Made for others: found by its requestor through their record of its group, whose locator names them (written
-    // at once: both before the request), or, for an id of no group, by a pointer of its own.
+    // At once: both before the request, neither needed before the other.
+    await allSettled([this.#findableByRequestor(request), this.#writeLocators(request, assignmentId)]);
+  }
+
+  /**
+   * Made for others: found by its requestor through their record of its group, whose locator names them, or, for
+   * an id of no group, by a pointer of its own.
+   */
+  async #findableByRequestor(request: AssignmentRequest): Promise<void> {
+    if (!madeForOthers(request)) return;
     const group = locatorGroupOf(request.id);
-    await allSettled([
-      !madeForOthers(request) ? Promise.resolve() : group === undefined ? this.#point('requestor', request.requestorId, requestPointer(request)) : this.#requestorUsed(request.requestorId, group),
-      this.#writeLocators(request, assignmentId),
-    ]);
+    await (group === undefined ? this.#point('requestor', request.requestorId, requestPointer(request)) : this.#requestorUsed(request.requestorId, group));
   }
 
   async #writeLocators(request: AssignmentRequest, assignmentId?: string): Promise<void> {
