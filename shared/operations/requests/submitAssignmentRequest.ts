@@ -103,8 +103,9 @@ async function newAddition(
   // Someone new by address is stored only now that the request is known good: a refused one leaves nothing.
   const subject = named && !named.stored ? await saveSubject(deps, named.subject, named.subject) : named?.subject;
   // Carried out at once: the request and the assignment it becomes get ids of one group, so that their locators are
-  // written in one transaction (groupedIds.ts).
-  const ids = decision.atOnce ? newIdGroup(deps.clock.now()) : undefined;
+  // written in one transaction (groupedIds.ts); its requestor's group of the hour (without a subject, the caller is
+  // the requestor: newRequest).
+  const ids = decision.atOnce ? newIdGroup(deps.clock.now(), caller.objectId) : undefined;
   const request = newRequest(deps, caller, input, {
     id: ids?.(),
     policyId: policy.id,
@@ -197,8 +198,10 @@ function newRequest(
     packageId: string;
   },
 ): AssignmentRequest {
+  // An external caller's own request: they are its requestor under the id it is filed under.
+  const requestorId = fields.targetSubjectId && input.requestType === 'userAdd' ? fields.targetId : caller.objectId;
   return {
-    id: fields.id ?? newRequestId(deps.clock.now()),
+    id: fields.id ?? newRequestId(deps.clock.now(), requestorId),
     requestType: input.requestType,
     state: 'submitted',
     status: REQUEST_STATUS.submitted,
@@ -213,8 +216,7 @@ function newRequest(
     targetId: fields.targetId,
     ...(fields.targetSubjectId ? { targetSubjectId: fields.targetSubjectId } : {}),
     assignmentId: fields.assignmentId,
-    // An external caller's own request: they are its requestor under the id it is filed under.
-    requestorId: fields.targetSubjectId && input.requestType === 'userAdd' ? fields.targetId : caller.objectId,
+    requestorId,
     approval: fields.approval,
   };
 }
