@@ -110,7 +110,7 @@ describe('in the store: requests refiled and written in bulk', () => {
   const requestor = randomUUID();
   const made = (targetId: string, id = newRequestId(world.now(), requestor)): AssignmentRequest => ({ ...earlier, id, targetId, requestorId: requestor });
   const write = (request: AssignmentRequest) => world.deps.grants.requests.insert(GrantStore.targetKey(request.targetId), GrantStore.requestKey(request.id), request);
-  const listed = async () => (await world.deps.grants.requestsMadeForOthersBy(requestor)).map((d) => ({ id: d.value.id, targetId: d.value.targetId })).sort((a, b) => a.id.localeCompare(b.id));
+  const listed = async () => (await world.deps.grants.requestsMadeForOthersBy(requestor, world.now())).map((d) => ({ id: d.value.id, targetId: d.value.targetId })).sort((a, b) => a.id.localeCompare(b.id));
 
   it('finds a refiled request once, where it was refiled, whether this version or an earlier one indexed it, the copy it left not yet deleted', async () => {
     const subjectId = randomUUID();
