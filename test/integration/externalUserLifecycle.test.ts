@@ -42,6 +42,24 @@ async function stateOf(requestId: string) {
   return (await deps.grants.findRequest(requestId))!.value;
 }
 
+async function changeUser(userId: string, changes: object): Promise<void> {
+  const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
+  expect(response.status).toBe(204);
+}
+
+async function userById(userId: string): Promise<{ userType: string; accountEnabled: boolean } | undefined> {
+  const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=id,userType,accountEnabled`);
+  return response.status === 404 ? undefined : ((await response.json()) as { userType: string; accountEnabled: boolean });
+}
+
+/** The subject's recorded removal actions (the log keeps the real time: read around both clocks). */
+async function removalEvents(subjectId: string): Promise<string[]> {
+  const [from, to] = [world.now(), DateTime.utc()].sort((a, b) => a.toMillis() - b.toMillis()) as [DateTime, DateTime];
+  const actions: string[] = [];
+  for await (const event of deps.audit.between(from.minus({ days: 1 }), to.plus({ days: 1 }))) if (event.entityId === subjectId) actions.push(event.action);
+  return actions.filter((action) => /ExternalUser/.test(action));
+}
+
 describe('invitation on delivery', () => {
   it('retries an invitation Graph refused for now when its recovery item comes due, making one governed guest', async () => {
     await setFaults(world.emulator, [{ pathPattern: '^/v1.0/invitations', status: 503, rate: 1, retryAfterSeconds: 0 }]);
@@ -133,24 +151,6 @@ describe('a governed guest an administrator converts to a Member', () => {
   /** What an administrator does in the portal: the directory alone changes; Portcullis keeps its subject governed. */
   async function convertToMember(userId: string, accountEnabled?: boolean): Promise<void> {
     await changeUser(userId, { userType: 'Member', ...(accountEnabled === undefined ? {} : { accountEnabled }) });
-  }
-
-  async function changeUser(userId: string, changes: object): Promise<void> {
-    const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
-    expect(response.status).toBe(204);
-  }
-
-  async function userById(userId: string): Promise<{ userType: string; accountEnabled: boolean } | undefined> {
-    const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=id,userType,accountEnabled`);
-    return response.status === 404 ? undefined : ((await response.json()) as { userType: string; accountEnabled: boolean });
-  }
-
-  /** The subject's recorded removal actions (the log keeps the real time: read around both clocks). */
-  async function removalEvents(subjectId: string): Promise<string[]> {
-    const [from, to] = [world.now(), DateTime.utc()].sort((a, b) => a.toMillis() - b.toMillis()) as [DateTime, DateTime];
-    const actions: string[] = [];
-    for await (const event of deps.audit.between(from.minus({ days: 1 }), to.plus({ days: 1 }))) if (event.entityId === subjectId) actions.push(event.action);
-    return actions.filter((action) => /ExternalUser/.test(action));
   }
 
   it('is not deleted when the deletion comes due: the plan is cancelled, with its event, and the account left as it is', async () => {
