@@ -408,6 +408,25 @@ describe('a block Portcullis could not lift', () => {
     expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
     expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['unblockExternalUser', 'cancelExternalUserRemoval']));
   });
+
+  it('under none, an ending whose lift fails still ends: the plan is cancelled, the block stays', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `sam.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    const again = await stateOf((await addById(first.targetId)).id);
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+
+    // The directory refuses the lift again, at the ending.
+    const ending = await stateOf(await unassign(deps, again.assignmentId!));
+    await setFaults(world.emulator, []);
+
+    expect(ending).toMatchObject({ state: 'delivered' });
+    expect((await deps.grants.claimsOf(first.targetId)).filter((c) => c.value.assignmentId !== null)).toEqual([]);
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+  });
 });
 
 describe('a request for someone by address that waits (a scheduled start)', () => {

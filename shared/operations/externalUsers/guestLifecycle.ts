@@ -25,7 +25,7 @@ import type { ExternalUserAction } from './activities';
  * Called before an ending assignment is saved: plans the removal when it is the governed guest's last. A plan made by
  * another ending is void: the user was assigned since (a request for someone the directory said was an enabled
  * Member leaves it, cancelRemoval), so this ending plans afresh, as if that assignment had cancelled it: the earlier
- * plan gets its cancel event, and under `none` its block is lifted (cancelPlan; one Graph GET, only then).
+ * plan gets its cancel event, and under `none` its block is lifted (liftUnlessMember; one Graph GET, only then).
  */
 export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignment): Promise<void> {
   const subject = await deps.subjects.byObjectId(ending.targetId);
@@ -35,7 +35,11 @@ export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignmen
   const settings = await getSettings(deps);
   const action = settings.externalUserLifecycleAction;
   if (action !== 'blockSignIn' && action !== 'blockSignInAndDelete') {
-    if (earlier) await cancelPlan(deps, subject, earlier.blockedDateTime ? await deps.directory.getUser(ending.targetId) : undefined);
+    if (!earlier) return;
+    const lift = async () => liftUnlessMember(deps, subject, await deps.directory.getUser(ending.targetId));
+    // An ending never waits on a guest's account: should the directory not answer, the block stays, the plan goes.
+    if (earlier.blockedDateTime) await lift().catch(() => undefined);
+    await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
     return;
   }
   const now = deps.clock.now();
@@ -148,15 +152,19 @@ async function cancelledAsMember(deps: EntitlementDeps, subject: StoredDocument<
   return true;
 }
 
-/**
- * Cancels the subject's plan, with its event, its block lifted first, by what the directory says of the user now
- * (`user`). A Member's account is left as it is, blocked or not: it is theirs who converted them, who may have
- * disabled it since (a request for an enabled Member leaves the plan, cancelRemoval). A user the directory does not
- * have has no account to lift.
- */
+/** Cancels the subject's plan, with its event, its block lifted first (liftUnlessMember). */
 async function cancelPlan(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, user: DirectoryUser | undefined): Promise<void> {
-  if (subject.value.removal?.blockedDateTime && user && user.userType !== 'Member') await unblock(deps, subject);
+  await liftUnlessMember(deps, subject, user);
   await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+}
+
+/**
+ * Lifts the plan's block by what the directory says of the user now (`user`). A Member's account is left as it is,
+ * blocked or not: it is theirs who converted them, who may have disabled it since (a request for an enabled Member
+ * leaves the plan, cancelRemoval). A user the directory does not have has no account to lift.
+ */
+async function liftUnlessMember(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, user: DirectoryUser | undefined): Promise<void> {
+  if (subject.value.removal?.blockedDateTime && user && user.userType !== 'Member') await unblock(deps, subject);
 }
 
 async function unblock(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<void> {
