@@ -154,6 +154,24 @@ describe('externalUserSweep', () => {
     expect(again).toMatchObject({ state: 'delivered', targetId: guests[0]!.id });
   });
 
+  it('does not delete a guest whose directory read fails: the item fails, and the next sweep deletes them', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `fay.${Date.now()}@partner.example`;
+    const request = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, request.assignmentId!);
+    world.advance({ days: 30, minutes: 1 });
+
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'GET', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    const swept = await sweepExternalUsers(deps, SWEEP);
+    await setFaults(world.emulator, []);
+    expect(swept).toMatchObject({ processed: 0, failed: 1 });
+    expect(await usersWithMail(email)).toHaveLength(1);
+
+    world.advance({ minutes: 10 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 1, failed: 0 });
+    expect(await usersWithMail(email)).toEqual([]);
+  });
+
   it('under blockSignIn blocks and never deletes', async () => {
     await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
     const email = `eve.${Date.now()}@partner.example`;
