@@ -92,14 +92,13 @@ export type TargetAsRead = Pick<DirectoryUser, 'userType' | 'accountEnabled'>;
 /**
  * Called once a new assignment of the user is saved: a planned removal is cancelled, and a block lifted. Its read of
  * the subject is spared when the directory said at the submit, a moment ago, that the target is an enabled Member
- * (`asRead`; issue 19 item 1). That is sound because a removal does two things only, and neither can reach such a
- * user: a block to lift (a blocked account is disabled, so a blocked guest converted to a member is read and unblocked
- * here as ever), and a block or deletion still to come, which is refused for a user the directory then says is a
- * Member (cancelledAsMember, before every block and deletion, and cancelPlan, should they be assigned by then: the
- * plan is cancelled with its event, the account left as it is); should
- * they be a Guest again by their next last ending, that ending plans afresh (planRemovalIfLast). A guest, a disabled
- * account, a user type the directory did not say, someone not in the directory: read as ever. Until it comes due, a
- * plan left so is still listed (pendingRemovals.ts).
+ * (`asRead`; issue 19 item 1). That is sound because a removal does two things only, and neither can reach such a user:
+ * a block to lift (a blocked account is disabled, so a blocked guest converted to a member is read and unblocked here
+ * as ever), and a block or deletion still to come, which is refused for a user the directory then says is a Member
+ * (cancelledAsMember before every block and deletion, cancelPlan should they be assigned by then: the plan is cancelled
+ * with its event, the account left as it is, blocked or not); should they be a Guest again by their next last ending,
+ * that ending plans afresh (planRemovalIfLast). A guest, a disabled account, a user type the directory did not say,
+ * someone not in the directory: read as ever. Until it comes due, a plan left so is still listed (pendingRemovals.ts).
  */
 export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asRead?: TargetAsRead): Promise<void> {
   if (asRead?.userType === 'Member' && asRead.accountEnabled === true) return;
