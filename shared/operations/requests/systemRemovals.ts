@@ -245,7 +245,7 @@ interface WriteAhead {
 
 /**
  * Writes events ahead of their changes (auditedChange.ts's `audited`, for many): due items, one transaction per
- * minute, each with its change's mark and, for a replacement on a marked version, that version.
+ * minute; an outcome's (a replacement on a marked version) with its change's mark and that version.
  */
 async function writeAhead(
   deps: EntitlementDeps,
@@ -257,7 +257,10 @@ async function writeAhead(
   const settle = now.plus({ minutes: AUDIT_SETTLE_MINUTES });
   const ahead = entries.map(([entry, probe, replaces]) => {
     const event = deps.audit.event(entry);
-    const audit = { event, probe, markedAt: at, ...(replaces ? { replaces } : {}) };
+    // An end's change is the insert of a request of its own id: its row being there says it was made, and the marks'
+    // time rule (which may say "not made" of a row there when clocks differ) would only add doubt. An outcome's is a
+    // replacement, which the marks tell from another run's (writtenBy).
+    const audit = { event, probe, ...(replaces ? { markedAt: at, replaces } : {}) };
     const item: WriteAheadItem = { ...dueItem(deps, 'auditEvent' as const, settle, event.id), audit };
     return { item, event, mark: { eventId: event.id, at } };
   });
