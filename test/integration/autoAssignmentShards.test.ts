@@ -42,21 +42,32 @@ function largeUser(n: number, characters: number): ChangedUser {
 }
 
 it('cuts a shard whose users outgrow a row into rows, and closes it before its transaction outgrows Table Storage', async () => {
-  // 40 users of about 100,000 characters (103,000 bytes escaped): four to a row, 34 to a shard's 3.25 MiB.
-  const users = Array.from({ length: 40 }, (_, n) => largeUser(n, 100_000));
-  const shards = cutIntoShards([], users, 39);
-  expect(shards.map((s) => s.userRows.map((row) => row.length))).toEqual([[4, 4, 4, 4, 4, 4, 4, 4, 2], [4, 2]]);
-  expect(shards.map((s) => s.shard.userRows)).toEqual([9, 2]);
-  // The ranges meet: the second starts after the first's last user.
-  expect(shards[1]!.shard.after).toBe(users[33]!.id);
-  expect(shards[0]!.shard.upTo).toBe(users[33]!.id);
+  // 70 users of about 100,000 characters (103,000 bytes escaped), two shards' share of 35 each: four to a row, and a
+  // shard closed at 33 or 34 users, what a transaction of 3.25 MiB holds; the rest in a third.
+  const users = Array.from({ length: 70 }, (_, n) => largeUser(n, 100_000));
+  const shards = cutIntoShards([], users, 69);
+  expect(shards.map((s) => s.userRows.flat().length)).toEqual([34, 33, 3]);
+  expect(shards[0]!.userRows.map((row) => row.length)).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 2]);
+  expect(shards.map((s) => s.shard.userRows)).toEqual(shards.map((s) => s.userRows.length));
+  for (const { userRows } of shards) {
+    for (const row of userRows) expect(JSON.stringify(row).length).toBeLessThanOrEqual(400_000);
+    expect(userRows.flat().reduce((bytes, user) => bytes + Buffer.byteLength(JSON.stringify(JSON.stringify(user))), 0)).toBeLessThanOrEqual(3.25 * 1024 * 1024);
+  }
+  // Every user once, in order; the ranges meet: each starts after the one before's last user.
+  expect(shards.flatMap((s) => s.userRows.flat())).toEqual(users);
+  expect(shards.map((s) => [s.shard.after, s.shard.upTo])).toEqual([
+    [null, users[33]!.id],
+    [users[33]!.id, users[66]!.id],
+    [users[66]!.id, null],
+  ]);
 
   const before = await storageSnapshot(world.prefix);
   await world.deps.autoAssignmentShards.replaceAll(shards);
   const stored = await world.deps.autoAssignmentShards.all();
-  expect(stored.map((d) => d.value.userRows)).toEqual([9, 2]);
+  expect(stored.map((d) => d.value.userRows)).toEqual(shards.map((s) => s.userRows.length));
   expect(await world.deps.autoAssignmentShards.usersOf(stored[0]!.value)).toEqual(users.slice(0, 34));
-  expect(await world.deps.autoAssignmentShards.usersOf(stored[1]!.value)).toEqual(users.slice(34));
+  expect(await world.deps.autoAssignmentShards.usersOf(stored[1]!.value)).toEqual(users.slice(34, 67));
+  expect(await world.deps.autoAssignmentShards.usersOf(stored[2]!.value)).toEqual(users.slice(67));
 
   // Done, the shard's users are dropped from every row, with the mark.
   await world.deps.autoAssignmentShards.markDone(stored[0]!, { counts: noCounts(), unfinishedUserIds: [] });

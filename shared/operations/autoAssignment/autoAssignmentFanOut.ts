@@ -20,12 +20,13 @@ export interface AutoAssignmentFanOut {
 }
 
 /**
- * Users per shard: one invocation evaluates them against every policy and makes their changes (a bulk write per
- * 1,000 additions, one query for the claims of the shard's range), so 100,000 users are 40 messages. What a shard
- * costs besides its changes (its lease, its reads of the policies, and a transaction of the package's assignee
- * index per package it adds to) is paid once a shard: fewer, larger shards pay it less often.
+ * Users per shard at most: one invocation evaluates them against every policy and makes their changes (a bulk
+ * write per 1,000 additions, one query for the claims of the shard's range), so 100,000 users are 25 messages. What
+ * a shard costs besides its changes (its lease, its reads of the policies, and a transaction of a package's assignee
+ * index for each package it adds to) is paid once a shard: fewer, larger shards pay it less often, and 25 still
+ * spread over as many instances.
  */
-export const USERS_PER_SHARD = 2_500;
+export const USERS_PER_SHARD = 4_000;
 /** A row of a shard's users as JSON stays well inside a table row (DocumentTable: 16 parts of 30,000 characters). */
 const ROW_CHARACTERS = 400_000;
 /** A shard's users as the transaction that writes them carries them (UTF-8, escaped), leaving room for the shard's row. */
@@ -40,21 +41,23 @@ export type AutoAssignmentShardMessage = z.infer<typeof autoAssignmentShardMessa
  * The directory's users cut into shards by id (lower-cased, in the order Table Storage keys sort): each shard's
  * range runs from the last id of the one before (excluded) to its own last (the first and last open-ended), so
  * the ranges cover every id once, assignees the directory no longer lists included. Each shard's users are cut into
- * rows of at most ROW_CHARACTERS, and a shard is closed at `usersPerShard` users or SHARD_BYTES, so that it is
- * written with its rows in one transaction. None when they fit in one.
+ * rows of at most ROW_CHARACTERS, and a shard is closed at its share of the users (`usersPerShard` at most) or at
+ * SHARD_BYTES, so that it is written with its rows in one transaction. None when they fit in one.
  */
 export function cutIntoShards(policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], usersPerShard = USERS_PER_SHARD): ShardToSend[] {
   if (users.length <= usersPerShard) return [];
   const run = randomUUID();
   const policyIds = policies.map((p) => p.policy.id);
   const sorted = [...users].sort((a, b) => compareIds(a.id, b.id));
+  // As many users to each shard, rather than full ones and a last one of a few.
+  const perShard = Math.ceil(users.length / Math.ceil(users.length / usersPerShard));
   const shards: Array<{ rows: ChangedUser[][]; users: number; bytes: number; characters: number }> = [];
   for (const user of sorted) {
     const json = JSON.stringify(user);
     // As the transaction's body holds it: the JSON as a string value, escaped, in UTF-8.
     const bytes = Buffer.byteLength(JSON.stringify(json));
     let shard = shards[shards.length - 1];
-    if (!shard || shard.users >= usersPerShard || shard.bytes + bytes > SHARD_BYTES) {
+    if (!shard || shard.users >= perShard || shard.bytes + bytes > SHARD_BYTES) {
       shard = { rows: [[]], users: 0, bytes: 0, characters: 0 };
       shards.push(shard);
     }
