@@ -12,6 +12,7 @@ import { DueWorkStore, type ExpirationKind, type ExternalUserKind, type Redelive
 import { SubjectStore } from './store/subjectStore';
 import { ReviewStore } from './store/reviewStore';
 import { GrantLedger } from './store/grantLedger';
+import { RememberedConfigurations } from './operations/entitlements/rememberedConfigurations';
 import { GrantStore } from './store/grantStore';
 import { HrEventStore } from './store/hrEventStore';
 import { AttributeOverrideStore } from './store/attributeOverrideStore';
@@ -85,6 +86,7 @@ export function buildDeps(config: Config): Deps {
     heldJoinerFirstRetrySeconds: config.HR_JOINER_RETRY_SECONDS,
     workflows: new WorkflowStore(tables),
     ledger: new GrantLedger(tables),
+    rememberedConfigurations: new RememberedConfigurations(),
     groupDeltaLinks: new GroupDeltaLinks(tables),
     reconcileShards: new ReconcileShards(tables),
     autoAssignmentShards: new AutoAssignmentShards(tables),

@@ -5,7 +5,7 @@ import { SYSTEM_ACTOR, type AssignmentRequest } from '../domain/requests/assignm
 import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type IndexedFields, type StoredDocument } from './documentTable';
 import { allOf, anyOf, filter, rowKeysUnder, type ODataFilter } from './odataFilter';
 import { splitTableKey, tableKey, type TableKey } from './tableKeys';
-import { mapConcurrently } from '../concurrently';
+import { allSettled, mapConcurrently } from '../concurrently';
 import { ignoreExisting, ignoreMissing } from './storeErrors';
 import type { Tables } from './tables';
 import { groupsMadeIn, locatorGroupOf } from './groupedIds';
@@ -29,10 +29,25 @@ export interface GrantPointer {
   targetId: string;
   /** A request's locator only: when the request was made, so the requests report of a period reads only it. */
   createdDateTime?: string;
+  /**
+   * The locator of a request made for others only: its requestor, lower-cased, so that their list of requests made
+   * for others finds it in its group's partition (requestsMadeForOthersBy).
+   */
+  requestorId?: string;
 }
 
 /** A request's pointer: where it is, and (for the report by time) when it was made. */
 const requestPointer = (request: AssignmentRequest): GrantPointer => ({ id: request.id, targetId: request.targetId, createdDateTime: request.createdDateTime });
+
+/** Requests Portcullis makes itself, and one's own, are nobody's to list as "made for others". */
+const madeForOthers = (request: AssignmentRequest): boolean => request.requestorId !== request.targetId && request.requestorId !== SYSTEM_ACTOR;
+
+/** A request's locator: its pointer, and its requestor when it was made for others. */
+const requestLocator = (request: AssignmentRequest): GrantPointer => ({ ...requestPointer(request), ...(madeForOthers(request) ? { requestorId: request.requestorId.toLowerCase() } : {}) });
+
+/** The row key of a requestor's record of a locator group (requestsMadeForOthersBy); a pointer's key is its id's. */
+const requestorGroupKey = (group: string) => tableKey('locatorGroup', group);
+const REQUESTOR_GROUP_PREFIX = requestorGroupKey('');
 
 type IndexKind = 'locator' | 'packageAssignee' | 'approver' | 'requestor' | 'decider';
 
@@ -40,8 +55,10 @@ type IndexKind = 'locator' | 'packageAssignee' | 'approver' | 'requestor' | 'dec
  * Requests, assignments and claims, kept together in their target's partition of `accessGrants`, so that what
  * must change together (a request with its claim; an approved request with its new assignment) is written in
  * one transaction. `grantIndex` finds them by id (locators), by package (assignees), by approver (pending
- * decisions), by the approvers who decided them (an approver's history) and by the administrator who made them: each pointer is written before what it points to and
- * removed after, so nothing is ever there without the way to find it; a stale pointer is skipped on read.
+ * decisions), by the approvers who decided them (an approver's history) and by who made them for others (their
+ * record of each locator group they made such requests in, whose locators name them): each pointer is written
+ * before what it points to and removed after, so nothing is ever there without the way to find it (a requestor's
+ * record of a group stays: other requests of the group may need it); a stale pointer is skipped on read.
  */
 export class GrantStore {
   readonly requests: DocumentTable<AssignmentRequest>;
@@ -76,8 +93,18 @@ export class GrantStore {
       await recorded;
       return grantIndex();
     };
-    this.#index = new DocumentTable(recordedFirst, 'grant index entry', (p): IndexedFields => (p.createdDateTime === undefined ? {} : { createdDateTime: p.createdDateTime }));
+    this.#index = new DocumentTable(recordedFirst, 'grant index entry', (p): IndexedFields => ({
+      ...(p.createdDateTime === undefined ? {} : { createdDateTime: p.createdDateTime }),
+      ...(p.requestorId === undefined ? {} : { requestorId: p.requestorId }),
+    }));
   }
+
+  /**
+   * The requestors' records of locator groups this process wrote (requestor partition, group), kept for the groups of
+   * one hour (a request's group is of the hour it is made in), so that a requestor's run of requests for others
+   * writes its group's record once an hour, not once a request. A failed write is not remembered: the next tries again.
+   */
+  #requestorGroups = { hour: '', written: new Map<string, Promise<void>>() };
 
   static requestKey = (id: string) => tableKey('request', id);
   static assignmentKey = (id: string) => tableKey('assignment', id);
@@ -254,9 +281,23 @@ export class GrantStore {
     return this.#point('decider', approverId, { id: request.id, targetId: request.targetId });
   }
 
-  /** Requests this user made for others (their own requests are in their own partition). */
-  requestsMadeForOthersBy(requestorId: string): Promise<StoredDocument<AssignmentRequest>[]> {
-    return this.#requestsPointedBy('requestor', requestorId);
+  /**
+   * Requests this user made for others (their own requests are in their own partition). Their partition of the
+   * index holds a record of each locator group they made such requests in (indexRequest), and the pointers an
+   * earlier version wrote, one per request (and this one for a request whose id is of no group): one query for
+   * both, then one query per group for its locators of this requestor's, narrowed in storage on the requestor
+   * stored beside each (another requestor's requests in the same group, their requestor's hash the same, are not
+   * read), then a read per request; stale pointers are skipped.
+   */
+  async requestsMadeForOthersBy(requestorId: string): Promise<StoredDocument<AssignmentRequest>[]> {
+    const rows = await this.#index.list({ partitionKey: indexKey('requestor', requestorId) });
+    const isGroup = (rowKey: string) => rowKey.startsWith(REQUESTOR_GROUP_PREFIX);
+    const groups = rows.filter((d) => isGroup(d.rowKey)).map((d) => splitTableKey(d.rowKey)[1]!);
+    const requestor = requestorId.toLowerCase();
+    const located = await mapConcurrently(groups, (group) => this.#index.list({ partitionKey: tableKey('locatorGroup', group), filter: filter`requestorId eq ${requestor}` }));
+    // By id: a refiled request is found both ways (relocateRequest), each leading to where it is now.
+    const pointers = new Map([...rows.filter((d) => !isGroup(d.rowKey)), ...located.flat()].map((d) => [d.value.id, d.value]));
+    return this.#requestsAt([...pointers.values()]);
   }
 
   /** Writes the pointers that let a new request (and its assignment, if any) be found; before the request itself. */
@@ -266,18 +307,56 @@ export class GrantStore {
    * indexAssignment is then told the locator is there.
    */
   async indexRequest(request: AssignmentRequest, assignmentId?: string): Promise<void> {
-    const pointer = requestPointer(request);
+    // At once: both before the request, neither needed before the other.
+    await allSettled([this.#findableByRequestor(request), this.#writeLocators(request, assignmentId)]);
+  }
+
+  /**
+   * Made for others: found by its requestor through their record of its group, whose locator names them, or, for
+   * an id of no group, by a pointer of its own.
+   */
+  async #findableByRequestor(request: AssignmentRequest): Promise<void> {
+    if (!madeForOthers(request)) return;
+    const group = locatorGroupOf(request.id);
+    await (group === undefined ? this.#point('requestor', request.requestorId, requestPointer(request)) : this.#requestorUsed(request.requestorId, group));
+  }
+
+  async #writeLocators(request: AssignmentRequest, assignmentId?: string): Promise<void> {
+    const locator = requestLocator(request);
     if (assignmentId !== undefined && indexKey('locator', assignmentId) === indexKey('locator', request.id)) {
       // Upserts: the same pointers written again (a retry) mean the same.
       await this.#index.together(
-        [pointer, { id: assignmentId, targetId: request.targetId }].map((p) => this.#index.upsertion(indexKey('locator', p.id), tableKey(p.id), p)),
+        [locator, { id: assignmentId, targetId: request.targetId }].map((p) => this.#index.upsertion(indexKey('locator', p.id), tableKey(p.id), p)),
       );
     } else {
-      await this.#point('locator', request.id, pointer);
+      await this.#point('locator', request.id, locator);
       if (assignmentId !== undefined) await this.#point('locator', assignmentId, { id: assignmentId, targetId: request.targetId });
     }
-    // Requests Portcullis makes itself are nobody's to list as "made for others".
-    if (request.requestorId !== request.targetId && request.requestorId !== SYSTEM_ACTOR) await this.#point('requestor', request.requestorId, pointer);
+  }
+
+  /**
+   * Records that the requestor made a request for others in the locator group (requestsMadeForOthersBy), once per
+   * process and group: an upsert, so another process's record of the same group is the same row. Its value reads as
+   * a pointer to a request that is not there (an id that is no request's, in the requestor's partition), which an
+   * earlier version, listing the partition during a rolling upgrade, skips as stale.
+   */
+  #requestorUsed(requestorId: string, group: string): Promise<void> {
+    const hour = group.slice(0, 6);
+    if (hour !== this.#requestorGroups.hour) this.#requestorGroups = { hour, written: new Map() };
+    const { written } = this.#requestorGroups;
+    const partitionKey = indexKey('requestor', requestorId);
+    const key = `${partitionKey} ${group}`;
+    const writing =
+      written.get(key) ??
+      this.#index.together([this.#index.upsertion(partitionKey, requestorGroupKey(group), { id: group, targetId: requestorId })]).then(
+        () => undefined,
+        (error: unknown) => {
+          written.delete(key);
+          throw error;
+        },
+      );
+    written.set(key, writing);
+    return writing;
   }
 
   /**
@@ -286,8 +365,10 @@ export class GrantStore {
    */
   async relocateRequest(request: AssignmentRequest): Promise<void> {
     const pointer = requestPointer(request);
-    await this.#index.together([this.#index.upsertion(indexKey('locator', request.id), tableKey(request.id), pointer)]);
-    if (request.requestorId !== request.targetId && request.requestorId !== SYSTEM_ACTOR) {
+    await this.#index.together([this.#index.upsertion(indexKey('locator', request.id), tableKey(request.id), requestLocator(request))]);
+    // Its requestor's pointer too, as before: a request an earlier version indexed is found by that alone (no record
+    // of its group need be there), and it must lead to where the request is now.
+    if (madeForOthers(request)) {
       await this.#index.together([this.#index.upsertion(indexKey('requestor', request.requestorId), tableKey(request.id), pointer)]);
     }
     await mapConcurrently(decidersOf(request), (approverId) => this.#index.together([this.#index.upsertion(indexKey('decider', approverId), tableKey(request.id), pointer)]));
@@ -345,18 +426,31 @@ export class GrantStore {
    * package's. Upserts: a bulk write run again writes the same pointers.
    */
   async indexInBulk(requests: readonly AssignmentRequest[], assignments: readonly Assignment[]): Promise<void> {
-    await this.#inBulk(this.#bulkPointers(requests, assignments), (p) => this.#index.upsertion(p.partitionKey, tableKey(p.pointer.id), p.pointer));
+    const groupsUsed = new Map(
+      requests.filter(madeForOthers).flatMap((r) => {
+        const group = locatorGroupOf(r.id);
+        return group === undefined ? [] : [[`${r.requestorId} ${group}`, { requestorId: r.requestorId, group }] as const];
+      }),
+    );
+    await allSettled([
+      mapConcurrently([...groupsUsed.values()], (used) => this.#requestorUsed(used.requestorId, used.group)),
+      this.#inBulk(this.#bulkPointers(requests, assignments), (p) => this.#index.upsertion(p.partitionKey, tableKey(p.pointer.id), p.pointer)),
+    ]);
   }
 
-  /** Takes back what indexInBulk wrote for requests and assignments that were not written after all. */
+  /**
+   * Takes back what indexInBulk wrote for requests and assignments that were not written after all; not the
+   * requestors' records of groups, which other requests may need (one left leading to none costs a list a query).
+   */
   async unindexInBulk(requests: readonly AssignmentRequest[], assignments: readonly Assignment[]): Promise<void> {
     await this.#inBulk(this.#bulkPointers(requests, assignments), (p) => this.#index.deletion({ partitionKey: p.partitionKey, rowKey: tableKey(p.pointer.id) }));
   }
 
   #bulkPointers(requests: readonly AssignmentRequest[], assignments: readonly Assignment[]): Array<{ partitionKey: TableKey; pointer: GrantPointer }> {
-    const requestors = requests.filter((r) => r.requestorId !== r.targetId && r.requestorId !== SYSTEM_ACTOR);
+    // A pointer of its own for a request made for others whose id is of no group (indexRequest).
+    const requestors = requests.filter((r) => madeForOthers(r) && locatorGroupOf(r.id) === undefined);
     return [
-      ...requests.map((r) => ({ partitionKey: indexKey('locator', r.id), pointer: requestPointer(r) })),
+      ...requests.map((r) => ({ partitionKey: indexKey('locator', r.id), pointer: requestLocator(r) })),
       ...assignments.map((a) => ({ partitionKey: indexKey('locator', a.id), pointer: { id: a.id, targetId: a.targetId } })),
       ...requestors.map((r) => ({ partitionKey: indexKey('requestor', r.requestorId), pointer: { id: r.id, targetId: r.targetId } })),
       ...assignments.map((a) => ({ partitionKey: indexKey('packageAssignee', a.accessPackageId), pointer: { id: a.id, targetId: a.targetId } })),
@@ -386,7 +480,10 @@ export class GrantStore {
   }
 
   async #requestsPointedBy(kind: IndexKind, ownerId: string): Promise<StoredDocument<AssignmentRequest>[]> {
-    const pointers = await this.#pointers(kind, ownerId);
+    return this.#requestsAt(await this.#pointers(kind, ownerId));
+  }
+
+  async #requestsAt(pointers: readonly GrantPointer[]): Promise<StoredDocument<AssignmentRequest>[]> {
     const found = await mapConcurrently(pointers, (p) => this.requests.get(GrantStore.targetKey(p.targetId), GrantStore.requestKey(p.id)));
     return found.filter((r): r is StoredDocument<AssignmentRequest> => r !== undefined);
   }

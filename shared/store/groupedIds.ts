@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { DateTime } from 'luxon';
 import { MAX_TRANSACTION_SIZE } from './transactionsOf';
 
@@ -9,12 +9,15 @@ import { MAX_TRANSACTION_SIZE } from './transactionsOf';
  * locator's partition follows from the id alone (locatorGroupOf) and finding one is still one point read. Every
  * other id (randomUUID, version 4) keeps its own.
  *
- * A group's first 6 hex digits are the hour it was made in (hours since 1970, UTC), the last 2 random (256 groups an
- * hour, so the hour's locators do not all share one partition): the locator partitions then lie in time order, and
- * the requests made in a period are found in that period's run of them (GrantStore.requestPointersCreatedIn).
+ * A group's first 6 hex digits are the hour it was made in (hours since 1970, UTC), the last 2 (256 groups an hour, so
+ * the hour's locators do not all share one partition) random, or, for the ids of a request (and the assignment it
+ * becomes), of its requestor (a hash of their id): the locator partitions then lie in time order, and the requests
+ * made in a period are found in that period's run of them (GrantStore.requestPointersCreatedIn); and the requests
+ * one requestor makes in an hour share one of them, where the list of the requests they made for others finds them
+ * (GrantStore.requestsMadeForOthersBy) by one record of the group instead of a pointer per request.
  */
-export function newIdGroup(at: DateTime): () => string {
-  const group = `${hourDigits(at.toMillis())}${randomBytes(1).toString('hex')}`;
+export function newIdGroup(at: DateTime, requestorId?: string): () => string {
+  const group = `${hourDigits(at.toMillis())}${requestorId === undefined ? randomBytes(1).toString('hex') : requestorDigits(requestorId)}`;
   return () => {
     const hex = randomBytes(12).toString('hex');
     // Variant bits 10xx in the first digit of the fourth part, as in every RFC 9562 UUID.
@@ -43,11 +46,14 @@ export function groupsMadeIn(from: DateTime, to: DateTime): { first: string; aft
 
 const hourDigits = (millis: number) => Math.max(0, Math.floor(millis / HOUR_MS)).toString(16).padStart(6, '0');
 
+/** A requestor's last two digits of a group: the same for every spelling of their id (ids compare lower-cased). */
+const requestorDigits = (requestorId: string) => createHash('sha256').update(requestorId.toLowerCase()).digest('hex').slice(0, 2);
+
 /**
- * A request's id: one of a group of its own, so that its locator lies with the others of its hour, where the
- * requests report of a period finds it (GrantStore.requestPointersCreatedIn).
+ * A request's id: one of a group, so that its locator lies with the others of its hour, where the requests report of
+ * a period finds it (GrantStore.requestPointersCreatedIn); the group its requestor's of that hour, when known.
  */
-export const newRequestId = (at: DateTime): string => newIdGroup(at)();
+export const newRequestId = (at: DateTime, requestorId?: string): string => newIdGroup(at, requestorId)();
 
 /**
  * Ids for many writes made together (a batch of removals), a new group every hundred ids and with every new hour:

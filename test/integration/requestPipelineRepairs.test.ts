@@ -10,6 +10,7 @@ import { addResourceRoleScope, removeResourceRoleScope } from '../../shared/oper
 import { createRoleAssignment } from '../../shared/operations/roles/roleAssignments';
 import { CATALOG_OWNER, catalogScope } from '../../shared/auth/entitlementRoles';
 import { tableKey } from '../../shared/store/tableKeys';
+import { RememberedConfigurations } from '../../shared/operations/entitlements/rememberedConfigurations';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { decideApprovalStage } from '../../shared/operations/requests/approvalFlow';
@@ -597,7 +598,7 @@ describe('what a request costs', () => {
   it("an addition reads its package's policies from the package's configuration; without it kept, once from the policies table, and keeps it", async () => {
     const pkg = await packageWith('Policy read once', { expiration: { type: 'afterDuration', duration: 'P30D' } });
     const { store, reads } = watchingPolicyReads();
-    const adminAddAs = (targetId: string) => submitAssignmentRequest({ ...deps, store }, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
+    const adminAddAs = (targetId: string, rememberedConfigurations = deps.rememberedConfigurations) => submitAssignmentRequest({ ...deps, store, rememberedConfigurations }, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
 
     // Creating the package and its policy kept its configuration: choosing the policy and checking it stands (after
     // the request is written) read that one row, not the policies table.
@@ -605,9 +606,10 @@ describe('what a request costs', () => {
     expect(reads).toEqual([]);
 
     // A package whose configuration is not kept (written by an older version): the list chooses the policy, and the
-    // configuration is kept from that read, so the check after the request is written reads it, not the policy.
+    // configuration is kept from that read, so the check after the request is written reads it, not the policy. (On
+    // another instance: this one would decide from the configuration it remembers, rememberedConfigurations.ts.)
     await deps.store.packageConfigurations.delete((await deps.store.packageConfigurations.get(tableKey(pkg.packageId), tableKey('configuration')))!);
-    await adminAddAs(DEBRA);
+    await adminAddAs(DEBRA, new RememberedConfigurations());
     expect(reads).toEqual(['list']);
     expect((await deps.grants.assignmentsOfPackage(pkg.packageId)).map((a) => a.value.state)).toEqual(['delivered', 'delivered']);
   });

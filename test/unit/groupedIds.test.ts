@@ -16,6 +16,17 @@ describe('ids made together, their group the hour they were made in', () => {
     expect(locatorGroupOf('3f2504e0-4f89-41d3-9a0c-0305e82c3301')).toBeUndefined();
   });
 
+  it("gives the requests one requestor makes in an hour one group, whatever the case of their id, and the next hour's another", () => {
+    const requestor = 'EB7A7995-9588-432D-8242-AADBC8F429A4';
+    const groupAt = (iso: string, requestorId: string) => locatorGroupOf(newRequestId(at(iso), requestorId))!;
+    const hour = Math.floor(at('2026-12-07T10:00:00Z').toMillis() / 3_600_000).toString(16).padStart(6, '0');
+    expect(groupAt('2026-12-07T10:00:00Z', requestor)).toBe(groupAt('2026-12-07T10:59:59.999Z', requestor.toLowerCase()));
+    expect(groupAt('2026-12-07T10:00:00Z', requestor).slice(0, 6)).toBe(hour);
+    expect(groupAt('2026-12-07T11:00:00Z', requestor).slice(0, 6)).not.toBe(hour);
+    expect(groupAt('2026-12-07T11:00:00Z', requestor).slice(6)).toBe(groupAt('2026-12-07T10:00:00Z', requestor).slice(6));
+    expect(locatorGroupOf(newIdGroup(at('2026-12-07T10:00:00Z'), requestor)())).toBe(groupAt('2026-12-07T10:30:00Z', requestor));
+  });
+
   it('bounds the groups of a period from the hour before its start to the hour after its end, so every group made in it is inside and later or earlier ones are not', () => {
     const { first, after } = groupsMadeIn(at('2026-12-07T10:30:00Z'), at('2026-12-07T12:00:00Z'));
     const groupAt = (iso: string) => locatorGroupOf(newRequestId(at(iso)))!;

@@ -22,6 +22,7 @@ import type { EvaluationCounts } from '../autoAssignment/evaluateAutoAssignments
 import type { ListTokenKey } from '../../store/listTokenKey';
 import type { SubjectStore } from '../../store/subjectStore';
 import type { WorkflowStore } from '../../store/workflowStore';
+import type { RememberedConfigurations } from './rememberedConfigurations';
 
 /** What the entitlement operations need; tests pass real stores on Azurite and the Graph emulator. */
 export interface EntitlementDeps {
@@ -53,6 +54,8 @@ export interface EntitlementDeps {
   workflows: WorkflowStore;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
+  /** The package configurations this instance read lately: a hint a request is decided from, then checked (packageConfiguration.ts). */
+  rememberedConfigurations: RememberedConfigurations;
   /** The reconcile sweep's groups delta links, one per set of governed groups. */
   groupDeltaLinks: GroupDeltaLinks;
   /** The reconcile sweep's full-comparison shards sent and not yet compared (reconcileFanOut.ts). */

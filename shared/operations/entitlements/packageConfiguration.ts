@@ -35,10 +35,10 @@ const ROW = tableKey('configuration');
 export async function packageConfigurationOf(deps: EntitlementDeps, packageId: string): Promise<PackageSnapshot | undefined> {
   const stored = await deps.store.packageConfigurations.get(tableKey(packageId), ROW);
   const kept = current(deps, stored);
-  if (kept) return kept;
+  if (kept) return remembered(deps, packageId, kept);
   const snapshot = await readSnapshot(deps, packageId);
   if (snapshot && liveWriters(deps, stored).length === 0) await keep(deps, packageId, stored, snapshot).catch(() => undefined);
-  return snapshot;
+  return remembered(deps, packageId, snapshot);
 }
 
 /**
@@ -47,7 +47,22 @@ export async function packageConfigurationOf(deps: EntitlementDeps, packageId: s
  * `changingPackageConfiguration` from before its deletion mark to after the policy is gone).
  */
 export async function keptPackageConfiguration(deps: EntitlementDeps, packageId: string): Promise<PackageSnapshot | undefined> {
-  return current(deps, await deps.store.packageConfigurations.get(tableKey(packageId), ROW));
+  return remembered(deps, packageId, current(deps, await deps.store.packageConfigurations.get(tableKey(packageId), ROW)));
+}
+
+/**
+ * The configuration this instance read last for the package, within the last minute (rememberedConfigurations.ts),
+ * without reading: a hint only, for a request to be decided from and then checked after its write (carryOutAtOnce.ts).
+ */
+export function rememberedPackageConfiguration(deps: EntitlementDeps, packageId: string): PackageSnapshot | undefined {
+  return deps.rememberedConfigurations.recall(packageId, deps.clock.now());
+}
+
+/** Every read of the row refreshes the memory: what it found, or nothing (a change under way, the package gone). */
+function remembered(deps: EntitlementDeps, packageId: string, read: PackageSnapshot | undefined): PackageSnapshot | undefined {
+  if (read) deps.rememberedConfigurations.remember(packageId, read, deps.clock.now());
+  else deps.rememberedConfigurations.forget(packageId);
+  return read;
 }
 
 /** Every package's snapshot as kept (keptPackageConfiguration for all, in one listing), by lower-cased package id. */
@@ -75,11 +90,15 @@ function current(deps: EntitlementDeps, stored: StoredDocument<PackageConfigurat
 export async function changingPackageConfiguration<T>(deps: EntitlementDeps, packageIds: readonly string[], work: () => Promise<T>): Promise<T> {
   const writer = deps.newId();
   const ids = [...new Set(packageIds)];
+  // This instance forgets what it remembers of them, before (its requests meanwhile read the row) and after (one
+  // may have remembered what it read during the change), so that its next request needs no decision made again.
+  for (const id of ids) deps.rememberedConfigurations.forget(id);
   for (const id of ids) await markChanging(deps, id, writer);
   try {
     return await work();
   } finally {
     for (const id of ids) await finishChange(deps, id, writer).catch(() => undefined);
+    for (const id of ids) deps.rememberedConfigurations.forget(id);
   }
 }
 

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Assignment } from '../../domain/assignments/assignment';
 import { additions, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { isDomainError } from '../../domain/errors';
@@ -29,13 +30,27 @@ import { carryOut, systemRemovalOf } from './systemRequests';
  * going undoes the assignment before any directory change (undoUnstanding); should this process stop between the
  * write and the check, the redelivery checks it before applying anything (reconcileSweep.ts).
  *
+ * A request decided from the package's configuration as this instance remembered it (`decidesAlike` given:
+ * submitAssignmentRequest.ts, decisionOf) is checked after the write against the whole configuration read then: the
+ * same (its content; a snapshot merely kept again has a new ETag, not new content), it goes on; else (or none kept:
+ * a change under way) it is decided again from the configuration read now, and unless decided alike it is undone
+ * as a policy gone undoes it, before any directory change, and answered `configurationChanged` (submitted again).
+ * So it is sound: the decision is always checked against a configuration read after the write, which is at least
+ * as fresh as the read before the write that decided every request without the memory.
+ *
  * Answers the request as accepted, as Graph does (`submitted`).
  */
 export async function carryOutAtOnce(
   deps: EntitlementDeps,
   request: AssignmentRequest,
-  facts: { configuration: PackageSnapshot; policy: StoredPolicy; target: TargetAsRead; assignmentId: string },
-): Promise<AssignmentRequest> {
+  facts: {
+    configuration: PackageSnapshot;
+    policy: StoredPolicy;
+    target: TargetAsRead;
+    assignmentId: string;
+    decidesAlike?: ((now: PackageSnapshot | undefined) => Promise<boolean>) | undefined;
+  },
+): Promise<AssignmentRequest | 'configurationChanged'> {
   // The roles as the configuration held them a moment ago: one put in since reaches this assignee by its package
   // role change (planned before the role scope is written), as for any assignment.
   const roles = facts.configuration.roleScopes.map(directoryRoleOf);
@@ -61,7 +76,14 @@ export async function carryOutAtOnce(
   // Only an answer undoes: a read that fails (storage away) is thrown as it is (503, to be tried again), and the
   // redelivery item written before checks the policy later.
   const found = await policyState(deps, request);
-  if (found.state !== 'standing') {
+  if (facts.decidesAlike && !(found.state === 'standing' && isDeepStrictEqual(found.kept, facts.configuration))) {
+    // A policy gone (or going) is decided again too: the answer to the request submitted again is the one the
+    // configuration now gives (its policy not the package's, or another chosen in its place).
+    if (found.state !== 'standing' || !(await facts.decidesAlike(found.kept))) {
+      await undoUnstanding(deps, written, configurationChanged(request.accessPackageId));
+      return 'configurationChanged';
+    }
+  } else if (found.state !== 'standing') {
     const unstanding = notStanding(request.assignmentPolicyId, found.state === 'beingDeleted');
     await undoUnstanding(deps, written, unstanding.message);
     throw unstanding;
@@ -74,6 +96,11 @@ export async function carryOutAtOnce(
   const grantedAfterWrite = found.kept ? { packageId: written.assignment.value.accessPackageId, roles: found.kept.roleScopes.map(directoryRoleOf) } : undefined;
   await deliver(deps, written.request, written.assignment, { retryFailed: false, packageName: facts.configuration.accessPackage.displayName, grantedAfterWrite });
   return request;
+}
+
+/** Why a request decided from a remembered configuration was undone (it is submitted again). */
+function configurationChanged(packageId: string): string {
+  return `The configuration of access package '${packageId}' changed while the request was made; it was submitted again under the configuration now.`;
 }
 
 /**

@@ -4,25 +4,20 @@ import { DomainError, isDomainError } from '../../domain/errors';
 import type { AssignmentRequest, RequestInput } from '../../domain/requests/assignmentRequest';
 import { approvalUnder } from '../../domain/requests/approvalStages';
 import { parseRequestInput } from '../../domain/requests/requestInput';
-import { assignmentSchedule, checkAnswers, checkJustification, isScheduledStart } from '../../domain/requests/requestRequirements';
+import { assignmentSchedule, checkAnswers, checkJustification } from '../../domain/requests/requestRequirements';
 import { newIdGroup, newRequestId } from '../../store/groupedIds';
 import { selfServiceAllows } from '../../domain/requests/targetScope';
-import { accessPackageNotFound } from '../entitlements/accessPackages';
-import { packageConfigurationOf } from '../entitlements/packageConfiguration';
 import type { PackageSnapshot, StoredPolicy } from '../../store/entitlementStore';
-import { findCatalog } from '../entitlements/catalogs';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { beginApproval } from './approvalFlow';
 import { effectOf, fulfilRequest } from './fulfilRequest';
-import { choosePolicy } from './choosePolicy';
-import { checkSeparationOfDuties } from './separationOfDuties';
 import type { DirectoryUser } from '../../directory/directoryPort';
 import type { AccessPackageSubject } from '../../domain/subjects/accessPackageSubject';
-import { guestToBe } from '../externalUsers/guestToBe';
-import { findSubjectByEmail, newSubject, saveSubject } from '../externalUsers/subjects';
+import { saveSubject } from '../externalUsers/subjects';
 import { insertRequest, REQUEST_STATUS, withdrawUnchangedRequest, writeClaimedRequest } from './requestWrites';
 import { publishingOnceAfter } from './auditOutbox';
 import { carryOutAtOnce } from './carryOutAtOnce';
+import { decidedAlike, decisionOf } from './decideAddition';
 
 /**
  * POST assignmentRequests: checks the request against the package's policies, writes it (with its claim on the
@@ -32,13 +27,20 @@ export function submitAssignmentRequest(deps: EntitlementDeps, caller: Caller, b
   return publishingOnceAfter(deps, () => submit(deps, caller, body, options));
 }
 
-async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, options: SubmitOptions): Promise<AssignmentRequest> {
+/** `recall`: whether an addition may be decided from the configuration this instance remembers (see decisionOf). */
+async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, options: SubmitOptions, recall = true): Promise<AssignmentRequest> {
   const input = parseRequestInput(body);
   // An external caller is authorized by whoever found their subject (they are no user here to hold roles).
   if (!input.requestType.startsWith('admin') && !options.targetSubject) await deps.accessOf(caller).require('selfService');
-  const { request, configuration, policy, target, assignmentId } = effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject) : { request: await newChange(deps, caller, input) };
+  const { request, configuration, policy, target, assignmentId, decidesAlike } =
+    effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject, recall) : { request: await newChange(deps, caller, input) };
   // Carried out at once: written with its assignment in one transaction (carryOutAtOnce.ts).
-  if (assignmentId !== undefined) return retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, target: target!, assignmentId }));
+  if (assignmentId !== undefined) {
+    const carried = await retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, target: target!, assignmentId, decidesAlike }));
+    // Decided from a remembered configuration that the one read after the write decides otherwise: undone, and
+    // submitted once more, from the configuration read now, so the caller gets the answer it gives (as before the memory).
+    return carried === 'configurationChanged' ? submit(deps, caller, body, options, false) : carried;
+  }
 
   // Only an addition claims the package; a removal or an update works on the assignment that holds the claim.
   // Crash windows from here on: an insert whose answer is lost stands (insertedDespite); a process that stops
@@ -79,89 +81,46 @@ export interface SubmitOptions {
 /**
  * A new addition, with its package's configuration (the package, its policies, role scopes and incompatibilities:
  * one read, packageConfiguration.ts) and its target as the directory has them, carried on so that carrying the
- * request out does not read them again.
+ * request out does not read them again; and, when decided from the configuration remembered, how to tell whether the
+ * one read after its write decides it alike.
  */
 async function newAddition(
   deps: EntitlementDeps,
   caller: Caller,
   input: RequestInput,
-  targetSubject?: AccessPackageSubject,
-): Promise<{ request: AssignmentRequest; configuration: PackageSnapshot; policy: StoredPolicy; target: DirectoryUser; assignmentId?: string }> {
-  const packageId = input.assignment.accessPackageId!;
-  const configuration = await namedInBody(async () => {
-    const found = await packageConfigurationOf(deps, packageId);
-    if (!found) throw accessPackageNotFound(packageId);
-    return found;
-  }, 'assignment.accessPackageId');
-  const catalogId = configuration.accessPackage.catalogId;
-  const byAdministrator = input.requestType === 'adminAdd';
-  if (byAdministrator) await deps.accessOf(caller).require('manageAssignments', catalogId);
-  // Only a user's request needs the catalog itself (is it published?); an administrator's needs its id alone.
-  if (!byAdministrator && (await findCatalog(deps, catalogId)).value.state !== 'published') {
-    // To anyone who cannot read its catalog, a package nobody may request yet is as missing as one that does not exist.
-    if (!(await deps.accessOf(caller).allows('read', catalogId))) await namedInBody(() => Promise.reject(accessPackageNotFound(packageId)), 'assignment.accessPackageId');
-    throw new DomainError('forbidden', `Access package '${packageId}' cannot be requested: its catalog is not published.`);
-  }
-  const { target, subject: named } = await targetOf(deps, caller, input, targetSubject);
-  // A userAdd for someone else: a manager (or another on-behalf requestor) asking for them (Graph's Example 9).
-  const onBehalfBy = !byAdministrator && target.id.toLowerCase() !== caller.objectId.toLowerCase() && !named ? caller.objectId : undefined;
-
-  const policy = await choosePolicy(deps, { packageId, policyId: input.assignment.assignmentPolicyId, target, subject: named?.subject, requestType: input.requestType, onBehalfBy, policies: configuration.policies });
-  checkJustification(policy, input.requestType, input.justification);
-  const answers = checkAnswers(policy, input.answers);
-  const schedule = assignmentSchedule(policy, input.schedule, deps.clock.now(), { byAdministrator });
-  await checkSeparationOfDuties(deps, target.id, packageId, configuration);
-  // Administrators assign directly; approval applies to what users ask for themselves (Entra does the same).
-  const needsApproval = !byAdministrator && policy.requestApprovalSettings.isApprovalRequiredForAdd;
+  targetSubject: AccessPackageSubject | undefined,
+  recall: boolean,
+): Promise<{
+  request: AssignmentRequest;
+  configuration: PackageSnapshot;
+  policy: StoredPolicy;
+  target: DirectoryUser;
+  assignmentId?: string;
+  decidesAlike?: (now: PackageSnapshot | undefined) => Promise<boolean>;
+}> {
+  const decision = await decisionOf(deps, caller, input, targetSubject, recall);
+  const { configuration, policy, target, named } = decision;
   // Someone new by address is stored only now that the request is known good: a refused one leaves nothing.
   const subject = named && !named.stored ? await saveSubject(deps, named.subject, named.subject) : named?.subject;
-  // Carried out at once (no approval, no later start, a user already in the directory): the request and the
-  // assignment it becomes get ids of one group, so that their locators are written in one transaction (groupedIds.ts).
-  const ids = !needsApproval && !subject && !isScheduledStart(schedule, deps.clock.now()) ? newIdGroup(deps.clock.now()) : undefined;
+  // Carried out at once: the request and the assignment it becomes get ids of one group, so that their locators are
+  // written in one transaction (groupedIds.ts); its requestor's group of the hour (without a subject, the caller is
+  // the requestor: newRequest).
+  const ids = decision.atOnce ? newIdGroup(deps.clock.now(), caller.objectId) : undefined;
   const request = newRequest(deps, caller, input, {
     id: ids?.(),
     policyId: policy.id,
-    catalogId,
+    catalogId: configuration.accessPackage.catalogId,
     // Not in the directory: filed under the subject (the one stored, should another request have stored it first).
     targetId: subject && target.id === named!.subject.id ? subject.id : target.id,
     ...(subject ? { targetSubjectId: subject.id } : {}),
     assignmentId: null,
-    answers,
-    schedule,
-    approval: needsApproval ? approvalUnder(policy.requestApprovalSettings.stages) : null,
-    packageId,
+    answers: decision.answers,
+    schedule: decision.schedule,
+    approval: decision.needsApproval ? approvalUnder(policy.requestApprovalSettings.stages) : null,
+    packageId: input.assignment.accessPackageId!,
   });
-  return { request, configuration, policy, target, ...(ids ? { assignmentId: ids() } : {}) };
-}
-
-/**
- * Who an addition is for: the caller's own user (userAdd), the user an administrator names (targetId), or someone
- * named by address or an external caller, who may not be in the directory yet. A user the address belongs to
- * already is assigned as any user is; anyone else is the subject Portcullis keeps for them, and the request is
- * filed under the subject's id until it is carried out and they are invited.
- */
-async function targetOf(
-  deps: EntitlementDeps,
-  caller: Caller,
-  input: RequestInput,
-  targetSubject?: AccessPackageSubject,
-): Promise<{ target: DirectoryUser; subject?: { subject: AccessPackageSubject; stored: boolean } }> {
-  const byAddress = input.assignment.target;
-  if (targetSubject || byAddress) {
-    const found = targetSubject ?? (await findSubjectByEmail(deps, byAddress!.email));
-    const subject = found ?? newSubject(deps, { email: byAddress!.email, displayName: byAddress!.displayName });
-    const user = subject.objectId ? await deps.directory.getUser(subject.objectId) : byAddress ? await deps.directory.findUserByEmail(byAddress.email) : undefined;
-    if (user) return { target: user, ...(targetSubject ? { subject: { subject, stored: true } } : {}) };
-    return { target: guestToBe(subject), subject: { subject, stored: found !== undefined } };
-  }
-  // A userAdd naming someone else is a request on their behalf, which the policy decides (choosePolicy).
-  const targetId = input.assignment.targetId ?? caller.objectId;
-  if (input.requestType !== 'adminAdd' && targetId.toLowerCase() !== caller.objectId.toLowerCase() && caller.external) {
-    throw new DomainError('forbidden', 'A caller from another organization requests access for themselves only.');
-  }
-  const target = await deps.directory.getUser(targetId);
-  if (!target) throw new DomainError('invalidRequest', `Invalid assignment request: assignment.targetId: user '${targetId}' does not exist in the directory.`);
-  return { target };
+  const decidesAlike = decision.recalled ? (now: PackageSnapshot | undefined) => decidedAlike(deps, caller, input, decision, now) : undefined;
+  return { request, configuration, policy, target, ...(ids ? { assignmentId: ids(), ...(decidesAlike ? { decidesAlike } : {}) } : {}) };
 }
 
 /** Remove and update requests name an existing assignment. */
@@ -239,8 +198,10 @@ function newRequest(
     packageId: string;
   },
 ): AssignmentRequest {
+  // An external caller's own request: they are its requestor under the id it is filed under.
+  const requestorId = fields.targetSubjectId && input.requestType === 'userAdd' ? fields.targetId : caller.objectId;
   return {
-    id: fields.id ?? newRequestId(deps.clock.now()),
+    id: fields.id ?? newRequestId(deps.clock.now(), requestorId),
     requestType: input.requestType,
     state: 'submitted',
     status: REQUEST_STATUS.submitted,
@@ -255,18 +216,7 @@ function newRequest(
     targetId: fields.targetId,
     ...(fields.targetSubjectId ? { targetSubjectId: fields.targetSubjectId } : {}),
     assignmentId: fields.assignmentId,
-    // An external caller's own request: they are its requestor under the id it is filed under.
-    requestorId: fields.targetSubjectId && input.requestType === 'userAdd' ? fields.targetId : caller.objectId,
+    requestorId,
     approval: fields.approval,
   };
-}
-
-/** A missing thing the body names is the body's fault: a 400 naming the field, not a 404 for the URL. */
-async function namedInBody<T>(find: () => Promise<T>, field: string): Promise<T> {
-  try {
-    return await find();
-  } catch (error) {
-    if (isDomainError(error) && error.code === 'notFound') throw new DomainError('invalidRequest', `Invalid assignment request: ${field}: ${error.message}`);
-    throw error;
-  }
 }

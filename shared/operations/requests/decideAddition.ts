@@ -1,0 +1,149 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Caller } from '../../auth/caller';
+import type { DirectoryUser } from '../../directory/directoryPort';
+import { DomainError, isDomainError } from '../../domain/errors';
+import type { AssignmentRequest, RequestInput } from '../../domain/requests/assignmentRequest';
+import { assignmentSchedule, checkAnswers, checkJustification, isScheduledStart } from '../../domain/requests/requestRequirements';
+import type { AccessPackageSubject } from '../../domain/subjects/accessPackageSubject';
+import type { PackageSnapshot, StoredPolicy } from '../../store/entitlementStore';
+import { accessPackageNotFound } from '../entitlements/accessPackages';
+import { findCatalog } from '../entitlements/catalogs';
+import type { EntitlementDeps } from '../entitlements/entitlementDeps';
+import { packageConfigurationOf, rememberedPackageConfiguration } from '../entitlements/packageConfiguration';
+import { guestToBe } from '../externalUsers/guestToBe';
+import { findSubjectByEmail, newSubject } from '../externalUsers/subjects';
+import { choosePolicy } from './choosePolicy';
+import { checkSeparationOfDuties } from './separationOfDuties';
+
+/** What a package's configuration (with the caller, the target and the directory) decides of a new addition. */
+export interface AdditionDecision {
+  configuration: PackageSnapshot;
+  policy: StoredPolicy;
+  target: DirectoryUser;
+  /** Someone named by address, or an external caller, not in the directory: the subject the request is filed under. */
+  named?: { subject: AccessPackageSubject; stored: boolean } | undefined;
+  answers: AssignmentRequest['answers'];
+  schedule: AssignmentRequest['schedule'];
+  needsApproval: boolean;
+  /** Carried out at once: no approval, no later start, a user already in the directory (carryOutAtOnce.ts). */
+  atOnce: boolean;
+  /** Decided from the configuration this instance remembers, not from one read for this request. */
+  recalled?: true;
+}
+
+/**
+ * The decision on an addition: from the configuration this instance remembers (rememberedConfigurations.ts) when
+ * that carries the request out at once, for then the configuration read after its write confirms the decision, or
+ * has it made again (carryOutAtOnce.ts): a decision is thus always checked against a configuration read after the
+ * write, at least as fresh as the one read before it without the memory. Any other outcome from the memory (an
+ * approval, a later start, a refusal, a failure) is decided again from the configuration read now, as every
+ * decision was before the memory, since nothing after the write would check it. One named by address, or an
+ * external caller's own, may become a subject's (a write, and never carried out at once): decided from a read.
+ */
+export async function decisionOf(deps: EntitlementDeps, caller: Caller, input: RequestInput, targetSubject: AccessPackageSubject | undefined, recall: boolean): Promise<AdditionDecision> {
+  const packageId = input.assignment.accessPackageId!;
+  const remembered = recall && !targetSubject && !input.assignment.target ? rememberedPackageConfiguration(deps, packageId) : undefined;
+  // A user's request where every policy needs approval is never carried out at once: not decided twice.
+  if (remembered && (input.requestType === 'adminAdd' || remembered.policies.some((p) => !p.requestApprovalSettings.isApprovalRequiredForAdd))) {
+    const decided = await decide(deps, caller, input, remembered).catch(() => undefined);
+    if (decided?.atOnce) return { ...decided, recalled: true };
+  }
+  const configuration = await namedInBody(async () => {
+    const found = await packageConfigurationOf(deps, packageId);
+    if (!found) throw accessPackageNotFound(packageId);
+    return found;
+  }, 'assignment.accessPackageId');
+  return decide(deps, caller, input, configuration, targetSubject);
+}
+
+/**
+ * Whether the configuration read after the write of an addition decided from a remembered one (`now`; none when a
+ * change is under way: then read from the tables) decides it alike: carried out at once still, for the same target,
+ * in the same catalog, through the same policy as it stands now (so the same answers, schedule and end, and no
+ * approval), giving the same roles; the caller still authorized, the separation of duties still kept. The same code
+ * decides it again; a refusal or a failure is no decision alike (the write is then undone, carryOutAtOnce.ts).
+ */
+export async function decidedAlike(deps: EntitlementDeps, caller: Caller, input: RequestInput, first: AdditionDecision, now: PackageSnapshot | undefined): Promise<boolean> {
+  try {
+    const configuration = now ?? (await packageConfigurationOf(deps, input.assignment.accessPackageId!));
+    if (!configuration) return false;
+    const again = await decide(deps, caller, input, configuration);
+    return (
+      again.atOnce &&
+      again.target.id === first.target.id &&
+      configuration.accessPackage.catalogId === first.configuration.accessPackage.catalogId &&
+      isDeepStrictEqual(again.policy, first.policy) &&
+      isDeepStrictEqual(again.answers, first.answers) &&
+      isDeepStrictEqual(configuration.roleScopes, first.configuration.roleScopes)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Decides an addition from the package's `configuration`; reads what else it needs, writes nothing. */
+async function decide(deps: EntitlementDeps, caller: Caller, input: RequestInput, configuration: PackageSnapshot, targetSubject?: AccessPackageSubject): Promise<AdditionDecision> {
+  const packageId = input.assignment.accessPackageId!;
+  const catalogId = configuration.accessPackage.catalogId;
+  const byAdministrator = input.requestType === 'adminAdd';
+  if (byAdministrator) await deps.accessOf(caller).require('manageAssignments', catalogId);
+  // Only a user's request needs the catalog itself (is it published?); an administrator's needs its id alone.
+  if (!byAdministrator && (await findCatalog(deps, catalogId)).value.state !== 'published') {
+    // To anyone who cannot read its catalog, a package nobody may request yet is as missing as one that does not exist.
+    if (!(await deps.accessOf(caller).allows('read', catalogId))) await namedInBody(() => Promise.reject(accessPackageNotFound(packageId)), 'assignment.accessPackageId');
+    throw new DomainError('forbidden', `Access package '${packageId}' cannot be requested: its catalog is not published.`);
+  }
+  const { target, subject: named } = await targetOf(deps, caller, input, targetSubject);
+  // A userAdd for someone else: a manager (or another on-behalf requestor) asking for them (Graph's Example 9).
+  const onBehalfBy = !byAdministrator && target.id.toLowerCase() !== caller.objectId.toLowerCase() && !named ? caller.objectId : undefined;
+
+  const policy = await choosePolicy(deps, { packageId, policyId: input.assignment.assignmentPolicyId, target, subject: named?.subject, requestType: input.requestType, onBehalfBy, policies: configuration.policies });
+  checkJustification(policy, input.requestType, input.justification);
+  const answers = checkAnswers(policy, input.answers);
+  const schedule = assignmentSchedule(policy, input.schedule, deps.clock.now(), { byAdministrator });
+  await checkSeparationOfDuties(deps, target.id, packageId, configuration);
+  // Administrators assign directly; approval applies to what users ask for themselves (Entra does the same).
+  const needsApproval = !byAdministrator && policy.requestApprovalSettings.isApprovalRequiredForAdd;
+  const atOnce = !needsApproval && !named && !isScheduledStart(schedule, deps.clock.now());
+  return { configuration, policy, target, named, answers, schedule, needsApproval, atOnce };
+}
+
+/**
+ * Who an addition is for: the caller's own user (userAdd), the user an administrator names (targetId), or someone
+ * named by address or an external caller, who may not be in the directory yet. A user the address belongs to
+ * already is assigned as any user is; anyone else is the subject Portcullis keeps for them, and the request is
+ * filed under the subject's id until it is carried out and they are invited.
+ */
+async function targetOf(
+  deps: EntitlementDeps,
+  caller: Caller,
+  input: RequestInput,
+  targetSubject?: AccessPackageSubject,
+): Promise<{ target: DirectoryUser; subject?: { subject: AccessPackageSubject; stored: boolean } }> {
+  const byAddress = input.assignment.target;
+  if (targetSubject || byAddress) {
+    const found = targetSubject ?? (await findSubjectByEmail(deps, byAddress!.email));
+    const subject = found ?? newSubject(deps, { email: byAddress!.email, displayName: byAddress!.displayName });
+    const user = subject.objectId ? await deps.directory.getUser(subject.objectId) : byAddress ? await deps.directory.findUserByEmail(byAddress.email) : undefined;
+    if (user) return { target: user, ...(targetSubject ? { subject: { subject, stored: true } } : {}) };
+    return { target: guestToBe(subject), subject: { subject, stored: found !== undefined } };
+  }
+  // A userAdd naming someone else is a request on their behalf, which the policy decides (choosePolicy).
+  const targetId = input.assignment.targetId ?? caller.objectId;
+  if (input.requestType !== 'adminAdd' && targetId.toLowerCase() !== caller.objectId.toLowerCase() && caller.external) {
+    throw new DomainError('forbidden', 'A caller from another organization requests access for themselves only.');
+  }
+  const target = await deps.directory.getUser(targetId);
+  if (!target) throw new DomainError('invalidRequest', `Invalid assignment request: assignment.targetId: user '${targetId}' does not exist in the directory.`);
+  return { target };
+}
+
+/** A missing thing the body names is the body's fault: a 400 naming the field, not a 404 for the URL. */
+async function namedInBody<T>(find: () => Promise<T>, field: string): Promise<T> {
+  try {
+    return await find();
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'notFound') throw new DomainError('invalidRequest', `Invalid assignment request: ${field}: ${error.message}`);
+    throw error;
+  }
+}

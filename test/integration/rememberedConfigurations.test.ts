@@ -1,0 +1,217 @@
+import { DateTime } from 'luxon';
+import type { Caller } from '../../shared/auth/caller';
+import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
+import { assignmentEnd } from '../../shared/domain/requests/requestRequirements';
+import { createAssignmentPolicy, deleteAssignmentPolicy, replaceAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
+import { requestResource } from '../../shared/operations/entitlements/catalogResources';
+import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { changingPackageConfiguration } from '../../shared/operations/entitlements/packageConfiguration';
+import type { CountingProxy } from '../../tools/bench/countingProxy';
+import { countedOperationsForFile } from '../support/countedOperations';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { ADMIN, assign, groupMembers, groupPackage, selfServicePackage, unassign } from '../support/packageWorld';
+
+/**
+ * A request carried out at once is decided from the package's configuration as its instance read it within the last
+ * minute (rememberedConfigurations.ts), and checked after its write against the configuration read then
+ * (carryOutAtOnce.ts). Two instances on the same tables: `requester` (its round trips counted) remembers, `changer`
+ * changes the configuration, so the requester's memory does not see the change; its next request must follow the
+ * new configuration all the same, the request decided from the old one undone and kept as denied, with its reason.
+ */
+const caller = (objectId: string): Caller => ({ objectId, tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined });
+const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
+const DEBRA = '5b08acc2-13a5-4f07-9a1b-195060c40eb7';
+const MEGAN = '94a2de50-ff54-4939-a9d6-bd800bc49874';
+const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
+const CHANGED = 'changed while the request was made';
+
+let world: InProcessOperations;
+let changer: EntitlementDeps;
+inProcessOperationsForFile((started) => ({ deps: changer } = world = started));
+let proxy: CountingProxy;
+let requester: EntitlementDeps;
+countedOperationsForFile(() => world, (started) => ({ proxy, deps: requester } = started));
+
+const adminAdd = (deps: EntitlementDeps, targetId: string, pkg: { packageId: string; policyId: string }, more: object = {}) =>
+  submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId }, ...more });
+
+/** The policy as a PUT body, with `changes`. */
+async function replacePolicy(deps: EntitlementDeps, pkg: { packageId: string; policyId: string }, changes: object): Promise<void> {
+  const { accessPackageId: _package, createdDateTime: _created, modifiedDateTime: _modified, ...policy } = (await deps.store.policies.find(pkg.policyId))!.value;
+  await replaceAssignmentPolicy(deps, ADMIN, pkg.policyId, { ...policy, ...changes, accessPackage: { id: pkg.packageId } });
+}
+
+async function requestsOf(targetId: string, packageId: string): Promise<AssignmentRequest[]> {
+  return (await changer.grants.requestsOf(targetId)).map((r) => r.value).filter((r) => r.accessPackageId === packageId);
+}
+async function activeAssignmentsOf(targetId: string, packageId: string) {
+  return (await changer.grants.assignmentsOfPackage(packageId)).map((a) => a.value).filter((a) => a.targetId === targetId && a.state !== 'expired');
+}
+/** The request undone for its configuration changed: denied, with the reason in its event, its assignment ended. */
+async function expectUndone(request: AssignmentRequest): Promise<void> {
+  expect(request).toMatchObject({ state: 'denied', status: 'FulfilmentRefused' });
+  const events = (await changer.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === request.id);
+  expect(events.find((e) => e.action === 'denyRequest.unfulfillable')?.after).toMatchObject({ reason: expect.stringContaining(CHANGED) });
+  // No longer the target's (its pointer taken away): found among all.
+  const ended = (await changer.grants.allAssignments()).find((a) => a.value.requestId === request.id)?.value;
+  expect(ended).toMatchObject({ state: 'expired', operations: [] });
+}
+/** The package configuration's reads (the row) since the proxy was reset. */
+const configurationReads = () => Object.entries(proxy.routes()).filter(([route]) => /^GET \S*packageConfigurations/.test(route)).reduce((sum, [, n]) => sum + n, 0);
+const daysFromNow = (end: DateTime | null | undefined) => (end ? Math.round(end.diff(world.now(), 'days').days) : undefined);
+
+describe('a request decided from the configuration remembered follows a change made through another instance', () => {
+  it('a policy now needing approval: the request waits for approval; nothing is assigned under the old policy', async () => {
+    const pkg = await selfServicePackage(changer, 'Now approved');
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    await replacePolicy(changer, pkg, {
+      requestApprovalSettings: { isApprovalRequiredForAdd: true, stages: [{ durationBeforeAutomaticDenial: 'P2D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] }] },
+    });
+
+    const answer = await submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+
+    expect((await changer.grants.findRequest(answer.id))?.value.state).toBe('pendingApproval');
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
+    const undone = (await requestsOf(LIAM, pkg.packageId)).filter((r) => r.id !== answer.id);
+    expect(undone).toHaveLength(1);
+    await expectUndone(undone[0]!);
+  });
+
+  it("a policy's assignments now ending sooner: the assignment made ends as the new policy says", async () => {
+    const pkg = await groupPackage(changer, 'Now shorter', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+    await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+
+    const answer = await adminAdd(requester, MEGAN, pkg);
+
+    expect((await changer.grants.findRequest(answer.id))?.value.state).toBe('delivered');
+    const [assignment, ...others] = await activeAssignmentsOf(MEGAN, pkg.packageId);
+    expect(others).toEqual([]);
+    expect(assignment?.requestId).toBe(answer.id);
+    expect(daysFromNow(assignmentEnd(assignment!.schedule))).toBe(7);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(MEGAN);
+    const undone = (await requestsOf(MEGAN, pkg.packageId)).filter((r) => r.id !== answer.id);
+    expect(undone).toHaveLength(1);
+    await expectUndone(undone[0]!);
+  });
+
+  it('a policy deleted: the request is refused as it is without the memory, and nothing stays assigned', async () => {
+    const pkg = await groupPackage(changer, 'Now deleted', FALCON_GROUP);
+    const first = await assign(requester, DEBRA, pkg);
+    await unassign(changer, first);
+    await deleteAssignmentPolicy(changer, ADMIN, pkg.policyId);
+
+    await expect(adminAdd(requester, MEGAN, pkg)).rejects.toMatchObject({ code: 'invalidRequest', message: expect.stringContaining(`'${pkg.policyId}' is not a policy of access package`) });
+
+    expect(await activeAssignmentsOf(MEGAN, pkg.packageId)).toEqual([]);
+    expect((await changer.grants.claimOf(MEGAN, pkg.packageId))?.value.assignmentId ?? null).toBeNull();
+    const undone = await requestsOf(MEGAN, pkg.packageId);
+    expect(undone).toHaveLength(1);
+    await expectUndone(undone[0]!);
+  });
+
+  it("a role put into the package: the assignment made gives it too, without waiting for the role change's item", async () => {
+    const pkg = await groupPackage(changer, 'Now two roles', FALCON_GROUP);
+    await adminAdd(requester, DEBRA, pkg);
+    await requestResource(changer, ADMIN, { requestType: 'adminAdd', resource: { originId: VPN_GROUP, originSystem: 'AadGroup' }, catalog: { id: pkg.catalogId } });
+    await addResourceRoleScope(changer, ADMIN, pkg.packageId, { role: { originId: `Member_${VPN_GROUP}`, originSystem: 'AadGroup' } });
+
+    const answer = await adminAdd(requester, MEGAN, pkg);
+
+    const [assignment] = await activeAssignmentsOf(MEGAN, pkg.packageId);
+    expect(assignment?.requestId).toBe(answer.id);
+    expect(assignment!.operations.map((o) => [o.action, o.state])).toEqual([['add', 'done'], ['add', 'done']]);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(MEGAN);
+    expect(await groupMembers(world.emulator, VPN_GROUP)).toContain(MEGAN);
+    await expectUndone((await requestsOf(MEGAN, pkg.packageId)).find((r) => r.id !== answer.id)!);
+  });
+
+  it('a change under way at the check (no snapshot kept): decided again from the tables as they are then', async () => {
+    const pkg = await groupPackage(changer, 'Under way', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+
+    // The other instance's change has begun (the snapshot taken away) and written the policy, not ended yet.
+    const answer = await changingPackageConfiguration(changer, [pkg.packageId], async () => {
+      const stored = (await changer.store.policies.find(pkg.policyId))!;
+      await changer.store.policies.replace(stored, { ...stored.value, expiration: { type: 'afterDuration', duration: 'P7D', endDateTime: null } });
+      return adminAdd(requester, MEGAN, pkg);
+    });
+
+    const [assignment] = await activeAssignmentsOf(MEGAN, pkg.packageId);
+    expect(assignment?.requestId).toBe(answer.id);
+    expect(daysFromNow(assignmentEnd(assignment!.schedule))).toBe(7);
+    await expectUndone((await requestsOf(MEGAN, pkg.packageId)).find((r) => r.id !== answer.id)!);
+  });
+
+  it('a change under way at the check that changes nothing of the request: it goes on', async () => {
+    const pkg = await groupPackage(changer, 'Under way, alike', FALCON_GROUP);
+    await adminAdd(requester, DEBRA, pkg);
+
+    const answer = await changingPackageConfiguration(changer, [pkg.packageId], () => adminAdd(requester, MEGAN, pkg));
+
+    expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => [r.id, r.state])).toEqual([[answer.id, 'delivered']]);
+  });
+
+  it('a change that decides the request alike (another policy added): it goes on, without a read more or an undo', async () => {
+    const pkg = await groupPackage(changer, 'Another policy', FALCON_GROUP);
+    await adminAdd(requester, DEBRA, pkg);
+    await createAssignmentPolicy(changer, ADMIN, {
+      displayName: 'Another',
+      allowedTargetScope: 'notSpecified',
+      expiration: { type: 'noExpiration' },
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      accessPackage: { id: pkg.packageId },
+    });
+
+    proxy.reset();
+    const answer = await adminAdd(requester, MEGAN, pkg);
+
+    // One read of the row, after the write: the configuration changed, and decided the request alike.
+    expect(configurationReads()).toBe(1);
+    expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => [r.id, r.state])).toEqual([[answer.id, 'delivered']]);
+  });
+
+  it('a request the memory would schedule for later is decided from the configuration read now', async () => {
+    const pkg = await groupPackage(changer, 'Scheduled', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+    await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+
+    const start = world.now().plus({ days: 2 });
+    const answer = await adminAdd(requester, MEGAN, pkg, { schedule: { startDateTime: start.toISO() } });
+
+    const stored = (await changer.grants.findRequest(answer.id))?.value;
+    expect(stored?.state).toBe('scheduled');
+    expect(daysFromNow(assignmentEnd(stored!.schedule))).toBe(9);
+    expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => r.id)).toEqual([answer.id]);
+  });
+
+  it('after a minute, the memory serves no more: the configuration is read at the submit', async () => {
+    const pkg = await groupPackage(changer, 'A minute on', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+    await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+    world.advance({ seconds: 61 });
+
+    proxy.reset();
+    const answer = await adminAdd(requester, MEGAN, pkg);
+
+    expect(configurationReads()).toBe(2);
+    expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => [r.id, r.state])).toEqual([[answer.id, 'delivered']]);
+  });
+});
+
+it("a change made through the instance itself drops its memory of the package: its next request needs no undo", async () => {
+  const pkg = await groupPackage(changer, 'Changed here', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
+  await adminAdd(requester, DEBRA, pkg);
+  await replacePolicy(requester, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+
+  proxy.reset();
+  const answer = await adminAdd(requester, MEGAN, pkg);
+
+  // Read at the submit and after the write: decided once, from the configuration as changed.
+  expect(configurationReads()).toBe(2);
+  expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => [r.id, r.state])).toEqual([[answer.id, 'delivered']]);
+  expect(daysFromNow(assignmentEnd((await activeAssignmentsOf(MEGAN, pkg.packageId))[0]!.schedule))).toBe(7);
+});
