@@ -26,6 +26,14 @@ export interface AutoAssignmentShard<Counts extends object = object> {
 }
 
 /**
+ * A row of a shard's users. The version that kept them in one row kept the bare list there, and read only that row:
+ * handed a shard of several rows (a deployment under way), it would take the first row's users for all of the
+ * range's, and remove the others' assignments as if they were deleted. Wrapped, the list is nothing it can use, so
+ * it fails the shard (sent again, and taken by this version) rather than misread it. A bare list is still read.
+ */
+type UserRow = ChangedUser[] | { users: ChangedUser[] };
+
+/**
  * One partition of the sweep states table: a run's shards are listed in one query (their users' rows left out by
  * the row-key range), and each shard is written with its users' rows in one transaction (the fan-out keeps a
  * shard's users under a transaction's bytes, so shards are not written several to a transaction).
@@ -39,7 +47,7 @@ const WRITES_PER_TRANSACTION = 100;
  */
 export class AutoAssignmentShards<Counts extends object = object> {
   readonly #shards: DocumentTable<AutoAssignmentShard<Counts>>;
-  readonly #users: DocumentTable<ChangedUser[]>;
+  readonly #users: DocumentTable<UserRow>;
 
   constructor(tables: Tables) {
     // One table function for both, so their rows can be written together.
@@ -58,7 +66,7 @@ export class AutoAssignmentShards<Counts extends object = object> {
     // Its rows' keys are the first's and those under it (`…|01`, `…|02`): from the first up to the character after `|`.
     const rows = await this.#users.list({ partitionKey: SHARDS, filter: filter`RowKey ge ${first} and RowKey lt ${`${first}}`}` });
     if (rows.length !== (shard.userRows ?? 1)) throw new Error(`Shard ${shard.index} of run ${shard.run} has ${rows.length} rows of users, not ${shard.userRows ?? 1}.`);
-    return rows.flatMap((row) => row.value);
+    return rows.flatMap(({ value }) => (Array.isArray(value) ? value : value.users));
   }
 
   /** Every stored shard, of every run, without their users (one partition query). */
@@ -72,14 +80,14 @@ export class AutoAssignmentShards<Counts extends object = object> {
     await mapConcurrently(shards, ({ shard, userRows }) =>
       this.#shards.together([
         this.#shards.upsertion(SHARDS, shardKey(shard.run, shard.index), { ...shard, userRows: userRows.length }),
-        ...userRows.map((users, row) => this.#users.upsertion(SHARDS, usersKey(shard, row), [...users])),
+        ...userRows.map((users, row) => this.#users.upsertion(SHARDS, usersKey(shard, row), { users: [...users] })),
       ]),
     );
   }
 
   /** Marks a shard done and drops its users, together; fails on a concurrent change of the shard (ETag). */
   async markDone(shard: StoredDocument<AutoAssignmentShard<Counts>>, done: NonNullable<AutoAssignmentShard<Counts>['done']>): Promise<void> {
-    await this.#shards.together([this.#shards.replacement(shard, { ...shard.value, done }), ...rowsOf(shard.value).map((row) => this.#users.upsertion(SHARDS, usersKey(shard.value, row), []))]);
+    await this.#shards.together([this.#shards.replacement(shard, { ...shard.value, done }), ...rowsOf(shard.value).map((row) => this.#users.upsertion(SHARDS, usersKey(shard.value, row), { users: [] }))]);
   }
 
   /** Removes shards and their users' rows (written together with each shard). */

@@ -1,6 +1,11 @@
+import { TableClient } from '@azure/data-tables';
 import type { ChangedUser } from '../../shared/directory/directoryPort';
 import { cutIntoShards, noCounts } from '../../shared/operations/autoAssignment/autoAssignmentFanOut';
+import { planChanges } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
+import { DocumentTable } from '../../shared/store/documentTable';
+import { tableKey } from '../../shared/store/tableKeys';
 import { storageSnapshot } from '../support/storageSnapshot';
+import { testStorageConnectionString } from '../support/testStorage';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 
 /**
@@ -79,3 +84,27 @@ it('cuts a shard whose users outgrow a row into rows, and closes it before its t
   await world.deps.autoAssignmentShards.removeAll(await world.deps.autoAssignmentShards.all());
   expect(await storageSnapshot(world.prefix)).toEqual(before);
 }, 120_000);
+
+it("reads a shard written by the version that kept its users in one bare row, and leaves that version nothing it could misread", async () => {
+  const users = Array.from({ length: 6 }, (_, n) => largeUser(100 + n, 1_000));
+  const rows = new DocumentTable<object>(async () => TableClient.fromConnectionString(testStorageConnectionString(), `${world.prefix}sweepStates`, { allowInsecureConnection: true }), 'shard row');
+  const [partition, usersKey] = [tableKey('autoAssignmentShards'), (run: string) => tableKey('users', run, '000000')];
+
+  // Written by this version: the previous one read the first row's value as the shard's users (or none when absent).
+  // It is no list, so that version's evaluation fails (the shard is sent again) instead of taking it for the whole
+  // range's users and removing the others' assignments as if they were deleted.
+  const shards = cutIntoShards([], users, 3);
+  await world.deps.autoAssignmentShards.replaceAll(shards);
+  const first = (await rows.get(partition, usersKey(shards[0]!.shard.run)))!.value;
+  expect(Array.isArray(first)).toBe(false);
+  await expect(planChanges(world.deps, [], first as unknown as ChangedUser[], { after: null, upTo: shards[0]!.shard.upTo })).rejects.toThrow(TypeError);
+
+  // Written by the previous version: the shard without `userRows`, its users a bare list under the first key.
+  await rows.together([
+    rows.upsertion(partition, tableKey('shard', 'earlier', '000000'), { run: 'earlier', index: 0, policyIds: [], after: null, upTo: null }),
+    rows.upsertion(partition, usersKey('earlier'), users),
+  ]);
+  const earlier = (await world.deps.autoAssignmentShards.get('earlier', 0))!;
+  expect(earlier.value.userRows).toBeUndefined();
+  expect(await world.deps.autoAssignmentShards.usersOf(earlier.value)).toEqual(users);
+}, 60_000);
