@@ -3,7 +3,7 @@ import type { Assignment } from '../domain/assignments/assignment';
 import type { AuditEvent } from './auditLog';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../domain/requests/assignmentRequest';
 import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type IndexedFields, type StoredDocument } from './documentTable';
-import { allOf, filter, rowKeysUnder, type ODataFilter } from './odataFilter';
+import { allOf, anyOf, filter, rowKeysUnder, type ODataFilter } from './odataFilter';
 import { splitTableKey, tableKey, type TableKey } from './tableKeys';
 import { allSettled, mapConcurrently } from '../concurrently';
 import { ignoreChanged, ignoreExisting, ignoreMissing } from './storeErrors';
@@ -68,6 +68,8 @@ export class GrantStore {
   /** Audit events written with the change they record, until appended to the audit log (auditOutbox.ts). */
   readonly auditOutbox: DocumentTable<AuditEvent>;
   readonly #index: DocumentTable<GrantPointer>;
+  /** Claims and assignments read in one query (claimsOfTargetsIn), told apart by their row keys. */
+  readonly #claimsAndAssignments: DocumentTable<PackageClaim | Assignment>;
   /** Since when every request's locator is found by time (the requests report's choice of reading). */
   readonly requestsIndexedSince: RequestsIndexedSince;
 
@@ -77,6 +79,7 @@ export class GrantStore {
     this.requests = new DocumentTable(grants, 'assignment request', (r) => ({ state: r.state, accessPackageId: r.accessPackageId, catalogId: r.catalogId, requestorId: r.requestorId }));
     this.assignments = new DocumentTable(grants, 'assignment', (a) => ({ state: a.state, accessPackageId: a.accessPackageId, catalogId: a.catalogId, assignmentPolicyId: a.assignmentPolicyId }));
     this.claims = new DocumentTable(grants, 'package claim');
+    this.#claimsAndAssignments = new DocumentTable(grants, 'package claim or assignment');
     this.auditOutbox = new DocumentTable(grants, 'audit outbox entry');
     // A request locator's creation time beside it, so the requests report's query narrows to its period in storage.
     const grantIndex = () => tables.get('grantIndex');
@@ -143,14 +146,23 @@ export class GrantStore {
   }
 
   /**
-   * The claims of every target whose id is after `after` and up to `upTo` (null: open on that side): one query over
-   * that run of partitions, whatever the packages hold. Ids compare lower-cased, as targets are kept.
+   * The claims of every target whose id is after `after` and up to `upTo` (null: open on that side), each with the
+   * assignment it names when that is not expired: one query over that run of partitions, claims and assignments
+   * together, whatever the packages hold (a claim's assignment read by key would cost a round trip each). Ids
+   * compare lower-cased, as targets are kept. A claim's assignment is missing when expired, or when the query read
+   * the partition's assignments before a grant written meanwhile (a query is not a snapshot): the caller reads it by key.
    */
-  async claimsOfTargetsIn(range: { after: string | null; upTo: string | null }): Promise<Array<{ targetId: string; claim: PackageClaim }>> {
+  async claimsOfTargetsIn(range: { after: string | null; upTo: string | null }): Promise<Array<{ targetId: string; claim: PackageClaim; assignment?: StoredDocument<Assignment> }>> {
     const after = range.after === null ? undefined : filter`PartitionKey gt ${GrantStore.targetKey(range.after.toLowerCase())}`;
     const upTo = range.upTo === null ? undefined : filter`PartitionKey le ${GrantStore.targetKey(range.upTo.toLowerCase())}`;
-    const claims = await this.claims.list({ filter: allOf(after, upTo, rowKeysUnder('claim')) });
-    return claims.map((d) => ({ targetId: splitTableKey(d.partitionKey)[0]!, claim: d.value }));
+    const live = allOf(rowKeysUnder('assignment'), filter`state ne ${'expired'}`)!;
+    const rows = await this.#claimsAndAssignments.list({ filter: allOf(after, upTo, anyOf(rowKeysUnder('claim'), live)) });
+    const isClaim = (row: StoredDocument<PackageClaim | Assignment>): row is StoredDocument<PackageClaim> => splitTableKey(row.rowKey)[0] === 'claim';
+    const assignments = new Map(rows.filter((row) => !isClaim(row)).map((row) => [`${row.partitionKey}/${row.rowKey}`, row as StoredDocument<Assignment>]));
+    return rows.filter(isClaim).map(({ partitionKey, value: claim }) => {
+      const assignment = claim.assignmentId === null ? undefined : assignments.get(`${partitionKey}/${GrantStore.assignmentKey(claim.assignmentId)}`);
+      return { targetId: splitTableKey(partitionKey)[0]!, claim, ...(assignment ? { assignment } : {}) };
+    });
   }
 
   /** A target's audit events not yet appended to the audit log: one partition query over a row-key range. */
