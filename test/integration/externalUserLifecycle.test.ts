@@ -78,6 +78,24 @@ function duringReadOf(userId: string, during: () => Promise<unknown>): () => voi
   return () => void (directory.getUser = original);
 }
 
+/**
+ * Runs `during` once, inside the next block of the user (setAccountEnabled false), before it takes effect: what lands
+ * while that PATCH waits (the write budget, 5xx/429 retries).
+ */
+function duringBlockOf(userId: string, during: () => Promise<unknown>): () => void {
+  const directory = deps.directory;
+  const original = directory.setAccountEnabled;
+  let armed = true;
+  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
+    if (armed && id === userId && !enabled) {
+      armed = false;
+      await during();
+    }
+    return original.call(directory, id, enabled);
+  };
+  return () => void (directory.setAccountEnabled = original);
+}
+
 describe('invitation on delivery', () => {
   it('retries an invitation Graph refused for now when its recovery item comes due, making one governed guest', async () => {
     await setFaults(world.emulator, [{ pathPattern: '^/v1.0/invitations', status: 503, rate: 1, retryAfterSeconds: 0 }]);
@@ -400,6 +418,72 @@ describe('a guest assigned again while their removal reads the directory', () =>
     expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
     // Lifted and cancelled once, by the request.
     expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
+  });
+});
+
+describe('a guest assigned again while their block waits on Graph', () => {
+  it('is not left blocked by the block at once: enabled again, no plan, no block event', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `tea.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restore = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    await unassign(deps, first.assignmentId!).finally(restore);
+    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
+    world.advance({ minutes: 5 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval']);
+  });
+
+  it('is not left blocked, nor deleted, by the sweep block item: enabled again, no plan, no block event', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `uma.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    // The block at once fails: the block item does it.
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    await unassign(deps, first.assignmentId!);
+    await setFaults(world.emulator, []);
+    world.advance({ minutes: 5 });
+    let againId = '';
+    const restore = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const swept = await sweepExternalUsers(deps, SWEEP).finally(restore);
+    expect(swept).toMatchObject({ processed: 0, failed: 0 });
+    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
+    world.advance({ days: 30, minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval']);
+  });
+
+  it('assigned and unassigned again meanwhile: the newer plan blocked once, its block kept, one block event', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `val.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restore = duringBlockOf(first.targetId, async () => {
+      againId = (await addById(first.targetId)).id;
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+    });
+    await unassign(deps, first.assignmentId!).finally(restore);
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+    // The first block's save failed on the plan replaced: its event is not appended.
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+    ]);
   });
 });
 

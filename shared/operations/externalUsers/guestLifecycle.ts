@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { DirectoryUser } from '../../directory/directoryPort';
+import { isDomainError } from '../../domain/errors';
 import type { Assignment } from '../../domain/assignments/assignment';
 import { durationMillis } from '../../domain/policies/durations';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
@@ -127,11 +128,9 @@ export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<Exter
     return 'stale';
   }
   if (blockDone || (await cancelledAsMember(deps, subject, user))) return 'stale';
-  if (item.kind === 'externalUserBlock') {
-    await block(deps, subject);
-    return 'processed';
-  }
+  if (item.kind === 'externalUserBlock') return (await block(deps, subject)) ? 'processed' : 'stale';
   const blocked = removal.blockedDateTime ? subject : await block(deps, subject);
+  if (!blocked) return 'stale';
   await deps.directory.deleteUser(objectId);
   // They are gone: a later request of theirs invites them afresh.
   await save(deps, blocked, { ...blocked.value, objectId: null, invitation: null, subjectLifecycle: 'notDefined', removal: null }, 'deleteExternalUser');
@@ -172,9 +171,34 @@ async function unblock(deps: EntitlementDeps, subject: StoredDocument<AccessPack
   await record(deps, 'unblockExternalUser', subject.value, { ...subject.value, accountEnabled: true });
 }
 
-async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<StoredDocument<AccessPackageSubject>> {
-  await deps.directory.setAccountEnabled(subject.value.objectId!, false);
-  return save(deps, subject, { ...subject.value, removal: { ...subject.value.removal!, blockedDateTime: nowIso(deps) } }, 'blockExternalUser');
+/**
+ * Blocks the plan's user, and saves the plan as blocked on the subject as read (its ETag). The PATCH may wait (the
+ * write budget, 5xx/429 retries): a request that lands meanwhile finds the plan not yet blocked and cancels it. So the
+ * assignments are looked at again after it, and the save fails should the plan have changed since. Then the account
+ * is enabled again, and no event says it was blocked (the block's event shows only where the plan holds this block:
+ * its `removal` field), unless a blocked plan stands now (another block's, or this one's whose answer was lost).
+ * Answers the subject with the plan blocked, or undefined when this plan is not (nothing more to do for it).
+ */
+async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<StoredDocument<AccessPackageSubject> | undefined> {
+  const objectId = subject.value.objectId!;
+  await deps.directory.setAccountEnabled(objectId, false);
+  const assigned = await holdsAnotherAssignment(deps, objectId, '');
+  if (!assigned) {
+    const blocked = { ...subject.value, removal: { ...subject.value.removal!, blockedDateTime: nowIso(deps) } };
+    const probe = { ...shownIn('accessPackageSubjects', subject, 'changed'), field: 'removal' };
+    const saved = await audited(deps, entryOf('blockExternalUser', subject.value, blocked), probe, () => deps.subjects.replace(subject, blocked)).catch(unlessConflict);
+    if (saved) return saved;
+    const current = await deps.subjects.get(subject.value.id);
+    if (current?.value.removal?.blockedDateTime) return current.value.removal.id === subject.value.removal!.id ? current : undefined;
+  }
+  await deps.directory.setAccountEnabled(objectId, true);
+  return undefined;
+}
+
+/** A save on an ETag that another writer changed since answers undefined (it did not land); any other failure is thrown. */
+function unlessConflict(error: unknown): undefined {
+  if (isDomainError(error) && error.code === 'concurrencyConflict') return undefined;
+  throw error;
 }
 
 const isGovernedGuest = (subject: AccessPackageSubject, objectId: string) =>
