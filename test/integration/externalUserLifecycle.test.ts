@@ -511,6 +511,28 @@ describe('a block Portcullis could not lift', () => {
     expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['unblockExternalUser', 'cancelExternalUserRemoval']));
   });
 
+  it('under blockSignIn, once its block item is swept: the block item comes due again and lifts it', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `wes.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    world.advance({ minutes: 5 });
+    await sweepExternalUsers(deps, SWEEP); // the block item: done at once already
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    const again = await stateOf((await addById(first.targetId)).id);
+    await setFaults(world.emulator, []);
+    expect(again).toMatchObject({ state: 'delivered' });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+
+    world.advance({ minutes: 5, seconds: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
+  });
+
   it('under none, an ending whose lift fails still ends: the plan is cancelled, the block stays', async () => {
     await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
     const email = `sam.${Date.now()}@partner.example`;

@@ -106,8 +106,22 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
   const subject = await deps.subjects.byObjectId(targetId);
   const removal = subject?.value.removal;
   if (!subject || !removal || !isGovernedGuest(subject.value, targetId)) return;
-  if (removal.blockedDateTime) await unblock(deps, subject);
+  if (removal.blockedDateTime) await unblock(deps, subject).catch((error) => liftLater(deps, subject.value.id, removal.id, error));
   await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+}
+
+/** How long after a failed lift its plan's block item comes due again. */
+const LIFT_RETRY_MINUTES = 5;
+
+/**
+ * A lift that failed (the directory away): the plan stays, and its block item is planned again a few minutes on.
+ * That item, finding the user assigned, cancels the plan and lifts the block (carryOutRemoval), tried again while it
+ * fails: under blockSignIn no other item would come (the block item may be swept already, and there is no deletion).
+ * Throws `error` after, as the lift failed.
+ */
+async function liftLater(deps: EntitlementDeps, subjectId: string, removalId: string, error: unknown): Promise<never> {
+  await schedule(deps, 'externalUserBlock', iso(deps.clock.now().plus({ minutes: LIFT_RETRY_MINUTES })), subjectId, removalId);
+  throw error;
 }
 
 /** `externalUserSweep`'s handler for one due item (its entity is the subject, its detail the removal plan). */
