@@ -308,6 +308,36 @@ describe('a governed guest an administrator converts to a Member', () => {
     expect(await userById(first.targetId)).toBeUndefined();
   });
 
+  it('made a Guest again, their next last ending failing to plan afresh: the log says only what stands, and a retry plans once', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `yan.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    const earlier = (await findSubjectByEmail(deps, email))!.removal!;
+    await convertToMember(first.targetId, true);
+    const again = await stateOf((await addById(first.targetId)).id);
+    await changeUser(first.targetId, { userType: 'Guest' });
+
+    // Planning the new removal's items fails once (storage away for a moment).
+    const work = deps.externalUserWork;
+    const original = work.schedule;
+    work.schedule = async () => {
+      work.schedule = original;
+      throw new Error('storage away');
+    };
+    await expect(unassign(deps, again.assignmentId!)).rejects.toThrow('storage away');
+    work.schedule = original;
+    const subjectId = (await findSubjectByEmail(deps, email))!.id;
+    const cancelled = (await findSubjectByEmail(deps, email))!.removal?.id !== earlier.id;
+    expect(cancelled).toBe((await removalEvents(subjectId)).includes('cancelExternalUserRemoval'));
+    expect(cancelled).toBe(true);
+
+    // The ending tried again (the assignment still stands) plans once, with no second cancel.
+    await unassign(deps, again.assignmentId!);
+    expect((await findSubjectByEmail(deps, email))!.removal).toMatchObject({ assignmentId: again.assignmentId, blockedDateTime: expect.any(String) });
+    expect(await removalEvents(subjectId)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'cancelExternalUserRemoval', 'scheduleExternalUserRemoval', 'blockExternalUser']);
+  });
+
   it('converted and enabled, assigned again, then made a Guest again: under none since, their next last ending cancels the earlier plan', async () => {
     await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
     const email = `max.${Date.now()}@partner.example`;

@@ -53,12 +53,13 @@ export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignmen
     deleteDateTime: action === 'blockSignInAndDelete' ? iso(now.plus(durationMillis(settings.durationUntilExternalUserDeletedAfterBlocked))) : null,
     blockedDateTime: null,
   };
-  // The plan replaced is closed by an event of its own, written ahead as a change's is (the save below replaces it).
-  if (earlier) await record(deps, 'cancelExternalUserRemoval', subject.value, { ...subject.value, removal: null });
+  // The plan replaced is cancelled first, by a change of its own with its event: should what follows fail, the log
+  // says no more than what stands (a retried ending finds no plan to cancel again).
+  const current = earlier ? await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval') : subject;
   // The items first: a plan is never there without what carries it out (an earlier plan's find it replaced: stale).
   await schedule(deps, 'externalUserBlock', removal.blockDateTime, subject.value.id, removal.id);
   if (removal.deleteDateTime) await schedule(deps, 'externalUserDelete', removal.deleteDateTime, subject.value.id, removal.id);
-  await save(deps, subject, { ...subject.value, removal }, 'scheduleExternalUserRemoval');
+  await save(deps, current, { ...current.value, removal }, 'scheduleExternalUserRemoval');
 }
 
 /**
