@@ -210,7 +210,7 @@ async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackag
   return undefined;
 }
 
-/** A save on an ETag that another writer changed since answers undefined (it did not land); any other failure is thrown. */
+/** A save refused on its ETag answers undefined: another writer changed the subject (or a retry found this save landed: the re-read tells). */
 function unlessConflict(error: unknown): undefined {
   if (isDomainError(error) && error.code === 'concurrencyConflict') return undefined;
   throw error;
