@@ -78,6 +78,24 @@ function duringReadOf(userId: string, during: () => Promise<unknown>): () => voi
   return () => void (directory.getUser = original);
 }
 
+/**
+ * Runs `during` once, inside the next block of the user (setAccountEnabled false), before it takes effect: what lands
+ * while that PATCH waits (the write budget, 5xx/429 retries).
+ */
+function duringBlockOf(userId: string, during: () => Promise<unknown>): () => void {
+  const directory = deps.directory;
+  const original = directory.setAccountEnabled;
+  let armed = true;
+  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
+    if (armed && id === userId && !enabled) {
+      armed = false;
+      await during();
+    }
+    return original.call(directory, id, enabled);
+  };
+  return () => void (directory.setAccountEnabled = original);
+}
+
 describe('invitation on delivery', () => {
   it('retries an invitation Graph refused for now when its recovery item comes due, making one governed guest', async () => {
     await setFaults(world.emulator, [{ pathPattern: '^/v1.0/invitations', status: 503, rate: 1, retryAfterSeconds: 0 }]);
@@ -290,6 +308,36 @@ describe('a governed guest an administrator converts to a Member', () => {
     expect(await userById(first.targetId)).toBeUndefined();
   });
 
+  it('made a Guest again, their next last ending failing to plan afresh: the log says only what stands, and a retry plans once', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `yan.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    const earlier = (await findSubjectByEmail(deps, email))!.removal!;
+    await convertToMember(first.targetId, true);
+    const again = await stateOf((await addById(first.targetId)).id);
+    await changeUser(first.targetId, { userType: 'Guest' });
+
+    // Planning the new removal's items fails once (storage away for a moment).
+    const work = deps.externalUserWork;
+    const original = work.schedule;
+    work.schedule = async () => {
+      work.schedule = original;
+      throw new Error('storage away');
+    };
+    await expect(unassign(deps, again.assignmentId!)).rejects.toThrow('storage away');
+    work.schedule = original;
+    const subjectId = (await findSubjectByEmail(deps, email))!.id;
+    const cancelled = (await findSubjectByEmail(deps, email))!.removal?.id !== earlier.id;
+    expect(cancelled).toBe((await removalEvents(subjectId)).includes('cancelExternalUserRemoval'));
+    expect(cancelled).toBe(true);
+
+    // The ending tried again (the assignment still stands) plans once, with no second cancel.
+    await unassign(deps, again.assignmentId!);
+    expect((await findSubjectByEmail(deps, email))!.removal).toMatchObject({ assignmentId: again.assignmentId, blockedDateTime: expect.any(String) });
+    expect(await removalEvents(subjectId)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'cancelExternalUserRemoval', 'scheduleExternalUserRemoval', 'blockExternalUser']);
+  });
+
   it('converted and enabled, assigned again, then made a Guest again: under none since, their next last ending cancels the earlier plan', async () => {
     await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
     const email = `max.${Date.now()}@partner.example`;
@@ -403,6 +451,72 @@ describe('a guest assigned again while their removal reads the directory', () =>
   });
 });
 
+describe('a guest assigned again while their block waits on Graph', () => {
+  it('is not left blocked by the block at once: enabled again, no plan, no block event', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `tea.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restore = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    await unassign(deps, first.assignmentId!).finally(restore);
+    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
+    world.advance({ minutes: 5 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval']);
+  });
+
+  it('is not left blocked, nor deleted, by the sweep block item: enabled again, no plan, no block event', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `uma.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    // The block at once fails: the block item does it.
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    await unassign(deps, first.assignmentId!);
+    await setFaults(world.emulator, []);
+    world.advance({ minutes: 5 });
+    let againId = '';
+    const restore = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const swept = await sweepExternalUsers(deps, SWEEP).finally(restore);
+    expect(swept).toMatchObject({ processed: 0, failed: 0 });
+    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
+    world.advance({ days: 30, minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval']);
+  });
+
+  it('assigned and unassigned again meanwhile: the newer plan blocked once, its block kept, one block event', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `val.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restore = duringBlockOf(first.targetId, async () => {
+      againId = (await addById(first.targetId)).id;
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+    });
+    await unassign(deps, first.assignmentId!).finally(restore);
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+    // The first block's save failed on the plan replaced: its event is not appended.
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+    ]);
+  });
+});
+
 describe('a block Portcullis could not lift', () => {
   it('is lifted when the last assignment ends under none, and the plan cancelled', async () => {
     await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
@@ -425,6 +539,48 @@ describe('a block Portcullis could not lift', () => {
     const subject = await findSubjectByEmail(deps, email);
     expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
     expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['unblockExternalUser', 'cancelExternalUserRemoval']));
+  });
+
+  it('under blockSignIn, once its block item is swept: the block item comes due again and lifts it', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `wes.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    world.advance({ minutes: 5 });
+    await sweepExternalUsers(deps, SWEEP); // the block item: done at once already
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    const again = await stateOf((await addById(first.targetId)).id);
+    await setFaults(world.emulator, []);
+    expect(again).toMatchObject({ state: 'delivered' });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+
+    world.advance({ minutes: 5, seconds: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
+  });
+
+  it('is lifted by the block item done at once, finding the user assigned again', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `xia.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    await addById(first.targetId);
+    await setFaults(world.emulator, []);
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+
+    // The first block item, blocked at once, is due: it finds the user assigned.
+    world.advance({ minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
   });
 
   it('under none, an ending whose lift fails still ends: the plan is cancelled, the block stays', async () => {

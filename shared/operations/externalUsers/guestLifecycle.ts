@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { DirectoryUser } from '../../directory/directoryPort';
+import { isDomainError } from '../../domain/errors';
 import type { Assignment } from '../../domain/assignments/assignment';
 import { durationMillis } from '../../domain/policies/durations';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
@@ -52,12 +53,13 @@ export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignmen
     deleteDateTime: action === 'blockSignInAndDelete' ? iso(now.plus(durationMillis(settings.durationUntilExternalUserDeletedAfterBlocked))) : null,
     blockedDateTime: null,
   };
-  // The plan replaced is closed by an event of its own, written ahead as a change's is (the save below replaces it).
-  if (earlier) await record(deps, 'cancelExternalUserRemoval', subject.value, { ...subject.value, removal: null });
+  // The plan replaced is cancelled first, by a change of its own with its event: should what follows fail, the log
+  // says no more than what stands (a retried ending finds no plan to cancel again).
+  const current = earlier ? await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval') : subject;
   // The items first: a plan is never there without what carries it out (an earlier plan's find it replaced: stale).
   await schedule(deps, 'externalUserBlock', removal.blockDateTime, subject.value.id, removal.id);
   if (removal.deleteDateTime) await schedule(deps, 'externalUserDelete', removal.deleteDateTime, subject.value.id, removal.id);
-  await save(deps, subject, { ...subject.value, removal }, 'scheduleExternalUserRemoval');
+  await save(deps, current, { ...current.value, removal }, 'scheduleExternalUserRemoval');
 }
 
 /**
@@ -105,8 +107,22 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
   const subject = await deps.subjects.byObjectId(targetId);
   const removal = subject?.value.removal;
   if (!subject || !removal || !isGovernedGuest(subject.value, targetId)) return;
-  if (removal.blockedDateTime) await unblock(deps, subject);
+  if (removal.blockedDateTime) await unblock(deps, subject).catch((error) => liftLater(deps, subject.value.id, removal.id, error));
   await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+}
+
+/** How long after a failed lift its plan's block item comes due again. */
+const LIFT_RETRY_MINUTES = 5;
+
+/**
+ * A lift that failed (the directory away): the plan stays, and its block item is planned again a few minutes on.
+ * That item, finding the user assigned, cancels the plan and lifts the block (carryOutRemoval), tried again while it
+ * fails: under blockSignIn no other item would come (the block item may be swept already, and there is no deletion).
+ * Throws `error` after, as the lift failed.
+ */
+async function liftLater(deps: EntitlementDeps, subjectId: string, removalId: string, error: unknown): Promise<never> {
+  await schedule(deps, 'externalUserBlock', iso(deps.clock.now().plus({ minutes: LIFT_RETRY_MINUTES })), subjectId, removalId);
+  throw error;
 }
 
 /** `externalUserSweep`'s handler for one due item (its entity is the subject, its detail the removal plan). */
@@ -127,11 +143,9 @@ export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<Exter
     return 'stale';
   }
   if (blockDone || (await cancelledAsMember(deps, subject, user))) return 'stale';
-  if (item.kind === 'externalUserBlock') {
-    await block(deps, subject);
-    return 'processed';
-  }
+  if (item.kind === 'externalUserBlock') return (await block(deps, subject)) ? 'processed' : 'stale';
   const blocked = removal.blockedDateTime ? subject : await block(deps, subject);
+  if (!blocked) return 'stale';
   await deps.directory.deleteUser(objectId);
   // They are gone: a later request of theirs invites them afresh.
   await save(deps, blocked, { ...blocked.value, objectId: null, invitation: null, subjectLifecycle: 'notDefined', removal: null }, 'deleteExternalUser');
@@ -172,9 +186,34 @@ async function unblock(deps: EntitlementDeps, subject: StoredDocument<AccessPack
   await record(deps, 'unblockExternalUser', subject.value, { ...subject.value, accountEnabled: true });
 }
 
-async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<StoredDocument<AccessPackageSubject>> {
-  await deps.directory.setAccountEnabled(subject.value.objectId!, false);
-  return save(deps, subject, { ...subject.value, removal: { ...subject.value.removal!, blockedDateTime: nowIso(deps) } }, 'blockExternalUser');
+/**
+ * Blocks the plan's user, and saves the plan as blocked on the subject as read (its ETag). The PATCH may wait (the
+ * write budget, 5xx/429 retries): a request that lands meanwhile finds the plan not yet blocked and cancels it. So the
+ * assignments are looked at again after it, and the save fails should the plan have changed since. Then the account
+ * is enabled again, and no event says it was blocked (the block's event shows only where the plan holds this block:
+ * its `removal` field), unless a blocked plan stands now (another block's, or this one's whose answer was lost).
+ * Answers the subject with the plan blocked, or undefined when this plan is not (nothing more to do for it).
+ */
+async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<StoredDocument<AccessPackageSubject> | undefined> {
+  const objectId = subject.value.objectId!;
+  await deps.directory.setAccountEnabled(objectId, false);
+  const assigned = await holdsAnotherAssignment(deps, objectId, '');
+  if (!assigned) {
+    const blocked = { ...subject.value, removal: { ...subject.value.removal!, blockedDateTime: nowIso(deps) } };
+    const probe = { ...shownIn('accessPackageSubjects', subject, 'changed'), field: 'removal' };
+    const saved = await audited(deps, entryOf('blockExternalUser', subject.value, blocked), probe, () => deps.subjects.replace(subject, blocked)).catch(unlessConflict);
+    if (saved) return saved;
+    const current = await deps.subjects.get(subject.value.id);
+    if (current?.value.removal?.blockedDateTime) return current.value.removal.id === subject.value.removal!.id ? current : undefined;
+  }
+  await deps.directory.setAccountEnabled(objectId, true);
+  return undefined;
+}
+
+/** A save refused on its ETag answers undefined: another writer changed the subject (or a retry found this save landed: the re-read tells). */
+function unlessConflict(error: unknown): undefined {
+  if (isDomainError(error) && error.code === 'concurrencyConflict') return undefined;
+  throw error;
 }
 
 const isGovernedGuest = (subject: AccessPackageSubject, objectId: string) =>

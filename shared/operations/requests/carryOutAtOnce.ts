@@ -89,7 +89,8 @@ export async function carryOutAtOnce(
     throw unstanding;
   }
   // A governed guest assigned again before their removal keeps their account. Should lifting the block fail, the
-  // plan stays and its deletion item, finding them assigned, cancels it then. An enabled member has none to cancel.
+  // plan stays and its block item comes due again a few minutes on: finding them assigned, it lifts and cancels. An
+  // enabled member has none to cancel.
   await cancelRemoval(deps, request.targetId, facts.target).catch(() => undefined);
   // What the package granted at the check, read after the write, spares the compensation its read of the role
   // scopes after the directory change when it lists every role added (applyOperations.ts, compensate).

@@ -94,7 +94,7 @@ async function grantAccess(deps: EntitlementDeps, submitted: StoredDocument<Assi
     { stored: claim, value: { packageId: request.accessPackageId, requestId: request.id, assignmentId: assignment.id } },
   );
   // A governed guest assigned again before their removal keeps their account. Should lifting the block fail, the
-  // plan stays and its deletion item, finding them assigned, cancels it then.
+  // plan stays and its block item comes due again a few minutes on: finding them assigned, it lifts and cancels.
   await cancelRemoval(deps, request.targetId, refiled ? undefined : known.target).catch(() => undefined);
   return deliver(deps, saved.request, saved.assignment, { retryFailed: false, packageName: known.configuration?.accessPackage.displayName });
 }
