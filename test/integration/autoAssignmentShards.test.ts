@@ -108,3 +108,22 @@ it("reads a shard written by the version that kept its users in one bare row, an
   expect(earlier.value.userRows).toBeUndefined();
   expect(await world.deps.autoAssignmentShards.usersOf(earlier.value)).toEqual(users);
 }, 60_000);
+
+it('refuses to answer part of a shard: a row of its users missing fails the read, so no user is taken for deleted', async () => {
+  const users = Array.from({ length: 24 }, (_, n) => largeUser(200 + n, 100_000));
+  const [shard] = cutIntoShards([], users, 12);
+  expect(shard!.userRows.length).toBeGreaterThan(1);
+  await world.deps.autoAssignmentShards.replaceAll([shard!]);
+  const [stored] = await world.deps.autoAssignmentShards.all();
+  expect(await world.deps.autoAssignmentShards.usersOf(stored!.value)).toEqual(users.slice(0, 12));
+
+  // Its last row of users lost (deleted by hand, or by anything else): the shard's users can no longer be told whole.
+  const table = TableClient.fromConnectionString(testStorageConnectionString(), `${world.prefix}sweepStates`, { allowInsecureConnection: true });
+  const userRows: Array<{ partitionKey: string; rowKey: string }> = [];
+  for await (const row of table.listEntities<object>()) if (row.rowKey!.startsWith('users')) userRows.push({ partitionKey: row.partitionKey!, rowKey: row.rowKey! });
+  const last = userRows.sort((a, b) => (a.rowKey < b.rowKey ? -1 : 1)).at(-1)!;
+  await table.deleteEntity(last.partitionKey, last.rowKey);
+
+  await expect(world.deps.autoAssignmentShards.usersOf(stored!.value)).rejects.toThrow(/rows of users/);
+  await world.deps.autoAssignmentShards.removeAll(await world.deps.autoAssignmentShards.all()).catch(() => undefined);
+}, 120_000);
