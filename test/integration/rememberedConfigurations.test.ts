@@ -209,6 +209,20 @@ describe('a request decided from the configuration remembered follows a change m
   });
 });
 
+it('a duplicate decided from memory is answered as the configuration read now answers it: 403 once the requestor may no longer ask', async () => {
+  const pkg = await selfServicePackage(changer, 'Duplicate');
+  const request = () => submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+  await request();
+  // Decided from memory (the first request's check read the configuration), refused by the claim: a duplicate.
+  await expect(request()).rejects.toMatchObject({ code: 'conflict' });
+  await replacePolicy(changer, pkg, { allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.groupMembers', groupId: LEGAL_HOLD }] });
+
+  // The memory still lets MEGAN ask; the configuration now does not, and says so rather than that she holds it.
+  await expect(request()).rejects.toMatchObject({ code: 'forbidden' });
+
+  expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => r.state)).toEqual(['delivered']);
+});
+
 it("a change made through the instance itself drops its memory of the package: its next request needs no undo", async () => {
   const pkg = await groupPackage(changer, 'Changed here', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
   await adminAdd(requester, DEBRA, pkg);
