@@ -7,6 +7,7 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
 import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { addIncompatible } from '../../shared/operations/entitlements/incompatibilities';
 import { changingPackageConfiguration } from '../../shared/operations/entitlements/packageConfiguration';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
 import { directoryAuditOf } from '../../shared/api/auditLogs/directoryAuditView';
@@ -187,12 +188,43 @@ describe('a request decided from the configuration remembered follows a change m
     await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
 
     const start = world.now().plus({ days: 2 });
+    const getUser = jest.spyOn(requester.directory, 'getUser');
     const answer = await adminAdd(requester, MEGAN, pkg, { schedule: { startDateTime: start.toISO() } });
+
+    // A later start asked: known from the request alone, so not decided from the memory first (one read of the target).
+    expect(getUser).toHaveBeenCalledTimes(1);
+    getUser.mockRestore();
 
     const stored = (await changer.grants.findRequest(answer.id))?.value;
     expect(stored?.state).toBe('scheduled');
     expect(daysFromNow(assignmentEnd(stored!.schedule))).toBe(9);
     expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => r.id)).toEqual([answer.id]);
+  });
+
+  it('a request the memory would send for approval is decided from it only until that is known: the separation of duties read once', async () => {
+    const approval = { isApprovalRequiredForAdd: true, stages: [{ durationBeforeAutomaticDenial: 'P2D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] }] };
+    const pkg = await selfServicePackage(changer, 'Approval first', { requestApprovalSettings: approval });
+    // A second policy without approval, so the request may be carried out at once as far as the request tells; the
+    // oldest policy admitting the requestor is chosen, and it needs approval.
+    world.advance({ seconds: 1 });
+    await createAssignmentPolicy(changer, ADMIN, {
+      displayName: 'Without approval',
+      allowedTargetScope: 'allMemberUsers',
+      requestorSettings: { enableTargetsToSelfAddAccess: true, enableTargetsToSelfRemoveAccess: true, enableTargetsToSelfUpdateAccess: true, allowCustomAssignmentSchedule: true },
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: pkg.packageId },
+    });
+    await addIncompatible(changer, ADMIN, pkg.packageId, 'group', LEGAL_HOLD);
+    // The requester reads (and remembers) the configuration.
+    await submitAssignmentRequest(requester, caller(DEBRA), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+
+    const memberGroupsOf = jest.spyOn(requester.directory, 'memberGroupsOf');
+    const answer = await submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+
+    expect((await changer.grants.findRequest(answer.id))?.value.state).toBe('pendingApproval');
+    expect(memberGroupsOf.mock.calls.filter(([, groupIds]) => groupIds.includes(LEGAL_HOLD))).toHaveLength(1);
+    memberGroupsOf.mockRestore();
   });
 
   it('after a minute, the memory serves no more: the configuration is read at the submit', async () => {
