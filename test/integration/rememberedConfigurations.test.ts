@@ -34,6 +34,7 @@ const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
 const ADELE = 'e085b021-e0d4-4f2b-935a-b03d8de49eb1';
 const ENGINEERING = '509c2530-0367-4f48-a429-6461beddd096';
 const LEGAL_HOLD = '993bb873-540b-442e-8a6e-83734bc9404e';
+const HR_CONFIDENTIAL = '65ce110a-2689-4e92-b29b-c6b33ac4414b';
 const CHANGED = 'changed while the request was made';
 
 let world: InProcessOperations;
@@ -287,7 +288,7 @@ describe('a request decided from memory whose check after the write did not run 
   /**
    * A package giving a group, its role's carrying to the assignees (planned when the role was put in) done before the
    * request: due at the same moment as the request's redelivery, it would give the role to the unchecked assignment
-   * first (a separate matter: see configfix.md), and the redelivery would then end it by a removal, not an undo.
+   * first (it carries a role to every active assignee), and the redelivery would then end it by a removal, not an undo.
    */
   const settledGroupPackage = async (name: string, groupId: string, expiration?: object) => {
     const pkg = await groupPackage(changer, name, groupId, expiration);
@@ -364,8 +365,9 @@ describe('a request decided from memory whose check after the write did not run 
   it('a change under way when the redelivery comes: planned again, and decided once it has ended', async () => {
     const pkg = await settledGroupPackage('Gap under way', LEGAL_HOLD);
     await adminAdd(requester, DEBRA, pkg);
-    stopAtWrite('accessGrants', isAssignmentRow, 'after');
-    await expect(adminAdd(requester, MEGAN, pkg)).rejects.toThrow('the process stopped');
+    // The check's read fails: nothing is applied (a process stopped after its write would go on calling the directory).
+    jest.spyOn(requester.store.packageConfigurations, 'get').mockRejectedValueOnce(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }));
+    await expect(adminAdd(requester, MEGAN, pkg)).rejects.toThrow('Service Unavailable');
     jest.restoreAllMocks();
 
     await changingPackageConfiguration(changer, [pkg.packageId], async () => {
@@ -374,11 +376,31 @@ describe('a request decided from memory whose check after the write did not run 
       expect(waiting).toMatchObject({ state: 'delivering', decidedFrom: expect.any(String) });
       const planned = await changer.redeliveries.dueBy(world.now().plus({ minutes: 6 }), undefined);
       expect(planned.map((d) => d.value.entityId)).toContain(waiting!.assignmentId);
+      // Nor does the same run's drift repair give the role of an assignment awaiting its first delivery.
+      expect(await groupMembers(world.emulator, LEGAL_HOLD)).not.toContain(MEGAN);
     });
     expect(await redeliver()).toMatchObject({ failed: 0 });
 
     expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => r.state)).toEqual(['delivered']);
     expect(await groupMembers(world.emulator, LEGAL_HOLD)).toContain(MEGAN);
+  });
+
+  it('drift repair does not give the roles of an assignment awaiting its first delivery: its delivery does, once checked', async () => {
+    const pkg = await groupPackage(changer, 'Drift waits', HR_CONFIDENTIAL);
+    await adminAdd(requester, DEBRA, pkg);
+    jest.spyOn(requester.store.packageConfigurations, 'get').mockRejectedValueOnce(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }));
+    await expect(adminAdd(requester, MEGAN, pkg)).rejects.toThrow('Service Unavailable');
+    jest.restoreAllMocks();
+
+    // Before the redelivery is due: the sweep's drift repair compares the group (new: in full) with the assignments.
+    const early = await reconcile(changer, { holder: 'test', budgetMs: 30_000 });
+    expect(early).toMatchObject({ rolesChecked: expect.any(Number), errors: [] });
+    expect(await groupMembers(world.emulator, HR_CONFIDENTIAL)).toEqual(expect.arrayContaining([DEBRA]));
+    expect(await groupMembers(world.emulator, HR_CONFIDENTIAL)).not.toContain(MEGAN);
+
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+    expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => r.state)).toEqual(['delivered']);
+    expect(await groupMembers(world.emulator, HR_CONFIDENTIAL)).toContain(MEGAN);
   });
 
   it('a request whose check after the write passed keeps no digest: nothing later compares it', async () => {

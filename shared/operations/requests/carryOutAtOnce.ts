@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Assignment } from '../../domain/assignments/assignment';
-import { additions, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
+import { additions, awaitsFirstDelivery, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { isDomainError } from '../../domain/errors';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import type { StoredDocument } from '../../store/documentTable';
@@ -116,14 +116,6 @@ function configurationChangedUnchecked(packageId: string): string {
 }
 
 /**
- * An assignment nothing of which was applied yet (every operation an addition still pending, never tried): the
- * state a request carried out at once leaves between its write and its policy's check.
- */
-function neverApplied(assignment: Assignment): boolean {
-  return assignment.state === 'delivering' && assignment.operations.every((o) => o.action === 'add' && o.state === 'pending' && o.attempts === 0);
-}
-
-/**
  * The check of an active assignment whose making request is still `delivering`, by its redelivery and by whatever else
  * would finish that request (drift repair, driftRepair.ts alignRequest): its process may have stopped before checking
  * its policy, or found it gone and lost the undo (something changed the assignment meanwhile) and then not ended it
@@ -185,7 +177,7 @@ async function defer(deps: EntitlementDeps, assignment: Assignment): Promise<'de
 
 /** Ends the assignment of a request found not to stand: undone, nothing having been applied; else removed. */
 async function endUnstanding(deps: EntitlementDeps, stored: StoredDocument<Assignment>, request: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
-  if (neverApplied(stored.value)) await undoUnstanding(deps, { request, assignment: stored }, reason);
+  if (awaitsFirstDelivery(stored.value)) await undoUnstanding(deps, { request, assignment: stored }, reason);
   else await removeUnstanding(deps, stored.value, reason);
 }
 
