@@ -1,15 +1,16 @@
 import type { ChangedUser } from '../directory/directoryPort';
 import { mapConcurrently } from '../concurrently';
 import { DocumentTable, type DocumentWrite, type StoredDocument } from './documentTable';
-import { rowKeysUnder } from './odataFilter';
+import { filter, rowKeysUnder } from './odataFilter';
 import { tableKey } from './tableKeys';
 import type { Tables } from './tables';
 
 /**
  * One shard of the auto-assignment sweep's full evaluation: a run of the directory's users by id, covering the ids
  * after `after` up to `upTo` (null: open on that side), so the shards of a run cover every id once, those of
- * assignees the directory no longer lists included. Its users, as the directory listed them, are kept in a row of
- * their own beside it (usersOf): the timer reads the shards often, their users never; 1,000 users outgrow a message.
+ * assignees the directory no longer lists included. Its users, as the directory listed them, are kept in rows of
+ * their own beside it (usersOf), written and dropped with it in one transaction: the timer reads the shards often,
+ * their users never; 1,000 users outgrow a message, a few thousand a row.
  */
 export interface AutoAssignmentShard<Counts extends object = object> {
   run: string;
@@ -18,14 +19,24 @@ export interface AutoAssignmentShard<Counts extends object = object> {
   policyIds: string[];
   after: string | null;
   upTo: string | null;
+  /** How many rows its users are kept in (absent: one, as a shard was written before users took several). */
+  userRows?: number;
   /** Set once its changes are made: what they were (the sweep's counts), and the users whose changes were not. */
   done?: { counts: Counts; unfinishedUserIds: string[] };
 }
 
 /**
+ * A row of a shard's users. The version that kept them in one row kept the bare list there, and read only that row:
+ * handed a shard of several rows (a deployment under way), it would take the first row's users for all of the
+ * range's, and remove the others' assignments as if they were deleted. Wrapped, the list is nothing it can use, so
+ * it fails the shard (sent again, and taken by this version) rather than misread it. A bare list is still read.
+ */
+type UserRow = ChangedUser[] | { users: ChangedUser[] };
+
+/**
  * One partition of the sweep states table: a run's shards are listed in one query (their users' rows left out by
- * the row-key range), and each shard is written with its users in one transaction (a row of users may near 1 MiB,
- * a transaction holds at most 4 MiB, so shards are not written several to a transaction).
+ * the row-key range), and each shard is written with its users' rows in one transaction (the fan-out keeps a
+ * shard's users under a transaction's bytes, so shards are not written several to a transaction).
  */
 const SHARDS = tableKey('autoAssignmentShards');
 const WRITES_PER_TRANSACTION = 100;
@@ -36,7 +47,7 @@ const WRITES_PER_TRANSACTION = 100;
  */
 export class AutoAssignmentShards<Counts extends object = object> {
   readonly #shards: DocumentTable<AutoAssignmentShard<Counts>>;
-  readonly #users: DocumentTable<ChangedUser[]>;
+  readonly #users: DocumentTable<UserRow>;
 
   constructor(tables: Tables) {
     // One table function for both, so their rows can be written together.
@@ -49,8 +60,13 @@ export class AutoAssignmentShards<Counts extends object = object> {
     return this.#shards.get(SHARDS, shardKey(run, index));
   }
 
+  /** A shard's users, from its rows in order (one query); fails rather than answer part of them. */
   async usersOf(shard: AutoAssignmentShard<Counts>): Promise<ChangedUser[]> {
-    return (await this.#users.get(SHARDS, usersKey(shard)))?.value ?? [];
+    const first = usersKey(shard);
+    // Its rows' keys are the first's and those under it (`…|01`, `…|02`): from the first up to the character after `|`.
+    const rows = await this.#users.list({ partitionKey: SHARDS, filter: filter`RowKey ge ${first} and RowKey lt ${`${first}}`}` });
+    if (rows.length !== (shard.userRows ?? 1)) throw new Error(`Shard ${shard.index} of run ${shard.run} has ${rows.length} rows of users, not ${shard.userRows ?? 1}.`);
+    return rows.flatMap(({ value }) => (Array.isArray(value) ? value : value.users));
   }
 
   /** Every stored shard, of every run, without their users (one partition query). */
@@ -59,25 +75,31 @@ export class AutoAssignmentShards<Counts extends object = object> {
   }
 
   /** Makes the stored shards exactly these: a new run's, those of an earlier run (abandoned) removed. */
-  async replaceAll(shards: ReadonlyArray<{ shard: AutoAssignmentShard<Counts>; users: readonly ChangedUser[] }>): Promise<void> {
+  async replaceAll(shards: ReadonlyArray<{ shard: AutoAssignmentShard<Counts>; userRows: ReadonlyArray<readonly ChangedUser[]> }>): Promise<void> {
     await this.removeAll(await this.all());
-    await mapConcurrently(shards, ({ shard, users }) =>
-      this.#shards.together([this.#shards.upsertion(SHARDS, shardKey(shard.run, shard.index), shard), this.#users.upsertion(SHARDS, usersKey(shard), [...users])]),
+    await mapConcurrently(shards, ({ shard, userRows }) =>
+      this.#shards.together([
+        this.#shards.upsertion(SHARDS, shardKey(shard.run, shard.index), { ...shard, userRows: userRows.length }),
+        ...userRows.map((users, row) => this.#users.upsertion(SHARDS, usersKey(shard, row), { users: [...users] })),
+      ]),
     );
   }
 
   /** Marks a shard done and drops its users, together; fails on a concurrent change of the shard (ETag). */
   async markDone(shard: StoredDocument<AutoAssignmentShard<Counts>>, done: NonNullable<AutoAssignmentShard<Counts>['done']>): Promise<void> {
-    await this.#shards.together([this.#shards.replacement(shard, { ...shard.value, done }), this.#users.upsertion(SHARDS, usersKey(shard.value), [])]);
+    await this.#shards.together([this.#shards.replacement(shard, { ...shard.value, done }), ...rowsOf(shard.value).map((row) => this.#users.upsertion(SHARDS, usersKey(shard.value, row), { users: [] }))]);
   }
 
-  /** Removes shards and their users' rows (every shard has one: they are written together). */
+  /** Removes shards and their users' rows (written together with each shard). */
   async removeAll(shards: readonly StoredDocument<AutoAssignmentShard<Counts>>[]): Promise<void> {
-    const writes: DocumentWrite[] = shards.flatMap((d) => [this.#shards.deletion(d), this.#users.deletion({ partitionKey: SHARDS, rowKey: usersKey(d.value) })]);
+    const writes: DocumentWrite[] = shards.flatMap((d) => [this.#shards.deletion(d), ...rowsOf(d.value).map((row) => this.#users.deletion({ partitionKey: SHARDS, rowKey: usersKey(d.value, row) }))]);
     for (let i = 0; i < writes.length; i += WRITES_PER_TRANSACTION) await this.#shards.together(writes.slice(i, i + WRITES_PER_TRANSACTION));
   }
 }
 
 /** Zero-padded index, so a run's shards list in order. */
 const shardKey = (run: string, index: number) => tableKey('shard', run, String(index).padStart(6, '0'));
-const usersKey = (shard: Pick<AutoAssignmentShard, 'run' | 'index'>) => tableKey('users', shard.run, String(shard.index).padStart(6, '0'));
+/** A shard's first row of users keeps the key it had alone; the others follow it, numbered so they list in order. */
+const usersKey = (shard: Pick<AutoAssignmentShard, 'run' | 'index'>, row = 0) =>
+  row === 0 ? tableKey('users', shard.run, String(shard.index).padStart(6, '0')) : tableKey('users', shard.run, String(shard.index).padStart(6, '0'), String(row).padStart(2, '0'));
+const rowsOf = (shard: AutoAssignmentShard) => Array.from({ length: shard.userRows ?? 1 }, (_, row) => row);

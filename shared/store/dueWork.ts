@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { DirectoryRole } from '../domain/assignments/assignment';
 import type { AuditEvent, AuditProbe } from './auditLog';
+import type { MarkedVersion } from './writerMarks';
 import { DocumentTable, type DocumentWrite, type StoredDocument } from './documentTable';
 import { filter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
@@ -61,7 +62,8 @@ export interface DueItem<K extends string = string> {
   role?: DirectoryRole;
   /** For `auditEvent`: the event, and where its change shows. */
   /** `markedAt`: set when the change marks what it writes (writerMarks.ts): the time its marks bear. */
-  audit?: { event: AuditEvent; probe: AuditProbe; markedAt?: string };
+  /** `replaces`: set when the change is a replacement on a marked version of its probe's document (writerMarks.ts). */
+  audit?: { event: AuditEvent; probe: AuditProbe; markedAt?: string; replaces?: MarkedVersion };
 }
 
 /** An item taken out of its index after failing too often: kept, for an operator, with where it came from. */

@@ -3,12 +3,12 @@ import type { Assignment } from '../domain/assignments/assignment';
 import type { AuditEvent } from './auditLog';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../domain/requests/assignmentRequest';
 import { DocumentTable, writeDocumentsTogether, type DocumentWrite, type IndexedFields, type StoredDocument } from './documentTable';
-import { allOf, filter, rowKeysUnder, type ODataFilter } from './odataFilter';
+import { allOf, anyOf, filter, rowKeysUnder, type ODataFilter } from './odataFilter';
 import { splitTableKey, tableKey, type TableKey } from './tableKeys';
 import { allSettled, mapConcurrently } from '../concurrently';
-import { ignoreExisting, ignoreMissing } from './storeErrors';
+import { ignoreChanged, ignoreExisting, ignoreMissing } from './storeErrors';
 import type { Tables } from './tables';
-import { groupsMadeIn, locatorGroupOf } from './groupedIds';
+import { groupMadeBeforeHourOf, groupsMadeIn, locatorGroupOf } from './groupedIds';
 import { transactionsOf } from './transactionsOf';
 import { RequestsIndexedSince } from './requestsIndexedSince';
 
@@ -58,7 +58,8 @@ type IndexKind = 'locator' | 'packageAssignee' | 'approver' | 'requestor' | 'dec
  * decisions), by the approvers who decided them (an approver's history) and by who made them for others (their
  * record of each locator group they made such requests in, whose locators name them): each pointer is written
  * before what it points to and removed after, so nothing is ever there without the way to find it (a requestor's
- * record of a group stays: other requests of the group may need it); a stale pointer is skipped on read.
+ * record of a group stays while other requests of the group may need it, until a list finds it leads to none,
+ * requestsMadeForOthersBy); a stale pointer is skipped on read.
  */
 export class GrantStore {
   readonly requests: DocumentTable<AssignmentRequest>;
@@ -67,6 +68,8 @@ export class GrantStore {
   /** Audit events written with the change they record, until appended to the audit log (auditOutbox.ts). */
   readonly auditOutbox: DocumentTable<AuditEvent>;
   readonly #index: DocumentTable<GrantPointer>;
+  /** Claims and assignments read in one query (claimsOfTargetsIn), told apart by their row keys. */
+  readonly #claimsAndAssignments: DocumentTable<PackageClaim | Assignment>;
   /** Since when every request's locator is found by time (the requests report's choice of reading). */
   readonly requestsIndexedSince: RequestsIndexedSince;
 
@@ -76,6 +79,7 @@ export class GrantStore {
     this.requests = new DocumentTable(grants, 'assignment request', (r) => ({ state: r.state, accessPackageId: r.accessPackageId, catalogId: r.catalogId, requestorId: r.requestorId }));
     this.assignments = new DocumentTable(grants, 'assignment', (a) => ({ state: a.state, accessPackageId: a.accessPackageId, catalogId: a.catalogId, assignmentPolicyId: a.assignmentPolicyId }));
     this.claims = new DocumentTable(grants, 'package claim');
+    this.#claimsAndAssignments = new DocumentTable(grants, 'package claim or assignment');
     this.auditOutbox = new DocumentTable(grants, 'audit outbox entry');
     // A request locator's creation time beside it, so the requests report's query narrows to its period in storage.
     const grantIndex = () => tables.get('grantIndex');
@@ -100,6 +104,9 @@ export class GrantStore {
    * The requestors' records of locator groups this process wrote (requestor partition, group), kept for the groups of
    * one hour (a request's group is of the hour it is made in), so that a requestor's run of requests for others
    * writes its group's record once an hour, not once a request. A failed write is not remembered: the next tries again.
+   * A record remembered here must stay while this process may still make ids of its group, or its next requests of
+   * the hour would be found by nothing: lists delete only the records of groups older than the hour before their own
+   * (requestsMadeForOthersBy), which holds as long as the clocks of processes differ by less than an hour.
    */
   #requestorGroups = { hour: '', written: new Map<string, Promise<void>>() };
 
@@ -139,14 +146,23 @@ export class GrantStore {
   }
 
   /**
-   * The claims of every target whose id is after `after` and up to `upTo` (null: open on that side): one query over
-   * that run of partitions, whatever the packages hold. Ids compare lower-cased, as targets are kept.
+   * The claims of every target whose id is after `after` and up to `upTo` (null: open on that side), each with the
+   * assignment it names when that is not expired: one query over that run of partitions, claims and assignments
+   * together, whatever the packages hold (a claim's assignment read by key would cost a round trip each). Ids
+   * compare lower-cased, as targets are kept. A claim's assignment is missing when expired, or when the query read
+   * the partition's assignments before a grant written meanwhile (a query is not a snapshot): the caller reads it by key.
    */
-  async claimsOfTargetsIn(range: { after: string | null; upTo: string | null }): Promise<Array<{ targetId: string; claim: PackageClaim }>> {
+  async claimsOfTargetsIn(range: { after: string | null; upTo: string | null }): Promise<Array<{ targetId: string; claim: PackageClaim; assignment?: StoredDocument<Assignment> }>> {
     const after = range.after === null ? undefined : filter`PartitionKey gt ${GrantStore.targetKey(range.after.toLowerCase())}`;
     const upTo = range.upTo === null ? undefined : filter`PartitionKey le ${GrantStore.targetKey(range.upTo.toLowerCase())}`;
-    const claims = await this.claims.list({ filter: allOf(after, upTo, rowKeysUnder('claim')) });
-    return claims.map((d) => ({ targetId: splitTableKey(d.partitionKey)[0]!, claim: d.value }));
+    const live = allOf(rowKeysUnder('assignment'), filter`state ne ${'expired'}`)!;
+    const rows = await this.#claimsAndAssignments.list({ filter: allOf(after, upTo, anyOf(rowKeysUnder('claim'), live)) });
+    const isClaim = (row: StoredDocument<PackageClaim | Assignment>): row is StoredDocument<PackageClaim> => splitTableKey(row.rowKey)[0] === 'claim';
+    const assignments = new Map(rows.filter((row) => !isClaim(row)).map((row) => [`${row.partitionKey}/${row.rowKey}`, row as StoredDocument<Assignment>]));
+    return rows.filter(isClaim).map(({ partitionKey, value: claim }) => {
+      const assignment = claim.assignmentId === null ? undefined : assignments.get(`${partitionKey}/${GrantStore.assignmentKey(claim.assignmentId)}`);
+      return { targetId: splitTableKey(partitionKey)[0]!, claim, ...(assignment ? { assignment } : {}) };
+    });
   }
 
   /** A target's audit events not yet appended to the audit log: one partition query over a row-key range. */
@@ -275,17 +291,34 @@ export class GrantStore {
    * earlier version wrote, one per request (and this one for a request whose id is of no group): one query for
    * both, then one query per group for its locators of this requestor's, narrowed in storage on the requestor
    * stored beside each (another requestor's requests in the same group, their requestor's hash the same, are not
-   * read), then a read per request; stale pointers are skipped.
+   * read), then a read per request; stale pointers are skipped. `now`: the record of a group found holding none of
+   * theirs (its requests deleted, by retention for one) is deleted with those reads, if the group is older than
+   * the hour before `now`'s, so that a list's queries follow the groups of the requests kept, not every hour the
+   * requestor ever made requests for others in.
    */
-  async requestsMadeForOthersBy(requestorId: string): Promise<StoredDocument<AssignmentRequest>[]> {
+  async requestsMadeForOthersBy(requestorId: string, now: DateTime): Promise<StoredDocument<AssignmentRequest>[]> {
     const rows = await this.#index.list({ partitionKey: indexKey('requestor', requestorId) });
     const isGroup = (rowKey: string) => rowKey.startsWith(REQUESTOR_GROUP_PREFIX);
-    const groups = rows.filter((d) => isGroup(d.rowKey)).map((d) => splitTableKey(d.rowKey)[1]!);
+    const records = rows.filter((d) => isGroup(d.rowKey));
     const requestor = requestorId.toLowerCase();
-    const located = await mapConcurrently(groups, (group) => this.#index.list({ partitionKey: tableKey('locatorGroup', group), filter: filter`requestorId eq ${requestor}` }));
+    const located = await mapConcurrently(records, (record) => this.#index.list({ partitionKey: tableKey('locatorGroup', groupOfRecord(record)), filter: filter`requestorId eq ${requestor}` }));
     // By id: a refiled request is found both ways (relocateRequest), each leading to where it is now.
     const pointers = new Map([...rows.filter((d) => !isGroup(d.rowKey)), ...located.flat()].map((d) => [d.value.id, d.value]));
-    return this.#requestsAt([...pointers.values()]);
+    // Housekeeping only: a record that could not be deleted now is deleted by a later list; the list is answered.
+    const forgotten = this.#forgetEmptyGroups(records.filter((_, i) => located[i]!.length === 0), now).catch(() => undefined);
+    const [requests] = await Promise.all([this.#requestsAt([...pointers.values()]), forgotten]);
+    return requests;
+  }
+
+  /**
+   * Deletes a requestor's records of groups that held none of their requests when read, on the ETag read (a record
+   * written again since is kept), but never one of the hour before `now`'s or after it: a process that wrote it may
+   * still remember it (#requestorGroups) and make requests of its group without writing it again, and a request made
+   * at the end of an hour may still be writing its locator.
+   */
+  async #forgetEmptyGroups(records: readonly StoredDocument<GrantPointer>[], now: DateTime): Promise<void> {
+    const past = records.filter((record) => groupMadeBeforeHourOf(groupOfRecord(record), now.minus({ hours: 1 })));
+    await mapConcurrently(past, (record) => this.#index.delete(record).catch(ignoreChanged));
   }
 
   /** Writes the pointers that let a new request (and its assignment, if any) be found; before the request itself. */
@@ -428,7 +461,8 @@ export class GrantStore {
 
   /**
    * Takes back what indexInBulk wrote for requests and assignments that were not written after all; not the
-   * requestors' records of groups, which other requests may need (one left leading to none costs a list a query).
+   * requestors' records of groups, which other requests may need (one left leading to none is deleted by a list two
+   * hours on, requestsMadeForOthersBy).
    */
   async unindexInBulk(requests: readonly AssignmentRequest[], assignments: readonly Assignment[]): Promise<void> {
     await this.#inBulk(this.#bulkPointers(requests, assignments), (p) => this.#index.deletion({ partitionKey: p.partitionKey, rowKey: tableKey(p.pointer.id) }));
@@ -486,6 +520,9 @@ export class GrantStore {
     if (entry) await this.#index.delete(entry);
   }
 }
+
+/** The group a requestor's record is of (its row key's second part). */
+const groupOfRecord = (record: StoredDocument<GrantPointer>): string => splitTableKey(record.rowKey)[1]!;
 
 /** A locator's partition: its id's own, or, for ids made together (groupedIds.ts), their group's. */
 const indexKey = (kind: IndexKind, ownerId: string): TableKey => {

@@ -33,6 +33,9 @@ export function locatorGroupOf(id: string): string | undefined {
 
 const HOUR_MS = 3_600_000;
 
+/** Whether a group (locatorGroupOf) was made in an hour before the hour of `at`. */
+export const groupMadeBeforeHourOf = (group: string, at: DateTime): boolean => parseInt(group.slice(0, 6), 16) < Math.floor(at.toMillis() / HOUR_MS);
+
 /**
  * The groups that can hold the ids of things made in [from, to), as a run of group names: from `first` up to, not
  * including, `after`. An hour more on each side: a bulk write stamps its requests and makes a group once per hundred

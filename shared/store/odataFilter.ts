@@ -15,6 +15,11 @@ export function allOf(...filters: Array<ODataFilter | undefined>): ODataFilter |
   return present.length === 0 ? undefined : (present.map((f) => `(${f})`).join(' and ') as ODataFilter);
 }
 
+/** Either filter; each part was built by the tag, so joining them cannot change what either means. */
+export function anyOf(...filters: ODataFilter[]): ODataFilter {
+  return filters.map((f) => `(${f})`).join(' or ') as ODataFilter;
+}
+
 /** RowKeys `tableKey(first, …)`: from `<first>|` up to `<first>}`, the character after the separator. */
 export function rowKeysUnder(first: string): ODataFilter {
   const parent = tableKey(first);

@@ -44,3 +44,8 @@ export function ignoreExisting(error: unknown): void {
 export function ignoreMissing(error: unknown): void {
   if (!(isDomainError(error) && error.code === 'notFound')) throw error;
 }
+
+/** For a deletion on the ETag read whose row was changed since: the row is then kept, as its new writer meant. */
+export function ignoreChanged(error: unknown): void {
+  if (!(isDomainError(error) && error.code === 'concurrencyConflict')) throw error;
+}

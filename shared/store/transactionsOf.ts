@@ -4,7 +4,7 @@ export const MAX_TRANSACTION_SIZE = 100;
  * Table Storage refuses a transaction whose body passes 4 MiB: its items' bytes are kept under 3.5 MiB, leaving room
  * for what the body adds around each operation (its multipart headers and request line).
  */
-const MAX_TRANSACTION_BYTES = 3.5 * 1024 * 1024;
+export const MAX_TRANSACTION_BYTES = 3.5 * 1024 * 1024;
 
 /**
  * Items cut into transactions: grouped by partition, at most `size` to each and, when `bytesOf` tells an item's

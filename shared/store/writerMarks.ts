@@ -19,6 +19,23 @@ export interface Writers {
   marks: WriterMark[];
 }
 
+/**
+ * The version of a document a replacement is made on (on its ETag), as its writers tell: the mark of the write that
+ * made it (the innermost change's) and since when the marks go on unbroken. A replacement can only land right on
+ * that version, and every marked write after carries the marks it read forward: a document that still carries that
+ * mark, with the same `since`, and not the replacement's own, was never written by it.
+ */
+export interface MarkedVersion {
+  mark: WriterMark;
+  since: string;
+}
+
+/** The version a document read with these writers is (undefined: its last write was unmarked, nothing to tell by). */
+export function markedVersion(writers: Writers | undefined): MarkedVersion | undefined {
+  const [mark] = writers?.marks ?? [];
+  return writers && mark ? { mark, since: writers.since } : undefined;
+}
+
 /** Marks kept a document: the oldest leave first, `since` moving to that write, so what is said stays true. */
 const MARKS_KEPT = 16;
 

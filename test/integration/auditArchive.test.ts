@@ -5,7 +5,10 @@ import { stringToSign, type Digest } from '../../shared/domain/archive/archiveLa
 import { archiveAuditLog } from '../../shared/operations/archive/archiveAuditLog';
 import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
 import type { AuditEvent } from '../../shared/store/auditLog';
-import { GrantStore } from '../../shared/store/grantStore';
+import { DocumentTable } from '../../shared/store/documentTable';
+import { GrantStore, type GrantPointer } from '../../shared/store/grantStore';
+import { locatorGroupOf, newRequestId } from '../../shared/store/groupedIds';
+import { tableKey } from '../../shared/store/tableKeys';
 import { verifyArchive } from '../../tools/verify-archive/verifyArchive';
 import { archiveWorld, type ArchiveWorld } from '../support/archiveWorld';
 
@@ -308,6 +311,21 @@ describe('retention of completed requests (AUDIT_RETENTION_DAYS=1)', () => {
     for await (const e of world.deps.audit.between(DateTime.fromISO('2026-03-02T11:00:00Z'), DateTime.fromISO('2026-03-02T12:00:00Z'))) events.push(e);
     expect(events.map((e) => [e.action, e.entityId, e.after])).toEqual([['deleteRequest', 'denied-request', null]]);
     expect((await verify(world)).ok).toBe(true);
+  });
+
+  it("leaves the record of a requestor's group whose requests for others it removed to their next list, which deletes it", async () => {
+    const manager = 'manager-of-target';
+    const id = newRequestId(DateTime.fromISO('2026-03-02T11:10:00Z'), manager);
+    await store({ ...request(id, 'denied', '2026-03-02T11:10:00.000Z'), requestorId: manager }, '2026-03-02T11:10:00.000Z');
+    const index = new DocumentTable<GrantPointer>(() => world.tables.get('grantIndex'), 'grant index entry');
+    const groupRecord = () => index.get(tableKey('requestor', manager), tableKey('locatorGroup', locatorGroupOf(id)!));
+    expect(await groupRecord()).toBeDefined();
+    world.setNow('2026-03-03T12:03:00.000Z');
+
+    expect(await run(world)).toMatchObject({ requestsRemoved: 1 });
+    expect(await world.deps.grants.findRequest(id)).toBeUndefined();
+    expect(await world.deps.grants.requestsMadeForOthersBy(manager, world.deps.clock.now())).toEqual([]);
+    expect(await groupRecord()).toBeUndefined();
   });
 });
 

@@ -42,6 +42,42 @@ async function stateOf(requestId: string) {
   return (await deps.grants.findRequest(requestId))!.value;
 }
 
+async function changeUser(userId: string, changes: object): Promise<void> {
+  const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
+  expect(response.status).toBe(204);
+}
+
+async function userById(userId: string): Promise<{ userType: string; accountEnabled: boolean } | undefined> {
+  const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=id,userType,accountEnabled`);
+  return response.status === 404 ? undefined : ((await response.json()) as { userType: string; accountEnabled: boolean });
+}
+
+/** The subject's recorded removal actions (the log keeps the real time: read around both clocks). */
+async function removalEvents(subjectId: string): Promise<string[]> {
+  const [from, to] = [world.now(), DateTime.utc()].sort((a, b) => a.toMillis() - b.toMillis()) as [DateTime, DateTime];
+  const actions: string[] = [];
+  for await (const event of deps.audit.between(from.minus({ days: 1 }), to.plus({ days: 1 }))) if (event.entityId === subjectId) actions.push(event.action);
+  return actions.filter((action) => /ExternalUser/.test(action));
+}
+
+/**
+ * Runs `during` once, inside the next directory read of the user (the read before a block or a deletion): what lands
+ * in the middle of that call, which may wait on Graph (retries, Retry-After).
+ */
+function duringReadOf(userId: string, during: () => Promise<unknown>): () => void {
+  const directory = deps.directory;
+  const original = directory.getUser;
+  let armed = true;
+  directory.getUser = async (id: string) => {
+    if (armed && id === userId) {
+      armed = false;
+      await during();
+    }
+    return original.call(directory, id);
+  };
+  return () => void (directory.getUser = original);
+}
+
 describe('invitation on delivery', () => {
   it('retries an invitation Graph refused for now when its recovery item comes due, making one governed guest', async () => {
     await setFaults(world.emulator, [{ pathPattern: '^/v1.0/invitations', status: 503, rate: 1, retryAfterSeconds: 0 }]);
@@ -118,6 +154,24 @@ describe('externalUserSweep', () => {
     expect(again).toMatchObject({ state: 'delivered', targetId: guests[0]!.id });
   });
 
+  it('does not delete a guest whose directory read fails: the item fails, and the next sweep deletes them', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `fay.${Date.now()}@partner.example`;
+    const request = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, request.assignmentId!);
+    world.advance({ days: 30, minutes: 1 });
+
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'GET', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    const swept = await sweepExternalUsers(deps, SWEEP);
+    await setFaults(world.emulator, []);
+    expect(swept).toMatchObject({ processed: 0, failed: 1 });
+    expect(await usersWithMail(email)).toHaveLength(1);
+
+    world.advance({ minutes: 10 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 1, failed: 0 });
+    expect(await usersWithMail(email)).toEqual([]);
+  });
+
   it('under blockSignIn blocks and never deletes', async () => {
     await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
     const email = `eve.${Date.now()}@partner.example`;
@@ -133,24 +187,6 @@ describe('a governed guest an administrator converts to a Member', () => {
   /** What an administrator does in the portal: the directory alone changes; Portcullis keeps its subject governed. */
   async function convertToMember(userId: string, accountEnabled?: boolean): Promise<void> {
     await changeUser(userId, { userType: 'Member', ...(accountEnabled === undefined ? {} : { accountEnabled }) });
-  }
-
-  async function changeUser(userId: string, changes: object): Promise<void> {
-    const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
-    expect(response.status).toBe(204);
-  }
-
-  async function userById(userId: string): Promise<{ userType: string; accountEnabled: boolean } | undefined> {
-    const response = await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=id,userType,accountEnabled`);
-    return response.status === 404 ? undefined : ((await response.json()) as { userType: string; accountEnabled: boolean });
-  }
-
-  /** The subject's recorded removal actions (the log keeps the real time: read around both clocks). */
-  async function removalEvents(subjectId: string): Promise<string[]> {
-    const [from, to] = [world.now(), DateTime.utc()].sort((a, b) => a.toMillis() - b.toMillis()) as [DateTime, DateTime];
-    const actions: string[] = [];
-    for await (const event of deps.audit.between(from.minus({ days: 1 }), to.plus({ days: 1 }))) if (event.entityId === subjectId) actions.push(event.action);
-    return actions.filter((action) => /ExternalUser/.test(action));
   }
 
   it('is not deleted when the deletion comes due: the plan is cancelled, with its event, and the account left as it is', async () => {
@@ -242,6 +278,9 @@ describe('a governed guest an administrator converts to a Member', () => {
     expect(removal).toMatchObject({ assignmentId: again.assignmentId, blockedDateTime: expect.any(String) });
     expect(removal.id).not.toBe(earlier.id);
     expect(Date.parse(removal.deleteDateTime!)).toBeGreaterThan(Date.parse(earlier.deleteDateTime!));
+    // The earlier plan is closed by an event of its own before the new one is made.
+    const subjectId = (await findSubjectByEmail(deps, email))!.id;
+    expect(await removalEvents(subjectId)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'cancelExternalUserRemoval', 'scheduleExternalUserRemoval', 'blockExternalUser']);
     // The earlier plan's deletion comes due first, and finds itself replaced.
     world.advance({ days: 20, minutes: 1 });
     await sweepExternalUsers(deps, SWEEP);
@@ -283,6 +322,128 @@ describe('a governed guest an administrator converts to a Member', () => {
     const subject = await findSubjectByEmail(deps, email);
     expect(subject).toMatchObject({ removal: null });
     expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['unblockExternalUser', 'cancelExternalUserRemoval']));
+  });
+
+  it('converted and enabled, assigned again, then disabled by an administrator: the sweep cancels the plan and leaves the account disabled', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `nia.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await convertToMember(first.targetId, true);
+    const again = await stateOf((await addById(first.targetId)).id);
+    expect(again).toMatchObject({ state: 'delivered' });
+    // The person left: the administrator disables the (now internal) account while the assignment stands.
+    await changeUser(first.targetId, { accountEnabled: false });
+
+    world.advance({ days: 30, minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: false });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'cancelExternalUserRemoval']);
+  });
+
+  it('converted and enabled, assigned again, then disabled by an administrator: under none, their last ending cancels the plan and leaves the account disabled', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `oz.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await convertToMember(first.targetId, true);
+    const again = await stateOf((await addById(first.targetId)).id);
+    await changeUser(first.targetId, { accountEnabled: false });
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+
+    await unassign(deps, again.assignmentId!);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: false });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).not.toContain('unblockExternalUser');
+  });
+});
+
+describe('a guest assigned again while their removal reads the directory', () => {
+  it('is not blocked by the block at once: the new assignment stands, the account enabled, no plan left', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `pia.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restore = duringReadOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    await unassign(deps, first.assignmentId!).finally(restore);
+    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
+    world.advance({ minutes: 5 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).not.toContain('blockExternalUser');
+  });
+
+  it('is not deleted by the sweep: the new assignment stands on the same user, unblocked, no plan left', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `quin.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    world.advance({ minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+    world.advance({ days: 30, minutes: 1 });
+    let againId = '';
+    const restore = duringReadOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const swept = await sweepExternalUsers(deps, SWEEP).finally(restore);
+
+    expect(await stateOf(againId)).toMatchObject({ state: 'delivered', targetId: first.targetId });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
+    expect(swept).toMatchObject({ processed: 0, failed: 0 });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
+    // Lifted and cancelled once, by the request.
+    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
+  });
+});
+
+describe('a block Portcullis could not lift', () => {
+  it('is lifted when the last assignment ends under none, and the plan cancelled', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `ray.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    // Assigned again, the unblock fails: the plan stays, blocked.
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    const again = await stateOf((await addById(first.targetId)).id);
+    await setFaults(world.emulator, []);
+    expect(again).toMatchObject({ state: 'delivered' });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+
+    await unassign(deps, again.assignmentId!);
+    world.advance({ days: 30, minutes: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['unblockExternalUser', 'cancelExternalUserRemoval']));
+  });
+
+  it('under none, an ending whose lift fails still ends: the plan is cancelled, the block stays', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `sam.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    const again = await stateOf((await addById(first.targetId)).id);
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+
+    // The directory refuses the lift again, at the ending.
+    const ending = await stateOf(await unassign(deps, again.assignmentId!));
+    await setFaults(world.emulator, []);
+
+    expect(ending).toMatchObject({ state: 'delivered' });
+    expect((await deps.grants.claimsOf(first.targetId)).filter((c) => c.value.assignmentId !== null)).toEqual([]);
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
   });
 });
 

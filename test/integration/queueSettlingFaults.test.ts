@@ -9,8 +9,8 @@ import { testStorageConnectionString } from '../support/testStorage';
 
 /**
  * The local queue dispatcher when a storage call after an invocation fails once (its queue traffic through a proxy
- * that cuts one connection, or leaves it without an answer): the delete on success and the failure's visibility are
- * tried again at once, so the message is not left held for the whole hold (a minute here, 10 minutes in the host),
+ * that cuts one connection, or leaves it without an answer): the delete on success, the failure's visibility and the
+ * hold's renewal are tried again at once, so the message is not left held for the whole hold (a minute here, 10 minutes in the host),
  * and it is handled once.
  */
 const SETTINGS: QueueHostSettings = { batchSize: 1, newBatchThreshold: 0, maxDequeueCount: 5, visibilityTimeoutMs: 1000, maxPollingIntervalMs: 300, messageEncoding: 'base64' };
@@ -88,6 +88,36 @@ describe('the local queue dispatcher when storage fails once after an invocation
     expect(held).toBe(true);
     expect(handled).toEqual(expect.arrayContaining([{ n: 1 }, { n: 2 }]));
     expect(handled).toHaveLength(2);
+    expect(runnerFailures()).toEqual([]);
+  });
+
+  it("gives up a failure's visibility update that never answers after the storage timeout and makes it again: the message runs again after visibilityTimeout, not after the hold", async () => {
+    const dequeueCounts: unknown[] = [];
+    const hold = once('PUT');
+    let held = false;
+    const queue = await runThroughProxy({ holdRequest: (method, url) => hold(method, url) && (held = true) }, async (_payload, context) => {
+      dequeueCounts.push(context.triggerMetadata?.dequeueCount);
+      if (dequeueCounts.length === 1) throw new Error('first attempt fails');
+    }, { storageTimeoutMs: 1_000 });
+    // Well within the hold (a minute), after which a stalled worker's message would come back anyway.
+    await until(async () => (await count(queue)) === 0, 8_000);
+    expect(held).toBe(true);
+    expect(dequeueCounts).toEqual([1, 2]);
+    expect(runnerFailures()).toEqual([]);
+  });
+
+  it('gives up a renewal that never answers after the storage timeout and makes it again: the message is deleted once its run ends', async () => {
+    let handled = 0;
+    const hold = once('PUT');
+    let held = false;
+    // A 2 s hold renewed every second over a 3 s run: the first PUT is the first renewal, whose end the run's end awaits.
+    const queue = await runThroughProxy({ holdRequest: (method, url) => hold(method, url) && (held = true) }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      handled++;
+    }, { holdMs: 2_000, storageTimeoutMs: 1_000 });
+    await until(async () => (await count(queue)) === 0, 8_000);
+    expect(held).toBe(true);
+    expect(handled).toBe(1);
     expect(runnerFailures()).toEqual([]);
   });
 

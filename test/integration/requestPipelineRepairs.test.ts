@@ -19,6 +19,7 @@ import { submitAssignmentRequest } from '../../shared/operations/requests/submit
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { ADMIN, groupMembers, groupPackage, refuseDirectoryChanges, selfServicePackage, setFaults } from '../support/packageWorld';
 import { stopAtWrite } from '../support/stopAtWrite';
+import { storageSnapshot } from '../support/storageSnapshot';
 import { carryRoleChange } from '../../shared/operations/assignments/packageRoleChanges';
 import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
 
@@ -474,8 +475,12 @@ describe('deleting a policy and carrying out a request under it are one decision
     await adminAdd(LIAM, pkg);
     const pending = await userAdd(MEGAN, pkg.packageId);
 
+    const before = await storageSnapshot(world.prefix);
+
     await expect(deleteAssignmentPolicy(deps, ADMIN, pkg.policyId)).rejects.toMatchObject({ code: 'conflict' });
 
+    // Refused before anything is written: not even the package's configuration row is touched (a 4xx changes nothing).
+    expect(await storageSnapshot(world.prefix)).toBe(before);
     expect((await storedRequest(pending.id))?.state).toBe('pendingApproval');
     expect(await deps.store.policies.find(pkg.policyId)).toBeDefined();
   });

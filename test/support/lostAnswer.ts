@@ -35,6 +35,20 @@ export function nthTransactionLandsThenFails(grants: GrantStore, nth: number, er
   });
 }
 
+/**
+ * The grant store's transactions land; the `nth` from now (1: the next) fails without landing (`error`: storage
+ * away), once `meanwhile` has run (a fault armed for the read that would tell).
+ */
+export function nthTransactionFails(grants: GrantStore, nth: number, error: Error, meanwhile: () => void = () => undefined): void {
+  const together = grants.together.bind(grants);
+  let calls = 0;
+  jest.spyOn(grants, 'together').mockImplementation(async (writes) => {
+    if (++calls !== nth) return together(writes);
+    meanwhile();
+    throw error;
+  });
+}
+
 /** The next point read of a document in `partitionKey` (of any table) fails with `error`: storage away. */
 export function nextReadInPartitionFails(partitionKey: TableKey, error: Error): void {
   const get = DocumentTable.prototype.get;

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { groupsMadeIn, locatorGroupOf, newIdGroup, newRequestId } from '../../shared/store/groupedIds';
+import { groupMadeBeforeHourOf, groupsMadeIn, locatorGroupOf, newIdGroup, newRequestId } from '../../shared/store/groupedIds';
 
 const at = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' });
 
@@ -33,5 +33,13 @@ describe('ids made together, their group the hour they were made in', () => {
     const inside = (group: string) => group >= first && group < after;
     for (const iso of ['2026-12-07T09:00:00Z', '2026-12-07T10:30:00Z', '2026-12-07T11:59:59.999Z', '2026-12-07T12:59:59.999Z']) expect(inside(groupAt(iso))).toBe(true);
     for (const iso of ['2026-12-07T08:59:59.999Z', '2026-12-07T13:00:00Z', '2026-12-08T10:30:00Z']) expect(inside(groupAt(iso))).toBe(false);
+  });
+
+  it('tells a group made in an earlier hour from one made in the same hour or later', () => {
+    const group = locatorGroupOf(newRequestId(at('2026-12-07T10:59:59.999Z'), 'eb7a7995-9588-432d-8242-aadbc8f429a4'))!;
+    expect(groupMadeBeforeHourOf(group, at('2026-12-07T11:00:00Z'))).toBe(true);
+    expect(groupMadeBeforeHourOf(group, at('2026-12-07T10:59:59.999Z'))).toBe(false);
+    expect(groupMadeBeforeHourOf(group, at('2026-12-07T10:00:00Z'))).toBe(false);
+    expect(groupMadeBeforeHourOf(group, at('2026-12-07T09:59:59.999Z'))).toBe(false);
   });
 });

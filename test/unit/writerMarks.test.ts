@@ -55,4 +55,15 @@ describe('whether a change written ahead is among the writers', () => {
     expect(writtenBy(writers, mark('stopped', '2026-12-07T10:15:00.000Z'))).toBe('no'));
   it('cannot tell, when the marks begin later than that: what the document holds decides', () =>
     expect(writtenBy(writers, mark('stopped', '2026-12-07T10:14:59.999Z'))).toBe('unknown'));
+  describe('for a replacement on a marked version', () => {
+    // Marks begun too late for the settle-time rule to tell about a change written ahead at 10:31.
+    const onVersion: Writers = { since: '2026-12-07T10:20:00.000Z', marks: [mark('other', '2026-12-07T11:00:00.000Z'), mark('version', '2026-12-07T10:20:00.000Z')] };
+    const replaced = { mark: mark('version', '2026-12-07T10:20:00.000Z'), since: '2026-12-07T10:20:00.000Z' };
+    const lost = mark('lost', '2026-12-07T10:31:00.000Z');
+    it('cannot tell without it', () => expect(writtenBy(onVersion, lost)).toBe('unknown'));
+    it('is not, when the marks still hold that version, unbroken since it, and not its own', () => expect(writtenBy(onVersion, lost, replaced)).toBe('no'));
+    it('cannot tell, when the marks were begun afresh since (another `since`)', () =>
+      expect(writtenBy({ ...onVersion, since: '2026-12-07T10:45:00.000Z' }, lost, replaced)).toBe('unknown'));
+    it('is, when its own mark is there too', () => expect(writtenBy(onVersion, mark('other', '2026-12-07T11:00:00.000Z'), replaced)).toBe('yes'));
+  });
 });

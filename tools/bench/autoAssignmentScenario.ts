@@ -265,6 +265,7 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
   progress(`sweep 1: full, fanned out in ${(full.ms / 1000).toFixed(1)} s; ${JSON.stringify(countsOf(full.result))}; Table ${JSON.stringify(full.tableKinds)}; Graph ${JSON.stringify(full.graph.byRoute)}; heap ${heapMb()} MB`);
   // The machine is shared: the load while the full run ran says how far its time is from an idle machine's.
   const loadAtFull = loadavg().map((n) => n.toFixed(1)).join(' ');
+  progress(`sweep 1: Table round trips by route, per shard: ${perShardRoutes(storage.proxy.routes(), full.result.shards?.sent ?? 1)}`);
   expect('sweep 1', full.result, { mode: 'full', usersEvaluated: users.length, assigned: expectedAssigned, removed: 0, removalsPlanned: 0, ...complete }, problems);
   const unchanged = await sweep(2);
   expect('sweep 2', unchanged.result, { mode: 'incremental', usersEvaluated: 0, assigned: 0, removed: 0, removalsPlanned: 0, ...complete }, problems);
@@ -314,6 +315,7 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
     }
     return total;
   }, problems);
+  progress(`sweep 7: Table round trips by route, per shard: ${perShardRoutes(storage.proxy.routes(), shards.length)}`);
   expect('sweep 7 shards', fanShards.result, { usersEvaluated: users.length, assigned: 0, removed: 0, removalsPlanned: 0, ...complete }, problems);
   const fanCommit = await fanOutSweep(8);
   expect('sweep 8 (fan-out done)', fanCommit.result, { usersEvaluated: users.length, assigned: 0, removed: 0, ...complete }, problems);
@@ -390,6 +392,14 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
   ];
   rows[0]!.problems = problems.join('; ');
   return rows;
+}
+
+/** The proxy's routes, most taken first, each as round trips per shard: where a shard's round trips go. */
+function perShardRoutes(routes: Record<string, number>, shards: number): string {
+  return Object.entries(routes)
+    .sort(([, a], [, b]) => b - a)
+    .map(([route, n]) => `${route} ${(n / Math.max(1, shards)).toFixed(2)}`)
+    .join('; ');
 }
 
 /**

@@ -45,7 +45,7 @@ export async function assignmentsOfCurrentUser(deps: EntitlementDeps, caller: Ca
   const me = ownId.toLowerCase();
   if (on === 'target') return (await deps.grants.assignmentsOf(ownId)).map((d) => d.value);
   const own = (await deps.grants.assignmentsOf(ownId)).map((d) => d.value).filter((a) => a.createdById.toLowerCase() === me);
-  const additions = (await deps.grants.requestsMadeForOthersBy(ownId)).flatMap((r) => (r.value.assignmentId && r.value.requestType.endsWith('Add') ? [r.value] : []));
+  const additions = (await deps.grants.requestsMadeForOthersBy(ownId, deps.clock.now())).flatMap((r) => (r.value.assignmentId && r.value.requestType.endsWith('Add') ? [r.value] : []));
   const forOthers = await mapConcurrently(additions, (r) => deps.grants.assignmentOf(r.targetId, r.assignmentId!));
   return [...own, ...forOthers.flatMap((a) => (a ? [a.value] : []))];
 }

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { AuditedTable, AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
 import type { TableKey } from '../../store/tableKeys';
-import { markingWrites, type WriterMark, type Writers } from '../../store/writerMarks';
+import { markingWrites, type MarkedVersion, type WriterMark, type Writers } from '../../store/writerMarks';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import type { ItemOutcome } from '../lifecycle/sweepDueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -91,7 +91,8 @@ async function shows(deps: Pick<EntitlementDeps, 'audit'>, item: DueItem<Expirat
   const { document, writers } = await deps.audit.writtenAt(probe);
   // Only a change that marked its writes can be told apart by the marks: another's writes carry none of its own.
   const markedAt = item.audit?.markedAt;
-  return changeShows(probe, event, document, writers && markedAt !== undefined ? { writers, mark: { eventId: event.id, at: markedAt } } : undefined);
+  const replaces = item.audit?.replaces;
+  return changeShows(probe, event, document, writers && markedAt !== undefined ? { writers, mark: { eventId: event.id, at: markedAt }, ...(replaces ? { replaces } : {}) } : undefined);
 }
 
 /**
@@ -100,9 +101,14 @@ async function shows(deps: Pick<EntitlementDeps, 'audit'>, item: DueItem<Expirat
  * the document's audited writers (writerMarks.ts), a created or changed document that provably does not carry this
  * change does not show it, whatever its content: another writer's change after this process stopped before its own.
  */
-export function changeShows(probe: AuditProbe, event: Pick<AuditEvent, 'before' | 'after'>, current: unknown, marked?: { writers: Writers; mark: WriterMark }): boolean {
+export function changeShows(
+  probe: AuditProbe,
+  event: Pick<AuditEvent, 'before' | 'after'>,
+  current: unknown,
+  marked?: { writers: Writers; mark: WriterMark; replaces?: MarkedVersion },
+): boolean {
   if (probe.shows === 'absent') return current === undefined;
-  const written = marked ? writtenBy(marked.writers, marked.mark) : 'unknown';
+  const written = marked ? writtenBy(marked.writers, marked.mark, marked.replaces) : 'unknown';
   if (written !== 'unknown') return written === 'yes' && current !== undefined;
   if (probe.shows === 'present') return current !== undefined;
   if (probe.field !== undefined) return current !== undefined && JSON.stringify(fieldOf(current, probe.field)) === JSON.stringify(fieldOf(event.after, probe.field));
@@ -114,11 +120,14 @@ const fieldOf = (document: unknown, field: string): unknown => (typeof document 
 /**
  * Whether the writers show this event's change: `yes`, its mark is there; `no`, their marks go back to a write
  * before this change can have been made (begun more than the settle time before its event was written ahead: a write
- * that began after it, even one that reset the marks, shows a later `since`), and its mark is not among them;
- * `unknown` otherwise (the marks begin too late to tell), when what the document holds decides, as without marks.
+ * that began after it, even one that reset the marks, shows a later `since`), or, for a replacement on a marked
+ * version (`replaces`), still hold that version's mark with its `since` (the replacement could only have landed right
+ * on it, and would have been carried forward), and its mark is not among them; `unknown` otherwise (the marks begin
+ * too late to tell), when what the document holds decides, as without marks.
  */
-export function writtenBy(writers: Writers, mark: WriterMark): 'yes' | 'no' | 'unknown' {
+export function writtenBy(writers: Writers, mark: WriterMark, replaces?: MarkedVersion): 'yes' | 'no' | 'unknown' {
   if (writers.marks.some((m) => m.eventId === mark.eventId)) return 'yes';
+  if (replaces && writers.since === replaces.since && writers.marks.some((m) => m.eventId === replaces.mark.eventId)) return 'no';
   const since = DateTime.fromISO(writers.since, { zone: 'utc' });
   return since.isValid && since <= DateTime.fromISO(mark.at, { zone: 'utc' }).minus({ minutes: AUDIT_SETTLE_MINUTES }) ? 'no' : 'unknown';
 }

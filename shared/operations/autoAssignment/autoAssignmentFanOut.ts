@@ -4,6 +4,7 @@ import type { ChangedUser } from '../../directory/directoryPort';
 import type { WorkQueue } from '../../queues/workQueue';
 import type { AutoAssignmentShard } from '../../store/autoAssignmentShards';
 import type { StoredDocument } from '../../store/documentTable';
+import { MAX_TRANSACTION_BYTES } from '../../store/transactionsOf';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { withSweepLease, type SweepOptions } from '../lifecycle/sweepDueWork';
 import { automaticPolicies, type AutomaticPolicy } from './automaticPolicies';
@@ -19,12 +20,17 @@ export interface AutoAssignmentFanOut {
 }
 
 /**
- * Users per shard: one invocation evaluates them against every policy and makes their changes (a bulk write per
- * 1,000 additions, one claims query for the shard), so 100,000 users are 100 messages.
+ * Users per shard at most: one invocation evaluates them against every policy and makes their changes (a bulk
+ * write per 1,000 additions, one query for the claims of the shard's range), so 100,000 users are 25 messages. What
+ * a shard costs besides its changes (its lease, its reads of the policies, and a transaction of a package's assignee
+ * index for each package it adds to) is paid once a shard: fewer, larger shards pay it less often, and 25 still
+ * spread over as many instances.
  */
-export const USERS_PER_SHARD = 1_000;
-/** A shard's users as JSON stay well inside a table row (DocumentTable: 16 parts of 30,000 characters). */
-const SHARD_CHARACTERS = 400_000;
+export const USERS_PER_SHARD = 4_000;
+/** A row of a shard's users as JSON stays well inside a table row (DocumentTable: 16 parts of 30,000 characters). */
+const ROW_CHARACTERS = 400_000;
+/** A shard's users as the transaction that writes them carries them (UTF-8, escaped), leaving room for the shard's row. */
+const SHARD_BYTES = MAX_TRANSACTION_BYTES - 256 * 1024;
 const MAX_REPORTED_ERRORS = 5;
 
 /** A shard message names the run and the shard's place in it; its users are in the table. */
@@ -34,37 +40,47 @@ export type AutoAssignmentShardMessage = z.infer<typeof autoAssignmentShardMessa
 /**
  * The directory's users cut into shards by id (lower-cased, in the order Table Storage keys sort): each shard's
  * range runs from the last id of the one before (excluded) to its own last (the first and last open-ended), so
- * the ranges cover every id once, assignees the directory no longer lists included. None when they fit in one.
+ * the ranges cover every id once, assignees the directory no longer lists included. Each shard's users are cut into
+ * rows of at most ROW_CHARACTERS, and a shard is closed at its share of the users (`usersPerShard` at most) or at
+ * SHARD_BYTES, so that it is written with its rows in one transaction. None when they fit in one.
  */
 export function cutIntoShards(policies: readonly AutomaticPolicy[], users: readonly ChangedUser[], usersPerShard = USERS_PER_SHARD): ShardToSend[] {
   if (users.length <= usersPerShard) return [];
   const run = randomUUID();
   const policyIds = policies.map((p) => p.policy.id);
   const sorted = [...users].sort((a, b) => compareIds(a.id, b.id));
-  const runs: ChangedUser[][] = [[]];
-  let characters = 0;
+  // As many users to each shard, rather than full ones and a last one of a few.
+  const perShard = Math.ceil(users.length / Math.ceil(users.length / usersPerShard));
+  const shards: Array<{ rows: ChangedUser[][]; users: number; bytes: number; characters: number }> = [];
   for (const user of sorted) {
-    const size = JSON.stringify(user).length;
-    const current = runs[runs.length - 1]!;
-    if (current.length > 0 && (current.length >= usersPerShard || characters + size > SHARD_CHARACTERS)) {
-      runs.push([user]);
-      characters = size;
-    } else {
-      current.push(user);
-      characters += size;
+    const json = JSON.stringify(user);
+    // As the transaction's body holds it: the JSON as a string value, escaped, in UTF-8.
+    const bytes = Buffer.byteLength(JSON.stringify(json));
+    let shard = shards[shards.length - 1];
+    if (!shard || shard.users >= perShard || shard.bytes + bytes > SHARD_BYTES) {
+      shard = { rows: [[]], users: 0, bytes: 0, characters: 0 };
+      shards.push(shard);
     }
+    if (shard.characters > 0 && shard.characters + json.length > ROW_CHARACTERS) {
+      shard.rows.push([]);
+      shard.characters = 0;
+    }
+    shard.rows[shard.rows.length - 1]!.push(user);
+    shard.users += 1;
+    shard.bytes += bytes;
+    shard.characters += json.length;
   }
-  const lastIdOf = (shard: readonly ChangedUser[]) => shard[shard.length - 1]!.id.toLowerCase();
-  return runs.map((shardUsers, index) => ({
-    shard: { run, index, policyIds, after: index === 0 ? null : lastIdOf(runs[index - 1]!), upTo: index === runs.length - 1 ? null : lastIdOf(shardUsers) },
-    users: shardUsers,
+  const lastIdOf = (rows: readonly ChangedUser[][]) => rows[rows.length - 1]!.at(-1)!.id.toLowerCase();
+  return shards.map(({ rows }, index) => ({
+    shard: { run, index, policyIds, after: index === 0 ? null : lastIdOf(shards[index - 1]!.rows), upTo: index === shards.length - 1 ? null : lastIdOf(rows), userRows: rows.length },
+    userRows: rows,
   }));
 }
 
-/** A shard as the timer cuts it: the shard, and its users. */
+/** A shard as the timer cuts it: the shard, and its users in the rows they are kept in. */
 export interface ShardToSend {
   shard: AutoAssignmentShard<EvaluationCounts>;
-  users: ChangedUser[];
+  userRows: ChangedUser[][];
 }
 
 /** Writes a run's shards (replacing any earlier run's) and sends one message per shard. */

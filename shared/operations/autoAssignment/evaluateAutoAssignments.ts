@@ -243,27 +243,38 @@ async function claimsOfUsers(deps: EntitlementDeps, userIds: readonly string[]):
 }
 
 /**
- * Assignments of a range of users, from their claims: one query over the range's partitions, so a shard's cost
- * follows its users, not the size of the packages (reading each package's whole assignee index per shard would).
+ * Assignments of a range of users, from their claims: one query over the range's partitions, their assignments read
+ * in the same query, so a shard's cost follows its users, not the size of the packages (reading each package's whole
+ * assignee index per shard would) nor the assignments they hold (a point read each would).
  */
 async function claimsInRange(deps: EntitlementDeps, range: UserIdRange): Promise<HeldAssignments> {
   const claims = new Map<string, Map<string, PackageClaim>>();
-  for (const { targetId, claim } of await deps.grants.claimsOfTargetsIn(range)) {
+  const read = new Map<string, StoredDocument<Assignment>>();
+  for (const { targetId, claim, assignment } of await deps.grants.claimsOfTargetsIn(range)) {
     const own = claims.get(targetId) ?? new Map<string, PackageClaim>();
     own.set(claim.packageId.toLowerCase(), claim);
     claims.set(targetId, own);
+    if (assignment) read.set(assignment.value.id, assignment);
   }
-  return (auto) => assignmentsOfUsers(deps, auto, claims);
+  return (auto) => assignmentsOfUsers(deps, auto, claims, read);
 }
 
-/** The same, for some users only: a user's claim on the package leads to their assignment. */
-async function assignmentsOfUsers(deps: EntitlementDeps, auto: AutomaticPolicy, claims: Map<string, Map<string, PackageClaim>>): Promise<Map<string, StoredDocument<Assignment>>> {
+/**
+ * The same, for some users only: a user's claim on the package leads to their assignment, read by key unless
+ * `read` (by assignment id) holds it already.
+ */
+async function assignmentsOfUsers(
+  deps: EntitlementDeps,
+  auto: AutomaticPolicy,
+  claims: Map<string, Map<string, PackageClaim>>,
+  read: ReadonlyMap<string, StoredDocument<Assignment>> = new Map(),
+): Promise<Map<string, StoredDocument<Assignment>>> {
   const packageId = auto.policy.accessPackageId.toLowerCase();
   const claimed = [...claims].flatMap(([userId, own]) => {
     const assignmentId = own.get(packageId)?.assignmentId;
     return assignmentId ? [{ userId, assignmentId }] : [];
   });
-  const assignments = await mapConcurrently(claimed, ({ userId, assignmentId }) => deps.grants.assignmentOf(userId, assignmentId));
+  const assignments = await mapConcurrently(claimed, async ({ userId, assignmentId }) => read.get(assignmentId) ?? (await deps.grants.assignmentOf(userId, assignmentId)));
   const held = new Map<string, StoredDocument<Assignment>>();
   claimed.forEach(({ userId }, i) => {
     const assignment = assignments[i];

@@ -111,23 +111,26 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
  */
 export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
   const stored = await findAssignmentPolicy(deps, id);
+  // Refused before anything is written (a 4xx changes nothing), and again under the mark, where it counts.
+  await refuseIfGoverning(deps, stored.value);
   // The package's configuration is taken away before the mark and kept again once the policy is gone: a request
   // that finds it kept knows the policy is not being deleted (fulfilRequest.ts, policyStanding).
   await changingPackageConfiguration(deps, [stored.value.accessPackageId], () => deleteUnderMark(deps, actor, stored));
 }
 
+async function refuseIfGoverning(deps: EntitlementDeps, policy: StoredPolicy): Promise<void> {
+  const governed = (await deps.grants.assignmentsOfPackage(policy.accessPackageId)).filter((a) => a.value.assignmentPolicyId === policy.id && a.value.state !== 'expired');
+  if (governed.length > 0) throw new DomainError('conflict', `Assignment policy '${policy.id}' still governs ${governed.length} assignment(s); remove them first.`);
+}
+
 async function deleteUnderMark(deps: EntitlementDeps, actor: Actor, stored: StoredDocument<StoredPolicy>): Promise<void> {
   const id = stored.value.id;
   await retiring(deps, { kind: 'assignmentPolicy', id }, async () => {
-    const refuseIfGoverning = async () => {
-      const governed = (await deps.grants.assignmentsOfPackage(stored.value.accessPackageId)).filter((a) => a.value.assignmentPolicyId === id && a.value.state !== 'expired');
-      if (governed.length > 0) throw new DomainError('conflict', `Assignment policy '${id}' still governs ${governed.length} assignment(s); remove them first.`);
-    };
     // Before canceling anything (a refused delete cancels nothing), and again after: a request carried out while
     // the others were canceled made an assignment.
-    await refuseIfGoverning();
+    await refuseIfGoverning(deps, stored.value);
     await cancelRequestsUnder(deps, actor, { packageId: stored.value.accessPackageId, policyId: id }, `Assignment policy '${id}' was deleted.`);
-    await refuseIfGoverning();
+    await refuseIfGoverning(deps, stored.value);
     const entry = { actorId: actor.objectId, action: 'deleteAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: null, catalogId: await catalogOfPackage(deps, stored.value.accessPackageId) };
     await audited(deps, entry, shownIn('assignmentPolicies', stored, 'absent'), () => deps.store.policies.delete(stored));
   });

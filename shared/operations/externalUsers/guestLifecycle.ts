@@ -24,7 +24,8 @@ import type { ExternalUserAction } from './activities';
 /**
  * Called before an ending assignment is saved: plans the removal when it is the governed guest's last. A plan made by
  * another ending is void: the user was assigned since (a request for someone the directory said was an enabled
- * Member leaves it, cancelRemoval), so this ending plans afresh, as if that assignment had cancelled it.
+ * Member leaves it, cancelRemoval), so this ending plans afresh, as if that assignment had cancelled it: the earlier
+ * plan gets its cancel event, and under `none` its block is lifted (liftUnlessMember; one Graph GET, only then).
  */
 export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignment): Promise<void> {
   const subject = await deps.subjects.byObjectId(ending.targetId);
@@ -34,7 +35,11 @@ export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignmen
   const settings = await getSettings(deps);
   const action = settings.externalUserLifecycleAction;
   if (action !== 'blockSignIn' && action !== 'blockSignInAndDelete') {
-    if (earlier) await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+    if (!earlier) return;
+    const lift = async () => liftUnlessMember(deps, subject, await deps.directory.getUser(ending.targetId));
+    // An ending never waits on a guest's account: should the directory not answer, the block stays, the plan goes.
+    if (earlier.blockedDateTime) await lift().catch(() => undefined);
+    await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
     return;
   }
   const now = deps.clock.now();
@@ -47,6 +52,8 @@ export async function planRemovalIfLast(deps: EntitlementDeps, ending: Assignmen
     deleteDateTime: action === 'blockSignInAndDelete' ? iso(now.plus(durationMillis(settings.durationUntilExternalUserDeletedAfterBlocked))) : null,
     blockedDateTime: null,
   };
+  // The plan replaced is closed by an event of its own, written ahead as a change's is (the save below replaces it).
+  if (earlier) await record(deps, 'cancelExternalUserRemoval', subject.value, { ...subject.value, removal: null });
   // The items first: a plan is never there without what carries it out (an earlier plan's find it replaced: stale).
   await schedule(deps, 'externalUserBlock', removal.blockDateTime, subject.value.id, removal.id);
   if (removal.deleteDateTime) await schedule(deps, 'externalUserDelete', removal.deleteDateTime, subject.value.id, removal.id);
@@ -62,15 +69,21 @@ export async function endingTouchesGuest(deps: EntitlementDeps, targetId: string
   return subject !== undefined && (isGovernedGuest(subject.value, targetId) || (subject.value.removal != null && !subject.value.removal.blockedDateTime));
 }
 
-/** After an ending is saved: the block is due at once, so it is done now; should this fail, the sweep does it. */
+/**
+ * After an ending is saved: the block is due at once, so it is done now; should this fail, the sweep does it. The
+ * user is read before their assignments, so that an assignment made during that read (it may wait on Graph) is seen:
+ * its request cancels the plan, or the block item finds them assigned.
+ */
 export async function blockAtOnce(deps: EntitlementDeps, targetId: string): Promise<void> {
   const subject = await deps.subjects.byObjectId(targetId);
   const removal = subject?.value.removal;
   if (!subject || !removal || removal.blockedDateTime) return;
-  const blockUnlessMember = async () => {
-    if (!(await cancelledAsMember(deps, subject))) await block(deps, subject);
+  const blockUnlessAssignedOrMember = async () => {
+    const user = await deps.directory.getUser(subject.value.objectId!);
+    if (await holdsAnotherAssignment(deps, targetId, '')) return;
+    if (!(await cancelledAsMember(deps, subject, user))) await block(deps, subject);
   };
-  await blockUnlessMember().catch(() => undefined);
+  await blockUnlessAssignedOrMember().catch(() => undefined);
 }
 
 /** What the directory said of a new assignment's target when its request was submitted (submitAssignmentRequest.ts). */
@@ -79,24 +92,20 @@ export type TargetAsRead = Pick<DirectoryUser, 'userType' | 'accountEnabled'>;
 /**
  * Called once a new assignment of the user is saved: a planned removal is cancelled, and a block lifted. Its read of
  * the subject is spared when the directory said at the submit, a moment ago, that the target is an enabled Member
- * (`asRead`; issue 19 item 1). That is sound because a removal does two things only, and neither can reach such a
- * user: a block to lift (a blocked account is disabled, so a blocked guest converted to a member is read and unblocked
- * here as ever), and a block or deletion still to come, which is refused for a user the directory then says is a
- * Member (cancelledAsMember, before every block and deletion: the plan is cancelled then, with its event); should
- * they be a Guest again by their next last ending, that ending plans afresh (planRemovalIfLast). A guest, a disabled
- * account, a user type the directory did not say, someone not in the directory: read as ever. Until it comes due, a
- * plan left so is still listed (pendingRemovals.ts).
+ * (`asRead`; issue 19 item 1). That is sound because a removal does two things only, and neither can reach such a user:
+ * a block to lift (a blocked account is disabled, so a blocked guest converted to a member is read and unblocked here
+ * as ever), and a block or deletion still to come, which is refused for a user the directory then says is a Member
+ * (cancelledAsMember before every block and deletion, cancelPlan should they be assigned by then: the plan is cancelled
+ * with its event, the account left as it is, blocked or not); should they be a Guest again by their next last ending,
+ * that ending plans afresh (planRemovalIfLast). A guest, a disabled account, a user type the directory did not say,
+ * someone not in the directory: read as ever. Until it comes due, a plan left so is still listed (pendingRemovals.ts).
  */
 export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asRead?: TargetAsRead): Promise<void> {
   if (asRead?.userType === 'Member' && asRead.accountEnabled === true) return;
   const subject = await deps.subjects.byObjectId(targetId);
   const removal = subject?.value.removal;
   if (!subject || !removal || !isGovernedGuest(subject.value, targetId)) return;
-  if (removal.blockedDateTime) {
-    await deps.directory.setAccountEnabled(targetId, true);
-    // A change in the directory only, none of our tables: nothing stored to lose its event. The save below is audited.
-    await record(deps, 'unblockExternalUser', subject.value, { ...subject.value, accountEnabled: true });
-  }
+  if (removal.blockedDateTime) await unblock(deps, subject);
   await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
 }
 
@@ -105,35 +114,62 @@ export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<Exter
   const subject = await deps.subjects.get(item.entityId);
   const removal = subject?.value.removal;
   if (!subject || !removal || removal.id !== item.detail || !subject.value.objectId) return 'stale';
-  if (await holdsAnotherAssignment(deps, subject.value.objectId, '')) {
-    await cancelRemoval(deps, subject.value.objectId);
+  const objectId = subject.value.objectId;
+  // A block done at once leaves its item only the look for a new assignment. A block or deletion to do reads the
+  // user before the assignments, so that one made during that read (it may wait on Graph) is seen, and nothing is
+  // blocked or deleted after it: between that look and the act, no read of the directory.
+  const blockDone = item.kind === 'externalUserBlock' && removal.blockedDateTime !== null;
+  const user = blockDone ? undefined : await deps.directory.getUser(objectId);
+  if (await holdsAnotherAssignment(deps, objectId, '')) {
+    // Read again: the new assignment's request may have cancelled the plan (and lifted its block) meanwhile.
+    const current = await deps.subjects.get(item.entityId);
+    if (current?.value.removal?.id === removal.id) await cancelPlan(deps, current, blockDone ? await deps.directory.getUser(objectId) : user);
     return 'stale';
   }
-  if (item.kind === 'externalUserBlock' && removal.blockedDateTime) return 'stale';
-  if (await cancelledAsMember(deps, subject)) return 'stale';
+  if (blockDone || (await cancelledAsMember(deps, subject, user))) return 'stale';
   if (item.kind === 'externalUserBlock') {
     await block(deps, subject);
     return 'processed';
   }
   const blocked = removal.blockedDateTime ? subject : await block(deps, subject);
-  await deps.directory.deleteUser(subject.value.objectId);
+  await deps.directory.deleteUser(objectId);
   // They are gone: a later request of theirs invites them afresh.
   await save(deps, blocked, { ...blocked.value, objectId: null, invitation: null, subjectLifecycle: 'notDefined', removal: null }, 'deleteExternalUser');
   return 'processed';
 }
 
 /**
- * Whether the directory says the subject's user is a Member now (an administrator converted the guest to internal):
- * then the removal is not a guest's any more, and is cancelled, with its event. The account is left as it is (a
- * block already made stays: whoever converted them decides). One Graph GET before each block or deletion, which
- * are rare. A user type the directory does not say goes on as a guest's; a user the directory no longer has goes
- * on too: the deletion counts them as deleted (deleteUser), and a block fails as it did (its item is tried again).
+ * Whether the directory says the subject's user (`user`, read by the caller) is a Member now (an administrator
+ * converted the guest to internal): then the removal is not a guest's any more, and is cancelled (cancelPlan). One
+ * Graph GET before each block or deletion, which are rare. A user type the directory does not say goes on as a
+ * guest's; a user the directory no longer has goes on too: the deletion counts them as deleted (deleteUser), and a
+ * block fails as it did (its item is tried again).
  */
-async function cancelledAsMember(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<boolean> {
-  const user = await deps.directory.getUser(subject.value.objectId!);
+async function cancelledAsMember(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, user: DirectoryUser | undefined): Promise<boolean> {
   if (user?.userType !== 'Member') return false;
-  await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+  await cancelPlan(deps, subject, user);
   return true;
+}
+
+/** Cancels the subject's plan, with its event, its block lifted first (liftUnlessMember). */
+async function cancelPlan(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, user: DirectoryUser | undefined): Promise<void> {
+  await liftUnlessMember(deps, subject, user);
+  await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+}
+
+/**
+ * Lifts the plan's block by what the directory says of the user now (`user`). A Member's account is left as it is,
+ * blocked or not: it is theirs who converted them, who may have disabled it since (a request for an enabled Member
+ * leaves the plan, cancelRemoval). A user the directory does not have has no account to lift.
+ */
+async function liftUnlessMember(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, user: DirectoryUser | undefined): Promise<void> {
+  if (subject.value.removal?.blockedDateTime && user && user.userType !== 'Member') await unblock(deps, subject);
+}
+
+async function unblock(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<void> {
+  await deps.directory.setAccountEnabled(subject.value.objectId!, true);
+  // A change in the directory only, none of our tables: nothing stored to lose its event. The cancel saved after is audited.
+  await record(deps, 'unblockExternalUser', subject.value, { ...subject.value, accountEnabled: true });
 }
 
 async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<StoredDocument<AccessPackageSubject>> {

@@ -42,7 +42,7 @@ export async function listRequests(deps: EntitlementDeps, caller: Caller): Promi
   if (visibility.everything) return (await deps.grants.allRequests()).map((d) => d.value);
   const [own, forOthers, ofCatalogs] = await Promise.all([
     deps.grants.requestsOf(caller.objectId),
-    deps.grants.requestsMadeForOthersBy(caller.objectId),
+    deps.grants.requestsMadeForOthersBy(caller.objectId, deps.clock.now()),
     visibility.catalogIds.size > 0 ? deps.grants.allRequests() : [],
   ]);
   const unique = new Map([...own, ...forOthers, ...ofCatalogs.filter((r) => sees(visibility, r.value.catalogId))].map((d) => [d.value.id, d.value]));
@@ -60,7 +60,7 @@ export async function requestsOfCurrentUser(deps: EntitlementDeps, caller: Calle
       return (await deps.grants.requestsOf(me)).map((d) => d.value);
     case 'createdBy': {
       const own = (await deps.grants.requestsOf(me)).filter((d) => same(d.value.requestorId, me));
-      return [...own, ...(await deps.grants.requestsMadeForOthersBy(me))].map((d) => d.value);
+      return [...own, ...(await deps.grants.requestsMadeForOthersBy(me, deps.clock.now()))].map((d) => d.value);
     }
     case 'approver':
       return (await deps.grants.requestsAwaiting(me)).map((d) => d.value).filter((r) => isPendingFor(r, me));

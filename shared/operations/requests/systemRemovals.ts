@@ -3,9 +3,10 @@ import type { Assignment, DeliveryOperation } from '../../domain/assignments/ass
 import { deliveryState, removals, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import type { AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
-import type { StoredDocument } from '../../store/documentTable';
+import { writersOf, type StoredDocument } from '../../store/documentTable';
 import { GrantStore, type PackageClaim } from '../../store/grantStore';
 import { idsInGroups, locatorGroupOf } from '../../store/groupedIds';
+import { markedVersion, markingWrites, type MarkedVersion, type WriterMark } from '../../store/writerMarks';
 import { afterOutcomes, changeDirectory, withOutcomes, type ApplyOptions, type DirectoryPass } from '../assignments/applyOperations';
 import { GraphThrottled } from '../../directory/throttleDeferral';
 import { claimedGrants, claimKeyOf, packagesGranting } from '../assignments/claimedGrants';
@@ -43,7 +44,8 @@ export interface Ending {
  *    planned and raced changes compensated as delivery does.
  * Every event is written ahead (auditedChange.ts), all in a few transactions of the due-time index, and appended
  * once its change is made; a process stopped midway leaves them to the sweep, which appends those whose change
- * shows, and the redelivery items (5 minutes on) to the reconcile sweep, which finishes the removals and the
+ * shows (each change marks what it writes, writerMarks.ts, so that an outcome another run made is not taken for this
+ * one's), and the redelivery items (5 minutes on) to the reconcile sweep, which finishes the removals and the
  * requests. The request is written `delivering` with its assignment's end, so it never waits `submitted` and
  * needs no recovery item. One assignment's failure (a write, the directory refusing one user) is its own: the
  * others go on. `hold` (the sweep's lease check) runs before each step's writes. Answers, for each ending, undefined when carried out (a directory change that failed is then
@@ -77,14 +79,14 @@ export async function carryOutRemovals(
   const endsAhead = await writeAhead(deps, written, ends.flatMap((e) => e.events));
   const ended = await mapConcurrently([...ends.keys()], async (n) => {
     const end = ends[n]!;
+    const aheadOfIt = endsAhead.slice(n * EVENTS_OF_AN_END, (n + 1) * EVENTS_OF_AN_END);
     try {
-      return { ...(await end.save()), index: end.index };
+      return { ...(await markedBy(aheadOfIt.map((a) => a.mark), deps, end.save)), index: end.index };
     } catch (error) {
       fail(end.index)(error);
       // Written despite the error (its answer lost), it is finished by its redelivery; not written, its pointer goes.
       // Should the read that tells fail too, its pointer stays (a stale one is skipped on read) and the sweep decides
       // for its events. They share their probe: the request's row.
-      const aheadOfIt = endsAhead.slice(n * EVENTS_OF_AN_END, (n + 1) * EVENTS_OF_AN_END);
       const made = await failedChangeMade(deps, aheadOfIt[0]!.item);
       for (const ahead of aheadOfIt) ahead.made = made;
       if (made === 'no') await deps.grants.unindexRequest(end.request).catch(() => undefined);
@@ -128,7 +130,7 @@ export async function carryOutRemovals(
     const outcome = outcomes[n]!;
     const index = settled[n]!.index;
     try {
-      return { assignment: await outcome.save(), index };
+      return { assignment: await markingWrites(outcomesAhead[n]!.mark, deps.clock, outcome.save), index };
     } catch (error) {
       fail(index)(error);
       // Not saved (another writer changed the assignment meanwhile): its redelivery item finishes it, with an event
@@ -214,8 +216,13 @@ function outcomeOf(deps: EntitlementDeps, ended: Ended, outcome: (op: DeliveryOp
   const { grants } = deps;
   const assignment: Assignment = { ...ended.assignment.value, operations: ended.assignment.value.operations.map(outcome) };
   const finished = inState(deps, ended.request.value, deliveryState(assignment.operations, 'remove'));
-  const probe: AuditProbe = { ...shownIn('accessGrants', ended.request, 'changed'), was: ended.request.value };
-  const event = [requestEvent('deliverRequest', ended.request.value, finished), probe] as const;
+  // Should its write carry no mark by then (an unmarked write after it: the reconcile sweep's), the request's content
+  // decides. A delivered request is not completed again, so its own completedDateTime tells this write from another
+  // run's; a failed one may be, by a retry that read this write, so any change from `delivering` counts.
+  const changed = shownIn('accessGrants', ended.request, 'changed');
+  const probe: AuditProbe = finished.state === 'delivered' ? { ...changed, field: 'completedDateTime' } : { ...changed, was: ended.request.value };
+  // Made on the ETag step 2 (or an earlier run) left: the marks tell whether it landed on that version.
+  const event = [requestEvent('deliverRequest', ended.request.value, finished), probe, markedVersion(writersOf(ended.request))] as const;
   const save = async (): Promise<StoredDocument<Assignment>> => {
     const [, savedAssignment] = await grants.together([grants.requests.replacement(ended.request, finished), grants.assignments.replacement(ended.assignment, assignment)]);
     return savedAssignment as StoredDocument<Assignment>;
@@ -226,6 +233,8 @@ function outcomeOf(deps: EntitlementDeps, ended: Ended, outcome: (op: DeliveryOp
 interface WriteAhead {
   item: WriteAheadItem;
   event: AuditEvent;
+  /** Its change's mark on what it writes (writerMarks.ts). */
+  mark: WriterMark;
   /**
    * Set when its change failed, as what shows after (failedChangeMade) tells: `yes`, made all the same (its answer
    * lost), appended; `no`, not made, its item taken back and the event dropped; `unknown`, neither: its item is left to
@@ -234,18 +243,35 @@ interface WriteAhead {
   made?: 'yes' | 'no' | 'unknown';
 }
 
-/** Writes events ahead of their changes (auditedChange.ts's `audited`, for many): due items, one transaction per minute. */
-async function writeAhead(deps: EntitlementDeps, written: WriteAhead[], entries: ReadonlyArray<readonly [AuditEntry, AuditProbe]>): Promise<WriteAhead[]> {
-  const settle = deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES });
-  const ahead = entries.map(([entry, probe]) => {
+/**
+ * Writes events ahead of their changes (auditedChange.ts's `audited`, for many): due items, one transaction per
+ * minute; an outcome's (a replacement on a marked version) with its change's mark and that version.
+ */
+async function writeAhead(
+  deps: EntitlementDeps,
+  written: WriteAhead[],
+  entries: ReadonlyArray<readonly [AuditEntry, AuditProbe, MarkedVersion?]>,
+): Promise<WriteAhead[]> {
+  const now = deps.clock.now();
+  const at = now.toUTC().toISO()!;
+  const settle = now.plus({ minutes: AUDIT_SETTLE_MINUTES });
+  const ahead = entries.map(([entry, probe, replaces]) => {
     const event = deps.audit.event(entry);
-    const item: WriteAheadItem = { ...dueItem(deps, 'auditEvent' as const, settle, event.id), audit: { event, probe } };
-    return { item, event };
+    // An end's change is the insert of a request of its own id: its row being there says it was made, and the marks'
+    // time rule (which may say "not made" of a row there when clocks differ) would only add doubt. An outcome's is a
+    // replacement, which the marks tell from another run's (writtenBy).
+    const audit = { event, probe, ...(replaces ? { markedAt: at, replaces } : {}) };
+    const item: WriteAheadItem = { ...dueItem(deps, 'auditEvent' as const, settle, event.id), audit };
+    return { item, event, mark: { eventId: event.id, at } };
   });
   await deps.due.scheduleAll(ahead.map((a) => a.item));
   written.push(...ahead);
   return ahead;
 }
+
+/** Runs a change that several events record with each one's mark on what it writes. */
+const markedBy = <R>(marks: readonly WriterMark[], deps: Pick<EntitlementDeps, 'clock'>, change: () => Promise<R>): Promise<R> =>
+  marks.reduceRight<() => Promise<R>>((inner, mark) => () => markingWrites(mark, deps.clock, inner), change)();
 
 /**
  * Appends the events written ahead whose changes were made, then takes their items back and gives the dropped

@@ -1,0 +1,110 @@
+import { TableClient } from '@azure/data-tables';
+import type { ChangedUser } from '../../shared/directory/directoryPort';
+import { cutIntoShards, noCounts } from '../../shared/operations/autoAssignment/autoAssignmentFanOut';
+import { planChanges } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
+import { DocumentTable } from '../../shared/store/documentTable';
+import { tableKey } from '../../shared/store/tableKeys';
+import { storageSnapshot } from '../support/storageSnapshot';
+import { testStorageConnectionString } from '../support/testStorage';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+
+/**
+ * A fanned-out full evaluation's shards hold a few thousand users: more than a table row holds, so a shard's users
+ * are kept in several rows, written and dropped with the shard in one transaction (autoAssignmentShards.ts), and a
+ * shard is closed before that transaction passes Table Storage's 4 MiB (autoAssignmentFanOut.ts cutIntoShards).
+ */
+let world: InProcessOperations;
+inProcessOperationsForFile((started) => (world = started));
+
+/** A user of about `characters` characters as JSON (their proxy addresses), id in order. */
+function largeUser(n: number, characters: number): ChangedUser {
+  const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  return {
+    id,
+    displayName: `User ${n}`,
+    userPrincipalName: `user${n}@contoso.com`,
+    mail: null,
+    userType: 'Member',
+    accountEnabled: true,
+    department: 'Sales',
+    jobTitle: null,
+    companyName: null,
+    employeeId: null,
+    employeeType: null,
+    officeLocation: null,
+    city: null,
+    state: null,
+    country: null,
+    usageLocation: null,
+    employeeHireDate: null,
+    onPremisesExtensionAttributes: {},
+    otherMails: [],
+    proxyAddresses: Array.from({ length: Math.ceil(characters / 40) }, (_, i) => `smtp:user${n}.alias${String(i).padStart(6, '0')}@contoso.com`),
+    creationType: null,
+    externalUserState: null,
+    managerId: null,
+  };
+}
+
+it('cuts a shard whose users outgrow a row into rows, and closes it before its transaction outgrows Table Storage', async () => {
+  // 70 users of about 100,000 characters (103,000 bytes escaped), two shards' share of 35 each: four to a row, and a
+  // shard closed at 33 or 34 users, what a transaction of 3.25 MiB holds; the rest in a third.
+  const users = Array.from({ length: 70 }, (_, n) => largeUser(n, 100_000));
+  const shards = cutIntoShards([], users, 69);
+  expect(shards.map((s) => s.userRows.flat().length)).toEqual([34, 33, 3]);
+  expect(shards[0]!.userRows.map((row) => row.length)).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 2]);
+  expect(shards.map((s) => s.shard.userRows)).toEqual(shards.map((s) => s.userRows.length));
+  for (const { userRows } of shards) {
+    for (const row of userRows) expect(JSON.stringify(row).length).toBeLessThanOrEqual(400_000);
+    expect(userRows.flat().reduce((bytes, user) => bytes + Buffer.byteLength(JSON.stringify(JSON.stringify(user))), 0)).toBeLessThanOrEqual(3.25 * 1024 * 1024);
+  }
+  // Every user once, in order; the ranges meet: each starts after the one before's last user.
+  expect(shards.flatMap((s) => s.userRows.flat())).toEqual(users);
+  expect(shards.map((s) => [s.shard.after, s.shard.upTo])).toEqual([
+    [null, users[33]!.id],
+    [users[33]!.id, users[66]!.id],
+    [users[66]!.id, null],
+  ]);
+
+  const before = await storageSnapshot(world.prefix);
+  await world.deps.autoAssignmentShards.replaceAll(shards);
+  const stored = await world.deps.autoAssignmentShards.all();
+  expect(stored.map((d) => d.value.userRows)).toEqual(shards.map((s) => s.userRows.length));
+  expect(await world.deps.autoAssignmentShards.usersOf(stored[0]!.value)).toEqual(users.slice(0, 34));
+  expect(await world.deps.autoAssignmentShards.usersOf(stored[1]!.value)).toEqual(users.slice(34, 67));
+  expect(await world.deps.autoAssignmentShards.usersOf(stored[2]!.value)).toEqual(users.slice(67));
+
+  // Done, the shard's users are dropped from every row, with the mark.
+  await world.deps.autoAssignmentShards.markDone(stored[0]!, { counts: noCounts(), unfinishedUserIds: [] });
+  const done = (await world.deps.autoAssignmentShards.get(stored[0]!.value.run, 0))!;
+  expect(done.value.done).toBeDefined();
+  expect(await world.deps.autoAssignmentShards.usersOf(done.value)).toEqual([]);
+
+  // Removed, no row of theirs is left.
+  await world.deps.autoAssignmentShards.removeAll(await world.deps.autoAssignmentShards.all());
+  expect(await storageSnapshot(world.prefix)).toEqual(before);
+}, 120_000);
+
+it("reads a shard written by the version that kept its users in one bare row, and leaves that version nothing it could misread", async () => {
+  const users = Array.from({ length: 6 }, (_, n) => largeUser(100 + n, 1_000));
+  const rows = new DocumentTable<object>(async () => TableClient.fromConnectionString(testStorageConnectionString(), `${world.prefix}sweepStates`, { allowInsecureConnection: true }), 'shard row');
+  const [partition, usersKey] = [tableKey('autoAssignmentShards'), (run: string) => tableKey('users', run, '000000')];
+
+  // Written by this version: the previous one read the first row's value as the shard's users (or none when absent).
+  // It is no list, so that version's evaluation fails (the shard is sent again) instead of taking it for the whole
+  // range's users and removing the others' assignments as if they were deleted.
+  const shards = cutIntoShards([], users, 3);
+  await world.deps.autoAssignmentShards.replaceAll(shards);
+  const first = (await rows.get(partition, usersKey(shards[0]!.shard.run)))!.value;
+  expect(Array.isArray(first)).toBe(false);
+  await expect(planChanges(world.deps, [], first as unknown as ChangedUser[], { after: null, upTo: shards[0]!.shard.upTo })).rejects.toThrow(TypeError);
+
+  // Written by the previous version: the shard without `userRows`, its users a bare list under the first key.
+  await rows.together([
+    rows.upsertion(partition, tableKey('shard', 'earlier', '000000'), { run: 'earlier', index: 0, policyIds: [], after: null, upTo: null }),
+    rows.upsertion(partition, usersKey('earlier'), users),
+  ]);
+  const earlier = (await world.deps.autoAssignmentShards.get('earlier', 0))!;
+  expect(earlier.value.userRows).toBeUndefined();
+  expect(await world.deps.autoAssignmentShards.usersOf(earlier.value)).toEqual(users);
+}, 60_000);
