@@ -7,9 +7,14 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
 import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
+import { addIncompatible } from '../../shared/operations/entitlements/incompatibilities';
 import { changingPackageConfiguration } from '../../shared/operations/entitlements/packageConfiguration';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
+import { directoryAuditOf } from '../../shared/api/auditLogs/directoryAuditView';
+import { requestView } from '../../shared/api/entitlementManagement/grantViews';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { countedOperationsForFile } from '../support/countedOperations';
+import { stopAtWrite } from '../support/stopAtWrite';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { ADMIN, assign, groupMembers, groupPackage, selfServicePackage, unassign } from '../support/packageWorld';
 
@@ -26,6 +31,10 @@ const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
 const DEBRA = '5b08acc2-13a5-4f07-9a1b-195060c40eb7';
 const MEGAN = '94a2de50-ff54-4939-a9d6-bd800bc49874';
 const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
+const ADELE = 'e085b021-e0d4-4f2b-935a-b03d8de49eb1';
+const ENGINEERING = '509c2530-0367-4f48-a429-6461beddd096';
+const LEGAL_HOLD = '993bb873-540b-442e-8a6e-83734bc9404e';
+const HR_CONFIDENTIAL = '65ce110a-2689-4e92-b29b-c6b33ac4414b';
 const CHANGED = 'changed while the request was made';
 
 let world: InProcessOperations;
@@ -180,12 +189,43 @@ describe('a request decided from the configuration remembered follows a change m
     await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
 
     const start = world.now().plus({ days: 2 });
+    const getUser = jest.spyOn(requester.directory, 'getUser');
     const answer = await adminAdd(requester, MEGAN, pkg, { schedule: { startDateTime: start.toISO() } });
+
+    // A later start asked: known from the request alone, so not decided from the memory first (one read of the target).
+    expect(getUser).toHaveBeenCalledTimes(1);
+    getUser.mockRestore();
 
     const stored = (await changer.grants.findRequest(answer.id))?.value;
     expect(stored?.state).toBe('scheduled');
     expect(daysFromNow(assignmentEnd(stored!.schedule))).toBe(9);
     expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => r.id)).toEqual([answer.id]);
+  });
+
+  it('a request the memory would send for approval is decided from it only until that is known: the separation of duties read once', async () => {
+    const approval = { isApprovalRequiredForAdd: true, stages: [{ durationBeforeAutomaticDenial: 'P2D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] }] };
+    const pkg = await selfServicePackage(changer, 'Approval first', { requestApprovalSettings: approval });
+    // A second policy without approval, so the request may be carried out at once as far as the request tells; the
+    // oldest policy admitting the requestor is chosen, and it needs approval.
+    world.advance({ seconds: 1 });
+    await createAssignmentPolicy(changer, ADMIN, {
+      displayName: 'Without approval',
+      allowedTargetScope: 'allMemberUsers',
+      requestorSettings: { enableTargetsToSelfAddAccess: true, enableTargetsToSelfRemoveAccess: true, enableTargetsToSelfUpdateAccess: true, allowCustomAssignmentSchedule: true },
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: pkg.packageId },
+    });
+    await addIncompatible(changer, ADMIN, pkg.packageId, 'group', LEGAL_HOLD);
+    // The requester reads (and remembers) the configuration.
+    await submitAssignmentRequest(requester, caller(DEBRA), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+
+    const memberGroupsOf = jest.spyOn(requester.directory, 'memberGroupsOf');
+    const answer = await submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+
+    expect((await changer.grants.findRequest(answer.id))?.value.state).toBe('pendingApproval');
+    expect(memberGroupsOf.mock.calls.filter(([, groupIds]) => groupIds.includes(LEGAL_HOLD))).toHaveLength(1);
+    memberGroupsOf.mockRestore();
   });
 
   it('after a minute, the memory serves no more: the configuration is read at the submit', async () => {
@@ -202,6 +242,20 @@ describe('a request decided from the configuration remembered follows a change m
   });
 });
 
+it('a duplicate decided from memory is answered as the configuration read now answers it: 403 once the requestor may no longer ask', async () => {
+  const pkg = await selfServicePackage(changer, 'Duplicate');
+  const request = () => submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+  await request();
+  // Decided from memory (the first request's check read the configuration), refused by the claim: a duplicate.
+  await expect(request()).rejects.toMatchObject({ code: 'conflict' });
+  await replacePolicy(changer, pkg, { allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.groupMembers', groupId: LEGAL_HOLD }] });
+
+  // The memory still lets MEGAN ask; the configuration now does not, and says so rather than that she holds it.
+  await expect(request()).rejects.toMatchObject({ code: 'forbidden' });
+
+  expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => r.state)).toEqual(['delivered']);
+});
+
 it("a change made through the instance itself drops its memory of the package: its next request needs no undo", async () => {
   const pkg = await groupPackage(changer, 'Changed here', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
   await adminAdd(requester, DEBRA, pkg);
@@ -214,4 +268,149 @@ it("a change made through the instance itself drops its memory of the package: i
   expect(configurationReads()).toBe(2);
   expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => [r.id, r.state])).toEqual([[answer.id, 'delivered']]);
   expect(daysFromNow(assignmentEnd((await activeAssignmentsOf(MEGAN, pkg.packageId))[0]!.schedule))).toBe(7);
+});
+
+/**
+ * The check after the write did not run: the process stopped after it, or the check's read failed (503 to the
+ * caller). The request, written with the digest of the configuration it was decided from, is finished by its
+ * redelivery, which compares it with the configuration then (carryOutAtOnce.ts, policyCheckOfDelivering). The first
+ * two are the review's proofs (review-configcache.md), which delivered the decision made from the old configuration.
+ */
+describe('a request decided from memory whose check after the write did not run is checked by its redelivery', () => {
+  afterEach(() => jest.restoreAllMocks());
+  const APPROVAL = { isApprovalRequiredForAdd: true, stages: [{ durationBeforeAutomaticDenial: 'P2D', primaryApprovers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] }] };
+  const isAssignmentRow = (row: Record<string, unknown>) => String(row.rowKey).startsWith('assignment|');
+  /** The redelivery item comes due (PENDING_GRACE_MS after the write) and the reconcile sweep runs it. */
+  const redeliver = async () => {
+    world.advance({ minutes: 6 });
+    return (await reconcile(changer, { holder: 'test', budgetMs: 30_000 }))?.redelivery;
+  };
+  /**
+   * A package giving a group, its role's carrying to the assignees (planned when the role was put in) done before the
+   * request: due at the same moment as the request's redelivery, it would give the role to the unchecked assignment
+   * first (it carries a role to every active assignee), and the redelivery would then end it by a removal, not an undo.
+   */
+  const settledGroupPackage = async (name: string, groupId: string, expiration?: object) => {
+    const pkg = await groupPackage(changer, name, groupId, expiration);
+    await redeliver();
+    return pkg;
+  };
+
+  it('the process stops after the write, the policy now needing approval: the redelivery ends it; submitted again, it awaits approval', async () => {
+    const pkg = await selfServicePackage(changer, 'Gap approval');
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    await replacePolicy(changer, pkg, { requestApprovalSettings: APPROVAL });
+
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } })).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
+    const [undone, ...others] = await requestsOf(LIAM, pkg.packageId);
+    expect(others).toEqual([]);
+    await expectUndone(undone!);
+    expect(undone!.decidedFrom).toBeUndefined();
+    expect((await changer.grants.claimOf(LIAM, pkg.packageId))?.value).toBeUndefined();
+    const again = await submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    expect((await changer.grants.findRequest(again.id))?.value.state).toBe('pendingApproval');
+  });
+
+  it("the check's read fails (storage 503), the expiration now 7 days instead of 30: the redelivery ends it before any directory change", async () => {
+    const pkg = await settledGroupPackage('Gap expiry', ENGINEERING, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+    await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+
+    // Decided from memory: the first read of the row on this path is the check's.
+    jest.spyOn(requester.store.packageConfigurations, 'get').mockRejectedValueOnce(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }));
+    await expect(adminAdd(requester, MEGAN, pkg)).rejects.toThrow('Service Unavailable');
+    jest.restoreAllMocks();
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    expect(await activeAssignmentsOf(MEGAN, pkg.packageId)).toEqual([]);
+    expect(await groupMembers(world.emulator, ENGINEERING)).not.toContain(MEGAN);
+    const [undone, ...others] = await requestsOf(MEGAN, pkg.packageId);
+    expect(others).toEqual([]);
+    await expectUndone(undone!);
+  });
+
+  it('the process stops after the write, nothing changed: the redelivery delivers it; the digest never shows in Graph', async () => {
+    const pkg = await settledGroupPackage('Gap unchanged', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).not.toContain(ADELE);
+
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(adminAdd(requester, ADELE, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [written] = await requestsOf(ADELE, pkg.packageId);
+    expect(written!).toMatchObject({ state: 'delivering', decidedFrom: expect.any(String) });
+    expect(JSON.stringify(await requestView.render(changer, written!, []))).not.toContain('decidedFrom');
+
+    // The snapshot kept has passed its lifetime by then: the configuration is read from the tables, to the same digest.
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    const [request, ...others] = await requestsOf(ADELE, pkg.packageId);
+    expect(others).toEqual([]);
+    expect(request).toMatchObject({ id: written!.id, state: 'delivered' });
+    expect(request!.decidedFrom).toBeUndefined();
+    expect(daysFromNow(assignmentEnd((await activeAssignmentsOf(ADELE, pkg.packageId))[0]!.schedule))).toBe(30);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(ADELE);
+    // Its events (appended by the redelivery, from the outbox) show no digest either, though it was stored and dropped.
+    const events = (await changer.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === written!.id);
+    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['startDelivery', 'deliverRequest']));
+    expect(JSON.stringify(events)).toContain('decidedFrom');
+    expect(JSON.stringify(events.map(directoryAuditOf))).not.toContain('decidedFrom');
+  });
+
+  it('a change under way when the redelivery comes: planned again, and decided once it has ended', async () => {
+    const pkg = await settledGroupPackage('Gap under way', LEGAL_HOLD);
+    await adminAdd(requester, DEBRA, pkg);
+    // The check's read fails: nothing is applied (a process stopped after its write would go on calling the directory).
+    jest.spyOn(requester.store.packageConfigurations, 'get').mockRejectedValueOnce(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }));
+    await expect(adminAdd(requester, MEGAN, pkg)).rejects.toThrow('Service Unavailable');
+    jest.restoreAllMocks();
+
+    await changingPackageConfiguration(changer, [pkg.packageId], async () => {
+      expect(await redeliver()).toMatchObject({ failed: 0 });
+      const [waiting] = await requestsOf(MEGAN, pkg.packageId);
+      expect(waiting).toMatchObject({ state: 'delivering', decidedFrom: expect.any(String) });
+      const planned = await changer.redeliveries.dueBy(world.now().plus({ minutes: 6 }), undefined);
+      expect(planned.map((d) => d.value.entityId)).toContain(waiting!.assignmentId);
+      // Nor does the same run's drift repair give the role of an assignment awaiting its first delivery.
+      expect(await groupMembers(world.emulator, LEGAL_HOLD)).not.toContain(MEGAN);
+    });
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => r.state)).toEqual(['delivered']);
+    expect(await groupMembers(world.emulator, LEGAL_HOLD)).toContain(MEGAN);
+  });
+
+  it('drift repair does not give the roles of an assignment awaiting its first delivery: its delivery does, once checked', async () => {
+    const pkg = await groupPackage(changer, 'Drift waits', HR_CONFIDENTIAL);
+    await adminAdd(requester, DEBRA, pkg);
+    jest.spyOn(requester.store.packageConfigurations, 'get').mockRejectedValueOnce(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }));
+    await expect(adminAdd(requester, MEGAN, pkg)).rejects.toThrow('Service Unavailable');
+    jest.restoreAllMocks();
+
+    // Before the redelivery is due: the sweep's drift repair compares the group (new: in full) with the assignments.
+    const early = await reconcile(changer, { holder: 'test', budgetMs: 30_000 });
+    expect(early).toMatchObject({ rolesChecked: expect.any(Number), errors: [] });
+    expect(await groupMembers(world.emulator, HR_CONFIDENTIAL)).toEqual(expect.arrayContaining([DEBRA]));
+    expect(await groupMembers(world.emulator, HR_CONFIDENTIAL)).not.toContain(MEGAN);
+
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+    expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => r.state)).toEqual(['delivered']);
+    expect(await groupMembers(world.emulator, HR_CONFIDENTIAL)).toContain(MEGAN);
+  });
+
+  it('a request whose check after the write passed keeps no digest: nothing later compares it', async () => {
+    const pkg = await groupPackage(changer, 'Checked', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+
+    const answer = await adminAdd(requester, MEGAN, pkg);
+
+    const stored = (await changer.grants.findRequest(answer.id))!.value;
+    expect(stored.state).toBe('delivered');
+    expect(stored.decidedFrom).toBeUndefined();
+  });
 });

@@ -60,10 +60,12 @@ function modifiedProperties(before: unknown, after: unknown) {
   const now = asRecord(after);
   const names = [...new Set([...Object.keys(old), ...Object.keys(now)])];
   return names
-    .filter((name) => JSON.stringify(old[name]) !== JSON.stringify(now[name]))
+    .filter((name) => !NOT_SHOWN.has(name) && JSON.stringify(old[name]) !== JSON.stringify(now[name]))
     .map((name) => ({ displayName: name, oldValue: jsonOrNull(old[name]), newValue: jsonOrNull(now[name]) }));
 }
 
+/** Fields Portcullis keeps for its own checks, which describe no change anybody made (assignmentRequest.ts, decidedFrom). */
+const NOT_SHOWN: ReadonlySet<string> = new Set(['decidedFrom']);
 const asRecord = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
 const jsonOrNull = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 const displayNameOf = (value: unknown) => {

@@ -1,4 +1,4 @@
-import type { AssignmentState, DeliveryAction, DeliveryOperation, DirectoryRole } from './assignment';
+import type { Assignment, AssignmentState, DeliveryAction, DeliveryOperation, DirectoryRole } from './assignment';
 
 /** One key per directory role, whatever package or role scope grants it: two packages granting it hold one role. */
 export const roleKey = (role: DirectoryRole): string => `${role.originSystem}|${role.resourceOriginId}|${role.roleOriginId}`.toLowerCase();
@@ -16,6 +16,14 @@ export function deliveryState(operations: readonly DeliveryOperation[], action: 
   const failed = relevant.filter((o) => o.state === 'failed').length;
   if (failed === 0) return 'delivered';
   return failed === relevant.length ? 'deliveryFailed' : 'partiallyDelivered';
+}
+
+/**
+ * An assignment nothing of which was applied yet (every operation an addition still pending, never tried): the
+ * state a request carried out at once leaves between its write and its policy's check (carryOutAtOnce.ts).
+ */
+export function awaitsFirstDelivery(assignment: Pick<Assignment, 'state' | 'operations'>): boolean {
+  return assignment.state === 'delivering' && assignment.operations.every((o) => o.action === 'add' && o.state === 'pending' && o.attempts === 0);
 }
 
 /** Graph's free-form status for a state, as Entra spells it. */

@@ -109,6 +109,13 @@ export interface AssignmentRequest {
   targetSubjectId?: string;
   /** Why delivery failed, when it did for a reason a retry cannot mend (an invitation refused). */
   failureReason?: string;
+  /**
+   * Portcullis's own, not Graph's (the request's view lists its fields: grantViews.ts): the digest of the package
+   * configuration a request carried out at once was decided from, when that was the one its instance remembered
+   * (configurationDigest.ts). Kept from its write until its check after the write has passed: whatever finishes it
+   * meanwhile (its redelivery, drift repair) compares it with the configuration now (policyCheckOfDelivering).
+   */
+  decidedFrom?: string;
   /** The assignment the request creates, or the one it updates or removes. */
   assignmentId: string | null;
   requestorId: string;

@@ -36,6 +36,24 @@ export async function packageConfigurationOf(deps: EntitlementDeps, packageId: s
   const stored = await deps.store.packageConfigurations.get(tableKey(packageId), ROW);
   const kept = current(deps, stored);
   if (kept) return remembered(deps, packageId, kept);
+  return readFromTables(deps, packageId, stored);
+}
+
+/**
+ * packageConfigurationOf, but 'changing' while a change of the configuration is under way (a writer in the row, not
+ * abandoned), instead of the tables as that change has left them so far: for whoever must know the configuration
+ * as it is once no change is under way (policyCheckOfDelivering, carryOutAtOnce.ts), and can wait.
+ */
+export async function settledPackageConfiguration(deps: EntitlementDeps, packageId: string): Promise<PackageSnapshot | undefined | 'changing'> {
+  const stored = await deps.store.packageConfigurations.get(tableKey(packageId), ROW);
+  const kept = current(deps, stored);
+  if (kept) return remembered(deps, packageId, kept);
+  if (liveWriters(deps, stored).length > 0) return 'changing';
+  return readFromTables(deps, packageId, stored);
+}
+
+/** The tables' answer, kept in the row (`stored` as read before) when no writer is in it. */
+async function readFromTables(deps: EntitlementDeps, packageId: string, stored: StoredDocument<PackageConfiguration> | undefined): Promise<PackageSnapshot | undefined> {
   const snapshot = await readSnapshot(deps, packageId);
   if (snapshot && liveWriters(deps, stored).length === 0) await keep(deps, packageId, stored, snapshot).catch(() => undefined);
   return remembered(deps, packageId, snapshot);

@@ -1,5 +1,5 @@
 import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/assignments/assignment';
-import { deliveryState, roleKey, STATUS_OF_STATE, type DeliveryOutcome } from '../../domain/assignments/deliveryState';
+import { awaitsFirstDelivery, deliveryState, roleKey, STATUS_OF_STATE, type DeliveryOutcome } from '../../domain/assignments/deliveryState';
 import { updateAssignment } from '../assignments/updateAssignment';
 import type { ChangeOutcome } from '../../directory/directoryPort';
 import { mapConcurrently } from '../../concurrently';
@@ -43,12 +43,12 @@ export async function compareHolders(
   const key = roleKey(role);
   const recorded = only ? await deps.ledger.holdersAmong(key, [...only]) : [...(await deps.ledger.holders(key))];
   const ledger = new Set(recorded.map((id) => id.toLowerCase()));
-  const expected = only ? await expectedAmong(deps, packageIds, only) : await expectedHolders(deps, packageIds);
+  const { expected, added: toAdd } = only ? await expectedAmong(deps, packageIds, only) : await expectedHolders(deps, packageIds);
   await lease.hold();
   // Holders recorded before the ledger listed its roles: listed now, while a package still names the role.
   if (recorded.length > 0) await deps.ledger.list(role);
   const granted = deps.reconcileRemovesUngranted ? actual : ledger;
-  const missing = [...expected].filter((id) => !actual.has(id));
+  const missing = [...toAdd].filter((id) => !actual.has(id));
   const extra = [...actual].filter((id) => granted.has(id) && !expected.has(id));
   const set = new Map<string, boolean>();
   const added = missing.length > 0 ? await change(deps, role, 'add', missing) : [];
@@ -168,23 +168,36 @@ async function confirmRemovals(deps: EntitlementDeps, role: DirectoryRole, userI
   });
 }
 
-/** The targets of the active assignments of the packages that grant a role. */
-async function expectedHolders(deps: EntitlementDeps, packageIds: ReadonlySet<string>): Promise<Set<string>> {
-  const holders = new Set<string>();
-  for (const packageId of packageIds) {
-    const assignments: Assignment[] = (await deps.grants.assignmentsOfPackage(packageId)).map((d) => d.value);
-    for (const assignment of assignments.filter(isActive)) holders.add(assignment.targetId.toLowerCase());
+/**
+ * Who is to hold a role: `expected`, the targets of the active assignments of the packages that grant it (none of
+ * them loses it); `added`, those of such assignments as are not awaiting their first delivery (the ones drift repair
+ * gives it to). An assignment awaiting it is given its roles by its delivery, after its request's check after the
+ * write (carryOutAtOnce.ts; its redelivery should the process stop): given them here first, a request the check
+ * then ends (its policy gone, its configuration changed) would have held them until the removal.
+ */
+interface ExpectedHolders {
+  expected: Set<string>;
+  added: Set<string>;
+}
+
+function expectedOf(assignments: readonly Assignment[], into: ExpectedHolders): void {
+  for (const assignment of assignments.filter(isActive)) {
+    into.expected.add(assignment.targetId.toLowerCase());
+    if (!awaitsFirstDelivery(assignment)) into.added.add(assignment.targetId.toLowerCase());
   }
+}
+
+/** The holders expected of the packages that grant a role, from every assignment of theirs. */
+async function expectedHolders(deps: EntitlementDeps, packageIds: ReadonlySet<string>): Promise<ExpectedHolders> {
+  const holders: ExpectedHolders = { expected: new Set(), added: new Set() };
+  for (const packageId of packageIds) expectedOf((await deps.grants.assignmentsOfPackage(packageId)).map((d) => d.value), holders);
   return holders;
 }
 
 
-/** Which of `userIds` (lower case) an active assignment of one of the packages gives the role: a partition query each. */
-async function expectedAmong(deps: EntitlementDeps, packageIds: ReadonlySet<string>, userIds: ReadonlySet<string>): Promise<Set<string>> {
-  const holders = new Set<string>();
-  await mapConcurrently([...userIds], async (userId) => {
-    const assignments = (await deps.grants.assignmentsOf(userId)).map((d) => d.value);
-    if (assignments.some((a) => isActive(a) && packageIds.has(a.accessPackageId))) holders.add(userId.toLowerCase());
-  });
+/** The holders expected among `userIds` (lower case): a partition query each. */
+async function expectedAmong(deps: EntitlementDeps, packageIds: ReadonlySet<string>, userIds: ReadonlySet<string>): Promise<ExpectedHolders> {
+  const holders: ExpectedHolders = { expected: new Set(), added: new Set() };
+  await mapConcurrently([...userIds], async (userId) => expectedOf((await deps.grants.assignmentsOf(userId)).map((d) => d.value).filter((a) => packageIds.has(a.accessPackageId)), holders));
   return holders;
 }

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Assignment } from '../../domain/assignments/assignment';
-import { additions, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
+import { additions, awaitsFirstDelivery, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { isDomainError } from '../../domain/errors';
 import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import type { StoredDocument } from '../../store/documentTable';
@@ -11,6 +11,8 @@ import { cancelRemoval, type TargetAsRead } from '../externalUsers/guestLifecycl
 import { assignmentEndItems, dueItem, PENDING_GRACE_MS, planRedelivery } from '../lifecycle/planDueWork';
 import { writeAudited } from './auditOutbox';
 import { isRetiring } from '../entitlements/parentCheck';
+import { configurationDigest } from '../entitlements/configurationDigest';
+import { settledPackageConfiguration } from '../entitlements/packageConfiguration';
 import { deliver, notStanding, policyState } from './fulfilRequest';
 import { newAssignment } from './newAssignment';
 import { inState, insertRequestWithAssignment } from './requestWrites';
@@ -36,7 +38,9 @@ import { carryOut, systemRemovalOf } from './systemRequests';
  * a change under way) it is decided again from the configuration read now, and unless decided alike it is undone
  * as a policy gone undoes it, before any directory change, and answered `configurationChanged` (submitted again).
  * So it is sound: the decision is always checked against a configuration read after the write, which is at least
- * as fresh as the read before the write that decided every request without the memory.
+ * as fresh as the read before the write that decided every request without the memory. Should that check not run
+ * (this process stopping, a read failing), the request, written with the digest of the configuration it was decided
+ * from (`decidedFrom`), is checked by its redelivery against the configuration then (policyCheckOfDelivering).
  *
  * Answers the request as accepted, as Graph does (`submitted`).
  */
@@ -54,7 +58,10 @@ export async function carryOutAtOnce(
   // The roles as the configuration held them a moment ago: one put in since reaches this assignee by its package
   // role change (planned before the role scope is written), as for any assignment.
   const roles = facts.configuration.roleScopes.map(directoryRoleOf);
-  const delivering = { ...inState(deps, request, 'delivering'), assignmentId: facts.assignmentId };
+  // Decided from memory: the configuration it was decided from goes with it, for whatever finishes it should its
+  // check below not run (this process stopping, a read failing: policyCheckOfDelivering).
+  const decidedFrom = facts.decidesAlike ? { decidedFrom: configurationDigest(facts.configuration) } : {};
+  const delivering = { ...inState(deps, request, 'delivering'), assignmentId: facts.assignmentId, ...decidedFrom };
   const assignment = newAssignment(deps, request, additions(roles), facts.assignmentId);
   const ends = assignmentEndItems(deps, assignment, facts.policy.requestorSettings.enableTargetsToSelfUpdateAccess);
   const redelivery = dueItem(deps, 'redelivery', deps.clock.now().plus(PENDING_GRACE_MS), assignment.id);
@@ -104,12 +111,9 @@ function configurationChanged(packageId: string): string {
   return `The configuration of access package '${packageId}' changed while the request was made; it was submitted again under the configuration now.`;
 }
 
-/**
- * An assignment nothing of which was applied yet (every operation an addition still pending, never tried): the
- * state a request carried out at once leaves between its write and its policy's check.
- */
-function neverApplied(assignment: Assignment): boolean {
-  return assignment.state === 'delivering' && assignment.operations.every((o) => o.action === 'add' && o.state === 'pending' && o.attempts === 0);
+/** Why a request decided from a remembered configuration was ended by what finished it, its own check not run. */
+function configurationChangedUnchecked(packageId: string): string {
+  return `The configuration of access package '${packageId}' changed while the request was made; the request was not carried out and may be submitted again.`;
 }
 
 /**
@@ -125,7 +129,8 @@ function neverApplied(assignment: Assignment): boolean {
  * may still be refused by this very assignment, which a process past its check may have begun to apply; the redelivery
  * is then planned again, for after the mark is gone ('deferred'), and so it is when the policy's own row, read again,
  * is there after all (surelyGone). Only answers decide: a read that fails is thrown, and the item is tried again; never
- * is an assignment ended on storage being away.
+ * is an assignment ended on storage being away. A request decided from a remembered configuration whose own check
+ * after the write did not run is checked against the configuration now too (checkDecidedFrom).
  */
 export async function policyCheckOfDelivering(
   deps: EntitlementDeps,
@@ -136,15 +141,45 @@ export async function policyCheckOfDelivering(
   const request = read ?? (await deps.grants.requestOf(stored.value.targetId, stored.value.requestId));
   if (!request || request.value.state !== 'delivering') return 'standing';
   const found = await policyState(deps, request.value);
-  if (found.state === 'standing') return 'standing';
-  if (found.state === 'beingDeleted' || !(await surelyGone(deps, stored.value))) {
-    await planRedelivery(deps, stored.value.id, deps.clock.now().plus(PENDING_GRACE_MS));
-    return 'deferred';
-  }
-  const reason = notStanding(request.value.assignmentPolicyId, false).message;
-  if (neverApplied(stored.value)) await undoUnstanding(deps, { request, assignment: stored }, reason);
-  else await removeUnstanding(deps, stored.value, reason);
+  if (found.state === 'standing') return request.value.decidedFrom === undefined ? 'standing' : checkDecidedFrom(deps, stored, request, found.kept);
+  if (found.state === 'beingDeleted' || !(await surelyGone(deps, stored.value))) return defer(deps, stored.value);
+  await endUnstanding(deps, stored, request, notStanding(request.value.assignmentPolicyId, false).message);
   return 'ended';
+}
+
+/**
+ * A request decided from a remembered configuration, its check after the write not run: the configuration now (the
+ * snapshot kept, or, none kept, as once no change is under way) against the one it was decided from, by digest. The
+ * same: it stands. A change under way: planned again, for after it ('deferred'). Another: ended, as for a policy gone
+ * ('ended'). Not decided again: the decision checks the caller's authorization by what their token carried (roles,
+ * scopes), which nothing finishing the request has; and a decision the configuration now may make otherwise (an
+ * approval now required, a narrower scope, a new incompatibility, a shorter end) must not be delivered. The requestor,
+ * answered an error (or nothing) when its check did not run, submits it again under the configuration now.
+ */
+async function checkDecidedFrom(
+  deps: EntitlementDeps,
+  stored: StoredDocument<Assignment>,
+  request: StoredDocument<AssignmentRequest>,
+  kept: PackageSnapshot | undefined,
+): Promise<'standing' | 'ended' | 'deferred'> {
+  // None kept may be a snapshot past its lifetime, not only a change under way: read again, as once settled.
+  const now = kept ?? (await settledPackageConfiguration(deps, request.value.accessPackageId));
+  if (now === 'changing') return defer(deps, stored.value);
+  if (now && configurationDigest(now) === request.value.decidedFrom) return 'standing';
+  await endUnstanding(deps, stored, request, configurationChangedUnchecked(request.value.accessPackageId));
+  return 'ended';
+}
+
+/** The redelivery planned again, for later: what decides the check is not known yet. */
+async function defer(deps: EntitlementDeps, assignment: Assignment): Promise<'deferred'> {
+  await planRedelivery(deps, assignment.id, deps.clock.now().plus(PENDING_GRACE_MS));
+  return 'deferred';
+}
+
+/** Ends the assignment of a request found not to stand: undone, nothing having been applied; else removed. */
+async function endUnstanding(deps: EntitlementDeps, stored: StoredDocument<Assignment>, request: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
+  if (awaitsFirstDelivery(stored.value)) await undoUnstanding(deps, { request, assignment: stored }, reason);
+  else await removeUnstanding(deps, stored.value, reason);
 }
 
 /**

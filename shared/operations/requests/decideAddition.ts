@@ -43,10 +43,9 @@ export interface AdditionDecision {
 export async function decisionOf(deps: EntitlementDeps, caller: Caller, input: RequestInput, targetSubject: AccessPackageSubject | undefined, recall: boolean): Promise<AdditionDecision> {
   const packageId = input.assignment.accessPackageId!;
   const remembered = recall && !targetSubject && !input.assignment.target ? rememberedPackageConfiguration(deps, packageId) : undefined;
-  // A user's request where every policy needs approval is never carried out at once: not decided twice.
-  if (remembered && (input.requestType === 'adminAdd' || remembered.policies.some((p) => !p.requestApprovalSettings.isApprovalRequiredForAdd))) {
-    const decided = await decide(deps, caller, input, remembered).catch(() => undefined);
-    if (decided?.atOnce) return { ...decided, recalled: true };
+  if (remembered && mayBeAtOnce(deps, input, remembered)) {
+    const decided = await atOnceFrom(deps, caller, input, remembered).catch(() => undefined);
+    if (decided) return decided;
   }
   const configuration = await namedInBody(async () => {
     const found = await packageConfigurationOf(deps, packageId);
@@ -81,8 +80,39 @@ export async function decidedAlike(deps: EntitlementDeps, caller: Caller, input:
   }
 }
 
+/**
+ * Whether the request alone leaves it possible that `configuration` carries it out at once (before any read): no
+ * later start asked, and, for a user's request, a policy it may come under that needs no approval.
+ */
+function mayBeAtOnce(deps: EntitlementDeps, input: RequestInput, configuration: PackageSnapshot): boolean {
+  const start = input.schedule?.startDateTime ?? null;
+  if (isScheduledStart({ startDateTime: start, expiration: null }, deps.clock.now())) return false;
+  if (input.requestType === 'adminAdd') return true;
+  const named = input.assignment.assignmentPolicyId?.toLowerCase();
+  return configuration.policies.some((p) => (named === undefined || p.id.toLowerCase() === named) && !p.requestApprovalSettings.isApprovalRequiredForAdd);
+}
+
+/**
+ * The decision from the configuration remembered, when it carries the request out at once; undefined as soon as it
+ * is known not to (after the policy and schedule are chosen, before the separation of duties' reads), since the
+ * request is then decided again from the configuration read now: only the reads up to there are made twice.
+ */
+async function atOnceFrom(deps: EntitlementDeps, caller: Caller, input: RequestInput, remembered: PackageSnapshot): Promise<AdditionDecision | undefined> {
+  const terms = await termsOf(deps, caller, input, remembered);
+  if (!terms.atOnce) return undefined;
+  await checkSeparationOfDuties(deps, terms.target.id, input.assignment.accessPackageId!, remembered);
+  return { ...terms, recalled: true };
+}
+
 /** Decides an addition from the package's `configuration`; reads what else it needs, writes nothing. */
 async function decide(deps: EntitlementDeps, caller: Caller, input: RequestInput, configuration: PackageSnapshot, targetSubject?: AccessPackageSubject): Promise<AdditionDecision> {
+  const terms = await termsOf(deps, caller, input, configuration, targetSubject);
+  await checkSeparationOfDuties(deps, terms.target.id, input.assignment.accessPackageId!, configuration);
+  return terms;
+}
+
+/** The decision but for the separation of duties: who, under which policy, with what answers and schedule. */
+async function termsOf(deps: EntitlementDeps, caller: Caller, input: RequestInput, configuration: PackageSnapshot, targetSubject?: AccessPackageSubject): Promise<AdditionDecision> {
   const packageId = input.assignment.accessPackageId!;
   const catalogId = configuration.accessPackage.catalogId;
   const byAdministrator = input.requestType === 'adminAdd';
@@ -101,7 +131,6 @@ async function decide(deps: EntitlementDeps, caller: Caller, input: RequestInput
   checkJustification(policy, input.requestType, input.justification);
   const answers = checkAnswers(policy, input.answers);
   const schedule = assignmentSchedule(policy, input.schedule, deps.clock.now(), { byAdministrator });
-  await checkSeparationOfDuties(deps, target.id, packageId, configuration);
   // Administrators assign directly; approval applies to what users ask for themselves (Entra does the same).
   const needsApproval = !byAdministrator && policy.requestApprovalSettings.isApprovalRequiredForAdd;
   const atOnce = !needsApproval && !named && !isScheduledStart(schedule, deps.clock.now());

@@ -22,9 +22,14 @@ export const REQUEST_STATUS: Record<RequestState, string> = {
   canceled: 'Canceled',
 };
 
-/** The request in a new state, with its status, and completed when nothing more will happen to it. */
+/**
+ * The request in a new state, with its status, and completed when nothing more will happen to it. Without the
+ * configuration it was decided from (`decidedFrom`): a request decided from a remembered one moves on only once its
+ * check after the write has passed (carryOutAtOnce.ts), so what finishes it afterwards has nothing left to compare.
+ */
 export function inState(deps: EntitlementDeps, request: AssignmentRequest, state: RequestState): AssignmentRequest {
-  return { ...request, state, status: REQUEST_STATUS[state], completedDateTime: COMPLETED_REQUEST_STATES.has(state) ? nowIso(deps) : null };
+  const { decidedFrom: _checked, ...moving } = request;
+  return { ...moving, state, status: REQUEST_STATUS[state], completedDateTime: COMPLETED_REQUEST_STATES.has(state) ? nowIso(deps) : null };
 }
 
 /** A request's change of state, as its requestor's doing (Portcullis carries it out on their behalf). */

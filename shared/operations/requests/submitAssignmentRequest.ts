@@ -1,6 +1,6 @@
 import type { Caller } from '../../auth/caller';
 import type { Assignment } from '../../domain/assignments/assignment';
-import { DomainError, isDomainError } from '../../domain/errors';
+import { DomainError, type ErrorCode, isDomainError } from '../../domain/errors';
 import type { AssignmentRequest, RequestInput } from '../../domain/requests/assignmentRequest';
 import { approvalUnder } from '../../domain/requests/approvalStages';
 import { parseRequestInput } from '../../domain/requests/requestInput';
@@ -36,7 +36,9 @@ async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, opti
     effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject, recall) : { request: await newChange(deps, caller, input) };
   // Carried out at once: written with its assignment in one transaction (carryOutAtOnce.ts).
   if (assignmentId !== undefined) {
-    const carried = await retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, target: target!, assignmentId, decidesAlike }));
+    const carried = await retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, target: target!, assignmentId, decidesAlike })).catch(
+      (error: unknown) => (decidesAlike ? refusedAfresh(deps, caller, input, options, error) : Promise.reject(error)),
+    );
     // Decided from a remembered configuration that the one read after the write decides otherwise: undone, and
     // submitted once more, from the configuration read now, so the caller gets the answer it gives (as before the memory).
     return carried === 'configurationChanged' ? submit(deps, caller, body, options, false) : carried;
@@ -60,6 +62,20 @@ async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, opti
   // Graph answers with the request as accepted (`submitted`); by the time a client reads it again, it has moved on.
   return stored.value;
 }
+
+/**
+ * A refusal (a duplicate: the claim is there) of a request decided from the configuration remembered is answered only
+ * once the configuration read now refuses it no sooner: else the answer could tell what only the old configuration let
+ * the caller learn (a 409 naming the target's assignment, to one a fresh read answers 403). Its own refusal first, if
+ * any; else the one met. A failure that is no refusal (storage away) is answered as it is.
+ */
+async function refusedAfresh(deps: EntitlementDeps, caller: Caller, input: RequestInput, options: SubmitOptions, error: unknown): Promise<never> {
+  if (isDomainError(error) && REFUSALS.has(error.code)) await decisionOf(deps, caller, input, options.targetSubject, false);
+  throw error;
+}
+
+/** The answers that refuse a request for what it asks (4xx), as against a failure to answer it (storage, the directory). */
+const REFUSALS: ReadonlySet<ErrorCode> = new Set(['invalidRequest', 'notFound', 'alreadyExists', 'conflict', 'concurrencyConflict', 'forbidden']);
 
 /** A change lost to another made at the same moment is answered as a conflict the caller may retry. */
 async function retryableConflicts<T>(work: () => Promise<T>): Promise<T> {
