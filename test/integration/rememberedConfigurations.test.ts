@@ -68,6 +68,16 @@ async function expectUndone(request: AssignmentRequest): Promise<void> {
   const ended = (await changer.grants.allAssignments()).find((a) => a.value.requestId === request.id)?.value;
   expect(ended).toMatchObject({ state: 'expired', operations: [] });
 }
+/**
+ * The request whose check after the write did not run, ended by what finished it for its configuration changed: its
+ * assignment ended by a system removal (which takes away whatever may have reached the directory), with the reason.
+ */
+async function expectEndedByRemoval(request: AssignmentRequest): Promise<void> {
+  const ended = (await changer.grants.allAssignments()).find((a) => a.value.requestId === request.id)?.value;
+  expect(ended).toMatchObject({ state: 'expired' });
+  const removal = (await changer.grants.requestsOf(request.targetId)).map((r) => r.value).find((r) => r.requestType === 'systemRemove' && r.assignmentId === ended!.id);
+  expect(removal).toMatchObject({ state: 'delivered', justification: expect.stringContaining(CHANGED) });
+}
 /** The package configuration's reads (the row) since the proxy was reset. */
 const configurationReads = () => Object.entries(proxy.routes()).filter(([route]) => /^GET \S*packageConfigurations/.test(route)).reduce((sum, [, n]) => sum + n, 0);
 const daysFromNow = (end: DateTime | null | undefined) => (end ? Math.round(end.diff(world.now(), 'days').days) : undefined);
@@ -296,7 +306,7 @@ describe('a request decided from memory whose check after the write did not run 
     return pkg;
   };
 
-  it('the process stops after the write, the policy now needing approval: the redelivery ends it; submitted again, it awaits approval', async () => {
+  it('the process stops after the write, the policy now needing approval: the redelivery ends it by a removal; submitted again, it awaits approval', async () => {
     const pkg = await selfServicePackage(changer, 'Gap approval');
     await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
     await replacePolicy(changer, pkg, { requestApprovalSettings: APPROVAL });
@@ -307,16 +317,14 @@ describe('a request decided from memory whose check after the write did not run 
     expect(await redeliver()).toMatchObject({ failed: 0 });
 
     expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
-    const [undone, ...others] = await requestsOf(LIAM, pkg.packageId);
-    expect(others).toEqual([]);
-    await expectUndone(undone!);
-    expect(undone!.decidedFrom).toBeUndefined();
+    const [made] = (await requestsOf(LIAM, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
+    await expectEndedByRemoval(made!);
     expect((await changer.grants.claimOf(LIAM, pkg.packageId))?.value).toBeUndefined();
     const again = await submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
     expect((await changer.grants.findRequest(again.id))?.value.state).toBe('pendingApproval');
   });
 
-  it("the check's read fails (storage 503), the expiration now 7 days instead of 30: the redelivery ends it before any directory change", async () => {
+  it("the check's read fails (storage 503), the expiration now 7 days instead of 30: the redelivery ends it by a removal, the member not left in the group", async () => {
     const pkg = await settledGroupPackage('Gap expiry', ENGINEERING, { type: 'afterDuration', duration: 'P30D' });
     await adminAdd(requester, DEBRA, pkg);
     await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
@@ -329,9 +337,8 @@ describe('a request decided from memory whose check after the write did not run 
 
     expect(await activeAssignmentsOf(MEGAN, pkg.packageId)).toEqual([]);
     expect(await groupMembers(world.emulator, ENGINEERING)).not.toContain(MEGAN);
-    const [undone, ...others] = await requestsOf(MEGAN, pkg.packageId);
-    expect(others).toEqual([]);
-    await expectUndone(undone!);
+    const [made] = (await requestsOf(MEGAN, pkg.packageId)).filter((r) => r.requestType === 'adminAdd');
+    await expectEndedByRemoval(made!);
   });
 
   it('the process stops after the write, nothing changed: the redelivery delivers it; the digest never shows in Graph', async () => {
@@ -401,6 +408,43 @@ describe('a request decided from memory whose check after the write did not run 
     expect(await redeliver()).toMatchObject({ failed: 0 });
     expect((await requestsOf(MEGAN, pkg.packageId)).map((r) => r.state)).toEqual(['delivered']);
     expect(await groupMembers(world.emulator, HR_CONFIDENTIAL)).toContain(MEGAN);
+  });
+
+  it('its check passed and its role reached the directory, the process stopping before its outcome: a change of what does not decide it (another policy) leaves it standing', async () => {
+    const pkg = await settledGroupPackage('Checked, outcome lost', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(adminAdd(requester, ADELE, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(ADELE);
+    await createAssignmentPolicy(changer, ADMIN, {
+      displayName: 'Another',
+      allowedTargetScope: 'notSpecified',
+      expiration: { type: 'noExpiration' },
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      accessPackage: { id: pkg.packageId },
+    });
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    expect((await requestsOf(ADELE, pkg.packageId)).map((r) => r.state)).toEqual(['delivered']);
+    expect(await activeAssignmentsOf(ADELE, pkg.packageId)).toHaveLength(1);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(ADELE);
+  });
+
+  it('its check passed and its role reached the directory, the process stopping before its outcome: a change of what decides it ends it by a removal, the member taken out', async () => {
+    const pkg = await settledGroupPackage('Checked, outcome lost, changed', VPN_GROUP, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(adminAdd(requester, ADELE, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect(await groupMembers(world.emulator, VPN_GROUP)).toContain(ADELE);
+    await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    expect(await activeAssignmentsOf(ADELE, pkg.packageId)).toEqual([]);
+    const [made] = (await requestsOf(ADELE, pkg.packageId)).filter((r) => r.requestType === 'adminAdd');
+    await expectEndedByRemoval(made!);
+    expect(await groupMembers(world.emulator, VPN_GROUP)).not.toContain(ADELE);
   });
 
   it('a request whose check after the write passed keeps no digest: nothing later compares it', async () => {

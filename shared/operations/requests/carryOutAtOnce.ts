@@ -60,7 +60,7 @@ export async function carryOutAtOnce(
   const roles = facts.configuration.roleScopes.map(directoryRoleOf);
   // Decided from memory: the configuration it was decided from goes with it, for whatever finishes it should its
   // check below not run (this process stopping, a read failing: policyCheckOfDelivering).
-  const decidedFrom = facts.decidesAlike ? { decidedFrom: configurationDigest(facts.configuration) } : {};
+  const decidedFrom = facts.decidesAlike ? { decidedFrom: configurationDigest(facts.configuration, request.assignmentPolicyId) } : {};
   const delivering = { ...inState(deps, request, 'delivering'), assignmentId: facts.assignmentId, ...decidedFrom };
   const assignment = newAssignment(deps, request, additions(roles), facts.assignmentId);
   const ends = assignmentEndItems(deps, assignment, facts.policy.requestorSettings.enableTargetsToSelfUpdateAccess);
@@ -148,10 +148,11 @@ export async function policyCheckOfDelivering(
 }
 
 /**
- * A request decided from a remembered configuration, its check after the write not run: the configuration now (the
- * snapshot kept, or, none kept, as once no change is under way) against the one it was decided from, by digest. The
- * same: it stands. A change under way: planned again, for after it ('deferred'). Another: ended, as for a policy gone
- * ('ended'). Not decided again: the decision checks the caller's authorization by what their token carried (roles,
+ * A request decided from a remembered configuration, its check after the write not run (or run and passed, its
+ * process stopped before the outcome): what decides it in the configuration now (the snapshot kept, or, none kept, as
+ * once no change is under way) against what it was decided from, by digest (configurationDigest.ts: not names, other
+ * policies or roles). The same: it stands. A change under way: planned again, for after it ('deferred'). Another:
+ * ended by a system removal ('ended'), which takes away whatever may have reached the directory. Not decided again: the decision checks the caller's authorization by what their token carried (roles,
  * scopes), which nothing finishing the request has; and a decision the configuration now may make otherwise (an
  * approval now required, a narrower scope, a new incompatibility, a shorter end) must not be delivered. The requestor,
  * answered an error (or nothing) when its check did not run, submits it again under the configuration now.
@@ -165,8 +166,10 @@ async function checkDecidedFrom(
   // None kept may be a snapshot past its lifetime, not only a change under way: read again, as once settled.
   const now = kept ?? (await settledPackageConfiguration(deps, request.value.accessPackageId));
   if (now === 'changing') return defer(deps, stored.value);
-  if (now && configurationDigest(now) === request.value.decidedFrom) return 'standing';
-  await endUnstanding(deps, stored, request, configurationChangedUnchecked(request.value.accessPackageId));
+  if (now && configurationDigest(now, request.value.assignmentPolicyId) === request.value.decidedFrom) return 'standing';
+  // Removed, never undone: its check may have passed and its roles reached the directory before this process
+  // stopped (the assignment still shows them pending), so what it may have been given is taken away.
+  await removeUnstanding(deps, stored.value, configurationChangedUnchecked(request.value.accessPackageId));
   return 'ended';
 }
 
