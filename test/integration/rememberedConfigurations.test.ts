@@ -447,6 +447,42 @@ describe('a request decided from memory whose check after the write did not run 
     expect(await groupMembers(world.emulator, VPN_GROUP)).not.toContain(ADELE);
   });
 
+  it('an older policy now admitting the target, with approval, would be chosen now: the request decided under the newer one is ended', async () => {
+    const pkg = await selfServicePackage(changer, 'Older policy opened', { allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] });
+    world.advance({ minutes: 1 });
+    await createAssignmentPolicy(changer, ADMIN, {
+      displayName: 'Open',
+      allowedTargetScope: 'allMemberUsers',
+      requestorSettings: (await changer.store.policies.find(pkg.policyId))!.value.requestorSettings,
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: pkg.packageId },
+    });
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    await replacePolicy(changer, pkg, { allowedTargetScope: 'allMemberUsers', specificAllowedTargets: [], requestApprovalSettings: APPROVAL });
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } })).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
+    const [made] = (await requestsOf(LIAM, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
+    await expectEndedByRemoval(made!);
+  });
+
+  it('its check passed and its role reached the directory, the process stopping before its outcome: a change of what decides nothing (notifications) leaves it standing', async () => {
+    const pkg = await settledGroupPackage('Checked, notifications changed', LEGAL_HOLD, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(adminAdd(requester, ADELE, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    await replacePolicy(changer, pkg, { notificationSettings: { isAssignmentNotificationDisabled: true } });
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    expect(await activeAssignmentsOf(ADELE, pkg.packageId)).toHaveLength(1);
+    expect(await groupMembers(world.emulator, LEGAL_HOLD)).toContain(ADELE);
+  });
+
   it('a request whose check after the write passed keeps no digest: nothing later compares it', async () => {
     const pkg = await groupPackage(changer, 'Checked', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
     await adminAdd(requester, DEBRA, pkg);

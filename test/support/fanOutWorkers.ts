@@ -43,10 +43,13 @@ const DELTA_LINK = /http:\/\/127\.0\.0\.1:\d+\/v1\.0\/groups\/delta\?\$deltatoke
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 /** The partition of locators of ids made together (store/groupedIds.ts): the group's first 8 hex digits, made at run time. */
 const LOCATOR_GROUP = /locatorGroup(\W{1,3})[0-9a-f]{8}\b/g;
+/** The digest of the configuration a request was decided from (configurationDigest.ts): a hash of ids made at run time. */
+const DECIDED_FROM = /(decidedFrom\W{1,8})[A-Za-z0-9_-]{43}/g;
 
 /**
  * Every row under the prefix, its table named without the prefix, ETag, Timestamp and writer marks left out, ids made at run time
- * (not in `knownIds`) as `<id>`, delta links as `<delta link>`, groups of ids made together as `<group>`; audit
+ * (not in `knownIds`) as `<id>`, delta links as `<delta link>`, groups of ids made together as `<group>`, configuration
+ * digests as `<digest>`; audit
  * events without their time keys, writer sequence, lateness and wall-clock times.
  */
 export async function normalizedRows(prefix: string, knownIds: ReadonlySet<string>): Promise<string[]> {
@@ -72,7 +75,7 @@ export async function normalizedRows(prefix: string, knownIds: ReadonlySet<strin
       for (let i = 1; i < parts.length; i++) delete rest[`part${i}`];
       Object.assign(rest, { part0: JSON.stringify(event), parts: 1, partitionKey: '<time>', rowKey: '<time>' });
     }
-    let text = `${name} ${JSON.stringify(rest, Object.keys(rest).sort())}`.replace(UUID, (id) => (knownIds.has(id.toLowerCase()) ? id : '<id>')).replace(DELTA_LINK, '<delta link>').replace(LOCATOR_GROUP, 'locatorGroup$1<group>');
+    let text = `${name} ${JSON.stringify(rest, Object.keys(rest).sort())}`.replace(UUID, (id) => (knownIds.has(id.toLowerCase()) ? id : '<id>')).replace(DELTA_LINK, '<delta link>').replace(LOCATOR_GROUP, 'locatorGroup$1<group>').replace(DECIDED_FROM, '$1<digest>');
     if (name === 'auditEvents') text = text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, '<wall time>');
     rows.push(text);
   }

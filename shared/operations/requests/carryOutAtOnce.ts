@@ -60,7 +60,7 @@ export async function carryOutAtOnce(
   const roles = facts.configuration.roleScopes.map(directoryRoleOf);
   // Decided from memory: the configuration it was decided from goes with it, for whatever finishes it should its
   // check below not run (this process stopping, a read failing: policyCheckOfDelivering).
-  const decidedFrom = facts.decidesAlike ? { decidedFrom: configurationDigest(facts.configuration, request.assignmentPolicyId) } : {};
+  const decidedFrom = facts.decidesAlike ? { decidedFrom: configurationDigest(facts.configuration, request) } : {};
   const delivering = { ...inState(deps, request, 'delivering'), assignmentId: facts.assignmentId, ...decidedFrom };
   const assignment = newAssignment(deps, request, additions(roles), facts.assignmentId);
   const ends = assignmentEndItems(deps, assignment, facts.policy.requestorSettings.enableTargetsToSelfUpdateAccess);
@@ -166,7 +166,7 @@ async function checkDecidedFrom(
   // None kept may be a snapshot past its lifetime, not only a change under way: read again, as once settled.
   const now = kept ?? (await settledPackageConfiguration(deps, request.value.accessPackageId));
   if (now === 'changing') return defer(deps, stored.value);
-  if (now && configurationDigest(now, request.value.assignmentPolicyId) === request.value.decidedFrom) return 'standing';
+  if (now && configurationDigest(now, request.value) === request.value.decidedFrom) return 'standing';
   // Removed, never undone: its check may have passed and its roles reached the directory before this process
   // stopped (the assignment still shows them pending), so what it may have been given is taken away.
   await removeUnstanding(deps, stored.value, configurationChangedUnchecked(request.value.accessPackageId));
