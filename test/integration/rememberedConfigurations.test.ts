@@ -231,11 +231,18 @@ describe('a request decided from the configuration remembered follows a change m
     await submitAssignmentRequest(requester, caller(DEBRA), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
 
     const memberGroupsOf = jest.spyOn(requester.directory, 'memberGroupsOf');
+    const getUser = jest.spyOn(requester.directory, 'getUser');
+    const catalogReads = jest.spyOn(requester.store.catalogs, 'get');
     const answer = await submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
 
     expect((await changer.grants.findRequest(answer.id))?.value.state).toBe('pendingApproval');
     expect(memberGroupsOf.mock.calls.filter(([, groupIds]) => groupIds.includes(LEGAL_HOLD))).toHaveLength(1);
+    // The target and the catalog, read for the decision from memory, serve the one made again: read once each.
+    expect(getUser.mock.calls.filter(([id]) => id.toLowerCase() === LIAM)).toHaveLength(1);
+    expect(catalogReads).toHaveBeenCalledTimes(1);
     memberGroupsOf.mockRestore();
+    getUser.mockRestore();
+    catalogReads.mockRestore();
   });
 
   it('after a minute, the memory serves no more: the configuration is read at the submit', async () => {

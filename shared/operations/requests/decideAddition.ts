@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Caller } from '../../auth/caller';
 import type { DirectoryUser } from '../../directory/directoryPort';
+import type { Catalog } from '../../domain/entitlements';
+import type { StoredDocument } from '../../store/documentTable';
 import { DomainError, isDomainError } from '../../domain/errors';
 import type { AssignmentRequest, RequestInput } from '../../domain/requests/assignmentRequest';
 import { assignmentSchedule, checkAnswers, checkJustification, isScheduledStart } from '../../domain/requests/requestRequirements';
@@ -43,8 +45,10 @@ export interface AdditionDecision {
 export async function decisionOf(deps: EntitlementDeps, caller: Caller, input: RequestInput, targetSubject: AccessPackageSubject | undefined, recall: boolean): Promise<AdditionDecision> {
   const packageId = input.assignment.accessPackageId!;
   const remembered = recall && !targetSubject && !input.assignment.target ? rememberedPackageConfiguration(deps, packageId) : undefined;
+  // The catalog and the target read for a decision from memory serve the one made again from a read: read once.
+  const reads = readsOnce(deps);
   if (remembered && mayBeAtOnce(deps, input, remembered)) {
-    const decided = await atOnceFrom(deps, caller, input, remembered).catch(() => undefined);
+    const decided = await atOnceFrom(deps, caller, input, remembered, reads).catch(() => undefined);
     if (decided) return decided;
   }
   const configuration = await namedInBody(async () => {
@@ -52,8 +56,32 @@ export async function decisionOf(deps: EntitlementDeps, caller: Caller, input: R
     if (!found) throw accessPackageNotFound(packageId);
     return found;
   }, 'assignment.accessPackageId');
-  return decide(deps, caller, input, configuration, targetSubject);
+  return decide(deps, caller, input, configuration, targetSubject, reads);
 }
+
+/** What a decision reads besides the configuration, each at most once for one submit (decisionOf). */
+interface DecisionReads {
+  catalog(id: string): Promise<StoredDocument<Catalog>>;
+  user(id: string): Promise<DirectoryUser | undefined>;
+}
+
+function readsOnce(deps: EntitlementDeps): DecisionReads {
+  const catalogs = new Map<string, Promise<StoredDocument<Catalog>>>();
+  const users = new Map<string, Promise<DirectoryUser | undefined>>();
+  const once = <T>(made: Map<string, Promise<T>>, id: string, read: () => Promise<T>) => {
+    const key = id.toLowerCase();
+    // A read that failed is made again by whoever asks next, as without this.
+    if (!made.has(key)) made.set(key, read().catch((error: unknown) => (made.delete(key), Promise.reject(error))));
+    return made.get(key)!;
+  };
+  return {
+    catalog: (id) => once(catalogs, id, () => findCatalog(deps, id)),
+    user: (id) => once(users, id, () => deps.directory.getUser(id)),
+  };
+}
+
+/** Reads made afresh each time (a decision made alone). */
+const readsAfresh = (deps: EntitlementDeps): DecisionReads => ({ catalog: (id) => findCatalog(deps, id), user: (id) => deps.directory.getUser(id) });
 
 /**
  * Whether the configuration read after the write of an addition decided from a remembered one (`now`; none when a
@@ -97,33 +125,47 @@ function mayBeAtOnce(deps: EntitlementDeps, input: RequestInput, configuration: 
  * is known not to (after the policy and schedule are chosen, before the separation of duties' reads), since the
  * request is then decided again from the configuration read now: only the reads up to there are made twice.
  */
-async function atOnceFrom(deps: EntitlementDeps, caller: Caller, input: RequestInput, remembered: PackageSnapshot): Promise<AdditionDecision | undefined> {
-  const terms = await termsOf(deps, caller, input, remembered);
+async function atOnceFrom(deps: EntitlementDeps, caller: Caller, input: RequestInput, remembered: PackageSnapshot, reads: DecisionReads): Promise<AdditionDecision | undefined> {
+  const terms = await termsOf(deps, caller, input, remembered, undefined, reads);
   if (!terms.atOnce) return undefined;
   await checkSeparationOfDuties(deps, terms.target.id, input.assignment.accessPackageId!, remembered);
   return { ...terms, recalled: true };
 }
 
 /** Decides an addition from the package's `configuration`; reads what else it needs, writes nothing. */
-async function decide(deps: EntitlementDeps, caller: Caller, input: RequestInput, configuration: PackageSnapshot, targetSubject?: AccessPackageSubject): Promise<AdditionDecision> {
-  const terms = await termsOf(deps, caller, input, configuration, targetSubject);
+async function decide(
+  deps: EntitlementDeps,
+  caller: Caller,
+  input: RequestInput,
+  configuration: PackageSnapshot,
+  targetSubject?: AccessPackageSubject,
+  reads: DecisionReads = readsAfresh(deps),
+): Promise<AdditionDecision> {
+  const terms = await termsOf(deps, caller, input, configuration, targetSubject, reads);
   await checkSeparationOfDuties(deps, terms.target.id, input.assignment.accessPackageId!, configuration);
   return terms;
 }
 
 /** The decision but for the separation of duties: who, under which policy, with what answers and schedule. */
-async function termsOf(deps: EntitlementDeps, caller: Caller, input: RequestInput, configuration: PackageSnapshot, targetSubject?: AccessPackageSubject): Promise<AdditionDecision> {
+async function termsOf(
+  deps: EntitlementDeps,
+  caller: Caller,
+  input: RequestInput,
+  configuration: PackageSnapshot,
+  targetSubject: AccessPackageSubject | undefined,
+  reads: DecisionReads,
+): Promise<AdditionDecision> {
   const packageId = input.assignment.accessPackageId!;
   const catalogId = configuration.accessPackage.catalogId;
   const byAdministrator = input.requestType === 'adminAdd';
   if (byAdministrator) await deps.accessOf(caller).require('manageAssignments', catalogId);
   // Only a user's request needs the catalog itself (is it published?); an administrator's needs its id alone.
-  if (!byAdministrator && (await findCatalog(deps, catalogId)).value.state !== 'published') {
+  if (!byAdministrator && (await reads.catalog(catalogId)).value.state !== 'published') {
     // To anyone who cannot read its catalog, a package nobody may request yet is as missing as one that does not exist.
     if (!(await deps.accessOf(caller).allows('read', catalogId))) await namedInBody(() => Promise.reject(accessPackageNotFound(packageId)), 'assignment.accessPackageId');
     throw new DomainError('forbidden', `Access package '${packageId}' cannot be requested: its catalog is not published.`);
   }
-  const { target, subject: named } = await targetOf(deps, caller, input, targetSubject);
+  const { target, subject: named } = await targetOf(deps, caller, input, targetSubject, reads);
   // A userAdd for someone else: a manager (or another on-behalf requestor) asking for them (Graph's Example 9).
   const onBehalfBy = !byAdministrator && target.id.toLowerCase() !== caller.objectId.toLowerCase() && !named ? caller.objectId : undefined;
 
@@ -147,7 +189,8 @@ async function targetOf(
   deps: EntitlementDeps,
   caller: Caller,
   input: RequestInput,
-  targetSubject?: AccessPackageSubject,
+  targetSubject: AccessPackageSubject | undefined,
+  reads: DecisionReads,
 ): Promise<{ target: DirectoryUser; subject?: { subject: AccessPackageSubject; stored: boolean } }> {
   const byAddress = input.assignment.target;
   if (targetSubject || byAddress) {
@@ -162,7 +205,7 @@ async function targetOf(
   if (input.requestType !== 'adminAdd' && targetId.toLowerCase() !== caller.objectId.toLowerCase() && caller.external) {
     throw new DomainError('forbidden', 'A caller from another organization requests access for themselves only.');
   }
-  const target = await deps.directory.getUser(targetId);
+  const target = await reads.user(targetId);
   if (!target) throw new DomainError('invalidRequest', `Invalid assignment request: assignment.targetId: user '${targetId}' does not exist in the directory.`);
   return { target };
 }
