@@ -313,6 +313,17 @@ describe('a request decided from memory whose check after the write did not run 
     return pkg;
   };
 
+  /** ADELE's adminAdd, its check after the write passed and its role in the group, the process stopping before its outcome. */
+  const checkedThenStopped = async (name: string, groupId: string) => {
+    const pkg = await settledGroupPackage(name, groupId, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(adminAdd(requester, ADELE, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect(await groupMembers(world.emulator, groupId)).toContain(ADELE);
+    return pkg;
+  };
+
   it('the process stops after the write, the policy now needing approval: the redelivery ends it by a removal; submitted again, it awaits approval', async () => {
     const pkg = await selfServicePackage(changer, 'Gap approval');
     await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
@@ -418,12 +429,7 @@ describe('a request decided from memory whose check after the write did not run 
   });
 
   it('its check passed and its role reached the directory, the process stopping before its outcome: a change of what does not decide it (another policy) leaves it standing', async () => {
-    const pkg = await settledGroupPackage('Checked, outcome lost', FALCON_GROUP, { type: 'afterDuration', duration: 'P30D' });
-    await adminAdd(requester, DEBRA, pkg);
-    stopAtWrite('accessGrants', isAssignmentRow, 'after');
-    await expect(adminAdd(requester, ADELE, pkg)).rejects.toThrow('the process stopped');
-    jest.restoreAllMocks();
-    expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(ADELE);
+    const pkg = await checkedThenStopped('Checked, outcome lost', FALCON_GROUP);
     await createAssignmentPolicy(changer, ADMIN, {
       displayName: 'Another',
       allowedTargetScope: 'notSpecified',
@@ -439,12 +445,7 @@ describe('a request decided from memory whose check after the write did not run 
   });
 
   it('its check passed and its role reached the directory, the process stopping before its outcome: a change of what decides it ends it by a removal, the member taken out', async () => {
-    const pkg = await settledGroupPackage('Checked, outcome lost, changed', VPN_GROUP, { type: 'afterDuration', duration: 'P30D' });
-    await adminAdd(requester, DEBRA, pkg);
-    stopAtWrite('accessGrants', isAssignmentRow, 'after');
-    await expect(adminAdd(requester, ADELE, pkg)).rejects.toThrow('the process stopped');
-    jest.restoreAllMocks();
-    expect(await groupMembers(world.emulator, VPN_GROUP)).toContain(ADELE);
+    const pkg = await checkedThenStopped('Checked, outcome lost, changed', VPN_GROUP);
     await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
     expect(await redeliver()).toMatchObject({ failed: 0 });
 
@@ -478,11 +479,7 @@ describe('a request decided from memory whose check after the write did not run 
   });
 
   it('its check passed and its role reached the directory, the process stopping before its outcome: a change of what decides nothing (notifications) leaves it standing', async () => {
-    const pkg = await settledGroupPackage('Checked, notifications changed', LEGAL_HOLD, { type: 'afterDuration', duration: 'P30D' });
-    await adminAdd(requester, DEBRA, pkg);
-    stopAtWrite('accessGrants', isAssignmentRow, 'after');
-    await expect(adminAdd(requester, ADELE, pkg)).rejects.toThrow('the process stopped');
-    jest.restoreAllMocks();
+    const pkg = await checkedThenStopped('Checked, notifications changed', LEGAL_HOLD);
     await replacePolicy(changer, pkg, { notificationSettings: { isAssignmentNotificationDisabled: true } });
     expect(await redeliver()).toMatchObject({ failed: 0 });
 
