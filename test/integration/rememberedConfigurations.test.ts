@@ -70,13 +70,18 @@ async function expectUndone(request: AssignmentRequest): Promise<void> {
 }
 /**
  * The request whose check after the write did not run, ended by what finished it for its configuration changed: its
- * assignment ended by a system removal (which takes away whatever may have reached the directory), with the reason.
+ * assignment ended by a system removal (which takes away whatever may have reached the directory), and the request
+ * refused, each with the reason.
  */
 async function expectEndedByRemoval(request: AssignmentRequest): Promise<void> {
   const ended = (await changer.grants.allAssignments()).find((a) => a.value.requestId === request.id)?.value;
   expect(ended).toMatchObject({ state: 'expired' });
   const removal = (await changer.grants.requestsOf(request.targetId)).map((r) => r.value).find((r) => r.requestType === 'systemRemove' && r.assignmentId === ended!.id);
   expect(removal).toMatchObject({ state: 'delivered', justification: expect.stringContaining(CHANGED) });
+  // The request itself refused, with the reason, not finished as delivered.
+  expect((await changer.grants.findRequest(request.id))?.value).toMatchObject({ state: 'denied', status: 'FulfilmentRefused' });
+  const events = (await changer.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === request.id);
+  expect(events.find((e) => e.action === 'denyRequest.unfulfillable')?.after).toMatchObject({ reason: expect.stringContaining(CHANGED) });
 }
 /** The package configuration's reads (the row) since the proxy was reset. */
 const configurationReads = () => Object.entries(proxy.routes()).filter(([route]) => /^GET \S*packageConfigurations/.test(route)).reduce((sum, [, n]) => sum + n, 0);

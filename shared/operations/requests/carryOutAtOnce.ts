@@ -169,8 +169,25 @@ async function checkDecidedFrom(
   if (now && configurationDigest(now, request.value) === request.value.decidedFrom) return 'standing';
   // Removed, never undone: its check may have passed and its roles reached the directory before this process
   // stopped (the assignment still shows them pending), so what it may have been given is taken away.
-  await removeUnstanding(deps, stored.value, configurationChangedUnchecked(request.value.accessPackageId));
+  const reason = configurationChangedUnchecked(request.value.accessPackageId);
+  await removeUnstanding(deps, stored.value, reason);
+  await refuseDelivering(deps, request, reason);
   return 'ended';
+}
+
+/**
+ * The making request of an assignment a system removal ended before it was ever delivered: refused (kept, with the
+ * reason, as an undo refuses it), not left to be finished as delivered. On the ETag read: another writer having moved
+ * it on (drift repair, another redelivery) decides instead.
+ */
+async function refuseDelivering(deps: EntitlementDeps, read: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
+  const current = await deps.grants.requestOf(read.value.targetId, read.value.id);
+  if (!current || current.value.state !== 'delivering') return;
+  const denied = { ...inState(deps, current.value, 'denied'), status: 'FulfilmentRefused' };
+  const event = { actorId: SYSTEM_ACTOR, action: 'denyRequest.unfulfillable', entityType: 'assignmentRequest', entityId: denied.id, before: current.value, after: { ...denied, reason } };
+  await writeAudited(deps, [deps.grants.requests.replacement(current, denied)], [event]).catch((error: unknown) => {
+    if (!isConflict(error)) throw error;
+  });
 }
 
 /** The redelivery planned again, for later: what decides the check is not known yet. */
