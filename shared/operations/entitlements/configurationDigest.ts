@@ -18,7 +18,7 @@ import type { PackageSnapshot, StoredPolicy } from '../../store/entitlementStore
 export function configurationDigest(snapshot: PackageSnapshot, request: { assignmentPolicyId: string; requestType: RequestType }): string {
   const chosen = snapshot.policies.find((p) => p.id.toLowerCase() === request.assignmentPolicyId.toLowerCase());
   const byAdministrator = request.requestType === 'adminAdd';
-  const deciding = chosen && !byAdministrator ? snapshot.policies.filter((p) => p.createdDateTime <= chosen.createdDateTime) : chosen ? [chosen] : [];
+  const deciding = chosen && !byAdministrator ? snapshot.policies.filter((p) => p.id === chosen.id || p.createdDateTime <= chosen.createdDateTime) : chosen ? [chosen] : [];
   const sorted = (ids: readonly string[]) => [...ids].map((id) => id.toLowerCase()).sort();
   const content = {
     catalogId: snapshot.accessPackage.catalogId,

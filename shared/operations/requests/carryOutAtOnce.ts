@@ -170,8 +170,8 @@ async function checkDecidedFrom(
   // Removed, never undone: its check may have passed and its roles reached the directory before this process
   // stopped (the assignment still shows them pending), so what it may have been given is taken away.
   const reason = configurationChangedUnchecked(request.value.accessPackageId);
-  await removeUnstanding(deps, stored.value, reason);
-  await refuseDelivering(deps, request, reason);
+  // Refused only when this removal ended it: an assignment ended otherwise meanwhile (a removal, its end) was delivered.
+  if (await removeUnstanding(deps, stored.value, reason)) await refuseDelivering(deps, request, reason);
   return 'ended';
 }
 
@@ -252,15 +252,16 @@ async function undoUnstanding(
  * Ends an assignment whose policy is gone by a system removal, which takes away whatever it was given. Another
  * write to the assignment meanwhile (the reconcile sweep saving an outcome on it) makes the removal lose: it is read
  * again and tried again, a few times. Should it still lose (or this process stop), its making request is still
- * `delivering`, and its redelivery ends it (policyCheckOfDelivering).
+ * `delivering`, and its redelivery ends it (policyCheckOfDelivering). Answers whether this removal ended it (false: it
+ * was no longer active).
  */
-async function removeUnstanding(deps: EntitlementDeps, assignment: Pick<Assignment, 'targetId' | 'id'>, reason: string): Promise<void> {
+async function removeUnstanding(deps: EntitlementDeps, assignment: Pick<Assignment, 'targetId' | 'id'>, reason: string): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     const current = await deps.grants.assignmentOf(assignment.targetId, assignment.id);
-    if (!current || !isActive(current.value)) return;
+    if (!current || !isActive(current.value)) return false;
     try {
       await carryOut(deps, systemRemovalOf(deps, current.value, reason));
-      return;
+      return true;
     } catch (error) {
       if (attempt >= REMOVAL_ATTEMPTS || !isConflict(error)) throw error;
     }
