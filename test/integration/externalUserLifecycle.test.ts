@@ -38,6 +38,18 @@ const addByEmail = (email: string) =>
 const addById = (targetId: string) =>
   submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
 
+/** The directory refusing every change of an account (blocks and unblocks: PATCH of a user) until the faults are cleared. */
+const refuseAccountChanges = () => setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+
+/** Under blockSignInAndDelete (30 days), a guest invited by address and assigned, whose assignment then ended. */
+async function endedGuest(name: string) {
+  await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+  const email = `${name}.${Date.now()}@partner.example`;
+  const first = await stateOf((await addByEmail(email)).id);
+  await unassign(deps, first.assignmentId!);
+  return { email, first };
+}
+
 async function stateOf(requestId: string) {
   return (await deps.grants.findRequest(requestId))!.value;
 }
@@ -230,7 +242,7 @@ describe('a governed guest an administrator converts to a Member', () => {
     const email = `hal.${Date.now()}@partner.example`;
     const request = await stateOf((await addByEmail(email)).id);
     // The block at once fails: its item is left to the sweep.
-    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    await refuseAccountChanges();
     await unassign(deps, request.assignmentId!);
     await setFaults(world.emulator, []);
     expect(await userById(request.targetId)).toMatchObject({ accountEnabled: true });
@@ -260,10 +272,7 @@ describe('a governed guest an administrator converts to a Member', () => {
   });
 
   it('converted and enabled again after their block, assigned again as a Member: their pending deletion never deletes them', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `jo.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, first.assignmentId!);
+    const { email, first } = await endedGuest('jo');
     await convertToMember(first.targetId, true);
 
     // An enabled Member: the request does not read their subject, so the plan stays for the sweep to cancel.
@@ -279,10 +288,7 @@ describe('a governed guest an administrator converts to a Member', () => {
   });
 
   it('converted and enabled, assigned again, then made a Guest again: their next last ending plans a removal afresh (blocked at once, deleted after the full duration)', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `lee.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, first.assignmentId!);
+    const { email, first } = await endedGuest('lee');
     const earlier = (await findSubjectByEmail(deps, email))!.removal!;
     await convertToMember(first.targetId, true);
     const again = await stateOf((await addById(first.targetId)).id);
@@ -309,10 +315,7 @@ describe('a governed guest an administrator converts to a Member', () => {
   });
 
   it('made a Guest again, their next last ending failing to plan afresh: the log says only what stands, and a retry plans once', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `yan.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, first.assignmentId!);
+    const { email, first } = await endedGuest('yan');
     const earlier = (await findSubjectByEmail(deps, email))!.removal!;
     await convertToMember(first.targetId, true);
     const again = await stateOf((await addById(first.targetId)).id);
@@ -339,10 +342,7 @@ describe('a governed guest an administrator converts to a Member', () => {
   });
 
   it('converted and enabled, assigned again, then made a Guest again: under none since, their next last ending cancels the earlier plan', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `max.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, first.assignmentId!);
+    const { email, first } = await endedGuest('max');
     await convertToMember(first.targetId, true);
     const again = await stateOf((await addById(first.targetId)).id);
     await changeUser(first.targetId, { userType: 'Guest' });
@@ -357,10 +357,7 @@ describe('a governed guest an administrator converts to a Member', () => {
   });
 
   it('converted after their block and left disabled, assigned again: the request reads their subject and unblocks them', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `kim.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, first.assignmentId!);
+    const { email, first } = await endedGuest('kim');
     await convertToMember(first.targetId);
 
     const again = await stateOf((await addById(first.targetId)).id);
@@ -373,10 +370,7 @@ describe('a governed guest an administrator converts to a Member', () => {
   });
 
   it('converted and enabled, assigned again, then disabled by an administrator: the sweep cancels the plan and leaves the account disabled', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `nia.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, first.assignmentId!);
+    const { email, first } = await endedGuest('nia');
     await convertToMember(first.targetId, true);
     const again = await stateOf((await addById(first.targetId)).id);
     expect(again).toMatchObject({ state: 'delivered' });
@@ -393,10 +387,7 @@ describe('a governed guest an administrator converts to a Member', () => {
   });
 
   it('converted and enabled, assigned again, then disabled by an administrator: under none, their last ending cancels the plan and leaves the account disabled', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `oz.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, first.assignmentId!);
+    const { email, first } = await endedGuest('oz');
     await convertToMember(first.targetId, true);
     const again = await stateOf((await addById(first.targetId)).id);
     await changeUser(first.targetId, { accountEnabled: false });
@@ -430,10 +421,7 @@ describe('a guest assigned again while their removal reads the directory', () =>
   });
 
   it('is not deleted by the sweep: the new assignment stands on the same user, unblocked, no plan left', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `quin.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, first.assignmentId!);
+    const { email, first } = await endedGuest('quin');
     world.advance({ minutes: 1 });
     await sweepExternalUsers(deps, SWEEP);
     world.advance({ days: 30, minutes: 1 });
@@ -474,7 +462,7 @@ describe('a guest assigned again while their block waits on Graph', () => {
     const email = `uma.${Date.now()}@partner.example`;
     const first = await stateOf((await addByEmail(email)).id);
     // The block at once fails: the block item does it.
-    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    await refuseAccountChanges();
     await unassign(deps, first.assignmentId!);
     await setFaults(world.emulator, []);
     world.advance({ minutes: 5 });
@@ -519,12 +507,9 @@ describe('a guest assigned again while their block waits on Graph', () => {
 
 describe('a block Portcullis could not lift', () => {
   it('is lifted when the last assignment ends under none, and the plan cancelled', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `ray.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, first.assignmentId!);
+    const { email, first } = await endedGuest('ray');
     // Assigned again, the unblock fails: the plan stays, blocked.
-    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    await refuseAccountChanges();
     const again = await stateOf((await addById(first.targetId)).id);
     await setFaults(world.emulator, []);
     expect(again).toMatchObject({ state: 'delivered' });
@@ -548,7 +533,7 @@ describe('a block Portcullis could not lift', () => {
     await unassign(deps, first.assignmentId!);
     world.advance({ minutes: 5 });
     await sweepExternalUsers(deps, SWEEP); // the block item: done at once already
-    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    await refuseAccountChanges();
     const again = await stateOf((await addById(first.targetId)).id);
     await setFaults(world.emulator, []);
     expect(again).toMatchObject({ state: 'delivered' });
@@ -564,11 +549,8 @@ describe('a block Portcullis could not lift', () => {
   });
 
   it('is lifted by the block item done at once, finding the user assigned again', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `xia.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, first.assignmentId!);
-    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    const { email, first } = await endedGuest('xia');
+    await refuseAccountChanges();
     await addById(first.targetId);
     await setFaults(world.emulator, []);
     expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
@@ -584,11 +566,8 @@ describe('a block Portcullis could not lift', () => {
   });
 
   it('under none, an ending whose lift fails still ends: the plan is cancelled, the block stays', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `sam.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, first.assignmentId!);
-    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    const { email, first } = await endedGuest('sam');
+    await refuseAccountChanges();
     const again = await stateOf((await addById(first.targetId)).id);
     await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
 
