@@ -1,3 +1,4 @@
+import type { AuditEvent } from '../../shared/store/auditLog';
 import { DateTime } from 'luxon';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
@@ -141,12 +142,15 @@ test('every mark written or cleared has its event, naming the mark alone; none i
   const auto = await assignedAndStopped('Marks, audited', userId);
   const { value: assignment } = await assignmentOf(userId);
   const due = assignment.graceRemovalDueDateTime!;
-  const planDay = world.now().toUTC().toFormat('yyyy-MM-dd');
   world.advance({ minutes: 20 });
   await moveTo(userId, 'Nobody here');
   expect(await evaluate(auto, userId)).toMatchObject({ failed: 0 });
-  const days = [...new Set([planDay, world.now().toUTC().toFormat('yyyy-MM-dd')])];
-  const events = (await Promise.all(days.map((day) => deps.audit.ofDay(day)))).flat().filter((e) => e.entityId === assignment.id && e.action.startsWith('autoAssignment.'));
+  // Read by time, not by the day the plan was made on: the file's clock may have crossed midnight since (it runs
+  // hours ahead of the wall clock by now, so late in the day the plan falls on the day before).
+  const events: AuditEvent[] = [];
+  for await (const event of deps.audit.between(world.now().minus({ days: 2 }), world.now().plus({ minutes: 1 }))) {
+    if (event.entityId === assignment.id && event.action.startsWith('autoAssignment.')) events.push(event);
+  }
   expect(events).toEqual([
     expect.objectContaining({ action: 'autoAssignment.planGraceRemoval', actorId: 'system', entityType: 'assignment', catalogId: assignment.catalogId, before: {}, after: { graceRemovalDueDateTime: due } }),
     expect.objectContaining({ action: 'autoAssignment.cancelGraceRemoval', actorId: 'system', entityType: 'assignment', catalogId: assignment.catalogId, before: { graceRemovalDueDateTime: due }, after: {} }),
