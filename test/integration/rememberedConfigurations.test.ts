@@ -1,3 +1,4 @@
+import type { AuditEvent } from '../../shared/store/auditLog';
 import { DateTime } from 'luxon';
 import type { Caller } from '../../shared/auth/caller';
 import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
@@ -59,10 +60,16 @@ async function requestsOf(targetId: string, packageId: string): Promise<Assignme
 async function activeAssignmentsOf(targetId: string, packageId: string) {
   return (await changer.grants.assignmentsOfPackage(packageId)).map((a) => a.value).filter((a) => a.targetId === targetId && a.state !== 'expired');
 }
+/** The events about an entity, read by time (the file's clock may have crossed midnight since they were written). */
+async function eventsOf(entityId: string): Promise<AuditEvent[]> {
+  const events: AuditEvent[] = [];
+  for await (const event of changer.audit.between(world.now().minus({ days: 2 }), world.now().plus({ minutes: 1 }))) if (event.entityId === entityId) events.push(event);
+  return events;
+}
 /** The request undone for its configuration changed: denied, with the reason in its event, its assignment ended. */
 async function expectUndone(request: AssignmentRequest): Promise<void> {
   expect(request).toMatchObject({ state: 'denied', status: 'FulfilmentRefused' });
-  const events = (await changer.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === request.id);
+  const events = await eventsOf(request.id);
   expect(events.find((e) => e.action === 'denyRequest.unfulfillable')?.after).toMatchObject({ reason: expect.stringContaining(CHANGED) });
   // No longer the target's (its pointer taken away): found among all.
   const ended = (await changer.grants.allAssignments()).find((a) => a.value.requestId === request.id)?.value;
@@ -80,7 +87,7 @@ async function expectEndedByRemoval(request: AssignmentRequest): Promise<void> {
   expect(removal).toMatchObject({ state: 'delivered', justification: expect.stringContaining(CHANGED) });
   // The request itself refused, with the reason, not finished as delivered.
   expect((await changer.grants.findRequest(request.id))?.value).toMatchObject({ state: 'denied', status: 'FulfilmentRefused' });
-  const events = (await changer.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === request.id);
+  const events = await eventsOf(request.id);
   expect(events.find((e) => e.action === 'denyRequest.unfulfillable')?.after).toMatchObject({ reason: expect.stringContaining(CHANGED) });
 }
 /** The package configuration's reads (the row) since the proxy was reset. */
@@ -386,7 +393,7 @@ describe('a request decided from memory whose check after the write did not run 
     expect(daysFromNow(assignmentEnd((await activeAssignmentsOf(ADELE, pkg.packageId))[0]!.schedule))).toBe(30);
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toContain(ADELE);
     // Its events (appended by the redelivery, from the outbox) show no digest either, though it was stored and dropped.
-    const events = (await changer.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === written!.id);
+    const events = await eventsOf(written!.id);
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['startDelivery', 'deliverRequest']));
     expect(JSON.stringify(events)).toContain('decidedFrom');
     expect(JSON.stringify(events.map(directoryAuditOf))).not.toContain('decidedFrom');
