@@ -207,14 +207,19 @@ async function loadWithKills(
       }
     }
   };
+  const untilSweepRuns = async () => {
+    for (const until = Date.now() + SWEEP_WAIT_MS; sweepsInFlight === 0 && Date.now() < until; ) await sleep(5);
+  };
   const killer = async () => {
     while (Date.now() < deadline) {
       await sleep(Math.min(killInterval.min + random() * killInterval.spread, Math.max(0, deadline - Date.now())));
       if (Date.now() >= deadline) return;
       if (random() < 0.5) {
-        // Aimed at a sweep: wait (boundedly) for one to run, then kill a moment into it.
-        for (const until = Date.now() + SWEEP_WAIT_MS; sweepsInFlight === 0 && Date.now() < until; ) await sleep(20);
+        // Aimed at a sweep: wait (boundedly) for one to run, then kill a moment into it; one over by then (a sweep with
+        // little to do takes less than that moment on a quiet machine) is followed by the next, killed at once.
+        await untilSweepRuns();
         await sleep(random() * 150);
+        if (sweepsInFlight === 0) await untilSweepRuns();
       }
       outcome.kills += 1;
       if (sweepsInFlight > 0) outcome.killsDuringSweeps += 1;
