@@ -325,6 +325,20 @@ describe('a request decided from memory whose check after the write did not run 
     return pkg;
   };
 
+  /**
+   * LIAM's userAdd, decided from the configuration remembered, its process stopping right after its write; its
+   * redelivery finds what decided it changed and ends it by a removal.
+   */
+  const expectLiamsRequestEndedByItsRedelivery = async (packageId: string) => {
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: packageId } })).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+    expect(await activeAssignmentsOf(LIAM, packageId)).toEqual([]);
+    const [made] = (await requestsOf(LIAM, packageId)).filter((r) => r.requestType === 'userAdd');
+    await expectEndedByRemoval(made!);
+  };
+
   /** ADELE's adminAdd, its check after the write passed and its role in the group, the process stopping before its outcome. */
   const checkedThenStopped = async (name: string, groupId: string) => {
     const pkg = await settledGroupPackage(name, groupId, { type: 'afterDuration', duration: 'P30D' });
@@ -341,14 +355,7 @@ describe('a request decided from memory whose check after the write did not run 
     await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
     await replacePolicy(changer, pkg, { requestApprovalSettings: APPROVAL });
 
-    stopAtWrite('accessGrants', isAssignmentRow, 'after');
-    await expect(submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } })).rejects.toThrow('the process stopped');
-    jest.restoreAllMocks();
-    expect(await redeliver()).toMatchObject({ failed: 0 });
-
-    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
-    const [made] = (await requestsOf(LIAM, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
-    await expectEndedByRemoval(made!);
+    await expectLiamsRequestEndedByItsRedelivery(pkg.packageId);
     expect((await changer.grants.claimOf(LIAM, pkg.packageId))?.value).toBeUndefined();
     const again = await submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
     expect((await changer.grants.findRequest(again.id))?.value.state).toBe('pendingApproval');
@@ -480,14 +487,7 @@ describe('a request decided from memory whose check after the write did not run 
     });
     await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
     await replacePolicy(changer, pkg, { allowedTargetScope: 'allMemberUsers', specificAllowedTargets: [], requestApprovalSettings: APPROVAL });
-    stopAtWrite('accessGrants', isAssignmentRow, 'after');
-    await expect(submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } })).rejects.toThrow('the process stopped');
-    jest.restoreAllMocks();
-    expect(await redeliver()).toMatchObject({ failed: 0 });
-
-    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
-    const [made] = (await requestsOf(LIAM, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
-    await expectEndedByRemoval(made!);
+    await expectLiamsRequestEndedByItsRedelivery(pkg.packageId);
   });
 
   it('its check passed and its role reached the directory, the process stopping before its outcome: a change of what decides nothing (notifications) leaves it standing', async () => {
