@@ -1,4 +1,4 @@
-import type { ChangedUser } from '../directory/directoryPort';
+import { DIRECTORY_USER_PROPERTIES, type ChangedUser } from '../directory/directoryPort';
 import { mapConcurrently } from '../concurrently';
 import { DocumentTable, type DocumentWrite, type StoredDocument } from './documentTable';
 import { filter, rowKeysUnder } from './odataFilter';
@@ -124,15 +124,28 @@ const NULL_WHEN_ABSENT = [
   'externalUserState',
 ] as const satisfies ReadonlyArray<keyof ChangedUser>;
 
+const nullWhenAbsent: ReadonlySet<string> = new Set(NULL_WHEN_ABSENT);
+/**
+ * A user's properties in the order the directory port builds them: users read back are built in it, so they share
+ * one shape, as users parsed whole did (rules read them by the thousand; users of many shapes made them six times
+ * slower).
+ */
+const USER_ORDER: readonly string[] = [...DIRECTORY_USER_PROPERTIES, 'managerId'];
+
 function keptUser(user: ChangedUser): Partial<ChangedUser> {
-  const kept: Partial<ChangedUser> = { ...user };
-  for (const property of NULL_WHEN_ABSENT) if (kept[property] === null) delete kept[property];
-  return kept;
+  const kept: Record<string, unknown> = {};
+  for (const [property, value] of Object.entries(user)) if (value !== null || !nullWhenAbsent.has(property)) kept[property] = value;
+  return kept as Partial<ChangedUser>;
 }
 
 function readUser(kept: Partial<ChangedUser>): ChangedUser {
-  const user: Record<string, unknown> = { ...kept };
-  for (const property of NULL_WHEN_ABSENT) if (!(property in user)) user[property] = null;
+  const stored = kept as Record<string, unknown>;
+  const user: Record<string, unknown> = {};
+  for (const property of USER_ORDER) {
+    if (stored[property] !== undefined) user[property] = stored[property];
+    else if (nullWhenAbsent.has(property)) user[property] = null;
+  }
+  for (const property of Object.keys(stored)) if (!(property in user)) user[property] = stored[property];
   return user as unknown as ChangedUser;
 }
 

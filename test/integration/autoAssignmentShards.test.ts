@@ -5,6 +5,7 @@ import { planChanges } from '../../shared/operations/autoAssignment/evaluateAuto
 import { DocumentTable } from '../../shared/store/documentTable';
 import { tableKey } from '../../shared/store/tableKeys';
 import { compileRule } from '../../shared/domain/rules';
+import { toChangedUser } from '../../shared/directory/graphUser';
 import { DateTime } from 'luxon';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
@@ -158,6 +159,12 @@ it("keeps a user's null properties out of the shard's rows, reads them back null
   const stored = await world.deps.autoAssignmentShards.all();
   expect(await world.deps.autoAssignmentShards.usersOf(stored[0]!.value)).toStrictEqual(users.slice(0, 3));
   expect(await world.deps.autoAssignmentShards.usersOf(stored[1]!.value)).toStrictEqual(users.slice(3));
+
+  // Users as the directory port builds them come back with their properties in its order (one shape for rules to read).
+  const ported = [0, 1].map((n) => ({ ...toChangedUser({ id: `00000000-0000-4000-8000-${String(400 + n).padStart(12, '0')}`, department: n === 0 ? 'Sales' : null }), managerId: null }));
+  await world.deps.autoAssignmentShards.replaceAll(cutIntoShards([], ported, 1));
+  const [back] = await world.deps.autoAssignmentShards.all();
+  expect((await world.deps.autoAssignmentShards.usersOf(back!.value)).map((user) => Object.keys(user))).toEqual([Object.keys(ported[0]!)]);
 
   // A version that reads the rows without putting the nulls back evaluates them the same.
   const now = DateTime.utc();
