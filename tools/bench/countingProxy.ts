@@ -80,7 +80,8 @@ export async function startCountingProxy(upstream: string, faults: ProxyFaults =
       const body: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => body.push(chunk));
       incoming.on('end', () => {
-        route = `$batch[${batchOperations(Buffer.concat(body).toString('utf8'))}]`;
+        // Latin-1: no UTF-8 decoding of megabytes; what a route names (methods, paths, key words) is ASCII either way.
+        route = `$batch[${batchOperations(Buffer.concat(body).toString('latin1'))}]`;
         tally(routes, route);
       });
     } else {
