@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../../shared/store/auditLog';
+import { TableClient, type TransactionAction } from '@azure/data-tables';
 import { DateTime } from 'luxon';
 import type { Caller } from '../../shared/auth/caller';
 import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
@@ -488,6 +489,65 @@ describe('a request decided from memory whose check after the write did not run 
     await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
     await replacePolicy(changer, pkg, { allowedTargetScope: 'allMemberUsers', specificAllowedTargets: [], requestApprovalSettings: APPROVAL });
     await expectLiamsRequestEndedByItsRedelivery(pkg.packageId);
+  });
+
+  /**
+   * MEGAN's request stands under the package's policy, then that policy needs approval: LIAM's userAdd, decided from
+   * the configuration remembered, stops after its write, and its redelivery ends it by a system removal.
+   */
+  const liamsRequestToBeEnded = async (name: string) => {
+    const pkg = await selfServicePackage(changer, name);
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    await replacePolicy(changer, pkg, { requestApprovalSettings: APPROVAL });
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } })).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    return pkg;
+  };
+  const isRefusal = (row: Record<string, unknown>) => String(row.rowKey).startsWith('request|') && JSON.stringify(row).includes('FulfilmentRefused');
+
+  it('the process stops between the system removal and the refusal: the next redelivery refuses the request, not finishing it as delivered', async () => {
+    const pkg = await liamsRequestToBeEnded('Stopped before the refusal');
+    stopAtWrite('accessGrants', isRefusal, 'before');
+    await redeliver().catch(() => undefined);
+    jest.restoreAllMocks();
+    const states = async () => (await requestsOf(LIAM, pkg.packageId)).map((r) => `${r.requestType}:${r.state}`).sort();
+    expect(await states()).toEqual(['systemRemove:delivered', 'userAdd:delivering']);
+
+    // The removal's redelivery finishes the making request: refused, as the stopped process would have refused it.
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+    expect(await states()).toEqual(['systemRemove:delivered', 'userAdd:denied']);
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
+    const [made] = (await requestsOf(LIAM, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
+    await expectEndedByRemoval(made!);
+    const actions = (await eventsOf(made!.id)).map((e) => e.action);
+    expect(actions.filter((a) => a === 'denyRequest.unfulfillable')).toHaveLength(1);
+    expect(actions).not.toContain('deliverRequest');
+    // Nothing later moves it on.
+    await redeliver();
+    expect(await states()).toEqual(['systemRemove:delivered', 'userAdd:denied']);
+  });
+
+  it('the refusal loses to another write that leaves the request delivering: read again and refused', async () => {
+    const pkg = await liamsRequestToBeEnded('Refusal lost');
+    const proto = TableClient.prototype;
+    const { submitTransaction } = proto;
+    let rewritten = false;
+    jest.spyOn(proto, 'submitTransaction').mockImplementation(async function (this: TableClient, actions: TransactionAction[]) {
+      if (!rewritten && actions.some((a) => isRefusal(a[1] as Record<string, unknown>))) {
+        rewritten = true;
+        const [made] = (await changer.grants.requestsOf(LIAM)).filter((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'userAdd');
+        await changer.grants.requests.replace(made!, made!.value);
+      }
+      return submitTransaction.call(this, actions);
+    });
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+    jest.restoreAllMocks();
+
+    expect(rewritten).toBe(true);
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
+    const [made] = (await requestsOf(LIAM, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
+    await expectEndedByRemoval(made!);
   });
 
   it('its check passed and its role reached the directory, the process stopping before its outcome: a change of what decides nothing (notifications) leaves it standing', async () => {

@@ -15,6 +15,7 @@ import { configurationDigest } from '../entitlements/configurationDigest';
 import { settledPackageConfiguration } from '../entitlements/packageConfiguration';
 import { deliver, notStanding, policyState } from './fulfilRequest';
 import { newAssignment } from './newAssignment';
+import { configurationChangedUnchecked, refuseDelivering } from './refusedForChangedConfiguration';
 import { inState, insertRequestWithAssignment } from './requestWrites';
 import { carryOut, systemRemovalOf } from './systemRequests';
 
@@ -111,11 +112,6 @@ function configurationChanged(packageId: string): string {
   return `The configuration of access package '${packageId}' changed while the request was made; it was submitted again under the configuration now.`;
 }
 
-/** Why a request decided from a remembered configuration was ended by what finished it, its own check not run. */
-function configurationChangedUnchecked(packageId: string): string {
-  return `The configuration of access package '${packageId}' changed while the request was made; the request was not carried out and may be submitted again.`;
-}
-
 /**
  * The check of an active assignment whose making request is still `delivering`, by its redelivery and by whatever else
  * would finish that request (drift repair, driftRepair.ts alignRequest): its process may have stopped before checking
@@ -173,21 +169,6 @@ async function checkDecidedFrom(
   // Refused only when this removal ended it: an assignment ended otherwise meanwhile (a removal, its end) was delivered.
   if (await removeUnstanding(deps, stored.value, reason)) await refuseDelivering(deps, request, reason);
   return 'ended';
-}
-
-/**
- * The making request of an assignment a system removal ended before it was ever delivered: refused (kept, with the
- * reason, as an undo refuses it), not left to be finished as delivered. On the ETag read: another writer having moved
- * it on (drift repair, another redelivery) decides instead.
- */
-async function refuseDelivering(deps: EntitlementDeps, read: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
-  const current = await deps.grants.requestOf(read.value.targetId, read.value.id);
-  if (!current || current.value.state !== 'delivering') return;
-  const denied = { ...inState(deps, current.value, 'denied'), status: 'FulfilmentRefused' };
-  const event = { actorId: SYSTEM_ACTOR, action: 'denyRequest.unfulfillable', entityType: 'assignmentRequest', entityId: denied.id, before: current.value, after: { ...denied, reason } };
-  await writeAudited(deps, [deps.grants.requests.replacement(current, denied)], [event]).catch((error: unknown) => {
-    if (!isConflict(error)) throw error;
-  });
 }
 
 /** The redelivery planned again, for later: what decides the check is not known yet. */
