@@ -10,7 +10,8 @@ import { submitAssignmentRequest } from '../../shared/operations/requests/submit
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
 import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import { addIncompatible } from '../../shared/operations/entitlements/incompatibilities';
-import { changingPackageConfiguration } from '../../shared/operations/entitlements/packageConfiguration';
+import { changingPackageConfiguration, packageConfigurationOf } from '../../shared/operations/entitlements/packageConfiguration';
+import { untaggedDigest } from '../../shared/operations/entitlements/configurationDigest';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
 import { directoryAuditOf } from '../../shared/api/auditLogs/directoryAuditView';
 import { requestView } from '../../shared/api/entitlementManagement/grantViews';
@@ -548,6 +549,80 @@ describe('a request decided from memory whose check after the write did not run 
     expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
     const [made] = (await requestsOf(LIAM, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
     await expectEndedByRemoval(made!);
+  });
+
+  /** A package whose first policy admits DEBRA alone, and a newer one open to every member; its id. */
+  const packageWithNewerPolicy = async (name: string) => {
+    const pkg = await selfServicePackage(changer, name, { allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] });
+    world.advance({ minutes: 1 });
+    const newer = await createAssignmentPolicy(changer, ADMIN, {
+      displayName: 'Open',
+      allowedTargetScope: 'allMemberUsers',
+      requestorSettings: (await changer.store.policies.find(pkg.policyId))!.value.requestorSettings,
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: pkg.packageId },
+    });
+    return { ...pkg, newerPolicyId: newer.id };
+  };
+  /** LIAM's userAdd, decided from the configuration remembered, its process stopping right after its write. */
+  const liamsRequestStopped = async (assignment: object) => {
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment })).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+  };
+
+  it("a request that named the newer policy, only an older policy's end changed: the redelivery delivers it, that policy alone having decided it", async () => {
+    const pkg = await packageWithNewerPolicy('Named, older changed');
+    const named = { accessPackageId: pkg.packageId, assignmentPolicyId: pkg.newerPolicyId };
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: named });
+    await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+    await liamsRequestStopped(named);
+    expect((await requestsOf(LIAM, pkg.packageId))[0]?.decidedFrom).toMatch(/^v2-named:/);
+
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    expect((await requestsOf(LIAM, pkg.packageId)).map((r) => `${r.requestType}:${r.state}`)).toEqual(['userAdd:delivered']);
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toHaveLength(1);
+  });
+
+  it("a request that did not name its policy, an older policy's end changed: it stands; that policy's targeting changed to admit the target: ended", async () => {
+    const pkg = await packageWithNewerPolicy('Unnamed, older changed');
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+    await liamsRequestStopped({ accessPackageId: pkg.packageId });
+    expect((await requestsOf(LIAM, pkg.packageId))[0]?.decidedFrom).toMatch(/^v2:/);
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+    expect((await requestsOf(LIAM, pkg.packageId)).map((r) => r.state)).toEqual(['delivered']);
+
+    // The same for ADELE (the memory read again by DEBRA's request), the older policy now admitting every member: it
+    // would be chosen now.
+    await submitAssignmentRequest(requester, caller(DEBRA), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    await replacePolicy(changer, pkg, { allowedTargetScope: 'allMemberUsers', specificAllowedTargets: [] });
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(submitAssignmentRequest(requester, caller(ADELE), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } })).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect((await requestsOf(ADELE, pkg.packageId))[0]?.decidedFrom).toMatch(/^v2:/);
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+    expect(await activeAssignmentsOf(ADELE, pkg.packageId)).toEqual([]);
+    const [made] = (await requestsOf(ADELE, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
+    await expectEndedByRemoval(made!);
+  });
+
+  it('a request written before the digest had its format tag (a rolling deploy): compared in its own format, delivered when nothing changed', async () => {
+    const pkg = await packageWithNewerPolicy('Untagged digest');
+    const named = { accessPackageId: pkg.packageId, assignmentPolicyId: pkg.newerPolicyId };
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: named });
+    await liamsRequestStopped(named);
+    // As main up to df805ae wrote it: the digest in the format without a tag.
+    const [stored] = (await changer.grants.requestsOf(LIAM)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    const configuration = (await packageConfigurationOf(changer, pkg.packageId))!;
+    await changer.grants.requests.replace(stored!, { ...stored!.value, decidedFrom: untaggedDigest(configuration, stored!.value) });
+
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    expect((await requestsOf(LIAM, pkg.packageId)).map((r) => `${r.requestType}:${r.state}`)).toEqual(['userAdd:delivered']);
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toHaveLength(1);
   });
 
   it('its check passed and its role reached the directory, the process stopping before its outcome: a change of what decides nothing (notifications) leaves it standing', async () => {
