@@ -18,6 +18,8 @@ import { requestView } from '../../shared/api/entitlementManagement/grantViews';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { countedOperationsForFile } from '../support/countedOperations';
 import { stopAtWrite } from '../support/stopAtWrite';
+import { carryRoleChange } from '../../shared/operations/assignments/packageRoleChanges';
+import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { ADMIN, assign, groupMembers, groupPackage, selfServicePackage, unassign } from '../support/packageWorld';
 
@@ -549,6 +551,32 @@ describe('a request decided from memory whose check after the write did not run 
     expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
     const [made] = (await requestsOf(LIAM, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
     await expectEndedByRemoval(made!);
+  });
+
+  it('its own check finds the configuration changed and loses the undo (a role carried to it meanwhile): a removal ends it, and its redelivery refuses the request', async () => {
+    const pkg = await settledGroupPackage('Undo lost', ENGINEERING, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+    await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+    // Right after the write, the package's role is carried to the new assignee: the undo loses on its ETag.
+    const together = requester.grants.together.bind(requester.grants);
+    jest.spyOn(requester.grants, 'together').mockImplementationOnce(async (writes) => {
+      const saved = await together(writes);
+      await carryRoleChange(changer, pkg.packageId, directoryRoleOf(pkg.roleScope), 'add', Date.now() + 30_000);
+      return saved;
+    });
+    const again = await adminAdd(requester, MEGAN, pkg);
+    jest.restoreAllMocks();
+    const [first] = (await requestsOf(MEGAN, pkg.packageId)).filter((r) => r.requestType === 'adminAdd' && r.id !== again.id);
+    expect(first).toMatchObject({ state: 'delivering', decidedFrom: expect.any(String) });
+
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    await expectEndedByRemoval(first!);
+    expect((await changer.grants.findRequest(again.id))?.value.state).toBe('delivered');
+    const [active, ...others] = await activeAssignmentsOf(MEGAN, pkg.packageId);
+    expect(others).toEqual([]);
+    expect(daysFromNow(assignmentEnd(active!.schedule))).toBe(7);
+    expect(await groupMembers(world.emulator, ENGINEERING)).toContain(MEGAN);
   });
 
   /** A package whose first policy admits DEBRA alone, and a newer one open to every member; its id. */

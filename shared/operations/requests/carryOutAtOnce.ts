@@ -15,7 +15,7 @@ import { configurationDigest, digestsAs } from '../entitlements/configurationDig
 import { settledPackageConfiguration } from '../entitlements/packageConfiguration';
 import { deliver, notStanding, policyState } from './fulfilRequest';
 import { newAssignment } from './newAssignment';
-import { configurationChangedUnchecked, refuseDelivering } from './refusedForChangedConfiguration';
+import { configurationChanged, configurationChangedUnchecked, refuseDelivering } from './refusedForChangedConfiguration';
 import { inState, insertRequestWithAssignment } from './requestWrites';
 import { carryOut, systemRemovalOf } from './systemRequests';
 
@@ -90,6 +90,8 @@ export async function carryOutAtOnce(
     // A policy gone (or going) is decided again too: the answer to the request submitted again is the one the
     // configuration now gives (its policy not the package's, or another chosen in its place).
     if (found.state !== 'standing' || !(await facts.decidesAlike(found.kept))) {
+      // An undo that loses ends the assignment by a system removal; the request, left `delivering`, is refused by
+      // what finishes it (its redelivery: refusesMadeRequest), which the removal's justification tells.
       await undoUnstanding(deps, written, configurationChanged(request.accessPackageId));
       return 'configurationChanged';
     }
@@ -107,11 +109,6 @@ export async function carryOutAtOnce(
   const grantedAfterWrite = found.kept ? { packageId: written.assignment.value.accessPackageId, roles: found.kept.roleScopes.map(directoryRoleOf) } : undefined;
   await deliver(deps, written.request, written.assignment, { retryFailed: false, packageName: facts.configuration.accessPackage.displayName, grantedAfterWrite });
   return request;
-}
-
-/** Why a request decided from a remembered configuration was undone (it is submitted again). */
-function configurationChanged(packageId: string): string {
-  return `The configuration of access package '${packageId}' changed while the request was made; it was submitted again under the configuration now.`;
 }
 
 /**

@@ -7,10 +7,18 @@ import { writeAudited } from './auditOutbox';
 import { inState } from './requestWrites';
 
 /**
+ * Why a request decided from a remembered configuration was undone by its own check after the write (carryOutAtOnce.ts):
+ * it is submitted again. Should the undo lose (a role carried to the assignment meanwhile), the justification of the
+ * system removal that ends the assignment instead.
+ */
+export function configurationChanged(packageId: string): string {
+  return `The configuration of access package '${packageId}' changed while the request was made; it was submitted again under the configuration now.`;
+}
+
+/**
  * Why a request decided from a remembered configuration was ended by what finished it, its own check not run
  * (carryOutAtOnce.ts, checkDecidedFrom): the justification of the system removal that ends its assignment, and the
- * reason its making request is refused with. The removal's justification is how a later look tells that removal
- * from any other (refusesMadeRequest).
+ * reason its making request is refused with.
  */
 export function configurationChangedUnchecked(packageId: string): string {
   return `The configuration of access package '${packageId}' changed while the request was made; the request was not carried out and may be submitted again.`;
@@ -43,15 +51,17 @@ const REFUSAL_ATTEMPTS = 3;
 /**
  * For whatever finishes the making request of an ended assignment (drift repair's bringRequestUpToDate, from the
  * redelivery too): a request still `delivering`, decided from a remembered configuration (`decidedFrom`), whose
- * assignment was ended by the system removal for that configuration changed, is refused as that removal's process
- * would have refused it had it not stopped (or failed) between the two writes. Answers whether it was: else the
- * request is finished as its assignment's outcome. The ending request is read only for such a request.
+ * assignment was ended by a system removal for that configuration changed (its justification tells that removal from
+ * any other), is refused with the removal's reason: as that removal's process would have refused it had it not
+ * stopped (or failed) between the two writes, or as the undo its own check lost would have. Answers whether it was:
+ * else the request is finished as its assignment's outcome. The ending request is read only for such a request.
  */
 export async function refusesMadeRequest(deps: EntitlementDeps, ended: Assignment, request: StoredDocument<AssignmentRequest>): Promise<boolean> {
   if (request.value.state !== 'delivering' || request.value.decidedFrom === undefined || !ended.endedByRequestId) return false;
-  const reason = configurationChangedUnchecked(request.value.accessPackageId);
+  const packageId = request.value.accessPackageId;
   const endedBy = (await deps.grants.requestOf(ended.targetId, ended.endedByRequestId))?.value;
-  if (endedBy?.requestType !== 'systemRemove' || endedBy.justification !== reason) return false;
+  const reason = endedBy?.requestType === 'systemRemove' ? endedBy.justification : null;
+  if (reason !== configurationChangedUnchecked(packageId) && reason !== configurationChanged(packageId)) return false;
   await refuseDelivering(deps, request, reason);
   return true;
 }
