@@ -11,10 +11,11 @@ import { cancelRemoval, type TargetAsRead } from '../externalUsers/guestLifecycl
 import { assignmentEndItems, dueItem, PENDING_GRACE_MS, planRedelivery } from '../lifecycle/planDueWork';
 import { writeAudited } from './auditOutbox';
 import { isRetiring } from '../entitlements/parentCheck';
-import { configurationDigest } from '../entitlements/configurationDigest';
+import { configurationDigest, digestsAs } from '../entitlements/configurationDigest';
 import { settledPackageConfiguration } from '../entitlements/packageConfiguration';
 import { deliver, notStanding, policyState } from './fulfilRequest';
 import { newAssignment } from './newAssignment';
+import { configurationChanged, configurationChangedUnchecked, refuseDelivering } from './refusedForChangedConfiguration';
 import { inState, insertRequestWithAssignment } from './requestWrites';
 import { carryOut, systemRemovalOf } from './systemRequests';
 
@@ -53,6 +54,8 @@ export async function carryOutAtOnce(
     target: TargetAsRead;
     assignmentId: string;
     decidesAlike?: ((now: PackageSnapshot | undefined) => Promise<boolean>) | undefined;
+    /** The request named its policy: that policy alone decided it (choosePolicy.ts), and so its digest. */
+    policyNamed: boolean;
   },
 ): Promise<AssignmentRequest | 'configurationChanged'> {
   // The roles as the configuration held them a moment ago: one put in since reaches this assignee by its package
@@ -60,7 +63,7 @@ export async function carryOutAtOnce(
   const roles = facts.configuration.roleScopes.map(directoryRoleOf);
   // Decided from memory: the configuration it was decided from goes with it, for whatever finishes it should its
   // check below not run (this process stopping, a read failing: policyCheckOfDelivering).
-  const decidedFrom = facts.decidesAlike ? { decidedFrom: configurationDigest(facts.configuration, request) } : {};
+  const decidedFrom = facts.decidesAlike ? { decidedFrom: configurationDigest(facts.configuration, { ...request, policyNamed: facts.policyNamed }) } : {};
   const delivering = { ...inState(deps, request, 'delivering'), assignmentId: facts.assignmentId, ...decidedFrom };
   const assignment = newAssignment(deps, request, additions(roles), facts.assignmentId);
   const ends = assignmentEndItems(deps, assignment, facts.policy.requestorSettings.enableTargetsToSelfUpdateAccess);
@@ -87,6 +90,8 @@ export async function carryOutAtOnce(
     // A policy gone (or going) is decided again too: the answer to the request submitted again is the one the
     // configuration now gives (its policy not the package's, or another chosen in its place).
     if (found.state !== 'standing' || !(await facts.decidesAlike(found.kept))) {
+      // An undo that loses ends the assignment by a system removal; the request, left `delivering`, is refused by
+      // what finishes it (its redelivery: refusesMadeRequest), which the removal's justification tells.
       await undoUnstanding(deps, written, configurationChanged(request.accessPackageId));
       return 'configurationChanged';
     }
@@ -104,16 +109,6 @@ export async function carryOutAtOnce(
   const grantedAfterWrite = found.kept ? { packageId: written.assignment.value.accessPackageId, roles: found.kept.roleScopes.map(directoryRoleOf) } : undefined;
   await deliver(deps, written.request, written.assignment, { retryFailed: false, packageName: facts.configuration.accessPackage.displayName, grantedAfterWrite });
   return request;
-}
-
-/** Why a request decided from a remembered configuration was undone (it is submitted again). */
-function configurationChanged(packageId: string): string {
-  return `The configuration of access package '${packageId}' changed while the request was made; it was submitted again under the configuration now.`;
-}
-
-/** Why a request decided from a remembered configuration was ended by what finished it, its own check not run. */
-function configurationChangedUnchecked(packageId: string): string {
-  return `The configuration of access package '${packageId}' changed while the request was made; the request was not carried out and may be submitted again.`;
 }
 
 /**
@@ -141,7 +136,8 @@ export async function policyCheckOfDelivering(
   const request = read ?? (await deps.grants.requestOf(stored.value.targetId, stored.value.requestId));
   if (!request || request.value.state !== 'delivering') return 'standing';
   const found = await policyState(deps, request.value);
-  if (found.state === 'standing') return request.value.decidedFrom === undefined ? 'standing' : checkDecidedFrom(deps, stored, request, found.kept);
+  const { decidedFrom } = request.value;
+  if (found.state === 'standing') return decidedFrom === undefined ? 'standing' : checkDecidedFrom(deps, stored, request, decidedFrom, found.kept);
   if (found.state === 'beingDeleted' || !(await surelyGone(deps, stored.value))) return defer(deps, stored.value);
   await endUnstanding(deps, stored, request, notStanding(request.value.assignmentPolicyId, false).message);
   return 'ended';
@@ -150,8 +146,8 @@ export async function policyCheckOfDelivering(
 /**
  * A request decided from a remembered configuration, its check after the write not run (or run and passed, its
  * process stopped before the outcome): what decides it in the configuration now (the snapshot kept, or, none kept, as
- * once no change is under way) against what it was decided from, by digest (configurationDigest.ts: not names, other
- * policies or roles). The same: it stands. A change under way: planned again, for after it ('deferred'). Another:
+ * once no change is under way) against what it was decided from, by digest (configurationDigest.ts: not names, newer
+ * policies, what of an older policy decides nothing of the choice, or roles). The same: it stands. A change under way: planned again, for after it ('deferred'). Another:
  * ended by a system removal ('ended'), which takes away whatever may have reached the directory. Not decided again: the decision checks the caller's authorization by what their token carried (roles,
  * scopes), which nothing finishing the request has; and a decision the configuration now may make otherwise (an
  * approval now required, a narrower scope, a new incompatibility, a shorter end) must not be delivered. The requestor,
@@ -161,33 +157,19 @@ async function checkDecidedFrom(
   deps: EntitlementDeps,
   stored: StoredDocument<Assignment>,
   request: StoredDocument<AssignmentRequest>,
+  decidedFrom: string,
   kept: PackageSnapshot | undefined,
 ): Promise<'standing' | 'ended' | 'deferred'> {
   // None kept may be a snapshot past its lifetime, not only a change under way: read again, as once settled.
   const now = kept ?? (await settledPackageConfiguration(deps, request.value.accessPackageId));
   if (now === 'changing') return defer(deps, stored.value);
-  if (now && configurationDigest(now, request.value) === request.value.decidedFrom) return 'standing';
+  if (now && digestsAs(now, request.value, decidedFrom)) return 'standing';
   // Removed, never undone: its check may have passed and its roles reached the directory before this process
   // stopped (the assignment still shows them pending), so what it may have been given is taken away.
   const reason = configurationChangedUnchecked(request.value.accessPackageId);
   // Refused only when this removal ended it: an assignment ended otherwise meanwhile (a removal, its end) was delivered.
   if (await removeUnstanding(deps, stored.value, reason)) await refuseDelivering(deps, request, reason);
   return 'ended';
-}
-
-/**
- * The making request of an assignment a system removal ended before it was ever delivered: refused (kept, with the
- * reason, as an undo refuses it), not left to be finished as delivered. On the ETag read: another writer having moved
- * it on (drift repair, another redelivery) decides instead.
- */
-async function refuseDelivering(deps: EntitlementDeps, read: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
-  const current = await deps.grants.requestOf(read.value.targetId, read.value.id);
-  if (!current || current.value.state !== 'delivering') return;
-  const denied = { ...inState(deps, current.value, 'denied'), status: 'FulfilmentRefused' };
-  const event = { actorId: SYSTEM_ACTOR, action: 'denyRequest.unfulfillable', entityType: 'assignmentRequest', entityId: denied.id, before: current.value, after: { ...denied, reason } };
-  await writeAudited(deps, [deps.grants.requests.replacement(current, denied)], [event]).catch((error: unknown) => {
-    if (!isConflict(error)) throw error;
-  });
 }
 
 /** The redelivery planned again, for later: what decides the check is not known yet. */
