@@ -55,8 +55,19 @@ async function activeAssignments(packageId: string) {
   return (await deps.grants.allAssignments()).map((a) => a.value).filter((a) => a.accessPackageId === packageId && a.state !== 'expired');
 }
 /** The audit log keeps its own clock (the real one): today's events. */
+async function auditEvents(entityId: string) {
+  return (await deps.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === entityId);
+}
 async function auditActions(entityId: string): Promise<string[]> {
-  return (await deps.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === entityId).map((e) => e.action);
+  return (await auditEvents(entityId)).map((e) => e.action);
+}
+/** A making request refused for its policy gone, once, with the reason in its event, never finished as delivered. */
+async function expectRefusedForPolicyGone(requestId: string): Promise<void> {
+  expect(await storedRequest(requestId)).toMatchObject({ state: 'denied', status: 'FulfilmentRefused' });
+  const events = await auditEvents(requestId);
+  const refusals = events.filter((e) => e.action === 'denyRequest.unfulfillable').map((e) => e.after);
+  expect(refusals).toEqual([expect.objectContaining({ reason: expect.stringContaining('no longer exists') })]);
+  expect(events.map((e) => e.action)).not.toContain('deliverRequest');
 }
 
 describe('ending access works from the assignment alone', () => {
@@ -320,7 +331,16 @@ describe('deleting a policy and carrying out a request under it are one decision
     await deleteAccessPackage(deps, ADMIN, pkg.packageId);
   });
 
-  it('a role carried to the assignment between its write and the check that finds the policy gone: the undo loses, and a system removal takes the role away', async () => {
+  /** The requests of a target for a package, as `type:state`, sorted. */
+  const statesOf = async (targetId: string, packageId: string) =>
+    (await deps.grants.requestsOf(targetId))
+      .map((r) => r.value)
+      .filter((r) => r.accessPackageId === packageId)
+      .map((r) => `${r.requestType}:${r.state}`)
+      .sort();
+  const isRefusal = (row: Record<string, unknown>) => String(row.rowKey).startsWith('request|') && JSON.stringify(row).includes('FulfilmentRefused');
+
+  it('a role carried to the assignment between its write and the check that finds the policy gone: the undo loses, a system removal takes the role away, and the request is refused', async () => {
     const pkg = await groupPackage(deps, 'Deleted, role carried meanwhile', FALCON_GROUP);
     const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
     // Right after the write, the package's role change (a role put in) reaches the new assignee and applies it.
@@ -331,8 +351,34 @@ describe('deleting a policy and carrying out a request under it are one decision
 
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
-    const removal = (await deps.grants.requestsOf(LIAM)).find((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
-    expect(removal?.value.state).toBe('delivered');
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'systemRemove:delivered']);
+    const [made] = (await deps.grants.requestsOf(LIAM)).filter((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'adminAdd');
+    await expectRefusedForPolicyGone(made!.value.id);
+    // Its redelivery finds it finished: nothing moves it on.
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+    await expectRefusedForPolicyGone(made!.value.id);
+  });
+
+  it('the undo loses, and the process stops between the system removal and the refusal: the redelivery refuses the request, not finishing it as delivered', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, stopped before the refusal', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    // The undo's write is the first refusal (it loses); the process stops at the second, after the removal.
+    let refusals = 0;
+    roleCarriedAfterTheWrite(pkg, () => stopAtWrite('accessGrants', (row) => isRefusal(row) && ++refusals === 2, 'before'));
+
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:delivering', 'systemRemove:delivered']);
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ failed: 0 });
+
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'systemRemove:delivered']);
+    const [made] = (await deps.grants.requestsOf(LIAM)).filter((r) => r.value.requestType === 'adminAdd' && r.value.accessPackageId === pkg.packageId);
+    await expectRefusedForPolicyGone(made!.value.id);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
   /** Sets up the race of the test above: the policy deleted before the write, a role carried to the assignee after it. */
@@ -376,7 +422,7 @@ describe('deleting a policy and carrying out a request under it are one decision
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
-  it('the undo loses, and the process stops before the system removal: the redelivery ends the assignment and takes the role away', async () => {
+  it('the undo loses, and the process stops before the system removal: the redelivery ends the assignment, takes the role away and refuses the request', async () => {
     const pkg = await groupPackage(deps, 'Deleted, stopped after the lost undo', FALCON_GROUP);
     const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
     roleCarriedAfterTheWrite(pkg, () => jest.spyOn(deps.grants, 'assignmentOf').mockRejectedValueOnce(processStops()));
@@ -393,8 +439,31 @@ describe('deleting a policy and carrying out a request under it are one decision
 
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
-    const removal = (await deps.grants.requestsOf(LIAM)).find((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
-    expect(removal?.value.state).toBe('delivered');
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'systemRemove:delivered']);
+    await expectRefusedForPolicyGone(made!.requestId);
+  });
+
+  it('stopped before the check, a role carried to it meanwhile: the process stops again between the removal of its redelivery and the refusal; the next redelivery refuses the request', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, stopped twice', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    roleCarriedAfterTheWrite(pkg, () => jest.spyOn(deps.store.packageConfigurations, 'get').mockRejectedValueOnce(processStops()));
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [made] = await activeAssignments(pkg.packageId);
+
+    // Its redelivery finds the policy gone and something applied: a system removal ends it; the process stops before the refusal.
+    stopAtWrite('accessGrants', isRefusal, 'before');
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 }).catch(() => undefined);
+    jest.restoreAllMocks();
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:delivering', 'systemRemove:delivered']);
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ failed: 0 });
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'systemRemove:delivered']);
+    await expectRefusedForPolicyGone(made!.requestId);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
   it('stopped before the check, the policy gone: drift repair confirming a removal on the assignment checks its policy before finishing its request', async () => {
@@ -418,11 +487,13 @@ describe('deleting a policy and carrying out a request under it are one decision
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
 
-    // Its redeliveries (the write's, and the removal's) find it ended; its making request follows.
+    // Ended by a system removal for its policy gone, its request refused; its redeliveries (the write's, and the
+    // removal's) find it ended and leave the request as it is.
+    await expectRefusedForPolicyGone(made!.requestId);
     world.advance({ minutes: 6 });
     await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
-    expect((await storedRequest(made!.requestId))?.state).toBe('delivered');
+    await expectRefusedForPolicyGone(made!.requestId);
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
@@ -459,14 +530,14 @@ describe('deleting a policy and carrying out a request under it are one decision
     expect(still?.operations).toEqual([expect.objectContaining({ action: 'remove', state: 'failed' })]);
     expect((await storedRequest(made!.requestId))?.state).toBe('delivering');
 
-    // Once the other runner's lease has run out, a run's redelivery checks the policy and ends the assignment; the
-    // removal's redelivery then finds it ended, and its making request follows.
+    // Once the other runner's lease has run out, a run's redelivery checks the policy, ends the assignment and
+    // refuses its making request; the removal's redelivery then finds it ended and leaves the request as it is.
     world.advance({ minutes: 12 });
     await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
     world.advance({ minutes: 6 });
     await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
-    expect((await storedRequest(made!.requestId))?.state).toBe('delivered');
+    await expectRefusedForPolicyGone(made!.requestId);
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
