@@ -17,7 +17,7 @@ import { decideApprovalStage } from '../../shared/operations/requests/approvalFl
 import { cancelRequest } from '../../shared/operations/requests/requestActions';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, groupMembers, groupPackage, refuseDirectoryChanges, selfServicePackage, setFaults } from '../support/packageWorld';
+import { ADMIN, groupMembers, groupPackage, hooked, refuseDirectoryChanges, selfServicePackage, setFaults } from '../support/packageWorld';
 import { stopAtWrite } from '../support/stopAtWrite';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { carryRoleChange } from '../../shared/operations/assignments/packageRoleChanges';
@@ -61,12 +61,12 @@ async function auditEvents(entityId: string) {
 async function auditActions(entityId: string): Promise<string[]> {
   return (await auditEvents(entityId)).map((e) => e.action);
 }
-/** A making request refused for its policy gone, once, with the reason in its event, never finished as delivered. */
-async function expectRefusedForPolicyGone(requestId: string): Promise<void> {
+/** A making request refused for its policy gone (or going), once, with the reason in its event, never finished as delivered. */
+async function expectRefusedForPolicyGone(requestId: string, because = 'no longer exists'): Promise<void> {
   expect(await storedRequest(requestId)).toMatchObject({ state: 'denied', status: 'FulfilmentRefused' });
   const events = await auditEvents(requestId);
   const refusals = events.filter((e) => e.action === 'denyRequest.unfulfillable').map((e) => e.after);
-  expect(refusals).toEqual([expect.objectContaining({ reason: expect.stringContaining('no longer exists') })]);
+  expect(refusals).toEqual([expect.objectContaining({ reason: expect.stringContaining(because) })]);
   expect(events.map((e) => e.action)).not.toContain('deliverRequest');
 }
 
@@ -382,10 +382,14 @@ describe('deleting a policy and carrying out a request under it are one decision
   });
 
   /** Sets up the race of the test above: the policy deleted before the write, a role carried to the assignee after it. */
-  function roleCarriedAfterTheWrite(pkg: Awaited<ReturnType<typeof groupPackage>>, afterCarried: () => void = () => undefined) {
+  function roleCarriedAfterTheWrite(
+    pkg: Awaited<ReturnType<typeof groupPackage>>,
+    afterCarried: () => void = () => undefined,
+    policyGoes: () => Promise<void> = () => deleteAssignmentPolicy(deps, ADMIN, pkg.policyId),
+  ) {
     const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
     jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {
-      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      await policyGoes();
       return indexAssignment(assignment, options);
     });
     const together = deps.grants.together.bind(deps.grants);
@@ -397,6 +401,55 @@ describe('deleting a policy and carrying out a request under it are one decision
       return saved;
     });
   }
+
+  /**
+   * The policy's delete, held at its look for assignments under its mark (its package's configuration taken away):
+   * `start` answers once it is there, `finish` lets it go on and answers when it has ended.
+   */
+  function deleteHeldUnderItsMark(pkg: { policyId: string }) {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let marked!: () => void;
+    const placed = new Promise<void>((resolve) => (marked = resolve));
+    // Its first look is before the mark (a delete that would change nothing is refused there), its second under it.
+    let looks = 0;
+    const grants = hooked(deps.grants, 'assignmentsOfPackage', async () => (marked(), held), () => ++looks === 2).part;
+    let deleting: Promise<void> | undefined;
+    return {
+      start: async () => {
+        deleting = deleteAssignmentPolicy({ ...deps, grants }, ADMIN, pkg.policyId);
+        await Promise.race([placed, deleting]);
+      },
+      finish: async () => {
+        release();
+        await deleting;
+      },
+    };
+  }
+
+  it('the delete under way at the check, the undo lost, the process stopping between the system removal and the refusal: the redelivery refuses the request, its policy being deleted', async () => {
+    const pkg = await groupPackage(deps, 'Being deleted, stopped before the refusal', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    const deletion = deleteHeldUnderItsMark(pkg);
+    let refusals = 0;
+    roleCarriedAfterTheWrite(pkg, () => stopAtWrite('accessGrants', (row) => isRefusal(row) && ++refusals === 2, 'before'), deletion.start);
+
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const removal = (await deps.grants.requestsOf(LIAM)).find((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
+    expect(removal?.value.justification).toContain('is being deleted');
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:delivering', 'systemRemove:delivered']);
+    // The assignment ended, the delete goes through.
+    await deletion.finish();
+    expect(await deps.store.policies.find(pkg.policyId)).toBeUndefined();
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ failed: 0 });
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'systemRemove:delivered']);
+    const [made] = (await deps.grants.requestsOf(LIAM)).filter((r) => r.value.requestType === 'adminAdd' && r.value.accessPackageId === pkg.packageId);
+    await expectRefusedForPolicyGone(made!.value.id, 'is being deleted');
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+  });
 
   it('the undo loses, and the system removal loses once to another write on the assignment: it is read again and the removal made', async () => {
     const pkg = await groupPackage(deps, 'Deleted, removal raced', FALCON_GROUP);
