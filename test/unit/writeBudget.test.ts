@@ -290,6 +290,8 @@ describe("an instance's share of the write budget", () => {
       next.lastWriteAt = now;
       next.asksAt = now + (next.busyMs ?? 0);
     }
+    // A writer still asking at the end waited from its last write: one that starved waited all 60 s.
+    for (const x of instances) if (x.asks === undefined) x.longestGapMs = Math.max(x.longestGapMs, 60_000 - x.lastWriteAt);
     return { instances, shared };
   }
 
