@@ -68,6 +68,12 @@ export const LONGEST_CHUNK_WAIT_MS = 1_000;
  * only the reserved tokens, and only until then: the rest of the refill goes on being taken.
  */
 export const RESERVATION_GRACE_MS = 5_000;
+/**
+ * No reservation for tokens further off than this (budgets far slower than the default, where 20 tokens take minutes):
+ * the single writes held back meanwhile include HTTP calls, which give up after 2 minutes (graphTransport.ts).
+ * There the `$batch` takes its chance at the refill as before reservations.
+ */
+export const LONGEST_RESERVED_WAIT_MS = 30_000;
 
 /** Tokens taken; or none, and when to ask again, with the bucket to write when this take reserved tokens. */
 export type TakeOutcome = { granted: number; state: WriteBucketState } | { granted: 0; waitMs: number; state?: WriteBucketState };
@@ -95,13 +101,24 @@ export function takeTokens(saved: WriteBucketState | undefined, shape: BucketSha
   if (available < need) {
     const untilHolding = (count: number) => Math.ceil((count - available) / shape.refillPerMs);
     const waitMs = Math.max(1, untilHolding(need), Math.min(untilHolding(want), LONGEST_CHUNK_WAIT_MS));
-    if (standing || need <= 1) return { granted: 0, waitMs };
+    if (available < tokens) return { granted: 0, waitMs: Math.min(waitMs, heldBackWait(shape, need)) };
+    if (standing || need <= 1 || untilHolding(need) > LONGEST_RESERVED_WAIT_MS) return { granted: 0, waitMs };
     const reserved = { tokens: need, untilMs: at + untilHolding(need) + RESERVATION_GRACE_MS };
     return { granted: 0, waitMs, state: { tokens, updatedMs: at, reserved } };
   }
   const granted = Math.min(want, Math.floor(available));
   const reserved = claims ? { tokens: 0, untilMs: at + Math.ceil(granted / shape.refillPerMs) } : standing;
   return { granted, state: { tokens: tokens - granted, updatedMs: at, ...(reserved ? { reserved } : {}) } };
+}
+
+/**
+ * The longest a writer held back by another's reservation is told to wait: a chunk's wait, or as long as its own tokens
+ * take to refill if longer. Not until the reserved tokens are there too: they are not its to wait for, and a wait of
+ * more than a second defers a queue function's write (graphTransport.ts), so at the default budget a single write
+ * (a mail) beside a waiting `$batch` would otherwise be put off with its invocation instead of waiting in place.
+ */
+function heldBackWait(shape: BucketShape, need: number): number {
+  return Math.max(LONGEST_CHUNK_WAIT_MS, Math.ceil(need / shape.refillPerMs));
 }
 
 /** GRAPH_WRITE_BUDGET's form: `<writes>/<seconds>`, for example `2700/150`. */

@@ -1,4 +1,4 @@
-import { bucketShape, CHUNK_LIFETIME_MS, LARGEST_WRITE, LONGEST_CHUNK_WAIT_MS, RESERVATION_GRACE_MS, takeTokens, type WriteBucketState } from '../../shared/domain/writeBudget';
+import { bucketShape, CHUNK_LIFETIME_MS, LARGEST_WRITE, LONGEST_CHUNK_WAIT_MS, LONGEST_RESERVED_WAIT_MS, RESERVATION_GRACE_MS, takeTokens, type WriteBucketState } from '../../shared/domain/writeBudget';
 import { CHUNK, WriteTokens, type WriteBudgetSource } from '../../shared/directory/writeTokens';
 
 const LIMITS = { writes: 2700, windowMs: 150_000 };
@@ -68,6 +68,10 @@ describe('the tenant write budget as a token bucket', () => {
     const reserved = { tokens: LARGEST_WRITE, untilMs: twenty + RESERVATION_GRACE_MS };
     expect(reserving).toEqual({ granted: 0, waitMs: twenty, state: { tokens: 0, updatedMs: 0, reserved } });
     const saved = reserving.state!;
+    // Held back by it, a single write asks again within a chunk's wait, not once the 20 are there too (1.3 s at the
+    // default budget, which would defer a queue function's mail); it gets only what the bucket holds beyond them.
+    expect(takeTokens(saved, SHAPE, 1, 1, 0)).toEqual({ granted: 0, waitMs: LONGEST_CHUNK_WAIT_MS });
+    expect(takeTokens(saved, SHAPE, 1, 1, LONGEST_CHUNK_WAIT_MS)).toMatchObject({ granted: 0 });
     // Once 20 are there, a single write waits for more (a chunk's wait); it gets what is there beyond the 20.
     expect(takeTokens(saved, SHAPE, 1, 20, twenty)).toEqual({ granted: 0, waitMs: LONGEST_CHUNK_WAIT_MS });
     expect(takeTokens(saved, SHAPE, 1, 20, twenty + 200)).toEqual({ granted: 3, state: { tokens: expect.closeTo(20.2, 1), updatedMs: twenty + 200, reserved } });
@@ -80,6 +84,14 @@ describe('the tenant write budget as a token bucket', () => {
     const single = takeTokens(claimed.state, SHAPE, 1, 1, twenty + 100);
     expect(single).toMatchObject({ granted: 1, state: { reserved: { tokens: 0 } } });
     expect(takeTokens(single.state, SHAPE, LARGEST_WRITE, LARGEST_WRITE, 2 * twenty)).toMatchObject({ state: { reserved: { tokens: LARGEST_WRITE } } });
+  });
+
+  it('makes no reservation for tokens more than 30 s off (a slow budget), so HTTP calls held back by it cannot run out of time', () => {
+    const slow = bucketShape({ writes: 100, windowMs: 600_000 });
+    expect(Math.ceil(LARGEST_WRITE / slow.refillPerMs)).toBeGreaterThan(LONGEST_RESERVED_WAIT_MS);
+    expect(takeTokens({ tokens: 0, updatedMs: 0 }, slow, LARGEST_WRITE, LARGEST_WRITE, 0)).not.toHaveProperty('state');
+    // At the default budget it reserves, as above.
+    expect(takeTokens({ tokens: 0, updatedMs: 0 }, SHAPE, LARGEST_WRITE, LARGEST_WRITE, 0)).toHaveProperty('state.reserved');
   });
 
   it('lets a reservation lapse a few seconds after its tokens are there, so a writer that never comes back holds nothing', () => {
