@@ -656,6 +656,44 @@ describe('a request decided from memory whose check after the write did not run 
     expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toHaveLength(1);
   });
 
+  it('an older policy that does not admit the requestor now needs approval: their request stopped before its outcome stands, as a fresh read decides it', async () => {
+    const pkg = await packageWithNewerPolicy('Older policy approval');
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    // The older policy admits DEBRA alone; only its approval changes, which never decides which policy is chosen.
+    await replacePolicy(changer, pkg, { requestApprovalSettings: APPROVAL });
+    await liamsRequestStopped({ accessPackageId: pkg.packageId });
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    const fresh = await submitAssignmentRequest(changer, caller(ADELE), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    expect(fresh.assignmentPolicyId).toBe(pkg.newerPolicyId);
+    expect((await changer.grants.findRequest(fresh.id))?.value.state).toBe('delivered');
+    expect((await requestsOf(LIAM, pkg.packageId)).map((r) => `${r.requestType}:${r.state}`)).toEqual(['userAdd:delivered']);
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toHaveLength(1);
+  });
+
+  it("an administrator's request naming no policy, a second policy added before its outcome: ended as a fresh read would refuse it", async () => {
+    const pkg = await settledGroupPackage('Second policy', LEGAL_HOLD);
+    const unnamed = (targetId: string) => ({ requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId } });
+    await submitAssignmentRequest(requester, ADMIN, unnamed(DEBRA));
+    await createAssignmentPolicy(changer, ADMIN, {
+      displayName: 'Second',
+      allowedTargetScope: 'allMemberUsers',
+      requestorSettings: (await changer.store.policies.find(pkg.policyId))!.value.requestorSettings,
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: pkg.packageId },
+    });
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(submitAssignmentRequest(requester, ADMIN, unnamed(MEGAN))).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    await expect(submitAssignmentRequest(changer, ADMIN, unnamed(LIAM))).rejects.toThrow('assignmentPolicyId is required');
+    expect(await activeAssignmentsOf(MEGAN, pkg.packageId)).toEqual([]);
+    const [made] = (await requestsOf(MEGAN, pkg.packageId)).filter((r) => r.requestType === 'adminAdd');
+    await expectEndedByRemoval(made!);
+  });
+
   it('its check passed and its role reached the directory, the process stopping before its outcome: a change of what decides nothing (notifications) leaves it standing', async () => {
     const pkg = await checkedThenStopped('Checked, notifications changed', LEGAL_HOLD);
     await replacePolicy(changer, pkg, { notificationSettings: { isAssignmentNotificationDisabled: true } });

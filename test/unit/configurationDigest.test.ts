@@ -43,12 +43,12 @@ it("keeps the chosen policy's settings whatever its createdDateTime says", () =>
   expect(configurationDigest(snapshot([{ ...undated, expiration: { type: 'afterDuration', duration: 'P7D' } } as never]), userAdd)).not.toBe(digest);
 });
 
-it("of an older policy, changes with what decides the choice (targeting, requestors, approval), not with its questions or end", () => {
+it("of an older policy, changes with what decides the choice (targeting, requestors), not with its approval, questions or end", () => {
   const digest = configurationDigest(snapshot([older, chosen, newer]), userAdd);
   const digestWith = (changes: object) => configurationDigest(snapshot([olderWith(changes), chosen, newer]), userAdd);
   expect(digestWith({ specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.singleUser', userId: 'u' }] })).not.toBe(digest);
   expect(digestWith({ requestorSettings: { enableTargetsToSelfAddAccess: true, onBehalfRequestors: [{ '@odata.type': '#microsoft.graph.targetManager', managerLevel: 1 }] } })).not.toBe(digest);
-  expect(digestWith({ requestApprovalSettings: { isApprovalRequiredForAdd: true, stages: [] } })).not.toBe(digest);
+  expect(digestWith({ requestApprovalSettings: { isApprovalRequiredForAdd: true, stages: [] } })).toBe(digest);
   expect(digestWith({ expiration: { type: 'afterDuration', duration: 'P7D' } })).toBe(digest);
   expect(digestWith({ questions: [{ id: 'q', text: 'Why?' }] })).toBe(digest);
   expect(digestWith({ requestorSettings: { enableTargetsToSelfAddAccess: true, enableTargetsToSelfRemoveAccess: true } })).toBe(digest);
@@ -85,4 +85,14 @@ it('compares a digest written before the tags (main up to df805ae) in its own fo
   // Still that format's judgement: an older policy's end changed it, a newer policy's did not.
   expect(digestsAs(snapshot([olderWith({ expiration: { type: 'afterDuration', duration: 'P7D' } }), chosen, newer]), userAdd, userAddDigest)).toBe(false);
   expect(digestsAs(snapshot([older, chosen, policy('c', '2026-03-01T00:00:00Z', { expiration: { type: 'afterDuration', duration: 'P7D' } } as never)]), userAdd, userAddDigest)).toBe(true);
+});
+
+it("of an administrator's request that named no policy, changes when the package no longer has that one policy only", () => {
+  const adminAdd = { assignmentPolicyId: 'b', requestType: 'adminAdd' as const };
+  const sole = configurationDigest(snapshot([chosen]), { ...adminAdd, policyNamed: false });
+  expect(configurationDigest(snapshot([chosen, newer]), { ...adminAdd, policyNamed: false })).not.toBe(sole);
+  // Named, the other policies decide nothing; one policy only, the digest is what it was before the count.
+  expect(configurationDigest(snapshot([chosen, newer]), { ...adminAdd, policyNamed: true })).toBe(configurationDigest(snapshot([chosen]), { ...adminAdd, policyNamed: true }));
+  // As the format wrote it before the count (main at 5e009a2), for this one-policy package.
+  expect(sole).toBe('v2:yZOlD92SEZRcU5VR0HvfD7eAt2Mhei5P-bg8YhUqMdM');
 });

@@ -17,9 +17,10 @@ export interface DigestedRequest {
  * incompatible with. For a user's request that did not name its policy, also the older policies that could have been
  * chosen instead (choosePolicy.ts takes the oldest that admits the target, so an older one changed to admit them would
  * have been chosen): those the snapshot shows open to a user's request (request-based, open to self-service or to
- * requests on behalf), and only what decides whether they admit the target (targeting, requestors, approval). One that
- * opens or closes adds itself to the digest or drops out of it, so the digest changes with it. A request that named
- * its policy was decided by it alone. Not names, descriptions, times, review or notification settings, an
+ * requests on behalf), and only what decides whether they admit the target (targeting, requestors; not their
+ * approval, which never decides the choice). One that opens or closes adds itself to the digest or drops out of it, so
+ * the digest changes with it. A request that named its policy was decided by it alone; an administrator's that named
+ * none, by the package having that one policy only (choosePolicy.ts refuses it once there are more). Not names, descriptions, times, review or notification settings, an
  * administrator's approval settings (they assign directly), newer policies (a request under this one stands whatever
  * is added beside it), nor the role scopes (a role put in or taken out is carried to every assignee, this one
  * included). Canonical JSON (keys sorted), so the snapshot kept in the row and one read from the tables give the same
@@ -33,10 +34,13 @@ export function configurationDigest(snapshot: PackageSnapshot, request: Digested
   const chosen = chosenPolicy(snapshot, request);
   const byAdministrator = request.requestType === 'adminAdd';
   const older = chosen && !byAdministrator && !request.policyNamed ? snapshot.policies.filter((p) => p !== chosen && p.createdDateTime <= chosen.createdDateTime && mayBeChosen(p)) : [];
+  // Only where it decides, and only when it is not one, so the digests of requests decided with one policy stay as written.
+  const policies = byAdministrator && !request.policyNamed && snapshot.policies.length !== 1 ? { policyCount: snapshot.policies.length } : {};
   const content = {
     ...packageContent(snapshot),
     chosen: chosen ? decidingSettings(chosen, byAdministrator) : null,
     older: older.map(choosingSettings).sort(byId),
+    ...policies,
   };
   return `${request.policyNamed ? NAMED : CHOSEN}:${hashOf(content)}`;
 }
@@ -91,7 +95,7 @@ function mayBeChosen(policy: StoredPolicy): boolean {
   return isRequestBased(policy) && (selfServiceAllows(policy, 'userAdd') || policy.requestorSettings.enableOnBehalfRequestorsToAddAccess);
 }
 
-/** What decides whether an older policy admits the target (targetScope.ts, onBehalfScope.ts), and its approval. */
+/** What decides whether an older policy admits the target (targetScope.ts, onBehalfScope.ts). */
 function choosingSettings(policy: StoredPolicy) {
   const { enableTargetsToSelfAddAccess, enableOnBehalfRequestorsToAddAccess, onBehalfRequestors } = policy.requestorSettings;
   return {
@@ -99,7 +103,6 @@ function choosingSettings(policy: StoredPolicy) {
     allowedTargetScope: policy.allowedTargetScope,
     specificAllowedTargets: policy.specificAllowedTargets,
     requestorSettings: { enableTargetsToSelfAddAccess, enableOnBehalfRequestorsToAddAccess, onBehalfRequestors },
-    requestApprovalSettings: policy.requestApprovalSettings,
   };
 }
 
