@@ -61,7 +61,7 @@ async function auditEvents(entityId: string) {
 async function auditActions(entityId: string): Promise<string[]> {
   return (await auditEvents(entityId)).map((e) => e.action);
 }
-/** A making request refused for its policy gone (or going), once, with the reason in its event, never finished as delivered. */
+/** A making request refused for its policy gone (or going), once, with the reason in its event; never delivered. */
 async function expectRefusedForPolicyGone(requestId: string, because = 'no longer exists'): Promise<void> {
   expect(await storedRequest(requestId)).toMatchObject({ state: 'denied', status: 'FulfilmentRefused' });
   const events = await auditEvents(requestId);
@@ -504,7 +504,8 @@ describe('deleting a policy and carrying out a request under it are one decision
     jest.restoreAllMocks();
     const [made] = await activeAssignments(pkg.packageId);
 
-    // Its redelivery finds the policy gone and something applied: a system removal ends it; the process stops before the refusal.
+    // Its redelivery finds the policy gone and something applied: a system removal ends it; the process stops before
+    // the refusal.
     stopAtWrite('accessGrants', isRefusal, 'before');
     world.advance({ minutes: 6 });
     await reconcile(deps, { holder: 'test', budgetMs: 30_000 }).catch(() => undefined);

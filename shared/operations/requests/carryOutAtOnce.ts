@@ -120,12 +120,13 @@ export async function carryOutAtOnce(
  * it: `read`) and of the configuration while it is `delivering`. A policy gone ends the assignment ('ended'): a delete
  * refuses while an assignment is under its policy, so one found gone was deleted before this assignment's write, or its
  * process saw it gone. Never applied, it is undone with nothing to take away (undoUnstanding); applied (a role carried
- * to it meanwhile), a system removal takes away what it was given, and the request is refused (removeAndRefuse). A delete under way (its mark) is not decided yet: it
- * may still be refused by this very assignment, which a process past its check may have begun to apply; the redelivery
- * is then planned again, for after the mark is gone ('deferred'), and so it is when the policy's own row, read again,
- * is there after all (surelyGone). Only answers decide: a read that fails is thrown, and the item is tried again; never
- * is an assignment ended on storage being away. A request decided from a remembered configuration whose own check
- * after the write did not run is checked against the configuration now too (checkDecidedFrom).
+ * to it meanwhile), a system removal takes away what it was given, and the request is refused (removeAndRefuse). A
+ * delete under way (its mark) is not decided yet: it may still be refused by this very assignment, which a process
+ * past its check may have begun to apply; the redelivery is then planned again, for after the mark is gone
+ * ('deferred'), and so it is when the policy's own row, read again, is there after all (surelyGone). Only answers
+ * decide: a read that fails is thrown, and the item is tried again; never is an assignment ended on storage being
+ * away. A request decided from a remembered configuration whose own check after the write did not run is checked
+ * against the configuration now too (checkDecidedFrom).
  */
 export async function policyCheckOfDelivering(
   deps: EntitlementDeps,
@@ -177,7 +178,10 @@ async function defer(deps: EntitlementDeps, assignment: Assignment): Promise<'de
   return 'deferred';
 }
 
-/** Ends the assignment of a request found not to stand: undone, nothing having been applied; else removed, and the request refused. */
+/**
+ * Ends the assignment of a request found not to stand: undone, nothing having been applied; else removed, and the
+ * request refused.
+ */
 async function endUnstanding(deps: EntitlementDeps, stored: StoredDocument<Assignment>, request: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
   if (awaitsFirstDelivery(stored.value)) await undoUnstanding(deps, { request, assignment: stored }, reason);
   else await removeAndRefuse(deps, stored.value, request, reason);

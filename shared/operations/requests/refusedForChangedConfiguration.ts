@@ -27,10 +27,11 @@ export function configurationChangedUnchecked(packageId: string): string {
 
 /**
  * The making request of an assignment a system removal ended before it was ever delivered, its decision found not to
- * stand (its configuration changed, its policy gone): refused (kept, with the reason, as an undo refuses it), not left to be finished as delivered. Tried on
- * the ETag read; a conflict is read again and tried again while the request is still `delivering` (another writer
- * having moved it on, to delivered or denied, decides instead). Should it still lose (or this process stop), whatever
- * finishes the request later refuses it (refusesMadeRequest), the removal being there to tell.
+ * stand (its configuration changed, its policy gone): refused (kept, with the reason, as an undo refuses it), not left
+ * to be finished as delivered. Tried on the ETag read; a conflict is read again and tried again while the request is
+ * still `delivering` (another writer having moved it on, to delivered or denied, decides instead). Should it still
+ * lose (or this process stop), whatever finishes the request later refuses it (refusesMadeRequest), the removal being
+ * there to tell.
  */
 export async function refuseDelivering(deps: EntitlementDeps, read: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
   let current: StoredDocument<AssignmentRequest> | undefined = read;
