@@ -11,7 +11,7 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { inState, replaceRequest, requestEvent } from '../requests/requestWrites';
 import { writeAudited } from '../requests/auditOutbox';
 import { policyCheckOfDelivering } from '../requests/carryOutAtOnce';
-import { refusesMadeRequest } from '../requests/refusedForChangedConfiguration';
+import { refusesMadeRequest } from '../requests/refusedUnstanding';
 import type { HeldLease } from './sweepLease';
 
 /** What one comparison of a role's holders changed: counts, and each holder it set (user id, lower case: now holds it). */

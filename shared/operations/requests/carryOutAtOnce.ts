@@ -15,7 +15,7 @@ import { configurationDigest, digestsAs } from '../entitlements/configurationDig
 import { settledPackageConfiguration } from '../entitlements/packageConfiguration';
 import { deliver, notStanding, policyState } from './fulfilRequest';
 import { newAssignment } from './newAssignment';
-import { configurationChanged, configurationChangedUnchecked, refuseDelivering } from './refusedForChangedConfiguration';
+import { configurationChanged, configurationChangedUnchecked, refuseDelivering } from './refusedUnstanding';
 import { inState, insertRequestWithAssignment } from './requestWrites';
 import { carryOut, systemRemovalOf } from './systemRequests';
 
