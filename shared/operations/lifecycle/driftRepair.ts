@@ -11,7 +11,7 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { inState, replaceRequest, requestEvent } from '../requests/requestWrites';
 import { writeAudited } from '../requests/auditOutbox';
 import { policyCheckOfDelivering } from '../requests/carryOutAtOnce';
-import { refusesMadeRequest } from '../requests/refusedForChangedConfiguration';
+import { refusesMadeRequest } from '../requests/refusedUnstanding';
 import type { HeldLease } from './sweepLease';
 
 /** What one comparison of a role's holders changed: counts, and each holder it set (user id, lower case: now holds it). */
@@ -79,7 +79,8 @@ export async function bringRequestUpToDate(deps: EntitlementDeps, stored: Stored
   // becomes `delivered`, as deliver() finishes one whose assignment was removed meanwhile: the ended assignment
   // holds removals only (its additions, done or not, became them), so how they went is no longer known, and what
   // its target holds now is the ending request's outcome. One that was finished (even as failed) stays as it is.
-  // One ended by the system removal for its remembered configuration changed is refused instead (refusesMadeRequest).
+  // One ended by the system removal for its configuration changed or its policy gone is refused instead
+  // (refusesMadeRequest).
   const made = alignRequest(deps, targetId, assignment.requestId, 'delivered', new Set(['delivering']), stored);
   const endedBy = assignment.endedByRequestId ? alignRequest(deps, targetId, assignment.endedByRequestId, deliveryState(assignment.operations, 'remove'), UNFINISHED_OR_FAILED) : false;
   const [madeBehind, endedByBehind] = await Promise.all([made, endedBy]);

@@ -15,7 +15,7 @@ import { configurationDigest, digestsAs } from '../entitlements/configurationDig
 import { settledPackageConfiguration } from '../entitlements/packageConfiguration';
 import { deliver, notStanding, policyState } from './fulfilRequest';
 import { newAssignment } from './newAssignment';
-import { configurationChanged, configurationChangedUnchecked, refuseDelivering } from './refusedForChangedConfiguration';
+import { configurationChanged, configurationChangedUnchecked, refuseDelivering } from './refusedUnstanding';
 import { inState, insertRequestWithAssignment } from './requestWrites';
 import { carryOut, systemRemovalOf } from './systemRequests';
 
@@ -90,8 +90,8 @@ export async function carryOutAtOnce(
     // A policy gone (or going) is decided again too: the answer to the request submitted again is the one the
     // configuration now gives (its policy not the package's, or another chosen in its place).
     if (found.state !== 'standing' || !(await facts.decidesAlike(found.kept))) {
-      // An undo that loses ends the assignment by a system removal; the request, left `delivering`, is refused by
-      // what finishes it (its redelivery: refusesMadeRequest), which the removal's justification tells.
+      // An undo that loses ends the assignment by a system removal, and the request is refused after it
+      // (removeAndRefuse).
       await undoUnstanding(deps, written, configurationChanged(request.accessPackageId));
       return 'configurationChanged';
     }
@@ -120,12 +120,13 @@ export async function carryOutAtOnce(
  * it: `read`) and of the configuration while it is `delivering`. A policy gone ends the assignment ('ended'): a delete
  * refuses while an assignment is under its policy, so one found gone was deleted before this assignment's write, or its
  * process saw it gone. Never applied, it is undone with nothing to take away (undoUnstanding); applied (a role carried
- * to it meanwhile), a system removal takes away what it was given. A delete under way (its mark) is not decided yet: it
- * may still be refused by this very assignment, which a process past its check may have begun to apply; the redelivery
- * is then planned again, for after the mark is gone ('deferred'), and so it is when the policy's own row, read again,
- * is there after all (surelyGone). Only answers decide: a read that fails is thrown, and the item is tried again; never
- * is an assignment ended on storage being away. A request decided from a remembered configuration whose own check
- * after the write did not run is checked against the configuration now too (checkDecidedFrom).
+ * to it meanwhile), a system removal takes away what it was given, and the request is refused (removeAndRefuse). A
+ * delete under way (its mark) is not decided yet: it may still be refused by this very assignment, which a process
+ * past its check may have begun to apply; the redelivery is then planned again, for after the mark is gone
+ * ('deferred'), and so it is when the policy's own row, read again, is there after all (surelyGone). Only answers
+ * decide: a read that fails is thrown, and the item is tried again; never is an assignment ended on storage being
+ * away. A request decided from a remembered configuration whose own check after the write did not run is checked
+ * against the configuration now too (checkDecidedFrom).
  */
 export async function policyCheckOfDelivering(
   deps: EntitlementDeps,
@@ -167,8 +168,7 @@ async function checkDecidedFrom(
   // Removed, never undone: its check may have passed and its roles reached the directory before this process
   // stopped (the assignment still shows them pending), so what it may have been given is taken away.
   const reason = configurationChangedUnchecked(request.value.accessPackageId);
-  // Refused only when this removal ended it: an assignment ended otherwise meanwhile (a removal, its end) was delivered.
-  if (await removeUnstanding(deps, stored.value, reason)) await refuseDelivering(deps, request, reason);
+  await removeAndRefuse(deps, stored.value, request, reason);
   return 'ended';
 }
 
@@ -178,10 +178,13 @@ async function defer(deps: EntitlementDeps, assignment: Assignment): Promise<'de
   return 'deferred';
 }
 
-/** Ends the assignment of a request found not to stand: undone, nothing having been applied; else removed. */
+/**
+ * Ends the assignment of a request found not to stand: undone, nothing having been applied; else removed, and the
+ * request refused.
+ */
 async function endUnstanding(deps: EntitlementDeps, stored: StoredDocument<Assignment>, request: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
   if (awaitsFirstDelivery(stored.value)) await undoUnstanding(deps, { request, assignment: stored }, reason);
-  else await removeUnstanding(deps, stored.value, reason);
+  else await removeAndRefuse(deps, stored.value, request, reason);
 }
 
 /**
@@ -200,7 +203,7 @@ async function surelyGone(deps: EntitlementDeps, assignment: Assignment): Promis
  * transaction on the ETags written, with their events. That it wins means nothing was applied: operations are
  * written to the assignment before anyone applies them. Should it lose (a role put into the package was carried to
  * this assignee meanwhile, or a removal came), the assignment, if still active, is ended as any other is, by a
- * system removal that takes away whatever it was given.
+ * system removal that takes away whatever it was given, and the request refused after it (removeAndRefuse).
  */
 async function undoUnstanding(
   deps: EntitlementDeps,
@@ -224,10 +227,21 @@ async function undoUnstanding(
     );
   } catch (error) {
     if (!isConflict(error)) throw error;
-    await removeUnstanding(deps, ended, reason);
+    await removeAndRefuse(deps, ended, written.request, reason);
     return;
   }
   await grants.unindexAssignee(ended);
+}
+
+/**
+ * Ends the assignment of a request found not to stand, something perhaps applied, by a system removal (justified by
+ * `reason`), then refuses the request with that reason, as an undo would have: only when this removal ended it (an
+ * assignment ended otherwise meanwhile, by a removal or its end, was delivered). Should this process stop between the
+ * two (or the refusal lose), whatever finishes the request later refuses it, the removal's justification telling why
+ * (refusesMadeRequest).
+ */
+async function removeAndRefuse(deps: EntitlementDeps, assignment: Pick<Assignment, 'targetId' | 'id'>, request: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
+  if (await removeUnstanding(deps, assignment, reason)) await refuseDelivering(deps, request, reason);
 }
 
 /**

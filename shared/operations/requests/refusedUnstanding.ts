@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR, type AssignmentRequest } from '../../domain/requests/assi
 import type { StoredDocument } from '../../store/documentTable';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { writeAudited } from './auditOutbox';
+import { notStanding } from './fulfilRequest';
 import { inState } from './requestWrites';
 
 /**
@@ -25,11 +26,12 @@ export function configurationChangedUnchecked(packageId: string): string {
 }
 
 /**
- * The making request of an assignment a system removal ended for its configuration changed before it was ever
- * delivered: refused (kept, with the reason, as an undo refuses it), not left to be finished as delivered. Tried on
- * the ETag read; a conflict is read again and tried again while the request is still `delivering` (another writer
- * having moved it on, to delivered or denied, decides instead). Should it still lose (or this process stop), whatever
- * finishes the request later refuses it (refusesMadeRequest), the removal being there to tell.
+ * The making request of an assignment a system removal ended before it was ever delivered, its decision found not to
+ * stand (its configuration changed, its policy gone): refused (kept, with the reason, as an undo refuses it), not left
+ * to be finished as delivered. Tried on the ETag read; a conflict is read again and tried again while the request is
+ * still `delivering` (another writer having moved it on, to delivered or denied, decides instead). Should it still
+ * lose (or this process stop), whatever finishes the request later refuses it (refusesMadeRequest), the removal being
+ * there to tell.
  */
 export async function refuseDelivering(deps: EntitlementDeps, read: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
   let current: StoredDocument<AssignmentRequest> | undefined = read;
@@ -50,20 +52,26 @@ const REFUSAL_ATTEMPTS = 3;
 
 /**
  * For whatever finishes the making request of an ended assignment (drift repair's bringRequestUpToDate, from the
- * redelivery too): a request still `delivering`, decided from a remembered configuration (`decidedFrom`), whose
- * assignment was ended by a system removal for that configuration changed (its justification tells that removal from
- * any other), is refused with the removal's reason: as that removal's process would have refused it had it not
- * stopped (or failed) between the two writes, or as the undo its own check lost would have. Answers whether it was:
- * else the request is finished as its assignment's outcome. The ending request is read only for such a request.
+ * redelivery too): a request still `delivering` whose assignment was ended by a system removal for a decision that
+ * never stood (its justification tells that removal from any other): its configuration changed (decided from a
+ * remembered one), or its policy gone or being deleted (notStanding). It is refused with the removal's reason: as
+ * that removal's process would have refused it had it not stopped (or failed) between the two writes
+ * (carryOutAtOnce.ts, removeAndRefuse). Answers whether it was: else the request is finished as its assignment's
+ * outcome. The ending request is read only for a making request still `delivering` when its assignment has ended.
  */
 export async function refusesMadeRequest(deps: EntitlementDeps, ended: Assignment, request: StoredDocument<AssignmentRequest>): Promise<boolean> {
-  if (request.value.state !== 'delivering' || request.value.decidedFrom === undefined || !ended.endedByRequestId) return false;
-  const packageId = request.value.accessPackageId;
+  if (request.value.state !== 'delivering' || !ended.endedByRequestId) return false;
   const endedBy = (await deps.grants.requestOf(ended.targetId, ended.endedByRequestId))?.value;
   const reason = endedBy?.requestType === 'systemRemove' ? endedBy.justification : null;
-  if (reason !== configurationChangedUnchecked(packageId) && reason !== configurationChanged(packageId)) return false;
+  if (reason === null || !refusalReasons(request.value).includes(reason)) return false;
   await refuseDelivering(deps, request, reason);
   return true;
+}
+
+/** The justifications of the system removals that end an assignment whose making request is then refused. */
+function refusalReasons(request: AssignmentRequest): string[] {
+  const { accessPackageId: packageId, assignmentPolicyId: policyId } = request;
+  return [configurationChangedUnchecked(packageId), configurationChanged(packageId), notStanding(policyId, false).message, notStanding(policyId, true).message];
 }
 
 const isConflict = (error: unknown) => isDomainError(error) && error.code === 'concurrencyConflict';
