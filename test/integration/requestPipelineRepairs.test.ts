@@ -427,6 +427,34 @@ describe('deleting a policy and carrying out a request under it are one decision
     };
   }
 
+  it('the policy deleted before the write, an administrator removing the assignment before the check: the undo loses to that removal, and the request is refused as its caller was told', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, removed by an administrator meanwhile', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
+    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {
+      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return indexAssignment(assignment, options);
+    });
+    const together = deps.grants.together.bind(deps.grants);
+    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
+      const saved = await together(writes);
+      const [assignment] = (await deps.grants.assignmentsOf(LIAM)).filter((a) => a.value.accessPackageId === pkg.packageId && a.value.state !== 'expired');
+      await submitAssignmentRequest(deps, ADMIN as Caller, { requestType: 'adminRemove', assignment: { id: assignment!.value.id } });
+      return saved;
+    });
+
+    await expect(
+      submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: LIAM, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } }),
+    ).rejects.toMatchObject({ code: 'invalidRequest', message: expect.stringContaining('no longer exists') });
+    jest.restoreAllMocks();
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'adminRemove:delivered']);
+
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'adminRemove:delivered']);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+  });
+
   it('the delete under way at the check, the undo lost, the process stopping between the system removal and the refusal: the redelivery refuses the request, its policy being deleted', async () => {
     const pkg = await groupPackage(deps, 'Being deleted, stopped before the refusal', FALCON_GROUP);
     const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);

@@ -168,7 +168,7 @@ async function checkDecidedFrom(
   // Removed, never undone: its check may have passed and its roles reached the directory before this process
   // stopped (the assignment still shows them pending), so what it may have been given is taken away.
   const reason = configurationChangedUnchecked(request.value.accessPackageId);
-  await removeAndRefuse(deps, stored.value, request, reason);
+  await removeAndRefuse(deps, stored.value, request, reason, { onlyIfThisRemovalEnded: true });
   return 'ended';
 }
 
@@ -235,13 +235,16 @@ async function undoUnstanding(
 
 /**
  * Ends the assignment of a request found not to stand, something perhaps applied, by a system removal (justified by
- * `reason`), then refuses the request with that reason, as an undo would have: only when this removal ended it (an
- * assignment ended otherwise meanwhile, by a removal or its end, was delivered). Should this process stop between the
- * two (or the refusal lose), whatever finishes the request later refuses it, the removal's justification telling why
- * (refusesMadeRequest).
+ * `reason`), then refuses the request with that reason, as an undo would have. Where the request is known not to
+ * stand (its policy gone, its own check's decision different) it is refused also when the assignment was ended
+ * otherwise meanwhile (an administrator's removal): its caller was told so. `onlyIfThisRemovalEnded` (a redelivery
+ * comparing digests, whose check may have passed before the process stopped): only when this removal ended it, as
+ * one ended otherwise may have been delivered. Should this process stop between the two (or the refusal lose),
+ * whatever finishes the request later refuses it, the removal's justification telling why (refusesMadeRequest).
  */
-async function removeAndRefuse(deps: EntitlementDeps, assignment: Pick<Assignment, 'targetId' | 'id'>, request: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
-  if (await removeUnstanding(deps, assignment, reason)) await refuseDelivering(deps, request, reason);
+async function removeAndRefuse(deps: EntitlementDeps, assignment: Pick<Assignment, 'targetId' | 'id'>, request: StoredDocument<AssignmentRequest>, reason: string, options: { onlyIfThisRemovalEnded?: boolean } = {}): Promise<void> {
+  const ended = await removeUnstanding(deps, assignment, reason);
+  if (ended || !options.onlyIfThisRemovalEnded) await refuseDelivering(deps, request, reason);
 }
 
 /**
