@@ -1,7 +1,10 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
-import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
+import { TableClient } from '@azure/data-tables';
+import { DateTime } from 'luxon';
+import { AUDIT_SETTLE_MINUTES, writeAheadItem } from '../../shared/operations/audit/auditedChange';
+import { eventsWrittenAhead } from '../../shared/store/dueWork';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
@@ -109,10 +112,16 @@ test('a process stopped before any grant is written makes nothing; run again, ea
 
   expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
 
-  // The stopped run's events were written ahead for requests never written: past the settle time they are dropped.
+  // The stopped run's events were written ahead for requests never written, a grant's four in one item: past the
+  // settle time they are dropped, none appended.
+  const stale = (await deps.due.dueBy(world.now().plus({ hours: 1 }), undefined)).filter((item) => item.value.kind === 'auditEvents');
+  expect(stale).toHaveLength(USERS.length);
   world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
-  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  expect(await expirationSweep()).toMatchObject({ stale: USERS.length, failed: 0 });
   await expectMadeOnceWithEvents(auto);
+  for (const event of stale.flatMap((item) => eventsWrittenAhead(item.value.audit!))) {
+    expect(await deps.audit.find(event.id, DateTime.fromISO(event.occurredDateTime))).toBeUndefined();
+  }
 });
 
 test('a process stopped right after grants were written: run again, the rest are made, and the sweep appends the written ones’ events', async () => {
@@ -188,4 +197,122 @@ test('a delivery whose write failed where its writer mark cannot tell (the last 
   world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
   expect(await expirationSweep()).toMatchObject({ processed: 1, failed: 0 });
   await expectMadeOnceWithEvents(auto);
+});
+
+/** Rows of the audit's write-ahead items in the due-time index, written and deleted, from now on. */
+function writeAheadRows(): { written: number; deleted: number } {
+  const rows = { written: 0, deleted: 0 };
+  const writeAhead = (table: TableClient, row: Row) => table.tableName.endsWith('dueWork') && String(row.rowKey).includes('|auditEvent');
+  const proto = TableClient.prototype;
+  const { createEntity, deleteEntity, submitTransaction } = proto;
+  // A transaction builds its body through createEntity and deleteEntity: what it calls while building is counted once.
+  let inTransaction = 0;
+  jest.spyOn(proto, 'createEntity').mockImplementation(function (this: TableClient, entity, options) {
+    if (inTransaction === 0 && writeAhead(this, entity as Row)) rows.written++;
+    return createEntity.call(this, entity, options);
+  });
+  jest.spyOn(proto, 'deleteEntity').mockImplementation(function (this: TableClient, partitionKey, rowKey, options) {
+    if (inTransaction === 0 && writeAhead(this, { rowKey })) rows.deleted++;
+    return deleteEntity.call(this, partitionKey, rowKey, options);
+  });
+  jest.spyOn(proto, 'submitTransaction').mockImplementation(async function (this: TableClient, actions, options) {
+    for (const [kind, row] of actions) if (writeAhead(this, row as Row)) rows[kind === 'delete' ? 'deleted' : 'written']++;
+    inTransaction++;
+    try {
+      return await submitTransaction.call(this, actions, options);
+    } finally {
+      inTransaction--;
+    }
+  });
+  return rows;
+}
+
+test('a bulk grant writes its four events ahead as one due item, and deletes that one once they are appended', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, one item a grant');
+  const rows = writeAheadRows();
+  try {
+    expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
+  } finally {
+    jest.restoreAllMocks();
+  }
+  expect(rows).toEqual({ written: USERS.length, deleted: USERS.length });
+  await expectMadeOnceWithEvents(auto);
+});
+
+/** Runs a bulk write whose process stops once its grants are written and their events appended, before its items are deleted. */
+async function stoppedBeforeItemsDeleted(auto: AutomaticPolicy): Promise<void> {
+  const unscheduleAll = deps.due.unscheduleAll.bind(deps.due);
+  jest.spyOn(deps.due, 'unscheduleAll').mockImplementation(async (items) => {
+    if (items.some((item) => item.kind === 'auditEvents')) throw new Error(PROCESS_STOPPED);
+    return unscheduleAll(items);
+  });
+  try {
+    await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
+  } finally {
+    jest.restoreAllMocks();
+  }
+}
+
+/** The write-ahead items in the index holding events about these requests and assignments. */
+async function itemsAheadOf(entityIds: readonly string[]) {
+  const items = await deps.due.dueBy(world.now().plus({ hours: 1 }), undefined);
+  return items.filter((item) => item.value.audit && eventsWrittenAhead(item.value.audit).some((e) => entityIds.includes(e.entityId)));
+}
+
+/** The ids of the package's assignments and of the requests that made them. */
+const grantIdsOf = async (auto: AutomaticPolicy) => (await assignmentsOf(auto)).flatMap((a) => [a.requestId!, a.id]);
+
+test('a process stopped between appending a grant’s events and deleting their item: the sweep finds them there and appends none twice', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, stopped before the items went');
+  await stoppedBeforeItemsDeleted(auto);
+  await expectMadeOnceWithEvents(auto);
+  expect(await itemsAheadOf(await grantIdsOf(auto))).toHaveLength(USERS.length);
+
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ processed: USERS.length, failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+  expect(await itemsAheadOf(await grantIdsOf(auto))).toEqual([]);
+});
+
+test('an item some of whose events are already appended: the sweep appends the others, each event once', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, half appended');
+  // Stopped right after the grants were written: no event appended, every item left.
+  stopAtWrite('accessGrants', requestRow, 'after');
+  await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
+  jest.restoreAllMocks();
+  await expect(assignInBulk(deps, additionsOf(auto))).resolves.toBeDefined();
+  const grantIds = await grantIdsOf(auto);
+  const [first] = (await itemsAheadOf(grantIds)).filter((item) => item.value.kind === 'auditEvents');
+  // Two of its four events there already, in their partition: the transaction of all four meets them.
+  const events = eventsWrittenAhead(first!.value.audit!);
+  expect(events).toHaveLength(4);
+  await deps.audit.appendAll(events.slice(0, 2));
+
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+  expect(await itemsAheadOf(grantIds)).toEqual([]);
+});
+
+test('items the previous version wrote (one event each) are still completed', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, previous items');
+  stopAtWrite('accessGrants', requestRow, 'after');
+  await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
+  jest.restoreAllMocks();
+  const grantIds = await grantIdsOf(auto);
+  const left = await itemsAheadOf(grantIds);
+  expect(left.length).toBeGreaterThan(0);
+  // Each item as the previous version wrote it: one per event, the same probe.
+  for (const item of left) {
+    const { audit } = item.value;
+    await deps.due.scheduleAll(eventsWrittenAhead(audit!).map((event) => ({ ...writeAheadItem(deps, event, audit!.probe), dueDateTime: item.value.dueDateTime })));
+    await deps.due.done(item);
+  }
+  expect((await itemsAheadOf(grantIds)).map((i) => i.value.kind)).toEqual(left.flatMap(() => ['auditEvent', 'auditEvent', 'auditEvent', 'auditEvent']));
+
+  await assignInBulk(deps, additionsOf(auto));
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+  expect(await itemsAheadOf(grantIds)).toEqual([]);
 });
