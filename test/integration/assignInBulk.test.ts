@@ -1,7 +1,6 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
-import { TableClient } from '@azure/data-tables';
 import { DateTime } from 'luxon';
 import { AUDIT_SETTLE_MINUTES, writeAheadItem } from '../../shared/operations/audit/auditedChange';
 import { eventsWrittenAhead } from '../../shared/store/dueWork';
@@ -11,6 +10,7 @@ import type { GraphEmulator } from '../../tools/graph-emulator/server';
 import { automaticPolicyMatchingNobody, groupMembers } from '../support/packageWorld';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { PROCESS_STOPPED, stopAtWrite, type Row } from '../support/stopAtWrite';
+import { writeAheadRows } from '../support/writeAheadRows';
 import { nextReplaceLandsThenFails, retryRefused } from '../support/lostAnswer';
 
 /**
@@ -198,34 +198,6 @@ test('a delivery whose write failed where its writer mark cannot tell (the last 
   expect(await expirationSweep()).toMatchObject({ processed: 1, failed: 0 });
   await expectMadeOnceWithEvents(auto);
 });
-
-/** Rows of the audit's write-ahead items in the due-time index, written and deleted, from now on. */
-function writeAheadRows(): { written: number; deleted: number } {
-  const rows = { written: 0, deleted: 0 };
-  const writeAhead = (table: TableClient, row: Row) => table.tableName.endsWith('dueWork') && String(row.rowKey).includes('|auditEvent');
-  const proto = TableClient.prototype;
-  const { createEntity, deleteEntity, submitTransaction } = proto;
-  // A transaction builds its body through createEntity and deleteEntity: what it calls while building is counted once.
-  let inTransaction = 0;
-  jest.spyOn(proto, 'createEntity').mockImplementation(function (this: TableClient, entity, options) {
-    if (inTransaction === 0 && writeAhead(this, entity as Row)) rows.written++;
-    return createEntity.call(this, entity, options);
-  });
-  jest.spyOn(proto, 'deleteEntity').mockImplementation(function (this: TableClient, partitionKey, rowKey, options) {
-    if (inTransaction === 0 && writeAhead(this, { rowKey })) rows.deleted++;
-    return deleteEntity.call(this, partitionKey, rowKey, options);
-  });
-  jest.spyOn(proto, 'submitTransaction').mockImplementation(async function (this: TableClient, actions, options) {
-    for (const [kind, row] of actions) if (writeAhead(this, row as Row)) rows[kind === 'delete' ? 'deleted' : 'written']++;
-    inTransaction++;
-    try {
-      return await submitTransaction.call(this, actions, options);
-    } finally {
-      inTransaction--;
-    }
-  });
-  return rows;
-}
 
 test('a bulk grant writes its four events ahead as one due item, and deletes that one once they are appended', async () => {
   const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, one item a grant');

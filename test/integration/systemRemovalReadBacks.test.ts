@@ -79,9 +79,10 @@ it("leaves an end's events to the sweep when its save's answer was lost and the 
   const ahead = await writtenAheadFor(requestId, assignmentId);
   expect(ahead.map((e) => e.action).sort()).toEqual(['endAssignment', 'startDelivery', 'submitRequest']);
   // An end's change is the insert of a request with an id of its own: told by the row being there, never by the
-  // marks' time rule, which could call a row that is there "not made" when clocks differ.
+  // marks' time rule, which could call a row that is there "not made" when clocks differ. Its three events share
+  // that probe: one item holds them.
   const items = (await deps.due.dueBy(world.now().plus({ hours: 1 }), undefined)).filter((i) => i.value.audit && eventsWrittenAhead(i.value.audit).some((held) => ahead.some((e) => e.id === held.id)));
-  expect(items.map((i) => i.value.audit?.markedAt)).toEqual([undefined, undefined, undefined]);
+  expect(items.map((i) => [i.value.kind, i.value.audit?.markedAt])).toStrictEqual([['auditEvents', undefined]]);
   expect(burned.mock.calls.flat(2)).toEqual([]);
   expect(await loggedFor(startedAt, requestId)).toEqual([]);
 

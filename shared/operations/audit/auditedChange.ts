@@ -49,20 +49,23 @@ export type WriteAheadItem = DueItem<ExpirationKind> & { audit: WrittenAhead };
 /** The due item that holds an event written ahead of its change, until the change shows and the event is appended. */
 /** `markedAt`: the change marks what it writes (writerMarks.ts), its marks bearing this time; absent, it does not. */
 export function writeAheadItem(deps: Pick<EntitlementDeps, 'clock'>, event: AuditEvent, probe: AuditProbe, markedAt?: string): WriteAheadItem {
-  const audit = { event, probe, ...(markedAt === undefined ? {} : { markedAt }) };
-  return { kind: 'auditEvent', dueDateTime: settleTime(deps), entityId: event.id, detail: '', audit };
+  return writeAheadTogether(deps, [event], probe, markedAt);
 }
 
 /**
  * The one due item that holds all the events of one change written ahead (a bulk grant's four: one row written and
  * one deleted, not four of each), appended together if the change shows, dropped together if not. The first event
  * stands for the change: its id is the mark the change's writes bear (`markedAt`), and a probe comparing content
- * compares the first event's `before` and the last's `after`. A single event is written as `writeAheadItem` writes it.
+ * compares the first event's `before` and the last's `after`. A single event is written as the previous version wrote
+ * it (kind `auditEvent`). `replaces`: the change is a replacement on this marked version of the probe's document.
  */
-export function writeAheadTogether(deps: Pick<EntitlementDeps, 'clock'>, events: readonly AuditEvent[], probe: AuditProbe, markedAt?: string): WriteAheadItem {
-  if (events.length === 1) return writeAheadItem(deps, events[0]!, probe, markedAt);
-  const audit = { events: [...events], probe, ...(markedAt === undefined ? {} : { markedAt }) };
-  return { kind: 'auditEvents', dueDateTime: settleTime(deps), entityId: events[0]!.id, detail: '', audit };
+export function writeAheadTogether(deps: Pick<EntitlementDeps, 'clock'>, events: readonly AuditEvent[], probe: AuditProbe, markedAt?: string, replaces?: MarkedVersion): WriteAheadItem {
+  const [first] = events;
+  if (!first) throw new Error('No event to write ahead.');
+  const where = { probe, ...(markedAt === undefined ? {} : { markedAt }), ...(replaces ? { replaces } : {}) };
+  const item = { dueDateTime: settleTime(deps), entityId: first.id, detail: '' };
+  if (events.length === 1) return { kind: 'auditEvent', ...item, audit: { event: first, ...where } };
+  return { kind: 'auditEvents', ...item, audit: { events: [...events], ...where } };
 }
 
 const settleTime = (deps: Pick<EntitlementDeps, 'clock'>) => deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES }).toUTC().toISO()!;
