@@ -2,8 +2,9 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
 import { DateTime } from 'luxon';
-import { AUDIT_SETTLE_MINUTES, writeAheadItem } from '../../shared/operations/audit/auditedChange';
-import { eventsWrittenAhead } from '../../shared/store/dueWork';
+import { AUDIT_SETTLE_MINUTES, completeAuditEvent, writeAheadItem } from '../../shared/operations/audit/auditedChange';
+import { eventsWrittenAhead, type DueItem, type ExpirationKind } from '../../shared/store/dueWork';
+import { processDueItems, withSweepLease, type ItemOutcome } from '../../shared/operations/lifecycle/sweepDueWork';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
@@ -284,6 +285,34 @@ test('items the previous version wrote (one event each) are still completed', as
 
   await assignInBulk(deps, additionsOf(auto));
   world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+  expect(await itemsAheadOf(grantIds)).toEqual([]);
+});
+
+test('an earlier version’s sweep, which knows no `auditEvents`, leaves a grant’s item in the index: none of its events appended, none dropped', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, read by an earlier version');
+  stopAtWrite('accessGrants', requestRow, 'after');
+  await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
+  jest.restoreAllMocks();
+  const grantIds = await grantIdsOf(auto);
+  const left = await itemsAheadOf(grantIds);
+  expect(left.map((item) => item.value.kind)).toEqual(left.map(() => 'auditEvents'));
+
+  // Its handlers know `auditEvent` alone, looked up by the item's kind as its expiration sweep does.
+  const earlier: Partial<Record<string, (deps: EntitlementDeps, item: DueItem<ExpirationKind>) => Promise<ItemOutcome>>> = { auditEvent: completeAuditEvent };
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  await withSweepLease(deps, 'earlierExpirationSweep', { holder: 'earlier', budgetMs: 60_000 }, (checkpoint, deadline, lease) =>
+    processDueItems(deps, deps.due, (item) => earlier[item.kind]!(deps, item), { from: checkpoint, now: world.now(), deadline, lease }),
+  );
+  const after = await itemsAheadOf(grantIds);
+  expect(after.map((item) => [item.rowKey, item.value.attempts])).toEqual(left.map((item) => [item.rowKey, 1]));
+  for (const event of left.flatMap((item) => eventsWrittenAhead(item.value.audit!))) {
+    expect(await deps.audit.find(event.id, DateTime.fromISO(event.occurredDateTime))).toBeUndefined();
+  }
+
+  // This version then completes them.
+  await assignInBulk(deps, additionsOf(auto));
   expect(await expirationSweep()).toMatchObject({ failed: 0 });
   await expectMadeOnceWithEvents(auto);
   expect(await itemsAheadOf(grantIds)).toEqual([]);
