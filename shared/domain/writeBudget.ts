@@ -15,9 +15,25 @@ export interface WriteBudgetLimits {
 }
 
 export interface WriteBucketState {
+  /** What the bucket holds, the reserved tokens included. */
   tokens: number;
   /** When `tokens` was counted, by the clock of the instance that wrote it. */
   updatedMs: number;
+  /**
+   * Tokens held back for a writer needing more than one, so that writers needing fewer cannot drain every partial
+   * refill before it. Instances of earlier versions neither heed nor keep it: their next write replaces the row
+   * without it, and the writer reserves again when it comes back (no token is granted twice either way).
+   */
+  reserved?: WriteReservation;
+}
+
+/**
+ * Tokens held back for the next writer needing at least that many, until `untilMs` (by the bucket's clock, as
+ * `updatedMs`). Once such a writer took them, none: it then only keeps the next reservation back until `untilMs`.
+ */
+export interface WriteReservation {
+  tokens: number;
+  untilMs: number;
 }
 
 /** The longest an instance may hold tokens it took before spending them; unspent ones are dropped. */
@@ -45,7 +61,22 @@ export function bucketShape(limits: WriteBudgetLimits): BucketShape {
  */
 export const LONGEST_CHUNK_WAIT_MS = 1_000;
 
-export type TakeOutcome = { granted: number; state: WriteBucketState } | { granted: 0; waitMs: number };
+/**
+ * How long a reservation stands past the time its tokens are there: the writer it is for may have been deferred (a
+ * queue function does not wait for more than LONGEST_CHUNK_WAIT_MS), and its message comes back through the queue,
+ * polled at most every 2 s (host.json), then reads what it needs before the write. One that never comes back holds
+ * only the reserved tokens, and only until then: the rest of the refill goes on being taken.
+ */
+export const RESERVATION_GRACE_MS = 5_000;
+/**
+ * No reservation for tokens further off than this (budgets far slower than the default, where 20 tokens take minutes):
+ * the single writes held back meanwhile include HTTP calls, which give up after 2 minutes (graphTransport.ts).
+ * There the `$batch` takes its chance at the refill as before reservations.
+ */
+export const LONGEST_RESERVED_WAIT_MS = 30_000;
+
+/** Tokens taken; or none, and when to ask again, with the bucket to write when this take reserved tokens. */
+export type TakeOutcome = { granted: number; state: WriteBucketState } | { granted: 0; waitMs: number; state?: WriteBucketState };
 
 /**
  * Takes between `need` and `want` tokens from the bucket as it is at `nowMs`: as many as it holds, up to `want`,
@@ -53,16 +84,41 @@ export type TakeOutcome = { granted: number; state: WriteBucketState } | { grant
  * that is sooner, but never before it holds `need`. The wait only says when to ask again; what is granted is
  * still only what the bucket holds, so its shape's bound is kept. A clock behind the last writer's refills
  * nothing, so an instance whose clock runs ahead cannot be caught up by one behind.
+ *
+ * A writer needing more than one token that is told to wait reserves them, unless a reservation stands: until it
+ * lapses, writers needing fewer than the reserved tokens get only what the bucket holds beyond them, and the first
+ * writer needing as many or more takes them and ends it. The reservation names no writer, as the one that made it
+ * may come back on another instance (a deferred queue message). Its end stands as a reservation of no tokens for as
+ * long as the tokens taken took to refill: the writers needing fewer then have their turn at the refill before the
+ * next reservation, so writers of both kinds share a spent bucket instead of the one starving the other.
  */
 export function takeTokens(saved: WriteBucketState | undefined, shape: BucketShape, need: number, want: number, nowMs: number): TakeOutcome {
   const at = saved ? Math.max(nowMs, saved.updatedMs) : nowMs;
   const tokens = saved ? Math.min(shape.capacity, saved.tokens + (at - saved.updatedMs) * shape.refillPerMs) : shape.capacity;
-  if (tokens < need) {
-    const untilHolding = (count: number) => Math.ceil((count - tokens) / shape.refillPerMs);
-    return { granted: 0, waitMs: Math.max(1, untilHolding(need), Math.min(untilHolding(want), LONGEST_CHUNK_WAIT_MS)) };
+  const standing = saved?.reserved && at < saved.reserved.untilMs ? saved.reserved : undefined;
+  const claims = standing !== undefined && standing.tokens > 0 && need >= standing.tokens;
+  const available = tokens - (standing && !claims ? standing.tokens : 0);
+  if (available < need) {
+    const untilHolding = (count: number) => Math.ceil((count - available) / shape.refillPerMs);
+    const waitMs = Math.max(1, untilHolding(need), Math.min(untilHolding(want), LONGEST_CHUNK_WAIT_MS));
+    if (available < tokens) return { granted: 0, waitMs: Math.min(waitMs, heldBackWait(shape, need)) };
+    if (standing || need <= 1 || untilHolding(need) > LONGEST_RESERVED_WAIT_MS) return { granted: 0, waitMs };
+    const reserved = { tokens: need, untilMs: at + untilHolding(need) + RESERVATION_GRACE_MS };
+    return { granted: 0, waitMs, state: { tokens, updatedMs: at, reserved } };
   }
-  const granted = Math.min(want, Math.floor(tokens));
-  return { granted, state: { tokens: tokens - granted, updatedMs: at } };
+  const granted = Math.min(want, Math.floor(available));
+  const reserved = claims ? { tokens: 0, untilMs: at + Math.ceil(granted / shape.refillPerMs) } : standing;
+  return { granted, state: { tokens: tokens - granted, updatedMs: at, ...(reserved ? { reserved } : {}) } };
+}
+
+/**
+ * The longest a writer held back by another's reservation is told to wait: a chunk's wait, or as long as its own tokens
+ * take to refill if longer. Not until the reserved tokens are there too: they are not its to wait for, and a wait of
+ * more than a second defers a queue function's write (graphTransport.ts), so at the default budget a single write
+ * (a mail) beside a waiting `$batch` would otherwise be put off with its invocation instead of waiting in place.
+ */
+function heldBackWait(shape: BucketShape, need: number): number {
+  return Math.max(LONGEST_CHUNK_WAIT_MS, Math.ceil(need / shape.refillPerMs));
 }
 
 /** GRAPH_WRITE_BUDGET's form: `<writes>/<seconds>`, for example `2700/150`. */

@@ -32,7 +32,13 @@ export type ExpirationKind =
   /** A lifecycle workflow's trigger for one user (entityId: the workflow; detail: the user and the occurrence). */
   | 'workflowTrigger'
   /** An audit event written ahead of its change (entityId: the event's id), appended if the change shows (auditedChange.ts). */
-  | 'auditEvent';
+  | 'auditEvent'
+  /**
+   * The events of one change written ahead together, as one item (entityId: the first event's id), appended together
+   * if the change shows. A kind of its own: a version that knows only `auditEvent` fails such an item (unknown kind)
+   * rather than append part of it or drop it; it stays in the index, retried, until a version that knows it runs.
+   */
+  | 'auditEvents';
 /** `redelivery`: one assignment's operations; `packageRoleChange`: a role added to or taken out of a package, for its assignees. */
 export type RedeliveryKind = 'redelivery' | 'packageRoleChange';
 /** A governed guest's sign-in blocked, or their account deleted, after their last assignment ended (the external user sweep's). */
@@ -61,11 +67,20 @@ export interface DueItem<K extends string = string> {
   marked?: true;
   /** The role a package role change is about: a role taken out of a package is no longer in any role scope. */
   role?: DirectoryRole;
-  /** For `auditEvent`: the event, and where its change shows. */
-  /** `markedAt`: set when the change marks what it writes (writerMarks.ts): the time its marks bear. */
-  /** `replaces`: set when the change is a replacement on a marked version of its probe's document (writerMarks.ts). */
-  audit?: { event: AuditEvent; probe: AuditProbe; markedAt?: string; replaces?: MarkedVersion };
+  /** For `auditEvent` and `auditEvents`: the event or events, and where their change shows. */
+  audit?: WrittenAhead;
 }
+
+/**
+ * Events written ahead of their change: one (`event`, kind `auditEvent`) or several that one change makes and that
+ * show in the same place (`events`, kind `auditEvents`). `markedAt`: set when the change marks what it writes
+ * (writerMarks.ts): the time its marks bear. `replaces`: set when the change is a replacement on a marked version of
+ * its probe's document (writerMarks.ts).
+ */
+export type WrittenAhead = ({ event: AuditEvent } | { events: AuditEvent[] }) & { probe: AuditProbe; markedAt?: string; replaces?: MarkedVersion };
+
+/** The events an item written ahead holds, in order. */
+export const eventsWrittenAhead = (audit: WrittenAhead): readonly AuditEvent[] => ('events' in audit ? audit.events : [audit.event]);
 
 /** An item taken out of its index after failing too often: kept, for an operator, with where it came from. */
 export interface ParkedItem<K extends string = string> extends DueItem<K> {

@@ -27,21 +27,24 @@ export class WriteBudgetStore {
     this.#shape = bucketShape(limits);
   }
 
-  /** Takes at least `need` and at most `want` tokens, or none with when to ask again (takeTokens says how long). */
+  /**
+   * Takes at least `need` and at most `want` tokens, or none with when to ask again (takeTokens says how long). A
+   * take that reserves tokens writes the bucket as one that grants them does, on the same conditional write.
+   */
   async take(need: number, want: number, nowMs: () => number = Date.now): Promise<Take> {
     for (let conflict = 0; ; conflict++) {
       const saved = this.#last ?? (await this.#buckets.get(BUDGET, TENANT));
       const outcome = takeTokens(saved?.value, this.#shape, need, want, nowMs());
-      if (!('state' in outcome)) {
-        // Read again next time: the wait is computed from what another instance may since have changed.
-        this.#last = undefined;
-        return outcome;
-      }
+      // Kept only after a grant: after a wait, read again next time, as the wait is computed from what another
+      // instance may since have changed.
+      this.#last = undefined;
+      if (!outcome.state) return outcome;
       try {
-        this.#last = saved ? await this.#buckets.replace(saved, outcome.state) : await this.#buckets.insert(BUDGET, TENANT, outcome.state);
+        const written = saved ? await this.#buckets.replace(saved, outcome.state) : await this.#buckets.insert(BUDGET, TENANT, outcome.state);
+        if ('waitMs' in outcome) return { granted: 0, waitMs: outcome.waitMs };
+        this.#last = written;
         return { granted: outcome.granted };
       } catch (error) {
-        this.#last = undefined;
         const lost = isDomainError(error) && (error.code === 'concurrencyConflict' || error.code === 'alreadyExists' || error.code === 'notFound');
         if (!lost || conflict >= MAX_CONFLICTS) throw error;
       }

@@ -1,13 +1,17 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
-import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
+import { DateTime } from 'luxon';
+import { AUDIT_SETTLE_MINUTES, completeAuditEvent, writeAheadItem } from '../../shared/operations/audit/auditedChange';
+import { eventsWrittenAhead, type DueItem, type ExpirationKind } from '../../shared/store/dueWork';
+import { processDueItems, withSweepLease, type ItemOutcome } from '../../shared/operations/lifecycle/sweepDueWork';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { SYSTEM_ACTOR } from '../../shared/domain/requests/assignmentRequest';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
 import { automaticPolicyMatchingNobody, groupMembers } from '../support/packageWorld';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { PROCESS_STOPPED, stopAtWrite, type Row } from '../support/stopAtWrite';
+import { writeAheadRows } from '../support/writeAheadRows';
 import { nextReplaceLandsThenFails, retryRefused } from '../support/lostAnswer';
 
 /**
@@ -109,10 +113,16 @@ test('a process stopped before any grant is written makes nothing; run again, ea
 
   expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
 
-  // The stopped run's events were written ahead for requests never written: past the settle time they are dropped.
+  // The stopped run's events were written ahead for requests never written, a grant's four in one item: past the
+  // settle time they are dropped, none appended.
+  const stale = (await deps.due.dueBy(world.now().plus({ hours: 1 }), undefined)).filter((item) => item.value.kind === 'auditEvents');
+  expect(stale).toHaveLength(USERS.length);
   world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
-  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  expect(await expirationSweep()).toMatchObject({ stale: USERS.length, failed: 0 });
   await expectMadeOnceWithEvents(auto);
+  for (const event of stale.flatMap((item) => eventsWrittenAhead(item.value.audit!))) {
+    expect(await deps.audit.find(event.id, DateTime.fromISO(event.occurredDateTime))).toBeUndefined();
+  }
 });
 
 test('a process stopped right after grants were written: run again, the rest are made, and the sweep appends the written ones’ events', async () => {
@@ -188,4 +198,122 @@ test('a delivery whose write failed where its writer mark cannot tell (the last 
   world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
   expect(await expirationSweep()).toMatchObject({ processed: 1, failed: 0 });
   await expectMadeOnceWithEvents(auto);
+});
+
+test('a bulk grant writes its four events ahead as one due item, and deletes that one once they are appended', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, one item a grant');
+  const rows = writeAheadRows();
+  try {
+    expect(await assignInBulk(deps, additionsOf(auto))).toEqual(USERS.map(() => ({ kind: 'assigned' })));
+  } finally {
+    jest.restoreAllMocks();
+  }
+  expect(rows).toEqual({ written: USERS.length, deleted: USERS.length });
+  await expectMadeOnceWithEvents(auto);
+});
+
+/** Runs a bulk write whose process stops once its grants are written and their events appended, before its items are deleted. */
+async function stoppedBeforeItemsDeleted(auto: AutomaticPolicy): Promise<void> {
+  const unscheduleAll = deps.due.unscheduleAll.bind(deps.due);
+  jest.spyOn(deps.due, 'unscheduleAll').mockImplementation(async (items) => {
+    if (items.some((item) => item.kind === 'auditEvents')) throw new Error(PROCESS_STOPPED);
+    return unscheduleAll(items);
+  });
+  try {
+    await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
+  } finally {
+    jest.restoreAllMocks();
+  }
+}
+
+/** The write-ahead items in the index holding events about these requests and assignments. */
+async function itemsAheadOf(entityIds: readonly string[]) {
+  const items = await deps.due.dueBy(world.now().plus({ hours: 1 }), undefined);
+  return items.filter((item) => item.value.audit && eventsWrittenAhead(item.value.audit).some((e) => entityIds.includes(e.entityId)));
+}
+
+/** The ids of the package's assignments and of the requests that made them. */
+const grantIdsOf = async (auto: AutomaticPolicy) => (await assignmentsOf(auto)).flatMap((a) => [a.requestId!, a.id]);
+
+test('a process stopped between appending a grant’s events and deleting their item: the sweep finds them there and appends none twice', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, stopped before the items went');
+  await stoppedBeforeItemsDeleted(auto);
+  await expectMadeOnceWithEvents(auto);
+  expect(await itemsAheadOf(await grantIdsOf(auto))).toHaveLength(USERS.length);
+
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ processed: USERS.length, failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+  expect(await itemsAheadOf(await grantIdsOf(auto))).toEqual([]);
+});
+
+test('an item some of whose events are already appended: the sweep appends the others, each event once', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, half appended');
+  // Stopped right after the grants were written: no event appended, every item left.
+  stopAtWrite('accessGrants', requestRow, 'after');
+  await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
+  jest.restoreAllMocks();
+  await expect(assignInBulk(deps, additionsOf(auto))).resolves.toBeDefined();
+  const grantIds = await grantIdsOf(auto);
+  const [first] = (await itemsAheadOf(grantIds)).filter((item) => item.value.kind === 'auditEvents');
+  // Two of its four events there already, in their partition: the transaction of all four meets them.
+  const events = eventsWrittenAhead(first!.value.audit!);
+  expect(events).toHaveLength(4);
+  await deps.audit.appendAll(events.slice(0, 2));
+
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+  expect(await itemsAheadOf(grantIds)).toEqual([]);
+});
+
+test('items the previous version wrote (one event each) are still completed', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, previous items');
+  stopAtWrite('accessGrants', requestRow, 'after');
+  await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
+  jest.restoreAllMocks();
+  const grantIds = await grantIdsOf(auto);
+  const left = await itemsAheadOf(grantIds);
+  expect(left.length).toBeGreaterThan(0);
+  // Each item as the previous version wrote it: one per event, the same probe.
+  for (const item of left) {
+    const { audit } = item.value;
+    await deps.due.scheduleAll(eventsWrittenAhead(audit!).map((event) => ({ ...writeAheadItem(deps, event, audit!.probe), dueDateTime: item.value.dueDateTime })));
+    await deps.due.done(item);
+  }
+  expect((await itemsAheadOf(grantIds)).map((i) => i.value.kind)).toEqual(left.flatMap(() => ['auditEvent', 'auditEvent', 'auditEvent', 'auditEvent']));
+
+  await assignInBulk(deps, additionsOf(auto));
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+  expect(await itemsAheadOf(grantIds)).toEqual([]);
+});
+
+test('an earlier version’s sweep, which knows no `auditEvents`, leaves a grant’s item in the index: none of its events appended, none dropped', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk, read by an earlier version');
+  stopAtWrite('accessGrants', requestRow, 'after');
+  await expect(assignInBulk(deps, additionsOf(auto))).rejects.toThrow(PROCESS_STOPPED);
+  jest.restoreAllMocks();
+  const grantIds = await grantIdsOf(auto);
+  const left = await itemsAheadOf(grantIds);
+  expect(left.map((item) => item.value.kind)).toEqual(left.map(() => 'auditEvents'));
+
+  // Its handlers know `auditEvent` alone, looked up by the item's kind as its expiration sweep does.
+  const earlier: Partial<Record<string, (deps: EntitlementDeps, item: DueItem<ExpirationKind>) => Promise<ItemOutcome>>> = { auditEvent: completeAuditEvent };
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  await withSweepLease(deps, 'earlierExpirationSweep', { holder: 'earlier', budgetMs: 60_000 }, (checkpoint, deadline, lease) =>
+    processDueItems(deps, deps.due, (item) => earlier[item.kind]!(deps, item), { from: checkpoint, now: world.now(), deadline, lease }),
+  );
+  const after = await itemsAheadOf(grantIds);
+  expect(after.map((item) => [item.rowKey, item.value.attempts])).toEqual(left.map((item) => [item.rowKey, 1]));
+  for (const event of left.flatMap((item) => eventsWrittenAhead(item.value.audit!))) {
+    expect(await deps.audit.find(event.id, DateTime.fromISO(event.occurredDateTime))).toBeUndefined();
+  }
+
+  // This version then completes them.
+  await assignInBulk(deps, additionsOf(auto));
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  await expectMadeOnceWithEvents(auto);
+  expect(await itemsAheadOf(grantIds)).toEqual([]);
 });

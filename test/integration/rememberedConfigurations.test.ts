@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../../shared/store/auditLog';
+import { TableClient, type TransactionAction } from '@azure/data-tables';
 import { DateTime } from 'luxon';
 import type { Caller } from '../../shared/auth/caller';
 import type { AssignmentRequest } from '../../shared/domain/requests/assignmentRequest';
@@ -9,13 +10,16 @@ import { submitAssignmentRequest } from '../../shared/operations/requests/submit
 import { requestResource } from '../../shared/operations/entitlements/catalogResources';
 import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import { addIncompatible } from '../../shared/operations/entitlements/incompatibilities';
-import { changingPackageConfiguration } from '../../shared/operations/entitlements/packageConfiguration';
+import { changingPackageConfiguration, packageConfigurationOf } from '../../shared/operations/entitlements/packageConfiguration';
+import { untaggedDigest } from '../../shared/operations/entitlements/configurationDigest';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
 import { directoryAuditOf } from '../../shared/api/auditLogs/directoryAuditView';
 import { requestView } from '../../shared/api/entitlementManagement/grantViews';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { countedOperationsForFile } from '../support/countedOperations';
 import { stopAtWrite } from '../support/stopAtWrite';
+import { carryRoleChange } from '../../shared/operations/assignments/packageRoleChanges';
+import { directoryRoleOf } from '../../shared/operations/assignments/directoryRoles';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { ADMIN, assign, groupMembers, groupPackage, selfServicePackage, unassign } from '../support/packageWorld';
 
@@ -488,6 +492,206 @@ describe('a request decided from memory whose check after the write did not run 
     await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
     await replacePolicy(changer, pkg, { allowedTargetScope: 'allMemberUsers', specificAllowedTargets: [], requestApprovalSettings: APPROVAL });
     await expectLiamsRequestEndedByItsRedelivery(pkg.packageId);
+  });
+
+  /**
+   * MEGAN's request stands under the package's policy, then that policy needs approval: LIAM's userAdd, decided from
+   * the configuration remembered, stops after its write, and its redelivery ends it by a system removal.
+   */
+  const liamsRequestToBeEnded = async (name: string) => {
+    const pkg = await selfServicePackage(changer, name);
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    await replacePolicy(changer, pkg, { requestApprovalSettings: APPROVAL });
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } })).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    return pkg;
+  };
+  const isRefusal = (row: Record<string, unknown>) => String(row.rowKey).startsWith('request|') && JSON.stringify(row).includes('FulfilmentRefused');
+
+  it('the process stops between the system removal and the refusal: the next redelivery refuses the request, not finishing it as delivered', async () => {
+    const pkg = await liamsRequestToBeEnded('Stopped before the refusal');
+    stopAtWrite('accessGrants', isRefusal, 'before');
+    await redeliver().catch(() => undefined);
+    jest.restoreAllMocks();
+    const states = async () => (await requestsOf(LIAM, pkg.packageId)).map((r) => `${r.requestType}:${r.state}`).sort();
+    expect(await states()).toEqual(['systemRemove:delivered', 'userAdd:delivering']);
+
+    // The removal's redelivery finishes the making request: refused, as the stopped process would have refused it.
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+    expect(await states()).toEqual(['systemRemove:delivered', 'userAdd:denied']);
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
+    const [made] = (await requestsOf(LIAM, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
+    await expectEndedByRemoval(made!);
+    const actions = (await eventsOf(made!.id)).map((e) => e.action);
+    expect(actions.filter((a) => a === 'denyRequest.unfulfillable')).toHaveLength(1);
+    expect(actions).not.toContain('deliverRequest');
+    // Nothing later moves it on.
+    await redeliver();
+    expect(await states()).toEqual(['systemRemove:delivered', 'userAdd:denied']);
+  });
+
+  it('the refusal loses to another write that leaves the request delivering: read again and refused', async () => {
+    const pkg = await liamsRequestToBeEnded('Refusal lost');
+    const proto = TableClient.prototype;
+    const { submitTransaction } = proto;
+    let rewritten = false;
+    jest.spyOn(proto, 'submitTransaction').mockImplementation(async function (this: TableClient, actions: TransactionAction[]) {
+      if (!rewritten && actions.some((a) => isRefusal(a[1] as Record<string, unknown>))) {
+        rewritten = true;
+        const [made] = (await changer.grants.requestsOf(LIAM)).filter((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'userAdd');
+        await changer.grants.requests.replace(made!, made!.value);
+      }
+      return submitTransaction.call(this, actions);
+    });
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+    jest.restoreAllMocks();
+
+    expect(rewritten).toBe(true);
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toEqual([]);
+    const [made] = (await requestsOf(LIAM, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
+    await expectEndedByRemoval(made!);
+  });
+
+  it('its own check finds the configuration changed and loses the undo (a role carried to it meanwhile): a removal ends it and the request is refused; its redelivery leaves it so', async () => {
+    const pkg = await settledGroupPackage('Undo lost', ENGINEERING, { type: 'afterDuration', duration: 'P30D' });
+    await adminAdd(requester, DEBRA, pkg);
+    await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+    // Right after the write, the package's role is carried to the new assignee: the undo loses on its ETag.
+    const together = requester.grants.together.bind(requester.grants);
+    jest.spyOn(requester.grants, 'together').mockImplementationOnce(async (writes) => {
+      const saved = await together(writes);
+      await carryRoleChange(changer, pkg.packageId, directoryRoleOf(pkg.roleScope), 'add', Date.now() + 30_000);
+      return saved;
+    });
+    const again = await adminAdd(requester, MEGAN, pkg);
+    jest.restoreAllMocks();
+    const [first] = (await requestsOf(MEGAN, pkg.packageId)).filter((r) => r.requestType === 'adminAdd' && r.id !== again.id);
+    await expectEndedByRemoval(first!);
+
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    await expectEndedByRemoval(first!);
+    const actions = (await eventsOf(first!.id)).map((e) => e.action);
+    expect(actions.filter((a) => a === 'denyRequest.unfulfillable')).toHaveLength(1);
+    expect(actions).not.toContain('deliverRequest');
+    expect((await changer.grants.findRequest(again.id))?.value.state).toBe('delivered');
+    const [active, ...others] = await activeAssignmentsOf(MEGAN, pkg.packageId);
+    expect(others).toEqual([]);
+    expect(daysFromNow(assignmentEnd(active!.schedule))).toBe(7);
+    expect(await groupMembers(world.emulator, ENGINEERING)).toContain(MEGAN);
+  });
+
+  /** A package whose first policy admits DEBRA alone, and a newer one open to every member; its id. */
+  const packageWithNewerPolicy = async (name: string) => {
+    const pkg = await selfServicePackage(changer, name, { allowedTargetScope: 'specificDirectoryUsers', specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.singleUser', userId: DEBRA }] });
+    world.advance({ minutes: 1 });
+    const newer = await createAssignmentPolicy(changer, ADMIN, {
+      displayName: 'Open',
+      allowedTargetScope: 'allMemberUsers',
+      requestorSettings: (await changer.store.policies.find(pkg.policyId))!.value.requestorSettings,
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: pkg.packageId },
+    });
+    return { ...pkg, newerPolicyId: newer.id };
+  };
+  /** LIAM's userAdd, decided from the configuration remembered, its process stopping right after its write. */
+  const liamsRequestStopped = async (assignment: object) => {
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(submitAssignmentRequest(requester, caller(LIAM), { requestType: 'userAdd', assignment })).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+  };
+
+  it("a request that named the newer policy, only an older policy's end changed: the redelivery delivers it, that policy alone having decided it", async () => {
+    const pkg = await packageWithNewerPolicy('Named, older changed');
+    const named = { accessPackageId: pkg.packageId, assignmentPolicyId: pkg.newerPolicyId };
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: named });
+    await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+    await liamsRequestStopped(named);
+    expect((await requestsOf(LIAM, pkg.packageId))[0]?.decidedFrom).toMatch(/^v2-named:/);
+
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    expect((await requestsOf(LIAM, pkg.packageId)).map((r) => `${r.requestType}:${r.state}`)).toEqual(['userAdd:delivered']);
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toHaveLength(1);
+  });
+
+  it("a request that did not name its policy, an older policy's end changed: it stands; that policy's targeting changed to admit the target: ended", async () => {
+    const pkg = await packageWithNewerPolicy('Unnamed, older changed');
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    await replacePolicy(changer, pkg, { expiration: { type: 'afterDuration', duration: 'P7D' } });
+    await liamsRequestStopped({ accessPackageId: pkg.packageId });
+    expect((await requestsOf(LIAM, pkg.packageId))[0]?.decidedFrom).toMatch(/^v2:/);
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+    expect((await requestsOf(LIAM, pkg.packageId)).map((r) => r.state)).toEqual(['delivered']);
+
+    // The same for ADELE (the memory read again by DEBRA's request), the older policy now admitting every member: it
+    // would be chosen now.
+    await submitAssignmentRequest(requester, caller(DEBRA), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    await replacePolicy(changer, pkg, { allowedTargetScope: 'allMemberUsers', specificAllowedTargets: [] });
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(submitAssignmentRequest(requester, caller(ADELE), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } })).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect((await requestsOf(ADELE, pkg.packageId))[0]?.decidedFrom).toMatch(/^v2:/);
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+    expect(await activeAssignmentsOf(ADELE, pkg.packageId)).toEqual([]);
+    const [made] = (await requestsOf(ADELE, pkg.packageId)).filter((r) => r.requestType === 'userAdd');
+    await expectEndedByRemoval(made!);
+  });
+
+  it('a request written before the digest had its format tag (a rolling deploy): compared in its own format, delivered when nothing changed', async () => {
+    const pkg = await packageWithNewerPolicy('Untagged digest');
+    const named = { accessPackageId: pkg.packageId, assignmentPolicyId: pkg.newerPolicyId };
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: named });
+    await liamsRequestStopped(named);
+    // As main up to df805ae wrote it: the digest in the format without a tag.
+    const [stored] = (await changer.grants.requestsOf(LIAM)).filter((r) => r.value.accessPackageId === pkg.packageId);
+    const configuration = (await packageConfigurationOf(changer, pkg.packageId))!;
+    await changer.grants.requests.replace(stored!, { ...stored!.value, decidedFrom: untaggedDigest(configuration, stored!.value) });
+
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    expect((await requestsOf(LIAM, pkg.packageId)).map((r) => `${r.requestType}:${r.state}`)).toEqual(['userAdd:delivered']);
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toHaveLength(1);
+  });
+
+  it('an older policy that does not admit the requestor now needs approval: their request stopped before its outcome stands, as a fresh read decides it', async () => {
+    const pkg = await packageWithNewerPolicy('Older policy approval');
+    await submitAssignmentRequest(requester, caller(MEGAN), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    // The older policy admits DEBRA alone; only its approval changes, which never decides which policy is chosen.
+    await replacePolicy(changer, pkg, { requestApprovalSettings: APPROVAL });
+    await liamsRequestStopped({ accessPackageId: pkg.packageId });
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    const fresh = await submitAssignmentRequest(changer, caller(ADELE), { requestType: 'userAdd', assignment: { accessPackageId: pkg.packageId } });
+    expect(fresh.assignmentPolicyId).toBe(pkg.newerPolicyId);
+    expect((await changer.grants.findRequest(fresh.id))?.value.state).toBe('delivered');
+    expect((await requestsOf(LIAM, pkg.packageId)).map((r) => `${r.requestType}:${r.state}`)).toEqual(['userAdd:delivered']);
+    expect(await activeAssignmentsOf(LIAM, pkg.packageId)).toHaveLength(1);
+  });
+
+  it("an administrator's request naming no policy, a second policy added before its outcome: ended as a fresh read would refuse it", async () => {
+    const pkg = await settledGroupPackage('Second policy', LEGAL_HOLD);
+    const unnamed = (targetId: string) => ({ requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId } });
+    await submitAssignmentRequest(requester, ADMIN, unnamed(DEBRA));
+    await createAssignmentPolicy(changer, ADMIN, {
+      displayName: 'Second',
+      allowedTargetScope: 'allMemberUsers',
+      requestorSettings: (await changer.store.policies.find(pkg.policyId))!.value.requestorSettings,
+      requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+      expiration: { type: 'noExpiration' },
+      accessPackage: { id: pkg.packageId },
+    });
+    stopAtWrite('accessGrants', isAssignmentRow, 'after');
+    await expect(submitAssignmentRequest(requester, ADMIN, unnamed(MEGAN))).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect(await redeliver()).toMatchObject({ failed: 0 });
+
+    await expect(submitAssignmentRequest(changer, ADMIN, unnamed(LIAM))).rejects.toThrow('assignmentPolicyId is required');
+    expect(await activeAssignmentsOf(MEGAN, pkg.packageId)).toEqual([]);
+    const [made] = (await requestsOf(MEGAN, pkg.packageId)).filter((r) => r.requestType === 'adminAdd');
+    await expectEndedByRemoval(made!);
   });
 
   it('its check passed and its role reached the directory, the process stopping before its outcome: a change of what decides nothing (notifications) leaves it standing', async () => {

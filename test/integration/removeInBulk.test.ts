@@ -18,6 +18,7 @@ import { automaticPolicyMatchingNobody, assign, groupMembers, groupPackage } fro
 import { countedOperationsForFile } from '../support/countedOperations';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { stopAtWrite, type Row } from '../support/stopAtWrite';
+import { writeAheadRows } from '../support/writeAheadRows';
 import { locatorGroupOf } from '../../shared/store/groupedIds';
 
 /**
@@ -239,3 +240,16 @@ test('an end given up (its assignment changed meanwhile) gives its events up: th
   const next = deps.audit.event(entry).sequence!;
   expect(next.unwrittenRuns).toContainEqual([inFlight.number + 1, inFlight.number + 3]);
 });
+
+test("a bulk removal writes an end's three events ahead as one due item and its outcome's as another, and deletes both once appended", async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals, one item an end', STOPPED_GROUP);
+  const removals = await assigned(auto, USERS.slice(7, 12));
+  const rows = writeAheadRows();
+  try {
+    expect(await removeInBulk(deps, removals)).toEqual(removals.map(() => ({ kind: 'removed' })));
+  } finally {
+    jest.restoreAllMocks();
+  }
+  expect(rows).toEqual({ written: 2 * removals.length, deleted: 2 * removals.length });
+  for (const { assignment } of removals) await expectEndedOnceWithEvents(auto, assignment);
+}, 180_000);

@@ -17,7 +17,7 @@ import { decideApprovalStage } from '../../shared/operations/requests/approvalFl
 import { cancelRequest } from '../../shared/operations/requests/requestActions';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, groupMembers, groupPackage, refuseDirectoryChanges, selfServicePackage, setFaults } from '../support/packageWorld';
+import { ADMIN, groupMembers, groupPackage, hooked, refuseDirectoryChanges, selfServicePackage, setFaults } from '../support/packageWorld';
 import { stopAtWrite } from '../support/stopAtWrite';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { carryRoleChange } from '../../shared/operations/assignments/packageRoleChanges';
@@ -55,8 +55,19 @@ async function activeAssignments(packageId: string) {
   return (await deps.grants.allAssignments()).map((a) => a.value).filter((a) => a.accessPackageId === packageId && a.state !== 'expired');
 }
 /** The audit log keeps its own clock (the real one): today's events. */
+async function auditEvents(entityId: string) {
+  return (await deps.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === entityId);
+}
 async function auditActions(entityId: string): Promise<string[]> {
-  return (await deps.audit.ofDay(DateTime.utc().toFormat('yyyy-MM-dd'))).filter((e) => e.entityId === entityId).map((e) => e.action);
+  return (await auditEvents(entityId)).map((e) => e.action);
+}
+/** A making request refused for its policy gone (or going), once, with the reason in its event; never delivered. */
+async function expectRefusedForPolicyGone(requestId: string, because = 'no longer exists'): Promise<void> {
+  expect(await storedRequest(requestId)).toMatchObject({ state: 'denied', status: 'FulfilmentRefused' });
+  const events = await auditEvents(requestId);
+  const refusals = events.filter((e) => e.action === 'denyRequest.unfulfillable').map((e) => e.after);
+  expect(refusals).toEqual([expect.objectContaining({ reason: expect.stringContaining(because) })]);
+  expect(events.map((e) => e.action)).not.toContain('deliverRequest');
 }
 
 describe('ending access works from the assignment alone', () => {
@@ -320,7 +331,16 @@ describe('deleting a policy and carrying out a request under it are one decision
     await deleteAccessPackage(deps, ADMIN, pkg.packageId);
   });
 
-  it('a role carried to the assignment between its write and the check that finds the policy gone: the undo loses, and a system removal takes the role away', async () => {
+  /** The requests of a target for a package, as `type:state`, sorted. */
+  const statesOf = async (targetId: string, packageId: string) =>
+    (await deps.grants.requestsOf(targetId))
+      .map((r) => r.value)
+      .filter((r) => r.accessPackageId === packageId)
+      .map((r) => `${r.requestType}:${r.state}`)
+      .sort();
+  const isRefusal = (row: Record<string, unknown>) => String(row.rowKey).startsWith('request|') && JSON.stringify(row).includes('FulfilmentRefused');
+
+  it('a role carried to the assignment between its write and the check that finds the policy gone: the undo loses, a system removal takes the role away, and the request is refused', async () => {
     const pkg = await groupPackage(deps, 'Deleted, role carried meanwhile', FALCON_GROUP);
     const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
     // Right after the write, the package's role change (a role put in) reaches the new assignee and applies it.
@@ -331,15 +351,45 @@ describe('deleting a policy and carrying out a request under it are one decision
 
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
-    const removal = (await deps.grants.requestsOf(LIAM)).find((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
-    expect(removal?.value.state).toBe('delivered');
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'systemRemove:delivered']);
+    const [made] = (await deps.grants.requestsOf(LIAM)).filter((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'adminAdd');
+    await expectRefusedForPolicyGone(made!.value.id);
+    // Its redelivery finds it finished: nothing moves it on.
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+    await expectRefusedForPolicyGone(made!.value.id);
+  });
+
+  it('the undo loses, and the process stops between the system removal and the refusal: the redelivery refuses the request, not finishing it as delivered', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, stopped before the refusal', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    // The undo's write is the first refusal (it loses); the process stops at the second, after the removal.
+    let refusals = 0;
+    roleCarriedAfterTheWrite(pkg, () => stopAtWrite('accessGrants', (row) => isRefusal(row) && ++refusals === 2, 'before'));
+
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:delivering', 'systemRemove:delivered']);
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ failed: 0 });
+
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'systemRemove:delivered']);
+    const [made] = (await deps.grants.requestsOf(LIAM)).filter((r) => r.value.requestType === 'adminAdd' && r.value.accessPackageId === pkg.packageId);
+    await expectRefusedForPolicyGone(made!.value.id);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
   /** Sets up the race of the test above: the policy deleted before the write, a role carried to the assignee after it. */
-  function roleCarriedAfterTheWrite(pkg: Awaited<ReturnType<typeof groupPackage>>, afterCarried: () => void = () => undefined) {
+  function roleCarriedAfterTheWrite(
+    pkg: Awaited<ReturnType<typeof groupPackage>>,
+    afterCarried: () => void = () => undefined,
+    policyGoes: () => Promise<void> = () => deleteAssignmentPolicy(deps, ADMIN, pkg.policyId),
+  ) {
     const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
     jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {
-      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      await policyGoes();
       return indexAssignment(assignment, options);
     });
     const together = deps.grants.together.bind(deps.grants);
@@ -351,6 +401,83 @@ describe('deleting a policy and carrying out a request under it are one decision
       return saved;
     });
   }
+
+  /**
+   * The policy's delete, held at its look for assignments under its mark (its package's configuration taken away):
+   * `start` answers once it is there, `finish` lets it go on and answers when it has ended.
+   */
+  function deleteHeldUnderItsMark(pkg: { policyId: string }) {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let marked!: () => void;
+    const placed = new Promise<void>((resolve) => (marked = resolve));
+    // Its first look is before the mark (a delete that would change nothing is refused there), its second under it.
+    let looks = 0;
+    const grants = hooked(deps.grants, 'assignmentsOfPackage', async () => (marked(), held), () => ++looks === 2).part;
+    let deleting: Promise<void> | undefined;
+    return {
+      start: async () => {
+        deleting = deleteAssignmentPolicy({ ...deps, grants }, ADMIN, pkg.policyId);
+        await Promise.race([placed, deleting]);
+      },
+      finish: async () => {
+        release();
+        await deleting;
+      },
+    };
+  }
+
+  it('the policy deleted before the write, an administrator removing the assignment before the check: the undo loses to that removal, and the request is refused as its caller was told', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, removed by an administrator meanwhile', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    const indexAssignment = deps.grants.indexAssignment.bind(deps.grants);
+    jest.spyOn(deps.grants, 'indexAssignment').mockImplementationOnce(async (assignment, options) => {
+      await deleteAssignmentPolicy(deps, ADMIN, pkg.policyId);
+      return indexAssignment(assignment, options);
+    });
+    const together = deps.grants.together.bind(deps.grants);
+    jest.spyOn(deps.grants, 'together').mockImplementationOnce(async (writes) => {
+      const saved = await together(writes);
+      const [assignment] = (await deps.grants.assignmentsOf(LIAM)).filter((a) => a.value.accessPackageId === pkg.packageId && a.value.state !== 'expired');
+      await submitAssignmentRequest(deps, ADMIN as Caller, { requestType: 'adminRemove', assignment: { id: assignment!.value.id } });
+      return saved;
+    });
+
+    await expect(
+      submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId: LIAM, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } }),
+    ).rejects.toMatchObject({ code: 'invalidRequest', message: expect.stringContaining('no longer exists') });
+    jest.restoreAllMocks();
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'adminRemove:delivered']);
+
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'adminRemove:delivered']);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+  });
+
+  it('the delete under way at the check, the undo lost, the process stopping between the system removal and the refusal: the redelivery refuses the request, its policy being deleted', async () => {
+    const pkg = await groupPackage(deps, 'Being deleted, stopped before the refusal', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    const deletion = deleteHeldUnderItsMark(pkg);
+    let refusals = 0;
+    roleCarriedAfterTheWrite(pkg, () => stopAtWrite('accessGrants', (row) => isRefusal(row) && ++refusals === 2, 'before'), deletion.start);
+
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const removal = (await deps.grants.requestsOf(LIAM)).find((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
+    expect(removal?.value.justification).toContain('is being deleted');
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:delivering', 'systemRemove:delivered']);
+    // The assignment ended, the delete goes through.
+    await deletion.finish();
+    expect(await deps.store.policies.find(pkg.policyId)).toBeUndefined();
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ failed: 0 });
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'systemRemove:delivered']);
+    const [made] = (await deps.grants.requestsOf(LIAM)).filter((r) => r.value.requestType === 'adminAdd' && r.value.accessPackageId === pkg.packageId);
+    await expectRefusedForPolicyGone(made!.value.id, 'is being deleted');
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
+  });
 
   it('the undo loses, and the system removal loses once to another write on the assignment: it is read again and the removal made', async () => {
     const pkg = await groupPackage(deps, 'Deleted, removal raced', FALCON_GROUP);
@@ -376,7 +503,7 @@ describe('deleting a policy and carrying out a request under it are one decision
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
-  it('the undo loses, and the process stops before the system removal: the redelivery ends the assignment and takes the role away', async () => {
+  it('the undo loses, and the process stops before the system removal: the redelivery ends the assignment, takes the role away and refuses the request', async () => {
     const pkg = await groupPackage(deps, 'Deleted, stopped after the lost undo', FALCON_GROUP);
     const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
     roleCarriedAfterTheWrite(pkg, () => jest.spyOn(deps.grants, 'assignmentOf').mockRejectedValueOnce(processStops()));
@@ -393,8 +520,32 @@ describe('deleting a policy and carrying out a request under it are one decision
 
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
-    const removal = (await deps.grants.requestsOf(LIAM)).find((r) => r.value.accessPackageId === pkg.packageId && r.value.requestType === 'systemRemove');
-    expect(removal?.value.state).toBe('delivered');
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'systemRemove:delivered']);
+    await expectRefusedForPolicyGone(made!.requestId);
+  });
+
+  it('stopped before the check, a role carried to it meanwhile: the process stops again between the removal of its redelivery and the refusal; the next redelivery refuses the request', async () => {
+    const pkg = await groupPackage(deps, 'Deleted, stopped twice', FALCON_GROUP);
+    const membersBefore = await groupMembers(world.emulator, FALCON_GROUP);
+    roleCarriedAfterTheWrite(pkg, () => jest.spyOn(deps.store.packageConfigurations, 'get').mockRejectedValueOnce(processStops()));
+    await expect(adminAdd(LIAM, pkg)).rejects.toThrow('the process stopped');
+    jest.restoreAllMocks();
+    const [made] = await activeAssignments(pkg.packageId);
+
+    // Its redelivery finds the policy gone and something applied: a system removal ends it; the process stops before
+    // the refusal.
+    stopAtWrite('accessGrants', isRefusal, 'before');
+    world.advance({ minutes: 6 });
+    await reconcile(deps, { holder: 'test', budgetMs: 30_000 }).catch(() => undefined);
+    jest.restoreAllMocks();
+    expect(await activeAssignments(pkg.packageId)).toEqual([]);
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:delivering', 'systemRemove:delivered']);
+
+    world.advance({ minutes: 6 });
+    expect((await reconcile(deps, { holder: 'test', budgetMs: 30_000 }))?.redelivery).toMatchObject({ failed: 0 });
+    expect(await statesOf(LIAM, pkg.packageId)).toEqual(['adminAdd:denied', 'systemRemove:delivered']);
+    await expectRefusedForPolicyGone(made!.requestId);
+    expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
   it('stopped before the check, the policy gone: drift repair confirming a removal on the assignment checks its policy before finishing its request', async () => {
@@ -418,11 +569,13 @@ describe('deleting a policy and carrying out a request under it are one decision
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
 
-    // Its redeliveries (the write's, and the removal's) find it ended; its making request follows.
+    // Ended by a system removal for its policy gone, its request refused; its redeliveries (the write's, and the
+    // removal's) find it ended and leave the request as it is.
+    await expectRefusedForPolicyGone(made!.requestId);
     world.advance({ minutes: 6 });
     await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
-    expect((await storedRequest(made!.requestId))?.state).toBe('delivered');
+    await expectRefusedForPolicyGone(made!.requestId);
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 
@@ -459,14 +612,14 @@ describe('deleting a policy and carrying out a request under it are one decision
     expect(still?.operations).toEqual([expect.objectContaining({ action: 'remove', state: 'failed' })]);
     expect((await storedRequest(made!.requestId))?.state).toBe('delivering');
 
-    // Once the other runner's lease has run out, a run's redelivery checks the policy and ends the assignment; the
-    // removal's redelivery then finds it ended, and its making request follows.
+    // Once the other runner's lease has run out, a run's redelivery checks the policy, ends the assignment and
+    // refuses its making request; the removal's redelivery then finds it ended and leaves the request as it is.
     world.advance({ minutes: 12 });
     await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
     expect(await activeAssignments(pkg.packageId)).toEqual([]);
     world.advance({ minutes: 6 });
     await reconcile(deps, { holder: 'test', budgetMs: 30_000 });
-    expect((await storedRequest(made!.requestId))?.state).toBe('delivered');
+    await expectRefusedForPolicyGone(made!.requestId);
     expect(await groupMembers(world.emulator, FALCON_GROUP)).toEqual(membersBefore);
   });
 

@@ -6,6 +6,7 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import type { AuditEvent } from '../../shared/store/auditLog';
+import { eventsWrittenAhead } from '../../shared/store/dueWork';
 import { GrantStore } from '../../shared/store/grantStore';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { nextReadInPartitionFails, nthTransactionFails, nthTransactionLandsThenFails } from '../support/lostAnswer';
@@ -39,7 +40,7 @@ afterEach(() => jest.restoreAllMocks());
 /** The events written ahead and still waiting for the sweep, about these entities. */
 async function writtenAheadFor(...entityIds: string[]): Promise<AuditEvent[]> {
   const items = await deps.due.dueBy(world.now().plus({ hours: 1 }), undefined);
-  return items.flatMap((item) => (item.value.kind === 'auditEvent' && item.value.audit && entityIds.includes(item.value.audit.event.entityId) ? [item.value.audit.event] : []));
+  return items.flatMap((item) => (item.value.audit ? eventsWrittenAhead(item.value.audit).filter((e) => entityIds.includes(e.entityId)) : []));
 }
 
 /** The log's events about these entities, appended (by the log's own clock) since `from`. */
@@ -78,9 +79,10 @@ it("leaves an end's events to the sweep when its save's answer was lost and the 
   const ahead = await writtenAheadFor(requestId, assignmentId);
   expect(ahead.map((e) => e.action).sort()).toEqual(['endAssignment', 'startDelivery', 'submitRequest']);
   // An end's change is the insert of a request with an id of its own: told by the row being there, never by the
-  // marks' time rule, which could call a row that is there "not made" when clocks differ.
-  const items = (await deps.due.dueBy(world.now().plus({ hours: 1 }), undefined)).filter((i) => ahead.some((e) => e.id === i.value.audit?.event.id));
-  expect(items.map((i) => i.value.audit?.markedAt)).toEqual([undefined, undefined, undefined]);
+  // marks' time rule, which could call a row that is there "not made" when clocks differ. Its three events share
+  // that probe: one item holds them.
+  const items = (await deps.due.dueBy(world.now().plus({ hours: 1 }), undefined)).filter((i) => i.value.audit && eventsWrittenAhead(i.value.audit).some((held) => ahead.some((e) => e.id === held.id)));
+  expect(items.map((i) => [i.value.kind, i.value.audit?.markedAt])).toStrictEqual([['auditEvents', undefined]]);
   expect(burned.mock.calls.flat(2)).toEqual([]);
   expect(await loggedFor(startedAt, requestId)).toEqual([]);
 

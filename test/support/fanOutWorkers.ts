@@ -43,8 +43,8 @@ const DELTA_LINK = /http:\/\/127\.0\.0\.1:\d+\/v1\.0\/groups\/delta\?\$deltatoke
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 /** The partition of locators of ids made together (store/groupedIds.ts): the group's first 8 hex digits, made at run time. */
 const LOCATOR_GROUP = /locatorGroup(\W{1,3})[0-9a-f]{8}\b/g;
-/** The digest of the configuration a request was decided from (configurationDigest.ts): a hash of ids made at run time. */
-const DECIDED_FROM = /(decidedFrom\W{1,8})[A-Za-z0-9_-]{43}/g;
+/** The digest of the configuration a request was decided from (configurationDigest.ts, its format's tag before it): a hash of ids made at run time. */
+const DECIDED_FROM = /(decidedFrom\W{1,8})(?:[A-Za-z0-9-]+:)?[A-Za-z0-9_-]{43}/g;
 
 /**
  * Every row under the prefix, its table named without the prefix, ETag, Timestamp and writer marks left out, ids made at run time

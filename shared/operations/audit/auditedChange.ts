@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { AuditedTable, AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
 import type { TableKey } from '../../store/tableKeys';
 import { markingWrites, type MarkedVersion, type WriterMark, type Writers } from '../../store/writerMarks';
-import type { DueItem, ExpirationKind } from '../../store/dueWork';
+import { eventsWrittenAhead, type DueItem, type ExpirationKind, type WrittenAhead } from '../../store/dueWork';
 import type { ItemOutcome } from '../lifecycle/sweepDueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 
@@ -43,32 +43,52 @@ export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | '
   return result;
 }
 
-/** A due item that holds an event written ahead, with where its change shows. */
-export type WriteAheadItem = DueItem<ExpirationKind> & { audit: NonNullable<DueItem<ExpirationKind>['audit']> };
+/** A due item that holds an event (or the events of one change) written ahead, with where the change shows. */
+export type WriteAheadItem = DueItem<ExpirationKind> & { audit: WrittenAhead };
 
 /** The due item that holds an event written ahead of its change, until the change shows and the event is appended. */
 /** `markedAt`: the change marks what it writes (writerMarks.ts), its marks bearing this time; absent, it does not. */
 export function writeAheadItem(deps: Pick<EntitlementDeps, 'clock'>, event: AuditEvent, probe: AuditProbe, markedAt?: string): WriteAheadItem {
-  const audit = { event, probe, ...(markedAt === undefined ? {} : { markedAt }) };
-  return { kind: 'auditEvent', dueDateTime: deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES }).toUTC().toISO()!, entityId: event.id, detail: '', audit };
+  return writeAheadTogether(deps, [event], probe, markedAt);
 }
+
+/**
+ * The one due item that holds all the events of one change written ahead (a bulk grant's four: one row written and
+ * one deleted, not four of each), appended together if the change shows, dropped together if not. The first event
+ * stands for the change: its id is the mark the change's writes bear (`markedAt`), and a probe comparing content
+ * compares the first event's `before` and the last's `after`. A single event is written as the previous version wrote
+ * it (kind `auditEvent`). `replaces`: the change is a replacement on this marked version of the probe's document.
+ */
+export function writeAheadTogether(deps: Pick<EntitlementDeps, 'clock'>, events: readonly AuditEvent[], probe: AuditProbe, markedAt?: string, replaces?: MarkedVersion): WriteAheadItem {
+  const [first] = events;
+  if (!first) throw new Error('No event to write ahead.');
+  const where = { probe, ...(markedAt === undefined ? {} : { markedAt }), ...(replaces ? { replaces } : {}) };
+  const item = { dueDateTime: settleTime(deps), entityId: first.id, detail: '' };
+  if (events.length === 1) return { kind: 'auditEvent', ...item, audit: { event: first, ...where } };
+  return { kind: 'auditEvents', ...item, audit: { events: [...events], ...where } };
+}
+
+const settleTime = (deps: Pick<EntitlementDeps, 'clock'>) => deps.clock.now().plus({ minutes: AUDIT_SETTLE_MINUTES }).toUTC().toISO()!;
 
 async function settleFailedChange(deps: Pick<EntitlementDeps, 'audit' | 'due'>, item: WriteAheadItem): Promise<void> {
   const made = await failedChangeMade(deps, item);
   if (made === 'unknown') return;
-  if (made === 'yes') await deps.audit.append(item.audit.event);
+  if (made === 'yes') await deps.audit.appendAll(eventsWrittenAhead(item.audit));
   await deps.due.unschedule(item);
 }
 
 /** What a change answers when it found nothing to do (already so): no event then. */
 export const UNCHANGED = Symbol('unchanged');
 
-/** The expiration sweep's handler of a write-ahead event: appended if its change shows, dropped if not. */
+/**
+ * The expiration sweep's handler of events written ahead (one, or one change's several): appended if their change
+ * shows, dropped if not. Appending is idempotent (an event's keys follow from it), so an item whose writer appended
+ * some or all of its events and stopped before deleting it appends each of them once.
+ */
 export async function completeAuditEvent(deps: EntitlementDeps, item: DueItem<ExpirationKind>): Promise<ItemOutcome> {
   if (!item.audit) return 'stale';
-  const { event, probe } = item.audit;
-  if (!(await shows(deps, item, probe, event))) return 'stale';
-  await deps.audit.append(event);
+  if (!(await shows(deps, item.audit))) return 'stale';
+  await deps.audit.appendAll(eventsWrittenAhead(item.audit));
   return 'processed';
 }
 
@@ -80,19 +100,20 @@ export async function completeAuditEvent(deps: EntitlementDeps, item: DueItem<Ex
  */
 export async function failedChangeMade(deps: Pick<EntitlementDeps, 'audit'>, item: WriteAheadItem): Promise<'yes' | 'no' | 'unknown'> {
   try {
-    return (await shows(deps, item, item.audit.probe, item.audit.event)) ? 'yes' : 'no';
+    return (await shows(deps, item.audit)) ? 'yes' : 'no';
   } catch {
     return 'unknown';
   }
 }
 
-/** Whether the change of an event written ahead shows where its probe looks: the document and its writers, one read. */
-async function shows(deps: Pick<EntitlementDeps, 'audit'>, item: DueItem<ExpirationKind>, probe: AuditProbe, event: AuditEvent): Promise<boolean> {
+/** Whether the change of events written ahead shows where their probe looks: the document and its writers, one read. */
+async function shows(deps: Pick<EntitlementDeps, 'audit'>, ahead: WrittenAhead): Promise<boolean> {
+  const { probe, markedAt, replaces } = ahead;
+  const events = eventsWrittenAhead(ahead);
+  const change = { id: events[0]!.id, before: events[0]!.before, after: events.at(-1)!.after };
   const { document, writers } = await deps.audit.writtenAt(probe);
   // Only a change that marked its writes can be told apart by the marks: another's writes carry none of its own.
-  const markedAt = item.audit?.markedAt;
-  const replaces = item.audit?.replaces;
-  return changeShows(probe, event, document, writers && markedAt !== undefined ? { writers, mark: { eventId: event.id, at: markedAt }, ...(replaces ? { replaces } : {}) } : undefined);
+  return changeShows(probe, change, document, writers && markedAt !== undefined ? { writers, mark: { eventId: change.id, at: markedAt }, ...(replaces ? { replaces } : {}) } : undefined);
 }
 
 /**

@@ -11,7 +11,7 @@ import { newIdGroup } from '../../store/groupedIds';
 import { MAX_TRANSACTION_SIZE, transactionsOf } from '../../store/transactionsOf';
 import { allSettled, mapConcurrently } from '../../concurrently';
 import { applyOperations } from '../assignments/applyOperations';
-import { shownIn, writeAheadItem } from '../audit/auditedChange';
+import { shownIn, writeAheadItem, writeAheadTogether } from '../audit/auditedChange';
 import { refusedWriteLanded } from '../audit/refusedWrite';
 import { markingWrites } from '../../store/writerMarks';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -55,7 +55,7 @@ interface Grant {
  *
  * 1. Read once per policy: that it stands (not deleted, not being deleted) and the roles its package grants.
  * 2. Written ahead, a hundred to a transaction: the pointers (locators, in their id group's partition; the package's
- *    assignee index), the events (as the audit's write-ahead items: auditedChange.ts), the planned ends, and for
+ *    assignee index), the events (a grant's in one audit write-ahead item: auditedChange.ts), the planned ends, and for
  *    packages with roles the redelivery items. Should the process stop after this, the expiration sweep appends
  *    the events whose change shows and drops the others; stale pointers are skipped on read.
  * 3. In one transaction per target (the request, in its final state, its claim on the package, and the
@@ -74,7 +74,8 @@ export async function assignInBulk(deps: EntitlementDeps, wanted: readonly Addit
   const grants = await grantsFor(deps, wanted, outcomes);
   if (grants.length === 0) return outcomes;
 
-  const aheadOf = new Map(grants.map((g) => [g, g.events.map((event) => writeAheadItem(deps, event, requestRow(g)))]));
+  // A grant's events share their probe (its request's row): one item holds them all.
+  const aheadOf = new Map(grants.map((g) => [g, writeAheadTogether(deps, g.events, requestRow(g))]));
   // Kept to take back exactly what was planned: an item's key holds the time it was built at.
   const redeliveryOf = new Map(grants.filter((g) => g.assignment.operations.length > 0).map((g) => [g, redeliveryItem(deps, g.assignment)]));
   await allSettled([
@@ -82,7 +83,7 @@ export async function assignInBulk(deps: EntitlementDeps, wanted: readonly Addit
       grants.map((g) => g.request),
       grants.map((g) => g.assignment),
     ),
-    deps.due.scheduleAll([...aheadOf.values()].flat()),
+    deps.due.scheduleAll([...aheadOf.values()]),
     deps.redeliveries.scheduleAll([...redeliveryOf.values()]),
     mapConcurrently(
       grants.filter((g) => assignmentEnd(g.assignment.schedule)),
@@ -97,14 +98,14 @@ export async function assignInBulk(deps: EntitlementDeps, wanted: readonly Addit
       refused.map((g) => g.request),
       refused.map((g) => g.assignment),
     ),
-    deps.due.unscheduleAll(refused.flatMap((g) => aheadOf.get(g)!)),
+    deps.due.unscheduleAll(refused.map((g) => aheadOf.get(g)!)),
     deps.redeliveries.unscheduleAll(refused.flatMap((g) => redeliveryOf.get(g) ?? [])),
   ]);
   deps.audit.burned(refused.flatMap((g) => g.events));
 
   const delivered = await deliverRoles(deps, [...written.values()]);
   await deps.audit.appendAll([...written.keys()].flatMap((g) => [...g.events, ...(delivered.get(g)?.event ? [delivered.get(g)!.event!] : [])]));
-  await deps.due.unscheduleAll([...written.keys()].flatMap((g) => [...aheadOf.get(g)!, ...(delivered.get(g)?.item ? [delivered.get(g)!.item!] : [])]));
+  await deps.due.unscheduleAll([...written.keys()].flatMap((g) => [aheadOf.get(g)!, ...(delivered.get(g)?.item ? [delivered.get(g)!.item!] : [])]));
   await cancelPlannedRemovals(deps, [...written.keys()].map((g) => g.request.targetId));
   await mapConcurrently([...written.keys()], async (g) => {
     const request = delivered.get(g)?.request ?? g.request;

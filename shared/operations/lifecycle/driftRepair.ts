@@ -6,11 +6,12 @@ import { mapConcurrently } from '../../concurrently';
 import type { StoredDocument } from '../../store/documentTable';
 import { changeRole, recordInLedger } from '../assignments/applyOperations';
 import { isActive } from '../assignments/directoryRoles';
-import { SYSTEM_ACTOR, type RequestState } from '../../domain/requests/assignmentRequest';
+import { SYSTEM_ACTOR, type AssignmentRequest, type RequestState } from '../../domain/requests/assignmentRequest';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { inState, replaceRequest, requestEvent } from '../requests/requestWrites';
 import { writeAudited } from '../requests/auditOutbox';
 import { policyCheckOfDelivering } from '../requests/carryOutAtOnce';
+import { refusesMadeRequest } from '../requests/refusedUnstanding';
 import type { HeldLease } from './sweepLease';
 
 /** What one comparison of a role's holders changed: counts, and each holder it set (user id, lower case: now holds it). */
@@ -78,7 +79,9 @@ export async function bringRequestUpToDate(deps: EntitlementDeps, stored: Stored
   // becomes `delivered`, as deliver() finishes one whose assignment was removed meanwhile: the ended assignment
   // holds removals only (its additions, done or not, became them), so how they went is no longer known, and what
   // its target holds now is the ending request's outcome. One that was finished (even as failed) stays as it is.
-  const made = alignRequest(deps, targetId, assignment.requestId, 'delivered', new Set(['delivering']));
+  // One ended by the system removal for its configuration changed or its policy gone is refused instead
+  // (refusesMadeRequest).
+  const made = alignRequest(deps, targetId, assignment.requestId, 'delivered', new Set(['delivering']), stored);
   const endedBy = assignment.endedByRequestId ? alignRequest(deps, targetId, assignment.endedByRequestId, deliveryState(assignment.operations, 'remove'), UNFINISHED_OR_FAILED) : false;
   const [madeBehind, endedByBehind] = await Promise.all([made, endedBy]);
   return madeBehind || endedByBehind;
@@ -88,12 +91,12 @@ export async function bringRequestUpToDate(deps: EntitlementDeps, stored: Stored
 const UNFINISHED_OR_FAILED: ReadonlySet<RequestState> = new Set(['delivering', 'partiallyDelivered', 'deliveryFailed']);
 
 /**
- * Brings a request in one of the states `from` to its assignment's outcome, with its event. `made`: the active
- * assignment the request made, when its policy is still to be checked. Still `delivering`, that request may be one
- * carried out at once whose process stopped before checking its policy (carryOutAtOnce.ts): it is finished only once
+ * Brings a request in one of the states `from` to its assignment's outcome, with its event. `made`: the assignment
+ * the request made, when it is still to be checked. Still `delivering`, that request may be one carried out at once
+ * whose process stopped before checking its policy (carryOutAtOnce.ts): an active assignment's is finished only once
  * that check has passed, or an assignment under a policy deleted before its write would stand as delivered for ever
  * (nothing checks a finished request again); a check that ended or deferred the assignment leaves the request to what
- * it planned.
+ * it planned. An ended assignment's may be one whose check ended it and stopped before refusing it: refused then.
  */
 async function alignRequest(
   deps: EntitlementDeps,
@@ -105,10 +108,16 @@ async function alignRequest(
 ): Promise<boolean> {
   const request = await deps.grants.requestOf(targetId, requestId);
   if (!request || !from.has(request.value.state) || request.value.state === outcome) return false;
-  if (made && request.value.state === 'delivering' && (await policyCheckOfDelivering(deps, made, request)) !== 'standing') return true;
+  if (made && request.value.state === 'delivering' && !(await mayFinish(deps, made, request))) return true;
   const aligned = inState(deps, request.value, outcome);
   await replaceRequest(deps, request, aligned, [{ ...requestEvent('deliverRequest', request.value, aligned), actorId: SYSTEM_ACTOR }]);
   return true;
+}
+
+/** Whether the making request, still `delivering`, is to be finished as its assignment's outcome (alignRequest). */
+async function mayFinish(deps: EntitlementDeps, made: StoredDocument<Assignment>, request: StoredDocument<AssignmentRequest>): Promise<boolean> {
+  if (isActive(made.value)) return (await policyCheckOfDelivering(deps, made, request)) === 'standing';
+  return !(await refusesMadeRequest(deps, made.value, request));
 }
 
 export async function forgetGoneRole(deps: EntitlementDeps, role: DirectoryRole, lease: HeldLease): Promise<void> {

@@ -72,6 +72,7 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   heldEmployeeChange: retryHeldEmployeeChange,
   workflowTrigger: runDueTrigger,
   auditEvent: completeAuditEvent,
+  auditEvents: completeAuditEvent,
 };
 
 /** A batch's answer for one item as a handler's: its error thrown. */

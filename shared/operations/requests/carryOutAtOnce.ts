@@ -11,10 +11,11 @@ import { cancelRemoval, type TargetAsRead } from '../externalUsers/guestLifecycl
 import { assignmentEndItems, dueItem, PENDING_GRACE_MS, planRedelivery } from '../lifecycle/planDueWork';
 import { writeAudited } from './auditOutbox';
 import { isRetiring } from '../entitlements/parentCheck';
-import { configurationDigest } from '../entitlements/configurationDigest';
+import { configurationDigest, digestsAs } from '../entitlements/configurationDigest';
 import { settledPackageConfiguration } from '../entitlements/packageConfiguration';
 import { deliver, notStanding, policyState } from './fulfilRequest';
 import { newAssignment } from './newAssignment';
+import { configurationChanged, configurationChangedUnchecked, refuseDelivering } from './refusedUnstanding';
 import { inState, insertRequestWithAssignment } from './requestWrites';
 import { carryOut, systemRemovalOf } from './systemRequests';
 
@@ -53,6 +54,8 @@ export async function carryOutAtOnce(
     target: TargetAsRead;
     assignmentId: string;
     decidesAlike?: ((now: PackageSnapshot | undefined) => Promise<boolean>) | undefined;
+    /** The request named its policy: that policy alone decided it (choosePolicy.ts), and so its digest. */
+    policyNamed: boolean;
   },
 ): Promise<AssignmentRequest | 'configurationChanged'> {
   // The roles as the configuration held them a moment ago: one put in since reaches this assignee by its package
@@ -60,7 +63,7 @@ export async function carryOutAtOnce(
   const roles = facts.configuration.roleScopes.map(directoryRoleOf);
   // Decided from memory: the configuration it was decided from goes with it, for whatever finishes it should its
   // check below not run (this process stopping, a read failing: policyCheckOfDelivering).
-  const decidedFrom = facts.decidesAlike ? { decidedFrom: configurationDigest(facts.configuration, request) } : {};
+  const decidedFrom = facts.decidesAlike ? { decidedFrom: configurationDigest(facts.configuration, { ...request, policyNamed: facts.policyNamed }) } : {};
   const delivering = { ...inState(deps, request, 'delivering'), assignmentId: facts.assignmentId, ...decidedFrom };
   const assignment = newAssignment(deps, request, additions(roles), facts.assignmentId);
   const ends = assignmentEndItems(deps, assignment, facts.policy.requestorSettings.enableTargetsToSelfUpdateAccess);
@@ -87,6 +90,8 @@ export async function carryOutAtOnce(
     // A policy gone (or going) is decided again too: the answer to the request submitted again is the one the
     // configuration now gives (its policy not the package's, or another chosen in its place).
     if (found.state !== 'standing' || !(await facts.decidesAlike(found.kept))) {
+      // An undo that loses ends the assignment by a system removal, and the request is refused after it
+      // (removeAndRefuse).
       await undoUnstanding(deps, written, configurationChanged(request.accessPackageId));
       return 'configurationChanged';
     }
@@ -106,16 +111,6 @@ export async function carryOutAtOnce(
   return request;
 }
 
-/** Why a request decided from a remembered configuration was undone (it is submitted again). */
-function configurationChanged(packageId: string): string {
-  return `The configuration of access package '${packageId}' changed while the request was made; it was submitted again under the configuration now.`;
-}
-
-/** Why a request decided from a remembered configuration was ended by what finished it, its own check not run. */
-function configurationChangedUnchecked(packageId: string): string {
-  return `The configuration of access package '${packageId}' changed while the request was made; the request was not carried out and may be submitted again.`;
-}
-
 /**
  * The check of an active assignment whose making request is still `delivering`, by its redelivery and by whatever else
  * would finish that request (drift repair, driftRepair.ts alignRequest): its process may have stopped before checking
@@ -125,12 +120,13 @@ function configurationChangedUnchecked(packageId: string): string {
  * it: `read`) and of the configuration while it is `delivering`. A policy gone ends the assignment ('ended'): a delete
  * refuses while an assignment is under its policy, so one found gone was deleted before this assignment's write, or its
  * process saw it gone. Never applied, it is undone with nothing to take away (undoUnstanding); applied (a role carried
- * to it meanwhile), a system removal takes away what it was given. A delete under way (its mark) is not decided yet: it
- * may still be refused by this very assignment, which a process past its check may have begun to apply; the redelivery
- * is then planned again, for after the mark is gone ('deferred'), and so it is when the policy's own row, read again,
- * is there after all (surelyGone). Only answers decide: a read that fails is thrown, and the item is tried again; never
- * is an assignment ended on storage being away. A request decided from a remembered configuration whose own check
- * after the write did not run is checked against the configuration now too (checkDecidedFrom).
+ * to it meanwhile), a system removal takes away what it was given, and the request is refused (removeAndRefuse). A
+ * delete under way (its mark) is not decided yet: it may still be refused by this very assignment, which a process
+ * past its check may have begun to apply; the redelivery is then planned again, for after the mark is gone
+ * ('deferred'), and so it is when the policy's own row, read again, is there after all (surelyGone). Only answers
+ * decide: a read that fails is thrown, and the item is tried again; never is an assignment ended on storage being
+ * away. A request decided from a remembered configuration whose own check after the write did not run is checked
+ * against the configuration now too (checkDecidedFrom).
  */
 export async function policyCheckOfDelivering(
   deps: EntitlementDeps,
@@ -141,7 +137,8 @@ export async function policyCheckOfDelivering(
   const request = read ?? (await deps.grants.requestOf(stored.value.targetId, stored.value.requestId));
   if (!request || request.value.state !== 'delivering') return 'standing';
   const found = await policyState(deps, request.value);
-  if (found.state === 'standing') return request.value.decidedFrom === undefined ? 'standing' : checkDecidedFrom(deps, stored, request, found.kept);
+  const { decidedFrom } = request.value;
+  if (found.state === 'standing') return decidedFrom === undefined ? 'standing' : checkDecidedFrom(deps, stored, request, decidedFrom, found.kept);
   if (found.state === 'beingDeleted' || !(await surelyGone(deps, stored.value))) return defer(deps, stored.value);
   await endUnstanding(deps, stored, request, notStanding(request.value.assignmentPolicyId, false).message);
   return 'ended';
@@ -150,8 +147,8 @@ export async function policyCheckOfDelivering(
 /**
  * A request decided from a remembered configuration, its check after the write not run (or run and passed, its
  * process stopped before the outcome): what decides it in the configuration now (the snapshot kept, or, none kept, as
- * once no change is under way) against what it was decided from, by digest (configurationDigest.ts: not names, other
- * policies or roles). The same: it stands. A change under way: planned again, for after it ('deferred'). Another:
+ * once no change is under way) against what it was decided from, by digest (configurationDigest.ts: not names, newer
+ * policies, what of an older policy decides nothing of the choice, or roles). The same: it stands. A change under way: planned again, for after it ('deferred'). Another:
  * ended by a system removal ('ended'), which takes away whatever may have reached the directory. Not decided again: the decision checks the caller's authorization by what their token carried (roles,
  * scopes), which nothing finishing the request has; and a decision the configuration now may make otherwise (an
  * approval now required, a narrower scope, a new incompatibility, a shorter end) must not be delivered. The requestor,
@@ -161,33 +158,18 @@ async function checkDecidedFrom(
   deps: EntitlementDeps,
   stored: StoredDocument<Assignment>,
   request: StoredDocument<AssignmentRequest>,
+  decidedFrom: string,
   kept: PackageSnapshot | undefined,
 ): Promise<'standing' | 'ended' | 'deferred'> {
   // None kept may be a snapshot past its lifetime, not only a change under way: read again, as once settled.
   const now = kept ?? (await settledPackageConfiguration(deps, request.value.accessPackageId));
   if (now === 'changing') return defer(deps, stored.value);
-  if (now && configurationDigest(now, request.value) === request.value.decidedFrom) return 'standing';
+  if (now && digestsAs(now, request.value, decidedFrom)) return 'standing';
   // Removed, never undone: its check may have passed and its roles reached the directory before this process
   // stopped (the assignment still shows them pending), so what it may have been given is taken away.
   const reason = configurationChangedUnchecked(request.value.accessPackageId);
-  // Refused only when this removal ended it: an assignment ended otherwise meanwhile (a removal, its end) was delivered.
-  if (await removeUnstanding(deps, stored.value, reason)) await refuseDelivering(deps, request, reason);
+  await removeAndRefuse(deps, stored.value, request, reason, { onlyIfThisRemovalEnded: true });
   return 'ended';
-}
-
-/**
- * The making request of an assignment a system removal ended before it was ever delivered: refused (kept, with the
- * reason, as an undo refuses it), not left to be finished as delivered. On the ETag read: another writer having moved
- * it on (drift repair, another redelivery) decides instead.
- */
-async function refuseDelivering(deps: EntitlementDeps, read: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
-  const current = await deps.grants.requestOf(read.value.targetId, read.value.id);
-  if (!current || current.value.state !== 'delivering') return;
-  const denied = { ...inState(deps, current.value, 'denied'), status: 'FulfilmentRefused' };
-  const event = { actorId: SYSTEM_ACTOR, action: 'denyRequest.unfulfillable', entityType: 'assignmentRequest', entityId: denied.id, before: current.value, after: { ...denied, reason } };
-  await writeAudited(deps, [deps.grants.requests.replacement(current, denied)], [event]).catch((error: unknown) => {
-    if (!isConflict(error)) throw error;
-  });
 }
 
 /** The redelivery planned again, for later: what decides the check is not known yet. */
@@ -196,10 +178,13 @@ async function defer(deps: EntitlementDeps, assignment: Assignment): Promise<'de
   return 'deferred';
 }
 
-/** Ends the assignment of a request found not to stand: undone, nothing having been applied; else removed. */
+/**
+ * Ends the assignment of a request found not to stand: undone, nothing having been applied; else removed, and the
+ * request refused.
+ */
 async function endUnstanding(deps: EntitlementDeps, stored: StoredDocument<Assignment>, request: StoredDocument<AssignmentRequest>, reason: string): Promise<void> {
   if (awaitsFirstDelivery(stored.value)) await undoUnstanding(deps, { request, assignment: stored }, reason);
-  else await removeUnstanding(deps, stored.value, reason);
+  else await removeAndRefuse(deps, stored.value, request, reason);
 }
 
 /**
@@ -218,7 +203,7 @@ async function surelyGone(deps: EntitlementDeps, assignment: Assignment): Promis
  * transaction on the ETags written, with their events. That it wins means nothing was applied: operations are
  * written to the assignment before anyone applies them. Should it lose (a role put into the package was carried to
  * this assignee meanwhile, or a removal came), the assignment, if still active, is ended as any other is, by a
- * system removal that takes away whatever it was given.
+ * system removal that takes away whatever it was given, and the request refused after it (removeAndRefuse).
  */
 async function undoUnstanding(
   deps: EntitlementDeps,
@@ -242,10 +227,24 @@ async function undoUnstanding(
     );
   } catch (error) {
     if (!isConflict(error)) throw error;
-    await removeUnstanding(deps, ended, reason);
+    await removeAndRefuse(deps, ended, written.request, reason);
     return;
   }
   await grants.unindexAssignee(ended);
+}
+
+/**
+ * Ends the assignment of a request found not to stand, something perhaps applied, by a system removal (justified by
+ * `reason`), then refuses the request with that reason, as an undo would have. Where the request is known not to
+ * stand (its policy gone, its own check's decision different) it is refused also when the assignment was ended
+ * otherwise meanwhile (an administrator's removal): its caller was told so. `onlyIfThisRemovalEnded` (a redelivery
+ * comparing digests, whose check may have passed before the process stopped): only when this removal ended it, as
+ * one ended otherwise may have been delivered. Should this process stop between the two (or the refusal lose),
+ * whatever finishes the request later refuses it, the removal's justification telling why (refusesMadeRequest).
+ */
+async function removeAndRefuse(deps: EntitlementDeps, assignment: Pick<Assignment, 'targetId' | 'id'>, request: StoredDocument<AssignmentRequest>, reason: string, options: { onlyIfThisRemovalEnded?: boolean } = {}): Promise<void> {
+  const ended = await removeUnstanding(deps, assignment, reason);
+  if (ended || !options.onlyIfThisRemovalEnded) await refuseDelivering(deps, request, reason);
 }
 
 /**

@@ -36,7 +36,7 @@ async function submit(deps: EntitlementDeps, caller: Caller, body: unknown, opti
     effectOf(input) === 'add' ? await newAddition(deps, caller, input, options.targetSubject, recall) : { request: await newChange(deps, caller, input) };
   // Carried out at once: written with its assignment in one transaction (carryOutAtOnce.ts).
   if (assignmentId !== undefined) {
-    const carried = await retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, target: target!, assignmentId, decidesAlike })).catch(
+    const carried = await retryableConflicts(() => carryOutAtOnce(deps, request, { configuration: configuration!, policy: policy!, target: target!, assignmentId, decidesAlike, policyNamed: Boolean(input.assignment.assignmentPolicyId) })).catch(
       (error: unknown) => (decidesAlike ? refusedAfresh(deps, caller, input, options, error) : Promise.reject(error)),
     );
     // Decided from a remembered configuration that the one read after the write decides otherwise: undone, and

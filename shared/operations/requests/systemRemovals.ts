@@ -10,7 +10,7 @@ import { markedVersion, markingWrites, type MarkedVersion, type WriterMark } fro
 import { afterOutcomes, changeDirectory, withOutcomes, type ApplyOptions, type DirectoryPass } from '../assignments/applyOperations';
 import { GraphThrottled } from '../../directory/throttleDeferral';
 import { claimedGrants, claimKeyOf, packagesGranting } from '../assignments/claimedGrants';
-import { shownIn, AUDIT_SETTLE_MINUTES, failedChangeMade, type WriteAheadItem } from '../audit/auditedChange';
+import { shownIn, failedChangeMade, writeAheadTogether, type WriteAheadItem } from '../audit/auditedChange';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
 import { dueItem, PENDING_GRACE_MS } from '../lifecycle/planDueWork';
 import { systemRemovalOf } from './systemRequests';
@@ -74,22 +74,21 @@ export async function carryOutRemovals(
   const redeliveries = removing.map(({ assignment }) => dueItem(deps, 'redelivery' as const, deps.clock.now().plus(PENDING_GRACE_MS), assignment.value.id));
   await deps.redeliveries.scheduleAll(fresh.map((index) => redeliveries[index]!));
 
-  // 2. The ends, their events written ahead all at once.
+  // 2. The ends, their events written ahead all at once (an end's three in one item: they share their probe).
   const ends = fresh.flatMap((index) => (errors[index] ? [] : [{ ...endOf(deps, removing[index]!.request, removing[index]!.assignment, endings[index]!.claim), index }]));
-  const endsAhead = await writeAhead(deps, written, ends.flatMap((e) => e.events));
+  const endsAhead = await writeAhead(deps, written, ends.map((e) => e.change));
   const ended = await mapConcurrently([...ends.keys()], async (n) => {
     const end = ends[n]!;
-    const aheadOfIt = endsAhead.slice(n * EVENTS_OF_AN_END, (n + 1) * EVENTS_OF_AN_END);
+    const ahead = endsAhead[n]!;
     try {
-      return { ...(await markedBy(aheadOfIt.map((a) => a.mark), deps, end.save)), index: end.index };
+      return { ...(await markedBy(ahead.marks, deps, end.save)), index: end.index };
     } catch (error) {
       fail(end.index)(error);
       // Written despite the error (its answer lost), it is finished by its redelivery; not written, its pointer goes.
       // Should the read that tells fail too, its pointer stays (a stale one is skipped on read) and the sweep decides
-      // for its events. They share their probe: the request's row.
-      const made = await failedChangeMade(deps, aheadOfIt[0]!.item);
-      for (const ahead of aheadOfIt) ahead.made = made;
-      if (made === 'no') await deps.grants.unindexRequest(end.request).catch(() => undefined);
+      // for its events, by the request's row.
+      ahead.made = await failedChangeMade(deps, ahead.item);
+      if (ahead.made === 'no') await deps.grants.unindexRequest(end.request).catch(() => undefined);
       return undefined;
     }
   });
@@ -125,12 +124,12 @@ export async function carryOutRemovals(
   // 4. The outcomes, their events written ahead all at once.
   await hold();
   const outcomes = settled.map((e) => outcomeOf(deps, e, withOutcomes(pass, e.request.value.targetId, options)));
-  const outcomesAhead = await writeAhead(deps, written, outcomes.map((o) => o.event));
+  const outcomesAhead = await writeAhead(deps, written, outcomes.map((o) => o.change));
   const saved = await mapConcurrently([...outcomes.keys()], async (n) => {
     const outcome = outcomes[n]!;
     const index = settled[n]!.index;
     try {
-      return { assignment: await markingWrites(outcomesAhead[n]!.mark, deps.clock, outcome.save), index };
+      return { assignment: await markedBy(outcomesAhead[n]!.marks, deps, outcome.save), index };
     } catch (error) {
       fail(index)(error);
       // Not saved (another writer changed the assignment meanwhile): its redelivery item finishes it, with an event
@@ -170,9 +169,6 @@ interface Ended {
   claimAfter: PackageClaim | null;
 }
 
-/** The events of an end, in order. */
-const EVENTS_OF_AN_END = 3;
-
 /** Step 2 for one: the request, the end and the claim's release, to be saved in one transaction of the target's partition. */
 function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: StoredDocument<Assignment>, claim: StoredDocument<PackageClaim> | undefined) {
   const { grants } = deps;
@@ -190,12 +186,16 @@ function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: St
   const target = GrantStore.targetKey(request.targetId);
   const requestRow = { partitionKey: target, rowKey: GrantStore.requestKey(request.id) };
   const releases = claim?.value.assignmentId === before.id;
-  const events: Array<readonly [AuditEntry, AuditProbe]> = [
-    [{ actorId: request.requestorId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request }, shownIn('accessGrants', requestRow, 'present')],
-    // Shown by the request, written with the end: a later end of the assignment (this one stopped before it) is not this one's.
-    [{ actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: before.id, before, after: endedValue }, shownIn('accessGrants', requestRow, 'present')],
-    [requestEvent('startDelivery', request, delivering), shownIn('accessGrants', requestRow, 'present')],
-  ];
+  const change: Change = {
+    entries: [
+      { actorId: request.requestorId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request },
+      { actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: before.id, before, after: endedValue },
+      requestEvent('startDelivery', request, delivering),
+    ],
+    // All three shown by the request, written with the end: a later end of the assignment (this one stopped before
+    // it) is not this one's.
+    probe: shownIn('accessGrants', requestRow, 'present'),
+  };
   const save = async (): Promise<Ended> => {
     const [savedRequest, savedAssignment] = await grants.together([
       grants.requests.insertion(target, requestRow.rowKey, delivering),
@@ -208,7 +208,7 @@ function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: St
       claimAfter: releases || !claim ? null : claim.value,
     };
   };
-  return { request, events, save };
+  return { request, change, save };
 }
 
 /** Step 4 for one: the assignment's outcomes and the request's end, to be saved in one transaction on the ETags step 2 left. */
@@ -222,47 +222,51 @@ function outcomeOf(deps: EntitlementDeps, ended: Ended, outcome: (op: DeliveryOp
   const changed = shownIn('accessGrants', ended.request, 'changed');
   const probe: AuditProbe = finished.state === 'delivered' ? { ...changed, field: 'completedDateTime' } : { ...changed, was: ended.request.value };
   // Made on the ETag step 2 (or an earlier run) left: the marks tell whether it landed on that version.
-  const event = [requestEvent('deliverRequest', ended.request.value, finished), probe, markedVersion(writersOf(ended.request))] as const;
+  const replaces = markedVersion(writersOf(ended.request));
+  const change: Change = { entries: [requestEvent('deliverRequest', ended.request.value, finished)], probe, ...(replaces ? { replaces } : {}) };
   const save = async (): Promise<StoredDocument<Assignment>> => {
     const [, savedAssignment] = await grants.together([grants.requests.replacement(ended.request, finished), grants.assignments.replacement(ended.assignment, assignment)]);
     return savedAssignment as StoredDocument<Assignment>;
   };
-  return { event, save };
+  return { change, save };
+}
+
+/** One change's events, where it shows, and (a replacement on a marked version) that version. */
+interface Change {
+  entries: AuditEntry[];
+  probe: AuditProbe;
+  replaces?: MarkedVersion;
 }
 
 interface WriteAhead {
+  /** One item for all the change's events (auditedChange.ts's writeAheadTogether). */
   item: WriteAheadItem;
-  event: AuditEvent;
-  /** Its change's mark on what it writes (writerMarks.ts). */
-  mark: WriterMark;
+  events: AuditEvent[];
+  /** Its change's marks on what it writes (writerMarks.ts), one for each event. */
+  marks: WriterMark[];
   /**
    * Set when its change failed, as what shows after (failedChangeMade) tells: `yes`, made all the same (its answer
-   * lost), appended; `no`, not made, its item taken back and the event dropped; `unknown`, neither: its item is left to
-   * the sweep, which appends the event if its change shows once settled, or drops it. Unset: made, appended.
+   * lost), appended; `no`, not made, its item taken back and the events dropped; `unknown`, neither: its item is left
+   * to the sweep, which appends the events if their change shows once settled, or drops them. Unset: made, appended.
    */
   made?: 'yes' | 'no' | 'unknown';
 }
 
 /**
- * Writes events ahead of their changes (auditedChange.ts's `audited`, for many): due items, one transaction per
- * minute; an outcome's (a replacement on a marked version) with its change's mark and that version.
+ * Writes the events of changes ahead of them (auditedChange.ts's `audited`, for many): one due item a change, one
+ * transaction per minute; an outcome's (a replacement on a marked version) with its change's mark and that version.
+ * A change's events share an audit partition, so that they are appended in one transaction.
  */
-async function writeAhead(
-  deps: EntitlementDeps,
-  written: WriteAhead[],
-  entries: ReadonlyArray<readonly [AuditEntry, AuditProbe, MarkedVersion?]>,
-): Promise<WriteAhead[]> {
-  const now = deps.clock.now();
-  const at = now.toUTC().toISO()!;
-  const settle = now.plus({ minutes: AUDIT_SETTLE_MINUTES });
-  const ahead = entries.map(([entry, probe, replaces]) => {
-    const event = deps.audit.event(entry);
+async function writeAhead(deps: EntitlementDeps, written: WriteAhead[], changes: readonly Change[]): Promise<WriteAhead[]> {
+  const at = deps.clock.now().toUTC().toISO()!;
+  const ahead = changes.map(({ entries, probe, replaces }) => {
+    const events: AuditEvent[] = [];
+    for (const entry of entries) events.push(deps.audit.event(entry, events[0]));
     // An end's change is the insert of a request of its own id: its row being there says it was made, and the marks'
     // time rule (which may say "not made" of a row there when clocks differ) would only add doubt. An outcome's is a
     // replacement, which the marks tell from another run's (writtenBy).
-    const audit = { event, probe, ...(replaces ? { markedAt: at, replaces } : {}) };
-    const item: WriteAheadItem = { ...dueItem(deps, 'auditEvent' as const, settle, event.id), audit };
-    return { item, event, mark: { eventId: event.id, at } };
+    const item = replaces ? writeAheadTogether(deps, events, probe, at, replaces) : writeAheadTogether(deps, events, probe);
+    return { item, events, marks: events.map((event) => ({ eventId: event.id, at })) };
   });
   await deps.due.scheduleAll(ahead.map((a) => a.item));
   written.push(...ahead);
@@ -282,10 +286,10 @@ const markedBy = <R>(marks: readonly WriterMark[], deps: Pick<EntitlementDeps, '
  */
 async function appendWrittenAhead(deps: EntitlementDeps, written: readonly WriteAhead[]): Promise<void> {
   try {
-    await deps.audit.appendAll(written.filter((w) => w.made === undefined || w.made === 'yes').map((w) => w.event));
+    await deps.audit.appendAll(written.filter((w) => w.made === undefined || w.made === 'yes').flatMap((w) => w.events));
     await deps.due.unscheduleAll(written.filter((w) => w.made !== 'unknown').map((w) => w.item));
   } catch {
     return;
   }
-  deps.audit.burned(written.filter((w) => w.made === 'no').map((w) => w.event));
+  deps.audit.burned(written.filter((w) => w.made === 'no').flatMap((w) => w.events));
 }
