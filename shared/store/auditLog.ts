@@ -11,7 +11,7 @@ import { AuditSequencer, type AuditSequence } from './auditSequence';
 import { newestFirstAcrossShards, type AuditPosition } from './auditShardReads';
 import { tableKey, type TableKey } from './tableKeys';
 import { utcMillisOf } from '../domain/utcIsoTimes';
-import { MAX_TRANSACTION_SIZE, transactionsOf } from './transactionsOf';
+import { MAX_TRANSACTION_SIZE, measuredWrites, transactionsOf } from './transactionsOf';
 import type { Tables } from './tables';
 
 export type { Initiator } from '../auditScope';
@@ -211,23 +211,12 @@ export class AuditLog {
     const late: AuditEvent[] = [];
     const onTime: AuditEvent[] = [];
     for (const event of events) (this.#asAppendedNow(event).archiveHour !== undefined ? late : onTime).push(event);
-    const writes = new Map<AuditEvent, DocumentWrite>();
-    const insertion = (event: AuditEvent) => this.#events.insertion(AuditLog.partitionOf(event), AuditLog.rowOf(event), event);
-    // Each row built once, measured as the store sends it. One too large to write is refused in its batch, and
-    // appended alone it reports why.
-    const bytesOf = (event: AuditEvent) => {
-      try {
-        const write = insertion(event);
-        writes.set(event, write);
-        return Buffer.byteLength(JSON.stringify(write.action[1]));
-      } catch {
-        return 0;
-      }
-    };
+    // One too large to write is refused in its batch, and appended alone it reports why.
+    const { bytesOf, writeOf } = measuredWrites((event: AuditEvent) => this.#events.insertion(AuditLog.partitionOf(event), AuditLog.rowOf(event), event));
     const batches = transactionsOf(onTime, AuditLog.partitionOf, MAX_TRANSACTION_SIZE, bytesOf);
     await mapConcurrently(batches, async (batch) => {
       try {
-        await this.#events.together(batch.map((event) => writes.get(event) ?? insertion(event)));
+        await this.#events.together(batch.map(writeOf));
         for (const event of batch) this.#sequencer.appended(event.sequence);
       } catch {
         for (const event of batch) await this.append(event);

@@ -7,7 +7,7 @@ import { filter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
 import { ignoreExisting, ignoreMissing } from './storeErrors';
-import { transactionsOf } from './transactionsOf';
+import { MAX_TRANSACTION_SIZE, measuredWrites, transactionsOf } from './transactionsOf';
 import { mapConcurrently } from '../concurrently';
 import { utcMinuteKeyOf } from '../domain/utcIsoTimes';
 
@@ -123,9 +123,11 @@ export class DueWorkStore<K extends string> {
    * there fails its batch, which is then written one by one.
    */
   async scheduleAll(items: readonly DueItem<K>[]): Promise<void> {
-    await mapConcurrently(transactionsOf(items, (item) => minuteOf(item.dueDateTime)), async (batch) => {
+    // Cut by size too: an item may carry several events written ahead together (auditedChange.ts).
+    const { bytesOf, writeOf } = measuredWrites((item: DueItem<K>) => this.#items.insertion(minuteOf(item.dueDateTime), rowKeyOf(item), item));
+    await mapConcurrently(transactionsOf(items, (item) => minuteOf(item.dueDateTime), MAX_TRANSACTION_SIZE, bytesOf), async (batch) => {
       try {
-        await this.#items.together(batch.map((item) => this.#items.insertion(minuteOf(item.dueDateTime), rowKeyOf(item), item)));
+        await this.#items.together(batch.map(writeOf));
       } catch {
         for (const item of batch) await this.schedule(item);
       }

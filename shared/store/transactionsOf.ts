@@ -1,3 +1,5 @@
+import type { DocumentWrite } from './documentTable';
+
 /** Table Storage's limit on the operations of one transaction. */
 export const MAX_TRANSACTION_SIZE = 100;
 /**
@@ -26,4 +28,25 @@ export function transactionsOf<T>(items: readonly T[], partitionOf: (item: T) =>
     batch.bytes += bytes;
   }
   return batches;
+}
+
+/**
+ * Each item's write built once and measured as the store sends it (its row's JSON), for transactionsOf's `bytesOf`:
+ * `writeOf` then hands out the same write. One that cannot be built measures 0 and is built again where it is used,
+ * so that it fails there with its reason.
+ */
+export function measuredWrites<T>(build: (item: T) => DocumentWrite): { bytesOf: (item: T) => number; writeOf: (item: T) => DocumentWrite } {
+  const writes = new Map<T, DocumentWrite>();
+  return {
+    bytesOf: (item) => {
+      try {
+        const write = build(item);
+        writes.set(item, write);
+        return Buffer.byteLength(JSON.stringify(write.action[1]));
+      } catch {
+        return 0;
+      }
+    },
+    writeOf: (item) => writes.get(item) ?? build(item),
+  };
 }

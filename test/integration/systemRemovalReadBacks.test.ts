@@ -204,5 +204,5 @@ it('logs an end once when its save did not land and its read-back failed, the re
   const logged = await loggedFor(startedAt, assignmentId, ended.endedByRequestId!);
   expect(logged.filter((e) => e.action === 'endAssignment')).toHaveLength(1);
   expect(logged.filter((e) => e.action === 'submitRequest').map((e) => e.entityId)).toEqual([ended.endedByRequestId]);
-  expect((await deps.due.dueBy(world.now().plus({ hours: 1 }), undefined)).filter((i) => i.value.kind === 'auditEvent')).toEqual([]);
+  expect((await deps.due.dueBy(world.now().plus({ hours: 1 }), undefined)).filter((i) => i.value.kind.startsWith('auditEvent'))).toEqual([]);
 });

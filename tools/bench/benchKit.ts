@@ -74,10 +74,11 @@ export async function withBenchStorage<T>(run: (storage: BenchStorage) => Promis
 /**
  * The deps the app would build (`buildDeps(loadConfig(…))`) for the emulator at `graphUrl`, twice: `direct` for
  * seeding, probes and checks, straight to Azurite; `counted` for the runs measured, through the counting proxy.
+ * `extra` settings are added to the app's (e.g. GRAPH_WRITE_BUDGET).
  */
-export function benchDeps(storage: BenchStorage, graphUrl: string, prefix: string, tenantId: string): { direct: Deps; counted: Deps } {
+export function benchDeps(storage: BenchStorage, graphUrl: string, prefix: string, tenantId: string, extra: Record<string, string> = {}): { direct: Deps; counted: Deps } {
   const settings = (connection: string) =>
-    loadConfig({ AzureWebJobsStorage: connection, TABLE_PREFIX: prefix, AUTH_MODE: 'easyauth', TENANT_ID: tenantId, GRAPH_EMULATOR_PORT: new URL(graphUrl).port });
+    loadConfig({ AzureWebJobsStorage: connection, TABLE_PREFIX: prefix, AUTH_MODE: 'easyauth', TENANT_ID: tenantId, GRAPH_EMULATOR_PORT: new URL(graphUrl).port, ...extra });
   return {
     direct: buildDeps(settings(storage.azurite.connectionString)),
     counted: buildDeps(settings(connectionStringThrough(storage.proxy, storage.azurite.endpoints))),
