@@ -10,6 +10,7 @@ import { ignoreExisting, ignoreMissing } from './storeErrors';
 import { AuditSequencer, type AuditSequence } from './auditSequence';
 import { newestFirstAcrossShards, type AuditPosition } from './auditShardReads';
 import { tableKey, type TableKey } from './tableKeys';
+import { utcMillisOf } from '../domain/utcIsoTimes';
 import { MAX_TRANSACTION_SIZE, measuredWrites, transactionsOf } from './transactionsOf';
 import type { Tables } from './tables';
 
@@ -121,6 +122,7 @@ export type { AuditPosition } from './auditShardReads';
 export const AUDIT_SHARDS = 8;
 const MAX_MINUTE = 99_999_999;
 const MAX_MILLIS = 9_999_999_999_999;
+const HOUR_MS = 3_600_000;
 
 /** Where a late event is, listed under the hour that archives it (AuditEvent.archiveHour). */
 type LateEventMark = Pick<AuditEvent, 'id' | 'occurredDateTime'>;
@@ -246,9 +248,9 @@ export class AuditLog {
   /** The event as appended now: with the hour it is appended in when its own hour is over (late). */
   #asAppendedNow(event: AuditEvent): AuditEvent {
     if (event.archiveHour !== undefined) return event;
-    const now = this.clock.now().toUTC();
-    const ownHourEnd = DateTime.fromISO(event.occurredDateTime, { zone: 'utc' }).startOf('hour').plus({ hours: 1 });
-    return now >= ownHourEnd ? { ...event, archiveHour: hourOf(now) } : event;
+    const now = this.clock.now();
+    const ownHourEnd = (Math.floor(utcMillisOf(event.occurredDateTime) / HOUR_MS) + 1) * HOUR_MS;
+    return now.toMillis() >= ownHourEnd ? { ...event, archiveHour: hourOf(now) } : event;
   }
 
   /** One UTC day's events, oldest first. */
@@ -330,18 +332,18 @@ export class AuditLog {
   }
 
   static partitionOf(event: Pick<AuditEvent, 'occurredDateTime' | 'id'>): TableKey {
-    return tableKey(String(shardOf(event.id)), invertedMinute(DateTime.fromISO(event.occurredDateTime, { zone: 'utc' })));
+    return tableKey(String(shardOf(event.id)), invertedMinute(utcMillisOf(event.occurredDateTime)));
   }
 
   static rowOf(event: Pick<AuditEvent, 'occurredDateTime' | 'id'>): TableKey {
-    return tableKey(invertedMillis(DateTime.fromISO(event.occurredDateTime, { zone: 'utc' })), event.id);
+    return tableKey(invertedMillis(utcMillisOf(event.occurredDateTime)), event.id);
   }
 
   /** The minutes (inverted) of `[from, to)` in which the shard has events: one one-row query per such minute. */
   async #busyMinutes(shard: number, from: DateTime, to: DateTime): Promise<string[]> {
     const minutes: string[] = [];
-    const newest = tableKey(String(shard), invertedMinute(to.minus({ milliseconds: 1 })));
-    const oldest = tableKey(String(shard), invertedMinute(from));
+    const newest = tableKey(String(shard), invertedMinute(to.toMillis() - 1));
+    const oldest = tableKey(String(shard), invertedMinute(from.toMillis()));
     for (;;) {
       const last = minutes.at(-1);
       const range = last === undefined ? filter`PartitionKey ge ${newest} and PartitionKey le ${oldest}` : filter`PartitionKey gt ${tableKey(String(shard), last)} and PartitionKey le ${oldest}`;
@@ -353,9 +355,9 @@ export class AuditLog {
 
   #shardRange(shard: number, selection: AuditSelection, after: string | undefined): ODataFilter {
     // The newest partition that can hold a match: the range's end, or the minute of the row to resume after.
-    const newestMinute = [selection.to ? invertedMinute(selection.to.minus({ milliseconds: 1 })) : '0', after === undefined ? '0' : minuteOfRow(after)].sort().at(-1)!;
+    const newestMinute = [selection.to ? invertedMinute(selection.to.toMillis() - 1) : '0', after === undefined ? '0' : minuteOfRow(after)].sort().at(-1)!;
     const newest = tableKey(String(shard), newestMinute);
-    const oldest = tableKey(String(shard), selection.from ? invertedMinute(selection.from) : '9');
+    const oldest = tableKey(String(shard), selection.from ? invertedMinute(selection.from.toMillis()) : '9');
     const partitions = filter`PartitionKey ge ${newest} and PartitionKey le ${oldest}`;
     // `occurredDateTime` is kept beside the document: the ISO strings compare as the times do.
     const from = selection.from && filter`occurredDateTime ge ${selection.from.toUTC().toISO()}`;
@@ -394,10 +396,10 @@ function idInShard(shard: number): string {
   }
 }
 
-const invertedMinute = (at: DateTime) => String(MAX_MINUTE - Math.floor(at.toMillis() / 60_000)).padStart(8, '0');
-const invertedMillis = (at: DateTime) => String(MAX_MILLIS - at.toMillis()).padStart(13, '0');
+const invertedMinute = (epochMillis: number) => String(MAX_MINUTE - Math.floor(epochMillis / 60_000)).padStart(8, '0');
+const invertedMillis = (epochMillis: number) => String(MAX_MILLIS - epochMillis).padStart(13, '0');
 /** The inverted minute of a RowKey's time (`<inverted ms>|<id>`): its partition's, in the same shard. */
-const minuteOfRow = (rowKey: string) => invertedMinute(DateTime.fromMillis(MAX_MILLIS - Number(rowKey.slice(0, 13)), { zone: 'utc' }));
+const minuteOfRow = (rowKey: string) => invertedMinute(MAX_MILLIS - Number(rowKey.slice(0, 13)));
 
 async function* eventsOf(
   documents: AsyncGenerator<{ document: StoredDocument<AuditEvent>; position: AuditPosition }, AuditPosition | undefined>,

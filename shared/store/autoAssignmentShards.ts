@@ -1,4 +1,4 @@
-import type { ChangedUser } from '../directory/directoryPort';
+import { DIRECTORY_USER_PROPERTIES, type ChangedUser } from '../directory/directoryPort';
 import { mapConcurrently } from '../concurrently';
 import { DocumentTable, type DocumentWrite, type StoredDocument } from './documentTable';
 import { filter, rowKeysUnder } from './odataFilter';
@@ -31,7 +31,7 @@ export interface AutoAssignmentShard<Counts extends object = object> {
  * range's, and remove the others' assignments as if they were deleted. Wrapped, the list is nothing it can use, so
  * it fails the shard (sent again, and taken by this version) rather than misread it. A bare list is still read.
  */
-type UserRow = ChangedUser[] | { users: ChangedUser[] };
+type UserRow = Array<Partial<ChangedUser>> | { users: Array<Partial<ChangedUser>> };
 
 /**
  * One partition of the sweep states table: a run's shards are listed in one query (their users' rows left out by
@@ -66,7 +66,7 @@ export class AutoAssignmentShards<Counts extends object = object> {
     // Its rows' keys are the first's and those under it (`…|01`, `…|02`): from the first up to the character after `|`.
     const rows = await this.#users.list({ partitionKey: SHARDS, filter: filter`RowKey ge ${first} and RowKey lt ${`${first}}`}` });
     if (rows.length !== (shard.userRows ?? 1)) throw new Error(`Shard ${shard.index} of run ${shard.run} has ${rows.length} rows of users, not ${shard.userRows ?? 1}.`);
-    return rows.flatMap(({ value }) => (Array.isArray(value) ? value : value.users));
+    return rows.flatMap(({ value }) => (Array.isArray(value) ? value : value.users).map(readUser));
   }
 
   /** Every stored shard, of every run, without their users (one partition query). */
@@ -80,7 +80,7 @@ export class AutoAssignmentShards<Counts extends object = object> {
     await mapConcurrently(shards, ({ shard, userRows }) =>
       this.#shards.together([
         this.#shards.upsertion(SHARDS, shardKey(shard.run, shard.index), { ...shard, userRows: userRows.length }),
-        ...userRows.map((users, row) => this.#users.upsertion(SHARDS, usersKey(shard, row), { users: [...users] })),
+        ...userRows.map((users, row) => this.#users.upsertion(SHARDS, usersKey(shard, row), { users: users.map(keptUser) })),
       ]),
     );
   }
@@ -95,6 +95,58 @@ export class AutoAssignmentShards<Counts extends object = object> {
     const writes: DocumentWrite[] = shards.flatMap((d) => [this.#shards.deletion(d), ...rowsOf(d.value).map((row) => this.#users.deletion({ partitionKey: SHARDS, rowKey: usersKey(d.value, row) }))]);
     for (let i = 0; i < writes.length; i += WRITES_PER_TRANSACTION) await this.#shards.together(writes.slice(i, i + WRITES_PER_TRANSACTION));
   }
+}
+
+/**
+ * The properties every user has, null when the directory has no value or the delta did not select them (it selects
+ * only what the rules read): left out of a shard's rows when null, where they were more than half of a user's
+ * characters and so of the largest transactions a first run writes and reads, and null again when read. A version
+ * reading them absent takes them as null (rules, HR overrides' settling: absent and null are both "no value").
+ */
+const NULL_WHEN_ABSENT = [
+  'displayName',
+  'userPrincipalName',
+  'mail',
+  'userType',
+  'accountEnabled',
+  'department',
+  'jobTitle',
+  'companyName',
+  'employeeId',
+  'employeeType',
+  'officeLocation',
+  'city',
+  'state',
+  'country',
+  'usageLocation',
+  'employeeHireDate',
+  'creationType',
+  'externalUserState',
+] as const satisfies ReadonlyArray<keyof ChangedUser>;
+
+const nullWhenAbsent: ReadonlySet<string> = new Set(NULL_WHEN_ABSENT);
+/**
+ * A user's properties in the order the directory port builds them: users read back are built in it, so they share
+ * one shape, as users parsed whole did (rules read them by the thousand; users of many shapes made them six times
+ * slower).
+ */
+const USER_ORDER: readonly string[] = [...DIRECTORY_USER_PROPERTIES, 'managerId'];
+
+function keptUser(user: ChangedUser): Partial<ChangedUser> {
+  const kept: Record<string, unknown> = {};
+  for (const [property, value] of Object.entries(user)) if (value !== null || !nullWhenAbsent.has(property)) kept[property] = value;
+  return kept as Partial<ChangedUser>;
+}
+
+function readUser(kept: Partial<ChangedUser>): ChangedUser {
+  const stored = kept as Record<string, unknown>;
+  const user: Record<string, unknown> = {};
+  for (const property of USER_ORDER) {
+    if (stored[property] !== undefined) user[property] = stored[property];
+    else if (nullWhenAbsent.has(property)) user[property] = null;
+  }
+  for (const property of Object.keys(stored)) if (!(property in user)) user[property] = stored[property];
+  return user as unknown as ChangedUser;
 }
 
 /** Zero-padded index, so a run's shards list in order. */

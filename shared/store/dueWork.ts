@@ -9,6 +9,7 @@ import type { Tables } from './tables';
 import { ignoreExisting, ignoreMissing } from './storeErrors';
 import { MAX_TRANSACTION_SIZE, measuredWrites, transactionsOf } from './transactionsOf';
 import { mapConcurrently } from '../concurrently';
+import { utcMinuteKeyOf } from '../domain/utcIsoTimes';
 
 /**
  * What can fall due: each kind is written when the decision that makes it is taken (DESIGN §1, time-indexed work).
@@ -214,7 +215,7 @@ export interface DueRange {
 
 /** The partition of a moment: its minute, `yyyyMMddHHmm`, which sorts as time does. */
 export function minuteOf(isoDateTime: string): TableKey {
-  return tableKey(DateTime.fromISO(isoDateTime, { zone: 'utc' }).toFormat('yyyyMMddHHmm'));
+  return tableKey(utcMinuteKeyOf(isoDateTime));
 }
 
 const rowKeyOf = (item: DueItem<string>) => tableKey(item.dueDateTime, item.kind, item.entityId, item.detail);

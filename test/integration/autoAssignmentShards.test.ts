@@ -4,6 +4,9 @@ import { cutIntoShards, noCounts } from '../../shared/operations/autoAssignment/
 import { planChanges } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
 import { DocumentTable } from '../../shared/store/documentTable';
 import { tableKey } from '../../shared/store/tableKeys';
+import { compileRule } from '../../shared/domain/rules';
+import { toChangedUser } from '../../shared/directory/graphUser';
+import { DateTime } from 'luxon';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
@@ -127,3 +130,47 @@ it('refuses to answer part of a shard: a row of its users missing fails the read
   await expect(world.deps.autoAssignmentShards.usersOf(stored!.value)).rejects.toThrow(/rows of users/);
   await world.deps.autoAssignmentShards.removeAll(await world.deps.autoAssignmentShards.all()).catch(() => undefined);
 }, 120_000);
+
+it("keeps a user's null properties out of the shard's rows, reads them back null, and an absent one reads as null to a rule", async () => {
+  // Users as a first run's delta gives them: only the properties the rules read selected, the others null.
+  const users: ChangedUser[] = Array.from({ length: 6 }, (_, n) => ({
+    ...largeUser(300 + n, 0),
+    displayName: null,
+    userPrincipalName: null,
+    userType: null,
+    accountEnabled: null,
+    department: n % 2 === 0 ? 'Sales' : null,
+    employeeHireDate: n % 3 === 0 ? '2020-01-0' + (n + 1) : null,
+    ...(n === 1 ? { createdDateTime: null, employeeLeaveDateTime: '2030-01-01T00:00:00Z' } : {}),
+    managerId: n === 2 ? '00000000-0000-4000-8000-00000000beef' : null,
+  }));
+  // What the tests before left (a shard missing a row cannot be removed through the store).
+  const table = TableClient.fromConnectionString(testStorageConnectionString(), `${world.prefix}sweepStates`, { allowInsecureConnection: true });
+  for await (const row of table.listEntities<object>()) await table.deleteEntity(row.partitionKey!, row.rowKey!);
+  const shards = cutIntoShards([], users, 3);
+  await world.deps.autoAssignmentShards.replaceAll(shards);
+  const rows = new DocumentTable<{ users: Array<Record<string, unknown>> }>(async () => table, 'shard row');
+  const kept = (await rows.get(tableKey('autoAssignmentShards'), tableKey('users', shards[0]!.shard.run, '000000')))!.value.users;
+  // Stored: no null but those the reader could not tell from absent ones (the manager: absent means not reported).
+  expect(kept.flatMap((user) => Object.entries(user).filter(([name, value]) => value === null && name !== 'managerId' && name !== 'createdDateTime'))).toEqual([]);
+  expect(JSON.stringify(kept).length).toBeLessThan(JSON.stringify(users.slice(0, 3)).length * 0.6);
+
+  // Read back exactly as written, nulls and absent optional properties alike.
+  const stored = await world.deps.autoAssignmentShards.all();
+  expect(await world.deps.autoAssignmentShards.usersOf(stored[0]!.value)).toStrictEqual(users.slice(0, 3));
+  expect(await world.deps.autoAssignmentShards.usersOf(stored[1]!.value)).toStrictEqual(users.slice(3));
+
+  // Users as the directory port builds them come back with their properties in its order (one shape for rules to read).
+  const ported = [0, 1].map((n) => ({ ...toChangedUser({ id: `00000000-0000-4000-8000-${String(400 + n).padStart(12, '0')}`, department: n === 0 ? 'Sales' : null }), managerId: null }));
+  await world.deps.autoAssignmentShards.replaceAll(cutIntoShards([], ported, 1));
+  const [back] = await world.deps.autoAssignmentShards.all();
+  expect((await world.deps.autoAssignmentShards.usersOf(back!.value)).map((user) => Object.keys(user))).toEqual([Object.keys(ported[0]!)]);
+
+  // A version that reads the rows without putting the nulls back evaluates them the same.
+  const now = DateTime.utc();
+  for (const text of ['(user.department -eq null)', '(user.department -ne null)', '(user.accountEnabled -eq null)', '(user.employeeHireDate -eq null)', '(user.displayName -notContains "x")']) {
+    const rule = compileRule(text);
+    expect([text, kept.map((user) => rule.matches(user as unknown as ChangedUser, { now }))]).toEqual([text, users.slice(0, 3).map((user) => rule.matches(user, { now }))]);
+  }
+  await world.deps.autoAssignmentShards.removeAll(await world.deps.autoAssignmentShards.all());
+}, 60_000);
