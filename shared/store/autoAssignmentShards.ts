@@ -97,34 +97,22 @@ export class AutoAssignmentShards<Counts extends object = object> {
   }
 }
 
+/** What a shard's rows keep as it is, null or not: the id, the optional properties and the collections. */
+const WRITTEN_AS_THEY_ARE: ReadonlySet<string> = new Set([
+  'id',
+  'employeeLeaveDateTime',
+  'createdDateTime',
+  'onPremisesExtensionAttributes',
+  'otherMails',
+  'proxyAddresses',
+] satisfies ReadonlyArray<keyof ChangedUser>);
 /**
  * The properties every user has, null when the directory has no value or the delta did not select them (it selects
  * only what the rules read): left out of a shard's rows when null, where they were more than half of a user's
  * characters and so of the largest transactions a first run writes and reads, and null again when read. A version
  * reading them absent takes them as null (rules, HR overrides' settling: absent and null are both "no value").
  */
-const NULL_WHEN_ABSENT = [
-  'displayName',
-  'userPrincipalName',
-  'mail',
-  'userType',
-  'accountEnabled',
-  'department',
-  'jobTitle',
-  'companyName',
-  'employeeId',
-  'employeeType',
-  'officeLocation',
-  'city',
-  'state',
-  'country',
-  'usageLocation',
-  'employeeHireDate',
-  'creationType',
-  'externalUserState',
-] as const satisfies ReadonlyArray<keyof ChangedUser>;
-
-const nullWhenAbsent: ReadonlySet<string> = new Set(NULL_WHEN_ABSENT);
+const nullWhenAbsent: ReadonlySet<string> = new Set(DIRECTORY_USER_PROPERTIES.filter((property) => !WRITTEN_AS_THEY_ARE.has(property)));
 /**
  * A user's properties in the order the directory port builds them: users read back are built in it, so they share
  * one shape, as users parsed whole did (rules read them by the thousand; users of many shapes made them six times
