@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
  * A time as luxon writes a UTC one (`toISO()`), the form stored times are kept in: its minute, then seconds and
  * milliseconds that cannot carry it into another minute.
  */
-const UTC_ISO = /^(\d{4}-\d\d-\d\dT\d\d:\d\d):([0-5]\d)\.(\d{3})Z$/;
+const UTC_ISO = /^(\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):\d\d):([0-5]\d)\.(\d{3})Z$/;
 /** Minutes remembered: a bulk write's times fall in a few; the bound only keeps a long-running process small. */
 const MINUTES_KEPT = 1_000;
 

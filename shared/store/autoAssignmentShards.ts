@@ -111,6 +111,7 @@ const WRITTEN_AS_THEY_ARE: ReadonlySet<string> = new Set([
  * only what the rules read): left out of a shard's rows when null, where they were more than half of a user's
  * characters and so of the largest transactions a first run writes and reads, and null again when read. A version
  * reading them absent takes them as null (rules, HR overrides' settling: absent and null are both "no value").
+ * Stored rows depend on it: never take a property out of this set, nor put one in where absent and null differ.
  */
 const nullWhenAbsent: ReadonlySet<string> = new Set(DIRECTORY_USER_PROPERTIES.filter((property) => !WRITTEN_AS_THEY_ARE.has(property)));
 /**
