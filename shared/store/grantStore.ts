@@ -136,18 +136,6 @@ export class GrantStore {
     return this.assignments.get(GrantStore.targetKey(targetId), GrantStore.assignmentKey(id));
   }
 
-  /**
-   * A target's assignment and their claim on its package, in one query of the target's partition (two reads by key
-   * apart): what ending the assignment needs, read together.
-   */
-  async assignmentWithClaim(targetId: string, assignmentId: string, packageId: string): Promise<{ assignment?: StoredDocument<Assignment>; claim?: StoredDocument<PackageClaim> }> {
-    const [assignmentKey, claimKey] = [GrantStore.assignmentKey(assignmentId), GrantStore.claimKey(packageId)];
-    const rows = await this.#claimsAndAssignments.list({ partitionKey: GrantStore.targetKey(targetId), filter: anyOf(filter`RowKey eq ${assignmentKey}`, filter`RowKey eq ${claimKey}`) });
-    const assignment = rows.find((row) => row.rowKey === assignmentKey) as StoredDocument<Assignment> | undefined;
-    const claim = rows.find((row) => row.rowKey === claimKey) as StoredDocument<PackageClaim> | undefined;
-    return { ...(assignment ? { assignment } : {}), ...(claim ? { claim } : {}) };
-  }
-
   claimOf(targetId: string, packageId: string): Promise<StoredDocument<PackageClaim> | undefined> {
     return this.claims.get(GrantStore.targetKey(targetId), GrantStore.claimKey(packageId));
   }

@@ -4,7 +4,6 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
 import { removeInBulk, type Removal } from '../../shared/operations/autoAssignment/removeInBulk';
-import { makeChanges, planChanges } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
 import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
@@ -49,14 +48,6 @@ const HELD_ELSEWHERE = USERS[1]!;
 const TABLE_ROUND_TRIPS_PER_REMOVAL = 8.5;
 /** Without roles (measured 4.8 here): the first 4 above, and the batch's share. */
 const TABLE_ROUND_TRIPS_PER_REMOVAL_WITHOUT_ROLES = 5;
-
-/**
- * Evaluated (incremental: the changed users more than the policies) and ended, without roles (measured 6.4 here): the
- * user's attribute overrides (1); their assignment with their claim on the package, in one query of their partition,
- * so the end reads no claim again (1); the external-user subject (1); the end and the outcome (2). Shared: the
- * package's assignee index and what a batch of removals shares (above).
- */
-const TABLE_ROUND_TRIPS_TO_EVALUATE_AND_END = 6.5;
 
 const seed = () => demoTenantWithMembers(USERS, 'Leaver');
 
@@ -163,24 +154,6 @@ test(`without roles to remove (the benchmark's packages), at most ${TABLE_ROUND_
     expect(ended).toMatchObject({ state: 'expired', operations: [] });
     expect((await deps.grants.findRequest(ended.endedByRequestId!))!.value).toMatchObject({ requestType: 'adminRemove', state: 'delivered' });
   }
-}, 180_000);
-
-test(`users an evaluation finds no longer matching (more than the policies: through the assignee index) are evaluated and ended in at most ${TABLE_ROUND_TRIPS_TO_EVALUATE_AND_END} Table round trips each, their claims read with their assignments`, async () => {
-  const auto = await automaticPolicyMatchingNobody(deps, 'Evaluated, then ended');
-  const [first, ...rest] = USERS.slice(0, 12);
-  await assigned(auto, [first!, ...rest]);
-  // Not counted: a fresh process's first writes create its tables (when this test runs alone).
-  expect(await removeInBulk(counted, await removalsOf(auto, [first!]))).toEqual([{ kind: 'removed' }]);
-  const users = await Promise.all(rest.map(async (id) => (await deps.directory.getUser(id))!));
-  proxy.reset();
-  const plan = await planChanges(counted, [auto], users, 'these');
-  expect(plan.removals).toHaveLength(rest.length);
-  expect((await makeChanges(counted, plan, Date.now() + 60_000)).counts).toMatchObject({ removed: rest.length, failed: 0, remaining: 0 });
-  const claimReads = Object.entries(proxy.routes()).filter(([route]) => /^GET \S*accessGrants\(claim\)$/.test(route));
-  expect(claimReads).toEqual([]);
-  const perRemoval = roundTripsLessTableCreations() / rest.length;
-  expect(perRemoval <= TABLE_ROUND_TRIPS_TO_EVALUATE_AND_END ? 'within the bound' : JSON.stringify({ perRemoval, byRoute: proxy.routes() })).toBe('within the bound');
-  for (const userId of rest) expect(await deps.grants.claimOf(userId, auto.policy.accessPackageId)).toBeUndefined();
 }, 180_000);
 
 /** The end's transaction writes the removal's request (`request|…`, an `adminRemove`) beside the assignment it ends. */

@@ -93,12 +93,12 @@ export async function planChanges(deps: EntitlementDeps, policies: readonly Auto
     }
     const removes = auto.policy.automaticRequestSettings?.removeAccessWhenTargetLeavesAllowedTargets === true;
     const graceful = gracePeriodMs(auto) > 0;
-    for (const [userId, { assignment, claim }] of assigned) {
+    for (const [userId, assignment] of assigned) {
       const change = { auto, userId, assignment };
       if (matched.has(userId)) {
         // Matching again while the grace period runs: the removal is taken back, and a later stop starts a new one.
         if (assignment.value.graceRemovalDueDateTime) plan.regained.push(change);
-      } else if (removes && !graceful) plan.removals.push({ ...change, ...(claim ? { claim } : {}) });
+      } else if (removes && !graceful) plan.removals.push(change);
       else if (removes) unplanned.push(change);
     }
   }
@@ -113,7 +113,7 @@ export async function planDeletedUsers(deps: EntitlementDeps, policies: readonly
   const plan = emptyPlan();
   const claims = await claimsOfUsers(deps, userIds);
   for (const auto of policies) {
-    for (const [userId, { assignment }] of await assignmentsOfUsers(deps, auto, claims)) plan.removals.push({ auto, userId, assignment });
+    for (const [userId, assignment] of await assignmentsOfUsers(deps, auto, claims)) plan.removals.push({ auto, userId, assignment });
   }
   return plan;
 }
@@ -197,13 +197,7 @@ async function inBulk<C extends { userId: string }>(
   return made;
 }
 
-/** An assignment a policy made that still holds, with its target's claim on the package where it was read with it. */
-interface Held {
-  assignment: StoredDocument<Assignment>;
-  claim?: StoredDocument<PackageClaim>;
-}
-
-type HeldAssignments = (auto: AutomaticPolicy) => Promise<Map<string, Held>>;
+type HeldAssignments = (auto: AutomaticPolicy) => Promise<Map<string, StoredDocument<Assignment>>>;
 
 /**
  * How to find, policy by policy, the assignments it made that the users hold. For a few changed users, from each
@@ -224,24 +218,20 @@ async function heldAmong(deps: EntitlementDeps, policies: readonly AutomaticPoli
 }
 
 /** The assignments a policy made that still hold, by target. */
-export async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy): Promise<Map<string, Held>> {
-  return heldBy(auto, (await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId)).map((assignment) => ({ assignment })));
+export async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy): Promise<Map<string, StoredDocument<Assignment>>> {
+  return heldBy(auto, await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId));
 }
 
-/**
- * The same, for some users only, through the package's assignee index: each assignment read with the user's claim on
- * the package, in one query of their partition, so that ending it (removeInBulk) need not read the claim again.
- */
-async function assigneesAmong(deps: EntitlementDeps, auto: AutomaticPolicy, userIds: ReadonlySet<string>): Promise<Map<string, Held>> {
-  const packageId = auto.policy.accessPackageId;
-  const pointers = (await deps.grants.assigneePointers(packageId)).filter((p) => userIds.has(p.targetId.toLowerCase()));
-  return heldBy(auto, await mapConcurrently(pointers, (p) => deps.grants.assignmentWithClaim(p.targetId, p.id, packageId)));
+/** The same, for some users only, through the package's assignee index: their assignments are read by key. */
+async function assigneesAmong(deps: EntitlementDeps, auto: AutomaticPolicy, userIds: ReadonlySet<string>): Promise<Map<string, StoredDocument<Assignment>>> {
+  const pointers = (await deps.grants.assigneePointers(auto.policy.accessPackageId)).filter((p) => userIds.has(p.targetId.toLowerCase()));
+  return heldBy(auto, await mapConcurrently(pointers, (p) => deps.grants.assignmentOf(p.targetId, p.id)));
 }
 
-/** Those of the assignments read the policy made that still hold, by target. */
-function heldBy(auto: AutomaticPolicy, read: ReadonlyArray<{ assignment?: StoredDocument<Assignment>; claim?: StoredDocument<PackageClaim> }>): Map<string, Held> {
-  const held = read.filter((r): r is Held => r.assignment !== undefined && heldUnder(auto, r.assignment.value));
-  return new Map(held.map((h) => [h.assignment.value.targetId.toLowerCase(), h]));
+/** Those of `assignments` the policy made that still hold, by target. */
+function heldBy(auto: AutomaticPolicy, assignments: ReadonlyArray<StoredDocument<Assignment> | undefined>): Map<string, StoredDocument<Assignment>> {
+  const held = assignments.filter((a): a is StoredDocument<Assignment> => a !== undefined && heldUnder(auto, a.value));
+  return new Map(held.map((a) => [a.value.targetId.toLowerCase(), a]));
 }
 
 /** Each user's claims, by package: one partition read per user, whatever the number of policies. */
@@ -278,17 +268,17 @@ async function assignmentsOfUsers(
   auto: AutomaticPolicy,
   claims: Map<string, Map<string, PackageClaim>>,
   read: ReadonlyMap<string, StoredDocument<Assignment>> = new Map(),
-): Promise<Map<string, Held>> {
+): Promise<Map<string, StoredDocument<Assignment>>> {
   const packageId = auto.policy.accessPackageId.toLowerCase();
   const claimed = [...claims].flatMap(([userId, own]) => {
     const assignmentId = own.get(packageId)?.assignmentId;
     return assignmentId ? [{ userId, assignmentId }] : [];
   });
   const assignments = await mapConcurrently(claimed, async ({ userId, assignmentId }) => read.get(assignmentId) ?? (await deps.grants.assignmentOf(userId, assignmentId)));
-  const held = new Map<string, Held>();
+  const held = new Map<string, StoredDocument<Assignment>>();
   claimed.forEach(({ userId }, i) => {
     const assignment = assignments[i];
-    if (assignment && heldUnder(auto, assignment.value)) held.set(userId, { assignment });
+    if (assignment && heldUnder(auto, assignment.value)) held.set(userId, assignment);
   });
   return held;
 }
