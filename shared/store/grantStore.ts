@@ -152,15 +152,16 @@ export class GrantStore {
    * compare lower-cased, as targets are kept. A claim's assignment is missing when expired, or when the query read
    * the partition's assignments before a grant written meanwhile (a query is not a snapshot): the caller reads it by key.
    */
-  async claimsOfTargetsIn(range: { after: string | null; upTo: string | null }): Promise<Array<{ targetId: string; claim: PackageClaim; assignment?: StoredDocument<Assignment> }>> {
+  async claimsOfTargetsIn(range: { after: string | null; upTo: string | null }): Promise<Array<{ targetId: string; claim: StoredDocument<PackageClaim>; assignment?: StoredDocument<Assignment> }>> {
     const after = range.after === null ? undefined : filter`PartitionKey gt ${GrantStore.targetKey(range.after.toLowerCase())}`;
     const upTo = range.upTo === null ? undefined : filter`PartitionKey le ${GrantStore.targetKey(range.upTo.toLowerCase())}`;
     const live = allOf(rowKeysUnder('assignment'), filter`state ne ${'expired'}`)!;
     const rows = await this.#claimsAndAssignments.list({ filter: allOf(after, upTo, anyOf(rowKeysUnder('claim'), live)) });
     const isClaim = (row: StoredDocument<PackageClaim | Assignment>): row is StoredDocument<PackageClaim> => splitTableKey(row.rowKey)[0] === 'claim';
     const assignments = new Map(rows.filter((row) => !isClaim(row)).map((row) => [`${row.partitionKey}/${row.rowKey}`, row as StoredDocument<Assignment>]));
-    return rows.filter(isClaim).map(({ partitionKey, value: claim }) => {
-      const assignment = claim.assignmentId === null ? undefined : assignments.get(`${partitionKey}/${GrantStore.assignmentKey(claim.assignmentId)}`);
+    return rows.filter(isClaim).map((claim) => {
+      const { partitionKey, value } = claim;
+      const assignment = value.assignmentId === null ? undefined : assignments.get(`${partitionKey}/${GrantStore.assignmentKey(value.assignmentId)}`);
       return { targetId: splitTableKey(partitionKey)[0]!, claim, ...(assignment ? { assignment } : {}) };
     });
   }

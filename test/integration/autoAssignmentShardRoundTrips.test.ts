@@ -44,7 +44,7 @@ it(`a shard of a full evaluation with nothing to change takes at most ${ROUND_TR
   const shards = await world.deps.autoAssignmentShards.all();
   const measured: Array<{ roundTrips: number; held: number; byRoute: Record<string, number> }> = [];
   for (const { value: shard } of shards) {
-    const held = (await world.deps.grants.claimsOfTargetsIn(shard)).filter((c) => c.claim.assignmentId !== null).length;
+    const held = (await world.deps.grants.claimsOfTargetsIn(shard)).filter((c) => c.claim.value.assignmentId !== null).length;
     proxy.reset();
     const counts = await processAutoAssignmentShard(counted, { run: shard.run, shard: shard.index }, { holder: randomUUID(), budgetMs: 60_000 });
     // A fresh process creates the tables it first uses: not the shard's cost.

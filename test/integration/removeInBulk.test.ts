@@ -4,6 +4,7 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import { assignInBulk } from '../../shared/operations/autoAssignment/assignInBulk';
 import { removeInBulk, type Removal } from '../../shared/operations/autoAssignment/removeInBulk';
+import { makeChanges, planDeletedUsers } from '../../shared/operations/autoAssignment/evaluateAutoAssignments';
 import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
@@ -154,6 +155,20 @@ test(`without roles to remove (the benchmark's packages), at most ${TABLE_ROUND_
     expect(ended).toMatchObject({ state: 'expired', operations: [] });
     expect((await deps.grants.findRequest(ended.endedByRequestId!))!.value).toMatchObject({ requestType: 'adminRemove', state: 'delivered' });
   }
+}, 180_000);
+
+test('users deleted from the directory: the claims their assignments were found through are not read again to end them', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Deleted users, ended');
+  const users = USERS.slice(0, 6);
+  await assigned(auto, users);
+  proxy.reset();
+  const plan = await planDeletedUsers(counted, [auto], users);
+  expect(plan.removals).toHaveLength(users.length);
+  expect((await makeChanges(counted, plan, Date.now() + 60_000)).counts).toMatchObject({ removed: users.length, failed: 0, remaining: 0 });
+  // The claims partition reads (a query per user) found the assignments; no claim is then read by key.
+  const claimReadsByKey = Object.keys(proxy.routes()).filter((route) => /^GET \S*accessGrants\(claim\)$/.test(route));
+  expect(claimReadsByKey).toEqual([]);
+  for (const userId of users) expect(await deps.grants.claimOf(userId, auto.policy.accessPackageId)).toBeUndefined();
 }, 180_000);
 
 /** The end's transaction writes the removal's request (`request|…`, an `adminRemove`) beside the assignment it ends. */

@@ -32,6 +32,7 @@ import {
 import { mapConcurrently } from '../../shared/concurrently';
 import { availableParallelism, loadavg } from 'node:os';
 import { writeRate } from './expirationScenario';
+import type { RouteTiming } from './countingProxy';
 
 export interface AutoAssignmentBenchRow {
   case: string;
@@ -276,6 +277,9 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
   progress(`patching ${change.size} users through Graph (expect ${JSON.stringify(expected)})`);
   await patchUsers(emulator, change);
   const incremental = await sweep(3);
+  // Where the changes' round trips and time go (the proxy counts from the run's start, as for sweep 1's).
+  progress(`sweep 3: Table round trips by route: ${perShardRoutes(storage.proxy.routes(), 1)}`);
+  progress(`sweep 3: Table time by route, slowest total first: ${slowestRoutes(storage.proxy.timings())}`);
   expect('sweep 3', incremental.result, { mode: 'incremental', usersEvaluated: CHANGED, ...expected, ...complete }, problems);
 
   // (3) The evaluation alone: 1,000 users changed in a property rules read and changed back (reported, evaluated,
@@ -399,6 +403,15 @@ function perShardRoutes(routes: Record<string, number>, shards: number): string 
   return Object.entries(routes)
     .sort(([, a], [, b]) => b - a)
     .map(([route, n]) => `${route} ${(n / Math.max(1, shards)).toFixed(2)}`)
+    .join('; ');
+}
+
+/** The proxy's routes by the time their requests took in all (count × mean), slowest first: what a run waits on. */
+function slowestRoutes(timings: Record<string, RouteTiming>): string {
+  return Object.entries(timings)
+    .map(([route, t]) => [route, t.count * t.meanMs, t] as const)
+    .sort(([, a], [, b]) => b - a)
+    .map(([route, total, t]) => `${route} ${(total / 1000).toFixed(2)} s (${t.count} × ${t.meanMs.toFixed(1)} ms)`)
     .join('; ');
 }
 

@@ -93,12 +93,12 @@ export async function planChanges(deps: EntitlementDeps, policies: readonly Auto
     }
     const removes = auto.policy.automaticRequestSettings?.removeAccessWhenTargetLeavesAllowedTargets === true;
     const graceful = gracePeriodMs(auto) > 0;
-    for (const [userId, assignment] of assigned) {
+    for (const [userId, { assignment, claim }] of assigned) {
       const change = { auto, userId, assignment };
       if (matched.has(userId)) {
         // Matching again while the grace period runs: the removal is taken back, and a later stop starts a new one.
         if (assignment.value.graceRemovalDueDateTime) plan.regained.push(change);
-      } else if (removes && !graceful) plan.removals.push(change);
+      } else if (removes && !graceful) plan.removals.push({ ...change, ...(claim ? { claim } : {}) });
       else if (removes) unplanned.push(change);
     }
   }
@@ -113,7 +113,7 @@ export async function planDeletedUsers(deps: EntitlementDeps, policies: readonly
   const plan = emptyPlan();
   const claims = await claimsOfUsers(deps, userIds);
   for (const auto of policies) {
-    for (const [userId, assignment] of await assignmentsOfUsers(deps, auto, claims)) plan.removals.push({ auto, userId, assignment });
+    for (const [userId, { assignment, claim }] of await assignmentsOfUsers(deps, auto, claims)) plan.removals.push({ auto, userId, assignment, ...(claim ? { claim } : {}) });
   }
   return plan;
 }
@@ -197,7 +197,16 @@ async function inBulk<C extends { userId: string }>(
   return made;
 }
 
-type HeldAssignments = (auto: AutomaticPolicy) => Promise<Map<string, StoredDocument<Assignment>>>;
+/**
+ * An assignment a policy made that still holds, with its target's claim on the package where the evaluation read it
+ * (found through the claims), so that ending it (removeInBulk) need not read the claim again.
+ */
+interface Held {
+  assignment: StoredDocument<Assignment>;
+  claim?: StoredDocument<PackageClaim>;
+}
+
+type HeldAssignments = (auto: AutomaticPolicy) => Promise<Map<string, Held>>;
 
 /**
  * How to find, policy by policy, the assignments it made that the users hold. For a few changed users, from each
@@ -218,28 +227,28 @@ async function heldAmong(deps: EntitlementDeps, policies: readonly AutomaticPoli
 }
 
 /** The assignments a policy made that still hold, by target. */
-export async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy): Promise<Map<string, StoredDocument<Assignment>>> {
+export async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy): Promise<Map<string, Held>> {
   return heldBy(auto, await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId));
 }
 
 /** The same, for some users only, through the package's assignee index: their assignments are read by key. */
-async function assigneesAmong(deps: EntitlementDeps, auto: AutomaticPolicy, userIds: ReadonlySet<string>): Promise<Map<string, StoredDocument<Assignment>>> {
+async function assigneesAmong(deps: EntitlementDeps, auto: AutomaticPolicy, userIds: ReadonlySet<string>): Promise<Map<string, Held>> {
   const pointers = (await deps.grants.assigneePointers(auto.policy.accessPackageId)).filter((p) => userIds.has(p.targetId.toLowerCase()));
   return heldBy(auto, await mapConcurrently(pointers, (p) => deps.grants.assignmentOf(p.targetId, p.id)));
 }
 
 /** Those of `assignments` the policy made that still hold, by target. */
-function heldBy(auto: AutomaticPolicy, assignments: ReadonlyArray<StoredDocument<Assignment> | undefined>): Map<string, StoredDocument<Assignment>> {
+function heldBy(auto: AutomaticPolicy, assignments: ReadonlyArray<StoredDocument<Assignment> | undefined>): Map<string, Held> {
   const held = assignments.filter((a): a is StoredDocument<Assignment> => a !== undefined && heldUnder(auto, a.value));
-  return new Map(held.map((a) => [a.value.targetId.toLowerCase(), a]));
+  return new Map(held.map((assignment) => [assignment.value.targetId.toLowerCase(), { assignment }]));
 }
 
 /** Each user's claims, by package: one partition read per user, whatever the number of policies. */
-async function claimsOfUsers(deps: EntitlementDeps, userIds: readonly string[]): Promise<Map<string, Map<string, PackageClaim>>> {
+async function claimsOfUsers(deps: EntitlementDeps, userIds: readonly string[]): Promise<Map<string, Map<string, StoredDocument<PackageClaim>>>> {
   // Targets are kept under their lower-case ids (request input and callers are normalized so).
   const targets = userIds.map((id) => id.toLowerCase());
   const claims = await mapConcurrently(targets, (targetId) => deps.grants.claimsOf(targetId));
-  return new Map(targets.map((targetId, i) => [targetId, new Map(claims[i]!.map((c) => [c.value.packageId.toLowerCase(), c.value]))]));
+  return new Map(targets.map((targetId, i) => [targetId, new Map(claims[i]!.map((c) => [c.value.packageId.toLowerCase(), c]))]));
 }
 
 /**
@@ -248,11 +257,11 @@ async function claimsOfUsers(deps: EntitlementDeps, userIds: readonly string[]):
  * assignee index per shard would) nor the assignments they hold (a point read each would).
  */
 async function claimsInRange(deps: EntitlementDeps, range: UserIdRange): Promise<HeldAssignments> {
-  const claims = new Map<string, Map<string, PackageClaim>>();
+  const claims = new Map<string, Map<string, StoredDocument<PackageClaim>>>();
   const read = new Map<string, StoredDocument<Assignment>>();
   for (const { targetId, claim, assignment } of await deps.grants.claimsOfTargetsIn(range)) {
-    const own = claims.get(targetId) ?? new Map<string, PackageClaim>();
-    own.set(claim.packageId.toLowerCase(), claim);
+    const own = claims.get(targetId) ?? new Map<string, StoredDocument<PackageClaim>>();
+    own.set(claim.value.packageId.toLowerCase(), claim);
     claims.set(targetId, own);
     if (assignment) read.set(assignment.value.id, assignment);
   }
@@ -266,19 +275,20 @@ async function claimsInRange(deps: EntitlementDeps, range: UserIdRange): Promise
 async function assignmentsOfUsers(
   deps: EntitlementDeps,
   auto: AutomaticPolicy,
-  claims: Map<string, Map<string, PackageClaim>>,
+  claims: Map<string, Map<string, StoredDocument<PackageClaim>>>,
   read: ReadonlyMap<string, StoredDocument<Assignment>> = new Map(),
-): Promise<Map<string, StoredDocument<Assignment>>> {
+): Promise<Map<string, Held>> {
   const packageId = auto.policy.accessPackageId.toLowerCase();
   const claimed = [...claims].flatMap(([userId, own]) => {
-    const assignmentId = own.get(packageId)?.assignmentId;
-    return assignmentId ? [{ userId, assignmentId }] : [];
+    const claim = own.get(packageId);
+    const assignmentId = claim?.value.assignmentId;
+    return claim && assignmentId ? [{ userId, assignmentId, claim }] : [];
   });
   const assignments = await mapConcurrently(claimed, async ({ userId, assignmentId }) => read.get(assignmentId) ?? (await deps.grants.assignmentOf(userId, assignmentId)));
-  const held = new Map<string, StoredDocument<Assignment>>();
-  claimed.forEach(({ userId }, i) => {
+  const held = new Map<string, Held>();
+  claimed.forEach(({ userId, claim }, i) => {
     const assignment = assignments[i];
-    if (assignment && heldUnder(auto, assignment.value)) held.set(userId, assignment);
+    if (assignment && heldUnder(auto, assignment.value)) held.set(userId, { assignment, claim });
   });
   return held;
 }

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { Assignment } from '../../domain/assignments/assignment';
 import type { AssignmentRequest } from '../../domain/requests/assignmentRequest';
 import type { StoredDocument } from '../../store/documentTable';
+import type { PackageClaim } from '../../store/grantStore';
 import { idsInGroups } from '../../store/groupedIds';
 import { mapConcurrently } from '../../concurrently';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -16,6 +17,11 @@ export interface Removal {
   userId: string;
   /** Their assignment under the policy as the evaluation read it: changed since, its end is refused (the next run looks again). */
   assignment: StoredDocument<Assignment>;
+  /**
+   * Their claim on the package, where the evaluation found the assignment through it (absent: read here). As good as
+   * one read now: the claim names the assignment while it holds, and changes only with it (in one transaction).
+   */
+  claim?: StoredDocument<PackageClaim>;
   /**
    * The removal an earlier run saved (its request still `delivering`) whose directory changes did not go out: Graph
    * deferred them, or that run stopped (unfinishedEnd.ts). Only those are carried out now.
@@ -49,9 +55,9 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
     return checked.get(key)!;
   };
   await mapConcurrently([...wanted.keys()], async (index) => {
-    const { auto, userId, assignment, endedBy } = wanted[index]!;
+    const { auto, userId, assignment, claim: read, endedBy } = wanted[index]!;
     try {
-      const claimOf = () => deps.grants.claimOf(userId, assignment.value.accessPackageId);
+      const claimOf = async () => read ?? (await deps.grants.claimOf(userId, assignment.value.accessPackageId));
       // A saved end is finished as it is: a guest's block was planned before it was saved (fulfilRequest.ts).
       if (endedBy) return void endings.push({ index, assignment, claim: await claimOf(), request: endedBy.value, endedBy });
       if (await touchesGuest(userId)) return void guests.set(userId, [...(guests.get(userId) ?? []), index]);
