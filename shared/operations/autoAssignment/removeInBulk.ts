@@ -19,7 +19,9 @@ export interface Removal {
   assignment: StoredDocument<Assignment>;
   /**
    * Their claim on the package, where the evaluation found the assignment through it (absent: read here). As good as
-   * one read now: the claim names the assignment while it holds, and changes only with it (in one transaction).
+   * one read now: the claim names the assignment while it holds, and changes only with it (in one transaction), so
+   * the end's check of the assignment's ETag covers it too (a claim's deletion in a transaction is unconditional).
+   * Every writer of claims must keep that rule: a claim written without its assignment would make this one stale.
    */
   claim?: StoredDocument<PackageClaim>;
   /**
