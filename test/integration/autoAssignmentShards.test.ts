@@ -10,6 +10,7 @@ import { DateTime } from 'luxon';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { memberUser } from '../support/directoryUsers';
 
 /**
  * A fanned-out full evaluation's shards hold a few thousand users: more than a table row holds, so a shard's users
@@ -22,31 +23,12 @@ inProcessOperationsForFile((started) => (world = started));
 /** A user of about `characters` characters as JSON (their proxy addresses), id in order. */
 function largeUser(n: number, characters: number): ChangedUser {
   const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-  return {
-    id,
+  return memberUser(id, {
     displayName: `User ${n}`,
     userPrincipalName: `user${n}@contoso.com`,
-    mail: null,
-    userType: 'Member',
-    accountEnabled: true,
     department: 'Sales',
-    jobTitle: null,
-    companyName: null,
-    employeeId: null,
-    employeeType: null,
-    officeLocation: null,
-    city: null,
-    state: null,
-    country: null,
-    usageLocation: null,
-    employeeHireDate: null,
-    onPremisesExtensionAttributes: {},
-    otherMails: [],
     proxyAddresses: Array.from({ length: Math.ceil(characters / 40) }, (_, i) => `smtp:user${n}.alias${String(i).padStart(6, '0')}@contoso.com`),
-    creationType: null,
-    externalUserState: null,
-    managerId: null,
-  };
+  });
 }
 
 it('cuts a shard whose users outgrow a row into rows, and closes it before its transaction outgrows Table Storage', async () => {

@@ -8,6 +8,7 @@ import {
   MAX_APPROVERS_PER_STAGE,
   resolveApprovers,
 } from '../../shared/operations/requests/resolveApprovers';
+import { memberUser } from '../support/directoryUsers';
 
 /** A directory of users (each with an optional manager), groups served in pages of `pageSize`, and sponsors. */
 class FakeDirectory implements ApproverDirectory {
@@ -21,7 +22,7 @@ class FakeDirectory implements ApproverDirectory {
   ) {}
 
   async getUser(id: string): Promise<DirectoryUser | undefined> {
-    return id in this.managers ? directoryUser(id, this.managers[id] ?? null) : undefined;
+    return id in this.managers ? memberUser(id, { managerId: this.managers[id] ?? null }) : undefined;
   }
 
   async listGroupMembers(groupId: string, page?: string): Promise<DirectoryPage<DirectoryObjectRef>> {
@@ -39,33 +40,6 @@ class FakeDirectory implements ApproverDirectory {
   }
 }
 
-function directoryUser(id: string, managerId: string | null): DirectoryUser {
-  return {
-    id,
-    displayName: id,
-    userPrincipalName: `${id}@contoso.com`,
-    mail: null,
-    userType: 'Member',
-    accountEnabled: true,
-    department: null,
-    jobTitle: null,
-    companyName: null,
-    employeeId: null,
-    employeeType: null,
-    officeLocation: null,
-    city: null,
-    state: null,
-    country: null,
-    usageLocation: null,
-    employeeHireDate: null,
-    onPremisesExtensionAttributes: {},
-    otherMails: [],
-    proxyAddresses: [],
-    creationType: null,
-    externalUserState: null,
-    managerId,
-  };
-}
 
 const single = (userId: string): SubjectSet => ({ '@odata.type': '#microsoft.graph.singleUser', userId, description: null });
 const group = (groupId: string): SubjectSet => ({ '@odata.type': '#microsoft.graph.groupMembers', groupId, description: null });
