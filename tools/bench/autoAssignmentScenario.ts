@@ -255,7 +255,7 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
     progress(`sweep ${n}`);
     const run = await countedRun(storage, counted, emulator.url, () => sweepAutoAssignments(counted.entitlements, { holder: `bench-auto-${n}`, budgetMs: SWEEP_BUDGET_MS }), problems);
     if (!run.result) throw new Error(`Sweep ${n} found its lease held; nothing else runs it here.`);
-    progress(`sweep ${n}: ${run.result.mode} in ${(run.ms / 1000).toFixed(1)} s; ${JSON.stringify(countsOf(run.result))}; Table ${JSON.stringify(run.tableKinds)}; Graph ${JSON.stringify(run.graph.byRoute)}; heap ${heapMb()} MB`);
+    progress(`sweep ${n}: ${run.result.mode} in ${(run.ms / 1000).toFixed(1)} s; ${JSON.stringify(countsOf(run.result))}; Table ${JSON.stringify(run.tableKinds)}; Graph ${JSON.stringify(run.graph.byRoute)}; CPU ms ${JSON.stringify(run.cpuMs)}; heap ${heapMb()} MB`);
     return run as CountedRun<AutoAssignmentResult>;
   };
 
@@ -263,7 +263,7 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
   const complete = { remaining: 0, failed: 0 };
   progress(`sweep 1: full, fanned out over ${WORKERS} queue runners`);
   const full = await countedRun(storage, counted, emulator.url, () => fannedOutSweep(storage, counted, `autofirst${Date.now().toString(36)}`, WORKERS), problems);
-  progress(`sweep 1: full, fanned out in ${(full.ms / 1000).toFixed(1)} s; ${JSON.stringify(countsOf(full.result))}; Table ${JSON.stringify(full.tableKinds)}; Graph ${JSON.stringify(full.graph.byRoute)}; heap ${heapMb()} MB`);
+  progress(`sweep 1: full, fanned out in ${(full.ms / 1000).toFixed(1)} s; ${JSON.stringify(countsOf(full.result))}; Table ${JSON.stringify(full.tableKinds)}; Graph ${JSON.stringify(full.graph.byRoute)}; CPU ms ${JSON.stringify(full.cpuMs)}; heap ${heapMb()} MB`);
   // The machine is shared: the load while the full run ran says how far its time is from an idle machine's.
   const loadAtFull = loadavg().map((n) => n.toFixed(1)).join(' ');
   progress(`sweep 1: Table round trips by route, per shard: ${perShardRoutes(storage.proxy.routes(), full.result.shards?.sent ?? 1)}`);

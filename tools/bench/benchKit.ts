@@ -15,6 +15,7 @@ import { connectionStringThrough, startCountingProxy, type CountingProxy } from 
 import { allPages } from '../../shared/directory/allPages';
 import type { WorkQueue } from '../../shared/queues/workQueue';
 import { QueueRunner } from '../local-host/queueRunner';
+import { cpuMsOfTree } from './processCpu';
 
 /**
  * What the in-process benchmarks over Table Storage and the Graph emulator share (expiration, reconcile,
@@ -101,6 +102,11 @@ export interface CountedRun<T> {
   tableKinds: TableRequestKinds;
   /** Graph requests, as the emulator counted them (a `$batch` is one round trip). */
   graph: EmulatorRequestCounts;
+  /**
+   * CPU time (ms) used during the run by Azurite and by this process (the functions, the emulator, the proxy): unlike
+   * wall time, not stretched by other work on the machine. Null where /proc cannot tell.
+   */
+  cpuMs: { azurite: number | null; bench: number };
 }
 
 /**
@@ -112,15 +118,22 @@ export async function countedRun<T>(storage: BenchStorage, deps: Deps, graphUrl:
   await emulatorCall(graphUrl, 'DELETE', '/_emulator/requests');
   storage.proxy.reset();
   storage.requests.reset();
+  const [azuriteBefore, benchBefore] = [cpuMsOfTree(storage.azurite.pid), process.cpuUsage()];
   const started = performance.now();
   const result = await work();
   const ms = performance.now() - started;
+  const azuriteAfter = cpuMsOfTree(storage.azurite.pid);
+  const bench = process.cpuUsage(benchBefore);
+  const cpuMs = {
+    azurite: azuriteBefore === undefined || azuriteAfter === undefined ? null : Math.round(azuriteAfter - azuriteBefore),
+    bench: Math.round((bench.user + bench.system) / 1000),
+  };
   const tableRoundTrips = storage.proxy.counts().roundTrips;
   const tableKinds = storage.requests.counts();
   const graph = (await emulatorCall(graphUrl, 'GET', '/_emulator/requests')) as EmulatorRequestCounts;
   const seen = Object.values(tableKinds).reduce((sum, n) => sum + n, 0);
   if (seen !== tableRoundTrips) problems.push(`the proxy counted ${tableRoundTrips} requests, its server events ${seen}`);
-  return { result, ms, tableRoundTrips, tableKinds, graph };
+  return { result, ms, tableRoundTrips, tableKinds, graph, cpuMs };
 }
 
 export const tableWrites = (kinds: TableRequestKinds) => kinds.inserts + kinds.replacements + kinds.deletions + kinds.transactions;

@@ -74,7 +74,18 @@ export interface ExpirationBenchRow {
   azuriteReplaceMs: number;
   /** One read of the due-time index up to now (what the sweep reads first), before the sweep. */
   dueIndexReadMs: number;
+  /** CPU time Azurite used during the sweep, per item (ms): what its in-memory store does per request. */
+  azuriteCpuMsPerItem: number | null;
+  /** CPU time this process (the sweep, the Graph emulator, the counting proxy) used during the sweep, per item (ms). */
+  benchCpuMsPerItem: number;
   ratioToSmallest: number;
+  /**
+   * The two CPU figures against the smallest case's: which side's work per item grows with the table. Azurite's
+   * in-memory store (LokiJS) keeps two sorted key indexes per table and finds a row's place in them by a linear scan
+   * on every replacement and deletion, so its cost per write grows with the table's rows.
+   */
+  azuriteCpuRatioToSmallest: number | null;
+  benchCpuRatioToSmallest: number;
   /** ratioToSmallest against its target (at most 1.2: no per-item query whose cost grows with the table). */
   ratioTarget: string;
   /** The machine's 1-minute load average when the case's sweep started (other runs share it). */
@@ -167,15 +178,18 @@ export async function expirationScenario(cases: readonly number[] = CASES): Prom
   return withBenchStorage(async (storage) => {
     const measured: Array<{ row: ExpirationBenchRow; sweepMs: number }> = [];
     for (const total of cases) measured.push(await runCase(storage, layoutOf(total)));
-    const smallest = measured[0]!.sweepMs;
+    const [{ sweepMs: smallest, row: first }] = measured as [(typeof measured)[number]];
     const rows = measured.map(({ row, sweepMs }) => {
       const ratio = round(sweepMs / smallest, 2);
-      return { ...row, ratioToSmallest: ratio, ratioTarget: against(ratio, TARGETS.ratio) };
+      const azuriteCpuRatioToSmallest = row.azuriteCpuMsPerItem === null || !first.azuriteCpuMsPerItem ? null : round(row.azuriteCpuMsPerItem / first.azuriteCpuMsPerItem, 2);
+      const benchCpuRatioToSmallest = round(row.benchCpuMsPerItem / first.benchCpuMsPerItem, 2);
+      return { ...row, ratioToSmallest: ratio, ratioTarget: against(ratio, TARGETS.ratio), azuriteCpuRatioToSmallest, benchCpuRatioToSmallest };
     });
     for (const row of rows) {
       progress(
         `${row.case}: Graph round trips per 1,000 ${row.graphRoundTripsPer1000} (${row.graphTarget}); Table round trips per item ${row.tableRoundTripsPerItem} (${row.tableTarget}); ` +
-          `time ratio to the smallest case ${row.ratioToSmallest} (${row.ratioTarget}); Azurite writes/s ${row.azuriteWritesPerSecondSequential} sequential, ${row.azuriteWritesPerSecondConcurrent8} 8 at once; load average ${row.loadAverage}`,
+          `time ratio to the smallest case ${row.ratioToSmallest} (${row.ratioTarget}); CPU per item: Azurite ${row.azuriteCpuMsPerItem} ms (ratio ${row.azuriteCpuRatioToSmallest}), ` +
+          `the sweep's process ${row.benchCpuMsPerItem} ms (ratio ${row.benchCpuRatioToSmallest}); Azurite writes/s ${row.azuriteWritesPerSecondSequential} sequential, ${row.azuriteWritesPerSecondConcurrent8} 8 at once; load average ${row.loadAverage}`,
       );
     }
     return rows;
@@ -228,7 +242,7 @@ async function runCase(storage: BenchStorage, layout: Layout): Promise<{ row: Ex
     progress(`${label}: sweeping`);
     const loadAverage = round(loadavg()[0]!, 1);
     const run = await countedRun(storage, swept, emulator.url, () => sweepExpirations(swept.entitlements, { holder: 'bench-expiration-1', budgetMs: BUDGET_MS }), problems);
-    const { result, ms: sweepMs, tableRoundTrips, tableKinds: kinds, graph } = run;
+    const { result, ms: sweepMs, tableRoundTrips, tableKinds: kinds, graph, cpuMs } = run;
     if (!result) throw new Error('The first expirationSweep found its lease held; nothing else runs it here.');
     if (result.processed !== DUE || result.failed + result.stale + result.remaining > 0) {
       problems.push(`first sweep: ${JSON.stringify({ ...result, errors: undefined })}${result.errors.length > 0 ? `; errors: ${result.errors.join(' | ')}` : ''}`);
@@ -271,7 +285,11 @@ async function runCase(storage: BenchStorage, layout: Layout): Promise<{ row: Ex
         azuritePartitionQueryMs: round(partitionQueryMs, 1),
         azuriteReplaceMs: round(replaceMs, 1),
         dueIndexReadMs: round(dueIndexReadMs, 0),
+        azuriteCpuMsPerItem: cpuMs.azurite === null ? null : per(cpuMs.azurite),
+        benchCpuMsPerItem: per(cpuMs.bench),
         ratioToSmallest: 1,
+        azuriteCpuRatioToSmallest: 1,
+        benchCpuRatioToSmallest: 1,
         ratioTarget: '',
         loadAverage,
         allExpired,
