@@ -83,11 +83,14 @@ export async function planChanges(deps: EntitlementDeps, policies: readonly Auto
   const plan: ChangePlan = { ...emptyPlan(), usersEvaluated: users.length, ruleEvaluations: users.length * policies.length };
   const matching = await matchingUsers(deps, policies, users);
   const holdersOf = await heldAmong(deps, policies, users, scope);
+  // Some users' holdings are few: read for every policy at once, so that their round trips overlap. Those of the whole
+  // directory (`all`) are every assignment of a package: one package in memory at a time.
+  const held = scope === 'all' ? undefined : await mapConcurrently(policies, holdersOf);
   // Removals after a grace period, planned unless one is pending already.
   const unplanned: Removal[] = [];
-  for (const auto of policies) {
+  for (const [n, auto] of policies.entries()) {
     const matched = matching.get(auto.policy.id)!;
-    const assigned = await holdersOf(auto);
+    const assigned = held?.[n] ?? (await holdersOf(auto));
     for (const userId of matched) {
       if (!assigned.has(userId)) plan.additions.push({ auto, userId });
     }
