@@ -3,7 +3,7 @@ import type { Assignment } from '../../domain/assignments/assignment';
 import type { StoredDocument } from '../../store/documentTable';
 import type { PackageClaim } from '../../store/grantStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { mapConcurrently } from '../../concurrently';
+import { allSettled, mapConcurrently } from '../../concurrently';
 import { subjectsOf, type AutomaticPolicy } from './automaticPolicies';
 import { gracePeriodMs, heldUnder } from './automaticRequests';
 import { graceRemovalPending, planGraceRemovals, takeBackGraceRemovals } from './graceRemovalPlans';
@@ -83,11 +83,14 @@ export async function planChanges(deps: EntitlementDeps, policies: readonly Auto
   const plan: ChangePlan = { ...emptyPlan(), usersEvaluated: users.length, ruleEvaluations: users.length * policies.length };
   const matching = await matchingUsers(deps, policies, users);
   const holdersOf = await heldAmong(deps, policies, users, scope);
+  // Some users' holdings are few: read for every policy at once, so that their round trips overlap. Those of the whole
+  // directory (`all`) are every assignment of a package: one package in memory at a time.
+  const held = scope === 'all' ? undefined : await mapConcurrently(policies, holdersOf);
   // Removals after a grace period, planned unless one is pending already.
   const unplanned: Removal[] = [];
-  for (const auto of policies) {
+  for (const [n, auto] of policies.entries()) {
     const matched = matching.get(auto.policy.id)!;
-    const assigned = await holdersOf(auto);
+    const assigned = held?.[n] ?? (await holdersOf(auto));
     for (const userId of matched) {
       if (!assigned.has(userId)) plan.additions.push({ auto, userId });
     }
@@ -133,25 +136,34 @@ const PLANS_PER_BULK = 1_000;
 const MAX_REPORTED_ERRORS = 5;
 
 /**
- * Makes the planned changes until `deadline` (epoch milliseconds): first the additions, in bulk (assignInBulk: about
- * one Table round trip each), then the removals, in bulk (removeInBulk), then the grace periods' removals, planned in
- * bulk (their due items, a hundred to a transaction: the expiration sweep checks and ends them when due; each
- * assignment marked with its item's time, graceRemovalPlans.ts), and those of users who match again taken back. Removals
- * come after all additions: removing a role while another of the user's packages is being given it would race.
- * `beforeEach` runs before each bulk write (and each step of a removal's): a sweep's lease check, whose failure
- * stops the changes.
+ * Makes the planned changes until `deadline` (epoch milliseconds): the additions, in bulk (assignInBulk: about one
+ * Table round trip each), the removals, in bulk (removeInBulk), the grace periods' removals, planned in bulk (their
+ * due items, a hundred to a transaction: the expiration sweep checks and ends them when due; each assignment marked
+ * with its item's time, graceRemovalPlans.ts), and those of users who match again taken back. A user's removals come
+ * after all additions of the run when the user has one: removing a role while another of the user's packages is
+ * being given it would race (so would a guest's last ending with their next grant). Everything else goes at once, so
+ * that one kind's round trips overlap another's: other users' removals, and the plans and take-backs, which change
+ * marks and due items only. `beforeEach` runs before each bulk write (and each step of a removal's): a sweep's lease
+ * check, whose failure stops the changes.
  */
 export async function makeChanges(deps: EntitlementDeps, plan: ChangePlan, deadline: number, beforeEach: () => Promise<void> = async () => undefined): Promise<MadeChanges> {
-  const added = await inBulk(plan.additions, ADDITIONS_PER_BULK, deadline, beforeEach, (batch) => assignInBulk(deps, batch));
-  const ended = await inBulk(plan.removals, REMOVALS_PER_BULK, deadline, beforeEach, (batch) => removeInBulk(deps, batch, beforeEach));
-  const planned = await inBulk(plan.plannedRemovals, PLANS_PER_BULK, deadline, beforeEach, (batch) => planGraceRemovals(deps, batch));
-  const regained = await inBulk(plan.regained, PLANS_PER_BULK, deadline, beforeEach, (batch) => takeBackGraceRemovals(deps, batch));
-  const all = [added, ended, planned, regained];
+  const gaining = new Set(plan.additions.map((a) => a.userId.toLowerCase()));
+  const afterAdditions = plan.removals.filter((r) => gaining.has(r.userId.toLowerCase()));
+  const meanwhile = plan.removals.filter((r) => !gaining.has(r.userId.toLowerCase()));
+  const removeAll = (removals: readonly Removal[]) => inBulk(removals, REMOVALS_PER_BULK, deadline, beforeEach, (batch) => removeInBulk(deps, batch, beforeEach));
+  const [added, endedMeanwhile, planned, regained] = await allSettled([
+    inBulk(plan.additions, ADDITIONS_PER_BULK, deadline, beforeEach, (batch) => assignInBulk(deps, batch)),
+    removeAll(meanwhile),
+    inBulk(plan.plannedRemovals, PLANS_PER_BULK, deadline, beforeEach, (batch) => planGraceRemovals(deps, batch)),
+    inBulk(plan.regained, PLANS_PER_BULK, deadline, beforeEach, (batch) => takeBackGraceRemovals(deps, batch)),
+  ]);
+  const endedAfter = await removeAll(afterAdditions);
+  const all = [added, endedMeanwhile, endedAfter, planned, regained];
   const counts: EvaluationCounts = {
     usersEvaluated: plan.usersEvaluated,
     ruleEvaluations: plan.ruleEvaluations,
     assigned: added.made,
-    removed: ended.made,
+    removed: endedMeanwhile.made + endedAfter.made,
     removalsPlanned: planned.made,
     remaining: all.reduce((sum, a) => sum + a.remaining.length, 0),
     failed: all.reduce((sum, a) => sum + a.failed.length, 0),
