@@ -108,6 +108,20 @@ function duringBlockOf(userId: string, during: () => Promise<unknown>): () => vo
   return () => void (directory.setAccountEnabled = original);
 }
 
+/** The directory refusing the next unblock of the user (setAccountEnabled true, one PATCH) over HTTP, and only it. */
+function refusingNextUnblockOf(userId: string): () => void {
+  const directory = deps.directory;
+  const original = directory.setAccountEnabled;
+  let armed = true;
+  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
+    if (!(armed && id === userId && enabled)) return original.call(directory, id, enabled);
+    armed = false;
+    await refuseAccountChanges();
+    return original.call(directory, id, enabled).finally(() => setFaults(world.emulator, []));
+  };
+  return () => void (directory.setAccountEnabled = original);
+}
+
 describe('invitation on delivery', () => {
   it('retries an invitation Graph refused for now when its recovery item comes due, making one governed guest', async () => {
     await setFaults(world.emulator, [{ pathPattern: '^/v1.0/invitations', status: 503, rate: 1, retryAfterSeconds: 0 }]);
@@ -501,6 +515,87 @@ describe('a guest assigned again while their block waits on Graph', () => {
       'cancelExternalUserRemoval',
       'scheduleExternalUserRemoval',
       'blockExternalUser',
+    ]);
+  });
+});
+
+describe('a guest assigned again while their block waits on Graph, the undo of that block refused', () => {
+  /** Blocks the user's removal at once (`unassign`) or by the sweep, assigned again inside the block's PATCH, the undo refused. */
+  async function raceWithRefusedUndo(targetId: string, blockIt: () => Promise<unknown>): Promise<string> {
+    let againId = '';
+    const restoreBlock = duringBlockOf(targetId, async () => (againId = (await addById(targetId)).id));
+    const restoreUndo = refusingNextUnblockOf(targetId);
+    try {
+      await blockIt();
+    } finally {
+      restoreUndo();
+      restoreBlock();
+    }
+    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
+    return againId;
+  }
+
+  it('by the block at once: the block stands, recorded, until the block item finds them assigned and lifts it', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `ann.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await raceWithRefusedUndo(first.targetId, () => unassign(deps, first.assignmentId!));
+
+    // The log says what stands: the account disabled by Portcullis, under a blocked plan.
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ blockedDateTime: expect.any(String), deleteDateTime: null });
+    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval', 'blockExternalUser']);
+
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'blockExternalUser',
+      'unblockExternalUser',
+      'cancelExternalUserRemoval',
+    ]);
+  });
+
+  it('by the sweep block item: lifted by a later item, tried again while the directory refuses, once; never deleted', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `bo.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    // The block at once fails: the block item does it.
+    await refuseAccountChanges();
+    await unassign(deps, first.assignmentId!);
+    await setFaults(world.emulator, []);
+    world.advance({ minutes: 5 });
+    await raceWithRefusedUndo(first.targetId, async () => expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 1 }));
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+
+    // The lift refused too, at first: tried again at the next sweep.
+    world.advance({ minutes: 5, seconds: 1 });
+    await refuseAccountChanges();
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 1 });
+    await setFaults(world.emulator, []);
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    world.advance({ minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    world.advance({ days: 30, minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'blockExternalUser',
+      'unblockExternalUser',
+      'cancelExternalUserRemoval',
     ]);
   });
 });
