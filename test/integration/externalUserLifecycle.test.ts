@@ -598,6 +598,40 @@ describe('a guest assigned again while their block waits on Graph, the undo of t
       'cancelExternalUserRemoval',
     ]);
   });
+
+  it('unassigned again meanwhile under none: the block stands under a plan of its own that deletes nobody, lifted when they are assigned', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `cal.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+      await unassign(deps, (await stateOf((await addById(first.targetId)).id)).assignmentId!);
+    });
+    const restoreUndo = refusingNextUnblockOf(first.targetId);
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ action: 'blockSignIn', blockedDateTime: expect.any(String), deleteDateTime: null });
+    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval', 'blockExternalUser']);
+    // The cancelled plan's deletion date passes: nobody is deleted.
+    world.advance({ days: 30, minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+
+    expect(await stateOf((await addById(first.targetId)).id)).toMatchObject({ state: 'delivered' });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'blockExternalUser',
+      'unblockExternalUser',
+      'cancelExternalUserRemoval',
+    ]);
+  });
 });
 
 describe('a block Portcullis could not lift', () => {
