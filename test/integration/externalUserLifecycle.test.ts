@@ -122,6 +122,27 @@ function refusingNextUnblockOf(userId: string): () => void {
   return () => void (directory.setAccountEnabled = original);
 }
 
+/**
+ * Holds a new assignment's request of the user just before it looks for their planned removal (cancelRemoval's read of
+ * the subject, the first once they hold an assignment) until `released`; `reached` says it is held there.
+ */
+function holdingCancelOf(userId: string, released: Promise<void>): { reached: Promise<void>; restore: () => void } {
+  const subjects = deps.subjects;
+  const original = subjects.byObjectId;
+  let armed = true;
+  let reach!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  subjects.byObjectId = async (id: string) => {
+    if (armed && id === userId && (await deps.grants.claimsOf(userId)).some((c) => c.value.assignmentId !== null)) {
+      armed = false;
+      reach();
+      await released;
+    }
+    return original.call(subjects, id);
+  };
+  return { reached, restore: () => void (subjects.byObjectId = original) };
+}
+
 describe('invitation on delivery', () => {
   it('retries an invitation Graph refused for now when its recovery item comes due, making one governed guest', async () => {
     await setFaults(world.emulator, [{ pathPattern: '^/v1.0/invitations', status: 503, rate: 1, retryAfterSeconds: 0 }]);
@@ -597,6 +618,39 @@ describe('a guest assigned again while their block waits on Graph, the undo of t
       'unblockExternalUser',
       'cancelExternalUserRemoval',
     ]);
+  });
+
+  it('before the request of the new assignment has cancelled the plan: the plan is marked blocked, and that request lifts it', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `dot.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let hold: ReturnType<typeof holdingCancelOf> | undefined;
+    let again: Promise<{ id: string }> | undefined;
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      hold = holdingCancelOf(first.targetId, released);
+      again = addById(first.targetId);
+      await hold.reached;
+    });
+    const restoreUndo = refusingNextUnblockOf(first.targetId);
+    // The held request goes on once released: its hook is no longer needed.
+    await unassign(deps, first.assignmentId!).finally(() => (hold?.restore(), restoreUndo(), restoreBlock()));
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ assignmentId: first.assignmentId, blockedDateTime: expect.any(String) });
+    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser']);
+
+    release();
+    expect(await stateOf((await again!).id)).toMatchObject({ state: 'delivered' });
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
   });
 
   it('unassigned again meanwhile under none: the block stands under a plan of its own that deletes nobody, lifted when they are assigned', async () => {

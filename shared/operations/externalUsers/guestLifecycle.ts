@@ -223,14 +223,15 @@ function saveBlocked(deps: EntitlementDeps, stored: StoredDocument<AccessPackage
 const BLOCK_STANDS_SAVES = 3;
 
 /**
- * block()'s undo failed (the directory away): the account stays disabled by Portcullis, and a plan must say so and
- * carry its lift. A blocked plan there already does: its block item is planned again (liftLater). A plan there not yet
- * blocked has its own block item, due already: it blocks them, or finds them assigned. With none (the new assignment's
- * request cancelled this plan while not yet blocked), a plan of its own is saved, blocked, with its event, so the log
- * says what is: a new id (the cancelled plan's items stay stale) and no deletion (nobody is deleted for a plan that was
- * cancelled). Its block item comes due LIFT_RETRY_MINUTES on: finding the user assigned, it lifts the block and cancels
- * the plan (carryOutRemoval), tried again while that fails, parked after MAX_ITEM_ATTEMPTS; a request assigning them
- * meanwhile does the same (cancelRemoval). Throws `error` after, as the undo failed.
+ * block()'s undo failed (the directory away): the account stays disabled by Portcullis, so a blocked plan must stand
+ * for it, with its event (the log says what is), and carry its lift: its block item is planned LIFT_RETRY_MINUTES on
+ * (liftLater), which, finding the user assigned, lifts the block and cancels the plan (carryOutRemoval), tried again
+ * while that fails, parked after MAX_ITEM_ATTEMPTS; a request assigning them meanwhile does the same (cancelRemoval).
+ * A blocked plan there already is that plan. One not yet blocked is marked blocked, its dates kept: the new
+ * assignment's request may not have cancelled it yet, and will then lift the block. With none (that request cancelled
+ * this plan while not yet blocked), a plan of its own: a new id, so the cancelled plan's items stay stale, and no
+ * deletion, so nobody is deleted for a plan that was cancelled. A save refused on its ETag (that request's cancel, an
+ * ending planning afresh) is made again on the subject read afresh. Throws `error` after, as the undo failed.
  */
 async function blockStands(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, error: unknown): Promise<never> {
   for (let saves = 0; saves < BLOCK_STANDS_SAVES; saves++) {
@@ -239,8 +240,7 @@ async function blockStands(deps: EntitlementDeps, subject: StoredDocument<Access
     if (!current || current.value.objectId !== subject.value.objectId) break;
     const standing = current.value.removal;
     if (standing?.blockedDateTime) return liftLater(deps, current.value.id, standing.id, error);
-    if (standing) break;
-    const removal: PendingRemoval = { ...subject.value.removal!, id: deps.newId(), action: 'blockSignIn', deleteDateTime: null };
+    const removal: PendingRemoval = standing ?? { ...subject.value.removal!, id: deps.newId(), action: 'blockSignIn', deleteDateTime: null };
     // The item first: a plan is never there without what carries it out.
     await scheduleLift(deps, current.value.id, removal.id);
     if (await saveBlocked(deps, current, removal).catch(unlessConflict)) break;
