@@ -143,6 +143,22 @@ function holdingCancelOf(userId: string, released: Promise<void>): { reached: Pr
   return { reached, restore: () => void (subjects.byObjectId = original) };
 }
 
+/** Runs `during` once, right after the next read of the subject by id (what lands between that read and a save on it). */
+function afterReadOf(subjectId: string, during: () => Promise<unknown>): () => void {
+  const subjects = deps.subjects;
+  const original = subjects.get;
+  let armed = true;
+  subjects.get = async (id: string) => {
+    const read = await original.call(subjects, id);
+    if (armed && id === subjectId) {
+      armed = false;
+      await during();
+    }
+    return read;
+  };
+  return () => void (subjects.get = original);
+}
+
 describe('invitation on delivery', () => {
   it('retries an invitation Graph refused for now when its recovery item comes due, making one governed guest', async () => {
     await setFaults(world.emulator, [{ pathPattern: '^/v1.0/invitations', status: 503, rate: 1, retryAfterSeconds: 0 }]);
@@ -651,6 +667,43 @@ describe('a guest assigned again while their block waits on Graph, the undo of t
     const subject = await findSubjectByEmail(deps, email);
     expect(subject).toMatchObject({ removal: null });
     expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
+  });
+
+  it('the request of the new assignment cancelling the plan while the block is made to stand: saved again, as a plan of its own', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `eli.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    const planned = (await findSubjectByEmail(deps, email))!;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let hold: ReturnType<typeof holdingCancelOf> | undefined;
+    let restoreRead: (() => void) | undefined;
+    let again: Promise<{ id: string }> | undefined;
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      hold = holdingCancelOf(first.targetId, released);
+      again = addById(first.targetId);
+      await hold.reached;
+      // The request cancels the plan (not yet blocked) between the read of the subject after the failed undo and its save.
+      restoreRead = afterReadOf(planned.id, async () => {
+        release();
+        await again;
+      });
+    });
+    const restoreUndo = refusingNextUnblockOf(first.targetId);
+    // Released in any case: with no read after a failed undo, the request goes on after the block.
+    await unassign(deps, first.assignmentId!).finally(() => (release(), restoreRead?.(), hold?.restore(), restoreUndo(), restoreBlock()));
+    expect(await stateOf((await again!).id)).toMatchObject({ state: 'delivered' });
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ blockedDateTime: expect.any(String), deleteDateTime: null });
+    expect(blocked?.removal?.id).not.toBe(planned.removal?.id);
+    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval', 'blockExternalUser']);
+
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
   });
 
   it('unassigned again meanwhile under none: the block stands under a plan of its own that deletes nobody, lifted when they are assigned', async () => {
