@@ -108,6 +108,57 @@ function duringBlockOf(userId: string, during: () => Promise<unknown>): () => vo
   return () => void (directory.setAccountEnabled = original);
 }
 
+/** The directory refusing the next unblock of the user (setAccountEnabled true, one PATCH) over HTTP, and only it. */
+function refusingNextUnblockOf(userId: string): () => void {
+  const directory = deps.directory;
+  const original = directory.setAccountEnabled;
+  let armed = true;
+  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
+    if (!(armed && id === userId && enabled)) return original.call(directory, id, enabled);
+    armed = false;
+    await refuseAccountChanges();
+    return original.call(directory, id, enabled).finally(() => setFaults(world.emulator, []));
+  };
+  return () => void (directory.setAccountEnabled = original);
+}
+
+/**
+ * Holds a new assignment's request of the user just before it looks for their planned removal (cancelRemoval's read of
+ * the subject, the first once they hold an assignment) until `released`; `reached` says it is held there.
+ */
+function holdingCancelOf(userId: string, released: Promise<void>): { reached: Promise<void>; restore: () => void } {
+  const subjects = deps.subjects;
+  const original = subjects.byObjectId;
+  let armed = true;
+  let reach!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  subjects.byObjectId = async (id: string) => {
+    if (armed && id === userId && (await deps.grants.claimsOf(userId)).some((c) => c.value.assignmentId !== null)) {
+      armed = false;
+      reach();
+      await released;
+    }
+    return original.call(subjects, id);
+  };
+  return { reached, restore: () => void (subjects.byObjectId = original) };
+}
+
+/** Runs `during` once, right after the next read of the subject by id (what lands between that read and a save on it). */
+function afterReadOf(subjectId: string, during: () => Promise<unknown>): () => void {
+  const subjects = deps.subjects;
+  const original = subjects.get;
+  let armed = true;
+  subjects.get = async (id: string) => {
+    const read = await original.call(subjects, id);
+    if (armed && id === subjectId) {
+      armed = false;
+      await during();
+    }
+    return read;
+  };
+  return () => void (subjects.get = original);
+}
+
 describe('invitation on delivery', () => {
   it('retries an invitation Graph refused for now when its recovery item comes due, making one governed guest', async () => {
     await setFaults(world.emulator, [{ pathPattern: '^/v1.0/invitations', status: 503, rate: 1, retryAfterSeconds: 0 }]);
@@ -501,6 +552,191 @@ describe('a guest assigned again while their block waits on Graph', () => {
       'cancelExternalUserRemoval',
       'scheduleExternalUserRemoval',
       'blockExternalUser',
+    ]);
+  });
+});
+
+describe('a guest assigned again while their block waits on Graph, the undo of that block refused', () => {
+  /** Blocks the user's removal at once (`unassign`) or by the sweep, assigned again inside the block's PATCH, the undo refused. */
+  async function raceWithRefusedUndo(targetId: string, blockIt: () => Promise<unknown>): Promise<string> {
+    let againId = '';
+    const restoreBlock = duringBlockOf(targetId, async () => (againId = (await addById(targetId)).id));
+    const restoreUndo = refusingNextUnblockOf(targetId);
+    try {
+      await blockIt();
+    } finally {
+      restoreUndo();
+      restoreBlock();
+    }
+    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
+    return againId;
+  }
+
+  it('by the block at once: the block stands, recorded, until the block item finds them assigned and lifts it', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `ann.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await raceWithRefusedUndo(first.targetId, () => unassign(deps, first.assignmentId!));
+
+    // The log says what stands: the account disabled by Portcullis, under a blocked plan.
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ blockedDateTime: expect.any(String), deleteDateTime: null });
+    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval', 'blockExternalUser']);
+
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'blockExternalUser',
+      'unblockExternalUser',
+      'cancelExternalUserRemoval',
+    ]);
+  });
+
+  it('by the sweep block item: lifted by a later item, tried again while the directory refuses, once; never deleted', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `bo.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    // The block at once fails: the block item does it.
+    await refuseAccountChanges();
+    await unassign(deps, first.assignmentId!);
+    await setFaults(world.emulator, []);
+    world.advance({ minutes: 5 });
+    await raceWithRefusedUndo(first.targetId, async () => expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 1 }));
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+
+    // The lift refused too, at first: tried again at the next sweep.
+    world.advance({ minutes: 5, seconds: 1 });
+    await refuseAccountChanges();
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 1 });
+    await setFaults(world.emulator, []);
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    world.advance({ minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    world.advance({ days: 30, minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'blockExternalUser',
+      'unblockExternalUser',
+      'cancelExternalUserRemoval',
+    ]);
+  });
+
+  it('before the request of the new assignment has cancelled the plan: the plan is marked blocked, and that request lifts it', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `dot.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let hold: ReturnType<typeof holdingCancelOf> | undefined;
+    let again: Promise<{ id: string }> | undefined;
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      hold = holdingCancelOf(first.targetId, released);
+      again = addById(first.targetId);
+      await hold.reached;
+    });
+    const restoreUndo = refusingNextUnblockOf(first.targetId);
+    // The held request goes on once released: its hook is no longer needed.
+    await unassign(deps, first.assignmentId!).finally(() => (hold?.restore(), restoreUndo(), restoreBlock()));
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ assignmentId: first.assignmentId, blockedDateTime: expect.any(String) });
+    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser']);
+
+    release();
+    expect(await stateOf((await again!).id)).toMatchObject({ state: 'delivered' });
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
+  });
+
+  it('the request of the new assignment cancelling the plan while the block is made to stand: saved again, as a plan of its own', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `eli.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    const planned = (await findSubjectByEmail(deps, email))!;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let hold: ReturnType<typeof holdingCancelOf> | undefined;
+    let restoreRead: (() => void) | undefined;
+    let again: Promise<{ id: string }> | undefined;
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      hold = holdingCancelOf(first.targetId, released);
+      again = addById(first.targetId);
+      await hold.reached;
+      // The request cancels the plan (not yet blocked) between the read of the subject after the failed undo and its save.
+      restoreRead = afterReadOf(planned.id, async () => {
+        release();
+        await again;
+      });
+    });
+    const restoreUndo = refusingNextUnblockOf(first.targetId);
+    // Released in any case: with no read after a failed undo, the request goes on after the block.
+    await unassign(deps, first.assignmentId!).finally(() => (release(), restoreRead?.(), hold?.restore(), restoreUndo(), restoreBlock()));
+    expect(await stateOf((await again!).id)).toMatchObject({ state: 'delivered' });
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ blockedDateTime: expect.any(String), deleteDateTime: null });
+    expect(blocked?.removal?.id).not.toBe(planned.removal?.id);
+    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval', 'blockExternalUser']);
+
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
+  });
+
+  it('unassigned again meanwhile under none: the block stands under a plan of its own that deletes nobody, lifted when they are assigned', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+    const email = `cal.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+      await unassign(deps, (await stateOf((await addById(first.targetId)).id)).assignmentId!);
+    });
+    const restoreUndo = refusingNextUnblockOf(first.targetId);
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ action: 'blockSignIn', blockedDateTime: expect.any(String), deleteDateTime: null });
+    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval', 'blockExternalUser']);
+    // The cancelled plan's deletion date passes: nobody is deleted.
+    world.advance({ days: 30, minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+
+    expect(await stateOf((await addById(first.targetId)).id)).toMatchObject({ state: 'delivered' });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'blockExternalUser',
+      'unblockExternalUser',
+      'cancelExternalUserRemoval',
     ]);
   });
 });

@@ -22,16 +22,16 @@ const users = Array.from({ length: POLICIES + 1 }, (_, n) => ({ id: `user-${n}` 
 function recordingReads() {
   let inFlight = 0;
   let most = 0;
-  const read = async () => {
+  const read = async <T>(answer: T) => {
     most = Math.max(most, ++inFlight);
     await new Promise((resolve) => setTimeout(resolve, 5));
     inFlight--;
-    return [];
+    return answer;
   };
   const deps = {
     clock: { now: () => DateTime.fromISO('2026-03-02T09:00:00Z') },
     overrides: { forUsers: async () => new Map() },
-    grants: { assigneePointers: read, assignmentsOfPackage: read },
+    grants: { assigneePointerPage: () => read({ pointers: [] }), assignmentsOfPackage: () => read([]) },
   } as unknown as EntitlementDeps;
   return { deps, mostAtOnce: () => most };
 }

@@ -1,7 +1,7 @@
 import type { ChangedUser } from '../../directory/directoryPort';
 import type { Assignment } from '../../domain/assignments/assignment';
 import type { StoredDocument } from '../../store/documentTable';
-import type { PackageClaim } from '../../store/grantStore';
+import type { GrantPointer, PackageClaim } from '../../store/grantStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { allSettled, mapConcurrently } from '../../concurrently';
 import { subjectsOf, type AutomaticPolicy } from './automaticPolicies';
@@ -15,11 +15,11 @@ export interface ChangePlan {
   usersEvaluated: number;
   /** Users × policies evaluated. */
   ruleEvaluations: number;
-  /** Users a policy now gives its package: made in bulk (assignInBulk), before the other changes. */
+  /** Users a policy now gives its package: made in bulk (assignInBulk). */
   additions: Addition[];
-  /** Users who lose a policy's package now: ended in bulk (removeInBulk), after the additions. */
+  /** Users who lose a policy's package now: ended in bulk (removeInBulk), a user who also gains one after the additions. */
   removals: Removal[];
-  /** Users who lose a policy's package after its grace period: their due items written in bulk, last. */
+  /** Users who lose a policy's package after its grace period: their due items written in bulk. */
   plannedRemovals: Removal[];
   /** Users who match a policy again while its grace period runs: their planned removal taken back. */
   regained: Removal[];
@@ -147,14 +147,19 @@ const MAX_REPORTED_ERRORS = 5;
  * check, whose failure stops the changes.
  */
 export async function makeChanges(deps: EntitlementDeps, plan: ChangePlan, deadline: number, beforeEach: () => Promise<void> = async () => undefined): Promise<MadeChanges> {
+  // One change an assignment: a user deleted from the directory is found by a full evaluation in the same run too, and
+  // their removal now supersedes its plan (the two at once, one would be refused on the assignment's ETag).
+  const removals = [...new Map(plan.removals.map((r) => [r.assignment.value.id, r])).values()];
+  const removing = new Set(removals.map((r) => r.assignment.value.id));
+  const plannedRemovals = plan.plannedRemovals.filter((r) => !removing.has(r.assignment.value.id));
   const gaining = new Set(plan.additions.map((a) => a.userId.toLowerCase()));
-  const afterAdditions = plan.removals.filter((r) => gaining.has(r.userId.toLowerCase()));
-  const meanwhile = plan.removals.filter((r) => !gaining.has(r.userId.toLowerCase()));
+  const afterAdditions = removals.filter((r) => gaining.has(r.userId.toLowerCase()));
+  const meanwhile = removals.filter((r) => !gaining.has(r.userId.toLowerCase()));
   const removeAll = (removals: readonly Removal[]) => inBulk(removals, REMOVALS_PER_BULK, deadline, beforeEach, (batch) => removeInBulk(deps, batch, beforeEach));
   const [added, endedMeanwhile, planned, regained] = await allSettled([
     inBulk(plan.additions, ADDITIONS_PER_BULK, deadline, beforeEach, (batch) => assignInBulk(deps, batch)),
     removeAll(meanwhile),
-    inBulk(plan.plannedRemovals, PLANS_PER_BULK, deadline, beforeEach, (batch) => planGraceRemovals(deps, batch)),
+    inBulk(plannedRemovals, PLANS_PER_BULK, deadline, beforeEach, (batch) => planGraceRemovals(deps, batch)),
     inBulk(plan.regained, PLANS_PER_BULK, deadline, beforeEach, (batch) => takeBackGraceRemovals(deps, batch)),
   ]);
   const endedAfter = await removeAll(afterAdditions);
@@ -243,11 +248,24 @@ export async function assigneesOf(deps: EntitlementDeps, auto: AutomaticPolicy):
   return heldBy(auto, await deps.grants.assignmentsOfPackage(auto.policy.accessPackageId));
 }
 
-/** The same, for some users only, through the package's assignee index: their assignments are read by key. */
+/**
+ * The same, for some users only, through the package's assignee index: their assignments are read by key. The index
+ * is read a page at a time, keeping only these users' pointers: several packages are read at once (planChanges),
+ * and one package's whole index can hold every user of the directory.
+ */
 async function assigneesAmong(deps: EntitlementDeps, auto: AutomaticPolicy, userIds: ReadonlySet<string>): Promise<Map<string, Held>> {
-  const pointers = (await deps.grants.assigneePointers(auto.policy.accessPackageId)).filter((p) => userIds.has(p.targetId.toLowerCase()));
+  const pointers: GrantPointer[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await deps.grants.assigneePointerPage(auto.policy.accessPackageId, INDEX_PAGE, continuationToken);
+    pointers.push(...page.pointers.filter((p) => userIds.has(p.targetId.toLowerCase())));
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
   return heldBy(auto, await mapConcurrently(pointers, (p) => deps.grants.assignmentOf(p.targetId, p.id)));
 }
+
+/** Table Storage's largest page. */
+const INDEX_PAGE = 1_000;
 
 /** Those of `assignments` the policy made that still hold, by target. */
 function heldBy(auto: AutomaticPolicy, assignments: ReadonlyArray<StoredDocument<Assignment> | undefined>): Map<string, Held> {

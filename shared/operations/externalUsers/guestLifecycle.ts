@@ -121,9 +121,12 @@ const LIFT_RETRY_MINUTES = 5;
  * Throws `error` after, as the lift failed.
  */
 async function liftLater(deps: EntitlementDeps, subjectId: string, removalId: string, error: unknown): Promise<never> {
-  await schedule(deps, 'externalUserBlock', iso(deps.clock.now().plus({ minutes: LIFT_RETRY_MINUTES })), subjectId, removalId);
+  await scheduleLift(deps, subjectId, removalId);
   throw error;
 }
+
+const scheduleLift = (deps: EntitlementDeps, subjectId: string, removalId: string) =>
+  schedule(deps, 'externalUserBlock', iso(deps.clock.now().plus({ minutes: LIFT_RETRY_MINUTES })), subjectId, removalId);
 
 /** `externalUserSweep`'s handler for one due item (its entity is the subject, its detail the removal plan). */
 export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<ExternalUserKind>): Promise<ItemOutcome> {
@@ -192,6 +195,7 @@ async function unblock(deps: EntitlementDeps, subject: StoredDocument<AccessPack
  * assignments are looked at again after it, and the save fails should the plan have changed since. Then the account
  * is enabled again, and no event says it was blocked (the block's event shows only where the plan holds this block:
  * its `removal` field), unless a blocked plan stands now (another block's, or this one's whose answer was lost).
+ * Should that undo fail, a blocked plan stands for the block and lifts it later (blockStands).
  * Answers the subject with the plan blocked, or undefined when this plan is not (nothing more to do for it).
  */
 async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<StoredDocument<AccessPackageSubject> | undefined> {
@@ -199,15 +203,49 @@ async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackag
   await deps.directory.setAccountEnabled(objectId, false);
   const assigned = await holdsAnotherAssignment(deps, objectId, '');
   if (!assigned) {
-    const blocked = { ...subject.value, removal: { ...subject.value.removal!, blockedDateTime: nowIso(deps) } };
-    const probe = { ...shownIn('accessPackageSubjects', subject, 'changed'), field: 'removal' };
-    const saved = await audited(deps, entryOf('blockExternalUser', subject.value, blocked), probe, () => deps.subjects.replace(subject, blocked)).catch(unlessConflict);
+    const saved = await saveBlocked(deps, subject, subject.value.removal!).catch(unlessConflict);
     if (saved) return saved;
     const current = await deps.subjects.get(subject.value.id);
     if (current?.value.removal?.blockedDateTime) return current.value.removal.id === subject.value.removal!.id ? current : undefined;
   }
-  await deps.directory.setAccountEnabled(objectId, true);
+  await deps.directory.setAccountEnabled(objectId, true).catch((error) => blockStands(deps, subject, error));
   return undefined;
+}
+
+/** Saves `removal` as blocked now on the subject as read (its ETag), with its event, shown where the plan holds this block. */
+function saveBlocked(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, removal: PendingRemoval) {
+  const blocked = { ...stored.value, removal: { ...removal, blockedDateTime: nowIso(deps) } };
+  const probe = { ...shownIn('accessPackageSubjects', stored, 'changed'), field: 'removal' };
+  return audited(deps, entryOf('blockExternalUser', stored.value, blocked), probe, () => deps.subjects.replace(stored, blocked));
+}
+
+/** How often blockStands saves again on a subject another writer changed meanwhile (each time read afresh). */
+const BLOCK_STANDS_SAVES = 3;
+
+/**
+ * block()'s undo failed (the directory away): the account stays disabled by Portcullis, so a blocked plan must stand
+ * for it, with its event (the log says what is), and carry its lift: its block item is planned LIFT_RETRY_MINUTES on
+ * (liftLater), which, finding the user assigned, lifts the block and cancels the plan (carryOutRemoval), tried again
+ * while that fails, parked after MAX_ITEM_ATTEMPTS; a request assigning them meanwhile does the same (cancelRemoval).
+ * A blocked plan there already is that plan. One not yet blocked is marked blocked, its dates kept: the new
+ * assignment's request may not have cancelled it yet, and will then lift the block. With none (that request cancelled
+ * this plan while not yet blocked), a plan of its own: a new id, so the cancelled plan's items stay stale, and no
+ * deletion, so nobody is deleted for a plan that was cancelled. A save refused on its ETag (that request's cancel, an
+ * ending planning afresh) is made again on the subject read afresh. Throws `error` after, as the undo failed.
+ */
+async function blockStands(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, error: unknown): Promise<never> {
+  for (let saves = 0; saves < BLOCK_STANDS_SAVES; saves++) {
+    const current = await deps.subjects.get(subject.value.id);
+    // Deleted since: no account of theirs to lift.
+    if (!current || current.value.objectId !== subject.value.objectId) break;
+    const standing = current.value.removal;
+    if (standing?.blockedDateTime) return liftLater(deps, current.value.id, standing.id, error);
+    const removal: PendingRemoval = standing ?? { ...subject.value.removal!, id: deps.newId(), action: 'blockSignIn', deleteDateTime: null };
+    // The item first: a plan is never there without what carries it out.
+    await scheduleLift(deps, current.value.id, removal.id);
+    if (await saveBlocked(deps, current, removal).catch(unlessConflict)) break;
+  }
+  throw error;
 }
 
 /** A save refused on its ETag answers undefined: another writer changed the subject (or a retry found this save landed: the re-read tells). */
