@@ -5,8 +5,11 @@ import { cutIntoShards } from '../../shared/operations/lifecycle/fanOutDueWork';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { demoTenantWithMembers } from '../support/demoTenantWithMembers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { assign, groupMembers, groupPackage, setFaults } from '../support/packageWorld';
+import { assign, groupMembers, groupPackage, selfServicePackage, setFaults } from '../support/packageWorld';
 import { locatorGroupOf } from '../../shared/store/groupedIds';
+import { expireAssignment } from '../../shared/operations/lifecycle/expireAssignments';
+import { endEventsOf } from '../support/endEvents';
+import { writeAheadRows } from '../support/writeAheadRows';
 
 /**
  * The expiration sweep ends assignments in batches (expireAssignments.ts, systemRemovals.ts): the removals of a
@@ -18,8 +21,9 @@ const FAILING_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 const SHARD_USERS = Array.from({ length: 45 }, (_, n) => `b0000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 const FAILING_USERS = Array.from({ length: 6 }, (_, n) => `b1000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 const REFUSED = FAILING_USERS[2]!;
+const ROLELESS_USERS = Array.from({ length: 5 }, (_, n) => `b2000000-0000-4000-8000-${String(n).padStart(12, '0')}`);
 
-const seed = () => demoTenantWithMembers([...SHARD_USERS, ...FAILING_USERS], 'Batch');
+const seed = () => demoTenantWithMembers([...SHARD_USERS, ...FAILING_USERS, ...ROLELESS_USERS], 'Batch');
 
 let world: InProcessOperations;
 inProcessOperationsForFile((started) => (world = started), seed());
@@ -116,5 +120,40 @@ describe('the expiration sweep ends assignments in batches', () => {
     const retried = (await deps.grants.findAssignment(refused.value.id))!;
     expect(retried.value.operations).toMatchObject([{ state: 'done', attempts: 2 }]);
     expect((await deps.grants.findRequest(refused.value.endedByRequestId!))!.value.state).toBe('delivered');
+  }, 120_000);
+
+  it("ends a package's assignments that gave no role each in one write, delivered, with the events the pipeline writes", async () => {
+    const { deps } = world;
+    const pkg = await selfServicePackage(deps, 'Batched ends without roles', { expiration: { type: 'afterDuration', duration: 'PT1H' } });
+    const assignmentIds: string[] = [];
+    for (const userId of ROLELESS_USERS) assignmentIds.push(await assign(deps, userId, pkg));
+    world.advance({ hours: 2 });
+    const [byPipeline, ...batched] = assignmentIds;
+    const ends = (await deps.due.dueBy(world.now(), undefined)).filter((item) => item.value.kind === 'assignmentEnd' && assignmentIds.includes(item.value.entityId));
+    // One ended through the request pipeline, as the sweep ends a governed guest's; the others in one batch.
+    await expireAssignment(deps, ends.find((item) => item.value.entityId === byPipeline)!.value);
+    const [shard, ...others] = cutIntoShards(ends.filter((item) => batched.includes(item.value.entityId)));
+    expect(others).toEqual([]);
+
+    const rows = writeAheadRows();
+    try {
+      expect(await processExpirationShard(deps, shard!, { holder: 'batch-roleless', budgetMs: 60_000 })).toMatchObject({ processed: batched.length, failed: 0, remaining: 0 });
+    } finally {
+      jest.restoreAllMocks();
+    }
+    // Each end's events written ahead together, as one due item: nothing left for an outcome of its own.
+    expect(rows).toEqual({ written: batched.length, deleted: batched.length });
+
+    const pipeline = await endEventsOf(deps, world.now(), byPipeline!);
+    expect(pipeline.map((e) => (e as { action: string }).action)).toEqual(['submitRequest', 'endAssignment', 'startDelivery', 'deliverRequest']);
+    for (const id of batched) {
+      expect(await endEventsOf(deps, world.now(), id)).toEqual(pipeline);
+      const ended = (await deps.grants.findAssignment(id))!.value;
+      expect(ended).toMatchObject({ state: 'expired', operations: [] });
+      expect((await deps.grants.findRequest(ended.endedByRequestId!))!.value).toMatchObject({ requestType: 'systemRemove', state: 'delivered' });
+      expect(await deps.grants.claimOf(ended.targetId, pkg.packageId)).toBeUndefined();
+    }
+    const sweptAt = world.now().toUTC().toISO()!;
+    expect((await deps.redeliveries.dueBy(world.now().plus({ hours: 1 }), undefined)).filter((item) => batched.includes(item.value.entityId) && item.value.dueDateTime >= sweptAt)).toEqual([]);
   }, 120_000);
 });

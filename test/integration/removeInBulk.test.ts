@@ -21,6 +21,8 @@ import { inProcessOperationsForFile, type InProcessOperations } from '../support
 import { stopAtWrite, type Row } from '../support/stopAtWrite';
 import { writeAheadRows } from '../support/writeAheadRows';
 import { locatorGroupOf } from '../../shared/store/groupedIds';
+import { endAutomatically } from '../../shared/operations/autoAssignment/automaticRequests';
+import { endEventsOf } from '../support/endEvents';
 
 /**
  * Auto-assignment's bulk removals (removeInBulk.ts, through the expiration sweep's carryOutRemovals) on Azurite and
@@ -47,8 +49,11 @@ const HELD_ELSEWHERE = USERS[1]!;
  * to run. Without roles (the benchmark's packages) the last 3 go.
  */
 const TABLE_ROUND_TRIPS_PER_REMOVAL = 8.5;
-/** Without roles (measured 4.8 here): the first 4 above, and the batch's share. */
-const TABLE_ROUND_TRIPS_PER_REMOVAL_WITHOUT_ROLES = 5;
+/**
+ * Without roles (measured 3.6 here): the first 2 above; the end, written once in its final state (nothing for the
+ * directory, so no outcome to save) (1); and the batch's share, without redelivery items.
+ */
+const TABLE_ROUND_TRIPS_PER_REMOVAL_WITHOUT_ROLES = 4;
 
 const seed = () => demoTenantWithMembers(USERS, 'Leaver');
 
@@ -79,6 +84,15 @@ const emulatorRequests = async () => (await (await fetch(`${world.emulator.url}/
 
 /** Ended through a delivered system `adminRemove`, with the pipeline's events once each; the claim gone. */
 const expectEndedOnceWithEvents = (auto: AutomaticPolicy, ended: StoredDocument<Assignment>) => expectEndedBySystemRemoval(deps, world.now(), auto, ended);
+/** The same, of a package without roles: nothing removed, nothing left on the assignment. */
+const expectEndedWithoutRoles = (auto: AutomaticPolicy, ended: StoredDocument<Assignment>) => expectEndedBySystemRemoval(deps, world.now(), auto, ended, [], []);
+
+/** The redelivery items planned for the removals' assignments from `from` on (their additions' own are older). */
+async function redeliveriesOf(removals: readonly Removal[], from: DateTime) {
+  const ids = new Set(removals.map((r) => r.assignment.value.id));
+  const planned = from.plus(PENDING_GRACE_MS).toUTC().toISO()!;
+  return (await deps.redeliveries.dueBy(world.now().plus({ hours: 1 }), undefined)).filter((i) => ids.has(i.value.entityId) && i.value.dueDateTime >= planned);
+}
 
 /**
  * The round trips counted, less the creation of a table first written in the window (`POST Tables`: once a process,
@@ -92,6 +106,12 @@ function roundTripsLessTableCreations(): number {
 }
 
 const expirationSweep = () => sweepExpirations(deps, { holder: 'test', budgetMs: 60_000 });
+
+/** The round trips of the routes `pattern` matches. */
+const roundTripsOf = (pattern: RegExp) =>
+  Object.entries(proxy.routes())
+    .filter(([route]) => pattern.test(route))
+    .reduce((sum, [, count]) => sum + count, 0);
 
 test(`automatic assignments end in bulk in at most ${TABLE_ROUND_TRIPS_PER_REMOVAL} Table round trips each, the group's removals in one Graph round trip, as the pipeline ends them`, async () => {
   const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals', ROUNDS_GROUP);
@@ -150,10 +170,32 @@ test(`without roles to remove (the benchmark's packages), at most ${TABLE_ROUND_
   const perRemoval = roundTripsLessTableCreations() / removals.length;
   expect(perRemoval <= TABLE_ROUND_TRIPS_PER_REMOVAL_WITHOUT_ROLES ? 'within the bound' : JSON.stringify({ perRemoval, byRoute: proxy.routes() })).toBe('within the bound');
   expect((await emulatorRequests()).roundTrips).toBe(0);
+  // One transaction in each target's partition, its end and outcome together; nothing planned to redeliver.
+  expect(roundTripsOf(/accessGrants\((request|assignment)\)/)).toBe(removals.length);
+  expect(roundTripsOf(/redeliveries/)).toBe(0);
   for (const { assignment } of removals) {
     const ended = (await deps.grants.findAssignment(assignment.value.id))!.value;
     expect(ended).toMatchObject({ state: 'expired', operations: [] });
     expect((await deps.grants.findRequest(ended.endedByRequestId!))!.value).toMatchObject({ requestType: 'adminRemove', state: 'delivered' });
+  }
+}, 180_000);
+
+test("without roles, an end is written once in its final state, with the pipeline's events, written ahead in one due item", async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals, no roles, final at once');
+  const [byPipeline, ...removals] = await assigned(auto, USERS.slice(12, 16));
+  await endAutomatically(deps, auto, byPipeline!.assignment.value);
+  const rows = writeAheadRows();
+  try {
+    expect(await removeInBulk(deps, removals)).toEqual(removals.map(() => ({ kind: 'removed' })));
+  } finally {
+    jest.restoreAllMocks();
+  }
+  expect(rows).toEqual({ written: removals.length, deleted: removals.length });
+  const pipeline = await endEventsOf(deps, world.now(), byPipeline!.assignment.value.id);
+  expect(pipeline.map((e) => (e as { action: string }).action)).toEqual(['submitRequest', 'endAssignment', 'startDelivery', 'deliverRequest']);
+  for (const { assignment } of removals) {
+    expect(await endEventsOf(deps, world.now(), assignment.value.id)).toEqual(pipeline);
+    await expectEndedWithoutRoles(auto, assignment);
   }
 }, 180_000);
 
@@ -210,6 +252,47 @@ test('a process stopped right after an end was written: the redelivery item and 
   for (const { assignment } of removals) await expectEndedOnceWithEvents(auto, assignment);
 }, 180_000);
 
+test('without roles, a process stopped after the events were written ahead but before any end: run again, each ends once, nothing left to redeliver', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals, no roles, stopped before');
+  const users = USERS.slice(0, 4);
+  const removals = await assigned(auto, users);
+  const stoppedAt = world.now();
+  stopAtWrite('accessGrants', endWritten, 'before');
+  await removeInBulk(deps, removals).catch(() => undefined);
+  jest.restoreAllMocks();
+  expect(await removalsOf(auto, users)).toHaveLength(removals.length);
+
+  // Run again a few minutes on (in another minute of the due-time index than the stopped run's items).
+  world.advance({ minutes: 3 });
+  expect(await removeInBulk(deps, await removalsOf(auto, users))).toEqual(removals.map(() => ({ kind: 'removed' })));
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  for (const { assignment } of removals) await expectEndedWithoutRoles(auto, assignment);
+  expect(await redeliveriesOf(removals, stoppedAt)).toEqual([]);
+}, 180_000);
+
+test('without roles, a process stopped right after an end was written: the end is final as written, the sweep appends its events', async () => {
+  const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals, no roles, stopped after');
+  const users = USERS.slice(4, 5);
+  const removals = await assigned(auto, users);
+  const stoppedAt = world.now();
+  stopAtWrite('accessGrants', endWritten, 'after');
+  await removeInBulk(deps, removals).catch(() => undefined);
+  jest.restoreAllMocks();
+  // Delivered as written: no reconcile sweep needed, nothing planned for it.
+  for (const { assignment } of removals) {
+    const ended = (await deps.grants.findAssignment(assignment.value.id))!.value;
+    expect(ended).toMatchObject({ state: 'expired', operations: [] });
+    expect((await deps.grants.findRequest(ended.endedByRequestId!))!.value).toMatchObject({ state: 'delivered' });
+  }
+  expect(await redeliveriesOf(removals, stoppedAt)).toEqual([]);
+
+  // Its events, written ahead, are the expiration sweep's once settled.
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  expect(await expirationSweep()).toMatchObject({ failed: 0 });
+  for (const { assignment } of removals) await expectEndedWithoutRoles(auto, assignment);
+}, 180_000);
+
 test("a long run's requests each have an id of their own createdDateTime's hour, where the requests report finds them", async () => {
   const auto = await automaticPolicyMatchingNobody(deps, 'Bulk removals, a long run');
   const removals = await assigned(auto, USERS.slice(0, 8));
@@ -251,9 +334,10 @@ test('an end given up (its assignment changed meanwhile) gives its events up: th
 
   expect(await removeInBulk(deps, [removal!])).toEqual([{ kind: 'failed', error: expect.anything() }]);
 
-  // Three events per end (submitted, ended, started), never appended: given up, so listed as a run.
+  // Four events for an end without roles (submitted, ended, started, delivered: written at once in its final state),
+  // never appended: given up, so listed as a run.
   const next = deps.audit.event(entry).sequence!;
-  expect(next.unwrittenRuns).toContainEqual([inFlight.number + 1, inFlight.number + 3]);
+  expect(next.unwrittenRuns).toContainEqual([inFlight.number + 1, inFlight.number + 4]);
 });
 
 test("a bulk removal writes an end's three events ahead as one due item and its outcome's as another, and deletes both once appended", async () => {

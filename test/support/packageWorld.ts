@@ -88,7 +88,7 @@ export async function autoGroupPackage(deps: EntitlementDeps, name: string, grou
   });
 }
 
-export async function assign(deps: EntitlementDeps, targetId: string, pkg: TestPackage): Promise<string> {
+export async function assign(deps: EntitlementDeps, targetId: string, pkg: Pick<TestPackage, 'packageId' | 'policyId'>): Promise<string> {
   const request = await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
   // The answer is the request as submitted; the assignment it made is on the request as stored.
   return (await deps.grants.findRequest(request.id))!.value.assignmentId!;

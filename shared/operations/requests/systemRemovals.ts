@@ -42,6 +42,9 @@ export interface Ending {
  *    holds through another assignment kept (looked up by claims, claimedGrants.ts); the grant ledger told;
  * 4. one transaction per target: the outcomes on the assignment and the request delivered (or not); then retries
  *    planned and raced changes compensated as delivery does.
+ * An end with nothing for the directory to take (its assignment gave no role, or its removals are all done) is its
+ * own outcome, as the pipeline's delivery of no operation leaves it: written once at step 2 in its final state (the
+ * request delivered), its events (the outcome's with the end's) in one item, without a redelivery item or step 4.
  * Every event is written ahead (auditedChange.ts), all in a few transactions of the due-time index, and appended
  * once its change is made; a process stopped midway leaves them to the sweep, which appends those whose change
  * shows (each change marks what it writes, writerMarks.ts, so that an outcome another run made is not taken for this
@@ -71,20 +74,22 @@ export async function carryOutRemovals(
   const grouped = (index: number) => locatorGroupOf(removing[index]!.request.id) !== undefined;
   await deps.grants.indexInBulk(fresh.filter(grouped).map((index) => removing[index]!.request), []).catch((error: unknown) => fresh.filter(grouped).forEach((index) => fail(index)(error)));
   await mapConcurrently(fresh.filter((index) => !grouped(index)), (index) => deps.grants.indexRequest(removing[index]!.request).catch(fail(index)));
+  const planned = fresh.map((index) => ({ ...endOf(deps, removing[index]!.request, removing[index]!.assignment, endings[index]!.claim), index }));
   const redeliveries = removing.map(({ assignment }) => dueItem(deps, 'redelivery' as const, deps.clock.now().plus(PENDING_GRACE_MS), assignment.value.id));
-  await deps.redeliveries.scheduleAll(fresh.map((index) => redeliveries[index]!));
+  await deps.redeliveries.scheduleAll(planned.filter((end) => !end.final).map((end) => redeliveries[end.index]!));
 
-  // 2. The ends, their events written ahead all at once (an end's three in one item: they share their probe).
-  const ends = fresh.flatMap((index) => (errors[index] ? [] : [{ ...endOf(deps, removing[index]!.request, removing[index]!.assignment, endings[index]!.claim), index }]));
+  // 2. The ends, their events written ahead all at once (an end's three, or four, in one item: they share their probe).
+  const ends = planned.filter((end) => !errors[end.index]);
   const endsAhead = await writeAhead(deps, written, ends.map((e) => e.change));
   const ended = await mapConcurrently([...ends.keys()], async (n) => {
     const end = ends[n]!;
     const ahead = endsAhead[n]!;
     try {
-      return { ...(await markedBy(ahead.marks, deps, end.save)), index: end.index };
+      return { ...(await markedBy(ahead.marks, deps, end.save)), index: end.index, final: end.final };
     } catch (error) {
       fail(end.index)(error);
-      // Written despite the error (its answer lost), it is finished by its redelivery; not written, its pointer goes.
+      // Written despite the error (its answer lost), it is finished by its redelivery (or, written final, is done);
+      // not written, its pointer goes.
       // Should the read that tells fail too, its pointer stays (a stale one is skipped on read) and the sweep decides
       // for its events, by the request's row.
       ahead.made = await failedChangeMade(deps, ahead.item);
@@ -96,7 +101,8 @@ export async function carryOutRemovals(
   const resumed = endings.flatMap(({ assignment, claim, endedBy }, index) =>
     endedBy ? [{ request: endedBy, assignment, claimAfter: claim?.value ?? null, index }] : [],
   );
-  const live = [...ended.filter((e) => e !== undefined), ...resumed];
+  // An end written in its final state is done: nothing for the directory, no outcome to save.
+  const live = [...ended.flatMap((e) => (e && !e.final ? [e] : [])), ...resumed];
 
   // 3. The directory: every removal of the batch, by role.
   const roles = live.flatMap((e) => e.assignment.value.operations.map((o) => o.role));
@@ -169,7 +175,11 @@ interface Ended {
   claimAfter: PackageClaim | null;
 }
 
-/** Step 2 for one: the request, the end and the claim's release, to be saved in one transaction of the target's partition. */
+/**
+ * Step 2 for one: the request, the end and the claim's release, to be saved in one transaction of the target's
+ * partition. `final` when the end leaves nothing for the directory: the request is then saved delivered, with its
+ * outcome's event.
+ */
 function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: StoredDocument<Assignment>, claim: StoredDocument<PackageClaim> | undefined) {
   const { grants } = deps;
   const before = assignment.value;
@@ -183,6 +193,9 @@ function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: St
     endedByRequestId: request.id,
   };
   const delivering = inState(deps, request, 'delivering');
+  // As deliver (fulfilRequest.ts) leaves a removal without operations: the assignment as ended, the request delivered.
+  const final = endedValue.operations.length === 0;
+  const written = final ? inState(deps, delivering, deliveryState(endedValue.operations, 'remove')) : delivering;
   const target = GrantStore.targetKey(request.targetId);
   const requestRow = { partitionKey: target, rowKey: GrantStore.requestKey(request.id) };
   const releases = claim?.value.assignmentId === before.id;
@@ -191,14 +204,15 @@ function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: St
       { actorId: request.requestorId, action: 'submitRequest', entityType: 'assignmentRequest', entityId: request.id, before: null, after: request },
       { actorId: request.requestorId, action: 'endAssignment', entityType: 'assignment', entityId: before.id, before, after: endedValue },
       requestEvent('startDelivery', request, delivering),
+      ...(final ? [requestEvent('deliverRequest', delivering, written)] : []),
     ],
-    // All three shown by the request, written with the end: a later end of the assignment (this one stopped before
-    // it) is not this one's.
+    // All shown by the request, written with the end: a later end of the assignment (this one stopped before it) is
+    // not this one's.
     probe: shownIn('accessGrants', requestRow, 'present'),
   };
   const save = async (): Promise<Ended> => {
     const [savedRequest, savedAssignment] = await grants.together([
-      grants.requests.insertion(target, requestRow.rowKey, delivering),
+      grants.requests.insertion(target, requestRow.rowKey, written),
       grants.assignments.replacement(assignment, endedValue),
       ...(releases ? [grants.claims.deletion(claim)] : []),
     ]);
@@ -208,7 +222,7 @@ function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: St
       claimAfter: releases || !claim ? null : claim.value,
     };
   };
-  return { request, change, save };
+  return { request, change, save, final };
 }
 
 /** Step 4 for one: the assignment's outcomes and the request's end, to be saved in one transaction on the ETags step 2 left. */
