@@ -1,10 +1,10 @@
-import { audited, shownIn } from '../audit/auditedChange';
+import { AUDIT_SETTLE_MINUTES, audited, shownIn } from '../audit/auditedChange';
 import { DateTime } from 'luxon';
 import type { Caller } from '../../auth/caller';
 import type { DeliveryOperation } from '../../domain/assignments/assignment';
 import { DomainError, isDomainError } from '../../domain/errors';
 import { mapConcurrently } from '../../concurrently';
-import type { AssignmentRequest, RequestState } from '../../domain/requests/assignmentRequest';
+import { SYSTEM_ACTOR, type AssignmentRequest, type RequestState } from '../../domain/requests/assignmentRequest';
 import { currentStage } from '../../domain/requests/approvalStages';
 import { type Actor, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { deliver, effectOf } from './fulfilRequest';
@@ -81,6 +81,7 @@ export async function deleteRequest(deps: EntitlementDeps, caller: Caller, id: s
   if (!DELETABLE.has(request.state)) {
     throw new DomainError('invalidRequest', `Assignment request '${id}' is ${request.state}; only delivered, denied or canceled requests can be deleted.`);
   }
+  refuseWhileEventsSettle(deps, request);
   if (effectOf(request) === 'add' && request.assignmentId) {
     const assignment = await deps.grants.assignmentOf(request.targetId, request.assignmentId);
     if (assignment && assignment.value.state !== 'expired') {
@@ -90,6 +91,19 @@ export async function deleteRequest(deps: EntitlementDeps, caller: Caller, id: s
   const entry = { actorId: caller.objectId, action: 'deleteRequest', entityType: 'assignmentRequest', entityId: id, before: request, after: null };
   await audited(deps, entry, shownIn('accessGrants', stored, 'absent'), () => deps.grants.requests.delete(stored));
   await deps.grants.unindexRequest(request);
+}
+
+/**
+ * The system's bulk grants and ends (assignInBulk, carryOutRemovals) write their events ahead, shown by the request's
+ * row: should their process stop before appending them, the expiration sweep appends them once settled, if the row is
+ * there. So such a request is not deleted until then: deleted sooner, its change would stand without its events.
+ */
+function refuseWhileEventsSettle(deps: EntitlementDeps, request: AssignmentRequest): void {
+  if (request.requestorId !== SYSTEM_ACTOR || !request.completedDateTime) return;
+  const settled = DateTime.fromISO(request.completedDateTime, { zone: 'utc' }).plus({ minutes: AUDIT_SETTLE_MINUTES });
+  if (deps.clock.now() < settled) {
+    throw new DomainError('conflict', `Assignment request '${request.id}' was completed by Portcullis less than ${AUDIT_SETTLE_MINUTES} minutes ago, and its audit events may still be on their way; delete it after ${settled.toISO()}.`);
+  }
 }
 
 /**

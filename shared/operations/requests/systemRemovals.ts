@@ -35,7 +35,8 @@ export interface Ending {
  * `systemRemove` does for one (systemRequests.ts, fulfilRequest.ts), with each step taken for all of them before
  * the next, so that the directory changes go out as bulk calls (a `$batch` of 20) and writes that share a partition
  * (due items, audit events, the grant ledger, the package assignee index) go in transactions:
- * 1. each request's pointer, then every redelivery item (the reconcile sweep's, should this stop before the end);
+ * 1. each request's pointer, then the redelivery item of each end with something for the directory (the reconcile
+ *    sweep's, should this stop before the end);
  * 2. one transaction per target: the request (already `delivering`), the assignment ended with its removals pending,
  *    its claim released; then the assignees' pointers, per package;
  * 3. the removals of all, by role, in bulk directory calls (applyOperations' changeDirectory), a role the target
@@ -49,8 +50,8 @@ export interface Ending {
  * once its change is made; a process stopped midway leaves them to the sweep, which appends those whose change
  * shows (each change marks what it writes, writerMarks.ts, so that an outcome another run made is not taken for this
  * one's), and the redelivery items (5 minutes on) to the reconcile sweep, which finishes the removals and the
- * requests. The request is written `delivering` with its assignment's end, so it never waits `submitted` and
- * needs no recovery item. One assignment's failure (a write, the directory refusing one user) is its own: the
+ * requests. The request is written with its assignment's end (`delivering`, or already delivered), so it never
+ * waits `submitted` and needs no recovery item. One assignment's failure (a write, the directory refusing one user) is its own: the
  * others go on. `hold` (the sweep's lease check) runs before each step's writes. Answers, for each ending, undefined when carried out (a directory change that failed is then
  * retried by the reconcile sweep, as delivery does), or the error that stopped it.
  */
