@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { DirectoryError } from '../../shared/directory/directoryError';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { updateSettings } from '../../shared/operations/entitlements/settings';
 import { sweepExternalUsers } from '../../shared/operations/externalUsers/externalUserSweep';
@@ -118,6 +119,38 @@ function refusingNextUnblockOf(userId: string): () => void {
     armed = false;
     await refuseAccountChanges();
     return original.call(directory, id, enabled).finally(() => setFaults(world.emulator, []));
+  };
+  return () => void (directory.setAccountEnabled = original);
+}
+
+/**
+ * Runs `during` once, inside the next unblock of the user (setAccountEnabled true), before it takes effect: what lands
+ * while that PATCH waits (the write budget, 5xx/429 retries).
+ */
+function duringUnblockOf(userId: string, during: () => Promise<unknown>): () => void {
+  const directory = deps.directory;
+  const original = directory.setAccountEnabled;
+  let armed = true;
+  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
+    if (armed && id === userId && enabled) {
+      armed = false;
+      await during();
+    }
+    return original.call(directory, id, enabled);
+  };
+  return () => void (directory.setAccountEnabled = original);
+}
+
+/** The next unblock of the user (setAccountEnabled true) lands in the directory, then its answer is lost (a timeout). */
+function unblockLandsThenFails(userId: string): () => void {
+  const directory = deps.directory;
+  const original = directory.setAccountEnabled;
+  let armed = true;
+  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
+    if (!(armed && id === userId && enabled)) return original.call(directory, id, enabled);
+    armed = false;
+    await original.call(directory, id, enabled);
+    throw new DirectoryError('transient', 'The answer was lost (a timeout after the PATCH landed).', { status: 504 });
   };
   return () => void (directory.setAccountEnabled = original);
 }
@@ -554,6 +587,40 @@ describe('a guest assigned again while their block waits on Graph', () => {
       'blockExternalUser',
     ]);
   });
+
+  it('assigned and unassigned again meanwhile, the newer plan blocked by its item while the older block waits: never enabled again', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `gus.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      againId = (await addById(first.targetId)).id;
+      // The newer plan's block at once is refused: its block item does it.
+      await refuseAccountChanges();
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      await setFaults(world.emulator, []);
+    });
+    // Should the older block undo itself, that undo waits on Graph while the sweep carries out the newer plan's block.
+    const restoreUndo = duringUnblockOf(first.targetId, () => sweepExternalUsers(deps, SWEEP));
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    world.advance({ minutes: 5, seconds: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+    world.advance({ days: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+    ]);
+  });
 });
 
 describe('a guest assigned again while their block waits on Graph, the undo of that block refused', () => {
@@ -737,6 +804,42 @@ describe('a guest assigned again while their block waits on Graph, the undo of t
       'blockExternalUser',
       'unblockExternalUser',
       'cancelExternalUserRemoval',
+    ]);
+  });
+
+  it('assigned and unassigned again meanwhile, the newer plan\'s block at once refused, the undo\'s answer lost: the newer plan carries the block', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `fay.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      againId = (await addById(first.targetId)).id;
+      // The newer plan's block at once is refused: its block item would do it.
+      await refuseAccountChanges();
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      await setFaults(world.emulator, []);
+    });
+    // Should the older block undo itself, that undo lands but its answer is lost.
+    const restoreUndo = unblockLandsThenFails(first.targetId);
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+    // Every item of the plan comes due and is swept: the guest with no assignment stays blocked.
+    world.advance({ minutes: 5, seconds: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+    world.advance({ days: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    expect(await removalEvents(blocked!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
     ]);
   });
 });
