@@ -842,6 +842,73 @@ describe('a guest assigned again while their block waits on Graph, the undo of t
       'blockExternalUser',
     ]);
   });
+
+  it('assigned while a newer plan stands blocked, its lift refused too: that plan carries the block, saved no more (one block event), lifted by its item', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `ida.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    let restoreUndo: (() => void) | undefined;
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      againId = (await addById(first.targetId)).id;
+      // Unassigned again: the newer plan, blocked at once.
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      // Assigned once more, the lift of that block refused: the newer plan stays, blocked.
+      await refuseAccountChanges();
+      expect(await stateOf((await addById(first.targetId)).id)).toMatchObject({ state: 'delivered' });
+      await setFaults(world.emulator, []);
+      restoreUndo = refusingNextUnblockOf(first.targetId);
+    });
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo?.(), restoreBlock()));
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+    expect(await removalEvents(blocked!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+    ]);
+
+    // The newer plan's block item, blocked at once, is due: it finds the user assigned.
+    world.advance({ minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    world.advance({ minutes: 5 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
+    expect((await removalEvents(blocked!.id)).slice(5)).toEqual(['unblockExternalUser', 'cancelExternalUserRemoval']);
+  });
+
+  it('the user deleted while the undo waits (unassigned again, deleted at once): no plan made to stand for an account that is gone', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `jo.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restoreBlock = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    // The undo waits on Graph while the guest is unassigned again, blocked at once, and deleted by the sweep: it fails.
+    const restoreUndo = duringUnblockOf(first.targetId, async () => {
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 1 });
+    });
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    expect(await userById(first.targetId)).toBeUndefined();
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: null, removal: null });
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+      'deleteExternalUser',
+    ]);
+  });
 });
 
 describe('a block Portcullis could not lift', () => {

@@ -204,7 +204,7 @@ async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackag
   const objectId = subject.value.objectId!;
   await deps.directory.setAccountEnabled(objectId, false);
   if (!(await holdsAnotherAssignment(deps, objectId, ''))) {
-    const stands = await standBlocked(deps, objectId, subject, (standing) => standing ?? undefined);
+    const stands = await standBlocked(deps, objectId, subject, undefined);
     if (stands) return stands.value.removal!.id === subject.value.removal!.id ? stands : undefined;
   }
   await deps.directory.setAccountEnabled(objectId, true).catch((error) => blockStands(deps, subject, error));
@@ -222,26 +222,24 @@ function saveBlocked(deps: EntitlementDeps, stored: StoredDocument<AccessPackage
 const BLOCK_STANDS_SAVES = 3;
 
 /**
- * Makes a blocked plan stand on the subject (`read`) for the block of their user (`objectId`) Portcullis's PATCH made.
- * A blocked plan there already is that plan: saved no more, so one event. Else `toBlock` says, from the plan standing
- * (null for none), which plan to save as blocked, with its event, or that none is (undefined). `carry` is done first
- * for the plan that is to stand (a plan is never there without what carries it out). A save refused on its ETag (a
- * request's cancel, an ending planning afresh) is made again on the subject read afresh, BLOCK_STANDS_SAVES saves in
- * all. Answers the subject with the blocked plan standing, or undefined: none to block, the user deleted since (no
- * account of theirs any more: their subject's objectId changed), or every save refused.
+ * Makes a blocked plan stand on the subject (`read`) for the block of their user (`objectId`) Portcullis's PATCH made:
+ * the plan there, else `ofItsOwn` (none given: no plan stands). `carry` is done first for that plan (a plan is never
+ * there without what carries it out). A plan blocked already is saved no more (one event); one not yet blocked is
+ * saved blocked, with its event. A save refused on its ETag (a request's cancel, an ending planning afresh) is made
+ * again on the subject read afresh, BLOCK_STANDS_SAVES saves in all. Answers the subject with the blocked plan
+ * standing, or undefined: no plan, the user deleted since (their subject's objectId changed), or every save refused.
  */
 async function standBlocked(
   deps: EntitlementDeps,
   objectId: string,
   read: StoredDocument<AccessPackageSubject> | undefined,
-  toBlock: (standing: PendingRemoval | null) => PendingRemoval | undefined,
+  ofItsOwn: PendingRemoval | undefined,
   carry?: (subjectId: string, removal: PendingRemoval) => Promise<void>,
 ): Promise<StoredDocument<AccessPackageSubject> | undefined> {
   let current = read;
   for (let saves = 0; saves < BLOCK_STANDS_SAVES; saves++) {
     if (!current || current.value.objectId !== objectId) return undefined;
-    const standing = current.value.removal;
-    const removal = standing?.blockedDateTime ? standing : toBlock(standing);
+    const removal = current.value.removal ?? ofItsOwn;
     if (!removal) return undefined;
     await carry?.(current.value.id, removal);
     if (removal.blockedDateTime) return current;
@@ -266,7 +264,7 @@ async function standBlocked(
 async function blockStands(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, error: unknown): Promise<never> {
   const ofItsOwn: PendingRemoval = { ...subject.value.removal!, id: deps.newId(), action: 'blockSignIn', deleteDateTime: null };
   const read = await deps.subjects.get(subject.value.id);
-  await standBlocked(deps, subject.value.objectId!, read, (standing) => standing ?? ofItsOwn, (subjectId, removal) => scheduleLift(deps, subjectId, removal.id));
+  await standBlocked(deps, subject.value.objectId!, read, ofItsOwn, (subjectId, removal) => scheduleLift(deps, subjectId, removal.id));
   throw error;
 }
 
