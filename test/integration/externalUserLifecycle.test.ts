@@ -621,6 +621,65 @@ describe('a guest assigned again while their block waits on Graph', () => {
       'blockExternalUser',
     ]);
   });
+
+  it('assigned during the block, unassigned again while its undo waits, the newer plan blocked at once: that block is made again', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `kim.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restoreBlock = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    // The undo lands after the newer plan's block.
+    const restoreUndo = duringUnblockOf(first.targetId, async () => unassign(deps, (await stateOf(againId)).assignmentId!));
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+    ]);
+  });
+
+  it('that block made again while they are assigned once more: enabled again, no plan', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `lea.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    let lastId = '';
+    let restoreReblock: (() => void) | undefined;
+    const restoreBlock = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const restoreUndo = duringUnblockOf(first.targetId, async () => {
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      // Assigned once more while the newer plan's block is made again: that request lifts it before the PATCH lands.
+      restoreReblock = duringBlockOf(first.targetId, async () => (lastId = (await addById(first.targetId)).id));
+    });
+    await unassign(deps, first.assignmentId!).finally(() => (restoreReblock?.(), restoreUndo(), restoreBlock()));
+
+    expect(await stateOf(lastId)).toMatchObject({ state: 'delivered' });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+      'unblockExternalUser',
+      'cancelExternalUserRemoval',
+    ]);
+  });
 });
 
 describe('a guest assigned again while their block waits on Graph, the undo of that block refused', () => {

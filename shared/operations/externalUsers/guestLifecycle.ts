@@ -198,9 +198,10 @@ async function unblock(deps: EntitlementDeps, subject: StoredDocument<AccessPack
  * should its answer be lost. Only when they are assigned, or no plan stands (cancelled under `none`, or as a Member),
  * is the account enabled again, and no event says it was blocked (the block's event shows only where a plan holds
  * this block: its `removal` field). Should that undo fail, a blocked plan stands for the block and lifts it later
- * (blockStands). Answers the subject with this plan blocked, or undefined when it is not (nothing more to do for it).
+ * (blockStands); should it land after a later block, that block is made again (blockAgainIfBlockedSince, `reblocks`
+ * times at most). Answers the subject with this plan blocked, or undefined when it is not (nothing more to do for it).
  */
-async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<StoredDocument<AccessPackageSubject> | undefined> {
+async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks = REBLOCKS): Promise<StoredDocument<AccessPackageSubject> | undefined> {
   const objectId = subject.value.objectId!;
   await deps.directory.setAccountEnabled(objectId, false);
   if (!(await holdsAnotherAssignment(deps, objectId, ''))) {
@@ -208,7 +209,23 @@ async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackag
     if (stands) return stands.value.removal!.id === subject.value.removal!.id ? stands : undefined;
   }
   await deps.directory.setAccountEnabled(objectId, true).catch((error) => blockStands(deps, subject, error));
+  if (reblocks > 0) await blockAgainIfBlockedSince(deps, subject, reblocks - 1);
   return undefined;
+}
+
+/** How often block() makes a later block again after its undo (each time the user was assigned and unassigned again). */
+const REBLOCKS = 2;
+
+/**
+ * block()'s undo landed, but it may have landed after a later block of the user: unassigned again while it waited on
+ * Graph, a newer plan blocked (at once, or by its item). With no assignment held and a blocked plan standing, that
+ * block is made again as block() makes it: the assignments looked at after its PATCH, and a request assigning them
+ * meanwhile lifts it (cancelRemoval) after that PATCH. One claims read after an undo, the subject's only then.
+ */
+async function blockAgainIfBlockedSince(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks: number): Promise<void> {
+  if (await holdsAnotherAssignment(deps, subject.value.objectId!, '')) return;
+  const current = await deps.subjects.get(subject.value.id);
+  if (current?.value.objectId === subject.value.objectId && current.value.removal?.blockedDateTime) await block(deps, current, reblocks);
 }
 
 /** Saves `removal` as blocked now on the subject as read (its ETag), with its event, shown where the plan holds this block. */
