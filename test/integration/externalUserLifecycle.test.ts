@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { DirectoryError } from '../../shared/directory/directoryError';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { updateSettings } from '../../shared/operations/entitlements/settings';
 import { sweepExternalUsers } from '../../shared/operations/externalUsers/externalUserSweep';
@@ -118,6 +119,38 @@ function refusingNextUnblockOf(userId: string): () => void {
     armed = false;
     await refuseAccountChanges();
     return original.call(directory, id, enabled).finally(() => setFaults(world.emulator, []));
+  };
+  return () => void (directory.setAccountEnabled = original);
+}
+
+/**
+ * Runs `during` once, inside the next unblock of the user (setAccountEnabled true), before it takes effect: what lands
+ * while that PATCH waits (the write budget, 5xx/429 retries).
+ */
+function duringUnblockOf(userId: string, during: () => Promise<unknown>): () => void {
+  const directory = deps.directory;
+  const original = directory.setAccountEnabled;
+  let armed = true;
+  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
+    if (armed && id === userId && enabled) {
+      armed = false;
+      await during();
+    }
+    return original.call(directory, id, enabled);
+  };
+  return () => void (directory.setAccountEnabled = original);
+}
+
+/** The next unblock of the user (setAccountEnabled true) lands in the directory, then its answer is lost (a timeout). */
+function unblockLandsThenFails(userId: string): () => void {
+  const directory = deps.directory;
+  const original = directory.setAccountEnabled;
+  let armed = true;
+  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
+    if (!(armed && id === userId && enabled)) return original.call(directory, id, enabled);
+    armed = false;
+    await original.call(directory, id, enabled);
+    throw new DirectoryError('transient', 'The answer was lost (a timeout after the PATCH landed).', { status: 504 });
   };
   return () => void (directory.setAccountEnabled = original);
 }
@@ -554,6 +587,99 @@ describe('a guest assigned again while their block waits on Graph', () => {
       'blockExternalUser',
     ]);
   });
+
+  it('assigned and unassigned again meanwhile, the newer plan blocked by its item while the older block waits: never enabled again', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `gus.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      againId = (await addById(first.targetId)).id;
+      // The newer plan's block at once is refused: its block item does it.
+      await refuseAccountChanges();
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      await setFaults(world.emulator, []);
+    });
+    // Should the older block undo itself, that undo waits on Graph while the sweep carries out the newer plan's block.
+    const restoreUndo = duringUnblockOf(first.targetId, () => sweepExternalUsers(deps, SWEEP));
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    world.advance({ minutes: 5, seconds: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+    world.advance({ days: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+    ]);
+  });
+
+  it('assigned during the block, unassigned again while its undo waits, the newer plan blocked at once: that block is made again', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `kim.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restoreBlock = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    // The undo lands after the newer plan's block.
+    const restoreUndo = duringUnblockOf(first.targetId, async () => unassign(deps, (await stateOf(againId)).assignmentId!));
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+    ]);
+  });
+
+  it('that block made again while they are assigned once more: enabled again, no plan', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `lea.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    let lastId = '';
+    let restoreReblock: (() => void) | undefined;
+    const restoreBlock = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const restoreUndo = duringUnblockOf(first.targetId, async () => {
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      // Assigned once more while the newer plan's block is made again: that request lifts it before the PATCH lands.
+      restoreReblock = duringBlockOf(first.targetId, async () => (lastId = (await addById(first.targetId)).id));
+    });
+    await unassign(deps, first.assignmentId!).finally(() => (restoreReblock?.(), restoreUndo(), restoreBlock()));
+
+    expect(await stateOf(lastId)).toMatchObject({ state: 'delivered' });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+      'unblockExternalUser',
+      'cancelExternalUserRemoval',
+    ]);
+  });
 });
 
 describe('a guest assigned again while their block waits on Graph, the undo of that block refused', () => {
@@ -737,6 +863,109 @@ describe('a guest assigned again while their block waits on Graph, the undo of t
       'blockExternalUser',
       'unblockExternalUser',
       'cancelExternalUserRemoval',
+    ]);
+  });
+
+  it('assigned and unassigned again meanwhile, the newer plan\'s block at once refused, the undo\'s answer lost: the newer plan carries the block', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `fay.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      againId = (await addById(first.targetId)).id;
+      // The newer plan's block at once is refused: its block item would do it.
+      await refuseAccountChanges();
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      await setFaults(world.emulator, []);
+    });
+    // Should the older block undo itself, that undo lands but its answer is lost.
+    const restoreUndo = unblockLandsThenFails(first.targetId);
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+    // Every item of the plan comes due and is swept: the guest with no assignment stays blocked.
+    world.advance({ minutes: 5, seconds: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+    world.advance({ days: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    expect(await removalEvents(blocked!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+    ]);
+  });
+
+  it('assigned while a newer plan stands blocked, its lift refused too: that plan carries the block, saved no more (one block event), lifted by its item', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `ida.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    let restoreUndo: (() => void) | undefined;
+    const restoreBlock = duringBlockOf(first.targetId, async () => {
+      againId = (await addById(first.targetId)).id;
+      // Unassigned again: the newer plan, blocked at once.
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      // Assigned once more, the lift of that block refused: the newer plan stays, blocked.
+      await refuseAccountChanges();
+      expect(await stateOf((await addById(first.targetId)).id)).toMatchObject({ state: 'delivered' });
+      await setFaults(world.emulator, []);
+      restoreUndo = refusingNextUnblockOf(first.targetId);
+    });
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo?.(), restoreBlock()));
+
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    const blocked = await findSubjectByEmail(deps, email);
+    expect(blocked?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+    expect(await removalEvents(blocked!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+    ]);
+
+    // The newer plan's block item, blocked at once, is due: it finds the user assigned.
+    world.advance({ minutes: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    world.advance({ minutes: 5 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
+    expect((await removalEvents(blocked!.id)).slice(5)).toEqual(['unblockExternalUser', 'cancelExternalUserRemoval']);
+  });
+
+  it('the user deleted while the undo waits (unassigned again, deleted at once): no plan made to stand for an account that is gone', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `jo.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restoreBlock = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    // The undo waits on Graph while the guest is unassigned again, blocked at once, and deleted by the sweep: it fails.
+    const restoreUndo = duringUnblockOf(first.targetId, async () => {
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 1 });
+    });
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    expect(await userById(first.targetId)).toBeUndefined();
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: null, removal: null });
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+    expect(await removalEvents(subject!.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+      'deleteExternalUser',
     ]);
   });
 });

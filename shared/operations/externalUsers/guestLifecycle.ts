@@ -192,24 +192,40 @@ async function unblock(deps: EntitlementDeps, subject: StoredDocument<AccessPack
 /**
  * Blocks the plan's user, and saves the plan as blocked on the subject as read (its ETag). The PATCH may wait (the
  * write budget, 5xx/429 retries): a request that lands meanwhile finds the plan not yet blocked and cancels it. So the
- * assignments are looked at again after it, and the save fails should the plan have changed since. Then the account
- * is enabled again, and no event says it was blocked (the block's event shows only where the plan holds this block:
- * its `removal` field), unless a blocked plan stands now (another block's, or this one's whose answer was lost).
- * Should that undo fail, a blocked plan stands for the block and lifts it later (blockStands).
- * Answers the subject with the plan blocked, or undefined when this plan is not (nothing more to do for it).
+ * assignments are looked at again after it. With none held, whatever plan stands now carries the block (standBlocked):
+ * this one, or a later ending's, which is marked blocked with its event (its own block item then finds it done), so
+ * that no undo races that plan's own block, nor leaves a guest with no assignment enabled under a plan saying blocked
+ * should its answer be lost. Only when they are assigned, or no plan stands (cancelled under `none`, or as a Member),
+ * is the account enabled again, and no event says it was blocked (the block's event shows only where a plan holds
+ * this block: its `removal` field). Should that undo fail, a blocked plan stands for the block and lifts it later
+ * (blockStands); should it land after a later block, that block is made again (blockAgainIfBlockedSince, `reblocks`
+ * times at most). Answers the subject with this plan blocked, or undefined when it is not (nothing more to do for it).
  */
-async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>): Promise<StoredDocument<AccessPackageSubject> | undefined> {
+async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks = REBLOCKS): Promise<StoredDocument<AccessPackageSubject> | undefined> {
   const objectId = subject.value.objectId!;
   await deps.directory.setAccountEnabled(objectId, false);
-  const assigned = await holdsAnotherAssignment(deps, objectId, '');
-  if (!assigned) {
-    const saved = await saveBlocked(deps, subject, subject.value.removal!).catch(unlessConflict);
-    if (saved) return saved;
-    const current = await deps.subjects.get(subject.value.id);
-    if (current?.value.removal?.blockedDateTime) return current.value.removal.id === subject.value.removal!.id ? current : undefined;
+  if (!(await holdsAnotherAssignment(deps, objectId, ''))) {
+    const stands = await standBlocked(deps, objectId, subject, undefined);
+    if (stands) return stands.value.removal!.id === subject.value.removal!.id ? stands : undefined;
   }
   await deps.directory.setAccountEnabled(objectId, true).catch((error) => blockStands(deps, subject, error));
+  if (reblocks > 0) await blockAgainIfBlockedSince(deps, subject, reblocks - 1);
   return undefined;
+}
+
+/** How often block() makes a later block again after its undo (each time the user was assigned and unassigned again). */
+const REBLOCKS = 2;
+
+/**
+ * block()'s undo landed, but it may have landed after a later block of the user: unassigned again while it waited on
+ * Graph, a newer plan blocked (at once, or by its item). With no assignment held and a blocked plan standing, that
+ * block is made again as block() makes it: the assignments looked at after its PATCH, and a request assigning them
+ * meanwhile lifts it (cancelRemoval) after that PATCH. One claims read after an undo, the subject's only then.
+ */
+async function blockAgainIfBlockedSince(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks: number): Promise<void> {
+  if (await holdsAnotherAssignment(deps, subject.value.objectId!, '')) return;
+  const current = await deps.subjects.get(subject.value.id);
+  if (current?.value.objectId === subject.value.objectId && current.value.removal?.blockedDateTime) await block(deps, current, reblocks);
 }
 
 /** Saves `removal` as blocked now on the subject as read (its ETag), with its event, shown where the plan holds this block. */
@@ -219,32 +235,53 @@ function saveBlocked(deps: EntitlementDeps, stored: StoredDocument<AccessPackage
   return audited(deps, entryOf('blockExternalUser', stored.value, blocked), probe, () => deps.subjects.replace(stored, blocked));
 }
 
-/** How often blockStands saves again on a subject another writer changed meanwhile (each time read afresh). */
+/** How often standBlocked saves again on a subject another writer changed meanwhile (each time read afresh). */
 const BLOCK_STANDS_SAVES = 3;
+
+/**
+ * Makes a blocked plan stand on the subject (`read`) for the block of their user (`objectId`) Portcullis's PATCH made:
+ * the plan there, else `ofItsOwn` (none given: no plan stands). `carry` is done first for that plan (a plan is never
+ * there without what carries it out). A plan blocked already is saved no more (one event); one not yet blocked is
+ * saved blocked, with its event. A save refused on its ETag (a request's cancel, an ending planning afresh) is made
+ * again on the subject read afresh, BLOCK_STANDS_SAVES saves in all. Answers the subject with the blocked plan
+ * standing, or undefined: no plan, the user deleted since (their subject's objectId changed), or every save refused.
+ */
+async function standBlocked(
+  deps: EntitlementDeps,
+  objectId: string,
+  read: StoredDocument<AccessPackageSubject> | undefined,
+  ofItsOwn: PendingRemoval | undefined,
+  carry?: (subjectId: string, removal: PendingRemoval) => Promise<void>,
+): Promise<StoredDocument<AccessPackageSubject> | undefined> {
+  let current = read;
+  for (let saves = 0; saves < BLOCK_STANDS_SAVES; saves++) {
+    if (!current || current.value.objectId !== objectId) return undefined;
+    const removal = current.value.removal ?? ofItsOwn;
+    if (!removal) return undefined;
+    await carry?.(current.value.id, removal);
+    if (removal.blockedDateTime) return current;
+    const saved = await saveBlocked(deps, current, removal).catch(unlessConflict);
+    if (saved) return saved;
+    current = await deps.subjects.get(current.value.id);
+  }
+  return undefined;
+}
 
 /**
  * block()'s undo failed (the directory away): the account stays disabled by Portcullis, so a blocked plan must stand
  * for it, with its event (the log says what is), and carry its lift: its block item is planned LIFT_RETRY_MINUTES on
- * (liftLater), which, finding the user assigned, lifts the block and cancels the plan (carryOutRemoval), tried again
+ * (scheduleLift), which, finding the user assigned, lifts the block and cancels the plan (carryOutRemoval), tried again
  * while that fails, parked after MAX_ITEM_ATTEMPTS; a request assigning them meanwhile does the same (cancelRemoval).
- * A blocked plan there already is that plan. One not yet blocked is marked blocked, its dates kept: the new
- * assignment's request may not have cancelled it yet, and will then lift the block. With none (that request cancelled
- * this plan while not yet blocked), a plan of its own: a new id, so the cancelled plan's items stay stale, and no
- * deletion, so nobody is deleted for a plan that was cancelled. A save refused on its ETag (that request's cancel, an
- * ending planning afresh) is made again on the subject read afresh. Throws `error` after, as the undo failed.
+ * Which plan, on the subject read afresh (standBlocked): a blocked plan there already is that plan. One not yet
+ * blocked is marked blocked, its dates kept: the new assignment's request may not have cancelled it yet, and will then
+ * lift the block. With none (that request cancelled this plan while not yet blocked, or it was cancelled under `none`
+ * or as a Member), a plan of its own: a new id, so the cancelled plan's items stay stale, and no deletion, so nobody
+ * is deleted for a plan that was cancelled. Throws `error` after, as the undo failed.
  */
 async function blockStands(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, error: unknown): Promise<never> {
-  for (let saves = 0; saves < BLOCK_STANDS_SAVES; saves++) {
-    const current = await deps.subjects.get(subject.value.id);
-    // Deleted since: no account of theirs to lift.
-    if (!current || current.value.objectId !== subject.value.objectId) break;
-    const standing = current.value.removal;
-    if (standing?.blockedDateTime) return liftLater(deps, current.value.id, standing.id, error);
-    const removal: PendingRemoval = standing ?? { ...subject.value.removal!, id: deps.newId(), action: 'blockSignIn', deleteDateTime: null };
-    // The item first: a plan is never there without what carries it out.
-    await scheduleLift(deps, current.value.id, removal.id);
-    if (await saveBlocked(deps, current, removal).catch(unlessConflict)) break;
-  }
+  const ofItsOwn: PendingRemoval = { ...subject.value.removal!, id: deps.newId(), action: 'blockSignIn', deleteDateTime: null };
+  const read = await deps.subjects.get(subject.value.id);
+  await standBlocked(deps, subject.value.objectId!, read, ofItsOwn, (subjectId, removal) => scheduleLift(deps, subjectId, removal.id));
   throw error;
 }
 
