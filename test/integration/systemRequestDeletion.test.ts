@@ -15,7 +15,7 @@ import { inProcessOperationsForFile, type InProcessOperations } from '../support
  * DELETE assignmentRequests/{id} of a request the system made and completed (auto-assignment's bulk ends here): its
  * events, written ahead and shown by the request's row, are appended by the expiration sweep should the process stop
  * first. Deleted before they settle, the change would stand without its events; so the delete is refused (409, nothing
- * changed) until they have, then allowed.
+ * changed) for twice the settle time (the sweep's items are due after one), then allowed.
  */
 const USER = 'd0000000-0000-4000-8000-000000000031';
 
@@ -42,12 +42,15 @@ test("a system end stopped before its events were appended: its request's delete
   await expect(deleteRequest(deps, ADMIN, requestId)).rejects.toMatchObject({ code: 'conflict' });
   expect(await deps.grants.findRequest(requestId)).toBeDefined();
 
-  world.advance({ minutes: AUDIT_SETTLE_MINUTES + 1 });
+  // Its events are due a settle time after they were written ahead: until the sweep has come round, still refused.
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES, seconds: 30 });
+  await expect(deleteRequest(deps, ADMIN, requestId)).rejects.toMatchObject({ code: 'conflict' });
   await sweepExpirations(deps, { holder: randomUUID(), budgetMs: 60_000 });
   const logged: string[] = [];
   for await (const event of deps.audit.between(startedAt, DateTime.utc().plus({ hours: 1 }))) if (event.entityId === ended.id || event.entityId === requestId) logged.push(event.action);
   expect(logged).toEqual(expect.arrayContaining(['submitRequest', 'endAssignment', 'startDelivery', 'deliverRequest']));
 
+  world.advance({ minutes: AUDIT_SETTLE_MINUTES });
   await deleteRequest(deps, ADMIN, requestId);
   expect(await deps.grants.findRequest(requestId)).toBeUndefined();
 }, 180_000);

@@ -96,15 +96,18 @@ export async function deleteRequest(deps: EntitlementDeps, caller: Caller, id: s
 /**
  * The system's bulk grants and ends (assignInBulk, carryOutRemovals) write their events ahead, shown by the request's
  * row: should their process stop before appending them, the expiration sweep appends them once settled, if the row is
- * there. So such a request is not deleted until then: deleted sooner, its change would stand without its events.
+ * there. So such a request is not deleted until then: deleted sooner, its change would stand without its events. The
+ * sweep runs every minute, and its items are due a settle time after they are written: twice that leaves it a settle
+ * time to come round (a sweep stopped for longer still loses them).
  */
 function refuseWhileEventsSettle(deps: EntitlementDeps, request: AssignmentRequest): void {
   if (request.requestorId !== SYSTEM_ACTOR || !request.completedDateTime) return;
-  const settled = DateTime.fromISO(request.completedDateTime, { zone: 'utc' }).plus({ minutes: AUDIT_SETTLE_MINUTES });
+  const settled = DateTime.fromISO(request.completedDateTime, { zone: 'utc' }).plus({ minutes: DELETABLE_AFTER_MINUTES });
   if (deps.clock.now() < settled) {
-    throw new DomainError('conflict', `Assignment request '${request.id}' was completed by Portcullis less than ${AUDIT_SETTLE_MINUTES} minutes ago, and its audit events may still be on their way; delete it after ${settled.toISO()}.`);
+    throw new DomainError('conflict', `Assignment request '${request.id}' was completed by Portcullis less than ${DELETABLE_AFTER_MINUTES} minutes ago, and its audit events may still be on their way; delete it after ${settled.toISO()}.`);
   }
 }
+const DELETABLE_AFTER_MINUTES = 2 * AUDIT_SETTLE_MINUTES;
 
 /**
  * POST assignmentRequests/{id}/reprocess: applies again what a partly or wholly failed delivery left undone, as one
