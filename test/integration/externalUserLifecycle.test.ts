@@ -17,6 +17,26 @@ import { ADMIN, groupMembers, groupPackage, setFaults, unassign, type TestPackag
 const FALCON_GROUP = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 const SWEEP = { holder: 'test', budgetMs: 60_000 };
 
+/** The lifecycle settings the tests run under. */
+const BLOCK_ONLY = { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' };
+const BLOCK_THEN_DELETE_AFTER_30_DAYS = { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' };
+const BLOCK_THEN_DELETE_AT_ONCE = { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' };
+const NO_ACTION = { externalUserLifecycleAction: 'none' };
+
+/** The removal events a subject's log holds, in order (see removalEvents), for the stories the tests tell. */
+const PLANNED = ['inviteExternalUser', 'scheduleExternalUserRemoval'];
+const LIFTED = ['unblockExternalUser', 'cancelExternalUserRemoval'];
+/** The plan of their last ending blocked. */
+const BLOCKED = [...PLANNED, 'blockExternalUser'];
+/** The plan cancelled by a new assignment before any block of it was recorded. */
+const CANCELLED_UNBLOCKED = [...PLANNED, 'cancelExternalUserRemoval'];
+/** The plan cancelled, then a block whose undo failed recorded under a blocked plan of its own. */
+const BLOCK_STANDING_ALONE = [...CANCELLED_UNBLOCKED, 'blockExternalUser'];
+/** The plan cancelled by a new assignment that ended in turn: the newer plan blocked. */
+const NEWER_PLAN_BLOCKED = [...CANCELLED_UNBLOCKED, 'scheduleExternalUserRemoval', 'blockExternalUser'];
+/** The blocked plan cancelled (the guest a Member meanwhile), a later last ending planning and blocking afresh. */
+const BLOCKED_THEN_PLANNED_AFRESH = [...BLOCKED, 'cancelExternalUserRemoval', 'scheduleExternalUserRemoval', 'blockExternalUser'];
+
 let world: InProcessOperations;
 let deps: EntitlementDeps;
 let pkg: TestPackage;
@@ -39,16 +59,36 @@ const addByEmail = (email: string) =>
 const addById = (targetId: string) =>
   submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
 
+/** Ends the assignment that a request (by id) delivered. */
+const endAssignmentOf = async (requestId: string) => unassign(deps, (await stateOf(requestId)).assignmentId!);
+
 /** The directory refusing every change of an account (blocks and unblocks: PATCH of a user) until the faults are cleared. */
 const refuseAccountChanges = () => setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }]);
 
-/** Under blockSignInAndDelete (30 days), a guest invited by address and assigned, whose assignment then ended. */
-async function endedGuest(name: string) {
-  await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
+/** Runs `act` while the directory refuses every change of an account, then clears the faults. */
+async function whileAccountChangesRefused<T>(act: () => Promise<T>): Promise<T> {
+  await refuseAccountChanges();
+  try {
+    return await act();
+  } finally {
+    await setFaults(world.emulator, []);
+  }
+}
+
+/** Under `settings`, a guest invited by address (`name`, made unique) and assigned: their address and that first request. */
+async function assignedGuest(name: string, settings: object) {
+  await updateSettings(deps, ADMIN, settings);
   const email = `${name}.${Date.now()}@partner.example`;
   const first = await stateOf((await addByEmail(email)).id);
-  await unassign(deps, first.assignmentId!);
   return { email, first };
+}
+type Guest = Awaited<ReturnType<typeof assignedGuest>>;
+
+/** Under blockSignInAndDelete (30 days), a guest invited by address and assigned, whose assignment then ended. */
+async function endedGuest(name: string): Promise<Guest> {
+  const guest = await assignedGuest(name, BLOCK_THEN_DELETE_AFTER_30_DAYS);
+  await unassign(deps, guest.first.assignmentId!);
+  return guest;
 }
 
 async function stateOf(requestId: string) {
@@ -73,6 +113,40 @@ async function removalEvents(subjectId: string): Promise<string[]> {
   return actions.filter((action) => /ExternalUser/.test(action));
 }
 
+/** The guest as a new assignment leaves them: enabled, the same user, no removal planned, `events` recorded. */
+async function expectEnabledWithNoPlan({ email, first }: Guest, events: string[]): Promise<void> {
+  expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+  const subject = await findSubjectByEmail(deps, email);
+  expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
+  expect(await removalEvents(subject!.id)).toEqual(events);
+}
+
+/** A block whose undo failed, standing: the account disabled under a blocked plan of its own that deletes nobody. */
+async function expectBlockStandingAlone({ email, first }: Guest) {
+  expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+  const blocked = await findSubjectByEmail(deps, email);
+  expect(blocked?.removal).toMatchObject({ blockedDateTime: expect.any(String), deleteDateTime: null });
+  expect(await removalEvents(blocked!.id)).toEqual(BLOCK_STANDING_ALONE);
+  return blocked!;
+}
+
+/** The guest with no assignment left blocked under the newer plan, the one made when request `againId`'s assignment ended. */
+async function expectBlockedUnderNewerPlan({ email, first }: Guest, againId: string) {
+  expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+  const subject = await findSubjectByEmail(deps, email);
+  expect(subject?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+  expect(await removalEvents(subject!.id)).toEqual(NEWER_PLAN_BLOCKED);
+  return subject!;
+}
+
+/** Every item of the plans standing comes due and is swept: a block item (5 minutes on), then what a day holds. */
+async function sweepEveryItemDue(): Promise<void> {
+  world.advance({ minutes: 5, seconds: 1 });
+  await sweepExternalUsers(deps, SWEEP);
+  world.advance({ days: 1 });
+  await sweepExternalUsers(deps, SWEEP);
+}
+
 /**
  * Runs `during` once, inside the next directory read of the user (the read before a block or a deletion): what lands
  * in the middle of that call, which may wait on Graph (retries, Retry-After).
@@ -92,68 +166,69 @@ function duringReadOf(userId: string, during: () => Promise<unknown>): () => voi
 }
 
 /**
- * Runs `during` once, inside the next block of the user (setAccountEnabled false), before it takes effect: what lands
- * while that PATCH waits (the write budget, 5xx/429 retries).
+ * Puts `instead` in place of the next change of the user's account to `enabled` (setAccountEnabled: false a block, true
+ * an unblock), handing it that change to make; every other call goes through. Returns the undo of the hook.
  */
-function duringBlockOf(userId: string, during: () => Promise<unknown>): () => void {
+function onNextAccountChangeOf(userId: string, enabled: boolean, instead: (change: () => Promise<void>) => Promise<void>): () => void {
   const directory = deps.directory;
   const original = directory.setAccountEnabled;
   let armed = true;
-  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
-    if (armed && id === userId && !enabled) {
-      armed = false;
-      await during();
-    }
-    return original.call(directory, id, enabled);
-  };
-  return () => void (directory.setAccountEnabled = original);
-}
-
-/** The directory refusing the next unblock of the user (setAccountEnabled true, one PATCH) over HTTP, and only it. */
-function refusingNextUnblockOf(userId: string): () => void {
-  const directory = deps.directory;
-  const original = directory.setAccountEnabled;
-  let armed = true;
-  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
-    if (!(armed && id === userId && enabled)) return original.call(directory, id, enabled);
+  directory.setAccountEnabled = async (id: string, to: boolean) => {
+    if (!(armed && id === userId && to === enabled)) return original.call(directory, id, to);
     armed = false;
-    await refuseAccountChanges();
-    return original.call(directory, id, enabled).finally(() => setFaults(world.emulator, []));
+    return instead(() => original.call(directory, id, to));
   };
   return () => void (directory.setAccountEnabled = original);
 }
 
 /**
+ * Runs `during` once, inside the next block of the user (setAccountEnabled false), before it takes effect: what lands
+ * while that PATCH waits (the write budget, 5xx/429 retries).
+ */
+const duringBlockOf = (userId: string, during: () => Promise<unknown>) =>
+  onNextAccountChangeOf(userId, false, async (block) => {
+    await during();
+    return block();
+  });
+
+/**
  * Runs `during` once, inside the next unblock of the user (setAccountEnabled true), before it takes effect: what lands
  * while that PATCH waits (the write budget, 5xx/429 retries).
  */
-function duringUnblockOf(userId: string, during: () => Promise<unknown>): () => void {
-  const directory = deps.directory;
-  const original = directory.setAccountEnabled;
-  let armed = true;
-  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
-    if (armed && id === userId && enabled) {
-      armed = false;
-      await during();
-    }
-    return original.call(directory, id, enabled);
-  };
-  return () => void (directory.setAccountEnabled = original);
-}
+const duringUnblockOf = (userId: string, during: () => Promise<unknown>) =>
+  onNextAccountChangeOf(userId, true, async (unblock) => {
+    await during();
+    return unblock();
+  });
+
+/** The directory refusing the next unblock of the user (setAccountEnabled true, one PATCH) over HTTP, and only it. */
+const refusingNextUnblockOf = (userId: string) => onNextAccountChangeOf(userId, true, (unblock) => whileAccountChangesRefused(unblock));
 
 /** The next unblock of the user (setAccountEnabled true) lands in the directory, then its answer is lost (a timeout). */
-function unblockLandsThenFails(userId: string): () => void {
-  const directory = deps.directory;
-  const original = directory.setAccountEnabled;
-  let armed = true;
-  directory.setAccountEnabled = async (id: string, enabled: boolean) => {
-    if (!(armed && id === userId && enabled)) return original.call(directory, id, enabled);
-    armed = false;
-    await original.call(directory, id, enabled);
+const unblockLandsThenFails = (userId: string) =>
+  onNextAccountChangeOf(userId, true, async (unblock) => {
+    await unblock();
     throw new DirectoryError('transient', 'The answer was lost (a timeout after the PATCH landed).', { status: 504 });
-  };
-  return () => void (directory.setAccountEnabled = original);
+  });
+
+/**
+ * The user assigned again (a request by id) inside their next block, then `meanwhile` run with that request's id.
+ * `againId()`: that id, once the block has run.
+ */
+function assignedAgainDuringBlockOf(userId: string, meanwhile: (againId: string) => Promise<unknown> = async () => undefined) {
+  let againId = '';
+  const restore = duringBlockOf(userId, async () => {
+    againId = (await addById(userId)).id;
+    await meanwhile(againId);
+  });
+  return { againId: () => againId, restore };
 }
+
+/** The user assigned again (a request by id) while the directory refuses account changes: the lift of their block fails. */
+const assignedAgainLiftRefused = (userId: string) => whileAccountChangesRefused(async () => stateOf((await addById(userId)).id));
+
+/** The newer plan (request `againId`'s assignment ended) not blocked at once, the directory refusing: its block item would do it. */
+const endedWithBlockRefused = (againId: string) => whileAccountChangesRefused(() => endAssignmentOf(againId));
 
 /**
  * Holds a new assignment's request of the user just before it looks for their planned removal (cancelRemoval's read of
@@ -174,6 +249,31 @@ function holdingCancelOf(userId: string, released: Promise<void>): { reached: Pr
     return original.call(subjects, id);
   };
   return { reached, restore: () => void (subjects.byObjectId = original) };
+}
+
+/**
+ * The user assigned again inside their next block, that request held before it cancels their plan (holdingCancelOf)
+ * until `release()`; `meanwhile` runs once it is held, still inside the block. `again()`: that request, going on.
+ */
+function heldAssignmentDuringBlockOf(userId: string, meanwhile: () => void = () => undefined) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let hold: ReturnType<typeof holdingCancelOf> | undefined;
+  let again: Promise<{ id: string }> | undefined;
+  const restoreBlock = duringBlockOf(userId, async () => {
+    hold = holdingCancelOf(userId, released);
+    again = addById(userId);
+    await hold.reached;
+    meanwhile();
+  });
+  return {
+    release,
+    again: () => again!,
+    restore: () => {
+      hold?.restore();
+      restoreBlock();
+    },
+  };
 }
 
 /** Runs `during` once, right after the next read of the subject by id (what lands between that read and a save on it). */
@@ -235,11 +335,7 @@ describe('invitation on delivery', () => {
 
 describe('externalUserSweep', () => {
   it('deletes a blocked guest when the duration has passed, not before, and a second run does nothing', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `cy.${Date.now()}@partner.example`;
-    const { id } = await addByEmail(email);
-    const request = await stateOf(id);
-    await unassign(deps, request.assignmentId!);
+    const { email } = await endedGuest('cy');
     expect(await usersWithMail(email)).toMatchObject([{ accountEnabled: false }]);
 
     world.advance({ days: 29 });
@@ -254,9 +350,7 @@ describe('externalUserSweep', () => {
   });
 
   it('deletes at once with a duration of zero, and invites a removed guest afresh when they are assigned again', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `dee.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
+    const { email, first } = await assignedGuest('dee', BLOCK_THEN_DELETE_AT_ONCE);
     await unassign(deps, first.assignmentId!);
     await sweepExternalUsers(deps, SWEEP);
     expect(await usersWithMail(email)).toEqual([]);
@@ -269,10 +363,7 @@ describe('externalUserSweep', () => {
   });
 
   it('does not delete a guest whose directory read fails: the item fails, and the next sweep deletes them', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `fay.${Date.now()}@partner.example`;
-    const request = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, request.assignmentId!);
+    const { email } = await endedGuest('fay');
     world.advance({ days: 30, minutes: 1 });
 
     await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'GET', status: 503, rate: 1, retryAfterSeconds: 0 }]);
@@ -287,10 +378,8 @@ describe('externalUserSweep', () => {
   });
 
   it('under blockSignIn blocks and never deletes', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `eve.${Date.now()}@partner.example`;
-    const request = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, request.assignmentId!);
+    const { email, first } = await assignedGuest('eve', BLOCK_ONLY);
+    await unassign(deps, first.assignmentId!);
     world.advance({ days: 400 });
     await sweepExternalUsers(deps, SWEEP);
     expect(await usersWithMail(email)).toMatchObject([{ accountEnabled: false }]);
@@ -304,38 +393,31 @@ describe('a governed guest an administrator converts to a Member', () => {
   }
 
   it('is not deleted when the deletion comes due: the plan is cancelled, with its event, and the account left as it is', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `gus.${Date.now()}@partner.example`;
-    const request = await stateOf((await addByEmail(email)).id);
-    await unassign(deps, request.assignmentId!);
-    expect(await userById(request.targetId)).toMatchObject({ accountEnabled: false });
-    await convertToMember(request.targetId);
+    const { email, first } = await endedGuest('gus');
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    await convertToMember(first.targetId);
 
     world.advance({ days: 30, minutes: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
 
-    expect(await userById(request.targetId)).toMatchObject({ userType: 'Member', accountEnabled: false });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: false });
     const subject = await findSubjectByEmail(deps, email);
-    expect(subject).toMatchObject({ objectId: request.targetId, removal: null });
+    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
     expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['scheduleExternalUserRemoval', 'blockExternalUser', 'cancelExternalUserRemoval']));
     expect(await removalEvents(subject!.id)).not.toContain('deleteExternalUser');
   });
 
   it('is not blocked by a block item still to be done (the block at once failed): the plan is cancelled', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `hal.${Date.now()}@partner.example`;
-    const request = await stateOf((await addByEmail(email)).id);
+    const { email, first } = await assignedGuest('hal', BLOCK_ONLY);
     // The block at once fails: its item is left to the sweep.
-    await refuseAccountChanges();
-    await unassign(deps, request.assignmentId!);
-    await setFaults(world.emulator, []);
-    expect(await userById(request.targetId)).toMatchObject({ accountEnabled: true });
-    await convertToMember(request.targetId);
+    await whileAccountChangesRefused(() => unassign(deps, first.assignmentId!));
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
+    await convertToMember(first.targetId);
 
     world.advance({ minutes: 1 });
     await sweepExternalUsers(deps, SWEEP);
 
-    expect(await userById(request.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
     const subject = await findSubjectByEmail(deps, email);
     expect(subject).toMatchObject({ removal: null });
     expect(await removalEvents(subject!.id)).toContain('cancelExternalUserRemoval');
@@ -343,16 +425,14 @@ describe('a governed guest an administrator converts to a Member', () => {
   });
 
   it('converted while still assigned, is not blocked when their last assignment ends', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `ida.${Date.now()}@partner.example`;
-    const request = await stateOf((await addByEmail(email)).id);
-    await convertToMember(request.targetId);
+    const { email, first } = await assignedGuest('ida', BLOCK_THEN_DELETE_AT_ONCE);
+    await convertToMember(first.targetId);
 
-    await unassign(deps, request.assignmentId!);
+    await unassign(deps, first.assignmentId!);
     await sweepExternalUsers(deps, SWEEP);
 
-    expect(await userById(request.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
-    expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: request.targetId, removal: null });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: first.targetId, removal: null });
   });
 
   it('converted and enabled again after their block, assigned again as a Member: their pending deletion never deletes them', async () => {
@@ -388,7 +468,7 @@ describe('a governed guest an administrator converts to a Member', () => {
     expect(Date.parse(removal.deleteDateTime!)).toBeGreaterThan(Date.parse(earlier.deleteDateTime!));
     // The earlier plan is closed by an event of its own before the new one is made.
     const subjectId = (await findSubjectByEmail(deps, email))!.id;
-    expect(await removalEvents(subjectId)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'cancelExternalUserRemoval', 'scheduleExternalUserRemoval', 'blockExternalUser']);
+    expect(await removalEvents(subjectId)).toEqual(BLOCKED_THEN_PLANNED_AFRESH);
     // The earlier plan's deletion comes due first, and finds itself replaced.
     world.advance({ days: 20, minutes: 1 });
     await sweepExternalUsers(deps, SWEEP);
@@ -422,7 +502,7 @@ describe('a governed guest an administrator converts to a Member', () => {
     // The ending tried again (the assignment still stands) plans once, with no second cancel.
     await unassign(deps, again.assignmentId!);
     expect((await findSubjectByEmail(deps, email))!.removal).toMatchObject({ assignmentId: again.assignmentId, blockedDateTime: expect.any(String) });
-    expect(await removalEvents(subjectId)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'cancelExternalUserRemoval', 'scheduleExternalUserRemoval', 'blockExternalUser']);
+    expect(await removalEvents(subjectId)).toEqual(BLOCKED_THEN_PLANNED_AFRESH);
   });
 
   it('converted and enabled, assigned again, then made a Guest again: under none since, their next last ending cancels the earlier plan', async () => {
@@ -430,7 +510,7 @@ describe('a governed guest an administrator converts to a Member', () => {
     await convertToMember(first.targetId, true);
     const again = await stateOf((await addById(first.targetId)).id);
     await changeUser(first.targetId, { userType: 'Guest' });
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+    await updateSettings(deps, ADMIN, NO_ACTION);
 
     await unassign(deps, again.assignmentId!);
     world.advance({ days: 30, minutes: 1 });
@@ -450,7 +530,7 @@ describe('a governed guest an administrator converts to a Member', () => {
     expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
     const subject = await findSubjectByEmail(deps, email);
     expect(subject).toMatchObject({ removal: null });
-    expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['unblockExternalUser', 'cancelExternalUserRemoval']));
+    expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(LIFTED));
   });
 
   it('converted and enabled, assigned again, then disabled by an administrator: the sweep cancels the plan and leaves the account disabled', async () => {
@@ -467,7 +547,7 @@ describe('a governed guest an administrator converts to a Member', () => {
     expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: false });
     const subject = await findSubjectByEmail(deps, email);
     expect(subject).toMatchObject({ removal: null });
-    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'cancelExternalUserRemoval']);
+    expect(await removalEvents(subject!.id)).toEqual([...BLOCKED, 'cancelExternalUserRemoval']);
   });
 
   it('converted and enabled, assigned again, then disabled by an administrator: under none, their last ending cancels the plan and leaves the account disabled', async () => {
@@ -475,7 +555,7 @@ describe('a governed guest an administrator converts to a Member', () => {
     await convertToMember(first.targetId, true);
     const again = await stateOf((await addById(first.targetId)).id);
     await changeUser(first.targetId, { accountEnabled: false });
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+    await updateSettings(deps, ADMIN, NO_ACTION);
 
     await unassign(deps, again.assignmentId!);
 
@@ -488,9 +568,7 @@ describe('a governed guest an administrator converts to a Member', () => {
 
 describe('a guest assigned again while their removal reads the directory', () => {
   it('is not blocked by the block at once: the new assignment stands, the account enabled, no plan left', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `pia.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
+    const { email, first } = await assignedGuest('pia', BLOCK_ONLY);
     let againId = '';
     const restore = duringReadOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
     await unassign(deps, first.assignmentId!).finally(restore);
@@ -514,179 +592,99 @@ describe('a guest assigned again while their removal reads the directory', () =>
     const swept = await sweepExternalUsers(deps, SWEEP).finally(restore);
 
     expect(await stateOf(againId)).toMatchObject({ state: 'delivered', targetId: first.targetId });
-    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
     expect(swept).toMatchObject({ processed: 0, failed: 0 });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
     // Lifted and cancelled once, by the request.
-    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
+    await expectEnabledWithNoPlan({ email, first }, [...BLOCKED, ...LIFTED]);
   });
 });
 
 describe('a guest assigned again while their block waits on Graph', () => {
   it('is not left blocked by the block at once: enabled again, no plan, no block event', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `tea.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    let againId = '';
-    const restore = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const { email, first } = await assignedGuest('tea', BLOCK_ONLY);
+    const { againId, restore } = assignedAgainDuringBlockOf(first.targetId);
     await unassign(deps, first.assignmentId!).finally(restore);
-    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
+    expect(await stateOf(againId())).toMatchObject({ state: 'delivered' });
     world.advance({ minutes: 5 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
 
-    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject).toMatchObject({ removal: null });
-    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval']);
+    await expectEnabledWithNoPlan({ email, first }, CANCELLED_UNBLOCKED);
   });
 
   it('is not left blocked, nor deleted, by the sweep block item: enabled again, no plan, no block event', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `uma.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
+    const { email, first } = await assignedGuest('uma', BLOCK_THEN_DELETE_AFTER_30_DAYS);
     // The block at once fails: the block item does it.
-    await refuseAccountChanges();
-    await unassign(deps, first.assignmentId!);
-    await setFaults(world.emulator, []);
+    await whileAccountChangesRefused(() => unassign(deps, first.assignmentId!));
     world.advance({ minutes: 5 });
-    let againId = '';
-    const restore = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const { againId, restore } = assignedAgainDuringBlockOf(first.targetId);
     const swept = await sweepExternalUsers(deps, SWEEP).finally(restore);
     expect(swept).toMatchObject({ processed: 0, failed: 0 });
-    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
+    expect(await stateOf(againId())).toMatchObject({ state: 'delivered' });
     world.advance({ days: 30, minutes: 1 });
     await sweepExternalUsers(deps, SWEEP);
 
-    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
-    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval']);
+    await expectEnabledWithNoPlan({ email, first }, CANCELLED_UNBLOCKED);
   });
 
   it('assigned and unassigned again meanwhile: the newer plan blocked once, its block kept, one block event', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `val.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    let againId = '';
-    const restore = duringBlockOf(first.targetId, async () => {
-      againId = (await addById(first.targetId)).id;
-      await unassign(deps, (await stateOf(againId)).assignmentId!);
-    });
+    const { email, first } = await assignedGuest('val', BLOCK_ONLY);
+    const { againId, restore } = assignedAgainDuringBlockOf(first.targetId, endAssignmentOf);
     await unassign(deps, first.assignmentId!).finally(restore);
 
-    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
     // The first block's save failed on the plan replaced: its event is not appended.
-    expect(await removalEvents(subject!.id)).toEqual([
-      'inviteExternalUser',
-      'scheduleExternalUserRemoval',
-      'cancelExternalUserRemoval',
-      'scheduleExternalUserRemoval',
-      'blockExternalUser',
-    ]);
+    await expectBlockedUnderNewerPlan({ email, first }, againId());
   });
 
   it('assigned and unassigned again meanwhile, the newer plan blocked by its item while the older block waits: never enabled again', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `gus.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    let againId = '';
-    const restoreBlock = duringBlockOf(first.targetId, async () => {
-      againId = (await addById(first.targetId)).id;
-      // The newer plan's block at once is refused: its block item does it.
-      await refuseAccountChanges();
-      await unassign(deps, (await stateOf(againId)).assignmentId!);
-      await setFaults(world.emulator, []);
-    });
+    const { email, first } = await assignedGuest('gus', BLOCK_ONLY);
+    const { againId, restore: restoreBlock } = assignedAgainDuringBlockOf(first.targetId, endedWithBlockRefused);
     // Should the older block undo itself, that undo waits on Graph while the sweep carries out the newer plan's block.
     const restoreUndo = duringUnblockOf(first.targetId, () => sweepExternalUsers(deps, SWEEP));
     await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
 
     expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
-    world.advance({ minutes: 5, seconds: 1 });
-    await sweepExternalUsers(deps, SWEEP);
-    world.advance({ days: 1 });
-    await sweepExternalUsers(deps, SWEEP);
+    await sweepEveryItemDue();
 
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
-    expect(await removalEvents(subject!.id)).toEqual([
-      'inviteExternalUser',
-      'scheduleExternalUserRemoval',
-      'cancelExternalUserRemoval',
-      'scheduleExternalUserRemoval',
-      'blockExternalUser',
-    ]);
+    await expectBlockedUnderNewerPlan({ email, first }, againId());
   });
 
   it('assigned during the block, unassigned again while its undo waits, the newer plan blocked at once: that block is made again', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `kim.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    let againId = '';
-    const restoreBlock = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const { email, first } = await assignedGuest('kim', BLOCK_ONLY);
+    const { againId, restore: restoreBlock } = assignedAgainDuringBlockOf(first.targetId);
     // The undo lands after the newer plan's block.
-    const restoreUndo = duringUnblockOf(first.targetId, async () => unassign(deps, (await stateOf(againId)).assignmentId!));
+    const restoreUndo = duringUnblockOf(first.targetId, () => endAssignmentOf(againId()));
     await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
 
     expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
     expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
     world.advance({ minutes: 5, seconds: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
-    expect(await removalEvents(subject!.id)).toEqual([
-      'inviteExternalUser',
-      'scheduleExternalUserRemoval',
-      'cancelExternalUserRemoval',
-      'scheduleExternalUserRemoval',
-      'blockExternalUser',
-    ]);
+    await expectBlockedUnderNewerPlan({ email, first }, againId());
   });
 
   it('that block made again while they are assigned once more: enabled again, no plan', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `lea.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    let againId = '';
-    let lastId = '';
-    let restoreReblock: (() => void) | undefined;
-    const restoreBlock = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const { email, first } = await assignedGuest('lea', BLOCK_ONLY);
+    let last: ReturnType<typeof assignedAgainDuringBlockOf> | undefined;
+    const { againId, restore: restoreBlock } = assignedAgainDuringBlockOf(first.targetId);
     const restoreUndo = duringUnblockOf(first.targetId, async () => {
-      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      await endAssignmentOf(againId());
       // Assigned once more while the newer plan's block is made again: that request lifts it before the PATCH lands.
-      restoreReblock = duringBlockOf(first.targetId, async () => (lastId = (await addById(first.targetId)).id));
+      last = assignedAgainDuringBlockOf(first.targetId);
     });
-    await unassign(deps, first.assignmentId!).finally(() => (restoreReblock?.(), restoreUndo(), restoreBlock()));
+    await unassign(deps, first.assignmentId!).finally(() => (last?.restore(), restoreUndo(), restoreBlock()));
 
-    expect(await stateOf(lastId)).toMatchObject({ state: 'delivered' });
+    expect(await stateOf(last!.againId())).toMatchObject({ state: 'delivered' });
     expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject).toMatchObject({ removal: null });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
     world.advance({ minutes: 5, seconds: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
-    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
-    expect(await removalEvents(subject!.id)).toEqual([
-      'inviteExternalUser',
-      'scheduleExternalUserRemoval',
-      'cancelExternalUserRemoval',
-      'scheduleExternalUserRemoval',
-      'blockExternalUser',
-      'unblockExternalUser',
-      'cancelExternalUserRemoval',
-    ]);
+    await expectEnabledWithNoPlan({ email, first }, [...NEWER_PLAN_BLOCKED, ...LIFTED]);
   });
 });
 
 describe('a guest assigned again while their block waits on Graph, the undo of that block refused', () => {
   /** Blocks the user's removal at once (`unassign`) or by the sweep, assigned again inside the block's PATCH, the undo refused. */
   async function raceWithRefusedUndo(targetId: string, blockIt: () => Promise<unknown>): Promise<string> {
-    let againId = '';
-    const restoreBlock = duringBlockOf(targetId, async () => (againId = (await addById(targetId)).id));
+    const { againId, restore: restoreBlock } = assignedAgainDuringBlockOf(targetId);
     const restoreUndo = refusingNextUnblockOf(targetId);
     try {
       await blockIt();
@@ -694,137 +692,81 @@ describe('a guest assigned again while their block waits on Graph, the undo of t
       restoreUndo();
       restoreBlock();
     }
-    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
-    return againId;
+    expect(await stateOf(againId())).toMatchObject({ state: 'delivered' });
+    return againId();
   }
 
   it('by the block at once: the block stands, recorded, until the block item finds them assigned and lifts it', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `ann.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
+    const { email, first } = await assignedGuest('ann', BLOCK_ONLY);
     await raceWithRefusedUndo(first.targetId, () => unassign(deps, first.assignmentId!));
 
     // The log says what stands: the account disabled by Portcullis, under a blocked plan.
-    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
-    const blocked = await findSubjectByEmail(deps, email);
-    expect(blocked?.removal).toMatchObject({ blockedDateTime: expect.any(String), deleteDateTime: null });
-    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval', 'blockExternalUser']);
+    await expectBlockStandingAlone({ email, first });
 
     world.advance({ minutes: 5, seconds: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
 
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject).toMatchObject({ removal: null });
-    expect(await removalEvents(subject!.id)).toEqual([
-      'inviteExternalUser',
-      'scheduleExternalUserRemoval',
-      'cancelExternalUserRemoval',
-      'blockExternalUser',
-      'unblockExternalUser',
-      'cancelExternalUserRemoval',
-    ]);
+    await expectEnabledWithNoPlan({ email, first }, [...BLOCK_STANDING_ALONE, ...LIFTED]);
   });
 
   it('by the sweep block item: lifted by a later item, tried again while the directory refuses, once; never deleted', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `bo.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
+    const { email, first } = await assignedGuest('bo', BLOCK_THEN_DELETE_AFTER_30_DAYS);
     // The block at once fails: the block item does it.
-    await refuseAccountChanges();
-    await unassign(deps, first.assignmentId!);
-    await setFaults(world.emulator, []);
+    await whileAccountChangesRefused(() => unassign(deps, first.assignmentId!));
     world.advance({ minutes: 5 });
     await raceWithRefusedUndo(first.targetId, async () => expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 1 }));
     expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
 
     // The lift refused too, at first: tried again at the next sweep.
     world.advance({ minutes: 5, seconds: 1 });
-    await refuseAccountChanges();
-    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 1 });
-    await setFaults(world.emulator, []);
+    expect(await whileAccountChangesRefused(() => sweepExternalUsers(deps, SWEEP))).toMatchObject({ failed: 1 });
     expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
     world.advance({ minutes: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
     world.advance({ days: 30, minutes: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
 
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
-    expect(await removalEvents(subject!.id)).toEqual([
-      'inviteExternalUser',
-      'scheduleExternalUserRemoval',
-      'cancelExternalUserRemoval',
-      'blockExternalUser',
-      'unblockExternalUser',
-      'cancelExternalUserRemoval',
-    ]);
+    await expectEnabledWithNoPlan({ email, first }, [...BLOCK_STANDING_ALONE, ...LIFTED]);
   });
 
   it('before the request of the new assignment has cancelled the plan: the plan is marked blocked, and that request lifts it', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `dot.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let hold: ReturnType<typeof holdingCancelOf> | undefined;
-    let again: Promise<{ id: string }> | undefined;
-    const restoreBlock = duringBlockOf(first.targetId, async () => {
-      hold = holdingCancelOf(first.targetId, released);
-      again = addById(first.targetId);
-      await hold.reached;
-    });
+    const { email, first } = await assignedGuest('dot', BLOCK_ONLY);
+    const held = heldAssignmentDuringBlockOf(first.targetId);
     const restoreUndo = refusingNextUnblockOf(first.targetId);
     // The held request goes on once released: its hook is no longer needed.
-    await unassign(deps, first.assignmentId!).finally(() => (hold?.restore(), restoreUndo(), restoreBlock()));
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), held.restore()));
 
     expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
     const blocked = await findSubjectByEmail(deps, email);
     expect(blocked?.removal).toMatchObject({ assignmentId: first.assignmentId, blockedDateTime: expect.any(String) });
-    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser']);
+    expect(await removalEvents(blocked!.id)).toEqual(BLOCKED);
 
-    release();
-    expect(await stateOf((await again!).id)).toMatchObject({ state: 'delivered' });
+    held.release();
+    expect(await stateOf((await held.again()).id)).toMatchObject({ state: 'delivered' });
     world.advance({ minutes: 5, seconds: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
 
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject).toMatchObject({ removal: null });
-    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
+    await expectEnabledWithNoPlan({ email, first }, [...BLOCKED, ...LIFTED]);
   });
 
   it('the request of the new assignment cancelling the plan while the block is made to stand: saved again, as a plan of its own', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `eli.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
+    const { email, first } = await assignedGuest('eli', BLOCK_ONLY);
     const planned = (await findSubjectByEmail(deps, email))!;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let hold: ReturnType<typeof holdingCancelOf> | undefined;
     let restoreRead: (() => void) | undefined;
-    let again: Promise<{ id: string }> | undefined;
-    const restoreBlock = duringBlockOf(first.targetId, async () => {
-      hold = holdingCancelOf(first.targetId, released);
-      again = addById(first.targetId);
-      await hold.reached;
+    const held = heldAssignmentDuringBlockOf(first.targetId, () => {
       // The request cancels the plan (not yet blocked) between the read of the subject after the failed undo and its save.
       restoreRead = afterReadOf(planned.id, async () => {
-        release();
-        await again;
+        held.release();
+        await held.again();
       });
     });
     const restoreUndo = refusingNextUnblockOf(first.targetId);
     // Released in any case: with no read after a failed undo, the request goes on after the block.
-    await unassign(deps, first.assignmentId!).finally(() => (release(), restoreRead?.(), hold?.restore(), restoreUndo(), restoreBlock()));
-    expect(await stateOf((await again!).id)).toMatchObject({ state: 'delivered' });
+    await unassign(deps, first.assignmentId!).finally(() => (held.release(), restoreRead?.(), restoreUndo(), held.restore()));
+    expect(await stateOf((await held.again()).id)).toMatchObject({ state: 'delivered' });
 
-    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
-    const blocked = await findSubjectByEmail(deps, email);
-    expect(blocked?.removal).toMatchObject({ blockedDateTime: expect.any(String), deleteDateTime: null });
-    expect(blocked?.removal?.id).not.toBe(planned.removal?.id);
-    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval', 'blockExternalUser']);
+    const blocked = await expectBlockStandingAlone({ email, first });
+    expect(blocked.removal?.id).not.toBe(planned.removal?.id);
 
     world.advance({ minutes: 5, seconds: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
@@ -833,123 +775,68 @@ describe('a guest assigned again while their block waits on Graph, the undo of t
   });
 
   it('unassigned again meanwhile under none: the block stands under a plan of its own that deletes nobody, lifted when they are assigned', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'P30D' });
-    const email = `cal.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
+    const { email, first } = await assignedGuest('cal', BLOCK_THEN_DELETE_AFTER_30_DAYS);
     const restoreBlock = duringBlockOf(first.targetId, async () => {
-      await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
-      await unassign(deps, (await stateOf((await addById(first.targetId)).id)).assignmentId!);
+      await updateSettings(deps, ADMIN, NO_ACTION);
+      await endAssignmentOf((await addById(first.targetId)).id);
     });
     const restoreUndo = refusingNextUnblockOf(first.targetId);
     await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
 
-    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
-    const blocked = await findSubjectByEmail(deps, email);
-    expect(blocked?.removal).toMatchObject({ action: 'blockSignIn', blockedDateTime: expect.any(String), deleteDateTime: null });
-    expect(await removalEvents(blocked!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'cancelExternalUserRemoval', 'blockExternalUser']);
+    const blocked = await expectBlockStandingAlone({ email, first });
+    expect(blocked.removal).toMatchObject({ action: 'blockSignIn' });
     // The cancelled plan's deletion date passes: nobody is deleted.
     world.advance({ days: 30, minutes: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
     expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
 
     expect(await stateOf((await addById(first.targetId)).id)).toMatchObject({ state: 'delivered' });
-    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: true });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
-    expect(await removalEvents(subject!.id)).toEqual([
-      'inviteExternalUser',
-      'scheduleExternalUserRemoval',
-      'cancelExternalUserRemoval',
-      'blockExternalUser',
-      'unblockExternalUser',
-      'cancelExternalUserRemoval',
-    ]);
+    await expectEnabledWithNoPlan({ email, first }, [...BLOCK_STANDING_ALONE, ...LIFTED]);
   });
 
   it('assigned and unassigned again meanwhile, the newer plan\'s block at once refused, the undo\'s answer lost: the newer plan carries the block', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `fay.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    let againId = '';
-    const restoreBlock = duringBlockOf(first.targetId, async () => {
-      againId = (await addById(first.targetId)).id;
-      // The newer plan's block at once is refused: its block item would do it.
-      await refuseAccountChanges();
-      await unassign(deps, (await stateOf(againId)).assignmentId!);
-      await setFaults(world.emulator, []);
-    });
+    const { email, first } = await assignedGuest('fay', BLOCK_ONLY);
+    const { againId, restore: restoreBlock } = assignedAgainDuringBlockOf(first.targetId, endedWithBlockRefused);
     // Should the older block undo itself, that undo lands but its answer is lost.
     const restoreUndo = unblockLandsThenFails(first.targetId);
     await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
 
     expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
-    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
-    const blocked = await findSubjectByEmail(deps, email);
-    expect(blocked?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
+    await expectBlockedUnderNewerPlan({ email, first }, againId());
     // Every item of the plan comes due and is swept: the guest with no assignment stays blocked.
-    world.advance({ minutes: 5, seconds: 1 });
-    await sweepExternalUsers(deps, SWEEP);
-    world.advance({ days: 1 });
-    await sweepExternalUsers(deps, SWEEP);
+    await sweepEveryItemDue();
 
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
-    expect(await removalEvents(blocked!.id)).toEqual([
-      'inviteExternalUser',
-      'scheduleExternalUserRemoval',
-      'cancelExternalUserRemoval',
-      'scheduleExternalUserRemoval',
-      'blockExternalUser',
-    ]);
+    await expectBlockedUnderNewerPlan({ email, first }, againId());
   });
 
   it('assigned while a newer plan stands blocked, its lift refused too: that plan carries the block, saved no more (one block event), lifted by its item', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `ida.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    let againId = '';
+    const { email, first } = await assignedGuest('ida', BLOCK_ONLY);
     let restoreUndo: (() => void) | undefined;
-    const restoreBlock = duringBlockOf(first.targetId, async () => {
-      againId = (await addById(first.targetId)).id;
+    const { againId, restore: restoreBlock } = assignedAgainDuringBlockOf(first.targetId, async (requestId) => {
       // Unassigned again: the newer plan, blocked at once.
-      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      await endAssignmentOf(requestId);
       // Assigned once more, the lift of that block refused: the newer plan stays, blocked.
-      await refuseAccountChanges();
-      expect(await stateOf((await addById(first.targetId)).id)).toMatchObject({ state: 'delivered' });
-      await setFaults(world.emulator, []);
+      expect(await assignedAgainLiftRefused(first.targetId)).toMatchObject({ state: 'delivered' });
       restoreUndo = refusingNextUnblockOf(first.targetId);
     });
     await unassign(deps, first.assignmentId!).finally(() => (restoreUndo?.(), restoreBlock()));
 
-    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
-    const blocked = await findSubjectByEmail(deps, email);
-    expect(blocked?.removal).toMatchObject({ assignmentId: (await stateOf(againId)).assignmentId, blockedDateTime: expect.any(String) });
-    expect(await removalEvents(blocked!.id)).toEqual([
-      'inviteExternalUser',
-      'scheduleExternalUserRemoval',
-      'cancelExternalUserRemoval',
-      'scheduleExternalUserRemoval',
-      'blockExternalUser',
-    ]);
+    await expectBlockedUnderNewerPlan({ email, first }, againId());
 
     // The newer plan's block item, blocked at once, is due: it finds the user assigned.
     world.advance({ minutes: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
     world.advance({ minutes: 5 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
-    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
-    expect((await removalEvents(blocked!.id)).slice(5)).toEqual(['unblockExternalUser', 'cancelExternalUserRemoval']);
+    await expectEnabledWithNoPlan({ email, first }, [...NEWER_PLAN_BLOCKED, ...LIFTED]);
   });
 
   it('the user deleted while the undo waits (unassigned again, deleted at once): no plan made to stand for an account that is gone', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignInAndDelete', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `jo.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
-    let againId = '';
-    const restoreBlock = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const { email, first } = await assignedGuest('jo', BLOCK_THEN_DELETE_AT_ONCE);
+    const { againId, restore: restoreBlock } = assignedAgainDuringBlockOf(first.targetId);
     // The undo waits on Graph while the guest is unassigned again, blocked at once, and deleted by the sweep: it fails.
     const restoreUndo = duringUnblockOf(first.targetId, async () => {
-      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      await endAssignmentOf(againId());
       expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 1 });
     });
     await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
@@ -959,14 +846,7 @@ describe('a guest assigned again while their block waits on Graph, the undo of t
     expect(subject).toMatchObject({ objectId: null, removal: null });
     world.advance({ minutes: 5, seconds: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
-    expect(await removalEvents(subject!.id)).toEqual([
-      'inviteExternalUser',
-      'scheduleExternalUserRemoval',
-      'cancelExternalUserRemoval',
-      'scheduleExternalUserRemoval',
-      'blockExternalUser',
-      'deleteExternalUser',
-    ]);
+    expect(await removalEvents(subject!.id)).toEqual([...NEWER_PLAN_BLOCKED, 'deleteExternalUser']);
   });
 });
 
@@ -974,12 +854,10 @@ describe('a block Portcullis could not lift', () => {
   it('is lifted when the last assignment ends under none, and the plan cancelled', async () => {
     const { email, first } = await endedGuest('ray');
     // Assigned again, the unblock fails: the plan stays, blocked.
-    await refuseAccountChanges();
-    const again = await stateOf((await addById(first.targetId)).id);
-    await setFaults(world.emulator, []);
+    const again = await assignedAgainLiftRefused(first.targetId);
     expect(again).toMatchObject({ state: 'delivered' });
     expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+    await updateSettings(deps, ADMIN, NO_ACTION);
 
     await unassign(deps, again.assignmentId!);
     world.advance({ days: 30, minutes: 1 });
@@ -988,53 +866,40 @@ describe('a block Portcullis could not lift', () => {
     expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
     const subject = await findSubjectByEmail(deps, email);
     expect(subject).toMatchObject({ objectId: first.targetId, removal: null });
-    expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(['unblockExternalUser', 'cancelExternalUserRemoval']));
+    expect(await removalEvents(subject!.id)).toEqual(expect.arrayContaining(LIFTED));
   });
 
   it('under blockSignIn, once its block item is swept: the block item comes due again and lifts it', async () => {
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
-    const email = `wes.${Date.now()}@partner.example`;
-    const first = await stateOf((await addByEmail(email)).id);
+    const { email, first } = await assignedGuest('wes', BLOCK_ONLY);
     await unassign(deps, first.assignmentId!);
     world.advance({ minutes: 5 });
     await sweepExternalUsers(deps, SWEEP); // the block item: done at once already
-    await refuseAccountChanges();
-    const again = await stateOf((await addById(first.targetId)).id);
-    await setFaults(world.emulator, []);
-    expect(again).toMatchObject({ state: 'delivered' });
+    expect(await assignedAgainLiftRefused(first.targetId)).toMatchObject({ state: 'delivered' });
     expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
 
     world.advance({ minutes: 5, seconds: 1 });
     await sweepExternalUsers(deps, SWEEP);
 
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject).toMatchObject({ removal: null });
-    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
+    await expectEnabledWithNoPlan({ email, first }, [...BLOCKED, ...LIFTED]);
   });
 
   it('is lifted by the block item done at once, finding the user assigned again', async () => {
     const { email, first } = await endedGuest('xia');
-    await refuseAccountChanges();
-    await addById(first.targetId);
-    await setFaults(world.emulator, []);
+    await assignedAgainLiftRefused(first.targetId);
     expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
 
     // The first block item, blocked at once, is due: it finds the user assigned.
     world.advance({ minutes: 1 });
     expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
 
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
-    const subject = await findSubjectByEmail(deps, email);
-    expect(subject).toMatchObject({ removal: null });
-    expect(await removalEvents(subject!.id)).toEqual(['inviteExternalUser', 'scheduleExternalUserRemoval', 'blockExternalUser', 'unblockExternalUser', 'cancelExternalUserRemoval']);
+    await expectEnabledWithNoPlan({ email, first }, [...BLOCKED, ...LIFTED]);
   });
 
   it('under none, an ending whose lift fails still ends: the plan is cancelled, the block stays', async () => {
     const { email, first } = await endedGuest('sam');
     await refuseAccountChanges();
     const again = await stateOf((await addById(first.targetId)).id);
-    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'none' });
+    await updateSettings(deps, ADMIN, NO_ACTION);
 
     // The directory refuses the lift again, at the ending.
     const ending = await stateOf(await unassign(deps, again.assignmentId!));
