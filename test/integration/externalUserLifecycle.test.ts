@@ -1079,3 +1079,28 @@ describe('a request for someone by address that waits (a scheduled start)', () =
     expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: invited.invitedUser.id, subjectLifecycle: 'notGoverned' });
   });
 });
+
+describe('a guest lifecycle race lost by neither side (a block made again, a cancel refused on its ETag)', () => {
+  it('converted to a Member and enabled while the undo of a block waits, the newer plan blocked at once: that block is not made again', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `mae.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restoreBlock = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const restoreUndo = duringUnblockOf(first.targetId, async () => {
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+      await changeUser(first.targetId, { userType: 'Member', accountEnabled: true });
+    });
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    // A Member's account is theirs who converted them: the plan is cancelled, the account left as it is.
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    world.advance({ days: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+  });
+});

@@ -220,12 +220,15 @@ const REBLOCKS = 2;
  * block()'s undo landed, but it may have landed after a later block of the user: unassigned again while it waited on
  * Graph, a newer plan blocked (at once, or by its item). With no assignment held and a blocked plan standing, that
  * block is made again as block() makes it: the assignments looked at after its PATCH, and a request assigning them
- * meanwhile lifts it (cancelRemoval) after that PATCH. One claims read after an undo, the subject's only then.
+ * meanwhile lifts it (cancelRemoval) after that PATCH; nor for a user the directory now says is a Member
+ * (cancelledAsMember, as every block). One claims read after an undo; the subject's, and the user's, only then.
  */
 async function blockAgainIfBlockedSince(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks: number): Promise<void> {
   if (await holdsAnotherAssignment(deps, subject.value.objectId!, '')) return;
   const current = await deps.subjects.get(subject.value.id);
-  if (current?.value.objectId === subject.value.objectId && current.value.removal?.blockedDateTime) await block(deps, current, reblocks);
+  if (!(current?.value.objectId === subject.value.objectId && current.value.removal?.blockedDateTime)) return;
+  // As before every block: not a Member's account (converted, and maybe enabled, while the undo waited).
+  if (!(await cancelledAsMember(deps, current, await deps.directory.getUser(current.value.objectId!)))) await block(deps, current, reblocks);
 }
 
 /** Saves `removal` as blocked now on the subject as read (its ETag), with its event, shown where the plan holds this block. */
