@@ -104,12 +104,26 @@ export type TargetAsRead = Pick<DirectoryUser, 'userType' | 'accountEnabled'>;
  */
 export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asRead?: TargetAsRead): Promise<void> {
   if (asRead?.userType === 'Member' && asRead.accountEnabled === true) return;
-  const subject = await deps.subjects.byObjectId(targetId);
-  const removal = subject?.value.removal;
-  if (!subject || !removal || !isGovernedGuest(subject.value, targetId)) return;
-  if (removal.blockedDateTime) await unblock(deps, subject).catch((error) => liftLater(deps, subject.value.id, removal.id, error));
-  await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+  let subject = await deps.subjects.byObjectId(targetId);
+  const superseded = subject?.value.removal?.id;
+  for (let saves = 0; saves < CANCEL_SAVES; saves++) {
+    const removal = subject?.value.removal;
+    if (!subject || !removal || removal.id !== superseded || !isGovernedGuest(subject.value, targetId)) return;
+    const read = subject;
+    if (removal.blockedDateTime) await unblock(deps, read).catch((error) => liftLater(deps, read.value.id, removal.id, error));
+    if (await save(deps, read, { ...read.value, removal: null }, 'cancelExternalUserRemoval').catch(unlessConflict)) return;
+    subject = await deps.subjects.byObjectId(targetId);
+  }
 }
+
+/**
+ * How often cancelRemoval saves on a subject another writer changed meanwhile, read afresh each time. The writer may
+ * be the plan's block item, which read no assignment just before this one was saved, saving the plan blocked after
+ * the read here: nothing else would lift that block under blockSignIn (its item is consumed). Only the plan read
+ * first is cancelled: another one was made by a later ending (this assignment or another ended since; a plan made
+ * while it is held is cancelled by its own items, which find it), and its block is right.
+ */
+const CANCEL_SAVES = 3;
 
 /** How long after a failed lift its plan's block item comes due again. */
 const LIFT_RETRY_MINUTES = 5;
@@ -303,9 +317,14 @@ async function holdsAnotherAssignment(deps: EntitlementDeps, objectId: string, e
   return claims.some((c) => c.value.assignmentId !== null && c.value.assignmentId !== exceptId);
 }
 
-/** The subject's new state, with its event written ahead (auditedChange.ts): a stop after the write leaves it to the sweep. */
+/**
+ * The subject's new state, with its event written ahead (auditedChange.ts): a stop after the write leaves it to the
+ * sweep. Shown by its plan (`removal`), as saveBlocked: a save refused on its ETag, the plan changed by another writer
+ * meanwhile, does not show, and its event is not appended.
+ */
 function save(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, changed: AccessPackageSubject, action: ExternalUserAction) {
-  return audited(deps, entryOf(action, stored.value, changed), shownIn('accessPackageSubjects', stored, 'changed'), () => deps.subjects.replace(stored, changed));
+  const probe = { ...shownIn('accessPackageSubjects', stored, 'changed'), field: 'removal' };
+  return audited(deps, entryOf(action, stored.value, changed), probe, () => deps.subjects.replace(stored, changed));
 }
 
 const entryOf = (action: ExternalUserAction, before: AccessPackageSubject, after: unknown) => ({ actorId: SYSTEM_ACTOR, action, entityType: 'accessPackageSubject', entityId: before.id, before, after });
