@@ -1212,4 +1212,29 @@ describe('a guest lifecycle race lost by neither side (a block made again, a can
     expect(newer).toMatchObject({ blockedDateTime: expect.any(String) });
     expect(newer!.id).not.toBe(subject.removal!.id);
   });
+
+  it('assigned again, that assignment ended while its request lifts the block: the newer plan blocked at once, its block made again', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `rue.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    const older = (await findSubjectByEmail(deps, email))!;
+    expect(older.removal).toMatchObject({ blockedDateTime: expect.any(String) });
+    // While the request's lift waits on Graph, its assignment ends: a newer plan, blocked at once before the lift lands.
+    const restoreLift = duringUnblockOf(first.targetId, async () => {
+      const assignmentId = (await deps.grants.claimsOf(first.targetId)).find((c) => c.value.assignmentId !== null)!.value.assignmentId!;
+      await unassign(deps, assignmentId);
+      expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    });
+    await addById(first.targetId).finally(restoreLift);
+
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    const newer = (await findSubjectByEmail(deps, email))!.removal;
+    expect(newer).toMatchObject({ blockedDateTime: expect.any(String) });
+    expect(newer!.id).not.toBe(older.removal!.id);
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+  });
 });

@@ -106,11 +106,21 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
   if (asRead?.userType === 'Member' && asRead.accountEnabled === true) return;
   let subject = await deps.subjects.byObjectId(targetId);
   const superseded = subject?.value.removal?.id;
+  let lifted = false;
   for (let saves = 0; saves < CANCEL_SAVES; saves++) {
     const removal = subject?.value.removal;
-    if (!subject || !removal || removal.id !== superseded || !isGovernedGuest(subject.value, targetId)) return;
+    if (!subject || !removal || !isGovernedGuest(subject.value, targetId)) return;
+    if (removal.id !== superseded) {
+      // The lift of the plan read first may have landed after the newer plan's block (this assignment ended while
+      // it waited on Graph): that block is made again, as after block()'s undo.
+      if (lifted) await blockAgainIfBlockedSince(deps, subject, REBLOCKS);
+      return;
+    }
     const read = subject;
-    if (removal.blockedDateTime) await unblock(deps, read).catch((error) => liftLater(deps, read.value.id, removal.id, error));
+    if (removal.blockedDateTime) {
+      await unblock(deps, read).catch((error) => liftLater(deps, read.value.id, removal.id, error));
+      lifted = true;
+    }
     if (await save(deps, read, { ...read.value, removal: null }, 'cancelExternalUserRemoval').catch(unlessConflict)) return;
     subject = await deps.subjects.byObjectId(targetId);
   }
@@ -121,7 +131,8 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
  * be the plan's block item, which read no assignment just before this one was saved, saving the plan blocked after
  * the read here: nothing else would lift that block under blockSignIn (its item is consumed). Only the plan read
  * first is cancelled: another one was made by a later ending (this assignment or another ended since; a plan made
- * while it is held is cancelled by its own items, which find it), and its block is right.
+ * while it is held is cancelled by its own items, which find it), and its block is right, so it is made again should
+ * this lift have landed after it (blockAgainIfBlockedSince: with no assignment held).
  */
 const CANCEL_SAVES = 3;
 
