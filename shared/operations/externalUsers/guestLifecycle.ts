@@ -101,6 +101,7 @@ export type TargetAsRead = Pick<DirectoryUser, 'userType' | 'accountEnabled'>;
  * with its event, the account left as it is, blocked or not); should they be a Guest again by their next last ending,
  * that ending plans afresh (planRemovalIfLast). A guest, a disabled account, a user type the directory did not say,
  * someone not in the directory: read as ever. Until it comes due, a plan left so is still listed (pendingRemovals.ts).
+ * A cancel refused on its ETag is made again on the subject read afresh, for the plan read first only (CANCEL_SAVES).
  */
 export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asRead?: TargetAsRead): Promise<void> {
   if (asRead?.userType === 'Member' && asRead.accountEnabled === true) return;
