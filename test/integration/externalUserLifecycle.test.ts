@@ -944,3 +944,162 @@ describe('a request for someone by address that waits (a scheduled start)', () =
     expect(await findSubjectByEmail(deps, email)).toMatchObject({ objectId: invited.invitedUser.id, subjectLifecycle: 'notGoverned' });
   });
 });
+
+describe('a guest lifecycle race lost by neither side (a block made again, a cancel refused on its ETag)', () => {
+  /** Runs `during` once, just before the next save of the subject's plan as blocked lands (after its block's PATCH). */
+  function beforeBlockedSaveOf(subjectId: string, during: () => Promise<unknown>): () => void {
+    const subjects = deps.subjects;
+    const original = subjects.replace;
+    let armed = true;
+    subjects.replace = async (stored, changed) => {
+      if (armed && changed.id === subjectId && changed.removal?.blockedDateTime) {
+        armed = false;
+        await during();
+      }
+      return original.call(subjects, stored, changed);
+    };
+    return () => void (subjects.replace = original);
+  }
+
+  /**
+   * Holds a new assignment's request of the user right after it has read their planned removal (cancelRemoval's read
+   * of the subject, the first once they hold an assignment) until `released`, so that its save is on that read;
+   * `reached` says it has read.
+   */
+  function holdingAfterCancelReadOf(userId: string, released: Promise<void>): { reached: Promise<void>; restore: () => void } {
+    const subjects = deps.subjects;
+    const original = subjects.byObjectId;
+    let armed = true;
+    let reach!: () => void;
+    const reached = new Promise<void>((resolve) => (reach = resolve));
+    subjects.byObjectId = async (id: string) => {
+      const read = await original.call(subjects, id);
+      if (armed && id === userId && (await deps.grants.claimsOf(userId)).some((c) => c.value.assignmentId !== null)) {
+        armed = false;
+        reach();
+        await released;
+      }
+      return read;
+    };
+    return { reached, restore: () => void (subjects.byObjectId = original) };
+  }
+
+  /** Under blockSignIn, a guest whose last assignment ended while the directory refused the block at once: their plan stands, not yet blocked. */
+  async function guestWithBlockToDo(name: string) {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `${name}.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await refuseAccountChanges();
+    await unassign(deps, first.assignmentId!);
+    await setFaults(world.emulator, []);
+    const subject = (await findSubjectByEmail(deps, email))!;
+    expect(subject.removal).toMatchObject({ blockedDateTime: null });
+    return { email, targetId: first.targetId, subject };
+  }
+
+  it('converted to a Member and enabled while the undo of a block waits, the newer plan blocked at once: that block is not made again', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `mae.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    let againId = '';
+    const restoreBlock = duringBlockOf(first.targetId, async () => (againId = (await addById(first.targetId)).id));
+    const restoreUndo = duringUnblockOf(first.targetId, async () => {
+      await unassign(deps, (await stateOf(againId)).assignmentId!);
+      expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+      await changeUser(first.targetId, { userType: 'Member', accountEnabled: true });
+    });
+    await unassign(deps, first.assignmentId!).finally(() => (restoreUndo(), restoreBlock()));
+
+    // A Member's account is theirs who converted them: the plan is cancelled, the account left as it is.
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    expect(await findSubjectByEmail(deps, email)).toMatchObject({ removal: null });
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    world.advance({ days: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+  });
+
+  it('assigned again while the sweep block item saves the plan blocked, the request having read it before: lifted, no plan left', async () => {
+    const { targetId, subject } = await guestWithBlockToDo('rex');
+    world.advance({ minutes: 1 });
+    let release!: () => void;
+    const held = holdingAfterCancelReadOf(targetId, new Promise<void>((resolve) => (release = resolve)));
+    let again: Promise<{ id: string }> | undefined;
+    // The block item found no assignment after its PATCH; before its save lands, the request reads the plan not yet blocked.
+    const restoreSave = beforeBlockedSaveOf(subject.id, async () => {
+      again = addById(targetId);
+      await held.reached;
+    });
+    try {
+      expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    } finally {
+      release();
+      restoreSave();
+    }
+    const againId = (await again!.finally(held.restore)).id;
+
+    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
+    expect(await userById(targetId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    expect(await deps.subjects.get(subject.id)).toMatchObject({ value: { removal: null } });
+    expect(await removalEvents(subject.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+      'unblockExternalUser',
+      'cancelExternalUserRemoval',
+    ]);
+    world.advance({ days: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    expect(await userById(targetId)).toMatchObject({ accountEnabled: true });
+  });
+
+  it('assigned again, that assignment ended while its request waits to cancel the plan read: the newer plan blocked at once stays, its block kept', async () => {
+    const { targetId, subject } = await guestWithBlockToDo('roy');
+    let release!: () => void;
+    const held = holdingAfterCancelReadOf(targetId, new Promise<void>((resolve) => (release = resolve)));
+    const again = addById(targetId);
+    try {
+      await held.reached;
+      // Its assignment ends before its cancel is saved: a newer plan replaces the one read, blocked at once.
+      const assignmentId = (await deps.grants.claimsOf(targetId)).find((c) => c.value.assignmentId !== null)!.value.assignmentId!;
+      await unassign(deps, assignmentId);
+      expect(await userById(targetId)).toMatchObject({ accountEnabled: false });
+    } finally {
+      release();
+    }
+    await again.finally(held.restore);
+
+    // The cancel refused on its ETag finds a plan other than the one it read: not its own to cancel.
+    expect(await deps.grants.claimsOf(targetId)).toEqual([]);
+    expect(await userById(targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    const newer = (await deps.subjects.get(subject.id))!.value.removal;
+    expect(newer).toMatchObject({ blockedDateTime: expect.any(String) });
+    expect(newer!.id).not.toBe(subject.removal!.id);
+  });
+
+  it('assigned again, that assignment ended while its request lifts the block: the newer plan blocked at once, its block made again', async () => {
+    await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
+    const email = `rue.${Date.now()}@partner.example`;
+    const first = await stateOf((await addByEmail(email)).id);
+    await unassign(deps, first.assignmentId!);
+    const older = (await findSubjectByEmail(deps, email))!;
+    expect(older.removal).toMatchObject({ blockedDateTime: expect.any(String) });
+    // While the request's lift waits on Graph, its assignment ends: a newer plan, blocked at once before the lift lands.
+    const restoreLift = duringUnblockOf(first.targetId, async () => {
+      const assignmentId = (await deps.grants.claimsOf(first.targetId)).find((c) => c.value.assignmentId !== null)!.value.assignmentId!;
+      await unassign(deps, assignmentId);
+      expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    });
+    await addById(first.targetId).finally(restoreLift);
+
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    const newer = (await findSubjectByEmail(deps, email))!.removal;
+    expect(newer).toMatchObject({ blockedDateTime: expect.any(String) });
+    expect(newer!.id).not.toBe(older.removal!.id);
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+  });
+});

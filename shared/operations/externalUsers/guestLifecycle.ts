@@ -101,15 +101,41 @@ export type TargetAsRead = Pick<DirectoryUser, 'userType' | 'accountEnabled'>;
  * with its event, the account left as it is, blocked or not); should they be a Guest again by their next last ending,
  * that ending plans afresh (planRemovalIfLast). A guest, a disabled account, a user type the directory did not say,
  * someone not in the directory: read as ever. Until it comes due, a plan left so is still listed (pendingRemovals.ts).
+ * A cancel refused on its ETag is made again on the subject read afresh, for the plan read first only (CANCEL_SAVES).
  */
 export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asRead?: TargetAsRead): Promise<void> {
   if (asRead?.userType === 'Member' && asRead.accountEnabled === true) return;
-  const subject = await deps.subjects.byObjectId(targetId);
-  const removal = subject?.value.removal;
-  if (!subject || !removal || !isGovernedGuest(subject.value, targetId)) return;
-  if (removal.blockedDateTime) await unblock(deps, subject).catch((error) => liftLater(deps, subject.value.id, removal.id, error));
-  await save(deps, subject, { ...subject.value, removal: null }, 'cancelExternalUserRemoval');
+  let subject = await deps.subjects.byObjectId(targetId);
+  const superseded = subject?.value.removal?.id;
+  let lifted = false;
+  for (let saves = 0; saves < CANCEL_SAVES; saves++) {
+    const removal = subject?.value.removal;
+    if (!subject || !removal || !isGovernedGuest(subject.value, targetId)) return;
+    if (removal.id !== superseded) {
+      // The lift of the plan read first may have landed after the newer plan's block (this assignment ended while
+      // it waited on Graph): that block is made again, as after block()'s undo.
+      if (lifted) await blockAgainIfBlockedSince(deps, subject, REBLOCKS);
+      return;
+    }
+    const read = subject;
+    if (removal.blockedDateTime) {
+      await unblock(deps, read).catch((error) => liftLater(deps, read.value.id, removal.id, error));
+      lifted = true;
+    }
+    if (await save(deps, read, { ...read.value, removal: null }, 'cancelExternalUserRemoval').catch(unlessConflict)) return;
+    subject = await deps.subjects.byObjectId(targetId);
+  }
 }
+
+/**
+ * How often cancelRemoval saves on a subject another writer changed meanwhile, read afresh each time. The writer may
+ * be the plan's block item, which read no assignment just before this one was saved, saving the plan blocked after
+ * the read here: nothing else would lift that block under blockSignIn (its item is consumed). Only the plan read
+ * first is cancelled: another one was made by a later ending (this assignment or another ended since; a plan made
+ * while it is held is cancelled by its own items, which find it), and its block is right, so it is made again should
+ * this lift have landed after it (blockAgainIfBlockedSince: with no assignment held).
+ */
+const CANCEL_SAVES = 3;
 
 /** How long after a failed lift its plan's block item comes due again. */
 const LIFT_RETRY_MINUTES = 5;
@@ -220,12 +246,15 @@ const REBLOCKS = 2;
  * block()'s undo landed, but it may have landed after a later block of the user: unassigned again while it waited on
  * Graph, a newer plan blocked (at once, or by its item). With no assignment held and a blocked plan standing, that
  * block is made again as block() makes it: the assignments looked at after its PATCH, and a request assigning them
- * meanwhile lifts it (cancelRemoval) after that PATCH. One claims read after an undo, the subject's only then.
+ * meanwhile lifts it (cancelRemoval) after that PATCH; nor for a user the directory now says is a Member
+ * (cancelledAsMember, as every block). One claims read after an undo; the subject's, and the user's, only then.
  */
 async function blockAgainIfBlockedSince(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks: number): Promise<void> {
   if (await holdsAnotherAssignment(deps, subject.value.objectId!, '')) return;
   const current = await deps.subjects.get(subject.value.id);
-  if (current?.value.objectId === subject.value.objectId && current.value.removal?.blockedDateTime) await block(deps, current, reblocks);
+  if (!(current?.value.objectId === subject.value.objectId && current.value.removal?.blockedDateTime)) return;
+  // As before every block: not a Member's account (converted, and maybe enabled, while the undo waited).
+  if (!(await cancelledAsMember(deps, current, await deps.directory.getUser(current.value.objectId!)))) await block(deps, current, reblocks);
 }
 
 /** Saves `removal` as blocked now on the subject as read (its ETag), with its event, shown where the plan holds this block. */
@@ -300,9 +329,14 @@ async function holdsAnotherAssignment(deps: EntitlementDeps, objectId: string, e
   return claims.some((c) => c.value.assignmentId !== null && c.value.assignmentId !== exceptId);
 }
 
-/** The subject's new state, with its event written ahead (auditedChange.ts): a stop after the write leaves it to the sweep. */
+/**
+ * The subject's new state, with its event written ahead (auditedChange.ts): a stop after the write leaves it to the
+ * sweep. Shown by its plan (`removal`), as saveBlocked: a save refused on its ETag, the plan changed by another writer
+ * meanwhile, does not show, and its event is not appended.
+ */
 function save(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, changed: AccessPackageSubject, action: ExternalUserAction) {
-  return audited(deps, entryOf(action, stored.value, changed), shownIn('accessPackageSubjects', stored, 'changed'), () => deps.subjects.replace(stored, changed));
+  const probe = { ...shownIn('accessPackageSubjects', stored, 'changed'), field: 'removal' };
+  return audited(deps, entryOf(action, stored.value, changed), probe, () => deps.subjects.replace(stored, changed));
 }
 
 const entryOf = (action: ExternalUserAction, before: AccessPackageSubject, after: unknown) => ({ actorId: SYSTEM_ACTOR, action, entityType: 'accessPackageSubject', entityId: before.id, before, after });
