@@ -231,22 +231,24 @@ const assignedAgainLiftRefused = (userId: string) => whileAccountChangesRefused(
 const endedWithBlockRefused = (againId: string) => whileAccountChangesRefused(() => endAssignmentOf(againId));
 
 /**
- * Holds a new assignment's request of the user just before it looks for their planned removal (cancelRemoval's read of
- * the subject, the first once they hold an assignment) until `released`; `reached` says it is held there.
+ * Holds a new assignment's request of the user at its look for their planned removal (cancelRemoval's read of the
+ * subject, the first once they hold an assignment) until `released`: `before` the read, or `after` it, so that its save
+ * is on that read. `reached` says it is held there.
  */
-function holdingCancelOf(userId: string, released: Promise<void>): { reached: Promise<void>; restore: () => void } {
+function holdingCancelOf(userId: string, released: Promise<void>, where: 'before' | 'after' = 'before'): { reached: Promise<void>; restore: () => void } {
   const subjects = deps.subjects;
   const original = subjects.byObjectId;
   let armed = true;
   let reach!: () => void;
   const reached = new Promise<void>((resolve) => (reach = resolve));
   subjects.byObjectId = async (id: string) => {
+    const read = where === 'after' ? await original.call(subjects, id) : undefined;
     if (armed && id === userId && (await deps.grants.claimsOf(userId)).some((c) => c.value.assignmentId !== null)) {
       armed = false;
       reach();
       await released;
     }
-    return original.call(subjects, id);
+    return where === 'after' ? read : original.call(subjects, id);
   };
   return { reached, restore: () => void (subjects.byObjectId = original) };
 }
@@ -961,29 +963,6 @@ describe('a guest lifecycle race lost by neither side (a block made again, a can
     return () => void (subjects.replace = original);
   }
 
-  /**
-   * Holds a new assignment's request of the user right after it has read their planned removal (cancelRemoval's read
-   * of the subject, the first once they hold an assignment) until `released`, so that its save is on that read;
-   * `reached` says it has read.
-   */
-  function holdingAfterCancelReadOf(userId: string, released: Promise<void>): { reached: Promise<void>; restore: () => void } {
-    const subjects = deps.subjects;
-    const original = subjects.byObjectId;
-    let armed = true;
-    let reach!: () => void;
-    const reached = new Promise<void>((resolve) => (reach = resolve));
-    subjects.byObjectId = async (id: string) => {
-      const read = await original.call(subjects, id);
-      if (armed && id === userId && (await deps.grants.claimsOf(userId)).some((c) => c.value.assignmentId !== null)) {
-        armed = false;
-        reach();
-        await released;
-      }
-      return read;
-    };
-    return { reached, restore: () => void (subjects.byObjectId = original) };
-  }
-
   /** Under blockSignIn, a guest whose last assignment ended while the directory refused the block at once: their plan stands, not yet blocked. */
   async function guestWithBlockToDo(name: string) {
     await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
@@ -1024,7 +1003,7 @@ describe('a guest lifecycle race lost by neither side (a block made again, a can
     const { targetId, subject } = await guestWithBlockToDo('rex');
     world.advance({ minutes: 1 });
     let release!: () => void;
-    const held = holdingAfterCancelReadOf(targetId, new Promise<void>((resolve) => (release = resolve)));
+    const held = holdingCancelOf(targetId, new Promise<void>((resolve) => (release = resolve)), 'after');
     let again: Promise<{ id: string }> | undefined;
     // The block item found no assignment after its PATCH; before its save lands, the request reads the plan not yet blocked.
     const restoreSave = beforeBlockedSaveOf(subject.id, async () => {
@@ -1057,7 +1036,7 @@ describe('a guest lifecycle race lost by neither side (a block made again, a can
   it('assigned again, that assignment ended while its request waits to cancel the plan read: the newer plan blocked at once stays, its block kept', async () => {
     const { targetId, subject } = await guestWithBlockToDo('roy');
     let release!: () => void;
-    const held = holdingAfterCancelReadOf(targetId, new Promise<void>((resolve) => (release = resolve)));
+    const held = holdingCancelOf(targetId, new Promise<void>((resolve) => (release = resolve)), 'after');
     const again = addById(targetId);
     try {
       await held.reached;
