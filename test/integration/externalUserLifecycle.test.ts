@@ -1082,3 +1082,33 @@ describe('a guest lifecycle race lost by neither side (a block made again, a can
     expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
   });
 });
+
+describe('a guest lifecycle step whose outcome is lost while a newer plan is made (review-guestrace G2)', () => {
+  it('assigned again, that assignment ended while its request lifts the block, the lift landing after the newer block with its answer lost: the newer block made again', async () => {
+    const { email, first } = await assignedGuest('rgl', BLOCK_ONLY);
+    await unassign(deps, first.assignmentId!);
+    const older = (await findSubjectByEmail(deps, email))!;
+    expect(older.removal).toMatchObject({ blockedDateTime: expect.any(String) });
+    // While the request's lift waits on Graph, its assignment ends (a newer plan, blocked at once); the lift then
+    // lands, and its answer is lost (a timeout after the PATCH landed).
+    const restoreLift = onNextAccountChangeOf(first.targetId, true, async (unblock) => {
+      const assignmentId = (await deps.grants.claimsOf(first.targetId)).find((c) => c.value.assignmentId !== null)!.value.assignmentId!;
+      await unassign(deps, assignmentId);
+      expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+      await unblock();
+      throw new DirectoryError('transient', 'The answer was lost (a timeout after the PATCH landed).', { status: 504 });
+    });
+    await addById(first.targetId).finally(restoreLift);
+
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    const newer = (await findSubjectByEmail(deps, email))!.removal;
+    expect(newer).toMatchObject({ blockedDateTime: expect.any(String) });
+    expect(newer!.id).not.toBe(older.removal!.id);
+    // Every item due since (the older plan's lift item at +5 min, the newer plan's block item) has run.
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    world.advance({ days: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+  });
+});

@@ -119,7 +119,10 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
     }
     const read = subject;
     if (removal.blockedDateTime) {
-      await unblock(deps, read).catch((error) => liftLater(deps, read.value.id, removal.id, error));
+      await unblock(deps, read).catch(async (error) => {
+        await blockAgainIfPlannedSince(deps, targetId, removal.id).catch(() => undefined);
+        return liftLater(deps, read.value.id, removal.id, error);
+      });
       lifted = true;
     }
     if (await save(deps, read, { ...read.value, removal: null }, 'cancelExternalUserRemoval').catch(unlessConflict)) return;
@@ -136,6 +139,17 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
  * this lift have landed after it (blockAgainIfBlockedSince: with no assignment held).
  */
 const CANCEL_SAVES = 3;
+
+/**
+ * A lift of plan `liftedId` that failed may have landed all the same (its answer lost), after the block of a newer plan
+ * (the new assignment ended while it waited on Graph): that block is made again, as cancelRemoval does after a lift
+ * that answered (blockAgainIfBlockedSince: with no assignment held). One read of the subject, more only then.
+ */
+async function blockAgainIfPlannedSince(deps: EntitlementDeps, targetId: string, liftedId: string): Promise<void> {
+  const subject = await deps.subjects.byObjectId(targetId);
+  const removal = subject?.value.removal;
+  if (subject && removal && removal.id !== liftedId && isGovernedGuest(subject.value, targetId)) await blockAgainIfBlockedSince(deps, subject, REBLOCKS);
+}
 
 /** How long after a failed lift its plan's block item comes due again. */
 const LIFT_RETRY_MINUTES = 5;
