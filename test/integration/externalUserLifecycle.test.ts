@@ -1083,7 +1083,47 @@ describe('a guest lifecycle race lost by neither side (a block made again, a can
   });
 });
 
-describe('a guest lifecycle step whose outcome is lost while a newer plan is made (review-guestrace G2)', () => {
+describe('a guest lifecycle step whose outcome is lost while a newer plan is made (review-guestrace G1, G2)', () => {
+  /** Runs `act` while the next append of an `action` event fails (a process stopped after its change landed): answers how many failed. */
+  async function whileNextAppendOfFails(action: string, act: () => Promise<unknown>): Promise<number> {
+    const audit = deps.audit;
+    const append = audit.append;
+    let dropped = 0;
+    audit.append = async (event) => {
+      if (event.action !== action || dropped > 0) return append.call(audit, event);
+      dropped++;
+      throw new Error('stopped before the append');
+    };
+    try {
+      await act();
+    } finally {
+      audit.append = append;
+    }
+    return dropped;
+  }
+
+  it('a deletion whose event was left to the sweep keeps it when the address is invited again and that assignment ends within the settle time', async () => {
+    const { email, first } = await assignedGuest('rgd', BLOCK_THEN_DELETE_AT_ONCE);
+    await unassign(deps, first.assignmentId!);
+    // The deletion's subject save lands, its event's append does not: its write-ahead item is left to the sweep.
+    expect(await whileNextAppendOfFails('deleteExternalUser', () => sweepExternalUsers(deps, SWEEP))).toBe(1);
+    expect(await userById(first.targetId)).toBeUndefined();
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: null, removal: null });
+
+    // Within the settle time, the address is assigned again (invited afresh: an unmarked write), and that ends: a new plan.
+    await updateSettings(deps, ADMIN, BLOCK_ONLY);
+    const again = await stateOf((await addByEmail(email)).id);
+    expect(again).toMatchObject({ state: 'delivered' });
+    await unassign(deps, again.assignmentId!);
+    expect((await findSubjectByEmail(deps, email))?.removal).toMatchObject({ assignmentId: again.assignmentId });
+
+    world.advance({ minutes: 15, seconds: 1 });
+    await sweepExpirations(deps, SWEEP);
+    // The guest was deleted from the directory: the log says so.
+    expect(await removalEvents(subject!.id)).toContain('deleteExternalUser');
+  });
+
   it('assigned again, that assignment ended while its request lifts the block, the lift landing after the newer block with its answer lost: the newer block made again', async () => {
     const { email, first } = await assignedGuest('rgl', BLOCK_ONLY);
     await unassign(deps, first.assignmentId!);

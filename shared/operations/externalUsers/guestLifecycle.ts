@@ -5,7 +5,8 @@ import type { Assignment } from '../../domain/assignments/assignment';
 import { durationMillis } from '../../domain/policies/durations';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { AccessPackageSubject, PendingRemoval } from '../../domain/subjects/accessPackageSubject';
-import type { StoredDocument } from '../../store/documentTable';
+import { writersOf, type StoredDocument } from '../../store/documentTable';
+import { markedVersion } from '../../store/writerMarks';
 import { audited, shownIn } from '../audit/auditedChange';
 import type { DueItem, ExternalUserKind } from '../../store/dueWork';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
@@ -345,12 +346,13 @@ async function holdsAnotherAssignment(deps: EntitlementDeps, objectId: string, e
 
 /**
  * The subject's new state, with its event written ahead (auditedChange.ts): a stop after the write leaves it to the
- * sweep. Shown by its plan (`removal`), as saveBlocked: a save refused on its ETag, the plan changed by another writer
- * meanwhile, does not show, and its event is not appended.
+ * sweep. Shown by the whole subject, so that a later change of its plan (an invitation afresh, a new plan) before the
+ * sweep decides does not hide it; a save refused on its ETag (another writer changed the subject meanwhile) is told
+ * by the marks of the version it replaces, and its event is not appended.
  */
 function save(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, changed: AccessPackageSubject, action: ExternalUserAction) {
-  const probe = { ...shownIn('accessPackageSubjects', stored, 'changed'), field: 'removal' };
-  return audited(deps, entryOf(action, stored.value, changed), probe, () => deps.subjects.replace(stored, changed));
+  const probe = shownIn('accessPackageSubjects', stored, 'changed');
+  return audited(deps, entryOf(action, stored.value, changed), probe, () => deps.subjects.replace(stored, changed), markedVersion(writersOf(stored)));
 }
 
 const entryOf = (action: ExternalUserAction, before: AccessPackageSubject, after: unknown) => ({ actorId: SYSTEM_ACTOR, action, entityType: 'accessPackageSubject', entityId: before.id, before, after });
