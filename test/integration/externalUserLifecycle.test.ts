@@ -1102,6 +1102,20 @@ describe('a guest lifecycle step whose outcome is lost while a newer plan is mad
     return dropped;
   }
 
+  /**
+   * The deleted guest's address assigned again (invited afresh: an unmarked write of the subject, which drops its
+   * marks) and that assignment ended, a new plan made, within the settle time; then the sweep decides what was left.
+   */
+  async function invitedAgainAndEndedBeforeTheSweep(email: string): Promise<void> {
+    await updateSettings(deps, ADMIN, BLOCK_ONLY);
+    const again = await stateOf((await addByEmail(email)).id);
+    expect(again).toMatchObject({ state: 'delivered' });
+    await unassign(deps, again.assignmentId!);
+    expect((await findSubjectByEmail(deps, email))?.removal).toMatchObject({ assignmentId: again.assignmentId });
+    world.advance({ minutes: 15, seconds: 1 });
+    await sweepExpirations(deps, SWEEP);
+  }
+
   it('a deletion whose event was left to the sweep keeps it when the address is invited again and that assignment ends within the settle time', async () => {
     const { email, first } = await assignedGuest('rgd', BLOCK_THEN_DELETE_AT_ONCE);
     await unassign(deps, first.assignmentId!);
@@ -1111,17 +1125,22 @@ describe('a guest lifecycle step whose outcome is lost while a newer plan is mad
     const subject = await findSubjectByEmail(deps, email);
     expect(subject).toMatchObject({ objectId: null, removal: null });
 
-    // Within the settle time, the address is assigned again (invited afresh: an unmarked write), and that ends: a new plan.
-    await updateSettings(deps, ADMIN, BLOCK_ONLY);
-    const again = await stateOf((await addByEmail(email)).id);
-    expect(again).toMatchObject({ state: 'delivered' });
-    await unassign(deps, again.assignmentId!);
-    expect((await findSubjectByEmail(deps, email))?.removal).toMatchObject({ assignmentId: again.assignmentId });
-
-    world.advance({ minutes: 15, seconds: 1 });
-    await sweepExpirations(deps, SWEEP);
+    await invitedAgainAndEndedBeforeTheSweep(email);
     // The guest was deleted from the directory: the log says so.
     expect(await removalEvents(subject!.id)).toContain('deleteExternalUser');
+  });
+
+  it('a block whose event was left to the sweep keeps it when the guest is deleted, invited again and that assignment ends within the settle time', async () => {
+    const { email, first } = await assignedGuest('rgb', BLOCK_THEN_DELETE_AT_ONCE);
+    // The block at once saves the plan blocked, its event's append does not land: its write-ahead item is left to the sweep.
+    expect(await whileNextAppendOfFails('blockExternalUser', () => unassign(deps, first.assignmentId!))).toBe(1);
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await userById(first.targetId)).toBeUndefined();
+    const subject = await findSubjectByEmail(deps, email);
+
+    await invitedAgainAndEndedBeforeTheSweep(email);
+    // Both plans' blocks were made: the log says so of each.
+    expect((await removalEvents(subject!.id)).filter((action) => action === 'blockExternalUser')).toEqual(['blockExternalUser', 'blockExternalUser']);
   });
 
   it('assigned again, that assignment ended while its request lifts the block, the lift landing after the newer block with its answer lost: the newer block made again', async () => {

@@ -237,10 +237,9 @@ async function unblock(deps: EntitlementDeps, subject: StoredDocument<AccessPack
  * this one, or a later ending's, which is marked blocked with its event (its own block item then finds it done), so
  * that no undo races that plan's own block, nor leaves a guest with no assignment enabled under a plan saying blocked
  * should its answer be lost. Only when they are assigned, or no plan stands (cancelled under `none`, or as a Member),
- * is the account enabled again, and no event says it was blocked (the block's event shows only where a plan holds
- * this block: its `removal` field). Should that undo fail, a blocked plan stands for the block and lifts it later
- * (blockStands); should it land after a later block, that block is made again (blockAgainIfBlockedSince, `reblocks`
- * times at most). Answers the subject with this plan blocked, or undefined when it is not (nothing more to do for it).
+ * is the account enabled again, and no event says it was blocked (no plan was saved blocked). Should that undo fail,
+ * a blocked plan stands for the block and lifts it later (blockStands); should it land after a later block, that block
+ * is made again (blockAgainIfBlockedSince, `reblocks` times at most). Answers the subject with this plan blocked, or undefined when it is not (nothing more to do for it).
  */
 async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks = REBLOCKS): Promise<StoredDocument<AccessPackageSubject> | undefined> {
   const objectId = subject.value.objectId!;
@@ -272,12 +271,9 @@ async function blockAgainIfBlockedSince(deps: EntitlementDeps, subject: StoredDo
   if (!(await cancelledAsMember(deps, current, await deps.directory.getUser(current.value.objectId!)))) await block(deps, current, reblocks);
 }
 
-/** Saves `removal` as blocked now on the subject as read (its ETag), with its event, shown where the plan holds this block. */
-function saveBlocked(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, removal: PendingRemoval) {
-  const blocked = { ...stored.value, removal: { ...removal, blockedDateTime: nowIso(deps) } };
-  const probe = { ...shownIn('accessPackageSubjects', stored, 'changed'), field: 'removal' };
-  return audited(deps, entryOf('blockExternalUser', stored.value, blocked), probe, () => deps.subjects.replace(stored, blocked));
-}
+/** Saves `removal` as blocked now on the subject as read (its ETag), with its event (save). */
+const saveBlocked = (deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, removal: PendingRemoval) =>
+  save(deps, stored, { ...stored.value, removal: { ...removal, blockedDateTime: nowIso(deps) } }, 'blockExternalUser');
 
 /** How often standBlocked saves again on a subject another writer changed meanwhile (each time read afresh). */
 const BLOCK_STANDS_SAVES = 3;
