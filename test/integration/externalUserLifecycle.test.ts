@@ -1082,3 +1082,92 @@ describe('a guest lifecycle race lost by neither side (a block made again, a can
     expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
   });
 });
+
+describe('a guest lifecycle step whose outcome is lost while a newer plan is made (review-guestrace G1, G2)', () => {
+  /** Runs `act` while the next append of an `action` event fails (a process stopped after its change landed): answers how many failed. */
+  async function whileNextAppendOfFails(action: string, act: () => Promise<unknown>): Promise<number> {
+    const audit = deps.audit;
+    const append = audit.append;
+    let dropped = 0;
+    audit.append = async (event) => {
+      if (event.action !== action || dropped > 0) return append.call(audit, event);
+      dropped++;
+      throw new Error('stopped before the append');
+    };
+    try {
+      await act();
+    } finally {
+      audit.append = append;
+    }
+    return dropped;
+  }
+
+  /**
+   * The deleted guest's address assigned again (invited afresh: an unmarked write of the subject, which drops its
+   * marks) and that assignment ended, a new plan made, within the settle time; then the sweep decides what was left.
+   */
+  async function invitedAgainAndEndedBeforeTheSweep(email: string): Promise<void> {
+    await updateSettings(deps, ADMIN, BLOCK_ONLY);
+    const again = await stateOf((await addByEmail(email)).id);
+    expect(again).toMatchObject({ state: 'delivered' });
+    await unassign(deps, again.assignmentId!);
+    expect((await findSubjectByEmail(deps, email))?.removal).toMatchObject({ assignmentId: again.assignmentId });
+    world.advance({ minutes: 15, seconds: 1 });
+    await sweepExpirations(deps, SWEEP);
+  }
+
+  it('a deletion whose event was left to the sweep keeps it when the address is invited again and that assignment ends within the settle time', async () => {
+    const { email, first } = await assignedGuest('rgd', BLOCK_THEN_DELETE_AT_ONCE);
+    await unassign(deps, first.assignmentId!);
+    // The deletion's subject save lands, its event's append does not: its write-ahead item is left to the sweep.
+    expect(await whileNextAppendOfFails('deleteExternalUser', () => sweepExternalUsers(deps, SWEEP))).toBe(1);
+    expect(await userById(first.targetId)).toBeUndefined();
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ objectId: null, removal: null });
+
+    await invitedAgainAndEndedBeforeTheSweep(email);
+    // The guest was deleted from the directory: the log says so.
+    expect(await removalEvents(subject!.id)).toContain('deleteExternalUser');
+  });
+
+  it('a block whose event was left to the sweep keeps it when the guest is deleted, invited again and that assignment ends within the settle time', async () => {
+    const { email, first } = await assignedGuest('rgb', BLOCK_THEN_DELETE_AT_ONCE);
+    // The block at once saves the plan blocked, its event's append does not land: its write-ahead item is left to the sweep.
+    expect(await whileNextAppendOfFails('blockExternalUser', () => unassign(deps, first.assignmentId!))).toBe(1);
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await userById(first.targetId)).toBeUndefined();
+    const subject = await findSubjectByEmail(deps, email);
+
+    await invitedAgainAndEndedBeforeTheSweep(email);
+    // Both plans' blocks were made: the log says so of each.
+    expect((await removalEvents(subject!.id)).filter((action) => action === 'blockExternalUser')).toEqual(['blockExternalUser', 'blockExternalUser']);
+  });
+
+  it('assigned again, that assignment ended while its request lifts the block, the lift landing after the newer block with its answer lost: the newer block made again', async () => {
+    const { email, first } = await assignedGuest('rgl', BLOCK_ONLY);
+    await unassign(deps, first.assignmentId!);
+    const older = (await findSubjectByEmail(deps, email))!;
+    expect(older.removal).toMatchObject({ blockedDateTime: expect.any(String) });
+    // While the request's lift waits on Graph, its assignment ends (a newer plan, blocked at once); the lift then
+    // lands, and its answer is lost (a timeout after the PATCH landed).
+    const restoreLift = onNextAccountChangeOf(first.targetId, true, async (unblock) => {
+      const assignmentId = (await deps.grants.claimsOf(first.targetId)).find((c) => c.value.assignmentId !== null)!.value.assignmentId!;
+      await unassign(deps, assignmentId);
+      expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+      await unblock();
+      throw new DirectoryError('transient', 'The answer was lost (a timeout after the PATCH landed).', { status: 504 });
+    });
+    await addById(first.targetId).finally(restoreLift);
+
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    const newer = (await findSubjectByEmail(deps, email))!.removal;
+    expect(newer).toMatchObject({ blockedDateTime: expect.any(String) });
+    expect(newer!.id).not.toBe(older.removal!.id);
+    // Every item due since (the older plan's lift item at +5 min, the newer plan's block item) has run.
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    world.advance({ days: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+  });
+});

@@ -20,12 +20,13 @@ export const AUDIT_SETTLE_MINUTES = 15;
  * process stopped after the change leaves the item: when it falls due, the sweep looks where the change would show
  * and appends the event if it is there (completeAuditEvent). A change that failed takes its item back; one that
  * stopped before its writes leaves an item the sweep drops. A change that answers UNCHANGED did nothing and has no
- * event. Answers what `change` answers.
+ * event. Answers what `change` answers. `replaces`: the change is a replacement on this marked version of the probe's
+ * document (its ETag), so that one refused there is told by the marks not to show (writtenBy), whatever the content.
  */
-export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>, entry: AuditEntry, probe: AuditProbe, change: () => Promise<R>): Promise<R> {
+export async function audited<R>(deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>, entry: AuditEntry, probe: AuditProbe, change: () => Promise<R>, replaces?: MarkedVersion): Promise<R> {
   const event = deps.audit.event(entry);
   const mark = { eventId: event.id, at: deps.clock.now().toUTC().toISO()! };
-  const item = writeAheadItem(deps, event, probe, mark.at);
+  const item = writeAheadTogether(deps, [event], probe, mark.at, replaces);
   await deps.due.schedule(item);
   let result: R;
   try {

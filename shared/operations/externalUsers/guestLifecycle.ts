@@ -5,7 +5,8 @@ import type { Assignment } from '../../domain/assignments/assignment';
 import { durationMillis } from '../../domain/policies/durations';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { AccessPackageSubject, PendingRemoval } from '../../domain/subjects/accessPackageSubject';
-import type { StoredDocument } from '../../store/documentTable';
+import { writersOf, type StoredDocument } from '../../store/documentTable';
+import { markedVersion } from '../../store/writerMarks';
 import { audited, shownIn } from '../audit/auditedChange';
 import type { DueItem, ExternalUserKind } from '../../store/dueWork';
 import { type EntitlementDeps, nowIso } from '../entitlements/entitlementDeps';
@@ -119,7 +120,10 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
     }
     const read = subject;
     if (removal.blockedDateTime) {
-      await unblock(deps, read).catch((error) => liftLater(deps, read.value.id, removal.id, error));
+      await unblock(deps, read).catch(async (error) => {
+        await blockAgainIfPlannedSince(deps, targetId, removal.id).catch(() => undefined);
+        return liftLater(deps, read.value.id, removal.id, error);
+      });
       lifted = true;
     }
     if (await save(deps, read, { ...read.value, removal: null }, 'cancelExternalUserRemoval').catch(unlessConflict)) return;
@@ -136,6 +140,17 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
  * this lift have landed after it (blockAgainIfBlockedSince: with no assignment held).
  */
 const CANCEL_SAVES = 3;
+
+/**
+ * A lift of plan `liftedId` that failed may have landed all the same (its answer lost), after the block of a newer plan
+ * (the new assignment ended while it waited on Graph): that block is made again, as cancelRemoval does after a lift
+ * that answered (blockAgainIfBlockedSince: with no assignment held). One read of the subject, more only then.
+ */
+async function blockAgainIfPlannedSince(deps: EntitlementDeps, targetId: string, liftedId: string): Promise<void> {
+  const subject = await deps.subjects.byObjectId(targetId);
+  const removal = subject?.value.removal;
+  if (subject && removal && removal.id !== liftedId && isGovernedGuest(subject.value, targetId)) await blockAgainIfBlockedSince(deps, subject, REBLOCKS);
+}
 
 /** How long after a failed lift its plan's block item comes due again. */
 const LIFT_RETRY_MINUTES = 5;
@@ -222,10 +237,9 @@ async function unblock(deps: EntitlementDeps, subject: StoredDocument<AccessPack
  * this one, or a later ending's, which is marked blocked with its event (its own block item then finds it done), so
  * that no undo races that plan's own block, nor leaves a guest with no assignment enabled under a plan saying blocked
  * should its answer be lost. Only when they are assigned, or no plan stands (cancelled under `none`, or as a Member),
- * is the account enabled again, and no event says it was blocked (the block's event shows only where a plan holds
- * this block: its `removal` field). Should that undo fail, a blocked plan stands for the block and lifts it later
- * (blockStands); should it land after a later block, that block is made again (blockAgainIfBlockedSince, `reblocks`
- * times at most). Answers the subject with this plan blocked, or undefined when it is not (nothing more to do for it).
+ * is the account enabled again, and no event says it was blocked (no plan was saved blocked). Should that undo fail,
+ * a blocked plan stands for the block and lifts it later (blockStands); should it land after a later block, that block
+ * is made again (blockAgainIfBlockedSince, `reblocks` times at most). Answers the subject with this plan blocked, or undefined when it is not (nothing more to do for it).
  */
 async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks = REBLOCKS): Promise<StoredDocument<AccessPackageSubject> | undefined> {
   const objectId = subject.value.objectId!;
@@ -257,12 +271,9 @@ async function blockAgainIfBlockedSince(deps: EntitlementDeps, subject: StoredDo
   if (!(await cancelledAsMember(deps, current, await deps.directory.getUser(current.value.objectId!)))) await block(deps, current, reblocks);
 }
 
-/** Saves `removal` as blocked now on the subject as read (its ETag), with its event, shown where the plan holds this block. */
-function saveBlocked(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, removal: PendingRemoval) {
-  const blocked = { ...stored.value, removal: { ...removal, blockedDateTime: nowIso(deps) } };
-  const probe = { ...shownIn('accessPackageSubjects', stored, 'changed'), field: 'removal' };
-  return audited(deps, entryOf('blockExternalUser', stored.value, blocked), probe, () => deps.subjects.replace(stored, blocked));
-}
+/** Saves `removal` as blocked now on the subject as read (its ETag), with its event (save). */
+const saveBlocked = (deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, removal: PendingRemoval) =>
+  save(deps, stored, { ...stored.value, removal: { ...removal, blockedDateTime: nowIso(deps) } }, 'blockExternalUser');
 
 /** How often standBlocked saves again on a subject another writer changed meanwhile (each time read afresh). */
 const BLOCK_STANDS_SAVES = 3;
@@ -331,12 +342,13 @@ async function holdsAnotherAssignment(deps: EntitlementDeps, objectId: string, e
 
 /**
  * The subject's new state, with its event written ahead (auditedChange.ts): a stop after the write leaves it to the
- * sweep. Shown by its plan (`removal`), as saveBlocked: a save refused on its ETag, the plan changed by another writer
- * meanwhile, does not show, and its event is not appended.
+ * sweep. Shown by the whole subject, so that a later change of its plan (an invitation afresh, a new plan) before the
+ * sweep decides does not hide it; a save refused on its ETag (another writer changed the subject meanwhile) is told
+ * by the marks of the version it replaces, and its event is not appended.
  */
 function save(deps: EntitlementDeps, stored: StoredDocument<AccessPackageSubject>, changed: AccessPackageSubject, action: ExternalUserAction) {
-  const probe = { ...shownIn('accessPackageSubjects', stored, 'changed'), field: 'removal' };
-  return audited(deps, entryOf(action, stored.value, changed), probe, () => deps.subjects.replace(stored, changed));
+  const probe = shownIn('accessPackageSubjects', stored, 'changed');
+  return audited(deps, entryOf(action, stored.value, changed), probe, () => deps.subjects.replace(stored, changed), markedVersion(writersOf(stored)));
 }
 
 const entryOf = (action: ExternalUserAction, before: AccessPackageSubject, after: unknown) => ({ actorId: SYSTEM_ACTOR, action, entityType: 'accessPackageSubject', entityId: before.id, before, after });
