@@ -1171,3 +1171,68 @@ describe('a guest lifecycle step whose outcome is lost while a newer plan is mad
     expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
   });
 });
+
+describe('a new assignment\'s lift landing between a newer plan\'s block and its blocked save (review-guestfix5 F2)', () => {
+  function beforeBlockedSaveOf(subjectId: string, during: () => Promise<unknown>): () => void {
+    const subjects = deps.subjects;
+    const original = subjects.replace;
+    let armed = true;
+    subjects.replace = async (stored, changed) => {
+      if (armed && changed.id === subjectId && changed.removal?.blockedDateTime) {
+        armed = false;
+        await during();
+      }
+      return original.call(subjects, stored, changed);
+    };
+    return () => void (subjects.replace = original);
+  }
+
+  it('the request\'s lift landing between the newer plan\'s block PATCH and its blocked save: not left enabled with no assignment under a plan saying blocked', async () => {
+    const { email, first } = await assignedGuest('rgm', BLOCK_ONLY);
+    await unassign(deps, first.assignmentId!);
+    const older = (await findSubjectByEmail(deps, email))!;
+    let releaseSave!: () => void;
+    const saveReleased = new Promise<void>((resolve) => (releaseSave = resolve));
+    let ending: Promise<unknown> | undefined;
+    let restoreSave = () => undefined as void;
+    const restoreLift = onNextAccountChangeOf(first.targetId, true, async (unblock) => {
+      let reached!: () => void;
+      const atSave = new Promise<void>((resolve) => (reached = resolve));
+      restoreSave = beforeBlockedSaveOf(older.id, async () => {
+        await unblock(); // the newer plan's block PATCH has landed; the request's lift lands before that plan is saved blocked
+        reached();
+        await saveReleased;
+      });
+      const assignmentId = (await deps.grants.claimsOf(first.targetId)).find((c) => c.value.assignmentId !== null)!.value.assignmentId!;
+      ending = unassign(deps, assignmentId);
+      await atSave;
+    });
+    try {
+      await addById(first.targetId);
+    } finally {
+      restoreLift();
+      releaseSave();
+      await ending;
+      restoreSave();
+    }
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    const newer = (await findSubjectByEmail(deps, email))!.removal;
+    expect(newer).toMatchObject({ blockedDateTime: expect.any(String) });
+    expect(newer!.id).not.toBe(older.removal!.id);
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    world.advance({ days: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    // The newer plan's block once, after the older plan's lift.
+    expect(await removalEvents(older.id)).toEqual([
+      'inviteExternalUser',
+      'scheduleExternalUserRemoval',
+      'blockExternalUser',
+      'cancelExternalUserRemoval',
+      'scheduleExternalUserRemoval',
+      'unblockExternalUser',
+      'blockExternalUser',
+    ]);
+  });
+});

@@ -115,7 +115,7 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
     if (removal.id !== superseded) {
       // The lift of the plan read first may have landed after the newer plan's block (this assignment ended while
       // it waited on Graph): that block is made again, as after block()'s undo.
-      if (lifted) await blockAgainIfBlockedSince(deps, subject, REBLOCKS);
+      if (lifted) await blockAgainIfBlockedSince(deps, subject, REBLOCKS, true);
       return;
     }
     const read = subject;
@@ -149,7 +149,7 @@ const CANCEL_SAVES = 3;
 async function blockAgainIfPlannedSince(deps: EntitlementDeps, targetId: string, liftedId: string): Promise<void> {
   const subject = await deps.subjects.byObjectId(targetId);
   const removal = subject?.value.removal;
-  if (subject && removal && removal.id !== liftedId && isGovernedGuest(subject.value, targetId)) await blockAgainIfBlockedSince(deps, subject, REBLOCKS);
+  if (subject && removal && removal.id !== liftedId && isGovernedGuest(subject.value, targetId)) await blockAgainIfBlockedSince(deps, subject, REBLOCKS, true);
 }
 
 /** How long after a failed lift its plan's block item comes due again. */
@@ -262,11 +262,15 @@ const REBLOCKS = 2;
  * block is made again as block() makes it: the assignments looked at after its PATCH, and a request assigning them
  * meanwhile lifts it (cancelRemoval) after that PATCH; nor for a user the directory now says is a Member
  * (cancelledAsMember, as every block). One claims read after an undo; the subject's, and the user's, only then.
+ * `orPlanned`: after a request's lift of an older plan, a newer plan not yet saved blocked is blocked again too: its
+ * block's PATCH may have gone out before the lift landed (its blocked save still to come, which makes no PATCH); its
+ * block is due at once anyway, and saving it blocked twice is refused once and found blocked (one event).
  */
-async function blockAgainIfBlockedSince(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks: number): Promise<void> {
+async function blockAgainIfBlockedSince(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks: number, orPlanned = false): Promise<void> {
   if (await holdsAnotherAssignment(deps, subject.value.objectId!, '')) return;
   const current = await deps.subjects.get(subject.value.id);
-  if (!(current?.value.objectId === subject.value.objectId && current.value.removal?.blockedDateTime)) return;
+  const removal = current?.value.removal;
+  if (!(current?.value.objectId === subject.value.objectId && removal && (orPlanned || removal.blockedDateTime))) return;
   // As before every block: not a Member's account (converted, and maybe enabled, while the undo waited).
   if (!(await cancelledAsMember(deps, current, await deps.directory.getUser(current.value.objectId!)))) await block(deps, current, reblocks);
 }
