@@ -1172,7 +1172,7 @@ describe('a guest lifecycle step whose outcome is lost while a newer plan is mad
   });
 });
 
-describe('a new assignment\'s lift landing between a newer plan\'s block and its blocked save (review-guestfix5 F2)', () => {
+describe('a lift or an undo landing between a newer plan\'s block and its blocked save (review-guestfix5 F2, review-f2 P1)', () => {
   function beforeBlockedSaveOf(subjectId: string, during: () => Promise<unknown>): () => void {
     const subjects = deps.subjects;
     const original = subjects.replace;
@@ -1234,5 +1234,47 @@ describe('a new assignment\'s lift landing between a newer plan\'s block and its
       'unblockExternalUser',
       'blockExternalUser',
     ]);
+  });
+
+  it('block()\'s own undo landing between a newer plan\'s block PATCH and its blocked save: not left enabled with no assignment under a plan saying blocked', async () => {
+    const { email, first } = await assignedGuest('rbu', BLOCK_ONLY);
+    const subjectId = (await findSubjectByEmail(deps, email))!.id;
+    let releaseSave!: () => void;
+    const saveReleased = new Promise<void>((resolve) => (releaseSave = resolve));
+    let ending: Promise<unknown> | undefined;
+    let restoreSave = () => undefined as void;
+    // Inside the first plan's block PATCH, assigned again (A2): block() then undoes its PATCH.
+    const again = assignedAgainDuringBlockOf(first.targetId);
+    // While that undo waits on Graph, A2 ends: the newer plan's block PATCH lands, then the undo, then its blocked save.
+    const restoreUndo = onNextAccountChangeOf(first.targetId, true, async (undo) => {
+      let reached!: () => void;
+      const atSave = new Promise<void>((resolve) => (reached = resolve));
+      restoreSave = beforeBlockedSaveOf(subjectId, async () => {
+        await undo();
+        reached();
+        await saveReleased;
+      });
+      const assignmentId = (await deps.grants.claimsOf(first.targetId)).find((c) => c.value.assignmentId !== null)!.value.assignmentId!;
+      ending = unassign(deps, assignmentId);
+      await atSave;
+    });
+    try {
+      await unassign(deps, first.assignmentId!);
+    } finally {
+      again.restore();
+      restoreUndo();
+      releaseSave();
+      await ending;
+      restoreSave();
+    }
+    expect(again.againId()).not.toBe('');
+    expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
+    expect((await findSubjectByEmail(deps, email))!.removal).toMatchObject({ blockedDateTime: expect.any(String) });
+    world.advance({ minutes: 5, seconds: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    world.advance({ days: 1 });
+    await sweepExternalUsers(deps, SWEEP);
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    expect(await removalEvents(subjectId)).toEqual(NEWER_PLAN_BLOCKED);
   });
 });

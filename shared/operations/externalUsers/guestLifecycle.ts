@@ -115,7 +115,7 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
     if (removal.id !== superseded) {
       // The lift of the plan read first may have landed after the newer plan's block (this assignment ended while
       // it waited on Graph): that block is made again, as after block()'s undo.
-      if (lifted) await blockAgainIfBlockedSince(deps, subject, REBLOCKS, true);
+      if (lifted) await blockAgainIfPlanStands(deps, subject, REBLOCKS);
       return;
     }
     const read = subject;
@@ -137,19 +137,19 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
  * the read here: nothing else would lift that block under blockSignIn (its item is consumed). Only the plan read
  * first is cancelled: another one was made by a later ending (this assignment or another ended since; a plan made
  * while it is held is cancelled by its own items, which find it), and its block is right, so it is made again should
- * this lift have landed after it (blockAgainIfBlockedSince: with no assignment held).
+ * this lift have landed after it (blockAgainIfPlanStands: with no assignment held).
  */
 const CANCEL_SAVES = 3;
 
 /**
  * A lift of plan `liftedId` that failed may have landed all the same (its answer lost), after the block of a newer plan
  * (the new assignment ended while it waited on Graph): that block is made again, as cancelRemoval does after a lift
- * that answered (blockAgainIfBlockedSince: with no assignment held). One read of the subject, more only then.
+ * that answered (blockAgainIfPlanStands: with no assignment held). One read of the subject, more only then.
  */
 async function blockAgainIfPlannedSince(deps: EntitlementDeps, targetId: string, liftedId: string): Promise<void> {
   const subject = await deps.subjects.byObjectId(targetId);
   const removal = subject?.value.removal;
-  if (subject && removal && removal.id !== liftedId && isGovernedGuest(subject.value, targetId)) await blockAgainIfBlockedSince(deps, subject, REBLOCKS, true);
+  if (subject && removal && removal.id !== liftedId && isGovernedGuest(subject.value, targetId)) await blockAgainIfPlanStands(deps, subject, REBLOCKS);
 }
 
 /** How long after a failed lift its plan's block item comes due again. */
@@ -239,7 +239,7 @@ async function unblock(deps: EntitlementDeps, subject: StoredDocument<AccessPack
  * should its answer be lost. Only when they are assigned, or no plan stands (cancelled under `none`, or as a Member),
  * is the account enabled again, and no event says it was blocked (no plan was saved blocked). Should that undo fail,
  * a blocked plan stands for the block and lifts it later (blockStands); should it land after a later block, that block
- * is made again (blockAgainIfBlockedSince, `reblocks` times at most). Answers the subject with this plan blocked, or undefined when it is not (nothing more to do for it).
+ * is made again (blockAgainIfPlanStands, `reblocks` times at most). Answers the subject with this plan blocked, or undefined when it is not (nothing more to do for it).
  */
 async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks = REBLOCKS): Promise<StoredDocument<AccessPackageSubject> | undefined> {
   const objectId = subject.value.objectId!;
@@ -249,7 +249,7 @@ async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackag
     if (stands) return stands.value.removal!.id === subject.value.removal!.id ? stands : undefined;
   }
   await deps.directory.setAccountEnabled(objectId, true).catch((error) => blockStands(deps, subject, error));
-  if (reblocks > 0) await blockAgainIfBlockedSince(deps, subject, reblocks - 1);
+  if (reblocks > 0) await blockAgainIfPlanStands(deps, subject, reblocks - 1);
   return undefined;
 }
 
@@ -257,20 +257,18 @@ async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackag
 const REBLOCKS = 2;
 
 /**
- * block()'s undo landed, but it may have landed after a later block of the user: unassigned again while it waited on
- * Graph, a newer plan blocked (at once, or by its item). With no assignment held and a blocked plan standing, that
- * block is made again as block() makes it: the assignments looked at after its PATCH, and a request assigning them
- * meanwhile lifts it (cancelRemoval) after that PATCH; nor for a user the directory now says is a Member
- * (cancelledAsMember, as every block). One claims read after an undo; the subject's, and the user's, only then.
- * `orPlanned`: after a request's lift of an older plan, a newer plan not yet saved blocked is blocked again too: its
- * block's PATCH may have gone out before the lift landed (its blocked save still to come, which makes no PATCH); its
- * block is due at once anyway, and saving it blocked twice is refused once and found blocked (one event).
+ * block()'s undo (or a request's lift of an older plan, cancelRemoval) landed, but it may have landed after a later
+ * block of the user: unassigned again while it waited on Graph, a newer plan made, its block's PATCH sent (at once, or
+ * by its item) and maybe not yet saved blocked (a save that makes no PATCH). With no assignment held and a plan
+ * standing, its block (due when a plan is made) is made again as block() makes it: the assignments looked at after its
+ * PATCH, and a request assigning them meanwhile lifts it (cancelRemoval) after that PATCH; nor for a user the directory
+ * now says is a Member (cancelledAsMember, as every block). Saved blocked by two writers, one is refused and finds it
+ * blocked (one event). One claims read after an undo; the subject's, and the user's, only then.
  */
-async function blockAgainIfBlockedSince(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks: number, orPlanned = false): Promise<void> {
+async function blockAgainIfPlanStands(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks: number): Promise<void> {
   if (await holdsAnotherAssignment(deps, subject.value.objectId!, '')) return;
   const current = await deps.subjects.get(subject.value.id);
-  const removal = current?.value.removal;
-  if (!(current?.value.objectId === subject.value.objectId && removal && (orPlanned || removal.blockedDateTime))) return;
+  if (!(current?.value.objectId === subject.value.objectId && current.value.removal)) return;
   // As before every block: not a Member's account (converted, and maybe enabled, while the undo waited).
   if (!(await cancelledAsMember(deps, current, await deps.directory.getUser(current.value.objectId!)))) await block(deps, current, reblocks);
 }
