@@ -230,6 +230,62 @@ const assignedAgainLiftRefused = (userId: string) => whileAccountChangesRefused(
 /** The newer plan (request `againId`'s assignment ended) not blocked at once, the directory refusing: its block item would do it. */
 const endedWithBlockRefused = (againId: string) => whileAccountChangesRefused(() => endAssignmentOf(againId));
 
+/** Runs `during` once, just before the next save of the subject's plan as blocked lands (after its block's PATCH). */
+function beforeBlockedSaveOf(subjectId: string, during: () => Promise<unknown>): () => void {
+  const subjects = deps.subjects;
+  const original = subjects.replace;
+  let armed = true;
+  subjects.replace = async (stored, changed) => {
+    if (armed && changed.id === subjectId && changed.removal?.blockedDateTime) {
+      armed = false;
+      await during();
+    }
+    return original.call(subjects, stored, changed);
+  };
+  return () => void (subjects.replace = original);
+}
+
+/**
+ * The user's next enabling (a request's lift, block()'s undo) held while the assignment they hold then ends: the newer
+ * plan's block PATCH goes out, then the enabling lands, then that plan is saved blocked. `settle()` (in a finally) lets
+ * everything finish and takes the hooks away.
+ */
+function enablingLandsBeforeNewerBlockedSave(userId: string, subjectId: string): { settle: () => Promise<void> } {
+  let releaseSave!: () => void;
+  const saveReleased = new Promise<void>((resolve) => (releaseSave = resolve));
+  let ending: Promise<unknown> | undefined;
+  let restoreSave = () => undefined as void;
+  const restoreEnabling = onNextAccountChangeOf(userId, true, async (enable) => {
+    let reached!: () => void;
+    const atSave = new Promise<void>((resolve) => (reached = resolve));
+    restoreSave = beforeBlockedSaveOf(subjectId, async () => {
+      await enable();
+      reached();
+      await saveReleased;
+    });
+    const assignmentId = (await deps.grants.claimsOf(userId)).find((c) => c.value.assignmentId !== null)!.value.assignmentId!;
+    ending = unassign(deps, assignmentId);
+    await atSave;
+  });
+  return {
+    settle: async () => {
+      restoreEnabling();
+      releaseSave();
+      await ending;
+      restoreSave();
+    },
+  };
+}
+
+/** Every item due since has run (a lift item at +5 minutes, the newer plan's block item): the user stays blocked. */
+async function expectBlockedAfterItsItems(userId: string): Promise<void> {
+  world.advance({ minutes: 5, seconds: 1 });
+  expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+  world.advance({ days: 1 });
+  await sweepExternalUsers(deps, SWEEP);
+  expect(await userById(userId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+}
+
 /**
  * Holds a new assignment's request of the user at its look for their planned removal (cancelRemoval's read of the
  * subject, the first once they hold an assignment) until `released`: `before` the read, or `after` it, so that its save
@@ -948,21 +1004,6 @@ describe('a request for someone by address that waits (a scheduled start)', () =
 });
 
 describe('a guest lifecycle race lost by neither side (a block made again, a cancel refused on its ETag)', () => {
-  /** Runs `during` once, just before the next save of the subject's plan as blocked lands (after its block's PATCH). */
-  function beforeBlockedSaveOf(subjectId: string, during: () => Promise<unknown>): () => void {
-    const subjects = deps.subjects;
-    const original = subjects.replace;
-    let armed = true;
-    subjects.replace = async (stored, changed) => {
-      if (armed && changed.id === subjectId && changed.removal?.blockedDateTime) {
-        armed = false;
-        await during();
-      }
-      return original.call(subjects, stored, changed);
-    };
-    return () => void (subjects.replace = original);
-  }
-
   /** Under blockSignIn, a guest whose last assignment ended while the directory refused the block at once: their plan stands, not yet blocked. */
   async function guestWithBlockToDo(name: string) {
     await updateSettings(deps, ADMIN, { externalUserLifecycleAction: 'blockSignIn', durationUntilExternalUserDeletedAfterBlocked: 'PT0S' });
@@ -1163,67 +1204,23 @@ describe('a guest lifecycle step whose outcome is lost while a newer plan is mad
     const newer = (await findSubjectByEmail(deps, email))!.removal;
     expect(newer).toMatchObject({ blockedDateTime: expect.any(String) });
     expect(newer!.id).not.toBe(older.removal!.id);
-    // Every item due since (the older plan's lift item at +5 min, the newer plan's block item) has run.
-    world.advance({ minutes: 5, seconds: 1 });
-    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
-    world.advance({ days: 1 });
-    await sweepExternalUsers(deps, SWEEP);
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    await expectBlockedAfterItsItems(first.targetId);
   });
 });
 
 describe('a lift or an undo landing between a newer plan\'s block and its blocked save (review-guestfix5 F2, review-f2 P1)', () => {
-  function beforeBlockedSaveOf(subjectId: string, during: () => Promise<unknown>): () => void {
-    const subjects = deps.subjects;
-    const original = subjects.replace;
-    let armed = true;
-    subjects.replace = async (stored, changed) => {
-      if (armed && changed.id === subjectId && changed.removal?.blockedDateTime) {
-        armed = false;
-        await during();
-      }
-      return original.call(subjects, stored, changed);
-    };
-    return () => void (subjects.replace = original);
-  }
-
   it('the request\'s lift landing between the newer plan\'s block PATCH and its blocked save: not left enabled with no assignment under a plan saying blocked', async () => {
     const { email, first } = await assignedGuest('rgm', BLOCK_ONLY);
     await unassign(deps, first.assignmentId!);
     const older = (await findSubjectByEmail(deps, email))!;
-    let releaseSave!: () => void;
-    const saveReleased = new Promise<void>((resolve) => (releaseSave = resolve));
-    let ending: Promise<unknown> | undefined;
-    let restoreSave = () => undefined as void;
-    const restoreLift = onNextAccountChangeOf(first.targetId, true, async (unblock) => {
-      let reached!: () => void;
-      const atSave = new Promise<void>((resolve) => (reached = resolve));
-      restoreSave = beforeBlockedSaveOf(older.id, async () => {
-        await unblock(); // the newer plan's block PATCH has landed; the request's lift lands before that plan is saved blocked
-        reached();
-        await saveReleased;
-      });
-      const assignmentId = (await deps.grants.claimsOf(first.targetId)).find((c) => c.value.assignmentId !== null)!.value.assignmentId!;
-      ending = unassign(deps, assignmentId);
-      await atSave;
-    });
-    try {
-      await addById(first.targetId);
-    } finally {
-      restoreLift();
-      releaseSave();
-      await ending;
-      restoreSave();
-    }
+    // The request's lift lands after the newer plan's block PATCH, before that plan is saved blocked.
+    const race = enablingLandsBeforeNewerBlockedSave(first.targetId, older.id);
+    await addById(first.targetId).finally(race.settle);
     expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
     const newer = (await findSubjectByEmail(deps, email))!.removal;
     expect(newer).toMatchObject({ blockedDateTime: expect.any(String) });
     expect(newer!.id).not.toBe(older.removal!.id);
-    world.advance({ minutes: 5, seconds: 1 });
-    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
-    world.advance({ days: 1 });
-    await sweepExternalUsers(deps, SWEEP);
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    await expectBlockedAfterItsItems(first.targetId);
     // The newer plan's block once, after the older plan's lift.
     expect(await removalEvents(older.id)).toEqual([
       'inviteExternalUser',
@@ -1239,42 +1236,20 @@ describe('a lift or an undo landing between a newer plan\'s block and its blocke
   it('block()\'s own undo landing between a newer plan\'s block PATCH and its blocked save: not left enabled with no assignment under a plan saying blocked', async () => {
     const { email, first } = await assignedGuest('rbu', BLOCK_ONLY);
     const subjectId = (await findSubjectByEmail(deps, email))!.id;
-    let releaseSave!: () => void;
-    const saveReleased = new Promise<void>((resolve) => (releaseSave = resolve));
-    let ending: Promise<unknown> | undefined;
-    let restoreSave = () => undefined as void;
     // Inside the first plan's block PATCH, assigned again (A2): block() then undoes its PATCH.
     const again = assignedAgainDuringBlockOf(first.targetId);
     // While that undo waits on Graph, A2 ends: the newer plan's block PATCH lands, then the undo, then its blocked save.
-    const restoreUndo = onNextAccountChangeOf(first.targetId, true, async (undo) => {
-      let reached!: () => void;
-      const atSave = new Promise<void>((resolve) => (reached = resolve));
-      restoreSave = beforeBlockedSaveOf(subjectId, async () => {
-        await undo();
-        reached();
-        await saveReleased;
-      });
-      const assignmentId = (await deps.grants.claimsOf(first.targetId)).find((c) => c.value.assignmentId !== null)!.value.assignmentId!;
-      ending = unassign(deps, assignmentId);
-      await atSave;
-    });
+    const race = enablingLandsBeforeNewerBlockedSave(first.targetId, subjectId);
     try {
       await unassign(deps, first.assignmentId!);
     } finally {
       again.restore();
-      restoreUndo();
-      releaseSave();
-      await ending;
-      restoreSave();
+      await race.settle();
     }
     expect(again.againId()).not.toBe('');
     expect(await deps.grants.claimsOf(first.targetId)).toEqual([]);
     expect((await findSubjectByEmail(deps, email))!.removal).toMatchObject({ blockedDateTime: expect.any(String) });
-    world.advance({ minutes: 5, seconds: 1 });
-    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
-    world.advance({ days: 1 });
-    await sweepExternalUsers(deps, SWEEP);
-    expect(await userById(first.targetId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    await expectBlockedAfterItsItems(first.targetId);
     expect(await removalEvents(subjectId)).toEqual(NEWER_PLAN_BLOCKED);
   });
 });
