@@ -16,25 +16,35 @@ export interface WriterMark {
  */
 export interface Writers {
   since: string;
+  /**
+   * When these marks began: at their first write, or afresh after an unmarked one. Dropping the oldest marks
+   * (MARKS_KEPT) moves `since` but not this, so a version's marks still tell a replacement made on it (writtenBy's
+   * `replaces`) once a document has had many writers. Absent on rows last written before it was kept: `since` then.
+   */
+  begun?: string;
   marks: WriterMark[];
 }
 
 /**
  * The version of a document a replacement is made on (on its ETag), as its writers tell: the mark of the write that
- * made it (the innermost change's) and since when the marks go on unbroken. A replacement can only land right on
- * that version, and every marked write after carries the marks it read forward: a document that still carries that
- * mark, with the same `since`, and not the replacement's own, was never written by it.
+ * made it (the innermost change's) and when its marks began (`begun`). A replacement can only land right on that
+ * version, and every marked write after carries the marks it read forward, dropping the oldest first: a document
+ * whose marks began at the same time and still carry that mark, but not the replacement's own, was never written by
+ * it. (Items written ahead before `begun` was kept carry `since` instead, and cannot tell: the content decides.)
  */
 export interface MarkedVersion {
   mark: WriterMark;
-  since: string;
+  begun: string;
 }
 
 /** The version a document read with these writers is (undefined: its last write was unmarked, nothing to tell by). */
 export function markedVersion(writers: Writers | undefined): MarkedVersion | undefined {
   const [mark] = writers?.marks ?? [];
-  return writers && mark ? { mark, since: writers.since } : undefined;
+  return writers && mark ? { mark, begun: begunOf(writers) } : undefined;
 }
+
+/** When a document's marks began (`since`, for a row last written before `begun` was kept). */
+export const begunOf = (writers: Writers): string => writers.begun ?? writers.since;
 
 /** Marks kept a document: the oldest leave first, `since` moving to that write, so what is said stays true. */
 const MARKS_KEPT = 16;
@@ -52,16 +62,18 @@ export const markingWrites = <R>(mark: WriterMark, clock: Clock, change: () => P
 /**
  * A document's writers once written now, after `previous` (its writers as read; undefined for a new document, or one
  * read without them). A marked write adds its marks in front, or, where the marks before it are not all kept (none
- * read, or more than MARKS_KEPT), starts them afresh since now: the time of this write, not its changes' (a change
+ * read, or more than MARKS_KEPT), says they go back only to now: the time of this write, not its changes' (a change
  * begun long before, writing after an unmarked write, must not make the marks claim the time in between, when another
- * change may have written and lost its mark to that unmarked write). An unmarked write leaves none: a write made for
- * an audited change outside its mark (prepared before it ran) must not pass for another writer's.
+ * change may have written and lost its mark to that unmarked write). With none read they begin afresh now; with the
+ * oldest dropped they go on, and keep when they began. An unmarked write leaves none: a write made for an audited
+ * change outside its mark (prepared before it ran) must not pass for another writer's.
  */
 export function writersAfter(previous: Writers | undefined): Writers | undefined {
   const running = marking.getStore();
   if (running === undefined) return undefined;
   const before = (previous?.marks ?? []).filter((m) => !running.marks.some((r) => r.eventId === m.eventId));
   const marks = [...running.marks, ...before].slice(0, MARKS_KEPT);
-  const since = previous && marks.length === running.marks.length + before.length ? previous.since : running.clock.now().toUTC().toISO()!;
-  return { since, marks };
+  const now = running.clock.now().toUTC().toISO()!;
+  const since = previous && marks.length === running.marks.length + before.length ? previous.since : now;
+  return { since, begun: previous ? begunOf(previous) : now, marks };
 }

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { AuditedTable, AuditEntry, AuditEvent, AuditProbe } from '../../store/auditLog';
 import type { TableKey } from '../../store/tableKeys';
-import { markingWrites, type MarkedVersion, type WriterMark, type Writers } from '../../store/writerMarks';
+import { begunOf, markingWrites, type MarkedVersion, type WriterMark, type Writers } from '../../store/writerMarks';
 import { eventsWrittenAhead, type DueItem, type ExpirationKind, type WrittenAhead } from '../../store/dueWork';
 import type { ItemOutcome } from '../lifecycle/sweepDueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -143,13 +143,14 @@ const fieldOf = (document: unknown, field: string): unknown => (typeof document 
  * Whether the writers show this event's change: `yes`, its mark is there; `no`, their marks go back to a write
  * before this change can have been made (begun more than the settle time before its event was written ahead: a write
  * that began after it, even one that reset the marks, shows a later `since`), or, for a replacement on a marked
- * version (`replaces`), still hold that version's mark with its `since` (the replacement could only have landed right
- * on it, and would have been carried forward), and its mark is not among them; `unknown` otherwise (the marks begin
+ * version (`replaces`), still hold that version's mark in marks begun when its were (the replacement could only have
+ * landed right on it, and would have been carried forward, the oldest marks dropped first), and its mark is not among
+ * them; `unknown` otherwise (the marks begin
  * too late to tell), when what the document holds decides, as without marks.
  */
 export function writtenBy(writers: Writers, mark: WriterMark, replaces?: MarkedVersion): 'yes' | 'no' | 'unknown' {
   if (writers.marks.some((m) => m.eventId === mark.eventId)) return 'yes';
-  if (replaces && writers.since === replaces.since && writers.marks.some((m) => m.eventId === replaces.mark.eventId)) return 'no';
+  if (replaces && begunOf(writers) === replaces.begun && writers.marks.some((m) => m.eventId === replaces.mark.eventId)) return 'no';
   const since = DateTime.fromISO(writers.since, { zone: 'utc' });
   return since.isValid && since <= DateTime.fromISO(mark.at, { zone: 'utc' }).minus({ minutes: AUDIT_SETTLE_MINUTES }) ? 'no' : 'unknown';
 }
