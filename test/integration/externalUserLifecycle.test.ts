@@ -423,6 +423,8 @@ describe('externalUserSweep', () => {
 
   it('does not delete a guest whose directory read fails: the item fails, and the next sweep deletes them', async () => {
     const { email } = await endedGuest('fay');
+    // The block item (its block done at once) is checked by the next sweep, which reads the user too.
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
     world.advance({ days: 30, minutes: 1 });
 
     await setFaults(world.emulator, [{ pathPattern: '^/v1.0/users/[^/?]+$', method: 'GET', status: 503, rate: 1, retryAfterSeconds: 0 }]);
@@ -1259,5 +1261,146 @@ describe('a lift or an undo landing between a newer plan\'s block and its blocke
     expect((await findSubjectByEmail(deps, email))!.removal).toMatchObject({ blockedDateTime: expect.any(String) });
     await expectBlockedAfterItsItems(first.targetId);
     expect(await removalEvents(subjectId)).toEqual(NEWER_PLAN_BLOCKED);
+  });
+});
+
+describe('a re-block that fails, leaving the guest enabled with no assignment under a plan saying blocked (guestconverge)', () => {
+  /** The emulated Graph's requests, by method and route, made while `act` runs (the test itself reads nothing meanwhile). */
+  async function graphCallsDuring<T>(act: () => Promise<T>): Promise<{ result: T; calls: Record<string, number> }> {
+    const counts = async () => ((await (await fetch(`${world.emulator.url}/_emulator/requests`)).json()) as { byRoute: Record<string, number> }).byRoute;
+    const before = await counts();
+    const result = await act();
+    const after = await counts();
+    return { result, calls: Object.fromEntries(Object.entries(after).filter(([route, n]) => n !== (before[route] ?? 0)).map(([route, n]) => [route, n - (before[route] ?? 0)])) };
+  }
+
+  /**
+   * The user's next enabling (a request's lift of the older plan, or block()'s undo) held while the assignment they
+   * hold ends: the newer plan blocked at once, its block item swept (found done); then the enabling lands and the
+   * directory goes away (every account change refused until the faults are cleared), so that its block made again
+   * fails. `answerLost`: the enabling's answer is lost (a timeout after it landed).
+   */
+  const enablingLandsAfterNewerBlockDirectoryAway = (userId: string, answerLost = false) =>
+    onNextAccountChangeOf(userId, true, async (enable) => {
+      const assignmentId = (await deps.grants.claimsOf(userId)).find((c) => c.value.assignmentId !== null)!.value.assignmentId!;
+      await unassign(deps, assignmentId);
+      expect(await userById(userId)).toMatchObject({ accountEnabled: false });
+      expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ processed: 0, failed: 0 });
+      await enable();
+      await refuseAccountChanges();
+      if (answerLost) throw new DirectoryError('transient', 'The answer was lost (a timeout after the PATCH landed).', { status: 504 });
+    });
+
+  /** Left so by `race`: no assignment, the account enabled, the newer plan saying blocked; answers that plan and the log. */
+  async function leftEnabledUnderBlockedPlan(email: string, userId: string, race: () => Promise<unknown>) {
+    await race().finally(() => setFaults(world.emulator, []));
+    expect(await deps.grants.claimsOf(userId)).toEqual([]);
+    expect(await userById(userId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    const subject = (await findSubjectByEmail(deps, email))!;
+    expect(subject.removal).toMatchObject({ blockedDateTime: expect.any(String), deleteDateTime: null });
+    return { subject, events: await removalEvents(subject.id) };
+  }
+
+  /** The race through a request's lift of the older (blocked) plan: the lift answered, or its answer lost. */
+  async function liftLandingAfterNewerBlock(name: string, answerLost: boolean) {
+    const { email, first } = await assignedGuest(name, BLOCK_ONLY);
+    await unassign(deps, first.assignmentId!);
+    const restore = enablingLandsAfterNewerBlockDirectoryAway(first.targetId, answerLost);
+    const left = await leftEnabledUnderBlockedPlan(email, first.targetId, () => addById(first.targetId).finally(restore));
+    return { userId: first.targetId, ...left };
+  }
+
+  /** The newer plan's block item, planned again, comes due: blocked again by one PATCH, the plan as it was, no event. */
+  async function expectBlockedAgainByItsItem({ userId, subject, events }: Awaited<ReturnType<typeof liftLandingAfterNewerBlock>>) {
+    world.advance({ minutes: 5, seconds: 1 });
+    const { result, calls } = await graphCallsDuring(() => sweepExternalUsers(deps, SWEEP));
+    expect(await userById(userId)).toMatchObject({ userType: 'Guest', accountEnabled: false });
+    expect(result).toMatchObject({ processed: 1, failed: 0 });
+    expect(calls['PATCH /v1.0/users/{id}']).toBe(1);
+    expect(await deps.grants.claimsOf(userId)).toEqual([]);
+    expect((await deps.subjects.get(subject.id))!.value).toEqual(subject);
+    expect(await removalEvents(subject.id)).toEqual(events);
+    // One block event for the newer plan: the item made its block again, and saved nothing.
+    expect(events.slice(events.lastIndexOf('scheduleExternalUserRemoval')).filter((action) => action === 'blockExternalUser')).toHaveLength(1);
+    world.advance({ days: 1 });
+    expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    expect(await userById(userId)).toMatchObject({ accountEnabled: false });
+  }
+
+  it('a request\'s lift of the older plan landing after the newer plan\'s block, its block made again refused: blocked again when its item comes due', async () => {
+    const left = await liftLandingAfterNewerBlock('gca', false);
+    expect(left.events).toEqual([...BLOCKED_THEN_PLANNED_AFRESH, 'unblockExternalUser']);
+    await expectBlockedAgainByItsItem(left);
+  });
+
+  it('that lift\'s answer lost too (blockAgainIfPlannedSince), its block made again refused: blocked again when its item comes due', async () => {
+    const left = await liftLandingAfterNewerBlock('gcb', true);
+    expect(left.events).toEqual(BLOCKED_THEN_PLANNED_AFRESH);
+    await expectBlockedAgainByItsItem(left);
+  });
+
+  it('block()\'s own undo landing after the newer plan\'s block, its block made again refused: blocked again when its item comes due', async () => {
+    const { email, first } = await assignedGuest('gcc', BLOCK_ONLY);
+    // Assigned again inside the first plan's block PATCH: block() undoes it, and that undo lands after the newer block.
+    const again = assignedAgainDuringBlockOf(first.targetId);
+    const restore = enablingLandsAfterNewerBlockDirectoryAway(first.targetId);
+    const left = await leftEnabledUnderBlockedPlan(email, first.targetId, () => unassign(deps, first.assignmentId!).finally(() => (restore(), again.restore())));
+    expect(again.againId()).not.toBe('');
+    expect(left.events).toEqual(NEWER_PLAN_BLOCKED);
+    await expectBlockedAgainByItsItem({ userId: first.targetId, ...left });
+  });
+
+  it('the normal path: a block done at once, its item reads the user once, and makes no PATCH and no event', async () => {
+    const { email, first } = await assignedGuest('gcd', BLOCK_ONLY);
+    await unassign(deps, first.assignmentId!);
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    world.advance({ minutes: 1 });
+    const { result, calls } = await graphCallsDuring(() => sweepExternalUsers(deps, SWEEP));
+    expect(result).toMatchObject({ processed: 0, stale: 1, failed: 0 });
+    expect(calls).toEqual({ 'GET /v1.0/users/{id}': 1 });
+    expect(await userById(first.targetId)).toMatchObject({ accountEnabled: false });
+    expect(await removalEvents((await findSubjectByEmail(deps, email))!.id)).toEqual(BLOCKED);
+  });
+
+  it('converted to a Member and enabled before the block item comes due, with no assignment: the plan cancelled, the account left as it is', async () => {
+    const { email, first } = await assignedGuest('gcm', BLOCK_ONLY);
+    await unassign(deps, first.assignmentId!);
+    await changeUser(first.targetId, { userType: 'Member', accountEnabled: true });
+    world.advance({ minutes: 1 });
+    const { result, calls } = await graphCallsDuring(() => sweepExternalUsers(deps, SWEEP));
+    expect(result).toMatchObject({ processed: 0, stale: 1, failed: 0 });
+    expect(calls).toEqual({ 'GET /v1.0/users/{id}': 1 });
+    expect(await userById(first.targetId)).toMatchObject({ userType: 'Member', accountEnabled: true });
+    const subject = await findSubjectByEmail(deps, email);
+    expect(subject).toMatchObject({ removal: null });
+    expect(await removalEvents(subject!.id)).toEqual([...BLOCKED, 'cancelExternalUserRemoval']);
+  });
+
+  it('assigned again before the item comes due: that request lifts the plan, and the item, found stale, blocks nobody', async () => {
+    const { userId, subject, events } = await liftLandingAfterNewerBlock('gce', false);
+    expect(await stateOf((await addById(userId)).id)).toMatchObject({ state: 'delivered' });
+    world.advance({ minutes: 5, seconds: 1 });
+    const { result, calls } = await graphCallsDuring(() => sweepExternalUsers(deps, SWEEP));
+    expect(result).toMatchObject({ processed: 0, stale: 1, failed: 0 });
+    expect(calls).toEqual({});
+    expect(await userById(userId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    expect(await deps.subjects.get(subject.id)).toMatchObject({ value: { removal: null } });
+    expect(await removalEvents(subject.id)).toEqual([...events, ...LIFTED]);
+  });
+
+  it('assigned again while the item reads the directory: that assignment is seen, and the item makes no PATCH of its own', async () => {
+    const { userId, subject, events } = await liftLandingAfterNewerBlock('gcf', false);
+    world.advance({ minutes: 5, seconds: 1 });
+    let againId = '';
+    const restore = duringReadOf(userId, async () => (againId = (await addById(userId)).id));
+    const { result, calls } = await graphCallsDuring(() => sweepExternalUsers(deps, SWEEP).finally(restore));
+    expect(againId).not.toBe('');
+    expect(await stateOf(againId)).toMatchObject({ state: 'delivered' });
+    expect(result).toMatchObject({ processed: 0, failed: 0 });
+    // The request's lift only: the item, reading the user before the assignments, finds them assigned.
+    expect(calls['PATCH /v1.0/users/{id}']).toBe(1);
+    expect(await userById(userId)).toMatchObject({ userType: 'Guest', accountEnabled: true });
+    expect(await deps.subjects.get(subject.id)).toMatchObject({ value: { removal: null } });
+    expect(await removalEvents(subject.id)).toEqual([...events, ...LIFTED]);
   });
 });

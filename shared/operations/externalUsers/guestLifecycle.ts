@@ -19,8 +19,9 @@ import type { ExternalUserAction } from './activities';
  * assignment ends is blocked from signing in at once and, under `blockSignInAndDelete`, deleted after
  * `durationUntilExternalUserDeletedAfterBlocked`, per the settings at that moment (a plan keeps its dates when the
  * settings change). Both steps are items of the external user sweep's due-time index, checked when they come due
- * (assigned again since: nothing happens); the block is also tried at once. Ungoverned users are never touched, nor
- * a guest the directory says is a Member by the time of a block or deletion (converted to internal: cancelledAsMember).
+ * (assigned again since: nothing happens); the block is also tried at once, and its item then checks that it holds.
+ * Ungoverned users are never touched, nor a guest the directory says is a Member by the time of a block or deletion
+ * (converted to internal: cancelledAsMember).
  */
 
 /**
@@ -122,7 +123,7 @@ export async function cancelRemoval(deps: EntitlementDeps, targetId: string, asR
     if (removal.blockedDateTime) {
       await unblock(deps, read).catch(async (error) => {
         await blockAgainIfPlannedSince(deps, targetId, removal.id).catch(() => undefined);
-        return liftLater(deps, read.value.id, removal.id, error);
+        return retryByBlockItem(deps, read.value.id, removal.id, error);
       });
       lifted = true;
     }
@@ -152,22 +153,23 @@ async function blockAgainIfPlannedSince(deps: EntitlementDeps, targetId: string,
   if (subject && removal && removal.id !== liftedId && isGovernedGuest(subject.value, targetId)) await blockAgainIfPlanStands(deps, subject, REBLOCKS);
 }
 
-/** How long after a failed lift its plan's block item comes due again. */
-const LIFT_RETRY_MINUTES = 5;
+/** How long after a failed lift or re-block its plan's block item comes due again. */
+const BLOCK_ITEM_RETRY_MINUTES = 5;
 
 /**
- * A lift that failed (the directory away): the plan stays, and its block item is planned again a few minutes on.
- * That item, finding the user assigned, cancels the plan and lifts the block (carryOutRemoval), tried again while it
- * fails: under blockSignIn no other item would come (the block item may be swept already, and there is no deletion).
- * Throws `error` after, as the lift failed.
+ * A lift or a re-block that failed (the directory away): the plan stays, and its block item is planned again a few
+ * minutes on. That item, finding the user assigned, cancels the plan and lifts the block; finding them with none and
+ * their account enabled under the plan's block, blocks it again (carryOutRemoval); tried again while it fails: under
+ * blockSignIn no other item would come (the block item may be swept already, and there is no deletion). Throws
+ * `error` after, as the lift or the re-block failed.
  */
-async function liftLater(deps: EntitlementDeps, subjectId: string, removalId: string, error: unknown): Promise<never> {
-  await scheduleLift(deps, subjectId, removalId);
+async function retryByBlockItem(deps: EntitlementDeps, subjectId: string, removalId: string, error: unknown): Promise<never> {
+  await scheduleBlockItemAgain(deps, subjectId, removalId);
   throw error;
 }
 
-const scheduleLift = (deps: EntitlementDeps, subjectId: string, removalId: string) =>
-  schedule(deps, 'externalUserBlock', iso(deps.clock.now().plus({ minutes: LIFT_RETRY_MINUTES })), subjectId, removalId);
+const scheduleBlockItemAgain = (deps: EntitlementDeps, subjectId: string, removalId: string) =>
+  schedule(deps, 'externalUserBlock', iso(deps.clock.now().plus({ minutes: BLOCK_ITEM_RETRY_MINUTES })), subjectId, removalId);
 
 /** `externalUserSweep`'s handler for one due item (its entity is the subject, its detail the removal plan). */
 export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<ExternalUserKind>): Promise<ItemOutcome> {
@@ -175,18 +177,21 @@ export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<Exter
   const removal = subject?.value.removal;
   if (!subject || !removal || removal.id !== item.detail || !subject.value.objectId) return 'stale';
   const objectId = subject.value.objectId;
-  // A block done at once leaves its item only the look for a new assignment. A block or deletion to do reads the
-  // user before the assignments, so that one made during that read (it may wait on Graph) is seen, and nothing is
-  // blocked or deleted after it: between that look and the act, no read of the directory.
-  const blockDone = item.kind === 'externalUserBlock' && removal.blockedDateTime !== null;
-  const user = blockDone ? undefined : await deps.directory.getUser(objectId);
+  // Every item reads the user before the assignments, so that one made during that read (it may wait on Graph) is
+  // seen, and nothing is blocked or deleted after it: between that look and the act, no read of the directory.
+  const user = await deps.directory.getUser(objectId);
   if (await holdsAnotherAssignment(deps, objectId, '')) {
     // Read again: the new assignment's request may have cancelled the plan (and lifted its block) meanwhile.
     const current = await deps.subjects.get(item.entityId);
-    if (current?.value.removal?.id === removal.id) await cancelPlan(deps, current, blockDone ? await deps.directory.getUser(objectId) : user);
+    if (current?.value.removal?.id === removal.id) await cancelPlan(deps, current, user);
     return 'stale';
   }
-  if (blockDone || (await cancelledAsMember(deps, subject, user))) return 'stale';
+  // A block done already is checked, not trusted: a lift of an older plan may have landed after it, and its re-block
+  // failed (retryByBlockItem planned this item again). An account the directory says is enabled is blocked again as
+  // every block is made (not a Member's); the plan, blocked already, is saved no more (one event for it).
+  const blockDone = item.kind === 'externalUserBlock' && removal.blockedDateTime !== null;
+  if (blockDone && user?.accountEnabled !== true) return 'stale';
+  if (await cancelledAsMember(deps, subject, user)) return 'stale';
   if (item.kind === 'externalUserBlock') return (await block(deps, subject)) ? 'processed' : 'stale';
   const blocked = removal.blockedDateTime ? subject : await block(deps, subject);
   if (!blocked) return 'stale';
@@ -263,14 +268,19 @@ const REBLOCKS = 2;
  * standing, its block (due when a plan is made) is made again as block() makes it: the assignments looked at after its
  * PATCH, and a request assigning them meanwhile lifts it (cancelRemoval) after that PATCH; nor for a user the directory
  * now says is a Member (cancelledAsMember, as every block). Saved blocked by two writers, one is refused and finds it
- * blocked (one event). One claims read after an undo; the subject's, and the user's, only then.
+ * blocked (one event). One claims read after an undo; the subject's, and the user's, only then. Should that block
+ * fail (the directory away), the standing plan's block item is planned again (retryByBlockItem): it may be swept
+ * already, finding the plan blocked, and would leave the account enabled under it; when it comes due it blocks again.
  */
 async function blockAgainIfPlanStands(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, reblocks: number): Promise<void> {
   if (await holdsAnotherAssignment(deps, subject.value.objectId!, '')) return;
   const current = await deps.subjects.get(subject.value.id);
   if (!(current?.value.objectId === subject.value.objectId && current.value.removal)) return;
-  // As before every block: not a Member's account (converted, and maybe enabled, while the undo waited).
-  if (!(await cancelledAsMember(deps, current, await deps.directory.getUser(current.value.objectId!)))) await block(deps, current, reblocks);
+  const blockAgain = async () => {
+    // As before every block: not a Member's account (converted, and maybe enabled, while the undo waited).
+    if (!(await cancelledAsMember(deps, current, await deps.directory.getUser(current.value.objectId!)))) await block(deps, current, reblocks);
+  };
+  await blockAgain().catch((error) => retryByBlockItem(deps, current.value.id, current.value.removal!.id, error));
 }
 
 /** Saves `removal` as blocked now on the subject as read (its ETag), with its event (save). */
@@ -311,9 +321,10 @@ async function standBlocked(
 
 /**
  * block()'s undo failed (the directory away): the account stays disabled by Portcullis, so a blocked plan must stand
- * for it, with its event (the log says what is), and carry its lift: its block item is planned LIFT_RETRY_MINUTES on
- * (scheduleLift), which, finding the user assigned, lifts the block and cancels the plan (carryOutRemoval), tried again
- * while that fails, parked after MAX_ITEM_ATTEMPTS; a request assigning them meanwhile does the same (cancelRemoval).
+ * for it, with its event (the log says what is), and carry its lift: its block item is planned BLOCK_ITEM_RETRY_MINUTES
+ * on (scheduleBlockItemAgain), which, finding the user assigned, lifts the block and cancels the plan (carryOutRemoval),
+ * tried again while that fails, parked after MAX_ITEM_ATTEMPTS; a request assigning them meanwhile does the same
+ * (cancelRemoval).
  * Which plan, on the subject read afresh (standBlocked): a blocked plan there already is that plan. One not yet
  * blocked is marked blocked, its dates kept: the new assignment's request may not have cancelled it yet, and will then
  * lift the block. With none (that request cancelled this plan while not yet blocked, or it was cancelled under `none`
@@ -323,7 +334,7 @@ async function standBlocked(
 async function blockStands(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, error: unknown): Promise<never> {
   const ofItsOwn: PendingRemoval = { ...subject.value.removal!, id: deps.newId(), action: 'blockSignIn', deleteDateTime: null };
   const read = await deps.subjects.get(subject.value.id);
-  await standBlocked(deps, subject.value.objectId!, read, ofItsOwn, (subjectId, removal) => scheduleLift(deps, subjectId, removal.id));
+  await standBlocked(deps, subject.value.objectId!, read, ofItsOwn, (subjectId, removal) => scheduleBlockItemAgain(deps, subjectId, removal.id));
   throw error;
 }
 
