@@ -26,11 +26,11 @@ export interface Writers {
 }
 
 /**
- * The version of a document a replacement is made on (on its ETag), as its writers tell: the mark of the write that
- * made it (the innermost change's) and when its marks began (`begun`). A replacement can only land right on that
- * version, and every marked write after carries the marks it read forward, dropping the oldest first: a document
- * whose marks began at the same time and still carry that mark, but not the replacement's own, was never written by
- * it. (Items written ahead before `begun` was kept carry `since` instead, and cannot tell: the content decides.)
+ * The version of a document a replacement is made on (on its ETag), as its writers tell: the newest mark it carries
+ * and when its marks began (`begun`). A replacement can only land right on that version, putting its mark in front of
+ * all of that version's, and every marked write after carries the marks it read forward in their order, dropping the
+ * oldest first: a document whose marks began at the same time and still carry that mark, but not the replacement's
+ * own, was never written by it. (Items written ahead before `begun` was kept carry `since` instead, and cannot tell: the content decides.)
  */
 export interface MarkedVersion {
   mark: WriterMark;
@@ -61,7 +61,7 @@ export const markingWrites = <R>(mark: WriterMark, clock: Clock, change: () => P
 
 /**
  * A document's writers once written now, after `previous` (its writers as read; undefined for a new document, or one
- * read without them). A marked write adds its marks in front, or, where the marks before it are not all kept (none
+ * read without them). A marked write adds its marks in front (one carried already keeps its place), or, where the marks before it are not all kept (none
  * read, or more than MARKS_KEPT), says they go back only to now: the time of this write, not its changes' (a change
  * begun long before, writing after an unmarked write, must not make the marks claim the time in between, when another
  * change may have written and lost its mark to that unmarked write). With none read they begin afresh now; with the
@@ -71,9 +71,11 @@ export const markingWrites = <R>(mark: WriterMark, clock: Clock, change: () => P
 export function writersAfter(previous: Writers | undefined): Writers | undefined {
   const running = marking.getStore();
   if (running === undefined) return undefined;
-  const before = (previous?.marks ?? []).filter((m) => !running.marks.some((r) => r.eventId === m.eventId));
-  const marks = [...running.marks, ...before].slice(0, MARKS_KEPT);
+  const before = previous?.marks ?? [];
+  // A mark carried already keeps its place: a change writing again must not move ahead of a replacement made since.
+  const added = running.marks.filter((r) => !before.some((m) => m.eventId === r.eventId));
+  const marks = [...added, ...before].slice(0, MARKS_KEPT);
   const now = running.clock.now().toUTC().toISO()!;
-  const since = previous && marks.length === running.marks.length + before.length ? previous.since : now;
+  const since = previous && marks.length === added.length + before.length ? previous.since : now;
   return { since, begun: previous ? begunOf(previous) : now, marks };
 }

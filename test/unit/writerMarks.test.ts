@@ -59,6 +59,26 @@ describe("a document's audited writers, carried forward by each write", () => {
     expect(writtenBy(writers!, mark('refused', '2026-12-07T10:16:00.000Z'), read)).toBe('unknown');
   });
 
+  it("keeps a change's mark in its place when it writes again, so a replacement made on its version since is still told apart", async () => {
+    const o = mark('o', '2026-12-07T10:00:00.000Z');
+    let writers = await markingWrites(o, clockAt('2026-12-07T10:00:00.000Z'), async () => writersAfter(undefined));
+    const read = markedVersion(writers)!;
+    // X's replacement on that version lands; O, still running, writes again (an inner change of its own).
+    const x = mark('x', '2026-12-07T10:01:00.000Z');
+    writers = await markingWrites(x, clockAt('2026-12-07T10:01:00.000Z'), async () => writersAfter(writers));
+    writers = await markingWrites(o, clockAt('2026-12-07T10:02:00.000Z'), () =>
+      markingWrites(mark('inner', '2026-12-07T10:02:00.000Z'), clockAt('2026-12-07T10:02:00.000Z'), async () => writersAfter(writers)),
+    );
+    expect(writers!.marks.map((m) => m.eventId)).toEqual(['inner', 'x', 'o']);
+    // Enough later writers to drop the oldest: O's goes before X's, and X's landing is never denied.
+    for (let n = 3; n < 17; n++) {
+      const at = `2026-12-07T10:${String(n).padStart(2, '0')}:00.000Z`;
+      writers = await markingWrites(mark(`e${n}`, at), clockAt(at), async () => writersAfter(writers));
+    }
+    expect(writers!.marks.some((m) => m.eventId === 'o')).toBe(false);
+    expect(writtenBy(writers!, x, read)).toBe('yes');
+  });
+
   it("starts them afresh at the time of the write, not of a long-running change's start, so a change whose mark an unmarked write dropped is not taken as absent", async () => {
     const c = mark('c', '2026-12-07T10:30:00.000Z');
     const byC = await markingWrites(c, clockAt('2026-12-07T10:30:01.000Z'), async () => writersAfter(undefined));
