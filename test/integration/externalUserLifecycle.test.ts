@@ -1403,4 +1403,25 @@ describe('a re-block that fails, leaving the guest enabled with no assignment un
     expect(await deps.subjects.get(subject.id)).toMatchObject({ value: { removal: null } });
     expect(await removalEvents(subject.id)).toEqual([...events, ...LIFTED]);
   });
+
+  it('the retry item making the block again while the guest is assigned, and unassigned under `none`: assigned again later, they are not left disabled (review-converge P2)', async () => {
+    const { userId } = await liftLandingAfterNewerBlock('rcc', false);
+    world.advance({ minutes: 5, seconds: 1 });
+    let againId = '';
+    const restore = duringBlockOf(userId, async () => {
+      // Its request lifts the block (enabled already) and cancels the plan; its ending under `none` plans nothing.
+      againId = (await addById(userId)).id;
+      await updateSettings(deps, ADMIN, NO_ACTION);
+      await endAssignmentOf(againId);
+    });
+    try {
+      expect(await sweepExternalUsers(deps, SWEEP)).toMatchObject({ failed: 0 });
+    } finally {
+      restore();
+    }
+    expect(againId).not.toBe('');
+    // Assigned again: they must have their access.
+    expect(await stateOf((await addById(userId)).id)).toMatchObject({ state: 'delivered' });
+    expect(await userById(userId)).toMatchObject({ accountEnabled: true });
+  });
 });

@@ -250,7 +250,10 @@ async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackag
   const objectId = subject.value.objectId!;
   await deps.directory.setAccountEnabled(objectId, false);
   if (!(await holdsAnotherAssignment(deps, objectId, ''))) {
-    const stands = await standBlocked(deps, objectId, subject, undefined);
+    // A plan read blocked already (a retry item's check, a re-block) is read again: a request may have cancelled it
+    // while the PATCH waited, and standBlocked saves no blocked plan, so no ETag would tell (not-yet-blocked ones do).
+    const read = subject.value.removal?.blockedDateTime ? await deps.subjects.get(subject.value.id) : subject;
+    const stands = await standBlocked(deps, objectId, read, undefined);
     if (stands) return stands.value.removal!.id === subject.value.removal!.id ? stands : undefined;
   }
   await deps.directory.setAccountEnabled(objectId, true).catch((error) => blockStands(deps, subject, error));
