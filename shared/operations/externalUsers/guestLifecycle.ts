@@ -19,9 +19,9 @@ import type { ExternalUserAction } from './activities';
  * assignment ends is blocked from signing in at once and, under `blockSignInAndDelete`, deleted after
  * `durationUntilExternalUserDeletedAfterBlocked`, per the settings at that moment (a plan keeps its dates when the
  * settings change). Both steps are items of the external user sweep's due-time index, checked when they come due
- * (assigned again since: nothing happens); the block is also tried at once, and its item then checks that it holds.
- * Ungoverned users are never touched, nor a guest the directory says is a Member by the time of a block or deletion
- * (converted to internal: cancelledAsMember).
+ * (assigned again since: nothing happens); the block is also tried at once (its own item then trusts it; one planned
+ * again after a failed re-block checks that it holds). Ungoverned users are never touched, nor a guest the directory
+ * says is a Member by the time of a block or deletion (converted to internal: cancelledAsMember).
  */
 
 /**
@@ -177,20 +177,23 @@ export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<Exter
   const removal = subject?.value.removal;
   if (!subject || !removal || removal.id !== item.detail || !subject.value.objectId) return 'stale';
   const objectId = subject.value.objectId;
-  // Every item reads the user before the assignments, so that one made during that read (it may wait on Graph) is
+  // A block done already is trusted by the plan's own item (due at its blockDateTime; a plan is saved blocked only
+  // after its PATCH): that item is left only the look for a new assignment, with no Graph call, so it is done, not
+  // failed, while the directory is away. An item planned again (retryByBlockItem: a lift of an older plan may have
+  // landed after this block, and its re-block failed) checks it: an account the directory says is enabled is blocked
+  // again as every block is made (not a Member's); the plan, blocked already, is saved no more (one event for it).
+  const blockDone = item.kind === 'externalUserBlock' && removal.blockedDateTime !== null;
+  const trusted = blockDone && item.dueDateTime === removal.blockDateTime;
+  // Any other item reads the user before the assignments, so that one made during that read (it may wait on Graph) is
   // seen, and nothing is blocked or deleted after it: between that look and the act, no read of the directory.
-  const user = await deps.directory.getUser(objectId);
+  const user = trusted ? undefined : await deps.directory.getUser(objectId);
   if (await holdsAnotherAssignment(deps, objectId, '')) {
     // Read again: the new assignment's request may have cancelled the plan (and lifted its block) meanwhile.
     const current = await deps.subjects.get(item.entityId);
-    if (current?.value.removal?.id === removal.id) await cancelPlan(deps, current, user);
+    if (current?.value.removal?.id === removal.id) await cancelPlan(deps, current, trusted ? await deps.directory.getUser(objectId) : user);
     return 'stale';
   }
-  // A block done already is checked, not trusted: a lift of an older plan may have landed after it, and its re-block
-  // failed (retryByBlockItem planned this item again). An account the directory says is enabled is blocked again as
-  // every block is made (not a Member's); the plan, blocked already, is saved no more (one event for it).
-  const blockDone = item.kind === 'externalUserBlock' && removal.blockedDateTime !== null;
-  if (blockDone && user?.accountEnabled !== true) return 'stale';
+  if (trusted || (blockDone && user?.accountEnabled !== true)) return 'stale';
   if (await cancelledAsMember(deps, subject, user)) return 'stale';
   if (item.kind === 'externalUserBlock') return (await block(deps, subject)) ? 'processed' : 'stale';
   const blocked = removal.blockedDateTime ? subject : await block(deps, subject);
@@ -204,9 +207,10 @@ export async function carryOutRemoval(deps: EntitlementDeps, item: DueItem<Exter
 /**
  * Whether the directory says the subject's user (`user`, read by the caller) is a Member now (an administrator
  * converted the guest to internal): then the removal is not a guest's any more, and is cancelled (cancelPlan). One
- * Graph GET before each block or deletion, which are rare. A user type the directory does not say goes on as a
- * guest's; a user the directory no longer has goes on too: the deletion counts them as deleted (deleteUser), and a
- * block fails as it did (its item is tried again).
+ * Graph GET before each block or deletion to do, and before a retry item's check of a block done, which are rare (the
+ * plan's own block item trusts a block done at once). A user type the directory does not say goes on as a guest's;
+ * a user the directory no longer has goes on too: the deletion counts them as deleted (deleteUser), and a block fails
+ * as it did (its item is tried again).
  */
 async function cancelledAsMember(deps: EntitlementDeps, subject: StoredDocument<AccessPackageSubject>, user: DirectoryUser | undefined): Promise<boolean> {
   if (user?.userType !== 'Member') return false;
@@ -250,7 +254,10 @@ async function block(deps: EntitlementDeps, subject: StoredDocument<AccessPackag
   const objectId = subject.value.objectId!;
   await deps.directory.setAccountEnabled(objectId, false);
   if (!(await holdsAnotherAssignment(deps, objectId, ''))) {
-    const stands = await standBlocked(deps, objectId, subject, undefined);
+    // A plan read blocked already (a retry item's check, a re-block) is read again: a request may have cancelled it
+    // while the PATCH waited, and standBlocked saves no blocked plan, so no ETag would tell (not-yet-blocked ones do).
+    const read = subject.value.removal?.blockedDateTime ? await deps.subjects.get(subject.value.id) : subject;
+    const stands = await standBlocked(deps, objectId, read, undefined);
     if (stands) return stands.value.removal!.id === subject.value.removal!.id ? stands : undefined;
   }
   await deps.directory.setAccountEnabled(objectId, true).catch((error) => blockStands(deps, subject, error));
