@@ -4,7 +4,7 @@ import type { WorkflowCategory } from '../../domain/workflows/taskDefinitions';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { planMoves, scheduledWorkflows, timeOccurrence, triggerItem } from './planWorkflowTriggers';
 import { runWorkflow } from './runWorkflow';
-import { inScope, type ScopedUser } from './workflowScope';
+import { inScope, withHrAttributes, type ScopedUser } from './workflowScope';
 
 /** An HR event as the workflows need it (DESIGN §2.6), its employee resolved to a directory user id. */
 export interface HrWorkflowEvent {
@@ -13,8 +13,6 @@ export interface HrWorkflowEvent {
   occurredAt: string;
   effectiveAt?: string;
   userId: string;
-  /** The event's attributes: they count over the directory's for this user's scope and trigger dates. */
-  attributes?: Record<string, unknown>;
 }
 
 export interface HrWorkflowOutcome {
@@ -24,22 +22,21 @@ export interface HrWorkflowOutcome {
   scheduled: string[];
 }
 
-/** The user as the event describes them: the directory's values, overridden by the event's attributes. */
-function asEventDescribes(user: ScopedUser, event: HrWorkflowEvent): ScopedUser {
-  const known = (name: string) => name in user || name === 'employeeLeaveDateTime';
-  const plain = (value: unknown) => typeof value === 'string' || typeof value === 'boolean' || value === null;
-  const attributes = Object.fromEntries(Object.entries(event.attributes ?? {}).filter(([name, value]) => known(name) && name !== 'id' && plain(value)));
-  const merged: ScopedUser = { ...user, ...attributes };
+/**
+ * The trigger date the event stands for, under the overrides: a leaver leaves when the event takes effect, never
+ * at a leave date the directory still shows from before (a notice period cut short, a rehired employee's earlier
+ * departure); a joiner without a hire date joins then.
+ */
+function withEventDate(user: ScopedUser, event: HrWorkflowEvent): ScopedUser {
   const effective = event.effectiveAt ?? event.occurredAt;
-  // A leaver event without a leave date leaves when it takes effect; a joiner event without a hire date, likewise.
-  if (event.eventType === 'leaver' && !merged.employeeLeaveDateTime) merged.employeeLeaveDateTime = effective;
-  if (event.eventType === 'joiner' && !merged.employeeHireDate) merged.employeeHireDate = effective;
-  return merged;
+  if (event.eventType === 'leaver') return { ...user, employeeLeaveDateTime: effective };
+  if (event.eventType === 'joiner' && !user.employeeHireDate) return { ...user, employeeHireDate: effective };
+  return user;
 }
 
 /**
- * Runs the enabled, scheduled workflows of the event's category whose scope the user matches (with the event's
- * attributes), within seconds of the event. A time-based workflow runs at its trigger date: at once when that has
+ * Runs the enabled, scheduled workflows of the event's category whose scope the user matches (with the attributes
+ * HR events gave them), within seconds of the event. A time-based workflow runs at its trigger date: at once when that has
  * come (a leave date of today), else through a due item then (a hire date next week still runs then, not now);
  * its occurrence is the same as the directory's date would plan, so it runs once either way. A mover workflow
  * runs for the change the event brings. Call it when the event takes effect (a future effectiveAt: then).
@@ -51,7 +48,9 @@ export async function runWorkflowsForHrEvent(deps: EntitlementDeps, event: HrWor
   if (!timeBased.some((w) => w.category === event.eventType) && !(event.eventType === 'mover' && movers.length > 0)) return outcome;
   const found = await deps.directory.getUser(event.userId);
   if (!found) return outcome;
-  const user = asEventDescribes(found, event);
+  // As the HR events describe the user, the newest winning attribute by attribute (this event's attributes and
+  // leave date are among the overrides already): an older event arriving late does not undo a newer leaver.
+  const user = await withHrAttributes(deps, withEventDate(found, event));
   const now = deps.clock.now();
   const reason = `hrEvent:${event.eventId}`;
   for (const workflow of timeBased.filter((w) => w.category === event.eventType && inScope(w, user))) {

@@ -5,6 +5,7 @@ import type { DirectoryUser } from '../../directory/directoryPort';
 import { triggerOf, type TimeBasedAttribute, type Workflow, type WorkflowDefinition } from '../../domain/workflows/workflow';
 import type { RuleChecks } from '../../domain/workflows/workflowInput';
 import { activeOverrides } from '../../domain/hrEvents/attributeOverrides';
+import { withOverriddenAttributes } from '../../domain/hrEvents/overriddenUser';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 
 const EXTENSION_ATTRIBUTES = Array.from({ length: 15 }, (_, i) => `extensionAttribute${i + 1}`);
@@ -100,14 +101,13 @@ function pathOf(expression: ValueExpression): string[] {
 }
 
 /**
- * The user with the attributes HR events gave them ahead of the directory (DESIGN §2.6), as auto-assignment rules
- * see them too: a joiner whose department the directory does not show yet is in a `department eq 'Sales'` scope.
+ * The user with the attributes HR events gave them ahead of the directory (DESIGN §2.6), the newest event winning
+ * attribute by attribute, as auto-assignment rules see them too: a joiner whose department the directory does not
+ * show yet is in a `department eq 'Sales'` scope; a leaver is out of an `accountEnabled eq true` one.
  */
 export async function withHrAttributes<U extends ScopedUser>(deps: EntitlementDeps, user: U): Promise<U> {
   const own = (await deps.overrides.forUsers([user.id])).get(user.id.toLowerCase());
-  if (!own) return user;
-  const active = [...activeOverrides(own.value, deps.clock.now())].filter(([name, value]) => name in user && name !== 'id' && (typeof value === 'string' || typeof value === 'boolean' || value === null));
-  return active.length === 0 ? user : { ...user, ...Object.fromEntries(active) };
+  return own ? withOverriddenAttributes(user, activeOverrides(own.value, deps.clock.now())) : user;
 }
 
 /** The date a user's attribute names, or undefined when they have none (or it is not a date). */
