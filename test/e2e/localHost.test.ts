@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
 import { ACCOUNT, ACCOUNT_KEY } from '../../tools/azurite/embeddedAzurite';
+import { findProjectRoot } from '../../tools/local-host/loadFunctions';
 import { testStorageConnectionString } from '../support/testStorage';
 import { embeddedTablePort, freePort, isListening, runHostToExit, startHost as startHostAlone, startScriptCommand, TIMERS, waitUntil, type RunningHost } from '../support/localHostProcess';
 
@@ -96,6 +99,26 @@ describe('npm start, with no settings', () => {
     }
   });
 
+  it.concurrent('prints the verify-archive command that reaches its embedded Azurite, and that command passes the archive', async () => {
+    const host = await startHost();
+    try {
+      const printed = /Verify the audit archive \(while this runs\): npm run verify-archive -- --connection-string '([^']+)'/.exec(host.output());
+      expect(printed?.[1]).toContain(`AccountName=${ACCOUNT}`);
+      expect((await runTimer(host.url, 'reportArchive')).status).toBe(202);
+
+      // The printed command after its build: the compiled program, with the printed arguments, from the project.
+      const program = join(findProjectRoot(), 'dist', 'tools', 'verify-archive', 'main.js');
+      const { stdout } = await promisify(execFile)(process.execPath, [program, '--connection-string', printed![1]!], {
+        cwd: findProjectRoot(),
+        env: { PATH: process.env.PATH },
+      });
+      expect(stdout).toMatch(/^digests\/\d{4}\/\d\d\/\d\d\/\d\d\.json: valid$/m);
+      expect(stdout).toMatch(/^(\d+)\/\1 digest files valid/m);
+    } finally {
+      expect(await host.stop('SIGTERM')).toBe(0);
+    }
+  });
+
   it.concurrent('leaves a timer disabled by AzureWebJobs.<name>.Disabled off its schedule, and still runs it when asked', async () => {
     const host = await startHost({ 'AzureWebJobs.expirationSweep.Disabled': 'true' });
     try {
@@ -154,6 +177,8 @@ describe('npm start, with a storage account configured', () => {
     const host = await startHost({ AzureWebJobsStorage: testStorageConnectionString() });
     try {
       expect(host.output()).toMatch(/Storage:\s+the storage account in AzureWebJobsStorage/);
+      // verify-archive reads the same AzureWebJobsStorage: nothing to print.
+      expect(host.output()).not.toContain('Verify the audit archive');
       expect((await fetch(`${host.url}/api/health`)).status).toBe(200);
     } finally {
       await host.stop();
