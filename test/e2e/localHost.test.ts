@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
 import { ACCOUNT, ACCOUNT_KEY } from '../../tools/azurite/embeddedAzurite';
 import { findProjectRoot } from '../../tools/local-host/loadFunctions';
+import { clientPrincipal, graphClientFor } from '../support/graphCaller';
 import { testStorageConnectionString } from '../support/testStorage';
 import { embeddedTablePort, freePort, isListening, runHostToExit, startHost as startHostAlone, startScriptCommand, TIMERS, waitUntil, type RunningHost } from '../support/localHostProcess';
 
@@ -114,6 +115,31 @@ describe('npm start, with no settings', () => {
       });
       expect(stdout).toMatch(/^digests\/\d{4}\/\d\d\/\d\d\/\d\d\.json: valid$/m);
       expect(stdout).toMatch(/^(\d+)\/\1 digest files valid/m);
+    } finally {
+      expect(await host.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it.concurrent("mails from the emulated tenant's first administrator also when MAIL_SENDER is empty, as local.settings.sample.json has it", async () => {
+    // Empty values count as unset (README "Settings"): a copy of the sample must not turn the demo's mail off.
+    const host = await startHost({ MAIL_SENDER: '' });
+    try {
+      const admin = graphClientFor(host.url, clientPrincipal('0ba75e63-2205-4ad7-bd66-c01f47376eb4', 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd'));
+      const em = '/identityGovernance/entitlementManagement';
+      const { id: catalogId } = await admin.api(`${em}/catalogs`).post({ displayName: 'Mailed' });
+      const { id: packageId } = await admin.api(`${em}/accessPackages`).post({ displayName: 'Mailed package', catalog: { id: catalogId } });
+      const { id: policyId } = await admin.api(`${em}/assignmentPolicies`).post({
+        displayName: 'Direct',
+        allowedTargetScope: 'notSpecified',
+        requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+        accessPackage: { id: packageId },
+      });
+      const sofia = '3f0279a1-abe7-420e-89e0-b9583a589e65';
+      await admin.api(`${em}/assignmentRequests`).post({ requestType: 'adminAdd', assignment: { targetId: sofia, accessPackageId: packageId, assignmentPolicyId: policyId } });
+
+      const outbox = async () => ((await (await fetch(`${host.emulatorUrl}/_emulator/outbox`)).json()) as { value: Array<{ from: string }> }).value;
+      expect(await waitUntil(async () => (await outbox()).length > 0, 10_000)).toBe(true);
+      expect((await outbox()).map((mail) => mail.from)).toContain('admin@contoso.com');
     } finally {
       expect(await host.stop('SIGTERM')).toBe(0);
     }

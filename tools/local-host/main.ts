@@ -34,8 +34,9 @@ async function main(): Promise<void> {
     const emulated = process.env.GRAPH_BASE_URL ? undefined : loadSeed(process.env);
     // The emulated tenant is the governed one unless the settings say otherwise.
     if (emulated && !process.env.TENANT_ID) process.env.TENANT_ID = emulated.seed.tenantId;
-    // Notifications are mailed from the emulated tenant's first administrator, into the emulator's outbox.
-    if (emulated && process.env.MAIL_SENDER === undefined) process.env.MAIL_SENDER = firstAdministrator(emulated.seed) ?? '';
+    // Notifications are mailed from the emulated tenant's first administrator, into the emulator's outbox. Empty
+    // counts as unset, as for every setting: local.settings.sample.json lists MAIL_SENDER empty.
+    if (emulated && !process.env.MAIL_SENDER) process.env.MAIL_SENDER = firstAdministrator(emulated.seed) ?? '';
     // Archive digests are signed; on one's own machine with a key kept beside the project.
     useLocalArchiveKey(root, process.env);
     // Refuse bad settings before starting anything; the storage setting is checked again once it is known.
