@@ -101,15 +101,17 @@ describe('npm start, with no settings', () => {
   });
 
   it.concurrent('prints the verify-archive command that reaches its embedded Azurite, and that command passes the archive', async () => {
-    const host = await startHost();
+    // A TABLE_PREFIX given to npm start alone (not to verify-archive's shell) names the container: the command says it.
+    const host = await startHost({ TABLE_PREFIX: 'Newcomer' });
     try {
-      const printed = /Verify the audit archive \(while this runs\): npm run verify-archive -- --connection-string '([^']+)'/.exec(host.output());
+      const printed = /Verify the audit archive \(while this runs\): npm run verify-archive -- --connection-string '([^']+)' --container (\S+)$/m.exec(host.output());
       expect(printed?.[1]).toContain(`AccountName=${ACCOUNT}`);
+      expect(printed?.[2]).toBe('newcomer-audit-archive');
       expect((await runTimer(host.url, 'reportArchive')).status).toBe(202);
 
       // The printed command after its build: the compiled program, with the printed arguments, from the project.
       const program = join(findProjectRoot(), 'dist', 'tools', 'verify-archive', 'main.js');
-      const { stdout } = await promisify(execFile)(process.execPath, [program, '--connection-string', printed![1]!], {
+      const { stdout } = await promisify(execFile)(process.execPath, [program, '--connection-string', printed![1]!, '--container', printed![2]!], {
         cwd: findProjectRoot(),
         env: { PATH: process.env.PATH },
       });

@@ -1,4 +1,5 @@
 import { loadConfig, getConfig } from '../../shared/config';
+import { archiveContainerName } from '../../shared/domain/archive/archiveLayout';
 import { storageConnectionFor } from '../../shared/store/storageConnection';
 import { SettingsError } from '../../shared/settings';
 import { startAzurite } from '../azurite/embeddedAzurite';
@@ -54,8 +55,8 @@ async function main(): Promise<void> {
       const where = hostSettings.AZURITE_LOCATION ? `in ${hostSettings.AZURITE_LOCATION}` : 'in memory';
       storage = `embedded Azurite, ${where} (tables ${azurite.endpoints.table}, blobs ${azurite.endpoints.blob})`;
       // The embedded Azurite listens on ports of its own choosing, which no setting names: `npm run verify-archive`
-      // reaches this archive only when told where it is.
-      verifyArchive = `npm run verify-archive -- --connection-string '${azurite.connectionString}'`;
+      // reaches this archive only when told where it is (and in which container, should TABLE_PREFIX be given here).
+      verifyArchive = `npm run verify-archive -- --connection-string '${azurite.connectionString}' --container ${archiveContainerName(early.TABLE_PREFIX)}`;
     }
     let directory = `Microsoft Graph at ${early.graphBaseUrl}`;
     const identities: string[] = [];
