@@ -297,6 +297,9 @@ describe('HR events change access within seconds of the 202, no timer run', () =
       actorId: 'hrWebhook',
       after: { state: 'failed', outcome: { status: 'failed', reason: expect.stringContaining('nobody.here@contoso.com') } },
     });
+    // The audit log API shows it as a failure, with its reason, as Entra's result does.
+    const failures = await admin.api('/auditLogs/directoryAudits').filter(`result eq 'failure' and targetResources/any(t: t/id eq '${mover.eventId}')`).get();
+    expect(failures.value).toEqual([expect.objectContaining({ result: 'failure', resultReason: expect.stringContaining('nobody.here@contoso.com') })]);
   });
 
   it('holds a joiner whose account does not exist yet, and gives the access once the account is created', async () => {

@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
 import { ACCOUNT, ACCOUNT_KEY } from '../../tools/azurite/embeddedAzurite';
+import { findProjectRoot } from '../../tools/local-host/loadFunctions';
+import { clientPrincipal, graphClientFor } from '../support/graphCaller';
 import { testStorageConnectionString } from '../support/testStorage';
 import { embeddedTablePort, freePort, isListening, runHostToExit, startHost as startHostAlone, startScriptCommand, TIMERS, waitUntil, type RunningHost } from '../support/localHostProcess';
 
@@ -96,6 +100,53 @@ describe('npm start, with no settings', () => {
     }
   });
 
+  it.concurrent('prints the verify-archive command that reaches its embedded Azurite, and that command passes the archive', async () => {
+    // A TABLE_PREFIX given to npm start alone (not to verify-archive's shell) names the container: the command says it.
+    const host = await startHost({ TABLE_PREFIX: 'Newcomer' });
+    try {
+      const printed = /Verify the audit archive \(while this runs\): npm run verify-archive -- --connection-string '([^']+)' --container (\S+)$/m.exec(host.output());
+      expect(printed?.[1]).toContain(`AccountName=${ACCOUNT}`);
+      expect(printed?.[2]).toBe('newcomer-audit-archive');
+      expect((await runTimer(host.url, 'reportArchive')).status).toBe(202);
+
+      // The printed command after its build: the compiled program, with the printed arguments, from the project.
+      const program = join(findProjectRoot(), 'dist', 'tools', 'verify-archive', 'main.js');
+      const { stdout } = await promisify(execFile)(process.execPath, [program, '--connection-string', printed![1]!, '--container', printed![2]!], {
+        cwd: findProjectRoot(),
+        env: { PATH: process.env.PATH },
+      });
+      expect(stdout).toMatch(/^digests\/\d{4}\/\d\d\/\d\d\/\d\d\.json: valid$/m);
+      expect(stdout).toMatch(/^(\d+)\/\1 digest files valid/m);
+    } finally {
+      expect(await host.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it.concurrent("mails from the emulated tenant's first administrator also when MAIL_SENDER is empty, as local.settings.sample.json has it", async () => {
+    // Empty values count as unset (README "Settings"): a copy of the sample must not turn the demo's mail off.
+    const host = await startHost({ MAIL_SENDER: '' });
+    try {
+      const admin = graphClientFor(host.url, clientPrincipal('0ba75e63-2205-4ad7-bd66-c01f47376eb4', 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd'));
+      const em = '/identityGovernance/entitlementManagement';
+      const { id: catalogId } = await admin.api(`${em}/catalogs`).post({ displayName: 'Mailed' });
+      const { id: packageId } = await admin.api(`${em}/accessPackages`).post({ displayName: 'Mailed package', catalog: { id: catalogId } });
+      const { id: policyId } = await admin.api(`${em}/assignmentPolicies`).post({
+        displayName: 'Direct',
+        allowedTargetScope: 'notSpecified',
+        requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+        accessPackage: { id: packageId },
+      });
+      const sofia = '3f0279a1-abe7-420e-89e0-b9583a589e65';
+      await admin.api(`${em}/assignmentRequests`).post({ requestType: 'adminAdd', assignment: { targetId: sofia, accessPackageId: packageId, assignmentPolicyId: policyId } });
+
+      const outbox = async () => ((await (await fetch(`${host.emulatorUrl}/_emulator/outbox`)).json()) as { value: Array<{ from: string }> }).value;
+      expect(await waitUntil(async () => (await outbox()).length > 0, 10_000)).toBe(true);
+      expect((await outbox()).map((mail) => mail.from)).toContain('admin@contoso.com');
+    } finally {
+      expect(await host.stop('SIGTERM')).toBe(0);
+    }
+  });
+
   it.concurrent('leaves a timer disabled by AzureWebJobs.<name>.Disabled off its schedule, and still runs it when asked', async () => {
     const host = await startHost({ 'AzureWebJobs.expirationSweep.Disabled': 'true' });
     try {
@@ -154,6 +205,8 @@ describe('npm start, with a storage account configured', () => {
     const host = await startHost({ AzureWebJobsStorage: testStorageConnectionString() });
     try {
       expect(host.output()).toMatch(/Storage:\s+the storage account in AzureWebJobsStorage/);
+      // verify-archive reads the same AzureWebJobsStorage: nothing to print.
+      expect(host.output()).not.toContain('Verify the audit archive');
       expect((await fetch(`${host.url}/api/health`)).status).toBe(200);
     } finally {
       await host.stop();

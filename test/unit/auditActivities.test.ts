@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { activityOf, KNOWN_ACTIONS } from '../../shared/api/auditLogs/activities';
+import { directoryAuditOf } from '../../shared/api/auditLogs/directoryAuditView';
 import { changeShows } from '../../shared/operations/audit/auditedChange';
 import type { AuditEvent, AuditProbe } from '../../shared/store/auditLog';
 import { tableKey } from '../../shared/store/tableKeys';
@@ -45,6 +46,27 @@ describe("audit events shown under Entra's activity names", () => {
     expect(activityOf(event('deliverRequest', { requestType: 'adminRemove', state: 'delivered' })).displayName).toBe('Remove access package assignment');
     expect(activityOf(event('deliverRequest', { requestType: 'userAdd', state: 'partiallyDelivered' })).displayName).toBe('Partially fulfill access package assignment request');
     expect(activityOf(event('createAccessPackage'))).toEqual({ displayName: 'Create access package', operationType: 'Add', category: 'EntitlementManagement', service: 'Entitlement Management' });
+  });
+});
+
+describe("an event's result", () => {
+  it('is failure, with its reason, for the events that record a failure, so $filter=result eq \'failure\' finds them', () => {
+    const failures: Array<[string, unknown, string]> = [
+      ['hrEventFailed', { state: 'failed', eventType: 'mover', outcome: { status: 'failed', reason: 'No user has employeeId E9998.' } }, 'No user has employeeId E9998.'],
+      ['hrEventAttemptFailed', { state: 'pending', error: 'Graph answered 503.', retried: true }, 'Graph answered 503.'],
+      ['employeeChangeFailed', { status: 'failed', reason: 'No account after 7 days.' }, 'No account after 7 days.'],
+      ['notificationFailed', { to: ['u'], subject: 's', reason: 'No such mailbox.' }, 'No such mailbox.'],
+      ['applyReviewDecision.failed', { reason: 'The directory refused.' }, 'The directory refused.'],
+      ['parkDueWork', { attempts: 10, lastError: 'Still failing.' }, 'Still failing.'],
+      ['failRequest', { state: 'deliveryFailed', failureReason: 'The invitation was refused.' }, 'The invitation was refused.'],
+      ['deliverRequest', { requestType: 'userAdd', state: 'deliveryFailed' }, ''],
+    ];
+    for (const [action, after, reason] of failures) {
+      expect({ action, ...directoryAuditOf(event(action, after)) }).toMatchObject({ action, result: 'failure', resultReason: reason });
+    }
+    for (const [action, after] of [['createCatalog', { displayName: 'c' }], ['deliverRequest', { requestType: 'userAdd', state: 'delivered' }], ['applyHrEvent', { status: 'applied' }]] as const) {
+      expect({ action, ...directoryAuditOf(event(action, after)) }).toMatchObject({ action, result: 'success', resultReason: '' });
+    }
   });
 });
 

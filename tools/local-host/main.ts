@@ -1,4 +1,5 @@
 import { loadConfig, getConfig } from '../../shared/config';
+import { archiveContainerName } from '../../shared/domain/archive/archiveLayout';
 import { storageConnectionFor } from '../../shared/store/storageConnection';
 import { SettingsError } from '../../shared/settings';
 import { startAzurite } from '../azurite/embeddedAzurite';
@@ -34,8 +35,9 @@ async function main(): Promise<void> {
     const emulated = process.env.GRAPH_BASE_URL ? undefined : loadSeed(process.env);
     // The emulated tenant is the governed one unless the settings say otherwise.
     if (emulated && !process.env.TENANT_ID) process.env.TENANT_ID = emulated.seed.tenantId;
-    // Notifications are mailed from the emulated tenant's first administrator, into the emulator's outbox.
-    if (emulated && process.env.MAIL_SENDER === undefined) process.env.MAIL_SENDER = firstAdministrator(emulated.seed) ?? '';
+    // Notifications are mailed from the emulated tenant's first administrator, into the emulator's outbox. Empty
+    // counts as unset, as for every setting: local.settings.sample.json lists MAIL_SENDER empty.
+    if (emulated && !process.env.MAIL_SENDER) process.env.MAIL_SENDER = firstAdministrator(emulated.seed) ?? '';
     // Archive digests are signed; on one's own machine with a key kept beside the project.
     useLocalArchiveKey(root, process.env);
     // Refuse bad settings before starting anything; the storage setting is checked again once it is known.
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     );
 
     let storage = 'the storage account in AzureWebJobsStorage';
+    let verifyArchive: string | undefined;
     if (hostSettings.embeddedStorage) {
       const azurite = await startAzurite({ location: hostSettings.AZURITE_LOCATION });
       cleanups.push(() => azurite.stop());
@@ -51,6 +54,9 @@ async function main(): Promise<void> {
       log(`Embedded Azurite is listening: tables ${azurite.endpoints.table}, blobs ${azurite.endpoints.blob}`);
       const where = hostSettings.AZURITE_LOCATION ? `in ${hostSettings.AZURITE_LOCATION}` : 'in memory';
       storage = `embedded Azurite, ${where} (tables ${azurite.endpoints.table}, blobs ${azurite.endpoints.blob})`;
+      // The embedded Azurite listens on ports of its own choosing, which no setting names: `npm run verify-archive`
+      // reaches this archive only when told where it is (and in which container, should TABLE_PREFIX be given here).
+      verifyArchive = `npm run verify-archive -- --connection-string '${azurite.connectionString}' --container ${archiveContainerName(early.TABLE_PREFIX)}`;
     }
     let directory = `Microsoft Graph at ${early.graphBaseUrl}`;
     const identities: string[] = [];
@@ -88,7 +94,7 @@ async function main(): Promise<void> {
     cleanups.push(() => workers.stop());
     // Before the banner: whoever reads it may signal at once.
     stopOnSignal(stopAll);
-    printBanner(host, functions, { storage, directory, identities }, settingsFile, disabled, hostSettings.WORKERS);
+    printBanner(host, functions, { storage, directory, identities, verifyArchive }, settingsFile, disabled, hostSettings.WORKERS);
   } catch (error) {
     process.stderr.write(`Portcullis did not start. ${error instanceof Error ? error.message : String(error)}\n`);
     await stopAll();
@@ -122,7 +128,7 @@ function stopOnSignal(stopAll: () => Promise<void>): void {
 function printBanner(
   host: LocalHost,
   functions: Awaited<ReturnType<typeof loadFunctions>>,
-  dependencies: { storage: string; directory: string; identities: string[] },
+  dependencies: { storage: string; directory: string; identities: string[]; verifyArchive: string | undefined },
   settingsFile: string | undefined,
   disabled: ReadonlySet<string>,
   workers: number,
@@ -145,6 +151,7 @@ function printBanner(
           : `    ${fn.name.padEnd(22)} ${'timer'.padEnd(12)} ${fn.schedule.padEnd(16)} ${disabled.has(fn.name) ? 'disabled' : `next ${host.timers.get(fn.name)?.nextRun()?.toISOString()}`}`,
     ),
     `  Run a timer now: curl -X POST ${host.url}/admin/functions/<name> -H 'content-type: application/json' -d '{"input":""}'`,
+    ...(dependencies.verifyArchive ? [`  Verify the audit archive (while this runs): ${dependencies.verifyArchive}`] : []),
     'Press Ctrl-C to stop.',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

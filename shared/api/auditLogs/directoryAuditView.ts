@@ -20,12 +20,14 @@ export function parseGraphId(id: string): { id: string; at: DateTime } | undefin
 export function directoryAuditOf(event: AuditEvent) {
   const activity = activityOf(event);
   const initiator = event.initiator ?? { kind: 'user', id: event.actorId };
+  // The kind of event says whether it records a failure (an HR event that found nobody, a delivery that failed).
+  const result = activity.result ?? event.result ?? 'success';
   return {
     id: graphIdOf(event),
     category: activity.category,
     correlationId: event.correlationId,
-    result: event.result ?? 'success',
-    resultReason: event.result === 'failure' ? reasonOf(event.after) : '',
+    result,
+    resultReason: result === 'failure' ? reasonOf(event.after) : '',
     activityDisplayName: activity.displayName,
     activityDateTime: event.occurredDateTime,
     loggedByService: activity.service,
@@ -74,6 +76,7 @@ const displayNameOf = (value: unknown) => {
 };
 const reasonOf = (value: unknown) => {
   const record = asRecord(value);
-  const reason = record.reason ?? record.error ?? record.lastError;
+  // Where each failing kind keeps it: its own field, a failed request's, or an HR event's outcome.
+  const reason = record.reason ?? record.error ?? record.lastError ?? record.failureReason ?? asRecord(record.outcome).reason;
   return typeof reason === 'string' ? reason.slice(0, 1000) : '';
 };
