@@ -18,6 +18,12 @@ describe('local host settings', () => {
     expect(env).toEqual({ PORT: '9000', AUTH_MODE: 'jwt' });
   });
 
+  it('takes the file\'s value for a variable set empty, as empty counts as unset', () => {
+    const env: NodeJS.ProcessEnv = { PORT: '', MAIL_SENDER: '' };
+    applyLocalSettingsFile(projectWith(JSON.stringify({ Values: { PORT: '8000', MAIL_SENDER: 'admin@contoso.com' } })), env);
+    expect(env).toEqual({ PORT: '8000', MAIL_SENDER: 'admin@contoso.com' });
+  });
+
   it('does nothing without a settings file', () => {
     const env: NodeJS.ProcessEnv = {};
     expect(applyLocalSettingsFile(mkdtempSync(join(tmpdir(), 'portcullis-empty-')), env)).toBeUndefined();

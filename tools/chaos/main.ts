@@ -10,7 +10,13 @@ import { runChaos } from './chaosRun';
  * invariant's violations, writes chaos-results.json, and exits 1 when any invariant was violated.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, seed: { type: 'string', default: '1' }, 'settle-minutes': { type: 'string', default: '6' } } });
+  const { values } = parseArgs({
+    options: { minutes: { type: 'string', default: '10' }, seed: { type: 'string', default: '1' }, 'settle-minutes': { type: 'string', default: '6' }, help: { type: 'boolean', default: false } },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const minutes = Number(values.minutes);
   const seed = Number(values.seed);
   if (!(minutes > 0 && minutes <= 24 * 60)) throw new Error(`--minutes must be a number of minutes above 0 (at most a day), not '${values.minutes}'.`);
@@ -25,6 +31,13 @@ async function main(): Promise<void> {
   process.stdout.write(`\nWrote ${path}\n`);
   if (results.invariants.some((i) => i.violations > 0)) process.exitCode = 1;
 }
+
+const USAGE = `npm run chaos [-- --minutes 10 --seed 1 --settle-minutes 6]
+
+Runs the local host under load for --minutes, killing and restarting it at random (seeded by --seed), lets the
+sweeps settle for --settle-minutes, then checks the invariants (see README "Reliability"). Writes chaos-results.json;
+exits 1 when any invariant was violated.
+`;
 
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

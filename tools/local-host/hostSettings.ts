@@ -58,7 +58,8 @@ export function applyLocalSettingsFile(projectRoot: string, env: NodeJS.ProcessE
   }
   for (const [name, value] of Object.entries(values)) {
     if (typeof value !== 'string') throw new SettingsError([`local.settings.json: Values.${name} must be a string`]);
-    if (env[name] === undefined) env[name] = value;
+    // An empty variable counts as unset (README "Settings"), so the file's value stands.
+    if (env[name] === undefined || env[name] === '') env[name] = value;
   }
   return path;
 }
