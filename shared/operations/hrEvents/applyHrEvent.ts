@@ -21,8 +21,8 @@ export async function applyStoredHrEvent(deps: EntitlementDeps, stored: StoredDo
   // HR-triggered workflows (issue 15) follow here, for an `applied` outcome: after the effect, before the event is
   // marked, so a crash in between runs both again (each must be idempotent: runs claim their occurrence) rather than neither.
   if (outcome.status === 'applied') {
-    const { eventId, eventType, occurredAt, effectiveAt } = record.event;
-    await runWorkflowsForHrEvent(deps, { eventId, eventType, occurredAt, effectiveAt, userId: outcome.userId });
+    const { eventId, eventType, occurredAt, effectiveAt, employee } = record.event;
+    await runWorkflowsForHrEvent(deps, { eventId, eventType, occurredAt, effectiveAt, userId: outcome.userId, attributes: employee.attributes });
   }
   const state = outcome.status;
   const entry = {

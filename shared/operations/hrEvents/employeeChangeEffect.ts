@@ -20,8 +20,10 @@ export function findEmployee(directory: Pick<DirectoryPort, 'getUser' | 'findUse
  * The attributes an event overrides. A leaver is marked as leaving, whatever else the event says: their account
  * counts as disabled, and their leave date is when the event takes effect unless it gives one.
  */
-export function overriddenAttributes(event: EmployeeChange): Record<string, AttributeValue> {
+export function overriddenAttributes(event: EmployeeChange, user: Pick<DirectoryUser, 'accountEnabled'>): Record<string, AttributeValue> {
   const { attributes } = event.employee;
+  // A joiner (a rehire) is employed again: an older leaver's disabled account no longer stands unless it says so.
+  if (event.eventType === 'joiner') return { accountEnabled: user.accountEnabled, ...attributes };
   if (event.eventType !== 'leaver') return { ...attributes };
   return { ...attributes, accountEnabled: false, employeeLeaveDateTime: attributes.employeeLeaveDateTime ?? takesEffectAt(event).toUTC().toISO()! };
 }
@@ -34,7 +36,7 @@ export function overriddenAttributes(event: EmployeeChange): Record<string, Attr
  */
 export async function applyToUser(deps: EntitlementDeps, event: EmployeeChange, user: DirectoryUser): Promise<EmployeeChangeOutcome> {
   const userId = user.id.toLowerCase();
-  const change = { eventId: event.eventId, occurredAt: event.occurredAt, effectiveAt: event.effectiveAt, attributes: overriddenAttributes(event) };
+  const change = { eventId: event.eventId, occurredAt: event.occurredAt, effectiveAt: event.effectiveAt, attributes: overriddenAttributes(event, user) };
   await deps.overrides.change(
     userId,
     (current) => withChange(current, userId, change, deps.clock.now()),

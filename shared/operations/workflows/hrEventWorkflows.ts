@@ -5,6 +5,8 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { planMoves, scheduledWorkflows, timeOccurrence, triggerItem } from './planWorkflowTriggers';
 import { runWorkflow } from './runWorkflow';
 import { inScope, withHrAttributes, type ScopedUser } from './workflowScope';
+import { withOverriddenAttributes } from '../../domain/hrEvents/overriddenUser';
+import type { AttributeValue } from '../../domain/hrEvents/attributeOverrides';
 
 /** An HR event as the workflows need it (DESIGN §2.6), its employee resolved to a directory user id. */
 export interface HrWorkflowEvent {
@@ -13,6 +15,8 @@ export interface HrWorkflowEvent {
   occurredAt: string;
   effectiveAt?: string;
   userId: string;
+  /** The event's own attributes (rule names): under the overrides, so they count even when none was recorded (an event past the override lifetime). */
+  attributes?: Readonly<Record<string, AttributeValue>>;
 }
 
 export interface HrWorkflowOutcome {
@@ -50,7 +54,8 @@ export async function runWorkflowsForHrEvent(deps: EntitlementDeps, event: HrWor
   if (!found) return outcome;
   // As the HR events describe the user, the newest winning attribute by attribute (this event's attributes and
   // leave date are among the overrides already): an older event arriving late does not undo a newer leaver.
-  const user = await withHrAttributes(deps, withEventDate(found, event));
+  const own = new Map(Object.entries(event.attributes ?? {}).map(([name, value]) => [name.toLowerCase(), value] as const));
+  const user = await withHrAttributes(deps, withEventDate(withOverriddenAttributes(found, own), event));
   const now = deps.clock.now();
   const reason = `hrEvent:${event.eventId}`;
   for (const workflow of timeBased.filter((w) => w.category === event.eventType && inScope(w, user))) {

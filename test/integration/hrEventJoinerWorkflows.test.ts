@@ -1,0 +1,82 @@
+import type { Caller } from '../../shared/auth/caller';
+import { activeOverrides } from '../../shared/domain/hrEvents/attributeOverrides';
+import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
+import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { groupPackage, type TestPackage } from '../support/packageWorld';
+
+/** Joiner workflows of HR events: an event delivered late keeps its own hire date; a rehire's joiner is employed again. */
+jest.setTimeout(120_000);
+
+const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
+const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+const NS = '#microsoft.graph.identityGovernance.';
+
+let world: InProcessOperations;
+let deps: EntitlementDeps;
+let pkg: TestPackage;
+let runs = 0;
+inProcessOperationsForFile((w) => ({ deps } = world = w));
+
+const sweepAll = async () => {
+  await sweepExpirations(deps, { holder: `hj-exp-${++runs}`, budgetMs: 60_000 });
+  await reconcile(deps, { holder: `hj-rec-${runs}`, budgetMs: 60_000 });
+};
+const activeFalcon = async (userId: string) => (await deps.grants.assignmentsOf(userId)).filter((a) => a.value.accessPackageId === pkg.packageId && a.value.state !== 'expired');
+const hrEvent = (eventId: string, eventType: 'joiner' | 'leaver', userId: string, minutesAgo: number, attributes: Record<string, unknown> = {}) =>
+  parseHrEvents({ eventId, eventType, occurredAt: world.now().minus({ minutes: minutesAgo }).toISO(), employee: { userId, attributes } }, world.now());
+
+async function patchUser(id: string, changes: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${world.emulator.url}/v1.0/users/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
+  expect(response.status).toBe(204);
+}
+
+const joinerWorkflow = (displayName: string, rule: string) =>
+  createWorkflow(deps, GLOBAL_ADMIN, {
+    category: 'joiner',
+    displayName,
+    isEnabled: true,
+    isSchedulingEnabled: true,
+    executionConditions: {
+      '@odata.type': `${NS}triggerAndScopeBasedConditions`,
+      scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule },
+      trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeHireDate', offsetInDays: 0 },
+    },
+    tasks: [{ displayName: 'Falcon', taskDefinitionId: 'c1ec1e76-f374-4375-aaa6-0bb6bd4c60be', arguments: [{ name: 'accessPackageId', value: pkg.packageId }, { name: 'assignmentPolicyId', value: pkg.policyId }] }],
+  });
+
+beforeAll(async () => {
+  pkg = await groupPackage(deps, 'Falcon', FALCON);
+  await joinerWorkflow('Legal hires', "department eq 'Legal'");
+  await joinerWorkflow('Operations hires still employed', "(accountEnabled eq true) and (department eq 'Operations')");
+});
+
+it('a joiner event delivered 8 days late runs its workflow at the hire date it gives, not at once', async () => {
+  const NOAH = 'a736357e-8e82-4020-9048-83eb74645968'; // Legal
+  await patchUser(NOAH, { employeeHireDate: null });
+  expect((await deps.directory.getUser(NOAH))?.employeeHireDate ?? null).toBeNull();
+  const hire = world.now().plus({ days: 21 }).toISO();
+  expect(await receiveHrEvents(deps, hrEvent('hj-joiner-1', 'joiner', NOAH, 8 * 24 * 60, { employeeHireDate: hire }), 'msg_hj_1')).toEqual([{ eventId: 'hj-joiner-1', status: 'accepted' }]);
+  // Three weeks before the start date: no joiner workflow yet.
+  expect(await activeFalcon(NOAH)).toEqual([]);
+  world.advance({ days: 21, minutes: 1 });
+  await sweepAll();
+  expect(await activeFalcon(NOAH)).toHaveLength(1);
+});
+
+it('a rehire within 7 days of leaving gets the joiner workflow (at the event, or once the leaver mark lapses)', async () => {
+  const JONI = 'a30354ef-398b-4edf-a326-3c49440a9a11'; // Operations
+  expect(await receiveHrEvents(deps, hrEvent('hj-leaver-2', 'leaver', JONI, 3 * 24 * 60), 'msg_hj_2a')).toEqual([{ eventId: 'hj-leaver-2', status: 'accepted' }]);
+  expect(Object.fromEntries(activeOverrides((await deps.overrides.find(JONI))?.value, world.now()))).toMatchObject({ accountenabled: false });
+  // Rehired: HR sends the joiner event, starting today; the directory shows the account enabled.
+  expect(await receiveHrEvents(deps, hrEvent('hj-joiner-2', 'joiner', JONI, 1, { employeeHireDate: world.now().toISO() }), 'msg_hj_2b')).toEqual([{ eventId: 'hj-joiner-2', status: 'accepted' }]);
+  for (let day = 0; day < 8; day++) {
+    world.advance({ days: 1 });
+    await sweepAll();
+  }
+  expect(await activeFalcon(JONI)).toHaveLength(1);
+});
