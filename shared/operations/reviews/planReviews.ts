@@ -28,3 +28,8 @@ export async function planInstance(deps: EntitlementDeps, instance: ReviewInstan
   await review(deps, 'reviewReminder', midpointOf(start, end), instance.id, instance.definitionId);
   await review(deps, 'reviewEnd', end, instance.id, instance.definitionId);
 }
+
+/** A stopped instance's end, due now: the sweep applies it if the stop's own application is cut off or fails. */
+export async function planEndNow(deps: EntitlementDeps, instance: ReviewInstance): Promise<void> {
+  await review(deps, 'reviewEnd', deps.clock.now(), instance.id, instance.definitionId);
+}
