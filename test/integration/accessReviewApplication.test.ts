@@ -6,7 +6,7 @@ import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { MAX_ITEM_ATTEMPTS } from '../../shared/operations/lifecycle/sweepDueWork';
 import { sweepAccessReviews } from '../../shared/operations/reviews/accessReviewSweep';
 import { stopReview } from '../../shared/operations/reviews/manageReview';
-import { recordDecision } from '../../shared/operations/reviews/recordDecisions';
+import { batchRecordDecisions, recordDecision } from '../../shared/operations/reviews/recordDecisions';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { stopAtWrite } from '../support/stopAtWrite';
 import { ADMIN, assign, groupMembers, groupPackage, hooked, type TestPackage } from '../support/packageWorld';
@@ -14,7 +14,7 @@ import { ADMIN, assign, groupMembers, groupPackage, hooked, type TestPackage } f
 /**
  * A review's decisions applied for sure: a denial ends the assignment also when a storage call fails while its
  * removal is made (the sweep tries it again), when the process stops while a stopped review applies (an item due now
- * carries it).
+ * carries it), and when the denial is recorded while the review ends (refused, or applied).
  */
 jest.setTimeout(120_000);
 
@@ -139,6 +139,39 @@ describe("an access review's denial", () => {
     expect(await parkedItems()).toEqual([expect.objectContaining({ kind: 'reviewEnd', attempts: MAX_ITEM_ATTEMPTS, lastError: expect.stringContaining('could not be applied') })]);
     expect(await instanceOf(pkg, instance.id)).toMatchObject({ status: 'Completed' });
     expect(await stateOf(CHLOE, pkg.assignments[CHLOE]!)).toBe('delivered');
+  });
+
+  it('recorded while the review ends is refused (409), never kept as a denial with access kept', async () => {
+    const pkg = await reviewedPackage('Racing', [MATEO]);
+    const instance = await openInstance(pkg);
+    const item = await itemOf(instance.id, MATEO);
+    world.advance({ days: 1, minutes: 1 });
+    // Debra's PATCH passes the open-review check; the review's end (the sweep) runs before her item is read and written.
+    const racing = hooked(deps.reviews, 'decision', () => reviewSweep(), (_instanceId, decisionId) => decisionId === item.id).part;
+    const answer = await recordDecision({ ...deps, reviews: racing }, person(DEBRA), pkg.policyId, instance.id, item.id, { decision: 'Deny', justification: 'left the project' }).then(
+      () => 'recorded',
+      (error: { code?: string }) => error.code,
+    );
+    await sweepAll();
+    const after = await itemOf(instance.id, MATEO);
+    expect(await instanceOf(pkg, instance.id)).toMatchObject({ status: 'Applied' });
+    // Refused (409, the review is over): the item shows what was applied.
+    expect({ answer, decision: after.decision, applyResult: after.applyResult, state: await stateOf(MATEO, pkg.assignments[MATEO]!) }).toEqual({
+      answer: 'conflict',
+      decision: 'NotReviewed',
+      applyResult: 'AppliedSuccessfully',
+      state: 'delivered',
+    });
+  });
+
+  it('recorded in a batch while the review ends is refused as a whole: no item of the batch changes', async () => {
+    const pkg = await reviewedPackage('Racing batch', [LUCAS, HANNAH]);
+    const instance = await openInstance(pkg);
+    world.advance({ days: 1, minutes: 1 });
+    // The batch passes the open-review check; the review's end runs before Debra's items are read.
+    const racing = hooked(deps.reviews, 'decision', () => reviewSweep()).part;
+    await expect(batchRecordDecisions({ ...deps, reviews: racing }, person(DEBRA), pkg.policyId, instance.id, { decision: 'Deny', justification: 'project over' })).rejects.toMatchObject({ code: 'conflict' });
+    for (const principal of [LUCAS, HANNAH]) expect(await itemOf(instance.id, principal)).toMatchObject({ decision: 'NotReviewed', applyResult: 'AppliedSuccessfully' });
   });
 
   it('is applied by the sweep within minutes when an administrator stops the review and its removal fails; the stop still answers', async () => {
