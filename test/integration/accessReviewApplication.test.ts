@@ -13,8 +13,8 @@ import { ADMIN, assign, groupMembers, groupPackage, hooked, type TestPackage } f
 
 /**
  * A review's decisions applied for sure: a denial ends the assignment also when a storage call fails while its
- * removal is made (the sweep tries it again), when the process stops while a stopped review applies (an item due now
- * carries it), and when the denial is recorded while the review ends (refused, or applied).
+ * removal is made (the sweep tries it again), when the process stops while a stopped review applies (an item due
+ * minutes later carries it), and when the denial is recorded while the review ends (refused, or applied).
  */
 jest.setTimeout(120_000);
 
@@ -183,6 +183,9 @@ describe("an access review's denial", () => {
     await stopReview({ ...deps, grants: flaky }, ADMIN, pkg.policyId, instance.id);
     expect(await instanceOf(pkg, instance.id)).toMatchObject({ status: 'Completed', stoppedById: ADMIN.objectId });
     expect(await itemOf(instance.id, LUCAS)).toMatchObject({ decision: 'Deny', applyResult: 'AppliedWithUnknownFailure' });
+    // Not at once (the stop's own call may still be applying), but once that call is over.
+    world.advance({ minutes: 5 });
+    expect(await reviewSweep()).toMatchObject({ processed: 0, failed: 0 });
     world.advance({ minutes: 6 });
     await reviewSweep();
     expect(await stateOf(LUCAS, pkg.assignments[LUCAS]!)).toBe('expired');
@@ -202,8 +205,8 @@ describe("an access review's denial", () => {
     jest.restoreAllMocks();
     expect(await instanceOf(pkg, instance.id)).toMatchObject({ status: 'Completed' });
     expect(await itemOf(instance.id, SOFIA)).toMatchObject({ decision: 'Deny', applyResult: 'New' });
-    // A new process; the review sweep runs on its timer, within minutes.
-    world.advance({ minutes: 6 });
+    // A new process; the review sweep runs on its timer: the stop's end is due 10 minutes after it.
+    world.advance({ minutes: 11 });
     await reviewSweep();
     expect(await stateOf(SOFIA, pkg.assignments[SOFIA]!)).toBe('expired');
     expect(await groupMembers(world.emulator, MARKETING)).not.toContain(SOFIA);

@@ -42,7 +42,7 @@ async function remindReviewers(deps: EntitlementDeps, item: DueItem<ReviewKind>)
 }
 
 /**
- * The end of an instance's time, or of a stop (planned due now, manageReview.ts). An instance ended but not applied
+ * The end of an instance's time, or of a stop (planStoppedEnd). An instance ended but not applied
  * (its application cut off, or a removal failed) is applied again; one applied already is over.
  */
 async function endReview(deps: EntitlementDeps, item: DueItem<ReviewKind>): Promise<ItemOutcome> {
