@@ -68,10 +68,21 @@ const policyBody = (membershipRule: string) => ({
 });
 
 describe('auto-assignment by a membership rule', () => {
-  it('refuses an invalid rule with 400 and the position of the problem, storing nothing', async () => {
+  it('refuses an invalid rule with 400 and the position of the problem, and access reviews of the rule, storing nothing', async () => {
     const before = await storageSnapshot(prefix);
     await expect(admin.api(`${EM}/assignmentPolicies`).post(policyBody('(user.department -eq "Sales"'))).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(/membershipRule.*at character/) });
     await expect(admin.api(`${EM}/assignmentPolicies`).post(policyBody('user.favouriteColour -eq "blue"'))).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('Attribute not supported') });
+    // The rule decides who holds the package: a reviewer's denial would last until the rule assigned the user again.
+    const reviewSettings = {
+      isEnabled: true,
+      primaryReviewers: [{ '@odata.type': '#microsoft.graph.singleUser', userId: ADMIN }],
+      schedule: { startDateTime: '2030-01-01T00:00:00Z', expiration: { type: 'afterDuration', duration: 'P14D' } },
+    };
+    await expect(admin.api(`${EM}/assignmentPolicies`).post({ ...policyBody('user.department -eq "Sales"'), reviewSettings })).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'invalidRequest',
+      message: expect.stringContaining('reviewSettings.isEnabled: must be false on an auto-assignment policy'),
+    });
     expect(await storageSnapshot(prefix)).toBe(before);
   });
 

@@ -120,6 +120,7 @@ describe('parsePolicyInput: refused bodies', () => {
     ['an auto-assignment policy users may request', automatic({ requestorSettings: { enableTargetsToSelfAddAccess: true } }), 'requestorSettings.enableTargetsToSelfAddAccess: must be false on an auto-assignment policy'],
     ['an auto-assignment policy over all members', automatic({ allowedTargetScope: 'allMemberUsers', specificAllowedTargets: [] }), 'allowedTargetScope: must be specificDirectoryUsers on an auto-assignment policy (got allMemberUsers)'],
     ['an auto-assignment policy without a membership rule', automatic({ specificAllowedTargets: [user] }), 'specificAllowedTargets: an auto-assignment policy needs exactly one attributeRuleMembers target'],
+    ['an auto-assignment policy with access reviews', automatic({ reviewSettings: reviewed({}).reviewSettings }), 'reviewSettings.isEnabled: must be false on an auto-assignment policy'],
     // reviews
     ['enabled reviews with no reviewer', reviewed({ primaryReviewers: [] }), 'reviewSettings.primaryReviewers: is required when reviews are enabled and isSelfReview is false'],
     ['enabled reviews with no start', reviewed({ schedule: null }), 'reviewSettings.schedule.startDateTime: is required when reviews are enabled'],

@@ -22,7 +22,7 @@ const REQUEST_SWITCHES = [
 
 /** The sections the rules read, each absent when it is itself invalid. */
 type RuleInputs = Partial<
-  Pick<AssignmentPolicy, 'allowedTargetScope' | 'specificAllowedTargets' | 'automaticRequestSettings' | 'requestApprovalSettings' | 'requestorSettings'>
+  Pick<AssignmentPolicy, 'allowedTargetScope' | 'specificAllowedTargets' | 'automaticRequestSettings' | 'requestApprovalSettings' | 'requestorSettings' | 'reviewSettings'>
 >;
 
 /**
@@ -80,12 +80,13 @@ function targetProblems({ allowedTargetScope: scope, specificAllowedTargets: tar
 
 /**
  * Entra's auto-assignment: the policy's one membership rule decides who holds the package, so nobody requests
- * through it and nobody approves.
+ * through it, nobody approves, and nobody reviews (Entra's admin center offers no access reviews on it): a denial
+ * would last only until the rule next assigned the user again.
  */
 function automaticAssignmentProblems(policy: RuleInputs): Problem[] {
   if (!policy.automaticRequestSettings?.requestAccessForAllowedTargets) return [];
   const problems: Problem[] = [];
-  const { allowedTargetScope: scope, specificAllowedTargets: targets, requestApprovalSettings: approval, requestorSettings: requestor } = policy;
+  const { allowedTargetScope: scope, specificAllowedTargets: targets, requestApprovalSettings: approval, requestorSettings: requestor, reviewSettings: reviews } = policy;
   if (scope !== undefined && scope !== 'specificDirectoryUsers') {
     problems.push({ path: ['allowedTargetScope'], message: `must be specificDirectoryUsers on an auto-assignment policy (got ${scope})` });
   }
@@ -102,6 +103,9 @@ function automaticAssignmentProblems(policy: RuleInputs): Problem[] {
     if (requestor?.[setting]) {
       problems.push({ path: ['requestorSettings', setting], message: 'must be false on an auto-assignment policy: nobody requests access through it' });
     }
+  }
+  if (reviews?.isEnabled) {
+    problems.push({ path: ['reviewSettings', 'isEnabled'], message: 'must be false on an auto-assignment policy: its rule decides who holds the package, so a review has nothing to decide' });
   }
   return problems;
 }

@@ -41,14 +41,16 @@ async function remindReviewers(deps: EntitlementDeps, item: DueItem<ReviewKind>)
   return 'processed';
 }
 
-/** The end of an instance's time; one stopped earlier is already over. */
+/**
+ * The end of an instance's time, or of a stop (planStoppedEnd). An instance ended but not applied
+ * (its application cut off, or a removal failed) is applied again; one applied already is over.
+ */
 async function endReview(deps: EntitlementDeps, item: DueItem<ReviewKind>): Promise<ItemOutcome> {
   const stored = await deps.reviews.instance(item.detail, item.entityId);
   if (!stored) return 'stale';
-  if (stored.value.status === 'Completed') {
-    // Ended, but its application was cut off: take it up again.
-    await applyReview(deps, stored, SYSTEM_ACTOR);
-    return 'processed';
-  }
-  return (await completeReview(deps, stored, SYSTEM_ACTOR)) ? 'processed' : 'stale';
+  const application = stored.value.status === 'Completed' ? await applyReview(deps, stored, SYSTEM_ACTOR) : await completeReview(deps, stored, SYSTEM_ACTOR);
+  if (!application) return 'stale';
+  // A removal that failed keeps the item: the sweep tries it again on its next runs, and parks it if it keeps failing.
+  if (application.failed > 0) throw new Error(`Access review instance '${item.entityId}': ${application.failed} decision(s) could not be applied yet.`);
+  return 'processed';
 }

@@ -10,17 +10,22 @@ import { carryOut, systemRemovalOf } from '../requests/systemRequests';
 /** Items applied between two writes of their results: the writes go 100 to a transaction. */
 const ITEMS_PER_ROUND = 100;
 
+/** What an application left undone: items whose removal failed for now (`AppliedWithUnknownFailure`). */
+export interface Application {
+  failed: number;
+}
+
 /**
  * Ends an open instance (its time ran out, or an administrator stopped it): `Completed` on its ETag, so input
- * closes once and a second caller finds it ended; then its decisions are applied. Answers false when it was not open.
+ * closes once and a second caller finds it ended; then its decisions are applied. Answers undefined when it was not
+ * open.
  */
-export async function completeReview(deps: EntitlementDeps, stored: StoredDocument<ReviewInstance>, actorId: string): Promise<boolean> {
-  if (stored.value.status !== 'InProgress') return false;
+export async function completeReview(deps: EntitlementDeps, stored: StoredDocument<ReviewInstance>, actorId: string): Promise<Application | undefined> {
+  if (stored.value.status !== 'InProgress') return undefined;
   const completed: ReviewInstance = { ...stored.value, status: 'Completed', completedDateTime: nowIso(deps), stoppedById: actorId === SYSTEM_ACTOR ? null : actorId };
   const entry = { actorId, action: 'endAccessReview', entityType: 'accessReviewInstance', entityId: completed.id, before: stored.value, after: completed };
   const written = await audited(deps, entry, shownIn('accessReviews', stored, 'changed'), () => deps.reviews.instances.replace(stored, completed));
-  await applyReview(deps, written, actorId);
-  return true;
+  return applyReview(deps, written, actorId);
 }
 
 /**
@@ -28,16 +33,19 @@ export async function completeReview(deps: EntitlementDeps, stored: StoredDocume
  * `expirationBehavior` removes) ends the assignment through a system removal request naming the review; the others
  * keep it. Each item records its `applyResult`; an assignment that ended meanwhile is
  * `AppliedSuccessfullyButObjectNotFound`. Items already applied are skipped, so a run cut off is taken up again,
- * and one that failed (`AppliedWithUnknownFailure`) is tried again by `applyDecisions`.
+ * and one that failed (`AppliedWithUnknownFailure`) is tried again. The instance becomes `Applied` once no item is
+ * left failed; until then it stays `Completed`, and its end's due item tries again (accessReviewSweep.ts).
  */
-export async function applyReview(deps: EntitlementDeps, stored: StoredDocument<ReviewInstance>, actorId: string): Promise<StoredDocument<ReviewInstance>> {
+export async function applyReview(deps: EntitlementDeps, stored: StoredDocument<ReviewInstance>, actorId: string): Promise<Application> {
   const instance = stored.value;
   const pending = (await deps.reviews.decisionsOf(instance.id)).filter((d) => d.value.applyResult === 'New' || d.value.applyResult === 'AppliedWithUnknownFailure');
   // The package's assignee index holds the assignments still active: one partition read for every item kept.
   const active = new Set((await deps.grants.assigneePointers(instance.accessPackageId)).map((p) => p.id));
+  let failed = 0;
   for (let i = 0; i < pending.length; i += ITEMS_PER_ROUND) {
     const round = pending.slice(i, i + ITEMS_PER_ROUND);
     const results = await mapConcurrently(round, (item) => applyItem(deps, instance, item.value, active, actorId));
+    failed += results.filter((r) => r.result === 'AppliedWithUnknownFailure').length;
     const at = nowIso(deps);
     const write = () =>
       deps.reviews.decisions.together(
@@ -51,9 +59,12 @@ export async function applyReview(deps: EntitlementDeps, stored: StoredDocument<
     });
     await events.reduce<() => Promise<unknown>>((change, { entry, probe }) => () => audited(deps, entry, probe, change), write)();
   }
+  // Left `Completed` while a removal failed: not applied until it is, and its end's due item tries it again.
+  if (failed > 0) return { failed };
   const applied: ReviewInstance = { ...instance, status: 'Applied', appliedDateTime: nowIso(deps) };
   const entry = { actorId, action: 'applyAccessReview', entityType: 'accessReviewInstance', entityId: instance.id, before: instance, after: { ...applied, itemsApplied: pending.length } };
-  return audited(deps, entry, shownIn('accessReviews', stored, 'changed'), () => deps.reviews.instances.replace(stored, applied));
+  await audited(deps, entry, shownIn('accessReviews', stored, 'changed'), () => deps.reviews.instances.replace(stored, applied));
+  return { failed };
 }
 
 /** An item's result, and the event that records it (none when it kept access, or its assignment had gone). */

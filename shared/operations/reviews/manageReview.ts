@@ -4,16 +4,24 @@ import { DomainError } from '../../domain/errors';
 import { decided } from '../../domain/reviews/accessReview';
 import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { applyReview, completeReview } from './applyReview';
+import { planStoppedEnd } from './planReviews';
 import { mailReviewers } from './reviewMail';
 import { findInstance } from './reviewQueries';
 
 /** Table Storage takes at most 100 writes in one transaction. */
 const WRITES_PER_TRANSACTION = 100;
 
-/** stop: ends an open review now and applies its decisions; later occurrences still run. */
+/**
+ * stop: ends an open review now and applies its decisions; later occurrences still run. Its end's item, planned
+ * before the review closes and due minutes later (planStoppedEnd), carries the application: a stop cut off, or a
+ * removal that failed, is applied by the sweep then rather than at the review's planned end. Answers once the review
+ * is closed, as Graph (204).
+ */
 export async function stopReview(deps: EntitlementDeps, caller: Caller, definitionId: string, instanceId: string): Promise<void> {
   const stored = await findInstance(deps, definitionId, instanceId);
-  if (!(await completeReview(deps, stored, caller.objectId))) throw new DomainError('conflict', `Access review instance '${instanceId}' is ${stored.value.status}, not InProgress.`);
+  if (stored.value.status !== 'InProgress') throw new DomainError('conflict', `Access review instance '${instanceId}' is ${stored.value.status}, not InProgress.`);
+  await planStoppedEnd(deps, stored.value);
+  await completeReview(deps, stored, caller.objectId);
 }
 
 /** applyDecisions: applies what a completed review has not applied yet (items whose application failed included). */

@@ -28,3 +28,14 @@ export async function planInstance(deps: EntitlementDeps, instance: ReviewInstan
   await review(deps, 'reviewReminder', midpointOf(start, end), instance.id, instance.definitionId);
   await review(deps, 'reviewEnd', end, instance.id, instance.definitionId);
 }
+
+/**
+ * How long after a stop its end's item comes due: an invocation ends within host.json's `functionTimeout` (10
+ * minutes), so by then the stop's own application is over, done or cut off, and the sweep does not apply it alongside.
+ */
+const STOPPED_END_AFTER = { minutes: 10 };
+
+/** A stopped instance's end: the sweep applies it if the stop's own application is cut off or leaves a removal failed. */
+export async function planStoppedEnd(deps: EntitlementDeps, instance: ReviewInstance): Promise<void> {
+  await review(deps, 'reviewEnd', deps.clock.now().plus(STOPPED_END_AFTER), instance.id, instance.definitionId);
+}

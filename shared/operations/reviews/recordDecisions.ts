@@ -23,6 +23,17 @@ async function openInstance(deps: EntitlementDeps, definitionId: string, instanc
   return stored;
 }
 
+/**
+ * An item the review's end has applied (or is applying) takes no decision: its instance was open when checked, but
+ * ended before the item was read, and a decision written now would never be applied. An item still `New` is written
+ * on its ETag, so an application under way meanwhile fails on it, and is retried with the decision.
+ */
+function requireUnapplied(items: readonly StoredDocument<ReviewDecision>[], instanceId: string): void {
+  if (items.some((item) => item.value.applyResult !== 'New')) {
+    throw new DomainError('conflict', `Access review instance '${instanceId}' has ended: its decisions can no longer change.`);
+  }
+}
+
 function requireJustification(instance: ReviewInstance, input: DecisionInput): void {
   if (instance.settings.isReviewerJustificationRequired && input.decision === 'Approve' && !input.justification?.trim()) {
     throw new DomainError('invalidRequest', 'Invalid decision: justification: is required to approve in this review.');
@@ -36,6 +47,7 @@ export async function recordDecision(deps: EntitlementDeps, caller: Caller, defi
   const item = await findDecision(deps, instanceId, decisionId);
   requireReview('decide', { readsCatalog: false, reviews: item.value.reviewerIds.includes(caller.objectId), isApplication: caller.isApplication });
   requireJustification(instance.value, input);
+  requireUnapplied([item], instanceId);
   await writeDecision(deps, await reviewerOf(deps, caller), item, input.decision, input.justification);
 }
 
@@ -50,6 +62,7 @@ export async function batchRecordDecisions(deps: EntitlementDeps, caller: Caller
   const items = (await callersItems(deps, caller, definitionId, instanceId)).filter(
     (i) => (!input.principalId || i.value.principalId === input.principalId) && (!input.resourceId || i.value.policyId === input.resourceId),
   );
+  requireUnapplied(items, instanceId);
   const reviewer = await reviewerOf(deps, caller);
   await mapConcurrently(items, (item) => writeDecision(deps, reviewer, item, input.decision, input.justification));
 }
@@ -58,6 +71,7 @@ export async function batchRecordDecisions(deps: EntitlementDeps, caller: Caller
 export async function acceptRecommendations(deps: EntitlementDeps, caller: Caller, definitionId: string, instanceId: string): Promise<void> {
   await openInstance(deps, definitionId, instanceId);
   const items = (await callersItems(deps, caller, definitionId, instanceId)).filter((i) => i.value.decision === 'NotReviewed' && i.value.recommendation !== 'NoInfoAvailable');
+  requireUnapplied(items, instanceId);
   const reviewer = await reviewerOf(deps, caller);
   await mapConcurrently(items, (item) => writeDecision(deps, reviewer, item, item.value.recommendation as 'Approve' | 'Deny', 'Accepted the recommendation (sign-in activity).'));
 }
