@@ -186,6 +186,62 @@ describe('a signed HR leaver event with two leaver workflows, one failing for no
   });
 });
 
+describe('a signed HR mover event whose mover workflow fails for now', () => {
+  const moveToMarketing = (eventId: string, userId: string) =>
+    parseHrEvents({ eventId, eventType: 'mover', occurredAt: world.now().minus({ minutes: 1 }).toISO(), employee: { userId, attributes: { department: 'Marketing' } } }, world.now());
+
+  beforeAll(async () => {
+    // Movers into Marketing lose Falcon.
+    await createWorkflow(deps, GLOBAL_ADMIN, {
+      category: 'mover',
+      displayName: 'Into Marketing',
+      isEnabled: true,
+      isSchedulingEnabled: true,
+      executionConditions: {
+        '@odata.type': `${NS}triggerAndScopeBasedConditions`,
+        scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Marketing'" },
+        trigger: { '@odata.type': `${NS}attributeChangeTrigger`, triggerAttributes: [{ name: 'department' }] },
+      },
+      tasks: [{ displayName: 'Leave Falcon', taskDefinitionId: '4a0b64f2-c7ec-46ba-b117-18f262946c50', arguments: [{ name: 'accessPackageId', value: falcon.packageId }] }],
+    });
+  });
+
+  it('ends the assignment: the due item the move planned carries the retry', async () => {
+    const ADELE = 'e085b021-e0d4-4f2b-935a-b03d8de49eb1'; // Sales
+    const assignmentId = await assign(deps, ADELE, falcon);
+    await receiveHrEvents({ ...deps, grants: failingOnceFor(ADELE) }, moveToMarketing('retry-mover-1', ADELE), 'msg_retry_m1');
+    expect(await resultsFor('Into Marketing', ADELE)).toEqual([expect.objectContaining({ processingStatus: 'failed' })]);
+    expect(await stateOf(ADELE, assignmentId)).toBe('delivered');
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(ADELE, assignmentId)).toBe('expired');
+    await sweepAfterRecoveryDelay();
+    expect(await eventState('retry-mover-1')).toBe('applied');
+    expect((await resultsFor('Into Marketing', ADELE)).map((r) => r.processingStatus).sort()).toEqual(['completed', 'failed']);
+  });
+
+  it('ends the assignment of a user first seen by that event (no watched values kept yet): a due item carries the retry', async () => {
+    // Hired after the workflow was made: no watched values of hers are kept yet.
+    const created = await fetch(`${world.emulator.url}/v1.0/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accountEnabled: true, displayName: 'Rosa Novel', mailNickname: 'rosa', userPrincipalName: 'rosa@contoso.com', passwordProfile: { password: 'xWwvJ]6NMw+bWH-d' }, department: 'Sales' }),
+    });
+    const ROSA = ((await created.json()) as { id: string }).id;
+    const assignmentId = await assign(deps, ROSA, falcon);
+    await receiveHrEvents({ ...deps, grants: failingOnceFor(ROSA) }, moveToMarketing('retry-mover-0', ROSA), 'msg_retry_m0');
+    expect(await resultsFor('Into Marketing', ROSA)).toEqual([expect.objectContaining({ processingStatus: 'failed' })]);
+    expect(await stateOf(ROSA, assignmentId)).toBe('delivered');
+    await sweepAfterRecoveryDelay();
+    expect(await stateOf(ROSA, assignmentId)).toBe('expired');
+    expect(await eventState('retry-mover-0')).toBe('applied');
+    // Run once more, and no more.
+    world.advance({ days: 1 });
+    await sweepAll();
+    expect((await resultsFor('Into Marketing', ROSA)).map((r) => r.processingStatus).sort()).toEqual(['completed', 'failed']);
+  });
+});
+
 describe('a removal that fails for good', () => {
   it('is recorded failed and not tried again: Graph refuses to disable the account (403)', async () => {
     const NOAH = 'a736357e-8e82-4020-9048-83eb74645968'; // Legal; moved to a department of his own

@@ -78,6 +78,9 @@ export async function runWorkflowsForHrEvent(deps: EntitlementDeps, event: HrWor
   // The change is recorded as seen, so the users delta reporting it later does not run the movers again.
   const moves = await planMoves(deps, movers, user);
   const toRun = moves.baseline ? moves.planned : inScopeMovers.map((workflow) => ({ workflow, occurrence: reason }));
+  // A user seen for the first time: the event is the change. Its due items (as planMoves writes for a change) carry a
+  // run that fails for now, which the event's retry would not: by then the change is recorded as seen.
+  if (!moves.baseline) for (const workflow of inScopeMovers) await deps.due.schedule(triggerItem(workflow, user.id, reason, now, now, true));
   await tryEach(toRun, async ({ workflow, occurrence }) => {
     if (await runWorkflow(deps, workflow, [{ user, occurrence }], { type: 'scheduled', reason, actorId: SYSTEM_ACTOR })) outcome.ran.push(workflow.id);
   });
