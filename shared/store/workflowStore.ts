@@ -3,7 +3,7 @@ import type { UserProcessingResult, WorkflowRun } from '../domain/workflows/resu
 import type { Workflow } from '../domain/workflows/workflow';
 import { DocumentTable, type StoredDocument } from './documentTable';
 import { filter } from './odataFilter';
-import { ignoreExisting } from './storeErrors';
+import { ignoreChanged, ignoreExisting } from './storeErrors';
 import { tableKey } from './tableKeys';
 import type { Tables } from './tables';
 
@@ -38,6 +38,8 @@ export interface WatchedAttributes {
 const WORKFLOWS = tableKey('workflows');
 const SETTINGS = tableKey('settings');
 const USERS = tableKey('users');
+/** A claim deleted or taken over meanwhile is no longer this run's to give up. */
+const ignoreGone = (error: unknown) => (isDomainError(error) && error.code === 'notFound' ? undefined : ignoreChanged(error));
 /** Version numbers in row keys sort as numbers. */
 const versionKey = (version: number) => tableKey(String(version).padStart(6, '0'));
 
@@ -119,6 +121,15 @@ export class WorkflowStore {
   async completeClaim(execution: WorkflowExecution): Promise<void> {
     const stored = await this.#executions.get(tableKey(execution.workflowId), tableKey(execution.userId, execution.occurrence));
     if (stored && stored.value.runId === execution.runId) await this.#executions.replace(stored, { ...stored.value, completed: true });
+  }
+
+  /**
+   * Gives up a claim whose run did not finish the user (a removal failed for now): the next run of the occurrence
+   * claims it at once rather than after the takeover time. A claim another run has taken over meanwhile is theirs.
+   */
+  async releaseClaim(execution: WorkflowExecution): Promise<void> {
+    const stored = await this.#executions.get(tableKey(execution.workflowId), tableKey(execution.userId, execution.occurrence));
+    if (stored && stored.value.runId === execution.runId && !stored.value.completed) await this.#executions.delete(stored).catch(ignoreGone);
   }
 
   saveRun(run: WorkflowRun): Promise<StoredDocument<WorkflowRun>> {

@@ -405,6 +405,39 @@ describe('lifecycle workflows: movers and failures', () => {
     expect(await members(LEGAL_GROUP)).not.toContain(LIAM);
   }, 60_000);
 
+  it('answers 503 in Graph error shape to an activate whose removal failed for now, its run recorded; activated again, it finishes', async () => {
+    const NESTOR = '400cb70f-964e-43c0-b4a3-165de1ab3e01'; // Operations
+    const workflow = await admin.api(`${LW}/workflows`).post({
+      category: 'leaver',
+      displayName: 'Disable now',
+      executionConditions: { '@odata.type': `${NS}onDemandExecutionOnly` },
+      tasks: [{ displayName: 'Disable the account', taskDefinitionId: DISABLE_TASK }],
+    });
+    const activate = () =>
+      fetch(`${host.url}/v1.0${LW}/workflows/${workflow.id}/activate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-ms-client-principal': clientPrincipal(GLOBAL_ADMIN, TENANT) },
+        body: JSON.stringify({ subjects: [{ id: NESTOR }] }),
+      });
+    // Graph refuses every change of his account for as long as the call takes (past the adapter's retries).
+    await fetch(`${emulator}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ pathPattern: `^/v1.0/users/${NESTOR}`, method: 'PATCH', status: 503, rate: 1, retryAfterSeconds: 0 }] }) });
+    let refused: Response;
+    try {
+      refused = await activate();
+    } finally {
+      await fetch(`${emulator}/_emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [] }) });
+    }
+    expect(refused.status).toBe(503);
+    const body = (await refused.json()) as { error: { code: string; message: string; innerError: { 'request-id': string } } };
+    expect(body.error).toMatchObject({ code: 'serviceNotAvailable', message: expect.stringContaining(NESTOR), innerError: { 'request-id': expect.any(String) } });
+    expect((await admin.api(`${LW}/workflows/${workflow.id}/runs`).get()).value).toEqual([expect.objectContaining({ processingStatus: 'failed', failedUsersCount: 1 })]);
+    expect((await directoryUser(NESTOR)).accountEnabled).toBe(true);
+
+    expect((await activate()).status).toBe(204);
+    expect((await directoryUser(NESTOR)).accountEnabled).toBe(false);
+    expect((await admin.api(`${LW}/workflows/${workflow.id}/runs`).get()).value.map((r: { processingStatus: string }) => r.processingStatus).sort()).toEqual(['completed', 'failed']);
+  }, 60_000);
+
   it('records a failed task and goes on with continueOnError', async () => {
     const workflow = await admin.api(`${LW}/workflows`).post(onDemand(true));
     await admin.api(`${LW}/workflows/${workflow.id}/activate`).post({ subjects: [{ id: EMILY }] });

@@ -28,6 +28,13 @@ export const ADD_TO_GROUPS = '22085229-5809-45e8-97fd-270d28d66910';
 export const REMOVE_FROM_GROUPS = '1953a66c-751c-45e5-8bfe-01462c70da3c';
 export const WELCOME_EMAIL = '70b29d51-b59a-4773-9280-8841dfd3f2ea';
 
+/**
+ * The tasks that take access away (or keep a pending request from granting it): one that fails for now is tried
+ * again, never left failed, so a leaver does not keep what a storage blip or a Graph outage let through. A task that
+ * grants, failing, is left failed as recorded, for an administrator to run again.
+ */
+export const REMOVING_TASKS: ReadonlySet<string> = new Set([REMOVE_ACCESS_PACKAGE, REMOVE_ALL_ACCESS_PACKAGES, CANCEL_PENDING_REQUESTS, DISABLE_ACCOUNT, REMOVE_FROM_GROUPS]);
+
 const EMAIL_PARAMETERS: TaskParameter[] = [
   { name: 'cc', required: false, description: 'Object ids of users to copy, comma-separated.' },
   { name: 'customSubject', required: false, description: 'The subject, instead of the default one.' },

@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { WorkflowCategory } from '../../domain/workflows/taskDefinitions';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { planMoves, scheduledWorkflows, timeOccurrence, triggerItem } from './planWorkflowTriggers';
+import { tryEach } from './failedForNow';
 import { runWorkflow } from './runWorkflow';
 import { inScope, withHrAttributes, type ScopedUser } from './workflowScope';
 import { withOverriddenAttributes } from '../../domain/hrEvents/overriddenUser';
@@ -58,16 +59,17 @@ export async function runWorkflowsForHrEvent(deps: EntitlementDeps, event: HrWor
   const user = await withHrAttributes(deps, withEventDate(withOverriddenAttributes(found, own), event));
   const now = deps.clock.now();
   const reason = `hrEvent:${event.eventId}`;
-  for (const workflow of timeBased.filter((w) => w.category === event.eventType && inScope(w, user))) {
+  // Every workflow is tried: one whose run failed (to be retried) does not keep the others from running now.
+  await tryEach(timeBased.filter((w) => w.category === event.eventType && inScope(w, user)), async (workflow) => {
     const occurrence = timeOccurrence(workflow, user);
-    if (!occurrence) continue;
+    if (!occurrence) return;
     if (occurrence.due > now) {
       await deps.due.schedule(triggerItem(workflow, user.id, occurrence.occurrence, occurrence.due, now, true));
       outcome.scheduled.push(workflow.id);
     } else if (await runWorkflow(deps, workflow, [{ user, occurrence: occurrence.occurrence }], { type: 'scheduled', reason, actorId: SYSTEM_ACTOR })) {
       outcome.ran.push(workflow.id);
     }
-  }
+  });
   if (event.eventType !== 'mover') return outcome;
   const inScopeMovers = movers.filter((w) => inScope(w, user));
   if (inScopeMovers.length === 0) return outcome;
@@ -80,8 +82,11 @@ export async function runWorkflowsForHrEvent(deps: EntitlementDeps, event: HrWor
   // The change is recorded as seen, so the users delta reporting it later does not run the movers again.
   const moves = await planMoves(deps, movers, user);
   const toRun = moves.baseline ? moves.planned : inScopeMovers.map((workflow) => ({ workflow, occurrence: reason }));
-  for (const { workflow, occurrence } of toRun) {
+  // A user seen for the first time: the event is the change. Its due items (as planMoves writes for a change) carry a
+  // run that fails for now, which the event's retry would not: by then the change is recorded as seen.
+  if (!moves.baseline) for (const workflow of inScopeMovers) await deps.due.schedule(triggerItem(workflow, user.id, reason, now, now, true));
+  await tryEach(toRun, async ({ workflow, occurrence }) => {
     if (await runWorkflow(deps, workflow, [{ user, occurrence }], { type: 'scheduled', reason, actorId: SYSTEM_ACTOR })) outcome.ran.push(workflow.id);
-  }
+  });
   return outcome;
 }

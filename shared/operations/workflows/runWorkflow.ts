@@ -1,8 +1,10 @@
 import { DomainError } from '../../domain/errors';
+import { REMOVING_TASKS } from '../../domain/workflows/taskDefinitions';
 import { summarizeRun, userStatus, type ExecutionType, type TaskProcessingResult, type UserProcessingResult, type WorkflowRun } from '../../domain/workflows/results';
 import type { Workflow } from '../../domain/workflows/workflow';
 import { nowIso, type EntitlementDeps } from '../entitlements/entitlementDeps';
 import { audited, shownIn } from '../audit/auditedChange';
+import { failedForNow } from './failedForNow';
 import { runTask } from './workflowTasks';
 import type { ScopedUser } from './workflowScope';
 
@@ -37,6 +39,10 @@ const AUDIT_ACTION: Record<ExecutionType, string> = {
  * task's. A subject with an occurrence is first claimed (an insert-if-absent row): one claimed before, by an
  * overlapping sweep, a restart or an earlier version, is not run again. A failed task stops the user's remaining
  * tasks unless it says `continueOnError`. Answers the run, or undefined when no subject was left to run.
+ *
+ * A user whose task that takes access away (REMOVING_TASKS) failed for now is not finished: their claim is given up,
+ * and once the run is recorded it throws (dependencyUnavailable), so whoever asked tries again (a due item, an HR
+ * event's recovery; the caller of `activate` gets a 503) and the retry runs their tasks again (they are idempotent).
  */
 export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, subjects: readonly RunSubject[], options: RunOptions): Promise<WorkflowRun | undefined> {
   const runId = deps.newId();
@@ -76,10 +82,12 @@ export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, sub
   };
   const stored = await deps.workflows.saveRun(run);
   const results: UserProcessingResult[] = [];
+  const unfinished: string[] = [];
   for (const subject of claimed) {
-    const result = await processUser(deps, workflow, subject.user, { runId, type: options.type, scheduledDateTime, reason: options.reason });
+    const { result, retry } = await processUser(deps, workflow, subject.user, { runId, type: options.type, scheduledDateTime, reason: options.reason });
     await deps.workflows.saveUserResult(result);
-    if (subject.occurrence !== undefined) await deps.workflows.completeClaim(claimOf(subject));
+    if (retry) unfinished.push(subject.user.id);
+    if (subject.occurrence !== undefined) await (retry ? deps.workflows.releaseClaim(claimOf(subject)) : deps.workflows.completeClaim(claimOf(subject)));
     results.push(result);
   }
   const finished = summarizeRun(run, results, nowIso(deps));
@@ -93,6 +101,9 @@ export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, sub
   };
   // The run's summary is the change the event records: it shows once the run no longer reads as started.
   await audited(deps, entry, { ...shownIn('workflowRuns', stored, 'changed'), was: stored.value }, () => deps.workflows.runs.replace(stored, finished));
+  if (unfinished.length > 0) {
+    throw new DomainError('dependencyUnavailable', `Workflow '${workflow.id}', run '${runId}': removing access failed for now for user '${unfinished.join("', '")}' (the run's results say why); it is to be run again for them.`);
+  }
   return finished;
 }
 
@@ -101,10 +112,11 @@ async function processUser(
   workflow: Workflow,
   user: ScopedUser,
   run: { runId: string; type: ExecutionType; scheduledDateTime: string; reason: string },
-): Promise<UserProcessingResult> {
+): Promise<{ result: UserProcessingResult; retry: boolean }> {
   const started = nowIso(deps);
   const tasks: TaskProcessingResult[] = [];
   let stopped = false;
+  let retry = false;
   for (const task of workflow.tasks.filter((t) => t.isEnabled)) {
     const base = { id: deps.newId(), taskId: task.id, taskDefinitionId: task.taskDefinitionId, taskDisplayName: task.displayName, createdDateTime: started };
     if (stopped) {
@@ -119,9 +131,10 @@ async function processUser(
       const reason = error instanceof Error ? error.message : String(error);
       tasks.push({ ...base, processingStatus: 'failed', failureReason: reason.slice(0, 1000), startedDateTime: taskStarted, completedDateTime: nowIso(deps) });
       stopped = !task.continueOnError;
+      retry ||= REMOVING_TASKS.has(task.taskDefinitionId) && failedForNow(error);
     }
   }
-  return {
+  const result: UserProcessingResult = {
     id: deps.newId(),
     runId: run.runId,
     workflowId: workflow.id,
@@ -135,4 +148,5 @@ async function processUser(
     reason: run.reason,
     taskProcessingResults: tasks,
   };
+  return { result, retry };
 }

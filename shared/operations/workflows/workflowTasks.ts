@@ -21,6 +21,7 @@ import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { cancelOpenRequest, isOpen } from '../requests/requestActions';
 import { checkSeparationOfDuties } from '../requests/separationOfDuties';
 import { carryOut, carryOutClaimed, systemRemovalOf, systemRequest } from '../requests/systemRequests';
+import { tryEach } from './failedForNow';
 import type { ScopedUser } from './workflowScope';
 
 /** What a task works on: the user, and the workflow it belongs to (named in the requests it makes). */
@@ -99,29 +100,35 @@ function allowsDirectAssignment(policy: StoredPolicy): boolean {
   return isRequestBased(policy) && DIRECT_ASSIGNMENT_SCOPES.has(policy.allowedTargetScope);
 }
 
-/** Ends the user's assignments that `which` picks, each through a system-made `adminRemove` request. */
+/**
+ * Ends the user's assignments that `which` picks, each through a system-made `adminRemove` request. Every one is
+ * tried, so one that fails does not keep the others.
+ */
 async function removeAssignments({ deps, workflow, user }: TaskContext, which: (assignment: Assignment) => boolean): Promise<void> {
   const held = (await deps.grants.assignmentsOf(user.id)).map((d) => d.value).filter((a) => a.state !== 'expired' && which(a));
-  for (const assignment of held) {
+  await tryEach(held, async (assignment) => {
     try {
       await carryOut(deps, systemRemovalOf(deps, assignment, justification(workflow), 'adminRemove'));
     } catch (error) {
       // Ended meanwhile (expiry, an administrator): nothing left to do.
       if (!(isDomainError(error) && error.code === 'invalidRequest')) throw error;
     }
-  }
+  });
 }
 
 async function cancelPendingRequests({ deps, workflow, user }: TaskContext): Promise<void> {
   const open = (await deps.grants.requestsOf(user.id)).filter((r) => isOpen(r.value));
-  for (const stored of open) await cancelOpenRequest(deps, { objectId: 'system' }, stored, justification(workflow));
+  await tryEach(open, (stored) => cancelOpenRequest(deps, { objectId: 'system' }, stored, justification(workflow)));
 }
 
+/** Every group is tried; a change the directory refused for now fails as such (dependencyUnavailable), so it is retried. */
 async function changeGroups({ deps, user }: TaskContext, add: boolean, groupIds: string): Promise<void> {
-  for (const groupId of groupIds.split(',').map((id) => id.trim())) {
+  await tryEach(groupIds.split(',').map((id) => id.trim()), async (groupId) => {
     const [outcome] = add ? await deps.directory.addGroupMembers(groupId, [user.id]) : await deps.directory.removeGroupMembers(groupId, [user.id]);
-    if (outcome?.outcome === 'failed') throw failure(`Group '${groupId}': ${outcome.error?.message ?? 'the directory refused the change'}.`);
-  }
+    if (outcome?.outcome !== 'failed') return;
+    const reason = `Group '${groupId}': ${outcome.error?.message ?? 'the directory refused the change'}.`;
+    throw outcome.error?.kind === 'transient' ? new DomainError('dependencyUnavailable', reason) : failure(reason);
+  });
 }
 
 /** The welcome mail, through MAIL_SENDER: a task that cannot send it fails (it is what the task is for). */
