@@ -79,6 +79,19 @@ export function withChange(current: AttributeOverrides | undefined, userId: stri
   return { next: Object.keys(attributes).length === 0 ? undefined : { userId, attributes }, changed };
 }
 
+/**
+ * An event's own attributes that no newer recorded event has named: a settled entry counts too (it is kept to order
+ * late events), so an older event arriving late does not bring back what a newer one set and the directory now shows.
+ */
+export function unsupersededAttributes(overrides: AttributeOverrides | undefined, change: Pick<AttributeChange, 'eventId' | 'occurredAt' | 'attributes'>): Map<string, AttributeValue> {
+  const own = new Map<string, AttributeValue>();
+  for (const [name, value] of Object.entries(change.attributes)) {
+    const existing = overrides?.attributes[name.toLowerCase()];
+    if (!existing || !newer(existing, change)) own.set(name.toLowerCase(), value);
+  }
+  return own;
+}
+
 /** The overrides that count now, for the rules: not settled, not expired. */
 export function activeOverrides(overrides: AttributeOverrides | undefined, now: DateTime): Map<string, AttributeValue> {
   const active = new Map<string, AttributeValue>();

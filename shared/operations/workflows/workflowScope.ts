@@ -4,7 +4,7 @@ import { matchesFilter, type FilterNode, type PropertyType, type ValueExpression
 import type { DirectoryUser } from '../../directory/directoryPort';
 import { triggerOf, type TimeBasedAttribute, type Workflow, type WorkflowDefinition } from '../../domain/workflows/workflow';
 import type { RuleChecks } from '../../domain/workflows/workflowInput';
-import { activeOverrides } from '../../domain/hrEvents/attributeOverrides';
+import { activeOverrides, type AttributeOverrides } from '../../domain/hrEvents/attributeOverrides';
 import { withOverriddenAttributes } from '../../domain/hrEvents/overriddenUser';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 
@@ -105,9 +105,10 @@ function pathOf(expression: ValueExpression): string[] {
  * attribute by attribute, as auto-assignment rules see them too: a joiner whose department the directory does not
  * show yet is in a `department eq 'Sales'` scope; a leaver is out of an `accountEnabled eq true` one.
  */
-export async function withHrAttributes<U extends ScopedUser>(deps: EntitlementDeps, user: U): Promise<U> {
-  const own = (await deps.overrides.forUsers([user.id])).get(user.id.toLowerCase());
-  return own ? withOverriddenAttributes(user, activeOverrides(own.value, deps.clock.now())) : user;
+export async function withHrAttributes<U extends ScopedUser>(deps: EntitlementDeps, user: U, under: (stored: AttributeOverrides | undefined) => U = () => user): Promise<U> {
+  const stored = (await deps.overrides.forUsers([user.id])).get(user.id.toLowerCase())?.value;
+  const base = under(stored);
+  return stored ? withOverriddenAttributes(base, activeOverrides(stored, deps.clock.now())) : base;
 }
 
 /** The date a user's attribute names, or undefined when they have none (or it is not a date). */

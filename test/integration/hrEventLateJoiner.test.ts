@@ -1,0 +1,85 @@
+import type { Caller } from '../../shared/auth/caller';
+import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
+import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
+import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { autoGroupPackage, groupPackage, groupMembers, type TestPackage } from '../support/packageWorld';
+
+/** A late, older joiner HR event against a newer leaver: the newer event stands, settled in the directory or not. */
+jest.setTimeout(120_000);
+
+const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
+const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+const IT_ADMINS = 'b2256110-d660-413b-bd70-3b61aa80bb6c';
+const NS = '#microsoft.graph.identityGovernance.';
+const JONI = 'a30354ef-398b-4edf-a326-3c49440a9a11'; // Operations, enabled
+const NESTOR = '400cb70f-964e-43c0-b4a3-165de1ab3e01'; // Operations, enabled
+
+let world: InProcessOperations;
+let deps: EntitlementDeps;
+let pkg: TestPackage;
+let runs = 0;
+inProcessOperationsForFile((w) => ({ deps } = world = w));
+
+const sweepAll = async () => {
+  await sweepExpirations(deps, { holder: `lj-exp-${++runs}`, budgetMs: 60_000 });
+  await reconcile(deps, { holder: `lj-rec-${runs}`, budgetMs: 60_000 });
+};
+const activeFalcon = async (userId: string) => (await deps.grants.assignmentsOf(userId)).filter((a) => a.value.accessPackageId === pkg.packageId && a.value.state !== 'expired');
+const hrEvent = (eventId: string, eventType: 'joiner' | 'leaver', userId: string, minutesAgo: number, attributes: Record<string, unknown> = {}) =>
+  parseHrEvents({ eventId, eventType, occurredAt: world.now().minus({ minutes: minutesAgo }).toISO(), employee: { userId, attributes } }, world.now());
+
+async function patchUser(id: string, changes: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${world.emulator.url}/v1.0/users/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
+  expect(response.status).toBe(204);
+}
+
+beforeAll(async () => {
+  pkg = await groupPackage(deps, 'Falcon', FALCON);
+  // An auto-assignment policy: its sweeps are what settle overrides the directory has come to show.
+  await autoGroupPackage(deps, 'Active Operations', IT_ADMINS, '(user.accountEnabled -eq true) -and (user.department -eq "Operations")', 'PT0S');
+  await createWorkflow(deps, GLOBAL_ADMIN, {
+    category: 'joiner',
+    displayName: 'Operations hires still employed',
+    isEnabled: true,
+    isSchedulingEnabled: true,
+    executionConditions: {
+      '@odata.type': `${NS}triggerAndScopeBasedConditions`,
+      scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "(accountEnabled eq true) and (department eq 'Operations')" },
+      trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeHireDate', offsetInDays: 0 },
+    },
+    tasks: [{ displayName: 'Falcon', taskDefinitionId: 'c1ec1e76-f374-4375-aaa6-0bb6bd4c60be', arguments: [{ name: 'accessPackageId', value: pkg.packageId }, { name: 'assignmentPolicyId', value: pkg.policyId }] }],
+  });
+});
+
+it('an older joiner arriving after a newer leaver (settled: the directory shows the account disabled) runs no joiner workflow', async () => {
+  expect(await receiveHrEvents(deps, hrEvent('lj-leaver-1', 'leaver', JONI, 60), 'msg_lj_1a')).toEqual([{ eventId: 'lj-leaver-1', status: 'accepted' }]);
+  // The account is disabled in the directory (the leaver's own workflow, or HR provisioning); the sweeps settle the mark.
+  await patchUser(JONI, { accountEnabled: false });
+  await sweepAutoAssignments(deps, { holder: 'lj-auto-1', budgetMs: 60_000 });
+  await sweepAutoAssignments(deps, { holder: 'lj-auto-2', budgetMs: 60_000 });
+  expect((await deps.overrides.find(JONI))?.value.attributes.accountenabled).toMatchObject({ value: false, settled: true });
+  // The joiner HR sent two days earlier (hire date then, the account enabled then) reaches us only now.
+  const twoDaysAgo = world.now().minus({ days: 2 }).toISO();
+  expect(await receiveHrEvents(deps, hrEvent('lj-joiner-1', 'joiner', JONI, 2 * 24 * 60, { employeeHireDate: twoDaysAgo, accountEnabled: true }), 'msg_lj_1b')).toEqual([{ eventId: 'lj-joiner-1', status: 'accepted' }]);
+  await sweepAll();
+  // The user left after that joiner, and the directory shows the account disabled: no joiner access.
+  expect(await activeFalcon(JONI)).toEqual([]);
+});
+
+it('an older joiner after a newer, unsettled leaver does not make an enabled-only auto-assignment grant again', async () => {
+  await sweepAutoAssignments(deps, { holder: 'lj-auto-3', budgetMs: 60_000 });
+  expect(await groupMembers(world.emulator, IT_ADMINS)).toContain(NESTOR);
+  expect(await receiveHrEvents(deps, hrEvent('lj-leaver-2', 'leaver', NESTOR, 60), 'msg_lj_2a')).toEqual([{ eventId: 'lj-leaver-2', status: 'accepted' }]);
+  expect(await groupMembers(world.emulator, IT_ADMINS)).not.toContain(NESTOR);
+  // The directory still shows the account enabled; an older joiner arrives late.
+  expect(await receiveHrEvents(deps, hrEvent('lj-joiner-2', 'joiner', NESTOR, 120), 'msg_lj_2b')).toEqual([{ eventId: 'lj-joiner-2', status: 'accepted' }]);
+  await sweepAutoAssignments(deps, { holder: 'lj-auto-4', budgetMs: 60_000 });
+  await sweepAll();
+  expect((await deps.overrides.find(NESTOR))?.value.attributes.accountenabled).toMatchObject({ value: false, eventId: 'lj-leaver-2' });
+  expect(await groupMembers(world.emulator, IT_ADMINS)).not.toContain(NESTOR);
+});
