@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import type { DueItem, ReviewKind } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
@@ -48,6 +49,8 @@ async function remindReviewers(deps: EntitlementDeps, item: DueItem<ReviewKind>)
 async function endReview(deps: EntitlementDeps, item: DueItem<ReviewKind>): Promise<ItemOutcome> {
   const stored = await deps.reviews.instance(item.detail, item.entityId);
   if (!stored) return 'stale';
+  // A stop's item finding the instance still open: the stop never closed it (cut off first); its own end is planned.
+  if (stored.value.status === 'InProgress' && deps.clock.now() < DateTime.fromISO(stored.value.endDateTime)) return 'stale';
   const application = stored.value.status === 'Completed' ? await applyReview(deps, stored, SYSTEM_ACTOR) : await completeReview(deps, stored, SYSTEM_ACTOR);
   if (!application) return 'stale';
   // A removal that failed keeps the item: the sweep tries it again on its next runs, and parks it if it keeps failing.

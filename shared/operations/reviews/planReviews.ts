@@ -1,4 +1,4 @@
-import type { DateTime } from 'luxon';
+import { DateTime } from 'luxon';
 import { midpointOf, nextOccurrence, occurrenceAt, type ReviewOccurrence } from '../../domain/reviews/reviewSchedule';
 import type { ReviewInstance } from '../../domain/reviews/accessReview';
 import type { ReviewKind } from '../../store/dueWork';
@@ -37,5 +37,8 @@ const STOPPED_END_AFTER = { minutes: 10 };
 
 /** A stopped instance's end: the sweep applies it if the stop's own application is cut off or leaves a removal failed. */
 export async function planStoppedEnd(deps: EntitlementDeps, instance: ReviewInstance): Promise<void> {
-  await review(deps, 'reviewEnd', deps.clock.now().plus(STOPPED_END_AFTER), instance.id, instance.definitionId);
+  const at = deps.clock.now().plus(STOPPED_END_AFTER);
+  // Its planned end's item comes first and carries it: a second item would apply it beside that one.
+  if (DateTime.fromISO(instance.endDateTime) <= at) return;
+  await review(deps, 'reviewEnd', at, instance.id, instance.definitionId);
 }
