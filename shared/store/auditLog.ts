@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { currentAuditScope, type Initiator } from '../auditScope';
 import { mapConcurrently } from '../concurrently';
+import { recordsFailure } from '../domain/audit/failureEvents';
 import type { Clock } from '../domain/clock';
 import { DocumentTable, writersOf, type DocumentWrite, type StoredDocument } from './documentTable';
 import type { Writers } from './writerMarks';
@@ -170,7 +171,7 @@ export class AuditLog {
       ...content,
       correlationId: scope?.correlationId ?? randomUUID(),
       initiator: scope?.initiator?.id === entry.actorId ? scope.initiator : initiatorOf(entry.actorId),
-      result: result ?? 'success',
+      result: result ?? (recordsFailure(entry) ? 'failure' : 'success'),
       catalogId: catalogId !== undefined ? catalogId : catalogOf(entry),
       sequence: this.#sequencer.next(),
     };

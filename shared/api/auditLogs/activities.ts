@@ -8,8 +8,6 @@ export interface Activity {
   category: string;
   /** Entra's `loggedByService`. */
   service: string;
-  /** Set on the kinds of event that record a failure: Entra's `result` for them. Absent: `success`. */
-  result?: 'failure';
 }
 
 const EM = 'EntitlementManagement';
@@ -21,7 +19,6 @@ const review = other('Policy', 'Access Reviews');
 const user = other('UserManagement', 'Core Directory');
 const invited = other('UserManagement', 'Invited Users');
 const workflow = other('WorkflowManagement', 'Lifecycle Workflows');
-const failed = (activity: Activity): Activity => ({ ...activity, result: 'failure' });
 
 /**
  * Every action Portcullis records, as Entra's activity it stands for. A test holds every action emitted in the code
@@ -53,13 +50,13 @@ const ACTIVITIES: Record<string, Activity | ((event: AuditEvent) => Activity)> =
   deleteRequest: em('Delete access package assignment request', 'Delete'),
   reprocessRequest: em('Update access package assignment request', 'Update'),
   reprocessAssignment: em('Update access package assignment request', 'Update'),
-  failRequest: failed(em(EXTERNAL_USER_ACTIVITIES.failRequest, 'Update')),
+  failRequest: em(EXTERNAL_USER_ACTIVITIES.failRequest, 'Update'),
   bindAccessPackageSubject: em(EXTERNAL_USER_ACTIVITIES.bindAccessPackageSubject, 'Update'),
   'reconcile.add': em('Fulfill access package resource assignment', 'Assign'),
   'reconcile.remove': em('Remove access package resource assignment', 'Unassign'),
   'reconcile.confirmRemoval': em('Remove access package resource assignment', 'Unassign'),
   reconcileSweep: em('Fulfill access package resource assignment', 'Other'),
-  parkDueWork: failed(em('Failed access package assignment request', 'Other')),
+  parkDueWork: em('Failed access package assignment request', 'Other'),
   createCatalog: em('Create access package catalog', 'Add'),
   updateCatalog: em('Update access package catalog', 'Update'),
   deleteCatalog: em('Delete access package catalog', 'Delete'),
@@ -100,7 +97,7 @@ const ACTIVITIES: Record<string, Activity | ((event: AuditEvent) => Activity)> =
   endAccessReview: review('Access review ended', 'Update'),
   applyAccessReview: review('Apply review', 'Update'),
   applyReviewDecision: review('Apply decision', 'Update'),
-  'applyReviewDecision.failed': failed(review('Apply decision', 'Update')),
+  'applyReviewDecision.failed': review('Apply decision', 'Update'),
   approveReviewDecision: review('Approve decision', 'Update'),
   denyReviewDecision: review('Deny decision', 'Update'),
   dontKnowReviewDecision: review("Don't know decision", 'Update'),
@@ -111,14 +108,14 @@ const ACTIVITIES: Record<string, Activity | ((event: AuditEvent) => Activity)> =
   scheduleHrEvent: user('Update user', 'Other'),
   applyHrEvent: user('Update user', 'Update'),
   holdHrEvent: user('Update user', 'Other'),
-  hrEventFailed: failed(user('Update user', 'Other')),
-  hrEventAttemptFailed: failed(user('Update user', 'Other')),
+  hrEventFailed: user('Update user', 'Other'),
+  hrEventAttemptFailed: user('Update user', 'Other'),
   holdEmployeeChange: user('Update user', 'Other'),
   applyHeldEmployeeChange: user('Update user', 'Update'),
-  employeeChangeFailed: failed(user('Update user', 'Other')),
+  employeeChangeFailed: user('Update user', 'Other'),
   overrideUserAttributes: user('Update user', 'Update'),
   settleUserAttributes: user('Update user', 'Update'),
-  notificationFailed: failed(em('Failed access package assignment request', 'Other')),
+  notificationFailed: em('Failed access package assignment request', 'Other'),
   createWorkflow: workflow('Create workflow', 'Add'),
   updateWorkflow: workflow('Update workflow', 'Update'),
   createWorkflowVersion: workflow('Create workflow version', 'Add'),
@@ -161,7 +158,7 @@ function submitted(requestType: string | undefined): Activity {
 
 function delivered(state: string | undefined, removal: boolean): Activity {
   if (state === 'partiallyDelivered') return em('Partially fulfill access package assignment request', 'Update');
-  if (state === 'deliveryFailed') return failed(em('Failed access package assignment request', 'Update'));
+  if (state === 'deliveryFailed') return em('Failed access package assignment request', 'Update');
   return removal ? em('Remove access package assignment', 'Unassign') : em('Fulfill access package assignment request', 'Update');
 }
 

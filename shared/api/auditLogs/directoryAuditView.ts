@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { AuditEvent } from '../../store/auditLog';
+import { recordsFailure } from '../../domain/audit/failureEvents';
 import { activityOf } from './activities';
 
 /**
@@ -20,8 +21,8 @@ export function parseGraphId(id: string): { id: string; at: DateTime } | undefin
 export function directoryAuditOf(event: AuditEvent) {
   const activity = activityOf(event);
   const initiator = event.initiator ?? { kind: 'user', id: event.actorId };
-  // The kind of event says whether it records a failure (an HR event that found nobody, a delivery that failed).
-  const result = activity.result ?? event.result ?? 'success';
+  // Stored with the event since failures were recorded as such; asked again for events stored before (all `success`).
+  const result = recordsFailure(event) ? 'failure' : (event.result ?? 'success');
   return {
     id: graphIdOf(event),
     category: activity.category,
