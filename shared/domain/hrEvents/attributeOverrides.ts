@@ -12,8 +12,14 @@ export interface OverriddenAttribute {
   occurredAt: string;
   /** Breaks a tie between two events of the same occurredAt, so the outcome does not depend on arrival order. */
   eventId: string;
-  /** Past this, the override no longer counts and is forgotten. */
+  /** Past this, the override no longer counts and is forgotten (unless `lasting`). */
   expiresAt: string;
+  /**
+   * A leaver's: it counts past `expiresAt`, until the directory shows it (settled) or a newer event names the
+   * attribute (a rehire's joiner records the account as the directory shows it), so that a grace period longer than
+   * the lifetime ends with the leaver's access, not with the directory's enabled account read again.
+   */
+  lasting?: true;
   /**
    * The directory has shown this value since: the override no longer counts, but is kept until `expiresAt` so an
    * older event arriving late still loses to it.
@@ -33,6 +39,8 @@ export interface AttributeChange {
   occurredAt: string;
   effectiveAt?: string;
   attributes: Readonly<Record<string, AttributeValue>>;
+  /** A leaver's change: its entries are `lasting`. */
+  lasting?: boolean;
 }
 
 /**
@@ -69,7 +77,7 @@ export function withChange(current: AttributeOverrides | undefined, userId: stri
   if (millis(expiresAt) > now.toMillis()) {
     for (const [name, value] of Object.entries(change.attributes)) {
       const key = name.toLowerCase();
-      const entry: OverriddenAttribute = { value, occurredAt: change.occurredAt, eventId: change.eventId, expiresAt };
+      const entry: OverriddenAttribute = { value, occurredAt: change.occurredAt, eventId: change.eventId, expiresAt, ...(change.lasting ? { lasting: true as const } : {}) };
       const existing = attributes[key];
       if (existing && !newer(entry, existing)) continue;
       attributes[key] = entry;
@@ -92,11 +100,11 @@ export function unsupersededAttributes(overrides: AttributeOverrides | undefined
   return own;
 }
 
-/** The overrides that count now, for the rules: not settled, not expired. */
+/** The overrides that count now, for the rules: not settled, and not expired unless lasting. */
 export function activeOverrides(overrides: AttributeOverrides | undefined, now: DateTime): Map<string, AttributeValue> {
   const active = new Map<string, AttributeValue>();
   for (const [name, entry] of Object.entries(overrides?.attributes ?? {})) {
-    if (!entry.settled && millis(entry.expiresAt) > now.toMillis()) active.set(name, entry.value);
+    if (!entry.settled && (entry.lasting || millis(entry.expiresAt) > now.toMillis())) active.set(name, entry.value);
   }
   return active;
 }
@@ -120,8 +128,9 @@ export function settledBy(overrides: AttributeOverrides, directoryUser: RuleSubj
   return { next: Object.keys(attributes).length === 0 ? undefined : { ...overrides, attributes }, changed };
 }
 
+/** The entries kept: not expired, or lasting and not yet settled. */
 function live(attributes: Record<string, OverriddenAttribute>, now: DateTime): Record<string, OverriddenAttribute> {
-  return Object.fromEntries(Object.entries(attributes).filter(([, entry]) => millis(entry.expiresAt) > now.toMillis()));
+  return Object.fromEntries(Object.entries(attributes).filter(([, entry]) => (entry.lasting && !entry.settled) || millis(entry.expiresAt) > now.toMillis()));
 }
 
 /** Text compares without regard to case (as rules do), dates as instants, lists as sets. */

@@ -36,6 +36,25 @@ describe('attribute overrides (the newest event wins, attribute by attribute, fo
     expect(withChange(stored, USER, change('b', '2026-12-08T00:00:00Z', {}), DateTime.fromISO('2026-12-09T00:00:01Z'))).toEqual({ next: undefined, changed: true });
   });
 
+  it("lasts a leaver's change past the seven days until the directory shows it, or a newer event names the attribute", () => {
+    const leaver = { ...change('l', '2026-12-01T00:00:00Z', { accountEnabled: false, department: 'Sales' }), lasting: true };
+    const stored = apply(undefined, leaver);
+    const later = DateTime.fromISO('2026-12-20T00:00:00Z');
+
+    expect(Object.fromEntries(activeOverrides(stored, later))).toEqual({ accountenabled: false, department: 'Sales' });
+    // Kept by a later write, too, while not settled.
+    expect(withChange(stored, USER, change('m', '2026-12-19T00:00:00Z', { jobTitle: 'Lead' }), later).next?.attributes.accountenabled).toMatchObject({ value: false, lasting: true });
+    // The directory shows the account disabled: settled, and forgotten once past its seven days.
+    const settled = settledBy(stored!, { id: USER, accountEnabled: false, department: null }, later).next;
+    expect(Object.fromEntries(activeOverrides(settled, later))).toEqual({ department: 'Sales' });
+    expect(settled?.attributes.accountenabled).toMatchObject({ settled: true });
+    expect(withChange(settled, USER, change('n', '2026-12-19T00:00:00Z', { jobTitle: 'Lead' }), later).next?.attributes.accountenabled).toBeUndefined();
+    // A rehire's joiner, newer, names the attribute: its value counts, for its own seven days.
+    const rehired = apply(stored, change('j', '2026-12-19T00:00:00Z', { accountEnabled: true }), later);
+    expect(activeOverrides(rehired, later).get('accountenabled')).toBe(true);
+    expect(activeOverrides(rehired, DateTime.fromISO('2026-12-27T00:00:00Z')).has('accountenabled')).toBe(false);
+  });
+
   it('never lets an event older than the lifetime override anything: its entry would be expired already', () => {
     expect(withChange(undefined, USER, change('a', '2026-11-01T00:00:00Z', { department: 'Old' }), NOW)).toEqual({ next: undefined, changed: false });
   });
