@@ -94,10 +94,15 @@ export function withChange(current: AttributeOverrides | undefined, userId: stri
 export function unsupersededAttributes(overrides: AttributeOverrides | undefined, change: Pick<AttributeChange, 'eventId' | 'occurredAt' | 'attributes'>): Map<string, AttributeValue> {
   const own = new Map<string, AttributeValue>();
   for (const [name, value] of Object.entries(change.attributes)) {
-    const existing = overrides?.attributes[name.toLowerCase()];
-    if (!existing || !newer(existing, change)) own.set(name.toLowerCase(), value);
+    if (!namedSince(overrides, change, name)) own.set(name.toLowerCase(), value);
   }
   return own;
+}
+
+/** Whether an event newer than `change` is recorded (settled or not) as naming the attribute. */
+export function namedSince(overrides: AttributeOverrides | undefined, change: Pick<AttributeChange, 'eventId' | 'occurredAt'>, name: string): boolean {
+  const existing = overrides?.attributes[name.toLowerCase()];
+  return existing !== undefined && newer(existing, change);
 }
 
 /** The overrides that count now, for the rules: not settled, and not expired unless lasting. */

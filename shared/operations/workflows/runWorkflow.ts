@@ -42,7 +42,10 @@ const AUDIT_ACTION: Record<ExecutionType, string> = {
  *
  * A user whose task that takes access away (REMOVING_TASKS) failed for now is not finished: their claim is given up,
  * and once the run is recorded it throws (dependencyUnavailable), so whoever asked tries again (a due item, an HR
- * event's recovery; the caller of `activate` gets a 503) and the retry runs their tasks again (they are idempotent).
+ * event's recovery) and the retry runs their tasks again (they are idempotent). Only a leaver's or mover's: a
+ * joiner's tasks may give access back (enable the account), which a retry must not do after a leaver since. An
+ * on-demand run answers as Graph does, its results saying what failed: a client retrying an error would run every
+ * subject again.
  */
 export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, subjects: readonly RunSubject[], options: RunOptions): Promise<WorkflowRun | undefined> {
   const runId = deps.newId();
@@ -101,7 +104,7 @@ export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, sub
   };
   // The run's summary is the change the event records: it shows once the run no longer reads as started.
   await audited(deps, entry, { ...shownIn('workflowRuns', stored, 'changed'), was: stored.value }, () => deps.workflows.runs.replace(stored, finished));
-  if (unfinished.length > 0) {
+  if (unfinished.length > 0 && options.type !== 'onDemand') {
     throw new DomainError('dependencyUnavailable', `Workflow '${workflow.id}', run '${runId}': removing access failed for now for user '${unfinished.join("', '")}' (the run's results say why); it is to be run again for them.`);
   }
   return finished;
@@ -131,7 +134,7 @@ async function processUser(
       const reason = error instanceof Error ? error.message : String(error);
       tasks.push({ ...base, processingStatus: 'failed', failureReason: reason.slice(0, 1000), startedDateTime: taskStarted, completedDateTime: nowIso(deps) });
       stopped = !task.continueOnError;
-      retry ||= REMOVING_TASKS.has(task.taskDefinitionId) && failedForNow(error);
+      retry ||= workflow.category !== 'joiner' && REMOVING_TASKS.has(task.taskDefinitionId) && failedForNow(error);
     }
   }
   const result: UserProcessingResult = {
