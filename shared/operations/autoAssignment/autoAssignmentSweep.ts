@@ -80,7 +80,8 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
     const tracked = state.tracking !== undefined && needed.every((property) => state.tracking!.includes(property));
     const delta = await changesSince(deps, tracked ? state.deltaToken : null, { continued: state.tracking, fresh: needed, needsManager: needed.includes('manager') });
     const users = delta.complete ? delta : await withPending(deps, delta, state.pendingUserIds ?? []);
-    await planWorkflowsForChangedUsers(deps, users.changed);
+    // What the round tracks, at least: a property it does not is null in its users, which says nothing of it.
+    await planWorkflowsForChangedUsers(deps, users.changed, needed);
     // The pass holds every user when it is complete: it is then the full evaluation of every policy.
     const inFull = delta.complete ? policies : dueInFull(policies, state, now);
     const settled = policies.filter((p) => !inFull.includes(p));

@@ -1,11 +1,12 @@
 import type { DateTime } from 'luxon';
 import { mapConcurrently } from '../../concurrently';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
-import { runsOnSchedule, triggerOf, type Workflow } from '../../domain/workflows/workflow';
-import { isReadFromDirectory } from '../../directory/directoryPort';
+import { MAX_OFFSET_DAYS, runsOnSchedule, triggerOf, type Workflow } from '../../domain/workflows/workflow';
+import { DIRECTORY_USER_PROPERTIES, isReadFromDirectory } from '../../directory/directoryPort';
 import { allDirectoryUsers } from '../autoAssignment/automaticPolicies';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { attributeDate, attributesWatched, inScope, WORKFLOW_RULES, type ScopedUser } from './workflowScope';
+import { baselineOf, compareSeen, LEAVE_DATE, type Keeping, type SeenUser } from './seenAttributes';
+import { attributeDate, attributesWatched, inScope, type ScopedUser } from './workflowScope';
 
 /**
  * How far back a trigger date may lie and still run: a user whose hire date passed days before the workflow
@@ -13,9 +14,17 @@ import { attributeDate, attributesWatched, inScope, WORKFLOW_RULES, type ScopedU
  * falls since its previous run; a day leaves room for a sweep that did not run for a while.
  */
 export const PAST_TRIGGER_WINDOW_DAYS = 1;
+/**
+ * How far back a leave date may lie and still run when the directory comes to show it late (a termination entered
+ * after the fact): offsetInDays' range. A leaver is one however late the date is known; only a date the users
+ * delta reports changed counts, so a rehired employee's stale leave date does not.
+ */
+export const LATE_LEAVE_DATE_WINDOW_DAYS = MAX_OFFSET_DAYS;
 
 /** A time-based trigger's occurrence for a user: when it is due, and the key that makes it run once. */
 export interface TriggerOccurrence {
+  /** The attribute's date. */
+  date: DateTime;
   due: DateTime;
   /**
    * `employeeHireDate@2026-03-01`: the attribute's own date, not the offset one, so a new version with another offset
@@ -29,7 +38,7 @@ export function timeOccurrence(workflow: Workflow, user: ScopedUser): TriggerOcc
   if (!trigger || !('timeBasedAttribute' in trigger)) return undefined;
   const date = attributeDate(user, trigger.timeBasedAttribute);
   if (!date) return undefined;
-  return { due: date.plus({ days: trigger.offsetInDays }), occurrence: `${trigger.timeBasedAttribute}@${date.toISODate()}` };
+  return { date, due: date.plus({ days: trigger.offsetInDays }), occurrence: `${trigger.timeBasedAttribute}@${date.toISODate()}` };
 }
 
 /** `userId|occurrence`, with `|hr` when an HR event planned it (its attributes may not be in the directory yet). */
@@ -46,13 +55,23 @@ export function triggerItem(workflow: Workflow, userId: string, occurrence: stri
   return { kind: 'workflowTrigger', dueDateTime: at.toUTC().toISO()!, entityId: workflow.id, detail: itemDetail(userId, occurrence, fromHrEvent) };
 }
 
-/** Plans one user's time-based occurrence of one workflow, when they are in scope and it is not long past. */
-export async function planTimeTrigger(deps: EntitlementDeps, workflow: Workflow, user: ScopedUser, fromHrEvent = false): Promise<TriggerOccurrence | undefined> {
+const countsFromLeaveDate = (workflow: Workflow) => {
+  const trigger = triggerOf(workflow)?.trigger;
+  return trigger !== undefined && 'timeBasedAttribute' in trigger && trigger.timeBasedAttribute === LEAVE_DATE;
+};
+
+/**
+ * Plans one user's time-based occurrence of one workflow, when they are in scope and it is not long past; a leave
+ * date just seen to change (`leaveDateChanged`) up to LATE_LEAVE_DATE_WINDOW_DAYS past.
+ */
+export async function planTimeTrigger(deps: EntitlementDeps, workflow: Workflow, user: ScopedUser, leaveDateChanged = false): Promise<TriggerOccurrence | undefined> {
   if (!runsOnSchedule(workflow) || !inScope(workflow, user)) return undefined;
   const found = timeOccurrence(workflow, user);
+  if (!found) return undefined;
   const now = deps.clock.now();
-  if (!found || found.due < now.minus({ days: PAST_TRIGGER_WINDOW_DAYS })) return undefined;
-  await deps.due.schedule(triggerItem(workflow, user.id, found.occurrence, found.due, now, fromHrEvent));
+  const late = leaveDateChanged && countsFromLeaveDate(workflow);
+  if (late ? found.date < now.minus({ days: LATE_LEAVE_DATE_WINDOW_DAYS }) : found.due < now.minus({ days: PAST_TRIGGER_WINDOW_DAYS })) return undefined;
+  await deps.due.schedule(triggerItem(workflow, user.id, found.occurrence, found.due, now));
   return found;
 }
 
@@ -69,17 +88,21 @@ export async function scheduledWorkflows(deps: EntitlementDeps): Promise<{ timeB
 
 /**
  * Plans a workflow for every user, when it is created, versioned, or its scheduling turned on: time-based ones get
- * the due items of the users in scope; movers record what each user's watched attributes are now, to tell a change
- * from it later. Answers how many users were planned.
+ * the due items of the users in scope; movers record what each user's watched attributes are now, and leave-date
+ * workflows each user's leave date (without running the long-past ones), to tell a change from it later. Answers
+ * how many users were planned.
  */
 export async function planWorkflowForAllUsers(deps: EntitlementDeps, workflow: Workflow): Promise<number> {
   if (!runsOnSchedule(workflow)) return 0;
   const users = await allDirectoryUsers(deps);
   if (isMover(workflow)) {
-    await mapConcurrently(users, (user) => recordBaseline(deps, user));
+    await mapConcurrently(users, (user) => recordBaseline(deps, user, { watched: true, leaveDate: false }));
     return 0;
   }
-  const planned = await mapConcurrently(users, (user) => planTimeTrigger(deps, workflow, user));
+  const planned = await mapConcurrently(users, async (user) => {
+    if (countsFromLeaveDate(workflow)) await recordBaseline(deps, user, { watched: false, leaveDate: true });
+    return planTimeTrigger(deps, workflow, user);
+  });
   return planned.filter(Boolean).length;
 }
 
@@ -92,39 +115,39 @@ export async function workflowUserProperties(deps: EntitlementDeps): Promise<str
 
 /**
  * Plans the workflows for the users the directory reports changed (the users delta the auto-assignment sweep
- * reads): a time-based trigger's occurrence for each in scope; a mover workflow's run for each whose watched
- * attributes changed and who is in its scope after the change. Its cost follows the changed users.
+ * reads): a time-based trigger's occurrence for each in scope (a leave date long past too when it changed); a mover
+ * workflow's run for each whose watched attributes changed and who is in its scope after the change. `read`: the
+ * properties the users were read with (a delta's `$select`). Its cost follows the changed users: what was last seen
+ * of each is read only when a mover or leave-date workflow runs, and written only when something new is seen.
  */
-export async function planWorkflowsForChangedUsers(deps: EntitlementDeps, users: readonly ScopedUser[]): Promise<void> {
+export async function planWorkflowsForChangedUsers(deps: EntitlementDeps, users: readonly ScopedUser[], read: readonly string[] = DIRECTORY_USER_PROPERTIES): Promise<void> {
   if (users.length === 0) return;
   const { timeBased, movers } = await scheduledWorkflows(deps);
   if (timeBased.length === 0 && movers.length === 0) return;
+  const keeping: Keeping = { watched: movers.length > 0, leaveDate: timeBased.some(countsFromLeaveDate), leaveDateRead: read.includes(LEAVE_DATE) };
   await mapConcurrently(users, async (user) => {
-    for (const workflow of timeBased) await planTimeTrigger(deps, workflow, user);
-    if (movers.length > 0) await planMoves(deps, movers, user);
+    if (!keeping.watched && !keeping.leaveDate) {
+      for (const workflow of timeBased) await planTimeTrigger(deps, workflow, user);
+      return;
+    }
+    const previous = await deps.workflows.watchedOf(user.id);
+    const seen = compareSeen(previous?.value, user, keeping);
+    // Planned before the leave date is recorded as seen: a run cut short between the two plans it again when the
+    // delta reports the user again (the occurrence's claim keeps it to one run), instead of never.
+    for (const workflow of timeBased) await planTimeTrigger(deps, workflow, user, seen.leaveDateChanged);
+    if (seen.next && !(await deps.workflows.recordWatched(previous, user.id, seen.next))) return;
+    if (movers.length > 0) await planSeenMoves(deps, movers, user, seen);
   });
 }
 
-const WATCHED = WORKFLOW_RULES.changeableAttributes;
-
-function watchedValues(user: ScopedUser): Record<string, string | null> {
-  const view: Record<string, unknown> = { ...user, ...user.onPremisesExtensionAttributes };
-  return Object.fromEntries(WATCHED.map((name) => [name, view[name] === undefined || view[name] === null ? null : String(view[name])]));
-}
-
 /**
- * Records the user's watched attributes where nothing is known of them yet (a new user, or attributes a new mover
- * workflow watches that the delta did not track before), without counting that as a change.
+ * Records what is not known yet of the user (a new user, attributes a new mover workflow watches that the delta did
+ * not track before, the leave date for a new leave-date workflow), without counting that as a change.
  */
-async function recordBaseline(deps: EntitlementDeps, user: ScopedUser): Promise<void> {
+async function recordBaseline(deps: EntitlementDeps, user: ScopedUser, keeping: Omit<Keeping, 'leaveDateRead'>): Promise<void> {
   const previous = await deps.workflows.watchedOf(user.id);
-  const now = watchedValues(user);
-  if (!previous) {
-    await deps.workflows.recordWatched(undefined, user.id, { values: now, changeCount: 0 });
-    return;
-  }
-  const unknown = WATCHED.filter((name) => now[name] !== null && (previous.value.values[name] ?? null) === null);
-  if (unknown.length > 0) await deps.workflows.recordWatched(previous, user.id, { ...previous.value, values: { ...previous.value.values, ...Object.fromEntries(unknown.map((name) => [name, now[name]!])) } });
+  const next = baselineOf(previous?.value, user, keeping);
+  if (next) await deps.workflows.recordWatched(previous, user.id, next);
 }
 
 /** A mover workflow's run that a change planned: the workflow, and the change's occurrence. */
@@ -142,26 +165,21 @@ export interface PlannedMove {
  */
 export async function planMoves(deps: EntitlementDeps, movers: readonly Workflow[], user: ScopedUser): Promise<{ baseline: boolean; planned: PlannedMove[] }> {
   const previous = await deps.workflows.watchedOf(user.id);
-  const now = watchedValues(user);
-  if (!previous) {
-    await deps.workflows.recordWatched(undefined, user.id, { values: now, changeCount: 0 });
-    return { baseline: false, planned: [] };
-  }
-  const before = (name: string) => previous.value.values[name] ?? null;
-  // An attribute not known before (not tracked until now) is filled in: a first value is no move.
-  const known = WATCHED.filter((name) => now[name] !== null && before(name) !== now[name]);
-  const changed = known.filter((name) => before(name) !== null);
-  if (known.length === 0) return { baseline: true, planned: [] };
-  const changeCount = previous.value.changeCount + (changed.length > 0 ? 1 : 0);
-  const values = { ...previous.value.values, ...Object.fromEntries(known.map((name) => [name, now[name]!])) };
-  if (!(await deps.workflows.recordWatched(previous, user.id, { values, changeCount })) || changed.length === 0) return { baseline: true, planned: [] };
+  const seen = compareSeen(previous?.value, user, { watched: true, leaveDate: false, leaveDateRead: false });
+  if (seen.next && !(await deps.workflows.recordWatched(previous, user.id, seen.next))) return { baseline: seen.known, planned: [] };
+  return { baseline: seen.known, planned: await planSeenMoves(deps, movers, user, seen) };
+}
+
+/** Plans each mover workflow whose trigger attributes changed, once the change is recorded, and whose scope the user is in now. */
+async function planSeenMoves(deps: EntitlementDeps, movers: readonly Workflow[], user: ScopedUser, seen: SeenUser): Promise<PlannedMove[]> {
   const planned: PlannedMove[] = [];
+  if (seen.changed.length === 0 || !seen.next) return planned;
   for (const workflow of movers) {
     const trigger = triggerOf(workflow)!.trigger;
-    if (!('triggerAttributes' in trigger) || !trigger.triggerAttributes.some((a) => changed.includes(a.name)) || !inScope(workflow, user)) continue;
-    const occurrence = `change:${changeCount}`;
+    if (!('triggerAttributes' in trigger) || !trigger.triggerAttributes.some((a) => seen.changed.includes(a.name)) || !inScope(workflow, user)) continue;
+    const occurrence = `change:${seen.next.changeCount}`;
     await deps.due.schedule(triggerItem(workflow, user.id, occurrence, deps.clock.now(), deps.clock.now()));
     planned.push({ workflow, occurrence });
   }
-  return { baseline: true, planned };
+  return planned;
 }

@@ -1,0 +1,185 @@
+import type { Caller } from '../../shared/auth/caller';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
+import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
+import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { assign, groupMembers, groupPackage, hooked, type TestPackage } from '../support/packageWorld';
+
+/**
+ * A leave date the directory comes to show late (a termination entered after the fact, leakhunt L9) still runs the
+ * leaver workflow: the users delta reports the leave date changed, and a changed leave date up to 180 days past is
+ * planned at once. A leave date that did not change does not: a rehired employee whose old leave date the directory
+ * still shows keeps their access when the leaver workflow is created and when another attribute of theirs changes.
+ * Hire dates keep the one-day window. Azurite and the Graph emulator, with a clock the test moves.
+ */
+jest.setTimeout(120_000);
+
+const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
+const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515'; // Project Falcon: none of the users below is a member
+const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
+const NS = '#microsoft.graph.identityGovernance.';
+const PATTI = '515c6123-6c88-4537-bcf3-bd58da60fb1c'; // Sales
+const ADELE = 'e085b021-e0d4-4f2b-935a-b03d8de49eb1'; // Sales
+const LEE = '428474c1-5e9e-4ba7-a6a8-6bd5a7550d23'; // Sales: rehired, the directory still shows her old leave date
+const MATEO = 'fd39265b-b32e-4ea1-9439-f75f10c01d5d'; // Sales
+const GRACE = '616273cd-d6a1-4e4f-8ca4-c608ef605abf'; // Sales
+const HANNAH = 'd703d5b0-62c4-4228-9e5d-4d25c8ec9feb'; // Sales
+const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d'; // Sales
+const SOFIA = '3f0279a1-abe7-420e-89e0-b9583a589e65'; // Sales
+const CHLOE = 'c10c2788-a8e1-4980-86f6-d2e1c91d6da3'; // Sales
+const MARCUS = '26b8e5ba-2d10-49f2-a2f5-6763d5236ac1'; // Sales
+
+let world: InProcessOperations;
+let deps: EntitlementDeps;
+let pkg: TestPackage;
+let leeAssignment: string;
+let runs = 0;
+inProcessOperationsForFile((w) => ({ deps } = world = w));
+
+const sweepAll = async () => {
+  await sweepExpirations(deps, { holder: `late-exp-${++runs}`, budgetMs: 60_000 });
+  await reconcile(deps, { holder: `late-rec-${runs}`, budgetMs: 60_000 });
+};
+const stateOf = async (targetId: string, assignmentId: string) => (await deps.grants.assignmentOf(targetId, assignmentId))?.value.state;
+const leaverWorkflowId = async () => (await deps.workflows.all()).find((w) => w.displayName === 'Sales leavers')!.id;
+const resultsFor = async (userId: string) => (await deps.workflows.userResultsOf(await leaverWorkflowId())).filter((r) => r.subjectId.toLowerCase() === userId);
+
+async function patchUser(id: string, changes: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${world.emulator.url}/v1.0/users/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
+  expect(response.status).toBe(204);
+}
+
+/** Changes the user in the directory, then plans as when the users delta reports the change. */
+async function reportChange(userId: string, changes: Record<string, unknown>): Promise<void> {
+  await patchUser(userId, changes);
+  await planWorkflowsForChangedUsers(deps, [(await deps.directory.getUser(userId))!]);
+}
+
+beforeAll(async () => {
+  pkg = await groupPackage(deps, 'Falcon', FALCON);
+  // Lee left 60 days ago and was rehired; the directory still shows that leave date. She holds the package now.
+  await patchUser(LEE, { employeeLeaveDateTime: world.now().minus({ days: 60 }).toISO() });
+  leeAssignment = await assign(deps, LEE, pkg);
+  // The README's leaver workflow: on the leave date, remove every assignment.
+  await createWorkflow(deps, GLOBAL_ADMIN, {
+    category: 'leaver',
+    displayName: 'Sales leavers',
+    isEnabled: true,
+    isSchedulingEnabled: true,
+    executionConditions: {
+      '@odata.type': `${NS}triggerAndScopeBasedConditions`,
+      scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Sales'" },
+      trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeLeaveDateTime', offsetInDays: 0 },
+    },
+    tasks: [{ displayName: 'Remove all access package assignments', taskDefinitionId: '42ae2956-193d-4f39-be06-691b8ac4fa1d' }],
+  });
+});
+
+describe('a leave date the directory shows only after it has passed (a termination entered late)', () => {
+  it('(control) runs the leaver workflow for a leave date entered 12 hours late', async () => {
+    const assignmentId = await assign(deps, PATTI, pkg);
+    await reportChange(PATTI, { employeeLeaveDateTime: world.now().minus({ hours: 12 }).toISO() });
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(PATTI, assignmentId)).toBe('expired');
+  });
+
+  it('runs the leaver workflow for a leave date entered three days late', async () => {
+    const assignmentId = await assign(deps, ADELE, pkg);
+    await reportChange(ADELE, { employeeLeaveDateTime: world.now().minus({ days: 3 }).toISO() });
+    for (const minutes of [1, 60 * 24]) {
+      world.advance({ minutes });
+      await sweepAll();
+    }
+    expect(await stateOf(ADELE, assignmentId)).toBe('expired');
+    expect(await groupMembers(world.emulator, FALCON)).not.toContain(ADELE);
+  });
+
+  it('runs it once, however often the late date is reported', async () => {
+    const assignmentId = await assign(deps, MATEO, pkg);
+    await reportChange(MATEO, { employeeLeaveDateTime: world.now().minus({ days: 40 }).toISO() });
+    await reportChange(MATEO, { jobTitle: 'Account Executive (leaving)' });
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    await reportChange(MATEO, { jobTitle: 'Account Executive (left)' });
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(MATEO, assignmentId)).toBe('expired');
+    expect((await resultsFor(MATEO)).map((r) => r.processingStatus)).toEqual(['completed']);
+  });
+
+  it('runs it for a late date the auto-assignment sweep finds in the users delta', async () => {
+    await sweepAutoAssignments(deps, { holder: `late-auto-${++runs}`, budgetMs: 60_000 });
+    const assignmentId = await assign(deps, GRACE, pkg);
+    await patchUser(GRACE, { employeeLeaveDateTime: world.now().minus({ days: 5 }).toISO() });
+    world.advance({ minutes: 5 });
+    await sweepAutoAssignments(deps, { holder: `late-auto-${++runs}`, budgetMs: 60_000 });
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(GRACE, assignmentId)).toBe('expired');
+  });
+
+  it('reads what was last seen of each reported user once, and writes only a leave date that changed', async () => {
+    await patchUser(MARCUS, { employeeLeaveDateTime: world.now().minus({ days: 2 }).toISO() });
+    const reported = await Promise.all([SOFIA, CHLOE, MARCUS].map(async (id) => (await deps.directory.getUser(id))!));
+    const reads = hooked(deps.workflows, 'watchedOf', async () => undefined);
+    const writes = hooked(reads.part, 'recordWatched', async () => undefined);
+    await planWorkflowsForChangedUsers({ ...deps, workflows: writes.part }, reported);
+    expect(reads.calls.map(([id]) => id).sort()).toEqual([SOFIA, CHLOE, MARCUS].sort());
+    expect(writes.calls.map(([, id]) => id)).toEqual([MARCUS]);
+  });
+
+  it('leaves a date more than 180 days past alone', async () => {
+    const assignmentId = await assign(deps, HANNAH, pkg);
+    await reportChange(HANNAH, { employeeLeaveDateTime: world.now().minus({ days: 181 }).toISO() });
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(HANNAH, assignmentId)).toBe('delivered');
+  });
+});
+
+describe('a rehired employee whose old leave date the directory still shows', () => {
+  it('keeps their access when the leaver workflow is created', async () => {
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(LEE, leeAssignment)).toBe('delivered');
+    expect(await resultsFor(LEE)).toEqual([]);
+  });
+
+  it('keeps their access when another attribute of theirs changes', async () => {
+    await reportChange(LEE, { jobTitle: 'Sales Director, Americas (rehired)' });
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    await sweepAutoAssignments(deps, { holder: `late-auto-${++runs}`, budgetMs: 60_000 });
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(LEE, leeAssignment)).toBe('delivered');
+    expect(await groupMembers(world.emulator, FALCON)).toContain(LEE);
+    expect(await resultsFor(LEE)).toEqual([]);
+  });
+});
+
+describe('a hire date entered late', () => {
+  it('keeps the one-day window: a joiner hired three days ago is not new any more', async () => {
+    await createWorkflow(deps, GLOBAL_ADMIN, {
+      category: 'joiner',
+      displayName: 'VPN for Sales hires',
+      isEnabled: true,
+      isSchedulingEnabled: true,
+      executionConditions: {
+        '@odata.type': `${NS}triggerAndScopeBasedConditions`,
+        scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Sales'" },
+        trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeHireDate', offsetInDays: 0 },
+      },
+      tasks: [{ displayName: 'VPN', taskDefinitionId: '22085229-5809-45e8-97fd-270d28d66910', arguments: [{ name: 'groupID', value: VPN_GROUP }] }],
+    });
+    await reportChange(OWEN, { employeeHireDate: world.now().minus({ days: 3 }).toISO() });
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    const vpn = (await (await fetch(`${world.emulator.url}/v1.0/groups/${VPN_GROUP}/members?$select=id&$top=999`)).json()) as { value: Array<{ id: string }> };
+    expect(vpn.value.map((m) => m.id)).not.toContain(OWEN);
+  });
+});
