@@ -17,7 +17,8 @@ export interface OverriddenAttribute {
   /**
    * A leaver's: it counts past `expiresAt`, until the directory shows it (settled) or a newer event names the
    * attribute (a rehire's joiner records the account as the directory shows it), so that a grace period longer than
-   * the lifetime ends with the leaver's access, not with the directory's enabled account read again.
+   * the lifetime ends with the leaver's access, not with the directory's enabled account read again; and it is kept
+   * until replaced, settled too, so that an older event delivered later still loses to the departure.
    */
   lasting?: true;
   /**
@@ -133,9 +134,12 @@ export function settledBy(overrides: AttributeOverrides, directoryUser: RuleSubj
   return { next: Object.keys(attributes).length === 0 ? undefined : { ...overrides, attributes }, changed };
 }
 
-/** The entries kept: not expired, or lasting and not yet settled. */
+/**
+ * The entries kept: not expired, and a leaver's for good (settled too, until a newer event names the attribute), so
+ * that an older event delivered past the lifetime is still told to be older than the departure.
+ */
 function live(attributes: Record<string, OverriddenAttribute>, now: DateTime): Record<string, OverriddenAttribute> {
-  return Object.fromEntries(Object.entries(attributes).filter(([, entry]) => (entry.lasting && !entry.settled) || millis(entry.expiresAt) > now.toMillis()));
+  return Object.fromEntries(Object.entries(attributes).filter(([, entry]) => entry.lasting || millis(entry.expiresAt) > now.toMillis()));
 }
 
 /** Text compares without regard to case (as rules do), dates as instants, lists as sets. */

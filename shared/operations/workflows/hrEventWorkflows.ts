@@ -56,14 +56,17 @@ export async function runWorkflowsForHrEvent(deps: EntitlementDeps, event: HrWor
   // As the HR events describe the user, the newest winning attribute by attribute (this event's attributes and
   // leave date are among the overrides already): an older event arriving late does not undo a newer leaver.
   let overtaken = false;
+  let by: string | undefined;
   const own = (stored: AttributeOverrides | undefined) => {
+    by = stored?.attributes['accountenabled']?.eventId;
     // A joiner or leaver a newer event has overtaken (a rehire after a leaver, a leaver after a joiner: each records the
     // account) runs nothing, now or on its retry: its tasks would undo what the newer event's did.
     overtaken = (event.eventType === 'joiner' || event.eventType === 'leaver') && namedSince(stored, event, 'accountEnabled');
     return unsupersededAttributes(stored, { ...event, attributes: event.attributes ?? {} });
   };
   const user = await withHrAttributes<ScopedUser>(deps, found, (stored) => withEventDate(withOverriddenAttributes(found, own(stored)), event));
-  if (overtaken) return outcome;
+  // Only a newer joiner or leaver overtakes: a mover during a notice period does not end it.
+  if (overtaken && by !== undefined && (await deps.hrEvents.find(by))?.value.event.eventType !== 'mover') return outcome;
   const now = deps.clock.now();
   const reason = `hrEvent:${event.eventId}`;
   // Every workflow is tried: one whose run failed (to be retried) does not keep the others from running now.

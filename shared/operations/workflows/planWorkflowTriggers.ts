@@ -69,7 +69,9 @@ export async function planTimeTrigger(deps: EntitlementDeps, workflow: Workflow,
   const found = timeOccurrence(workflow, user);
   if (!found) return undefined;
   const now = deps.clock.now();
-  const late = leaveDateChanged && countsFromLeaveDate(workflow);
+  const hired = attributeDate(user, 'employeeHireDate');
+  // A leave date before the user's (re)hire is an old departure, however it changed: not a leaver now.
+  const late = leaveDateChanged && countsFromLeaveDate(workflow) && !(hired && hired > found.date);
   if (late ? found.date < now.minus({ days: LATE_LEAVE_DATE_WINDOW_DAYS }) : found.due < now.minus({ days: PAST_TRIGGER_WINDOW_DAYS })) return undefined;
   await deps.due.schedule(triggerItem(workflow, user.id, found.occurrence, found.due, now));
   return found;
@@ -109,7 +111,7 @@ export async function planWorkflowForAllUsers(deps: EntitlementDeps, workflow: W
 /** The user properties, as the directory's users delta names them, that planning reads: scope rules' and triggers'. */
 export async function workflowUserProperties(deps: EntitlementDeps): Promise<string[]> {
   const running = (await deps.workflows.all()).filter(runsOnSchedule);
-  const names = running.flatMap(attributesWatched).map((name) => (name.startsWith('extensionAttribute') ? 'onPremisesExtensionAttributes' : name));
+  const names = running.flatMap((w) => [...attributesWatched(w), ...(countsFromLeaveDate(w) ? ['employeeHireDate'] : [])]).map((name) => (name.startsWith('extensionAttribute') ? 'onPremisesExtensionAttributes' : name));
   return [...new Set(names)].filter(isReadFromDirectory);
 }
 

@@ -44,11 +44,12 @@ describe('attribute overrides (the newest event wins, attribute by attribute, fo
     expect(Object.fromEntries(activeOverrides(stored, later))).toEqual({ accountenabled: false, department: 'Sales' });
     // Kept by a later write, too, while not settled.
     expect(withChange(stored, USER, change('m', '2026-12-19T00:00:00Z', { jobTitle: 'Lead' }), later).next?.attributes.accountenabled).toMatchObject({ value: false, lasting: true });
-    // The directory shows the account disabled: settled, and forgotten once past its seven days.
+    // The directory shows the account disabled: settled, no longer counting, but kept to order later events.
     const settled = settledBy(stored!, { id: USER, accountEnabled: false, department: null }, later).next;
     expect(Object.fromEntries(activeOverrides(settled, later))).toEqual({ department: 'Sales' });
     expect(settled?.attributes.accountenabled).toMatchObject({ settled: true });
-    expect(withChange(settled, USER, change('n', '2026-12-19T00:00:00Z', { jobTitle: 'Lead' }), later).next?.attributes.accountenabled).toBeUndefined();
+    expect(withChange(settled, USER, change('n', '2026-12-19T00:00:00Z', { jobTitle: 'Lead' }), later).next?.attributes.accountenabled).toMatchObject({ settled: true });
+    expect(withChange(settled, USER, change('o', '2026-11-30T00:00:00Z', { accountEnabled: true }), DateTime.fromISO('2026-12-06T00:00:00Z')).next?.attributes.accountenabled).toMatchObject({ eventId: 'l' });
     // A rehire's joiner, newer, names the attribute: its value counts, for its own seven days.
     const rehired = apply(stored, change('j', '2026-12-19T00:00:00Z', { accountEnabled: true }), later);
     expect(activeOverrides(rehired, later).get('accountenabled')).toBe(true);

@@ -1,0 +1,58 @@
+import type { Caller } from '../../shared/auth/caller';
+import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
+import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
+import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { autoGroupPackage } from '../support/packageWorld';
+
+/** an older joiner delivered more than 7 days after a newer leaver, whose entry settled, is not overtaken. */
+jest.setTimeout(120_000);
+
+const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
+const NS = '#microsoft.graph.identityGovernance.';
+const ENABLE_ACCOUNT = '6fc52c9d-398b-4305-9763-15f42c1676fc';
+const DISABLE_ACCOUNT = '1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950';
+const GRADY = '764ae4d4-359e-4d02-9cb2-5c12903c3ad2'; // Finance
+const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+
+let world: InProcessOperations;
+let deps: EntitlementDeps;
+inProcessOperationsForFile((w) => ({ deps } = world = w));
+const accountEnabled = async (userId: string) => ((await (await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=accountEnabled`)).json()) as { accountEnabled: boolean }).accountEnabled;
+
+const scheduled = (category: 'joiner' | 'leaver', displayName: string, tasks: object[]) =>
+  createWorkflow(deps, GLOBAL_ADMIN, {
+    category,
+    displayName,
+    isEnabled: true,
+    isSchedulingEnabled: true,
+    executionConditions: {
+      '@odata.type': `${NS}triggerAndScopeBasedConditions`,
+      scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Finance'" },
+      trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: category === 'joiner' ? 'employeeHireDate' : 'employeeLeaveDateTime', offsetInDays: 0 },
+    },
+    tasks,
+  });
+
+beforeAll(async () => {
+  await autoGroupPackage(deps, 'Finance auto', FALCON, '(user.department -eq "Finance") -and (user.accountEnabled -eq true)');
+  await scheduled('leaver', 'Finance leavers', [{ displayName: 'Disable user account', taskDefinitionId: DISABLE_ACCOUNT }]);
+  await scheduled('joiner', 'Finance joiners', [{ displayName: 'Enable user account', taskDefinitionId: ENABLE_ACCOUNT }]);
+});
+
+it('a joiner event delivered 8 days late does not enable again the account of a leaver since', async () => {
+  // The joiner happened first, but its delivery is held up (an HR connector's backlog).
+  const joiner = parseHrEvents({ eventId: 'lj8-joiner-4', eventType: 'joiner', occurredAt: world.now().minus({ seconds: 30 }).toISO(), employee: { userId: GRADY, attributes: { employeeHireDate: world.now().toUTC().toISO() } } }, world.now());
+  world.advance({ minutes: 1 });
+  await receiveHrEvents(deps, parseHrEvents({ eventId: 'lj8-leaver-4', eventType: 'leaver', occurredAt: world.now().minus({ seconds: 30 }).toISO(), employee: { userId: GRADY } }, world.now()), 'msg_lj8_4');
+  expect(await accountEnabled(GRADY)).toBe(false);
+  // The sweep reads the directory, which shows the account disabled: the leaver's entry settles.
+  await sweepAutoAssignments(deps, { holder: 'lj8-auto-1', budgetMs: 60_000 });
+  const entry = (await deps.overrides.forUsers([GRADY])).get(GRADY)!.value.attributes['accountenabled']!;
+  expect(entry.settled).toBe(true);
+  world.advance({ days: 8 });
+  await receiveHrEvents(deps, joiner, 'msg_lj8_4b');
+  expect(await accountEnabled(GRADY)).toBe(false);
+});
