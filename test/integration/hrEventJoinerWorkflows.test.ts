@@ -2,18 +2,23 @@ import type { Caller } from '../../shared/auth/caller';
 import { activeOverrides } from '../../shared/domain/hrEvents/attributeOverrides';
 import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
 import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { groupPackage, type TestPackage } from '../support/packageWorld';
+import { autoGroupPackage, groupMembers, groupPackage, type TestPackage } from '../support/packageWorld';
 
-/** Joiner workflows of HR events: an event delivered late keeps its own hire date; a rehire's joiner is employed again. */
+/**
+ * Joiner workflows of HR events: an event delivered late keeps its own hire date; a rehire's joiner is employed again;
+ * a late, older joiner against a newer leaver runs nothing: the newer event stands, settled in the directory or not.
+ */
 jest.setTimeout(120_000);
 
 const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+const IT_ADMINS = 'b2256110-d660-413b-bd70-3b61aa80bb6c';
 const NS = '#microsoft.graph.identityGovernance.';
 
 let world: InProcessOperations;
@@ -53,6 +58,8 @@ beforeAll(async () => {
   pkg = await groupPackage(deps, 'Falcon', FALCON);
   await joinerWorkflow('Legal hires', "department eq 'Legal'");
   await joinerWorkflow('Operations hires still employed', "(accountEnabled eq true) and (department eq 'Operations')");
+  // An auto-assignment policy: its sweeps are what settle overrides the directory has come to show.
+  await autoGroupPackage(deps, 'Active Operations', IT_ADMINS, '(user.accountEnabled -eq true) -and (user.department -eq "Operations")', 'PT0S');
 });
 
 it('a joiner event delivered 8 days late runs its workflow at the hire date it gives, not at once', async () => {
@@ -79,4 +86,37 @@ it('a rehire within 7 days of leaving gets the joiner workflow (at the event, or
     await sweepAll();
   }
   expect(await activeFalcon(JONI)).toHaveLength(1);
+});
+
+describe('a late, older joiner HR event against a newer leaver', () => {
+  const TOMAS = 'a1a58ce8-3556-473a-94f6-9a60f9d97768'; // Operations, enabled
+  const NESTOR = '400cb70f-964e-43c0-b4a3-165de1ab3e01'; // Operations, enabled
+
+  it('an older joiner arriving after a newer leaver (settled: the directory shows the account disabled) runs no joiner workflow', async () => {
+    expect(await receiveHrEvents(deps, hrEvent('lj-leaver-1', 'leaver', TOMAS, 60), 'msg_lj_1a')).toEqual([{ eventId: 'lj-leaver-1', status: 'accepted' }]);
+    // The account is disabled in the directory (the leaver's own workflow, or HR provisioning); the sweeps settle the mark.
+    await patchUser(TOMAS, { accountEnabled: false });
+    await sweepAutoAssignments(deps, { holder: 'lj-auto-1', budgetMs: 60_000 });
+    await sweepAutoAssignments(deps, { holder: 'lj-auto-2', budgetMs: 60_000 });
+    expect((await deps.overrides.find(TOMAS))?.value.attributes.accountenabled).toMatchObject({ value: false, settled: true });
+    // The joiner HR sent two days earlier (hire date then, the account enabled then) reaches us only now.
+    const twoDaysAgo = world.now().minus({ days: 2 }).toISO();
+    expect(await receiveHrEvents(deps, hrEvent('lj-joiner-1', 'joiner', TOMAS, 2 * 24 * 60, { employeeHireDate: twoDaysAgo, accountEnabled: true }), 'msg_lj_1b')).toEqual([{ eventId: 'lj-joiner-1', status: 'accepted' }]);
+    await sweepAll();
+    // The user left after that joiner, and the directory shows the account disabled: no joiner access.
+    expect(await activeFalcon(TOMAS)).toEqual([]);
+  });
+
+  it('an older joiner after a newer, unsettled leaver does not make an enabled-only auto-assignment grant again', async () => {
+    await sweepAutoAssignments(deps, { holder: 'lj-auto-3', budgetMs: 60_000 });
+    expect(await groupMembers(world.emulator, IT_ADMINS)).toContain(NESTOR);
+    expect(await receiveHrEvents(deps, hrEvent('lj-leaver-2', 'leaver', NESTOR, 60), 'msg_lj_2a')).toEqual([{ eventId: 'lj-leaver-2', status: 'accepted' }]);
+    expect(await groupMembers(world.emulator, IT_ADMINS)).not.toContain(NESTOR);
+    // The directory still shows the account enabled; an older joiner arrives late.
+    expect(await receiveHrEvents(deps, hrEvent('lj-joiner-2', 'joiner', NESTOR, 120), 'msg_lj_2b')).toEqual([{ eventId: 'lj-joiner-2', status: 'accepted' }]);
+    await sweepAutoAssignments(deps, { holder: 'lj-auto-4', budgetMs: 60_000 });
+    await sweepAll();
+    expect((await deps.overrides.find(NESTOR))?.value.attributes.accountenabled).toMatchObject({ value: false, eventId: 'lj-leaver-2' });
+    expect(await groupMembers(world.emulator, IT_ADMINS)).not.toContain(NESTOR);
+  });
 });
