@@ -8,7 +8,7 @@ import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSw
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { autoGroupPackage, groupMembers, groupPackage, type TestPackage } from '../support/packageWorld';
+import { autoGroupPackage, groupMembers, groupPackage, patchUser, type TestPackage } from '../support/packageWorld';
 
 /**
  * Joiner workflows of HR events: an event delivered late keeps its own hire date; a rehire's joiner is employed again;
@@ -35,11 +35,6 @@ const activeFalcon = async (userId: string) => (await deps.grants.assignmentsOf(
 const hrEvent = (eventId: string, eventType: 'joiner' | 'leaver', userId: string, minutesAgo: number, attributes: Record<string, unknown> = {}) =>
   parseHrEvents({ eventId, eventType, occurredAt: world.now().minus({ minutes: minutesAgo }).toISO(), employee: { userId, attributes } }, world.now());
 
-async function patchUser(id: string, changes: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${world.emulator.url}/v1.0/users/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
-  expect(response.status).toBe(204);
-}
-
 const joinerWorkflow = (displayName: string, rule: string) =>
   createWorkflow(deps, GLOBAL_ADMIN, {
     category: 'joiner',
@@ -64,7 +59,7 @@ beforeAll(async () => {
 
 it('a joiner event delivered 8 days late runs its workflow at the hire date it gives, not at once', async () => {
   const NOAH = 'a736357e-8e82-4020-9048-83eb74645968'; // Legal
-  await patchUser(NOAH, { employeeHireDate: null });
+  await patchUser(world.emulator, NOAH, { employeeHireDate: null });
   expect((await deps.directory.getUser(NOAH))?.employeeHireDate ?? null).toBeNull();
   const hire = world.now().plus({ days: 21 }).toISO();
   expect(await receiveHrEvents(deps, hrEvent('hj-joiner-1', 'joiner', NOAH, 8 * 24 * 60, { employeeHireDate: hire }), 'msg_hj_1')).toEqual([{ eventId: 'hj-joiner-1', status: 'accepted' }]);
@@ -95,7 +90,7 @@ describe('a late, older joiner HR event against a newer leaver', () => {
   it('an older joiner arriving after a newer leaver (settled: the directory shows the account disabled) runs no joiner workflow', async () => {
     expect(await receiveHrEvents(deps, hrEvent('lj-leaver-1', 'leaver', TOMAS, 60), 'msg_lj_1a')).toEqual([{ eventId: 'lj-leaver-1', status: 'accepted' }]);
     // The account is disabled in the directory (the leaver's own workflow, or HR provisioning); the sweeps settle the mark.
-    await patchUser(TOMAS, { accountEnabled: false });
+    await patchUser(world.emulator, TOMAS, { accountEnabled: false });
     await sweepAutoAssignments(deps, { holder: 'lj-auto-1', budgetMs: 60_000 });
     await sweepAutoAssignments(deps, { holder: 'lj-auto-2', budgetMs: 60_000 });
     expect((await deps.overrides.find(TOMAS))?.value.attributes.accountenabled).toMatchObject({ value: false, settled: true });

@@ -9,7 +9,7 @@ import { activateWorkflow } from '../../shared/operations/workflows/activateWork
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { assign, groupMembers, groupPackage, hooked, refuseDirectoryChanges, setFaults, type TestPackage } from '../support/packageWorld';
+import { assign, groupMembers, groupPackage, hooked, patchUser, refuseDirectoryChanges, setFaults, type TestPackage } from '../support/packageWorld';
 
 /**
  * A workflow task that takes access away (remove assignments, remove from groups, disable the account) and fails for
@@ -56,11 +56,6 @@ const failingOnceFor = (userId: string) => hooked(deps.grants, 'claimOf', () => 
 const workflowNamed = async (name: string) => (await deps.workflows.all()).find((w) => w.displayName === name)!.id;
 const resultsFor = async (workflow: string, userId: string) => (await deps.workflows.userResultsOf(await workflowNamed(workflow))).filter((r) => r.subjectId.toLowerCase() === userId);
 const accountEnabled = async (userId: string) => ((await (await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=accountEnabled`)).json()) as { accountEnabled: boolean }).accountEnabled;
-
-async function patchUser(id: string, changes: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${world.emulator.url}/v1.0/users/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
-  expect(response.status).toBe(204);
-}
 
 /** A leaver workflow (on the leave date, or a signed HR leaver event) for one department, with one task. */
 const leaverWorkflow = (displayName: string, department: string, task: { displayName: string; taskDefinitionId: string; arguments?: object[] }) =>
@@ -248,7 +243,7 @@ describe('a signed HR mover event whose mover workflow fails for now', () => {
 describe('a removal that fails for good', () => {
   it('is recorded failed and not tried again: Graph refuses to disable the account (403)', async () => {
     const NOAH = 'a736357e-8e82-4020-9048-83eb74645968'; // Legal; moved to a department of his own
-    await patchUser(NOAH, { department: 'Legal Archive' });
+    await patchUser(world.emulator, NOAH, { department: 'Legal Archive' });
     await leaverWorkflow('Archive leavers', 'Legal Archive', { displayName: 'Disable user account', taskDefinitionId: DISABLE_ACCOUNT });
     const refusing = hooked(deps.directory, 'setAccountEnabled', () => Promise.reject(new DirectoryError('permanent', 'Insufficient privileges to complete the operation.', { status: 403 }))).part;
     await receiveHrEvents({ ...deps, directory: refusing }, leaver('retry-leaver-6', NOAH), 'msg_retry_6');
@@ -264,7 +259,7 @@ describe('a leave date whose scheduled run fails for now', () => {
   it('ends the assignment: the due item is kept and tried again by the next sweep', async () => {
     const LEE = '428474c1-5e9e-4ba7-a6a8-6bd5a7550d23'; // Sales
     const assignmentId = await assign(deps, LEE, falcon);
-    await patchUser(LEE, { employeeLeaveDateTime: world.now().plus({ hours: 1 }).toISO() });
+    await patchUser(world.emulator, LEE, { employeeLeaveDateTime: world.now().plus({ hours: 1 }).toISO() });
     await planWorkflowsForChangedUsers(deps, [(await deps.directory.getUser(LEE))!]);
     world.advance({ minutes: 61 });
     const first = await sweepExpirations({ ...deps, grants: failingOnceFor(LEE) }, { holder: `retry-exp-${++runs}`, budgetMs: 60_000 });
