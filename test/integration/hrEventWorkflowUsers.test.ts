@@ -8,7 +8,7 @@ import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { assign, groupMembers, groupPackage, type TestPackage } from '../support/packageWorld';
+import { assign, groupMembers, groupPackage, patchUser, type TestPackage } from '../support/packageWorld';
 
 /**
  * Workflows see a user as HR events describe them, the newest event winning attribute by attribute (as rule
@@ -37,11 +37,6 @@ const activeFalcon = async (userId: string) => (await deps.grants.assignmentsOf(
 const overridesOf = async (userId: string) => Object.fromEntries(activeOverrides((await deps.overrides.find(userId))?.value, world.now()));
 const hrEvent = (eventId: string, eventType: 'mover' | 'leaver', userId: string, minutesAgo: number, attributes: Record<string, unknown> = {}) =>
   parseHrEvents({ eventId, eventType, occurredAt: world.now().minus({ minutes: minutesAgo }).toISO(), employee: { userId, attributes } }, world.now());
-
-async function patchUser(id: string, changes: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${world.emulator.url}/v1.0/users/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
-  expect(response.status).toBe(204);
-}
 
 beforeAll(async () => {
   pkg = await groupPackage(deps, 'Falcon', FALCON);
@@ -86,7 +81,7 @@ describe('a leaver event and the leave date the directory shows', () => {
     const MARCUS = '26b8e5ba-2d10-49f2-a2f5-6763d5236ac1'; // Sales
     // Resigned with notice: the directory shows a leave date a month ahead. Dismissed today: HR sends a leaver event
     // now, without effectiveAt (applied now; the leave is now).
-    await patchUser(MARCUS, { employeeLeaveDateTime: world.now().plus({ days: 30 }).toISO() });
+    await patchUser(world.emulator, MARCUS, { employeeLeaveDateTime: world.now().plus({ days: 30 }).toISO() });
     const assignmentId = await assign(deps, MARCUS, pkg);
     expect(await receiveHrEvents(deps, hrEvent('hr-wf-leaver-1', 'leaver', MARCUS, 1), 'msg_hr_wf_1')).toEqual([{ eventId: 'hr-wf-leaver-1', status: 'accepted' }]);
     expect(await stateOf(MARCUS, assignmentId)).toBe('expired');
@@ -96,7 +91,7 @@ describe('a leaver event and the leave date the directory shows', () => {
   it('ends the assignment of a rehired leaver whose old leave date the directory still shows', async () => {
     const CAMILLE = 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83'; // Sales
     // Left once: the directory shows that departure's leave date (never cleared on rehire); the workflow ran for it.
-    await patchUser(CAMILLE, { employeeLeaveDateTime: world.now().minus({ days: 200 }).toISO() });
+    await patchUser(world.emulator, CAMILLE, { employeeLeaveDateTime: world.now().minus({ days: 200 }).toISO() });
     const first = await assign(deps, CAMILLE, pkg);
     await receiveHrEvents(deps, hrEvent('hr-wf-leaver-2a', 'leaver', CAMILLE, 1), 'msg_hr_wf_2a');
     expect(await stateOf(CAMILLE, first)).toBe('expired');
@@ -136,7 +131,7 @@ describe('a leaver and an older move (events out of order, or the directory catc
     expect(await receiveHrEvents(deps, hrEvent('hr-wf-leaver-4', 'leaver', ALLAN, 1), 'msg_hr_wf_4')).toEqual([{ eventId: 'hr-wf-leaver-4', status: 'accepted' }]);
     // Provisioning catches up with an earlier move: the directory shows him in Sales, his account still enabled there
     // (HR events never change the directory). The users delta reports him changed, which plans the mover workflow.
-    await patchUser(ALLAN, { department: 'Sales' });
+    await patchUser(world.emulator, ALLAN, { department: 'Sales' });
     await planWorkflowsForChangedUsers(deps, [(await deps.directory.getUser(ALLAN))!]);
     expect(await overridesOf(ALLAN)).toMatchObject({ accountenabled: false });
     world.advance({ minutes: 1 });

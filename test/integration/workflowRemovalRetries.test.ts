@@ -9,13 +9,14 @@ import { activateWorkflow } from '../../shared/operations/workflows/activateWork
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { assign, groupMembers, groupPackage, hooked, refuseDirectoryChanges, setFaults, type TestPackage } from '../support/packageWorld';
+import { assign, groupMembers, groupPackage, hooked, patchUser, refuseDirectoryChanges, setFaults, type TestPackage } from '../support/packageWorld';
 
 /**
  * A workflow task that takes access away (remove assignments, remove from groups, disable the account) and fails for
  * now (a storage blip, a Graph outage) is tried again by what carried the run: the HR event's recovery item, the
  * trigger's due item, the caller of `activate`. Its results are recorded as they were; the occurrence is left
  * unfinished, so the retry runs it. Leakhunt L1 (review-leakhunt.md). A task that grants, failing, is final as before.
+ * A retry never acts against what happened since: a newer HR event overtaking the one that failed runs it no more.
  */
 jest.setTimeout(120_000);
 
@@ -25,6 +26,9 @@ const VPN = 'e644c315-c2cb-4187-b62e-7330ba45cd54'; // VPN Users
 const FINANCE_APPROVERS = '1e036ff5-150f-47fd-9da7-e515e33a2538'; // Grady Archie, Allan Deyoung
 const NS = '#microsoft.graph.identityGovernance.';
 const REMOVE_ALL = '42ae2956-193d-4f39-be06-691b8ac4fa1d';
+const ENABLE_ACCOUNT = '6fc52c9d-398b-4305-9763-15f42c1676fc';
+const DISABLE_ACCOUNT = '1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950';
+const REMOVE_FROM_GROUPS = '1953a66c-751c-45e5-8bfe-01462c70da3c';
 const TRANSIENT = 'Table Storage answered 503 (transient)';
 
 let world: InProcessOperations;
@@ -53,11 +57,6 @@ const workflowNamed = async (name: string) => (await deps.workflows.all()).find(
 const resultsFor = async (workflow: string, userId: string) => (await deps.workflows.userResultsOf(await workflowNamed(workflow))).filter((r) => r.subjectId.toLowerCase() === userId);
 const accountEnabled = async (userId: string) => ((await (await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=accountEnabled`)).json()) as { accountEnabled: boolean }).accountEnabled;
 
-async function patchUser(id: string, changes: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${world.emulator.url}/v1.0/users/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
-  expect(response.status).toBe(204);
-}
-
 /** A leaver workflow (on the leave date, or a signed HR leaver event) for one department, with one task. */
 const leaverWorkflow = (displayName: string, department: string, task: { displayName: string; taskDefinitionId: string; arguments?: object[] }) =>
   createWorkflow(deps, GLOBAL_ADMIN, {
@@ -78,10 +77,10 @@ beforeAll(async () => {
   vpn = await groupPackage(deps, 'VPN', VPN);
   // The README's leaver workflows: remove every assignment (Sales), disable the account (Marketing).
   await leaverWorkflow('Sales leavers', 'Sales', { displayName: 'Remove all access package assignments', taskDefinitionId: REMOVE_ALL });
-  await leaverWorkflow('Marketing leavers', 'Marketing', { displayName: 'Disable user account', taskDefinitionId: '1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950' });
+  await leaverWorkflow('Marketing leavers', 'Marketing', { displayName: 'Disable user account', taskDefinitionId: DISABLE_ACCOUNT });
   await leaverWorkflow('Finance leavers', 'Finance', {
     displayName: 'Remove user from selected groups',
-    taskDefinitionId: '1953a66c-751c-45e5-8bfe-01462c70da3c',
+    taskDefinitionId: REMOVE_FROM_GROUPS,
     arguments: [{ name: 'groupID', value: FINANCE_APPROVERS }],
   });
 });
@@ -168,7 +167,7 @@ describe('a signed HR leaver event with two leaver workflows, one failing for no
   it("runs the other in the same attempt, and the failed one on the event's retry", async () => {
     const CHRISTIE = 'a5240b60-20d0-429c-8cf1-97f45625871b'; // Legal
     const removal = await leaverWorkflow('Legal leavers: access', 'Legal', { displayName: 'Remove all access package assignments', taskDefinitionId: REMOVE_ALL });
-    const disable = await leaverWorkflow('Legal leavers: account', 'Legal', { displayName: 'Disable user account', taskDefinitionId: '1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950' });
+    const disable = await leaverWorkflow('Legal leavers: account', 'Legal', { displayName: 'Disable user account', taskDefinitionId: DISABLE_ACCOUNT });
     const assignmentId = await assign(deps, CHRISTIE, falcon);
     // Whichever of the two runs first is made to fail for now: the second must run all the same.
     const removalFirst = (await deps.workflows.all()).find((w) => w.id === removal.id || w.id === disable.id)!.id === removal.id;
@@ -244,8 +243,8 @@ describe('a signed HR mover event whose mover workflow fails for now', () => {
 describe('a removal that fails for good', () => {
   it('is recorded failed and not tried again: Graph refuses to disable the account (403)', async () => {
     const NOAH = 'a736357e-8e82-4020-9048-83eb74645968'; // Legal; moved to a department of his own
-    await patchUser(NOAH, { department: 'Legal Archive' });
-    await leaverWorkflow('Archive leavers', 'Legal Archive', { displayName: 'Disable user account', taskDefinitionId: '1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950' });
+    await patchUser(world.emulator, NOAH, { department: 'Legal Archive' });
+    await leaverWorkflow('Archive leavers', 'Legal Archive', { displayName: 'Disable user account', taskDefinitionId: DISABLE_ACCOUNT });
     const refusing = hooked(deps.directory, 'setAccountEnabled', () => Promise.reject(new DirectoryError('permanent', 'Insufficient privileges to complete the operation.', { status: 403 }))).part;
     await receiveHrEvents({ ...deps, directory: refusing }, leaver('retry-leaver-6', NOAH), 'msg_retry_6');
     expect(await resultsFor('Archive leavers', NOAH)).toEqual([expect.objectContaining({ processingStatus: 'failed' })]);
@@ -260,7 +259,7 @@ describe('a leave date whose scheduled run fails for now', () => {
   it('ends the assignment: the due item is kept and tried again by the next sweep', async () => {
     const LEE = '428474c1-5e9e-4ba7-a6a8-6bd5a7550d23'; // Sales
     const assignmentId = await assign(deps, LEE, falcon);
-    await patchUser(LEE, { employeeLeaveDateTime: world.now().plus({ hours: 1 }).toISO() });
+    await patchUser(world.emulator, LEE, { employeeLeaveDateTime: world.now().plus({ hours: 1 }).toISO() });
     await planWorkflowsForChangedUsers(deps, [(await deps.directory.getUser(LEE))!]);
     world.advance({ minutes: 61 });
     const first = await sweepExpirations({ ...deps, grants: failingOnceFor(LEE) }, { holder: `retry-exp-${++runs}`, budgetMs: 60_000 });
@@ -324,5 +323,69 @@ describe('a task that grants, failing for now', () => {
     await sweepAfterRecoveryDelay();
     expect(await resultsFor('Operations joiners', JONI)).toHaveLength(1);
     expect(await groupMembers(world.emulator, VPN)).not.toContain(JONI);
+  });
+});
+
+describe('a retry overtaken by a newer HR event', () => {
+  const hrEvent = (eventId: string, eventType: 'joiner' | 'leaver', userId: string, attributes: Record<string, unknown> = {}) =>
+    parseHrEvents({ eventId, eventType, occurredAt: world.now().minus({ seconds: 30 }).toISO(), employee: { userId, attributes } }, world.now());
+
+  beforeAll(async () => {
+    // Finance leavers also lose their account; Finance joiners get it back, and stay out of Finance Approvers until trained.
+    await leaverWorkflow('Finance leavers: account', 'Finance', { displayName: 'Disable user account', taskDefinitionId: DISABLE_ACCOUNT });
+    await createWorkflow(deps, GLOBAL_ADMIN, {
+      category: 'joiner',
+      displayName: 'Finance joiners',
+      isEnabled: true,
+      isSchedulingEnabled: true,
+      executionConditions: {
+        '@odata.type': `${NS}triggerAndScopeBasedConditions`,
+        scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Finance'" },
+        trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeHireDate', offsetInDays: 0 },
+      },
+      tasks: [
+        { displayName: 'Enable user account', taskDefinitionId: ENABLE_ACCOUNT },
+        { displayName: 'Out of Finance Approvers until trained', taskDefinitionId: REMOVE_FROM_GROUPS, arguments: [{ name: 'groupID', value: FINANCE_APPROVERS }] },
+      ],
+    });
+  });
+
+  it('a leaver retry does not take away access granted after a newer joiner (rehire) event', async () => {
+    const MARCUS = '26b8e5ba-2d10-49f2-a2f5-6763d5236ac1'; // Sales
+    const before = await assign(deps, MARCUS, falcon);
+    await receiveHrEvents({ ...deps, grants: failingOnceFor(MARCUS) }, hrEvent('wr-leaver-1', 'leaver', MARCUS), 'msg_wr_1');
+    expect(await eventState('wr-leaver-1')).toBe('pending');
+    expect(await stateOf(MARCUS, before)).toBe('delivered');
+    // Two minutes on, HR corrects it: he is (re)hired; his new access is granted after that.
+    world.advance({ minutes: 2 });
+    await receiveHrEvents(deps, hrEvent('wr-joiner-1', 'joiner', MARCUS, { employeeHireDate: world.now().toISO() }), 'msg_wr_1b');
+    expect(await eventState('wr-joiner-1')).toBe('applied');
+    const after = await assign(deps, MARCUS, vpn);
+    // The older leaver event's recovery item comes due.
+    world.advance({ minutes: 6 });
+    await sweepAll();
+    expect(await stateOf(MARCUS, after)).toBe('delivered');
+    expect(await groupMembers(world.emulator, VPN)).toContain(MARCUS);
+  });
+
+  it('a joiner retry (its removal failed for now) does not enable again an account a leaver event disabled since', async () => {
+    const ALLAN = '9e8c1878-d546-4ac5-a48f-cff28cc334f4'; // Finance, in Finance Approvers
+    // The joiner's group removal is refused by Graph for now ($batch 503); "Enable user account" (a PATCH) goes through.
+    await setFaults(world.emulator, [{ pathPattern: '^/v1.0/\\$batch', status: 503, rate: 1, retryAfterSeconds: 0 }]);
+    try {
+      await receiveHrEvents(deps, hrEvent('wr-joiner-2', 'joiner', ALLAN, { employeeHireDate: world.now().toISO() }), 'msg_wr_2');
+    } finally {
+      await setFaults(world.emulator, []);
+    }
+    // A joiner's removal failing for now is recorded, not retried: its tasks may give access back.
+    expect(await eventState('wr-joiner-2')).toBe('applied');
+    // A minute on, the hire is rescinded: a leaver event; the leaver workflow disables the account.
+    world.advance({ minutes: 1 });
+    await receiveHrEvents(deps, hrEvent('wr-leaver-2', 'leaver', ALLAN), 'msg_wr_2b');
+    expect(await accountEnabled(ALLAN)).toBe(false);
+    // The joiner event's recovery item comes due: its retry runs "Enable user account" again.
+    world.advance({ minutes: 6 });
+    await sweepAll();
+    expect(await accountEnabled(ALLAN)).toBe(false);
   });
 });

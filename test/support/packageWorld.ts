@@ -103,6 +103,12 @@ export async function groupMembers(emulator: GraphEmulator, groupId: string): Pr
   return answer.value.map((m) => m.id);
 }
 
+/** Changes a user in the emulator's directory, as an administrator or HR provisioning would: Graph answers 204. */
+export async function patchUser(emulator: GraphEmulator, userId: string, changes: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${emulator.url}/v1.0/users/${userId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
+  if (response.status !== 204) throw new Error(`PATCH of user ${userId} answered ${response.status}: ${await response.text()}`);
+}
+
 /** The SharePoint site roles a user holds on a site. */
 export async function siteRoles(emulator: GraphEmulator, siteId: string, userId: string): Promise<string[]> {
   const answer = (await (await fetch(`${emulator.url}/v1.0/sites/${siteId}/permissions`)).json()) as { value: Array<{ roles?: string[]; grantedToV2?: { user?: { id?: string } } }> };
