@@ -1,19 +1,22 @@
 import type { Caller } from '../../shared/auth/caller';
+import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
+import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { assign, groupMembers, groupPackage, hooked, type TestPackage } from '../support/packageWorld';
+import { assign, groupMembers, groupPackage, hooked, patchUser, type TestPackage } from '../support/packageWorld';
 
 /**
  * A leave date the directory comes to show late (a termination entered after the fact, leakhunt L9) still runs the
  * leaver workflow: the users delta reports the leave date changed, and a changed leave date up to 180 days past is
  * planned at once. A leave date that did not change does not: a rehired employee whose old leave date the directory
- * still shows keeps their access when the leaver workflow is created and when another attribute of theirs changes.
- * Hire dates keep the one-day window. Azurite and the Graph emulator, with a clock the test moves.
+ * still shows keeps their access when the leaver workflow is created and when another attribute of theirs changes, and
+ * when that old date (before the rehire) is corrected or filled in again. A mover event during a leaver event's notice
+ * period does not cancel the leave. Hire dates keep the one-day window. Azurite and the Graph emulator, with a clock the test moves.
  */
 jest.setTimeout(120_000);
 
@@ -31,11 +34,17 @@ const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d'; // Sales
 const SOFIA = '3f0279a1-abe7-420e-89e0-b9583a589e65'; // Sales
 const CHLOE = 'c10c2788-a8e1-4980-86f6-d2e1c91d6da3'; // Sales
 const MARCUS = '26b8e5ba-2d10-49f2-a2f5-6763d5236ac1'; // Sales
+// The fixture's last Sales user, and three moved to Sales in beforeAll: users no other test here touches.
+const CAMILLE = 'c8bd8770-d23a-42d9-bd31-09bf6bd33d83'; // Sales
+const TOMAS = 'a1a58ce8-3556-473a-94f6-9a60f9d97768'; // Operations
+const KENJI = 'a37f115c-6a44-43cc-8df2-d1aff1067dbd'; // Engineering
+const LUCAS = '5043796d-4061-4823-9b39-320448410fe3'; // Engineering
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
 let pkg: TestPackage;
 let leeAssignment: string;
+const held: Record<string, string> = {};
 let runs = 0;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
@@ -47,22 +56,25 @@ const stateOf = async (targetId: string, assignmentId: string) => (await deps.gr
 const leaverWorkflowId = async () => (await deps.workflows.all()).find((w) => w.displayName === 'Sales leavers')!.id;
 const resultsFor = async (userId: string) => (await deps.workflows.userResultsOf(await leaverWorkflowId())).filter((r) => r.subjectId.toLowerCase() === userId);
 
-async function patchUser(id: string, changes: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${world.emulator.url}/v1.0/users/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(changes) });
-  expect(response.status).toBe(204);
-}
-
 /** Changes the user in the directory, then plans as when the users delta reports the change. */
 async function reportChange(userId: string, changes: Record<string, unknown>): Promise<void> {
-  await patchUser(userId, changes);
+  await patchUser(world.emulator, userId, changes);
   await planWorkflowsForChangedUsers(deps, [(await deps.directory.getUser(userId))!]);
 }
+const hrEvent = (eventId: string, eventType: 'mover' | 'leaver', userId: string, attributes: Record<string, unknown>, effectiveAt?: string) =>
+  parseHrEvents({ eventId, eventType, occurredAt: world.now().minus({ seconds: 30 }).toISO(), ...(effectiveAt ? { effectiveAt } : {}), employee: { userId, attributes } }, world.now());
 
 beforeAll(async () => {
   pkg = await groupPackage(deps, 'Falcon', FALCON);
   // Lee left 60 days ago and was rehired; the directory still shows that leave date. She holds the package now.
-  await patchUser(LEE, { employeeLeaveDateTime: world.now().minus({ days: 60 }).toISO() });
+  await patchUser(world.emulator, LEE, { employeeLeaveDateTime: world.now().minus({ days: 60 }).toISO() });
   leeAssignment = await assign(deps, LEE, pkg);
+  for (const id of [TOMAS, KENJI, LUCAS]) await patchUser(world.emulator, id, { department: 'Sales' });
+  // Camille left 60 days ago, was rehired 10 days ago; the directory still shows the old leave date.
+  await patchUser(world.emulator, CAMILLE, { employeeHireDate: world.now().minus({ days: 10 }).toISO(), employeeLeaveDateTime: world.now().minus({ days: 60 }).toISO() });
+  // Tomas too, but his leave date was cleared on rehire.
+  await patchUser(world.emulator, TOMAS, { employeeHireDate: world.now().minus({ days: 10 }).toISO() });
+  for (const id of [CAMILLE, TOMAS, KENJI, LUCAS]) held[id] = await assign(deps, id, pkg);
   // The README's leaver workflow: on the leave date, remove every assignment.
   await createWorkflow(deps, GLOBAL_ADMIN, {
     category: 'leaver',
@@ -114,7 +126,7 @@ describe('a leave date the directory shows only after it has passed (a terminati
   it('runs it for a late date the auto-assignment sweep finds in the users delta', async () => {
     await sweepAutoAssignments(deps, { holder: `late-auto-${++runs}`, budgetMs: 60_000 });
     const assignmentId = await assign(deps, GRACE, pkg);
-    await patchUser(GRACE, { employeeLeaveDateTime: world.now().minus({ days: 5 }).toISO() });
+    await patchUser(world.emulator, GRACE, { employeeLeaveDateTime: world.now().minus({ days: 5 }).toISO() });
     world.advance({ minutes: 5 });
     await sweepAutoAssignments(deps, { holder: `late-auto-${++runs}`, budgetMs: 60_000 });
     world.advance({ minutes: 1 });
@@ -123,7 +135,7 @@ describe('a leave date the directory shows only after it has passed (a terminati
   });
 
   it('reads what was last seen of each reported user once, and writes only a leave date that changed', async () => {
-    await patchUser(MARCUS, { employeeLeaveDateTime: world.now().minus({ days: 2 }).toISO() });
+    await patchUser(world.emulator, MARCUS, { employeeLeaveDateTime: world.now().minus({ days: 2 }).toISO() });
     const reported = await Promise.all([SOFIA, CHLOE, MARCUS].map(async (id) => (await deps.directory.getUser(id))!));
     const reads = hooked(deps.workflows, 'watchedOf', async () => undefined);
     const writes = hooked(reads.part, 'recordWatched', async () => undefined);
@@ -159,6 +171,45 @@ describe('a rehired employee whose old leave date the directory still shows', ()
     expect(await stateOf(LEE, leeAssignment)).toBe('delivered');
     expect(await groupMembers(world.emulator, FALCON)).toContain(LEE);
     expect(await resultsFor(LEE)).toEqual([]);
+  });
+});
+
+describe('a rehired employee whose historical leave date (before the rehire) changes', () => {
+  it('keeps their access when HR corrects the old leave date by a day', async () => {
+    await reportChange(CAMILLE, { employeeLeaveDateTime: world.now().minus({ days: 61 }).toISO() });
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(CAMILLE, held[CAMILLE]!)).toBe('delivered');
+  });
+
+  it('keeps their access when the old leave date, cleared on rehire, is filled in again (a backfill)', async () => {
+    await reportChange(TOMAS, { employeeLeaveDateTime: world.now().minus({ days: 50 }).toISO() });
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(TOMAS, held[TOMAS]!)).toBe('delivered');
+  });
+});
+
+describe('a leaver event with a notice period, and a mover event during it that names accountEnabled', () => {
+  it('(control) without the mover, the leaver workflow runs when the leaver event takes effect', async () => {
+    const effective = world.now().plus({ days: 3 }).toUTC().toISO()!;
+    await receiveHrEvents(deps, hrEvent('lw-leaver-c', 'leaver', KENJI, {}, effective), 'msg_lw_c');
+    world.advance({ days: 3, minutes: 1 });
+    await sweepAll();
+    expect((await deps.hrEvents.find('lw-leaver-c'))!.value.state).toBe('applied');
+    expect(await stateOf(KENJI, held[KENJI]!)).toBe('expired');
+  });
+
+  it('runs the leaver workflow when the leaver event takes effect, although a mover came in between', async () => {
+    const effective = world.now().plus({ days: 3 }).toUTC().toISO()!;
+    await receiveHrEvents(deps, hrEvent('lw-leaver-1', 'leaver', LUCAS, {}, effective), 'msg_lw_1');
+    // During the notice period HR sends a mover (a full snapshot: still employed, account enabled, new title).
+    world.advance({ days: 1 });
+    await receiveHrEvents(deps, hrEvent('lw-mover-1', 'mover', LUCAS, { jobTitle: 'Account Executive (handover)', accountEnabled: true }), 'msg_lw_2');
+    world.advance({ days: 2, minutes: 1 });
+    await sweepAll();
+    expect((await deps.hrEvents.find('lw-leaver-1'))!.value.state).toBe('applied');
+    expect(await stateOf(LUCAS, held[LUCAS]!)).toBe('expired');
   });
 });
 
