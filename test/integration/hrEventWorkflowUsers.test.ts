@@ -9,6 +9,7 @@ import { createWorkflow } from '../../shared/operations/workflows/manageWorkflow
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, groupMembers, groupPackage, patchUser, type TestPackage } from '../support/packageWorld';
+import { SALES_LEAVERS } from '../support/workflowDefinitions';
 
 /**
  * Workflows see a user as HR events describe them, the newest event winning attribute by attribute (as rule
@@ -41,18 +42,7 @@ const hrEvent = (eventId: string, eventType: 'mover' | 'leaver', userId: string,
 beforeAll(async () => {
   pkg = await groupPackage(deps, 'Falcon', FALCON);
   // The README's leaver workflow: on the leave date (or a signed HR leaver event), remove every assignment.
-  await createWorkflow(deps, GLOBAL_ADMIN, {
-    category: 'leaver',
-    displayName: 'Sales leavers',
-    isEnabled: true,
-    isSchedulingEnabled: true,
-    executionConditions: {
-      '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-      scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Sales'" },
-      trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeLeaveDateTime', offsetInDays: 0 },
-    },
-    tasks: [{ displayName: 'Remove all access package assignments', taskDefinitionId: '42ae2956-193d-4f39-be06-691b8ac4fa1d' }],
-  });
+  await createWorkflow(deps, GLOBAL_ADMIN, SALES_LEAVERS);
   // Movers into Sales who are still employed (the scope says so) get the Falcon package.
   await createWorkflow(deps, GLOBAL_ADMIN, {
     category: 'mover',

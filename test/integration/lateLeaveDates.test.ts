@@ -9,6 +9,7 @@ import { createWorkflow } from '../../shared/operations/workflows/manageWorkflow
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, groupMembers, groupPackage, hooked, patchUser, type TestPackage } from '../support/packageWorld';
+import { SALES_LEAVERS, VPN_FOR_SALES_HIRES } from '../support/workflowDefinitions';
 
 /**
  * A leave date the directory comes to show late (a termination entered after the fact, leakhunt L9) still runs the
@@ -23,7 +24,6 @@ jest.setTimeout(120_000);
 const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515'; // Project Falcon: none of the users below is a member
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
-const NS = '#microsoft.graph.identityGovernance.';
 const PATTI = '515c6123-6c88-4537-bcf3-bd58da60fb1c'; // Sales
 const ADELE = 'e085b021-e0d4-4f2b-935a-b03d8de49eb1'; // Sales
 const LEE = '428474c1-5e9e-4ba7-a6a8-6bd5a7550d23'; // Sales: rehired, the directory still shows her old leave date
@@ -76,18 +76,7 @@ beforeAll(async () => {
   await patchUser(world.emulator, TOMAS, { employeeHireDate: world.now().minus({ days: 10 }).toISO() });
   for (const id of [CAMILLE, TOMAS, KENJI, LUCAS]) held[id] = await assign(deps, id, pkg);
   // The README's leaver workflow: on the leave date, remove every assignment.
-  await createWorkflow(deps, GLOBAL_ADMIN, {
-    category: 'leaver',
-    displayName: 'Sales leavers',
-    isEnabled: true,
-    isSchedulingEnabled: true,
-    executionConditions: {
-      '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-      scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Sales'" },
-      trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeLeaveDateTime', offsetInDays: 0 },
-    },
-    tasks: [{ displayName: 'Remove all access package assignments', taskDefinitionId: '42ae2956-193d-4f39-be06-691b8ac4fa1d' }],
-  });
+  await createWorkflow(deps, GLOBAL_ADMIN, SALES_LEAVERS);
 });
 
 describe('a leave date the directory shows only after it has passed (a termination entered late)', () => {
@@ -215,18 +204,7 @@ describe('a leaver event with a notice period, and a mover event during it that 
 
 describe('a hire date entered late', () => {
   it('keeps the one-day window: a joiner hired three days ago is not new any more', async () => {
-    await createWorkflow(deps, GLOBAL_ADMIN, {
-      category: 'joiner',
-      displayName: 'VPN for Sales hires',
-      isEnabled: true,
-      isSchedulingEnabled: true,
-      executionConditions: {
-        '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-        scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Sales'" },
-        trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeHireDate', offsetInDays: 0 },
-      },
-      tasks: [{ displayName: 'VPN', taskDefinitionId: '22085229-5809-45e8-97fd-270d28d66910', arguments: [{ name: 'groupID', value: VPN_GROUP }] }],
-    });
+    await createWorkflow(deps, GLOBAL_ADMIN, VPN_FOR_SALES_HIRES);
     await reportChange(OWEN, { employeeHireDate: world.now().minus({ days: 3 }).toISO() });
     world.advance({ minutes: 1 });
     await sweepAll();

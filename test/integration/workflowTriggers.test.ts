@@ -5,6 +5,7 @@ import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/
 import { runWorkflow } from '../../shared/operations/workflows/runWorkflow';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { VPN_FOR_SALES_HIRES } from '../support/workflowDefinitions';
 
 /**
  * Time-based triggers on Azurite and the Graph emulator, with a clock the test moves: a hire date ahead runs at its
@@ -14,7 +15,6 @@ import { inProcessOperationsForFile, type InProcessOperations } from '../support
 const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d'; // Sales
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
-const NS = '#microsoft.graph.identityGovernance.';
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
@@ -40,18 +40,7 @@ describe('a time-based trigger', () => {
 
   it('plans a hire date two days ahead and runs it at that time, not before', async () => {
     await patchUser(OWEN, { employeeHireDate: world.now().plus({ days: 2 }).toISO() });
-    const workflow = await createWorkflow(deps, GLOBAL_ADMIN, {
-      category: 'joiner',
-      displayName: 'VPN for Sales hires',
-      isEnabled: true,
-      isSchedulingEnabled: true,
-      executionConditions: {
-        '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-        scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Sales'" },
-        trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeHireDate', offsetInDays: 0 },
-      },
-      tasks: [{ displayName: 'VPN', taskDefinitionId: '22085229-5809-45e8-97fd-270d28d66910', arguments: [{ name: 'groupID', value: VPN_GROUP }] }],
-    });
+    const workflow = await createWorkflow(deps, GLOBAL_ADMIN, VPN_FOR_SALES_HIRES);
     workflowId = workflow.id;
     world.advance({ days: 1 });
     await sweep();

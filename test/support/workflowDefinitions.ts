@@ -1,0 +1,26 @@
+const NS = '#microsoft.graph.identityGovernance.';
+const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
+
+/** A workflow that runs on its own on a user's date (offset 0) for the users `rule` scopes. */
+export const scheduledOn = (category: 'joiner' | 'leaver', displayName: string, rule: string, timeBasedAttribute: 'employeeHireDate' | 'employeeLeaveDateTime', tasks: object[]) => ({
+  category,
+  displayName,
+  isEnabled: true,
+  isSchedulingEnabled: true,
+  executionConditions: {
+    '@odata.type': `${NS}triggerAndScopeBasedConditions`,
+    scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule },
+    trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute, offsetInDays: 0 },
+  },
+  tasks,
+});
+
+/** The README's leaver workflow: on a Sales user's leave date (or a signed HR leaver event), every assignment removed. */
+export const SALES_LEAVERS = scheduledOn('leaver', 'Sales leavers', "department eq 'Sales'", 'employeeLeaveDateTime', [
+  { displayName: 'Remove all access package assignments', taskDefinitionId: '42ae2956-193d-4f39-be06-691b8ac4fa1d' },
+]);
+
+/** A joiner workflow: on a Sales user's hire date, the VPN group. */
+export const VPN_FOR_SALES_HIRES = scheduledOn('joiner', 'VPN for Sales hires', "department eq 'Sales'", 'employeeHireDate', [
+  { displayName: 'VPN', taskDefinitionId: '22085229-5809-45e8-97fd-270d28d66910', arguments: [{ name: 'groupID', value: VPN_GROUP }] },
+]);
