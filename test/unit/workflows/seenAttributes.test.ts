@@ -1,36 +1,13 @@
 import type { ScopedUser } from '../../../shared/operations/workflows/workflowScope';
 import { baselineOf, compareSeen, LEAVE_DATE, type Keeping } from '../../../shared/operations/workflows/seenAttributes';
+import { memberUser } from '../../support/directoryUsers';
 
 /**
  * What planning keeps of a user between two reports: a leave date counts as changed only against one recorded
  * (a value or none), never when first seen, and a null the read did not carry says nothing.
  */
-const user = (changes: Partial<ScopedUser> = {}): ScopedUser => ({
-  id: 'u1',
-  displayName: 'Lee Gu',
-  userPrincipalName: 'lee@contoso.test',
-  mail: null,
-  userType: 'Member',
-  accountEnabled: true,
-  department: 'Sales',
-  jobTitle: 'Director',
-  companyName: null,
-  employeeId: null,
-  employeeType: null,
-  officeLocation: null,
-  city: null,
-  state: null,
-  country: null,
-  usageLocation: null,
-  employeeHireDate: null,
-  employeeLeaveDateTime: null,
-  onPremisesExtensionAttributes: {},
-  otherMails: [],
-  proxyAddresses: [],
-  creationType: null,
-  externalUserState: null,
-  ...changes,
-});
+const user = (changes: Partial<ScopedUser> = {}): ScopedUser =>
+  memberUser('u1', { displayName: 'Lee Gu', userPrincipalName: 'lee@contoso.test', department: 'Sales', jobTitle: 'Director', employeeLeaveDateTime: null, ...changes });
 const LEAVING: Keeping = { watched: false, leaveDate: true, leaveDateRead: true };
 const OLD = '2026-09-01T00:00:00Z';
 const NEW = '2026-12-04T00:00:00Z';
