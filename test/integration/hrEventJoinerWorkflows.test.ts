@@ -9,6 +9,7 @@ import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { autoGroupPackage, groupMembers, groupPackage, patchUser, type TestPackage } from '../support/packageWorld';
+import { scheduledOn } from '../support/workflowDefinitions';
 
 /**
  * Joiner workflows of HR events: an event delivered late keeps its own hire date; a rehire's joiner is employed again;
@@ -19,7 +20,6 @@ jest.setTimeout(120_000);
 const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 const IT_ADMINS = 'b2256110-d660-413b-bd70-3b61aa80bb6c';
-const NS = '#microsoft.graph.identityGovernance.';
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
@@ -36,18 +36,9 @@ const hrEvent = (eventId: string, eventType: 'joiner' | 'leaver', userId: string
   parseHrEvents({ eventId, eventType, occurredAt: world.now().minus({ minutes: minutesAgo }).toISO(), employee: { userId, attributes } }, world.now());
 
 const joinerWorkflow = (displayName: string, rule: string) =>
-  createWorkflow(deps, GLOBAL_ADMIN, {
-    category: 'joiner',
-    displayName,
-    isEnabled: true,
-    isSchedulingEnabled: true,
-    executionConditions: {
-      '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-      scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule },
-      trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeHireDate', offsetInDays: 0 },
-    },
-    tasks: [{ displayName: 'Falcon', taskDefinitionId: 'c1ec1e76-f374-4375-aaa6-0bb6bd4c60be', arguments: [{ name: 'accessPackageId', value: pkg.packageId }, { name: 'assignmentPolicyId', value: pkg.policyId }] }],
-  });
+  createWorkflow(deps, GLOBAL_ADMIN, scheduledOn('joiner', displayName, rule, 'employeeHireDate', [
+    { displayName: 'Falcon', taskDefinitionId: 'c1ec1e76-f374-4375-aaa6-0bb6bd4c60be', arguments: [{ name: 'accessPackageId', value: pkg.packageId }, { name: 'assignmentPolicyId', value: pkg.policyId }] },
+  ]));
 
 beforeAll(async () => {
   pkg = await groupPackage(deps, 'Falcon', FALCON);

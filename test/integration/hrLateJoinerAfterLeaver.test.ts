@@ -6,12 +6,12 @@ import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvent
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { autoGroupPackage } from '../support/packageWorld';
+import { scheduledOn } from '../support/workflowDefinitions';
 
 /** an older joiner delivered more than 7 days after a newer leaver, whose entry settled, is not overtaken. */
 jest.setTimeout(120_000);
 
 const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
-const NS = '#microsoft.graph.identityGovernance.';
 const ENABLE_ACCOUNT = '6fc52c9d-398b-4305-9763-15f42c1676fc';
 const DISABLE_ACCOUNT = '1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950';
 const GRADY = '764ae4d4-359e-4d02-9cb2-5c12903c3ad2'; // Finance
@@ -23,18 +23,7 @@ inProcessOperationsForFile((w) => ({ deps } = world = w));
 const accountEnabled = async (userId: string) => ((await (await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=accountEnabled`)).json()) as { accountEnabled: boolean }).accountEnabled;
 
 const scheduled = (category: 'joiner' | 'leaver', displayName: string, tasks: object[]) =>
-  createWorkflow(deps, GLOBAL_ADMIN, {
-    category,
-    displayName,
-    isEnabled: true,
-    isSchedulingEnabled: true,
-    executionConditions: {
-      '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-      scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Finance'" },
-      trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: category === 'joiner' ? 'employeeHireDate' : 'employeeLeaveDateTime', offsetInDays: 0 },
-    },
-    tasks,
-  });
+  createWorkflow(deps, GLOBAL_ADMIN, scheduledOn(category, displayName, "department eq 'Finance'", category === 'joiner' ? 'employeeHireDate' : 'employeeLeaveDateTime', tasks));
 
 beforeAll(async () => {
   await autoGroupPackage(deps, 'Finance auto', FALCON, '(user.department -eq "Finance") -and (user.accountEnabled -eq true)');
