@@ -130,3 +130,19 @@ describe('a leaver and an older move (events out of order, or the directory catc
     expect(await groupMembers(world.emulator, FALCON)).not.toContain(ALLAN);
   });
 });
+
+// Last: it moves the clock a month on.
+describe('a notice period cut short, and the leave date the directory shows', () => {
+  it('runs the leaver workflow once for a notice period cut short, not again at the leave date the directory shows', async () => {
+    const HANNAH = 'd703d5b0-62c4-4228-9e5d-4d25c8ec9feb'; // Sales
+    // Resigned with a month's notice: the users delta plans the workflow for the leave date the directory shows.
+    await patchUser(world.emulator, HANNAH, { employeeLeaveDateTime: world.now().plus({ days: 30 }).toISO() });
+    await planWorkflowsForChangedUsers(deps, [(await deps.directory.getUser(HANNAH))!]);
+    // Dismissed today: the leaver event runs the workflow at once; the leaver's overrides outlast that leave date.
+    expect(await receiveHrEvents(deps, hrEvent('hr-wf-notice-cut', 'leaver', HANNAH, 1), 'msg_hr_wf_notice_cut')).toEqual([{ eventId: 'hr-wf-notice-cut', status: 'accepted' }]);
+    world.advance({ days: 31 });
+    await sweepAll();
+    const leavers = (await deps.workflows.all()).find((w) => w.displayName === 'Sales leavers')!;
+    expect((await deps.workflows.userResultsOf(leavers.id)).filter((r) => r.subjectId.toLowerCase() === HANNAH)).toHaveLength(1);
+  });
+});
