@@ -59,7 +59,7 @@ test('a joiner event gives the user at once what the rules give their new attrib
 
   expect(outcome).toEqual({ status: 'applied', userId: LIAM, assigned: 1, removed: 0, removalsPlanned: 0 });
   expect(await groupMembers(emulator, HR_CONFIDENTIAL)).toContain(LIAM);
-  expect(await overridesOf(LIAM)).toEqual({ department: 'Research' });
+  expect(await overridesOf(LIAM)).toEqual({ department: 'Research', employeeleavedatetime: null });
   expect((await audited('overrideUserAttributes')).filter((e) => e.entityId === LIAM)).toHaveLength(1);
 });
 
@@ -68,7 +68,7 @@ test('an older event arriving after a newer one changes nothing: the newest wins
 
   // Its department is older than the joiner's; its job title is the only news about that attribute, so it counts.
   expect(outcome).toMatchObject({ status: 'applied', assigned: 0, removed: 0, removalsPlanned: 0 });
-  expect(await overridesOf(LIAM)).toEqual({ department: 'Research', jobtitle: 'Brand Lead' });
+  expect(await overridesOf(LIAM)).toEqual({ department: 'Research', jobtitle: 'Brand Lead', employeeleavedatetime: null });
   expect(await groupMembers(emulator, HR_CONFIDENTIAL)).toContain(LIAM);
 });
 
@@ -88,13 +88,13 @@ test('an override the directory comes to show is dropped: the sweep that sees th
   await sweepAutoAssignments(deps, { holder: 'hr-test-sweep-1', budgetMs: 60_000 });
   await sweepAutoAssignments(deps, { holder: 'hr-test-sweep-2', budgetMs: 60_000 });
 
-  expect(await overridesOf(LIAM)).toEqual({ jobtitle: 'Brand Lead' });
+  expect(await overridesOf(LIAM)).toEqual({ jobtitle: 'Brand Lead', employeeleavedatetime: null });
   expect((await deps.overrides.find(LIAM))?.value.attributes.department).toMatchObject({ value: 'Research', settled: true });
   expect(await groupMembers(emulator, HR_CONFIDENTIAL)).toContain(LIAM);
   expect((await audited('settleUserAttributes')).some((e) => e.entityId === LIAM)).toBe(true);
   // The settled entry still orders events: an older one cannot bring back another department.
   await applyEmployeeChange(deps, hrEvent('mover', { userId: LIAM, attributes: { department: 'Sales' } }, 30));
-  expect(await overridesOf(LIAM)).toEqual({ jobtitle: 'Brand Lead' });
+  expect(await overridesOf(LIAM)).toEqual({ jobtitle: 'Brand Lead', employeeleavedatetime: null });
 });
 
 test('a mover out of a rule starts the grace period; the access goes when it is over, if they still do not match', async () => {

@@ -22,8 +22,9 @@ export function findEmployee(directory: Pick<DirectoryPort, 'getUser' | 'findUse
  */
 export function overriddenAttributes(event: EmployeeChange, user: Pick<DirectoryUser, 'accountEnabled'>): Record<string, AttributeValue> {
   const { attributes } = event.employee;
-  // A joiner (a rehire) is employed again: an older leaver's disabled account no longer stands unless it says so.
-  if (event.eventType === 'joiner') return { ...(typeof user.accountEnabled === 'boolean' ? { accountEnabled: user.accountEnabled } : {}), ...attributes };
+  // A joiner (a rehire) is employed again: an older leaver's disabled account and leave date no longer stand unless
+  // it says so (the leave date as the directory shows it again once this override lapses).
+  if (event.eventType === 'joiner') return { ...(typeof user.accountEnabled === 'boolean' ? { accountEnabled: user.accountEnabled } : {}), employeeLeaveDateTime: null, ...attributes };
   if (event.eventType !== 'leaver') return { ...attributes };
   return { ...attributes, accountEnabled: false, employeeLeaveDateTime: attributes.employeeLeaveDateTime ?? takesEffectAt(event).toUTC().toISO()! };
 }
