@@ -2,15 +2,13 @@ import { DateTime } from 'luxon';
 import type { Caller } from '../../shared/auth/caller';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { createAssignmentPolicy } from '../../shared/operations/entitlements/assignmentPolicies';
-import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
-import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { MAX_ITEM_ATTEMPTS } from '../../shared/operations/lifecycle/sweepDueWork';
 import { sweepAccessReviews } from '../../shared/operations/reviews/accessReviewSweep';
 import { stopReview } from '../../shared/operations/reviews/manageReview';
 import { batchRecordDecisions, recordDecision } from '../../shared/operations/reviews/recordDecisions';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { stopAtWrite } from '../support/stopAtWrite';
-import { ADMIN, assign, groupMembers, groupPackage, hooked, type TestPackage } from '../support/packageWorld';
+import { ADMIN, assign, assignmentState, groupMembers, groupPackage, hooked, sweepEnds, type TestPackage } from '../support/packageWorld';
 
 /**
  * A review's decisions applied for sure: a denial ends the assignment also when a storage call fails while its
@@ -42,8 +40,7 @@ inProcessOperationsForFile((started) => ({ deps } = world = started));
 const reviewSweep = (using = deps) => sweepAccessReviews(using, { holder: `apply-rev-${++runs}`, budgetMs: 60_000 });
 const sweepAll = async () => {
   await reviewSweep();
-  await sweepExpirations(deps, { holder: `apply-exp-${++runs}`, budgetMs: 60_000 });
-  await reconcile(deps, { holder: `apply-rec-${runs}`, budgetMs: 60_000 });
+  await sweepEnds(deps);
 };
 
 /** A package granting Marketing membership, with a policy reviewed by Debra for `days` from now, and its assignees. */
@@ -77,7 +74,7 @@ const openInstance = async (pkg: TestPackage) => {
   return instance!;
 };
 const itemOf = async (instanceId: string, principalId: string) => (await deps.reviews.decisionsOf(instanceId)).map((d) => d.value).find((i) => i.principalId === principalId)!;
-const stateOf = async (targetId: string, assignmentId: string) => (await deps.grants.assignmentOf(targetId, assignmentId))?.value.state;
+const stateOf = (targetId: string, assignmentId: string) => assignmentState(deps, targetId, assignmentId);
 const instanceOf = async (pkg: TestPackage, id: string) => (await deps.reviews.instance(pkg.policyId, id))!.value;
 const deny = async (pkg: TestPackage, instanceId: string, principalId: string) =>
   recordDecision(deps, person(DEBRA), pkg.policyId, instanceId, (await itemOf(instanceId, principalId)).id, { decision: 'Deny', justification: 'left the project' });

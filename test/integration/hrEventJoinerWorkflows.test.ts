@@ -4,11 +4,9 @@ import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
 import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
-import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
-import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { autoGroupPackage, groupMembers, groupPackage, patchUser, type TestPackage } from '../support/packageWorld';
+import { autoGroupPackage, groupMembers, groupPackage, patchUser, sweepEnds, type TestPackage } from '../support/packageWorld';
 import { scheduledOn } from '../support/workflowDefinitions';
 
 /**
@@ -24,13 +22,9 @@ const IT_ADMINS = 'b2256110-d660-413b-bd70-3b61aa80bb6c';
 let world: InProcessOperations;
 let deps: EntitlementDeps;
 let pkg: TestPackage;
-let runs = 0;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
-const sweepAll = async () => {
-  await sweepExpirations(deps, { holder: `hj-exp-${++runs}`, budgetMs: 60_000 });
-  await reconcile(deps, { holder: `hj-rec-${runs}`, budgetMs: 60_000 });
-};
+const sweepAll = () => sweepEnds(deps);
 const activeFalcon = async (userId: string) => (await deps.grants.assignmentsOf(userId)).filter((a) => a.value.accessPackageId === pkg.packageId && a.value.state !== 'expired');
 const hrEvent = (eventId: string, eventType: 'joiner' | 'leaver', userId: string, minutesAgo: number, attributes: Record<string, unknown> = {}) =>
   parseHrEvents({ eventId, eventType, occurredAt: world.now().minus({ minutes: minutesAgo }).toISO(), employee: { userId, attributes } }, world.now());

@@ -3,12 +3,10 @@ import { activeOverrides } from '../../shared/domain/hrEvents/attributeOverrides
 import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
-import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
-import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { assign, groupMembers, groupPackage, patchUser, type TestPackage } from '../support/packageWorld';
+import { assign, assignmentState, groupMembers, groupPackage, patchUser, sweepEnds, type TestPackage } from '../support/packageWorld';
 import { SALES_LEAVERS } from '../support/workflowDefinitions';
 
 /**
@@ -26,14 +24,10 @@ const NS = '#microsoft.graph.identityGovernance.';
 let world: InProcessOperations;
 let deps: EntitlementDeps;
 let pkg: TestPackage;
-let runs = 0;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
-const sweepAll = async () => {
-  await sweepExpirations(deps, { holder: `hr-wf-exp-${++runs}`, budgetMs: 60_000 });
-  await reconcile(deps, { holder: `hr-wf-rec-${runs}`, budgetMs: 60_000 });
-};
-const stateOf = async (targetId: string, assignmentId: string) => (await deps.grants.assignmentOf(targetId, assignmentId))?.value.state;
+const sweepAll = () => sweepEnds(deps);
+const stateOf = (targetId: string, assignmentId: string) => assignmentState(deps, targetId, assignmentId);
 const activeFalcon = async (userId: string) => (await deps.grants.assignmentsOf(userId)).filter((a) => a.value.accessPackageId === pkg.packageId && a.value.state !== 'expired');
 const overridesOf = async (userId: string) => Object.fromEntries(activeOverrides((await deps.overrides.find(userId))?.value, world.now()));
 const hrEvent = (eventId: string, eventType: 'mover' | 'leaver', userId: string, minutesAgo: number, attributes: Record<string, unknown> = {}) =>

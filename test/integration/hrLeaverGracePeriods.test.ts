@@ -1,9 +1,7 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { applyEmployeeChange, type EmployeeChange } from '../../shared/operations/hrEvents/applyEmployeeChange';
-import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
-import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { autoGroupPackage, groupMembers } from '../support/packageWorld';
+import { autoGroupPackage, groupMembers, sweepEnds } from '../support/packageWorld';
 
 /**
  * The README's way to end auto-assigned access on leave —
@@ -18,7 +16,6 @@ const HR_CONFIDENTIAL = '65ce110a-2689-4e92-b29b-c6b33ac4414b';
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
-let runs = 0;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
 const hrEvent = (eventType: EmployeeChange['eventType'], eventId: string, userId = JONI): EmployeeChange => ({
@@ -27,10 +24,7 @@ const hrEvent = (eventType: EmployeeChange['eventType'], eventId: string, userId
   occurredAt: world.now().minus({ minutes: 1 }).toUTC().toISO()!,
   employee: { userId, attributes: {} },
 });
-const sweepAll = async () => {
-  await sweepExpirations(deps, { holder: `lg-exp-${++runs}`, budgetMs: 60_000 });
-  await reconcile(deps, { holder: `lg-rec-${runs}`, budgetMs: 60_000 });
-};
+const sweepAll = () => sweepEnds(deps);
 
 it('(control) a leaver loses access that needs an enabled account when its 3-day grace period ends', async () => {
   await autoGroupPackage(deps, 'Ops HR', HR_CONFIDENTIAL, '(user.accountEnabled -eq true) -and (user.department -eq "Operations") -and (user.jobTitle -ne "nobody")', 'P3D');

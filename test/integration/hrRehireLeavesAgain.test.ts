@@ -2,12 +2,10 @@ import type { Caller } from '../../shared/auth/caller';
 import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
-import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
-import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { assign, groupPackage, patchUser, type TestPackage } from '../support/packageWorld';
+import { assign, assignmentState, groupPackage, patchUser, sweepEnds, type TestPackage } from '../support/packageWorld';
 import { SALES_LEAVERS } from '../support/workflowDefinitions';
 
 /** A rehire who leaves again: the second leave date counts, whatever an earlier leaver event said. */
@@ -21,14 +19,10 @@ const ADELE = 'e085b021-e0d4-4f2b-935a-b03d8de49eb1'; // Sales
 let world: InProcessOperations;
 let deps: EntitlementDeps;
 let pkg: TestPackage;
-let runs = 0;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
-const sweepAll = async () => {
-  await sweepExpirations(deps, { holder: `rf-exp-${++runs}`, budgetMs: 60_000 });
-  await reconcile(deps, { holder: `rf-rec-${runs}`, budgetMs: 60_000 });
-};
-const stateOf = async (targetId: string, assignmentId: string) => (await deps.grants.assignmentOf(targetId, assignmentId))?.value.state;
+const sweepAll = () => sweepEnds(deps);
+const stateOf = (targetId: string, assignmentId: string) => assignmentState(deps, targetId, assignmentId);
 async function reportChange(userId: string, changes: Record<string, unknown>): Promise<void> {
   await patchUser(world.emulator, userId, changes);
   await planWorkflowsForChangedUsers(deps, [(await deps.directory.getUser(userId))!]);

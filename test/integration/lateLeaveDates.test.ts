@@ -3,12 +3,10 @@ import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
 import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
-import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
-import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { assign, groupMembers, groupPackage, hooked, patchUser, type TestPackage } from '../support/packageWorld';
+import { assign, assignmentState, groupMembers, groupPackage, hooked, patchUser, sweepEnds, type TestPackage } from '../support/packageWorld';
 import { SALES_LEAVERS, VPN_FOR_SALES_HIRES } from '../support/workflowDefinitions';
 
 /**
@@ -48,11 +46,8 @@ const held: Record<string, string> = {};
 let runs = 0;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
-const sweepAll = async () => {
-  await sweepExpirations(deps, { holder: `late-exp-${++runs}`, budgetMs: 60_000 });
-  await reconcile(deps, { holder: `late-rec-${runs}`, budgetMs: 60_000 });
-};
-const stateOf = async (targetId: string, assignmentId: string) => (await deps.grants.assignmentOf(targetId, assignmentId))?.value.state;
+const sweepAll = () => sweepEnds(deps);
+const stateOf = (targetId: string, assignmentId: string) => assignmentState(deps, targetId, assignmentId);
 const leaverWorkflowId = async () => (await deps.workflows.all()).find((w) => w.displayName === 'Sales leavers')!.id;
 const resultsFor = async (userId: string) => (await deps.workflows.userResultsOf(await leaverWorkflowId())).filter((r) => r.subjectId.toLowerCase() === userId);
 

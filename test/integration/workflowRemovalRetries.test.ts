@@ -4,12 +4,11 @@ import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
-import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { activateWorkflow } from '../../shared/operations/workflows/activateWorkflow';
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { assign, groupMembers, groupPackage, hooked, patchUser, refuseDirectoryChanges, setFaults, type TestPackage } from '../support/packageWorld';
+import { assign, assignmentState, groupMembers, groupPackage, hooked, patchUser, refuseDirectoryChanges, setFaults, sweepEnds, type TestPackage } from '../support/packageWorld';
 
 /**
  * A workflow task that takes access away (remove assignments, remove from groups, disable the account) and fails for
@@ -38,16 +37,13 @@ let vpn: TestPackage;
 let runs = 0;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
-const sweepAll = async () => {
-  await sweepExpirations(deps, { holder: `retry-exp-${++runs}`, budgetMs: 60_000 });
-  await reconcile(deps, { holder: `retry-rec-${runs}`, budgetMs: 60_000 });
-};
+const sweepAll = () => sweepEnds(deps);
 /** The sweeps after the HR event's recovery delay (5 minutes): the first chance of a retry. */
 const sweepAfterRecoveryDelay = async () => {
   world.advance({ minutes: 6 });
   await sweepAll();
 };
-const stateOf = async (targetId: string, assignmentId: string) => (await deps.grants.assignmentOf(targetId, assignmentId))?.value.state;
+const stateOf = (targetId: string, assignmentId: string) => assignmentState(deps, targetId, assignmentId);
 const leaver = (eventId: string, userId: string) =>
   parseHrEvents({ eventId, eventType: 'leaver', occurredAt: world.now().minus({ minutes: 1 }).toISO(), employee: { userId, attributes: {} } }, world.now());
 const eventState = async (eventId: string) => (await deps.hrEvents.find(eventId))!.value.state;

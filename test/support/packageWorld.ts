@@ -7,6 +7,8 @@ import { requestResource } from '../../shared/operations/entitlements/catalogRes
 import { createCatalog } from '../../shared/operations/entitlements/catalogs';
 import { addResourceRoleScope } from '../../shared/operations/entitlements/resourceRoleScopes';
 import { submitAssignmentRequest } from '../../shared/operations/requests/submitAssignmentRequest';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { automaticPolicies, type AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
 import type { ResourceRoleScope } from '../../shared/domain/entitlements';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
@@ -92,6 +94,17 @@ export async function assign(deps: EntitlementDeps, targetId: string, pkg: Pick<
   const request = await submitAssignmentRequest(deps, ADMIN, { requestType: 'adminAdd', assignment: { targetId, accessPackageId: pkg.packageId, assignmentPolicyId: pkg.policyId } });
   // The answer is the request as submitted; the assignment it made is on the request as stored.
   return (await deps.grants.findRequest(request.id))!.value.assignmentId!;
+}
+
+/** An assignment's state as stored; undefined when there is none. */
+export const assignmentState = async (deps: EntitlementDeps, targetId: string, assignmentId: string) => (await deps.grants.assignmentOf(targetId, assignmentId))?.value.state;
+
+let sweeps = 0;
+/** The timers that carry ends out, in their order: `expirationSweep`, then `reconcileSweep`, each under a holder of its own. */
+export async function sweepEnds(deps: EntitlementDeps): Promise<void> {
+  const run = ++sweeps;
+  await sweepExpirations(deps, { holder: `test-exp-${run}`, budgetMs: 60_000 });
+  await reconcile(deps, { holder: `test-rec-${run}`, budgetMs: 60_000 });
 }
 
 export async function unassign(deps: EntitlementDeps, assignmentId: string): Promise<string> {
