@@ -4,7 +4,7 @@ import { currentAuditScope, type Initiator } from '../auditScope';
 import { mapConcurrently } from '../concurrently';
 import { recordsFailure } from '../domain/audit/failureEvents';
 import type { Clock } from '../domain/clock';
-import { DocumentTable, writersOf, type DocumentWrite, type StoredDocument } from './documentTable';
+import { DocumentTable, writersOf, type StoredDocument } from './documentTable';
 import type { Writers } from './writerMarks';
 import { allOf, filter, type ODataFilter } from './odataFilter';
 import { ignoreExisting, ignoreMissing } from './storeErrors';

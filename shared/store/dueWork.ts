@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { DirectoryRole } from '../domain/assignments/assignment';
 import type { AuditEvent, AuditProbe } from './auditLog';
 import type { MarkedVersion } from './writerMarks';
-import { DocumentTable, type DocumentWrite, type StoredDocument } from './documentTable';
+import { DocumentTable, type StoredDocument } from './documentTable';
 import { filter } from './odataFilter';
 import { tableKey, type TableKey } from './tableKeys';
 import type { Tables } from './tables';
@@ -90,9 +90,6 @@ export interface ParkedItem<K extends string = string> extends DueItem<K> {
 }
 
 const MAX_ERROR_LENGTH = 1_000;
-/** Table Storage's limit on the operations of one transaction. */
-const TRANSACTION_LIMIT = 100;
-
 /**
  * The due-time index: one partition per minute, so a sweep reads only the minutes that have passed since it last
  * finished, and the rows in them: its cost follows the work that is due, not the number of assignments. Items are

@@ -1,5 +1,4 @@
 import { DateTime } from 'luxon';
-import type { Caller } from '../../shared/auth/caller';
 import { AUDIT_SETTLE_MINUTES } from '../../shared/operations/audit/auditedChange';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { updateSettings } from '../../shared/operations/entitlements/settings';
@@ -17,6 +16,7 @@ import { sweepAccessReviews } from '../../shared/operations/reviews/accessReview
 import { recordDecision } from '../../shared/operations/reviews/recordDecisions';
 import { completeReview } from '../../shared/operations/reviews/applyReview';
 import { PROCESS_STOPPED, stopAtWrite, type Row } from '../support/stopAtWrite';
+import { GLOBAL_ADMIN } from '../support/workflowDefinitions';
 
 /**
  * "No change may exist without its event" for the lifecycle changes (HR events, guests, workflow runs): a process
@@ -25,7 +25,6 @@ import { PROCESS_STOPPED, stopAtWrite, type Row } from '../support/stopAtWrite';
  * is injected at one Table Storage write.
  */
 jest.setTimeout(60_000);
-const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const LIAM = '2e3d6a63-40ed-467e-8564-f1dc632417c4';
 const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d';
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';

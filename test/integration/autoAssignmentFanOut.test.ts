@@ -11,7 +11,7 @@ import { demoTenantPath, loadTenantFixture } from '../../tools/graph-emulator/fi
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
 import { drainWithWorkers, normalizedRows, testQueue } from '../support/fanOutWorkers';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
-import { ADMIN, autoGroupPackage, groupMembers } from '../support/packageWorld';
+import { autoGroupPackage, groupMembers } from '../support/packageWorld';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 

@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DateTime } from 'luxon';
 import { buildDeps } from '../../shared/composition';
 import { loadConfig } from '../../shared/config';
-import { mapConcurrently } from '../../shared/concurrently';
 import { dispatchExpirations, processExpirationShard } from '../../shared/operations/lifecycle/expirationSweep';
 import { dueRangeMessage, SHARD_SIZE } from '../../shared/operations/lifecycle/fanOutDueWork';
 import { WorkQueue } from '../../shared/queues/workQueue';

@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import type { Assignment } from '../../shared/domain/assignments/assignment';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import type { AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';

@@ -5,7 +5,7 @@ import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSw
 import { applyEmployeeChange, type EmployeeChange } from '../../shared/operations/hrEvents/applyEmployeeChange';
 import { activeOverrides } from '../../shared/domain/hrEvents/attributeOverrides';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
-import { ADMIN, autoGroupPackage, groupMembers } from '../support/packageWorld';
+import { autoGroupPackage, groupMembers } from '../support/packageWorld';
 import { startInProcessOperations, type InProcessOperations } from '../support/inProcessOperations';
 
 /**

@@ -1,4 +1,3 @@
-import type { Caller } from '../../shared/auth/caller';
 import { activeOverrides } from '../../shared/domain/hrEvents/attributeOverrides';
 import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
@@ -7,7 +6,7 @@ import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvent
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { autoGroupPackage, groupMembers, groupPackage, patchUser, sweepEnds, type TestPackage } from '../support/packageWorld';
-import { scheduledOn } from '../support/workflowDefinitions';
+import { GLOBAL_ADMIN, scheduledOn } from '../support/workflowDefinitions';
 
 /**
  * Joiner workflows of HR events: an event delivered late keeps its own hire date; a rehire's joiner is employed again;
@@ -15,7 +14,6 @@ import { scheduledOn } from '../support/workflowDefinitions';
  */
 jest.setTimeout(120_000);
 
-const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 const IT_ADMINS = 'b2256110-d660-413b-bd70-3b61aa80bb6c';
 

@@ -1,4 +1,3 @@
-import type { Caller } from '../../shared/auth/caller';
 import { activeOverrides } from '../../shared/domain/hrEvents/attributeOverrides';
 import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
@@ -7,7 +6,7 @@ import { createWorkflow } from '../../shared/operations/workflows/manageWorkflow
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, assignmentState, groupMembers, groupPackage, patchUser, sweepEnds, type TestPackage } from '../support/packageWorld';
-import { SALES_LEAVERS } from '../support/workflowDefinitions';
+import { GLOBAL_ADMIN, SALES_LEAVERS } from '../support/workflowDefinitions';
 
 /**
  * Workflows see a user as HR events describe them, the newest event winning attribute by attribute (as rule
@@ -17,7 +16,6 @@ import { SALES_LEAVERS } from '../support/workflowDefinitions';
  */
 jest.setTimeout(120_000);
 
-const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515'; // Project Falcon: no one below is a member
 const NS = '#microsoft.graph.identityGovernance.';
 

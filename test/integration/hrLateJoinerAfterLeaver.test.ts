@@ -1,4 +1,3 @@
-import type { Caller } from '../../shared/auth/caller';
 import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
@@ -6,12 +5,11 @@ import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvent
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { autoGroupPackage } from '../support/packageWorld';
-import { scheduledOn } from '../support/workflowDefinitions';
+import { GLOBAL_ADMIN, scheduledOn } from '../support/workflowDefinitions';
 
 /** an older joiner delivered more than 7 days after a newer leaver, whose entry settled, is not overtaken. */
 jest.setTimeout(120_000);
 
-const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const ENABLE_ACCOUNT = '6fc52c9d-398b-4305-9763-15f42c1676fc';
 const DISABLE_ACCOUNT = '1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950';
 const GRADY = '764ae4d4-359e-4d02-9cb2-5c12903c3ad2'; // Finance

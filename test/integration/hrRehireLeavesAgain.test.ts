@@ -1,4 +1,3 @@
-import type { Caller } from '../../shared/auth/caller';
 import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
@@ -6,12 +5,11 @@ import { createWorkflow } from '../../shared/operations/workflows/manageWorkflow
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, assignmentState, groupPackage, patchUser, sweepEnds, type TestPackage } from '../support/packageWorld';
-import { SALES_LEAVERS } from '../support/workflowDefinitions';
+import { GLOBAL_ADMIN, SALES_LEAVERS } from '../support/workflowDefinitions';
 
 /** A rehire who leaves again: the second leave date counts, whatever an earlier leaver event said. */
 jest.setTimeout(120_000);
 
-const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 const PATTI = '515c6123-6c88-4537-bcf3-bd58da60fb1c'; // Sales
 const ADELE = 'e085b021-e0d4-4f2b-935a-b03d8de49eb1'; // Sales

@@ -1,4 +1,3 @@
-import type { Caller } from '../../shared/auth/caller';
 import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
@@ -7,7 +6,7 @@ import { createWorkflow } from '../../shared/operations/workflows/manageWorkflow
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, assignmentState, groupMembers, groupPackage, hooked, patchUser, sweepEnds, type TestPackage } from '../support/packageWorld';
-import { SALES_LEAVERS, VPN_FOR_SALES_HIRES } from '../support/workflowDefinitions';
+import { GLOBAL_ADMIN, SALES_LEAVERS, VPN_FOR_SALES_HIRES } from '../support/workflowDefinitions';
 
 /**
  * A leave date the directory comes to show late (a termination entered after the fact, leakhunt L9) still runs the
@@ -19,7 +18,6 @@ import { SALES_LEAVERS, VPN_FOR_SALES_HIRES } from '../support/workflowDefinitio
  */
 jest.setTimeout(120_000);
 
-const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515'; // Project Falcon: none of the users below is a member
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
 const PATTI = '515c6123-6c88-4537-bcf3-bd58da60fb1c'; // Sales

@@ -1,4 +1,3 @@
-import type { Caller } from '../../shared/auth/caller';
 import { DirectoryError } from '../../shared/directory/directoryError';
 import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
@@ -9,6 +8,7 @@ import { createWorkflow } from '../../shared/operations/workflows/manageWorkflow
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, assignmentState, groupMembers, groupPackage, hooked, patchUser, refuseDirectoryChanges, setFaults, sweepEnds, type TestPackage } from '../support/packageWorld';
+import { GLOBAL_ADMIN } from '../support/workflowDefinitions';
 
 /**
  * A workflow task that takes access away (remove assignments, remove from groups, disable the account) and fails for
@@ -19,7 +19,6 @@ import { assign, assignmentState, groupMembers, groupPackage, hooked, patchUser,
  */
 jest.setTimeout(120_000);
 
-const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515'; // Project Falcon: none of the Sales users is a member
 const VPN = 'e644c315-c2cb-4187-b62e-7330ba45cd54'; // VPN Users
 const FINANCE_APPROVERS = '1e036ff5-150f-47fd-9da7-e515e33a2538'; // Grady Archie, Allan Deyoung

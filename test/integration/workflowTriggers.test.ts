@@ -1,18 +1,16 @@
-import type { Caller } from '../../shared/auth/caller';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { createWorkflow, findWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { runWorkflow } from '../../shared/operations/workflows/runWorkflow';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { VPN_FOR_SALES_HIRES } from '../support/workflowDefinitions';
+import { GLOBAL_ADMIN, VPN_FOR_SALES_HIRES } from '../support/workflowDefinitions';
 
 /**
  * Time-based triggers on Azurite and the Graph emulator, with a clock the test moves: a hire date ahead runs at its
  * time and not before, a changed date leaves the old item stale, and one occurrence runs once however many
  * runners reach it, at once or later (its claim is a row in storage); a run that stopped unfinished is taken over.
  */
-const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
 const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d'; // Sales
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
 

@@ -1,3 +1,8 @@
+import type { Caller } from '../../shared/auth/caller';
+
+/** The demo tenant's Global Administrator (Irvin Sayers), who may manage lifecycle workflows. */
+export const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
+
 const NS = '#microsoft.graph.identityGovernance.';
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
 
