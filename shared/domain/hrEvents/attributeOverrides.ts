@@ -145,18 +145,23 @@ export function activeOverrides(overrides: AttributeOverrides | undefined, direc
 }
 
 /**
- * Whether the directory shows a hire date after the entry's event that has come: a rehire made in the directory
- * alone (an account never disabled, a new department) ends a leaver's departure. A hire date still ahead does not:
- * a leaver event for someone not started yet (their hire date after the event) still counts until that date.
+ * Whether the directory shows a hire date after the entry's event took effect, and that date has come: a rehire made
+ * in the directory alone (an account never disabled, a new department) ends a leaver's departure. A hire date still
+ * ahead does not: a leaver event for someone not started yet (their hire date after the event) counts until then.
  */
 function rehiredSince(entry: OverriddenAttribute, directoryUser: Pick<RuleSubject, 'employeeHireDate'>, now: DateTime): boolean {
   const hired = directoryUser.employeeHireDate ? DateTime.fromISO(directoryUser.employeeHireDate, { zone: 'utc' }) : undefined;
-  return hired !== undefined && hired.isValid && hired.toMillis() > millis(entry.occurredAt) && hired <= now;
+  return hired !== undefined && hired.isValid && hired.toMillis() > tookEffectAt(entry) && hired <= now;
+}
+
+/** When the entry's event took effect: `expiresAt` is OVERRIDE_LIFETIME after it. */
+function tookEffectAt(entry: OverriddenAttribute): number {
+  return millis(entry.expiresAt) - OVERRIDE_LIFETIME.toMillis();
 }
 
 /** When the entry no longer counts and is forgotten: a lasting one LASTING_LIFETIME (not OVERRIDE_LIFETIME) after its event took effect. */
 function endsAt(entry: OverriddenAttribute): number {
-  return millis(entry.expiresAt) + (entry.lasting ? LASTING_LIFETIME.minus(OVERRIDE_LIFETIME).toMillis() : 0);
+  return tookEffectAt(entry) + (entry.lasting ? LASTING_LIFETIME : OVERRIDE_LIFETIME).toMillis();
 }
 
 /**

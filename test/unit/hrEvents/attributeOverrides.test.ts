@@ -65,7 +65,7 @@ describe('attribute overrides (the newest event wins, attribute by attribute, fo
     expect(withChange(stored, USER, change('m', '2027-03-01T00:00:00Z', {}), DateTime.fromISO('2027-03-02T00:00:01Z'))).toEqual({ next: undefined, changed: true });
   });
 
-  it("ends a leaver's departure once the directory shows a hire date after the event that has come (a rehire made in the directory alone)", () => {
+  it("ends a leaver's departure once the directory shows a hire date, come, after the event took effect (a rehire made in the directory alone)", () => {
     const stored = apply(undefined, { ...change('l', '2026-12-01T00:00:00Z', { accountEnabled: false }), employment: 'leaver' });
     const later = DateTime.fromISO('2027-01-30T00:00:00Z');
 
@@ -73,6 +73,11 @@ describe('attribute overrides (the newest event wins, attribute by attribute, fo
     // A hire date from before the event, or one still ahead (someone who never started), does not end it.
     expect(activeOverrides(stored, { employeeHireDate: '2026-03-01T00:00:00Z' }, later).get('accountenabled')).toBe(false);
     expect(activeOverrides(stored, { employeeHireDate: '2027-02-01T00:00:00Z' }, later).get('accountenabled')).toBe(false);
+    // A departure scheduled ahead (effectiveAt) ends only at a hire date after it took effect.
+    const applied = DateTime.fromISO('2027-01-21T00:00:00Z');
+    const scheduled = apply(undefined, { ...change('s', '2026-12-01T00:00:00Z', { accountEnabled: false }, '2027-01-15T00:00:00Z'), employment: 'leaver' }, applied);
+    expect(activeOverrides(scheduled, { employeeHireDate: '2027-01-10T00:00:00Z' }, applied).get('accountenabled')).toBe(false);
+    expect(activeOverrides(scheduled, { employeeHireDate: '2027-01-20T00:00:00Z' }, applied).size).toBe(0);
     // Other entries are not a departure: a mover's account after the rehire still counts.
     const moved = apply(stored, change('m', '2027-01-29T12:00:00Z', { accountEnabled: false }), later);
     expect(activeOverrides(moved, { employeeHireDate: '2027-01-29T00:00:00Z' }, later).get('accountenabled')).toBe(false);
