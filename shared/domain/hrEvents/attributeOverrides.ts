@@ -12,7 +12,10 @@ export interface OverriddenAttribute {
   occurredAt: string;
   /** Breaks a tie between two events of the same occurredAt, so the outcome does not depend on arrival order. */
   eventId: string;
-  /** Past this, the override no longer counts and is forgotten (a `lasting` one: LASTING_LIFETIME after its event took effect). */
+  /**
+   * OVERRIDE_LIFETIME after its event took effect: past this, the override no longer counts and is forgotten (a
+   * `lasting` one only LASTING_LIFETIME after its event took effect).
+   */
   expiresAt: string;
   /**
    * A leaver's departure (the account, the leave date) and a joiner's or leaver's EMPLOYMENT entry: counted and kept
@@ -23,7 +26,7 @@ export interface OverriddenAttribute {
    */
   lasting?: true;
   /**
-   * The directory has shown this value since: the override no longer counts, but is kept until `expiresAt` so an
+   * The directory has shown this value since: the override no longer counts, but is kept until it expires so an
    * older event arriving late still loses to it.
    */
   settled?: boolean;
@@ -52,8 +55,8 @@ export interface AttributeChange {
  */
 export const OVERRIDE_LIFETIME = Duration.fromObject({ days: 7 });
 /**
- * How long a `lasting` entry counts and is kept at most, from when its event took effect: longer than the grace
- * periods a leaver's access is given, yet bounded, so that no departure the directory never shows counts for good.
+ * How long a `lasting` entry counts and is kept at most, from when its event took effect: room for the grace periods
+ * a leaver's access is commonly given, yet bounded, so that no departure the directory never shows counts for good.
  */
 export const LASTING_LIFETIME = Duration.fromObject({ days: 90 });
 
