@@ -278,8 +278,9 @@ export function nextCheckpoint(now: DateTime, unfinished: readonly StoredDocumen
 }
 
 /**
- * Counts the failure on the item, with its retry time (retryTime) and, past both bounds, parks it, with an audit event: it then no longer holds the
- * sweep's checkpoint back, and waits in `parkedWork` (counted by the health check) for an operator.
+ * Counts the failure on the item, with its retry time (retryTime), and, past both bounds, parks it, with an audit
+ * event: it then no longer holds the sweep's checkpoint back, and waits in `parkedWork` (counted by the health check)
+ * for an operator.
  */
 async function parkedAfterFailure<K extends string>(
   deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>,
