@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { doublingWaitMs } from '../../domain/doublingWait';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import { deferredCall, GraphThrottled } from '../../directory/throttleDeferral';
 import type { StoredDocument } from '../../store/documentTable';
@@ -72,7 +73,7 @@ export const RETRY_CAP_MS = 15 * 60_000;
 
 /** When an item failed `attempts` times, the latest at `now`, may be tried again. */
 export function retryTime(now: DateTime, attempts: number): string {
-  return now.plus(Math.min(FIRST_RETRY_MS * 2 ** (attempts - 1), RETRY_CAP_MS)).toUTC().toISO()!;
+  return now.plus(doublingWaitMs(attempts, FIRST_RETRY_MS, RETRY_CAP_MS)).toUTC().toISO()!;
 }
 
 /** Whether the item failed lately and its retry time has not come (both UTC ISO 8601, which sort as time does). */
