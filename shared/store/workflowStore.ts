@@ -27,15 +27,16 @@ export interface WorkflowExecution {
   /** Set once the user's tasks ran and their result was stored. */
   completed?: boolean;
   /**
-   * Set when a run gave the claim up unfinished (releaseClaim): the results of the tasks of `workflowVersion` that
-   * completed in it or in the runs before it, which the next run of the occurrence does not run again.
+   * Set when a run gave the claim up unfinished (releaseClaim): the results of the tasks that completed in it or in
+   * the runs before it, which the next run of the occurrence does not run again. By task id: each version's tasks
+   * have new ids (manageWorkflows.ts), so a new version's tasks all run.
    */
   completedTasks?: TaskProcessingResult[];
 }
 
 /**
  * What claiming an occurrence found: claimed by this caller (with the tasks an earlier run that gave it up had
- * completed, in this version), done by an earlier run, or busy with a run that has not finished.
+ * completed), done by an earlier run, or busy with a run that has not finished.
  */
 export type ClaimOutcome = { status: 'claimed'; completedTasks: readonly TaskProcessingResult[] } | { status: 'done' | 'busy' };
 
@@ -127,8 +128,7 @@ export class WorkflowStore {
       if (isDomainError(error) && error.code === 'concurrencyConflict') return { status: 'busy' };
       throw error;
     }
-    // Another version's tasks are not this one's: they all run.
-    return { status: 'claimed', completedTasks: existing.value.workflowVersion === execution.workflowVersion ? (given ?? []) : [] };
+    return { status: 'claimed', completedTasks: given ?? [] };
   }
 
   /** Marks a claimed occurrence done: nobody takes it over after this. */
