@@ -63,8 +63,8 @@ export const MAX_ITEM_ATTEMPTS = 10;
 export const PARK_AFTER_MS = 24 * 60 * 60_000;
 /**
  * After its n-th failed run an item is not taken again for 2^(n-1) minutes, at most RETRY_CAP_MS: through an outage
- * of hours a failing item costs a few attempts an hour rather than one a run (each attempt may write a workflow run,
- * send its mails again, reread a package's assignees, log an audit event). The cap is a quarter of an hour so that
+ * of hours a failing item costs a few attempts an hour rather than one a run (each attempt may write a workflow run
+ * and its results, reread a package's assignees, log an audit event). The cap is a quarter of an hour so that
  * access that should have ended during an outage ends within 15 minutes of the outage ending; it also keeps the
  * MAX_ITEM_ATTEMPTS-th failure under two hours after the first, so parking still comes at PARK_AFTER_MS.
  */
