@@ -25,6 +25,8 @@ export interface OverriddenAttribute {
    * event names the attribute, or when the directory shows a hire date since (a rehire made in the directory alone).
    */
   lasting?: true;
+  /** A leaver's departure: the hire date the directory showed when the event was applied (no rehire since). */
+  hiredBefore?: string | null;
   /**
    * The directory has shown this value since: the override no longer counts, but is kept until it expires so an
    * older event arriving late still loses to it.
@@ -46,6 +48,8 @@ export interface AttributeChange {
   attributes: Readonly<Record<string, AttributeValue>>;
   /** A joiner's or leaver's change: recorded under EMPLOYMENT too; a leaver's departure is `lasting`. */
   employment?: 'joiner' | 'leaver';
+  /** A leaver's: the hire date the directory shows as the event is applied. */
+  hiredBefore?: string | null;
 }
 
 /**
@@ -55,10 +59,11 @@ export interface AttributeChange {
  */
 export const OVERRIDE_LIFETIME = Duration.fromObject({ days: 7 });
 /**
- * How long a `lasting` entry counts and is kept at most, from when its event took effect: room for the grace periods
- * a leaver's access is commonly given, yet bounded, so that no departure the directory never shows counts for good.
+ * How long a `lasting` entry counts and is kept at most, from when its event took effect: room for a grace period of
+ * up to 90 days, which starts when the event is applied, up to OVERRIDE_LIFETIME after it took effect (a day more for
+ * the sweep to see it end); yet bounded, so that no departure the directory never shows counts for good.
  */
-export const LASTING_LIFETIME = Duration.fromObject({ days: 90 });
+export const LASTING_LIFETIME = Duration.fromObject({ days: 90 }).plus(OVERRIDE_LIFETIME).plus({ days: 1 });
 
 /**
  * The entry of a joiner's or leaver's employment: which of them is the newest (`namedSince` tells), whatever else
@@ -96,7 +101,8 @@ export function withChange(current: AttributeOverrides | undefined, userId: stri
     const named = Object.entries(change.attributes).map(([name, value]) => [name.toLowerCase(), value] as const);
     for (const [key, value] of change.employment ? [...named, [EMPLOYMENT, change.employment] as const] : named) {
       const lasting = key === EMPLOYMENT || (change.employment === 'leaver' && DEPARTURE.has(key));
-      const entry: OverriddenAttribute = { value, occurredAt: change.occurredAt, eventId: change.eventId, expiresAt, ...(lasting ? { lasting: true as const } : {}) };
+      const departure = change.employment === 'leaver' && DEPARTURE.has(key) && change.hiredBefore !== undefined;
+      const entry: OverriddenAttribute = { value, occurredAt: change.occurredAt, eventId: change.eventId, expiresAt, ...(lasting ? { lasting: true as const } : {}), ...(departure ? { hiredBefore: change.hiredBefore } : {}) };
       const existing = attributes[key];
       if (existing && !newer(entry, existing)) continue;
       attributes[key] = entry;
@@ -154,7 +160,9 @@ export function activeOverrides(overrides: AttributeOverrides | undefined, direc
  */
 function rehiredSince(entry: OverriddenAttribute, directoryUser: Pick<RuleSubject, 'employeeHireDate'>, now: DateTime): boolean {
   const hired = directoryUser.employeeHireDate ? DateTime.fromISO(directoryUser.employeeHireDate, { zone: 'utc' }) : undefined;
-  return hired !== undefined && hired.isValid && hired.toMillis() > tookEffectAt(entry) && hired <= now;
+  const before = entry.hiredBefore ? DateTime.fromISO(entry.hiredBefore, { zone: 'utc' }) : undefined;
+  const shownBefore = before !== undefined && before.isValid && hired !== undefined && before.toMillis() === hired.toMillis();
+  return hired !== undefined && hired.isValid && !shownBefore && hired.toMillis() > tookEffectAt(entry) && hired <= now;
 }
 
 /** When the entry's event took effect: `expiresAt` is OVERRIDE_LIFETIME after it. */

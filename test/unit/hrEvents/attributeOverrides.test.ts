@@ -57,12 +57,12 @@ describe('attribute overrides (the newest event wins, attribute by attribute, fo
     expect(activeOverrides(rehired, {}, DateTime.fromISO('2026-12-27T00:00:00Z')).has('accountenabled')).toBe(false);
   });
 
-  it("counts a leaver's departure for 90 days from when it took effect at most, then forgets it", () => {
+  it("counts a leaver's departure for 98 days from when it took effect at most (a 90-day grace, applied a week late), then forgets it", () => {
     const stored = apply(undefined, { ...change('l', '2026-12-01T00:00:00Z', { accountEnabled: false }, '2026-12-02T00:00:00Z'), employment: 'leaver' });
 
-    expect(activeOverrides(stored, {}, DateTime.fromISO('2027-03-01T23:59:00Z')).get('accountenabled')).toBe(false);
-    expect(activeOverrides(stored, {}, DateTime.fromISO('2027-03-02T00:00:01Z')).size).toBe(0);
-    expect(withChange(stored, USER, change('m', '2027-03-01T00:00:00Z', {}), DateTime.fromISO('2027-03-02T00:00:01Z'))).toEqual({ next: undefined, changed: true });
+    expect(activeOverrides(stored, {}, DateTime.fromISO('2027-03-09T23:59:00Z')).get('accountenabled')).toBe(false);
+    expect(activeOverrides(stored, {}, DateTime.fromISO('2027-03-10T00:00:01Z')).size).toBe(0);
+    expect(withChange(stored, USER, change('m', '2027-03-09T00:00:00Z', {}), DateTime.fromISO('2027-03-10T00:00:01Z'))).toEqual({ next: undefined, changed: true });
   });
 
   it("ends a leaver's departure once the directory shows a hire date, come, after the event took effect (a rehire made in the directory alone)", () => {
