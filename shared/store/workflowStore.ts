@@ -32,6 +32,8 @@ export interface WorkflowExecution {
    * have new ids (manageWorkflows.ts), so a new version's tasks all run.
    */
   completedTasks?: TaskProcessingResult[];
+  /** Set by releaseClaim: the next claimer takes it at once. */
+  released?: boolean;
 }
 
 /**
@@ -121,9 +123,9 @@ export class WorkflowStore {
     const existing = await this.#executions.get(partitionKey, rowKey);
     if (!existing || existing.value.completed) return { status: 'done' };
     const given = existing.value.completedTasks;
-    if (!given && existing.value.claimedDateTime >= abandonedBefore) return { status: 'busy' };
+    if (!existing.value.released && existing.value.claimedDateTime >= abandonedBefore) return { status: 'busy' };
     try {
-      await this.#executions.replace(existing, execution);
+      await this.#executions.replace(existing, given ? { ...execution, completedTasks: given } : execution);
     } catch (error) {
       if (isDomainError(error) && error.code === 'concurrencyConflict') return { status: 'busy' };
       throw error;
@@ -147,7 +149,7 @@ export class WorkflowStore {
   async releaseClaim(execution: WorkflowExecution, completedTasks: readonly TaskProcessingResult[]): Promise<void> {
     const stored = await this.#executions.get(tableKey(execution.workflowId), tableKey(execution.userId, execution.occurrence));
     if (stored && stored.value.runId === execution.runId && !stored.value.completed) {
-      await this.#executions.replace(stored, { ...stored.value, completedTasks: [...completedTasks] }).catch(ignoreGone);
+      await this.#executions.replace(stored, { ...stored.value, completedTasks: [...completedTasks], released: true }).catch(ignoreGone);
     }
   }
 

@@ -76,8 +76,12 @@ export function retryTime(now: DateTime, attempts: number): string {
   return now.plus(doublingWaitMs(attempts, FIRST_RETRY_MS, RETRY_CAP_MS)).toUTC().toISO()!;
 }
 
-/** Whether the item failed lately and its retry time has not come (both UTC ISO 8601, which sort as time does). */
-export const waitsForRetry = (item: StoredDocument<DueItem>, now: DateTime): boolean => item.value.retryAfter !== undefined && item.value.retryAfter > now.toUTC().toISO()!;
+/**
+ * Whether the item failed lately and its retry time has not come (both UTC ISO 8601, which sort as time does). A
+ * retry time further off than RETRY_CAP_MS was counted on a clock ahead of this one: it waits no longer than the cap.
+ */
+export const waitsForRetry = (item: StoredDocument<DueItem>, now: DateTime): boolean =>
+  item.value.retryAfter !== undefined && item.value.retryAfter > now.toUTC().toISO()! && item.value.retryAfter <= now.plus(RETRY_CAP_MS).toUTC().toISO()!;
 /**
  * The next pass rereads this much before its run's minute: an item written late (a writer's clock slightly behind,
  * a write retried) lands in a minute already passed and would otherwise never be read. Done items are deleted, so

@@ -133,7 +133,8 @@ async function processUser(
       continue;
     }
     // Completed by an earlier run of this occurrence that gave it up: recorded as it was, not run again.
-    const earlier = completedBefore.find((t) => t.taskId === task.id);
+    // Only a task that grants: one that takes access away runs again (idempotent), whatever an earlier attempt did.
+    const earlier = REMOVING_TASKS.has(task.taskDefinitionId) ? undefined : completedBefore.find((t) => t.taskId === task.id);
     if (earlier) {
       tasks.push({ ...base, processingStatus: 'completed', failureReason: null, startedDateTime: earlier.startedDateTime, completedDateTime: earlier.completedDateTime });
       continue;

@@ -1,0 +1,109 @@
+import { parseHrEvents } from '../../shared/domain/hrEvents/hrEvent';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { receiveHrEvents } from '../../shared/operations/hrEvents/receiveHrEvents';
+import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
+import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
+import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
+import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
+import { assign, assignmentState, groupMembers, groupPackage, hooked, patchUser, sweepEnds, type TestPackage } from '../support/packageWorld';
+import { GLOBAL_ADMIN } from '../support/workflowDefinitions';
+
+/** The workflow occurrence's claim, given up by a run that failed for now, keeps what its next attempt must not undo or skip. */
+jest.setTimeout(180_000);
+
+const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
+const VPN = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
+const NS = '#microsoft.graph.identityGovernance.';
+const REMOVE_ALL = '42ae2956-193d-4f39-be06-691b8ac4fa1d';
+const ENABLE_ACCOUNT = '6fc52c9d-398b-4305-9763-15f42c1676fc';
+const DISABLE_ACCOUNT = '1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950';
+const ADD_TO_GROUPS = '22085229-5809-45e8-97fd-270d28d66910';
+const TRANSIENT = 'Table Storage answered 503 (transient)';
+
+let world: InProcessOperations;
+let deps: EntitlementDeps;
+let falcon: TestPackage;
+let runs = 0;
+inProcessOperationsForFile((w) => ({ deps } = world = w));
+
+const stateOf = (targetId: string, assignmentId: string) => assignmentState(deps, targetId, assignmentId);
+const failingOnceFor = (userId: string) => hooked(deps.grants, 'claimOf', () => Promise.reject(new Error(TRANSIENT)), (targetId) => targetId.toLowerCase() === userId).part;
+const accountEnabled = async (userId: string) => ((await (await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=accountEnabled`)).json()) as { accountEnabled: boolean }).accountEnabled;
+const eventState = async (eventId: string) => (await deps.hrEvents.find(eventId))!.value.state;
+const scheduled = (category: 'joiner' | 'leaver', displayName: string, department: string, attribute: string, ...tasks: object[]) =>
+  createWorkflow(deps, GLOBAL_ADMIN, {
+    category,
+    displayName,
+    isEnabled: true,
+    isSchedulingEnabled: true,
+    executionConditions: {
+      '@odata.type': `${NS}triggerAndScopeBasedConditions`,
+      scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: `department eq '${department}'` },
+      trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: attribute, offsetInDays: 0 },
+    },
+    tasks,
+  });
+const hrEvent = (eventId: string, eventType: 'joiner' | 'leaver', userId: string, attributes: Record<string, unknown> = {}) =>
+  parseHrEvents({ eventId, eventType, occurredAt: world.now().minus({ seconds: 30 }).toISO(), employee: { userId, attributes } }, world.now());
+
+beforeAll(async () => {
+  falcon = await groupPackage(deps, 'Falcon', FALCON);
+});
+
+describe('a released claim reused by a later occurrence with the same key', () => {
+  it('runs a removing task again: a leaver event, rescinded by a rehire, then entered again the same day disables the account', async () => {
+    const PATTI = '515c6123-6c88-4537-bcf3-bd58da60fb1c';
+    await patchUser(world.emulator, PATTI, { department: 'Rehire Dept' });
+    await scheduled('leaver', 'Rehire leavers', 'Rehire Dept', 'employeeLeaveDateTime', { displayName: 'Disable user account', taskDefinitionId: DISABLE_ACCOUNT }, { displayName: 'Remove all access package assignments', taskDefinitionId: REMOVE_ALL });
+    await scheduled('joiner', 'Rehire joiners', 'Rehire Dept', 'employeeHireDate', { displayName: 'Enable user account', taskDefinitionId: ENABLE_ACCOUNT });
+    const first = await assign(deps, PATTI, falcon);
+    // Leaver E1: the account is disabled, the removal fails for now: the claim is released with [Disable] completed.
+    await receiveHrEvents({ ...deps, grants: failingOnceFor(PATTI) }, hrEvent('rehire-leaver-1', 'leaver', PATTI), 'msg_rehire_1');
+    expect(await accountEnabled(PATTI)).toBe(false);
+    expect(await eventState('rehire-leaver-1')).toBe('pending');
+    // Minutes later HR rescinds it: a joiner (rehire); the joiner workflow enables the account. E1 is overtaken.
+    world.advance({ minutes: 2 });
+    await receiveHrEvents(deps, hrEvent('rehire-joiner-1', 'joiner', PATTI, { employeeHireDate: world.now().toISO() }), 'msg_rehire_2');
+    expect(await accountEnabled(PATTI)).toBe(true);
+    world.advance({ minutes: 6 });
+    await sweepEnds(deps);
+    expect(await eventState('rehire-leaver-1')).toBe('applied');
+    expect(await stateOf(PATTI, first)).toBe('delivered');
+    // An hour later the rehire is rescinded after all: a new leaver event, the same day.
+    world.advance({ hours: 1 });
+    await receiveHrEvents(deps, hrEvent('rehire-leaver-2', 'leaver', PATTI), 'msg_rehire_3');
+    await sweepEnds(deps);
+    expect(await stateOf(PATTI, first)).toBe('expired');
+    // The leaver's "Disable user account" must run for this departure.
+    expect(await accountEnabled(PATTI)).toBe(false);
+  });
+});
+
+describe('a retry that takes the released claim over and then stops before releasing it', () => {
+  it('keeps the completed tasks: one storage failure at saveRun in the retry does not add again, 15 minutes later, the group an administrator took him out of', async () => {
+    const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d';
+    await patchUser(world.emulator, OWEN, { department: 'Alumni' });
+    await scheduled('leaver', 'Alumni leavers', 'Alumni', 'employeeLeaveDateTime',
+      { displayName: 'Into the alumni group', taskDefinitionId: ADD_TO_GROUPS, arguments: [{ name: 'groupID', value: VPN }] },
+      { displayName: 'Remove all access package assignments', taskDefinitionId: REMOVE_ALL });
+    const assignmentId = await assign(deps, OWEN, falcon);
+    await patchUser(world.emulator, OWEN, { employeeLeaveDateTime: world.now().plus({ hours: 1 }).toISO() });
+    await planWorkflowsForChangedUsers(deps, [(await deps.directory.getUser(OWEN))!]);
+    world.advance({ minutes: 61 });
+    expect(await sweepExpirations({ ...deps, grants: failingOnceFor(OWEN) }, { holder: `alumni-${++runs}`, budgetMs: 60_000 })).toMatchObject({ failed: 1 });
+    expect(await groupMembers(world.emulator, VPN)).toContain(OWEN);
+    // An administrator takes him out of the alumni group.
+    expect((await fetch(`${world.emulator.url}/v1.0/groups/${VPN}/members/${OWEN}/$ref`, { method: 'DELETE' })).status).toBe(204);
+    // The retry claims the released row, then one storage write fails (the run's record): the run stops there.
+    world.advance({ minutes: 1 });
+    const blip = hooked(deps.workflows, 'saveRun', () => Promise.reject(new Error(TRANSIENT))).part;
+    expect(await sweepExpirations({ ...deps, workflows: blip }, { holder: `alumni-${++runs}`, budgetMs: 60_000 })).toMatchObject({ failed: 1 });
+    // The next retries find the claim busy, then take it over once it is 15 minutes old.
+    for (const minutes of [2, 4, 8, 15]) {
+      world.advance({ minutes });
+      await sweepEnds(deps);
+    }
+    expect(await stateOf(OWEN, assignmentId)).toBe('expired');
+    expect(await groupMembers(world.emulator, VPN)).not.toContain(OWEN);
+  });
+});
