@@ -81,15 +81,21 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
     return checked.get(key)!;
   };
   const readClaim = (index: number) => deps.grants.claimOf(wanted[index]!.userId, wanted[index]!.assignment.value.accessPackageId);
+  const requestOf = ({ auto, userId, assignment }: Removal) => {
+    const request = automaticRequest(deps, auto, 'adminRemove', userId, assignment.value);
+    return { ...request, id: requestId(DateTime.fromISO(request.createdDateTime, { zone: 'utc' })) };
+  };
+  // The ends whose claim is known without a read (claimNaming).
+  const unread = new Set<number>();
   await mapConcurrently([...wanted.keys()], async (index) => {
-    const { auto, userId, assignment, claim: read, endedBy } = wanted[index]!;
+    const { userId, assignment, claim: read, endedBy } = wanted[index]!;
     try {
       // A saved end is finished as it is: a guest's block was planned before it was saved (fulfilRequest.ts). Its
       // claim was released then: what is there now is read.
       if (endedBy) return void endings.push({ index, assignment, claim: await readClaim(index), request: endedBy.value, endedBy });
       if (await touchesGuest(userId)) return void guests.set(userId, [...(guests.get(userId) ?? []), index]);
-      const request = automaticRequest(deps, auto, 'adminRemove', userId, assignment.value);
-      endings.push({ index, assignment, claim: read ?? claimNaming(assignment.value), request: { ...request, id: requestId(DateTime.fromISO(request.createdDateTime, { zone: 'utc' })) } });
+      if (!read) unread.add(index);
+      endings.push({ index, assignment, claim: read ?? claimNaming(assignment.value), request: requestOf(wanted[index]!) });
     } catch (error) {
       fail(index)(error);
     }
@@ -97,9 +103,10 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
   // Each ending carries its request: no justification of the system's own is needed.
   const errors = await carryOutRemovals(deps, endings, '', hold);
   // An end refused as finding no row, its claim not read: the claim was not there after all (the assignment would
-  // be, or the end is refused again). Tried once more with the claim read, as before.
-  const unread = endings.filter((e, n) => isNotFound(errors[n]) && !wanted[e.index]!.claim);
-  const again = await mapConcurrently(unread, async (e) => ({ ...e, claim: await readClaim(e.index) }));
+  // be, or the end is refused again). Tried once more with the claim read, as before, and a request of its own: the
+  // refused one's events, should they be left to the sweep, are never taken for this one's.
+  const refused = endings.filter((e, n) => isNotFound(errors[n]) && unread.has(e.index));
+  const again = await mapConcurrently(refused, async (e) => ({ ...e, request: requestOf(wanted[e.index]!), claim: await readClaim(e.index) }));
   const errorsAgain = again.length === 0 ? [] : await carryOutRemovals(deps, again, '', hold);
   const retried = new Map(again.map((e, n) => [e.index, errorsAgain[n]]));
   endings.forEach((e, n) => {
