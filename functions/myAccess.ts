@@ -6,6 +6,7 @@ import { getDeps } from '../shared/composition';
 import { getConfig } from '../shared/config';
 import { registerHttp } from '../shared/hosting/registry';
 import { localSignIn } from '../shared/portal/localSignIn';
+import { noSignInReason } from '../shared/portal/noSignIn';
 import { loadPortalBundle, type PortalBundle } from '../shared/portal/portalBundle';
 import { portalPage, SECURITY_HEADERS, type PortalSettings } from '../shared/portal/portalPage';
 import { signInAs } from '../shared/portal/signInAs';
@@ -20,12 +21,15 @@ function currentBundle(): PortalBundle | undefined {
 
 /**
  * `/myaccess`: the My Access page (DESIGN §2.3). Never cached, as it may carry the local sign-in. With the local
- * host's sign-in on, `?as=` names the user the page acts as; anywhere else the parameter is ignored.
+ * host's sign-in on, `?as=` names the user the page acts as; anywhere else the parameter is ignored. With AUTH_MODE=jwt
+ * the page is told it can sign nobody in.
  */
 export async function myAccessPage(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const portal = currentBundle();
   if (!portal) return graphResponse(503, 'serviceNotAvailable', 'The My Access portal has not been built: run npm run build.', context.invocationId);
   const settings: PortalSettings = {};
+  const noSignIn = noSignInReason(getConfig());
+  if (noSignIn) settings.noSignIn = noSignIn;
   const local = localSignIn(getConfig());
   if (local) {
     const as = new URL(request.url).searchParams.get('as');

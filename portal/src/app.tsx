@@ -3,6 +3,7 @@ import { Access } from './pages/Access';
 import { ApprovalHistory } from './pages/ApprovalHistory';
 import { Approvals } from './pages/Approvals';
 import { ExpiredAccess } from './pages/ExpiredAccess';
+import { NoSignIn } from './pages/NoSignIn';
 import { PackagePage } from './pages/PackagePage';
 import { Packages } from './pages/Packages';
 import { Requests } from './pages/Requests';
@@ -51,6 +52,13 @@ export function App({ settings }: { settings: PortalSettings }) {
     document.title = `${packageId ? 'Access package' : (TITLES[route] ?? 'My Access')} – My Access`;
   }, [route, packageId]);
 
+  if (settings.noSignIn) {
+    return (
+      <Shell>
+        <NoSignIn reason={settings.noSignIn} />
+      </Shell>
+    );
+  }
   if (local && !user) {
     return (
       <Shell>

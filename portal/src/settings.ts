@@ -14,6 +14,7 @@ export interface SignedInUser {
 
 export interface PortalSettings {
   localSignIn?: { identities: DemoIdentity[]; signedIn?: SignedInUser; error?: string };
+  noSignIn?: string;
 }
 
 export function readSettings(): PortalSettings {

@@ -1,3 +1,5 @@
+import { doublingWaitMs } from '../domain/doublingWait';
+
 /**
  * When to try a throttled or failed Graph call again. Graph asks callers to wait the `Retry-After` it sends; without
  * one we back off exponentially with jitter. Both the number of attempts and the total time are bounded, so a long
@@ -37,8 +39,7 @@ export function retryDelayMs(
 ): number | undefined {
   if (attempt >= policy.maxAttempts) return undefined;
   const asked = parseRetryAfterMs(retryAfter, now);
-  const delay =
-    asked ?? Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)) * (0.5 + random() / 2);
+  const delay = asked ?? doublingWaitMs(attempt, policy.baseDelayMs, policy.maxDelayMs) * (0.5 + random() / 2);
   return elapsedMs + delay > policy.maxElapsedMs ? undefined : Math.round(delay);
 }
 

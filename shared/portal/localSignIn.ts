@@ -28,6 +28,11 @@ export function enableLocalSignIn(signIn: LocalSignIn): void {
   holder[SWITCH] = signIn;
 }
 
+/** Whether the local host turned the sign-in on, whatever the settings say now (see noSignIn.ts). */
+export function localSignInTurnedOn(): boolean {
+  return holder[SWITCH] !== undefined;
+}
+
 /**
  * The local sign-in, when it is on and the settings still describe the emulated tenant: Graph is the emulator and
  * the API trusts `x-ms-client-principal` (with AUTH_MODE=jwt a made-up principal would be ignored anyway).

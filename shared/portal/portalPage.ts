@@ -11,6 +11,8 @@ export interface PortalSettings {
     /** Why `?as=` signed no one in. */
     error?: string;
   };
+  /** Why the page can sign nobody in (see noSignIn.ts); it then shows this and calls nothing. */
+  noSignIn?: string;
 }
 
 /**

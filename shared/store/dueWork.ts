@@ -58,6 +58,8 @@ export interface DueItem<K extends string = string> {
   attempts?: number;
   /** The last failure's message. */
   lastError?: string;
+  /** After a failure: the time (UTC ISO 8601) before which its sweep does not take it again (sweepDueWork.ts). */
+  retryAfter?: string;
   /** For an assignment's end: its target, so the sweep reads the assignment by key, without its locator. */
   targetId?: string;
   /**
@@ -172,9 +174,13 @@ export class DueWorkStore<K extends string> {
     return this.#items.delete(item);
   }
 
-  /** Counts a failed attempt on the item, with its message; answers the item as now stored. */
-  failed(item: StoredDocument<DueItem<K>>, message: string): Promise<StoredDocument<DueItem<K>>> {
-    return this.#items.replace(item, { ...item.value, attempts: (item.value.attempts ?? 0) + 1, lastError: message.slice(0, MAX_ERROR_LENGTH) });
+  /**
+   * Counts a failed attempt on the item, with its message and the time it may be tried again (`retryAfter`, given
+   * the attempts now counted), in one write; answers the item as now stored.
+   */
+  failed(item: StoredDocument<DueItem<K>>, message: string, retryAfter: (attempts: number) => string): Promise<StoredDocument<DueItem<K>>> {
+    const attempts = (item.value.attempts ?? 0) + 1;
+    return this.#items.replace(item, { ...item.value, attempts, lastError: message.slice(0, MAX_ERROR_LENGTH), retryAfter: retryAfter(attempts) });
   }
 
   /**

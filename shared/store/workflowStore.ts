@@ -1,5 +1,5 @@
 import { isDomainError } from '../domain/errors';
-import type { UserProcessingResult, WorkflowRun } from '../domain/workflows/results';
+import type { TaskProcessingResult, UserProcessingResult, WorkflowRun } from '../domain/workflows/results';
 import type { Workflow } from '../domain/workflows/workflow';
 import { DocumentTable, type StoredDocument } from './documentTable';
 import { filter } from './odataFilter';
@@ -26,7 +26,19 @@ export interface WorkflowExecution {
   claimedDateTime: string;
   /** Set once the user's tasks ran and their result was stored. */
   completed?: boolean;
+  /**
+   * Set when a run gave the claim up unfinished (releaseClaim): the results of the tasks that completed in it or in
+   * the runs before it, which the next run of the occurrence does not run again. By task id: each version's tasks
+   * have new ids (manageWorkflows.ts), so a new version's tasks all run.
+   */
+  completedTasks?: TaskProcessingResult[];
 }
+
+/**
+ * What claiming an occurrence found: claimed by this caller (with the tasks an earlier run that gave it up had
+ * completed), done by an earlier run, or busy with a run that has not finished.
+ */
+export type ClaimOutcome = { status: 'claimed'; completedTasks: readonly TaskProcessingResult[] } | { status: 'done' | 'busy' };
 
 /** The values a user had of the attributes mover workflows watch, when last seen, to tell what changed. */
 export interface WatchedAttributes {
@@ -92,29 +104,31 @@ export class WorkflowStore {
 
   /**
    * Claims one occurrence for one user: `claimed` by this caller; `done` by an earlier run that finished; `busy`
-   * with a run that has not finished (still going, or stopped). A claim whose run never finished is taken over
-   * once it is older than `abandonedBefore`, on its ETag, so of two takers one wins: the user is processed at
-   * least once, and never by two runs at a time.
+   * with a run that has not finished (still going, or stopped). A claim given up (releaseClaim) is taken over at
+   * once, and one whose run never finished once it is older than `abandonedBefore`, on its ETag, so of two takers
+   * one wins: the user is processed at least once, and never by two runs at a time. A run that stopped records no
+   * completed tasks: its taker runs them all again (they are idempotent).
    */
-  async claim(execution: WorkflowExecution, abandonedBefore: string): Promise<'claimed' | 'done' | 'busy'> {
+  async claim(execution: WorkflowExecution, abandonedBefore: string): Promise<ClaimOutcome> {
     const partitionKey = tableKey(execution.workflowId);
     const rowKey = tableKey(execution.userId, execution.occurrence);
     try {
       await this.#executions.insert(partitionKey, rowKey, execution);
-      return 'claimed';
+      return { status: 'claimed', completedTasks: [] };
     } catch (error) {
       if (!(isDomainError(error) && error.code === 'alreadyExists')) throw error;
     }
     const existing = await this.#executions.get(partitionKey, rowKey);
-    if (!existing || existing.value.completed) return 'done';
-    if (existing.value.claimedDateTime >= abandonedBefore) return 'busy';
+    if (!existing || existing.value.completed) return { status: 'done' };
+    const given = existing.value.completedTasks;
+    if (!given && existing.value.claimedDateTime >= abandonedBefore) return { status: 'busy' };
     try {
       await this.#executions.replace(existing, execution);
-      return 'claimed';
     } catch (error) {
-      if (isDomainError(error) && error.code === 'concurrencyConflict') return 'busy';
+      if (isDomainError(error) && error.code === 'concurrencyConflict') return { status: 'busy' };
       throw error;
     }
+    return { status: 'claimed', completedTasks: given ?? [] };
   }
 
   /** Marks a claimed occurrence done: nobody takes it over after this. */
@@ -124,12 +138,17 @@ export class WorkflowStore {
   }
 
   /**
-   * Gives up a claim whose run did not finish the user (a removal failed for now): the next run of the occurrence
-   * claims it at once rather than after the takeover time. A claim another run has taken over meanwhile is theirs.
+   * Gives up a claim whose run did not finish the user (a removal failed for now), recording the tasks that did
+   * complete: the next run of the occurrence claims it at once rather than after the takeover time, and runs only
+   * the others (a group added, an account enabled, is not done again over what happened since). Kept, not deleted,
+   * so a claimer reading it meanwhile finds it given up, not gone (done). A claim another run has taken over
+   * meanwhile is theirs.
    */
-  async releaseClaim(execution: WorkflowExecution): Promise<void> {
+  async releaseClaim(execution: WorkflowExecution, completedTasks: readonly TaskProcessingResult[]): Promise<void> {
     const stored = await this.#executions.get(tableKey(execution.workflowId), tableKey(execution.userId, execution.occurrence));
-    if (stored && stored.value.runId === execution.runId && !stored.value.completed) await this.#executions.delete(stored).catch(ignoreGone);
+    if (stored && stored.value.runId === execution.runId && !stored.value.completed) {
+      await this.#executions.replace(stored, { ...stored.value, completedTasks: [...completedTasks] }).catch(ignoreGone);
+    }
   }
 
   saveRun(run: WorkflowRun): Promise<StoredDocument<WorkflowRun>> {

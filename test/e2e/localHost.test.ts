@@ -88,6 +88,7 @@ describe('npm start, with no settings', () => {
     try {
       const banner = host.output();
       expect(banner).toContain(`Health:    ${host.url}/api/health`);
+      expect(banner).toContain(`My Access: ${host.url}/myaccess (sign in as a demo identity, or add ?as=<user id or UPN>)`);
       expect(banner).toMatch(/Storage:\s+embedded Azurite, in memory/);
       expect(banner).toMatch(/Directory:\s+Graph emulator at http:\/\/127\.0\.0\.1:\d+, tenant [0-9a-f-]{36} from .*demo-tenant\.json/);
       expect(banner).toMatch(/Identity Governance Administrator\s+\S+@contoso\.com/);

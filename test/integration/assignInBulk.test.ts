@@ -311,8 +311,9 @@ test('an earlier version’s sweep, which knows no `auditEvents`, leaves a grant
     expect(await deps.audit.find(event.id, DateTime.fromISO(event.occurredDateTime))).toBeUndefined();
   }
 
-  // This version then completes them.
+  // This version then completes them, once their retry time (a minute after the failure) has come.
   await assignInBulk(deps, additionsOf(auto));
+  world.advance({ minutes: 1 });
   expect(await expirationSweep()).toMatchObject({ failed: 0 });
   await expectMadeOnceWithEvents(auto);
   expect(await itemsAheadOf(grantIds)).toEqual([]);

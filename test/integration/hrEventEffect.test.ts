@@ -48,7 +48,7 @@ async function graph(method: string, path: string, body?: object): Promise<unkno
   return response.status === 204 ? undefined : response.json();
 }
 
-const overridesOf = async (userId: string) => Object.fromEntries(activeOverrides((await deps.overrides.find(userId))?.value, world.now()));
+const overridesOf = async (userId: string) => Object.fromEntries(activeOverrides((await deps.overrides.find(userId))?.value, {}, world.now()));
 // The audit log keeps the real time (its clock is not the test's).
 const audited = async (action: string) => (await deps.audit.ofDay(DateTime.utc().toISODate()!)).filter((e) => e.action === action);
 let runs = 0;

@@ -56,7 +56,7 @@ it('a joiner event delivered 8 days late runs its workflow at the hire date it g
 it('a rehire within 7 days of leaving gets the joiner workflow (at the event, or once the leaver mark lapses)', async () => {
   const JONI = 'a30354ef-398b-4edf-a326-3c49440a9a11'; // Operations
   expect(await receiveHrEvents(deps, hrEvent('hj-leaver-2', 'leaver', JONI, 3 * 24 * 60), 'msg_hj_2a')).toEqual([{ eventId: 'hj-leaver-2', status: 'accepted' }]);
-  expect(Object.fromEntries(activeOverrides((await deps.overrides.find(JONI))?.value, world.now()))).toMatchObject({ accountenabled: false });
+  expect(Object.fromEntries(activeOverrides((await deps.overrides.find(JONI))?.value, {}, world.now()))).toMatchObject({ accountenabled: false });
   // Rehired: HR sends the joiner event, starting today; the directory shows the account enabled.
   expect(await receiveHrEvents(deps, hrEvent('hj-joiner-2', 'joiner', JONI, 1, { employeeHireDate: world.now().toISO() }), 'msg_hj_2b')).toEqual([{ eventId: 'hj-joiner-2', status: 'accepted' }]);
   for (let day = 0; day < 8; day++) {

@@ -27,7 +27,7 @@ inProcessOperationsForFile((w) => ({ deps } = world = w));
 const sweepAll = () => sweepEnds(deps);
 const stateOf = (targetId: string, assignmentId: string) => assignmentState(deps, targetId, assignmentId);
 const activeFalcon = async (userId: string) => (await deps.grants.assignmentsOf(userId)).filter((a) => a.value.accessPackageId === pkg.packageId && a.value.state !== 'expired');
-const overridesOf = async (userId: string) => Object.fromEntries(activeOverrides((await deps.overrides.find(userId))?.value, world.now()));
+const overridesOf = async (userId: string) => Object.fromEntries(activeOverrides((await deps.overrides.find(userId))?.value, {}, world.now()));
 const hrEvent = (eventId: string, eventType: 'mover' | 'leaver', userId: string, minutesAgo: number, attributes: Record<string, unknown> = {}) =>
   parseHrEvents({ eventId, eventType, occurredAt: world.now().minus({ minutes: minutesAgo }).toISO(), employee: { userId, attributes } }, world.now());
 

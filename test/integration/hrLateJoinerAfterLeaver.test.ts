@@ -7,7 +7,7 @@ import { inProcessOperationsForFile, type InProcessOperations } from '../support
 import { autoGroupPackage } from '../support/packageWorld';
 import { GLOBAL_ADMIN, scheduledOn } from '../support/workflowDefinitions';
 
-/** an older joiner delivered more than 7 days after a newer leaver, whose entry settled, is not overtaken. */
+/** A joiner or leaver delivered late, after a newer leaver or joiner (a rehire), runs none of its workflows. */
 jest.setTimeout(120_000);
 
 const ENABLE_ACCOUNT = '6fc52c9d-398b-4305-9763-15f42c1676fc';
@@ -42,4 +42,27 @@ it('a joiner event delivered 8 days late does not enable again the account of a 
   world.advance({ days: 8 });
   await receiveHrEvents(deps, joiner, 'msg_lj8_4b');
   expect(await accountEnabled(GRADY)).toBe(false);
+});
+
+const ev = (eventId: string, eventType: 'joiner' | 'leaver' | 'mover', attributes?: Record<string, unknown>) =>
+  parseHrEvents({ eventId, eventType, occurredAt: world.now().minus({ seconds: 30 }).toISO(), employee: { userId: GRADY, ...(attributes ? { attributes } : {}) } }, world.now());
+
+it.each([
+  ['a day late (a mover naming the account in between)', 1, true],
+  ['8 days late (past the joiner\'s 7 days)', 8, false],
+  ['8 days late (a mover naming the account in between)', 8, true],
+])('a leaver delivered %s after the rehire\'s joiner does not disable the rehired account', async (_name, daysLate, withMover) => {
+  const n = `${daysLate}${withMover ? 'm' : ''}`;
+  // The leaver happened first, but its delivery is held up (an HR connector's backlog).
+  const leaver = ev(`f3-leaver-${n}`, 'leaver');
+  world.advance({ hours: 1 });
+  await receiveHrEvents(deps, ev(`f3-joiner-${n}`, 'joiner', { employeeHireDate: world.now().toUTC().toISO() }), `msg_f3_j_${n}`);
+  if (withMover) {
+    world.advance({ hours: 1 });
+    await receiveHrEvents(deps, ev(`f3-mover-${n}`, 'mover', { jobTitle: 'Controller', accountEnabled: true }), `msg_f3_m_${n}`);
+  }
+  expect(await accountEnabled(GRADY)).toBe(true);
+  world.advance({ days: daysLate });
+  await receiveHrEvents(deps, leaver, `msg_f3_l_${n}`);
+  expect(await accountEnabled(GRADY)).toBe(true);
 });

@@ -13,6 +13,7 @@ jest.setTimeout(120_000);
 const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515';
 const PATTI = '515c6123-6c88-4537-bcf3-bd58da60fb1c'; // Sales
 const ADELE = 'e085b021-e0d4-4f2b-935a-b03d8de49eb1'; // Sales
+const LEE = '428474c1-5e9e-4ba7-a6a8-6bd5a7550d23'; // Sales
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
@@ -63,5 +64,23 @@ describe('a rehire who leaves again, the second time by the directory leave date
     const stored = (await deps.overrides.forUsers([PATTI])).get(PATTI)?.value;
     console.log(JSON.stringify(stored));
     expect(await stateOf(PATTI, second)).toBe('expired');
+  });
+
+  it('loses the access on the second leave date, after an HR leaver and a rehire made in the directory alone weeks before', async () => {
+    const first = await assign(deps, LEE, pkg);
+    await receiveHrEvents(deps, hrEvent('rf-leaver-2', 'leaver', LEE, {}), 'msg_rf_3');
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(LEE, first)).toBe('expired');
+    // Rehired 10 days later, in the directory only: a new hire date, no HR joiner event.
+    world.advance({ days: 10 });
+    await reportChange(LEE, { employeeHireDate: world.now().toISO() });
+    const second = await assign(deps, LEE, pkg);
+    // 30 days on she leaves again, by the directory's leave date (well within the leaver's 90 days).
+    world.advance({ days: 30 });
+    await reportChange(LEE, { employeeLeaveDateTime: world.now().plus({ days: 1 }).toISO() });
+    world.advance({ days: 1, minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(LEE, second)).toBe('expired');
   });
 });

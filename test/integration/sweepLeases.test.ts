@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { checkHealth } from '../../shared/operations/checkHealth';
-import { MAX_ITEM_ATTEMPTS, processDueItems, withSweepLease, type DueWorkResult } from '../../shared/operations/lifecycle/sweepDueWork';
+import { MAX_ITEM_ATTEMPTS, processDueItems, RETRY_CAP_MS, withSweepLease, type DueWorkResult } from '../../shared/operations/lifecycle/sweepDueWork';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { DueWorkStore, type DueItem } from '../../shared/store/dueWork';
 import type { Tables } from '../../shared/store/tables';
@@ -120,7 +120,8 @@ describe('an item that always fails', () => {
     await index.schedule(item('outage'));
     for (let attempt = 0; attempt < MAX_ITEM_ATTEMPTS + 2; attempt++) {
       expect(await run()).toMatchObject({ failed: 1, parked: 0 });
-      world.advance({ minutes: 5 });
+      // Past its retry time, which is at most RETRY_CAP_MS away.
+      world.advance({ milliseconds: RETRY_CAP_MS });
     }
     expect((await index.dueBy(world.now(), undefined)).map((d) => d.value)).toEqual([expect.objectContaining({ entityId: 'outage', attempts: MAX_ITEM_ATTEMPTS + 2 })]);
   });

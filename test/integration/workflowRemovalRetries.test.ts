@@ -27,6 +27,7 @@ const REMOVE_ALL = '42ae2956-193d-4f39-be06-691b8ac4fa1d';
 const ENABLE_ACCOUNT = '6fc52c9d-398b-4305-9763-15f42c1676fc';
 const DISABLE_ACCOUNT = '1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950';
 const REMOVE_FROM_GROUPS = '1953a66c-751c-45e5-8bfe-01462c70da3c';
+const ADD_TO_GROUPS = '22085229-5809-45e8-97fd-270d28d66910';
 const TRANSIENT = 'Table Storage answered 503 (transient)';
 
 let world: InProcessOperations;
@@ -52,8 +53,8 @@ const workflowNamed = async (name: string) => (await deps.workflows.all()).find(
 const resultsFor = async (workflow: string, userId: string) => (await deps.workflows.userResultsOf(await workflowNamed(workflow))).filter((r) => r.subjectId.toLowerCase() === userId);
 const accountEnabled = async (userId: string) => ((await (await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=accountEnabled`)).json()) as { accountEnabled: boolean }).accountEnabled;
 
-/** A leaver workflow (on the leave date, or a signed HR leaver event) for one department, with one task. */
-const leaverWorkflow = (displayName: string, department: string, task: { displayName: string; taskDefinitionId: string; arguments?: object[] }) =>
+/** A leaver workflow (on the leave date, or a signed HR leaver event) for one department, with its tasks in order. */
+const leaverWorkflow = (displayName: string, department: string, ...tasks: Array<{ displayName: string; taskDefinitionId: string; arguments?: object[] }>) =>
   createWorkflow(deps, GLOBAL_ADMIN, {
     category: 'leaver',
     displayName,
@@ -64,7 +65,7 @@ const leaverWorkflow = (displayName: string, department: string, task: { display
       scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: `department eq '${department}'` },
       trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeLeaveDateTime', offsetInDays: 0 },
     },
-    tasks: [task],
+    tasks,
   });
 
 beforeAll(async () => {
@@ -267,6 +268,42 @@ describe('a leave date whose scheduled run fails for now', () => {
     expect(await stateOf(LEE, assignmentId)).toBe('expired');
     expect(await groupMembers(world.emulator, FALCON)).not.toContain(LEE);
     expect((await resultsFor('Sales leavers', LEE)).map((r) => r.processingStatus).sort()).toEqual(['completed', 'failed']);
+  });
+});
+
+describe('a retry after some of the tasks completed', () => {
+  it('runs only those that did not: a group the first attempt added, and an administrator took him out of since, is not added again', async () => {
+    const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d'; // Sales; moved to a department of his own
+    await patchUser(world.emulator, OWEN, { department: 'Sales Alumni' });
+    // Leavers join the alumni group (VPN Users stands for it), then lose their assignments.
+    await leaverWorkflow(
+      'Alumni leavers',
+      'Sales Alumni',
+      { displayName: 'Into the alumni group', taskDefinitionId: ADD_TO_GROUPS, arguments: [{ name: 'groupID', value: VPN }] },
+      { displayName: 'Remove all access package assignments', taskDefinitionId: REMOVE_ALL },
+    );
+    const assignmentId = await assign(deps, OWEN, falcon);
+    await patchUser(world.emulator, OWEN, { employeeLeaveDateTime: world.now().plus({ hours: 1 }).toISO() });
+    await planWorkflowsForChangedUsers(deps, [(await deps.directory.getUser(OWEN))!]);
+    world.advance({ minutes: 61 });
+    expect(await sweepExpirations({ ...deps, grants: failingOnceFor(OWEN) }, { holder: `retry-exp-${++runs}`, budgetMs: 60_000 })).toMatchObject({ failed: 1 });
+    const [first] = await resultsFor('Alumni leavers', OWEN);
+    expect(first!.taskProcessingResults.map((t) => t.processingStatus)).toEqual(['completed', 'failed']);
+    expect(await groupMembers(world.emulator, VPN)).toContain(OWEN);
+    expect(await stateOf(OWEN, assignmentId)).toBe('delivered');
+
+    // An administrator takes him out of the group before the retry.
+    expect((await fetch(`${world.emulator.url}/v1.0/groups/${VPN}/members/${OWEN}/$ref`, { method: 'DELETE' })).status).toBe(204);
+    world.advance({ minutes: 1 });
+    await sweepAll();
+    expect(await stateOf(OWEN, assignmentId)).toBe('expired');
+    expect(await groupMembers(world.emulator, VPN)).not.toContain(OWEN);
+    // The retry records the group task completed when it was, by the first attempt.
+    const retry = (await resultsFor('Alumni leavers', OWEN)).find((r) => r.runId !== first!.runId)!;
+    expect(retry).toMatchObject({ processingStatus: 'completed' });
+    const [added, removed] = retry.taskProcessingResults;
+    expect(added).toMatchObject({ processingStatus: 'completed', startedDateTime: first!.taskProcessingResults[0]!.startedDateTime, completedDateTime: first!.taskProcessingResults[0]!.completedDateTime });
+    expect(removed).toMatchObject({ processingStatus: 'completed', startedDateTime: world.now().toUTC().toISO() });
   });
 });
 

@@ -82,7 +82,7 @@ describe('a time-based trigger', () => {
     const user = (await deps.directory.getUser('616273cd-d6a1-4e4f-8ca4-c608ef605abf'))!; // Grace, Sales
     const occurrence = 'employeeHireDate@2026-12-31';
     // A run that claimed her and stopped before her tasks ran.
-    expect(await deps.workflows.claim({ workflowId, userId: user.id, occurrence, workflowVersion: 1, runId: 'stopped', claimedDateTime: world.now().toUTC().toISO()! }, world.now().minus({ minutes: 15 }).toUTC().toISO()!)).toBe('claimed');
+    expect(await deps.workflows.claim({ workflowId, userId: user.id, occurrence, workflowVersion: 1, runId: 'stopped', claimedDateTime: world.now().toUTC().toISO()! }, world.now().minus({ minutes: 15 }).toUTC().toISO()!)).toEqual({ status: 'claimed', completedTasks: [] });
     const options = { type: 'scheduled' as const, reason: 'test', actorId: 'system' };
     await expect(runWorkflow(deps, workflow, [{ user, occurrence }], options)).rejects.toMatchObject({ code: 'conflict' });
     expect(await vpnMembers()).not.toContain(user.id);

@@ -5,7 +5,7 @@ import { SettingsError } from '../../shared/settings';
 import { startAzurite } from '../azurite/embeddedAzurite';
 import { startGraphEmulator } from '../graph-emulator/server';
 import type { TenantFixture } from '../graph-emulator/fixture';
-import { enableLocalSignIn } from '../../shared/portal/localSignIn';
+import { enableLocalSignIn, localSignIn } from '../../shared/portal/localSignIn';
 import { demoIdentities, loadSeed, parseFaults, portalIdentities } from './directorySetup';
 import { useLocalArchiveKey } from './archiveKey';
 import { applyLocalSettingsFile, disabledFunctions, loadHostSettings } from './hostSettings';
@@ -125,6 +125,13 @@ function stopOnSignal(stopAll: () => Promise<void>): void {
   process.on('SIGTERM', stop);
 }
 
+/** How the portal signs people in here, as the banner says it: with AUTH_MODE=jwt it cannot (see noSignIn.ts). */
+function myAccessSignIn(emulated: boolean): string {
+  if (localSignIn(getConfig())) return ' (sign in as a demo identity, or add ?as=<user id or UPN>)';
+  if (getConfig().AUTH_MODE === 'jwt') return ` (no sign-in with AUTH_MODE=jwt${emulated ? '; ?as= and the identity picker need easyauth' : ''})`;
+  return '';
+}
+
 function printBanner(
   host: LocalHost,
   functions: Awaited<ReturnType<typeof loadFunctions>>,
@@ -137,7 +144,7 @@ function printBanner(
     'Portcullis is running.',
     `  API:       ${host.url}`,
     `  Health:    ${host.url}/api/health`,
-    `  My Access: ${host.url}/myaccess${dependencies.identities.length > 0 ? ' (sign in as a demo identity, or add ?as=<user id or UPN>)' : ''}`,
+    `  My Access: ${host.url}/myaccess${myAccessSignIn(dependencies.identities.length > 0)}`,
     `  Storage:   ${dependencies.storage}`,
     `  Directory: ${dependencies.directory}`,
     `  Settings:  ${settingsFile ?? 'environment only (no local.settings.json)'}`,

@@ -12,17 +12,21 @@ export interface OverriddenAttribute {
   occurredAt: string;
   /** Breaks a tie between two events of the same occurredAt, so the outcome does not depend on arrival order. */
   eventId: string;
-  /** Past this, the override no longer counts and is forgotten (unless `lasting`). */
+  /**
+   * OVERRIDE_LIFETIME after its event took effect: past this, the override no longer counts and is forgotten (a
+   * `lasting` one only LASTING_LIFETIME after its event took effect).
+   */
   expiresAt: string;
   /**
-   * A leaver's: it counts past `expiresAt`, until the directory shows it (settled) or a newer event names the
-   * attribute (a rehire's joiner records the account as the directory shows it), so that a grace period longer than
-   * the lifetime ends with the leaver's access, not with the directory's enabled account read again; and it is kept
-   * until replaced, settled too, so that an older event delivered later still loses to the departure.
+   * A leaver's departure (the account, the leave date) and a joiner's or leaver's EMPLOYMENT entry: counted and kept
+   * for LASTING_LIFETIME rather than OVERRIDE_LIFETIME, so that a grace period longer than the lifetime ends with the
+   * leaver's access, not with the directory's enabled account read again, and an older event delivered later still
+   * loses to the departure or the rehire. It stops counting earlier when the directory shows it (settled), when a newer
+   * event names the attribute, or when the directory shows a hire date since (a rehire made in the directory alone).
    */
   lasting?: true;
   /**
-   * The directory has shown this value since: the override no longer counts, but is kept until `expiresAt` so an
+   * The directory has shown this value since: the override no longer counts, but is kept until it expires so an
    * older event arriving late still loses to it.
    */
   settled?: boolean;
@@ -40,8 +44,8 @@ export interface AttributeChange {
   occurredAt: string;
   effectiveAt?: string;
   attributes: Readonly<Record<string, AttributeValue>>;
-  /** A leaver's change: its entries are `lasting`. */
-  lasting?: boolean;
+  /** A joiner's or leaver's change: recorded under EMPLOYMENT too; a leaver's departure is `lasting`. */
+  employment?: 'joiner' | 'leaver';
 }
 
 /**
@@ -50,6 +54,19 @@ export interface AttributeChange {
  * have expired already, which keeps the ordering safe after old entries are forgotten.
  */
 export const OVERRIDE_LIFETIME = Duration.fromObject({ days: 7 });
+/**
+ * How long a `lasting` entry counts and is kept at most, from when its event took effect: room for the grace periods
+ * a leaver's access is commonly given, yet bounded, so that no departure the directory never shows counts for good.
+ */
+export const LASTING_LIFETIME = Duration.fromObject({ days: 90 });
+
+/**
+ * The entry of a joiner's or leaver's employment: which of them is the newest (`namedSince` tells), whatever else
+ * newer events named since. No rule or workflow reads it: it is left out of `activeOverrides`.
+ */
+const EMPLOYMENT = 'employment';
+/** A leaver's attributes that are `lasting` (by lower-case name): the departure itself. */
+const DEPARTURE: ReadonlySet<string> = new Set(['accountenabled', 'employeeleavedatetime']);
 
 const millis = (iso: string) => DateTime.fromISO(iso, { zone: 'utc' }).toMillis();
 
@@ -76,9 +93,10 @@ export function withChange(current: AttributeOverrides | undefined, userId: stri
   const attributes = live(current?.attributes ?? {}, now);
   let changed = Object.keys(attributes).length !== Object.keys(current?.attributes ?? {}).length;
   if (millis(expiresAt) > now.toMillis()) {
-    for (const [name, value] of Object.entries(change.attributes)) {
-      const key = name.toLowerCase();
-      const entry: OverriddenAttribute = { value, occurredAt: change.occurredAt, eventId: change.eventId, expiresAt, ...(change.lasting ? { lasting: true as const } : {}) };
+    const named = Object.entries(change.attributes).map(([name, value]) => [name.toLowerCase(), value] as const);
+    for (const [key, value] of change.employment ? [...named, [EMPLOYMENT, change.employment] as const] : named) {
+      const lasting = key === EMPLOYMENT || (change.employment === 'leaver' && DEPARTURE.has(key));
+      const entry: OverriddenAttribute = { value, occurredAt: change.occurredAt, eventId: change.eventId, expiresAt, ...(lasting ? { lasting: true as const } : {}) };
       const existing = attributes[key];
       if (existing && !newer(entry, existing)) continue;
       attributes[key] = entry;
@@ -106,13 +124,47 @@ export function namedSince(overrides: AttributeOverrides | undefined, change: Pi
   return existing !== undefined && newer(existing, change);
 }
 
-/** The overrides that count now, for the rules: not settled, and not expired unless lasting. */
-export function activeOverrides(overrides: AttributeOverrides | undefined, now: DateTime): Map<string, AttributeValue> {
+/**
+ * Whether a joiner or leaver newer than `change` is recorded: a rehire after a leaver, a leaver after a joiner. A row
+ * written before EMPLOYMENT was recorded tells a leaver by its lasting account entry (only a leaver's lasts).
+ */
+export function employmentChangedSince(overrides: AttributeOverrides | undefined, change: Pick<AttributeChange, 'eventId' | 'occurredAt'>): boolean {
+  const account = overrides?.attributes['accountenabled'];
+  return namedSince(overrides, change, EMPLOYMENT) || (account?.lasting === true && newer(account, change));
+}
+
+/**
+ * The overrides that count now, for the rules: not settled, not expired, and not a departure the directory's user
+ * (`directoryUser`, as read) shows a rehire since.
+ */
+export function activeOverrides(overrides: AttributeOverrides | undefined, directoryUser: Pick<RuleSubject, 'employeeHireDate'>, now: DateTime): Map<string, AttributeValue> {
   const active = new Map<string, AttributeValue>();
   for (const [name, entry] of Object.entries(overrides?.attributes ?? {})) {
-    if (!entry.settled && (entry.lasting || millis(entry.expiresAt) > now.toMillis())) active.set(name, entry.value);
+    if (name === EMPLOYMENT || entry.settled || endsAt(entry) <= now.toMillis()) continue;
+    if (entry.lasting && rehiredSince(entry, directoryUser, now)) continue;
+    active.set(name, entry.value);
   }
   return active;
+}
+
+/**
+ * Whether the directory shows a hire date after the entry's event took effect, and that date has come: a rehire made
+ * in the directory alone (an account never disabled, a new department) ends a leaver's departure. A hire date still
+ * ahead does not: a leaver event for someone not started yet (their hire date after the event) counts until then.
+ */
+function rehiredSince(entry: OverriddenAttribute, directoryUser: Pick<RuleSubject, 'employeeHireDate'>, now: DateTime): boolean {
+  const hired = directoryUser.employeeHireDate ? DateTime.fromISO(directoryUser.employeeHireDate, { zone: 'utc' }) : undefined;
+  return hired !== undefined && hired.isValid && hired.toMillis() > tookEffectAt(entry) && hired <= now;
+}
+
+/** When the entry's event took effect: `expiresAt` is OVERRIDE_LIFETIME after it. */
+function tookEffectAt(entry: OverriddenAttribute): number {
+  return millis(entry.expiresAt) - OVERRIDE_LIFETIME.toMillis();
+}
+
+/** When the entry no longer counts and is forgotten: a lasting one LASTING_LIFETIME (not OVERRIDE_LIFETIME) after its event took effect. */
+function endsAt(entry: OverriddenAttribute): number {
+  return tookEffectAt(entry) + (entry.lasting ? LASTING_LIFETIME : OVERRIDE_LIFETIME).toMillis();
 }
 
 /**
@@ -135,11 +187,11 @@ export function settledBy(overrides: AttributeOverrides, directoryUser: RuleSubj
 }
 
 /**
- * The entries kept: not expired, and a leaver's for good (settled too, until a newer event names the attribute), so
- * that an older event delivered past the lifetime is still told to be older than the departure.
+ * The entries kept: not expired (a lasting one, settled too, for LASTING_LIFETIME), so that an older event delivered
+ * past the ordinary lifetime is still told to be older than the departure or the rehire.
  */
 function live(attributes: Record<string, OverriddenAttribute>, now: DateTime): Record<string, OverriddenAttribute> {
-  return Object.fromEntries(Object.entries(attributes).filter(([, entry]) => entry.lasting || millis(entry.expiresAt) > now.toMillis()));
+  return Object.fromEntries(Object.entries(attributes).filter(([, entry]) => endsAt(entry) > now.toMillis()));
 }
 
 /** Text compares without regard to case (as rules do), dates as instants, lists as sets. */

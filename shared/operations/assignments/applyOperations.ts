@@ -3,6 +3,7 @@ import type { Assignment, DeliveryOperation, DirectoryRole } from '../../domain/
 import { additions, deliveryState, removals, roleKey, STATUS_OF_STATE } from '../../domain/assignments/deliveryState';
 import { DirectoryError } from '../../directory/directoryError';
 import type { ChangeOutcome, DirectoryPort, SiteRole } from '../../directory/directoryPort';
+import { doublingWaitMs } from '../../domain/doublingWait';
 import { DomainError } from '../../domain/errors';
 import { updateAssignment, type SaveAssignment } from './updateAssignment';
 import type { StoredDocument } from '../../store/documentTable';
@@ -235,7 +236,7 @@ async function planRetry(deps: EntitlementDeps, assignment: Assignment): Promise
   const retriable = assignment.operations.filter((o) => o.state === 'failed' && o.attempts < MAX_ATTEMPTS);
   if (retriable.length === 0) return;
   const attempts = Math.max(...retriable.map((o) => o.attempts));
-  const wait = Math.min(FIRST_RETRY_MS * 2 ** (attempts - 1), LONGEST_RETRY_MS);
+  const wait = doublingWaitMs(attempts, FIRST_RETRY_MS, LONGEST_RETRY_MS);
   await planRedelivery(deps, assignment.id, deps.clock.now().plus(wait));
 }
 

@@ -8,6 +8,7 @@ import { withSweepLease, type SweepOptions } from '../lifecycle/sweepDueWork';
 import { allDirectoryUsers, automaticPolicies, type AutomaticPolicy } from './automaticPolicies';
 import { planWorkflowsForChangedUsers, workflowUserProperties } from '../workflows/planWorkflowTriggers';
 import { emptyPlan, makeChanges, mergePlans, planChanges, planDeletedUsers, type EvaluationCounts } from './evaluateAutoAssignments';
+import { readThroughOverrides } from './overriddenUsers';
 import { cutIntoShards, followShards, noCounts, sendShards, type AutoAssignmentFanOut } from './autoAssignmentFanOut';
 
 interface Checkpoint {
@@ -75,7 +76,7 @@ export async function sweepAutoAssignments(deps: EntitlementDeps, options: Sweep
     const versions = Object.fromEntries(policies.map((p) => [p.policy.id, p.policy.modifiedDateTime]));
     // The delta tracks only what the rules read: a user whose other properties change cannot change what they match.
     // Lifecycle workflows plan from the same delta: it tracks what their scopes and triggers read too.
-    const needed = [...new Set([...policies.flatMap((p) => propertiesRead(p.rule)), ...(await workflowUserProperties(deps))])].filter(isReadFromDirectory).sort();
+    const needed = readThroughOverrides([...new Set([...policies.flatMap((p) => propertiesRead(p.rule)), ...(await workflowUserProperties(deps))])]).filter(isReadFromDirectory).sort();
     // A rule reading a property the round does not track needs a new round, which holds every user.
     const tracked = state.tracking !== undefined && needed.every((property) => state.tracking!.includes(property));
     const delta = await changesSince(deps, tracked ? state.deltaToken : null, { continued: state.tracking, fresh: needed, needsManager: needed.includes('manager') });

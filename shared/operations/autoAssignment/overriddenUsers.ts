@@ -27,9 +27,18 @@ export async function withAttributeOverrides(deps: EntitlementDeps, users: reado
         );
         if (written) overrides = written.after;
       }
-      const active = activeOverrides(overrides, now);
+      const active = activeOverrides(overrides, user, now);
       return [user.id, active.size === 0 ? user : { ...user, attributeOverrides: active }];
     }),
   );
   return users.map((user) => subjects.get(user.id) ?? user);
+}
+
+/**
+ * The user properties evaluating rules through the overrides reads, for rules reading `properties`: a leaver's
+ * account override ends at a rehire the directory shows (a hire date since), so a read for the account reads the hire
+ * date too.
+ */
+export function readThroughOverrides(properties: readonly string[]): string[] {
+  return properties.includes('accountEnabled') ? [...new Set([...properties, 'employeeHireDate'])] : [...properties];
 }

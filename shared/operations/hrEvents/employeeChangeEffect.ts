@@ -37,7 +37,7 @@ export function overriddenAttributes(event: EmployeeChange, user: Pick<Directory
  */
 export async function applyToUser(deps: EntitlementDeps, event: EmployeeChange, user: DirectoryUser): Promise<EmployeeChangeOutcome> {
   const userId = user.id.toLowerCase();
-  const change = { eventId: event.eventId, occurredAt: event.occurredAt, effectiveAt: event.effectiveAt, attributes: overriddenAttributes(event, user), lasting: event.eventType === 'leaver' };
+  const change = { eventId: event.eventId, occurredAt: event.occurredAt, effectiveAt: event.effectiveAt, attributes: overriddenAttributes(event, user), ...(event.eventType === 'mover' ? {} : { employment: event.eventType }) };
   await deps.overrides.change(
     userId,
     (current) => withChange(current, userId, change, deps.clock.now()),

@@ -1,4 +1,5 @@
 import { Duration, type DateTime } from 'luxon';
+import { doublingWaitMs } from '../../domain/doublingWait';
 import { takesEffectAt } from '../../domain/hrEvents/attributeOverrides';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import { HeldChangeStore } from '../../store/heldChangeStore';
@@ -24,7 +25,7 @@ const holdDeadline = (event: EmployeeChange) => takesEffectAt(event).plus(HOLD_L
 
 function retryTime(deps: EntitlementDeps, now: DateTime, attempts: number): string {
   const firstRetryMs = (deps.heldJoinerFirstRetrySeconds ?? FIRST_RETRY_SECONDS) * 1000;
-  const wait = Math.min(firstRetryMs * 2 ** attempts, LONGEST_WAIT.toMillis());
+  const wait = doublingWaitMs(attempts + 1, firstRetryMs, LONGEST_WAIT.toMillis());
   return now.plus({ milliseconds: wait }).toUTC().toISO()!;
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { StoredDocument } from '../../store/documentTable';
 import type { DueItem, DueRange, DueWorkStore } from '../../store/dueWork';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { nextCheckpoint, processItems, withSweepLease, type BatchHandler, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
+import { nextCheckpoint, processItems, waitsForRetry, withSweepLease, type BatchHandler, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
 /**
  * Items per shard: a shard is one queue message, handled by one function invocation (the sweep's concurrency of 8
@@ -34,9 +34,9 @@ export interface FanOutResult {
  * of one minute's partition of the due-time index), sent to `queue`, whose function processes them on as many
  * instances as Azure gives it (processShard). Work that fits in one shard it does itself, as the single-runner
  * sweep does. While shards of an earlier run are queued or in flight it sends nothing: they hold that work, and
- * what became due since waits behind them. The checkpoint stays at the earliest item sent, so items a shard did
- * not finish (failed, lost with a poisoned shard) are read and sent again once the queue is empty. Undefined when
- * another instance runs the timer.
+ * what became due since waits behind them. The checkpoint stays at the earliest item read (sent, or waiting for its
+ * retry time), so items a shard did not finish (failed, lost with a poisoned shard) are read and sent again once the
+ * queue is empty and their retry time has come. Undefined when another instance runs the timer.
  */
 export async function fanOutDueWork<K extends string>(
   deps: EntitlementDeps,
@@ -52,15 +52,17 @@ export async function fanOutDueWork<K extends string>(
     if (pendingShards > 0) return { checkpoint, result: { pendingShards, shardsSent: 0, itemsSent: 0 } };
     const now = deps.clock.now();
     const items = await index.dueBy(now, checkpoint ?? undefined);
+    // Items waiting for their retry time go in no shard (a message and a lease for nothing), but hold the checkpoint.
+    const ready = items.filter((item) => !waitsForRetry(item, now));
     const shardSize = options.shardSize ?? SHARD_SIZE;
-    if (items.length <= shardSize) {
+    if (ready.length <= shardSize) {
       const pass = await processItems(deps, index, items, handle, { now, deadline, lease }, batch);
       return { checkpoint: pass.checkpoint, result: { pendingShards, shardsSent: 0, itemsSent: 0, inline: pass.result } };
     }
-    const shards = cutIntoShards(items, shardSize);
+    const shards = cutIntoShards(ready, shardSize);
     await lease.hold();
     await queue.sendAll(shards);
-    return { checkpoint: nextCheckpoint(now, items), result: { pendingShards, shardsSent: shards.length, itemsSent: items.length } };
+    return { checkpoint: nextCheckpoint(now, items), result: { pendingShards, shardsSent: shards.length, itemsSent: ready.length } };
   });
 }
 

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { doublingWaitMs } from '../../domain/doublingWait';
 import { SYSTEM_ACTOR } from '../../domain/requests/assignmentRequest';
 import { deferredCall, GraphThrottled } from '../../directory/throttleDeferral';
 import type { StoredDocument } from '../../store/documentTable';
@@ -15,8 +16,10 @@ export interface DueWorkResult {
   processed: number;
   /** Items no longer due when looked at (an assignment extended or removed since, a stage already decided). */
   stale: number;
-  /** Items that failed (storage or the directory away, or a fault); kept for the next run. */
+  /** Items that failed (storage or the directory away, or a fault); kept, and tried again at their retry time. */
   failed: number;
+  /** Items that failed before and whose retry time has not come: left untouched, holding the checkpoint. */
+  waiting: number;
   /** Items left for the next run because the time budget ran out. */
   remaining: number;
   /** Items that failed too often and were taken out of the index into `parkedWork` this run. */
@@ -58,6 +61,23 @@ const RENEW_EVERY_MS = 60_000;
  */
 export const MAX_ITEM_ATTEMPTS = 10;
 export const PARK_AFTER_MS = 24 * 60 * 60_000;
+/**
+ * After its n-th failed run an item is not taken again for 2^(n-1) minutes, at most RETRY_CAP_MS: through an outage
+ * of hours a failing item costs a few attempts an hour rather than one a run (each attempt may write a workflow run
+ * and its results, reread a package's assignees, log an audit event). The cap is a quarter of an hour so that
+ * access that should have ended during an outage ends within 15 minutes of the outage ending; it also keeps the
+ * MAX_ITEM_ATTEMPTS-th failure under two hours after the first, so parking still comes at PARK_AFTER_MS.
+ */
+const FIRST_RETRY_MS = 60_000;
+export const RETRY_CAP_MS = 15 * 60_000;
+
+/** When an item failed `attempts` times, the latest at `now`, may be tried again. */
+export function retryTime(now: DateTime, attempts: number): string {
+  return now.plus(doublingWaitMs(attempts, FIRST_RETRY_MS, RETRY_CAP_MS)).toUTC().toISO()!;
+}
+
+/** Whether the item failed lately and its retry time has not come (both UTC ISO 8601, which sort as time does). */
+export const waitsForRetry = (item: StoredDocument<DueItem>, now: DateTime): boolean => item.value.retryAfter !== undefined && item.value.retryAfter > now.toUTC().toISO()!;
 /**
  * The next pass rereads this much before its run's minute: an item written late (a writer's clock slightly behind,
  * a write retried) lands in a minute already passed and would otherwise never be read. Done items are deleted, so
@@ -105,9 +125,9 @@ export async function withSweepLease<T>(
 /**
  * One pass over a due-time index, from the minute `from` up to `now`: each item handled, then deleted, the lease
  * held before each. A handler checks its item against the current state, so a pass cut off and run again, or an
- * item seen twice, has its effect once. An item that fails has its attempt counted on it, and is parked once it
- * failed too often (MAX_ITEM_ATTEMPTS). Answers the minute the next pass starts from: the earliest still holding
- * work, or now's.
+ * item seen twice, has its effect once. An item that fails has its attempt counted on it, is left alone until its
+ * retry time (retryTime), and is parked once it failed too often (MAX_ITEM_ATTEMPTS). Answers the minute the next
+ * pass starts from: the earliest still holding work, or now's.
  */
 export async function processDueItems<K extends string>(
   deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>,
@@ -151,8 +171,11 @@ export async function processItems<K extends string>(
   batch?: BatchHandler<K>,
 ): Promise<{ checkpoint: string; result: DueWorkResult }> {
   const outcomes: Record<ItemOutcome | 'parked', number> = { processed: 0, stale: 0, parked: 0 };
-  const batched = batch ? items.filter((item) => batch.kinds.has(item.value.kind)) : [];
-  const single = batch ? items.filter((item) => !batch.kinds.has(item.value.kind)) : items;
+  // An item that failed lately is neither handled nor written until its retry time, but it holds the checkpoint.
+  const waiting = items.filter((item) => waitsForRetry(item, range.now));
+  const ready = items.filter((item) => !waitsForRetry(item, range.now));
+  const batched = batch ? ready.filter((item) => batch.kinds.has(item.value.kind)) : [];
+  const single = batch ? ready.filter((item) => !batch.kinds.has(item.value.kind)) : ready;
   const failedItem = async (item: StoredDocument<DueItem<K>>, error: unknown): Promise<boolean> => {
     if (!(await parkedAfterFailure(deps, index, item, error, range))) return false;
     outcomes.parked++;
@@ -186,10 +209,11 @@ export async function processItems<K extends string>(
     batch ? processBatches(index, batched, batch, { ...range, beforeNextBatch: beforeNextItem }, outcomes, failedItem) : Promise.resolve({ failed: [], remaining: [], errors: [] }),
   ]);
   // Failed items are kept, whatever went wrong: dropping one could leave access that should have ended.
-  const unfinished = [...work.failed, ...work.remaining, ...batches.failed, ...batches.remaining];
+  const unfinished = [...waiting, ...work.failed, ...work.remaining, ...batches.failed, ...batches.remaining];
   const result: DueWorkResult = {
     ...outcomes,
     failed: work.failed.length + batches.failed.length,
+    waiting: waiting.length,
     remaining: work.remaining.length + batches.remaining.length,
     errors: [...work.errors, ...batches.errors].slice(0, MAX_REPORTED_ERRORS),
   };
@@ -255,8 +279,9 @@ export function nextCheckpoint(now: DateTime, unfinished: readonly StoredDocumen
 }
 
 /**
- * Counts the failure on the item and, past both bounds, parks it, with an audit event: it then no longer holds the
- * sweep's checkpoint back, and waits in `parkedWork` (counted by the health check) for an operator.
+ * Counts the failure on the item, with its retry time (retryTime), and, past both bounds, parks it, with an audit
+ * event: it then no longer holds the sweep's checkpoint back, and waits in `parkedWork` (counted by the health check)
+ * for an operator.
  */
 async function parkedAfterFailure<K extends string>(
   deps: Pick<EntitlementDeps, 'audit' | 'due' | 'clock'>,
@@ -267,7 +292,7 @@ async function parkedAfterFailure<K extends string>(
 ): Promise<boolean> {
   const message = error instanceof Error ? error.message : String(error);
   await range.lease.hold();
-  const counted = await index.failed(item, message);
+  const counted = await index.failed(item, message, (attempts) => retryTime(range.now, attempts));
   const overdueMs = range.now.toMillis() - DateTime.fromISO(item.value.dueDateTime).toMillis();
   if ((counted.value.attempts ?? 0) < MAX_ITEM_ATTEMPTS || overdueMs < PARK_AFTER_MS) return false;
   const entry = { actorId: SYSTEM_ACTOR, action: 'parkDueWork', entityType: 'dueWork', entityId: item.value.entityId, before: item.value, after: index.parkedOf(counted, range.now) };

@@ -7,7 +7,7 @@ import { tryEach } from './failedForNow';
 import { runWorkflow } from './runWorkflow';
 import { inScope, withHrAttributes, type ScopedUser } from './workflowScope';
 import { withOverriddenAttributes } from '../../domain/hrEvents/overriddenUser';
-import { namedSince, unsupersededAttributes, type AttributeOverrides, type AttributeValue } from '../../domain/hrEvents/attributeOverrides';
+import { employmentChangedSince, unsupersededAttributes, type AttributeOverrides, type AttributeValue } from '../../domain/hrEvents/attributeOverrides';
 
 /** An HR event as the workflows need it (DESIGN §2.6), its employee resolved to a directory user id. */
 export interface HrWorkflowEvent {
@@ -56,17 +56,15 @@ export async function runWorkflowsForHrEvent(deps: EntitlementDeps, event: HrWor
   // As the HR events describe the user, the newest winning attribute by attribute (this event's attributes and
   // leave date are among the overrides already): an older event arriving late does not undo a newer leaver.
   let overtaken = false;
-  let by: string | undefined;
   const own = (stored: AttributeOverrides | undefined) => {
-    by = stored?.attributes['accountenabled']?.eventId;
-    // A joiner or leaver a newer event has overtaken (a rehire after a leaver, a leaver after a joiner: each records the
-    // account) runs nothing, now or on its retry: its tasks would undo what the newer event's did.
-    overtaken = (event.eventType === 'joiner' || event.eventType === 'leaver') && namedSince(stored, event, 'accountEnabled');
+    // A joiner or leaver a newer joiner or leaver has overtaken (a rehire after a leaver, a leaver after a joiner) runs
+    // nothing, now or on its retry: its tasks would undo what the newer event's did. A mover, even one naming the
+    // account, does not: a mover during a notice period does not end it.
+    overtaken = (event.eventType === 'joiner' || event.eventType === 'leaver') && employmentChangedSince(stored, event);
     return unsupersededAttributes(stored, { ...event, attributes: event.attributes ?? {} });
   };
   const user = await withHrAttributes<ScopedUser>(deps, found, (stored) => withEventDate(withOverriddenAttributes(found, own(stored)), event));
-  // Only a newer joiner or leaver overtakes: a mover during a notice period does not end it.
-  if (overtaken && by !== undefined && (await deps.hrEvents.find(by))?.value.event.eventType !== 'mover') return outcome;
+  if (overtaken) return outcome;
   const now = deps.clock.now();
   const reason = `hrEvent:${event.eventId}`;
   // Every workflow is tried: one whose run failed (to be retried) does not keep the others from running now.

@@ -7,6 +7,7 @@ import { audited, shownIn } from '../audit/auditedChange';
 import { failedForNow } from './failedForNow';
 import { runTask } from './workflowTasks';
 import type { ScopedUser } from './workflowScope';
+import type { ClaimOutcome } from '../../store/workflowStore';
 
 /** One user a run processes; `occurrence` (a trigger date, a change, an HR event) makes it run once for them. */
 export interface RunSubject {
@@ -40,9 +41,10 @@ const AUDIT_ACTION: Record<ExecutionType, string> = {
  * overlapping sweep, a restart or an earlier version, is not run again. A failed task stops the user's remaining
  * tasks unless it says `continueOnError`. Answers the run, or undefined when no subject was left to run.
  *
- * A user whose task that takes access away (REMOVING_TASKS) failed for now is not finished: their claim is given up,
- * and once the run is recorded it throws (dependencyUnavailable), so whoever asked tries again (a due item, an HR
- * event's recovery) and the retry runs their tasks again (they are idempotent). Only a leaver's or mover's: a
+ * A user whose task that takes access away (REMOVING_TASKS) failed for now is not finished: their claim is given up
+ * with the tasks that completed, and once the run is recorded it throws (dependencyUnavailable), so whoever asked
+ * tries again (a due item, an HR event's recovery) and the retry runs the tasks that did not complete (those that
+ * did are recorded completed, at their time, and not run again). Only a leaver's or mover's: a
  * joiner's tasks may give access back (enable the account), which a retry must not do after a leaver since. An
  * on-demand run answers as Graph does, its results saying what failed: a client retrying an error would run every
  * subject again.
@@ -52,12 +54,12 @@ export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, sub
   const started = nowIso(deps);
   const abandonedBefore = deps.clock.now().minus({ milliseconds: ABANDONED_AFTER_MS }).toUTC().toISO()!;
   const claimOf = (subject: RunSubject) => ({ workflowId: workflow.id, userId: subject.user.id.toLowerCase(), occurrence: subject.occurrence!, workflowVersion: workflow.version, runId, claimedDateTime: started });
-  const claimed: RunSubject[] = [];
+  const claimed: Array<{ subject: RunSubject; completedTasks: readonly TaskProcessingResult[] }> = [];
   let busy = 0;
   for (const subject of subjects) {
-    const claim = subject.occurrence === undefined ? 'claimed' : await deps.workflows.claim(claimOf(subject), abandonedBefore);
-    if (claim === 'claimed') claimed.push(subject);
-    if (claim === 'busy') busy++;
+    const claim: ClaimOutcome = subject.occurrence === undefined ? { status: 'claimed', completedTasks: [] } : await deps.workflows.claim(claimOf(subject), abandonedBefore);
+    if (claim.status === 'claimed') claimed.push({ subject, completedTasks: claim.completedTasks });
+    if (claim.status === 'busy') busy++;
   }
   if (claimed.length === 0) {
     // Thrown, so whoever asked (a due item, an HR event's recovery) tries again, and takes over a stopped run.
@@ -75,7 +77,7 @@ export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, sub
     startedDateTime: started,
     completedDateTime: null,
     lastUpdatedDateTime: started,
-    userIds: claimed.map((s) => s.user.id),
+    userIds: claimed.map(({ subject }) => subject.user.id),
     failedTasksCount: 0,
     failedUsersCount: 0,
     successfulUsersCount: 0,
@@ -86,11 +88,14 @@ export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, sub
   const stored = await deps.workflows.saveRun(run);
   const results: UserProcessingResult[] = [];
   const unfinished: string[] = [];
-  for (const subject of claimed) {
-    const { result, retry } = await processUser(deps, workflow, subject.user, { runId, type: options.type, scheduledDateTime, reason: options.reason });
+  for (const { subject, completedTasks } of claimed) {
+    const { result, retry } = await processUser(deps, workflow, subject.user, { runId, type: options.type, scheduledDateTime, reason: options.reason }, completedTasks);
     await deps.workflows.saveUserResult(result);
     if (retry) unfinished.push(subject.user.id);
-    if (subject.occurrence !== undefined) await (retry ? deps.workflows.releaseClaim(claimOf(subject)) : deps.workflows.completeClaim(claimOf(subject)));
+    if (subject.occurrence !== undefined) {
+      const completed = result.taskProcessingResults.filter((t) => t.processingStatus === 'completed');
+      await (retry ? deps.workflows.releaseClaim(claimOf(subject), completed) : deps.workflows.completeClaim(claimOf(subject)));
+    }
     results.push(result);
   }
   const finished = summarizeRun(run, results, nowIso(deps));
@@ -115,6 +120,7 @@ async function processUser(
   workflow: Workflow,
   user: ScopedUser,
   run: { runId: string; type: ExecutionType; scheduledDateTime: string; reason: string },
+  completedBefore: readonly TaskProcessingResult[],
 ): Promise<{ result: UserProcessingResult; retry: boolean }> {
   const started = nowIso(deps);
   const tasks: TaskProcessingResult[] = [];
@@ -124,6 +130,12 @@ async function processUser(
     const base = { id: deps.newId(), taskId: task.id, taskDefinitionId: task.taskDefinitionId, taskDisplayName: task.displayName, createdDateTime: started };
     if (stopped) {
       tasks.push({ ...base, processingStatus: 'canceled', failureReason: null, startedDateTime: null, completedDateTime: null });
+      continue;
+    }
+    // Completed by an earlier run of this occurrence that gave it up: recorded as it was, not run again.
+    const earlier = completedBefore.find((t) => t.taskId === task.id);
+    if (earlier) {
+      tasks.push({ ...base, processingStatus: 'completed', failureReason: null, startedDateTime: earlier.startedDateTime, completedDateTime: earlier.completedDateTime });
       continue;
     }
     const taskStarted = nowIso(deps);

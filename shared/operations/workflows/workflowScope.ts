@@ -103,12 +103,13 @@ function pathOf(expression: ValueExpression): string[] {
 /**
  * The user with the attributes HR events gave them ahead of the directory (DESIGN §2.6), the newest event winning
  * attribute by attribute, as auto-assignment rules see them too: a joiner whose department the directory does not
- * show yet is in a `department eq 'Sales'` scope; a leaver is out of an `accountEnabled eq true` one.
+ * show yet is in a `department eq 'Sales'` scope; a leaver is out of an `accountEnabled eq true` one. `user` is as the
+ * directory shows them (a hire date since a leaver's event is a rehire, which ends the departure).
  */
 export async function withHrAttributes<U extends ScopedUser>(deps: EntitlementDeps, user: U, under: (stored: AttributeOverrides | undefined) => U = () => user): Promise<U> {
   const stored = (await deps.overrides.forUsers([user.id])).get(user.id.toLowerCase())?.value;
   const base = under(stored);
-  return stored ? withOverriddenAttributes(base, activeOverrides(stored, deps.clock.now())) : base;
+  return stored ? withOverriddenAttributes(base, activeOverrides(stored, user, deps.clock.now())) : base;
 }
 
 /** The date a user's attribute names, or undefined when they have none (or it is not a date). */

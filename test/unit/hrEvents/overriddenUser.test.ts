@@ -37,7 +37,7 @@ const ALLAN: ScopedUser = {
 /** The user once an event with these attributes is recorded (names as the event gives them, kept in lower case). */
 function afterEvent(attributes: Record<string, AttributeValue>, user: ScopedUser = ALLAN): ScopedUser {
   const stored = withChange(undefined, ID, { eventId: 'e1', occurredAt: NOW.minus({ minutes: 1 }).toISO()!, attributes }, NOW).next;
-  return withOverriddenAttributes(user, activeOverrides(stored, NOW));
+  return withOverriddenAttributes(user, activeOverrides(stored, user, NOW));
 }
 
 /** The one scope property the rule language spells otherwise; an HR event names it the rule language's way. */
