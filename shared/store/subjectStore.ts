@@ -50,6 +50,14 @@ export class SubjectStore {
     return this.#follow('object', objectId.toLowerCase());
   }
 
+  /**
+   * Whether any subject was ever written: its lookup rows come first and none is removed, so a table with no row at
+   * all holds none (one query of at most one row).
+   */
+  async anyAtAll(): Promise<boolean> {
+    return (await this.#lookups.list({ limit: 1 })).length > 0;
+  }
+
   /** Writes a new subject after its lookup rows (address, and home identity when known). */
   async insert(subject: AccessPackageSubject): Promise<StoredDocument<AccessPackageSubject>> {
     await this.#point(subject.id, 'email', normalizedEmail(subject.email));

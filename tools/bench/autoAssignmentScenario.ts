@@ -33,6 +33,7 @@ import { mapConcurrently } from '../../shared/concurrently';
 import { availableParallelism, loadavg } from 'node:os';
 import { writeRate } from './expirationScenario';
 import type { RouteTiming } from './countingProxy';
+import { tableOperations } from './tableOperations';
 
 export interface AutoAssignmentBenchRow {
   case: string;
@@ -292,12 +293,16 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
   // Where the changes' round trips and time go (the proxy counts from the run's start, as for sweep 1's).
   progress(`sweep 3: Table round trips by route: ${perShardRoutes(storage.proxy.routes(), 1)}`);
   progress(`sweep 3: Table time by route, slowest total first: ${slowestRoutes(storage.proxy.timings())}`);
+  progress(`sweep 3: Table requests by table and operation (in transactions: their entity operations), summed latency, slowest first: ${tableOperations(storage.proxy.timings(), PREFIX)}`);
   expect('sweep 3', incremental.result, { mode: 'incremental', usersEvaluated: CHANGED, ...expected, ...complete }, problems);
   // Changes made as a share of the full run's assignments: an incremental run costs about what its changes cost, so
   // its time cannot go far below this share of sweep 1's.
   const shareOfFull = (counts: EvaluationCounts) =>
     `${changesOf(counts)} changes = ${((changesOf(counts) / Math.max(1, full.result.assigned)) * 100).toFixed(1)}% of sweep 1's assignments`;
   progress(`sweep 3: ${shareOfFull(incremental.result)}`);
+  // On Azurite a query scans its whole table, and an insert or delete the rows of its partition: their sizes then.
+  const rowsAfter = await mapConcurrently(SWEPT_TABLES, (name) => countRows(direct, name));
+  progress(`sweep 3: rows after it: ${SWEPT_TABLES.map((name, n) => `${name} ${rowsAfter[n]!.toLocaleString('en-US')}`).join(', ')}`);
 
   // (2b) A typical day: 1,000 other users' attributes drawn again from the tenant's distribution, then incremental.
   const redrawnChange = redrawnChanges(users, change);
@@ -307,6 +312,7 @@ async function runCases(storage: BenchStorage, emulator: GraphEmulator): Promise
   const typical = await sweep('3b');
   progress(`sweep 3b: Table round trips by route: ${perShardRoutes(storage.proxy.routes(), 1)}`);
   progress(`sweep 3b: Table time by route, slowest total first: ${slowestRoutes(storage.proxy.timings())}`);
+  progress(`sweep 3b: Table requests by table and operation (in transactions: their entity operations), summed latency, slowest first: ${tableOperations(storage.proxy.timings(), PREFIX)}`);
   expect('sweep 3b', typical.result, { mode: 'incremental', usersEvaluated: CHANGED, ...redrawnExpected, ...complete }, problems);
   progress(`sweep 3b: ${shareOfFull(typical.result)}`);
 
@@ -495,8 +501,11 @@ async function claimsReadProbe(deps: Deps, users: readonly DirectoryUser[]): Pro
   return { ms, msPerRead: ms / PROBE_READS, tableRows };
 }
 
-async function countRows(deps: Deps): Promise<number> {
-  const table = await deps.tables.get('accessGrants');
+/** The tables an incremental run queries or writes most. */
+const SWEPT_TABLES = ['accessGrants', 'grantIndex', 'auditEvents', 'dueWork'] as const;
+
+async function countRows(deps: Deps, name = 'accessGrants'): Promise<number> {
+  const table = await deps.tables.get(name);
   let rows = 0;
   for await (const page of table.listEntities({ queryOptions: { select: ['RowKey'] } }).byPage({ maxPageSize: 1000 })) rows += page.length;
   return rows;

@@ -16,10 +16,16 @@ import { dueItem, PENDING_GRACE_MS } from '../lifecycle/planDueWork';
 import { systemRemovalOf } from './systemRequests';
 import { inState, requestEvent } from './requestWrites';
 
-/** An assignment to end, with its target's claim on its package as read (undefined: none). */
+/**
+ * A target's claim on a package as an ending knows it: read, or known without a read (its keys and what it names;
+ * its release deletes it by key, whatever its ETag).
+ */
+export type KnownClaim = Pick<StoredDocument<PackageClaim>, 'partitionKey' | 'rowKey' | 'value'>;
+
+/** An assignment to end, with its target's claim on its package as known (undefined: none). */
 export interface Ending {
   assignment: StoredDocument<Assignment>;
-  claim: StoredDocument<PackageClaim> | undefined;
+  claim: KnownClaim | undefined;
   /** The request that ends it, when not the system's own `systemRemove` (an auto-assignment's `adminRemove`). */
   request?: AssignmentRequest;
   /**
@@ -181,7 +187,7 @@ interface Ended {
  * partition. `final` when the end leaves nothing for the directory: the request is then saved delivered, with its
  * outcome's event.
  */
-function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: StoredDocument<Assignment>, claim: StoredDocument<PackageClaim> | undefined) {
+function endOf(deps: EntitlementDeps, request: AssignmentRequest, assignment: StoredDocument<Assignment>, claim: KnownClaim | undefined) {
   const { grants } = deps;
   const before = assignment.value;
   const endedValue: Assignment = {
