@@ -106,9 +106,19 @@ export async function removeInBulk(deps: EntitlementDeps, wanted: readonly Remov
   // be, or the end is refused again). Tried once more with the claim read, as before, and a request of its own: the
   // refused one's events, should they be left to the sweep, are never taken for this one's.
   const refused = endings.filter((e, n) => isNotFound(errors[n]) && unread.has(e.index));
-  const again = await mapConcurrently(refused, async (e) => ({ ...e, request: requestOf(wanted[e.index]!), claim: await readClaim(e.index) }));
+  // A claim that cannot be read fails that removal alone, as the read before the end did.
+  const retried = new Map<number, unknown>();
+  const read = await mapConcurrently(refused, async (e) => {
+    try {
+      return { ...e, request: requestOf(wanted[e.index]!), claim: await readClaim(e.index) };
+    } catch (error) {
+      retried.set(e.index, error);
+      return undefined;
+    }
+  });
+  const again = read.filter((e) => e !== undefined);
   const errorsAgain = again.length === 0 ? [] : await carryOutRemovals(deps, again, '', hold);
-  const retried = new Map(again.map((e, n) => [e.index, errorsAgain[n]]));
+  again.forEach((e, n) => retried.set(e.index, errorsAgain[n]));
   endings.forEach((e, n) => {
     const error = retried.has(e.index) ? retried.get(e.index) : errors[n];
     if (error) fail(e.index)(error);
