@@ -3,7 +3,7 @@ import { DomainError } from '../../domain/errors';
 import { compileRule, groupsReferenced } from '../../domain/rules';
 import type { StoredPolicy } from '../../store/entitlementStore';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
-import { allDirectoryUsers, automaticPolicy, membershipRuleOf, subjectsOf } from './automaticPolicies';
+import { allDirectoryUsers, automaticPolicy, isAutomatic, membershipRuleOf, subjectsOf } from './automaticPolicies';
 import { assigneesOf } from './evaluateAutoAssignments';
 import { withinPreviewLimits } from './previewLimits';
 
@@ -41,8 +41,11 @@ export async function previewAutoAssignment(deps: EntitlementDeps, caller: Calle
   const policy = policyId === undefined ? undefined : await policyToPreview(deps, caller, policyId);
   const ownRule = policy && membershipRuleOf(policy);
   // Only a tenant administrator tries a rule of their own: any rule tells who in the whole directory matches any
-  // attribute (a confidential group's members, HR data), which a catalog's package manager must not learn.
-  if (membershipRule !== undefined && membershipRule !== ownRule) await deps.accessOf(caller).require('manageTenant');
+  // attribute (a confidential group's members, HR data), which a catalog's package manager must not learn. A
+  // request-based policy's rule is as good as their own: a package manager writes it (only an auto-assignment
+  // policy's rule is an administrator's, checkAutomatic).
+  const ownedRule = policy !== undefined && isAutomatic(policy) && (membershipRule === undefined || membershipRule === ownRule);
+  if (!ownedRule) await deps.accessOf(caller).require('manageTenant');
   const text = membershipRule ?? ownRule;
   if (text === undefined) throw new DomainError('invalidRequest', `Invalid preview: policy '${policyId}' has no membership rule; give membershipRule.`);
   return withinPreviewLimits(caller.objectId, deps.clock, () => preview(deps, text, policy));

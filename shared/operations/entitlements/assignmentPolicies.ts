@@ -32,14 +32,19 @@ async function packageNamedBy(deps: EntitlementDeps, accessPackageId: string) {
  * Auto-assignment policies are for administrators (as in Entra), one per package, since two rules assigning the
  * same package would fight over who holds it.
  */
-async function checkAutomatic(deps: EntitlementDeps, caller: Caller, policy: StoredPolicy): Promise<void> {
+async function checkAutomatic(deps: EntitlementDeps, caller: Caller, policy: StoredPolicy, was?: StoredPolicy): Promise<void> {
+  if (!isAutomatic(policy) && !(was && isAutomatic(was))) return;
+  await requireAdministratorForAutomatic(deps, caller);
   if (!isAutomatic(policy)) return;
-  if (!(await deps.accessOf(caller).allows('manageTenant'))) {
-    throw new DomainError('forbidden', 'Only an administrator may create or change an auto-assignment policy.');
-  }
   const others = (await deps.store.policies.list({ partitionId: policy.accessPackageId })).filter((p) => p.value.id !== policy.id && isAutomatic(p.value));
   if (others.length > 0) {
     throw new DomainError('conflict', `Access package '${policy.accessPackageId}' already has an auto-assignment policy ('${others[0]!.value.id}').`);
+  }
+}
+
+async function requireAdministratorForAutomatic(deps: EntitlementDeps, caller: Caller): Promise<void> {
+  if (!(await deps.accessOf(caller).allows('manageTenant'))) {
+    throw new DomainError('forbidden', 'Only an administrator may create, change or delete an auto-assignment policy.');
   }
 }
 
@@ -90,7 +95,7 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
   }
   await requireNamedOrganizations(deps, input.policy);
   const replaced: StoredPolicy = { ...input.policy, id, accessPackageId: stored.value.accessPackageId, createdDateTime: stored.value.createdDateTime, modifiedDateTime: nowIso(deps) };
-  await checkAutomatic(deps, actor, replaced);
+  await checkAutomatic(deps, actor, replaced, stored.value);
   const entry = { actorId: actor.objectId, action: 'replaceAssignmentPolicy', entityType: 'assignmentPolicy', entityId: id, before: stored.value, after: replaced, catalogId: await catalogOfPackage(deps, replaced.accessPackageId) };
   await changingPackageConfiguration(deps, [replaced.accessPackageId], () =>
     audited(deps, entry, shownIn('assignmentPolicies', stored, 'changed'), async () => {
@@ -109,8 +114,9 @@ export async function replaceAssignmentPolicy(deps: EntitlementDeps, actor: Call
  * checks before it becomes an assignment (grantAccess): a request is canceled here, or carried out there and
  * refuses the delete, never both left standing.
  */
-export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Actor, id: string): Promise<void> {
+export async function deleteAssignmentPolicy(deps: EntitlementDeps, actor: Caller, id: string): Promise<void> {
   const stored = await findAssignmentPolicy(deps, id);
+  if (isAutomatic(stored.value)) await requireAdministratorForAutomatic(deps, actor);
   // Refused before anything is written (a 4xx changes nothing), and again under the mark, where it counts.
   await refuseIfGoverning(deps, stored.value);
   // The package's configuration is taken away before the mark and kept again once the policy is gone: a request
