@@ -34,6 +34,11 @@ export interface WorkflowExecution {
   completedTasks?: TaskProcessingResult[];
   /** Set by releaseClaim: the next claimer takes it at once. */
   released?: boolean;
+  /**
+   * A leave-date occurrence's: the employment its departure ends (endedEmployment.ts), null for one begun before the
+   * leave day. Absent on other occurrences and on rows written before it was recorded (read as null).
+   */
+  employment?: string | null;
 }
 
 /**
@@ -54,6 +59,9 @@ const SETTINGS = tableKey('settings');
 const USERS = tableKey('users');
 /** A claim deleted or taken over meanwhile is no longer this run's to give up. */
 const ignoreGone = (error: unknown) => (isDomainError(error) && error.code === 'notFound' ? undefined : ignoreChanged(error));
+/** Whether the claimer's departure ends a later employment (a rehire since) than the stored claim's did. */
+const endsLaterEmployment = (claimer: WorkflowExecution, stored: WorkflowExecution) =>
+  typeof claimer.employment === 'string' && (typeof stored.employment !== 'string' || claimer.employment > stored.employment);
 /** Version numbers in row keys sort as numbers. */
 const versionKey = (version: number) => tableKey(String(version).padStart(6, '0'));
 
@@ -109,7 +117,9 @@ export class WorkflowStore {
    * with a run that has not finished (still going, or stopped). A claim given up (releaseClaim) is taken over at
    * once, and one whose run never finished once it is older than `abandonedBefore`, on its ETag, so of two takers
    * one wins: the user is processed at least once, and never by two runs at a time. A run that stopped records no
-   * completed tasks: its taker runs them all again (they are idempotent).
+   * completed tasks: its taker runs them all again (they are idempotent). A leave-date claimer whose departure ends a
+   * later employment than the stored claim's (a rehire since, the same day) takes a finished or given-up claim over as
+   * a new occurrence: its tasks all run.
    */
   async claim(execution: WorkflowExecution, abandonedBefore: string): Promise<ClaimOutcome> {
     const partitionKey = tableKey(execution.workflowId);
@@ -121,9 +131,12 @@ export class WorkflowStore {
       if (!(isDomainError(error) && error.code === 'alreadyExists')) throw error;
     }
     const existing = await this.#executions.get(partitionKey, rowKey);
-    if (!existing || existing.value.completed) return { status: 'done' };
-    const given = existing.value.completedTasks;
-    if (!existing.value.released && existing.value.claimedDateTime >= abandonedBefore) return { status: 'busy' };
+    if (!existing) return { status: 'done' };
+    // A departure after a rehire the same day: a new occurrence under the same key, whatever the earlier one did.
+    const renewed = endsLaterEmployment(execution, existing.value);
+    if (existing.value.completed && !renewed) return { status: 'done' };
+    if (!existing.value.completed && !existing.value.released && existing.value.claimedDateTime >= abandonedBefore) return { status: 'busy' };
+    const given = renewed ? undefined : existing.value.completedTasks;
     try {
       await this.#executions.replace(existing, given ? { ...execution, completedTasks: given } : execution);
     } catch (error) {

@@ -107,3 +107,58 @@ describe('a retry that takes the released claim over and then stops before relea
     expect(await groupMembers(world.emulator, VPN)).not.toContain(OWEN);
   });
 });
+
+describe('a completed claim, and a departure on the same day after a rehire', () => {
+  /** 01:00 UTC tomorrow: what follows stays within one day, so both departures have the same occurrence key. */
+  const earlyTomorrow = () => world.advance({ milliseconds: world.now().plus({ days: 1 }).startOf('day').plus({ hours: 1 }).diff(world.now()).toMillis() });
+  const planChange = async (userId: string, changes: Record<string, unknown>) => {
+    await patchUser(world.emulator, userId, changes);
+    await planWorkflowsForChangedUsers(deps, [(await deps.directory.getUser(userId))!]);
+  };
+
+  it('a leaver event, rescinded by a rehire (joiner event), then entered again the same day: the account is disabled and the new access ends, and the leave date the directory then shows runs nothing more', async () => {
+    const MATEO = 'fd39265b-b32e-4ea1-9439-f75f10c01d5d'; // hired 2020
+    earlyTomorrow();
+    await patchUser(world.emulator, MATEO, { department: 'Same Day Dept' });
+    const leavers = await scheduled('leaver', 'Same day leavers', 'Same Day Dept', 'employeeLeaveDateTime', { displayName: 'Disable user account', taskDefinitionId: DISABLE_ACCOUNT }, { displayName: 'Remove all access package assignments', taskDefinitionId: REMOVE_ALL });
+    await scheduled('joiner', 'Same day joiners', 'Same Day Dept', 'employeeHireDate', { displayName: 'Enable user account', taskDefinitionId: ENABLE_ACCOUNT });
+    await receiveHrEvents(deps, hrEvent('same-day-leaver-1', 'leaver', MATEO), 'msg_same_day_1');
+    expect(await accountEnabled(MATEO)).toBe(false);
+    world.advance({ minutes: 2 });
+    await receiveHrEvents(deps, hrEvent('same-day-joiner-1', 'joiner', MATEO, { employeeHireDate: world.now().toISO() }), 'msg_same_day_2');
+    expect(await accountEnabled(MATEO)).toBe(true);
+    const rehired = await assign(deps, MATEO, falcon);
+    // An hour later HR sends a leaver again: the same leave day, so the same occurrence key as the first departure's.
+    world.advance({ hours: 1 });
+    await receiveHrEvents(deps, hrEvent('same-day-leaver-2', 'leaver', MATEO), 'msg_same_day_3');
+    await sweepEnds(deps);
+    expect([await accountEnabled(MATEO), await stateOf(MATEO, rehired)]).toEqual([false, 'expired']);
+    // The directory comes to show that departure's leave date: the same departure, not run a third time.
+    await planChange(MATEO, { employeeLeaveDateTime: world.now().minus({ seconds: 30 }).toISO() });
+    world.advance({ minutes: 1 });
+    await sweepEnds(deps);
+    expect((await deps.workflows.userResultsOf(leavers.id)).filter((r) => r.subjectId.toLowerCase() === MATEO)).toHaveLength(2);
+  });
+
+  it('a leave date cleared by a rehire in the directory alone (a new hire date), then set again to the same day: the leaver workflow runs again', async () => {
+    const NOAH = 'a736357e-8e82-4020-9048-83eb74645968'; // hired 2022
+    earlyTomorrow();
+    await patchUser(world.emulator, NOAH, { department: 'Same Day Directory Dept' });
+    const leavers = await scheduled('leaver', 'Same day directory leavers', 'Same Day Directory Dept', 'employeeLeaveDateTime', { displayName: 'Disable user account', taskDefinitionId: DISABLE_ACCOUNT }, { displayName: 'Remove all access package assignments', taskDefinitionId: REMOVE_ALL });
+    await planChange(NOAH, { employeeLeaveDateTime: world.now().plus({ hours: 1 }).toISO() });
+    world.advance({ minutes: 61 });
+    await sweepEnds(deps);
+    expect(await accountEnabled(NOAH)).toBe(false);
+    // Rehired at once, in the directory only: a new hire date, the leave date cleared, the account enabled.
+    world.advance({ minutes: 5 });
+    await planChange(NOAH, { employeeHireDate: world.now().toISO(), employeeLeaveDateTime: null, accountEnabled: true });
+    const rehired = await assign(deps, NOAH, falcon);
+    // The rehire is rescinded: the leave date set again, later the same day.
+    world.advance({ hours: 1 });
+    await planChange(NOAH, { employeeLeaveDateTime: world.now().plus({ minutes: 30 }).toISO() });
+    world.advance({ minutes: 31 });
+    await sweepEnds(deps);
+    expect([await accountEnabled(NOAH), await stateOf(NOAH, rehired)]).toEqual([false, 'expired']);
+    expect((await deps.workflows.userResultsOf(leavers.id)).filter((r) => r.subjectId.toLowerCase() === NOAH)).toHaveLength(2);
+  });
+});

@@ -7,7 +7,8 @@ import { audited, shownIn } from '../audit/auditedChange';
 import { failedForNow } from './failedForNow';
 import { runTask } from './workflowTasks';
 import type { ScopedUser } from './workflowScope';
-import type { ClaimOutcome } from '../../store/workflowStore';
+import type { ClaimOutcome, WorkflowExecution } from '../../store/workflowStore';
+import { employmentEnded } from './endedEmployment';
 
 /** One user a run processes; `occurrence` (a trigger date, a change, an HR event) makes it run once for them. */
 export interface RunSubject {
@@ -53,7 +54,11 @@ export async function runWorkflow(deps: EntitlementDeps, workflow: Workflow, sub
   const runId = deps.newId();
   const started = nowIso(deps);
   const abandonedBefore = deps.clock.now().minus({ milliseconds: ABANDONED_AFTER_MS }).toUTC().toISO()!;
-  const claimOf = (subject: RunSubject) => ({ workflowId: workflow.id, userId: subject.user.id.toLowerCase(), occurrence: subject.occurrence!, workflowVersion: workflow.version, runId, claimedDateTime: started });
+  const claimOf = (subject: RunSubject): WorkflowExecution => {
+    const occurrence = subject.occurrence!;
+    const employment = employmentEnded(occurrence, subject.user);
+    return { workflowId: workflow.id, userId: subject.user.id.toLowerCase(), occurrence, workflowVersion: workflow.version, runId, claimedDateTime: started, ...(employment === undefined ? {} : { employment }) };
+  };
   const claimed: Array<{ subject: RunSubject; completedTasks: readonly TaskProcessingResult[] }> = [];
   let busy = 0;
   for (const subject of subjects) {
