@@ -137,8 +137,10 @@ export class WorkflowStore {
     if (existing.value.completed && !renewed) return { status: 'done' };
     if (!existing.value.completed && !existing.value.released && existing.value.claimedDateTime >= abandonedBefore) return { status: 'busy' };
     const given = renewed ? undefined : existing.value.completedTasks;
+    // Not renewed, the row keeps the employment it recorded: a claimer that saw an earlier one must not lower it.
+    const taken = renewed ? execution : { ...execution, employment: existing.value.employment, ...(given ? { completedTasks: given } : {}) };
     try {
-      await this.#executions.replace(existing, given ? { ...execution, completedTasks: given } : execution);
+      await this.#executions.replace(existing, taken);
     } catch (error) {
       if (isDomainError(error) && error.code === 'concurrencyConflict') return { status: 'busy' };
       throw error;

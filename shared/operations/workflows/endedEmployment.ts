@@ -3,6 +3,11 @@ import { LEAVE_DATE } from './seenAttributes';
 import { attributeDate, type ScopedUser } from './workflowScope';
 
 const LEAVE_OCCURRENCE = `${LEAVE_DATE}@`;
+/**
+ * The leave day as the earliest time zone (UTC+14) has it: a hire date at local midnight east of UTC is the UTC day before.
+ * A hire date after the leave day is a rehire to come, not an employment this departure ends.
+ */
+const EARLIEST_ZONE = { hours: 14 };
 
 /**
  * For a leave-date occurrence (`employeeLeaveDateTime@2026-03-01`), the employment its departure ends, as its claim
@@ -17,5 +22,5 @@ export function employmentEnded(occurrence: string, user: ScopedUser): string | 
   if (!occurrence.startsWith(LEAVE_OCCURRENCE)) return undefined;
   const leaveDay = DateTime.fromISO(occurrence.slice(LEAVE_OCCURRENCE.length), { zone: 'utc' });
   const hired = attributeDate(user, 'employeeHireDate');
-  return leaveDay.isValid && hired && hired >= leaveDay.startOf('day') ? hired.toUTC().toISO()! : null;
+  return leaveDay.isValid && hired && hired >= leaveDay.startOf('day').minus(EARLIEST_ZONE) && hired <= leaveDay.endOf('day') ? hired.toUTC().toISO()! : null;
 }

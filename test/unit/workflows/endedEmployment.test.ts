@@ -12,13 +12,16 @@ describe('employmentEnded', () => {
   it('is the hire date, as UTC, when it falls on the leave day or later', () => {
     expect(employmentEnded(LEAVE, hiredAt('2026-12-09T01:02:00+01:00'))).toBe('2026-12-09T00:02:00.000Z');
     expect(employmentEnded(LEAVE, hiredAt('2026-12-09'))).toBe('2026-12-09T00:00:00.000Z');
-    expect(employmentEnded(LEAVE, hiredAt('2026-12-10T09:00:00Z'))).toBe('2026-12-10T09:00:00.000Z');
+    // Local midnight of the leave day east of UTC (Paris): the UTC day before.
+    expect(employmentEnded(LEAVE, hiredAt('2026-12-09T00:00:00+01:00'))).toBe('2026-12-08T23:00:00.000Z');
   });
 
   it('is null for an employment begun before the leave day, or no hire date at all', () => {
     expect(employmentEnded(LEAVE, hiredAt('2020-06-22'))).toBeNull();
-    expect(employmentEnded(LEAVE, hiredAt('2026-12-08T23:59:59Z'))).toBeNull();
+    expect(employmentEnded(LEAVE, hiredAt('2026-12-08T09:59:59Z'))).toBeNull();
     expect(employmentEnded(LEAVE, hiredAt(null))).toBeNull();
+    // A rehire to come (next month) is not the employment this departure ends.
+    expect(employmentEnded(LEAVE, hiredAt('2026-12-10T09:00:00Z'))).toBeNull();
   });
 
   it('is undefined for other occurrences: hire dates, changes, HR events', () => {
