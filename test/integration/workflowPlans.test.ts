@@ -1,6 +1,7 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
-import { createNewVersion, createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
+import { DomainError } from '../../shared/domain/errors';
+import { createNewVersion, createWorkflow, updateWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { parseItemDetail } from '../../shared/operations/workflows/planWorkflowTriggers';
 import type { CountingProxy } from '../../tools/bench/countingProxy';
 import { countedOperationsForFile } from '../support/countedOperations';
@@ -137,4 +138,25 @@ it('keeps the plan of a workflow whose save has not shown, and drops it once the
   world.advance({ minutes: 16 });
   expect(await sweep()).toMatchObject({ failed: 0 });
   expect(await planItems(item!.value.entityId)).toHaveLength(0);
+});
+
+it('stops the plan of a workflow whose scheduling is turned off midway, and plans it in full when it is turned on again', async () => {
+  const small = { ...deps, workflowPlanSlice: SMALL_PARTS };
+  const workflow = await createWorkflow(small, GLOBAL_ADMIN, hiresIn('Sales'));
+  await sweep(small);
+  expect((await plannedUsers(workflow.id)).size).toBeLessThan(idsIn.get('Sales')!.length);
+  await updateWorkflow(small, GLOBAL_ADMIN, workflow.id, { isSchedulingEnabled: false });
+  expect(await sweep(small)).toMatchObject({ stale: 1, failed: 0 });
+  expect(await planItems(workflow.id)).toHaveLength(0);
+  await updateWorkflow(small, GLOBAL_ADMIN, workflow.id, { isSchedulingEnabled: true });
+  await sweepUntilPlanned(workflow.id, small);
+  expect([...(await plannedUsers(workflow.id))].sort()).toEqual([...idsIn.get('Sales')!].sort());
+});
+
+it('takes the plan back when storage refuses the save (another change came first): nothing is left to sweep', async () => {
+  const workflow = await createWorkflow(deps, GLOBAL_ADMIN, hiresIn('Legal'));
+  await sweep();
+  jest.spyOn(deps.workflows.workflows, 'replace').mockRejectedValueOnce(new DomainError('concurrencyConflict', 'workflow was changed by someone else; read it again and retry.'));
+  await expect(createNewVersion(deps, GLOBAL_ADMIN, workflow.id, { workflow: hiresIn('Legal') })).rejects.toMatchObject({ code: 'concurrencyConflict' });
+  expect(await planItems(workflow.id)).toHaveLength(0);
 });

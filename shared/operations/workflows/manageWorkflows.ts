@@ -5,7 +5,7 @@ import { runsOnSchedule, type Workflow, type WorkflowDefinition } from '../../do
 import { parseWorkflowDefinition, parseWorkflowPatch } from '../../domain/workflows/workflowInput';
 import type { StoredDocument } from '../../store/documentTable';
 import { nowIso, type Actor, type EntitlementDeps } from '../entitlements/entitlementDeps';
-import { planInBackground } from './workflowPlan';
+import { savedWithPlan } from './workflowPlan';
 import { WORKFLOW_RULES } from './workflowScope';
 
 /** Entra's limit of workflows in a tenant (the newer pages say 100; the stored ones 50). */
@@ -30,6 +30,9 @@ export async function findDeletedWorkflow(deps: EntitlementDeps, id: string): Pr
 export async function listWorkflows(deps: EntitlementDeps, deleted = false): Promise<Workflow[]> {
   return (await deps.workflows.all()).filter((w) => (w.deletedDateTime !== null) === deleted);
 }
+
+/** The workflow, when it runs on its own (it is then planned for every user); on-demand and disabled ones are not. */
+const scheduled = (workflow: Workflow): Workflow | undefined => (runsOnSchedule(workflow) ? workflow : undefined);
 
 function withTaskIds(deps: EntitlementDeps, definition: WorkflowDefinition): WorkflowDefinition {
   return { ...definition, tasks: definition.tasks.map((task) => ({ ...task, id: deps.newId() })) };
@@ -57,11 +60,12 @@ export async function createWorkflow(deps: EntitlementDeps, actor: Actor, body: 
     lastModifiedById: actor.objectId,
   };
   const entry = { actorId: actor.objectId, action: 'createWorkflow', entityType: 'workflow', entityId: workflow.id, before: null, after: workflow };
-  if (runsOnSchedule(workflow)) await planInBackground(deps, workflow);
-  await audited(deps, entry, shownIn('workflows', WorkflowStore.workflowRow(workflow.id), 'present'), async () => {
-    await deps.workflows.insert(workflow);
-    await deps.workflows.keepVersion(workflow);
-  });
+  await savedWithPlan(deps, scheduled(workflow), () =>
+    audited(deps, entry, shownIn('workflows', WorkflowStore.workflowRow(workflow.id), 'present'), async () => {
+      await deps.workflows.insert(workflow);
+      await deps.workflows.keepVersion(workflow);
+    }),
+  );
   return workflow;
 }
 
@@ -79,8 +83,7 @@ export async function updateWorkflow(deps: EntitlementDeps, actor: Actor, id: st
     throw new DomainError('invalidRequest', 'Invalid workflow update: isSchedulingEnabled: cannot be true for a workflow that runs on demand only.');
   }
   const entry = { actorId: actor.objectId, action: 'updateWorkflow', entityType: 'workflow', entityId: before.id, before, after };
-  if (!runsOnSchedule(before) && runsOnSchedule(after)) await planInBackground(deps, after);
-  await audited(deps, entry, shownIn('workflows', stored, 'changed'), () => deps.workflows.workflows.replace(stored, after));
+  await savedWithPlan(deps, runsOnSchedule(before) ? undefined : scheduled(after), () => audited(deps, entry, shownIn('workflows', stored, 'changed'), () => deps.workflows.workflows.replace(stored, after)));
 }
 
 /**
@@ -100,11 +103,12 @@ export async function createNewVersion(deps: EntitlementDeps, actor: Actor, id: 
   }
   const after: Workflow = { ...before, ...withTaskIds(deps, definition), version: before.version + 1, lastModifiedDateTime: nowIso(deps), lastModifiedById: actor.objectId };
   const entry = { actorId: actor.objectId, action: 'createWorkflowVersion', entityType: 'workflow', entityId: id, before, after };
-  if (runsOnSchedule(after)) await planInBackground(deps, after);
-  await audited(deps, entry, shownIn('workflows', stored, 'changed'), async () => {
-    await deps.workflows.workflows.replace(stored, after);
-    await deps.workflows.keepVersion(after);
-  });
+  await savedWithPlan(deps, scheduled(after), () =>
+    audited(deps, entry, shownIn('workflows', stored, 'changed'), async () => {
+      await deps.workflows.workflows.replace(stored, after);
+      await deps.workflows.keepVersion(after);
+    }),
+  );
   return after;
 }
 
@@ -120,7 +124,6 @@ export async function restoreWorkflow(deps: EntitlementDeps, actor: Actor, id: s
   const stored = await findDeletedWorkflow(deps, id);
   const after: Workflow = { ...stored.value, deletedDateTime: null, lastModifiedDateTime: nowIso(deps), lastModifiedById: actor.objectId };
   const entry = { actorId: actor.objectId, action: 'restoreWorkflow', entityType: 'workflow', entityId: id, before: stored.value, after };
-  if (runsOnSchedule(after)) await planInBackground(deps, after);
-  await audited(deps, entry, shownIn('workflows', stored, 'changed'), () => deps.workflows.workflows.replace(stored, after));
+  await savedWithPlan(deps, scheduled(after), () => audited(deps, entry, shownIn('workflows', stored, 'changed'), () => deps.workflows.workflows.replace(stored, after)));
   return after;
 }

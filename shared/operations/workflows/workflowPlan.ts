@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { isDomainError } from '../../domain/errors';
 import { runsOnSchedule, type Workflow } from '../../domain/workflows/workflow';
 import type { DueItem, ExpirationKind, UsersCursor } from '../../store/dueWork';
 import { AUDIT_SETTLE_MINUTES } from '../audit/auditedChange';
@@ -43,13 +44,22 @@ const planItem = (workflowId: string, plan: PlanDetail, at: DateTime, from?: Use
 });
 
 /**
- * Asks the expiration sweep to plan the workflow for every user, as `workflow` is about to be saved (created,
- * versioned, restored, its scheduling turned on): one due item, due now, written ahead of the save, so a process
- * stopped right after the save leaves it (a save that never lands leaves an item the sweep drops). The call itself
- * makes no round trip per user: at 100,000 users planning takes minutes, past an HTTP call's time.
+ * Makes `save`, the change that saves `planned` (created, versioned, restored, its scheduling turned on; undefined:
+ * the change asks for no plan), and has the expiration sweep plan it for every user: one due item, due now, written
+ * ahead of the save, so a process stopped right after the save leaves it. A save storage refused (another change
+ * first) takes it back; one that stopped before it landed leaves an item the sweep drops. The call itself makes no
+ * round trip per user: at 100,000 users planning takes minutes, past an HTTP call's time.
  */
-export async function planInBackground(deps: Pick<EntitlementDeps, 'due' | 'clock'>, workflow: Workflow): Promise<void> {
-  await deps.due.schedule(planItem(workflow.id, { version: workflow.version, savedAt: workflow.lastModifiedDateTime, part: 0 }, deps.clock.now()));
+export async function savedWithPlan<R>(deps: Pick<EntitlementDeps, 'due' | 'clock'>, planned: Workflow | undefined, save: () => Promise<R>): Promise<R> {
+  if (!planned) return save();
+  const item = planItem(planned.id, { version: planned.version, savedAt: planned.lastModifiedDateTime, part: 0 }, deps.clock.now());
+  await deps.due.schedule(item);
+  try {
+    return await save();
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'concurrencyConflict') await deps.due.unschedule(item).catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
