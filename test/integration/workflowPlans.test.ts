@@ -160,3 +160,14 @@ it('takes the plan back when storage refuses the save (another change came first
   await expect(createNewVersion(deps, GLOBAL_ADMIN, workflow.id, { workflow: hiresIn('Legal') })).rejects.toMatchObject({ code: 'concurrencyConflict' });
   expect(await planItems(workflow.id)).toHaveLength(0);
 });
+
+it('starts a plan over from the first page when the page link its part kept has expired', async () => {
+  const workflow = await createWorkflow(deps, GLOBAL_ADMIN, hiresIn('Sales'));
+  const [first] = await planItems(workflow.id);
+  // The part as a run that stopped on the second page would have left it, its link's token no longer valid.
+  const expiredLink = `${world.emulator.url}/v1.0/users?$top=999&$skiptoken=expired`;
+  await deps.due.schedule({ ...first!.value, detail: first!.value.detail.replace(/\|0$/, '|1'), planFrom: { page: expiredLink, skip: 3 } });
+  await deps.due.done(first!);
+  expect(await sweep()).toMatchObject({ processed: 1, failed: 0 });
+  expect([...(await plannedUsers(workflow.id))].sort()).toEqual([...idsIn.get('Sales')!].sort());
+});

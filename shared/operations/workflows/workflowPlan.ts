@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon';
+import { DirectoryError } from '../../directory/directoryError';
+import type { DirectoryPage, DirectoryUser } from '../../directory/directoryPort';
 import { isDomainError } from '../../domain/errors';
 import { runsOnSchedule, type Workflow } from '../../domain/workflows/workflow';
 import type { DueItem, ExpirationKind, UsersCursor } from '../../store/dueWork';
@@ -85,7 +87,9 @@ export async function runWorkflowPlan(deps: EntitlementDeps, item: DueItem<Expir
   let at: UsersCursor = item.planFrom ?? { skip: 0 };
   let plannedSome = false;
   for (;;) {
-    const page = await deps.directory.listUsers(at.page);
+    const read = await usersPage(deps, at);
+    const page = read.page;
+    at = read.at;
     while (at.skip < page.items.length) {
       if (plannedSome && Date.now() >= endsAt) {
         await deps.due.schedule(planItem(workflow.id, { ...plan, part: plan.part + 1 }, deps.clock.now(), at));
@@ -98,5 +102,19 @@ export async function runWorkflowPlan(deps: EntitlementDeps, item: DueItem<Expir
     }
     if (!page.nextPage) return 'processed';
     at = { page: page.nextPage, skip: 0 };
+  }
+}
+
+/**
+ * The page of users a part starts from. A page link kept from an earlier run may have expired by now (Graph answers
+ * 400, or asks for a new pass): planning is idempotent, so the plan starts over from the first page.
+ */
+async function usersPage(deps: EntitlementDeps, at: UsersCursor): Promise<{ page: DirectoryPage<DirectoryUser>; at: UsersCursor }> {
+  try {
+    return { page: await deps.directory.listUsers(at.page), at };
+  } catch (error) {
+    const expired = error instanceof DirectoryError && (error.details.status === 400 || error.kind === 'resyncRequired');
+    if (at.page === undefined || !expired) throw error;
+    return { page: await deps.directory.listUsers(), at: { skip: 0 } };
   }
 }
