@@ -73,9 +73,10 @@ export async function workflowPlanScenario(): Promise<WorkflowPlanBenchRow[]> {
   const now = DateTime.utc();
   const ids = range(USERS).map((i) => guid(USER, i));
   const tenant = benchTenant(TENANT, ids.map((id, i): [string, string] => [id, `user${i}`]), [{ id: OLD_TEAM, displayName: 'Old team', members: [] }]);
+  const indexOf = new Map(ids.map((id, i) => [id, i]));
   const users = (tenant.users ?? []).map((user) => {
-    const i = ids.indexOf(user.id);
-    if (i < 0) return user;
+    const i = indexOf.get(user.id);
+    if (i === undefined) return user;
     return { ...user, department: inSales(i) ? 'Sales' : 'Support', employeeLeaveDateTime: leaves(i) ? now.plus({ days: 30 }).toISO() : null };
   });
   const emulator = await startGraphEmulator({ seed: { ...tenant, users }, port: 0 });
