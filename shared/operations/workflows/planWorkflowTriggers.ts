@@ -144,10 +144,18 @@ export async function planWorkflowsForChangedUsers(deps: EntitlementDeps, users:
  * not track before, the leave date for a new leave-date workflow), without counting that as a change.
  */
 async function recordBaseline(deps: EntitlementDeps, user: ScopedUser, keeping: Omit<Keeping, 'leaveDateRead'>): Promise<void> {
-  const previous = await deps.workflows.watchedOf(user.id);
-  const next = baselineOf(previous?.value, user, keeping);
-  if (next) await deps.workflows.recordWatched(previous, user.id, next);
+  // Another writer may record the user at the same time (a second workflow's plan in the same sweep, the users
+  // delta): its record is read again and what is still unknown added, rather than this baseline lost.
+  for (let attempt = 0; attempt < BASELINE_ATTEMPTS; attempt++) {
+    const previous = await deps.workflows.watchedOf(user.id);
+    const next = baselineOf(previous?.value, user, keeping);
+    if (!next || (await deps.workflows.recordWatched(previous, user.id, next))) return;
+  }
+  throw new Error(`The watched attributes of user ${user.id} kept changing while their baseline was recorded; planned again on the next attempt.`);
 }
+
+/** Records of one user's baseline tried before its plan's part fails (and is tried again by the sweep's next run). */
+const BASELINE_ATTEMPTS = 5;
 
 /** A mover workflow's run that a change planned: the workflow, and the change's occurrence. */
 export interface PlannedMove {
