@@ -39,8 +39,12 @@ const REMOVE_ALL_ASSIGNMENTS = '42ae2956-193d-4f39-be06-691b8ac4fa1d';
 const REMOVE_FROM_GROUPS = '1953a66c-751c-45e5-8bfe-01462c70da3c';
 /** A group the mover workflow's task names (its users are never moved in the bench). */
 const OLD_TEAM = guid('f1100000', 1);
-/** Enough sweep runs for any size measured; past it the plan did not finish (a problem reported). */
-const MAX_SWEEP_RUNS = 50;
+/**
+ * Enough sweep runs for any size measured; past it the plan did not finish (a problem reported). `WF_BENCH_SWEEP_RUNS=0`
+ * measures the create call alone: at 100,000 users the embedded Azurite reads a row of a large partition in time that
+ * follows its size, so the plan's 200,000 point reads and writes take hours there (Table Storage's are indexed).
+ */
+const MAX_SWEEP_RUNS = Number(process.env.WF_BENCH_SWEEP_RUNS ?? 50);
 
 const conditions = (trigger: object) => ({
   '@odata.type': `${NS}triggerAndScopeBasedConditions`,
@@ -116,10 +120,10 @@ async function createCase(storage: BenchStorage, direct: Deps, counted: Deps, gr
     },
     problems,
   );
-  if (runs === MAX_SWEEP_RUNS) problems.push(`not planned after ${MAX_SWEEP_RUNS} sweep runs`);
+  if (MAX_SWEEP_RUNS > 0 && runs === MAX_SWEEP_RUNS) problems.push(`not planned after ${MAX_SWEEP_RUNS} sweep runs`);
   const later = direct.entitlements.clock.now().plus({ days: 31 });
   const triggers = (await direct.entitlements.due.dueBy(later, undefined)).filter((item) => item.value.kind === 'workflowTrigger' && item.value.entityId === created.result.id).length;
-  if (triggers !== expectedTriggers) problems.push(`${triggers} trigger items, ${expectedTriggers} expected`);
+  if (MAX_SWEEP_RUNS > 0 && triggers !== expectedTriggers) problems.push(`${triggers} trigger items, ${expectedTriggers} expected`);
   return {
     case: name,
     users: USERS,
