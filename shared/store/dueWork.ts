@@ -31,6 +31,11 @@ export type ExpirationKind =
   | 'heldEmployeeChange'
   /** A lifecycle workflow's trigger for one user (entityId: the workflow; detail: the user and the occurrence). */
   | 'workflowTrigger'
+  /**
+   * A lifecycle workflow planned for every user, in the background (workflowPlan.ts; entityId: the workflow; detail:
+   * its version, when the change was saved, and the part of the plan).
+   */
+  | 'workflowPlan'
   /** An audit event written ahead of its change (entityId: the event's id), appended if the change shows (auditedChange.ts). */
   | 'auditEvent'
   /**
@@ -71,6 +76,14 @@ export interface DueItem<K extends string = string> {
   role?: DirectoryRole;
   /** For `auditEvent` and `auditEvents`: the event or events, and where their change shows. */
   audit?: WrittenAhead;
+  /** For a workflow's plan past its first part: where in the directory's users it goes on. */
+  planFrom?: UsersCursor;
+}
+
+/** A place in the directory's list of users: a page (its link; absent, the first) and how many of its users come before. */
+export interface UsersCursor {
+  page?: string;
+  skip: number;
 }
 
 /**

@@ -347,6 +347,8 @@ describe('lifecycle workflows: movers and failures', () => {
       },
       tasks: [{ displayName: 'VPN', taskDefinitionId: ADD_TO_GROUPS_TASK, arguments: [{ name: 'groupID', value: VPN_GROUP }] }],
     });
+    // Planned in the background: the expiration sweep records every user's department, so a move is told from a first sighting.
+    await runSweep('expirationSweep');
     await patchUser(CHLOE, { department: 'Marketing' });
     await runSweep('autoAssignmentSweep');
     await runSweep('expirationSweep');

@@ -48,6 +48,8 @@ beforeAll(async () => {
     },
     tasks: [{ displayName: 'Falcon', taskDefinitionId: 'c1ec1e76-f374-4375-aaa6-0bb6bd4c60be', arguments: [{ name: 'accessPackageId', value: pkg.packageId }, { name: 'assignmentPolicyId', value: pkg.policyId }] }],
   });
+  // Planned in the background: the sweep records every user's leave date and department as they are now.
+  await sweepAll();
 });
 
 describe('a leaver event and the leave date the directory shows', () => {

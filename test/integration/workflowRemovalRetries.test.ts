@@ -198,6 +198,8 @@ describe('a signed HR mover event whose mover workflow fails for now', () => {
       },
       tasks: [{ displayName: 'Leave Falcon', taskDefinitionId: '4a0b64f2-c7ec-46ba-b117-18f262946c50', arguments: [{ name: 'accessPackageId', value: falcon.packageId }] }],
     });
+    // Planned in the background: the sweep records every user's department, so a move is told from a first sighting.
+    await sweepAll();
   });
 
   it('ends the assignment: the due item the move planned carries the retry', async () => {

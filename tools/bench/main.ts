@@ -13,6 +13,7 @@ import { reportsScenario } from './reportsScenario';
 import { requestsScenario } from './requestsScenario';
 import { reviewsScenario } from './reviewsScenario';
 import { scaleOutScenario } from './scaleOutScenario';
+import { workflowPlanScenario } from './workflowPlanScenario';
 
 /**
  * `npm run bench [scenario]`: runs the benchmarks, prints a table per scenario and writes bench-results.json.
@@ -31,6 +32,7 @@ const scenarios: Record<string, () => Promise<object[]>> = {
   reconcileDelta: () => deltaScenario(),
   lists: () => listScenario(),
   archive: () => archiveScenario(),
+  workflowPlan: () => workflowPlanScenario(),
   audit: () => import('./auditScenario.js').then((m) => m.auditScenario()),
 };
 

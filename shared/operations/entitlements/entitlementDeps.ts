@@ -22,6 +22,7 @@ import type { EvaluationCounts } from '../autoAssignment/evaluateAutoAssignments
 import type { ListTokenKey } from '../../store/listTokenKey';
 import type { SubjectStore } from '../../store/subjectStore';
 import type { WorkflowStore } from '../../store/workflowStore';
+import type { WorkflowPlanSlice } from '../workflows/workflowPlan';
 import type { RememberedConfigurations } from './rememberedConfigurations';
 
 /** What the entitlement operations need; tests pass real stores on Azurite and the Graph emulator. */
@@ -52,6 +53,11 @@ export interface EntitlementDeps {
   heldJoinerFirstRetrySeconds?: number;
   /** Lifecycle workflows, their versions, runs and results. */
   workflows: WorkflowStore;
+  /**
+   * How much one part of a workflow's background plan takes on (workflowPlan.ts: PLAN_SLICE_MS, PLAN_CHUNK_USERS when
+   * absent). Tests set it small, so that a plan over a few users takes several sweep runs.
+   */
+  workflowPlanSlice?: WorkflowPlanSlice;
   /** Who holds which role because Portcullis granted it. */
   ledger: GrantLedger;
   /** The package configurations this instance read lately: a hint a request is decided from, then checked (packageConfiguration.ts). */

@@ -20,6 +20,7 @@ import { batchesByKind } from './batchesByKind';
 import { applyDueHrEvent } from '../hrEvents/applyHrEvent';
 import { retryHeldEmployeeChange } from '../hrEvents/heldEmployeeChanges';
 import { runDueTrigger } from '../workflows/runDueTrigger';
+import { runWorkflowPlan } from '../workflows/workflowPlan';
 import { completeAuditEvent } from '../audit/auditedChange';
 import { processDueItems, withSweepLease, type BatchHandler, type DueWorkResult, type ItemOutcome, type SweepOptions } from './sweepDueWork';
 
@@ -28,7 +29,8 @@ import { processDueItems, withSweepLease, type BatchHandler, type DueWorkResult,
  * that reach their start, approval stages that time out or escalate, reminders before an assignment ends,
  * removals after an auto-assignment's grace period, requests a stopped process left behind (requestRecovery),
  * HR events whose effectiveAt has come (or whose application at once did not finish), joiner HR events held until
- * the account exists (heldEmployeeChange), and HR webhook deliveries past the signature tolerance.
+ * the account exists (heldEmployeeChange), HR webhook deliveries past the signature tolerance, lifecycle workflows'
+ * triggers (workflowTrigger) and their planning for every user (workflowPlan).
  * Undefined when another instance is running it.
  */
 export async function sweepExpirations(deps: EntitlementDeps, options: SweepOptions): Promise<DueWorkResult | undefined> {
@@ -71,6 +73,7 @@ const HANDLERS: Record<ExpirationKind, Handler> = {
   hrDeliveryExpiry: async (deps, item) => ((await deps.hrEvents.forgetDeliveries(item.entityId)) > 0 ? 'processed' : 'stale'),
   heldEmployeeChange: retryHeldEmployeeChange,
   workflowTrigger: runDueTrigger,
+  workflowPlan: runWorkflowPlan,
   auditEvent: completeAuditEvent,
   auditEvents: completeAuditEvent,
 };

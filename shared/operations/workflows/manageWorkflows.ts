@@ -5,7 +5,7 @@ import { runsOnSchedule, type Workflow, type WorkflowDefinition } from '../../do
 import { parseWorkflowDefinition, parseWorkflowPatch } from '../../domain/workflows/workflowInput';
 import type { StoredDocument } from '../../store/documentTable';
 import { nowIso, type Actor, type EntitlementDeps } from '../entitlements/entitlementDeps';
-import { planWorkflowForAllUsers } from './planWorkflowTriggers';
+import { savedWithPlan } from './workflowPlan';
 import { WORKFLOW_RULES } from './workflowScope';
 
 /** Entra's limit of workflows in a tenant (the newer pages say 100; the stored ones 50). */
@@ -31,13 +31,17 @@ export async function listWorkflows(deps: EntitlementDeps, deleted = false): Pro
   return (await deps.workflows.all()).filter((w) => (w.deletedDateTime !== null) === deleted);
 }
 
+/** The workflow, when it runs on its own (it is then planned for every user); on-demand and disabled ones are not. */
+const scheduled = (workflow: Workflow): Workflow | undefined => (runsOnSchedule(workflow) ? workflow : undefined);
+
 function withTaskIds(deps: EntitlementDeps, definition: WorkflowDefinition): WorkflowDefinition {
   return { ...definition, tasks: definition.tasks.map((task) => ({ ...task, id: deps.newId() })) };
 }
 
 /**
- * POST workflows: checked whole before anything is written, stored as version 1, audited, then planned: every user
- * in scope gets their trigger's due item (or, for a mover workflow, a baseline of the attributes it watches).
+ * POST workflows: checked whole before anything is written, stored as version 1, audited, and planned in the
+ * background (workflowPlan.ts): every user in scope gets their trigger's due item (or, for a mover workflow, a
+ * baseline of the attributes it watches) from the expiration sweep's next run, within a minute or so.
  */
 export async function createWorkflow(deps: EntitlementDeps, actor: Actor, body: unknown): Promise<Workflow> {
   const definition = parseWorkflowDefinition(body, WORKFLOW_RULES);
@@ -56,11 +60,12 @@ export async function createWorkflow(deps: EntitlementDeps, actor: Actor, body: 
     lastModifiedById: actor.objectId,
   };
   const entry = { actorId: actor.objectId, action: 'createWorkflow', entityType: 'workflow', entityId: workflow.id, before: null, after: workflow };
-  await audited(deps, entry, shownIn('workflows', WorkflowStore.workflowRow(workflow.id), 'present'), async () => {
-    await deps.workflows.insert(workflow);
-    await deps.workflows.keepVersion(workflow);
-  });
-  await planWorkflowForAllUsers(deps, workflow);
+  await savedWithPlan(deps, scheduled(workflow), () =>
+    audited(deps, entry, shownIn('workflows', WorkflowStore.workflowRow(workflow.id), 'present'), async () => {
+      await deps.workflows.insert(workflow);
+      await deps.workflows.keepVersion(workflow);
+    }),
+  );
   return workflow;
 }
 
@@ -78,13 +83,13 @@ export async function updateWorkflow(deps: EntitlementDeps, actor: Actor, id: st
     throw new DomainError('invalidRequest', 'Invalid workflow update: isSchedulingEnabled: cannot be true for a workflow that runs on demand only.');
   }
   const entry = { actorId: actor.objectId, action: 'updateWorkflow', entityType: 'workflow', entityId: before.id, before, after };
-  await audited(deps, entry, shownIn('workflows', stored, 'changed'), () => deps.workflows.workflows.replace(stored, after));
-  if (!runsOnSchedule(before) && runsOnSchedule(after)) await planWorkflowForAllUsers(deps, after);
+  await savedWithPlan(deps, runsOnSchedule(before) ? undefined : scheduled(after), () => audited(deps, entry, shownIn('workflows', stored, 'changed'), () => deps.workflows.workflows.replace(stored, after)));
 }
 
 /**
  * POST workflows/{id}/createNewVersion: the only way to change tasks or conditions. The version counts up, the old
- * one is kept, and the new one is planned for every user; users it ran for already by the same trigger date are
+ * one is kept, and the new one is planned for every user in the background (the old one's plan, if still going,
+ * stops); users it ran for already by the same trigger date are
  * not run again (the executions' claims do not name the version).
  */
 export async function createNewVersion(deps: EntitlementDeps, actor: Actor, id: string, body: unknown): Promise<Workflow> {
@@ -98,11 +103,12 @@ export async function createNewVersion(deps: EntitlementDeps, actor: Actor, id: 
   }
   const after: Workflow = { ...before, ...withTaskIds(deps, definition), version: before.version + 1, lastModifiedDateTime: nowIso(deps), lastModifiedById: actor.objectId };
   const entry = { actorId: actor.objectId, action: 'createWorkflowVersion', entityType: 'workflow', entityId: id, before, after };
-  await audited(deps, entry, shownIn('workflows', stored, 'changed'), async () => {
-    await deps.workflows.workflows.replace(stored, after);
-    await deps.workflows.keepVersion(after);
-  });
-  await planWorkflowForAllUsers(deps, after);
+  await savedWithPlan(deps, scheduled(after), () =>
+    audited(deps, entry, shownIn('workflows', stored, 'changed'), async () => {
+      await deps.workflows.workflows.replace(stored, after);
+      await deps.workflows.keepVersion(after);
+    }),
+  );
   return after;
 }
 
@@ -118,7 +124,6 @@ export async function restoreWorkflow(deps: EntitlementDeps, actor: Actor, id: s
   const stored = await findDeletedWorkflow(deps, id);
   const after: Workflow = { ...stored.value, deletedDateTime: null, lastModifiedDateTime: nowIso(deps), lastModifiedById: actor.objectId };
   const entry = { actorId: actor.objectId, action: 'restoreWorkflow', entityType: 'workflow', entityId: id, before: stored.value, after };
-  await audited(deps, entry, shownIn('workflows', stored, 'changed'), () => deps.workflows.workflows.replace(stored, after));
-  await planWorkflowForAllUsers(deps, after);
+  await savedWithPlan(deps, scheduled(after), () => audited(deps, entry, shownIn('workflows', stored, 'changed'), () => deps.workflows.workflows.replace(stored, after)));
   return after;
 }

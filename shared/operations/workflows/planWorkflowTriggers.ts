@@ -3,7 +3,6 @@ import { mapConcurrently } from '../../concurrently';
 import type { DueItem, ExpirationKind } from '../../store/dueWork';
 import { MAX_OFFSET_DAYS, runsOnSchedule, triggerOf, type Workflow } from '../../domain/workflows/workflow';
 import { DIRECTORY_USER_PROPERTIES, isReadFromDirectory } from '../../directory/directoryPort';
-import { allDirectoryUsers } from '../autoAssignment/automaticPolicies';
 import type { EntitlementDeps } from '../entitlements/entitlementDeps';
 import { baselineOf, compareSeen, LEAVE_DATE, type Keeping, type SeenUser } from './seenAttributes';
 import { attributeDate, attributesWatched, inScope, type ScopedUser } from './workflowScope';
@@ -89,23 +88,21 @@ export async function scheduledWorkflows(deps: EntitlementDeps): Promise<{ timeB
 }
 
 /**
- * Plans a workflow for every user, when it is created, versioned, or its scheduling turned on: time-based ones get
- * the due items of the users in scope; movers record what each user's watched attributes are now, and leave-date
- * workflows each user's leave date (without running the long-past ones), to tell a change from it later. Answers
- * how many users were planned.
+ * Plans a workflow for these users (a part of every user's plan, workflowPlan.ts, when it is created, versioned,
+ * restored or its scheduling turned on): time-based ones get the due items of the users in scope; movers record what
+ * each user's watched attributes are now, and leave-date workflows each user's leave date (without running the
+ * long-past ones), to tell a change from it later. Each user's plan is idempotent: a part planned twice plans once.
  */
-export async function planWorkflowForAllUsers(deps: EntitlementDeps, workflow: Workflow): Promise<number> {
-  if (!runsOnSchedule(workflow)) return 0;
-  const users = await allDirectoryUsers(deps);
+export async function planWorkflowForUsers(deps: EntitlementDeps, workflow: Workflow, users: readonly ScopedUser[]): Promise<void> {
+  if (!runsOnSchedule(workflow)) return;
   if (isMover(workflow)) {
     await mapConcurrently(users, (user) => recordBaseline(deps, user, { watched: true, leaveDate: false }));
-    return 0;
+    return;
   }
-  const planned = await mapConcurrently(users, async (user) => {
+  await mapConcurrently(users, async (user) => {
     if (countsFromLeaveDate(workflow)) await recordBaseline(deps, user, { watched: false, leaveDate: true });
-    return planTimeTrigger(deps, workflow, user);
+    await planTimeTrigger(deps, workflow, user);
   });
-  return planned.filter(Boolean).length;
 }
 
 /** The user properties, as the directory's users delta names them, that planning reads: scope rules' and triggers'. */
@@ -147,10 +144,18 @@ export async function planWorkflowsForChangedUsers(deps: EntitlementDeps, users:
  * not track before, the leave date for a new leave-date workflow), without counting that as a change.
  */
 async function recordBaseline(deps: EntitlementDeps, user: ScopedUser, keeping: Omit<Keeping, 'leaveDateRead'>): Promise<void> {
-  const previous = await deps.workflows.watchedOf(user.id);
-  const next = baselineOf(previous?.value, user, keeping);
-  if (next) await deps.workflows.recordWatched(previous, user.id, next);
+  // Another writer may record the user at the same time (a second workflow's plan in the same sweep, the users
+  // delta): its record is read again and what is still unknown added, rather than this baseline lost.
+  for (let attempt = 0; attempt < BASELINE_ATTEMPTS; attempt++) {
+    const previous = await deps.workflows.watchedOf(user.id);
+    const next = baselineOf(previous?.value, user, keeping);
+    if (!next || (await deps.workflows.recordWatched(previous, user.id, next))) return;
+  }
+  throw new Error(`The watched attributes of user ${user.id} kept changing while their baseline was recorded; planned again on the next attempt.`);
 }
+
+/** Records of one user's baseline tried before its plan's part fails (and is tried again by the sweep's next run). */
+const BASELINE_ATTEMPTS = 5;
 
 /** A mover workflow's run that a change planned: the workflow, and the change's occurrence. */
 export interface PlannedMove {
