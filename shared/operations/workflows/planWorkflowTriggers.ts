@@ -129,13 +129,18 @@ export async function planWorkflowsForChangedUsers(deps: EntitlementDeps, users:
       for (const workflow of timeBased) await planTimeTrigger(deps, workflow, user);
       return;
     }
-    const previous = await deps.workflows.watchedOf(user.id);
-    const seen = compareSeen(previous?.value, user, keeping);
-    // Planned before the leave date is recorded as seen: a run cut short between the two plans it again when the
-    // delta reports the user again (the occurrence's claim keeps it to one run), instead of never.
-    for (const workflow of timeBased) await planTimeTrigger(deps, workflow, user, seen.leaveDateChanged);
-    if (seen.next && !(await deps.workflows.recordWatched(previous, user.id, seen.next))) return;
-    if (movers.length > 0) await planSeenMoves(deps, movers, user, seen);
+    // Another writer may record the user meanwhile (a workflow's background plan adding a baseline, another delta):
+    // compared again with its record, so a change it did not record is still planned, one it did is not planned twice.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const previous = await deps.workflows.watchedOf(user.id);
+      const seen = compareSeen(previous?.value, user, keeping);
+      // Planned before the leave date is recorded as seen: a run cut short between the two plans it again when the
+      // delta reports the user again (the occurrence's claim keeps it to one run), instead of never.
+      for (const workflow of timeBased) await planTimeTrigger(deps, workflow, user, seen.leaveDateChanged);
+      if (seen.next && !(await deps.workflows.recordWatched(previous, user.id, seen.next))) continue;
+      if (movers.length > 0) await planSeenMoves(deps, movers, user, seen);
+      return;
+    }
   });
 }
 

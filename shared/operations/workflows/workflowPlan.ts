@@ -52,16 +52,22 @@ const planItem = (workflowId: string, plan: PlanDetail, at: DateTime, from?: Use
  * first) takes it back; one that stopped before it landed leaves an item the sweep drops. The call itself makes no
  * round trip per user: at 100,000 users planning takes minutes, past an HTTP call's time.
  */
-export async function savedWithPlan<R>(deps: Pick<EntitlementDeps, 'due' | 'clock'>, planned: Workflow | undefined, save: () => Promise<R>): Promise<R> {
+export async function savedWithPlan<R>(deps: Pick<EntitlementDeps, 'due' | 'clock' | 'workflows'>, planned: Workflow | undefined, save: () => Promise<R>): Promise<R> {
   if (!planned) return save();
   const item = planItem(planned.id, { version: planned.version, savedAt: planned.lastModifiedDateTime, part: 0 }, deps.clock.now());
   await deps.due.schedule(item);
   try {
     return await save();
   } catch (error) {
-    if (isDomainError(error) && error.code === 'concurrencyConflict') await deps.due.unschedule(item).catch(() => undefined);
+    // A refusal may be the SDK's retry of a save that landed (its answer lost): taken back only if the save does not show.
+    if (isDomainError(error) && error.code === 'concurrencyConflict' && !(await saveShows(deps, planned).catch(() => true))) await deps.due.unschedule(item).catch(() => undefined);
     throw error;
   }
+}
+
+async function saveShows(deps: Pick<EntitlementDeps, 'workflows'>, planned: Workflow): Promise<boolean> {
+  const stored = (await deps.workflows.find(planned.id))?.value;
+  return stored !== undefined && stored.version === planned.version && stored.lastModifiedDateTime === planned.lastModifiedDateTime;
 }
 
 /**
