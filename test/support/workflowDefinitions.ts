@@ -25,7 +25,24 @@ export const SALES_LEAVERS = scheduledOn('leaver', 'Sales leavers', "department 
   { displayName: 'Remove all access package assignments', taskDefinitionId: '42ae2956-193d-4f39-be06-691b8ac4fa1d' },
 ]);
 
+/** A mover workflow: when a user's department changes and `rule` then scopes them, its tasks run. */
+export const movedInto = (displayName: string, rule: string, tasks: object[]) => ({
+  category: 'mover',
+  displayName,
+  isEnabled: true,
+  isSchedulingEnabled: true,
+  executionConditions: {
+    '@odata.type': `${NS}triggerAndScopeBasedConditions`,
+    scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule },
+    trigger: { '@odata.type': `${NS}attributeChangeTrigger`, triggerAttributes: [{ name: 'department' }] },
+  },
+  tasks,
+});
+
+const ADD_TO_VPN = { displayName: 'VPN', taskDefinitionId: '22085229-5809-45e8-97fd-270d28d66910', arguments: [{ name: 'groupID', value: VPN_GROUP }] };
+
 /** A joiner workflow: on a Sales user's hire date, the VPN group. */
-export const VPN_FOR_SALES_HIRES = scheduledOn('joiner', 'VPN for Sales hires', "department eq 'Sales'", 'employeeHireDate', [
-  { displayName: 'VPN', taskDefinitionId: '22085229-5809-45e8-97fd-270d28d66910', arguments: [{ name: 'groupID', value: VPN_GROUP }] },
-]);
+export const VPN_FOR_SALES_HIRES = scheduledOn('joiner', 'VPN for Sales hires', "department eq 'Sales'", 'employeeHireDate', [ADD_TO_VPN]);
+
+/** A mover workflow: users moved into Sales get the VPN group. */
+export const INTO_SALES = movedInto('Into Sales', "department eq 'Sales'", [ADD_TO_VPN]);
