@@ -1,4 +1,6 @@
 import type { Caller } from '../../shared/auth/caller';
+import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
+import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 
 /** The demo tenant's Global Administrator (Irvin Sayers), who may manage lifecycle workflows. */
 export const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37b17c6', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
@@ -19,6 +21,16 @@ export const scheduledOn = (category: 'joiner' | 'leaver', displayName: string, 
   },
   tasks,
 });
+
+/** Created by the Global Administrator: a workflow on a user's date for one department's users, its tasks in order. */
+export const scheduledForDepartment = (
+  deps: EntitlementDeps,
+  category: 'joiner' | 'leaver',
+  displayName: string,
+  department: string,
+  timeBasedAttribute: 'employeeHireDate' | 'employeeLeaveDateTime',
+  ...tasks: object[]
+) => createWorkflow(deps, GLOBAL_ADMIN, scheduledOn(category, displayName, `department eq '${department}'`, timeBasedAttribute, tasks));
 
 /** The README's leaver workflow: on a Sales user's leave date (or a signed HR leaver event), every assignment removed. */
 export const SALES_LEAVERS = scheduledOn('leaver', 'Sales leavers', "department eq 'Sales'", 'employeeLeaveDateTime', [
