@@ -8,19 +8,19 @@ export const GLOBAL_ADMIN: Caller = { objectId: '82b9bfbc-91ba-4257-9abe-22cad37
 const NS = '#microsoft.graph.identityGovernance.';
 const VPN_GROUP = 'e644c315-c2cb-4187-b62e-7330ba45cd54';
 
-/** A workflow that runs on its own on a user's date (offset 0) for the users `rule` scopes. */
-export const scheduledOn = (category: 'joiner' | 'leaver', displayName: string, rule: string, timeBasedAttribute: 'employeeHireDate' | 'employeeLeaveDateTime', tasks: object[]) => ({
+/** A workflow that runs on its own when `trigger` fires for a user `rule` scopes. */
+const triggered = (category: string, displayName: string, rule: string, trigger: object, tasks: object[]) => ({
   category,
   displayName,
   isEnabled: true,
   isSchedulingEnabled: true,
-  executionConditions: {
-    '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-    scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule },
-    trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute, offsetInDays: 0 },
-  },
+  executionConditions: { '@odata.type': `${NS}triggerAndScopeBasedConditions`, scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule }, trigger },
   tasks,
 });
+
+/** A workflow that runs on its own on a user's date (offset 0) for the users `rule` scopes. */
+export const scheduledOn = (category: 'joiner' | 'leaver', displayName: string, rule: string, timeBasedAttribute: 'employeeHireDate' | 'employeeLeaveDateTime', tasks: object[]) =>
+  triggered(category, displayName, rule, { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute, offsetInDays: 0 }, tasks);
 
 /** Created by the Global Administrator: a workflow on a user's date for one department's users, its tasks in order. */
 export const scheduledForDepartment = (
@@ -38,18 +38,8 @@ export const SALES_LEAVERS = scheduledOn('leaver', 'Sales leavers', "department 
 ]);
 
 /** A mover workflow: when a user's department changes and `rule` then scopes them, its tasks run. */
-export const movedInto = (displayName: string, rule: string, tasks: object[]) => ({
-  category: 'mover',
-  displayName,
-  isEnabled: true,
-  isSchedulingEnabled: true,
-  executionConditions: {
-    '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-    scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule },
-    trigger: { '@odata.type': `${NS}attributeChangeTrigger`, triggerAttributes: [{ name: 'department' }] },
-  },
-  tasks,
-});
+export const movedInto = (displayName: string, rule: string, tasks: object[]) =>
+  triggered('mover', displayName, rule, { '@odata.type': `${NS}attributeChangeTrigger`, triggerAttributes: [{ name: 'department' }] }, tasks);
 
 const ADD_TO_VPN = { displayName: 'VPN', taskDefinitionId: '22085229-5809-45e8-97fd-270d28d66910', arguments: [{ name: 'groupID', value: VPN_GROUP }] };
 
