@@ -1,8 +1,7 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { applyEmployeeChange, type EmployeeChange } from '../../shared/operations/hrEvents/applyEmployeeChange';
-import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { autoGroupPackage, groupMembers, sweepEnds } from '../support/packageWorld';
+import { autoGroupPackage, groupMembers, sweepDays } from '../support/packageWorld';
 
 /** A leaver's departure outlasts any grace period of up to 90 days, the event delivered on time or up to a week late. */
 jest.setTimeout(300_000);
@@ -16,21 +15,16 @@ const TOMAS = 'a1a58ce8-3556-473a-94f6-9a60f9d97768'; // Operations
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
-let runs = 0;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
 const leaver = (eventId: string, userId: string, lateDays = 0): EmployeeChange => ({
   eventId, eventType: 'leaver', occurredAt: world.now().minus({ days: lateDays, minutes: 1 }).toUTC().toISO()!, employee: { userId, attributes: {} },
 });
 const modes: string[] = [];
-async function days(count: number): Promise<void> {
-  for (let day = 1; day <= count; day++) {
-    world.advance({ days: 1 });
-    const result = await sweepAutoAssignments(deps, { holder: `departure-${++runs}`, budgetMs: 60_000 });
-    modes.push(result?.mode ?? 'none');
-    await sweepEnds(deps);
-  }
-}
+/** Daily sweeps; the users delta's mode of each day, for the last test. */
+const days = async (count: number) => {
+  modes.push(...(await sweepDays(world, count)));
+};
 
 it.each([
   ['(control) P60D, the leaver delivered on time', 'P60D', 0, TOMAS],

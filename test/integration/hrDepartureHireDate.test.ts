@@ -2,7 +2,7 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import { applyEmployeeChange, type EmployeeChange } from '../../shared/operations/hrEvents/applyEmployeeChange';
 import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { autoGroupPackage, groupMembers, patchUser, sweepEnds } from '../support/packageWorld';
+import { autoGroupPackage, groupMembers, patchUser, sweepDays } from '../support/packageWorld';
 
 /** A leaver's departure is not ended by a hire date the directory already showed when the event was applied. */
 jest.setTimeout(300_000);
@@ -14,21 +14,12 @@ const LEGAL_HOLD = '993bb873-540b-442e-8a6e-83734bc9404e';
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
-let runs = 0;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
 const leaver = (eventId: string, userId: string, lateDays = 0): EmployeeChange => ({
   eventId, eventType: 'leaver', occurredAt: world.now().minus({ days: lateDays, minutes: 1 }).toUTC().toISO()!, employee: { userId, attributes: {} },
 });
-const modes: string[] = [];
-async function days(count: number): Promise<void> {
-  for (let day = 1; day <= count; day++) {
-    world.advance({ days: 1 });
-    const result = await sweepAutoAssignments(deps, { holder: `departure-${++runs}`, budgetMs: 60_000 });
-    modes.push(result?.mode ?? 'none');
-    await sweepEnds(deps);
-  }
-}
+const days = (count: number) => sweepDays(world, count);
 
 it('an offer withdrawn before the start (leaver event, hire date already ahead) gets no access once that date comes', async () => {
   // Pre-provisioned: she starts in 10 days; access only once started (a rule reading the time: evaluated hourly in full).
@@ -61,7 +52,7 @@ it('a day-one leaver (HR dates the leave at midnight, the directory hire date at
   world.advance({ milliseconds: startOfDay.plus({ days: 1, hours: 12 }).toMillis() - world.now().toMillis() }); // noon
   await patchUser(world.emulator, NESTOR, { employeeHireDate: world.now().toUTC().startOf('day').plus({ hours: 9 }).toISO() });
   await autoGroupPackage(deps, 'Ops VPN', VPN_USERS, '(user.accountEnabled -eq true) -and (user.department -eq "Operations")', 'PT0S');
-  await sweepAutoAssignments(deps, { holder: `departure-${++runs}`, budgetMs: 60_000 });
+  await sweepAutoAssignments(deps, { holder: 'day-one-rules', budgetMs: 60_000 });
   expect(await groupMembers(world.emulator, VPN_USERS)).toContain(NESTOR);
   // A no-show: HR's leaver is dated the day, at midnight (a date-only feed); no leaver workflow disables the account.
   const dayOne: EmployeeChange = { eventId: 'day-one-leaver', eventType: 'leaver', occurredAt: world.now().toUTC().startOf('day').toISO()!, employee: { userId: NESTOR, attributes: {} } };

@@ -1,9 +1,8 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { applyEmployeeChange, type EmployeeChange } from '../../shared/operations/hrEvents/applyEmployeeChange';
-import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
 import type { AttributeValue } from '../../shared/domain/hrEvents/attributeOverrides';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
-import { autoGroupPackage, groupMembers, patchUser, sweepEnds } from '../support/packageWorld';
+import { autoGroupPackage, groupMembers, patchUser, sweepDays } from '../support/packageWorld';
 
 /**
  * A leaver's overrides after a rehire made in the directory alone (no HR joiner event; the account never disabled):
@@ -18,20 +17,12 @@ const LEGAL_HOLD = '993bb873-540b-442e-8a6e-83734bc9404e';
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
-let runs = 0;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
 const leaver = (eventId: string, userId: string, attributes: Record<string, AttributeValue> = {}): EmployeeChange => ({
   eventId, eventType: 'leaver', occurredAt: world.now().minus({ minutes: 1 }).toUTC().toISO()!, employee: { userId, attributes },
 });
-/** A day of sweeps: the rules through the users delta, then the grace periods' ends. */
-async function days(count: number): Promise<void> {
-  for (let day = 1; day <= count; day++) {
-    world.advance({ days: 1 });
-    await sweepAutoAssignments(deps, { holder: `rehire-auto-${++runs}`, budgetMs: 60_000 });
-    await sweepEnds(deps);
-  }
-}
+const days = (count: number) => sweepDays(world, count);
 
 it('a leaver rehired two months later in the directory alone (new department and hire date) gets the rule\'s access again', async () => {
   await autoGroupPackage(deps, 'Ops HR', HR_CONFIDENTIAL, '(user.accountEnabled -eq true) -and (user.department -eq "Operations")', 'P3D');

@@ -6,7 +6,7 @@ import { createWorkflow } from '../../shared/operations/workflows/manageWorkflow
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, assignmentState, groupMembers, groupPackage, patchUser, sweepEnds, type TestPackage } from '../support/packageWorld';
-import { GLOBAL_ADMIN, SALES_LEAVERS } from '../support/workflowDefinitions';
+import { GLOBAL_ADMIN, movedInto, SALES_LEAVERS } from '../support/workflowDefinitions';
 
 /**
  * Workflows see a user as HR events describe them, the newest event winning attribute by attribute (as rule
@@ -17,7 +17,6 @@ import { GLOBAL_ADMIN, SALES_LEAVERS } from '../support/workflowDefinitions';
 jest.setTimeout(120_000);
 
 const FALCON = '5fdd3a16-8a61-49a7-936c-d61319c06515'; // Project Falcon: no one below is a member
-const NS = '#microsoft.graph.identityGovernance.';
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;
@@ -36,18 +35,9 @@ beforeAll(async () => {
   // The README's leaver workflow: on the leave date (or a signed HR leaver event), remove every assignment.
   await createWorkflow(deps, GLOBAL_ADMIN, SALES_LEAVERS);
   // Movers into Sales who are still employed (the scope says so) get the Falcon package.
-  await createWorkflow(deps, GLOBAL_ADMIN, {
-    category: 'mover',
-    displayName: 'Into Sales',
-    isEnabled: true,
-    isSchedulingEnabled: true,
-    executionConditions: {
-      '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-      scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "(accountEnabled eq true) and (department eq 'Sales')" },
-      trigger: { '@odata.type': `${NS}attributeChangeTrigger`, triggerAttributes: [{ name: 'department' }] },
-    },
-    tasks: [{ displayName: 'Falcon', taskDefinitionId: 'c1ec1e76-f374-4375-aaa6-0bb6bd4c60be', arguments: [{ name: 'accessPackageId', value: pkg.packageId }, { name: 'assignmentPolicyId', value: pkg.policyId }] }],
-  });
+  await createWorkflow(deps, GLOBAL_ADMIN, movedInto('Into Sales', "(accountEnabled eq true) and (department eq 'Sales')", [
+    { displayName: 'Falcon', taskDefinitionId: 'c1ec1e76-f374-4375-aaa6-0bb6bd4c60be', arguments: [{ name: 'accessPackageId', value: pkg.packageId }, { name: 'assignmentPolicyId', value: pkg.policyId }] },
+  ]));
   // Planned in the background: the sweep records every user's leave date and department as they are now.
   await sweepAll();
 });

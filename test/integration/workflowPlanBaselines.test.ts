@@ -2,26 +2,13 @@ import type { EntitlementDeps } from '../../shared/operations/entitlements/entit
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { createWorkflow } from '../../shared/operations/workflows/manageWorkflows';
 import { inProcessOperationsForFile } from '../support/inProcessOperations';
-import { GLOBAL_ADMIN, SALES_LEAVERS } from '../support/workflowDefinitions';
+import { GLOBAL_ADMIN, INTO_SALES, SALES_LEAVERS } from '../support/workflowDefinitions';
 
 /**
  * Two workflows planned in the background by the same sweep pass (workflowPlan.ts), a leave-date one and a mover,
  * on Azurite and the Graph emulator's demo tenant: their parts run at once, so each user's record of what was seen
  * is written by one plan while the other writes it too. Neither plan's baseline may be lost to the other.
  */
-const NS = '#microsoft.graph.identityGovernance.';
-const INTO_SALES = {
-  category: 'mover',
-  displayName: 'Into Sales',
-  isEnabled: true,
-  isSchedulingEnabled: true,
-  executionConditions: {
-    '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-    scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Sales'" },
-    trigger: { '@odata.type': `${NS}attributeChangeTrigger`, triggerAttributes: [{ name: 'department' }] },
-  },
-  tasks: [{ displayName: 'VPN', taskDefinitionId: '22085229-5809-45e8-97fd-270d28d66910', arguments: [{ name: 'groupID', value: 'e644c315-c2cb-4187-b62e-7330ba45cd54' }] }],
-};
 
 let deps: EntitlementDeps;
 inProcessOperationsForFile((w) => (deps = w.deps));

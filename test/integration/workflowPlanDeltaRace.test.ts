@@ -4,26 +4,13 @@ import { createWorkflow } from '../../shared/operations/workflows/manageWorkflow
 import { parseItemDetail, planWorkflowForUsers, planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { patchUser } from '../support/packageWorld';
-import { GLOBAL_ADMIN, SALES_LEAVERS } from '../support/workflowDefinitions';
+import { GLOBAL_ADMIN, INTO_SALES, SALES_LEAVERS } from '../support/workflowDefinitions';
 
 /**
  * The users delta reports a mover while a leave-date workflow's background plan records the same user's leave-date
  * baseline, its write landing between the delta's read and the delta's ETag write: the move is still planned (the
  * delta link has moved on, so the user is not reported again).
  */
-const NS = '#microsoft.graph.identityGovernance.';
-const INTO_SALES = {
-  category: 'mover',
-  displayName: 'Into Sales',
-  isEnabled: true,
-  isSchedulingEnabled: true,
-  executionConditions: {
-    '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-    scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Sales'" },
-    trigger: { '@odata.type': `${NS}attributeChangeTrigger`, triggerAttributes: [{ name: 'department' }] },
-  },
-  tasks: [{ displayName: 'VPN', taskDefinitionId: '22085229-5809-45e8-97fd-270d28d66910', arguments: [{ name: 'groupID', value: 'e644c315-c2cb-4187-b62e-7330ba45cd54' }] }],
-};
 
 let world: InProcessOperations;
 let deps: EntitlementDeps;

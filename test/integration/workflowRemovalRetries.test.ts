@@ -8,7 +8,7 @@ import { createWorkflow } from '../../shared/operations/workflows/manageWorkflow
 import { planWorkflowsForChangedUsers } from '../../shared/operations/workflows/planWorkflowTriggers';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { assign, assignmentState, groupMembers, groupPackage, hooked, patchUser, refuseDirectoryChanges, setFaults, sweepEnds, type TestPackage } from '../support/packageWorld';
-import { GLOBAL_ADMIN } from '../support/workflowDefinitions';
+import { GLOBAL_ADMIN, movedInto, scheduledForDepartment } from '../support/workflowDefinitions';
 
 /**
  * A workflow task that takes access away (remove assignments, remove from groups, disable the account) and fails for
@@ -54,19 +54,8 @@ const resultsFor = async (workflow: string, userId: string) => (await deps.workf
 const accountEnabled = async (userId: string) => ((await (await fetch(`${world.emulator.url}/v1.0/users/${userId}?$select=accountEnabled`)).json()) as { accountEnabled: boolean }).accountEnabled;
 
 /** A leaver workflow (on the leave date, or a signed HR leaver event) for one department, with its tasks in order. */
-const leaverWorkflow = (displayName: string, department: string, ...tasks: Array<{ displayName: string; taskDefinitionId: string; arguments?: object[] }>) =>
-  createWorkflow(deps, GLOBAL_ADMIN, {
-    category: 'leaver',
-    displayName,
-    isEnabled: true,
-    isSchedulingEnabled: true,
-    executionConditions: {
-      '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-      scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: `department eq '${department}'` },
-      trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeLeaveDateTime', offsetInDays: 0 },
-    },
-    tasks,
-  });
+const leaverWorkflow = (displayName: string, department: string, ...tasks: object[]) =>
+  scheduledForDepartment(deps, 'leaver', displayName, department, 'employeeLeaveDateTime', ...tasks);
 
 beforeAll(async () => {
   falcon = await groupPackage(deps, 'Falcon', FALCON);
@@ -186,18 +175,9 @@ describe('a signed HR mover event whose mover workflow fails for now', () => {
 
   beforeAll(async () => {
     // Movers into Marketing lose Falcon.
-    await createWorkflow(deps, GLOBAL_ADMIN, {
-      category: 'mover',
-      displayName: 'Into Marketing',
-      isEnabled: true,
-      isSchedulingEnabled: true,
-      executionConditions: {
-        '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-        scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Marketing'" },
-        trigger: { '@odata.type': `${NS}attributeChangeTrigger`, triggerAttributes: [{ name: 'department' }] },
-      },
-      tasks: [{ displayName: 'Leave Falcon', taskDefinitionId: '4a0b64f2-c7ec-46ba-b117-18f262946c50', arguments: [{ name: 'accessPackageId', value: falcon.packageId }] }],
-    });
+    await createWorkflow(deps, GLOBAL_ADMIN, movedInto('Into Marketing', "department eq 'Marketing'", [
+      { displayName: 'Leave Falcon', taskDefinitionId: '4a0b64f2-c7ec-46ba-b117-18f262946c50', arguments: [{ name: 'accessPackageId', value: falcon.packageId }] },
+    ]));
     // Planned in the background: the sweep records every user's department, so a move is told from a first sighting.
     await sweepAll();
   });
@@ -333,18 +313,8 @@ describe('an on-demand run whose removal fails for now', () => {
 describe('a task that grants, failing for now', () => {
   it('is recorded failed and not tried again, as before: the HR event is applied', async () => {
     const JONI = 'a30354ef-398b-4edf-a326-3c49440a9a11'; // Operations
-    await createWorkflow(deps, GLOBAL_ADMIN, {
-      category: 'joiner',
-      displayName: 'Operations joiners',
-      isEnabled: true,
-      isSchedulingEnabled: true,
-      executionConditions: {
-        '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-        scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Operations'" },
-        trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeHireDate', offsetInDays: 0 },
-      },
-      tasks: [{ displayName: 'VPN', taskDefinitionId: '22085229-5809-45e8-97fd-270d28d66910', arguments: [{ name: 'groupID', value: VPN }] }],
-    });
+    await scheduledForDepartment(deps, 'joiner', 'Operations joiners', 'Operations', 'employeeHireDate',
+      { displayName: 'VPN', taskDefinitionId: ADD_TO_GROUPS, arguments: [{ name: 'groupID', value: VPN }] });
     const joiner = parseHrEvents({ eventId: 'retry-joiner-0', eventType: 'joiner', occurredAt: world.now().minus({ minutes: 1 }).toISO(), employee: { userId: JONI, attributes: {} } }, world.now());
     await refuseDirectoryChanges(world.emulator);
     try {
@@ -367,21 +337,9 @@ describe('a retry overtaken by a newer HR event', () => {
   beforeAll(async () => {
     // Finance leavers also lose their account; Finance joiners get it back, and stay out of Finance Approvers until trained.
     await leaverWorkflow('Finance leavers: account', 'Finance', { displayName: 'Disable user account', taskDefinitionId: DISABLE_ACCOUNT });
-    await createWorkflow(deps, GLOBAL_ADMIN, {
-      category: 'joiner',
-      displayName: 'Finance joiners',
-      isEnabled: true,
-      isSchedulingEnabled: true,
-      executionConditions: {
-        '@odata.type': `${NS}triggerAndScopeBasedConditions`,
-        scope: { '@odata.type': `${NS}ruleBasedSubjectSet`, rule: "department eq 'Finance'" },
-        trigger: { '@odata.type': `${NS}timeBasedAttributeTrigger`, timeBasedAttribute: 'employeeHireDate', offsetInDays: 0 },
-      },
-      tasks: [
-        { displayName: 'Enable user account', taskDefinitionId: ENABLE_ACCOUNT },
-        { displayName: 'Out of Finance Approvers until trained', taskDefinitionId: REMOVE_FROM_GROUPS, arguments: [{ name: 'groupID', value: FINANCE_APPROVERS }] },
-      ],
-    });
+    await scheduledForDepartment(deps, 'joiner', 'Finance joiners', 'Finance', 'employeeHireDate',
+      { displayName: 'Enable user account', taskDefinitionId: ENABLE_ACCOUNT },
+      { displayName: 'Out of Finance Approvers until trained', taskDefinitionId: REMOVE_FROM_GROUPS, arguments: [{ name: 'groupID', value: FINANCE_APPROVERS }] });
   });
 
   it('a leaver retry does not take away access granted after a newer joiner (rehire) event', async () => {

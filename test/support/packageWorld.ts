@@ -10,8 +10,10 @@ import { submitAssignmentRequest } from '../../shared/operations/requests/submit
 import { sweepExpirations } from '../../shared/operations/lifecycle/expirationSweep';
 import { reconcile } from '../../shared/operations/lifecycle/reconcileSweep';
 import { automaticPolicies, type AutomaticPolicy } from '../../shared/operations/autoAssignment/automaticPolicies';
+import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
 import type { ResourceRoleScope } from '../../shared/domain/entitlements';
 import type { GraphEmulator } from '../../tools/graph-emulator/server';
+import type { InProcessOperations } from './inProcessOperations';
 
 /** Helpers for in-process tests of packages, their roles and their assignees (on Azurite and the Graph emulator). */
 export const ADMIN: Caller = { objectId: '0ba75e63-2205-4ad7-bd66-c01f47376eb4', tenantId: undefined, scopes: undefined, roles: [], isApplication: false, email: undefined };
@@ -105,6 +107,22 @@ export async function sweepEnds(deps: EntitlementDeps): Promise<void> {
   const run = ++sweeps;
   await sweepExpirations(deps, { holder: `test-exp-${run}`, budgetMs: 60_000 });
   await reconcile(deps, { holder: `test-rec-${run}`, budgetMs: 60_000 });
+}
+
+let autoSweeps = 0;
+/**
+ * `count` days of the daily timers, the clock moved a day before each: the auto-assignment sweep (the rules through
+ * the users delta), then the ends. Answers the users delta's mode of each day ('none' when the sweep did not run).
+ */
+export async function sweepDays(world: Pick<InProcessOperations, 'deps' | 'advance'>, count: number): Promise<string[]> {
+  const modes: string[] = [];
+  for (let day = 1; day <= count; day++) {
+    world.advance({ days: 1 });
+    const result = await sweepAutoAssignments(world.deps, { holder: `test-auto-${++autoSweeps}`, budgetMs: 60_000 });
+    modes.push(result?.mode ?? 'none');
+    await sweepEnds(world.deps);
+  }
+  return modes;
 }
 
 export async function unassign(deps: EntitlementDeps, assignmentId: string): Promise<string> {
