@@ -69,4 +69,15 @@ describe('the chaos invariant directoryMatchesAssignments', () => {
     const removal = { id: 'removal-request', requestType: 'adminRemove', state: 'submitted', assignmentId: assignment.id, targetId: userId, accessPackageId: packageId } as unknown as AssignmentRequest;
     expect(await check(state([due('requestRecovery', removal.id)], [removal]))).toMatchObject({ violations: 0, awaitingRedelivery: 1 });
   });
+
+  it('does not count the recovery item of a request already finished (its recovery is stale)', async () => {
+    const removal = { id: 'removal-request', requestType: 'adminRemove', state: 'delivered', assignmentId: assignment.id, targetId: userId, accessPackageId: packageId } as unknown as AssignmentRequest;
+    expect(await check(state([due('requestRecovery', removal.id)], [removal]))).toMatchObject({ violations: 1, awaitingRedelivery: 0 });
+  });
+
+  it('does not count a role change in the package of an assignment already ended (it reaches active assignees only)', async () => {
+    const ended = { ...assignment, state: 'expired' } as Assignment;
+    const roleChange = due('packageRoleChange', packageId, { detail: 'remove|role-scope', role: assignment.operations[0]!.role });
+    expect(await check({ ...state([roleChange]), assignments: [ended] })).toMatchObject({ violations: 1, awaitingRedelivery: 0 });
+  });
 });

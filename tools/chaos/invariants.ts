@@ -106,9 +106,9 @@ const byHandIn = (evidence: ChaosEvidence, groupId: string) =>
  * A mismatch that due work will repair is not a violation: it is listed apart, as `awaitingRedelivery`, when the
  * run's settling time ran out before the item fell due. Three kinds of item repair one: the user's assignment's own
  * redelivery (its directory changes for the group still pending); a package role change for the group in a package
- * of one of the user's assignments (a role scope added or removed whose carrying to the assignees a kill cut off);
- * and the recovery of a request for one of the user's assignments, or for the user in a package granting the group (a
- * request whose process stopped before it wrote or applied its assignment's changes).
+ * of one of the user's active assignments (a role scope added or removed whose carrying to the assignees a kill cut
+ * off); and the recovery of an unfinished request (a finished one's is stale) for one of the user's assignments, or
+ * for the user in a package granting the group (its process stopped before it wrote or applied its changes).
  */
 function directoryMatchesAssignments(evidence: ChaosEvidence, state: StoredState, directory: Map<string, Set<string>>): InvariantResult {
   const violations: string[] = [];
@@ -142,13 +142,14 @@ function repairsDue(state: StoredState): (userId: string, groupId: string, grant
   return (userId, groupId, grantingPackages) => {
     const assignments = state.assignments.filter((a) => a.targetId === userId);
     const assignmentIds = new Set(assignments.map((a) => a.id));
-    const packageIds = new Set(assignments.map((a) => a.accessPackageId));
+    // A package's role change reaches only its active assignees (packageRoleChanges.ts).
+    const packageIds = new Set(assignments.filter(ACTIVE).map((a) => a.accessPackageId));
     const redelivered = assignments.some(
       (a) => redeliveries.has(a.id) && a.operations.some((o) => o.state !== 'done' && o.role.resourceOriginId === groupId),
     );
     const roleChanged = roleChanges.some((d) => d.role?.resourceOriginId === groupId && packageIds.has(d.entityId));
     const recovered = state.requests.some(
-      (r) => recoveries.has(r.id) && ((r.assignmentId !== null && assignmentIds.has(r.assignmentId)) || (r.targetId === userId && grantingPackages.has(r.accessPackageId))),
+      (r) => recoveries.has(r.id) && !COMPLETED_REQUEST_STATES.has(r.state) && ((r.assignmentId !== null && assignmentIds.has(r.assignmentId)) || (r.targetId === userId && grantingPackages.has(r.accessPackageId))),
     );
     return redelivered || roleChanged || recovered;
   };
