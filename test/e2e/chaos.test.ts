@@ -61,6 +61,7 @@ describe('the chaos run, for half a minute', () => {
     expect(invariant('auditForEveryChange')).toMatchObject({ violations: 0, examples: [] });
   });
 
-  // Not asserted yet, as today's code violates it in some runs (see the report printed above):
-  // directoryMatchesAssignments (members left in a group no assignment grants).
+  // Not asserted yet: mismatches that due work will repair (a redelivery, a package role change, a request's
+  // recovery) are counted apart, but some runs still leave members no assignment grants and no due item will remove
+  // (see the report printed above): directoryMatchesAssignments.
 });

@@ -17,7 +17,7 @@ export interface InvariantResult {
   violations: number;
   /** A few violations, spelled out. */
   examples: string[];
-  /** Mismatches a redelivery still due will repair (not violations). */
+  /** Mismatches due work will repair (a redelivery, a package role change, a request's recovery; not violations). */
   awaitingRedelivery?: number;
   /** Audit events stored with their change, in its partition's outbox, not yet appended to the audit log (not violations). */
   awaitingAppend?: number;
@@ -103,23 +103,22 @@ const byHandIn = (evidence: ChaosEvidence, groupId: string) =>
   new Set([...(evidence.tenant.seedMembers.get(groupId) ?? []), ...(evidence.handAdded.get(groupId) ?? [])]);
 
 /**
- * A mismatch that a redelivery due later will repair (an assignment whose directory changes are still pending,
- * with its item in the index) is not a violation: it is listed apart, as `awaitingRedelivery`, when the run's
- * settling time ran out before the item fell due.
+ * A mismatch that due work will repair is not a violation: it is listed apart, as `awaitingRedelivery`, when the
+ * run's settling time ran out before the item fell due. Three kinds of item repair one: the user's assignment's own
+ * redelivery (its directory changes for the group still pending); a package role change for the group in a package
+ * of one of the user's active assignments (a role scope added or removed whose carrying to the assignees a kill cut
+ * off); and the recovery of an unfinished request (a finished one's is stale) for one of the user's assignments, or
+ * for the user in a package granting the group (its process stopped before it wrote or applied its changes).
  */
 function directoryMatchesAssignments(evidence: ChaosEvidence, state: StoredState, directory: Map<string, Set<string>>): InvariantResult {
   const violations: string[] = [];
   const awaiting: string[] = [];
-  const redeliveries = new Set(state.dueItems.filter((d) => d.kind === 'redelivery').map((d) => d.entityId));
+  const repairDue = repairsDue(state);
   for (const [groupId, members] of directory) {
     const packages = new Set(state.roleScopes.filter((s) => s.roleScope.role.originId === `Member_${groupId}`).map((s) => s.packageId));
     const expected = new Set(state.assignments.filter((a) => ACTIVE(a) && packages.has(a.accessPackageId)).map((a) => a.targetId));
     const byHand = byHandIn(evidence, groupId);
-    const repairDue = (userId: string) =>
-      state.assignments.some(
-        (a) => a.targetId === userId && redeliveries.has(a.id) && a.operations.some((o) => o.state !== 'done' && o.role.resourceOriginId === groupId),
-      );
-    const mismatch = (userId: string, what: string) => (repairDue(userId) ? awaiting : violations).push(`group ${groupId}: ${userId} ${what}`);
+    const mismatch = (userId: string, what: string) => (repairDue(userId, groupId, packages) ? awaiting : violations).push(`group ${groupId}: ${userId} ${what}`);
     for (const userId of expected) if (!members.has(userId)) mismatch(userId, 'has an active assignment granting Member but is not a member');
     const granted = packages.size === 0 ? ' (no package grants the role any more)' : '';
     for (const userId of members) if (!expected.has(userId) && !byHand.has(userId)) mismatch(userId, `is a member without an active assignment granting it${granted}`);
@@ -131,6 +130,28 @@ function directoryMatchesAssignments(evidence: ChaosEvidence, state: StoredState
       violations,
     ),
     awaitingRedelivery: awaiting.length,
+  };
+}
+
+/** Whether an item in the due-work indexes will bring a user's membership of a group in line with the assignments. */
+function repairsDue(state: StoredState): (userId: string, groupId: string, grantingPackages: ReadonlySet<string>) => boolean {
+  const itemsFor = (kind: string) => new Set(state.dueItems.filter((d) => d.kind === kind).map((d) => d.entityId));
+  const redeliveries = itemsFor('redelivery');
+  const recoveries = itemsFor('requestRecovery');
+  const roleChanges = state.dueItems.filter((d) => d.kind === 'packageRoleChange');
+  return (userId, groupId, grantingPackages) => {
+    const assignments = state.assignments.filter((a) => a.targetId === userId);
+    const assignmentIds = new Set(assignments.map((a) => a.id));
+    // A package's role change reaches only its active assignees (packageRoleChanges.ts).
+    const packageIds = new Set(assignments.filter(ACTIVE).map((a) => a.accessPackageId));
+    const redelivered = assignments.some(
+      (a) => redeliveries.has(a.id) && a.operations.some((o) => o.state !== 'done' && o.role.resourceOriginId === groupId),
+    );
+    const roleChanged = roleChanges.some((d) => d.role?.resourceOriginId === groupId && packageIds.has(d.entityId));
+    const recovered = state.requests.some(
+      (r) => recoveries.has(r.id) && !COMPLETED_REQUEST_STATES.has(r.state) && ((r.assignmentId !== null && assignmentIds.has(r.assignmentId)) || (r.targetId === userId && grantingPackages.has(r.accessPackageId))),
+    );
+    return redelivered || roleChanged || recovered;
   };
 }
 
