@@ -223,6 +223,43 @@ describe('rule previews', () => {
   });
 });
 
+describe("rule-based access is an administrator's", () => {
+  const HR_RULE = 'user.department -eq "Human Resources"';
+  const rulePolicy = (packageId: string, membershipRule: string, automatic: boolean) => ({
+    displayName: automatic ? 'By rule' : 'Requestable by those the rule admits',
+    allowedTargetScope: 'specificDirectoryUsers',
+    specificAllowedTargets: [{ '@odata.type': '#microsoft.graph.attributeRuleMembers', membershipRule, description: 'rule' }],
+    ...(automatic ? { automaticRequestSettings: { requestAccessForAllowedTargets: true } } : { requestorSettings: { enableTargetsToSelfAddAccess: true } }),
+    requestApprovalSettings: { isApprovalRequiredForAdd: false, stages: [] },
+    expiration: { type: 'noExpiration' },
+    accessPackage: { id: packageId },
+  });
+
+  beforeAll(async () => {
+    f.requestablePackage = await newPackage(f.catalogA!, 'Bounds: requestable by rule');
+    f.autoPackage = await newPackage(f.catalogA!, 'Bounds: assigned by rule');
+    f.idlePackage = await newPackage(f.catalogA!, 'Bounds: assigned by a rule nobody matches');
+    f.autoPolicy = (await asAdmin('POST', `${EM}/assignmentPolicies`, rulePolicy(f.autoPackage!, 'user.department -eq "Sales"', true))).id;
+    f.idleAutoPolicy = (await asAdmin('POST', `${EM}/assignmentPolicies`, rulePolicy(f.idlePackage!, 'user.department -eq "Nobody at all"', true))).id;
+  });
+
+  it('a package manager cannot learn who matches a rule by saving it in a request-based policy first', async () => {
+    const saved = await call(LEE, 'POST', `${EM}/assignmentPolicies`, rulePolicy(f.requestablePackage!, HR_RULE, false));
+    expect(saved.status).toBe(201);
+    await refusedWith(403, () => call(LEE, 'POST', '/api/policies/preview', { policyId: saved.body.id }));
+  });
+
+  it("a package manager may neither change an auto-assignment policy's rule nor make it a request-based one", async () => {
+    await refusedWith(403, () => call(LEE, 'PUT', `${EM}/assignmentPolicies/${f.autoPolicy}`, rulePolicy(f.autoPackage!, 'user.department -eq "Legal"', true)));
+    const manual = { ...rulePolicy(f.autoPackage!, 'user.department -eq "Sales"', false), allowedTargetScope: 'allMemberUsers', specificAllowedTargets: [] };
+    await refusedWith(403, () => call(LEE, 'PUT', `${EM}/assignmentPolicies/${f.autoPolicy}`, manual));
+  });
+
+  it("a package manager cannot delete an administrator's auto-assignment policy", async () => {
+    await refusedWith(403, () => call(LEE, 'DELETE', `${EM}/assignmentPolicies/${f.idleAutoPolicy}`));
+  });
+});
+
 describe('answers tell only what the caller may see', () => {
   const OWEN = 'bb9d2ebe-f476-492f-80fc-275e69b5220d';
   const selfServicePolicy = (packageId: string) => ({
