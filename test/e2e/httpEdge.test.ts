@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TableServiceClient } from '@azure/data-tables';
 import { clientPrincipal } from '../support/graphCaller';
-import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, JWT_MODE, type RunningHost } from '../support/localHostProcess';
 import { storageSnapshot } from '../support/storageSnapshot';
 import { testStorageConnectionString } from '../support/testStorage';
 
@@ -111,10 +111,7 @@ describe('jwt mode', () => {
       ...TIMERS_DISABLED,
       AzureWebJobsStorage: testStorageConnectionString(),
       TABLE_PREFIX: prefix,
-      AUTH_MODE: 'jwt',
-      AUTH_JWKS_URL: 'https://keys.example.test/discovery/keys',
-      AUTH_ISSUER: `https://login.microsoftonline.com/${TENANT}/v2.0`,
-      AUTH_AUDIENCE: 'api://portcullis',
+      ...JWT_MODE,
     });
   });
   afterAll(() => jwtHost.stop());

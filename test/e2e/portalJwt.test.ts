@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TableServiceClient } from '@azure/data-tables';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, screenshot, seriousAxeViolations, watchedPage, type WatchedPage } from '../support/browser';
-import { startHost, TIMERS_DISABLED, type RunningHost } from '../support/localHostProcess';
+import { startHost, TIMERS_DISABLED, JWT_MODE, type RunningHost } from '../support/localHostProcess';
 import { testStorageConnectionString } from '../support/testStorage';
 
 /**
@@ -12,7 +12,6 @@ import { testStorageConnectionString } from '../support/testStorage';
  */
 jest.setTimeout(120_000);
 
-const TENANT = 'ed61ef1f-aa94-4fa4-9c3e-ae2243986acd';
 
 let host: RunningHost;
 let browser: Browser;
@@ -26,11 +25,7 @@ beforeAll(async () => {
       ...TIMERS_DISABLED,
       AzureWebJobsStorage: testStorageConnectionString(),
       TABLE_PREFIX: prefix,
-      AUTH_MODE: 'jwt',
-      // Never fetched: the page sends no token to check.
-      AUTH_JWKS_URL: 'https://keys.example.test/discovery/keys',
-      AUTH_ISSUER: `https://login.microsoftonline.com/${TENANT}/v2.0`,
-      AUTH_AUDIENCE: 'api://portcullis',
+      ...JWT_MODE,
     }),
     launchBrowser(),
   ]);

@@ -1,5 +1,6 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
-import { applyEmployeeChange, type EmployeeChange } from '../../shared/operations/hrEvents/applyEmployeeChange';
+import { applyEmployeeChange } from '../../shared/operations/hrEvents/applyEmployeeChange';
+import { leaverEvent } from '../support/employeeChanges';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { autoGroupPackage, groupMembers, sweepDays } from '../support/packageWorld';
 
@@ -17,9 +18,6 @@ let world: InProcessOperations;
 let deps: EntitlementDeps;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
-const leaver = (eventId: string, userId: string, lateDays = 0): EmployeeChange => ({
-  eventId, eventType: 'leaver', occurredAt: world.now().minus({ days: lateDays, minutes: 1 }).toUTC().toISO()!, employee: { userId, attributes: {} },
-});
 const modes: string[] = [];
 /** Daily sweeps; the users delta's mode of each day, for the last test. */
 const days = async (count: number) => {
@@ -36,7 +34,7 @@ it.each([
   await autoGroupPackage(deps, `Ops long grace ${grace}`, group, '(user.accountEnabled -eq true) -and (user.department -eq "Operations") -and (user.jobTitle -ne "' + grace + '")', grace);
   await days(1);
   expect(await groupMembers(world.emulator, group)).toContain(user);
-  expect(await applyEmployeeChange(deps, leaver(`long-grace-${grace}`, user, lateDays))).toMatchObject({ status: 'applied' });
+  expect(await applyEmployeeChange(deps, leaverEvent(world.now(), `long-grace-${grace}`, user, { lateDays }))).toMatchObject({ status: 'applied' });
   // The directory never disables the account (no leaver workflow, no provisioning). Daily sweeps.
   const graceDays = Number(grace.slice(1, -1));
   await days(graceDays - lateDays - 1);

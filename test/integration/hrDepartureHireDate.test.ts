@@ -1,6 +1,7 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
 import { applyEmployeeChange, type EmployeeChange } from '../../shared/operations/hrEvents/applyEmployeeChange';
 import { sweepAutoAssignments } from '../../shared/operations/autoAssignment/autoAssignmentSweep';
+import { leaverEvent } from '../support/employeeChanges';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { autoGroupPackage, groupMembers, patchUser, sweepDays } from '../support/packageWorld';
 
@@ -16,9 +17,6 @@ let world: InProcessOperations;
 let deps: EntitlementDeps;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
-const leaver = (eventId: string, userId: string, lateDays = 0): EmployeeChange => ({
-  eventId, eventType: 'leaver', occurredAt: world.now().minus({ days: lateDays, minutes: 1 }).toUTC().toISO()!, employee: { userId, attributes: {} },
-});
 const days = (count: number) => sweepDays(world, count);
 
 it('an offer withdrawn before the start (leaver event, hire date already ahead) gets no access once that date comes', async () => {
@@ -28,7 +26,7 @@ it('an offer withdrawn before the start (leaver event, hire date already ahead) 
   await days(1);
   expect(await groupMembers(world.emulator, HR_CONFIDENTIAL)).not.toContain(JONI);
   // The offer is withdrawn: HR sends a leaver. Nothing disables the pre-provisioned account (no leaver workflow).
-  expect(await applyEmployeeChange(deps, leaver('withdrawn-offer', JONI))).toMatchObject({ status: 'applied' });
+  expect(await applyEmployeeChange(deps, leaverEvent(world.now(), 'withdrawn-offer', JONI))).toMatchObject({ status: 'applied' });
   await days(8);
   expect(await groupMembers(world.emulator, HR_CONFIDENTIAL)).not.toContain(JONI);
   await days(6);

@@ -1,6 +1,6 @@
 import type { EntitlementDeps } from '../../shared/operations/entitlements/entitlementDeps';
-import { applyEmployeeChange, type EmployeeChange } from '../../shared/operations/hrEvents/applyEmployeeChange';
-import type { AttributeValue } from '../../shared/domain/hrEvents/attributeOverrides';
+import { applyEmployeeChange } from '../../shared/operations/hrEvents/applyEmployeeChange';
+import { leaverEvent } from '../support/employeeChanges';
 import { inProcessOperationsForFile, type InProcessOperations } from '../support/inProcessOperations';
 import { autoGroupPackage, groupMembers, patchUser, sweepDays } from '../support/packageWorld';
 
@@ -19,16 +19,13 @@ let world: InProcessOperations;
 let deps: EntitlementDeps;
 inProcessOperationsForFile((w) => ({ deps } = world = w));
 
-const leaver = (eventId: string, userId: string, attributes: Record<string, AttributeValue> = {}): EmployeeChange => ({
-  eventId, eventType: 'leaver', occurredAt: world.now().minus({ minutes: 1 }).toUTC().toISO()!, employee: { userId, attributes },
-});
 const days = (count: number) => sweepDays(world, count);
 
 it('a leaver rehired two months later in the directory alone (new department and hire date) gets the rule\'s access again', async () => {
   await autoGroupPackage(deps, 'Ops HR', HR_CONFIDENTIAL, '(user.accountEnabled -eq true) -and (user.department -eq "Operations")', 'P3D');
   await days(1);
   expect(await groupMembers(world.emulator, HR_CONFIDENTIAL)).toContain(JONI);
-  expect(await applyEmployeeChange(deps, leaver('rehire-leaver-1', JONI))).toMatchObject({ status: 'applied' });
+  expect(await applyEmployeeChange(deps, leaverEvent(world.now(), 'rehire-leaver-1', JONI))).toMatchObject({ status: 'applied' });
   await patchUser(world.emulator, JONI, { department: 'Former staff' });
   await days(4);
   expect(await groupMembers(world.emulator, HR_CONFIDENTIAL)).not.toContain(JONI);
@@ -47,7 +44,7 @@ it("a leaver event's snapshot of the department counts for 7 days only, not for 
   expect(await groupMembers(world.emulator, LEGAL_HOLD)).toContain(TOMAS);
   // The directory moves him to "Former staff"; HR's leaver event, sent after, carries the department he had.
   await patchUser(world.emulator, TOMAS, { department: 'Former staff' });
-  expect(await applyEmployeeChange(deps, leaver('rehire-leaver-2', TOMAS, { department: 'Operations' }))).toMatchObject({ status: 'applied' });
+  expect(await applyEmployeeChange(deps, leaverEvent(world.now(), 'rehire-leaver-2', TOMAS, { attributes: { department: 'Operations' } }))).toMatchObject({ status: 'applied' });
   await days(6);
   expect(await groupMembers(world.emulator, LEGAL_HOLD)).toContain(TOMAS);
   // Past the 7 days the directory's department counts again, the next time the delta reports him.

@@ -47,6 +47,14 @@ export const TIMERS = ['expirationSweep', 'reconcileSweep', 'autoAssignmentSweep
  */
 export const TIMERS_DISABLED: Readonly<Record<string, string>> = Object.fromEntries(TIMERS.map((name) => [`AzureWebJobs.${name}.Disabled`, 'true']));
 
+/** Bearer tokens only (`AUTH_MODE=jwt`) for the demo tenant; the key set is never fetched by tests that send no token. */
+export const JWT_MODE: Readonly<Record<string, string>> = {
+  AUTH_MODE: 'jwt',
+  AUTH_JWKS_URL: 'https://keys.example.test/discovery/keys',
+  AUTH_ISSUER: 'https://login.microsoftonline.com/ed61ef1f-aa94-4fa4-9c3e-ae2243986acd/v2.0',
+  AUTH_AUDIENCE: 'api://portcullis',
+};
+
 /** Starts the compiled local host as `npm start` does, with only the given settings, on free ports. */
 export const startHost = startHostProcess;
 
